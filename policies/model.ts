@@ -1,0 +1,176 @@
+/**
+ * The E2B environment model: what one environment (prod, staging, load-test, dev) declares.
+ *
+ * The E2BEnvironment component validates its inputs with `environmentSchema` and registers them as
+ * its resource inputs under the type token `E2B_ENVIRONMENT_TYPE`, so the policy pack reads the very
+ * same values at `pulumi preview`. Other rooms (components, runtime, evals) import from here; this file
+ * must import nothing from outside `policies/`.
+ */
+import { z } from "zod";
+
+/** Type token of the E2BEnvironment component resource. */
+export const E2B_ENVIRONMENT_TYPE = "e2b-guardrails:index:E2BEnvironment";
+
+/**
+ * Marker input carried by the E2B API key dynamic resource (`pulumi-nodejs:dynamic:Resource`), so the
+ * pack can tell our key resource apart from other dynamic resources.
+ */
+export const E2B_API_KEY_KIND = "e2b-guardrails:ApiKey";
+
+export const plans = ["hobby", "pro", "enterprise"] as const;
+export type Plan = (typeof plans)[number];
+
+/** Plan limits from E2B's pricing page (reference/e2b-platform.md §2.4). Enterprise is negotiated. */
+export const planLimits: Record<Plan, { maxTimeoutSeconds: number; maxConcurrency: number }> = {
+  hobby: { maxTimeoutSeconds: 3_600, maxConcurrency: 20 },
+  pro: { maxTimeoutSeconds: 86_400, maxConcurrency: 100 },
+  enterprise: { maxTimeoutSeconds: 86_400, maxConcurrency: 1_100 },
+};
+
+export const tiers = ["production", "staging", "load-test", "development"] as const;
+export type Tier = (typeof tiers)[number];
+
+const identifier = z.string().min(1).max(100);
+
+export const secretStoreSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("aws-secrets-manager"),
+    /** Secret name, e.g. `e2b/prod/api-key`. */
+    name: z.string().min(1).max(512),
+    kmsKeyId: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal("aws-ssm-parameter"),
+    /** Parameter name, e.g. `/e2b/prod/api-key`; stored as a SecureString. */
+    name: z.string().min(1).max(2048),
+    kmsKeyId: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal("gcp-secret-manager"),
+    secretId: z.string().min(1).max(255),
+    project: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal("azure-key-vault"),
+    vaultName: z.string().min(3).max(24),
+    resourceGroupName: z.string().min(1),
+    secretName: z.string().min(1).max(127),
+  }),
+  z.object({
+    kind: z.literal("vault-kv"),
+    mount: z.string().min(1),
+    path: z.string().min(1),
+  }),
+  z.object({
+    kind: z.literal("pulumi-esc"),
+    organization: z.string().min(1),
+    project: z.string().min(1).default("default"),
+    environment: z.string().regex(/^[A-Za-z0-9._-]+$/, "alphanumerics, hyphens, underscores or periods"),
+  }),
+]);
+export type SecretStore = z.infer<typeof secretStoreSchema>;
+export type SecretStoreKind = SecretStore["kind"];
+
+/** A stable, human-readable reference to where the key lives, used to detect sharing across envs. */
+export function secretReference(store: SecretStore): string {
+  switch (store.kind) {
+    case "aws-secrets-manager":
+      return `aws-secrets-manager:${store.name}`;
+    case "aws-ssm-parameter":
+      return `aws-ssm-parameter:${store.name}`;
+    case "gcp-secret-manager":
+      return `gcp-secret-manager:${store.project ?? ""}/${store.secretId}`;
+    case "azure-key-vault":
+      return `azure-key-vault:${store.vaultName}/${store.secretName}`;
+    case "vault-kv":
+      return `vault-kv:${store.mount}/${store.path}`;
+    case "pulumi-esc":
+      return `pulumi-esc:${store.organization}/${store.project}/${store.environment}`;
+  }
+}
+
+export const keySourceSchema = z.discriminatedUnion("source", [
+  /** The component creates the key through the E2B API (dynamic resource). */
+  z.object({ source: z.literal("managed") }),
+  /** The key was created in the dashboard and is read from this Pulumi secret config key. */
+  z.object({ source: z.literal("imported"), configKey: z.string().min(1) }),
+]);
+
+export const environmentSchema = z.object({
+  /** Environment name: `prod`, `staging`, `loadtest`, `dev`… */
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "lowercase letters, digits and hyphens, starting with a letter"),
+  tier: z.enum(tiers),
+  /** E2B team (workspace/project) id the key belongs to. */
+  teamId: identifier,
+  plan: z.enum(plans),
+  key: keySourceSchema.default({ source: "managed" }),
+  secretStore: secretStoreSchema,
+  /** Runtime principals (IAM role ARNs, service accounts, object ids, Vault policies) allowed to read the key. */
+  readers: z.array(z.string().min(1)).min(1),
+  sandbox: z.object({
+    vcpu: z.number().int().min(1).max(32),
+    memoryMiB: z.number().int().min(512).max(65_536),
+    /** Expected average number of concurrently running sandboxes. */
+    avgConcurrency: z.number().min(0),
+    /** Maximum concurrently running sandboxes this environment may use (its cap within the team quota). */
+    maxConcurrency: z.number().int().min(1),
+  }),
+  /** Longest lifetime (seconds) any sandbox of this environment may be given. */
+  timeoutCeilingSeconds: z.number().int().min(1),
+  autoPause: z
+    .object({ enabled: z.boolean(), maxPausedSeconds: z.number().int().min(1).optional() })
+    .default({ enabled: false }),
+  /** Metadata keys every sandbox must carry (attribution). */
+  requiredMetadata: z.array(z.string().min(1)).default(["user_id", "request_id"]),
+  budget: z.object({
+    monthlyUsd: z.number().positive(),
+    /** Alert thresholds in percent of the monthly budget, e.g. [50, 80, 100]. */
+    alertThresholds: z.array(z.number().positive().max(1_000)).min(1),
+    owner: z.string().email(),
+    /** Stop creating sandboxes when the budget is spent (required for load-test and development). */
+    hardLimit: z.boolean().default(false),
+  }),
+  leakAlarm: z.object({
+    /** Alarm when more sandboxes than this are live at once. */
+    liveCountThreshold: z.number().int().min(1),
+    /** Alarm when a running sandbox is older than this (seconds). */
+    maxSandboxAgeSeconds: z.number().int().min(1),
+    owner: z.string().email(),
+  }),
+  rotation: z.object({
+    /** ISO date (YYYY-MM-DD) the current key was created. */
+    createdAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date written YYYY-MM-DD"),
+    maxAgeDays: z.number().int().min(1).default(90),
+    /** Changing this value replaces the key (new key stored before the old one is deleted). */
+    trigger: z.string().min(1),
+  }),
+});
+
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+export type Environment = z.output<typeof environmentSchema>;
+
+/** Parse as a value at a boundary: a typed result with a message naming the first bad field. */
+export function parseEnvironment(
+  value: unknown,
+): { ok: true; value: Environment } | { ok: false; error: string; path: string } {
+  const r = environmentSchema.safeParse(value);
+  if (r.success) return { ok: true, value: r.data };
+  const issue = r.error.issues[0];
+  const path = issue.path.join(".") || "(root)";
+  return { ok: false, path, error: `${path}: ${issue.message}` };
+}
+
+/**
+ * The runtime sandbox policy the component outputs as JSON for applications (and the runtime guard
+ * reads back): only what code that creates sandboxes needs, never key material.
+ */
+export const sandboxPolicySchema = z.object({
+  environment: z.string().min(1),
+  teamId: z.string().min(1),
+  requiredMetadata: z.array(z.string().min(1)),
+  timeoutCeilingSeconds: z.number().int().min(1),
+  defaultTimeoutSeconds: z.number().int().min(1).optional(),
+  autoPause: z.object({ enabled: z.boolean(), maxPausedSeconds: z.number().int().min(1).optional() }),
+  sandbox: z.object({ vcpu: z.number().int().min(1), memoryMiB: z.number().int().min(1) }),
+});
+export type SandboxPolicy = z.infer<typeof sandboxPolicySchema>;

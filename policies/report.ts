@@ -1,0 +1,104 @@
+/**
+ * The one data model of findings and verdicts (DESIGN.md "JSON report", schemaVersion 1). Every report
+ * format (text, JSON, Markdown, HTML, JUnit, SARIF) is a view of `Report`. The pack builds it at
+ * AnalyzeStack for `E2B_GUARDRAILS_REPORT`; the `audit`/`preview` commands build it from the findings
+ * the pack returns over gRPC, with the same functions.
+ */
+import { caseIds, cases, caseOfPolicy, type CaseId, type Severity } from "./cases";
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+export type CaseStatus = "pass" | "fail" | "not-applicable";
+
+export interface Waiver {
+  reason: string;
+  owner: string;
+  /** ISO date. */
+  expires: string;
+}
+
+export interface Finding {
+  policy: string;
+  caseId: CaseId | null;
+  enforcementLevel: EnforcementLevel;
+  severity: Severity;
+  urn: string;
+  message: string;
+  /** Present when a waiver in policy config covers this finding; a waived finding never fails a case. */
+  waiver?: Waiver;
+}
+
+export interface CaseResult {
+  id: CaseId;
+  title: string;
+  severity: Severity;
+  status: CaseStatus;
+  findings: Finding[];
+}
+
+export interface CostFigures {
+  environment: string;
+  expectedMonthlyUsd: number;
+  worstCaseMonthlyUsd: number;
+  leakedSandboxUsd: number;
+  budgetMonthlyUsd?: number;
+}
+
+export interface StackReport {
+  stack: string;
+  project: string;
+  environment: string;
+  cases: CaseResult[];
+  findings: Finding[];
+  /** Cost model figures per E2B environment declared in the stack (E2B-03/05). */
+  costs?: CostFigures[];
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  pack: { name: string; version: string };
+  generatedAt: string;
+  stacks: StackReport[];
+}
+
+/** A finding fails its case unless it is waived or merely advisory. */
+export function isBlocking(f: Finding): boolean {
+  return !f.waiver && (f.enforcementLevel === "mandatory" || f.enforcementLevel === "remediate");
+}
+
+/**
+ * Per-case verdicts. `applicable` is the set of cases the stack gives evidence for (E2B resources,
+ * environments, key material…); a case without evidence and without findings is not-applicable,
+ * never a false pass.
+ */
+export function caseResults(findings: readonly Finding[], applicable: ReadonlySet<CaseId>): CaseResult[] {
+  const byCase = new Map<CaseId, Finding[]>(caseIds.map((id) => [id, []]));
+  for (const f of findings) if (f.caseId) byCase.get(f.caseId)!.push(f);
+  return cases.map((c) => {
+    const fs = byCase.get(c.id)!;
+    const status: CaseStatus = fs.some(isBlocking)
+      ? "fail"
+      : applicable.has(c.id) || fs.length > 0
+        ? "pass"
+        : "not-applicable";
+    return { id: c.id, title: c.title, severity: c.severity, status, findings: fs };
+  });
+}
+
+export function withCase(f: Omit<Finding, "caseId">): Finding {
+  return { ...f, caseId: caseOfPolicy(f.policy) };
+}
+
+/** Sort as `pulumi preview` does: enforcement level, then severity, then policy name, then URN. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  const level: Record<string, number> = { mandatory: 0, remediate: 1, advisory: 2, disabled: 3 };
+  const sev: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+  return [...findings].sort(
+    (a, b) =>
+      (a.waiver ? 1 : 0) - (b.waiver ? 1 : 0) ||
+      level[a.enforcementLevel] - level[b.enforcementLevel] ||
+      sev[a.severity] - sev[b.severity] ||
+      a.policy.localeCompare(b.policy) ||
+      a.urn.localeCompare(b.urn),
+  );
+}
