@@ -1,0 +1,354 @@
+/**
+ * Drives any CrossGuard policy pack over the analyzer gRPC protocol, the way the Pulumi CLI does:
+ * spawn `@pulumi/pulumi/cmd/run-policy-pack` in the pack's folder, read the port from the first stdout
+ * line (and keep draining), GetAnalyzerInfo, reconcile config, Configure, ConfigureStack, Analyze each
+ * resource (bounded concurrency), AnalyzeStack, stop. Knows nothing about any particular policy.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import readline from "node:readline";
+import { redactKeys } from "../policies/detect/keys";
+import { InputError } from "./errors";
+import type { GraphResource, ResourceGraph, WireObject } from "./graph";
+import {
+  readPolicyConfigFile,
+  reconcilePolicyConfig,
+  type Level,
+  type PolicyDescriptor,
+  type ReconciledEntry,
+  type UserPolicyConfig,
+} from "./policy-config";
+
+/* The generated stubs ship untyped-in-practice with @pulumi/pulumi; we load them from the copy the pack uses. */
+type Pb = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export type Severity = "low" | "medium" | "high" | "critical" | "unspecified";
+
+export interface PolicyInfo extends PolicyDescriptor {
+  description: string;
+  displayName?: string;
+  severity: Severity;
+  remediationSteps?: string;
+  url?: string;
+  policyType: "resource" | "stack" | "unknown";
+}
+
+export interface AnalyzerInfo {
+  name: string;
+  version: string;
+  displayName?: string;
+  description?: string;
+  policies: PolicyInfo[];
+}
+
+export interface Diagnostic {
+  policyName: string;
+  policyPackName: string;
+  policyPackVersion: string;
+  description: string;
+  message: string;
+  enforcementLevel: Level;
+  severity: Severity;
+  urn: string;
+}
+
+export interface NotApplicable {
+  policy: string;
+  reason: string;
+}
+
+export interface AnalysisResult {
+  diagnostics: Diagnostic[];
+  /** Policies a stack policy declared not applicable to this stack at AnalyzeStack. */
+  stackNotApplicable: NotApplicable[];
+  /** Lines the pack printed while analyzing this stack (already redacted). */
+  log: string[];
+}
+
+const LEVELS: Level[] = ["advisory", "mandatory", "disabled", "remediate"]; // proto enum order
+const SEVERITIES: Severity[] = ["unspecified", "low", "medium", "high", "critical"];
+
+export interface StartOptions {
+  /** Environment for the pack process (merged over ours). */
+  env?: NodeJS.ProcessEnv;
+  /** Analyze calls in flight at once (default 16). */
+  concurrency?: number;
+}
+
+export class AnalyzerHost {
+  private constructor(
+    readonly packDir: string,
+    private readonly child: ChildProcess,
+    private readonly client: Pb,
+    private readonly pb: { analyzer: Pb; struct: Pb; empty: Pb },
+    readonly info: AnalyzerInfo,
+    private readonly initialConfig: Record<
+      string,
+      { enforcementLevel?: Level; properties?: Record<string, unknown> }
+    >,
+    private readonly log: string[],
+    private readonly concurrency: number,
+  ) {}
+
+  private config: Map<string, ReconciledEntry> | undefined;
+  private busy: Promise<unknown> = Promise.resolve();
+
+  static async start(packDir: string, opts: StartOptions = {}): Promise<AnalyzerHost> {
+    const dir = path.resolve(packDir);
+    if (!existsSync(path.join(dir, "PulumiPolicy.yaml"))) {
+      throw new InputError(`${dir}: not a policy pack (no PulumiPolicy.yaml)`, dir);
+    }
+    let runner: string;
+    try {
+      runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
+    } catch {
+      throw new InputError(
+        `${dir}: cannot resolve @pulumi/pulumi from the pack (run npm install in the pack folder)`,
+        dir,
+      );
+    }
+    const pulumiDir = path.dirname(path.dirname(path.dirname(runner)));
+    const load = (m: string) => require(require.resolve(m, { paths: [pulumiDir] }));
+    const grpc = load("@grpc/grpc-js");
+    const pb = {
+      analyzer: load("@pulumi/pulumi/proto/analyzer_pb"),
+      struct: load("google-protobuf/google/protobuf/struct_pb"),
+      empty: load("google-protobuf/google/protobuf/empty_pb"),
+    };
+    const { AnalyzerClient } = load("@pulumi/pulumi/proto/analyzer_grpc_pb");
+
+    // The engine address is ignored by @pulumi/policy; the CLI passes its own, we pass a placeholder.
+    const child = spawn(process.execPath, [runner, "127.0.0.1:0", dir], {
+      cwd: dir,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const log: string[] = [];
+    const remember = (line: string) => {
+      log.push(redactKeys(line));
+      if (log.length > 500) log.shift();
+    };
+    readline.createInterface({ input: child.stderr! }).on("line", remember);
+    const port = await new Promise<number>((resolve, reject) => {
+      const lines = readline.createInterface({ input: child.stdout! });
+      let first = true;
+      lines.on("line", (line) => {
+        if (!first) return remember(line); // keep draining: policies may console.log
+        first = false;
+        // eslint-disable-next-line no-control-regex
+        const n = Number(line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trim());
+        if (Number.isInteger(n) && n > 0) resolve(n);
+        else reject(new Error(`${dir}: policy pack printed '${redactKeys(line)}' instead of its port`));
+      });
+      child.once("exit", (code) =>
+        reject(
+          new Error(
+            `${dir}: policy pack exited (${code}) before serving${log.length ? ":\n" + log.slice(-15).join("\n") : ""}`,
+          ),
+        ),
+      );
+      child.once("error", reject);
+    });
+    child.removeAllListeners("exit");
+
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 400 * 1024 * 1024,
+      "grpc.max_send_message_length": 400 * 1024 * 1024,
+    });
+    const rawInfo = await call<Pb>(client, "getAnalyzerInfo", new pb.empty.Empty());
+    const info = toAnalyzerInfo(rawInfo);
+    const initialConfig: Record<string, { enforcementLevel?: Level; properties?: Record<string, unknown> }> =
+      {};
+    rawInfo.getInitialconfigMap().forEach((v: Pb, k: string) => {
+      initialConfig[k] = {
+        enforcementLevel: LEVELS[v.getEnforcementlevel()],
+        properties: v.getProperties()?.toJavaScript() ?? {},
+      };
+    });
+    return new AnalyzerHost(dir, child, client, pb, info, initialConfig, log, opts.concurrency ?? 16);
+  }
+
+  /** Reconcile and send configuration. `config` is a `--policy-config` file path or its parsed content. */
+  async configure(config?: string | UserPolicyConfig): Promise<Map<string, ReconciledEntry>> {
+    const user = typeof config === "string" ? readPolicyConfigFile(config) : (config ?? {});
+    const reconciled = reconcilePolicyConfig(
+      this.info.policies,
+      this.initialConfig,
+      user,
+      typeof config === "string" ? config : "policy config",
+    );
+    const req = new this.pb.analyzer.ConfigureAnalyzerRequest();
+    const map = req.getPolicyconfigMap();
+    for (const [name, entry] of reconciled) {
+      const pc = new this.pb.analyzer.PolicyConfig();
+      // Always set the level: a missing one decodes as 0 = advisory and would silently downgrade.
+      pc.setEnforcementlevel(LEVELS.indexOf(entry.enforcementLevel));
+      pc.setProperties(this.pb.struct.Struct.fromJavaScript(entry.properties));
+      map.set(name, pc);
+    }
+    await call(this.client, "configure", req);
+    this.config = reconciled;
+    return reconciled;
+  }
+
+  /**
+   * Analyze one stack. Calls are serialized per host because ConfigureStack sets process-wide state in
+   * the pack (stack tags); the Analyze calls within one stack run concurrently.
+   */
+  analyze(graph: ResourceGraph, opts: { dryRun?: boolean } = {}): Promise<AnalysisResult> {
+    const run = this.busy.then(() => this.analyzeNow(graph, opts.dryRun ?? graph.source.kind === "program"));
+    this.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  private async analyzeNow(graph: ResourceGraph, dryRun: boolean): Promise<AnalysisResult> {
+    if (!this.config) await this.configure();
+    const { analyzer, struct } = this.pb;
+    const logStart = this.log.length;
+
+    const stackReq = new analyzer.AnalyzerStackConfigureRequest();
+    stackReq.setStack(graph.stack);
+    stackReq.setProject(graph.project);
+    stackReq.setOrganization(graph.organization);
+    stackReq.setDryRun(dryRun);
+    for (const [k, v] of Object.entries(graph.config)) stackReq.getConfigMap().set(k, v);
+    for (const [k, v] of Object.entries(graph.tags)) stackReq.getTagsMap().set(k, v);
+    await call(this.client, "configureStack", stackReq);
+
+    const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
+    const diagnostics: Diagnostic[] = [];
+    const toDiagnostic = (d: Pb, urn: string): Diagnostic => ({
+      policyName: d.getPolicyname(),
+      policyPackName: d.getPolicypackname(),
+      policyPackVersion: d.getPolicypackversion(),
+      description: d.getDescription(),
+      message: d.getMessage(),
+      enforcementLevel: LEVELS[d.getEnforcementlevel()] ?? "advisory",
+      severity: SEVERITIES[d.getSeverity()] ?? "unspecified",
+      urn: d.getUrn() || urn,
+    });
+
+    const options = (r: GraphResource) => {
+      const o = new analyzer.AnalyzerResourceOptions();
+      o.setProtect(!!r.options?.protect);
+      o.setIgnorechangesList(r.options?.ignoreChanges ?? []);
+      o.setAdditionalsecretoutputsList(r.options?.additionalSecretOutputs ?? []);
+      o.setAliasesList(r.options?.aliases ?? []);
+      if (r.options?.deleteBeforeReplace !== undefined) {
+        o.setDeletebeforereplace(r.options.deleteBeforeReplace);
+        o.setDeletebeforereplacedefined(true);
+      }
+      if (r.parent) o.setParent(r.parent);
+      return o;
+    };
+    const provider = (r: GraphResource, useOutputs: boolean) => {
+      if (!r.provider) return undefined;
+      const p = byUrn.get(r.provider.split("::").slice(0, -1).join("::")) ?? byUrn.get(r.provider);
+      if (!p) return undefined;
+      const pr = new analyzer.AnalyzerProviderResource();
+      pr.setType(p.type);
+      pr.setProperties(struct.Struct.fromJavaScript(useOutputs ? p.outputs : p.inputs));
+      pr.setUrn(p.urn);
+      pr.setName(p.name);
+      return pr;
+    };
+    const structOf = (o: WireObject) => struct.Struct.fromJavaScript(o);
+
+    // Reads (`.get`, StackReference) are not new registrations: the CLI only analyzes them at the stack level.
+    const registered = graph.resources.filter((r) => !r.external);
+    let next = 0;
+    const worker = async () => {
+      while (next < registered.length) {
+        const r = registered[next++];
+        const req = new analyzer.AnalyzeRequest();
+        req.setType(r.type);
+        req.setProperties(structOf(r.inputs));
+        req.setUrn(r.urn);
+        req.setName(r.name);
+        req.setOptions(options(r));
+        const pr = provider(r, false);
+        if (pr) req.setProvider(pr);
+        const resp = await call<Pb>(this.client, "analyze", req);
+        for (const d of resp.getDiagnosticsList()) diagnostics.push(toDiagnostic(d, r.urn));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, registered.length) }, worker));
+
+    const stackRequest = new analyzer.AnalyzeStackRequest();
+    stackRequest.setResourcesList(
+      graph.resources.map((r) => {
+        const ar = new analyzer.AnalyzerResource();
+        ar.setType(r.type);
+        ar.setProperties(structOf(r.outputs));
+        ar.setUrn(r.urn);
+        ar.setName(r.name);
+        ar.setOptions(options(r));
+        const pr = provider(r, true);
+        if (pr) ar.setProvider(pr);
+        if (r.parent) ar.setParent(r.parent);
+        ar.setDependenciesList(r.dependencies);
+        const pd = ar.getPropertydependenciesMap();
+        for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+          const deps = new analyzer.AnalyzerPropertyDependencies();
+          deps.setUrnsList(urns);
+          pd.set(k, deps);
+        }
+        return ar;
+      }),
+    );
+    const stackResp = await call<Pb>(this.client, "analyzeStack", stackRequest);
+    for (const d of stackResp.getDiagnosticsList()) diagnostics.push(toDiagnostic(d, ""));
+    const stackNotApplicable: NotApplicable[] = stackResp
+      .getNotApplicableList()
+      .map((n: Pb) => ({ policy: n.getPolicyName(), reason: n.getReason() }));
+
+    // Let the pack's stdout drain before we slice this stack's log lines.
+    await new Promise((r) => setImmediate(r));
+    return { diagnostics, stackNotApplicable, log: this.log.slice(logStart) };
+  }
+
+  async stop(): Promise<void> {
+    this.client.close();
+    if (this.child.exitCode === null) {
+      const exited = new Promise((r) => this.child.once("exit", r));
+      this.child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      if (this.child.exitCode === null) this.child.kill("SIGKILL");
+    }
+  }
+}
+
+function call<T = unknown>(client: Pb, method: string, req: unknown): Promise<T> {
+  return new Promise((resolve, reject) =>
+    client[method](req, (err: Error | null, resp: T) =>
+      err ? reject(new Error(`analyzer ${method}: ${redactKeys(err.message)}`)) : resolve(resp),
+    ),
+  );
+}
+
+function toAnalyzerInfo(raw: Pb): AnalyzerInfo {
+  const policyTypes = ["unknown", "resource", "stack"] as const;
+  return {
+    name: raw.getName(),
+    version: raw.getVersion(),
+    displayName: raw.getDisplayname() || undefined,
+    description: raw.getDescription() || undefined,
+    policies: raw.getPoliciesList().map((p: Pb) => {
+      const schema = p.getConfigschema();
+      return {
+        name: p.getName(),
+        displayName: p.getDisplayname() || undefined,
+        description: p.getDescription(),
+        enforcementLevel: LEVELS[p.getEnforcementlevel()] ?? "advisory",
+        severity: SEVERITIES[p.getSeverity?.() ?? 0] ?? "unspecified",
+        remediationSteps: p.getRemediationSteps?.() || undefined,
+        url: p.getUrl?.() || undefined,
+        policyType: policyTypes[p.getPolicyType?.() ?? 0] ?? "unknown",
+        configSchema: schema
+          ? { properties: schema.getProperties()?.toJavaScript() ?? {}, required: schema.getRequiredList() }
+          : undefined,
+      } satisfies PolicyInfo;
+    }),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The resource graph: what a Pulumi program registers (offline preview) or what a stack export holds
+ * (audit), in one shape. Property values stay in the engine's wire format, exactly what the analyzer
+ * protocol carries: secrets as `{ [SECRET_SIG]: SECRET_VALUE_SIG, value }`, preview unknowns as the
+ * sentinel UUID strings.
+ */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+/** The string-unknown sentinel; the SDK has one per value kind, all listed in UNKNOWN_SENTINELS. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export type WireValue = null | boolean | number | string | WireValue[] | { [key: string]: WireValue };
+export type WireObject = { [key: string]: WireValue };
+
+export interface ResourceOptions {
+  protect?: boolean;
+  ignoreChanges?: string[];
+  deleteBeforeReplace?: boolean;
+  additionalSecretOutputs?: string[];
+  aliases?: string[];
+  customTimeouts?: { create?: number; update?: number; delete?: number };
+}
+
+export interface GraphResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  /** Read with `.get()` / StackReference rather than registered for creation. */
+  external?: boolean;
+  id?: string;
+  parent?: string;
+  /** Provider reference, `<provider urn>::<id>`, when an explicit provider was given. */
+  provider?: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  /** Inputs as the program registered them (wire format). */
+  inputs: WireObject;
+  /** Outputs: mock state in a preview, recorded outputs in a stack export (wire format). */
+  outputs: WireObject;
+  options?: ResourceOptions;
+}
+
+export interface ResourceGraph {
+  project: string;
+  stack: string;
+  organization: string;
+  /** Where this graph came from, for messages: a program directory or a state file. */
+  source: { kind: "program" | "state"; path: string };
+  /** Stack tags sent to the pack with ConfigureStack. */
+  tags: Record<string, string>;
+  /** Stack configuration as `PULUMI_CONFIG` carries it (`ns:key` → string). */
+  config: Record<string, string>;
+  resources: GraphResource[];
+}
+
+export function secretValue(value: WireValue): WireObject {
+  return { [SECRET_SIG]: SECRET_VALUE, value };
+}
+
+export function isSecretValue(value: WireValue): value is WireObject {
+  return (
+    typeof value === "object" && value !== null && !Array.isArray(value) && value[SECRET_SIG] === SECRET_VALUE
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Pulumi's passphrase secrets provider, so `preview --passphrase` (or PULUMI_CONFIG_PASSPHRASE) can
+ * decrypt `secure:` stack config the way the CLI does: key = PBKDF2-SHA256(passphrase, salt, 1,000,000
+ * iterations, 32 bytes); values are `v1:<nonce b64>:<AES-256-GCM ciphertext‖tag b64>`; the stack file's
+ * `encryptionsalt: v1:<salt b64>:<encrypted "pulumi">` lets a wrong passphrase be told apart.
+ */
+import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
+import { InputError } from "./errors";
+
+const ITERATIONS = 1_000_000;
+const VERIFY_PLAINTEXT = "pulumi";
+
+export type Decrypter = (ciphertext: string) => string | undefined;
+
+function decryptWith(key: Buffer, value: string): string | undefined {
+  const parts = value.split(":");
+  if (parts.length !== 3 || parts[0] !== "v1") return undefined;
+  try {
+    const nonce = Buffer.from(parts[1], "base64");
+    const data = Buffer.from(parts[2], "base64");
+    const decipher = createDecipheriv("aes-256-gcm", key, nonce);
+    decipher.setAuthTag(data.subarray(data.length - 16));
+    return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString(
+      "utf8",
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+export function encryptWith(key: Buffer, plaintext: string): string {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  const data = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
+  return `v1:${nonce.toString("base64")}:${data.toString("base64")}`;
+}
+
+export function deriveKey(passphrase: string, salt: Buffer): Buffer {
+  return pbkdf2Sync(passphrase, salt, ITERATIONS, 32, "sha256");
+}
+
+/** A new `encryptionsalt` and its key, for tests and fixtures that need encrypted config. */
+export function newEncryptionSalt(passphrase: string): { encryptionsalt: string; key: Buffer } {
+  const salt = randomBytes(8);
+  const key = deriveKey(passphrase, salt);
+  return { encryptionsalt: `v1:${salt.toString("base64")}:${encryptWith(key, VERIFY_PLAINTEXT)}`, key };
+}
+
+export function passphraseDecrypter(encryptionsalt: unknown, passphrase: string, file: string): Decrypter {
+  if (typeof encryptionsalt !== "string" || !encryptionsalt.startsWith("v1:")) {
+    throw new InputError(
+      `${file}: field 'encryptionsalt' is missing; the stack does not use the passphrase provider`,
+      file,
+    );
+  }
+  const [, salt, ...rest] = encryptionsalt.split(":");
+  const key = deriveKey(passphrase, Buffer.from(salt, "base64"));
+  if (decryptWith(key, rest.join(":")) !== VERIFY_PLAINTEXT) {
+    throw new InputError(`${file}: field 'encryptionsalt': incorrect passphrase`, file);
+  }
+  return (value) => decryptWith(key, value);
+}
+
+export function decryptSecureValue(decrypt: Decrypter, value: string, where: string): string {
+  const plain = decrypt(value);
+  if (plain === undefined) throw new InputError(`${where}: cannot decrypt secure value`);
+  return plain;
+}

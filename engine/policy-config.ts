@@ -1,0 +1,154 @@
+/**
+ * Policy-pack configuration as the Pulumi CLI reconciles it (pkg/resource/analyzer/config.go): every
+ * policy starts from its declared enforcement level and its schema defaults, then the pack's initial
+ * config, then the user's `--policy-config` file (`"all"` first, then per-policy entries), and each
+ * policy's properties are validated against its JSON schema. The full map is what Configure receives.
+ */
+import Ajv, { type ErrorObject } from "ajv";
+import addFormats from "ajv-formats";
+import { readFileSync } from "node:fs";
+import { InputError } from "./errors";
+
+export type Level = "advisory" | "mandatory" | "remediate" | "disabled";
+export const levels: readonly Level[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+export interface PolicySchema {
+  properties: Record<string, unknown>;
+  required?: string[];
+}
+
+export interface PolicyDescriptor {
+  name: string;
+  enforcementLevel: Level;
+  configSchema?: PolicySchema;
+}
+
+export interface ReconciledEntry {
+  enforcementLevel: Level;
+  properties: Record<string, unknown>;
+}
+
+export type UserPolicyConfig = Record<string, unknown>;
+
+/** Read and shape-check a `--policy-config` file (the CLI's `--policy-pack-config` format). */
+export function readPolicyConfigFile(file: string): UserPolicyConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
+  }
+  if (text.trim() === "") return {}; // The CLI accepts an empty file.
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`, file);
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new InputError(`${file}: must be a JSON object keyed by policy name`, file);
+  }
+  return doc as UserPolicyConfig;
+}
+
+function schemaDefaults(schema: PolicySchema | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema?.properties ?? {})) {
+    if (v && typeof v === "object" && "default" in v)
+      out[k] = structuredClone((v as { default: unknown }).default);
+  }
+  return out;
+}
+
+export function reconcilePolicyConfig(
+  policies: readonly PolicyDescriptor[],
+  initial: Record<string, { enforcementLevel?: Level; properties?: Record<string, unknown> }>,
+  user: UserPolicyConfig,
+  source = "policy config",
+): Map<string, ReconciledEntry> {
+  const out = new Map<string, ReconciledEntry>();
+  for (const p of policies) {
+    out.set(p.name, { enforcementLevel: p.enforcementLevel, properties: schemaDefaults(p.configSchema) });
+  }
+  const apply = (name: string, value: unknown, field: string) => {
+    const entry = out.get(name)!;
+    if (typeof value === "string") {
+      entry.enforcementLevel = checkLevel(value, `${source}: field '${field}'`);
+      return;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new InputError(`${source}: field '${field}' must be an enforcement level or an object`);
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "enforcementLevel")
+        entry.enforcementLevel = checkLevel(v, `${source}: field '${field}.enforcementLevel'`);
+      else entry.properties[k] = v;
+    }
+  };
+  for (const [name, v] of Object.entries(initial)) {
+    if (!out.has(name)) continue;
+    apply(
+      name,
+      { ...(v.properties ?? {}), ...(v.enforcementLevel ? { enforcementLevel: v.enforcementLevel } : {}) },
+      name,
+    );
+  }
+  if ("environments" in user) {
+    throw new InputError(
+      `${source}: field 'environments': ESC environments need a Pulumi Cloud backend; not supported offline`,
+    );
+  }
+  if ("all" in user) {
+    const all = user.all;
+    const level =
+      typeof all === "string" ? all : (all as { enforcementLevel?: unknown } | null)?.enforcementLevel;
+    if (level !== undefined) {
+      const checked = checkLevel(level, `${source}: field 'all'`);
+      for (const e of out.values()) e.enforcementLevel = checked;
+    }
+  }
+  for (const [name, v] of Object.entries(user)) {
+    if (name === "all") continue;
+    if (!out.has(name))
+      throw new InputError(`${source}: field '${name}': the pack has no policy named '${name}'`);
+    apply(name, v, name);
+  }
+  validate(policies, out, source);
+  return out;
+}
+
+function checkLevel(v: unknown, where: string): Level {
+  if (typeof v === "string" && (levels as readonly string[]).includes(v)) return v as Level;
+  throw new InputError(`${where} must be one of ${levels.join(", ")} (got ${JSON.stringify(v)})`);
+}
+
+function validate(
+  policies: readonly PolicyDescriptor[],
+  config: Map<string, ReconciledEntry>,
+  source: string,
+): void {
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  addFormats(ajv);
+  for (const p of policies) {
+    if (!p.configSchema) continue;
+    const schema = {
+      type: "object",
+      properties: p.configSchema.properties,
+      required: p.configSchema.required ?? [],
+    };
+    const check = ajv.compile(schema);
+    if (!check(config.get(p.name)!.properties)) {
+      throw new InputError(`${source}: policy '${p.name}': ${describe(check.errors![0])}`);
+    }
+  }
+}
+
+function describe(e: ErrorObject): string {
+  const field = e.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  if (e.keyword === "required")
+    return `field '${(e.params as { missingProperty: string }).missingProperty}' is required`;
+  if (e.keyword === "additionalProperties") {
+    return `field '${field ? field + "." : ""}${(e.params as { additionalProperty: string }).additionalProperty}' is not allowed`;
+  }
+  return `field '${field || "(root)"}' ${e.message ?? "is invalid"}`;
+}
