@@ -54,7 +54,15 @@ function plausibleId(type: string, name: string): string {
 async function main(args: HostArgs): Promise<void> {
   const req = (m: string) => require(require.resolve(m, { paths: [args.dir] }));
   const pulumi = req("@pulumi/pulumi");
-  const { MockMonitor } = req("@pulumi/pulumi/runtime/mocks");
+  // The program's own SDK copy decides the wire format, so its MockMonitor is loaded dynamically.
+  const { MockMonitor } = req("@pulumi/pulumi/runtime/mocks") as {
+    MockMonitor: new (mocks: unknown) => {
+      resources: Map<string, { state: unknown }>;
+      registerResource(r: unknown, cb: unknown): Promise<void>;
+      readResource(r: unknown, cb: unknown): Promise<void>;
+      getRegisteredResources(): Map<string, { state: unknown }>;
+    };
+  };
   const settings = req("@pulumi/pulumi/runtime/settings");
   const state = req("@pulumi/pulumi/runtime/state");
   const outputModule = req("@pulumi/pulumi/output");
@@ -72,7 +80,7 @@ async function main(args: HostArgs): Promise<void> {
   };
 
   class RecordingMonitor extends MockMonitor {
-    override async registerResource(
+    async registerResource(
       r: Req,
       callback: (err: unknown, resp?: { getUrn(): string; getId(): string }) => void,
     ) {
@@ -139,7 +147,7 @@ async function main(args: HostArgs): Promise<void> {
     }
 
     // The SDK's MockMonitor stores the raw protobuf Struct here; keep plain JSON instead.
-    override registerResourceOutputs(
+    registerResourceOutputs(
       r: { getUrn(): string; getOutputs(): { toJavaScript(): WireObject } | undefined },
       cb: (e: unknown, v?: unknown) => void,
     ) {
