@@ -80,7 +80,7 @@ async function main(args: HostArgs): Promise<void> {
   };
 
   class RecordingMonitor extends MockMonitor {
-    async registerResource(
+    override async registerResource(
       r: Req,
       callback: (err: unknown, resp?: { getUrn(): string; getId(): string }) => void,
     ) {
