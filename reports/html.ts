@@ -1,0 +1,187 @@
+/**
+ * HTML view of a `Report` for a compliance reviewer: one self-contained file (inline CSS, no script,
+ * no external assets; a Content-Security-Policy forbids loading any), with a per-stack case matrix,
+ * expandable findings, waivers, the cost model's figures, generation time and pack version.
+ * Every value is HTML-escaped after key redaction.
+ */
+import { redactKeys } from "../policies/detect/keys";
+import { caseIds } from "../policies/cases";
+import {
+  sortFindings,
+  type CaseResult,
+  type Finding,
+  type Report,
+  type StackReport,
+} from "../policies/report";
+import {
+  caseOf,
+  redactReport,
+  resourceName,
+  stackLabel,
+  statusLabel,
+  uncasedFindings,
+  usd,
+} from "./view-helpers";
+
+const entities: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => entities[c]);
+}
+
+const e = escapeHtml;
+
+const css = `
+:root { --pass:#1a7f37; --fail:#cf222e; --na:#6e7781; --waived:#9a6700; --line:#d0d7de; }
+* { box-sizing: border-box; }
+body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #1f2328; }
+h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
+.meta { color: #57606a; margin: 0 0 1.5rem; }
+table { border-collapse: collapse; margin: .5rem 0 1.5rem; }
+th, td { border: 1px solid var(--line); padding: .35rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.badge { display: inline-block; min-width: 3.2rem; text-align: center; border-radius: 1rem; padding: 0 .5rem;
+  font-weight: 600; font-size: .8rem; color: #fff; }
+.badge.pass { background: var(--pass); } .badge.fail { background: var(--fail); } .badge.not-applicable { background: var(--na); }
+.badge.waived { background: var(--waived); }
+section.stack { border-top: 2px solid var(--line); margin-top: 2rem; padding-top: 1rem; }
+details.case { margin: .4rem 0; border: 1px solid var(--line); border-radius: 6px; padding: .3rem .6rem; }
+details.case > summary { cursor: pointer; font-weight: 600; }
+details.finding { margin: .4rem 0 .4rem 1rem; border-left: 3px solid var(--fail); padding-left: .6rem; }
+details.finding.advisory { border-left-color: var(--na); } details.finding.waived { border-left-color: var(--waived); }
+details.finding > summary { cursor: pointer; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; margin: .4rem 0; }
+dt { color: #57606a; } dd { margin: 0; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; }
+.empty { color: #57606a; font-style: italic; }
+`;
+
+function badge(status: CaseResult["status"]): string {
+  return `<span class="badge ${status}">${statusLabel[status]}</span>`;
+}
+
+function anchor(stackIndex: number, id: string): string {
+  return `s${stackIndex}-${id}`;
+}
+
+function findingHtml(f: Finding): string {
+  const cls = f.waiver ? "waived" : f.enforcementLevel === "advisory" ? "advisory" : "blocking";
+  const waiverRows = f.waiver
+    ? `<dt>Waiver</dt><dd class="waiver">${e(f.waiver.reason)}</dd>` +
+      `<dt>Waiver owner</dt><dd>${e(f.waiver.owner)}</dd><dt>Waiver expires</dt><dd>${e(f.waiver.expires)}</dd>`
+    : "";
+  const tag = f.waiver ? ' <span class="badge waived">WAIVED</span>' : "";
+  return (
+    `<details class="finding ${cls}" data-policy="${e(f.policy)}" data-urn="${e(f.urn)}">` +
+    `<summary><code>${e(f.policy)}</code> on <strong>${e(resourceName(f.urn))}</strong>${tag}</summary>` +
+    `<p class="message">${e(f.message)}</p>` +
+    `<dl><dt>Resource</dt><dd><code>${e(f.urn)}</code></dd>` +
+    `<dt>Enforcement</dt><dd>${e(f.enforcementLevel)}</dd><dt>Severity</dt><dd>${e(f.severity)}</dd>${waiverRows}</dl>` +
+    `</details>`
+  );
+}
+
+function matrixHtml(report: Report): string {
+  if (report.stacks.length === 0) return `<p class="empty">No stacks were analysed.</p>`;
+  const head = report.stacks.map((s) => `<th scope="col">${e(stackLabel(s))}</th>`).join("");
+  const rows = caseIds.map((id) => {
+    const info = caseOf(report.stacks[0], id);
+    const cells = report.stacks
+      .map((s, i) => {
+        const c = caseOf(s, id);
+        return `<td data-stack="${e(s.stack)}" data-case="${id}" data-status="${c.status}"><a href="#${anchor(i, id)}">${badge(c.status)}</a></td>`;
+      })
+      .join("");
+    return `<tr><th scope="row">${id}</th><td>${e(info.title)}</td><td>${e(info.severity)}</td>${cells}</tr>`;
+  });
+  return `<table class="matrix"><thead><tr><th>Case</th><th>Title</th><th>Severity</th>${head}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+function costsHtml(stack: StackReport): string {
+  const costs = stack.costs ?? [];
+  if (costs.length === 0) return "";
+  const rows = costs.map(
+    (c) =>
+      `<tr><td>${e(c.environment)}</td><td class="num">${usd(c.expectedMonthlyUsd)}</td><td class="num">${usd(c.worstCaseMonthlyUsd)}</td>` +
+      `<td class="num">${usd(c.leakedSandboxUsd)}</td><td class="num">${c.budgetMonthlyUsd === undefined ? "none" : usd(c.budgetMonthlyUsd)}</td></tr>`,
+  );
+  return (
+    `<h3>Cost model</h3><table class="costs"><thead><tr><th>Environment</th><th>Expected / month</th><th>Worst case / month</th>` +
+    `<th>One leaked sandbox</th><th>Budget / month</th></tr></thead><tbody>${rows.join("")}</tbody></table>`
+  );
+}
+
+function waiversHtml(stack: StackReport): string {
+  const waived = stack.findings.filter((f) => f.waiver);
+  if (waived.length === 0) return "";
+  const rows = waived.map(
+    (f) =>
+      `<tr><td><code>${e(f.policy)}</code></td><td><code>${e(f.urn)}</code></td><td>${e(f.waiver!.reason)}</td>` +
+      `<td>${e(f.waiver!.owner)}</td><td>${e(f.waiver!.expires)}</td></tr>`,
+  );
+  return (
+    `<h3>Waivers</h3><table class="waivers"><thead><tr><th>Policy</th><th>Resource</th><th>Reason</th><th>Owner</th><th>Expires</th></tr></thead>` +
+    `<tbody>${rows.join("")}</tbody></table>`
+  );
+}
+
+function stackHtml(stack: StackReport, i: number): string {
+  const caseBlocks = caseIds.map((id) => {
+    const c = caseOf(stack, id);
+    const body =
+      c.findings.length === 0
+        ? `<p class="empty">No findings.</p>`
+        : sortFindings(c.findings).map(findingHtml).join("");
+    const open = c.status === "fail" ? " open" : "";
+    return (
+      `<details class="case" id="${anchor(i, id)}" data-case="${id}" data-status="${c.status}"${open}>` +
+      `<summary>${badge(c.status)} ${id} ${e(c.title)} <span class="count">(${c.findings.length} finding${c.findings.length === 1 ? "" : "s"})</span></summary>` +
+      `${body}</details>`
+    );
+  });
+  const other = uncasedFindings(stack);
+  const otherHtml =
+    other.length === 0 ? "" : `<h3>Other policies</h3>${sortFindings(other).map(findingHtml).join("")}`;
+  return (
+    `<section class="stack" data-stack="${e(stack.stack)}"><h2>${e(stackLabel(stack))}</h2>` +
+    `<p class="meta">Environment: <strong>${e(stack.environment)}</strong></p>` +
+    `${costsHtml(stack)}${waiversHtml(stack)}<h3>Cases</h3>${caseBlocks.join("")}${otherHtml}</section>`
+  );
+}
+
+export function toHtml(input: Report): string {
+  const report = redactReport(input);
+  const failing = report.stacks.reduce((n, s) => n + s.cases.filter((c) => c.status === "fail").length, 0);
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>E2B guardrails compliance report</title>
+<style>${css}</style>
+</head>
+<body>
+<header>
+<h1>E2B guardrails compliance report</h1>
+<p class="meta">Generated <time class="generated" datetime="${e(report.generatedAt)}">${e(report.generatedAt)}</time>
+ by ${e(report.tool.name)} ${e(report.tool.version)} · policy pack <span class="pack">${e(report.pack.name)} ${e(report.pack.version)}</span>
+ · ${report.stacks.length} stack${report.stacks.length === 1 ? "" : "s"}, ${failing} failing case verdict${failing === 1 ? "" : "s"}</p>
+</header>
+<main>
+<h2>Case matrix</h2>
+${matrixHtml(report)}
+${report.stacks.map(stackHtml).join("\n")}
+</main>
+</body>
+</html>
+`;
+  return redactKeys(html);
+}

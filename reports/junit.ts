@@ -1,0 +1,73 @@
+/**
+ * JUnit XML view of a `Report`, for CI systems that show test results: one testsuite per stack, one
+ * testcase per eval case. A failing case carries a <failure> whose text lists its findings; a
+ * not-applicable case is <skipped>; waived or advisory findings of a passing case go to <system-out>.
+ */
+import { create } from "xmlbuilder2";
+import { redactKeys } from "../policies/detect/keys";
+import { caseIds } from "../policies/cases";
+import { isBlocking, sortFindings, type Report } from "../policies/report";
+import { caseOf, findingLine, redactReport, stackLabel } from "./view-helpers";
+
+/** XML 1.0 cannot carry most control characters, even escaped; drop them. */
+function xmlText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "");
+}
+
+export function toJUnit(input: Report): string {
+  const report = redactReport(input);
+  const totals = { tests: 0, failures: 0, skipped: 0 };
+  const doc = create({ version: "1.0", encoding: "UTF-8" });
+  const root = doc.ele("testsuites", {
+    name: xmlText(`${report.tool.name} ${report.pack.name} ${report.pack.version}`),
+  });
+
+  for (const stack of report.stacks) {
+    const results = caseIds.map((id) => caseOf(stack, id));
+    const failures = results.filter((c) => c.status === "fail").length;
+    const skipped = results.filter((c) => c.status === "not-applicable").length;
+    totals.tests += results.length;
+    totals.failures += failures;
+    totals.skipped += skipped;
+    const suite = root.ele("testsuite", {
+      name: xmlText(stackLabel(stack)),
+      tests: String(results.length),
+      failures: String(failures),
+      errors: "0",
+      skipped: String(skipped),
+      timestamp: xmlText(report.generatedAt),
+    });
+    suite
+      .ele("properties")
+      .ele("property", { name: "environment", value: xmlText(stack.environment) })
+      .up()
+      .ele("property", { name: "pack", value: xmlText(`${report.pack.name}@${report.pack.version}`) });
+
+    for (const c of results) {
+      const tc = suite.ele("testcase", {
+        name: xmlText(`${c.id} ${c.title}`),
+        classname: xmlText(`e2b-guardrails.${stack.project}.${stack.stack}`),
+      });
+      const sorted = sortFindings(c.findings);
+      if (c.status === "fail") {
+        const blocking = sorted.filter(isBlocking);
+        tc.ele("failure", {
+          message: xmlText(`${c.id} failed on ${stackLabel(stack)}: ${blocking.length} blocking finding(s)`),
+          type: c.severity,
+        }).txt(xmlText(sorted.map(findingLine).join("\n")));
+      } else if (c.status === "not-applicable") {
+        tc.ele("skipped", { message: "not applicable: the stack shows no evidence for this case" });
+      } else if (sorted.length > 0) {
+        tc.ele("system-out").txt(xmlText(sorted.map(findingLine).join("\n")));
+      }
+    }
+  }
+  root.att({
+    tests: String(totals.tests),
+    failures: String(totals.failures),
+    errors: "0",
+    skipped: String(totals.skipped),
+  });
+  return redactKeys(doc.end({ prettyPrint: true }) + "\n");
+}

@@ -1,0 +1,104 @@
+/**
+ * Markdown view of a `Report`: a summary table of the nine cases per stack, the cost model's
+ * figures, then findings grouped by case. Meant for PR comments and CI job summaries.
+ */
+import { redactKeys } from "../policies/detect/keys";
+import { caseIds } from "../policies/cases";
+import { sortFindings, type Finding, type Report } from "../policies/report";
+import { caseOf, redactReport, stackLabel, statusLabel, uncasedFindings, usd } from "./view-helpers";
+
+const badge = { pass: "✅ PASS", fail: "❌ FAIL", "not-applicable": "➖ N-A" } as const;
+
+/** Table cells cannot hold pipes or newlines; inline text must not open code spans or HTML. */
+function cell(text: string): string {
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"))
+    .replace(/\r?\n/g, " ");
+}
+
+function code(text: string): string {
+  // A backtick inside a code span would end it; use a double-backtick fence with padding instead.
+  return text.includes("`") ? `\`\` ${text} \`\`` : `\`${text}\``;
+}
+
+function findingItem(f: Finding): string {
+  const lines = [
+    `- **${cell(f.policy)}** (${f.enforcementLevel}, ${f.severity}) on ${code(f.urn)}  `,
+    `  ${cell(f.message)}`,
+  ];
+  if (f.waiver) {
+    lines.push(
+      `  _Waived_: ${cell(f.waiver.reason)} — owner ${cell(f.waiver.owner)}, expires ${cell(f.waiver.expires)}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function toMarkdown(input: Report): string {
+  const report = redactReport(input);
+  const out: string[] = [];
+  out.push("# E2B guardrails compliance report", "");
+  out.push(
+    `Generated ${report.generatedAt} by ${report.tool.name} ${report.tool.version} with policy pack ${report.pack.name} ${report.pack.version}.`,
+    "",
+  );
+
+  out.push("## Cases per stack", "");
+  if (report.stacks.length === 0) {
+    out.push("_No stacks were analysed._", "");
+  } else {
+    out.push(`| Case | Title | Severity | ${report.stacks.map((s) => cell(stackLabel(s))).join(" | ")} |`);
+    out.push(`|---|---|---|${report.stacks.map(() => "---").join("|")}|`);
+    for (const id of caseIds) {
+      const first = caseOf(report.stacks[0], id);
+      const verdicts = report.stacks.map((s) => badge[caseOf(s, id).status]);
+      out.push(`| ${id} | ${cell(first.title)} | ${first.severity} | ${verdicts.join(" | ")} |`);
+    }
+    out.push("");
+  }
+
+  const costs = report.stacks.flatMap((s) => (s.costs ?? []).map((c) => ({ stack: stackLabel(s), ...c })));
+  if (costs.length > 0) {
+    out.push("## Cost model", "");
+    out.push(
+      "| Stack | Environment | Expected / month | Worst case / month | One leaked sandbox | Budget / month |",
+    );
+    out.push("|---|---|---|---|---|---|");
+    for (const c of costs) {
+      const budget = c.budgetMonthlyUsd === undefined ? "none" : usd(c.budgetMonthlyUsd);
+      out.push(
+        `| ${cell(c.stack)} | ${cell(c.environment)} | ${usd(c.expectedMonthlyUsd)} | ${usd(c.worstCaseMonthlyUsd)} | ${usd(c.leakedSandboxUsd)} | ${budget} |`,
+      );
+    }
+    out.push("");
+  }
+
+  out.push("## Findings by case", "");
+  let any = false;
+  for (const id of caseIds) {
+    const perStack = report.stacks
+      .map((s) => ({ s, c: caseOf(s, id) }))
+      .filter(({ c }) => c.findings.length > 0);
+    if (perStack.length === 0) continue;
+    any = true;
+    out.push(`### ${id} ${cell(perStack[0].c.title)}`, "");
+    for (const { s, c } of perStack) {
+      out.push(`#### ${cell(stackLabel(s))}: ${statusLabel[c.status]}`, "");
+      for (const f of sortFindings(c.findings)) out.push(findingItem(f));
+      out.push("");
+    }
+  }
+  for (const s of report.stacks) {
+    const other = uncasedFindings(s);
+    if (other.length === 0) continue;
+    any = true;
+    out.push(`### Other policies: ${cell(stackLabel(s))}`, "");
+    for (const f of sortFindings(other)) out.push(findingItem(f));
+    out.push("");
+  }
+  if (!any) out.push("_No findings._", "");
+
+  return redactKeys(out.join("\n"));
+}

@@ -1,0 +1,75 @@
+/**
+ * Small helpers shared by the Markdown, HTML, JUnit and SARIF views of a `Report`
+ * (policies/report.ts). Kept apart so each writer holds only its own format.
+ */
+import { redactKeys } from "../policies/detect/keys";
+import { cases, type CaseId } from "../policies/cases";
+import type { CaseResult, CaseStatus, Finding, Report, StackReport } from "../policies/report";
+
+/**
+ * A copy of the report with every string passed through `redactKeys`. The pack never puts key
+ * material in a message, but a report can be built from other packs' findings, so every writer
+ * redacts its input first and its output last.
+ */
+export function redactReport(report: Report): Report {
+  return redactDeep(report) as Report;
+}
+
+function redactDeep(value: unknown): unknown {
+  if (typeof value === "string") return redactKeys(value);
+  if (Array.isArray(value)) return value.map(redactDeep);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)]));
+  }
+  return value;
+}
+
+export const statusLabel: Record<CaseStatus, string> = {
+  pass: "PASS",
+  fail: "FAIL",
+  "not-applicable": "N-A",
+};
+
+/** Stack label as people say it: `project/stack`. */
+export function stackLabel(s: StackReport): string {
+  return `${s.project}/${s.stack}`;
+}
+
+/** The case result of a stack, or a not-applicable placeholder when the stack lacks that case. */
+export function caseOf(stack: StackReport, id: CaseId): CaseResult {
+  const found = stack.cases.find((c) => c.id === id);
+  if (found) return found;
+  const info = cases.find((c) => c.id === id)!;
+  return { id, title: info.title, severity: info.severity, status: "not-applicable", findings: [] };
+}
+
+/** Findings not tied to any of the nine cases (e.g. from another pack). */
+export function uncasedFindings(stack: StackReport): Finding[] {
+  return stack.findings.filter((f) => f.caseId === null);
+}
+
+export function usd(n: number): string {
+  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** One line per finding, for plain-text contexts (JUnit failure bodies, SARIF help). */
+export function findingLine(f: Finding): string {
+  const waived = f.waiver
+    ? ` [waived: ${f.waiver.reason}; owner ${f.waiver.owner}; expires ${f.waiver.expires}]`
+    : "";
+  return `[${f.enforcementLevel}/${f.severity}] ${f.policy} ${f.urn}: ${f.message}${waived}`;
+}
+
+/** The resource name at the end of a URN (`urn:pulumi:stack::project::type::name`). */
+export function resourceName(urn: string): string {
+  const i = urn.lastIndexOf("::");
+  return i >= 0 ? urn.slice(i + 2) : urn;
+}
+
+/** The resource type token inside a URN (last segment of the `$`-joined type chain). */
+export function resourceType(urn: string): string | undefined {
+  const parts = urn.split("::");
+  if (parts.length < 4) return undefined;
+  const chain = parts[parts.length - 2].split("$");
+  return chain[chain.length - 1];
+}

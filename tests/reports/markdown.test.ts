@@ -1,0 +1,60 @@
+import { toMarkdown } from "../../reports/markdown";
+import { makeReport } from "./fixture";
+
+describe("markdown report", () => {
+  const md = toMarkdown(makeReport());
+  const lines = md.split("\n");
+
+  it("has a summary row per case with one verdict per stack", () => {
+    expect(lines).toContain("| Case | Title | Severity | web/prod | agents/loadtest |");
+    const row = (id: string) => lines.find((l) => l.startsWith(`| ${id} |`));
+    expect(row("E2B-01")).toBe("| E2B-01 | Server-side-only key material | critical | ❌ FAIL | ➖ N-A |");
+    expect(row("E2B-02")).toBe("| E2B-02 | A distinct key per environment | high | ✅ PASS | ❌ FAIL |");
+    expect(row("E2B-05")).toBe("| E2B-05 | Budget alarms per environment | high | ✅ PASS | ✅ PASS |");
+    expect(row("E2B-07")).toBe("| E2B-07 | Workspace isolation | high | ➖ N-A | ➖ N-A |");
+    expect(lines.filter((l) => /^\| E2B-0\d \|/.test(l))).toHaveLength(9);
+  });
+
+  it("groups findings by case after the summary, with stack verdicts", () => {
+    const summary = md.indexOf("## Cases per stack");
+    const e01 = md.indexOf("### E2B-01 Server-side-only key material");
+    const e02 = md.indexOf("### E2B-02 A distinct key per environment");
+    expect(summary).toBeGreaterThanOrEqual(0);
+    expect(e01).toBeGreaterThan(summary);
+    expect(e02).toBeGreaterThan(e01);
+    const e01Block = md.slice(e01, e02);
+    expect(e01Block).toContain("#### web/prod: FAIL");
+    expect(e01Block).toContain("**e2b-01-no-client-side-key** (mandatory, critical)");
+    expect(e01Block).toContain("**e2b-01-key-only-in-key-stores**");
+    // Cases without findings get no section.
+    expect(md).not.toContain("### E2B-03");
+  });
+
+  it("shows waivers with reason, owner and expiry", () => {
+    expect(md).toContain(
+      "_Waived_: Load test of 2026-12 needs headroom — owner platform@example.com, expires 2026-12-31",
+    );
+  });
+
+  it("escapes pipes and HTML so the tables and page stay intact", () => {
+    expect(md).toContain('VITE_E2B_KEY \\| "quoted"');
+    expect(md).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(md).not.toContain("<script>");
+  });
+
+  it("lists cost figures, other policies, generation time and pack version", () => {
+    expect(md).toContain("| web/prod | prod | $1,234.50 | $9,876.25 | $2.42 | $2,000.00 |");
+    expect(md).toContain("| agents/loadtest | loadtest | $50.00 | $400.00 | $0.10 | none |");
+    expect(md).toContain("### Other policies: web/prod");
+    expect(md).toContain("**third-party-advice** (advisory, low)");
+    expect(md).toContain(
+      "Generated 2026-11-26T04:00:00.000Z by e2b-guardrails 0.1.0 with policy pack e2b-guardrails 0.1.0.",
+    );
+  });
+
+  it("says so when there is nothing to report", () => {
+    const empty = toMarkdown({ ...makeReport(), stacks: [] });
+    expect(empty).toContain("_No stacks were analysed._");
+    expect(empty).toContain("_No findings._");
+  });
+});
