@@ -1,4 +1,9 @@
 #!/usr/bin/env node
 // The command runs from TypeScript sources through tsx's require hook: one tree, no stale build.
 require("tsx/cjs");
-require("../cli/main.ts");
+const { main } = require("../cli/main.ts");
+
+main(process.argv).then((code) => {
+  // Exit only once stdout has flushed, so a piped report is never cut short.
+  process.stdout.write("", () => process.exit(code));
+});

@@ -1,0 +1,139 @@
+/**
+ * `e2b-guardrails`: offline preview and audit of Pulumi stacks against the E2B guardrails pack, the
+ * eval suite, and the live sandbox auditor. Exit status: 0 clean, 1 mandatory violation (or failed
+ * eval), 2 bad usage or unreadable input (one line naming the file and field).
+ */
+import { Command, CommanderError, Option } from "commander";
+import path from "node:path";
+import { InputError, ProgramError } from "../engine";
+import { redactKeys } from "../policies/detect/keys";
+import { formats } from "../reports";
+import { emit, exitStatus, parseFormat } from "./output";
+import { openSession, scanProgram, scanStates } from "./scan";
+import { defaultStack } from "./stack-name";
+
+const version: string = (require("../package.json") as { version: string }).version;
+
+const formatOption = () =>
+  new Option("--format <format>", `report format: ${formats.join(", ")}`)
+    .default("text")
+    .argParser(parseFormat);
+
+export function buildProgram(): Command {
+  const program = new Command("e2b-guardrails")
+    .description("Guardrails for E2B API keys, sandbox cost and workspaces on Pulumi stacks.")
+    .version(version)
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(redactKeys(str)) })
+    .exitOverride();
+
+  program
+    .command("preview")
+    .description(
+      "Run a Pulumi TypeScript program offline (no CLI, no credentials) and check it with a policy pack",
+    )
+    .option("--cwd <dir>", "folder holding Pulumi.yaml", ".")
+    .option(
+      "--stack <name>",
+      "stack whose Pulumi.<stack>.yaml config to use (default: the only one there is)",
+    )
+    .option("--organization <name>", "organization name reported to the pack", "organization")
+    .option("--policy-pack <dir>", "CrossGuard policy pack folder (default: ours)")
+    .option("--policy-config <file>", "policy config JSON, in the format of pulumi's --policy-pack-config")
+    .addOption(formatOption())
+    .option("--output <file>", "write the report here instead of stdout")
+    .addHelpText(
+      "after",
+      "\n`secure:` config values are unknown secrets unless PULUMI_CONFIG_PASSPHRASE is set (passphrase provider).",
+    )
+    .action(async (o) => {
+      const cwd = path.resolve(o.cwd);
+      const stack: string = o.stack ?? defaultStack(cwd);
+      const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
+      try {
+        const { stack: report } = await scanProgram(session, {
+          cwd,
+          stack,
+          organization: o.organization,
+          passphrase: process.env.PULUMI_CONFIG_PASSPHRASE,
+        });
+        const full = session.report([report]);
+        emit(full, o.format, o.output, {
+          packPath: session.host.packDir,
+          policies: session.host.info.policies,
+        });
+        process.exitCode = exitStatus(full);
+      } finally {
+        await session.close();
+      }
+    });
+
+  program
+    .command("audit")
+    .description("Check `pulumi stack export` files (deployment v3); several files are one org-wide audit")
+    .requiredOption(
+      "--state <file>",
+      "a stack export (repeat for an org-wide audit)",
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
+    .option("--policy-pack <dir>", "CrossGuard policy pack folder (default: ours)")
+    .option("--policy-config <file>", "policy config JSON, in the format of pulumi's --policy-pack-config")
+    .addOption(formatOption())
+    .option("--output <file>", "write the report here instead of stdout")
+    .addHelpText(
+      "after",
+      "\nSecrets may be encrypted (ciphertext) or shown (`pulumi stack export --show-secrets`).",
+    )
+    .action(async (o) => {
+      const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
+      try {
+        const stacks = await scanStates(session, o.state);
+        const full = session.report(stacks);
+        emit(full, o.format, o.output, {
+          packPath: session.host.packDir,
+          policies: session.host.info.policies,
+        });
+        process.exitCode = exitStatus(full);
+      } finally {
+        await session.close();
+      }
+    });
+
+  registerOptional(program, "./evals", "registerEvalsCommand");
+  registerOptional(program, "./sandboxes", "registerSandboxesCommand");
+  return program;
+}
+
+function registerOptional(program: Command, module: string, fn: string): void {
+  let register: ((p: Command) => void) | undefined;
+  try {
+    register = (require(module) as Record<string, (p: Command) => void>)[fn];
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+  }
+  register?.(program);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are successes; everything else commander rejects is bad usage.
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0
+        ? 0
+        : 2;
+    }
+    if (e instanceof InputError || e instanceof ProgramError) {
+      process.stderr.write(`error: ${redactKeys(e.message.split("\n")[0])}\n`);
+      if (e instanceof ProgramError && e.message.includes("\n")) {
+        process.stderr.write(redactKeys(e.message.split("\n").slice(1).join("\n")) + "\n");
+      }
+      return 2;
+    }
+    process.stderr.write(`error: ${redactKeys(e instanceof Error ? e.message : String(e))}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * One scan session: a policy pack process, configured once, serving any number of stacks — programs
+ * (offline preview) or state exports (audit). preview, audit and evals all go through here.
+ */
+import path from "node:path";
+import { AnalyzerHost, loadStateExport, runProgram, type ResourceGraph } from "../engine";
+import type { UserPolicyConfig } from "../engine/policy-config";
+import type { Report, StackReport } from "../policies/report";
+import { buildReport, buildStackReport } from "../reports/build";
+import { crossStackFindings } from "./cross-stack";
+
+export const defaultPackDir = path.resolve(__dirname, "../policies");
+
+export interface ScanSession {
+  host: AnalyzerHost;
+  /** Policies whose reconciled enforcement level is not `disabled`. */
+  enabled: Set<string>;
+  report(stacks: StackReport[]): Report;
+  close(): Promise<void>;
+}
+
+export async function openSession(
+  opts: { packDir?: string; policyConfig?: string | UserPolicyConfig } = {},
+): Promise<ScanSession> {
+  const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir);
+  try {
+    const config = await host.configure(opts.policyConfig);
+    const enabled = new Set([...config].filter(([, e]) => e.enforcementLevel !== "disabled").map(([n]) => n));
+    return {
+      host,
+      enabled,
+      report: (stacks) => buildReport(host.info, stacks),
+      close: () => host.stop(),
+    };
+  } catch (e) {
+    await host.stop();
+    throw e;
+  }
+}
+
+export interface ProgramTarget {
+  cwd: string;
+  stack: string;
+  organization?: string;
+  passphrase?: string;
+}
+
+export async function scanProgram(
+  session: ScanSession,
+  target: ProgramTarget,
+): Promise<{ graph: ResourceGraph; stack: StackReport }> {
+  const graph = await runProgram(target);
+  return { graph, stack: await scanGraph(session, graph) };
+}
+
+export async function scanGraph(session: ScanSession, graph: ResourceGraph): Promise<StackReport> {
+  const analysis = await session.host.analyze(graph);
+  return buildStackReport(session.host.info, graph, analysis, session.enabled);
+}
+
+/** An org-wide audit: each export analysed on its own, then what only shows across stacks. */
+export async function scanStates(session: ScanSession, files: string[]): Promise<StackReport[]> {
+  const graphs = files.map((f) => loadStateExport(f)); // parse all first: bad input fails before any work
+  const reports: StackReport[] = [];
+  for (const g of graphs) reports.push(await scanGraph(session, g));
+  if (graphs.length > 1) crossStackFindings(session, graphs, reports);
+  return reports;
+}
