@@ -41,7 +41,10 @@ function cents(usd: number): number {
   return Math.round(usd * 100) / 100;
 }
 
-export function estimateSandboxCost(profile: CostProfile, prices: SandboxPrices = defaultSandboxPrices): CostEstimate {
+export function estimateSandboxCost(
+  profile: CostProfile,
+  prices: SandboxPrices = defaultSandboxPrices,
+): CostEstimate {
   const gib = profile.memoryMiB / 1024;
   const perSecond = profile.vcpu * prices.vcpuSecondUsd + gib * prices.gibSecondUsd;
   const monthSeconds = HOURS_PER_MONTH * 3600;

@@ -1,0 +1,199 @@
+/**
+ * `E2BEnvironment`: one call gives an environment its own E2B API key (created through the E2B API
+ * or imported from Pulumi secret config), that key in a secret store readable only by the named
+ * principals, the leak and budget monitor, and outputs applications can use — none of which is the key.
+ *
+ * The validated environment model is registered as the component's inputs (type token
+ * `E2B_ENVIRONMENT_TYPE`), so the policy pack judges the very values the component acted on.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { estimateSandboxCost, type CostEstimate, type SandboxPrices } from "../policies/cost";
+import { fingerprintKey } from "../policies/detect/keys";
+import {
+  E2B_ENVIRONMENT_TYPE,
+  parseEnvironment,
+  secretReference,
+  type Environment,
+  type EnvironmentInput,
+  type SandboxPolicy,
+} from "../policies/model";
+import { E2BApiKey } from "./api-key/resource";
+import { MAX_KEY_NAME_LENGTH } from "./api-key/provider";
+import { awsMonitor, monitorRole, type AwsMonitor } from "./monitor/aws-monitor";
+import { adapterFor, storeKey } from "./stores";
+
+/** Options that shape resources but are not part of the environment model (not registered as inputs). */
+export interface E2BEnvironmentOptions {
+  /** Key name in the E2B dashboard; default `<project>-<environment>`. */
+  keyName?: string;
+  /** Unit prices for the cost outputs; default E2B's published rates. */
+  prices?: SandboxPrices;
+  /**
+   * The leak and budget monitor. `aws` (the default when the key is in an AWS store) creates the
+   * scheduled Lambda, metrics, alarms and SNS topic; `none` leaves alarming to you.
+   */
+  monitor?: "aws" | "none";
+  /** Lambda code for the AWS monitor (default: the bundle built into `components/monitor/dist`). */
+  monitorCode?: pulumi.asset.Archive;
+  /** Handler inside `monitorCode`; default `index.handler`. */
+  monitorHandler?: string;
+  /** Schedule expression for the monitor; default `rate(5 minutes)`. */
+  monitorSchedule?: string;
+  /** E2B API base URL the monitor's auditor talks to; default E2B's public API. */
+  apiUrl?: string;
+}
+
+export type E2BEnvironmentArgs = EnvironmentInput & E2BEnvironmentOptions;
+
+/** Where `npm run`-free users find the monitor bundle; see docs/components.md. */
+export const DEFAULT_MONITOR_BUNDLE = path.join(__dirname, "monitor", "dist");
+
+const KEY_FORMAT = /^e2b_[0-9a-f]{40}$/;
+
+/** Validate at construction, so a bad input fails `pulumi preview` with the field's path. */
+export function validateEnvironment(name: string, args: unknown): Environment {
+  const parsed = parseEnvironment(args);
+  if (!parsed.ok) throw new Error(`E2BEnvironment "${name}": invalid input ${parsed.error}`);
+  return parsed.value;
+}
+
+export function defaultKeyName(project: string, environment: string): string {
+  return `${project}-${environment}`.slice(0, MAX_KEY_NAME_LENGTH);
+}
+
+export function sandboxPolicy(env: Environment): SandboxPolicy {
+  return {
+    environment: env.name,
+    teamId: env.teamId,
+    requiredMetadata: env.requiredMetadata,
+    timeoutCeilingSeconds: env.timeoutCeilingSeconds,
+    defaultTimeoutSeconds: Math.min(300, env.timeoutCeilingSeconds),
+    autoPause: env.autoPause,
+    sandbox: { vcpu: env.sandbox.vcpu, memoryMiB: env.sandbox.memoryMiB },
+  };
+}
+
+/** Read an imported key from secret config, checking its format without ever echoing it. */
+function importedKey(configKey: string): pulumi.Output<string> {
+  const [ns, key] = configKey.includes(":") ? configKey.split(/:(.*)/s, 2) : [undefined, configKey];
+  return new pulumi.Config(ns).requireSecret(key).apply((value) => {
+    if (!KEY_FORMAT.test(value)) {
+      throw new Error(
+        `config ${configKey} is not an E2B API key (expected "e2b_" followed by 40 lowercase hex characters)`,
+      );
+    }
+    return value;
+  });
+}
+
+export class E2BEnvironment extends pulumi.ComponentResource {
+  /** The validated model the component registered as its inputs. */
+  readonly environment: Environment;
+  /** Where the key lives, e.g. `aws-secrets-manager:e2b/prod/api-key`. */
+  readonly secretReference: pulumi.Output<string>;
+  /** Locator of the secret (ARN, resource id, path): safe to hand to runtimes. */
+  readonly secretLocator: pulumi.Output<string>;
+  readonly keyName: pulumi.Output<string>;
+  /** `sha256:` + 12 hex of the key: comparable across stacks, reveals nothing. */
+  readonly keyFingerprint: pulumi.Output<string>;
+  readonly cost: CostEstimate;
+  readonly monthlyCostUsd: pulumi.Output<number>;
+  readonly worstCaseMonthlyCostUsd: pulumi.Output<number>;
+  readonly leakedSandboxCostUsd: pulumi.Output<number>;
+  /** The runtime sandbox policy (`sandboxPolicySchema`) as JSON, for applications. */
+  readonly sandboxPolicyJson: pulumi.Output<string>;
+  /** The key resource when the component manages the key. */
+  readonly apiKey?: E2BApiKey;
+  readonly monitor?: AwsMonitor;
+  readonly alertTopicArn?: pulumi.Output<string>;
+
+  constructor(name: string, args: E2BEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Registered inputs = the validated model (defaults applied, unknown fields dropped).
+    super(E2B_ENVIRONMENT_TYPE, name, validateEnvironment(name, args), opts);
+    const env = validateEnvironment(name, args);
+    this.environment = env;
+    const parent: pulumi.Resource = this; // eslint-disable-line @typescript-eslint/no-this-alias -- children's parent
+    const tags = { environment: env.name, "e2b-team": env.teamId, "managed-by": "e2b-guardrails" };
+
+    const keyName = args.keyName ?? defaultKeyName(pulumi.getProject(), env.name);
+    let key: pulumi.Output<string>;
+    if (env.key.source === "managed") {
+      this.apiKey = new E2BApiKey(
+        `${name}-api-key`,
+        { name: keyName, environment: env.name, teamId: env.teamId, rotation: env.rotation.trigger },
+        { parent },
+      );
+      key = this.apiKey.key;
+    } else {
+      key = importedKey(env.key.configKey);
+    }
+
+    const adapter = adapterFor(env.secretStore.kind);
+    const monitorKind = args.monitor ?? (adapter.cloud === "aws" ? "aws" : "none");
+    if (monitorKind === "aws" && adapter.cloud !== "aws") {
+      throw new Error(
+        `E2BEnvironment "${name}": the AWS monitor reads the key with its IAM role, so it needs an AWS store ` +
+          `(secretStore.kind is ${env.secretStore.kind}); set monitor: "none" and alarm with your store's cloud`,
+      );
+    }
+    const role = monitorKind === "aws" ? monitorRole(name, tags, parent) : undefined;
+
+    const stored = storeKey({
+      name,
+      environment: env,
+      store: env.secretStore,
+      key: pulumi.secret(key),
+      readers: role ? [...env.readers, role.arn] : env.readers,
+      tags,
+      parent,
+    });
+
+    this.cost = estimateSandboxCost(
+      { ...env.sandbox, timeoutCeilingSeconds: env.timeoutCeilingSeconds },
+      args.prices,
+    );
+    if (role) {
+      this.monitor = awsMonitor(
+        name,
+        {
+          environment: env,
+          perSandboxSecondUsd: this.cost.perSandboxSecondUsd,
+          code: args.monitorCode ?? new pulumi.asset.FileArchive(DEFAULT_MONITOR_BUNDLE),
+          handler: args.monitorHandler,
+          schedule: args.monitorSchedule,
+          apiUrl: args.apiUrl,
+          tags,
+          role,
+          secretStore: env.secretStore.kind as "aws-secrets-manager" | "aws-ssm-parameter",
+          secretLocator: stored.locator,
+        },
+        parent,
+        [stored.secret, ...stored.grants],
+      );
+      this.alertTopicArn = this.monitor.topic.arn;
+    }
+
+    this.secretReference = pulumi.output(secretReference(env.secretStore));
+    this.secretLocator = stored.locator;
+    this.keyName = pulumi.output(keyName);
+    // A truncated hash reveals nothing about the key, so it need not stay secret.
+    this.keyFingerprint = pulumi.unsecret(key.apply(fingerprintKey));
+    this.monthlyCostUsd = pulumi.output(this.cost.expectedMonthlyUsd);
+    this.worstCaseMonthlyCostUsd = pulumi.output(this.cost.worstCaseMonthlyUsd);
+    this.leakedSandboxCostUsd = pulumi.output(this.cost.leakedSandboxUsd);
+    this.sandboxPolicyJson = pulumi.output(JSON.stringify(sandboxPolicy(env)));
+
+    this.registerOutputs({
+      secretReference: this.secretReference,
+      secretLocator: this.secretLocator,
+      keyName: this.keyName,
+      keyFingerprint: this.keyFingerprint,
+      monthlyCostUsd: this.monthlyCostUsd,
+      worstCaseMonthlyCostUsd: this.worstCaseMonthlyCostUsd,
+      leakedSandboxCostUsd: this.leakedSandboxCostUsd,
+      sandboxPolicyJson: this.sandboxPolicyJson,
+      alertTopicArn: this.alertTopicArn,
+    });
+  }
+}
