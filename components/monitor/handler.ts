@@ -106,6 +106,8 @@ export async function runMonitor(
   try {
     key = await deps.readKey(config);
   } catch (e) {
+    // No `cause`: the original error may quote the key; only the redacted message leaves.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(
       redactKeys(
         `monitor ${config.environment}: cannot read the E2B key from ${config.secretStore}: ${(e as Error).message}`,
@@ -116,6 +118,7 @@ export async function runMonitor(
   try {
     summary = await deps.audit(key, config);
   } catch (e) {
+    // eslint-disable-next-line preserve-caught-error -- see above
     throw new Error(
       redactKeys(`monitor ${config.environment}: sandbox audit failed: ${(e as Error).message}`),
     );
