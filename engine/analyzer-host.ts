@@ -313,7 +313,9 @@ export class AnalyzerHost {
     if (this.child.exitCode === null) {
       const exited = new Promise((r) => this.child.once("exit", r));
       this.child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       if (this.child.exitCode === null) this.child.kill("SIGKILL");
     }
   }

@@ -179,6 +179,8 @@ async function main(args: HostArgs): Promise<void> {
     const fn = typeof mod === "function" ? mod : typeof mod?.default === "function" ? mod.default : undefined;
     return fn ? await fn() : mod;
   });
+  // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
+  await settings.waitForRPCs();
 
   const registered: Map<string, { state: unknown }> = monitor.getRegisteredResources();
   const resources = order.map((urn) => {

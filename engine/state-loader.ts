@@ -96,10 +96,8 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   });
 
   const first = resources[0]?.urn ?? "";
-  const [, , stackPart, projectPart] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(first) ?? [];
+  const [, stackPart, projectPart] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(first) ?? [];
   const [stack, project] = [stackPart, projectPart].map((x) => x ?? "");
-  const manifest = isObject(deployment.manifest) ? deployment.manifest : {};
-  void manifest;
   return {
     project: project || "unknown",
     stack: stack || "unknown",

@@ -1,0 +1,110 @@
+/**
+ * The analyzer host against a pack we did not write (tests/engine/fixtures/foreign-pack, plain JS):
+ * config defaults and overrides reach the pack, mandatory and advisory findings come back, stack
+ * policies see parents and property dependencies, bad config is a clear InputError.
+ */
+import path from "node:path";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import { AnalyzerHost, InputError, runProgram, type ResourceGraph } from "../../engine";
+
+const packDir = path.join(__dirname, "fixtures/foreign-pack");
+const programDir = path.join(__dirname, "fixtures/recording");
+
+describe("analyzer host with a third-party pack", () => {
+  let host: AnalyzerHost;
+  let graph: ResourceGraph;
+  beforeAll(async () => {
+    [host, graph] = await Promise.all([
+      AnalyzerHost.start(packDir),
+      runProgram({ cwd: programDir, stack: "dev" }),
+    ]);
+  });
+  afterAll(() => host.stop());
+
+  it("reads the pack's info over GetAnalyzerInfo", () => {
+    expect(host.info).toMatchObject({ name: "acme-tagging", version: "2.3.4" });
+    expect(host.info.policies.map((p) => [p.name, p.enforcementLevel, p.policyType])).toEqual([
+      ["buckets-need-owner-tag", "mandatory", "resource"],
+      ["stack-shape", "advisory", "stack"],
+      ["never-applies", "advisory", "stack"],
+    ]);
+  });
+
+  it("applies schema defaults when no config is given", async () => {
+    const config = await host.configure();
+    expect(config.get("buckets-need-owner-tag")).toEqual({
+      enforcementLevel: "mandatory",
+      properties: { tagKey: "owner", maxTags: 5 },
+    });
+    const r = await host.analyze(graph);
+    // The bucket has an owner tag: the default tagKey passes.
+    expect(r.diagnostics.filter((d) => d.policyName === "buckets-need-owner-tag")).toEqual([]);
+  });
+
+  it("reports a mandatory finding from user config and an advisory stack finding with wiring", async () => {
+    await host.configure({ "buckets-need-owner-tag": { tagKey: "cost-center" } });
+    const r = await host.analyze(graph);
+    const mandatory = r.diagnostics.find((d) => d.policyName === "buckets-need-owner-tag")!;
+    expect(mandatory).toMatchObject({
+      enforcementLevel: "mandatory",
+      severity: "high",
+      policyPackName: "acme-tagging",
+      urn: "urn:pulumi:dev::recording::acme:index:Storage$aws:s3/bucket:Bucket::logs-bucket",
+    });
+    expect(mandatory.message).toBe("Buckets must carry an owner tag.\nmissing tag 'cost-center'");
+    const advisory = r.diagnostics.find((d) => d.policyName === "stack-shape")!;
+    expect(advisory.enforcementLevel).toBe("advisory");
+    expect(advisory.message).toContain("logs-policy parent=logs bucketDeps=logs-bucket");
+    expect(r.stackNotApplicable).toEqual([{ policy: "never-applies", reason: "nothing to see" }]);
+  });
+
+  it("sends stack tags with ConfigureStack", async () => {
+    await host.configure();
+    const r = await host.analyze({ ...graph, tags: { team: "platform" } });
+    expect(r.diagnostics.find((d) => d.policyName === "stack-shape")!.message).toContain(
+      'tags=[["team","platform"]]',
+    );
+  });
+
+  it("honours 'all' and per-policy levels in the CLI's config format", async () => {
+    await host.configure({ all: "disabled", "stack-shape": "mandatory" });
+    const r = await host.analyze(graph);
+    expect(r.diagnostics.map((d) => [d.policyName, d.enforcementLevel])).toEqual([
+      ["stack-shape", "mandatory"],
+    ]);
+  });
+
+  it.each([
+    [
+      { "buckets-need-owner-tag": { maxTags: 500 } },
+      /policy 'buckets-need-owner-tag': field 'maxTags' must be <= 50/,
+    ],
+    [
+      { "buckets-need-owner-tag": { tagKey: "" } },
+      /policy 'buckets-need-owner-tag': field 'tagKey' must NOT have fewer than 1 characters/,
+    ],
+    [{ "no-such-policy": "mandatory" }, /field 'no-such-policy': the pack has no policy named/],
+    [
+      { "stack-shape": "loud" },
+      /field 'stack-shape' must be one of advisory, mandatory, remediate, disabled/,
+    ],
+  ])("rejects bad config %j with a message naming the policy and field", async (config, message) => {
+    await expect(host.configure(config)).rejects.toThrow(InputError);
+    await expect(host.configure(config)).rejects.toThrow(message);
+  });
+
+  it("names the config file when it is not JSON", async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "cfg-")), "policy-config.json");
+    writeFileSync(file, "{ not json");
+    await expect(host.configure(file)).rejects.toThrow(/policy-config\.json: not valid JSON/);
+  });
+});
+
+describe("analyzer host start-up errors", () => {
+  it("refuses a folder that is not a pack", async () => {
+    await expect(AnalyzerHost.start(programDir)).rejects.toThrow(
+      /not a policy pack \(no PulumiPolicy\.yaml\)/,
+    );
+  });
+});

@@ -1,0 +1,111 @@
+import path from "node:path";
+import { runProgram, InputError, ProgramError, UNKNOWN, SECRET_SIG, type GraphResource } from "../../engine";
+import { newEncryptionSalt, encryptWith } from "../../engine/passphrase";
+import { mkdtempSync, writeFileSync, cpSync, symlinkSync } from "node:fs";
+import os from "node:os";
+
+const fixture = path.join(__dirname, "fixtures/recording");
+const byName = (rs: GraphResource[], name: string) => {
+  const r = rs.find((x) => x.name === name);
+  if (!r) throw new Error(`no resource ${name} in ${rs.map((x) => x.name).join(", ")}`);
+  return r;
+};
+
+describe("program runner (recording MockMonitor, preview mode)", () => {
+  let resources: GraphResource[];
+  beforeAll(async () => {
+    const graph = await runProgram({ cwd: fixture, stack: "dev" });
+    expect(graph.project).toBe("recording");
+    expect(graph.stack).toBe("dev");
+    resources = graph.resources;
+  });
+
+  it("records the stack, components and custom resources with URNs and parents", () => {
+    const stack = byName(resources, "recording-dev");
+    expect(stack.type).toBe("pulumi:pulumi:Stack");
+    const comp = byName(resources, "logs");
+    expect(comp).toMatchObject({ type: "acme:index:Storage", custom: false, parent: stack.urn });
+    const bucket = byName(resources, "logs-bucket");
+    expect(bucket.urn).toBe(
+      "urn:pulumi:dev::recording::acme:index:Storage$aws:s3/bucket:Bucket::logs-bucket",
+    );
+    expect(bucket).toMatchObject({ custom: true, parent: comp.urn });
+    expect(bucket.id).toMatch(/^logs-bucket-[0-9a-f]{8}$/);
+  });
+
+  it("records component args as inputs and config from stackConfigDir and project defaults", () => {
+    expect(byName(resources, "logs").inputs).toEqual({ owner: "platform-team" });
+    expect(byName(resources, "logs-bucket").inputs).toEqual({
+      bucket: "rec-logs",
+      tags: { owner: "platform-team" },
+    });
+  });
+
+  it("records dependencies and propertyDependencies, with provider-computed values unknown", () => {
+    const policy = byName(resources, "logs-policy");
+    const bucketUrn = byName(resources, "logs-bucket").urn;
+    expect(policy.dependencies).toEqual([bucketUrn]);
+    expect(policy.propertyDependencies.bucket).toEqual([bucketUrn]);
+    expect(policy.propertyDependencies.policy).toEqual([bucketUrn]);
+    expect(policy.inputs.policy).toBe(UNKNOWN);
+  });
+
+  it("keeps secrets as wire secrets and undecryptable secure config as unknown", () => {
+    expect(byName(resources, "api-token").inputs.value).toEqual({
+      [SECRET_SIG]: expect.any(String),
+      value: "not-a-real-token",
+    });
+    expect(byName(resources, "db-password").inputs.value).toBe(UNKNOWN);
+  });
+
+  it("marks reads (.get) as external and echoes outputs", () => {
+    expect(byName(resources, "existing")).toMatchObject({ external: true, id: "existing-bucket-id" });
+    expect(byName(resources, "logs-bucket").outputs).toMatchObject({ bucket: "rec-logs" });
+    expect(byName(resources, "recording-dev").outputs).toEqual({ bucketName: "rec-logs" });
+  });
+});
+
+describe("program runner: configuration and errors", () => {
+  function copyFixture(): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "rec-"));
+    cpSync(fixture, dir, { recursive: true });
+    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+    return dir;
+  }
+
+  it("decrypts secure config with the passphrase provider", async () => {
+    const dir = copyFixture();
+    const { encryptionsalt, key } = newEncryptionSalt("correct horse");
+    writeFileSync(
+      path.join(dir, "config/Pulumi.dev.yaml"),
+      `encryptionsalt: ${encryptionsalt}\nconfig:\n  recording:owner: platform-team\n  recording:dbPassword:\n    secure: ${encryptWith(key, "s3cret-value")}\n`,
+    );
+    const graph = await runProgram({ cwd: dir, stack: "dev", passphrase: "correct horse" });
+    expect(byName(graph.resources, "db-password").inputs.value).toEqual({
+      [SECRET_SIG]: expect.any(String),
+      value: "s3cret-value",
+    });
+    await expect(runProgram({ cwd: dir, stack: "dev", passphrase: "wrong" })).rejects.toThrow(
+      /encryptionsalt.*incorrect passphrase/,
+    );
+  }, 60_000);
+
+  it("names the file and field of a bad project", async () => {
+    const dir = copyFixture();
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: x\nruntime: python\n");
+    await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(InputError);
+    await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(/Pulumi\.yaml: field 'runtime'/);
+    await expect(runProgram({ cwd: path.join(dir, "config"), stack: "dev" })).rejects.toThrow(
+      /no Pulumi\.yaml/,
+    );
+  });
+
+  it("reports a failing program without leaking key material from its error", async () => {
+    const dir = copyFixture();
+    writeFileSync(path.join(dir, "index.ts"), `throw new Error("boom e2b_${"ab".repeat(20)}");\n`);
+    const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ProgramError);
+    expect((err as Error).message).toMatch(/the program failed: Error: boom e2b_…abab/);
+    expect((err as Error).message).not.toContain("ab".repeat(20));
+  });
+});

@@ -1,0 +1,55 @@
+import path from "node:path";
+import { loadStateExport, InputError, OPAQUE_SECRET, SECRET_SIG, type GraphResource } from "../../engine";
+
+const state = (f: string) => path.join(__dirname, "fixtures/state", f);
+const KEY = "e2b_0123456789abcdef0123456789abcdef01234567";
+const lambda = (rs: GraphResource[]) => rs.find((r) => r.type === "aws:lambda/function:Function")!;
+
+describe("state loader (pulumi stack export, deployment v3)", () => {
+  it("reads resources with stack, project, parents and dependencies", () => {
+    const g = loadStateExport(state("lambda-key-shown.json"));
+    expect(g).toMatchObject({ stack: "prod", project: "agents-api", source: { kind: "state" } });
+    const fn = lambda(g.resources);
+    expect(fn).toMatchObject({
+      name: "api",
+      custom: true,
+      id: "api",
+      parent: "urn:pulumi:prod::agents-api::pulumi:pulumi:Stack::agents-api-prod",
+    });
+    expect(fn.propertyDependencies.role).toEqual([
+      "urn:pulumi:prod::agents-api::aws:iam/role:Role::api-role",
+    ]);
+    expect(g.resources.map((r) => r.type)).toContain("pulumi:providers:aws");
+  });
+
+  it("decodes shown secrets (plaintext is a JSON encoding of the value)", () => {
+    const env = lambda(loadStateExport(state("lambda-key-shown.json")).resources).inputs.environment as {
+      variables: Record<string, unknown>;
+    };
+    expect(env.variables.E2B_API_KEY).toEqual({ [SECRET_SIG]: expect.any(String), value: KEY });
+  });
+
+  it("keeps encrypted secrets opaque", () => {
+    const env = lambda(loadStateExport(state("lambda-key-encrypted.json")).resources).inputs.environment as {
+      variables: Record<string, unknown>;
+    };
+    expect(env.variables.E2B_API_KEY).toEqual({ [SECRET_SIG]: expect.any(String), value: OPAQUE_SECRET });
+  });
+
+  it.each([
+    ["missing.json", /missing\.json: cannot read \(ENOENT\)/],
+    ["malformed.json", /malformed\.json: not valid JSON/],
+    ["wrong-version.json", /wrong-version\.json: field 'version' is 2; expected 3/],
+    ["missing-urn.json", /missing-urn\.json: field 'deployment\.resources\[1\]\.urn' must be a Pulumi URN/],
+  ])("rejects %s with one line naming the file and field", (file, message) => {
+    let err: unknown;
+    try {
+      loadStateExport(state(file));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).not.toContain("\n");
+  });
+});
