@@ -8,7 +8,8 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { estimateSandboxCost, type CostEstimate, type SandboxPrices } from "../policies/cost";
+import { costOf, perSandboxSecondUsd, type Prices } from "../policies/cost";
+import type { CostFigures } from "../policies/report";
 import { fingerprintKey } from "../policies/detect/keys";
 import {
   E2B_ENVIRONMENT_TYPE,
@@ -28,7 +29,7 @@ export interface E2BEnvironmentOptions {
   /** Key name in the E2B dashboard; default `<project>-<environment>`. */
   keyName?: string;
   /** Unit prices for the cost outputs; default E2B's published rates. */
-  prices?: SandboxPrices;
+  prices?: Prices;
   /**
    * The leak and budget monitor. `aws` (the default when the key is in an AWS store) creates the
    * scheduled Lambda, metrics, alarms and SNS topic; `none` leaves alarming to you.
@@ -97,7 +98,7 @@ export class E2BEnvironment extends pulumi.ComponentResource {
   readonly keyName: pulumi.Output<string>;
   /** `sha256:` + 12 hex of the key: comparable across stacks, reveals nothing. */
   readonly keyFingerprint: pulumi.Output<string>;
-  readonly cost: CostEstimate;
+  readonly cost: CostFigures;
   readonly monthlyCostUsd: pulumi.Output<number>;
   readonly worstCaseMonthlyCostUsd: pulumi.Output<number>;
   readonly leakedSandboxCostUsd: pulumi.Output<number>;
@@ -149,16 +150,14 @@ export class E2BEnvironment extends pulumi.ComponentResource {
       parent,
     });
 
-    this.cost = estimateSandboxCost(
-      { ...env.sandbox, timeoutCeilingSeconds: env.timeoutCeilingSeconds },
-      args.prices,
-    );
+    const profile = { ...env.sandbox, timeoutCeilingSeconds: env.timeoutCeilingSeconds };
+    this.cost = costOf(env.name, profile, args.prices, env.budget.monthlyUsd);
     if (role) {
       this.monitor = awsMonitor(
         name,
         {
           environment: env,
-          perSandboxSecondUsd: this.cost.perSandboxSecondUsd,
+          perSandboxSecondUsd: perSandboxSecondUsd(profile, args.prices),
           code: args.monitorCode ?? new pulumi.asset.FileArchive(DEFAULT_MONITOR_BUNDLE),
           handler: args.monitorHandler,
           schedule: args.monitorSchedule,
