@@ -9,7 +9,7 @@ import { InputError, ProgramError } from "../engine";
 import { redactKeys } from "../policies/detect/keys";
 import { formats } from "../reports";
 import { emit, exitStatus, parseFormat } from "./output";
-import { openSession, scanProgram, scanStates } from "./scan";
+import { loadStates, openSession, previewProgram, scanGraph, scanStates } from "./scan";
 import { defaultStack } from "./stack-name";
 
 const version: string = (require("../package.json") as { version: string }).version;
@@ -49,15 +49,12 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const cwd = path.resolve(o.cwd);
       const stack: string = o.stack ?? defaultStack(cwd);
-      const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
+      const { session, graph } = await previewProgram(
+        { packDir: o.policyPack, policyConfig: o.policyConfig },
+        { cwd, stack, organization: o.organization, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE },
+      );
       try {
-        const { stack: report } = await scanProgram(session, {
-          cwd,
-          stack,
-          organization: o.organization,
-          passphrase: process.env.PULUMI_CONFIG_PASSPHRASE,
-        });
-        const full = session.report([report]);
+        const full = session.report([await scanGraph(session, graph)]);
         emit(full, o.format, o.output, {
           packPath: session.host.packDir,
           policies: session.host.info.policies,
@@ -85,9 +82,10 @@ export function buildProgram(): Command {
       "\nSecrets may be encrypted (ciphertext) or shown (`pulumi stack export --show-secrets`).",
     )
     .action(async (o) => {
+      const graphs = loadStates(o.state);
       const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
       try {
-        const stacks = await scanStates(session, o.state);
+        const stacks = await scanStates(session, graphs);
         const full = session.report(stacks);
         emit(full, o.format, o.output, {
           packPath: session.host.packDir,

@@ -58,11 +58,34 @@ export async function scanGraph(session: ScanSession, graph: ResourceGraph): Pro
   return buildStackReport(session.host.info, graph, analysis, session.enabled);
 }
 
+/** Parse every export first: bad input fails with exit 2 before any pack starts. */
+export function loadStates(files: string[]): ResourceGraph[] {
+  return files.map((f) => loadStateExport(f));
+}
+
 /** An org-wide audit: each export analysed on its own, then what only shows across stacks. */
-export async function scanStates(session: ScanSession, files: string[]): Promise<StackReport[]> {
-  const graphs = files.map((f) => loadStateExport(f)); // parse all first: bad input fails before any work
+export async function scanStates(
+  session: ScanSession,
+  files: string[] | ResourceGraph[],
+): Promise<StackReport[]> {
+  const graphs = files.map((f) => (typeof f === "string" ? loadStateExport(f) : f));
   const reports: StackReport[] = [];
   for (const g of graphs) reports.push(await scanGraph(session, g));
   if (graphs.length > 1) crossStackFindings(session, graphs, reports);
   return reports;
+}
+
+/** Start the pack while the program runs: both take about a second, and neither needs the other. */
+export async function previewProgram(
+  opts: { packDir?: string; policyConfig?: string | UserPolicyConfig },
+  target: ProgramTarget,
+): Promise<{ session: ScanSession; graph: ResourceGraph }> {
+  const sessionP = openSession(opts);
+  const graphP = runProgram(target);
+  const [session, graph] = await Promise.allSettled([sessionP, graphP]);
+  if (session.status === "rejected" || graph.status === "rejected") {
+    if (session.status === "fulfilled") await session.value.close();
+    throw session.status === "rejected" ? session.reason : (graph as PromiseRejectedResult).reason;
+  }
+  return { session: session.value, graph: graph.value };
 }

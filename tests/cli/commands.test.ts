@@ -1,0 +1,134 @@
+/**
+ * The command-line contract (DESIGN.md): exit 0 / 1 / 2, one-line errors naming the file, JSON report
+ * shape, and no key material in any output. Runs the real `bin/e2b-guardrails.js`.
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { repoRoot } from "../support/scan";
+
+const KEY_HEX = "0123456789abcdef0123456789abcdef01234567";
+const state = (f: string) => path.join(repoRoot, "tests/engine/fixtures/state", f);
+const program = path.join(__dirname, "fixtures/lambda-key");
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, "bin/e2b-guardrails.js"), ...args],
+      { cwd: repoRoot, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+        resolve({ code: typeof code === "number" ? code : 1, stdout, stderr });
+      },
+    );
+  });
+}
+
+function expectNoKey(...texts: string[]) {
+  for (const t of texts) expect(t).not.toContain(KEY_HEX);
+}
+
+describe("e2b-guardrails audit", () => {
+  it.each(["lambda-key-shown.json", "lambda-key-plain.json"])(
+    "reports a mandatory finding for a key in a Lambda environment (%s) and exits 1",
+    async (file) => {
+      const r = await cli("audit", "--state", state(file), "--format", "json");
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({
+        schemaVersion: 1,
+        tool: { name: "e2b-guardrails" },
+        pack: { name: "e2b-guardrails" },
+      });
+      const [stack] = report.stacks;
+      expect(stack).toMatchObject({ stack: "prod", project: "agents-api" });
+      const finding = stack.findings.find(
+        (f: { urn: string; enforcementLevel: string }) =>
+          f.urn.endsWith("::api") && f.enforcementLevel === "mandatory",
+      );
+      expect(finding).toMatchObject({ caseId: "E2B-01", severity: "critical" });
+      expect(finding.message).toMatch(/e2b_…4567/);
+      expect(stack.cases.find((c: { id: string }) => c.id === "E2B-01").status).toBe("fail");
+      expectNoKey(r.stdout, r.stderr);
+    },
+  );
+
+  it("exits 0 on a clean export", async () => {
+    const r = await cli("audit", "--state", state("clean.json"), "--format", "json");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const [stack] = JSON.parse(r.stdout).stacks;
+    expect(
+      stack.findings.filter((f: { enforcementLevel: string }) => f.enforcementLevel === "mandatory"),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ["does-not-exist.json", /does-not-exist\.json: cannot read \(ENOENT\)/],
+    ["malformed.json", /malformed\.json: not valid JSON/],
+    ["wrong-version.json", /wrong-version\.json: field 'version'/],
+  ])("exits 2 with one line naming %s and the problem", async (file, message) => {
+    const r = await cli("audit", "--state", state(file));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it("never prints the key, in any format", async () => {
+    for (const format of ["text", "json", "markdown", "html", "junit", "sarif"]) {
+      const r = await cli("audit", "--state", state("lambda-key-plain.json"), "--format", format);
+      expect(r.code).toBe(1);
+      expect(r.stdout.length).toBeGreaterThan(100);
+      expectNoKey(r.stdout, r.stderr);
+    }
+  });
+});
+
+describe("e2b-guardrails preview", () => {
+  it("runs the program offline and reports the same finding through the pack", async () => {
+    const r = await cli("preview", "--cwd", program, "--stack", "dev", "--format", "json");
+    expect(r.code).toBe(1);
+    const [stack] = JSON.parse(r.stdout).stacks;
+    expect(stack).toMatchObject({ stack: "dev", project: "agents-api" });
+    const finding = stack.findings.find(
+      (f: { urn: string; enforcementLevel: string }) =>
+        f.urn.endsWith("::api") && f.enforcementLevel === "mandatory",
+    );
+    expect(finding).toMatchObject({
+      caseId: "E2B-01",
+      urn: "urn:pulumi:dev::agents-api::pulumi:pulumi:Stack$aws:lambda/function:Function::api",
+    });
+    expectNoKey(r.stdout, r.stderr);
+  });
+
+  it("prints a Policies block shaped like pulumi preview's", async () => {
+    const r = await cli("preview", "--cwd", program, "--stack", "dev");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^Policies:$/m);
+    expect(r.stdout).toMatch(/^ {4}❌ e2b-guardrails@v\d+\.\d+\.\d+ \(local: .*policies\)$/m);
+    expect(r.stdout).toMatch(
+      /^ {8}- \[mandatory\] \[severity: critical\] {2}e2b-01-\S+ {2}\(aws:lambda\/function:Function: api\)$/m,
+    );
+    expect(r.stdout).toMatch(/FAIL {2}E2B-01/);
+    expectNoKey(r.stdout, r.stderr);
+  });
+
+  it("exits 2 on bad usage", async () => {
+    const bad = await cli("preview", "--cwd", program, "--format", "xml");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--format: 'xml' is not one of/);
+    const missing = await cli("preview", "--cwd", path.join(repoRoot, "tests"), "--stack", "dev");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/Pulumi\.yaml/);
+    const unknown = await cli("frobnicate");
+    expect(unknown.code).toBe(2);
+  });
+
+  it("shows help with exit 0", async () => {
+    const r = await cli("--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/preview/);
+    expect(r.stdout).toMatch(/audit/);
+  });
+});
