@@ -305,7 +305,8 @@ export class E2BState {
         metadata: { ...(pick(opts.metadata, i) ?? {}) },
         envVars: {},
         startedAt,
-        endAt: pick(opts.endAt, i) ?? new Date(now + 3_600_000),
+        // Paused: endAt is when it stopped (here: at once); running: an hour from now.
+        endAt: pick(opts.endAt, i) ?? (state === "paused" ? startedAt : new Date(now + 3_600_000)),
         state,
         cpuCount: opts.cpuCount ?? 2,
         memoryMB: opts.memoryMB ?? 512,
@@ -336,6 +337,8 @@ export class E2BState {
     if (s.state === "paused") return "conflict";
     s.state = "paused";
     s.pausedAt = this.now();
+    // A paused sandbox has no TTL running; its endAt marks when it stopped.
+    s.endAt = s.pausedAt;
     return "ok";
   }
 
@@ -367,8 +370,11 @@ export class E2BState {
     const now = this.now().getTime();
     const resumed = s.state === "paused";
     if (resumed) {
+      // A resumed sandbox is a fresh instance from its snapshot: a new start time and TTL.
       s.state = "running";
       s.pausedAt = undefined;
+      s.startedAt = new Date(now);
+      this.touch(this.team(teamId));
       s.endAt = new Date(now + timeoutSeconds * 1000);
     } else if (now + timeoutSeconds * 1000 > s.endAt.getTime()) {
       s.endAt = new Date(now + timeoutSeconds * 1000);

@@ -1,0 +1,50 @@
+/** The text view of a sandbox audit report: a summary, attribution totals, leaked sandboxes. */
+import type { AuditReport } from "./auditor";
+
+const usd = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
+
+export function formatAuditText(
+  r: AuditReport,
+  extra: { spared?: string[]; gone?: string[]; failed?: { sandboxId: string; error: string }[] } = {},
+): string {
+  const lines: string[] = [];
+  lines.push(
+    `Sandboxes at ${r.generatedAt}: ${r.total} (${r.running} running, ${r.paused} paused), ${usd(r.costPerHourUsd)}/h while running`,
+  );
+  if (r.attribution.length > 0) {
+    lines.push("", "Attribution:");
+    const width = Math.min(
+      40,
+      Math.max(...r.attribution.map((a) => `${a.key}=${a.value ?? "(missing)"}`.length)),
+    );
+    for (const a of r.attribution) {
+      const label = `${a.key}=${a.value ?? "(missing)"}`;
+      lines.push(
+        `  ${label.padEnd(width)}  ${String(a.count).padStart(6)} sandboxes  ${usd(a.costPerHourUsd)}/h`,
+      );
+    }
+  }
+  lines.push("", r.leaked.length === 0 ? "No leaked sandboxes." : `Leaked sandboxes: ${r.leaked.length}`);
+  for (const l of r.leaked) {
+    lines.push(
+      `  ${l.sandboxId}  ${l.templateId}  ${l.state}  started ${l.startedAt}  ${usd(l.costSoFarUsd)} so far`,
+    );
+    for (const reason of l.reasons) lines.push(`      - ${reason}`);
+  }
+  const tail = formatKillText(r.killed, extra);
+  return lines.join("\n") + "\n" + (tail ? "\n" + tail : "");
+}
+
+/** The kill outcome lines alone (printed after a confirmation prompt). */
+export function formatKillText(
+  killed: string[],
+  extra: { spared?: string[]; gone?: string[]; failed?: { sandboxId: string; error: string }[] } = {},
+): string {
+  const lines: string[] = [];
+  if (killed.length > 0) lines.push(`Killed: ${killed.join(", ")}`);
+  if (extra.gone?.length) lines.push(`Already gone: ${extra.gone.join(", ")}`);
+  if (extra.spared?.length)
+    lines.push(`No longer leaked on re-check, left alone: ${extra.spared.join(", ")}`);
+  for (const f of extra.failed ?? []) lines.push(`Could not kill ${f.sandboxId}: ${f.error}`);
+  return lines.length > 0 ? lines.join("\n") + "\n" : "";
+}

@@ -1,0 +1,139 @@
+/**
+ * The guard's decisions, as a pure function of the policy and the request: which metadata the
+ * sandbox gets, which timeout, and every violation (E2B-03 attribution, E2B-04 ceilings, E2B-06 no
+ * key in the sandbox). No SDK, no I/O, so it is tested exhaustively and reused by other callers.
+ */
+import type { SandboxPolicy } from "../policies/model";
+import { findKeysInString, maskKey } from "../policies/detect/keys";
+import type { Violation } from "./errors";
+
+/** The SDK's default sandbox lifetime (ms) when `timeoutMs` is not given. */
+export const SDK_DEFAULT_TIMEOUT_MS = 300_000;
+
+/** Metadata key the guard always sets to the policy's environment name. */
+export const ENVIRONMENT_METADATA_KEY = "environment";
+
+/**
+ * Env var names that are E2B credentials. Exact names the SDKs and CLI read, plus any name that says
+ * it is an E2B key, token or secret (`MY_E2B_KEY`, `NEXT_PUBLIC_E2B_API_KEY`, `E2B_TOKEN`…).
+ */
+const CREDENTIAL_NAMES = new Set(["E2B_API_KEY", "E2B_ACCESS_TOKEN"]);
+const SECRET_WORDS = new Set(["KEY", "APIKEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "CREDENTIALS"]);
+
+export function isCredentialName(name: string): boolean {
+  const upper = name.toUpperCase();
+  if (CREDENTIAL_NAMES.has(upper)) return true;
+  const words = upper.split(/[^A-Z0-9]+|_/).filter(Boolean);
+  return words.includes("E2B") && words.some((w) => SECRET_WORDS.has(w));
+}
+
+export interface SandboxRequest {
+  metadata?: Record<string, string>;
+  /** Shorthands for the attribution keys most policies require. */
+  userId?: string;
+  requestId?: string;
+  envs?: Record<string, string>;
+  timeoutMs?: number;
+  /** `lifecycle.onTimeout` of the SDK: `kill`, `pause` or `{ action }`. */
+  onTimeout?: "kill" | "pause" | { action: "kill" | "pause" };
+  /**
+   * The API key the caller creates with, if known: its value must not reach the sandbox even when
+   * it does not look like an `e2b_` key (self-hosted formats).
+   */
+  apiKey?: string;
+}
+
+export type CheckResult =
+  { ok: true; metadata: Record<string, string>; timeoutMs: number } | { ok: false; violations: Violation[] };
+
+export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest): CheckResult {
+  const violations: Violation[] = [];
+
+  // Metadata: the caller's, plus the shorthands, plus the environment name (always).
+  const metadata: Record<string, string> = { ...(req.metadata ?? {}) };
+  if (req.userId !== undefined) metadata.user_id = req.userId;
+  if (req.requestId !== undefined) metadata.request_id = req.requestId;
+  const claimed = metadata[ENVIRONMENT_METADATA_KEY];
+  if (claimed !== undefined && claimed !== policy.environment) {
+    violations.push({
+      code: "metadata-environment-mismatch",
+      field: `metadata.${ENVIRONMENT_METADATA_KEY}`,
+      message: `metadata.${ENVIRONMENT_METADATA_KEY} is "${claimed}" but this policy is for environment "${policy.environment}"`,
+    });
+  }
+  metadata[ENVIRONMENT_METADATA_KEY] = policy.environment;
+  for (const key of policy.requiredMetadata) {
+    const v = metadata[key];
+    if (typeof v !== "string" || v.trim() === "") {
+      violations.push({
+        code: "metadata-missing",
+        field: `metadata.${key}`,
+        message: `sandbox metadata "${key}" is required in environment "${policy.environment}" (required: ${policy.requiredMetadata.join(", ")})`,
+      });
+    }
+  }
+  for (const [k, v] of Object.entries(metadata)) {
+    const keys = findKeysInString(`${k}=${v}`);
+    if (keys.length > 0) {
+      violations.push({
+        code: "metadata-key-material",
+        field: `metadata.${k}`,
+        message: `sandbox metadata "${k}" holds key material (${keys[0].mask}); metadata is visible to anyone who lists sandboxes`,
+      });
+    }
+  }
+
+  // Timeout: never above the ceiling; the default is the policy's, else the SDK's, capped at the ceiling.
+  const ceilingMs = policy.timeoutCeilingSeconds * 1000;
+  const defaultMs = Math.min(
+    (policy.defaultTimeoutSeconds ?? SDK_DEFAULT_TIMEOUT_MS / 1000) * 1000,
+    ceilingMs,
+  );
+  const timeoutMs = req.timeoutMs ?? defaultMs;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    violations.push({
+      code: "timeout-invalid",
+      field: "timeoutMs",
+      message: `timeoutMs must be a positive number of milliseconds (got ${timeoutMs})`,
+    });
+  } else if (timeoutMs > ceilingMs) {
+    violations.push({
+      code: "timeout-above-ceiling",
+      field: "timeoutMs",
+      message: `timeoutMs ${timeoutMs} is above environment "${policy.environment}"'s ceiling of ${policy.timeoutCeilingSeconds} s (${ceilingMs} ms)`,
+    });
+  }
+  const action = typeof req.onTimeout === "object" ? req.onTimeout.action : req.onTimeout;
+  if (action === "pause" && !policy.autoPause.enabled) {
+    violations.push({
+      code: "auto-pause-not-allowed",
+      field: "lifecycle.onTimeout",
+      message: `environment "${policy.environment}" does not allow auto-pause (paused sandboxes keep their snapshot until killed)`,
+    });
+  }
+
+  // Env vars: model-generated code in the sandbox can read every one of them (E2B-06).
+  for (const [name, value] of Object.entries(req.envs ?? {})) {
+    if (isCredentialName(name)) {
+      violations.push({
+        code: "env-credential-name",
+        field: `envs.${name}`,
+        message: `env var ${name} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
+      });
+      continue;
+    }
+    const text = String(value);
+    const keys = findKeysInString(text);
+    const isOwnKey = req.apiKey !== undefined && req.apiKey.length >= 8 && text.includes(req.apiKey);
+    if (keys.length > 0 || isOwnKey) {
+      const shown = keys.length > 0 ? keys[0].mask : maskKey(req.apiKey as string);
+      violations.push({
+        code: "env-key-material",
+        field: `envs.${name}`,
+        message: `env var ${name} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
+      });
+    }
+  }
+
+  return violations.length > 0 ? { ok: false, violations } : { ok: true, metadata, timeoutMs };
+}

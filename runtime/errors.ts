@@ -1,0 +1,81 @@
+/**
+ * Typed errors of the runtime guardrails. Messages never contain key material: anything that could
+ * hold a key is shown as a mask (`e2b_…a1b2`) or a fingerprint, and every message passes through
+ * `redactKeys` as a last line of defence.
+ */
+import { redactKeys } from "../policies/detect/keys";
+
+export type ViolationCode =
+  /** The module was loaded in a browser: sandbox creation belongs on the server (E2B-01). */
+  | "browser-runtime"
+  /** No sandbox policy was passed and the policy env var is not set. */
+  | "policy-missing"
+  /** The policy is not valid JSON or does not match the shared `sandboxPolicySchema`. */
+  | "policy-invalid"
+  /** A metadata key the environment requires is missing or empty (E2B-03). */
+  | "metadata-missing"
+  /** The caller's metadata names a different environment than the policy. */
+  | "metadata-environment-mismatch"
+  /** A metadata value is key material (metadata is listed to anyone holding the team key). */
+  | "metadata-key-material"
+  /** The requested timeout is above the environment's ceiling (E2B-04). */
+  | "timeout-above-ceiling"
+  /** The requested timeout is zero or negative. */
+  | "timeout-invalid"
+  /** Pause-on-timeout while the environment does not allow auto-pause (E2B-04). */
+  | "auto-pause-not-allowed"
+  /** An env var's value is key material (E2B-06). */
+  | "env-key-material"
+  /** An env var's name is an E2B credential, e.g. E2B_API_KEY (E2B-06). */
+  | "env-credential-name";
+
+export interface Violation {
+  code: ViolationCode;
+  /** Where: `metadata.user_id`, `envs.E2B_API_KEY`, `timeoutMs`, `policy.requiredMetadata`… */
+  field: string;
+  message: string;
+}
+
+/** Thrown by the guard when a sandbox request breaks the environment's policy; nothing was created. */
+export class GuardrailViolation extends Error {
+  readonly code: ViolationCode;
+  readonly field: string;
+  readonly violations: readonly Violation[];
+
+  constructor(violations: Violation[]) {
+    const first = violations[0];
+    const more =
+      violations.length > 1
+        ? ` (and ${violations.length - 1} more: ${violations
+            .slice(1)
+            .map((v) => v.code)
+            .join(", ")})`
+        : "";
+    super(redactKeys(`${first.message}${more}`));
+    this.name = "GuardrailViolation";
+    this.code = first.code;
+    this.field = first.field;
+    this.violations = violations.map((v) => ({ ...v, message: redactKeys(v.message) }));
+  }
+}
+
+export type AuditErrorCode =
+  /** Bad flags or policy: exit 2. */
+  | "bad-usage"
+  /** 401 from the API: the key is unknown, malformed or revoked. */
+  | "unauthorized"
+  /** The API could not be reached, or kept failing after retries. */
+  | "unreachable"
+  /** Any other refusal from the API (e.g. 400 for a bad filter). */
+  | "api-error";
+
+/** Thrown by the sandbox auditor for conditions that end the audit (exit 2 in the CLI). */
+export class AuditError extends Error {
+  constructor(
+    readonly code: AuditErrorCode,
+    message: string,
+  ) {
+    super(redactKeys(message));
+    this.name = "AuditError";
+  }
+}

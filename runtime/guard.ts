@@ -1,0 +1,120 @@
+/**
+ * Guarded sandbox creation for backend code: `createGuardedSandbox` checks the request against the
+ * environment's policy before `Sandbox.create` is called (nothing is created when a check fails),
+ * and `withSandbox` kills the sandbox when the work settles, success or failure.
+ */
+import "./server-only";
+import { Sandbox, type SandboxOpts } from "e2b";
+import type { SandboxPolicy } from "../policies/model";
+import { redactKeys } from "../policies/detect/keys";
+import { GuardrailViolation } from "./errors";
+import { loadSandboxPolicy } from "./policy";
+import { checkSandboxRequest } from "./checks";
+
+export interface GuardedSandboxOpts extends Omit<SandboxOpts, "metadata" | "envs" | "timeoutMs"> {
+  /** Attribution: becomes `metadata.user_id`. */
+  userId?: string;
+  /** Attribution: becomes `metadata.request_id`. */
+  requestId?: string;
+  metadata?: Record<string, string>;
+  envs?: Record<string, string>;
+  /** Sandbox lifetime; default: the policy's default (else the SDK's 300 s), capped at the ceiling. */
+  timeoutMs?: number;
+  /**
+   * E2B API base URL. The SDK honours `apiUrl` (and `E2B_API_URL`) but marks it internal in its
+   * types, so it is declared here.
+   */
+  apiUrl?: string;
+  /** Where `E2B_SANDBOX_POLICY` and `E2B_API_KEY` are read from when not passed; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Create a sandbox only if the request meets the policy: required metadata present (the
+ * environment name is always added), timeout within the ceiling, no key material or E2B credential
+ * in env vars or metadata. `policy` may be the policy object, its JSON, or undefined to read
+ * `E2B_SANDBOX_POLICY`. Throws GuardrailViolation (with `code`, `field`, `violations`).
+ */
+export async function createGuardedSandbox(
+  policy: SandboxPolicy | string | undefined | null,
+  opts: GuardedSandboxOpts = {},
+): Promise<Sandbox> {
+  const { userId, requestId, metadata, envs, timeoutMs, env = process.env, ...sdkOpts } = opts;
+  const p = loadSandboxPolicy(policy, env);
+  const checked = checkSandboxRequest(p, {
+    metadata,
+    userId,
+    requestId,
+    envs,
+    timeoutMs,
+    onTimeout: sdkOpts.lifecycle?.onTimeout,
+    apiKey: sdkOpts.apiKey ?? env.E2B_API_KEY,
+  });
+  if (!checked.ok) throw new GuardrailViolation(checked.violations);
+  return Sandbox.create({
+    ...(sdkOpts as SandboxOpts),
+    metadata: checked.metadata,
+    envs,
+    timeoutMs: checked.timeoutMs,
+  });
+}
+
+export interface WithSandboxOpts extends GuardedSandboxOpts {
+  /**
+   * Told when the final kill fails after `fn` already failed (that error wins and is rethrown).
+   * Default: one redacted line on stderr, so a possibly leaked sandbox is never silent.
+   */
+  onKillError?: (error: unknown, sandboxId: string) => void;
+}
+
+/** Thrown when `fn` succeeded but the sandbox could not be killed: it may still be running. */
+export class SandboxKillError extends Error {
+  constructor(
+    readonly sandboxId: string,
+    message: string,
+  ) {
+    super(redactKeys(message));
+    this.name = "SandboxKillError";
+  }
+}
+
+/**
+ * Create a guarded sandbox, run `fn` with it, and kill it when `fn` settles, whether it resolved or
+ * threw. `fn`'s result or error is passed through; a sandbox already gone (404) counts as killed.
+ */
+export async function withSandbox<T>(
+  policy: SandboxPolicy | string | undefined | null,
+  opts: WithSandboxOpts,
+  fn: (sandbox: Sandbox) => Promise<T> | T,
+): Promise<T> {
+  const { onKillError, ...createOpts } = opts;
+  const sandbox = await createGuardedSandbox(policy, createOpts);
+  let result: T;
+  try {
+    result = await fn(sandbox);
+  } catch (fnError) {
+    try {
+      await sandbox.kill();
+    } catch (killError) {
+      (onKillError ?? defaultKillErrorReport)(killError, sandbox.sandboxId);
+    }
+    throw fnError;
+  }
+  try {
+    await sandbox.kill();
+  } catch (killError) {
+    throw new SandboxKillError(
+      sandbox.sandboxId,
+      `sandbox ${sandbox.sandboxId} finished its work but could not be killed (it may run until its timeout): ${(killError as Error).message}`,
+    );
+  }
+  return result;
+}
+
+function defaultKillErrorReport(error: unknown, sandboxId: string): void {
+  process.stderr.write(
+    redactKeys(
+      `e2b-guardrails: could not kill sandbox ${sandboxId} after a failure: ${(error as Error)?.message ?? String(error)}\n`,
+    ),
+  );
+}

@@ -1,0 +1,373 @@
+/**
+ * Guarded sandbox creation and withSandbox, with the real `e2b` SDK against the local E2B API.
+ */
+import { Sandbox } from "../support/e2b-api/sdk";
+import { startE2BServer, type E2BServer } from "../support/e2b-api";
+import {
+  createGuardedSandbox,
+  withSandbox,
+  GuardrailViolation,
+  SandboxKillError,
+  isCredentialName,
+  POLICY_ENV_VAR,
+  type SandboxPolicy,
+} from "../../runtime";
+
+const policy: SandboxPolicy = {
+  environment: "staging",
+  teamId: "team-staging",
+  requiredMetadata: ["user_id", "request_id"],
+  timeoutCeilingSeconds: 900,
+  autoPause: { enabled: false },
+  sandbox: { vcpu: 2, memoryMiB: 512 },
+};
+
+let server: E2BServer;
+let teamId: string;
+let apiKey: string;
+/** A second, "planted" key that must never be printed or passed on. */
+const planted = "e2b_" + "a1b2c3d4e5".repeat(4);
+
+beforeEach(async () => {
+  server = await startE2BServer();
+  ({ teamId } = server.state.addTeam());
+  apiKey = server.state.addApiKey(teamId).key;
+});
+afterEach(() => server.close());
+
+const conn = () => ({ apiKey, apiUrl: server.url, env: {} });
+const ids = { userId: "u-1", requestId: "r-1" };
+const posts = () => server.requests.filter((r) => r.method === "POST");
+
+async function violation(p: Promise<unknown>): Promise<GuardrailViolation> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(GuardrailViolation);
+    return e as GuardrailViolation;
+  }
+  throw new Error("expected a GuardrailViolation");
+}
+
+describe("createGuardedSandbox: successes", () => {
+  test("creates with the environment, user_id and request_id metadata and the default timeout", async () => {
+    const sbx = await createGuardedSandbox(policy, { ...conn(), ...ids, metadata: { feature: "chat" } });
+    const rec = server.state.getSandbox(teamId, sbx.sandboxId)!;
+    expect(rec.metadata).toEqual({
+      feature: "chat",
+      user_id: "u-1",
+      request_id: "r-1",
+      environment: "staging",
+    });
+    expect(rec.endAt.getTime() - rec.startedAt.getTime()).toBe(300_000); // SDK default, under the 900 s ceiling
+  });
+
+  test("the default timeout is capped at a ceiling below the SDK's 300 s, and the policy default is used", async () => {
+    const a = await createGuardedSandbox({ ...policy, timeoutCeilingSeconds: 120 }, { ...conn(), ...ids });
+    const ra = server.state.getSandbox(teamId, a.sandboxId)!;
+    expect(ra.endAt.getTime() - ra.startedAt.getTime()).toBe(120_000);
+    const b = await createGuardedSandbox({ ...policy, defaultTimeoutSeconds: 60 }, { ...conn(), ...ids });
+    const rb = server.state.getSandbox(teamId, b.sandboxId)!;
+    expect(rb.endAt.getTime() - rb.startedAt.getTime()).toBe(60_000);
+  });
+
+  test("a timeout at the ceiling exactly and harmless env vars pass", async () => {
+    const sbx = await createGuardedSandbox(policy, {
+      ...conn(),
+      ...ids,
+      timeoutMs: 900_000,
+      envs: { NODE_ENV: "production", E2B_TEAM_ID: "not-a-secret" },
+    });
+    const rec = server.state.getSandbox(teamId, sbx.sandboxId)!;
+    expect(rec.envVars).toEqual({ NODE_ENV: "production", E2B_TEAM_ID: "not-a-secret" });
+    expect(rec.endAt.getTime() - rec.startedAt.getTime()).toBe(900_000);
+  });
+
+  test("the policy is read from E2B_SANDBOX_POLICY when not passed", async () => {
+    const sbx = await createGuardedSandbox(undefined, {
+      ...conn(),
+      ...ids,
+      env: { [POLICY_ENV_VAR]: JSON.stringify(policy) },
+    });
+    expect(server.state.getSandbox(teamId, sbx.sandboxId)!.metadata.environment).toBe("staging");
+  });
+
+  test("pause-on-timeout is allowed when the policy enables auto-pause", async () => {
+    const sbx = await createGuardedSandbox(
+      { ...policy, autoPause: { enabled: true, maxPausedSeconds: 3600 } },
+      { ...conn(), ...ids, lifecycle: { onTimeout: "pause" } },
+    );
+    expect(server.state.getSandbox(teamId, sbx.sandboxId)!.autoPause).toBe(true);
+  });
+});
+
+describe("createGuardedSandbox: refusals (nothing is created)", () => {
+  afterEach(() => expect(posts()).toEqual([]));
+
+  test("missing required metadata", async () => {
+    const v = await violation(createGuardedSandbox(policy, { ...conn(), userId: "u-1" }));
+    expect(v.code).toBe("metadata-missing");
+    expect(v.field).toBe("metadata.request_id");
+    expect(v.message).toMatch(/"request_id" is required in environment "staging"/);
+  });
+
+  test("empty metadata values count as missing", async () => {
+    const v = await violation(createGuardedSandbox(policy, { ...conn(), userId: " ", requestId: "r" }));
+    expect(v.field).toBe("metadata.user_id");
+  });
+
+  test("timeout above the ceiling", async () => {
+    const v = await violation(createGuardedSandbox(policy, { ...conn(), ...ids, timeoutMs: 900_001 }));
+    expect(v.code).toBe("timeout-above-ceiling");
+    expect(v.message).toMatch(/ceiling of 900 s/);
+  });
+
+  test("zero or negative timeout", async () => {
+    expect((await violation(createGuardedSandbox(policy, { ...conn(), ...ids, timeoutMs: 0 }))).code).toBe(
+      "timeout-invalid",
+    );
+  });
+
+  test("an env var named after an E2B credential, even with a harmless value", async () => {
+    const v = await violation(
+      createGuardedSandbox(policy, { ...conn(), ...ids, envs: { E2B_API_KEY: "placeholder" } }),
+    );
+    expect(v.code).toBe("env-credential-name");
+    expect(v.field).toBe("envs.E2B_API_KEY");
+  });
+
+  test("an env var whose value is key material, under any name, inside JSON; message masks it", async () => {
+    const v = await violation(
+      createGuardedSandbox(policy, {
+        ...conn(),
+        ...ids,
+        envs: { TOOL_CONFIG: JSON.stringify({ token: planted }) },
+      }),
+    );
+    expect(v.code).toBe("env-key-material");
+    expect(v.message).toContain("e2b_…d4e5");
+    expect(v.message).not.toContain(planted);
+    expect(JSON.stringify(v.violations)).not.toContain(planted);
+    expect(v.stack ?? "").not.toContain(planted);
+  });
+
+  test("a deprecated sk_e2b_ access token in an env var", async () => {
+    const token = "sk_e2b_" + "0123456789".repeat(4);
+    const v = await violation(createGuardedSandbox(policy, { ...conn(), ...ids, envs: { GH: token } }));
+    expect(v.code).toBe("env-key-material");
+    expect(v.message).not.toContain(token);
+  });
+
+  test("the caller's own key in an env var even when it is not e2b_-shaped (self-hosted formats)", async () => {
+    const odd = "selfhosted-key-0123456789abcdef";
+    const v = await violation(
+      createGuardedSandbox(policy, {
+        ...ids,
+        apiKey: odd,
+        apiUrl: server.url,
+        env: {},
+        envs: { X: `Bearer ${odd}` },
+      }),
+    );
+    expect(v.code).toBe("env-key-material");
+    expect(v.message).not.toContain(odd);
+  });
+
+  test("E2B_API_KEY from the environment is recognised as the caller's key", async () => {
+    const v = await violation(
+      createGuardedSandbox(policy, {
+        ...ids,
+        apiKey,
+        apiUrl: server.url,
+        env: { E2B_API_KEY: apiKey },
+        envs: { SOME: apiKey },
+      }),
+    );
+    expect(v.code).toBe("env-key-material");
+    expect(v.message).not.toContain(apiKey);
+  });
+
+  test("key material in metadata", async () => {
+    const v = await violation(
+      createGuardedSandbox(policy, { ...conn(), ...ids, metadata: { note: planted } }),
+    );
+    expect(v.code).toBe("metadata-key-material");
+    expect(v.message).not.toContain(planted);
+  });
+
+  test("metadata claiming another environment", async () => {
+    const v = await violation(
+      createGuardedSandbox(policy, { ...conn(), ...ids, metadata: { environment: "prod" } }),
+    );
+    expect(v.code).toBe("metadata-environment-mismatch");
+  });
+
+  test("pause-on-timeout when the environment does not allow auto-pause", async () => {
+    const v = await violation(
+      createGuardedSandbox(policy, { ...conn(), ...ids, lifecycle: { onTimeout: "pause" } }),
+    );
+    expect(v.code).toBe("auto-pause-not-allowed");
+  });
+
+  test("all violations are reported, the first one as code", async () => {
+    const v = await violation(
+      createGuardedSandbox(policy, { ...conn(), timeoutMs: 10_000_000, envs: { E2B_ACCESS_TOKEN: "x" } }),
+    );
+    expect(v.violations.map((x) => x.code)).toEqual([
+      "metadata-missing",
+      "metadata-missing",
+      "timeout-above-ceiling",
+      "env-credential-name",
+    ]);
+    expect(v.message).toMatch(/and 3 more/);
+  });
+
+  test("no policy at all", async () => {
+    const v = await violation(createGuardedSandbox(undefined, { ...conn(), ...ids }));
+    expect(v.code).toBe("policy-missing");
+    expect(v.message).toContain("E2B_SANDBOX_POLICY");
+  });
+
+  test("a policy that is not JSON, or misses a field, names the problem", async () => {
+    const a = await violation(
+      createGuardedSandbox(undefined, { ...conn(), ...ids, env: { [POLICY_ENV_VAR]: "{oops" } }),
+    );
+    expect(a.code).toBe("policy-invalid");
+    expect(a.message).toMatch(/E2B_SANDBOX_POLICY is not valid JSON/);
+    const { timeoutCeilingSeconds: _drop, ...rest } = policy;
+    const b = await violation(createGuardedSandbox(rest as SandboxPolicy, { ...conn(), ...ids }));
+    expect(b.field).toBe("policy.timeoutCeilingSeconds");
+  });
+
+  test("a policy holding key material is refused without echoing it", async () => {
+    const bad = JSON.stringify({ ...policy, environment: planted });
+    const v = await violation(createGuardedSandbox(bad, { ...conn(), ...ids }));
+    expect(v.code).toBe("policy-invalid");
+    expect(v.message).not.toContain(planted);
+  });
+});
+
+describe("withSandbox", () => {
+  const deletes = () => server.requests.filter((r) => r.method === "DELETE");
+
+  test("kills the sandbox after fn resolves and returns fn's value", async () => {
+    let seen = "";
+    const out = await withSandbox(policy, { ...conn(), ...ids }, async (sbx) => {
+      seen = sbx.sandboxId;
+      expect(server.state.getSandbox(teamId, sbx.sandboxId)).toBeDefined();
+      return 42;
+    });
+    expect(out).toBe(42);
+    expect(server.state.getSandbox(teamId, seen)).toBeUndefined();
+    expect(deletes().map((r) => r.path)).toEqual([`/sandboxes/${seen}`]);
+  });
+
+  test("kills the sandbox after fn throws and rethrows fn's error", async () => {
+    let seen = "";
+    const boom = new Error("tool failed");
+    await expect(
+      withSandbox(policy, { ...conn(), ...ids }, async (sbx) => {
+        seen = sbx.sandboxId;
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(server.state.getSandbox(teamId, seen)).toBeUndefined();
+    expect(deletes()).toHaveLength(1);
+  });
+
+  test("a sandbox already gone (404 on kill) is fine", async () => {
+    const out = await withSandbox(policy, { ...conn(), ...ids }, async (sbx) => {
+      await Sandbox.kill(sbx.sandboxId, { apiKey, apiUrl: server.url } as Parameters<typeof Sandbox.kill>[1]);
+      return "ok";
+    });
+    expect(out).toBe("ok");
+    expect(deletes().map((r) => r.status)).toEqual([204, 404]);
+  });
+
+  test("a failed kill after success is a SandboxKillError naming the sandbox", async () => {
+    server.faults.next(1, { status: 500, method: "DELETE" });
+    let seen = "";
+    const err = await withSandbox(policy, { ...conn(), ...ids }, (sbx) => {
+      seen = sbx.sandboxId;
+      return 1;
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SandboxKillError);
+    expect((err as SandboxKillError).sandboxId).toBe(seen);
+    expect(server.state.getSandbox(teamId, seen)).toBeDefined();
+  });
+
+  test("a failed kill after a failure is reported through onKillError; fn's error wins", async () => {
+    server.faults.next(1, { status: 500, method: "DELETE" });
+    const reported: string[] = [];
+    const boom = new Error("tool failed");
+    await expect(
+      withSandbox(policy, { ...conn(), ...ids, onKillError: (_e, id) => reported.push(id) }, () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(reported).toHaveLength(1);
+  });
+
+  test("a refused request never creates a sandbox and never calls fn", async () => {
+    const fn = jest.fn();
+    await expect(withSandbox(policy, { ...conn() }, fn)).rejects.toBeInstanceOf(GuardrailViolation);
+    expect(fn).not.toHaveBeenCalled();
+    expect(server.requests).toEqual([]);
+  });
+});
+
+describe("credential names", () => {
+  test.each([
+    ["E2B_API_KEY", true],
+    ["E2B_ACCESS_TOKEN", true],
+    ["e2b_api_key", true],
+    ["MY_E2B_KEY", true],
+    ["NEXT_PUBLIC_E2B_API_KEY", true],
+    ["E2B_SECRET", true],
+    ["E2B_TEAM_ID", false],
+    ["E2B_DOMAIN", false],
+    ["OPENAI_API_KEY", false],
+    ["NODE_ENV", false],
+  ])("%s → %s", (name, expected) => {
+    expect(isCredentialName(name)).toBe(expected);
+  });
+});
+
+describe("browser refusal (E2B-01)", () => {
+  const g = globalThis as unknown as Record<string, unknown>;
+  afterEach(() => {
+    delete g.window;
+    delete g.document;
+  });
+
+  test.each(["../../runtime", "../../runtime/guard", "../../runtime/audit-run"])(
+    "importing %s with window and document present throws at import",
+    (mod) => {
+      g.window = {};
+      g.document = {};
+      let thrown: unknown;
+      jest.isolateModules(() => {
+        try {
+          require(mod);
+        } catch (e) {
+          thrown = e;
+        }
+      });
+      expect((thrown as GuardrailViolation)?.code).toBe("browser-runtime");
+      expect((thrown as Error).message).toMatch(/belongs on the server/);
+    },
+  );
+
+  test("a web worker (no document) or Node is not refused", () => {
+    g.window = {};
+    let thrown: unknown;
+    jest.isolateModules(() => {
+      try {
+        require("../../runtime");
+      } catch (e) {
+        thrown = e;
+      }
+    });
+    expect(thrown).toBeUndefined();
+  });
+});
