@@ -1,5 +1,15 @@
 /** The nine eval cases (../shared/CASES.md) as data: ids, titles, severities. */
-export const caseIds = ["E2B-01", "E2B-02", "E2B-03", "E2B-04", "E2B-05", "E2B-06", "E2B-07", "E2B-08", "E2B-09"] as const;
+export const caseIds = [
+  "E2B-01",
+  "E2B-02",
+  "E2B-03",
+  "E2B-04",
+  "E2B-05",
+  "E2B-06",
+  "E2B-07",
+  "E2B-08",
+  "E2B-09",
+] as const;
 export type CaseId = (typeof caseIds)[number];
 
 export type Severity = "low" | "medium" | "high" | "critical";
@@ -14,7 +24,12 @@ export interface CaseInfo {
 export const cases: readonly CaseInfo[] = [
   { id: "E2B-01", title: "Server-side-only key material", severity: "critical", source: "seed case 01" },
   { id: "E2B-02", title: "A distinct key per environment", severity: "high", source: "seed case 02" },
-  { id: "E2B-03", title: "Sandbox cost is modelled and leaks are alarmed", severity: "high", source: "seed case 03" },
+  {
+    id: "E2B-03",
+    title: "Sandbox cost is modelled and leaks are alarmed",
+    severity: "high",
+    source: "seed case 03",
+  },
   { id: "E2B-04", title: "Timeout ceilings", severity: "high", source: "inferred" },
   { id: "E2B-05", title: "Budget alarms per environment", severity: "high", source: "inferred" },
   { id: "E2B-06", title: "The key never enters a sandbox", severity: "critical", source: "inferred" },

@@ -1,23 +1,33 @@
 /**
- * The E2B sandbox cost model (cases E2B-03 and E2B-05): a pure function of an environment's sandbox
- * profile and unit prices, shared by the policy pack and the E2BEnvironment component so the figures
- * a finding quotes and the figures a stack outputs are the same numbers.
+ * The E2B cost model (E2B-03, E2B-05). E2B bills allocated vCPU and RAM per second while a sandbox
+ * runs (reference/e2b-platform.md §4.1), so for one environment:
  *
- * E2B bills allocated vCPU and RAM per second while a sandbox runs (reference/e2b-platform.md §4.1).
+ *   per sandbox-second   = vCPU × vcpuSecondUsd + GiB × gibSecondUsd
+ *   expected per month   = average concurrency × 730 h × 3,600 s × per sandbox-second
+ *   worst case per month = maximum concurrency × 730 h × 3,600 s × per sandbox-second
+ *   one leaked sandbox   = timeout ceiling (s) × per sandbox-second
+ *
+ * Prices are policy config with E2B's published rates as defaults.
  */
+import { z } from "zod";
+import type { CostFigures } from "./report";
 
-/** Unit prices in USD; the defaults are E2B's published rates. */
-export interface SandboxPrices {
-  vcpuSecondUsd: number;
-  gibSecondUsd: number;
-}
-
-export const defaultSandboxPrices: SandboxPrices = { vcpuSecondUsd: 0.000014, gibSecondUsd: 0.0000045 };
-
-/** 730 hours: the average month that cloud price lists (and Infracost) use. */
 export const HOURS_PER_MONTH = 730;
 
-export interface CostProfile {
+export const pricesSchema = z
+  .object({
+    vcpuSecondUsd: z.number().positive().default(0.000014).describe("USD per vCPU-second (E2B list price)."),
+    gibSecondUsd: z
+      .number()
+      .positive()
+      .default(0.0000045)
+      .describe("USD per GiB-second of RAM (E2B list price)."),
+  })
+  .default({ vcpuSecondUsd: 0.000014, gibSecondUsd: 0.0000045 });
+export type Prices = z.infer<typeof pricesSchema>;
+export const DEFAULT_PRICES: Prices = { vcpuSecondUsd: 0.000014, gibSecondUsd: 0.0000045 };
+
+export interface SandboxProfile {
   vcpu: number;
   memoryMiB: number;
   avgConcurrency: number;
@@ -25,33 +35,58 @@ export interface CostProfile {
   timeoutCeilingSeconds: number;
 }
 
+export function perSandboxSecondUsd(
+  p: Pick<SandboxProfile, "vcpu" | "memoryMiB">,
+  prices: Prices = DEFAULT_PRICES,
+): number {
+  return p.vcpu * prices.vcpuSecondUsd + (p.memoryMiB / 1024) * prices.gibSecondUsd;
+}
+
+/** Cents are enough for a budget conversation; keeps reports stable. */
+const round = (usd: number) => Math.round(usd * 100) / 100;
+
+export function costOf(
+  environment: string,
+  p: SandboxProfile,
+  prices: Prices = DEFAULT_PRICES,
+  budgetMonthlyUsd?: number,
+): CostFigures {
+  const perSecond = perSandboxSecondUsd(p, prices);
+  const monthSeconds = HOURS_PER_MONTH * 3_600;
+  return {
+    environment,
+    expectedMonthlyUsd: round(p.avgConcurrency * monthSeconds * perSecond),
+    worstCaseMonthlyUsd: round(p.maxConcurrency * monthSeconds * perSecond),
+    leakedSandboxUsd: round(p.timeoutCeilingSeconds * perSecond),
+    ...(budgetMonthlyUsd !== undefined ? { budgetMonthlyUsd } : {}),
+  };
+}
+
+export function usd(n: number): string {
+  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** "expected $X/month, worst case $Y/month, one leaked sandbox $Z" */
+export function describeCost(c: CostFigures): string {
+  return `expected ${usd(c.expectedMonthlyUsd)}/month, worst case ${usd(c.worstCaseMonthlyUsd)}/month at maximum concurrency, one leaked sandbox ${usd(c.leakedSandboxUsd)} until its timeout ceiling`;
+}
+
+// Names of the first version of this module (commit ac6a781), kept so importers stay stable.
+export type SandboxPrices = Prices;
+export const defaultSandboxPrices: SandboxPrices = DEFAULT_PRICES;
+export type CostProfile = SandboxProfile;
 export interface CostEstimate {
-  /** Cost of one sandbox running for one second. */
   perSandboxSecondUsd: number;
-  /** Average concurrency running all month. */
   expectedMonthlyUsd: number;
-  /** Maximum concurrency running all month. */
   worstCaseMonthlyUsd: number;
-  /** One sandbox nobody killed, running until the timeout ceiling ends it. */
   leakedSandboxUsd: number;
 }
-
-/** Rounded to cents at the end only, so comparisons against budgets are not skewed by rounding. */
-function cents(usd: number): number {
-  return Math.round(usd * 100) / 100;
-}
-
-export function estimateSandboxCost(
-  profile: CostProfile,
-  prices: SandboxPrices = defaultSandboxPrices,
-): CostEstimate {
-  const gib = profile.memoryMiB / 1024;
-  const perSecond = profile.vcpu * prices.vcpuSecondUsd + gib * prices.gibSecondUsd;
-  const monthSeconds = HOURS_PER_MONTH * 3600;
+export function estimateSandboxCost(profile: CostProfile, prices: SandboxPrices = DEFAULT_PRICES): CostEstimate {
+  const c = costOf("", profile, prices);
   return {
-    perSandboxSecondUsd: perSecond,
-    expectedMonthlyUsd: cents(profile.avgConcurrency * monthSeconds * perSecond),
-    worstCaseMonthlyUsd: cents(profile.maxConcurrency * monthSeconds * perSecond),
-    leakedSandboxUsd: cents(profile.timeoutCeilingSeconds * perSecond),
+    perSandboxSecondUsd: perSandboxSecondUsd(profile, prices),
+    expectedMonthlyUsd: c.expectedMonthlyUsd,
+    worstCaseMonthlyUsd: c.worstCaseMonthlyUsd,
+    leakedSandboxUsd: c.leakedSandboxUsd,
   };
 }

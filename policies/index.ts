@@ -1,6 +1,14 @@
+/**
+ * The e2b-guardrails CrossGuard pack: the nine E2B eval cases enforced at `pulumi preview`.
+ * Loaded by `@pulumi/pulumi/cmd/run-policy-pack` as compiled JavaScript (dist/index.js); keep
+ * start-up light (no provider packages — types are matched as strings).
+ */
 import { PolicyPack } from "@pulumi/policy";
-import { keyOnlyInKeyStores } from "./e2b-01-key-only-in-key-stores";
+import { policies } from "./policies";
+import { PACK_NAME } from "./runtime";
 
-new PolicyPack("e2b-guardrails", {
-  policies: [keyOnlyInKeyStores],
+new PolicyPack(PACK_NAME, {
+  description:
+    "Guardrails for E2B API keys, sandbox cost, timeouts and workspaces (eval cases E2B-01..E2B-09).",
+  policies,
 });

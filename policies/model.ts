@@ -98,7 +98,9 @@ export const keySourceSchema = z.discriminatedUnion("source", [
 
 export const environmentSchema = z.object({
   /** Environment name: `prod`, `staging`, `loadtest`, `dev`… */
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "lowercase letters, digits and hyphens, starting with a letter"),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}$/, "lowercase letters, digits and hyphens, starting with a letter"),
   tier: z.enum(tiers),
   /** E2B team (workspace/project) id the key belongs to. */
   teamId: identifier,

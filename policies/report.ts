@@ -102,3 +102,102 @@ export function sortFindings(findings: Finding[]): Finding[] {
       a.urn.localeCompare(b.urn),
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Building reports from what crosses the gRPC boundary (used by the CLI and by the pack itself).
+
+import { redactKeys } from "./detect/keys";
+import { parseWaiverMessage } from "./waivers";
+
+/** A diagnostic as the analyzer protocol returns it (AnalyzeDiagnostic, decoded). */
+export interface DiagnosticLike {
+  policyName: string;
+  message: string;
+  enforcementLevel: string;
+  severity?: string;
+  urn?: string;
+  description?: string;
+}
+
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+const SEVERITIES: readonly Severity[] = ["low", "medium", "high", "critical"];
+
+/**
+ * One diagnostic → one Finding: the SDK's `description + "\n"` prefix is dropped, a waiver trailer
+ * becomes `Finding.waiver`, and any key material is masked (last line of defence).
+ */
+export function findingFromDiagnostic(d: DiagnosticLike): Finding {
+  let message = d.message;
+  if (d.description && message.startsWith(d.description + "\n"))
+    message = message.slice(d.description.length + 1);
+  const waived = parseWaiverMessage(message);
+  const caseId = caseOfPolicy(d.policyName);
+  const caseSeverity = cases.find((c) => c.id === caseId)?.severity ?? "medium";
+  const finding: Finding = {
+    policy: d.policyName,
+    caseId,
+    enforcementLevel: (LEVELS as readonly string[]).includes(d.enforcementLevel)
+      ? (d.enforcementLevel as EnforcementLevel)
+      : "advisory",
+    severity: (SEVERITIES as readonly string[]).includes(d.severity ?? "")
+      ? (d.severity as Severity)
+      : caseSeverity,
+    urn: d.urn ?? "",
+    message: redactKeys(waived ? waived.message : message),
+  };
+  if (waived) finding.waiver = waived.waiver;
+  return finding;
+}
+
+/**
+ * Cases the stack gives evidence for: a case is applicable iff one of its stack policies ran at
+ * AnalyzeStack and did not report not-applicable (TEAM-NOTES.md).
+ */
+export function applicableCases(
+  stackPoliciesRun: Iterable<string>,
+  notApplicable: Iterable<string>,
+): Set<CaseId> {
+  const na = new Set(notApplicable);
+  const out = new Set<CaseId>();
+  for (const p of stackPoliciesRun) {
+    const c = caseOfPolicy(p);
+    if (c && !na.has(p)) out.add(c);
+  }
+  return out;
+}
+
+export function buildStackReport(args: {
+  stack: string;
+  project: string;
+  environment?: string;
+  findings: readonly Finding[];
+  applicable: ReadonlySet<CaseId>;
+  costs?: CostFigures[];
+}): StackReport {
+  const findings = sortFindings([...args.findings]);
+  return {
+    stack: args.stack,
+    project: args.project,
+    environment: args.environment ?? args.stack,
+    cases: caseResults(findings, args.applicable),
+    findings,
+    ...(args.costs && args.costs.length ? { costs: args.costs } : {}),
+  };
+}
+
+export function buildReport(
+  stacks: StackReport[],
+  meta: {
+    tool: { name: string; version: string };
+    pack: { name: string; version: string };
+    generatedAt?: string;
+  },
+): Report {
+  return {
+    schemaVersion: 1,
+    tool: meta.tool,
+    pack: meta.pack,
+    generatedAt: meta.generatedAt ?? new Date().toISOString(),
+    stacks,
+  };
+}

@@ -33,7 +33,11 @@ export function findKeysInString(text: string): KeyMatch[] {
   const out: KeyMatch[] = [];
   for (const m of text.matchAll(KEY_PATTERN)) {
     const key = m[0];
-    out.push({ kind: m[1] === "sk_e2b_" ? "access-token" : "api-key", mask: maskKey(key), fingerprint: fingerprintKey(key) });
+    out.push({
+      kind: m[1] === "sk_e2b_" ? "access-token" : "api-key",
+      mask: maskKey(key),
+      fingerprint: fingerprintKey(key),
+    });
   }
   return out;
 }

@@ -1,12 +1,296 @@
-/** Visit every string leaf of a property tree with its path, linear in the tree's size. */
+/**
+ * Property trees as plain data, and one linear walk over them.
+ *
+ * Policies receive props deserialized by @pulumi/policy (assets as SDK objects whose contents are
+ * promises); state files and our engine carry the wire format (secret and asset signatures). Both are
+ * normalized once into plain JSON-like trees, where an asset is `{ $asset, text?, path?, uri? }` and an
+ * archive `{ $archive, assets?, path?, uri? }`. The walk is iterative (deep nesting cannot overflow
+ * the stack), visits each node once, and builds a leaf's path only when a caller asks for it.
+ */
+import { parse as parseYaml } from "yaml";
+import { ARCHIVE_SIG, ASSET_SIG, SECRET_SIG, SIG_KEY, isUnknown } from "./unknowns";
+
+export type Tree = null | boolean | number | string | Tree[] | { [key: string]: Tree };
+
+/** A segment chain: paths are materialized lazily, so the walk stays linear in the tree's size. */
+export interface PathNode {
+  parent: PathNode | null;
+  seg: string;
+}
+
+export function pathOf(node: PathNode | null): string {
+  const segs: string[] = [];
+  for (let n = node; n; n = n.parent) segs.push(n.seg);
+  let out = "";
+  for (let i = segs.length - 1; i >= 0; i--) {
+    const s = segs[i];
+    out += s.startsWith("[") || s.startsWith("{") || out === "" ? s : `.${s}`;
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * Copy a tree iteratively, letting `special` replace nodes (assets, secrets); the copy holds no
+ * proxies, class instances or cycles (a node seen twice is copied as null the second time).
+ */
+function copyTree(root: unknown, special: (v: Record<string, unknown>) => Tree | undefined): Tree {
+  const seen = new WeakSet<object>();
+  const holder: { v: Tree } = { v: null };
+  const stack: Array<{ src: unknown; set: (t: Tree) => void }> = [{ src: root, set: (t) => (holder.v = t) }];
+  while (stack.length) {
+    const { src, set } = stack.pop()!;
+    if (src === null || src === undefined) set(null);
+    else if (typeof src === "string" || typeof src === "boolean") set(src);
+    else if (typeof src === "number") set(Number.isFinite(src) ? src : null);
+    else if (typeof src !== "object") set(null);
+    else if (seen.has(src)) set(null);
+    else {
+      seen.add(src);
+      if (Array.isArray(src)) {
+        const out: Tree[] = new Array(src.length).fill(null);
+        set(out);
+        for (let i = 0; i < src.length; i++) stack.push({ src: src[i], set: (t) => (out[i] = t) });
+      } else {
+        const replaced = special(src as Record<string, unknown>);
+        if (replaced !== undefined) {
+          set(replaced);
+          continue;
+        }
+        const out: { [k: string]: Tree } = {};
+        set(out);
+        for (const k of Object.keys(src)) {
+          const v = (src as Record<string, unknown>)[k];
+          if (v === undefined || typeof v === "function") continue;
+          stack.push({ src: v, set: (t) => (out[k] = t) });
+        }
+      }
+    }
+  }
+  return holder.v;
+}
+
+/** Wire format (engine graph, state export) → plain tree: secrets unwrapped, assets tagged. */
+export function normalizeWire(value: unknown): Tree {
+  return copyTree(value, (o) => {
+    const sig = o[SIG_KEY];
+    if (sig === undefined) return undefined;
+    if (sig === SECRET_SIG) {
+      // Encrypted secrets of a state export (`ciphertext`) cannot be read: they stay opaque.
+      return "value" in o ? normalizeWire(o.value) : "[secret]";
+    }
+    if (sig === ASSET_SIG) {
+      return {
+        $asset: typeof o.text === "string" ? "string" : typeof o.path === "string" ? "file" : "remote",
+        ...(typeof o.text === "string" ? { text: o.text } : {}),
+        ...(typeof o.path === "string" ? { path: o.path } : {}),
+        ...(typeof o.uri === "string" ? { uri: o.uri } : {}),
+      };
+    }
+    if (sig === ARCHIVE_SIG) {
+      return {
+        $archive: isObject(o.assets) ? "assets" : typeof o.path === "string" ? "file" : "remote",
+        ...(isObject(o.assets) ? { assets: normalizeWire(o.assets) } : {}),
+        ...(typeof o.path === "string" ? { path: o.path } : {}),
+        ...(typeof o.uri === "string" ? { uri: o.uri } : {}),
+      };
+    }
+    return undefined;
+  });
+}
+
+/**
+ * Props as @pulumi/policy deserializes them → plain tree. SDK assets keep their contents in promises
+ * (`StringAsset.text`), so they are resolved here, once, before any detector runs.
+ */
+export async function normalizeProps(value: unknown): Promise<Tree> {
+  const pending: Array<Promise<void>> = [];
+  const tree = copyTree(value, (o) => {
+    if (o.__pulumiAsset === true) {
+      const out: { [k: string]: Tree } = { $asset: "asset" };
+      for (const field of ["text", "path", "uri"] as const) {
+        const p = o[field];
+        if (p && typeof (p as Promise<unknown>).then === "function") {
+          pending.push(
+            (p as Promise<unknown>).then(
+              (v) => {
+                if (typeof v === "string") {
+                  out[field] = v;
+                  out.$asset = field === "text" ? "string" : field === "path" ? "file" : "remote";
+                }
+              },
+              () => undefined,
+            ),
+          );
+        }
+      }
+      return out;
+    }
+    if (o.__pulumiArchive === true) {
+      const out: { [k: string]: Tree } = { $archive: "archive" };
+      const assets = o.assets as Promise<unknown> | undefined;
+      if (assets && typeof assets.then === "function") {
+        pending.push(
+          assets.then(
+            async (a) => {
+              if (isObject(a)) out.assets = await normalizeProps(a);
+            },
+            () => undefined,
+          ),
+        );
+      }
+      return out;
+    }
+    // Values wrapped as secrets by remediation proxies (`Secret` objects) expose `.value`.
+    return undefined;
+  });
+  await Promise.all(pending);
+  return tree;
+}
+
+/** Names that mark an env-var-like entry: `{ name | key, value }` (ECS, Kubernetes, Vercel, Netlify). */
+const ENTRY_NAME_KEYS = ["name", "key"];
+/** An environment variable name as frameworks and platforms write them. */
+const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+export interface WalkContext {
+  /** Nearest enclosing environment-variable-like name (map key or `name`/`key` sibling), if any. */
+  envName: string | null;
+  /** Outermost enclosing name that starts with a public prefix, if any. */
+  publicName: string | null;
+  /** Every enclosing name, outermost first, joined with "/" (e.g. `SANDBOX_ENV_VARS/E2B_API_KEY`). */
+  nameChain: string;
+  /** Top-level property the leaf sits under. */
+  top: string;
+  /** True inside JSON/YAML parsed out of a string, or inside an asset's text. */
+  embedded: boolean;
+}
+
+export interface Leaf extends WalkContext {
+  value: string | number | boolean | null;
+  unknown: boolean;
+  node: PathNode | null;
+  /** The object or array that holds this leaf (for sibling conditions such as `sensitive: true`). */
+  container: Tree;
+  /** A string leaf that was also parsed as an embedded document (its keys are reported from there). */
+  parsed: boolean;
+}
+
+export interface WalkOptions {
+  /** Public prefixes (see client-surfaces.ts); a name starting with one makes its subtree public. */
+  publicPrefixes?: readonly string[];
+  /** Parse JSON/YAML text found in strings when this returns true (default: strings mentioning e2b). */
+  parseEmbedded?: (text: string) => boolean;
+}
+
+const MAX_EMBEDDED = 1_000_000;
+
+function defaultParseEmbedded(text: string): boolean {
+  return /e2b/i.test(text);
+}
+
+/** JSON or YAML documents embedded in a string (container definitions, manifests, ESC YAML). */
+export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree } | null {
+  if (text.length > MAX_EMBEDDED) return null;
+  const t = text.trimStart();
+  if (t.startsWith("{") || t.startsWith("[")) {
+    try {
+      return { kind: "json", doc: normalizeWire(JSON.parse(t)) };
+    } catch {
+      // Not JSON after all; it may still be YAML flow style.
+    }
+  }
+  // YAML only for multi-line mappings; a plain sentence with a colon is not a document.
+  if (!/^[\w"'-][^\n]*:\s*(\S.*)?\n/m.test(t) && !t.startsWith("{")) return null;
+  try {
+    const docs: Tree[] = [];
+    for (const part of t.split(/^---\s*$/m)) {
+      if (!part.trim()) continue;
+      const d = parseYaml(part, { uniqueKeys: false, maxAliasCount: 100 }) as unknown;
+      if (d !== null && typeof d === "object") docs.push(normalizeWire(d));
+    }
+    if (docs.length === 0) return null;
+    return { kind: "yaml", doc: docs.length === 1 ? docs[0] : docs };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Visit every primitive leaf of a normalized tree, once, with its context. Strings that hold JSON or
+ * YAML are visited as strings and then descended into; asset text is visited as a string too.
+ */
+export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOptions = {}): void {
+  const prefixes = opts.publicPrefixes ?? [];
+  const wantsParse = opts.parseEmbedded ?? defaultParseEmbedded;
+  const isPublic = (name: string) => prefixes.some((p) => name.startsWith(p));
+  type Item = { v: Tree; node: PathNode | null; ctx: WalkContext; container: Tree };
+  const stack: Item[] = [
+    {
+      v: root,
+      node: null,
+      ctx: { envName: null, publicName: null, nameChain: "", top: "", embedded: false },
+      container: null,
+    },
+  ];
+  while (stack.length) {
+    const { v, node, ctx, container } = stack.pop()!;
+    if (v === null || typeof v !== "object") {
+      const unknown = isUnknown(v);
+      let parsed = false;
+      if (typeof v === "string" && !unknown && v.length > 2 && wantsParse(v)) {
+        const emb = parseEmbedded(v);
+        if (emb) {
+          parsed = true;
+          stack.push({
+            v: emb.doc,
+            node: { parent: node, seg: `{${emb.kind}}` },
+            ctx: { ...ctx, embedded: true },
+            container,
+          });
+        }
+      }
+      visit({ value: v, unknown, node, container, parsed, ...ctx });
+      continue;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++)
+        stack.push({ v: v[i], node: { parent: node, seg: `[${i}]` }, ctx, container: v });
+      continue;
+    }
+    // `{ name: "X", value: … }` entries name their value; map keys name their subtree.
+    let entryName: string | null = null;
+    for (const nk of ENTRY_NAME_KEYS) {
+      const n = v[nk];
+      if (typeof n === "string" && ENV_NAME.test(n)) entryName = n;
+    }
+    const isAsset = typeof v.$asset === "string" || typeof v.$archive === "string";
+    for (const k of Object.keys(v)) {
+      let name = ctx.envName;
+      if (entryName && !ENTRY_NAME_KEYS.includes(k)) name = entryName;
+      else if (ENV_NAME.test(k)) name = k;
+      const publicName = ctx.publicName ?? (name && isPublic(name) ? name : null);
+      const childCtx: WalkContext = {
+        envName: name,
+        publicName,
+        nameChain: name && name !== ctx.envName ? `${ctx.nameChain}/${name}` : ctx.nameChain,
+        top: ctx.top || k,
+        embedded: ctx.embedded || (isAsset && k === "text") || (isAsset && k === "assets"),
+      };
+      const child = v[k];
+      stack.push({ v: child, node: { parent: node, seg: k }, ctx: childCtx, container: v });
+    }
+  }
+}
+
+/** Visit every string leaf with its dotted path (kept for callers that only need strings). */
 export type Visit = (value: string, path: string) => void;
 
-export function walkStrings(value: unknown, visit: Visit, path = ""): void {
-  if (typeof value === "string") {
-    visit(value, path);
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) walkStrings(value[i], visit, `${path}[${i}]`);
-  } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) walkStrings(v, visit, path ? `${path}.${k}` : k);
-  }
+export function walkStrings(value: unknown, visit: Visit): void {
+  walkLeaves(normalizeWire(value), (leaf) => {
+    if (typeof leaf.value === "string" && !leaf.unknown) visit(leaf.value, pathOf(leaf.node));
+  });
 }

@@ -1,0 +1,152 @@
+/**
+ * Client-side surfaces: what a browser (or a mobile app) downloads. Data tables, easy to extend.
+ *
+ * 1. Public env-var prefixes: front-end frameworks inline variables with these prefixes into the
+ *    bundles they build, whatever platform stores them (reference/peer-tools.md §0.5).
+ * 2. Resource types whose properties are shipped to browsers: static-site objects and edge/CDN code.
+ */
+
+export interface PublicPrefix {
+  prefix: string;
+  framework: string;
+}
+
+export const PUBLIC_ENV_PREFIXES: readonly PublicPrefix[] = [
+  { prefix: "NEXT_PUBLIC_", framework: "Next.js" },
+  { prefix: "VITE_", framework: "Vite" },
+  { prefix: "REACT_APP_", framework: "Create React App" },
+  { prefix: "EXPO_PUBLIC_", framework: "Expo / React Native" },
+  { prefix: "NUXT_PUBLIC_", framework: "Nuxt" },
+  { prefix: "NUXT_ENV_", framework: "Nuxt 2" },
+  { prefix: "GATSBY_", framework: "Gatsby" },
+  { prefix: "PUBLIC_", framework: "SvelteKit / Astro" },
+  { prefix: "PUBLIC_ENV__", framework: "Vike" },
+  { prefix: "VUE_APP_", framework: "Vue CLI" },
+  { prefix: "STORYBOOK_", framework: "Storybook" },
+  { prefix: "NG_APP_", framework: "Angular (@ngx-env)" },
+  { prefix: "REDWOOD_ENV_", framework: "RedwoodJS" },
+  { prefix: "SANITY_STUDIO_", framework: "Sanity Studio" },
+];
+
+export const DEFAULT_PUBLIC_PREFIXES: readonly string[] = PUBLIC_ENV_PREFIXES.map((p) => p.prefix);
+
+/**
+ * Resource types that carry front-end build/runtime env vars (reference/peer-tools.md §0.6). The
+ * public-prefix rule applies to every resource type; this table is what the README documents and what
+ * makes an unknown env-var *map* on these types suspicious when it depends on the key.
+ */
+export const FRONTEND_ENV_RESOURCES: readonly { type: string; paths: readonly string[]; platform: string }[] =
+  [
+    {
+      type: "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+      paths: ["value"],
+      platform: "Vercel",
+    },
+    {
+      type: "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables",
+      paths: ["variables"],
+      platform: "Vercel",
+    },
+    {
+      type: "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable",
+      paths: ["value"],
+      platform: "Vercel",
+    },
+    { type: "vercel:index/project:Project", paths: ["environments"], platform: "Vercel" },
+    { type: "vercel:index/deployment:Deployment", paths: ["environment"], platform: "Vercel" },
+    {
+      type: "aws:amplify/app:App",
+      paths: ["environmentVariables", "autoBranchCreationConfig"],
+      platform: "AWS Amplify",
+    },
+    { type: "aws:amplify/branch:Branch", paths: ["environmentVariables"], platform: "AWS Amplify" },
+    {
+      type: "cloudflare:index/pagesProject:PagesProject",
+      paths: ["deploymentConfigs"],
+      platform: "Cloudflare Pages",
+    },
+    { type: "netlify:index/environmentVariable:EnvironmentVariable", paths: ["values"], platform: "Netlify" },
+    { type: "azure-native:web:StaticSite", paths: ["buildProperties"], platform: "Azure Static Web Apps" },
+  ];
+
+/**
+ * Content a browser downloads or that runs at the edge in plain text. `bucketFrom` names the property
+ * that points at the bucket when the object is only public if its bucket serves a website.
+ */
+export interface ContentSurface {
+  type: string;
+  /** Top-level properties whose content is shipped. */
+  paths: readonly string[];
+  what: string;
+  /** When set, the object is client-side only if the bucket it names is a website bucket or it is public. */
+  bucketProperty?: string;
+}
+
+export const CLIENT_CONTENT_SURFACES: readonly ContentSurface[] = [
+  {
+    type: "aws:s3/bucketObject:BucketObject",
+    paths: ["content", "source", "contentBase64"],
+    what: "S3 object",
+    bucketProperty: "bucket",
+  },
+  {
+    type: "aws:s3/bucketObjectv2:BucketObjectv2",
+    paths: ["content", "source", "contentBase64"],
+    what: "S3 object",
+    bucketProperty: "bucket",
+  },
+  {
+    type: "gcp:storage/bucketObject:BucketObject",
+    paths: ["content", "source"],
+    what: "GCS object",
+    bucketProperty: "bucket",
+  },
+  {
+    type: "azure-native:storage:Blob",
+    paths: ["source"],
+    what: "Azure blob",
+    bucketProperty: "containerName",
+  },
+  { type: "aws:cloudfront/function:Function", paths: ["code"], what: "CloudFront function code" },
+  {
+    type: "cloudflare:index/workersScript:WorkersScript",
+    paths: ["content"],
+    what: "Cloudflare Worker code",
+  },
+  { type: "cloudflare:index/workerScript:WorkerScript", paths: ["content"], what: "Cloudflare Worker code" },
+  { type: "vercel:index/deployment:Deployment", paths: ["files"], what: "Vercel deployment files" },
+];
+
+/** Bucket types and how they declare static website hosting. */
+export const WEBSITE_BUCKETS: readonly { type: string; websiteProperty?: string }[] = [
+  { type: "aws:s3/bucket:Bucket", websiteProperty: "website" },
+  { type: "aws:s3/bucketV2:BucketV2", websiteProperty: "websites" },
+  { type: "gcp:storage/bucket:Bucket", websiteProperty: "website" },
+];
+
+/** Resources that turn a bucket into a website (they name the bucket in `bucket`). */
+export const WEBSITE_CONFIG_TYPES: readonly string[] = [
+  "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+  "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2",
+];
+
+/** Canned ACLs that make an object world-readable. */
+export const PUBLIC_ACLS: ReadonlySet<string> = new Set([
+  "public-read",
+  "public-read-write",
+  "publicRead",
+  "publicreadwrite",
+]);
+
+/** Azure serves static websites from this container. */
+export const AZURE_WEB_CONTAINER = "$web";
+
+export function contentSurfaceOf(type: string): ContentSurface | undefined {
+  return contentByType.get(type);
+}
+const contentByType = new Map(CLIENT_CONTENT_SURFACES.map((s) => [s.type, s]));
+
+export function frontendEnvResourceOf(type: string) {
+  return frontendByType.get(type);
+}
+const frontendByType = new Map(FRONTEND_ENV_RESOURCES.map((s) => [s.type, s]));

@@ -1,0 +1,95 @@
+/**
+ * Which environment a resource belongs to: its E2BEnvironment component, the `environment` input of
+ * an E2B key resource, a tag (keys configurable), or — last — the stack name. Pure helpers; the
+ * stack index (stack.ts) applies them with memoization so resolving every resource is linear.
+ */
+import { tiers, type Tier } from "../model";
+import type { Tree } from "./walk";
+
+export const DEFAULT_ENVIRONMENT_TAG_KEYS: readonly string[] = ["environment", "env", "stage"];
+
+/** Where tags and labels live on common resource types. */
+const TAG_PATHS: readonly string[][] = [
+  ["tags"],
+  ["tagsAll"],
+  ["labels"],
+  ["userLabels"],
+  ["metadata", "labels"],
+  ["defaultTags", "tags"],
+];
+
+export type EnvironmentSource = "component" | "key" | "tag" | "stack";
+
+export interface EnvironmentInfo {
+  name: string;
+  tier: Tier | null;
+  source: EnvironmentSource;
+}
+
+/** Tier from an environment name: `prod`, `production`, `prd-eu` → production, and so on. */
+const TIER_PATTERNS: readonly [RegExp, Tier][] = [
+  [/(^|[^a-z])(prod|production|prd|live)([^a-z]|$)/, "production"],
+  [/(^|[^a-z])(staging|stage|stg|preprod|uat)([^a-z]|$)/, "staging"],
+  [/(^|[^a-z])(load-?test|loadtest|perf|load|stress|bench)([^a-z]|$)/, "load-test"],
+  [/(^|[^a-z])(dev|development|test|testing|qa|sandbox|preview|local|ci)([^a-z]|$)/, "development"],
+];
+
+export function inferTier(name: string): Tier | null {
+  const n = name.toLowerCase();
+  if ((tiers as readonly string[]).includes(n)) return n as Tier;
+  for (const [re, tier] of TIER_PATTERNS) if (re.test(n)) return tier;
+  return null;
+}
+
+export function normalizeEnvName(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/** `urn:pulumi:<stack>::<project>::<type>::<name>` → stack and project. */
+export function stackOfUrn(urn: string): { stack: string; project: string } {
+  const m = /^urn:pulumi:([^:]*)::([^:]*)::/.exec(urn);
+  return m ? { stack: m[1], project: m[2] } : { stack: "", project: "" };
+}
+
+/** A stack reference name `org/project/stack` (or `stack`) → the stack part. */
+export function stackOfReference(name: string): string {
+  const parts = name.split("/");
+  return parts[parts.length - 1];
+}
+
+function at(tree: Tree, path: readonly string[]): Tree | undefined {
+  let cur: Tree | undefined = tree;
+  for (const p of path) {
+    if (!cur || typeof cur !== "object" || Array.isArray(cur)) return undefined;
+    cur = cur[p];
+  }
+  return cur;
+}
+
+/** The environment named by a tag or label, if any (tag keys compared case-insensitively). */
+export function environmentFromTags(props: Tree, tagKeys: readonly string[]): string | null {
+  const wanted = new Set(tagKeys.map((k) => k.toLowerCase()));
+  for (const p of TAG_PATHS) {
+    const tags = at(props, p);
+    if (!tags || typeof tags !== "object") continue;
+    // Maps ({ env: "prod" }) and AWS-style lists ([{ key: "env", value: "prod" }]).
+    if (Array.isArray(tags)) {
+      for (const t of tags) {
+        const k = at(t, ["key"]) ?? at(t, ["Key"]);
+        const v = at(t, ["value"]) ?? at(t, ["Value"]);
+        if (typeof k === "string" && typeof v === "string" && wanted.has(k.toLowerCase()) && v)
+          return normalizeEnvName(v);
+      }
+    } else {
+      for (const [k, v] of Object.entries(tags)) {
+        if (wanted.has(k.toLowerCase()) && typeof v === "string" && v && !isSentinel(v))
+          return normalizeEnvName(v);
+      }
+    }
+  }
+  return null;
+}
+
+function isSentinel(v: string): boolean {
+  return v.length === 36 && /^[0-9a-f-]{36}$/.test(v);
+}

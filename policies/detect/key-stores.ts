@@ -1,0 +1,193 @@
+/**
+ * Approved key stores: where E2B key material may live (DESIGN.md "Rules of the pack"). One data
+ * table; a row names the resource type, the properties that hold the secret value, and — where the
+ * type can hold plaintext as well — the condition under which the value is stored as a secret.
+ *
+ * Paths are written with `*` for one property name and `[*]` for any array index; `{yaml}` / `{json}`
+ * mark a document parsed out of a string or asset (see walk.ts).
+ */
+import type { Tree } from "./walk";
+
+export interface KeyStore {
+  type: string;
+  store: string;
+  paths: readonly string[];
+  /** Extra condition on the leaf's container object or the resource's root properties. */
+  when?: (ctx: { container: Tree; root: Tree; path: string }) => boolean;
+  /** Human-readable condition for the README. */
+  condition?: string;
+}
+
+function field(obj: Tree, key: string): Tree | undefined {
+  return obj && typeof obj === "object" && !Array.isArray(obj) ? obj[key] : undefined;
+}
+
+export const KEY_STORES: readonly KeyStore[] = [
+  {
+    type: "aws:secretsmanager/secretVersion:SecretVersion",
+    store: "AWS Secrets Manager",
+    paths: ["secretString", "secretBinary", "secretStringWo"],
+  },
+  {
+    type: "aws:ssm/parameter:Parameter",
+    store: "AWS SSM Parameter Store",
+    paths: ["value", "valueWo", "insecureValue"],
+    when: ({ root, path }) => field(root, "type") === "SecureString" && path !== "insecureValue",
+    condition: "type = SecureString (not insecureValue)",
+  },
+  {
+    type: "gcp:secretmanager/secretVersion:SecretVersion",
+    store: "GCP Secret Manager",
+    paths: ["secretData", "secretDataWo"],
+  },
+  {
+    type: "gcp:secretmanager/regionalSecretVersion:RegionalSecretVersion",
+    store: "GCP Secret Manager",
+    paths: ["secretData", "secretDataWo"],
+  },
+  { type: "azure-native:keyvault:Secret", store: "Azure Key Vault", paths: ["properties.value"] },
+  { type: "azure:keyvault/secret:Secret", store: "Azure Key Vault", paths: ["value", "valueWo"] },
+  {
+    type: "vault:kv/secretV2:SecretV2",
+    store: "Vault KV v2",
+    paths: ["dataJson", "dataJson{json}**", "dataJsonWo", "data", "data.*"],
+  },
+  {
+    type: "vault:kv/secret:Secret",
+    store: "Vault KV v1",
+    paths: ["dataJson", "dataJson{json}**", "data", "data.*"],
+  },
+  {
+    type: "vault:generic/secret:Secret",
+    store: "Vault",
+    paths: ["dataJson", "dataJson{json}**", "data", "data.*"],
+  },
+  {
+    type: "pulumiservice:index:Environment",
+    store: "Pulumi ESC",
+    paths: ["yaml**"],
+    when: ({ path }) => path.includes(".fn::secret"),
+    condition: "inside `fn::secret`",
+  },
+  { type: "kubernetes:core/v1:Secret", store: "Kubernetes Secret", paths: ["data.*", "stringData.*"] },
+  {
+    type: "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+    store: "Vercel sensitive env var",
+    paths: ["value"],
+    when: ({ root }) => field(root, "sensitive") === true,
+    condition: "sensitive = true",
+  },
+  {
+    type: "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable",
+    store: "Vercel sensitive env var",
+    paths: ["value"],
+    when: ({ root }) => field(root, "sensitive") === true,
+    condition: "sensitive = true",
+  },
+  {
+    type: "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables",
+    store: "Vercel sensitive env var",
+    paths: ["variables[*].value"],
+    when: ({ container }) => field(container, "sensitive") === true,
+    condition: "the variable has sensitive = true",
+  },
+  {
+    type: "cloudflare:index/workersScript:WorkersScript",
+    store: "Cloudflare secret_text binding",
+    paths: ["bindings[*].text", "secretTextBindings[*].text"],
+    when: ({ container, path }) =>
+      path.startsWith("secretTextBindings") || field(container, "type") === "secret_text",
+    condition: "binding type = secret_text",
+  },
+  {
+    type: "cloudflare:index/workersSecret:WorkersSecret",
+    store: "Cloudflare Workers secret",
+    paths: ["secretText"],
+  },
+  { type: "cloudflare:index/workerSecret:WorkerSecret", store: "Cloudflare Workers secret", paths: ["text"] },
+  {
+    type: "cloudflare:index/pagesProject:PagesProject",
+    store: "Cloudflare secret_text env var",
+    paths: ["deploymentConfigs.*.envVars.*.value"],
+    when: ({ container }) => field(container, "type") === "secret_text",
+    condition: "type = secret_text",
+  },
+  {
+    type: "github:index/actionsSecret:ActionsSecret",
+    store: "GitHub Actions secret",
+    paths: ["plaintextValue", "encryptedValue"],
+  },
+  {
+    type: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+    store: "GitHub Actions secret",
+    paths: ["plaintextValue", "encryptedValue"],
+  },
+  {
+    type: "github:index/actionsOrganizationSecret:ActionsOrganizationSecret",
+    store: "GitHub Actions secret",
+    paths: ["plaintextValue", "encryptedValue"],
+  },
+  {
+    type: "github:index/dependabotSecret:DependabotSecret",
+    store: "GitHub Dependabot secret",
+    paths: ["plaintextValue", "encryptedValue"],
+  },
+  { type: "doppler:index/secret:Secret", store: "Doppler", paths: ["value"] },
+  {
+    type: "onepassword:index/item:Item",
+    store: "1Password",
+    paths: ["password", "sections[*].fields[*].value"],
+  },
+];
+
+function compile(pattern: string): RegExp {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "*" && pattern[i + 1] === "*") {
+      re += ".*";
+      i++;
+    } else if (c === "*") re += "[^.\\[{]+";
+    else if (c === "[" && pattern.slice(i, i + 3) === "[*]") {
+      re += "\\[\\d+\\]";
+      i += 2;
+    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const compiled = new Map<string, { store: KeyStore; res: RegExp[] }[]>();
+for (const s of KEY_STORES) {
+  const list = compiled.get(s.type) ?? [];
+  list.push({ store: s, res: s.paths.map(compile) });
+  compiled.set(s.type, list);
+}
+
+export function isKeyStoreType(type: string): boolean {
+  return compiled.has(type);
+}
+
+/** The store that legitimately holds a value at `path` of a resource of `type`, if any. */
+export function approvedStoreAt(
+  type: string,
+  path: string,
+  container: Tree,
+  root: Tree,
+): KeyStore | undefined {
+  const rows = compiled.get(type);
+  if (!rows) return undefined;
+  for (const { store, res } of rows) {
+    if (!res.some((r) => r.test(path))) continue;
+    if (store.when && !store.when({ container, root, path })) continue;
+    return store;
+  }
+  return undefined;
+}
+
+/** The properties of a store type that hold secret values (for taint: does the secret value depend on the key?). */
+export function storeValueProperties(type: string): string[] {
+  const rows = compiled.get(type) ?? [];
+  const out = new Set<string>();
+  for (const { store } of rows) for (const p of store.paths) out.add(p.split(/[.[{*]/)[0]);
+  return [...out];
+}

@@ -1,0 +1,74 @@
+/**
+ * E2B-01: the key reaches the backend from a secret store. Judged on the whole stack so unknown values
+ * count: a property that depends on the E2B key resource itself (rather than on a store holding it) is
+ * the key in plaintext, even while its value is unknown at preview. Stack outputs and stack references
+ * that carry key material are the same leak one step removed.
+ */
+import { z } from "zod";
+import { NO_E2B_EVIDENCE, describe, usesE2B } from "./common";
+import { STACK_REFERENCE_TYPE, STACK_TYPE, scanProps } from "./detect/stack";
+import { isUnknown } from "./detect/unknowns";
+import { stackPolicy } from "./runtime";
+
+export const keyFromSecretStore = stackPolicy(
+  {
+    name: "e2b-01-key-from-secret-store",
+    description:
+      "The E2B key reaches runtimes from a secret store: no property is fed straight from the key resource, and no stack output or stack reference carries key material.",
+    severity: "critical",
+    enforcementLevel: "mandatory",
+    remediationSteps: [
+      "1. Write the key resource's value only into a secret store (the E2BEnvironment component does this).",
+      "2. Pass the runtime the secret's ARN/name and grant it read access; read the value at start-up.",
+      "3. Never export the key (or a secret holding it) as a stack output; export the secret's name instead.",
+    ].join("\n"),
+    config: z.object({}),
+    example:
+      "aws:lambda/function:Function 'api' property environment takes its value straight from the E2B key resource 'prod-key' (unknown at preview). Read the key from the secret store the E2BEnvironment writes instead.",
+  },
+  ({ index, report, notApplicable }) => {
+    if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    const keys = index.keyResourceUrns;
+    for (const r of index.resources) {
+      if (r.type === STACK_TYPE || r.type === STACK_REFERENCE_TYPE) {
+        // Outputs, not inputs: what the stack exports (or what a referenced stack exported).
+        for (const k of scanProps(r.type, r.outputs).keys) {
+          const where =
+            r.type === STACK_TYPE
+              ? `stack output ${k.path}`
+              : `an output of the referenced stack (${k.path})`;
+          report(
+            `${describe(r)} exposes E2B key material (${k.mask}) as ${where}. Export the secret's name, not the key.`,
+            r.urn,
+          );
+        }
+        continue;
+      }
+      if (keys.has(r.urn) || index.keyHolders().has(r.urn)) continue;
+      // Resources the E2BEnvironment component creates are its plumbing (stores, alarms).
+      if (index.environmentComponentOf(r)) continue;
+      const scan = index.scan(r);
+      const tops = new Set<string>();
+      for (const top of Object.keys(r.propertyDependencies)) tops.add(top);
+      if (Object.keys(r.propertyDependencies).length === 0 && r.dependencies.some((u) => keys.has(u))) {
+        for (const l of scan.unknowns) tops.add(l.top);
+      }
+      for (const top of tops) {
+        const from = index.dependsOn(r, top, keys);
+        if (from.length === 0) continue;
+        const value =
+          r.props && typeof r.props === "object" && !Array.isArray(r.props) ? r.props[top] : undefined;
+        const unknown = isUnknown(value) || scan.unknowns.some((l) => l.top === top);
+        const material = scan.keys.some((k) => k.top === top);
+        // A known value without key material used a harmless output (the key's name or id).
+        if (!unknown && !material) continue;
+        const keyNames = from.map((u) => `'${index.byUrn.get(u)?.name ?? u}'`).join(", ");
+        report(
+          `${describe(r)} property ${top} takes its value straight from the E2B key resource ${keyNames}` +
+            `${unknown ? " (unknown at preview)" : ""}. Read the key from the secret store the E2BEnvironment writes instead.`,
+          r.urn,
+        );
+      }
+    }
+  },
+);

@@ -1,0 +1,172 @@
+/**
+ * E2B-01: no key material on a client-side surface — public-prefixed env vars (inlined into browser
+ * bundles by the front-end framework) on any resource type, static-site objects, and edge/CDN code —
+ * whether the value is known or only depends on a resource that holds the key.
+ */
+import { z } from "zod";
+import { NO_E2B_EVIDENCE, describe, usesE2B } from "./common";
+import {
+  AZURE_WEB_CONTAINER,
+  DEFAULT_PUBLIC_PREFIXES,
+  PUBLIC_ACLS,
+  PUBLIC_ENV_PREFIXES,
+  WEBSITE_BUCKETS,
+  WEBSITE_CONFIG_TYPES,
+  contentSurfaceOf,
+  frontendEnvResourceOf,
+} from "./detect/client-surfaces";
+import { get, type IndexedResource, type StackIndex } from "./detect/stack";
+import { isUnknown } from "./detect/unknowns";
+import { stackPolicy } from "./runtime";
+
+const config = z.object({
+  publicPrefixes: z
+    .array(z.string().min(1))
+    .default([...DEFAULT_PUBLIC_PREFIXES])
+    .describe("Env var prefixes that front-end frameworks inline into client bundles."),
+  keyNamePattern: z
+    .string()
+    .default("(^|_)E2B_(API_KEY|ACCESS_TOKEN)$")
+    .describe(
+      "Regex for variable names meant to carry the E2B key; on a public variable they fail whatever the value.",
+    ),
+});
+
+function frameworkOf(name: string): string {
+  const p = PUBLIC_ENV_PREFIXES.filter((x) => name.startsWith(x.prefix)).sort(
+    (a, b) => b.prefix.length - a.prefix.length,
+  )[0];
+  return p ? `${p.framework} inlines ${p.prefix}* into client bundles` : "public prefix";
+}
+
+/** Buckets that serve a website: by website property, by a website-configuration resource, or Azure `$web`. */
+function websiteBuckets(index: StackIndex): { urns: Set<string>; names: Set<string> } {
+  const urns = new Set<string>();
+  const names = new Set<string>();
+  const bucketTypes = new Map(WEBSITE_BUCKETS.map((b) => [b.type, b.websiteProperty]));
+  for (const r of index.resources) {
+    const wp = bucketTypes.get(r.type);
+    if (wp !== undefined) {
+      const w = wp ? get(r.props, wp) : undefined;
+      if (w !== undefined && w !== null && !(Array.isArray(w) && w.length === 0)) {
+        urns.add(r.urn);
+        for (const n of [get(r.props, "bucket"), get(r.props, "name")])
+          if (typeof n === "string" && !isUnknown(n)) names.add(n);
+      }
+    }
+    if (WEBSITE_CONFIG_TYPES.includes(r.type)) {
+      for (const u of r.propertyDependencies["bucket"] ?? []) urns.add(u);
+      const b = get(r.props, "bucket");
+      if (typeof b === "string" && !isUnknown(b)) names.add(b);
+    }
+  }
+  return { urns, names };
+}
+
+function isClientContent(
+  r: IndexedResource,
+  bucketProperty: string | undefined,
+  web: { urns: Set<string>; names: Set<string> },
+): boolean {
+  if (!bucketProperty) return true;
+  const acl = get(r.props, "acl");
+  if (typeof acl === "string" && PUBLIC_ACLS.has(acl)) return true;
+  const b = get(r.props, bucketProperty);
+  if (typeof b === "string" && (web.names.has(b) || b === AZURE_WEB_CONTAINER)) return true;
+  return (r.propertyDependencies[bucketProperty] ?? []).some((u) => web.urns.has(u));
+}
+
+export const noClientSideKey = stackPolicy(
+  {
+    name: "e2b-01-no-client-side-key",
+    description:
+      "No E2B key on a client-side surface: public-prefixed env vars (NEXT_PUBLIC_, VITE_, …), static-site objects or edge/CDN code — known or only depending on the key.",
+    severity: "critical",
+    enforcementLevel: "mandatory",
+    remediationSteps: [
+      "1. Remove the key from the public variable/object/edge code; anything there is downloaded by every visitor.",
+      "2. Call E2B from a server route (API route, function, backend) that reads the key from a secret store.",
+      "3. Treat the key as leaked: rotate it (new rotation trigger, one `pulumi up`).",
+    ].join("\n"),
+    config,
+    example:
+      "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable 'web-e2b' public env var NEXT_PUBLIC_E2B_API_KEY (Next.js inlines NEXT_PUBLIC_* into client bundles) depends on 'prod-key', which holds the E2B key (value unknown at preview). Call E2B from a server route instead.",
+  },
+  ({ index, config, report, notApplicable }) => {
+    if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    const holders = index.keyHolders();
+    const keyName = new RegExp(config.keyNamePattern);
+    const web = websiteBuckets(index);
+    const holderNames = (urns: string[]) => urns.map((u) => `'${index.byUrn.get(u)?.name ?? u}'`).join(", ");
+    for (const r of index.resources) {
+      if (holders.has(r.urn) && !frontendEnvResourceOf(r.type)) continue;
+      const scan = index.scan(r, config.publicPrefixes);
+      const flagged = new Set<string>();
+      const fix = "Call E2B from a server route that reads the key from a secret store.";
+      for (const k of scan.keys) {
+        if (!k.publicName) continue;
+        flagged.add(k.path);
+        report(
+          `${describe(r)} public env var ${k.publicName} (${frameworkOf(k.publicName)}) holds E2B key material (${k.mask}) at ${k.path}. ${fix}`,
+          r.urn,
+        );
+      }
+      for (const l of scan.named) {
+        if (!l.publicName || flagged.has(l.path)) continue;
+        if (l.unknown) {
+          const from = index.dependsOn(r, l.top, holders);
+          if (from.length) {
+            flagged.add(l.path);
+            report(
+              `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
+              r.urn,
+            );
+            continue;
+          }
+        }
+        if (l.envName && keyName.test(l.envName) && l.value !== "" && l.value !== null) {
+          flagged.add(l.path);
+          report(
+            `${describe(r)} public env var ${l.publicName} is named to carry the E2B key (${l.envName}); a public variable is downloaded by every visitor. ${fix}`,
+            r.urn,
+          );
+        }
+      }
+      // A front-end env map that is unknown as a whole cannot show its names: if it depends on the key, fail.
+      const fe = frontendEnvResourceOf(r.type);
+      if (fe) {
+        for (const p of fe.paths) {
+          const v = get(r.props, p);
+          if (!isUnknown(v)) continue;
+          const from = index.dependsOn(r, p, holders);
+          if (from.length)
+            report(
+              `${describe(r)} ${fe.platform} env vars (${p}) are unknown at preview and depend on ${holderNames(from)}, which holds the E2B key; their names cannot be checked for public prefixes. Keep the key out of front-end env vars.`,
+              r.urn,
+            );
+        }
+      }
+      const cs = contentSurfaceOf(r.type);
+      if (cs && isClientContent(r, cs.bucketProperty, web)) {
+        for (const k of scan.keys) {
+          if (!cs.paths.includes(k.top) || flagged.has(k.path)) continue;
+          report(
+            `${describe(r)} (${cs.what}, downloaded by browsers or run at the edge) contains E2B key material (${k.mask}) at ${k.path}. ${fix}`,
+            r.urn,
+          );
+        }
+        for (const p of cs.paths) {
+          const v = get(r.props, p);
+          const unknown = isUnknown(v) || scan.unknowns.some((l) => l.top === p);
+          if (!unknown) continue;
+          const from = index.dependsOn(r, p, holders);
+          if (from.length)
+            report(
+              `${describe(r)} (${cs.what}) property ${p} depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
+              r.urn,
+            );
+        }
+      }
+    }
+  },
+);

@@ -1,0 +1,176 @@
+/**
+ * E2B-02: key material, secret references and stack outputs of one environment are not consumed by
+ * another — through a property dependency inside the stack, a secret name/ARN written into another
+ * environment's resource, a runtime principal allowed to read two environments' keys, or a
+ * StackReference to another environment's stack.
+ */
+import { z } from "zod";
+import { NO_E2B_EVIDENCE, describe, environmentTagKeysSchema, usesE2B } from "./common";
+import { inferTier, stackOfReference, type EnvironmentInfo } from "./detect/environment";
+import { readStrings } from "./detect/env-model";
+import { findMaterial } from "./detect/material";
+import { modelSecretReference, referenceCandidates } from "./detect/secret-refs";
+import { STACK_REFERENCE_TYPE, get, type IndexedResource } from "./detect/stack";
+import { walkLeaves } from "./detect/walk";
+import { stackPolicy } from "./runtime";
+
+/** Store resources' own names, so a reference to the store can be recognised. */
+const STORE_NAME_PROPS: Record<string, string[]> = {
+  "aws:secretsmanager/secret:Secret": ["name"],
+  "aws:ssm/parameter:Parameter": ["name"],
+  "gcp:secretmanager/secret:Secret": ["secretId"],
+  "vault:kv/secretV2:SecretV2": ["name"],
+  "pulumiservice:index:Environment": ["name"],
+};
+
+function differ(a: EnvironmentInfo, b: EnvironmentInfo): boolean {
+  if (a.name === b.name) return false;
+  // A resource known only by the stack's name is judged only when that name says which tier it is.
+  if (a.source === "stack" && !a.tier) return false;
+  if (a.tier && b.tier) return a.tier !== b.tier || (a.source !== "stack" && b.source !== "stack");
+  return true;
+}
+
+const KEYISH = /e2b|api_?key|apikey|secret/i;
+
+export const noCrossEnvironmentKeyReference = stackPolicy(
+  {
+    name: "e2b-02-no-cross-environment-key-reference",
+    description:
+      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences).",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    remediationSteps: [
+      "1. Point each runtime at the key secret of its own environment.",
+      "2. Do not grant one principal read access to the keys of two environments.",
+      "3. Do not read another environment's key through a StackReference; deploy a key per environment instead.",
+    ].join("\n"),
+    config: z.object({ environmentTagKeys: environmentTagKeysSchema }),
+    example:
+      "aws:lambda/function:Function 'loadtest-runner' (environment load-test) consumes 'prod-key-secret' of environment prod through property environment. Use the load-test environment's own key.",
+  },
+  ({ index, config, report, notApplicable }) => {
+    if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    const tagKeys = config.environmentTagKeys;
+    const holders = index.keyHolders();
+    const envOf = (r: IndexedResource) => index.environmentOf(r, tagKeys);
+
+    // 1. Property dependencies on another environment's key or key store.
+    for (const r of index.resources) {
+      if (index.keyResourceUrns.has(r.urn)) continue;
+      const mine = envOf(r);
+      const tops = Object.keys(r.propertyDependencies).length
+        ? Object.keys(r.propertyDependencies)
+        : ["(dependencies)"];
+      for (const top of tops) {
+        const deps = top === "(dependencies)" ? r.dependencies : r.propertyDependencies[top];
+        for (const u of deps) {
+          if (!holders.has(u)) continue;
+          const h = index.byUrn.get(u)!;
+          const theirs = envOf(h);
+          if (!differ(mine, theirs)) continue;
+          report(
+            `${describe(r)} (environment ${mine.name}) consumes '${h.name}' of environment ${theirs.name} through ${top === "(dependencies)" ? "a dependency" : `property ${top}`}. Use the ${mine.name} environment's own key.`,
+            r.urn,
+          );
+        }
+      }
+    }
+
+    // 2. Secret names/ARNs of one environment written into another environment's resources.
+    const refs = new Map<string, { env: EnvironmentInfo; label: string; urn: string }>();
+    for (const e of index.environments) {
+      const ref = modelSecretReference(e.model);
+      if (ref)
+        refs.set(ref.name, {
+          env: envOf(e.resource),
+          label: `the key secret of environment ${e.name}`,
+          urn: e.resource.urn,
+        });
+    }
+    for (const r of index.resources) {
+      if (!holders.has(r.urn)) continue;
+      for (const p of STORE_NAME_PROPS[r.type] ?? []) {
+        const n = get(r.props, p);
+        if (typeof n === "string" && n.length >= 3 && !refs.has(n))
+          refs.set(n, { env: envOf(r), label: `'${r.name}'`, urn: r.urn });
+      }
+    }
+    if (refs.size) {
+      for (const r of index.resources) {
+        const mine = envOf(r);
+        const reported = new Set<string>();
+        walkLeaves(r.props, (leaf) => {
+          if (typeof leaf.value !== "string" || leaf.unknown) return;
+          for (const c of referenceCandidates(leaf.value)) {
+            const hit = refs.get(c);
+            if (!hit || hit.urn === r.urn || reported.has(c) || !differ(mine, hit.env)) continue;
+            if (index.environmentComponentOf(r) && index.environmentComponentOf(r)?.resource.urn === hit.urn)
+              continue;
+            reported.add(c);
+            report(
+              `${describe(r)} (environment ${mine.name}) references secret '${c}', ${hit.label} (environment ${hit.env.name}). Use the ${mine.name} environment's own key secret.`,
+              r.urn,
+            );
+          }
+        });
+      }
+    }
+
+    // 3. One runtime principal allowed to read the keys of two environments.
+    const readers = new Map<string, Set<string>>();
+    for (const e of index.environments) {
+      const rs = readStrings(e.model, "readers");
+      if (rs.state !== "known") continue;
+      for (const p of rs.value) (readers.get(p) ?? readers.set(p, new Set()).get(p)!).add(e.name);
+    }
+    for (const e of index.environments) {
+      const rs = readStrings(e.model, "readers");
+      if (rs.state !== "known") continue;
+      for (const p of rs.value) {
+        const envs = readers.get(p)!;
+        if (envs.size > 1)
+          report(
+            `Reader ${p} may read the keys of environments ${[...envs].sort().join(" and ")}. Give each environment's runtime its own principal.`,
+            e.resource.urn,
+          );
+      }
+    }
+
+    // 4. StackReferences to another environment's stack that carry the key or feed key-like values.
+    const here: EnvironmentInfo = {
+      name: index.stack.toLowerCase(),
+      tier: inferTier(index.stack),
+      source: "stack",
+    };
+    const consumers = new Map<string, IndexedResource[]>();
+    for (const r of index.resources)
+      for (const [top, urns] of Object.entries(r.propertyDependencies))
+        for (const u of urns)
+          if (index.byUrn.get(u)?.type === STACK_REFERENCE_TYPE && KEYISH.test(top))
+            (consumers.get(u) ?? consumers.set(u, []).get(u)!).push(r);
+    for (const ref of index.resources) {
+      if (ref.type !== STACK_REFERENCE_TYPE) continue;
+      const name = get(ref.props, "name") ?? get(ref.outputs, "name");
+      if (typeof name !== "string") continue;
+      const other = stackOfReference(name);
+      const theirs: EnvironmentInfo = { name: other.toLowerCase(), tier: inferTier(other), source: "tag" };
+      if (!differ({ ...here, source: here.tier ? "tag" : "stack" }, theirs)) continue;
+      let material = false;
+      walkLeaves(get(ref.outputs, "outputs") ?? ref.outputs, (leaf) => {
+        if (!material && typeof leaf.value === "string" && findMaterial(leaf.value).length) material = true;
+      });
+      let keyishOutputs = false;
+      const outs = get(ref.outputs, "outputs");
+      if (outs && typeof outs === "object" && !Array.isArray(outs))
+        keyishOutputs = Object.keys(outs).some((k) => KEYISH.test(k));
+      const users = consumers.get(ref.urn) ?? [];
+      if (material || (keyishOutputs && users.length > 0)) {
+        report(
+          `${describe(ref)} reads stack '${name}' (environment ${theirs.name}) from stack ${index.stack} (environment ${here.name})${material ? " and its outputs carry E2B key material" : ""}${users.length ? `; consumed by ${users.map((u) => `'${u.name}'`).join(", ")}` : ""}. Deploy a key per environment instead of sharing one through stack outputs.`,
+          ref.urn,
+        );
+      }
+    }
+  },
+);

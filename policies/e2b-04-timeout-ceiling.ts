@@ -1,0 +1,132 @@
+/**
+ * E2B-04: timeout ceilings. Every environment sets a sandbox timeout ceiling at or below the configured
+ * maximum for its tier and the plan's limit (Hobby 1 h, Pro 24 h); non-production ceilings are shorter
+ * than production's; auto-pause is off or bounded (paused sandboxes keep snapshots until killed).
+ * Timeouts handed to applications in env vars (`E2B_SANDBOX_TIMEOUT_MS`, …) must respect the ceiling.
+ */
+import { z } from "zod";
+import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys } from "./common";
+import { planLimits } from "./model";
+import { planOf, readBoolean, readNumber, tierOf } from "./detect/env-model";
+import { stackPolicy } from "./runtime";
+
+const config = z.object({
+  maxTimeoutSecondsByTier: z
+    .object({
+      production: z.number().int().positive().default(3_600),
+      staging: z.number().int().positive().default(3_600),
+      "load-test": z.number().int().positive().default(1_800),
+      development: z.number().int().positive().default(1_800),
+    })
+    .default({ production: 3_600, staging: 3_600, "load-test": 1_800, development: 1_800 })
+    .describe("Largest timeout ceiling (seconds) allowed per tier."),
+  maxPausedSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(604_800)
+    .describe("Longest a paused sandbox may be kept (seconds)."),
+  timeoutEnvVarPattern: z
+    .string()
+    .default("^(E2B_)?SANDBOX_TIMEOUT(_MS|_SECONDS|_S)?$|^E2B_TIMEOUT(_MS|_SECONDS|_S)?$")
+    .describe("Regex for env vars that hand a sandbox timeout to applications (`_MS` means milliseconds)."),
+});
+
+export const timeoutCeiling = stackPolicy(
+  {
+    name: "e2b-04-timeout-ceiling",
+    description:
+      "Each E2B environment sets a sandbox timeout ceiling within its tier's maximum and its plan's limit, non-production ceilings are shorter than production's, and auto-pause is bounded.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    remediationSteps: [
+      "1. Set `timeoutCeilingSeconds` on the E2BEnvironment at or below the tier maximum and the plan limit (Hobby 3600 s, Pro 86400 s).",
+      "2. Make load-test and development ceilings shorter than production's.",
+      "3. With auto-pause on, set `autoPause.maxPausedSeconds` so paused sandboxes are killed.",
+    ].join("\n"),
+    config,
+    example:
+      "E2BEnvironment 'dev' timeout ceiling 7200s exceeds the development maximum of 1800s. Lower timeoutCeilingSeconds.",
+  },
+  ({ index, config, report, notApplicable }) => {
+    if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
+    const prodCeilings: number[] = [];
+    const known: Array<{ name: string; urn: string; tier: string | null; ceiling: number }> = [];
+    const ceilingByEnv = new Map<string, number>();
+    for (const env of index.environments) {
+      const label = `E2BEnvironment '${env.name}'`;
+      const urn = env.resource.urn;
+      const c = readNumber(env.model, "timeoutCeilingSeconds");
+      const tier = tierOf(env);
+      if (c.state === "missing") {
+        report(`${label} sets no sandbox timeout ceiling. Set timeoutCeilingSeconds.`, urn);
+      } else if (c.state === "unknown") {
+        report(`${label} timeout ceiling is unknown at preview.`, urn, { advisory: true });
+      } else {
+        const v = c.value;
+        ceilingByEnv.set(env.name, v);
+        known.push({ name: env.name, urn, tier, ceiling: v });
+        if (tier === "production") prodCeilings.push(v);
+        const tierMax = tier ? config.maxTimeoutSecondsByTier[tier] : undefined;
+        if (tierMax !== undefined && v > tierMax)
+          report(
+            `${label} timeout ceiling ${v}s exceeds the ${tier} maximum of ${tierMax}s. Lower timeoutCeilingSeconds.`,
+            urn,
+          );
+        const plan = planOf(env.model);
+        if (plan && v > planLimits[plan].maxTimeoutSeconds)
+          report(
+            `${label} timeout ceiling ${v}s exceeds the ${plan} plan limit of ${planLimits[plan].maxTimeoutSeconds}s; E2B rejects such sandboxes.`,
+            urn,
+          );
+      }
+      const ap = readBoolean(env.model, "autoPause.enabled");
+      if (ap.state === "known" && ap.value) {
+        const mp = readNumber(env.model, "autoPause.maxPausedSeconds");
+        if (mp.state === "missing")
+          report(
+            `${label} enables auto-pause without autoPause.maxPausedSeconds; paused sandboxes keep their snapshots until killed. Bound it.`,
+            urn,
+          );
+        else if (mp.state === "known" && mp.value > config.maxPausedSeconds)
+          report(
+            `${label} keeps paused sandboxes up to ${mp.value}s, above the maximum of ${config.maxPausedSeconds}s. Lower autoPause.maxPausedSeconds.`,
+            urn,
+          );
+      }
+    }
+    if (prodCeilings.length) {
+      const prod = Math.min(...prodCeilings);
+      for (const k of known)
+        if (k.tier && k.tier !== "production" && k.tier !== "staging" && k.ceiling >= prod)
+          report(
+            `E2BEnvironment '${k.name}' (${k.tier}) timeout ceiling ${k.ceiling}s is not shorter than production's ${prod}s. Non-production ceilings must be shorter.`,
+            k.urn,
+          );
+    }
+    // Timeouts handed to applications must respect their environment's ceiling.
+    const pattern = new RegExp(config.timeoutEnvVarPattern);
+    for (const r of index.resources) {
+      for (const l of index.scan(r).named) {
+        if (!l.envName || !pattern.test(l.envName) || l.unknown) continue;
+        const raw =
+          typeof l.value === "number" ? l.value : typeof l.value === "string" ? Number(l.value) : NaN;
+        if (!Number.isFinite(raw)) continue;
+        const seconds = /_MS$/.test(l.envName) ? raw / 1000 : raw;
+        const env = index.environmentOf(r, ["environment", "env", "stage"]);
+        const ceiling = ceilingByEnv.get(env.name);
+        const limit = ceiling ?? planLimits.pro.maxTimeoutSeconds;
+        if (seconds > limit)
+          report(
+            `${describe(r)} sets ${l.envName}=${l.value} (${seconds}s), above ${ceiling !== undefined ? `environment ${env.name}'s ceiling of ${ceiling}s` : `the largest plan limit of ${limit}s`}. Lower it to the ceiling.`,
+            r.urn,
+          );
+      }
+    }
+    for (const k of orphanKeys(index))
+      report(
+        `${describe(k)} is not part of an E2BEnvironment, so no timeout ceiling is declared for it.`,
+        k.urn,
+      );
+  },
+);
