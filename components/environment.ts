@@ -59,6 +59,23 @@ export function validateEnvironment(name: string, args: unknown): Environment {
   return parsed.value;
 }
 
+/** Which monitor to build; refuses the AWS monitor for stores its IAM role cannot read. */
+export function monitorFor(
+  name: string,
+  env: Environment,
+  requested: "aws" | "none" | undefined,
+): "aws" | "none" {
+  const cloud = adapterFor(env.secretStore.kind).cloud;
+  const kind = requested ?? (cloud === "aws" ? "aws" : "none");
+  if (kind === "aws" && cloud !== "aws") {
+    throw new Error(
+      `E2BEnvironment "${name}": the AWS monitor reads the key with its IAM role, so it needs an AWS store ` +
+        `(secretStore.kind is ${env.secretStore.kind}); set monitor: "none" and alarm with your store's cloud`,
+    );
+  }
+  return kind;
+}
+
 export function defaultKeyName(project: string, environment: string): string {
   return `${project}-${environment}`.slice(0, MAX_KEY_NAME_LENGTH);
 }
@@ -75,17 +92,27 @@ export function sandboxPolicy(env: Environment): SandboxPolicy {
   };
 }
 
-/** Read an imported key from secret config, checking its format without ever echoing it. */
+/** Check an imported key's format; the message names the config key and never echoes the value. */
+export function checkImportedKey(value: string, configKey: string): string {
+  if (!KEY_FORMAT.test(value)) {
+    throw new Error(
+      `config ${configKey} is not an E2B API key (expected "e2b_" followed by 40 lowercase hex characters)`,
+    );
+  }
+  return value;
+}
+
+/** Read an imported key from secret config (`ns:key` or a key of the project's namespace). */
 function importedKey(configKey: string): pulumi.Output<string> {
   const [ns, key] = configKey.includes(":") ? configKey.split(/:(.*)/s, 2) : [undefined, configKey];
-  return new pulumi.Config(ns).requireSecret(key).apply((value) => {
-    if (!KEY_FORMAT.test(value)) {
-      throw new Error(
-        `config ${configKey} is not an E2B API key (expected "e2b_" followed by 40 lowercase hex characters)`,
-      );
-    }
-    return value;
-  });
+  return new pulumi.Config(ns).requireSecret(key).apply((value) => checkImportedKey(value, configKey));
+}
+
+/** Everything that can be refused is refused before the component registers anything. */
+function checked(name: string, args: E2BEnvironmentArgs): Environment {
+  const env = validateEnvironment(name, args);
+  monitorFor(name, env, args.monitor);
+  return env;
 }
 
 export class E2BEnvironment extends pulumi.ComponentResource {
@@ -111,7 +138,7 @@ export class E2BEnvironment extends pulumi.ComponentResource {
 
   constructor(name: string, args: E2BEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     // Registered inputs = the validated model (defaults applied, unknown fields dropped).
-    super(E2B_ENVIRONMENT_TYPE, name, validateEnvironment(name, args), opts);
+    super(E2B_ENVIRONMENT_TYPE, name, checked(name, args), opts);
     const env = validateEnvironment(name, args);
     this.environment = env;
     const parent: pulumi.Resource = this; // eslint-disable-line @typescript-eslint/no-this-alias -- children's parent
@@ -130,14 +157,7 @@ export class E2BEnvironment extends pulumi.ComponentResource {
       key = importedKey(env.key.configKey);
     }
 
-    const adapter = adapterFor(env.secretStore.kind);
-    const monitorKind = args.monitor ?? (adapter.cloud === "aws" ? "aws" : "none");
-    if (monitorKind === "aws" && adapter.cloud !== "aws") {
-      throw new Error(
-        `E2BEnvironment "${name}": the AWS monitor reads the key with its IAM role, so it needs an AWS store ` +
-          `(secretStore.kind is ${env.secretStore.kind}); set monitor: "none" and alarm with your store's cloud`,
-      );
-    }
+    const monitorKind = monitorFor(name, env, args.monitor);
     const role = monitorKind === "aws" ? monitorRole(name, tags, parent) : undefined;
 
     const stored = storeKey({
