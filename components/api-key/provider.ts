@@ -52,6 +52,7 @@ export const managementConfig = {
   apiUrl: { config: "e2b:apiUrl", env: "E2B_API_URL" },
   timeoutMs: { config: "e2b:requestTimeoutMs", env: "E2B_REQUEST_TIMEOUT_MS" },
   maxAttempts: { config: "e2b:maxAttempts", env: "E2B_MAX_ATTEMPTS" },
+  baseDelayMs: { config: "e2b:retryBaseDelayMs", env: "E2B_RETRY_BASE_DELAY_MS" },
 } as const;
 
 export const MAX_KEY_NAME_LENGTH = 50;
@@ -66,13 +67,11 @@ const numberOr = (value: string | undefined, fallback: number) => {
  * CRUD methods after Pulumi deserialises the provider in its own process.
  */
 export function makeApiKeyProvider(): pulumi.dynamic.ResourceProvider<ApiKeyInputs, ApiKeyOutputs> {
-  const state: { settings?: ManagementSettings; tuning: Partial<ManagementSettings> } = { tuning: {} };
+  const state: { settings?: ManagementSettings } = {};
 
-  function settings(): ManagementSettings {
-    if (state.settings) return state.settings;
-    // No configure call (e.g. an older engine): fall back to the process environment.
-    const env = process.env;
-    const token = env[managementConfig.token.env];
+  /** Settings from a lookup (stack config first, then the environment); throws if no credential. */
+  function resolve(lookup: (k: keyof typeof managementConfig) => string | undefined): ManagementSettings {
+    const token = lookup("token");
     if (!token) {
       throw new Error(
         `No E2B management credential: set it with \`pulumi config set --secret ${managementConfig.token.config} <dashboard token>\` ` +
@@ -81,12 +80,19 @@ export function makeApiKeyProvider(): pulumi.dynamic.ResourceProvider<ApiKeyInpu
     }
     return {
       ...defaultRetry,
-      apiUrl: env[managementConfig.apiUrl.env] || DEFAULT_E2B_API_URL,
+      apiUrl: lookup("apiUrl") || DEFAULT_E2B_API_URL,
       token,
-      timeoutMs: numberOr(env[managementConfig.timeoutMs.env], defaultRetry.timeoutMs),
-      maxAttempts: numberOr(env[managementConfig.maxAttempts.env], defaultRetry.maxAttempts),
-      ...state.tuning,
+      timeoutMs: numberOr(lookup("timeoutMs"), defaultRetry.timeoutMs),
+      maxAttempts: numberOr(lookup("maxAttempts"), defaultRetry.maxAttempts),
+      baseDelayMs: numberOr(lookup("baseDelayMs"), defaultRetry.baseDelayMs),
     };
+  }
+
+  const fromEnv = (k: keyof typeof managementConfig) => process.env[managementConfig[k].env];
+
+  /** Configured settings, or (no configure call, e.g. an older engine) the process environment. */
+  function settings(): ManagementSettings {
+    return state.settings ?? resolve(fromEnv);
   }
 
   function outputsFor(inputs: ApiKeyInputs, created: { key: string; createdAt?: string }): ApiKeyOutputs {
@@ -105,18 +111,10 @@ export function makeApiKeyProvider(): pulumi.dynamic.ResourceProvider<ApiKeyInpu
 
   return {
     async configure(req) {
-      const pick = (k: keyof typeof managementConfig) =>
-        req.config.get(managementConfig[k].config) ?? process.env[managementConfig[k].env];
-      const token = pick("token");
-      if (!token) return; // `settings()` explains what is missing when a call needs it.
-      state.settings = {
-        ...defaultRetry,
-        apiUrl: pick("apiUrl") || DEFAULT_E2B_API_URL,
-        token,
-        timeoutMs: numberOr(pick("timeoutMs"), defaultRetry.timeoutMs),
-        maxAttempts: numberOr(pick("maxAttempts"), defaultRetry.maxAttempts),
-        ...state.tuning,
-      };
+      const lookup = (k: keyof typeof managementConfig) =>
+        req.config.get(managementConfig[k].config) ?? fromEnv(k);
+      // Without a credential, stay unconfigured: `settings()` explains what is missing when a call needs it.
+      if (lookup("token")) state.settings = resolve(lookup);
     },
 
     async check(_olds, news) {
