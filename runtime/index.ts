@@ -5,7 +5,7 @@
  */
 import "./server-only";
 
-export { assertServerRuntime, isBrowser, BROWSER_REFUSAL } from "./server-only";
+export { assertServerRuntime, isBrowser, BROWSER_REFUSAL, BrowserRuntimeError } from "./server-only";
 export {
   GuardrailViolation,
   AuditError,
