@@ -81,7 +81,10 @@ export interface CostEstimate {
   worstCaseMonthlyUsd: number;
   leakedSandboxUsd: number;
 }
-export function estimateSandboxCost(profile: CostProfile, prices: SandboxPrices = DEFAULT_PRICES): CostEstimate {
+export function estimateSandboxCost(
+  profile: CostProfile,
+  prices: SandboxPrices = DEFAULT_PRICES,
+): CostEstimate {
   const c = costOf("", profile, prices);
   return {
     perSandboxSecondUsd: perSandboxSecondUsd(profile, prices),

@@ -134,7 +134,8 @@ export const noClientSideKey = stackPolicy(
       }
       // A front-end env map that is unknown as a whole cannot show its names: if it depends on the key, fail.
       const fe = frontendEnvResourceOf(r.type);
-      if (fe) {
+      // Single-variable resources name their variable in `key`; only maps can hide their names.
+      if (fe && typeof get(r.props, "key") !== "string") {
         for (const p of fe.paths) {
           const v = get(r.props, p);
           if (!isUnknown(v)) continue;

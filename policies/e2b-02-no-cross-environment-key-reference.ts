@@ -31,8 +31,6 @@ function differ(a: EnvironmentInfo, b: EnvironmentInfo): boolean {
   return true;
 }
 
-const KEYISH = /e2b|api_?key|apikey|secret/i;
-
 export const noCrossEnvironmentKeyReference = stackPolicy(
   {
     name: "e2b-02-no-cross-environment-key-reference",
@@ -79,10 +77,17 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
 
     // 2. Secret names/ARNs of one environment written into another environment's resources.
     const refs = new Map<string, { env: EnvironmentInfo; label: string; urn: string }>();
+    // A name several environments use is distinct-key's finding (a shared key), not a cross reference.
+    const shared = new Set<string>();
+    const add = (name: string, entry: { env: EnvironmentInfo; label: string; urn: string }) => {
+      const prev = refs.get(name);
+      if (prev && prev.env.name !== entry.env.name) shared.add(name);
+      if (!prev) refs.set(name, entry);
+    };
     for (const e of index.environments) {
       const ref = modelSecretReference(e.model);
       if (ref)
-        refs.set(ref.name, {
+        add(ref.name, {
           env: envOf(e.resource),
           label: `the key secret of environment ${e.name}`,
           urn: e.resource.urn,
@@ -92,10 +97,11 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
       if (!holders.has(r.urn)) continue;
       for (const p of STORE_NAME_PROPS[r.type] ?? []) {
         const n = get(r.props, p);
-        if (typeof n === "string" && n.length >= 3 && !refs.has(n))
-          refs.set(n, { env: envOf(r), label: `'${r.name}'`, urn: r.urn });
+        if (typeof n === "string" && n.length >= 3)
+          add(n, { env: envOf(r), label: `'${r.name}'`, urn: r.urn });
       }
     }
+    for (const n of shared) refs.delete(n);
     if (refs.size) {
       for (const r of index.resources) {
         const mine = envOf(r);
@@ -143,12 +149,18 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
       tier: inferTier(index.stack),
       source: "stack",
     };
+    // Consumers: any resource whose properties come from the reference (its outputs are another environment's).
     const consumers = new Map<string, IndexedResource[]>();
-    for (const r of index.resources)
-      for (const [top, urns] of Object.entries(r.propertyDependencies))
+    for (const r of index.resources) {
+      if (r.type === STACK_REFERENCE_TYPE) continue;
+      const seen = new Set<string>();
+      for (const urns of Object.values(r.propertyDependencies))
         for (const u of urns)
-          if (index.byUrn.get(u)?.type === STACK_REFERENCE_TYPE && KEYISH.test(top))
+          if (!seen.has(u) && index.byUrn.get(u)?.type === STACK_REFERENCE_TYPE) {
+            seen.add(u);
             (consumers.get(u) ?? consumers.set(u, []).get(u)!).push(r);
+          }
+    }
     for (const ref of index.resources) {
       if (ref.type !== STACK_REFERENCE_TYPE) continue;
       const name = get(ref.props, "name") ?? get(ref.outputs, "name");
@@ -160,12 +172,8 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
       walkLeaves(get(ref.outputs, "outputs") ?? ref.outputs, (leaf) => {
         if (!material && typeof leaf.value === "string" && findMaterial(leaf.value).length) material = true;
       });
-      let keyishOutputs = false;
-      const outs = get(ref.outputs, "outputs");
-      if (outs && typeof outs === "object" && !Array.isArray(outs))
-        keyishOutputs = Object.keys(outs).some((k) => KEYISH.test(k));
       const users = consumers.get(ref.urn) ?? [];
-      if (material || (keyishOutputs && users.length > 0)) {
+      if (material || users.length > 0) {
         report(
           `${describe(ref)} reads stack '${name}' (environment ${theirs.name}) from stack ${index.stack} (environment ${here.name})${material ? " and its outputs carry E2B key material" : ""}${users.length ? `; consumed by ${users.map((u) => `'${u.name}'`).join(", ")}` : ""}. Deploy a key per environment instead of sharing one through stack outputs.`,
           ref.urn,

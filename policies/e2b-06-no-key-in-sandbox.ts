@@ -114,7 +114,7 @@ export const noKeyInSandbox = stackPolicy(
             );
           }
         }
-        if (!inSandboxEnv) return;
+        if (!inSandboxEnv || leaf.parsed) return;
         const path = pathOf(leaf.node);
         if (seen.has(path)) return;
         seen.add(path);

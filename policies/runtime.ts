@@ -95,7 +95,7 @@ const configuredLevels = new Map<string, EnforcementLevel>();
     const proto = pb?.ConfigureAnalyzerRequest?.prototype;
     const original = proto?.getPolicyconfigMap;
     if (typeof original !== "function" || original.__e2bObserved) return;
-     
+
     const observed = function (this: unknown, ...a: unknown[]) {
       const map = original.apply(this, a);
       try {

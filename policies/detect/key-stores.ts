@@ -16,6 +16,8 @@ export interface KeyStore {
   when?: (ctx: { container: Tree; root: Tree; path: string }) => boolean;
   /** Human-readable condition for the README. */
   condition?: string;
+  /** Property naming the container the value is stored in (a secret whose version this is). */
+  containerProperty?: string;
 }
 
 function field(obj: Tree, key: string): Tree | undefined {
@@ -27,6 +29,7 @@ export const KEY_STORES: readonly KeyStore[] = [
     type: "aws:secretsmanager/secretVersion:SecretVersion",
     store: "AWS Secrets Manager",
     paths: ["secretString", "secretBinary", "secretStringWo"],
+    containerProperty: "secretId",
   },
   {
     type: "aws:ssm/parameter:Parameter",
@@ -39,11 +42,13 @@ export const KEY_STORES: readonly KeyStore[] = [
     type: "gcp:secretmanager/secretVersion:SecretVersion",
     store: "GCP Secret Manager",
     paths: ["secretData", "secretDataWo"],
+    containerProperty: "secret",
   },
   {
     type: "gcp:secretmanager/regionalSecretVersion:RegionalSecretVersion",
     store: "GCP Secret Manager",
     paths: ["secretData", "secretDataWo"],
+    containerProperty: "secret",
   },
   { type: "azure-native:keyvault:Secret", store: "Azure Key Vault", paths: ["properties.value"] },
   { type: "azure:keyvault/secret:Secret", store: "Azure Key Vault", paths: ["value", "valueWo"] },
@@ -190,4 +195,11 @@ export function storeValueProperties(type: string): string[] {
   const out = new Set<string>();
   for (const { store } of rows) for (const p of store.paths) out.add(p.split(/[.[{*]/)[0]);
   return [...out];
+}
+
+/** The container property of a store type (e.g. a secret version's `secretId`), if any. */
+export function storeContainerProperty(type: string): string | undefined {
+  for (const { store } of compiled.get(type) ?? [])
+    if (store.containerProperty) return store.containerProperty;
+  return undefined;
 }

@@ -17,10 +17,16 @@ import {
   stackOfUrn,
   type EnvironmentInfo,
 } from "./environment";
-import { approvedStoreAt, isKeyStoreType, storeValueProperties, type KeyStore } from "./key-stores";
+import {
+  approvedStoreAt,
+  isKeyStoreType,
+  storeContainerProperty,
+  storeValueProperties,
+  type KeyStore,
+} from "./key-stores";
 import { findMaterial } from "./material";
 import { rawProps } from "./unknowns";
-import { normalizeProps, pathOf, walkLeaves, type Tree } from "./walk";
+import { displayPath, normalizeProps, normalizeWire, pathOf, walkLeaves, type Tree } from "./walk";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 
 export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
@@ -159,7 +165,8 @@ export function scanProps(
       // still material, so it is scanned like everything else.
       const found = findMaterial(leaf.value);
       if (found.length === 0) return;
-      const path = (li ?? info()).path;
+      const fullPath = (li ?? info()).path;
+      const path = displayPath(fullPath);
       for (const m of found) {
         const hit: KeyHit = {
           kind: m.kind,
@@ -173,7 +180,7 @@ export function scanProps(
           embedded: leaf.embedded,
           store: origin
             ? { type, store: "E2B API key resource", paths: ["**"] }
-            : approvedStoreAt(type, path, leaf.container, props),
+            : approvedStoreAt(type, fullPath, leaf.container, props),
         };
         if (leaf.parsed) rawCandidates.push(hit);
         else {
@@ -249,6 +256,46 @@ export class StackIndex {
       });
     }
     return new StackIndex(out, process.env.PULUMI_NODEJS_STACK, process.env.PULUMI_NODEJS_PROJECT);
+  }
+
+  /**
+   * Build from engine graph records or state-export resources (wire format: secrets and assets as
+   * signature objects). Inputs stand in for props, as the pack's recorded inputs do.
+   */
+  static fromGraph(
+    resources: ReadonlyArray<{
+      urn: string;
+      type: string;
+      name: string;
+      parent?: string;
+      dependencies?: string[];
+      propertyDependencies?: Record<string, string[]>;
+      inputs?: unknown;
+      outputs?: unknown;
+      options?: { deleteBeforeReplace?: boolean };
+    }>,
+    stack?: string,
+    project?: string,
+  ): StackIndex {
+    return new StackIndex(
+      resources.map((r) => {
+        const outputs = normalizeWire(r.outputs ?? {});
+        const inputs = r.inputs && Object.keys(r.inputs as object).length ? normalizeWire(r.inputs) : outputs;
+        return {
+          urn: r.urn,
+          type: r.type,
+          name: r.name,
+          parent: r.parent,
+          dependencies: r.dependencies ?? [],
+          propertyDependencies: r.propertyDependencies ?? {},
+          deleteBeforeReplace: r.options?.deleteBeforeReplace,
+          props: inputs,
+          outputs,
+        };
+      }),
+      stack,
+      project,
+    );
   }
 
   scan(r: IndexedResource, publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES): ResourceScan {
@@ -332,6 +379,12 @@ export class StackIndex {
           break;
         }
       }
+    }
+    // The secret a holding version belongs to holds the key too (its ARN is how runtimes read it).
+    for (const r of this.resources) {
+      if (!holders.has(r.urn) || this.keyResourceUrns.has(r.urn)) continue;
+      const cp = storeContainerProperty(r.type);
+      if (cp) for (const u of r.propertyDependencies[cp] ?? []) holders.add(u);
     }
     this._holders = holders;
     return holders;

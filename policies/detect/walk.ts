@@ -18,6 +18,11 @@ export interface PathNode {
   seg: string;
 }
 
+/** Paths in messages stay readable: very deep ones keep their start and their end. */
+export function displayPath(path: string, max = 160): string {
+  return path.length <= max ? path : `${path.slice(0, 60)}…${path.slice(-(max - 61))}`;
+}
+
 export function pathOf(node: PathNode | null): string {
   const segs: string[] = [];
   for (let n = node; n; n = n.parent) segs.push(n.seg);
@@ -151,8 +156,19 @@ export async function normalizeProps(value: unknown): Promise<Tree> {
   return tree;
 }
 
-/** Names that mark an env-var-like entry: `{ name | key, value }` (ECS, Kubernetes, Vercel, Netlify). */
-const ENTRY_NAME_KEYS = ["name", "key"];
+/** Names that mark an env-var-like entry: `{ name | key, value }` (ECS, Kubernetes, Vercel, Netlify, GitHub). */
+const ENTRY_NAME_KEYS = ["name", "key", "secretName", "variableName"];
+/** The sibling properties an entry's name applies to. */
+const ENTRY_VALUE_KEYS = new Set([
+  "value",
+  "values",
+  "valueFrom",
+  "secretValue",
+  "secretValues",
+  "text",
+  "plaintextValue",
+  "encryptedValue",
+]);
 /** An environment variable name as frameworks and platforms write them. */
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 
@@ -270,7 +286,7 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
     const isAsset = typeof v.$asset === "string" || typeof v.$archive === "string";
     for (const k of Object.keys(v)) {
       let name = ctx.envName;
-      if (entryName && !ENTRY_NAME_KEYS.includes(k)) name = entryName;
+      if (entryName && ENTRY_VALUE_KEYS.has(k)) name = entryName;
       else if (ENV_NAME.test(k)) name = k;
       const publicName = ctx.publicName ?? (name && isPublic(name) ? name : null);
       const childCtx: WalkContext = {
