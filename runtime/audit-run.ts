@@ -185,3 +185,16 @@ export function summarize(report: AuditReport): {
     burnRateUsdPerHour: report.costPerHourUsd,
   };
 }
+
+/**
+ * One unattended audit, as the scheduled monitor runs it: list, then (when `kill` is set) kill the
+ * leaked sandboxes without asking, each re-checked first. The report's `killed` lists what died.
+ */
+export async function auditOnce(
+  o: AuditRunOptions & { kill?: boolean },
+): Promise<AuditReport & { outcome?: KillOutcome }> {
+  const run = await auditSandboxes(o);
+  if (!o.kill || run.report.leaked.length === 0) return run.report;
+  const outcome = await killLeaked(o, run.report.leaked, run.rules);
+  return { ...run.report, killed: outcome.killed, outcome };
+}

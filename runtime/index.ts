@@ -46,6 +46,7 @@ export {
 } from "./auditor";
 export {
   auditSandboxes,
+  auditOnce,
   killLeaked,
   summarize,
   toAuditError,

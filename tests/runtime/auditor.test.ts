@@ -11,6 +11,7 @@ import {
   E2B_PRICES,
   OTHER_GROUP,
   auditSandboxes,
+  auditOnce,
   killLeaked,
   summarize,
   withRetry,
@@ -482,5 +483,32 @@ describe("killLeaked", () => {
     const out = await killLeaked(conn, run.report.leaked, run.rules);
     expect(out.killed.sort()).toEqual(old.map((s) => s.sandboxID).sort());
     expect(server.state.team(teamId).sandboxes.size).toBe(0);
+  });
+});
+
+describe("auditOnce (the scheduled monitor's call)", () => {
+  test("lists, kills the leaked without asking, and summarizes", async () => {
+    const server = await startE2BServer();
+    try {
+      const { teamId } = server.state.addTeam();
+      const apiKey = server.state.addApiKey(teamId).key;
+      server.state.seedSandboxes(5, { teamId, metadata: { user_id: "u" } });
+      const bad = server.state.seedSandboxes(2, { teamId, metadata: {} });
+      const rules = {
+        maxAgeSeconds: 3600,
+        requireMetadata: ["user_id"],
+        attributionKeys: [],
+        prices: E2B_PRICES,
+      };
+      const dry = await auditOnce({ apiKey, apiUrl: server.url, rules });
+      expect(dry.killed).toEqual([]);
+      expect(server.state.team(teamId).sandboxes.size).toBe(7);
+      const r = await auditOnce({ apiKey, apiUrl: server.url, rules, kill: true });
+      expect(r.killed.sort()).toEqual(bad.map((s) => s.sandboxID).sort());
+      expect(summarize(r)).toMatchObject({ live: 7, leaked: 2, killed: 2 });
+      expect(server.state.team(teamId).sandboxes.size).toBe(5);
+    } finally {
+      await server.close();
+    }
   });
 });
