@@ -1,0 +1,76 @@
+import { KEY_STORES, approvedStoreAt, isKeyStoreType } from "../../../policies/detect/key-stores";
+import { scanProps } from "../../../policies/detect/stack";
+import { normalizeWire } from "../../../policies/detect/walk";
+
+const KEY = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);
+const keysOutsideStores = (type: string, props: unknown) =>
+  scanProps(type, normalizeWire(props)).keys.filter((k) => !k.store);
+
+describe("approved key stores (data table)", () => {
+  it("covers every store DESIGN.md names", () => {
+    const stores = new Set(KEY_STORES.map((s) => s.store));
+    for (const s of [
+      "AWS Secrets Manager",
+      "AWS SSM Parameter Store",
+      "GCP Secret Manager",
+      "Azure Key Vault",
+      "Vault KV v2",
+      "Pulumi ESC",
+      "Kubernetes Secret",
+      "Vercel sensitive env var",
+      "Cloudflare secret_text binding",
+      "GitHub Actions secret",
+    ])
+      expect(stores).toContain(s);
+  });
+
+  it.each([
+    ["aws:secretsmanager/secretVersion:SecretVersion", { secretString: KEY }],
+    ["aws:ssm/parameter:Parameter", { type: "SecureString", value: KEY }],
+    ["gcp:secretmanager/secretVersion:SecretVersion", { secretData: KEY }],
+    ["azure-native:keyvault:Secret", { properties: { value: KEY } }],
+    ["vault:kv/secretV2:SecretV2", { dataJson: JSON.stringify({ apiKey: KEY }) }],
+    ["kubernetes:core/v1:Secret", { stringData: { E2B_API_KEY: KEY } }],
+    [
+      "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+      { key: "E2B_API_KEY", value: KEY, sensitive: true },
+    ],
+    [
+      "cloudflare:index/workersScript:WorkersScript",
+      { bindings: [{ name: "E2B_API_KEY", type: "secret_text", text: KEY }] },
+    ],
+    ["github:index/actionsSecret:ActionsSecret", { secretName: "E2B_API_KEY", plaintextValue: KEY }],
+    [
+      "pulumiservice:index:Environment",
+      { yaml: { $asset: "string", text: `values:\n  e2b:\n    apiKey:\n      fn::secret: ${KEY}\n` } },
+    ],
+  ])("%s holds the key in its secret field", (type, props) => {
+    expect(isKeyStoreType(type)).toBe(true);
+    expect(keysOutsideStores(type, props)).toEqual([]);
+  });
+
+  it.each([
+    ["aws:ssm/parameter:Parameter", { type: "String", value: KEY }],
+    [
+      "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+      { key: "E2B_API_KEY", value: KEY, sensitive: false },
+    ],
+    [
+      "cloudflare:index/workersScript:WorkersScript",
+      { bindings: [{ name: "E2B_API_KEY", type: "plain_text", text: KEY }] },
+    ],
+    [
+      "pulumiservice:index:Environment",
+      { yaml: { $asset: "string", text: `values:\n  e2b:\n    apiKey: ${KEY}\n` } },
+    ],
+    ["aws:secretsmanager/secretVersion:SecretVersion", { secretString: "x", description: KEY }],
+    ["kubernetes:core/v1:ConfigMap", { data: { E2B_API_KEY: KEY } }],
+  ])("%s is not a store for a key in plain fields", (type, props) => {
+    expect(keysOutsideStores(type, props)).toHaveLength(1);
+  });
+
+  it("matches paths with wildcards only where the table says", () => {
+    expect(approvedStoreAt("kubernetes:core/v1:Secret", "data.TOKEN", {}, {})).toBeDefined();
+    expect(approvedStoreAt("kubernetes:core/v1:Secret", "metadata.annotations.x", {}, {})).toBeUndefined();
+  });
+});
