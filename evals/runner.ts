@@ -52,7 +52,7 @@ export interface EvalOptions {
 /** The first line of an error, plus the program's own error line when the runner captured its output. */
 function oneLine(e: unknown): string {
   const lines = (e instanceof Error ? e.message : String(e)).split("\n");
-  const cause = lines.slice(1).find((l) => /\b[A-Z]\w*Error\b/.test(l));
+  const cause = lines.slice(1).find((l) => /\b(?:[A-Z]\w*)?Error\b/.test(l));
   const text = cause ? `${lines[0]} (${cause.trim().slice(0, 240)})` : lines[0];
   return redactKeys(text);
 }
