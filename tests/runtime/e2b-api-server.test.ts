@@ -178,6 +178,47 @@ describe("sandbox endpoints with the real SDK", () => {
     }
   });
 
+  test("pause (409 → false when already paused), connect resumes, setTimeout is capped at the plan maximum", async () => {
+    let now = Date.now();
+    const s2 = await startE2BServer({ now: () => new Date(now) });
+    try {
+      const t = s2.state.addTeam({ plan: "hobby" });
+      const key = s2.state.addApiKey(t.teamId).key;
+      const conn = at(s2.url, key, 0);
+      const sbx = await Sandbox.create("base", { ...conn, timeoutMs: 60_000 });
+      expect(await Sandbox.pause(sbx.sandboxId, conn)).toBe(true);
+      expect(await Sandbox.pause(sbx.sandboxId, conn)).toBe(false);
+      expect(s2.state.getSandbox(t.teamId, sbx.sandboxId)?.state).toBe("paused");
+      await expect(Sandbox.setTimeout(sbx.sandboxId, 10_000, conn)).rejects.toThrow(/409/);
+      await Sandbox.connect(sbx.sandboxId, { ...conn, timeoutMs: 60_000 } as Parameters<
+        typeof Sandbox.connect
+      >[1]);
+      const rec = s2.state.getSandbox(t.teamId, sbx.sandboxId)!;
+      expect(rec.state).toBe("running");
+      await Sandbox.setTimeout(sbx.sandboxId, 55 * 60_000, conn);
+      now += 50 * 60_000;
+      await Sandbox.setTimeout(sbx.sandboxId, 3_600_000, conn); // capped: 1 h from startedAt on Hobby
+      expect(rec.endAt.getTime()).toBe(rec.startedAt.getTime() + 3_600_000);
+      now = rec.startedAt.getTime() + 3_600_000 - 1;
+      await Sandbox.setTimeout(sbx.sandboxId, 1_000, conn);
+      now = rec.startedAt.getTime() + 3_600_000;
+      await expect(Sandbox.setTimeout(sbx.sandboxId, 1_000, conn)).rejects.toThrow(
+        /Max instance length exceeded|not found/,
+      );
+    } finally {
+      await s2.close();
+    }
+  });
+
+  test("deprecated GET /sandboxes lists running sandboxes only, without pages", async () => {
+    server.state.seedSandboxes(120, { teamId });
+    server.state.seedSandboxes(5, { teamId, state: "paused" });
+    const res = await fetch(`${server.url}/sandboxes`, { headers: { "X-API-Key": apiKey } });
+    const body = (await res.json()) as Array<{ state: string }>;
+    expect(body).toHaveLength(120);
+    expect(res.headers.get("x-next-token")).toBeNull();
+  });
+
   test("team metrics need a key of that team", async () => {
     await Sandbox.create("base", sdk());
     const res = await fetch(`${server.url}/teams/${teamId}/metrics`, { headers: { "X-API-Key": apiKey } });
