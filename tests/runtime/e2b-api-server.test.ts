@@ -203,7 +203,7 @@ describe("sandbox endpoints with the real SDK", () => {
       await Sandbox.setTimeout(sbx.sandboxId, 1_000, conn);
       now = rec.startedAt.getTime() + 3_600_000;
       await expect(Sandbox.setTimeout(sbx.sandboxId, 1_000, conn)).rejects.toThrow(
-        /Max instance length exceeded|not found/,
+        /not found/, // gone at the plan maximum, whatever timeout is asked for
       );
     } finally {
       await s2.close();
