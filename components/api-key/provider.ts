@@ -12,7 +12,6 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { fingerprintKey, maskKey } from "../../policies/detect/keys";
-import { E2B_API_KEY_KIND } from "../../policies/model";
 import {
   DEFAULT_E2B_API_URL,
   createKey,
@@ -23,9 +22,16 @@ import {
   type ManagementSettings,
 } from "./client";
 
+/**
+ * `API_KEY_KIND` from policies/model.ts, repeated here on purpose: Pulumi serialises this
+ * provider's code with everything it references, and the model module would drag zod along (which
+ * the closure serialiser cannot package). A test checks the two stay equal.
+ */
+export const API_KEY_KIND = "e2b-guardrails:ApiKey";
+
 /** The key resource's inputs: what the policy pack reads. Never a credential. */
 export interface ApiKeyInputs {
-  kind: typeof E2B_API_KEY_KIND;
+  kind: typeof API_KEY_KIND;
   /** Key name in the E2B dashboard, at most 50 characters (the dashboard's limit). */
   name: string;
   /** Environment the key belongs to. */
@@ -119,8 +125,8 @@ export function makeApiKeyProvider(): pulumi.dynamic.ResourceProvider<ApiKeyInpu
 
     async check(_olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
-      if (news.kind !== E2B_API_KEY_KIND)
-        failures.push({ property: "kind", reason: `must be "${E2B_API_KEY_KIND}"` });
+      if (news.kind !== API_KEY_KIND)
+        failures.push({ property: "kind", reason: `must be "${API_KEY_KIND}"` });
       if (typeof news.name !== "string" || news.name.length === 0 || news.name.length > MAX_KEY_NAME_LENGTH) {
         failures.push({
           property: "name",

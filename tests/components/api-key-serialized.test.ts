@@ -4,7 +4,7 @@
  * config, then run against the local E2B API server. The serialised text must hold no credential.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiKeyProvider } from "../../components/api-key/provider";
+import { API_KEY_KIND, apiKeyProvider } from "../../components/api-key/provider";
 import { E2B_API_KEY_KIND } from "../../policies/model";
 import { isKeyMaterial } from "../../policies/detect/keys";
 import { startE2BServer, type E2BServer } from "../support/e2b-api";
@@ -46,4 +46,9 @@ test("the serialised provider holds no credential and works after deserialisatio
   await provider.delete!(id, outs);
   expect(server.state.team(teamId).apiKeys.size).toBe(0);
   delete process.env.E2B_MANAGEMENT_TOKEN_UNUSED;
+});
+
+test("the provider's copy of the key marker equals the model's", () => {
+  // Kept separate so the serialised provider does not capture the zod-based model module.
+  expect(API_KEY_KIND).toBe(E2B_API_KEY_KIND);
 });
