@@ -1,0 +1,149 @@
+/**
+ * The stack templates through `e2b-guardrails preview` (the real CLI, spawned): each environment
+ * passes the whole pack with no mandatory finding, and the two classic mistakes — sharing prod's
+ * key with the load test, and putting the key in a public front-end env var — make it fail.
+ * Mutations are made on a temporary copy of the project, never on the templates themselves.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { isKeyMaterial } from "../../policies/detect/keys";
+
+const root = path.resolve(__dirname, "../..");
+const bin = path.join(root, "bin/e2b-guardrails.js");
+const PASSPHRASE = "e2b-guardrails-example";
+
+interface Report {
+  stacks: Array<{
+    stack: string;
+    environment: string;
+    cases: Array<{ id: string; status: string }>;
+    findings: Array<{ policy: string; caseId: string; enforcementLevel: string; message: string }>;
+  }>;
+}
+
+function preview(cwd: string, stack: string, env: Record<string, string> = {}) {
+  const r = spawnSync(
+    process.execPath,
+    [bin, "preview", "--cwd", cwd, "--stack", stack, "--format", "json"],
+    {
+      cwd,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    },
+  );
+  let report: Report | undefined;
+  try {
+    report = JSON.parse(r.stdout) as Report;
+  } catch {
+    // leave undefined: the assertions below show stderr
+  }
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, report };
+}
+
+/** A throw-away copy of the project (program, components, model), sharing node_modules. */
+function projectCopy(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "e2b-stacks-"));
+  for (const f of ["Pulumi.yaml", "tsconfig.json", "package.json"])
+    cpSync(path.join(root, f), path.join(dir, f));
+  for (const d of ["stacks", "components"])
+    cpSync(path.join(root, d), path.join(dir, d), { recursive: true });
+  cpSync(path.join(root, "policies"), path.join(dir, "policies"), {
+    recursive: true,
+    filter: (src) => !/[/\\](dist|node_modules)$/.test(src),
+  });
+  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+function appendToProgram(dir: string, code: string): void {
+  const file = path.join(dir, "stacks/index.ts");
+  writeFileSync(file, readFileSync(file, "utf8") + "\n" + code);
+}
+
+describe.each(["prod", "staging", "loadtest"])("stack %s", (stack) => {
+  test("previews with no mandatory finding and every case passing", () => {
+    const r = preview(root, stack);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const s = r.report!.stacks[0];
+    expect(s.stack).toBe(stack);
+    expect(s.findings.filter((f) => f.enforcementLevel === "mandatory")).toEqual([]);
+    expect(s.cases.map((c) => [c.id, c.status]).filter(([, st]) => st !== "pass")).toEqual([]);
+    expect(s.cases).toHaveLength(9);
+  });
+});
+
+test("with the passphrase, the decrypted management token never reaches the report", () => {
+  const r = preview(root, "prod", { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
+  expect(r.status).toBe(0);
+  expect(r.stdout).not.toContain("example-dashboard-session-token");
+  expect(isKeyMaterial(r.stdout + r.stderr)).toBe(false);
+});
+
+describe("mutated templates fail the preview", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = projectCopy();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("the copy itself still passes (the mutation, not the copy, is what fails)", () => {
+    expect(preview(dir, "loadtest").status).toBe(0);
+  });
+
+  test("sharing prod's key with loadtest (through a StackReference) fails E2B-02", () => {
+    appendToProgram(
+      dir,
+      `
+import * as aws from "@pulumi/aws";
+// MUTATION: the load-test runner reads production's key secret instead of its own.
+const prodStack = new pulumi.StackReference("acme/e2b-platform/prod");
+new aws.lambda.Function("loadtest-runner", {
+  role: "arn:aws:iam::222222222222:role/loadtest-runner",
+  runtime: "nodejs20.x",
+  handler: "index.handler",
+  code: new pulumi.asset.AssetArchive({}),
+  environment: { variables: { E2B_SECRET_ARN: prodStack.getOutput("secretLocator") } },
+  tags: { environment: "loadtest" },
+});
+`,
+    );
+    const r = preview(dir, "loadtest");
+    expect(r.status).toBe(1);
+    const s = r.report!.stacks[0];
+    expect(s.cases.find((c) => c.id === "E2B-02")?.status).toBe("fail");
+    expect(
+      s.findings.some(
+        (f) => f.policy === "e2b-02-no-cross-environment-key-reference" && f.enforcementLevel === "mandatory",
+      ),
+    ).toBe(true);
+  });
+
+  test("putting the key in a public front-end env var fails E2B-01", () => {
+    appendToProgram(
+      dir,
+      `
+import * as vercel from "@pulumiverse/vercel";
+// MUTATION: the web app gets the key in a NEXT_PUBLIC_ variable, which ships to every browser.
+new vercel.ProjectEnvironmentVariable("web-e2b-key", {
+  projectId: "prj_agents_web",
+  key: "NEXT_PUBLIC_E2B_API_KEY",
+  value: platform.apiKey!.key,
+  sensitive: true, // even "sensitive": a NEXT_PUBLIC_ value is inlined into the browser bundle
+  targets: ["production"],
+});
+`,
+    );
+    const r = preview(dir, "prod");
+    expect(r.status).toBe(1);
+    const s = r.report!.stacks[0];
+    expect(s.cases.find((c) => c.id === "E2B-01")?.status).toBe("fail");
+    expect(
+      s.findings.some((f) => f.policy === "e2b-01-no-client-side-key" && f.enforcementLevel === "mandatory"),
+    ).toBe(true);
+    expect(isKeyMaterial(r.stdout)).toBe(false);
+  });
+});
