@@ -1,0 +1,115 @@
+/**
+ * The `evals` command end to end, as a user runs it: the real binary, the real pack, real fixture
+ * programs. E2B-08 is the case used because most of its fixtures need no component.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const root = path.resolve(__dirname, "../..");
+const bin = path.join(root, "bin/e2b-guardrails.js");
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: root, env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 99) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), "evals-cli-"));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Outcomes {
+  cases: {
+    id: string;
+    fixtures: { name: string; ok: boolean; actual: { status: string; fired: string[] } }[];
+  }[];
+}
+
+describe("e2b-guardrails evals", () => {
+  it("runs a case, fires the expected policy and writes every report format", async () => {
+    const dir = path.join(tmp, "reports");
+    const r = await cli(["evals", "--case", "E2B-08", "--report-dir", dir]);
+    expect(r.stdout).toMatch(/│ E2B-08 │ access-token-in-lambda\s+│ FAIL\s+│ FAIL\s+│ ✓ │/);
+    expect(r.stdout).toMatch(/E2B-08 Management credentials stay in IaC: \d\/3 fixtures as expected/);
+    for (const f of [
+      "report.json",
+      "report.md",
+      "report.html",
+      "report.junit.xml",
+      "report.sarif",
+      "evals.json",
+      "report.txt",
+    ])
+      expect(existsSync(path.join(dir, f))).toBe(true);
+    const outcomes = JSON.parse(readFileSync(path.join(dir, "evals.json"), "utf8")) as Outcomes;
+    const lambda = outcomes.cases[0].fixtures.find((f) => f.name === "access-token-in-lambda")!;
+    expect(lambda.ok).toBe(true);
+    expect(lambda.actual.fired).toContain("e2b-08-management-credential-scope");
+    // The reports describe the same run: the fixture's stack failed E2B-08.
+    const report = JSON.parse(readFileSync(path.join(dir, "report.json"), "utf8"));
+    const stack = report.stacks.find(
+      (s: { project: string }) => s.project === "E2B-08/access-token-in-lambda",
+    );
+    expect(stack.cases.find((c: { id: string }) => c.id === "E2B-08").status).toBe("fail");
+    // No report leaks the fixture's (fake) token.
+    for (const f of [
+      "report.json",
+      "report.md",
+      "report.html",
+      "report.junit.xml",
+      "report.sarif",
+      "evals.json",
+    ])
+      expect(readFileSync(path.join(dir, f), "utf8")).not.toMatch(/sk_e2b_[0-9a-f]{40}/);
+    expect(r.code).toBe(outcomes.cases[0].fixtures.every((f) => f.ok) ? 0 : 1);
+  });
+
+  it("exits 1 naming the case and fixture when a policy is broken (disabled by config)", async () => {
+    const config = path.join(tmp, "break-e2b-08.json");
+    writeFileSync(config, JSON.stringify({ "e2b-08-management-credential-scope": "disabled" }));
+    const r = await cli(["evals", "--case", "E2B-08", "--policy-config", config]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("✗ E2B-08 Management credentials stay in IaC");
+    expect(r.stdout).toMatch(
+      /✗ E2B-08 access-token-in-lambda: .*did not fire: e2b-08-management-credential-scope/,
+    );
+    expect(r.stdout).toMatch(
+      /✗ E2B-08 access-token-in-ci-secret: .*did not fire: e2b-08-management-credential-scope/,
+    );
+  });
+
+  it("exits 2 with one line naming the file and field on a bad case file", async () => {
+    const evals = path.join(tmp, "bad-evals");
+    cpSync(path.join(root, "evals/cases/E2B-08.yaml"), path.join(evals, "cases/E2B-08.yaml"));
+    cpSync(path.join(root, "evals/fixtures/E2B-08"), path.join(evals, "fixtures/E2B-08"), {
+      recursive: true,
+    });
+    const file = path.join(evals, "cases/E2B-08.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("severity: high", "severity: severe"));
+    const r = await cli(["evals", "--case", "E2B-08", "--evals-dir", evals]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: .*cases\/E2B-08\.yaml: severity: /);
+    expect(r.stdout).toBe("");
+  });
+
+  it("exits 2 on an unknown case", async () => {
+    const r = await cli(["evals", "--case", "E2B-10"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "error: --case: E2B-10 is not one of E2B-01, E2B-02, E2B-03, E2B-04, E2B-05, E2B-06, E2B-07, E2B-08, E2B-09\n",
+    );
+  });
+});
