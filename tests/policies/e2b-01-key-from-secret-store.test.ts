@@ -1,0 +1,28 @@
+import { useScanner } from "../support/scan";
+import { expectClean, fx, of, resourceNames, status } from "./helpers";
+
+const P = "e2b-01-key-from-secret-store";
+
+describe(P, () => {
+  const scan = useScanner();
+
+  it("fails a Lambda and a Kubernetes Deployment fed straight from the key resource, and a stack output with key material", async () => {
+    const { stack } = await scan.program(fx("key-straight-from-resource"), "prod");
+    const fs = of(stack, P);
+    expect(resourceNames(fs)).toEqual(["agent", "api", "key-straight-from-resource-prod"]);
+    expect(fs.map((f) => f.message).join("\n")).toMatch(/stack output debugKey/);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
+  it("judges an unknown env map built from the key at preview", async () => {
+    const { stack } = await scan.program(fx("preview-unknowns"), "prod");
+    expect(resourceNames(of(stack, P))).toEqual(["app"]);
+    expectClean(stack);
+  });
+
+  it("passes runtimes that get the secret's ARN", async () => {
+    const { stack } = await scan.program(fx("pass-prod"), "prod");
+    expect(of(stack, P)).toEqual([]);
+  });
+});

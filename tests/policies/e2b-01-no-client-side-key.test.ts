@@ -1,0 +1,46 @@
+import { useScanner } from "../support/scan";
+import { expectClean, fx, of, resourceNames, status } from "./helpers";
+
+const P = "e2b-01-no-client-side-key";
+
+describe(P, () => {
+  const scan = useScanner();
+
+  it("fails a Vercel NEXT_PUBLIC_ var fed from the key, an Amplify VITE_ var and a website bucket's JS", async () => {
+    const { stack } = await scan.program(fx("client-side-key"), "prod");
+    const fs = of(stack, P);
+    expect(resourceNames(fs)).toEqual(["app-js", "main", "web-e2b"]);
+    const byName = (n: string) =>
+      fs
+        .filter((f) => f.urn.endsWith(`::${n}`))
+        .map((f) => f.message)
+        .join("\n");
+    expect(byName("web-e2b")).toMatch(
+      /NEXT_PUBLIC_E2B_API_KEY \(Next\.js.*depends on 'prod-api-key'.*unknown at preview/,
+    );
+    expect(byName("main")).toMatch(/VITE_E2B_KEY \(Vite.*holds E2B key material \(e2b_…4567\)/);
+    expect(byName("app-js")).toMatch(/S3 object.*at content/);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
+  it("judges unknown values at preview through property dependencies (single var and whole env map)", async () => {
+    const { stack } = await scan.program(fx("preview-unknowns"), "prod");
+    expect(resourceNames(of(stack, P))).toEqual(["app", "web"]);
+    expect(of(stack, P).find((f) => f.urn.endsWith("::app"))!.message).toMatch(
+      /env vars \(environmentVariables\) are unknown at preview/,
+    );
+    expectClean(stack);
+  });
+
+  it("passes a backend that reads the key from its secret", async () => {
+    const { stack } = await scan.program(fx("pass-multi"), "dev");
+    expect(of(stack, P)).toEqual([]);
+    expect(status(stack, "E2B-01")).toBe("pass");
+  });
+
+  it("is not applicable to a stack without E2B", async () => {
+    const { stack } = await scan.program(fx("no-e2b"), "dev");
+    expect(status(stack, "E2B-01")).toBe("not-applicable");
+  });
+});

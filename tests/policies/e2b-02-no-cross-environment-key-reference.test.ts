@@ -1,0 +1,36 @@
+import { useScanner } from "../support/scan";
+import { expectClean, fx, of, resourceNames, status } from "./helpers";
+
+const P = "e2b-02-no-cross-environment-key-reference";
+
+describe(P, () => {
+  const scan = useScanner();
+
+  it("fails a load-test runtime on prod's secret, a prod ARN in load-test config, a shared reader and a StackReference to prod", async () => {
+    const { stack } = await scan.program(fx("cross-env-reference"), "loadtest");
+    const fs = of(stack, P);
+    expect(resourceNames(fs)).toEqual(["acme/e2b/prod", "loadtest", "loadtest-runner", "lt-config", "prod"]);
+    const msgs = fs.map((f) => f.message).join("\n");
+    expect(msgs).toMatch(
+      /'loadtest-runner' \(environment load-test\) consumes 'prod-secret' of environment prod through property environment/,
+    );
+    expect(msgs).toMatch(/references secret 'e2b\/prod\/api-key'/);
+    expect(msgs).toMatch(
+      /Reader arn:aws:iam::123456789012:role\/prod-runtime may read the keys of environments loadtest and prod/,
+    );
+    expect(msgs).toMatch(/reads stack 'acme\/e2b\/prod'.*consumed by 'lt-key-ref'/);
+    expect(status(stack, "E2B-02")).toBe("fail");
+    expectClean(stack);
+  });
+
+  it("passes environments that each consume their own key", async () => {
+    const { stack } = await scan.program(fx("pass-multi"), "dev");
+    expect(of(stack, P)).toEqual([]);
+  });
+
+  it("runs on preview unknowns without the SDK advisory", async () => {
+    const { stack } = await scan.program(fx("preview-unknowns"), "prod");
+    expect(of(stack, P)).toEqual([]);
+    expectClean(stack);
+  });
+});

@@ -1,0 +1,47 @@
+import { useScanner } from "../support/scan";
+import { expectClean, fx, of, status } from "./helpers";
+
+const P = "e2b-04-timeout-ceiling";
+
+describe(P, () => {
+  const scan = useScanner();
+
+  it("fails ceilings above tier and plan limits, non-prod not shorter than prod, unbounded auto-pause and an app timeout above the ceiling", async () => {
+    const { stack } = await scan.program(fx("timeouts"), "prod");
+    const msgs = of(stack, P)
+      .map((f) => f.message)
+      .join("\n");
+    expect(msgs).toMatch(/'prod' timeout ceiling 7200s exceeds the production maximum of 3600s/);
+    expect(msgs).toMatch(/'prod' timeout ceiling 7200s exceeds the hobby plan limit of 3600s/);
+    expect(msgs).toMatch(
+      /'dev' \(development\) timeout ceiling 7200s is not shorter than production's 7200s/,
+    );
+    expect(msgs).toMatch(/'dev' enables auto-pause without autoPause\.maxPausedSeconds/);
+    expect(msgs).toMatch(
+      /'api' sets E2B_SANDBOX_TIMEOUT_MS=86400000 \(86400s\), above environment prod's ceiling of 7200s/,
+    );
+    expect(status(stack, "E2B-04")).toBe("fail");
+  });
+
+  it("passes ceilings within limits with non-prod shorter", async () => {
+    const { stack } = await scan.program(fx("pass-multi"), "dev");
+    expect(of(stack, P)).toEqual([]);
+    expect(status(stack, "E2B-04")).toBe("pass");
+  });
+
+  it("reports an unknown ceiling at preview as advisory", async () => {
+    const { stack } = await scan.program(fx("preview-unknowns"), "prod");
+    expect(of(stack, P).map((f) => f.enforcementLevel)).toEqual(["advisory"]);
+    expectClean(stack);
+  });
+});
+
+describe(`${P} with a stricter production maximum`, () => {
+  const scan = useScanner({ policyConfig: { [P]: { maxTimeoutSecondsByTier: { production: 1800 } } } });
+  it("fails production at 3600s", async () => {
+    const { stack } = await scan.program(fx("pass-prod"), "prod");
+    expect(of(stack, P).map((f) => f.message)).toEqual([
+      expect.stringMatching(/3600s exceeds the production maximum of 1800s/),
+    ]);
+  });
+});

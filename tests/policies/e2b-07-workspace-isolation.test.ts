@@ -1,0 +1,44 @@
+import { useScanner } from "../support/scan";
+import { expectClean, fx, of, status } from "./helpers";
+
+const P = "e2b-07-workspace-isolation";
+
+describe(P, () => {
+  const scan = useScanner();
+
+  it("fails load-test in production's team, caps above the team quota and a Hobby cap above 20", async () => {
+    const { stack } = await scan.program(fx("shared-team"), "prod");
+    const msgs = of(stack, P)
+      .map((f) => f.message)
+      .join("\n");
+    expect(msgs).toMatch(
+      /'loadtest' \(load-test\) shares E2B team team-prod with production environment prod/,
+    );
+    expect(msgs).toMatch(
+      /quota is 100 concurrent sandboxes, but its environments \(prod: 80, loadtest: 50\) cap 130/,
+    );
+    expect(msgs).toMatch(/'dev' caps concurrency at 40, above the hobby plan quota of 20/);
+    expect(status(stack, "E2B-07")).toBe("fail");
+  });
+
+  it("passes production in its own team", async () => {
+    const { stack } = await scan.program(fx("pass-multi"), "dev");
+    expect(of(stack, P)).toEqual([]);
+  });
+
+  it("skips an unknown team id at preview without the SDK advisory", async () => {
+    const { stack } = await scan.program(fx("preview-unknowns"), "prod");
+    expect(of(stack, P)).toEqual([]);
+    expectClean(stack);
+  });
+});
+
+describe(`${P} with a teams inventory`, () => {
+  const scan = useScanner({ policyConfig: { [P]: { teams: [{ id: "team-prod", tiers: ["production"] }] } } });
+  it("fails teams missing from the inventory", async () => {
+    const { stack } = await scan.program(fx("pass-multi"), "dev");
+    expect(of(stack, P).map((f) => f.message)).toEqual([
+      expect.stringMatching(/uses E2B team team-nonprod, which is not in the teams inventory/),
+    ]);
+  });
+});
