@@ -6,6 +6,7 @@
  * The validated environment model is registered as the component's inputs (type token
  * `E2B_ENVIRONMENT_TYPE`), so the policy pack judges the very values the component acted on.
  */
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { costOf, perSandboxSecondUsd, type Prices } from "../policies/cost";
@@ -49,6 +50,18 @@ export type E2BEnvironmentArgs = EnvironmentInput & E2BEnvironmentOptions;
 
 /** Where `npm run`-free users find the monitor bundle; see docs/components.md. */
 export const DEFAULT_MONITOR_BUNDLE = path.join(__dirname, "monitor", "dist");
+
+/** The bundled monitor; warns (rather than fails) when it has not been built, so previews still run. */
+function defaultMonitorCode(resource: pulumi.Resource): pulumi.asset.Archive {
+  if (!existsSync(path.join(DEFAULT_MONITOR_BUNDLE, "index.js"))) {
+    pulumi.log.warn(
+      `The monitor bundle ${DEFAULT_MONITOR_BUNDLE} has not been built; run \`npx tsx components/monitor/build.ts\` ` +
+        "before `pulumi up`, or pass monitorCode.",
+      resource,
+    );
+  }
+  return new pulumi.asset.FileArchive(DEFAULT_MONITOR_BUNDLE);
+}
 
 const KEY_FORMAT = /^e2b_[0-9a-f]{40}$/;
 
@@ -178,7 +191,7 @@ export class E2BEnvironment extends pulumi.ComponentResource {
         {
           environment: env,
           perSandboxSecondUsd: perSandboxSecondUsd(profile, args.prices),
-          code: args.monitorCode ?? new pulumi.asset.FileArchive(DEFAULT_MONITOR_BUNDLE),
+          code: args.monitorCode ?? defaultMonitorCode(this),
           handler: args.monitorHandler,
           schedule: args.monitorSchedule,
           apiUrl: args.apiUrl,
