@@ -1,0 +1,118 @@
+/** Pack-wide behaviour through the engine: case applicability, waivers, odd shapes, no key in any output. */
+import { formats, render } from "../../reports";
+import type { StackReport } from "../../policies/report";
+import { useScanner } from "../support/scan";
+import { PLANTED, expectClean, fx, of, status } from "./helpers";
+
+describe("case applicability", () => {
+  const scan = useScanner();
+
+  it("reports every case not-applicable for a stack without E2B", async () => {
+    const { stack } = await scan.program(fx("no-e2b"), "dev");
+    expect(stack.cases.map((c) => c.status)).toEqual(Array(9).fill("not-applicable"));
+    expect(stack.findings).toEqual([]);
+  });
+
+  it("reports every case applicable and passing for a remediated E2B stack", async () => {
+    const { stack } = await scan.program(fx("pass-prod"), "prod");
+    expect(stack.cases.map((c) => `${c.id}:${c.status}`)).toEqual(
+      ["01", "02", "03", "04", "05", "06", "07", "08", "09"].map((n) => `E2B-${n}:pass`),
+    );
+  });
+
+  it("makes key-material cases applicable when only raw key material shows E2B use", async () => {
+    const { stack } = await scan.program(fx("odd-shapes"), "dev");
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expect(status(stack, "E2B-06")).toBe("pass");
+  });
+});
+
+describe("odd shapes", () => {
+  const scan = useScanner();
+  it("never throws on mixed arrays, nulls, deep nesting, YAML strings and nested archives, and still finds keys", async () => {
+    const { stack } = await scan.program(fx("odd-shapes"), "dev");
+    const msgs = of(stack, "e2b-01-key-only-in-key-stores").map((f) => f.message);
+    expect(msgs).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/'archive' .* at code\.assets\.index\.js\.text/),
+        expect.stringMatching(/'weird' .* at spec\.manifest\{yaml\}\.data\.E2B_API_KEY/),
+        expect.stringMatching(/'weird' .* at spec\.deep\.level299\.level298.*…/),
+      ]),
+    );
+    // Deep paths are shortened in messages.
+    expect(Math.max(...msgs.map((m) => m.length))).toBeLessThan(500);
+    expectClean(stack);
+  });
+});
+
+describe("waivers from policy config", () => {
+  const P = "e2b-01-key-only-in-key-stores";
+  const scan = useScanner({
+    policyConfig: {
+      [P]: {
+        waivers: [
+          {
+            urn: "urn:pulumi:*::*aws:lambda/function:Function::api",
+            reason: "legacy [migrating]",
+            owner: "ops@example.com",
+            expires: "2099-12-31",
+          },
+          { urn: "*::worker", reason: "old exception", owner: "dev@example.com", expires: "2020-01-01" },
+        ],
+      },
+    },
+  });
+
+  it("reports a waived finding as advisory with its waiver, and an expired waiver as expired", async () => {
+    const { stack } = await scan.program(fx("lambda-plaintext-key"), "dev");
+    const fs = of(stack, P);
+    const api = fs.find((f) => f.urn.endsWith("::api"))!;
+    expect(api).toMatchObject({
+      enforcementLevel: "advisory",
+      waiver: { owner: "ops@example.com", reason: "legacy [migrating]", expires: "2099-12-31" },
+    });
+    expect(api.message).not.toMatch(/waived/);
+    const worker = fs.find((f) => f.urn.endsWith("::worker"))!;
+    expect(worker.enforcementLevel).toBe("mandatory");
+    expect(worker.waiver).toBeUndefined();
+    expect(worker.message).toMatch(/waiver by dev@example\.com \("old exception"\) expired on 2020-01-01/);
+    // The ConfigMap is not waived, so the case still fails.
+    expect(status(stack, "E2B-01")).toBe("fail");
+  });
+});
+
+describe("enforcement levels from config", () => {
+  const scan = useScanner({ policyConfig: { all: "advisory" } });
+  it("reports at the configured level and passes cases with advisory findings only", async () => {
+    const { stack } = await scan.program(fx("lambda-plaintext-key"), "dev");
+    expect(stack.findings.length).toBeGreaterThan(0);
+    expect(stack.findings.every((f) => f.enforcementLevel === "advisory")).toBe(true);
+    expect(status(stack, "E2B-01")).toBe("pass");
+  });
+});
+
+describe("no key material in any output", () => {
+  const scan = useScanner();
+  it("plants keys in every fixture and finds none in any report format", async () => {
+    const stacks: StackReport[] = [];
+    for (const [dir, st] of [
+      ["lambda-plaintext-key", "dev"],
+      ["client-side-key", "prod"],
+      ["key-straight-from-resource", "prod"],
+      ["key-in-sandbox", "dev"],
+      ["management-credentials", "dev"],
+      ["odd-shapes", "dev"],
+      ["shared-key", "dev"],
+    ] as const) {
+      stacks.push((await scan.program(fx(dir), st)).stack);
+    }
+    expect(stacks.flatMap((s) => s.findings).length).toBeGreaterThan(20);
+    const report = scan.session().report(stacks);
+    for (const format of formats) {
+      const text = render(format, report, { policies: scan.session().host.info.policies });
+      expect(text.length).toBeGreaterThan(100);
+      for (const hex of PLANTED) expect(text).not.toContain(hex);
+      expect(text).not.toMatch(/e2b_[0-9a-f]{40}/);
+    }
+  });
+});
