@@ -75,6 +75,27 @@ describe("imported key from Pulumi secret config", () => {
   });
 });
 
+describe("the management credential", () => {
+  test("is in no resource input or output, from config or the environment", async () => {
+    const token = "session-management-token-that-must-not-leak";
+    const saved = process.env.E2B_MANAGEMENT_TOKEN;
+    process.env.E2B_MANAGEMENT_TOKEN = token;
+    try {
+      const resources = await record(
+        () => {
+          new E2BEnvironment("prod", environment("aws-secrets-manager"));
+        },
+        { config: { "e2b:managementToken": token }, secretKeys: ["e2b:managementToken"] },
+      );
+      expect(resources.length).toBeGreaterThan(10);
+      expect(occurrences(resources, token)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.E2B_MANAGEMENT_TOKEN;
+      else process.env.E2B_MANAGEMENT_TOKEN = saved;
+    }
+  });
+});
+
 describe("AWS leak and budget monitor", () => {
   let resources: Awaited<ReturnType<typeof record>>;
   const env = environment("aws-secrets-manager");
@@ -121,8 +142,7 @@ describe("AWS leak and budget monitor", () => {
     const alarms = byType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map(
       (r) => unwrapSecrets(r.inputs) as any,
     );
-    const topicArn = (unwrapSecrets(one(resources, "aws:sns/topic:Topic").inputs) as any).name;
-    void topicArn;
+    const topicArn = "arn:aws:mock:us-east-1:123456789012:sns/topic/prod-alerts"; // the mock's ARN for the topic
     const specs = alarmSpecs(model);
     expect(alarms).toHaveLength(specs.length + 1); // + the monitor's own error alarm
     const byMetric = (m: string) => alarms.filter((a) => a.metricName === m);
@@ -137,7 +157,8 @@ describe("AWS leak and budget monitor", () => {
         .map((a) => a.threshold)
         .sort((a, b) => a - b),
     ).toEqual([750, 1200, 1500]);
-    for (const a of alarms) expect(a.alarmActions).toHaveLength(1);
+    for (const a of alarms) expect(a.alarmActions).toEqual([topicArn]);
+    for (const s of subs) expect(s.topic).toBe(topicArn);
   });
 
   test("no monitor resources when monitor is none", async () => {
