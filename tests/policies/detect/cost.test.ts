@@ -31,3 +31,30 @@ describe("cost model", () => {
     expect(describeCost(c)).toMatch(/expected \$[\d,.]+\/month, worst case/);
   });
 });
+
+describe("costFiguresFromResources (for the CLI)", () => {
+  it("models every environment of a graph and skips unknown profiles", () => {
+    const { costFiguresFromResources } =
+      require("../../../policies/api") as typeof import("../../../policies/api");
+    const env = (name: string, vcpu: unknown) => ({
+      urn: `urn:pulumi:s::p::e2b-guardrails:index:E2BEnvironment::${name}`,
+      type: "e2b-guardrails:index:E2BEnvironment",
+      name,
+      inputs: {
+        name,
+        sandbox: { vcpu, memoryMiB: 1024, avgConcurrency: 1, maxConcurrency: 2 },
+        timeoutCeilingSeconds: 60,
+        budget: { monthlyUsd: 10 },
+      },
+    });
+    const figures = costFiguresFromResources([env("a", 1), env("b", "04da6b54-80e4-46f7-96ec-b56ff0331ba9")]);
+    expect(figures).toEqual([
+      costOf(
+        "a",
+        { vcpu: 1, memoryMiB: 1024, avgConcurrency: 1, maxConcurrency: 2, timeoutCeilingSeconds: 60 },
+        undefined,
+        10,
+      ),
+    ]);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * What the CLI, reports and evals use from the pack's folder (importing this does not start the pack).
+ * Verdicts, cross-stack findings and cost figures are computed by the same code the pack runs.
+ */
+export {
+  findingFromDiagnostic,
+  applicableCases,
+  buildStackReport,
+  buildReport,
+  caseResults,
+  isBlocking,
+  sortFindings,
+} from "./report";
+export type { DiagnosticLike, Finding, CaseResult, StackReport, Report, CostFigures, Waiver } from "./report";
+export { parseWaiverMessage } from "./waivers";
+export {
+  crossStackFindings,
+  crossStackFindingsForGraphs,
+  stackFacts,
+  type StackFacts,
+  type GraphResourceLike,
+} from "./cross-stack";
+export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";
+export { policies } from "./policies";
+
+import { DEFAULT_PRICES, type Prices } from "./cost";
+import type { GraphResourceLike } from "./cross-stack";
+import { StackIndex } from "./detect/stack";
+import type { CostFigures } from "./report";
+import { costFiguresOf } from "./runtime";
+
+/** Cost figures of every E2BEnvironment among these resources (engine graph or state export). */
+export function costFiguresFromResources(
+  resources: readonly GraphResourceLike[],
+  prices: Prices = DEFAULT_PRICES,
+): CostFigures[] {
+  return costFiguresOf(StackIndex.fromGraph(resources), prices);
+}
