@@ -348,7 +348,8 @@ export function currentStackReport(index: StackIndex) {
     stack: index.stack,
     project: index.project,
     environment: envNames.length === 1 ? envNames[0] : index.stack || envNames.join(","),
-    findings: [...collected.values()],
+    // Only this stack's findings: a stack without Analyze calls must not inherit the previous one's.
+    findings: [...collected.values()].filter((f) => index.byUrn.has(f.urn)),
     applicable: applicableCases(stackPoliciesRun, stackNotApplicable) as Set<CaseId>,
     costs: costFiguresOf(index, reportPrices),
   });
