@@ -61,6 +61,8 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; ma
 dt { color: #57606a; } dd { margin: 0; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; }
 .empty { color: #57606a; font-style: italic; }
+table.matrix td { text-align: center; }
+ul.legend { columns: 3; color: #57606a; padding-left: 1.2rem; margin: 0 0 1.5rem; } .sev { font-size: .85em; }
 `;
 
 function badge(status: CaseResult["status"]): string {
@@ -88,20 +90,34 @@ function findingHtml(f: Finding): string {
   );
 }
 
+/** Rows are stacks and columns the nine cases, so the table stays readable with many stacks. */
 function matrixHtml(report: Report): string {
   if (report.stacks.length === 0) return `<p class="empty">No stacks were analysed.</p>`;
-  const head = report.stacks.map((s) => `<th scope="col">${e(stackLabel(s))}</th>`).join("");
-  const rows = caseIds.map((id) => {
-    const info = caseOf(report.stacks[0], id);
-    const cells = report.stacks
-      .map((s, i) => {
+  const head = caseIds
+    .map((id) => {
+      const info = caseOf(report.stacks[0], id);
+      return `<th scope="col" title="${e(`${info.title} (${info.severity})`)}">${id}</th>`;
+    })
+    .join("");
+  const rows = report.stacks.map((s, i) => {
+    const cells = caseIds
+      .map((id) => {
         const c = caseOf(s, id);
         return `<td data-stack="${e(s.stack)}" data-case="${id}" data-status="${c.status}"><a href="#${anchor(i, id)}">${badge(c.status)}</a></td>`;
       })
       .join("");
-    return `<tr><th scope="row">${id}</th><td>${e(info.title)}</td><td>${e(info.severity)}</td>${cells}</tr>`;
+    return `<tr><th scope="row"><a href="#s${i}">${e(stackLabel(s))}</a></th><td>${e(s.environment)}</td>${cells}</tr>`;
   });
-  return `<table class="matrix"><thead><tr><th>Case</th><th>Title</th><th>Severity</th>${head}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  const legend = caseIds
+    .map((id) => {
+      const info = caseOf(report.stacks[0], id);
+      return `<li><strong>${id}</strong> ${e(info.title)} <span class="sev">(${e(info.severity)})</span></li>`;
+    })
+    .join("");
+  return (
+    `<table class="matrix"><thead><tr><th>Stack</th><th>Environment</th>${head}</tr></thead><tbody>${rows.join("")}</tbody></table>` +
+    `<ul class="legend">${legend}</ul>`
+  );
 }
 
 function costsHtml(stack: StackReport): string {
@@ -150,7 +166,7 @@ function stackHtml(stack: StackReport, i: number): string {
   const otherHtml =
     other.length === 0 ? "" : `<h3>Other policies</h3>${sortFindings(other).map(findingHtml).join("")}`;
   return (
-    `<section class="stack" data-stack="${e(stack.stack)}"><h2>${e(stackLabel(stack))}</h2>` +
+    `<section class="stack" id="s${i}" data-stack="${e(stack.stack)}"><h2>${e(stackLabel(stack))}</h2>` +
     `<p class="meta">Environment: <strong>${e(stack.environment)}</strong></p>` +
     `${costsHtml(stack)}${waiversHtml(stack)}<h3>Cases</h3>${caseBlocks.join("")}${otherHtml}</section>`
   );

@@ -49,12 +49,17 @@ export function toMarkdown(input: Report): string {
   if (report.stacks.length === 0) {
     out.push("_No stacks were analysed._", "");
   } else {
-    out.push(`| Case | Title | Severity | ${report.stacks.map((s) => cell(stackLabel(s))).join(" | ")} |`);
-    out.push(`|---|---|---|${report.stacks.map(() => "---").join("|")}|`);
+    // Rows are stacks and columns the nine cases, so the table stays readable with many stacks.
+    out.push(`| Stack | Environment | ${caseIds.join(" | ")} |`);
+    out.push(`|---|---|${caseIds.map(() => "---").join("|")}|`);
+    for (const s of report.stacks) {
+      const verdicts = caseIds.map((id) => badge[caseOf(s, id).status]);
+      out.push(`| ${cell(stackLabel(s))} | ${cell(s.environment)} | ${verdicts.join(" | ")} |`);
+    }
+    out.push("");
     for (const id of caseIds) {
-      const first = caseOf(report.stacks[0], id);
-      const verdicts = report.stacks.map((s) => badge[caseOf(s, id).status]);
-      out.push(`| ${id} | ${cell(first.title)} | ${first.severity} | ${verdicts.join(" | ")} |`);
+      const info = caseOf(report.stacks[0], id);
+      out.push(`- **${id}** ${cell(info.title)} (${info.severity})`);
     }
     out.push("");
   }
