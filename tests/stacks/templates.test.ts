@@ -23,10 +23,10 @@ interface Report {
   }>;
 }
 
-function preview(cwd: string, stack: string, env: Record<string, string> = {}) {
+function preview(cwd: string, stack: string, env: Record<string, string> = {}, extra: string[] = []) {
   const r = spawnSync(
     process.execPath,
-    [bin, "preview", "--cwd", cwd, "--stack", stack, "--format", "json"],
+    [bin, "preview", "--cwd", cwd, "--stack", stack, "--format", "json", ...extra],
     {
       cwd,
       encoding: "utf8",
@@ -120,6 +120,21 @@ new aws.lambda.Function("loadtest-runner", {
         (f) => f.policy === "e2b-02-no-cross-environment-key-reference" && f.enforcementLevel === "mandatory",
       ),
     ).toBe(true);
+  });
+
+  test("with the teams inventory, moving loadtest into production's E2B team fails E2B-07", () => {
+    const inventory = ["--policy-config", "stacks/policy-config.json"];
+    expect(preview(dir, "loadtest", {}, inventory).status).toBe(0);
+    const file = path.join(dir, "stacks/Pulumi.loadtest.yaml");
+    const prodTeam = /teamId: (\S+)/.exec(
+      readFileSync(path.join(dir, "stacks/Pulumi.prod.yaml"), "utf8"),
+    )![1];
+    writeFileSync(file, readFileSync(file, "utf8").replace(/teamId: \S+/, `teamId: ${prodTeam}`));
+    const r = preview(dir, "loadtest", {}, inventory);
+    expect(r.status).toBe(1);
+    const s = r.report!.stacks[0];
+    expect(s.cases.find((c) => c.id === "E2B-07")?.status).toBe("fail");
+    expect(s.findings.map((f) => f.policy)).toContain("e2b-07-workspace-isolation");
   });
 
   test("putting the key in a public front-end env var fails E2B-01", () => {
