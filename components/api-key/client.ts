@@ -77,6 +77,11 @@ function parseRetryAfter(value: string | null): number | undefined {
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
+/** " (gave up after N attempts)" when retries ran out; nothing when the error was not worth retrying. */
+function tried(attempts: number, last: E2BApiError | undefined): string {
+  return last?.retryable ? ` (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"})` : "";
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** One HTTP exchange, no retries. Network failures and timeouts become retryable `E2BApiError`s. */
@@ -150,7 +155,9 @@ async function call(
   body?: unknown,
 ): Promise<Response> {
   let last: E2BApiError | undefined;
+  let attempts = 0;
   for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+    attempts = attempt;
     let res: Response;
     try {
       res = await send(settings, teamId, method, path, body);
@@ -165,7 +172,7 @@ async function call(
     await sleep(waitBeforeRetry(settings, res, attempt, method, path));
   }
   throw new E2BApiError(
-    `E2B API ${last?.message ?? `${method} ${path} failed`} (gave up after ${settings.maxAttempts} attempts)`,
+    `E2B API ${last?.message ?? `${method} ${path} failed`}${tried(attempts, last)}`,
     last?.status,
     last?.code,
     last?.retryable ?? false,
@@ -242,7 +249,9 @@ export async function createKey(
   const before = new Set((await listKeys(settings, teamId)).map((k) => k.id));
   let last: E2BApiError | undefined;
   let cleaned = 0;
+  let attempts = 0;
   for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+    attempts = attempt;
     let res: Response | undefined;
     try {
       res = await send(settings, teamId, "POST", "/api-keys", { name });
@@ -270,8 +279,8 @@ export async function createKey(
       ? `; removed ${cleaned} partially created key(s), none left behind`
       : "; no key was left behind";
   throw new E2BApiError(
-    `E2B API could not create key "${name}" in team ${teamId}: ${last?.message ?? "unknown error"} ` +
-      `(gave up after ${settings.maxAttempts} attempts)${tidy}`,
+    `E2B API could not create key "${name}" in team ${teamId}: ${last?.message ?? "unknown error"}` +
+      `${tried(attempts, last)}${tidy}`,
     last?.status,
     last?.code,
     last?.retryable ?? false,

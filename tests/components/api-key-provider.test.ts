@@ -278,3 +278,27 @@ describe("faults: clear errors, no orphaned key", () => {
     }
   });
 });
+
+test("a request E2B rejects (400) is not retried and does not claim retries", async () => {
+  const server2 = await startE2BServer();
+  try {
+    const team = server2.state.addTeam();
+    const values: Record<string, string> = {
+      "e2b:managementToken": team.bearerToken,
+      "e2b:apiUrl": server2.url,
+      "e2b:retryBaseDelayMs": "10",
+    };
+    const p = makeApiKeyProvider();
+    await p.configure!({ config: { get: (k) => values[k], require: (k) => values[k] } });
+    server2.faults.next(1, { status: 400, message: "name is required", method: "POST", path: "/api-keys" });
+    const err = await p
+      .create({ kind: E2B_API_KEY_KIND, name: "n", environment: "e", teamId: team.teamId, rotation: "1" })
+      .catch((e: Error) => e);
+    expect((err as Error).message).toMatch(
+      /HTTP 400: name is required \(code 400\); no key was left behind$/,
+    );
+    expect(server2.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+  } finally {
+    await server2.close();
+  }
+});
