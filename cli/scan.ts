@@ -4,10 +4,10 @@
  */
 import path from "node:path";
 import { AnalyzerHost, loadStateExport, runProgram, type ResourceGraph } from "../engine";
-import type { UserPolicyConfig } from "../engine/policy-config";
+import type { Level, ReconciledEntry, UserPolicyConfig } from "../engine/policy-config";
 import type { Report, StackReport } from "../policies/report";
 import { buildReport, buildStackReport } from "../reports/build";
-import { crossStackFindings } from "./cross-stack";
+import { withCrossStackFindings } from "./cross-stack";
 
 export const defaultPackDir = path.resolve(__dirname, "../policies");
 
@@ -15,6 +15,10 @@ export interface ScanSession {
   host: AnalyzerHost;
   /** Policies whose reconciled enforcement level is not `disabled`. */
   enabled: Set<string>;
+  /** Each policy's reconciled enforcement level (defaults, pack config, user config). */
+  levels: Map<string, Level>;
+  /** The full reconciled config, as sent to the pack with Configure. */
+  config: Map<string, ReconciledEntry>;
   report(stacks: StackReport[]): Report;
   close(): Promise<void>;
 }
@@ -29,6 +33,8 @@ export async function openSession(
     return {
       host,
       enabled,
+      levels: new Map([...config].map(([n, e]) => [n, e.enforcementLevel])),
+      config,
       report: (stacks) => buildReport(host.info, stacks),
       close: () => host.stop(),
     };
@@ -71,8 +77,7 @@ export async function scanStates(
   const graphs = files.map((f) => (typeof f === "string" ? loadStateExport(f) : f));
   const reports: StackReport[] = [];
   for (const g of graphs) reports.push(await scanGraph(session, g));
-  if (graphs.length > 1) crossStackFindings(session, graphs, reports);
-  return reports;
+  return withCrossStackFindings(session, graphs, reports);
 }
 
 /** Start the pack while the program runs: both take about a second, and neither needs the other. */

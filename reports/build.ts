@@ -1,14 +1,22 @@
 /**
- * Turns what the analyzer returned for one stack into the report data model (policies/report.ts).
- * The verdict rules themselves live in the pack's folder so that `pulumi preview` (through
- * E2B_GUARDRAILS_REPORT) and our commands decide cases with the same code.
+ * Turns what the analyzer returned for one stack into the report data model. The verdict rules live
+ * in the pack's folder (policies/api.ts) so that `pulumi preview` (through E2B_GUARDRAILS_REPORT) and
+ * our commands decide cases with the same code; this module only adapts engine types to them.
  */
-import { caseIds, caseOfPolicy, type CaseId, type Severity } from "../policies/cases";
-import { redactKeys } from "../policies/detect/keys";
-import { caseResults, sortFindings, type Finding, type Report, type StackReport } from "../policies/report";
+import {
+  applicableCases,
+  buildReport as buildReportModel,
+  buildStackReport as buildStackReportModel,
+  costFiguresFromResources,
+  findingFromDiagnostic,
+  sortFindings,
+  type Finding,
+  type Report,
+  type StackReport,
+} from "../policies/api";
+import type { CaseId } from "../policies/cases";
 import type { AnalysisResult, AnalyzerInfo } from "../engine/analyzer-host";
 import type { ResourceGraph } from "../engine/graph";
-import { parseWaiverMessage } from "./waiver-message";
 import { stackEnvironment } from "./environment";
 
 /** Our pack's name: only its policies map to cases; with any other pack every case is not-applicable. */
@@ -16,44 +24,21 @@ export const OUR_PACK = "e2b-guardrails";
 
 const toolVersion: string = (require("../package.json") as { version: string }).version;
 
-export function findingsOf(analysis: AnalysisResult): Finding[] {
+export function findingsOf(info: AnalyzerInfo, analysis: AnalysisResult): Finding[] {
   return analysis.diagnostics.map((d) => {
-    // The SDK prefixes the policy description to string violations; keep only what the rule said.
-    const detail = d.message.startsWith(d.description + "\n")
-      ? d.message.slice(d.description.length + 1)
-      : d.message;
-    const parsed = parseWaiverMessage(detail);
-    const f: Finding = {
-      policy: d.policyName,
-      caseId: d.policyPackName === OUR_PACK ? caseOfPolicy(d.policyName) : null,
-      enforcementLevel: d.enforcementLevel,
-      severity: toSeverity(d.severity),
-      urn: d.urn,
-      message: redactKeys(parsed ? parsed.message : detail),
-    };
-    if (parsed) f.waiver = parsed.waiver;
-    return f;
+    const f = findingFromDiagnostic(d);
+    return info.name === OUR_PACK ? f : { ...f, caseId: null };
   });
 }
 
-function toSeverity(s: string): Severity {
-  return s === "critical" || s === "high" || s === "medium" || s === "low" ? s : "low";
-}
-
 /** Cases the stack gives evidence for: a stack policy of the case ran and did not say not-applicable. */
-export function applicableCases(
-  info: AnalyzerInfo,
-  analysis: AnalysisResult,
-  enabled: ReadonlySet<string>,
-): Set<CaseId> {
+function applicable(info: AnalyzerInfo, analysis: AnalysisResult, enabled: ReadonlySet<string>): Set<CaseId> {
   if (info.name !== OUR_PACK) return new Set();
-  const notApplicable = new Set(analysis.stackNotApplicable.map((n) => n.policy));
-  const out = new Set<CaseId>();
-  for (const p of info.policies) {
-    const c = caseOfPolicy(p.name);
-    if (c && p.policyType === "stack" && enabled.has(p.name) && !notApplicable.has(p.name)) out.add(c);
-  }
-  return out;
+  const ran = info.policies.filter((p) => p.policyType === "stack" && enabled.has(p.name)).map((p) => p.name);
+  return applicableCases(
+    ran,
+    analysis.stackNotApplicable.map((n) => n.policy),
+  );
 }
 
 export function buildStackReport(
@@ -61,29 +46,37 @@ export function buildStackReport(
   graph: ResourceGraph,
   analysis: AnalysisResult,
   enabled: ReadonlySet<string>,
-  extraFindings: Finding[] = [],
 ): StackReport {
-  const findings = sortFindings([...findingsOf(analysis), ...extraFindings]);
   const ours = info.name === OUR_PACK;
-  const cases = ours
-    ? caseResults(findings, applicableCases(info, analysis, enabled))
-    : caseResults([], new Set<CaseId>()).map((c) => ({ ...c, findings: [] }));
-  void caseIds;
-  return {
+  return buildStackReportModel({
     stack: graph.stack,
     project: graph.project,
     environment: stackEnvironment(graph),
-    cases,
-    findings,
-  };
+    findings: findingsOf(info, analysis),
+    applicable: applicable(info, analysis, enabled),
+    costs: ours ? costFiguresFromResources(graph.resources) : undefined,
+  });
+}
+
+/** Add findings that only an org-wide view can see (they appear in every stack they involve). */
+export function addFindings(
+  report: StackReport,
+  extra: readonly Finding[],
+  applicableExtra: Iterable<CaseId>,
+): StackReport {
+  if (extra.length === 0) return report;
+  const findings = sortFindings([...report.findings, ...extra]);
+  const applicableSet = new Set<CaseId>([
+    ...report.cases.filter((c) => c.status !== "not-applicable").map((c) => c.id),
+    ...applicableExtra,
+  ]);
+  return buildStackReportModel({ ...report, findings, applicable: applicableSet });
 }
 
 export function buildReport(info: AnalyzerInfo, stacks: StackReport[], generatedAt = new Date()): Report {
-  return {
-    schemaVersion: 1,
+  return buildReportModel(stacks, {
     tool: { name: "e2b-guardrails", version: toolVersion },
     pack: { name: info.name, version: info.version },
     generatedAt: generatedAt.toISOString(),
-    stacks,
-  };
+  });
 }

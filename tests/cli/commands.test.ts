@@ -4,6 +4,8 @@
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { repoRoot } from "../support/scan";
 
 const KEY_HEX = "0123456789abcdef0123456789abcdef01234567";
@@ -130,5 +132,70 @@ describe("e2b-guardrails preview", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/preview/);
     expect(r.stdout).toMatch(/audit/);
+  });
+});
+
+describe("e2b-guardrails audit over several stacks (org-wide)", () => {
+  const org = ["org-prod.json", "org-dev.json", "org-staging.json"].map((f) =>
+    path.join(repoRoot, "tests/policies/fixtures/states", f),
+  );
+
+  it("reports cross-stack key and team sharing in every stack involved, never in the others", async () => {
+    const r = await cli("audit", ...org.flatMap((f) => ["--state", f]), "--format", "json");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const policiesOf = (stack: string) =>
+      report.stacks
+        .find((s: { stack: string }) => s.stack === stack)
+        .findings.map((f: { policy: string; message: string }) => `${f.policy}: ${f.message}`);
+    for (const stack of ["prod", "dev"]) {
+      expect(policiesOf(stack)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^e2b-02-no-cross-environment-key-reference: E2B key e2b_…\w{4} of environment \w+ is also used by agents\//,
+          ),
+          expect.stringMatching(/^e2b-07-workspace-isolation: E2B team team-shared serves/),
+        ]),
+      );
+    }
+    expect(policiesOf("staging").filter((m: string) => /is also used by|serves/.test(m))).toEqual([]);
+    const prod = report.stacks.find((s: { stack: string }) => s.stack === "prod");
+    expect(prod.cases.find((c: { id: string }) => c.id === "E2B-07").status).toBe("fail");
+  });
+
+  it("honours a waiver in policy config for a cross-stack finding", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "waiver-"));
+    const config = path.join(dir, "policy-config.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        "e2b-07-workspace-isolation": {
+          waivers: [
+            {
+              urn: "*",
+              reason: "team split scheduled for Q1",
+              owner: "platform@example.com",
+              expires: "2099-01-01",
+            },
+          ],
+        },
+      }),
+    );
+    const r = await cli(
+      "audit",
+      ...org.flatMap((f) => ["--state", f]),
+      "--policy-config",
+      config,
+      "--format",
+      "json",
+    );
+    const prod = JSON.parse(r.stdout).stacks.find((s: { stack: string }) => s.stack === "prod");
+    const team = prod.findings.filter((f: { policy: string }) => f.policy === "e2b-07-workspace-isolation");
+    expect(team.length).toBeGreaterThan(0);
+    for (const f of team)
+      expect(f).toMatchObject({
+        enforcementLevel: "advisory",
+        waiver: { owner: "platform@example.com", expires: "2099-01-01" },
+      });
   });
 });
