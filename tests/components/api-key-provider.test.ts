@@ -258,6 +258,20 @@ describe("faults: clear errors, no orphaned key", () => {
     expect(keysOnServer().map((k) => k.id)).toEqual([again.id]);
   });
 
+  test("read and rename ride out a 429 and report a persistent 500 clearly", async () => {
+    const p = await provider();
+    const { id, outs } = await p.create(inputs());
+    server.faults.next(1, { status: 429, retryAfter: 0, method: "GET", path: "/api-keys" });
+    expect((await p.read!(id, outs)).id).toBe(id);
+    server.faults.next(1, { status: 503, method: "PATCH" });
+    await p.update!(id, outs as ApiKeyOutputs, inputs({ name: "renamed" }));
+    expect(keysOnServer()[0].name).toBe("renamed");
+    server.faults.next(10, { status: 500, method: "GET", path: "/api-keys" });
+    expect(await failure(p.read!(id, outs))).toMatch(
+      /GET \/api-keys answered HTTP 500.*gave up after 3 attempts/,
+    );
+  });
+
   test("a wrong management credential is a 401 with a hint, not retried", async () => {
     const p = await provider({ "e2b:managementToken": "session-not-valid" });
     const message = await failure(p.create(inputs()));
