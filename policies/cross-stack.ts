@@ -7,7 +7,7 @@
  *
  * Findings appear in each stack they involve (DESIGN.md "JSON report").
  */
-import { inferTier } from "./detect/environment";
+import { DEFAULT_ENVIRONMENT_TAG_KEYS, inferTier } from "./detect/environment";
 import { readString } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
 import { StackIndex, STACK_TYPE, scanProps } from "./detect/stack";
@@ -43,7 +43,7 @@ export interface GraphResourceLike {
   outputs?: unknown;
 }
 
-const ENV_TAG_KEYS = ["environment", "env", "stage"];
+const ENV_TAG_KEYS = DEFAULT_ENVIRONMENT_TAG_KEYS;
 
 /** Extract the facts of one stack from its resources (state export or program graph). */
 export function stackFacts(

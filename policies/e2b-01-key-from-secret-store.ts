@@ -58,8 +58,8 @@ export const keyFromSecretStore = stackPolicy(
         if (from.length === 0) continue;
         const value =
           r.props && typeof r.props === "object" && !Array.isArray(r.props) ? r.props[top] : undefined;
-        const unknown = isUnknown(value) || scan.unknowns.some((l) => l.top === top);
-        const material = scan.keys.some((k) => k.top === top);
+        const unknown = isUnknown(value) || scan.unknownTops.has(top);
+        const material = scan.keyTops.has(top);
         // A known value without key material used a harmless output (the key's name or id).
         if (!unknown && !material) continue;
         const keyNames = from.map((u) => `'${index.byUrn.get(u)?.name ?? u}'`).join(", ");

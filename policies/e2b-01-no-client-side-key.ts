@@ -158,7 +158,7 @@ export const noClientSideKey = stackPolicy(
         }
         for (const p of cs.paths) {
           const v = get(r.props, p);
-          const unknown = isUnknown(v) || scan.unknowns.some((l) => l.top === p);
+          const unknown = isUnknown(v) || scan.unknownTops.has(p);
           if (!unknown) continue;
           const from = index.dependsOn(r, p, holders);
           if (from.length)

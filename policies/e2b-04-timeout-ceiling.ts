@@ -9,6 +9,7 @@ import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys } from "./common";
 import { planLimits } from "./model";
 import { planOf, readBoolean, readNumber, tierOf } from "./detect/env-model";
 import { stackPolicy } from "./runtime";
+import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 
 const config = z.object({
   maxTimeoutSecondsByTier: z
@@ -113,7 +114,7 @@ export const timeoutCeiling = stackPolicy(
           typeof l.value === "number" ? l.value : typeof l.value === "string" ? Number(l.value) : NaN;
         if (!Number.isFinite(raw)) continue;
         const seconds = /_MS$/.test(l.envName) ? raw / 1000 : raw;
-        const env = index.environmentOf(r, ["environment", "env", "stage"]);
+        const env = index.environmentOf(r, DEFAULT_ENVIRONMENT_TAG_KEYS);
         const ceiling = ceilingByEnv.get(env.name);
         const limit = ceiling ?? planLimits.pro.maxTimeoutSeconds;
         if (seconds > limit)

@@ -79,7 +79,7 @@ export const noKeyInSandbox = stackPolicy(
       }
       for (const top of tops ?? Object.keys(r.propertyDependencies)) {
         const from = index.dependsOn(r, top, holders);
-        if (from.length && scan.unknowns.some((l) => l.top === top))
+        if (from.length && scan.unknownTops.has(top))
           report(
             `${describe(r)} ${what} (${top}) depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
             r.urn,

@@ -42,6 +42,14 @@ export const keyRotation = stackPolicy(
   },
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
+    // Which environments own a key resource (by component ancestry or the key's environment input), once.
+    const ownedBy = new Set<string>();
+    for (const k of index.keyResources) {
+      const comp = index.environmentComponentOf(k);
+      if (comp) ownedBy.add(comp.resource.urn);
+      const e = get(k.props, "environment");
+      if (typeof e === "string") ownedBy.add(`env:${e.toLowerCase()}`);
+    }
     const asOf = Date.parse(`${config.asOf ?? today()}T00:00:00Z`);
     for (const env of index.environments) {
       const label = `E2BEnvironment '${env.name}'`;
@@ -84,10 +92,7 @@ export const keyRotation = stackPolicy(
       if (created.state === "unknown" || trigger.state === "unknown")
         report(`${label} rotation settings are unknown at preview.`, urn, { advisory: true });
       if (!(src.state === "known" && src.value === "imported")) {
-        const owned = index.keyResources.some(
-          (k) =>
-            index.environmentComponentOf(k)?.resource.urn === urn || get(k.props, "environment") === env.name,
-        );
+        const owned = ownedBy.has(urn) || ownedBy.has(`env:${env.name}`);
         if (!owned)
           report(
             `${label} declares a managed key but no E2B key resource belongs to it; the key must be owned by IaC.`,

@@ -80,6 +80,9 @@ export interface LeafInfo {
 }
 
 export interface ResourceScan {
+  /** Top-level properties holding an unknown leaf / key material (O(1) lookups for the rules). */
+  unknownTops: Set<string>;
+  keyTops: Set<string>;
   keys: KeyHit[];
   /** Leaves whose value is unknown at preview. */
   unknowns: LeafInfo[];
@@ -192,7 +195,13 @@ export function scanProps(
     { publicPrefixes },
   );
   for (const c of rawCandidates) if (!embeddedFingerprints.has(c.fingerprint)) keys.push(c);
-  return { keys, unknowns, named };
+  return {
+    keys,
+    unknowns,
+    named,
+    unknownTops: new Set(unknowns.map((l) => l.top)),
+    keyTops: new Set(keys.map((k) => k.top)),
+  };
 }
 
 export interface EnvironmentResource {
