@@ -1,7 +1,8 @@
 /** Small helpers shared by the policies: evidence for case applicability, names in messages, config pieces. */
 import { z } from "zod";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
-import type { IndexedResource, StackIndex } from "./detect/stack";
+import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack";
+import type { Reporter } from "./runtime";
 
 export const environmentTagKeysSchema = z
   .array(z.string().min(1))
@@ -32,4 +33,23 @@ export const NO_E2B_ENVIRONMENT = "no E2BEnvironment component or E2B key resour
 /** Key resources that are not part of any E2BEnvironment (their environment declares nothing). */
 export function orphanKeys(index: StackIndex): IndexedResource[] {
   return index.keyResources.filter((k) => !index.environmentComponentOf(k));
+}
+
+/**
+ * The environments whose model the rules can read. A component seen only through its outputs (the
+ * pack's resource policy, which records inputs, did not run) gets an advisory instead of false
+ * "missing" findings.
+ */
+export function modelledEnvironments(index: StackIndex, report: Reporter): EnvironmentResource[] {
+  const out: EnvironmentResource[] = [];
+  for (const env of index.environments) {
+    if (env.modelAvailable) out.push(env);
+    else
+      report(
+        `E2BEnvironment '${env.name}' model is not visible: the pack records resource inputs in its resource policy e2b-01-key-only-in-key-stores; keep that policy enabled.`,
+        env.resource.urn,
+        { advisory: true },
+      );
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  * timeout ceiling) count as no alarm.
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys } from "./common";
+import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
 import { readNumber, readString } from "./detect/env-model";
 import { stackPolicy } from "./runtime";
 
@@ -28,7 +28,7 @@ export const leakAlarm = stackPolicy(
   },
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
-    for (const env of index.environments) {
+    for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
       const urn = env.resource.urn;
       const live = readNumber(env.model, "leakAlarm.liveCountThreshold");

@@ -4,7 +4,7 @@
  * component hands to applications (JSON in config or env vars, read by the runtime guard).
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys } from "./common";
+import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
 import { readStrings } from "./detect/env-model";
 import { walkLeaves } from "./detect/walk";
 import { sandboxPolicySchema } from "./model";
@@ -33,7 +33,7 @@ export const requiredSandboxMetadata = stackPolicy(
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
     const need = config.requiredKeys;
-    for (const env of index.environments) {
+    for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
       const md = readStrings(env.model, "requiredMetadata");
       if (md.state === "unknown") {

@@ -4,7 +4,7 @@
  * of one leaked sandbox at preview; optional ceilings per tier turn the figures into a gate.
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys } from "./common";
+import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
 import { describeCost, pricesSchema, usd } from "./cost";
 import { environmentCost, readNumber, tierOf } from "./detect/env-model";
 import { stackPolicy, setReportPrices } from "./runtime";
@@ -48,7 +48,7 @@ export const sandboxProfileAndCost = stackPolicy(
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
     setReportPrices(config.prices);
-    for (const env of index.environments) {
+    for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
       const c = environmentCost(env, config.prices);
       if (!("figures" in c)) {

@@ -5,7 +5,7 @@
  * Timeouts handed to applications in env vars (`E2B_SANDBOX_TIMEOUT_MS`, …) must respect the ceiling.
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys } from "./common";
+import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
 import { planLimits } from "./model";
 import { planOf, readBoolean, readNumber, tierOf } from "./detect/env-model";
 import { stackPolicy } from "./runtime";
@@ -54,7 +54,7 @@ export const timeoutCeiling = stackPolicy(
     const prodCeilings: number[] = [];
     const known: Array<{ name: string; urn: string; tier: string | null; ceiling: number }> = [];
     const ceilingByEnv = new Map<string, number>();
-    for (const env of index.environments) {
+    for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
       const urn = env.resource.urn;
       const c = readNumber(env.model, "timeoutCeilingSeconds");

@@ -3,7 +3,7 @@
  * development also have a hard stop; the budget is at least the modelled expected spend (cost.ts).
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys } from "./common";
+import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
 import { describeCost, pricesSchema, usd } from "./cost";
 import {
   environmentCost,
@@ -44,7 +44,7 @@ export const budgetAlarm = stackPolicy(
   },
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
-    for (const env of index.environments) {
+    for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
       const urn = env.resource.urn;
       const monthly = readNumber(env.model, "budget.monthlyUsd");

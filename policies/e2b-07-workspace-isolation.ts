@@ -5,7 +5,7 @@
  * config pins which tiers each team may serve.
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B } from "./common";
+import { NO_E2B_ENVIRONMENT, describe, managesE2B, modelledEnvironments } from "./common";
 import { planLimits, plans, tiers } from "./model";
 import { planOf, readNumber, readString, tierOf } from "./detect/env-model";
 import { get } from "./detect/stack";
@@ -55,7 +55,7 @@ export const workspaceIsolation = stackPolicy(
       string,
       Array<{ name: string; tier: string | null; urn: string; cap?: number; plan: string | null }>
     >();
-    for (const env of index.environments) {
+    for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
       const team = readString(env.model, "teamId");
       const tier = tierOf(env);

@@ -4,7 +4,7 @@
  * old one is deleted, so no `deleteBeforeReplace`), and a rotation is one config change (a trigger).
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B } from "./common";
+import { NO_E2B_ENVIRONMENT, describe, managesE2B, modelledEnvironments } from "./common";
 import { readNumber, readString } from "./detect/env-model";
 import { get } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
@@ -51,7 +51,7 @@ export const keyRotation = stackPolicy(
       if (typeof e === "string") ownedBy.add(`env:${e.toLowerCase()}`);
     }
     const asOf = Date.parse(`${config.asOf ?? today()}T00:00:00Z`);
-    for (const env of index.environments) {
+    for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
       const urn = env.resource.urn;
       const src = readString(env.model, "key.source");

@@ -208,7 +208,14 @@ export interface EnvironmentResource {
   resource: IndexedResource;
   name: string;
   model: Tree;
+  /**
+   * False when only the component's registered outputs were available (its inputs were not recorded
+   * because no resource policy ran): the model's fields are then unknown to the rules, not missing.
+   */
+  modelAvailable: boolean;
 }
+
+const MODEL_FIELDS = ["tier", "teamId", "plan", "sandbox", "budget", "secretStore"];
 
 export class StackIndex {
   readonly stack: string;
@@ -235,6 +242,7 @@ export class StackIndex {
           resource: r,
           name: typeof n === "string" && n ? normalizeEnvName(n) : normalizeEnvName(r.name),
           model: r.props,
+          modelAvailable: MODEL_FIELDS.some((f) => get(r.props, f) !== undefined),
         });
       }
       if (isKeyResource(r.type, r.props)) {

@@ -116,3 +116,17 @@ describe("no key material in any output", () => {
     }
   });
 });
+
+describe("with the pack's resource policy disabled", () => {
+  const scan = useScanner({ policyConfig: { "e2b-01-key-only-in-key-stores": "disabled" } });
+  it("sees components only through their outputs and says so in advisories, never as false failures", async () => {
+    const { stack } = await scan.program(fx("pass-prod"), "prod");
+    expect(stack.findings.length).toBeGreaterThan(0);
+    expect(
+      stack.findings.every(
+        (f) => f.enforcementLevel === "advisory" && /model is not visible/.test(f.message),
+      ),
+    ).toBe(true);
+    expect(stack.cases.every((c) => c.status === "pass")).toBe(true);
+  });
+});
