@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     ],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1700 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
     await page.goto(pathToFileURL(path.join(dir, "report.html")).href);
     // Open one failing finding so the screenshot shows what a reviewer sees when expanding it.
     await page.locator("section.stack details.case[open] details.finding > summary").first().click();
