@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sarifValidator } from "../reports/sarif-schema";
 
 const root = path.resolve(__dirname, "../..");
 const bin = path.join(root, "bin/e2b-guardrails.js");
@@ -73,6 +74,11 @@ describe("e2b-guardrails evals", () => {
       "evals.json",
     ])
       expect(readFileSync(path.join(dir, f), "utf8")).not.toMatch(/sk_e2b_[0-9a-f]{40}/);
+    // The SARIF of a real run, with every rule of the real pack, is valid SARIF 2.1.0.
+    const sarif = JSON.parse(readFileSync(path.join(dir, "report.sarif"), "utf8"));
+    const validate = sarifValidator();
+    expect(validate(sarif) ? [] : validate.errors).toEqual([]);
+    expect(sarif.runs[0].tool.driver.rules.map((x: { id: string }) => x.id)).toContain("e2b-09-key-rotation");
     expect(r.code).toBe(outcomes.cases[0].fixtures.every((f) => f.ok) ? 0 : 1);
   });
 

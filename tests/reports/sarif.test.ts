@@ -1,22 +1,10 @@
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
 import type * as Sarif from "sarif";
 import { toSarif } from "../../reports/sarif";
 import { makeReport, prodKeyUrn } from "./fixture";
-
-// The published SARIF 2.1.0 schema (rtm.5, as on SchemaStore), shipped by Microsoft's
-// @microsoft/jest-sarif package. It is draft-04, and one of its `pattern`s is not valid as a
-// unicode regular expression, hence ajv-draft-04 and `unicodeRegExp: false`.
-const schema = require("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
-
-function validator() {
-  const ajv = new Ajv({ strict: false, unicodeRegExp: false, allErrors: true });
-  addFormats(ajv);
-  return ajv.compile(schema);
-}
+import { sarifValidator } from "./sarif-schema";
 
 describe("sarif report", () => {
-  const validate = validator();
+  const validate = sarifValidator();
   const text = toSarif(makeReport(), {
     policies: [
       {
