@@ -65,11 +65,3 @@ export function resourceName(urn: string): string {
   const i = urn.lastIndexOf("::");
   return i >= 0 ? urn.slice(i + 2) : urn;
 }
-
-/** The resource type token inside a URN (last segment of the `$`-joined type chain). */
-export function resourceType(urn: string): string | undefined {
-  const parts = urn.split("::");
-  if (parts.length < 4) return undefined;
-  const chain = parts[parts.length - 2].split("$");
-  return chain[chain.length - 1];
-}
