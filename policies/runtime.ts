@@ -16,13 +16,7 @@ import type {
 import { z } from "zod";
 import { caseOfPolicy, type CaseId, type Severity } from "./cases";
 import { redactKeys } from "./detect/keys";
-import {
-  newGeneration,
-  recordInputs,
-  recordedInputsOf,
-  stackIndexFor,
-  type StackIndex,
-} from "./detect/stack";
+import { newGeneration, recordInputs, stackIndexFor, type StackIndex } from "./detect/stack";
 import { rawProps } from "./detect/unknowns";
 import { normalizeProps, type Tree } from "./detect/walk";
 import { environmentCost } from "./detect/env-model";
@@ -236,11 +230,9 @@ export function resourcePolicy<S extends z.ZodObject>(
     validateResource: async (args, reportViolation) => {
       enterResourcePhase();
       const config = parseConfig<S>(meta.name, schema, args.getConfig());
-      let props = recordedInputsOf(args.urn);
-      if (props === undefined) {
-        props = await normalizeProps(rawProps(args.props));
-        recordInputs(args.urn, props);
-      }
+      // Always from this request: a cached copy could belong to an earlier preview in this process.
+      const props = await normalizeProps(rawProps(args.props));
+      recordInputs(args.urn, props);
       const reporter = makeReporter(
         meta.name,
         meta.enforcementLevel,
