@@ -37,6 +37,7 @@ describe("odd shapes", () => {
         expect.stringMatching(/'archive' .* at code\.assets\.index\.js\.text/),
         expect.stringMatching(/'weird' .* at spec\.manifest\{yaml\}\.data\.E2B_API_KEY/),
         expect.stringMatching(/'weird' .* at spec\.deep\.level299\.level298.*…/),
+        expect.stringMatching(/'secret-but-plain' .* at value,/),
       ]),
     );
     // Deep paths are shortened in messages.
