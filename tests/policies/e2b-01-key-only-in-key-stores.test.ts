@@ -34,6 +34,15 @@ describe(P, () => {
     expect(status(pass.stack, "E2B-01")).toBe("pass");
   });
 
+  it("tells approved stores from look-alikes of the same providers (ESC, Vault, GitHub, Cloudflare)", async () => {
+    const { stack } = await scan.program(fx("stores"), "dev");
+    expect(resourceNames(of(stack, P))).toEqual(["esc-plain", "gh-variable", "worker-plain"]);
+    expect(of(stack, P).find((f) => f.urn.endsWith("::esc-plain"))!.message).toMatch(
+      /at yaml\.text\{yaml\}\.values\.e2b\.apiKey/,
+    );
+    expectClean(stack);
+  });
+
   it("does not stop on preview unknowns", async () => {
     const { stack } = await scan.program(fx("preview-unknowns"), "prod");
     expect(of(stack, P)).toEqual([]);
