@@ -7,6 +7,6 @@ export {
 } from "./analyzer-host";
 export { InputError } from "./errors";
 export * from "./graph";
-export { runProgram, ProgramError, type RunProgramOptions } from "./program-runner";
+export { runProgram, ProgramPool, ProgramError, type RunProgramOptions } from "./program-runner";
 export { loadStateExport, parseStateExport, OPAQUE_SECRET } from "./state-loader";
 export { readPolicyConfigFile, reconcilePolicyConfig } from "./policy-config";

@@ -1,23 +1,31 @@
 /**
- * Child process that runs one Pulumi program in preview mode under a recording MockMonitor and sends
- * the registrations to its parent over IPC. It uses the program's own `@pulumi/pulumi` (resolved from the
+ * Child process that runs Pulumi programs in preview mode under a recording MockMonitor and sends the
+ * registrations to its parent over IPC. It uses the programs' own `@pulumi/pulumi` (resolved from the
  * program directory), so the recorded requests are exactly what that SDK sends to a real engine.
  *
- * Started by program-runner.ts with `--require tsx/cjs` so TypeScript programs load as they would under
- * the Pulumi CLI's ts-node, without type-checking.
+ * Started by program-worker.ts with `--require tsx/cjs` so TypeScript programs load as they would under
+ * the Pulumi CLI's ts-node, without type-checking. It serves one job at a time; between jobs it resets
+ * the SDK's runtime state the way the Automation API's inline-program server does (resetOptions via
+ * setMockOptions, setAllConfig) and drops the previous program's modules, so a warm worker can run
+ * many programs without paying the SDK's and providers' load time again.
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { GraphResource, WireObject } from "./graph";
 
-interface HostArgs {
+export interface HostJob {
   main: string;
   dir: string;
   project: string;
   stack: string;
   organization: string;
+  config: Record<string, string>;
+  secretKeys: string[];
   unknownSecretKeys: string[];
 }
+
+export type HostReply =
+  { id: number; ok: true; resources: GraphResource[] } | { id: number; ok: false; error: string };
 
 type Req = {
   getType(): string;
@@ -51,8 +59,9 @@ function plausibleId(type: string, name: string): string {
   return `${name}-${h}`;
 }
 
-async function main(args: HostArgs): Promise<void> {
-  const req = (m: string) => require(require.resolve(m, { paths: [args.dir] }));
+/** Everything loaded once per worker from the SDK copy the first program resolves. */
+function createRuntime(sdkFrom: string) {
+  const req = (m: string) => require(require.resolve(m, { paths: [sdkFrom] }));
   const pulumi = req("@pulumi/pulumi");
   // The program's own SDK copy decides the wire format, so its MockMonitor is loaded dynamically.
   const { MockMonitor } = req("@pulumi/pulumi/runtime/mocks") as {
@@ -65,10 +74,9 @@ async function main(args: HostArgs): Promise<void> {
   };
   const settings = req("@pulumi/pulumi/runtime/settings");
   const state = req("@pulumi/pulumi/runtime/state");
+  const runtimeConfig = req("@pulumi/pulumi/runtime/config");
   const outputModule = req("@pulumi/pulumi/output");
-
-  const recorded = new Map<string, GraphResource>();
-  const order: string[] = [];
+  const sdkPath = require.resolve("@pulumi/pulumi", { paths: [sdkFrom] });
 
   // Outputs echo the inputs (the engine does the same in a preview); ids are plausible and stable.
   const mocks = {
@@ -80,6 +88,9 @@ async function main(args: HostArgs): Promise<void> {
   };
 
   class RecordingMonitor extends MockMonitor {
+    readonly recorded = new Map<string, GraphResource>();
+    readonly order: string[] = [];
+
     override async registerResource(
       r: Req,
       callback: (err: unknown, resp?: { getUrn(): string; getId(): string }) => void,
@@ -99,7 +110,7 @@ async function main(args: HostArgs): Promise<void> {
             deleteBeforeReplace: r.getDeletebeforereplace?.() || undefined,
             aliases: r.getAliasurnsList?.().length ? r.getAliasurnsList?.() : undefined,
           };
-          recorded.set(urn, {
+          this.recorded.set(urn, {
             urn,
             type: r.getType(),
             name: r.getName(),
@@ -115,7 +126,7 @@ async function main(args: HostArgs): Promise<void> {
               ? JSON.parse(JSON.stringify(options))
               : undefined,
           });
-          order.push(urn);
+          this.order.push(urn);
         }
         callback(err, resp);
       });
@@ -126,7 +137,7 @@ async function main(args: HostArgs): Promise<void> {
       return super.readResource(r, (err: unknown, resp?: { getUrn(): string }) => {
         if (!err && resp) {
           const urn = resp.getUrn();
-          recorded.set(urn, {
+          this.recorded.set(urn, {
             urn,
             type: r.getType(),
             name: r.getName(),
@@ -140,7 +151,7 @@ async function main(args: HostArgs): Promise<void> {
             inputs,
             outputs: {},
           });
-          order.push(urn);
+          this.order.push(urn);
         }
         callback(err, resp);
       });
@@ -158,49 +169,62 @@ async function main(args: HostArgs): Promise<void> {
     }
   }
 
-  const monitor = new RecordingMonitor(mocks);
-  settings.setMockOptions(monitor, args.project, args.stack, /* preview */ true, args.organization);
-  const store = state.getStore();
-  Object.assign(store, {
-    supportsSecrets: true,
-    supportsResourceReferences: true,
-    supportsOutputValues: false,
-    supportsDeletedWith: true,
-    supportsAliasSpecs: true,
-  });
-
   // Secrets we could not decrypt are unknown at preview, as a program running without the key would see.
-  const unknownKeys = new Set(args.unknownSecretKeys);
-  if (unknownKeys.size > 0) patchConfigForUnknownSecrets(pulumi, outputModule, args.project, unknownKeys);
+  const unknownKeys = { current: new Set<string>() };
+  patchConfigForUnknownSecrets(pulumi, outputModule, unknownKeys);
 
-  process.chdir(args.dir);
-  await pulumi.runtime.runInPulumiStack(async () => {
-    const mod = require(args.main);
-    const fn = typeof mod === "function" ? mod : typeof mod?.default === "function" ? mod.default : undefined;
-    return fn ? await fn() : mod;
-  });
-  // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
-  await settings.waitForRPCs();
+  return {
+    sdkPath,
+    async run(job: HostJob): Promise<GraphResource[]> {
+      const monitor = new RecordingMonitor(mocks);
+      settings.setMockOptions(monitor, job.project, job.stack, /* preview */ true, job.organization);
+      Object.assign(state.getStore(), {
+        supportsSecrets: true,
+        supportsResourceReferences: true,
+        supportsOutputValues: false,
+        supportsDeletedWith: true,
+        supportsAliasSpecs: true,
+      });
+      runtimeConfig.setAllConfig(job.config, job.secretKeys);
+      unknownKeys.current = new Set(job.unknownSecretKeys);
+      process.chdir(job.dir);
+      forgetProgramModules(job.dir);
 
-  const registered: Map<string, { state: unknown }> = monitor.getRegisteredResources();
-  const resources = order.map((urn) => {
-    const r = recorded.get(urn)!;
-    const st = registered.get(urn)?.state;
-    r.outputs = st && typeof st === "object" ? (st as WireObject) : {};
-    return r;
-  });
-  await new Promise<void>((resolve, reject) =>
-    process.send!({ ok: true, resources }, (e: Error | null) => (e ? reject(e) : resolve())),
-  );
+      await pulumi.runtime.runInPulumiStack(async () => {
+        const mod = require(job.main);
+        const fn =
+          typeof mod === "function" ? mod : typeof mod?.default === "function" ? mod.default : undefined;
+        return fn ? await fn() : mod;
+      });
+      // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
+      await settings.waitForRPCs();
+
+      const registered = monitor.getRegisteredResources();
+      return monitor.order.map((urn) => {
+        const r = monitor.recorded.get(urn)!;
+        const st = registered.get(urn)?.state;
+        r.outputs = st && typeof st === "object" ? (st as WireObject) : {};
+        return r;
+      });
+    },
+  };
+}
+
+/** A program's own modules must run again for the next job; its dependencies stay loaded. */
+function forgetProgramModules(dir: string): void {
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+  for (const file of Object.keys(require.cache)) {
+    if (file.startsWith(prefix) && !file.includes(`${path.sep}node_modules${path.sep}`))
+      delete require.cache[file];
+  }
 }
 
 function patchConfigForUnknownSecrets(
   pulumi: { Config: { prototype: Record<string, unknown> }; secret(v: unknown): unknown },
   outputModule: { unknown: unknown },
-  project: string,
-  unknownKeys: Set<string>,
+  unknownKeys: { current: Set<string> },
 ): void {
-  const proto = pulumi.Config.prototype as Record<string, unknown> & { name?: string };
+  const proto = pulumi.Config.prototype as Record<string, unknown>;
   const fullKey = (cfg: { name: string }, key: string) => (key.includes(":") ? key : `${cfg.name}:${key}`);
   for (const method of [
     "getSecret",
@@ -215,24 +239,32 @@ function patchConfigForUnknownSecrets(
     const original = proto[method] as (this: { name: string }, key: string, ...rest: unknown[]) => unknown;
     if (typeof original !== "function") continue;
     proto[method] = function (this: { name: string }, key: string, ...rest: unknown[]) {
-      if (unknownKeys.has(fullKey(this, key))) return pulumi.secret(outputModule.unknown);
+      if (unknownKeys.current.has(fullKey(this, key))) return pulumi.secret(outputModule.unknown);
       return original.call(this, key, ...rest);
     };
   }
-  void project;
 }
 
-const raw = process.argv[2];
-if (!raw) {
-  console.error("program-host: missing arguments");
-  process.exit(2);
+type Runtime = ReturnType<typeof createRuntime>;
+let runtime: Runtime | undefined;
+
+function sdkOf(dir: string): string {
+  return require.resolve("@pulumi/pulumi", { paths: [dir] });
 }
-const hostArgs = JSON.parse(raw) as HostArgs;
-hostArgs.main = path.resolve(hostArgs.main);
-main(hostArgs).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.send?.({ ok: false, error: message }, () => process.exit(1));
-  },
-);
+
+process.on("message", (msg: { id: number; job: HostJob }) => {
+  const { id, job } = msg;
+  const reply = (r: HostReply) => process.send!(r);
+  (async () => {
+    runtime ??= createRuntime(job.dir);
+    if (runtime.sdkPath !== sdkOf(job.dir)) {
+      throw new Error(`program uses another @pulumi/pulumi (${sdkOf(job.dir)}) than this worker`);
+    }
+    return runtime.run({ ...job, main: path.resolve(job.main) });
+  })().then(
+    (resources) => reply({ id, ok: true, resources }),
+    (err: unknown) =>
+      reply({ id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+  );
+});
+process.send?.({ ready: true });

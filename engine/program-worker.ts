@@ -1,0 +1,204 @@
+/**
+ * Parent side of program-host.ts: one child process that runs Pulumi programs one at a time, and a
+ * pool of them. `runProgram` uses a fresh worker per program (the faithful default for a preview);
+ * the eval runner keeps a warm pool so the SDK and provider packages load once per worker.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { redactKeys } from "../policies/detect/keys";
+import type { GraphResource, ResourceGraph } from "./graph";
+import type { HostJob, HostReply } from "./program-host";
+import { readProject, readStackConfig } from "./project";
+
+export interface RunProgramOptions {
+  /** Folder holding Pulumi.yaml. */
+  cwd: string;
+  stack: string;
+  organization?: string;
+  /** Decrypts `secure:` config (passphrase provider); without it secure values are unknown secrets. */
+  passphrase?: string;
+  /** Kill the program after this long (default 120 s). */
+  timeoutMs?: number;
+}
+
+export class ProgramError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProgramError";
+  }
+}
+
+const hostScript = path.join(__dirname, `program-host${path.extname(__filename)}`);
+
+/** Read project and stack config in the parent, so bad input is an InputError before any child starts. */
+export function prepareJob(opts: RunProgramOptions): {
+  job: HostJob;
+  graph: Omit<ResourceGraph, "resources">;
+} {
+  const dir = path.resolve(opts.cwd);
+  const project = readProject(dir, opts.stack);
+  const stackConfig = readStackConfig(project, opts.passphrase);
+  const organization = opts.organization ?? "organization";
+  return {
+    job: {
+      main: project.main,
+      dir,
+      project: project.name,
+      stack: opts.stack,
+      organization,
+      config: stackConfig.config,
+      secretKeys: stackConfig.secretKeys,
+      unknownSecretKeys: stackConfig.unknownSecretKeys,
+    },
+    graph: {
+      project: project.name,
+      stack: opts.stack,
+      organization,
+      source: { kind: "program", path: dir },
+      tags: stackConfig.tags,
+      config: stackConfig.config,
+    },
+  };
+}
+
+export class ProgramWorker {
+  private readonly child: ChildProcess;
+  private readonly output: string[] = [];
+  private nextId = 1;
+  private pending:
+    | { id: number; resolve: (r: GraphResource[]) => void; reject: (e: Error) => void; main: string }
+    | undefined;
+  private exited = false;
+
+  constructor(readonly sdkPath: string) {
+    this.child = fork(hostScript, [], {
+      env: { ...process.env, PULUMI_NODEJS_DRY_RUN: "true", PULUMI_DRY_RUN: "true" },
+      execArgv: ["--require", require.resolve("tsx/cjs")],
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "advanced",
+    });
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString("utf8"));
+      if (this.output.length > 200) this.output.shift();
+    };
+    this.child.stdout!.on("data", keep);
+    this.child.stderr!.on("data", keep);
+    this.child.on("message", (msg: HostReply | { ready: true }) => {
+      if (!("id" in msg) || !this.pending || msg.id !== this.pending.id) return;
+      const p = this.pending;
+      this.pending = undefined;
+      if (msg.ok) p.resolve(msg.resources);
+      else
+        p.reject(
+          new ProgramError(
+            `${p.main}: the program failed: ${redactKeys(firstLines(msg.error, 6))}${this.tail()}`,
+          ),
+        );
+    });
+    this.child.on("exit", (code, signal) => {
+      this.exited = true;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(
+        new ProgramError(`${p.main}: the program exited (${signal ?? code}) without finishing${this.tail()}`),
+      );
+    });
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  run(job: HostJob, timeoutMs = 120_000): Promise<GraphResource[]> {
+    if (this.exited) return Promise.reject(new ProgramError(`${job.main}: program worker is gone`));
+    if (this.pending) return Promise.reject(new Error("program worker is busy"));
+    this.output.length = 0;
+    return new Promise<GraphResource[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.kill();
+        reject(new ProgramError(`${job.main}: program did not finish within ${timeoutMs / 1000}s`));
+      }, timeoutMs);
+      const id = this.nextId++;
+      this.pending = {
+        id,
+        main: job.main,
+        resolve: (r) => (clearTimeout(timer), resolve(r)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      };
+      this.child.send({ id, job });
+    });
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill("SIGKILL");
+  }
+
+  private tail(): string {
+    const text = redactKeys(this.output.join("")).trim();
+    return text ? `\n--- program output ---\n${text.split("\n").slice(-20).join("\n")}` : "";
+  }
+}
+
+function firstLines(text: string, n: number): string {
+  return text.split("\n").slice(0, n).join("\n");
+}
+
+function sdkOf(dir: string): string {
+  try {
+    return require.resolve("@pulumi/pulumi", { paths: [dir] });
+  } catch {
+    throw new ProgramError(`${dir}: cannot resolve @pulumi/pulumi from the program (run npm install there)`);
+  }
+}
+
+/** Offline preview of one program in a fresh child process. */
+export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph> {
+  const { job, graph } = prepareJob(opts);
+  const worker = new ProgramWorker(sdkOf(job.dir));
+  try {
+    return { ...graph, resources: await worker.run(job, opts.timeoutMs) };
+  } finally {
+    worker.kill();
+  }
+}
+
+/**
+ * Warm workers, at most `size` at once, each running one program at a time. A worker whose program
+ * failed is retired: the SDK's state after a failed run is not worth trusting for the next program.
+ */
+export class ProgramPool {
+  private readonly idle: ProgramWorker[] = [];
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly size = Math.max(1, os.availableParallelism())) {}
+
+  async run(opts: RunProgramOptions): Promise<ResourceGraph> {
+    const { job, graph } = prepareJob(opts);
+    const sdk = sdkOf(job.dir);
+    while (this.running >= this.size) await new Promise<void>((r) => this.waiting.push(r));
+    this.running++;
+    const i = this.idle.findIndex((w) => w.sdkPath === sdk && w.alive);
+    const worker = i >= 0 ? this.idle.splice(i, 1)[0] : new ProgramWorker(sdk);
+    try {
+      const resources = await worker.run(job, opts.timeoutMs);
+      this.idle.push(worker);
+      return { ...graph, resources };
+    } catch (e) {
+      worker.kill();
+      throw e;
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  close(): void {
+    for (const w of this.idle.splice(0)) w.kill();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * A warm worker runs many programs in turn: each run must record exactly what a fresh process
+ * records, with nothing carried over from the program before (resources, config, stack name).
+ */
+import path from "node:path";
+import { mkdtempSync, cpSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { ProgramPool, ProgramError, runProgram, type RunProgramOptions } from "../../engine";
+
+const recording: RunProgramOptions = { cwd: path.join(__dirname, "fixtures/recording"), stack: "dev" };
+const lambda: RunProgramOptions = { cwd: path.join(__dirname, "../cli/fixtures/lambda-key"), stack: "dev" };
+
+describe("program pool (warm workers)", () => {
+  const pool = new ProgramPool(1);
+  afterAll(() => pool.close());
+
+  it("records the same graph as a fresh process, run after run, with nothing carried over", async () => {
+    const [freshRecording, freshLambda] = await Promise.all([runProgram(recording), runProgram(lambda)]);
+    const first = await pool.run(recording);
+    const second = await pool.run(lambda);
+    const third = await pool.run(recording);
+    expect(first).toEqual(freshRecording);
+    expect(second).toEqual(freshLambda);
+    expect(third).toEqual(freshRecording);
+    expect(second.resources.some((r) => r.urn.includes("::recording::"))).toBe(false);
+  });
+
+  it("retires a worker whose program failed and keeps serving", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "broken-"));
+    cpSync(recording.cwd, dir, { recursive: true });
+    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+    writeFileSync(path.join(dir, "index.ts"), 'throw new Error("broken program");\n');
+    await expect(pool.run({ cwd: dir, stack: "dev" })).rejects.toThrow(ProgramError);
+    await expect(pool.run({ cwd: dir, stack: "dev" })).rejects.toThrow(/broken program/);
+    expect((await pool.run(lambda)).resources.map((r) => r.name)).toContain("api");
+  });
+});
