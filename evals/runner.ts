@@ -1,11 +1,12 @@
 /**
  * The eval runner: every fixture program runs through the offline engine and the policy pack, and its
  * verdict for its case is compared with its expectation. One pack process serves the whole run;
- * programs run in parallel up to the core count (each in its own child process), while analysis goes
- * through the single host one stack at a time (ConfigureStack sets per-stack state in the pack).
+ * programs run in parallel up to the core count on warm program workers (the SDK and provider packages
+ * load once per worker, not once per fixture), while analysis goes through the single host one stack at
+ * a time (ConfigureStack sets per-stack state in the pack).
  */
 import os from "node:os";
-import { runProgram } from "../engine";
+import { ProgramPool } from "../engine";
 import type { UserPolicyConfig } from "../engine/policy-config";
 import { redactKeys } from "../policies/detect/keys";
 import type { CaseId } from "../policies/cases";
@@ -59,12 +60,17 @@ function oneLine(e: unknown): string {
 
 async function runFixture(
   session: ScanSession,
+  programs: ProgramPool,
   fixture: Fixture,
   packPolicies: ReadonlySet<string>,
 ): Promise<FixtureOutcome> {
   const started = Date.now();
   try {
-    const graph = await runProgram({ cwd: fixture.dir, stack: fixture.expect.stack, organization: "evals" });
+    const graph = await programs.run({
+      cwd: fixture.dir,
+      stack: fixture.expect.stack,
+      organization: "evals",
+    });
     const stack = { ...(await scanGraph(session, graph)), project: `${fixture.caseId}/${fixture.name}` };
     return {
       fixture,
@@ -81,13 +87,14 @@ export async function runEvals(opts: EvalOptions = {}): Promise<EvalRun> {
   const started = Date.now();
   // Load and check every case file first: bad input fails before any program runs.
   const evalCases: EvalCase[] = loadCases({ dir: opts.evalsDir, only: opts.only });
+  const limit = opts.concurrency ?? os.availableParallelism();
+  const programs = new ProgramPool(limit);
   const session = await openSession({ packDir: opts.packDir, policyConfig: opts.policyConfig });
   try {
     const packPolicies = new Set(session.host.info.policies.map((p) => p.name));
     const fixtures = evalCases.flatMap((c) => c.fixtures);
-    const limit = opts.concurrency ?? os.availableParallelism();
     const outcomes = await mapPool(fixtures, limit, async (f) => {
-      const o = await runFixture(session, f, packPolicies);
+      const o = await runFixture(session, programs, f, packPolicies);
       opts.onFixture?.(o);
       return o;
     });
@@ -104,6 +111,7 @@ export async function runEvals(opts: EvalOptions = {}): Promise<EvalRun> {
       durationMs: Date.now() - started,
     };
   } finally {
+    programs.close();
     await session.close();
   }
 }
