@@ -91,6 +91,17 @@ function createRuntime(sdkFrom: string) {
     readonly recorded = new Map<string, GraphResource>();
     readonly order: string[] = [];
 
+    /**
+     * URNs as the engine makes them (resource.NewURN): the parent's whole qualified type chain, and no
+     * `pulumi:pulumi:Stack$` prefix for top-level resources. The SDK's MockMonitor keeps only the last
+     * parent type and does prefix the stack, which would make waiver globs written against real URNs miss.
+     */
+    newUrn(parent: string, type: string, name: string): string {
+      const parentType = parent ? parent.split("::")[2] : "";
+      const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+      return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+    }
+
     override async registerResource(
       r: Req,
       callback: (err: unknown, resp?: { getUrn(): string; getId(): string }) => void,

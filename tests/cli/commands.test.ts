@@ -99,7 +99,7 @@ describe("e2b-guardrails preview", () => {
     );
     expect(finding).toMatchObject({
       caseId: "E2B-01",
-      urn: "urn:pulumi:dev::agents-api::pulumi:pulumi:Stack$aws:lambda/function:Function::api",
+      urn: "urn:pulumi:dev::agents-api::aws:lambda/function:Function::api",
     });
     expectNoKey(r.stdout, r.stderr);
   });

@@ -33,6 +33,16 @@ describe("program runner (recording MockMonitor, preview mode)", () => {
     expect(bucket.id).toMatch(/^logs-bucket-[0-9a-f]{8}$/);
   });
 
+  it("builds URNs as the engine does: no stack prefix at the top, the whole parent type chain below", () => {
+    expect(byName(resources, "logs").urn).toBe("urn:pulumi:dev::recording::acme:index:Storage::logs");
+    expect(byName(resources, "alerts").urn).toBe(
+      "urn:pulumi:dev::recording::acme:index:Storage$acme:index:Alerts::alerts",
+    );
+    expect(byName(resources, "alerts-topic").urn).toBe(
+      "urn:pulumi:dev::recording::acme:index:Storage$acme:index:Alerts$aws:sns/topic:Topic::alerts-topic",
+    );
+  });
+
   it("records component args as inputs and config from stackConfigDir and project defaults", () => {
     expect(byName(resources, "logs").inputs).toEqual({ owner: "platform-team" });
     expect(byName(resources, "logs-bucket").inputs).toEqual({
