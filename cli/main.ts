@@ -7,9 +7,12 @@ import { Command, CommanderError, Option } from "commander";
 import path from "node:path";
 import { InputError, ProgramError } from "../engine";
 import { redactKeys } from "../policies/detect/keys";
-import { formats } from "../reports";
+import { formats, type Format } from "../reports";
+import type { StackReport } from "../policies/report";
+import { registerEvalsCommand } from "./evals";
+import { registerSandboxesCommand } from "./sandboxes";
 import { emit, exitStatus, parseFormat } from "./output";
-import { loadStates, openSession, previewProgram, scanGraph, scanStates } from "./scan";
+import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "./scan";
 import { defaultStack } from "./stack-name";
 
 const version: string = (require("../package.json") as { version: string }).version;
@@ -19,6 +22,40 @@ const formatOption = () =>
     .default("text")
     .argParser(parseFormat);
 
+/** The options preview and audit share: which pack, its config, and where the report goes. */
+function withReportOptions(cmd: Command): Command {
+  return cmd
+    .option("--policy-pack <dir>", "CrossGuard policy pack folder (default: ours)")
+    .option("--policy-config <file>", "policy config JSON, in the format of pulumi's --policy-pack-config")
+    .addOption(formatOption())
+    .option("--output <file>", "write the report here instead of stdout");
+}
+
+/** Render the session's report for these stacks, set the exit status, and stop the pack. */
+async function finish(
+  session: ScanSession,
+  stacks: () => Promise<StackReport[]>,
+  o: ReportFlags,
+): Promise<void> {
+  try {
+    const report = session.report(await stacks());
+    emit(report, o.format, o.output, {
+      packPath: session.host.packDir,
+      policies: session.host.info.policies,
+    });
+    process.exitCode = exitStatus(report);
+  } finally {
+    await session.close();
+  }
+}
+
+interface ReportFlags {
+  policyPack?: string;
+  policyConfig?: string;
+  format: Format;
+  output?: string;
+}
+
 export function buildProgram(): Command {
   const program = new Command("e2b-guardrails")
     .description("Guardrails for E2B API keys, sandbox cost and workspaces on Pulumi stacks.")
@@ -27,89 +64,56 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(redactKeys(str)) })
     .exitOverride();
 
-  program
-    .command("preview")
-    .description(
-      "Run a Pulumi TypeScript program offline (no CLI, no credentials) and check it with a policy pack",
-    )
-    .option("--cwd <dir>", "folder holding Pulumi.yaml", ".")
-    .option(
-      "--stack <name>",
-      "stack whose Pulumi.<stack>.yaml config to use (default: the only one there is)",
-    )
-    .option("--organization <name>", "organization name reported to the pack", "organization")
-    .option("--policy-pack <dir>", "CrossGuard policy pack folder (default: ours)")
-    .option("--policy-config <file>", "policy config JSON, in the format of pulumi's --policy-pack-config")
-    .addOption(formatOption())
-    .option("--output <file>", "write the report here instead of stdout")
+  withReportOptions(
+    program
+      .command("preview")
+      .description(
+        "Run a Pulumi TypeScript program offline (no CLI, no credentials) and check it with a policy pack",
+      )
+      .option("--cwd <dir>", "folder holding Pulumi.yaml", ".")
+      .option(
+        "--stack <name>",
+        "stack whose Pulumi.<stack>.yaml config to use (default: the only one there is)",
+      )
+      .option("--organization <name>", "organization name reported to the pack", "organization"),
+  )
     .addHelpText(
       "after",
       "\n`secure:` config values are unknown secrets unless PULUMI_CONFIG_PASSPHRASE is set (passphrase provider).",
     )
-    .action(async (o) => {
+    .action(async (o: ReportFlags & { cwd: string; stack?: string; organization: string }) => {
       const cwd = path.resolve(o.cwd);
-      const stack: string = o.stack ?? defaultStack(cwd);
+      const stack = o.stack ?? defaultStack(cwd);
       const { session, graph } = await previewProgram(
         { packDir: o.policyPack, policyConfig: o.policyConfig },
         { cwd, stack, organization: o.organization, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE },
       );
-      try {
-        const full = session.report([await scanGraph(session, graph)]);
-        emit(full, o.format, o.output, {
-          packPath: session.host.packDir,
-          policies: session.host.info.policies,
-        });
-        process.exitCode = exitStatus(full);
-      } finally {
-        await session.close();
-      }
+      await finish(session, async () => [await scanGraph(session, graph)], o);
     });
 
-  program
-    .command("audit")
-    .description("Check `pulumi stack export` files (deployment v3); several files are one org-wide audit")
-    .requiredOption(
-      "--state <file>",
-      "a stack export (repeat for an org-wide audit)",
-      (v: string, acc: string[] = []) => [...acc, v],
-    )
-    .option("--policy-pack <dir>", "CrossGuard policy pack folder (default: ours)")
-    .option("--policy-config <file>", "policy config JSON, in the format of pulumi's --policy-pack-config")
-    .addOption(formatOption())
-    .option("--output <file>", "write the report here instead of stdout")
+  withReportOptions(
+    program
+      .command("audit")
+      .description("Check `pulumi stack export` files (deployment v3); several files are one org-wide audit")
+      .requiredOption(
+        "--state <file>",
+        "a stack export (repeat for an org-wide audit)",
+        (v: string, acc: string[] = []) => [...acc, v],
+      ),
+  )
     .addHelpText(
       "after",
       "\nSecrets may be encrypted (ciphertext) or shown (`pulumi stack export --show-secrets`).",
     )
-    .action(async (o) => {
-      const graphs = loadStates(o.state);
+    .action(async (o: ReportFlags & { state: string[] }) => {
+      const graphs = loadStates(o.state); // bad input fails before the pack starts
       const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
-      try {
-        const stacks = await scanStates(session, graphs);
-        const full = session.report(stacks);
-        emit(full, o.format, o.output, {
-          packPath: session.host.packDir,
-          policies: session.host.info.policies,
-        });
-        process.exitCode = exitStatus(full);
-      } finally {
-        await session.close();
-      }
+      await finish(session, () => scanStates(session, graphs), o);
     });
 
-  registerOptional(program, "./evals", "registerEvalsCommand");
-  registerOptional(program, "./sandboxes", "registerSandboxesCommand");
+  registerEvalsCommand(program);
+  registerSandboxesCommand(program);
   return program;
-}
-
-function registerOptional(program: Command, module: string, fn: string): void {
-  let register: ((p: Command) => void) | undefined;
-  try {
-    register = (require(module) as Record<string, (p: Command) => void>)[fn];
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
-  }
-  register?.(program);
 }
 
 export async function main(argv: string[]): Promise<number> {

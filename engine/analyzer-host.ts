@@ -10,6 +10,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { redactKeys } from "../policies/detect/keys";
 import { InputError } from "./errors";
+import { mapPool } from "./map-pool";
 import type { GraphResource, ResourceGraph, WireObject } from "./graph";
 import {
   readPolicyConfigFile,
@@ -254,38 +255,33 @@ export class AnalyzerHost {
       return pr;
     };
     const structOf = (o: WireObject) => struct.Struct.fromJavaScript(o);
+    /** AnalyzeRequest and AnalyzerResource share fields 1–6; Analyze gets inputs, AnalyzeStack outputs. */
+    const describe = <M extends Pb>(msg: M, r: GraphResource, stage: "inputs" | "outputs"): M => {
+      msg.setType(r.type);
+      msg.setProperties(structOf(r[stage]));
+      msg.setUrn(r.urn);
+      msg.setName(r.name);
+      msg.setOptions(options(r));
+      const pr = provider(r, stage === "outputs");
+      if (pr) msg.setProvider(pr);
+      return msg;
+    };
 
     // Reads (`.get`, StackReference) are not new registrations: the CLI only analyzes them at the stack level.
     const registered = graph.resources.filter((r) => !r.external);
-    let next = 0;
-    const worker = async () => {
-      while (next < registered.length) {
-        const r = registered[next++];
-        const req = new analyzer.AnalyzeRequest();
-        req.setType(r.type);
-        req.setProperties(structOf(r.inputs));
-        req.setUrn(r.urn);
-        req.setName(r.name);
-        req.setOptions(options(r));
-        const pr = provider(r, false);
-        if (pr) req.setProvider(pr);
-        const resp = await call<Pb>(this.client, "analyze", req);
-        for (const d of resp.getDiagnosticsList()) diagnostics.push(toDiagnostic(d, r.urn));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, registered.length) }, worker));
+    await mapPool(registered, this.concurrency, async (r) => {
+      const resp = await call<Pb>(
+        this.client,
+        "analyze",
+        describe(new analyzer.AnalyzeRequest(), r, "inputs"),
+      );
+      for (const d of resp.getDiagnosticsList()) diagnostics.push(toDiagnostic(d, r.urn));
+    });
 
     const stackRequest = new analyzer.AnalyzeStackRequest();
     stackRequest.setResourcesList(
       graph.resources.map((r) => {
-        const ar = new analyzer.AnalyzerResource();
-        ar.setType(r.type);
-        ar.setProperties(structOf(r.outputs));
-        ar.setUrn(r.urn);
-        ar.setName(r.name);
-        ar.setOptions(options(r));
-        const pr = provider(r, true);
-        if (pr) ar.setProvider(pr);
+        const ar = describe(new analyzer.AnalyzerResource(), r, "outputs");
         if (r.parent) ar.setParent(r.parent);
         ar.setDependenciesList(r.dependencies);
         const pd = ar.getPropertydependenciesMap();

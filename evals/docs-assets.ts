@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium";
 import { runEvals } from "./runner";
 import { renderSummary } from "./summary";
 import { writeReports } from "./write-reports";
@@ -24,18 +24,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeReports(run, dir);
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
     await page.goto(pathToFileURL(path.join(dir, "report.html")).href);

@@ -15,7 +15,7 @@ import { openSession, scanGraph, type ScanSession } from "../cli/scan";
 import type { PolicyInfo } from "../engine";
 import { errorJudgement, judge, type Judgement } from "./compare";
 import { loadCases, type EvalCase, type Fixture } from "./load";
-import { mapPool } from "./pool";
+import { mapPool } from "../engine/map-pool";
 
 export interface FixtureOutcome extends Judgement {
   fixture: Fixture;

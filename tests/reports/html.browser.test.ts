@@ -3,36 +3,25 @@
  * playwright-core), checks the case matrix and expands a finding, and saves a screenshot under
  * test-output/reports/.
  */
-import { mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../../evals/chromium";
 import { toHtml } from "../../reports/html";
 import { makeReport } from "./fixture";
 
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const outDir = path.resolve(__dirname, "../../test-output/reports");
-const launchArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 describe("html report in a browser", () => {
   let browser: Browser;
   let file: string;
 
   beforeAll(async () => {
-    if (!existsSync(executablePath))
-      throw new Error(`chromium not found at ${executablePath} (apt-get install chromium)`);
     mkdirSync(outDir, { recursive: true });
     file = path.join(outDir, "report.html");
     writeFileSync(file, toHtml(makeReport()));
-    browser = await chromium.launch({ executablePath, args: launchArgs });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
