@@ -11,7 +11,7 @@ import readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { Command, Option } from "commander";
 import type { SandboxPolicy } from "../policies/model";
-import { redactKeys } from "../policies/detect/keys";
+import { findKeysInString, redactKeys } from "../policies/detect/keys";
 import { parseSandboxPolicy, POLICY_ENV_VAR } from "../runtime/policy";
 import { parseDuration } from "../runtime/duration";
 import { AuditError } from "../runtime/errors";
@@ -90,11 +90,17 @@ export function resolvePolicy(flags: SandboxesAuditFlags, env: AuditIO["env"]): 
         `--policy ${flags.policy}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       );
     }
+    // A policy never holds a key. Refuse one that does before parsing: V8's JSON errors quote the
+    // text around the fault (`"e2b_012345"...`), which could be the start of that key.
+    const keys = findKeysInString(text);
+    if (keys.length > 0)
+      throw new UsageError(
+        `--policy ${flags.policy}: contains key material (${keys[0].mask}); a sandbox policy must hold no key`,
+      );
     let data: unknown;
     try {
       data = JSON.parse(text);
     } catch (e) {
-      // Show only the parser's message: the file itself is never echoed.
       throw new UsageError(`--policy ${flags.policy}: not valid JSON: ${(e as Error).message}`);
     }
     const isSingle = data !== null && typeof data === "object" && "environment" in (data as object);

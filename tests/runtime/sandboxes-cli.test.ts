@@ -212,6 +212,18 @@ describe("runSandboxesAudit", () => {
     expect(server.requests).toEqual([]);
   });
 
+  test("a policy file holding a key is refused by its mask; the parser never gets to quote it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sbx-audit-"));
+    const file = path.join(dir, "policy.json");
+    // Not JSON (the key is unquoted): V8's message would quote `e2b_` and the next six hex digits.
+    fs.writeFileSync(file, `{"environment": "staging", "apiKey": ${planted}}`);
+    const { code, err } = await run({ policy: file });
+    expect(code).toBe(2);
+    expect(err).toMatch(/contains key material \(e2b_…de99\)/);
+    expect(err).not.toContain(planted.slice(0, 10));
+    expect(server.requests).toEqual([]);
+  });
+
   test("no E2B_API_KEY → exit 2", async () => {
     const { code, err } = await run({ maxAge: "1h" }, { env: { E2B_API_KEY: undefined } });
     expect(code).toBe(2);
