@@ -106,9 +106,13 @@ export function stackFacts(
  */
 export function crossStackFindings(all: readonly StackFacts[]): Map<string, Finding[]> {
   const out = new Map<string, Finding[]>(all.map((s) => [s.stack, []]));
+  // Duplicates are found through a set, not by scanning the stack's findings on every push.
+  const pushed = new Set<string>();
   const push = (stack: string, f: Omit<Finding, "caseId">) => {
-    const list = out.get(stack) ?? out.set(stack, []).get(stack)!;
-    if (!list.some((x) => x.urn === f.urn && x.message === f.message)) list.push(withCase(f));
+    const id = `${stack}\u0000${f.urn}\u0000${f.message}`;
+    if (pushed.has(id)) return;
+    pushed.add(id);
+    (out.get(stack) ?? out.set(stack, []).get(stack)!).push(withCase(f));
   };
 
   // The same key value in stacks of different environments.

@@ -53,10 +53,10 @@ export const distinctKeyPerEnvironment = stackPolicy(
     }
     for (const { mask, envs } of byFingerprint.values()) {
       if (envs.size < 2) continue;
-      const names = [...envs.keys()].sort();
+      const names = [...envs.keys()].sort().join(" and ");
       for (const [env, at] of envs)
         report(
-          `E2B key ${mask} appears in environments ${names.join(" and ")} (${at.label} in ${env}). Give every environment its own key.`,
+          `E2B key ${mask} appears in environments ${names} (${at.label} in ${env}). Give every environment its own key.`,
           at.urn,
         );
     }
@@ -79,23 +79,18 @@ export const distinctKeyPerEnvironment = stackPolicy(
           urn: env.resource.urn,
         });
     }
+    // Each message is built once per shared reference, not once per environment that shares it.
     for (const [ref, list] of byRef) {
       const envs = [...new Set(list.map((l) => l.env))];
       if (envs.length < 2) continue;
-      for (const l of list)
-        report(
-          `Environments ${envs.sort().join(" and ")} share the secret ${ref}, so they share one key. Store each environment's key under its own secret.`,
-          l.urn,
-        );
+      const message = `Environments ${envs.sort().join(" and ")} share the secret ${ref}, so they share one key. Store each environment's key under its own secret.`;
+      for (const l of list) report(message, l.urn);
     }
     for (const [ck, list] of byImport) {
       const envs = [...new Set(list.map((l) => l.env))];
       if (envs.length < 2) continue;
-      for (const l of list)
-        report(
-          `Environments ${envs.sort().join(" and ")} import the same key from config '${ck}'. Give each environment its own key.`,
-          l.urn,
-        );
+      const message = `Environments ${envs.sort().join(" and ")} import the same key from config '${ck}'. Give each environment its own key.`;
+      for (const l of list) report(message, l.urn);
     }
 
     // 3. Key resources belong to, and are named after, their environment.

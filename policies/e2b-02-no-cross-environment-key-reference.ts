@@ -130,16 +130,20 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
       if (rs.state !== "known") continue;
       for (const p of rs.value) (readers.get(p) ?? readers.set(p, new Set()).get(p)!).add(e.name);
     }
+    // One message per shared reader, built once (not once per environment it can read).
+    const readerMessages = new Map<string, string>();
+    for (const [p, envs] of readers)
+      if (envs.size > 1)
+        readerMessages.set(
+          p,
+          `Reader ${p} may read the keys of environments ${[...envs].sort().join(" and ")}. Give each environment's runtime its own principal.`,
+        );
     for (const e of index.environments) {
       const rs = readStrings(e.model, "readers");
       if (rs.state !== "known") continue;
       for (const p of rs.value) {
-        const envs = readers.get(p)!;
-        if (envs.size > 1)
-          report(
-            `Reader ${p} may read the keys of environments ${[...envs].sort().join(" and ")}. Give each environment's runtime its own principal.`,
-            e.resource.urn,
-          );
+        const message = readerMessages.get(p);
+        if (message) report(message, e.resource.urn);
       }
     }
 

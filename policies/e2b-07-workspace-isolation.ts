@@ -94,12 +94,16 @@ export const workspaceIsolation = stackPolicy(
       }
     }
     for (const [team, envs] of byTeam) {
-      const prod = envs.filter((e) => e.tier === "production");
-      if (prod.length)
+      // Names listed in messages are joined once per team, so many environments stay linear.
+      const prodNames = envs
+        .filter((e) => e.tier === "production")
+        .map((p) => p.name)
+        .join(", ");
+      if (prodNames)
         for (const e of envs)
           if (e.tier && (config.isolatedTiers as string[]).includes(e.tier))
             report(
-              `E2BEnvironment '${e.name}' (${e.tier}) shares E2B team ${team} with production environment ${prod.map((p) => p.name).join(", ")}; a runaway test would take production's concurrency quota and budget. Give production its own team.`,
+              `E2BEnvironment '${e.name}' (${e.tier}) shares E2B team ${team} with production environment ${prodNames}; a runaway test would take production's concurrency quota and budget. Give production its own team.`,
               e.urn,
             );
       const caps = envs.filter((e) => e.cap !== undefined);
@@ -107,12 +111,10 @@ export const workspaceIsolation = stackPolicy(
       const quota =
         inventory.get(team)?.maxConcurrency ?? (plan ? planLimits[plan].maxConcurrency : undefined);
       const total = caps.reduce((s, e) => s + (e.cap ?? 0), 0);
-      if (quota !== undefined && envs.length > 1 && total > quota)
-        for (const e of caps)
-          report(
-            `E2B team ${team} quota is ${quota} concurrent sandboxes, but its environments (${caps.map((c) => `${c.name}: ${c.cap}`).join(", ")}) cap ${total} in total. Lower the caps or split the team.`,
-            e.urn,
-          );
+      if (quota !== undefined && envs.length > 1 && total > quota) {
+        const message = `E2B team ${team} quota is ${quota} concurrent sandboxes, but its environments (${caps.map((c) => `${c.name}: ${c.cap}`).join(", ")}) cap ${total} in total. Lower the caps or split the team.`;
+        for (const e of caps) report(message, e.urn);
+      }
     }
     for (const k of index.keyResources) {
       const comp = index.environmentComponentOf(k);

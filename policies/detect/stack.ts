@@ -225,6 +225,7 @@ export class StackIndex {
   readonly environments: EnvironmentResource[] = [];
   readonly keyResources: IndexedResource[] = [];
   readonly keyResourceUrns = new Set<string>();
+  private envByUrn = new Map<string, EnvironmentResource>();
   private scans = new Map<string, ResourceScan>();
   private envMemo = new Map<string, Map<string, EnvironmentInfo>>();
 
@@ -238,12 +239,14 @@ export class StackIndex {
       this.byUrn.set(r.urn, r);
       if (r.type === E2B_ENVIRONMENT_TYPE) {
         const n = get(r.props, "name");
-        this.environments.push({
+        const env: EnvironmentResource = {
           resource: r,
           name: typeof n === "string" && n ? normalizeEnvName(n) : normalizeEnvName(r.name),
           model: r.props,
           modelAvailable: MODEL_FIELDS.some((f) => get(r.props, f) !== undefined),
-        });
+        };
+        this.environments.push(env);
+        this.envByUrn.set(r.urn, env);
       }
       if (isKeyResource(r.type, r.props)) {
         this.keyResources.push(r);
@@ -339,7 +342,8 @@ export class StackIndex {
       }
       chain.push(cur.urn);
       if (cur.type === E2B_ENVIRONMENT_TYPE) {
-        found = this.environments.find((e) => e.resource === cur) ?? null;
+        // By URN, not a scan of the environments: a stack of many environments stays linear.
+        found = this.envByUrn.get(cur.urn) ?? null;
         break;
       }
       cur = cur.parent ? this.byUrn.get(cur.parent) : undefined;
