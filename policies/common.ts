@@ -4,6 +4,27 @@ import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack";
 import type { Reporter } from "./runtime";
 
+/**
+ * A regular expression written in policy config. Checked when the config is parsed, so a bad one is
+ * an error naming its policy and field rather than a SyntaxError thrown from inside a rule.
+ */
+export function regexSchema(defaultValue: string, description: string) {
+  return z
+    .string()
+    .refine(isRegExp, { message: "not a valid regular expression" })
+    .default(defaultValue)
+    .describe(description);
+}
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const environmentTagKeysSchema = z
   .array(z.string().min(1))
   .default([...DEFAULT_ENVIRONMENT_TAG_KEYS])

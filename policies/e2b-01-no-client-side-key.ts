@@ -4,7 +4,7 @@
  * whether the value is known or only depends on a resource that holds the key.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, usesE2B } from "./common";
+import { NO_E2B_EVIDENCE, describe, usesE2B, regexSchema } from "./common";
 import {
   AZURE_WEB_CONTAINER,
   DEFAULT_PUBLIC_PREFIXES,
@@ -24,12 +24,10 @@ const config = z.object({
     .array(z.string().min(1))
     .default([...DEFAULT_PUBLIC_PREFIXES])
     .describe("Env var prefixes that front-end frameworks inline into client bundles."),
-  keyNamePattern: z
-    .string()
-    .default("(^|_)E2B_(API_KEY|ACCESS_TOKEN)$")
-    .describe(
-      "Regex for variable names meant to carry the E2B key; on a public variable they fail whatever the value.",
-    ),
+  keyNamePattern: regexSchema(
+    "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$",
+    "Regex for variable names meant to carry the E2B key; on a public variable they fail whatever the value.",
+  ),
 });
 
 function frameworkOf(name: string): string {

@@ -5,7 +5,14 @@
  * Timeouts handed to applications in env vars (`E2B_SANDBOX_TIMEOUT_MS`, …) must respect the ceiling.
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
+import {
+  NO_E2B_ENVIRONMENT,
+  describe,
+  managesE2B,
+  orphanKeys,
+  modelledEnvironments,
+  regexSchema,
+} from "./common";
 import { planLimits } from "./model";
 import { planOf, readBoolean, readNumber, tierOf } from "./detect/env-model";
 import { stackPolicy } from "./runtime";
@@ -27,10 +34,10 @@ const config = z.object({
     .positive()
     .default(604_800)
     .describe("Longest a paused sandbox may be kept (seconds)."),
-  timeoutEnvVarPattern: z
-    .string()
-    .default("^(E2B_)?SANDBOX_TIMEOUT(_MS|_SECONDS|_S)?$|^E2B_TIMEOUT(_MS|_SECONDS|_S)?$")
-    .describe("Regex for env vars that hand a sandbox timeout to applications (`_MS` means milliseconds)."),
+  timeoutEnvVarPattern: regexSchema(
+    "^(E2B_)?SANDBOX_TIMEOUT(_MS|_SECONDS|_S)?$|^E2B_TIMEOUT(_MS|_SECONDS|_S)?$",
+    "Regex for env vars that hand a sandbox timeout to applications (`_MS` means milliseconds).",
+  ),
 });
 
 export const timeoutCeiling = stackPolicy(

@@ -6,7 +6,7 @@
  * get an advisory: E2B Secrets inject them at egress instead.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, usesE2B } from "./common";
+import { NO_E2B_EVIDENCE, describe, usesE2B, regexSchema } from "./common";
 import { findMaterial } from "./detect/material";
 import { DYNAMIC_RESOURCE_TYPE, get, type IndexedResource } from "./detect/stack";
 import { walkLeaves, pathOf } from "./detect/walk";
@@ -36,18 +36,18 @@ export const noKeyInSandbox = stackPolicy(
       "3. Rotate the key if a sandbox ever received it.",
     ].join("\n"),
     config: z.object({
-      sandboxEnvNamePattern: z
-        .string()
-        .default("^(E2B_)?SANDBOX_(ENV|ENVS|ENV_VARS|ENVIRONMENT|ENVIRONMENT_VARIABLES)$")
-        .describe("Regex for variables whose value (JSON) becomes sandbox env vars."),
-      keyNamePattern: z
-        .string()
-        .default("(^|_)E2B_(API_KEY|ACCESS_TOKEN)$")
-        .describe("Regex for the E2B key's variable names."),
-      thirdPartySecretPattern: z
-        .string()
-        .default("(_API_KEY|_TOKEN|_SECRET|_PASSWORD)$")
-        .describe("Regex for other credentials in sandbox env vars (advisory: use E2B Secrets)."),
+      sandboxEnvNamePattern: regexSchema(
+        "^(E2B_)?SANDBOX_(ENV|ENVS|ENV_VARS|ENVIRONMENT|ENVIRONMENT_VARIABLES)$",
+        "Regex for variables whose value (JSON) becomes sandbox env vars.",
+      ),
+      keyNamePattern: regexSchema(
+        "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$",
+        "Regex for the E2B key's variable names.",
+      ),
+      thirdPartySecretPattern: regexSchema(
+        "(_API_KEY|_TOKEN|_SECRET|_PASSWORD)$",
+        "Regex for other credentials in sandbox env vars (advisory: use E2B Secrets).",
+      ),
     }),
     example:
       "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandboxes (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
