@@ -88,7 +88,7 @@ export const noClientSideKey = stackPolicy(
     ].join("\n"),
     config,
     example:
-      "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable 'web-e2b' public env var NEXT_PUBLIC_E2B_API_KEY (Next.js inlines NEXT_PUBLIC_* into client bundles) depends on 'prod-key', which holds the E2B key (value unknown at preview). Call E2B from a server route instead.",
+      "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable 'web-e2b' public env var NEXT_PUBLIC_E2B_API_KEY (Next.js inlines NEXT_PUBLIC_* into client bundles) depends on 'prod-key', which holds the E2B key (value unknown at preview). Call E2B from a server route that reads the key from a secret store.",
   },
   ({ index, config, report, notApplicable }) => {
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);

@@ -30,7 +30,7 @@ export const distinctKeyPerEnvironment = stackPolicy(
         .describe("Key resources' `name` must contain their environment's name."),
     }),
     example:
-      "E2B key e2b_…9f3a appears in environments prod and dev (aws:lambda/function:Function 'worker' in dev). Give every environment its own key.",
+      "E2B key e2b_…9f3a appears in environments dev and prod (aws:lambda/function:Function 'worker' in dev). Give every environment its own key.",
   },
   ({ index, config, report, notApplicable }) => {
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);

@@ -28,7 +28,7 @@ export const requiredSandboxMetadata = stackPolicy(
         .describe("Metadata keys every sandbox must carry."),
     }),
     example:
-      "E2BEnvironment 'dev' requires sandbox metadata [user_id] but not request_id. Add the missing keys to requiredMetadata.",
+      "E2BEnvironment 'dev' requires sandbox metadata [user_id] but not request_id. Add the missing keys to requiredMetadata so every sandbox is attributable.",
   },
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);

@@ -43,7 +43,7 @@ export const sandboxProfileAndCost = stackPolicy(
       ),
     }),
     example:
-      "E2BEnvironment 'loadtest' worst-case cost $4,415.04/month exceeds the load-test ceiling of $1,000.00 (expected $441.50/month, worst case $4,415.04/month at maximum concurrency, one leaked sandbox $0.50 until its timeout ceiling). Lower maxConcurrency or the sandbox size.",
+      "E2BEnvironment 'loadtest' worst-case monthly cost $4,861.80 exceeds the load-test ceiling of $1,000.00 (expected $486.18/month, worst case $4,861.80/month at maximum concurrency, one leaked sandbox $0.07 until its timeout ceiling). Lower maxConcurrency, the sandbox size or the timeout ceiling.",
   },
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);

@@ -40,7 +40,7 @@ export const budgetAlarm = stackPolicy(
       prices: pricesSchema,
     }),
     example:
-      "E2BEnvironment 'prod' budget $500.00/month is below its expected spend (expected $735.84/month, worst case $2,452.80/month at maximum concurrency, one leaked sandbox $0.17 until its timeout ceiling). Raise the budget or shrink the profile.",
+      "E2BEnvironment 'prod' budget $500.00/month is below its expected spend (expected $777.89/month, worst case $5,834.16/month at maximum concurrency, one leaked sandbox $0.13 until its timeout ceiling). Raise the budget or shrink the profile.",
   },
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);

@@ -50,7 +50,7 @@ export const noKeyInSandbox = stackPolicy(
       ),
     }),
     example:
-      "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandboxes (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
+      "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandbox env vars (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
   },
   ({ index, config, report, notApplicable }) => {
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);

@@ -46,7 +46,7 @@ export const workspaceIsolation = stackPolicy(
         .describe("Inventory of E2B teams; when non-empty, every environment's team must be listed."),
     }),
     example:
-      "E2BEnvironment 'loadtest' (load-test) shares E2B team 3f9a…-team with production environment prod; a runaway test would take production's concurrency quota. Give production its own team.",
+      "E2BEnvironment 'loadtest' (load-test) shares E2B team team-shared with production environment prod; a runaway test would take production's concurrency quota and budget. Give production its own team.",
   },
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
