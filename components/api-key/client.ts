@@ -66,7 +66,8 @@ function describeBody(body: unknown): string {
     const b = body as { code?: unknown; message?: unknown };
     return `${String(b.message)}${b.code !== undefined ? ` (code ${String(b.code)})` : ""}`;
   }
-  return typeof body === "string" && body ? body.slice(0, 200) : "no error body";
+  // Redact before cutting: a key cut in half at the limit would no longer match the pattern.
+  return typeof body === "string" && body ? redactKeys(body).slice(0, 200) : "no error body";
 }
 
 function parseRetryAfter(value: string | null): number | undefined {

@@ -2,6 +2,8 @@
  * The E2B API key dynamic provider against the local E2B API server: the real provider code (the
  * object Pulumi serialises and runs), called directly as the dynamic-provider host calls it.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { makeApiKeyProvider, type ApiKeyInputs, type ApiKeyOutputs } from "../../components/api-key/provider";
 import { E2B_API_KEY_KIND } from "../../policies/model";
 import { fingerprintKey, isKeyMaterial } from "../../policies/detect/keys";
@@ -314,5 +316,23 @@ test("a request E2B rejects (400) is not retried and does not claim retries", as
     expect(server2.requests.filter((r) => r.method === "POST")).toHaveLength(1);
   } finally {
     await server2.close();
+  }
+});
+
+test("a text error body is redacted before it is shortened, so no half key survives the cut", async () => {
+  const key = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);
+  // A proxy's error page with a key just before the 200-character limit of the quoted body.
+  const proxy = http.createServer((_req, res) => {
+    res.writeHead(503, { "content-type": "text/plain" });
+    res.end("x".repeat(189) + " " + key);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  try {
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const message = await failure((await provider({}, url)).delete("key-id", inputs()));
+    expect(message).toMatch(/HTTP 503: x+ e2b_…/);
+    expect(message).not.toContain(key.slice(0, 10));
+  } finally {
+    await new Promise((resolve) => proxy.close(resolve));
   }
 });
