@@ -129,7 +129,11 @@ export const environmentSchema = z.object({
     /** Alert thresholds in percent of the monthly budget, e.g. [50, 80, 100]. */
     alertThresholds: z.array(z.number().positive().max(1_000)).min(1),
     owner: z.string().email(),
-    /** Stop creating sandboxes when the budget is spent (required for load-test and development). */
+    /**
+     * The hard stop (required for load-test and development): the environment's monitor kills leaked
+     * sandboxes on every run without asking. It is not a spend cap — nothing refuses new sandboxes
+     * once the budget is spent; E2B offers spend limits only in its dashboard.
+     */
     hardLimit: z.boolean().default(false),
   }),
   leakAlarm: z.object({
