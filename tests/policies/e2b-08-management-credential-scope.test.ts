@@ -23,9 +23,11 @@ describe(P, () => {
     expect(status(stack, "E2B-08")).toBe("pass");
   });
 
-  it("runs on preview unknowns without the SDK advisory", async () => {
+  it("fails a management token deployed with a value unknown at preview, without the SDK advisory", async () => {
     const { stack } = await scan.program(fx("preview-unknowns"), "prod");
-    expect(of(stack, P)).toEqual([]);
+    expect(of(stack, P).map((f) => [f.enforcementLevel, f.message])).toEqual([
+      ["mandatory", expect.stringMatching(/'ops' deploys the management credential E2B_MANAGEMENT_TOKEN/)],
+    ]);
     expectClean(stack);
   });
 });
