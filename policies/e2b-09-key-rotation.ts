@@ -34,6 +34,8 @@ export const keyRotation = stackPolicy(
       asOf: z
         .string()
         .regex(/^\d{4}-\d{2}-\d{2}$/)
+        // A date that does not exist (2025-13-01) would make every age NaN and the rule pass silently.
+        .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), { message: "not a calendar date" })
         .optional()
         .describe("Judge ages as of this date (YYYY-MM-DD) instead of today, for reproducible audits."),
     }),

@@ -1,3 +1,4 @@
+import { keyRotation } from "../../policies/e2b-09-key-rotation";
 import { useScanner } from "../support/scan";
 import { expectClean, fx, of, status } from "./helpers";
 
@@ -43,4 +44,10 @@ describe(`${P} judged as of a fixed date`, () => {
         .join("\n"),
     ).not.toMatch(/key was created on 2025-01-02/);
   });
+});
+
+test("asOf must be a calendar date: a month 13 would make every age NaN and pass every key", () => {
+  const r = keyRotation.meta.config.safeParse({ asOf: "2025-13-01" });
+  expect(r.error?.issues[0]).toMatchObject({ path: ["asOf"], message: "not a calendar date" });
+  expect(keyRotation.meta.config.safeParse({ asOf: "2025-02-01" }).success).toBe(true);
 });
