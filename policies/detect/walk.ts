@@ -225,7 +225,9 @@ export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree 
     const docs: Tree[] = [];
     for (const part of t.split(/^---\s*$/m)) {
       if (!part.trim()) continue;
-      const d = parseYaml(part, { uniqueKeys: false, maxAliasCount: 100 }) as unknown;
+      // logLevel "error": the parser's warnings (an unknown tag such as CloudFormation's `!Ref`) quote
+      // the source line, key material included, on the pack's stderr.
+      const d = parseYaml(part, { uniqueKeys: false, maxAliasCount: 100, logLevel: "error" }) as unknown;
       if (d !== null && typeof d === "object") docs.push(normalizeWire(d));
     }
     if (docs.length === 0) return null;

@@ -132,4 +132,20 @@ describe("parseEmbedded", () => {
     const r = parseEmbedded("a: 1\n---\nb: 2\n");
     expect(r).toEqual({ kind: "yaml", doc: [{ a: 1 }, { b: 2 }] });
   });
+  it("reads YAML with unknown tags without printing the parser's warning (it quotes the line, key and all)", () => {
+    const key = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);
+    const warn = jest.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    const log = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      expect(parseEmbedded(`kind: Secret\ndata:\n  KEY: !Secret ${key}\n`)).toEqual({
+        kind: "yaml",
+        doc: { kind: "Secret", data: { KEY: key } },
+      });
+      expect(warn).not.toHaveBeenCalled();
+      expect(log).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
+  });
 });
