@@ -131,6 +131,31 @@ export class AnalyzerHost {
       if (log.length > 500) log.shift();
     };
     readline.createInterface({ input: child.stderr! }).on("line", remember);
+    try {
+      return await AnalyzerHost.connect(dir, child, log, remember, { grpc, pb, AnalyzerClient }, opts);
+    } catch (e) {
+      // A pack that printed garbage or failed GetAnalyzerInfo may still be running: never leave it behind.
+      if (child.exitCode === null) child.kill("SIGKILL");
+      throw e;
+    }
+  }
+
+  private static async connect(
+    dir: string,
+    child: ChildProcess,
+    log: string[],
+    remember: (line: string) => void,
+    {
+      grpc,
+      pb,
+      AnalyzerClient,
+    }: {
+      grpc: Pb;
+      pb: { analyzer: Pb; struct: Pb; empty: Pb };
+      AnalyzerClient: new (address: string, credentials: unknown, options: object) => Pb;
+    },
+    opts: StartOptions,
+  ): Promise<AnalyzerHost> {
     const port = await new Promise<number>((resolve, reject) => {
       const lines = readline.createInterface({ input: child.stdout! });
       let first = true;
@@ -140,18 +165,24 @@ export class AnalyzerHost {
         // eslint-disable-next-line no-control-regex
         const n = Number(line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trim());
         if (Number.isInteger(n) && n > 0) resolve(n);
-        else reject(new Error(`${dir}: policy pack printed '${redactKeys(line)}' instead of its port`));
+        else
+          reject(
+            new InputError(
+              `${dir}: policy pack printed '${redactKeys(line).slice(0, 200)}' instead of its port`,
+              dir,
+            ),
+          );
       });
-      child.once("exit", (code) =>
+      // "close", not "exit": the pack's last stderr lines are read by then.
+      child.once("close", (code) => {
+        const why = startFailure(log);
         reject(
-          new Error(
-            `${dir}: policy pack exited (${code}) before serving${log.length ? ":\n" + log.slice(-15).join("\n") : ""}`,
-          ),
-        ),
-      );
+          new InputError(`${dir}: policy pack exited (${code}) before serving${why ? `: ${why}` : ""}`, dir),
+        );
+      });
       child.once("error", reject);
     });
-    child.removeAllListeners("exit");
+    child.removeAllListeners("close");
 
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": 400 * 1024 * 1024,
@@ -315,6 +346,18 @@ export class AnalyzerHost {
       if (this.child.exitCode === null) this.child.kill("SIGKILL");
     }
   }
+}
+
+/**
+ * One line saying why a pack died before serving: the first error line it printed (the exception
+ * run-policy-pack reports, or @pulumi/policy's own complaint), else its last line. Already redacted.
+ */
+export function startFailure(log: readonly string[]): string {
+  // eslint-disable-next-line no-control-regex
+  const ansi = /\x1b\[[0-9;]*[A-Za-z]/g;
+  const lines = log.map((l) => l.replace(ansi, "").trim()).filter((l) => l && !/^at /.test(l));
+  const error = lines.find((l) => /^(?:\w*Error|error)\b/.test(l) && !/^error: \[runtime\]/.test(l));
+  return (error ?? lines[lines.length - 1] ?? "").slice(0, 300);
 }
 
 function call<T = unknown>(client: Pb, method: string, req: unknown): Promise<T> {

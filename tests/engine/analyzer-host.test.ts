@@ -107,4 +107,51 @@ describe("analyzer host start-up errors", () => {
       /not a policy pack \(no PulumiPolicy\.yaml\)/,
     );
   });
+
+  const crashingPack = path.join(__dirname, "fixtures/crashing-pack");
+  const startError = async (mode: string): Promise<Error> => {
+    const e = await AnalyzerHost.start(crashingPack, { env: { CRASH_MODE: mode } }).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(e).toBeInstanceOf(InputError);
+    return e!;
+  };
+
+  it("says in one line, naming the pack, why a pack died before serving, with no key in it", async () => {
+    const e = await startError("throw");
+    expect(e.message.split("\n")).toHaveLength(1);
+    expect(e.message).toMatch(
+      /crashing-pack: policy pack exited \(\d+\) before serving: Error: cannot load policies/,
+    );
+    expect(e.message).toContain("e2b_…4567");
+    expect(e.message).not.toContain("0123456789abcdef0123456789abcdef01234567");
+  });
+
+  it("stops a pack that printed something other than its port", async () => {
+    const before = new Set(childPids());
+    const e = await startError("garbage");
+    expect(e.message).toMatch(
+      /crashing-pack: policy pack printed 'listening with e2b_…4567' instead of its port/,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(childPids().filter((p) => !before.has(p))).toEqual([]);
+  });
 });
+
+/** Live child processes of this test process (Linux /proc). */
+function childPids(): number[] {
+  const { readdirSync, readFileSync } = require("node:fs") as typeof import("node:fs");
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return Number(fields[1]) === process.pid && fields[0] !== "Z";
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
