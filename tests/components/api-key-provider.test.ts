@@ -329,7 +329,7 @@ test("a text error body is redacted before it is shortened, so no half key survi
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
   try {
     const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const message = await failure((await provider({}, url)).delete("key-id", inputs()));
+    const message = await failure((await provider({}, url)).delete!("key-id", inputs() as ApiKeyOutputs));
     expect(message).toMatch(/HTTP 503: x+ e2b_…/);
     expect(message).not.toContain(key.slice(0, 10));
   } finally {
