@@ -41,7 +41,10 @@ export function alarmSpecs(env: Environment): AlarmSpec[] {
     },
     {
       id: "leak-old-sandboxes",
-      description: `${env.name}: E2B sandboxes running longer than ${env.leakAlarm.maxSandboxAgeSeconds} s`,
+      // The monitor counts every leak reason the auditor finds, not only age.
+      description:
+        `${env.name}: leaked E2B sandboxes (running longer than ${env.leakAlarm.maxSandboxAgeSeconds} s` +
+        (env.requiredMetadata.length ? `, or missing metadata ${env.requiredMetadata.join(", ")})` : ")"),
       metric: metrics.leaked,
       threshold: 0,
       comparison: "GreaterThanThreshold",
