@@ -60,8 +60,16 @@ export function buildProgram(): Command {
   const program = new Command("e2b-guardrails")
     .description("Guardrails for E2B API keys, sandbox cost and workspaces on Pulumi stacks.")
     .version(version)
-    .showHelpAfterError()
-    .configureOutput({ outputError: (str, write) => write(redactKeys(str)) })
+    // Bad usage is one line (exit 2): no help dump after the error, and commander's "Did you mean"
+    // suggestion joins the error's line.
+    .configureOutput({
+      outputError: (str, write) =>
+        write(
+          redactKeys(str)
+            .trimEnd()
+            .replace(/\s*\n\s*/g, " ") + "\n",
+        ),
+    })
     .exitOverride();
 
   withReportOptions(

@@ -3,7 +3,7 @@
  * (offline preview) or state exports (audit). preview, audit and evals all go through here.
  */
 import path from "node:path";
-import { AnalyzerHost, loadStateExport, runProgram, type ResourceGraph } from "../engine";
+import { AnalyzerHost, InputError, loadStateExport, runProgram, type ResourceGraph } from "../engine";
 import type { Level, ReconciledEntry, UserPolicyConfig } from "../engine/policy-config";
 import type { Report, StackReport } from "../policies/report";
 import { buildReport, buildStackReport } from "../reports/build";
@@ -64,9 +64,29 @@ export async function scanGraph(session: ScanSession, graph: ResourceGraph): Pro
   return buildStackReport(session.host.info, graph, analysis, session.enabled);
 }
 
-/** Parse every export first: bad input fails with exit 2 before any pack starts. */
+/**
+ * Parse every export first: bad input fails with exit 2 before any pack starts. One stack per file:
+ * the same file twice, or two exports of the same stack, would report the stack twice and make its
+ * cross-stack findings ambiguous, so both are bad usage.
+ */
 export function loadStates(files: string[]): ResourceGraph[] {
-  return files.map((f) => loadStateExport(f));
+  if (files.length === 0) throw new InputError("--state: at least one stack export is required");
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const at = seen.get(path.resolve(f));
+    if (at !== undefined) throw new InputError(`${f}: --state given twice (also as ${at})`, f);
+    seen.set(path.resolve(f), f);
+  }
+  const stacks = new Map<string, string>();
+  return files.map((f) => {
+    const g = loadStateExport(f);
+    const key = `${g.project}/${g.stack}`;
+    const other = stacks.get(key);
+    if (other !== undefined)
+      throw new InputError(`${f}: stack '${key}' is also exported in ${other}; give one file per stack`, f);
+    stacks.set(key, f);
+    return g;
+  });
 }
 
 /** An org-wide audit: each export analysed on its own, then what only shows across stacks. */

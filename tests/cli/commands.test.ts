@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { repoRoot } from "../support/scan";
 
@@ -77,6 +77,44 @@ describe("e2b-guardrails audit", () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it.each([
+    [[], /required option '--state <file>' not specified/],
+    [["--state", state("clean.json"), "--state", state("clean.json")], /clean\.json: --state given twice/],
+    [
+      ["--state", state("lambda-key-plain.json"), "--state", state("lambda-key-shown.json")],
+      /lambda-key-shown\.json: stack 'agents-api\/prod' is also exported in .*lambda-key-plain\.json/,
+    ],
+  ])("exits 2 with one line on bad --state usage %#", async (args, message) => {
+    const r = await cli("audit", ...(args as string[]));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it("exits 2 with one line naming the pack when it fails to start, and never prints its key", async () => {
+    const r = await cli(
+      "audit",
+      "--state",
+      state("clean.json"),
+      "--policy-pack",
+      path.join(repoRoot, "tests/engine/fixtures/crashing-pack"),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/crashing-pack: policy pack exited \(\d+\) before serving: Error: cannot load/);
+    expectNoKey(r.stderr);
+  });
+
+  it("writes --output into a folder that does not exist yet", async () => {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), "out-")), "a/b/report.json");
+    const r = await cli("audit", "--state", state("clean.json"), "--format", "json", "--output", out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(JSON.parse(readFileSync(out, "utf8")).schemaVersion).toBe(1);
+  });
+
   it("never prints the key, in any format", async () => {
     for (const format of ["text", "json", "markdown", "html", "junit", "sarif"]) {
       const r = await cli("audit", "--state", state("lambda-key-plain.json"), "--format", format);
@@ -125,6 +163,14 @@ describe("e2b-guardrails preview", () => {
     expect(missing.stderr).toMatch(/Pulumi\.yaml/);
     const unknown = await cli("frobnicate");
     expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
+    const typo = await cli("previw");
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim()).toBe("error: unknown command 'previw' (Did you mean preview?)");
+    const noStack = await cli("preview", "--cwd", repoRoot);
+    expect(noStack.code).toBe(2);
+    expect(noStack.stderr.trim().split("\n")).toHaveLength(1);
+    expect(noStack.stderr).toMatch(/--stack is required: the project has several stacks/);
   });
 
   it("shows help with exit 0", async () => {
