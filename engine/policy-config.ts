@@ -85,6 +85,12 @@ export function reconcilePolicyConfig(
       else entry.properties[k] = v;
     }
   };
+  // The pack's initial config may set "all" too (the CLI's applyConfig treats both layers alike).
+  const initialAll = initial.all?.enforcementLevel;
+  if (initialAll) {
+    const checked = checkLevel(initialAll, `policy pack initial config: field 'all'`);
+    for (const e of out.values()) e.enforcementLevel = checked;
+  }
   for (const [name, v] of Object.entries(initial)) {
     if (!out.has(name)) continue;
     apply(
