@@ -11,6 +11,7 @@ import { readStrings } from "./detect/env-model";
 import { findMaterial } from "./detect/material";
 import { modelSecretReference, referenceCandidates } from "./detect/secret-refs";
 import { STACK_REFERENCE_TYPE, get, type IndexedResource } from "./detect/stack";
+import { isUnknown } from "./detect/unknowns";
 import { walkLeaves } from "./detect/walk";
 import { stackPolicy } from "./runtime";
 
@@ -169,6 +170,16 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
       if (ref.type !== STACK_REFERENCE_TYPE) continue;
       const name = get(ref.props, "name") ?? get(ref.outputs, "name");
       if (typeof name !== "string") continue;
+      if (isUnknown(name)) {
+        // Which stack (and environment) it reads is not known at preview: say so, do not guess.
+        if (consumers.get(ref.urn)?.length)
+          report(
+            `${describe(ref)} reads a stack whose name is unknown at preview; whether it belongs to another environment is judged once the name is known.`,
+            ref.urn,
+            { advisory: true },
+          );
+        continue;
+      }
       const other = stackOfReference(name);
       const theirs: EnvironmentInfo = { name: other.toLowerCase(), tier: inferTier(other), source: "tag" };
       if (!differ({ ...here, source: here.tier ? "tag" : "stack" }, theirs)) continue;

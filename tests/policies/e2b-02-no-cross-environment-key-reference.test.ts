@@ -28,6 +28,15 @@ describe(P, () => {
     expect(of(stack, P)).toEqual([]);
   });
 
+  it("does not guess the environment of a StackReference whose name is unknown at preview", async () => {
+    const { stack } = await scan.program(fx("unknown-stack-reference"), "prod");
+    expect(of(stack, P).map((f) => [f.enforcementLevel, f.message])).toEqual([
+      ["advisory", expect.stringMatching(/'other' reads a stack whose name is unknown at preview/)],
+    ]);
+    expect(status(stack, "E2B-02")).toBe("pass");
+    expectClean(stack);
+  });
+
   it("runs on preview unknowns without the SDK advisory", async () => {
     const { stack } = await scan.program(fx("preview-unknowns"), "prod");
     expect(of(stack, P)).toEqual([]);
