@@ -55,7 +55,7 @@ describe("analyzer host with a third-party pack", () => {
     expect(mandatory.message).toBe("Buckets must carry an owner tag.\nmissing tag 'cost-center'");
     const advisory = r.diagnostics.find((d) => d.policyName === "stack-shape")!;
     expect(advisory.enforcementLevel).toBe("advisory");
-    expect(advisory.message).toContain("logs-policy parent=logs bucketDeps=logs-bucket");
+    expect(advisory.message).toContain("logs-policy parent=logs bucketDeps=logs-bucket deps=logs-bucket ");
     expect(r.stackNotApplicable).toEqual([{ policy: "never-applies", reason: "nothing to see" }]);
   });
 
