@@ -8,6 +8,7 @@ import { NO_E2B_EVIDENCE, describe, environmentTagKeysSchema, usesE2B } from "./
 import { readString } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
 import { get } from "./detect/stack";
+import { isUnknown } from "./detect/unknowns";
 import { stackPolicy } from "./runtime";
 
 export const distinctKeyPerEnvironment = stackPolicy(
@@ -98,7 +99,14 @@ export const distinctKeyPerEnvironment = stackPolicy(
       const comp = index.environmentComponentOf(k);
       const declared = get(k.props, "environment");
       const env = index.environmentOf(k, tagKeys);
-      if (comp && typeof declared === "string" && declared && declared.toLowerCase() !== comp.name) {
+      // Unknown at preview (the sentinel string) is not a mismatch: it is judged once known.
+      if (
+        comp &&
+        typeof declared === "string" &&
+        declared &&
+        !isUnknown(declared) &&
+        declared.toLowerCase() !== comp.name
+      ) {
         report(
           `${describe(k)} declares environment '${declared}' but belongs to E2BEnvironment '${comp.name}'. A key serves one environment.`,
           k.urn,
@@ -108,6 +116,7 @@ export const distinctKeyPerEnvironment = stackPolicy(
       if (
         config.requireEnvironmentInKeyName &&
         typeof keyName === "string" &&
+        !isUnknown(keyName) &&
         env.source !== "stack" &&
         !keyName.toLowerCase().includes(env.name)
       ) {

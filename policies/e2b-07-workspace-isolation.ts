@@ -9,6 +9,7 @@ import { NO_E2B_ENVIRONMENT, describe, managesE2B, modelledEnvironments } from "
 import { planLimits, plans, tiers } from "./model";
 import { planOf, readNumber, readString, tierOf } from "./detect/env-model";
 import { get } from "./detect/stack";
+import { isUnknown } from "./detect/unknowns";
 import { stackPolicy } from "./runtime";
 
 export const workspaceIsolation = stackPolicy(
@@ -120,7 +121,7 @@ export const workspaceIsolation = stackPolicy(
       const comp = index.environmentComponentOf(k);
       const kt = get(k.props, "teamId");
       const ct = comp ? readString(comp.model, "teamId") : undefined;
-      if (comp && typeof kt === "string" && ct?.state === "known" && kt !== ct.value)
+      if (comp && typeof kt === "string" && !isUnknown(kt) && ct?.state === "known" && kt !== ct.value)
         report(
           `${describe(k)} is created in E2B team ${kt} but its environment '${comp.name}' declares team ${ct.value}.`,
           k.urn,

@@ -77,7 +77,13 @@ export function environmentFromTags(props: Tree, tagKeys: readonly string[]): st
       for (const t of tags) {
         const k = at(t, ["key"]) ?? at(t, ["Key"]);
         const v = at(t, ["value"]) ?? at(t, ["Value"]);
-        if (typeof k === "string" && typeof v === "string" && wanted.has(k.toLowerCase()) && v)
+        if (
+          typeof k === "string" &&
+          typeof v === "string" &&
+          wanted.has(k.toLowerCase()) &&
+          v &&
+          !isSentinel(v)
+        )
           return normalizeEnvName(v);
       }
     } else {

@@ -25,7 +25,7 @@ import {
   type KeyStore,
 } from "./key-stores";
 import { findMaterial } from "./material";
-import { rawProps } from "./unknowns";
+import { isUnknown, rawProps } from "./unknowns";
 import { displayPath, normalizeProps, normalizeWire, pathOf, walkLeaves, type Tree } from "./walk";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 
@@ -241,7 +241,8 @@ export class StackIndex {
         const n = get(r.props, "name");
         const env: EnvironmentResource = {
           resource: r,
-          name: typeof n === "string" && n ? normalizeEnvName(n) : normalizeEnvName(r.name),
+          // A name unknown at preview is not a name: fall back to the resource's.
+          name: typeof n === "string" && n && !isUnknown(n) ? normalizeEnvName(n) : normalizeEnvName(r.name),
           model: r.props,
           modelAvailable: MODEL_FIELDS.some((f) => get(r.props, f) !== undefined),
         };
@@ -372,7 +373,7 @@ export class StackIndex {
         tier: typeof tier === "string" ? (inferTier(tier) ?? inferTier(comp.name)) : inferTier(comp.name),
         source: "component",
       };
-    } else if (typeof keyEnv === "string" && keyEnv) {
+    } else if (typeof keyEnv === "string" && keyEnv && !isUnknown(keyEnv)) {
       info = { name: normalizeEnvName(keyEnv), tier: inferTier(keyEnv), source: "key" };
     } else if (tagEnv) {
       info = { name: tagEnv, tier: inferTier(tagEnv), source: "tag" };

@@ -76,4 +76,32 @@ describe("environments", () => {
     expect(env("tagged")).toMatchObject({ name: "staging", source: "tag" });
     expect(env("plain")).toMatchObject({ name: "platform", source: "stack" });
   });
+
+  it("never takes the unknown-at-preview sentinel for an environment name (tags, key input, component name)", () => {
+    const U = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    expect(environmentFromTags({ tags: [{ key: "env", value: U }] }, ["env"])).toBeNull();
+    expect(environmentFromTags({ tags: { env: U } }, ["env"])).toBeNull();
+    const urn = (t: string, n: string) => `urn:pulumi:platform::p::${t}::${n}`;
+    const idx = StackIndex.fromGraph([
+      {
+        urn: urn("e2b-guardrails:index:E2BEnvironment", "prod"),
+        type: "e2b-guardrails:index:E2BEnvironment",
+        name: "prod",
+        inputs: { name: U, tier: "production" },
+      },
+      {
+        urn: urn("pulumi-nodejs:dynamic:Resource", "k"),
+        type: "pulumi-nodejs:dynamic:Resource",
+        name: "k",
+        inputs: { kind: "e2b-guardrails:ApiKey", environment: U },
+      },
+    ]);
+    expect(idx.environments.map((e) => e.name)).toEqual(["prod"]);
+    expect(
+      idx.environmentOf(idx.byUrn.get(urn("pulumi-nodejs:dynamic:Resource", "k"))!, ["env"]),
+    ).toMatchObject({
+      name: "platform",
+      source: "stack",
+    });
+  });
 });
