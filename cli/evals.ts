@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { InputError } from "../engine/errors";
+import { prepareOutput } from "./output";
 import { renderSummary } from "../evals/summary";
 import { runEvals } from "../evals/runner";
 import { writeReports } from "../evals/write-reports";
@@ -36,6 +37,8 @@ export function registerEvalsCommand(program: Command): void {
     .option("--policy-config <file>", "policy config JSON, in the format of pulumi's --policy-pack-config")
     .option("--concurrency <n>", "programs run at once (default: the number of cores)", positiveInteger)
     .action(async (o: EvalsFlags) => {
+      // A report folder we cannot write to is bad usage before the run, not an error after it.
+      if (o.reportDir) prepareOutput(o.reportDir, "--report-dir", "dir");
       const run = await runEvals({
         only: o.case,
         evalsDir: o.evalsDir && path.resolve(o.evalsDir),

@@ -11,7 +11,7 @@ import { formats, type Format } from "../reports";
 import type { StackReport } from "../policies/report";
 import { registerEvalsCommand } from "./evals";
 import { registerSandboxesCommand } from "./sandboxes";
-import { emit, exitStatus, parseFormat } from "./output";
+import { emit, exitStatus, parseFormat, prepareOutput } from "./output";
 import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "./scan";
 import { defaultStack } from "./stack-name";
 
@@ -90,6 +90,7 @@ export function buildProgram(): Command {
       "\n`secure:` config values are unknown secrets unless PULUMI_CONFIG_PASSPHRASE is set (passphrase provider).",
     )
     .action(async (o: ReportFlags & { cwd: string; stack?: string; organization: string }) => {
+      if (o.output) prepareOutput(o.output, "--output");
       const cwd = path.resolve(o.cwd);
       const stack = o.stack ?? defaultStack(cwd);
       const { session, graph } = await previewProgram(
@@ -115,6 +116,7 @@ export function buildProgram(): Command {
     )
     .action(async (o: ReportFlags & { state: string[] }) => {
       const graphs = loadStates(o.state); // bad input fails before the pack starts
+      if (o.output) prepareOutput(o.output, "--output");
       const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
       await finish(session, () => scanStates(session, graphs), o);
     });

@@ -1,5 +1,5 @@
 /** Writing a rendered report to stdout or a file, and the exit status it implies. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isBlocking, type Report } from "../policies/report";
 import { formats, render, type Format, type RenderOptions } from "../reports";
@@ -10,14 +10,37 @@ export function parseFormat(value: string): Format {
   throw new InputError(`--format: '${value}' is not one of ${formats.join(", ")}`);
 }
 
+/**
+ * Make sure a report can be written to `file` (its folder is created) before any work is done, so a
+ * bad `--output` or `--report-dir` is one line and exit 2, not a lost run. `flag` names the option.
+ */
+export function prepareOutput(file: string, flag: string, kind: "file" | "dir" = "file"): void {
+  const dir = kind === "dir" ? path.resolve(file) : path.dirname(path.resolve(file));
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (kind === "file" && existsSync(file) && statSync(file).isDirectory())
+      throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
+  } catch (e) {
+    throw new InputError(`${flag} ${file}: cannot write there (${writeProblem(e)})`, file);
+  }
+}
+
+function writeProblem(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+}
+
 export function emit(report: Report, format: Format, output: string | undefined, opts: RenderOptions): void {
   const text = render(format, report, {
     ...opts,
     color: !output && format === "text" && process.stdout.isTTY,
   });
   if (output) {
-    mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
-    writeFileSync(output, text);
+    prepareOutput(output, "--output");
+    try {
+      writeFileSync(output, text);
+    } catch (e) {
+      throw new InputError(`--output ${output}: cannot write there (${writeProblem(e)})`, output);
+    }
   } else {
     process.stdout.write(text.endsWith("\n") ? text : text + "\n");
   }

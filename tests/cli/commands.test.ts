@@ -115,6 +115,27 @@ describe("e2b-guardrails audit", () => {
     expect(JSON.parse(readFileSync(out, "utf8")).schemaVersion).toBe(1);
   });
 
+  it.each([
+    ["a folder", () => mkdtempSync(path.join(os.tmpdir(), "out-")), /cannot write there \(EISDIR\)/],
+    [
+      "a path under a file",
+      () => {
+        const f = path.join(mkdtempSync(path.join(os.tmpdir(), "out-")), "file");
+        writeFileSync(f, "keep");
+        return path.join(f, "report.json");
+      },
+      /cannot write there \(E\w+\)/,
+    ],
+  ])("exits 2 with one line when --output is %s", async (_what, target, message) => {
+    const out = target();
+    const r = await cli("audit", "--state", state("lambda-key-plain.json"), "--output", out);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: --output /);
+    expect(r.stderr).toMatch(message);
+  });
+
   it("never prints the key, in any format", async () => {
     for (const format of ["text", "json", "markdown", "html", "junit", "sarif"]) {
       const r = await cli("audit", "--state", state("lambda-key-plain.json"), "--format", format);

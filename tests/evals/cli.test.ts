@@ -111,6 +111,15 @@ describe("e2b-guardrails evals", () => {
     expect(r.stdout).toBe("");
   });
 
+  it("exits 2 before running anything when --report-dir cannot be written", async () => {
+    const blocker = path.join(tmp, "a-file");
+    writeFileSync(blocker, "");
+    const r = await cli(["evals", "--case", "E2B-08", "--report-dir", path.join(blocker, "reports")]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^error: --report-dir .*a-file\/reports: cannot write there \(ENOTDIR\)\n$/);
+  });
+
   it("exits 2 on an unknown case", async () => {
     const r = await cli(["evals", "--case", "E2B-10"]);
     expect(r.code).toBe(2);
