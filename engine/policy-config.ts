@@ -106,6 +106,8 @@ export function reconcilePolicyConfig(
   }
   if ("all" in user) {
     const all = user.all;
+    if (typeof all !== "string" && (typeof all !== "object" || all === null || Array.isArray(all)))
+      throw new InputError(`${source}: field 'all' must be an enforcement level or an object`);
     const level =
       typeof all === "string" ? all : (all as { enforcementLevel?: unknown } | null)?.enforcementLevel;
     if (level !== undefined) {

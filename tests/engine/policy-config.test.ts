@@ -46,6 +46,12 @@ describe("policy config reconciliation", () => {
     expect(levels(r)).toEqual({ a: "mandatory", b: "disabled" });
   });
 
+  it.each([5, null, true, ["mandatory"]])("rejects 'all': %j as the CLI does", (all) => {
+    expect(() => reconcilePolicyConfig(policies, {}, { all }, "cfg.json")).toThrow(
+      "cfg.json: field 'all' must be an enforcement level or an object",
+    );
+  });
+
   it("validates the merged properties against the schema, naming policy and field", () => {
     expect(() => reconcilePolicyConfig(policies, {}, { a: { max: 11 } }, "cfg.json")).toThrow(InputError);
     expect(() => reconcilePolicyConfig(policies, {}, { a: { max: 11 } }, "cfg.json")).toThrow(
