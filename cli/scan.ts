@@ -80,6 +80,7 @@ export function loadStates(files: string[]): ResourceGraph[] {
   const stacks = new Map<string, string>();
   return files.map((f) => {
     const g = loadStateExport(f);
+    if (g.resources.length === 0) return g; // an empty stack's export does not say which stack it is
     const key = `${g.project}/${g.stack}`;
     const other = stacks.get(key);
     if (other !== undefined)
