@@ -217,6 +217,9 @@ export class E2BEnvironment extends pulumi.ComponentResource {
     this.sandboxPolicyJson = pulumi.output(JSON.stringify(sandboxPolicy(env)));
 
     this.registerOutputs({
+      // The validated model again, as an output: stack policies see a component's outputs, so the pack
+      // can judge this environment even where its resource policy (which records inputs) is disabled.
+      model: this.environment,
       secretReference: this.secretReference,
       secretLocator: this.secretLocator,
       keyName: this.keyName,

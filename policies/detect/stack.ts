@@ -217,6 +217,18 @@ export interface EnvironmentResource {
 
 const MODEL_FIELDS = ["tier", "teamId", "plan", "sandbox", "budget", "secretStore"];
 
+function environmentModelOutput(type: string, outputs: Tree): Tree | undefined {
+  if (
+    type !== E2B_ENVIRONMENT_TYPE ||
+    typeof outputs !== "object" ||
+    outputs === null ||
+    Array.isArray(outputs)
+  )
+    return undefined;
+  const model = outputs.model;
+  return typeof model === "object" && model !== null && !Array.isArray(model) ? model : undefined;
+}
+
 export class StackIndex {
   readonly stack: string;
   readonly project: string;
@@ -272,7 +284,8 @@ export class StackIndex {
           Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, (v ?? []).map(urnOf)]),
         ),
         deleteBeforeReplace: r.opts?.deleteBeforeReplace,
-        props: recorded ?? outputs,
+        // Inputs recorded by the resource policy; failing that, E2BEnvironment also outputs its model.
+        props: recorded ?? environmentModelOutput(r.type, outputs) ?? outputs,
         outputs,
       });
     }

@@ -131,3 +131,19 @@ describe("with the pack's resource policy disabled", () => {
     expect(stack.cases.every((c) => c.status === "pass")).toBe(true);
   });
 });
+
+describe("with the resource policy disabled, the E2BEnvironment component's model output still counts", () => {
+  const scan = useScanner({ policyConfig: { "e2b-01-key-only-in-key-stores": "disabled" } });
+  it("judges the platform templates (all pass) and a load-test without a hard limit (E2B-05 fails)", async () => {
+    const { stack: prod } = await scan.program(".", "prod");
+    expect(prod.findings.filter((f) => /model is not visible/.test(f.message))).toEqual([]);
+    expect(prod.cases.map((c) => c.status)).toEqual(Array(9).fill("pass"));
+
+    const { stack: loadtest } = await scan.program(
+      "evals/fixtures/E2B-05/loadtest-without-hard-limit",
+      "loadtest",
+    );
+    expect(loadtest.cases.find((c) => c.id === "E2B-05")?.status).toBe("fail");
+    expect(loadtest.findings.map((f) => f.policy)).toContain("e2b-05-budget-alarm");
+  });
+});
