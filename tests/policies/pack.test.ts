@@ -133,7 +133,13 @@ describe("with the pack's resource policy disabled", () => {
 });
 
 describe("with the resource policy disabled, the E2BEnvironment component's model output still counts", () => {
-  const scan = useScanner({ policyConfig: { "e2b-01-key-only-in-key-stores": "disabled" } });
+  // The templates' rotation date is pinned as in tests/stacks/templates.test.ts.
+  const scan = useScanner({
+    policyConfig: {
+      "e2b-01-key-only-in-key-stores": "disabled",
+      "e2b-09-key-rotation": { asOf: "2026-12-01" },
+    },
+  });
   it("judges the platform templates (all pass) and a load-test without a hard limit (E2B-05 fails)", async () => {
     const { stack: prod } = await scan.program(".", "prod");
     expect(prod.findings.filter((f) => /model is not visible/.test(f.message))).toEqual([]);

@@ -2,7 +2,8 @@
 import { useScanner } from "../support/scan";
 
 describe("platform stack templates", () => {
-  const scan = useScanner();
+  // Pinned rotation date: see TEMPLATES_AS_OF in tests/stacks/templates.test.ts.
+  const scan = useScanner({ policyConfig: { "e2b-09-key-rotation": { asOf: "2026-12-01" } } });
   it.each(["prod", "staging", "loadtest"])("%s passes every case with no finding", async (stackName) => {
     const { stack } = await scan.program(".", stackName);
     expect(stack.findings.map((f) => `${f.policy}: ${f.message}`)).toEqual([]);

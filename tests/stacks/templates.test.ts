@@ -23,10 +23,44 @@ interface Report {
   }>;
 }
 
-function preview(cwd: string, stack: string, env: Record<string, string> = {}, extra: string[] = []) {
+/**
+ * The templates' keys were created on 2026-11-02 with a 90-day maximum age, so from 2027-02-01 the
+ * rotation rule (rightly) fails them. Judge them as of a fixed date so this suite tests the templates,
+ * not the calendar; the rotation rule itself is tested in tests/policies/e2b-09-key-rotation.test.ts.
+ */
+const TEMPLATES_AS_OF = "2026-12-01";
+
+/** A policy config for the run: the rotation date pinned, plus the templates' teams inventory if asked. */
+function policyConfig(withInventory: boolean): string {
+  const config: Record<string, unknown> = withInventory
+    ? JSON.parse(readFileSync(path.join(root, "stacks/policy-config.json"), "utf8"))
+    : {};
+  config["e2b-09-key-rotation"] = { asOf: TEMPLATES_AS_OF };
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "e2b-policy-config-")), "policy-config.json");
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+function preview(
+  cwd: string,
+  stack: string,
+  env: Record<string, string> = {},
+  opts: { inventory?: boolean } = {},
+) {
   const r = spawnSync(
     process.execPath,
-    [bin, "preview", "--cwd", cwd, "--stack", stack, "--format", "json", ...extra],
+    [
+      bin,
+      "preview",
+      "--cwd",
+      cwd,
+      "--stack",
+      stack,
+      "--format",
+      "json",
+      "--policy-config",
+      policyConfig(!!opts.inventory),
+    ],
     {
       cwd,
       encoding: "utf8",
@@ -123,7 +157,7 @@ new aws.lambda.Function("loadtest-runner", {
   });
 
   test("with the teams inventory, moving loadtest into production's E2B team fails E2B-07", () => {
-    const inventory = ["--policy-config", "stacks/policy-config.json"];
+    const inventory = { inventory: true };
     expect(preview(dir, "loadtest", {}, inventory).status).toBe(0);
     const file = path.join(dir, "stacks/Pulumi.loadtest.yaml");
     const prodTeam = /teamId: (\S+)/.exec(
