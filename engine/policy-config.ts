@@ -7,7 +7,7 @@
 import Ajv, { type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import { readFileSync } from "node:fs";
-import { InputError } from "./errors";
+import { InputError, jsonSyntaxProblem } from "./errors";
 
 export type Level = "advisory" | "mandatory" | "remediate" | "disabled";
 export const levels: readonly Level[] = ["advisory", "mandatory", "remediate", "disabled"];
@@ -43,7 +43,7 @@ export function readPolicyConfigFile(file: string): UserPolicyConfig {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`, file);
+    throw new InputError(`${file}: not valid JSON (${jsonSyntaxProblem(e)})`, file);
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
     throw new InputError(`${file}: must be a JSON object keyed by policy name`, file);

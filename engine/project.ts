@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { InputError } from "./errors";
+import { InputError, jsonSyntaxProblem } from "./errors";
 import { decryptSecureValue, passphraseDecrypter } from "./passphrase";
 
 export interface ProjectInfo {
@@ -72,7 +72,12 @@ export function readProject(dir: string, stack: string): ProjectInfo {
 function resolveMain(mainDir: string, projectFile: string): string {
   const pkgFile = path.join(mainDir, "package.json");
   if (existsSync(pkgFile)) {
-    const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { main?: string };
+    let pkg: { main?: string };
+    try {
+      pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { main?: string };
+    } catch (e) {
+      throw new InputError(`${pkgFile}: not valid JSON (${jsonSyntaxProblem(e)})`, pkgFile);
+    }
     if (pkg.main) {
       const candidate = path.resolve(mainDir, pkg.main);
       for (const c of [candidate, `${candidate}.ts`, `${candidate}.js`, path.join(candidate, "index.ts")]) {

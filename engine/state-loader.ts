@@ -5,7 +5,7 @@
  * of the value).
  */
 import { readFileSync } from "node:fs";
-import { InputError } from "./errors";
+import { InputError, jsonSyntaxProblem } from "./errors";
 import {
   SECRET_SIG,
   SECRET_VALUE,
@@ -31,7 +31,7 @@ export function loadStateExport(file: string): ResourceGraph {
   try {
     doc = JSON.parse(text) as Json;
   } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`, file);
+    throw new InputError(`${file}: not valid JSON (${jsonSyntaxProblem(e)})`, file);
   }
   return parseStateExport(doc, file);
 }

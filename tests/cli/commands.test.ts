@@ -136,6 +136,21 @@ describe("e2b-guardrails audit", () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it("shows no part of a key when a state or config file is not JSON (Node quotes the input)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "badjson-"));
+    const bad = path.join(dir, "bad.json");
+    writeFileSync(bad, `{"version": 3, "x": e2b_${KEY_HEX}}`);
+    for (const args of [
+      ["--state", bad],
+      ["--state", state("clean.json"), "--policy-config", bad],
+    ]) {
+      const r = await cli("audit", ...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`error: ${bad}: not valid JSON (Unexpected token 'e')\n`);
+      expect(r.stderr).not.toContain(KEY_HEX.slice(0, 6));
+    }
+  });
+
   it("never prints the key, in any format", async () => {
     for (const format of ["text", "json", "markdown", "html", "junit", "sarif"]) {
       const r = await cli("audit", "--state", state("lambda-key-plain.json"), "--format", format);
