@@ -49,7 +49,7 @@ export const timeoutCeiling = stackPolicy(
     enforcementLevel: "mandatory",
     remediationSteps: [
       "1. Set `timeoutCeilingSeconds` on the E2BEnvironment at or below the tier maximum and the plan limit (Hobby 3600 s, Pro 86400 s).",
-      "2. Make load-test and development ceilings shorter than production's.",
+      "2. Make staging, load-test and development ceilings shorter than production's.",
       "3. With auto-pause on, set `autoPause.maxPausedSeconds` so paused sandboxes are killed.",
     ].join("\n"),
     config,
@@ -106,7 +106,7 @@ export const timeoutCeiling = stackPolicy(
     if (prodCeilings.length) {
       const prod = Math.min(...prodCeilings);
       for (const k of known)
-        if (k.tier && k.tier !== "production" && k.tier !== "staging" && k.ceiling >= prod)
+        if (k.tier && k.tier !== "production" && k.ceiling >= prod)
           report(
             `E2BEnvironment '${k.name}' (${k.tier}) timeout ceiling ${k.ceiling}s is not shorter than production's ${prod}s. Non-production ceilings must be shorter.`,
             k.urn,

@@ -23,6 +23,16 @@ describe(P, () => {
     expect(status(stack, "E2B-04")).toBe("fail");
   });
 
+  it("counts staging as non-production: a staging ceiling equal to production's fails", async () => {
+    const { stack } = await scan.program(fx("staging-ceiling"), "staging");
+    expect(of(stack, P).map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /'staging' \(staging\) timeout ceiling 3600s is not shorter than production's 3600s/,
+      ),
+    ]);
+    expect(status(stack, "E2B-04")).toBe("fail");
+  });
+
   it("passes ceilings within limits with non-prod shorter", async () => {
     const { stack } = await scan.program(fx("pass-multi"), "dev");
     expect(of(stack, P)).toEqual([]);
