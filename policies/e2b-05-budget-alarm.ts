@@ -25,7 +25,7 @@ export const budgetAlarm = stackPolicy(
     enforcementLevel: "mandatory",
     remediationSteps: [
       "1. Set `budget: { monthlyUsd, alertThresholds: [50, 80, 100], owner }` on the E2BEnvironment.",
-      "2. Set `budget.hardLimit: true` for load-test and development environments.",
+      "2. Set `budget.hardLimit: true` for load-test and development environments (the monitor then kills leaked sandboxes without asking), and set a usage limit for their E2B team in the E2B dashboard: E2B offers spend limits only there.",
       "3. Raise the budget to at least the expected monthly cost, or shrink the sandbox profile.",
     ].join("\n"),
     config: z.object({
@@ -36,7 +36,9 @@ export const budgetAlarm = stackPolicy(
       hardLimitTiers: z
         .array(z.enum(tiers))
         .default(["load-test", "development"])
-        .describe("Tiers whose budget must also stop spending (hard limit)."),
+        .describe(
+          "Tiers whose budget must also declare a hard limit (the monitor kills leaked sandboxes unasked).",
+        ),
       prices: pricesSchema,
     }),
     example:
@@ -74,7 +76,7 @@ export const budgetAlarm = stackPolicy(
         !(hard.state === "known" && hard.value)
       )
         report(
-          `${label} is ${tier} but its budget has no hard limit. Set budget.hardLimit: true so a runaway test stops spending.`,
+          `${label} is ${tier} but its budget has no hard limit. Set budget.hardLimit: true so its monitor kills leaked sandboxes without asking, and set a usage limit for its team in the E2B dashboard.`,
           urn,
         );
       const cost = environmentCost(env, config.prices);
