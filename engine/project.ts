@@ -3,7 +3,7 @@
  * `stackConfigDir` when set) into what the Node.js language host gives a program: `PULUMI_CONFIG`
  * (`ns:key` → string, objects as JSON) and the list of secret keys.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { InputError, jsonSyntaxProblem } from "./errors";
@@ -66,7 +66,35 @@ export function readProject(dir: string, stack: string): ProjectInfo {
   const mainDir = path.resolve(dir, typeof doc.main === "string" ? doc.main : ".");
   const main = resolveMain(mainDir, file);
   const configDir = typeof doc.stackConfigDir === "string" ? path.resolve(dir, doc.stackConfigDir) : dir;
-  return { name: doc.name, dir, main, stackConfigFile: path.join(configDir, `Pulumi.${stack}.yaml`) };
+  const stackConfigFile = path.join(configDir, `Pulumi.${stack}.yaml`);
+  // Offline there is no backend to ask which stacks exist: the stack files are the list, and a
+  // mistyped --stack must not run the program with no config at all.
+  if (!existsSync(stackConfigFile)) {
+    const stacks = listStacks(configDir);
+    throw new InputError(
+      `${stackConfigFile}: no such stack '${stack}'${stacks.length ? ` (stacks here: ${stacks.join(", ")})` : ""}`,
+      stackConfigFile,
+    );
+  }
+  return { name: doc.name, dir, main, stackConfigFile };
+}
+
+/** The stacks a project folder has config for: `Pulumi.<stack>.yaml` in its stack config folder. */
+export function listStacks(configDir: string): string[] {
+  if (!existsSync(configDir)) return [];
+  return readdirSync(configDir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+}
+
+/** Where a project keeps its `Pulumi.<stack>.yaml` files (`stackConfigDir`, else the project folder). */
+export function stackConfigDir(dir: string): string {
+  const file = path.join(dir, "Pulumi.yaml");
+  if (!existsSync(file))
+    throw new InputError(`${file}: no Pulumi.yaml in ${dir} (is --cwd a Pulumi project?)`, file);
+  const doc = readYaml(file);
+  return typeof doc.stackConfigDir === "string" ? path.resolve(dir, doc.stackConfigDir) : dir;
 }
 
 function resolveMain(mainDir: string, projectFile: string): string {
@@ -114,7 +142,6 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     }
   }
 
-  if (!existsSync(project.stackConfigFile)) return out; // A stack with no config file is valid.
   const doc = readYaml(project.stackConfigFile);
   const decrypter =
     passphrase !== undefined

@@ -197,6 +197,10 @@ describe("e2b-guardrails preview", () => {
     const missing = await cli("preview", "--cwd", path.join(repoRoot, "tests"), "--stack", "dev");
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/Pulumi\.yaml/);
+    const mistyped = await cli("preview", "--cwd", program, "--stack", "prdo");
+    expect(mistyped.code).toBe(2);
+    expect(mistyped.stderr.trim()).toMatch(/Pulumi\.prdo\.yaml: no such stack 'prdo' \(stacks here: dev\)$/);
+    expect(mistyped.stderr.trim().split("\n")).toHaveLength(1);
     const unknown = await cli("frobnicate");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
