@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { AnalyzerHost, InputError, loadStateExport, runProgram, type ResourceGraph } from "../engine";
+import { readProject } from "../engine/project";
 import type { Level, ReconciledEntry, UserPolicyConfig } from "../engine/policy-config";
 import type { Report, StackReport } from "../policies/report";
 import { buildReport, buildStackReport } from "../reports/build";
@@ -23,10 +24,25 @@ export interface ScanSession {
   close(): Promise<void>;
 }
 
-export async function openSession(
-  opts: { packDir?: string; policyConfig?: string | UserPolicyConfig } = {},
-): Promise<ScanSession> {
-  const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir);
+export interface SessionOptions {
+  packDir?: string;
+  policyConfig?: string | UserPolicyConfig;
+  /** The one stack this session serves, if known: set in the pack's environment as the CLI does. */
+  stack?: { project: string; stack: string; organization: string; dryRun: boolean };
+}
+
+export async function openSession(opts: SessionOptions = {}): Promise<ScanSession> {
+  // Packs that call pulumi.getStack()/getProject() read these, as under `pulumi preview`. A session
+  // serving several stacks (org-wide audit, evals) cannot say one, so it leaves them unset.
+  const env = opts.stack
+    ? {
+        PULUMI_NODEJS_PROJECT: opts.stack.project,
+        PULUMI_NODEJS_STACK: opts.stack.stack,
+        PULUMI_NODEJS_ORGANIZATION: opts.stack.organization,
+        PULUMI_NODEJS_DRY_RUN: String(opts.stack.dryRun),
+      }
+    : undefined;
+  const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir, { env });
   try {
     const config = await host.configure(opts.policyConfig);
     const enabled = new Set([...config].filter(([, e]) => e.enforcementLevel !== "disabled").map(([n]) => n));
@@ -103,10 +119,19 @@ export async function scanStates(
 
 /** Start the pack while the program runs: both take about a second, and neither needs the other. */
 export async function previewProgram(
-  opts: { packDir?: string; policyConfig?: string | UserPolicyConfig },
+  opts: SessionOptions,
   target: ProgramTarget,
 ): Promise<{ session: ScanSession; graph: ResourceGraph }> {
-  const sessionP = openSession(opts);
+  const project = readProject(path.resolve(target.cwd), target.stack).name; // bad input fails here, first
+  const sessionP = openSession({
+    ...opts,
+    stack: {
+      project,
+      stack: target.stack,
+      organization: target.organization ?? "organization",
+      dryRun: true,
+    },
+  });
   const graphP = runProgram(target);
   const [session, graph] = await Promise.allSettled([sessionP, graphP]);
   if (session.status === "rejected" || graph.status === "rejected") {

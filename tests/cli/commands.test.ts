@@ -285,3 +285,27 @@ describe("e2b-guardrails audit over several stacks (org-wide)", () => {
       });
   });
 });
+
+describe("e2b-guardrails preview with a third-party pack", () => {
+  it("reports its findings, leaves every case not-applicable, and tells the pack its stack", async () => {
+    const r = await cli(
+      "preview",
+      "--cwd",
+      path.join(repoRoot, "tests/engine/fixtures/recording"),
+      "--stack",
+      "dev",
+      "--policy-pack",
+      path.join(repoRoot, "tests/engine/fixtures/foreign-pack"),
+      "--format",
+      "json",
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.pack).toEqual({ name: "acme-tagging", version: "2.3.4" });
+    const [stack] = report.stacks;
+    expect(stack.cases.map((c: { status: string }) => c.status)).toEqual(Array(9).fill("not-applicable"));
+    const shape = stack.findings.find((f: { policy: string }) => f.policy === "stack-shape");
+    expect(shape).toMatchObject({ caseId: null, enforcementLevel: "advisory" });
+    expect(shape.message).toMatch(/stack=recording\/dev$/);
+  });
+});
