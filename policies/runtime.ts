@@ -214,11 +214,8 @@ export type PackPolicy = (ResourceValidationPolicy | StackValidationPolicy) & {
   meta: PolicyMeta<z.ZodObject>;
 };
 
-export function resourcePolicy<S extends z.ZodObject>(
-  meta: PolicyMeta<S>,
-  validate: (ctx: ResourceContext<ConfigOf<S>>) => void | Promise<void>,
-): ResourceValidationPolicy & { meta: PolicyMeta<S> } {
-  const schema = withWaivers(meta.config);
+/** What CrossGuard reads about a policy, the same for resource and stack policies. */
+function describedBy<S extends z.ZodObject>(meta: PolicyMeta<S>, schema: z.ZodObject) {
   return {
     name: meta.name,
     description: meta.description,
@@ -227,6 +224,16 @@ export function resourcePolicy<S extends z.ZodObject>(
     remediationSteps: meta.remediationSteps,
     configSchema: configSchemaOf(schema) as ResourceValidationPolicy["configSchema"],
     meta,
+  };
+}
+
+export function resourcePolicy<S extends z.ZodObject>(
+  meta: PolicyMeta<S>,
+  validate: (ctx: ResourceContext<ConfigOf<S>>) => void | Promise<void>,
+): ResourceValidationPolicy & { meta: PolicyMeta<S> } {
+  const schema = withWaivers(meta.config);
+  return {
+    ...describedBy(meta, schema),
     validateResource: async (args, reportViolation) => {
       enterResourcePhase();
       const config = parseConfig<S>(meta.name, schema, args.getConfig());
@@ -269,13 +276,7 @@ export function stackPolicy<S extends z.ZodObject>(
 ): StackValidationPolicy & { meta: PolicyMeta<S> } {
   const schema = withWaivers(meta.config);
   return {
-    name: meta.name,
-    description: meta.description,
-    severity: meta.severity,
-    enforcementLevel: meta.enforcementLevel,
-    remediationSteps: meta.remediationSteps,
-    configSchema: configSchemaOf(schema) as StackValidationPolicy["configSchema"],
-    meta,
+    ...describedBy(meta, schema),
     validateStack: async (args, reportViolation) => {
       enterStackPhase();
       const config = parseConfig<S>(meta.name, schema, args.getConfig());
