@@ -149,10 +149,12 @@ export interface Reporter {
 }
 
 function makeReporter(
-  name: string,
-  declared: EnforcementLevel,
-  severity: Severity,
-  description: string,
+  {
+    name,
+    enforcementLevel: declared,
+    severity,
+    description,
+  }: Pick<PolicyMeta<z.ZodObject>, "name" | "enforcementLevel" | "severity" | "description">,
   waivers: readonly WaiverConfig[],
   reportViolation: ReportViolation,
 ): Reporter {
@@ -240,14 +242,7 @@ export function resourcePolicy<S extends z.ZodObject>(
       // Always from this request: a cached copy could belong to an earlier preview in this process.
       const props = await normalizeProps(rawProps(args.props));
       recordInputs(args.urn, props);
-      const reporter = makeReporter(
-        meta.name,
-        meta.enforcementLevel,
-        meta.severity,
-        meta.description,
-        config.waivers,
-        reportViolation,
-      );
+      const reporter = makeReporter(meta, config.waivers, reportViolation);
       await validate({
         type: args.type,
         urn: args.urn,
@@ -281,14 +276,7 @@ export function stackPolicy<S extends z.ZodObject>(
       enterStackPhase();
       const config = parseConfig<S>(meta.name, schema, args.getConfig());
       const index = await stackIndexFor(args.resources);
-      const reporter = makeReporter(
-        meta.name,
-        meta.enforcementLevel,
-        meta.severity,
-        meta.description,
-        config.waivers,
-        reportViolation,
-      );
+      const reporter = makeReporter(meta, config.waivers, reportViolation);
       stackPoliciesRun.add(meta.name);
       try {
         await validate({
