@@ -7,6 +7,7 @@
  *
  * Findings appear in each stack they involve (DESIGN.md "JSON report").
  */
+import type { GraphResourceLike } from "./detect/stack";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS, inferTier } from "./detect/environment";
 import { readString } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
@@ -32,16 +33,7 @@ export interface StackFacts {
 }
 
 /** A resource as the engine graph or a state export carries it (wire format). */
-export interface GraphResourceLike {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  dependencies?: string[];
-  propertyDependencies?: Record<string, string[]>;
-  inputs?: unknown;
-  outputs?: unknown;
-}
+export type { GraphResourceLike } from "./detect/stack";
 
 const ENV_TAG_KEYS = DEFAULT_ENVIRONMENT_TAG_KEYS;
 
@@ -115,6 +107,28 @@ export function crossStackFindings(all: readonly StackFacts[]): Map<string, Find
     (out.get(stack) ?? out.set(stack, []).get(stack)!).push(withCase(f));
   };
 
+  /** One finding per use of something (a key, a secret) that stacks of different environments share. */
+  const reportShared = <U extends { stack: string; urn: string; environment: string }>(
+    uses: readonly U[],
+    message: (use: U, others: string) => string,
+  ) => {
+    if (new Set(uses.map((u) => u.environment)).size < 2 || new Set(uses.map((u) => u.stack)).size < 2)
+      return;
+    for (const u of uses) {
+      const others = [
+        ...new Set(uses.filter((o) => o.stack !== u.stack).map((o) => `${o.stack} (${o.environment})`)),
+      ];
+      if (!others.length) continue;
+      push(u.stack, {
+        policy: CROSS_STACK_KEY_POLICY,
+        enforcementLevel: "mandatory",
+        severity: "high",
+        urn: u.urn,
+        message: message(u, others.join(", ")),
+      });
+    }
+  };
+
   // The same key value in stacks of different environments.
   const byFingerprint = new Map<
     string,
@@ -126,48 +140,24 @@ export function crossStackFindings(all: readonly StackFacts[]): Map<string, Find
         stack: s.stack,
         ...k,
       });
-  for (const [, uses] of byFingerprint) {
-    const envs = new Set(uses.map((u) => u.environment));
-    const stacks = new Set(uses.map((u) => u.stack));
-    if (envs.size < 2 || stacks.size < 2) continue;
-    for (const u of uses) {
-      const others = [
-        ...new Set(uses.filter((o) => o.stack !== u.stack).map((o) => `${o.stack} (${o.environment})`)),
-      ];
-      if (!others.length) continue;
-      push(u.stack, {
-        policy: CROSS_STACK_KEY_POLICY,
-        enforcementLevel: "mandatory",
-        severity: "high",
-        urn: u.urn,
-        message: `E2B key ${u.mask} of environment ${u.environment} is also used by ${others.join(", ")}. Give every environment its own key.`,
-      });
-    }
-  }
+  for (const [, uses] of byFingerprint)
+    reportShared(
+      uses,
+      (u, others) =>
+        `E2B key ${u.mask} of environment ${u.environment} is also used by ${others}. Give every environment its own key.`,
+    );
 
   // The same secret reference in stacks of different environments.
   const byRef = new Map<string, Array<{ stack: string; urn: string; environment: string }>>();
   for (const s of all)
     for (const r of s.secretReferences)
       (byRef.get(r.reference) ?? byRef.set(r.reference, []).get(r.reference)!).push({ stack: s.stack, ...r });
-  for (const [ref, uses] of byRef) {
-    const envs = new Set(uses.map((u) => u.environment));
-    const stacks = new Set(uses.map((u) => u.stack));
-    if (envs.size < 2 || stacks.size < 2) continue;
-    for (const u of uses) {
-      const others = [
-        ...new Set(uses.filter((o) => o.stack !== u.stack).map((o) => `${o.stack} (${o.environment})`)),
-      ];
-      if (!others.length) continue;
-      push(u.stack, {
-        policy: CROSS_STACK_KEY_POLICY,
-        enforcementLevel: "mandatory",
-        severity: "high",
-        urn: u.urn,
-        message: `Secret ${ref} of environment ${u.environment} is also used by ${others.join(", ")}, so they share one key. Store each environment's key under its own secret.`,
-      });
-    }
-  }
+  for (const [ref, uses] of byRef)
+    reportShared(
+      uses,
+      (u, others) =>
+        `Secret ${ref} of environment ${u.environment} is also used by ${others}, so they share one key. Store each environment's key under its own secret.`,
+    );
 
   // One E2B team serving production and non-production across stacks.
   const byTeam = new Map<

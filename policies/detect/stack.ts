@@ -229,6 +229,19 @@ function environmentModelOutput(type: string, outputs: Tree): Tree | undefined {
   return typeof model === "object" && model !== null && !Array.isArray(model) ? model : undefined;
 }
 
+/** A resource as the engine graph or a state export carries it (wire format). */
+export interface GraphResourceLike {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+  inputs?: unknown;
+  outputs?: unknown;
+  options?: { deleteBeforeReplace?: boolean };
+}
+
 export class StackIndex {
   readonly stack: string;
   readonly project: string;
@@ -297,17 +310,7 @@ export class StackIndex {
    * signature objects). Inputs stand in for props, as the pack's recorded inputs do.
    */
   static fromGraph(
-    resources: ReadonlyArray<{
-      urn: string;
-      type: string;
-      name: string;
-      parent?: string;
-      dependencies?: string[];
-      propertyDependencies?: Record<string, string[]>;
-      inputs?: unknown;
-      outputs?: unknown;
-      options?: { deleteBeforeReplace?: boolean };
-    }>,
+    resources: ReadonlyArray<GraphResourceLike>,
     stack?: string,
     project?: string,
   ): StackIndex {
