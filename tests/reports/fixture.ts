@@ -3,7 +3,7 @@
  * has a waived E2B-05 finding), cost figures, characters that need escaping in every format, and a
  * finding from a policy outside the nine cases.
  */
-import type { CaseId } from "../../policies/cases";
+import { caseIds, type CaseId } from "../../policies/cases";
 import { caseResults, type Finding, type Report } from "../../policies/report";
 
 export const prodKeyUrn =
@@ -65,17 +65,7 @@ export function makeFindings(): { prod: Finding[]; loadtest: Finding[] } {
   return { prod, loadtest };
 }
 
-const all = new Set<CaseId>([
-  "E2B-01",
-  "E2B-02",
-  "E2B-03",
-  "E2B-04",
-  "E2B-05",
-  "E2B-06",
-  "E2B-07",
-  "E2B-08",
-  "E2B-09",
-]);
+const all = new Set<CaseId>(caseIds);
 
 export function makeReport(f = makeFindings()): Report {
   const prodApplicable = new Set(all);
