@@ -2,6 +2,8 @@
 // The command runs from TypeScript sources through tsx's require hook: one tree, no stale build.
 require("tsx/cjs");
 const { main } = require("../cli/main.ts");
+// SIGINT/SIGTERM/SIGHUP (a cancelled CI job) end the pack and program processes too, then exit 130/143/129.
+require("../engine/children.ts").endChildrenOnSignals();
 
 main(process.argv).then((code) => {
   // Exit only once stdout has flushed, so a piped report is never cut short.

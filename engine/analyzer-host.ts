@@ -9,9 +9,11 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { redactKeys } from "../policies/detect/keys";
+import { trackChild } from "./children";
 import { InputError } from "./errors";
 import { mapPool } from "./map-pool";
 import type { GraphResource, ResourceGraph, WireObject } from "./graph";
+import { analyzerProperties } from "./marshal";
 import {
   readPolicyConfigFile,
   reconcilePolicyConfig,
@@ -125,6 +127,7 @@ export class AnalyzerHost {
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    trackChild(child);
     const log: string[] = [];
     const remember = (line: string) => {
       log.push(redactKeys(line));
@@ -274,18 +277,19 @@ export class AnalyzerHost {
       if (r.parent) o.setParent(r.parent);
       return o;
     };
+    // Values as the CLI marshals them for analyzers: resource references downgraded to id or URN.
+    const structOf = (o: WireObject) => struct.Struct.fromJavaScript(analyzerProperties(o));
     const provider = (r: GraphResource, useOutputs: boolean) => {
       if (!r.provider) return undefined;
       const p = byUrn.get(r.provider.split("::").slice(0, -1).join("::")) ?? byUrn.get(r.provider);
       if (!p) return undefined;
       const pr = new analyzer.AnalyzerProviderResource();
       pr.setType(p.type);
-      pr.setProperties(struct.Struct.fromJavaScript(useOutputs ? p.outputs : p.inputs));
+      pr.setProperties(structOf(useOutputs ? p.outputs : p.inputs));
       pr.setUrn(p.urn);
       pr.setName(p.name);
       return pr;
     };
-    const structOf = (o: WireObject) => struct.Struct.fromJavaScript(o);
     /** AnalyzeRequest and AnalyzerResource share fields 1–6; Analyze gets inputs, AnalyzeStack outputs. */
     const describe = <M extends Pb>(msg: M, r: GraphResource, stage: "inputs" | "outputs"): M => {
       msg.setType(r.type);

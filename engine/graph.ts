@@ -28,6 +28,8 @@ export interface GraphResource {
   custom: boolean;
   /** Read with `.get()` / StackReference rather than registered for creation. */
   external?: boolean;
+  /** A multi-language component (awsx, eks, …) whose children only its provider plugin would create. */
+  remote?: boolean;
   id?: string;
   parent?: string;
   /** Provider reference, `<provider urn>::<id>`, when an explicit provider was given. */
@@ -52,6 +54,11 @@ export interface ResourceGraph {
   /** Stack configuration as `PULUMI_CONFIG` carries it (`ns:key` → string). */
   config: Record<string, string>;
   resources: GraphResource[];
+  /**
+   * What an offline preview did differently from `pulumi preview`, for the report: components that
+   * could not be expanded (no provider plugin runs offline) and invokes answered without a provider.
+   */
+  offline?: { unexpandedComponents: string[]; invokes: string[] };
 }
 
 export function secretValue(value: WireValue): WireObject {

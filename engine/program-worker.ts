@@ -1,15 +1,19 @@
 /**
- * Parent side of program-host.ts: one child process that runs Pulumi programs one at a time, and a
- * pool of them. `runProgram` uses a fresh worker per program (the faithful default for a preview);
- * the eval runner keeps a warm pool so the SDK and provider packages load once per worker.
+ * Two ways to run Pulumi programs offline. `runProgram` runs one program exactly as `pulumi preview`
+ * does, through the language-host protocol (language-host.ts): the program's own SDK, module system and
+ * TypeScript loader, any @pulumi/pulumi 3.x. `ProgramPool` keeps warm workers (program-host.ts) that run
+ * many programs sharing one SDK copy in-process, for the eval suite and tests; both answer with the same
+ * ResourceRecorder, so they record the same graph (tests/engine/program-pool.test.ts proves it).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { redactKeys } from "../policies/detect/keys";
 import type { GraphResource, ResourceGraph } from "./graph";
+import { trackChild } from "./children";
+import { ProgramFailure, runLanguageHost } from "./language-host";
 import type { HostJob, HostReply } from "./program-host";
-import { readProject, readStackConfig } from "./project";
+import { readProject, readStackConfig, type ProjectInfo } from "./project";
 
 export interface RunProgramOptions {
   /** Folder holding Pulumi.yaml. */
@@ -34,6 +38,7 @@ const hostScript = path.join(__dirname, `program-host${path.extname(__filename)}
 /** Read project and stack config in the parent, so bad input is an InputError before any child starts. */
 export function prepareJob(opts: RunProgramOptions): {
   job: HostJob;
+  project: ProjectInfo;
   graph: Omit<ResourceGraph, "resources">;
 } {
   const dir = path.resolve(opts.cwd);
@@ -41,6 +46,7 @@ export function prepareJob(opts: RunProgramOptions): {
   const stackConfig = readStackConfig(project, opts.passphrase);
   const organization = opts.organization ?? "organization";
   return {
+    project,
     job: {
       main: project.main,
       dir,
@@ -62,13 +68,14 @@ export function prepareJob(opts: RunProgramOptions): {
   };
 }
 
+type HostResult = { resources: GraphResource[]; invokes: string[] };
+
 export class ProgramWorker {
   private readonly child: ChildProcess;
   private readonly output: string[] = [];
   private nextId = 1;
   private pending:
-    | { id: number; resolve: (r: GraphResource[]) => void; reject: (e: Error) => void; main: string }
-    | undefined;
+    { id: number; resolve: (r: HostResult) => void; reject: (e: Error) => void; main: string } | undefined;
   private exited = false;
 
   constructor(readonly sdkPath: string) {
@@ -78,6 +85,7 @@ export class ProgramWorker {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "advanced",
     });
+    trackChild(this.child);
     const keep = (chunk: Buffer) => {
       this.output.push(chunk.toString("utf8"));
       if (this.output.length > 200) this.output.shift();
@@ -88,7 +96,7 @@ export class ProgramWorker {
       if (!("id" in msg) || !this.pending || msg.id !== this.pending.id) return;
       const p = this.pending;
       this.pending = undefined;
-      if (msg.ok) p.resolve(msg.resources);
+      if (msg.ok) p.resolve({ resources: msg.resources, invokes: msg.invokes });
       else
         p.reject(
           new ProgramError(
@@ -114,11 +122,11 @@ export class ProgramWorker {
     return this.pending !== undefined;
   }
 
-  run(job: HostJob, timeoutMs = 120_000): Promise<GraphResource[]> {
+  run(job: HostJob, timeoutMs = 120_000): Promise<HostResult> {
     if (this.exited) return Promise.reject(new ProgramError(`${job.main}: program worker is gone`));
     if (this.pending) return Promise.reject(new Error("program worker is busy"));
     this.output.length = 0;
-    return new Promise<GraphResource[]>((resolve, reject) => {
+    return new Promise<HostResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.kill();
         reject(new ProgramError(`${job.main}: program did not finish within ${timeoutMs / 1000}s`));
@@ -156,15 +164,39 @@ function sdkOf(dir: string): string {
   }
 }
 
-/** Offline preview of one program in a fresh child process. */
+/** Offline preview of one program, run as the Pulumi CLI runs it (language-host protocol). */
 export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph> {
-  const { job, graph } = prepareJob(opts);
-  const worker = new ProgramWorker(sdkOf(job.dir));
+  const { job, project, graph } = prepareJob(opts);
   try {
-    return { ...graph, resources: await worker.run(job, opts.timeoutMs) };
-  } finally {
-    worker.kill();
+    const result = await runLanguageHost({
+      root: project.dir,
+      pwd: project.pwd,
+      entryPoint: project.entryPoint,
+      project: job.project,
+      stack: job.stack,
+      organization: job.organization,
+      config: job.config,
+      secretKeys: job.secretKeys,
+      unknownSecretKeys: job.unknownSecretKeys,
+      runtimeOptions: project.runtimeOptions,
+      timeoutMs: opts.timeoutMs ?? 120_000,
+    });
+    return { ...graph, resources: result.resources, offline: offlineNotes(result.resources, result.invokes) };
+  } catch (e) {
+    if (e instanceof ProgramFailure) {
+      const tail = e.output.trim()
+        ? `\n--- program output ---\n${e.output.trim().split("\n").slice(-20).join("\n")}`
+        : "";
+      throw new ProgramError(`${project.main}: the program failed: ${firstLines(e.message, 6)}${tail}`);
+    }
+    throw e;
   }
+}
+
+/** What an offline preview could not do as the CLI would: reported once, so a PASS is read for what it covers. */
+export function offlineNotes(resources: GraphResource[], invokes: string[]): ResourceGraph["offline"] {
+  const unexpanded = [...new Set(resources.filter((r) => r.remote).map((r) => r.type))].sort();
+  return unexpanded.length || invokes.length ? { unexpandedComponents: unexpanded, invokes } : undefined;
 }
 
 /**
@@ -186,9 +218,9 @@ export class ProgramPool {
     const i = this.idle.findIndex((w) => w.sdkPath === sdk && w.alive);
     const worker = i >= 0 ? this.idle.splice(i, 1)[0] : new ProgramWorker(sdk);
     try {
-      const resources = await worker.run(job, opts.timeoutMs);
+      const { resources, invokes } = await worker.run(job, opts.timeoutMs);
       this.idle.push(worker);
-      return { ...graph, resources };
+      return { ...graph, resources, offline: offlineNotes(resources, invokes) };
     } catch (e) {
       worker.kill();
       throw e;

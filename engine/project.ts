@@ -3,17 +3,24 @@
  * `stackConfigDir` when set) into what the Node.js language host gives a program: `PULUMI_CONFIG`
  * (`ns:key` → string, objects as JSON) and the list of secret keys.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { InputError, jsonSyntaxProblem } from "./errors";
-import { decryptSecureValue, passphraseDecrypter } from "./passphrase";
+import { UNKNOWN } from "./graph";
+import type { NodeRuntimeOptions } from "./language-host";
+import { decryptSecureValue, passphraseDecrypter, type Decrypter } from "./passphrase";
 
 export interface ProjectInfo {
   name: string;
   dir: string;
   /** Absolute path of the program's entry module. */
   main: string;
+  /** The program's working directory and entry point as the CLI passes them (engine/project.go getPwdMain). */
+  pwd: string;
+  entryPoint: string;
+  /** `runtime.options` of a nodejs project, as pulumi-language-nodejs parses them. */
+  runtimeOptions: NodeRuntimeOptions;
   stackConfigFile: string;
 }
 
@@ -26,8 +33,12 @@ export interface StackConfig {
   tags: Record<string, string>;
 }
 
-/** Placeholder a program reads through the non-secret getters for a value it cannot decrypt. */
-export const UNDECRYPTED = "[secret]";
+/**
+ * What a program reads for a `secure:` value it cannot decrypt: the unknown sentinel. Through
+ * `requireSecret` it becomes a secret whose value is unknown on the wire — what the pack sees in a
+ * preview where a provider-computed value is not known yet — with no change to the program's SDK.
+ */
+export const UNDECRYPTED = UNKNOWN;
 
 function readYaml(file: string): Record<string, unknown> {
   let text: string;
@@ -57,14 +68,22 @@ export function readProject(dir: string, stack: string): ProjectInfo {
     throw new InputError(`${file}: field 'name' is required`, file);
   const runtime =
     typeof doc.runtime === "object" && doc.runtime ? (doc.runtime as { name?: unknown }).name : doc.runtime;
+  const options =
+    typeof doc.runtime === "object" && doc.runtime
+      ? (doc.runtime as { options?: unknown }).options
+      : undefined;
   if (runtime !== "nodejs") {
     throw new InputError(
       `${file}: field 'runtime' is '${String(runtime)}'; only nodejs programs can be previewed`,
       file,
     );
   }
+  if (doc.main !== undefined && typeof doc.main !== "string")
+    throw new InputError(`${file}: field 'main' must be a string`, file);
   const mainDir = path.resolve(dir, typeof doc.main === "string" ? doc.main : ".");
   const main = resolveMain(mainDir, file);
+  const { pwd, entryPoint } = pwdMain(dir, doc.main, file);
+  const runtimeOptions = nodeRuntimeOptions(options, file);
   const configDir = typeof doc.stackConfigDir === "string" ? path.resolve(dir, doc.stackConfigDir) : dir;
   const stackConfigFile = path.join(configDir, `Pulumi.${stack}.yaml`);
   // Offline there is no backend to ask which stacks exist: the stack files are the list, and a
@@ -76,7 +95,49 @@ export function readProject(dir: string, stack: string): ProjectInfo {
       stackConfigFile,
     );
   }
-  return { name: doc.name, dir, main, stackConfigFile };
+  return { name: doc.name, dir, main, pwd, entryPoint, runtimeOptions, stackConfigFile };
+}
+
+/** The CLI's getPwdMain: a `main` folder becomes the working directory, a `main` file its folder. */
+function pwdMain(root: string, main: unknown, file: string): { pwd: string; entryPoint: string } {
+  if (typeof main !== "string" || main === "") return { pwd: root, entryPoint: "." };
+  const target = path.resolve(root, main);
+  if (!existsSync(target)) throw new InputError(`${file}: field 'main': ${target} does not exist`, file);
+  return statSync(target).isDirectory()
+    ? { pwd: target, entryPoint: "." }
+    : { pwd: path.dirname(target), entryPoint: path.basename(target) };
+}
+
+/** `runtime.options` as pulumi-language-nodejs's parseOptions reads them (typescript defaults to true). */
+function nodeRuntimeOptions(options: unknown, file: string): NodeRuntimeOptions {
+  const out: NodeRuntimeOptions = { typescript: true, nodeargs: [] };
+  if (options === undefined || options === null) return out;
+  if (typeof options !== "object" || Array.isArray(options))
+    throw new InputError(`${file}: field 'runtime.options' must be a mapping`, file);
+  const o = options as Record<string, unknown>;
+  if (o.typescript !== undefined) {
+    if (typeof o.typescript !== "boolean")
+      throw new InputError(`${file}: field 'runtime.options.typescript' must be a boolean`, file);
+    out.typescript = o.typescript;
+  }
+  if (o.tsconfig !== undefined) {
+    if (typeof o.tsconfig !== "string")
+      throw new InputError(`${file}: field 'runtime.options.tsconfig' must be a string`, file);
+    out.tsconfig = o.tsconfig;
+  }
+  if (o.nodeargs !== undefined) {
+    if (typeof o.nodeargs !== "string")
+      throw new InputError(`${file}: field 'runtime.options.nodeargs' must be a string`, file);
+    out.nodeargs = splitArgs(o.nodeargs);
+  }
+  return out;
+}
+
+/** Shell-like word splitting with quotes, as the language host's shlex.Split does for nodeargs. */
+function splitArgs(s: string): string[] {
+  const words: string[] = [];
+  for (const m of s.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)) words.push(m[1] ?? m[2] ?? m[3]);
+  return words;
 }
 
 /** The stacks a project folder has config for: `Pulumi.<stack>.yaml` in its stack config folder. */
@@ -143,10 +204,17 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
   }
 
   const doc = readYaml(project.stackConfigFile);
-  const decrypter =
-    passphrase !== undefined
-      ? passphraseDecrypter(doc.encryptionsalt, passphrase, project.stackConfigFile)
-      : undefined;
+  // As with the CLI, a passphrase is needed only when there is something to decrypt; a stack without
+  // `encryptionsalt` (another secrets provider, or no secrets) never fails because one is set.
+  let decrypter: Decrypter | undefined | null = null;
+  const decrypterFor = (): Decrypter | undefined => {
+    if (decrypter !== null) return decrypter;
+    decrypter =
+      passphrase !== undefined && doc.encryptionsalt !== undefined
+        ? passphraseDecrypter(doc.encryptionsalt, passphrase, project.stackConfigFile)
+        : undefined;
+    return decrypter;
+  };
   const stackConfig = (doc.config ?? {}) as Record<string, unknown>;
   if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) {
     throw new InputError(
@@ -165,11 +233,12 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
         const o = v as Record<string, unknown>;
         if (Object.keys(o).length === 1 && typeof o.secure === "string") {
           secret = true;
-          if (!decrypter) {
+          const decrypt = decrypterFor();
+          if (!decrypt) {
             unknown = true;
             return UNDECRYPTED;
           }
-          return decryptSecureValue(decrypter, o.secure, `${project.stackConfigFile}: field '${field}'`);
+          return decryptSecureValue(decrypt, o.secure, `${project.stackConfigFile}: field '${field}'`);
         }
         return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
       }

@@ -11,7 +11,7 @@ const byName = (rs: GraphResource[], name: string) => {
   return r;
 };
 
-describe("program runner (recording MockMonitor, preview mode)", () => {
+describe("program runner (language-host protocol, preview mode)", () => {
   let resources: GraphResource[];
   beforeAll(async () => {
     const graph = await runProgram({ cwd: fixture, stack: "dev" });
@@ -30,7 +30,8 @@ describe("program runner (recording MockMonitor, preview mode)", () => {
       "urn:pulumi:dev::recording::acme:index:Storage$aws:s3/bucket:Bucket::logs-bucket",
     );
     expect(bucket).toMatchObject({ custom: true, parent: comp.urn });
-    expect(bucket.id).toMatch(/^logs-bucket-[0-9a-f]{8}$/);
+    // A preview of a new stack: the provider has not made the bucket yet, so its id is not known.
+    expect(bucket.id).toBeUndefined();
   });
 
   it("builds URNs as the engine does: no stack prefix at the top, the whole parent type chain below", () => {
@@ -65,7 +66,10 @@ describe("program runner (recording MockMonitor, preview mode)", () => {
       [SECRET_SIG]: expect.any(String),
       value: "not-a-real-token",
     });
-    expect(byName(resources, "db-password").inputs.value).toBe(UNKNOWN);
+    expect(byName(resources, "db-password").inputs.value).toEqual({
+      [SECRET_SIG]: expect.any(String),
+      value: UNKNOWN,
+    });
   });
 
   it("marks reads (.get) as external and echoes outputs", () => {
@@ -115,7 +119,7 @@ describe("program runner: configuration and errors", () => {
     writeFileSync(path.join(dir, "index.ts"), `throw new Error("boom e2b_${"ab".repeat(20)}");\n`);
     const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(ProgramError);
-    expect((err as Error).message).toMatch(/the program failed: Error: boom e2b_…abab/);
+    expect((err as Error).message).toMatch(/the program failed: [^\n]*\n?Error: boom e2b_…abab/);
     expect((err as Error).message).not.toContain("ab".repeat(20));
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * Every child process the engine starts (policy packs, programs, program workers) is tracked here, so
+ * a CLI that is interrupted or terminated can end them all before it exits: a cancelled CI job must not
+ * leave a pack or a program host running, reparented to init.
+ */
+import type { ChildProcess } from "node:child_process";
+
+const live = new Map<ChildProcess, { group: boolean }>();
+
+/**
+ * Track a child until it exits; returns a function that stops tracking it. A child started with
+ * `detached: true` leads its own process group, and the whole group is killed (a program's own
+ * children, such as a bundler it runs, go with it).
+ */
+export function trackChild(child: ChildProcess, opts: { group?: boolean } = {}): () => void {
+  live.set(child, { group: !!opts.group });
+  const forget = () => live.delete(child);
+  child.once("exit", forget);
+  return () => {
+    forget();
+  };
+}
+
+/** Kill every tracked child (SIGKILL: they hold no state worth a graceful stop). */
+export function killAllChildren(): void {
+  for (const [c, { group }] of live) killChild(c, group);
+  live.clear();
+}
+
+export function killChild(c: ChildProcess, group = false): void {
+  if (group && c.pid !== undefined) {
+    try {
+      process.kill(-c.pid, "SIGKILL");
+      return;
+    } catch {
+      // the group is gone already; fall through to the child itself
+    }
+  }
+  if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+}
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/**
+ * Forward termination signals: kill the children, then exit with 128 + the signal number as shells
+ * report it. Also kills them when the process exits for any other reason.
+ */
+export function endChildrenOnSignals(): void {
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
+    process.once(signal as NodeJS.Signals, () => {
+      killAllChildren();
+      process.exit(code);
+    });
+  }
+  process.once("exit", killAllChildren);
+}

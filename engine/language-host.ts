@@ -1,0 +1,230 @@
+/**
+ * Runs a Pulumi program the way `pulumi preview` does: the engine serves the ResourceMonitor and Engine
+ * gRPC services on loopback, and the program runs under its own `@pulumi/pulumi/cmd/run` with the
+ * arguments and environment that pulumi-language-nodejs gives it (sdk/nodejs/cmd/pulumi-language-nodejs:
+ * `constructArguments`, `constructConfig`, `execRuntime`). That contract has held across 3.x, so the
+ * program's SDK version, module system (CommonJS, ESM), TypeScript loader and closure serialization are
+ * the program's own, exactly as under the CLI.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { redactKeys } from "../policies/detect/keys";
+import type { GraphResource } from "./graph";
+import { ResourceRecorder, type MonitorProtos } from "./recorder";
+import { killChild, trackChild } from "./children";
+
+export interface LanguageHostJob {
+  /** The project folder (Pulumi.yaml). */
+  root: string;
+  /** The program's working directory and entry point, as the CLI's getPwdMain computes them. */
+  pwd: string;
+  entryPoint: string;
+  project: string;
+  stack: string;
+  organization: string;
+  config: Record<string, string>;
+  secretKeys: string[];
+  /** `secure:` keys that could not be decrypted: the program reads them as unknown secrets. */
+  unknownSecretKeys: string[];
+  runtimeOptions: NodeRuntimeOptions;
+  timeoutMs: number;
+}
+
+export interface NodeRuntimeOptions {
+  typescript: boolean;
+  nodeargs: string[];
+  tsconfig?: string;
+}
+
+export interface LanguageHostResult {
+  resources: GraphResource[];
+  invokes: string[];
+}
+
+export class ProgramFailure extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+    this.name = "ProgramFailure";
+  }
+}
+
+// Plain JavaScript, loaded by the program's own Node.js; it sits beside this module's source.
+const UNKNOWN_SECRETS_PRELOAD = path.resolve(__dirname, "../engine/preload/unknown-secrets.js");
+
+/** The CLI's special exit code: the program already reported an actionable error through Engine.Log. */
+const EXIT_AFTER_USER_MESSAGE = 32;
+
+type Grpc = typeof import("@grpc/grpc-js");
+
+function ourProtocol() {
+  const load = (m: string) => require(require.resolve(m, { paths: [__dirname] }));
+  const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [__dirname] }));
+  const fromPulumi = (m: string) => require(require.resolve(m, { paths: [pulumiDir] }));
+  return {
+    grpc: fromPulumi("@grpc/grpc-js") as Grpc,
+    resourceGrpc: load("@pulumi/pulumi/proto/resource_grpc_pb"),
+    engineGrpc: load("@pulumi/pulumi/proto/engine_grpc_pb"),
+    protos: {
+      resource: load("@pulumi/pulumi/proto/resource_pb"),
+      provider: load("@pulumi/pulumi/proto/provider_pb"),
+      struct: fromPulumi("google-protobuf/google/protobuf/struct_pb"),
+      empty: fromPulumi("google-protobuf/google/protobuf/empty_pb"),
+    } as MonitorProtos,
+    engine: load("@pulumi/pulumi/proto/engine_pb"),
+  };
+}
+
+let protocol: ReturnType<typeof ourProtocol> | undefined;
+
+/** Engine.Log severities (pulumi/proto/pulumi/engine.proto LogSeverity). */
+const SEVERITY = ["debug", "info", "warning", "error"] as const;
+
+export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHostResult> {
+  protocol ??= ourProtocol();
+  const { grpc, resourceGrpc, engineGrpc, protos } = protocol;
+  const recorder = new ResourceRecorder({ project: job.project, stack: job.stack, protos });
+  const errors: string[] = [];
+  let rootUrn = "";
+
+  const server = new grpc.Server({ "grpc.max_receive_message_length": 1 << 30 });
+  type Reply = (e: unknown, r?: unknown) => void;
+  type GrpcReply = (e: { code: number; details: string } | null, r?: unknown) => void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- generated message classes are untyped here
+  const unary = (fn: (req: any, cb: Reply) => void) => (call: { request: unknown }, cb: GrpcReply) =>
+    fn(call.request, (e, r) => cb(e ? { code: grpc.status.UNKNOWN, details: String(e) } : null, r));
+  server.addService(resourceGrpc.ResourceMonitorService, {
+    supportsFeature: unary((r, cb) => recorder.supportsFeature(r, cb)),
+    registerResource: unary((r, cb) => recorder.registerResource(r, cb)),
+    readResource: unary((r, cb) => recorder.readResource(r, cb)),
+    registerResourceOutputs: unary((r, cb) => recorder.registerResourceOutputs(r, cb)),
+    invoke: unary((r, cb) => recorder.invoke(r, cb)),
+    signalAndWaitForShutdown: unary((_r, cb) => cb(null, new protos.empty.Empty())),
+  });
+  server.addService(engineGrpc.EngineService, {
+    log: unary((r: { getSeverity(): number; getMessage(): string }, cb) => {
+      if (SEVERITY[r.getSeverity()] === "error") errors.push(r.getMessage());
+      cb(null, new protos.empty.Empty());
+    }),
+    getRootResource: unary((_r, cb) => {
+      const resp = new protocol!.engine.GetRootResourceResponse();
+      resp.setUrn(rootUrn);
+      cb(null, resp);
+    }),
+    setRootResource: unary((r: { getUrn(): string }, cb) => {
+      rootUrn = r.getUrn();
+      cb(null, new protocol!.engine.SetRootResourceResponse());
+    }),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  const address = `127.0.0.1:${port}`;
+
+  try {
+    const runPath = locateRun(job.pwd);
+    const args = [
+      ...job.runtimeOptions.nodeargs,
+      ...(job.unknownSecretKeys.length ? ["-r", UNKNOWN_SECRETS_PRELOAD] : []),
+      runPath,
+      "--monitor",
+      address,
+      "--engine",
+      address,
+      "--organization",
+      job.organization,
+      "--project",
+      job.project,
+      "--root-directory",
+      job.root,
+      "--stack",
+      job.stack,
+      "--pwd",
+      job.pwd,
+      "--dry-run",
+      job.entryPoint,
+    ];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PULUMI_CONFIG: JSON.stringify(legacyConfigKeys(job.config)),
+      PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(job.secretKeys),
+      E2B_GUARDRAILS_UNKNOWN_SECRETS: JSON.stringify(job.unknownSecretKeys),
+    };
+    if (job.runtimeOptions.typescript) env.PULUMI_NODEJS_TYPESCRIPT = "true";
+    if (job.runtimeOptions.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = job.runtimeOptions.tsconfig;
+    // Type-checking is `tsc`'s job; the CLI's ts-node checks by default, which costs seconds per preview
+    // for programs importing large provider SDKs. A user who wants the CLI's behaviour sets it to false.
+    env.PULUMI_NODEJS_TRANSPILE_ONLY ??= "true";
+
+    // Its own process group, so whatever the program starts ends with it.
+    const child = spawn(process.execPath, args, {
+      cwd: job.pwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const untrack = trackChild(child, { group: true });
+    const output: string[] = [];
+    let outputBytes = 0;
+    const keep = (chunk: Buffer) => {
+      output.push(chunk.toString("utf8"));
+      outputBytes += chunk.length;
+      while (outputBytes > 64 * 1024 && output.length > 1) outputBytes -= output.shift()!.length;
+    };
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    const exit = await new Promise<{ code: number | null; signal: string | null; timedOut: boolean }>(
+      (resolve, reject) => {
+        const timer = setTimeout(() => {
+          killChild(child, true);
+          resolve({ code: null, signal: "SIGKILL", timedOut: true });
+        }, job.timeoutMs);
+        child.on("error", (e) => (clearTimeout(timer), reject(e)));
+        child.on("exit", (code, signal) => (clearTimeout(timer), resolve({ code, signal, timedOut: false })));
+      },
+    ).finally(() => {
+      untrack();
+      killChild(child, true); // anything the program left running in its group
+    });
+    const text = redactKeys(output.join(""));
+    if (exit.timedOut)
+      throw new ProgramFailure(`the program did not finish within ${job.timeoutMs / 1000}s`, text);
+    if (exit.code !== 0) {
+      const reason = errors.length
+        ? redactKeys(errors.join("\n"))
+        : exit.code === EXIT_AFTER_USER_MESSAGE
+          ? "the program reported an error"
+          : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
+      throw new ProgramFailure(reason, text);
+    }
+    return { resources: recorder.resources(), invokes: [...recorder.invokes].sort() };
+  } finally {
+    server.forceShutdown();
+  }
+}
+
+/** `@pulumi/pulumi/cmd/run` as the program resolves it (the language host's locateModule). */
+function locateRun(pwd: string): string {
+  try {
+    return path.dirname(require.resolve("@pulumi/pulumi/cmd/run", { paths: [pwd] }));
+  } catch {
+    throw new ProgramFailure(
+      `cannot resolve @pulumi/pulumi from the program in ${pwd} (run npm install there)`,
+      "",
+    );
+  }
+}
+
+/** The language host still presents config keys in the old `<ns>:config:<name>` form to the SDK. */
+function legacyKey(key: string): string {
+  const i = key.indexOf(":");
+  return i < 0 ? key : `${key.slice(0, i)}:config:${key.slice(i + 1)}`;
+}
+
+function legacyConfigKeys(config: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [legacyKey(k), v]));
+}

@@ -1,0 +1,247 @@
+/**
+ * The resource monitor both transports share: it answers a program's RegisterResource / ReadResource /
+ * RegisterResourceOutputs / Invoke / SupportsFeature requests as the Pulumi engine does in a preview of
+ * a new stack, and records every registration as a GraphResource.
+ *
+ * It is written against the request/response shapes of the resource monitor protocol
+ * (pulumi/proto/pulumi/resource.proto), not against any SDK class: the language-host transport
+ * (language-host.ts) feeds it the requests our gRPC server decodes, the warm in-process transport
+ * (program-host.ts) the requests the program's SDK hands to `setMockOptions`. The protobuf message
+ * classes it answers with come from whoever calls it, so each side serializes its own messages.
+ */
+import type { GraphResource, WireObject, WireValue } from "./graph";
+
+type Struct = { toJavaScript(): WireObject };
+type StructModule = { Struct: { fromJavaScript(o: unknown): unknown } };
+type Msg = Record<string, (...a: never[]) => unknown>;
+type Callback = (err: unknown, resp?: unknown) => void;
+
+/** The message classes a transport answers with (its own copy of the generated protobuf code). */
+export interface MonitorProtos {
+  resource: Record<string, new () => Msg>;
+  provider: Record<string, new () => Msg>;
+  struct: StructModule;
+  empty: { Empty: new () => Msg };
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getRemote?(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+  getObject(): Struct | undefined;
+  getImportid?(): string;
+  getProtect?(): boolean;
+  getIgnorechangesList?(): string[];
+  getAdditionalsecretoutputsList?(): unknown[];
+  getDeletebeforereplace?(): boolean;
+  getAliasurnsList?(): string[];
+  getCustomtimeouts?(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvider(): string;
+  getId(): string;
+  getDependenciesList(): string[];
+  getProperties(): Struct | undefined;
+}
+
+/**
+ * Features the engine reports to the SDK. `outputValues` stays off so inputs arrive as plain values
+ * plus propertyDependencies (what analyzers see); transforms and hooks are off because nothing offline
+ * would run them, and an SDK that sees them unsupported does not send them.
+ */
+const FEATURES = new Set(["secrets", "resourceReferences", "deletedWith", "aliasSpecs"]);
+
+/** `pulumi:pulumi:getResource`: the engine's own invoke for rehydrating a resource reference. */
+const GET_RESOURCE = "pulumi:pulumi:getResource";
+
+export interface RecorderOptions {
+  project: string;
+  stack: string;
+  protos: MonitorProtos;
+}
+
+export class ResourceRecorder {
+  private readonly recorded = new Map<string, GraphResource>();
+  private readonly order: string[] = [];
+  /** Invoke tokens answered offline with their own arguments: reported, because a real preview asks the provider. */
+  readonly invokes = new Set<string>();
+
+  constructor(private readonly opts: RecorderOptions) {}
+
+  /**
+   * URNs as the engine makes them (resource.NewURN): the parent's whole qualified type chain, and no
+   * `pulumi:pulumi:Stack$` prefix for top-level resources.
+   */
+  urnOf(parent: string, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] : "";
+    const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${this.opts.stack}::${this.opts.project}::${qualified}::${name}`;
+  }
+
+  resources(): GraphResource[] {
+    return this.order.map((urn) => this.recorded.get(urn)!);
+  }
+
+  private struct(o: WireObject): unknown {
+    return this.opts.protos.struct.Struct.fromJavaScript(o);
+  }
+
+  private message(module: "resource" | "provider", name: string): Msg {
+    const Ctor = this.opts.protos[module][name];
+    return new Ctor();
+  }
+
+  supportsFeature(req: { getId(): string }, cb: Callback): void {
+    const resp = this.message("resource", "SupportsFeatureResponse");
+    resp.setHassupport(FEATURES.has(req.getId()) as never);
+    cb(null, resp);
+  }
+
+  registerResource(r: RegisterRequest, cb: Callback): void {
+    try {
+      const urn = this.urnOf(r.getParent(), r.getType(), r.getName());
+      const inputs = r.getObject()?.toJavaScript() ?? {};
+      const propertyDependencies: Record<string, string[]> = {};
+      r.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
+      const importId = r.getImportid?.() || "";
+      // In a preview of a new stack a custom resource's id is not known yet (the SDK then makes `.id`
+      // unknown), unless it is being imported.
+      const id = r.getCustom() ? importId : "";
+      this.record({
+        urn,
+        type: r.getType(),
+        name: r.getName(),
+        custom: r.getCustom(),
+        remote: r.getRemote?.() || undefined,
+        id: id || undefined,
+        parent: r.getParent() || undefined,
+        provider: r.getProvider() || undefined,
+        dependencies: r.getDependenciesList(),
+        propertyDependencies,
+        inputs,
+        // The engine's preview of a create answers with the (checked) inputs; what the provider would
+        // compute is absent, which the SDK turns into unknowns.
+        outputs: inputs,
+        options: optionsOf(r),
+      });
+      const resp = this.message("resource", "RegisterResourceResponse");
+      resp.setUrn(urn as never);
+      resp.setId(id as never);
+      resp.setObject(this.struct(inputs) as never);
+      cb(null, resp);
+    } catch (e) {
+      cb(e);
+    }
+  }
+
+  readResource(r: ReadRequest, cb: Callback): void {
+    try {
+      const urn = this.urnOf(r.getParent(), r.getType(), r.getName());
+      const inputs = r.getProperties()?.toJavaScript() ?? {};
+      this.record({
+        urn,
+        type: r.getType(),
+        name: r.getName(),
+        custom: true,
+        external: true,
+        id: r.getId(),
+        parent: r.getParent() || undefined,
+        provider: r.getProvider() || undefined,
+        dependencies: r.getDependenciesList(),
+        propertyDependencies: {},
+        inputs,
+        outputs: inputs,
+      });
+      const resp = this.message("resource", "ReadResourceResponse");
+      resp.setUrn(urn as never);
+      resp.setProperties(this.struct(inputs) as never);
+      cb(null, resp);
+    } catch (e) {
+      cb(e);
+    }
+  }
+
+  registerResourceOutputs(r: { getUrn(): string; getOutputs(): Struct | undefined }, cb: Callback): void {
+    const res = this.recorded.get(r.getUrn());
+    if (!res) return cb(new Error(`unknown resource ${r.getUrn()}`));
+    res.outputs = r.getOutputs()?.toJavaScript() ?? {};
+    cb(null, new this.opts.protos.empty.Empty());
+  }
+
+  invoke(req: { getTok(): string; getArgs(): Struct | undefined }, cb: Callback): void {
+    try {
+      const tok = req.getTok();
+      const args = req.getArgs()?.toJavaScript() ?? {};
+      let result: WireObject;
+      if (tok === GET_RESOURCE) {
+        const r = this.recorded.get(String(args.urn));
+        if (!r) throw new Error(`unknown resource ${String(args.urn)}`);
+        result = { urn: r.urn, id: r.id ?? null, state: r.outputs };
+      } else {
+        // Offline there is no provider to ask: the invoke answers with its own arguments (what the
+        // SDK's mocks do), and the report names the token.
+        this.invokes.add(tok);
+        result = args;
+      }
+      const resp = this.message("provider", "InvokeResponse");
+      resp.setReturn(this.struct(result) as never);
+      cb(null, resp);
+    } catch (e) {
+      cb(e);
+    }
+  }
+
+  private record(r: GraphResource): void {
+    if (!this.recorded.has(r.urn)) this.order.push(r.urn);
+    this.recorded.set(r.urn, r);
+  }
+}
+
+function optionsOf(r: RegisterRequest): GraphResource["options"] {
+  const list = <T>(xs: T[] | undefined) => (xs && xs.length ? xs : undefined);
+  const timeouts = r.getCustomtimeouts?.();
+  const seconds = (s: string | undefined) => (s ? parseDuration(s) : undefined);
+  const customTimeouts = timeouts
+    ? {
+        create: seconds(timeouts.getCreate()),
+        update: seconds(timeouts.getUpdate()),
+        delete: seconds(timeouts.getDelete()),
+      }
+    : undefined;
+  const options = {
+    protect: r.getProtect?.() || undefined,
+    ignoreChanges: list(r.getIgnorechangesList?.()),
+    additionalSecretOutputs: list(r.getAdditionalsecretoutputsList?.())?.map(String),
+    deleteBeforeReplace: r.getDeletebeforereplace?.() || undefined,
+    aliases: list(r.getAliasurnsList?.()),
+    customTimeouts:
+      customTimeouts && Object.values(customTimeouts).some((v) => v !== undefined)
+        ? customTimeouts
+        : undefined,
+  };
+  if (!Object.values(options).some((v) => v !== undefined)) return undefined;
+  return JSON.parse(JSON.stringify(options)) as GraphResource["options"];
+}
+
+/** Go durations as the SDK sends custom timeouts ("5m", "1h30m", "90s"), in seconds. */
+function parseDuration(s: string): number | undefined {
+  let total = 0;
+  let matched = false;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(h|m|s|ms)/g)) {
+    matched = true;
+    const n = Number(m[1]);
+    total += m[2] === "h" ? n * 3600 : m[2] === "m" ? n * 60 : m[2] === "s" ? n : n / 1000;
+  }
+  return matched ? total : undefined;
+}
+
+export type { WireValue };
