@@ -1,0 +1,15 @@
+/**
+ * `npm run test:compat`: previews our compat programs under several @pulumi/pulumi releases, each
+ * installed from the npm registry on first use (so it is a separate script from `npm test`).
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests/compat"],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
+  globalSetup: "<rootDir>/tests/support/global-setup.js",
+  testTimeout: 15 * 60 * 1000,
+  maxWorkers: 1,
+};

@@ -1,0 +1,15 @@
+// Plain CommonJS JavaScript: a StackReference to the network stack, an explicit provider, a secret.
+"use strict";
+/* global exports */
+const pulumi = require("@pulumi/pulumi");
+const aws = require("@pulumi/aws");
+
+const network = new pulumi.StackReference("acme/network/dev");
+const west = new aws.Provider("west", { region: "us-west-2" });
+const queue = new aws.sqs.Queue("jobs", { visibilityTimeoutSeconds: 60 }, { provider: west });
+new aws.ssm.Parameter("queue-url", {
+  type: "SecureString",
+  value: pulumi.secret(queue.url),
+  description: pulumi.interpolate`jobs queue of ${network.getOutput("vpcId")}`,
+});
+exports.queueArn = queue.arn;
