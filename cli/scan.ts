@@ -9,6 +9,7 @@ import type { Level, ReconciledEntry, UserPolicyConfig } from "../engine/policy-
 import type { Report, StackReport } from "../policies/report";
 import { buildReport, buildStackReport } from "../reports/build";
 import { withCrossStackFindings } from "./cross-stack";
+import { offlineNotices } from "./offline-notices";
 
 export const defaultPackDir = path.resolve(__dirname, "../policies");
 
@@ -77,7 +78,9 @@ export async function scanProgram(
 
 export async function scanGraph(session: ScanSession, graph: ResourceGraph): Promise<StackReport> {
   const analysis = await session.host.analyze(graph);
-  return buildStackReport(session.host.info, graph, analysis, session.enabled);
+  const stack = buildStackReport(session.host.info, graph, analysis, session.enabled);
+  const notices = offlineNotices(graph);
+  return notices.length ? { ...stack, findings: [...stack.findings, ...notices] } : stack;
 }
 
 /**

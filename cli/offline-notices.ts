@@ -1,0 +1,41 @@
+/**
+ * What an offline preview did differently from `pulumi preview`, said once per stack as advisory
+ * findings (no case, never blocking), so nobody reads a PASS as covering what was not judged.
+ */
+import type { ResourceGraph } from "../engine";
+import type { Finding } from "../policies/report";
+
+export const OFFLINE_POLICY = "offline-preview";
+
+export function offlineNotices(graph: ResourceGraph): Finding[] {
+  const stackUrn = graph.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
+  const notice = (message: string): Finding => ({
+    policy: OFFLINE_POLICY,
+    caseId: null,
+    enforcementLevel: "advisory",
+    severity: "low",
+    urn: stackUrn,
+    message,
+  });
+  const out: Finding[] = [];
+  const components = graph.offline?.unexpandedComponents ?? [];
+  if (components.length) {
+    out.push(
+      notice(
+        `${components.length} multi-language component type(s) could not be expanded offline: ${components.join(", ")}. ` +
+          "Their inputs were judged, the resources their provider plugin would create were not; " +
+          "run `pulumi preview --policy-pack` to judge those.",
+      ),
+    );
+  }
+  const invokes = graph.offline?.invokes ?? [];
+  if (invokes.length) {
+    out.push(
+      notice(
+        `${invokes.length} provider function(s) were answered offline with their own arguments: ${invokes.join(", ")}. ` +
+          "Values the program derived from their results are placeholders.",
+      ),
+    );
+  }
+  return out;
+}

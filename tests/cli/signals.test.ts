@@ -1,0 +1,121 @@
+/**
+ * A cancelled CI job signals the CLI: the pack and program processes it started must end with it, and
+ * it exits 128 + the signal number. Descendants are found through /proc, so a child that escaped its
+ * parent (reparented to init) is still seen by its process group and command line.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const root = path.resolve(__dirname, "../..");
+const cli = path.join(root, "bin/e2b-guardrails.js");
+
+function processes(): { pid: number; ppid: number; pgid: number; cmd: string }[] {
+  const out = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
+      out.push({ pid: Number(entry), ppid: Number(fields[1]), pgid: Number(fields[2]), cmd });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+function descendants(pid: number): number[] {
+  const all = processes();
+  const found = new Set<number>();
+  let frontier = [pid];
+  while (frontier.length) {
+    const next = all.filter((p) => frontier.includes(p.ppid) && !found.has(p.pid)).map((p) => p.pid);
+    next.forEach((p) => found.add(p));
+    frontier = next;
+  }
+  return [...found];
+}
+
+const alive = (pid: number) =>
+  existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+
+async function until(what: string, test: () => boolean, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function start(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: "ignore",
+  });
+  const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return { child, exit };
+}
+
+const packOf = (pid: number) =>
+  descendants(pid).filter((p) =>
+    processes()
+      .find((x) => x.pid === p)
+      ?.cmd.includes("run-policy-pack"),
+  );
+
+describe("signals end every child the CLI started", () => {
+  it.each([
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const)(
+    "preview: %s while the program runs ends the program and the pack, exit %i",
+    async (signal, code) => {
+      const marker = path.join(mkdtempSync(path.join(os.tmpdir(), "sig-")), "pid");
+      const { child, exit } = start(
+        ["preview", "--cwd", "tests/cli/fixtures/hanging-program", "--stack", "dev"],
+        {
+          HANGING_PROGRAM_MARKER: marker,
+        },
+      );
+      await until("the program to start", () => existsSync(marker) && readFileSync(marker, "utf8") !== "");
+      await until("the pack to start", () => packOf(child.pid!).length > 0);
+      const program = Number(readFileSync(marker, "utf8"));
+      const tree = descendants(child.pid!);
+      expect(tree).toContain(program);
+      child.kill(signal);
+      expect(await exit).toBe(code);
+      await until("every child to end", () => !tree.some(alive), 10_000);
+    },
+  );
+
+  it("evals: SIGTERM ends the pack and the warm program workers, exit 143", async () => {
+    const { child, exit } = start(["evals", "--case", "E2B-02"]);
+    await until("the pack and a program worker", () => {
+      const tree = descendants(child.pid!);
+      const cmds = processes()
+        .filter((p) => tree.includes(p.pid))
+        .map((p) => p.cmd);
+      return cmds.some((c) => c.includes("run-policy-pack")) && cmds.some((c) => c.includes("program-host"));
+    });
+    const tree = descendants(child.pid!);
+    child.kill("SIGTERM");
+    expect(await exit).toBe(143);
+    await until("every child to end", () => !tree.some(alive), 10_000);
+  });
+
+  it("audit: SIGTERM while the pack starts ends it, exit 143", async () => {
+    const { child, exit } = start(["audit", "--state", "tests/engine/fixtures/state/clean.json"]);
+    await until("the pack to start", () => packOf(child.pid!).length > 0);
+    const tree = descendants(child.pid!);
+    child.kill("SIGTERM");
+    expect(await exit).toBe(143);
+    await until("every child to end", () => !tree.some(alive), 10_000);
+  });
+});
