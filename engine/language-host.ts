@@ -190,12 +190,12 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       untrack();
       killChild(child, true); // anything the program left running in its group
     });
-    const text = redactKeys(output.join(""));
+    const text = redactKeys(withoutAnsi(output.join("")));
     if (exit.timedOut)
       throw new ProgramFailure(`the program did not finish within ${job.timeoutMs / 1000}s`, text);
     if (exit.code !== 0) {
       const reason = errors.length
-        ? redactKeys(errors.join("\n"))
+        ? redactKeys(withoutAnsi(errors.join("\n")))
         : exit.code === EXIT_AFTER_USER_MESSAGE
           ? "the program reported an error"
           : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
@@ -205,6 +205,12 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
   } finally {
     server.forceShutdown();
   }
+}
+
+/** The SDK colours its error output (util.inspect with colors); our messages are plain text. */
+function withoutAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex -- ANSI escape sequences are what is removed
+  return s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
 }
 
 /** `@pulumi/pulumi/cmd/run` as the program resolves it (the language host's locateModule). */
