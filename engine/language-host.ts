@@ -13,12 +13,8 @@ import type { GraphResource } from "./graph";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 import { killChild, trackChild } from "./children";
 
-export interface LanguageHostJob {
-  /** The project folder (Pulumi.yaml). */
-  root: string;
-  /** The program's working directory and entry point, as the CLI's getPwdMain computes them. */
-  pwd: string;
-  entryPoint: string;
+/** Which stack a program runs for and the config it gets: the same for both transports. */
+export interface StackRun {
   project: string;
   stack: string;
   organization: string;
@@ -26,6 +22,14 @@ export interface LanguageHostJob {
   secretKeys: string[];
   /** `secure:` keys that could not be decrypted: the program reads them as unknown secrets. */
   unknownSecretKeys: string[];
+}
+
+export interface LanguageHostJob extends StackRun {
+  /** The project folder (Pulumi.yaml). */
+  root: string;
+  /** The program's working directory and entry point, as the CLI's getPwdMain computes them. */
+  pwd: string;
+  entryPoint: string;
   runtimeOptions: NodeRuntimeOptions;
   timeoutMs: number;
 }

@@ -14,17 +14,12 @@
  */
 import path from "node:path";
 import type { GraphResource } from "./graph";
+import type { StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 
-export interface HostJob {
+export interface HostJob extends StackRun {
   main: string;
   dir: string;
-  project: string;
-  stack: string;
-  organization: string;
-  config: Record<string, string>;
-  secretKeys: string[];
-  unknownSecretKeys: string[];
 }
 
 export type HostReply =

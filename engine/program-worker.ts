@@ -168,16 +168,12 @@ function sdkOf(dir: string): string {
 export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph> {
   const { job, project, graph } = prepareJob(opts);
   try {
+    const { main: _main, dir: _dir, ...run } = job;
     const result = await runLanguageHost({
+      ...run,
       root: project.dir,
       pwd: project.pwd,
       entryPoint: project.entryPoint,
-      project: job.project,
-      stack: job.stack,
-      organization: job.organization,
-      config: job.config,
-      secretKeys: job.secretKeys,
-      unknownSecretKeys: job.unknownSecretKeys,
       runtimeOptions: project.runtimeOptions,
       timeoutMs: opts.timeoutMs ?? 120_000,
     });
