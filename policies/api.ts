@@ -22,6 +22,17 @@ export {
 } from "./cross-stack";
 export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";
 export { policies } from "./policies";
+export { findingFingerprint, messageShape } from "./fingerprint";
+export {
+  COST_CHANGE_POLICY,
+  costChanges,
+  costIncreaseFindings,
+  costIncreaseSchema,
+  describeCostChange,
+  environmentSpend,
+  type CostChange,
+  type CostIncreaseConfig,
+} from "./cost-change";
 
 import { DEFAULT_PRICES, type Prices } from "./cost";
 import type { GraphResourceLike } from "./cross-stack";
