@@ -10,6 +10,7 @@ export {
   caseResults,
   isBlocking,
   sortFindings,
+  withCase,
 } from "./report";
 export type { DiagnosticLike, Finding, CaseResult, StackReport, Report, CostFigures, Waiver } from "./report";
 export { parseWaiverMessage } from "./waivers";
