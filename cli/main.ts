@@ -47,12 +47,14 @@ async function finish(
   stacks: () => Promise<StackReport[]>,
   o: ReportFlags,
   inputs: AdoptionInputs,
+  artifacts: Record<string, string>,
 ): Promise<void> {
   try {
     const report = finishReport(session.report(await stacks()), o, inputs);
     emit(report, o.format, o.output, {
       packPath: session.host.packDir,
       policies: session.host.info.policies,
+      artifacts,
     });
     writeStepSummary(report, o.format);
     process.exitCode = exitStatusFor(report, o.failOn);
@@ -66,6 +68,11 @@ interface ReportFlags extends AdoptionFlags {
   policyConfig?: string;
   format: Format;
   output?: string;
+}
+
+/** A path as code scanning wants it: relative to where the command runs (the checkout), `/`-separated. */
+function artifactPath(file: string): string {
+  return path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/");
 }
 
 export function buildProgram(): Command {
@@ -121,6 +128,7 @@ export function buildProgram(): Command {
         },
         o,
         inputs,
+        { [`${graph.project}/${graph.stack}`]: artifactPath(path.join(cwd, "Pulumi.yaml")) },
       );
     });
 
@@ -147,7 +155,10 @@ export function buildProgram(): Command {
       if (o.output) prepareOutput(o.output, "--output");
       const inputs = loadAdoptionInputs(o);
       const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
-      await finish(session, () => scanStates(session, graphs), o, inputs);
+      const artifacts = Object.fromEntries(
+        graphs.map((g, i) => [`${g.project}/${g.stack}`, artifactPath(o.state[i])]),
+      );
+      await finish(session, () => scanStates(session, graphs), o, inputs, artifacts);
     });
 
   registerEvalsCommand(program);

@@ -67,7 +67,7 @@ export function toGithub(input: Report): string {
         workflowCommand(
           "notice",
           { title: `E2B cost change: ${c.environment}` },
-          `${stackLabel(s)} ${c.environment} (${c.tier}): expected ${c.expected}/month; worst case ${c.worstCase}/month`,
+          `${stackLabel(s)} ${c.environment} (${c.tier}), modelled monthly spend: expected ${c.expected}; worst case ${c.worstCase}`,
         ),
       );
   }

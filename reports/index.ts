@@ -27,6 +27,8 @@ export interface RenderOptions {
   packPath?: string;
   /** The pack's policies (GetAnalyzerInfo), so SARIF lists every rule, not only those that fired. */
   policies?: readonly PolicyInfo[];
+  /** SARIF: `project/stack` → the repository-relative file it was read from (code scanning needs one). */
+  artifacts?: Readonly<Record<string, string>>;
 }
 
 export function render(format: Format, report: Report, opts: RenderOptions = {}): string {
@@ -52,6 +54,7 @@ export function render(format: Format, report: Report, opts: RenderOptions = {})
           enforcementLevel: p.enforcementLevel,
           severity: p.severity === "unspecified" ? undefined : p.severity,
         })),
+        artifacts: opts.artifacts,
       });
   }
 }
