@@ -45,7 +45,7 @@ export const costIncreaseSchema = z
   .strict()
   .default({})
   .describe(
-    "`preview --compare-state` only: a finding when an environment's modelled expected or worst-case monthly spend rises by more than `usd` and/or `percent` (both must be exceeded when both are set), per tier.",
+    "`preview --compare-state` only, per tier: `{ usd, percent, enforcementLevel }`. A finding when an environment's modelled expected or worst-case monthly spend rises by more than `usd` and/or `percent` (both must be exceeded when both are set), at `enforcementLevel` (default: the policy's).",
   );
 export type CostIncreaseConfig = z.infer<typeof costIncreaseSchema>;
 export type CostIncreaseThreshold = z.infer<typeof threshold>;
