@@ -23,7 +23,7 @@ export interface FingerprintFields {
 }
 
 /** Key masks and fingerprints name a key (identity); every other run of digits is a figure. */
-const TOKENS = /((?:sk_e2b_|e2b_)…[0-9a-f]{4}|sha256:[0-9a-f]+)|\$?\d(?:[\d,.]*\d)?/g;
+const TOKENS = /((?:sk_e2b_|e2b_)…[0-9a-f]{4}|sha256:[0-9a-f]+)|(?<![A-Za-z_])\$?\d(?:[\d,.]*\d)?/g;
 
 /** The message's wording without its figures or trailers, whitespace collapsed. */
 export function messageShape(message: string): string {
