@@ -58,7 +58,7 @@ function expectOneLineError(r: Run, pattern: RegExp) {
   expect(r.code).toBe(2);
   expect(r.stdout).toBe("");
   expect(r.stderr.trim().split("\n")).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr.trim()).toMatch(pattern);
 }
 
 /** The Lambda export, changed by `edit` (a parsed deployment), written to a temporary file. */
