@@ -61,15 +61,21 @@ function expectOneLineError(r: Run, pattern: RegExp) {
   expect(r.stderr.trim()).toMatch(pattern);
 }
 
+/** A resource of a stack export, as far as these edits need it. */
+interface StateResource {
+  urn: string;
+  inputs: { runtime?: string; handler?: string; environment: { variables: Record<string, string> } };
+}
+
 /** The Lambda export, changed by `edit` (a parsed deployment), written to a temporary file. */
-function editedState(edit: (resources: Array<Record<string, any>>) => void): string {
+function editedState(edit: (resources: StateResource[]) => void): string {
   const doc = JSON.parse(readFileSync(state("lambda-key-plain.json"), "utf8"));
   edit(doc.deployment.resources);
   const file = path.join(tmp(), "state.json");
   writeFileSync(file, JSON.stringify(doc, null, 2));
   return file;
 }
-const lambdaOf = (resources: Array<Record<string, any>>) => resources.find((r) => r.urn.endsWith("::api"))!;
+const lambdaOf = (resources: StateResource[]) => resources.find((r) => r.urn.endsWith("::api"))!;
 
 describe("--baseline and --write-baseline", () => {
   const dir = tmp();
