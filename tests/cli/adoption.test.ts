@@ -16,6 +16,8 @@ const OTHER_HEX = "fedcba9876543210fedcba9876543210fedcba98";
 const state = (f: string) => path.join(repoRoot, "tests/engine/fixtures/state", f);
 const costChange = path.join(__dirname, "fixtures/cost-change");
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "adoption-"));
+// Each run starts the pack (and preview a program): seconds each, more on a busy machine.
+jest.setTimeout(180_000);
 
 interface Run {
   code: number;
