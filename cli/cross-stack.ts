@@ -37,7 +37,7 @@ export function withCrossStackFindings(
 }
 
 /** The same waiver rules the pack applies to its own findings (policies/waivers.ts). */
-function withConfig(session: ScanSession, f: Finding): Finding {
+export function withConfig(session: ScanSession, f: Finding): Finding {
   const waivers = (session.config.get(f.policy)?.properties.waivers ?? []) as WaiverConfig[];
   const m = matchWaiver(waivers, f.policy, f.urn);
   if (!m) return f;

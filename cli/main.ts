@@ -11,7 +11,17 @@ import { formats, type Format } from "../reports";
 import type { StackReport } from "../policies/report";
 import { registerEvalsCommand } from "./evals";
 import { registerSandboxesCommand } from "./sandboxes";
-import { emit, exitStatus, parseFormat, prepareOutput } from "./output";
+import { emit, parseFormat, prepareOutput } from "./output";
+import {
+  exitStatusFor,
+  finishReport,
+  loadAdoptionInputs,
+  withAdoptionOptions,
+  withCostChange,
+  writeStepSummary,
+  type AdoptionFlags,
+  type AdoptionInputs,
+} from "./adoption";
 import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "./scan";
 import { defaultStack } from "./stack-name";
 
@@ -36,24 +46,33 @@ async function finish(
   session: ScanSession,
   stacks: () => Promise<StackReport[]>,
   o: ReportFlags,
+  inputs: AdoptionInputs,
+  artifacts: Record<string, string>,
 ): Promise<void> {
   try {
-    const report = session.report(await stacks());
+    const report = finishReport(session.report(await stacks()), o, inputs);
     emit(report, o.format, o.output, {
       packPath: session.host.packDir,
       policies: session.host.info.policies,
+      artifacts,
     });
-    process.exitCode = exitStatus(report);
+    writeStepSummary(report, o.format);
+    process.exitCode = exitStatusFor(report, o.failOn);
   } finally {
     await session.close();
   }
 }
 
-interface ReportFlags {
+interface ReportFlags extends AdoptionFlags {
   policyPack?: string;
   policyConfig?: string;
   format: Format;
   output?: string;
+}
+
+/** A path as code scanning wants it: relative to where the command runs (the checkout), `/`-separated. */
+function artifactPath(file: string): string {
+  return path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/");
 }
 
 export function buildProgram(): Command {
@@ -72,18 +91,21 @@ export function buildProgram(): Command {
     })
     .exitOverride();
 
-  withReportOptions(
-    program
-      .command("preview")
-      .description(
-        "Run a Pulumi TypeScript program offline (no CLI, no credentials) and check it with a policy pack",
-      )
-      .option("--cwd <dir>", "folder holding Pulumi.yaml", ".")
-      .option(
-        "--stack <name>",
-        "stack whose Pulumi.<stack>.yaml config to use (default: the only one there is)",
-      )
-      .option("--organization <name>", "organization name reported to the pack", "organization"),
+  withAdoptionOptions(
+    withReportOptions(
+      program
+        .command("preview")
+        .description(
+          "Run a Pulumi TypeScript program offline (no CLI, no credentials) and check it with a policy pack",
+        )
+        .option("--cwd <dir>", "folder holding Pulumi.yaml", ".")
+        .option(
+          "--stack <name>",
+          "stack whose Pulumi.<stack>.yaml config to use (default: the only one there is)",
+        )
+        .option("--organization <name>", "organization name reported to the pack", "organization"),
+    ),
+    { compareState: true },
   )
     .addHelpText(
       "after",
@@ -91,24 +113,38 @@ export function buildProgram(): Command {
     )
     .action(async (o: ReportFlags & { cwd: string; stack?: string; organization: string }) => {
       if (o.output) prepareOutput(o.output, "--output");
+      const inputs = loadAdoptionInputs(o); // bad input fails before the program runs
       const cwd = path.resolve(o.cwd);
       const stack = o.stack ?? defaultStack(cwd);
       const { session, graph } = await previewProgram(
         { packDir: o.policyPack, policyConfig: o.policyConfig },
         { cwd, stack, organization: o.organization, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE },
       );
-      await finish(session, async () => [await scanGraph(session, graph)], o);
+      await finish(
+        session,
+        async () => {
+          const stack = await scanGraph(session, graph);
+          return [inputs.deployed ? withCostChange(session, stack, graph, inputs.deployed) : stack];
+        },
+        o,
+        inputs,
+        { [`${graph.project}/${graph.stack}`]: artifactPath(path.join(cwd, "Pulumi.yaml")) },
+      );
     });
 
-  withReportOptions(
-    program
-      .command("audit")
-      .description("Check `pulumi stack export` files (deployment v3); several files are one org-wide audit")
-      .requiredOption(
-        "--state <file>",
-        "a stack export (repeat for an org-wide audit)",
-        (v: string, acc: string[] = []) => [...acc, v],
-      ),
+  withAdoptionOptions(
+    withReportOptions(
+      program
+        .command("audit")
+        .description(
+          "Check `pulumi stack export` files (deployment v3); several files are one org-wide audit",
+        )
+        .requiredOption(
+          "--state <file>",
+          "a stack export (repeat for an org-wide audit)",
+          (v: string, acc: string[] = []) => [...acc, v],
+        ),
+    ),
   )
     .addHelpText(
       "after",
@@ -117,8 +153,12 @@ export function buildProgram(): Command {
     .action(async (o: ReportFlags & { state: string[] }) => {
       const graphs = loadStates(o.state); // bad input fails before the pack starts
       if (o.output) prepareOutput(o.output, "--output");
+      const inputs = loadAdoptionInputs(o);
       const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
-      await finish(session, () => scanStates(session, graphs), o);
+      const artifacts = Object.fromEntries(
+        graphs.map((g, i) => [`${g.project}/${g.stack}`, artifactPath(o.state[i])]),
+      );
+      await finish(session, () => scanStates(session, graphs), o, inputs, artifacts);
     });
 
   registerEvalsCommand(program);

@@ -10,6 +10,7 @@ export {
   caseResults,
   isBlocking,
   sortFindings,
+  withCase,
 } from "./report";
 export type { DiagnosticLike, Finding, CaseResult, StackReport, Report, CostFigures, Waiver } from "./report";
 export { parseWaiverMessage } from "./waivers";
@@ -22,6 +23,17 @@ export {
 } from "./cross-stack";
 export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";
 export { policies } from "./policies";
+export { findingFingerprint, messageShape } from "./fingerprint";
+export {
+  COST_CHANGE_POLICY,
+  costChanges,
+  costIncreaseFindings,
+  costIncreaseSchema,
+  describeCostChange,
+  environmentSpend,
+  type CostChange,
+  type CostIncreaseConfig,
+} from "./cost-change";
 
 import { DEFAULT_PRICES, type Prices } from "./cost";
 import type { GraphResourceLike } from "./cross-stack";

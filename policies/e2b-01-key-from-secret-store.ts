@@ -40,6 +40,7 @@ export const keyFromSecretStore = stackPolicy(
           report(
             `${describe(r)} exposes E2B key material (${k.mask}) as ${where}. Export the secret's name, not the key.`,
             r.urn,
+            { at: { path: k.path, keyFingerprint: k.fingerprint } },
           );
         }
         continue;

@@ -31,6 +31,7 @@ export const keyOnlyInKeyStores = resourcePolicy(
       report(
         `${describe({ type, name })} holds ${what} (${k.mask})${enc} at ${k.path}, outside any approved key store. ` +
           `Store it in a secret manager and pass a reference instead.`,
+        { at: { path: k.path, keyFingerprint: k.fingerprint } },
       );
     }
   },

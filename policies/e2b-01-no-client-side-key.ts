@@ -107,6 +107,7 @@ export const noClientSideKey = stackPolicy(
         report(
           `${describe(r)} public env var ${k.publicName} (${frameworkOf(k.publicName)}) holds E2B key material (${k.mask}) at ${k.path}. ${fix}`,
           r.urn,
+          { at: { path: k.path, keyFingerprint: k.fingerprint } },
         );
       }
       for (const l of scan.named) {
@@ -118,6 +119,7 @@ export const noClientSideKey = stackPolicy(
             report(
               `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
               r.urn,
+              { at: { path: l.path } },
             );
             continue;
           }
@@ -127,6 +129,7 @@ export const noClientSideKey = stackPolicy(
           report(
             `${describe(r)} public env var ${l.publicName} is named to carry the E2B key (${l.envName}); a public variable is downloaded by every visitor. ${fix}`,
             r.urn,
+            { at: { path: l.path } },
           );
         }
       }
@@ -152,6 +155,7 @@ export const noClientSideKey = stackPolicy(
           report(
             `${describe(r)} (${cs.what}, downloaded by browsers or run at the edge) contains E2B key material (${k.mask}) at ${k.path}. ${fix}`,
             r.urn,
+            { at: { path: k.path, keyFingerprint: k.fingerprint } },
           );
         }
         for (const p of cs.paths) {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
 import { describeCost, pricesSchema, usd } from "./cost";
+import { costIncreaseSchema } from "./cost-change";
 import { environmentCost, readNumber, tierOf } from "./detect/env-model";
 import { stackPolicy, setReportPrices } from "./runtime";
 
@@ -41,6 +42,8 @@ export const sandboxProfileAndCost = stackPolicy(
       maxLeakedSandboxUsd: perTier.describe(
         "Ceiling on the cost of one sandbox leaked until its timeout ceiling, per tier.",
       ),
+      // Judged by `e2b-guardrails preview --compare-state` (the pack never sees the deployed stack).
+      maxCostIncrease: costIncreaseSchema,
     }),
     example:
       "E2BEnvironment 'loadtest' worst-case monthly cost $4,861.80 exceeds the load-test ceiling of $1,000.00 (expected $486.18/month, worst case $4,861.80/month at maximum concurrency, one leaked sandbox $0.07 until its timeout ceiling). Lower maxConcurrency, the sandbox size or the timeout ceiling.",

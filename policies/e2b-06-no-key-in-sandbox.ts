@@ -67,6 +67,7 @@ export const noKeyInSandbox = stackPolicy(
         report(
           `${describe(r)} puts E2B key material (${k.mask}) into ${what} at ${k.path}. Remove it; sandboxes never need the operator's key.`,
           r.urn,
+          { at: { path: k.path, keyFingerprint: k.fingerprint } },
         );
       }
       for (const l of scan.named) {

@@ -57,6 +57,7 @@ export const managementCredentialScope = stackPolicy(
           report(
             `${describe(r)} holds a deprecated E2B personal access token (${k.mask}) at ${k.path}. Access tokens are user-scoped and removed from the SDK; use a per-environment API key and revoke the token.`,
             r.urn,
+            { at: { path: k.path, keyFingerprint: k.fingerprint } },
           );
       const named = new Set<string>();
       for (const l of scan.named) {

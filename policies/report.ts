@@ -5,6 +5,9 @@
  * the pack returns over gRPC, with the same functions.
  */
 import { caseIds, cases, caseOfPolicy, type CaseId, type Severity } from "./cases";
+import type { CostChange } from "./cost-change";
+import { findingFingerprint } from "./fingerprint";
+import { parseLocationTrailer } from "./location";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 export type CaseStatus = "pass" | "fail" | "not-applicable";
@@ -25,6 +28,14 @@ export interface Finding {
   message: string;
   /** Present when a waiver in policy config covers this finding; a waived finding never fails a case. */
   waiver?: Waiver;
+  /** The property path the finding is about, when it names one (`environment.variables.E2B_API_KEY`). */
+  path?: string;
+  /** `sha256:` fingerprint of the key material the finding is about; never the key. */
+  keyFingerprint?: string;
+  /** Stable identity across runs (policies/fingerprint.ts); set by `buildStackReport`. */
+  fingerprint?: string;
+  /** With `--baseline`: `existing` findings were in the baseline (shown, counted, never fail). */
+  baseline?: "new" | "existing";
 }
 
 export interface CaseResult {
@@ -51,6 +62,10 @@ export interface StackReport {
   findings: Finding[];
   /** Cost model figures per E2B environment declared in the stack (E2B-03/05). */
   costs?: CostFigures[];
+  /** With `--baseline`: findings of the baseline that are gone. */
+  fixed?: Finding[];
+  /** With `preview --compare-state`: modelled spend before (deployed) and after (previewed). */
+  costChange?: CostChange[];
 }
 
 export interface Report {
@@ -59,11 +74,17 @@ export interface Report {
   pack: { name: string; version: string };
   generatedAt: string;
   stacks: StackReport[];
+  /** With `--baseline`: the file and the size of the three groups over all stacks. */
+  baseline?: { file: string; new: number; existing: number; fixed: number };
 }
 
-/** A finding fails its case unless it is waived or merely advisory. */
+/** A finding fails its case unless it is waived, in the baseline, or merely advisory. */
 export function isBlocking(f: Finding): boolean {
-  return !f.waiver && (f.enforcementLevel === "mandatory" || f.enforcementLevel === "remediate");
+  return (
+    !f.waiver &&
+    f.baseline !== "existing" &&
+    (f.enforcementLevel === "mandatory" || f.enforcementLevel === "remediate")
+  );
 }
 
 /**
@@ -130,6 +151,8 @@ export function findingFromDiagnostic(d: DiagnosticLike): Finding {
   let message = d.message;
   if (d.description && message.startsWith(d.description + "\n"))
     message = message.slice(d.description.length + 1);
+  const { message: located, location } = parseLocationTrailer(message);
+  message = located;
   const waived = parseWaiverMessage(message);
   const caseId = caseOfPolicy(d.policyName);
   const caseSeverity = cases.find((c) => c.id === caseId)?.severity ?? "medium";
@@ -146,6 +169,8 @@ export function findingFromDiagnostic(d: DiagnosticLike): Finding {
     message: redactKeys(waived ? waived.message : message),
   };
   if (waived) finding.waiver = waived.waiver;
+  if (location.path) finding.path = location.path;
+  if (location.keyFingerprint) finding.keyFingerprint = location.keyFingerprint;
   return finding;
 }
 
@@ -173,8 +198,10 @@ export function buildStackReport(args: {
   findings: readonly Finding[];
   applicable: ReadonlySet<CaseId>;
   costs?: CostFigures[];
+  fixed?: Finding[];
+  costChange?: CostChange[];
 }): StackReport {
-  const findings = sortFindings([...args.findings]);
+  const findings = sortFindings(args.findings.map((f) => ({ ...f, fingerprint: findingFingerprint(f) })));
   return {
     stack: args.stack,
     project: args.project,
@@ -182,6 +209,8 @@ export function buildStackReport(args: {
     cases: caseResults(findings, args.applicable),
     findings,
     ...(args.costs && args.costs.length ? { costs: args.costs } : {}),
+    ...(args.costChange ? { costChange: args.costChange } : {}),
+    ...(args.fixed ? { fixed: args.fixed } : {}),
   };
 }
 

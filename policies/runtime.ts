@@ -20,6 +20,7 @@ import { newGeneration, recordInputs, stackIndexFor, type StackIndex } from "./d
 import { rawProps } from "./detect/unknowns";
 import { normalizeProps, type Tree } from "./detect/walk";
 import { environmentCost } from "./detect/env-model";
+import { locationTrailer, type FindingLocation } from "./location";
 import { DEFAULT_PRICES, type Prices } from "./cost";
 import { applicableCases, buildReport, buildStackReport, type CostFigures, type Finding } from "./report";
 import {
@@ -143,9 +144,16 @@ export function setReportPrices(p: Prices): void {
   reportPrices = p;
 }
 
+export interface ReportOptions {
+  /** A hint: never blocks, whatever level the policy runs at. */
+  advisory?: boolean;
+  /** The property path and key fingerprint the finding is about (its stable identity in baselines). */
+  at?: FindingLocation;
+}
+
 export interface Reporter {
   /** Report a finding on `urn`; the message must not contain key material (it is masked anyway). */
-  (message: string, urn: string, opts?: { advisory?: boolean }): void;
+  (message: string, urn: string, opts?: ReportOptions): void;
 }
 
 function makeReporter(
@@ -159,7 +167,7 @@ function makeReporter(
   reportViolation: ReportViolation,
 ): Reporter {
   const seen = new Set<string>();
-  return (rawMessage: string, urn: string, opts?: { advisory?: boolean }) => {
+  return (rawMessage: string, urn: string, opts?: ReportOptions) => {
     let message = redactKeys(rawMessage);
     const dedupe = `${urn}\u0000${message}`;
     if (seen.has(dedupe)) return;
@@ -174,13 +182,17 @@ function makeReporter(
       severity,
       urn,
       message,
+      ...(opts?.at?.path ? { path: opts.at.path } : {}),
+      ...(opts?.at?.keyFingerprint ? { keyFingerprint: opts.at.keyFingerprint } : {}),
     };
+    // Last in the message, after any waiver trailer: findingFromDiagnostic reads it first.
+    const at = locationTrailer(opts?.at);
     if (m && !m.expired) {
       finding.enforcementLevel = "advisory";
       finding.waiver = { reason: m.waiver.reason, owner: m.waiver.owner, expires: m.waiver.expires };
       // The object form sets the level; the SDK then uses `message` as is (no description prefix).
       (reportViolation as unknown as (v: object) => void)({
-        message: `${description}\n${waivedMessage(message, m.waiver)}`,
+        message: `${description}\n${waivedMessage(message, m.waiver)}${at}`,
         urn,
         enforcementLevel: "advisory",
       });
@@ -189,11 +201,11 @@ function makeReporter(
       finding.message = message;
       if (opts?.advisory) {
         (reportViolation as unknown as (v: object) => void)({
-          message: `${description}\n${message}`,
+          message: `${description}\n${message}${at}`,
           urn,
           enforcementLevel: "advisory",
         });
-      } else reportViolation(message, urn);
+      } else reportViolation(message + at, urn);
     }
     collected.set(`${name}\u0000${dedupe}`, finding);
   };
@@ -208,7 +220,7 @@ export interface ResourceContext<C> {
   /** Inputs as a plain tree (no unknown-checking proxy). */
   props: Tree;
   config: C;
-  report: (message: string, opts?: { advisory?: boolean }) => void;
+  report: (message: string, opts?: ReportOptions) => void;
   args: ResourceValidationArgs;
 }
 

@@ -22,6 +22,7 @@ import {
   uncasedFindings,
   usd,
 } from "./view-helpers";
+import { baselineSummary, costChangeRows } from "./adoption";
 
 const entities: Record<string, string> = {
   "&": "&amp;",
@@ -50,7 +51,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; min-width: 3.2rem; text-align: center; border-radius: 1rem; padding: 0 .5rem;
   font-weight: 600; font-size: .8rem; color: #fff; }
 .badge.pass { background: var(--pass); } .badge.fail { background: var(--fail); } .badge.not-applicable { background: var(--na); }
-.badge.waived { background: var(--waived); }
+.badge.waived { background: var(--waived); } .badge.existing { background: var(--na); } .badge.new { background: #0969da; }
 section.stack { border-top: 2px solid var(--line); margin-top: 2rem; padding-top: 1rem; }
 details.case { margin: .4rem 0; border: 1px solid var(--line); border-radius: 6px; padding: .3rem .6rem; }
 details.case > summary { cursor: pointer; font-weight: 600; }
@@ -79,9 +80,12 @@ function findingHtml(f: Finding): string {
     ? `<dt>Waiver</dt><dd class="waiver">${e(f.waiver.reason)}</dd>` +
       `<dt>Waiver owner</dt><dd>${e(f.waiver.owner)}</dd><dt>Waiver expires</dt><dd>${e(f.waiver.expires)}</dd>`
     : "";
-  const tag = f.waiver ? ' <span class="badge waived">WAIVED</span>' : "";
+  const tag =
+    (f.waiver ? ' <span class="badge waived">WAIVED</span>' : "") +
+    (f.baseline ? ` <span class="badge ${f.baseline}">${f.baseline.toUpperCase()}</span>` : "");
+  const baselineAttr = f.baseline ? ` data-baseline="${f.baseline}"` : "";
   return (
-    `<details class="finding ${cls}" data-policy="${e(f.policy)}" data-urn="${e(f.urn)}">` +
+    `<details class="finding ${cls}" data-policy="${e(f.policy)}" data-urn="${e(f.urn)}"${baselineAttr}>` +
     `<summary><code>${e(f.policy)}</code> on <strong>${e(resourceName(f.urn))}</strong>${tag}</summary>` +
     `<p class="message">${e(f.message)}</p>` +
     `<dl><dt>Resource</dt><dd><code>${e(f.urn)}</code></dd>` +
@@ -134,6 +138,35 @@ function costsHtml(stack: StackReport): string {
   );
 }
 
+function costChangeHtml(stack: StackReport): string {
+  const rows = costChangeRows(stack.costChange);
+  if (rows.length === 0) return "";
+  return (
+    `<h3>Cost change (deployed → this preview)</h3><table class="cost-change"><thead><tr><th>Environment</th><th>Tier</th>` +
+    `<th>Expected / month</th><th>Worst case / month</th></tr></thead><tbody>` +
+    rows
+      .map(
+        (c) =>
+          `<tr><td>${e(c.environment)}</td><td>${e(c.tier)}</td><td class="num">${e(c.expected)}</td><td class="num">${e(c.worstCase)}</td></tr>`,
+      )
+      .join("") +
+    `</tbody></table>`
+  );
+}
+
+function fixedHtml(stack: StackReport): string {
+  const fixed = stack.fixed ?? [];
+  if (fixed.length === 0) return "";
+  const rows = fixed.map(
+    (f) =>
+      `<tr data-baseline="fixed"><td><code>${e(f.policy)}</code></td><td><code>${e(f.urn)}</code></td><td>${e(f.message)}</td></tr>`,
+  );
+  return (
+    `<h3>Fixed since the baseline</h3><table class="fixed"><thead><tr><th>Policy</th><th>Resource</th><th>Message (baseline)</th></tr></thead>` +
+    `<tbody>${rows.join("")}</tbody></table>`
+  );
+}
+
 function waiversHtml(stack: StackReport): string {
   const waived = stack.findings.filter((f) => f.waiver);
   if (waived.length === 0) return "";
@@ -168,7 +201,7 @@ function stackHtml(stack: StackReport, i: number): string {
   return (
     `<section class="stack" id="s${i}" data-stack="${e(stack.stack)}"><h2>${e(stackLabel(stack))}</h2>` +
     `<p class="meta">Environment: <strong>${e(stack.environment)}</strong></p>` +
-    `${costsHtml(stack)}${waiversHtml(stack)}<h3>Cases</h3>${caseBlocks.join("")}${otherHtml}</section>`
+    `${costsHtml(stack)}${costChangeHtml(stack)}${waiversHtml(stack)}${fixedHtml(stack)}<h3>Cases</h3>${caseBlocks.join("")}${otherHtml}</section>`
   );
 }
 
@@ -189,7 +222,7 @@ export function toHtml(input: Report): string {
 <h1>E2B guardrails compliance report</h1>
 <p class="meta">Generated <time class="generated" datetime="${e(report.generatedAt)}">${e(report.generatedAt)}</time>
  by ${e(report.tool.name)} ${e(report.tool.version)} · policy pack <span class="pack">${e(report.pack.name)} ${e(report.pack.version)}</span>
- · ${report.stacks.length} stack${report.stacks.length === 1 ? "" : "s"}, ${failing} failing case verdict${failing === 1 ? "" : "s"}</p>
+ · ${report.stacks.length} stack${report.stacks.length === 1 ? "" : "s"}, ${failing} failing case verdict${failing === 1 ? "" : "s"}${baselineSummary(report) ? ` · <span class="baseline">${e(baselineSummary(report)!)}</span>` : ""}</p>
 </header>
 <main>
 <h2>Case matrix</h2>

@@ -1,6 +1,7 @@
 /** Every report format is a view of the one Report model; this is the table of views. */
 import type { Report } from "../policies/report";
 import type { PolicyInfo } from "../engine/analyzer-host";
+import { toGithub } from "./github";
 import { toHtml } from "./html";
 import { renderJson } from "./json";
 import { toJUnit } from "./junit";
@@ -8,7 +9,7 @@ import { toMarkdown } from "./markdown";
 import { toSarif } from "./sarif";
 import { renderText } from "./text";
 
-export const formats = ["text", "json", "markdown", "html", "junit", "sarif"] as const;
+export const formats = ["text", "json", "markdown", "html", "junit", "sarif", "github"] as const;
 export type Format = (typeof formats)[number];
 
 export const fileExtension: Record<Format, string> = {
@@ -18,6 +19,7 @@ export const fileExtension: Record<Format, string> = {
   html: "html",
   junit: "junit.xml",
   sarif: "sarif",
+  github: "github.txt",
 };
 
 export interface RenderOptions {
@@ -25,6 +27,8 @@ export interface RenderOptions {
   packPath?: string;
   /** The pack's policies (GetAnalyzerInfo), so SARIF lists every rule, not only those that fired. */
   policies?: readonly PolicyInfo[];
+  /** SARIF: `project/stack` → the repository-relative file it was read from (code scanning needs one). */
+  artifacts?: Readonly<Record<string, string>>;
 }
 
 export function render(format: Format, report: Report, opts: RenderOptions = {}): string {
@@ -39,6 +43,8 @@ export function render(format: Format, report: Report, opts: RenderOptions = {})
       return toHtml(report);
     case "junit":
       return toJUnit(report);
+    case "github":
+      return toGithub(report);
     case "sarif":
       return toSarif(report, {
         policies: opts.policies?.map((p) => ({
@@ -48,6 +54,7 @@ export function render(format: Format, report: Report, opts: RenderOptions = {})
           enforcementLevel: p.enforcementLevel,
           severity: p.severity === "unspecified" ? undefined : p.severity,
         })),
+        artifacts: opts.artifacts,
       });
   }
 }

@@ -8,6 +8,7 @@ import { redactKeys } from "../policies/detect/keys";
 import { caseIds } from "../policies/cases";
 import { isBlocking, sortFindings, type Report } from "../policies/report";
 import { caseOf, findingLine, redactReport, stackLabel } from "./view-helpers";
+import { costChangeRows } from "./adoption";
 
 /** XML 1.0 cannot carry most control characters, even escaped; drop them. */
 function xmlText(text: string): string {
@@ -38,11 +39,22 @@ export function toJUnit(input: Report): string {
       skipped: String(skipped),
       timestamp: xmlText(report.generatedAt),
     });
-    suite
+    const props = suite
       .ele("properties")
       .ele("property", { name: "environment", value: xmlText(stack.environment) })
       .up()
-      .ele("property", { name: "pack", value: xmlText(`${report.pack.name}@${report.pack.version}`) });
+      .ele("property", { name: "pack", value: xmlText(`${report.pack.name}@${report.pack.version}`) })
+      .up();
+    if (report.baseline) {
+      const count = (b: "new" | "existing") => stack.findings.filter((f) => f.baseline === b).length;
+      props.ele("property", { name: "baseline.new", value: String(count("new")) });
+      props.ele("property", { name: "baseline.existing", value: String(count("existing")) });
+      props.ele("property", { name: "baseline.fixed", value: String(stack.fixed?.length ?? 0) });
+    }
+    for (const c of costChangeRows(stack.costChange)) {
+      props.ele("property", { name: `cost.${c.environment}.expected`, value: xmlText(c.expected) });
+      props.ele("property", { name: `cost.${c.environment}.worstCase`, value: xmlText(c.worstCase) });
+    }
 
     for (const c of results) {
       const tc = suite.ele("testcase", {
@@ -62,6 +74,10 @@ export function toJUnit(input: Report): string {
         tc.ele("system-out").txt(xmlText(sorted.map(findingLine).join("\n")));
       }
     }
+    if (stack.fixed?.length)
+      suite
+        .ele("system-out")
+        .txt(xmlText(["Fixed since the baseline:", ...stack.fixed.map(findingLine)].join("\n")));
   }
   root.att({
     tests: String(totals.tests),

@@ -6,6 +6,7 @@ import { redactKeys } from "../policies/detect/keys";
 import { caseIds } from "../policies/cases";
 import { sortFindings, type Finding, type Report } from "../policies/report";
 import { caseOf, redactReport, stackLabel, statusLabel, uncasedFindings, usd } from "./view-helpers";
+import { baselineSummary, costChangeRows } from "./adoption";
 
 const badge = { pass: "✅ PASS", fail: "❌ FAIL", "not-applicable": "➖ N-A" } as const;
 
@@ -25,7 +26,7 @@ function code(text: string): string {
 
 function findingItem(f: Finding): string {
   const lines = [
-    `- **${cell(f.policy)}** (${f.enforcementLevel}, ${f.severity}) on ${code(f.urn)}  `,
+    `- **${cell(f.policy)}** (${[f.enforcementLevel, f.severity, f.baseline ?? ""].filter(Boolean).join(", ")}) on ${code(f.urn)}  `,
     `  ${cell(f.message)}`,
   ];
   if (f.waiver) {
@@ -78,6 +79,32 @@ export function toMarkdown(input: Report): string {
       );
     }
     out.push("");
+  }
+
+  const changes = report.stacks.flatMap((s) =>
+    costChangeRows(s.costChange).map((c) => ({ stack: stackLabel(s), ...c })),
+  );
+  if (changes.length > 0) {
+    out.push("## Cost change", "", "Modelled monthly E2B spend, deployed stack → this preview.", "");
+    out.push("| Stack | Environment | Tier | Expected / month | Worst case / month |");
+    out.push("|---|---|---|---|---|");
+    for (const c of changes)
+      out.push(
+        `| ${cell(c.stack)} | ${cell(c.environment)} | ${cell(c.tier)} | ${cell(c.expected)} | ${cell(c.worstCase)} |`,
+      );
+    out.push("");
+  }
+
+  const base = baselineSummary(report);
+  if (base) {
+    out.push("## Baseline", "", `${cell(base)}.`, "");
+    const fixed = report.stacks.flatMap((s) => (s.fixed ?? []).map((f) => ({ s, f })));
+    if (fixed.length > 0) {
+      out.push("### Fixed since the baseline", "");
+      for (const { s, f } of fixed)
+        out.push(`- **${cell(f.policy)}** on ${code(f.urn)} (${cell(stackLabel(s))})`);
+      out.push("");
+    }
   }
 
   out.push("## Findings by case", "");

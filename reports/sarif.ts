@@ -8,7 +8,8 @@ import type * as Sarif from "sarif";
 import { redactKeys } from "../policies/detect/keys";
 import { caseOfPolicy, cases, type Severity } from "../policies/cases";
 import type { EnforcementLevel, Finding, Report } from "../policies/report";
-import { redactReport, resourceName, stackLabel } from "./view-helpers";
+import { findingLine, redactReport, resourceName, stackLabel } from "./view-helpers";
+import { costChangeRows } from "./adoption";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -24,6 +25,11 @@ export interface PolicyDoc {
 export interface SarifOptions {
   /** Every policy of the pack; without it, rules are built from the policies that have findings. */
   policies?: readonly PolicyDoc[];
+  /**
+   * The repository-relative file each stack was read from (`project/stack` → `infra/Pulumi.yaml`, or
+   * a state export): GitHub code scanning rejects results without a physical location.
+   */
+  artifacts?: Readonly<Record<string, string>>;
 }
 
 const levelOf: Record<EnforcementLevel, Sarif.ReportingConfiguration.level> = {
@@ -103,12 +109,19 @@ export function toSarif(input: Report, options: SarifOptions = {}): string {
       message: { text: f.message },
       locations: [
         {
+          ...(options.artifacts?.[stacks[0]]
+            ? { physicalLocation: { artifactLocation: { uri: options.artifacts[stacks[0]] } } }
+            : {}),
           logicalLocations: [{ fullyQualifiedName: f.urn, name: resourceName(f.urn), kind: "resource" }],
         },
       ],
       fingerprints: {
         "e2bGuardrails/v1": createHash("sha256").update(`${f.policy}\n${f.urn}\n${f.message}`).digest("hex"),
+        ...(f.fingerprint ? { "e2bGuardrails/v2": f.fingerprint } : {}),
       },
+      // Code scanning matches alerts across runs by this; ours survives changed figures in messages.
+      ...(f.fingerprint ? { partialFingerprints: { primaryLocationLineHash: f.fingerprint } } : {}),
+      ...(f.baseline ? { baselineState: f.baseline === "existing" ? "unchanged" : "new" } : {}),
       properties: {
         caseId: f.caseId ?? undefined,
         severity: f.severity,
@@ -150,7 +163,13 @@ export function toSarif(input: Report, options: SarifOptions = {}): string {
             project: s.project,
             environment: s.environment,
             cases: s.cases.map((c) => ({ id: c.id, status: c.status })),
+            ...(s.costChange ? { costChange: costChangeRows(s.costChange) } : {}),
+            // Kept out of `results`: code scanning would open alerts for "absent" results.
+            ...(s.fixed
+              ? { fixed: s.fixed.map((f) => ({ text: findingLine(f), fingerprint: f.fingerprint })) }
+              : {}),
           })),
+          ...(report.baseline ? { baseline: report.baseline } : {}),
         },
       },
     ],

@@ -5,6 +5,7 @@
 import pc from "picocolors";
 import { redactKeys } from "../policies/detect/keys";
 import { isBlocking, type Finding, type Report } from "../policies/report";
+import { baselineSummary, costChangeRows } from "./adoption";
 
 export interface TextOptions {
   color?: boolean;
@@ -47,14 +48,28 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
         );
       }
     }
+    const changes = costChangeRows(s.costChange);
+    if (changes.length) {
+      lines.push("Cost change (deployed → previewed, per month):");
+      for (const k of changes)
+        lines.push(`    ${k.environment} (${k.tier}): expected ${k.expected}; worst case ${k.worstCase}`);
+    }
+    if (s.fixed?.length) {
+      lines.push("Fixed since the baseline:");
+      for (const f of s.fixed)
+        lines.push(`        - ${f.policy}${urnLabel(f.urn) ? `  (${urnLabel(f.urn)})` : ""}`);
+    }
     lines.push("");
   }
+  const base = baselineSummary(report);
+  if (base) lines.push(`Baseline: ${base}`, "");
   return redactKeys(lines.join("\n"));
 }
 
 function finding(f: Finding, c: ReturnType<typeof pc.createColors>): string[] {
-  const level = f.waiver ? "[waived]" : `[${f.enforcementLevel}]`;
-  const levelText = f.enforcementLevel === "mandatory" && !f.waiver ? c.red(level) : c.yellow(level);
+  const level =
+    (f.waiver ? "[waived]" : `[${f.enforcementLevel}]`) + (f.baseline === "existing" ? " [existing]" : "");
+  const levelText = isBlocking(f) ? c.red(level) : c.yellow(level);
   const where = urnLabel(f.urn);
   const head = `        - ${levelText} [severity: ${f.severity}]  ${f.policy}${where ? `  (${where})` : ""}`;
   const body = f.message.split("\n").map((l) => `          ${l}`);

@@ -57,7 +57,8 @@ export function findingLine(f: Finding): string {
   const waived = f.waiver
     ? ` [waived: ${f.waiver.reason}; owner ${f.waiver.owner}; expires ${f.waiver.expires}]`
     : "";
-  return `[${f.enforcementLevel}/${f.severity}] ${f.policy} ${f.urn}: ${f.message}${waived}`;
+  const existing = f.baseline === "existing" ? " [existing]" : "";
+  return `[${f.enforcementLevel}/${f.severity}]${existing} ${f.policy} ${f.urn}: ${f.message}${waived}`;
 }
 
 /** The resource name at the end of a URN (`urn:pulumi:stack::project::type::name`). */

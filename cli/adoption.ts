@@ -1,0 +1,177 @@
+/**
+ * What a platform team needs to turn the pack on across an organisation: baselines (`--baseline`,
+ * `--write-baseline`), gating (`--fail-on`), the GitHub step summary of `--format github`, and the
+ * cost change of a preview (`--compare-state`). The rules live in policies/ and reports/; this module
+ * is the command line's glue.
+ */
+import { appendFileSync, writeFileSync } from "node:fs";
+import { Option, type Command } from "commander";
+import { InputError, loadStateExport, type ResourceGraph } from "../engine";
+import {
+  COST_CHANGE_POLICY,
+  DEFAULT_PRICES,
+  costChanges,
+  costIncreaseFindings,
+  costIncreaseSchema,
+  environmentSpend,
+  withCase,
+  type Finding,
+  type Prices,
+  type Report,
+  type StackReport,
+} from "../policies/api";
+import { cases } from "../policies/cases";
+import { applyBaseline, loadBaseline, type Baseline } from "../reports/baseline";
+import { addFindings } from "../reports/build";
+import { githubStepSummary } from "../reports/github";
+import { renderJson } from "../reports/json";
+import type { Format } from "../reports";
+import { withConfig } from "./cross-stack";
+import { prepareOutput } from "./output";
+import type { ScanSession } from "./scan";
+
+export const failOnLevels = ["mandatory", "advisory", "none"] as const;
+export type FailOn = (typeof failOnLevels)[number];
+
+export function parseFailOn(value: string): FailOn {
+  if ((failOnLevels as readonly string[]).includes(value)) return value as FailOn;
+  throw new InputError(`--fail-on: '${value}' is not one of ${failOnLevels.join(", ")}`);
+}
+
+export interface AdoptionFlags {
+  baseline?: string;
+  writeBaseline?: string;
+  failOn: FailOn;
+  compareState?: string;
+}
+
+/** The flags `preview` and `audit` share; `--compare-state` is preview's only. */
+export function withAdoptionOptions(cmd: Command, opts: { compareState?: boolean } = {}): Command {
+  cmd
+    .option("--baseline <file>", "JSON report of an earlier run: its findings are `existing` and never fail")
+    .option("--write-baseline <file>", "write this run's JSON report here, to serve as a baseline")
+    .addOption(
+      new Option("--fail-on <level>", `lowest level that fails the run: ${failOnLevels.join(", ")}`)
+        .default("mandatory")
+        .argParser(parseFailOn),
+    );
+  if (opts.compareState)
+    cmd.option(
+      "--compare-state <file>",
+      "`pulumi stack export` of the deployed stack: report the modelled E2B spend before and after",
+    );
+  return cmd;
+}
+
+/** Everything these flags read is checked before any work: bad input is one line, exit 2. */
+export interface AdoptionInputs {
+  baseline?: Baseline;
+  deployed?: ResourceGraph;
+}
+
+export function loadAdoptionInputs(o: AdoptionFlags): AdoptionInputs {
+  if (o.writeBaseline) prepareOutput(o.writeBaseline, "--write-baseline");
+  return {
+    ...(o.baseline ? { baseline: loadBaseline(o.baseline) } : {}),
+    ...(o.compareState ? { deployed: loadCompareState(o.compareState) } : {}),
+  };
+}
+
+function loadCompareState(file: string): ResourceGraph {
+  try {
+    return loadStateExport(file);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`--compare-state ${e.message}`, file);
+    throw e;
+  }
+}
+
+/** Baseline groups, then the baseline file to write. */
+export function finishReport(report: Report, o: AdoptionFlags, inputs: AdoptionInputs): Report {
+  const out = inputs.baseline ? applyBaseline(report, inputs.baseline) : report;
+  if (o.writeBaseline) {
+    try {
+      writeFileSync(o.writeBaseline, renderJson(out));
+    } catch (e) {
+      throw new InputError(
+        `--write-baseline ${o.writeBaseline}: cannot write there (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+        o.writeBaseline,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Exit status under `--fail-on`: 1 when a finding at or above the level is neither waived nor in the
+ * baseline; `none` never fails on findings (bad input still exits 2).
+ */
+export function exitStatusFor(report: Report, failOn: FailOn): 0 | 1 {
+  if (failOn === "none") return 0;
+  const counts = (f: Finding) =>
+    !f.waiver &&
+    f.baseline !== "existing" &&
+    (f.enforcementLevel === "mandatory" ||
+      f.enforcementLevel === "remediate" ||
+      (failOn === "advisory" && f.enforcementLevel === "advisory"));
+  return report.stacks.some((s) => s.findings.some(counts)) ? 1 : 0;
+}
+
+/** `--format github`: the Markdown step summary goes to the file GitHub Actions names. */
+export function writeStepSummary(report: Report, format: Format): void {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (format !== "github" || !file) return;
+  try {
+    appendFileSync(file, githubStepSummary(report));
+  } catch (e) {
+    throw new InputError(
+      `GITHUB_STEP_SUMMARY ${file}: cannot write there (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      file,
+    );
+  }
+}
+
+/**
+ * The modelled spend of each environment, deployed vs previewed, and a finding of
+ * e2b-03-sandbox-profile-and-cost for an increase above its `maxCostIncrease` threshold, at the
+ * threshold's level (default: the policy's), with the policy's waivers.
+ */
+export function withCostChange(
+  session: ScanSession,
+  stack: StackReport,
+  graph: ResourceGraph,
+  deployed: ResourceGraph,
+): StackReport {
+  const props = session.config.get(COST_CHANGE_POLICY)?.properties ?? {};
+  const prices = (props.prices as Prices | undefined) ?? DEFAULT_PRICES;
+  const changes = costChanges(
+    environmentSpend(deployed.resources, prices),
+    environmentSpend(graph.resources, prices),
+  );
+  let out = stack;
+  if (session.enabled.has(COST_CHANGE_POLICY)) {
+    const parsed = costIncreaseSchema.safeParse(props.maxCostIncrease ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InputError(
+        `policy config: field '${COST_CHANGE_POLICY}.maxCostIncrease.${issue.path.join(".")}' ${issue.message}`,
+      );
+    }
+    const severity = cases.find((c) => c.id === "E2B-03")!.severity;
+    const level = session.levels.get(COST_CHANGE_POLICY) ?? "mandatory";
+    const extra = costIncreaseFindings(changes, parsed.data).map((f) =>
+      withConfig(
+        session,
+        withCase({
+          policy: COST_CHANGE_POLICY,
+          enforcementLevel: f.enforcementLevel ?? (level === "remediate" ? "mandatory" : level),
+          severity,
+          urn: f.urn,
+          message: f.message,
+        }),
+      ),
+    );
+    out = addFindings(stack, extra, extra.length ? ["E2B-03"] : []);
+  }
+  return { ...out, costChange: changes };
+}

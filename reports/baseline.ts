@@ -1,0 +1,122 @@
+/**
+ * Baselines: a JSON report of an earlier run (`--baseline FILE`). Findings whose fingerprint the
+ * baseline holds are `existing` (shown, counted, never fail); the others are `new`; baseline findings
+ * of the stacks in this run that are gone are listed as `fixed`. Fingerprints are recomputed from each
+ * baseline finding's fields with the current algorithm (policies/fingerprint.ts), so a report written
+ * before findings carried a fingerprint is a baseline too.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { InputError } from "../engine/errors";
+import { jsonSyntaxProblem } from "../engine/errors";
+import { findingFingerprint, buildStackReport, type Finding, type Report } from "../policies/api";
+import type { CaseId } from "../policies/cases";
+
+const findingSchema = z.looseObject({
+  policy: z.string(),
+  urn: z.string(),
+  message: z.string(),
+  path: z.string().optional(),
+  keyFingerprint: z.string().optional(),
+  caseId: z.string().nullable().optional(),
+  enforcementLevel: z.string().optional(),
+  severity: z.string().optional(),
+});
+
+const baselineSchema = z.looseObject({
+  schemaVersion: z.literal(1),
+  stacks: z.array(
+    z.looseObject({
+      stack: z.string(),
+      project: z.string(),
+      findings: z.array(findingSchema),
+    }),
+  ),
+});
+
+export interface Baseline {
+  file: string;
+  /** Per `project/stack`: fingerprint → the baseline's finding. */
+  stacks: Map<string, Map<string, Finding>>;
+}
+
+const stackKey = (s: { project: string; stack: string }) => `${s.project}/${s.stack}`;
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || "(root)";
+}
+
+/** Read and validate a baseline; any problem is one line naming the file and the field (exit 2). */
+export function loadBaseline(file: string, flag = "--baseline"): Baseline {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError(
+      `${flag} ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      file,
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${flag} ${file}: not valid JSON (${jsonSyntaxProblem(e)})`, file);
+  }
+  const r = baselineSchema.safeParse(doc);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const problem =
+      issue.code === "invalid_value" && fieldOf(issue.path) === "schemaVersion"
+        ? "must be 1 (a JSON report of e2b-guardrails --format json)"
+        : issue.message.replace(/\s+/g, " ");
+    throw new InputError(`${flag} ${file}: field '${fieldOf(issue.path)}' ${problem}`, file);
+  }
+  const stacks = new Map<string, Map<string, Finding>>();
+  for (const s of r.data.stacks) {
+    const byPrint = stacks.get(stackKey(s)) ?? new Map<string, Finding>();
+    for (const f of s.findings) {
+      const finding = f as unknown as Finding;
+      byPrint.set(findingFingerprint(finding), {
+        policy: f.policy,
+        caseId: (f.caseId ?? null) as CaseId | null,
+        enforcementLevel: (f.enforcementLevel ?? "advisory") as Finding["enforcementLevel"],
+        severity: (f.severity ?? "medium") as Finding["severity"],
+        urn: f.urn,
+        message: f.message,
+        ...(f.path ? { path: f.path } : {}),
+        ...(f.keyFingerprint ? { keyFingerprint: f.keyFingerprint } : {}),
+        fingerprint: findingFingerprint(finding),
+      });
+    }
+    stacks.set(stackKey(s), byPrint);
+  }
+  return { file, stacks };
+}
+
+/**
+ * Mark each finding new or existing, list the fixed ones, and recompute case verdicts (an existing
+ * finding never fails a case). Stacks the baseline does not hold are all new; baseline stacks not in
+ * this run are not judged (nothing of theirs is "fixed").
+ */
+export function applyBaseline(report: Report, baseline: Baseline): Report {
+  const totals = { new: 0, existing: 0, fixed: 0 };
+  const stacks = report.stacks.map((s) => {
+    const known = baseline.stacks.get(stackKey(s)) ?? new Map<string, Finding>();
+    const seen = new Set<string>();
+    const findings = s.findings.map((f): Finding => {
+      const print = f.fingerprint ?? findingFingerprint(f);
+      seen.add(print);
+      const state = known.has(print) ? "existing" : "new";
+      totals[state]++;
+      return { ...f, fingerprint: print, baseline: state };
+    });
+    const fixed = [...known.values()].filter((f) => !seen.has(f.fingerprint!));
+    totals.fixed += fixed.length;
+    const applicable = new Set(s.cases.filter((c) => c.status !== "not-applicable").map((c) => c.id));
+    return buildStackReport({ ...s, findings, applicable, fixed });
+  });
+  return { ...report, stacks, baseline: { file: baseline.file, ...totals } };
+}

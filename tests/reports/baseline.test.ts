@@ -1,0 +1,161 @@
+/**
+ * Baselines on the report model, and how every view shows the three groups (new / existing / fixed)
+ * and a preview's cost change.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { applyBaseline, loadBaseline } from "../../reports/baseline";
+import { formats, render } from "../../reports";
+import { buildStackReport, type Finding, type Report } from "../../policies/report";
+import { costChanges } from "../../policies/cost-change";
+import { renderJson } from "../../reports/json";
+import { makeFindings, makeReport } from "./fixture";
+
+/** The fixture as the CLI builds it: findings carry fingerprints. */
+function report(f = makeFindings()): Report {
+  const r = makeReport(f);
+  return {
+    ...r,
+    stacks: r.stacks.map((s) =>
+      buildStackReport({
+        ...s,
+        applicable: new Set(s.cases.filter((c) => c.status !== "not-applicable").map((c) => c.id)),
+      }),
+    ),
+  };
+}
+
+function baselineFile(r: Report): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "baseline-")), "baseline.json");
+  writeFileSync(file, renderJson(r));
+  return file;
+}
+
+const newFinding: Finding = {
+  policy: "e2b-04-timeout-ceiling",
+  caseId: "E2B-04",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  urn: "urn:pulumi:prod::web::e2b-guardrails:index:E2BEnvironment::prod",
+  message: "E2BEnvironment 'prod' timeout ceiling 90000 s is above the Pro plan limit of 86400 s.",
+};
+
+describe("applyBaseline", () => {
+  it("marks everything existing after reordering and a changed figure, and fixes nothing", () => {
+    const base = loadBaseline(baselineFile(report()));
+    const f = makeFindings();
+    f.prod.reverse();
+    f.prod[0] = { ...f.prod[0] }; // same finding object content, different order
+    const out = applyBaseline(report(f), base);
+    expect(out.baseline).toMatchObject({ new: 0, existing: 5, fixed: 0 });
+    for (const s of out.stacks) {
+      expect(s.findings.every((x) => x.baseline === "existing")).toBe(true);
+      expect(s.fixed).toEqual([]);
+      // Existing findings never fail a case.
+      expect(s.cases.filter((c) => c.status === "fail")).toEqual([]);
+    }
+  });
+
+  it("keeps new findings failing and lists the gone ones as fixed, per stack", () => {
+    const base = loadBaseline(baselineFile(report()));
+    const f = makeFindings();
+    const gone = f.prod.shift()!;
+    f.prod.push(newFinding);
+    const out = applyBaseline(report(f), base);
+    expect(out.baseline).toMatchObject({ new: 1, existing: 4, fixed: 1 });
+    const prod = out.stacks[0];
+    expect(prod.findings.find((x) => x.policy === newFinding.policy)!.baseline).toBe("new");
+    expect(prod.fixed!.map((x) => [x.policy, x.urn])).toEqual([[gone.policy, gone.urn]]);
+    expect(prod.cases.find((c) => c.id === "E2B-04")!.status).toBe("fail");
+    expect(prod.cases.find((c) => c.id === "E2B-01")!.status).toBe("pass"); // its other finding is existing
+    expect(out.stacks[1].fixed).toEqual([]);
+  });
+
+  it("does not call a stack's findings fixed when the stack is not in this run", () => {
+    const base = loadBaseline(baselineFile(report()));
+    const only = report();
+    const out = applyBaseline({ ...only, stacks: [only.stacks[1]] }, base);
+    expect(out.baseline).toMatchObject({ existing: 2, fixed: 0 });
+  });
+});
+
+describe("loadBaseline", () => {
+  it("accepts a report written before findings had fingerprints", () => {
+    const r = report();
+    const old = JSON.parse(renderJson(r));
+    for (const s of old.stacks) for (const f of s.findings) delete f.fingerprint;
+    const file = baselineFile(r);
+    writeFileSync(file, JSON.stringify(old));
+    expect(applyBaseline(r, loadBaseline(file)).baseline).toMatchObject({ new: 0, existing: 5 });
+  });
+
+  it.each([
+    [{ schemaVersion: 1 }, "field 'stacks' "],
+    [
+      { schemaVersion: 1, stacks: [{ stack: "s", project: "p", findings: [{ policy: 1 }] }] },
+      "field 'stacks[0].findings[0].policy' ",
+    ],
+  ])("names the field of a bad baseline %#", (doc, field) => {
+    const file = baselineFile(report());
+    writeFileSync(file, JSON.stringify(doc));
+    expect(() => loadBaseline(file)).toThrow(`--baseline ${file}: ${field}`);
+    try {
+      loadBaseline(file);
+    } catch (e) {
+      expect((e as Error).message.split("\n")).toHaveLength(1);
+    }
+  });
+});
+
+describe("every view shows the three groups and the cost change", () => {
+  const f = makeFindings();
+  const base = loadBaseline(baselineFile(report()));
+  f.prod.shift();
+  f.prod.push(newFinding);
+  const out = applyBaseline(report(f), base);
+  out.stacks[0] = {
+    ...out.stacks[0],
+    costChange: costChanges(
+      [
+        {
+          environment: "prod",
+          tier: "production",
+          urn: "u",
+          figures: {
+            environment: "prod",
+            expectedMonthlyUsd: 1200,
+            worstCaseMonthlyUsd: 4000,
+            leakedSandboxUsd: 0,
+          },
+        },
+      ],
+      [
+        {
+          environment: "prod",
+          tier: "production",
+          urn: "u",
+          figures: {
+            environment: "prod",
+            expectedMonthlyUsd: 2650,
+            worstCaseMonthlyUsd: 4000,
+            leakedSandboxUsd: 0,
+          },
+        },
+      ],
+    ),
+  };
+
+  it.each(formats.map((x) => [x]))("%s", (format) => {
+    const text = render(format, out);
+    if (format === "json") expect(text).toMatch(/"expectedDeltaPercent": 120.8/);
+    else expect(text).toContain("$1,200.00 → $2,650.00, +120.8 %");
+    expect(text).toMatch(/existing/i);
+    if (format !== "github") {
+      // The fixed finding (the client-side key of the fixture) is listed by policy.
+      expect(text).toMatch(/fixed/i);
+      expect(text).toContain("e2b-01-no-client-side-key");
+    }
+    expect(text).toMatch(/\bnew\b/i);
+  });
+});
