@@ -17,6 +17,9 @@ export const E2B_ENVIRONMENT_TYPE = "e2b-guardrails:index:E2BEnvironment";
  */
 export const E2B_API_KEY_KIND = "e2b-guardrails:ApiKey";
 
+/** Marker input of the E2B Secret dynamic resource (an egress-injected third-party credential). */
+export const E2B_SECRET_KIND = "e2b-guardrails:Secret";
+
 export const plans = ["hobby", "pro", "enterprise"] as const;
 export type Plan = (typeof plans)[number];
 
@@ -130,6 +133,11 @@ export const e2bSecretSchema = z.object({
   header: z.string().min(1).default("Authorization"),
   /** Text before the placeholder in the header value; default `Bearer `. */
   prefix: z.string().default("Bearer "),
+  /**
+   * Pulumi secret config key holding the value (`ns:key` or a key of the project's namespace): the
+   * E2BEnvironment component then creates the E2B Secret itself. Never the value.
+   */
+  configKey: z.string().min(1).optional(),
 });
 export type E2BSecretSpec = z.output<typeof e2bSecretSchema>;
 
@@ -228,7 +236,14 @@ export const sandboxPolicySchema = z.object({
   network: sandboxNetworkSchema.optional(),
   /** The E2B Secrets sandboxes may use, and the hosts each may be sent to. */
   secrets: z
-    .array(z.object({ name: e2bSecretNameSchema, hosts: z.array(z.string().min(1)).min(1) }))
+    .array(
+      z.object({
+        name: e2bSecretNameSchema,
+        hosts: z.array(z.string().min(1)).min(1),
+        header: z.string().min(1).optional(),
+        prefix: z.string().optional(),
+      }),
+    )
     .optional(),
   /** Env var names the credential-name check lets through (e.g. a `SORT_KEY` that is no secret). */
   allowedEnvNames: z.array(z.string().min(1)).optional(),
