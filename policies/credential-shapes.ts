@@ -39,3 +39,31 @@ export const E2B_PLACEHOLDER = /\$\{e2b\.(secrets|identity\.tokens)\.([^{}]+)\}/
 export function isE2BPlaceholderOnly(value: string): boolean {
   return value.replace(E2B_PLACEHOLDER, "").trim() === "" && new RegExp(E2B_PLACEHOLDER.source).test(value);
 }
+
+/** Header names that carry credentials; their values must be E2B placeholders. */
+export const CREDENTIAL_HEADER =
+  /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey)$|(^|[-_])(token|secret|key|password|auth|credentials?)([-_]|$)/i;
+
+/** What may stand around a placeholder in a credential header: an auth scheme and spaces. */
+const SCHEME_ONLY = /^\s*(bearer|basic|token|bot|apikey|key)?\s*$/i;
+
+/**
+ * A header an egress rule sets (`network.rules[host][i].transform.headers[name]`) that carries a
+ * credential in plaintext: a credential header whose value is not an E2B placeholder (plus at most
+ * an auth scheme), or any header whose value has a known credential shape.
+ */
+export function isPlaintextCredentialHeader(name: string, value: string): boolean {
+  const rest = value.replace(E2B_PLACEHOLDER, "");
+  const hasPlaceholder = rest.length !== value.length;
+  if (CREDENTIAL_HEADER.test(name)) return !(hasPlaceholder && SCHEME_ONLY.test(rest));
+  return credentialShape(rest) !== undefined;
+}
+
+/** A domain pattern so broad it sends a credential to most of the internet: `*`, `*.com`, `*.co.uk`. */
+export function isOverbroadHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  if (h === "*" || h === "") return true;
+  if (!h.startsWith("*.")) return false;
+  const labels = h.slice(2).split(".").filter(Boolean);
+  return labels.length < 2 || (labels.length === 2 && labels[1].length === 2 && labels[0].length <= 3);
+}

@@ -10,18 +10,11 @@
  */
 import type { SandboxPolicy } from "../policies/model";
 import { findKeysInString } from "../policies/detect/keys";
-import { E2B_PLACEHOLDER as PLACEHOLDER } from "../policies/credential-shapes";
+import { E2B_PLACEHOLDER as PLACEHOLDER, isPlaintextCredentialHeader } from "../policies/credential-shapes";
 import type { Violation } from "./errors";
 
 /** E2B's "all traffic" CIDR (the SDK's `ALL_TRAFFIC`). */
 export const ALL_TRAFFIC = "0.0.0.0/0";
-
-/** Header names that carry credentials; their values must be placeholders. */
-const CREDENTIAL_HEADER =
-  /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey)$|(^|[-_])(token|secret|key|password|auth|credentials?)([-_]|$)/i;
-
-/** What may stand around a placeholder in a credential header: an auth scheme and spaces. */
-const SCHEME_ONLY = /^\s*(bearer|basic|token|bot|apikey|key)?\s*$/i;
 
 type Selector = string[] | ((ctx: { allTraffic: string; rules: Map<string, unknown[]> }) => string[]);
 type Transform = { headers?: Record<string, string> };
@@ -229,8 +222,7 @@ function checkRuleHeaders(policy: SandboxPolicy, net: ResolvedNetwork): Violatio
         continue;
       }
       const found = placeholdersIn(value);
-      const rest = value.replace(PLACEHOLDER, "");
-      if (CREDENTIAL_HEADER.test(name) && !(found.length > 0 && SCHEME_ONLY.test(rest))) {
+      if (isPlaintextCredentialHeader(name, value)) {
         out.push({
           code: "network-rule-plaintext-credential",
           field,
