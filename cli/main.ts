@@ -14,6 +14,8 @@ import { registerSandboxesCommand } from "./sandboxes";
 import { emit, exitStatus, parseFormat, prepareOutput } from "./output";
 import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "./scan";
 import { defaultStack } from "./stack-name";
+import { keyCheckSummary, verifyLeakedKeys } from "./verify-keys";
+import type { ResourceGraph } from "../engine";
 
 const version: string = (require("../package.json") as { version: string }).version;
 
@@ -28,7 +30,11 @@ function withReportOptions(cmd: Command): Command {
     .option("--policy-pack <dir>", "CrossGuard policy pack folder (default: ours)")
     .option("--policy-config <file>", "policy config JSON, in the format of pulumi's --policy-pack-config")
     .addOption(formatOption())
-    .option("--output <file>", "write the report here instead of stdout");
+    .option("--output <file>", "write the report here instead of stdout")
+    .option(
+      "--verify-keys",
+      "ask the E2B API (E2B_API_URL or api.e2b.app, one read-only call per distinct key found) whether each leaked key is live, revoked or unknown; without it no key leaves the machine",
+    );
 }
 
 /** Render the session's report for these stacks, set the exit status, and stop the pack. */
@@ -36,9 +42,12 @@ async function finish(
   session: ScanSession,
   stacks: () => Promise<StackReport[]>,
   o: ReportFlags,
+  graphs: () => readonly ResourceGraph[],
 ): Promise<void> {
   try {
-    const report = session.report(await stacks());
+    const reports = await stacks();
+    if (o.verifyKeys) process.stderr.write(keyCheckSummary(await verifyLeakedKeys(reports, graphs())) + "\n");
+    const report = session.report(reports);
     emit(report, o.format, o.output, {
       packPath: session.host.packDir,
       policies: session.host.info.policies,
@@ -54,6 +63,7 @@ interface ReportFlags {
   policyConfig?: string;
   format: Format;
   output?: string;
+  verifyKeys?: boolean;
 }
 
 export function buildProgram(): Command {
@@ -97,7 +107,12 @@ export function buildProgram(): Command {
         { packDir: o.policyPack, policyConfig: o.policyConfig },
         { cwd, stack, organization: o.organization, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE },
       );
-      await finish(session, async () => [await scanGraph(session, graph)], o);
+      await finish(
+        session,
+        async () => [await scanGraph(session, graph)],
+        o,
+        () => [graph],
+      );
     });
 
   withReportOptions(
@@ -118,7 +133,12 @@ export function buildProgram(): Command {
       const graphs = loadStates(o.state); // bad input fails before the pack starts
       if (o.output) prepareOutput(o.output, "--output");
       const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
-      await finish(session, () => scanStates(session, graphs), o);
+      await finish(
+        session,
+        () => scanStates(session, graphs),
+        o,
+        () => graphs,
+      );
     });
 
   registerEvalsCommand(program);

@@ -25,6 +25,8 @@ export interface Finding {
   message: string;
   /** Present when a waiver in policy config covers this finding; a waived finding never fails a case. */
   waiver?: Waiver;
+  /** `--verify-keys`: whether the E2B API still accepts the key this finding names. */
+  keyStatus?: "live" | "revoked" | "unknown";
 }
 
 export interface CaseResult {

@@ -43,6 +43,7 @@ export interface RouteDeps {
   /** Authenticates the request (API key or session) and returns its team. */
   team: () => TeamRecord;
   fail: (status: number, message: string) => Error;
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export interface RouteReply {
@@ -147,9 +148,31 @@ export function networkInfoFields(s: SandboxRecord): Record<string, unknown> {
 
 // ---- routes ----------------------------------------------------------------------------------
 
+// ---- deprecated access tokens (`sk_e2b_…`, `Authorization: Bearer`) on template routes ----------
+
+const accessTokens = new WeakMap<E2BState, Map<string, string>>();
+
+/** Issue a deprecated personal access token for a team (raw value returned, only its hash kept). */
+export function addAccessToken(state: E2BState, teamId: string): string {
+  const token = `sk_e2b_${randomBytes(20).toString("hex")}`;
+  let m = accessTokens.get(state);
+  if (!m) accessTokens.set(state, (m = new Map()));
+  m.set(sha256(token), teamId);
+  return token;
+}
+
+/** Template build status: authenticated first (401), then looked up (no templates here: 404). */
+function templateRoute(d: RouteDeps, headers: Record<string, string | string[] | undefined>): RouteReply {
+  const auth = headers["authorization"];
+  const token = (Array.isArray(auth) ? auth[0] : auth)?.replace(/^Bearer\s+/i, "");
+  if (!token || !accessTokens.get(d.state)?.has(sha256(token))) throw d.fail(401, "Invalid access token");
+  throw d.fail(404, `template "${d.seg[1]}" not found`);
+}
+
 /** `PUT /sandboxes/{id}/network` and `/secrets…`; undefined when the path is not one of them. */
 export function routeNetworkAndSecrets(d: RouteDeps): RouteReply | undefined {
   const { seg, method } = d;
+  if (seg[0] === "templates" && method === "GET" && d.headers) return templateRoute(d, d.headers);
   if (seg[0] === "sandboxes" && seg.length === 3 && seg[2] === "network" && method === "PUT")
     return updateNetwork(d, seg[1]);
   if (seg[0] !== "secrets") return undefined;

@@ -210,6 +210,7 @@ function route(ctx: Ctx, entry: RequestLogEntry): Reply {
       return team;
     },
     fail: (status, message) => new HttpError(status, message),
+    headers: ctx.headers,
   });
   if (extra) return extra;
 
