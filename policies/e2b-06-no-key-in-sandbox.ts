@@ -126,13 +126,15 @@ export const noKeyInSandbox = stackPolicy(
           checkEgressRuleHeader(run, r, leaf);
           checkSandboxEnv(run, r, leaf, seen);
         },
-        // Sandbox env and network JSON need not mention E2B: parse every embedded document.
-        { parseEmbedded: () => true },
+        // Sandbox env and network JSON need not mention E2B: parse JSON text too (YAML only as usual).
+        { parseEmbedded: embeddedWorthParsing },
       );
     }
     for (const env of index.environments) if (env.modelAvailable) checkDeclaredSecrets(run, env);
   },
 );
+
+const embeddedWorthParsing = (text: string) => /^\s*[[{]/.test(text) || /e2b/i.test(text);
 
 const isSandboxDefinition = (r: IndexedResource) =>
   r.type === DYNAMIC_RESOURCE_TYPE && SANDBOX_RESOURCE_KINDS.has(String(get(r.props, "kind")));
