@@ -25,6 +25,7 @@ export {
 } from "./checks";
 export {
   checkNetwork,
+  networkForPolicy,
   resolveNetwork,
   destinationCovers,
   placeholdersIn,

@@ -8,6 +8,7 @@
  * `rules`; they are resolved here the way the SDK resolves them before it sends the create, so the
  * guard judges what E2B would receive.
  */
+import type { SandboxNetworkOpts } from "e2b";
 import type { SandboxPolicy } from "../policies/model";
 import { findKeysInString } from "../policies/detect/keys";
 import { E2B_PLACEHOLDER as PLACEHOLDER, isPlaintextCredentialHeader } from "../policies/credential-shapes";
@@ -284,4 +285,33 @@ export function egressProxyWarnings(req: NetworkCheckInput): Violation[] {
         "(never a literal or a committed config value), and rotate it if it was ever committed",
     },
   ];
+}
+
+/**
+ * The SDK `network` option that meets `policy`: all egress denied but its allowlist, sandbox URLs
+ * as private as it asks, and each declared E2B Secret injected as a header on its hosts. Pass it to
+ * `createGuardedSandbox` (add hosts the policy allows as needed).
+ */
+export function networkForPolicy(policy: SandboxPolicy): SandboxNetworkOpts {
+  const rules = new Map<string, Record<string, string>>();
+  for (const s of policy.secrets ?? []) {
+    for (const host of s.hosts) {
+      const headers = rules.get(host.toLowerCase()) ?? {};
+      headers[s.header ?? "Authorization"] = `${s.prefix ?? "Bearer "}\${e2b.secrets.${s.name}}`;
+      rules.set(host.toLowerCase(), headers);
+    }
+  }
+  const net = policy.network;
+  return {
+    ...(net?.denyByDefault !== false ? { denyOut: [ALL_TRAFFIC] } : {}),
+    ...(net ? { allowOut: [...net.allowOut] } : {}),
+    allowPublicTraffic: net?.allowPublicTraffic ?? false,
+    ...(rules.size
+      ? {
+          rules: Object.fromEntries(
+            [...rules].map(([host, headers]) => [host, [{ transform: { headers } }]]),
+          ),
+        }
+      : {}),
+  };
 }

@@ -9,6 +9,7 @@ import {
   createGuardedSandbox,
   updateGuardedNetwork,
   destinationCovers,
+  networkForPolicy,
   GuardrailViolation,
   type SandboxPolicy,
   type Violation,
@@ -253,6 +254,37 @@ describe("credentials: env vars refused, placeholders in rules pass", () => {
     // E2B keeps the password write-only: the info endpoint returns address and username only.
     const info = await sbx.getInfo();
     expect(info.network?.egressProxy).toEqual({ address: "proxy.example.com:1080", username: "u" });
+  });
+});
+
+describe("networkForPolicy", () => {
+  test("builds the network option that meets the policy, with each secret injected on its hosts", async () => {
+    const p: SandboxPolicy = {
+      ...policy,
+      secrets: [
+        { name: "openai-api-key", hosts: ["api.openai.com"] },
+        { name: "github-token", hosts: ["api.github.com"], header: "Authorization", prefix: "token " },
+      ],
+    };
+    const network = networkForPolicy(p);
+    const sbx = await createGuardedSandbox(p, {
+      ...conn(),
+      network: { ...network, allowOut: ["api.openai.com"] },
+    });
+    expect(sandboxNetwork(server.state.getSandbox(teamId, sbx.sandboxId))?.network).toEqual({
+      denyOut: ["0.0.0.0/0"],
+      allowOut: ["api.openai.com"],
+      allowPublicTraffic: false,
+      rules: {
+        "api.openai.com": [
+          { transform: { headers: { Authorization: "Bearer ${e2b.secrets.openai-api-key}" } } },
+        ],
+        "api.github.com": [
+          { transform: { headers: { Authorization: "token ${e2b.secrets.github-token}" } } },
+        ],
+      },
+    });
+    expect(network.allowOut).toEqual(["api.openai.com", "*.github.com", "10.0.0.0/8"]);
   });
 });
 
