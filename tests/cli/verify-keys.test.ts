@@ -201,6 +201,28 @@ describe("e2b-guardrails audit --verify-keys", () => {
     for (const t of [r.stdout, r.stderr]) expect(t).not.toContain(HEX);
   });
 
+  test("preview --verify-keys checks the key the program plants, the same way", async () => {
+    server.state.addApiKey(teamId, { key: LEAKED });
+    const r = await cli(
+      { E2B_API_URL: server.url },
+      "preview",
+      "--cwd",
+      path.join(__dirname, "fixtures/lambda-key"),
+      "--stack",
+      "dev",
+      "--format",
+      "json",
+      "--verify-keys",
+    );
+    expect(r.code).toBe(1);
+    const live = JSON.parse(r.stdout).stacks[0].findings.filter(
+      (f: { keyStatus?: string }) => f.keyStatus === "live",
+    );
+    expect(live.length).toBeGreaterThan(0);
+    expect(server.requests.map((q) => q.path)).toEqual(["/sandboxes/e2b-guardrails-key-check"]);
+    for (const t of [r.stdout, r.stderr]) expect(t).not.toContain(HEX);
+  });
+
   test("a revoked key says so; without the flag no request is made at all", async () => {
     const revoked = await cli(
       { E2B_API_URL: server.url },
