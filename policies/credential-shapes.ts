@@ -6,7 +6,23 @@
 
 /** Names that say "credential": `OPENAI_API_KEY`, `GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `DB_PASSWORD`… */
 export const CREDENTIAL_NAME =
-  /(^|_)(API_?KEY|ACCESS_?KEY|SECRET(_ACCESS)?_?KEY|PRIVATE_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(_|$)|_KEY$/i;
+  /(^|_)(API_?KEY|ACCESS_?KEY|SECRET(_ACCESS)?_?KEY|PRIVATE_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(_|$)/i;
+
+/** A weaker hint: `*_KEY` is a credential (`STRIPE_KEY`) or not (`SORT_KEY`, `CACHE_KEY`). */
+const WEAK_CREDENTIAL_NAME = /_KEY$/i;
+
+/** A value no credential looks like: one plain word, a number, a boolean. */
+const PLAIN_VALUE = /^([A-Za-z]+([_.-][A-Za-z]+)*|\d+|true|false)$/;
+
+/**
+ * Whether an env var named `name` holding `value` is a credential by its name: a strong name always,
+ * `*_KEY` only when the value is not a plain word (`SORT_KEY=created_at` is no secret).
+ */
+export function isCredentialByName(name: string, value: string): boolean {
+  if (value === "") return false;
+  if (CREDENTIAL_NAME.test(name)) return true;
+  return WEAK_CREDENTIAL_NAME.test(name) && !PLAIN_VALUE.test(value);
+}
 
 /** Value shapes of well-known providers' credentials (prefixes their issuers document). */
 export const CREDENTIAL_SHAPES: ReadonlyArray<{ name: string; pattern: RegExp }> = [

@@ -5,7 +5,7 @@
  */
 import type { SandboxPolicy } from "../policies/model";
 import { findKeysInString, maskKey } from "../policies/detect/keys";
-import { CREDENTIAL_NAME, credentialShape, isE2BPlaceholderOnly } from "../policies/credential-shapes";
+import { credentialShape, isCredentialByName, isE2BPlaceholderOnly } from "../policies/credential-shapes";
 import type { Violation } from "./errors";
 import { checkNetwork, egressProxyWarnings, type NetworkRequest } from "./network";
 
@@ -169,7 +169,7 @@ function checkThirdPartyEnvs(policy: SandboxPolicy, envs: Record<string, string>
     if (isCredentialName(name) || findKeysInString(value).length > 0) continue;
     if (isE2BPlaceholderOnly(value)) continue;
     const shape = credentialShape(value);
-    const byName = !allowed.has(name) && CREDENTIAL_NAME.test(name) && value !== "";
+    const byName = !allowed.has(name) && isCredentialByName(name, value);
     if (!shape && !byName) continue;
     out.push({
       code: "env-third-party-credential",

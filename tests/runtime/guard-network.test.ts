@@ -172,17 +172,28 @@ describe("credentials: env vars refused, placeholders in rules pass", () => {
     expect(creates()).toEqual([]);
   });
 
+  test("a *_KEY holding a plain word is no credential; one holding a token is", async () => {
+    const v = await refused(
+      createGuardedSandbox(policy, {
+        ...conn(),
+        network: strict(),
+        envs: { SORT_KEY: "created_at", STRIPE_KEY: "k9Qx2Lm7Pz4Rt8Vw" },
+      }),
+    );
+    expect(v.violations.map((x) => x.field)).toEqual(["envs.STRIPE_KEY"]);
+  });
+
   test("a policy can let a non-secret name through; a placeholder-only value holds no credential", async () => {
     const sbx = await createGuardedSandbox(
-      { ...policy, allowedEnvNames: ["SORT_KEY"] },
+      { ...policy, allowedEnvNames: ["CACHE_KEY"] },
       {
         ...conn(),
         network: strict(),
-        envs: { SORT_KEY: "created_at", OPENAI_API_KEY: Secret.fill("openai-api-key") },
+        envs: { CACHE_KEY: "v2:users:42", OPENAI_API_KEY: Secret.fill("openai-api-key") },
       },
     );
     expect(server.state.getSandbox(teamId, sbx.sandboxId)?.envVars).toEqual({
-      SORT_KEY: "created_at",
+      CACHE_KEY: "v2:users:42",
       OPENAI_API_KEY: "${e2b.secrets.openai-api-key}",
     });
   });
