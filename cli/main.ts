@@ -24,6 +24,8 @@ import {
 } from "./adoption";
 import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "./scan";
 import { defaultStack } from "./stack-name";
+import { keyCheckSummary, verifyLeakedKeys } from "./verify-keys";
+import type { ResourceGraph } from "../engine";
 
 const version: string = (require("../package.json") as { version: string }).version;
 
@@ -38,7 +40,11 @@ function withReportOptions(cmd: Command): Command {
     .option("--policy-pack <dir>", "CrossGuard policy pack folder (default: ours)")
     .option("--policy-config <file>", "policy config JSON, in the format of pulumi's --policy-pack-config")
     .addOption(formatOption())
-    .option("--output <file>", "write the report here instead of stdout");
+    .option("--output <file>", "write the report here instead of stdout")
+    .option(
+      "--verify-keys",
+      "ask the E2B API (E2B_API_URL or api.e2b.app, one read-only call per distinct key found) whether each leaked key is live, revoked or unknown; without it no key leaves the machine",
+    );
 }
 
 /** Render the session's report for these stacks, set the exit status, and stop the pack. */
@@ -48,9 +54,12 @@ async function finish(
   o: ReportFlags,
   inputs: AdoptionInputs,
   artifacts: Record<string, string>,
+  graphs: () => readonly ResourceGraph[],
 ): Promise<void> {
   try {
-    const report = finishReport(session.report(await stacks()), o, inputs);
+    const reports = await stacks();
+    if (o.verifyKeys) process.stderr.write(keyCheckSummary(await verifyLeakedKeys(reports, graphs())) + "\n");
+    const report = finishReport(session.report(reports), o, inputs);
     emit(report, o.format, o.output, {
       packPath: session.host.packDir,
       policies: session.host.info.policies,
@@ -68,6 +77,7 @@ interface ReportFlags extends AdoptionFlags {
   policyConfig?: string;
   format: Format;
   output?: string;
+  verifyKeys?: boolean;
 }
 
 /** A path as code scanning wants it: relative to where the command runs (the checkout), `/`-separated. */
@@ -129,6 +139,7 @@ export function buildProgram(): Command {
         o,
         inputs,
         { [`${graph.project}/${graph.stack}`]: artifactPath(path.join(cwd, "Pulumi.yaml")) },
+        () => [graph],
       );
     });
 
@@ -158,7 +169,14 @@ export function buildProgram(): Command {
       const artifacts = Object.fromEntries(
         graphs.map((g, i) => [`${g.project}/${g.stack}`, artifactPath(o.state[i])]),
       );
-      await finish(session, () => scanStates(session, graphs), o, inputs, artifacts);
+      await finish(
+        session,
+        () => scanStates(session, graphs),
+        o,
+        inputs,
+        artifacts,
+        () => graphs,
+      );
     });
 
   registerEvalsCommand(program);

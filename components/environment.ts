@@ -15,12 +15,14 @@ import { fingerprintKey } from "../policies/detect/keys";
 import {
   E2B_ENVIRONMENT_TYPE,
   parseEnvironment,
+  secretPlaceholder,
   secretReference,
   type Environment,
   type EnvironmentInput,
   type SandboxPolicy,
 } from "../policies/model";
 import { E2BApiKey } from "./api-key/resource";
+import { E2BSecret } from "./e2b-secret/resource";
 import { MAX_KEY_NAME_LENGTH } from "./api-key/provider";
 import { awsMonitor, monitorRole, type AwsMonitor } from "./monitor/aws-monitor";
 import { adapterFor, storeKey } from "./stores";
@@ -44,6 +46,12 @@ export interface E2BEnvironmentOptions {
   monitorSchedule?: string;
   /** E2B API base URL the monitor's auditor talks to; default E2B's public API. */
   apiUrl?: string;
+  /**
+   * Values for declared `secrets` that come from other resources (e.g. a generated password), by
+   * secret name. A declared secret with neither a value here nor a `configKey` is expected to exist
+   * in E2B already; the component only outputs its placeholder.
+   */
+  secretValues?: Record<string, pulumi.Input<string>>;
 }
 
 export type E2BEnvironmentArgs = EnvironmentInput & E2BEnvironmentOptions;
@@ -102,7 +110,44 @@ export function sandboxPolicy(env: Environment): SandboxPolicy {
     defaultTimeoutSeconds: Math.min(300, env.timeoutCeilingSeconds),
     autoPause: env.autoPause,
     sandbox: { vcpu: env.sandbox.vcpu, memoryMiB: env.sandbox.memoryMiB },
+    ...(env.sandboxNetwork ? { network: env.sandboxNetwork } : {}),
+    ...(env.secrets
+      ? {
+          secrets: env.secrets.map((s) => ({
+            name: s.name,
+            hosts: s.hosts,
+            header: s.header,
+            prefix: s.prefix,
+          })),
+        }
+      : {}),
   };
+}
+
+/** Read a secret from Pulumi secret config (`ns:key` or a key of the project's namespace). */
+function secretConfig(configKey: string): pulumi.Output<string> {
+  const [ns, key] = configKey.includes(":") ? configKey.split(/:(.*)/s, 2) : [undefined, configKey];
+  return new pulumi.Config(ns).requireSecret(key);
+}
+
+/** A value for each declared secret the component creates; refuses values for undeclared names. */
+function secretSources(
+  name: string,
+  env: Environment,
+  values: Record<string, pulumi.Input<string>> = {},
+): Map<string, pulumi.Input<string>> {
+  const declared = new Set((env.secrets ?? []).map((s) => s.name));
+  for (const n of Object.keys(values))
+    if (!declared.has(n))
+      throw new Error(
+        `E2BEnvironment "${name}": secretValues.${n} names no declared secret (secrets[].name)`,
+      );
+  const out = new Map<string, pulumi.Input<string>>();
+  for (const s of env.secrets ?? []) {
+    const v = values[s.name] ?? (s.configKey ? secretConfig(s.configKey) : undefined);
+    if (v !== undefined) out.set(s.name, v);
+  }
+  return out;
 }
 
 /** Check an imported key's format; the message names the config key and never echoes the value. */
@@ -125,6 +170,7 @@ function importedKey(configKey: string): pulumi.Output<string> {
 function checked(name: string, args: E2BEnvironmentArgs): Environment {
   const env = validateEnvironment(name, args);
   monitorFor(name, env, args.monitor);
+  secretSources(name, env, args.secretValues);
   return env;
 }
 
@@ -146,6 +192,10 @@ export class E2BEnvironment extends pulumi.ComponentResource {
   readonly sandboxPolicyJson: pulumi.Output<string>;
   /** The key resource when the component manages the key. */
   readonly apiKey?: E2BApiKey;
+  /** The E2B Secrets the component created, by name. */
+  readonly secrets: Record<string, E2BSecret> = {};
+  /** `${e2b.secrets.<name>}` for every declared secret, by name: what network rules send. */
+  readonly secretPlaceholders: pulumi.Output<Record<string, string>>;
   readonly monitor?: AwsMonitor;
   readonly alertTopicArn?: pulumi.Output<string>;
 
@@ -169,6 +219,19 @@ export class E2BEnvironment extends pulumi.ComponentResource {
     } else {
       key = importedKey(env.key.configKey);
     }
+
+    // E2B Secrets from Pulumi secrets: the program passes a config key or an Output, never a value.
+    for (const [secretName, value] of secretSources(name, env, args.secretValues)) {
+      const spec = env.secrets!.find((s) => s.name === secretName)!;
+      this.secrets[secretName] = new E2BSecret(
+        `${name}-secret-${secretName}`,
+        { name: secretName, environment: env.name, teamId: env.teamId, hosts: spec.hosts, value },
+        { parent },
+      );
+    }
+    this.secretPlaceholders = pulumi.output(
+      Object.fromEntries((env.secrets ?? []).map((s) => [s.name, secretPlaceholder(s.name)])),
+    );
 
     const monitorKind = monitorFor(name, env, args.monitor);
     const role = monitorKind === "aws" ? monitorRole(name, tags, parent) : undefined;
@@ -228,6 +291,7 @@ export class E2BEnvironment extends pulumi.ComponentResource {
       worstCaseMonthlyCostUsd: this.worstCaseMonthlyCostUsd,
       leakedSandboxCostUsd: this.leakedSandboxCostUsd,
       sandboxPolicyJson: this.sandboxPolicyJson,
+      secretPlaceholders: this.secretPlaceholders,
       alertTopicArn: this.alertTopicArn,
     });
   }

@@ -1,16 +1,30 @@
 /**
- * E2B-06: the key never enters a sandbox. Where IaC can see it: env vars handed to sandboxes (a
- * `SANDBOX_ENV_VARS`-style variable holding JSON), template build args and Dockerfiles (images built for
- * E2B templates), and future template/sandbox resources. Key material, the key's variable name, or a
- * value depending on a resource that holds the key all fail. Third-party secrets in sandbox env vars
- * get an advisory: E2B Secrets inject them at egress instead.
+ * E2B-06: the key never enters a sandbox, and third-party credentials reach sandboxes through E2B
+ * Secrets (egress header injection), not env vars. Where IaC can see it: env vars handed to
+ * sandboxes (a `SANDBOX_ENV_VARS`-style variable holding JSON), template build args and Dockerfiles,
+ * template/sandbox resources, egress rules written in the stack (`network.rules` JSON), egress proxy
+ * passwords anywhere, and the environment model's declared secrets.
  */
 import { z } from "zod";
 import { NO_E2B_EVIDENCE, describe, usesE2B, regexSchema } from "./common";
+import {
+  credentialShape,
+  isE2BPlaceholderOnly,
+  isOverbroadHost,
+  isPlaintextCredentialHeader,
+} from "./credential-shapes";
+import { isKeyStoreType } from "./detect/key-stores";
 import { findMaterial } from "./detect/material";
-import { DYNAMIC_RESOURCE_TYPE, get, type IndexedResource } from "./detect/stack";
-import { walkLeaves, pathOf } from "./detect/walk";
-import { stackPolicy } from "./runtime";
+import {
+  DYNAMIC_RESOURCE_TYPE,
+  get,
+  type EnvironmentResource,
+  type IndexedResource,
+  type ResourceScan,
+} from "./detect/stack";
+import { walkLeaves, pathOf, type Leaf, type PathNode } from "./detect/walk";
+import { E2B_SECRET_KIND } from "./model";
+import { stackPolicy, type Reporter } from "./runtime";
 
 /** Where sandbox inputs show up in IaC: data, easy to extend. */
 const IMAGE_BUILD_ARGS: Record<string, string[]> = {
@@ -22,137 +36,269 @@ const SANDBOX_RESOURCE_KINDS = new Set(["e2b-guardrails:Template", "e2b-guardrai
 
 const DOCKERFILE = /^\s*FROM\s+\S+/m;
 const DOCKER_KEY_LINE = /^\s*(ENV|ARG)\s+(E2B_API_KEY|E2B_ACCESS_TOKEN)\b/m;
+/** An egress proxy password: the SDK's `network.egressProxy.password`, or a variable named for it. */
+const PROXY_PASSWORD_PATH = /(^|\.)egressProxy\.password$/i;
+const PROXY_PASSWORD_NAME = /(^|_)(EGRESS_PROXY|SOCKS5?(_PROXY)?|PROXY)_(PASSWORD|PASSWD|PASS)$/;
+/** Encrypted secrets of a state export read as this: not plaintext. */
+const OPAQUE_SECRET = "[secret]";
+
+const SECRETS_POINTER =
+  "declare it in the E2BEnvironment's `secrets` (the component creates the E2B Secret from Pulumi secret config) and inject it with network.rules as ${e2b.secrets.<name>}";
+
+const config = z.object({
+  sandboxEnvNamePattern: regexSchema(
+    "^(E2B_)?SANDBOX_(ENV|ENVS|ENV_VARS|ENVIRONMENT|ENVIRONMENT_VARIABLES)$",
+    "Regex for variables whose value (JSON) becomes sandbox env vars.",
+  ),
+  keyNamePattern: regexSchema("(^|_)E2B_(API_KEY|ACCESS_TOKEN)$", "Regex for the E2B key's variable names."),
+  thirdPartySecretPattern: regexSchema(
+    "(_API_KEY|_TOKEN|_SECRET|_PASSWORD)$",
+    "Regex for other credentials in sandbox env vars (they belong in E2B Secrets).",
+  ),
+  thirdPartyInEnvAdvisory: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Report third-party credentials in sandbox env vars as advisory instead of at the policy's level.",
+    ),
+});
+type Config = z.output<typeof config>;
+
+/** What every check of one run shares. */
+interface Run {
+  report: Reporter;
+  config: Config;
+  sandboxName: RegExp;
+  keyName: RegExp;
+  thirdParty: RegExp;
+  holders: Set<string>;
+  holderNames: (urns: string[]) => string;
+  dependsOnHolder: (r: IndexedResource, top: string) => string[];
+}
 
 export const noKeyInSandbox = stackPolicy(
   {
     name: "e2b-06-no-key-in-sandbox",
     description:
-      "The E2B key (or any key material) is never passed into sandbox env vars, template build args or files, where model-generated code could read it.",
+      "The E2B key never enters a sandbox (env vars, template build args, files); third-party credentials reach sandboxes through E2B Secrets and egress rules, never env vars; no plaintext egress-proxy password.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: [
       "1. Remove the key from sandbox env vars, template Dockerfiles and build args; sandboxes never need the operator's key.",
-      "2. Give sandboxes third-party credentials through E2B Secrets (egress header injection), not env vars.",
-      "3. Rotate the key if a sandbox ever received it.",
+      "2. Give sandboxes third-party credentials through E2B Secrets: declare them in the E2BEnvironment's `secrets` (created from Pulumi secret config) and inject them with network.rules headers as ${e2b.secrets.<name>}; allow only the hosts they are for.",
+      "3. Keep an egress proxy password in a secret store and read it at run time; never in code, config or env vars.",
+      "4. Rotate the key (or credential) if a sandbox ever received it.",
     ].join("\n"),
-    config: z.object({
-      sandboxEnvNamePattern: regexSchema(
-        "^(E2B_)?SANDBOX_(ENV|ENVS|ENV_VARS|ENVIRONMENT|ENVIRONMENT_VARIABLES)$",
-        "Regex for variables whose value (JSON) becomes sandbox env vars.",
-      ),
-      keyNamePattern: regexSchema(
-        "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$",
-        "Regex for the E2B key's variable names.",
-      ),
-      thirdPartySecretPattern: regexSchema(
-        "(_API_KEY|_TOKEN|_SECRET|_PASSWORD)$",
-        "Regex for other credentials in sandbox env vars (advisory: use E2B Secrets).",
-      ),
-    }),
+    config,
     example:
       "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandbox env vars (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
   },
   ({ index, config, report, notApplicable }) => {
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
-    const sandboxName = new RegExp(`(^|/)(${config.sandboxEnvNamePattern.replace(/^\^|\$$/g, "")})(/|$)`);
-    const keyName = new RegExp(config.keyNamePattern);
-    const thirdParty = new RegExp(config.thirdPartySecretPattern);
     const holders = index.keyHolders();
-    const holderNames = (urns: string[]) => urns.map((u) => `'${index.byUrn.get(u)?.name ?? u}'`).join(", ");
-
-    const judgeAll = (r: IndexedResource, what: string, tops: readonly string[] | null) => {
-      const scan = index.scan(r);
-      for (const k of scan.keys) {
-        if (tops && !tops.includes(k.top)) continue;
-        report(
-          `${describe(r)} puts E2B key material (${k.mask}) into ${what} at ${k.path}. Remove it; sandboxes never need the operator's key.`,
-          r.urn,
-          { at: { path: k.path, keyFingerprint: k.fingerprint } },
-        );
-      }
-      for (const l of scan.named) {
-        if (tops && !tops.includes(l.top)) continue;
-        if (l.envName && keyName.test(l.envName))
-          report(
-            `${describe(r)} passes ${l.envName} into ${what} (${l.path}). Remove it; sandboxes never need the operator's key.`,
-            r.urn,
-          );
-      }
-      for (const top of tops ?? Object.keys(r.propertyDependencies)) {
-        const from = index.dependsOn(r, top, holders);
-        if (from.length && scan.unknownTops.has(top))
-          report(
-            `${describe(r)} ${what} (${top}) depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
-            r.urn,
-          );
-      }
+    const run: Run = {
+      report,
+      config,
+      sandboxName: new RegExp(`(^|/)(${config.sandboxEnvNamePattern.replace(/^\^|\$$/g, "")})(/|$)`),
+      keyName: new RegExp(config.keyNamePattern),
+      thirdParty: new RegExp(config.thirdPartySecretPattern),
+      holders,
+      holderNames: (urns) => urns.map((u) => `'${index.byUrn.get(u)?.name ?? u}'`).join(", "),
+      dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
     };
 
     for (const r of index.resources) {
       if (holders.has(r.urn)) continue;
-      // Template/sandbox resources and image builds: every listed input reaches the sandbox.
-      if (r.type === DYNAMIC_RESOURCE_TYPE && SANDBOX_RESOURCE_KINDS.has(String(get(r.props, "kind")))) {
-        judgeAll(r, "an E2B sandbox/template definition", null);
+      if (isSandboxDefinition(r)) {
+        checkEveryInput(run, r, index.scan(r), "an E2B sandbox/template definition", null);
         continue;
       }
       const build = IMAGE_BUILD_ARGS[r.type];
-      if (build) judgeAll(r, "image build args (baked into the sandbox template)", build);
-
-      // Sandbox env vars: values under a SANDBOX_ENV_VARS-style name (usually JSON).
+      if (build)
+        checkEveryInput(run, r, index.scan(r), "image build args (baked into the sandbox template)", build);
+      const secretStore = isKeyStoreType(r.type) || isE2BSecretResource(r);
       const seen = new Set<string>();
-      walkLeaves(r.props, (leaf) => {
-        const inSandboxEnv = sandboxName.test(leaf.nameChain);
-        if (typeof leaf.value === "string" && !leaf.unknown && DOCKERFILE.test(leaf.value)) {
-          const material = findMaterial(leaf.value);
-          if (material.length || DOCKER_KEY_LINE.test(leaf.value)) {
-            const path = pathOf(leaf.node);
-            const detail = material.length
-              ? `key material (${material[0].mask})`
-              : "an ENV/ARG for E2B_API_KEY";
-            report(
-              `${describe(r)} has a Dockerfile at ${path} with ${detail}; it would be baked into the sandbox template. Remove it.`,
-              r.urn,
-            );
-          }
-        }
-        if (!inSandboxEnv || leaf.parsed) return;
-        const path = pathOf(leaf.node);
-        if (seen.has(path)) return;
-        seen.add(path);
-        const last = leaf.envName ?? "";
-        if (typeof leaf.value === "string" && !leaf.unknown) {
-          const m = findMaterial(leaf.value);
-          if (m.length) {
-            report(
-              `${describe(r)} passes E2B key material (${m[0].mask}) into sandbox env vars (${leaf.nameChain.slice(1)}). Sandboxes never need the operator's key; remove it.`,
-              r.urn,
-            );
-            return;
-          }
-        }
-        if (keyName.test(last)) {
-          report(
-            `${describe(r)} passes ${last} into sandbox env vars (${leaf.nameChain.slice(1)}). Sandboxes never need the operator's key; remove it.`,
-            r.urn,
-          );
-          return;
-        }
-        if (leaf.unknown) {
-          const from = index.dependsOn(r, leaf.top, holders);
-          if (from.length)
-            report(
-              `${describe(r)} sandbox env vars (${leaf.nameChain.slice(1)}) depend on ${holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
-              r.urn,
-            );
-          return;
-        }
-        if (thirdParty.test(last) && !sandboxName.test(`/${last}`))
-          report(
-            `${describe(r)} passes the credential ${last} into sandbox env vars; give sandboxes third-party credentials through E2B Secrets (egress injection) instead.`,
-            r.urn,
-            { advisory: true },
-          );
-      });
+      walkLeaves(
+        r.props,
+        (leaf) => {
+          checkDockerfile(run, r, leaf);
+          if (!secretStore) checkEgressProxyPassword(run, r, leaf);
+          checkEgressRuleHeader(run, r, leaf);
+          checkSandboxEnv(run, r, leaf, seen);
+        },
+        // Sandbox env and network JSON need not mention E2B: parse JSON text too (YAML only as usual).
+        { parseEmbedded: embeddedWorthParsing },
+      );
     }
+    for (const env of index.environments) if (env.modelAvailable) checkDeclaredSecrets(run, env);
   },
 );
+
+const embeddedWorthParsing = (text: string) => /^\s*[[{]/.test(text) || /e2b/i.test(text);
+
+const isSandboxDefinition = (r: IndexedResource) =>
+  r.type === DYNAMIC_RESOURCE_TYPE && SANDBOX_RESOURCE_KINDS.has(String(get(r.props, "kind")));
+
+const isE2BSecretResource = (r: IndexedResource) =>
+  r.type === DYNAMIC_RESOURCE_TYPE && get(r.props, "kind") === E2B_SECRET_KIND;
+
+/** Template/sandbox resources and image builds: every listed input reaches the sandbox. */
+function checkEveryInput(
+  run: Run,
+  r: IndexedResource,
+  scan: ResourceScan,
+  what: string,
+  tops: readonly string[] | null,
+): void {
+  for (const k of scan.keys) {
+    if (tops && !tops.includes(k.top)) continue;
+    run.report(
+      `${describe(r)} puts E2B key material (${k.mask}) into ${what} at ${k.path}. Remove it; sandboxes never need the operator's key.`,
+      r.urn,
+      { at: { path: k.path, keyFingerprint: k.fingerprint } },
+    );
+  }
+  for (const l of scan.named) {
+    if (tops && !tops.includes(l.top)) continue;
+    if (l.envName && run.keyName.test(l.envName))
+      run.report(
+        `${describe(r)} passes ${l.envName} into ${what} (${l.path}). Remove it; sandboxes never need the operator's key.`,
+        r.urn,
+      );
+  }
+  for (const top of tops ?? Object.keys(r.propertyDependencies)) {
+    const from = run.dependsOnHolder(r, top);
+    if (from.length && scan.unknownTops.has(top))
+      run.report(
+        `${describe(r)} ${what} (${top}) depends on ${run.holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
+        r.urn,
+      );
+  }
+}
+
+/** A Dockerfile (inline or an asset's text) that bakes the key into a template image. */
+function checkDockerfile(run: Run, r: IndexedResource, leaf: Leaf): void {
+  if (typeof leaf.value !== "string" || leaf.unknown || !DOCKERFILE.test(leaf.value)) return;
+  const material = findMaterial(leaf.value);
+  if (!material.length && !DOCKER_KEY_LINE.test(leaf.value)) return;
+  const detail = material.length ? `key material (${material[0].mask})` : "an ENV/ARG for E2B_API_KEY";
+  run.report(
+    `${describe(r)} has a Dockerfile at ${pathOf(leaf.node)} with ${detail}; it would be baked into the sandbox template. Remove it.`,
+    r.urn,
+  );
+}
+
+/** A known, plaintext egress proxy password outside a secret store, anywhere in the stack. */
+function checkEgressProxyPassword(run: Run, r: IndexedResource, leaf: Leaf): void {
+  if (typeof leaf.value !== "string" || leaf.unknown || leaf.parsed) return;
+  const value = leaf.value.trim();
+  if (value === "" || value === OPAQUE_SECRET || isE2BPlaceholderOnly(value)) return;
+  const path = pathOf(leaf.node);
+  const named = leaf.envName !== null && PROXY_PASSWORD_NAME.test(leaf.envName);
+  if (!PROXY_PASSWORD_PATH.test(path) && !named) return;
+  run.report(
+    `${describe(r)} holds an egress proxy password in plaintext at ${path}. Keep it in a secret store and read it at run time; anyone who can read this resource can use your proxy.`,
+    r.urn,
+  );
+}
+
+/** Path segments from the root to a leaf. */
+function segments(node: PathNode | null): string[] {
+  const out: string[] = [];
+  for (let n = node; n; n = n.parent) out.push(n.seg);
+  return out.reverse();
+}
+
+/** `…rules.<host>[i].transform.headers.<name>` written in the stack: credentials must be placeholders. */
+function checkEgressRuleHeader(run: Run, r: IndexedResource, leaf: Leaf): void {
+  if (typeof leaf.value !== "string" || leaf.unknown || leaf.parsed) return;
+  const s = segments(leaf.node);
+  const n = s.length;
+  if (n < 6 || s[n - 2] !== "headers" || s[n - 3] !== "transform" || !/^\[\d+\]$/.test(s[n - 4])) return;
+  if (s[n - 6] !== "rules") return;
+  const host = s[n - 5];
+  const header = s[n - 1];
+  if (!isPlaintextCredentialHeader(header, leaf.value)) return;
+  run.report(
+    `${describe(r)} writes a plaintext credential into the egress rule header ${header} for ${host} (${pathOf(leaf.node)}). Store it as an E2B Secret and send \${e2b.secrets.<name>} instead.`,
+    r.urn,
+  );
+}
+
+/** Values under a SANDBOX_ENV_VARS-style name (usually JSON): what the sandbox's env vars will be. */
+function checkSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, seen: Set<string>): void {
+  if (!run.sandboxName.test(leaf.nameChain) || leaf.parsed) return;
+  const path = pathOf(leaf.node);
+  if (seen.has(path)) return;
+  seen.add(path);
+  const where = leaf.nameChain.slice(1);
+  const last = leaf.envName ?? "";
+  if (typeof leaf.value === "string" && !leaf.unknown) {
+    const m = findMaterial(leaf.value);
+    if (m.length) {
+      run.report(
+        `${describe(r)} passes E2B key material (${m[0].mask}) into sandbox env vars (${where}). Sandboxes never need the operator's key; remove it.`,
+        r.urn,
+      );
+      return;
+    }
+  }
+  if (run.keyName.test(last)) {
+    run.report(
+      `${describe(r)} passes ${last} into sandbox env vars (${where}). Sandboxes never need the operator's key; remove it.`,
+      r.urn,
+    );
+    return;
+  }
+  if (leaf.unknown) {
+    const from = run.dependsOnHolder(r, leaf.top);
+    if (from.length)
+      run.report(
+        `${describe(r)} sandbox env vars (${where}) depend on ${run.holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
+        r.urn,
+      );
+    return;
+  }
+  checkThirdPartyInSandboxEnv(run, r, leaf, last);
+}
+
+/** A third-party credential in sandbox env vars, by name or value shape: it belongs in E2B Secrets. */
+function checkThirdPartyInSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, last: string): void {
+  const value = typeof leaf.value === "string" ? leaf.value : "";
+  if (value === "" || isE2BPlaceholderOnly(value)) return;
+  const shape = credentialShape(value);
+  const byName = run.thirdParty.test(last) && !run.sandboxName.test(`/${last}`);
+  if (!shape && !byName) return;
+  const what = shape ? `a credential (${shape}${last ? `, ${last}` : ""})` : `the credential ${last}`;
+  run.report(
+    `${describe(r)} passes ${what} into sandbox env vars, where model-generated code can read it; ${SECRETS_POINTER}.`,
+    r.urn,
+    { advisory: run.config.thirdPartyInEnvAdvisory },
+  );
+}
+
+/** The environment's declared E2B Secrets: each sent only to hosts that are not most of the internet. */
+function checkDeclaredSecrets(run: Run, env: EnvironmentResource): void {
+  const secrets = get(env.model, "secrets");
+  if (!Array.isArray(secrets)) return;
+  const allowOut = get(env.model, "sandboxNetwork.allowOut");
+  for (const s of secrets) {
+    const name = String(get(s, "name") ?? "?");
+    const hosts = get(s, "hosts");
+    if (!Array.isArray(hosts)) continue;
+    for (const h of hosts) {
+      if (typeof h !== "string") continue;
+      if (isOverbroadHost(h))
+        run.report(
+          `E2BEnvironment '${env.name}' sends E2B Secret '${name}' to "${h}", which matches most of the internet; list the API hosts it is for.`,
+          env.resource.urn,
+        );
+      else if (Array.isArray(allowOut) && !allowOut.includes(h))
+        run.report(
+          `E2BEnvironment '${env.name}' injects E2B Secret '${name}' for ${h}, which sandboxNetwork.allowOut does not allow (egress rules do not grant access).`,
+          env.resource.urn,
+          { advisory: true },
+        );
+    }
+  }
+}

@@ -17,6 +17,9 @@ export const E2B_ENVIRONMENT_TYPE = "e2b-guardrails:index:E2BEnvironment";
  */
 export const E2B_API_KEY_KIND = "e2b-guardrails:ApiKey";
 
+/** Marker input of the E2B Secret dynamic resource (an egress-injected third-party credential). */
+export const E2B_SECRET_KIND = "e2b-guardrails:Secret";
+
 export const plans = ["hobby", "pro", "enterprise"] as const;
 export type Plan = (typeof plans)[number];
 
@@ -96,6 +99,53 @@ export const keySourceSchema = z.discriminatedUnion("source", [
   z.object({ source: z.literal("imported"), configKey: z.string().min(1) }),
 ]);
 
+/**
+ * Egress policy for an environment's sandboxes (E2B's `network` create option). `denyByDefault`
+ * requires a create to deny all traffic (`denyOut: ["0.0.0.0/0"]` or `allowInternetAccess: false`)
+ * and allow only destinations in `allowOut`; `allowPublicTraffic: false` requires sandbox URLs to
+ * need the traffic token.
+ */
+export const sandboxNetworkSchema = z.object({
+  denyByDefault: z.boolean().default(true),
+  /** Destinations sandboxes may reach: domain, `*.domain`, IPv4 address or IPv4 CIDR. */
+  allowOut: z.array(z.string().min(1).max(253)).default([]),
+  allowPublicTraffic: z.boolean().default(false),
+});
+export type SandboxNetworkPolicy = z.output<typeof sandboxNetworkSchema>;
+
+/**
+ * E2B Secret names: what E2B accepts (`^[a-zA-Z0-9_-]+$`, at most 128), lower-case because E2B
+ * lower-cases names on write and placeholders must match the stored name.
+ */
+export const e2bSecretNameSchema = z
+  .string()
+  .regex(/^[a-z0-9_-]{1,128}$/, "1 to 128 lowercase letters, digits, '_' or '-' (E2B lower-cases names)");
+
+/**
+ * A third-party credential the environment's sandboxes use through E2B Secrets: the value lives in
+ * E2B (write-only) and is injected at egress as a header on requests to `hosts`, never an env var.
+ */
+export const e2bSecretSchema = z.object({
+  name: e2bSecretNameSchema,
+  /** Destinations (network.rules keys) the secret may be sent to: domains or `*.domain`. */
+  hosts: z.array(z.string().min(1).max(253)).min(1),
+  /** Header the egress proxy sets; default `Authorization`. */
+  header: z.string().min(1).default("Authorization"),
+  /** Text before the placeholder in the header value; default `Bearer `. */
+  prefix: z.string().default("Bearer "),
+  /**
+   * Pulumi secret config key holding the value (`ns:key` or a key of the project's namespace): the
+   * E2BEnvironment component then creates the E2B Secret itself. Never the value.
+   */
+  configKey: z.string().min(1).optional(),
+});
+export type E2BSecretSpec = z.output<typeof e2bSecretSchema>;
+
+/** `${e2b.secrets.<name>}`: what E2B resolves at egress (the SDK's `Secret.fill`). */
+export function secretPlaceholder(name: string): string {
+  return `\${e2b.secrets.${name}}`;
+}
+
 export const environmentSchema = z.object({
   /** Environment name: `prod`, `staging`, `loadtest`, `dev`… */
   name: z
@@ -143,6 +193,10 @@ export const environmentSchema = z.object({
     maxSandboxAgeSeconds: z.number().int().min(1),
     owner: z.string().email(),
   }),
+  /** Egress policy for this environment's sandboxes (E2B-06); absent = not declared. */
+  sandboxNetwork: sandboxNetworkSchema.optional(),
+  /** E2B Secrets the environment's sandboxes use for third-party credentials (E2B-06). */
+  secrets: z.array(e2bSecretSchema).optional(),
   rotation: z.object({
     /** ISO date (YYYY-MM-DD) the current key was created. */
     createdAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date written YYYY-MM-DD"),
@@ -178,5 +232,20 @@ export const sandboxPolicySchema = z.object({
   defaultTimeoutSeconds: z.number().int().min(1).optional(),
   autoPause: z.object({ enabled: z.boolean(), maxPausedSeconds: z.number().int().min(1).optional() }),
   sandbox: z.object({ vcpu: z.number().int().min(1), memoryMiB: z.number().int().min(1) }),
+  /** When present, a create must set a network config at least this strict. */
+  network: sandboxNetworkSchema.optional(),
+  /** The E2B Secrets sandboxes may use, and the hosts each may be sent to. */
+  secrets: z
+    .array(
+      z.object({
+        name: e2bSecretNameSchema,
+        hosts: z.array(z.string().min(1)).min(1),
+        header: z.string().min(1).optional(),
+        prefix: z.string().optional(),
+      }),
+    )
+    .optional(),
+  /** Env var names the credential-name check lets through (e.g. a `SORT_KEY` that is no secret). */
+  allowedEnvNames: z.array(z.string().min(1)).optional(),
 });
 export type SandboxPolicy = z.infer<typeof sandboxPolicySchema>;

@@ -36,6 +36,8 @@ export interface Finding {
   fingerprint?: string;
   /** With `--baseline`: `existing` findings were in the baseline (shown, counted, never fail). */
   baseline?: "new" | "existing";
+  /** `--verify-keys`: whether the E2B API still accepts the key this finding names. */
+  keyStatus?: "live" | "revoked" | "unknown";
 }
 
 export interface CaseResult {

@@ -5,7 +5,9 @@
  */
 import type { SandboxPolicy } from "../policies/model";
 import { findKeysInString, maskKey } from "../policies/detect/keys";
+import { credentialShape, isCredentialByName, isE2BPlaceholderOnly } from "../policies/credential-shapes";
 import type { Violation } from "./errors";
+import { checkNetwork, egressProxyWarnings, type NetworkRequest } from "./network";
 
 /** The SDK's default sandbox lifetime (ms) when `timeoutMs` is not given. */
 export const SDK_DEFAULT_TIMEOUT_MS = 300_000;
@@ -41,10 +43,20 @@ export interface SandboxRequest {
    * it does not look like an `e2b_` key (self-hosted formats).
    */
   apiKey?: string;
+  /** The SDK's `network` option (egress allow/deny lists, rules, egress proxy, public traffic). */
+  network?: NetworkRequest;
+  /** The SDK's `allowInternetAccess`: `false` equals denying 0.0.0.0/0. */
+  allowInternetAccess?: boolean;
 }
 
 export type CheckResult =
-  { ok: true; metadata: Record<string, string>; timeoutMs: number } | { ok: false; violations: Violation[] };
+  | { ok: true; metadata: Record<string, string>; timeoutMs: number; warnings: Violation[] }
+  | { ok: false; violations: Violation[]; warnings: Violation[] };
+
+/** Where to send third-party credentials instead of env vars; appended to env findings. */
+export const E2B_SECRETS_POINTER =
+  "store it as an E2B Secret (Secret.create, or the E2BEnvironment component's `secrets`) and inject it at egress " +
+  "with network.rules, e.g. { 'api.example.com': [{ transform: { headers: { Authorization: `Bearer ${Secret.fill('name')}` } } }] }";
 
 export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest): CheckResult {
   const violations: Violation[] = [];
@@ -135,5 +147,35 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     }
   }
 
-  return violations.length > 0 ? { ok: false, violations } : { ok: true, metadata, timeoutMs };
+  violations.push(...checkThirdPartyEnvs(policy, req.envs ?? {}));
+  violations.push(...checkNetwork(policy, req));
+  const warnings = egressProxyWarnings(req);
+
+  return violations.length > 0
+    ? { ok: false, violations, warnings }
+    : { ok: true, metadata, timeoutMs, warnings };
+}
+
+/**
+ * Third-party credentials in env vars, by name or value shape: model-generated code can read every
+ * env var, so they go through E2B Secrets instead. E2B credentials are judged above; a value that
+ * is only an E2B placeholder holds no credential.
+ */
+function checkThirdPartyEnvs(policy: SandboxPolicy, envs: Record<string, string>): Violation[] {
+  const allowed = new Set(policy.allowedEnvNames ?? []);
+  const out: Violation[] = [];
+  for (const [name, raw] of Object.entries(envs)) {
+    const value = String(raw);
+    if (isCredentialName(name) || findKeysInString(value).length > 0) continue;
+    if (isE2BPlaceholderOnly(value)) continue;
+    const shape = credentialShape(value);
+    const byName = !allowed.has(name) && isCredentialByName(name, value);
+    if (!shape && !byName) continue;
+    out.push({
+      code: "env-third-party-credential",
+      field: `envs.${name}`,
+      message: `env var ${name} ${shape ? `holds a ${shape}` : "is named as a credential"}; code in the sandbox could read and exfiltrate it: ${E2B_SECRETS_POINTER}`,
+    });
+  }
+  return out;
 }

@@ -27,7 +27,27 @@ export type ViolationCode =
   /** An env var's value is key material (E2B-06). */
   | "env-key-material"
   /** An env var's name is an E2B credential, e.g. E2B_API_KEY (E2B-06). */
-  | "env-credential-name";
+  | "env-credential-name"
+  /** An env var holds a third-party credential (by name or value shape): use E2B Secrets (E2B-06). */
+  | "env-third-party-credential"
+  /** The network config's callbacks threw or returned something the SDK would refuse. */
+  | "network-invalid"
+  /** The policy requires deny-by-default egress and the create does not deny all traffic. */
+  | "network-not-deny-by-default"
+  /** `network.allowOut` names a destination outside the policy's allowlist. */
+  | "network-destination-not-allowed"
+  /** The policy requires `allowPublicTraffic: false` and the create leaves sandbox URLs public. */
+  | "network-public-traffic"
+  /** A credential header in `network.rules` is plaintext instead of an E2B placeholder. */
+  | "network-rule-plaintext-credential"
+  /** E2B key material in `network.rules` or the egress proxy config. */
+  | "network-rule-key-material"
+  /** A `${e2b.secrets.*}` placeholder names a secret the environment does not declare. */
+  | "network-secret-undeclared"
+  /** A declared secret is sent to a host it is not declared for. */
+  | "network-secret-wrong-host"
+  /** Warning (never a refusal): the egress proxy's password is passed in plaintext from code. */
+  | "egress-proxy-plaintext-password";
 
 export interface Violation {
   code: ViolationCode;

@@ -4,12 +4,13 @@
  * and `withSandbox` kills the sandbox when the work settles, success or failure.
  */
 import "./server-only";
-import { Sandbox, type SandboxOpts } from "e2b";
+import { Sandbox, type SandboxOpts, type SandboxNetworkUpdate } from "e2b";
 import type { SandboxPolicy } from "../policies/model";
 import { redactKeys } from "../policies/detect/keys";
-import { GuardrailViolation } from "./errors";
+import { GuardrailViolation, type Violation } from "./errors";
 import { loadSandboxPolicy } from "./policy";
 import { checkSandboxRequest } from "./checks";
+import { checkNetwork, egressProxyWarnings, type NetworkRequest } from "./network";
 
 export interface GuardedSandboxOpts extends Omit<SandboxOpts, "metadata" | "envs" | "timeoutMs"> {
   /** Attribution: becomes `metadata.user_id`. */
@@ -27,6 +28,11 @@ export interface GuardedSandboxOpts extends Omit<SandboxOpts, "metadata" | "envs
   apiUrl?: string;
   /** Where `E2B_SANDBOX_POLICY` and `E2B_API_KEY` are read from when not passed; default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Told about what is allowed but worth fixing (an egress proxy password passed from code).
+   * Default: one line on stderr, without the value.
+   */
+  onWarning?: (warning: Violation) => void;
 }
 
 /**
@@ -39,7 +45,7 @@ export async function createGuardedSandbox(
   policy: SandboxPolicy | string | undefined | null,
   opts: GuardedSandboxOpts = {},
 ): Promise<Sandbox> {
-  const { userId, requestId, metadata, envs, timeoutMs, env = process.env, ...sdkOpts } = opts;
+  const { userId, requestId, metadata, envs, timeoutMs, env = process.env, onWarning, ...sdkOpts } = opts;
   const p = loadSandboxPolicy(policy, env);
   const checked = checkSandboxRequest(p, {
     metadata,
@@ -49,7 +55,10 @@ export async function createGuardedSandbox(
     timeoutMs,
     onTimeout: sdkOpts.lifecycle?.onTimeout,
     apiKey: sdkOpts.apiKey ?? env.E2B_API_KEY,
+    network: sdkOpts.network as NetworkRequest | undefined,
+    allowInternetAccess: sdkOpts.allowInternetAccess,
   });
+  checked.warnings.forEach(onWarning ?? defaultWarningReport);
   if (!checked.ok) throw new GuardrailViolation(checked.violations);
   return Sandbox.create({
     ...(sdkOpts as SandboxOpts),
@@ -117,4 +126,31 @@ function defaultKillErrorReport(error: unknown, sandboxId: string): void {
       `e2b-guardrails: could not kill sandbox ${sandboxId} after a failure: ${(error as Error)?.message ?? String(error)}\n`,
     ),
   );
+}
+
+/**
+ * `sandbox.updateNetwork(network)` after the same egress checks as a create. E2B replaces the whole
+ * configuration on update, so the update alone must meet the policy (an update that leaves out
+ * `denyOut` opens all egress). `allowPublicTraffic` is not part of an update and is not judged.
+ */
+export async function updateGuardedNetwork(
+  policy: SandboxPolicy | string | undefined | null,
+  sandbox: Pick<Sandbox, "updateNetwork">,
+  network: SandboxNetworkUpdate,
+  opts: Pick<GuardedSandboxOpts, "env" | "onWarning"> = {},
+): Promise<void> {
+  const p = loadSandboxPolicy(policy, opts.env ?? process.env);
+  const req = {
+    network: network as NetworkRequest,
+    allowInternetAccess: network.allowInternetAccess,
+    update: true,
+  };
+  egressProxyWarnings(req).forEach(opts.onWarning ?? defaultWarningReport);
+  const violations = checkNetwork(p, req);
+  if (violations.length > 0) throw new GuardrailViolation(violations);
+  await sandbox.updateNetwork(network);
+}
+
+function defaultWarningReport(warning: Violation): void {
+  process.stderr.write(redactKeys(`e2b-guardrails: warning: ${warning.message}\n`));
 }

@@ -19,12 +19,25 @@ export {
   isCredentialName,
   ENVIRONMENT_METADATA_KEY,
   SDK_DEFAULT_TIMEOUT_MS,
+  E2B_SECRETS_POINTER,
   type SandboxRequest,
   type CheckResult,
 } from "./checks";
 export {
+  checkNetwork,
+  networkForPolicy,
+  resolveNetwork,
+  destinationCovers,
+  placeholdersIn,
+  ALL_TRAFFIC,
+  type NetworkRequest,
+  type NetworkCheckInput,
+  type ResolvedNetwork,
+} from "./network";
+export {
   createGuardedSandbox,
   withSandbox,
+  updateGuardedNetwork,
   SandboxKillError,
   type GuardedSandboxOpts,
   type WithSandboxOpts,

@@ -147,7 +147,7 @@ function failure(method: string, path: string, res: Response): E2BApiError {
  * Only for idempotent calls; creation handles its own retries because a lost response may still
  * have created a key.
  */
-async function call(
+export async function call(
   settings: ManagementSettings,
   teamId: string,
   method: string,

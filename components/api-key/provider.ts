@@ -69,30 +69,37 @@ const numberOr = (value: string | undefined, fallback: number) => {
 };
 
 /**
+ * Management settings from a lookup (stack config first, then the environment); throws if no
+ * credential. Shared by every provider that calls E2B's management API (keys, Secrets).
+ */
+export function resolveManagementSettings(
+  lookup: (k: keyof typeof managementConfig) => string | undefined,
+): ManagementSettings {
+  const token = lookup("token");
+  if (!token) {
+    throw new Error(
+      `No E2B management credential: set it with \`pulumi config set --secret ${managementConfig.token.config} <dashboard token>\` ` +
+        `or the ${managementConfig.token.env} environment variable. An E2B API key cannot manage keys.`,
+    );
+  }
+  return {
+    ...defaultRetry,
+    apiUrl: lookup("apiUrl") || DEFAULT_E2B_API_URL,
+    token,
+    timeoutMs: numberOr(lookup("timeoutMs"), defaultRetry.timeoutMs),
+    maxAttempts: numberOr(lookup("maxAttempts"), defaultRetry.maxAttempts),
+    baseDelayMs: numberOr(lookup("baseDelayMs"), defaultRetry.baseDelayMs),
+  };
+}
+
+/**
  * Build the provider. State lives in one captured object so `configure` can hand settings to the
  * CRUD methods after Pulumi deserialises the provider in its own process.
  */
 export function makeApiKeyProvider(): pulumi.dynamic.ResourceProvider<ApiKeyInputs, ApiKeyOutputs> {
   const state: { settings?: ManagementSettings } = {};
 
-  /** Settings from a lookup (stack config first, then the environment); throws if no credential. */
-  function resolve(lookup: (k: keyof typeof managementConfig) => string | undefined): ManagementSettings {
-    const token = lookup("token");
-    if (!token) {
-      throw new Error(
-        `No E2B management credential: set it with \`pulumi config set --secret ${managementConfig.token.config} <dashboard token>\` ` +
-          `or the ${managementConfig.token.env} environment variable. An E2B API key cannot manage keys.`,
-      );
-    }
-    return {
-      ...defaultRetry,
-      apiUrl: lookup("apiUrl") || DEFAULT_E2B_API_URL,
-      token,
-      timeoutMs: numberOr(lookup("timeoutMs"), defaultRetry.timeoutMs),
-      maxAttempts: numberOr(lookup("maxAttempts"), defaultRetry.maxAttempts),
-      baseDelayMs: numberOr(lookup("baseDelayMs"), defaultRetry.baseDelayMs),
-    };
-  }
+  const resolve = resolveManagementSettings;
 
   const fromEnv = (k: keyof typeof managementConfig) => process.env[managementConfig[k].env];
 

@@ -11,15 +11,47 @@ describe(P, () => {
     const fs = of(stack, P);
     const mandatory = fs.filter((f) => f.enforcementLevel === "mandatory");
     expect(resourceNames(mandatory)).toEqual(["agent", "orchestrator", "template-dockerfile"]);
-    expect(mandatory.map((f) => f.message).join("\n")).toMatch(
-      /SANDBOX_ENV_VARS\/E2B_API_KEY[\s\S]*Dockerfile at source\.text[\s\S]*depend on 'dev-api-key'/,
-    );
-    // Third-party credentials in sandbox env vars are a hint towards E2B Secrets, not a failure.
-    expect(fs.filter((f) => f.enforcementLevel === "advisory").map((f) => f.message)).toEqual([
-      expect.stringMatching(/OPENAI_API_KEY.*E2B Secrets/),
-    ]);
+    const text = mandatory.map((f) => f.message).join("\n");
+    expect(text).toMatch(/SANDBOX_ENV_VARS\/E2B_API_KEY/);
+    expect(text).toMatch(/Dockerfile at source\.text/);
+    expect(text).toMatch(/depend on 'dev-api-key'/);
+    // A third-party credential in sandbox env vars fails too, with the way to E2B Secrets.
+    expect(text).toMatch(/the credential OPENAI_API_KEY into sandbox env vars.*E2BEnvironment's `secrets`/);
     expect(status(stack, "E2B-06")).toBe("fail");
     expectClean(stack);
+  });
+
+  it("passes sandboxes that get third-party credentials through E2B Secrets and egress rules", async () => {
+    const { stack } = await scan.program(fx("sandbox-secrets"), "dev");
+    expect(of(stack, P)).toEqual([]);
+    expect(status(stack, "E2B-06")).toBe("pass");
+    expectClean(stack);
+  });
+
+  it("fails credentials as sandbox env vars, a plaintext egress rule header, a plaintext proxy password and an over-broad secret host", async () => {
+    const { stack } = await scan.program(fx("sandbox-credentials"), "dev");
+    const fs = of(stack, P);
+    expect(fs.every((f) => f.enforcementLevel === "mandatory")).toBe(true);
+    const byResource = (name: string) => fs.filter((f) => f.urn.endsWith(`::${name}`)).map((f) => f.message);
+    expect(byResource("agent-config")).toEqual([
+      expect.stringMatching(
+        /passes a credential \(OpenAI API key, LLM_KEY\) into sandbox env vars.*E2B Secret/,
+      ),
+      expect.stringMatching(/passes the credential GITHUB_TOKEN into sandbox env vars/),
+    ]);
+    const fn = byResource("agent-api").join("\n");
+    expect(fn).toMatch(/plaintext credential into the egress rule header Authorization for api\.github\.com/);
+    expect(fn).toMatch(
+      /egress proxy password in plaintext at environment\.variables\.SANDBOX_NETWORK\{json\}\.egressProxy\.password/,
+    );
+    expect(fn).toMatch(/egress proxy password in plaintext at environment\.variables\.EGRESS_PROXY_PASSWORD/);
+    expect(byResource("dev")).toEqual([expect.stringMatching(/E2B Secret 'openai-api-key' to "\*\.com"/)]);
+    expect(status(stack, "E2B-06")).toBe("fail");
+    // No credential value in any message.
+    const all = JSON.stringify(stack);
+    expect(all).not.toContain("correct-horse-battery");
+    expect(all).not.toContain("Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2");
+    expect(all).not.toContain("0a1b2c3d4e5f6a7b8c9d");
   });
 
   it("passes stacks that keep the key out of sandboxes", async () => {

@@ -13,3 +13,5 @@ export type {
 } from "./state";
 export { Faults } from "./faults";
 export type { FaultSpec } from "./faults";
+export { secretsOf, sandboxNetwork, sha256, addAccessToken } from "./network-secrets";
+export type { SecretRecord, StoredNetwork } from "./network-secrets";

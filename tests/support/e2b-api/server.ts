@@ -25,6 +25,12 @@ import {
   type TeamRecord,
 } from "./state";
 import { Faults } from "./faults";
+import {
+  networkInfoFields,
+  recordCreateNetwork,
+  routeNetworkAndSecrets,
+  validateCreateNetwork,
+} from "./network-secrets";
 
 export interface E2BServerOptions {
   /** Clock used for start times, expiry and cursors; default `new Date()`. */
@@ -191,6 +197,23 @@ function route(ctx: Ctx, entry: RequestLogEntry): Reply {
     if (seg.length === 4 && seg[3] === "max") return teamMetricsMax(ctx, team);
   }
 
+  // Egress config updates and E2B Secrets: see network-secrets.ts.
+  const extra = routeNetworkAndSecrets({
+    method,
+    seg,
+    body: ctx.body,
+    query: ctx.query,
+    state: ctx.state,
+    team: () => {
+      const team = apiTeam(ctx);
+      entry.teamId = team.id;
+      return team;
+    },
+    fail: (status, message) => new HttpError(status, message),
+    headers: ctx.headers,
+  });
+  if (extra) return extra;
+
   const isV2 = seg[0] === "v2";
   const s = isV2 ? seg.slice(1) : seg;
   if (s[0] === "sandboxes") {
@@ -354,6 +377,7 @@ function createSandbox(ctx: Ctx, team: TeamRecord): Reply {
       429,
       `you have reached the maximum number of concurrent E2B sandboxes (${team.maxConcurrency}). If you need more, please visit 'https://e2b.dev/docs/billing'`,
     );
+  const egress = validateCreateNetwork(b, (status, message) => new HttpError(status, message));
   const s = ctx.state.createSandbox(team.id, {
     templateID: b.templateID,
     timeoutSeconds: timeout,
@@ -361,6 +385,7 @@ function createSandbox(ctx: Ctx, team: TeamRecord): Reply {
     envVars: stringMap(b.envVars, "envVars"),
     autoPause: b.autoPause === true,
   });
+  recordCreateNetwork(s, egress);
   return { status: 201, body: sandboxJson(s) };
 }
 
@@ -443,7 +468,7 @@ function getSandbox(ctx: Ctx, team: TeamRecord, id: string): Reply {
     body: {
       ...listedJson(s),
       envdAccessToken: randomBytes(16).toString("hex"),
-      allowInternetAccess: null,
+      ...networkInfoFields(s),
       domain: null,
       lifecycle: { autoResume: false, onTimeout: s.autoPause ? "pause" : "kill" },
       volumeMounts: [],
