@@ -19,6 +19,8 @@ import { E2B_PRICES, type AuditReport } from "../runtime/auditor";
 import { auditSandboxes, killLeaked, type KillOutcome } from "../runtime/audit-run";
 import { formatAuditText, formatKillText } from "../runtime/audit-text";
 import type { RetryOptions } from "../runtime/retry";
+import { prepareOutput, writeOutputFile } from "./output";
+import { InputError } from "../engine/errors";
 
 export interface SandboxesAuditFlags {
   env?: string;
@@ -220,14 +222,16 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
         : earlyText
           ? formatKillText(report.killed, outcome)
           : formatAuditText(report, outcome);
-    if (flags.output) fs.writeFileSync(flags.output, redactKeys(text));
-    else out(text);
+    if (flags.output) {
+      prepareOutput(flags.output, "--output");
+      writeOutputFile(flags.output, text);
+    } else out(text);
     // In JSON the report has no room for failures; say them on stderr.
     if (format === "json")
       for (const f of outcome?.failed ?? []) err(`could not kill ${f.sandboxId}: ${f.error}`);
     return report.leaked.length > 0 ? 1 : 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof AuditError) {
+    if (e instanceof UsageError || e instanceof AuditError || e instanceof InputError) {
       err(`error: ${e.message}`);
       return 2;
     }
