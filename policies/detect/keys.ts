@@ -92,7 +92,7 @@ let unitLength = 1;
  * One unit of text as its reader decodes it, starting at `i`: its code point, or TRANSPARENT for
  * something that shows nothing; its length is left in `unitLength`.
  */
-function decodeAt(s: string, i: number): number {
+function decodeEscape(s: string, i: number): number {
   const c = s.charCodeAt(i);
   unitLength = 1;
   if (c === 92 /* \ */ && i + 1 < s.length) {
@@ -106,9 +106,9 @@ function decodeAt(s: string, i: number): number {
       unitLength = 4;
       return parseInt(m[1], 16);
     }
-    if ("ntrbfv0ae".includes(n)) {
+    if ("ntrbfv0".includes(n)) {
       unitLength = 2;
-      return n === "e" ? 27 : TRANSPARENT;
+      return TRANSPARENT;
     }
     if (/[!-/:-@[-`{-~]/.test(n)) {
       unitLength = 2;
@@ -141,6 +141,22 @@ function decodeAt(s: string, i: number): number {
   }
   if (c === 42 /* * */ || c === 96 /* ` */ || c === 126 /* ~ */ || invisible(c)) return TRANSPARENT;
   return c;
+}
+
+/**
+ * An escape counts only when it decodes to something a key is made of (an ASCII letter, digit or
+ * `_`) or to something invisible; otherwise its first character is read as itself. So `%e2b_…` is
+ * `%` then a key, not the byte 0xE2 then `b_…`: an escape that cannot be part of a key never hides one.
+ */
+function decodeAt(s: string, i: number): number {
+  const code = decodeEscape(s, i);
+  if (unitLength === 1 || code === TRANSPARENT || code === 27) return code;
+  const relevant =
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+  // `%0E` reads as a control character only to a URL decoder; beside hex text it is more likely hex.
+  if (relevant || (invisible(code) && s.charCodeAt(i) !== 37)) return code;
+  unitLength = 1;
+  return s.charCodeAt(i);
 }
 
 interface Span {
@@ -249,5 +265,6 @@ export function redactKeys(text: string): string {
 export function shortenRedacted(text: string, max: number, head = Math.floor(max / 3)): string {
   const safe = redactKeys(text);
   if (safe.length <= max) return safe;
-  return `${safe.slice(0, head)}…${safe.slice(-(max - head - 1))}`;
+  const first = Math.min(head, Math.floor((max - 1) / 2));
+  return `${safe.slice(0, first)}…${safe.slice(safe.length - (max - first - 1))}`;
 }
