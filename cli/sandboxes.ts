@@ -16,7 +16,7 @@ import { parseSandboxPolicy, POLICY_ENV_VAR } from "../runtime/policy";
 import { parseDuration } from "../runtime/duration";
 import { AuditError } from "../runtime/errors";
 import { E2B_PRICES, type AuditReport } from "../runtime/auditor";
-import { auditSandboxes, killLeaked, type KillOutcome } from "../runtime/audit-run";
+import { auditSandboxes, killLeaked, runDeadline, type KillOutcome } from "../runtime/audit-run";
 import { formatAuditText, formatKillText } from "../runtime/audit-text";
 import type { RetryOptions } from "../runtime/retry";
 import { prepareOutput, writeOutputFile } from "./output";
@@ -38,6 +38,8 @@ export interface SandboxesAuditFlags {
   gibPrice?: string;
   pageSize?: string;
   apiUrl?: string;
+  requestTimeout?: string;
+  deadline?: string;
 }
 
 export interface AuditIO {
@@ -152,6 +154,7 @@ async function confirm(io: AuditIO, question: string): Promise<boolean> {
 /** Run the audit; returns the exit status. Everything printed is redacted of key material. */
 export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO): Promise<number> {
   const err = (line: string) => io.stderr.write(redactKeys(line) + "\n");
+  let deadline: ReturnType<typeof runDeadline> | undefined;
   try {
     const format = flags.format ?? "text";
     if (format !== "text" && format !== "json")
@@ -189,7 +192,21 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
     if (apiUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(apiUrl))
       throw new UsageError(`--api-url: "${apiUrl}" is not an http(s) URL`);
 
-    const conn = { apiKey, apiUrl, retry: io.retry, now: io.now };
+    const requestTimeoutMs = (duration("--request-timeout", flags.requestTimeout) ?? 30) * 1000;
+    const deadlineMs = (duration("--deadline", flags.deadline) ?? 600) * 1000;
+    if (requestTimeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0s");
+    if (deadlineMs <= 0) throw new UsageError("--deadline: must be more than 0s");
+
+    deadline = runDeadline(deadlineMs);
+    const conn = {
+      apiKey,
+      apiUrl,
+      retry: io.retry,
+      now: io.now,
+      requestTimeoutMs,
+      signal: deadline.signal,
+      metadata,
+    };
     const run = await auditSandboxes({
       ...conn,
       rules: { maxAgeSeconds, maxPausedAgeSeconds, requireMetadata, attributionKeys, prices },
@@ -235,8 +252,10 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
       err(`error: ${e.message}`);
       return 2;
     }
-    err(`error: ${(e as Error)?.message ?? String(e)}`);
+    err(`error: ${String((e as Error)?.message ?? e).split("\n")[0]}`);
     return 2;
+  } finally {
+    deadline?.dispose();
   }
 }
 
@@ -278,6 +297,12 @@ export function registerSandboxesCommand(program: Command): void {
     .option("--gib-price <usd>", "USD per GiB-second of RAM", String(E2B_PRICES.gibSecondUsd))
     .option("--page-size <n>", "sandboxes per API page (1–100)", "100")
     .option("--api-url <url>", "E2B API base URL (default: E2B_API_URL, else https://api.e2b.app)")
+    .option("--request-timeout <duration>", "give up on one API request after this long", "30s")
+    .option(
+      "--deadline <duration>",
+      "give up on the whole run (listing, re-checks, kills) after this long",
+      "10m",
+    )
     .option("--kill", "kill the leaked sandboxes (asks first unless --yes); never any other")
     .option("--yes", "with --kill: do not ask")
     .addHelpText(
