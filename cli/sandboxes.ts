@@ -197,6 +197,8 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
     if (requestTimeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0s");
     if (deadlineMs <= 0) throw new UsageError("--deadline: must be more than 0s");
 
+    // A report we cannot write is bad usage before any API call, not an error after the kills.
+    if (flags.output) prepareOutput(flags.output, "--output");
     deadline = runDeadline(deadlineMs);
     const conn = {
       apiKey,
@@ -239,10 +241,8 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
         : earlyText
           ? formatKillText(report.killed, outcome)
           : formatAuditText(report, outcome);
-    if (flags.output) {
-      prepareOutput(flags.output, "--output");
-      writeOutputFile(flags.output, text);
-    } else out(text);
+    if (flags.output) writeOutputFile(flags.output, text);
+    else out(text);
     // In JSON the report has no room for failures; say them on stderr.
     if (format === "json")
       for (const f of outcome?.failed ?? []) err(`could not kill ${f.sandboxId}: ${f.error}`);

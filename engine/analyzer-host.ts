@@ -10,6 +10,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { redactKeys } from "../policies/detect/keys";
 import { InputError } from "./errors";
+import { checkGraphLimits } from "./limits";
 import { mapPool } from "./map-pool";
 import type { GraphResource, ResourceGraph, WireObject } from "./graph";
 import {
@@ -235,6 +236,7 @@ export class AnalyzerHost {
   }
 
   private async analyzeNow(graph: ResourceGraph, dryRun: boolean): Promise<AnalysisResult> {
+    checkGraphLimits(graph); // too large or too deep is one line (InputError), not a protobuf failure
     if (!this.config) await this.configure();
     const { analyzer, struct } = this.pb;
     const logStart = this.log.length;

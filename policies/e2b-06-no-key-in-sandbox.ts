@@ -23,6 +23,11 @@ const SANDBOX_RESOURCE_KINDS = new Set(["e2b-guardrails:Template", "e2b-guardrai
 const DOCKERFILE = /^\s*FROM\s+\S+/m;
 const DOCKER_KEY_LINE = /^\s*(ENV|ARG)\s+(E2B_API_KEY|E2B_ACCESS_TOKEN)\b/m;
 
+/** The configured name as one path segment (`a/SANDBOX_ENV/b`); built once, checked by the schema as built. */
+function sandboxNameRegExp(pattern: string): RegExp {
+  return new RegExp(`(^|/)(${pattern.replace(/^\^|\$$/g, "")})(/|$)`);
+}
+
 export const noKeyInSandbox = stackPolicy(
   {
     name: "e2b-06-no-key-in-sandbox",
@@ -39,6 +44,7 @@ export const noKeyInSandbox = stackPolicy(
       sandboxEnvNamePattern: regexSchema(
         "^(E2B_)?SANDBOX_(ENV|ENVS|ENV_VARS|ENVIRONMENT|ENVIRONMENT_VARIABLES)$",
         "Regex for variables whose value (JSON) becomes sandbox env vars.",
+        sandboxNameRegExp,
       ),
       keyNamePattern: regexSchema(
         "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$",
@@ -54,7 +60,7 @@ export const noKeyInSandbox = stackPolicy(
   },
   ({ index, config, report, notApplicable }) => {
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
-    const sandboxName = new RegExp(`(^|/)(${config.sandboxEnvNamePattern.replace(/^\^|\$$/g, "")})(/|$)`);
+    const sandboxName = sandboxNameRegExp(config.sandboxEnvNamePattern);
     const keyName = new RegExp(config.keyNamePattern);
     const thirdParty = new RegExp(config.thirdPartySecretPattern);
     const holders = index.keyHolders();
