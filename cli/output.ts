@@ -61,10 +61,12 @@ function guard(stream: StdStream, onFailure: (code: string) => void): void {
   stream[GUARDED] = true;
   let failed = false;
   const original = stream.write.bind(stream) as (chunk: string, cb?: (e?: Error | null) => void) => boolean;
-  stream.on("error", (e: NodeJS.ErrnoException) => {
+  const fail = (e: NodeJS.ErrnoException) => {
+    if (failed) return;
     failed = true;
     onFailure(e.code ?? "EIO");
-  });
+  };
+  stream.on("error", fail);
   stream.write = ((chunk: unknown, enc?: unknown, cb?: unknown): boolean => {
     const done = (typeof enc === "function" ? enc : cb) as ((e?: Error | null) => void) | undefined;
     if (failed) {
@@ -78,7 +80,12 @@ function guard(stream: StdStream, onFailure: (code: string) => void): void {
         : Buffer.from(chunk as Uint8Array).toString(
             typeof enc === "string" ? (enc as BufferEncoding) : "utf8",
           );
-    return original(redactKeys(text), done);
+    // The write's own callback learns of a failure first (before 'error', before later callbacks),
+    // so the exit status chosen in the last callback already knows.
+    return original(redactKeys(text), (e) => {
+      if (e) fail(e as NodeJS.ErrnoException);
+      done?.(e);
+    });
   }) as typeof stream.write;
 }
 
