@@ -154,7 +154,8 @@ function decodeAt(s: string, i: number): number {
   const relevant =
     (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
   // `%0E` reads as a control character only to a URL decoder; beside hex text it is more likely hex.
-  if (relevant || (invisible(code) && s.charCodeAt(i) !== 37)) return code;
+  if (relevant) return code;
+  if (invisible(code) && s.charCodeAt(i) !== 37) return TRANSPARENT;
   unitLength = 1;
   return s.charCodeAt(i);
 }

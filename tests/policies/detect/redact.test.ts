@@ -44,6 +44,7 @@ describe("redactKeys", () => {
     ["in mixed case", "E2b_" + HEX.toUpperCase()],
     ["as an access token", TOKEN],
     ["split by \\v, as JUnit strips it", `a\u000b${KEY.slice(0, 24)}\u000b${KEY.slice(24)}`],
+    ["split by \\v, JSON-escaped", JSON.stringify(`${KEY.slice(0, 24)}\u000b${KEY.slice(24)}`)],
     ["split by a zero-width space", `${KEY.slice(0, 30)}\u200b${KEY.slice(30)}`],
     ["split by an ANSI colour", `${KEY.slice(0, 20)}\x1b[31m${KEY.slice(20)}\x1b[0m`],
     ["split by an HTML tag", `${KEY.slice(0, 10)}<b>${KEY.slice(10)}</b>`],
