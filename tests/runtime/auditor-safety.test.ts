@@ -41,7 +41,8 @@ async function audit(flags: SandboxesAuditFlags, retry: { attempts?: number } = 
       retry: { sleep: async () => {}, random: () => 0, ...retry },
     },
   );
-  return { code, out, err, ms: Date.now() - started, report: out ? JSON.parse(out) : undefined };
+  const json = (flags.format ?? "json") === "json" && out;
+  return { code, out, err, ms: Date.now() - started, report: json ? JSON.parse(out) : undefined };
 }
 
 const alive = (id: string) => server.state.getSandbox(teamId, id) !== undefined;
@@ -187,6 +188,19 @@ describe("sandboxes audit --kill --yes against a lying API", () => {
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(server.requests.filter((q) => q.path === "/v2/sandboxes").length).toBeLessThanOrEqual(3);
     expect(deletes()).toEqual([]);
+  });
+});
+
+describe("sandboxes audit output", () => {
+  test("a metadata value of a control character and a key is masked in the JSON attribution rows", async () => {
+    const key = "e2b_" + "7e".repeat(20);
+    server.state.seedSandboxes(1, { teamId, metadata: { note: `\u0001${key}`, who: `x${key}_prod` } });
+    for (const format of ["json", "text"]) {
+      const r = await audit({ format, by: "note,who" });
+      expect(r.code).toBe(0);
+      for (let i = 0; i + 20 <= key.length; i++) expect(r.out + r.err).not.toContain(key.slice(i, i + 20));
+      expect(r.out).toContain("e2b_…7e7e");
+    }
   });
 });
 
