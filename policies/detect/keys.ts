@@ -172,26 +172,46 @@ interface Span {
  */
 function keySpans(s: string, decode: boolean, minHex: number): Span[] {
   const spans: Span[] = [];
-  const ch: number[] = [];
-  const at: number[] = [];
-  let run: { start: number; prefix: string; hex: number; tail: string } | undefined;
+  // The last seven decoded characters and where each began, in a ring (slot = count % 8).
+  const ch = new Int32Array(8);
+  const at = new Int32Array(8);
+  let count = 0;
+  let runStart = -1; // start of the open run (prefix included), or -1
+  let runPrefix = "";
+  let runHex = 0;
+  let runTail = "";
   let lastEnd = 0;
   let ansi = 0; // 0: text; 1: after ESC; 2: inside a CSI sequence
   const close = () => {
-    if (run && run.hex >= minHex) {
-      const span = { start: run.start, end: lastEnd, mask: `${run.prefix}…${run.tail.toLowerCase()}` };
+    if (runStart >= 0 && runHex >= minHex) {
+      const span = { start: runStart, end: lastEnd, mask: `${runPrefix}…${runTail.toLowerCase()}` };
       const prev = spans[spans.length - 1];
       if (prev && span.start < prev.end) {
         prev.end = Math.max(prev.end, span.end);
         prev.mask = span.mask;
       } else spans.push(span);
     }
-    run = undefined;
+    runStart = -1;
   };
+  const back = (k: number) => ch[(count - k) & 7];
   for (let i = 0; i < s.length;) {
     const start = i;
-    let code: number;
-    if (decode) {
+    let code = s.charCodeAt(i);
+    // Plain printable ASCII needs no decoding: the common case, kept cheap.
+    const plain =
+      !decode ||
+      (code >= 32 &&
+        code < 127 &&
+        code !== 92 &&
+        code !== 38 &&
+        code !== 37 &&
+        code !== 60 &&
+        code !== 42 &&
+        code !== 96 &&
+        code !== 126);
+    if (plain && ansi === 0) {
+      i += 1;
+    } else {
       code = decodeAt(s, i);
       i += unitLength;
       // A terminal swallows an escape sequence whole: ESC, then `[`, parameters and one final byte.
@@ -207,28 +227,27 @@ function keySpans(s: string, decode: boolean, minHex: number): Span[] {
         continue;
       }
       if (code === TRANSPARENT) continue;
-    } else {
-      code = s.charCodeAt(i);
-      i += 1;
     }
-    if (run) {
+    if (runStart >= 0) {
       if (isHex(code)) {
-        run.hex++;
-        run.tail = (run.tail + String.fromCharCode(code)).slice(-4);
+        runHex++;
+        runTail =
+          runTail.length < 4
+            ? runTail + String.fromCharCode(code)
+            : runTail.slice(1) + String.fromCharCode(code);
         lastEnd = i;
       } else close();
     }
-    ch.push(lower(code));
-    at.push(start);
-    if (ch.length > 7) {
-      ch.shift();
-      at.shift();
-    }
-    const n = ch.length;
-    if (code === 95 && n >= 4 && ch[n - 4] === 101 && ch[n - 3] === 50 && ch[n - 2] === 98) {
+    ch[count & 7] = lower(code);
+    at[count & 7] = start;
+    count++;
+    if (code === 95 && count >= 4 && back(4) === 101 && back(3) === 50 && back(2) === 98) {
       close();
-      const sk = n >= 7 && ch[0] === 115 && ch[1] === 107 && ch[2] === 95;
-      run = { start: sk ? at[0] : at[n - 4], prefix: sk ? "sk_e2b_" : "e2b_", hex: 0, tail: "" };
+      const sk = count >= 7 && back(7) === 115 && back(6) === 107 && back(5) === 95;
+      runStart = at[(count - (sk ? 7 : 4)) & 7];
+      runPrefix = sk ? "sk_e2b_" : "e2b_";
+      runHex = 0;
+      runTail = "";
     }
   }
   close();
@@ -257,9 +276,10 @@ const MAY_HOLD_KEY = /_|\\u|\\x|%5f|&#|&lowbar;|&underbar;/i;
  */
 export function redactKeys(text: string): string {
   if (!MAY_HOLD_KEY.test(text)) return text;
-  let out = applySpans(text, keySpans(text, false, KEY_HEX));
+  const literal = /e2b_/i;
+  let out = literal.test(text) ? applySpans(text, keySpans(text, false, KEY_HEX)) : text;
   out = applySpans(out, keySpans(out, true, REDACT_MIN_HEX));
-  return applySpans(out, keySpans(out, false, REDACT_MIN_HEX));
+  return literal.test(out) ? applySpans(out, keySpans(out, false, REDACT_MIN_HEX)) : out;
 }
 
 /** Shorten to at most `max` characters (first part … last part), masking keys first. */
