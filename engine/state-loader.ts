@@ -163,7 +163,14 @@ function convertSecrets(
     return secretValue(OPAQUE_SECRET);
   }
   const out: WireObject = {};
-  for (const [k, x] of Object.entries(v)) out[k] = convertSecrets(x, `${at}.${k}`, fail, inner);
+  for (const [k, x] of Object.entries(v)) {
+    const value = convertSecrets(x, `${at}.${k}`, fail, inner);
+    // JSON.parse makes `__proto__` an own key; plain assignment would set the prototype instead and
+    // hide what is under it from every check.
+    if (k === "__proto__")
+      Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
+  }
   return out;
 }
 

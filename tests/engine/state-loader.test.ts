@@ -104,4 +104,13 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
       /^deep-secret\.json: field 'deployment\.resources\[0\]\.outputs\.s\.plaintext' nests deeper than 256 levels/,
     );
   });
+
+  it("keeps a property named __proto__ as a property (it cannot hide a key)", () => {
+    const doc = JSON.parse(
+      `{"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:dev::p::x:y:Z::b","type":"x:y:Z","inputs":{"__proto__":{"E2B_API_KEY":"${KEY}"}}}]}}`,
+    );
+    const inputs = parseStateExport(doc, "proto.json").resources[0].inputs;
+    expect(Object.keys(inputs)).toEqual(["__proto__"]);
+    expect(JSON.stringify(inputs)).toContain(KEY);
+  });
 });
