@@ -5,7 +5,7 @@
  * still one redacted line and exit 2.
  */
 import "../support/e2b-api/sdk";
-import { spawn, type StdioOptions } from "node:child_process";
+import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -29,7 +29,7 @@ afterAll(() => server.close());
 
 function cli(
   args: string[],
-  stdout: StdioOptions extends (infer T)[] ? T : never,
+  stdout: "pipe" | "ignore" | number,
   env: Record<string, string> = {},
   onSpawn?: (child: ReturnType<typeof spawn>) => void,
 ): Promise<{ code: number | null; stderr: string }> {
