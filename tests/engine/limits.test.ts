@@ -4,7 +4,9 @@
  * resource — not a protobuf failure, not a stack overflow — and the pack process keeps serving.
  */
 import type { GraphResource, ResourceGraph, WireObject } from "../../engine";
-import { InputError } from "../../engine";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { AnalyzerHost, InputError } from "../../engine";
 import { LIMITS, checkJsonSize, readBoundedText } from "../../engine/limits";
 import { useScanner } from "../support/scan";
 
@@ -65,4 +67,44 @@ describe("input limits", () => {
     expect(() => checkJsonSize(`[${"0,".repeat(LIMITS.values)}0]`, "a.json")).toThrow(/^too large: a\.json/);
     expect(() => checkJsonSize(JSON.stringify(",".repeat(LIMITS.values + 5)), "b.json")).not.toThrow();
   });
+});
+
+/** Our live child processes running `pack`. */
+function livePacks(pack: string): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+        const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return (
+          Number(ppid) === process.pid &&
+          state !== "Z" &&
+          readFileSync(`/proc/${d}/cmdline`, "utf8").includes(pack)
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe("a pack that never answers", () => {
+  it("is given up after E2B_GUARDRAILS_PACK_TIMEOUT_MS, in one line, and stopped", async () => {
+    const saved = process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS;
+    process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS = "3000";
+    try {
+      const pack = path.join(__dirname, "fixtures/crashing-pack");
+      const started = Date.now();
+      await expect(AnalyzerHost.start(pack, { env: { CRASH_MODE: "silent" } })).rejects.toThrow(
+        new InputError(`${pack}: policy pack did not report its port within 3 s`),
+      );
+      expect(Date.now() - started).toBeLessThan(15_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(livePacks(pack)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS;
+      else process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS = saved;
+    }
+  }, 30_000);
 });
