@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { InputError } from "../engine/errors";
-import { prepareOutput } from "./output";
+import { prepareOutput, writeOutputFile, writeStdout } from "./output";
 import { renderSummary } from "../evals/summary";
 import { runEvals } from "../evals/runner";
 import { writeReports } from "../evals/write-reports";
@@ -46,10 +46,12 @@ export function registerEvalsCommand(program: Command): void {
         policyConfig: o.policyConfig,
         concurrency: o.concurrency,
       });
-      process.stdout.write(renderSummary(run, { color: process.stdout.isTTY && !process.env.NO_COLOR }));
+      writeStdout(renderSummary(run, { color: process.stdout.isTTY && !process.env.NO_COLOR }));
       if (o.reportDir) {
-        const files = writeReports(run, path.resolve(o.reportDir));
-        process.stdout.write(`Reports: ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}\n`);
+        const files = writeReports(run, path.resolve(o.reportDir), (f, text) =>
+          writeOutputFile(f, text, "--report-dir"),
+        );
+        writeStdout(`Reports: ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}\n`);
       }
       process.exitCode = run.ok ? 0 : 1;
     });

@@ -11,7 +11,7 @@ import { formats, type Format } from "../reports";
 import type { StackReport } from "../policies/report";
 import { registerEvalsCommand } from "./evals";
 import { registerSandboxesCommand } from "./sandboxes";
-import { emit, parseFormat, prepareOutput } from "./output";
+import { emit, oneLine, parseFormat, prepareOutput, writeStderr } from "./output";
 import {
   exitStatusFor,
   finishReport,
@@ -89,6 +89,7 @@ export function buildProgram(): Command {
   const program = new Command("e2b-guardrails")
     .description("Guardrails for E2B API keys, sandbox cost and workspaces on Pulumi stacks.")
     .version(version)
+    .option("--debug", "on an unexpected error, print its stack trace (redacted) as well")
     // Bad usage is one line (exit 2): no help dump after the error, and commander's "Did you mean"
     // suggestion joins the error's line.
     .configureOutput({
@@ -98,6 +99,8 @@ export function buildProgram(): Command {
             .trimEnd()
             .replace(/\s*\n\s*/g, " ") + "\n",
         ),
+      writeErr: (str) => writeStderr(str),
+      writeOut: (str) => process.stdout.write(redactKeys(str)),
     })
     .exitOverride();
 
@@ -197,13 +200,17 @@ export async function main(argv: string[]): Promise<number> {
         : 2;
     }
     if (e instanceof InputError || e instanceof ProgramError) {
-      process.stderr.write(`error: ${redactKeys(e.message.split("\n")[0])}\n`);
-      if (e instanceof ProgramError && e.message.includes("\n")) {
-        process.stderr.write(redactKeys(e.message.split("\n").slice(1).join("\n")) + "\n");
+      writeStderr(`error: ${oneLine(e)}\n`);
+      if (e instanceof ProgramError) {
+        // The program's own output, relayed (redacted by writeStderr like every other byte).
+        const rest = redactKeys(e.message).split("\n").slice(1).join("\n");
+        if (rest.trim()) writeStderr(rest + "\n");
       }
       return 2;
     }
-    process.stderr.write(`error: ${redactKeys(e instanceof Error ? e.message : String(e))}\n`);
+    // Anything else is our bug or the environment's (a dead pack, a deep tree): still one line.
+    const debug = argv.includes("--debug");
+    writeStderr(`error: ${debug && e instanceof Error && e.stack ? redactKeys(e.stack) : oneLine(e)}\n`);
     return 2;
   }
 }

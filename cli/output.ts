@@ -1,13 +1,183 @@
-/** Writing a rendered report to stdout or a file, and the exit status it implies. */
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+/**
+ * The one output layer of the command: every byte it writes — reports on stdout or in files, errors
+ * and prompts on stderr, relayed program and pack output — goes through here, and here key
+ * redaction is the last step (`redactKeys`, policies/detect/keys.ts). `installOutputGuards` also
+ * wraps `process.stdout.write` / `process.stderr.write` themselves, so a library that prints on its
+ * own (commander, a console.log in a dependency) is redacted too and nothing can bypass it.
+ *
+ * Output that cannot be written is one line and exit 2, never an unhandled 'error' event:
+ * - a full disk or any other write error on stdout (`> /dev/full`): `error: cannot write the report
+ *   to stdout (ENOSPC)` on stderr, exit 2;
+ * - a closed pipe on stdout (`| head -c 100`): the reader has gone, so nothing is said (as `yes | head`
+ *   says nothing) and the exit status is 2, so `set -o pipefail` never reads a cut report as a pass;
+ * - `--output FILE` / `--report-dir DIR` that cannot be created: `--output FILE: cannot write there
+ *   (ENOENT)`, exit 2, checked before any work is done.
+ */
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
 import { isBlocking, type Report } from "../policies/report";
+import { redactKeys } from "../policies/detect/keys";
 import { formats, render, type Format, type RenderOptions } from "../reports";
 import { InputError } from "../engine";
 
 export function parseFormat(value: string): Format {
   if ((formats as readonly string[]).includes(value)) return value as Format;
   throw new InputError(`--format: '${value}' is not one of ${formats.join(", ")}`);
+}
+
+type StdStream = NodeJS.WriteStream & { [GUARDED]?: true };
+const GUARDED = Symbol.for("e2b-guardrails.output-guard");
+
+/** What went wrong writing stdout or stderr, if anything: the process's output state, one per process. */
+export interface OutputState {
+  /** `EPIPE` for a reader that went away; any other code is a write error worth one line. */
+  stdoutFailure?: string;
+  stderrFailure?: boolean;
+}
+
+/** Per process, as stdout and stderr are: set by the guards, read once when the command exits. */
+const state: OutputState = {};
+
+/** The output state of this process (read by bin/e2b-guardrails.js to choose the exit status). */
+export function outputState(): Readonly<OutputState> {
+  return state;
+}
+
+/**
+ * Redact everything written to stdout and stderr, and turn their write errors into the output state
+ * instead of an unhandled 'error' event. Idempotent.
+ */
+export function installOutputGuards(proc: NodeJS.Process = process): void {
+  guard(proc.stdout as StdStream, (code) => {
+    state.stdoutFailure ??= code;
+  });
+  guard(proc.stderr as StdStream, () => {
+    state.stderrFailure = true;
+  });
+}
+
+function guard(stream: StdStream, onFailure: (code: string) => void): void {
+  if (stream[GUARDED]) return;
+  stream[GUARDED] = true;
+  let failed = false;
+  const original = stream.write.bind(stream) as (chunk: string, cb?: (e?: Error | null) => void) => boolean;
+  const fail = (e: NodeJS.ErrnoException) => {
+    if (failed) return;
+    failed = true;
+    onFailure(e.code ?? "EIO");
+  };
+  stream.on("error", fail);
+  stream.write = ((chunk: unknown, enc?: unknown, cb?: unknown): boolean => {
+    const done = (typeof enc === "function" ? enc : cb) as ((e?: Error | null) => void) | undefined;
+    if (failed) {
+      // Written to a stream that already failed: drop it, but let a waiting caller go on.
+      if (done) process.nextTick(done);
+      return false;
+    }
+    const text =
+      typeof chunk === "string"
+        ? chunk
+        : Buffer.from(chunk as Uint8Array).toString(
+            typeof enc === "string" ? (enc as BufferEncoding) : "utf8",
+          );
+    // The write's own callback learns of a failure first (before 'error', before later callbacks),
+    // so the exit status chosen in the last callback already knows.
+    return original(redactKeys(text), (e) => {
+      if (e) fail(e as NodeJS.ErrnoException);
+      done?.(e);
+    });
+  }) as typeof stream.write;
+}
+
+/** Write to stdout, redacted. */
+export function writeStdout(text: string): void {
+  process.stdout.write(redactKeys(text));
+}
+
+/** Write to stderr, redacted. */
+export function writeStderr(text: string): void {
+  process.stderr.write(redactKeys(text));
+}
+
+/** The one line for stdout's failure (none for a reader that left), once the command is done. */
+export function stdoutFailureLine(): string | undefined {
+  const code = state.stdoutFailure;
+  if (code === undefined || code === "EPIPE") return undefined;
+  return `error: cannot write the report to stdout (${code})`;
+}
+
+/**
+ * The exit status once the command is done: 2 when stdout could not be written (with its one line
+ * on stderr, except for a reader that left), else the command's own.
+ */
+export function finalExitCode(code: number): number {
+  if (state.stdoutFailure === undefined) return code;
+  const line = stdoutFailureLine();
+  if (line) writeStderr(line + "\n");
+  return 2;
+}
+
+/**
+ * An exception nobody caught, or a promise rejection nobody handled, is still one redacted line and
+ * exit 2 (the stack only with `--debug`), never Node's multi-line trace and never exit 0. Exiting
+ * runs the process's 'exit' listeners, where child processes are ended.
+ */
+export function installCrashGuards(debug: boolean, proc: NodeJS.Process = process): void {
+  const crash = (e: unknown) => {
+    const text = debug && e instanceof Error && e.stack ? e.stack : oneLine(e);
+    try {
+      writeStderr(`error: ${text}\n`);
+    } finally {
+      proc.exit(2);
+    }
+  };
+  proc.on("uncaughtException", crash);
+  proc.on("unhandledRejection", crash);
+}
+
+/** The first line of an error's message, as the one line a user sees. */
+export function oneLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return redactKeys(message).split("\n")[0].trim() || (e instanceof Error ? e.name : "unknown error");
+}
+
+function writeProblem(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * `mkdir -p` that cannot spin: walks up to the nearest existing ancestor (a bounded number of
+ * steps: one per path segment), which must be a folder, then creates each missing segment once.
+ * Node's own recursive mkdir loops forever under /proc (`mkdir /proc/x/y` answers ENOENT for ever).
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  for (;;) {
+    let st;
+    try {
+      st = lstatSync(at);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      const up = path.dirname(at);
+      if (up === at) throw e;
+      missing.push(at);
+      at = up;
+      continue;
+    }
+    if (!(st.isDirectory() || (st.isSymbolicLink() && isDirectory(at))))
+      throw Object.assign(new Error(`${at} is not a folder`), { code: "ENOTDIR" });
+    break;
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -17,16 +187,43 @@ export function parseFormat(value: string): Format {
 export function prepareOutput(file: string, flag: string, kind: "file" | "dir" = "file"): void {
   const dir = kind === "dir" ? path.resolve(file) : path.dirname(path.resolve(file));
   try {
-    mkdirSync(dir, { recursive: true });
-    if (kind === "file" && existsSync(file) && statSync(file).isDirectory())
-      throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
+    makeDirectory(dir);
+    if (kind === "file") {
+      let isDir = false;
+      try {
+        isDir = lstatSync(file).isDirectory();
+      } catch {
+        // does not exist yet: fine
+      }
+      if (isDir) throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
+    }
   } catch (e) {
     throw new InputError(`${flag} ${file}: cannot write there (${writeProblem(e)})`, file);
   }
 }
 
-function writeProblem(e: unknown): string {
-  return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+/**
+ * Write a report file, redacted, and flushed to disk before we say it is written: a full disk is
+ * this command's error (one line, exit 2), not a silently short file.
+ */
+export function writeOutputFile(file: string, text: string, flag = "--output"): void {
+  try {
+    const fd = openSync(file, "w");
+    try {
+      const buf = Buffer.from(redactKeys(text), "utf8");
+      for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
+      try {
+        fsyncSync(fd);
+      } catch (e) {
+        // Character devices and pipes (`--output /dev/stdout`) cannot be synced; that is not a failure.
+        if (!["EINVAL", "ENOTSUP", "EROFS"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw new InputError(`${flag} ${file}: cannot write there (${writeProblem(e)})`, file);
+  }
 }
 
 export function emit(report: Report, format: Format, output: string | undefined, opts: RenderOptions): void {
@@ -36,13 +233,9 @@ export function emit(report: Report, format: Format, output: string | undefined,
   });
   if (output) {
     prepareOutput(output, "--output");
-    try {
-      writeFileSync(output, text);
-    } catch (e) {
-      throw new InputError(`--output ${output}: cannot write there (${writeProblem(e)})`, output);
-    }
+    writeOutputFile(output, text);
   } else {
-    process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+    writeStdout(text.endsWith("\n") ? text : text + "\n");
   }
 }
 

@@ -16,9 +16,11 @@ import { parseSandboxPolicy, POLICY_ENV_VAR } from "../runtime/policy";
 import { parseDuration } from "../runtime/duration";
 import { AuditError } from "../runtime/errors";
 import { E2B_PRICES, type AuditReport } from "../runtime/auditor";
-import { auditSandboxes, killLeaked, type KillOutcome } from "../runtime/audit-run";
+import { auditSandboxes, killLeaked, runDeadline, type KillOutcome } from "../runtime/audit-run";
 import { formatAuditText, formatKillText } from "../runtime/audit-text";
 import type { RetryOptions } from "../runtime/retry";
+import { prepareOutput, writeOutputFile } from "./output";
+import { InputError } from "../engine/errors";
 
 export interface SandboxesAuditFlags {
   env?: string;
@@ -36,6 +38,8 @@ export interface SandboxesAuditFlags {
   gibPrice?: string;
   pageSize?: string;
   apiUrl?: string;
+  requestTimeout?: string;
+  deadline?: string;
 }
 
 export interface AuditIO {
@@ -150,6 +154,7 @@ async function confirm(io: AuditIO, question: string): Promise<boolean> {
 /** Run the audit; returns the exit status. Everything printed is redacted of key material. */
 export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO): Promise<number> {
   const err = (line: string) => io.stderr.write(redactKeys(line) + "\n");
+  let deadline: ReturnType<typeof runDeadline> | undefined;
   try {
     const format = flags.format ?? "text";
     if (format !== "text" && format !== "json")
@@ -187,7 +192,23 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
     if (apiUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(apiUrl))
       throw new UsageError(`--api-url: "${apiUrl}" is not an http(s) URL`);
 
-    const conn = { apiKey, apiUrl, retry: io.retry, now: io.now };
+    const requestTimeoutMs = (duration("--request-timeout", flags.requestTimeout) ?? 30) * 1000;
+    const deadlineMs = (duration("--deadline", flags.deadline) ?? 600) * 1000;
+    if (requestTimeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0s");
+    if (deadlineMs <= 0) throw new UsageError("--deadline: must be more than 0s");
+
+    // A report we cannot write is bad usage before any API call, not an error after the kills.
+    if (flags.output) prepareOutput(flags.output, "--output");
+    deadline = runDeadline(deadlineMs);
+    const conn = {
+      apiKey,
+      apiUrl,
+      retry: io.retry,
+      now: io.now,
+      requestTimeoutMs,
+      signal: deadline.signal,
+      metadata,
+    };
     const run = await auditSandboxes({
       ...conn,
       rules: { maxAgeSeconds, maxPausedAgeSeconds, requireMetadata, attributionKeys, prices },
@@ -220,19 +241,21 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
         : earlyText
           ? formatKillText(report.killed, outcome)
           : formatAuditText(report, outcome);
-    if (flags.output) fs.writeFileSync(flags.output, redactKeys(text));
+    if (flags.output) writeOutputFile(flags.output, text);
     else out(text);
     // In JSON the report has no room for failures; say them on stderr.
     if (format === "json")
       for (const f of outcome?.failed ?? []) err(`could not kill ${f.sandboxId}: ${f.error}`);
     return report.leaked.length > 0 ? 1 : 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof AuditError) {
+    if (e instanceof UsageError || e instanceof AuditError || e instanceof InputError) {
       err(`error: ${e.message}`);
       return 2;
     }
-    err(`error: ${(e as Error)?.message ?? String(e)}`);
+    err(`error: ${String((e as Error)?.message ?? e).split("\n")[0]}`);
     return 2;
+  } finally {
+    deadline?.dispose();
   }
 }
 
@@ -274,6 +297,12 @@ export function registerSandboxesCommand(program: Command): void {
     .option("--gib-price <usd>", "USD per GiB-second of RAM", String(E2B_PRICES.gibSecondUsd))
     .option("--page-size <n>", "sandboxes per API page (1–100)", "100")
     .option("--api-url <url>", "E2B API base URL (default: E2B_API_URL, else https://api.e2b.app)")
+    .option("--request-timeout <duration>", "give up on one API request after this long", "30s")
+    .option(
+      "--deadline <duration>",
+      "give up on the whole run (listing, re-checks, kills) after this long",
+      "10m",
+    )
     .option("--kill", "kill the leaked sandboxes (asks first unless --yes); never any other")
     .option("--yes", "with --kill: do not ask")
     .addHelpText(

@@ -5,11 +5,19 @@
 import path from "node:path";
 import { AnalyzerHost, InputError, loadStateExport, runProgram, type ResourceGraph } from "../engine";
 import { readProject } from "../engine/project";
-import type { Level, ReconciledEntry, UserPolicyConfig } from "../engine/policy-config";
+import {
+  readPolicyConfigFile,
+  type Level,
+  type ReconciledEntry,
+  type UserPolicyConfig,
+} from "../engine/policy-config";
 import type { Report, StackReport } from "../policies/report";
 import { buildReport, buildStackReport } from "../reports/build";
 import { withCrossStackFindings } from "./cross-stack";
 import { offlineNotices } from "./offline-notices";
+import { policies as ownPolicies } from "../policies/policies";
+
+const OWN_PACK = "e2b-guardrails";
 
 export const defaultPackDir = path.resolve(__dirname, "../policies");
 
@@ -43,9 +51,16 @@ export async function openSession(opts: SessionOptions = {}): Promise<ScanSessio
         PULUMI_NODEJS_DRY_RUN: String(opts.stack.dryRun),
       }
     : undefined;
+  // A config file that cannot be read or parsed fails before any pack starts.
+  if (typeof opts.policyConfig === "string") readPolicyConfigFile(opts.policyConfig);
   const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir, { env });
   try {
     const config = await host.configure(opts.policyConfig);
+    checkOwnPolicyConfig(
+      host,
+      config,
+      typeof opts.policyConfig === "string" ? opts.policyConfig : "policy config",
+    );
     const enabled = new Set([...config].filter(([, e]) => e.enforcementLevel !== "disabled").map(([n]) => n));
     return {
       host,
@@ -58,6 +73,31 @@ export async function openSession(opts: SessionOptions = {}): Promise<ScanSessio
   } catch (e) {
     await host.stop();
     throw e;
+  }
+}
+
+/**
+ * Our pack's config schemas say more than the JSON schema the CLI checks (a regex must compile, as
+ * the rule builds it): check them now, at configure time, so a bad value is one line naming the file
+ * and field rather than an error thrown inside the pack during analysis.
+ */
+function checkOwnPolicyConfig(
+  host: AnalyzerHost,
+  config: Map<string, ReconciledEntry>,
+  source: string,
+): void {
+  if (host.info.name !== OWN_PACK) return;
+  for (const p of ownPolicies) {
+    const entry = config.get(p.meta.name);
+    if (!entry) continue;
+    const r = p.meta.config.safeParse(entry.properties);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new InputError(
+        `${source}: policy '${p.meta.name}': field '${issue.path.join(".") || "(root)"}' ${issue.message}`,
+        typeof source === "string" ? source : undefined,
+      );
+    }
   }
 }
 

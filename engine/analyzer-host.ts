@@ -11,6 +11,7 @@ import readline from "node:readline";
 import { redactKeys } from "../policies/detect/keys";
 import { trackChild } from "./children";
 import { InputError } from "./errors";
+import { checkGraphLimits } from "./limits";
 import { mapPool } from "./map-pool";
 import type { GraphResource, ResourceGraph, WireObject } from "./graph";
 import { analyzerProperties } from "./marshal";
@@ -159,7 +160,15 @@ export class AnalyzerHost {
     },
     opts: StartOptions,
   ): Promise<AnalyzerHost> {
+    let startTimer: NodeJS.Timeout | undefined;
     const port = await new Promise<number>((resolve, reject) => {
+      // A pack that never says its port must not hang the run.
+      const limit = packTimeoutMs();
+      startTimer = setTimeout(
+        () =>
+          reject(new InputError(`${dir}: policy pack did not report its port within ${limit / 1000} s`, dir)),
+        limit,
+      );
       const lines = readline.createInterface({ input: child.stdout! });
       let first = true;
       lines.on("line", (line) => {
@@ -184,7 +193,7 @@ export class AnalyzerHost {
         );
       });
       child.once("error", reject);
-    });
+    }).finally(() => clearTimeout(startTimer));
     child.removeAllListeners("close");
 
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
@@ -238,6 +247,7 @@ export class AnalyzerHost {
   }
 
   private async analyzeNow(graph: ResourceGraph, dryRun: boolean): Promise<AnalysisResult> {
+    checkGraphLimits(graph); // too large or too deep is one line (InputError), not a protobuf failure
     if (!this.config) await this.configure();
     const { analyzer, struct } = this.pb;
     const logStart = this.log.length;
@@ -364,9 +374,18 @@ export function startFailure(log: readonly string[]): string {
   return (error ?? lines[lines.length - 1] ?? "").slice(0, 300);
 }
 
+/**
+ * How long the pack may take to start or to answer one call (`E2B_GUARDRAILS_PACK_TIMEOUT_MS`,
+ * default 5 minutes: far above a large stack's AnalyzeStack, far below forever).
+ */
+function packTimeoutMs(): number {
+  const n = Number(process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS);
+  return Number.isFinite(n) && n > 0 ? n : 300_000;
+}
+
 function call<T = unknown>(client: Pb, method: string, req: unknown): Promise<T> {
   return new Promise((resolve, reject) =>
-    client[method](req, (err: Error | null, resp: T) =>
+    client[method](req, { deadline: Date.now() + packTimeoutMs() }, (err: Error | null, resp: T) =>
       err ? reject(new Error(`analyzer ${method}: ${redactKeys(err.message)}`)) : resolve(resp),
     ),
   );

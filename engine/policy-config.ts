@@ -6,8 +6,9 @@
  */
 import Ajv, { type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
-import { readFileSync } from "node:fs";
 import { InputError, jsonSyntaxProblem } from "./errors";
+import { LIMITS, readBoundedText } from "./limits";
+import { shortenRedacted } from "../policies/detect/keys";
 
 export type Level = "advisory" | "mandatory" | "remediate" | "disabled";
 export const levels: readonly Level[] = ["advisory", "mandatory", "remediate", "disabled"];
@@ -32,12 +33,7 @@ export type UserPolicyConfig = Record<string, unknown>;
 
 /** Read and shape-check a `--policy-config` file (the CLI's `--policy-pack-config` format). */
 export function readPolicyConfigFile(file: string): UserPolicyConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
-  }
+  const text = readBoundedText(file, LIMITS.policyConfigBytes);
   if (text.trim() === "") return {}; // The CLI accepts an empty file.
   let doc: unknown;
   try {
@@ -127,7 +123,9 @@ export function reconcilePolicyConfig(
 
 function checkLevel(v: unknown, where: string): Level {
   if (typeof v === "string" && (levels as readonly string[]).includes(v)) return v as Level;
-  throw new InputError(`${where} must be one of ${levels.join(", ")} (got ${JSON.stringify(v)})`);
+  throw new InputError(
+    `${where} must be one of ${levels.join(", ")} (got ${shortenRedacted(JSON.stringify(v) ?? String(v), 40)})`,
+  );
 }
 
 function validate(

@@ -4,8 +4,9 @@
  * `pulumi policy analyze --file` does) or shown with `--show-secrets` (`plaintext`: a JSON encoding
  * of the value).
  */
-import { readFileSync } from "node:fs";
+import { shortenRedacted } from "../policies/detect/keys";
 import { InputError, jsonSyntaxProblem } from "./errors";
+import { LIMITS, checkJsonSize, checkTree, readBoundedText, valueBudget, type ValueBudget } from "./limits";
 import {
   SECRET_SIG,
   SECRET_VALUE,
@@ -21,12 +22,8 @@ export const OPAQUE_SECRET = "[secret]";
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export function loadStateExport(file: string): ResourceGraph {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
-  }
+  const text = readBoundedText(file, LIMITS.stateBytes);
+  checkJsonSize(text, file);
   let doc: Json;
   try {
     doc = JSON.parse(text) as Json;
@@ -41,13 +38,16 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     throw new InputError(`${file}: field '${field}' ${problem}`, file);
   };
   if (!isObject(doc)) return fail("(root)", "must be an object (a `pulumi stack export` file)");
-  if (doc.version !== 3)
-    fail("version", `is ${JSON.stringify(doc.version)}; expected 3 (deployment format v3)`);
+  if (doc.version !== 3) fail("version", `is ${shown(doc.version)}; expected 3 (deployment format v3)`);
   const deployment = doc.deployment;
   if (!isObject(deployment)) return fail("deployment", "is missing");
   const rawResources = deployment.resources ?? [];
   if (!Array.isArray(rawResources)) return fail("deployment.resources", "must be an array");
 
+  const budget = valueBudget();
+  // Two resources with one URN are one resource to Pulumi (it refuses such a state); judging both
+  // would report every finding twice.
+  const urns = new Map<string, number>();
   const resources: GraphResource[] = rawResources.map((r, i) => {
     const at = `deployment.resources[${i}]`;
     if (!isObject(r)) return fail(at, "must be an object");
@@ -55,10 +55,14 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
       fail(`${at}.urn`, "must be a Pulumi URN");
     if (typeof r.type !== "string" || !r.type) fail(`${at}.type`, "is required");
     const urn = r.urn as string;
+    const first = urns.get(urn);
+    if (first !== undefined) fail(`${at}.urn`, `repeats the URN of deployment.resources[${first}]`);
+    urns.set(urn, i);
     const props = (v: unknown, field: string): WireObject => {
       if (v === undefined || v === null) return {};
       if (!isObject(v)) return fail(`${at}.${field}`, "must be an object");
-      return convertSecrets(v, `${at}.${field}`, fail) as WireObject;
+      checkTree(v, `${at}.${field}`, file, budget);
+      return convertSecrets(v, `${at}.${field}`, fail, { file, budget, depth: 0 }) as WireObject;
     };
     const strings = (v: unknown, field: string): string[] => {
       if (v === undefined || v === null) return [];
@@ -88,9 +92,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
       outputs: props(r.outputs, "outputs"),
       options: {
         protect: r.protect === true || undefined,
-        additionalSecretOutputs: Array.isArray(r.additionalSecretOutputs)
-          ? (r.additionalSecretOutputs as string[])
-          : undefined,
+        additionalSecretOutputs: names(r.additionalSecretOutputs, `${at}.additionalSecretOutputs`, fail),
       },
     };
   });
@@ -109,23 +111,72 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   };
 }
 
-function convertSecrets(v: unknown, at: string, fail: (field: string, problem: string) => never): WireValue {
-  if (Array.isArray(v)) return v.map((x, i) => convertSecrets(x, `${at}[${i}]`, fail));
+/** A value in a message: short, and never half a key (masked first, then shortened). */
+function shown(v: unknown): string {
+  return shortenRedacted(JSON.stringify(v) ?? String(v), 60);
+}
+
+/** `additionalSecretOutputs`: property names, or absent. */
+function names(
+  v: unknown,
+  at: string,
+  fail: (field: string, problem: string) => never,
+): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string"))
+    return fail(at, "must be an array of property names");
+  return v as string[];
+}
+
+interface Limits {
+  file: string;
+  budget: ValueBudget;
+  depth: number;
+}
+
+/**
+ * Secrets in the wire format. A shown secret's plaintext is JSON, decoded here and converted in turn:
+ * it may hold secrets itself (a secret inside a secret is one secret: the pack sees no secret object
+ * inside a secret's value), and its decoded tree counts against the same limits as the rest.
+ */
+function convertSecrets(
+  v: unknown,
+  at: string,
+  fail: (field: string, problem: string) => never,
+  lim: Limits,
+): WireValue {
+  const inner: Limits = { ...lim, depth: lim.depth + 1 };
+  if (Array.isArray(v)) return v.map((x, i) => convertSecrets(x, `${at}[${i}]`, fail, inner));
   if (!isObject(v)) return v as WireValue;
   if (v[SECRET_SIG] === SECRET_VALUE) {
     if (typeof v.plaintext === "string") {
+      let decoded: unknown;
       try {
-        return secretValue(JSON.parse(v.plaintext) as WireValue);
+        decoded = JSON.parse(v.plaintext);
       } catch {
         return fail(at, "holds a secret whose plaintext is not JSON");
       }
+      checkTree(decoded, `${at}.plaintext`, lim.file, lim.budget, lim.depth);
+      return secret(convertSecrets(decoded, `${at}.plaintext`, fail, inner));
     }
-    if ("value" in v) return secretValue(convertSecrets(v.value, `${at}.value`, fail));
+    if ("value" in v) return secret(convertSecrets(v.value, `${at}.value`, fail, inner));
     return secretValue(OPAQUE_SECRET);
   }
   const out: WireObject = {};
-  for (const [k, x] of Object.entries(v)) out[k] = convertSecrets(x, `${at}.${k}`, fail);
+  for (const [k, x] of Object.entries(v)) {
+    const value = convertSecrets(x, `${at}.${k}`, fail, inner);
+    // JSON.parse makes `__proto__` an own key; plain assignment would set the prototype instead and
+    // hide what is under it from every check.
+    if (k === "__proto__")
+      Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
+  }
   return out;
+}
+
+/** A secret of a secret is one secret. */
+function secret(v: WireValue): WireObject {
+  return isObject(v) && v[SECRET_SIG] === SECRET_VALUE ? (v as WireObject) : secretValue(v);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -28,17 +28,24 @@ export function outcomesJson(run: EvalRun): string {
   return redactKeys(JSON.stringify(data, null, 2) + "\n");
 }
 
+/** How a report file is written: the CLI passes its output layer (cli/output.ts writeOutputFile). */
+export type WriteFile = (file: string, text: string) => void;
+
+const plainWrite: WriteFile = (file, text) => {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, redactKeys(text));
+};
+
 /** Writes `report.<ext>` for each format and `evals.json`; returns the files written. */
-export function writeReports(run: EvalRun, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
+export function writeReports(run: EvalRun, dir: string, write: WriteFile = plainWrite): string[] {
   const written: string[] = [];
   for (const format of formats) {
     const file = path.join(dir, `report.${fileExtension[format]}`);
-    writeFileSync(file, render(format, run.report, { policies: run.policies, color: false }));
+    write(file, render(format, run.report, { policies: run.policies, color: false }));
     written.push(file);
   }
   const outcomes = path.join(dir, "evals.json");
-  writeFileSync(outcomes, outcomesJson(run));
+  write(outcomes, outcomesJson(run));
   written.push(outcomes);
   return written;
 }

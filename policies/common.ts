@@ -8,17 +8,22 @@ import type { Reporter } from "./runtime";
  * A regular expression written in policy config. Checked when the config is parsed, so a bad one is
  * an error naming its policy and field rather than a SyntaxError thrown from inside a rule.
  */
-export function regexSchema(defaultValue: string, description: string) {
+export function regexSchema(
+  defaultValue: string,
+  description: string,
+  /** How the rule builds its RegExp from the text, when not `new RegExp(text)`: checked as built. */
+  build: (source: string) => RegExp = (source) => new RegExp(source),
+) {
   return z
     .string()
-    .refine(isRegExp, { message: "not a valid regular expression" })
+    .refine((source) => isRegExp(source, build), { message: "not a valid regular expression" })
     .default(defaultValue)
     .describe(description);
 }
 
-function isRegExp(source: string): boolean {
+function isRegExp(source: string, build: (source: string) => RegExp): boolean {
   try {
-    new RegExp(source);
+    build(source);
     return true;
   } catch {
     return false;

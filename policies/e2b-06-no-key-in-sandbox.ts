@@ -45,10 +45,16 @@ const OPAQUE_SECRET = "[secret]";
 const SECRETS_POINTER =
   "declare it in the E2BEnvironment's `secrets` (the component creates the E2B Secret from Pulumi secret config) and inject it with network.rules as ${e2b.secrets.<name>}";
 
+/** The configured name as one path segment (`a/SANDBOX_ENV/b`); built once, checked by the schema as built. */
+function sandboxNameRegExp(pattern: string): RegExp {
+  return new RegExp(`(^|/)(${pattern.replace(/^\^|\$$/g, "")})(/|$)`);
+}
+
 const config = z.object({
   sandboxEnvNamePattern: regexSchema(
     "^(E2B_)?SANDBOX_(ENV|ENVS|ENV_VARS|ENVIRONMENT|ENVIRONMENT_VARIABLES)$",
     "Regex for variables whose value (JSON) becomes sandbox env vars.",
+    sandboxNameRegExp,
   ),
   keyNamePattern: regexSchema("(^|_)E2B_(API_KEY|ACCESS_TOKEN)$", "Regex for the E2B key's variable names."),
   thirdPartySecretPattern: regexSchema(
@@ -99,7 +105,7 @@ export const noKeyInSandbox = stackPolicy(
     const run: Run = {
       report,
       config,
-      sandboxName: new RegExp(`(^|/)(${config.sandboxEnvNamePattern.replace(/^\^|\$$/g, "")})(/|$)`),
+      sandboxName: sandboxNameRegExp(config.sandboxEnvNamePattern),
       keyName: new RegExp(config.keyNamePattern),
       thirdParty: new RegExp(config.thirdPartySecretPattern),
       holders,

@@ -6,6 +6,7 @@ import pc from "picocolors";
 import { redactKeys } from "../policies/detect/keys";
 import { isBlocking, type Finding, type Report } from "../policies/report";
 import { baselineSummary, costChangeRows } from "./adoption";
+import { redactReport } from "./view-helpers";
 
 export interface TextOptions {
   color?: boolean;
@@ -13,7 +14,10 @@ export interface TextOptions {
   packPath?: string;
 }
 
-export function renderText(report: Report, opts: TextOptions = {}): string {
+export function renderText(input: Report, opts: TextOptions = {}): string {
+  // Redact values before they are split into lines: a key split by a newline in a message is
+  // joined (and masked) here, not left as two halves on two indented lines.
+  const report = redactReport(input);
   const c = pc.createColors(opts.color ?? false);
   const lines: string[] = [];
   for (const s of report.stacks) {

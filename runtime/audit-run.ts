@@ -11,18 +11,63 @@ import { AuditError } from "./errors";
 import { classifyError, withRetry, type RetryOptions } from "./retry";
 import {
   SandboxAuditor,
+  auditedFromRecord,
+  implausibleTimes,
   leakReasons,
+  matchesMetadata,
   type AuditReport,
   type AuditRules,
-  type AuditedSandbox,
   type LeakedSandbox,
 } from "./auditor";
+
+/** Each API request's own limit (the SDK's default is 60 s; a hung API must not hold a run for long). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** The whole run's limit: listing, re-checks and kills together. */
+export const DEFAULT_DEADLINE_MS = 10 * 60_000;
 
 export interface ApiConnection {
   apiKey: string;
   /** Default: `E2B_API_URL`, else E2B's public API (the SDK decides). */
   apiUrl?: string;
+  /** Per request; default DEFAULT_REQUEST_TIMEOUT_MS. */
   requestTimeoutMs?: number;
+  /** Aborts every request in flight and every one not yet made (the run's overall deadline). */
+  signal?: AbortSignal;
+}
+
+/**
+ * An overall deadline for a run: its signal goes into every request; `check` throws the audit's
+ * error once it has passed. `dispose` clears the timer.
+ */
+export function runDeadline(ms: number = DEFAULT_DEADLINE_MS): {
+  signal: AbortSignal;
+  check: (what: string) => void;
+  dispose: () => void;
+} {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DeadlineError(ms)), ms);
+  timer.unref?.();
+  return {
+    signal: controller.signal,
+    check: (what) => {
+      if (controller.signal.aborted) throw deadlineError(ms, what);
+    },
+    dispose: () => clearTimeout(timer),
+  };
+}
+
+class DeadlineError extends Error {
+  constructor(readonly ms: number) {
+    super(`deadline of ${ms / 1000} s passed`);
+    this.name = "DeadlineError";
+  }
+}
+
+function deadlineError(ms: number, what: string): AuditError {
+  return new AuditError(
+    "unreachable",
+    `the audit's deadline of ${ms / 1000} s passed while ${what}; nothing more was done`,
+  );
 }
 
 export interface AuditRunOptions extends ApiConnection {
@@ -48,26 +93,25 @@ function connection(c: ApiConnection) {
   // `apiUrl` is honoured by the SDK but is `@internal` in its types.
   return {
     apiKey: c.apiKey,
-    requestTimeoutMs: c.requestTimeoutMs,
+    requestTimeoutMs: c.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ...(c.signal ? { signal: c.signal } : {}),
     ...(c.apiUrl ? { apiUrl: c.apiUrl } : {}),
   };
 }
 
-function toAudited(s: SandboxInfo): AuditedSandbox {
-  return {
-    sandboxId: s.sandboxId,
-    templateId: s.templateId,
-    startedAt: s.startedAt,
-    endAt: s.endAt,
-    state: s.state,
-    cpuCount: s.cpuCount,
-    memoryMB: s.memoryMB,
-    metadata: s.metadata ?? {},
-  };
+/** Retries stop at the deadline: a retry after it would only wait for an abort. */
+async function retrying<T>(c: ApiConnection & { retry?: RetryOptions }, fn: () => Promise<T>): Promise<T> {
+  return withRetry(() => {
+    if (c.signal?.aborted) throw c.signal.reason;
+    return fn();
+  }, c.retry);
 }
 
 /** Turn an API failure that survived the retries into the audit's typed error. */
 export function toAuditError(e: unknown, c: ApiConnection, what: string): AuditError {
+  if (e instanceof AuditError) return e;
+  if (c.signal?.aborted && c.signal.reason instanceof DeadlineError)
+    return deadlineError(c.signal.reason.ms, what);
   const where = c.apiUrl ?? process.env.E2B_API_URL ?? "the E2B API";
   const cls = classifyError(e);
   const detail = (e as Error)?.message ?? String(e);
@@ -101,17 +145,38 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
   } as SandboxListOpts;
   const paginator = Sandbox.list(listOpts);
   let pages = 0;
+  // A page token seen before means the API sends us in a circle: stop rather than list for ever.
+  const tokens = new Set<string>();
   while (paginator.hasNext) {
     // A failed page leaves the paginator's cursor where it was, so the retry asks for the same page.
     let items: SandboxInfo[];
     try {
-      items = await withRetry(() => paginator.nextItems(), o.retry);
+      items = await retrying(o, () => paginator.nextItems());
     } catch (e) {
       throw toAuditError(e, o, `listing sandboxes (page ${pages + 1})`);
     }
     pages++;
-    for (const s of items) auditor.add(toAudited(s));
+    for (const s of items as unknown[]) {
+      const r = auditedFromRecord(s);
+      if (!r.ok) auditor.skip(r.sandboxId, r.reason);
+      else if (!matchesMetadata(r.sandbox, o.metadata))
+        // The API was asked for these pairs; a record without them is not ours to judge (or kill).
+        auditor.skip(
+          r.sandbox.sandboxId,
+          "outside-filter: the API listed it, but its metadata does not match --metadata",
+        );
+      else auditor.add(r.sandbox);
+    }
     o.onPage?.({ page: pages, items: items.length });
+    const next = paginator.nextToken;
+    if (next !== undefined) {
+      if (tokens.has(next))
+        throw new AuditError(
+          "api-error",
+          `${o.apiUrl ?? "the E2B API"} returned the same next-page token twice (after page ${pages}); listing stopped, nothing was judged or killed`,
+        );
+      tokens.add(next);
+    }
   }
   return { report: auditor.report(), rules, pages };
 }
@@ -131,16 +196,23 @@ export interface KillOutcome {
  * the same rules (at the current time). Never touches a sandbox that is not in `leaked`.
  */
 export async function killLeaked(
-  c: ApiConnection & { retry?: RetryOptions; now?: () => Date },
+  c: ApiConnection & { retry?: RetryOptions; now?: () => Date; metadata?: Record<string, string> },
   leaked: LeakedSandbox[],
   rules: AuditRules,
 ): Promise<KillOutcome> {
   const out: KillOutcome = { killed: [], gone: [], spared: [], failed: [] };
   const conn = connection(c) as Parameters<typeof Sandbox.kill>[1];
   for (const l of leaked) {
+    if (c.signal?.aborted) {
+      out.failed.push({
+        sandboxId: l.sandboxId,
+        error: toAuditError(c.signal.reason, c, `re-checking sandbox ${l.sandboxId}`).message,
+      });
+      continue;
+    }
     let fresh: SandboxInfo;
     try {
-      fresh = await withRetry(() => Sandbox.getInfo(l.sandboxId, conn), c.retry);
+      fresh = await retrying(c, () => Sandbox.getInfo(l.sandboxId, conn));
     } catch (e) {
       if (e instanceof SandboxNotFoundError) out.gone.push(l.sandboxId);
       else if (classifyError(e) === "unauthorized")
@@ -152,13 +224,17 @@ export async function killLeaked(
         });
       continue;
     }
-    const now = (c.now ?? (() => new Date()))();
-    if (leakReasons(toAudited(fresh), { ...rules, now }).length === 0) {
+    const refusal = refuseKill(l.sandboxId, fresh, c, rules);
+    if (refusal === "spared") {
       out.spared.push(l.sandboxId);
       continue;
     }
+    if (refusal) {
+      out.failed.push({ sandboxId: l.sandboxId, error: `not killed: ${refusal}` });
+      continue;
+    }
     try {
-      const existed = await withRetry(() => Sandbox.kill(l.sandboxId, conn), c.retry);
+      const existed = await retrying(c, () => Sandbox.kill(l.sandboxId, conn));
       (existed ? out.killed : out.gone).push(l.sandboxId);
     } catch (e) {
       if (classifyError(e) === "unauthorized") throw toAuditError(e, c, `killing sandbox ${l.sandboxId}`);
@@ -169,6 +245,37 @@ export async function killLeaked(
     }
   }
   return out;
+}
+
+/**
+ * Why the re-read record does not allow a kill: "spared" when it is simply no longer leaked, a reason
+ * when the API's answer cannot be trusted, undefined when the kill may go ahead. The record must be
+ * the sandbox asked for, well-formed, inside every requested filter, with plausible times, and still
+ * leaked under the same rules now.
+ */
+function refuseKill(
+  id: string,
+  fresh: unknown,
+  c: { now?: () => Date; metadata?: Record<string, string> },
+  rules: AuditRules,
+): string | undefined {
+  const r = auditedFromRecord(fresh);
+  if (!r.ok)
+    return r.sandboxId !== null && r.sandboxId !== id
+      ? `the API answered with another sandbox's record (${r.sandboxId})`
+      : `the re-read record is ${r.reason}`;
+  if (r.sandbox.sandboxId !== id)
+    return `the API answered with another sandbox's record (${r.sandbox.sandboxId})`;
+  if (!matchesMetadata(r.sandbox, c.metadata)) return "its metadata does not match --metadata on re-check";
+  const now = (c.now ?? (() => new Date()))();
+  const reasons = leakReasons(r.sandbox, { ...rules, now });
+  if (reasons.length === 0) {
+    const suspicious = implausibleTimes(r.sandbox, now);
+    return suspicious.length > 0
+      ? `its times are implausible on re-check (${suspicious.join("; ")})`
+      : "spared";
+  }
+  return undefined;
 }
 
 /** The monitor's summary (components/monitor): live and leaked counts and the burn rate. */
@@ -195,6 +302,6 @@ export async function auditOnce(
 ): Promise<AuditReport & { outcome?: KillOutcome }> {
   const run = await auditSandboxes(o);
   if (!o.kill || run.report.leaked.length === 0) return run.report;
-  const outcome = await killLeaked(o, run.report.leaked, run.rules);
+  const outcome = await killLeaked({ ...o, metadata: o.metadata }, run.report.leaked, run.rules);
   return { ...run.report, killed: outcome.killed, outcome };
 }

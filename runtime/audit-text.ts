@@ -31,6 +31,15 @@ export function formatAuditText(
     );
     for (const reason of l.reasons) lines.push(`      - ${reason}`);
   }
+  if (r.suspect?.length) {
+    lines.push("", `Suspect (implausible times, not judged by age): ${r.suspect.length}`);
+    for (const x of r.suspect)
+      lines.push(`  ${x.sandboxId}`, ...x.reasons.map((reason) => `      - ${reason}`));
+  }
+  if (r.skipped?.length) {
+    lines.push("", `Skipped (not judged): ${r.skipped.length}`);
+    for (const x of r.skipped) lines.push(`  ${x.sandboxId ?? "(no id)"}: ${x.reason}`);
+  }
   const tail = formatKillText(r.killed, extra);
   return lines.join("\n") + "\n" + (tail ? "\n" + tail : "");
 }

@@ -61,6 +61,19 @@ export interface LeakedSandbox {
   costSoFarUsd: number;
 }
 
+/** A sandbox whose timestamps are implausible: never leaked (or killed) on their evidence. */
+export interface SuspectSandbox {
+  sandboxId: string;
+  reasons: string[];
+}
+
+/** A listed record the auditor could not judge (malformed, or outside the requested filter). */
+export interface SkippedRecord {
+  /** The record's id when it has a usable one. */
+  sandboxId: string | null;
+  reason: string;
+}
+
 /** The stable JSON shape of `e2b-guardrails sandboxes audit --format json`. */
 export interface AuditReport {
   generatedAt: string;
@@ -71,6 +84,103 @@ export interface AuditReport {
   attribution: AttributionRow[];
   leaked: LeakedSandbox[];
   killed: string[];
+  /** Listed with timestamps before 2023 or in the future: not judged by age. */
+  suspect: SuspectSandbox[];
+  /** Listed but not judged at all: malformed records, records outside the requested filter. */
+  skipped: SkippedRecord[];
+}
+
+/**
+ * E2B launched its sandbox API in 2023; a start or end time before that, or later than now (with a
+ * few minutes for clock skew), is an API lying or broken, so it is never evidence that a sandbox
+ * ran too long — a record claiming `0001-01-01` must not get a fresh sandbox killed.
+ */
+export const EARLIEST_PLAUSIBLE = Date.UTC(2023, 0, 1);
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+function plausible(d: Date, now: number): boolean {
+  const t = d.getTime();
+  return Number.isFinite(t) && t >= EARLIEST_PLAUSIBLE && t <= now + CLOCK_SKEW_MS;
+}
+
+/** Why this sandbox's timestamps cannot be trusted; empty when they can. */
+export function implausibleTimes(
+  s: Pick<AuditedSandbox, "startedAt" | "endAt" | "state">,
+  now: Date,
+): string[] {
+  const out: string[] = [];
+  if (!plausible(s.startedAt, now.getTime()))
+    out.push(`implausible-start: startedAt ${iso(s.startedAt)} is before 2023 or in the future`);
+  // A running sandbox's end is its future expiry; only a paused one's end is in the past.
+  const end = s.endAt.getTime();
+  if (
+    !Number.isFinite(end) ||
+    end < EARLIEST_PLAUSIBLE ||
+    (s.state === "paused" && end > now.getTime() + CLOCK_SKEW_MS)
+  )
+    out.push(
+      `implausible-end: endAt ${iso(s.endAt)} is not a plausible ${s.state === "paused" ? "pause" : "expiry"} time`,
+    );
+  return out;
+}
+
+const iso = (d: Date) => (Number.isFinite(d.getTime()) ? d.toISOString() : "(invalid)");
+
+/**
+ * One listed record as the auditor reads it, or why it cannot be read. The SDK turns an unparsable
+ * time into an Invalid Date and passes any JSON through, so every field is checked here: one bad
+ * record is reported and skipped, and the rest are still judged.
+ */
+export function auditedFromRecord(
+  r: unknown,
+): { ok: true; sandbox: AuditedSandbox } | { ok: false; sandboxId: string | null; reason: string } {
+  const o = (r ?? {}) as Record<string, unknown>;
+  const id =
+    typeof o.sandboxId === "string" && /^[A-Za-z0-9._-]{1,128}$/.test(o.sandboxId) ? o.sandboxId : null;
+  const bad = (reason: string) => ({ ok: false as const, sandboxId: id, reason });
+  if (id === null) return bad("malformed: sandboxId is missing or not an id");
+  if (typeof o.templateId !== "string") return bad("malformed: templateId is not a string");
+  for (const f of ["startedAt", "endAt"] as const) {
+    const d = o[f];
+    if (!(d instanceof Date) || !Number.isFinite(d.getTime()))
+      return bad(`malformed: ${f} is not a date-time`);
+  }
+  if (o.state !== "running" && o.state !== "paused") return bad("malformed: state is not running or paused");
+  for (const f of ["cpuCount", "memoryMB"] as const) {
+    const n = o[f];
+    if (typeof n !== "number" || !Number.isFinite(n) || n < 0 || n > 1e6)
+      return bad(`malformed: ${f} is not a plausible number`);
+  }
+  const md = o.metadata ?? {};
+  if (
+    typeof md !== "object" ||
+    md === null ||
+    Array.isArray(md) ||
+    Object.values(md).some((v) => typeof v !== "string")
+  )
+    return bad("malformed: metadata is not an object of strings");
+  return {
+    ok: true,
+    sandbox: {
+      sandboxId: id,
+      templateId: o.templateId,
+      startedAt: o.startedAt as Date,
+      endAt: o.endAt as Date,
+      state: o.state,
+      cpuCount: o.cpuCount as number,
+      memoryMB: o.memoryMB as number,
+      metadata: md as Record<string, string>,
+    },
+  };
+}
+
+/** Does the sandbox carry every requested metadata pair? Checked on our side, whatever the API did. */
+export function matchesMetadata(
+  s: Pick<AuditedSandbox, "metadata">,
+  filter: Record<string, string> | undefined,
+): boolean {
+  if (!filter) return true;
+  return Object.entries(filter).every(([k, v]) => Object.hasOwn(s.metadata, k) && s.metadata[k] === v);
 }
 
 const DEFAULT_MAX_GROUPS = 10_000;
@@ -87,6 +197,7 @@ export function costPerHourUsd(
 
 /** Seconds the sandbox has been running (running) or ran before it was paused (paused). */
 function runSeconds(s: AuditedSandbox, now: number): number {
+  if (!plausible(s.startedAt, now)) return 0; // no cost claimed on a time we do not believe
   const end = s.state === "running" ? now : Math.min(s.endAt.getTime(), now);
   return Math.max(0, (end - s.startedAt.getTime()) / 1000);
 }
@@ -107,7 +218,9 @@ export function leakReasons(
 ): string[] {
   const now = rules.now.getTime();
   const reasons: string[] = [];
-  if (s.state === "running") {
+  const trustStart = plausible(s.startedAt, now);
+  const trustEnd = implausibleTimes(s, rules.now).every((r) => !r.startsWith("implausible-end"));
+  if (s.state === "running" && trustStart) {
     const age = (now - s.startedAt.getTime()) / 1000;
     if (age > rules.maxAgeSeconds)
       reasons.push(
@@ -118,7 +231,7 @@ export function leakReasons(
     (k) => typeof s.metadata[k] !== "string" || s.metadata[k].trim() === "",
   );
   if (missing.length > 0) reasons.push(`missing-metadata: ${missing.join(", ")}`);
-  if (s.state === "paused" && rules.maxPausedAgeSeconds !== undefined) {
+  if (s.state === "paused" && rules.maxPausedAgeSeconds !== undefined && trustEnd) {
     const paused = pausedSeconds(s, now);
     if (paused > rules.maxPausedAgeSeconds) {
       reasons.push(
@@ -138,12 +251,26 @@ export class SandboxAuditor {
   private cost = 0;
   private readonly groups = new Map<string, Map<string | null, { count: number; cost: number }>>();
   private readonly leakedById = new Map<string, LeakedSandbox>();
+  private readonly suspectById = new Map<string, SuspectSandbox>();
+  private readonly skipped: SkippedRecord[] = [];
+  /** Skipped records kept in the report; the rest are only counted. */
+  private static readonly MAX_SKIPPED = 1000;
+  private skippedCount = 0;
 
   constructor(readonly rules: AuditRules) {
     for (const k of rules.attributionKeys) this.groups.set(k, new Map());
   }
 
+  /** A record that was listed but cannot be judged: reported, never killed. */
+  skip(sandboxId: string | null, reason: string): void {
+    this.skippedCount++;
+    if (this.skipped.length < SandboxAuditor.MAX_SKIPPED) this.skipped.push({ sandboxId, reason });
+  }
+
   add(s: AuditedSandbox): void {
+    const suspicious = implausibleTimes(s, this.rules.now);
+    if (suspicious.length > 0)
+      this.suspectById.set(s.sandboxId, { sandboxId: s.sandboxId, reasons: suspicious });
     this.total++;
     if (s.state === "running") this.running++;
     else this.paused++;
@@ -209,6 +336,14 @@ export class SandboxAuditor {
       attribution,
       leaked,
       killed: [...killed],
+      suspect: [...this.suspectById.values()],
+      skipped:
+        this.skippedCount > this.skipped.length
+          ? [
+              ...this.skipped,
+              { sandboxId: null, reason: `… and ${this.skippedCount - this.skipped.length} more` },
+            ]
+          : [...this.skipped],
     };
   }
 }

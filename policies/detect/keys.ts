@@ -23,8 +23,9 @@ export function fingerprintKey(key: string): string {
 }
 
 export function maskKey(key: string): string {
-  const prefix = key.startsWith("sk_e2b_") ? "sk_e2b_" : key.startsWith("e2b_") ? "e2b_" : key.slice(0, 2);
-  return `${prefix}…${key.slice(-4)}`;
+  const k = key.toLowerCase();
+  const prefix = k.startsWith("sk_e2b_") ? "sk_e2b_" : k.startsWith("e2b_") ? "e2b_" : k.slice(0, 2);
+  return `${prefix}…${k.slice(-4)}`;
 }
 
 /** Every key in a string, linear in its length. */
@@ -46,8 +47,245 @@ export function isKeyMaterial(text: string): boolean {
   return findKeysInString(text).length > 0;
 }
 
-/** Replace every key in free text with its mask: the last line of defence before anything is printed. */
+/*
+ * Redaction. Stricter than detection on purpose: detection must not cry wolf (a finding names a
+ * resource), redaction must never let a key through. So redaction masks `e2b_` / `sk_e2b_` followed
+ * by 20 or more hex characters (a whole key, or the head of one cut short), in any letter case,
+ * whatever stands before or after it, and it reads the text as its reader will: through JSON / JS
+ * (`\u0065`, `\x65`, `\_`), HTML / XML (`&#x65;`, `&#101;`, `&lowbar;`) and URL (`%65`) escapes, and
+ * through what a terminal or browser does not show (control and zero-width characters, ANSI escape
+ * sequences, HTML tags, Markdown emphasis). A masked run is replaced by the mask whole, escapes
+ * included, so the result is still well-formed JSON, XML or HTML text.
+ */
+
+/** Hex characters in a key, and the fewest after the prefix from which a run is masked. */
+const KEY_HEX = 40;
+const REDACT_MIN_HEX = 20;
+/** Characters an HTML tag or comment may span and still be read through. */
+const MAX_TAG = 200;
+
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/** Characters nobody sees: C0/C1 controls, DEL, zero-width and formatting characters. */
+function invisible(c: number): boolean {
+  return (
+    (c < 32 && c !== 27) ||
+    (c >= 0x7f && c <= 0x9f) ||
+    c === 0xad ||
+    c === 0x34f ||
+    c === 0x180e ||
+    (c >= 0x200b && c <= 0x200f) ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2060 && c <= 0x2064) ||
+    c === 0xfeff
+  );
+}
+
+const NAMED: Record<string, number> = { lowbar: 95, underbar: 95, UnderBar: 95, amp: 38, lt: 60, gt: 62 };
+const TRANSPARENT = -1;
+
+/** Length of the unit `decodeAt` read last (a module-level out-parameter keeps the hot loop allocation-free). */
+let unitLength = 1;
+
+/**
+ * One unit of text as its reader decodes it, starting at `i`: its code point, or TRANSPARENT for
+ * something that shows nothing; its length is left in `unitLength`.
+ */
+function decodeEscape(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  unitLength = 1;
+  if (c === 92 /* \ */ && i + 1 < s.length) {
+    const n = s[i + 1];
+    let m: RegExpExecArray | null;
+    if (n === "u" && (m = /^\\u(?:([0-9a-fA-F]{4})|\{([0-9a-fA-F]{1,6})\})/.exec(s.slice(i, i + 10)))) {
+      unitLength = m[0].length;
+      return parseInt(m[1] ?? m[2], 16);
+    }
+    if (n === "x" && (m = /^\\x([0-9a-fA-F]{2})/.exec(s.slice(i, i + 4)))) {
+      unitLength = 4;
+      return parseInt(m[1], 16);
+    }
+    if ("ntrbfv0".includes(n)) {
+      unitLength = 2;
+      return TRANSPARENT;
+    }
+    if (/[!-/:-@[-`{-~]/.test(n)) {
+      unitLength = 2;
+      return n.charCodeAt(0);
+    }
+    return c;
+  }
+  if (c === 38 /* & */) {
+    const m = /^&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([A-Za-z]{2,8}));?/.exec(s.slice(i, i + 12));
+    if (m) {
+      const named = m[3] === undefined ? undefined : NAMED[m[3]];
+      if (m[1] !== undefined || m[2] !== undefined || (named !== undefined && m[0].endsWith(";"))) {
+        unitLength = m[0].length;
+        return m[1] !== undefined ? parseInt(m[1], 16) : m[2] !== undefined ? parseInt(m[2], 10) : named!;
+      }
+    }
+    return c;
+  }
+  if (c === 37 /* % */ && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+    unitLength = 3;
+    return parseInt(s.slice(i + 1, i + 3), 16);
+  }
+  if (c === 60 /* < */) {
+    const m = /^(?:<!--[\s\S]*?-->|<\/?[A-Za-z][^<>]*>)/.exec(s.slice(i, i + MAX_TAG));
+    if (m) {
+      unitLength = m[0].length;
+      return TRANSPARENT;
+    }
+    return c;
+  }
+  if (c === 42 /* * */ || c === 96 /* ` */ || c === 126 /* ~ */ || invisible(c)) return TRANSPARENT;
+  return c;
+}
+
+/**
+ * An escape counts only when it decodes to something a key is made of (an ASCII letter, digit or
+ * `_`) or to something invisible; otherwise its first character is read as itself. So `%e2b_…` is
+ * `%` then a key, not the byte 0xE2 then `b_…`: an escape that cannot be part of a key never hides one.
+ */
+function decodeAt(s: string, i: number): number {
+  const code = decodeEscape(s, i);
+  if (unitLength === 1 || code === TRANSPARENT || code === 27) return code;
+  const relevant =
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+  // `%0E` reads as a control character only to a URL decoder; beside hex text it is more likely hex.
+  if (relevant) return code;
+  if (invisible(code) && s.charCodeAt(i) !== 37) return TRANSPARENT;
+  unitLength = 1;
+  return s.charCodeAt(i);
+}
+
+interface Span {
+  start: number;
+  end: number;
+  mask: string;
+}
+
+/**
+ * Every run to mask in `s`, in order, merged where they overlap. Linear: one pass keeps the last
+ * seven decoded characters (enough for `sk_e2b_`) and where each began, and the open run if any.
+ */
+function keySpans(s: string, decode: boolean, minHex: number): Span[] {
+  const spans: Span[] = [];
+  // The last seven decoded characters and where each began, in a ring (slot = count % 8).
+  const ch = new Int32Array(8);
+  const at = new Int32Array(8);
+  let count = 0;
+  let runStart = -1; // start of the open run (prefix included), or -1
+  let runPrefix = "";
+  let runHex = 0;
+  let runTail = "";
+  let lastEnd = 0;
+  let ansi = 0; // 0: text; 1: after ESC; 2: inside a CSI sequence
+  const close = () => {
+    if (runStart >= 0 && runHex >= minHex) {
+      const span = { start: runStart, end: lastEnd, mask: `${runPrefix}…${runTail.toLowerCase()}` };
+      const prev = spans[spans.length - 1];
+      if (prev && span.start < prev.end) {
+        prev.end = Math.max(prev.end, span.end);
+        prev.mask = span.mask;
+      } else spans.push(span);
+    }
+    runStart = -1;
+  };
+  const back = (k: number) => ch[(count - k) & 7];
+  for (let i = 0; i < s.length;) {
+    const start = i;
+    let code = s.charCodeAt(i);
+    // Plain printable ASCII needs no decoding: the common case, kept cheap.
+    const plain =
+      !decode ||
+      (code >= 32 &&
+        code < 127 &&
+        code !== 92 &&
+        code !== 38 &&
+        code !== 37 &&
+        code !== 60 &&
+        code !== 42 &&
+        code !== 96 &&
+        code !== 126);
+    if (plain && ansi === 0) {
+      i += 1;
+    } else {
+      code = decodeAt(s, i);
+      i += unitLength;
+      // A terminal swallows an escape sequence whole: ESC, then `[`, parameters and one final byte.
+      if (code === 27) {
+        ansi = 1;
+        continue;
+      }
+      if (ansi === 1) {
+        ansi = code === 91 /* [ */ ? 2 : 0;
+        if (ansi === 2 || (code >= 64 && code <= 95)) continue;
+      } else if (ansi === 2) {
+        if (code >= 64 && code <= 126) ansi = 0;
+        continue;
+      }
+      if (code === TRANSPARENT) continue;
+    }
+    if (runStart >= 0) {
+      if (isHex(code)) {
+        runHex++;
+        runTail =
+          runTail.length < 4
+            ? runTail + String.fromCharCode(code)
+            : runTail.slice(1) + String.fromCharCode(code);
+        lastEnd = i;
+      } else close();
+    }
+    ch[count & 7] = lower(code);
+    at[count & 7] = start;
+    count++;
+    if (code === 95 && count >= 4 && back(4) === 101 && back(3) === 50 && back(2) === 98) {
+      close();
+      const sk = count >= 7 && back(7) === 115 && back(6) === 107 && back(5) === 95;
+      runStart = at[(count - (sk ? 7 : 4)) & 7];
+      runPrefix = sk ? "sk_e2b_" : "e2b_";
+      runHex = 0;
+      runTail = "";
+    }
+  }
+  close();
+  return spans;
+}
+
+function applySpans(s: string, spans: Span[]): string {
+  if (spans.length === 0) return s;
+  let out = "";
+  let from = 0;
+  for (const sp of spans) {
+    out += s.slice(from, sp.start) + sp.mask;
+    from = sp.end;
+  }
+  return out + s.slice(from);
+}
+
+/** Anything in `s` that could decode to a key's `_`: a literal one or an escape. */
+const MAY_HOLD_KEY = /_|\\u|\\x|%5f|&#|&lowbar;|&underbar;/i;
+
+/**
+ * Replace every key in `text` with its mask: the last step before any byte leaves the process.
+ * Three passes: whole literal keys; then keys and key heads as the reader decodes the text (a head
+ * split by an invisible character must be joined before anything of it is masked, or its tail is
+ * left); then literal key heads an escape-looking neighbour hid from the second pass (`\u0e2b_…`).
+ */
 export function redactKeys(text: string): string {
-  if (!text.includes("e2b_")) return text;
-  return text.replace(KEY_PATTERN, (key) => maskKey(key));
+  if (!MAY_HOLD_KEY.test(text)) return text;
+  const literal = /e2b_/i;
+  let out = literal.test(text) ? applySpans(text, keySpans(text, false, KEY_HEX)) : text;
+  out = applySpans(out, keySpans(out, true, REDACT_MIN_HEX));
+  return literal.test(out) ? applySpans(out, keySpans(out, false, REDACT_MIN_HEX)) : out;
+}
+
+/** Shorten to at most `max` characters (first part … last part), masking keys first. */
+export function shortenRedacted(text: string, max: number, head = Math.floor(max / 3)): string {
+  const safe = redactKeys(text);
+  if (safe.length <= max) return safe;
+  const first = Math.min(head, Math.floor((max - 1) / 2));
+  return `${safe.slice(0, first)}…${safe.slice(safe.length - (max - first - 1))}`;
 }

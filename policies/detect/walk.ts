@@ -9,6 +9,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { ARCHIVE_SIG, ASSET_SIG, SECRET_SIG, SIG_KEY, isUnknown } from "./unknowns";
+import { shortenRedacted } from "./keys";
 
 export type Tree = null | boolean | number | string | Tree[] | { [key: string]: Tree };
 
@@ -18,9 +19,12 @@ export interface PathNode {
   seg: string;
 }
 
-/** Paths in messages stay readable: very deep ones keep their start and their end. */
+/**
+ * Paths in messages stay readable: very deep ones keep their start and their end. Keys in the path
+ * (property names can be keys) are masked before it is shortened, so a cut never leaves half a key.
+ */
 export function displayPath(path: string, max = 160): string {
-  return path.length <= max ? path : `${path.slice(0, 60)}…${path.slice(-(max - 61))}`;
+  return shortenRedacted(path, max, 60);
 }
 
 export function pathOf(node: PathNode | null): string {

@@ -158,7 +158,7 @@ describe("e2b-guardrails audit", () => {
       expect(r.stdout.length).toBeGreaterThan(100);
       expectNoKey(r.stdout, r.stderr);
     }
-  });
+  }, 180_000); // six runs of the binary, one after the other
 });
 
 describe("e2b-guardrails preview", () => {

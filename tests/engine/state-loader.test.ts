@@ -1,5 +1,6 @@
 import path from "node:path";
 import { loadStateExport, InputError, OPAQUE_SECRET, SECRET_SIG, type GraphResource } from "../../engine";
+import { parseStateExport } from "../../engine/state-loader";
 
 const state = (f: string) => path.join(__dirname, "fixtures/state", f);
 const KEY = "e2b_0123456789abcdef0123456789abcdef01234567";
@@ -51,5 +52,65 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).not.toContain("\n");
+  });
+
+  it("reads a shown secret whose plaintext is itself a secret as one secret (the pack never sees a secret in a secret)", () => {
+    const SIG = SECRET_SIG;
+    const VALUE = "1b47061264138c4ac30d75fd1eb44270";
+    const inner = JSON.stringify({ [SIG]: VALUE, plaintext: JSON.stringify({ key: KEY }) });
+    const g = parseStateExport(
+      {
+        version: 3,
+        deployment: {
+          resources: [
+            {
+              urn: "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b",
+              type: "aws:s3/bucket:Bucket",
+              outputs: {
+                s: { [SIG]: VALUE, plaintext: inner },
+                t: { [SIG]: VALUE, value: { [SIG]: VALUE, value: 1 } },
+              },
+            },
+          ],
+        },
+      },
+      "nested.json",
+    );
+    expect(g.resources[0].outputs).toEqual({
+      s: { [SIG]: VALUE, value: { key: KEY } },
+      t: { [SIG]: VALUE, value: 1 },
+    });
+  });
+
+  it("counts a shown secret's decoded plaintext against the nesting limit", () => {
+    const deep = '{"a":'.repeat(300) + "1" + "}".repeat(300);
+    expect(() =>
+      parseStateExport(
+        {
+          version: 3,
+          deployment: {
+            resources: [
+              {
+                urn: "urn:pulumi:dev::p::x:y:Z::b",
+                type: "x:y:Z",
+                outputs: { s: { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: deep } },
+              },
+            ],
+          },
+        },
+        "deep-secret.json",
+      ),
+    ).toThrow(
+      /^deep-secret\.json: field 'deployment\.resources\[0\]\.outputs\.s\.plaintext' nests deeper than 256 levels/,
+    );
+  });
+
+  it("keeps a property named __proto__ as a property (it cannot hide a key)", () => {
+    const doc = JSON.parse(
+      `{"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:dev::p::x:y:Z::b","type":"x:y:Z","inputs":{"__proto__":{"E2B_API_KEY":"${KEY}"}}}]}}`,
+    );
+    const inputs = parseStateExport(doc, "proto.json").resources[0].inputs;
+    expect(Object.keys(inputs)).toEqual(["__proto__"]);
+    expect(JSON.stringify(inputs)).toContain(KEY);
   });
 });

@@ -103,6 +103,8 @@ describe("runSandboxesAudit", () => {
       "attribution",
       "leaked",
       "killed",
+      "suspect",
+      "skipped",
     ]);
     expect([r.total, r.running, r.paused]).toEqual([123, 123, 0]);
     expect(Object.keys(r.attribution[0])).toEqual(["key", "value", "count", "costPerHourUsd"]);

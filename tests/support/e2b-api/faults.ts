@@ -12,6 +12,8 @@ export interface FaultSpec {
   method?: string;
   /** Only requests whose path matches (string: exact path or prefix ending in `*`). */
   path?: string | RegExp;
+  /** Never answer (a hung API): the request stays open until the client gives up or the server closes. */
+  hang?: boolean;
 }
 
 interface QueuedFault extends FaultSpec {

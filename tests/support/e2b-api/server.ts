@@ -48,6 +48,16 @@ export interface RequestLogEntry {
 
 export type RequestListener = (req: { method: string; path: string; query: URLSearchParams }) => void;
 
+/**
+ * Rewrites a reply before it is sent: a lying API for the auditor's safety tests (another
+ * sandbox's record, an ignored filter, a repeated page token, malformed fields). Return the reply
+ * to send, or undefined to send the original.
+ */
+export type ResponseRewriter = (
+  req: { method: string; path: string; query: URLSearchParams },
+  reply: { status: number; body?: unknown; headers?: Record<string, string> },
+) => { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
+
 export interface E2BServer {
   url: string;
   port: number;
@@ -56,6 +66,8 @@ export interface E2BServer {
   requests: RequestLogEntry[];
   /** Called before each request is handled (after faults), e.g. to change the list between pages. */
   onRequest(listener: RequestListener): () => void;
+  /** Rewrite replies before they are sent (see ResponseRewriter); returns a function that removes it. */
+  onResponse(rewriter: ResponseRewriter): () => void;
   close(): Promise<void>;
 }
 
@@ -91,6 +103,7 @@ export async function startE2BServer(opts: E2BServerOptions = {}): Promise<E2BSe
   const faults = new Faults();
   const requests: RequestLogEntry[] = [];
   const listeners = new Set<RequestListener>();
+  const rewriters = new Set<ResponseRewriter>();
 
   const server = http.createServer((req, res) => {
     void handle(req, res);
@@ -107,6 +120,7 @@ export async function startE2BServer(opts: E2BServerOptions = {}): Promise<E2BSe
       const raw = await readBody(req);
       if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
       const fault = faults.take({ method, path });
+      if (fault?.hang) return; // no answer, ever: the client's timeout must end it
       if (fault) {
         const headers: Record<string, string> = {};
         if (fault.retryAfter !== undefined) headers["Retry-After"] = String(fault.retryAfter);
@@ -127,6 +141,7 @@ export async function startE2BServer(opts: E2BServerOptions = {}): Promise<E2BSe
         reply = { status: e.status, body: { code: e.status, message: e.message }, headers: e.headers };
       else reply = { status: 500, body: { code: 500, message: "internal server error" } };
     }
+    for (const rw of rewriters) reply = rw({ method, path, query: url.searchParams }, reply) ?? reply;
     entry.status = reply.status;
     const headers: Record<string, string> = { ...(reply.headers ?? {}) };
     if (reply.body !== undefined) headers["Content-Type"] = "application/json";
@@ -145,6 +160,10 @@ export async function startE2BServer(opts: E2BServerOptions = {}): Promise<E2BSe
     onRequest(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onResponse(rewriter) {
+      rewriters.add(rewriter);
+      return () => rewriters.delete(rewriter);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

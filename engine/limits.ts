@@ -1,0 +1,144 @@
+/**
+ * Input limits: what the engine accepts before it builds a single gRPC request. Beyond them a run
+ * is one line and exit 2 ("too large: FILE (limit …)"), never a native out-of-memory crash, a
+ * stack overflow deep in protobuf, or a pack left running. Measured on this machine (Node 20,
+ * google-protobuf's Struct.fromJavaScript, which the analyzer protocol needs): 200,000 property
+ * values take ~0.4 GB and 5 s to encode, 1,000,000 take 1.6 GB and 45 s, for each of the two
+ * requests (Analyze and AnalyzeStack) and again in the pack; protobuf refuses to decode a Struct
+ * nested ~1,090 levels deep ("13 INTERNAL: Error deserializing request").
+ *
+ * | limit                         | value       | why                                              |
+ * |-------------------------------|-------------|--------------------------------------------------|
+ * | bytes of a state export       | 128 MiB     | the JSON text, parsed at once                    |
+ * | bytes of a policy config      | 4 MiB       | a config is hand-written                         |
+ * | property values in one stack  | 500,000     | inputs and outputs together; ≈ 2 GB peak         |
+ * | nesting of a property tree    | 256 levels  | far under protobuf's ~1,090; real stacks use <30 |
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { InputError } from "./errors";
+import type { ResourceGraph, WireValue } from "./graph";
+
+export const LIMITS = {
+  stateBytes: 128 * 2 ** 20,
+  policyConfigBytes: 4 * 2 ** 20,
+  values: 500_000,
+  depth: 256,
+} as const;
+
+const mib = (n: number) => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`;
+
+/**
+ * Read a file's text, at most `limit` bytes: a regular file, a pipe (`--state <(pulumi stack
+ * export)`) or a device (`/dev/zero` ends at the limit, it is not read for ever).
+ */
+export function readBoundedText(file: string, limit: number): string {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (e) {
+    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN") continue; // a non-blocking pipe with nothing yet
+        throw new InputError(`${file}: cannot read (${code ?? String(e)})`, file);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > limit) throw new InputError(`too large: ${file} (limit ${mib(limit)})`, file);
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+    }
+    return Buffer.concat(chunks, total).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Count a JSON text's values before it is parsed (one pass, no allocation): parsing a million-key
+ * object costs seconds and hundreds of MB before any check could run on the parsed tree. Counts
+ * separators outside strings, so it is exact for arrays and objects alike, give or take one per
+ * container.
+ */
+export function checkJsonSize(text: string, file: string): void {
+  let inString = false;
+  let escaped = false;
+  let values = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === 92) escaped = true;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 44 && ++values > LIMITS.values)
+      throw new InputError(
+        `too large: ${file} (limit ${LIMITS.values.toLocaleString("en-US")} property values per stack)`,
+        file,
+      );
+  }
+}
+
+/** What is left of a stack's value budget while its trees are checked. */
+export interface ValueBudget {
+  left: number;
+}
+
+export function valueBudget(): ValueBudget {
+  return { left: LIMITS.values };
+}
+
+/**
+ * Check one property tree against the limits without recursion (a tree too deep for the limit is
+ * also too deep for a recursive walk). `at` names the tree in messages, `file` the input.
+ */
+export function checkTree(
+  tree: unknown,
+  at: string,
+  file: string,
+  budget: ValueBudget,
+  startDepth = 0,
+): void {
+  const tooMany = () =>
+    new InputError(
+      `too large: ${file} (limit ${LIMITS.values.toLocaleString("en-US")} property values per stack; passed at ${at})`,
+      file,
+    );
+  if (--budget.left < 0) throw tooMany();
+  const stack: [unknown, number][] = [[tree, startDepth]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= LIMITS.depth)
+      throw new InputError(
+        `${file}: field '${at}' nests deeper than ${LIMITS.depth} levels (the limit for a property tree)`,
+        file,
+      );
+    // Children are counted before they are queued: a million-key object fails here, at once.
+    const children = Array.isArray(v) ? v : Object.values(v);
+    budget.left -= children.length;
+    if (budget.left < 0) throw tooMany();
+    for (const x of children) if (x !== null && typeof x === "object") stack.push([x, depth + 1]);
+  }
+}
+
+/**
+ * The same limits for a graph from any source (a program's registrations too), checked before any
+ * request is built: names the source and the resource.
+ */
+export function checkGraphLimits(graph: ResourceGraph): void {
+  const budget = valueBudget();
+  for (const r of graph.resources) {
+    for (const stage of ["inputs", "outputs"] as const) {
+      checkTree(r[stage] as WireValue, `${r.name} (${r.type}) ${stage}`, graph.source.path, budget);
+    }
+  }
+}

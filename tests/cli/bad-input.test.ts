@@ -1,0 +1,313 @@
+/**
+ * The bad-input matrix: every command given broken state files, policy configs, case YAMLs, outputs
+ * and flags. Each case exits 2 with exactly one line on stderr that names the file and the field,
+ * no stack trace, nothing on stdout, within a time limit, and no part of the key planted in it.
+ * Runs `main()` in-process (the same code the binary runs) so the matrix stays fast; the cases that
+ * need a real file descriptor (a full disk, a closed pipe) spawn the binary in output-errors.test.ts.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { main } from "../../cli/main";
+import { repoRoot } from "../support/scan";
+
+const HEX = "3a5f0c9e1b7d2486a0c4e8f13b5d7092c6e4a1f8";
+const KEY = `e2b_${HEX}`;
+const tmp = mkdtempSync(path.join(os.tmpdir(), "bad-input-"));
+const file = (name: string, content: string | object) => {
+  const p = path.join(tmp, name);
+  mkdirSync(path.dirname(p), { recursive: true });
+  writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
+  return p;
+};
+const clean = path.join(repoRoot, "tests/engine/fixtures/state/clean.json");
+
+const stack = "urn:pulumi:prod::agents-api::";
+const res = (over: object = {}) => ({
+  urn: `${stack}aws:s3/bucket:Bucket::b`,
+  type: "aws:s3/bucket:Bucket",
+  ...over,
+});
+const state = (resources: unknown) => ({ version: 3, deployment: { resources } });
+
+/** A state whose one resource's inputs nest `depth` levels (as text: JSON.stringify cannot go that deep). */
+function nestedState(depth: number): string {
+  const inputs = '{"a":'.repeat(depth) + '{"leaf":"x"}' + "}".repeat(depth);
+  const r = JSON.stringify(res({ inputs: "@" })).replace('"@"', inputs);
+  return `{"version":3,"deployment":{"resources":[${r}]}}`;
+}
+
+async function run(argv: string[], env: Record<string, string | undefined> = {}) {
+  let out = "";
+  let err = "";
+  const so = jest.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
+    out += String(c);
+    return true;
+  });
+  const se = jest.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
+    err += String(c);
+    return true;
+  });
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+  process.exitCode = undefined;
+  try {
+    const code = await main(["node", "e2b-guardrails", ...argv]);
+    return { code, out, err };
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+    process.env = saved;
+    process.exitCode = undefined;
+  }
+}
+
+function expectOneLine(r: { code: number; out: string; err: string }, ...mentions: (string | RegExp)[]) {
+  expect({ code: r.code, out: r.out }).toEqual({ code: 2, out: "" });
+  expect(r.err.endsWith("\n")).toBe(true);
+  const lines = r.err.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).not.toMatch(/\n\s+at |\bat .*\.ts:\d+/);
+  for (let i = 0; i + 20 <= KEY.length; i++) expect(r.err).not.toContain(KEY.slice(i, i + 20));
+  for (const m of mentions) {
+    if (typeof m === "string") expect(lines[0]).toContain(m);
+    else expect(lines[0]).toMatch(m);
+  }
+}
+
+type Case = [string, () => string[], (string | RegExp)[]];
+
+const stateCases: Case[] = [
+  ["a missing file", () => ["--state", path.join(tmp, "nope.json")], ["nope.json", "ENOENT"]],
+  ["a folder", () => ["--state", tmp], ["EISDIR"]],
+  ["an empty file", () => ["--state", file("empty.json", "")], ["empty.json", "not valid JSON"]],
+  [
+    "binary garbage",
+    () => ["--state", file("bin.json", "\u0000\u00ff\u0001PK")],
+    ["bin.json", "not valid JSON"],
+  ],
+  ["a key as a bad token", () => ["--state", file("tok.json", `{"version": ${KEY}}`)], ["tok.json"]],
+  ["an array root", () => ["--state", file("arr.json", [])], ["arr.json", "'(root)'"]],
+  [
+    "a version holding a control character and a key",
+    () => ["--state", file("ver.json", { version: `\u0001${KEY}`, deployment: {} })],
+    ["ver.json", "'version'"],
+  ],
+  ["no deployment", () => ["--state", file("nodep.json", { version: 3 })], ["'deployment'"]],
+  ["resources not an array", () => ["--state", file("r.json", state({}))], ["'deployment.resources'"]],
+  ["a resource not an object", () => ["--state", file("r1.json", state([7]))], ["'deployment.resources[0]'"]],
+  [
+    "a URN that is not one",
+    () => ["--state", file("u.json", state([res({ urn: KEY })]))],
+    ["resources[0].urn"],
+  ],
+  [
+    "a resource without type",
+    () => ["--state", file("t.json", state([res({ type: 3 })]))],
+    ["resources[0].type"],
+  ],
+  [
+    "inputs not an object",
+    () => ["--state", file("i.json", state([res({ inputs: [KEY] })]))],
+    ["resources[0].inputs"],
+  ],
+  [
+    "dependencies not URNs",
+    () => ["--state", file("d.json", state([res({ dependencies: [1] })]))],
+    ["resources[0].dependencies"],
+  ],
+  [
+    "propertyDependencies not an object",
+    () => ["--state", file("pd.json", state([res({ propertyDependencies: "x" })]))],
+    ["resources[0].propertyDependencies"],
+  ],
+  [
+    "non-string additionalSecretOutputs",
+    () => ["--state", file("aso.json", state([res({ additionalSecretOutputs: [1, { k: KEY }] })]))],
+    ["aso.json", "resources[0].additionalSecretOutputs"],
+  ],
+  [
+    "duplicate URNs",
+    () => ["--state", file("dup.json", state([res(), res()]))],
+    ["dup.json", "resources[1].urn", "repeats the URN of deployment.resources[0]"],
+  ],
+  [
+    "a shown secret whose plaintext is not JSON",
+    () => [
+      "--state",
+      file(
+        "pt.json",
+        state([
+          res({
+            outputs: {
+              s: {
+                "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                plaintext: `{${KEY}`,
+              },
+            },
+          }),
+        ]),
+      ),
+    ],
+    ["pt.json", "resources[0].outputs.s"],
+  ],
+  [
+    "nesting 5,000 levels deep",
+    () => ["--state", file("deep.json", nestedState(5000))],
+    ["deep.json", "resources[0].inputs", "nests deeper than 256 levels"],
+  ],
+  [
+    "an object with 1,000,000 keys",
+    () => {
+      const keys = Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":${i}`).join(",");
+      return [
+        "--state",
+        file(
+          "wide.json",
+          `{"version":3,"deployment":{"resources":[{"urn":"${stack}x:y:Z::w","type":"x:y:Z","inputs":{${keys}}}]}}`,
+        ),
+      ];
+    },
+    [/^error: too large: .*wide\.json \(limit 500,000 property values per stack\)$/],
+  ],
+  [
+    "an endless file (/dev/zero)",
+    () => ["--state", "/dev/zero"],
+    [/^error: too large: \/dev\/zero \(limit 128 MiB\)/],
+  ],
+  ["the same file twice", () => ["--state", clean, "--state", clean], ["given twice"]],
+  ["an unknown format", () => ["--state", clean, "--format", "pdf"], ["--format", "pdf"]],
+  ["an unknown flag", () => ["--state", clean, "--bogus"], ["--bogus"]],
+  [
+    "--output under /proc",
+    () => ["--state", clean, "--output", "/proc/x/y"],
+    ["--output /proc/x/y", "cannot write there"],
+  ],
+  ["--output a folder", () => ["--state", clean, "--output", tmp], ["--output", "EISDIR"]],
+  [
+    "--output under a file",
+    () => ["--state", clean, "--output", path.join(clean, "x.json")],
+    ["--output", "ENOTDIR"],
+  ],
+  ["--policy-pack not a pack", () => ["--state", clean, "--policy-pack", tmp], ["not a policy pack"]],
+];
+
+describe("audit: bad state files and flags", () => {
+  it.each(stateCases)(
+    "%s: exit 2, one line naming file and field",
+    async (_name, args, mentions) => {
+      expectOneLine(await run(["audit", ...args()]), ...mentions);
+    },
+    30_000,
+  );
+});
+
+const configCases: Case[] = [
+  ["a missing config", () => [path.join(tmp, "none.json")], ["none.json", "ENOENT"]],
+  ["config not JSON", () => [file("c1.json", `{"all": ${KEY}}`)], ["c1.json", "not valid JSON"]],
+  [
+    "an 'all' holding a control character and a key",
+    () => [file("c2.json", { all: `\u0001${KEY}` })],
+    ["c2.json", "field 'all'"],
+  ],
+  [
+    "an unknown policy",
+    () => [file("c3.json", { [`x${KEY}`]: "mandatory" })],
+    ["c3.json", "no policy named"],
+  ],
+  [
+    "a regex that compiles alone but not as the rule builds it",
+    () => [file("c4.json", { "e2b-06-no-key-in-sandbox": { sandboxEnvNamePattern: "SANDBOX\\$" } })],
+    [
+      "c4.json",
+      "e2b-06-no-key-in-sandbox",
+      "field 'sandboxEnvNamePattern'",
+      "not a valid regular expression",
+    ],
+  ],
+  [
+    "a regex that does not compile",
+    () => [file("c5.json", { "e2b-01-no-client-side-key": { keyNamePattern: "(" } })],
+    ["c5.json", "keyNamePattern"],
+  ],
+];
+
+describe("audit: bad policy configs (validated at configure time)", () => {
+  it.each(configCases)(
+    "%s: exit 2, one line naming file and field",
+    async (_name, args, mentions) => {
+      expectOneLine(await run(["audit", "--state", clean, "--policy-config", ...args()]), ...mentions);
+    },
+    60_000,
+  );
+});
+
+describe("preview, evals and sandboxes: bad input", () => {
+  const badYaml = path.join(tmp, "evals-bad");
+  file("evals-bad/cases/E2B-01.yaml", `id: E2B-01\ntitle: [unclosed\n`);
+  const cases: Case[] = [
+    ["preview: a missing --cwd", () => ["preview", "--cwd", path.join(tmp, "nowhere")], ["nowhere"]],
+    ["preview: no Pulumi.yaml", () => ["preview", "--cwd", tmp], [tmp]],
+    [
+      "preview: Pulumi.yaml not YAML",
+      () => {
+        file("proj/Pulumi.yaml", "name: [x\n");
+        return ["preview", "--cwd", path.join(tmp, "proj"), "--stack", "dev"];
+      },
+      ["Pulumi.yaml"],
+    ],
+    ["evals: an unknown case", () => ["evals", "--case", "E2B-99"], ["--case", "E2B-99"]],
+    ["evals: --report-dir under /proc", () => ["evals", "--report-dir", "/proc/x"], ["--report-dir /proc/x"]],
+    ["evals: --concurrency 0", () => ["evals", "--concurrency", "0"], ["--concurrency"]],
+    [
+      "evals: a case YAML that is not YAML",
+      () => ["evals", "--case", "E2B-01", "--evals-dir", badYaml],
+      ["E2B-01.yaml"],
+    ],
+    ["sandboxes: no API key", () => ["sandboxes", "audit", "--max-age", "1h"], ["E2B_API_KEY"]],
+    [
+      "sandboxes: a policy file with a key",
+      () => ["sandboxes", "audit", "--policy", file("pol.json", `{"x": "${KEY}"`)],
+      ["pol.json", "key material"],
+    ],
+    ["sandboxes: a bad --max-age", () => ["sandboxes", "audit", "--max-age", "forever"], ["--max-age"]],
+    [
+      "sandboxes: a bad --api-url",
+      () => ["sandboxes", "audit", "--max-age", "1h", "--api-url", "ftp:x"],
+      ["--api-url"],
+    ],
+    [
+      "sandboxes: a bad --request-timeout",
+      () => ["sandboxes", "audit", "--max-age", "1h", "--request-timeout", "0s"],
+      ["--request-timeout"],
+    ],
+    [
+      "sandboxes: --output under /proc",
+      () => [
+        "sandboxes",
+        "audit",
+        "--max-age",
+        "1h",
+        "--output",
+        "/proc/x/y",
+        "--api-url",
+        "http://127.0.0.1:9",
+      ],
+      ["--output /proc/x/y"],
+    ],
+  ];
+  it.each(cases)(
+    "%s: exit 2, one line",
+    async (_name, args, mentions) => {
+      expectOneLine(
+        await run(args(), {
+          E2B_API_KEY: args()[0] === "sandboxes" && !_name.includes("no API key") ? KEY : undefined,
+        }),
+        ...mentions,
+      );
+    },
+    30_000,
+  );
+});

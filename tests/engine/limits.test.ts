@@ -1,0 +1,110 @@
+/**
+ * Input limits (engine/limits.ts): a graph from any source (a program's registrations too) that is
+ * too deep or too large is refused before a request is built, as one line naming the source and the
+ * resource — not a protobuf failure, not a stack overflow — and the pack process keeps serving.
+ */
+import type { GraphResource, ResourceGraph, WireObject } from "../../engine";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { AnalyzerHost, InputError } from "../../engine";
+import { LIMITS, checkJsonSize, readBoundedText } from "../../engine/limits";
+import { useScanner } from "../support/scan";
+
+function graph(inputs: WireObject): ResourceGraph {
+  const r: GraphResource = {
+    urn: "urn:pulumi:dev::app::aws:s3/bucket:Bucket::deep",
+    type: "aws:s3/bucket:Bucket",
+    name: "deep",
+    custom: true,
+    dependencies: [],
+    propertyDependencies: {},
+    inputs,
+    outputs: inputs,
+  };
+  return {
+    project: "app",
+    stack: "dev",
+    organization: "o",
+    source: { kind: "program", path: "/work/app" },
+    tags: {},
+    config: {},
+    resources: [r],
+  };
+}
+
+function nested(depth: number): WireObject {
+  let v: WireObject = { leaf: "x" };
+  for (let i = 0; i < depth; i++) v = { a: v };
+  return v;
+}
+
+describe("input limits", () => {
+  const scan = useScanner();
+
+  it("refuses a resource nested 1,500 levels deep, naming the program and the resource, and keeps serving", async () => {
+    await expect(scan.graph(graph(nested(1500)))).rejects.toThrow(
+      new InputError(
+        `/work/app: field 'deep (aws:s3/bucket:Bucket) inputs' nests deeper than ${LIMITS.depth} levels (the limit for a property tree)`,
+      ),
+    );
+    const { stack } = await scan.graph(graph(nested(50)));
+    expect(stack.stack).toBe("dev");
+  }, 30_000);
+
+  it("refuses more property values than the limit", async () => {
+    const wide: WireObject = {};
+    for (let i = 0; i <= LIMITS.values / 2; i++) wide[`k${i}`] = i;
+    await expect(scan.graph(graph(wide))).rejects.toThrow(
+      /^too large: \/work\/app \(limit 500,000 property values per stack/,
+    );
+  }, 30_000);
+
+  it("reads at most the limit from an endless device", () => {
+    expect(() => readBoundedText("/dev/zero", 1 << 20)).toThrow("too large: /dev/zero (limit 1 MiB)");
+  });
+
+  it("counts values in JSON text without parsing it, strings included", () => {
+    expect(() => checkJsonSize(`[${"0,".repeat(LIMITS.values)}0]`, "a.json")).toThrow(/^too large: a\.json/);
+    expect(() => checkJsonSize(JSON.stringify(",".repeat(LIMITS.values + 5)), "b.json")).not.toThrow();
+  });
+});
+
+/** Our live child processes running `pack`. */
+function livePacks(pack: string): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+        const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return (
+          Number(ppid) === process.pid &&
+          state !== "Z" &&
+          readFileSync(`/proc/${d}/cmdline`, "utf8").includes(pack)
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe("a pack that never answers", () => {
+  it("is given up after E2B_GUARDRAILS_PACK_TIMEOUT_MS, in one line, and stopped", async () => {
+    const saved = process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS;
+    process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS = "3000";
+    try {
+      const pack = path.join(__dirname, "fixtures/crashing-pack");
+      const started = Date.now();
+      await expect(AnalyzerHost.start(pack, { env: { CRASH_MODE: "silent" } })).rejects.toThrow(
+        new InputError(`${pack}: policy pack did not report its port within 3 s`),
+      );
+      expect(Date.now() - started).toBeLessThan(15_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(livePacks(pack)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS;
+      else process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS = saved;
+    }
+  }, 30_000);
+});

@@ -1,0 +1,120 @@
+/**
+ * Redaction (policies/detect/keys.ts `redactKeys`, `shortenRedacted`): the red-team's leaks, each a
+ * case, then a property over random text with keys planted anywhere and escaped every way the
+ * report formats escape.
+ */
+import fc from "fast-check";
+import { displayPath } from "../../../policies/detect/walk";
+import { redactKeys, shortenRedacted } from "../../../policies/detect/keys";
+
+const HEX = "0123456789abcdef0123456789abcdef01234567";
+const KEY = `e2b_${HEX}`;
+const TOKEN = `sk_e2b_${HEX}`;
+
+/** True when any 20-character window of `key` shows in `text`. */
+export function showsPartOf(text: string, key: string): boolean {
+  const lower = text.toLowerCase();
+  for (let i = 0; i + 20 <= key.length; i++)
+    if (lower.includes(key.slice(i, i + 20).toLowerCase())) return true;
+  return false;
+}
+
+const escapeAll = {
+  json: (s: string) => JSON.stringify(s),
+  jsonUnicode: (s: string) =>
+    s.replace(/[a-z_]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+  htmlHex: (s: string) => s.replace(/[a-z]/g, (c) => `&#x${c.charCodeAt(0).toString(16)};`),
+  htmlDec: (s: string) => s.replace(/[0-9]/g, (c) => `&#${c.charCodeAt(0)};`),
+  htmlNamed: (s: string) => s.replace(/_/g, "&lowbar;"),
+  url: (s: string) => encodeURIComponent(s).replace(/[0-9]/g, (c) => `%3${c}`),
+  jsHex: (s: string) => s.replace(/e/g, "\\x65"),
+  markdown: (s: string) => s.replace(/_/g, "\\_"),
+};
+
+describe("redactKeys", () => {
+  it.each([
+    ["after a tab", `\t${KEY}`],
+    ["after a newline", `stack\n${KEY}`],
+    ["after \\u0001, JSON-escaped", JSON.stringify(`\u0001${KEY}`)],
+    ["after a letter", `x${KEY}`],
+    ["before _prod", `${KEY}_prod`],
+    ["after api_", `api_${KEY}`],
+    ["after a digit", `7${KEY}7`],
+    ["in upper case", KEY.toUpperCase()],
+    ["in mixed case", "E2b_" + HEX.toUpperCase()],
+    ["as an access token", TOKEN],
+    ["split by \\v, as JUnit strips it", `a\u000b${KEY.slice(0, 24)}\u000b${KEY.slice(24)}`],
+    ["split by \\v, JSON-escaped", JSON.stringify(`${KEY.slice(0, 24)}\u000b${KEY.slice(24)}`)],
+    ["split by a zero-width space", `${KEY.slice(0, 30)}\u200b${KEY.slice(30)}`],
+    ["split by an ANSI colour", `${KEY.slice(0, 20)}\x1b[31m${KEY.slice(20)}\x1b[0m`],
+    ["split by an HTML tag", `${KEY.slice(0, 10)}<b>${KEY.slice(10)}</b>`],
+    ["split by Markdown emphasis", `${KEY.slice(0, 10)}**${KEY.slice(10)}**`],
+    ["cut short (a key's head)", KEY.slice(0, 30)],
+    ["nested prefixes", `e2b_e2b_${HEX}`],
+    ["after a run of hex", `e2b_${"a".repeat(25)}${KEY}`],
+  ])("masks a key %s", (_what, text) => {
+    const out = redactKeys(text);
+    expect(showsPartOf(out, KEY)).toBe(false);
+    expect(out).toMatch(/e2b_…[0-9a-f]{4}/);
+  });
+
+  it.each(Object.entries(escapeAll))("masks a key behind %s escaping", (_how, escape) => {
+    for (const key of [KEY, TOKEN]) {
+      const out = redactKeys(escape(`name: ${key} end`));
+      expect(out).toMatch(/e2b_…/);
+      // Decoding what is left shows no part of the key either.
+      const decoded = out
+        .replace(/\\u([0-9a-f]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+        .replace(/&#x([0-9a-f]+);/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+        .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCharCode(Number(d)));
+      expect(showsPartOf(decodeURIComponent(decoded.replace(/%(?![0-9a-f]{2})/gi, "%25")), key)).toBe(false);
+    }
+  });
+
+  it("keeps the text around a key, and what only looks like a key", () => {
+    expect(redactKeys(`a ${KEY} b`)).toBe("a e2b_…4567 b");
+    expect(redactKeys("e2b_ is the prefix; e2b_0123 is too short")).toBe(
+      "e2b_ is the prefix; e2b_0123 is too short",
+    );
+    expect(redactKeys(JSON.stringify({ a: KEY }))).toBe('{"a":"e2b_…4567"}');
+  });
+
+  it("is idempotent", () => {
+    const once = redactKeys(`${KEY} \\u0065${TOKEN.slice(1)}`);
+    expect(redactKeys(once)).toBe(once);
+  });
+
+  it("holds for any text with keys planted anywhere, in any escaping", () => {
+    const key = fc.stringMatching(/^[0-9a-f]{40}$/).map((h) => `e2b_${h}`);
+    const noise = fc.string({
+      unit: fc.constantFrom("a", "_", "0", "\\", "&", "%", "\n", "\u0001", "<", " ", "e"),
+    });
+    fc.assert(
+      fc.property(
+        key,
+        noise,
+        noise,
+        fc.constantFrom(...Object.values(escapeAll), (s: string) => s),
+        fc.boolean(),
+        (k, before, after, escape, upper) => {
+          const planted = upper ? k.toUpperCase() : k;
+          const out = redactKeys(escape(before + planted + after));
+          return !showsPartOf(out, k);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("shortening never cuts through a key", () => {
+  it("masks first, then shortens (displayPath)", () => {
+    const path = `${"a.".repeat(40)}${KEY}.${"b.".repeat(40)}${KEY}.leaf`;
+    for (let max = 40; max < 200; max += 7) {
+      const shown = displayPath(path, max);
+      expect(showsPartOf(shown, KEY)).toBe(false);
+      expect(shown.length).toBeLessThanOrEqual(max);
+    }
+    expect(shortenRedacted(KEY, 10)).not.toContain(HEX.slice(0, 8));
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * The sandbox auditor against a lying or hung E2B API (the red-team's findings): the real `e2b` SDK
+ * and `sandboxes audit --kill --yes` against the local E2B server, whose replies are rewritten.
+ * Nothing is killed unless the re-read record is the one asked for, inside every filter, with
+ * plausible times, and still leaked.
+ */
+import "../support/e2b-api/sdk";
+import { PassThrough } from "node:stream";
+import { startE2BServer, type E2BServer, type ResponseRewriter } from "../support/e2b-api";
+import { runSandboxesAudit, type SandboxesAuditFlags } from "../../cli/sandboxes";
+
+const H = 3_600_000;
+let server: E2BServer;
+let teamId: string;
+let apiKey: string;
+
+beforeEach(async () => {
+  server = await startE2BServer();
+  ({ teamId } = server.state.addTeam());
+  apiKey = server.state.addApiKey(teamId).key;
+});
+afterEach(() => server.close());
+
+async function audit(flags: SandboxesAuditFlags, retry: { attempts?: number } = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const stdin = new PassThrough();
+  stdin.end();
+  let out = "";
+  let err = "";
+  stdout.on("data", (d) => (out += d));
+  stderr.on("data", (d) => (err += d));
+  const started = Date.now();
+  const code = await runSandboxesAudit(
+    { apiUrl: server.url, format: "json", maxAge: "1h", ...flags },
+    {
+      env: { E2B_API_KEY: apiKey },
+      stdout,
+      stderr,
+      stdin,
+      retry: { sleep: async () => {}, random: () => 0, ...retry },
+    },
+  );
+  const json = (flags.format ?? "json") === "json" && out;
+  return { code, out, err, ms: Date.now() - started, report: json ? JSON.parse(out) : undefined };
+}
+
+const alive = (id: string) => server.state.getSandbox(teamId, id) !== undefined;
+const deletes = () => server.requests.filter((r) => r.method === "DELETE").map((r) => r.path);
+
+/** Rewrite every listed record (GET /v2/sandboxes) with `edit`. */
+const rewriteListed =
+  (edit: (rec: Record<string, unknown>) => Record<string, unknown>): ResponseRewriter =>
+  (req, reply) =>
+    req.method === "GET" && req.path === "/v2/sandboxes" && Array.isArray(reply.body)
+      ? { ...reply, body: (reply.body as Record<string, unknown>[]).map(edit) }
+      : undefined;
+
+describe("sandboxes audit --kill --yes against a lying API", () => {
+  test("a re-check answered with another sandbox's record kills nothing", async () => {
+    const [fresh] = server.state.seedSandboxes(1, { teamId, idPrefix: "fresh", metadata: {} });
+    const [old] = server.state.seedSandboxes(1, {
+      teamId,
+      idPrefix: "old",
+      startedAt: new Date(Date.now() - 3 * H),
+    });
+    // The list claims the fresh one is old too; its re-check returns the old one's record.
+    server.onResponse(
+      rewriteListed((r) =>
+        r.sandboxID === fresh.sandboxID ? { ...r, startedAt: old.startedAt.toISOString() } : r,
+      ),
+    );
+    server.onResponse((req) => {
+      if (req.method !== "GET" || req.path !== `/sandboxes/${fresh.sandboxID}`) return undefined;
+      const oldRecord = server.state.getSandbox(teamId, old.sandboxID)!;
+      return {
+        status: 200,
+        body: {
+          sandboxID: oldRecord.sandboxID,
+          templateID: oldRecord.templateID,
+          clientID: "x",
+          startedAt: oldRecord.startedAt.toISOString(),
+          endAt: oldRecord.endAt.toISOString(),
+          cpuCount: 2,
+          memoryMB: 512,
+          diskSizeMB: 1024,
+          metadata: {},
+          state: "running",
+          envdVersion: "0.2.0",
+          envdAccessToken: "t",
+        },
+      };
+    });
+    const r = await audit({ kill: true, yes: true });
+    expect(alive(fresh.sandboxID)).toBe(true);
+    expect(deletes()).toEqual([`/sandboxes/${old.sandboxID}`]);
+    expect(r.err).toContain(
+      `could not kill ${fresh.sandboxID}: not killed: the API answered with another sandbox's record`,
+    );
+  });
+
+  test("a start time of 0001-01-01 is suspect, not 2,000 years old: nothing killed", async () => {
+    const [s] = server.state.seedSandboxes(1, { teamId, idPrefix: "young" });
+    server.onResponse(rewriteListed((r) => ({ ...r, startedAt: "0001-01-01T00:00:00Z" })));
+    const r = await audit({ kill: true, yes: true });
+    expect(r.code).toBe(0);
+    expect(r.report.leaked).toEqual([]);
+    expect(r.report.suspect).toEqual([
+      { sandboxId: s.sandboxID, reasons: [expect.stringMatching(/^implausible-start: .*0001-01-01/)] },
+    ]);
+    expect(deletes()).toEqual([]);
+    expect(alive(s.sandboxID)).toBe(true);
+  });
+
+  test("a start time in the future is suspect too", async () => {
+    server.state.seedSandboxes(1, { teamId, idPrefix: "future", startedAt: new Date(Date.now() + 48 * H) });
+    const r = await audit({});
+    expect(r.code).toBe(0);
+    expect(r.report.suspect).toHaveLength(1);
+  });
+
+  test("--metadata team=a with an API that ignores the filter never kills a team=b sandbox", async () => {
+    const [b] = server.state.seedSandboxes(1, {
+      teamId,
+      idPrefix: "b",
+      metadata: { team: "b" },
+      startedAt: new Date(Date.now() - 3 * H),
+    });
+    const [a] = server.state.seedSandboxes(1, {
+      teamId,
+      idPrefix: "a",
+      metadata: { team: "a" },
+      startedAt: new Date(Date.now() - 3 * H),
+    });
+    // The lie: the listing answers with every sandbox, whatever `metadata` asked for.
+    server.onResponse((req, reply) => {
+      if (req.method !== "GET" || req.path !== "/v2/sandboxes") return undefined;
+      const all = [a, b].map((s) => server.state.getSandbox(teamId, s.sandboxID)!);
+      const body = all.map((s) => ({
+        sandboxID: s.sandboxID,
+        templateID: s.templateID,
+        clientID: "x",
+        startedAt: s.startedAt.toISOString(),
+        endAt: s.endAt.toISOString(),
+        cpuCount: s.cpuCount,
+        memoryMB: s.memoryMB,
+        diskSizeMB: 1024,
+        metadata: s.metadata,
+        state: s.state,
+        envdVersion: "0.2.0",
+      }));
+      return { ...reply, body, headers: {} };
+    });
+    const r = await audit({ kill: true, yes: true, metadata: ["team=a"] });
+    expect(alive(b.sandboxID)).toBe(true);
+    expect(alive(a.sandboxID)).toBe(false);
+    expect(r.report.killed).toEqual([a.sandboxID]);
+    expect(r.report.skipped).toEqual([
+      { sandboxId: b.sandboxID, reason: expect.stringMatching(/^outside-filter/) },
+    ]);
+  });
+
+  test("one unparsable startedAt is reported and skipped; the rest are judged", async () => {
+    const [bad] = server.state.seedSandboxes(1, { teamId, idPrefix: "bad" });
+    server.state.seedSandboxes(3, { teamId, idPrefix: "old", startedAt: new Date(Date.now() - 3 * H) });
+    server.onResponse(
+      rewriteListed((r) => (r.sandboxID === bad.sandboxID ? { ...r, startedAt: "yesterday-ish" } : r)),
+    );
+    const r = await audit({});
+    expect(r.code).toBe(1);
+    expect(r.report.total).toBe(3);
+    expect(r.report.leaked).toHaveLength(3);
+    expect(r.report.skipped).toEqual([
+      { sandboxId: bad.sandboxID, reason: "malformed: startedAt is not a date-time" },
+    ]);
+  });
+
+  test("the same next-page token twice stops the listing with an error (exit 2), nothing killed", async () => {
+    server.state.seedSandboxes(5, { teamId, idPrefix: "old", startedAt: new Date(Date.now() - 3 * H) });
+    server.onResponse((req, reply) =>
+      req.method === "GET" && req.path === "/v2/sandboxes"
+        ? { status: 200, body: reply.status === 200 ? reply.body : [], headers: { "X-Next-Token": "again" } }
+        : undefined,
+    );
+    const r = await audit({ kill: true, yes: true, pageSize: "2" });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: .*same next-page token twice/);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(server.requests.filter((q) => q.path === "/v2/sandboxes").length).toBeLessThanOrEqual(3);
+    expect(deletes()).toEqual([]);
+  });
+});
+
+describe("sandboxes audit output", () => {
+  test("a metadata value of a control character and a key is masked in the JSON attribution rows", async () => {
+    const key = "e2b_" + "7e".repeat(20);
+    server.state.seedSandboxes(1, { teamId, metadata: { note: `\u0001${key}`, who: `x${key}_prod` } });
+    for (const format of ["json", "text"]) {
+      const r = await audit({ format, by: "note,who" });
+      expect(r.code).toBe(0);
+      for (let i = 0; i + 20 <= key.length; i++) expect(r.out + r.err).not.toContain(key.slice(i, i + 20));
+      expect(r.out).toContain("e2b_…7e7e");
+    }
+  });
+});
+
+describe("sandboxes audit against a hung API", () => {
+  test("a request that never answers is given up after --request-timeout, then retried", async () => {
+    server.state.seedSandboxes(2, { teamId });
+    server.faults.next(1, { status: 0, hang: true, path: "/v2/sandboxes" });
+    const r = await audit({ requestTimeout: "1s" });
+    expect(r.code).toBe(0);
+    expect(r.report.total).toBe(2);
+    expect(r.ms).toBeLessThan(10_000);
+  });
+
+  test("an API that never answers ends at the overall --deadline: one line, exit 2", async () => {
+    server.faults.next(1000, { status: 0, hang: true });
+    const r = await audit({ requestTimeout: "30s", deadline: "2s" });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: the audit's deadline of 2 s passed while listing sandboxes/);
+    expect(r.ms).toBeLessThan(8_000);
+  });
+});
