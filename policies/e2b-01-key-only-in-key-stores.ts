@@ -1,10 +1,13 @@
 /**
  * E2B-01: key material lives only in approved key stores. A resource policy, so `pulumi up` stops
- * before a resource holding a plaintext key is created; the stack-level rules judge unknown values.
+ * before a resource holding a plaintext key is created: its inputs, their property names, and the
+ * files its assets and archives deploy (a Lambda's code, a container's build context). The
+ * stack-level rules judge unknown values, outputs and everything else a stack record carries.
  */
 import { z } from "zod";
-import { describe } from "./common";
-import { scanProps } from "./detect/stack";
+import { describe, keyLocation } from "./common";
+import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
+import { scanProps } from "./detect/scanner";
 import { resourcePolicy } from "./runtime";
 
 export const keyOnlyInKeyStores = resourcePolicy(
@@ -23,15 +26,23 @@ export const keyOnlyInKeyStores = resourcePolicy(
     example:
       "aws:lambda/function:Function 'api' holds an E2B API key (e2b_…9f3a) at environment.variables.E2B_API_KEY, outside any approved key store. Store it in a secret manager and pass a reference instead.",
   },
-  ({ type, name, props, report }) => {
-    for (const k of scanProps(type, props).keys) {
+  ({ type, name, props, report, artifacts }) => {
+    const scan = scanProps(type, props, DEFAULT_PUBLIC_PREFIXES, { artifacts });
+    for (const k of scan.keys) {
       if (k.store) continue;
       const what = k.kind === "access-token" ? "an E2B access token" : "an E2B API key";
-      const enc = k.encoding === "base64" ? " (base64-encoded)" : "";
       report(
-        `${describe({ type, name })} holds ${what} (${k.mask})${enc} at ${k.path}, outside any approved key store. ` +
-          `Store it in a secret manager and pass a reference instead.`,
+        `${describe({ type, name })} holds ${what} (${k.mask}) ${keyLocation(k)}, outside any approved key store. ` +
+          (k.artifact
+            ? "Remove it from the deployed files and read it at run time from a secret manager."
+            : "Store it in a secret manager and pass a reference instead."),
       );
     }
+    // What could not be read was not checked: say so rather than pass in silence.
+    for (const n of scan.artifactNotes)
+      report(
+        `${describe({ type, name })} deploys files (${n.path}) that were not checked for E2B keys: ${n.note}.`,
+        { advisory: true },
+      );
   },
 );

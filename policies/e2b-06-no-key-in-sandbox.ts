@@ -6,7 +6,7 @@
  * get an advisory: E2B Secrets inject them at egress instead.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, usesE2B, regexSchema } from "./common";
+import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, regexSchema } from "./common";
 import { findMaterial } from "./detect/material";
 import { DYNAMIC_RESOURCE_TYPE, get, type IndexedResource } from "./detect/stack";
 import { walkLeaves, pathOf } from "./detect/walk";
@@ -53,7 +53,7 @@ export const noKeyInSandbox = stackPolicy(
       "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandbox env vars (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
   },
   ({ index, config, report, notApplicable }) => {
-    if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    if (!consumesE2BKey(index)) notApplicable(NO_E2B_KEY_CONSUMER);
     const sandboxName = new RegExp(`(^|/)(${config.sandboxEnvNamePattern.replace(/^\^|\$$/g, "")})(/|$)`);
     const keyName = new RegExp(config.keyNamePattern);
     const thirdParty = new RegExp(config.thirdPartySecretPattern);

@@ -141,11 +141,31 @@ export async function normalizeProps(value: unknown): Promise<Tree> {
         pending.push(
           assets.then(
             async (a) => {
-              if (isObject(a)) out.assets = await normalizeProps(a);
+              if (isObject(a)) {
+                out.assets = await normalizeProps(a);
+                out.$archive = "assets";
+              }
             },
             () => undefined,
           ),
         );
+      }
+      // FileArchive / RemoteArchive: the same tags as the wire format's.
+      for (const field of ["path", "uri"] as const) {
+        const p = o[field];
+        if (p && typeof (p as Promise<unknown>).then === "function") {
+          pending.push(
+            (p as Promise<unknown>).then(
+              (v) => {
+                if (typeof v === "string") {
+                  out[field] = v;
+                  out.$archive = field === "path" ? "file" : "remote";
+                }
+              },
+              () => undefined,
+            ),
+          );
+        }
       }
       return out;
     }
@@ -196,6 +216,8 @@ export interface Leaf extends WalkContext {
 }
 
 export interface WalkOptions {
+  /** Called for every property name, with the name's own path (key material in names is still material). */
+  visitKey?: (key: string, node: PathNode, ctx: WalkContext) => void;
   /** Public prefixes (see client-surfaces.ts); a name starting with one makes its subtree public. */
   publicPrefixes?: readonly string[];
   /** Parse JSON/YAML text found in strings when this returns true (default: strings mentioning e2b). */
@@ -244,6 +266,7 @@ export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree 
 export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOptions = {}): void {
   const prefixes = opts.publicPrefixes ?? [];
   const wantsParse = opts.parseEmbedded ?? defaultParseEmbedded;
+  const visitKey = opts.visitKey;
   const isPublic = (name: string) => prefixes.some((p) => name.startsWith(p));
   type Item = { v: Tree; node: PathNode | null; ctx: WalkContext; container: Tree };
   const stack: Item[] = [
@@ -299,7 +322,9 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
         embedded: ctx.embedded || (isAsset && k === "text") || (isAsset && k === "assets"),
       };
       const child = v[k];
-      stack.push({ v: child, node: { parent: node, seg: k }, ctx: childCtx, container: v });
+      const childNode: PathNode = { parent: node, seg: k };
+      if (visitKey && k.length >= 44) visitKey(k, childNode, childCtx);
+      stack.push({ v: child, node: childNode, ctx: childCtx, container: v });
     }
   }
 }
