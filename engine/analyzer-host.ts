@@ -246,6 +246,9 @@ export class AnalyzerHost {
     stackReq.setDryRun(dryRun);
     for (const [k, v] of Object.entries(graph.config)) stackReq.getConfigMap().set(k, v);
     for (const [k, v] of Object.entries(graph.tags)) stackReq.getTagsMap().set(k, v);
+    // Where the program's relative asset paths are rooted (policies/detect/artifacts.ts PROGRAM_DIR_TAG).
+    if (graph.source.kind === "program")
+      stackReq.getTagsMap().set("e2b-guardrails:program-dir", path.resolve(graph.source.path));
     await call(this.client, "configureStack", stackReq);
 
     const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
