@@ -32,7 +32,11 @@ const FIELD_NAMES: Record<string, string> = {
 function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Reporter): void {
   const inputs = index.scan(r).keys;
   const judged = new Set(r.inputsRecorded ? inputs.map((k) => k.fingerprint) : []);
-  const hits: Array<KeyHit | RecordHit> = [...index.scanRecord(r)];
+  // Without recorded inputs the index's props *are* the outputs: judge them once, as properties.
+  const propsAreOutputs = !r.inputsRecorded && r.props === r.outputs;
+  const hits: Array<KeyHit | RecordHit> = index
+    .scanRecord(r)
+    .filter((k) => !(propsAreOutputs && k.field === "outputs"));
   if (!r.inputsRecorded) hits.push(...inputs.filter((k) => !k.store));
   const said = new Set<string>();
   for (const k of hits) {

@@ -52,7 +52,8 @@ export const managementCredentialScope = stackPolicy(
     for (const r of index.resources) {
       if (r.type.startsWith("pulumi:providers:")) continue;
       const scan = index.scan(r);
-      for (const k of scan.keys)
+      // Anywhere the resource carries it: properties, and its URN, references and outputs.
+      for (const k of [...scan.keys, ...index.scanRecord(r)])
         if (k.kind === "access-token")
           report(
             `${describe(r)} holds a deprecated E2B personal access token (${k.mask}) at ${k.path}. Access tokens are user-scoped and removed from the SDK; use a per-environment API key and revoke the token.`,

@@ -254,9 +254,9 @@ export function scanRecord(r: ResourceRecord): RecordHit[] {
         field,
       });
   };
+  // The URN holds the stack, project, parent type, type and name: one finding for all of them.
   plain("urn", r.urn);
-  plain("type", r.type);
-  plain("name", r.name);
+  if (!r.urn) plain("name", r.name);
   plain("parent", r.parent);
   plain("provider", r.provider);
   r.dependencies.forEach((d, i) => plain("dependencies", d, `dependencies[${i}]`));

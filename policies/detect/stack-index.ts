@@ -54,7 +54,8 @@ export interface ResourceLike {
   provider?: { urn: string } | string;
   dependencies?: Array<{ urn: string } | string>;
   propertyDependencies?: Record<string, Array<{ urn: string } | string>>;
-  opts?: { deleteBeforeReplace?: boolean };
+  /** `opts.parent` is the raw parent URN, kept by the SDK even when no such resource is in the stack. */
+  opts?: { deleteBeforeReplace?: boolean; parent?: string };
 }
 
 const urnOf = (x: { urn: string } | string) => (typeof x === "string" ? x : x.urn);
@@ -181,7 +182,7 @@ export class StackIndex {
         urn: r.urn,
         type: r.type,
         name: r.name,
-        parent: r.parent ? urnOf(r.parent) : undefined,
+        parent: r.parent ? urnOf(r.parent) : r.opts?.parent || undefined,
         provider: r.provider ? urnOf(r.provider) : undefined,
         dependencies: (r.dependencies ?? []).map(urnOf),
         propertyDependencies: Object.fromEntries(
