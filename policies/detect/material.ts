@@ -21,8 +21,9 @@ export interface MaterialMatch extends KeyMatch {
 export const MAX_LAYERS = 3;
 /**
  * The shortest base64 run that can hold a whole key (44 characters → 59 unpadded); the run may hold
- * more text around it (`user:key` of a Basic credential). Runs are taken whole: a base64 blob is
- * decoded from its start, as its consumer does.
+ * more text around it (`user:key` of a Basic credential). A run glued to text in the same alphabet
+ * (`token=abcZTJi…` → `abcZTJi…`) does not start where the blob does, so each run is decoded from its
+ * first four offsets: one of them is aligned with the blob.
  */
 const MIN_B64_RUN = 58;
 const B64_RUN = /[A-Za-z0-9+/_-]{58,}={0,2}/g;
@@ -46,7 +47,12 @@ function decodings(text: string): Array<{ encoding: string; text: string; at: nu
   if (text.length >= MIN_B64_RUN) {
     for (const m of text.matchAll(B64_RUN)) {
       // Node's decoder reads both alphabets (`+/` and `-_`) and stops at padding.
-      out.push({ encoding: "base64", text: Buffer.from(m[0], "base64").toString("latin1"), at: m.index });
+      for (let offset = 0; offset < 4; offset++)
+        out.push({
+          encoding: "base64",
+          text: Buffer.from(offset ? m[0].slice(offset) : m[0], "base64").toString("latin1"),
+          at: m.index,
+        });
     }
   }
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))

@@ -81,6 +81,10 @@ describe("E2B-01 whole-stack scanning", () => {
           res("base64-of-base64", {
             inputs: { userData: Buffer.from(Buffer.from(`E2B=${KEY}`).toString("base64")).toString("base64") },
           }),
+          res("data-uri", { inputs: { body: `data:text/plain;base64,${Buffer.from(KEY).toString("base64")}` } }),
+          res("percent", { inputs: { url: `https://x.test/?q=%7B%22k%22%3A%22${KEY2}%22%7D` } }),
+          res("url-safe", { inputs: { blob: Buffer.from(`??>${KEY}??>`).toString("base64url") } }),
+          res("escaped-newline", { inputs: { pem: `-----BEGIN-----\\n${KEY.toUpperCase()}\\n-----END-----` } }),
         ],
       },
     };
@@ -104,6 +108,10 @@ describe("E2B-01 whole-stack scanning", () => {
     expect(at("dependency")).toMatch(/in its dependencies at dependencies\[0\]/);
     expect(at("deep-name")).toMatch(/\(property name\)/);
     expect(at("base64-of-base64")).toMatch(/base64-encoded, then base64-encoded/);
+    expect(at("data-uri")).toMatch(/at body \(base64-encoded\)/);
+    expect(at("percent")).toMatch(/at url,/);
+    expect(at("url-safe")).toMatch(/at blob \(base64-encoded\)/);
+    expect(at("escaped-newline")).toMatch(/at pem,/);
     expect(status(stack, "E2B-01")).toBe("fail");
     for (const c of ["E2B-02", "E2B-06", "E2B-08"]) expect(status(stack, c)).toBe("not-applicable");
     // The URNs themselves hold keys here (the CLI masks them on output); messages never do.
