@@ -10,6 +10,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { redactKeys } from "../policies/detect/keys";
 import { InputError } from "./errors";
+import { limitDepth } from "./depth-limit";
 import { mapPool } from "./map-pool";
 import type { GraphResource, ResourceGraph, WireObject } from "./graph";
 import {
@@ -283,12 +284,13 @@ export class AnalyzerHost {
       if (!p) return undefined;
       const pr = new analyzer.AnalyzerProviderResource();
       pr.setType(p.type);
-      pr.setProperties(struct.Struct.fromJavaScript(useOutputs ? p.outputs : p.inputs));
+      pr.setProperties(struct.Struct.fromJavaScript(limitDepth(useOutputs ? p.outputs : p.inputs)));
       pr.setUrn(p.urn);
       pr.setName(p.name);
       return pr;
     };
-    const structOf = (o: WireObject) => struct.Struct.fromJavaScript(o);
+    // Deep subtrees are sent flattened: protobuf recursion would fail the whole call (depth-limit.ts).
+    const structOf = (o: WireObject) => struct.Struct.fromJavaScript(limitDepth(o));
     /** AnalyzeRequest and AnalyzerResource share fields 1–6; Analyze gets inputs, AnalyzeStack outputs. */
     const describe = <M extends Pb>(msg: M, r: GraphResource, stage: "inputs" | "outputs"): M => {
       msg.setType(r.type);

@@ -117,4 +117,31 @@ describe("E2B-01 whole-stack scanning", () => {
     // The URNs themselves hold keys here (the CLI masks them on output); messages never do.
     expectClean({ ...stack, findings: stack.findings.map((f) => ({ ...f, urn: "" })), cases: [] });
   });
+
+  it("judges a key nested thousands of levels deep, never dropping the resource", async () => {
+    let deep: unknown = { E2B_API_KEY: KEY };
+    for (let i = 0; i < 3000; i++) deep = { level: deep };
+    const deployment = {
+      version: 3,
+      deployment: {
+        manifest: { time: "2026-11-01T00:00:00Z", magic: "x", version: "v3.248.0" },
+        resources: [
+          {
+            urn: "urn:pulumi:prod::deep::aws:ssm/document:Document::runbook",
+            custom: true,
+            type: "aws:ssm/document:Document",
+            id: "runbook",
+            inputs: { content: deep },
+            outputs: { content: deep },
+          },
+        ],
+      },
+    };
+    const dir = mkdtempSync(path.join(os.tmpdir(), "deep-"));
+    const file = path.join(dir, "prod.json");
+    writeFileSync(file, JSON.stringify(deployment));
+    const stack = (await scan.states([file])).stacks[0];
+    expect(e2b01(stack).map((f) => f.urn.split("::").pop())).toContain("runbook");
+    expect(status(stack, "E2B-01")).toBe("fail");
+  });
 });
