@@ -1,5 +1,6 @@
 /** Small helpers shared by the policies: evidence for case applicability, names in messages, config pieces. */
 import { z } from "zod";
+import type { CaseId } from "./cases";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import { describeEncoding } from "./detect/material";
 import type { KeyHit } from "./detect/scanner";
@@ -52,6 +53,19 @@ export const CASE_EVIDENCE = {
   /** E2B-03/04/05/07/09: an environment declared in IaC. */
   declaredEnvironment: "an E2BEnvironment component or an E2B key resource",
 } as const;
+
+/** Each case's evidence, as the README's "Evidence" table shows it (the rules test the same). */
+export const EVIDENCE_OF_CASE: Readonly<Record<CaseId, string>> = {
+  "E2B-01": CASE_EVIDENCE.anyTrace,
+  "E2B-02": CASE_EVIDENCE.keyConsumer,
+  "E2B-03": CASE_EVIDENCE.declaredEnvironment,
+  "E2B-04": CASE_EVIDENCE.declaredEnvironment,
+  "E2B-05": CASE_EVIDENCE.declaredEnvironment,
+  "E2B-06": CASE_EVIDENCE.keyConsumer,
+  "E2B-07": CASE_EVIDENCE.declaredEnvironment,
+  "E2B-08": CASE_EVIDENCE.managementCredential,
+  "E2B-09": CASE_EVIDENCE.declaredEnvironment,
+};
 
 /** E2B key material, key resources, environments or E2B-named variables: the stack uses E2B. */
 export function usesE2B(index: StackIndex): boolean {

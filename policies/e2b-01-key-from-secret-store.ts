@@ -56,7 +56,7 @@ export const keyFromSecretStore = stackPolicy(
   {
     name: "e2b-01-key-from-secret-store",
     description:
-      "The E2B key reaches runtimes from a secret store: no property is fed straight from the key resource, and no stack output or stack reference carries key material.",
+      "The E2B key reaches runtimes from a secret store: no property is fed straight from the key resource, and no stack output, stack reference, URN, reference, resource output or read resource carries key material.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: [
