@@ -45,11 +45,14 @@ export function describe(r: { type: string; name: string }): string {
  */
 export const CASE_EVIDENCE = {
   /** E2B-01: any E2B trace, key material found anywhere included. */
-  anyTrace: "E2B key material anywhere in the stack (properties, property names, deployed files, outputs, URNs, references), an E2B key resource, an E2BEnvironment, or an E2B_* variable",
+  anyTrace:
+    "E2B key material anywhere in the stack (properties, property names, deployed files, outputs, URNs, references), an E2B key resource, an E2BEnvironment, or an E2B_* variable",
   /** E2B-02, E2B-06: the stack hands a key to something (a consumer). */
-  keyConsumer: "an E2B key resource, an E2BEnvironment, or an E2B_* variable (a leaked key alone is judged by E2B-01 only)",
+  keyConsumer:
+    "an E2B key resource, an E2BEnvironment, or an E2B_* variable (a leaked key alone is judged by E2B-01 only)",
   /** E2B-08: a management credential to judge. */
-  managementCredential: "an E2B key resource, an E2BEnvironment, an E2B_* variable or E2B access-token material (`sk_e2b_…`)",
+  managementCredential:
+    "an E2B key resource, an E2BEnvironment, an E2B_* variable or E2B access-token material (`sk_e2b_…`)",
   /** E2B-03/04/05/07/09: an environment declared in IaC. */
   declaredEnvironment: "an E2BEnvironment component or an E2B key resource",
 } as const;
@@ -101,8 +104,7 @@ export const NO_E2B_ENVIRONMENT = "no E2BEnvironment component or E2B key resour
 export function keyLocation(k: KeyHit): string {
   const enc = describeEncoding(k.encoding);
   const how = enc ? ` (${enc})` : "";
-  if (k.artifact)
-    return `in ${k.artifact.file} line ${k.artifact.line}${how}, a file deployed by ${k.path}`;
+  if (k.artifact) return `in ${k.artifact.file} line ${k.artifact.line}${how}, a file deployed by ${k.path}`;
   return `at ${k.path}${how}`;
 }
 

@@ -41,7 +41,10 @@ function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Repo
   const said = new Set<string>();
   for (const k of hits) {
     if (judged.has(k.fingerprint)) continue;
-    const field = "field" in k ? FIELD_NAMES[k.field] : "properties (not analysed at registration: a read or external resource)";
+    const field =
+      "field" in k
+        ? FIELD_NAMES[k.field]
+        : "properties (not analysed at registration: a read or external resource)";
     const once = `${k.fingerprint}\u0000${field}`;
     if (said.has(once)) continue;
     said.add(once);

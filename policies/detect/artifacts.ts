@@ -129,7 +129,10 @@ export class ArtifactReader {
       const text = this.readText(resolved, st.size, p, skips);
       return { files: text === null ? [] : [{ name: p, text }], notes: skips.notes() };
     } catch (e) {
-      return { files: [], notes: [`${p} could not be read (${(e as NodeJS.ErrnoException).code ?? "error"})`] };
+      return {
+        files: [],
+        notes: [`${p} could not be read (${(e as NodeJS.ErrnoException).code ?? "error"})`],
+      };
     }
   }
 
@@ -213,7 +216,8 @@ export class ArtifactReader {
     const files: ArtifactFile[] = [];
     let count = 0;
     const entry = (name: string, data: Uint8Array) => {
-      if (++count > this.limits.maxFiles) return skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
+      if (++count > this.limits.maxFiles)
+        return skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
       const text = this.decode(data, name, skips);
       if (text !== null) files.push({ name, text });
     };

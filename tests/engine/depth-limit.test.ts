@@ -16,6 +16,8 @@ describe("limitDepth", () => {
     const flat = (cur as Record<string, Record<string, WireValue>>)[FLATTENED_KEY];
     const values = Object.values(flat);
     expect(values).toEqual(expect.arrayContaining(["leaf", 1, "secret", "odd name"]));
-    expect(Object.keys(flat).find((k) => flat[k] === "leaf")).toMatch(/^level\.level\.level\.level\.secret#\d+$/);
+    expect(Object.keys(flat).find((k) => flat[k] === "leaf")).toMatch(
+      /^level\.level\.level\.level\.secret#\d+$/,
+    );
   });
 });

@@ -13,7 +13,9 @@ const KEY = `e2b_${PLANTED[0]}`;
 const KEY2 = `e2b_${PLANTED[1]}`;
 const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 
-function e2b01(stack: { findings: Array<{ caseId: string | null; urn: string; message: string; enforcementLevel: string }> }) {
+function e2b01(stack: {
+  findings: Array<{ caseId: string | null; urn: string; message: string; enforcementLevel: string }>;
+}) {
   return stack.findings.filter((f) => f.caseId === "E2B-01" && f.enforcementLevel === "mandatory");
 }
 
@@ -43,7 +45,9 @@ describe("E2B-01 whole-stack scanning", () => {
     const without = await scan.program(fx("secret-config-key"), "prod", {});
     expect(status(withPass.stack, "E2B-01")).toBe("fail");
     expect(status(without.stack, "E2B-01")).toBe("fail");
-    const msg = e2b01(without.stack).map((f) => f.message).join("\n");
+    const msg = e2b01(without.stack)
+      .map((f) => f.message)
+      .join("\n");
     expect(msg).toMatch(/variable E2B_API_KEY at environment\.variables\.E2B_API_KEY .*unknown at preview/);
     expectClean(withPass.stack);
     expectClean(without.stack);
@@ -79,12 +83,18 @@ describe("E2B-01 whole-stack scanning", () => {
           res("dependency", { dependencies: [`${base}::aws:s3/bucket:Bucket::d-${KEY2}`] }),
           res("deep-name", { inputs: { a: { b: [{ c: { [`x_${KEY}`]: true } }] } } }),
           res("base64-of-base64", {
-            inputs: { userData: Buffer.from(Buffer.from(`E2B=${KEY}`).toString("base64")).toString("base64") },
+            inputs: {
+              userData: Buffer.from(Buffer.from(`E2B=${KEY}`).toString("base64")).toString("base64"),
+            },
           }),
-          res("data-uri", { inputs: { body: `data:text/plain;base64,${Buffer.from(KEY).toString("base64")}` } }),
+          res("data-uri", {
+            inputs: { body: `data:text/plain;base64,${Buffer.from(KEY).toString("base64")}` },
+          }),
           res("percent", { inputs: { url: `https://x.test/?q=%7B%22k%22%3A%22${KEY2}%22%7D` } }),
           res("url-safe", { inputs: { blob: Buffer.from(`??>${KEY}??>`).toString("base64url") } }),
-          res("escaped-newline", { inputs: { pem: `-----BEGIN-----\\n${KEY.toUpperCase()}\\n-----END-----` } }),
+          res("escaped-newline", {
+            inputs: { pem: `-----BEGIN-----\\n${KEY.toUpperCase()}\\n-----END-----` },
+          }),
         ],
       },
     };

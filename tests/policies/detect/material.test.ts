@@ -30,7 +30,14 @@ describe("findMaterial", () => {
   });
 
   it("finds keys glued to text and in any letter case", () => {
-    for (const text of [`x${KEY}`, `${KEY}_prod`, `api_${KEY}`, KEY.toUpperCase(), `"\\n${KEY}`, `%22${KEY}%22`]) {
+    for (const text of [
+      `x${KEY}`,
+      `${KEY}_prod`,
+      `api_${KEY}`,
+      KEY.toUpperCase(),
+      `"\\n${KEY}`,
+      `%22${KEY}%22`,
+    ]) {
       const m = findMaterial(text);
       expect(m).toHaveLength(1);
       expect(m[0].fingerprint).toBe(fingerprintKey(KEY));

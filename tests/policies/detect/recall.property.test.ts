@@ -8,9 +8,21 @@ import { fingerprintKey } from "../../../policies/detect/keys";
 import { scanProps } from "../../../policies/detect/scanner";
 import type { Tree } from "../../../policies/detect/walk";
 
-const hex = (n: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: n, maxLength: n });
-const word = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"), minLength: 1, maxLength: 12 });
-const envName = fc.constantFrom("E2B_API_KEY", "API_KEY", "NEXT_PUBLIC_URL", "LOG_LEVEL", "SANDBOX_ENV", "TOKEN");
+const hex = (n: number) =>
+  fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: n, maxLength: n });
+const word = fc.string({
+  unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"),
+  minLength: 1,
+  maxLength: 12,
+});
+const envName = fc.constantFrom(
+  "E2B_API_KEY",
+  "API_KEY",
+  "NEXT_PUBLIC_URL",
+  "LOG_LEVEL",
+  "SANDBOX_ENV",
+  "TOKEN",
+);
 
 /** Near misses that must never be reported. */
 const decoy = fc.oneof(
@@ -19,11 +31,22 @@ const decoy = fc.oneof(
   hex(40).map((h) => `e2b-${h}`),
   hex(39).map((h) => `sk_e2b_${h}`),
   hex(40),
-  fc.constantFrom("e2b_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "e2b_<your-api-key>", "e2b_code_interpreter"),
+  fc.constantFrom(
+    "e2b_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "e2b_<your-api-key>",
+    "e2b_code_interpreter",
+  ),
   fc.constantFrom("Set E2B_API_KEY to your key (e2b_ followed by 40 hex characters)."),
   hex(39).map((h) => Buffer.from(`e2b_${h}`).toString("base64")),
 );
-const scalar: fc.Arbitrary<Tree> = fc.oneof(word, decoy, fc.integer(), fc.boolean(), fc.constant(null), fc.string());
+const scalar: fc.Arbitrary<Tree> = fc.oneof(
+  word,
+  decoy,
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.string(),
+);
 
 const tree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
   node: fc.oneof(
@@ -59,12 +82,15 @@ interface Plant {
 }
 
 const plant: fc.Arbitrary<Plant> = fc.record({
-  key: fc.oneof(hex(40).map((h) => `e2b_${h}`), hex(40).map((h) => `sk_e2b_${h}`)),
+  key: fc.oneof(
+    hex(40).map((h) => `e2b_${h}`),
+    hex(40).map((h) => `sk_e2b_${h}`),
+  ),
   encoding: fc.constantFrom(...Object.keys(ENCODINGS)),
   asName: fc.boolean(),
   // Glued text: letters, digits and underscore before; after, anything but another hex digit.
-  before: fc.oneof(fc.constant(""), word, fc.constantFrom("x", "api_", "\"", " ", "token=")),
-  after: fc.oneof(fc.constant(""), fc.constantFrom("_prod", "\"", " ", ";", "xyz", "\n")),
+  before: fc.oneof(fc.constant(""), word, fc.constantFrom("x", "api_", '"', " ", "token=")),
+  after: fc.oneof(fc.constant(""), fc.constantFrom("_prod", '"', " ", ";", "xyz", "\n")),
   at: fc.nat(),
 });
 
