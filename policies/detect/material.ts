@@ -3,9 +3,11 @@
  * or not: Kubernetes `data`, user-data, `data:` URIs, HTTP `Basic` credentials), percent-encoding and
  * `\u`/`\x` escapes, nested up to MAX_LAYERS decodings (base64 of base64, base64 of percent-encoded …).
  *
- * Cost: the plain pattern is one regex pass. Only candidates are decoded — base64-alphabet runs long
- * enough to hold a key, and escape sequences that can spell one — and each layer's output is at most
- * the size of its input, so a string is scanned a bounded number of times whatever its length.
+ * Cost: the plain pattern is one regex pass; base64 candidates are found by searching for the few
+ * literals the base64 of a key prefix must contain (computed below), so nothing is decoded unless it
+ * can hold a key. Each layer's output is at most the size of its input, so a string is scanned a
+ * bounded number of times whatever its length. Base64 of base64 glued to other text is searched for in
+ * strings up to 64 KB (a whole-string blob is decoded at any size).
  * Masks and fingerprints only, never the key.
  */
 import { findKeysInString, type KeyMatch } from "./keys";
@@ -19,17 +21,52 @@ export interface MaterialMatch extends KeyMatch {
 
 /** Layers of encoding peeled off one string: two base64 levels plus one escape layer. */
 export const MAX_LAYERS = 3;
-/**
- * The shortest base64 run that can hold a whole key (44 characters → 59 unpadded); the run may hold
- * more text around it (`user:key` of a Basic credential). A run glued to text in the same alphabet
- * (`token=abcZTJi…` → `abcZTJi…`) does not start where the blob does, so each run is decoded from its
- * first four offsets: one of them is aligned with the blob.
- */
+/** A base64 copy of the shortest key is 59 characters (unpadded). */
 const MIN_B64_RUN = 58;
-const B64_RUN = /[A-Za-z0-9+/_-]{58,}={0,2}/g;
+/** Strings up to this size are also searched for base64 of base64 glued to other text (slower search). */
+const MAX_NESTED_SEARCH = 64 * 1024;
+const B64_CHAR = /[A-Za-z0-9+/_-]/;
+/** A whole string that is base64 (Kubernetes `data`, user-data, a blob): decoded as it is. */
+const WHOLE_B64 = /^\s*[A-Za-z0-9+/_\-\r\n]+={0,2}\s*$/;
 /** Percent-encoding or `\u`/`\x` escapes that spell part of a key (`_` `e` `E` or a hex digit). */
 const PERCENT_KEY_CHAR = /%(5f|65|45|3[0-9]|6[1-6])/i;
 const ESCAPE_KEY_CHAR = /\\(u00|x)(5f|65|45|3[0-9]|6[1-6])/i;
+
+/**
+ * Base64 text that must appear where `needles` are base64-encoded: for each of the three byte
+ * alignments, the characters fixed by the needle alone. Searching for these literals finds every
+ * encoded copy without decoding anything else.
+ */
+function base64Anchors(needles: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const needle of needles)
+    for (let align = 0; align < 3; align++) {
+      const enc = (fill: string) =>
+        Buffer.from(fill.repeat(align) + needle + fill.repeat(3), "latin1").toString("base64");
+      const a = enc("\u0000");
+      const b = enc("\u00ff");
+      let best = "";
+      let cur = "";
+      for (let i = 0; i < a.length; i++) {
+        cur = a[i] === b[i] ? cur + a[i] : "";
+        if (cur.length > best.length) best = cur;
+      }
+      out.add(best);
+    }
+  return [...out];
+}
+
+const KEY_PREFIXES = ["e2b_", "E2b_", "e2B_", "E2B_"];
+const L1_ANCHORS = base64Anchors(KEY_PREFIXES);
+const L2_ANCHORS = base64Anchors(L1_ANCHORS);
+const anchorPattern = (xs: string[]) => new RegExp(xs.map((x) => x.replace(/[+/]/g, "\\$&")).join("|"), "g");
+/** Base64 of a key prefix (one level), and base64 of that (two levels). URL-safe forms differ only in `+/`. */
+const L1 = anchorPattern([...L1_ANCHORS, ...L1_ANCHORS.map(toUrlSafe)]);
+const L2 = anchorPattern([...L2_ANCHORS, ...L2_ANCHORS.map(toUrlSafe)]);
+
+function toUrlSafe(s: string): string {
+  return s.replace(/\+/g, "-").replace(/\//g, "_");
+}
 
 function percentDecode(text: string): string {
   return text.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
@@ -41,19 +78,50 @@ function unescapeText(text: string): string {
   );
 }
 
-/** Decoded forms of a text worth scanning, with where each starts in the text (for line numbers). */
-function decodings(text: string): Array<{ encoding: string; text: string; at: number }> {
-  const out: Array<{ encoding: string; text: string; at: number }> = [];
+/** The base64-alphabet run around `at`, as [start, end). */
+function runAround(text: string, at: number): [number, number] {
+  let s = at;
+  let e = at;
+  while (s > 0 && B64_CHAR.test(text[s - 1])) s--;
+  while (e < text.length && B64_CHAR.test(text[e])) e++;
+  return [s, e];
+}
+
+type Decoded = { encoding: string; text: string; at: number };
+
+/** Runs holding an anchor, each decoded from its first four offsets (one is aligned with the blob). */
+function decodeRuns(text: string, anchors: RegExp, out: Decoded[]): void {
+  let lastEnd = -1;
+  anchors.lastIndex = 0;
+  for (let m = anchors.exec(text); m; m = anchors.exec(text)) {
+    if (m.index < lastEnd) continue;
+    const [s, e] = runAround(text, m.index);
+    lastEnd = e;
+    anchors.lastIndex = Math.max(anchors.lastIndex, e);
+    if (e - s < MIN_B64_RUN) continue;
+    const run = text.slice(s, e);
+    for (let offset = 0; offset < 4; offset++)
+      out.push({
+        encoding: "base64",
+        text: Buffer.from(offset ? run.slice(offset) : run, "base64").toString("latin1"),
+        at: s,
+      });
+  }
+}
+
+/**
+ * Decoded forms of a text worth scanning, with where each starts in the text (for line numbers). Only
+ * candidates are decoded: a string that is base64 as a whole, runs that hold the base64 of a key
+ * prefix (one or two levels deep), and escapes that can spell a key.
+ */
+function decodings(text: string): Decoded[] {
+  const out: Decoded[] = [];
   if (text.length >= MIN_B64_RUN) {
-    for (const m of text.matchAll(B64_RUN)) {
-      // Node's decoder reads both alphabets (`+/` and `-_`) and stops at padding.
-      for (let offset = 0; offset < 4; offset++)
-        out.push({
-          encoding: "base64",
-          text: Buffer.from(offset ? m[0].slice(offset) : m[0], "base64").toString("latin1"),
-          at: m.index,
-        });
-    }
+    // A whole blob is decoded as it is (any depth, any size); anchored runs catch glued copies.
+    if (WHOLE_B64.test(text))
+      out.push({ encoding: "base64", text: Buffer.from(text, "base64").toString("latin1"), at: 0 });
+    decodeRuns(text, L1, out);
+    if (text.length <= MAX_NESTED_SEARCH) decodeRuns(text, L2, out);
   }
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
     out.push({ encoding: "percent", text: percentDecode(text), at: 0 });

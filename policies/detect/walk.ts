@@ -191,6 +191,11 @@ const ENTRY_VALUE_KEYS = new Set([
 ]);
 /** An environment variable name as frameworks and platforms write them. */
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+/** ENV_NAME without a regex call for the usual camelCase property names (the walk's hot path). */
+function isEnvName(k: string): boolean {
+  const c = k.charCodeAt(0);
+  return c >= 65 && c <= 90 && ENV_NAME.test(k);
+}
 
 export interface WalkContext {
   /** Nearest enclosing environment-variable-like name (map key or `name`/`key` sibling), if any. */
@@ -242,6 +247,7 @@ export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree 
     }
   }
   // YAML only for multi-line mappings; a plain sentence with a colon is not a document.
+  if (!t.startsWith("{") && (!t.includes("\n") || !t.includes(":"))) return null;
   if (!/^[\w"'-][^\n]*:\s*(\S.*)?\n/m.test(t) && !t.startsWith("{")) return null;
   try {
     const docs: Tree[] = [];
@@ -312,15 +318,19 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
     for (const k of Object.keys(v)) {
       let name = ctx.envName;
       if (entryName && ENTRY_VALUE_KEYS.has(k)) name = entryName;
-      else if (ENV_NAME.test(k)) name = k;
-      const publicName = ctx.publicName ?? (name && isPublic(name) ? name : null);
-      const childCtx: WalkContext = {
-        envName: name,
-        publicName,
-        nameChain: name && name !== ctx.envName ? `${ctx.nameChain}/${name}` : ctx.nameChain,
-        top: ctx.top || k,
-        embedded: ctx.embedded || (isAsset && k === "text") || (isAsset && k === "assets"),
-      };
+      else if (isEnvName(k)) name = k;
+      const embedded = ctx.embedded || (isAsset && (k === "text" || k === "assets"));
+      // Most children share their parent's context: allocate a new one only when something changes.
+      const childCtx: WalkContext =
+        name === ctx.envName && ctx.top && embedded === ctx.embedded
+          ? ctx
+          : {
+              envName: name,
+              publicName: ctx.publicName ?? (name && isPublic(name) ? name : null),
+              nameChain: name && name !== ctx.envName ? `${ctx.nameChain}/${name}` : ctx.nameChain,
+              top: ctx.top || k,
+              embedded,
+            };
       const child = v[k];
       const childNode: PathNode = { parent: node, seg: k };
       if (visitKey && k.length >= 44) visitKey(k, childNode, childCtx);
