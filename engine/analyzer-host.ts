@@ -11,6 +11,7 @@ import readline from "node:readline";
 import { redactKeys } from "../policies/detect/keys";
 import { trackChild } from "./children";
 import { InputError } from "./errors";
+import { limitDepth } from "./depth-limit";
 import { checkGraphLimits } from "./limits";
 import { mapPool } from "./map-pool";
 import type { GraphResource, ResourceGraph, WireObject } from "./graph";
@@ -259,6 +260,9 @@ export class AnalyzerHost {
     stackReq.setDryRun(dryRun);
     for (const [k, v] of Object.entries(graph.config)) stackReq.getConfigMap().set(k, v);
     for (const [k, v] of Object.entries(graph.tags)) stackReq.getTagsMap().set(k, v);
+    // Where the program's relative asset paths are rooted (policies/detect/artifacts.ts PROGRAM_DIR_TAG).
+    if (graph.source.kind === "program")
+      stackReq.getTagsMap().set("e2b-guardrails:program-dir", path.resolve(graph.source.path));
     await call(this.client, "configureStack", stackReq);
 
     const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
@@ -288,7 +292,8 @@ export class AnalyzerHost {
       return o;
     };
     // Values as the CLI marshals them for analyzers: resource references downgraded to id or URN.
-    const structOf = (o: WireObject) => struct.Struct.fromJavaScript(analyzerProperties(o));
+    // Deep subtrees are sent flattened: protobuf recursion would fail the whole call (depth-limit.ts).
+    const structOf = (o: WireObject) => struct.Struct.fromJavaScript(limitDepth(analyzerProperties(o)));
     const provider = (r: GraphResource, useOutputs: boolean) => {
       if (!r.provider) return undefined;
       const p = byUrn.get(r.provider.split("::").slice(0, -1).join("::")) ?? byUrn.get(r.provider);

@@ -106,6 +106,7 @@ export function checkTree(
   file: string,
   budget: ValueBudget,
   startDepth = 0,
+  maxDepth: number = LIMITS.depth,
 ): void {
   const tooMany = () =>
     new InputError(
@@ -117,7 +118,7 @@ export function checkTree(
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== "object") continue;
-    if (depth >= LIMITS.depth)
+    if (depth >= maxDepth)
       throw new InputError(
         `${file}: field '${at}' nests deeper than ${LIMITS.depth} levels (the limit for a property tree)`,
         file,
@@ -138,7 +139,16 @@ export function checkGraphLimits(graph: ResourceGraph): void {
   const budget = valueBudget();
   for (const r of graph.resources) {
     for (const stage of ["inputs", "outputs"] as const) {
-      checkTree(r[stage] as WireValue, `${r.name} (${r.type}) ${stage}`, graph.source.path, budget);
+      // Depth is not limited here: the analyzer host sends deep subtrees flattened (depth-limit.ts), so
+      // a program's deeply nested resource is still judged. State files keep their nesting limit.
+      checkTree(
+        r[stage] as WireValue,
+        `${r.name} (${r.type}) ${stage}`,
+        graph.source.path,
+        budget,
+        0,
+        Infinity,
+      );
     }
   }
 }

@@ -1,7 +1,10 @@
 /** Small helpers shared by the policies: evidence for case applicability, names in messages, config pieces. */
 import { z } from "zod";
+import type { CaseId } from "./cases";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
-import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack";
+import { describeEncoding } from "./detect/material";
+import type { KeyHit } from "./detect/scanner";
+import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
 import type { Reporter } from "./runtime";
 
 /**
@@ -40,14 +43,60 @@ export function describe(r: { type: string; name: string }): string {
   return `${r.type} '${r.name}'`;
 }
 
+/**
+ * What a stack must hold for a case to be judged at all (policies/README.md "Evidence"): without it
+ * the case is not applicable, with it the case passes or fails. Key material alone is evidence for
+ * E2B-01 (it leaked) but not for the cases about how a stack *uses* its key.
+ */
+export const CASE_EVIDENCE = {
+  /** E2B-01: any E2B trace, key material found anywhere included. */
+  anyTrace:
+    "E2B key material anywhere in the stack (properties, property names, deployed files, outputs, URNs, references), an E2B key resource, an E2BEnvironment, or an E2B_* variable",
+  /** E2B-02, E2B-06: the stack hands a key to something (a consumer). */
+  keyConsumer:
+    "an E2B key resource, an E2BEnvironment, or an E2B_* variable (a leaked key alone is judged by E2B-01 only)",
+  /** E2B-08: a management credential to judge. */
+  managementCredential:
+    "an E2B key resource, an E2BEnvironment, an E2B_* variable or E2B access-token material (`sk_e2b_…`)",
+  /** E2B-03/04/05/07/09: an environment declared in IaC. */
+  declaredEnvironment: "an E2BEnvironment component or an E2B key resource",
+} as const;
+
+/** Each case's evidence, as the README's "Evidence" table shows it (the rules test the same). */
+export const EVIDENCE_OF_CASE: Readonly<Record<CaseId, string>> = {
+  "E2B-01": CASE_EVIDENCE.anyTrace,
+  "E2B-02": CASE_EVIDENCE.keyConsumer,
+  "E2B-03": CASE_EVIDENCE.declaredEnvironment,
+  "E2B-04": CASE_EVIDENCE.declaredEnvironment,
+  "E2B-05": CASE_EVIDENCE.declaredEnvironment,
+  "E2B-06": CASE_EVIDENCE.keyConsumer,
+  "E2B-07": CASE_EVIDENCE.declaredEnvironment,
+  "E2B-08": CASE_EVIDENCE.managementCredential,
+  "E2B-09": CASE_EVIDENCE.declaredEnvironment,
+};
+
 /** E2B key material, key resources, environments or E2B-named variables: the stack uses E2B. */
 export function usesE2B(index: StackIndex): boolean {
   const e = index.e2bEvidence();
   return e.environments + e.keys + e.material + e.names > 0;
 }
 
-export const NO_E2B_EVIDENCE =
-  "no E2B key resource, E2BEnvironment, E2B key material or E2B_* variable in this stack";
+export const NO_E2B_EVIDENCE = `no E2B trace in this stack (needs ${CASE_EVIDENCE.anyTrace})`;
+
+/** Something in the stack is given an E2B key: key resources, environments or E2B-named variables. */
+export function consumesE2BKey(index: StackIndex): boolean {
+  const e = index.e2bEvidence();
+  return e.environments + e.keys + e.names > 0;
+}
+
+export const NO_E2B_KEY_CONSUMER = `nothing in this stack is given an E2B key (needs ${CASE_EVIDENCE.keyConsumer})`;
+
+/** A management credential could be in play: consumers of the key, or access-token material. */
+export function holdsManagementCredential(index: StackIndex): boolean {
+  return consumesE2BKey(index) || index.e2bEvidence().accessTokens > 0;
+}
+
+export const NO_MANAGEMENT_CREDENTIAL = `no E2B management credential to judge (needs ${CASE_EVIDENCE.managementCredential})`;
 
 /** Environments or key resources: the stack manages E2B with IaC (cases about declared environments). */
 export function managesE2B(index: StackIndex): boolean {
@@ -55,6 +104,14 @@ export function managesE2B(index: StackIndex): boolean {
 }
 
 export const NO_E2B_ENVIRONMENT = "no E2BEnvironment component or E2B key resource in this stack";
+
+/** Where a key was found, for messages: a property path, or a deployed file and its line. */
+export function keyLocation(k: KeyHit): string {
+  const enc = describeEncoding(k.encoding);
+  const how = enc ? ` (${enc})` : "";
+  if (k.artifact) return `in ${k.artifact.file} line ${k.artifact.line}${how}, a file deployed by ${k.path}`;
+  return `at ${k.path}${how}`;
+}
 
 /** Key resources that are not part of any E2BEnvironment (their environment declares nothing). */
 export function orphanKeys(index: StackIndex): IndexedResource[] {

@@ -3,12 +3,16 @@
  * `npm run docs -w policies` writes README.md; a test fails when README.md is stale.
  */
 import { cases, caseOfPolicy } from "./cases";
+import { EVIDENCE_OF_CASE } from "./common";
+import { DEFAULT_ARTIFACT_LIMITS, FOLDER_INPUTS, PROGRAM_DIR_ENV, PROGRAM_DIR_TAG } from "./detect/artifacts";
 import {
+  CDN_ORIGIN_TYPES,
   CLIENT_CONTENT_SURFACES,
   FRONTEND_ENV_RESOURCES,
   PUBLIC_ENV_PREFIXES,
 } from "./detect/client-surfaces";
 import { KEY_STORES } from "./detect/key-stores";
+import { MAX_LAYERS } from "./detect/material";
 import { policies } from "./policies";
 
 type Schema = {
@@ -70,8 +74,54 @@ export function renderReadme(): string {
     "|---|---|---|---|",
     ...cases.map((c) => `| ${c.id} | ${c.title} | ${c.severity} | ${c.source} |`),
     "",
-    "A case is **not-applicable** when none of its stack policies finds evidence for it (no E2B key, environment, key",
-    "material or `E2B_*` variable), **fail** when a non-waived mandatory finding exists, **pass** otherwise.",
+    "A case is **not-applicable** when the stack lacks its evidence (below), **fail** when a non-waived mandatory",
+    "finding exists, **pass** otherwise: a case is never judged, and never passes, on a stack that gives it nothing",
+    "to judge.",
+    "",
+    "### Evidence",
+    "",
+    "What a stack must hold for a case to be judged at all. Key material alone makes E2B-01 applicable (and failing),",
+    "not the cases about how a stack uses its key.",
+    "",
+    "| case | judged when the stack has |",
+    "|---|---|",
+    ...cases.map((c) => `| ${c.id} | ${cell(EVIDENCE_OF_CASE[c.id])} |`),
+    "",
+    "### Where key material is looked for",
+    "",
+    "Every string of every resource: inputs (at registration) and outputs, property names at any depth (tag keys",
+    "included), the URN (stack, project, type and name segments), parent, provider and dependency references, the",
+    "root stack's outputs, read and `external` resources, JSON/YAML documents inside strings, and the files resources",
+    "deploy (below). Keys are matched in any letter case and glued to other text (`x<key>`, `<key>_prod`,",
+    `\`api_e2b_…\`, \`%22e2b_…\`, a literal \`\\n\` before it). Up to ${MAX_LAYERS} layers of encoding are decoded: base64 and`,
+    "URL-safe base64 (padded or not, anywhere in a string: `data:` URIs, HTTP `Basic` credentials; base64 of base64",
+    "as a whole string at any size, glued to other text in strings up to 64 KiB), candidates found by the literals",
+    "a key prefix's base64 must contain, so unrelated text is never decoded;",
+    "percent-encoding and `\\u`/`\\x` escapes. Nesting of any depth is walked without recursion; the offline engine",
+    "sends subtrees deeper than 200 levels flattened (every leaf kept), so a deep value is judged, never dropped.",
+    "A variable named to carry the key (`keyNamePattern`) whose value is unknown at preview, such as an undecrypted",
+    "secret config value, is judged as holding the key: verdicts do not depend on the passphrase.",
+    "",
+    "### Deployed artifacts",
+    "",
+    "FileAsset files, FileArchive folders and `.zip`/`.jar`/`.tar`/`.tgz` files, AssetArchive entries and the folders",
+    "below are read and scanned; a finding names the resource, the file inside the artifact and the line. A key in",
+    "content browsers download (website buckets and their objects, CDN origins, `$web` containers, synced folders, edge",
+    "code) fails `e2b-01-no-client-side-key`; in any other artifact (function code, container context) it fails",
+    "`e2b-01-key-only-in-key-stores`. Relative paths are resolved against the program's folder: the stack tag",
+    `\`${PROGRAM_DIR_TAG}\` (set by e2b-guardrails' offline engine), else \`${PROGRAM_DIR_ENV}\`, else the CLI's`,
+    "`$PWD` (see docs/architecture.md for `pulumi preview`). Limits: " +
+      `${DEFAULT_ARTIFACT_LIMITS.maxFileBytes / 1024 / 1024} MiB per file, ${DEFAULT_ARTIFACT_LIMITS.maxTotalBytes / 1024 / 1024} MiB per preview, ${DEFAULT_ARTIFACT_LIMITS.maxFiles} files per`,
+    "artifact; binary files (a NUL byte in the first 8 KiB) are skipped. Whatever was not read (remote, missing, too",
+    "large, binary, past a limit) is reported as an advisory finding naming it, never passed in silence.",
+    "",
+    "| type | folder property | what |",
+    "|---|---|---|",
+    ...FOLDER_INPUTS.map((f) => `| \`${f.type}\` | ${f.path} | ${f.what} |`),
+    "",
+    "CDN distributions whose origins make a bucket a website: " +
+      [...CDN_ORIGIN_TYPES].map(([t, ps]) => `\`${t}\` (${ps.join(", ")})`).join(", ") +
+      ".",
     "",
   );
   for (const pol of policies) {

@@ -2,19 +2,64 @@
  * E2B-01: the key reaches the backend from a secret store. Judged on the whole stack so unknown values
  * count: a property that depends on the E2B key resource itself (rather than on a store holding it) is
  * the key in plaintext, even while its value is unknown at preview. Stack outputs and stack references
- * that carry key material are the same leak one step removed.
+ * that carry key material are the same leak one step removed, and so is key material anywhere else a
+ * stack record carries it (URN, name, references, outputs, a read resource's properties): what the
+ * resource policy judged at registration is not reported twice.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, usesE2B } from "./common";
-import { STACK_REFERENCE_TYPE, STACK_TYPE, scanProps } from "./detect/stack";
+import { NO_E2B_EVIDENCE, describe, keyLocation, usesE2B } from "./common";
+import { STACK_REFERENCE_TYPE, STACK_TYPE, scanProps, type KeyHit, type RecordHit } from "./detect/scanner";
+import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { isUnknown } from "./detect/unknowns";
-import { stackPolicy } from "./runtime";
+import { stackPolicy, type Reporter } from "./runtime";
+
+const FIELD_NAMES: Record<string, string> = {
+  urn: "URN",
+  type: "type",
+  name: "name",
+  parent: "parent reference",
+  provider: "provider reference",
+  dependencies: "dependencies",
+  propertyDependencies: "property dependencies",
+  outputs: "outputs",
+};
+
+/**
+ * Key material in what the resource policy did not see: the record's identity, references and
+ * outputs, and the properties of resources that were never analysed at registration (reads,
+ * `external` resources of a state export). Keys already in the recorded inputs were reported there.
+ */
+function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Reporter): void {
+  const inputs = index.scan(r).keys;
+  const judged = new Set(r.inputsRecorded ? inputs.map((k) => k.fingerprint) : []);
+  // Without recorded inputs the index's props *are* the outputs: judge them once, as properties.
+  const propsAreOutputs = !r.inputsRecorded && r.props === r.outputs;
+  const hits: Array<KeyHit | RecordHit> = index
+    .scanRecord(r)
+    .filter((k) => !(propsAreOutputs && k.field === "outputs"));
+  if (!r.inputsRecorded) hits.push(...inputs.filter((k) => !k.store));
+  const said = new Set<string>();
+  for (const k of hits) {
+    if (judged.has(k.fingerprint)) continue;
+    const field =
+      "field" in k
+        ? FIELD_NAMES[k.field]
+        : "properties (not analysed at registration: a read or external resource)";
+    const once = `${k.fingerprint}\u0000${field}`;
+    if (said.has(once)) continue;
+    said.add(once);
+    report(
+      `${describe(r)} carries E2B key material (${k.mask}) in its ${field} ${keyLocation(k)}, outside any approved key store. Keep the key out of names, references and outputs; store it in a secret manager.`,
+      r.urn,
+    );
+  }
+}
 
 export const keyFromSecretStore = stackPolicy(
   {
     name: "e2b-01-key-from-secret-store",
     description:
-      "The E2B key reaches runtimes from a secret store: no property is fed straight from the key resource, and no stack output or stack reference carries key material.",
+      "The E2B key reaches runtimes from a secret store: no property is fed straight from the key resource, and no stack output, stack reference, URN, reference, resource output or read resource carries key material.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: [
@@ -32,6 +77,12 @@ export const keyFromSecretStore = stackPolicy(
     for (const r of index.resources) {
       if (r.type === STACK_TYPE || r.type === STACK_REFERENCE_TYPE) {
         // Outputs, not inputs: what the stack exports (or what a referenced stack exported).
+        const identity = index.scanRecord(r).filter((k) => k.field !== "outputs");
+        for (const k of identity)
+          report(
+            `${describe(r)} carries E2B key material (${k.mask}) in its ${FIELD_NAMES[k.field]} ${keyLocation(k)}. Keep the key out of names.`,
+            r.urn,
+          );
         for (const k of scanProps(r.type, r.outputs).keys) {
           const where =
             r.type === STACK_TYPE
@@ -48,6 +99,7 @@ export const keyFromSecretStore = stackPolicy(
       if (keys.has(r.urn) || index.keyHolders().has(r.urn)) continue;
       // Resources the E2BEnvironment component creates are its plumbing (stores, alarms).
       if (index.environmentComponentOf(r)) continue;
+      checkRecordMaterial(index, r, report);
       const scan = index.scan(r);
       const tops = new Set<string>();
       for (const top of Object.keys(r.propertyDependencies)) tops.add(top);

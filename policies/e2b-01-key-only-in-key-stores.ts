@@ -1,10 +1,15 @@
 /**
  * E2B-01: key material lives only in approved key stores. A resource policy, so `pulumi up` stops
- * before a resource holding a plaintext key is created; the stack-level rules judge unknown values.
+ * before a resource holding a plaintext key is created: its inputs, their property names, and the
+ * files its assets and archives deploy (a Lambda's code, a container's build context). The
+ * stack-level rules judge unknown values, outputs and everything else a stack record carries.
  */
 import { z } from "zod";
-import { describe } from "./common";
-import { scanProps } from "./detect/stack";
+import { describe, keyLocation, regexSchema } from "./common";
+import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
+import { isKeyStoreType } from "./detect/key-stores";
+import { isKeyResource, scanProps } from "./detect/scanner";
+import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { resourcePolicy } from "./runtime";
 
 export const keyOnlyInKeyStores = resourcePolicy(
@@ -19,20 +24,44 @@ export const keyOnlyInKeyStores = resourcePolicy(
       "2. Give the runtime a reference (secret ARN/name) and read permission, not the value.",
       "3. Rotate the key if it was ever deployed in plaintext (one `pulumi up` with a new rotation trigger).",
     ].join("\n"),
-    config: z.object({}),
+    config: z.object({
+      keyNamePattern: regexSchema(
+        "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$",
+        "Regex for variable names meant to carry the E2B key: such a variable whose value is unknown at preview (a secret that could not be decrypted, an output not known yet) is judged as holding the key.",
+      ),
+    }),
     example:
       "aws:lambda/function:Function 'api' holds an E2B API key (e2b_…9f3a) at environment.variables.E2B_API_KEY, outside any approved key store. Store it in a secret manager and pass a reference instead.",
   },
-  ({ type, name, props, report }) => {
-    for (const k of scanProps(type, props).keys) {
+  ({ type, name, props, config, report, artifacts }) => {
+    const scan = scanProps(type, props, DEFAULT_PUBLIC_PREFIXES, { artifacts });
+    // A variable named to carry the key holds the key whatever preview can see of its value, so the
+    // verdict does not depend on whether the secret feeding it could be decrypted.
+    const keyName = new RegExp(config.keyNamePattern);
+    const judgesNames = !isKeyStoreType(type) && !isKeyResource(type, props) && type !== E2B_ENVIRONMENT_TYPE;
+    for (const l of judgesNames ? scan.unknowns : []) {
+      // Public variables are the client-side rule's (e2b-01-no-client-side-key).
+      if (!l.envName || l.publicName || !keyName.test(l.envName)) continue;
+      report(
+        `${describe({ type, name })} variable ${l.envName} at ${l.path} is named to carry the E2B key; its value is unknown at preview (a secret config value that could not be decrypted, or an output not known yet), so it is judged as the key in plaintext outside any approved key store. Pass a secret reference (e.g. E2B_SECRET_ARN) and read the key at run time.`,
+      );
+    }
+    for (const k of scan.keys) {
       if (k.store) continue;
       const what = k.kind === "access-token" ? "an E2B access token" : "an E2B API key";
-      const enc = k.encoding === "base64" ? " (base64-encoded)" : "";
       report(
-        `${describe({ type, name })} holds ${what} (${k.mask})${enc} at ${k.path}, outside any approved key store. ` +
-          `Store it in a secret manager and pass a reference instead.`,
+        `${describe({ type, name })} holds ${what} (${k.mask}) ${keyLocation(k)}, outside any approved key store. ` +
+          (k.artifact
+            ? "Remove it from the deployed files and read it at run time from a secret manager."
+            : "Store it in a secret manager and pass a reference instead."),
         { at: { path: k.path, keyFingerprint: k.fingerprint } },
       );
     }
+    // What could not be read was not checked: say so rather than pass in silence.
+    for (const n of scan.artifactNotes)
+      report(
+        `${describe({ type, name })} deploys files (${n.path}) that were not checked for E2B keys: ${n.note}.`,
+        { advisory: true },
+      );
   },
 );

@@ -4,9 +4,10 @@
  * whether the value is known or only depends on a resource that holds the key.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, usesE2B, regexSchema } from "./common";
+import { NO_E2B_EVIDENCE, describe, keyLocation, usesE2B, regexSchema } from "./common";
 import {
   AZURE_WEB_CONTAINER,
+  CDN_ORIGIN_TYPES,
   DEFAULT_PUBLIC_PREFIXES,
   PUBLIC_ACLS,
   PUBLIC_ENV_PREFIXES,
@@ -15,7 +16,8 @@ import {
   contentSurfaceOf,
   frontendEnvResourceOf,
 } from "./detect/client-surfaces";
-import { get, type IndexedResource, type StackIndex } from "./detect/stack";
+import type { IndexedResource, StackIndex } from "./detect/stack-index";
+import { get } from "./detect/tree";
 import { isUnknown } from "./detect/unknowns";
 import { stackPolicy } from "./runtime";
 
@@ -37,7 +39,10 @@ function frameworkOf(name: string): string {
   return p ? `${p.framework} inlines ${p.prefix}* into client bundles` : "public prefix";
 }
 
-/** Buckets that serve a website: by website property, by a website-configuration resource, or Azure `$web`. */
+/**
+ * Buckets that serve a website: by website property, by a website-configuration resource, by being a
+ * CDN's origin, or Azure `$web`.
+ */
 function websiteBuckets(index: StackIndex): { urns: Set<string>; names: Set<string> } {
   const urns = new Set<string>();
   const names = new Set<string>();
@@ -52,6 +57,8 @@ function websiteBuckets(index: StackIndex): { urns: Set<string>; names: Set<stri
           if (typeof n === "string" && !isUnknown(n)) names.add(n);
       }
     }
+    const origins = CDN_ORIGIN_TYPES.get(r.type);
+    if (origins) for (const p of origins) for (const u of r.propertyDependencies[p] ?? []) urns.add(u);
     if (WEBSITE_CONFIG_TYPES.includes(r.type)) {
       for (const u of r.propertyDependencies["bucket"] ?? []) urns.add(u);
       const b = get(r.props, "bucket");
@@ -105,7 +112,7 @@ export const noClientSideKey = stackPolicy(
         if (!k.publicName) continue;
         flagged.add(k.path);
         report(
-          `${describe(r)} public env var ${k.publicName} (${frameworkOf(k.publicName)}) holds E2B key material (${k.mask}) at ${k.path}. ${fix}`,
+          `${describe(r)} public env var ${k.publicName} (${frameworkOf(k.publicName)}) holds E2B key material (${k.mask}) ${keyLocation(k)}. ${fix}`,
           r.urn,
           { at: { path: k.path, keyFingerprint: k.fingerprint } },
         );
@@ -153,7 +160,7 @@ export const noClientSideKey = stackPolicy(
         for (const k of scan.keys) {
           if (!cs.paths.includes(k.top) || flagged.has(k.path)) continue;
           report(
-            `${describe(r)} (${cs.what}, downloaded by browsers or run at the edge) contains E2B key material (${k.mask}) at ${k.path}. ${fix}`,
+            `${describe(r)} (${cs.what}, downloaded by browsers or run at the edge) contains E2B key material (${k.mask}) ${keyLocation(k)}. ${fix}`,
             r.urn,
             { at: { path: k.path, keyFingerprint: k.fingerprint } },
           );

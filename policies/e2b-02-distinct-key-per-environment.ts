@@ -4,7 +4,7 @@
  * named after, and belonging to, its environment — so spend and revocation are per key.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, environmentTagKeysSchema, usesE2B } from "./common";
+import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, environmentTagKeysSchema } from "./common";
 import { readString } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
 import { get } from "./detect/stack";
@@ -34,7 +34,7 @@ export const distinctKeyPerEnvironment = stackPolicy(
       "E2B key e2b_…9f3a appears in environments dev and prod (aws:lambda/function:Function 'worker' in dev). Give every environment its own key.",
   },
   ({ index, config, report, notApplicable }) => {
-    if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    if (!consumesE2BKey(index)) notApplicable(NO_E2B_KEY_CONSUMER);
     const tagKeys = config.environmentTagKeys;
 
     // 1. The same key value in two environments.

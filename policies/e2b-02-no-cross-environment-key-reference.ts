@@ -5,7 +5,7 @@
  * StackReference to another environment's stack.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, environmentTagKeysSchema, usesE2B } from "./common";
+import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, environmentTagKeysSchema } from "./common";
 import { inferTier, stackOfReference, type EnvironmentInfo } from "./detect/environment";
 import { readStrings } from "./detect/env-model";
 import { findMaterial } from "./detect/material";
@@ -49,7 +49,7 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
       "aws:lambda/function:Function 'loadtest-runner' (environment load-test) consumes 'prod-key-secret' of environment prod through property environment. Use the load-test environment's own key.",
   },
   ({ index, config, report, notApplicable }) => {
-    if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    if (!consumesE2BKey(index)) notApplicable(NO_E2B_KEY_CONSUMER);
     const tagKeys = config.environmentTagKeys;
     const holders = index.keyHolders();
     const envOf = (r: IndexedResource) => index.environmentOf(r, tagKeys);

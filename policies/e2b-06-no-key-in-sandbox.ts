@@ -6,7 +6,7 @@
  * passwords anywhere, and the environment model's declared secrets.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, usesE2B, regexSchema } from "./common";
+import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, regexSchema } from "./common";
 import {
   credentialShape,
   isE2BPlaceholderOnly,
@@ -100,7 +100,7 @@ export const noKeyInSandbox = stackPolicy(
       "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandbox env vars (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
   },
   ({ index, config, report, notApplicable }) => {
-    if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    if (!consumesE2BKey(index)) notApplicable(NO_E2B_KEY_CONSUMER);
     const holders = index.keyHolders();
     const run: Run = {
       report,

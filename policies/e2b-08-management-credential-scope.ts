@@ -5,7 +5,7 @@
  * minted by `GET /teams` ("CLI login/configure") used by automation.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, usesE2B } from "./common";
+import { NO_MANAGEMENT_CREDENTIAL, describe, holdsManagementCredential } from "./common";
 import { get } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
 import { stackPolicy } from "./runtime";
@@ -47,12 +47,13 @@ export const managementCredentialScope = stackPolicy(
       "aws:lambda/function:Function 'ops' deploys the management credential E2B_DASHBOARD_TOKEN to a runtime (environment.variables.E2B_DASHBOARD_TOKEN). Keep it as secret config of the platform stack only.",
   },
   ({ index, config, report, notApplicable }) => {
-    if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    if (!holdsManagementCredential(index)) notApplicable(NO_MANAGEMENT_CREDENTIAL);
     const mgmt = new Set(config.managementNames);
     for (const r of index.resources) {
       if (r.type.startsWith("pulumi:providers:")) continue;
       const scan = index.scan(r);
-      for (const k of scan.keys)
+      // Anywhere the resource carries it: properties, and its URN, references and outputs.
+      for (const k of [...scan.keys, ...index.scanRecord(r)])
         if (k.kind === "access-token")
           report(
             `${describe(r)} holds a deprecated E2B personal access token (${k.mask}) at ${k.path}. Access tokens are user-scoped and removed from the SDK; use a per-environment API key and revoke the token.`,

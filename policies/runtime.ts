@@ -16,7 +16,9 @@ import type {
 import { z } from "zod";
 import { caseOfPolicy, type CaseId, type Severity } from "./cases";
 import { redactKeys } from "./detect/keys";
-import { newGeneration, recordInputs, stackIndexFor, type StackIndex } from "./detect/stack";
+import type { ArtifactReader } from "./detect/artifacts";
+import { DetectRun } from "./detect/run-state";
+import type { StackIndex } from "./detect/stack-index";
 import { rawProps } from "./detect/unknowns";
 import { normalizeProps, type Tree } from "./detect/walk";
 import { environmentCost } from "./detect/env-model";
@@ -121,6 +123,8 @@ function effectiveLevel(name: string, declared: EnforcementLevel): EnforcementLe
 // In-process collection for the report written at AnalyzeStack.
 
 let phase: "resource" | "stack" | "idle" = "idle";
+/** The detectors' state for the current preview (recorded inputs, stack index, artifacts). */
+const detectRun = new DetectRun();
 const collected = new Map<string, Finding>();
 const stackPoliciesRun = new Set<string>();
 const stackNotApplicable = new Set<string>();
@@ -128,7 +132,7 @@ let reportPrices: Prices = DEFAULT_PRICES;
 
 function enterResourcePhase() {
   if (phase === "stack") {
-    newGeneration();
+    detectRun.reset();
     collected.clear();
     stackPoliciesRun.clear();
     stackNotApplicable.clear();
@@ -221,6 +225,8 @@ export interface ResourceContext<C> {
   props: Tree;
   config: C;
   report: (message: string, opts?: ReportOptions) => void;
+  /** Reads the files the resource's assets and archives deploy (bounded, once per preview). */
+  artifacts: ArtifactReader;
   args: ResourceValidationArgs;
 }
 
@@ -253,7 +259,7 @@ export function resourcePolicy<S extends z.ZodObject>(
       const config = parseConfig<S>(meta.name, schema, args.getConfig());
       // Always from this request: a cached copy could belong to an earlier preview in this process.
       const props = await normalizeProps(rawProps(args.props));
-      recordInputs(args.urn, props);
+      detectRun.recordInputs(args.urn, props);
       const reporter = makeReporter(meta, config.waivers, reportViolation);
       await validate({
         type: args.type,
@@ -262,6 +268,7 @@ export function resourcePolicy<S extends z.ZodObject>(
         props,
         config,
         report: (m, o) => reporter(m, args.urn, o),
+        artifacts: detectRun.artifacts(args.stackTags),
         args,
       });
     },
@@ -287,7 +294,7 @@ export function stackPolicy<S extends z.ZodObject>(
     validateStack: async (args, reportViolation) => {
       enterStackPhase();
       const config = parseConfig<S>(meta.name, schema, args.getConfig());
-      const index = await stackIndexFor(args.resources);
+      const index = await detectRun.indexFor(args.resources, args.stackTags);
       const reporter = makeReporter(meta, config.waivers, reportViolation);
       stackPoliciesRun.add(meta.name);
       try {

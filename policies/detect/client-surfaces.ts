@@ -110,12 +110,38 @@ export const CLIENT_CONTENT_SURFACES: readonly ContentSurface[] = [
   { type: "aws:cloudfront/function:Function", paths: ["code"], what: "CloudFront function code" },
   {
     type: "cloudflare:index/workersScript:WorkersScript",
-    paths: ["content"],
+    paths: ["content", "assets"],
     what: "Cloudflare Worker code",
   },
   { type: "cloudflare:index/workerScript:WorkerScript", paths: ["content"], what: "Cloudflare Worker code" },
   { type: "vercel:index/deployment:Deployment", paths: ["files"], what: "Vercel deployment files" },
+  // Folders synced to a bucket (@pulumi/synced-folder): client-side when the bucket serves a website.
+  {
+    type: "synced-folder:index:S3BucketFolder",
+    paths: ["path"],
+    what: "synced website folder",
+    bucketProperty: "bucketName",
+  },
+  {
+    type: "synced-folder:index:AzureBlobFolder",
+    paths: ["path"],
+    what: "synced website folder",
+    bucketProperty: "containerName",
+  },
+  {
+    type: "synced-folder:index:GoogleCloudFolder",
+    paths: ["path"],
+    what: "synced website folder",
+    bucketProperty: "bucketName",
+  },
 ];
+
+/** CDN distributions and the properties naming their origins: an origin bucket serves browsers. */
+export const CDN_ORIGIN_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
+  ["aws:cloudfront/distribution:Distribution", ["origins"]],
+  ["gcp:compute/backendBucket:BackendBucket", ["bucketName"]],
+  ["azure-native:cdn:Endpoint", ["origins", "originHostHeader"]],
+]);
 
 /** Bucket types and how they declare static website hosting. */
 export const WEBSITE_BUCKETS: readonly { type: string; websiteProperty?: string }[] = [

@@ -7,11 +7,18 @@ import { createHash } from "node:crypto";
 
 export type KeyKind = "api-key" | "access-token";
 
-/** `sk_e2b_` must win over `e2b_` (the latter is a suffix of the former), hence the alternation order. */
-const KEY_PATTERN = /(?<![A-Za-z0-9_])(sk_e2b_|e2b_)([0-9a-f]{40})(?![A-Za-z0-9_])/g;
+/**
+ * `sk_e2b_` must win over `e2b_` (the latter is a suffix of the former), hence the alternation order.
+ * Any letter case, and glued to whatever precedes it (`x<key>`, `api_e2b_…`, `%22e2b_…`, a literal
+ * `\n`): such text is still the key. After it, only a 41st hex digit says "not a key" (a longer hex
+ * run); `<key>_prod` or `<key>"` is still a key.
+ */
+const KEY_PATTERN = /(sk_e2b_|e2b_)([0-9a-f]{40})(?![0-9a-f])/gi;
 
 export interface KeyMatch {
   kind: KeyKind;
+  /** Offset of the key in the scanned text (for line numbers of files). */
+  index: number;
   /** `e2b_…a1b2` style mask: the prefix and the last 4 characters only. */
   mask: string;
   /** `sha256:` + first 12 hex chars of SHA-256 of the whole key: stable, comparable, irreversible. */
@@ -30,12 +37,14 @@ export function maskKey(key: string): string {
 
 /** Every key in a string, linear in its length. */
 export function findKeysInString(text: string): KeyMatch[] {
-  if (text.length < 44 || !text.includes("e2b_")) return [];
+  if (text.length < 44) return [];
   const out: KeyMatch[] = [];
   for (const m of text.matchAll(KEY_PATTERN)) {
-    const key = m[0];
+    // Keys are lowercase; an upper-cased copy is the same key (same mask and fingerprint).
+    const key = m[0].toLowerCase();
     out.push({
-      kind: m[1] === "sk_e2b_" ? "access-token" : "api-key",
+      kind: key.startsWith("sk_") ? "access-token" : "api-key",
+      index: m.index,
       mask: maskKey(key),
       fingerprint: fingerprintKey(key),
     });

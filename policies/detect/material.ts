@@ -1,23 +1,181 @@
 /**
- * Key material in one string, including base64-encoded copies (Kubernetes `data`, ConfigMap
- * `binaryData`, user-data): linear in the string's length, masks and fingerprints only.
+ * Key material in one string, plain or encoded: base64 / URL-safe base64 anywhere in the text (padded
+ * or not: Kubernetes `data`, user-data, `data:` URIs, HTTP `Basic` credentials), percent-encoding and
+ * `\u`/`\x` escapes, nested up to MAX_LAYERS decodings (base64 of base64, base64 of percent-encoded …).
+ *
+ * Cost: the plain pattern is one regex pass; base64 candidates are found by searching for the few
+ * literals the base64 of a key prefix must contain (computed below), so nothing is decoded unless it
+ * can hold a key. Each layer's output is at most the size of its input, so a string is scanned a
+ * bounded number of times whatever its length. Base64 of base64 glued to other text is searched for in
+ * strings up to 64 KB (a whole-string blob is decoded at any size).
+ * Masks and fingerprints only, never the key.
  */
 import { findKeysInString, type KeyMatch } from "./keys";
 
+/** How a key was written: `plain`, or the decodings that revealed it, outermost first (`base64+base64`). */
+export type Encoding = string;
+
 export interface MaterialMatch extends KeyMatch {
-  encoding: "plain" | "base64";
+  encoding: Encoding;
 }
 
-const BASE64 = /^[A-Za-z0-9+/\r\n]+={0,2}\s*$/;
-/** A base64 copy of the shortest key is 60 characters; cap decoding at 1 MB. */
-const MIN_B64 = 58;
-const MAX_B64 = 1_000_000;
+/** Layers of encoding peeled off one string: two base64 levels plus one escape layer. */
+export const MAX_LAYERS = 3;
+/** A base64 copy of the shortest key is 59 characters (unpadded). */
+const MIN_B64_RUN = 58;
+/** Strings up to this size are also searched for base64 of base64 glued to other text (slower search). */
+const MAX_NESTED_SEARCH = 64 * 1024;
+const B64_CHAR = /[A-Za-z0-9+/_-]/;
+/** A whole string that is base64 (Kubernetes `data`, user-data, a blob): decoded as it is. */
+const WHOLE_B64 = /^\s*[A-Za-z0-9+/_\-\r\n]+={0,2}\s*$/;
+/** Percent-encoding or `\u`/`\x` escapes that spell part of a key (`_` `e` `E` or a hex digit). */
+const PERCENT_KEY_CHAR = /%(5f|65|45|3[0-9]|6[1-6])/i;
+const ESCAPE_KEY_CHAR = /\\(u00|x)(5f|65|45|3[0-9]|6[1-6])/i;
 
+/**
+ * Base64 text that must appear where `needles` are base64-encoded: for each of the three byte
+ * alignments, the characters fixed by the needle alone. Searching for these literals finds every
+ * encoded copy without decoding anything else.
+ */
+function base64Anchors(needles: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const needle of needles)
+    for (let align = 0; align < 3; align++) {
+      const enc = (fill: string) =>
+        Buffer.from(fill.repeat(align) + needle + fill.repeat(3), "latin1").toString("base64");
+      const a = enc("\u0000");
+      const b = enc("\u00ff");
+      let best = "";
+      let cur = "";
+      for (let i = 0; i < a.length; i++) {
+        cur = a[i] === b[i] ? cur + a[i] : "";
+        if (cur.length > best.length) best = cur;
+      }
+      out.add(best);
+    }
+  return [...out];
+}
+
+const KEY_PREFIXES = ["e2b_", "E2b_", "e2B_", "E2B_"];
+const L1_ANCHORS = base64Anchors(KEY_PREFIXES);
+const L2_ANCHORS = base64Anchors(L1_ANCHORS);
+const anchorPattern = (xs: string[]) => new RegExp(xs.map((x) => x.replace(/[+/]/g, "\\$&")).join("|"), "g");
+/** Base64 of a key prefix (one level), and base64 of that (two levels). URL-safe forms differ only in `+/`. */
+const L1 = anchorPattern([...L1_ANCHORS, ...L1_ANCHORS.map(toUrlSafe)]);
+const L2 = anchorPattern([...L2_ANCHORS, ...L2_ANCHORS.map(toUrlSafe)]);
+
+function toUrlSafe(s: string): string {
+  return s.replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+function percentDecode(text: string): string {
+  return text.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+function unescapeText(text: string): string {
+  return text.replace(/\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2}))/g, (_, u?: string, x?: string) =>
+    String.fromCharCode(parseInt((u ?? x)!, 16)),
+  );
+}
+
+/** The base64-alphabet run around `at`, as [start, end). */
+function runAround(text: string, at: number): [number, number] {
+  let s = at;
+  let e = at;
+  while (s > 0 && B64_CHAR.test(text[s - 1])) s--;
+  while (e < text.length && B64_CHAR.test(text[e])) e++;
+  return [s, e];
+}
+
+type Decoded = { encoding: string; text: string; at: number };
+
+/** Runs holding an anchor, each decoded from its first four offsets (one is aligned with the blob). */
+function decodeRuns(text: string, anchors: RegExp, out: Decoded[]): void {
+  let lastEnd = -1;
+  anchors.lastIndex = 0;
+  for (let m = anchors.exec(text); m; m = anchors.exec(text)) {
+    if (m.index < lastEnd) continue;
+    const [s, e] = runAround(text, m.index);
+    lastEnd = e;
+    anchors.lastIndex = Math.max(anchors.lastIndex, e);
+    if (e - s < MIN_B64_RUN) continue;
+    const run = text.slice(s, e);
+    for (let offset = 0; offset < 4; offset++)
+      out.push({
+        encoding: "base64",
+        text: Buffer.from(offset ? run.slice(offset) : run, "base64").toString("latin1"),
+        at: s,
+      });
+  }
+}
+
+/**
+ * Decoded forms of a text worth scanning, with where each starts in the text (for line numbers). Only
+ * candidates are decoded: a string that is base64 as a whole, runs that hold the base64 of a key
+ * prefix (one or two levels deep), and escapes that can spell a key.
+ */
+function decodings(text: string): Decoded[] {
+  const out: Decoded[] = [];
+  if (text.length >= MIN_B64_RUN) {
+    // A whole blob is decoded as it is (any depth, any size); anchored runs catch glued copies.
+    if (WHOLE_B64.test(text))
+      out.push({ encoding: "base64", text: Buffer.from(text, "base64").toString("latin1"), at: 0 });
+    decodeRuns(text, L1, out);
+    if (text.length <= MAX_NESTED_SEARCH) decodeRuns(text, L2, out);
+  }
+  if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
+    out.push({ encoding: "percent", text: percentDecode(text), at: 0 });
+  if (text.includes("\\") && ESCAPE_KEY_CHAR.test(text))
+    out.push({ encoding: "escape", text: unescapeText(text), at: 0 });
+  return out;
+}
+
+/**
+ * Every key in `text`, each once (by fingerprint, plainest form first). `index` is the offset in
+ * `text` of the key or of the encoded run that holds it.
+ */
 export function findMaterial(text: string): MaterialMatch[] {
-  const out: MaterialMatch[] = findKeysInString(text).map((m) => ({ ...m, encoding: "plain" as const }));
-  if (text.length >= MIN_B64 && text.length <= MAX_B64 && !text.includes("e2b_") && BASE64.test(text)) {
-    const decoded = Buffer.from(text, "base64").toString("latin1");
-    for (const m of findKeysInString(decoded)) out.push({ ...m, encoding: "base64" });
+  if (text.length < 44) return [];
+  const out: MaterialMatch[] = [];
+  const seen = new Set<string>();
+  // Breadth first: a key found plain is not reported again as a decoded copy.
+  let layer: Array<{ text: string; encoding: string; at: number | null }> = [
+    { text, encoding: "plain", at: null },
+  ];
+  for (let depth = 0; depth <= MAX_LAYERS && layer.length; depth++) {
+    const next: typeof layer = [];
+    for (const item of layer) {
+      for (const m of findKeysInString(item.text)) {
+        if (seen.has(m.fingerprint)) continue;
+        seen.add(m.fingerprint);
+        out.push({ ...m, index: item.at ?? m.index, encoding: item.encoding });
+      }
+      if (depth === MAX_LAYERS) continue;
+      for (const d of decodings(item.text)) {
+        if (d.text.length < 44) continue;
+        next.push({
+          text: d.text,
+          encoding: item.encoding === "plain" ? d.encoding : `${item.encoding}+${d.encoding}`,
+          at: item.at ?? d.at,
+        });
+      }
+    }
+    layer = next;
   }
   return out;
+}
+
+/** `base64+percent` (a base64 text holding percent-encoding) → "percent-encoded, then base64-encoded"; "" for plain. */
+export function describeEncoding(encoding: Encoding): string {
+  if (encoding === "plain") return "";
+  const names: Record<string, string> = {
+    base64: "base64-encoded",
+    percent: "percent-encoded",
+    escape: "escape-encoded",
+  };
+  return encoding
+    .split("+")
+    .reverse()
+    .map((e) => names[e] ?? e)
+    .join(", then ");
 }

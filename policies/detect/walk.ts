@@ -145,11 +145,31 @@ export async function normalizeProps(value: unknown): Promise<Tree> {
         pending.push(
           assets.then(
             async (a) => {
-              if (isObject(a)) out.assets = await normalizeProps(a);
+              if (isObject(a)) {
+                out.assets = await normalizeProps(a);
+                out.$archive = "assets";
+              }
             },
             () => undefined,
           ),
         );
+      }
+      // FileArchive / RemoteArchive: the same tags as the wire format's.
+      for (const field of ["path", "uri"] as const) {
+        const p = o[field];
+        if (p && typeof (p as Promise<unknown>).then === "function") {
+          pending.push(
+            (p as Promise<unknown>).then(
+              (v) => {
+                if (typeof v === "string") {
+                  out[field] = v;
+                  out.$archive = field === "path" ? "file" : "remote";
+                }
+              },
+              () => undefined,
+            ),
+          );
+        }
       }
       return out;
     }
@@ -175,6 +195,11 @@ const ENTRY_VALUE_KEYS = new Set([
 ]);
 /** An environment variable name as frameworks and platforms write them. */
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+/** ENV_NAME without a regex call for the usual camelCase property names (the walk's hot path). */
+function isEnvName(k: string): boolean {
+  const c = k.charCodeAt(0);
+  return c >= 65 && c <= 90 && ENV_NAME.test(k);
+}
 
 export interface WalkContext {
   /** Nearest enclosing environment-variable-like name (map key or `name`/`key` sibling), if any. */
@@ -200,6 +225,8 @@ export interface Leaf extends WalkContext {
 }
 
 export interface WalkOptions {
+  /** Called for every property name, with the name's own path (key material in names is still material). */
+  visitKey?: (key: string, node: PathNode, ctx: WalkContext) => void;
   /** Public prefixes (see client-surfaces.ts); a name starting with one makes its subtree public. */
   publicPrefixes?: readonly string[];
   /** Parse JSON/YAML text found in strings when this returns true (default: strings mentioning e2b). */
@@ -224,6 +251,7 @@ export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree 
     }
   }
   // YAML only for multi-line mappings; a plain sentence with a colon is not a document.
+  if (!t.startsWith("{") && (!t.includes("\n") || !t.includes(":"))) return null;
   if (!/^[\w"'-][^\n]*:\s*(\S.*)?\n/m.test(t) && !t.startsWith("{")) return null;
   try {
     const docs: Tree[] = [];
@@ -248,6 +276,7 @@ export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree 
 export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOptions = {}): void {
   const prefixes = opts.publicPrefixes ?? [];
   const wantsParse = opts.parseEmbedded ?? defaultParseEmbedded;
+  const visitKey = opts.visitKey;
   const isPublic = (name: string) => prefixes.some((p) => name.startsWith(p));
   type Item = { v: Tree; node: PathNode | null; ctx: WalkContext; container: Tree };
   const stack: Item[] = [
@@ -293,17 +322,23 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
     for (const k of Object.keys(v)) {
       let name = ctx.envName;
       if (entryName && ENTRY_VALUE_KEYS.has(k)) name = entryName;
-      else if (ENV_NAME.test(k)) name = k;
-      const publicName = ctx.publicName ?? (name && isPublic(name) ? name : null);
-      const childCtx: WalkContext = {
-        envName: name,
-        publicName,
-        nameChain: name && name !== ctx.envName ? `${ctx.nameChain}/${name}` : ctx.nameChain,
-        top: ctx.top || k,
-        embedded: ctx.embedded || (isAsset && k === "text") || (isAsset && k === "assets"),
-      };
+      else if (isEnvName(k)) name = k;
+      const embedded = ctx.embedded || (isAsset && (k === "text" || k === "assets"));
+      // Most children share their parent's context: allocate a new one only when something changes.
+      const childCtx: WalkContext =
+        name === ctx.envName && ctx.top && embedded === ctx.embedded
+          ? ctx
+          : {
+              envName: name,
+              publicName: ctx.publicName ?? (name && isPublic(name) ? name : null),
+              nameChain: name && name !== ctx.envName ? `${ctx.nameChain}/${name}` : ctx.nameChain,
+              top: ctx.top || k,
+              embedded,
+            };
       const child = v[k];
-      stack.push({ v: child, node: { parent: node, seg: k }, ctx: childCtx, container: v });
+      const childNode: PathNode = { parent: node, seg: k };
+      if (visitKey && k.length >= 44) visitKey(k, childNode, childCtx);
+      stack.push({ v: child, node: childNode, ctx: childCtx, container: v });
     }
   }
 }

@@ -20,12 +20,49 @@ describe("findMaterial", () => {
     expect(m[0].encoding).toBe("base64");
   });
 
-  it("rejects near misses: wrong length, uppercase, identifiers", () => {
+  it("rejects near misses: wrong length, identifiers, placeholders, documentation", () => {
     expect(findMaterial("e2b_code_interpreter")).toEqual([]);
     expect(findMaterial(KEY.slice(0, -1))).toEqual([]);
     expect(findMaterial(KEY + "0")).toEqual([]);
-    expect(findMaterial(KEY.toUpperCase())).toEqual([]);
-    expect(findMaterial("x" + KEY)).toEqual([]);
+    expect(findMaterial("e2b_" + "x".repeat(40))).toEqual([]);
+    expect(findMaterial("Set E2B_API_KEY=e2b_<your key here> (40 hex characters after e2b_)")).toEqual([]);
+    expect(findMaterial("sha1 " + HEX + " and e2b_" + HEX.slice(0, 39))).toEqual([]);
+  });
+
+  it("finds keys glued to text and in any letter case", () => {
+    for (const text of [
+      `x${KEY}`,
+      `${KEY}_prod`,
+      `api_${KEY}`,
+      KEY.toUpperCase(),
+      `"\\n${KEY}`,
+      `%22${KEY}%22`,
+    ]) {
+      const m = findMaterial(text);
+      expect(m).toHaveLength(1);
+      expect(m[0].fingerprint).toBe(fingerprintKey(KEY));
+    }
+  });
+
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  const b64url = (s: string) => Buffer.from(s).toString("base64url");
+
+  it.each([
+    ["base64 of base64", b64(b64(`E2B_API_KEY=${KEY}`)), "base64+base64"],
+    ["URL-safe base64 without padding", b64url(`{"k":"${KEY}"}??>>`), "base64"],
+    ["a data: URI", `data:text/plain;base64,${b64(KEY)}`, "base64"],
+    ["an HTTP Basic credential", `Authorization: Basic ${b64(`user:${KEY}`)}`, "base64"],
+    ["full percent-encoding", [...KEY].map((c) => "%" + c.charCodeAt(0).toString(16)).join(""), "percent"],
+    ["unicode escapes", KEY.replace("_", "\\u005f"), "escape"],
+    ["percent-encoded base64", encodeURIComponent(b64(`=${KEY}`)).replace(/=/g, "%3D"), "base64"],
+  ])("finds a key hidden as %s", (_, text, encoding) => {
+    const m = findMaterial(text);
+    expect(m.map((x) => [x.fingerprint, x.encoding])).toEqual([[fingerprintKey(KEY), encoding]]);
+  });
+
+  it("decodes base64 longer than a megabyte", () => {
+    const blob = b64("x".repeat(1_200_000) + KEY + "y".repeat(1000));
+    expect(findMaterial(blob).map((m) => m.encoding)).toEqual(["base64"]);
   });
 
   it("is linear: a megabyte of near-misses is fast", () => {

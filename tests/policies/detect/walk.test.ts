@@ -110,10 +110,15 @@ describe("normalize", () => {
     const t = await normalizeProps({
       code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("hello") }),
       file: new pulumi.asset.FileAsset("/tmp/x"),
+      folder: new pulumi.asset.FileArchive("./app"),
+      remote: new pulumi.asset.RemoteArchive("https://example.com/app.zip"),
     });
+    // The same tags as the wire format's, so one scanner reads both.
     expect(t).toEqual({
-      code: { $archive: "archive", assets: { "index.js": { $asset: "string", text: "hello" } } },
+      code: { $archive: "assets", assets: { "index.js": { $asset: "string", text: "hello" } } },
       file: { $asset: "file", path: "/tmp/x" },
+      folder: { $archive: "file", path: "./app" },
+      remote: { $archive: "remote", uri: "https://example.com/app.zip" },
     });
   });
 

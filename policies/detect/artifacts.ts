@@ -1,0 +1,288 @@
+/**
+ * Deployed artifacts: the files a resource ships — a FileAsset's file, a FileArchive's folder or
+ * .zip/.jar/.tar/.tgz file, the folder a component syncs or a container builds from — read as text so
+ * the scanner can look for keys in them.
+ *
+ * Asset paths are written relative to the program's folder. The offline engine says which folder that
+ * is (stack tag PROGRAM_DIR_TAG); under `pulumi preview` the pack runs in its own folder and the CLI
+ * sends paths as the program wrote them, so the pack tries E2B_GUARDRAILS_PROGRAM_DIR and the CLI's
+ * $PWD (docs/architecture.md "Deployed artifacts"). What cannot be found, is too large, binary or
+ * remote is returned as a note, and the rules report notes as advisories: never a silent pass.
+ *
+ * Bounded: per-file and per-run byte limits and a per-artifact file count. One reader serves one run
+ * (see run-state.ts) and reads each artifact once.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+import { unzipSync } from "fflate";
+import { Parser as TarParser } from "tar";
+
+/** Stack tag the offline engine sets to the program's folder (ConfigureStack). */
+export const PROGRAM_DIR_TAG = "e2b-guardrails:program-dir";
+/** Environment variable naming the program's folder for packs run by `pulumi preview`. */
+export const PROGRAM_DIR_ENV = "E2B_GUARDRAILS_PROGRAM_DIR";
+
+export interface ArtifactLimits {
+  /** Larger files are skipped (and noted). */
+  maxFileBytes: number;
+  /** Bytes read in one run across all artifacts; past it, artifacts are noted as unread. */
+  maxTotalBytes: number;
+  /** Files read from one folder or archive. */
+  maxFiles: number;
+}
+
+export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = {
+  maxFileBytes: 8 * 1024 * 1024,
+  maxTotalBytes: 256 * 1024 * 1024,
+  maxFiles: 20_000,
+};
+
+export interface ArtifactFile {
+  /** The file's path inside the artifact (or the asset's own path for a single file). */
+  name: string;
+  text: string;
+}
+
+export interface ArtifactContent {
+  files: ArtifactFile[];
+  /** What was not read, one sentence each ("3 binary files skipped (first: img/logo.png)"). */
+  notes: string[];
+}
+
+export type ArtifactKind = "file" | "archive";
+
+/** Text files have no NUL byte in their first 8 KB (the heuristic git and grep use). */
+function isBinary(buf: Uint8Array): boolean {
+  const n = Math.min(buf.length, 8192);
+  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
+  return false;
+}
+
+/** Counts of what a read skipped, turned into notes once the artifact is done. */
+class Skips {
+  private byReason = new Map<string, { count: number; first: string }>();
+  add(reason: string, name: string): void {
+    const s = this.byReason.get(reason);
+    if (s) s.count++;
+    else this.byReason.set(reason, { count: 1, first: name });
+  }
+  notes(): string[] {
+    return [...this.byReason].map(([reason, s]) =>
+      s.count === 1 ? `${s.first} ${reason}` : `${s.count} files ${reason} (first: ${s.first})`,
+    );
+  }
+}
+
+export class ArtifactReader {
+  private readonly cache = new Map<string, ArtifactContent>();
+  private spent = 0;
+
+  constructor(
+    /** Folders a relative asset path may be relative to, most trusted first. */
+    readonly roots: readonly string[],
+    readonly limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS,
+  ) {}
+
+  /** Roots from the stack tags and environment (see the module comment), de-duplicated. */
+  static rootsFrom(tags: ReadonlyMap<string, string> | undefined, env: NodeJS.ProcessEnv): string[] {
+    const out: string[] = [];
+    for (const r of [tags?.get(PROGRAM_DIR_TAG), env[PROGRAM_DIR_ENV], env.PWD])
+      if (r && path.isAbsolute(r) && !out.includes(r)) out.push(r);
+    return out;
+  }
+
+  /** A FileAsset (`file`) or FileArchive (`archive`: folder or archive file) at `p`, or a URI. */
+  read(kind: ArtifactKind, p: string): ArtifactContent {
+    const key = `${kind}\u0000${p}`;
+    let c = this.cache.get(key);
+    if (!c) {
+      c = this.readUncached(kind, p);
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  private readUncached(kind: ArtifactKind, p: string): ArtifactContent {
+    let local = p;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
+      if (!p.startsWith("file://")) return { files: [], notes: [`${p} is remote and was not read`] };
+      try {
+        local = fileURLToPath(p);
+      } catch {
+        return { files: [], notes: [`${p} is not a readable file URI`] };
+      }
+    }
+    const resolved = this.resolve(local);
+    if (!resolved) {
+      const where = this.roots.length
+        ? `relative to ${this.roots.join(" or ")}`
+        : `no program folder known (set ${PROGRAM_DIR_ENV})`;
+      return { files: [], notes: [`${p} was not found (${where}) and was not read`] };
+    }
+    try {
+      const st = fs.statSync(resolved);
+      if (st.isDirectory()) return this.readFolder(resolved);
+      if (kind === "archive") return this.readArchiveFile(resolved, p);
+      const skips = new Skips();
+      const text = this.readText(resolved, st.size, p, skips);
+      return { files: text === null ? [] : [{ name: p, text }], notes: skips.notes() };
+    } catch (e) {
+      return {
+        files: [],
+        notes: [`${p} could not be read (${(e as NodeJS.ErrnoException).code ?? "error"})`],
+      };
+    }
+  }
+
+  private resolve(p: string): string | null {
+    const candidates = path.isAbsolute(p) ? [p] : this.roots.map((r) => path.join(r, p));
+    for (const c of candidates) if (fs.existsSync(c)) return c;
+    return null;
+  }
+
+  /** Take `bytes` from the run's budget; false (and a note) when it is spent. */
+  private take(bytes: number, name: string, skips: Skips): boolean {
+    if (this.spent + bytes > this.limits.maxTotalBytes) {
+      skips.add(`not read: the run's limit of ${this.limits.maxTotalBytes} bytes was reached`, name);
+      return false;
+    }
+    this.spent += bytes;
+    return true;
+  }
+
+  private decode(buf: Uint8Array, name: string, skips: Skips): string | null {
+    if (isBinary(buf)) {
+      skips.add("skipped as binary", name);
+      return null;
+    }
+    return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString("utf8");
+  }
+
+  private readText(file: string, size: number, name: string, skips: Skips): string | null {
+    if (size > this.limits.maxFileBytes) {
+      skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, name);
+      return null;
+    }
+    if (!this.take(size, name, skips)) return null;
+    return this.decode(fs.readFileSync(file), name, skips);
+  }
+
+  private readFolder(root: string): ArtifactContent {
+    const files: ArtifactFile[] = [];
+    const skips = new Skips();
+    const dirs = [""];
+    let count = 0;
+    while (dirs.length) {
+      const rel = dirs.pop()!;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
+      } catch {
+        skips.add("could not be listed", rel || ".");
+        continue;
+      }
+      for (const e of entries) {
+        const name = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) dirs.push(name);
+        else if (!e.isFile()) skips.add("skipped: not a regular file", name);
+        else if (++count > this.limits.maxFiles)
+          skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
+        else {
+          try {
+            const full = path.join(root, name);
+            const text = this.readText(full, fs.statSync(full).size, name, skips);
+            if (text !== null) files.push({ name, text });
+          } catch {
+            skips.add("could not be read", name);
+          }
+        }
+      }
+    }
+    return { files, notes: skips.notes() };
+  }
+
+  private readArchiveFile(file: string, shown: string): ArtifactContent {
+    const lower = file.toLowerCase();
+    const zip = lower.endsWith(".zip") || lower.endsWith(".jar");
+    const tgz = lower.endsWith(".tgz") || lower.endsWith(".tar.gz");
+    if (!zip && !tgz && !lower.endsWith(".tar"))
+      return { files: [], notes: [`${shown} is not a .zip, .jar, .tar or .tgz archive and was not read`] };
+    const skips = new Skips();
+    const size = fs.statSync(file).size;
+    if (!this.take(size, shown, skips)) return { files: [], notes: skips.notes() };
+    const raw = fs.readFileSync(file);
+    const files: ArtifactFile[] = [];
+    let count = 0;
+    const entry = (name: string, data: Uint8Array) => {
+      if (++count > this.limits.maxFiles)
+        return skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
+      const text = this.decode(data, name, skips);
+      if (text !== null) files.push({ name, text });
+    };
+    try {
+      if (zip) {
+        const out = unzipSync(raw, {
+          filter: (f) => {
+            if (f.name.endsWith("/")) return false;
+            if (f.originalSize > this.limits.maxFileBytes) {
+              skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, f.name);
+              return false;
+            }
+            return this.take(f.originalSize, f.name, skips);
+          },
+        });
+        for (const [name, data] of Object.entries(out)) entry(name, data);
+      } else {
+        const tarBytes = tgz
+          ? gunzipSync(raw, { maxOutputLength: Math.max(1, this.limits.maxTotalBytes - this.spent) })
+          : raw;
+        const parser = new TarParser({
+          onReadEntry: (e) => {
+            if (e.type !== "File") return e.resume();
+            if (e.size > this.limits.maxFileBytes) {
+              skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, e.path);
+              return e.resume();
+            }
+            const chunks: Buffer[] = [];
+            e.on("data", (c: Buffer) => chunks.push(c));
+            e.on("end", () => entry(e.path, Buffer.concat(chunks)));
+          },
+        });
+        // The parser is synchronous on a buffer: every entry has been read when end() returns.
+        parser.end(tarBytes);
+      }
+    } catch (e) {
+      skips.add(`could not be unpacked (${(e as Error).message.split("\n")[0]})`, shown);
+    }
+    return { files, notes: skips.notes() };
+  }
+}
+
+/**
+ * Folders given as plain strings that a resource deploys or builds from (not assets): synced folders
+ * and container build contexts. Data, easy to extend.
+ */
+export const FOLDER_INPUTS: readonly { type: string; path: string; what: string }[] = [
+  { type: "synced-folder:index:S3BucketFolder", path: "path", what: "synced folder" },
+  { type: "synced-folder:index:AzureBlobFolder", path: "path", what: "synced folder" },
+  { type: "synced-folder:index:GoogleCloudFolder", path: "path", what: "synced folder" },
+  { type: "cloudflare:index/workersScript:WorkersScript", path: "assets.directory", what: "Worker assets" },
+  { type: "docker-build:index:Image", path: "context.location", what: "container build context" },
+  { type: "docker:index/image:Image", path: "build.context", what: "container build context" },
+  { type: "awsx:ecr:Image", path: "context", what: "container build context" },
+];
+
+const folderByType = new Map(FOLDER_INPUTS.map((f) => [f.type, f]));
+
+export function folderInputOf(type: string) {
+  return folderByType.get(type);
+}
+
+/** 1-based line of `index` in `text`. */
+export function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}

@@ -1,0 +1,56 @@
+/**
+ * What the detectors keep for one preview (one ConfigureStack … AnalyzeStack run of the pack): the
+ * inputs each resource policy saw at Analyze, the stack index every stack policy shares, and the
+ * artifact reader. One object with one lifetime — `reset()` at the start of the next preview —
+ * instead of module-level caches; the pack's runtime owns the instance.
+ */
+import { ArtifactReader } from "./artifacts";
+import { StackIndex, type ResourceLike } from "./stack-index";
+import type { Tree } from "./walk";
+
+export class DetectRun {
+  private inputs = new Map<string, Tree>();
+  private index: { signature: string; index: Promise<StackIndex> } | undefined;
+  private reader: ArtifactReader | undefined;
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  /** A new preview started: forget the previous one's inputs, index and artifacts. */
+  reset(): void {
+    this.inputs.clear();
+    this.index = undefined;
+    this.reader = undefined;
+  }
+
+  recordInputs(urn: string, props: Tree): void {
+    this.inputs.set(urn, props);
+  }
+
+  inputsOf(urn: string): Tree | undefined {
+    return this.inputs.get(urn);
+  }
+
+  /** The artifact reader for this run; the stack tags say where the program lives (artifacts.ts). */
+  artifacts(stackTags?: ReadonlyMap<string, string>): ArtifactReader {
+    const roots = ArtifactReader.rootsFrom(stackTags, this.env);
+    if (!this.reader || this.reader.roots.join("\u0000") !== roots.join("\u0000"))
+      this.reader = new ArtifactReader(roots);
+    return this.reader;
+  }
+
+  /**
+   * The index of the stack the current AnalyzeStack carries. Every stack policy of one call gets
+   * fresh resource objects, so the index is kept by the URNs it was built from.
+   */
+  indexFor(resources: readonly ResourceLike[], stackTags?: ReadonlyMap<string, string>): Promise<StackIndex> {
+    let signature = `${resources.length}`;
+    for (const r of resources) signature += `|${r.urn}`;
+    if (this.index?.signature === signature) return this.index.index;
+    const index = StackIndex.fromPolicyResources(resources, {
+      inputsOf: (urn) => this.inputsOf(urn),
+      artifacts: this.artifacts(stackTags),
+    });
+    this.index = { signature, index };
+    return index;
+  }
+}

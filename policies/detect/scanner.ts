@@ -1,0 +1,270 @@
+/**
+ * The scanner: one linear pass over a resource's property tree that finds key material (in values,
+ * property names, parsed documents and deployed artifacts), unknown leaves and env-var-like names;
+ * and a scan of everything else a resource record carries (URN, name, references, outputs).
+ */
+import { E2B_API_KEY_KIND } from "../model";
+import { folderInputOf, lineAt, type ArtifactReader } from "./artifacts";
+import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
+import { approvedStoreAt, type KeyStore } from "./key-stores";
+import { findMaterial, type Encoding } from "./material";
+import { get, isObjectTree } from "./tree";
+import { displayPath, pathOf, walkLeaves, type PathNode, type Tree } from "./walk";
+
+export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+export const STACK_TYPE = "pulumi:pulumi:Stack";
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+
+export interface KeyHit {
+  kind: "api-key" | "access-token";
+  mask: string;
+  fingerprint: string;
+  encoding: Encoding;
+  path: string;
+  top: string;
+  envName: string | null;
+  publicName: string | null;
+  embedded: boolean;
+  /** The approved store that legitimately holds this value, if any. */
+  store?: KeyStore;
+  /** Set when the key is in a file the resource deploys (the property at `path` names the artifact). */
+  artifact?: { source: string; file: string; line: number };
+}
+
+export interface LeafInfo {
+  path: string;
+  top: string;
+  envName: string | null;
+  publicName: string | null;
+  /** Every enclosing env-var-like name, outermost first, joined with "/". */
+  nameChain: string;
+  value: string | number | boolean | null;
+  unknown: boolean;
+  embedded: boolean;
+  container: Tree;
+}
+
+/** An artifact the resource deploys that was (partly) not read: reported as an advisory. */
+export interface ArtifactNote {
+  path: string;
+  note: string;
+}
+
+export interface ResourceScan {
+  /** Top-level properties holding an unknown leaf / key material (O(1) lookups for the rules). */
+  unknownTops: Set<string>;
+  keyTops: Set<string>;
+  keys: KeyHit[];
+  /** Leaves whose value is unknown at preview. */
+  unknowns: LeafInfo[];
+  /** Leaves under an environment-variable-like name (value known or unknown). */
+  named: LeafInfo[];
+  artifactNotes: ArtifactNote[];
+}
+
+export interface ScanOptions {
+  publicPrefixes?: readonly string[];
+  /** Reads the files assets and archives deploy; without it, only their paths are scanned. */
+  artifacts?: ArtifactReader;
+}
+
+export function isKeyResource(type: string, props: Tree): boolean {
+  if (type === "e2b-guardrails:index:ApiKey") return true;
+  return type === DYNAMIC_RESOURCE_TYPE && get(props, "kind") === E2B_API_KEY_KIND;
+}
+
+/** `$asset: "file"` / `$archive: "file"` at `path`, or a remote one at `uri` (see walk.ts). */
+function artifactAt(container: Tree, seg: string | undefined): "file" | "archive" | null {
+  if (!isObjectTree(container) || (seg !== "path" && seg !== "uri")) return null;
+  const a = container.$asset;
+  const ar = container.$archive;
+  const expect = seg === "path" ? "file" : "remote";
+  if (a === expect) return "file";
+  if (ar === expect) return "archive";
+  return null;
+}
+
+export function scanProps(
+  type: string,
+  props: Tree,
+  publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES,
+  opts: Omit<ScanOptions, "publicPrefixes"> = {},
+): ResourceScan {
+  const keys: KeyHit[] = [];
+  const unknowns: LeafInfo[] = [];
+  const named: LeafInfo[] = [];
+  const artifactNotes: ArtifactNote[] = [];
+  const origin = isKeyResource(type, props);
+  const embeddedFingerprints = new Set<string>();
+  const rawCandidates: KeyHit[] = [];
+  const reader = opts.artifacts;
+  const storeOf = (fullPath: string, container: Tree): KeyStore | undefined =>
+    origin
+      ? { type, store: "E2B API key resource", paths: ["**"] }
+      : approvedStoreAt(type, fullPath, container, props);
+
+  const readArtifact = (
+    kind: "file" | "archive",
+    source: string,
+    at: string,
+    ctx: { top: string; envName: string | null; publicName: string | null },
+  ) => {
+    if (!reader) return;
+    const content = reader.read(kind, source);
+    for (const note of content.notes) artifactNotes.push({ path: at, note });
+    for (const f of content.files) {
+      for (const m of findMaterial(f.text)) {
+        keys.push({
+          kind: m.kind,
+          mask: m.mask,
+          fingerprint: m.fingerprint,
+          encoding: m.encoding,
+          path: at,
+          top: ctx.top,
+          envName: ctx.envName,
+          publicName: ctx.publicName,
+          embedded: true,
+          artifact: { source, file: f.name, line: lineAt(f.text, m.index) },
+        });
+      }
+    }
+  };
+
+  const keyHit = (
+    m: ReturnType<typeof findMaterial>[number],
+    fullPath: string,
+    ctx: { top: string; envName: string | null; publicName: string | null; embedded: boolean },
+    container: Tree,
+  ): KeyHit => ({
+    kind: m.kind,
+    mask: m.mask,
+    fingerprint: m.fingerprint,
+    encoding: m.encoding,
+    path: displayPath(fullPath),
+    top: ctx.top,
+    envName: ctx.envName,
+    publicName: ctx.publicName,
+    embedded: ctx.embedded,
+    store: storeOf(fullPath, container),
+  });
+
+  walkLeaves(
+    props,
+    (leaf) => {
+      const info = (): LeafInfo => ({
+        path: pathOf(leaf.node),
+        top: leaf.top,
+        envName: leaf.envName,
+        publicName: leaf.publicName,
+        nameChain: leaf.nameChain,
+        value: leaf.value,
+        unknown: leaf.unknown,
+        embedded: leaf.embedded,
+        container: leaf.container,
+      });
+      let li: LeafInfo | undefined;
+      if (leaf.unknown) unknowns.push((li ??= info()));
+      if (leaf.envName) named.push((li ??= info()));
+      if (typeof leaf.value !== "string" || leaf.unknown) return;
+      const art = reader ? artifactAt(leaf.container, leaf.node?.seg) : null;
+      if (art) {
+        // The artifact is named by its asset object's path (`source`, `code`), not by `.path`.
+        const at = pathOf(leaf.node?.parent ?? null) || leaf.top;
+        readArtifact(art, leaf.value, displayPath(at), leaf);
+      }
+      // The dynamic provider's serialized source is code, not configuration; key material there is
+      // still material, so it is scanned like everything else.
+      const found = findMaterial(leaf.value);
+      if (found.length === 0) return;
+      const fullPath = (li ?? info()).path;
+      for (const m of found) {
+        const hit = keyHit(m, fullPath, leaf, leaf.container);
+        if (leaf.parsed) rawCandidates.push(hit);
+        else {
+          if (leaf.embedded) embeddedFingerprints.add(m.fingerprint);
+          keys.push(hit);
+        }
+      }
+    },
+    {
+      publicPrefixes,
+      visitKey: (key, node: PathNode, ctx) => {
+        for (const m of findMaterial(key)) keys.push(keyHit(m, `${pathOf(node)} (property name)`, ctx, null));
+      },
+    },
+  );
+  for (const c of rawCandidates) if (!embeddedFingerprints.has(c.fingerprint)) keys.push(c);
+  const folder = reader && folderInputOf(type);
+  if (folder) {
+    const p = get(props, folder.path);
+    if (typeof p === "string" && p)
+      readArtifact("archive", p, folder.path, {
+        top: folder.path.split(".")[0],
+        envName: null,
+        publicName: null,
+      });
+  }
+  return {
+    keys,
+    unknowns,
+    named,
+    artifactNotes,
+    unknownTops: new Set(unknowns.map((l) => l.top)),
+    keyTops: new Set(keys.map((k) => k.top)),
+  };
+}
+
+/** What a resource record carries besides its properties (the index's IndexedResource has these). */
+export interface ResourceRecord {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  provider?: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  outputs: Tree;
+}
+
+/** A key found outside a resource's input properties: in its URN, name, references or outputs. */
+export interface RecordHit extends KeyHit {
+  /** `urn`, `name`, `type`, `parent`, `provider`, `dependencies`, `propertyDependencies`, `outputs`. */
+  field: string;
+}
+
+/**
+ * Key material in the parts of a record that are not its inputs: identity strings, references and
+ * outputs (with their property names). Outputs are scanned without artifacts (the inputs carry them).
+ */
+export function scanRecord(r: ResourceRecord): RecordHit[] {
+  const out: RecordHit[] = [];
+  const plain = (field: string, value: string | undefined, where = field) => {
+    if (!value) return;
+    for (const m of findMaterial(value))
+      out.push({
+        kind: m.kind,
+        mask: m.mask,
+        fingerprint: m.fingerprint,
+        encoding: m.encoding,
+        path: where,
+        top: field,
+        envName: null,
+        publicName: null,
+        embedded: false,
+        field,
+      });
+  };
+  // The URN holds the stack, project, parent type, type and name: one finding for all of them.
+  plain("urn", r.urn);
+  if (!r.urn) plain("name", r.name);
+  plain("parent", r.parent);
+  plain("provider", r.provider);
+  r.dependencies.forEach((d, i) => plain("dependencies", d, `dependencies[${i}]`));
+  for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+    plain("propertyDependencies", k, `propertyDependencies.${k.length > 60 ? "…" : k}`);
+    urns.forEach((d, i) => plain("propertyDependencies", d, `propertyDependencies[${i}]`));
+  }
+  for (const k of scanProps(r.type, r.outputs).keys)
+    out.push({ ...k, path: `outputs.${k.path}`, field: "outputs" });
+  return out;
+}

@@ -1,0 +1,353 @@
+/**
+ * One index per AnalyzeStack, built once and shared by every stack policy: resources by URN with their
+ * properties as plain trees, E2B environments and key resources, and per-resource scans (key
+ * material, unknown leaves, env-var names), computed lazily and memoised in one place (`memo`).
+ * Everything here is linear in the size of the stack.
+ *
+ * Inputs vs outputs: at AnalyzeStack the SDK passes each resource's *outputs*. For a component (our
+ * E2BEnvironment) outputs are whatever it registered, not the model it was given, so resource
+ * policies record every resource's *inputs* at Analyze time (run-state.ts) and the index prefers
+ * them; state files and stacks analysed without Analyze calls fall back to outputs.
+ */
+import { E2B_ENVIRONMENT_TYPE } from "../model";
+import type { ArtifactReader } from "./artifacts";
+import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
+import {
+  environmentFromTags,
+  inferTier,
+  normalizeEnvName,
+  stackOfUrn,
+  type EnvironmentInfo,
+} from "./environment";
+import { isKeyStoreType, storeContainerProperty, storeValueProperties } from "./key-stores";
+import { isKeyResource, scanProps, scanRecord, type RecordHit, type ResourceScan } from "./scanner";
+import { get } from "./tree";
+import { isUnknown, rawProps } from "./unknowns";
+import { normalizeProps, normalizeWire, type Tree } from "./walk";
+
+export interface IndexedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  provider?: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  deleteBeforeReplace?: boolean;
+  /** Inputs when recorded at Analyze, otherwise outputs. */
+  props: Tree;
+  outputs: Tree;
+  /**
+   * True when `props` are the inputs a resource policy saw at Analyze (so it judged them); false for
+   * reads, stacks analysed without Analyze calls and graphs handed to the index directly.
+   */
+  inputsRecorded: boolean;
+}
+
+/** What the index needs from a resource: the SDK's PolicyResource or a plain graph record. */
+export interface ResourceLike {
+  urn: string;
+  type: string;
+  name: string;
+  props: unknown;
+  parent?: { urn: string } | string;
+  provider?: { urn: string } | string;
+  dependencies?: Array<{ urn: string } | string>;
+  propertyDependencies?: Record<string, Array<{ urn: string } | string>>;
+  /** `opts.parent` is the raw parent URN, kept by the SDK even when no such resource is in the stack. */
+  opts?: { deleteBeforeReplace?: boolean; parent?: string };
+}
+
+const urnOf = (x: { urn: string } | string) => (typeof x === "string" ? x : x.urn);
+
+/** Counts of what shows the stack uses E2B (cases' applicability, see common.ts). */
+export interface E2BEvidence {
+  environments: number;
+  keys: number;
+  /** Key material anywhere in the stack (properties, names, artifacts, outputs, URNs, references). */
+  material: number;
+  /** Access tokens (`sk_e2b_`) among that material. */
+  accessTokens: number;
+  /** Leaves under an E2B-named env var (`E2B_API_KEY`, `E2B_ACCESS_TOKEN`, …). */
+  names: number;
+}
+
+export interface EnvironmentResource {
+  resource: IndexedResource;
+  name: string;
+  model: Tree;
+  /**
+   * False when only the component's registered outputs were available (its inputs were not recorded
+   * because no resource policy ran): the model's fields are then unknown to the rules, not missing.
+   */
+  modelAvailable: boolean;
+}
+
+const MODEL_FIELDS = ["tier", "teamId", "plan", "sandbox", "budget", "secretStore"];
+
+function environmentModelOutput(type: string, outputs: Tree): Tree | undefined {
+  if (
+    type !== E2B_ENVIRONMENT_TYPE ||
+    typeof outputs !== "object" ||
+    outputs === null ||
+    Array.isArray(outputs)
+  )
+    return undefined;
+  const model = outputs.model;
+  return typeof model === "object" && model !== null && !Array.isArray(model) ? model : undefined;
+}
+
+/** A resource as the engine graph or a state export carries it (wire format). */
+export interface GraphResourceLike {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  provider?: string;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+  inputs?: unknown;
+  outputs?: unknown;
+  options?: { deleteBeforeReplace?: boolean };
+}
+
+export class StackIndex {
+  readonly stack: string;
+  readonly project: string;
+  readonly resources: IndexedResource[];
+  readonly byUrn = new Map<string, IndexedResource>();
+  readonly environments: EnvironmentResource[] = [];
+  readonly keyResources: IndexedResource[] = [];
+  readonly keyResourceUrns = new Set<string>();
+  /** Reads what assets and archives deploy (one per run, shared with the resource policies). */
+  readonly artifacts?: ArtifactReader;
+  private envByUrn = new Map<string, EnvironmentResource>();
+  /** Every derived value of this index, by a key naming what it is and for which inputs. */
+  private memos = new Map<string, unknown>();
+
+  constructor(
+    resources: IndexedResource[],
+    stack?: string,
+    project?: string,
+    opts: { artifacts?: ArtifactReader } = {},
+  ) {
+    this.resources = resources;
+    this.artifacts = opts.artifacts;
+    const first = resources.find((r) => r.urn.startsWith("urn:pulumi:"));
+    const fromUrn = first ? stackOfUrn(first.urn) : { stack: "", project: "" };
+    this.stack = stack || fromUrn.stack;
+    this.project = project || fromUrn.project;
+    for (const r of resources) {
+      this.byUrn.set(r.urn, r);
+      if (r.type === E2B_ENVIRONMENT_TYPE) {
+        const n = get(r.props, "name");
+        const env: EnvironmentResource = {
+          resource: r,
+          // A name unknown at preview is not a name: fall back to the resource's.
+          name: typeof n === "string" && n && !isUnknown(n) ? normalizeEnvName(n) : normalizeEnvName(r.name),
+          model: r.props,
+          modelAvailable: MODEL_FIELDS.some((f) => get(r.props, f) !== undefined),
+        };
+        this.environments.push(env);
+        this.envByUrn.set(r.urn, env);
+      }
+      if (isKeyResource(r.type, r.props)) {
+        this.keyResources.push(r);
+        this.keyResourceUrns.add(r.urn);
+      }
+    }
+  }
+
+  /** The one memoisation scheme: compute once per key for the life of this index. */
+  private memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const v = compute();
+    this.memos.set(key, v);
+    return v;
+  }
+
+  /**
+   * Build from the resources a stack policy receives (props read without the unknown-checking proxy).
+   * `inputsOf` gives the inputs recorded at Analyze (run-state.ts).
+   */
+  static async fromPolicyResources(
+    resources: readonly ResourceLike[],
+    opts: { inputsOf?: (urn: string) => Tree | undefined; artifacts?: ArtifactReader } = {},
+  ): Promise<StackIndex> {
+    const out: IndexedResource[] = [];
+    for (const r of resources) {
+      const outputs = await normalizeProps(rawProps(r.props));
+      const recorded = opts.inputsOf?.(r.urn);
+      out.push({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        parent: r.parent ? urnOf(r.parent) : r.opts?.parent || undefined,
+        provider: r.provider ? urnOf(r.provider) : undefined,
+        dependencies: (r.dependencies ?? []).map(urnOf),
+        propertyDependencies: Object.fromEntries(
+          Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, (v ?? []).map(urnOf)]),
+        ),
+        deleteBeforeReplace: r.opts?.deleteBeforeReplace,
+        // Inputs recorded by the resource policy; failing that, E2BEnvironment also outputs its model.
+        props: recorded ?? environmentModelOutput(r.type, outputs) ?? outputs,
+        outputs,
+        inputsRecorded: recorded !== undefined,
+      });
+    }
+    return new StackIndex(out, process.env.PULUMI_NODEJS_STACK, process.env.PULUMI_NODEJS_PROJECT, {
+      artifacts: opts.artifacts,
+    });
+  }
+
+  /**
+   * Build from engine graph records or state-export resources (wire format: secrets and assets as
+   * signature objects). Inputs stand in for props, as the pack's recorded inputs do.
+   */
+  static fromGraph(
+    resources: ReadonlyArray<GraphResourceLike>,
+    stack?: string,
+    project?: string,
+  ): StackIndex {
+    return new StackIndex(
+      resources.map((r) => {
+        const outputs = normalizeWire(r.outputs ?? {});
+        const inputs = r.inputs && Object.keys(r.inputs as object).length ? normalizeWire(r.inputs) : outputs;
+        return {
+          urn: r.urn,
+          type: r.type,
+          name: r.name,
+          parent: r.parent,
+          provider: r.provider,
+          dependencies: r.dependencies ?? [],
+          propertyDependencies: r.propertyDependencies ?? {},
+          deleteBeforeReplace: r.options?.deleteBeforeReplace,
+          props: inputs,
+          outputs,
+          inputsRecorded: false,
+        };
+      }),
+      stack,
+      project,
+    );
+  }
+
+  scan(r: IndexedResource, publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES): ResourceScan {
+    return this.memo(`scan\u0000${r.urn}\u0000${publicPrefixes.join(",")}`, () =>
+      scanProps(r.type, r.props, publicPrefixes, { artifacts: this.artifacts }),
+    );
+  }
+
+  /** Key material in a resource's URN, name, references and outputs (not its input properties). */
+  scanRecord(r: IndexedResource): RecordHit[] {
+    return this.memo(`record\u0000${r.urn}`, () => scanRecord(r));
+  }
+
+  /** The nearest E2BEnvironment ancestor (or the resource itself), memoised along the chain. */
+  environmentComponentOf(r: IndexedResource): EnvironmentResource | undefined {
+    const chain: string[] = [];
+    let cur: IndexedResource | undefined = r;
+    let found: EnvironmentResource | null = null;
+    while (cur) {
+      const key = `envComponent\u0000${cur.urn}`;
+      if (this.memos.has(key)) {
+        found = this.memos.get(key) as EnvironmentResource | null;
+        break;
+      }
+      chain.push(key);
+      if (cur.type === E2B_ENVIRONMENT_TYPE) {
+        // By URN, not a scan of the environments: a stack of many environments stays linear.
+        found = this.envByUrn.get(cur.urn) ?? null;
+        break;
+      }
+      cur = cur.parent ? this.byUrn.get(cur.parent) : undefined;
+      // A parent cycle (a hostile state file) ends here rather than looping.
+      if (chain.length > this.resources.length) break;
+    }
+    for (const k of chain) this.memos.set(k, found);
+    return found ?? undefined;
+  }
+
+  /** The environment of a resource: component, key `environment` input, tag, or stack name. */
+  environmentOf(r: IndexedResource, tagKeys: readonly string[]): EnvironmentInfo {
+    return this.memo(`env\u0000${tagKeys.join(",")}\u0000${r.urn}`, (): EnvironmentInfo => {
+      const comp = this.environmentComponentOf(r);
+      const keyEnv = isKeyResource(r.type, r.props) ? get(r.props, "environment") : undefined;
+      const tagEnv = environmentFromTags(r.props, tagKeys);
+      if (comp) {
+        const tier = get(comp.model, "tier");
+        return {
+          name: comp.name,
+          tier: typeof tier === "string" ? (inferTier(tier) ?? inferTier(comp.name)) : inferTier(comp.name),
+          source: "component",
+        };
+      }
+      if (typeof keyEnv === "string" && keyEnv && !isUnknown(keyEnv))
+        return { name: normalizeEnvName(keyEnv), tier: inferTier(keyEnv), source: "key" };
+      if (tagEnv) return { name: tagEnv, tier: inferTier(tagEnv), source: "tag" };
+      const s = (this.stack || stackOfUrn(r.urn).stack).toLowerCase();
+      return { name: s, tier: inferTier(s), source: "stack" };
+    });
+  }
+
+  /** URNs of resources that hold the key: key resources and stores whose secret value holds or depends on it. */
+  keyHolders(): Set<string> {
+    return this.memo("keyHolders", () => {
+      const holders = new Set(this.keyResourceUrns);
+      for (const r of this.resources) {
+        if (!isKeyStoreType(r.type) || holders.has(r.urn)) continue;
+        if (this.scan(r).keys.some((k) => k.store)) {
+          holders.add(r.urn);
+          continue;
+        }
+        for (const p of storeValueProperties(r.type)) {
+          if ((r.propertyDependencies[p] ?? []).some((u) => this.keyResourceUrns.has(u))) {
+            holders.add(r.urn);
+            break;
+          }
+        }
+      }
+      // The secret a holding version belongs to holds the key too (its ARN is how runtimes read it).
+      for (const r of this.resources) {
+        if (!holders.has(r.urn) || this.keyResourceUrns.has(r.urn)) continue;
+        const cp = storeContainerProperty(r.type);
+        if (cp) for (const u of r.propertyDependencies[cp] ?? []) holders.add(u);
+      }
+      return holders;
+    });
+  }
+
+  /**
+   * Which of `targets` a property of `r` depends on. Uses `propertyDependencies`; when a resource
+   * carries none at all (older state files), its `dependencies` stand in for every property.
+   */
+  dependsOn(r: IndexedResource, top: string, targets: ReadonlySet<string>): string[] {
+    const pd = r.propertyDependencies;
+    const list = Object.keys(pd).length > 0 ? (pd[top] ?? []) : r.dependencies;
+    return list.filter((u) => targets.has(u));
+  }
+
+  /** What shows this stack uses E2B, counted once (cases' applicability, see common.ts). */
+  e2bEvidence(): E2BEvidence {
+    return this.memo("evidence", () => {
+      let material = 0;
+      let accessTokens = 0;
+      let names = 0;
+      for (const r of this.resources) {
+        const s = this.scan(r);
+        for (const k of [...s.keys, ...this.scanRecord(r)]) {
+          material++;
+          if (k.kind === "access-token") accessTokens++;
+        }
+        for (const l of s.named) if (/(^|_)E2B(_|$)/i.test(l.envName ?? "")) names++;
+      }
+      return {
+        environments: this.environments.length,
+        keys: this.keyResources.length,
+        material,
+        accessTokens,
+        names,
+      };
+    });
+  }
+}

@@ -1,0 +1,85 @@
+/** The artifact reader on real files: folders, archives, limits and everything it could not read. */
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { zipSync } from "fflate";
+import * as tar from "tar";
+import { ArtifactReader, PROGRAM_DIR_TAG } from "../../../policies/detect/artifacts";
+import { scanProps } from "../../../policies/detect/scanner";
+
+const KEY = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);
+
+function program(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "artifacts-"));
+  mkdirSync(path.join(dir, "site/img"), { recursive: true });
+  writeFileSync(path.join(dir, "site/index.html"), "<p>hi</p>\n");
+  writeFileSync(path.join(dir, "site/app.js"), `// line 1\nconst k = "${KEY}";\n`);
+  writeFileSync(path.join(dir, "site/img/logo.png"), Buffer.from([0x89, 0x50, 0, 0, 1]));
+  writeFileSync(path.join(dir, "big.txt"), "x".repeat(2048));
+  return dir;
+}
+
+describe("ArtifactReader", () => {
+  it("reads a folder's text files and notes the binary ones", () => {
+    const dir = program();
+    const c = new ArtifactReader([dir]).read("archive", "site");
+    expect(c.files.map((f) => f.name).sort()).toEqual(["app.js", "index.html"]);
+    expect(c.notes).toEqual(["img/logo.png skipped as binary"]);
+  });
+
+  it("reads .zip and .tgz archives", async () => {
+    const dir = program();
+    writeFileSync(path.join(dir, "fn.zip"), zipSync({ "src/handler.js": Buffer.from(`x = "${KEY}"`) }));
+    await tar.c({ gzip: true, file: path.join(dir, "site.tgz"), cwd: dir }, ["site"]);
+    const r = new ArtifactReader([dir]);
+    expect(r.read("archive", "fn.zip").files.map((f) => f.name)).toEqual(["src/handler.js"]);
+    const tgz = r.read("archive", "site.tgz");
+    expect(tgz.files.map((f) => f.name).sort()).toEqual(["site/app.js", "site/index.html"]);
+    expect(tgz.notes).toEqual(["site/img/logo.png skipped as binary"]);
+  });
+
+  it("says what it could not read: missing, remote, too large, past the run's budget", () => {
+    const dir = program();
+    const r = new ArtifactReader([dir], { maxFileBytes: 1024, maxTotalBytes: 4096, maxFiles: 10 });
+    expect(r.read("file", "nope.js").notes[0]).toMatch(
+      /nope\.js was not found \(relative to .*\) and was not read/,
+    );
+    expect(r.read("file", "https://cdn.test/a.js").notes).toEqual([
+      "https://cdn.test/a.js is remote and was not read",
+    ]);
+    expect(r.read("file", "big.txt").notes).toEqual(["big.txt skipped: larger than 1024 bytes"]);
+    expect(new ArtifactReader([]).read("file", "app.js").notes[0]).toMatch(/no program folder known/);
+  });
+
+  it("takes roots from the stack tag, then the environment", () => {
+    const tags = new Map([[PROGRAM_DIR_TAG, "/prog"]]);
+    expect(ArtifactReader.rootsFrom(tags, { E2B_GUARDRAILS_PROGRAM_DIR: "/env", PWD: "/pwd" })).toEqual([
+      "/prog",
+      "/env",
+      "/pwd",
+    ]);
+    expect(ArtifactReader.rootsFrom(undefined, { PWD: "relative/not/used" })).toEqual([]);
+  });
+});
+
+describe("scanProps with artifacts", () => {
+  it("names the file and line of a key a FileAsset deploys, and the asset's property", () => {
+    const dir = program();
+    const props = { bucket: "site", source: { $asset: "file", path: "site/app.js" } };
+    const keys = scanProps("aws:s3/bucketObject:BucketObject", props, [], {
+      artifacts: new ArtifactReader([dir]),
+    }).keys;
+    expect(keys.map((k) => [k.path, k.top, k.artifact])).toEqual([
+      ["source", "source", { source: "site/app.js", file: "site/app.js", line: 2 }],
+    ]);
+  });
+
+  it("reads the folder a synced-folder component uploads", () => {
+    const dir = program();
+    const scan = scanProps("synced-folder:index:S3BucketFolder", { path: "site", bucketName: "b" }, [], {
+      artifacts: new ArtifactReader([dir]),
+    });
+    expect(scan.keys.map((k) => k.artifact?.file)).toEqual(["app.js"]);
+    expect(scan.artifactNotes.map((n) => n.note)).toEqual(["img/logo.png skipped as binary"]);
+  });
+});

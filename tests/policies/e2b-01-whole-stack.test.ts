@@ -1,0 +1,157 @@
+/**
+ * E2B-01 judges everything a stack carries, not only resource inputs: stack outputs, names, tag keys,
+ * URN segments, references, outputs of resources with clean inputs, read/external resources; and its
+ * verdict on a secret config value does not depend on having the passphrase.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { useScanner } from "../support/scan";
+import { PLANTED, expectClean, fx, status } from "./helpers";
+
+const KEY = `e2b_${PLANTED[0]}`;
+const KEY2 = `e2b_${PLANTED[1]}`;
+const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
+
+function e2b01(stack: {
+  findings: Array<{ caseId: string | null; urn: string; message: string; enforcementLevel: string }>;
+}) {
+  return stack.findings.filter((f) => f.caseId === "E2B-01" && f.enforcementLevel === "mandatory");
+}
+
+describe("E2B-01 whole-stack scanning", () => {
+  const scan = useScanner();
+
+  it("fails a stack whose only E2B trace is key material in outputs, names and tag keys", async () => {
+    const { stack } = await scan.program(fx("key-in-outputs"), "prod");
+    const msgs = e2b01(stack).map((f) => f.message);
+    expect(msgs.join("\n")).toMatch(/stack output e2bApiKey/);
+    expect(msgs.join("\n")).toMatch(/stack output clientSettings\.sandbox\.auth\[0\]\.value/);
+    expect(msgs.join("\n")).toMatch(/sk_e2b_….*stack output adminToken/);
+    expect(msgs.join("\n")).toMatch(/'artifacts' holds an E2B API key.*at tags\.owner-.*\(property name\)/);
+    expect(msgs.join("\n")).toMatch(/'cache-e2b_…ba98' carries E2B key material \(e2b_…ba98\) in its URN/);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    // A leaked key alone is no evidence for the cases about how a stack uses its key...
+    expect(status(stack, "E2B-02")).toBe("not-applicable");
+    expect(status(stack, "E2B-06")).toBe("not-applicable");
+    // ...but an access token anywhere is what E2B-08 forbids.
+    expect(stack.findings.find((f) => f.caseId === "E2B-08")?.message).toMatch(/access token \(sk_e2b_…/);
+    expect(status(stack, "E2B-08")).toBe("fail");
+    expectClean(stack);
+  });
+
+  it("judges an undecryptable secret flowing into E2B_API_KEY as it would with the passphrase", async () => {
+    const withPass = await scan.program(fx("secret-config-key"), "prod", { passphrase: "correct horse" });
+    const without = await scan.program(fx("secret-config-key"), "prod", {});
+    expect(status(withPass.stack, "E2B-01")).toBe("fail");
+    expect(status(without.stack, "E2B-01")).toBe("fail");
+    const msg = e2b01(without.stack)
+      .map((f) => f.message)
+      .join("\n");
+    expect(msg).toMatch(/variable E2B_API_KEY at environment\.variables\.E2B_API_KEY .*unknown at preview/);
+    expectClean(withPass.stack);
+    expectClean(without.stack);
+  });
+
+  it("finds keys in URN segments, references, outputs and external resources of a stack export", async () => {
+    const base = "urn:pulumi:prod::shop";
+    const res = (name: string, extra: Record<string, unknown>) => ({
+      urn: `${base}::aws:s3/bucket:Bucket::${name}`,
+      custom: true,
+      type: "aws:s3/bucket:Bucket",
+      id: name,
+      inputs: {},
+      outputs: {},
+      ...extra,
+    });
+    const deployment = {
+      version: 3,
+      deployment: {
+        manifest: { time: "2026-11-01T00:00:00Z", magic: "x", version: "v3.248.0" },
+        resources: [
+          {
+            urn: `${base}::pulumi:pulumi:Stack::shop-prod`,
+            custom: false,
+            type: "pulumi:pulumi:Stack",
+            outputs: { shown: { ...SECRET_SIG, plaintext: JSON.stringify(KEY2) } },
+          },
+          res(`in-name-${KEY}`, {}),
+          res("outputs-only", { inputs: { bucket: "b" }, outputs: { bucket: "b", website: { note: KEY } } }),
+          res("external", { external: true, outputs: { policy: JSON.stringify({ k: KEY2 }) } }),
+          res("parent-ref", { parent: `${base}::pulumi:pulumi:Stack::x-${KEY}` }),
+          res(`d-${KEY2}`, {}),
+          res("dependency", { dependencies: [`${base}::aws:s3/bucket:Bucket::d-${KEY2}`] }),
+          res("deep-name", { inputs: { a: { b: [{ c: { [`x_${KEY}`]: true } }] } } }),
+          res("base64-of-base64", {
+            inputs: {
+              userData: Buffer.from(Buffer.from(`E2B=${KEY}`).toString("base64")).toString("base64"),
+            },
+          }),
+          res("data-uri", {
+            inputs: { body: `data:text/plain;base64,${Buffer.from(KEY).toString("base64")}` },
+          }),
+          res("percent", { inputs: { url: `https://x.test/?q=%7B%22k%22%3A%22${KEY2}%22%7D` } }),
+          res("url-safe", { inputs: { blob: Buffer.from(`??>${KEY}??>`).toString("base64url") } }),
+          res("escaped-newline", {
+            inputs: { pem: `-----BEGIN-----\\n${KEY.toUpperCase()}\\n-----END-----` },
+          }),
+        ],
+      },
+    };
+    const dir = mkdtempSync(path.join(os.tmpdir(), "whole-stack-"));
+    const file = path.join(dir, "prod.json");
+    writeFileSync(file, JSON.stringify(deployment));
+    const report = await scan.states([file]);
+    const stack = report.stacks[0];
+    const byName = new Map<string, string>();
+    for (const f of e2b01(stack)) {
+      const n = f.urn.split("::").pop()!;
+      byName.set(n, `${byName.get(n) ?? ""}\n${f.message}`);
+    }
+    const at = (name: string) => [...byName].find(([n]) => n.startsWith(name))?.[1] ?? "";
+    expect(at("shop-prod")).toMatch(/stack output shown/);
+    expect(at("in-name-")).toMatch(/in its URN at urn/);
+    expect(at("outputs-only")).toMatch(/in its outputs at outputs\.website\.note/);
+    expect(at("external")).toMatch(/read or external resource/);
+    expect(at("external").match(/e2b_…ba98/g)).toHaveLength(1);
+    expect(at("parent-ref")).toMatch(/in its parent reference/);
+    expect(at("dependency")).toMatch(/in its dependencies at dependencies\[0\]/);
+    expect(at("deep-name")).toMatch(/\(property name\)/);
+    expect(at("base64-of-base64")).toMatch(/base64-encoded, then base64-encoded/);
+    expect(at("data-uri")).toMatch(/at body \(base64-encoded\)/);
+    expect(at("percent")).toMatch(/at url,/);
+    expect(at("url-safe")).toMatch(/at blob \(base64-encoded\)/);
+    expect(at("escaped-newline")).toMatch(/at pem,/);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    for (const c of ["E2B-02", "E2B-06", "E2B-08"]) expect(status(stack, c)).toBe("not-applicable");
+    // The URNs themselves hold keys here (the CLI masks them on output); messages never do.
+    expectClean({ ...stack, findings: stack.findings.map((f) => ({ ...f, urn: "" })), cases: [] });
+  });
+
+  it("judges a key nested thousands of levels deep, never dropping the resource", async () => {
+    let deep: unknown = { E2B_API_KEY: KEY };
+    for (let i = 0; i < 3000; i++) deep = { level: deep };
+    const deployment = {
+      version: 3,
+      deployment: {
+        manifest: { time: "2026-11-01T00:00:00Z", magic: "x", version: "v3.248.0" },
+        resources: [
+          {
+            urn: "urn:pulumi:prod::deep::aws:ssm/document:Document::runbook",
+            custom: true,
+            type: "aws:ssm/document:Document",
+            id: "runbook",
+            inputs: { content: deep },
+            outputs: { content: deep },
+          },
+        ],
+      },
+    };
+    const dir = mkdtempSync(path.join(os.tmpdir(), "deep-"));
+    const file = path.join(dir, "prod.json");
+    writeFileSync(file, JSON.stringify(deployment));
+    const stack = (await scan.states([file])).stacks[0];
+    expect(e2b01(stack).map((f) => f.urn.split("::").pop())).toContain("runbook");
+    expect(status(stack, "E2B-01")).toBe("fail");
+  });
+});
