@@ -100,10 +100,15 @@ export const noKeyInSandbox = stackPolicy(
       "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandbox env vars (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
   },
   ({ index, config, report, notApplicable }) => {
-    if (!consumesE2BKey(index)) notApplicable(NO_E2B_KEY_CONSUMER);
     const holders = index.keyHolders();
+    // Key material baked into a sandbox (a template's Dockerfile) is evidence on its own: judge first,
+    // and only a stack with neither a key consumer nor a finding is not-applicable.
+    let found = false;
     const run: Run = {
-      report,
+      report: ((...a: Parameters<Reporter>) => {
+        found = true;
+        report(...a);
+      }) as Reporter,
       config,
       sandboxName: sandboxNameRegExp(config.sandboxEnvNamePattern),
       keyName: new RegExp(config.keyNamePattern),
@@ -137,6 +142,7 @@ export const noKeyInSandbox = stackPolicy(
       );
     }
     for (const env of index.environments) if (env.modelAvailable) checkDeclaredSecrets(run, env);
+    if (!found && !consumesE2BKey(index)) notApplicable(NO_E2B_KEY_CONSUMER);
   },
 );
 
