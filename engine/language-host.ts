@@ -12,6 +12,7 @@ import { redactKeys } from "../policies/detect/keys";
 import type { GraphResource } from "./graph";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 import { killChild, trackChild } from "./children";
+import { InputError } from "./errors";
 
 /** Which stack a program runs for and the config it gets: the same for both transports. */
 export interface StackRun {
@@ -49,6 +50,8 @@ export class ProgramFailure extends Error {
   constructor(
     message: string,
     readonly output: string,
+    /** Provider functions the program called before it failed: offline they return no real data. */
+    readonly invokes: string[] = [],
   ) {
     super(message);
     this.name = "ProgramFailure";
@@ -57,6 +60,7 @@ export class ProgramFailure extends Error {
 
 // Plain JavaScript, loaded by the program's own Node.js; it sits beside this module's source.
 const UNKNOWN_SECRETS_PRELOAD = path.resolve(__dirname, "../engine/preload/unknown-secrets.js");
+const PLAIN_INSPECT_PRELOAD = path.resolve(__dirname, "../engine/preload/plain-inspect.js");
 
 /** The CLI's special exit code: the program already reported an actionable error through Engine.Log. */
 const EXIT_AFTER_USER_MESSAGE = 32;
@@ -133,6 +137,8 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
     const runPath = locateRun(job.pwd);
     const args = [
       ...job.runtimeOptions.nodeargs,
+      "-r",
+      PLAIN_INSPECT_PRELOAD,
       ...(job.unknownSecretKeys.length ? ["-r", UNKNOWN_SECRETS_PRELOAD] : []),
       runPath,
       "--monitor",
@@ -203,7 +209,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
         : exit.code === EXIT_AFTER_USER_MESSAGE
           ? "the program reported an error"
           : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
-      throw new ProgramFailure(reason, text);
+      throw new ProgramFailure(reason, text, [...recorder.invokes].sort());
     }
     return { resources: recorder.resources(), invokes: [...recorder.invokes].sort() };
   } finally {
@@ -222,9 +228,10 @@ function locateRun(pwd: string): string {
   try {
     return path.dirname(require.resolve("@pulumi/pulumi/cmd/run", { paths: [pwd] }));
   } catch {
-    throw new ProgramFailure(
-      `cannot resolve @pulumi/pulumi from the program in ${pwd} (run npm install there)`,
-      "",
+    // Nothing ran: bad input (exit 2 with one line), not a failing program.
+    throw new InputError(
+      `${pwd}: cannot resolve @pulumi/pulumi from the program (run npm install there)`,
+      pwd,
     );
   }
 }

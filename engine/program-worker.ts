@@ -183,7 +183,14 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
       const tail = e.output.trim()
         ? `\n--- program output ---\n${e.output.trim().split("\n").slice(-20).join("\n")}`
         : "";
-      throw new ProgramError(`${project.main}: the program failed: ${firstLines(e.message, 6)}${tail}`);
+      // A program that read a provider function's result fails offline where the CLI would not: say so on
+      // the first line, which is the one a user sees.
+      const offline = e.invokes.length
+        ? ` (offline, provider functions are answered without a provider: ${e.invokes.join(", ")}; a program that reads their results cannot be previewed offline)`
+        : "";
+      throw new ProgramError(
+        `${project.main}: the program failed${offline}: ${firstLines(e.message, 6)}${tail}`,
+      );
     }
     throw e;
   }

@@ -120,4 +120,49 @@ describe("program runner: configuration and errors", () => {
     expect((err as Error).message).toMatch(/the program failed: [^\n]*\n?Error: boom e2b_…abab/);
     expect((err as Error).message).not.toContain("ab".repeat(20));
   });
+
+  it("fails fast with the program's own error when it throws inside an apply (no util.inspect loop)", async () => {
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\n' +
+        'export const out = pulumi.output("x").apply((x) => { throw new Error("broken apply " + x); });\n',
+    );
+    const started = Date.now();
+    const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ProgramError);
+    expect((err as Error).message).toMatch(/the program failed: [^\n]*\n?Error: broken apply x/);
+    // Under Node 20, the SDK's coloured util.inspect of such an error ran for minutes (nodejs/node#64011).
+    expect(Date.now() - started).toBeLessThan(45_000);
+  }, 60_000);
+
+  it("names the provider functions answered offline when a program that called them fails", async () => {
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as aws from "@pulumi/aws";\n' +
+        "export const first = aws.ec2.getSubnets({}).then((s) => s.ids.slice(0, 1));\n",
+    );
+    const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ProgramError);
+    expect((err as Error).message.split("\n")[0]).toContain(
+      "offline, provider functions are answered without a provider: aws:ec2/getSubnets:getSubnets",
+    );
+  }, 60_000);
+
+  it("a program whose dependencies are not installed is bad input naming its folder", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "noinstall-"));
+    cpSync(fixture, dir, { recursive: true });
+    await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(
+      new InputError(`${dir}: cannot resolve @pulumi/pulumi from the program (run npm install there)`),
+    );
+  });
+
+  it("never needs the passphrase a CI sets for every stack when a stack has no encryptionsalt", async () => {
+    const dir = copyFixture();
+    // The fixture's stack has a secure value but no encryptionsalt (another secrets provider):
+    // with a passphrase set, the value stays an unknown secret, as without one.
+    const graph = await runProgram({ cwd: dir, stack: "dev", passphrase: "set-for-every-stack" });
+    expect(graph.resources.find((r) => r.name === "db-password")?.inputs.value).toBe(UNKNOWN);
+  }, 60_000);
 });
