@@ -109,22 +109,56 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   };
 }
 
+/**
+ * Copy a property tree, decoding secrets. The field path of a node is needed only for an error, so it
+ * is built from the chain of parents then, not concatenated for every node of a large export.
+ */
 function convertSecrets(v: unknown, at: string, fail: (field: string, problem: string) => never): WireValue {
-  if (Array.isArray(v)) return v.map((x, i) => convertSecrets(x, `${at}[${i}]`, fail));
+  return convert(v, { up: null, seg: at }, fail);
+}
+
+interface At {
+  up: At | null;
+  seg: string | number;
+}
+
+function pathOf(at: At): string {
+  const segs: Array<string | number> = [];
+  for (let a: At | null = at; a; a = a.up) segs.push(a.seg);
+  let out = "";
+  for (let i = segs.length - 1; i >= 0; i--) {
+    const s = segs[i];
+    out += typeof s === "number" ? `[${s}]` : out ? `.${s}` : s;
+  }
+  return out;
+}
+
+function convert(v: unknown, at: At, fail: (field: string, problem: string) => never): WireValue {
+  if (Array.isArray(v)) {
+    const out: WireValue[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      out[i] = x !== null && typeof x === "object" ? convert(x, { up: at, seg: i }, fail) : (x as WireValue);
+    }
+    return out;
+  }
   if (!isObject(v)) return v as WireValue;
   if (v[SECRET_SIG] === SECRET_VALUE) {
     if (typeof v.plaintext === "string") {
       try {
         return secretValue(JSON.parse(v.plaintext) as WireValue);
       } catch {
-        return fail(at, "holds a secret whose plaintext is not JSON");
+        return fail(pathOf(at), "holds a secret whose plaintext is not JSON");
       }
     }
-    if ("value" in v) return secretValue(convertSecrets(v.value, `${at}.value`, fail));
+    if ("value" in v) return secretValue(convert(v.value, { up: at, seg: "value" }, fail));
     return secretValue(OPAQUE_SECRET);
   }
   const out: WireObject = {};
-  for (const [k, x] of Object.entries(v)) out[k] = convertSecrets(x, `${at}.${k}`, fail);
+  for (const k in v) {
+    const x = v[k];
+    out[k] = x !== null && typeof x === "object" ? convert(x, { up: at, seg: k }, fail) : (x as WireValue);
+  }
   return out;
 }
 
