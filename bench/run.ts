@@ -5,7 +5,7 @@
  *   npm run bench                 full: 10k and 50k stacks, 500 × 200 org, 100k sandboxes, 5 rounds
  *   npm run bench -- --quick      smaller sizes for development (RESULTS-quick.md)
  *   npm run bench -- --only=detector,audit   a subset (prints, writes nothing)
- *   npm run bench -- --rounds=7   more rounds
+ *   npm run bench -- --rounds=7   more rounds (--size=N: the single-stack size)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -215,6 +215,8 @@ async function main() {
   const plan = { ...plans[args.includes("--quick") ? "quick" : "full"] };
   const rounds = args.find((a) => a.startsWith("--rounds="));
   if (rounds) plan.rounds = Number(rounds.split("=")[1]);
+  const size = args.find((a) => a.startsWith("--size="));
+  if (size) plan.size = Number(size.split("=")[1]);
   const only = args
     .find((a) => a.startsWith("--only="))
     ?.split("=")[1]
