@@ -13,7 +13,8 @@
  * planted key. Key material never leaves this process: only counts and fingerprints are compared.
  */
 import { scanProps } from "../policies/detect/stack";
-import { normalizeWire, type Tree } from "../policies/detect/walk";
+import { normalizeWire, walkLeaves, type Tree } from "../policies/detect/walk";
+import { findMaterial } from "../policies/detect/material";
 import { fingerprintKey } from "../policies/detect/keys";
 import { parseStateExport } from "../engine/state-loader";
 import { generateStack } from "./generate";
@@ -68,6 +69,25 @@ function ours(c: DetectorCorpus): Found {
 }
 
 /**
+ * Diagnostic, not a detector: our walk and material matcher as scanProps uses them, but without
+ * parsing JSON/YAML embedded in strings — the difference to `ours` is what that parsing costs.
+ */
+function oursWithoutEmbedded(c: DetectorCorpus): Found {
+  const fingerprints = new Set<string>();
+  let reports = 0;
+  for (const { tree } of c.trees)
+    walkLeaves(
+      tree,
+      (leaf) => {
+        if (typeof leaf.value !== "string" || leaf.unknown) return;
+        for (const m of findMaterial(leaf.value)) (fingerprints.add(m.fingerprint), reports++);
+      },
+      { parseEmbedded: () => false },
+    );
+  return { fingerprints, reports };
+}
+
+/**
  * Not a detector: the cost floor of any walk over the same trees that only looks at strings (no
  * context, no embedded documents), for comparison with ours.
  */
@@ -80,7 +100,7 @@ function treeWalkFloor(c: DetectorCorpus): Found {
     const v = stack.pop()!;
     if (typeof v === "string") {
       if (v.length >= 44 && v.includes("e2b_"))
-        for (const m of v.matchAll(re)) fingerprints.add(fingerprintKey(m[0])), reports++;
+        for (const m of v.matchAll(re)) (fingerprints.add(fingerprintKey(m[0])), reports++);
     } else if (Array.isArray(v)) for (const x of v) stack.push(x);
     else if (v !== null && typeof v === "object") for (const k in v) stack.push(v[k]);
   }
@@ -150,7 +170,13 @@ export async function benchDetector(rounds: number, targetMb = 18): Promise<Dete
     const found = await f(corpus);
     return { ms: performance.now() - t0, found };
   };
-  const variants = [timed(ours), timed(lint), timed(v8Regex), timed(treeWalkFloor)];
+  const variants = [
+    timed(ours),
+    timed(lint),
+    timed(v8Regex),
+    timed(treeWalkFloor),
+    timed(oursWithoutEmbedded),
+  ];
   await interleave(variants, 1); // warm-up: JIT and module loading, not measured
   const samples = await interleave(variants, rounds);
   const mb = corpus.text.length / 1e6;
@@ -159,6 +185,7 @@ export async function benchDetector(rounds: number, targetMb = 18): Promise<Dete
     "secretlint pattern rule (text)",
     "one V8 regex (text)",
     "floor of a string-only tree walk (not a detector)",
+    "diagnostic: our walk + matcher without embedded JSON/YAML parsing",
   ];
   const out = samples.map((s, i): DetectorVariant => {
     const f = s[0].found;

@@ -79,7 +79,10 @@ export interface StackOptions {
 }
 
 const secretText = (plain: string) => ({ [SIG]: SECRET, plaintext: JSON.stringify(plain) });
-const cipher = (rand: () => number) => ({ [SIG]: SECRET, ciphertext: `v1:${hex(rand, 24)}:${hex(rand, 64)}` });
+const cipher = (rand: () => number) => ({
+  [SIG]: SECRET,
+  ciphertext: `v1:${hex(rand, 24)}:${hex(rand, 64)}`,
+});
 
 export function generateStack(size: number, opts: StackOptions = {}): GeneratedStack {
   const project = opts.project ?? "platform";
@@ -136,7 +139,12 @@ export function generateStack(size: number, opts: StackOptions = {}): GeneratedS
     timeoutCeilingSeconds: 3600,
     autoPause: { enabled: false },
     requiredMetadata: ["user_id", "request_id"],
-    budget: { monthlyUsd: 5000, alertThresholds: [50, 80, 100], owner: "platform@example.com", hardLimit: false },
+    budget: {
+      monthlyUsd: 5000,
+      alertThresholds: [50, 80, 100],
+      owner: "platform@example.com",
+      hardLimit: false,
+    },
     leakAlarm: { liveCountThreshold: 60, maxSandboxAgeSeconds: 3600, owner: "platform@example.com" },
     rotation: { createdAt: "2026-11-01", maxAgeDays: 90, trigger: "1" },
   };
@@ -180,7 +188,11 @@ export function generateStack(size: number, opts: StackOptions = {}): GeneratedS
         E2B_API_KEY_SECRET_ARN: secretArn,
         LOG_LEVEL: "info",
         SERVICE_NAME: name,
-        FEATURE_FLAGS: JSON.stringify({ sandboxes: true, templates: ["base", "code-interpreter"], max: i % 50 }),
+        FEATURE_FLAGS: JSON.stringify({
+          sandboxes: true,
+          templates: ["base", "code-interpreter"],
+          max: i % 50,
+        }),
         DB_PASSWORD: cipher(rand),
       };
       if (plant) variables.E2B_API_KEY = secretText(key());
@@ -272,7 +284,11 @@ export function generateStack(size: number, opts: StackOptions = {}): GeneratedS
         type: "aws:amplify/app:App",
         id: `d${hex(rand, 13)}`,
         inputs,
-        outputs: { ...inputs, arn: `arn:aws:amplify:us-east-1:${account}:apps/d${i}`, defaultDomain: `d${i}.amplifyapp.com` },
+        outputs: {
+          ...inputs,
+          arn: `arn:aws:amplify:us-east-1:${account}:apps/d${i}`,
+          defaultDomain: `d${i}.amplifyapp.com`,
+        },
       });
     } else if (kind === 3) {
       const assume = JSON.stringify({
@@ -286,7 +302,11 @@ export function generateStack(size: number, opts: StackOptions = {}): GeneratedS
         Statement: [
           { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secretArn] },
           { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" },
-          { Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${project}-${stack}-assets-${i - 2}/*` },
+          {
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: `arn:aws:s3:::${project}-${stack}-assets-${i - 2}/*`,
+          },
         ],
       });
       const inputs = {
@@ -304,7 +324,11 @@ export function generateStack(size: number, opts: StackOptions = {}): GeneratedS
         dependencies: [secretUrn],
         propertyDependencies: { inlinePolicies: [secretUrn] },
         inputs,
-        outputs: { ...inputs, arn: `arn:aws:iam::${account}:role/role-${i}`, uniqueId: `AROA${hex(rand, 17).toUpperCase()}` },
+        outputs: {
+          ...inputs,
+          arn: `arn:aws:iam::${account}:role/role-${i}`,
+          uniqueId: `AROA${hex(rand, 17).toUpperCase()}`,
+        },
       });
     } else if (kind === 4) {
       const environment = [
@@ -326,7 +350,11 @@ export function generateStack(size: number, opts: StackOptions = {}): GeneratedS
           secrets: [{ name: "E2B_API_KEY_FROM_STORE", valueFrom: secretArn }],
           logConfiguration: {
             logDriver: "awslogs",
-            options: { "awslogs-group": `/ecs/agent-${i}`, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs" },
+            options: {
+              "awslogs-group": `/ecs/agent-${i}`,
+              "awslogs-region": "us-east-1",
+              "awslogs-stream-prefix": "ecs",
+            },
           },
         },
       ]);
@@ -348,7 +376,11 @@ export function generateStack(size: number, opts: StackOptions = {}): GeneratedS
         dependencies: [secretUrn, roleUrn(i - 1)],
         propertyDependencies: { containerDefinitions: [secretUrn], executionRoleArn: [roleUrn(i - 1)] },
         inputs,
-        outputs: { ...inputs, arn: `arn:aws:ecs:us-east-1:${account}:task-definition/agent-${i}:1`, revision: 1 },
+        outputs: {
+          ...inputs,
+          arn: `arn:aws:ecs:us-east-1:${account}:task-definition/agent-${i}:1`,
+          revision: 1,
+        },
       });
     } else {
       const lines = [
@@ -380,7 +412,10 @@ export function generateStack(size: number, opts: StackOptions = {}): GeneratedS
         type: "kubernetes:core/v1:ConfigMap",
         id: `agents/worker-${i}`,
         inputs,
-        outputs: { ...inputs, metadata: { ...inputs.metadata, uid: `${hex(rand, 8)}-${hex(rand, 4)}`, resourceVersion: `${i}` } },
+        outputs: {
+          ...inputs,
+          metadata: { ...inputs.metadata, uid: `${hex(rand, 8)}-${hex(rand, 4)}`, resourceVersion: `${i}` },
+        },
       });
     }
   }

@@ -53,7 +53,15 @@ export class Workspace {
 const out = (ws: Workspace) => path.join(ws.dir, `report-${process.hrtime.bigint()}.json`);
 
 function audit(ws: Workspace, states: string[], pack?: string): Promise<ProcessRun> {
-  const args = [cli, "audit", ...states.flatMap((s) => ["--state", s]), "--format", "json", "--output", out(ws)];
+  const args = [
+    cli,
+    "audit",
+    ...states.flatMap((s) => ["--state", s]),
+    "--format",
+    "json",
+    "--output",
+    out(ws),
+  ];
   if (pack) args.push("--policy-pack", pack);
   return runProcess(process.execPath, args).then((r) => {
     // 0 clean, 1 mandatory findings (the planted keys): both are completed audits.
@@ -119,22 +127,24 @@ export interface AuditVsFloor {
 }
 
 /**
- * Whole `audit` processes: our pack, the empty pack, the minimal client (the protocol's floor), all on
- * the same export, and `audit` of a `large` export for the scaling ratio — interleaved, one round at
- * a time.
+ * Whole `audit` processes: our pack, the empty pack and the minimal client (the protocol's floor) on
+ * the same export, interleaved; then `audit` of a `large` export against the same-size audit again,
+ * interleaved, for the scaling ratio (`largeRounds` rounds: a large audit takes minutes here).
  */
 export async function auditVsFloor(
   ws: Workspace,
   size: number,
   large: number,
   rounds: number,
+  largeRounds: number,
 ): Promise<AuditVsFloor> {
   const state = ws.stack(size);
   const big = ws.stack(large);
-  const [a, e, f, l] = await interleave<ProcessRun & { protocol?: Record<string, number> }>(
-    [() => audit(ws, [state]), () => audit(ws, [state], emptyPack), () => floor(state), () => audit(ws, [big])],
+  const [a, e, f] = await interleave<ProcessRun & { protocol?: Record<string, number> }>(
+    [() => audit(ws, [state]), () => audit(ws, [state], emptyPack), () => floor(state)],
     rounds,
   );
+  const [s2, l] = await interleave([() => audit(ws, [state]), () => audit(ws, [big])], largeRounds);
   const med = (k: string) => stats(f.map((r) => r.protocol![k])).median;
   const peak = (runs: ProcessRun[], k: "self" | "children") => Math.max(...runs.map((r) => r.peakRssMb[k]));
   return {
@@ -147,7 +157,7 @@ export async function auditVsFloor(
     auditLarge: stats(ms(l)),
     ratio: ratio(ms(a), ms(f)),
     emptyRatio: ratio(ms(e), ms(f)),
-    scaling: ratio(ms(l), ms(a)),
+    scaling: ratio(ms(l), ms(s2)),
     peakRssMb: {
       cli: peak(a, "self"),
       pack: peak(a, "children"),
@@ -213,16 +223,22 @@ export async function sandboxesAudit(small: number, large: number, rounds: numbe
       srv.state.seedSandboxes(n, {
         teamId,
         state: (j) => (j % 10 ? "running" : "paused"),
-        metadata: (j): Record<string, string> => (j % 13 ? { user_id: `u${j % 97}`, request_id: `r${j}` } : {}),
+        metadata: (j): Record<string, string> =>
+          j % 13 ? { user_id: `u${j % 97}`, request_id: `r${j}` } : {},
         startedAt: (j) => new Date(Date.now() - (j % 7200) * 1000),
       });
       return { url: srv.url, key };
     });
     const run = (t: { url: string; key: string }) => () =>
-      runProcess(process.execPath, [cli, "sandboxes", "audit", "--max-age", "1h", "--format", "json", "--output", "/dev/null"], {
-        env: { E2B_API_KEY: t.key, E2B_API_URL: t.url },
-      }).then((r) => {
-        if (r.code !== 0 && r.code !== 1) throw new Error(`sandboxes audit exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+      runProcess(
+        process.execPath,
+        [cli, "sandboxes", "audit", "--max-age", "1h", "--format", "json", "--output", "/dev/null"],
+        {
+          env: { E2B_API_KEY: t.key, E2B_API_URL: t.url },
+        },
+      ).then((r) => {
+        if (r.code !== 0 && r.code !== 1)
+          throw new Error(`sandboxes audit exited ${r.code}: ${r.stderr.slice(0, 300)}`);
         return r;
       });
     const [s, l] = await interleave(targets.map(run), rounds);
@@ -251,14 +267,23 @@ export interface PreviewRuns {
  * `preview` of each stack template (stacks/Pulumi.<stack>.yaml). Cold: a fresh TMPDIR, so tsx has no
  * compile cache for the CLI, the program or the engine; warm: the same TMPDIR again.
  */
-export async function previewTemplates(ws: Workspace, stacks: string[], rounds: number): Promise<PreviewRuns> {
+export async function previewTemplates(
+  ws: Workspace,
+  stacks: string[],
+  rounds: number,
+): Promise<PreviewRuns> {
   const warmTmp = path.join(ws.dir, "tmp-warm");
   mkdirSync(warmTmp, { recursive: true });
   const run = (tmp: string, stack: string) =>
-    runProcess(process.execPath, [cli, "preview", "--cwd", root, "--stack", stack, "--format", "json", "--output", out(ws)], {
-      env: { TMPDIR: tmp, PULUMI_CONFIG_PASSPHRASE: "e2b-guardrails-example" },
-    }).then((r) => {
-      if (r.code !== 0 && r.code !== 1) throw new Error(`preview exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+    runProcess(
+      process.execPath,
+      [cli, "preview", "--cwd", root, "--stack", stack, "--format", "json", "--output", out(ws)],
+      {
+        env: { TMPDIR: tmp, PULUMI_CONFIG_PASSPHRASE: "e2b-guardrails-example" },
+      },
+    ).then((r) => {
+      if (r.code !== 0 && r.code !== 1)
+        throw new Error(`preview exited ${r.code}: ${r.stderr.slice(0, 300)}`);
       return r.ms;
     });
   for (const s of stacks) await run(warmTmp, s); // prime the warm cache

@@ -30,6 +30,8 @@ interface Plan {
   rounds: number;
   size: number;
   large: number;
+  /** Rounds of the large-stack audit (each also runs the small one, interleaved). */
+  largeRounds: number;
   org: { small: number; large: number; size: number; rounds: number };
   sandboxes: { small: number; large: number; rounds: number };
   preview: { stacks: string[]; rounds: number };
@@ -42,9 +44,10 @@ const plans: Record<"full" | "quick", Plan> = {
     rounds: 5,
     size: 10_000,
     large: 50_000,
-    org: { small: 100, large: 500, size: 200, rounds: 3 },
-    sandboxes: { small: 10_000, large: 100_000, rounds: 5 },
-    preview: { stacks: ["prod", "staging", "loadtest"], rounds: 5 },
+    largeRounds: 1,
+    org: { small: 100, large: 500, size: 200, rounds: 1 },
+    sandboxes: { small: 10_000, large: 100_000, rounds: 2 },
+    preview: { stacks: ["prod", "staging", "loadtest"], rounds: 3 },
     detectorMb: 18,
   },
   quick: {
@@ -52,8 +55,9 @@ const plans: Record<"full" | "quick", Plan> = {
     rounds: 5,
     size: 1_000,
     large: 5_000,
+    largeRounds: 1,
     org: { small: 10, large: 50, size: 200, rounds: 1 },
-    sandboxes: { small: 2_000, large: 10_000, rounds: 3 },
+    sandboxes: { small: 2_000, large: 10_000, rounds: 1 },
     preview: { stacks: ["prod"], rounds: 1 },
     detectorMb: 18,
   },
@@ -236,8 +240,12 @@ async function main() {
   try {
     r.detector = await step("detector", () => benchDetector(plan.rounds, plan.detectorMb));
     r.packVsEmpty = await step("engine", () => packVsEmpty(ws, plan.size, plan.rounds));
-    r.audit = await step("audit", () => auditVsFloor(ws, plan.size, plan.large, plan.rounds));
-    r.org = await step("org", () => orgWide(ws, plan.org.small, plan.org.large, plan.org.size, plan.org.rounds));
+    r.audit = await step("audit", () =>
+      auditVsFloor(ws, plan.size, plan.large, plan.rounds, plan.largeRounds),
+    );
+    r.org = await step("org", () =>
+      orgWide(ws, plan.org.small, plan.org.large, plan.org.size, plan.org.rounds),
+    );
     r.sandboxes = await step("sandboxes", () =>
       sandboxesAudit(plan.sandboxes.small, plan.sandboxes.large, plan.sandboxes.rounds),
     );

@@ -14,11 +14,19 @@ import { summarize, type ProfileSummary } from "./summary";
 const root = path.resolve(__dirname, "../..");
 
 function table(s: ProfileSummary): string {
-  const lines = [`Sampled CPU (not idle): ${(s.totalMs / 1000).toFixed(1)} s`, "", "| self | share | file |", "|---:|---:|---|"];
-  for (const f of s.files.slice(0, 15)) lines.push(`| ${f.ms.toFixed(0)} ms | ${(f.share * 100).toFixed(1)} % | ${f.file} |`);
+  const lines = [
+    `Sampled CPU (not idle): ${(s.totalMs / 1000).toFixed(1)} s`,
+    "",
+    "| self | share | file |",
+    "|---:|---:|---|",
+  ];
+  for (const f of s.files.slice(0, 15))
+    lines.push(`| ${f.ms.toFixed(0)} ms | ${(f.share * 100).toFixed(1)} % | ${f.file} |`);
   lines.push("", "| self | share | function | where |", "|---:|---:|---|---|");
   for (const f of s.functions.slice(0, 20))
-    lines.push(`| ${f.ms.toFixed(0)} ms | ${(f.share * 100).toFixed(1)} % | ${f.name.replace(/\|/g, "\\|")} | ${f.where} |`);
+    lines.push(
+      `| ${f.ms.toFixed(0)} ms | ${(f.share * 100).toFixed(1)} % | ${f.name.replace(/\|/g, "\\|")} | ${f.where} |`,
+    );
   return lines.join("\n");
 }
 
@@ -27,7 +35,8 @@ export async function profileAudit(label: string, size: number, count = 1): Prom
   try {
     const states = Array.from({ length: count }, (_, i) => {
       const file = path.join(dir, `stack-${i}.json`);
-      const opts = count > 1 ? { project: `svc-${i}`, stack: ["prod", "staging", "dev"][i % 3], seed: i + 1 } : {};
+      const opts =
+        count > 1 ? { project: `svc-${i}`, stack: ["prod", "staging", "dev"][i % 3], seed: i + 1 } : {};
       writeFileSync(file, JSON.stringify(generateStack(size, opts).export));
       return file;
     });
@@ -55,7 +64,9 @@ export async function profileAudit(label: string, size: number, count = 1): Prom
       `node ${m.node}, ${m.cpu}, ${m.cores} cores, load average ${m.loadAverage.join(" ")}.`,
     ];
     for (const f of readdirSync(prof).sort()) {
-      const who = f.startsWith("pack") ? "policy pack process (run-policy-pack)" : "CLI process (engine, reports)";
+      const who = f.startsWith("pack")
+        ? "policy pack process (run-policy-pack)"
+        : "CLI process (engine, reports)";
       parts.push("", `## ${who}`, "", table(summarize(path.join(prof, f), 25)));
     }
     const out = path.join(__dirname, `${label}.md`);

@@ -21,7 +21,8 @@ if (dir) {
     if (written) return;
     written = true;
     session.post("Profiler.stop", (err, r) => {
-      if (!err) fs.writeFileSync(path.join(dir, `${tag}-${process.pid}.cpuprofile`), JSON.stringify(r.profile));
+      if (!err)
+        fs.writeFileSync(path.join(dir, `${tag}-${process.pid}.cpuprofile`), JSON.stringify(r.profile));
     });
   };
   process.on("exit", write);

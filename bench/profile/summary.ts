@@ -79,8 +79,11 @@ if (require.main === module) {
   const s = summarize(file, Number(top) || 25);
   console.log(`sampled (non-idle) ${s.totalMs.toFixed(0)} ms`);
   console.log("-- by file (self)");
-  for (const f of s.files) console.log(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms  ${f.file}`);
+  for (const f of s.files)
+    console.log(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms  ${f.file}`);
   console.log("-- by function (self)");
   for (const f of s.functions)
-    console.log(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms  ${f.name}  ${f.where}`);
+    console.log(
+      `${(f.share * 100).toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms  ${f.name}  ${f.where}`,
+    );
 }
