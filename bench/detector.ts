@@ -80,7 +80,10 @@ function oursWithoutEmbedded(c: DetectorCorpus): Found {
       tree,
       (leaf) => {
         if (typeof leaf.value !== "string" || leaf.unknown) return;
-        for (const m of findMaterial(leaf.value)) (fingerprints.add(m.fingerprint), reports++);
+        for (const m of findMaterial(leaf.value)) {
+          fingerprints.add(m.fingerprint);
+          reports++;
+        }
       },
       { parseEmbedded: () => false },
     );
@@ -100,7 +103,10 @@ function treeWalkFloor(c: DetectorCorpus): Found {
     const v = stack.pop()!;
     if (typeof v === "string") {
       if (v.length >= 44 && v.includes("e2b_"))
-        for (const m of v.matchAll(re)) (fingerprints.add(fingerprintKey(m[0])), reports++);
+        for (const m of v.matchAll(re)) {
+          fingerprints.add(fingerprintKey(m[0]));
+          reports++;
+        }
     } else if (Array.isArray(v)) for (const x of v) stack.push(x);
     else if (v !== null && typeof v === "object") for (const k in v) stack.push(v[k]);
   }
