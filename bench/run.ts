@@ -46,8 +46,8 @@ const plans: Record<"full" | "quick", Plan> = {
     large: 50_000,
     largeRounds: 1,
     org: { small: 100, large: 500, size: 200, rounds: 1 },
-    sandboxes: { small: 10_000, large: 100_000, rounds: 2 },
-    preview: { stacks: ["prod", "staging", "loadtest"], rounds: 3 },
+    sandboxes: { small: 10_000, large: 100_000, rounds: 1 },
+    preview: { stacks: ["prod", "staging", "loadtest"], rounds: 2 },
     detectorMb: 18,
   },
   quick: {
@@ -65,6 +65,8 @@ const plans: Record<"full" | "quick", Plan> = {
 
 interface Results {
   plan: Plan;
+  /** Written while the run goes on: some measures are still missing. */
+  partial?: boolean;
   machineBefore: Machine;
   machineAfter?: Machine;
   startedAt: string;
@@ -193,6 +195,9 @@ function render(r: Results): string {
   const lines = [
     "# Benchmark results",
     "",
+    ...(r.partial
+      ? ["**Partial: the run was still going (or was stopped) when this was written.**", ""]
+      : []),
     `Written by \`npm run bench${r.plan.mode === "quick" ? " -- --quick" : ""}\` on ${r.startedAt} (${r.plan.mode} mode, ${r.plan.rounds} interleaved rounds per A/B unless stated; took ${fmtMs(r.elapsedMs ?? 0)}). Every figure below comes from that run.`,
     "",
     "## Machine",
@@ -229,27 +234,47 @@ async function main() {
   const r: Results = { plan, machineBefore: machine(), startedAt: new Date().toISOString() };
   const t0 = performance.now();
   const ws = new Workspace();
-  const step = async <T>(name: string, f: () => Promise<T>): Promise<T | undefined> => {
-    if (!want(name)) return undefined;
+  const file = path.join(__dirname, plan.mode === "quick" ? "RESULTS-quick.md" : "RESULTS.md");
+  const step = async <T>(name: string, f: () => Promise<T>, set: (v: T) => void): Promise<void> => {
+    if (!want(name)) return;
     const t = performance.now();
     process.stderr.write(`bench: ${name}…`);
-    const v = await f();
+    set(await f());
     process.stderr.write(` ${fmtMs(performance.now() - t)} (load ${machine().loadAverage[0]})\n`);
-    return v;
+    // A long run that is stopped still leaves what it measured (marked partial).
+    if (!only) writeFileSync(file, render({ ...r, elapsedMs: performance.now() - t0, partial: true }));
   };
   try {
-    r.detector = await step("detector", () => benchDetector(plan.rounds, plan.detectorMb));
-    r.packVsEmpty = await step("engine", () => packVsEmpty(ws, plan.size, plan.rounds));
-    r.audit = await step("audit", () =>
-      auditVsFloor(ws, plan.size, plan.large, plan.rounds, plan.largeRounds),
+    await step(
+      "detector",
+      () => benchDetector(plan.rounds, plan.detectorMb),
+      (v) => (r.detector = v),
     );
-    r.org = await step("org", () =>
-      orgWide(ws, plan.org.small, plan.org.large, plan.org.size, plan.org.rounds),
+    await step(
+      "engine",
+      () => packVsEmpty(ws, plan.size, plan.rounds),
+      (v) => (r.packVsEmpty = v),
     );
-    r.sandboxes = await step("sandboxes", () =>
-      sandboxesAudit(plan.sandboxes.small, plan.sandboxes.large, plan.sandboxes.rounds),
+    await step(
+      "audit",
+      () => auditVsFloor(ws, plan.size, plan.large, plan.rounds, plan.largeRounds),
+      (v) => (r.audit = v),
     );
-    r.preview = await step("preview", () => previewTemplates(ws, plan.preview.stacks, plan.preview.rounds));
+    await step(
+      "org",
+      () => orgWide(ws, plan.org.small, plan.org.large, plan.org.size, plan.org.rounds),
+      (v) => (r.org = v),
+    );
+    await step(
+      "sandboxes",
+      () => sandboxesAudit(plan.sandboxes.small, plan.sandboxes.large, plan.sandboxes.rounds),
+      (v) => (r.sandboxes = v),
+    );
+    await step(
+      "preview",
+      () => previewTemplates(ws, plan.preview.stacks, plan.preview.rounds),
+      (v) => (r.preview = v),
+    );
   } finally {
     ws.close();
   }
@@ -260,7 +285,6 @@ async function main() {
     process.stdout.write(text);
     return;
   }
-  const file = path.join(__dirname, plan.mode === "quick" ? "RESULTS-quick.md" : "RESULTS.md");
   writeFileSync(file, text);
   writeFileSync(file.replace(/\.md$/, ".json"), JSON.stringify(r, null, 2) + "\n");
   process.stdout.write(text);
