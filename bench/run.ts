@@ -6,6 +6,7 @@
  *   npm run bench -- --quick      smaller sizes for development (RESULTS-quick.md)
  *   npm run bench -- --only=detector,audit   a subset (prints, writes nothing)
  *   npm run bench -- --rounds=7   more rounds (--size=N: the single-stack size)
+ *   npm run bench -- --render     rewrite RESULTS.md from RESULTS.json (after editing analysis.md)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -221,6 +222,13 @@ function render(r: Results): string {
 
 async function main() {
   const args = process.argv.slice(2);
+  if (args.includes("--render")) {
+    // Re-render RESULTS.md from the last run's RESULTS.json (after editing analysis.md): no new figures.
+    const file = path.join(__dirname, args.includes("--quick") ? "RESULTS-quick.md" : "RESULTS.md");
+    const r = JSON.parse(readFileSync(file.replace(/\.md$/, ".json"), "utf8")) as Results;
+    writeFileSync(file, render(r));
+    return;
+  }
   const plan = { ...plans[args.includes("--quick") ? "quick" : "full"] };
   const rounds = args.find((a) => a.startsWith("--rounds="));
   if (rounds) plan.rounds = Number(rounds.split("=")[1]);
