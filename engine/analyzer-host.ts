@@ -14,6 +14,7 @@ import { InputError } from "./errors";
 import { limitDepth } from "./depth-limit";
 import { checkGraphLimits } from "./limits";
 import { mapPool } from "./map-pool";
+import { encodeAnalyzeRequest, encodeAnalyzeStackRequest, type ProviderInfo } from "./analyzer-wire";
 import type { GraphResource, ResourceGraph, WireObject } from "./graph";
 import { analyzerProperties } from "./marshal";
 import {
@@ -250,7 +251,7 @@ export class AnalyzerHost {
   private async analyzeNow(graph: ResourceGraph, dryRun: boolean): Promise<AnalysisResult> {
     checkGraphLimits(graph); // too large or too deep is one line (InputError), not a protobuf failure
     if (!this.config) await this.configure();
-    const { analyzer, struct } = this.pb;
+    const { analyzer } = this.pb;
     const logStart = this.log.length;
 
     const stackReq = new analyzer.AnalyzerStackConfigureRequest();
@@ -278,72 +279,48 @@ export class AnalyzerHost {
       urn: d.getUrn() || urn,
     });
 
-    const options = (r: GraphResource) => {
-      const o = new analyzer.AnalyzerResourceOptions();
-      o.setProtect(!!r.options?.protect);
-      o.setIgnorechangesList(r.options?.ignoreChanges ?? []);
-      o.setAdditionalsecretoutputsList(r.options?.additionalSecretOutputs ?? []);
-      o.setAliasesList(r.options?.aliases ?? []);
-      if (r.options?.deleteBeforeReplace !== undefined) {
-        o.setDeletebeforereplace(r.options.deleteBeforeReplace);
-        o.setDeletebeforereplacedefined(true);
-      }
-      if (r.parent) o.setParent(r.parent);
-      return o;
-    };
-    // Values as the CLI marshals them for analyzers: resource references downgraded to id or URN.
-    // Deep subtrees are sent flattened: protobuf recursion would fail the whole call (depth-limit.ts).
-    const structOf = (o: WireObject) => struct.Struct.fromJavaScript(limitDepth(analyzerProperties(o)));
-    const provider = (r: GraphResource, useOutputs: boolean) => {
+    // Values as the CLI marshals them for analyzers (resource references downgraded to id or URN), deep
+    // subtrees flattened: protobuf recursion would fail the whole call (depth-limit.ts).
+    const sentValues = (o: WireObject) => limitDepth(analyzerProperties(o)) as WireObject;
+    // Requests are encoded straight to bytes (analyzer-wire.ts); a provider's message is built once
+    // per provider and stage, not once per resource that names it.
+    const providers = new Map<string, ProviderInfo | null>();
+    const provider = (r: GraphResource, stage: "inputs" | "outputs"): ProviderInfo | undefined => {
       if (!r.provider) return undefined;
-      const p = byUrn.get(r.provider.split("::").slice(0, -1).join("::")) ?? byUrn.get(r.provider);
-      if (!p) return undefined;
-      const pr = new analyzer.AnalyzerProviderResource();
-      pr.setType(p.type);
-      pr.setProperties(structOf(useOutputs ? p.outputs : p.inputs));
-      pr.setUrn(p.urn);
-      pr.setName(p.name);
-      return pr;
-    };
-    /** AnalyzeRequest and AnalyzerResource share fields 1–6; Analyze gets inputs, AnalyzeStack outputs. */
-    const describe = <M extends Pb>(msg: M, r: GraphResource, stage: "inputs" | "outputs"): M => {
-      msg.setType(r.type);
-      msg.setProperties(structOf(r[stage]));
-      msg.setUrn(r.urn);
-      msg.setName(r.name);
-      msg.setOptions(options(r));
-      const pr = provider(r, stage === "outputs");
-      if (pr) msg.setProvider(pr);
-      return msg;
+      const key = `${stage}\u0000${r.provider}`;
+      let info = providers.get(key);
+      if (info === undefined) {
+        const cut = r.provider.lastIndexOf("::");
+        const p = (cut > 0 ? byUrn.get(r.provider.slice(0, cut)) : undefined) ?? byUrn.get(r.provider);
+        info = p ? { type: p.type, urn: p.urn, name: p.name, properties: sentValues(p[stage]) } : null;
+        providers.set(key, info);
+      }
+      return info ?? undefined;
     };
 
     // Reads (`.get`, StackReference) are not new registrations: the CLI only analyzes them at the stack level.
-    const registered = graph.resources.filter((r) => !r.external);
+    const sent = graph.resources.map((r): GraphResource => ({
+      ...r,
+      inputs: sentValues(r.inputs),
+      outputs: sentValues(r.outputs),
+    }));
+    const registered = sent.filter((r) => !r.external);
     await mapPool(registered, this.concurrency, async (r) => {
-      const resp = await call<Pb>(
+      const resp = await callBytes<Pb>(
         this.client,
-        "analyze",
-        describe(new analyzer.AnalyzeRequest(), r, "inputs"),
+        ANALYZE,
+        encodeAnalyzeRequest(r, provider(r, "inputs")),
+        analyzer.AnalyzeResponse,
       );
       for (const d of resp.getDiagnosticsList()) diagnostics.push(toDiagnostic(d, r.urn));
     });
 
-    const stackRequest = new analyzer.AnalyzeStackRequest();
-    stackRequest.setResourcesList(
-      graph.resources.map((r) => {
-        const ar = describe(new analyzer.AnalyzerResource(), r, "outputs");
-        if (r.parent) ar.setParent(r.parent);
-        ar.setDependenciesList(r.dependencies);
-        const pd = ar.getPropertydependenciesMap();
-        for (const [k, urns] of Object.entries(r.propertyDependencies)) {
-          const deps = new analyzer.AnalyzerPropertyDependencies();
-          deps.setUrnsList(urns);
-          pd.set(k, deps);
-        }
-        return ar;
-      }),
+    const stackResp = await callBytes<Pb>(
+      this.client,
+      ANALYZE_STACK,
+      encodeAnalyzeStackRequest(sent, (r) => provider(r, "outputs")),
+      analyzer.AnalyzeResponse,
     );
-    const stackResp = await call<Pb>(this.client, "analyzeStack", stackRequest);
     for (const d of stackResp.getDiagnosticsList()) diagnostics.push(toDiagnostic(d, ""));
     const stackNotApplicable: NotApplicable[] = stackResp
       .getNotApplicableList()
@@ -386,6 +363,26 @@ export function startFailure(log: readonly string[]): string {
 function packTimeoutMs(): number {
   const n = Number(process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS);
   return Number.isFinite(n) && n > 0 ? n : 300_000;
+}
+
+const ANALYZE = "/pulumirpc.Analyzer/Analyze";
+const ANALYZE_STACK = "/pulumirpc.Analyzer/AnalyzeStack";
+
+/** A unary call whose request is already protobuf bytes; the response is decoded with its stub. */
+function callBytes<T>(client: Pb, path: string, bytes: Buffer, response: Pb): Promise<T> {
+  return new Promise((resolve, reject) =>
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => response.deserializeBinary(b),
+      bytes,
+      { deadline: Date.now() + packTimeoutMs() },
+      (err: Error | null, resp: T) =>
+        err
+          ? reject(new Error(`analyzer ${path.slice(path.lastIndexOf("/") + 1)}: ${redactKeys(err.message)}`))
+          : resolve(resp),
+    ),
+  );
 }
 
 function call<T = unknown>(client: Pb, method: string, req: unknown): Promise<T> {

@@ -36,6 +36,7 @@ export {
 } from "./cost-change";
 
 import { DEFAULT_PRICES, type Prices } from "./cost";
+import { E2B_ENVIRONMENT_TYPE } from "./model";
 import type { GraphResourceLike } from "./cross-stack";
 import { StackIndex } from "./detect/stack";
 import type { CostFigures } from "./report";
@@ -46,5 +47,8 @@ export function costFiguresFromResources(
   resources: readonly GraphResourceLike[],
   prices: Prices = DEFAULT_PRICES,
 ): CostFigures[] {
-  return costFiguresOf(StackIndex.fromGraph(resources), prices);
+  // Only environments have cost figures: indexing (copying) the whole stack to find them was a
+  // full extra pass over every property of a large export.
+  const environments = resources.filter((r) => r.type === E2B_ENVIRONMENT_TYPE);
+  return costFiguresOf(StackIndex.fromGraph(environments), prices);
 }

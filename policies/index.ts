@@ -3,6 +3,7 @@
  * Loaded by `@pulumi/pulumi/cmd/run-policy-pack` as compiled JavaScript (dist/index.js); keep
  * start-up light (no provider packages — types are matched as strings).
  */
+import "./sdk-memo"; // before the SDK serves its first request
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 import { PACK_NAME } from "./runtime";

@@ -1,0 +1,227 @@
+/**
+ * The key detector against two references on one corpus: an ~18 MB stack export holding 94 planted
+ * keys and a few hundred decoys.
+ *
+ * - ours: the pack's detector over property trees (`scanProps` on each resource's normalized inputs
+ *   and outputs — what a policy sees; JSON parsing and wire normalization are not timed, the pack
+ *   receives trees);
+ * - secretlint: @secretlint/core with @secretlint/secretlint-rule-pattern configured with the same
+ *   E2B pattern, in-process, over the export's text;
+ * - one V8 regex (the same pattern) over the flat text: the limit.
+ *
+ * Recall is counted on distinct keys (fingerprints) and false positives are reports that match no
+ * planted key. Key material never leaves this process: only counts and fingerprints are compared.
+ */
+import { scanProps } from "../policies/detect/stack";
+import { normalizeWire, walkLeaves, type Tree } from "../policies/detect/walk";
+import { findMaterial } from "../policies/detect/material";
+import { fingerprintKey } from "../policies/detect/keys";
+import { parseStateExport } from "../engine/state-loader";
+import { generateStack } from "./generate";
+import { interleave, stats, type Stats } from "./lib";
+
+/** The same pattern as policies/detect/keys.ts (kept in sync by the recall check below). */
+const E2B_PATTERN = "(?<![A-Za-z0-9_])(sk_e2b_|e2b_)([0-9a-f]{40})(?![A-Za-z0-9_])";
+
+export interface DetectorCorpus {
+  text: string;
+  trees: Array<{ type: string; tree: Tree }>;
+  planted: Set<string>;
+  plantedCount: number;
+  decoys: number;
+}
+
+/** Enough resources for ~18 MB of export text with exactly `keys` planted keys. */
+export function detectorCorpus(targetMb = 18, keys = 94): DetectorCorpus {
+  let size = Math.round(targetMb * 520);
+  let g = generateStack(size, { plant: keys, seed: 7 });
+  let text = JSON.stringify(g.export);
+  size = Math.round((size * targetMb * 1e6) / text.length);
+  g = generateStack(size, { plant: keys, seed: 7 });
+  text = JSON.stringify(g.export);
+  // The trees a policy sees: the export read by the engine (shown secrets decoded), then normalized.
+  const resources = parseStateExport(JSON.parse(text), "bench-corpus.json").resources;
+  const trees = resources.flatMap((r) => [
+    { type: r.type, tree: normalizeWire(r.inputs) },
+    { type: r.type, tree: normalizeWire(r.outputs) },
+  ]);
+  // The planted set, found by the plain regex over the text (every planted key is a plain-text key).
+  const planted = new Set<string>();
+  for (const m of text.matchAll(new RegExp(E2B_PATTERN, "g"))) planted.add(fingerprintKey(m[0]));
+  return { text, trees, planted, plantedCount: g.planted, decoys: g.decoys };
+}
+
+interface Found {
+  fingerprints: Set<string>;
+  reports: number;
+}
+
+function ours(c: DetectorCorpus): Found {
+  const fingerprints = new Set<string>();
+  let reports = 0;
+  for (const { type, tree } of c.trees) {
+    for (const k of scanProps(type, tree).keys) {
+      fingerprints.add(k.fingerprint);
+      reports++;
+    }
+  }
+  return { fingerprints, reports };
+}
+
+/**
+ * Diagnostic, not a detector: our walk and material matcher as scanProps uses them, but without
+ * parsing JSON/YAML embedded in strings — the difference to `ours` is what that parsing costs.
+ */
+function oursWithoutEmbedded(c: DetectorCorpus): Found {
+  const fingerprints = new Set<string>();
+  let reports = 0;
+  for (const { tree } of c.trees)
+    walkLeaves(
+      tree,
+      (leaf) => {
+        if (typeof leaf.value !== "string" || leaf.unknown) return;
+        for (const m of findMaterial(leaf.value)) {
+          fingerprints.add(m.fingerprint);
+          reports++;
+        }
+      },
+      { parseEmbedded: () => false },
+    );
+  return { fingerprints, reports };
+}
+
+/**
+ * Not a detector: the cost floor of any walk over the same trees that only looks at strings (no
+ * context, no embedded documents), for comparison with ours.
+ */
+function treeWalkFloor(c: DetectorCorpus): Found {
+  const fingerprints = new Set<string>();
+  let reports = 0;
+  const re = new RegExp(E2B_PATTERN, "g");
+  const stack: Tree[] = c.trees.map((t) => t.tree);
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (typeof v === "string") {
+      if (v.length >= 44 && v.includes("e2b_"))
+        for (const m of v.matchAll(re)) {
+          fingerprints.add(fingerprintKey(m[0]));
+          reports++;
+        }
+    } else if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else if (v !== null && typeof v === "object") for (const k in v) stack.push(v[k]);
+  }
+  return { fingerprints, reports };
+}
+
+function v8Regex(c: DetectorCorpus): Found {
+  const fingerprints = new Set<string>();
+  let reports = 0;
+  for (const m of c.text.matchAll(new RegExp(E2B_PATTERN, "g"))) {
+    fingerprints.add(fingerprintKey(m[0]));
+    reports++;
+  }
+  return { fingerprints, reports };
+}
+
+type LintSource = (o: unknown) => Promise<{ messages: Array<{ range: [number, number] }> }>;
+
+async function secretlintRunner(): Promise<(c: DetectorCorpus) => Promise<Found>> {
+  const { lintSource } = (await import("@secretlint/core")) as unknown as { lintSource: LintSource };
+  const { creator } = (await import("@secretlint/secretlint-rule-pattern")) as { creator: unknown };
+  const config = {
+    rules: [
+      {
+        id: "@secretlint/secretlint-rule-pattern",
+        rule: creator,
+        options: { patterns: [{ name: "E2B API key", patterns: [`/${E2B_PATTERN}/`] }] },
+      },
+    ],
+  };
+  return async (c) => {
+    const r = await lintSource({
+      source: { content: c.text, filePath: "/bench/stack.json", ext: ".json", contentType: "text" },
+      options: { config, maskSecrets: true, noPhysicFilePath: true },
+    });
+    const fingerprints = new Set<string>();
+    for (const m of r.messages) fingerprints.add(fingerprintKey(c.text.slice(m.range[0], m.range[1])));
+    return { fingerprints, reports: r.messages.length };
+  };
+}
+
+export interface DetectorVariant {
+  name: string;
+  ms: Stats;
+  mbPerS: number;
+  recall: number;
+  /** Distinct reported values that are no planted key (decoys taken for keys). */
+  falsePositives: number;
+}
+
+export interface DetectorResult {
+  corpusMb: number;
+  planted: number;
+  decoys: number;
+  variants: DetectorVariant[];
+  /** secretlint time / ours (≥ 2 is the goal). */
+  speedupVsSecretlint: Stats;
+  /** Our throughput / one V8 regex's (≥ 0.25 is the goal). */
+  shareOfRegex: Stats;
+}
+
+export async function benchDetector(rounds: number, targetMb = 18): Promise<DetectorResult> {
+  const corpus = detectorCorpus(targetMb);
+  const lint = await secretlintRunner();
+  const timed = (f: (c: DetectorCorpus) => Found | Promise<Found>) => async () => {
+    const t0 = performance.now();
+    const found = await f(corpus);
+    return { ms: performance.now() - t0, found };
+  };
+  const variants = [
+    timed(ours),
+    timed(lint),
+    timed(v8Regex),
+    timed(treeWalkFloor),
+    timed(oursWithoutEmbedded),
+  ];
+  await interleave(variants, 1); // warm-up: JIT and module loading, not measured
+  const samples = await interleave(variants, rounds);
+  const mb = corpus.text.length / 1e6;
+  const names = [
+    "our detector (property trees)",
+    "secretlint pattern rule (text)",
+    "one V8 regex (text)",
+    "floor of a string-only tree walk (not a detector)",
+    "diagnostic: our walk + matcher without embedded JSON/YAML parsing",
+  ];
+  const out = samples.map((s, i): DetectorVariant => {
+    const f = s[0].found;
+    const hits = [...f.fingerprints];
+    const ms = stats(s.map((x) => x.ms));
+    return {
+      name: names[i],
+      ms,
+      mbPerS: mb / (ms.median / 1000),
+      recall: hits.filter((h) => corpus.planted.has(h)).length / corpus.planted.size,
+      falsePositives: hits.filter((h) => !corpus.planted.has(h)).length,
+    };
+  });
+  const per = (a: number, b: number, f: (x: number, y: number) => number) =>
+    stats(samples[a].map((x, i) => f(x.ms, samples[b][i].ms)));
+  const speedup = per(1, 0, (lintMs, oursMs) => lintMs / oursMs);
+  const share = per(2, 0, (reMs, oursMs) => reMs / oursMs);
+  return {
+    corpusMb: mb,
+    planted: corpus.planted.size,
+    decoys: corpus.decoys,
+    variants: out,
+    speedupVsSecretlint: { ...speedup, median: out[1].ms.median / out[0].ms.median },
+    shareOfRegex: { ...share, median: out[2].ms.median / out[0].ms.median },
+  };
+}
+
+if (require.main === module) {
+  benchDetector(Number(process.argv[2]) || 5).then(
+    (r) => console.log(JSON.stringify(r, null, 2)),
+    (e) => (console.error(e), process.exit(1)),
+  );
+}

@@ -1,0 +1,300 @@
+/**
+ * The measures of `npm run bench`, one function each. Every A/B pair runs interleaved within one call
+ * (see lib.ts), so a ratio compares runs that saw the same machine load.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { AnalyzerHost, loadStateExport } from "../engine";
+import { generateStack } from "./generate";
+import { interleave, ratio, runProcess, stats, type ProcessRun, type Stats } from "./lib";
+
+const root = path.resolve(__dirname, "..");
+const cli = path.join(root, "bin/e2b-guardrails.js");
+const ourPack = path.join(root, "policies");
+const emptyPack = path.join(__dirname, "empty-pack");
+const minimalClient = path.join(__dirname, "minimal-client.js");
+
+/** A scratch folder for generated exports, removed by `close()`. */
+export class Workspace {
+  readonly dir = mkdtempSync(path.join(os.tmpdir(), "e2b-bench-"));
+  private stacks = new Map<string, string>();
+
+  /** A generated export of `size` resources (written once per size and options). */
+  stack(size: number, opts: { project?: string; stack?: string; seed?: number } = {}): string {
+    const key = `${size}-${opts.project ?? ""}-${opts.stack ?? ""}-${opts.seed ?? ""}`;
+    let file = this.stacks.get(key);
+    if (!file) {
+      file = path.join(this.dir, `stack-${key}.json`);
+      writeFileSync(file, JSON.stringify(generateStack(size, opts).export));
+      this.stacks.set(key, file);
+    }
+    return file;
+  }
+
+  /** `count` exports of `size` resources each, in their own folder: one org. */
+  org(count: number, size: number): string[] {
+    const dir = path.join(this.dir, `org-${count}x${size}`);
+    mkdirSync(dir, { recursive: true });
+    const envs = ["prod", "staging", "dev"];
+    return Array.from({ length: count }, (_, i) => {
+      const file = path.join(dir, `team-${i}.json`);
+      const g = generateStack(size, { project: `svc-${Math.floor(i / 3)}`, stack: envs[i % 3], seed: i + 1 });
+      writeFileSync(file, JSON.stringify(g.export));
+      return file;
+    });
+  }
+
+  close(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const out = (ws: Workspace) => path.join(ws.dir, `report-${process.hrtime.bigint()}.json`);
+
+function audit(ws: Workspace, states: string[], pack?: string): Promise<ProcessRun> {
+  const args = [
+    cli,
+    "audit",
+    ...states.flatMap((s) => ["--state", s]),
+    "--format",
+    "json",
+    "--output",
+    out(ws),
+  ];
+  if (pack) args.push("--policy-pack", pack);
+  return runProcess(process.execPath, args).then((r) => {
+    // 0 clean, 1 mandatory findings (the planted keys): both are completed audits.
+    if (r.code !== 0 && r.code !== 1) throw new Error(`audit exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+    return r;
+  });
+}
+
+function floor(state: string): Promise<ProcessRun & { protocol: Record<string, number> }> {
+  return runProcess(process.execPath, [minimalClient, emptyPack, state]).then((r) => {
+    if (r.code !== 0) throw new Error(`minimal client exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+    return { ...r, protocol: (JSON.parse(r.stdout) as { ms: Record<string, number> }).ms };
+  });
+}
+
+const ms = (runs: ProcessRun[]) => runs.map((r) => r.ms);
+
+// ---------------------------------------------------------------------------------------------
+
+export interface PackVsEmpty {
+  resources: number;
+  ours: Stats;
+  empty: Stats;
+  ratio: Stats;
+}
+
+/** Analysis through the engine (AnalyzerHost, in-process), our pack vs the empty pack, same graph. */
+export async function packVsEmpty(ws: Workspace, size: number, rounds: number): Promise<PackVsEmpty> {
+  const graph = loadStateExport(ws.stack(size));
+  const hosts = await Promise.all([AnalyzerHost.start(ourPack), AnalyzerHost.start(emptyPack)]);
+  try {
+    for (const h of hosts) {
+      await h.configure();
+      await h.analyze(graph); // warm-up: JIT and first-call costs in both processes
+    }
+    const [o, e] = await interleave(
+      hosts.map((h) => async () => {
+        const t0 = performance.now();
+        await h.analyze(graph);
+        return performance.now() - t0;
+      }),
+      rounds,
+    );
+    return { resources: size, ours: stats(o), empty: stats(e), ratio: ratio(o, e) };
+  } finally {
+    await Promise.all(hosts.map((h) => h.stop()));
+  }
+}
+
+export interface AuditVsFloor {
+  resources: number;
+  large: number;
+  audit: Stats;
+  emptyPackAudit: Stats;
+  floor: Stats;
+  /** The floor's own split: pack start, Analyze calls, AnalyzeStack (medians). */
+  floorSplit: { start: number; analyze: number; analyzeStack: number };
+  auditLarge: Stats;
+  ratio: Stats;
+  emptyRatio: Stats;
+  scaling: Stats;
+  peakRssMb: { cli: number; pack: number; cliLarge: number; packLarge: number };
+}
+
+/**
+ * Whole `audit` processes: our pack, the empty pack and the minimal client (the protocol's floor) on
+ * the same export, interleaved; then `audit` of a `large` export against the same-size audit again,
+ * interleaved, for the scaling ratio (`largeRounds` rounds: a large audit takes minutes here).
+ */
+export async function auditVsFloor(
+  ws: Workspace,
+  size: number,
+  large: number,
+  rounds: number,
+  largeRounds: number,
+): Promise<AuditVsFloor> {
+  const state = ws.stack(size);
+  const big = ws.stack(large);
+  const [a, e, f] = await interleave<ProcessRun & { protocol?: Record<string, number> }>(
+    [() => audit(ws, [state]), () => audit(ws, [state], emptyPack), () => floor(state)],
+    rounds,
+  );
+  const [s2, l] = await interleave([() => audit(ws, [state]), () => audit(ws, [big])], largeRounds);
+  const med = (k: string) => stats(f.map((r) => r.protocol![k])).median;
+  const peak = (runs: ProcessRun[], k: "self" | "children") => Math.max(...runs.map((r) => r.peakRssMb[k]));
+  return {
+    resources: size,
+    large,
+    audit: stats(ms(a)),
+    emptyPackAudit: stats(ms(e)),
+    floor: stats(ms(f)),
+    floorSplit: { start: med("start"), analyze: med("analyze"), analyzeStack: med("analyzeStack") },
+    auditLarge: stats(ms(l)),
+    ratio: ratio(ms(a), ms(f)),
+    emptyRatio: ratio(ms(e), ms(f)),
+    scaling: ratio(ms(l), ms(s2)),
+    peakRssMb: {
+      cli: peak(a, "self"),
+      pack: peak(a, "children"),
+      cliLarge: peak(l, "self"),
+      packLarge: peak(l, "children"),
+    },
+  };
+}
+
+export interface OrgWide {
+  size: number;
+  small: number;
+  large: number;
+  smallRun: Stats;
+  largeRun: Stats;
+  /** time(large) / time(small); linear in stacks means ≈ large / small. */
+  scaling: Stats;
+  peakRssMb: { cli: number; pack: number };
+}
+
+/** Org-wide `audit` of `large` exports vs `small` exports, each of `size` resources. */
+export async function orgWide(
+  ws: Workspace,
+  small: number,
+  large: number,
+  size: number,
+  rounds: number,
+): Promise<OrgWide> {
+  const s = ws.org(small, size);
+  const l = ws.org(large, size);
+  const [sr, lr] = await interleave([() => audit(ws, s), () => audit(ws, l)], rounds);
+  return {
+    size,
+    small,
+    large,
+    smallRun: stats(ms(sr)),
+    largeRun: stats(ms(lr)),
+    scaling: ratio(ms(lr), ms(sr)),
+    peakRssMb: {
+      cli: Math.max(...lr.map((r) => r.peakRssMb.self)),
+      pack: Math.max(...lr.map((r) => r.peakRssMb.children)),
+    },
+  };
+}
+
+export interface SandboxesAudit {
+  small: number;
+  large: number;
+  smallRun: Stats;
+  largeRun: Stats;
+  peakRssMb: { small: number; large: number };
+}
+
+/** `sandboxes audit` (the CLI, spawned) against the local E2B API server with seeded sandboxes. */
+export async function sandboxesAudit(small: number, large: number, rounds: number): Promise<SandboxesAudit> {
+  const { startE2BServer } = await import("../tests/support/e2b-api");
+  const servers = await Promise.all([startE2BServer(), startE2BServer()]);
+  try {
+    const targets = servers.map((srv, i) => {
+      const { teamId } = srv.state.addTeam({ plan: "pro" });
+      const { key } = srv.state.addApiKey(teamId, { name: "bench" });
+      const n = i === 0 ? small : large;
+      srv.state.seedSandboxes(n, {
+        teamId,
+        state: (j) => (j % 10 ? "running" : "paused"),
+        metadata: (j): Record<string, string> =>
+          j % 13 ? { user_id: `u${j % 97}`, request_id: `r${j}` } : {},
+        startedAt: (j) => new Date(Date.now() - (j % 7200) * 1000),
+      });
+      return { url: srv.url, key };
+    });
+    const run = (t: { url: string; key: string }) => () =>
+      runProcess(
+        process.execPath,
+        [cli, "sandboxes", "audit", "--max-age", "1h", "--format", "json", "--output", "/dev/null"],
+        {
+          env: { E2B_API_KEY: t.key, E2B_API_URL: t.url },
+        },
+      ).then((r) => {
+        if (r.code !== 0 && r.code !== 1)
+          throw new Error(`sandboxes audit exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+        return r;
+      });
+    const [s, l] = await interleave(targets.map(run), rounds);
+    return {
+      small,
+      large,
+      smallRun: stats(ms(s)),
+      largeRun: stats(ms(l)),
+      peakRssMb: {
+        small: Math.max(...s.map((r) => r.peakRssMb.self)),
+        large: Math.max(...l.map((r) => r.peakRssMb.self)),
+      },
+    };
+  } finally {
+    await Promise.all(servers.map((s) => s.close()));
+  }
+}
+
+export interface PreviewRuns {
+  stacks: string[];
+  cold: Stats;
+  warm: Stats;
+}
+
+/**
+ * `preview` of each stack template (stacks/Pulumi.<stack>.yaml). Cold: a fresh TMPDIR, so tsx has no
+ * compile cache for the CLI, the program or the engine; warm: the same TMPDIR again.
+ */
+export async function previewTemplates(
+  ws: Workspace,
+  stacks: string[],
+  rounds: number,
+): Promise<PreviewRuns> {
+  const warmTmp = path.join(ws.dir, "tmp-warm");
+  mkdirSync(warmTmp, { recursive: true });
+  const run = (tmp: string, stack: string) =>
+    runProcess(
+      process.execPath,
+      [cli, "preview", "--cwd", root, "--stack", stack, "--format", "json", "--output", out(ws)],
+      {
+        env: { TMPDIR: tmp, PULUMI_CONFIG_PASSPHRASE: "e2b-guardrails-example" },
+      },
+    ).then((r) => {
+      if (r.code !== 0 && r.code !== 1)
+        throw new Error(`preview exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+      return r.ms;
+    });
+  for (const s of stacks) await run(warmTmp, s); // prime the warm cache
+  let n = 0;
+  const cold = async () => {
+    const tmp = path.join(ws.dir, `tmp-cold-${n++}`);
+    mkdirSync(tmp);
+    const stack = stacks[n % stacks.length];
+    return run(tmp, stack);
+  };
+  const warm = async () => run(warmTmp, stacks[n % stacks.length]);
+  const [c, w] = await interleave([cold, warm], rounds);
+  return { stacks, cold: stats(c), warm: stats(w) };
+}
