@@ -1,4 +1,9 @@
-/** @type {import('jest').Config} */
+/**
+ * Everything: unit tests, and the tests that drive the policy pack, programs, the CLI and a browser.
+ * The global setup builds the pack and starts the run's shared scanner (tests/support/scan-service.ts),
+ * so no test file pays for its own pack and program processes. `jest.unit.config.js` is the inner loop.
+ * @type {import('jest').Config}
+ */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
@@ -8,6 +13,9 @@ module.exports = {
   // e2b requires ESM-only chalk; see tests/support/chalk-plain.js.
   moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
   globalSetup: "<rootDir>/tests/support/global-setup.js",
+  globalTeardown: "<rootDir>/tests/support/global-teardown.js",
   testTimeout: 60000,
-  maxWorkers: "50%",
+  // Most of a worker's time is spent waiting on child processes (pack, programs, the CLI), so two
+  // workers keep both cores busy even on a 2-core machine.
+  maxWorkers: 2,
 };
