@@ -14,7 +14,9 @@ module.exports = {
   moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
   globalSetup: "<rootDir>/tests/support/global-setup.js",
   globalTeardown: "<rootDir>/tests/support/global-teardown.js",
-  testTimeout: 60000,
+  // A cap, not a measure: CLI tests spawn the binary several times in one test, and a machine shared
+  // with other work can make one spawn take many times its usual second or two.
+  testTimeout: 180000,
   // Most of a worker's time is spent waiting on child processes (pack, programs, the CLI), so two
   // workers keep both cores busy even on a 2-core machine.
   maxWorkers: 2,

@@ -41,6 +41,9 @@ interface Entry {
   lastUsed: number;
 }
 
+const sessionId = (key: SessionKey) =>
+  JSON.stringify([key.packDir ?? null, key.policyConfig ?? null, key.env ?? null]);
+
 /** All of this run's mutable state; one instance per service process. */
 class Service {
   private readonly sessions = new Map<string, Entry>();
@@ -48,7 +51,7 @@ class Service {
   private clock = 0;
 
   private entry(key: SessionKey): Entry {
-    const id = JSON.stringify([key.packDir ?? null, key.policyConfig ?? null, key.env ?? null]);
+    const id = sessionId(key);
     let e = this.sessions.get(id);
     if (!e) {
       e = { session: openSession(key), refs: 0, lastUsed: 0 };
@@ -66,12 +69,13 @@ class Service {
   }
 
   async handle(req: Request): Promise<unknown> {
-    const e = this.entry(req.key);
     if (req.op === "release") {
-      e.refs = Math.max(0, e.refs - 1);
+      const held = this.sessions.get(sessionId(req.key));
+      if (held) held.refs = Math.max(0, held.refs - 1);
       await this.evictIdle();
       return {};
     }
+    const e = this.entry(req.key);
     if (req.op === "open") e.refs++;
     const session = await e.session;
     switch (req.op) {
