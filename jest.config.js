@@ -14,6 +14,8 @@ module.exports = {
   moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
   globalSetup: "<rootDir>/tests/support/global-setup.js",
   globalTeardown: "<rootDir>/tests/support/global-teardown.js",
+  // Without timings from an earlier run, start the process-driving (long) files first.
+  testSequencer: "<rootDir>/tests/support/sequencer.js",
   // A cap, not a measure: CLI tests spawn the binary several times in one test, and a machine shared
   // with other work can make one spawn take many times its usual second or two.
   testTimeout: 180000,
