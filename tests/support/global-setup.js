@@ -23,6 +23,8 @@ function startScanner() {
     cwd: root,
     execArgv: ["--require", require.resolve("tsx/cjs")],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // Its own process group, with its packs and program workers: if it must be killed, they go too.
+    detached: true,
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -46,6 +48,6 @@ module.exports = async () => {
   // Jest workers never use the IPC channel; it only tells the service when jest has gone.
   child.unref();
   child.channel?.unref();
-  globalThis.__e2bScanner = child;
+  globalThis.__e2bScanner = { child, socket };
   process.env.E2B_TEST_SCANNER = socket;
 };
