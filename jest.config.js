@@ -1,4 +1,9 @@
-/** @type {import('jest').Config} */
+/**
+ * Everything: unit tests, and the tests that drive the policy pack, programs, the CLI and a browser.
+ * The global setup builds the pack and starts the run's shared scanner (tests/support/scan-service.ts),
+ * so no test file pays for its own pack and program processes. `jest.unit.config.js` is the inner loop.
+ * @type {import('jest').Config}
+ */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
@@ -8,6 +13,13 @@ module.exports = {
   // e2b requires ESM-only chalk; see tests/support/chalk-plain.js.
   moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
   globalSetup: "<rootDir>/tests/support/global-setup.js",
-  testTimeout: 60000,
-  maxWorkers: "50%",
+  globalTeardown: "<rootDir>/tests/support/global-teardown.js",
+  // Without timings from an earlier run, start the process-driving (long) files first.
+  testSequencer: "<rootDir>/tests/support/sequencer.js",
+  // A cap, not a measure: CLI tests spawn the binary several times in one test, and a machine shared
+  // with other work can make one spawn take many times its usual second or two.
+  testTimeout: 180000,
+  // Most of a worker's time is spent waiting on child processes (pack, programs, the CLI), so two
+  // workers keep both cores busy even on a 2-core machine.
+  maxWorkers: 2,
 };

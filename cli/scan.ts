@@ -38,19 +38,22 @@ export interface SessionOptions {
   policyConfig?: string | UserPolicyConfig;
   /** The one stack this session serves, if known: set in the pack's environment as the CLI does. */
   stack?: { project: string; stack: string; organization: string; dryRun: boolean };
+  /** More environment for the pack process (as a variable exported before `pulumi preview`). */
+  env?: Record<string, string>;
 }
 
 export async function openSession(opts: SessionOptions = {}): Promise<ScanSession> {
   // Packs that call pulumi.getStack()/getProject() read these, as under `pulumi preview`. A session
   // serving several stacks (org-wide audit, evals) cannot say one, so it leaves them unset.
-  const env = opts.stack
-    ? {
-        PULUMI_NODEJS_PROJECT: opts.stack.project,
-        PULUMI_NODEJS_STACK: opts.stack.stack,
-        PULUMI_NODEJS_ORGANIZATION: opts.stack.organization,
-        PULUMI_NODEJS_DRY_RUN: String(opts.stack.dryRun),
-      }
-    : undefined;
+  const env = {
+    ...opts.env,
+    ...(opts.stack && {
+      PULUMI_NODEJS_PROJECT: opts.stack.project,
+      PULUMI_NODEJS_STACK: opts.stack.stack,
+      PULUMI_NODEJS_ORGANIZATION: opts.stack.organization,
+      PULUMI_NODEJS_DRY_RUN: String(opts.stack.dryRun),
+    }),
+  };
   // A config file that cannot be read or parsed fails before any pack starts.
   if (typeof opts.policyConfig === "string") readPolicyConfigFile(opts.policyConfig);
   const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir, { env });

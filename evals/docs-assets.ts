@@ -4,7 +4,7 @@
  *
  *   npx tsx evals/docs-assets.ts
  *
- * Needs Debian's `chromium` (CHROMIUM_PATH to override). Not part of the test suite.
+ * Chromium as in evals/chromium.ts (CHROMIUM_PATH to override). Not part of the test suite.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";

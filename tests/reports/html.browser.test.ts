@@ -1,7 +1,7 @@
 /**
- * Opens the HTML report from disk in headless Chromium (Debian's `chromium`, driven by
- * playwright-core), checks the case matrix and expands a finding, and saves a screenshot under
- * test-output/reports/.
+ * Opens the HTML report from disk in headless Chromium (evals/chromium.ts: Debian's `chromium` or the
+ * npm package's, driven by playwright-core), checks the case matrix and expands a finding, and saves
+ * a screenshot under test-output/reports/.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -9,7 +9,6 @@ import fc from "fast-check";
 import type { GraphResource, ResourceGraph, WireObject, WireValue } from "../../engine";
 import { formats, render } from "../../reports";
 import { useScanner } from "../support/scan";
-import { scanStates } from "../../cli/scan";
 
 /** Every 20-character window of `key`, case-folded. */
 function windows(key: string): string[] {
@@ -173,7 +172,7 @@ describe("no planted key in waivers or cross-stack findings", () => {
         });
         b.stack = "prod";
         for (const r of b.resources) r.urn = r.urn.replace("urn:pulumi:dev::", "urn:pulumi:prod::");
-        const report = scan.session().report(await scanStates(scan.session(), [a, b]));
+        const report = await scan.states([a, b]);
         expect(report.stacks.some((s) => s.findings.some((f) => f.waiver))).toBe(true);
         for (const format of formats) {
           const out = render(format, report, { policies: scan.session().host.info.policies }).toLowerCase();

@@ -1,15 +1,15 @@
 /**
  * E2B-01 in a real browser: the runtime helpers bundled for the browser (esbuild, as a front-end
- * build would) and loaded in headless Chromium (Debian's `chromium`, driven by playwright-core)
- * throw while the bundle loads, with the server-side message, and make no request.
+ * build would) and loaded in headless Chromium (evals/chromium.ts: Debian's or the npm package's,
+ * driven by playwright-core) throw while the bundle loads, with the server-side message, and make no
+ * request.
  */
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../../evals/chromium";
 import { BROWSER_REFUSAL } from "../../runtime/server-only";
 
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ROOT = path.resolve(__dirname, "../..");
 
 async function bundle(entry: string): Promise<string> {
@@ -30,12 +30,7 @@ async function bundle(entry: string): Promise<string> {
 describe("runtime helpers in a browser bundle", () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(executablePath))
-      throw new Error(`chromium not found at ${executablePath} (apt-get install chromium)`);
-    browser = await chromium.launch({
-      executablePath,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,39 +1,86 @@
 /**
- * Test helper: one policy-pack process per test file (as one `pulumi preview` has), driven through the
- * real engine over gRPC. Use inside a describe block:
+ * Test helper: scan programs, graphs and state exports through the real engine and a real policy-pack
+ * process over gRPC. The processes are the run's shared ones (tests/support/scan-service.ts, started
+ * by the jest global setup): every test file that asks for the same pack and config gets the same
+ * pack session, and programs run in warm workers. Use inside a describe block:
  *
  *   const scan = useScanner();                       // our pack, default config
  *   const { stack } = await scan.program("tests/policies/fixtures/x", "dev");
  *   expect(stack.findings.map((f) => f.policy)).toContain("e2b-01-no-client-side-key");
+ *
+ * A test that needs its own process (a pack's start-up, a fresh program child, the CLI) uses the
+ * engine or the binary directly instead.
  */
+import http from "node:http";
 import path from "node:path";
-import type { UserPolicyConfig } from "../../engine/policy-config";
-import type { ResourceGraph } from "../../engine";
+import type { AnalyzerInfo, ResourceGraph } from "../../engine";
+import type { Level, ReconciledEntry, UserPolicyConfig } from "../../engine/policy-config";
 import type { Report, StackReport } from "../../policies/report";
-import { openSession, scanGraph, scanProgram, scanStates, type ScanSession } from "../../cli/scan";
+import { buildReport } from "../../reports/build";
+import type { Request, SessionKey } from "./scan-service";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 
+/** What a test sees of the shared session: the pack's info and reconciled config, and the report builder. */
+export interface SharedSession {
+  host: { info: AnalyzerInfo };
+  enabled: Set<string>;
+  levels: Map<string, Level>;
+  config: Map<string, ReconciledEntry>;
+  report(stacks: StackReport[]): Report;
+}
+
 export interface Scanner {
-  session(): ScanSession;
+  session(): SharedSession;
   program(
     dir: string,
     stack: string,
     opts?: { passphrase?: string },
   ): Promise<{ graph: ResourceGraph; stack: StackReport; report: Report }>;
   graph(graph: ResourceGraph): Promise<{ stack: StackReport; report: Report }>;
-  states(files: string[]): Promise<Report>;
+  /** An org-wide audit of export files, or of graphs built in the test. */
+  states(files: string[] | ResourceGraph[]): Promise<Report>;
 }
 
+/**
+ * `env` is more environment for the pack process. The pack's own switches (`E2B_GUARDRAILS_*`, such
+ * as E2B_GUARDRAILS_REPORT) set in the test file's process.env when the describe block starts are
+ * passed too, as they would reach a pack started by this process. Files asking for the same pack,
+ * config and environment share one pack process.
+ */
 export function useScanner(
-  opts: { packDir?: string; policyConfig?: string | UserPolicyConfig } = {},
+  opts: { packDir?: string; policyConfig?: string | UserPolicyConfig; env?: Record<string, string> } = {},
 ): Scanner {
-  let session: ScanSession | undefined;
+  const packEnv = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[0].startsWith("E2B_GUARDRAILS_") && e[1] !== undefined,
+    ),
+  );
+  const env = { ...packEnv, ...opts.env };
+  const key: SessionKey = {
+    packDir: opts.packDir && path.resolve(repoRoot, opts.packDir),
+    // A config file is read by the service: give it an absolute path.
+    policyConfig: typeof opts.policyConfig === "string" ? path.resolve(opts.policyConfig) : opts.policyConfig,
+    env: Object.keys(env).length > 0 ? env : undefined,
+  };
+  let session: SharedSession | undefined;
   beforeAll(async () => {
-    session = await openSession(opts);
+    const r = await call<{
+      info: AnalyzerInfo;
+      enabled: string[];
+      levels: Array<[string, Level]>;
+      config: Array<[string, ReconciledEntry]>;
+    }>({ op: "open", key });
+    session = {
+      host: { info: r.info },
+      enabled: new Set(r.enabled),
+      levels: new Map(r.levels),
+      config: new Map(r.config),
+      report: (stacks) => buildReport(r.info, stacks),
+    };
   }, 60_000);
   afterAll(async () => {
-    await session?.close();
+    if (session) await call({ op: "release", key });
   });
   const s = () => {
     if (!session) throw new Error("scanner used outside a test");
@@ -42,20 +89,62 @@ export function useScanner(
   return {
     session: s,
     async program(dir, stack, o = {}) {
-      const r = await scanProgram(s(), { cwd: path.resolve(repoRoot, dir), stack, passphrase: o.passphrase });
+      const r = await call<{ graph: ResourceGraph; stack: StackReport }>({
+        op: "program",
+        key,
+        cwd: path.resolve(repoRoot, dir),
+        stack,
+        passphrase: o.passphrase,
+      });
       return { graph: r.graph, stack: r.stack, report: s().report([r.stack]) };
     },
     async graph(graph) {
-      const stack = await scanGraph(s(), graph);
-      return { stack, report: s().report([stack]) };
+      const r = await call<{ stack: StackReport }>({ op: "graph", key, graph });
+      return { stack: r.stack, report: s().report([r.stack]) };
     },
     async states(files) {
-      return s().report(
-        await scanStates(
-          s(),
-          files.map((f) => path.resolve(repoRoot, f)),
-        ),
-      );
+      const r = await call<{ stacks: StackReport[] }>({
+        op: "states",
+        key,
+        files: files.map((f) => (typeof f === "string" ? path.resolve(repoRoot, f) : f)) as
+          string[] | ResourceGraph[],
+      });
+      return s().report(r.stacks);
     },
   };
+}
+
+/** One request to the shared scanner; its errors come back with their name and message. */
+function call<T>(req: Request): Promise<T> {
+  const socketPath = process.env.E2B_TEST_SCANNER;
+  if (!socketPath)
+    return Promise.reject(
+      new Error("E2B_TEST_SCANNER is unset: run through jest, whose global setup starts the shared scanner"),
+    );
+  const body = JSON.stringify(req);
+  return new Promise<T>((resolve, reject) => {
+    const r = http.request(
+      { socketPath, path: "/", method: "POST", headers: { "content-type": "application/json" } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          try {
+            const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as
+              { error: { name: string; message: string } } | T;
+            if (parsed && typeof parsed === "object" && "error" in parsed) {
+              const e = new Error(parsed.error.message);
+              e.name = parsed.error.name;
+              reject(e);
+            } else resolve(parsed as T);
+          } catch (e) {
+            reject(e);
+          }
+        });
+        res.on("error", reject);
+      },
+    );
+    r.on("error", (e) => reject(new Error(`shared scanner at ${socketPath}: ${e.message}`)));
+    r.end(body);
+  });
 }
