@@ -22,4 +22,12 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // Files that fixture programs deploy (a website's scripts, a function's handler): browser or
+    // Lambda code, judged by the pack as deployed artifacts, not part of our own code.
+    files: ["**/fixtures/**/*.js"],
+    languageOptions: {
+      globals: { document: "readonly", window: "readonly", fetch: "readonly", exports: "writable" },
+    },
+  },
 );
