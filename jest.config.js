@@ -8,6 +8,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
+  // The @pulumi/pulumi version matrix installs SDKs first: `npm run test:compat` (jest.compat.config.js).
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/compat/"],
   // Type-checking is `npm run typecheck`; tests only transpile so they start fast.
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   // e2b requires ESM-only chalk; see tests/support/chalk-plain.js.

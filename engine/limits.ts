@@ -12,7 +12,9 @@
  * | bytes of a state export       | 128 MiB     | the JSON text, parsed at once                    |
  * | bytes of a policy config      | 4 MiB       | a config is hand-written                         |
  * | property values in one stack  | 500,000     | inputs and outputs together; ≈ 2 GB peak         |
- * | nesting of a property tree    | 256 levels  | far under protobuf's ~1,090; real stacks use <30 |
+ * | nesting of a property tree    | 4,096 levels| state files; deeper subtrees are sent to the pack  |
+ * |                               |             | flattened (depth-limit.ts), so a deep key is still |
+ * |                               |             | judged; real stacks use <30                        |
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { InputError } from "./errors";
@@ -22,7 +24,7 @@ export const LIMITS = {
   stateBytes: 128 * 2 ** 20,
   policyConfigBytes: 4 * 2 ** 20,
   values: 500_000,
-  depth: 256,
+  depth: 4096,
 } as const;
 
 const mib = (n: number) => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`;

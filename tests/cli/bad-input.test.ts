@@ -156,7 +156,7 @@ const stateCases: Case[] = [
   [
     "nesting 5,000 levels deep",
     () => ["--state", file("deep.json", nestedState(5000))],
-    ["deep.json", "resources[0].inputs", "nests deeper than 256 levels"],
+    ["deep.json", "resources[0].inputs", "nests deeper than 4096 levels"],
   ],
   [
     "an object with 1,000,000 keys",

@@ -63,7 +63,8 @@ describe("analyzer host with a third-party pack", () => {
     await host.configure();
     const r = await host.analyze({ ...graph, tags: { team: "platform" } });
     expect(r.diagnostics.find((d) => d.policyName === "stack-shape")!.message).toContain(
-      'tags=[["team","platform"]]',
+      // The engine adds one tag of its own: the program's folder, so the pack can read deployed files.
+      `tags=[["e2b-guardrails:program-dir","${programDir}"],["team","platform"]]`,
     );
   });
 
