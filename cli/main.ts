@@ -12,7 +12,7 @@ import type { StackReport } from "../policies/report";
 import { registerEvalsCommand } from "./evals";
 import { registerSandboxesCommand } from "./sandboxes";
 import { emit, exitStatus, parseFormat, prepareOutput } from "./output";
-import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "./scan";
+import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "../scan/session";
 import { defaultStack } from "./stack-name";
 
 const version: string = (require("../package.json") as { version: string }).version;

@@ -9,8 +9,11 @@ import addFormats from "ajv-formats";
 import { readFileSync } from "node:fs";
 import { InputError, jsonSyntaxProblem } from "./errors";
 
-export type Level = "advisory" | "mandatory" | "remediate" | "disabled";
-export const levels: readonly Level[] = ["advisory", "mandatory", "remediate", "disabled"];
+import { ENFORCEMENT_LEVELS, type EnforcementLevel } from "../policies/enforcement";
+
+/** The one enforcement-level type and order (policies/enforcement.ts: protocol vocabulary, no policy). */
+export type Level = EnforcementLevel;
+export const levels: readonly Level[] = ENFORCEMENT_LEVELS;
 
 export interface PolicySchema {
   properties: Record<string, unknown>;

@@ -11,7 +11,7 @@ import type { UserPolicyConfig } from "../engine/policy-config";
 import { redactKeys } from "../policies/detect/keys";
 import type { CaseId } from "../policies/cases";
 import type { Report, StackReport } from "../policies/report";
-import { openSession, scanGraph, type ScanSession } from "../cli/scan";
+import { openSession, scanGraph, type ScanSession } from "../scan/session";
 import type { PolicyInfo } from "../engine";
 import { errorJudgement, judge, type Judgement } from "./compare";
 import { loadCases, type EvalCase, type Fixture } from "./load";

@@ -9,7 +9,7 @@ import { readString } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
 import { get } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 export const distinctKeyPerEnvironment = stackPolicy(
   {

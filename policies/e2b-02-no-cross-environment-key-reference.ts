@@ -13,7 +13,7 @@ import { modelSecretReference, referenceCandidates } from "./detect/secret-refs"
 import { STACK_REFERENCE_TYPE, get, type IndexedResource } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
 import { walkLeaves } from "./detect/walk";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 /** Store resources' own names, so a reference to the store can be recognised. */
 const STORE_NAME_PROPS: Record<string, string[]> = {

@@ -15,7 +15,7 @@ import {
 } from "./common";
 import { planLimits } from "./model";
 import { planOf, readBoolean, readNumber, tierOf } from "./detect/env-model";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 
 const config = z.object({

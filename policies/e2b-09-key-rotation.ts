@@ -9,7 +9,7 @@ import { readNumber, readString } from "./detect/env-model";
 import { get } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
 import { today } from "./waivers";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 const DAY_MS = 86_400_000;
 

@@ -5,8 +5,9 @@
  * the pack returns over gRPC, with the same functions.
  */
 import { caseIds, cases, caseOfPolicy, type CaseId, type Severity } from "./cases";
+import { compareLevels, isBlockingLevel, isEnforcementLevel, type EnforcementLevel } from "./enforcement";
 
-export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+export type { EnforcementLevel } from "./enforcement";
 export type CaseStatus = "pass" | "fail" | "not-applicable";
 
 export interface Waiver {
@@ -63,7 +64,7 @@ export interface Report {
 
 /** A finding fails its case unless it is waived or merely advisory. */
 export function isBlocking(f: Finding): boolean {
-  return !f.waiver && (f.enforcementLevel === "mandatory" || f.enforcementLevel === "remediate");
+  return !f.waiver && isBlockingLevel(f.enforcementLevel);
 }
 
 /**
@@ -91,12 +92,11 @@ export function withCase(f: Omit<Finding, "caseId">): Finding {
 
 /** Sort as `pulumi preview` does: enforcement level, then severity, then policy name, then URN. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  const level: Record<string, number> = { mandatory: 0, remediate: 1, advisory: 2, disabled: 3 };
   const sev: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
   return [...findings].sort(
     (a, b) =>
       (a.waiver ? 1 : 0) - (b.waiver ? 1 : 0) ||
-      level[a.enforcementLevel] - level[b.enforcementLevel] ||
+      compareLevels(a.enforcementLevel, b.enforcementLevel) ||
       sev[a.severity] - sev[b.severity] ||
       a.policy.localeCompare(b.policy) ||
       a.urn.localeCompare(b.urn),
@@ -119,7 +119,6 @@ export interface DiagnosticLike {
   description?: string;
 }
 
-const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 const SEVERITIES: readonly Severity[] = ["low", "medium", "high", "critical"];
 
 /**
@@ -136,9 +135,7 @@ export function findingFromDiagnostic(d: DiagnosticLike): Finding {
   const finding: Finding = {
     policy: d.policyName,
     caseId,
-    enforcementLevel: (LEVELS as readonly string[]).includes(d.enforcementLevel)
-      ? (d.enforcementLevel as EnforcementLevel)
-      : "advisory",
+    enforcementLevel: isEnforcementLevel(d.enforcementLevel) ? d.enforcementLevel : "advisory",
     severity: (SEVERITIES as readonly string[]).includes(d.severity ?? "")
       ? (d.severity as Severity)
       : caseSeverity,
@@ -151,7 +148,7 @@ export function findingFromDiagnostic(d: DiagnosticLike): Finding {
 
 /**
  * Cases the stack gives evidence for: a case is applicable iff one of its stack policies ran at
- * AnalyzeStack and did not report not-applicable (TEAM-NOTES.md).
+ * AnalyzeStack and did not report not-applicable (docs/architecture.md).
  */
 export function applicableCases(
   stackPoliciesRun: Iterable<string>,

@@ -282,11 +282,15 @@ export class StackIndex {
   }
 
   /** Build from the resources a stack policy receives (props read without the unknown-checking proxy). */
-  static async fromPolicyResources(resources: readonly ResourceLike[]): Promise<StackIndex> {
+  static async fromPolicyResources(
+    resources: readonly ResourceLike[],
+    opts: { inputsOf?: (urn: string) => Tree | undefined; stack?: string; project?: string } = {},
+  ): Promise<StackIndex> {
+    const inputsOf = opts.inputsOf ?? recordedInputsOf;
     const out: IndexedResource[] = [];
     for (const r of resources) {
       const outputs = await normalizeProps(rawProps(r.props));
-      const recorded = recordedInputsOf(r.urn);
+      const recorded = inputsOf(r.urn);
       out.push({
         urn: r.urn,
         type: r.type,
@@ -302,7 +306,11 @@ export class StackIndex {
         outputs,
       });
     }
-    return new StackIndex(out, process.env.PULUMI_NODEJS_STACK, process.env.PULUMI_NODEJS_PROJECT);
+    return new StackIndex(
+      out,
+      opts.stack ?? process.env.PULUMI_NODEJS_STACK,
+      opts.project ?? process.env.PULUMI_NODEJS_PROJECT,
+    );
   }
 
   /**
