@@ -8,11 +8,18 @@ import path from "node:path";
 import { InputError, ProgramError } from "../engine";
 import { redactKeys } from "../policies/detect/keys";
 import { formats, type Format } from "../reports";
-import type { StackReport } from "../policies/report";
+import type { StackReport } from "../policies/api";
 import { registerEvalsCommand } from "./evals";
 import { registerSandboxesCommand } from "./sandboxes";
 import { emit, exitStatus, parseFormat, prepareOutput } from "./output";
-import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "../scan/session";
+import {
+  loadStates,
+  openSession,
+  previewProgram,
+  scanGraph,
+  scanStates,
+  type ScanSession,
+} from "../scan/session";
 import { defaultStack } from "./stack-name";
 
 const version: string = (require("../package.json") as { version: string }).version;

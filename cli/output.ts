@@ -1,7 +1,7 @@
 /** Writing a rendered report to stdout or a file, and the exit status it implies. */
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { isBlocking, type Report } from "../policies/report";
+import { isBlocking, type Report } from "../policies/api";
 import { formats, render, type Format, type RenderOptions } from "../reports";
 import { InputError } from "../engine";
 
