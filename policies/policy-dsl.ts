@@ -204,8 +204,9 @@ export function resourcePolicy<S extends z.ZodObject>(
     ...describedBy(meta, schema),
     validateResource: async (args, reportViolation) => {
       const config = parseConfig<S>(meta.name, schema, args.getConfig());
-      // Always from this request: a cached copy could belong to an earlier preview in this process.
-      const props = await normalizeProps(rawProps(args.props));
+      // This request's inputs, as the analyzer hooks recorded them when it arrived (decoded once);
+      // without the hooks, decoded here. Never a copy from an earlier preview: the session resets.
+      const props = (await previewSession.inputsOf(args.urn)) ?? (await normalizeProps(rawProps(args.props)));
       const reporter = makeReporter(meta, config.waivers, reportViolation);
       await validate({
         type: args.type,

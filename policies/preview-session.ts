@@ -90,6 +90,11 @@ export class PreviewSession {
     );
   }
 
+  /** The inputs recorded for this resource in the current stack, if its Analyze call was seen. */
+  inputsOf(urn: string): Promise<Tree | undefined> | undefined {
+    return this.inputs.get(urn);
+  }
+
   noteDiagnostics(ds: readonly DiagnosticLike[]): void {
     this.diagnostics.push(...ds);
   }
