@@ -22,7 +22,14 @@ import {
   type AdoptionFlags,
   type AdoptionInputs,
 } from "./adoption";
-import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "../scan/session";
+import {
+  loadStates,
+  openSession,
+  previewProgram,
+  scanGraph,
+  scanStates,
+  type ScanSession,
+} from "../scan/session";
 import { defaultStack } from "./stack-name";
 import { keyCheckSummary, verifyLeakedKeys } from "./verify-keys";
 import type { ResourceGraph } from "../engine";

@@ -51,8 +51,8 @@ describe("architecture", () => {
     // model.ts: the environment model components are built on; cost.ts: the cost model and the one
     // price table; enforcement.ts: the level vocabulary; detect/keys.ts: the redactor every output uses;
     // credential-shapes.ts: what a credential looks like, shared by e2b-06 and the in-sandbox runtime.
-    const publicModules = ["api", "model", "cost", "enforcement", "detect/keys", "credential-shapes"].map((m) =>
-      path.join(root, "policies", m),
+    const publicModules = ["api", "model", "cost", "enforcement", "detect/keys", "credential-shapes"].map(
+      (m) => path.join(root, "policies", m),
     );
     const rooms = ["cli", "scan", "reports", "evals", "runtime", "components", "stacks", "bench", "engine"];
     const bypasses = rooms.flatMap((room) =>
