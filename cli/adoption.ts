@@ -9,26 +9,25 @@ import { Option, type Command } from "commander";
 import { InputError, loadStateExport, type ResourceGraph } from "../engine";
 import {
   COST_CHANGE_POLICY,
-  DEFAULT_PRICES,
+  cases,
+  configuredPrices,
   costChanges,
   costIncreaseFindings,
   costIncreaseSchema,
   environmentSpend,
+  judgeConfiguredFinding,
   withCase,
   type Finding,
-  type Prices,
   type Report,
   type StackReport,
 } from "../policies/api";
-import { cases } from "../policies/cases";
 import { applyBaseline, loadBaseline, type Baseline } from "../reports/baseline";
 import { addFindings } from "../reports/build";
 import { githubStepSummary } from "../reports/github";
 import { renderJson } from "../reports/json";
 import type { Format } from "../reports";
-import { withConfig } from "./cross-stack";
 import { prepareOutput } from "./output";
-import type { ScanSession } from "./scan";
+import type { ScanSession } from "../scan/session";
 
 export const failOnLevels = ["mandatory", "advisory", "none"] as const;
 export type FailOn = (typeof failOnLevels)[number];
@@ -143,7 +142,7 @@ export function withCostChange(
   deployed: ResourceGraph,
 ): StackReport {
   const props = session.config.get(COST_CHANGE_POLICY)?.properties ?? {};
-  const prices = (props.prices as Prices | undefined) ?? DEFAULT_PRICES;
+  const prices = configuredPrices(session.config);
   const changes = costChanges(
     environmentSpend(deployed.resources, prices),
     environmentSpend(graph.resources, prices),
@@ -160,8 +159,7 @@ export function withCostChange(
     const severity = cases.find((c) => c.id === "E2B-03")!.severity;
     const level = session.levels.get(COST_CHANGE_POLICY) ?? "mandatory";
     const extra = costIncreaseFindings(changes, parsed.data).map((f) =>
-      withConfig(
-        session,
+      judgeConfiguredFinding(
         withCase({
           policy: COST_CHANGE_POLICY,
           enforcementLevel: f.enforcementLevel ?? (level === "remediate" ? "mandatory" : level),
@@ -169,6 +167,7 @@ export function withCostChange(
           urn: f.urn,
           message: f.message,
         }),
+        session.config,
       ),
     );
     out = addFindings(stack, extra, extra.length ? ["E2B-03"] : []);

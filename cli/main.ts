@@ -8,7 +8,7 @@ import path from "node:path";
 import { InputError, ProgramError } from "../engine";
 import { redactKeys } from "../policies/detect/keys";
 import { formats, type Format } from "../reports";
-import type { StackReport } from "../policies/report";
+import type { StackReport } from "../policies/api";
 import { registerEvalsCommand } from "./evals";
 import { registerSandboxesCommand } from "./sandboxes";
 import { emit, oneLine, parseFormat, prepareOutput, writeStderr } from "./output";
@@ -22,7 +22,14 @@ import {
   type AdoptionFlags,
   type AdoptionInputs,
 } from "./adoption";
-import { loadStates, openSession, previewProgram, scanGraph, scanStates, type ScanSession } from "./scan";
+import {
+  loadStates,
+  openSession,
+  previewProgram,
+  scanGraph,
+  scanStates,
+  type ScanSession,
+} from "../scan/session";
 import { defaultStack } from "./stack-name";
 import { keyCheckSummary, verifyLeakedKeys } from "./verify-keys";
 import type { ResourceGraph } from "../engine";

@@ -15,7 +15,7 @@
  */
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
-import { isBlocking, type Report } from "../policies/report";
+import { isBlocking, type Report } from "../policies/api";
 import { redactKeys } from "../policies/detect/keys";
 import { formats, render, type Format, type RenderOptions } from "../reports";
 import { InputError } from "../engine";

@@ -15,7 +15,7 @@
  */
 import type { ResourceGraph } from "../engine";
 import { fingerprintKey, maskKey } from "../policies/detect/keys";
-import type { Finding, StackReport } from "../policies/report";
+import type { Finding, StackReport } from "../policies/api";
 
 export type KeyStatus = "live" | "revoked" | "unknown";
 

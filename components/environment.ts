@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { costOf, perSandboxSecondUsd, type Prices } from "../policies/cost";
-import type { CostFigures } from "../policies/report";
+import type { CostFigures } from "../policies/api";
 import { fingerprintKey } from "../policies/detect/keys";
 import {
   E2B_ENVIRONMENT_TYPE,

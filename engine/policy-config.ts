@@ -10,8 +10,11 @@ import { InputError, jsonSyntaxProblem } from "./errors";
 import { LIMITS, readBoundedText } from "./limits";
 import { shortenRedacted } from "../policies/detect/keys";
 
-export type Level = "advisory" | "mandatory" | "remediate" | "disabled";
-export const levels: readonly Level[] = ["advisory", "mandatory", "remediate", "disabled"];
+import { ENFORCEMENT_LEVELS, type EnforcementLevel } from "../policies/enforcement";
+
+/** The one enforcement-level type and order (policies/enforcement.ts: protocol vocabulary, no policy). */
+export type Level = EnforcementLevel;
+export const levels: readonly Level[] = ENFORCEMENT_LEVELS;
 
 export interface PolicySchema {
   properties: Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Judging one fixture: the stack report the pack produced against the fixture's expectation. Pure,
  * so the rules of "matches" are tested without running any program.
  */
-import { isBlocking, type CaseStatus, type StackReport } from "../policies/report";
+import { isBlocking, type CaseStatus, type StackReport } from "../policies/api";
 import type { Expectation } from "./schema";
 
 export interface Verdict {

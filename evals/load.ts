@@ -7,7 +7,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../engine/errors";
-import { caseIds, caseOfPolicy, cases, type CaseId } from "../policies/cases";
+import { caseIds, caseOfPolicy, cases, type CaseId } from "../policies/api";
 import { caseFileSchema, expectationSchema, type CaseFile, type Expectation } from "./schema";
 
 export const evalsDir = path.resolve(__dirname);

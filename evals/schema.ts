@@ -3,7 +3,7 @@
  * (`evals/fixtures/E2B-0N/<variant>/expect.yaml`), written once in zod.
  */
 import { z } from "zod";
-import { caseIds } from "../policies/cases";
+import { caseIds } from "../policies/api";
 
 /** Policy names carry their case: `e2b-01-no-client-side-key`. */
 export const policyName = z

@@ -1,6 +1,9 @@
 /**
- * What the CLI, reports and evals use from the pack's folder (importing this does not start the pack).
- * Verdicts, cross-stack findings and cost figures are computed by the same code the pack runs.
+ * The pack's facade: what the CLI, reports and evals use from the pack's folder (importing this does
+ * not start the pack). Verdicts, the stack summary, cross-stack findings and cost figures are computed
+ * by the same code the pack runs, from the same reconciled policy config. Other rooms import from here
+ * (and from the leaf modules model.ts, cost.ts, enforcement.ts, detect/keys.ts and credential-shapes.ts);
+ * tests/architecture.test.ts checks it.
  */
 export {
   findingFromDiagnostic,
@@ -12,8 +15,26 @@ export {
   sortFindings,
   withCase,
 } from "./report";
-export type { DiagnosticLike, Finding, CaseResult, StackReport, Report, CostFigures, Waiver } from "./report";
+export type {
+  DiagnosticLike,
+  Finding,
+  CaseResult,
+  CaseStatus,
+  StackReport,
+  Report,
+  CostFigures,
+  Waiver,
+} from "./report";
+export { caseIds, cases, caseOfPolicy, type CaseId, type CaseInfo, type Severity } from "./cases";
+export {
+  ENFORCEMENT_LEVELS,
+  compareLevels,
+  isBlockingLevel,
+  isEnforcementLevel,
+  type EnforcementLevel,
+} from "./enforcement";
 export { parseWaiverMessage } from "./waivers";
+export { judgeConfiguredFinding } from "./policy-dsl";
 export {
   crossStackFindings,
   crossStackFindingsForGraphs,
@@ -22,6 +43,24 @@ export {
   type GraphResourceLike,
 } from "./cross-stack";
 export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";
+export {
+  configuredPrices,
+  configuredLevel,
+  NO_CONFIG,
+  type PackConfig,
+  type PolicyConfigEntry,
+} from "./settings";
+export {
+  configuredEnvironmentTagKeys,
+  costFiguresOf,
+  stackEnvironment,
+  stackSummary,
+  summarizedStackReport,
+  type StackSummary,
+  type StackTags,
+} from "./summary";
+export { StackIndex } from "./detect/stack";
+export { PACK_NAME } from "./pack-info";
 export { policies } from "./policies";
 export { findingFingerprint, messageShape } from "./fingerprint";
 export {
@@ -40,7 +79,7 @@ import { E2B_ENVIRONMENT_TYPE } from "./model";
 import type { GraphResourceLike } from "./cross-stack";
 import { StackIndex } from "./detect/stack";
 import type { CostFigures } from "./report";
-import { costFiguresOf } from "./runtime";
+import { costFiguresOf } from "./summary";
 
 /** Cost figures of every E2BEnvironment among these resources (engine graph or state export). */
 export function costFiguresFromResources(

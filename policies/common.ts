@@ -5,7 +5,7 @@ import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import { describeEncoding } from "./detect/material";
 import type { KeyHit } from "./detect/scanner";
 import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
-import type { Reporter } from "./runtime";
+import type { Reporter } from "./policy-dsl";
 
 /**
  * A regular expression written in policy config. Checked when the config is parsed, so a bad one is
@@ -119,9 +119,9 @@ export function orphanKeys(index: StackIndex): IndexedResource[] {
 }
 
 /**
- * The environments whose model the rules can read. A component seen only through its outputs (the
- * pack's resource policy, which records inputs, did not run) gets an advisory instead of false
- * "missing" findings.
+ * The environments whose model the rules can read. A component seen only through its outputs (its
+ * inputs reached the pack in no Analyze call, e.g. a state export without inputs) gets an advisory
+ * instead of false "missing" findings.
  */
 export function modelledEnvironments(index: StackIndex, report: Reporter): EnvironmentResource[] {
   const out: EnvironmentResource[] = [];
@@ -129,7 +129,7 @@ export function modelledEnvironments(index: StackIndex, report: Reporter): Envir
     if (env.modelAvailable) out.push(env);
     else
       report(
-        `E2BEnvironment '${env.name}' model is not visible: the pack records resource inputs in its resource policy e2b-01-key-only-in-key-stores; keep that policy enabled.`,
+        `E2BEnvironment '${env.name}' model is not visible: the pack saw only the component's registered outputs, not its inputs, so its settings are not judged.`,
         env.resource.urn,
         { advisory: true },
       );

@@ -16,7 +16,7 @@ import { StackIndex } from "./detect/stack";
 import { tiers, type Tier } from "./model";
 import type { CostFigures } from "./report";
 import type { GraphResourceLike } from "./cross-stack";
-import { costFiguresOf } from "./runtime";
+import { costFiguresOf } from "./summary";
 
 export const COST_CHANGE_POLICY = "e2b-03-sandbox-profile-and-cost";
 

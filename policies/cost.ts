@@ -7,25 +7,40 @@
  *   worst case per month = maximum concurrency × 730 h × 3,600 s × per sandbox-second
  *   one leaked sandbox   = timeout ceiling (s) × per sandbox-second
  *
- * Prices are policy config with E2B's published rates as defaults.
+ * Prices are configured once, as `e2b-03-sandbox-profile-and-cost.prices` (settings.ts reads them
+ * from the reconciled policy config), with E2B's published rates as defaults. The pack's rules, its
+ * report file, the CLI's reports and the runtime sandbox auditor all price sandboxes with this table.
  */
 import { z } from "zod";
 import type { CostFigures } from "./report";
 
 export const HOURS_PER_MONTH = 730;
 
-export const pricesSchema = z
-  .object({
-    vcpuSecondUsd: z.number().positive().default(0.000014).describe("USD per vCPU-second (E2B list price)."),
-    gibSecondUsd: z
-      .number()
-      .positive()
-      .default(0.0000045)
-      .describe("USD per GiB-second of RAM (E2B list price)."),
-  })
-  .default({ vcpuSecondUsd: 0.000014, gibSecondUsd: 0.0000045 });
-export type Prices = z.infer<typeof pricesSchema>;
-export const DEFAULT_PRICES: Prices = { vcpuSecondUsd: 0.000014, gibSecondUsd: 0.0000045 };
+/** E2B's published rates (reference/e2b-platform.md §4.1): the one place they are written. */
+export const DEFAULT_PRICES: Readonly<Prices> = Object.freeze({
+  vcpuSecondUsd: 0.000014,
+  gibSecondUsd: 0.0000045,
+});
+
+/** A price table in policy config; each unset field keeps E2B's published rate. */
+export const pricesSchema = z.object({
+  vcpuSecondUsd: z
+    .number()
+    .positive()
+    .default(DEFAULT_PRICES.vcpuSecondUsd)
+    .describe("USD per vCPU-second (E2B list price)."),
+  gibSecondUsd: z
+    .number()
+    .positive()
+    .default(DEFAULT_PRICES.gibSecondUsd)
+    .describe("USD per GiB-second of RAM (E2B list price)."),
+});
+export interface Prices {
+  /** USD per vCPU-second of allocated CPU while a sandbox runs. */
+  vcpuSecondUsd: number;
+  /** USD per GiB-second of allocated RAM while a sandbox runs. */
+  gibSecondUsd: number;
+}
 
 export interface SandboxProfile {
   vcpu: number;

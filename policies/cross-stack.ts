@@ -5,25 +5,31 @@
  * extracts facts per stack with `stackFacts`, then `crossStackFindings` compares them in one pass
  * (indexes keyed by fingerprint, reference and team; linear in the number of facts).
  *
- * Findings appear in each stack they involve (DESIGN.md "JSON report").
+ * Findings appear in each stack they involve (DESIGN.md "JSON report"). They are judged as the
+ * in-stack rules judge theirs, from the reconciled policy config: the level each policy runs at (none
+ * when disabled), its waivers, e2b-02's environment tag keys and e2b-07's isolated tiers.
  */
 import type { GraphResourceLike } from "./detect/stack";
-import { DEFAULT_ENVIRONMENT_TAG_KEYS, inferTier } from "./detect/environment";
-import { readString } from "./detect/env-model";
+import { readString, tierOf } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
 import { StackIndex, STACK_TYPE, scanProps } from "./detect/stack";
+import { noCrossEnvironmentKeyReference } from "./e2b-02-no-cross-environment-key-reference";
+import { workspaceIsolation } from "./e2b-07-workspace-isolation";
 import type { Tier } from "./model";
-import { withCase, type Finding } from "./report";
+import type { z } from "zod";
+import { judgeFinding, levelOf, settingsOf, type PolicyMeta } from "./policy-dsl";
+import type { Finding } from "./report";
+import { NO_CONFIG, type PackConfig } from "./settings";
+import { stackEnvironment, type StackTags } from "./summary";
 
-export const CROSS_STACK_KEY_POLICY = "e2b-02-no-cross-environment-key-reference";
-export const CROSS_STACK_TEAM_POLICY = "e2b-07-workspace-isolation";
+export const CROSS_STACK_KEY_POLICY = noCrossEnvironmentKeyReference.name;
+export const CROSS_STACK_TEAM_POLICY = workspaceIsolation.name;
 
 export interface StackFacts {
   /** Identifies the stack in findings, e.g. `project/stack`. */
   stack: string;
-  /** The environment the stack stands for (E2BEnvironment name, tag or stack name). */
+  /** The environment the stack stands for (summary.ts `stackEnvironment`). */
   environment: string;
-  tier: Tier | null;
   /** Key material seen in the stack: fingerprints and masks only. */
   keys: Array<{ fingerprint: string; mask: string; urn: string; environment: string; tier: Tier | null }>;
   /** Secret references of E2B environments (model.ts `secretReference`). */
@@ -35,32 +41,26 @@ export interface StackFacts {
 /** A resource as the engine graph or a state export carries it (wire format). */
 export type { GraphResourceLike } from "./detect/stack";
 
-const ENV_TAG_KEYS = DEFAULT_ENVIRONMENT_TAG_KEYS;
-
 /** Extract the facts of one stack from its resources (state export or program graph). */
 export function stackFacts(
   resources: readonly GraphResourceLike[],
-  meta: { stack?: string; project?: string; environment?: string } = {},
+  meta: { stack?: string; project?: string; environment?: string; tags?: StackTags } = {},
+  config: PackConfig = NO_CONFIG,
 ): StackFacts {
+  const tagKeys = settingsOf(noCrossEnvironmentKeyReference, config).environmentTagKeys;
   const index = StackIndex.fromGraph(resources, meta.stack, meta.project);
-  const label = `${meta.project ?? index.project}/${meta.stack ?? index.stack}`;
-  const envNames = [...new Set(index.environments.map((e) => e.name))];
-  const environment =
-    meta.environment ?? (envNames.length === 1 ? envNames[0] : (index.stack || "").toLowerCase());
   const facts: StackFacts = {
-    stack: label,
-    environment,
-    tier: inferTier(environment),
+    stack: `${meta.project ?? index.project}/${meta.stack ?? index.stack}`,
+    environment: meta.environment ?? stackEnvironment(index, meta.tags ?? {}, tagKeys),
     keys: [],
     secretReferences: [],
     teams: [],
   };
   const seenKeys = new Set<string>();
   for (const r of index.resources) {
-    // Stack outputs are facts too (a key exported by one stack and read by another).
     // A stack's outputs are what other stacks read; other resources are judged by their inputs.
     const scan = r.type === STACK_TYPE ? scanProps(r.type, r.outputs) : index.scan(r);
-    const env = index.environmentOf(r, ENV_TAG_KEYS);
+    const env = index.environmentOf(r, tagKeys);
     for (const k of scan.keys) {
       const id = `${k.fingerprint}|${env.name}`;
       if (seenKeys.has(id)) continue;
@@ -75,8 +75,7 @@ export function stackFacts(
     }
   }
   for (const e of index.environments) {
-    const declared = readString(e.model, "tier");
-    const tier = (declared.state === "known" ? inferTier(declared.value) : null) ?? inferTier(e.name);
+    const tier = tierOf(e);
     const ref = modelSecretReference(e.model);
     if (ref)
       facts.secretReferences.push({
@@ -96,15 +95,22 @@ export function stackFacts(
  * Findings per stack (keyed by `StackFacts.stack`). Each finding names the other stacks involved;
  * fingerprints and masks only.
  */
-export function crossStackFindings(all: readonly StackFacts[]): Map<string, Finding[]> {
+export function crossStackFindings(
+  all: readonly StackFacts[],
+  config: PackConfig = NO_CONFIG,
+): Map<string, Finding[]> {
   const out = new Map<string, Finding[]>(all.map((s) => [s.stack, []]));
+  const keyPolicy = judgeAs(noCrossEnvironmentKeyReference, config);
+  const teamPolicy = judgeAs(workspaceIsolation, config);
+  const isolatedTiers = new Set<Tier>(settingsOf(workspaceIsolation, config).isolatedTiers);
   // Duplicates are found through a set, not by scanning the stack's findings on every push.
   const pushed = new Set<string>();
-  const push = (stack: string, f: Omit<Finding, "caseId">) => {
-    const id = `${stack}\u0000${f.urn}\u0000${f.message}`;
+  const push = (stack: string, judge: Judge | null, urn: string, message: string) => {
+    if (!judge) return; // the policy is disabled
+    const id = `${stack}\u0000${judge.policy}\u0000${urn}\u0000${message}`;
     if (pushed.has(id)) return;
     pushed.add(id);
-    (out.get(stack) ?? out.set(stack, []).get(stack)!).push(withCase(f));
+    (out.get(stack) ?? out.set(stack, []).get(stack)!).push(judge.finding(urn, message));
   };
 
   /** One finding per use of something (a key, a secret) that stacks of different environments share. */
@@ -119,13 +125,7 @@ export function crossStackFindings(all: readonly StackFacts[]): Map<string, Find
         ...new Set(uses.filter((o) => o.stack !== u.stack).map((o) => `${o.stack} (${o.environment})`)),
       ];
       if (!others.length) continue;
-      push(u.stack, {
-        policy: CROSS_STACK_KEY_POLICY,
-        enforcementLevel: "mandatory",
-        severity: "high",
-        urn: u.urn,
-        message: message(u, others.join(", ")),
-      });
+      push(u.stack, keyPolicy, u.urn, message(u, others.join(", ")));
     }
   };
 
@@ -159,7 +159,7 @@ export function crossStackFindings(all: readonly StackFacts[]): Map<string, Find
         `Secret ${ref} of environment ${u.environment} is also used by ${others}, so they share one key. Store each environment's key under its own secret.`,
     );
 
-  // One E2B team serving production and non-production across stacks.
+  // One E2B team serving production and an isolated tier (e2b-07 `isolatedTiers`) across stacks.
   const byTeam = new Map<
     string,
     Array<{ stack: string; urn: string; environment: string; tier: Tier | null }>
@@ -169,7 +169,7 @@ export function crossStackFindings(all: readonly StackFacts[]): Map<string, Find
       (byTeam.get(t.teamId) ?? byTeam.set(t.teamId, []).get(t.teamId)!).push({ stack: s.stack, ...t });
   for (const [team, uses] of byTeam) {
     const prod = uses.filter((u) => u.tier === "production");
-    const nonProd = uses.filter((u) => u.tier === "load-test" || u.tier === "development");
+    const nonProd = uses.filter((u) => u.tier !== null && isolatedTiers.has(u.tier));
     const stacks = new Set(uses.map((u) => u.stack));
     if (!prod.length || !nonProd.length || stacks.size < 2) continue;
     for (const u of [...prod, ...nonProd]) {
@@ -177,13 +177,12 @@ export function crossStackFindings(all: readonly StackFacts[]): Map<string, Find
         .filter((o) => o.stack !== u.stack)
         .map((o) => `${o.stack} (${o.environment}, ${o.tier})`);
       if (!others.length) continue;
-      push(u.stack, {
-        policy: CROSS_STACK_TEAM_POLICY,
-        enforcementLevel: "mandatory",
-        severity: "high",
-        urn: u.urn,
-        message: `E2B team ${team} serves ${u.environment} (${u.tier}) here and ${[...new Set(others)].join(", ")}; production must run in its own team so a runaway test cannot take its quota or budget.`,
-      });
+      push(
+        u.stack,
+        teamPolicy,
+        u.urn,
+        `E2B team ${team} serves ${u.environment} (${u.tier}) here and ${[...new Set(others)].join(", ")}; production must run in its own team so a runaway test cannot take its quota or budget.`,
+      );
     }
   }
   return out;
@@ -194,9 +193,33 @@ export function crossStackFindings(all: readonly StackFacts[]): Map<string, Find
  * stack out, keyed by `<project>/<stack>`.
  */
 export function crossStackFindingsForGraphs(
-  graphs: ReadonlyArray<{ project: string; stack: string; resources: readonly GraphResourceLike[] }>,
+  graphs: ReadonlyArray<{
+    project: string;
+    stack: string;
+    tags?: StackTags;
+    resources: readonly GraphResourceLike[];
+  }>,
+  config: PackConfig = NO_CONFIG,
 ): Map<string, Finding[]> {
   return crossStackFindings(
-    graphs.map((g) => stackFacts(g.resources, { stack: g.stack, project: g.project })),
+    graphs.map((g) => stackFacts(g.resources, { stack: g.stack, project: g.project, tags: g.tags }, config)),
+    config,
   );
+}
+
+interface Judge {
+  policy: string;
+  finding: (urn: string, message: string) => Finding;
+}
+
+/** How a policy's findings are judged under this config: its level and waivers; null when disabled. */
+function judgeAs<S extends z.ZodObject>(policy: { meta: PolicyMeta<S> }, config: PackConfig): Judge | null {
+  const level = levelOf(policy, config);
+  if (level === "disabled") return null;
+  const { waivers } = settingsOf(policy, config);
+  const { name, severity } = policy.meta;
+  return {
+    policy: name,
+    finding: (urn, message) => judgeFinding({ policy: name, severity, level, waivers, urn, message }),
+  };
 }

@@ -11,7 +11,7 @@ import { NO_E2B_EVIDENCE, describe, keyLocation, usesE2B } from "./common";
 import { STACK_REFERENCE_TYPE, STACK_TYPE, scanProps, type KeyHit, type RecordHit } from "./detect/scanner";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { isUnknown } from "./detect/unknowns";
-import { stackPolicy, type Reporter } from "./runtime";
+import { stackPolicy, type Reporter } from "./policy-dsl";
 
 const FIELD_NAMES: Record<string, string> = {
   urn: "URN",

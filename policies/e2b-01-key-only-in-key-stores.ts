@@ -10,7 +10,7 @@ import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
 import { isKeyStoreType } from "./detect/key-stores";
 import { isKeyResource, scanProps } from "./detect/scanner";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
-import { resourcePolicy } from "./runtime";
+import { resourcePolicy } from "./policy-dsl";
 
 export const keyOnlyInKeyStores = resourcePolicy(
   {

@@ -19,7 +19,7 @@ import {
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { get } from "./detect/tree";
 import { isUnknown } from "./detect/unknowns";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 const config = z.object({
   publicPrefixes: z

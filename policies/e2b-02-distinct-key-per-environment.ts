@@ -9,7 +9,127 @@ import { readString } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
 import { get } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
-import { stackPolicy } from "./runtime";
+import type { Tree } from "./detect/walk";
+import { stackPolicy, type StackCheck, type StackContext } from "./policy-dsl";
+
+type Config = { environmentTagKeys: string[]; requireEnvironmentInKeyName: boolean };
+type Check = StackCheck<Config>;
+
+/** The same key value (by fingerprint) in two environments. */
+const sameKeyInTwoEnvironments: Check = ({ index, config, report }) => {
+  const byFingerprint = new Map<
+    string,
+    { mask: string; envs: Map<string, { urn: string; label: string }> }
+  >();
+  for (const r of index.resources) {
+    const keys = index.scan(r).keys;
+    if (keys.length === 0) continue;
+    const env = index.environmentOf(r, config.environmentTagKeys).name;
+    for (const k of keys) {
+      let e = byFingerprint.get(k.fingerprint);
+      if (!e) byFingerprint.set(k.fingerprint, (e = { mask: k.mask, envs: new Map() }));
+      if (!e.envs.has(env)) e.envs.set(env, { urn: r.urn, label: describe(r) });
+    }
+  }
+  for (const { mask, envs } of byFingerprint.values()) {
+    if (envs.size < 2) continue;
+    const names = [...envs.keys()].sort().join(" and ");
+    for (const [env, at] of envs)
+      report(
+        `E2B key ${mask} appears in environments ${names} (${at.label} in ${env}). Give every environment its own key.`,
+        at.urn,
+      );
+  }
+};
+
+type Use = { env: string; urn: string };
+
+/**
+ * Environment declarations grouped by a value they name (`valueOf`); every declaration of a value
+ * that several environments share is reported, with one message built once per value.
+ */
+function reportSharedValues(
+  { index, report }: StackContext<Config>,
+  valueOf: (model: Tree) => string | undefined,
+  message: (value: string, envs: string) => string,
+): void {
+  const byValue = new Map<string, Use[]>();
+  for (const env of index.environments) {
+    const v = valueOf(env.model);
+    if (v !== undefined)
+      (byValue.get(v) ?? byValue.set(v, []).get(v)!).push({ env: env.name, urn: env.resource.urn });
+  }
+  for (const [value, uses] of byValue) {
+    const envs = [...new Set(uses.map((u) => u.env))];
+    if (envs.length < 2) continue;
+    const text = message(value, envs.sort().join(" and "));
+    for (const u of uses) report(text, u.urn);
+  }
+}
+
+/** Environments that store their key under one secret share one key. */
+const sharedSecretReference: Check = (ctx) =>
+  reportSharedValues(
+    ctx,
+    (model) => modelSecretReference(model)?.reference,
+    (ref, envs) =>
+      `Environments ${envs} share the secret ${ref}, so they share one key. Store each environment's key under its own secret.`,
+  );
+
+/** Environments that import their key from one config key share one key. */
+const sharedImportedKey: Check = (ctx) =>
+  reportSharedValues(
+    ctx,
+    (model) => {
+      const src = readString(model, "key.source");
+      const ck = readString(model, "key.configKey");
+      return src.state === "known" && src.value === "imported" && ck.state === "known" ? ck.value : undefined;
+    },
+    (ck, envs) =>
+      `Environments ${envs} import the same key from config '${ck}'. Give each environment its own key.`,
+  );
+
+/** A key resource serves the E2BEnvironment it belongs to (an unknown declaration is judged once known). */
+const keyServesItsEnvironment: Check = ({ index, report }) => {
+  for (const k of index.keyResources) {
+    const comp = index.environmentComponentOf(k);
+    const declared = get(k.props, "environment");
+    if (
+      comp &&
+      typeof declared === "string" &&
+      declared &&
+      !isUnknown(declared) &&
+      declared.toLowerCase() !== comp.name
+    )
+      report(
+        `${describe(k)} declares environment '${declared}' but belongs to E2BEnvironment '${comp.name}'. A key serves one environment.`,
+        k.urn,
+      );
+  }
+};
+
+/** A key resource is named after its environment, so spend and revocation are per environment. */
+const keyNamedAfterItsEnvironment: Check = ({ index, config, report }) => {
+  if (!config.requireEnvironmentInKeyName) return;
+  for (const k of index.keyResources) {
+    const keyName = get(k.props, "name");
+    if (typeof keyName !== "string" || isUnknown(keyName)) continue;
+    const env = index.environmentOf(k, config.environmentTagKeys);
+    if (env.source !== "stack" && !keyName.toLowerCase().includes(env.name))
+      report(
+        `${describe(k)} is named '${keyName}', which does not name its environment '${env.name}'. Name keys after their environment so spend and revocation are per environment.`,
+        k.urn,
+      );
+  }
+};
+
+const CHECKS: readonly Check[] = [
+  sameKeyInTwoEnvironments,
+  sharedSecretReference,
+  sharedImportedKey,
+  keyServesItsEnvironment,
+  keyNamedAfterItsEnvironment,
+];
 
 export const distinctKeyPerEnvironment = stackPolicy(
   {
@@ -33,98 +153,8 @@ export const distinctKeyPerEnvironment = stackPolicy(
     example:
       "E2B key e2b_…9f3a appears in environments dev and prod (aws:lambda/function:Function 'worker' in dev). Give every environment its own key.",
   },
-  ({ index, config, report, notApplicable }) => {
-    if (!consumesE2BKey(index)) notApplicable(NO_E2B_KEY_CONSUMER);
-    const tagKeys = config.environmentTagKeys;
-
-    // 1. The same key value in two environments.
-    const byFingerprint = new Map<
-      string,
-      { mask: string; envs: Map<string, { urn: string; label: string }> }
-    >();
-    for (const r of index.resources) {
-      const keys = index.scan(r).keys;
-      if (keys.length === 0) continue;
-      const env = index.environmentOf(r, tagKeys).name;
-      for (const k of keys) {
-        let e = byFingerprint.get(k.fingerprint);
-        if (!e) byFingerprint.set(k.fingerprint, (e = { mask: k.mask, envs: new Map() }));
-        if (!e.envs.has(env)) e.envs.set(env, { urn: r.urn, label: describe(r) });
-      }
-    }
-    for (const { mask, envs } of byFingerprint.values()) {
-      if (envs.size < 2) continue;
-      const names = [...envs.keys()].sort().join(" and ");
-      for (const [env, at] of envs)
-        report(
-          `E2B key ${mask} appears in environments ${names} (${at.label} in ${env}). Give every environment its own key.`,
-          at.urn,
-        );
-    }
-
-    // 2. Shared secret references and imported keys between environment declarations.
-    const byRef = new Map<string, Array<{ env: string; urn: string }>>();
-    const byImport = new Map<string, Array<{ env: string; urn: string }>>();
-    for (const env of index.environments) {
-      const ref = modelSecretReference(env.model);
-      if (ref)
-        (byRef.get(ref.reference) ?? byRef.set(ref.reference, []).get(ref.reference)!).push({
-          env: env.name,
-          urn: env.resource.urn,
-        });
-      const src = readString(env.model, "key.source");
-      const ck = readString(env.model, "key.configKey");
-      if (src.state === "known" && src.value === "imported" && ck.state === "known")
-        (byImport.get(ck.value) ?? byImport.set(ck.value, []).get(ck.value)!).push({
-          env: env.name,
-          urn: env.resource.urn,
-        });
-    }
-    // Each message is built once per shared reference, not once per environment that shares it.
-    for (const [ref, list] of byRef) {
-      const envs = [...new Set(list.map((l) => l.env))];
-      if (envs.length < 2) continue;
-      const message = `Environments ${envs.sort().join(" and ")} share the secret ${ref}, so they share one key. Store each environment's key under its own secret.`;
-      for (const l of list) report(message, l.urn);
-    }
-    for (const [ck, list] of byImport) {
-      const envs = [...new Set(list.map((l) => l.env))];
-      if (envs.length < 2) continue;
-      const message = `Environments ${envs.sort().join(" and ")} import the same key from config '${ck}'. Give each environment its own key.`;
-      for (const l of list) report(message, l.urn);
-    }
-
-    // 3. Key resources belong to, and are named after, their environment.
-    for (const k of index.keyResources) {
-      const comp = index.environmentComponentOf(k);
-      const declared = get(k.props, "environment");
-      const env = index.environmentOf(k, tagKeys);
-      // Unknown at preview (the sentinel string) is not a mismatch: it is judged once known.
-      if (
-        comp &&
-        typeof declared === "string" &&
-        declared &&
-        !isUnknown(declared) &&
-        declared.toLowerCase() !== comp.name
-      ) {
-        report(
-          `${describe(k)} declares environment '${declared}' but belongs to E2BEnvironment '${comp.name}'. A key serves one environment.`,
-          k.urn,
-        );
-      }
-      const keyName = get(k.props, "name");
-      if (
-        config.requireEnvironmentInKeyName &&
-        typeof keyName === "string" &&
-        !isUnknown(keyName) &&
-        env.source !== "stack" &&
-        !keyName.toLowerCase().includes(env.name)
-      ) {
-        report(
-          `${describe(k)} is named '${keyName}', which does not name its environment '${env.name}'. Name keys after their environment so spend and revocation are per environment.`,
-          k.urn,
-        );
-      }
-    }
+  (ctx) => {
+    if (!consumesE2BKey(ctx.index)) ctx.notApplicable(NO_E2B_KEY_CONSUMER);
+    for (const check of CHECKS) check(ctx);
   },
 );

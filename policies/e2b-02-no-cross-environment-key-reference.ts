@@ -10,10 +10,16 @@ import { inferTier, stackOfReference, type EnvironmentInfo } from "./detect/envi
 import { readStrings } from "./detect/env-model";
 import { findMaterial } from "./detect/material";
 import { modelSecretReference, referenceCandidates } from "./detect/secret-refs";
-import { STACK_REFERENCE_TYPE, get, type IndexedResource } from "./detect/stack";
+import {
+  STACK_REFERENCE_TYPE,
+  get,
+  type EnvironmentResource,
+  type IndexedResource,
+  type StackIndex,
+} from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
-import { walkLeaves } from "./detect/walk";
-import { stackPolicy } from "./runtime";
+import { walkLeaves, type Tree } from "./detect/walk";
+import { stackPolicy, type StackCheck } from "./policy-dsl";
 
 /** Store resources' own names, so a reference to the store can be recognised. */
 const STORE_NAME_PROPS: Record<string, string[]> = {
@@ -32,6 +38,191 @@ function differ(a: EnvironmentInfo, b: EnvironmentInfo): boolean {
   return true;
 }
 
+type Config = { environmentTagKeys: string[] };
+type Check = StackCheck<Config>;
+
+const envOf = (index: StackIndex, config: Config) => (r: IndexedResource) =>
+  index.environmentOf(r, config.environmentTagKeys);
+
+/** A resource whose property depends on another environment's key or key store. */
+const dependsOnAnotherEnvironmentsKey: Check = ({ index, config, report }) => {
+  const holders = index.keyHolders();
+  const env = envOf(index, config);
+  for (const r of index.resources) {
+    if (index.keyResourceUrns.has(r.urn)) continue;
+    const mine = env(r);
+    const tops = Object.keys(r.propertyDependencies).length
+      ? Object.keys(r.propertyDependencies)
+      : ["(dependencies)"];
+    for (const top of tops) {
+      const deps = top === "(dependencies)" ? r.dependencies : r.propertyDependencies[top];
+      for (const u of deps) {
+        if (!holders.has(u)) continue;
+        const h = index.byUrn.get(u)!;
+        const theirs = env(h);
+        if (!differ(mine, theirs)) continue;
+        report(
+          `${describe(r)} (environment ${mine.name}) consumes '${h.name}' of environment ${theirs.name} through ${top === "(dependencies)" ? "a dependency" : `property ${top}`}. Use the ${mine.name} environment's own key.`,
+          r.urn,
+        );
+      }
+    }
+  }
+};
+
+type SecretName = { env: EnvironmentInfo; label: string; urn: string };
+
+/**
+ * Names of key secrets by the one environment that owns each: environments' secret references and
+ * key-holding stores' own names. A name several environments use is distinct-key's finding (a shared
+ * key), not a cross reference, so it is left out.
+ */
+function keySecretNames(index: StackIndex, config: Config): Map<string, SecretName> {
+  const env = envOf(index, config);
+  const holders = index.keyHolders();
+  const refs = new Map<string, SecretName>();
+  const shared = new Set<string>();
+  const add = (name: string, entry: SecretName) => {
+    const prev = refs.get(name);
+    if (prev && prev.env.name !== entry.env.name) shared.add(name);
+    if (!prev) refs.set(name, entry);
+  };
+  for (const e of index.environments) {
+    const ref = modelSecretReference(e.model);
+    if (ref)
+      add(ref.name, {
+        env: env(e.resource),
+        label: `the key secret of environment ${e.name}`,
+        urn: e.resource.urn,
+      });
+  }
+  for (const r of index.resources) {
+    if (!holders.has(r.urn)) continue;
+    for (const p of STORE_NAME_PROPS[r.type] ?? []) {
+      const n = get(r.props, p);
+      if (typeof n === "string" && n.length >= 3) add(n, { env: env(r), label: `'${r.name}'`, urn: r.urn });
+    }
+  }
+  for (const n of shared) refs.delete(n);
+  return refs;
+}
+
+/** A secret name or ARN of one environment written into another environment's resource. */
+const referencesAnotherEnvironmentsSecret: Check = ({ index, config, report }) => {
+  const refs = keySecretNames(index, config);
+  if (!refs.size) return;
+  const env = envOf(index, config);
+  for (const r of index.resources) {
+    const mine = env(r);
+    const ownComponent = index.environmentComponentOf(r)?.resource.urn;
+    const reported = new Set<string>();
+    walkLeaves(r.props, (leaf) => {
+      if (typeof leaf.value !== "string" || leaf.unknown) return;
+      for (const c of referenceCandidates(leaf.value)) {
+        const hit = refs.get(c);
+        if (!hit || hit.urn === r.urn || reported.has(c) || !differ(mine, hit.env)) continue;
+        if (ownComponent === hit.urn) continue;
+        reported.add(c);
+        report(
+          `${describe(r)} (environment ${mine.name}) references secret '${c}', ${hit.label} (environment ${hit.env.name}). Use the ${mine.name} environment's own key secret.`,
+          r.urn,
+        );
+      }
+    });
+  }
+};
+
+/** One runtime principal allowed to read the keys of two environments. */
+const readerOfSeveralEnvironments: Check = ({ index, report }) => {
+  const readersOf = (e: EnvironmentResource) => {
+    const rs = readStrings(e.model, "readers");
+    return rs.state === "known" ? rs.value : [];
+  };
+  const readers = new Map<string, Set<string>>();
+  for (const e of index.environments)
+    for (const p of readersOf(e)) (readers.get(p) ?? readers.set(p, new Set()).get(p)!).add(e.name);
+  // One message per shared reader, built once (not once per environment it can read).
+  const messages = new Map<string, string>();
+  for (const [p, envs] of readers)
+    if (envs.size > 1)
+      messages.set(
+        p,
+        `Reader ${p} may read the keys of environments ${[...envs].sort().join(" and ")}. Give each environment's runtime its own principal.`,
+      );
+  for (const e of index.environments)
+    for (const p of readersOf(e)) {
+      const message = messages.get(p);
+      if (message) report(message, e.resource.urn);
+    }
+};
+
+/** Resources fed by each StackReference (its outputs are another stack's). */
+function stackReferenceConsumers(index: StackIndex): Map<string, IndexedResource[]> {
+  const consumers = new Map<string, IndexedResource[]>();
+  for (const r of index.resources) {
+    if (r.type === STACK_REFERENCE_TYPE) continue;
+    const seen = new Set<string>();
+    for (const urns of Object.values(r.propertyDependencies))
+      for (const u of urns)
+        if (!seen.has(u) && index.byUrn.get(u)?.type === STACK_REFERENCE_TYPE) {
+          seen.add(u);
+          (consumers.get(u) ?? consumers.set(u, []).get(u)!).push(r);
+        }
+  }
+  return consumers;
+}
+
+function carriesKeyMaterial(outputs: Tree): boolean {
+  let material = false;
+  walkLeaves(outputs, (leaf) => {
+    if (!material && typeof leaf.value === "string" && findMaterial(leaf.value).length) material = true;
+  });
+  return material;
+}
+
+/** A StackReference to another environment's stack that carries the key or feeds resources here. */
+const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
+  const here: EnvironmentInfo = {
+    name: index.stack.toLowerCase(),
+    tier: inferTier(index.stack),
+    source: "stack",
+  };
+  const consumers = stackReferenceConsumers(index);
+  for (const ref of index.resources) {
+    if (ref.type !== STACK_REFERENCE_TYPE) continue;
+    const name = get(ref.props, "name") ?? get(ref.outputs, "name");
+    if (typeof name !== "string") continue;
+    if (isUnknown(name)) {
+      // Which stack (and environment) it reads is not known at preview: say so, do not guess.
+      if (consumers.get(ref.urn)?.length)
+        report(
+          `${describe(ref)} reads a stack whose name is unknown at preview; whether it belongs to another environment is judged once the name is known.`,
+          ref.urn,
+          { advisory: true },
+        );
+      continue;
+    }
+    const other = stackOfReference(name);
+    const theirs: EnvironmentInfo = { name: other.toLowerCase(), tier: inferTier(other), source: "tag" };
+    if (!differ({ ...here, source: here.tier ? "tag" : "stack" }, theirs)) continue;
+    const material = carriesKeyMaterial(get(ref.outputs, "outputs") ?? ref.outputs);
+    const users = consumers.get(ref.urn) ?? [];
+    if (material || users.length > 0) {
+      report(
+        `${describe(ref)} reads stack '${name}' (environment ${theirs.name}) from stack ${index.stack} (environment ${here.name})${material ? " and its outputs carry E2B key material" : ""}${users.length ? `; consumed by ${users.map((u) => `'${u.name}'`).join(", ")}` : ""}. Deploy a key per environment instead of sharing one through stack outputs.`,
+        ref.urn,
+      );
+    }
+  }
+};
+
+const CHECKS: readonly Check[] = [
+  dependsOnAnotherEnvironmentsKey,
+  referencesAnotherEnvironmentsSecret,
+  readerOfSeveralEnvironments,
+  readsAnotherEnvironmentsStack,
+];
+
 export const noCrossEnvironmentKeyReference = stackPolicy(
   {
     name: "e2b-02-no-cross-environment-key-reference",
@@ -48,152 +239,8 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
     example:
       "aws:lambda/function:Function 'loadtest-runner' (environment load-test) consumes 'prod-key-secret' of environment prod through property environment. Use the load-test environment's own key.",
   },
-  ({ index, config, report, notApplicable }) => {
-    if (!consumesE2BKey(index)) notApplicable(NO_E2B_KEY_CONSUMER);
-    const tagKeys = config.environmentTagKeys;
-    const holders = index.keyHolders();
-    const envOf = (r: IndexedResource) => index.environmentOf(r, tagKeys);
-
-    // 1. Property dependencies on another environment's key or key store.
-    for (const r of index.resources) {
-      if (index.keyResourceUrns.has(r.urn)) continue;
-      const mine = envOf(r);
-      const tops = Object.keys(r.propertyDependencies).length
-        ? Object.keys(r.propertyDependencies)
-        : ["(dependencies)"];
-      for (const top of tops) {
-        const deps = top === "(dependencies)" ? r.dependencies : r.propertyDependencies[top];
-        for (const u of deps) {
-          if (!holders.has(u)) continue;
-          const h = index.byUrn.get(u)!;
-          const theirs = envOf(h);
-          if (!differ(mine, theirs)) continue;
-          report(
-            `${describe(r)} (environment ${mine.name}) consumes '${h.name}' of environment ${theirs.name} through ${top === "(dependencies)" ? "a dependency" : `property ${top}`}. Use the ${mine.name} environment's own key.`,
-            r.urn,
-          );
-        }
-      }
-    }
-
-    // 2. Secret names/ARNs of one environment written into another environment's resources.
-    const refs = new Map<string, { env: EnvironmentInfo; label: string; urn: string }>();
-    // A name several environments use is distinct-key's finding (a shared key), not a cross reference.
-    const shared = new Set<string>();
-    const add = (name: string, entry: { env: EnvironmentInfo; label: string; urn: string }) => {
-      const prev = refs.get(name);
-      if (prev && prev.env.name !== entry.env.name) shared.add(name);
-      if (!prev) refs.set(name, entry);
-    };
-    for (const e of index.environments) {
-      const ref = modelSecretReference(e.model);
-      if (ref)
-        add(ref.name, {
-          env: envOf(e.resource),
-          label: `the key secret of environment ${e.name}`,
-          urn: e.resource.urn,
-        });
-    }
-    for (const r of index.resources) {
-      if (!holders.has(r.urn)) continue;
-      for (const p of STORE_NAME_PROPS[r.type] ?? []) {
-        const n = get(r.props, p);
-        if (typeof n === "string" && n.length >= 3)
-          add(n, { env: envOf(r), label: `'${r.name}'`, urn: r.urn });
-      }
-    }
-    for (const n of shared) refs.delete(n);
-    if (refs.size) {
-      for (const r of index.resources) {
-        const mine = envOf(r);
-        const reported = new Set<string>();
-        walkLeaves(r.props, (leaf) => {
-          if (typeof leaf.value !== "string" || leaf.unknown) return;
-          for (const c of referenceCandidates(leaf.value)) {
-            const hit = refs.get(c);
-            if (!hit || hit.urn === r.urn || reported.has(c) || !differ(mine, hit.env)) continue;
-            if (index.environmentComponentOf(r) && index.environmentComponentOf(r)?.resource.urn === hit.urn)
-              continue;
-            reported.add(c);
-            report(
-              `${describe(r)} (environment ${mine.name}) references secret '${c}', ${hit.label} (environment ${hit.env.name}). Use the ${mine.name} environment's own key secret.`,
-              r.urn,
-            );
-          }
-        });
-      }
-    }
-
-    // 3. One runtime principal allowed to read the keys of two environments.
-    const readers = new Map<string, Set<string>>();
-    for (const e of index.environments) {
-      const rs = readStrings(e.model, "readers");
-      if (rs.state !== "known") continue;
-      for (const p of rs.value) (readers.get(p) ?? readers.set(p, new Set()).get(p)!).add(e.name);
-    }
-    // One message per shared reader, built once (not once per environment it can read).
-    const readerMessages = new Map<string, string>();
-    for (const [p, envs] of readers)
-      if (envs.size > 1)
-        readerMessages.set(
-          p,
-          `Reader ${p} may read the keys of environments ${[...envs].sort().join(" and ")}. Give each environment's runtime its own principal.`,
-        );
-    for (const e of index.environments) {
-      const rs = readStrings(e.model, "readers");
-      if (rs.state !== "known") continue;
-      for (const p of rs.value) {
-        const message = readerMessages.get(p);
-        if (message) report(message, e.resource.urn);
-      }
-    }
-
-    // 4. StackReferences to another environment's stack that carry the key or feed key-like values.
-    const here: EnvironmentInfo = {
-      name: index.stack.toLowerCase(),
-      tier: inferTier(index.stack),
-      source: "stack",
-    };
-    // Consumers: any resource whose properties come from the reference (its outputs are another environment's).
-    const consumers = new Map<string, IndexedResource[]>();
-    for (const r of index.resources) {
-      if (r.type === STACK_REFERENCE_TYPE) continue;
-      const seen = new Set<string>();
-      for (const urns of Object.values(r.propertyDependencies))
-        for (const u of urns)
-          if (!seen.has(u) && index.byUrn.get(u)?.type === STACK_REFERENCE_TYPE) {
-            seen.add(u);
-            (consumers.get(u) ?? consumers.set(u, []).get(u)!).push(r);
-          }
-    }
-    for (const ref of index.resources) {
-      if (ref.type !== STACK_REFERENCE_TYPE) continue;
-      const name = get(ref.props, "name") ?? get(ref.outputs, "name");
-      if (typeof name !== "string") continue;
-      if (isUnknown(name)) {
-        // Which stack (and environment) it reads is not known at preview: say so, do not guess.
-        if (consumers.get(ref.urn)?.length)
-          report(
-            `${describe(ref)} reads a stack whose name is unknown at preview; whether it belongs to another environment is judged once the name is known.`,
-            ref.urn,
-            { advisory: true },
-          );
-        continue;
-      }
-      const other = stackOfReference(name);
-      const theirs: EnvironmentInfo = { name: other.toLowerCase(), tier: inferTier(other), source: "tag" };
-      if (!differ({ ...here, source: here.tier ? "tag" : "stack" }, theirs)) continue;
-      let material = false;
-      walkLeaves(get(ref.outputs, "outputs") ?? ref.outputs, (leaf) => {
-        if (!material && typeof leaf.value === "string" && findMaterial(leaf.value).length) material = true;
-      });
-      const users = consumers.get(ref.urn) ?? [];
-      if (material || users.length > 0) {
-        report(
-          `${describe(ref)} reads stack '${name}' (environment ${theirs.name}) from stack ${index.stack} (environment ${here.name})${material ? " and its outputs carry E2B key material" : ""}${users.length ? `; consumed by ${users.map((u) => `'${u.name}'`).join(", ")}` : ""}. Deploy a key per environment instead of sharing one through stack outputs.`,
-          ref.urn,
-        );
-      }
-    }
+  (ctx) => {
+    if (!consumesE2BKey(ctx.index)) ctx.notApplicable(NO_E2B_KEY_CONSUMER);
+    for (const check of CHECKS) check(ctx);
   },
 );

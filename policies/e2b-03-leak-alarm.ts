@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
 import { readNumber, readString } from "./detect/env-model";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 export const leakAlarm = stackPolicy(
   {

@@ -8,7 +8,7 @@ import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironme
 import { readStrings } from "./detect/env-model";
 import { walkLeaves } from "./detect/walk";
 import { sandboxPolicySchema } from "./model";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 export const requiredSandboxMetadata = stackPolicy(
   {

@@ -8,7 +8,7 @@ import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironme
 import { describeCost, pricesSchema, usd } from "./cost";
 import { costIncreaseSchema } from "./cost-change";
 import { environmentCost, readNumber, tierOf } from "./detect/env-model";
-import { stackPolicy, setReportPrices } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 const perTier = z
   .object({
@@ -32,7 +32,11 @@ export const sandboxProfileAndCost = stackPolicy(
       "3. If the worst case exceeds the ceiling, lower maxConcurrency or the sandbox size, or raise the ceiling in policy config deliberately.",
     ].join("\n"),
     config: z.object({
-      prices: pricesSchema,
+      prices: pricesSchema
+        .optional()
+        .describe(
+          "The pack's price table (default: E2B's list prices). Every rule that prices sandboxes (this one and e2b-05-budget-alarm), the pack's report file and the CLI's reports read it from here.",
+        ),
       maxExpectedMonthlyUsd: perTier.describe(
         "Ceiling on the expected monthly cost, per tier (unset: no ceiling).",
       ),
@@ -48,12 +52,11 @@ export const sandboxProfileAndCost = stackPolicy(
     example:
       "E2BEnvironment 'loadtest' worst-case monthly cost $4,861.80 exceeds the load-test ceiling of $1,000.00 (expected $486.18/month, worst case $4,861.80/month at maximum concurrency, one leaked sandbox $0.07 until its timeout ceiling). Lower maxConcurrency, the sandbox size or the timeout ceiling.",
   },
-  ({ index, config, report, notApplicable }) => {
+  ({ index, config, prices, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
-    setReportPrices(config.prices);
     for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
-      const c = environmentCost(env, config.prices);
+      const c = environmentCost(env, prices);
       if (!("figures" in c)) {
         if (c.missing.length)
           report(

@@ -13,9 +13,10 @@ import {
   modelledEnvironments,
   regexSchema,
 } from "./common";
-import { planLimits } from "./model";
+import { planLimits, type Tier } from "./model";
 import { planOf, readBoolean, readNumber, tierOf } from "./detect/env-model";
-import { stackPolicy } from "./runtime";
+import type { EnvironmentResource } from "./detect/stack";
+import { stackPolicy, type Reporter, type StackCheck } from "./policy-dsl";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 
 const config = z.object({
@@ -40,6 +41,108 @@ const config = z.object({
   ),
 });
 
+type Config = z.output<typeof config>;
+
+/** An environment's timeout ceiling as the checks need it (known values only). */
+interface Ceiling {
+  name: string;
+  urn: string;
+  tier: Tier | null;
+  seconds: number;
+}
+
+/** A set ceiling, at or below its tier's maximum and its plan's limit; its value when known. */
+function ceilingWithinLimits(
+  env: EnvironmentResource,
+  label: string,
+  { config, report }: { config: Config; report: Reporter },
+): Ceiling | undefined {
+  const urn = env.resource.urn;
+  const c = readNumber(env.model, "timeoutCeilingSeconds");
+  if (c.state === "missing") {
+    report(`${label} sets no sandbox timeout ceiling. Set timeoutCeilingSeconds.`, urn);
+    return undefined;
+  }
+  if (c.state === "unknown") {
+    report(`${label} timeout ceiling is unknown at preview.`, urn, { advisory: true });
+    return undefined;
+  }
+  const v = c.value;
+  const tier = tierOf(env);
+  const tierMax = tier ? config.maxTimeoutSecondsByTier[tier] : undefined;
+  if (tierMax !== undefined && v > tierMax)
+    report(
+      `${label} timeout ceiling ${v}s exceeds the ${tier} maximum of ${tierMax}s. Lower timeoutCeilingSeconds.`,
+      urn,
+    );
+  const plan = planOf(env.model);
+  if (plan && v > planLimits[plan].maxTimeoutSeconds)
+    report(
+      `${label} timeout ceiling ${v}s exceeds the ${plan} plan limit of ${planLimits[plan].maxTimeoutSeconds}s; E2B rejects such sandboxes.`,
+      urn,
+    );
+  return { name: env.name, urn, tier, seconds: v };
+}
+
+/** With auto-pause on, paused sandboxes (which keep their snapshots) are killed within the maximum. */
+function autoPauseBounded(
+  env: EnvironmentResource,
+  label: string,
+  { config, report }: { config: Config; report: Reporter },
+): void {
+  const ap = readBoolean(env.model, "autoPause.enabled");
+  if (!(ap.state === "known" && ap.value)) return;
+  const mp = readNumber(env.model, "autoPause.maxPausedSeconds");
+  if (mp.state === "missing")
+    report(
+      `${label} enables auto-pause without autoPause.maxPausedSeconds; paused sandboxes keep their snapshots until killed. Bound it.`,
+      env.resource.urn,
+    );
+  else if (mp.state === "known" && mp.value > config.maxPausedSeconds)
+    report(
+      `${label} keeps paused sandboxes up to ${mp.value}s, above the maximum of ${config.maxPausedSeconds}s. Lower autoPause.maxPausedSeconds.`,
+      env.resource.urn,
+    );
+}
+
+/** Non-production ceilings are shorter than production's (the shortest production one). */
+function nonProductionShorter(ceilings: readonly Ceiling[], report: Reporter): void {
+  const prodCeilings = ceilings.filter((c) => c.tier === "production").map((c) => c.seconds);
+  if (!prodCeilings.length) return;
+  const prod = Math.min(...prodCeilings);
+  for (const k of ceilings)
+    if (k.tier && k.tier !== "production" && k.seconds >= prod)
+      report(
+        `E2BEnvironment '${k.name}' (${k.tier}) timeout ceiling ${k.seconds}s is not shorter than production's ${prod}s. Non-production ceilings must be shorter.`,
+        k.urn,
+      );
+}
+
+/** Timeouts handed to applications in env vars respect their environment's ceiling (else the plan's). */
+function timeoutEnvVarsWithinCeiling(
+  { index, config, report }: Parameters<StackCheck<Config>>[0],
+  ceilings: readonly Ceiling[],
+): void {
+  const ceilingByEnv = new Map(ceilings.map((c) => [c.name, c.seconds]));
+  const pattern = new RegExp(config.timeoutEnvVarPattern);
+  for (const r of index.resources) {
+    for (const l of index.scan(r).named) {
+      if (!l.envName || !pattern.test(l.envName) || l.unknown) continue;
+      const raw = typeof l.value === "number" ? l.value : typeof l.value === "string" ? Number(l.value) : NaN;
+      if (!Number.isFinite(raw)) continue;
+      const seconds = /_MS$/.test(l.envName) ? raw / 1000 : raw;
+      const env = index.environmentOf(r, DEFAULT_ENVIRONMENT_TAG_KEYS);
+      const ceiling = ceilingByEnv.get(env.name);
+      const limit = ceiling ?? planLimits.pro.maxTimeoutSeconds;
+      if (seconds > limit)
+        report(
+          `${describe(r)} sets ${l.envName}=${l.value} (${seconds}s), above ${ceiling !== undefined ? `environment ${env.name}'s ceiling of ${ceiling}s` : `the largest plan limit of ${limit}s`}. Lower it to the ceiling.`,
+          r.urn,
+        );
+    }
+  }
+}
+
 export const timeoutCeiling = stackPolicy(
   {
     name: "e2b-04-timeout-ceiling",
@@ -56,81 +159,18 @@ export const timeoutCeiling = stackPolicy(
     example:
       "E2BEnvironment 'dev' timeout ceiling 7200s exceeds the development maximum of 1800s. Lower timeoutCeilingSeconds.",
   },
-  ({ index, config, report, notApplicable }) => {
-    if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
-    const prodCeilings: number[] = [];
-    const known: Array<{ name: string; urn: string; tier: string | null; ceiling: number }> = [];
-    const ceilingByEnv = new Map<string, number>();
+  (ctx) => {
+    const { index, report } = ctx;
+    if (!managesE2B(index)) ctx.notApplicable(NO_E2B_ENVIRONMENT);
+    const ceilings: Ceiling[] = [];
     for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
-      const urn = env.resource.urn;
-      const c = readNumber(env.model, "timeoutCeilingSeconds");
-      const tier = tierOf(env);
-      if (c.state === "missing") {
-        report(`${label} sets no sandbox timeout ceiling. Set timeoutCeilingSeconds.`, urn);
-      } else if (c.state === "unknown") {
-        report(`${label} timeout ceiling is unknown at preview.`, urn, { advisory: true });
-      } else {
-        const v = c.value;
-        ceilingByEnv.set(env.name, v);
-        known.push({ name: env.name, urn, tier, ceiling: v });
-        if (tier === "production") prodCeilings.push(v);
-        const tierMax = tier ? config.maxTimeoutSecondsByTier[tier] : undefined;
-        if (tierMax !== undefined && v > tierMax)
-          report(
-            `${label} timeout ceiling ${v}s exceeds the ${tier} maximum of ${tierMax}s. Lower timeoutCeilingSeconds.`,
-            urn,
-          );
-        const plan = planOf(env.model);
-        if (plan && v > planLimits[plan].maxTimeoutSeconds)
-          report(
-            `${label} timeout ceiling ${v}s exceeds the ${plan} plan limit of ${planLimits[plan].maxTimeoutSeconds}s; E2B rejects such sandboxes.`,
-            urn,
-          );
-      }
-      const ap = readBoolean(env.model, "autoPause.enabled");
-      if (ap.state === "known" && ap.value) {
-        const mp = readNumber(env.model, "autoPause.maxPausedSeconds");
-        if (mp.state === "missing")
-          report(
-            `${label} enables auto-pause without autoPause.maxPausedSeconds; paused sandboxes keep their snapshots until killed. Bound it.`,
-            urn,
-          );
-        else if (mp.state === "known" && mp.value > config.maxPausedSeconds)
-          report(
-            `${label} keeps paused sandboxes up to ${mp.value}s, above the maximum of ${config.maxPausedSeconds}s. Lower autoPause.maxPausedSeconds.`,
-            urn,
-          );
-      }
+      const c = ceilingWithinLimits(env, label, ctx);
+      if (c) ceilings.push(c);
+      autoPauseBounded(env, label, ctx);
     }
-    if (prodCeilings.length) {
-      const prod = Math.min(...prodCeilings);
-      for (const k of known)
-        if (k.tier && k.tier !== "production" && k.ceiling >= prod)
-          report(
-            `E2BEnvironment '${k.name}' (${k.tier}) timeout ceiling ${k.ceiling}s is not shorter than production's ${prod}s. Non-production ceilings must be shorter.`,
-            k.urn,
-          );
-    }
-    // Timeouts handed to applications must respect their environment's ceiling.
-    const pattern = new RegExp(config.timeoutEnvVarPattern);
-    for (const r of index.resources) {
-      for (const l of index.scan(r).named) {
-        if (!l.envName || !pattern.test(l.envName) || l.unknown) continue;
-        const raw =
-          typeof l.value === "number" ? l.value : typeof l.value === "string" ? Number(l.value) : NaN;
-        if (!Number.isFinite(raw)) continue;
-        const seconds = /_MS$/.test(l.envName) ? raw / 1000 : raw;
-        const env = index.environmentOf(r, DEFAULT_ENVIRONMENT_TAG_KEYS);
-        const ceiling = ceilingByEnv.get(env.name);
-        const limit = ceiling ?? planLimits.pro.maxTimeoutSeconds;
-        if (seconds > limit)
-          report(
-            `${describe(r)} sets ${l.envName}=${l.value} (${seconds}s), above ${ceiling !== undefined ? `environment ${env.name}'s ceiling of ${ceiling}s` : `the largest plan limit of ${limit}s`}. Lower it to the ceiling.`,
-            r.urn,
-          );
-      }
-    }
+    nonProductionShorter(ceilings, report);
+    timeoutEnvVarsWithinCeiling(ctx, ceilings);
     for (const k of orphanKeys(index))
       report(
         `${describe(k)} is not part of an E2BEnvironment, so no timeout ceiling is declared for it.`,

@@ -1,6 +1,7 @@
 /**
  * E2B-05: a monthly budget per environment with alert thresholds routed to an owner; load-test and
- * development also have a hard stop; the budget is at least the modelled expected spend (cost.ts).
+ * development also have a hard stop; the budget is at least the modelled expected spend (cost.ts, at
+ * the pack's one price table).
  */
 import { z } from "zod";
 import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
@@ -14,7 +15,7 @@ import {
   tierOf,
 } from "./detect/env-model";
 import { tiers } from "./model";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 export const budgetAlarm = stackPolicy(
   {
@@ -39,12 +40,16 @@ export const budgetAlarm = stackPolicy(
         .describe(
           "Tiers whose budget must also declare a hard limit (the monitor kills leaked sandboxes unasked).",
         ),
-      prices: pricesSchema,
+      prices: pricesSchema
+        .optional()
+        .describe(
+          "Deprecated: set prices once, as e2b-03-sandbox-profile-and-cost.prices. Read only when that is unset, and then used by every rule and report.",
+        ),
     }),
     example:
       "E2BEnvironment 'prod' budget $500.00/month is below its expected spend (expected $777.89/month, worst case $5,834.16/month at maximum concurrency, one leaked sandbox $0.13 until its timeout ceiling). Raise the budget or shrink the profile.",
   },
-  ({ index, config, report, notApplicable }) => {
+  ({ index, config, prices, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
     for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
@@ -79,7 +84,7 @@ export const budgetAlarm = stackPolicy(
           `${label} is ${tier} but its budget has no hard limit. Set budget.hardLimit: true so its monitor kills leaked sandboxes without asking, and set a usage limit for its team in the E2B dashboard.`,
           urn,
         );
-      const cost = environmentCost(env, config.prices);
+      const cost = environmentCost(env, prices);
       if (monthly.state === "known" && "figures" in cost && monthly.value < cost.figures.expectedMonthlyUsd)
         report(
           `${label} budget ${usd(monthly.value)}/month is below its expected spend (${describeCost(cost.figures)}). Raise the budget or shrink the profile.`,

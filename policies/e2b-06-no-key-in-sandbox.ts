@@ -24,7 +24,7 @@ import {
 } from "./detect/stack";
 import { walkLeaves, pathOf, type Leaf, type PathNode } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
-import { stackPolicy, type Reporter } from "./runtime";
+import { stackPolicy, type Reporter } from "./policy-dsl";
 
 /** Where sandbox inputs show up in IaC: data, easy to extend. */
 const IMAGE_BUILD_ARGS: Record<string, string[]> = {

@@ -10,7 +10,7 @@ import { planLimits, plans, tiers } from "./model";
 import { planOf, readNumber, readString, tierOf } from "./detect/env-model";
 import { get } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 export const workspaceIsolation = stackPolicy(
   {

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { NO_MANAGEMENT_CREDENTIAL, describe, holdsManagementCredential } from "./common";
 import { get } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
-import { stackPolicy } from "./runtime";
+import { stackPolicy } from "./policy-dsl";
 
 /** A JWT (the dashboard session token is one): three base64url parts, the first two JSON objects. */
 const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;

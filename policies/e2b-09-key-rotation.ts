@@ -5,13 +5,134 @@
  */
 import { z } from "zod";
 import { NO_E2B_ENVIRONMENT, describe, managesE2B, modelledEnvironments } from "./common";
+import type { Reporter } from "./policy-dsl";
 import { readNumber, readString } from "./detect/env-model";
-import { get } from "./detect/stack";
+import { get, type EnvironmentResource, type StackIndex } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
+import type { Tree } from "./detect/walk";
 import { today } from "./waivers";
-import { stackPolicy } from "./runtime";
+import { stackPolicy, type StackCheck } from "./policy-dsl";
 
 const DAY_MS = 86_400_000;
+
+type Config = { maxAgeDays: number; requireManagedKeys: boolean; asOf?: string };
+
+/** One check of one modelled environment. */
+type EnvironmentCheck = (
+  env: EnvironmentResource,
+  label: string,
+  ctx: { config: Config; report: Reporter; asOf: number; ownedBy: Set<string> },
+) => void;
+
+const isImported = (env: EnvironmentResource) => {
+  const src = readString(env.model, "key.source");
+  return src.state === "known" && src.value === "imported";
+};
+
+/** A key imported from the dashboard cannot be rotated or revoked by anyone's `pulumi up`. */
+const keyCreatedByIaC: EnvironmentCheck = (env, label, { config, report }) => {
+  if (config.requireManagedKeys && isImported(env))
+    report(
+      `${label} imports a key created outside IaC; nobody's \`pulumi up\` can rotate or revoke it. Let the component create the key (key.source 'managed').`,
+      env.resource.urn,
+    );
+};
+
+/** A creation date and a rotation trigger, so a rotation is one config change. */
+const rotationDeclared: EnvironmentCheck = (env, label, { report }) => {
+  const urn = env.resource.urn;
+  const created = readString(env.model, "rotation.createdAt");
+  const trigger = readString(env.model, "rotation.trigger");
+  if (created.state === "missing") report(`${label} key has no creation date. Set rotation.createdAt.`, urn);
+  if (trigger.state === "missing")
+    report(
+      `${label} has no rotation trigger; a rotation should be one config change. Set rotation.trigger.`,
+      urn,
+    );
+  if (created.state === "unknown" || trigger.state === "unknown")
+    report(`${label} rotation settings are unknown at preview.`, urn, { advisory: true });
+};
+
+/** The declared maximum age within the configured one, and the key younger than both. */
+const keyWithinMaximumAge: EnvironmentCheck = (env, label, { config, report, asOf }) => {
+  const urn = env.resource.urn;
+  const maxAge = readNumber(env.model, "rotation.maxAgeDays");
+  const limit = Math.min(config.maxAgeDays, maxAge.state === "known" ? maxAge.value : config.maxAgeDays);
+  if (maxAge.state === "known" && maxAge.value > config.maxAgeDays)
+    report(
+      `${label} allows keys to live ${maxAge.value} days, above the maximum of ${config.maxAgeDays}. Lower rotation.maxAgeDays.`,
+      urn,
+    );
+  const created = readString(env.model, "rotation.createdAt");
+  if (created.state !== "known") return;
+  const t = Date.parse(`${created.value}T00:00:00Z`);
+  if (Number.isNaN(t)) {
+    report(`${label} rotation.createdAt '${created.value}' is not a date (YYYY-MM-DD).`, urn);
+    return;
+  }
+  const age = Math.floor((asOf - t) / DAY_MS);
+  if (age > limit)
+    report(
+      `${label} key was created on ${created.value}, ${age} days ago, beyond the maximum age of ${limit} days. Change rotation.trigger and run \`pulumi up\`.`,
+      urn,
+    );
+};
+
+/** A managed key is owned by an E2B key resource of this environment. */
+const keyOwnedByResource: EnvironmentCheck = (env, label, { report, ownedBy }) => {
+  if (isImported(env)) return;
+  if (!ownedBy.has(env.resource.urn) && !ownedBy.has(`env:${env.name}`))
+    report(
+      `${label} declares a managed key but no E2B key resource belongs to it; the key must be owned by IaC.`,
+      env.resource.urn,
+    );
+};
+
+const ENVIRONMENT_CHECKS: readonly EnvironmentCheck[] = [
+  keyCreatedByIaC,
+  rotationDeclared,
+  keyWithinMaximumAge,
+  keyOwnedByResource,
+];
+
+/** Which environments own a key resource (by component ancestry or the key's environment input), once. */
+function keyOwners(index: StackIndex): Set<string> {
+  const ownedBy = new Set<string>();
+  for (const k of index.keyResources) {
+    const comp = index.environmentComponentOf(k);
+    if (comp) ownedBy.add(comp.resource.urn);
+    const e = get(k.props, "environment");
+    if (typeof e === "string") ownedBy.add(`env:${e.toLowerCase()}`);
+  }
+  return ownedBy;
+}
+
+const hasRotationTrigger = (rot: unknown) =>
+  !(
+    rot === undefined ||
+    rot === null ||
+    rot === "" ||
+    (typeof rot === "object" &&
+      !Array.isArray(rot) &&
+      !get(rot as Tree, "trigger") &&
+      !isUnknown(get(rot as Tree, "trigger") as string))
+  );
+
+/** Key resources rotate with overlap (no deleteBeforeReplace) and through a rotation trigger input. */
+const keyResourcesRotateWithOverlap: StackCheck<Config> = ({ index, report }) => {
+  for (const k of index.keyResources) {
+    if (k.deleteBeforeReplace === true)
+      report(
+        `${describe(k)} sets deleteBeforeReplace, so a rotation deletes the old key before the new one is stored (an outage). Remove deleteBeforeReplace.`,
+        k.urn,
+      );
+    if (!hasRotationTrigger(get(k.props, "rotation")))
+      report(
+        `${describe(k)} has no rotation trigger input; rotating should be one config change. Pass rotation.`,
+        k.urn,
+      );
+  }
+};
 
 export const keyRotation = stackPolicy(
   {
@@ -42,86 +163,17 @@ export const keyRotation = stackPolicy(
     example:
       "E2BEnvironment 'prod' key was created on 2026-01-05, 120 days ago, beyond the maximum age of 90 days. Change rotation.trigger and run `pulumi up`.",
   },
-  ({ index, config, report, notApplicable }) => {
-    if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
-    // Which environments own a key resource (by component ancestry or the key's environment input), once.
-    const ownedBy = new Set<string>();
-    for (const k of index.keyResources) {
-      const comp = index.environmentComponentOf(k);
-      if (comp) ownedBy.add(comp.resource.urn);
-      const e = get(k.props, "environment");
-      if (typeof e === "string") ownedBy.add(`env:${e.toLowerCase()}`);
-    }
-    const asOf = Date.parse(`${config.asOf ?? today()}T00:00:00Z`);
-    for (const env of modelledEnvironments(index, report)) {
-      const label = `E2BEnvironment '${env.name}'`;
-      const urn = env.resource.urn;
-      const src = readString(env.model, "key.source");
-      if (config.requireManagedKeys && src.state === "known" && src.value === "imported")
-        report(
-          `${label} imports a key created outside IaC; nobody's \`pulumi up\` can rotate or revoke it. Let the component create the key (key.source 'managed').`,
-          urn,
-        );
-      const created = readString(env.model, "rotation.createdAt");
-      const maxAge = readNumber(env.model, "rotation.maxAgeDays");
-      const trigger = readString(env.model, "rotation.trigger");
-      if (created.state === "missing")
-        report(`${label} key has no creation date. Set rotation.createdAt.`, urn);
-      if (trigger.state === "missing")
-        report(
-          `${label} has no rotation trigger; a rotation should be one config change. Set rotation.trigger.`,
-          urn,
-        );
-      const limit = Math.min(config.maxAgeDays, maxAge.state === "known" ? maxAge.value : config.maxAgeDays);
-      if (maxAge.state === "known" && maxAge.value > config.maxAgeDays)
-        report(
-          `${label} allows keys to live ${maxAge.value} days, above the maximum of ${config.maxAgeDays}. Lower rotation.maxAgeDays.`,
-          urn,
-        );
-      if (created.state === "known") {
-        const t = Date.parse(`${created.value}T00:00:00Z`);
-        if (Number.isNaN(t))
-          report(`${label} rotation.createdAt '${created.value}' is not a date (YYYY-MM-DD).`, urn);
-        else {
-          const age = Math.floor((asOf - t) / DAY_MS);
-          if (age > limit)
-            report(
-              `${label} key was created on ${created.value}, ${age} days ago, beyond the maximum age of ${limit} days. Change rotation.trigger and run \`pulumi up\`.`,
-              urn,
-            );
-        }
-      }
-      if (created.state === "unknown" || trigger.state === "unknown")
-        report(`${label} rotation settings are unknown at preview.`, urn, { advisory: true });
-      if (!(src.state === "known" && src.value === "imported")) {
-        const owned = ownedBy.has(urn) || ownedBy.has(`env:${env.name}`);
-        if (!owned)
-          report(
-            `${label} declares a managed key but no E2B key resource belongs to it; the key must be owned by IaC.`,
-            urn,
-          );
-      }
-    }
-    for (const k of index.keyResources) {
-      if (k.deleteBeforeReplace === true)
-        report(
-          `${describe(k)} sets deleteBeforeReplace, so a rotation deletes the old key before the new one is stored (an outage). Remove deleteBeforeReplace.`,
-          k.urn,
-        );
-      const rot = get(k.props, "rotation");
-      if (
-        rot === undefined ||
-        rot === null ||
-        rot === "" ||
-        (typeof rot === "object" &&
-          !Array.isArray(rot) &&
-          !get(rot, "trigger") &&
-          !isUnknown(get(rot, "trigger") as string))
-      )
-        report(
-          `${describe(k)} has no rotation trigger input; rotating should be one config change. Pass rotation.`,
-          k.urn,
-        );
-    }
+  (ctx) => {
+    const { index, config, report } = ctx;
+    if (!managesE2B(index)) ctx.notApplicable(NO_E2B_ENVIRONMENT);
+    const shared = {
+      config,
+      report,
+      asOf: Date.parse(`${config.asOf ?? today()}T00:00:00Z`),
+      ownedBy: keyOwners(index),
+    };
+    for (const env of modelledEnvironments(index, report))
+      for (const check of ENVIRONMENT_CHECKS) check(env, `E2BEnvironment '${env.name}'`, shared);
+    keyResourcesRotateWithOverlap(ctx);
   },
 );

@@ -13,7 +13,7 @@ import { noKeyInSandbox } from "./e2b-06-no-key-in-sandbox";
 import { workspaceIsolation } from "./e2b-07-workspace-isolation";
 import { managementCredentialScope } from "./e2b-08-management-credential-scope";
 import { keyRotation } from "./e2b-09-key-rotation";
-import type { PackPolicy } from "./runtime";
+import type { PackPolicy } from "./policy-dsl";
 
 export const policies: PackPolicy[] = [
   keyOnlyInKeyStores,

@@ -8,8 +8,9 @@ import { caseIds, cases, caseOfPolicy, type CaseId, type Severity } from "./case
 import type { CostChange } from "./cost-change";
 import { findingFingerprint } from "./fingerprint";
 import { parseLocationTrailer } from "./location";
+import { compareLevels, isBlockingLevel, isEnforcementLevel, type EnforcementLevel } from "./enforcement";
 
-export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+export type { EnforcementLevel } from "./enforcement";
 export type CaseStatus = "pass" | "fail" | "not-applicable";
 
 export interface Waiver {
@@ -82,11 +83,7 @@ export interface Report {
 
 /** A finding fails its case unless it is waived, in the baseline, or merely advisory. */
 export function isBlocking(f: Finding): boolean {
-  return (
-    !f.waiver &&
-    f.baseline !== "existing" &&
-    (f.enforcementLevel === "mandatory" || f.enforcementLevel === "remediate")
-  );
+  return !f.waiver && f.baseline !== "existing" && isBlockingLevel(f.enforcementLevel);
 }
 
 /**
@@ -114,12 +111,11 @@ export function withCase(f: Omit<Finding, "caseId">): Finding {
 
 /** Sort as `pulumi preview` does: enforcement level, then severity, then policy name, then URN. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  const level: Record<string, number> = { mandatory: 0, remediate: 1, advisory: 2, disabled: 3 };
   const sev: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
   return [...findings].sort(
     (a, b) =>
       (a.waiver ? 1 : 0) - (b.waiver ? 1 : 0) ||
-      level[a.enforcementLevel] - level[b.enforcementLevel] ||
+      compareLevels(a.enforcementLevel, b.enforcementLevel) ||
       sev[a.severity] - sev[b.severity] ||
       a.policy.localeCompare(b.policy) ||
       a.urn.localeCompare(b.urn),
@@ -142,7 +138,6 @@ export interface DiagnosticLike {
   description?: string;
 }
 
-const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 const SEVERITIES: readonly Severity[] = ["low", "medium", "high", "critical"];
 
 /**
@@ -161,9 +156,7 @@ export function findingFromDiagnostic(d: DiagnosticLike): Finding {
   const finding: Finding = {
     policy: d.policyName,
     caseId,
-    enforcementLevel: (LEVELS as readonly string[]).includes(d.enforcementLevel)
-      ? (d.enforcementLevel as EnforcementLevel)
-      : "advisory",
+    enforcementLevel: isEnforcementLevel(d.enforcementLevel) ? d.enforcementLevel : "advisory",
     severity: (SEVERITIES as readonly string[]).includes(d.severity ?? "")
       ? (d.severity as Severity)
       : caseSeverity,
@@ -178,7 +171,7 @@ export function findingFromDiagnostic(d: DiagnosticLike): Finding {
 
 /**
  * Cases the stack gives evidence for: a case is applicable iff one of its stack policies ran at
- * AnalyzeStack and did not report not-applicable (TEAM-NOTES.md).
+ * AnalyzeStack and did not report not-applicable (docs/architecture.md).
  */
 export function applicableCases(
   stackPoliciesRun: Iterable<string>,

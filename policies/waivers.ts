@@ -70,7 +70,10 @@ const WAIVED_TRAILER =
   /\n\[waived\] owner=("(?:[^"\\]|\\.)*") expires=(\d{4}-\d{2}-\d{2}) reason=("(?:[^"\\]|\\.)*")$/;
 
 /** The message of a waived finding: the original message plus a parseable trailer. */
-export function waivedMessage(message: string, w: WaiverConfig): string {
+export function waivedMessage(
+  message: string,
+  w: Pick<WaiverConfig, "owner" | "expires" | "reason">,
+): string {
   return `${message}\n[waived] owner=${JSON.stringify(redactKeys(w.owner))} expires=${w.expires} reason=${JSON.stringify(redactKeys(w.reason))}`;
 }
 

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { InputError } from "../engine/errors";
 import { jsonSyntaxProblem } from "../engine/errors";
 import { findingFingerprint, buildStackReport, type Finding, type Report } from "../policies/api";
-import type { CaseId } from "../policies/cases";
+import type { CaseId } from "../policies/api";
 
 const findingSchema = z.looseObject({
   policy: z.string(),

@@ -1,23 +1,26 @@
 /**
- * Turns what the analyzer returned for one stack into the report data model. The verdict rules live
- * in the pack's folder (policies/api.ts) so that `pulumi preview` (through E2B_GUARDRAILS_REPORT) and
- * our commands decide cases with the same code; this module only adapts engine types to them.
+ * Turns what the analyzer returned for one stack into the report data model. The verdict rules and
+ * the stack summary (environment, costs) live in the pack's folder (policies/api.ts) so that `pulumi
+ * preview` (through E2B_GUARDRAILS_REPORT) and our commands decide cases and price environments with
+ * the same code and the same reconciled policy config; this module only adapts engine types to them.
  */
 import {
   applicableCases,
   buildReport as buildReportModel,
   buildStackReport as buildStackReportModel,
-  costFiguresFromResources,
+  configuredLevel,
   findingFromDiagnostic,
   sortFindings,
+  StackIndex,
+  summarizedStackReport,
+  type CaseId,
   type Finding,
+  type PackConfig,
   type Report,
   type StackReport,
 } from "../policies/api";
-import type { CaseId } from "../policies/cases";
 import type { AnalysisResult, AnalyzerInfo } from "../engine/analyzer-host";
 import type { ResourceGraph } from "../engine/graph";
-import { stackEnvironment } from "./environment";
 
 /** Our pack's name: only its policies map to cases; with any other pack every case is not-applicable. */
 export const OUR_PACK = "e2b-guardrails";
@@ -32,29 +35,33 @@ export function findingsOf(info: AnalyzerInfo, analysis: AnalysisResult): Findin
 }
 
 /** Cases the stack gives evidence for: a stack policy of the case ran and did not say not-applicable. */
-function applicable(info: AnalyzerInfo, analysis: AnalysisResult, enabled: ReadonlySet<string>): Set<CaseId> {
+function applicable(info: AnalyzerInfo, analysis: AnalysisResult, config: PackConfig): Set<CaseId> {
   if (info.name !== OUR_PACK) return new Set();
-  const ran = info.policies.filter((p) => p.policyType === "stack" && enabled.has(p.name)).map((p) => p.name);
+  const ran = info.policies
+    .filter(
+      (p) => p.policyType === "stack" && configuredLevel(config, p.name, p.enforcementLevel) !== "disabled",
+    )
+    .map((p) => p.name);
   return applicableCases(
     ran,
     analysis.stackNotApplicable.map((n) => n.policy),
   );
 }
 
+/** `config` is the reconciled policy config the session sent with Configure. */
 export function buildStackReport(
   info: AnalyzerInfo,
   graph: ResourceGraph,
   analysis: AnalysisResult,
-  enabled: ReadonlySet<string>,
+  config: PackConfig,
 ): StackReport {
-  const ours = info.name === OUR_PACK;
-  return buildStackReportModel({
-    stack: graph.stack,
-    project: graph.project,
-    environment: stackEnvironment(graph),
+  return summarizedStackReport({
+    index: StackIndex.fromGraph(graph.resources, graph.stack, graph.project),
+    config,
+    tags: graph.tags,
     findings: findingsOf(info, analysis),
-    applicable: applicable(info, analysis, enabled),
-    costs: ours ? costFiguresFromResources(graph.resources) : undefined,
+    applicable: applicable(info, analysis, config),
+    costs: info.name === OUR_PACK,
   });
 }
 

@@ -6,7 +6,7 @@
  * The step summary (Markdown, appended to $GITHUB_STEP_SUMMARY by the CLI) is the Markdown view.
  */
 import { redactKeys } from "../policies/detect/keys";
-import { isBlocking, type Finding, type Report } from "../policies/report";
+import { isBlocking, type Finding, type Report } from "../policies/api";
 import { baselineSummary, costChangeRows } from "./adoption";
 import { toMarkdown } from "./markdown";
 import { urnLabel } from "./text";

@@ -5,14 +5,8 @@
  * Every value is HTML-escaped after key redaction.
  */
 import { redactKeys } from "../policies/detect/keys";
-import { caseIds } from "../policies/cases";
-import {
-  sortFindings,
-  type CaseResult,
-  type Finding,
-  type Report,
-  type StackReport,
-} from "../policies/report";
+import { caseIds } from "../policies/api";
+import { sortFindings, type CaseResult, type Finding, type Report, type StackReport } from "../policies/api";
 import {
   caseOf,
   redactReport,

@@ -1,5 +1,5 @@
 /** Every report format is a view of the one Report model; this is the table of views. */
-import type { Report } from "../policies/report";
+import type { Report } from "../policies/api";
 import type { PolicyInfo } from "../engine/analyzer-host";
 import { toGithub } from "./github";
 import { toHtml } from "./html";

@@ -5,8 +5,8 @@
  */
 import { create } from "xmlbuilder2";
 import { redactKeys } from "../policies/detect/keys";
-import { caseIds } from "../policies/cases";
-import { isBlocking, sortFindings, type Report } from "../policies/report";
+import { caseIds } from "../policies/api";
+import { isBlocking, sortFindings, type Report } from "../policies/api";
 import { caseOf, findingLine, redactReport, stackLabel } from "./view-helpers";
 import { costChangeRows } from "./adoption";
 

@@ -3,8 +3,8 @@
  * figures, then findings grouped by case. Meant for PR comments and CI job summaries.
  */
 import { redactKeys } from "../policies/detect/keys";
-import { caseIds } from "../policies/cases";
-import { sortFindings, type Finding, type Report } from "../policies/report";
+import { caseIds } from "../policies/api";
+import { sortFindings, type Finding, type Report } from "../policies/api";
 import { caseOf, redactReport, stackLabel, statusLabel, uncasedFindings, usd } from "./view-helpers";
 import { baselineSummary, costChangeRows } from "./adoption";
 

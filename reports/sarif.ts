@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import type * as Sarif from "sarif";
 import { redactKeys } from "../policies/detect/keys";
-import { caseOfPolicy, cases, type Severity } from "../policies/cases";
-import type { EnforcementLevel, Finding, Report } from "../policies/report";
+import { caseOfPolicy, cases, type Severity } from "../policies/api";
+import type { EnforcementLevel, Finding, Report } from "../policies/api";
 import { findingLine, redactReport, resourceName, stackLabel } from "./view-helpers";
 import { costChangeRows } from "./adoption";
 

@@ -4,7 +4,7 @@
  */
 import pc from "picocolors";
 import { redactKeys } from "../policies/detect/keys";
-import { isBlocking, type Finding, type Report } from "../policies/report";
+import { isBlocking, type Finding, type Report } from "../policies/api";
 import { baselineSummary, costChangeRows } from "./adoption";
 import { redactReport } from "./view-helpers";
 

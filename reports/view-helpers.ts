@@ -3,8 +3,8 @@
  * (policies/report.ts). Kept apart so each writer holds only its own format.
  */
 import { redactKeys } from "../policies/detect/keys";
-import { cases, type CaseId } from "../policies/cases";
-import type { CaseResult, CaseStatus, Finding, Report, StackReport } from "../policies/report";
+import { cases, type CaseId } from "../policies/api";
+import type { CaseResult, CaseStatus, Finding, Report, StackReport } from "../policies/api";
 
 /**
  * A copy of the report with every string passed through `redactKeys`. The pack never puts key

@@ -4,6 +4,7 @@
  * flat however many pages stream through. No I/O: the CLI and the scheduled monitor (components/)
  * drive it with the SDK's paginator (see audit-run.ts).
  */
+import { DEFAULT_PRICES, perSandboxSecondUsd, type Prices } from "../policies/cost";
 import { formatDuration } from "./duration";
 
 /** What the auditor reads from a listed sandbox (a subset of the SDK's `SandboxInfo`). */
@@ -19,15 +20,15 @@ export interface AuditedSandbox {
   metadata: Record<string, string>;
 }
 
-export interface Prices {
-  /** USD per vCPU-second of allocated CPU while running. */
-  vcpuSecondUsd: number;
-  /** USD per GiB-second of allocated RAM while running. */
-  gibSecondUsd: number;
-}
+/** The pack's one price table and formula (policies/cost.ts): live sandboxes are priced as modelled ones. */
+export type { Prices };
 
-/** E2B's published prices (reference/e2b-platform.md §4.1). */
-export const E2B_PRICES: Prices = { vcpuSecondUsd: 0.000014, gibSecondUsd: 0.0000045 };
+/** E2B's published prices (reference/e2b-platform.md §4.1), as the cost model defines them. */
+export const E2B_PRICES: Prices = DEFAULT_PRICES;
+
+/** USD per second of a sandbox's allocated resources, by the cost model's formula. */
+const perSecondUsd = (s: Pick<AuditedSandbox, "cpuCount" | "memoryMB">, prices: Prices) =>
+  perSandboxSecondUsd({ vcpu: s.cpuCount, memoryMiB: s.memoryMB }, prices);
 
 export interface AuditRules {
   now: Date;
@@ -192,7 +193,7 @@ export function costPerHourUsd(
   prices: Prices,
 ): number {
   if (s.state !== "running") return 0;
-  return (s.cpuCount * prices.vcpuSecondUsd + (s.memoryMB / 1024) * prices.gibSecondUsd) * 3600;
+  return perSecondUsd(s, prices) * 3600;
 }
 
 /** Seconds the sandbox has been running (running) or ran before it was paused (paused). */
@@ -294,11 +295,7 @@ export class SandboxAuditor {
         startedAt: s.startedAt.toISOString(),
         state: s.state,
         reasons,
-        costSoFarUsd: round(
-          runSeconds(s, this.rules.now.getTime()) *
-            (s.cpuCount * this.rules.prices.vcpuSecondUsd +
-              (s.memoryMB / 1024) * this.rules.prices.gibSecondUsd),
-        ),
+        costSoFarUsd: round(runSeconds(s, this.rules.now.getTime()) * perSecondUsd(s, this.rules.prices)),
       });
     }
   }

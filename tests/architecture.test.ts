@@ -1,7 +1,9 @@
 /**
- * The rooms' boundaries from DESIGN.md, checked on the import graph: the pack is self-contained (so
- * `pulumi policy publish` can pack it) and the engine knows no policy (it speaks only the analyzer
- * protocol; it may use the key redactor so no program output it relays can leak a key).
+ * The rooms' boundaries from DESIGN.md and docs/architecture.md, checked on the import graph: the pack
+ * is self-contained (so `pulumi policy publish` can pack it); the engine knows no policy (it speaks
+ * only the analyzer protocol; it may use the key redactor so no program output it relays can leak a
+ * key, and the enforcement-level vocabulary); other rooms reach the pack through its facade; and data
+ * flows one way, engine → scan → reports/evals → cli, never back.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -18,7 +20,7 @@ function sources(dir: string): string[] {
 
 function relativeImports(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  const specs = [...text.matchAll(/(?:from\s+|require\(\s*|import\(\s*)["'](\.[^"']+)["']/g)].map(
+  const specs = [...text.matchAll(/(?:from\s+|require\(\s*|import\(\s*|import\s+)["'](\.[^"']+)["']/g)].map(
     (m) => m[1],
   );
   return specs.map((s) => path.resolve(path.dirname(file), s));
@@ -35,13 +37,56 @@ describe("architecture", () => {
     expect(escapes).toEqual([]);
   });
 
-  it("engine/ imports no policy, only the key redactor", () => {
-    const allowed = path.join(root, "policies/detect/keys");
+  it("engine/ imports no policy, only the key redactor and the enforcement levels", () => {
+    const allowed = ["policies/detect/keys", "policies/enforcement"].map((p) => path.join(root, p));
     const uses = sources(path.join(root, "engine")).flatMap((f) =>
       relativeImports(f)
-        .filter((t) => t.startsWith(path.join(root, "policies")) && t !== allowed)
+        .filter((t) => t.startsWith(path.join(root, "policies")) && !allowed.includes(t))
         .map((t) => `${path.relative(root, f)} → ${path.relative(root, t)}`),
     );
     expect(uses).toEqual([]);
+  });
+
+  it("other rooms reach the pack through its facade (policies/api.ts) and its public leaf modules", () => {
+    // model.ts: the environment model components are built on; cost.ts: the cost model and the one
+    // price table; enforcement.ts: the level vocabulary; detect/keys.ts: the redactor every output uses;
+    // credential-shapes.ts: what a credential looks like, shared by e2b-06 and the in-sandbox runtime.
+    const publicModules = ["api", "model", "cost", "enforcement", "detect/keys", "credential-shapes"].map(
+      (m) => path.join(root, "policies", m),
+    );
+    const rooms = ["cli", "scan", "reports", "evals", "runtime", "components", "stacks", "bench", "engine"];
+    const bypasses = rooms.flatMap((room) =>
+      sources(path.join(root, room)).flatMap((f) =>
+        relativeImports(f)
+          .filter((t) => t.startsWith(path.join(root, "policies") + path.sep) && !publicModules.includes(t))
+          .map((t) => `${path.relative(root, f)} → ${path.relative(root, t)}`),
+      ),
+    );
+    expect(bypasses).toEqual([]);
+  });
+
+  it("data flows one way: no room imports a room downstream of it", () => {
+    // Each room and the rooms it may import (besides policies/, whose use is checked above).
+    const upstream: Record<string, string[]> = {
+      engine: [],
+      reports: ["engine"],
+      scan: ["engine", "reports"],
+      evals: ["engine", "reports", "scan", "components"],
+      runtime: [],
+      components: ["runtime"],
+      stacks: ["components"],
+      cli: ["engine", "reports", "scan", "evals", "runtime"],
+      bench: ["engine", "scan"],
+    };
+    const roomOf = (file: string) => path.relative(root, file).split(path.sep)[0];
+    const wrong = Object.entries(upstream).flatMap(([room, allowed]) =>
+      sources(path.join(root, room)).flatMap((f) =>
+        relativeImports(f)
+          .map((t) => ({ t, to: roomOf(t) }))
+          .filter(({ to }) => to !== room && to !== "policies" && to in upstream && !allowed.includes(to))
+          .map(({ t }) => `${path.relative(root, f)} → ${path.relative(root, t)}`),
+      ),
+    );
+    expect(wrong).toEqual([]);
   });
 });

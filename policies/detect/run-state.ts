@@ -2,7 +2,7 @@
  * What the detectors keep for one preview (one ConfigureStack … AnalyzeStack run of the pack): the
  * inputs each resource policy saw at Analyze, the stack index every stack policy shares, and the
  * artifact reader. One object with one lifetime — `reset()` at the start of the next preview —
- * instead of module-level caches; the pack's runtime owns the instance.
+ * instead of module-level caches; the pack's preview session (preview-session.ts) owns the instance.
  */
 import { ArtifactReader } from "./artifacts";
 import { StackIndex, type ResourceLike } from "./stack-index";
@@ -42,13 +42,19 @@ export class DetectRun {
    * The index of the stack the current AnalyzeStack carries. Every stack policy of one call gets
    * fresh resource objects, so the index is kept by the URNs it was built from.
    */
-  indexFor(resources: readonly ResourceLike[], stackTags?: ReadonlyMap<string, string>): Promise<StackIndex> {
+  indexFor(
+    resources: readonly ResourceLike[],
+    stackTags?: ReadonlyMap<string, string>,
+    identity: { stack?: string; project?: string } = {},
+  ): Promise<StackIndex> {
     let signature = `${resources.length}`;
     for (const r of resources) signature += `|${r.urn}`;
     if (this.index?.signature === signature) return this.index.index;
     const index = StackIndex.fromPolicyResources(resources, {
       inputsOf: (urn) => this.inputsOf(urn),
       artifacts: this.artifacts(stackTags),
+      stack: identity.stack,
+      project: identity.project,
     });
     this.index = { signature, index };
     return index;

@@ -172,7 +172,12 @@ export class StackIndex {
    */
   static async fromPolicyResources(
     resources: readonly ResourceLike[],
-    opts: { inputsOf?: (urn: string) => Tree | undefined; artifacts?: ArtifactReader } = {},
+    opts: {
+      inputsOf?: (urn: string) => Tree | undefined;
+      artifacts?: ArtifactReader;
+      stack?: string;
+      project?: string;
+    } = {},
   ): Promise<StackIndex> {
     const out: IndexedResource[] = [];
     for (const r of resources) {
@@ -195,9 +200,12 @@ export class StackIndex {
         inputsRecorded: recorded !== undefined,
       });
     }
-    return new StackIndex(out, process.env.PULUMI_NODEJS_STACK, process.env.PULUMI_NODEJS_PROJECT, {
-      artifacts: opts.artifacts,
-    });
+    return new StackIndex(
+      out,
+      opts.stack ?? process.env.PULUMI_NODEJS_STACK,
+      opts.project ?? process.env.PULUMI_NODEJS_PROJECT,
+      { artifacts: opts.artifacts },
+    );
   }
 
   /**

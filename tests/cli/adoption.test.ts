@@ -67,6 +67,7 @@ function expectOneLineError(r: Run, pattern: RegExp) {
 interface StateResource {
   urn: string;
   inputs: { runtime?: string; handler?: string; environment: { variables: Record<string, string> } };
+  outputs?: { environment?: { variables: Record<string, string> } };
 }
 
 /** The Lambda export, changed by `edit` (a parsed deployment), written to a temporary file. */
@@ -137,7 +138,10 @@ describe("--baseline and --write-baseline", () => {
 
   it("treats a different key at the same place as new, and the old one as fixed", async () => {
     const changed = editedState((resources) => {
-      lambdaOf(resources).inputs.environment.variables.E2B_API_KEY = `e2b_${OTHER_HEX}`;
+      // Deployed with the new key: the Lambda's outputs carry it too, as in a real export.
+      const lambda = lambdaOf(resources);
+      lambda.inputs.environment.variables.E2B_API_KEY = `e2b_${OTHER_HEX}`;
+      lambda.outputs!.environment!.variables.E2B_API_KEY = `e2b_${OTHER_HEX}`;
     });
     const summary = path.join(tmp(), "summary.md");
     writeFileSync(summary, "# earlier step\n");

@@ -120,15 +120,12 @@ describe("no key material in any output", () => {
 
 describe("with the pack's resource policy disabled", () => {
   const scan = useScanner({ policyConfig: { "e2b-01-key-only-in-key-stores": "disabled" } });
-  it("sees components only through their outputs and says so in advisories, never as false failures", async () => {
+  it("still sees the components' inputs (recorded for every resource), so the stack is judged, not blinded", async () => {
     const { stack } = await scan.program(fx("pass-prod"), "prod");
-    expect(stack.findings.length).toBeGreaterThan(0);
-    expect(
-      stack.findings.every(
-        (f) => f.enforcementLevel === "advisory" && /model is not visible/.test(f.message),
-      ),
-    ).toBe(true);
+    expect(stack.findings.filter((f) => /model is not visible/.test(f.message))).toEqual([]);
     expect(stack.cases.every((c) => c.status === "pass")).toBe(true);
+    const { stack: wrong } = await scan.program(fx("cost-and-alarms-wrong"), "prod");
+    expect(wrong.cases.find((c) => c.id === "E2B-05")?.status).toBe("fail");
   });
 });
 

@@ -32,6 +32,11 @@ describe("E2B_GUARDRAILS_REPORT", () => {
     expect(written.stacks).toHaveLength(1);
     const ws = written.stacks[0];
     expect(ws.stack).toBe(stackName);
+    // One stack summary: the same environment name and cost figures as the CLI's report.
+    expect({ environment: ws.environment, costs: ws.costs }).toEqual({
+      environment: stack.environment,
+      costs: stack.costs,
+    });
     expect(ws.cases.map((c) => `${c.id}:${c.status}`)).toEqual(stack.cases.map((c) => `${c.id}:${c.status}`));
     const key = (f: { policy: string; urn: string; message: string; enforcementLevel: string }) =>
       `${f.policy}|${f.urn}|${f.enforcementLevel}|${f.message}`;
@@ -43,6 +48,8 @@ describe("E2B_GUARDRAILS_REPORT", () => {
     await scan.program(fx("pass-multi"), "dev");
     const written = JSON.parse(fs.readFileSync(file, "utf8")) as Report;
     expect(written.stacks[0].costs?.map((c) => c.environment).sort()).toEqual(["dev", "prod"]);
+    // A stack of several environments names them all (the pack said "dev", the stack name, before).
+    expect(written.stacks[0].environment).toBe("dev,prod");
     expect(written.stacks[0].costs?.find((c) => c.environment === "prod")).toMatchObject({
       expectedMonthlyUsd: 388.94,
       worstCaseMonthlyUsd: 1944.72,

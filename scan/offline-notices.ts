@@ -3,7 +3,7 @@
  * findings (no case, never blocking), so nobody reads a PASS as covering what was not judged.
  */
 import type { ResourceGraph } from "../engine";
-import type { Finding } from "../policies/report";
+import type { Finding } from "../policies/api";
 
 export const OFFLINE_POLICY = "offline-preview";
 

@@ -1,0 +1,166 @@
+/**
+ * Where the pack sees the analyzer protocol itself. `@pulumi/policy` keeps the reconciled config, the
+ * stack's identity and the request bodies to itself and gives each policy only its own slice, so the
+ * pack wraps the handlers the SDK registers for the Analyzer service (one interception point, installed
+ * by index.ts before the PolicyPack starts serving) and feeds the preview session:
+ *
+ *   Configure       → the reconciled config of every policy (levels and properties)
+ *   ConfigureStack  → a new stack: reset, then its name, project and tags
+ *   Analyze         → the resource's inputs, whatever policies are enabled; the diagnostics returned
+ *   AnalyzeStack    → when it has answered, the report file (E2B_GUARDRAILS_REPORT), written once
+ *
+ * Observation only: a hook that fails leaves the SDK's own handling untouched.
+ */
+import * as path from "node:path";
+import type { EnforcementLevel } from "./enforcement";
+import { redactKeys } from "./detect/keys";
+import type { ResourceLike } from "./detect/stack";
+import { normalizeProps } from "./detect/walk";
+import type { PreviewSession } from "./preview-session";
+import type { DiagnosticLike } from "./report";
+import { reportFileProblem, reportFileTarget, writeReportFile } from "./report-file";
+import type { PolicyConfigEntry } from "./settings";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- generated protobuf classes carry no types */
+type Pb = any;
+type Callback = (err: unknown, response?: Pb) => void;
+type Handler = (call: { request: Pb }, callback: Callback) => unknown;
+
+/** Modules as the SDK itself resolves them, so the hooks see the very classes it uses. */
+function sdkRequire(id: string): Pb {
+  const from = path.dirname(require.resolve("@pulumi/policy/package.json"));
+  return require(require.resolve(id, { paths: [from] }));
+}
+
+/** Enum value → lower-case name without prefix, from the generated enum object itself. */
+function enumNames(e: Record<string, number>, prefix = ""): Map<number, string> {
+  return new Map(Object.entries(e).map(([k, v]) => [v, k.slice(prefix.length).toLowerCase()]));
+}
+
+export function installAnalyzerHooks(session: PreviewSession): void {
+  let grpc: Pb, analyzerpb: Pb, deserialize: Pb;
+  try {
+    grpc = sdkRequire("@grpc/grpc-js");
+    analyzerpb = sdkRequire("@pulumi/pulumi/proto/analyzer_pb");
+    deserialize = sdkRequire("@pulumi/policy/deserialize");
+  } catch {
+    return; // Not under the SDK we know: policies still run, from what each call gives them.
+  }
+  const levels = enumNames(analyzerpb.EnforcementLevel);
+  const severities = enumNames(analyzerpb.PolicySeverity, "POLICY_SEVERITY_");
+  const props = (struct: Pb) => deserialize.deserializeProperties(struct, false) as Record<string, unknown>;
+
+  const diagnosticsOf = (resp: Pb, urn: string): DiagnosticLike[] =>
+    (resp?.getDiagnosticsList?.() ?? []).map((d: Pb) => ({
+      policyName: d.getPolicyname(),
+      message: d.getMessage(),
+      description: d.getDescription(),
+      enforcementLevel: levels.get(d.getEnforcementlevel()) ?? "advisory",
+      severity: severities.get(d.getSeverity?.() ?? 0),
+      urn: d.getUrn() || urn,
+    }));
+
+  /** The AnalyzeStack resources as the SDK hands them to stack policies (dependencies within the stack). */
+  const resourcesOf = (req: Pb): ResourceLike[] => {
+    const list: Pb[] = req.getResourcesList();
+    const urns = new Set(list.map((r) => r.getUrn() as string));
+    return list.map((r) => {
+      const pd: Record<string, string[]> = {};
+      for (const [k, v] of r.getPropertydependenciesMap().entries())
+        pd[k] = (v.getUrnsList() as string[]).filter((u) => urns.has(u));
+      const opts = r.getOptions?.();
+      return {
+        urn: r.getUrn(),
+        type: r.getType(),
+        name: r.getName(),
+        props: props(r.getProperties()),
+        parent: urns.has(r.getParent()) ? r.getParent() : undefined,
+        dependencies: (r.getDependenciesList() as string[]).filter((u) => urns.has(u)),
+        propertyDependencies: pd,
+        opts: opts?.getDeletebeforereplacedefined?.()
+          ? { deleteBeforeReplace: opts.getDeletebeforereplace() }
+          : undefined,
+      };
+    });
+  };
+
+  const hooks: Record<string, (original: Handler) => Handler> = {
+    configure: (original) => (call, callback) => {
+      observe(() => {
+        const config = new Map<string, PolicyConfigEntry>();
+        for (const [name, v] of call.request.getPolicyconfigMap().entries())
+          config.set(name, {
+            enforcementLevel: (levels.get(v.getEnforcementlevel()) ?? "advisory") as EnforcementLevel,
+            properties: (v.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          });
+        session.configure(config);
+      });
+      return original(call, callback);
+    },
+    configureStack: (original) => (call, callback) => {
+      observe(() => {
+        const req = call.request;
+        session.beginStack({
+          stack: req.getStack?.() ?? "",
+          project: req.getProject?.() ?? "",
+          organization: req.getOrganization?.() ?? "",
+          tags: Object.fromEntries(req.getTagsMap?.().entries() ?? []),
+        });
+      });
+      return original(call, callback);
+    },
+    analyze: (original) => (call, callback) => {
+      const urn: string = call.request.getUrn();
+      observe(() => session.recordInputs(urn, normalizeProps(props(call.request.getProperties()))));
+      return original(call, (err, resp) => {
+        if (!err) observe(() => session.noteDiagnostics(diagnosticsOf(resp, urn)));
+        callback(err, resp);
+      });
+    },
+    analyzeStack: (original) => (call, callback) =>
+      original(call, (err, resp) => {
+        const file = err ? undefined : reportFileTarget();
+        if (!file) {
+          session.endStack();
+          return callback(err, resp);
+        }
+        // Written before the answer goes out, so the file is complete when the preview sees the result.
+        Promise.resolve()
+          .then(() =>
+            session.stackReport(
+              resourcesOf(call.request),
+              diagnosticsOf(resp, ""),
+              (resp.getNotApplicableList?.() ?? []).map((n: Pb) => n.getPolicyName()),
+            ),
+          )
+          .then((stack) => writeReportFile(file, [stack]), reportFileProblem)
+          .finally(() => {
+            session.endStack();
+            callback(err, resp);
+          });
+      }),
+  };
+
+  const server = grpc.Server.prototype;
+  const addService = server.addService;
+  if (addService.__e2bHooked) return;
+  const hooked = function (this: unknown, service: Pb, implementation: Record<string, Handler>) {
+    // Only the Analyzer service (the SDK registers nothing else) is wrapped.
+    if (service && "analyzeStack" in service && implementation) {
+      implementation = { ...implementation };
+      for (const [name, wrap] of Object.entries(hooks))
+        if (typeof implementation[name] === "function") implementation[name] = wrap(implementation[name]);
+    }
+    return addService.call(this, service, implementation);
+  };
+  hooked.__e2bHooked = true;
+  server.addService = hooked;
+}
+
+function observe(f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    console.error(`e2b-guardrails: analyzer hook failed (${redactKeys(String(e))})`);
+  }
+}

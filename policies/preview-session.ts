@@ -1,0 +1,162 @@
+/**
+ * The pack's one piece of mutable state: what it knows about the preview it is serving. The pack
+ * process lives across previews (the engine reuses one process for many stacks), so everything per
+ * stack lives here and is dropped when the next stack begins (ConfigureStack):
+ *
+ *   Configure       → the reconciled policy config (levels, properties) and the price table
+ *   ConfigureStack  → reset; the stack's name, project and tags
+ *   Analyze         → each resource's inputs (recorded for every resource, whichever policies are
+ *                     enabled) and the diagnostics the pack returned
+ *   AnalyzeStack    → one StackIndex shared by every stack policy; at the end, the stack's report
+ *
+ * The analyzer hooks (analyzer-hooks.ts) feed it from the gRPC calls; the policy DSL (policy-dsl.ts)
+ * reads it. A CLI that sends no ConfigureStack (older than the RPC) gets the reset on the first
+ * Analyze after an AnalyzeStack instead.
+ */
+import type { EnforcementLevel } from "./enforcement";
+import type { CaseId } from "./cases";
+import type { Prices } from "./cost";
+import type { ArtifactReader } from "./detect/artifacts";
+import { DetectRun } from "./detect/run-state";
+import type { ResourceLike, StackIndex } from "./detect/stack-index";
+import type { Tree } from "./detect/walk";
+import { applicableCases, findingFromDiagnostic, type DiagnosticLike, type StackReport } from "./report";
+import { configuredLevel, configuredPrices, NO_CONFIG, type PackConfig } from "./settings";
+import { summarizedStackReport } from "./summary";
+
+export interface PolicyDeclaration {
+  name: string;
+  kind: "resource" | "stack";
+  enforcementLevel: EnforcementLevel;
+}
+
+export interface StackIdentity {
+  stack: string;
+  project: string;
+  organization?: string;
+  tags: Record<string, string>;
+}
+
+export class PreviewSession {
+  private declarations: readonly PolicyDeclaration[] = [];
+  private config: PackConfig = NO_CONFIG;
+  private prices_: Prices = configuredPrices(NO_CONFIG);
+
+  // Per stack: reset by beginStack.
+  private identity: StackIdentity | undefined;
+  private inputs = new Map<string, Promise<Tree>>();
+  /** The detectors' state for this stack (recorded inputs, the shared index, the artifact reader). */
+  private readonly detect = new DetectRun();
+  private diagnostics: DiagnosticLike[] = [];
+  private stackAnalyzed = false;
+
+  /** The pack's policies as it declares them (for levels and applicability before any Configure). */
+  declare(policies: readonly PolicyDeclaration[]): void {
+    this.declarations = policies;
+  }
+
+  configure(config: PackConfig): void {
+    this.config = config;
+    this.prices_ = configuredPrices(config);
+  }
+
+  /** The reconciled config this preview runs with. */
+  get policyConfig(): PackConfig {
+    return this.config;
+  }
+
+  /** The one price table every rule and the report use. */
+  get prices(): Prices {
+    return this.prices_;
+  }
+
+  /** The level a policy runs at (remediate is reported as mandatory, as the SDK does). */
+  levelOf(policy: string, declared: EnforcementLevel): EnforcementLevel {
+    const l = configuredLevel(this.config, policy, declared);
+    return l === "remediate" ? "mandatory" : l;
+  }
+
+  beginStack(identity?: StackIdentity): void {
+    this.identity = identity;
+    this.inputs = new Map();
+    this.detect.reset();
+    this.diagnostics = [];
+    this.stackAnalyzed = false;
+  }
+
+  recordInputs(urn: string, inputs: Promise<Tree>): void {
+    if (this.stackAnalyzed) this.beginStack(undefined);
+    // A failed decode leaves the resource judged by its outputs, as a state file is.
+    this.inputs.set(
+      urn,
+      inputs.catch(() => undefined as unknown as Tree),
+    );
+  }
+
+  /** The inputs recorded for this resource in the current stack, if its Analyze call was seen. */
+  inputsOf(urn: string): Promise<Tree | undefined> | undefined {
+    return this.inputs.get(urn);
+  }
+
+  noteDiagnostics(ds: readonly DiagnosticLike[]): void {
+    this.diagnostics.push(...ds);
+  }
+
+  /** Reads the files a resource's assets and archives deploy (bounded, once per preview). */
+  artifacts(stackTags?: ReadonlyMap<string, string>): ArtifactReader {
+    return this.detect.artifacts(stackTags ?? this.identityTags());
+  }
+
+  /** The index of the stack being analyzed, built once for all stack policies of one AnalyzeStack. */
+  async stackIndex(
+    resources: readonly ResourceLike[],
+    stackTags?: ReadonlyMap<string, string>,
+  ): Promise<StackIndex> {
+    // Inputs are decoded as their Analyze calls arrive; the index reads them once all have settled.
+    for (const [urn, p] of this.inputs) {
+      const t = await p;
+      if (t !== undefined) this.detect.recordInputs(urn, t);
+    }
+    return this.detect.indexFor(resources, stackTags ?? this.identityTags(), {
+      stack: this.identity?.stack || undefined,
+      project: this.identity?.project || undefined,
+    });
+  }
+
+  private identityTags(): ReadonlyMap<string, string> | undefined {
+    return this.identity ? new Map(Object.entries(this.identity.tags)) : undefined;
+  }
+
+  /**
+   * The stack's report when AnalyzeStack has answered: the diagnostics the pack returned (Analyze and
+   * AnalyzeStack) read as the CLI reads them, the cases its enabled stack policies found evidence for,
+   * and the stack summary from the configured settings.
+   */
+  async stackReport(
+    resources: readonly ResourceLike[],
+    stackDiagnostics: readonly DiagnosticLike[],
+    notApplicable: readonly string[],
+  ): Promise<StackReport> {
+    const index = await this.stackIndex(resources);
+    const ran = this.declarations
+      .filter(
+        (p) => p.kind === "stack" && configuredLevel(this.config, p.name, p.enforcementLevel) !== "disabled",
+      )
+      .map((p) => p.name);
+    return summarizedStackReport({
+      index,
+      config: this.config,
+      tags: this.identity?.tags,
+      findings: [...this.diagnostics, ...stackDiagnostics].map(findingFromDiagnostic),
+      applicable: applicableCases(ran, notApplicable) as Set<CaseId>,
+    });
+  }
+
+  /** AnalyzeStack answered: the next Analyze without a ConfigureStack starts a new stack. */
+  endStack(): void {
+    this.stackAnalyzed = true;
+  }
+}
+
+/** The pack process's session (one pack process serves one preview at a time). */
+export const previewSession = new PreviewSession();

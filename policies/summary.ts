@@ -1,0 +1,86 @@
+/**
+ * The one stack summary: which environment a stack stands for, what its E2B environments cost, and
+ * its case verdicts. Computed from a StackIndex and the reconciled policy config, by the pack for its
+ * report file (E2B_GUARDRAILS_REPORT) and by the CLI for its reports, so both say the same thing.
+ */
+import type { CaseId } from "./cases";
+import { environmentTagKeysSchema } from "./common";
+import type { Prices } from "./cost";
+import { environmentCost } from "./detect/env-model";
+import { normalizeEnvName } from "./detect/environment";
+import type { StackIndex } from "./detect/stack";
+import { buildStackReport, type CostFigures, type Finding, type StackReport } from "./report";
+import { configuredPrices, configuredProperties, type PackConfig } from "./settings";
+
+/** The policy whose `environmentTagKeys` name environments outside a single stack's resources. */
+export const ENVIRONMENT_TAG_KEYS_POLICY = "e2b-02-no-cross-environment-key-reference";
+
+export function configuredEnvironmentTagKeys(config: PackConfig): readonly string[] {
+  const parsed = environmentTagKeysSchema.safeParse(
+    configuredProperties(config, ENVIRONMENT_TAG_KEYS_POLICY).environmentTagKeys,
+  );
+  return parsed.success ? parsed.data : environmentTagKeysSchema.parse(undefined);
+}
+
+export type StackTags = Readonly<Record<string, string>>;
+
+/**
+ * The environment a stack stands for (DESIGN.md): the names of its E2BEnvironment components (sorted,
+ * comma-joined when there are several), else a stack tag with one of the configured environment tag
+ * keys (in their order), else the stack name. Names are normalized as environments are everywhere.
+ */
+export function stackEnvironment(index: StackIndex, tags: StackTags, tagKeys: readonly string[]): string {
+  const names = [...new Set(index.environments.map((e) => e.name))].sort();
+  if (names.length) return names.join(",");
+  const byKey = new Map(Object.entries(tags).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const key of tagKeys) {
+    const v = byKey.get(key.toLowerCase());
+    if (typeof v === "string" && v.trim()) return normalizeEnvName(v);
+  }
+  return normalizeEnvName(index.stack);
+}
+
+/** Cost figures of every E2BEnvironment in the stack (environments with unknown profiles are skipped). */
+export function costFiguresOf(index: StackIndex, prices: Prices): CostFigures[] {
+  const out: CostFigures[] = [];
+  for (const env of index.environments) {
+    const c = environmentCost(env, prices);
+    if ("figures" in c) out.push(c.figures);
+  }
+  return out;
+}
+
+export interface StackSummary {
+  environment: string;
+  costs: CostFigures[];
+}
+
+export function stackSummary(index: StackIndex, config: PackConfig, tags: StackTags = {}): StackSummary {
+  return {
+    environment: stackEnvironment(index, tags, configuredEnvironmentTagKeys(config)),
+    costs: costFiguresOf(index, configuredPrices(config)),
+  };
+}
+
+/**
+ * A stack's report: its summary, its findings and the verdicts they give. `costs: false` for a pack
+ * other than ours, whose config says nothing about prices.
+ */
+export function summarizedStackReport(args: {
+  index: StackIndex;
+  config: PackConfig;
+  tags?: StackTags;
+  findings: readonly Finding[];
+  applicable: ReadonlySet<CaseId>;
+  costs?: boolean;
+}): StackReport {
+  const summary = stackSummary(args.index, args.config, args.tags);
+  return buildStackReport({
+    stack: args.index.stack,
+    project: args.index.project,
+    environment: summary.environment,
+    findings: args.findings,
+    applicable: args.applicable,
+    costs: args.costs === false ? undefined : summary.costs,
+  });
+}
