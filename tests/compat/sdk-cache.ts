@@ -40,21 +40,24 @@ function installedVersion(dir: string, pkg: string): string | undefined {
 export function sdkFolder(sdk: string): string {
   const dir = path.join(cacheRoot, `pulumi-${sdk}`);
   const aws = awsFor(sdk);
-  const wanted: Record<string, string> = { "@pulumi/pulumi": sdk, "@pulumi/aws": aws, ...TYPESCRIPT_ESM };
-  if (Object.entries(wanted).every(([pkg, v]) => installedVersion(dir, pkg) === v)) return dir;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, "package.json"),
-    JSON.stringify(
-      {
-        name: `compat-pulumi-${sdk}`,
-        private: true,
-        dependencies: wanted,
-      },
-      null,
-      2,
-    ),
+  // As in public examples, the TypeScript toolchain is a devDependency: a CallbackFunction bundles the
+  // program's production dependencies into its Lambda, and would otherwise ship TypeScript too.
+  const manifest = JSON.stringify(
+    {
+      name: `compat-pulumi-${sdk}`,
+      private: true,
+      dependencies: { "@pulumi/pulumi": sdk, "@pulumi/aws": aws },
+      devDependencies: TYPESCRIPT_ESM,
+    },
+    null,
+    2,
   );
+  const file = path.join(dir, "package.json");
+  const wanted: Record<string, string> = { "@pulumi/pulumi": sdk, "@pulumi/aws": aws, ...TYPESCRIPT_ESM };
+  const current = existsSync(file) && readFileSync(file, "utf8") === manifest;
+  if (current && Object.entries(wanted).every(([pkg, v]) => installedVersion(dir, pkg) === v)) return dir;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, manifest);
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: dir,
     stdio: "inherit",

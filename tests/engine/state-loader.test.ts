@@ -1,3 +1,4 @@
+import { LIMITS } from "../../engine/limits";
 import path from "node:path";
 import { loadStateExport, InputError, OPAQUE_SECRET, SECRET_SIG, type GraphResource } from "../../engine";
 import { parseStateExport } from "../../engine/state-loader";
@@ -83,7 +84,7 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
   });
 
   it("counts a shown secret's decoded plaintext against the nesting limit", () => {
-    const deep = '{"a":'.repeat(300) + "1" + "}".repeat(300);
+    const deep = '{"a":'.repeat(LIMITS.depth + 50) + "1" + "}".repeat(LIMITS.depth + 50);
     expect(() =>
       parseStateExport(
         {
@@ -101,7 +102,9 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
         "deep-secret.json",
       ),
     ).toThrow(
-      /^deep-secret\.json: field 'deployment\.resources\[0\]\.outputs\.s\.plaintext' nests deeper than 256 levels/,
+      new RegExp(
+        `^deep-secret\\.json: field 'deployment\\.resources\\[0\\]\\.outputs\\.s\\.plaintext' nests deeper than ${LIMITS.depth} levels`,
+      ),
     );
   });
 
