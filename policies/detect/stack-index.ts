@@ -20,23 +20,22 @@ import {
   type EnvironmentInfo,
 } from "./environment";
 import { isKeyStoreType, storeContainerProperty, storeValueProperties } from "./key-stores";
-import { isKeyResource, scanProps, scanRecord, type RecordHit, type ResourceScan } from "./scanner";
+import {
+  isKeyResource,
+  scanProps,
+  scanRecord,
+  type RecordHit,
+  type ResourceRecord,
+  type ResourceScan,
+} from "./scanner";
 import { get } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
 import { normalizeProps, normalizeWire, type Tree } from "./walk";
 
-export interface IndexedResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  provider?: string;
-  dependencies: string[];
-  propertyDependencies: Record<string, string[]>;
+export interface IndexedResource extends ResourceRecord {
   deleteBeforeReplace?: boolean;
   /** Inputs when recorded at Analyze, otherwise outputs. */
   props: Tree;
-  outputs: Tree;
   /**
    * True when `props` are the inputs a resource policy saw at Analyze (so it judged them); false for
    * reads, stacks analysed without Analyze calls and graphs handed to the index directly.
