@@ -129,7 +129,7 @@ export function buildProgram(): Command {
   )
     .addHelpText(
       "after",
-      "\n`secure:` config values are unknown secrets unless PULUMI_CONFIG_PASSPHRASE is set (passphrase provider).",
+      "\nThe program runs under its own installed @pulumi/pulumi (run npm install there first), as under `pulumi preview`.\n`secure:` config values are decrypted with PULUMI_CONFIG_PASSPHRASE (passphrase provider) when the stack has any; otherwise, or with another secrets provider, they are unknown secrets.",
     )
     .action(async (o: ReportFlags & { cwd: string; stack?: string; organization: string }) => {
       if (o.output) prepareOutput(o.output, "--output");
