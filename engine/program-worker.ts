@@ -33,6 +33,9 @@ export class ProgramError extends Error {
   }
 }
 
+/** How long a program may run before it is killed (RunProgramOptions.timeoutMs overrides it). */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
 const hostScript = path.join(__dirname, `program-host${path.extname(__filename)}`);
 
 /** Read project and stack config in the parent, so bad input is an InputError before any child starts. */
@@ -122,7 +125,7 @@ export class ProgramWorker {
     return this.pending !== undefined;
   }
 
-  run(job: HostJob, timeoutMs = 120_000): Promise<HostResult> {
+  run(job: HostJob, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<HostResult> {
     if (this.exited) return Promise.reject(new ProgramError(`${job.main}: program worker is gone`));
     if (this.pending) return Promise.reject(new Error("program worker is busy"));
     this.output.length = 0;
@@ -147,9 +150,14 @@ export class ProgramWorker {
   }
 
   private tail(): string {
-    const text = redactKeys(this.output.join("")).trim();
-    return text ? `\n--- program output ---\n${text.split("\n").slice(-20).join("\n")}` : "";
+    return outputTail(redactKeys(this.output.join("")));
   }
+}
+
+/** The last lines of what a failed program printed (already redacted), for its error message. */
+function outputTail(text: string): string {
+  const t = text.trim();
+  return t ? `\n--- program output ---\n${t.split("\n").slice(-20).join("\n")}` : "";
 }
 
 function firstLines(text: string, n: number): string {
@@ -175,14 +183,12 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
       pwd: project.pwd,
       entryPoint: project.entryPoint,
       runtimeOptions: project.runtimeOptions,
-      timeoutMs: opts.timeoutMs ?? 120_000,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
     return { ...graph, resources: result.resources, offline: offlineNotes(result.resources, result.invokes) };
   } catch (e) {
     if (e instanceof ProgramFailure) {
-      const tail = e.output.trim()
-        ? `\n--- program output ---\n${e.output.trim().split("\n").slice(-20).join("\n")}`
-        : "";
+      const tail = outputTail(e.output);
       // A program that read a provider function's result fails offline where the CLI would not: say so on
       // the first line, which is the one a user sees.
       const offline = e.invokes.length
