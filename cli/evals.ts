@@ -10,6 +10,7 @@ import { prepareOutput, writeOutputFile, writeStdout } from "./output";
 import { renderSummary } from "../evals/summary";
 import { runEvals } from "../evals/runner";
 import { writeReports } from "../evals/write-reports";
+import type { ScanBackend } from "../scan/session";
 
 interface EvalsFlags {
   case?: string;
@@ -26,7 +27,7 @@ function positiveInteger(v: string): number {
   return n;
 }
 
-export function registerEvalsCommand(program: Command): void {
+export function registerEvalsCommand(program: Command, backend?: ScanBackend): void {
   program
     .command("evals")
     .description("Run the nine eval cases' fixture programs through the policy pack and check every verdict")
@@ -45,6 +46,7 @@ export function registerEvalsCommand(program: Command): void {
         packDir: o.policyPack,
         policyConfig: o.policyConfig,
         concurrency: o.concurrency,
+        backend,
       });
       writeStdout(renderSummary(run, { color: process.stdout.isTTY && !process.env.NO_COLOR }));
       if (o.reportDir) {

@@ -24,10 +24,11 @@ import {
 } from "./adoption";
 import {
   loadStates,
-  openSession,
+  ownProcesses,
   previewProgram,
   scanGraph,
   scanStates,
+  type ScanBackend,
   type ScanSession,
 } from "../scan/session";
 import { defaultStack } from "./stack-name";
@@ -92,7 +93,8 @@ function artifactPath(file: string): string {
   return path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/");
 }
 
-export function buildProgram(): Command {
+/** The command line; `backend` supplies its pack sessions and program runs (default: its own processes). */
+export function buildProgram(backend: ScanBackend = ownProcesses): Command {
   const program = new Command("e2b-guardrails")
     .description("Guardrails for E2B API keys, sandbox cost and workspaces on Pulumi stacks.")
     .version(version)
@@ -139,6 +141,7 @@ export function buildProgram(): Command {
       const { session, graph } = await previewProgram(
         { packDir: o.policyPack, policyConfig: o.policyConfig },
         { cwd, stack, organization: o.organization, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE },
+        backend,
       );
       await finish(
         session,
@@ -175,7 +178,7 @@ export function buildProgram(): Command {
       const graphs = loadStates(o.state); // bad input fails before the pack starts
       if (o.output) prepareOutput(o.output, "--output");
       const inputs = loadAdoptionInputs(o);
-      const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
+      const session = await backend.openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
       const artifacts = Object.fromEntries(
         graphs.map((g, i) => [`${g.project}/${g.stack}`, artifactPath(o.state[i])]),
       );
@@ -189,13 +192,13 @@ export function buildProgram(): Command {
       );
     });
 
-  registerEvalsCommand(program);
+  registerEvalsCommand(program, backend);
   registerSandboxesCommand(program);
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: string[], backend: ScanBackend = ownProcesses): Promise<number> {
+  const program = buildProgram(backend);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -6,12 +6,17 @@
  * a time (ConfigureStack sets per-stack state in the pack).
  */
 import os from "node:os";
-import { ProgramPool } from "../engine";
 import type { UserPolicyConfig } from "../engine/policy-config";
 import { redactKeys } from "../policies/detect/keys";
 import type { CaseId } from "../policies/api";
 import type { Report, StackReport } from "../policies/api";
-import { openSession, scanGraph, type ScanSession } from "../scan/session";
+import {
+  ownProcesses,
+  scanGraph,
+  type ProgramRunner,
+  type ScanBackend,
+  type ScanSession,
+} from "../scan/session";
 import type { PolicyInfo } from "../engine";
 import { errorJudgement, judge, type Judgement } from "./compare";
 import { loadCases, type EvalCase, type Fixture } from "./load";
@@ -48,6 +53,8 @@ export interface EvalOptions {
   concurrency?: number;
   /** Called as each fixture finishes (progress). */
   onFixture?: (o: FixtureOutcome) => void;
+  /** Where the pack session and the program workers come from (default: processes of its own). */
+  backend?: ScanBackend;
 }
 
 /** The first line of an error, plus the program's own error line when the runner captured its output. */
@@ -60,7 +67,7 @@ function oneLine(e: unknown): string {
 
 async function runFixture(
   session: ScanSession,
-  programs: ProgramPool,
+  programs: ProgramRunner,
   fixture: Fixture,
   packPolicies: ReadonlySet<string>,
 ): Promise<FixtureOutcome> {
@@ -88,8 +95,9 @@ export async function runEvals(opts: EvalOptions = {}): Promise<EvalRun> {
   // Load and check every case file first: bad input fails before any program runs.
   const evalCases: EvalCase[] = loadCases({ dir: opts.evalsDir, only: opts.only });
   const limit = opts.concurrency ?? os.availableParallelism();
-  const programs = new ProgramPool(limit);
-  const session = await openSession({ packDir: opts.packDir, policyConfig: opts.policyConfig });
+  const backend = opts.backend ?? ownProcesses;
+  const programs = backend.fixturePrograms(limit);
+  const session = await backend.openSession({ packDir: opts.packDir, policyConfig: opts.policyConfig });
   try {
     const packPolicies = new Set(session.host.info.policies.map((p) => p.name));
     const fixtures = evalCases.flatMap((c) => c.fixtures);

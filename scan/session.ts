@@ -5,7 +5,15 @@
  * go through here, and none of them talks to the engine's pack host directly.
  */
 import path from "node:path";
-import { AnalyzerHost, InputError, loadStateExport, runProgram, type ResourceGraph } from "../engine";
+import {
+  AnalyzerHost,
+  InputError,
+  loadStateExport,
+  ProgramPool,
+  runProgram,
+  type RunProgramOptions,
+  type ResourceGraph,
+} from "../engine";
 import { readProject } from "../engine/project";
 import {
   readPolicyConfigFile,
@@ -20,8 +28,11 @@ import { offlineNotices } from "./offline-notices";
 
 export const defaultPackDir = path.resolve(__dirname, "../policies");
 
+/** What commands use of a session's pack process. */
+export type PackHandle = Pick<AnalyzerHost, "packDir" | "info" | "analyze">;
+
 export interface ScanSession {
-  host: AnalyzerHost;
+  host: PackHandle;
   /** Policies whose reconciled enforcement level is not `disabled`. */
   enabled: Set<string>;
   /** Each policy's reconciled enforcement level (defaults, pack config, user config). */
@@ -41,10 +52,11 @@ export interface SessionOptions {
   env?: Record<string, string>;
 }
 
-export async function openSession(opts: SessionOptions = {}): Promise<ScanSession> {
+/** The environment a session's pack process gets beyond the command's own. */
+export function packEnvironment(opts: SessionOptions): Record<string, string> {
   // Packs that call pulumi.getStack()/getProject() read these, as under `pulumi preview`. A session
   // serving several stacks (org-wide audit, evals) cannot say one, so it leaves them unset.
-  const env = {
+  return {
     ...opts.env,
     ...(opts.stack && {
       PULUMI_NODEJS_PROJECT: opts.stack.project,
@@ -53,6 +65,10 @@ export async function openSession(opts: SessionOptions = {}): Promise<ScanSessio
       PULUMI_NODEJS_DRY_RUN: String(opts.stack.dryRun),
     }),
   };
+}
+
+export async function openSession(opts: SessionOptions = {}): Promise<ScanSession> {
+  const env = packEnvironment(opts);
   // A config file that cannot be read or parsed fails before any pack starts.
   if (typeof opts.policyConfig === "string") readPolicyConfigFile(opts.policyConfig);
   const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir, { env });
@@ -103,12 +119,30 @@ function checkOwnPolicyConfig(
   }
 }
 
-export interface ProgramTarget {
-  cwd: string;
-  stack: string;
-  organization?: string;
-  passphrase?: string;
+export type ProgramTarget = Pick<RunProgramOptions, "cwd" | "stack" | "organization" | "passphrase">;
+
+/** Runs programs, several at once; `close()` ends its processes. */
+export interface ProgramRunner {
+  run(target: ProgramTarget): Promise<ResourceGraph>;
+  close(): void;
 }
+
+/**
+ * The processes a command scans with: a pack per session, the language host for a user's program,
+ * warm workers for the eval fixtures (our own programs, one pinned SDK). The CLI starts its own
+ * (`ownProcesses`); a host that runs many commands in one process may hand out shared ones.
+ */
+export interface ScanBackend {
+  openSession(opts?: SessionOptions): Promise<ScanSession>;
+  runProgram(target: ProgramTarget): Promise<ResourceGraph>;
+  fixturePrograms(concurrency: number): ProgramRunner;
+}
+
+export const ownProcesses: ScanBackend = {
+  openSession,
+  runProgram,
+  fixturePrograms: (concurrency) => new ProgramPool(concurrency),
+};
 
 export async function scanProgram(
   session: ScanSession,
@@ -166,9 +200,10 @@ export async function scanStates(
 export async function previewProgram(
   opts: SessionOptions,
   target: ProgramTarget,
+  backend: ScanBackend = ownProcesses,
 ): Promise<{ session: ScanSession; graph: ResourceGraph }> {
   const project = readProject(path.resolve(target.cwd), target.stack).name; // bad input fails here, first
-  const sessionP = openSession({
+  const sessionP = backend.openSession({
     ...opts,
     stack: {
       project,
@@ -177,7 +212,7 @@ export async function previewProgram(
       dryRun: true,
     },
   });
-  const graphP = runProgram(target);
+  const graphP = backend.runProgram(target);
   const [session, graph] = await Promise.allSettled([sessionP, graphP]);
   if (session.status === "rejected" || graph.status === "rejected") {
     if (session.status === "fulfilled") await session.value.close();

@@ -1,14 +1,15 @@
 /**
- * Adopting the pack in an organisation, through the real `bin/e2b-guardrails.js`: a baseline keeps
+ * Adopting the pack in an organisation, through the command line (`main()` in-process with the run's
+ * shared pack, tests/support/cli.ts; tests/cli/commands.test.ts spawns the binary): a baseline keeps
  * known findings from failing CI while new ones still fail, `--fail-on` picks the level that fails,
  * `--format github` prints workflow commands and a step summary, and `preview --compare-state`
  * shows what a change does to the modelled E2B bill.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "../support/scan";
+import { runCli } from "../support/cli";
 import { parseWorkflowCommands } from "../reports/github-commands";
 
 const KEY_HEX = "0123456789abcdef0123456789abcdef01234567";
@@ -16,8 +17,6 @@ const OTHER_HEX = "fedcba9876543210fedcba9876543210fedcba98";
 const state = (f: string) => path.join(repoRoot, "tests/engine/fixtures/state", f);
 const costChange = path.join(__dirname, "fixtures/cost-change");
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "adoption-"));
-// Each run starts the pack (and preview a program): seconds each, more on a busy machine.
-jest.setTimeout(180_000);
 
 interface Run {
   code: number;
@@ -25,21 +24,9 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base = { ...process.env };
-  delete base.GITHUB_STEP_SUMMARY; // a CI runner's own summary file must not receive our test output
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(repoRoot, "bin/e2b-guardrails.js"), ...args],
-      { cwd: repoRoot, timeout: 120_000, env: { ...base, ...env } },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === "number" ? code : 1, stdout, stderr });
-      },
-    );
-  });
-}
+/** A command in-process (tests/support/cli.ts), never writing to a CI runner's own step summary. */
+const cli = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+  runCli(args, { env: { GITHUB_STEP_SUMMARY: undefined, ...env } });
 
 interface JsonFinding {
   policy: string;

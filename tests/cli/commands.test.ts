@@ -1,62 +1,53 @@
 /**
  * The command-line contract (DESIGN.md): exit 0 / 1 / 2, one-line errors naming the file, JSON report
- * shape, and no key material in any output. Runs the real `bin/e2b-guardrails.js`.
+ * shape, and no key material in any output. Most commands run `main()` in-process with the run's
+ * shared pack (tests/support/cli.ts); the ones marked "(binary)" spawn the real `bin/e2b-guardrails.js`
+ * with its own pack and, for preview, the program under the language host.
  */
-import { execFile } from "node:child_process";
 import path from "node:path";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { repoRoot } from "../support/scan";
+import { runCli, spawnCli } from "../support/cli";
 
 const KEY_HEX = "0123456789abcdef0123456789abcdef01234567";
 const state = (f: string) => path.join(repoRoot, "tests/engine/fixtures/state", f);
 const program = path.join(__dirname, "fixtures/lambda-key");
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(repoRoot, "bin/e2b-guardrails.js"), ...args],
-      { cwd: repoRoot, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === "number" ? code : 1, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (...args: string[]) => runCli(args);
+const binary = (...args: string[]) => spawnCli(args);
 
 function expectNoKey(...texts: string[]) {
   for (const t of texts) expect(t).not.toContain(KEY_HEX);
 }
 
 describe("e2b-guardrails audit", () => {
-  it.each(["lambda-key-shown.json", "lambda-key-plain.json"])(
-    "reports a mandatory finding for a key in a Lambda environment (%s) and exits 1",
-    async (file) => {
-      const r = await cli("audit", "--state", state(file), "--format", "json");
-      expect(r.code).toBe(1);
-      const report = JSON.parse(r.stdout);
-      expect(report).toMatchObject({
-        schemaVersion: 1,
-        tool: { name: "e2b-guardrails" },
-        pack: { name: "e2b-guardrails" },
-      });
-      const [stack] = report.stacks;
-      expect(stack).toMatchObject({ stack: "prod", project: "agents-api" });
-      const finding = stack.findings.find(
-        (f: { urn: string; enforcementLevel: string }) =>
-          f.urn.endsWith("::api") && f.enforcementLevel === "mandatory",
-      );
-      expect(finding).toMatchObject({ caseId: "E2B-01", severity: "critical" });
-      expect(finding.message).toMatch(/e2b_…4567/);
-      expect(stack.cases.find((c: { id: string }) => c.id === "E2B-01").status).toBe("fail");
-      expectNoKey(r.stdout, r.stderr);
-    },
-  );
+  it.each([
+    ["lambda-key-shown.json", cli],
+    ["lambda-key-plain.json", binary],
+  ])("reports a mandatory finding for a key in a Lambda environment (%s) and exits 1", async (file, run) => {
+    const r = await run("audit", "--state", state(file), "--format", "json");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({
+      schemaVersion: 1,
+      tool: { name: "e2b-guardrails" },
+      pack: { name: "e2b-guardrails" },
+    });
+    const [stack] = report.stacks;
+    expect(stack).toMatchObject({ stack: "prod", project: "agents-api" });
+    const finding = stack.findings.find(
+      (f: { urn: string; enforcementLevel: string }) =>
+        f.urn.endsWith("::api") && f.enforcementLevel === "mandatory",
+    );
+    expect(finding).toMatchObject({ caseId: "E2B-01", severity: "critical" });
+    expect(finding.message).toMatch(/e2b_…4567/);
+    expect(stack.cases.find((c: { id: string }) => c.id === "E2B-01").status).toBe("fail");
+    expectNoKey(r.stdout, r.stderr);
+  });
 
-  it("exits 0 on a clean export", async () => {
-    const r = await cli("audit", "--state", state("clean.json"), "--format", "json");
+  it("exits 0 on a clean export (binary)", async () => {
+    const r = await binary("audit", "--state", state("clean.json"), "--format", "json");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const [stack] = JSON.parse(r.stdout).stacks;
@@ -158,12 +149,12 @@ describe("e2b-guardrails audit", () => {
       expect(r.stdout.length).toBeGreaterThan(100);
       expectNoKey(r.stdout, r.stderr);
     }
-  }, 180_000); // six runs of the binary, one after the other
+  });
 });
 
 describe("e2b-guardrails preview", () => {
-  it("runs the program offline and reports the same finding through the pack", async () => {
-    const r = await cli("preview", "--cwd", program, "--stack", "dev", "--format", "json");
+  it("runs the program offline and reports the same finding through the pack (binary)", async () => {
+    const r = await binary("preview", "--cwd", program, "--stack", "dev", "--format", "json");
     expect(r.code).toBe(1);
     const [stack] = JSON.parse(r.stdout).stacks;
     expect(stack).toMatchObject({ stack: "dev", project: "agents-api" });
@@ -213,8 +204,8 @@ describe("e2b-guardrails preview", () => {
     expect(noStack.stderr).toMatch(/--stack is required: the project has several stacks/);
   });
 
-  it("shows help with exit 0", async () => {
-    const r = await cli("--help");
+  it("shows help with exit 0 (binary)", async () => {
+    const r = await binary("--help");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/preview/);
     expect(r.stdout).toMatch(/audit/);

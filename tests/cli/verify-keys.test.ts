@@ -1,9 +1,8 @@
 /**
  * `--verify-keys` against the local E2B API only: one read-only request per distinct key, live /
  * revoked / unknown, rate-limited and time-limited, no redirect followed, and no key in any output.
- * The end-to-end cases run the real `bin/e2b-guardrails.js` with E2B_API_URL on loopback.
+ * The end-to-end cases run the command (in-process, tests/support/cli.ts) with E2B_API_URL on loopback.
  */
-import { execFile } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -11,6 +10,7 @@ import { loadStateExport } from "../../engine";
 import { checkKeys, collectKeys, verifyApiUrl, type KeyCheck } from "../../cli/verify-keys";
 import { addAccessToken, startE2BServer, type E2BServer } from "../support/e2b-api";
 import { repoRoot } from "../support/scan";
+import { runCli } from "../support/cli";
 
 const LEAKED = "e2b_0123456789abcdef0123456789abcdef01234567"; // the key in the Lambda state fixtures
 const HEX = LEAKED.slice(4);
@@ -164,19 +164,8 @@ describe("checkKeys against the local E2B API", () => {
   });
 });
 
-function cli(env: Record<string, string>, ...args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(repoRoot, "bin/e2b-guardrails.js"), ...args],
-      { cwd: repoRoot, timeout: 90_000, env: { ...process.env, ...env } },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === "number" ? code : 1, stdout, stderr });
-      },
-    );
-  });
-}
+/** The command in-process (tests/support/cli.ts), with this environment for its duration. */
+const cli = (env: Record<string, string>, ...args: string[]) => runCli(args, { env });
 
 describe("e2b-guardrails audit --verify-keys", () => {
   test("a live leaked key says rotate now with the component's steps; the key appears nowhere", async () => {

@@ -1,29 +1,17 @@
 /**
- * The `evals` command end to end, as a user runs it: the real binary, the real pack, real fixture
- * programs. E2B-08 is the case used because most of its fixtures need no component.
+ * The `evals` command end to end: real pack, real fixture programs. The first run is the real binary
+ * as a user runs it (its own pack and program workers); the others run `main()` in-process with the
+ * run's shared pack and workers (tests/support/cli.ts). E2B-08 is the case used because most of its
+ * fixtures need no component.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sarifValidator } from "../reports/sarif-schema";
+import { runCli, spawnCli } from "../support/cli";
 
 const root = path.resolve(__dirname, "../..");
-const bin = path.join(root, "bin/e2b-guardrails.js");
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd: root, env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : 99) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args, { env: { NO_COLOR: "1" } });
 
 let tmp: string;
 beforeAll(() => {
@@ -39,9 +27,9 @@ interface Outcomes {
 }
 
 describe("e2b-guardrails evals", () => {
-  it("runs a case, fires the expected policy and writes every report format", async () => {
+  it("runs a case, fires the expected policy and writes every report format (binary)", async () => {
     const dir = path.join(tmp, "reports");
-    const r = await cli(["evals", "--case", "E2B-08", "--report-dir", dir]);
+    const r = await spawnCli(["evals", "--case", "E2B-08", "--report-dir", dir], { env: { NO_COLOR: "1" } });
     expect(r.stdout).toMatch(/│ E2B-08 │ access-token-in-lambda\s+│ FAIL\s+│ FAIL\s+│ ✓ │/);
     expect(r.stdout).toMatch(/E2B-08 Management credentials stay in IaC: \d\/3 fixtures as expected/);
     for (const f of [

@@ -8,17 +8,18 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ProgramPool, type ResourceGraph } from "../../engine";
+import type { ResourceGraph } from "../../engine";
 import type { UserPolicyConfig } from "../../engine/policy-config";
 import { loadCases, type Fixture } from "../../evals/load";
 import type { Report, StackReport } from "../../policies/api";
 import { render } from "../../reports";
-import { openSession, scanGraph, type ScanSession } from "../../scan/session";
-import { repoRoot } from "../support/scan";
+import { scanGraph, type ScanSession } from "../../scan/session";
+import { repoRoot, sharedBackend } from "../support/scan";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2b-report-agreement-"));
 const file = path.join(dir, "pack-report.json");
-// Read by the pack process when it starts (each session below starts one).
+// Read by the pack process when it starts: the sessions below get packs of their own (the shared
+// scanner keys its packs by our E2B_GUARDRAILS_* environment too).
 process.env.E2B_GUARDRAILS_REPORT = file;
 
 const fixtures: Fixture[] = loadCases().flatMap((c) => c.fixtures);
@@ -39,7 +40,7 @@ const nonDefault: UserPolicyConfig = {
 const withoutDate = (r: Report) => ({ ...r, generatedAt: undefined });
 
 async function withSession<T>(policyConfig: UserPolicyConfig, f: (s: ScanSession) => Promise<T>): Promise<T> {
-  const session = await openSession({ policyConfig });
+  const session = await sharedBackend.openSession({ policyConfig });
   try {
     return await f(session);
   } finally {
@@ -48,17 +49,13 @@ async function withSession<T>(policyConfig: UserPolicyConfig, f: (s: ScanSession
 }
 
 beforeAll(async () => {
-  const programs = new ProgramPool(2);
-  try {
-    await Promise.all([
-      ...fixtures.map(async (f) =>
-        graphs.set(f, await programs.run({ cwd: f.dir, stack: f.expect.stack, organization: "evals" })),
-      ),
-      programs.run({ cwd: repoRoot, stack: "prod" }).then((g) => (platformProd = g)),
-    ]);
-  } finally {
-    programs.close();
-  }
+  const run = sharedBackend.runProgram;
+  await Promise.all([
+    ...fixtures.map(async (f) =>
+      graphs.set(f, await run({ cwd: f.dir, stack: f.expect.stack, organization: "evals" })),
+    ),
+    run({ cwd: repoRoot, stack: "prod" }).then((g) => (platformProd = g)),
+  ]);
 }, 300_000);
 
 afterAll(() => {

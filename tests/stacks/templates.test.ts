@@ -1,17 +1,18 @@
 /**
- * The stack templates through `e2b-guardrails preview` (the real CLI, spawned): each environment
+ * The stack templates through `e2b-guardrails preview` (in-process with the run's shared pack and
+ * warm program workers, tests/support/cli.ts; the passphrase case spawns the binary, which runs the
+ * program under the language host as a user's `preview` does): each environment
  * passes the whole pack with no mandatory finding, and the two classic mistakes — sharing prod's
  * key with the load test, and putting the key in a public front-end env var — make it fail.
  * Mutations are made on a temporary copy of the project, never on the templates themselves.
  */
-import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { isKeyMaterial } from "../../policies/detect/keys";
+import { runCli, spawnCli, type CliRun } from "../support/cli";
 
 const root = path.resolve(__dirname, "../..");
-const bin = path.join(root, "bin/e2b-guardrails.js");
 const PASSPHRASE = "e2b-guardrails-example";
 
 interface Report {
@@ -30,8 +31,8 @@ interface Report {
  */
 const TEMPLATES_AS_OF = "2026-12-01";
 
-/** A policy config for the run: the rotation date pinned, plus the templates' teams inventory if asked. */
-function policyConfig(withInventory: boolean): string {
+/** A policy config file: the rotation date pinned, plus the templates' teams inventory if asked. */
+function writePolicyConfig(withInventory: boolean): string {
   const config: Record<string, unknown> = withInventory
     ? JSON.parse(readFileSync(path.join(root, "stacks/policy-config.json"), "utf8"))
     : {};
@@ -41,40 +42,25 @@ function policyConfig(withInventory: boolean): string {
   return file;
 }
 
-function preview(
+const policyConfigs = { plain: writePolicyConfig(false), inventory: writePolicyConfig(true) };
+
+async function preview(
   cwd: string,
   stack: string,
-  env: Record<string, string> = {},
-  opts: { inventory?: boolean } = {},
-) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      bin,
-      "preview",
-      "--cwd",
-      cwd,
-      "--stack",
-      stack,
-      "--format",
-      "json",
-      "--policy-config",
-      policyConfig(!!opts.inventory),
-    ],
-    {
-      cwd,
-      encoding: "utf8",
-      env: { ...process.env, ...env },
-      timeout: 120_000,
-    },
-  );
+  opts: { inventory?: boolean; env?: Record<string, string>; binary?: boolean } = {},
+): Promise<CliRun & { report?: Report }> {
+  const args = ["preview", "--cwd", cwd, "--stack", stack, "--format", "json"];
+  args.push("--policy-config", opts.inventory ? policyConfigs.inventory : policyConfigs.plain);
+  const r = opts.binary
+    ? await spawnCli(args, { cwd, env: opts.env })
+    : await runCli(args, { env: opts.env });
   let report: Report | undefined;
   try {
     report = JSON.parse(r.stdout) as Report;
   } catch {
     // leave undefined: the assertions below show stderr
   }
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, report };
+  return { ...r, report };
 }
 
 /** A throw-away copy of the project (program, components, model), sharing node_modules. */
@@ -98,10 +84,10 @@ function appendToProgram(dir: string, code: string): void {
 }
 
 describe.each(["prod", "staging", "loadtest"])("stack %s", (stack) => {
-  test("previews with no mandatory finding and every case passing", () => {
-    const r = preview(root, stack);
+  test("previews with no mandatory finding and every case passing", async () => {
+    const r = await preview(root, stack);
     expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     const s = r.report!.stacks[0];
     expect(s.stack).toBe(stack);
     expect(s.findings.filter((f) => f.enforcementLevel === "mandatory")).toEqual([]);
@@ -110,9 +96,9 @@ describe.each(["prod", "staging", "loadtest"])("stack %s", (stack) => {
   });
 });
 
-test("with the passphrase, the decrypted management token never reaches the report", () => {
-  const r = preview(root, "prod", { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
-  expect(r.status).toBe(0);
+test("with the passphrase, the decrypted management token never reaches the report (binary)", async () => {
+  const r = await preview(root, "prod", { env: { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, binary: true });
+  expect(r.code).toBe(0);
   expect(r.stdout).not.toContain("example-dashboard-session-token");
   expect(isKeyMaterial(r.stdout + r.stderr)).toBe(false);
 });
@@ -124,11 +110,11 @@ describe("mutated templates fail the preview", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("the copy itself still passes (the mutation, not the copy, is what fails)", () => {
-    expect(preview(dir, "loadtest").status).toBe(0);
+  test("the copy itself still passes (the mutation, not the copy, is what fails)", async () => {
+    expect((await preview(dir, "loadtest")).code).toBe(0);
   });
 
-  test("sharing prod's key with loadtest (through a StackReference) fails E2B-02", () => {
+  test("sharing prod's key with loadtest (through a StackReference) fails E2B-02", async () => {
     appendToProgram(
       dir,
       `
@@ -145,8 +131,8 @@ new aws.lambda.Function("loadtest-runner", {
 });
 `,
     );
-    const r = preview(dir, "loadtest");
-    expect(r.status).toBe(1);
+    const r = await preview(dir, "loadtest");
+    expect(r.code).toBe(1);
     const s = r.report!.stacks[0];
     expect(s.cases.find((c) => c.id === "E2B-02")?.status).toBe("fail");
     expect(
@@ -156,22 +142,22 @@ new aws.lambda.Function("loadtest-runner", {
     ).toBe(true);
   });
 
-  test("with the teams inventory, moving loadtest into production's E2B team fails E2B-07", () => {
+  test("with the teams inventory, moving loadtest into production's E2B team fails E2B-07", async () => {
     const inventory = { inventory: true };
-    expect(preview(dir, "loadtest", {}, inventory).status).toBe(0);
+    expect((await preview(dir, "loadtest", inventory)).code).toBe(0);
     const file = path.join(dir, "stacks/Pulumi.loadtest.yaml");
     const prodTeam = /teamId: (\S+)/.exec(
       readFileSync(path.join(dir, "stacks/Pulumi.prod.yaml"), "utf8"),
     )![1];
     writeFileSync(file, readFileSync(file, "utf8").replace(/teamId: \S+/, `teamId: ${prodTeam}`));
-    const r = preview(dir, "loadtest", {}, inventory);
-    expect(r.status).toBe(1);
+    const r = await preview(dir, "loadtest", inventory);
+    expect(r.code).toBe(1);
     const s = r.report!.stacks[0];
     expect(s.cases.find((c) => c.id === "E2B-07")?.status).toBe("fail");
     expect(s.findings.map((f) => f.policy)).toContain("e2b-07-workspace-isolation");
   });
 
-  test("putting the key in a public front-end env var fails E2B-01", () => {
+  test("putting the key in a public front-end env var fails E2B-01", async () => {
     appendToProgram(
       dir,
       `
@@ -186,8 +172,8 @@ new vercel.ProjectEnvironmentVariable("web-e2b-key", {
 });
 `,
     );
-    const r = preview(dir, "prod");
-    expect(r.status).toBe(1);
+    const r = await preview(dir, "prod");
+    expect(r.code).toBe(1);
     const s = r.report!.stacks[0];
     expect(s.cases.find((c) => c.id === "E2B-01")?.status).toBe("fail");
     expect(

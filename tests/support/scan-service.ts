@@ -10,13 +10,14 @@
  * Test files reach it through tests/support/scan.ts (`useScanner`) over HTTP on a Unix socket; what
  * crosses is plain JSON (graphs, stack reports). Nothing here judges a result.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { ProgramPool, type ResourceGraph } from "../../engine";
 import type { UserPolicyConfig } from "../../engine/policy-config";
 import { openSession, scanGraph, scanStates, type ScanSession } from "../../cli/scan";
+import type { ProgramTarget } from "../../scan/session";
 
 export interface SessionKey {
   packDir?: string;
@@ -29,11 +30,13 @@ export type Request =
   | { op: "open"; key: SessionKey }
   | { op: "release"; key: SessionKey }
   | { op: "program"; key: SessionKey; cwd: string; stack: string; passphrase?: string }
+  | { op: "run"; target: ProgramTarget }
+  | { op: "analyze"; key: SessionKey; graph: ResourceGraph }
   | { op: "graph"; key: SessionKey; graph: ResourceGraph }
   | { op: "states"; key: SessionKey; files: string[] | ResourceGraph[] };
 
 /** Idle sessions (no test file holds them) kept open for the next file that asks; beyond, the oldest close. */
-const IDLE_SESSIONS = 3;
+const IDLE_SESSIONS = 6;
 
 interface Entry {
   session: Promise<ScanSession>;
@@ -48,6 +51,7 @@ const sessionId = (key: SessionKey) =>
 class Service {
   private readonly sessions = new Map<string, Entry>();
   private readonly pool = new ProgramPool(Math.max(1, os.availableParallelism()));
+  private readonly graphs = new Map<string, Promise<ResourceGraph>>();
   private clock = 0;
 
   private entry(key: SessionKey): Entry {
@@ -68,7 +72,24 @@ class Service {
     this.entry(key).session.catch(() => undefined);
   }
 
+  /**
+   * A program's graph, run once per content of its folder: many test files preview the same fixture
+   * and the eval programs. The key holds every file's size and mtime, so a test that edits a copy
+   * between runs gets a fresh run.
+   */
+  private runCached(target: ProgramTarget): Promise<ResourceGraph> {
+    const id = JSON.stringify([target, folderStamp(target.cwd)]);
+    let graph = this.graphs.get(id);
+    if (!graph) {
+      graph = this.pool.run(target);
+      this.graphs.set(id, graph);
+      graph.catch(() => this.graphs.delete(id)); // a failure is reported, and run again if asked again
+    }
+    return graph;
+  }
+
   async handle(req: Request): Promise<unknown> {
+    if (req.op === "run") return { graph: await this.runCached(req.target) };
     if (req.op === "release") {
       const held = this.sessions.get(sessionId(req.key));
       if (held) held.refs = Math.max(0, held.refs - 1);
@@ -81,15 +102,18 @@ class Service {
     switch (req.op) {
       case "open":
         return {
+          packDir: session.host.packDir,
           info: session.host.info,
           enabled: [...session.enabled],
           levels: [...session.levels],
           config: [...session.config],
         };
       case "program": {
-        const graph = await this.pool.run({ cwd: req.cwd, stack: req.stack, passphrase: req.passphrase });
+        const graph = await this.runCached({ cwd: req.cwd, stack: req.stack, passphrase: req.passphrase });
         return { graph, stack: await scanGraph(session, graph) };
       }
+      case "analyze":
+        return session.host.analyze(req.graph);
       case "graph":
         return { stack: await scanGraph(session, req.graph) };
       case "states":
@@ -113,6 +137,28 @@ class Service {
     this.sessions.clear();
     await Promise.allSettled(all.map(async (e) => (await e.session).close()));
   }
+}
+
+/** Every file's path, size and mtime under a program folder (not its node_modules). */
+function folderStamp(dir: string): string {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name === "node_modules" || e.name === ".git") continue;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        const st = statSync(p, { throwIfNoEntry: false });
+        if (st) out.push(`${p}:${st.size}:${st.mtimeMs}`);
+      }
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    // An unreadable folder: the run reports it.
+  }
+  return out.join("\n");
 }
 
 function main(): void {

@@ -13,10 +13,23 @@
  */
 import http from "node:http";
 import path from "node:path";
-import type { AnalyzerInfo, ResourceGraph } from "../../engine";
+import {
+  InputError,
+  ProgramError,
+  type AnalysisResult,
+  type AnalyzerInfo,
+  type ResourceGraph,
+} from "../../engine";
 import type { Level, ReconciledEntry, UserPolicyConfig } from "../../engine/policy-config";
 import type { Report, StackReport } from "../../policies/report";
 import { buildReport } from "../../reports/build";
+import {
+  packEnvironment,
+  type ProgramTarget,
+  type ScanBackend,
+  type ScanSession,
+  type SessionOptions,
+} from "../../scan/session";
 import type { Request, SessionKey } from "./scan-service";
 
 export const repoRoot = path.resolve(__dirname, "../..");
@@ -51,12 +64,7 @@ export interface Scanner {
 export function useScanner(
   opts: { packDir?: string; policyConfig?: string | UserPolicyConfig; env?: Record<string, string> } = {},
 ): Scanner {
-  const packEnv = Object.fromEntries(
-    Object.entries(process.env).filter(
-      (e): e is [string, string] => e[0].startsWith("E2B_GUARDRAILS_") && e[1] !== undefined,
-    ),
-  );
-  const env = { ...packEnv, ...opts.env };
+  const env = { ...ourPackSwitches(), ...opts.env };
   const key: SessionKey = {
     packDir: opts.packDir && path.resolve(repoRoot, opts.packDir),
     // A config file is read by the service: give it an absolute path.
@@ -112,6 +120,77 @@ export function useScanner(
       return s().report(r.stacks);
     },
   };
+}
+
+/** The environment variables of ours a pack started by this process would inherit. */
+function ourPackSwitches(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[0].startsWith("E2B_GUARDRAILS_") && e[1] !== undefined,
+    ),
+  );
+}
+
+/**
+ * The shared scanner as a command's backend: `main(argv, sharedBackend)` runs a command in the test's
+ * process with the run's pack sessions (same pack, config and environment: same process) and its warm
+ * program workers, where the binary would start a pack and a language host of its own. A program's
+ * graph is reused while its folder is unchanged. Errors keep their kind (bad input, a failed program),
+ * so the command prints and exits as it would.
+ */
+export const sharedBackend: ScanBackend = {
+  async openSession(opts: SessionOptions = {}): Promise<ScanSession> {
+    const env = { ...ourPackSwitches(), ...packEnvironment(opts) };
+    const key: SessionKey = {
+      packDir: opts.packDir && path.resolve(opts.packDir),
+      policyConfig:
+        typeof opts.policyConfig === "string" ? path.resolve(opts.policyConfig) : opts.policyConfig,
+      env: Object.keys(env).length > 0 ? env : undefined,
+    };
+    const r = await command<{
+      packDir: string;
+      info: AnalyzerInfo;
+      enabled: string[];
+      levels: Array<[string, Level]>;
+      config: Array<[string, ReconciledEntry]>;
+    }>({ op: "open", key });
+    let released = false;
+    return {
+      host: {
+        packDir: r.packDir,
+        info: r.info,
+        analyze: (graph: ResourceGraph) => command<AnalysisResult>({ op: "analyze", key, graph }),
+      },
+      enabled: new Set(r.enabled),
+      levels: new Map(r.levels),
+      config: new Map(r.config),
+      report: (stacks) => buildReport(r.info, stacks),
+      close: async () => {
+        if (released) return;
+        released = true;
+        await call({ op: "release", key });
+      },
+    };
+  },
+  runProgram: async (target: ProgramTarget) =>
+    (
+      await command<{ graph: ResourceGraph }>({
+        op: "run",
+        target: { ...target, cwd: path.resolve(target.cwd) },
+      })
+    ).graph,
+  fixturePrograms: () => ({ run: (target) => sharedBackend.runProgram(target), close: () => undefined }),
+};
+
+/** A request whose failure is rethrown as the kind of error the command would have met itself. */
+async function command<T>(req: Request): Promise<T> {
+  try {
+    return await call<T>(req);
+  } catch (e) {
+    if (e instanceof Error && e.name === "InputError") throw new InputError(e.message);
+    if (e instanceof Error && e.name === "ProgramError") throw new ProgramError(e.message);
+    throw e;
+  }
 }
 
 /** One request to the shared scanner; its errors come back with their name and message. */
