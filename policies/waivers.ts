@@ -32,7 +32,8 @@ export const waiversSchema = z
 function globToRegExp(glob: string): RegExp {
   let re = "";
   for (const c of glob) re += c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^${re}$`);
+  // "s": a URN may hold any character (a stack or resource name with a newline), and `*` matches it too.
+  return new RegExp(`^${re}$`, "s");
 }
 
 const compiled = new Map<string, RegExp>();

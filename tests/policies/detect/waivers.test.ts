@@ -21,6 +21,13 @@ describe("waivers", () => {
     expect(globMatch("e2b-01-*", "e2b-01-no-client-side-key")).toBe(true);
   });
 
+  it("`*` matches any character, a newline in a hostile stack name too", () => {
+    const urn = "urn:pulumi:dev\nstaging\n::proj::aws:lambda/function:Function::api";
+    expect(globMatch("*", urn)).toBe(true);
+    expect(globMatch(w.urn, urn)).toBe(true);
+    expect(globMatch("urn:pulumi:dev?staging*", urn)).toBe(true);
+  });
+
   it("applies unexpired waivers, reports expired ones, and respects the policy field", () => {
     const urn = "urn:pulumi:prod::proj::aws:lambda/function:Function::api";
     expect(matchWaiver([w], "e2b-01-x", urn, "2026-01-01")).toEqual({ waiver: w, expired: false });
