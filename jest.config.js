@@ -10,8 +10,8 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   // The @pulumi/pulumi version matrix installs SDKs first: `npm run test:compat` (jest.compat.config.js).
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/compat/"],
-  // Type-checking is `npm run typecheck`; tests only transpile so they start fast.
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  // Type-checking is `npm run typecheck`; tests only strip types (esbuild) so they start fast.
+  transform: { "^.+\\.ts$": "<rootDir>/tests/support/ts-transform.js" },
   // e2b requires ESM-only chalk; see tests/support/chalk-plain.js.
   moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
   globalSetup: "<rootDir>/tests/support/global-setup.js",

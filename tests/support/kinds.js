@@ -7,6 +7,7 @@ const fs = require("node:fs");
 const NOT_UNIT = new RegExp(
   [
     'support/scan"',
+    'support/cli"',
     "node:child_process",
     "evals/chromium",
     "playwright-core",
