@@ -2,7 +2,9 @@
  * Azure Key Vault (RBAC mode): the key is a secret in an existing vault; each reader (an Entra
  * object id) gets "Key Vault Secrets User" scoped to this one secret, not the vault.
  */
-import * as azure from "@pulumi/azure-native";
+// Sub-module imports: the package's root import makes a consumer's type-check read all of Azure.
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as pulumi from "@pulumi/pulumi";
 import { secretReference } from "../../policies/model";
 import type { SecretStoreAdapter } from "./types";
@@ -14,7 +16,7 @@ export const azureKeyVault: SecretStoreAdapter<"azure-key-vault"> = {
   kind: "azure-key-vault",
   cloud: "azure",
   store({ name, store, key, readers, tags, parent }) {
-    const secret = new azure.keyvault.Secret(
+    const secret = new keyvault.Secret(
       `${name}-key`,
       {
         resourceGroupName: store.resourceGroupName,
@@ -25,10 +27,10 @@ export const azureKeyVault: SecretStoreAdapter<"azure-key-vault"> = {
       },
       { parent },
     );
-    const client = azure.authorization.getClientConfigOutput({ parent });
+    const client = authorization.getClientConfigOutput({ parent });
     const grants = readers.map(
       (principalId, i) =>
-        new azure.authorization.RoleAssignment(
+        new authorization.RoleAssignment(
           `${name}-key-reader-${i}`,
           {
             principalId,

@@ -2,7 +2,8 @@
  * GCP Secret Manager: the key is a secret version; an authoritative IAM binding of
  * `roles/secretmanager.secretAccessor` on this secret lists exactly the given members.
  */
-import * as gcp from "@pulumi/gcp";
+// A sub-module import: the package's root import makes a consumer's type-check read all of GCP.
+import * as secretmanager from "@pulumi/gcp/secretmanager";
 import { secretReference } from "../../policies/model";
 import type { SecretStoreAdapter } from "./types";
 
@@ -25,17 +26,17 @@ export const gcpSecretManager: SecretStoreAdapter<"gcp-secret-manager"> = {
   kind: "gcp-secret-manager",
   cloud: "gcp",
   store({ name, store, key, readers, tags, parent }) {
-    const secret = new gcp.secretmanager.Secret(
+    const secret = new secretmanager.Secret(
       `${name}-key`,
       { secretId: store.secretId, project: store.project, replication: { auto: {} }, labels: labels(tags) },
       { parent },
     );
-    const version = new gcp.secretmanager.SecretVersion(
+    const version = new secretmanager.SecretVersion(
       `${name}-key-version`,
       { secret: secret.id, secretData: key },
       { parent },
     );
-    const binding = new gcp.secretmanager.SecretIamBinding(
+    const binding = new secretmanager.SecretIamBinding(
       `${name}-key-readers`,
       {
         project: secret.project,
