@@ -20,8 +20,12 @@ import { parseStateExport } from "../engine/state-loader";
 import { generateStack } from "./generate";
 import { interleave, stats, type Stats } from "./lib";
 
-/** The same pattern as policies/detect/keys.ts (kept in sync by the recall check below). */
-const E2B_PATTERN = "(?<![A-Za-z0-9_])(sk_e2b_|e2b_)([0-9a-f]{40})(?![A-Za-z0-9_])";
+/**
+ * The same pattern as policies/detect/keys.ts, any letter case (kept in sync by the recall check
+ * below): a key glued to other text or upper-cased is still a key (issue 10).
+ */
+const E2B_PATTERN = "(sk_e2b_|e2b_)([0-9a-f]{40})(?![0-9a-f])";
+const E2B_FLAGS = "gi";
 
 export interface DetectorCorpus {
   text: string;
@@ -47,7 +51,7 @@ export function detectorCorpus(targetMb = 18, keys = 94): DetectorCorpus {
   ]);
   // The planted set, found by the plain regex over the text (every planted key is a plain-text key).
   const planted = new Set<string>();
-  for (const m of text.matchAll(new RegExp(E2B_PATTERN, "g"))) planted.add(fingerprintKey(m[0]));
+  for (const m of text.matchAll(new RegExp(E2B_PATTERN, E2B_FLAGS))) planted.add(fingerprintKey(m[0]));
   return { text, trees, planted, plantedCount: g.planted, decoys: g.decoys };
 }
 
@@ -97,7 +101,7 @@ function oursWithoutEmbedded(c: DetectorCorpus): Found {
 function treeWalkFloor(c: DetectorCorpus): Found {
   const fingerprints = new Set<string>();
   let reports = 0;
-  const re = new RegExp(E2B_PATTERN, "g");
+  const re = new RegExp(E2B_PATTERN, E2B_FLAGS);
   const stack: Tree[] = c.trees.map((t) => t.tree);
   while (stack.length) {
     const v = stack.pop()!;
@@ -116,7 +120,7 @@ function treeWalkFloor(c: DetectorCorpus): Found {
 function v8Regex(c: DetectorCorpus): Found {
   const fingerprints = new Set<string>();
   let reports = 0;
-  for (const m of c.text.matchAll(new RegExp(E2B_PATTERN, "g"))) {
+  for (const m of c.text.matchAll(new RegExp(E2B_PATTERN, E2B_FLAGS))) {
     fingerprints.add(fingerprintKey(m[0]));
     reports++;
   }
@@ -133,7 +137,7 @@ async function secretlintRunner(): Promise<(c: DetectorCorpus) => Promise<Found>
       {
         id: "@secretlint/secretlint-rule-pattern",
         rule: creator,
-        options: { patterns: [{ name: "E2B API key", patterns: [`/${E2B_PATTERN}/`] }] },
+        options: { patterns: [{ name: "E2B API key", patterns: [`/${E2B_PATTERN}/i`] }] },
       },
     ],
   };
