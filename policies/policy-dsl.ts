@@ -83,7 +83,10 @@ function parseConfig<S extends z.ZodObject>(name: string, schema: z.ZodObject, r
  * a preview a fresh copy of the same config (`getConfig()`), so the schema runs once per config, not
  * once per resource. Keyed by the config's JSON text, so a new config is parsed again.
  */
-function configParser<S extends z.ZodObject>(name: string, schema: z.ZodObject): (raw: unknown) => ConfigOf<S> {
+function configParser<S extends z.ZodObject>(
+  name: string,
+  schema: z.ZodObject,
+): (raw: unknown) => ConfigOf<S> {
   let last: { text: string; config: ConfigOf<S> } | undefined;
   return (raw) => {
     const text = JSON.stringify(raw ?? {});

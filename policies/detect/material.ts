@@ -182,10 +182,11 @@ function hasRun(text: string, min: number): boolean {
 function hasWrappedBlock(text: string): boolean {
   const n = text.length;
   let total = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
     let count = 0;
-    for (let c = text.charCodeAt(i); i < n && c < 128 && LINE_CHAR[c] === 1; c = text.charCodeAt(++i)) count++;
+    for (let c = text.charCodeAt(i); i < n && c < 128 && LINE_CHAR[c] === 1; c = text.charCodeAt(++i))
+      count++;
     const eol = i >= n || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13;
     total = eol ? total + count : 0;
     if (total >= MIN_B64_RUN) return true;

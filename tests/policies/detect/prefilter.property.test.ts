@@ -6,11 +6,7 @@
  */
 import fc from "fast-check";
 import { fingerprintKey } from "../../../policies/detect/keys";
-import {
-  findMaterial,
-  mayHoldEmbeddedMaterial,
-  mayHoldMaterial,
-} from "../../../policies/detect/material";
+import { findMaterial, mayHoldEmbeddedMaterial, mayHoldMaterial } from "../../../policies/detect/material";
 import { scanProps } from "../../../policies/detect/scanner";
 import { mayHoldMaterialTree, walkLeaves, type Tree } from "../../../policies/detect/walk";
 
@@ -23,7 +19,8 @@ const key = fc.oneof(
 );
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const wrap = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
-const jsonEscape = (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+const jsonEscape = (s: string) =>
+  [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
 
 /** A key written the ways issue 10 lists, and a few more that only decoding or parsing reveals. */
 const ENCODINGS: Array<(k: string) => string> = [
@@ -58,7 +55,7 @@ const DOCUMENTS: Array<(k: string) => string> = [
 ];
 
 const noise = fc.string({
-  unit: fc.constantFrom(..."e2bEB_sk0123456789abcdefXYZ%\\u /+=-:\n\"{}ZTJiUyYlMmJf"),
+  unit: fc.constantFrom(...'e2bEB_sk0123456789abcdefXYZ%\\u /+=-:\n"{}ZTJiUyYlMmJf'),
   maxLength: 80,
 });
 
@@ -101,17 +98,28 @@ describe("the key prefilter", () => {
 
   it("passes every random string the full detector finds anything in", () => {
     fc.assert(
-      fc.property(fc.oneof(noise, plantedString.map((p) => p.text)), noise, (a, b) => {
-        const text = a + b;
-        if (findMaterial(text).length > 0) expect(mayHoldMaterial(text)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          noise,
+          plantedString.map((p) => p.text),
+        ),
+        noise,
+        (a, b) => {
+          const text = a + b;
+          if (findMaterial(text).length > 0) expect(mayHoldMaterial(text)).toBe(true);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 
   it("says 'may' for every tree a full walk with all documents parsed finds a key in", () => {
     const doc = fc.tuple(key, fc.nat(DOCUMENTS.length - 1)).map(([k, d]) => DOCUMENTS[d](k));
-    const leaf = fc.oneof(noise, doc, plantedString.map((p) => p.text));
+    const leaf = fc.oneof(
+      noise,
+      doc,
+      plantedString.map((p) => p.text),
+    );
     const tree = fc.letrec<{ node: Tree }>((tie) => ({
       node: fc.oneof(
         { depthSize: "small" },
