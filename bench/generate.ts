@@ -38,13 +38,13 @@ export function decoy(rand: () => number, i: number): string {
     case 1:
       return `e2b_${hex(rand, 41)}`; // one hex long
     case 2:
-      return `E2B_${hex(rand, 40)}`; // upper-case prefix (an env var name, not a key)
+      return `e2b-${hex(rand, 40)}`; // a dash for the underscore
     case 3:
       return `e2b_${hex(rand, 20)}G${hex(rand, 19)}`; // non-hex character inside
     case 4:
-      return `xe2b_${hex(rand, 40)}`; // glued to a word
+      return `eb2_${hex(rand, 40)}`; // transposed prefix
     case 5:
-      return `e2b_${hex(rand, 40).toUpperCase()}`; // upper-case hex
+      return `e2b__${hex(rand, 40)}`; // doubled underscore
     default:
       return `sk_e2b_${hex(rand, 38)}`; // short access token
   }

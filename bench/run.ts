@@ -7,6 +7,8 @@
  *   npm run bench -- --only=detector,audit   a subset (prints, writes nothing)
  *   npm run bench -- --rounds=7   more rounds (--size=N: the single-stack size)
  *   npm run bench -- --render     rewrite RESULTS.md from RESULTS.json (after editing analysis.md)
+ *   npm run bench -- --only=detector,engine --update   re-measure a subset and merge it into
+ *                                 RESULTS.json / RESULTS.md (the other measures keep their last run)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -78,6 +80,15 @@ interface Results {
   detector?: DetectorResult;
   sandboxes?: SandboxesAudit;
   preview?: PreviewRuns;
+  /** Measures re-run by `--only=… --update` and merged into an earlier run's results. */
+  updates?: Array<{
+    measures: string[];
+    startedAt: string;
+    elapsedMs: number;
+    machine: Machine;
+    rounds: number;
+    size: number;
+  }>;
 }
 
 const x = (n: number) => `${n.toFixed(2)}×`;
@@ -200,6 +211,10 @@ function render(r: Results): string {
       ? ["**Partial: the run was still going (or was stopped) when this was written.**", ""]
       : []),
     `Written by \`npm run bench${r.plan.mode === "quick" ? " -- --quick" : ""}\` on ${r.startedAt} (${r.plan.mode} mode, ${r.plan.rounds} interleaved rounds per A/B unless stated; took ${fmtMs(r.elapsedMs ?? 0)}). Every figure below comes from that run.`,
+    ...(r.updates ?? []).map(
+      (u) =>
+        `\nUpdated: ${u.measures.join(", ")} re-measured on ${u.startedAt} by \`npm run bench -- --only=${u.measures.join(",")} --update\` (${u.rounds} interleaved rounds, ${u.size.toLocaleString("en")} resources for the engine measure; took ${fmtMs(u.elapsedMs)}; load average ${u.machine.loadAverage.join(" / ")} at the start). Their rows and details below come from that run; the other measures from the run above.`,
+    ),
     "",
     "## Machine",
     "",
@@ -288,6 +303,30 @@ async function main() {
   }
   r.elapsedMs = performance.now() - t0;
   r.machineAfter = machine();
+  if (only && args.includes("--update")) {
+    // Merge the re-measured subset into the last full results of this mode.
+    const json = file.replace(/\.md$/, ".json");
+    const prev = JSON.parse(readFileSync(json, "utf8")) as Results;
+    const merged: Results = { ...prev };
+    for (const k of ["detector", "packVsEmpty", "audit", "org", "sandboxes", "preview"] as const)
+      if (r[k] !== undefined) (merged as unknown as Record<string, unknown>)[k] = r[k];
+    merged.updates = [
+      ...(prev.updates ?? []),
+      {
+        measures: only,
+        startedAt: r.startedAt,
+        elapsedMs: r.elapsedMs,
+        machine: r.machineBefore,
+        rounds: plan.rounds,
+        size: plan.size,
+      },
+    ];
+    writeFileSync(file, render(merged));
+    writeFileSync(json, JSON.stringify(merged, null, 2) + "\n");
+    process.stdout.write(render(merged));
+    process.stderr.write(`bench: merged ${only.join(",")} into ${path.relative(process.cwd(), file)}\n`);
+    return;
+  }
   const text = render(r);
   if (only) {
     process.stdout.write(text);

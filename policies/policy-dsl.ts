@@ -79,6 +79,23 @@ function parseConfig<S extends z.ZodObject>(name: string, schema: z.ZodObject, r
 }
 
 /**
+ * parseConfig for one policy, remembering the last config it parsed: the SDK hands every resource of
+ * a preview a fresh copy of the same config (`getConfig()`), so the schema runs once per config, not
+ * once per resource. Keyed by the config's JSON text, so a new config is parsed again.
+ */
+function configParser<S extends z.ZodObject>(
+  name: string,
+  schema: z.ZodObject,
+): (raw: unknown) => ConfigOf<S> {
+  let last: { text: string; config: ConfigOf<S> } | undefined;
+  return (raw) => {
+    const text = JSON.stringify(raw ?? {});
+    if (last?.text !== text) last = { text, config: parseConfig<S>(name, schema, raw) };
+    return last.config;
+  };
+}
+
+/**
  * A policy's settings read from the reconciled config, parsed by its own schema: what the policy sees
  * inside the pack, for code that runs outside it (cross-stack rules, reports).
  */
@@ -230,10 +247,11 @@ export function resourcePolicy<S extends z.ZodObject>(
   validate: (ctx: ResourceContext<ConfigOf<S>>) => void | Promise<void>,
 ): ResourceValidationPolicy & { meta: PolicyMeta<S> } {
   const schema = withWaivers(meta.config);
+  const configOf = configParser<S>(meta.name, schema);
   return {
     ...describedBy(meta, schema),
     validateResource: async (args, reportViolation) => {
-      const config = parseConfig<S>(meta.name, schema, args.getConfig());
+      const config = configOf(args.getConfig());
       // This request's inputs, as the analyzer hooks recorded them when it arrived (decoded once);
       // without the hooks, decoded here. Never a copy from an earlier preview: the session resets.
       const props = (await previewSession.inputsOf(args.urn)) ?? (await normalizeProps(rawProps(args.props)));
@@ -268,10 +286,11 @@ export function stackPolicy<S extends z.ZodObject>(
   validate: (ctx: StackContext<ConfigOf<S>>) => void | Promise<void>,
 ): StackValidationPolicy & { meta: PolicyMeta<S> } {
   const schema = withWaivers(meta.config);
+  const configOf = configParser<S>(meta.name, schema);
   return {
     ...describedBy(meta, schema),
     validateStack: async (args, reportViolation) => {
-      const config = parseConfig<S>(meta.name, schema, args.getConfig());
+      const config = configOf(args.getConfig());
       const index = await previewSession.stackIndex(args.resources, args.stackTags);
       await validate({
         index,

@@ -130,12 +130,117 @@ function decodings(text: string): Decoded[] {
   return out;
 }
 
+/** Characters a run of key or base64 text is made of (B64_CHAR as a table). */
+const RUN_CHAR = charTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-");
+/** RUN_CHAR and base64 padding: what the lines of a wrapped base64 block are made of. */
+const LINE_CHAR = charTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-=");
+/** A key is 44 characters of RUN_CHAR, and a base64 copy of one is longer. */
+const KEY_LENGTH = 44;
+/** The plain pattern (keys.ts), one match enough; `sk_e2b_…` holds `e2b_…`. */
+const PLAIN_KEY = /e2b_[0-9a-f]{40}(?![0-9a-f])/i;
+const L1_TEST = new RegExp(L1.source);
+const L2_TEST = new RegExp(L2.source);
+
+function charTable(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1;
+  return t;
+}
+
+/**
+ * Whether `text` holds `min` consecutive RUN_CHAR characters. A skip search: any such run covers the
+ * probe at `i + min - 1`, so a probe outside the alphabet skips `min` characters at once; a probe
+ * inside it is followed back to where its run starts. Each character is read at most twice.
+ */
+function hasRun(text: string, min: number): boolean {
+  const n = text.length;
+  let i = 0; // a run long enough starts at i or later (text[i - 1] is outside the alphabet)
+  while (i + min <= n) {
+    const p = i + min - 1;
+    const c = text.charCodeAt(p);
+    if (c >= 128 || RUN_CHAR[c] === 0) {
+      i = p + 1;
+      continue;
+    }
+    let q = p - 1;
+    while (q >= i) {
+      const d = text.charCodeAt(q);
+      if (d >= 128 || RUN_CHAR[d] === 0) break;
+      q--;
+    }
+    if (q < i) return true;
+    i = q + 1;
+  }
+  return false;
+}
+
+/**
+ * Whether `text` has consecutive lines made only of indentation and base64 characters, together
+ * at least MIN_B64_RUN of them: what a YAML block scalar holding wrapped base64 looks like before
+ * parsing lifts it out of its indentation (blank lines neither count nor break the block).
+ */
+function hasWrappedBlock(text: string): boolean {
+  const n = text.length;
+  let total = 0;
+  for (let i = 0; i < n;) {
+    while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    let count = 0;
+    for (let c = text.charCodeAt(i); i < n && c < 128 && LINE_CHAR[c] === 1; c = text.charCodeAt(++i))
+      count++;
+    const eol = i >= n || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13;
+    total = eol ? total + count : 0;
+    if (total >= MIN_B64_RUN) return true;
+    if (!eol) {
+      const next = text.indexOf("\n", i);
+      i = next < 0 ? n : next;
+    }
+    i++;
+  }
+  return false;
+}
+
+/**
+ * The prefilter: false only when `findMaterial(text)` is certainly empty, decided without decoding.
+ * Exact by construction — it accepts whatever starts one of findMaterial's paths on the text itself:
+ * the plain pattern; a whole base64 blob; a base64 run (58+ characters, in a run of 44+) holding the
+ * base64 of a key prefix; the triggers of percent and escape decoding. Deeper layers are decodings
+ * of these, so a text none of them accepts yields nothing. The usual text has no run of 44
+ * key/base64 characters at all, found in about a 44th of its length.
+ */
+export function mayHoldMaterial(text: string): boolean {
+  return mayHold(text, false);
+}
+
+/**
+ * The prefilter for a JSON or YAML document held in a string: false only when no string or name
+ * parsed out of it can hold key material. Parsing yields substrings of the text, except through
+ * backslash escapes (JSON `\u0065`, `\/`, `\n`; YAML `"\x65"`, an escaped line break) and by lifting a
+ * wrapped base64 block out of its indentation (a YAML block scalar): both are accepted here.
+ */
+export function mayHoldEmbeddedMaterial(text: string): boolean {
+  return mayHold(text, true);
+}
+
+function mayHold(text: string, embedded: boolean): boolean {
+  if (text.length < KEY_LENGTH) return false;
+  if (text.includes("\\") && (embedded || ESCAPE_KEY_CHAR.test(text))) return true;
+  if (text.includes("%") && PERCENT_KEY_CHAR.test(text)) return true;
+  if (hasRun(text, KEY_LENGTH)) {
+    if (PLAIN_KEY.test(text)) return true;
+    if (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) return true;
+    if (hasRun(text, MIN_B64_RUN) && (L1_TEST.test(text) || L2_TEST.test(text))) return true;
+  }
+  if (!text.includes("\n") && !text.includes("\r")) return false;
+  // A whole blob broken into lines has no long run; in a document, neither has a block scalar.
+  return (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) || (embedded && hasWrappedBlock(text));
+}
+
 /**
  * Every key in `text`, each once (by fingerprint, plainest form first). `index` is the offset in
  * `text` of the key or of the encoded run that holds it.
  */
 export function findMaterial(text: string): MaterialMatch[] {
-  if (text.length < 44) return [];
+  if (!mayHoldMaterial(text)) return [];
   const out: MaterialMatch[] = [];
   const seen = new Set<string>();
   // Breadth first: a key found plain is not reported again as a decoded copy.

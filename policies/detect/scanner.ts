@@ -7,9 +7,17 @@ import { E2B_API_KEY_KIND } from "../model";
 import { folderInputOf, lineAt, type ArtifactReader } from "./artifacts";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 import { approvedStoreAt, type KeyStore } from "./key-stores";
-import { findMaterial, type Encoding } from "./material";
+import { findMaterial, mayHoldEmbeddedMaterial, type Encoding } from "./material";
 import { get, isObjectTree } from "./tree";
-import { displayPath, pathOf, walkLeaves, type PathNode, type Tree } from "./walk";
+import {
+  displayPath,
+  mayHoldMaterialTree,
+  pathOf,
+  walkLeaves,
+  type Leaf,
+  type PathNode,
+  type Tree,
+} from "./walk";
 
 export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
 export const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -84,20 +92,112 @@ function artifactAt(container: Tree, seg: string | undefined): "file" | "archive
   return null;
 }
 
+/**
+ * The scan of one resource's properties, in two independent walks, each run only when asked for:
+ *
+ * - keys (and the artifacts the resource deploys): the tree-level prefilter first — when it proves
+ *   the tree holds no key material (most resources) there are no keys and nothing is parsed or
+ *   decoded; otherwise a walk with context that parses only the embedded documents that may hold
+ *   material (`mayHoldEmbeddedMaterial`, exact for keys);
+ * - unknown and env-var-named leaves: the walk with context that parses embedded documents
+ *   mentioning E2B (their names matter to the rules even where no key is).
+ */
 export function scanProps(
   type: string,
   props: Tree,
   publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES,
   opts: Omit<ScanOptions, "publicPrefixes"> = {},
 ): ResourceScan {
-  const keys: KeyHit[] = [];
+  return new LazyScan(type, props, publicPrefixes, opts.artifacts);
+}
+
+/** A ResourceScan whose two parts are computed on first use, once. */
+class LazyScan implements ResourceScan {
+  private keyPart: KeyPart | undefined;
+  private leafPart: LeafPart | undefined;
+
+  constructor(
+    private readonly type: string,
+    private readonly props: Tree,
+    private readonly publicPrefixes: readonly string[],
+    private readonly reader: ArtifactReader | undefined,
+  ) {}
+
+  private keyScan(): KeyPart {
+    return (this.keyPart ??= scanKeys(this.type, this.props, this.publicPrefixes, this.reader));
+  }
+
+  private leafScan(): LeafPart {
+    return (this.leafPart ??= scanLeaves(this.props, this.publicPrefixes));
+  }
+
+  get keys(): KeyHit[] {
+    return this.keyScan().keys;
+  }
+  get keyTops(): Set<string> {
+    return this.keyScan().keyTops;
+  }
+  get artifactNotes(): ArtifactNote[] {
+    return this.keyScan().artifactNotes;
+  }
+  get unknowns(): LeafInfo[] {
+    return this.leafScan().unknowns;
+  }
+  get named(): LeafInfo[] {
+    return this.leafScan().named;
+  }
+  get unknownTops(): Set<string> {
+    return this.leafScan().unknownTops;
+  }
+}
+
+type KeyPart = Pick<ResourceScan, "keys" | "keyTops" | "artifactNotes">;
+type LeafPart = Pick<ResourceScan, "unknowns" | "named" | "unknownTops">;
+
+function leafInfo(leaf: Leaf): LeafInfo {
+  return {
+    path: pathOf(leaf.node),
+    top: leaf.top,
+    envName: leaf.envName,
+    publicName: leaf.publicName,
+    nameChain: leaf.nameChain,
+    value: leaf.value,
+    unknown: leaf.unknown,
+    embedded: leaf.embedded,
+    container: leaf.container,
+  };
+}
+
+function scanLeaves(props: Tree, publicPrefixes: readonly string[]): LeafPart {
   const unknowns: LeafInfo[] = [];
   const named: LeafInfo[] = [];
+  walkLeaves(
+    props,
+    (leaf) => {
+      if (!leaf.unknown && !leaf.envName) return;
+      const li = leafInfo(leaf);
+      if (leaf.unknown) unknowns.push(li);
+      if (leaf.envName) named.push(li);
+    },
+    { publicPrefixes },
+  );
+  return { unknowns, named, unknownTops: new Set(unknowns.map((l) => l.top)) };
+}
+
+function scanKeys(
+  type: string,
+  props: Tree,
+  publicPrefixes: readonly string[],
+  reader: ArtifactReader | undefined,
+): KeyPart {
+  const folder = reader && folderInputOf(type);
+  if (!folder && !mayHoldMaterialTree(props, { artifacts: reader !== undefined }))
+    return { keys: [], keyTops: new Set(), artifactNotes: [] };
+  const keys: KeyHit[] = [];
   const artifactNotes: ArtifactNote[] = [];
   const origin = isKeyResource(type, props);
   const embeddedFingerprints = new Set<string>();
   const rawCandidates: KeyHit[] = [];
-  const reader = opts.artifacts;
   const storeOf = (fullPath: string, container: Tree): KeyStore | undefined =>
     origin
       ? { type, store: "E2B API key resource", paths: ["**"] }
@@ -151,20 +251,6 @@ export function scanProps(
   walkLeaves(
     props,
     (leaf) => {
-      const info = (): LeafInfo => ({
-        path: pathOf(leaf.node),
-        top: leaf.top,
-        envName: leaf.envName,
-        publicName: leaf.publicName,
-        nameChain: leaf.nameChain,
-        value: leaf.value,
-        unknown: leaf.unknown,
-        embedded: leaf.embedded,
-        container: leaf.container,
-      });
-      let li: LeafInfo | undefined;
-      if (leaf.unknown) unknowns.push((li ??= info()));
-      if (leaf.envName) named.push((li ??= info()));
       if (typeof leaf.value !== "string" || leaf.unknown) return;
       const art = reader ? artifactAt(leaf.container, leaf.node?.seg) : null;
       if (art) {
@@ -176,7 +262,7 @@ export function scanProps(
       // still material, so it is scanned like everything else.
       const found = findMaterial(leaf.value);
       if (found.length === 0) return;
-      const fullPath = (li ?? info()).path;
+      const fullPath = pathOf(leaf.node);
       for (const m of found) {
         const hit = keyHit(m, fullPath, leaf, leaf.container);
         if (leaf.parsed) rawCandidates.push(hit);
@@ -188,13 +274,14 @@ export function scanProps(
     },
     {
       publicPrefixes,
+      // Only documents that may hold material are parsed: exact for keys (see material.ts).
+      parseEmbedded: mayHoldEmbeddedMaterial,
       visitKey: (key, node: PathNode, ctx) => {
         for (const m of findMaterial(key)) keys.push(keyHit(m, `${pathOf(node)} (property name)`, ctx, null));
       },
     },
   );
   for (const c of rawCandidates) if (!embeddedFingerprints.has(c.fingerprint)) keys.push(c);
-  const folder = reader && folderInputOf(type);
   if (folder) {
     const p = get(props, folder.path);
     if (typeof p === "string" && p)
@@ -204,14 +291,7 @@ export function scanProps(
         publicName: null,
       });
   }
-  return {
-    keys,
-    unknowns,
-    named,
-    artifactNotes,
-    unknownTops: new Set(unknowns.map((l) => l.top)),
-    keyTops: new Set(keys.map((k) => k.top)),
-  };
+  return { keys, artifactNotes, keyTops: new Set(keys.map((k) => k.top)) };
 }
 
 /** What a resource record carries besides its properties (the index's IndexedResource has these). */

@@ -10,6 +10,7 @@
 import { parse as parseYaml } from "yaml";
 import { ARCHIVE_SIG, ASSET_SIG, SECRET_SIG, SIG_KEY, isUnknown } from "./unknowns";
 import { shortenRedacted } from "./keys";
+import { mayHoldEmbeddedMaterial, mayHoldMaterial } from "./material";
 
 export type Tree = null | boolean | number | string | Tree[] | { [key: string]: Tree };
 
@@ -341,6 +342,35 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
       stack.push({ v: child, node: childNode, ctx: childCtx, container: v });
     }
   }
+}
+
+/** Deeper than this, `mayHoldMaterialTree` stops proving and answers "may" (the full walk is iterative). */
+const MAX_PROOF_DEPTH = 1000;
+
+/**
+ * The tree-level prefilter: false only when no walk of `root` (its values, property names, JSON/YAML
+ * embedded in its strings) can find key material — then a key scan need not walk it with context,
+ * parse its documents or decode anything. One recursive pass without allocation; asset and archive
+ * objects answer "may" when `artifacts` is set (their files are read by the full scan).
+ */
+export function mayHoldMaterialTree(root: Tree, opts: { artifacts?: boolean } = {}): boolean {
+  return mayHoldIn(root, 0, opts.artifacts === true);
+}
+
+function mayHoldIn(v: Tree, depth: number, artifacts: boolean): boolean {
+  if (typeof v === "string") return v.length >= 44 && mayHoldEmbeddedMaterial(v);
+  if (v === null || typeof v !== "object") return false;
+  if (depth > MAX_PROOF_DEPTH) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (mayHoldIn(v[i], depth + 1, artifacts)) return true;
+    return false;
+  }
+  if (artifacts && (v.$asset !== undefined || v.$archive !== undefined)) return true;
+  for (const k in v) {
+    if (k.length >= 44 && mayHoldMaterial(k)) return true;
+    if (mayHoldIn(v[k], depth + 1, artifacts)) return true;
+  }
+  return false;
 }
 
 /** Visit every string leaf with its dotted path (kept for callers that only need strings). */
