@@ -87,9 +87,19 @@ export function isBlocking(f: Finding): boolean {
 }
 
 /**
+ * Whether a finding shows the stack holds what its case judges. A finding that would block but for a
+ * waiver or the baseline, or that names key material, does; an advisory that only says what was not
+ * read or not known ("… skipped: larger than 8388608 bytes", "… is remote and was not read") does not:
+ * unread files are no trace of E2B (policies/README.md "Evidence").
+ */
+export function isEvidence(f: Finding): boolean {
+  return isBlockingLevel(f.enforcementLevel) || f.waiver !== undefined || f.keyFingerprint !== undefined;
+}
+
+/**
  * Per-case verdicts. `applicable` is the set of cases the stack gives evidence for (E2B resources,
- * environments, key material…); a case without evidence and without findings is not-applicable,
- * never a false pass.
+ * environments, key material…); a case without evidence is not-applicable, never a false pass, even
+ * when it lists advisories about what could not be checked.
  */
 export function caseResults(findings: readonly Finding[], applicable: ReadonlySet<CaseId>): CaseResult[] {
   const byCase = new Map<CaseId, Finding[]>(caseIds.map((id) => [id, []]));
@@ -98,7 +108,7 @@ export function caseResults(findings: readonly Finding[], applicable: ReadonlySe
     const fs = byCase.get(c.id)!;
     const status: CaseStatus = fs.some(isBlocking)
       ? "fail"
-      : applicable.has(c.id) || fs.length > 0
+      : applicable.has(c.id) || fs.some(isEvidence)
         ? "pass"
         : "not-applicable";
     return { id: c.id, title: c.title, severity: c.severity, status, findings: fs };
