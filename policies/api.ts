@@ -42,6 +42,7 @@ export {
   type StackFacts,
   type GraphResourceLike,
 } from "./cross-stack";
+export { exportFieldFindings, EXPORT_FIELDS_POLICY, type ExportLike } from "./export-fields";
 export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";
 export {
   configuredPrices,
