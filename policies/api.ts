@@ -23,6 +23,7 @@ export type {
   StackReport,
   Report,
   CostFigures,
+  UnknownValue,
   Waiver,
 } from "./report";
 export { caseIds, cases, caseOfPolicy, type CaseId, type CaseInfo, type Severity } from "./cases";

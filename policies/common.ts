@@ -38,6 +38,9 @@ export const environmentTagKeysSchema = z
   .default([...DEFAULT_ENVIRONMENT_TAG_KEYS])
   .describe("Tag/label keys that name a resource's environment (case-insensitive).");
 
+/** The default `keyNamePattern` of the E2B-01 rules: variable names meant to carry the E2B key. */
+export const KEY_NAME_PATTERN = "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$";
+
 /** `aws:lambda/function:Function 'api'` — how messages name a resource. */
 export function describe(r: { type: string; name: string }): string {
   return `${r.type} '${r.name}'`;

@@ -126,7 +126,7 @@ export const noClientSideKey = stackPolicy(
             report(
               `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
               r.urn,
-              { at: { path: l.path } },
+              { at: { path: l.path, unknown: true } },
             );
             continue;
           }
@@ -152,6 +152,7 @@ export const noClientSideKey = stackPolicy(
             report(
               `${describe(r)} ${fe.platform} env vars (${p}) are unknown at preview and depend on ${holderNames(from)}, which holds the E2B key; their names cannot be checked for public prefixes. Keep the key out of front-end env vars.`,
               r.urn,
+              { at: { path: p, unknown: true } },
             );
         }
       }
@@ -174,6 +175,7 @@ export const noClientSideKey = stackPolicy(
             report(
               `${describe(r)} (${cs.what}) property ${p} depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
               r.urn,
+              { at: { path: p, unknown: true } },
             );
         }
       }

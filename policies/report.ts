@@ -33,6 +33,8 @@ export interface Finding {
   path?: string;
   /** `sha256:` fingerprint of the key material the finding is about; never the key. */
   keyFingerprint?: string;
+  /** The finding is about a value preview could not see (not known yet, or not decryptable). */
+  unknown?: true;
   /** Stable identity across runs (policies/fingerprint.ts); set by `buildStackReport`. */
   fingerprint?: string;
   /** With `--baseline`: `existing` findings were in the baseline (shown, counted, never fail). */
@@ -47,6 +49,19 @@ export interface CaseResult {
   severity: Severity;
   status: CaseStatus;
   findings: Finding[];
+  /**
+   * Values this case could not judge because preview did not know them (outputs of resources not
+   * created yet, secrets that could not be decrypted), from its findings marked `unknown`. A `pass`
+   * with entries here is a pass of what preview could see, and every view says which values were not.
+   */
+  unknown?: UnknownValue[];
+}
+
+export interface UnknownValue {
+  urn: string;
+  /** The property path, when the finding names one. */
+  path?: string;
+  policy: string;
 }
 
 export interface CostFigures {
@@ -111,8 +126,30 @@ export function caseResults(findings: readonly Finding[], applicable: ReadonlySe
       : applicable.has(c.id) || fs.some(isEvidence)
         ? "pass"
         : "not-applicable";
-    return { id: c.id, title: c.title, severity: c.severity, status, findings: fs };
+    const unknown = unknownValues(fs);
+    return {
+      id: c.id,
+      title: c.title,
+      severity: c.severity,
+      status,
+      findings: fs,
+      ...(unknown.length ? { unknown } : {}),
+    };
   });
+}
+
+/** The values a case's findings say were unknown at preview, once each. */
+function unknownValues(findings: readonly Finding[]): UnknownValue[] {
+  const out: UnknownValue[] = [];
+  const seen = new Set<string>();
+  for (const f of findings) {
+    if (!f.unknown) continue;
+    const id = `${f.urn}\u0000${f.path ?? ""}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ urn: f.urn, ...(f.path ? { path: f.path } : {}), policy: f.policy });
+  }
+  return out;
 }
 
 export function withCase(f: Omit<Finding, "caseId">): Finding {
@@ -176,6 +213,7 @@ export function findingFromDiagnostic(d: DiagnosticLike): Finding {
   if (waived) finding.waiver = waived.waiver;
   if (location.path) finding.path = location.path;
   if (location.keyFingerprint) finding.keyFingerprint = location.keyFingerprint;
+  if (location.unknown) finding.unknown = true;
   return finding;
 }
 
