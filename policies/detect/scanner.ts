@@ -4,7 +4,7 @@
  * and a scan of everything else a resource record carries (URN, name, references, outputs).
  */
 import { E2B_API_KEY_KIND } from "../model";
-import { folderInputOf, lineAt, type ArtifactReader } from "./artifacts";
+import { deployedPathsOf, lineAt, type ArtifactReader } from "./artifacts";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 import { approvedStoreAt, type KeyStore } from "./key-stores";
 import { findMaterial, type Encoding } from "./material";
@@ -194,16 +194,10 @@ export function scanProps(
     },
   );
   for (const c of rawCandidates) if (!embeddedFingerprints.has(c.fingerprint)) keys.push(c);
-  const folder = reader && folderInputOf(type);
-  if (folder) {
-    const p = get(props, folder.path);
-    if (typeof p === "string" && p)
-      readArtifact("archive", p, folder.path, {
-        top: folder.path.split(".")[0],
-        envName: null,
-        publicName: null,
-      });
-  }
+  // Files and folders named by plain strings (artifacts.ts FOLDER_INPUTS).
+  if (reader)
+    for (const d of deployedPathsOf(type, props))
+      readArtifact(d.kind, d.source, d.at, { top: d.top, envName: null, publicName: null });
   return {
     keys,
     unknowns,
