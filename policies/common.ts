@@ -134,7 +134,7 @@ export function modelledEnvironments(index: StackIndex, report: Reporter): Envir
       report(
         `E2BEnvironment '${env.name}' model is not visible: the pack saw only the component's registered outputs, not its inputs, so its settings are not judged.`,
         env.resource.urn,
-        { advisory: true },
+        { advisory: true, at: { unknown: true } },
       );
   }
   return out;

@@ -6,6 +6,8 @@
  * Under `pulumi preview` the trailer shows as the last line of the message; it holds no key material
  * (a `sha256:` fingerprint of 12 hex characters, as DESIGN.md allows).
  */
+import { redactKeys } from "./detect/keys";
+
 export interface FindingLocation {
   /** Property path, as the scanner writes it (`environment.variables.E2B_API_KEY`). */
   path?: string;
@@ -22,7 +24,8 @@ const TRAILER = /\n\[at\](?: path=("(?:[^"\\]|\\.)*"))?(?: key=(sha256:[0-9a-f]{
 
 export function locationTrailer(at: FindingLocation | undefined): string {
   if (!at || (!at.path && !at.keyFingerprint && !at.unknown)) return "";
-  const path = at.path ? ` path=${JSON.stringify(at.path)}` : "";
+  // A path can hold key material (a key used as a property name): masked like the message.
+  const path = at.path ? ` path=${JSON.stringify(redactKeys(at.path))}` : "";
   const key =
     at.keyFingerprint && /^sha256:[0-9a-f]{12}$/.test(at.keyFingerprint) ? ` key=${at.keyFingerprint}` : "";
   const unknown = at.unknown ? " unknown" : "";
