@@ -193,3 +193,35 @@ describe("E2B-01 in what only a stack export carries", () => {
     expectClean(stack);
   });
 });
+
+describe("E2B-01 export fields under policy config", () => {
+  const scan = useScanner({
+    policyConfig: {
+      "e2b-01-key-from-secret-store": {
+        waivers: [
+          {
+            urn: `${STACK}::aws:s3/bucket:Bucket::*`,
+            reason: "bucket renamed in the next release",
+            owner: "platform@example.com",
+            expires: "2099-12-31",
+          },
+        ],
+      },
+    },
+  });
+
+  it("judges them with the policy's waivers, as the pack judges its own findings", async () => {
+    const report = await scan.states([write("waived", exportOf({ bucketId: `assets-${KEY}` }))]);
+    const stack = report.stacks[0];
+    const f = stack.findings.find((x) => x.path === "id")!;
+    expect(f.enforcementLevel).toBe("advisory");
+    expect(f.waiver).toEqual({
+      reason: "bucket renamed in the next release",
+      owner: "platform@example.com",
+      expires: "2099-12-31",
+    });
+    // Waived, the key is still evidence: the case is judged (pass), not not-applicable.
+    expect(status(stack, "E2B-01")).toBe("pass");
+    expectClean(stack);
+  });
+});
