@@ -59,6 +59,12 @@ export interface ResourceGraph {
    * could not be expanded (no provider plugin runs offline) and invokes answered without a provider.
    */
   offline?: { unexpandedComponents: string[]; invokes: string[] };
+  /**
+   * A state export's deployment fields other than `resources` (`manifest`, `secrets_providers`,
+   * `pending_operations`, …), wire format. The analyzer protocol has no place for them: the report
+   * judges them outside the pack (policies/export-fields.ts).
+   */
+  deploymentFields?: WireObject;
 }
 
 export function secretValue(value: WireValue): WireObject {

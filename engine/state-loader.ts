@@ -97,6 +97,15 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     };
   });
 
+  // Everything else the deployment holds is scanned too (a key in the manifest or the secrets
+  // provider's state is a leak like any other), under the same limits.
+  const deploymentFields: WireObject = {};
+  for (const [k, v] of Object.entries(deployment)) {
+    if (k === "resources" || v === undefined || v === null) continue;
+    checkTree(v, `deployment.${k}`, file, budget);
+    deploymentFields[k] = convertSecrets(v, `deployment.${k}`, fail, { file, budget, depth: 0 });
+  }
+
   const first = resources[0]?.urn ?? "";
   const [, stackPart, projectPart] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(first) ?? [];
   const [stack, project] = [stackPart, projectPart].map((x) => x ?? "");
@@ -108,6 +117,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     tags: {},
     config: {},
     resources,
+    ...(Object.keys(deploymentFields).length ? { deploymentFields } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ export type {
   StackReport,
   Report,
   CostFigures,
+  UnknownValue,
   Waiver,
 } from "./report";
 export { caseIds, cases, caseOfPolicy, type CaseId, type CaseInfo, type Severity } from "./cases";
@@ -42,6 +43,7 @@ export {
   type StackFacts,
   type GraphResourceLike,
 } from "./cross-stack";
+export { exportFieldFindings, EXPORT_FIELDS_POLICY, type ExportLike } from "./export-fields";
 export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";
 export {
   configuredPrices,

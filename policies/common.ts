@@ -38,6 +38,9 @@ export const environmentTagKeysSchema = z
   .default([...DEFAULT_ENVIRONMENT_TAG_KEYS])
   .describe("Tag/label keys that name a resource's environment (case-insensitive).");
 
+/** The default `keyNamePattern` of the E2B-01 rules: variable names meant to carry the E2B key. */
+export const KEY_NAME_PATTERN = "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$";
+
 /** `aws:lambda/function:Function 'api'` — how messages name a resource. */
 export function describe(r: { type: string; name: string }): string {
   return `${r.type} '${r.name}'`;
@@ -51,7 +54,7 @@ export function describe(r: { type: string; name: string }): string {
 export const CASE_EVIDENCE = {
   /** E2B-01: any E2B trace, key material found anywhere included. */
   anyTrace:
-    "E2B key material anywhere in the stack (properties, property names, deployed files, outputs, URNs, references), an E2B key resource, an E2BEnvironment, or an E2B_* variable",
+    "E2B key material anywhere in the stack (properties, property names, deployed files, outputs, URNs, references; in an audit also ids and the deployment's fields), an E2B key resource, an E2BEnvironment, or an E2B_* variable; advisories about files or values that were not read are not evidence",
   /** E2B-02, E2B-06: the stack hands a key to something (a consumer). */
   keyConsumer:
     "an E2B key resource, an E2BEnvironment, or an E2B_* variable (a leaked key alone is judged by E2B-01 only)",
@@ -131,7 +134,7 @@ export function modelledEnvironments(index: StackIndex, report: Reporter): Envir
       report(
         `E2BEnvironment '${env.name}' model is not visible: the pack saw only the component's registered outputs, not its inputs, so its settings are not judged.`,
         env.resource.urn,
-        { advisory: true },
+        { advisory: true, at: { unknown: true } },
       );
   }
   return out;

@@ -7,6 +7,7 @@ import { EVIDENCE_OF_CASE } from "./common";
 import { DEFAULT_ARTIFACT_LIMITS, FOLDER_INPUTS, PROGRAM_DIR_ENV, PROGRAM_DIR_TAG } from "./detect/artifacts";
 import {
   CDN_ORIGIN_TYPES,
+  PUBLIC_BUCKET_GRANTS,
   CLIENT_CONTENT_SURFACES,
   FRONTEND_ENV_RESOURCES,
   PUBLIC_ENV_PREFIXES,
@@ -76,7 +77,8 @@ export function renderReadme(): string {
     "",
     "A case is **not-applicable** when the stack lacks its evidence (below), **fail** when a non-waived mandatory",
     "finding exists, **pass** otherwise: a case is never judged, and never passes, on a stack that gives it nothing",
-    "to judge.",
+    "to judge. An advisory that only says what was not read or not known (a file skipped as too large or binary, a",
+    "remote asset) is no evidence: a stack with no E2B stays not-applicable however much of its code was skipped.",
     "",
     "### Evidence",
     "",
@@ -100,7 +102,13 @@ export function renderReadme(): string {
     "percent-encoding and `\\u`/`\\x` escapes. Nesting of any depth is walked without recursion; the offline engine",
     "sends subtrees deeper than 200 levels flattened (every leaf kept), so a deep value is judged, never dropped.",
     "A variable named to carry the key (`keyNamePattern`) whose value is unknown at preview, such as an undecrypted",
-    "secret config value, is judged as holding the key: verdicts do not depend on the passphrase.",
+    "secret config value, is judged as holding the key: verdicts do not depend on the passphrase. An audit's",
+    "encrypted secret is judged the same way. Values preview could not see are listed per case in every report",
+    "format (`CaseResult.unknown`): a pass covers what preview could see, and the report names what it could not",
+    "(under E2B-01 also a hidden value that came from no resource, such as a secret that could not be decrypted).",
+    "`audit` also scans what only an export carries (resource `id`s, the id part of provider references, the",
+    "deployment's `manifest`, `secrets_providers` and other fields): key material there fails",
+    "`e2b-01-key-from-secret-store`.",
     "",
     "### Deployed artifacts",
     "",
@@ -115,9 +123,18 @@ export function renderReadme(): string {
     "artifact; binary files (a NUL byte in the first 8 KiB) are skipped. Whatever was not read (remote, missing, too",
     "large, binary, past a limit) is reported as an advisory finding naming it, never passed in silence.",
     "",
-    "| type | folder property | what |",
-    "|---|---|---|",
-    ...FOLDER_INPUTS.map((f) => `| \`${f.type}\` | ${f.path} | ${f.what} |`),
+    "| type | property (`[*]` every element, `{keys}` a map's keys) | read as | what |",
+    "|---|---|---|---|",
+    ...FOLDER_INPUTS.map(
+      (f) =>
+        `| \`${f.type}\` | ${f.path} | ${f.kind === "file" ? "file" : "folder or archive"} | ${f.what} |`,
+    ),
+    "",
+    "Buckets made public by a grant to everyone (a client-side surface like a website bucket): " +
+      PUBLIC_BUCKET_GRANTS.map((g) => `\`${g.type}\` (${g.members})`).join(", ") +
+      ". Hosting with nothing to read: Cloudflare Pages projects and AWS Amplify apps and branches deploy from git or",
+    "their own CLI (no provider resource uploads files), and the Netlify provider has no deploy resource; their env",
+    "vars are judged as front-end env vars (below).",
     "",
     "CDN distributions whose origins make a bucket a website: " +
       [...CDN_ORIGIN_TYPES].map(([t, ps]) => `\`${t}\` (${ps.join(", ")})`).join(", ") +

@@ -7,10 +7,11 @@
  * resource policy judged at registration is not reported twice.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, keyLocation, usesE2B } from "./common";
+import { KEY_NAME_PATTERN, NO_E2B_EVIDENCE, describe, keyLocation, usesE2B } from "./common";
 import { STACK_REFERENCE_TYPE, STACK_TYPE, scanProps, type KeyHit, type RecordHit } from "./detect/scanner";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
-import { isUnknown } from "./detect/unknowns";
+import { isKeyStoreType } from "./detect/key-stores";
+import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
 const FIELD_NAMES: Record<string, string> = {
@@ -55,6 +56,32 @@ function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Repo
   }
 }
 
+/**
+ * Values preview could not see and nothing else can vouch for: an unknown with no property
+ * dependency (it came from no resource: a secret config value that could not be decrypted) and a
+ * state export's encrypted secret under an env-var-like name. They may hold the key; the report
+ * names them so nobody reads the case's verdict as covering them. Values named to carry the key are
+ * judged as the key by e2b-01-key-only-in-key-stores; unknowns that come from a resource are judged
+ * through that resource.
+ */
+function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegExp, report: Reporter): void {
+  if (isKeyStoreType(r.type)) return;
+  const scan = index.scan(r);
+  const noProvenance = (top: string) => (r.propertyDependencies[top] ?? null)?.length === 0;
+  const hidden = [
+    ...scan.unknowns.filter((l) => noProvenance(l.top)),
+    ...scan.named.filter((l) => l.value === OPAQUE_SECRET),
+  ];
+  for (const l of hidden) {
+    if (l.envName && keyName.test(l.envName)) continue;
+    report(
+      `${describe(r)} value at ${l.path} is hidden at preview (a secret that could not be decrypted) and was not checked for E2B key material. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+      r.urn,
+      { advisory: true, at: { path: l.path, unknown: true } },
+    );
+  }
+}
+
 export const keyFromSecretStore = stackPolicy(
   {
     name: "e2b-01-key-from-secret-store",
@@ -74,6 +101,7 @@ export const keyFromSecretStore = stackPolicy(
   ({ index, report, notApplicable }) => {
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
     const keys = index.keyResourceUrns;
+    const keyName = new RegExp(KEY_NAME_PATTERN);
     for (const r of index.resources) {
       if (r.type === STACK_TYPE || r.type === STACK_REFERENCE_TYPE) {
         // Outputs, not inputs: what the stack exports (or what a referenced stack exported).
@@ -100,6 +128,7 @@ export const keyFromSecretStore = stackPolicy(
       // Resources the E2BEnvironment component creates are its plumbing (stores, alarms).
       if (index.environmentComponentOf(r)) continue;
       checkRecordMaterial(index, r, report);
+      reportHiddenValues(index, r, keyName, report);
       const scan = index.scan(r);
       const tops = new Set<string>();
       for (const top of Object.keys(r.propertyDependencies)) tops.add(top);
@@ -120,6 +149,7 @@ export const keyFromSecretStore = stackPolicy(
           `${describe(r)} property ${top} takes its value straight from the E2B key resource ${keyNames}` +
             `${unknown ? " (unknown at preview)" : ""}. Read the key from the secret store the E2BEnvironment writes instead.`,
           r.urn,
+          unknown ? { at: { path: top, unknown: true } } : undefined,
         );
       }
     }

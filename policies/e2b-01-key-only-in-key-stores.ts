@@ -9,6 +9,7 @@ import { describe, keyLocation, regexSchema } from "./common";
 import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
 import { isKeyStoreType } from "./detect/key-stores";
 import { isKeyResource, scanProps } from "./detect/scanner";
+import { OPAQUE_SECRET } from "./detect/unknowns";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { resourcePolicy } from "./policy-dsl";
 
@@ -39,11 +40,14 @@ export const keyOnlyInKeyStores = resourcePolicy(
     // verdict does not depend on whether the secret feeding it could be decrypted.
     const keyName = new RegExp(config.keyNamePattern);
     const judgesNames = !isKeyStoreType(type) && !isKeyResource(type, props) && type !== E2B_ENVIRONMENT_TYPE;
-    for (const l of judgesNames ? scan.unknowns : []) {
+    // Hidden values count as unknown: outputs not known yet, and a state export's encrypted secrets.
+    const hidden = [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)];
+    for (const l of judgesNames ? hidden : []) {
       // Public variables are the client-side rule's (e2b-01-no-client-side-key).
       if (!l.envName || l.publicName || !keyName.test(l.envName)) continue;
       report(
-        `${describe({ type, name })} variable ${l.envName} at ${l.path} is named to carry the E2B key; its value is unknown at preview (a secret config value that could not be decrypted, or an output not known yet), so it is judged as the key in plaintext outside any approved key store. Pass a secret reference (e.g. E2B_SECRET_ARN) and read the key at run time.`,
+        `${describe({ type, name })} variable ${l.envName} at ${l.path} is named to carry the E2B key; its value is unknown at preview (a secret that could not be decrypted, or an output not known yet), so it is judged as the key in plaintext outside any approved key store. Pass a secret reference (e.g. E2B_SECRET_ARN) and read the key at run time.`,
+        { at: { path: l.path, unknown: true } },
       );
     }
     for (const k of scan.keys) {

@@ -10,7 +10,9 @@ import {
   CDN_ORIGIN_TYPES,
   DEFAULT_PUBLIC_PREFIXES,
   PUBLIC_ACLS,
+  PUBLIC_BUCKET_GRANTS,
   PUBLIC_ENV_PREFIXES,
+  PUBLIC_MEMBERS,
   WEBSITE_BUCKETS,
   WEBSITE_CONFIG_TYPES,
   contentSurfaceOf,
@@ -41,17 +43,22 @@ function frameworkOf(name: string): string {
 
 /**
  * Buckets that serve a website: by website property, by a website-configuration resource, by being a
- * CDN's origin, or Azure `$web`.
+ * CDN's origin, by a grant to everyone (GCS `allUsers`), or Azure `$web`.
  */
 function websiteBuckets(index: StackIndex): { urns: Set<string>; names: Set<string> } {
   const urns = new Set<string>();
   const names = new Set<string>();
-  const bucketTypes = new Map(WEBSITE_BUCKETS.map((b) => [b.type, b.websiteProperty]));
+  const bucketTypes = new Map(WEBSITE_BUCKETS.map((b) => [b.type, b]));
+  const grants = new Map(PUBLIC_BUCKET_GRANTS.map((g) => [g.type, g]));
   for (const r of index.resources) {
-    const wp = bucketTypes.get(r.type);
-    if (wp !== undefined) {
-      const w = wp ? get(r.props, wp) : undefined;
-      if (w !== undefined && w !== null && !(Array.isArray(w) && w.length === 0)) {
+    const bt = bucketTypes.get(r.type);
+    if (bt !== undefined) {
+      const w = bt.websiteProperty ? get(r.props, bt.websiteProperty) : undefined;
+      const serves =
+        bt.publicValue !== undefined
+          ? w === bt.publicValue
+          : w !== undefined && w !== null && !(Array.isArray(w) && w.length === 0);
+      if (serves) {
         urns.add(r.urn);
         for (const n of [get(r.props, "bucket"), get(r.props, "name")])
           if (typeof n === "string" && !isUnknown(n)) names.add(n);
@@ -59,6 +66,16 @@ function websiteBuckets(index: StackIndex): { urns: Set<string>; names: Set<stri
     }
     const origins = CDN_ORIGIN_TYPES.get(r.type);
     if (origins) for (const p of origins) for (const u of r.propertyDependencies[p] ?? []) urns.add(u);
+    const grant = grants.get(r.type);
+    if (grant) {
+      const m = get(r.props, grant.members);
+      const members = Array.isArray(m) ? m : [m];
+      if (members.some((x) => typeof x === "string" && PUBLIC_MEMBERS.has(x.split(":")[0]))) {
+        for (const u of r.propertyDependencies[grant.bucketProperty] ?? []) urns.add(u);
+        const b = get(r.props, grant.bucketProperty);
+        if (typeof b === "string" && !isUnknown(b)) names.add(b);
+      }
+    }
     if (WEBSITE_CONFIG_TYPES.includes(r.type)) {
       for (const u of r.propertyDependencies["bucket"] ?? []) urns.add(u);
       const b = get(r.props, "bucket");
@@ -126,7 +143,7 @@ export const noClientSideKey = stackPolicy(
             report(
               `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
               r.urn,
-              { at: { path: l.path } },
+              { at: { path: l.path, unknown: true } },
             );
             continue;
           }
@@ -152,6 +169,7 @@ export const noClientSideKey = stackPolicy(
             report(
               `${describe(r)} ${fe.platform} env vars (${p}) are unknown at preview and depend on ${holderNames(from)}, which holds the E2B key; their names cannot be checked for public prefixes. Keep the key out of front-end env vars.`,
               r.urn,
+              { at: { path: p, unknown: true } },
             );
         }
       }
@@ -174,6 +192,7 @@ export const noClientSideKey = stackPolicy(
             report(
               `${describe(r)} (${cs.what}) property ${p} depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
               r.urn,
+              { at: { path: p, unknown: true } },
             );
         }
       }

@@ -56,7 +56,10 @@ export const leakAlarm = stackPolicy(
           urn,
         );
       if (live.state === "unknown" || age.state === "unknown")
-        report(`${label} leak alarm thresholds are unknown at preview.`, urn, { advisory: true });
+        report(`${label} leak alarm thresholds are unknown at preview.`, urn, {
+          advisory: true,
+          at: { unknown: true },
+        });
     }
     for (const k of orphanKeys(index))
       report(`${describe(k)} is not part of an E2BEnvironment, so no leaked-sandbox alarm covers it.`, k.urn);

@@ -64,7 +64,7 @@ function ceilingWithinLimits(
     return undefined;
   }
   if (c.state === "unknown") {
-    report(`${label} timeout ceiling is unknown at preview.`, urn, { advisory: true });
+    report(`${label} timeout ceiling is unknown at preview.`, urn, { advisory: true, at: { unknown: true } });
     return undefined;
   }
   const v = c.value;

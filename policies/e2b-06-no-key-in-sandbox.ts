@@ -184,6 +184,7 @@ function checkEveryInput(
       run.report(
         `${describe(r)} ${what} (${top}) depends on ${run.holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
         r.urn,
+        { at: { path: top, unknown: true } },
       );
   }
 }
@@ -268,6 +269,7 @@ function checkSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, seen: Set<str
       run.report(
         `${describe(r)} sandbox env vars (${where}) depend on ${run.holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
         r.urn,
+        { at: { path: where, unknown: true } },
       );
     return;
   }

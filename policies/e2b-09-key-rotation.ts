@@ -50,7 +50,10 @@ const rotationDeclared: EnvironmentCheck = (env, label, { report }) => {
       urn,
     );
   if (created.state === "unknown" || trigger.state === "unknown")
-    report(`${label} rotation settings are unknown at preview.`, urn, { advisory: true });
+    report(`${label} rotation settings are unknown at preview.`, urn, {
+      advisory: true,
+      at: { unknown: true },
+    });
 };
 
 /** The declared maximum age within the configured one, and the key younger than both. */

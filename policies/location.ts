@@ -6,27 +6,36 @@
  * Under `pulumi preview` the trailer shows as the last line of the message; it holds no key material
  * (a `sha256:` fingerprint of 12 hex characters, as DESIGN.md allows).
  */
+import { redactKeys } from "./detect/keys";
+
 export interface FindingLocation {
   /** Property path, as the scanner writes it (`environment.variables.E2B_API_KEY`). */
   path?: string;
   /** `sha256:` + 12 hex characters (policies/detect/keys.ts `fingerprintKey`). */
   keyFingerprint?: string;
+  /**
+   * The finding is about a value preview could not see (an output not known yet, a secret that could
+   * not be decrypted): the report lists such values per case (`CaseResult.unknown`).
+   */
+  unknown?: boolean;
 }
 
-const TRAILER = /\n\[at\](?: path=("(?:[^"\\]|\\.)*"))?(?: key=(sha256:[0-9a-f]{12}))?$/;
+const TRAILER = /\n\[at\](?: path=("(?:[^"\\]|\\.)*"))?(?: key=(sha256:[0-9a-f]{12}))?( unknown)?$/;
 
 export function locationTrailer(at: FindingLocation | undefined): string {
-  if (!at || (!at.path && !at.keyFingerprint)) return "";
-  const path = at.path ? ` path=${JSON.stringify(at.path)}` : "";
+  if (!at || (!at.path && !at.keyFingerprint && !at.unknown)) return "";
+  // A path can hold key material (a key used as a property name): masked like the message.
+  const path = at.path ? ` path=${JSON.stringify(redactKeys(at.path))}` : "";
   const key =
     at.keyFingerprint && /^sha256:[0-9a-f]{12}$/.test(at.keyFingerprint) ? ` key=${at.keyFingerprint}` : "";
-  return path || key ? `\n[at]${path}${key}` : "";
+  const unknown = at.unknown ? " unknown" : "";
+  return path || key || unknown ? `\n[at]${path}${key}${unknown}` : "";
 }
 
 /** Split a diagnostic message into the message and its location trailer (if any). */
 export function parseLocationTrailer(text: string): { message: string; location: FindingLocation } {
   const m = TRAILER.exec(text);
-  if (!m || (!m[1] && !m[2])) return { message: text, location: {} };
+  if (!m || (!m[1] && !m[2] && !m[3])) return { message: text, location: {} };
   const location: FindingLocation = {};
   try {
     if (m[1]) location.path = JSON.parse(m[1]) as string;
@@ -34,5 +43,6 @@ export function parseLocationTrailer(text: string): { message: string; location:
     return { message: text, location: {} };
   }
   if (m[2]) location.keyFingerprint = m[2];
+  if (m[3]) location.unknown = true;
   return { message: text.slice(0, m.index), location };
 }

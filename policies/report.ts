@@ -33,6 +33,8 @@ export interface Finding {
   path?: string;
   /** `sha256:` fingerprint of the key material the finding is about; never the key. */
   keyFingerprint?: string;
+  /** The finding is about a value preview could not see (not known yet, or not decryptable). */
+  unknown?: true;
   /** Stable identity across runs (policies/fingerprint.ts); set by `buildStackReport`. */
   fingerprint?: string;
   /** With `--baseline`: `existing` findings were in the baseline (shown, counted, never fail). */
@@ -47,6 +49,19 @@ export interface CaseResult {
   severity: Severity;
   status: CaseStatus;
   findings: Finding[];
+  /**
+   * Values this case could not judge because preview did not know them (outputs of resources not
+   * created yet, secrets that could not be decrypted), from its findings marked `unknown`. A `pass`
+   * with entries here is a pass of what preview could see, and every view says which values were not.
+   */
+  unknown?: UnknownValue[];
+}
+
+export interface UnknownValue {
+  urn: string;
+  /** The property path, when the finding names one. */
+  path?: string;
+  policy: string;
 }
 
 export interface CostFigures {
@@ -87,9 +102,19 @@ export function isBlocking(f: Finding): boolean {
 }
 
 /**
+ * Whether a finding shows the stack holds what its case judges. A finding that would block but for a
+ * waiver or the baseline, or that names key material, does; an advisory that only says what was not
+ * read or not known ("… skipped: larger than 8388608 bytes", "… is remote and was not read") does not:
+ * unread files are no trace of E2B (policies/README.md "Evidence").
+ */
+export function isEvidence(f: Finding): boolean {
+  return isBlockingLevel(f.enforcementLevel) || f.waiver !== undefined || f.keyFingerprint !== undefined;
+}
+
+/**
  * Per-case verdicts. `applicable` is the set of cases the stack gives evidence for (E2B resources,
- * environments, key material…); a case without evidence and without findings is not-applicable,
- * never a false pass.
+ * environments, key material…); a case without evidence is not-applicable, never a false pass, even
+ * when it lists advisories about what could not be checked.
  */
 export function caseResults(findings: readonly Finding[], applicable: ReadonlySet<CaseId>): CaseResult[] {
   const byCase = new Map<CaseId, Finding[]>(caseIds.map((id) => [id, []]));
@@ -98,11 +123,33 @@ export function caseResults(findings: readonly Finding[], applicable: ReadonlySe
     const fs = byCase.get(c.id)!;
     const status: CaseStatus = fs.some(isBlocking)
       ? "fail"
-      : applicable.has(c.id) || fs.length > 0
+      : applicable.has(c.id) || fs.some(isEvidence)
         ? "pass"
         : "not-applicable";
-    return { id: c.id, title: c.title, severity: c.severity, status, findings: fs };
+    const unknown = unknownValues(fs);
+    return {
+      id: c.id,
+      title: c.title,
+      severity: c.severity,
+      status,
+      findings: fs,
+      ...(unknown.length ? { unknown } : {}),
+    };
   });
+}
+
+/** The values a case's findings say were unknown at preview, once each. */
+function unknownValues(findings: readonly Finding[]): UnknownValue[] {
+  const out: UnknownValue[] = [];
+  const seen = new Set<string>();
+  for (const f of findings) {
+    if (!f.unknown) continue;
+    const id = `${f.urn}\u0000${f.path ?? ""}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ urn: f.urn, ...(f.path ? { path: f.path } : {}), policy: f.policy });
+  }
+  return out;
 }
 
 export function withCase(f: Omit<Finding, "caseId">): Finding {
@@ -166,6 +213,7 @@ export function findingFromDiagnostic(d: DiagnosticLike): Finding {
   if (waived) finding.waiver = waived.waiver;
   if (location.path) finding.path = location.path;
   if (location.keyFingerprint) finding.keyFingerprint = location.keyFingerprint;
+  if (location.unknown) finding.unknown = true;
   return finding;
 }
 

@@ -9,6 +9,7 @@ import {
   buildReport as buildReportModel,
   buildStackReport as buildStackReportModel,
   configuredLevel,
+  exportFieldFindings,
   findingFromDiagnostic,
   sortFindings,
   StackIndex,
@@ -48,18 +49,24 @@ function applicable(info: AnalyzerInfo, analysis: AnalysisResult, config: PackCo
   );
 }
 
-/** `config` is the reconciled policy config the session sent with Configure. */
+/**
+ * `config` is the reconciled policy config the session sent with Configure. With our pack, what the
+ * analyzer protocol cannot carry (a state export's resource ids, provider-reference ids and
+ * deployment fields) is judged here by the pack's own code (policies/export-fields.ts) and joins the
+ * pack's findings: one list, one verdict.
+ */
 export function buildStackReport(
   info: AnalyzerInfo,
   graph: ResourceGraph,
   analysis: AnalysisResult,
   config: PackConfig,
 ): StackReport {
+  const ours = info.name === OUR_PACK;
   return summarizedStackReport({
     index: StackIndex.fromGraph(graph.resources, graph.stack, graph.project),
     config,
     tags: graph.tags,
-    findings: findingsOf(info, analysis),
+    findings: [...findingsOf(info, analysis), ...(ours ? exportFieldFindings(graph, config) : [])],
     applicable: applicable(info, analysis, config),
     costs: info.name === OUR_PACK,
   });

@@ -14,6 +14,7 @@ import {
   stackLabel,
   statusLabel,
   uncasedFindings,
+  unknownSummary,
   usd,
 } from "./view-helpers";
 import { baselineSummary, costChangeRows } from "./adoption";
@@ -56,6 +57,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; ma
 dt { color: #57606a; } dd { margin: 0; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; }
 .empty { color: #57606a; font-style: italic; }
+.unknown { color: #9a6700; font-weight: 600; }
 table.matrix td { text-align: center; }
 ul.legend { columns: 3; color: #57606a; padding-left: 1.2rem; margin: 0 0 1.5rem; } .sev { font-size: .85em; }
 `;
@@ -178,14 +180,16 @@ function waiversHtml(stack: StackReport): string {
 function stackHtml(stack: StackReport, i: number): string {
   const caseBlocks = caseIds.map((id) => {
     const c = caseOf(stack, id);
+    const unknown = unknownSummary(c);
     const body =
-      c.findings.length === 0
+      (unknown ? `<p class="unknown">${e(unknown)}</p>` : "") +
+      (c.findings.length === 0
         ? `<p class="empty">No findings.</p>`
-        : sortFindings(c.findings).map(findingHtml).join("");
+        : sortFindings(c.findings).map(findingHtml).join(""));
     const open = c.status === "fail" ? " open" : "";
     return (
       `<details class="case" id="${anchor(i, id)}" data-case="${id}" data-status="${c.status}"${open}>` +
-      `<summary>${badge(c.status)} ${id} ${e(c.title)} <span class="count">(${c.findings.length} finding${c.findings.length === 1 ? "" : "s"})</span></summary>` +
+      `<summary>${badge(c.status)} ${id} ${e(c.title)} <span class="count">(${c.findings.length} finding${c.findings.length === 1 ? "" : "s"}${c.unknown?.length ? `, ${c.unknown.length} unknown at preview` : ""})</span></summary>` +
       `${body}</details>`
     );
   });

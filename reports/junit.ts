@@ -7,7 +7,7 @@ import { create } from "xmlbuilder2";
 import { redactKeys } from "../policies/detect/keys";
 import { caseIds } from "../policies/api";
 import { isBlocking, sortFindings, type Report } from "../policies/api";
-import { caseOf, findingLine, redactReport, stackLabel } from "./view-helpers";
+import { caseOf, findingLine, redactReport, stackLabel, unknownSummary } from "./view-helpers";
 import { costChangeRows } from "./adoption";
 
 /** XML 1.0 cannot carry most control characters, even escaped; drop them. */
@@ -62,16 +62,19 @@ export function toJUnit(input: Report): string {
         classname: xmlText(`e2b-guardrails.${stack.project}.${stack.stack}`),
       });
       const sorted = sortFindings(c.findings);
+      const unknown = unknownSummary(c);
+      if (unknown) tc.ele("properties").ele("property", { name: "unknown", value: xmlText(unknown) });
+      const lines = [...(unknown ? [unknown] : []), ...sorted.map(findingLine)];
       if (c.status === "fail") {
         const blocking = sorted.filter(isBlocking);
         tc.ele("failure", {
           message: xmlText(`${c.id} failed on ${stackLabel(stack)}: ${blocking.length} blocking finding(s)`),
           type: c.severity,
-        }).txt(xmlText(sorted.map(findingLine).join("\n")));
+        }).txt(xmlText(lines.join("\n")));
       } else if (c.status === "not-applicable") {
         tc.ele("skipped", { message: "not applicable: the stack shows no evidence for this case" });
-      } else if (sorted.length > 0) {
-        tc.ele("system-out").txt(xmlText(sorted.map(findingLine).join("\n")));
+      } else if (lines.length > 0) {
+        tc.ele("system-out").txt(xmlText(lines.join("\n")));
       }
     }
     if (stack.fixed?.length)

@@ -5,7 +5,15 @@
 import { redactKeys } from "../policies/detect/keys";
 import { caseIds } from "../policies/api";
 import { sortFindings, type Finding, type Report } from "../policies/api";
-import { caseOf, redactReport, stackLabel, statusLabel, uncasedFindings, usd } from "./view-helpers";
+import {
+  caseOf,
+  redactReport,
+  stackLabel,
+  statusLabel,
+  uncasedFindings,
+  unknownSummary,
+  usd,
+} from "./view-helpers";
 import { baselineSummary, costChangeRows } from "./adoption";
 
 const badge = { pass: "✅ PASS", fail: "❌ FAIL", "not-applicable": "➖ N-A" } as const;
@@ -54,7 +62,11 @@ export function toMarkdown(input: Report): string {
     out.push(`| Stack | Environment | ${caseIds.join(" | ")} |`);
     out.push(`|---|---|${caseIds.map(() => "---").join("|")}|`);
     for (const s of report.stacks) {
-      const verdicts = caseIds.map((id) => badge[caseOf(s, id).status]);
+      const verdicts = caseIds.map((id) => {
+        const c = caseOf(s, id);
+        const unknown = c.unknown?.length ?? 0;
+        return unknown ? `${badge[c.status]} (${unknown} unknown)` : badge[c.status];
+      });
       out.push(`| ${cell(stackLabel(s))} | ${cell(s.environment)} | ${verdicts.join(" | ")} |`);
     }
     out.push("");
@@ -118,6 +130,8 @@ export function toMarkdown(input: Report): string {
     out.push(`### ${id} ${cell(perStack[0].c.title)}`, "");
     for (const { s, c } of perStack) {
       out.push(`#### ${cell(stackLabel(s))}: ${statusLabel[c.status]}`, "");
+      const unknown = unknownSummary(c);
+      if (unknown) out.push(`_${cell(unknown)}_`, "");
       for (const f of sortFindings(c.findings)) out.push(findingItem(f));
       out.push("");
     }

@@ -127,6 +127,7 @@ export function toSarif(input: Report, options: SarifOptions = {}): string {
         severity: f.severity,
         enforcementLevel: f.enforcementLevel,
         stacks,
+        ...(f.unknown ? { unknownAtPreview: true, ...(f.path ? { path: f.path } : {}) } : {}),
       },
     };
     if (f.waiver) {
@@ -162,7 +163,11 @@ export function toSarif(input: Report, options: SarifOptions = {}): string {
             stack: s.stack,
             project: s.project,
             environment: s.environment,
-            cases: s.cases.map((c) => ({ id: c.id, status: c.status })),
+            cases: s.cases.map((c) => ({
+              id: c.id,
+              status: c.status,
+              ...(c.unknown ? { unknown: c.unknown } : {}),
+            })),
             ...(s.costChange ? { costChange: costChangeRows(s.costChange) } : {}),
             // Kept out of `results`: code scanning would open alerts for "absent" results.
             ...(s.fixed

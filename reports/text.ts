@@ -6,7 +6,7 @@ import pc from "picocolors";
 import { redactKeys } from "../policies/detect/keys";
 import { isBlocking, type Finding, type Report } from "../policies/api";
 import { baselineSummary, costChangeRows } from "./adoption";
-import { redactReport } from "./view-helpers";
+import { redactReport, unknownSummary } from "./view-helpers";
 
 export interface TextOptions {
   color?: boolean;
@@ -41,6 +41,8 @@ export function renderText(input: Report, opts: TextOptions = {}): string {
           ? ` (${cs.findings.length} finding${cs.findings.length === 1 ? "" : "s"})`
           : "";
         lines.push(`    ${status}  ${cs.id}  ${cs.title}${n}`);
+        const unknown = unknownSummary(cs);
+        if (unknown) lines.push(`          ${unknown}`);
       }
     }
     if (s.costs?.length) {

@@ -66,3 +66,19 @@ export function resourceName(urn: string): string {
   const i = urn.lastIndexOf("::");
   return i >= 0 ? urn.slice(i + 2) : urn;
 }
+
+/**
+ * What a case could not judge because preview did not know it (`CaseResult.unknown`), in one line:
+ * `2 values unknown at preview: aws:lambda/function:Function 'api' environment.variables.E2B_API_KEY; …`.
+ * Every view shows it beside the verdict, so a pass is never read as covering what was hidden.
+ */
+export function unknownSummary(c: CaseResult): string | undefined {
+  const u = c.unknown ?? [];
+  if (u.length === 0) return undefined;
+  const items = u.map((v) => {
+    const parts = v.urn.split("::");
+    const what = parts.length >= 4 ? `${parts[2].split("$").pop()} '${parts.slice(3).join("::")}'` : v.urn;
+    return v.path ? `${what} ${v.path}` : what;
+  });
+  return `${u.length} value${u.length === 1 ? "" : "s"} unknown at preview: ${items.join("; ")}`;
+}

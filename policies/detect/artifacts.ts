@@ -261,23 +261,98 @@ export class ArtifactReader {
 }
 
 /**
- * Folders given as plain strings that a resource deploys or builds from (not assets): synced folders
- * and container build contexts. Data, easy to extend.
+ * Files and folders given as plain strings (not assets) that a resource deploys or builds from:
+ * synced folders, Worker assets and modules, Vercel deployment files, container build contexts.
+ * `path` is a property path; `[*]` steps into every element of a list, and `{keys}` at the end takes
+ * the keys of a map (Vercel's `files`: path → size~sha). `kind: "file"` reads each as one file;
+ * otherwise it is a folder (or a .zip/.tar archive). Data, easy to extend.
  */
-export const FOLDER_INPUTS: readonly { type: string; path: string; what: string }[] = [
+export interface DeployedPathInput {
+  type: string;
+  path: string;
+  what: string;
+  kind?: ArtifactKind;
+}
+
+export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
   { type: "synced-folder:index:S3BucketFolder", path: "path", what: "synced folder" },
   { type: "synced-folder:index:AzureBlobFolder", path: "path", what: "synced folder" },
   { type: "synced-folder:index:GoogleCloudFolder", path: "path", what: "synced folder" },
   { type: "cloudflare:index/workersScript:WorkersScript", path: "assets.directory", what: "Worker assets" },
+  {
+    type: "cloudflare:index/workersScript:WorkersScript",
+    path: "contentFile",
+    what: "Worker code",
+    kind: "file",
+  },
+  { type: "cloudflare:index/workerVersion:WorkerVersion", path: "assets.directory", what: "Worker assets" },
+  {
+    type: "cloudflare:index/workerVersion:WorkerVersion",
+    path: "modules[*].contentFile",
+    what: "Worker modules",
+    kind: "file",
+  },
+  {
+    type: "vercel:index/deployment:Deployment",
+    path: "files{keys}",
+    what: "Vercel deployment files",
+    kind: "file",
+  },
+  { type: "vercel:index/blobObject:BlobObject", path: "source", what: "Vercel Blob object", kind: "file" },
   { type: "docker-build:index:Image", path: "context.location", what: "container build context" },
   { type: "docker:index/image:Image", path: "build.context", what: "container build context" },
   { type: "awsx:ecr:Image", path: "context", what: "container build context" },
 ];
 
-const folderByType = new Map(FOLDER_INPUTS.map((f) => [f.type, f]));
+const folderByType = new Map<string, DeployedPathInput[]>();
+for (const f of FOLDER_INPUTS) folderByType.set(f.type, [...(folderByType.get(f.type) ?? []), f]);
 
-export function folderInputOf(type: string) {
-  return folderByType.get(type);
+export function folderInputOf(type: string): DeployedPathInput | undefined {
+  return folderByType.get(type)?.[0];
+}
+
+/** One path a resource deploys: what to read, and the property path that names it. */
+export interface DeployedPath {
+  kind: ArtifactKind;
+  source: string;
+  /** Where the path was given (`modules[1].contentFile`, `files`), for findings. */
+  at: string;
+  top: string;
+}
+
+/** Every file or folder path `props` names through the FOLDER_INPUTS entries of its type. */
+export function deployedPathsOf(type: string, props: unknown): DeployedPath[] {
+  const out: DeployedPath[] = [];
+  for (const input of folderByType.get(type) ?? []) {
+    const keysOf = input.path.endsWith("{keys}");
+    const segs = (keysOf ? input.path.slice(0, -"{keys}".length) : input.path).split(".");
+    let at: Array<{ value: unknown; where: string }> = [{ value: props, where: "" }];
+    for (const seg of segs) {
+      const each = seg.endsWith("[*]");
+      const name = each ? seg.slice(0, -3) : seg;
+      const next: typeof at = [];
+      for (const { value, where } of at) {
+        const v = isRecord(value) ? value[name] : undefined;
+        const w = where ? `${where}.${name}` : name;
+        if (!each) next.push({ value: v, where: w });
+        else if (Array.isArray(v)) v.forEach((x, i) => next.push({ value: x, where: `${w}[${i}]` }));
+      }
+      at = next;
+    }
+    const kind = input.kind ?? "archive";
+    const top = segs[0].replace("[*]", "");
+    for (const { value, where } of at) {
+      if (keysOf) {
+        if (isRecord(value))
+          for (const k of Object.keys(value)) if (k) out.push({ kind, source: k, at: where, top });
+      } else if (typeof value === "string" && value) out.push({ kind, source: value, at: where, top });
+    }
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** 1-based line of `index` in `text`. */

@@ -110,11 +110,23 @@ export const CLIENT_CONTENT_SURFACES: readonly ContentSurface[] = [
   { type: "aws:cloudfront/function:Function", paths: ["code"], what: "CloudFront function code" },
   {
     type: "cloudflare:index/workersScript:WorkersScript",
-    paths: ["content", "assets"],
+    paths: ["content", "contentFile", "assets"],
     what: "Cloudflare Worker code",
+  },
+  {
+    type: "cloudflare:index/workerVersion:WorkerVersion",
+    paths: ["assets", "modules"],
+    what: "Cloudflare Worker static assets and modules",
   },
   { type: "cloudflare:index/workerScript:WorkerScript", paths: ["content"], what: "Cloudflare Worker code" },
   { type: "vercel:index/deployment:Deployment", paths: ["files"], what: "Vercel deployment files" },
+  // Vercel Blob objects are served at public URLs when their store's access is public.
+  {
+    type: "vercel:index/blobObject:BlobObject",
+    paths: ["source"],
+    what: "Vercel Blob object",
+    bucketProperty: "storeId",
+  },
   // Folders synced to a bucket (@pulumi/synced-folder): client-side when the bucket serves a website.
   {
     type: "synced-folder:index:S3BucketFolder",
@@ -143,12 +155,39 @@ export const CDN_ORIGIN_TYPES: ReadonlyMap<string, readonly string[]> = new Map(
   ["azure-native:cdn:Endpoint", ["origins", "originHostHeader"]],
 ]);
 
-/** Bucket types and how they declare static website hosting. */
-export const WEBSITE_BUCKETS: readonly { type: string; websiteProperty?: string }[] = [
+/**
+ * Bucket types and how they declare static website hosting: a non-empty `websiteProperty`, or, with
+ * `publicValue`, that property set to that value (a Vercel Blob store with `access: "public"`).
+ */
+export const WEBSITE_BUCKETS: readonly { type: string; websiteProperty?: string; publicValue?: string }[] = [
   { type: "aws:s3/bucket:Bucket", websiteProperty: "website" },
   { type: "aws:s3/bucketV2:BucketV2", websiteProperty: "websites" },
   { type: "gcp:storage/bucket:Bucket", websiteProperty: "website" },
+  { type: "vercel:index/blobStore:BlobStore", websiteProperty: "access", publicValue: "public" },
 ];
+
+/**
+ * Grants that make every object of a bucket world-readable (GCS IAM for `allUsers`): the bucket is
+ * then a client-side surface like a website bucket. `members` is the property holding the member
+ * (a string) or members (a list).
+ */
+export const PUBLIC_BUCKET_GRANTS: readonly { type: string; bucketProperty: string; members: string }[] = [
+  { type: "gcp:storage/bucketIAMBinding:BucketIAMBinding", bucketProperty: "bucket", members: "members" },
+  { type: "gcp:storage/bucketIAMMember:BucketIAMMember", bucketProperty: "bucket", members: "member" },
+  {
+    type: "gcp:storage/bucketAccessControl:BucketAccessControl",
+    bucketProperty: "bucket",
+    members: "entity",
+  },
+  {
+    type: "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl",
+    bucketProperty: "bucket",
+    members: "entity",
+  },
+];
+
+/** Members that mean "anyone on the internet". */
+export const PUBLIC_MEMBERS: ReadonlySet<string> = new Set(["allUsers", "allAuthenticatedUsers"]);
 
 /** Resources that turn a bucket into a website (they name the bucket in `bucket`). */
 export const WEBSITE_CONFIG_TYPES: readonly string[] = [

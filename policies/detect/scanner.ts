@@ -4,7 +4,7 @@
  * and a scan of everything else a resource record carries (URN, name, references, outputs).
  */
 import { E2B_API_KEY_KIND } from "../model";
-import { folderInputOf, lineAt, type ArtifactReader } from "./artifacts";
+import { deployedPathsOf, lineAt, type ArtifactReader } from "./artifacts";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 import { approvedStoreAt, type KeyStore } from "./key-stores";
 import { findMaterial, mayHoldEmbeddedMaterial, type Encoding } from "./material";
@@ -190,8 +190,8 @@ function scanKeys(
   publicPrefixes: readonly string[],
   reader: ArtifactReader | undefined,
 ): KeyPart {
-  const folder = reader && folderInputOf(type);
-  if (!folder && !mayHoldMaterialTree(props, { artifacts: reader !== undefined }))
+  const deployed = reader ? deployedPathsOf(type, props) : [];
+  if (deployed.length === 0 && !mayHoldMaterialTree(props, { artifacts: reader !== undefined }))
     return { keys: [], keyTops: new Set(), artifactNotes: [] };
   const keys: KeyHit[] = [];
   const artifactNotes: ArtifactNote[] = [];
@@ -282,15 +282,9 @@ function scanKeys(
     },
   );
   for (const c of rawCandidates) if (!embeddedFingerprints.has(c.fingerprint)) keys.push(c);
-  if (folder) {
-    const p = get(props, folder.path);
-    if (typeof p === "string" && p)
-      readArtifact("archive", p, folder.path, {
-        top: folder.path.split(".")[0],
-        envName: null,
-        publicName: null,
-      });
-  }
+  // Files and folders named by plain strings (artifacts.ts FOLDER_INPUTS).
+  for (const d of deployed)
+    readArtifact(d.kind, d.source, d.at, { top: d.top, envName: null, publicName: null });
   return { keys, artifactNotes, keyTops: new Set(keys.map((k) => k.top)) };
 }
 

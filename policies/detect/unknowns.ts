@@ -19,6 +19,9 @@ export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   "dd056dcd-154b-4c76-9bd3-c8f88648b5ff", // object
 ]);
 
+/** What an encrypted secret of a state export reads as (walk.ts `normalizeWire`): present, but hidden. */
+export const OPAQUE_SECRET = "[secret]";
+
 export function isUnknown(value: unknown): boolean {
   return typeof value === "string" && value.length === 36 && UNKNOWN_SENTINELS.has(value);
 }

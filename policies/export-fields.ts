@@ -1,0 +1,95 @@
+/**
+ * What only a stack export carries and the analyzer protocol never sends the pack: each resource's
+ * `id`, the id part of its provider reference (`<provider urn>::<id>`; the protocol sends the
+ * provider's URN and properties), and the deployment's own fields besides its resources (`manifest`,
+ * `secrets_providers`, `pending_operations`, `metadata`, …). `audit` reads them from the export
+ * (engine/state-loader.ts) and judges them here, outside the pack process, as e2b-01-key-from-secret-store
+ * findings: the same finding model, level and waivers as the pack's own (docs/architecture.md "What only
+ * an export carries"). Key material in any of them fails E2B-01.
+ */
+import { describeEncoding, findMaterial, type Encoding } from "./detect/material";
+import { scanProps } from "./detect/scanner";
+import { displayPath, normalizeWire } from "./detect/walk";
+import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
+import { judgeFinding, levelOf, settingsOf } from "./policy-dsl";
+import type { Finding } from "./report";
+import { NO_CONFIG, type PackConfig } from "./settings";
+
+export const EXPORT_FIELDS_POLICY = keyFromSecretStore.name;
+
+/** A resource of a stack export, as far as these fields go. */
+export interface ExportResourceLike {
+  urn: string;
+  type: string;
+  name: string;
+  id?: string;
+  /** `<provider urn>::<id>`. */
+  provider?: string;
+  outputs?: unknown;
+}
+
+export interface ExportLike {
+  resources: readonly ExportResourceLike[];
+  /** The deployment's fields other than `resources`, in the wire format (state-loader.ts). */
+  deploymentFields?: Readonly<Record<string, unknown>>;
+}
+
+const FIELD_WORDS: Record<string, string> = {
+  manifest: "manifest",
+  secrets_providers: "secrets provider configuration",
+  pending_operations: "pending operations",
+  metadata: "snapshot metadata",
+};
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** Key material in an export's ids, provider-reference ids and deployment fields; masks only. */
+export function exportFieldFindings(exp: ExportLike, config: PackConfig = NO_CONFIG): Finding[] {
+  const level = levelOf(keyFromSecretStore, config);
+  if (level === "disabled") return [];
+  const { waivers } = settingsOf(keyFromSecretStore, config);
+  const { name: policy, severity } = keyFromSecretStore.meta;
+  const out: Finding[] = [];
+  const said = new Set<string>();
+  const push = (
+    urn: string,
+    what: string,
+    m: { mask: string; fingerprint: string; encoding: Encoding },
+    path: string,
+  ) => {
+    const once = `${urn}\u0000${path}\u0000${m.fingerprint}`;
+    if (said.has(once)) return;
+    said.add(once);
+    const enc = describeEncoding(m.encoding);
+    const message = `${what} carries E2B key material (${m.mask}) at ${displayPath(path)}${enc ? ` (${enc})` : ""}. Keep the key out of ids, references and the deployment's settings; store it in a secret manager and rotate it.`;
+    out.push({
+      ...judgeFinding({ policy, severity, level, waivers, urn, message }),
+      path: displayPath(path),
+      keyFingerprint: m.fingerprint,
+    });
+  };
+  for (const r of exp.resources) {
+    const label = `${r.type} '${r.name}'`;
+    // The pack judges the outputs; an `id` the outputs repeat was judged there.
+    const outputsId = isRecord(r.outputs) ? r.outputs.id : undefined;
+    if (r.id && r.id !== outputsId)
+      for (const m of findMaterial(r.id)) push(r.urn, `${label} resource id`, m, "id");
+    const cut = r.provider ? r.provider.lastIndexOf("::") : -1;
+    if (r.provider && cut > 0)
+      for (const m of findMaterial(r.provider.slice(cut + 2)))
+        push(r.urn, `${label} provider reference (the provider's id)`, m, "provider");
+  }
+  const fields = exp.deploymentFields ?? {};
+  const stackUrn = exp.resources.find((r) => r.type === STACK_TYPE)?.urn ?? "";
+  for (const [field, value] of Object.entries(fields)) {
+    const words = FIELD_WORDS[field] ?? `'${field}' field`;
+    // One scan as for resource properties: values, property names, documents and encodings.
+    for (const k of scanProps("pulumi:deployment", normalizeWire({ [field]: value })).keys)
+      push(stackUrn, `The deployment's ${words}`, k, k.path);
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

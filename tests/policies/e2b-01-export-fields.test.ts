@@ -1,0 +1,227 @@
+/**
+ * `audit` scans the whole deployment, including what the analyzer protocol never carries to the pack:
+ * resource ids, the id part of provider references, and the deployment's manifest, secrets provider
+ * and other fields. Exports are written here in the shape `pulumi stack export` produces
+ * (apitype.DeploymentV3: manifest, secrets_providers, resources with `urn::id` provider references).
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { StackReport } from "../../policies/report";
+import { useScanner } from "../support/scan";
+import { PLANTED, expectClean, status } from "./helpers";
+
+const KEY = `e2b_${PLANTED[0]}`;
+const KEY2 = `e2b_${PLANTED[2]}`;
+const STACK = "urn:pulumi:prod::shop";
+const PROVIDER_URN = `${STACK}::pulumi:providers:aws::default_6_66_2`;
+const PROVIDER_ID = "0c5a8b3e-6c1f-4f5e-9a58-2b7e0d3c9f11";
+
+interface Plants {
+  bucketId?: string;
+  providerId?: string;
+  pluginPath?: string;
+  secretsProviders?: unknown;
+  pendingOperations?: unknown[];
+}
+
+/** A small deployed stack: the root stack, the default AWS provider and one bucket. */
+function exportOf(p: Plants = {}) {
+  const providerId = p.providerId ?? PROVIDER_ID;
+  return {
+    version: 3,
+    deployment: {
+      manifest: {
+        time: "2026-11-30T09:12:44.123456789Z",
+        magic: "1f2c0a9f0e6b9a1d7c3f44b8e2d6a5c0b9e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4",
+        version: "v3.248.0",
+        plugins: [
+          {
+            name: "nodejs",
+            path: "/usr/local/bin/pulumi-language-nodejs",
+            type: "language",
+            version: "3.248.0",
+          },
+          {
+            name: "aws",
+            path: p.pluginPath ?? "/home/ci/.pulumi/plugins/resource-aws-v6.66.2/pulumi-resource-aws",
+            type: "resource",
+            version: "6.66.2",
+          },
+        ],
+      },
+      secrets_providers: p.secretsProviders ?? {
+        type: "passphrase",
+        state: { salt: "v1:4mXq2oP6h0k=:v1:Vt0nq9m1vD0sUu8m:Kq0c1bF7s2dQm4Lw0v9o3Rk8yZg=" },
+      },
+      resources: [
+        {
+          urn: `${STACK}::pulumi:pulumi:Stack::shop-prod`,
+          custom: false,
+          type: "pulumi:pulumi:Stack",
+          created: "2026-11-30T09:12:40.001Z",
+          modified: "2026-11-30T09:12:40.001Z",
+        },
+        {
+          urn: PROVIDER_URN,
+          custom: true,
+          id: providerId,
+          type: "pulumi:providers:aws",
+          inputs: {
+            __internal: {},
+            region: "us-east-1",
+            skipCredentialsValidation: "false",
+            version: "6.66.2",
+          },
+          outputs: { region: "us-east-1", skipCredentialsValidation: "false", version: "6.66.2" },
+          created: "2026-11-30T09:12:41.500Z",
+          modified: "2026-11-30T09:12:41.500Z",
+        },
+        {
+          urn: `${STACK}::aws:s3/bucket:Bucket::assets`,
+          custom: true,
+          id: p.bucketId ?? "assets-4f1c2b9",
+          type: "aws:s3/bucket:Bucket",
+          inputs: { __defaults: ["bucket", "forceDestroy"], bucket: "assets-4f1c2b9", forceDestroy: false },
+          outputs: { arn: "arn:aws:s3:::assets-4f1c2b9", bucket: "assets-4f1c2b9", forceDestroy: false },
+          parent: `${STACK}::pulumi:pulumi:Stack::shop-prod`,
+          provider: `${PROVIDER_URN}::${providerId}`,
+          propertyDependencies: { bucket: [], forceDestroy: [] },
+          created: "2026-11-30T09:12:43.001Z",
+          modified: "2026-11-30T09:12:43.001Z",
+        },
+      ],
+      ...(p.pendingOperations ? { pending_operations: p.pendingOperations } : {}),
+    },
+  };
+}
+
+function write(name: string, doc: unknown): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "export-fields-"));
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(doc, null, 4));
+  return file;
+}
+
+function e2b01(stack: StackReport) {
+  return stack.findings.filter((f) => f.caseId === "E2B-01" && f.enforcementLevel === "mandatory");
+}
+
+describe("E2B-01 in what only a stack export carries", () => {
+  const scan = useScanner();
+
+  it("passes over a clean export: its manifest and passphrase salt are no finding and no evidence", async () => {
+    const report = await scan.states([write("clean", exportOf())]);
+    const stack = report.stacks[0];
+    expect(stack.findings.filter((f) => f.caseId === "E2B-01")).toEqual([]);
+    expect(status(stack, "E2B-01")).toBe("not-applicable");
+  });
+
+  it("fails a stack whose only E2B trace is a key in a resource id, naming the resource and the field", async () => {
+    const report = await scan.states([write("id", exportOf({ bucketId: `assets-${KEY}` }))]);
+    const stack = report.stacks[0];
+    const [f, ...rest] = e2b01(stack);
+    expect(rest).toEqual([]);
+    expect(f.policy).toBe("e2b-01-key-from-secret-store");
+    expect(f.urn).toBe(`${STACK}::aws:s3/bucket:Bucket::assets`);
+    expect(f.path).toBe("id");
+    expect(f.keyFingerprint).toMatch(/^sha256:/);
+    expect(f.message).toMatch(
+      /aws:s3\/bucket:Bucket 'assets' resource id carries E2B key material \(e2b_…4567\) at id/,
+    );
+    expect(status(stack, "E2B-01")).toBe("fail");
+    // A leaked key alone says nothing of how the stack uses E2B.
+    expect(status(stack, "E2B-02")).toBe("not-applicable");
+    expectClean(stack);
+  });
+
+  it("fails a key in the id part of a provider reference", async () => {
+    const report = await scan.states([write("provider", exportOf({ providerId: KEY2 }))]);
+    const stack = report.stacks[0];
+    const fs = e2b01(stack);
+    const onBucket = fs.find((f) => f.urn.endsWith("::assets") && f.path === "provider");
+    expect(onBucket?.message).toMatch(
+      /'assets' provider reference \(the provider's id\) carries E2B key material \(e2b_…c3d4\)/,
+    );
+    // The provider's own record carries the same id.
+    expect(fs.find((f) => f.urn === PROVIDER_URN)?.path).toBe("id");
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
+  it("fails a key in the manifest, the secrets provider state (base64) and a pending operation", async () => {
+    const report = await scan.states([
+      write(
+        "deployment",
+        exportOf({
+          pluginPath: `/home/ci/.pulumi/plugins/resource-aws-v6.66.2/pulumi-resource-aws?token=${KEY}`,
+          secretsProviders: {
+            type: "cloudkms",
+            state: {
+              url: "awskms://alias/pulumi-shop?region=us-east-1",
+              encryptedkey: Buffer.from(`{"k":"${KEY2}"}`).toString("base64"),
+            },
+          },
+          pendingOperations: [
+            {
+              resource: {
+                urn: `${STACK}::aws:lambda/function:Function::api`,
+                custom: true,
+                type: "aws:lambda/function:Function",
+                inputs: { environment: { variables: { E2B_API_KEY: KEY } } },
+              },
+              type: "creating",
+            },
+          ],
+        }),
+      ),
+    ]);
+    const stack = report.stacks[0];
+    const stackUrn = `${STACK}::pulumi:pulumi:Stack::shop-prod`;
+    const byPath = new Map(e2b01(stack).map((f) => [f.path, f]));
+    expect(byPath.get("manifest.plugins[1].path")?.message).toMatch(
+      /^The deployment's manifest carries E2B key material \(e2b_…4567\) at manifest\.plugins\[1\]\.path/,
+    );
+    expect(byPath.get("secrets_providers.state.encryptedkey")?.message).toMatch(
+      /secrets provider configuration carries E2B key material \(e2b_…c3d4\) .*\(base64-encoded\)/,
+    );
+    expect(
+      byPath.get("pending_operations[0].resource.inputs.environment.variables.E2B_API_KEY")?.message,
+    ).toMatch(/pending operations carries E2B key material/);
+    expect([...byPath.values()].every((f) => f.urn === stackUrn)).toBe(true);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+});
+
+describe("E2B-01 export fields under policy config", () => {
+  const scan = useScanner({
+    policyConfig: {
+      "e2b-01-key-from-secret-store": {
+        waivers: [
+          {
+            urn: `${STACK}::aws:s3/bucket:Bucket::*`,
+            reason: "bucket renamed in the next release",
+            owner: "platform@example.com",
+            expires: "2099-12-31",
+          },
+        ],
+      },
+    },
+  });
+
+  it("judges them with the policy's waivers, as the pack judges its own findings", async () => {
+    const report = await scan.states([write("waived", exportOf({ bucketId: `assets-${KEY}` }))]);
+    const stack = report.stacks[0];
+    const f = stack.findings.find((x) => x.path === "id")!;
+    expect(f.enforcementLevel).toBe("advisory");
+    expect(f.waiver).toEqual({
+      reason: "bucket renamed in the next release",
+      owner: "platform@example.com",
+      expires: "2099-12-31",
+    });
+    // Waived, the key is still evidence: the case is judged (pass), not not-applicable.
+    expect(status(stack, "E2B-01")).toBe("pass");
+    expectClean(stack);
+  });
+});
