@@ -140,7 +140,11 @@ function ourPackSwitches(): Record<string, string> {
  */
 export const sharedBackend: ScanBackend = {
   async openSession(opts: SessionOptions = {}): Promise<ScanSession> {
-    const env = { ...ourPackSwitches(), ...packEnvironment(opts) };
+    // Our pack learns the stack from ConfigureStack; the PULUMI_NODEJS_* fallback a preview's pack
+    // also gets is left out for it, so previews of any stack share one pack per config (a preview
+    // through the binary, tests/cli/commands.test.ts, gets them). Another pack gets them all.
+    const ours = opts.packDir === undefined;
+    const env = { ...ourPackSwitches(), ...packEnvironment(ours ? { ...opts, stack: undefined } : opts) };
     const key: SessionKey = {
       packDir: opts.packDir && path.resolve(opts.packDir),
       policyConfig:
