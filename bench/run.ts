@@ -7,6 +7,9 @@
  *   npm run bench -- --only=detector,audit   a subset (prints, writes nothing)
  *   npm run bench -- --rounds=7   more rounds (--size=N: the single-stack size)
  *   npm run bench -- --render     rewrite RESULTS.md from RESULTS.json (after editing analysis.md)
+ *   npm run bench -- --only=sandboxes,startup --write   run a subset and merge it into RESULTS.json /
+ *                                 RESULTS.md (each merged measure says when and under what load it ran)
+ *   npm run bench -- --only=startup --startup-baseline=DIR   also time another checkout's bin (before/after)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -18,12 +21,14 @@ import {
   packVsEmpty,
   previewTemplates,
   sandboxesAudit,
+  startup,
   Workspace,
   type AuditVsFloor,
   type OrgWide,
   type PackVsEmpty,
   type PreviewRuns,
   type SandboxesAudit,
+  type StartupRuns,
 } from "./measures";
 
 interface Plan {
@@ -47,7 +52,7 @@ const plans: Record<"full" | "quick", Plan> = {
     large: 50_000,
     largeRounds: 1,
     org: { small: 100, large: 500, size: 200, rounds: 1 },
-    sandboxes: { small: 10_000, large: 100_000, rounds: 1 },
+    sandboxes: { small: 10_000, large: 100_000, rounds: 5 },
     preview: { stacks: ["prod", "staging", "loadtest"], rounds: 2 },
     detectorMb: 18,
   },
@@ -58,7 +63,7 @@ const plans: Record<"full" | "quick", Plan> = {
     large: 5_000,
     largeRounds: 1,
     org: { small: 10, large: 50, size: 200, rounds: 1 },
-    sandboxes: { small: 2_000, large: 10_000, rounds: 1 },
+    sandboxes: { small: 2_000, large: 10_000, rounds: 3 },
     preview: { stacks: ["prod"], rounds: 1 },
     detectorMb: 18,
   },
@@ -78,6 +83,9 @@ interface Results {
   detector?: DetectorResult;
   sandboxes?: SandboxesAudit;
   preview?: PreviewRuns;
+  startup?: StartupRuns;
+  /** Measures merged in from a later `--only=… --write` run: when, and under what load. */
+  measuredApart?: Record<string, { startedAt: string; machineBefore: Machine; machineAfter: Machine }>;
 }
 
 const x = (n: number) => `${n.toFixed(2)}×`;
@@ -120,7 +128,7 @@ function goals(r: Results): string[] {
   const s = r.sandboxes;
   if (s)
     rows.push(
-      `| \`sandboxes audit\` of ${s.large.toLocaleString("en")} sandboxes on the local server | ≤ 6 s, memory flat | ${fmtStats(s.largeRun)}; peak RSS ${mb(s.peakRssMb.large)} vs ${mb(s.peakRssMb.small)} at ${s.small.toLocaleString("en")} | ${yes(s.largeRun.median <= 6000)} (time), ${yes(s.peakRssMb.large <= s.peakRssMb.small * 1.25)} (memory) |`,
+      `| \`sandboxes audit\` of ${s.large.toLocaleString("en")} sandboxes on the local server | ≤ 6 s, memory flat | ${fmtStats(s.largeRun)}${s.floor ? ` (the floor, a minimal client fetching the same pages: ${fmtStats(s.floor)})` : ""}; peak RSS ${mb(s.peakRssMb.large)} vs ${mb(s.peakRssMb.small)} at ${s.small.toLocaleString("en")} | ${yes(s.largeRun.median <= 6000)} (time), ${yes(s.peakRssMb.large <= s.peakRssMb.small * 1.25)} (memory) |`,
     );
   const v = r.preview;
   if (v)
@@ -181,13 +189,30 @@ function details(r: Results): string[] {
       );
   }
   const s = r.sandboxes;
-  if (s)
+  if (s) {
     out.push(
       "",
       "### `sandboxes audit` (CLI process; the local server runs in the bench process)",
       "",
       `${s.small.toLocaleString("en")} sandboxes: ${fmtStats(s.smallRun)}, peak RSS ${mb(s.peakRssMb.small)}; ${s.large.toLocaleString("en")}: ${fmtStats(s.largeRun)}, peak RSS ${mb(s.peakRssMb.large)}.`,
     );
+    if (s.floor)
+      out.push(
+        "",
+        `The floor (bench/minimal-sandboxes-client.js: the same ${s.pages} pages from the same server, one after the other, Node's fetch and JSON.parse, nothing else): ${fmtStats(s.floor)} whole process, ${fmtStats(s.floorListing)} of listing, peak RSS ${mb(s.peakRssMb.floor)}. \`sandboxes audit\` / floor: ${spread(s.ratio)}. The server's CPU during one ${s.large.toLocaleString("en")}-sandbox audit (it runs in the bench process): ${fmtStats(s.serverCpuMs)}.`,
+      );
+  }
+  const u = r.startup;
+  if (u) {
+    out.push(
+      "",
+      "### CLI start-up (whole processes, interleaved, after one warm-up run of each)",
+      "",
+      `| command | ${u.variants.map((v) => v.label).join(" | ")} |`,
+      `|---|${u.variants.map(() => "---|").join("")}`,
+      ...u.commands.map((c) => `| ${c.name} | ${c.runs.map((x) => fmtStats(x)).join(" | ")} |`),
+    );
+  }
   return out;
 }
 
@@ -199,7 +224,7 @@ function render(r: Results): string {
     ...(r.partial
       ? ["**Partial: the run was still going (or was stopped) when this was written.**", ""]
       : []),
-    `Written by \`npm run bench${r.plan.mode === "quick" ? " -- --quick" : ""}\` on ${r.startedAt} (${r.plan.mode} mode, ${r.plan.rounds} interleaved rounds per A/B unless stated; took ${fmtMs(r.elapsedMs ?? 0)}). Every figure below comes from that run.`,
+    `Written by \`npm run bench${r.plan.mode === "quick" ? " -- --quick" : ""}\` on ${r.startedAt} (${r.plan.mode} mode, ${r.plan.rounds} interleaved rounds per A/B unless stated; took ${fmtMs(r.elapsedMs ?? 0)}). Every figure below comes from that run${r.measuredApart ? ", except the measures named under Machine as measured apart" : ""}.`,
     "",
     "## Machine",
     "",
@@ -207,6 +232,10 @@ function render(r: Results): string {
     `- CPU ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM`,
     `- load average at the start ${m.loadAverage.join(" / ")} (1 / 5 / 15 min)${r.machineAfter ? `, at the end ${r.machineAfter.loadAverage.join(" / ")}` : ""}`,
     "- shared with other engineers' jobs: absolute times are noisy; the ratios compare interleaved runs.",
+    ...Object.entries(r.measuredApart ?? {}).map(
+      ([name, m]) =>
+        `- **${name}** was measured apart, by \`npm run bench -- --only=${name} --write\` on ${m.startedAt}: load average at its start ${m.machineBefore.loadAverage.join(" / ")}, at its end ${m.machineAfter.loadAverage.join(" / ")}.`,
+    ),
     "",
     "## Goals",
     "",
@@ -239,6 +268,11 @@ async function main() {
     ?.split("=")[1]
     .split(",");
   const want = (m: string) => !only || only.includes(m);
+  const baselineDir = args.find((a) => a.startsWith("--startup-baseline="))?.split("=")[1];
+  const startupBaseline = baselineDir
+    ? { label: `before (${path.basename(path.resolve(baselineDir))})`, dir: path.resolve(baselineDir) }
+    : undefined;
+  const merge = only && args.includes("--write");
   const r: Results = { plan, machineBefore: machine(), startedAt: new Date().toISOString() };
   const t0 = performance.now();
   const ws = new Workspace();
@@ -279,6 +313,11 @@ async function main() {
       (v) => (r.sandboxes = v),
     );
     await step(
+      "startup",
+      () => startup(Math.max(plan.rounds, 5), startupBaseline),
+      (v) => (r.startup = v),
+    );
+    await step(
       "preview",
       () => previewTemplates(ws, plan.preview.stacks, plan.preview.rounds),
       (v) => (r.preview = v),
@@ -288,6 +327,26 @@ async function main() {
   }
   r.elapsedMs = performance.now() - t0;
   r.machineAfter = machine();
+  if (merge) {
+    // Merge the measures just run into the last full run's results, each marked as measured apart.
+    const json = file.replace(/\.md$/, ".json");
+    const last = existsSync(json) ? (JSON.parse(readFileSync(json, "utf8")) as Results) : r;
+    const merged: Results = { ...last, measuredApart: { ...last.measuredApart } };
+    for (const m of only) {
+      if (!(m in r)) continue;
+      (merged as unknown as Record<string, unknown>)[m] = (r as unknown as Record<string, unknown>)[m];
+      merged.measuredApart![m] = {
+        startedAt: r.startedAt,
+        machineBefore: r.machineBefore,
+        machineAfter: r.machineAfter,
+      };
+    }
+    writeFileSync(file, render(merged));
+    writeFileSync(json, JSON.stringify(merged, null, 2) + "\n");
+    process.stdout.write(render(merged));
+    process.stderr.write(`bench: merged ${only.join(", ")} into ${path.relative(process.cwd(), file)}\n`);
+    return;
+  }
   const text = render(r);
   if (only) {
     process.stdout.write(text);
