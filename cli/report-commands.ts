@@ -1,32 +1,22 @@
 /**
  * What `preview` and `audit` do once their flags are parsed: load the inputs, run the pack, render the
- * report. Loaded by the command table (./main.ts) only when one of them runs, because it pulls in the
- * engine, the pack's report model and the adoption features.
+ * report. Loaded by the command table (./main.ts) only when one of them runs; it loads the engine, the
+ * pack's report model and the adoption features itself, once the pack's process is on its way.
  */
 import path from "node:path";
 import type { StackReport } from "../policies/api";
 import type { Format } from "../reports/formats";
 import type { ResourceGraph } from "../engine";
+import { startPackProcess, type PackProcess } from "../engine/pack-process";
+import { defaultPackDir } from "../scan/pack-dir";
+import type { ScanSession } from "../scan/session";
 import { emit, prepareOutput } from "./output";
-import {
-  exitStatusFor,
-  finishReport,
-  loadAdoptionInputs,
-  withCostChange,
-  writeStepSummary,
-  type AdoptionFlags,
-  type AdoptionInputs,
-} from "./adoption";
-import {
-  loadStates,
-  openSession,
-  previewProgram,
-  scanGraph,
-  scanStates,
-  type ScanSession,
-} from "../scan/session";
-import { defaultStack } from "./stack-name";
-import { keyCheckSummary, verifyLeakedKeys } from "./verify-keys";
+import type { AdoptionFlags, AdoptionInputs } from "./adoption";
+
+// Required when used, not at load: `audit` starts the pack's process first and loads these (the
+// engine, the pack's report model: about a second) while the pack loads @pulumi/pulumi.
+const adoption = () => require("./adoption") as typeof import("./adoption");
+const scan = () => require("../scan/session") as typeof import("../scan/session");
 
 export interface ReportFlags extends AdoptionFlags {
   policyPack?: string;
@@ -50,7 +40,12 @@ async function finish(
 ): Promise<void> {
   try {
     const reports = await stacks();
-    if (o.verifyKeys) process.stderr.write(keyCheckSummary(await verifyLeakedKeys(reports, graphs())) + "\n");
+    const { exitStatusFor, finishReport, writeStepSummary } = adoption();
+    if (o.verifyKeys) {
+      const { keyCheckSummary, verifyLeakedKeys } =
+        require("./verify-keys") as typeof import("./verify-keys");
+      process.stderr.write(keyCheckSummary(await verifyLeakedKeys(reports, graphs())) + "\n");
+    }
     const report = finishReport(session.report(reports), o, inputs);
     emit(report, o.format, o.output, {
       packPath: session.host.packDir,
@@ -70,10 +65,14 @@ function artifactPath(file: string): string {
 }
 
 export async function runPreview(o: PreviewFlags): Promise<void> {
+  const { loadAdoptionInputs, withCostChange } = adoption();
+  const { previewProgram, scanGraph } = scan();
+  const { defaultStack } = require("./stack-name") as typeof import("./stack-name");
   if (o.output) prepareOutput(o.output, "--output");
   const inputs = loadAdoptionInputs(o); // bad input fails before the program runs
   const cwd = path.resolve(o.cwd);
   const stack = o.stack ?? defaultStack(cwd);
+  // The pack starts while the program runs (previewProgram): both take about a second.
   const { session, graph } = await previewProgram(
     { packDir: o.policyPack, policyConfig: o.policyConfig },
     { cwd, stack, organization: o.organization, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE },
@@ -91,17 +90,40 @@ export async function runPreview(o: PreviewFlags): Promise<void> {
   );
 }
 
+/**
+ * The pack's process when it can start at once: before this process loads the engine and the report
+ * model, so both load at the same time. Undefined when it cannot (not a pack folder): the session
+ * then starts it, and says why, after the inputs have been checked, as always.
+ */
+function startPackEarly(dir: string): PackProcess | undefined {
+  try {
+    return startPackProcess(dir);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runAudit(o: AuditFlags): Promise<void> {
-  const graphs = loadStates(o.state); // bad input fails before the pack starts
-  if (o.output) prepareOutput(o.output, "--output");
-  const inputs = loadAdoptionInputs(o);
-  const session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
+  const pack = startPackEarly(o.policyPack ?? defaultPackDir);
+  let session: ScanSession;
+  let graphs: ResourceGraph[];
+  let inputs: AdoptionInputs;
+  try {
+    const { loadStates, openSession } = scan();
+    graphs = loadStates(o.state); // bad input is still one line and exit 2, and the pack is ended
+    if (o.output) prepareOutput(o.output, "--output");
+    inputs = adoption().loadAdoptionInputs(o);
+    session = await openSession({ packDir: o.policyPack, policyConfig: o.policyConfig, process: pack });
+  } catch (e) {
+    pack?.abandon();
+    throw e;
+  }
   const artifacts = Object.fromEntries(
     graphs.map((g, i) => [`${g.project}/${g.stack}`, artifactPath(o.state[i])]),
   );
   await finish(
     session,
-    () => scanStates(session, graphs),
+    () => scan().scanStates(session, graphs),
     o,
     inputs,
     artifacts,

@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { AnalyzerHost, InputError, loadStateExport, runProgram, type ResourceGraph } from "../engine";
+import type { PackProcess } from "../engine/pack-process";
 import { readProject } from "../engine/project";
 import {
   readPolicyConfigFile,
@@ -18,7 +19,9 @@ import { buildReport, buildStackReport, OUR_PACK } from "../reports/build";
 import { withCrossStackFindings } from "./cross-stack";
 import { offlineNotices } from "./offline-notices";
 
-export const defaultPackDir = path.resolve(__dirname, "../policies");
+import { defaultPackDir } from "./pack-dir";
+
+export { defaultPackDir };
 
 export interface ScanSession {
   host: AnalyzerHost;
@@ -39,6 +42,11 @@ export interface SessionOptions {
   stack?: { project: string; stack: string; organization: string; dryRun: boolean };
   /** More environment for the pack process (as a variable exported before `pulumi preview`). */
   env?: Record<string, string>;
+  /**
+   * The pack's process, already started for the same folder and environment (engine/pack-process.ts):
+   * `audit` starts it before loading the rest of itself. Ended by the session (or on its failure).
+   */
+  process?: PackProcess;
 }
 
 export async function openSession(opts: SessionOptions = {}): Promise<ScanSession> {
@@ -55,7 +63,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<ScanSessio
   };
   // A config file that cannot be read or parsed fails before any pack starts.
   if (typeof opts.policyConfig === "string") readPolicyConfigFile(opts.policyConfig);
-  const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir, { env });
+  const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir, { env, process: opts.process });
   try {
     const config = await host.configure(opts.policyConfig);
     checkOwnPolicyConfig(
