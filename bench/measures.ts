@@ -315,11 +315,16 @@ export interface StartupRuns {
  * of a few sandboxes on the local server. Whole processes, interleaved across commands and variants.
  */
 export async function startup(
+  ws: Workspace,
   rounds: number,
   baseline?: { label: string; dir: string },
   sandboxes = 100,
 ): Promise<StartupRuns> {
-  const variants = [{ label: "this checkout", bin: cli }];
+  const { buildStartupBundle } = await import("./startup-bundle");
+  const variants = [
+    { label: "this checkout (tsx)", bin: cli },
+    { label: "start-up set precompiled (bench/startup-bundle.ts)", bin: await buildStartupBundle(ws.dir) },
+  ];
   if (baseline)
     variants.push({ label: baseline.label, bin: path.join(baseline.dir, "bin/e2b-guardrails.js") });
   const { srv, env } = await seededServer(sandboxes);

@@ -7,6 +7,7 @@
  *
  * Prints {"pages": N, "items": N, "ms": N} (ms: the listing itself, after start-up).
  */
+/* global fetch, performance, URLSearchParams */
 "use strict";
 
 async function main() {

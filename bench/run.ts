@@ -85,7 +85,10 @@ interface Results {
   preview?: PreviewRuns;
   startup?: StartupRuns;
   /** Measures merged in from a later `--only=… --write` run: when, and under what load. */
-  measuredApart?: Record<string, { startedAt: string; machineBefore: Machine; machineAfter: Machine }>;
+  measuredApart?: Record<
+    string,
+    { command: string; startedAt: string; machineBefore: Machine; machineAfter: Machine }
+  >;
 }
 
 const x = (n: number) => `${n.toFixed(2)}×`;
@@ -234,7 +237,7 @@ function render(r: Results): string {
     "- shared with other engineers' jobs: absolute times are noisy; the ratios compare interleaved runs.",
     ...Object.entries(r.measuredApart ?? {}).map(
       ([name, m]) =>
-        `- **${name}** was measured apart, by \`npm run bench -- --only=${name} --write\` on ${m.startedAt}: load average at its start ${m.machineBefore.loadAverage.join(" / ")}, at its end ${m.machineAfter.loadAverage.join(" / ")}.`,
+        `- **${name}** was measured apart, by \`${m.command}\` (started ${m.startedAt}): load average at its start ${m.machineBefore.loadAverage.join(" / ")}, at its end ${m.machineAfter.loadAverage.join(" / ")}.`,
     ),
     "",
     "## Goals",
@@ -314,7 +317,7 @@ async function main() {
     );
     await step(
       "startup",
-      () => startup(Math.max(plan.rounds, 5), startupBaseline),
+      () => startup(ws, Math.max(plan.rounds, 5), startupBaseline),
       (v) => (r.startup = v),
     );
     await step(
@@ -336,6 +339,7 @@ async function main() {
       if (!(m in r)) continue;
       (merged as unknown as Record<string, unknown>)[m] = (r as unknown as Record<string, unknown>)[m];
       merged.measuredApart![m] = {
+        command: `npm run bench -- ${args.join(" ")}`,
         startedAt: r.startedAt,
         machineBefore: r.machineBefore,
         machineAfter: r.machineAfter,
