@@ -14,6 +14,7 @@ const cli = path.join(root, "bin/e2b-guardrails.js");
 const ourPack = path.join(root, "policies");
 const emptyPack = path.join(__dirname, "empty-pack");
 const minimalClient = path.join(__dirname, "minimal-client.js");
+const minimalSandboxesClient = path.join(__dirname, "minimal-sandboxes-client.js");
 
 /** A scratch folder for generated exports, removed by `close()`. */
 export class Workspace {
@@ -208,52 +209,167 @@ export interface SandboxesAudit {
   large: number;
   smallRun: Stats;
   largeRun: Stats;
-  peakRssMb: { small: number; large: number };
+  /** bench/minimal-sandboxes-client.js over the same large server: the same pages, nothing else. */
+  floor: Stats;
+  /** The floor's listing alone (its own clock, after start-up). */
+  floorListing: Stats;
+  /** `sandboxes audit` (large) / floor, per round. */
+  ratio: Stats;
+  /** With leaks (half the mix is older than 1 h, all listed in the report) and with nothing leaked (`--max-age 100h`): what listing itself keeps. */
+  peakRssMb: { small: number; large: number; floor: number; smallNoLeaks: number; largeNoLeaks: number };
+  /** CPU the server (in the bench process) spent per large run, median: it must not be what is timed. */
+  serverCpuMs: Stats;
+  pages: number;
 }
 
-/** `sandboxes audit` (the CLI, spawned) against the local E2B API server with seeded sandboxes. */
-export async function sandboxesAudit(small: number, large: number, rounds: number): Promise<SandboxesAudit> {
+/** Seed a local E2B API server's team with `n` sandboxes of the bench's mix; returns URL and key. */
+async function seededServer(n: number) {
   const { startE2BServer } = await import("../tests/support/e2b-api");
-  const servers = await Promise.all([startE2BServer(), startE2BServer()]);
+  const srv = await startE2BServer();
+  const { teamId } = srv.state.addTeam({ plan: "pro" });
+  const { key } = srv.state.addApiKey(teamId, { name: "bench" });
+  srv.state.seedSandboxes(n, {
+    teamId,
+    state: (j) => (j % 10 ? "running" : "paused"),
+    metadata: (j): Record<string, string> => (j % 13 ? { user_id: `u${j % 97}`, request_id: `r${j}` } : {}),
+    startedAt: (j) => new Date(Date.now() - (j % 7200) * 1000),
+  });
+  return { srv, env: { E2B_API_KEY: key, E2B_API_URL: srv.url } };
+}
+
+function sandboxesCli(env: Record<string, string>, bin = cli, maxAge = "1h"): Promise<ProcessRun> {
+  return runProcess(
+    process.execPath,
+    [bin, "sandboxes", "audit", "--max-age", maxAge, "--format", "json", "--output", "/dev/null"],
+    { env },
+  ).then((r) => {
+    // 0 nothing leaked, 1 leaks found (half the mix is older than 1 h): both are completed audits.
+    if (r.code !== 0 && r.code !== 1)
+      throw new Error(`sandboxes audit exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+    return r;
+  });
+}
+
+/**
+ * `sandboxes audit` (the CLI, spawned) against the local E2B API server with seeded sandboxes, at
+ * two sizes, and the floor (the same pages fetched by a minimal client), interleaved. The servers run
+ * in this process; their CPU time per run is reported so a slow server cannot pass for a slow client.
+ */
+export async function sandboxesAudit(small: number, large: number, rounds: number): Promise<SandboxesAudit> {
+  const servers = await Promise.all([seededServer(small), seededServer(large)]);
   try {
-    const targets = servers.map((srv, i) => {
-      const { teamId } = srv.state.addTeam({ plan: "pro" });
-      const { key } = srv.state.addApiKey(teamId, { name: "bench" });
-      const n = i === 0 ? small : large;
-      srv.state.seedSandboxes(n, {
-        teamId,
-        state: (j) => (j % 10 ? "running" : "paused"),
-        metadata: (j): Record<string, string> =>
-          j % 13 ? { user_id: `u${j % 97}`, request_id: `r${j}` } : {},
-        startedAt: (j) => new Date(Date.now() - (j % 7200) * 1000),
-      });
-      return { url: srv.url, key };
-    });
-    const run = (t: { url: string; key: string }) => () =>
-      runProcess(
-        process.execPath,
-        [cli, "sandboxes", "audit", "--max-age", "1h", "--format", "json", "--output", "/dev/null"],
-        {
-          env: { E2B_API_KEY: t.key, E2B_API_URL: t.url },
-        },
-      ).then((r) => {
-        if (r.code !== 0 && r.code !== 1)
-          throw new Error(`sandboxes audit exited ${r.code}: ${r.stderr.slice(0, 300)}`);
-        return r;
-      });
-    const [s, l] = await interleave(targets.map(run), rounds);
+    const serverCpu: number[] = [];
+    const timedServer = async <T>(f: () => Promise<T>) => {
+      const c0 = process.cpuUsage();
+      const r = await f();
+      const c = process.cpuUsage(c0);
+      serverCpu.push((c.user + c.system) / 1000);
+      return r;
+    };
+    const [s, l, f, sn, ln] = await interleave<ProcessRun>(
+      [
+        () => sandboxesCli(servers[0].env),
+        () => timedServer(() => sandboxesCli(servers[1].env)),
+        () =>
+          runProcess(process.execPath, [minimalSandboxesClient], { env: servers[1].env }).then((r) => {
+            if (r.code !== 0) throw new Error(`minimal sandboxes client exited ${r.code}: ${r.stderr}`);
+            return r;
+          }),
+        () => sandboxesCli(servers[0].env, cli, "100h"),
+        () => sandboxesCli(servers[1].env, cli, "100h"),
+      ],
+      rounds,
+    );
+    const floorOut = f.map((r) => JSON.parse(r.stdout) as { pages: number; items: number; ms: number });
+    if (floorOut.some((o) => o.items !== large))
+      throw new Error(`the minimal client listed ${floorOut[0].items} sandboxes, not ${large}`);
     return {
       small,
       large,
       smallRun: stats(ms(s)),
       largeRun: stats(ms(l)),
+      floor: stats(ms(f)),
+      floorListing: stats(floorOut.map((o) => o.ms)),
+      ratio: ratio(ms(l), ms(f)),
       peakRssMb: {
         small: Math.max(...s.map((r) => r.peakRssMb.self)),
         large: Math.max(...l.map((r) => r.peakRssMb.self)),
+        floor: Math.max(...f.map((r) => r.peakRssMb.self)),
+        smallNoLeaks: Math.max(...sn.map((r) => r.peakRssMb.self)),
+        largeNoLeaks: Math.max(...ln.map((r) => r.peakRssMb.self)),
       },
+      serverCpuMs: stats(serverCpu),
+      pages: floorOut[0].pages,
     };
   } finally {
-    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all(servers.map((s) => s.srv.close()));
+  }
+}
+
+export interface StartupRuns {
+  /** The checkouts compared: this one, and optionally another (`--startup-baseline=DIR`). */
+  variants: { label: string; bin: string }[];
+  /** Per command, per variant (in `variants` order). */
+  commands: { name: string; runs: Stats[] }[];
+  sandboxes: number;
+}
+
+/**
+ * The CLI's start-up, as every command and every test that spawns the bin pays it: `--help`,
+ * `audit` of a small clean export (start-up, pack start, one small analysis), `sandboxes audit`
+ * of a few sandboxes on the local server. Whole processes, interleaved across commands and variants.
+ */
+export async function startup(
+  ws: Workspace,
+  rounds: number,
+  baseline?: { label: string; dir: string },
+  sandboxes = 100,
+): Promise<StartupRuns> {
+  const { buildStartupBundle } = await import("./startup-bundle");
+  const variants = [
+    { label: "this checkout (tsx)", bin: cli },
+    { label: "start-up set precompiled (bench/startup-bundle.ts)", bin: await buildStartupBundle(ws.dir) },
+  ];
+  if (baseline)
+    variants.push({ label: baseline.label, bin: path.join(baseline.dir, "bin/e2b-guardrails.js") });
+  const { srv, env } = await seededServer(sandboxes);
+  const clean = path.join(root, "tests/engine/fixtures/state/clean.json");
+  const expect = (name: string, ok: number[]) => (r: ProcessRun) => {
+    if (r.code === null || !ok.includes(r.code))
+      throw new Error(`${name} exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+    return r.ms;
+  };
+  const commands: { name: string; run: (bin: string) => Promise<number> }[] = [
+    {
+      name: "`--help`",
+      run: (bin) => runProcess(process.execPath, [bin, "--help"]).then(expect("--help", [0])),
+    },
+    {
+      name: "`audit --state tests/engine/fixtures/state/clean.json`",
+      run: (bin) =>
+        runProcess(process.execPath, [bin, "audit", "--state", clean, "--format", "json"]).then(
+          expect("audit", [0]),
+        ),
+    },
+    {
+      name: `\`sandboxes audit\` (${sandboxes} sandboxes, local server)`,
+      run: (bin) => sandboxesCli(env, bin).then((r) => r.ms),
+    },
+  ];
+  try {
+    const tasks = commands.flatMap((c) => variants.map((v) => () => c.run(v.bin)));
+    for (const t of tasks) await t(); // warm-up: tsx's compile cache and the OS file cache
+    const samples = await interleave(tasks, rounds);
+    return {
+      variants,
+      commands: commands.map((c, i) => ({
+        name: c.name,
+        runs: variants.map((_, j) => stats(samples[i * variants.length + j])),
+      })),
+      sandboxes,
+    };
+  } finally {
+    await srv.close();
   }
 }
 

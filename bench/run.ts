@@ -8,7 +8,9 @@
  *   npm run bench -- --rounds=7   more rounds (--size=N: the single-stack size)
  *   npm run bench -- --render     rewrite RESULTS.md from RESULTS.json (after editing analysis.md)
  *   npm run bench -- --only=detector,engine --update   re-measure a subset and merge it into
- *                                 RESULTS.json / RESULTS.md (the other measures keep their last run)
+ *                                 RESULTS.json / RESULTS.md (each merged measure says when and under
+ *                                 what load it ran; the others keep their last run; --write is the same)
+ *   npm run bench -- --only=startup --startup-baseline=DIR   also time another checkout's bin (before/after)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -20,12 +22,14 @@ import {
   packVsEmpty,
   previewTemplates,
   sandboxesAudit,
+  startup,
   Workspace,
   type AuditVsFloor,
   type OrgWide,
   type PackVsEmpty,
   type PreviewRuns,
   type SandboxesAudit,
+  type StartupRuns,
 } from "./measures";
 
 interface Plan {
@@ -49,7 +53,7 @@ const plans: Record<"full" | "quick", Plan> = {
     large: 50_000,
     largeRounds: 1,
     org: { small: 100, large: 500, size: 200, rounds: 1 },
-    sandboxes: { small: 10_000, large: 100_000, rounds: 1 },
+    sandboxes: { small: 10_000, large: 100_000, rounds: 5 },
     preview: { stacks: ["prod", "staging", "loadtest"], rounds: 2 },
     detectorMb: 18,
   },
@@ -60,7 +64,7 @@ const plans: Record<"full" | "quick", Plan> = {
     large: 5_000,
     largeRounds: 1,
     org: { small: 10, large: 50, size: 200, rounds: 1 },
-    sandboxes: { small: 2_000, large: 10_000, rounds: 1 },
+    sandboxes: { small: 2_000, large: 10_000, rounds: 3 },
     preview: { stacks: ["prod"], rounds: 1 },
     detectorMb: 18,
   },
@@ -80,7 +84,7 @@ interface Results {
   detector?: DetectorResult;
   sandboxes?: SandboxesAudit;
   preview?: PreviewRuns;
-  /** Measures re-run by `--only=… --update` and merged into an earlier run's results. */
+  /** Older merges (before `measuredApart`): kept so RESULTS.md still says where those rows came from. */
   updates?: Array<{
     measures: string[];
     startedAt: string;
@@ -89,13 +93,32 @@ interface Results {
     rounds: number;
     size: number;
   }>;
+  startup?: StartupRuns;
+  /** Measures merged in from a later `--only=… --update` run: when, and under what load. */
+  measuredApart?: Record<
+    string,
+    { command: string; startedAt: string; machineBefore: Machine; machineAfter: Machine }
+  >;
 }
+
+/** The Results field each `--only` measure writes (where the two names differ). */
+const RESULT_OF: Record<string, keyof Results> = { engine: "packVsEmpty" };
 
 const x = (n: number) => `${n.toFixed(2)}×`;
 const spread = (s: Stats, f: (n: number) => string = x) =>
   `${f(s.median)} (rounds ${f(s.min)}–${f(s.max)}, n=${s.runs})`;
 const yes = (ok: boolean) => (ok ? "**met**" : "**not met**");
 const mb = (n: number) => `${Math.round(n)} MB`;
+
+/** Memory "flat": what listing keeps at the large size is within 25 % of the small size's (nothing leaked). */
+const listingFlat = (s: SandboxesAudit) =>
+  s.peakRssMb.largeNoLeaks === undefined
+    ? s.peakRssMb.large <= s.peakRssMb.small * 1.25
+    : s.peakRssMb.largeNoLeaks <= s.peakRssMb.smallNoLeaks * 1.25;
+const memory = (s: SandboxesAudit) =>
+  s.peakRssMb.largeNoLeaks === undefined
+    ? `${mb(s.peakRssMb.large)} vs ${mb(s.peakRssMb.small)} at ${s.small.toLocaleString("en")}`
+    : `listing with nothing leaked ${mb(s.peakRssMb.largeNoLeaks)} vs ${mb(s.peakRssMb.smallNoLeaks)} at ${s.small.toLocaleString("en")}; with every leaked sandbox in the report ${mb(s.peakRssMb.large)} vs ${mb(s.peakRssMb.small)}`;
 
 function goals(r: Results): string[] {
   const rows = ["| measure | goal | measured | |", "|---|---|---|---|"];
@@ -131,7 +154,7 @@ function goals(r: Results): string[] {
   const s = r.sandboxes;
   if (s)
     rows.push(
-      `| \`sandboxes audit\` of ${s.large.toLocaleString("en")} sandboxes on the local server | ≤ 6 s, memory flat | ${fmtStats(s.largeRun)}; peak RSS ${mb(s.peakRssMb.large)} vs ${mb(s.peakRssMb.small)} at ${s.small.toLocaleString("en")} | ${yes(s.largeRun.median <= 6000)} (time), ${yes(s.peakRssMb.large <= s.peakRssMb.small * 1.25)} (memory) |`,
+      `| \`sandboxes audit\` of ${s.large.toLocaleString("en")} sandboxes on the local server | ≤ 6 s, memory flat | ${fmtStats(s.largeRun)}${s.floor ? ` (the floor, a minimal client fetching the same pages: ${fmtStats(s.floor)})` : ""}; peak RSS ${memory(s)} | ${yes(s.largeRun.median <= 6000)} (time), ${yes(listingFlat(s))} (memory of the listing) |`,
     );
   const v = r.preview;
   if (v)
@@ -192,13 +215,30 @@ function details(r: Results): string[] {
       );
   }
   const s = r.sandboxes;
-  if (s)
+  if (s) {
     out.push(
       "",
       "### `sandboxes audit` (CLI process; the local server runs in the bench process)",
       "",
       `${s.small.toLocaleString("en")} sandboxes: ${fmtStats(s.smallRun)}, peak RSS ${mb(s.peakRssMb.small)}; ${s.large.toLocaleString("en")}: ${fmtStats(s.largeRun)}, peak RSS ${mb(s.peakRssMb.large)}.`,
     );
+    if (s.floor)
+      out.push(
+        "",
+        `The floor (bench/minimal-sandboxes-client.js: the same ${s.pages} pages from the same server, one after the other, Node's fetch and JSON.parse, nothing else): ${fmtStats(s.floor)} whole process, ${fmtStats(s.floorListing)} of listing, peak RSS ${mb(s.peakRssMb.floor)}. \`sandboxes audit\` / floor: ${spread(s.ratio)}. The server's CPU during one ${s.large.toLocaleString("en")}-sandbox audit (it runs in the bench process): ${fmtStats(s.serverCpuMs)}.`,
+      );
+  }
+  const u = r.startup;
+  if (u) {
+    out.push(
+      "",
+      "### CLI start-up (whole processes, interleaved, after one warm-up run of each)",
+      "",
+      `| command | ${u.variants.map((v) => v.label).join(" | ")} |`,
+      `|---|${u.variants.map(() => "---|").join("")}`,
+      ...u.commands.map((c) => `| ${c.name} | ${c.runs.map((x) => fmtStats(x)).join(" | ")} |`),
+    );
+  }
   return out;
 }
 
@@ -210,7 +250,7 @@ function render(r: Results): string {
     ...(r.partial
       ? ["**Partial: the run was still going (or was stopped) when this was written.**", ""]
       : []),
-    `Written by \`npm run bench${r.plan.mode === "quick" ? " -- --quick" : ""}\` on ${r.startedAt} (${r.plan.mode} mode, ${r.plan.rounds} interleaved rounds per A/B unless stated; took ${fmtMs(r.elapsedMs ?? 0)}). Every figure below comes from that run.`,
+    `Written by \`npm run bench${r.plan.mode === "quick" ? " -- --quick" : ""}\` on ${r.startedAt} (${r.plan.mode} mode, ${r.plan.rounds} interleaved rounds per A/B unless stated; took ${fmtMs(r.elapsedMs ?? 0)}). Every figure below comes from that run${r.measuredApart ? ", except the measures named under Machine as measured apart" : ""}.`,
     ...(r.updates ?? []).map(
       (u) =>
         `\nUpdated: ${u.measures.join(", ")} re-measured on ${u.startedAt} by \`npm run bench -- --only=${u.measures.join(",")} --update\` (${u.rounds} interleaved rounds, ${u.size.toLocaleString("en")} resources for the engine measure; took ${fmtMs(u.elapsedMs)}; load average ${u.machine.loadAverage.join(" / ")} at the start). Their rows and details below come from that run; the other measures from the run above.`,
@@ -222,6 +262,10 @@ function render(r: Results): string {
     `- CPU ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM`,
     `- load average at the start ${m.loadAverage.join(" / ")} (1 / 5 / 15 min)${r.machineAfter ? `, at the end ${r.machineAfter.loadAverage.join(" / ")}` : ""}`,
     "- shared with other engineers' jobs: absolute times are noisy; the ratios compare interleaved runs.",
+    ...Object.entries(r.measuredApart ?? {}).map(
+      ([name, m]) =>
+        `- **${name}** was measured apart, by \`${m.command}\` (started ${m.startedAt}): load average at its start ${m.machineBefore.loadAverage.join(" / ")}, at its end ${m.machineAfter.loadAverage.join(" / ")}.`,
+    ),
     "",
     "## Goals",
     "",
@@ -254,6 +298,11 @@ async function main() {
     ?.split("=")[1]
     .split(",");
   const want = (m: string) => !only || only.includes(m);
+  const baselineDir = args.find((a) => a.startsWith("--startup-baseline="))?.split("=")[1];
+  const startupBaseline = baselineDir
+    ? { label: `before (${path.basename(path.resolve(baselineDir))})`, dir: path.resolve(baselineDir) }
+    : undefined;
+  const merge = only && (args.includes("--update") || args.includes("--write"));
   const r: Results = { plan, machineBefore: machine(), startedAt: new Date().toISOString() };
   const t0 = performance.now();
   const ws = new Workspace();
@@ -294,6 +343,11 @@ async function main() {
       (v) => (r.sandboxes = v),
     );
     await step(
+      "startup",
+      () => startup(ws, Math.max(plan.rounds, 5), startupBaseline),
+      (v) => (r.startup = v),
+    );
+    await step(
       "preview",
       () => previewTemplates(ws, plan.preview.stacks, plan.preview.rounds),
       (v) => (r.preview = v),
@@ -303,28 +357,26 @@ async function main() {
   }
   r.elapsedMs = performance.now() - t0;
   r.machineAfter = machine();
-  if (only && args.includes("--update")) {
-    // Merge the re-measured subset into the last full results of this mode.
+  if (merge) {
+    // Merge the measures just run into the last full run's results, each marked as measured apart.
     const json = file.replace(/\.md$/, ".json");
-    const prev = JSON.parse(readFileSync(json, "utf8")) as Results;
-    const merged: Results = { ...prev };
-    for (const k of ["detector", "packVsEmpty", "audit", "org", "sandboxes", "preview"] as const)
-      if (r[k] !== undefined) (merged as unknown as Record<string, unknown>)[k] = r[k];
-    merged.updates = [
-      ...(prev.updates ?? []),
-      {
-        measures: only,
+    const last = existsSync(json) ? (JSON.parse(readFileSync(json, "utf8")) as Results) : r;
+    const merged: Results = { ...last, measuredApart: { ...last.measuredApart } };
+    for (const m of only) {
+      const key = RESULT_OF[m] ?? m;
+      if (!(key in r)) continue;
+      (merged as unknown as Record<string, unknown>)[key] = (r as unknown as Record<string, unknown>)[key];
+      merged.measuredApart![m] = {
+        command: `npm run bench -- ${args.join(" ")}`,
         startedAt: r.startedAt,
-        elapsedMs: r.elapsedMs,
-        machine: r.machineBefore,
-        rounds: plan.rounds,
-        size: plan.size,
-      },
-    ];
+        machineBefore: r.machineBefore,
+        machineAfter: r.machineAfter,
+      };
+    }
     writeFileSync(file, render(merged));
     writeFileSync(json, JSON.stringify(merged, null, 2) + "\n");
     process.stdout.write(render(merged));
-    process.stderr.write(`bench: merged ${only.join(",")} into ${path.relative(process.cwd(), file)}\n`);
+    process.stderr.write(`bench: merged ${only.join(", ")} into ${path.relative(process.cwd(), file)}\n`);
     return;
   }
   const text = render(r);

@@ -5,7 +5,6 @@
  * is the command line's glue.
  */
 import { appendFileSync, writeFileSync } from "node:fs";
-import { Option, type Command } from "commander";
 import { InputError, loadStateExport, type ResourceGraph } from "../engine";
 import {
   COST_CHANGE_POLICY,
@@ -27,40 +26,16 @@ import { githubStepSummary } from "../reports/github";
 import { renderJson } from "../reports/json";
 import type { Format } from "../reports";
 import { prepareOutput } from "./output";
+import type { AdoptionFlags, FailOn } from "./adoption-options";
 import type { ScanSession } from "../scan/session";
 
-export const failOnLevels = ["mandatory", "advisory", "none"] as const;
-export type FailOn = (typeof failOnLevels)[number];
-
-export function parseFailOn(value: string): FailOn {
-  if ((failOnLevels as readonly string[]).includes(value)) return value as FailOn;
-  throw new InputError(`--fail-on: '${value}' is not one of ${failOnLevels.join(", ")}`);
-}
-
-export interface AdoptionFlags {
-  baseline?: string;
-  writeBaseline?: string;
-  failOn: FailOn;
-  compareState?: string;
-}
-
-/** The flags `preview` and `audit` share; `--compare-state` is preview's only. */
-export function withAdoptionOptions(cmd: Command, opts: { compareState?: boolean } = {}): Command {
-  cmd
-    .option("--baseline <file>", "JSON report of an earlier run: its findings are `existing` and never fail")
-    .option("--write-baseline <file>", "write this run's JSON report here, to serve as a baseline")
-    .addOption(
-      new Option("--fail-on <level>", `lowest level that fails the run: ${failOnLevels.join(", ")}`)
-        .default("mandatory")
-        .argParser(parseFailOn),
-    );
-  if (opts.compareState)
-    cmd.option(
-      "--compare-state <file>",
-      "`pulumi stack export` of the deployed stack: report the modelled E2B spend before and after",
-    );
-  return cmd;
-}
+export {
+  failOnLevels,
+  parseFailOn,
+  withAdoptionOptions,
+  type AdoptionFlags,
+  type FailOn,
+} from "./adoption-options";
 
 /** Everything these flags read is checked before any work: bad input is one line, exit 2. */
 export interface AdoptionInputs {

@@ -7,9 +7,6 @@ import type { Command } from "commander";
 import path from "node:path";
 import { InputError } from "../engine/errors";
 import { prepareOutput, writeOutputFile, writeStdout } from "./output";
-import { renderSummary } from "../evals/summary";
-import { runEvals } from "../evals/runner";
-import { writeReports } from "../evals/write-reports";
 import type { ScanBackend } from "../scan/session";
 
 interface EvalsFlags {
@@ -40,6 +37,10 @@ export function registerEvalsCommand(program: Command, backend?: ScanBackend): v
     .action(async (o: EvalsFlags) => {
       // A report folder we cannot write to is bad usage before the run, not an error after it.
       if (o.reportDir) prepareOutput(o.reportDir, "--report-dir", "dir");
+      // The runner (the engine and the pack) is loaded when the command runs, not at start-up.
+      const { runEvals } = require("../evals/runner") as typeof import("../evals/runner");
+      const { renderSummary } = require("../evals/summary") as typeof import("../evals/summary");
+      const { writeReports } = require("../evals/write-reports") as typeof import("../evals/write-reports");
       const run = await runEvals({
         only: o.case,
         evalsDir: o.evalsDir && path.resolve(o.evalsDir),

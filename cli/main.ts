@@ -4,36 +4,22 @@
  * eval), 2 bad usage or unreadable input (one line naming the file and field).
  */
 import { Command, CommanderError, Option } from "commander";
-import path from "node:path";
-import { InputError, ProgramError } from "../engine";
+import { InputError } from "../engine/errors";
 import { redactKeys } from "../policies/detect/keys";
-import { formats, type Format } from "../reports";
-import type { StackReport } from "../policies/api";
+import { formats } from "../reports/formats";
 import { registerEvalsCommand } from "./evals";
 import { registerSandboxesCommand } from "./sandboxes";
-import { emit, oneLine, parseFormat, prepareOutput, writeStderr } from "./output";
-import {
-  exitStatusFor,
-  finishReport,
-  loadAdoptionInputs,
-  withAdoptionOptions,
-  withCostChange,
-  writeStepSummary,
-  type AdoptionFlags,
-  type AdoptionInputs,
-} from "./adoption";
-import {
-  loadStates,
-  ownProcesses,
-  previewProgram,
-  scanGraph,
-  scanStates,
-  type ScanBackend,
-  type ScanSession,
-} from "../scan/session";
-import { defaultStack } from "./stack-name";
-import { keyCheckSummary, verifyLeakedKeys } from "./verify-keys";
-import type { ResourceGraph } from "../engine";
+import { oneLine, parseFormat, writeStderr } from "./output";
+import { withAdoptionOptions } from "./adoption-options";
+import type { AuditFlags, PreviewFlags } from "./report-commands";
+import type { ScanBackend } from "../scan/session";
+
+/**
+ * The command table: flags, help and which module runs each command. It loads only commander and a
+ * few small modules, so `--help`, bad usage and every command start without paying for the others;
+ * a command's own module (the engine, the pack's report model, the e2b SDK) is required when it runs.
+ */
+const reportCommands = () => require("./report-commands") as typeof import("./report-commands");
 
 const version: string = (require("../package.json") as { version: string }).version;
 
@@ -55,46 +41,11 @@ function withReportOptions(cmd: Command): Command {
     );
 }
 
-/** Render the session's report for these stacks, set the exit status, and stop the pack. */
-async function finish(
-  session: ScanSession,
-  stacks: () => Promise<StackReport[]>,
-  o: ReportFlags,
-  inputs: AdoptionInputs,
-  artifacts: Record<string, string>,
-  graphs: () => readonly ResourceGraph[],
-): Promise<void> {
-  try {
-    const reports = await stacks();
-    if (o.verifyKeys) process.stderr.write(keyCheckSummary(await verifyLeakedKeys(reports, graphs())) + "\n");
-    const report = finishReport(session.report(reports), o, inputs);
-    emit(report, o.format, o.output, {
-      packPath: session.host.packDir,
-      policies: session.host.info.policies,
-      artifacts,
-    });
-    writeStepSummary(report, o.format);
-    process.exitCode = exitStatusFor(report, o.failOn);
-  } finally {
-    await session.close();
-  }
-}
-
-interface ReportFlags extends AdoptionFlags {
-  policyPack?: string;
-  policyConfig?: string;
-  format: Format;
-  output?: string;
-  verifyKeys?: boolean;
-}
-
-/** A path as code scanning wants it: relative to where the command runs (the checkout), `/`-separated. */
-function artifactPath(file: string): string {
-  return path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/");
-}
-
-/** The command line; `backend` supplies its pack sessions and program runs (default: its own processes). */
-export function buildProgram(backend: ScanBackend = ownProcesses): Command {
+/**
+ * The command line. `backend` supplies its pack sessions and program runs; without one, each command
+ * starts its own processes (scan/session.ts `ownProcesses`).
+ */
+export function buildProgram(backend?: ScanBackend): Command {
   const program = new Command("e2b-guardrails")
     .description("Guardrails for E2B API keys, sandbox cost and workspaces on Pulumi stacks.")
     .version(version)
@@ -133,28 +84,7 @@ export function buildProgram(backend: ScanBackend = ownProcesses): Command {
       "after",
       "\nThe program runs under its own installed @pulumi/pulumi (run npm install there first), as under `pulumi preview`.\n`secure:` config values are decrypted with PULUMI_CONFIG_PASSPHRASE (passphrase provider) when the stack has any; otherwise, or with another secrets provider, they are unknown secrets.",
     )
-    .action(async (o: ReportFlags & { cwd: string; stack?: string; organization: string }) => {
-      if (o.output) prepareOutput(o.output, "--output");
-      const inputs = loadAdoptionInputs(o); // bad input fails before the program runs
-      const cwd = path.resolve(o.cwd);
-      const stack = o.stack ?? defaultStack(cwd);
-      const { session, graph } = await previewProgram(
-        { packDir: o.policyPack, policyConfig: o.policyConfig },
-        { cwd, stack, organization: o.organization, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE },
-        backend,
-      );
-      await finish(
-        session,
-        async () => {
-          const stack = await scanGraph(session, graph);
-          return [inputs.deployed ? withCostChange(session, stack, graph, inputs.deployed) : stack];
-        },
-        o,
-        inputs,
-        { [`${graph.project}/${graph.stack}`]: artifactPath(path.join(cwd, "Pulumi.yaml")) },
-        () => [graph],
-      );
-    });
+    .action((o: PreviewFlags) => reportCommands().runPreview(o, backend));
 
   withAdoptionOptions(
     withReportOptions(
@@ -174,30 +104,14 @@ export function buildProgram(backend: ScanBackend = ownProcesses): Command {
       "after",
       "\nSecrets may be encrypted (ciphertext) or shown (`pulumi stack export --show-secrets`).",
     )
-    .action(async (o: ReportFlags & { state: string[] }) => {
-      const graphs = loadStates(o.state); // bad input fails before the pack starts
-      if (o.output) prepareOutput(o.output, "--output");
-      const inputs = loadAdoptionInputs(o);
-      const session = await backend.openSession({ packDir: o.policyPack, policyConfig: o.policyConfig });
-      const artifacts = Object.fromEntries(
-        graphs.map((g, i) => [`${g.project}/${g.stack}`, artifactPath(o.state[i])]),
-      );
-      await finish(
-        session,
-        () => scanStates(session, graphs),
-        o,
-        inputs,
-        artifacts,
-        () => graphs,
-      );
-    });
+    .action((o: AuditFlags) => reportCommands().runAudit(o, backend));
 
   registerEvalsCommand(program, backend);
   registerSandboxesCommand(program);
   return program;
 }
 
-export async function main(argv: string[], backend: ScanBackend = ownProcesses): Promise<number> {
+export async function main(argv: string[], backend?: ScanBackend): Promise<number> {
   const program = buildProgram(backend);
   try {
     await program.parseAsync(argv);
@@ -209,6 +123,8 @@ export async function main(argv: string[], backend: ScanBackend = ownProcesses):
         ? 0
         : 2;
     }
+    // Required on the error path only: the engine is not loaded for commands that do not use it.
+    const { ProgramError } = require("../engine/program-worker") as typeof import("../engine/program-worker");
     if (e instanceof InputError || e instanceof ProgramError) {
       writeStderr(`error: ${oneLine(e)}\n`);
       if (e instanceof ProgramError) {

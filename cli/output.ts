@@ -15,10 +15,11 @@
  */
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
-import { isBlocking, type Report } from "../policies/api";
+import type { Report } from "../policies/api";
 import { redactKeys } from "../policies/detect/keys";
-import { formats, render, type Format, type RenderOptions } from "../reports";
-import { InputError } from "../engine";
+import type { RenderOptions } from "../reports";
+import { formats, type Format } from "../reports/formats";
+import { InputError } from "../engine/errors";
 
 export function parseFormat(value: string): Format {
   if ((formats as readonly string[]).includes(value)) return value as Format;
@@ -227,6 +228,8 @@ export function writeOutputFile(file: string, text: string, flag = "--output"): 
 }
 
 export function emit(report: Report, format: Format, output: string | undefined, opts: RenderOptions): void {
+  // Loaded here, not at start-up: every command imports this module, few of them render a report.
+  const { render } = require("../reports") as typeof import("../reports");
   const text = render(format, report, {
     ...opts,
     color: !output && format === "text" && process.stdout.isTTY,
@@ -241,5 +244,6 @@ export function emit(report: Report, format: Format, output: string | undefined,
 
 /** 0: no mandatory violation; 1: at least one (waived findings never count). */
 export function exitStatus(report: Report): 0 | 1 {
+  const { isBlocking } = require("../policies/api") as typeof import("../policies/api");
   return report.stacks.some((s) => s.findings.some(isBlocking)) ? 1 : 0;
 }

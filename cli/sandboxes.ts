@@ -12,15 +12,20 @@ import type { Readable, Writable } from "node:stream";
 import { Command, Option } from "commander";
 import type { SandboxPolicy } from "../policies/model";
 import { findKeysInString, redactKeys } from "../policies/detect/keys";
-import { parseSandboxPolicy, POLICY_ENV_VAR } from "../runtime/policy";
 import { parseDuration } from "../runtime/duration";
 import { AuditError } from "../runtime/errors";
-import { E2B_PRICES, type AuditReport } from "../runtime/auditor";
-import { auditSandboxes, killLeaked, runDeadline, type KillOutcome } from "../runtime/audit-run";
+import type { AuditReport } from "../runtime/auditor";
+import type { KillOutcome, runDeadline } from "../runtime/audit-run";
 import { formatAuditText, formatKillText } from "../runtime/audit-text";
 import type { RetryOptions } from "../runtime/retry";
 import { prepareOutput, writeOutputFile } from "./output";
 import { InputError } from "../engine/errors";
+
+// Loaded when the command runs, not when the command table is built: the e2b SDK and zod (the
+// policy schema, the price table) are most of this command's start-up time and none of `--help`'s.
+const auditRun = () => require("../runtime/audit-run") as typeof import("../runtime/audit-run");
+const auditor = () => require("../runtime/auditor") as typeof import("../runtime/auditor");
+const sandboxPolicy = () => require("../runtime/policy") as typeof import("../runtime/policy");
 
 export interface SandboxesAuditFlags {
   env?: string;
@@ -82,6 +87,7 @@ function price(flag: string, v: string | undefined, fallback: number): number {
  * object of policies keyed by environment name; `--env` picks one) or from `E2B_SANDBOX_POLICY`.
  */
 export function resolvePolicy(flags: SandboxesAuditFlags, env: AuditIO["env"]): SandboxPolicy | undefined {
+  const { POLICY_ENV_VAR, parseSandboxPolicy } = sandboxPolicy();
   let candidates: unknown[];
   let source: string;
   if (flags.policy) {
@@ -165,6 +171,7 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
       throw new UsageError(
         "E2B_API_KEY is not set: the auditor reads the team API key from the environment only",
       );
+    const { POLICY_ENV_VAR } = sandboxPolicy();
     const policy = resolvePolicy(flags, io.env);
     const maxAgeSeconds = duration("--max-age", flags.maxAge) ?? policy?.timeoutCeilingSeconds;
     if (maxAgeSeconds === undefined)
@@ -175,6 +182,7 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
       duration("--max-paused-age", flags.maxPausedAge) ?? policy?.autoPause.maxPausedSeconds;
     const requireMetadata = list(flags.requireMetadata) ?? policy?.requiredMetadata ?? [];
     const attributionKeys = list(flags.by) ?? [];
+    const { E2B_PRICES } = auditor();
     const prices = {
       vcpuSecondUsd: price("--vcpu-price", flags.vcpuPrice, E2B_PRICES.vcpuSecondUsd),
       gibSecondUsd: price("--gib-price", flags.gibPrice, E2B_PRICES.gibSecondUsd),
@@ -199,6 +207,7 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
 
     // A report we cannot write is bad usage before any API call, not an error after the kills.
     if (flags.output) prepareOutput(flags.output, "--output");
+    const { auditSandboxes, killLeaked, runDeadline } = auditRun();
     deadline = runDeadline(deadlineMs);
     const conn = {
       apiKey,
@@ -293,8 +302,8 @@ export function registerSandboxesCommand(program: Command): void {
       "only sandboxes with this metadata (repeatable)",
       (v: string, acc: string[] = []) => [...acc, v],
     )
-    .option("--vcpu-price <usd>", "USD per vCPU-second", String(E2B_PRICES.vcpuSecondUsd))
-    .option("--gib-price <usd>", "USD per GiB-second of RAM", String(E2B_PRICES.gibSecondUsd))
+    .option("--vcpu-price <usd>", "USD per vCPU-second (default: E2B's published price)")
+    .option("--gib-price <usd>", "USD per GiB-second of RAM (default: E2B's published price)")
     .option("--page-size <n>", "sandboxes per API page (1–100)", "100")
     .option("--api-url <url>", "E2B API base URL (default: E2B_API_URL, else https://api.e2b.app)")
     .option("--request-timeout <duration>", "give up on one API request after this long", "30s")

@@ -4,13 +4,10 @@
  * line (and keep draining), GetAnalyzerInfo, reconcile config, Configure, ConfigureStack, Analyze each
  * resource (bounded concurrency), AnalyzeStack, stop. Knows nothing about any particular policy.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
-import readline from "node:readline";
 import { redactKeys } from "../policies/detect/keys";
-import { trackChild } from "./children";
-import { InputError } from "./errors";
+import { packTimeoutMs, startPackProcess, type PackProcess } from "./pack-process";
 import { limitDepth } from "./depth-limit";
 import { checkGraphLimits } from "./limits";
 import { mapPool } from "./map-pool";
@@ -72,6 +69,8 @@ export interface AnalysisResult {
   log: string[];
 }
 
+export { startFailure } from "./pack-process";
+
 const LEVELS: Level[] = ["advisory", "mandatory", "disabled", "remediate"]; // proto enum order
 const SEVERITIES: Severity[] = ["unspecified", "low", "medium", "high", "critical"];
 
@@ -100,104 +99,41 @@ export class AnalyzerHost {
   private config: Map<string, ReconciledEntry> | undefined;
   private busy: Promise<unknown> = Promise.resolve();
 
-  static async start(packDir: string, opts: StartOptions = {}): Promise<AnalyzerHost> {
-    const dir = path.resolve(packDir);
-    if (!existsSync(path.join(dir, "PulumiPolicy.yaml"))) {
-      throw new InputError(`${dir}: not a policy pack (no PulumiPolicy.yaml)`, dir);
-    }
-    let runner: string;
+  /**
+   * Start the pack and connect to it; with `opts.process`, connect to a pack already started by
+   * `startPackProcess` (pack-process.ts) for this folder.
+   */
+  static async start(
+    packDir: string,
+    opts: StartOptions & { process?: PackProcess } = {},
+  ): Promise<AnalyzerHost> {
+    const pack = opts.process ?? startPackProcess(packDir, opts);
+    if (pack.dir !== path.resolve(packDir))
+      throw new Error(`the pack process was started for ${pack.dir}, not ${path.resolve(packDir)}`);
+    pack.adopt();
     try {
-      runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
-    } catch {
-      throw new InputError(
-        `${dir}: cannot resolve @pulumi/pulumi from the pack (run npm install in the pack folder)`,
-        dir,
-      );
+      return await AnalyzerHost.connect(pack, opts);
+    } catch (e) {
+      // A pack that printed garbage or failed GetAnalyzerInfo may still be running: never leave it behind.
+      if (pack.child.exitCode === null) pack.child.kill("SIGKILL");
+      throw e;
     }
-    const pulumiDir = path.dirname(path.dirname(path.dirname(runner)));
-    const load = (m: string) => require(require.resolve(m, { paths: [pulumiDir] }));
-    const grpc = load("@grpc/grpc-js");
+  }
+
+  private static async connect(pack: PackProcess, opts: StartOptions): Promise<AnalyzerHost> {
+    const { dir, child, log } = pack;
+    // The stubs come from the @pulumi/pulumi the pack itself runs on; loaded after its process started.
+    const load = (m: string) => require(require.resolve(m, { paths: [pack.pulumiDir] }));
+    const grpc: Pb = load("@grpc/grpc-js");
     const pb = {
       analyzer: load("@pulumi/pulumi/proto/analyzer_pb"),
       struct: load("google-protobuf/google/protobuf/struct_pb"),
       empty: load("google-protobuf/google/protobuf/empty_pb"),
     };
-    const { AnalyzerClient } = load("@pulumi/pulumi/proto/analyzer_grpc_pb");
-
-    // The engine address is ignored by @pulumi/policy; the CLI passes its own, we pass a placeholder.
-    const child = spawn(process.execPath, [runner, "127.0.0.1:0", dir], {
-      cwd: dir,
-      env: { ...process.env, ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    trackChild(child);
-    const log: string[] = [];
-    const remember = (line: string) => {
-      log.push(redactKeys(line));
-      if (log.length > 500) log.shift();
-    };
-    readline.createInterface({ input: child.stderr! }).on("line", remember);
-    try {
-      return await AnalyzerHost.connect(dir, child, log, remember, { grpc, pb, AnalyzerClient }, opts);
-    } catch (e) {
-      // A pack that printed garbage or failed GetAnalyzerInfo may still be running: never leave it behind.
-      if (child.exitCode === null) child.kill("SIGKILL");
-      throw e;
-    }
-  }
-
-  private static async connect(
-    dir: string,
-    child: ChildProcess,
-    log: string[],
-    remember: (line: string) => void,
-    {
-      grpc,
-      pb,
-      AnalyzerClient,
-    }: {
-      grpc: Pb;
-      pb: { analyzer: Pb; struct: Pb; empty: Pb };
+    const { AnalyzerClient } = load("@pulumi/pulumi/proto/analyzer_grpc_pb") as {
       AnalyzerClient: new (address: string, credentials: unknown, options: object) => Pb;
-    },
-    opts: StartOptions,
-  ): Promise<AnalyzerHost> {
-    let startTimer: NodeJS.Timeout | undefined;
-    const port = await new Promise<number>((resolve, reject) => {
-      // A pack that never says its port must not hang the run.
-      const limit = packTimeoutMs();
-      startTimer = setTimeout(
-        () =>
-          reject(new InputError(`${dir}: policy pack did not report its port within ${limit / 1000} s`, dir)),
-        limit,
-      );
-      const lines = readline.createInterface({ input: child.stdout! });
-      let first = true;
-      lines.on("line", (line) => {
-        if (!first) return remember(line); // keep draining: policies may console.log
-        first = false;
-        // eslint-disable-next-line no-control-regex
-        const n = Number(line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trim());
-        if (Number.isInteger(n) && n > 0) resolve(n);
-        else
-          reject(
-            new InputError(
-              `${dir}: policy pack printed '${redactKeys(line).slice(0, 200)}' instead of its port`,
-              dir,
-            ),
-          );
-      });
-      // "close", not "exit": the pack's last stderr lines are read by then.
-      child.once("close", (code) => {
-        const why = startFailure(log);
-        reject(
-          new InputError(`${dir}: policy pack exited (${code}) before serving${why ? `: ${why}` : ""}`, dir),
-        );
-      });
-      child.once("error", reject);
-    }).finally(() => clearTimeout(startTimer));
-    child.removeAllListeners("close");
-
+    };
+    const port = await pack.port;
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": 400 * 1024 * 1024,
       "grpc.max_send_message_length": 400 * 1024 * 1024,
@@ -342,27 +278,6 @@ export class AnalyzerHost {
       if (this.child.exitCode === null) this.child.kill("SIGKILL");
     }
   }
-}
-
-/**
- * One line saying why a pack died before serving: the first error line it printed (the exception
- * run-policy-pack reports, or @pulumi/policy's own complaint), else its last line. Already redacted.
- */
-export function startFailure(log: readonly string[]): string {
-  // eslint-disable-next-line no-control-regex
-  const ansi = /\x1b\[[0-9;]*[A-Za-z]/g;
-  const lines = log.map((l) => l.replace(ansi, "").trim()).filter((l) => l && !/^at /.test(l));
-  const error = lines.find((l) => /^(?:\w*Error|error)\b/.test(l) && !/^error: \[runtime\]/.test(l));
-  return (error ?? lines[lines.length - 1] ?? "").slice(0, 300);
-}
-
-/**
- * How long the pack may take to start or to answer one call (`E2B_GUARDRAILS_PACK_TIMEOUT_MS`,
- * default 5 minutes: far above a large stack's AnalyzeStack, far below forever).
- */
-function packTimeoutMs(): number {
-  const n = Number(process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS);
-  return Number.isFinite(n) && n > 0 ? n : 300_000;
 }
 
 const ANALYZE = "/pulumirpc.Analyzer/Analyze";

@@ -1,26 +1,9 @@
 /** Every report format is a view of the one Report model; this is the table of views. */
 import type { Report } from "../policies/api";
 import type { PolicyInfo } from "../engine/analyzer-host";
-import { toGithub } from "./github";
-import { toHtml } from "./html";
-import { renderJson } from "./json";
-import { toJUnit } from "./junit";
-import { toMarkdown } from "./markdown";
-import { toSarif } from "./sarif";
-import { renderText } from "./text";
+import type { Format } from "./formats";
 
-export const formats = ["text", "json", "markdown", "html", "junit", "sarif", "github"] as const;
-export type Format = (typeof formats)[number];
-
-export const fileExtension: Record<Format, string> = {
-  text: "txt",
-  json: "json",
-  markdown: "md",
-  html: "html",
-  junit: "junit.xml",
-  sarif: "sarif",
-  github: "github.txt",
-};
+export { formats, fileExtension, type Format } from "./formats";
 
 export interface RenderOptions {
   color?: boolean;
@@ -31,22 +14,26 @@ export interface RenderOptions {
   artifacts?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Each renderer is loaded when its format is asked for: a command prints one format, and the others
+ * (the HTML page, xmlbuilder2 for JUnit) cost start-up time for nothing.
+ */
 export function render(format: Format, report: Report, opts: RenderOptions = {}): string {
   switch (format) {
     case "text":
-      return renderText(report, opts);
+      return (require("./text") as typeof import("./text")).renderText(report, opts);
     case "json":
-      return renderJson(report);
+      return (require("./json") as typeof import("./json")).renderJson(report);
     case "markdown":
-      return toMarkdown(report);
+      return (require("./markdown") as typeof import("./markdown")).toMarkdown(report);
     case "html":
-      return toHtml(report);
+      return (require("./html") as typeof import("./html")).toHtml(report);
     case "junit":
-      return toJUnit(report);
+      return (require("./junit") as typeof import("./junit")).toJUnit(report);
     case "github":
-      return toGithub(report);
+      return (require("./github") as typeof import("./github")).toGithub(report);
     case "sarif":
-      return toSarif(report, {
+      return (require("./sarif") as typeof import("./sarif")).toSarif(report, {
         policies: opts.policies?.map((p) => ({
           name: p.name,
           description: p.description,

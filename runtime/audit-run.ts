@@ -147,15 +147,30 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
   let pages = 0;
   // A page token seen before means the API sends us in a circle: stop rather than list for ever.
   const tokens = new Set<string>();
-  while (paginator.hasNext) {
-    // A failed page leaves the paginator's cursor where it was, so the retry asks for the same page.
+  // A failed page leaves the paginator's cursor where it was, so the retry asks for the same page.
+  const fetchPage = () => retrying(o, () => paginator.nextItems());
+  // One request in flight while the page before it is judged: the API's next page and our work on
+  // this one overlap. Pages still come one at a time, in order, each token checked before it is used.
+  let pending: Promise<SandboxInfo[]> | undefined = paginator.hasNext ? fetchPage() : undefined;
+  while (pending) {
     let items: SandboxInfo[];
     try {
-      items = await retrying(o, () => paginator.nextItems());
+      items = await pending;
     } catch (e) {
       throw toAuditError(e, o, `listing sandboxes (page ${pages + 1})`);
     }
     pages++;
+    const next = paginator.nextToken;
+    if (next !== undefined) {
+      if (tokens.has(next))
+        throw new AuditError(
+          "api-error",
+          `${o.apiUrl ?? "the E2B API"} returned the same next-page token twice (after page ${pages}); listing stopped, nothing was judged or killed`,
+        );
+      tokens.add(next);
+    }
+    pending = paginator.hasNext ? fetchPage() : undefined;
+    // Judged synchronously: a failure of the page in flight is only read by the `await` above.
     for (const s of items as unknown[]) {
       const r = auditedFromRecord(s);
       if (!r.ok) auditor.skip(r.sandboxId, r.reason);
@@ -168,15 +183,6 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
       else auditor.add(r.sandbox);
     }
     o.onPage?.({ page: pages, items: items.length });
-    const next = paginator.nextToken;
-    if (next !== undefined) {
-      if (tokens.has(next))
-        throw new AuditError(
-          "api-error",
-          `${o.apiUrl ?? "the E2B API"} returned the same next-page token twice (after page ${pages}); listing stopped, nothing was judged or killed`,
-        );
-      tokens.add(next);
-    }
   }
   return { report: auditor.report(), rules, pages };
 }

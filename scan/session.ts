@@ -14,6 +14,7 @@ import {
   type RunProgramOptions,
   type ResourceGraph,
 } from "../engine";
+import type { PackProcess } from "../engine/pack-process";
 import { readProject } from "../engine/project";
 import {
   readPolicyConfigFile,
@@ -26,7 +27,9 @@ import { buildReport, buildStackReport, OUR_PACK } from "../reports/build";
 import { withCrossStackFindings } from "./cross-stack";
 import { offlineNotices } from "./offline-notices";
 
-export const defaultPackDir = path.resolve(__dirname, "../policies");
+import { defaultPackDir } from "./pack-dir";
+
+export { defaultPackDir };
 
 /** What commands use of a session's pack process. */
 export type PackHandle = Pick<AnalyzerHost, "packDir" | "info" | "analyze">;
@@ -50,6 +53,11 @@ export interface SessionOptions {
   stack?: { project: string; stack: string; organization: string; dryRun: boolean };
   /** More environment for the pack process (as a variable exported before `pulumi preview`). */
   env?: Record<string, string>;
+  /**
+   * The pack's process, already started for the same folder and environment (engine/pack-process.ts):
+   * `audit` starts it before loading the rest of itself. Ended by the session (or on its failure).
+   */
+  process?: PackProcess;
 }
 
 /** The environment a session's pack process gets beyond the command's own. */
@@ -71,7 +79,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<ScanSessio
   const env = packEnvironment(opts);
   // A config file that cannot be read or parsed fails before any pack starts.
   if (typeof opts.policyConfig === "string") readPolicyConfigFile(opts.policyConfig);
-  const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir, { env });
+  const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir, { env, process: opts.process });
   try {
     const config = await host.configure(opts.policyConfig);
     checkOwnPolicyConfig(

@@ -178,6 +178,48 @@ describe("sandbox endpoints with the real SDK", () => {
     }
   });
 
+  test("a listing between expiries, pauses and shortened timeouts always shows the state of now", async () => {
+    // The server keeps what a page needs (next expiry, running total) between pages; every change
+    // and every expiry must still show on the very next page.
+    let now = Date.now();
+    const s2 = await startE2BServer({ now: () => new Date(now) });
+    try {
+      const t = s2.state.addTeam();
+      const key = s2.state.addApiKey(t.teamId).key;
+      const conn = at(s2.url, key, 0);
+      const a = await Sandbox.create("base", { ...conn, timeoutMs: 600_000 });
+      const b = await Sandbox.create("base", { ...conn, timeoutMs: 600_000 });
+      const c = await Sandbox.create("base", { ...conn, timeoutMs: 600_000 });
+      const listing = async () => {
+        const res = await fetch(`${s2.url}/v2/sandboxes?state=running,paused`, {
+          headers: { "X-API-Key": key },
+        });
+        const body = (await res.json()) as { sandboxID: string; state: string }[];
+        return {
+          running: res.headers.get("x-total-running"),
+          items: body.map((s) => `${s.sandboxID}:${s.state}`).sort(),
+        };
+      };
+      const ids = (...xs: [string, string][]) => xs.map(([id, st]) => `${id}:${st}`).sort();
+      expect(await listing()).toEqual({
+        running: "3",
+        items: ids([a.sandboxId, "running"], [b.sandboxId, "running"], [c.sandboxId, "running"]),
+      });
+      expect(await Sandbox.pause(b.sandboxId, conn)).toBe(true);
+      expect((await listing()).running).toBe("2");
+      await Sandbox.setTimeout(a.sandboxId, 10_000, conn); // shortened: expires before the others
+      now += 11_000;
+      expect(await listing()).toEqual({
+        running: "1",
+        items: ids([b.sandboxId, "paused"], [c.sandboxId, "running"]),
+      });
+      now += 600_000;
+      expect(await listing()).toEqual({ running: "0", items: ids([b.sandboxId, "paused"]) });
+    } finally {
+      await s2.close();
+    }
+  });
+
   test("pause (409 → false when already paused), connect resumes, setTimeout is capped at the plan maximum", async () => {
     let now = Date.now();
     const s2 = await startE2BServer({ now: () => new Date(now) });

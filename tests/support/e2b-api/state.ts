@@ -59,6 +59,13 @@ export interface TeamRecord {
   createdTimes: number[];
   /** Sorted list cache (ascending by startedAt, id); dropped on every mutation. */
   sorted?: SandboxRecord[];
+  /**
+   * What a listing would otherwise recompute from every sandbox on every page (dropped with
+   * `sorted`): the earliest expiry of a running sandbox, and `X-Total-Running` by filter. Without
+   * it one page cost O(sandboxes), a whole listing O(sandboxes²): 100,000 sandboxes took ~9 s of
+   * server time per listing, more than the client under test.
+   */
+  listCache?: { nextExpiry: number; totalRunning: Map<string, number> };
 }
 
 export interface SessionRecord {
@@ -220,6 +227,7 @@ export class E2BState {
 
   private touch(team: TeamRecord): void {
     team.sorted = undefined;
+    team.listCache = undefined;
   }
 
   /** Apply E2B's timeout: a running sandbox past `endAt` is killed, or paused with auto-pause. */
@@ -339,6 +347,7 @@ export class E2BState {
     s.pausedAt = this.now();
     // A paused sandbox has no TTL running; its endAt marks when it stopped.
     s.endAt = s.pausedAt;
+    this.touch(this.team(teamId));
     return "ok";
   }
 
@@ -356,6 +365,7 @@ export class E2BState {
     const cap = s.startedAt.getTime() + team.maxLengthHours * 3_600_000;
     if (now >= cap) return "max-length";
     s.endAt = new Date(Math.min(now + timeoutSeconds * 1000, cap));
+    this.touch(team);
     return "ok";
   }
 
@@ -378,6 +388,7 @@ export class E2BState {
       s.endAt = new Date(now + timeoutSeconds * 1000);
     } else if (now + timeoutSeconds * 1000 > s.endAt.getTime()) {
       s.endAt = new Date(now + timeoutSeconds * 1000);
+      this.touch(this.team(teamId));
     }
     return { sandbox: s, resumed };
   }
@@ -398,8 +409,15 @@ export class E2BState {
   ): { items: SandboxRecord[]; nextToken?: string; totalRunning: number } {
     const team = this.team(teamId);
     const now = this.now().getTime();
-    // Expire first so the sorted cache reflects what exists now.
-    for (const s of [...team.sandboxes.values()]) this.expire(s, now);
+    // Expire first so the sorted cache reflects what exists now (a sweep only when one is due).
+    if (!team.listCache || now >= team.listCache.nextExpiry) {
+      for (const s of [...team.sandboxes.values()]) this.expire(s, now);
+      let nextExpiry = Infinity;
+      for (const s of team.sandboxes.values())
+        if (s.state === "running") nextExpiry = Math.min(nextExpiry, s.endAt.getTime());
+      team.listCache = { nextExpiry, totalRunning: new Map() };
+    }
+    const cache = team.listCache;
     const all = this.sortedAsc(team);
     const matches = (s: SandboxRecord): boolean => {
       if (q.states && !q.states.includes(s.state)) return false;
@@ -408,8 +426,13 @@ export class E2BState {
       if (q.metadata) for (const [k, v] of Object.entries(q.metadata)) if (s.metadata[k] !== v) return false;
       return true;
     };
-    let totalRunning = 0;
-    for (const s of all) if (s.state === "running" && matches(s)) totalRunning++;
+    const filter = JSON.stringify([q.states, q.template, q.startedAfter?.getTime(), q.metadata]);
+    let totalRunning = cache.totalRunning.get(filter);
+    if (totalRunning === undefined) {
+      totalRunning = 0;
+      for (const s of all) if (s.state === "running" && matches(s)) totalRunning++;
+      cache.totalRunning.set(filter, totalRunning);
+    }
 
     const items: SandboxRecord[] = [];
     const desc = q.order === "desc";

@@ -1,0 +1,142 @@
+/**
+ * What `preview` and `audit` do once their flags are parsed: load the inputs, run the pack, render the
+ * report. Loaded by the command table (./main.ts) only when one of them runs; it loads the engine, the
+ * pack's report model and the adoption features itself, once the pack's process is on its way.
+ */
+import path from "node:path";
+import type { StackReport } from "../policies/api";
+import type { Format } from "../reports/formats";
+import type { ResourceGraph } from "../engine";
+import { startPackProcess, type PackProcess } from "../engine/pack-process";
+import { defaultPackDir } from "../scan/pack-dir";
+import type { ScanBackend, ScanSession } from "../scan/session";
+import { emit, prepareOutput } from "./output";
+import type { AdoptionFlags, AdoptionInputs } from "./adoption";
+
+// Required when used, not at load: `audit` starts the pack's process first and loads these (the
+// engine, the pack's report model: about a second) while the pack loads @pulumi/pulumi.
+const adoption = () => require("./adoption") as typeof import("./adoption");
+const scan = () => require("../scan/session") as typeof import("../scan/session");
+
+export interface ReportFlags extends AdoptionFlags {
+  policyPack?: string;
+  policyConfig?: string;
+  format: Format;
+  output?: string;
+  verifyKeys?: boolean;
+}
+
+export type PreviewFlags = ReportFlags & { cwd: string; stack?: string; organization: string };
+export type AuditFlags = ReportFlags & { state: string[] };
+
+/** Render the session's report for these stacks, set the exit status, and stop the pack. */
+async function finish(
+  session: ScanSession,
+  stacks: () => Promise<StackReport[]>,
+  o: ReportFlags,
+  inputs: AdoptionInputs,
+  artifacts: Record<string, string>,
+  graphs: () => readonly ResourceGraph[],
+): Promise<void> {
+  try {
+    const reports = await stacks();
+    const { exitStatusFor, finishReport, writeStepSummary } = adoption();
+    if (o.verifyKeys) {
+      const { keyCheckSummary, verifyLeakedKeys } =
+        require("./verify-keys") as typeof import("./verify-keys");
+      process.stderr.write(keyCheckSummary(await verifyLeakedKeys(reports, graphs())) + "\n");
+    }
+    const report = finishReport(session.report(reports), o, inputs);
+    emit(report, o.format, o.output, {
+      packPath: session.host.packDir,
+      policies: session.host.info.policies,
+      artifacts,
+    });
+    writeStepSummary(report, o.format);
+    process.exitCode = exitStatusFor(report, o.failOn);
+  } finally {
+    await session.close();
+  }
+}
+
+/** A path as code scanning wants it: relative to where the command runs (the checkout), `/`-separated. */
+function artifactPath(file: string): string {
+  return path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/");
+}
+
+/**
+ * `backend`: where the pack sessions and program runs come from; undefined is this process's own
+ * (scan/session.ts `ownProcesses`, loaded with the engine when the command runs).
+ */
+export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promise<void> {
+  const { loadAdoptionInputs, withCostChange } = adoption();
+  const { previewProgram, scanGraph } = scan();
+  const { defaultStack } = require("./stack-name") as typeof import("./stack-name");
+  if (o.output) prepareOutput(o.output, "--output");
+  const inputs = loadAdoptionInputs(o); // bad input fails before the program runs
+  const cwd = path.resolve(o.cwd);
+  const stack = o.stack ?? defaultStack(cwd);
+  // The pack starts while the program runs (previewProgram): both take about a second.
+  const { session, graph } = await previewProgram(
+    { packDir: o.policyPack, policyConfig: o.policyConfig },
+    { cwd, stack, organization: o.organization, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE },
+    backend,
+  );
+  await finish(
+    session,
+    async () => {
+      const stack = await scanGraph(session, graph);
+      return [inputs.deployed ? withCostChange(session, stack, graph, inputs.deployed) : stack];
+    },
+    o,
+    inputs,
+    { [`${graph.project}/${graph.stack}`]: artifactPath(path.join(cwd, "Pulumi.yaml")) },
+    () => [graph],
+  );
+}
+
+/**
+ * The pack's process when it can start at once: before this process loads the engine and the report
+ * model, so both load at the same time. Undefined when it cannot (not a pack folder): the session
+ * then starts it, and says why, after the inputs have been checked, as always.
+ */
+function startPackEarly(dir: string): PackProcess | undefined {
+  try {
+    return startPackProcess(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runAudit(o: AuditFlags, backend?: ScanBackend): Promise<void> {
+  // A host's backend has its packs running already: only our own is worth starting this early.
+  const pack = backend ? undefined : startPackEarly(o.policyPack ?? defaultPackDir);
+  let session: ScanSession;
+  let graphs: ResourceGraph[];
+  let inputs: AdoptionInputs;
+  try {
+    const { loadStates, ownProcesses } = scan();
+    graphs = loadStates(o.state); // bad input is still one line and exit 2, and the pack is ended
+    if (o.output) prepareOutput(o.output, "--output");
+    inputs = adoption().loadAdoptionInputs(o);
+    session = await (backend ?? ownProcesses).openSession({
+      packDir: o.policyPack,
+      policyConfig: o.policyConfig,
+      process: pack,
+    });
+  } catch (e) {
+    pack?.abandon();
+    throw e;
+  }
+  const artifacts = Object.fromEntries(
+    graphs.map((g, i) => [`${g.project}/${g.stack}`, artifactPath(o.state[i])]),
+  );
+  await finish(
+    session,
+    () => scan().scanStates(session, graphs),
+    o,
+    inputs,
+    artifacts,
+    () => graphs,
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * A policy pack's process, started apart from its gRPC connection (analyzer-host.ts). Loading
+ * @pulumi/pulumi in the pack takes about a second, and so does loading the engine and the report
+ * model in the CLI: `audit` starts this first, loads the rest while the pack boots, then connects.
+ * Light on purpose: no gRPC, no protobuf, no policy.
+ *
+ * Everything the pack says from its first byte is listened to here (the port line, stderr, an early
+ * exit), so nothing is lost however late the connection comes.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import readline from "node:readline";
+import { redactKeys } from "../policies/detect/keys";
+import { killChild, trackChild } from "./children";
+import { InputError } from "./errors";
+
+export interface PackProcess {
+  /** The pack's folder, resolved. */
+  readonly dir: string;
+  readonly child: ChildProcess;
+  /** The pack's stderr and its stdout after the port line, redacted; the last 500 lines. */
+  readonly log: string[];
+  /** The port from the pack's first stdout line; rejects (InputError) when the pack dies or lies first. */
+  readonly port: Promise<number>;
+  /** `@pulumi/pulumi` as the pack resolves it: the gRPC stubs must come from the same copy. */
+  readonly pulumiDir: string;
+  /** Keep a line the pack printed (redacted) in `log`. */
+  remember(line: string): void;
+  /** The connection has taken the process over: `abandon` no longer ends it. */
+  adopt(): void;
+  /** End the process unless a connection adopted it (an `audit` whose input failed after the start). */
+  abandon(): void;
+}
+
+/** Start `@pulumi/pulumi/cmd/run-policy-pack` in the pack's folder. Throws InputError for a folder that is no pack. */
+export function startPackProcess(packDir: string, opts: { env?: NodeJS.ProcessEnv } = {}): PackProcess {
+  const dir = path.resolve(packDir);
+  if (!existsSync(path.join(dir, "PulumiPolicy.yaml"))) {
+    throw new InputError(`${dir}: not a policy pack (no PulumiPolicy.yaml)`, dir);
+  }
+  let runner: string;
+  try {
+    runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
+  } catch {
+    throw new InputError(
+      `${dir}: cannot resolve @pulumi/pulumi from the pack (run npm install in the pack folder)`,
+      dir,
+    );
+  }
+  // The engine address is ignored by @pulumi/policy; the CLI passes its own, we pass a placeholder.
+  const child = spawn(process.execPath, [runner, "127.0.0.1:0", dir], {
+    cwd: dir,
+    env: { ...process.env, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  trackChild(child);
+  const log: string[] = [];
+  const remember = (line: string) => {
+    log.push(redactKeys(line));
+    if (log.length > 500) log.shift();
+  };
+  readline.createInterface({ input: child.stderr! }).on("line", remember);
+  let startTimer: NodeJS.Timeout | undefined;
+  let onClose: ((code: number | null) => void) | undefined;
+  const port = new Promise<number>((resolve, reject) => {
+    // A pack that never says its port must not hang the run.
+    const limit = packTimeoutMs();
+    startTimer = setTimeout(
+      () =>
+        reject(new InputError(`${dir}: policy pack did not report its port within ${limit / 1000} s`, dir)),
+      limit,
+    );
+    const lines = readline.createInterface({ input: child.stdout! });
+    let first = true;
+    lines.on("line", (line) => {
+      if (!first) return remember(line); // keep draining: policies may console.log
+      first = false;
+      // eslint-disable-next-line no-control-regex
+      const n = Number(line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trim());
+      if (Number.isInteger(n) && n > 0) resolve(n);
+      else
+        reject(
+          new InputError(
+            `${dir}: policy pack printed '${redactKeys(line).slice(0, 200)}' instead of its port`,
+            dir,
+          ),
+        );
+    });
+    // "close", not "exit": the pack's last stderr lines are read by then.
+    onClose = (code) => {
+      const why = startFailure(log);
+      reject(
+        new InputError(`${dir}: policy pack exited (${code}) before serving${why ? `: ${why}` : ""}`, dir),
+      );
+    };
+    child.once("close", onClose);
+    child.once("error", reject);
+  }).finally(() => {
+    clearTimeout(startTimer);
+    if (onClose) child.removeListener("close", onClose);
+  });
+  // Nobody may be waiting yet (the CLI is still checking its input): a failure is read when connecting.
+  port.catch(() => undefined);
+  let adopted = false;
+  return {
+    dir,
+    child,
+    log,
+    port,
+    pulumiDir: path.dirname(path.dirname(path.dirname(runner))),
+    remember,
+    adopt: () => {
+      adopted = true;
+    },
+    abandon: () => {
+      if (!adopted) killChild(child);
+    },
+  };
+}
+
+/**
+ * One line saying why a pack died before serving: the first error line it printed (the exception
+ * run-policy-pack reports, or @pulumi/policy's own complaint), else its last line. Already redacted.
+ */
+export function startFailure(log: readonly string[]): string {
+  // eslint-disable-next-line no-control-regex
+  const ansi = /\x1b\[[0-9;]*[A-Za-z]/g;
+  const lines = log.map((l) => l.replace(ansi, "").trim()).filter((l) => l && !/^at /.test(l));
+  const error = lines.find((l) => /^(?:\w*Error|error)\b/.test(l) && !/^error: \[runtime\]/.test(l));
+  return (error ?? lines[lines.length - 1] ?? "").slice(0, 300);
+}
+
+/**
+ * How long the pack may take to start or to answer one call (`E2B_GUARDRAILS_PACK_TIMEOUT_MS`,
+ * default 5 minutes: far above a large stack's AnalyzeStack, far below forever).
+ */
+export function packTimeoutMs(): number {
+  const n = Number(process.env.E2B_GUARDRAILS_PACK_TIMEOUT_MS);
+  return Number.isFinite(n) && n > 0 ? n : 300_000;
+}
