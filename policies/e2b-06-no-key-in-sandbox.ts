@@ -22,7 +22,7 @@ import {
   type IndexedResource,
   type ResourceScan,
 } from "./detect/stack";
-import { walkLeaves, pathOf, type Leaf, type PathNode } from "./detect/walk";
+import { pathOf, type Leaf, type PathNode } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
@@ -129,7 +129,7 @@ export const noKeyInSandbox = stackPolicy(
         checkEveryInput(run, r, index.scan(r), "image build args (baked into the sandbox template)", build);
       const secretStore = isKeyStoreType(r.type) || isE2BSecretResource(r);
       const seen = new Set<string>();
-      walkLeaves(
+      index.walkLeaves(
         r.props,
         (leaf) => {
           checkDockerfile(run, r, leaf);

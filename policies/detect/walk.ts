@@ -232,6 +232,32 @@ export interface WalkOptions {
   publicPrefixes?: readonly string[];
   /** Parse JSON/YAML text found in strings when this returns true (default: strings mentioning e2b). */
   parseEmbedded?: (text: string) => boolean;
+  /** The run's parsed documents (run-state.ts): each distinct text is parsed once per run. */
+  documents?: DocumentCache;
+}
+
+export type Embedded = { kind: "json" | "yaml"; doc: Tree } | null;
+
+/**
+ * Documents parsed out of strings, by their text, for one run: the rules and the scans walk the same
+ * trees (and inputs and outputs repeat the same container JSON), so each text is parsed once. The
+ * parsed trees are shared and never written to. Owned by the DetectRun, dropped with it.
+ */
+export class DocumentCache {
+  private docs = new Map<string, Embedded>();
+
+  parse(text: string): Embedded {
+    let d = this.docs.get(text);
+    if (d === undefined) {
+      d = parseEmbedded(text);
+      this.docs.set(text, d);
+    }
+    return d;
+  }
+
+  clear(): void {
+    this.docs.clear();
+  }
 }
 
 const MAX_EMBEDDED = 1_000_000;
@@ -241,7 +267,7 @@ function defaultParseEmbedded(text: string): boolean {
 }
 
 /** JSON or YAML documents embedded in a string (container definitions, manifests, ESC YAML). */
-export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree } | null {
+export function parseEmbedded(text: string): Embedded {
   if (text.length > MAX_EMBEDDED) return null;
   const t = text.trimStart();
   if (t.startsWith("{") || t.startsWith("[")) {
@@ -277,6 +303,7 @@ export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree 
 export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOptions = {}): void {
   const prefixes = opts.publicPrefixes ?? [];
   const wantsParse = opts.parseEmbedded ?? defaultParseEmbedded;
+  const documents = opts.documents;
   const visitKey = opts.visitKey;
   const isPublic = (name: string) => prefixes.some((p) => name.startsWith(p));
   type Item = { v: Tree; node: PathNode | null; ctx: WalkContext; container: Tree };
@@ -294,7 +321,7 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
       const unknown = isUnknown(v);
       let parsed = false;
       if (typeof v === "string" && !unknown && v.length > 2 && wantsParse(v)) {
-        const emb = parseEmbedded(v);
+        const emb = documents ? documents.parse(v) : parseEmbedded(v);
         if (emb) {
           parsed = true;
           stack.push({
