@@ -122,6 +122,14 @@ export function scanProps(
 export class ScanCache {
   readonly documents = new DocumentCache();
   private scans = new WeakMap<object, Map<string, { reader: ArtifactReader | undefined; scan: ResourceScan }>>();
+  /** A prefix list's key, by list (a policy's configured list is one array for all its resources). */
+  private prefixKeys = new WeakMap<readonly string[], string>();
+
+  private prefixKey(prefixes: readonly string[]): string {
+    let k = this.prefixKeys.get(prefixes);
+    if (k === undefined) this.prefixKeys.set(prefixes, (k = prefixes.join("\u0000")));
+    return k;
+  }
 
   scan(
     type: string,
@@ -131,7 +139,7 @@ export class ScanCache {
   ): ResourceScan {
     const opts = { artifacts, documents: this.documents };
     if (props === null || typeof props !== "object") return scanProps(type, props, publicPrefixes, opts);
-    const key = publicPrefixes === DEFAULT_PUBLIC_PREFIXES ? type : `${type}\u0000${publicPrefixes.join("\u0000")}`;
+    const key = `${type}\u0000${this.prefixKey(publicPrefixes)}`;
     let byKey = this.scans.get(props);
     if (!byKey) this.scans.set(props, (byKey = new Map()));
     const hit = byKey.get(key);

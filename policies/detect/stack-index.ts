@@ -183,8 +183,11 @@ export class StackIndex {
     } = {},
   ): Promise<StackIndex> {
     const out: IndexedResource[] = [];
-    for (const r of resources) {
-      const outputs = await normalizeProps(rawProps(r.props));
+    // Outputs are copied synchronously; only assets' contents are awaited, all at once.
+    const allOutputs = await Promise.all(resources.map((r) => normalizeProps(rawProps(r.props))));
+    for (let i = 0; i < resources.length; i++) {
+      const r = resources[i];
+      const outputs = allOutputs[i];
       const recorded = opts.inputsOf?.(r.urn);
       out.push({
         urn: r.urn,
