@@ -108,7 +108,12 @@ export class PreviewSession {
   }
 
   /** The scan of a resource's props, once per preview and tree (the stack index reuses it). */
-  scan(type: string, props: Tree, publicPrefixes?: readonly string[], artifacts?: ArtifactReader): ResourceScan {
+  scan(
+    type: string,
+    props: Tree,
+    publicPrefixes?: readonly string[],
+    artifacts?: ArtifactReader,
+  ): ResourceScan {
     return this.detect.scan(type, props, publicPrefixes, artifacts);
   }
 

@@ -59,7 +59,9 @@ export async function profileEngine(label: string, size: number, analyses: numbe
         "",
         "| self | share | file |",
         "|---:|---:|---|",
-        ...s.files.slice(0, 15).map((x) => `| ${x.ms.toFixed(0)} ms | ${(x.share * 100).toFixed(1)} % | ${x.file} |`),
+        ...s.files
+          .slice(0, 15)
+          .map((x) => `| ${x.ms.toFixed(0)} ms | ${(x.share * 100).toFixed(1)} % | ${x.file} |`),
         "",
         "| self | share | function | where |",
         "|---:|---:|---|---|",

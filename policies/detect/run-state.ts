@@ -1,7 +1,9 @@
 /**
  * What the detectors keep for one preview (one ConfigureStack … AnalyzeStack run of the pack): the
- * inputs each resource policy saw at Analyze, the stack index every stack policy shares, and the
- * artifact reader. One object with one lifetime — `reset()` at the start of the next preview —
+ * inputs each resource policy saw at Analyze, the scans of those trees and the documents parsed out
+ * of their strings (ScanCache: the resource policy's scan at Analyze is the stack policies' scan at
+ * AnalyzeStack, and every rule's walk parses a text once), the stack index every stack policy
+ * shares, and the artifact reader. One object with one lifetime — `reset()` at the start of the next preview —
  * instead of module-level caches; the pack's preview session (preview-session.ts) owns the instance.
  */
 import { ArtifactReader } from "./artifacts";

@@ -121,7 +121,10 @@ export function scanProps(
  */
 export class ScanCache {
   readonly documents = new DocumentCache();
-  private scans = new WeakMap<object, Map<string, { reader: ArtifactReader | undefined; scan: ResourceScan }>>();
+  private scans = new WeakMap<
+    object,
+    Map<string, { reader: ArtifactReader | undefined; scan: ResourceScan }>
+  >();
   /** A prefix list's key, by list (a policy's configured list is one array for all its resources). */
   private prefixKeys = new WeakMap<readonly string[], string>();
 
@@ -164,7 +167,13 @@ class LazyScan implements ResourceScan {
   ) {}
 
   private keyScan(): KeyPart {
-    return (this.keyPart ??= scanKeys(this.type, this.props, this.publicPrefixes, this.reader, this.documents));
+    return (this.keyPart ??= scanKeys(
+      this.type,
+      this.props,
+      this.publicPrefixes,
+      this.reader,
+      this.documents,
+    ));
   }
 
   private leafScan(): LeafPart {
