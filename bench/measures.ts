@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { AnalyzerHost, loadStateExport } from "../engine";
 import { generateStack } from "./generate";
-import { interleave, ratio, runProcess, stats, type ProcessRun, type Stats } from "./lib";
+import { childCpuMs, interleave, ratio, runProcess, stats, type ProcessRun, type Stats } from "./lib";
 
 const root = path.resolve(__dirname, "..");
 const cli = path.join(root, "bin/e2b-guardrails.js");
@@ -87,6 +87,11 @@ export interface PackVsEmpty {
   ours: Stats;
   empty: Stats;
   ratio: Stats;
+  /**
+   * CPU time of the pack process itself per analysis (ms), ours vs empty, and their ratio: less
+   * sensitive than wall time to the other engineers' load on the 2 cores (absent before s14-pack).
+   */
+  cpu?: { ours: Stats; empty: Stats; ratio: Stats };
 }
 
 /** Analysis through the engine (AnalyzerHost, in-process), our pack vs the empty pack, same graph. */
@@ -98,15 +103,25 @@ export async function packVsEmpty(ws: Workspace, size: number, rounds: number): 
       await h.configure();
       await h.analyze(graph); // warm-up: JIT and first-call costs in both processes
     }
-    const [o, e] = await interleave(
-      hosts.map((h) => async () => {
+    const packs = [ourPack, emptyPack];
+    const runs = await interleave(
+      hosts.map((h, i) => async () => {
+        const c0 = childCpuMs(packs[i]);
         const t0 = performance.now();
         await h.analyze(graph);
-        return performance.now() - t0;
+        const ms = performance.now() - t0;
+        const c1 = childCpuMs(packs[i]);
+        return { ms, cpu: c0 !== undefined && c1 !== undefined ? c1 - c0 : undefined };
       }),
       rounds,
     );
-    return { resources: size, ours: stats(o), empty: stats(e), ratio: ratio(o, e) };
+    const [o, e] = runs.map((rs) => rs.map((r) => r.ms));
+    const [oc, ec] = runs.map((rs) => rs.map((r) => r.cpu).filter((c): c is number => c !== undefined));
+    const cpu =
+      oc.length === rounds && ec.length === rounds
+        ? { ours: stats(oc), empty: stats(ec), ratio: ratio(oc, ec) }
+        : undefined;
+    return { resources: size, ours: stats(o), empty: stats(e), ratio: ratio(o, e), cpu };
   } finally {
     await Promise.all(hosts.map((h) => h.stop()));
   }

@@ -191,6 +191,12 @@ function details(r: Results): string[] {
       `### Analysis through the engine (AnalyzerHost.analyze, in-process), ${p.resources.toLocaleString("en")} resources`,
       "",
       `Our pack ${fmtStats(p.ours)}; empty pack ${fmtStats(p.empty)} (after one warm-up analysis each).`,
+      ...(p.cpu
+        ? [
+            "",
+            `CPU time of the pack process per analysis (less sensitive to the machine's load than wall time): our pack ${fmtStats(p.cpu.ours)}; empty pack ${fmtStats(p.cpu.empty)}; ratio ${spread(p.cpu.ratio)}.`,
+          ]
+        : []),
     );
   const o = r.org;
   if (o)

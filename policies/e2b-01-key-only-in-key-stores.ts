@@ -8,7 +8,7 @@ import { z } from "zod";
 import { describe, keyLocation, regexSchema } from "./common";
 import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
 import { isKeyStoreType } from "./detect/key-stores";
-import { isKeyResource, scanProps } from "./detect/scanner";
+import { isKeyResource } from "./detect/scanner";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { resourcePolicy } from "./policy-dsl";
@@ -34,8 +34,8 @@ export const keyOnlyInKeyStores = resourcePolicy(
     example:
       "aws:lambda/function:Function 'api' holds an E2B API key (e2b_…9f3a) at environment.variables.E2B_API_KEY, outside any approved key store. Store it in a secret manager and pass a reference instead.",
   },
-  ({ type, name, props, config, report, artifacts }) => {
-    const scan = scanProps(type, props, DEFAULT_PUBLIC_PREFIXES, { artifacts });
+  ({ type, name, props, config, report, scan: scanOf }) => {
+    const scan = scanOf(DEFAULT_PUBLIC_PREFIXES);
     // A variable named to carry the key holds the key whatever preview can see of its value, so the
     // verdict does not depend on whether the secret feeding it could be decrypted.
     const keyName = new RegExp(config.keyNamePattern);

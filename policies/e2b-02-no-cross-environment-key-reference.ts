@@ -116,7 +116,7 @@ const referencesAnotherEnvironmentsSecret: Check = ({ index, config, report }) =
     const mine = env(r);
     const ownComponent = index.environmentComponentOf(r)?.resource.urn;
     const reported = new Set<string>();
-    walkLeaves(r.props, (leaf) => {
+    index.walkLeaves(r.props, (leaf) => {
       if (typeof leaf.value !== "string" || leaf.unknown) return;
       for (const c of referenceCandidates(leaf.value)) {
         const hit = refs.get(c);

@@ -22,7 +22,7 @@ import {
   type IndexedResource,
   type ResourceScan,
 } from "./detect/stack";
-import { walkLeaves, pathOf, type Leaf, type PathNode } from "./detect/walk";
+import { pathOf, type Leaf, type PathNode } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
@@ -129,7 +129,7 @@ export const noKeyInSandbox = stackPolicy(
         checkEveryInput(run, r, index.scan(r), "image build args (baked into the sandbox template)", build);
       const secretStore = isKeyStoreType(r.type) || isE2BSecretResource(r);
       const seen = new Set<string>();
-      walkLeaves(
+      index.walkLeaves(
         r.props,
         (leaf) => {
           checkDockerfile(run, r, leaf);
@@ -206,8 +206,10 @@ function checkEgressProxyPassword(run: Run, r: IndexedResource, leaf: Leaf): voi
   if (typeof leaf.value !== "string" || leaf.unknown || leaf.parsed) return;
   const value = leaf.value.trim();
   if (value === "" || value === OPAQUE_SECRET || isE2BPlaceholderOnly(value)) return;
-  const path = pathOf(leaf.node);
   const named = leaf.envName !== null && PROXY_PASSWORD_NAME.test(leaf.envName);
+  // The path ends in "password" only when its last segment does: build it only then.
+  if (!named && !/password$/i.test(leaf.node?.seg ?? "")) return;
+  const path = pathOf(leaf.node);
   if (!PROXY_PASSWORD_PATH.test(path) && !named) return;
   run.report(
     `${describe(r)} holds an egress proxy password in plaintext at ${path}. Keep it in a secret store and read it at run time; anyone who can read this resource can use your proxy.`,
@@ -225,6 +227,7 @@ function segments(node: PathNode | null): string[] {
 /** `…rules.<host>[i].transform.headers.<name>` written in the stack: credentials must be placeholders. */
 function checkEgressRuleHeader(run: Run, r: IndexedResource, leaf: Leaf): void {
   if (typeof leaf.value !== "string" || leaf.unknown || leaf.parsed) return;
+  if (leaf.node?.parent?.seg !== "headers") return; // the test below, without the segment list
   const s = segments(leaf.node);
   const n = s.length;
   if (n < 6 || s[n - 2] !== "headers" || s[n - 3] !== "transform" || !/^\[\d+\]$/.test(s[n - 4])) return;

@@ -19,6 +19,7 @@ import { caseOfPolicy, type Severity } from "./cases";
 import type { Prices } from "./cost";
 import type { ArtifactReader } from "./detect/artifacts";
 import { redactKeys } from "./detect/keys";
+import type { ResourceScan } from "./detect/scanner";
 import type { StackIndex } from "./detect/stack";
 import { rawProps } from "./detect/unknowns";
 import { normalizeProps, type Tree } from "./detect/walk";
@@ -222,6 +223,8 @@ export interface ResourceContext<C> {
   report: (message: string, opts?: ReportOptions) => void;
   /** Reads the files the resource's assets and archives deploy (bounded, once per preview). */
   artifacts: ArtifactReader;
+  /** The scan of `props` with the artifacts (once per preview: the stack policies reuse it). */
+  scan: (publicPrefixes?: readonly string[]) => ResourceScan;
   args: ResourceValidationArgs;
 }
 
@@ -256,6 +259,7 @@ export function resourcePolicy<S extends z.ZodObject>(
       // without the hooks, decoded here. Never a copy from an earlier preview: the session resets.
       const props = (await previewSession.inputsOf(args.urn)) ?? (await normalizeProps(rawProps(args.props)));
       const reporter = makeReporter(meta, config.waivers, reportViolation);
+      const artifacts = previewSession.artifacts(args.stackTags);
       await validate({
         type: args.type,
         urn: args.urn,
@@ -263,7 +267,8 @@ export function resourcePolicy<S extends z.ZodObject>(
         props,
         config,
         report: (m, o) => reporter(m, args.urn, o),
-        artifacts: previewSession.artifacts(args.stackTags),
+        artifacts,
+        scan: (publicPrefixes) => previewSession.scan(args.type, props, publicPrefixes, artifacts),
         args,
       });
     },

@@ -18,6 +18,7 @@ import type { CaseId } from "./cases";
 import type { Prices } from "./cost";
 import type { ArtifactReader } from "./detect/artifacts";
 import { DetectRun } from "./detect/run-state";
+import type { ResourceScan } from "./detect/scanner";
 import type { ResourceLike, StackIndex } from "./detect/stack-index";
 import type { Tree } from "./detect/walk";
 import { applicableCases, findingFromDiagnostic, type DiagnosticLike, type StackReport } from "./report";
@@ -45,6 +46,8 @@ export class PreviewSession {
   // Per stack: reset by beginStack.
   private identity: StackIdentity | undefined;
   private inputs = new Map<string, Promise<Tree>>();
+  /** The recorded inputs handed to the detectors, once for all stack policies (until more arrive). */
+  private settled: Promise<void> | undefined;
   /** The detectors' state for this stack (recorded inputs, the shared index, the artifact reader). */
   private readonly detect = new DetectRun();
   private diagnostics: DiagnosticLike[] = [];
@@ -79,6 +82,7 @@ export class PreviewSession {
   beginStack(identity?: StackIdentity): void {
     this.identity = identity;
     this.inputs = new Map();
+    this.settled = undefined;
     this.detect.reset();
     this.diagnostics = [];
     this.stackAnalyzed = false;
@@ -91,6 +95,7 @@ export class PreviewSession {
       urn,
       inputs.catch(() => undefined as unknown as Tree),
     );
+    this.settled = undefined;
   }
 
   /** The inputs recorded for this resource in the current stack, if its Analyze call was seen. */
@@ -100,6 +105,16 @@ export class PreviewSession {
 
   noteDiagnostics(ds: readonly DiagnosticLike[]): void {
     this.diagnostics.push(...ds);
+  }
+
+  /** The scan of a resource's props, once per preview and tree (the stack index reuses it). */
+  scan(
+    type: string,
+    props: Tree,
+    publicPrefixes?: readonly string[],
+    artifacts?: ArtifactReader,
+  ): ResourceScan {
+    return this.detect.scan(type, props, publicPrefixes, artifacts);
   }
 
   /** Reads the files a resource's assets and archives deploy (bounded, once per preview). */
@@ -113,14 +128,18 @@ export class PreviewSession {
     stackTags?: ReadonlyMap<string, string>,
   ): Promise<StackIndex> {
     // Inputs are decoded as their Analyze calls arrive; the index reads them once all have settled.
-    for (const [urn, p] of this.inputs) {
-      const t = await p;
-      if (t !== undefined) this.detect.recordInputs(urn, t);
-    }
+    await (this.settled ??= this.settleInputs());
     return this.detect.indexFor(resources, stackTags ?? this.identityTags(), {
       stack: this.identity?.stack || undefined,
       project: this.identity?.project || undefined,
     });
+  }
+
+  private async settleInputs(): Promise<void> {
+    const inputs = [...this.inputs];
+    const trees = await Promise.all(inputs.map(([, p]) => p));
+    for (let i = 0; i < inputs.length; i++)
+      if (trees[i] !== undefined) this.detect.recordInputs(inputs[i][0], trees[i]);
   }
 
   private identityTags(): ReadonlyMap<string, string> | undefined {

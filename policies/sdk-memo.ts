@@ -29,4 +29,28 @@ type Deserialize = (struct: object, proxySecrets: boolean) => unknown;
   mod.deserializeProperties = memoized;
 })();
 
+/**
+ * The same loop wraps each deserialized props object in a fresh `unknownCheckingProxy` per policy. A
+ * root proxy holds no state (its path starts empty), so one per props object serves every policy.
+ */
+(function memoizeProxy() {
+  const mod = require("@pulumi/policy/proxy") as {
+    unknownCheckingProxy?: ((target: unknown) => unknown) & { __e2bMemo?: true };
+  };
+  const original = mod.unknownCheckingProxy;
+  if (typeof original !== "function" || original.__e2bMemo) return;
+  const memo = new WeakMap<object, unknown>();
+  const memoized = ((target: unknown) => {
+    if (target === null || typeof target !== "object") return original(target);
+    let proxy = memo.get(target);
+    if (proxy === undefined) {
+      proxy = original(target);
+      memo.set(target, proxy);
+    }
+    return proxy;
+  }) as ((target: unknown) => unknown) & { __e2bMemo?: true };
+  memoized.__e2bMemo = true;
+  mod.unknownCheckingProxy = memoized;
+})();
+
 export {};

@@ -23,6 +23,8 @@ export interface ProfileSummary {
   totalMs: number;
   functions: Array<{ name: string; where: string; ms: number; share: number }>;
   files: Array<{ file: string; ms: number; share: number }>;
+  /** Inclusive time (self and callees) of the functions whose file matches `inclusiveOf`. */
+  inclusive: Array<{ name: string; where: string; ms: number; share: number }>;
 }
 
 const root = path.resolve(__dirname, "../..");
@@ -35,9 +37,11 @@ function shortUrl(url: string): string {
   return p.startsWith(root) ? path.relative(root, p) : p;
 }
 
-export function summarize(file: string, top = 25): ProfileSummary {
+export function summarize(file: string, top = 25, inclusiveOf?: RegExp): ProfileSummary {
   const prof = JSON.parse(readFileSync(file, "utf8")) as Profile;
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
   const self = new Map<number, number>();
   for (let i = 0; i < prof.samples.length; i++) {
     const dt = (prof.timeDeltas[i + 1] ?? prof.timeDeltas[i] ?? 0) / 1000;
@@ -60,6 +64,23 @@ export function summarize(file: string, top = 25): ProfileSummary {
     const fileKey = functionName === "(garbage collector)" ? "(garbage collector)" : f;
     files.set(fileKey, (files.get(fileKey) ?? 0) + ms);
   }
+  // Inclusive: each sample counts once for every distinct function on its stack.
+  const incl = new Map<string, { name: string; where: string; ms: number }>();
+  if (inclusiveOf)
+    for (const [id, ms] of self) {
+      const seen = new Set<string>();
+      for (let cur: number | undefined = id; cur !== undefined; cur = parentOf.get(cur)) {
+        const { functionName, url, lineNumber } = byId.get(cur)!.callFrame;
+        if (!inclusiveOf.test(url)) continue;
+        const where = `${shortUrl(url)}:${lineNumber + 1}`;
+        const key = `${functionName}@${where}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const e = incl.get(key) ?? { name: functionName || "(anonymous)", where, ms: 0 };
+        e.ms += ms;
+        incl.set(key, e);
+      }
+    }
   const share = (ms: number) => (total ? ms / total : 0);
   return {
     totalMs: total,
@@ -71,6 +92,10 @@ export function summarize(file: string, top = 25): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([file, ms]) => ({ file, ms, share: share(ms) })),
+    inclusive: [...incl.values()]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, top)
+      .map((f) => ({ ...f, share: share(f.ms) })),
   };
 }
 

@@ -1,10 +1,14 @@
 /**
  * What the detectors keep for one preview (one ConfigureStack … AnalyzeStack run of the pack): the
- * inputs each resource policy saw at Analyze, the stack index every stack policy shares, and the
- * artifact reader. One object with one lifetime — `reset()` at the start of the next preview —
+ * inputs each resource policy saw at Analyze, the scans of those trees and the documents parsed out
+ * of their strings (ScanCache: the resource policy's scan at Analyze is the stack policies' scan at
+ * AnalyzeStack, and every rule's walk parses a text once), the stack index every stack policy
+ * shares, and the artifact reader. One object with one lifetime — `reset()` at the start of the next preview —
  * instead of module-level caches; the pack's preview session (preview-session.ts) owns the instance.
  */
 import { ArtifactReader } from "./artifacts";
+import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
+import { ScanCache, type ResourceScan } from "./scanner";
 import { StackIndex, type ResourceLike } from "./stack-index";
 import type { Tree } from "./walk";
 
@@ -12,6 +16,8 @@ export class DetectRun {
   private inputs = new Map<string, Tree>();
   private index: { signature: string; index: Promise<StackIndex> } | undefined;
   private reader: ArtifactReader | undefined;
+  /** Scans and parsed documents of this run: a tree is scanned, a document parsed, once per run. */
+  private scans = new ScanCache();
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -20,6 +26,17 @@ export class DetectRun {
     this.inputs.clear();
     this.index = undefined;
     this.reader = undefined;
+    this.scans = new ScanCache();
+  }
+
+  /** The scan of a resource's props for this run (the stack index reuses it for the same tree). */
+  scan(
+    type: string,
+    props: Tree,
+    publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES,
+    artifacts?: ArtifactReader,
+  ): ResourceScan {
+    return this.scans.scan(type, props, publicPrefixes, artifacts);
   }
 
   recordInputs(urn: string, props: Tree): void {
@@ -53,6 +70,7 @@ export class DetectRun {
     const index = StackIndex.fromPolicyResources(resources, {
       inputsOf: (urn) => this.inputsOf(urn),
       artifacts: this.artifacts(stackTags),
+      scans: this.scans,
       stack: identity.stack,
       project: identity.project,
     });

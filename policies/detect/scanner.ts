@@ -14,6 +14,7 @@ import {
   mayHoldMaterialTree,
   pathOf,
   walkLeaves,
+  DocumentCache,
   type Leaf,
   type PathNode,
   type Tree,
@@ -74,6 +75,8 @@ export interface ScanOptions {
   publicPrefixes?: readonly string[];
   /** Reads the files assets and archives deploy; without it, only their paths are scanned. */
   artifacts?: ArtifactReader;
+  /** The run's parsed documents (each text parsed once per run). */
+  documents?: DocumentCache;
 }
 
 export function isKeyResource(type: string, props: Tree): boolean {
@@ -108,7 +111,46 @@ export function scanProps(
   publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES,
   opts: Omit<ScanOptions, "publicPrefixes"> = {},
 ): ResourceScan {
-  return new LazyScan(type, props, publicPrefixes, opts.artifacts);
+  return new LazyScan(type, props, publicPrefixes, opts.artifacts, opts.documents);
+}
+
+/**
+ * The scans of one run, by the property tree they read (identity) and the options: the resource
+ * policy's scan of a resource's inputs at Analyze is the stack policies' scan of the same recorded
+ * tree at AnalyzeStack. Holds the run's parsed documents too. Owned by a DetectRun or a StackIndex.
+ */
+export class ScanCache {
+  readonly documents = new DocumentCache();
+  private scans = new WeakMap<
+    object,
+    Map<string, { reader: ArtifactReader | undefined; scan: ResourceScan }>
+  >();
+  /** A prefix list's key, by list (a policy's configured list is one array for all its resources). */
+  private prefixKeys = new WeakMap<readonly string[], string>();
+
+  private prefixKey(prefixes: readonly string[]): string {
+    let k = this.prefixKeys.get(prefixes);
+    if (k === undefined) this.prefixKeys.set(prefixes, (k = prefixes.join("\u0000")));
+    return k;
+  }
+
+  scan(
+    type: string,
+    props: Tree,
+    publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES,
+    artifacts?: ArtifactReader,
+  ): ResourceScan {
+    const opts = { artifacts, documents: this.documents };
+    if (props === null || typeof props !== "object") return scanProps(type, props, publicPrefixes, opts);
+    const key = `${type}\u0000${this.prefixKey(publicPrefixes)}`;
+    let byKey = this.scans.get(props);
+    if (!byKey) this.scans.set(props, (byKey = new Map()));
+    const hit = byKey.get(key);
+    if (hit && hit.reader === artifacts) return hit.scan;
+    const scan = scanProps(type, props, publicPrefixes, opts);
+    byKey.set(key, { reader: artifacts, scan });
+    return scan;
+  }
 }
 
 /** A ResourceScan whose two parts are computed on first use, once. */
@@ -121,14 +163,21 @@ class LazyScan implements ResourceScan {
     private readonly props: Tree,
     private readonly publicPrefixes: readonly string[],
     private readonly reader: ArtifactReader | undefined,
+    private readonly documents: DocumentCache | undefined,
   ) {}
 
   private keyScan(): KeyPart {
-    return (this.keyPart ??= scanKeys(this.type, this.props, this.publicPrefixes, this.reader));
+    return (this.keyPart ??= scanKeys(
+      this.type,
+      this.props,
+      this.publicPrefixes,
+      this.reader,
+      this.documents,
+    ));
   }
 
   private leafScan(): LeafPart {
-    return (this.leafPart ??= scanLeaves(this.props, this.publicPrefixes));
+    return (this.leafPart ??= scanLeaves(this.props, this.publicPrefixes, this.documents));
   }
 
   get keys(): KeyHit[] {
@@ -168,7 +217,11 @@ function leafInfo(leaf: Leaf): LeafInfo {
   };
 }
 
-function scanLeaves(props: Tree, publicPrefixes: readonly string[]): LeafPart {
+function scanLeaves(
+  props: Tree,
+  publicPrefixes: readonly string[],
+  documents: DocumentCache | undefined,
+): LeafPart {
   const unknowns: LeafInfo[] = [];
   const named: LeafInfo[] = [];
   walkLeaves(
@@ -179,7 +232,7 @@ function scanLeaves(props: Tree, publicPrefixes: readonly string[]): LeafPart {
       if (leaf.unknown) unknowns.push(li);
       if (leaf.envName) named.push(li);
     },
-    { publicPrefixes },
+    { publicPrefixes, documents },
   );
   return { unknowns, named, unknownTops: new Set(unknowns.map((l) => l.top)) };
 }
@@ -189,6 +242,7 @@ function scanKeys(
   props: Tree,
   publicPrefixes: readonly string[],
   reader: ArtifactReader | undefined,
+  documents: DocumentCache | undefined,
 ): KeyPart {
   const deployed = reader ? deployedPathsOf(type, props) : [];
   if (deployed.length === 0 && !mayHoldMaterialTree(props, { artifacts: reader !== undefined }))
@@ -276,6 +330,7 @@ function scanKeys(
       publicPrefixes,
       // Only documents that may hold material are parsed: exact for keys (see material.ts).
       parseEmbedded: mayHoldEmbeddedMaterial,
+      documents,
       visitKey: (key, node: PathNode, ctx) => {
         for (const m of findMaterial(key)) keys.push(keyHit(m, `${pathOf(node)} (property name)`, ctx, null));
       },

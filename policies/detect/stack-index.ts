@@ -22,7 +22,7 @@ import {
 import { isKeyStoreType, storeContainerProperty, storeValueProperties } from "./key-stores";
 import {
   isKeyResource,
-  scanProps,
+  ScanCache,
   scanRecord,
   type RecordHit,
   type ResourceRecord,
@@ -30,7 +30,7 @@ import {
 } from "./scanner";
 import { get } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
-import { normalizeProps, normalizeWire, type Tree } from "./walk";
+import { normalizeProps, normalizeWire, walkLeaves, type Leaf, type Tree, type WalkOptions } from "./walk";
 
 export interface IndexedResource extends ResourceRecord {
   deleteBeforeReplace?: boolean;
@@ -120,6 +120,8 @@ export class StackIndex {
   readonly keyResourceUrns = new Set<string>();
   /** Reads what assets and archives deploy (one per run, shared with the resource policies). */
   readonly artifacts?: ArtifactReader;
+  /** The run's scans and parsed documents (shared with the resource policies when the run gives it). */
+  private readonly scans: ScanCache;
   private envByUrn = new Map<string, EnvironmentResource>();
   /** Every derived value of this index, by a key naming what it is and for which inputs. */
   private memos = new Map<string, unknown>();
@@ -128,10 +130,11 @@ export class StackIndex {
     resources: IndexedResource[],
     stack?: string,
     project?: string,
-    opts: { artifacts?: ArtifactReader } = {},
+    opts: { artifacts?: ArtifactReader; scans?: ScanCache } = {},
   ) {
     this.resources = resources;
     this.artifacts = opts.artifacts;
+    this.scans = opts.scans ?? new ScanCache();
     const first = resources.find((r) => r.urn.startsWith("urn:pulumi:"));
     const fromUrn = first ? stackOfUrn(first.urn) : { stack: "", project: "" };
     this.stack = stack || fromUrn.stack;
@@ -174,13 +177,17 @@ export class StackIndex {
     opts: {
       inputsOf?: (urn: string) => Tree | undefined;
       artifacts?: ArtifactReader;
+      scans?: ScanCache;
       stack?: string;
       project?: string;
     } = {},
   ): Promise<StackIndex> {
     const out: IndexedResource[] = [];
-    for (const r of resources) {
-      const outputs = await normalizeProps(rawProps(r.props));
+    // Outputs are copied synchronously; only assets' contents are awaited, all at once.
+    const allOutputs = await Promise.all(resources.map((r) => normalizeProps(rawProps(r.props))));
+    for (let i = 0; i < resources.length; i++) {
+      const r = resources[i];
+      const outputs = allOutputs[i];
       const recorded = opts.inputsOf?.(r.urn);
       out.push({
         urn: r.urn,
@@ -203,7 +210,7 @@ export class StackIndex {
       out,
       opts.stack ?? process.env.PULUMI_NODEJS_STACK,
       opts.project ?? process.env.PULUMI_NODEJS_PROJECT,
-      { artifacts: opts.artifacts },
+      { artifacts: opts.artifacts, scans: opts.scans },
     );
   }
 
@@ -239,10 +246,14 @@ export class StackIndex {
     );
   }
 
+  /** The scan of a resource's props (once per run: the run's scan of the same tree, see ScanCache). */
   scan(r: IndexedResource, publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES): ResourceScan {
-    return this.memo(`scan\u0000${r.urn}\u0000${publicPrefixes.join(",")}`, () =>
-      scanProps(r.type, r.props, publicPrefixes, { artifacts: this.artifacts }),
-    );
+    return this.scans.scan(r.type, r.props, publicPrefixes, this.artifacts);
+  }
+
+  /** walkLeaves over a tree of this stack, with the run's parsed documents (each text parsed once). */
+  walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: Omit<WalkOptions, "documents"> = {}): void {
+    walkLeaves(root, visit, { ...opts, documents: this.scans.documents });
   }
 
   /** Key material in a resource's URN, name, references and outputs (not its input properties). */

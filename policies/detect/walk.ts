@@ -49,33 +49,45 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 function copyTree(root: unknown, special: (v: Record<string, unknown>) => Tree | undefined): Tree {
   const seen = new WeakSet<object>();
-  const holder: { v: Tree } = { v: null };
-  const stack: Array<{ src: unknown; set: (t: Tree) => void }> = [{ src: root, set: (t) => (holder.v = t) }];
-  while (stack.length) {
-    const { src, set } = stack.pop()!;
-    if (src === null || src === undefined) set(null);
-    else if (typeof src === "string" || typeof src === "boolean") set(src);
-    else if (typeof src === "number") set(Number.isFinite(src) ? src : null);
-    else if (typeof src !== "object") set(null);
-    else if (seen.has(src)) set(null);
+  const holder: { [k: string]: Tree } = { v: null };
+  // Three parallel stacks (source, the copy it goes into, the key or index there): no allocation
+  // per node beyond the copy itself.
+  const srcs: unknown[] = [root];
+  const outs: Array<{ [k: string]: Tree } | Tree[]> = [holder];
+  const keys: Array<string | number> = ["v"];
+  while (srcs.length) {
+    const src = srcs.pop();
+    const into = outs.pop()! as { [k: string]: Tree };
+    const key = keys.pop()! as string;
+    if (src === null || src === undefined) into[key] = null;
+    else if (typeof src === "string" || typeof src === "boolean") into[key] = src;
+    else if (typeof src === "number") into[key] = Number.isFinite(src) ? src : null;
+    else if (typeof src !== "object") into[key] = null;
+    else if (seen.has(src)) into[key] = null;
     else {
       seen.add(src);
       if (Array.isArray(src)) {
         const out: Tree[] = new Array(src.length).fill(null);
-        set(out);
-        for (let i = 0; i < src.length; i++) stack.push({ src: src[i], set: (t) => (out[i] = t) });
+        into[key] = out;
+        for (let i = 0; i < src.length; i++) {
+          srcs.push(src[i]);
+          outs.push(out);
+          keys.push(i);
+        }
       } else {
         const replaced = special(src as Record<string, unknown>);
         if (replaced !== undefined) {
-          set(replaced);
+          into[key] = replaced;
           continue;
         }
         const out: { [k: string]: Tree } = {};
-        set(out);
+        into[key] = out;
         for (const k of Object.keys(src)) {
           const v = (src as Record<string, unknown>)[k];
           if (v === undefined || typeof v === "function") continue;
-          stack.push({ src: v, set: (t) => (out[k] = t) });
+          srcs.push(v);
+          outs.push(out);
+          keys.push(k);
         }
       }
     }
@@ -177,7 +189,7 @@ export async function normalizeProps(value: unknown): Promise<Tree> {
     // Values wrapped as secrets by remediation proxies (`Secret` objects) expose `.value`.
     return undefined;
   });
-  await Promise.all(pending);
+  if (pending.length) await Promise.all(pending);
   return tree;
 }
 
@@ -232,6 +244,32 @@ export interface WalkOptions {
   publicPrefixes?: readonly string[];
   /** Parse JSON/YAML text found in strings when this returns true (default: strings mentioning e2b). */
   parseEmbedded?: (text: string) => boolean;
+  /** The run's parsed documents (run-state.ts): each distinct text is parsed once per run. */
+  documents?: DocumentCache;
+}
+
+export type Embedded = { kind: "json" | "yaml"; doc: Tree } | null;
+
+/**
+ * Documents parsed out of strings, by their text, for one run: the rules and the scans walk the same
+ * trees (and inputs and outputs repeat the same container JSON), so each text is parsed once. The
+ * parsed trees are shared and never written to. Owned by the DetectRun, dropped with it.
+ */
+export class DocumentCache {
+  private docs = new Map<string, Embedded>();
+
+  parse(text: string): Embedded {
+    let d = this.docs.get(text);
+    if (d === undefined) {
+      d = parseEmbedded(text);
+      this.docs.set(text, d);
+    }
+    return d;
+  }
+
+  clear(): void {
+    this.docs.clear();
+  }
 }
 
 const MAX_EMBEDDED = 1_000_000;
@@ -241,7 +279,7 @@ function defaultParseEmbedded(text: string): boolean {
 }
 
 /** JSON or YAML documents embedded in a string (container definitions, manifests, ESC YAML). */
-export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree } | null {
+export function parseEmbedded(text: string): Embedded {
   if (text.length > MAX_EMBEDDED) return null;
   const t = text.trimStart();
   if (t.startsWith("{") || t.startsWith("[")) {
@@ -277,40 +315,53 @@ export function parseEmbedded(text: string): { kind: "json" | "yaml"; doc: Tree 
 export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOptions = {}): void {
   const prefixes = opts.publicPrefixes ?? [];
   const wantsParse = opts.parseEmbedded ?? defaultParseEmbedded;
+  const documents = opts.documents;
   const visitKey = opts.visitKey;
   const isPublic = (name: string) => prefixes.some((p) => name.startsWith(p));
-  type Item = { v: Tree; node: PathNode | null; ctx: WalkContext; container: Tree };
-  const stack: Item[] = [
-    {
-      v: root,
-      node: null,
-      ctx: { envName: null, publicName: null, nameChain: "", top: "", embedded: false },
-      container: null,
-    },
-  ];
-  while (stack.length) {
-    const { v, node, ctx, container } = stack.pop()!;
+  // Parallel stacks (value, path node, context, container): no allocation per node for the walk itself.
+  const vs: Tree[] = [root];
+  const nodes: Array<PathNode | null> = [null];
+  const ctxs: WalkContext[] = [{ envName: null, publicName: null, nameChain: "", top: "", embedded: false }];
+  const containers: Tree[] = [null];
+  while (vs.length) {
+    const v = vs.pop() as Tree;
+    const node = nodes.pop() as PathNode | null;
+    const ctx = ctxs.pop()!;
+    const container = containers.pop() as Tree;
     if (v === null || typeof v !== "object") {
       const unknown = isUnknown(v);
       let parsed = false;
       if (typeof v === "string" && !unknown && v.length > 2 && wantsParse(v)) {
-        const emb = parseEmbedded(v);
+        const emb = documents ? documents.parse(v) : parseEmbedded(v);
         if (emb) {
           parsed = true;
-          stack.push({
-            v: emb.doc,
-            node: { parent: node, seg: `{${emb.kind}}` },
-            ctx: { ...ctx, embedded: true },
-            container,
-          });
+          vs.push(emb.doc);
+          nodes.push({ parent: node, seg: `{${emb.kind}}` });
+          ctxs.push({ ...ctx, embedded: true });
+          containers.push(container);
         }
       }
-      visit({ value: v, unknown, node, container, parsed, ...ctx });
+      visit({
+        value: v,
+        unknown,
+        node,
+        container,
+        parsed,
+        envName: ctx.envName,
+        publicName: ctx.publicName,
+        nameChain: ctx.nameChain,
+        top: ctx.top,
+        embedded: ctx.embedded,
+      });
       continue;
     }
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++)
-        stack.push({ v: v[i], node: { parent: node, seg: `[${i}]` }, ctx, container: v });
+      for (let i = 0; i < v.length; i++) {
+        vs.push(v[i]);
+        nodes.push({ parent: node, seg: indexSeg(i) });
+        ctxs.push(ctx);
+        containers.push(v);
+      }
       continue;
     }
     // `{ name: "X", value: … }` entries name their value; map keys name their subtree.
@@ -336,13 +387,19 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
               top: ctx.top || k,
               embedded,
             };
-      const child = v[k];
       const childNode: PathNode = { parent: node, seg: k };
       if (visitKey && k.length >= 44) visitKey(k, childNode, childCtx);
-      stack.push({ v: child, node: childNode, ctx: childCtx, container: v });
+      vs.push(v[k]);
+      nodes.push(childNode);
+      ctxs.push(childCtx);
+      containers.push(v);
     }
   }
 }
+
+/** `[i]` path segments, shared for the usual small indexes. */
+const INDEX_SEGS = Array.from({ length: 256 }, (_, i) => `[${i}]`);
+const indexSeg = (i: number) => (i < INDEX_SEGS.length ? INDEX_SEGS[i] : `[${i}]`);
 
 /** Deeper than this, `mayHoldMaterialTree` stops proving and answers "may" (the full walk is iterative). */
 const MAX_PROOF_DEPTH = 1000;

@@ -1,4 +1,5 @@
 import {
+  DocumentCache,
   normalizeProps,
   normalizeWire,
   parseEmbedded,
@@ -7,6 +8,8 @@ import {
   type Leaf,
   type Tree,
 } from "../../../policies/detect/walk";
+import { DEFAULT_PUBLIC_PREFIXES } from "../../../policies/detect/client-surfaces";
+import { ScanCache } from "../../../policies/detect/scanner";
 import { UNKNOWN_SENTINELS, isUnknown, rawProps } from "../../../policies/detect/unknowns";
 import * as pulumi from "@pulumi/pulumi";
 import { unknownCheckingProxy } from "@pulumi/policy";
@@ -152,5 +155,44 @@ describe("parseEmbedded", () => {
       warn.mockRestore();
       log.mockRestore();
     }
+  });
+});
+
+describe("one run's documents and scans (parsed and scanned once per run)", () => {
+  const container = JSON.stringify([
+    { name: "agent", environment: [{ name: "E2B_API_KEY", value: UNKNOWN }], image: "e2b/agent" },
+  ]);
+  const taskDefinition = (): Tree => normalizeWire({ family: "agent", containerDefinitions: container });
+  const described = (ls: Leaf[]) => ls.map((l) => `${pathOf(l.node)}|${l.envName}|${l.parsed}|${l.embedded}`);
+
+  it("walks a tree with the run's documents exactly as without them, parsing each text once", () => {
+    const documents = new DocumentCache();
+    const withCache: Leaf[] = [];
+    for (const t of [taskDefinition(), taskDefinition()])
+      walkLeaves(t, (l) => withCache.push(l), { documents });
+    // Both walks read the one parsed copy of the container JSON.
+    const inDocument = withCache.filter((l) => l.embedded);
+    expect(inDocument).toHaveLength(8);
+    expect(inDocument[4].container).toBe(inDocument[0].container);
+    expect(described(withCache)).toEqual([
+      ...described(leaves(taskDefinition())),
+      ...described(leaves(taskDefinition())),
+    ]);
+    expect(described(withCache)).toContain(
+      "containerDefinitions{json}[0].environment[0].value|E2B_API_KEY|false|true",
+    );
+  });
+
+  it("gives a resource policy's scan of a tree to the stack policies that scan the same tree", () => {
+    const scans = new ScanCache();
+    const t = taskDefinition();
+    const atAnalyze = scans.scan("aws:ecs/taskDefinition:TaskDefinition", t);
+    expect(atAnalyze.unknowns.map((l) => l.envName)).toEqual(["E2B_API_KEY"]);
+    // A configured prefix list equal to the default is the same scan; another list or tree is not.
+    expect(scans.scan("aws:ecs/taskDefinition:TaskDefinition", t, [...DEFAULT_PUBLIC_PREFIXES])).toBe(
+      atAnalyze,
+    );
+    expect(scans.scan("aws:ecs/taskDefinition:TaskDefinition", t, ["MY_"])).not.toBe(atAnalyze);
+    expect(scans.scan("aws:ecs/taskDefinition:TaskDefinition", taskDefinition())).not.toBe(atAnalyze);
   });
 });
