@@ -21,7 +21,7 @@ module.exports = {
   // A cap, not a measure: CLI tests spawn the binary several times in one test, and a machine shared
   // with other work can make one spawn take many times its usual second or two.
   testTimeout: 180000,
-  // Most of a worker's time is spent waiting on child processes (pack, programs, the CLI), so two
-  // workers keep both cores busy even on a 2-core machine.
-  maxWorkers: 2,
+  // Most of a worker's time is spent waiting on other processes (the shared scanner's packs and
+  // program workers, the binary), so one worker more than the cores keeps them busy.
+  maxWorkers: Math.max(2, require("node:os").availableParallelism() + 1),
 };

@@ -38,8 +38,20 @@ export type Request =
 /** Idle sessions (no test file holds them) kept open for the next file that asks; beyond, the oldest close. */
 const IDLE_SESSIONS = 6;
 
-interface Entry {
+/**
+ * Pack processes per pack + config (without a pack environment of its own): a pack analyses one stack
+ * at a time, and most files share the default config, so with one process both jest workers would
+ * queue on it while a core idles.
+ */
+const PACKS_PER_CONFIG = Math.max(1, os.availableParallelism());
+
+interface Pack {
   session: Promise<ScanSession>;
+  inFlight: number;
+}
+
+interface Entry {
+  packs: Pack[];
   refs: number;
   lastUsed: number;
 }
@@ -58,10 +70,11 @@ class Service {
     const id = sessionId(key);
     let e = this.sessions.get(id);
     if (!e) {
-      e = { session: openSession(key), refs: 0, lastUsed: 0 };
+      const first: Pack = { session: openSession(key), inFlight: 0 };
+      e = { packs: [first], refs: 0, lastUsed: 0 };
       this.sessions.set(id, e);
       // A pack that fails to start is reported to the file that asked, and not kept for the next.
-      e.session.catch(() => this.sessions.delete(id));
+      first.session.catch(() => this.sessions.delete(id));
     }
     e.lastUsed = ++this.clock;
     return e;
@@ -69,7 +82,20 @@ class Service {
 
   /** Open a session before anyone asks (a failure to start is reported to the first file that does). */
   warm(key: SessionKey): void {
-    this.entry(key).session.catch(() => undefined);
+    this.entry(key).packs[0].session.catch(() => undefined);
+  }
+
+  /** The least busy of the entry's packs; another one is started while all are busy, up to the cap. */
+  private pick(e: Entry, key: SessionKey): Pack {
+    let best = e.packs[0];
+    for (const p of e.packs) if (p.inFlight < best.inFlight) best = p;
+    if (best.inFlight > 0 && e.packs.length < PACKS_PER_CONFIG && key.env === undefined) {
+      const extra: Pack = { session: openSession(key), inFlight: 0 };
+      e.packs.push(extra);
+      extra.session.catch(() => e.packs.splice(e.packs.indexOf(extra), 1));
+      return extra;
+    }
+    return best;
   }
 
   /**
@@ -96,9 +122,27 @@ class Service {
       await this.evictIdle();
       return {};
     }
+    if (req.op === "program") {
+      // The program runs first: a pack is held only while it analyses.
+      const graph = await this.runCached({ cwd: req.cwd, stack: req.stack, passphrase: req.passphrase });
+      const { stack } = (await this.handle({ op: "graph", key: req.key, graph })) as { stack: unknown };
+      return { graph, stack };
+    }
     const e = this.entry(req.key);
     if (req.op === "open") e.refs++;
-    const session = await e.session;
+    const pack = req.op === "open" ? e.packs[0] : this.pick(e, req.key);
+    pack.inFlight++;
+    try {
+      return await this.serve(req, await pack.session);
+    } finally {
+      pack.inFlight--;
+    }
+  }
+
+  private async serve(
+    req: Exclude<Request, { op: "run" | "release" }>,
+    session: ScanSession,
+  ): Promise<unknown> {
     switch (req.op) {
       case "open":
         return {
@@ -108,10 +152,6 @@ class Service {
           levels: [...session.levels],
           config: [...session.config],
         };
-      case "program": {
-        const graph = await this.runCached({ cwd: req.cwd, stack: req.stack, passphrase: req.passphrase });
-        return { graph, stack: await scanGraph(session, graph) };
-      }
       case "analyze":
         return session.host.analyze(req.graph);
       case "graph":
@@ -127,7 +167,7 @@ class Service {
       .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     for (const [id, e] of idle.slice(0, Math.max(0, idle.length - IDLE_SESSIONS))) {
       this.sessions.delete(id);
-      await (await e.session).close();
+      await closeAll(e);
     }
   }
 
@@ -135,8 +175,12 @@ class Service {
     this.pool.close();
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.allSettled(all.map(async (e) => (await e.session).close()));
+    await Promise.allSettled(all.map(closeAll));
   }
+}
+
+async function closeAll(e: Entry): Promise<void> {
+  await Promise.allSettled(e.packs.map(async (p) => (await p.session).close()));
 }
 
 /** Every file's path, size and mtime under a program folder (not its node_modules). */
