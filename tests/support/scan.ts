@@ -207,7 +207,15 @@ function call<T>(req: Request): Promise<T> {
   const body = JSON.stringify(req);
   return new Promise<T>((resolve, reject) => {
     const r = http.request(
-      { socketPath, path: "/", method: "POST", headers: { "content-type": "application/json" } },
+      // A connection per request (agent: false): a kept-alive socket that the server closes after its
+      // idle timeout, just as the next request reuses it, fails that request with EPIPE.
+      {
+        socketPath,
+        path: "/",
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
