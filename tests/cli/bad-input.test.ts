@@ -2,13 +2,14 @@
  * The bad-input matrix: every command given broken state files, policy configs, case YAMLs, outputs
  * and flags. Each case exits 2 with exactly one line on stderr that names the file and the field,
  * no stack trace, nothing on stdout, within a time limit, and no part of the key planted in it.
- * Runs `main()` in-process (the same code the binary runs) so the matrix stays fast; the cases that
- * need a real file descriptor (a full disk, a closed pipe) spawn the binary in output-errors.test.ts.
+ * Runs `main()` in-process (the same code the binary runs; tests/support/cli.ts) so the matrix stays
+ * fast; the cases that need a real file descriptor (a full disk, a closed pipe) spawn the binary in
+ * output-errors.test.ts.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { main } from "../../cli/main";
+import { runCli } from "../support/cli";
 import { repoRoot } from "../support/scan";
 
 const HEX = "3a5f0c9e1b7d2486a0c4e8f13b5d7092c6e4a1f8";
@@ -38,29 +39,8 @@ function nestedState(depth: number): string {
 }
 
 async function run(argv: string[], env: Record<string, string | undefined> = {}) {
-  let out = "";
-  let err = "";
-  const so = jest.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
-    out += String(c);
-    return true;
-  });
-  const se = jest.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
-    err += String(c);
-    return true;
-  });
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  process.exitCode = undefined;
-  try {
-    const code = await main(["node", "e2b-guardrails", ...argv]);
-    return { code, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.env = saved;
-    process.exitCode = undefined;
-  }
+  const r = await runCli(argv, { env });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 function expectOneLine(r: { code: number; out: string; err: string }, ...mentions: (string | RegExp)[]) {

@@ -64,28 +64,13 @@ export interface Scanner {
 export function useScanner(
   opts: { packDir?: string; policyConfig?: string | UserPolicyConfig; env?: Record<string, string> } = {},
 ): Scanner {
-  const env = { ...ourPackSwitches(), ...opts.env };
-  const key: SessionKey = {
-    packDir: opts.packDir && path.resolve(repoRoot, opts.packDir),
-    // A config file is read by the service: give it an absolute path.
-    policyConfig: typeof opts.policyConfig === "string" ? path.resolve(opts.policyConfig) : opts.policyConfig,
-    env: Object.keys(env).length > 0 ? env : undefined,
-  };
+  const key = sessionKey(opts.packDir && path.resolve(repoRoot, opts.packDir), opts.policyConfig, {
+    ...ourPackSwitches(),
+    ...opts.env,
+  });
   let session: SharedSession | undefined;
   beforeAll(async () => {
-    const r = await call<{
-      info: AnalyzerInfo;
-      enabled: string[];
-      levels: Array<[string, Level]>;
-      config: Array<[string, ReconciledEntry]>;
-    }>({ op: "open", key });
-    session = {
-      host: { info: r.info },
-      enabled: new Set(r.enabled),
-      levels: new Map(r.levels),
-      config: new Map(r.config),
-      report: (stacks) => buildReport(r.info, stacks),
-    };
+    session = await openShared(key, call);
   }, 60_000);
   afterAll(async () => {
     if (session) await call({ op: "release", key });
@@ -122,6 +107,40 @@ export function useScanner(
   };
 }
 
+/** The service's key: a pack folder, a config (a file's path made absolute: the service reads it), an environment. */
+function sessionKey(
+  packDir: string | undefined,
+  policyConfig: string | UserPolicyConfig | undefined,
+  env: Record<string, string>,
+): SessionKey {
+  return {
+    packDir,
+    policyConfig: typeof policyConfig === "string" ? path.resolve(policyConfig) : policyConfig,
+    env: Object.keys(env).length > 0 ? env : undefined,
+  };
+}
+
+/** Join (or start) the shared session for `key`: the pack's info and its reconciled config. */
+async function openShared(
+  key: SessionKey,
+  send: <T>(req: Request) => Promise<T>,
+): Promise<SharedSession & { host: { packDir: string } }> {
+  const r = await send<{
+    packDir: string;
+    info: AnalyzerInfo;
+    enabled: string[];
+    levels: Array<[string, Level]>;
+    config: Array<[string, ReconciledEntry]>;
+  }>({ op: "open", key });
+  return {
+    host: { packDir: r.packDir, info: r.info },
+    enabled: new Set(r.enabled),
+    levels: new Map(r.levels),
+    config: new Map(r.config),
+    report: (stacks) => buildReport(r.info, stacks),
+  };
+}
+
 /** The environment variables of ours a pack started by this process would inherit. */
 function ourPackSwitches(): Record<string, string> {
   return Object.fromEntries(
@@ -145,30 +164,15 @@ export const sharedBackend: ScanBackend = {
     // through the binary, tests/cli/commands.test.ts, gets them). Another pack gets them all.
     const ours = opts.packDir === undefined;
     const env = { ...ourPackSwitches(), ...packEnvironment(ours ? { ...opts, stack: undefined } : opts) };
-    const key: SessionKey = {
-      packDir: opts.packDir && path.resolve(opts.packDir),
-      policyConfig:
-        typeof opts.policyConfig === "string" ? path.resolve(opts.policyConfig) : opts.policyConfig,
-      env: Object.keys(env).length > 0 ? env : undefined,
-    };
-    const r = await command<{
-      packDir: string;
-      info: AnalyzerInfo;
-      enabled: string[];
-      levels: Array<[string, Level]>;
-      config: Array<[string, ReconciledEntry]>;
-    }>({ op: "open", key });
+    const key = sessionKey(opts.packDir && path.resolve(opts.packDir), opts.policyConfig, env);
+    const r = await openShared(key, command);
     let released = false;
     return {
+      ...r,
       host: {
-        packDir: r.packDir,
-        info: r.info,
+        ...r.host,
         analyze: (graph: ResourceGraph) => command<AnalysisResult>({ op: "analyze", key, graph }),
       },
-      enabled: new Set(r.enabled),
-      levels: new Map(r.levels),
-      config: new Map(r.config),
-      report: (stacks) => buildReport(r.info, stacks),
       close: async () => {
         if (released) return;
         released = true;
