@@ -92,7 +92,10 @@ class Service {
     if (best.inFlight > 0 && e.packs.length < PACKS_PER_CONFIG && key.env === undefined) {
       const extra: Pack = { session: openSession(key), inFlight: 0 };
       e.packs.push(extra);
-      extra.session.catch(() => e.packs.splice(e.packs.indexOf(extra), 1));
+      extra.session.catch(() => {
+        const i = e.packs.indexOf(extra);
+        if (i >= 0) e.packs.splice(i, 1);
+      });
       return extra;
     }
     return best;
