@@ -7,9 +7,11 @@
  *   Configure       → the reconciled config of every policy (levels and properties)
  *   ConfigureStack  → a new stack: reset, then its name, project and tags
  *   Analyze         → the resource's inputs, whatever policies are enabled; the diagnostics returned
- *   AnalyzeStack    → when it has answered, the report file (E2B_GUARDRAILS_REPORT), written once
+ *   AnalyzeStack    → the stack's resources, read once for every stack policy (the SDK is handed a
+ *                     request listing none, stack-request.ts); when it has answered, the report file
+ *                     (E2B_GUARDRAILS_REPORT), written once
  *
- * Observation only: a hook that fails leaves the SDK's own handling untouched.
+ * A hook that fails leaves the SDK's own handling untouched.
  */
 import * as path from "node:path";
 import type { EnforcementLevel } from "./enforcement";
