@@ -92,6 +92,9 @@ export function unknownSummary(c: CaseResult): string | undefined {
     const what = parts.length >= 4 ? `${parts[2].split("$").pop()} '${parts.slice(3).join("::")}'` : v.urn;
     return v.path ? `${what} ${v.path}` : what;
   });
-  const why = c.status === "inconclusive" ? " (the case is inconclusive until they are known)" : "";
+  const why =
+    c.status === "inconclusive"
+      ? ` (the case is inconclusive until ${u.length === 1 ? "it is" : "they are"} known)`
+      : "";
   return `${u.length} value${u.length === 1 ? "" : "s"} unknown at preview${why}: ${items.join("; ")}`;
 }
