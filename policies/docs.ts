@@ -136,7 +136,7 @@ export function renderReadme(): string {
     "encrypted secret is judged the same way. Values preview could not see are listed per case in every report",
     "format (`CaseResult.unknown`): a pass covers what preview could see, and the report names what it could not",
     "(under E2B-01 also a hidden value that came from no resource, such as a secret that could not be decrypted);",
-    "where what was hidden is the case's own evidence the case is inconclusive (\"Evidence\" above).",
+    'where what was hidden is the case\'s own evidence the case is inconclusive ("Evidence" above).',
     "`audit` also scans what only an export carries (resource `id`s, the id part of provider references, the",
     "deployment's `manifest`, `secrets_providers` and other fields): key material there fails",
     "`e2b-01-key-from-secret-store`.",
