@@ -212,6 +212,74 @@ describe("values unknown at preview, per case and in every format", () => {
     expectClean(shownKey.stacks[0]);
   });
 
+  describe("hidden values on a public env var and in sandbox env vars", () => {
+    const urn = (type: string, name: string) => `urn:pulumi:prod::api::${type}::${name}`;
+    const hidden = { [SECRET_SIG]: SECRET_VALUE, value: UNKNOWN };
+    /** An ECS task whose container env passes SANDBOX_ENV_VARS, and a public variable on Amplify. */
+    function graph(fromTable: boolean): ResourceGraph {
+      const table = urn("aws:dynamodb/table:Table", "sessions");
+      const deps = fromTable ? [table] : [];
+      const resource = (type: string, name: string, inputs: Record<string, unknown>) => ({
+        urn: urn(type, name),
+        type,
+        name,
+        custom: true,
+        dependencies: deps,
+        propertyDependencies: Object.fromEntries(Object.keys(inputs).map((k) => [k, deps])),
+        inputs,
+        outputs: {},
+      });
+      return {
+        project: "api",
+        stack: "prod",
+        organization: "organization",
+        source: { kind: "program", path: "(test)" },
+        tags: {},
+        config: {},
+        resources: [
+          { ...resource("aws:dynamodb/table:Table", "sessions", { hashKey: "id" }), dependencies: [] },
+          resource("aws:ecs/taskDefinition:TaskDefinition", "agent", {
+            family: "agent",
+            containerDefinitions: [
+              {
+                name: "agent",
+                environment: [
+                  { name: "E2B_SECRET_ARN", value: "arn:aws:secretsmanager:us-east-1:1:secret:e2b" },
+                  { name: "SANDBOX_ENV_VARS", value: hidden },
+                ],
+              },
+            ],
+          }),
+          resource("aws:amplify/app:App", "web", {
+            name: "web",
+            environmentVariables: { NEXT_PUBLIC_SETTINGS: hidden },
+          }),
+        ],
+      };
+    }
+
+    it("reads E2B-01 and E2B-06 inconclusive when the values came from no resource", async () => {
+      const { stack } = await scan.graph(graph(false));
+      expect(status(stack, "E2B-01")).toBe("inconclusive");
+      expect(status(stack, "E2B-06")).toBe("inconclusive");
+      const inconclusive = (id: string) =>
+        stack.cases.find((c) => c.id === id)!.findings.filter((f) => f.inconclusive);
+      expect(inconclusive("E2B-01").map((f) => [f.policy, f.path])).toEqual([
+        ["e2b-01-no-client-side-key", "environmentVariables.NEXT_PUBLIC_SETTINGS"],
+      ]);
+      expect(inconclusive("E2B-06").map((f) => [f.policy, f.enforcementLevel])).toEqual([
+        ["e2b-06-no-key-in-sandbox", "advisory"],
+      ]);
+    });
+
+    it("passes both when the values come from a resource that holds no key: dependencies settle them", async () => {
+      const { stack } = await scan.graph(graph(true));
+      expect(status(stack, "E2B-01")).toBe("pass");
+      expect(status(stack, "E2B-06")).toBe("pass");
+      expect(stack.findings.filter((f) => f.inconclusive)).toEqual([]);
+    });
+  });
+
   it("names an undecryptable secret of a program that comes from no resource", async () => {
     const urn = "urn:pulumi:prod::api::aws:lambda/function:Function::api";
     const graph: ResourceGraph = {
