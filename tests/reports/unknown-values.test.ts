@@ -9,7 +9,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ResourceGraph } from "../../engine";
+import type { GraphResource, ResourceGraph } from "../../engine";
+import type { WireObject } from "../../engine/graph";
 import { SECRET_SIG, SECRET_VALUE, UNKNOWN } from "../../engine/graph";
 import type { Report, StackReport } from "../../policies/report";
 import { render, type Format } from "../../reports";
@@ -219,7 +220,7 @@ describe("values unknown at preview, per case and in every format", () => {
     function graph(fromTable: boolean): ResourceGraph {
       const table = urn("aws:dynamodb/table:Table", "sessions");
       const deps = fromTable ? [table] : [];
-      const resource = (type: string, name: string, inputs: Record<string, unknown>) => ({
+      const resource = (type: string, name: string, inputs: WireObject): GraphResource => ({
         urn: urn(type, name),
         type,
         name,
