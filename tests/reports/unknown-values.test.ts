@@ -14,6 +14,7 @@ import type { WireObject } from "../../engine/graph";
 import { SECRET_SIG, SECRET_VALUE, UNKNOWN } from "../../engine/graph";
 import type { Report, StackReport } from "../../policies/report";
 import { render, type Format } from "../../reports";
+import { resourceName } from "../../reports/view-helpers";
 import { useScanner } from "../support/scan";
 import { PLANTED, expectClean, fx, status } from "../policies/helpers";
 
@@ -216,7 +217,10 @@ describe("values unknown at preview, per case and in every format", () => {
   describe("hidden values on a public env var and in sandbox env vars", () => {
     const urn = (type: string, name: string) => `urn:pulumi:prod::api::${type}::${name}`;
     const hidden = { [SECRET_SIG]: SECRET_VALUE, value: UNKNOWN };
-    /** An ECS task whose container env passes SANDBOX_ENV_VARS, and a public variable on Amplify. */
+    /**
+     * An ECS task whose container env passes SANDBOX_ENV_VARS, a public variable and a whole env map on
+     * Amplify, and a public S3 object's content: each hidden, from no resource or from a table.
+     */
     function graph(fromTable: boolean): ResourceGraph {
       const table = urn("aws:dynamodb/table:Table", "sessions");
       const deps = fromTable ? [table] : [];
@@ -255,6 +259,15 @@ describe("values unknown at preview, per case and in every format", () => {
             name: "web",
             environmentVariables: { NEXT_PUBLIC_SETTINGS: hidden },
           }),
+          // A whole front-end env map hidden: not even its names can be checked.
+          resource("aws:amplify/app:App", "admin", { name: "admin", environmentVariables: hidden }),
+          // A public object whose content is hidden: browsers download whatever it is.
+          resource("aws:s3/bucketObject:BucketObject", "config-js", {
+            bucket: "site",
+            key: "config.js",
+            acl: "public-read",
+            content: hidden,
+          }),
         ],
       };
     }
@@ -265,8 +278,14 @@ describe("values unknown at preview, per case and in every format", () => {
       expect(status(stack, "E2B-06")).toBe("inconclusive");
       const inconclusive = (id: string) =>
         stack.cases.find((c) => c.id === id)!.findings.filter((f) => f.inconclusive);
-      expect(inconclusive("E2B-01").map((f) => [f.policy, f.path])).toEqual([
-        ["e2b-01-no-client-side-key", "environmentVariables.NEXT_PUBLIC_SETTINGS"],
+      expect(
+        inconclusive("E2B-01")
+          .map((f) => [f.policy, resourceName(f.urn), f.path])
+          .sort(),
+      ).toEqual([
+        ["e2b-01-no-client-side-key", "admin", "environmentVariables"],
+        ["e2b-01-no-client-side-key", "config-js", "content"],
+        ["e2b-01-no-client-side-key", "web", "environmentVariables.NEXT_PUBLIC_SETTINGS"],
       ]);
       expect(inconclusive("E2B-06").map((f) => [f.policy, f.enforcementLevel])).toEqual([
         ["e2b-06-no-key-in-sandbox", "advisory"],
