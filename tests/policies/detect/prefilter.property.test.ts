@@ -6,7 +6,12 @@
  */
 import fc from "fast-check";
 import { fingerprintKey } from "../../../policies/detect/keys";
-import { findMaterial, mayHoldEmbeddedMaterial, mayHoldMaterial } from "../../../policies/detect/material";
+import {
+  findMaterial,
+  mayHoldCheap,
+  mayHoldEmbeddedMaterial,
+  mayHoldMaterial,
+} from "../../../policies/detect/material";
 import { scanProps } from "../../../policies/detect/scanner";
 import { mayHoldMaterialTree, walkLeaves, type Tree } from "../../../policies/detect/walk";
 
@@ -52,6 +57,9 @@ const DOCUMENTS: Array<(k: string) => string> = [
   (k) => `data:\n  cert: |\n${wrap(b64(`k=${k}`), 12).replace(/^/gm, "    ")}\nkind: Secret\n`,
   (k) => `e2b:\n  apiKey: "${k.slice(0, 20)}\\\n    ${k.slice(20)}"\n`,
   (k) => `env:\n  - name: KEY\n    value: "${k.replace("2", "\\x32")}"\n`,
+  // Multi-line scalars folded across a blank line: one base64 text with a line break inside.
+  (k) => `k: ${b64(k).slice(0, 40)}  \n\n  ${b64(k).slice(40)}\n`,
+  (k) => `k: "${b64(k).slice(0, 30)}\n\n  ${b64(k).slice(30)}"\n`,
 ];
 
 const noise = fc.string({
@@ -140,6 +148,30 @@ describe("the key prefilter", () => {
     );
   });
 
+  it("its first step (mayHoldCheap) passes every string and document the full detector finds a key in", () => {
+    const doc = fc.tuple(key, fc.nat(DOCUMENTS.length - 1)).map(([k, d]) => DOCUMENTS[d](k));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          plantedString.map((p) => p.text),
+          doc,
+          noise,
+        ),
+        noise,
+        (a, b) => {
+          for (const text of [a, a + b, b + a]) {
+            if (findMaterial(text).length > 0) {
+              expect(mayHoldCheap(text, false)).toBe(true);
+              expect(mayHoldCheap(text, true)).toBe(true);
+            }
+            if (fullWalk({ spec: text }).size > 0) expect(mayHoldCheap(text, true)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it("finds keys only a parsed document reveals", () => {
     const k = `e2b_${"0123456789abcdef".repeat(3).slice(0, 40)}`;
     for (const d of DOCUMENTS) {
@@ -157,6 +189,8 @@ describe("the key prefilter", () => {
       "arn:aws:secretsmanager:us-east-1:123456789012:secret:e2b/prod/api-key-AbCdEf",
     ];
     for (const t of texts) expect(mayHoldEmbeddedMaterial(t)).toBe(false);
+    // …most of it by the first step alone (no regex, no decoding).
+    for (const t of texts) expect(mayHoldCheap(t, true)).toBe(false);
     expect(mayHoldMaterialTree({ a: texts, E2B_API_KEY: texts[3] })).toBe(false);
   });
 });
