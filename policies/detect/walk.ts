@@ -11,6 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { ARCHIVE_SIG, ASSET_SIG, SECRET_SIG, SIG_KEY, isUnknown } from "./unknowns";
 import { shortenRedacted } from "./keys";
 import { mayHoldEmbeddedMaterial, mayHoldMaterial } from "./material";
+import { parseSimpleYaml } from "./simple-yaml";
 
 export type Tree = null | boolean | number | string | Tree[] | { [key: string]: Tree };
 
@@ -298,7 +299,9 @@ export function parseEmbedded(text: string): Embedded {
       if (!part.trim()) continue;
       // logLevel "error": the parser's warnings (an unknown tag such as CloudFormation's `!Ref`) quote
       // the source line, key material included, on the pack's stderr.
-      const d = parseYaml(part, { uniqueKeys: false, maxAliasCount: 100, logLevel: "error" }) as unknown;
+      const d =
+        parseSimpleYaml(part) ??
+        (parseYaml(part, { uniqueKeys: false, maxAliasCount: 100, logLevel: "error" }) as unknown);
       if (d !== null && typeof d === "object") docs.push(normalizeWire(d));
     }
     if (docs.length === 0) return null;
