@@ -192,5 +192,11 @@ describe("the key prefilter", () => {
     // …most of it by the first step alone (no regex, no decoding).
     for (const t of texts) expect(mayHoldCheap(t, true)).toBe(false);
     expect(mayHoldMaterialTree({ a: texts, E2B_API_KEY: texts[3] })).toBe(false);
+    // Cleared trees share one empty result, which refuses writes (no scan can leak into another).
+    const clean = scanProps("custom:index:Thing", { a: texts });
+    expect(clean.keys).toEqual([]);
+    expect(() => clean.keys.push(clean.keys[0])).toThrow(TypeError);
+    expect(() => clean.keyTops.add("a")).toThrow(TypeError);
+    expect(scanProps("custom:index:Other", { b: texts }).keyTops.size).toBe(0);
   });
 });
