@@ -176,20 +176,23 @@ function hasRun(text: string, min: number, table: Uint8Array): boolean {
 
 /**
  * The prefilter's first step, a few reads of the text: false only when findMaterial (and, for a
- * document, findMaterial on whatever its parser returns) is certainly empty. Without `%` and `\\`
+ * document, findMaterial on whatever its parser returns) is certainly empty. Without `%` and `\`
  * the only decodings are base64 ones, so material needs one of: a plain key's 40 hex digits in a row;
  * a base64 run of MIN_B64_RUN characters (the anchored runs findMaterial decodes); a text that is a
- * base64 blob as a whole (no character outside the blob's alphabet); or, in a document, a wrapped
- * block (MIN_B64_RUN characters of base64, blanks and line breaks in a row, with a line break: a YAML
- * block or folded scalar joins lines). A JSON or one-line YAML document without escapes yields
- * substrings of its text, so the same tests cover what it holds. Ordinary stack text (ARNs, JSON,
- * YAML of `key: value` lines) is cleared by two memchr calls, three skip searches and a few probes.
+ * base64 blob as a whole (59+ base64 characters, nothing outside the blob's alphabet); or, in a
+ * document, a wrapped block (a YAML block or folded scalar joins lines). The last three all lie in
+ * a run of MIN_B64_RUN characters of WRAP_CHAR, so in a document one such search goes first. A JSON
+ * or one-line YAML document without escapes yields substrings of its text, so the same tests cover
+ * what it holds. Ordinary stack text (ARNs, JSON, YAML of `key: value` lines) is cleared by two
+ * memchr calls and two skip searches.
  */
 export function mayHoldCheap(text: string, embedded: boolean): boolean {
   if (text.includes("\\") || text.includes("%")) return true;
-  if (hasRun(text, KEY_HEX, HEX_CHAR) || hasRun(text, MIN_B64_RUN, RUN_CHAR) || mayBeWholeBlob(text))
-    return true;
-  return embedded && hasRun(text, MIN_B64_RUN, WRAP_CHAR) && (text.includes("\n") || text.includes("\r"));
+  if (hasRun(text, KEY_HEX, HEX_CHAR)) return true;
+  // A base64 run and a whole blob are runs of WRAP_CHAR too: in a document, one wide search first.
+  if (embedded && !hasRun(text, MIN_B64_RUN, WRAP_CHAR)) return false;
+  if (hasRun(text, MIN_B64_RUN, RUN_CHAR) || mayBeWholeBlob(text)) return true;
+  return embedded && (text.includes("\n") || text.includes("\r"));
 }
 
 const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-";
