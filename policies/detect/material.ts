@@ -176,31 +176,39 @@ function hasRun(text: string, min: number, table: Uint8Array): boolean {
 
 /**
  * The prefilter's first step, a few reads of the text: false only when findMaterial (and, for a
- * document, findMaterial on whatever its parser returns) is certainly empty. Without `%` and `\`
- * the only decodings are base64 ones, so material needs one of: a plain key's 40 hex digits in a row;
- * a base64 run of MIN_B64_RUN characters (the anchored runs findMaterial decodes); a text that is a
- * base64 blob as a whole (59+ base64 characters, nothing outside the blob's alphabet); or, in a
- * document, a wrapped block (a YAML block or folded scalar joins lines). The last three all lie in
- * a run of MIN_B64_RUN characters of WRAP_CHAR, so in a document one such search goes first. A JSON
- * or one-line YAML document without escapes yields substrings of its text, so the same tests cover
- * what it holds. Ordinary stack text (ARNs, JSON, YAML of `key: value` lines) is cleared by two
- * memchr calls and two skip searches.
+ * document, findMaterial on whatever its parser returns) is certainly empty. A text with `\` is
+ * left to the full test (escapes, and in a document an escaped line break, can join anything).
+ * Otherwise every path of findMaterial needs one of: a key's 40 hex digits in a row (HEX_SOURCE); a
+ * base64 run of MIN_B64_RUN characters (the anchored runs it decodes); a text that is a base64
+ * blob as a whole (59+ base64 characters, nothing outside the blob's alphabet); or, in a document, a
+ * wrapped block (a YAML block or folded scalar joins lines). The last three all lie in a run of
+ * MIN_B64_RUN characters of WRAP_SOURCE, so in a document one such search goes first. A JSON or
+ * one-line YAML document without escapes yields substrings of its text, so the same tests cover
+ * what it holds. Ordinary stack text (ARNs, JSON, YAML of `key: value` lines) is cleared by one
+ * memchr call and two skip searches.
  */
 export function mayHoldCheap(text: string, embedded: boolean): boolean {
-  if (text.includes("\\") || text.includes("%")) return true;
-  if (hasRun(text, KEY_HEX, HEX_CHAR)) return true;
-  // A base64 run and a whole blob are runs of WRAP_CHAR too: in a document, one wide search first.
-  if (embedded && !hasRun(text, MIN_B64_RUN, WRAP_CHAR)) return false;
-  if (hasRun(text, MIN_B64_RUN, RUN_CHAR) || mayBeWholeBlob(text)) return true;
+  if (text.includes("\\")) return true;
+  if (hasRun(text, KEY_HEX, HEX_SOURCE)) return true;
+  if (embedded && !hasRun(text, MIN_B64_RUN, WRAP_SOURCE)) return false;
+  if (hasRun(text, MIN_B64_RUN, RUN_SOURCE) || mayBeWholeBlob(text)) return true;
   return embedded && (text.includes("\n") || text.includes("\r"));
 }
 
 const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-";
+/*
+ * The alphabets below include `%`: percent-decoding turns a run of them into a run of them (`%` and
+ * hex digits are in each), so a run a decoded layer needs is a run in the text already. The hex
+ * alphabet also has `u` and `x`: a `%5C` can decode to the `\` of a `\x30` or `\u0030` escape.
+ */
+/** A key's 40 hex digits, plain or escaped. */
+const HEX_SOURCE = charTable("0123456789abcdefABCDEF%ux");
+/** A base64 run findMaterial decodes. */
+const RUN_SOURCE = charTable(`${BASE64_ALPHABET}%`);
 /** Characters WHOLE_B64 accepts anywhere (ASCII; any non-ASCII character may be `\s`). */
-const BLOB_CHAR = charTable(`${BASE64_ALPHABET}=\r\n \t\v\f`);
+const BLOB_CHAR = charTable(`${BASE64_ALPHABET}=%\r\n \t\v\f`);
 /** What a wrapped block is made of, from its first base64 character to its last (hasWrappedBlock). */
-const WRAP_CHAR = charTable(`${BASE64_ALPHABET}=\r\n \t`);
-const HEX_CHAR = charTable("0123456789abcdefABCDEF");
+const WRAP_SOURCE = charTable(`${BASE64_ALPHABET}=%\r\n \t`);
 const KEY_HEX = 40;
 
 /**

@@ -41,11 +41,31 @@ const ENCODINGS: Array<(k: string) => string> = [
   (k) => `a\\n${k}\\n`,
   (k) => k.replace("_", "\\u005f"),
   (k) => k.replace("_", "\\x5F"),
+  // Percent-encoding of an escape: `%5Cx30` is `\x30` once decoded, then `0`.
+  (k) =>
+    k
+      .replace("_", "%5f")
+      .replace(
+        /([0-9a-f]{20})([0-9a-f])/i,
+        (_, a: string, c: string) => `${a}%5Cx${c.charCodeAt(0).toString(16)}`,
+      ),
+  (k) =>
+    k
+      .replace("_", "%5f")
+      .replace(
+        /([0-9a-f]{30})([0-9a-f])/i,
+        (_, a: string, c: string) => `${a}%5Cu00${c.charCodeAt(0).toString(16)}`,
+      ),
 ];
 /** Whole blobs the detector decodes only as a whole: broken into lines, or base64 of percent-encoding. */
 const WHOLE: Array<(k: string) => string> = [
   (k) => wrap(b64(`secret: ${k}`), 16),
   (k) => b64(k.replace("_", "%5F")),
+  // A percent-encoded blob: line breaks as `%0A`, one letter as `%6x` (what makes it decoded).
+  (k) =>
+    wrap(b64(`secret: ${k}`), 16)
+      .replace(/\n/g, "%0A")
+      .replace(/[a-f]/, (c) => `%${c.charCodeAt(0).toString(16)}`),
 ];
 
 /** Documents that hold a key only once parsed (escapes, a wrapped block scalar) or plainly. */
