@@ -28,9 +28,12 @@ const MAX_NESTED_SEARCH = 64 * 1024;
 const B64_CHAR = /[A-Za-z0-9+/_-]/;
 /** A whole string that is base64 (Kubernetes `data`, user-data, a blob): decoded as it is. */
 const WHOLE_B64 = /^\s*[A-Za-z0-9+/_\-\r\n]+={0,2}\s*$/;
-/** Percent-encoding or `\u`/`\x` escapes that spell part of a key (`_` `e` `E` or a hex digit). */
-const PERCENT_KEY_CHAR = /%(5f|65|45|3[0-9]|6[1-6])/i;
-const ESCAPE_KEY_CHAR = /\\(u00|x)(5f|65|45|3[0-9]|6[1-6])/i;
+/**
+ * Percent-encoding or `\u`/`\x` escapes that spell part of a key: `_`, a digit, or a letter `a`–`f`
+ * / `A`–`F` (the prefix's `e` and `b`, and hex digits in either case: keys are matched in any case).
+ */
+const PERCENT_KEY_CHAR = /%(5f|3[0-9]|4[1-6]|6[1-6])/i;
+const ESCAPE_KEY_CHAR = /\\(u00|x)(5f|3[0-9]|4[1-6]|6[1-6])/i;
 
 /**
  * Base64 text that must appear where `needles` are base64-encoded: for each of the three byte
