@@ -104,6 +104,32 @@ function treeWalkFloor(c: DetectorCorpus): Found {
   return { fingerprints, reports };
 }
 
+/**
+ * Not a detector: the least any walk over the trees can cost — every node visited (the fastest way
+ * we found: recursion, children tested inline, `for…in`), no character of any string read (only
+ * lengths). Whatever a detector over trees does comes on top of this. Counts long strings.
+ */
+function visitFloor(c: DetectorCorpus): Found {
+  let longStrings = 0;
+  const visit = (v: Tree[] | { [k: string]: Tree }): void => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (typeof x === "string") longStrings += x.length >= 44 ? 1 : 0;
+        else if (x !== null && typeof x === "object") visit(x);
+      }
+      return;
+    }
+    for (const k in v) {
+      const x = v[k];
+      if (typeof x === "string") longStrings += x.length >= 44 ? 1 : 0;
+      else if (x !== null && typeof x === "object") visit(x);
+    }
+  };
+  for (const { tree } of c.trees) if (tree !== null && typeof tree === "object") visit(tree);
+  return { fingerprints: c.planted, reports: longStrings };
+}
+
 function v8Regex(c: DetectorCorpus): Found {
   const fingerprints = new Set<string>();
   let reports = 0;
@@ -167,7 +193,14 @@ export async function benchDetector(rounds: number, targetMb = 18): Promise<Dete
     const found = await f(corpus);
     return { ms: performance.now() - t0, found };
   };
-  const variants = [timed(ours), timed(lint), timed(v8Regex), timed(treeWalkFloor), timed(prefilterOnly)];
+  const variants = [
+    timed(ours),
+    timed(lint),
+    timed(v8Regex),
+    timed(treeWalkFloor),
+    timed(prefilterOnly),
+    timed(visitFloor),
+  ];
   await interleave(variants, 1); // warm-up: JIT and module loading, not measured
   const samples = await interleave(variants, rounds);
   const mb = corpus.text.length / 1e6;
@@ -177,6 +210,7 @@ export async function benchDetector(rounds: number, targetMb = 18): Promise<Dete
     "one V8 regex (text)",
     "floor of a string-only tree walk (not a detector)",
     "diagnostic: our tree prefilter alone (not a detector)",
+    "floor of any tree walk: every node visited, no string read (not a detector)",
   ];
   const out = samples.map((s, i): DetectorVariant => {
     const f = s[0].found;

@@ -78,7 +78,8 @@ export function finishReport(report: Report, o: AdoptionFlags, inputs: AdoptionI
 
 /**
  * Exit status under `--fail-on`: 1 when a finding at or above the level is neither waived nor in the
- * baseline; `none` never fails on findings (bad input still exits 2).
+ * baseline; `none` never fails on findings (bad input still exits 2). An inconclusive case fails only
+ * under `advisory`: what makes it inconclusive is an advisory finding (a value unknown at preview).
  */
 export function exitStatusFor(report: Report, failOn: FailOn): 0 | 1 {
   if (failOn === "none") return 0;
@@ -87,7 +88,7 @@ export function exitStatusFor(report: Report, failOn: FailOn): 0 | 1 {
     f.baseline !== "existing" &&
     (f.enforcementLevel === "mandatory" ||
       f.enforcementLevel === "remediate" ||
-      (failOn === "advisory" && f.enforcementLevel === "advisory"));
+      (failOn === "advisory" && (f.enforcementLevel === "advisory" || f.inconclusive === true)));
   return report.stacks.some((s) => s.findings.some(counts)) ? 1 : 0;
 }
 

@@ -11,6 +11,8 @@ export {
   buildStackReport,
   buildReport,
   caseResults,
+  CASE_STATUSES,
+  isInconclusive,
   isBlocking,
   sortFindings,
   withCase,

@@ -41,6 +41,18 @@ export const environmentTagKeysSchema = z
 /** The default `keyNamePattern` of the E2B-01 rules: variable names meant to carry the E2B key. */
 export const KEY_NAME_PATTERN = "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$";
 
+/** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
+export const E2B_NAME = /(^|_)E2B(_|$)/i;
+
+/**
+ * Whether a top-level property's value came from no resource: its property dependencies are known and
+ * empty. An unknown there is not an output not known yet but a value hidden from preview, such as a
+ * secret config value that could not be decrypted; nothing but the value itself could settle it.
+ */
+export function fromNoResource(r: IndexedResource, top: string): boolean {
+  return (r.propertyDependencies[top] ?? null)?.length === 0;
+}
+
 /** `aws:lambda/function:Function 'api'` — how messages name a resource. */
 export function describe(r: { type: string; name: string }): string {
   return `${r.type} '${r.name}'`;
@@ -134,7 +146,7 @@ export function modelledEnvironments(index: StackIndex, report: Reporter): Envir
       report(
         `E2BEnvironment '${env.name}' model is not visible: the pack saw only the component's registered outputs, not its inputs, so its settings are not judged.`,
         env.resource.urn,
-        { advisory: true, at: { unknown: true } },
+        { advisory: true, at: { inconclusive: true } },
       );
   }
   return out;

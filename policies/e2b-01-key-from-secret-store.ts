@@ -7,7 +7,15 @@
  * resource policy judged at registration is not reported twice.
  */
 import { z } from "zod";
-import { KEY_NAME_PATTERN, NO_E2B_EVIDENCE, describe, keyLocation, usesE2B } from "./common";
+import {
+  E2B_NAME,
+  KEY_NAME_PATTERN,
+  NO_E2B_EVIDENCE,
+  describe,
+  fromNoResource,
+  keyLocation,
+  usesE2B,
+} from "./common";
 import { STACK_REFERENCE_TYPE, STACK_TYPE, scanProps, type KeyHit, type RecordHit } from "./detect/scanner";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { isKeyStoreType } from "./detect/key-stores";
@@ -62,22 +70,27 @@ function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Repo
  * state export's encrypted secret under an env-var-like name. They may hold the key; the report
  * names them so nobody reads the case's verdict as covering them. Values named to carry the key are
  * judged as the key by e2b-01-key-only-in-key-stores; unknowns that come from a resource are judged
- * through that resource.
+ * through that resource. One under another E2B name (`E2B_KEY`, `E2B_TOKEN`) is the case's own
+ * evidence, so the case is inconclusive; one under an unrelated name (`DB_PASSWORD`) is only listed.
  */
 function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegExp, report: Reporter): void {
   if (isKeyStoreType(r.type)) return;
   const scan = index.scan(r);
-  const noProvenance = (top: string) => (r.propertyDependencies[top] ?? null)?.length === 0;
   const hidden = [
-    ...scan.unknowns.filter((l) => noProvenance(l.top)),
+    ...scan.unknowns.filter((l) => fromNoResource(r, l.top)),
     ...scan.named.filter((l) => l.value === OPAQUE_SECRET),
   ];
   for (const l of hidden) {
     if (l.envName && keyName.test(l.envName)) continue;
+    const e2bNamed = l.envName !== null && E2B_NAME.test(l.envName);
     report(
-      `${describe(r)} value at ${l.path} is hidden at preview (a secret that could not be decrypted) and was not checked for E2B key material. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+      `${describe(r)} value at ${l.path} is hidden at preview (a secret that could not be decrypted) and was not checked for E2B key material` +
+        (e2bNamed
+          ? `; its name (${l.envName}) says it is about E2B, so E2B-01 is inconclusive until it is checked`
+          : "") +
+        ". Preview with the passphrase, or audit an export made with --show-secrets, to check it.",
       r.urn,
-      { advisory: true, at: { path: l.path, unknown: true } },
+      { advisory: true, at: { path: l.path, unknown: true, ...(e2bNamed ? { inconclusive: true } : {}) } },
     );
   }
 }

@@ -4,7 +4,7 @@
  * whether the value is known or only depends on a resource that holds the key.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, keyLocation, usesE2B, regexSchema } from "./common";
+import { NO_E2B_EVIDENCE, describe, fromNoResource, keyLocation, usesE2B, regexSchema } from "./common";
 import {
   AZURE_WEB_CONTAINER,
   CDN_ORIGIN_TYPES,
@@ -20,7 +20,7 @@ import {
 } from "./detect/client-surfaces";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { get } from "./detect/tree";
-import { isUnknown } from "./detect/unknowns";
+import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { stackPolicy } from "./policy-dsl";
 
 const config = z.object({
@@ -155,6 +155,17 @@ export const noClientSideKey = stackPolicy(
             r.urn,
             { at: { path: l.path } },
           );
+          continue;
+        }
+        // Hidden and from no resource (a secret that could not be decrypted): neither its name nor its
+        // dependencies settle whether browsers would get the key.
+        if ((l.unknown && fromNoResource(r, l.top)) || l.value === OPAQUE_SECRET) {
+          flagged.add(l.path);
+          report(
+            `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is hidden at preview (a secret that could not be decrypted), so whether it holds the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+            r.urn,
+            { advisory: true, at: { path: l.path, inconclusive: true } },
+          );
         }
       }
       // A front-end env map that is unknown as a whole cannot show its names: if it depends on the key, fail.
@@ -170,6 +181,12 @@ export const noClientSideKey = stackPolicy(
               `${describe(r)} ${fe.platform} env vars (${p}) are unknown at preview and depend on ${holderNames(from)}, which holds the E2B key; their names cannot be checked for public prefixes. Keep the key out of front-end env vars.`,
               r.urn,
               { at: { path: p, unknown: true } },
+            );
+          else if (fromNoResource(r, p))
+            report(
+              `${describe(r)} ${fe.platform} env vars (${p}) are hidden at preview (a secret that could not be decrypted): neither their names nor their values could be checked for the E2B key.`,
+              r.urn,
+              { advisory: true, at: { path: p, inconclusive: true } },
             );
         }
       }
@@ -193,6 +210,12 @@ export const noClientSideKey = stackPolicy(
               `${describe(r)} (${cs.what}) property ${p} depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
               r.urn,
               { at: { path: p, unknown: true } },
+            );
+          else if (fromNoResource(r, p))
+            report(
+              `${describe(r)} (${cs.what}) property ${p} is hidden at preview (a secret that could not be decrypted), so whether browsers would download the E2B key is not known.`,
+              r.urn,
+              { advisory: true, at: { path: p, inconclusive: true } },
             );
         }
       }

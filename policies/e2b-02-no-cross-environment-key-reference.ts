@@ -212,7 +212,7 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
         report(
           `${describe(ref)} reads a stack whose name is unknown at preview; whether it belongs to another environment is judged once the name is known.`,
           ref.urn,
-          { advisory: true, at: { unknown: true } },
+          { advisory: true, at: { inconclusive: true } },
         );
       continue;
     }

@@ -58,7 +58,7 @@ export const leakAlarm = stackPolicy(
       if (live.state === "unknown" || age.state === "unknown")
         report(`${label} leak alarm thresholds are unknown at preview.`, urn, {
           advisory: true,
-          at: { unknown: true },
+          at: { inconclusive: true },
         });
     }
     for (const k of orphanKeys(index))

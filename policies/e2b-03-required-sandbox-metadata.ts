@@ -40,7 +40,7 @@ export const requiredSandboxMetadata = stackPolicy(
       if (md.state === "unknown") {
         report(`${label} required sandbox metadata is unknown at preview.`, env.resource.urn, {
           advisory: true,
-          at: { unknown: true },
+          at: { inconclusive: true },
         });
         continue;
       }

@@ -67,7 +67,7 @@ export const sandboxProfileAndCost = stackPolicy(
           report(
             `${label} sandbox profile (${c.unknown.join(", ")}) is unknown at preview; the cost model runs once the values are known.`,
             env.resource.urn,
-            { advisory: true, at: { unknown: true } },
+            { advisory: true, at: { inconclusive: true } },
           );
         continue;
       }

@@ -64,7 +64,10 @@ function ceilingWithinLimits(
     return undefined;
   }
   if (c.state === "unknown") {
-    report(`${label} timeout ceiling is unknown at preview.`, urn, { advisory: true, at: { unknown: true } });
+    report(`${label} timeout ceiling is unknown at preview.`, urn, {
+      advisory: true,
+      at: { inconclusive: true },
+    });
     return undefined;
   }
   const v = c.value;

@@ -91,7 +91,7 @@ export const budgetAlarm = stackPolicy(
           urn,
         );
       if (monthly.state === "unknown")
-        report(`${label} budget is unknown at preview.`, urn, { advisory: true, at: { unknown: true } });
+        report(`${label} budget is unknown at preview.`, urn, { advisory: true, at: { inconclusive: true } });
     }
     for (const k of orphanKeys(index))
       report(`${describe(k)} is not part of an E2BEnvironment, so no budget alarm covers its spend.`, k.urn);

@@ -6,7 +6,7 @@
  * passwords anywhere, and the environment model's declared secrets.
  */
 import { z } from "zod";
-import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, regexSchema } from "./common";
+import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, fromNoResource, regexSchema } from "./common";
 import {
   credentialShape,
   isE2BPlaceholderOnly,
@@ -78,6 +78,8 @@ interface Run {
   sandboxName: RegExp;
   keyName: RegExp;
   thirdParty: RegExp;
+  /** Reports without counting as evidence: what could not be seen says nothing about the stack. */
+  advise: Reporter;
   holders: Set<string>;
   holderNames: (urns: string[]) => string;
   dependsOnHolder: (r: IndexedResource, top: string) => string[];
@@ -112,6 +114,7 @@ export const noKeyInSandbox = stackPolicy(
         found = true;
         report(...a);
       }) as Reporter,
+      advise: (message, urn, opts) => report(message, urn, { ...opts, advisory: true }),
       config,
       sandboxName: sandboxNameRegExp(config.sandboxEnvNamePattern),
       keyName: new RegExp(config.keyNamePattern),
@@ -288,13 +291,21 @@ function checkSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, seen: Set<str
     );
     return;
   }
-  if (leaf.unknown) {
-    const from = run.dependsOnHolder(r, leaf.top);
+  if (leaf.unknown || leaf.value === OPAQUE_SECRET) {
+    const from = leaf.unknown ? run.dependsOnHolder(r, leaf.top) : [];
     if (from.length)
       run.report(
         `${describe(r)} sandbox env vars (${where}) depend on ${run.holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
         r.urn,
         { at: { path: where, unknown: true } },
+      );
+    // From no resource (a secret that could not be decrypted, an export's encrypted secret): nothing
+    // settles what sandboxes get. From resources that hold no key: settled, nothing to say.
+    else if (leaf.value === OPAQUE_SECRET || fromNoResource(r, leaf.top))
+      run.advise(
+        `${describe(r)} sandbox env vars (${where}) are hidden at preview (a secret that could not be decrypted), so whether sandboxes get the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check them.`,
+        r.urn,
+        { at: { path: where, inconclusive: true } },
       );
     return;
   }

@@ -52,7 +52,7 @@ const rotationDeclared: EnvironmentCheck = (env, label, { report }) => {
   if (created.state === "unknown" || trigger.state === "unknown")
     report(`${label} rotation settings are unknown at preview.`, urn, {
       advisory: true,
-      at: { unknown: true },
+      at: { inconclusive: true },
     });
 };
 

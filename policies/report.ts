@@ -11,7 +11,14 @@ import { parseLocationTrailer } from "./location";
 import { compareLevels, isBlockingLevel, isEnforcementLevel, type EnforcementLevel } from "./enforcement";
 
 export type { EnforcementLevel } from "./enforcement";
-export type CaseStatus = "pass" | "fail" | "not-applicable";
+/**
+ * `inconclusive`: the case applies and nothing fails it, but a value its verdict needs was unknown at
+ * preview (a finding marked `inconclusive`), so it neither passes nor fails (policies/README.md "Evidence").
+ */
+export type CaseStatus = "pass" | "fail" | "inconclusive" | "not-applicable";
+
+/** Every case status, in the order summaries count them. */
+export const CASE_STATUSES: readonly CaseStatus[] = ["fail", "inconclusive", "pass", "not-applicable"];
 
 export interface Waiver {
   reason: string;
@@ -35,6 +42,11 @@ export interface Finding {
   keyFingerprint?: string;
   /** The finding is about a value preview could not see (not known yet, or not decryptable). */
   unknown?: true;
+  /**
+   * The unknown value was the case's own evidence and nothing else settles the verdict: unless a
+   * blocking finding fails it, the case reads `inconclusive`. Implies `unknown`.
+   */
+  inconclusive?: true;
   /** Stable identity across runs (policies/fingerprint.ts); set by `buildStackReport`. */
   fingerprint?: string;
   /** With `--baseline`: `existing` findings were in the baseline (shown, counted, never fail). */
@@ -51,8 +63,10 @@ export interface CaseResult {
   findings: Finding[];
   /**
    * Values this case could not judge because preview did not know them (outputs of resources not
-   * created yet, secrets that could not be decrypted), from its findings marked `unknown`. A `pass`
-   * with entries here is a pass of what preview could see, and every view says which values were not.
+   * created yet, secrets that could not be decrypted), from its findings marked `unknown`. When one
+   * of them was the case's own evidence the case is `inconclusive`; a `pass` with entries here is a pass
+   * of what preview could see, the rest settled by names and property dependencies, and every view
+   * says which values were not seen.
    */
   unknown?: UnknownValue[];
 }
@@ -112,9 +126,19 @@ export function isEvidence(f: Finding): boolean {
 }
 
 /**
+ * Whether a finding leaves its case undecided: it says a value the case needed was unknown at preview
+ * and nothing else settled it. A waiver is someone's decision to accept that, so a waived one does not.
+ */
+export function isInconclusive(f: Finding): boolean {
+  return f.inconclusive === true && !f.waiver;
+}
+
+/**
  * Per-case verdicts. `applicable` is the set of cases the stack gives evidence for (E2B resources,
  * environments, key material…); a case without evidence is not-applicable, never a false pass, even
- * when it lists advisories about what could not be checked.
+ * when it lists advisories about what could not be checked. An applicable case with no blocking
+ * finding is `inconclusive` when one of its findings says its own evidence was unknown at preview: it
+ * never reads `pass` because what it judges was hidden.
  */
 export function caseResults(findings: readonly Finding[], applicable: ReadonlySet<CaseId>): CaseResult[] {
   const byCase = new Map<CaseId, Finding[]>(caseIds.map((id) => [id, []]));
@@ -123,9 +147,11 @@ export function caseResults(findings: readonly Finding[], applicable: ReadonlySe
     const fs = byCase.get(c.id)!;
     const status: CaseStatus = fs.some(isBlocking)
       ? "fail"
-      : applicable.has(c.id) || fs.some(isEvidence)
-        ? "pass"
-        : "not-applicable";
+      : !(applicable.has(c.id) || fs.some(isEvidence))
+        ? "not-applicable"
+        : fs.some(isInconclusive)
+          ? "inconclusive"
+          : "pass";
     const unknown = unknownValues(fs);
     return {
       id: c.id,
@@ -214,6 +240,7 @@ export function findingFromDiagnostic(d: DiagnosticLike): Finding {
   if (location.path) finding.path = location.path;
   if (location.keyFingerprint) finding.keyFingerprint = location.keyFingerprint;
   if (location.unknown) finding.unknown = true;
+  if (location.inconclusive) finding.inconclusive = true;
   return finding;
 }
 

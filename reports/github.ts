@@ -1,7 +1,8 @@
 /**
  * `--format github`: GitHub Actions workflow commands, one per finding (`::error` for a new blocking
- * finding, `::warning` for an advisory one, `::notice` for waived and baseline-existing ones), then a
- * notice per cost change and one with the totals. Values are escaped as the Actions runner unescapes
+ * finding, `::warning` for an advisory one, `::notice` for waived and baseline-existing ones), then
+ * per case with values unknown at preview one command listing them (`::warning` when they leave the
+ * case inconclusive, `::notice` beside a verdict), a notice per cost change and one with the totals. Values are escaped as the Actions runner unescapes
  * them (actions/toolkit `command.ts`): `%`, CR and LF in the message; also `:` and `,` in properties.
  * The step summary (Markdown, appended to $GITHUB_STEP_SUMMARY by the CLI) is the Markdown view.
  */
@@ -10,7 +11,8 @@ import { isBlocking, type Finding, type Report } from "../policies/api";
 import { baselineSummary, costChangeRows } from "./adoption";
 import { toMarkdown } from "./markdown";
 import { urnLabel } from "./text";
-import { redactReport, stackLabel } from "./view-helpers";
+import { caseOf, redactReport, stackLabel, statusCounts, unknownSummary } from "./view-helpers";
+import { caseIds } from "../policies/api";
 
 export function escapeData(text: string): string {
   return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
@@ -62,6 +64,19 @@ export function toGithub(input: Report): string {
         ),
       );
     }
+    for (const id of caseIds) {
+      const c = caseOf(s, id);
+      const unknown = unknownSummary(c);
+      if (!unknown) continue;
+      const inconclusive = c.status === "inconclusive";
+      lines.push(
+        workflowCommand(
+          inconclusive ? "warning" : "notice",
+          { title: `${c.id} ${inconclusive ? "inconclusive" : c.status}: values unknown at preview` },
+          `${stackLabel(s)} ${c.id} ${c.title}: ${unknown}`,
+        ),
+      );
+    }
     for (const c of costChangeRows(s.costChange))
       lines.push(
         workflowCommand(
@@ -78,7 +93,7 @@ export function toGithub(input: Report): string {
     workflowCommand(
       "notice",
       { title: "e2b-guardrails" },
-      `${report.stacks.length} stack(s), ${total} finding(s), ${blocking} blocking${base ? `; ${base}` : ""}`,
+      `${report.stacks.length} stack(s), ${total} finding(s), ${blocking} blocking; case verdicts: ${statusCounts(report)}${base ? `; ${base}` : ""}`,
     ),
   );
   return redactKeys(lines.join("\n") + "\n");

@@ -12,6 +12,7 @@ import {
   redactReport,
   resourceName,
   stackLabel,
+  statusCounts,
   statusLabel,
   uncasedFindings,
   unknownSummary,
@@ -34,7 +35,7 @@ export function escapeHtml(text: string): string {
 const e = escapeHtml;
 
 const css = `
-:root { --pass:#1a7f37; --fail:#cf222e; --na:#6e7781; --waived:#9a6700; --line:#d0d7de; }
+:root { --pass:#1a7f37; --fail:#cf222e; --inconclusive:#9a6700; --na:#6e7781; --waived:#9a6700; --line:#d0d7de; }
 * { box-sizing: border-box; }
 body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #1f2328; }
 h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
@@ -46,6 +47,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; min-width: 3.2rem; text-align: center; border-radius: 1rem; padding: 0 .5rem;
   font-weight: 600; font-size: .8rem; color: #fff; }
 .badge.pass { background: var(--pass); } .badge.fail { background: var(--fail); } .badge.not-applicable { background: var(--na); }
+.badge.inconclusive { background: var(--inconclusive); }
 .badge.waived { background: var(--waived); } .badge.existing { background: var(--na); } .badge.new { background: #0969da; }
 section.stack { border-top: 2px solid var(--line); margin-top: 2rem; padding-top: 1rem; }
 details.case { margin: .4rem 0; border: 1px solid var(--line); border-radius: 6px; padding: .3rem .6rem; }
@@ -186,7 +188,7 @@ function stackHtml(stack: StackReport, i: number): string {
       (c.findings.length === 0
         ? `<p class="empty">No findings.</p>`
         : sortFindings(c.findings).map(findingHtml).join(""));
-    const open = c.status === "fail" ? " open" : "";
+    const open = c.status === "fail" || c.status === "inconclusive" ? " open" : "";
     return (
       `<details class="case" id="${anchor(i, id)}" data-case="${id}" data-status="${c.status}"${open}>` +
       `<summary>${badge(c.status)} ${id} ${e(c.title)} <span class="count">(${c.findings.length} finding${c.findings.length === 1 ? "" : "s"}${c.unknown?.length ? `, ${c.unknown.length} unknown at preview` : ""})</span></summary>` +
@@ -220,7 +222,7 @@ export function toHtml(input: Report): string {
 <h1>E2B guardrails compliance report</h1>
 <p class="meta">Generated <time class="generated" datetime="${e(report.generatedAt)}">${e(report.generatedAt)}</time>
  by ${e(report.tool.name)} ${e(report.tool.version)} · policy pack <span class="pack">${e(report.pack.name)} ${e(report.pack.version)}</span>
- · ${report.stacks.length} stack${report.stacks.length === 1 ? "" : "s"}, ${failing} failing case verdict${failing === 1 ? "" : "s"}${baselineSummary(report) ? ` · <span class="baseline">${e(baselineSummary(report)!)}</span>` : ""}</p>
+ · ${report.stacks.length} stack${report.stacks.length === 1 ? "" : "s"}, ${failing} failing case verdict${failing === 1 ? "" : "s"} · <span class="status-counts">${e(statusCounts(report))}</span>${baselineSummary(report) ? ` · <span class="baseline">${e(baselineSummary(report)!)}</span>` : ""}</p>
 </header>
 <main>
 <h2>Case matrix</h2>

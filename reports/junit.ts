@@ -1,7 +1,9 @@
 /**
  * JUnit XML view of a `Report`, for CI systems that show test results: one testsuite per stack, one
  * testcase per eval case. A failing case carries a <failure> whose text lists its findings; a
- * not-applicable case is <skipped>; waived or advisory findings of a passing case go to <system-out>.
+ * not-applicable case is <skipped>, and so is an inconclusive one (JUnit has no such outcome, and it
+ * does not fail the run), with a message that says so and the values that were unknown; waived or
+ * advisory findings of a passing case go to <system-out>.
  */
 import { create } from "xmlbuilder2";
 import { redactKeys } from "../policies/detect/keys";
@@ -27,7 +29,9 @@ export function toJUnit(input: Report): string {
   for (const stack of report.stacks) {
     const results = caseIds.map((id) => caseOf(stack, id));
     const failures = results.filter((c) => c.status === "fail").length;
-    const skipped = results.filter((c) => c.status === "not-applicable").length;
+    const skipped = results.filter(
+      (c) => c.status === "not-applicable" || c.status === "inconclusive",
+    ).length;
     totals.tests += results.length;
     totals.failures += failures;
     totals.skipped += skipped;
@@ -73,6 +77,9 @@ export function toJUnit(input: Report): string {
         }).txt(xmlText(lines.join("\n")));
       } else if (c.status === "not-applicable") {
         tc.ele("skipped", { message: "not applicable: the stack shows no evidence for this case" });
+      } else if (c.status === "inconclusive") {
+        tc.ele("skipped", { message: xmlText(`inconclusive: ${unknown ?? "values unknown at preview"}`) });
+        tc.ele("system-out").txt(xmlText(lines.join("\n")));
       } else if (lines.length > 0) {
         tc.ele("system-out").txt(xmlText(lines.join("\n")));
       }

@@ -9,6 +9,7 @@ import {
   caseOf,
   redactReport,
   stackLabel,
+  statusCounts,
   statusLabel,
   uncasedFindings,
   unknownSummary,
@@ -16,7 +17,12 @@ import {
 } from "./view-helpers";
 import { baselineSummary, costChangeRows } from "./adoption";
 
-const badge = { pass: "✅ PASS", fail: "❌ FAIL", "not-applicable": "➖ N-A" } as const;
+const badge = {
+  pass: "✅ PASS",
+  fail: "❌ FAIL",
+  inconclusive: "❔ INCONCLUSIVE",
+  "not-applicable": "➖ N-A",
+} as const;
 
 /** Table cells cannot hold pipes or newlines; inline text must not open code spans or HTML. */
 function cell(text: string): string {
@@ -69,7 +75,7 @@ export function toMarkdown(input: Report): string {
       });
       out.push(`| ${cell(stackLabel(s))} | ${cell(s.environment)} | ${verdicts.join(" | ")} |`);
     }
-    out.push("");
+    out.push("", `Case verdicts: ${statusCounts(report)}.`, "");
     for (const id of caseIds) {
       const info = caseOf(report.stacks[0], id);
       out.push(`- **${id}** ${cell(info.title)} (${info.severity})`);

@@ -128,6 +128,7 @@ export function toSarif(input: Report, options: SarifOptions = {}): string {
         enforcementLevel: f.enforcementLevel,
         stacks,
         ...(f.unknown ? { unknownAtPreview: true, ...(f.path ? { path: f.path } : {}) } : {}),
+        ...(f.inconclusive ? { inconclusive: true } : {}),
       },
     };
     if (f.waiver) {

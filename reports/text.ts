@@ -6,7 +6,7 @@ import pc from "picocolors";
 import { redactKeys } from "../policies/detect/keys";
 import { isBlocking, type Finding, type Report } from "../policies/api";
 import { baselineSummary, costChangeRows } from "./adoption";
-import { redactReport, unknownSummary } from "./view-helpers";
+import { redactReport, statusCounts, unknownSummary } from "./view-helpers";
 
 export interface TextOptions {
   color?: boolean;
@@ -36,7 +36,13 @@ export function renderText(input: Report, opts: TextOptions = {}): string {
       lines.push("Cases:");
       for (const cs of cases) {
         const status =
-          cs.status === "pass" ? c.green("PASS") : cs.status === "fail" ? c.red("FAIL") : c.dim("N/A ");
+          cs.status === "pass"
+            ? c.green("PASS")
+            : cs.status === "fail"
+              ? c.red("FAIL")
+              : cs.status === "inconclusive"
+                ? c.yellow("INCONCLUSIVE")
+                : c.dim("N/A ");
         const n = cs.findings.length
           ? ` (${cs.findings.length} finding${cs.findings.length === 1 ? "" : "s"})`
           : "";
@@ -67,6 +73,7 @@ export function renderText(input: Report, opts: TextOptions = {}): string {
     }
     lines.push("");
   }
+  if (report.stacks.length) lines.push(`Case verdicts: ${statusCounts(report)}`, "");
   const base = baselineSummary(report);
   if (base) lines.push(`Baseline: ${base}`, "");
   return redactKeys(lines.join("\n"));

@@ -3,7 +3,7 @@
  * (policies/report.ts). Kept apart so each writer holds only its own format.
  */
 import { redactKeys } from "../policies/detect/keys";
-import { cases, type CaseId } from "../policies/api";
+import { CASE_STATUSES, cases, type CaseId } from "../policies/api";
 import type { CaseResult, CaseStatus, Finding, Report, StackReport } from "../policies/api";
 
 /**
@@ -27,8 +27,20 @@ function redactDeep(value: unknown): unknown {
 export const statusLabel: Record<CaseStatus, string> = {
   pass: "PASS",
   fail: "FAIL",
+  inconclusive: "INCONCLUSIVE",
   "not-applicable": "N-A",
 };
+
+/**
+ * How many case verdicts of each status the report holds, over all stacks, in one line:
+ * `2 fail, 1 inconclusive, 14 pass, 1 not-applicable` (statuses with no case are left out).
+ */
+export function statusCounts(report: Report): string {
+  const n = new Map<CaseStatus, number>();
+  for (const s of report.stacks) for (const c of s.cases) n.set(c.status, (n.get(c.status) ?? 0) + 1);
+  const parts = CASE_STATUSES.filter((st) => n.has(st)).map((st) => `${n.get(st)} ${st}`);
+  return parts.length ? parts.join(", ") : "no cases";
+}
 
 /** Stack label as people say it: `project/stack`. */
 export function stackLabel(s: StackReport): string {
@@ -80,5 +92,9 @@ export function unknownSummary(c: CaseResult): string | undefined {
     const what = parts.length >= 4 ? `${parts[2].split("$").pop()} '${parts.slice(3).join("::")}'` : v.urn;
     return v.path ? `${what} ${v.path}` : what;
   });
-  return `${u.length} value${u.length === 1 ? "" : "s"} unknown at preview: ${items.join("; ")}`;
+  const why =
+    c.status === "inconclusive"
+      ? ` (the case is inconclusive until ${u.length === 1 ? "it is" : "they are"} known)`
+      : "";
+  return `${u.length} value${u.length === 1 ? "" : "s"} unknown at preview${why}: ${items.join("; ")}`;
 }

@@ -28,9 +28,12 @@ const MAX_NESTED_SEARCH = 64 * 1024;
 const B64_CHAR = /[A-Za-z0-9+/_-]/;
 /** A whole string that is base64 (Kubernetes `data`, user-data, a blob): decoded as it is. */
 const WHOLE_B64 = /^\s*[A-Za-z0-9+/_\-\r\n]+={0,2}\s*$/;
-/** Percent-encoding or `\u`/`\x` escapes that spell part of a key (`_` `e` `E` or a hex digit). */
-const PERCENT_KEY_CHAR = /%(5f|65|45|3[0-9]|6[1-6])/i;
-const ESCAPE_KEY_CHAR = /\\(u00|x)(5f|65|45|3[0-9]|6[1-6])/i;
+/**
+ * Percent-encoding or `\u`/`\x` escapes that spell part of a key: `_`, a digit, or a letter `a`–`f`
+ * / `A`–`F` (the prefix's `e` and `b`, and hex digits in either case: keys are matched in any case).
+ */
+const PERCENT_KEY_CHAR = /%(5f|3[0-9]|4[1-6]|6[1-6])/i;
+const ESCAPE_KEY_CHAR = /\\(u00|x)(5f|3[0-9]|4[1-6]|6[1-6])/i;
 
 /**
  * Base64 text that must appear where `needles` are base64-encoded: for each of the three byte
@@ -148,24 +151,24 @@ function charTable(chars: string): Uint8Array {
 }
 
 /**
- * Whether `text` holds `min` consecutive RUN_CHAR characters. A skip search: any such run covers the
+ * Whether `text` holds `min` consecutive characters of `table`. A skip search: any such run covers the
  * probe at `i + min - 1`, so a probe outside the alphabet skips `min` characters at once; a probe
  * inside it is followed back to where its run starts. Each character is read at most twice.
  */
-function hasRun(text: string, min: number): boolean {
+function hasRun(text: string, min: number, table: Uint8Array): boolean {
   const n = text.length;
   let i = 0; // a run long enough starts at i or later (text[i - 1] is outside the alphabet)
   while (i + min <= n) {
     const p = i + min - 1;
     const c = text.charCodeAt(p);
-    if (c >= 128 || RUN_CHAR[c] === 0) {
+    if (c >= 128 || table[c] === 0) {
       i = p + 1;
       continue;
     }
     let q = p - 1;
     while (q >= i) {
       const d = text.charCodeAt(q);
-      if (d >= 128 || RUN_CHAR[d] === 0) break;
+      if (d >= 128 || table[d] === 0) break;
       q--;
     }
     if (q < i) return true;
@@ -175,24 +178,92 @@ function hasRun(text: string, min: number): boolean {
 }
 
 /**
+ * The prefilter's first step, a few reads of the text: false only when findMaterial (and, for a
+ * document, findMaterial on whatever its parser returns) is certainly empty. A text with `\` is
+ * left to the full test (escapes, and in a document an escaped line break, can join anything).
+ * Otherwise every path of findMaterial needs one of: a key's 40 hex digits in a row (HEX_SOURCE); a
+ * base64 run of MIN_B64_RUN characters (the anchored runs it decodes); a text that is a base64
+ * blob as a whole (59+ base64 characters, nothing outside the blob's alphabet); or, in a document, a
+ * wrapped block (a YAML block or folded scalar joins lines). The last three all lie in a run of
+ * MIN_B64_RUN characters of WRAP_SOURCE, so in a document one such search goes first. A JSON or
+ * one-line YAML document without escapes yields substrings of its text, so the same tests cover
+ * what it holds. Ordinary stack text (ARNs, JSON, YAML of `key: value` lines) is cleared by one
+ * memchr call and two skip searches.
+ */
+export function mayHoldCheap(text: string, embedded: boolean): boolean {
+  if (text.includes("\\")) return true;
+  if (hasRun(text, KEY_HEX, HEX_SOURCE)) return true;
+  if (embedded && !hasRun(text, MIN_B64_RUN, WRAP_SOURCE)) return false;
+  if (hasRun(text, MIN_B64_RUN, RUN_SOURCE) || mayBeWholeBlob(text)) return true;
+  return embedded && (text.includes("\n") || text.includes("\r"));
+}
+
+const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-";
+/*
+ * The alphabets below include `%`: percent-decoding turns a run of them into a run of them (`%` and
+ * hex digits are in each), so a run a decoded layer needs is a run in the text already. The hex
+ * alphabet also has `u` and `x`: a `%5C` can decode to the `\` of a `\x30` or `\u0030` escape.
+ */
+/** A key's 40 hex digits, plain or escaped. */
+const HEX_SOURCE = charTable("0123456789abcdefABCDEF%ux");
+/** A base64 run findMaterial decodes. */
+const RUN_SOURCE = charTable(`${BASE64_ALPHABET}%`);
+/** Characters WHOLE_B64 accepts anywhere (ASCII; any non-ASCII character may be `\s`). */
+const BLOB_CHAR = charTable(`${BASE64_ALPHABET}=%\r\n \t\v\f`);
+/** What a wrapped block is made of, from its first base64 character to its last (hasWrappedBlock). */
+const WRAP_SOURCE = charTable(`${BASE64_ALPHABET}=%\r\n \t`);
+const KEY_HEX = 40;
+
+/**
+ * False when a probed character rules WHOLE_B64 out: the first 16 (where ARNs, URLs, JSON and YAML
+ * show a `:`, `.` or `"`), then every 8th, and the last.
+ */
+function mayBeWholeBlob(text: string): boolean {
+  const n = text.length;
+  if (n < MIN_B64_RUN) return false;
+  for (let i = 0; i < n; i += i < 16 ? 1 : 8) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && BLOB_CHAR[c] === 0) return false;
+  }
+  const c = text.charCodeAt(n - 1);
+  return c >= 128 || BLOB_CHAR[c] === 1;
+}
+
+/**
  * Whether `text` has consecutive lines made only of indentation and base64 characters, together
  * at least MIN_B64_RUN of them: what a YAML block scalar holding wrapped base64 looks like before
- * parsing lifts it out of its indentation (blank lines neither count nor break the block).
+ * parsing lifts it out of its indentation (blank lines neither count nor break the block). A line's
+ * leading characters also end a block and its trailing ones start one: a multi-line plain or quoted
+ * scalar (`key: QUJD…` on one line, the rest on the next, a blank line between) folds into one
+ * base64 text with a line break inside.
  */
 function hasWrappedBlock(text: string): boolean {
   const n = text.length;
+  const isBlank = (c: number) => c === 32 || c === 9;
+  const isLine = (c: number) => c < 128 && LINE_CHAR[c] === 1;
+  const noCR = !text.includes("\r");
   let total = 0;
   for (let i = 0; i < n;) {
-    while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-    let count = 0;
-    for (let c = text.charCodeAt(i); i < n && c < 128 && LINE_CHAR[c] === 1; c = text.charCodeAt(++i))
-      count++;
+    while (i < n && isBlank(text.charCodeAt(i))) i++;
+    const start = i;
+    while (i < n && isLine(text.charCodeAt(i))) i++;
+    const count = i - start;
+    // Trailing blanks: folding strips them (a block scalar keeps them, so this over-accepts there).
+    while (i < n && isBlank(text.charCodeAt(i))) i++;
     const eol = i >= n || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13;
-    total = eol ? total + count : 0;
-    if (total >= MIN_B64_RUN) return true;
-    if (!eol) {
-      const next = text.indexOf("\n", i);
-      i = next < 0 ? n : next;
+    if (total + count >= MIN_B64_RUN) return true;
+    if (eol) total += count;
+    else {
+      // The line goes on with other text: what may continue into the next line is its last run.
+      let end = noCR ? text.indexOf("\n", i) : i;
+      if (end < 0) end = n;
+      else if (!noCR) while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+      let j = end;
+      while (j > i && isBlank(text.charCodeAt(j - 1))) j--;
+      let k = j;
+      while (k > i && isLine(text.charCodeAt(k - 1))) k--;
+      total = j - k;
+      i = end;
     }
     i++;
   }
@@ -222,13 +293,13 @@ export function mayHoldEmbeddedMaterial(text: string): boolean {
 }
 
 function mayHold(text: string, embedded: boolean): boolean {
-  if (text.length < KEY_LENGTH) return false;
+  if (text.length < KEY_LENGTH || !mayHoldCheap(text, embedded)) return false;
   if (text.includes("\\") && (embedded || ESCAPE_KEY_CHAR.test(text))) return true;
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text)) return true;
-  if (hasRun(text, KEY_LENGTH)) {
+  if (hasRun(text, KEY_LENGTH, RUN_CHAR)) {
     if (PLAIN_KEY.test(text)) return true;
     if (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) return true;
-    if (hasRun(text, MIN_B64_RUN) && (L1_TEST.test(text) || L2_TEST.test(text))) return true;
+    if (hasRun(text, MIN_B64_RUN, RUN_CHAR) && (L1_TEST.test(text) || L2_TEST.test(text))) return true;
   }
   if (!text.includes("\n") && !text.includes("\r")) return false;
   // A whole blob broken into lines has no long run; in a document, neither has a block scalar.

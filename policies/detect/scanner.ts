@@ -202,6 +202,23 @@ class LazyScan implements ResourceScan {
 }
 
 type KeyPart = Pick<ResourceScan, "keys" | "keyTops" | "artifactNotes">;
+
+/** A set that stays empty: shared by every scan that found nothing, so it must refuse writes. */
+class EmptySet<T> extends Set<T> {
+  override add(): this {
+    throw new TypeError("a shared empty scan result is read-only");
+  }
+}
+
+/**
+ * The key part of every tree the prefilter clears (most of a stack): one shared, read-only value
+ * rather than two arrays and a Set per resource for the garbage collector.
+ */
+const NO_KEYS: KeyPart = Object.freeze({
+  keys: Object.freeze([]) as unknown as KeyHit[],
+  keyTops: new EmptySet<string>(),
+  artifactNotes: Object.freeze([]) as unknown as ArtifactNote[],
+});
 type LeafPart = Pick<ResourceScan, "unknowns" | "named" | "unknownTops">;
 
 function leafInfo(leaf: Leaf): LeafInfo {
@@ -255,7 +272,7 @@ function scanKeys(
 ): KeyPart {
   const deployed = reader ? deployedPathsOf(type, props) : [];
   if (deployed.length === 0 && !mayHoldMaterialTree(props, { artifacts: reader !== undefined }))
-    return { keys: [], keyTops: new Set(), artifactNotes: [] };
+    return NO_KEYS;
   const keys: KeyHit[] = [];
   const artifactNotes: ArtifactNote[] = [];
   const origin = isKeyResource(type, props);

@@ -11,6 +11,7 @@ import path from "node:path";
 import { repoRoot } from "../support/scan";
 import { runCli } from "../support/cli";
 import { parseWorkflowCommands } from "../reports/github-commands";
+import { SECRET_SIG, SECRET_VALUE } from "../../engine/graph";
 
 const KEY_HEX = "0123456789abcdef0123456789abcdef01234567";
 const OTHER_HEX = "fedcba9876543210fedcba9876543210fedcba98";
@@ -242,6 +243,29 @@ describe("--fail-on", () => {
   ])("audit %j exits %d", async (flags, code) => {
     const r = await cli(["audit", "--state", plain, ...(flags as string[])]);
     expect(r.stderr).toBe("");
+    expect(r.code).toBe(code);
+  });
+
+  // E2B-01 inconclusive: the only E2B-named value besides the secret's ARN is encrypted in the export.
+  const inconclusive = editedState((resources) => {
+    const vars = {
+      E2B_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:e2b",
+      E2B_KEY: { [SECRET_SIG]: SECRET_VALUE, ciphertext: "v1:bm9uY2U=:ZW5jcnlwdGVk" },
+    } as unknown as Record<string, string>;
+    const api = lambdaOf(resources);
+    api.inputs.environment.variables = vars;
+    api.outputs = { ...api.outputs, environment: { variables: vars } };
+  });
+
+  it.each([
+    [[], 0],
+    [["--fail-on", "mandatory"], 0],
+    [["--fail-on", "advisory"], 1],
+    [["--fail-on", "none"], 0],
+  ])("audit of a stack whose E2B-01 is inconclusive, %j, exits %d", async (flags, code) => {
+    const r = await cli(["audit", "--state", inconclusive, "--format", "json", ...(flags as string[])]);
+    expect(r.stderr).toBe("");
+    expect(stackOf(r).cases.find((c: { id: string }) => c.id === "E2B-01").status).toBe("inconclusive");
     expect(r.code).toBe(code);
   });
 

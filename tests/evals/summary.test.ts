@@ -84,6 +84,16 @@ describe("evals summary", () => {
     expect(text).toContain("1 mismatched");
   });
 
+  it("shows an inconclusive fixture as such, and as a mismatch of an expected pass", () => {
+    const o = outcome("ceiling-from-output", "pass", false, ["E2B-04 is inconclusive, expected pass"]);
+    o.actual = { status: "inconclusive", fired: [], reported: ["e2b-04-timeout-ceiling"] };
+    const text = renderSummary(run([o]));
+    expect(
+      text.split("\n").some((l) => /│ ceiling-from-output\s+│ PASS\s+│ INCONCLUSIVE\s+│ ✗ │/.test(l)),
+    ).toBe(true);
+    expect(text).toContain("✗ E2B-04 ceiling-from-output: E2B-04 is inconclusive, expected pass");
+  });
+
   it("never prints key material, even from a program's error", () => {
     const key = `e2b_${randomBytes(20).toString("hex")}`;
     const r = run([outcome("leaky", "fail", false, [`could not run: bad value ${key}`])]);

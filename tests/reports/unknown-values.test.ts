@@ -1,29 +1,63 @@
 /**
  * Where preview cannot tell (a secret that could not be decrypted, an output not known yet), the
  * report says which values were unknown for the case, in every format, and the verdict does not rest
- * on what was hidden: a key-named variable fails with or without the passphrase, and in an audit
- * whether or not the export was made with --show-secrets.
+ * on what was hidden: a key-named variable fails with or without the passphrase (also beside values
+ * from other resources in the same property), and in an audit whether or not the export was made
+ * with --show-secrets. Where nothing settles it, the case is inconclusive, never pass, and every
+ * format says so.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ResourceGraph } from "../../engine";
+import type { GraphResource, ResourceGraph } from "../../engine";
+import type { WireObject } from "../../engine/graph";
 import { SECRET_SIG, SECRET_VALUE, UNKNOWN } from "../../engine/graph";
 import type { Report, StackReport } from "../../policies/report";
 import { render, type Format } from "../../reports";
+import { resourceName } from "../../reports/view-helpers";
 import { useScanner } from "../support/scan";
 import { PLANTED, expectClean, fx, status } from "../policies/helpers";
 
-const VIEWS: Format[] = ["text", "json", "markdown", "html", "junit", "sarif"];
+const VIEWS: Format[] = ["text", "json", "markdown", "html", "junit", "sarif", "github"];
 const e2b01 = (s: StackReport) => s.cases.find((c) => c.id === "E2B-01")!;
 
-/** Every view names the unknown value (its path) and says it was unknown at preview. */
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Every view lists the unknown value (its path) for its case, apart from the findings' messages: the
+ * data views in the case's `unknown` list, the others in the case's "N values unknown at preview: …"
+ * line (the github format as a workflow command of its own).
+ */
 function expectEveryViewSays(report: Report, pathText: string): void {
-  for (const f of VIEWS) {
-    const out = render(f, report);
-    expect({ f, has: out.includes(pathText) }).toEqual({ f, has: true });
-    expect({ f, says: /unknown at preview|unknownAtPreview|"unknown"/.test(out) }).toEqual({ f, says: true });
-  }
+  const listed: Record<Format, RegExp> = {
+    json: new RegExp(`"unknown": \\[[^\\]]*"path": "${escapeRe(pathText)}"`),
+    sarif: new RegExp(`"unknown": \\[[^\\]]*"path": "${escapeRe(pathText)}"`),
+    text: new RegExp(`values? unknown at preview[^\\n]*: [^\\n]*${escapeRe(pathText)}`),
+    markdown: new RegExp(`values? unknown at preview[^\\n]*: [^\\n]*${escapeRe(pathText)}`),
+    html: new RegExp(`<p class="unknown">[^<]*values? unknown at preview[^<]*${escapeRe(pathText)}`),
+    junit: new RegExp(`name="unknown" value="[^"]*${escapeRe(pathText)}`),
+    github: new RegExp(
+      `^::(warning|notice) title=E2B-\\d\\d [^:]*%3A values unknown at preview::[^\\n]*${escapeRe(pathText)}`,
+      "m",
+    ),
+  };
+  for (const f of VIEWS) expect({ f, lists: listed[f].test(render(f, report)) }).toEqual({ f, lists: true });
+}
+
+/** How each view writes an inconclusive verdict (and, for a report with none, must not). */
+const INCONCLUSIVE_IN: Record<Format, RegExp> = {
+  text: /INCONCLUSIVE {2}E2B-01 /,
+  json: /"status": "inconclusive"/,
+  markdown: /❔ INCONCLUSIVE/,
+  html: /data-case="E2B-01" data-status="inconclusive"/,
+  junit: /<skipped message="inconclusive: /,
+  sarif: /"id": "E2B-01",\s+"status": "inconclusive"/,
+  github: /::warning title=E2B-01 inconclusive/,
+};
+
+function expectEveryViewInconclusive(report: Report, yes: boolean): void {
+  for (const f of VIEWS)
+    expect({ f, shows: INCONCLUSIVE_IN[f].test(render(f, report)) }).toEqual({ f, shows: yes });
 }
 
 const base = "urn:pulumi:prod::api";
@@ -73,11 +107,53 @@ describe("values unknown at preview, per case and in every format", () => {
       }),
     ]);
     expectEveryViewSays(report, "environment.variables.E2B_API_KEY");
+    expectEveryViewInconclusive(report, false);
     // With the passphrase nothing is unknown, and the verdict is the same.
     const known = await scan.program(fx("secret-config-key"), "prod", { passphrase: "correct horse" });
     expect(status(known.stack, "E2B-01")).toBe("fail");
     expect(e2b01(known.stack).unknown).toBeUndefined();
     expectClean(stack);
+  });
+
+  it("fails E2B_API_KEY from an undecryptable secret beside a table's name in one property, as with the passphrase", async () => {
+    // `environment` depends on the table, so its dependencies cannot say where E2B_API_KEY came from.
+    const without = await scan.program(fx("secret-config-key-mixed"), "prod", {});
+    const withPass = await scan.program(fx("secret-config-key-mixed"), "prod", {
+      passphrase: "correct horse",
+    });
+    const verdicts = (s: StackReport) => s.cases.map((c) => [c.id, c.status]);
+    const fired = (s: StackReport) =>
+      [...new Set(s.findings.map((f) => `${f.policy} ${f.path ?? ""}`))].sort();
+    expect(verdicts(without.stack)).toEqual(verdicts(withPass.stack));
+    expect(status(without.stack, "E2B-01")).toBe("fail");
+    expect(fired(without.stack)).toEqual(fired(withPass.stack));
+    expect(fired(without.stack)).toEqual(["e2b-01-key-only-in-key-stores environment.variables.E2B_API_KEY"]);
+    expect(e2b01(without.stack).unknown?.map((u) => u.path)).toEqual(["environment.variables.E2B_API_KEY"]);
+    expectEveryViewSays(without.report, "environment.variables.E2B_API_KEY");
+    expectClean(without.stack);
+    expectClean(withPass.stack);
+  });
+
+  it("reads E2B-01 inconclusive, never pass, when a hidden secret sits under an E2B name", async () => {
+    const { stack, report } = await scan.program(fx("secret-config-hidden"), "prod", {});
+    const c = e2b01(stack);
+    expect(c.status).toBe("inconclusive");
+    // Both hidden values are listed; only the E2B-named one is the case's own evidence.
+    expect(c.unknown?.map((u) => u.path).sort()).toEqual([
+      "environment.variables.DB_PASSWORD",
+      "environment.variables.E2B_KEY",
+    ]);
+    expect(c.findings.filter((f) => f.inconclusive).map((f) => f.path)).toEqual([
+      "environment.variables.E2B_KEY",
+    ]);
+    expectEveryViewSays(report, "environment.variables.E2B_KEY");
+    expectEveryViewInconclusive(report, true);
+    // With the passphrase the value is seen, and it is the key.
+    const known = await scan.program(fx("secret-config-hidden"), "prod", { passphrase: "correct horse" });
+    expect(status(known.stack, "E2B-01")).toBe("fail");
+    expect(e2b01(known.stack).unknown).toBeUndefined();
+    expectClean(stack);
+    expectClean(known.stack);
   });
 
   it("judges an audit's encrypted E2B_API_KEY as the shown one is judged", async () => {
@@ -108,6 +184,120 @@ describe("values unknown at preview, per case and in every format", () => {
     expect(c.findings.every((f) => f.enforcementLevel === "advisory")).toBe(true);
     expect(c.findings[0].message).toMatch(/hidden at preview .*not checked for E2B key material/);
     expectEveryViewSays(report, "environment.variables.SETTINGS");
+    expectEveryViewInconclusive(report, false);
+  });
+
+  it("reads an audit inconclusive when an encrypted value under an E2B name hides what the case judges", async () => {
+    const report = await scan.states([
+      write(
+        lambdaExport({
+          E2B_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:e2b",
+          E2B_KEY: ciphertext,
+        }),
+      ),
+    ]);
+    const c = e2b01(report.stacks[0]);
+    expect(c.status).toBe("inconclusive");
+    expect(c.unknown?.map((u) => u.path)).toEqual(["environment.variables.E2B_KEY"]);
+    expectEveryViewSays(report, "environment.variables.E2B_KEY");
+    expectEveryViewInconclusive(report, true);
+    // Shown, the same value is judged: the key fails the case.
+    const shownKey = await scan.states([
+      write(
+        lambdaExport({
+          E2B_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:e2b",
+          E2B_KEY: shown(`e2b_${PLANTED[1]}`),
+        }),
+      ),
+    ]);
+    expect(status(shownKey.stacks[0], "E2B-01")).toBe("fail");
+    expectClean(shownKey.stacks[0]);
+  });
+
+  describe("hidden values on a public env var and in sandbox env vars", () => {
+    const urn = (type: string, name: string) => `urn:pulumi:prod::api::${type}::${name}`;
+    const hidden = { [SECRET_SIG]: SECRET_VALUE, value: UNKNOWN };
+    /**
+     * An ECS task whose container env passes SANDBOX_ENV_VARS, a public variable and a whole env map on
+     * Amplify, and a public S3 object's content: each hidden, from no resource or from a table.
+     */
+    function graph(fromTable: boolean): ResourceGraph {
+      const table = urn("aws:dynamodb/table:Table", "sessions");
+      const deps = fromTable ? [table] : [];
+      const resource = (type: string, name: string, inputs: WireObject): GraphResource => ({
+        urn: urn(type, name),
+        type,
+        name,
+        custom: true,
+        dependencies: deps,
+        propertyDependencies: Object.fromEntries(Object.keys(inputs).map((k) => [k, deps])),
+        inputs,
+        outputs: {},
+      });
+      return {
+        project: "api",
+        stack: "prod",
+        organization: "organization",
+        source: { kind: "program", path: "(test)" },
+        tags: {},
+        config: {},
+        resources: [
+          { ...resource("aws:dynamodb/table:Table", "sessions", { hashKey: "id" }), dependencies: [] },
+          resource("aws:ecs/taskDefinition:TaskDefinition", "agent", {
+            family: "agent",
+            containerDefinitions: [
+              {
+                name: "agent",
+                environment: [
+                  { name: "E2B_SECRET_ARN", value: "arn:aws:secretsmanager:us-east-1:1:secret:e2b" },
+                  { name: "SANDBOX_ENV_VARS", value: hidden },
+                ],
+              },
+            ],
+          }),
+          resource("aws:amplify/app:App", "web", {
+            name: "web",
+            environmentVariables: { NEXT_PUBLIC_SETTINGS: hidden },
+          }),
+          // A whole front-end env map hidden: not even its names can be checked.
+          resource("aws:amplify/app:App", "admin", { name: "admin", environmentVariables: hidden }),
+          // A public object whose content is hidden: browsers download whatever it is.
+          resource("aws:s3/bucketObject:BucketObject", "config-js", {
+            bucket: "site",
+            key: "config.js",
+            acl: "public-read",
+            content: hidden,
+          }),
+        ],
+      };
+    }
+
+    it("reads E2B-01 and E2B-06 inconclusive when the values came from no resource", async () => {
+      const { stack } = await scan.graph(graph(false));
+      expect(status(stack, "E2B-01")).toBe("inconclusive");
+      expect(status(stack, "E2B-06")).toBe("inconclusive");
+      const inconclusive = (id: string) =>
+        stack.cases.find((c) => c.id === id)!.findings.filter((f) => f.inconclusive);
+      expect(
+        inconclusive("E2B-01")
+          .map((f) => [f.policy, resourceName(f.urn), f.path])
+          .sort(),
+      ).toEqual([
+        ["e2b-01-no-client-side-key", "admin", "environmentVariables"],
+        ["e2b-01-no-client-side-key", "config-js", "content"],
+        ["e2b-01-no-client-side-key", "web", "environmentVariables.NEXT_PUBLIC_SETTINGS"],
+      ]);
+      expect(inconclusive("E2B-06").map((f) => [f.policy, f.enforcementLevel])).toEqual([
+        ["e2b-06-no-key-in-sandbox", "advisory"],
+      ]);
+    });
+
+    it("passes both when the values come from a resource that holds no key: dependencies settle them", async () => {
+      const { stack } = await scan.graph(graph(true));
+      expect(status(stack, "E2B-01")).toBe("pass");
+      expect(status(stack, "E2B-06")).toBe("pass");
+      expect(stack.findings.filter((f) => f.inconclusive)).toEqual([]);
+    });
   });
 
   it("names an undecryptable secret of a program that comes from no resource", async () => {

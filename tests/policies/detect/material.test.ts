@@ -55,6 +55,9 @@ describe("findMaterial", () => {
     ["full percent-encoding", [...KEY].map((c) => "%" + c.charCodeAt(0).toString(16)).join(""), "percent"],
     ["unicode escapes", KEY.replace("_", "\\u005f"), "escape"],
     ["percent-encoded base64", encodeURIComponent(b64(`=${KEY}`)).replace(/=/g, "%3D"), "base64"],
+    // Upper-case hex digits written as escapes (the key is matched in any letter case).
+    ["an upper-case digit percent-encoded", KEY.toUpperCase().replace(/F/, "%46"), "percent"],
+    ["an upper-case digit escaped", KEY.toUpperCase().replace(/C/, "\\u0043"), "escape"],
   ])("finds a key hidden as %s", (_, text, encoding) => {
     const m = findMaterial(text);
     expect(m.map((x) => [x.fingerprint, x.encoding])).toEqual([[fingerprintKey(KEY), encoding]]);

@@ -6,7 +6,12 @@
  */
 import fc from "fast-check";
 import { fingerprintKey } from "../../../policies/detect/keys";
-import { findMaterial, mayHoldEmbeddedMaterial, mayHoldMaterial } from "../../../policies/detect/material";
+import {
+  findMaterial,
+  mayHoldCheap,
+  mayHoldEmbeddedMaterial,
+  mayHoldMaterial,
+} from "../../../policies/detect/material";
 import { scanProps } from "../../../policies/detect/scanner";
 import { mayHoldMaterialTree, walkLeaves, type Tree } from "../../../policies/detect/walk";
 
@@ -36,11 +41,31 @@ const ENCODINGS: Array<(k: string) => string> = [
   (k) => `a\\n${k}\\n`,
   (k) => k.replace("_", "\\u005f"),
   (k) => k.replace("_", "\\x5F"),
+  // Percent-encoding of an escape: `%5Cx30` is `\x30` once decoded, then `0`.
+  (k) =>
+    k
+      .replace("_", "%5f")
+      .replace(
+        /([0-9a-f]{20})([0-9a-f])/i,
+        (_, a: string, c: string) => `${a}%5Cx${c.charCodeAt(0).toString(16)}`,
+      ),
+  (k) =>
+    k
+      .replace("_", "%5f")
+      .replace(
+        /([0-9a-f]{30})([0-9a-f])/i,
+        (_, a: string, c: string) => `${a}%5Cu00${c.charCodeAt(0).toString(16)}`,
+      ),
 ];
 /** Whole blobs the detector decodes only as a whole: broken into lines, or base64 of percent-encoding. */
 const WHOLE: Array<(k: string) => string> = [
   (k) => wrap(b64(`secret: ${k}`), 16),
   (k) => b64(k.replace("_", "%5F")),
+  // A percent-encoded blob: line breaks as `%0A`, one letter as `%6x` (what makes it decoded).
+  (k) =>
+    wrap(b64(`secret: ${k}`), 16)
+      .replace(/\n/g, "%0A")
+      .replace(/[a-f]/, (c) => `%${c.charCodeAt(0).toString(16)}`),
 ];
 
 /** Documents that hold a key only once parsed (escapes, a wrapped block scalar) or plainly. */
@@ -52,6 +77,9 @@ const DOCUMENTS: Array<(k: string) => string> = [
   (k) => `data:\n  cert: |\n${wrap(b64(`k=${k}`), 12).replace(/^/gm, "    ")}\nkind: Secret\n`,
   (k) => `e2b:\n  apiKey: "${k.slice(0, 20)}\\\n    ${k.slice(20)}"\n`,
   (k) => `env:\n  - name: KEY\n    value: "${k.replace("2", "\\x32")}"\n`,
+  // Multi-line scalars folded across a blank line: one base64 text with a line break inside.
+  (k) => `k: ${b64(k).slice(0, 40)}  \n\n  ${b64(k).slice(40)}\n`,
+  (k) => `k: "${b64(k).slice(0, 30)}\n\n  ${b64(k).slice(30)}"\n`,
 ];
 
 const noise = fc.string({
@@ -140,6 +168,30 @@ describe("the key prefilter", () => {
     );
   });
 
+  it("its first step (mayHoldCheap) passes every string and document the full detector finds a key in", () => {
+    const doc = fc.tuple(key, fc.nat(DOCUMENTS.length - 1)).map(([k, d]) => DOCUMENTS[d](k));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          plantedString.map((p) => p.text),
+          doc,
+          noise,
+        ),
+        noise,
+        (a, b) => {
+          for (const text of [a, a + b, b + a]) {
+            if (findMaterial(text).length > 0) {
+              expect(mayHoldCheap(text, false)).toBe(true);
+              expect(mayHoldCheap(text, true)).toBe(true);
+            }
+            if (fullWalk({ spec: text }).size > 0) expect(mayHoldCheap(text, true)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it("finds keys only a parsed document reveals", () => {
     const k = `e2b_${"0123456789abcdef".repeat(3).slice(0, 40)}`;
     for (const d of DOCUMENTS) {
@@ -157,6 +209,14 @@ describe("the key prefilter", () => {
       "arn:aws:secretsmanager:us-east-1:123456789012:secret:e2b/prod/api-key-AbCdEf",
     ];
     for (const t of texts) expect(mayHoldEmbeddedMaterial(t)).toBe(false);
+    // …most of it by the first step alone (no regex, no decoding).
+    for (const t of texts) expect(mayHoldCheap(t, true)).toBe(false);
     expect(mayHoldMaterialTree({ a: texts, E2B_API_KEY: texts[3] })).toBe(false);
+    // Cleared trees share one empty result, which refuses writes (no scan can leak into another).
+    const clean = scanProps("custom:index:Thing", { a: texts });
+    expect(clean.keys).toEqual([]);
+    expect(() => clean.keys.push(clean.keys[0])).toThrow(TypeError);
+    expect(() => clean.keyTops.add("a")).toThrow(TypeError);
+    expect(scanProps("custom:index:Other", { b: texts }).keyTops.size).toBe(0);
   });
 });
