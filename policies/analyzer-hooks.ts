@@ -7,19 +7,22 @@
  *   Configure       → the reconciled config of every policy (levels and properties)
  *   ConfigureStack  → a new stack: reset, then its name, project and tags
  *   Analyze         → the resource's inputs, whatever policies are enabled; the diagnostics returned
- *   AnalyzeStack    → when it has answered, the report file (E2B_GUARDRAILS_REPORT), written once
+ *   AnalyzeStack    → the stack's resources, read once for every stack policy (the SDK is handed a
+ *                     request listing none, stack-request.ts); when it has answered, the report file
+ *                     (E2B_GUARDRAILS_REPORT), written once
  *
- * Observation only: a hook that fails leaves the SDK's own handling untouched.
+ * A hook that fails leaves the SDK's own handling untouched.
  */
 import * as path from "node:path";
 import type { EnforcementLevel } from "./enforcement";
 import { redactKeys } from "./detect/keys";
-import type { ResourceLike } from "./detect/stack";
-import { normalizeProps } from "./detect/walk";
+import type { ResourceLike } from "./detect/stack-index";
+import { plainTree } from "./detect/plain-tree";
 import type { PreviewSession } from "./preview-session";
 import type { DiagnosticLike } from "./report";
 import { reportFileProblem, reportFileTarget, writeReportFile } from "./report-file";
 import type { PolicyConfigEntry } from "./settings";
+import { stackResourcesOf, withoutResources } from "./stack-request";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- generated protobuf classes carry no types */
 type Pb = any;
@@ -60,30 +63,6 @@ export function installAnalyzerHooks(session: PreviewSession): void {
       urn: d.getUrn() || urn,
     }));
 
-  /** The AnalyzeStack resources as the SDK hands them to stack policies (dependencies within the stack). */
-  const resourcesOf = (req: Pb): ResourceLike[] => {
-    const list: Pb[] = req.getResourcesList();
-    const urns = new Set(list.map((r) => r.getUrn() as string));
-    return list.map((r) => {
-      const pd: Record<string, string[]> = {};
-      for (const [k, v] of r.getPropertydependenciesMap().entries())
-        pd[k] = (v.getUrnsList() as string[]).filter((u) => urns.has(u));
-      const opts = r.getOptions?.();
-      return {
-        urn: r.getUrn(),
-        type: r.getType(),
-        name: r.getName(),
-        props: props(r.getProperties()),
-        parent: urns.has(r.getParent()) ? r.getParent() : undefined,
-        dependencies: (r.getDependenciesList() as string[]).filter((u) => urns.has(u)),
-        propertyDependencies: pd,
-        opts: opts?.getDeletebeforereplacedefined?.()
-          ? { deleteBeforeReplace: opts.getDeletebeforereplace() }
-          : undefined,
-      };
-    });
-  };
-
   const hooks: Record<string, (original: Handler) => Handler> = {
     configure: (original) => (call, callback) => {
       observe(() => {
@@ -111,14 +90,19 @@ export function installAnalyzerHooks(session: PreviewSession): void {
     },
     analyze: (original) => (call, callback) => {
       const urn: string = call.request.getUrn();
-      observe(() => session.recordInputs(urn, normalizeProps(props(call.request.getProperties()))));
+      observe(() => session.recordInputs(urn, plainTree(props(call.request.getProperties()))));
       return original(call, (err, resp) => {
         if (!err) observe(() => session.noteDiagnostics(diagnosticsOf(resp, urn)));
         callback(err, resp);
       });
     },
-    analyzeStack: (original) => (call, callback) =>
-      original(call, (err, resp) => {
+    analyzeStack: (original) => (call, callback) => {
+      // The stack's resources read once for every stack policy; the SDK then builds no list of its
+      // own (stack-request.ts). If reading fails, the SDK's handling is left as it is.
+      let resources: ResourceLike[] | undefined;
+      observe(() => (resources = stackResourcesOf(call.request, props)));
+      if (resources) session.beginAnalyzeStack(resources);
+      return original(resources ? withoutResources(call) : call, (err, resp) => {
         const file = err ? undefined : reportFileTarget();
         if (!file) {
           session.endStack();
@@ -128,7 +112,7 @@ export function installAnalyzerHooks(session: PreviewSession): void {
         Promise.resolve()
           .then(() =>
             session.stackReport(
-              resourcesOf(call.request),
+              resources ?? stackResourcesOf(call.request, props) ?? [],
               diagnosticsOf(resp, ""),
               (resp.getNotApplicableList?.() ?? []).map((n: Pb) => n.getPolicyName()),
             ),
@@ -138,7 +122,8 @@ export function installAnalyzerHooks(session: PreviewSession): void {
             session.endStack();
             callback(err, resp);
           });
-      }),
+      });
+    },
   };
 
   const server = grpc.Server.prototype;

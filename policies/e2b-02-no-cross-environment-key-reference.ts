@@ -18,6 +18,7 @@ import {
   type StackIndex,
 } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
+import { someString } from "./detect/tree";
 import { walkLeaves, type Tree } from "./detect/walk";
 import { stackPolicy, type StackCheck } from "./policy-dsl";
 
@@ -107,12 +108,25 @@ function keySecretNames(index: StackIndex, config: Config): Map<string, SecretNa
   return refs;
 }
 
+/**
+ * Whether a string (or a document parsed out of it) can hold one of `names`: every reference
+ * candidate is a substring of a leaf's value, and a document's strings are substrings of its text
+ * unless an escape (a backslash, YAML's doubled quote) or YAML's folding of whitespace made them —
+ * so a name with a character outside the usual secret-name set turns the check off.
+ */
+function mayReferenceOneOf(names: readonly string[]): (s: string) => boolean {
+  if (names.some((n) => !/^[A-Za-z0-9/_+=.@:-]+$/.test(n))) return () => true;
+  return (s) => s.includes("\\") || s.includes("''") || names.some((n) => s.includes(n));
+}
+
 /** A secret name or ARN of one environment written into another environment's resource. */
 const referencesAnotherEnvironmentsSecret: Check = ({ index, config, report }) => {
   const refs = keySecretNames(index, config);
   if (!refs.size) return;
   const env = envOf(index, config);
+  const mayReference = mayReferenceOneOf([...refs.keys()]);
   for (const r of index.resources) {
+    if (!someString(r.props, mayReference)) continue;
     const mine = env(r);
     const ownComponent = index.environmentComponentOf(r)?.resource.urn;
     const reported = new Set<string>();

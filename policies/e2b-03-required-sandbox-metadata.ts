@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
 import { readStrings } from "./detect/env-model";
+import { someString } from "./detect/tree";
 import { walkLeaves } from "./detect/walk";
 import { sandboxPolicySchema } from "./model";
 import { stackPolicy } from "./policy-dsl";
@@ -53,6 +54,8 @@ export const requiredSandboxMetadata = stackPolicy(
     }
     // The sandbox policy JSON applications read (component output written to config/env vars).
     for (const r of index.resources) {
+      // Most resources hold no such string: a walk with context is only for those that do.
+      if (!someString(r.props, (s) => s.includes("requiredMetadata"))) continue;
       walkLeaves(
         r.props,
         (leaf) => {

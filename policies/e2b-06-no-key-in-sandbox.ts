@@ -22,7 +22,8 @@ import {
   type IndexedResource,
   type ResourceScan,
 } from "./detect/stack";
-import { pathOf, type Leaf, type PathNode } from "./detect/walk";
+import { mayNameOrHideLeaves } from "./detect/embedded-names";
+import { pathOf, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
@@ -82,6 +83,8 @@ interface Run {
   holders: Set<string>;
   holderNames: (urns: string[]) => string;
   dependsOnHolder: (r: IndexedResource, top: string) => string[];
+  /** A string leaf that holds a document (whether or not this walk parsed it, see worthParsing). */
+  isDocument: (leaf: Leaf) => boolean;
 }
 
 export const noKeyInSandbox = stackPolicy(
@@ -119,6 +122,13 @@ export const noKeyInSandbox = stackPolicy(
       holders,
       holderNames: (urns) => urns.map((u) => `'${index.byUrn.get(u)?.name ?? u}'`).join(", "),
       dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
+      isDocument: (leaf) =>
+        leaf.parsed ||
+        (typeof leaf.value === "string" &&
+          !leaf.unknown &&
+          leaf.value.length > 2 &&
+          embeddedWorthParsing(leaf.value) &&
+          index.parsedDocument(leaf.value) !== null),
     };
 
     for (const r of index.resources) {
@@ -140,8 +150,7 @@ export const noKeyInSandbox = stackPolicy(
           checkEgressRuleHeader(run, r, leaf);
           checkSandboxEnv(run, r, leaf, seen);
         },
-        // Sandbox env and network JSON need not mention E2B: parse JSON text too (YAML only as usual).
-        { parseEmbedded: embeddedWorthParsing },
+        { parseEmbedded: worthParsing },
       );
     }
     for (const env of index.environments) if (env.modelAvailable) checkDeclaredSecrets(run, env);
@@ -149,7 +158,19 @@ export const noKeyInSandbox = stackPolicy(
   },
 );
 
+/** Sandbox env and network JSON need not mention E2B: JSON text too (YAML only as usual). */
 const embeddedWorthParsing = (text: string) => /^\s*[[{]/.test(text) || /e2b/i.test(text);
+
+/**
+ * What this walk parses: such documents when a leaf in them can matter to a check here — named or
+ * unknown leaves (sandbox env, proxy password names), a Dockerfile, a password or an egress rule's
+ * headers written in the text (a backslash escape could hide any of them). Most documents (IAM
+ * policies, config YAML) can not. A check that skips documents asks `isDocument`, which parses the
+ * rare string this walk did not, so the answer is the same as if every such document were parsed.
+ */
+const worthParsing = (text: string, ctx: WalkContext) =>
+  embeddedWorthParsing(text) &&
+  (mayNameOrHideLeaves(text, ctx) || text.includes("FROM") || /password|headers/i.test(text));
 
 const isSandboxDefinition = (r: IndexedResource) =>
   r.type === DYNAMIC_RESOURCE_TYPE && SANDBOX_RESOURCE_KINDS.has(String(get(r.props, "kind")));
@@ -206,12 +227,13 @@ function checkDockerfile(run: Run, r: IndexedResource, leaf: Leaf): void {
 
 /** A known, plaintext egress proxy password outside a secret store, anywhere in the stack. */
 function checkEgressProxyPassword(run: Run, r: IndexedResource, leaf: Leaf): void {
-  if (typeof leaf.value !== "string" || leaf.unknown || leaf.parsed) return;
+  if (typeof leaf.value !== "string" || leaf.unknown) return;
   const value = leaf.value.trim();
   if (value === "" || value === OPAQUE_SECRET || isE2BPlaceholderOnly(value)) return;
   const named = leaf.envName !== null && PROXY_PASSWORD_NAME.test(leaf.envName);
   // The path ends in "password" only when its last segment does: build it only then.
   if (!named && !/password$/i.test(leaf.node?.seg ?? "")) return;
+  if (run.isDocument(leaf)) return;
   const path = pathOf(leaf.node);
   if (!PROXY_PASSWORD_PATH.test(path) && !named) return;
   run.report(
@@ -229,12 +251,12 @@ function segments(node: PathNode | null): string[] {
 
 /** `…rules.<host>[i].transform.headers.<name>` written in the stack: credentials must be placeholders. */
 function checkEgressRuleHeader(run: Run, r: IndexedResource, leaf: Leaf): void {
-  if (typeof leaf.value !== "string" || leaf.unknown || leaf.parsed) return;
+  if (typeof leaf.value !== "string" || leaf.unknown) return;
   if (leaf.node?.parent?.seg !== "headers") return; // the test below, without the segment list
   const s = segments(leaf.node);
   const n = s.length;
   if (n < 6 || s[n - 2] !== "headers" || s[n - 3] !== "transform" || !/^\[\d+\]$/.test(s[n - 4])) return;
-  if (s[n - 6] !== "rules") return;
+  if (s[n - 6] !== "rules" || run.isDocument(leaf)) return;
   const host = s[n - 5];
   const header = s[n - 1];
   if (!isPlaintextCredentialHeader(header, leaf.value)) return;
@@ -246,7 +268,7 @@ function checkEgressRuleHeader(run: Run, r: IndexedResource, leaf: Leaf): void {
 
 /** Values under a SANDBOX_ENV_VARS-style name (usually JSON): what the sandbox's env vars will be. */
 function checkSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, seen: Set<string>): void {
-  if (!run.sandboxName.test(leaf.nameChain) || leaf.parsed) return;
+  if (!run.sandboxName.test(leaf.nameChain) || run.isDocument(leaf)) return;
   const path = pathOf(leaf.node);
   if (seen.has(path)) return;
   seen.add(path);

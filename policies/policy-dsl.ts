@@ -22,7 +22,8 @@ import { redactKeys } from "./detect/keys";
 import type { ResourceScan } from "./detect/scanner";
 import type { StackIndex } from "./detect/stack";
 import { rawProps } from "./detect/unknowns";
-import { normalizeProps, type Tree } from "./detect/walk";
+import { plainTree } from "./detect/plain-tree";
+import type { Tree } from "./detect/walk";
 import { locationTrailer, type FindingLocation } from "./location";
 import { previewSession } from "./preview-session";
 import type { Finding } from "./report";
@@ -257,7 +258,7 @@ export function resourcePolicy<S extends z.ZodObject>(
       const config = configOf(args.getConfig());
       // This request's inputs, as the analyzer hooks recorded them when it arrived (decoded once);
       // without the hooks, decoded here. Never a copy from an earlier preview: the session resets.
-      const props = (await previewSession.inputsOf(args.urn)) ?? (await normalizeProps(rawProps(args.props)));
+      const props = (await previewSession.inputsOf(args.urn)) ?? (await plainTree(rawProps(args.props)));
       const reporter = makeReporter(meta, config.waivers, reportViolation);
       const artifacts = previewSession.artifacts(args.stackTags);
       await validate({

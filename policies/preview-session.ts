@@ -52,6 +52,8 @@ export class PreviewSession {
   private readonly detect = new DetectRun();
   private diagnostics: DiagnosticLike[] = [];
   private stackAnalyzed = false;
+  /** The AnalyzeStack's resources as the hooks read them from the request (stack-request.ts). */
+  private stackResources: readonly ResourceLike[] | undefined;
 
   /** The pack's policies as it declares them (for levels and applicability before any Configure). */
   declare(policies: readonly PolicyDeclaration[]): void {
@@ -86,6 +88,7 @@ export class PreviewSession {
     this.detect.reset();
     this.diagnostics = [];
     this.stackAnalyzed = false;
+    this.stackResources = undefined;
   }
 
   recordInputs(urn: string, inputs: Promise<Tree>): void {
@@ -122,14 +125,26 @@ export class PreviewSession {
     return this.detect.artifacts(stackTags ?? this.identityTags());
   }
 
-  /** The index of the stack being analyzed, built once for all stack policies of one AnalyzeStack. */
+  /**
+   * AnalyzeStack arrived: its resources, read once from the request by the analyzer hooks, are what
+   * every stack policy of this call judges (the SDK hands them an empty list, stack-request.ts).
+   */
+  beginAnalyzeStack(resources: readonly ResourceLike[]): void {
+    this.stackResources = resources;
+  }
+
+  /**
+   * The index of the stack being analyzed, built once for all stack policies of one AnalyzeStack:
+   * from the request's resources when the hooks read them, otherwise from the policy's own.
+   */
   async stackIndex(
     resources: readonly ResourceLike[],
     stackTags?: ReadonlyMap<string, string>,
   ): Promise<StackIndex> {
+    const stack = this.stackResources ?? resources;
     // Inputs are decoded as their Analyze calls arrive; the index reads them once all have settled.
     await (this.settled ??= this.settleInputs());
-    return this.detect.indexFor(resources, stackTags ?? this.identityTags(), {
+    return this.detect.indexFor(stack, stackTags ?? this.identityTags(), {
       stack: this.identity?.stack || undefined,
       project: this.identity?.project || undefined,
     });
@@ -174,6 +189,7 @@ export class PreviewSession {
   /** AnalyzeStack answered: the next Analyze without a ConfigureStack starts a new stack. */
   endStack(): void {
     this.stackAnalyzed = true;
+    this.stackResources = undefined;
   }
 }
 

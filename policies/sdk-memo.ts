@@ -4,7 +4,10 @@
  * with our 13 stack policies that was 13 full copies of the stack, most of the pack's cost over an
  * empty pack on large stacks. The request's Struct objects are the same for every policy, so the
  * result is memoized by Struct identity (a WeakMap: it goes with the request). Sharing is safe for
- * this pack: our policies never write to props (they read the raw target and copy it, walk.ts).
+ * this pack: our policies never write to props (they read the raw target, which is also the tree
+ * they keep when it needs no normalizing, plain-tree.ts). Since s19 the SDK no longer walks the
+ * AnalyzeStack resources per policy (stack-request.ts); the memo still serves Analyze, where the
+ * hooks and the SDK read the same Struct.
  * Imported by index.ts only, so nothing else that loads the pack's modules is affected.
  */
 type Deserialize = (struct: object, proxySecrets: boolean) => unknown;

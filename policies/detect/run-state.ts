@@ -14,7 +14,8 @@ import type { Tree } from "./walk";
 
 export class DetectRun {
   private inputs = new Map<string, Tree>();
-  private index: { signature: string; index: Promise<StackIndex> } | undefined;
+  private index:
+    { resources: readonly ResourceLike[]; signature: string; index: Promise<StackIndex> } | undefined;
   private reader: ArtifactReader | undefined;
   /** Scans and parsed documents of this run: a tree is scanned, a document parsed, once per run. */
   private scans = new ScanCache();
@@ -56,14 +57,16 @@ export class DetectRun {
   }
 
   /**
-   * The index of the stack the current AnalyzeStack carries. Every stack policy of one call gets
-   * fresh resource objects, so the index is kept by the URNs it was built from.
+   * The index of the stack the current AnalyzeStack carries: kept by the list it was built from
+   * (the list the analyzer hooks read from the request, the same for every stack policy), else by
+   * its URNs (a policy handed its resources by the SDK gets fresh objects for every call).
    */
   indexFor(
     resources: readonly ResourceLike[],
     stackTags?: ReadonlyMap<string, string>,
     identity: { stack?: string; project?: string } = {},
   ): Promise<StackIndex> {
+    if (this.index?.resources === resources) return this.index.index;
     let signature = `${resources.length}`;
     for (const r of resources) signature += `|${r.urn}`;
     if (this.index?.signature === signature) return this.index.index;
@@ -74,7 +77,7 @@ export class DetectRun {
       stack: identity.stack,
       project: identity.project,
     });
-    this.index = { signature, index };
+    this.index = { resources, signature, index };
     return index;
   }
 }

@@ -7,6 +7,7 @@ import { E2B_API_KEY_KIND } from "../model";
 import { deployedPathsOf, lineAt, type ArtifactReader } from "./artifacts";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 import { approvedStoreAt, type KeyStore } from "./key-stores";
+import { mayNameOrHideLeaves } from "./embedded-names";
 import { findMaterial, mayHoldEmbeddedMaterial, type Encoding } from "./material";
 import { get, isObjectTree } from "./tree";
 import {
@@ -234,6 +235,9 @@ function leafInfo(leaf: Leaf): LeafInfo {
   };
 }
 
+/** The documents a walk parses by default (walk.ts): strings mentioning E2B. */
+const MENTIONS_E2B = /e2b/i;
+
 function scanLeaves(
   props: Tree,
   publicPrefixes: readonly string[],
@@ -249,7 +253,12 @@ function scanLeaves(
       if (leaf.unknown) unknowns.push(li);
       if (leaf.envName) named.push(li);
     },
-    { publicPrefixes, documents },
+    {
+      publicPrefixes,
+      documents,
+      // Documents mentioning E2B, as by default, but only those that can name or hide a leaf.
+      parseEmbedded: (text, ctx) => MENTIONS_E2B.test(text) && mayNameOrHideLeaves(text, ctx),
+    },
   );
   return { unknowns, named, unknownTops: new Set(unknowns.map((l) => l.top)) };
 }
@@ -346,7 +355,7 @@ function scanKeys(
     {
       publicPrefixes,
       // Only documents that may hold material are parsed: exact for keys (see material.ts).
-      parseEmbedded: mayHoldEmbeddedMaterial,
+      parseEmbedded: (text) => mayHoldEmbeddedMaterial(text),
       documents,
       visitKey: (key, node: PathNode, ctx) => {
         for (const m of findMaterial(key)) keys.push(keyHit(m, `${pathOf(node)} (property name)`, ctx, null));

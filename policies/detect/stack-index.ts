@@ -30,7 +30,8 @@ import {
 } from "./scanner";
 import { get } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
-import { normalizeProps, normalizeWire, walkLeaves, type Leaf, type Tree, type WalkOptions } from "./walk";
+import { plainTree } from "./plain-tree";
+import { normalizeWire, walkLeaves, type Embedded, type Leaf, type Tree, type WalkOptions } from "./walk";
 
 export interface IndexedResource extends ResourceRecord {
   deleteBeforeReplace?: boolean;
@@ -183,8 +184,9 @@ export class StackIndex {
     } = {},
   ): Promise<StackIndex> {
     const out: IndexedResource[] = [];
-    // Outputs are copied synchronously; only assets' contents are awaited, all at once.
-    const allOutputs = await Promise.all(resources.map((r) => normalizeProps(rawProps(r.props))));
+    // Outputs are used as the SDK deserialized them (copied only when they hold assets, plain-tree.ts);
+    // only assets' contents are awaited, all at once.
+    const allOutputs = await Promise.all(resources.map((r) => plainTree(rawProps(r.props))));
     for (let i = 0; i < resources.length; i++) {
       const r = resources[i];
       const outputs = allOutputs[i];
@@ -254,6 +256,11 @@ export class StackIndex {
   /** walkLeaves over a tree of this stack, with the run's parsed documents (each text parsed once). */
   walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: Omit<WalkOptions, "documents"> = {}): void {
     walkLeaves(root, visit, { ...opts, documents: this.scans.documents });
+  }
+
+  /** The document in a string, parsed once per run (walk.ts parseEmbedded). */
+  parsedDocument(text: string): Embedded {
+    return this.scans.documents.parse(text);
   }
 
   /** Key material in a resource's URN, name, references and outputs (not its input properties). */

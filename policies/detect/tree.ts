@@ -14,3 +14,22 @@ export function get(tree: Tree | undefined, path: string): Tree | undefined {
   }
   return cur;
 }
+
+/**
+ * True when some string value of the tree (not a property name; documents in strings are not parsed)
+ * passes `test`: the cheap check before a rule's own walk, without allocating per node.
+ */
+export function someString(tree: Tree | undefined, test: (s: string) => boolean): boolean {
+  const stack: Array<Tree | undefined> = [tree];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (test(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    } else if (v !== null && typeof v === "object") {
+      for (const k in v) stack.push(v[k]);
+    }
+  }
+  return false;
+}

@@ -243,8 +243,11 @@ export interface WalkOptions {
   visitKey?: (key: string, node: PathNode, ctx: WalkContext) => void;
   /** Public prefixes (see client-surfaces.ts); a name starting with one makes its subtree public. */
   publicPrefixes?: readonly string[];
-  /** Parse JSON/YAML text found in strings when this returns true (default: strings mentioning e2b). */
-  parseEmbedded?: (text: string) => boolean;
+  /**
+   * Parse JSON/YAML text found in strings when this returns true (default: strings mentioning e2b);
+   * `ctx` is the string's own context (a document under an env-var name names every leaf in it).
+   */
+  parseEmbedded?: (text: string, ctx: WalkContext) => boolean;
   /** The run's parsed documents (run-state.ts): each distinct text is parsed once per run. */
   documents?: DocumentCache;
 }
@@ -334,7 +337,7 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
     if (v === null || typeof v !== "object") {
       const unknown = isUnknown(v);
       let parsed = false;
-      if (typeof v === "string" && !unknown && v.length > 2 && wantsParse(v)) {
+      if (typeof v === "string" && !unknown && v.length > 2 && wantsParse(v, ctx)) {
         const emb = documents ? documents.parse(v) : parseEmbedded(v);
         if (emb) {
           parsed = true;
