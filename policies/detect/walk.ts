@@ -35,10 +35,20 @@ export function pathOf(node: PathNode | null): string {
   let out = "";
   for (let i = segs.length - 1; i >= 0; i--) {
     const s = segs[i];
-    out += s.startsWith("[") || s.startsWith("{") || out === "" ? s : `.${s}`;
+    if (STRUCTURAL_SEG.test(s)) out += s;
+    else if (PLAIN_KEY.test(s)) out += out === "" ? s : `.${s}`;
+    else out += `[${JSON.stringify(s)}]`;
   }
   return out;
 }
+
+/** Index (`[3]`) and embedded-document (`{json}`) segments, which the walk makes itself. */
+const STRUCTURAL_SEG = /^(?:\[\d+\]|\{(?:json|yaml)\})$/;
+/**
+ * Keys written as `a.b`; any other key is quoted as Pulumi writes property paths (`code.assets["."]`,
+ * `data["config.yaml"]`), so a key holding a dot, a bracket or a blank cannot read as two segments.
+ */
+const PLAIN_KEY = /^[^.[\]{}"\s]+$/;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);

@@ -40,6 +40,18 @@ describe("walkLeaves", () => {
     );
   });
 
+  it("quotes keys that hold a dot, a bracket or a blank, as Pulumi writes property paths", () => {
+    // An AssetArchive's "." entry and a ConfigMap's file name are keys, not two segments.
+    const t = normalizeWire({
+      code: { assets: { ".": "x" } },
+      data: { "config.yaml": "y", "": "z", "a b": "w" },
+    });
+    const got = leaves(t)
+      .map((l) => pathOf(l.node))
+      .sort();
+    expect(got).toEqual(['code.assets["."]', 'data[""]', 'data["a b"]', 'data["config.yaml"]'].sort());
+  });
+
   it("survives deep nesting without recursion", () => {
     let deep: Record<string, unknown> = { leaf: "bottom" };
     for (let i = 0; i < 20_000; i++) deep = { n: deep };
