@@ -81,25 +81,33 @@ export async function openSession(opts: SessionOptions = {}): Promise<ScanSessio
   if (typeof opts.policyConfig === "string") readPolicyConfigFile(opts.policyConfig);
   const host = await AnalyzerHost.start(opts.packDir ?? defaultPackDir, { env, process: opts.process });
   try {
-    const config = await host.configure(opts.policyConfig);
-    checkOwnPolicyConfig(
-      host,
-      config,
-      typeof opts.policyConfig === "string" ? opts.policyConfig : "policy config",
-    );
-    const enabled = new Set([...config].filter(([, e]) => e.enforcementLevel !== "disabled").map(([n]) => n));
-    return {
-      host,
-      enabled,
-      levels: new Map([...config].map(([n, e]) => [n, e.enforcementLevel])),
-      config,
-      report: (stacks) => buildReport(host.info, stacks),
-      close: () => host.stop(),
-    };
+    return await configureSession(host, opts.policyConfig);
   } catch (e) {
     await host.stop();
     throw e;
   }
+}
+
+/**
+ * Send a policy config to a started pack (Configure) and describe the session it makes. A pack takes
+ * Configure again between stacks, as it replaces the whole config: a host that runs many commands
+ * (the test suite's shared scanner) serves several configs with one pack process this way.
+ */
+export async function configureSession(
+  host: AnalyzerHost,
+  policyConfig?: string | UserPolicyConfig,
+): Promise<ScanSession> {
+  const config = await host.configure(policyConfig);
+  checkOwnPolicyConfig(host, config, typeof policyConfig === "string" ? policyConfig : "policy config");
+  const enabled = new Set([...config].filter(([, e]) => e.enforcementLevel !== "disabled").map(([n]) => n));
+  return {
+    host,
+    enabled,
+    levels: new Map([...config].map(([n, e]) => [n, e.enforcementLevel])),
+    config,
+    report: (stacks) => buildReport(host.info, stacks),
+    close: () => host.stop(),
+  };
 }
 
 /**

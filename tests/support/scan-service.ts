@@ -4,8 +4,11 @@
  * loading; a suite that did both in every test file spent most of its time there. This process keeps:
  *
  * - one ProgramPool (warm program workers, as the eval runner uses), shared by every test file;
- * - one scan session (a real pack process, driven over the analyzer gRPC protocol, as under the CLI)
- *   per distinct pack folder + policy config, reused by every file that asks for the same one.
+ * - pack processes (real packs, driven over the analyzer gRPC protocol, as under the CLI) per pack
+ *   folder + pack environment, each serving every policy config the tests ask for: before a stack of
+ *   another config it is sent Configure again, as a pack replaces its whole config on Configure and
+ *   starts each stack afresh at ConfigureStack (tests/support/scan-service.test.ts checks that
+ *   alternating configs on one process gives each config's verdicts).
  *
  * Test files reach it through tests/support/scan.ts (`useScanner`) over HTTP on a Unix socket; what
  * crosses is plain JSON (graphs, stack reports). Nothing here judges a result.
@@ -14,10 +17,10 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { ProgramPool, type ResourceGraph } from "../../engine";
-import type { UserPolicyConfig } from "../../engine/policy-config";
-import { openSession, scanGraph, scanStates, type ScanSession } from "../../cli/scan";
-import type { ProgramTarget } from "../../scan/session";
+import { AnalyzerHost, ProgramPool, type ResourceGraph } from "../../engine";
+import { readPolicyConfigFile, type UserPolicyConfig } from "../../engine/policy-config";
+import { configureSession, scanGraph, scanStates, type ScanSession } from "../../cli/scan";
+import { defaultPackDir, type ProgramTarget } from "../../scan/session";
 
 export interface SessionKey {
   packDir?: string;
@@ -35,70 +38,121 @@ export type Request =
   | { op: "graph"; key: SessionKey; graph: ResourceGraph }
   | { op: "states"; key: SessionKey; files: string[] | ResourceGraph[] };
 
-/** Idle sessions (no test file holds them) kept open for the next file that asks; beyond, the oldest close. */
-const IDLE_SESSIONS = 6;
+/** Idle pools (no test file holds them) kept open for the next file that asks; beyond, the oldest close. */
+const IDLE_POOLS = 3;
 
 /**
- * Pack processes per pack + config (without a pack environment of its own): a pack analyses one stack
- * at a time, and most files share the default config, so with one process both jest workers would
- * queue on it while a core idles.
+ * Pack processes per pool (without a pack environment of its own): a pack analyses one stack at a
+ * time, and most files use our pack in the default environment, so with one process the jest workers
+ * would queue on it while a core idles.
  */
-const PACKS_PER_CONFIG = Math.max(1, os.availableParallelism());
+const PACKS_PER_POOL = Math.max(1, os.availableParallelism());
 
+/** One pack process and the config it was last sent. */
 interface Pack {
-  session: Promise<ScanSession>;
-  inFlight: number;
+  host: Promise<AnalyzerHost>;
+  /** The session of the config its last Configure carried (by configId); unset before and after a failed one. */
+  configured?: { id: string; session: ScanSession };
+  /** Its requests, one after another: a Configure for one file must not land inside another's stack. */
+  queue: Promise<unknown>;
+  /** Requests queued or running on it. */
+  waiting: number;
 }
 
-interface Entry {
+/** The packs of one pack folder + environment, whatever configs they serve. */
+interface Pool {
+  key: SessionKey;
   packs: Pack[];
+  /** Test files holding it (open … release). */
   refs: number;
   lastUsed: number;
 }
 
-const sessionId = (key: SessionKey) =>
-  JSON.stringify([key.packDir ?? null, key.policyConfig ?? null, key.env ?? null]);
+const poolId = (key: SessionKey) => JSON.stringify([key.packDir ?? null, key.env ?? null]);
+const configId = (key: SessionKey) => JSON.stringify(key.policyConfig ?? null);
 
 /** All of this run's mutable state; one instance per service process. */
 class Service {
-  private readonly sessions = new Map<string, Entry>();
+  private readonly pools = new Map<string, Pool>();
   private readonly pool = new ProgramPool(Math.max(1, os.availableParallelism()));
   private readonly graphs = new Map<string, Promise<ResourceGraph>>();
   private clock = 0;
+  /** What the run cost in packs, printed when it ends. */
+  readonly stats = { packs: 0, configures: 0, configs: new Set<string>() };
 
-  private entry(key: SessionKey): Entry {
-    const id = sessionId(key);
-    let e = this.sessions.get(id);
-    if (!e) {
-      const first: Pack = { session: openSession(key), inFlight: 0 };
-      e = { packs: [first], refs: 0, lastUsed: 0 };
-      this.sessions.set(id, e);
-      // A pack that fails to start is reported to the file that asked, and not kept for the next.
-      first.session.catch(() => this.sessions.delete(id));
+  private poolFor(key: SessionKey): Pool {
+    const id = poolId(key);
+    let p = this.pools.get(id);
+    if (!p) {
+      p = { key: { packDir: key.packDir, env: key.env }, packs: [], refs: 0, lastUsed: 0 };
+      this.pools.set(id, p);
     }
-    e.lastUsed = ++this.clock;
-    return e;
+    p.lastUsed = ++this.clock;
+    return p;
   }
 
-  /** Open a session before anyone asks (a failure to start is reported to the first file that does). */
+  private startPack(pool: Pool): Pack {
+    const pack: Pack = {
+      host: AnalyzerHost.start(pool.key.packDir ?? defaultPackDir, { env: pool.key.env }),
+      queue: Promise.resolve(),
+      waiting: 0,
+    };
+    this.stats.packs++;
+    pool.packs.push(pack);
+    // A pack that fails to start is reported to the file that asked, and not kept for the next.
+    pack.host.catch(() => {
+      const i = pool.packs.indexOf(pack);
+      if (i >= 0) pool.packs.splice(i, 1);
+    });
+    pack.queue = pack.host.catch(() => undefined);
+    return pack;
+  }
+
+  /** Start the default pack before anyone asks (a failure to start is reported to the first file that does). */
   warm(key: SessionKey): void {
-    this.entry(key).packs[0].session.catch(() => undefined);
+    const pool = this.poolFor(key);
+    if (pool.packs.length === 0) this.startPack(pool);
   }
 
-  /** The least busy of the entry's packs; another one is started while all are busy, up to the cap. */
-  private pick(e: Entry, key: SessionKey): Pack {
-    let best = e.packs[0];
-    for (const p of e.packs) if (p.inFlight < best.inFlight) best = p;
-    if (best.inFlight > 0 && e.packs.length < PACKS_PER_CONFIG && key.env === undefined) {
-      const extra: Pack = { session: openSession(key), inFlight: 0 };
-      e.packs.push(extra);
-      extra.session.catch(() => {
-        const i = e.packs.indexOf(extra);
-        if (i >= 0) e.packs.splice(i, 1);
-      });
-      return extra;
-    }
+  /**
+   * An idle pack, one already configured for this config first; another one is started while all are
+   * busy, up to the cap; else the least busy.
+   */
+  private pick(pool: Pool, key: SessionKey): Pack {
+    const id = configId(key);
+    const idle = pool.packs.filter((p) => p.waiting === 0);
+    const ready = idle.find((p) => p.configured?.id === id) ?? idle[0];
+    if (ready) return ready;
+    if (pool.packs.length === 0 || (pool.packs.length < PACKS_PER_POOL && key.env === undefined))
+      return this.startPack(pool);
+    let best = pool.packs[0];
+    for (const p of pool.packs) if (p.waiting < best.waiting) best = p;
     return best;
+  }
+
+  /** Run `serve` on one of the key's packs, configured for the key's config, alone on that pack. */
+  private async withSession<T>(key: SessionKey, serve: (s: ScanSession) => Promise<T>): Promise<T> {
+    // A config file that cannot be read or parsed fails before any pack starts, as openSession does.
+    if (typeof key.policyConfig === "string") readPolicyConfigFile(key.policyConfig);
+    const pack = this.pick(this.poolFor(key), key);
+    const id = configId(key);
+    this.stats.configs.add(JSON.stringify([poolId(key), id]));
+    pack.waiting++;
+    const run = pack.queue.then(async () => {
+      const host = await pack.host;
+      if (pack.configured?.id !== id) {
+        pack.configured = undefined;
+        this.stats.configures++;
+        pack.configured = { id, session: await configureSession(host, key.policyConfig) };
+      }
+      return serve(pack.configured.session);
+    });
+    pack.queue = run.catch(() => undefined);
+    try {
+      return await run;
+    } finally {
+      pack.waiting--;
+    }
   }
 
   /**
@@ -118,72 +172,61 @@ class Service {
   }
 
   async handle(req: Request): Promise<unknown> {
-    if (req.op === "run") return { graph: await this.runCached(req.target) };
-    if (req.op === "release") {
-      const held = this.sessions.get(sessionId(req.key));
-      if (held) held.refs = Math.max(0, held.refs - 1);
-      await this.evictIdle();
-      return {};
-    }
-    if (req.op === "program") {
-      // The program runs first: a pack is held only while it analyses.
-      const graph = await this.runCached({ cwd: req.cwd, stack: req.stack, passphrase: req.passphrase });
-      const { stack } = (await this.handle({ op: "graph", key: req.key, graph })) as { stack: unknown };
-      return { graph, stack };
-    }
-    const e = this.entry(req.key);
-    if (req.op === "open") e.refs++;
-    const pack = req.op === "open" ? e.packs[0] : this.pick(e, req.key);
-    pack.inFlight++;
-    try {
-      return await this.serve(req, await pack.session);
-    } finally {
-      pack.inFlight--;
-    }
-  }
-
-  private async serve(
-    req: Exclude<Request, { op: "run" | "release" }>,
-    session: ScanSession,
-  ): Promise<unknown> {
     switch (req.op) {
-      case "open":
-        return {
-          packDir: session.host.packDir,
-          info: session.host.info,
-          enabled: [...session.enabled],
-          levels: [...session.levels],
-          config: [...session.config],
-        };
+      case "run":
+        return { graph: await this.runCached(req.target) };
+      case "release": {
+        const held = this.pools.get(poolId(req.key));
+        if (held) held.refs = Math.max(0, held.refs - 1);
+        await this.evictIdle();
+        return {};
+      }
+      case "program": {
+        // The program runs first: a pack is held only while it analyses.
+        const graph = await this.runCached({ cwd: req.cwd, stack: req.stack, passphrase: req.passphrase });
+        const stack = await this.withSession(req.key, (s) => scanGraph(s, graph));
+        return { graph, stack };
+      }
+      case "open": {
+        const described = await this.withSession(req.key, async (s) => ({
+          packDir: s.host.packDir,
+          info: s.host.info,
+          enabled: [...s.enabled],
+          levels: [...s.levels],
+          config: [...s.config],
+        }));
+        this.poolFor(req.key).refs++;
+        return described;
+      }
       case "analyze":
-        return session.host.analyze(req.graph);
+        return this.withSession(req.key, (s) => s.host.analyze(req.graph));
       case "graph":
-        return { stack: await scanGraph(session, req.graph) };
+        return { stack: await this.withSession(req.key, (s) => scanGraph(s, req.graph)) };
       case "states":
-        return { stacks: await scanStates(session, req.files) };
+        return { stacks: await this.withSession(req.key, (s) => scanStates(s, req.files)) };
     }
   }
 
   private async evictIdle(): Promise<void> {
-    const idle = [...this.sessions]
-      .filter(([, e]) => e.refs === 0)
+    const idle = [...this.pools]
+      .filter(([, p]) => p.refs === 0 && p.packs.every((k) => k.waiting === 0))
       .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
-    for (const [id, e] of idle.slice(0, Math.max(0, idle.length - IDLE_SESSIONS))) {
-      this.sessions.delete(id);
-      await closeAll(e);
+    for (const [id, p] of idle.slice(0, Math.max(0, idle.length - IDLE_POOLS))) {
+      this.pools.delete(id);
+      await closeAll(p);
     }
   }
 
   async close(): Promise<void> {
     this.pool.close();
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
+    const all = [...this.pools.values()];
+    this.pools.clear();
     await Promise.allSettled(all.map(closeAll));
   }
 }
 
-async function closeAll(e: Entry): Promise<void> {
-  await Promise.allSettled(e.packs.map(async (p) => (await p.session).close()));
+async function closeAll(p: Pool): Promise<void> {
+  await Promise.allSettled(p.packs.map(async (k) => (await k.host).stop()));
 }
 
 /** Every file's path, size and mtime under a program folder (not its node_modules). */
@@ -248,6 +291,10 @@ function main(): void {
     stopping = true;
     server.close();
     await service.close();
+    const { packs, configures, configs } = service.stats;
+    process.stderr.write(
+      `shared scanner: ${packs} pack processes, ${configs.size} pack configs, ${configures} Configure calls\n`,
+    );
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   };
