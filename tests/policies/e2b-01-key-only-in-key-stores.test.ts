@@ -14,7 +14,7 @@ describe(P, () => {
     expect(msgs).toContain("at environment.variables.E2B_API_KEY");
     expect(msgs).toContain("at containerDefinitions{json}[0].environment[0].value");
     expect(msgs).toContain("at binaryData.key (base64-encoded)");
-    expect(msgs).toContain("at data.settings.yaml{yaml}.e2b.apiKey");
+    expect(msgs).toContain('at data["settings.yaml"]{yaml}.e2b.apiKey');
     expect(fs.every((f) => f.enforcementLevel === "mandatory" && f.severity === "critical")).toBe(true);
     expect(status(stack, "E2B-01")).toBe("fail");
     expectClean(stack);

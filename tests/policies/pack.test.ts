@@ -34,7 +34,7 @@ describe("odd shapes", () => {
     const msgs = of(stack, "e2b-01-key-only-in-key-stores").map((f) => f.message);
     expect(msgs).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/'archive' .* at code\.assets\.index\.js\.text/),
+        expect.stringMatching(/'archive' .* at code\.assets\["index\.js"\]\.text/),
         expect.stringMatching(/'weird' .* at spec\.manifest\{yaml\}\.data\.E2B_API_KEY/),
         expect.stringMatching(/'weird' .* at spec\.deep\.level299\.level298.*…/),
         expect.stringMatching(/'secret-but-plain' .* at value,/),
