@@ -14,6 +14,8 @@ module.exports = {
   transform: { "^.+\\.ts$": "<rootDir>/tests/support/ts-transform.js" },
   // e2b requires ESM-only chalk; see tests/support/chalk-plain.js.
   moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
+  // Temporary folders made with tests/support/tmp.ts are removed when their test file ends.
+  setupFilesAfterEnv: ["<rootDir>/tests/support/tmp-cleanup.ts"],
   globalSetup: "<rootDir>/tests/support/global-setup.js",
   globalTeardown: "<rootDir>/tests/support/global-teardown.js",
   // Without timings from an earlier run, start the process-driving (long) files first.

@@ -5,19 +5,19 @@
  * `--format github` prints workflow commands and a step summary, and `preview --compare-state`
  * shows what a change does to the modelled E2B bill.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../support/scan";
 import { runCli } from "../support/cli";
 import { parseWorkflowCommands } from "../reports/github-commands";
 import { SECRET_SIG, SECRET_VALUE } from "../../engine/graph";
+import { tmpDir } from "../support/tmp";
 
 const KEY_HEX = "0123456789abcdef0123456789abcdef01234567";
 const OTHER_HEX = "fedcba9876543210fedcba9876543210fedcba98";
 const state = (f: string) => path.join(repoRoot, "tests/engine/fixtures/state", f);
 const costChange = path.join(__dirname, "fixtures/cost-change");
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "adoption-"));
+const tmp = () => tmpDir("adoption-");
 
 interface Run {
   code: number;

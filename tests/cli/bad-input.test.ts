@@ -6,15 +6,15 @@
  * fast; the cases that need a real file descriptor (a full disk, a closed pipe) spawn the binary in
  * output-errors.test.ts.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runCli } from "../support/cli";
 import { repoRoot } from "../support/scan";
+import { tmpDir } from "../support/tmp";
 
 const HEX = "3a5f0c9e1b7d2486a0c4e8f13b5d7092c6e4a1f8";
 const KEY = `e2b_${HEX}`;
-const tmp = mkdtempSync(path.join(os.tmpdir(), "bad-input-"));
+const tmp = tmpDir("bad-input-");
 const file = (name: string, content: string | object) => {
   const p = path.join(tmp, name);
   mkdirSync(path.dirname(p), { recursive: true });

@@ -5,10 +5,10 @@
  * with its own pack and, for preview, the program under the language host.
  */
 import path from "node:path";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { repoRoot } from "../support/scan";
 import { runCli, spawnCli } from "../support/cli";
+import { tmpDir } from "../support/tmp";
 
 const KEY_HEX = "0123456789abcdef0123456789abcdef01234567";
 const state = (f: string) => path.join(repoRoot, "tests/engine/fixtures/state", f);
@@ -99,7 +99,7 @@ describe("e2b-guardrails audit", () => {
   });
 
   it("writes --output into a folder that does not exist yet", async () => {
-    const out = path.join(mkdtempSync(path.join(os.tmpdir(), "out-")), "a/b/report.json");
+    const out = path.join(tmpDir("out-"), "a/b/report.json");
     const r = await cli("audit", "--state", state("clean.json"), "--format", "json", "--output", out);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
@@ -107,11 +107,11 @@ describe("e2b-guardrails audit", () => {
   });
 
   it.each([
-    ["a folder", () => mkdtempSync(path.join(os.tmpdir(), "out-")), /cannot write there \(EISDIR\)/],
+    ["a folder", () => tmpDir("out-"), /cannot write there \(EISDIR\)/],
     [
       "a path under a file",
       () => {
-        const f = path.join(mkdtempSync(path.join(os.tmpdir(), "out-")), "file");
+        const f = path.join(tmpDir("out-"), "file");
         writeFileSync(f, "keep");
         return path.join(f, "report.json");
       },
@@ -128,7 +128,7 @@ describe("e2b-guardrails audit", () => {
   });
 
   it("shows no part of a key when a state or config file is not JSON (Node quotes the input)", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "badjson-"));
+    const dir = tmpDir("badjson-");
     const bad = path.join(dir, "bad.json");
     writeFileSync(bad, `{"version": 3, "x": e2b_${KEY_HEX}}`);
     for (const args of [
@@ -241,7 +241,7 @@ describe("e2b-guardrails audit over several stacks (org-wide)", () => {
   });
 
   it("honours a waiver in policy config for a cross-stack finding", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "waiver-"));
+    const dir = tmpDir("waiver-");
     const config = path.join(dir, "policy-config.json");
     writeFileSync(
       config,

@@ -4,9 +4,9 @@
  * parent (reparented to init) is still seen by its process group and command line.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { tmpDir } from "../support/tmp";
 
 const root = path.resolve(__dirname, "../..");
 const cli = path.join(root, "bin/e2b-guardrails.js");
@@ -77,7 +77,7 @@ describe("signals end every child the CLI started", () => {
   ] as const)(
     "preview: %s while the program runs ends the program and the pack, exit %i",
     async (signal, code) => {
-      const marker = path.join(mkdtempSync(path.join(os.tmpdir(), "sig-")), "pid");
+      const marker = path.join(tmpDir("sig-"), "pid");
       const { child, exit } = start(
         ["preview", "--cwd", "tests/cli/fixtures/hanging-program", "--stack", "dev"],
         {

@@ -4,9 +4,9 @@
  * policies see parents and property dependencies, bad config is a clear InputError.
  */
 import path from "node:path";
-import { writeFileSync, mkdtempSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import { AnalyzerHost, InputError, runProgram, type ResourceGraph } from "../../engine";
+import { tmpDir } from "../support/tmp";
 
 const packDir = path.join(__dirname, "fixtures/foreign-pack");
 const programDir = path.join(__dirname, "fixtures/recording");
@@ -96,7 +96,7 @@ describe("analyzer host with a third-party pack", () => {
   });
 
   it("names the config file when it is not JSON", async () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "cfg-")), "policy-config.json");
+    const file = path.join(tmpDir("cfg-"), "policy-config.json");
     writeFileSync(file, "{ not json");
     await expect(host.configure(file)).rejects.toThrow(/policy-config\.json: not valid JSON/);
   });

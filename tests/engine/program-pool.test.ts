@@ -3,8 +3,7 @@
  * records, with nothing carried over from the program before (resources, config, stack name).
  */
 import path from "node:path";
-import { mkdtempSync, cpSync, symlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { cpSync, symlinkSync, writeFileSync } from "node:fs";
 import {
   ProgramPool,
   ProgramError,
@@ -12,6 +11,7 @@ import {
   type ResourceGraph,
   type RunProgramOptions,
 } from "../../engine";
+import { tmpDir } from "../support/tmp";
 
 const recording: RunProgramOptions = { cwd: path.join(__dirname, "fixtures/recording"), stack: "dev" };
 const lambda: RunProgramOptions = { cwd: path.join(__dirname, "../cli/fixtures/lambda-key"), stack: "dev" };
@@ -37,7 +37,7 @@ describe("program pool (warm workers)", () => {
   });
 
   it("retires a worker whose program failed and keeps serving", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "broken-"));
+    const dir = tmpDir("broken-");
     cpSync(recording.cwd, dir, { recursive: true });
     symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
     writeFileSync(path.join(dir, "index.ts"), 'throw new Error("broken program");\n');

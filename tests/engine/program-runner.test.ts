@@ -1,8 +1,8 @@
 import path from "node:path";
 import { runProgram, InputError, ProgramError, UNKNOWN, SECRET_SIG, type GraphResource } from "../../engine";
 import { newEncryptionSalt, encryptWith } from "../../engine/passphrase";
-import { mkdtempSync, writeFileSync, cpSync, symlinkSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync, cpSync, symlinkSync } from "node:fs";
+import { tmpDir } from "../support/tmp";
 
 const fixture = path.join(__dirname, "fixtures/recording");
 const byName = (rs: GraphResource[], name: string) => {
@@ -79,7 +79,7 @@ describe("program runner (language-host protocol, preview mode)", () => {
 
 describe("program runner: configuration and errors", () => {
   function copyFixture(): string {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "rec-"));
+    const dir = tmpDir("rec-");
     cpSync(fixture, dir, { recursive: true });
     symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
     return dir;
@@ -151,7 +151,7 @@ describe("program runner: configuration and errors", () => {
   }, 60_000);
 
   it("a program whose dependencies are not installed is bad input naming its folder", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "noinstall-"));
+    const dir = tmpDir("noinstall-");
     cpSync(fixture, dir, { recursive: true });
     await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(
       new InputError(`${dir}: cannot resolve @pulumi/pulumi from the program (run npm install there)`),

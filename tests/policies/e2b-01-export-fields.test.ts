@@ -4,12 +4,12 @@
  * and other fields. Exports are written here in the shape `pulumi stack export` produces
  * (apitype.DeploymentV3: manifest, secrets_providers, resources with `urn::id` provider references).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { StackReport } from "../../policies/report";
 import { useScanner } from "../support/scan";
 import { PLANTED, expectClean, status } from "./helpers";
+import { tmpDir } from "../support/tmp";
 
 const KEY = `e2b_${PLANTED[0]}`;
 const KEY2 = `e2b_${PLANTED[2]}`;
@@ -97,7 +97,7 @@ function exportOf(p: Plants = {}) {
 }
 
 function write(name: string, doc: unknown): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "export-fields-"));
+  const dir = tmpDir("export-fields-");
   const file = path.join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(doc, null, 4));
   return file;

@@ -3,11 +3,11 @@
  * URN segments, references, outputs of resources with clean inputs, read/external resources; and its
  * verdict on a secret config value does not depend on having the passphrase.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { useScanner } from "../support/scan";
 import { PLANTED, expectClean, fx, status } from "./helpers";
+import { tmpDir } from "../support/tmp";
 
 const KEY = `e2b_${PLANTED[0]}`;
 const KEY2 = `e2b_${PLANTED[1]}`;
@@ -98,7 +98,7 @@ describe("E2B-01 whole-stack scanning", () => {
         ],
       },
     };
-    const dir = mkdtempSync(path.join(os.tmpdir(), "whole-stack-"));
+    const dir = tmpDir("whole-stack-");
     const file = path.join(dir, "prod.json");
     writeFileSync(file, JSON.stringify(deployment));
     const report = await scan.states([file]);
@@ -147,7 +147,7 @@ describe("E2B-01 whole-stack scanning", () => {
         ],
       },
     };
-    const dir = mkdtempSync(path.join(os.tmpdir(), "deep-"));
+    const dir = tmpDir("deep-");
     const file = path.join(dir, "prod.json");
     writeFileSync(file, JSON.stringify(deployment));
     const stack = (await scan.states([file])).stacks[0];

@@ -2,8 +2,7 @@
  * Baselines on the report model, and how every view shows the three groups (new / existing / fixed)
  * and a preview's cost change.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { applyBaseline, loadBaseline } from "../../reports/baseline";
 import { formats, render } from "../../reports";
@@ -11,6 +10,7 @@ import { buildStackReport, type Finding, type Report } from "../../policies/repo
 import { costChanges } from "../../policies/cost-change";
 import { renderJson } from "../../reports/json";
 import { makeFindings, makeReport } from "./fixture";
+import { tmpDir } from "../support/tmp";
 
 /** The fixture as the CLI builds it: findings carry fingerprints. */
 function report(f = makeFindings()): Report {
@@ -27,7 +27,7 @@ function report(f = makeFindings()): Report {
 }
 
 function baselineFile(r: Report): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "baseline-")), "baseline.json");
+  const file = path.join(tmpDir("baseline-"), "baseline.json");
   writeFileSync(file, renderJson(r));
   return file;
 }

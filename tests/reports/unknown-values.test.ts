@@ -6,8 +6,7 @@
  * with --show-secrets. Where nothing settles it, the case is inconclusive, never pass, and every
  * format says so.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { GraphResource, ResourceGraph } from "../../engine";
 import type { WireObject } from "../../engine/graph";
@@ -17,6 +16,7 @@ import { render, type Format } from "../../reports";
 import { resourceName } from "../../reports/view-helpers";
 import { useScanner } from "../support/scan";
 import { PLANTED, expectClean, fx, status } from "../policies/helpers";
+import { tmpDir } from "../support/tmp";
 
 const VIEWS: Format[] = ["text", "json", "markdown", "html", "junit", "sarif", "github"];
 const e2b01 = (s: StackReport) => s.cases.find((c) => c.id === "E2B-01")!;
@@ -89,7 +89,7 @@ const ciphertext = { [SECRET_SIG]: SECRET_VALUE, ciphertext: "v1:Ab3dEf==:Zm9vYm
 const shown = (v: string) => ({ [SECRET_SIG]: SECRET_VALUE, plaintext: JSON.stringify(v) });
 
 function write(doc: unknown): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "unknown-values-")), "prod.json");
+  const file = path.join(tmpDir("unknown-values-"), "prod.json");
   writeFileSync(file, JSON.stringify(doc));
   return file;
 }

@@ -11,6 +11,7 @@ import { PassThrough } from "node:stream";
 import { startE2BServer, type E2BServer } from "../support/e2b-api";
 import { runSandboxesAudit, type SandboxesAuditFlags } from "../../cli/sandboxes";
 import type { SandboxPolicy } from "../../runtime";
+import { tmpDir } from "../support/tmp";
 
 const ROOT = path.resolve(__dirname, "../..");
 const H = 3_600_000;
@@ -176,7 +177,7 @@ describe("runSandboxesAudit", () => {
   });
 
   test("the policy supplies max age, required metadata and max paused age; --env picks it from a file", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sbx-audit-"));
+    const dir = tmpDir("sbx-audit-");
     const file = path.join(dir, "policies.json");
     fs.writeFileSync(
       file,
@@ -215,7 +216,7 @@ describe("runSandboxesAudit", () => {
   });
 
   test("a policy file holding a key is refused by its mask; the parser never gets to quote it", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sbx-audit-"));
+    const dir = tmpDir("sbx-audit-");
     const file = path.join(dir, "policy.json");
     // Not JSON (the key is unquoted): V8's message would quote `e2b_` and the next six hex digits.
     fs.writeFileSync(file, `{"environment": "staging", "apiKey": ${planted}}`);

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { isKeyMaterial } from "../../policies/detect/keys";
 import { runCli, spawnCli, type CliRun } from "../support/cli";
+import { tmpDir } from "../support/tmp";
 
 const root = path.resolve(__dirname, "../..");
 const PASSPHRASE = "e2b-guardrails-example";
@@ -37,7 +38,7 @@ function writePolicyConfig(withInventory: boolean): string {
     ? JSON.parse(readFileSync(path.join(root, "stacks/policy-config.json"), "utf8"))
     : {};
   config["e2b-09-key-rotation"] = { asOf: TEMPLATES_AS_OF };
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "e2b-policy-config-")), "policy-config.json");
+  const file = path.join(tmpDir("e2b-policy-config-"), "policy-config.json");
   writeFileSync(file, JSON.stringify(config));
   return file;
 }

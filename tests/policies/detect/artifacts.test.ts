@@ -1,16 +1,16 @@
 /** The artifact reader on real files: folders, archives, limits and everything it could not read. */
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { zipSync } from "fflate";
 import * as tar from "tar";
 import { ArtifactReader, PROGRAM_DIR_TAG } from "../../../policies/detect/artifacts";
 import { scanProps } from "../../../policies/detect/scanner";
+import { tmpDir } from "../../support/tmp";
 
 const KEY = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);
 
 function program(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "artifacts-"));
+  const dir = tmpDir("artifacts-");
   mkdirSync(path.join(dir, "site/img"), { recursive: true });
   writeFileSync(path.join(dir, "site/index.html"), "<p>hi</p>\n");
   writeFileSync(path.join(dir, "site/app.js"), `// line 1\nconst k = "${KEY}";\n`);
