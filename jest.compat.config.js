@@ -9,7 +9,8 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": "<rootDir>/tests/support/ts-transform.js" },
   moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
-  globalSetup: "<rootDir>/tests/support/global-setup.js",
+  // The pack built as under `npm test`; these tests open their own pack sessions, not the shared scanner.
+  globalSetup: "<rootDir>/tests/support/build-pack.js",
   testTimeout: 15 * 60 * 1000,
   maxWorkers: 1,
 };
