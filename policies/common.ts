@@ -41,8 +41,7 @@ export const environmentTagKeysSchema = z
 /** The default `keyNamePattern` of the E2B-01 rules: variable names meant to carry the E2B key. */
 export const KEY_NAME_PATTERN = "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$";
 
-/** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
-export const E2B_NAME = /(^|_)E2B(_|$)/i;
+export { E2B_NAME } from "./detect/stack-index";
 
 /**
  * Whether a top-level property's value came from no resource: its property dependencies are known and

@@ -5,7 +5,7 @@
  * stack-level rules judge unknown values, outputs and everything else a stack record carries.
  */
 import { z } from "zod";
-import { describe, keyLocation, regexSchema } from "./common";
+import { KEY_NAME_PATTERN, describe, keyLocation, regexSchema } from "./common";
 import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
 import { isKeyStoreType } from "./detect/key-stores";
 import { isKeyResource } from "./detect/scanner";
@@ -27,7 +27,7 @@ export const keyOnlyInKeyStores = resourcePolicy(
     ].join("\n"),
     config: z.object({
       keyNamePattern: regexSchema(
-        "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$",
+        KEY_NAME_PATTERN,
         "Regex for variable names meant to carry the E2B key: such a variable whose value is unknown at preview (a secret that could not be decrypted, an output not known yet) is judged as holding the key.",
       ),
     }),

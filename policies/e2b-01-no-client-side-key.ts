@@ -4,7 +4,15 @@
  * whether the value is known or only depends on a resource that holds the key.
  */
 import { z } from "zod";
-import { NO_E2B_EVIDENCE, describe, fromNoResource, keyLocation, usesE2B, regexSchema } from "./common";
+import {
+  KEY_NAME_PATTERN,
+  NO_E2B_EVIDENCE,
+  describe,
+  fromNoResource,
+  keyLocation,
+  usesE2B,
+  regexSchema,
+} from "./common";
 import {
   AZURE_WEB_CONTAINER,
   CDN_ORIGIN_TYPES,
@@ -29,7 +37,7 @@ const config = z.object({
     .default([...DEFAULT_PUBLIC_PREFIXES])
     .describe("Env var prefixes that front-end frameworks inline into client bundles."),
   keyNamePattern: regexSchema(
-    "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$",
+    KEY_NAME_PATTERN,
     "Regex for variable names meant to carry the E2B key; on a public variable they fail whatever the value.",
   ),
 });

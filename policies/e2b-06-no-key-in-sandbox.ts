@@ -6,7 +6,14 @@
  * passwords anywhere, and the environment model's declared secrets.
  */
 import { z } from "zod";
-import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, fromNoResource, regexSchema } from "./common";
+import {
+  KEY_NAME_PATTERN,
+  NO_E2B_KEY_CONSUMER,
+  consumesE2BKey,
+  describe,
+  fromNoResource,
+  regexSchema,
+} from "./common";
 import {
   credentialShape,
   isE2BPlaceholderOnly,
@@ -57,7 +64,7 @@ const config = z.object({
     "Regex for variables whose value (JSON) becomes sandbox env vars.",
     sandboxNameRegExp,
   ),
-  keyNamePattern: regexSchema("(^|_)E2B_(API_KEY|ACCESS_TOKEN)$", "Regex for the E2B key's variable names."),
+  keyNamePattern: regexSchema(KEY_NAME_PATTERN, "Regex for the E2B key's variable names."),
   thirdPartySecretPattern: regexSchema(
     "(_API_KEY|_TOKEN|_SECRET|_PASSWORD)$",
     "Regex for other credentials in sandbox env vars (they belong in E2B Secrets).",

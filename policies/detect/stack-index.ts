@@ -33,6 +33,9 @@ import { isUnknown, rawProps } from "./unknowns";
 import { plainTree } from "./plain-tree";
 import { normalizeWire, walkLeaves, type Embedded, type Leaf, type Tree, type WalkOptions } from "./walk";
 
+/** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
+export const E2B_NAME = /(^|_)E2B(_|$)/i;
+
 export interface IndexedResource extends ResourceRecord {
   deleteBeforeReplace?: boolean;
   /** Inputs when recorded at Analyze, otherwise outputs. */
@@ -364,7 +367,7 @@ export class StackIndex {
           material++;
           if (k.kind === "access-token") accessTokens++;
         }
-        for (const l of s.named) if (/(^|_)E2B(_|$)/i.test(l.envName ?? "")) names++;
+        for (const l of s.named) if (E2B_NAME.test(l.envName ?? "")) names++;
       }
       return {
         environments: this.environments.length,
