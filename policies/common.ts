@@ -5,6 +5,7 @@ import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import { describeEncoding } from "./detect/material";
 import type { KeyHit } from "./detect/scanner";
 import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
+import { OPAQUE_SECRET } from "./detect/unknowns";
 import type { Reporter } from "./policy-dsl";
 
 /**
@@ -50,6 +51,18 @@ export { E2B_NAME } from "./detect/stack-index";
  */
 export function fromNoResource(r: IndexedResource, top: string): boolean {
   return (r.propertyDependencies[top] ?? null)?.length === 0;
+}
+
+/**
+ * A value hidden from what the rules see: an unknown that came from no resource (a secret config value
+ * that could not be decrypted) or an export's encrypted secret. Neither its dependencies nor anything
+ * else settles what it holds.
+ */
+export function isHiddenValue(
+  r: IndexedResource,
+  leaf: { unknown: boolean; value: unknown; top: string },
+): boolean {
+  return leaf.value === OPAQUE_SECRET || (leaf.unknown && fromNoResource(r, leaf.top));
 }
 
 /** `aws:lambda/function:Function 'api'` — how messages name a resource. */

@@ -9,6 +9,7 @@ import {
   NO_E2B_EVIDENCE,
   describe,
   fromNoResource,
+  isHiddenValue,
   keyLocation,
   usesE2B,
   regexSchema,
@@ -28,7 +29,7 @@ import {
 } from "./detect/client-surfaces";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { get } from "./detect/tree";
-import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
+import { isUnknown } from "./detect/unknowns";
 import { stackPolicy } from "./policy-dsl";
 
 const config = z.object({
@@ -167,7 +168,7 @@ export const noClientSideKey = stackPolicy(
         }
         // Hidden and from no resource (a secret that could not be decrypted): neither its name nor its
         // dependencies settle whether browsers would get the key.
-        if ((l.unknown && fromNoResource(r, l.top)) || l.value === OPAQUE_SECRET) {
+        if (isHiddenValue(r, l)) {
           flagged.add(l.path);
           report(
             `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is hidden at preview (a secret that could not be decrypted), so whether it holds the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,

@@ -11,7 +11,7 @@ import {
   NO_E2B_KEY_CONSUMER,
   consumesE2BKey,
   describe,
-  fromNoResource,
+  isHiddenValue,
   regexSchema,
 } from "./common";
 import {
@@ -30,6 +30,7 @@ import {
   type ResourceScan,
 } from "./detect/stack";
 import { mayNameOrHideLeaves } from "./detect/embedded-names";
+import { OPAQUE_SECRET } from "./detect/unknowns";
 import { pathOf, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
@@ -47,8 +48,6 @@ const DOCKER_KEY_LINE = /^\s*(ENV|ARG)\s+(E2B_API_KEY|E2B_ACCESS_TOKEN)\b/m;
 /** An egress proxy password: the SDK's `network.egressProxy.password`, or a variable named for it. */
 const PROXY_PASSWORD_PATH = /(^|\.)egressProxy\.password$/i;
 const PROXY_PASSWORD_NAME = /(^|_)(EGRESS_PROXY|SOCKS5?(_PROXY)?|PROXY)_(PASSWORD|PASSWD|PASS)$/;
-/** Encrypted secrets of a state export read as this: not plaintext. */
-const OPAQUE_SECRET = "[secret]";
 
 const SECRETS_POINTER =
   "declare it in the E2BEnvironment's `secrets` (the component creates the E2B Secret from Pulumi secret config) and inject it with network.rules as ${e2b.secrets.<name>}";
@@ -308,7 +307,7 @@ function checkSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, seen: Set<str
       );
     // From no resource (a secret that could not be decrypted, an export's encrypted secret): nothing
     // settles what sandboxes get. From resources that hold no key: settled, nothing to say.
-    else if (leaf.value === OPAQUE_SECRET || fromNoResource(r, leaf.top))
+    else if (isHiddenValue(r, leaf))
       run.advise(
         `${describe(r)} sandbox env vars (${where}) are hidden at preview (a secret that could not be decrypted), so whether sandboxes get the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check them.`,
         r.urn,
