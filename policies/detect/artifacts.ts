@@ -16,8 +16,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { unzipSync } from "fflate";
-import { Parser as TarParser } from "tar";
+
+// Archive readers load on first use: most stacks deploy no archive, and every pack, CLI and test
+// process would otherwise pay for them at start.
+const zipReader = () => require("fflate") as typeof import("fflate");
+const tarReader = () => require("tar") as typeof import("tar");
 
 /** Stack tag the offline engine sets to the program's folder (ConfigureStack). */
 export const PROGRAM_DIR_TAG = "e2b-guardrails:program-dir";
@@ -223,6 +226,7 @@ export class ArtifactReader {
     };
     try {
       if (zip) {
+        const { unzipSync } = zipReader();
         const out = unzipSync(raw, {
           filter: (f) => {
             if (f.name.endsWith("/")) return false;
@@ -238,7 +242,7 @@ export class ArtifactReader {
         const tarBytes = tgz
           ? gunzipSync(raw, { maxOutputLength: Math.max(1, this.limits.maxTotalBytes - this.spent) })
           : raw;
-        const parser = new TarParser({
+        const parser = new (tarReader().Parser)({
           onReadEntry: (e) => {
             if (e.type !== "File") return e.resume();
             if (e.size > this.limits.maxFileBytes) {
