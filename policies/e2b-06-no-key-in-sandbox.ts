@@ -11,6 +11,7 @@ import {
   NO_E2B_KEY_CONSUMER,
   consumesE2BKey,
   describe,
+  E2B_NAME,
   isHiddenValue,
   regexSchema,
 } from "./common";
@@ -216,6 +217,37 @@ function checkEveryInput(
         r.urn,
         { at: { path: top, unknown: true } },
       );
+  }
+  checkHiddenInputs(run, r, scan, what, tops);
+}
+
+/** A hidden map of variables or build args: its names are hidden too. */
+const VARIABLE_MAP = /(^|\.)\w*(args|env|environment|variables|vars)$/i;
+
+/**
+ * Hidden inputs that came from no resource (a secret that could not be decrypted, an export's
+ * encrypted secret) under another E2B name (`E2B_KEY`) or as a whole map of variables: whatever they
+ * hold reaches the sandbox, and nothing settles whether that is the key, so the case is inconclusive
+ * (policies/README.md). A key-named one was judged as the key above; other names are only listed.
+ */
+function checkHiddenInputs(
+  run: Run,
+  r: IndexedResource,
+  scan: ResourceScan,
+  what: string,
+  tops: readonly string[] | null,
+): void {
+  const seen = new Set<string>();
+  for (const l of [...scan.unknowns, ...scan.named]) {
+    if (seen.has(l.path) || (tops && !tops.includes(l.top)) || !isHiddenValue(r, l)) continue;
+    seen.add(l.path);
+    if (l.envName ? run.keyName.test(l.envName) || !E2B_NAME.test(l.envName) : !VARIABLE_MAP.test(l.path))
+      continue;
+    run.advise(
+      `${describe(r)} ${what} (${l.path}) is hidden at preview (a secret that could not be decrypted), so whether the E2B key reaches the sandbox is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+      r.urn,
+      { at: { path: l.path, inconclusive: true } },
+    );
   }
 }
 

@@ -300,6 +300,66 @@ describe("values unknown at preview, per case and in every format", () => {
     });
   });
 
+  describe("hidden build args of a sandbox template image", () => {
+    const urn = (type: string, name: string) => `urn:pulumi:prod::api::${type}::${name}`;
+    const hidden = { [SECRET_SIG]: SECRET_VALUE, value: UNKNOWN };
+    const table = urn("aws:dynamodb/table:Table", "sessions");
+    /** A Docker image built for the sandbox template, its `build` hidden in part or whole. */
+    function graph(build: WireObject, deps: string[] = []): ResourceGraph {
+      const image = urn("docker:index/image:Image", "template");
+      return {
+        project: "api",
+        stack: "prod",
+        organization: "organization",
+        source: { kind: "program", path: "(test)" },
+        tags: {},
+        config: {},
+        resources: [
+          {
+            urn: table,
+            type: "aws:dynamodb/table:Table",
+            name: "sessions",
+            custom: true,
+            dependencies: [],
+            propertyDependencies: {},
+            inputs: { hashKey: "id" },
+            outputs: {},
+          },
+          {
+            urn: image,
+            type: "docker:index/image:Image",
+            name: "template",
+            custom: true,
+            dependencies: deps,
+            propertyDependencies: { imageName: [], build: deps },
+            inputs: { imageName: "registry.example.com/agent-template:1", build },
+            outputs: {},
+          },
+        ],
+      };
+    }
+    const e2b06 = (s: StackReport) => s.cases.find((c) => c.id === "E2B-06")!;
+
+    it("reads E2B-06 inconclusive when an arg under an E2B name, or the whole args map, came from no resource", async () => {
+      const named = (await scan.graph(graph({ args: { E2B_KEY: hidden, NODE_ENV: "production" } }))).stack;
+      expect(e2b06(named).status).toBe("inconclusive");
+      expect(e2b06(named).findings.map((f) => [f.path, f.inconclusive, f.enforcementLevel])).toEqual([
+        ["build.args.E2B_KEY", true, "advisory"],
+      ]);
+      const whole = (await scan.graph(graph({ args: hidden }))).stack;
+      expect(e2b06(whole).findings.map((f) => [f.path, f.inconclusive])).toEqual([["build.args", true]]);
+    });
+
+    it("passes when dependencies settle the hidden arg, and only lists one under an unrelated name", async () => {
+      const fromTable = (await scan.graph(graph({ args: { E2B_KEY: hidden } }, [table]))).stack;
+      expect(e2b06(fromTable).status).toBe("pass");
+      const unrelated = (await scan.graph(graph({ args: { E2B_TEMPLATE: "agent", NPM_TOKEN: hidden } })))
+        .stack;
+      expect(e2b06(unrelated).status).toBe("pass");
+      expect(unrelated.findings.filter((f) => f.inconclusive)).toEqual([]);
+    });
+  });
+
   it("names an undecryptable secret of a program that comes from no resource", async () => {
     const urn = "urn:pulumi:prod::api::aws:lambda/function:Function::api";
     const graph: ResourceGraph = {
