@@ -12,6 +12,7 @@ import { findMaterial, mayHoldEmbeddedMaterial, type Encoding } from "./material
 import { get, isObjectTree } from "./tree";
 import {
   displayPath,
+  markMaterial,
   mayHoldMaterialTree,
   pathOf,
   walkLeaves,
@@ -271,8 +272,8 @@ function scanKeys(
   documents: DocumentCache | undefined,
 ): KeyPart {
   const deployed = reader ? deployedPathsOf(type, props) : NO_DEPLOYED;
-  if (deployed.length === 0 && !mayHoldMaterialTree(props, reader ? WITH_ARTIFACTS : NO_ARTIFACTS))
-    return NO_KEYS;
+  const opts = reader ? WITH_ARTIFACTS : NO_ARTIFACTS;
+  if (deployed.length === 0 && !mayHoldMaterialTree(props, opts)) return NO_KEYS;
   const scan = new KeyScan(type, props, reader);
   walkLeaves(props, scan.visitLeaf, {
     publicPrefixes,
@@ -280,13 +281,55 @@ function scanKeys(
     parseEmbedded: mayHoldEmbeddedMaterial,
     documents,
     visitKey: scan.visitKey,
+    prune: new MaterialPaths(props, opts),
   });
   return scan.finish(deployed);
 }
 
+/**
+ * The key walk's pruning: only objects and arrays the prefilter cannot clear (markMaterial), and
+ * strings long enough to hold material (or, when artifacts are read, whatever an asset or archive
+ * object holds: its `path` names a file). Documents parsed on the way are marked as they open; a
+ * tree deeper than the prefilter's proof is walked whole.
+ */
+class MaterialPaths {
+  private readonly marks = new Set<Tree>();
+  private all = false;
+  readonly keep: (child: Tree, container: Tree[] | { [key: string]: Tree }) => boolean;
+  readonly onDocument: (doc: Tree) => void;
+
+  constructor(
+    root: Tree,
+    private readonly opts: { artifacts: boolean },
+  ) {
+    this.keep = this.keeps.bind(this);
+    this.onDocument = this.mark.bind(this);
+    this.mark(root);
+  }
+
+  private mark(root: Tree): void {
+    if (!this.all && markMaterial(root, this.marks, this.opts) === null) this.all = true;
+  }
+
+  private keeps(child: Tree, container: Tree[] | { [key: string]: Tree }): boolean {
+    if (this.all) return true;
+    if (typeof child === "string")
+      return (
+        child.length >= KEY_LENGTH ||
+        (this.opts.artifacts &&
+          !Array.isArray(container) &&
+          (container.$asset !== undefined || container.$archive !== undefined))
+      );
+    return child !== null && typeof child === "object" && this.marks.has(child);
+  }
+}
+
+/** The shortest text that can hold a key (material.ts answers "no" below it). */
+const KEY_LENGTH = 44;
+
 const NO_DEPLOYED: ReturnType<typeof deployedPathsOf> = [];
-const WITH_ARTIFACTS = { artifacts: true };
-const NO_ARTIFACTS = { artifacts: false };
+const WITH_ARTIFACTS = Object.freeze({ artifacts: true });
+const NO_ARTIFACTS = Object.freeze({ artifacts: false });
 
 type Found = ReturnType<typeof findMaterial>[number];
 type HitContext = { top: string; envName: string | null; publicName: string | null; embedded: boolean };
