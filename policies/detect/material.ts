@@ -123,8 +123,11 @@ function decodings(text: string): Decoded[] {
     // A whole blob is decoded as it is (any depth, any size); anchored runs catch glued copies.
     if (WHOLE_B64.test(text))
       out.push({ encoding: "base64", text: Buffer.from(text, "base64").toString("latin1"), at: 0 });
-    decodeRuns(text, L1, out);
-    if (text.length <= MAX_NESTED_SEARCH) decodeRuns(text, L2, out);
+    // decodeRuns decodes runs of MIN_B64_RUN or more only: a skip search rules most texts out first.
+    if (hasRun(text, MIN_B64_RUN, RUN_CHAR)) {
+      decodeRuns(text, L1, out);
+      if (text.length <= MAX_NESTED_SEARCH) decodeRuns(text, L2, out);
+    }
   }
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
     out.push({ encoding: "percent", text: percentDecode(text), at: 0 });
