@@ -191,14 +191,16 @@ function hasRun(text: string, min: number, table: Uint8Array): boolean {
  * spells its characters in a decoded layer (see below), so a run a decoding or a parser needs is a
  * run in the text already — except where a parser drops characters: a YAML escaped line break (`\`,
  * a line break, indentation) joins the two halves of a key with nothing between. That needs a `\`
- * and a run of JOIN_SOURCE, searched for only in a document without a long WRAP_SOURCE run.
- * Ordinary stack text (ARNs, JSON, YAML of `key: value` lines) is cleared by two or three skip
- * searches, without reading most of its characters.
+ * and a run of JOIN_SOURCE (a superset of HEX_SOURCE), searched for in a document without a long
+ * WRAP_SOURCE run. Ordinary stack text (ARNs, JSON, YAML of `key: value` lines) is cleared by two
+ * skip searches, without reading most of its characters.
  */
 export function mayHoldCheap(text: string, embedded: boolean): boolean {
-  if (hasRun(text, KEY_HEX, HEX_SOURCE)) return true;
   if (embedded && !hasRun(text, MIN_B64_RUN, WRAP_SOURCE))
-    return hasRun(text, KEY_HEX, JOIN_SOURCE) && text.includes("\\");
+    // Only a key's hex digits are left: in a run of HEX_SOURCE, or of JOIN_SOURCE (HEX_SOURCE and
+    // what an escaped line break is made of) with a `\` in the text.
+    return hasRun(text, KEY_HEX, JOIN_SOURCE) && (hasRun(text, KEY_HEX, HEX_SOURCE) || text.includes("\\"));
+  if (hasRun(text, KEY_HEX, HEX_SOURCE)) return true;
   if (hasRun(text, MIN_B64_RUN, RUN_SOURCE) || mayBeWholeBlob(text)) return true;
   return embedded && (text.includes("\n") || text.includes("\r"));
 }

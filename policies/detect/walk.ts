@@ -265,7 +265,10 @@ export interface WalkOptions {
    * visited only when this says so (property names are still passed to `visitKey`). A document
    * parsed out of a string is passed to `onDocument` before its children are asked about.
    */
-  prune?: { keep: (child: Tree, container: Tree[] | { [key: string]: Tree }) => boolean; onDocument: (doc: Tree) => void };
+  prune?: {
+    keep: (child: Tree, container: Tree[] | { [key: string]: Tree }) => boolean;
+    onDocument: (doc: Tree) => void;
+  };
 }
 
 export type Embedded = { kind: "json" | "yaml"; doc: Tree } | null;
@@ -483,7 +486,11 @@ function mayHoldIn(v: Tree[] | { [key: string]: Tree }, depth: number, artifacts
  * of the whole tree finds is on such a path (the prefilter is exact). Returns whether `root` itself
  * may hold material, or null when the tree is deeper than the proof goes (then walk it all).
  */
-export function markMaterial(root: Tree, marks: Set<Tree>, opts: { artifacts?: boolean } = {}): boolean | null {
+export function markMaterial(
+  root: Tree,
+  marks: Set<Tree>,
+  opts: { artifacts?: boolean } = {},
+): boolean | null {
   if (typeof root === "string") return mayHoldString(root);
   if (root === null || typeof root !== "object") return false;
   try {
