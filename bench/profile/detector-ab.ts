@@ -8,7 +8,8 @@
  *
  * Rows: ours (scanProps(…).keys over every tree, as bench/detector.ts), the tree prefilter alone,
  * the key walk over the trees the prefilter cannot clear — each for both checkouts — then
- * secretlint's pattern rule, one V8 regex and the visit floor (this checkout's bench code).
+ * secretlint's pattern rule, one V8 regex, the visit floor (this checkout's bench code) and that
+ * walk plus one native read of every long string.
  */
 import path from "node:path";
 import {
@@ -21,10 +22,35 @@ import {
   type Found,
 } from "../detector";
 import { stats } from "../lib";
-import { mayHoldMaterialTree } from "../../policies/detect/walk";
+import { mayHoldMaterialTree, type Tree } from "../../policies/detect/walk";
 import type { scanProps as ScanProps } from "../../policies/detect/scanner";
 
 type Detector = { scanProps: typeof ScanProps; mayHoldMaterialTree: typeof mayHoldMaterialTree };
+
+/**
+ * A floor for any detector that reads strings: visitFloor's walk, plus one native search through
+ * every string of 44+ characters (`includes` of a character none holds: memchr over the whole text).
+ */
+function readFloor(c: DetectorCorpus): number {
+  let hits = 0;
+  const visit = (v: Tree[] | { [k: string]: Tree }): void => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (typeof x === "string") hits += x.length >= 44 && x.includes("\u0000") ? 1 : 0;
+        else if (x !== null && typeof x === "object") visit(x);
+      }
+      return;
+    }
+    for (const k in v) {
+      const x = v[k];
+      if (typeof x === "string") hits += x.length >= 44 && x.includes("\u0000") ? 1 : 0;
+      else if (x !== null && typeof x === "object") visit(x);
+    }
+  };
+  for (const { tree } of c.trees) if (tree !== null && typeof tree === "object") visit(tree);
+  return hits;
+}
 
 function oursWith(d: Detector, trees: DetectorCorpus["trees"]): () => number {
   return () => {
@@ -56,6 +82,7 @@ async function main(): Promise<void> {
     ["secretlint pattern rule", () => lint(c)],
     ["one V8 regex", () => v8Regex(c)],
     ["visit floor", () => visitFloor(c)],
+    ["visit + one read of each long string", () => readFloor(c)],
   ];
   const cpu = async (f: () => unknown): Promise<number> => {
     const t = process.cpuUsage();
