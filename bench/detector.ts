@@ -54,12 +54,12 @@ export function detectorCorpus(targetMb = 18, keys = 94): DetectorCorpus {
   return { text, trees, planted, plantedCount: g.planted, decoys: g.decoys };
 }
 
-interface Found {
+export interface Found {
   fingerprints: Set<string>;
   reports: number;
 }
 
-function ours(c: DetectorCorpus): Found {
+export function ours(c: DetectorCorpus): Found {
   const fingerprints = new Set<string>();
   let reports = 0;
   for (const { type, tree } of c.trees) {
@@ -109,7 +109,7 @@ function treeWalkFloor(c: DetectorCorpus): Found {
  * we found: recursion, children tested inline, `for…in`), no character of any string read (only
  * lengths). Whatever a detector over trees does comes on top of this. Counts long strings.
  */
-function visitFloor(c: DetectorCorpus): Found {
+export function visitFloor(c: DetectorCorpus): Found {
   let longStrings = 0;
   const visit = (v: Tree[] | { [k: string]: Tree }): void => {
     if (Array.isArray(v)) {
@@ -130,7 +130,7 @@ function visitFloor(c: DetectorCorpus): Found {
   return { fingerprints: c.planted, reports: longStrings };
 }
 
-function v8Regex(c: DetectorCorpus): Found {
+export function v8Regex(c: DetectorCorpus): Found {
   const fingerprints = new Set<string>();
   let reports = 0;
   for (const m of c.text.matchAll(new RegExp(E2B_PATTERN, E2B_FLAGS))) {
@@ -142,7 +142,7 @@ function v8Regex(c: DetectorCorpus): Found {
 
 type LintSource = (o: unknown) => Promise<{ messages: Array<{ range: [number, number] }> }>;
 
-async function secretlintRunner(): Promise<(c: DetectorCorpus) => Promise<Found>> {
+export async function secretlintRunner(): Promise<(c: DetectorCorpus) => Promise<Found>> {
   const { lintSource } = (await import("@secretlint/core")) as unknown as { lintSource: LintSource };
   const { creator } = (await import("@secretlint/secretlint-rule-pattern")) as { creator: unknown };
   const config = {

@@ -3,7 +3,7 @@
  * (`sk_e2b_` + 40 hex). Shared by every rule, the runtime guard and the reports; nothing here ever
  * returns the key itself, only masks and fingerprints.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export type KeyKind = "api-key" | "access-token";
 
@@ -26,7 +26,8 @@ export interface KeyMatch {
 }
 
 export function fingerprintKey(key: string): string {
-  return "sha256:" + createHash("sha256").update(key).digest("hex").slice(0, 12);
+  // One-shot hashing: no Hash object per key (the same digest as createHash).
+  return "sha256:" + hash("sha256", key, "hex").slice(0, 12);
 }
 
 export function maskKey(key: string): string {

@@ -123,8 +123,11 @@ function decodings(text: string): Decoded[] {
     // A whole blob is decoded as it is (any depth, any size); anchored runs catch glued copies.
     if (WHOLE_B64.test(text))
       out.push({ encoding: "base64", text: Buffer.from(text, "base64").toString("latin1"), at: 0 });
-    decodeRuns(text, L1, out);
-    if (text.length <= MAX_NESTED_SEARCH) decodeRuns(text, L2, out);
+    // decodeRuns decodes runs of MIN_B64_RUN or more only: a skip search rules most texts out first.
+    if (hasRun(text, MIN_B64_RUN, RUN_CHAR)) {
+      decodeRuns(text, L1, out);
+      if (text.length <= MAX_NESTED_SEARCH) decodeRuns(text, L2, out);
+    }
   }
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
     out.push({ encoding: "percent", text: percentDecode(text), at: 0 });
@@ -178,40 +181,51 @@ function hasRun(text: string, min: number, table: Uint8Array): boolean {
 }
 
 /**
- * The prefilter's first step, a few reads of the text: false only when findMaterial (and, for a
- * document, findMaterial on whatever its parser returns) is certainly empty. A text with `\` is
- * left to the full test (escapes, and in a document an escaped line break, can join anything).
- * Otherwise every path of findMaterial needs one of: a key's 40 hex digits in a row (HEX_SOURCE); a
- * base64 run of MIN_B64_RUN characters (the anchored runs it decodes); a text that is a base64
- * blob as a whole (59+ base64 characters, nothing outside the blob's alphabet); or, in a document, a
- * wrapped block (a YAML block or folded scalar joins lines). The last three all lie in a run of
- * MIN_B64_RUN characters of WRAP_SOURCE, so in a document one such search goes first. A JSON or
- * one-line YAML document without escapes yields substrings of its text, so the same tests cover
- * what it holds. Ordinary stack text (ARNs, JSON, YAML of `key: value` lines) is cleared by one
- * memchr call and two skip searches.
+ * The prefilter's first step, a few skip searches: false only when findMaterial (and, for a
+ * document, findMaterial on whatever its parser returns) is certainly empty. Every path of
+ * findMaterial needs one of: a key's 40 hex digits in a row (HEX_SOURCE); a base64 run of
+ * MIN_B64_RUN characters (the anchored runs it decodes); a text that is a base64 blob as a whole
+ * (59+ base64 characters, nothing outside the blob's alphabet); or, in a document, a wrapped block
+ * (a YAML block or folded scalar joins lines). The last three all lie in a run of MIN_B64_RUN
+ * characters of WRAP_SOURCE, so in a document one such search goes first. Each alphabet holds what
+ * spells its characters in a decoded layer (see below), so a run a decoding or a parser needs is a
+ * run in the text already — except where a parser drops characters: a YAML escaped line break (`\`,
+ * a line break, indentation) joins the two halves of a key with nothing between. That needs a `\`
+ * and a run of JOIN_SOURCE (a superset of HEX_SOURCE), searched for in a document without a long
+ * WRAP_SOURCE run. Ordinary stack text (ARNs, JSON, YAML of `key: value` lines) is cleared by two
+ * skip searches, without reading most of its characters.
  */
 export function mayHoldCheap(text: string, embedded: boolean): boolean {
-  if (text.includes("\\")) return true;
+  if (embedded && !hasRun(text, MIN_B64_RUN, WRAP_SOURCE))
+    // Only a key's hex digits are left: in a run of HEX_SOURCE, or of JOIN_SOURCE (HEX_SOURCE and
+    // what an escaped line break is made of) with a `\` in the text.
+    return hasRun(text, KEY_HEX, JOIN_SOURCE) && (hasRun(text, KEY_HEX, HEX_SOURCE) || text.includes("\\"));
   if (hasRun(text, KEY_HEX, HEX_SOURCE)) return true;
-  if (embedded && !hasRun(text, MIN_B64_RUN, WRAP_SOURCE)) return false;
   if (hasRun(text, MIN_B64_RUN, RUN_SOURCE) || mayBeWholeBlob(text)) return true;
   return embedded && (text.includes("\n") || text.includes("\r"));
 }
 
 const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-";
 /*
- * The alphabets below include `%`: percent-decoding turns a run of them into a run of them (`%` and
- * hex digits are in each), so a run a decoded layer needs is a run in the text already. The hex
- * alphabet also has `u` and `x`: a `%5C` can decode to the `\` of a `\x30` or `\u0030` escape.
+ * The alphabets below include `%` and `\`: percent-decoding and escapes (findMaterial's `\u`/`\x`;
+ * JSON's `\uXXXX`, `\/`; YAML's `\xXX`, `\uXXXX`, `\UXXXXXXXX`, `\_`), at any depth of nesting, turn
+ * a run of them into a run of them (`%`, `\`, `u`, `x`, `U` and hex digits are in each), so a run a
+ * decoded layer needs is a run in the text already. Escapes that decode to anything else end a run
+ * in the decoded text too.
  */
-/** A key's 40 hex digits, plain or escaped. */
-const HEX_SOURCE = charTable("0123456789abcdefABCDEF%ux");
+/** A key's 40 hex digits, plain, percent-encoded or escaped. */
+const HEX_SOURCE = charTable("0123456789abcdefABCDEF%\\uxU");
 /** A base64 run findMaterial decodes. */
-const RUN_SOURCE = charTable(`${BASE64_ALPHABET}%`);
+const RUN_SOURCE = charTable(`${BASE64_ALPHABET}%\\`);
 /** Characters WHOLE_B64 accepts anywhere (ASCII; any non-ASCII character may be `\s`). */
-const BLOB_CHAR = charTable(`${BASE64_ALPHABET}=%\r\n \t\v\f`);
+const BLOB_CHAR = charTable(`${BASE64_ALPHABET}=%\\\r\n \t\v\f`);
 /** What a wrapped block is made of, from its first base64 character to its last (hasWrappedBlock). */
-const WRAP_SOURCE = charTable(`${BASE64_ALPHABET}=%\r\n \t`);
+const WRAP_SOURCE = charTable(`${BASE64_ALPHABET}=%\\\r\n \t`);
+/**
+ * A key's hex digits across YAML escaped line breaks (`\`, line break, indentation), in documents
+ * nested at any depth (an outer document writes the line break as `\n`, `\r`, an escaped `\`).
+ */
+const JOIN_SOURCE = charTable("0123456789abcdefABCDEF%\\uxUnrt\r\n \t");
 const KEY_HEX = 40;
 
 /**

@@ -12,6 +12,7 @@ import { findMaterial, mayHoldEmbeddedMaterial, type Encoding } from "./material
 import { get, isObjectTree } from "./tree";
 import {
   displayPath,
+  markMaterial,
   mayHoldMaterialTree,
   pathOf,
   walkLeaves,
@@ -270,31 +271,165 @@ function scanKeys(
   reader: ArtifactReader | undefined,
   documents: DocumentCache | undefined,
 ): KeyPart {
-  const deployed = reader ? deployedPathsOf(type, props) : [];
-  if (deployed.length === 0 && !mayHoldMaterialTree(props, { artifacts: reader !== undefined }))
-    return NO_KEYS;
-  const keys: KeyHit[] = [];
-  const artifactNotes: ArtifactNote[] = [];
-  const origin = isKeyResource(type, props);
-  const embeddedFingerprints = new Set<string>();
-  const rawCandidates: KeyHit[] = [];
-  const storeOf = (fullPath: string, container: Tree): KeyStore | undefined =>
-    origin
-      ? { type, store: "E2B API key resource", paths: ["**"] }
-      : approvedStoreAt(type, fullPath, container, props);
+  const deployed = reader ? deployedPathsOf(type, props) : NO_DEPLOYED;
+  const opts = reader ? WITH_ARTIFACTS : NO_ARTIFACTS;
+  if (deployed.length === 0 && !mayHoldMaterialTree(props, opts)) return NO_KEYS;
+  const scan = new KeyScan(type, props, reader);
+  walkLeaves(props, scan.visitLeaf, {
+    publicPrefixes,
+    // Only documents that may hold material are parsed: exact for keys (see material.ts).
+    parseEmbedded: mayHoldEmbeddedMaterial,
+    documents,
+    visitKey: scan.visitKey,
+    prune: new MaterialPaths(props, opts),
+  });
+  return scan.finish(deployed);
+}
 
-  const readArtifact = (
+/**
+ * The key walk's pruning: only objects and arrays the prefilter cannot clear (markMaterial), and
+ * strings long enough to hold material (or, when artifacts are read, whatever an asset or archive
+ * object holds: its `path` names a file). Documents parsed on the way are marked as they open; a
+ * tree deeper than the prefilter's proof is walked whole.
+ */
+class MaterialPaths {
+  private readonly marks = new Set<Tree>();
+  private all = false;
+  readonly keep: (child: Tree, container: Tree[] | { [key: string]: Tree }) => boolean;
+  readonly onDocument: (doc: Tree) => void;
+
+  constructor(
+    root: Tree,
+    private readonly opts: { artifacts: boolean },
+  ) {
+    this.keep = this.keeps.bind(this);
+    this.onDocument = this.mark.bind(this);
+    this.mark(root);
+  }
+
+  private mark(root: Tree): void {
+    if (!this.all && markMaterial(root, this.marks, this.opts) === null) this.all = true;
+  }
+
+  private keeps(child: Tree, container: Tree[] | { [key: string]: Tree }): boolean {
+    if (this.all) return true;
+    if (typeof child === "string")
+      return (
+        child.length >= KEY_LENGTH ||
+        (this.opts.artifacts &&
+          !Array.isArray(container) &&
+          (container.$asset !== undefined || container.$archive !== undefined))
+      );
+    return child !== null && typeof child === "object" && this.marks.has(child);
+  }
+}
+
+/** The shortest text that can hold a key (material.ts answers "no" below it). */
+const KEY_LENGTH = 44;
+
+const NO_DEPLOYED: ReturnType<typeof deployedPathsOf> = [];
+const WITH_ARTIFACTS = Object.freeze({ artifacts: true });
+const NO_ARTIFACTS = Object.freeze({ artifacts: false });
+
+type Found = ReturnType<typeof findMaterial>[number];
+type HitContext = { top: string; envName: string | null; publicName: string | null; embedded: boolean };
+
+/**
+ * The key walk's state for one tree that may hold material; its two visitors are bound to it. A key found in the raw text of a parsed document is kept aside and
+ * reported only when the document's own leaves did not report it (a key in a YAML comment, say),
+ * so its path and store are worked out only then.
+ */
+class KeyScan {
+  readonly keys: KeyHit[] = [];
+  readonly artifactNotes: ArtifactNote[] = [];
+  private readonly origin: boolean;
+  private readonly embeddedFingerprints = new Set<string>();
+  private readonly rawCandidates: Array<{ m: Found; leaf: Leaf }> = [];
+
+  constructor(
+    private readonly type: string,
+    private readonly props: Tree,
+    private readonly reader: ArtifactReader | undefined,
+  ) {
+    this.origin = isKeyResource(type, props);
+    this.visitLeaf = this.onLeaf.bind(this);
+    this.visitKey = this.onKey.bind(this);
+  }
+
+  /** The walk's visitors, bound to this scan. */
+  readonly visitLeaf: (leaf: Leaf) => void;
+  readonly visitKey: (key: string, node: PathNode, ctx: HitContext) => void;
+
+  private onLeaf(leaf: Leaf): void {
+    if (typeof leaf.value !== "string" || leaf.unknown) return;
+    const art = this.reader ? artifactAt(leaf.container, leaf.node?.seg) : null;
+    if (art) {
+      // The artifact is named by its asset object's path (`source`, `code`), not by `.path`.
+      const at = pathOf(leaf.node?.parent ?? null) || leaf.top;
+      this.readArtifact(art, leaf.value, displayPath(at), leaf);
+    }
+    // The dynamic provider's serialized source is code, not configuration; key material there is
+    // still material, so it is scanned like everything else.
+    const found = findMaterial(leaf.value);
+    if (found.length === 0) return;
+    if (leaf.parsed) {
+      for (const m of found) this.rawCandidates.push({ m, leaf });
+      return;
+    }
+    const fullPath = pathOf(leaf.node);
+    for (const m of found) {
+      if (leaf.embedded) this.embeddedFingerprints.add(m.fingerprint);
+      this.keys.push(this.hit(m, fullPath, leaf, leaf.container));
+    }
+  }
+
+  private onKey(key: string, node: PathNode, ctx: HitContext): void {
+    const found = findMaterial(key);
+    if (found.length === 0) return;
+    const at = `${pathOf(node)} (property name)`;
+    for (const m of found) this.keys.push(this.hit(m, at, ctx, null));
+  }
+
+  finish(deployed: ReturnType<typeof deployedPathsOf>): KeyPart {
+    for (const { m, leaf } of this.rawCandidates)
+      if (!this.embeddedFingerprints.has(m.fingerprint))
+        this.keys.push(this.hit(m, pathOf(leaf.node), leaf, leaf.container));
+    // Files and folders named by plain strings (artifacts.ts FOLDER_INPUTS).
+    for (const d of deployed)
+      this.readArtifact(d.kind, d.source, d.at, { top: d.top, envName: null, publicName: null });
+    const keys = this.keys;
+    return { keys, artifactNotes: this.artifactNotes, keyTops: new Set(keys.map((k) => k.top)) };
+  }
+
+  private hit(m: Found, fullPath: string, ctx: HitContext, container: Tree): KeyHit {
+    return {
+      kind: m.kind,
+      mask: m.mask,
+      fingerprint: m.fingerprint,
+      encoding: m.encoding,
+      path: displayPath(fullPath),
+      top: ctx.top,
+      envName: ctx.envName,
+      publicName: ctx.publicName,
+      embedded: ctx.embedded,
+      store: this.origin
+        ? { type: this.type, store: "E2B API key resource", paths: ["**"] }
+        : approvedStoreAt(this.type, fullPath, container, this.props),
+    };
+  }
+
+  private readArtifact(
     kind: "file" | "archive",
     source: string,
     at: string,
     ctx: { top: string; envName: string | null; publicName: string | null },
-  ) => {
-    if (!reader) return;
-    const content = reader.read(kind, source);
-    for (const note of content.notes) artifactNotes.push({ path: at, note });
+  ): void {
+    if (!this.reader) return;
+    const content = this.reader.read(kind, source);
+    for (const note of content.notes) this.artifactNotes.push({ path: at, note });
     for (const f of content.files) {
       for (const m of findMaterial(f.text)) {
-        keys.push({
+        this.keys.push({
           kind: m.kind,
           mask: m.mask,
           fingerprint: m.fingerprint,
@@ -308,65 +443,7 @@ function scanKeys(
         });
       }
     }
-  };
-
-  const keyHit = (
-    m: ReturnType<typeof findMaterial>[number],
-    fullPath: string,
-    ctx: { top: string; envName: string | null; publicName: string | null; embedded: boolean },
-    container: Tree,
-  ): KeyHit => ({
-    kind: m.kind,
-    mask: m.mask,
-    fingerprint: m.fingerprint,
-    encoding: m.encoding,
-    path: displayPath(fullPath),
-    top: ctx.top,
-    envName: ctx.envName,
-    publicName: ctx.publicName,
-    embedded: ctx.embedded,
-    store: storeOf(fullPath, container),
-  });
-
-  walkLeaves(
-    props,
-    (leaf) => {
-      if (typeof leaf.value !== "string" || leaf.unknown) return;
-      const art = reader ? artifactAt(leaf.container, leaf.node?.seg) : null;
-      if (art) {
-        // The artifact is named by its asset object's path (`source`, `code`), not by `.path`.
-        const at = pathOf(leaf.node?.parent ?? null) || leaf.top;
-        readArtifact(art, leaf.value, displayPath(at), leaf);
-      }
-      // The dynamic provider's serialized source is code, not configuration; key material there is
-      // still material, so it is scanned like everything else.
-      const found = findMaterial(leaf.value);
-      if (found.length === 0) return;
-      const fullPath = pathOf(leaf.node);
-      for (const m of found) {
-        const hit = keyHit(m, fullPath, leaf, leaf.container);
-        if (leaf.parsed) rawCandidates.push(hit);
-        else {
-          if (leaf.embedded) embeddedFingerprints.add(m.fingerprint);
-          keys.push(hit);
-        }
-      }
-    },
-    {
-      publicPrefixes,
-      // Only documents that may hold material are parsed: exact for keys (see material.ts).
-      parseEmbedded: (text) => mayHoldEmbeddedMaterial(text),
-      documents,
-      visitKey: (key, node: PathNode, ctx) => {
-        for (const m of findMaterial(key)) keys.push(keyHit(m, `${pathOf(node)} (property name)`, ctx, null));
-      },
-    },
-  );
-  for (const c of rawCandidates) if (!embeddedFingerprints.has(c.fingerprint)) keys.push(c);
-  // Files and folders named by plain strings (artifacts.ts FOLDER_INPUTS).
-  for (const d of deployed)
-    readArtifact(d.kind, d.source, d.at, { top: d.top, envName: null, publicName: null });
-  return { keys, artifactNotes, keyTops: new Set(keys.map((k) => k.top)) };
+  }
 }
 
 /** What a resource record carries besides its properties (the index's IndexedResource has these). */

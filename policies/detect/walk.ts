@@ -260,6 +260,15 @@ export interface WalkOptions {
   parseEmbedded?: (text: string, ctx: WalkContext) => boolean;
   /** The run's parsed documents (run-state.ts): each distinct text is parsed once per run. */
   documents?: DocumentCache;
+  /**
+   * Which subtrees to walk (default: all): a leaf, object or array under an object or array is
+   * visited only when this says so (property names are still passed to `visitKey`). A document
+   * parsed out of a string is passed to `onDocument` before its children are asked about.
+   */
+  prune?: {
+    keep: (child: Tree, container: Tree[] | { [key: string]: Tree }) => boolean;
+    onDocument: (doc: Tree) => void;
+  };
 }
 
 export type Embedded = { kind: "json" | "yaml"; doc: Tree } | null;
@@ -333,7 +342,7 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
   const wantsParse = opts.parseEmbedded ?? defaultParseEmbedded;
   const documents = opts.documents;
   const visitKey = opts.visitKey;
-  const isPublic = (name: string) => prefixes.some((p) => name.startsWith(p));
+  const prune = opts.prune;
   // Parallel stacks (value, path node, context, container): no allocation per node for the walk itself.
   const vs: Tree[] = [root];
   const nodes: Array<PathNode | null> = [null];
@@ -351,6 +360,7 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
         const emb = documents ? documents.parse(v) : parseEmbedded(v);
         if (emb) {
           parsed = true;
+          prune?.onDocument(emb.doc);
           vs.push(emb.doc);
           nodes.push({ parent: node, seg: `{${emb.kind}}` });
           ctxs.push({ ...ctx, embedded: true });
@@ -373,6 +383,7 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
     }
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
+        if (prune && !prune.keep(v[i], v)) continue;
         vs.push(v[i]);
         nodes.push({ parent: node, seg: indexSeg(i) });
         ctxs.push(ctx);
@@ -388,6 +399,8 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
     }
     const isAsset = typeof v.$asset === "string" || typeof v.$archive === "string";
     for (const k of Object.keys(v)) {
+      const skip = prune !== undefined && !prune.keep(v[k], v);
+      if (skip && !(visitKey && k.length >= 44)) continue;
       let name = ctx.envName;
       if (entryName && ENTRY_VALUE_KEYS.has(k)) name = entryName;
       else if (isEnvName(k)) name = k;
@@ -398,19 +411,25 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
           ? ctx
           : {
               envName: name,
-              publicName: ctx.publicName ?? (name && isPublic(name) ? name : null),
+              publicName: ctx.publicName ?? (name && isPublic(prefixes, name) ? name : null),
               nameChain: name && name !== ctx.envName ? `${ctx.nameChain}/${name}` : ctx.nameChain,
               top: ctx.top || k,
               embedded,
             };
       const childNode: PathNode = { parent: node, seg: k };
       if (visitKey && k.length >= 44) visitKey(k, childNode, childCtx);
+      if (skip) continue;
       vs.push(v[k]);
       nodes.push(childNode);
       ctxs.push(childCtx);
       containers.push(v);
     }
   }
+}
+
+function isPublic(prefixes: readonly string[], name: string): boolean {
+  for (const p of prefixes) if (name.startsWith(p)) return true;
+  return false;
 }
 
 /** `[i]` path segments, shared for the usual small indexes. */
@@ -457,6 +476,61 @@ function mayHoldIn(v: Tree[] | { [key: string]: Tree }, depth: number, artifacts
     } else if (x !== null && typeof x === "object" && mayHoldIn(x, depth + 1, artifacts)) return true;
   }
   return false;
+}
+
+/**
+ * The tree prefilter's answer for every object and array of `root`: the ones it cannot prove
+ * key-free (those holding, at any depth, a string or property name the prefilter accepts, or with
+ * `artifacts` an asset or archive) are added to `marks`. A key scan walks only those, so the walk
+ * with context touches the few paths that lead to candidates instead of whole trees; any key a walk
+ * of the whole tree finds is on such a path (the prefilter is exact). Returns whether `root` itself
+ * may hold material, or null when the tree is deeper than the proof goes (then walk it all).
+ */
+export function markMaterial(
+  root: Tree,
+  marks: Set<Tree>,
+  opts: { artifacts?: boolean } = {},
+): boolean | null {
+  if (typeof root === "string") return mayHoldString(root);
+  if (root === null || typeof root !== "object") return false;
+  try {
+    return markIn(root, 0, opts.artifacts === true, marks);
+  } catch (e) {
+    if (e === TOO_DEEP) return null;
+    throw e;
+  }
+}
+
+const TOO_DEEP = new Error("deeper than the prefilter's proof");
+
+/** mayHoldIn without the early return: every child is judged, and containers that may are marked. */
+function markIn(
+  v: Tree[] | { [key: string]: Tree },
+  depth: number,
+  artifacts: boolean,
+  marks: Set<Tree>,
+): boolean {
+  if (depth > MAX_PROOF_DEPTH) throw TOO_DEEP;
+  let may = false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === "string") {
+        if (mayHoldString(x)) may = true;
+      } else if (x !== null && typeof x === "object" && markIn(x, depth + 1, artifacts, marks)) may = true;
+    }
+  } else {
+    if (artifacts && (v.$asset !== undefined || v.$archive !== undefined)) may = true;
+    for (const k in v) {
+      if (k.length >= 44 && mayHoldMaterial(k)) may = true;
+      const x = v[k];
+      if (typeof x === "string") {
+        if (mayHoldString(x)) may = true;
+      } else if (x !== null && typeof x === "object" && markIn(x, depth + 1, artifacts, marks)) may = true;
+    }
+  }
+  if (may) marks.add(v);
+  return may;
 }
 
 /** Visit every string leaf with its dotted path (kept for callers that only need strings). */

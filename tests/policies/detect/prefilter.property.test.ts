@@ -41,6 +41,12 @@ const ENCODINGS: Array<(k: string) => string> = [
   (k) => `a\\n${k}\\n`,
   (k) => k.replace("_", "\\u005f"),
   (k) => k.replace("_", "\\x5F"),
+  // One hex digit escaped: the key's run of 40 is only a run once `\` counts.
+  (k) =>
+    k.replace(
+      /([0-9a-f]{20})([0-9a-f])/i,
+      (_, a: string, c: string) => `${a}\\x${c.charCodeAt(0).toString(16)}`,
+    ),
   // Percent-encoding of an escape: `%5Cx30` is `\x30` once decoded, then `0`.
   (k) =>
     k
@@ -77,6 +83,11 @@ const DOCUMENTS: Array<(k: string) => string> = [
   (k) => `data:\n  cert: |\n${wrap(b64(`k=${k}`), 12).replace(/^/gm, "    ")}\nkind: Secret\n`,
   (k) => `e2b:\n  apiKey: "${k.slice(0, 20)}\\\n    ${k.slice(20)}"\n`,
   (k) => `env:\n  - name: KEY\n    value: "${k.replace("2", "\\x32")}"\n`,
+  (k) => `env:\n  - name: KEY\n    value: "${k.replace("2", "\\U00000032")}"\n`,
+  // A key cut into short pieces by YAML escaped line breaks (no long run of any one alphabet).
+  (k) => `e2b:\n  apiKey: "${k.match(/.{1,9}/g)!.join("\\\n    ")}"\n`,
+  // The same YAML as a string in a JSON document: its escaped line breaks are written `\\\n`.
+  (k) => JSON.stringify({ config: `e2b:\n  apiKey: "${k.slice(0, 25)}\\\n    ${k.slice(25)}"\n` }),
   // Multi-line scalars folded across a blank line: one base64 text with a line break inside.
   (k) => `k: ${b64(k).slice(0, 40)}  \n\n  ${b64(k).slice(40)}\n`,
   (k) => `k: "${b64(k).slice(0, 30)}\n\n  ${b64(k).slice(30)}"\n`,
