@@ -261,8 +261,12 @@ export async function createKey(
     }
     if (res && res.status === 201) {
       const created = res.body as Partial<CreatedTeamApiKey> | undefined;
-      if (created && typeof created.id === "string" && typeof created.key === "string")
+      if (created && typeof created.id === "string" && typeof created.key === "string") {
+        // An earlier attempt that timed out here may have been carried out by the server after its
+        // orphan check ran: look again now that one key is ours, or a second key would stay behind.
+        if (attempt > 1) await removeLateOrphans(settings, teamId, name, new Set([...before, created.id]));
         return created as CreatedTeamApiKey;
+      }
       last = new E2BApiError("POST /api-keys answered 201 without an id and key", 201, undefined, true);
     } else if (res) {
       last = failure("POST", "/api-keys", res);
@@ -286,6 +290,25 @@ export async function createKey(
     last?.code,
     last?.retryable ?? false,
   );
+}
+
+/**
+ * After a retried create succeeded: keys of the same name made since it began, other than the one it
+ * returned. Best effort: the create succeeded and its key must reach the stack's state, so a failed
+ * check is not an error here (the retries' own orphan checks already ran).
+ */
+async function removeLateOrphans(
+  settings: ManagementSettings,
+  teamId: string,
+  name: string,
+  keep: Set<string>,
+): Promise<void> {
+  try {
+    const late = (await listKeys(settings, teamId)).filter((k) => k.name === name && !keep.has(k.id));
+    for (const k of late) await deleteKey(settings, teamId, k.id);
+  } catch {
+    // See above: the created key is returned either way.
+  }
 }
 
 async function removeOrphans(

@@ -236,6 +236,13 @@ describe("faults: clear errors, no orphaned key", () => {
       expect(keysOnServer()).toHaveLength(0);
     });
 
+    test("a create the server carries out after the client gave up and found no orphan is removed once the retry succeeds", async () => {
+      const p = await provider({}, proxy.url);
+      proxy.lose(1, "POST", "/api-keys", "late");
+      const { id } = await p.create(inputs());
+      expect(keysOnServer().map((k) => k.id)).toEqual([id]);
+    });
+
     test("keys that existed before, even with the same name, are never touched", async () => {
       const existing = server.state.addApiKey(teamId, { name: "e2b-platform-prod" });
       const p = await provider({ "e2b:maxAttempts": "1" }, proxy.url);

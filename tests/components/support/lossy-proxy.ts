@@ -9,8 +9,12 @@ import type { AddressInfo } from "node:net";
 export interface LossRule {
   method: string;
   path: string;
-  /** `error`: forward, then answer 502; `hang`: forward, then never answer (the client times out). */
-  mode: "error" | "hang";
+  /**
+   * `error`: forward, then answer 502; `hang`: forward, then never answer (the client times out);
+   * `late`: never answer, and forward it only just before the next request to the same route — a
+   * request the server carries out after the client gave up on it and found no orphan.
+   */
+  mode: "error" | "hang" | "late";
   remaining: number;
 }
 
@@ -23,31 +27,50 @@ export interface LossyProxy {
 export async function startLossyProxy(target: string): Promise<LossyProxy> {
   const rules: LossRule[] = [];
   const hung = new Set<http.ServerResponse>();
+  /** Requests held back (`late`), by route, each forwarded when the route is next used. */
+  const held = new Map<string, () => Promise<void>>();
+
+  /** Sends the request upstream; resolves with the upstream status, headers and body. */
+  const forward = (url: URL, req: http.IncomingMessage, body: Buffer) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve) => {
+      const upstream = http.request(url, { method: req.method, headers: req.headers }, (up) => {
+        const chunks: Buffer[] = [];
+        up.on("data", (c: Buffer) => chunks.push(c));
+        up.on("end", () =>
+          resolve({ status: up.statusCode ?? 500, headers: up.headers, body: Buffer.concat(chunks) }),
+        );
+      });
+      upstream.end(body);
+    });
+
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", async () => {
       const url = new URL(req.url ?? "/", target);
+      const route = `${req.method} ${url.pathname}`;
       const rule = rules.find((r) => r.remaining > 0 && r.method === req.method && r.path === url.pathname);
       if (rule) rule.remaining--;
-      const upstream = http.request(url, { method: req.method, headers: req.headers }, (up) => {
-        const body: Buffer[] = [];
-        up.on("data", (c: Buffer) => body.push(c));
-        up.on("end", () => {
-          if (rule?.mode === "hang") {
-            hung.add(res);
-            return;
-          }
-          if (rule?.mode === "error") {
-            res.writeHead(502, { "Content-Type": "application/json" });
-            res.end(JSON.stringify({ code: 502, message: "bad gateway (proxy lost the upstream response)" }));
-            return;
-          }
-          res.writeHead(up.statusCode ?? 500, up.headers);
-          res.end(Buffer.concat(body));
-        });
-      });
-      upstream.end(Buffer.concat(chunks));
+      if (rule?.mode === "late") {
+        hung.add(res);
+        held.set(route, async () => void (await forward(url, req, Buffer.concat(chunks))));
+        return;
+      }
+      const late = held.get(route);
+      held.delete(route);
+      if (late) await late();
+      const up = await forward(url, req, Buffer.concat(chunks));
+      if (rule?.mode === "hang") {
+        hung.add(res);
+        return;
+      }
+      if (rule?.mode === "error") {
+        res.writeHead(502, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ code: 502, message: "bad gateway (proxy lost the upstream response)" }));
+        return;
+      }
+      res.writeHead(up.status, up.headers);
+      res.end(up.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
