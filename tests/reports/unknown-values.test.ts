@@ -94,6 +94,31 @@ function write(doc: unknown): string {
   return file;
 }
 
+/** A program's graph in project `api`, stack `prod`, for the hand-built stacks below. */
+const urn = (type: string, name: string) => `urn:pulumi:prod::api::${type}::${name}`;
+const hidden = { [SECRET_SIG]: SECRET_VALUE, value: UNKNOWN };
+const TABLE = urn("aws:dynamodb/table:Table", "sessions");
+/** A resource whose every input depends on `deps` (none: its hidden values came from no resource). */
+const resource = (type: string, name: string, inputs: WireObject, deps: string[] = []): GraphResource => ({
+  urn: urn(type, name),
+  type,
+  name,
+  custom: true,
+  dependencies: deps,
+  propertyDependencies: Object.fromEntries(Object.keys(inputs).map((k) => [k, deps])),
+  inputs,
+  outputs: {},
+});
+const programGraph = (resources: GraphResource[]): ResourceGraph => ({
+  project: "api",
+  stack: "prod",
+  organization: "organization",
+  source: { kind: "program", path: "(test)" },
+  tags: {},
+  config: {},
+  resources: [resource("aws:dynamodb/table:Table", "sessions", { hashKey: "id" }), ...resources],
+});
+
 describe("values unknown at preview, per case and in every format", () => {
   const scan = useScanner();
 
@@ -215,61 +240,40 @@ describe("values unknown at preview, per case and in every format", () => {
   });
 
   describe("hidden values on a public env var and in sandbox env vars", () => {
-    const urn = (type: string, name: string) => `urn:pulumi:prod::api::${type}::${name}`;
-    const hidden = { [SECRET_SIG]: SECRET_VALUE, value: UNKNOWN };
     /**
      * An ECS task whose container env passes SANDBOX_ENV_VARS, a public variable and a whole env map on
      * Amplify, and a public S3 object's content: each hidden, from no resource or from a table.
      */
     function graph(fromTable: boolean): ResourceGraph {
-      const table = urn("aws:dynamodb/table:Table", "sessions");
-      const deps = fromTable ? [table] : [];
-      const resource = (type: string, name: string, inputs: WireObject): GraphResource => ({
-        urn: urn(type, name),
-        type,
-        name,
-        custom: true,
-        dependencies: deps,
-        propertyDependencies: Object.fromEntries(Object.keys(inputs).map((k) => [k, deps])),
-        inputs,
-        outputs: {},
-      });
-      return {
-        project: "api",
-        stack: "prod",
-        organization: "organization",
-        source: { kind: "program", path: "(test)" },
-        tags: {},
-        config: {},
-        resources: [
-          { ...resource("aws:dynamodb/table:Table", "sessions", { hashKey: "id" }), dependencies: [] },
-          resource("aws:ecs/taskDefinition:TaskDefinition", "agent", {
-            family: "agent",
-            containerDefinitions: [
-              {
-                name: "agent",
-                environment: [
-                  { name: "E2B_SECRET_ARN", value: "arn:aws:secretsmanager:us-east-1:1:secret:e2b" },
-                  { name: "SANDBOX_ENV_VARS", value: hidden },
-                ],
-              },
-            ],
-          }),
-          resource("aws:amplify/app:App", "web", {
-            name: "web",
-            environmentVariables: { NEXT_PUBLIC_SETTINGS: hidden },
-          }),
-          // A whole front-end env map hidden: not even its names can be checked.
-          resource("aws:amplify/app:App", "admin", { name: "admin", environmentVariables: hidden }),
-          // A public object whose content is hidden: browsers download whatever it is.
-          resource("aws:s3/bucketObject:BucketObject", "config-js", {
-            bucket: "site",
-            key: "config.js",
-            acl: "public-read",
-            content: hidden,
-          }),
-        ],
-      };
+      const deps = fromTable ? [TABLE] : [];
+      const res = (type: string, name: string, inputs: WireObject) => resource(type, name, inputs, deps);
+      return programGraph([
+        res("aws:ecs/taskDefinition:TaskDefinition", "agent", {
+          family: "agent",
+          containerDefinitions: [
+            {
+              name: "agent",
+              environment: [
+                { name: "E2B_SECRET_ARN", value: "arn:aws:secretsmanager:us-east-1:1:secret:e2b" },
+                { name: "SANDBOX_ENV_VARS", value: hidden },
+              ],
+            },
+          ],
+        }),
+        res("aws:amplify/app:App", "web", {
+          name: "web",
+          environmentVariables: { NEXT_PUBLIC_SETTINGS: hidden },
+        }),
+        // A whole front-end env map hidden: not even its names can be checked.
+        res("aws:amplify/app:App", "admin", { name: "admin", environmentVariables: hidden }),
+        // A public object whose content is hidden: browsers download whatever it is.
+        res("aws:s3/bucketObject:BucketObject", "config-js", {
+          bucket: "site",
+          key: "config.js",
+          acl: "public-read",
+          content: hidden,
+        }),
+      ]);
     }
 
     it("reads E2B-01 and E2B-06 inconclusive when the values came from no resource", async () => {
@@ -301,43 +305,16 @@ describe("values unknown at preview, per case and in every format", () => {
   });
 
   describe("hidden build args of a sandbox template image", () => {
-    const urn = (type: string, name: string) => `urn:pulumi:prod::api::${type}::${name}`;
-    const hidden = { [SECRET_SIG]: SECRET_VALUE, value: UNKNOWN };
-    const table = urn("aws:dynamodb/table:Table", "sessions");
     /** A Docker image built for the sandbox template, its `build` hidden in part or whole. */
-    function graph(build: WireObject, deps: string[] = []): ResourceGraph {
-      const image = urn("docker:index/image:Image", "template");
-      return {
-        project: "api",
-        stack: "prod",
-        organization: "organization",
-        source: { kind: "program", path: "(test)" },
-        tags: {},
-        config: {},
-        resources: [
-          {
-            urn: table,
-            type: "aws:dynamodb/table:Table",
-            name: "sessions",
-            custom: true,
-            dependencies: [],
-            propertyDependencies: {},
-            inputs: { hashKey: "id" },
-            outputs: {},
-          },
-          {
-            urn: image,
-            type: "docker:index/image:Image",
-            name: "template",
-            custom: true,
-            dependencies: deps,
-            propertyDependencies: { imageName: [], build: deps },
-            inputs: { imageName: "registry.example.com/agent-template:1", build },
-            outputs: {},
-          },
-        ],
-      };
-    }
+    const graph = (build: WireObject, deps: string[] = []) =>
+      programGraph([
+        resource(
+          "docker:index/image:Image",
+          "template",
+          { imageName: "registry.example.com/agent-template:1", build },
+          deps,
+        ),
+      ]);
     const e2b06 = (s: StackReport) => s.cases.find((c) => c.id === "E2B-06")!;
 
     it("reads E2B-06 inconclusive when an arg under an E2B name, or the whole args map, came from no resource", async () => {
@@ -351,7 +328,7 @@ describe("values unknown at preview, per case and in every format", () => {
     });
 
     it("passes when dependencies settle the hidden arg, and only lists one under an unrelated name", async () => {
-      const fromTable = (await scan.graph(graph({ args: { E2B_KEY: hidden } }, [table]))).stack;
+      const fromTable = (await scan.graph(graph({ args: { E2B_KEY: hidden } }, [TABLE]))).stack;
       expect(e2b06(fromTable).status).toBe("pass");
       const unrelated = (await scan.graph(graph({ args: { E2B_TEMPLATE: "agent", NPM_TOKEN: hidden } })))
         .stack;
