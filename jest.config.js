@@ -14,6 +14,8 @@ module.exports = {
   transform: { "^.+\\.ts$": "<rootDir>/tests/support/ts-transform.js" },
   // e2b requires ESM-only chalk; see tests/support/chalk-plain.js.
   moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
+  // Modules @pulumi/pulumi requires but rarely uses load on first use (tests/support/lazy-modules.ts).
+  setupFiles: ["<rootDir>/tests/support/lazy-modules.ts"],
   // Temporary folders made with tests/support/tmp.ts are removed when their test file ends.
   setupFilesAfterEnv: ["<rootDir>/tests/support/tmp-cleanup.ts"],
   globalSetup: "<rootDir>/tests/support/global-setup.js",

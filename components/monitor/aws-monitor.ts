@@ -5,7 +5,10 @@
  *
  * The function's configuration holds the store's locator (an ARN), never the key.
  */
-import * as aws from "@pulumi/aws";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
+import * as lambda from "@pulumi/aws/lambda";
+import * as sns from "@pulumi/aws/sns";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../../policies/model";
 import { METRIC_NAMESPACE, alarmSpecs } from "./alarms";
@@ -27,12 +30,8 @@ export interface AwsMonitorArgs {
 }
 
 /** The role exists before the secret so the store can grant it read access. */
-export function monitorRole(
-  name: string,
-  tags: Record<string, string>,
-  parent: pulumi.Resource,
-): aws.iam.Role {
-  const role = new aws.iam.Role(
+export function monitorRole(name: string, tags: Record<string, string>, parent: pulumi.Resource): iam.Role {
+  const role = new iam.Role(
     `${name}-monitor`,
     {
       description: "E2B leak and budget monitor (reads the E2B key from its secret store at run time)",
@@ -46,24 +45,24 @@ export function monitorRole(
     },
     { parent },
   );
-  new aws.iam.RolePolicyAttachment(
+  new iam.RolePolicyAttachment(
     `${name}-monitor-logs`,
-    { role: role.name, policyArn: aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole },
+    { role: role.name, policyArn: iam.ManagedPolicy.AWSLambdaBasicExecutionRole },
     { parent },
   );
   return role;
 }
 
 export interface AwsMonitor {
-  function: aws.lambda.Function;
-  topic: aws.sns.Topic;
-  alarms: aws.cloudwatch.MetricAlarm[];
+  function: lambda.Function;
+  topic: sns.Topic;
+  alarms: cloudwatch.MetricAlarm[];
 }
 
 export function awsMonitor(
   name: string,
   args: AwsMonitorArgs & {
-    role: aws.iam.Role;
+    role: iam.Role;
     secretStore: "aws-secrets-manager" | "aws-ssm-parameter";
     secretLocator: pulumi.Output<string>;
   },
@@ -73,11 +72,11 @@ export function awsMonitor(
   const env = args.environment;
   const opts = { parent };
 
-  const fn = new aws.lambda.Function(
+  const fn = new lambda.Function(
     `${name}-monitor`,
     {
       description: `E2B leak and budget monitor for ${env.name}`,
-      runtime: aws.lambda.Runtime.NodeJS20dX,
+      runtime: lambda.Runtime.NodeJS20dX,
       handler: args.handler ?? "index.handler",
       code: args.code,
       role: args.role.arn,
@@ -102,7 +101,7 @@ export function awsMonitor(
     { parent, dependsOn },
   );
 
-  const rule = new aws.cloudwatch.EventRule(
+  const rule = new cloudwatch.EventRule(
     `${name}-monitor-schedule`,
     {
       scheduleExpression: args.schedule ?? "rate(5 minutes)",
@@ -111,7 +110,7 @@ export function awsMonitor(
     },
     opts,
   );
-  new aws.lambda.Permission(
+  new lambda.Permission(
     `${name}-monitor-invoke`,
     {
       action: "lambda:InvokeFunction",
@@ -121,9 +120,9 @@ export function awsMonitor(
     },
     opts,
   );
-  new aws.cloudwatch.EventTarget(`${name}-monitor-target`, { rule: rule.name, arn: fn.arn }, opts);
+  new cloudwatch.EventTarget(`${name}-monitor-target`, { rule: rule.name, arn: fn.arn }, opts);
 
-  const topic = new aws.sns.Topic(
+  const topic = new sns.Topic(
     `${name}-alerts`,
     { displayName: `E2B ${env.name} alerts`, tags: args.tags },
     opts,
@@ -131,7 +130,7 @@ export function awsMonitor(
   const owners = [...new Set([env.budget.owner, env.leakAlarm.owner])];
   owners.forEach(
     (email, i) =>
-      new aws.sns.TopicSubscription(
+      new sns.TopicSubscription(
         `${name}-alerts-owner-${i}`,
         { topic: topic.arn, protocol: "email", endpoint: email },
         opts,
@@ -140,7 +139,7 @@ export function awsMonitor(
 
   const alarms = alarmSpecs(env).map(
     (spec) =>
-      new aws.cloudwatch.MetricAlarm(
+      new cloudwatch.MetricAlarm(
         `${name}-${spec.id}`,
         {
           alarmDescription: spec.description,
@@ -161,7 +160,7 @@ export function awsMonitor(
       ),
   );
   alarms.push(
-    new aws.cloudwatch.MetricAlarm(
+    new cloudwatch.MetricAlarm(
       `${name}-monitor-errors`,
       {
         alarmDescription: `${env.name}: the E2B monitor function failed (leaks and spend are not being watched)`,

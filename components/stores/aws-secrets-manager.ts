@@ -2,7 +2,7 @@
  * AWS Secrets Manager: the key is the secret's only version; a resource policy lets exactly the
  * given IAM principals call `GetSecretValue`.
  */
-import * as aws from "@pulumi/aws";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import { secretReference } from "../../policies/model";
 import type { SecretStoreAdapter } from "./types";
@@ -11,7 +11,7 @@ export const awsSecretsManager: SecretStoreAdapter<"aws-secrets-manager"> = {
   kind: "aws-secrets-manager",
   cloud: "aws",
   store({ name, store, key, readers, tags, parent }) {
-    const secret = new aws.secretsmanager.Secret(
+    const secret = new secretsmanager.Secret(
       `${name}-key`,
       {
         name: store.name,
@@ -21,12 +21,12 @@ export const awsSecretsManager: SecretStoreAdapter<"aws-secrets-manager"> = {
       },
       { parent },
     );
-    const version = new aws.secretsmanager.SecretVersion(
+    const version = new secretsmanager.SecretVersion(
       `${name}-key-version`,
       { secretId: secret.id, secretString: key },
       { parent },
     );
-    const policy = new aws.secretsmanager.SecretPolicy(
+    const policy = new secretsmanager.SecretPolicy(
       `${name}-key-readers`,
       {
         secretArn: secret.arn,

@@ -3,7 +3,8 @@
  * policies, so each reader role gets an inline policy allowing `GetParameter` on this one parameter.
  * Readers must therefore be IAM role ARNs.
  */
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
+import * as ssm from "@pulumi/aws/ssm";
 import * as pulumi from "@pulumi/pulumi";
 import { secretReference } from "../../policies/model";
 import type { SecretStoreAdapter } from "./types";
@@ -19,14 +20,14 @@ export const awsSsmParameter: SecretStoreAdapter<"aws-ssm-parameter"> = {
   kind: "aws-ssm-parameter",
   cloud: "aws",
   store({ name, store, key, readers, tags, parent }) {
-    const parameter = new aws.ssm.Parameter(
+    const parameter = new ssm.Parameter(
       `${name}-key`,
       { name: store.name, type: "SecureString", value: key, keyId: store.kmsKeyId, tags },
       { parent },
     );
     const grants = readers.map(
       (reader, i) =>
-        new aws.iam.RolePolicy(
+        new iam.RolePolicy(
           `${name}-key-reader-${i}`,
           {
             role: pulumi.output(reader).apply(roleNameFromArn),

@@ -13,23 +13,24 @@ import { environment } from "./support/fixtures";
 import { one, record, unwrapSecrets } from "./support/harness";
 
 let server: E2BServer;
+/** What the handler reads from the Lambda the component registers: recorded once, each test runs on a copy. */
+let registered: MonitorConfig;
 beforeAll(async () => {
   server = await startE2BServer();
-});
-afterAll(() => server.close());
-
-async function lambdaConfig(): Promise<MonitorConfig> {
   const rs = await record(() => {
     new E2BEnvironment("prod", { ...environment("aws-secrets-manager"), apiUrl: server.url });
   });
   const fn = unwrapSecrets(one(rs, "aws:lambda/function:Function").inputs) as {
     environment: { variables: Record<string, string> };
   };
-  return readMonitorConfig(fn.environment.variables);
-}
+  registered = readMonitorConfig(fn.environment.variables);
+});
+afterAll(() => server.close());
+
+const lambdaConfig = (): MonitorConfig => structuredClone(registered);
 
 test("the Lambda's registered configuration is what the handler reads, with no key in it", async () => {
-  const config = await lambdaConfig();
+  const config = lambdaConfig();
   expect(config).toMatchObject({
     environment: "prod",
     secretStore: "aws-secrets-manager",
@@ -62,7 +63,7 @@ test("a run audits the team's sandboxes with the key from the store and publishe
     cpuCount: 2,
     memoryMB: 2048,
   });
-  const config = { ...(await lambdaConfig()), teamId };
+  const config = { ...lambdaConfig(), teamId };
   const lines: string[] = [];
   const readKey = jest.fn(async () => key);
   const summary = await runMonitor(config, {
@@ -104,7 +105,7 @@ test("under a hard limit the monitor kills the leaked sandboxes, and only those"
     startedAt: new Date(now - 3 * 3_600_000),
     endAt: new Date(now + 600_000),
   });
-  const config = { ...(await lambdaConfig()), teamId, killLeaked: true };
+  const config = { ...lambdaConfig(), teamId, killLeaked: true };
   const summary = await runMonitor(config, {
     readKey: async () => key,
     audit: auditWithRuntime,
@@ -116,7 +117,7 @@ test("under a hard limit the monitor kills the leaked sandboxes, and only those"
 });
 
 test("failures name the step and never carry the key", async () => {
-  const config = await lambdaConfig();
+  const config = lambdaConfig();
   const planted = "e2b_" + "ab".repeat(20);
   await expect(
     runMonitor(config, {

@@ -5,7 +5,8 @@
  */
 import path from "node:path";
 import { writeFileSync } from "node:fs";
-import { AnalyzerHost, InputError, runProgram, type ResourceGraph } from "../../engine";
+import { AnalyzerHost, InputError, type ResourceGraph } from "../../engine";
+import { sharedBackend } from "../support/scan";
 import { tmpDir } from "../support/tmp";
 
 const packDir = path.join(__dirname, "fixtures/foreign-pack");
@@ -15,9 +16,12 @@ describe("analyzer host with a third-party pack", () => {
   let host: AnalyzerHost;
   let graph: ResourceGraph;
   beforeAll(async () => {
+    // The pack is this file's own process (its start-up is under test); the program's graph is only
+    // input, so it comes from the run's warm program workers (the same graph as a fresh process:
+    // tests/engine/program-pool.test.ts).
     [host, graph] = await Promise.all([
       AnalyzerHost.start(packDir),
-      runProgram({ cwd: programDir, stack: "dev" }),
+      sharedBackend.runProgram({ cwd: programDir, stack: "dev" }),
     ]);
   });
   afterAll(() => host.stop());

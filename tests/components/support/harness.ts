@@ -132,12 +132,24 @@ export async function record(
   store.supportsInvokeTransforms = false;
   store.supportsParameterization = true;
 
-  await pulumi.runtime.runInPulumiStack(async () => {
-    await program();
-    return undefined;
-  });
-  // Registrations run asynchronously after the program returns; wait for every outstanding RPC.
-  await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+  // The SDK captures a stack trace for every promise it makes (runtime/debuggable.ts), only to print
+  // it if the promise leaks. Under jest each capture source-maps up to 100 frames: that was most of
+  // a record's CPU (one E2BEnvironment: ~380 ms at jest's limit, ~270 ms at Node's 10, ~60 ms at 0).
+  // Nothing here reads those traces (resource source positions set their own limit), so programs run
+  // with none; an error thrown inside keeps its message, which is what tests assert. Set
+  // E2B_TEST_PROGRAM_STACKS=1 to get the frames back when debugging a failing program.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.E2B_TEST_PROGRAM_STACKS) Error.stackTraceLimit = 0;
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      await program();
+      return undefined;
+    });
+    // Registrations run asynchronously after the program returns; wait for every outstanding RPC.
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
   return [...recorded.values()];
 }
 
