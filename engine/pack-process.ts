@@ -8,7 +8,7 @@
  * exit), so nothing is lost however late the connection comes.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { redactKeys } from "../policies/detect/keys";
@@ -48,8 +48,10 @@ export function startPackProcess(packDir: string, opts: { env?: NodeJS.ProcessEn
       dir,
     );
   }
+  // A JavaScript pack skips the SDK's TypeScript set-up (preload/js-pack.js): a third of its start.
+  const preload = entryIsJavaScript(dir) ? ["-r", JS_PACK_PRELOAD] : [];
   // The engine address is ignored by @pulumi/policy; the CLI passes its own, we pass a placeholder.
-  const child = spawn(process.execPath, [runner, "127.0.0.1:0", dir], {
+  const child = spawn(process.execPath, [...preload, runner, "127.0.0.1:0", dir], {
     cwd: dir,
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -117,6 +119,25 @@ export function startPackProcess(packDir: string, opts: { env?: NodeJS.ProcessEn
       if (!adopted) killChild(child);
     },
   };
+}
+
+const JS_PACK_PRELOAD = path.resolve(__dirname, "../engine/preload/js-pack.js");
+
+/**
+ * Whether the pack's entry point (package.json `main`, else index.js) is a JavaScript file, as in a
+ * built or `npm pack`ed pack. Anything else (a .ts entry, an extensionless `main`) is left to
+ * run-policy-pack's own TypeScript set-up.
+ */
+export function entryIsJavaScript(dir: string): boolean {
+  let main = "index.js";
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { main?: unknown };
+    if (typeof pkg.main === "string") main = pkg.main;
+  } catch {
+    // No readable package.json: Node looks for index.js, and so do we.
+  }
+  const entry = path.resolve(dir, main);
+  return /\.c?js$/.test(entry) && existsSync(entry);
 }
 
 /**
