@@ -129,6 +129,13 @@ export class StackIndex {
   private envByUrn = new Map<string, EnvironmentResource>();
   /** Every derived value of this index, by a key naming what it is and for which inputs. */
   private memos = new Map<string, unknown>();
+  /**
+   * The per-resource memos, by URN (no key string built per lookup: stack policies ask for every
+   * resource's record scan and environment, some several times).
+   */
+  private records = new Map<string, RecordHit[]>();
+  private envComponents = new Map<string, EnvironmentResource | null>();
+  private environmentsByTags = new Map<string, Map<string, EnvironmentInfo>>();
 
   constructor(
     resources: IndexedResource[],
@@ -268,7 +275,9 @@ export class StackIndex {
 
   /** Key material in a resource's URN, name, references and outputs (not its input properties). */
   scanRecord(r: IndexedResource): RecordHit[] {
-    return this.memo(`record\u0000${r.urn}`, () => scanRecord(r));
+    let hits = this.records.get(r.urn);
+    if (hits === undefined) this.records.set(r.urn, (hits = scanRecord(r)));
+    return hits;
   }
 
   /** The nearest E2BEnvironment ancestor (or the resource itself), memoised along the chain. */
@@ -277,12 +286,12 @@ export class StackIndex {
     let cur: IndexedResource | undefined = r;
     let found: EnvironmentResource | null = null;
     while (cur) {
-      const key = `envComponent\u0000${cur.urn}`;
-      if (this.memos.has(key)) {
-        found = this.memos.get(key) as EnvironmentResource | null;
+      const known = this.envComponents.get(cur.urn);
+      if (known !== undefined) {
+        found = known;
         break;
       }
-      chain.push(key);
+      chain.push(cur.urn);
       if (cur.type === E2B_ENVIRONMENT_TYPE) {
         // By URN, not a scan of the environments: a stack of many environments stays linear.
         found = this.envByUrn.get(cur.urn) ?? null;
@@ -292,30 +301,37 @@ export class StackIndex {
       // A parent cycle (a hostile state file) ends here rather than looping.
       if (chain.length > this.resources.length) break;
     }
-    for (const k of chain) this.memos.set(k, found);
+    for (const u of chain) this.envComponents.set(u, found);
     return found ?? undefined;
   }
 
   /** The environment of a resource: component, key `environment` input, tag, or stack name. */
   environmentOf(r: IndexedResource, tagKeys: readonly string[]): EnvironmentInfo {
-    return this.memo(`env\u0000${tagKeys.join(",")}\u0000${r.urn}`, (): EnvironmentInfo => {
-      const comp = this.environmentComponentOf(r);
-      const keyEnv = isKeyResource(r.type, r.props) ? get(r.props, "environment") : undefined;
-      const tagEnv = environmentFromTags(r.props, tagKeys);
-      if (comp) {
-        const tier = get(comp.model, "tier");
-        return {
-          name: comp.name,
-          tier: typeof tier === "string" ? (inferTier(tier) ?? inferTier(comp.name)) : inferTier(comp.name),
-          source: "component",
-        };
-      }
-      if (typeof keyEnv === "string" && keyEnv && !isUnknown(keyEnv))
-        return { name: normalizeEnvName(keyEnv), tier: inferTier(keyEnv), source: "key" };
-      if (tagEnv) return { name: tagEnv, tier: inferTier(tagEnv), source: "tag" };
-      const s = (this.stack || stackOfUrn(r.urn).stack).toLowerCase();
-      return { name: s, tier: inferTier(s), source: "stack" };
-    });
+    const tagsKey = tagKeys.join(",");
+    let byUrn = this.environmentsByTags.get(tagsKey);
+    if (!byUrn) this.environmentsByTags.set(tagsKey, (byUrn = new Map()));
+    let info = byUrn.get(r.urn);
+    if (info === undefined) byUrn.set(r.urn, (info = this.environmentFor(r, tagKeys)));
+    return info;
+  }
+
+  private environmentFor(r: IndexedResource, tagKeys: readonly string[]): EnvironmentInfo {
+    const comp = this.environmentComponentOf(r);
+    const keyEnv = isKeyResource(r.type, r.props) ? get(r.props, "environment") : undefined;
+    const tagEnv = environmentFromTags(r.props, tagKeys);
+    if (comp) {
+      const tier = get(comp.model, "tier");
+      return {
+        name: comp.name,
+        tier: typeof tier === "string" ? (inferTier(tier) ?? inferTier(comp.name)) : inferTier(comp.name),
+        source: "component",
+      };
+    }
+    if (typeof keyEnv === "string" && keyEnv && !isUnknown(keyEnv))
+      return { name: normalizeEnvName(keyEnv), tier: inferTier(keyEnv), source: "key" };
+    if (tagEnv) return { name: tagEnv, tier: inferTier(tagEnv), source: "tag" };
+    const s = (this.stack || stackOfUrn(r.urn).stack).toLowerCase();
+    return { name: s, tier: inferTier(s), source: "stack" };
   }
 
   /** URNs of resources that hold the key: key resources and stores whose secret value holds or depends on it. */
@@ -363,10 +379,11 @@ export class StackIndex {
       let names = 0;
       for (const r of this.resources) {
         const s = this.scan(r);
-        for (const k of [...s.keys, ...this.scanRecord(r)]) {
-          material++;
-          if (k.kind === "access-token") accessTokens++;
-        }
+        for (const hits of [s.keys, this.scanRecord(r)])
+          for (const k of hits) {
+            material++;
+            if (k.kind === "access-token") accessTokens++;
+          }
         for (const l of s.named) if (E2B_NAME.test(l.envName ?? "")) names++;
       }
       return {
