@@ -19,7 +19,9 @@ import {
   type Leaf,
   type PathNode,
   type Tree,
+  type WalkContext,
 } from "./walk";
+import { mayHoldLeafFacts } from "./leaf-prefilter";
 
 export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
 export const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -274,6 +276,10 @@ function scanLeaves(
   publicPrefixes: readonly string[],
   documents: DocumentCache | undefined,
 ): LeafPart {
+  // Documents mentioning E2B, as by default, but only those that can name or hide a leaf.
+  const parseEmbedded = (text: string, ctx: WalkContext) =>
+    MENTIONS_E2B.test(text) && mayNameOrHideLeaves(text, ctx);
+  if (!mayHoldLeafFacts(props, parseEmbedded)) return NO_LEAVES;
   const unknowns: LeafInfo[] = [];
   const named: LeafInfo[] = [];
   walkLeaves(
@@ -287,8 +293,7 @@ function scanLeaves(
     {
       publicPrefixes,
       documents,
-      // Documents mentioning E2B, as by default, but only those that can name or hide a leaf.
-      parseEmbedded: (text, ctx) => MENTIONS_E2B.test(text) && mayNameOrHideLeaves(text, ctx),
+      parseEmbedded,
     },
   );
   if (unknowns.length === 0 && named.length === 0) return NO_LEAVES;

@@ -30,7 +30,7 @@ import {
 } from "./scanner";
 import { get } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
-import { plainTree } from "./plain-tree";
+import { plainTreeNow } from "./plain-tree";
 import { normalizeWire, walkLeaves, type Embedded, type Leaf, type Tree, type WalkOptions } from "./walk";
 
 /** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
@@ -62,6 +62,35 @@ export interface ResourceLike {
 }
 
 const urnOf = (x: { urn: string } | string) => (typeof x === "string" ? x : x.urn);
+
+/**
+ * URNs of a reference list: the list itself when it already holds only URNs (the list the analyzer
+ * hooks read from the request, stack-request.ts), so the index keeps no second copy per resource.
+ */
+function urnsOf(list: ReadonlyArray<{ urn: string } | string> | undefined): string[] {
+  if (!list) return [];
+  for (const x of list) if (typeof x !== "string") return list.map(urnOf);
+  return list as string[];
+}
+
+function propertyUrnsOf(
+  deps: Record<string, ReadonlyArray<{ urn: string } | string> | undefined> | undefined,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (deps)
+    for (const k of Object.keys(deps)) {
+      // An own "__proto__" key (a hostile export) stays a key, as Object.fromEntries kept it.
+      if (k === "__proto__")
+        Object.defineProperty(out, k, {
+          value: urnsOf(deps[k]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[k] = urnsOf(deps[k]);
+    }
+  return out;
+}
 
 /** Counts of what shows the stack uses E2B (cases' applicability, see common.ts). */
 export interface E2BEvidence {
@@ -196,10 +225,14 @@ export class StackIndex {
     const out: IndexedResource[] = [];
     // Outputs are used as the SDK deserialized them (copied only when they hold assets, plain-tree.ts);
     // only assets' contents are awaited, all at once.
-    const allOutputs = await Promise.all(resources.map((r) => plainTree(rawProps(r.props))));
+    const allOutputs = resources.map((r) => plainTreeNow(rawProps(r.props)));
+    if (allOutputs.some((o) => o instanceof Promise)) {
+      const settled = await Promise.all(allOutputs);
+      for (let i = 0; i < settled.length; i++) allOutputs[i] = settled[i];
+    }
     for (let i = 0; i < resources.length; i++) {
       const r = resources[i];
-      const outputs = allOutputs[i];
+      const outputs = allOutputs[i] as Tree;
       const recorded = opts.inputsOf?.(r.urn);
       out.push({
         urn: r.urn,
@@ -207,10 +240,8 @@ export class StackIndex {
         name: r.name,
         parent: r.parent ? urnOf(r.parent) : r.opts?.parent || undefined,
         provider: r.provider ? urnOf(r.provider) : undefined,
-        dependencies: (r.dependencies ?? []).map(urnOf),
-        propertyDependencies: Object.fromEntries(
-          Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, (v ?? []).map(urnOf)]),
-        ),
+        dependencies: urnsOf(r.dependencies),
+        propertyDependencies: propertyUrnsOf(r.propertyDependencies),
         deleteBeforeReplace: r.opts?.deleteBeforeReplace,
         // Inputs recorded by the resource policy; failing that, E2BEnvironment also outputs its model.
         props: recorded ?? environmentModelOutput(r.type, outputs) ?? outputs,
