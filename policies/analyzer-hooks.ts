@@ -17,7 +17,7 @@ import * as path from "node:path";
 import type { EnforcementLevel } from "./enforcement";
 import { redactKeys } from "./detect/keys";
 import type { ResourceLike } from "./detect/stack-index";
-import { plainTree } from "./detect/plain-tree";
+import { plainTreeNow } from "./detect/plain-tree";
 import type { PreviewSession } from "./preview-session";
 import type { DiagnosticLike } from "./report";
 import { reportFileProblem, reportFileTarget, writeReportFile } from "./report-file";
@@ -90,7 +90,7 @@ export function installAnalyzerHooks(session: PreviewSession): void {
     },
     analyze: (original) => (call, callback) => {
       const urn: string = call.request.getUrn();
-      observe(() => session.recordInputs(urn, plainTree(props(call.request.getProperties()))));
+      observe(() => session.recordInputs(urn, plainTreeNow(props(call.request.getProperties()))));
       return original(call, (err, resp) => {
         if (!err) observe(() => session.noteDiagnostics(diagnosticsOf(resp, urn)));
         callback(err, resp);

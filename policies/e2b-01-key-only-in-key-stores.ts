@@ -38,13 +38,19 @@ export const keyOnlyInKeyStores = resourcePolicy(
     const scan = scanOf(DEFAULT_PUBLIC_PREFIXES);
     // A variable named to carry the key holds the key whatever preview can see of its value, so the
     // verdict does not depend on whether the secret feeding it could be decrypted.
-    const keyName = new RegExp(config.keyNamePattern);
-    const judgesNames = !isKeyStoreType(type) && !isKeyResource(type, props) && type !== E2B_ENVIRONMENT_TYPE;
+    const judgesNames =
+      (scan.unknowns.length > 0 || scan.named.length > 0) &&
+      !isKeyStoreType(type) &&
+      !isKeyResource(type, props) &&
+      type !== E2B_ENVIRONMENT_TYPE;
+    const keyName = judgesNames ? new RegExp(config.keyNamePattern) : undefined;
     // Hidden values count as unknown: outputs not known yet, and a state export's encrypted secrets.
-    const hidden = [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)];
-    for (const l of judgesNames ? hidden : []) {
+    const hidden = judgesNames
+      ? [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)]
+      : [];
+    for (const l of hidden) {
       // Public variables are the client-side rule's (e2b-01-no-client-side-key).
-      if (!l.envName || l.publicName || !keyName.test(l.envName)) continue;
+      if (!l.envName || l.publicName || !keyName!.test(l.envName)) continue;
       report(
         `${describe({ type, name })} variable ${l.envName} at ${l.path} is named to carry the E2B key; its value is unknown at preview (a secret that could not be decrypted, or an output not known yet), so it is judged as the key in plaintext outside any approved key store. Pass a secret reference (e.g. E2B_SECRET_ARN) and read the key at run time.`,
         { at: { path: l.path, unknown: true } },

@@ -45,8 +45,12 @@ export class PreviewSession {
 
   // Per stack: reset by beginStack.
   private identity: StackIdentity | undefined;
-  private inputs = new Map<string, Promise<Tree>>();
-  /** The recorded inputs handed to the detectors, once for all stack policies (until more arrive). */
+  /**
+   * Inputs still being decoded (trees holding SDK assets); plain trees go straight to the detectors'
+   * run state, so most resources keep only their tree until AnalyzeStack.
+   */
+  private pending = new Map<string, Promise<Tree | undefined>>();
+  /** The pending inputs handed to the detectors, once for all stack policies (until more arrive). */
   private settled: Promise<void> | undefined;
   /** The detectors' state for this stack (recorded inputs, the shared index, the artifact reader). */
   private readonly detect = new DetectRun();
@@ -83,7 +87,7 @@ export class PreviewSession {
 
   beginStack(identity?: StackIdentity): void {
     this.identity = identity;
-    this.inputs = new Map();
+    this.pending = new Map();
     this.settled = undefined;
     this.detect.reset();
     this.diagnostics = [];
@@ -91,19 +95,25 @@ export class PreviewSession {
     this.stackResources = undefined;
   }
 
-  recordInputs(urn: string, inputs: Promise<Tree>): void {
+  recordInputs(urn: string, inputs: Tree | Promise<Tree>): void {
     if (this.stackAnalyzed) this.beginStack(undefined);
-    // A failed decode leaves the resource judged by its outputs, as a state file is.
-    this.inputs.set(
-      urn,
-      inputs.catch(() => undefined as unknown as Tree),
-    );
-    this.settled = undefined;
+    if (inputs instanceof Promise) {
+      // A failed decode leaves the resource judged by its outputs, as a state file is.
+      this.pending.set(
+        urn,
+        inputs.catch(() => undefined),
+      );
+      this.detect.forgetInputs(urn);
+      this.settled = undefined;
+    } else {
+      this.pending.delete(urn);
+      this.detect.recordInputs(urn, inputs);
+    }
   }
 
   /** The inputs recorded for this resource in the current stack, if its Analyze call was seen. */
-  inputsOf(urn: string): Promise<Tree | undefined> | undefined {
-    return this.inputs.get(urn);
+  inputsOf(urn: string): Tree | Promise<Tree | undefined> | undefined {
+    return this.pending.get(urn) ?? this.detect.inputsOf(urn);
   }
 
   noteDiagnostics(ds: readonly DiagnosticLike[]): void {
@@ -151,10 +161,15 @@ export class PreviewSession {
   }
 
   private async settleInputs(): Promise<void> {
-    const inputs = [...this.inputs];
-    const trees = await Promise.all(inputs.map(([, p]) => p));
-    for (let i = 0; i < inputs.length; i++)
-      if (trees[i] !== undefined) this.detect.recordInputs(inputs[i][0], trees[i]);
+    if (this.pending.size === 0) return;
+    const pending = [...this.pending];
+    const trees = await Promise.all(pending.map(([, p]) => p));
+    for (let i = 0; i < pending.length; i++) {
+      const [urn, p] = pending[i];
+      if (this.pending.get(urn) !== p) continue; // recorded again meanwhile
+      this.pending.delete(urn);
+      if (trees[i] !== undefined) this.detect.recordInputs(urn, trees[i]!);
+    }
   }
 
   private identityTags(): ReadonlyMap<string, string> | undefined {

@@ -1,59 +1,97 @@
 /**
- * At AnalyzeStack, @pulumi/policy deserializes every resource's properties again for each stack
- * policy (server.js calls `deserializeProperties(r.getProperties(), false)` inside its policy loop):
- * with our 13 stack policies that was 13 full copies of the stack, most of the pack's cost over an
- * empty pack on large stacks. The request's Struct objects are the same for every policy, so the
- * result is memoized by Struct identity (a WeakMap: it goes with the request). Sharing is safe for
- * this pack: our policies never write to props (they read the raw target, which is also the tree
- * they keep when it needs no normalizing, plain-tree.ts). Since s19 the SDK no longer walks the
- * AnalyzeStack resources per policy (stack-request.ts); the memo still serves Analyze, where the
- * hooks and the SDK read the same Struct.
+ * The SDK's `deserializeProperties`, made cheaper for this pack's process:
+ *
+ * - Shared within one request. At Analyze the analyzer hooks read the request's props and the SDK
+ *   then deserializes the same `Struct` for the resource policy, in the same tick (its handler runs
+ *   synchronously up to the policy call): the second call returns the first's tree. A one-slot memo
+ *   by Struct identity serves that without a WeakMap entry per resource for the garbage collector.
+ *   Sharing is safe for this pack: our policies never write to props (they read the raw target,
+ *   which is also the tree they keep when it needs no normalizing, plain-tree.ts).
+ * - One tree, not two. The SDK builds `struct.toJavaScript()` and then a second, fresh copy of it in
+ *   which only assets, archives and secrets change. Here the first tree is kept and only those nodes
+ *   (and any object whose prototype `toJavaScript` changed, a `__proto__` key) are replaced by what
+ *   the SDK's own code makes of them; everything else is the same value in the same place. At
+ *   AnalyzeStack (stack-request.ts reads every resource's outputs) and at every Analyze that is one
+ *   allocated tree per resource less.
+ *
+ * (Until s19 the SDK deserialized every resource once per stack policy at AnalyzeStack and this module
+ * also memoized its `unknownCheckingProxy` per props object; the hooks now hand the SDK no resources
+ * there, stack-request.ts, so that memo only kept a proxy per resource alive until the preview ended.)
  * Imported by index.ts only, so nothing else that loads the pack's modules is affected.
  */
 type Deserialize = (struct: object, proxySecrets: boolean) => unknown;
 
-(function memoizeDeserialize() {
+(function cheaperDeserialize() {
   const mod = require("@pulumi/policy/deserialize") as {
     deserializeProperties?: Deserialize & { __e2bMemo?: true };
   };
   const original = mod.deserializeProperties;
   if (typeof original !== "function" || original.__e2bMemo) return;
-  const memo = new WeakMap<object, unknown>();
+  let sig: string | undefined;
+  try {
+    const rpc = require(
+      require.resolve("@pulumi/pulumi/runtime/rpc", {
+        paths: [require.resolve("@pulumi/policy/deserialize")],
+      }),
+    ) as { specialSigKey?: unknown };
+    if (typeof rpc.specialSigKey === "string") sig = rpc.specialSigKey;
+  } catch {
+    sig = undefined;
+  }
+  const sigKey = sig;
+
+  /** What the SDK makes of one value (its deserializeProperty), through its public entry point. */
+  const deserializeOne = (v: unknown): unknown =>
+    (original({ toJavaScript: () => ({ v }) }, false) as { v: unknown }).v;
+
+  /** The SDK's result for a value of `toJavaScript`, built in place: only special nodes are replaced. */
+  const inPlace = (v: object): unknown => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (x !== null && typeof x === "object") v[i] = inPlace(x);
+      }
+      return v;
+    }
+    const o = v as Record<string, unknown>;
+    if (Object.getPrototypeOf(o) !== Object.prototype || o[sigKey!]) return deserializeOne(o);
+    for (const k of Object.keys(o)) {
+      const x = o[k];
+      if (x !== null && typeof x === "object") o[k] = inPlace(x);
+    }
+    return o;
+  };
+
+  const deserialize = (struct: { toJavaScript?: () => unknown }): unknown => {
+    if (sigKey === undefined || typeof struct.toJavaScript !== "function") return original(struct, false);
+    const outputs = struct.toJavaScript();
+    // The SDK copies the top level's own keys into a fresh object; anything unusual goes to it as is.
+    if (
+      outputs === null ||
+      typeof outputs !== "object" ||
+      Array.isArray(outputs) ||
+      Object.getPrototypeOf(outputs) !== Object.prototype
+    )
+      return original(struct, false);
+    const o = outputs as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const x = o[k];
+      if (x === undefined) return original(struct, false); // the SDK drops these; toJavaScript makes none
+      if (x !== null && typeof x === "object") o[k] = inPlace(x);
+    }
+    return o;
+  };
+
+  let last: { struct: object; props: unknown } | undefined;
   const memoized = ((struct: object, proxySecrets: boolean) => {
     if (proxySecrets || struct === null || typeof struct !== "object") return original(struct, proxySecrets);
-    let props = memo.get(struct);
-    if (props === undefined) {
-      props = original(struct, proxySecrets);
-      memo.set(struct, props);
-    }
+    if (last?.struct === struct) return last.props;
+    const props = deserialize(struct);
+    last = { struct, props };
     return props;
   }) as Deserialize & { __e2bMemo?: true };
   memoized.__e2bMemo = true;
   mod.deserializeProperties = memoized;
-})();
-
-/**
- * The same loop wraps each deserialized props object in a fresh `unknownCheckingProxy` per policy. A
- * root proxy holds no state (its path starts empty), so one per props object serves every policy.
- */
-(function memoizeProxy() {
-  const mod = require("@pulumi/policy/proxy") as {
-    unknownCheckingProxy?: ((target: unknown) => unknown) & { __e2bMemo?: true };
-  };
-  const original = mod.unknownCheckingProxy;
-  if (typeof original !== "function" || original.__e2bMemo) return;
-  const memo = new WeakMap<object, unknown>();
-  const memoized = ((target: unknown) => {
-    if (target === null || typeof target !== "object") return original(target);
-    let proxy = memo.get(target);
-    if (proxy === undefined) {
-      proxy = original(target);
-      memo.set(target, proxy);
-    }
-    return proxy;
-  }) as ((target: unknown) => unknown) & { __e2bMemo?: true };
-  memoized.__e2bMemo = true;
-  mod.unknownCheckingProxy = memoized;
 })();
 
 export {};

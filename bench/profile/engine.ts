@@ -8,7 +8,7 @@
  * The profile spans the pack process's whole life (start, Configure, every analysis, stop); with
  * several analyses, start-up is a small part of it.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { AnalyzerHost, loadStateExport } from "../../engine";
@@ -52,6 +52,9 @@ export async function profileEngine(label: string, size: number, analyses: numbe
       `node ${m.node}, ${m.cpu}, ${m.cores} cores, load average ${m.loadAverage.join(" ")}.`,
     ];
     for (const f of readdirSync(prof).filter((f) => f.startsWith("pack"))) {
+      // BENCH_PROFILE_KEEP=<dir> keeps the raw profile for a closer look (summary.ts, DevTools).
+      if (process.env.BENCH_PROFILE_KEEP)
+        copyFileSync(path.join(prof, f), path.join(process.env.BENCH_PROFILE_KEEP, `${label}.cpuprofile`));
       const s = summarize(path.join(prof, f), 30, /policies\/dist\/|@pulumi\/policy\//);
       parts.push(
         "",

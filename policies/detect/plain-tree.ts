@@ -22,6 +22,15 @@ export function plainTree(value: unknown): Promise<Tree> {
   return isPlainTree(value) ? Promise.resolve(value) : normalizeProps(value);
 }
 
+/**
+ * plainTree without the promise when no copy is needed: the tree itself, or the copy to await. The
+ * analyzer hooks record every resource's inputs with it, so a plain tree (almost all) is kept without
+ * two promises per resource alive until AnalyzeStack.
+ */
+export function plainTreeNow(value: unknown): Tree | Promise<Tree> {
+  return isPlainTree(value) ? value : normalizeProps(value);
+}
+
 /** True when `normalizeProps(value)` would build a tree equal to `value` itself. */
 export function isPlainTree(value: unknown): value is Tree {
   if (value === null || typeof value !== "object") return isPlainLeaf(value);

@@ -44,6 +44,11 @@ export class DetectRun {
     this.inputs.set(urn, props);
   }
 
+  /** The resource's inputs are being decoded again: the last recorded tree no longer stands. */
+  forgetInputs(urn: string): void {
+    this.inputs.delete(urn);
+  }
+
   inputsOf(urn: string): Tree | undefined {
     return this.inputs.get(urn);
   }

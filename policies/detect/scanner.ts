@@ -20,7 +20,9 @@ import {
   type Leaf,
   type PathNode,
   type Tree,
+  type WalkContext,
 } from "./walk";
+import { mayHoldLeafFacts } from "./leaf-prefilter";
 
 export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
 export const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -123,10 +125,8 @@ export function scanProps(
  */
 export class ScanCache {
   readonly documents = new DocumentCache();
-  private scans = new WeakMap<
-    object,
-    Map<string, { reader: ArtifactReader | undefined; scan: ResourceScan }>
-  >();
+  /** Per tree, its scans (one per type, prefix list and reader; almost always exactly one). */
+  private scans = new WeakMap<object, ScanEntry[]>();
   /** A prefix list's key, by list (a policy's configured list is one array for all its resources). */
   private prefixKeys = new WeakMap<readonly string[], string>();
 
@@ -142,17 +142,40 @@ export class ScanCache {
     publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES,
     artifacts?: ArtifactReader,
   ): ResourceScan {
-    const opts = { artifacts, documents: this.documents };
-    if (props === null || typeof props !== "object") return scanProps(type, props, publicPrefixes, opts);
-    const key = `${type}\u0000${this.prefixKey(publicPrefixes)}`;
-    let byKey = this.scans.get(props);
-    if (!byKey) this.scans.set(props, (byKey = new Map()));
-    const hit = byKey.get(key);
-    if (hit && hit.reader === artifacts) return hit.scan;
-    const scan = scanProps(type, props, publicPrefixes, opts);
-    byKey.set(key, { reader: artifacts, scan });
+    if (props === null || typeof props !== "object")
+      return scanProps(type, props, publicPrefixes, { artifacts, documents: this.documents });
+    // Looked up without building a key: stack policies ask for every resource's scan many times.
+    let entries = this.scans.get(props);
+    if (!entries) this.scans.set(props, (entries = []));
+    let prefixKey: string | undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (e.type !== type) continue;
+      if (e.prefixes !== publicPrefixes && e.prefixKey !== (prefixKey ??= this.prefixKey(publicPrefixes)))
+        continue;
+      if (e.reader === artifacts) return e.scan;
+      // The same scan with another artifact reader: replaced, as the reader decides what is read.
+      entries.splice(i, 1);
+      break;
+    }
+    const scan = scanProps(type, props, publicPrefixes, { artifacts, documents: this.documents });
+    entries.push({
+      type,
+      prefixes: publicPrefixes,
+      prefixKey: prefixKey ?? this.prefixKey(publicPrefixes),
+      reader: artifacts,
+      scan,
+    });
     return scan;
   }
+}
+
+interface ScanEntry {
+  type: string;
+  prefixes: readonly string[];
+  prefixKey: string;
+  reader: ArtifactReader | undefined;
+  scan: ResourceScan;
 }
 
 /** A ResourceScan whose two parts are computed on first use, once. */
@@ -222,6 +245,16 @@ const NO_KEYS: KeyPart = Object.freeze({
 });
 type LeafPart = Pick<ResourceScan, "unknowns" | "named" | "unknownTops">;
 
+/**
+ * The leaf part of every tree with neither unknown nor env-var-named leaves: shared and read-only, as
+ * NO_KEYS. Scans live until AnalyzeStack, so per-resource empty arrays and Sets were retained state.
+ */
+const NO_LEAVES: LeafPart = Object.freeze({
+  unknowns: Object.freeze([]) as unknown as LeafInfo[],
+  named: Object.freeze([]) as unknown as LeafInfo[],
+  unknownTops: new EmptySet<string>(),
+});
+
 function leafInfo(leaf: Leaf): LeafInfo {
   return {
     path: pathOf(leaf.node),
@@ -244,6 +277,10 @@ function scanLeaves(
   publicPrefixes: readonly string[],
   documents: DocumentCache | undefined,
 ): LeafPart {
+  // Documents mentioning E2B, as by default, but only those that can name or hide a leaf.
+  const parseEmbedded = (text: string, ctx: WalkContext) =>
+    MENTIONS_E2B.test(text) && mayNameOrHideLeaves(text, ctx);
+  if (!mayHoldLeafFacts(props, parseEmbedded)) return NO_LEAVES;
   const unknowns: LeafInfo[] = [];
   const named: LeafInfo[] = [];
   walkLeaves(
@@ -257,10 +294,10 @@ function scanLeaves(
     {
       publicPrefixes,
       documents,
-      // Documents mentioning E2B, as by default, but only those that can name or hide a leaf.
-      parseEmbedded: (text, ctx) => MENTIONS_E2B.test(text) && mayNameOrHideLeaves(text, ctx),
+      parseEmbedded,
     },
   );
+  if (unknowns.length === 0 && named.length === 0) return NO_LEAVES;
   return { unknowns, named, unknownTops: new Set(unknowns.map((l) => l.top)) };
 }
 

@@ -30,7 +30,7 @@ import {
 } from "./scanner";
 import { get } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
-import { plainTree } from "./plain-tree";
+import { plainTreeNow } from "./plain-tree";
 import { normalizeWire, walkLeaves, type Embedded, type Leaf, type Tree, type WalkOptions } from "./walk";
 
 /** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
@@ -62,6 +62,35 @@ export interface ResourceLike {
 }
 
 const urnOf = (x: { urn: string } | string) => (typeof x === "string" ? x : x.urn);
+
+/**
+ * URNs of a reference list: the list itself when it already holds only URNs (the list the analyzer
+ * hooks read from the request, stack-request.ts), so the index keeps no second copy per resource.
+ */
+function urnsOf(list: ReadonlyArray<{ urn: string } | string> | undefined): string[] {
+  if (!list) return [];
+  for (const x of list) if (typeof x !== "string") return list.map(urnOf);
+  return list as string[];
+}
+
+function propertyUrnsOf(
+  deps: Record<string, ReadonlyArray<{ urn: string } | string> | undefined> | undefined,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (deps)
+    for (const k of Object.keys(deps)) {
+      // An own "__proto__" key (a hostile export) stays a key, as Object.fromEntries kept it.
+      if (k === "__proto__")
+        Object.defineProperty(out, k, {
+          value: urnsOf(deps[k]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[k] = urnsOf(deps[k]);
+    }
+  return out;
+}
 
 /** Counts of what shows the stack uses E2B (cases' applicability, see common.ts). */
 export interface E2BEvidence {
@@ -129,6 +158,13 @@ export class StackIndex {
   private envByUrn = new Map<string, EnvironmentResource>();
   /** Every derived value of this index, by a key naming what it is and for which inputs. */
   private memos = new Map<string, unknown>();
+  /**
+   * The per-resource memos, by URN (no key string built per lookup: stack policies ask for every
+   * resource's record scan and environment, some several times).
+   */
+  private records = new Map<string, RecordHit[]>();
+  private envComponents = new Map<string, EnvironmentResource | null>();
+  private environmentsByTags = new Map<string, Map<string, EnvironmentInfo>>();
 
   constructor(
     resources: IndexedResource[],
@@ -189,10 +225,14 @@ export class StackIndex {
     const out: IndexedResource[] = [];
     // Outputs are used as the SDK deserialized them (copied only when they hold assets, plain-tree.ts);
     // only assets' contents are awaited, all at once.
-    const allOutputs = await Promise.all(resources.map((r) => plainTree(rawProps(r.props))));
+    const allOutputs = resources.map((r) => plainTreeNow(rawProps(r.props)));
+    if (allOutputs.some((o) => o instanceof Promise)) {
+      const settled = await Promise.all(allOutputs);
+      for (let i = 0; i < settled.length; i++) allOutputs[i] = settled[i];
+    }
     for (let i = 0; i < resources.length; i++) {
       const r = resources[i];
-      const outputs = allOutputs[i];
+      const outputs = allOutputs[i] as Tree;
       const recorded = opts.inputsOf?.(r.urn);
       out.push({
         urn: r.urn,
@@ -200,10 +240,8 @@ export class StackIndex {
         name: r.name,
         parent: r.parent ? urnOf(r.parent) : r.opts?.parent || undefined,
         provider: r.provider ? urnOf(r.provider) : undefined,
-        dependencies: (r.dependencies ?? []).map(urnOf),
-        propertyDependencies: Object.fromEntries(
-          Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, (v ?? []).map(urnOf)]),
-        ),
+        dependencies: urnsOf(r.dependencies),
+        propertyDependencies: propertyUrnsOf(r.propertyDependencies),
         deleteBeforeReplace: r.opts?.deleteBeforeReplace,
         // Inputs recorded by the resource policy; failing that, E2BEnvironment also outputs its model.
         props: recorded ?? environmentModelOutput(r.type, outputs) ?? outputs,
@@ -268,7 +306,9 @@ export class StackIndex {
 
   /** Key material in a resource's URN, name, references and outputs (not its input properties). */
   scanRecord(r: IndexedResource): RecordHit[] {
-    return this.memo(`record\u0000${r.urn}`, () => scanRecord(r));
+    let hits = this.records.get(r.urn);
+    if (hits === undefined) this.records.set(r.urn, (hits = scanRecord(r)));
+    return hits;
   }
 
   /** The nearest E2BEnvironment ancestor (or the resource itself), memoised along the chain. */
@@ -277,12 +317,12 @@ export class StackIndex {
     let cur: IndexedResource | undefined = r;
     let found: EnvironmentResource | null = null;
     while (cur) {
-      const key = `envComponent\u0000${cur.urn}`;
-      if (this.memos.has(key)) {
-        found = this.memos.get(key) as EnvironmentResource | null;
+      const known = this.envComponents.get(cur.urn);
+      if (known !== undefined) {
+        found = known;
         break;
       }
-      chain.push(key);
+      chain.push(cur.urn);
       if (cur.type === E2B_ENVIRONMENT_TYPE) {
         // By URN, not a scan of the environments: a stack of many environments stays linear.
         found = this.envByUrn.get(cur.urn) ?? null;
@@ -292,30 +332,37 @@ export class StackIndex {
       // A parent cycle (a hostile state file) ends here rather than looping.
       if (chain.length > this.resources.length) break;
     }
-    for (const k of chain) this.memos.set(k, found);
+    for (const u of chain) this.envComponents.set(u, found);
     return found ?? undefined;
   }
 
   /** The environment of a resource: component, key `environment` input, tag, or stack name. */
   environmentOf(r: IndexedResource, tagKeys: readonly string[]): EnvironmentInfo {
-    return this.memo(`env\u0000${tagKeys.join(",")}\u0000${r.urn}`, (): EnvironmentInfo => {
-      const comp = this.environmentComponentOf(r);
-      const keyEnv = isKeyResource(r.type, r.props) ? get(r.props, "environment") : undefined;
-      const tagEnv = environmentFromTags(r.props, tagKeys);
-      if (comp) {
-        const tier = get(comp.model, "tier");
-        return {
-          name: comp.name,
-          tier: typeof tier === "string" ? (inferTier(tier) ?? inferTier(comp.name)) : inferTier(comp.name),
-          source: "component",
-        };
-      }
-      if (typeof keyEnv === "string" && keyEnv && !isUnknown(keyEnv))
-        return { name: normalizeEnvName(keyEnv), tier: inferTier(keyEnv), source: "key" };
-      if (tagEnv) return { name: tagEnv, tier: inferTier(tagEnv), source: "tag" };
-      const s = (this.stack || stackOfUrn(r.urn).stack).toLowerCase();
-      return { name: s, tier: inferTier(s), source: "stack" };
-    });
+    const tagsKey = tagKeys.join(",");
+    let byUrn = this.environmentsByTags.get(tagsKey);
+    if (!byUrn) this.environmentsByTags.set(tagsKey, (byUrn = new Map()));
+    let info = byUrn.get(r.urn);
+    if (info === undefined) byUrn.set(r.urn, (info = this.environmentFor(r, tagKeys)));
+    return info;
+  }
+
+  private environmentFor(r: IndexedResource, tagKeys: readonly string[]): EnvironmentInfo {
+    const comp = this.environmentComponentOf(r);
+    const keyEnv = isKeyResource(r.type, r.props) ? get(r.props, "environment") : undefined;
+    const tagEnv = environmentFromTags(r.props, tagKeys);
+    if (comp) {
+      const tier = get(comp.model, "tier");
+      return {
+        name: comp.name,
+        tier: typeof tier === "string" ? (inferTier(tier) ?? inferTier(comp.name)) : inferTier(comp.name),
+        source: "component",
+      };
+    }
+    if (typeof keyEnv === "string" && keyEnv && !isUnknown(keyEnv))
+      return { name: normalizeEnvName(keyEnv), tier: inferTier(keyEnv), source: "key" };
+    if (tagEnv) return { name: tagEnv, tier: inferTier(tagEnv), source: "tag" };
+    const s = (this.stack || stackOfUrn(r.urn).stack).toLowerCase();
+    return { name: s, tier: inferTier(s), source: "stack" };
   }
 
   /** URNs of resources that hold the key: key resources and stores whose secret value holds or depends on it. */
@@ -363,10 +410,11 @@ export class StackIndex {
       let names = 0;
       for (const r of this.resources) {
         const s = this.scan(r);
-        for (const k of [...s.keys, ...this.scanRecord(r)]) {
-          material++;
-          if (k.kind === "access-token") accessTokens++;
-        }
+        for (const hits of [s.keys, this.scanRecord(r)])
+          for (const k of hits) {
+            material++;
+            if (k.kind === "access-token") accessTokens++;
+          }
         for (const l of s.named) if (E2B_NAME.test(l.envName ?? "")) names++;
       }
       return {

@@ -205,7 +205,7 @@ export async function normalizeProps(value: unknown): Promise<Tree> {
 }
 
 /** Names that mark an env-var-like entry: `{ name | key, value }` (ECS, Kubernetes, Vercel, Netlify, GitHub). */
-const ENTRY_NAME_KEYS = ["name", "key", "secretName", "variableName"];
+export const ENTRY_NAME_KEYS = ["name", "key", "secretName", "variableName"];
 /** The sibling properties an entry's name applies to. */
 const ENTRY_VALUE_KEYS = new Set([
   "value",
@@ -218,9 +218,9 @@ const ENTRY_VALUE_KEYS = new Set([
   "encryptedValue",
 ]);
 /** An environment variable name as frameworks and platforms write them. */
-const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+export const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** ENV_NAME without a regex call for the usual camelCase property names (the walk's hot path). */
-function isEnvName(k: string): boolean {
+export function isEnvName(k: string): boolean {
   const c = k.charCodeAt(0);
   return c >= 65 && c <= 90 && ENV_NAME.test(k);
 }
