@@ -338,35 +338,14 @@ describe("values unknown at preview, per case and in every format", () => {
   });
 
   it("names an undecryptable secret of a program that comes from no resource", async () => {
-    const urn = "urn:pulumi:prod::api::aws:lambda/function:Function::api";
-    const graph: ResourceGraph = {
-      project: "api",
-      stack: "prod",
-      organization: "organization",
-      source: { kind: "program", path: "(test)" },
-      tags: {},
-      config: {},
-      resources: [
-        {
-          urn,
-          type: "aws:lambda/function:Function",
-          name: "api",
-          custom: true,
-          dependencies: [],
-          propertyDependencies: { environment: [], runtime: [] },
-          inputs: {
-            runtime: "nodejs20.x",
-            environment: {
-              variables: {
-                E2B_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:e2b",
-                SETTINGS: { [SECRET_SIG]: SECRET_VALUE, value: UNKNOWN },
-              },
-            },
-          },
-          outputs: {},
+    const graph = programGraph([
+      resource("aws:lambda/function:Function", "api", {
+        runtime: "nodejs20.x",
+        environment: {
+          variables: { E2B_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:e2b", SETTINGS: hidden },
         },
-      ],
-    };
+      }),
+    ]);
     const { stack } = await scan.graph(graph);
     expect(e2b01(stack).unknown?.map((u) => u.path)).toEqual(["environment.variables.SETTINGS"]);
   });
