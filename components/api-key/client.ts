@@ -292,6 +292,18 @@ export async function createKey(
   );
 }
 
+/** Deletes the keys named `name` whose ids are not in `keep` (made since a create began); how many. */
+async function deleteNewKeysNamed(
+  settings: ManagementSettings,
+  teamId: string,
+  name: string,
+  keep: Set<string>,
+): Promise<number> {
+  const made = (await listKeys(settings, teamId)).filter((k) => k.name === name && !keep.has(k.id));
+  for (const k of made) await deleteKey(settings, teamId, k.id);
+  return made.length;
+}
+
 /**
  * After a retried create succeeded: keys of the same name made since it began, other than the one it
  * returned. Best effort: the create succeeded and its key must reach the stack's state, so a failed
@@ -304,8 +316,7 @@ async function removeLateOrphans(
   keep: Set<string>,
 ): Promise<void> {
   try {
-    const late = (await listKeys(settings, teamId)).filter((k) => k.name === name && !keep.has(k.id));
-    for (const k of late) await deleteKey(settings, teamId, k.id);
+    await deleteNewKeysNamed(settings, teamId, name, keep);
   } catch {
     // See above: the created key is returned either way.
   }
@@ -319,9 +330,7 @@ async function removeOrphans(
   cause: E2BApiError | undefined,
 ): Promise<number> {
   try {
-    const orphans = (await listKeys(settings, teamId)).filter((k) => k.name === name && !before.has(k.id));
-    for (const k of orphans) await deleteKey(settings, teamId, k.id);
-    return orphans.length;
+    return await deleteNewKeysNamed(settings, teamId, name, before);
   } catch (e) {
     throw new E2BApiError(
       `E2B API could not create key "${name}" in team ${teamId} (${cause?.message ?? "unknown error"}) and could not ` +
