@@ -1,7 +1,7 @@
 /**
- * A JavaScript pack starts without the TypeScript compiler (engine/preload/js-pack.js): the SDK's
- * ts-node set-up gets an inert stand-in, and the closure serializer still gets the real compiler
- * when it is used. Which packs get the preload: engine/pack-process.ts `entryIsJavaScript`.
+ * A JavaScript pack starts without the TypeScript compiler or npm's install machinery
+ * (engine/preload/js-pack.js): the SDK's ts-node set-up gets an inert stand-in, and the closure
+ * serializer still gets the real compiler and @npmcli/arborist when it is used. Which packs get the preload: engine/pack-process.ts `entryIsJavaScript`.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -12,13 +12,16 @@ import { tmpDir } from "../support/tmp";
 const root = path.resolve(__dirname, "../..");
 const preload = path.join(root, "engine/preload/js-pack.js");
 
-/** Run `script` in a process started as the pack's is (the preload, the pack's folder); its JSON output. */
-function inPackProcess(script: string): unknown {
-  const compilerLoaded =
-    "Object.keys(require.cache).some((f) => /[\\\\/]typescript(@[^\\\\/]+)?[\\\\/]/.test(f))";
+/**
+ * Run `script` in a process started as the pack's is (the preload unless `withPreload` is false, the
+ * pack's folder); its JSON output. `loaded(name)`: whether a package from node_modules is loaded.
+ */
+function inPackProcess(script: string, { withPreload = true } = {}): unknown {
+  const loaded =
+    "(name) => Object.keys(require.cache).some((f) => f.includes(`${require('path').sep}node_modules${require('path').sep}${name}${require('path').sep}`))";
   const out = execFileSync(
     process.execPath,
-    ["-r", preload, "-e", `const compilerLoaded = () => ${compilerLoaded};\n${script}`],
+    [...(withPreload ? ["-r", preload] : []), "-e", `const loaded = ${loaded};\n${script}`],
     { cwd: path.join(root, "policies"), encoding: "utf8" },
   );
   return JSON.parse(out);
@@ -31,9 +34,9 @@ test("the SDK's TypeScript set-up loads without the compiler; the closure serial
     tsutils.typeScriptRequireStrings();
     const options = tsutils.loadTypeScriptCompilerOptions("tsconfig.json"); // policies/ has one
     const { parseFunction } = require("@pulumi/pulumi/runtime/closure/parseFunction");
-    const before = compilerLoaded();
+    const before = loaded("typescript");
     const parsed = parseFunction("function f(a) { return a + this.x; }");
-    console.log(JSON.stringify({ options, before, parsed, after: compilerLoaded() }));
+    console.log(JSON.stringify({ options, before, parsed, after: loaded("typescript") }));
   `);
   expect(r).toMatchObject({
     options: {},
@@ -42,6 +45,22 @@ test("the SDK's TypeScript set-up loads without the compiler; the closure serial
     parsed: ["", { functionDeclarationName: "f", usesNonLexicalThis: true }],
     after: true,
   });
+});
+
+test("npm's install machinery loads when the closure serializer first walks a program's packages", () => {
+  const script = `
+    require("@pulumi/pulumi");
+    const before = loaded("@npmcli/arborist");
+    const { computeCodePaths } = require("@pulumi/pulumi/runtime/closure/codePaths");
+    computeCodePaths().then((paths) =>
+      console.log(JSON.stringify({ before, paths: [...paths.keys()].sort(), after: loaded("@npmcli/arborist") })),
+    );
+  `;
+  const withPreload = inPackProcess(script) as { paths: string[] };
+  expect(withPreload).toMatchObject({ before: false, after: true });
+  expect(withPreload.paths).toContain("../node_modules/tar");
+  // The SDK's own answer without the preload: the same packages.
+  expect(inPackProcess(script, { withPreload: false })).toEqual({ ...withPreload, before: true });
 });
 
 describe("entryIsJavaScript: which packs start with the preload", () => {
