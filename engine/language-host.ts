@@ -61,6 +61,7 @@ export class ProgramFailure extends Error {
 // Plain JavaScript, loaded by the program's own Node.js; it sits beside this module's source.
 const UNKNOWN_SECRETS_PRELOAD = path.resolve(__dirname, "../engine/preload/unknown-secrets.js");
 const PLAIN_INSPECT_PRELOAD = path.resolve(__dirname, "../engine/preload/plain-inspect.js");
+const LAZY_ARBORIST_PRELOAD = path.resolve(__dirname, "../engine/preload/lazy-arborist.js");
 
 /** The CLI's special exit code: the program already reported an actionable error through Engine.Log. */
 const EXIT_AFTER_USER_MESSAGE = 32;
@@ -139,6 +140,8 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       ...job.runtimeOptions.nodeargs,
       "-r",
       PLAIN_INSPECT_PRELOAD,
+      "-r",
+      LAZY_ARBORIST_PRELOAD,
       ...(job.unknownSecretKeys.length ? ["-r", UNKNOWN_SECRETS_PRELOAD] : []),
       runPath,
       "--monitor",
