@@ -4,7 +4,7 @@
  * config, then the user's `--policy-config` file (`"all"` first, then per-policy entries), and each
  * policy's properties are validated against its JSON schema. The full map is what Configure receives.
  */
-import type { default as Ajv, ErrorObject, ValidateFunction } from "ajv";
+import { Validator, type OutputUnit, type Schema } from "@cfworker/json-schema";
 import { InputError, jsonSyntaxProblem } from "./errors";
 import { LIMITS, readBoundedText } from "./limits";
 import { shortenRedacted } from "../policies/detect/keys";
@@ -137,51 +137,93 @@ function validate(
 ): void {
   for (const p of policies) {
     if (!p.configSchema) continue;
-    const check = validatorFor(p.configSchema);
-    if (!check(config.get(p.name)!.properties)) {
-      throw new InputError(`${source}: policy '${p.name}': ${describe(check.errors![0])}`);
+    const { schema, validator } = validatorFor(p.configSchema);
+    const properties = config.get(p.name)!.properties;
+    const r = validator.validate(properties);
+    if (!r.valid) {
+      throw new InputError(`${source}: policy '${p.name}': ${describe(r.errors, schema, properties)}`);
     }
   }
 }
 
 /**
- * One compiled validator per distinct schema, for the process's life: compiling our pack's 14 schemas
- * costs ~130 ms of CPU, paid once per process instead of once per Configure (a process that
- * reconfigures its packs, like the tests' shared scanner, sends dozens). Keyed by the schema's text,
- * so another pack process with the same policies reuses them.
+ * One validator per distinct schema, for the process's life (a process that reconfigures its packs,
+ * like the tests' shared scanner, sends dozens of Configures). @cfworker/json-schema interprets the
+ * schema instead of generating code: our pack's 14 schemas cost ~9 ms of CPU where ajv's compile took
+ * ~185 ms (plus its load), paid by every command that starts a pack. Draft 7, as the CLI's validator
+ * reads a pack's schemas; formats are checked.
  */
-const validators = new Map<string, ValidateFunction>();
-let ajv: Ajv | undefined;
+const validators = new Map<string, { schema: Schema; validator: Validator }>();
 
-function validatorFor(configSchema: PolicySchema): ValidateFunction {
-  const schema = {
+function validatorFor(configSchema: PolicySchema): { schema: Schema; validator: Validator } {
+  const schema: Schema = {
     type: "object",
-    properties: configSchema.properties,
+    properties: configSchema.properties as Record<string, Schema>,
     required: configSchema.required ?? [],
   };
   const key = JSON.stringify(schema);
-  let check = validators.get(key);
-  if (!check) {
-    if (!ajv) {
-      // Loaded here, not at the top: every process that reads a report or a config would pay ~0.2 s
-      // of CPU for ajv, and only reconciling a pack's config validates anything.
-      const { default: AjvClass } = require("ajv") as typeof import("ajv");
-      const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
-      ajv = new AjvClass({ allErrors: false, strict: false });
-      addFormats(ajv);
-    }
-    check = ajv.compile(schema);
-    validators.set(key, check);
+  let entry = validators.get(key);
+  if (!entry) {
+    entry = { schema, validator: new Validator(schema, "7", true) };
+    validators.set(key, entry);
   }
-  return check;
+  return entry;
 }
 
-function describe(e: ErrorObject): string {
-  const field = e.instancePath.replace(/^\//, "").replace(/\//g, ".");
-  if (e.keyword === "required")
-    return `field '${(e.params as { missingProperty: string }).missingProperty}' is required`;
-  if (e.keyword === "additionalProperties") {
-    return `field '${field ? field + "." : ""}${(e.params as { additionalProperty: string }).additionalProperty}' is not allowed`;
+/** Keywords whose error only says that something inside failed; the error after them says what. */
+const WRAPPERS = new Set(["properties", "items", "additionalItems", "allOf", "$ref", "false"]);
+
+/** A JSON pointer's segments ("#/waivers/0/urn" → waivers, 0, urn). */
+function segments(pointer: string): string[] {
+  return pointer
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s).replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+function valueAt(pointer: string, root: unknown): unknown {
+  let v = root;
+  for (const k of segments(pointer))
+    v = v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+const fieldOf = (pointer: string) => segments(pointer).join(".");
+
+/** What a failed keyword requires, in ajv's wording (which the CLI's messages resemble). */
+const MUST: Record<string, (rule: unknown) => string> = {
+  maximum: (r) => `must be <= ${r}`,
+  minimum: (r) => `must be >= ${r}`,
+  exclusiveMaximum: (r) => `must be < ${r}`,
+  exclusiveMinimum: (r) => `must be > ${r}`,
+  type: (r) => `must be ${Array.isArray(r) ? r.join(",") : r}`,
+  minLength: (r) => `must NOT have fewer than ${r} characters`,
+  maxLength: (r) => `must NOT have more than ${r} characters`,
+  minItems: (r) => `must NOT have fewer than ${r} items`,
+  maxItems: (r) => `must NOT have more than ${r} items`,
+  pattern: (r) => `must match pattern "${r}"`,
+  format: (r) => `must match format "${r}"`,
+  enum: () => "must be equal to one of the allowed values",
+  const: () => "must be equal to constant",
+};
+
+/** One line naming the innermost failing field and what it must be. */
+function describe(errors: OutputUnit[], schema: Schema, instance: unknown): string {
+  const e = [...errors].reverse().find((u) => !WRAPPERS.has(u.keyword)) ?? errors[errors.length - 1];
+  const field = fieldOf(e.instanceLocation);
+  const prefix = field ? field + "." : "";
+  const rule = valueAt(e.keywordLocation, schema);
+  if (e.keyword === "required") {
+    const value = valueAt(e.instanceLocation, instance);
+    const missing = ((rule as string[] | undefined) ?? []).find(
+      (k) => !(value && typeof value === "object" && k in value),
+    );
+    return `field '${prefix}${missing ?? "?"}' is required`;
   }
-  return `field '${field || "(root)"}' ${e.message ?? "is invalid"}`;
+  if (e.keyword === "additionalProperties") {
+    const extra = errors[errors.indexOf(e) + 1];
+    return `field '${extra ? fieldOf(extra.instanceLocation) : prefix + "?"}' is not allowed`;
+  }
+  return `field '${field || "(root)"}' ${MUST[e.keyword]?.(rule) ?? e.error.replace(/\.$/, "")}`;
 }

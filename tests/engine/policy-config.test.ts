@@ -58,4 +58,54 @@ describe("policy config reconciliation", () => {
       /^cfg\.json: policy 'a': field 'max' must be <= 10$/,
     );
   });
+
+  describe("names the innermost field that fails and what it must be", () => {
+    const waivers: PolicyDescriptor = {
+      name: "w",
+      enforcementLevel: "advisory",
+      configSchema: {
+        properties: {
+          waivers: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: {
+                urn: { type: "string", minLength: 1 },
+                expires: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+                mode: { enum: ["warn", "skip"] },
+              },
+              required: ["urn", "expires"],
+              additionalProperties: false,
+            },
+          },
+          link: { type: "string", format: "uri" },
+        },
+      },
+    };
+    const entry = { urn: "urn:a", expires: "2027-01-01" };
+    it.each([
+      [{ waivers: [entry, { urn: "urn:b" }] }, "field 'waivers.1.expires' is required"],
+      [{ waivers: [{ ...entry, owner: "me" }] }, "field 'waivers.0.owner' is not allowed"],
+      [
+        { waivers: [{ ...entry, expires: "soon" }] },
+        `field 'waivers.0.expires' must match pattern "^\\d{4}-\\d{2}-\\d{2}$"`,
+      ],
+      [{ waivers: [{ ...entry, urn: "" }] }, "field 'waivers.0.urn' must NOT have fewer than 1 characters"],
+      [
+        { waivers: [{ ...entry, mode: "ignore" }] },
+        "field 'waivers.0.mode' must be equal to one of the allowed values",
+      ],
+      [{ waivers: "none" }, "field 'waivers' must be array"],
+      [{ link: "not a uri" }, `field 'link' must match format "uri"`],
+    ])("%j", (config, message) => {
+      expect(() => reconcilePolicyConfig([waivers], {}, { w: config }, "cfg.json")).toThrow(
+        `cfg.json: policy 'w': ${message}`,
+      );
+    });
+
+    it("accepts what the schema allows", () => {
+      const config = { waivers: [entry, { ...entry, mode: "skip" }], link: "https://example.com/runbook" };
+      expect(reconcilePolicyConfig([waivers], {}, { w: config }).get("w")!.properties).toEqual(config);
+    });
+  });
 });
