@@ -7,14 +7,17 @@
  * requests (Analyze and AnalyzeStack) and again in the pack; protobuf refuses to decode a Struct
  * nested ~1,090 levels deep ("13 INTERNAL: Error deserializing request").
  *
- * | limit                         | value       | why                                              |
- * |-------------------------------|-------------|--------------------------------------------------|
- * | bytes of a state export       | 128 MiB     | the JSON text, parsed at once                    |
- * | bytes of a policy config      | 4 MiB       | a config is hand-written                         |
- * | property values in one stack  | 500,000     | inputs and outputs together; ≈ 2 GB peak         |
- * | nesting of a property tree    | 4,096 levels| state files; deeper subtrees are sent to the pack  |
- * |                               |             | flattened (depth-limit.ts), so a deep key is still |
- * |                               |             | judged; real stacks use <30                        |
+ * | limit                         | value        | why                                               |
+ * |-------------------------------|--------------|---------------------------------------------------|
+ * | bytes of a state export       | 128 MiB      | the JSON text, parsed at once                     |
+ * | bytes of a policy config      | 4 MiB        | a config is hand-written                          |
+ * | property values in one stack  | 2,500,000    | inputs and outputs together (AnalyzeStack): a     |
+ * |                               |              | 50,000-resource platform stack from               |
+ * |                               |              | bench/generate.ts has ~2.2 M                      |
+ * | property values in a resource | 500,000      | one Analyze request; ≈ 0.8 GB to encode           |
+ * | nesting of a property tree    | 4,096 levels | state files; deeper subtrees are sent to the pack |
+ * |                               |              | flattened (depth-limit.ts), so a deep key is      |
+ * |                               |              | still judged; real stacks use <30                 |
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { InputError } from "./errors";
@@ -23,7 +26,8 @@ import type { ResourceGraph, WireValue } from "./graph";
 export const LIMITS = {
   stateBytes: 128 * 2 ** 20,
   policyConfigBytes: 4 * 2 ** 20,
-  values: 500_000,
+  values: 2_500_000,
+  resourceValues: 500_000,
   depth: 4096,
 } as const;
 
@@ -89,13 +93,19 @@ export function checkJsonSize(text: string, file: string): void {
   }
 }
 
-/** What is left of a stack's value budget while its trees are checked. */
+/** What is left of a stack's value budget, and of the current resource's, while its trees are checked. */
 export interface ValueBudget {
   left: number;
+  resourceLeft: number;
 }
 
 export function valueBudget(): ValueBudget {
-  return { left: LIMITS.values };
+  return { left: LIMITS.values, resourceLeft: LIMITS.resourceValues };
+}
+
+/** The trees checked from now on belong to the next resource (or to none: the deployment's fields). */
+export function nextResource(budget: ValueBudget): void {
+  budget.resourceLeft = LIMITS.resourceValues;
 }
 
 /**
@@ -110,12 +120,21 @@ export function checkTree(
   startDepth = 0,
   maxDepth: number = LIMITS.depth,
 ): void {
-  const tooMany = () =>
-    new InputError(
-      `too large: ${file} (limit ${LIMITS.values.toLocaleString("en-US")} property values per stack; passed at ${at})`,
-      file,
-    );
-  if (--budget.left < 0) throw tooMany();
+  const spend = (n: number) => {
+    budget.left -= n;
+    budget.resourceLeft -= n;
+    if (budget.left < 0)
+      throw new InputError(
+        `too large: ${file} (limit ${LIMITS.values.toLocaleString("en-US")} property values per stack; passed at ${at})`,
+        file,
+      );
+    if (budget.resourceLeft < 0)
+      throw new InputError(
+        `too large: ${file} (limit ${LIMITS.resourceValues.toLocaleString("en-US")} property values per resource; passed at ${at})`,
+        file,
+      );
+  };
+  spend(1);
   const stack: [unknown, number][] = [[tree, startDepth]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
@@ -127,8 +146,7 @@ export function checkTree(
       );
     // Children are counted before they are queued: a million-key object fails here, at once.
     const children = Array.isArray(v) ? v : Object.values(v);
-    budget.left -= children.length;
-    if (budget.left < 0) throw tooMany();
+    spend(children.length);
     for (const x of children) if (x !== null && typeof x === "object") stack.push([x, depth + 1]);
   }
 }
@@ -140,6 +158,7 @@ export function checkTree(
 export function checkGraphLimits(graph: ResourceGraph): void {
   const budget = valueBudget();
   for (const r of graph.resources) {
+    nextResource(budget);
     for (const stage of ["inputs", "outputs"] as const) {
       // Depth is not limited here: the analyzer host sends deep subtrees flattened (depth-limit.ts), so
       // a program's deeply nested resource is still judged. State files keep their nesting limit.

@@ -6,7 +6,15 @@
  */
 import { shortenRedacted } from "../policies/detect/keys";
 import { InputError, jsonSyntaxProblem } from "./errors";
-import { LIMITS, checkJsonSize, checkTree, readBoundedText, valueBudget, type ValueBudget } from "./limits";
+import {
+  LIMITS,
+  checkJsonSize,
+  checkTree,
+  nextResource,
+  readBoundedText,
+  valueBudget,
+  type ValueBudget,
+} from "./limits";
 import {
   SECRET_SIG,
   SECRET_VALUE,
@@ -50,6 +58,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   const urns = new Map<string, number>();
   const resources: GraphResource[] = rawResources.map((r, i) => {
     const at = `deployment.resources[${i}]`;
+    nextResource(budget);
     if (!isObject(r)) return fail(at, "must be an object");
     if (typeof r.urn !== "string" || !r.urn.startsWith("urn:pulumi:"))
       fail(`${at}.urn`, "must be a Pulumi URN");
@@ -102,6 +111,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   const deploymentFields: WireObject = {};
   for (const [k, v] of Object.entries(deployment)) {
     if (k === "resources" || v === undefined || v === null) continue;
+    nextResource(budget);
     checkTree(v, `deployment.${k}`, file, budget);
     deploymentFields[k] = convertSecrets(v, `deployment.${k}`, fail, { file, budget, depth: 0 });
   }

@@ -150,7 +150,9 @@ const stateCases: Case[] = [
         ),
       ];
     },
-    [/^error: too large: .*wide\.json \(limit 500,000 property values per stack\)$/],
+    [
+      /^error: too large: .*wide\.json \(limit 500,000 property values per resource; passed at deployment\.resources\[0\]\.inputs\)$/,
+    ],
   ],
   [
     "an endless file (/dev/zero)",

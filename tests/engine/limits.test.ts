@@ -7,7 +7,7 @@ import type { GraphResource, ResourceGraph, WireObject } from "../../engine";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { AnalyzerHost, InputError } from "../../engine";
-import { LIMITS, checkJsonSize, readBoundedText } from "../../engine/limits";
+import { LIMITS, checkJsonSize, checkTree, nextResource, readBoundedText } from "../../engine/limits";
 import { useScanner } from "../support/scan";
 
 function graph(inputs: WireObject): ResourceGraph {
@@ -48,13 +48,29 @@ describe("input limits", () => {
     expect(stack.stack).toBe("dev");
   }, 30_000);
 
-  it("refuses more property values than the limit", async () => {
+  it("refuses a resource with more property values than the limit", async () => {
     const wide: WireObject = {};
-    for (let i = 0; i <= LIMITS.values / 2; i++) wide[`k${i}`] = i;
+    for (let i = 0; i <= LIMITS.resourceValues / 2; i++) wide[`k${i}`] = i;
     await expect(scan.graph(graph(wide))).rejects.toThrow(
-      /^too large: \/work\/app \(limit 500,000 property values per stack/,
+      /^too large: \/work\/app \(limit 500,000 property values per resource; passed at /,
     );
   }, 30_000);
+
+  it("counts a stack's values across its resources, and each resource's on its own", () => {
+    // Budgets as a stack would have them part-way: the stack's nearly spent, or the resource's.
+    const tree = { a: [1, 2, 3], b: { c: 4 } };
+    expect(() => checkTree(tree, "r.inputs", "s.json", { left: 4, resourceLeft: 100 })).toThrow(
+      "too large: s.json (limit 2,500,000 property values per stack; passed at r.inputs)",
+    );
+    expect(() => checkTree(tree, "r.inputs", "s.json", { left: 100, resourceLeft: 4 })).toThrow(
+      "too large: s.json (limit 500,000 property values per resource; passed at r.inputs)",
+    );
+    const budget = { left: 100, resourceLeft: 100 };
+    checkTree(tree, "r.inputs", "s.json", budget);
+    expect(budget).toEqual({ left: 93, resourceLeft: 93 }); // the root, its 2 children, their 4
+    nextResource(budget);
+    expect(budget).toEqual({ left: 93, resourceLeft: LIMITS.resourceValues });
+  });
 
   it("reads at most the limit from an endless device", () => {
     expect(() => readBoundedText("/dev/zero", 1 << 20)).toThrow("too large: /dev/zero (limit 1 MiB)");
