@@ -1,6 +1,7 @@
 /**
  * A stand-in for a module that loads the real one on the first look inside it, for the preloads
- * that keep a process from loading what it may never use (js-pack.js, lazy-arborist.js).
+ * that keep a process from loading what it may never use (js-pack.js, lazy-arborist.js) and for
+ * jest's setup (tests/support/lazy-modules.ts).
  */
 "use strict";
 
@@ -16,7 +17,7 @@ function onFirstUse(load, { esModule = false } = {}) {
     {},
     {
       get: (_, key) => (esModule && key === "__esModule" ? true : Reflect.get(target(), key)),
-      has: (_, key) => Reflect.has(target(), key),
+      has: (_, key) => (esModule && key === "__esModule") || Reflect.has(target(), key),
       ownKeys: () => Reflect.ownKeys(target()),
       getOwnPropertyDescriptor: (_, key) => {
         const d = Reflect.getOwnPropertyDescriptor(target(), key);

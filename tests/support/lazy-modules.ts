@@ -8,17 +8,12 @@
  * does serialize code gets the real packages, so nothing behaves differently. The same as
  * engine/preload/js-pack.js and lazy-arborist.js do for pack and program processes.
  */
-function onFirstUse(name: string, { esModule }: { esModule: boolean }) {
-  let real: Record<string | symbol, unknown> | undefined;
-  const load = () => (real ??= jest.requireActual<Record<string | symbol, unknown>>(name));
-  return new Proxy({} as Record<string | symbol, unknown>, {
-    // With `__esModule`, the SDK's `__importStar` uses this object as it is, without listing its keys.
-    get: (_, key) => (esModule && key === "__esModule" ? true : load()[key]),
-    has: (_, key) => (esModule && key === "__esModule") || key in load(),
-  });
-}
+// The preloads' stand-in (engine/preload/on-first-use.js), loading through jest's registry.
+const { onFirstUse } = require("../../engine/preload/on-first-use.js") as {
+  onFirstUse: <T>(load: () => T, opts?: { esModule?: boolean }) => T;
+};
+const actual = (name: string) => () => jest.requireActual<Record<string | symbol, unknown>>(name);
 
-jest.mock("@npmcli/arborist", () => onFirstUse("@npmcli/arborist", { esModule: true }));
-jest.mock("@pulumi/pulumi/typescript-shim", () =>
-  onFirstUse("@pulumi/pulumi/typescript-shim", { esModule: false }),
-);
+// With `__esModule`, the SDK's `__importStar` uses the stand-in as it is, without listing its keys.
+jest.mock("@npmcli/arborist", () => onFirstUse(actual("@npmcli/arborist"), { esModule: true }));
+jest.mock("@pulumi/pulumi/typescript-shim", () => onFirstUse(actual("@pulumi/pulumi/typescript-shim")));
