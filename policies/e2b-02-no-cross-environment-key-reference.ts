@@ -130,9 +130,8 @@ const referencesAnotherEnvironmentsSecret: Check = ({ index, config, report }) =
     const mine = env(r);
     const ownComponent = index.environmentComponentOf(r)?.resource.urn;
     const reported = new Set<string>();
-    index.walkLeaves(r.props, (leaf) => {
-      if (typeof leaf.value !== "string" || leaf.unknown) return;
-      for (const c of referenceCandidates(leaf.value)) {
+    index.walkKnownStrings(r.props, (text) => {
+      for (const c of referenceCandidates(text)) {
         const hit = refs.get(c);
         if (!hit || hit.urn === r.urn || reported.has(c) || !differ(mine, hit.env)) continue;
         if (ownComponent === hit.urn) continue;

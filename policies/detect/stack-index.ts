@@ -31,7 +31,15 @@ import {
 import { get } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
 import { plainTreeNow } from "./plain-tree";
-import { normalizeWire, walkLeaves, type Embedded, type Leaf, type Tree, type WalkOptions } from "./walk";
+import {
+  normalizeWire,
+  walkKnownStrings,
+  walkLeaves,
+  type Embedded,
+  type Leaf,
+  type Tree,
+  type WalkOptions,
+} from "./walk";
 
 /** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
 export const E2B_NAME = /(^|_)E2B(_|$)/i;
@@ -297,6 +305,11 @@ export class StackIndex {
   /** walkLeaves over a tree of this stack, with the run's parsed documents (each text parsed once). */
   walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: Omit<WalkOptions, "documents"> = {}): void {
     walkLeaves(root, visit, { ...opts, documents: this.scans.documents });
+  }
+
+  /** walkKnownStrings over a tree of this stack, with the run's parsed documents. */
+  walkKnownStrings(root: Tree, visit: (text: string) => void): void {
+    walkKnownStrings(root, visit, { documents: this.scans.documents });
   }
 
   /** The document in a string, parsed once per run (walk.ts parseEmbedded). */

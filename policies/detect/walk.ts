@@ -427,6 +427,36 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
   }
 }
 
+/**
+ * Every known string of a tree and of the documents parsed out of its strings, in walkLeaves' order
+ * (a string before its document's leaves), without the context, path and leaf objects walkLeaves
+ * builds for each: for callers that read only the text.
+ */
+export function walkKnownStrings(
+  root: Tree,
+  visit: (text: string) => void,
+  opts: { documents?: DocumentCache; parseEmbedded?: (text: string) => boolean } = {},
+): void {
+  const wantsParse = opts.parseEmbedded ?? defaultParseEmbedded;
+  const documents = opts.documents;
+  const stack: Tree[] = [root];
+  while (stack.length) {
+    const v = stack.pop() as Tree;
+    if (typeof v === "string") {
+      if (isUnknown(v)) continue;
+      if (v.length > 2 && wantsParse(v)) {
+        const emb = documents ? documents.parse(v) : parseEmbedded(v);
+        if (emb) stack.push(emb.doc);
+      }
+      visit(v);
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    } else if (v !== null && typeof v === "object") {
+      for (const k of Object.keys(v)) stack.push(v[k]);
+    }
+  }
+}
+
 function isPublic(prefixes: readonly string[], name: string): boolean {
   for (const p of prefixes) if (name.startsWith(p)) return true;
   return false;

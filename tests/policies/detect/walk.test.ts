@@ -4,6 +4,7 @@ import {
   normalizeWire,
   parseEmbedded,
   pathOf,
+  walkKnownStrings,
   walkLeaves,
   type Leaf,
   type Tree,
@@ -13,6 +14,7 @@ import { ScanCache } from "../../../policies/detect/scanner";
 import { UNKNOWN_SENTINELS, isUnknown, rawProps } from "../../../policies/detect/unknowns";
 import * as pulumi from "@pulumi/pulumi";
 import { unknownCheckingProxy } from "@pulumi/policy";
+import { generateStack } from "../../../bench/generate";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const leaves = (t: Tree, prefixes: string[] = []) => {
@@ -97,6 +99,45 @@ describe("walkLeaves", () => {
     expect(got.every((l) => l.unknown)).toBe(true);
     expect([...UNKNOWN_SENTINELS].every(isUnknown)).toBe(true);
     expect(isUnknown("04da6b54-80e4-46f7-96ec-b56ff0331ba8")).toBe(false);
+  });
+});
+
+describe("walkKnownStrings", () => {
+  const knownStringLeaves = (t: Tree) =>
+    leaves(t)
+      .filter((l) => typeof l.value === "string" && !l.unknown)
+      .map((l) => l.value);
+  const strings = (t: Tree) => {
+    const out: string[] = [];
+    walkKnownStrings(t, (s) => out.push(s));
+    return out;
+  };
+
+  it("gives the known strings walkLeaves visits, documents' strings included, in the same order", () => {
+    const t = normalizeWire({
+      defs: JSON.stringify([{ environment: [{ name: "E2B_SECRET_ARN", value: "arn:e2b/prod" }] }]),
+      manifest: "kind: ConfigMap\ndata:\n  E2B_THING: yes-e2b\n",
+      arn: UNKNOWN,
+      n: [1, true, null, "last"],
+    });
+    expect(strings(t)).toEqual(knownStringLeaves(t));
+    expect(strings(t)).toContain("arn:e2b/prod");
+    expect(strings(t)).not.toContain(UNKNOWN);
+  });
+
+  it("agrees with walkLeaves over a generated stack's inputs and outputs", () => {
+    const { export: state } = generateStack(300, { seed: 9 });
+    const resources = (state as { deployment: { resources: Array<{ inputs?: Tree; outputs?: Tree }> } })
+      .deployment.resources;
+    let compared = 0;
+    for (const r of resources)
+      for (const raw of [r.inputs, r.outputs]) {
+        if (raw === undefined) continue;
+        const t = normalizeWire(raw);
+        expect(strings(t)).toEqual(knownStringLeaves(t));
+        compared++;
+      }
+    expect(compared).toBeGreaterThan(300);
   });
 });
 
