@@ -47,11 +47,21 @@ export { E2B_NAME } from "./detect/stack-index";
 /**
  * Whether a top-level property's value came from no resource: its property dependencies are known and
  * empty. An unknown there is not an output not known yet but a value hidden from preview, such as a
- * secret config value that could not be decrypted; nothing but the value itself could settle it.
+ * secret config value that could not be decrypted or a provider function's result (the SDK drops the
+ * dependencies of an invoke whose arguments are not known yet); nothing but the value itself could
+ * settle it.
  */
 export function fromNoResource(r: IndexedResource, top: string): boolean {
   return (r.propertyDependencies[top] ?? null)?.length === 0;
 }
+
+/**
+ * Why a value that came from no resource is unknown at preview, as findings say it: the pack cannot
+ * tell the two apart (seen on pulumi/examples aws-ts-lambda-secrets, whose IAM policy document comes
+ * from `getPolicyDocumentOutput` over secret ARNs).
+ */
+export const HIDDEN_CAUSE =
+  "a secret that could not be decrypted, or a provider function's result over values not known yet";
 
 /**
  * A value hidden from what the rules see: an unknown that came from no resource (a secret config value

@@ -15,6 +15,7 @@ import {
   fromNoResource,
   keyLocation,
   usesE2B,
+  HIDDEN_CAUSE,
 } from "./common";
 import { STACK_REFERENCE_TYPE, STACK_TYPE, scanProps, type KeyHit, type RecordHit } from "./detect/scanner";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
@@ -84,7 +85,7 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
     if (l.envName && keyName.test(l.envName)) continue;
     const e2bNamed = l.envName !== null && E2B_NAME.test(l.envName);
     report(
-      `${describe(r)} value at ${l.path} is hidden at preview (a secret that could not be decrypted) and was not checked for E2B key material` +
+      `${describe(r)} value at ${l.path} is hidden at preview (${HIDDEN_CAUSE}) and was not checked for E2B key material` +
         (e2bNamed
           ? `; its name (${l.envName}) says it is about E2B, so E2B-01 is inconclusive until it is checked`
           : "") +

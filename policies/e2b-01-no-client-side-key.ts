@@ -13,6 +13,7 @@ import {
   keyLocation,
   usesE2B,
   regexSchema,
+  HIDDEN_CAUSE,
 } from "./common";
 import {
   AZURE_WEB_CONTAINER,
@@ -171,7 +172,7 @@ export const noClientSideKey = stackPolicy(
         if (isHiddenValue(r, l)) {
           flagged.add(l.path);
           report(
-            `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is hidden at preview (a secret that could not be decrypted), so whether it holds the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+            `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is hidden at preview (${HIDDEN_CAUSE}), so whether it holds the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
             r.urn,
             { advisory: true, at: { path: l.path, inconclusive: true } },
           );
@@ -193,7 +194,7 @@ export const noClientSideKey = stackPolicy(
             );
           else if (fromNoResource(r, p))
             report(
-              `${describe(r)} ${fe.platform} env vars (${p}) are hidden at preview (a secret that could not be decrypted): neither their names nor their values could be checked for the E2B key.`,
+              `${describe(r)} ${fe.platform} env vars (${p}) are hidden at preview (${HIDDEN_CAUSE}): neither their names nor their values could be checked for the E2B key.`,
               r.urn,
               { advisory: true, at: { path: p, inconclusive: true } },
             );
@@ -222,7 +223,7 @@ export const noClientSideKey = stackPolicy(
             );
           else if (fromNoResource(r, p))
             report(
-              `${describe(r)} (${cs.what}) property ${p} is hidden at preview (a secret that could not be decrypted), so whether browsers would download the E2B key is not known.`,
+              `${describe(r)} (${cs.what}) property ${p} is hidden at preview (${HIDDEN_CAUSE}), so whether browsers would download the E2B key is not known.`,
               r.urn,
               { advisory: true, at: { path: p, inconclusive: true } },
             );

@@ -14,6 +14,7 @@ import {
   E2B_NAME,
   isHiddenValue,
   regexSchema,
+  HIDDEN_CAUSE,
 } from "./common";
 import {
   credentialShape,
@@ -244,7 +245,7 @@ function checkHiddenInputs(
     if (l.envName ? run.keyName.test(l.envName) || !E2B_NAME.test(l.envName) : !VARIABLE_MAP.test(l.path))
       continue;
     run.advise(
-      `${describe(r)} ${what} (${l.path}) is hidden at preview (a secret that could not be decrypted), so whether the E2B key reaches the sandbox is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+      `${describe(r)} ${what} (${l.path}) is hidden at preview (${HIDDEN_CAUSE}), so whether the E2B key reaches the sandbox is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
       r.urn,
       { at: { path: l.path, inconclusive: true } },
     );
@@ -341,7 +342,7 @@ function checkSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, seen: Set<str
     // settles what sandboxes get. From resources that hold no key: settled, nothing to say.
     else if (isHiddenValue(r, leaf))
       run.advise(
-        `${describe(r)} sandbox env vars (${where}) are hidden at preview (a secret that could not be decrypted), so whether sandboxes get the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check them.`,
+        `${describe(r)} sandbox env vars (${where}) are hidden at preview (${HIDDEN_CAUSE}), so whether sandboxes get the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check them.`,
         r.urn,
         { at: { path: where, inconclusive: true } },
       );

@@ -21,6 +21,18 @@ describe(P, () => {
     expectClean(stack);
   });
 
+  it("lists a provider function's result over values not known yet without calling it an undecrypted secret", async () => {
+    const { stack } = await scan.program(fx("invoke-over-unknowns"), "prod");
+    const fs = of(stack, P);
+    expect(resourceNames(fs)).toEqual(["read-key"]);
+    expect(fs[0].enforcementLevel).toBe("advisory");
+    expect(fs[0].message).toMatch(
+      /value at policy is hidden at preview \(a secret that could not be decrypted, or a provider function's result over values not known yet\)/,
+    );
+    // An IAM policy is not named for E2B: only listed, the case still passes.
+    expect(status(stack, "E2B-01")).toBe("pass");
+  });
+
   it("passes runtimes that get the secret's ARN", async () => {
     const { stack } = await scan.program(fx("pass-prod"), "prod");
     expect(of(stack, P)).toEqual([]);
