@@ -196,6 +196,7 @@ export class AnalyzerHost {
     stackReq.setOrganization(graph.organization);
     stackReq.setDryRun(dryRun);
     for (const [k, v] of Object.entries(graph.config)) stackReq.getConfigMap().set(k, v);
+    stackReq.setConfigSecretKeysList(graph.configSecretKeys ?? []);
     for (const [k, v] of Object.entries(graph.tags)) stackReq.getTagsMap().set(k, v);
     // Where the program's relative asset paths are rooted (policies/detect/artifacts.ts PROGRAM_DIR_TAG).
     if (graph.source.kind === "program")

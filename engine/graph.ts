@@ -53,6 +53,8 @@ export interface ResourceGraph {
   tags: Record<string, string>;
   /** Stack configuration as `PULUMI_CONFIG` carries it (`ns:key` → string). */
   config: Record<string, string>;
+  /** The keys of `config` that are `secure:` in the stack file (ConfigureStack's `config_secret_keys`). */
+  configSecretKeys?: string[];
   resources: GraphResource[];
   /**
    * What an offline preview did differently from `pulumi preview`, for the report: components that

@@ -67,6 +67,7 @@ export function prepareJob(opts: RunProgramOptions): {
       source: { kind: "program", path: dir },
       tags: stackConfig.tags,
       config: stackConfig.config,
+      configSecretKeys: stackConfig.secretKeys,
     },
   };
 }

@@ -5,7 +5,7 @@
  * by index.ts before the PolicyPack starts serving) and feeds the preview session:
  *
  *   Configure       → the reconciled config of every policy (levels and properties)
- *   ConfigureStack  → a new stack: reset, then its name, project and tags
+ *   ConfigureStack  → a new stack: reset, then its name, project, tags and configuration
  *   Analyze         → the resource's inputs, whatever policies are enabled; the diagnostics returned
  *   AnalyzeStack    → the stack's resources, read once for every stack policy (the SDK is handed a
  *                     request listing none, stack-request.ts); when it has answered, the report file
@@ -16,7 +16,7 @@
 import * as path from "node:path";
 import type { EnforcementLevel } from "./enforcement";
 import { redactKeys } from "./detect/keys";
-import type { ResourceLike } from "./detect/stack-index";
+import type { ResourceLike, StackConfigValues } from "./detect/stack-index";
 import { plainTreeNow } from "./detect/plain-tree";
 import type { PreviewSession } from "./preview-session";
 import type { DiagnosticLike } from "./report";
@@ -38,6 +38,20 @@ function sdkRequire(id: string): Pb {
 /** Enum value → lower-case name without prefix, from the generated enum object itself. */
 function enumNames(e: Record<string, number>, prefix = ""): Map<number, string> {
   return new Map(Object.entries(e).map(([k, v]) => [v, k.slice(prefix.length).toLowerCase()]));
+}
+
+/**
+ * The stack's configuration from ConfigureStack as the CLI sends it: every value (secure ones
+ * decrypted) and the keys that are secure in the stack file. None from a protocol without both fields:
+ * without the secure keys, a secret would read as plaintext.
+ */
+function stackConfigOf(req: Pb): StackConfigValues | undefined {
+  if (typeof req.getConfigMap !== "function" || typeof req.getConfigSecretKeysList !== "function")
+    return undefined;
+  return {
+    values: Object.fromEntries(req.getConfigMap().entries()),
+    secretKeys: new Set<string>(req.getConfigSecretKeysList()),
+  };
 }
 
 export function installAnalyzerHooks(session: PreviewSession): void {
@@ -84,6 +98,7 @@ export function installAnalyzerHooks(session: PreviewSession): void {
           project: req.getProject?.() ?? "",
           organization: req.getOrganization?.() ?? "",
           tags: Object.fromEntries(req.getTagsMap?.().entries() ?? []),
+          config: stackConfigOf(req),
         });
       });
       return original(call, callback);

@@ -2,8 +2,8 @@
  * E2B-01: the key reaches the backend from a secret store. Judged on the whole stack so unknown values
  * count: a property that depends on the E2B key resource itself (rather than on a store holding it) is
  * the key in plaintext, even while its value is unknown at preview. Stack outputs and stack references
- * that carry key material are the same leak one step removed, and so is key material anywhere else a
- * stack record carries it (URN, name, references, outputs, a read resource's properties): what the
+ * that carry key material are the same leak one step removed, and so is key material in the stack's
+ * plaintext configuration or anywhere else a stack record carries it (URN, name, references, outputs, a read resource's properties): what the
  * resource policy judged at registration is not reported twice.
  */
 import { z } from "zod";
@@ -96,11 +96,33 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
   }
 }
 
+/**
+ * Key material in the stack's plaintext configuration (`pulumi config set` without `--secret`, or a
+ * project default): the stack files are committed with the program, so the key is in the repository
+ * whatever store the program then writes it to. Reported on the stack resource.
+ */
+function checkConfigMaterial(index: StackIndex, report: Reporter): void {
+  const hits = index.configKeyHits();
+  if (!hits.length) return;
+  const stackUrn = index.resources.find((r) => r.type === STACK_TYPE)?.urn ?? "";
+  for (const k of hits) {
+    const key = k.path.split(/[.{[]/, 1)[0];
+    // Inside a structured value, `--path` names the leaf (`ns:key.secrets.E2B_API_KEY`).
+    const leaf = k.path.replace("{json}", "");
+    const set = leaf === key ? `--secret ${key}` : `--path --secret '${leaf}'`;
+    report(
+      `Stack configuration ${key} holds E2B key material (${k.mask}) in plaintext ${keyLocation(k)}: Pulumi.yaml and Pulumi.${index.stack}.yaml are committed with the program. Set it with \`pulumi config set ${set}\` and rotate the key.`,
+      stackUrn,
+      { at: { path: `config.${k.path}`, keyFingerprint: k.fingerprint } },
+    );
+  }
+}
+
 export const keyFromSecretStore = stackPolicy(
   {
     name: "e2b-01-key-from-secret-store",
     description:
-      "The E2B key reaches runtimes from a secret store: no property is fed straight from the key resource, and no stack output, stack reference, URN, reference, resource output or read resource carries key material.",
+      "The E2B key reaches runtimes from a secret store: no property is fed straight from the key resource, and no plaintext stack configuration, stack output, stack reference, URN, reference, resource output or read resource carries key material.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: [
@@ -114,6 +136,7 @@ export const keyFromSecretStore = stackPolicy(
   },
   ({ index, report, notApplicable }) => {
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    checkConfigMaterial(index, report);
     const keys = index.keyResourceUrns;
     const keyName = new RegExp(KEY_NAME_PATTERN);
     for (const r of index.resources) {

@@ -4,7 +4,7 @@
  * stack lives here and is dropped when the next stack begins (ConfigureStack):
  *
  *   Configure       → the reconciled policy config (levels, properties) and the price table
- *   ConfigureStack  → reset; the stack's name, project and tags
+ *   ConfigureStack  → reset; the stack's name, project, tags and configuration
  *   Analyze         → each resource's inputs (recorded for every resource, whichever policies are
  *                     enabled) and the diagnostics the pack returned
  *   AnalyzeStack    → one StackIndex shared by every stack policy; at the end, the stack's report
@@ -19,7 +19,7 @@ import type { Prices } from "./cost";
 import type { ArtifactReader } from "./detect/artifacts";
 import { DetectRun } from "./detect/run-state";
 import type { ResourceScan } from "./detect/scanner";
-import type { ResourceLike, StackIndex } from "./detect/stack-index";
+import type { ResourceLike, StackConfigValues, StackIndex } from "./detect/stack-index";
 import type { Tree } from "./detect/walk";
 import { applicableCases, findingFromDiagnostic, type DiagnosticLike, type StackReport } from "./report";
 import { configuredLevel, configuredPrices, NO_CONFIG, type PackConfig } from "./settings";
@@ -36,6 +36,8 @@ export interface StackIdentity {
   project: string;
   organization?: string;
   tags: Record<string, string>;
+  /** The stack's configuration, when the CLI sent it (ConfigureStack `config`, `config_secret_keys`). */
+  config?: StackConfigValues;
 }
 
 export class PreviewSession {
@@ -157,6 +159,7 @@ export class PreviewSession {
     return this.detect.indexFor(stack, stackTags ?? this.identityTags(), {
       stack: this.identity?.stack || undefined,
       project: this.identity?.project || undefined,
+      config: this.identity?.config,
     });
   }
 

@@ -9,7 +9,7 @@
 import { ArtifactReader } from "./artifacts";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 import { ScanCache, type ResourceScan } from "./scanner";
-import { StackIndex, type ResourceLike } from "./stack-index";
+import { StackIndex, type ResourceLike, type StackConfigValues } from "./stack-index";
 import type { Tree } from "./walk";
 
 export class DetectRun {
@@ -69,7 +69,7 @@ export class DetectRun {
   indexFor(
     resources: readonly ResourceLike[],
     stackTags?: ReadonlyMap<string, string>,
-    identity: { stack?: string; project?: string } = {},
+    identity: { stack?: string; project?: string; config?: StackConfigValues } = {},
   ): Promise<StackIndex> {
     if (this.index?.resources === resources) return this.index.index;
     let signature = `${resources.length}`;
@@ -81,6 +81,7 @@ export class DetectRun {
       scans: this.scans,
       stack: identity.stack,
       project: identity.project,
+      config: identity.config,
     });
     this.index = { resources, signature, index };
     return index;

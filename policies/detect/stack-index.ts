@@ -24,6 +24,7 @@ import {
   isKeyResource,
   ScanCache,
   scanRecord,
+  type KeyHit,
   type RecordHit,
   type ResourceRecord,
   type ResourceScan,
@@ -151,9 +152,23 @@ export interface GraphResourceLike {
   options?: { deleteBeforeReplace?: boolean };
 }
 
+/**
+ * The stack's configuration as the CLI sends it at ConfigureStack: every value (`ns:key` → text,
+ * structured values as JSON, secure ones decrypted) and which keys are secure in the stack file.
+ */
+export interface StackConfigValues {
+  values: Readonly<Record<string, string>>;
+  secretKeys: ReadonlySet<string>;
+}
+
+/** The pseudo-type stack configuration is scanned as: not a resource, not a key store. */
+const STACK_CONFIG_TYPE = "pulumi:config";
+
 export class StackIndex {
   readonly stack: string;
   readonly project: string;
+  /** The stack's configuration when the preview sent it (not in a state export). */
+  readonly config?: StackConfigValues;
   readonly resources: IndexedResource[];
   readonly byUrn = new Map<string, IndexedResource>();
   readonly environments: EnvironmentResource[] = [];
@@ -178,10 +193,11 @@ export class StackIndex {
     resources: IndexedResource[],
     stack?: string,
     project?: string,
-    opts: { artifacts?: ArtifactReader; scans?: ScanCache } = {},
+    opts: { artifacts?: ArtifactReader; scans?: ScanCache; config?: StackConfigValues } = {},
   ) {
     this.resources = resources;
     this.artifacts = opts.artifacts;
+    this.config = opts.config;
     this.scans = opts.scans ?? new ScanCache();
     const first = resources.find((r) => r.urn.startsWith("urn:pulumi:"));
     const fromUrn = first ? stackOfUrn(first.urn) : { stack: "", project: "" };
@@ -228,6 +244,7 @@ export class StackIndex {
       scans?: ScanCache;
       stack?: string;
       project?: string;
+      config?: StackConfigValues;
     } = {},
   ): Promise<StackIndex> {
     const out: IndexedResource[] = [];
@@ -261,7 +278,7 @@ export class StackIndex {
       out,
       opts.stack ?? process.env.PULUMI_NODEJS_STACK,
       opts.project ?? process.env.PULUMI_NODEJS_PROJECT,
-      { artifacts: opts.artifacts, scans: opts.scans },
+      { artifacts: opts.artifacts, scans: opts.scans, config: opts.config },
     );
   }
 
@@ -295,6 +312,21 @@ export class StackIndex {
       stack,
       project,
     );
+  }
+
+  /**
+   * Key material in the stack's plaintext configuration: values the stack file holds as they are
+   * (`Pulumi.<stack>.yaml` is committed with the program), structured values parsed. Secure values
+   * are encrypted at rest and not judged here.
+   */
+  configKeyHits(): KeyHit[] {
+    return this.memo("config-keys", () => {
+      const config = this.config;
+      if (!config) return [];
+      const plain: Record<string, Tree> = {};
+      for (const [k, v] of Object.entries(config.values)) if (!config.secretKeys.has(k)) plain[k] = v;
+      return this.scans.scan(STACK_CONFIG_TYPE, plain).keys;
+    });
   }
 
   /** The scan of a resource's props (once per run: the run's scan of the same tree, see ScanCache). */
@@ -429,6 +461,10 @@ export class StackIndex {
             if (k.kind === "access-token") accessTokens++;
           }
         for (const l of s.named) if (E2B_NAME.test(l.envName ?? "")) names++;
+      }
+      for (const k of this.configKeyHits()) {
+        material++;
+        if (k.kind === "access-token") accessTokens++;
       }
       return {
         environments: this.environments.length,

@@ -40,6 +40,24 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(stack);
   });
 
+  it("fails a key kept as plaintext stack config, top-level or in a structured value, though the program stores it in a secret manager", async () => {
+    const { stack } = await scan.program(fx("config-plaintext-key"), "prod");
+    const config = e2b01(stack).filter((f) => /^Stack configuration/.test(f.message));
+    expect(config.map((f) => f.message).sort()).toEqual([
+      expect.stringMatching(
+        /^Stack configuration config-plaintext-key:e2bApiKey holds E2B key material \(e2b_…4567\) in plaintext .*`pulumi config set --secret config-plaintext-key:e2bApiKey`/,
+      ),
+      expect.stringMatching(
+        /^Stack configuration config-plaintext-key:runtime holds E2B key material \(e2b_…ba98\) .*at config-plaintext-key:runtime\{json\}\.secrets\.E2B_API_KEY.*`pulumi config set --path --secret 'config-plaintext-key:runtime\.secrets\.E2B_API_KEY'`/,
+      ),
+    ]);
+    expect(config.every((f) => f.urn.endsWith("::pulumi:pulumi:Stack::config-plaintext-key-prod"))).toBe(
+      true,
+    );
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
   it("judges an undecryptable secret flowing into E2B_API_KEY as it would with the passphrase", async () => {
     const withPass = await scan.program(fx("secret-config-key"), "prod", { passphrase: "correct horse" });
     const without = await scan.program(fx("secret-config-key"), "prod", {});
@@ -49,6 +67,10 @@ describe("E2B-01 whole-stack scanning", () => {
       .map((f) => f.message)
       .join("\n");
     expect(msg).toMatch(/variable E2B_API_KEY at environment\.variables\.E2B_API_KEY .*unknown at preview/);
+    // Decrypted, the secure value is the key, but it is encrypted in the stack file: not plaintext config.
+    expect(e2b01(withPass.stack).map((f) => f.message)).not.toContainEqual(
+      expect.stringMatching(/^Stack configuration/),
+    );
     expectClean(withPass.stack);
     expectClean(without.stack);
   });

@@ -1,0 +1,38 @@
+/**
+ * The stack's configuration as ConfigureStack sends it: plaintext values that hold key material are
+ * the index's evidence and hits; secure ones (listed in config_secret_keys) are not judged.
+ */
+import { StackIndex } from "../../../policies/detect/stack-index";
+
+const KEY = `e2b_${"0123456789abcdef".repeat(3).slice(0, 40)}`;
+const TOKEN = `sk_e2b_${"fedcba9876543210".repeat(3).slice(0, 40)}`;
+
+const indexWith = (values: Record<string, string>, secretKeys: string[] = []) =>
+  new StackIndex([], "prod", "shop", { config: { values, secretKeys: new Set(secretKeys) } });
+
+describe("StackIndex over the stack's configuration", () => {
+  it("finds key material in plaintext values, inside structured values too, and counts it as evidence", () => {
+    const index = indexWith({
+      "aws:region": "us-east-1",
+      "shop:e2bApiKey": KEY,
+      "shop:runtime": JSON.stringify({ logLevel: "info", tokens: [TOKEN] }),
+    });
+    expect(
+      index
+        .configKeyHits()
+        .map((k) => k.path)
+        .sort(),
+    ).toEqual(["shop:e2bApiKey", "shop:runtime{json}.tokens[0]"]);
+    expect(index.e2bEvidence()).toMatchObject({ material: 2, accessTokens: 1 });
+  });
+
+  it("leaves secure values alone: decrypted for the pack, but encrypted in the stack file", () => {
+    const index = indexWith({ "shop:e2bApiKey": KEY }, ["shop:e2bApiKey"]);
+    expect(index.configKeyHits()).toEqual([]);
+    expect(index.e2bEvidence().material).toBe(0);
+  });
+
+  it("has nothing to judge without a configuration (a state export, an older protocol)", () => {
+    expect(new StackIndex([], "prod", "shop").configKeyHits()).toEqual([]);
+  });
+});
