@@ -106,6 +106,16 @@ function checkConfigMaterial(index: StackIndex, report: Reporter): void {
   if (!hits.length) return;
   const stackUrn = index.resources.find((r) => r.type === STACK_TYPE)?.urn ?? "";
   for (const k of hits) {
+    const at = { at: { path: `config.${k.path}`, keyFingerprint: k.fingerprint } };
+    // A name is no value to mark secret: the key itself was written as a config key.
+    if (k.path.endsWith(" (property name)")) {
+      report(
+        `Stack configuration names a key with E2B key material (${k.mask}) ${keyLocation(k)}: Pulumi.yaml and Pulumi.${index.stack}.yaml are committed with the program. Remove that config key and rotate the key.`,
+        stackUrn,
+        at,
+      );
+      continue;
+    }
     const key = k.path.split(/[.{[]/, 1)[0];
     // Inside a structured value, `--path` names the leaf (`ns:key.secrets.E2B_API_KEY`).
     const leaf = k.path.replace("{json}", "");
@@ -113,7 +123,7 @@ function checkConfigMaterial(index: StackIndex, report: Reporter): void {
     report(
       `Stack configuration ${key} holds E2B key material (${k.mask}) in plaintext ${keyLocation(k)}: Pulumi.yaml and Pulumi.${index.stack}.yaml are committed with the program. Set it with \`pulumi config set ${set}\` and rotate the key.`,
       stackUrn,
-      { at: { path: `config.${k.path}`, keyFingerprint: k.fingerprint } },
+      at,
     );
   }
 }

@@ -40,7 +40,7 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(stack);
   });
 
-  it("fails a key kept as plaintext stack config, top-level or in a structured value, though the program stores it in a secret manager", async () => {
+  it("fails a key kept as plaintext stack config, top-level, in a structured value or as a config key's name, though the program stores it in a secret manager", async () => {
     const { stack } = await scan.program(fx("config-plaintext-key"), "prod");
     const config = e2b01(stack).filter((f) => /^Stack configuration/.test(f.message));
     expect(config.map((f) => f.message).sort()).toEqual([
@@ -49,6 +49,9 @@ describe("E2B-01 whole-stack scanning", () => {
       ),
       expect.stringMatching(
         /^Stack configuration config-plaintext-key:runtime holds E2B key material \(e2b_…ba98\) .*at config-plaintext-key:runtime\{json\}\.secrets\.E2B_API_KEY.*`pulumi config set --path --secret 'config-plaintext-key:runtime\.secrets\.E2B_API_KEY'`/,
+      ),
+      expect.stringMatching(
+        /^Stack configuration names a key with E2B key material \(e2b_…c3d4\) .*Remove that config key and rotate the key\.$/,
       ),
     ]);
     expect(config.every((f) => f.urn.endsWith("::pulumi:pulumi:Stack::config-plaintext-key-prod"))).toBe(
