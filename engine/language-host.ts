@@ -6,6 +6,8 @@
  * program's SDK version, module system (CommonJS, ESM), TypeScript loader and closure serialization are
  * the program's own, exactly as under the CLI.
  */
+import fs from "node:fs";
+import os from "node:os";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { redactKeys } from "../policies/detect/keys";
@@ -44,6 +46,18 @@ export interface NodeRuntimeOptions {
 export interface LanguageHostResult {
   resources: GraphResource[];
   invokes: string[];
+  /** The modules the program loaded from its folder (engine/program-modules.js). */
+  modules: string[];
+}
+
+/** The list the record-modules preload wrote as the program exited; none if it could not. */
+function readModules(file: string): string[] {
+  try {
+    const list: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
+    return Array.isArray(list) ? list.filter((f): f is string => typeof f === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 export class ProgramFailure extends Error {
@@ -62,6 +76,7 @@ export class ProgramFailure extends Error {
 const UNKNOWN_SECRETS_PRELOAD = path.resolve(__dirname, "../engine/preload/unknown-secrets.js");
 const PLAIN_INSPECT_PRELOAD = path.resolve(__dirname, "../engine/preload/plain-inspect.js");
 const LAZY_ARBORIST_PRELOAD = path.resolve(__dirname, "../engine/preload/lazy-arborist.js");
+const RECORD_MODULES_PRELOAD = path.resolve(__dirname, "../engine/preload/record-modules.js");
 
 /** The CLI's special exit code: the program already reported an actionable error through Engine.Log. */
 const EXIT_AFTER_USER_MESSAGE = 32;
@@ -134,6 +149,10 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
   );
   const address = `127.0.0.1:${port}`;
 
+  const modulesFile = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), "e2b-guardrails-modules-")),
+    "modules.json",
+  );
   try {
     const runPath = locateRun(job.pwd);
     const args = [
@@ -142,6 +161,8 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       PLAIN_INSPECT_PRELOAD,
       "-r",
       LAZY_ARBORIST_PRELOAD,
+      "-r",
+      RECORD_MODULES_PRELOAD,
       ...(job.unknownSecretKeys.length ? ["-r", UNKNOWN_SECRETS_PRELOAD] : []),
       runPath,
       "--monitor",
@@ -166,6 +187,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       PULUMI_CONFIG: JSON.stringify(legacyConfigKeys(job.config)),
       PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(job.secretKeys),
       E2B_GUARDRAILS_UNKNOWN_SECRETS: JSON.stringify(job.unknownSecretKeys),
+      E2B_GUARDRAILS_MODULES_FILE: modulesFile,
     };
     if (job.runtimeOptions.typescript) env.PULUMI_NODEJS_TYPESCRIPT = "true";
     if (job.runtimeOptions.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = job.runtimeOptions.tsconfig;
@@ -214,9 +236,14 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
           : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
       throw new ProgramFailure(reason, text, [...recorder.invokes].sort());
     }
-    return { resources: recorder.resources(), invokes: [...recorder.invokes].sort() };
+    return {
+      resources: recorder.resources(),
+      invokes: [...recorder.invokes].sort(),
+      modules: readModules(modulesFile),
+    };
   } finally {
     server.forceShutdown();
+    fs.rmSync(path.dirname(modulesFile), { recursive: true, force: true });
   }
 }
 

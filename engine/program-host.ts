@@ -17,13 +17,17 @@ import type { GraphResource } from "./graph";
 import type { StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 
+const { programModules } = require("./program-modules.js") as {
+  programModules: (loaded: Iterable<string>, dir: string) => string[];
+};
+
 export interface HostJob extends StackRun {
   main: string;
   dir: string;
 }
 
 export type HostReply =
-  | { id: number; ok: true; resources: GraphResource[]; invokes: string[] }
+  | { id: number; ok: true; resources: GraphResource[]; invokes: string[]; modules: string[] }
   | { id: number; ok: false; error: string };
 
 /** Everything loaded once per worker from the SDK copy the first program resolves. */
@@ -46,7 +50,7 @@ function createRuntime(sdkFrom: string) {
 
   return {
     sdkPath,
-    async run(job: HostJob): Promise<{ resources: GraphResource[]; invokes: string[] }> {
+    async run(job: HostJob): Promise<{ resources: GraphResource[]; invokes: string[]; modules: string[] }> {
       const recorder = new ResourceRecorder({ project: job.project, stack: job.stack, protos });
       settings.setMockOptions(recorder, job.project, job.stack, /* preview */ true, job.organization);
       // What SupportsFeature would answer over gRPC (setMockOptions skips the feature handshake).
@@ -64,6 +68,8 @@ function createRuntime(sdkFrom: string) {
       // Undecryptable secure config reads as unknown secrets, as in the language-host transport.
       require("./preload/unknown-secrets.js");
       forgetProgramModules(job.dir);
+      // What this run loads (the program's own modules were just forgotten, so they load again).
+      const loadedBefore = new Set(Object.keys(require.cache));
 
       await pulumi.runtime.runInPulumiStack(async () => {
         const mod = require(job.main);
@@ -73,7 +79,12 @@ function createRuntime(sdkFrom: string) {
       });
       // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
       await settings.waitForRPCs();
-      return { resources: recorder.resources(), invokes: [...recorder.invokes].sort() };
+      const loaded = Object.keys(require.cache).filter((f) => !loadedBefore.has(f));
+      return {
+        resources: recorder.resources(),
+        invokes: [...recorder.invokes].sort(),
+        modules: programModules(loaded, job.dir),
+      };
     },
   };
 }
@@ -104,7 +115,7 @@ process.on("message", (msg: { id: number; job: HostJob }) => {
     }
     return runtime.run({ ...job, main: path.resolve(job.main) });
   })().then(
-    ({ resources, invokes }) => reply({ id, ok: true, resources, invokes }),
+    ({ resources, invokes, modules }) => reply({ id, ok: true, resources, invokes, modules }),
     (err: unknown) =>
       reply({ id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   );

@@ -72,7 +72,7 @@ export function prepareJob(opts: RunProgramOptions): {
   };
 }
 
-type HostResult = { resources: GraphResource[]; invokes: string[] };
+type HostResult = { resources: GraphResource[]; invokes: string[]; modules: string[] };
 
 export class ProgramWorker {
   private readonly child: ChildProcess;
@@ -100,7 +100,7 @@ export class ProgramWorker {
       if (!("id" in msg) || !this.pending || msg.id !== this.pending.id) return;
       const p = this.pending;
       this.pending = undefined;
-      if (msg.ok) p.resolve({ resources: msg.resources, invokes: msg.invokes });
+      if (msg.ok) p.resolve({ resources: msg.resources, invokes: msg.invokes, modules: msg.modules });
       else
         p.reject(
           new ProgramError(
@@ -186,7 +186,12 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
       runtimeOptions: project.runtimeOptions,
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
-    return { ...graph, resources: result.resources, offline: offlineNotes(result.resources, result.invokes) };
+    return {
+      ...graph,
+      resources: result.resources,
+      offline: offlineNotes(result.resources, result.invokes),
+      programModules: result.modules,
+    };
   } catch (e) {
     if (e instanceof ProgramFailure) {
       const tail = outputTail(e.output);
@@ -228,9 +233,9 @@ export class ProgramPool {
     const i = this.idle.findIndex((w) => w.sdkPath === sdk && w.alive);
     const worker = i >= 0 ? this.idle.splice(i, 1)[0] : new ProgramWorker(sdk);
     try {
-      const { resources, invokes } = await worker.run(job, opts.timeoutMs);
+      const { resources, invokes, modules } = await worker.run(job, opts.timeoutMs);
       this.idle.push(worker);
-      return { ...graph, resources, offline: offlineNotes(resources, invokes) };
+      return { ...graph, resources, offline: offlineNotes(resources, invokes), programModules: modules };
     } catch (e) {
       worker.kill();
       throw e;

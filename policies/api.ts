@@ -46,6 +46,8 @@ export {
   type GraphResourceLike,
 } from "./cross-stack";
 export { exportFieldFindings, EXPORT_FIELDS_POLICY, type ExportLike } from "./export-fields";
+export { programSourceFindings, PROGRAM_SOURCE_POLICY } from "./program-source";
+export { ArtifactReader } from "./detect/artifacts";
 export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";
 export {
   configuredPrices,

@@ -9,6 +9,7 @@ import {
   buildReport as buildReportModel,
   buildStackReport as buildStackReportModel,
   configuredLevel,
+  ArtifactReader,
   exportFieldFindings,
   findingFromDiagnostic,
   sortFindings,
@@ -17,6 +18,7 @@ import {
   type CaseId,
   type Finding,
   type PackConfig,
+  programSourceFindings,
   type Report,
   type StackReport,
 } from "../policies/api";
@@ -62,15 +64,47 @@ export function buildStackReport(
   config: PackConfig,
 ): StackReport {
   const ours = info.name === OUR_PACK;
+  const index = StackIndex.fromGraph(graph.resources, graph.stack, graph.project);
+  const findings = findingsOf(info, analysis);
+  if (ours)
+    findings.push(...exportFieldFindings(graph, config), ...programFindings(graph, index, findings, config));
   return summarizedStackReport({
-    index: StackIndex.fromGraph(graph.resources, graph.stack, graph.project),
+    index,
     config,
     tags: graph.tags,
-    findings: [...findingsOf(info, analysis), ...(ours ? exportFieldFindings(graph, config) : [])],
+    findings,
     applicable: applicable(info, analysis, config),
     costs: info.name === OUR_PACK,
   });
 }
+
+/** Keys in a previewed program's own code that no resource of the stack shows (policies/program-source.ts). */
+function programFindings(
+  graph: ResourceGraph,
+  index: StackIndex,
+  found: readonly Finding[],
+  config: PackConfig,
+): Finding[] {
+  if (graph.source.kind !== "program" || !graph.programModules?.length) return [];
+  const stackUrn = graph.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
+  const reader = new ArtifactReader([graph.source.path], PROGRAM_SOURCE_LIMITS);
+  let inStack: Set<string> | undefined;
+  // The resources' keys, and those the pack found in files they deploy (which this index does not read).
+  const known = () =>
+    (inStack ??= new Set([
+      ...index.keyFingerprints(),
+      ...found.flatMap((f) => (f.keyFingerprint ? [f.keyFingerprint] : [])),
+    ]));
+  const input = { files: graph.programModules, stackUrn, inStack: known };
+  return programSourceFindings(reader, input, config);
+}
+
+/** A program's modules are code, not a website: smaller bounds than the artifacts a stack deploys. */
+const PROGRAM_SOURCE_LIMITS = {
+  maxFileBytes: 2 * 1024 * 1024,
+  maxTotalBytes: 64 * 1024 * 1024,
+  maxFiles: 5_000,
+};
 
 /** Add findings that only an org-wide view can see (they appear in every stack they involve). */
 export function addFindings(

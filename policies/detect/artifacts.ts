@@ -107,6 +107,28 @@ export class ArtifactReader {
     return c;
   }
 
+  /**
+   * Files by absolute path, shown by their path relative to the first root: the modules a previewed
+   * program loaded (program-source.ts). Bounded as artifacts are.
+   */
+  readFiles(files: readonly string[]): ArtifactContent {
+    const out: ArtifactFile[] = [];
+    const skips = new Skips();
+    const base = this.roots[0] ?? "";
+    for (const file of files.slice(0, this.limits.maxFiles)) {
+      const name = base ? path.relative(base, file) : file;
+      try {
+        const text = this.readText(file, fs.statSync(file).size, name, skips);
+        if (text !== null) out.push({ name, text });
+      } catch {
+        skips.add("could not be read", name);
+      }
+    }
+    for (const file of files.slice(this.limits.maxFiles))
+      skips.add(`not read: more than ${this.limits.maxFiles} files`, base ? path.relative(base, file) : file);
+    return { files: out, notes: skips.notes() };
+  }
+
   private readUncached(kind: ArtifactKind, p: string): ArtifactContent {
     let local = p;
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {

@@ -329,6 +329,17 @@ export class StackIndex {
     });
   }
 
+  /** Fingerprints of every key found in the stack's resources: properties and records. */
+  keyFingerprints(): ReadonlySet<string> {
+    return this.memo("key-fingerprints", () => {
+      const out = new Set<string>();
+      for (const r of this.resources)
+        for (const hits of [this.scan(r).keys, this.scanRecord(r)])
+          for (const k of hits) out.add(k.fingerprint);
+      return out;
+    });
+  }
+
   /** The scan of a resource's props (once per run: the run's scan of the same tree, see ScanCache). */
   scan(r: IndexedResource, publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES): ResourceScan {
     return this.scans.scan(r.type, r.props, publicPrefixes, this.artifacts);

@@ -3,7 +3,7 @@
  * records, with nothing carried over from the program before (resources, config, stack name).
  */
 import path from "node:path";
-import { cpSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import {
   ProgramPool,
   ProgramError,
@@ -34,6 +34,24 @@ describe("program pool (warm workers)", () => {
     expect(byUrn(second)).toEqual(byUrn(freshLambda));
     expect(byUrn(third)).toEqual(byUrn(freshRecording));
     expect(second.resources.some((r) => r.urn.includes("::recording::"))).toBe(false);
+  });
+
+  it("lists the modules a program loaded from its folder, in both transports, without installed packages", async () => {
+    const dir = tmpDir("modules-");
+    cpSync(recording.cwd, dir, { recursive: true });
+    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+    mkdirSync(path.join(dir, "lib"));
+    writeFileSync(path.join(dir, "lib", "names.ts"), 'export const owner = "platform";\n');
+    writeFileSync(path.join(dir, "unused.ts"), "export {};\n");
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import { owner } from "./lib/names";\nexport const who = owner;\n',
+    );
+    const expected = [path.join(dir, "index.ts"), path.join(dir, "lib", "names.ts")];
+    expect((await runProgram({ cwd: dir, stack: "dev" })).programModules).toEqual(expected);
+    expect((await pool.run({ cwd: dir, stack: "dev" })).programModules).toEqual(expected);
+    // Run again on the warm worker: the program's modules load again, so they are listed again.
+    expect((await pool.run({ cwd: dir, stack: "dev" })).programModules).toEqual(expected);
   });
 
   it("retires a worker whose program failed and keeps serving", async () => {

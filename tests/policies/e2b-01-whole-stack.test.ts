@@ -61,6 +61,18 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(stack);
   });
 
+  it("fails a key written in the program's code that preview cannot see in any input (hidden behind an apply)", async () => {
+    const { stack } = await scan.program(fx("key-behind-apply"), "prod");
+    expect(e2b01(stack).map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^The program's code holds E2B key material \(e2b_…ba98\) in index\.ts line 28, which no resource input showed at preview/,
+      ),
+    ]);
+    expect(e2b01(stack)[0].urn).toMatch(/::pulumi:pulumi:Stack::key-behind-apply-prod$/);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
   it("judges an undecryptable secret flowing into E2B_API_KEY as it would with the passphrase", async () => {
     const withPass = await scan.program(fx("secret-config-key"), "prod", { passphrase: "correct horse" });
     const without = await scan.program(fx("secret-config-key"), "prod", {});

@@ -1,0 +1,65 @@
+/**
+ * Key material written in the program's own code (the modules it loaded from its folder, as the
+ * offline `preview` records them), judged outside the pack process as e2b-01-key-from-secret-store
+ * findings: the same finding model, level and waivers as the pack's own (docs/architecture.md, "The
+ * program's code").
+ *
+ * A literal key the pack saw in a resource's inputs is reported there, so only keys that no resource
+ * of the stack shows (by fingerprint) are reported here: a literal the program deploys behind a value
+ * not known at preview (azure-native fills nested inputs' defaults in an `apply`, so one unknown
+ * sibling hides the whole object; found with a key planted in pulumi/examples azure-ts-functions'
+ * app settings), or one the program never deploys. Either way the key is in committed code.
+ */
+import type { ArtifactReader } from "./detect/artifacts";
+import { lineAt } from "./detect/artifacts";
+import { describeEncoding, findMaterial } from "./detect/material";
+import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
+import { judgeFinding, levelOf, settingsOf } from "./policy-dsl";
+import type { Finding } from "./report";
+import { NO_CONFIG, type PackConfig } from "./settings";
+
+export const PROGRAM_SOURCE_POLICY = keyFromSecretStore.name;
+
+export interface ProgramSourceInput {
+  /** The modules the program loaded from its own folder (absolute paths; not installed packages). */
+  files: readonly string[];
+  /** The stack resource's URN: findings about the program as a whole sit there. */
+  stackUrn: string;
+  /**
+   * Fingerprints of the keys the stack's resources show (what the pack judged, whichever of its
+   * policies are enabled): asked only when the code holds a key.
+   */
+  inStack: () => ReadonlySet<string>;
+}
+
+/** Key material in the program's code that no other finding names, once per key; masks only. */
+export function programSourceFindings(
+  reader: ArtifactReader,
+  input: ProgramSourceInput,
+  config: PackConfig = NO_CONFIG,
+): Finding[] {
+  const level = levelOf(keyFromSecretStore, config);
+  if (level === "disabled") return [];
+  const { waivers } = settingsOf(keyFromSecretStore, config);
+  const { name: policy, severity } = keyFromSecretStore.meta;
+  const finding = (message: string, advisory?: boolean) =>
+    judgeFinding({ policy, severity, level, waivers, urn: input.stackUrn, message, advisory });
+  const { files, notes } = reader.readFiles(input.files);
+  const out: Finding[] = [];
+  const said = new Set<string>();
+  for (const f of files)
+    for (const m of findMaterial(f.text)) {
+      if (said.has(m.fingerprint) || input.inStack().has(m.fingerprint)) continue;
+      said.add(m.fingerprint);
+      const enc = describeEncoding(m.encoding);
+      out.push({
+        ...finding(
+          `The program's code holds E2B key material (${m.mask}) in ${f.name} line ${lineAt(f.text, m.index)}${enc ? ` (${enc})` : ""}, which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.`,
+        ),
+        keyFingerprint: m.fingerprint,
+      });
+    }
+  for (const note of notes)
+    out.push(finding(`The program's code was not all checked for E2B key material: ${note}.`, true));
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * Keys written in a previewed program's own modules: reported once each, with file and line, only
+ * when no resource of the stack shows them; what could not be read is an advisory.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ArtifactReader } from "../../policies/detect/artifacts";
+import { findMaterial } from "../../policies/detect/material";
+import { programSourceFindings } from "../../policies/program-source";
+import type { PackConfig } from "../../policies/settings";
+import { tmpDir } from "../support/tmp";
+import { PLANTED } from "./helpers";
+
+const [HIDDEN, SHOWN] = PLANTED.map((hex) => `e2b_${hex}`);
+const STACK = "urn:pulumi:prod::shop::pulumi:pulumi:Stack::shop-prod";
+
+function program(files: Record<string, string>): { dir: string; files: string[] } {
+  const dir = tmpDir("program-source-");
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return { dir, files: Object.keys(files).map((f) => path.join(dir, f)) };
+}
+
+const findings = (
+  p: { dir: string; files: string[] },
+  inStack: string[] = [],
+  config?: PackConfig,
+  limits = { maxFileBytes: 1 << 20, maxTotalBytes: 1 << 24, maxFiles: 100 },
+) =>
+  programSourceFindings(
+    new ArtifactReader([p.dir], limits),
+    { files: p.files, stackUrn: STACK, inStack: () => new Set(inStack) },
+    config,
+  );
+
+describe("programSourceFindings", () => {
+  it("reports a key no resource shows, once, naming the module and line; not one a resource shows", () => {
+    const p = program({
+      "index.ts": `import "./lib/settings";\nconst shown = "${SHOWN}";\n`,
+      "lib/settings.ts": `export const settings = {\n  region: "eu-west-1",\n  key: "${HIDDEN}",\n};\n// again: ${HIDDEN}\n`,
+    });
+    const fs = findings(p, [findMaterial(SHOWN)[0].fingerprint]);
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({
+      policy: "e2b-01-key-from-secret-store",
+      caseId: "E2B-01",
+      enforcementLevel: "mandatory",
+      urn: STACK,
+      keyFingerprint: findMaterial(HIDDEN)[0].fingerprint,
+    });
+    expect(fs[0].message).toMatch(/in lib\/settings\.ts line 3, which no resource input showed at preview/);
+    expect(JSON.stringify(fs)).not.toContain(PLANTED[0]);
+  });
+
+  it("says what it could not read, as an advisory", () => {
+    const p = program({ "index.ts": "export {};\n", "big.ts": `// ${"x".repeat(2000)}\n` });
+    const fs = findings(p, [], undefined, { maxFileBytes: 1000, maxTotalBytes: 1 << 20, maxFiles: 100 });
+    expect(fs).toEqual([
+      expect.objectContaining({ enforcementLevel: "advisory", message: expect.stringMatching(/big\.ts/) }),
+    ]);
+  });
+
+  it("reports nothing when e2b-01-key-from-secret-store is disabled", () => {
+    const p = program({ "index.ts": `export const k = "${HIDDEN}";\n` });
+    const disabled: PackConfig = new Map([
+      ["e2b-01-key-from-secret-store", { enforcementLevel: "disabled", properties: {} }],
+    ]);
+    expect(findings(p)).toHaveLength(1);
+    expect(findings(p, [], disabled)).toEqual([]);
+  });
+});
