@@ -272,6 +272,6 @@ function legacyKey(key: string): string {
   return i < 0 ? key : `${key.slice(0, i)}:config:${key.slice(i + 1)}`;
 }
 
-function legacyConfigKeys(config: Record<string, string>): Record<string, string> {
+export function legacyConfigKeys(config: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [legacyKey(k), v]));
 }

@@ -11,9 +11,10 @@ import path from "node:path";
 import { redactKeys } from "../policies/detect/keys";
 import type { GraphResource, ResourceGraph } from "./graph";
 import { trackChild } from "./children";
-import { ProgramFailure, runLanguageHost } from "./language-host";
+import { legacyConfigKeys, ProgramFailure, runLanguageHost } from "./language-host";
 import type { HostJob, HostReply } from "./program-host";
 import { readProject, readStackConfig, type ProjectInfo } from "./project";
+import { InputError } from "./errors";
 
 export interface RunProgramOptions {
   /** Folder holding Pulumi.yaml. */
@@ -38,6 +39,22 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 const hostScript = path.join(__dirname, `program-host${path.extname(__filename)}`);
 
+/**
+ * The language host hands a program its configuration in one environment variable (`PULUMI_CONFIG`,
+ * as pulumi-language-nodejs does), and Linux caps one variable at 128 KiB: a larger configuration is
+ * one line naming the stack file, not the spawn's `E2BIG`.
+ */
+const MAX_ENV_STRING = 128 * 1024;
+
+function checkConfigSize(config: Record<string, string>, file: string): void {
+  const bytes = Buffer.byteLength(`PULUMI_CONFIG=${JSON.stringify(legacyConfigKeys(config))}`) + 1;
+  if (bytes > MAX_ENV_STRING)
+    throw new InputError(
+      `${file}: field 'config' is too large to hand to the program (${bytes} bytes as PULUMI_CONFIG; an environment variable holds at most ${MAX_ENV_STRING})`,
+      file,
+    );
+}
+
 /** Read project and stack config in the parent, so bad input is an InputError before any child starts. */
 export function prepareJob(opts: RunProgramOptions): {
   job: HostJob;
@@ -47,6 +64,7 @@ export function prepareJob(opts: RunProgramOptions): {
   const dir = path.resolve(opts.cwd);
   const project = readProject(dir, opts.stack);
   const stackConfig = readStackConfig(project, opts.passphrase);
+  checkConfigSize(stackConfig.config, project.stackConfigFile);
   const organization = opts.organization ?? "organization";
   return {
     project,

@@ -6,6 +6,7 @@ import { describeEncoding } from "./detect/material";
 import type { KeyHit } from "./detect/scanner";
 import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
 import { OPAQUE_SECRET } from "./detect/unknowns";
+import { printable } from "./detect/walk";
 import type { Reporter } from "./policy-dsl";
 
 /**
@@ -146,7 +147,8 @@ export const NO_E2B_ENVIRONMENT = "no E2BEnvironment component or E2B key resour
 export function keyLocation(k: KeyHit): string {
   const enc = describeEncoding(k.encoding);
   const how = enc ? ` (${enc})` : "";
-  if (k.artifact) return `in ${k.artifact.file} line ${k.artifact.line}${how}, a file deployed by ${k.path}`;
+  if (k.artifact)
+    return `in ${printable(k.artifact.file)} line ${k.artifact.line}${how}, a file deployed by ${k.path}`;
   return `at ${k.path}${how}`;
 }
 

@@ -21,6 +21,7 @@ import { STACK_REFERENCE_TYPE, STACK_TYPE, scanProps, type KeyHit, type RecordHi
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
+import { printable } from "./detect/walk";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
 const FIELD_NAMES: Record<string, string> = {
@@ -116,17 +117,24 @@ function checkConfigMaterial(index: StackIndex, report: Reporter): void {
       );
       continue;
     }
-    const key = k.path.split(/[.{[]/, 1)[0];
+    // The config key: the path's first segment, quoted as `["ns:db.key"]` when it holds a dot or a blank.
+    const quoted = /^\["((?:[^"\\]|\\.)*)"\]/.exec(k.path);
+    const key: string = quoted ? JSON.parse(`"${quoted[1]}"`) : k.path.split(/[.{[]/, 1)[0];
+    const topLevel = k.path.length === (quoted ? quoted[0].length : key.length);
     // Inside a structured value, `--path` names the leaf (`ns:key.secrets.E2B_API_KEY`).
-    const leaf = k.path.replace("{json}", "");
-    const set = leaf === key ? `--secret ${key}` : `--path --secret '${leaf}'`;
+    const set = topLevel
+      ? `--secret ${shellWord(printable(key))}`
+      : `--path --secret ${shellWord(k.path.replace("{json}", ""))}`;
     report(
-      `Stack configuration ${key} holds E2B key material (${k.mask}) in plaintext ${keyLocation(k)}: Pulumi.yaml and Pulumi.${index.stack}.yaml are committed with the program. Set it with \`pulumi config set ${set}\` and rotate the key.`,
+      `Stack configuration ${printable(key)} holds E2B key material (${k.mask}) in plaintext ${keyLocation(k)}: Pulumi.yaml and Pulumi.${index.stack}.yaml are committed with the program. Set it with \`pulumi config set ${set}\` and rotate the key.`,
       stackUrn,
       at,
     );
   }
 }
+
+/** A word for a POSIX shell: as it is when plain, else single-quoted. */
+const shellWord = (w: string) => (/^[\w:./@-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`);
 
 export const keyFromSecretStore = stackPolicy(
   {

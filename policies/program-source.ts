@@ -13,6 +13,7 @@
 import type { ArtifactReader } from "./detect/artifacts";
 import { lineAt } from "./detect/artifacts";
 import { describeEncoding, findMaterial } from "./detect/material";
+import { printable } from "./detect/walk";
 import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
 import { judgeFinding, levelOf, settingsOf } from "./policy-dsl";
 import type { Finding } from "./report";
@@ -54,7 +55,7 @@ export function programSourceFindings(
       const enc = describeEncoding(m.encoding);
       out.push({
         ...finding(
-          `The program's code holds E2B key material (${m.mask}) in ${f.name} line ${lineAt(f.text, m.index)}${enc ? ` (${enc})` : ""}, which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.`,
+          `The program's code holds E2B key material (${m.mask}) in ${printable(f.name)} line ${lineAt(f.text, m.index)}${enc ? ` (${enc})` : ""}, which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.`,
         ),
         keyFingerprint: m.fingerprint,
       });

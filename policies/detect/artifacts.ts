@@ -16,6 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { printable } from "./walk";
 
 // Archive readers load on first use: most stacks deploy no archive, and every pack, CLI and test
 // process would otherwise pay for them at start.
@@ -73,7 +74,9 @@ class Skips {
   }
   notes(): string[] {
     return [...this.byReason].map(([reason, s]) =>
-      s.count === 1 ? `${s.first} ${reason}` : `${s.count} files ${reason} (first: ${s.first})`,
+      s.count === 1
+        ? `${printable(s.first)} ${reason}`
+        : `${s.count} files ${reason} (first: ${printable(s.first)})`,
     );
   }
 }
@@ -118,7 +121,7 @@ export class ArtifactReader {
     for (const file of files.slice(0, this.limits.maxFiles)) {
       const name = base ? path.relative(base, file) : file;
       try {
-        const text = this.readText(file, fs.statSync(file).size, name, skips);
+        const text = this.readText(file, name, skips);
         if (text !== null) out.push({ name, text });
       } catch {
         skips.add("could not be read", name);
@@ -149,9 +152,11 @@ export class ArtifactReader {
     try {
       const st = fs.statSync(resolved);
       if (st.isDirectory()) return this.readFolder(resolved);
+      if (!st.isFile())
+        return { files: [], notes: [`${printable(p)} is not a regular file and was not read`] };
       if (kind === "archive") return this.readArchiveFile(resolved, p);
       const skips = new Skips();
-      const text = this.readText(resolved, st.size, p, skips);
+      const text = this.readText(resolved, p, skips);
       return { files: text === null ? [] : [{ name: p, text }], notes: skips.notes() };
     } catch (e) {
       return {
@@ -185,13 +190,27 @@ export class ArtifactReader {
     return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString("utf8");
   }
 
-  private readText(file: string, size: number, name: string, skips: Skips): string | null {
-    if (size > this.limits.maxFileBytes) {
-      skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, name);
-      return null;
+  /**
+   * A regular file's text. Opened without blocking and checked on the open descriptor, so a FIFO or a
+   * device put in a file's place (even after it was listed) is skipped rather than read forever.
+   */
+  private readText(file: string, name: string, skips: Skips): string | null {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) {
+        skips.add("skipped: not a regular file", name);
+        return null;
+      }
+      if (st.size > this.limits.maxFileBytes) {
+        skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, name);
+        return null;
+      }
+      if (!this.take(st.size, name, skips)) return null;
+      return this.decode(fs.readFileSync(fd), name, skips);
+    } finally {
+      fs.closeSync(fd);
     }
-    if (!this.take(size, name, skips)) return null;
-    return this.decode(fs.readFileSync(file), name, skips);
   }
 
   private readFolder(root: string): ArtifactContent {
@@ -217,7 +236,7 @@ export class ArtifactReader {
         else {
           try {
             const full = path.join(root, name);
-            const text = this.readText(full, fs.statSync(full).size, name, skips);
+            const text = this.readText(full, name, skips);
             if (text !== null) files.push({ name, text });
           } catch {
             skips.add("could not be read", name);
@@ -383,7 +402,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** 1-based line of `index` in `text`. */
 export function lineAt(text: string, index: number): number {
-  let line = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) line++;
-  return line;
+  // Line breaks as JavaScript and editors count them: CRLF, a lone CR or LF, and U+2028/U+2029.
+  return (text.slice(0, index).match(/\r\n|[\r\n\u2028\u2029]/g)?.length ?? 0) + 1;
 }

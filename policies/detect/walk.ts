@@ -29,6 +29,15 @@ export function displayPath(path: string, max = 160): string {
   return shortenRedacted(path, max, 60);
 }
 
+/**
+ * A file or key name as messages show it: JSON-quoted when it holds a control character or a line
+ * break, so a name cannot move the terminal's cursor or forge a line of a text report.
+ */
+export function printable(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name) ? JSON.stringify(name) : name;
+}
+
 export function pathOf(node: PathNode | null): string {
   const segs: string[] = [];
   for (let n = node; n; n = n.parent) segs.push(n.seg);

@@ -150,6 +150,21 @@ describe("program runner: configuration and errors", () => {
     );
   }, 60_000);
 
+  it("a configuration too large for the program's environment is one line naming the stack file", async () => {
+    const dir = copyFixture();
+    const file = path.join(dir, "config/Pulumi.dev.yaml");
+    writeFileSync(
+      file,
+      `config:\n  recording:owner: platform-team\n  recording:notes: "${"x".repeat(200_000)}"\n`,
+    );
+    await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: field 'config' is too large to hand to the program \\(\\d+ bytes`,
+      ),
+    );
+    await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(InputError);
+  });
+
   it("a program whose dependencies are not installed is bad input naming its folder", async () => {
     const dir = tmpDir("noinstall-");
     cpSync(fixture, dir, { recursive: true });

@@ -45,10 +45,13 @@ describe("E2B-01 whole-stack scanning", () => {
     const config = e2b01(stack).filter((f) => /^Stack configuration/.test(f.message));
     expect(config.map((f) => f.message).sort()).toEqual([
       expect.stringMatching(
+        /^Stack configuration config-plaintext-key:db\.key holds E2B key material \(e2b_…4567\) in plaintext at \["config-plaintext-key:db\.key"\]: .*`pulumi config set --secret config-plaintext-key:db\.key`/,
+      ),
+      expect.stringMatching(
         /^Stack configuration config-plaintext-key:e2bApiKey holds E2B key material \(e2b_…4567\) in plaintext .*`pulumi config set --secret config-plaintext-key:e2bApiKey`/,
       ),
       expect.stringMatching(
-        /^Stack configuration config-plaintext-key:runtime holds E2B key material \(e2b_…ba98\) .*at config-plaintext-key:runtime\{json\}\.secrets\.E2B_API_KEY.*`pulumi config set --path --secret 'config-plaintext-key:runtime\.secrets\.E2B_API_KEY'`/,
+        /^Stack configuration config-plaintext-key:runtime holds E2B key material \(e2b_…ba98\) .*at config-plaintext-key:runtime\{json\}\.secrets\.E2B_API_KEY.*`pulumi config set --path --secret config-plaintext-key:runtime\.secrets\.E2B_API_KEY`/,
       ),
       expect.stringMatching(
         /^Stack configuration names a key with E2B key material \(e2b_…c3d4\) .*Remove that config key and rotate the key\.$/,

@@ -2,6 +2,7 @@
  * Keys written in a previewed program's own modules: reported once each, with file and line, only
  * when no resource of the stack shows them; what could not be read is an advisory.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ArtifactReader } from "../../policies/detect/artifacts";
@@ -60,6 +61,23 @@ describe("programSourceFindings", () => {
     expect(fs).toEqual([
       expect.objectContaining({ enforcementLevel: "advisory", message: expect.stringMatching(/big\.ts/) }),
     ]);
+  });
+
+  it("skips a FIFO put in a module's place instead of waiting on it forever", () => {
+    const p = program({ "index.ts": "export {};\n" });
+    const fifo = path.join(p.dir, "fifo.ts");
+    execFileSync("mkfifo", [fifo]);
+    const fs = findings({ ...p, files: [...p.files, fifo] });
+    expect(fs.map((f) => f.message)).toEqual([expect.stringMatching(/fifo\.ts skipped: not a regular file/)]);
+  });
+
+  it("quotes a module name that holds control characters or a line break", () => {
+    const name = "x\u001b[2J\n    ✅ all good\n.ts";
+    const p = program({ [name]: `export const k = "${HIDDEN}";\n` });
+    const [f] = findings(p);
+    expect(f.message).toContain(JSON.stringify(name));
+    expect(f.message).not.toContain("\u001b");
+    expect(f.message).not.toContain("\n");
   });
 
   it("reports nothing when e2b-01-key-from-secret-store is disabled", () => {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { zipSync } from "fflate";
 import * as tar from "tar";
-import { ArtifactReader, PROGRAM_DIR_TAG } from "../../../policies/detect/artifacts";
+import { ArtifactReader, lineAt, PROGRAM_DIR_TAG } from "../../../policies/detect/artifacts";
 import { scanProps } from "../../../policies/detect/scanner";
 import { tmpDir } from "../../support/tmp";
 
@@ -81,5 +81,14 @@ describe("scanProps with artifacts", () => {
     });
     expect(scan.keys.map((k) => k.artifact?.file)).toEqual(["app.js"]);
     expect(scan.artifactNotes.map((n) => n.note)).toEqual(["img/logo.png skipped as binary"]);
+  });
+});
+
+describe("lineAt", () => {
+  it("counts line breaks as JavaScript and editors do: LF, CRLF, a lone CR, U+2028", () => {
+    expect(lineAt("a\nb\nKEY", 4)).toBe(3);
+    expect(lineAt("a\r\nb\r\nKEY", 6)).toBe(3);
+    expect(lineAt("// 1\r// 2\r// 3 KEY", 15)).toBe(3);
+    expect(lineAt("a\u2028KEY", 2)).toBe(2);
   });
 });
