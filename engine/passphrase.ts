@@ -1,5 +1,5 @@
 /**
- * Pulumi's passphrase secrets provider, so `preview --passphrase` (or PULUMI_CONFIG_PASSPHRASE) can
+ * Pulumi's passphrase secrets provider, so `preview` with PULUMI_CONFIG_PASSPHRASE set (as for the CLI) can
  * decrypt `secure:` stack config the way the CLI does: key = PBKDF2-SHA256(passphrase, salt, 1,000,000
  * iterations, 32 bytes); values are `v1:<nonce b64>:<AES-256-GCM ciphertext‖tag b64>`; the stack file's
  * `encryptionsalt: v1:<salt b64>:<encrypted "pulumi">` lets a wrong passphrase be told apart.
