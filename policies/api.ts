@@ -46,8 +46,9 @@ export {
   type GraphResourceLike,
 } from "./cross-stack";
 export { exportFieldFindings, EXPORT_FIELDS_POLICY, type ExportLike } from "./export-fields";
-export { programSourceFindings, PROGRAM_SOURCE_POLICY } from "./program-source";
+export { programSourceFindings } from "./program-source";
 export { ArtifactReader } from "./detect/artifacts";
+export { stackUrnOf } from "./detect/scanner";
 export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";
 export {
   configuredPrices,

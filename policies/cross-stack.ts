@@ -16,8 +16,7 @@ import { StackIndex, STACK_TYPE, scanProps } from "./detect/stack";
 import { noCrossEnvironmentKeyReference } from "./e2b-02-no-cross-environment-key-reference";
 import { workspaceIsolation } from "./e2b-07-workspace-isolation";
 import type { Tier } from "./model";
-import type { z } from "zod";
-import { judgeFinding, levelOf, settingsOf, type PolicyMeta } from "./policy-dsl";
+import { judgeAs, settingsOf, type Judge } from "./policy-dsl";
 import type { Finding } from "./report";
 import { NO_CONFIG, type PackConfig } from "./settings";
 import { stackEnvironment, type StackTags } from "./summary";
@@ -205,21 +204,4 @@ export function crossStackFindingsForGraphs(
     graphs.map((g) => stackFacts(g.resources, { stack: g.stack, project: g.project, tags: g.tags }, config)),
     config,
   );
-}
-
-interface Judge {
-  policy: string;
-  finding: (urn: string, message: string) => Finding;
-}
-
-/** How a policy's findings are judged under this config: its level and waivers; null when disabled. */
-function judgeAs<S extends z.ZodObject>(policy: { meta: PolicyMeta<S> }, config: PackConfig): Judge | null {
-  const level = levelOf(policy, config);
-  if (level === "disabled") return null;
-  const { waivers } = settingsOf(policy, config);
-  const { name, severity } = policy.meta;
-  return {
-    policy: name,
-    finding: (urn, message) => judgeFinding({ policy: name, severity, level, waivers, urn, message }),
-  };
 }

@@ -17,7 +17,14 @@ import {
   usesE2B,
   HIDDEN_CAUSE,
 } from "./common";
-import { STACK_REFERENCE_TYPE, STACK_TYPE, scanProps, type KeyHit, type RecordHit } from "./detect/scanner";
+import {
+  STACK_REFERENCE_TYPE,
+  STACK_TYPE,
+  scanProps,
+  stackUrnOf,
+  type KeyHit,
+  type RecordHit,
+} from "./detect/scanner";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
@@ -105,7 +112,7 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
 function checkConfigMaterial(index: StackIndex, report: Reporter): void {
   const hits = index.configKeyHits();
   if (!hits.length) return;
-  const stackUrn = index.resources.find((r) => r.type === STACK_TYPE)?.urn ?? "";
+  const stackUrn = stackUrnOf(index.resources);
   for (const k of hits) {
     const at = { at: { path: `config.${k.path}`, keyFingerprint: k.fingerprint } };
     // A name is no value to mark secret: the key itself was written as a config key.
@@ -117,14 +124,12 @@ function checkConfigMaterial(index: StackIndex, report: Reporter): void {
       );
       continue;
     }
-    // The config key: the path's first segment, quoted as `["ns:db.key"]` when it holds a dot or a blank.
-    const quoted = /^\["((?:[^"\\]|\\.)*)"\]/.exec(k.path);
-    const key: string = quoted ? JSON.parse(`"${quoted[1]}"`) : k.path.split(/[.{[]/, 1)[0];
-    const topLevel = k.path.length === (quoted ? quoted[0].length : key.length);
-    // Inside a structured value, `--path` names the leaf (`ns:key.secrets.E2B_API_KEY`).
-    const set = topLevel
-      ? `--secret ${shellWord(printable(key))}`
-      : `--path --secret ${shellWord(k.path.replace("{json}", ""))}`;
+    // Config values are text; a structured one is JSON, so a leaf inside it is an embedded one and
+    // `--path` names it (`ns:key.secrets.E2B_API_KEY`).
+    const key = k.top;
+    const set = k.embedded
+      ? `--path --secret ${shellWord(k.path.replace("{json}", ""))}`
+      : `--secret ${shellWord(printable(key))}`;
     report(
       `Stack configuration ${printable(key)} holds E2B key material (${k.mask}) in plaintext ${keyLocation(k)}: Pulumi.yaml and Pulumi.${index.stack}.yaml are committed with the program. Set it with \`pulumi config set ${set}\` and rotate the key.`,
       stackUrn,

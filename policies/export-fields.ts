@@ -8,10 +8,10 @@
  * an export carries"). Key material in any of them fails E2B-01.
  */
 import { describeEncoding, findMaterial, type Encoding } from "./detect/material";
-import { scanProps } from "./detect/scanner";
+import { scanProps, stackUrnOf } from "./detect/scanner";
 import { displayPath, normalizeWire } from "./detect/walk";
 import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
-import { judgeFinding, levelOf, settingsOf } from "./policy-dsl";
+import { judgeAs } from "./policy-dsl";
 import type { Finding } from "./report";
 import { NO_CONFIG, type PackConfig } from "./settings";
 
@@ -41,14 +41,10 @@ const FIELD_WORDS: Record<string, string> = {
   metadata: "snapshot metadata",
 };
 
-const STACK_TYPE = "pulumi:pulumi:Stack";
-
 /** Key material in an export's ids, provider-reference ids and deployment fields; masks only. */
 export function exportFieldFindings(exp: ExportLike, config: PackConfig = NO_CONFIG): Finding[] {
-  const level = levelOf(keyFromSecretStore, config);
-  if (level === "disabled") return [];
-  const { waivers } = settingsOf(keyFromSecretStore, config);
-  const { name: policy, severity } = keyFromSecretStore.meta;
+  const judge = judgeAs(keyFromSecretStore, config);
+  if (!judge) return [];
   const out: Finding[] = [];
   const said = new Set<string>();
   const push = (
@@ -63,7 +59,7 @@ export function exportFieldFindings(exp: ExportLike, config: PackConfig = NO_CON
     const enc = describeEncoding(m.encoding);
     const message = `${what} carries E2B key material (${m.mask}) at ${displayPath(path)}${enc ? ` (${enc})` : ""}. Keep the key out of ids, references and the deployment's settings; store it in a secret manager and rotate it.`;
     out.push({
-      ...judgeFinding({ policy, severity, level, waivers, urn, message }),
+      ...judge.finding(urn, message),
       path: displayPath(path),
       keyFingerprint: m.fingerprint,
     });
@@ -80,7 +76,7 @@ export function exportFieldFindings(exp: ExportLike, config: PackConfig = NO_CON
         push(r.urn, `${label} provider reference (the provider's id)`, m, "provider");
   }
   const fields = exp.deploymentFields ?? {};
-  const stackUrn = exp.resources.find((r) => r.type === STACK_TYPE)?.urn ?? "";
+  const stackUrn = stackUrnOf(exp.resources);
   for (const [field, value] of Object.entries(fields)) {
     const words = FIELD_WORDS[field] ?? `'${field}' field`;
     // One scan as for resource properties: values, property names, documents and encodings.

@@ -148,6 +148,31 @@ export function judgeFinding(args: {
   return finding;
 }
 
+/** How a policy judges findings made outside the pack: its configured level and waivers. */
+export interface Judge {
+  policy: string;
+  finding: (urn: string, message: string, opts?: { advisory?: boolean }) => Finding;
+}
+
+/**
+ * How a policy's findings are judged under this config, for its code that runs outside the pack
+ * (cross-stack rules, an export's fields, a program's code); null when the policy is disabled.
+ */
+export function judgeAs<S extends z.ZodObject>(
+  policy: { meta: PolicyMeta<S> },
+  config: PackConfig,
+): Judge | null {
+  const level = levelOf(policy, config);
+  if (level === "disabled") return null;
+  const { waivers } = settingsOf(policy, config);
+  const { name, severity } = policy.meta;
+  return {
+    policy: name,
+    finding: (urn, message, opts) =>
+      judgeFinding({ policy: name, severity, level, waivers, urn, message, advisory: opts?.advisory }),
+  };
+}
+
 /**
  * A finding computed outside the pack (the cost change of `preview --compare-state`) judged by its
  * policy's configured waivers, as the pack's reporter judges its own.

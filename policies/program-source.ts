@@ -15,11 +15,9 @@ import { lineAt } from "./detect/artifacts";
 import { describeEncoding, findMaterial } from "./detect/material";
 import { printable } from "./detect/walk";
 import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
-import { judgeFinding, levelOf, settingsOf } from "./policy-dsl";
+import { judgeAs } from "./policy-dsl";
 import type { Finding } from "./report";
 import { NO_CONFIG, type PackConfig } from "./settings";
-
-export const PROGRAM_SOURCE_POLICY = keyFromSecretStore.name;
 
 export interface ProgramSourceInput {
   /** The modules the program loaded from its own folder (absolute paths; not installed packages). */
@@ -39,12 +37,8 @@ export function programSourceFindings(
   input: ProgramSourceInput,
   config: PackConfig = NO_CONFIG,
 ): Finding[] {
-  const level = levelOf(keyFromSecretStore, config);
-  if (level === "disabled") return [];
-  const { waivers } = settingsOf(keyFromSecretStore, config);
-  const { name: policy, severity } = keyFromSecretStore.meta;
-  const finding = (message: string, advisory?: boolean) =>
-    judgeFinding({ policy, severity, level, waivers, urn: input.stackUrn, message, advisory });
+  const judge = judgeAs(keyFromSecretStore, config);
+  if (!judge) return [];
   const { files, notes } = reader.readFiles(input.files);
   const out: Finding[] = [];
   const said = new Set<string>();
@@ -54,13 +48,18 @@ export function programSourceFindings(
       said.add(m.fingerprint);
       const enc = describeEncoding(m.encoding);
       out.push({
-        ...finding(
+        ...judge.finding(
+          input.stackUrn,
           `The program's code holds E2B key material (${m.mask}) in ${printable(f.name)} line ${lineAt(f.text, m.index)}${enc ? ` (${enc})` : ""}, which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.`,
         ),
         keyFingerprint: m.fingerprint,
       });
     }
   for (const note of notes)
-    out.push(finding(`The program's code was not all checked for E2B key material: ${note}.`, true));
+    out.push(
+      judge.finding(input.stackUrn, `The program's code was not all checked for E2B key material: ${note}.`, {
+        advisory: true,
+      }),
+    );
   return out;
 }

@@ -14,6 +14,7 @@ import {
   findingFromDiagnostic,
   sortFindings,
   StackIndex,
+  stackUrnOf,
   summarizedStackReport,
   type CaseId,
   type Finding,
@@ -86,7 +87,7 @@ function programFindings(
   config: PackConfig,
 ): Finding[] {
   if (graph.source.kind !== "program" || !graph.programModules?.length) return [];
-  const stackUrn = graph.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
+  const stackUrn = stackUrnOf(graph.resources);
   const reader = new ArtifactReader([graph.source.path], PROGRAM_SOURCE_LIMITS);
   let inStack: Set<string> | undefined;
   // The resources' keys, and those the pack found in files they deploy (which this index does not read).

@@ -117,18 +117,18 @@ export class ArtifactReader {
   readFiles(files: readonly string[]): ArtifactContent {
     const out: ArtifactFile[] = [];
     const skips = new Skips();
-    const base = this.roots[0] ?? "";
-    for (const file of files.slice(0, this.limits.maxFiles)) {
+    const base = this.roots[0];
+    files.forEach((file, i) => {
       const name = base ? path.relative(base, file) : file;
+      if (i >= this.limits.maxFiles)
+        return skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
       try {
         const text = this.readText(file, name, skips);
         if (text !== null) out.push({ name, text });
       } catch {
         skips.add("could not be read", name);
       }
-    }
-    for (const file of files.slice(this.limits.maxFiles))
-      skips.add(`not read: more than ${this.limits.maxFiles} files`, base ? path.relative(base, file) : file);
+    });
     return { files: out, notes: skips.notes() };
   }
 

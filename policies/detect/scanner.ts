@@ -26,6 +26,11 @@ import { mayHoldLeafFacts } from "./leaf-prefilter";
 
 export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
 export const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** The root stack resource's URN ("" without one): where findings about the stack as a whole sit. */
+export function stackUrnOf(resources: readonly { type: string; urn: string }[]): string {
+  return resources.find((r) => r.type === STACK_TYPE)?.urn ?? "";
+}
 export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 
 export interface KeyHit {

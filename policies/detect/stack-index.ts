@@ -329,13 +329,17 @@ export class StackIndex {
     });
   }
 
+  /** The keys a resource shows: in its properties and in its record (URN, references, outputs). */
+  private *keyHitsOf(r: IndexedResource): Iterable<KeyHit | RecordHit> {
+    yield* this.scan(r).keys;
+    yield* this.scanRecord(r);
+  }
+
   /** Fingerprints of every key found in the stack's resources: properties and records. */
   keyFingerprints(): ReadonlySet<string> {
     return this.memo("key-fingerprints", () => {
       const out = new Set<string>();
-      for (const r of this.resources)
-        for (const hits of [this.scan(r).keys, this.scanRecord(r)])
-          for (const k of hits) out.add(k.fingerprint);
+      for (const r of this.resources) for (const k of this.keyHitsOf(r)) out.add(k.fingerprint);
       return out;
     });
   }
@@ -464,19 +468,15 @@ export class StackIndex {
       let material = 0;
       let accessTokens = 0;
       let names = 0;
-      for (const r of this.resources) {
-        const s = this.scan(r);
-        for (const hits of [s.keys, this.scanRecord(r)])
-          for (const k of hits) {
-            material++;
-            if (k.kind === "access-token") accessTokens++;
-          }
-        for (const l of s.named) if (E2B_NAME.test(l.envName ?? "")) names++;
-      }
-      for (const k of this.configKeyHits()) {
+      const count = (k: KeyHit | RecordHit) => {
         material++;
         if (k.kind === "access-token") accessTokens++;
+      };
+      for (const r of this.resources) {
+        for (const k of this.keyHitsOf(r)) count(k);
+        for (const l of this.scan(r).named) if (E2B_NAME.test(l.envName ?? "")) names++;
       }
+      for (const k of this.configKeyHits()) count(k);
       return {
         environments: this.environments.length,
         keys: this.keyResources.length,
