@@ -12,6 +12,8 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/compat/"],
   // Type-checking is `npm run typecheck`; tests only strip types (esbuild) so they start fast.
   transform: { "^.+\\.ts$": "<rootDir>/tests/support/ts-transform.js" },
+  // Jest's runtime, keeping V8's code cache of each module for the worker's next test files.
+  runtime: "<rootDir>/tests/support/code-cache-runtime.js",
   // e2b requires ESM-only chalk; see tests/support/chalk-plain.js.
   moduleNameMapper: { "^chalk$": "<rootDir>/tests/support/chalk-plain.js" },
   // Modules @pulumi/pulumi requires but rarely uses load on first use (tests/support/lazy-modules.ts).
