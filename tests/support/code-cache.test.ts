@@ -5,7 +5,7 @@ type Compile = typeof vm.compileFunction & {
 };
 // Plain JavaScript: jest's worker loads it (code-cache-runtime.js) before any transform.
 const { withCodeCache } = require("./code-cache") as {
-  withCodeCache: (c: typeof vm.compileFunction) => Compile;
+  withCodeCache: (c: typeof vm.compileFunction, script?: typeof vm.Script) => Compile;
 };
 const params = ["exports", "require", "module"];
 const moduleSource = [
@@ -49,6 +49,20 @@ describe("V8 code cache for jest's module compiles", () => {
     expect(frameOf(cached.fail)).toBe(frameOf(first.fail));
     const onLineOne = "throw new Error('at load');";
     expect(frameOf(() => load(compile, onLineOne, "/repo/line1.js"))).toMatch(/\/repo\/line1\.js:1:7\)$/);
+  });
+
+  it("makes a cache V8 rejected (its flags changed since) again", () => {
+    // V8 rejects a cache made under other flags; this Script does so for the first cache it gets.
+    let rejectNext = true;
+    class FlagsChanged extends vm.Script {
+      constructor(source: string, options: vm.ScriptOptions) {
+        super(source, options);
+        if (options.cachedData && rejectNext) [this.cachedDataRejected, rejectNext] = [true, false];
+      }
+    }
+    const compile = withCodeCache(vm.compileFunction, FlagsChanged);
+    for (let i = 0; i < 4; i++) expect(load(compile, moduleSource).answer).toBe(42);
+    expect(compile.stats).toEqual({ compiled: 4, fromCache: 2, rejected: 1 });
   });
 
   it("compiles a changed source afresh", () => {
