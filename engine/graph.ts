@@ -60,6 +60,8 @@ export interface ResourceGraph {
    * installed packages): the report checks them for keys written in code (policies/program-source.ts).
    */
   programModules?: string[];
+  /** The other files of its folder the program read (a `.env`, a cloud-init script), checked the same way. */
+  programReads?: string[];
   resources: GraphResource[];
   /**
    * What an offline preview did differently from `pulumi preview`, for the report: components that

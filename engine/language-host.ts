@@ -48,15 +48,18 @@ export interface LanguageHostResult {
   invokes: string[];
   /** The modules the program loaded from its folder (engine/program-modules.js). */
   modules: string[];
+  /** The other files it read from its folder (a `.env`, a cloud-init script). */
+  reads: string[];
 }
 
 /** The list the record-modules preload wrote as the program exited; none if it could not. */
-function readModules(file: string): string[] {
+function readProgramFiles(file: string): Pick<LanguageHostResult, "modules" | "reads"> {
+  const paths = (v: unknown) => (Array.isArray(v) ? v.filter((f): f is string => typeof f === "string") : []);
   try {
-    const list: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
-    return Array.isArray(list) ? list.filter((f): f is string => typeof f === "string") : [];
+    const list = JSON.parse(fs.readFileSync(file, "utf8")) as { modules?: unknown; read?: unknown };
+    return { modules: paths(list?.modules), reads: paths(list?.read) };
   } catch {
-    return [];
+    return { modules: [], reads: [] };
   }
 }
 
@@ -239,7 +242,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
     return {
       resources: recorder.resources(),
       invokes: [...recorder.invokes].sort(),
-      modules: readModules(modulesFile),
+      ...readProgramFiles(modulesFile),
     };
   } finally {
     server.forceShutdown();

@@ -17,8 +17,10 @@ import type { GraphResource } from "./graph";
 import type { StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 
-const { programModules } = require("./program-modules.js") as {
+const { programModules, programReads, recordReads } = require("./program-modules.js") as {
   programModules: (loaded: Iterable<string>, dir: string) => string[];
+  programReads: (read: Iterable<string>, modules: string[], dir: string) => string[];
+  recordReads: () => Set<string>;
 };
 
 export interface HostJob extends StackRun {
@@ -27,7 +29,14 @@ export interface HostJob extends StackRun {
 }
 
 export type HostReply =
-  | { id: number; ok: true; resources: GraphResource[]; invokes: string[]; modules: string[] }
+  | {
+      id: number;
+      ok: true;
+      resources: GraphResource[];
+      invokes: string[];
+      modules: string[];
+      reads: string[];
+    }
   | { id: number; ok: false; error: string };
 
 /** Everything loaded once per worker from the SDK copy the first program resolves. */
@@ -50,7 +59,9 @@ function createRuntime(sdkFrom: string) {
 
   return {
     sdkPath,
-    async run(job: HostJob): Promise<{ resources: GraphResource[]; invokes: string[]; modules: string[] }> {
+    async run(
+      job: HostJob,
+    ): Promise<{ resources: GraphResource[]; invokes: string[]; modules: string[]; reads: string[] }> {
       const recorder = new ResourceRecorder({ project: job.project, stack: job.stack, protos });
       settings.setMockOptions(recorder, job.project, job.stack, /* preview */ true, job.organization);
       // What SupportsFeature would answer over gRPC (setMockOptions skips the feature handshake).
@@ -70,6 +81,8 @@ function createRuntime(sdkFrom: string) {
       forgetProgramModules(job.dir);
       // What this run loads (the program's own modules were just forgotten, so they load again).
       const loadedBefore = new Set(Object.keys(require.cache));
+      const read = recordReads();
+      read.clear();
 
       await pulumi.runtime.runInPulumiStack(async () => {
         const mod = require(job.main);
@@ -80,10 +93,12 @@ function createRuntime(sdkFrom: string) {
       // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
       await settings.waitForRPCs();
       const loaded = Object.keys(require.cache).filter((f) => !loadedBefore.has(f));
+      const modules = programModules(loaded, job.dir);
       return {
         resources: recorder.resources(),
         invokes: [...recorder.invokes].sort(),
-        modules: programModules(loaded, job.dir),
+        modules,
+        reads: programReads(read, modules, job.dir),
       };
     },
   };
@@ -115,7 +130,7 @@ process.on("message", (msg: { id: number; job: HostJob }) => {
     }
     return runtime.run({ ...job, main: path.resolve(job.main) });
   })().then(
-    ({ resources, invokes, modules }) => reply({ id, ok: true, resources, invokes, modules }),
+    ({ resources, invokes, modules, reads }) => reply({ id, ok: true, resources, invokes, modules, reads }),
     (err: unknown) =>
       reply({ id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   );

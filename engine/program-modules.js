@@ -1,18 +1,79 @@
-// The modules a program loaded from its own folder: what the report checks for keys written in the
-// program's code (policies/program-source.ts). Not installed packages, not this tool's own engine
+// The files a program took from its own folder: the modules it loaded and the files it read (a `.env`,
+// a cloud-init script, a config template). The report checks them for keys a resource input did not
+// show at preview (policies/program-source.ts). Not installed packages, not this tool's own engine
 // files (its preloads run in the program's process). Plain JavaScript: the record-modules preload
 // uses it inside the program's process, the warm program workers in theirs.
+const fs = require("node:fs");
 const path = require("node:path");
+const { fileURLToPath, URL } = require("node:url");
+const { Buffer } = require("node:buffer");
 
 const OWN = path.resolve(__dirname) + path.sep;
 
-/** @param {Iterable<string>} loaded absolute module paths @param {string} dir the program's folder */
-function programModules(loaded, dir) {
+/** @param {Iterable<string>} files absolute paths @param {string} dir the program's folder */
+function inProgramFolder(files, dir) {
   const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
   const packages = `${path.sep}node_modules${path.sep}`;
-  return [...loaded]
+  return [...new Set(files)]
     .filter((f) => f.startsWith(prefix) && !f.includes(packages) && !f.startsWith(OWN))
     .sort();
 }
 
-module.exports = { programModules };
+/** @param {Iterable<string>} loaded absolute module paths @param {string} dir the program's folder */
+function programModules(loaded, dir) {
+  return inProgramFolder(loaded, dir);
+}
+
+/**
+ * What the SDK's run script and the TypeScript loaders read for every program, each its own way (so
+ * one transport lists them and the other not): the project's manifests, not files the program reads.
+ */
+const RUN_MACHINERY = new Set(["package.json", "package.yaml", "tsconfig.json"]);
+
+/**
+ * The files of the program's folder it read that are not among its modules.
+ * @param {Iterable<string>} read absolute paths @param {string[]} modules @param {string} dir
+ */
+function programReads(read, modules, dir) {
+  const isModule = new Set(modules);
+  return inProgramFolder(read, dir).filter((f) => !isModule.has(f) && !RUN_MACHINERY.has(path.basename(f)));
+}
+
+/** Every path read through fs.readFileSync, fs.readFile and fs.promises.readFile since `recordReads`. */
+const reads = new Set();
+let recording = false;
+
+/**
+ * Starts noting the files this process reads by path (a descriptor names no file). Wraps the three
+ * read functions once; the wrappers only note the path and call the original.
+ * @returns {Set<string>} the live set of absolute paths (clear it between runs)
+ */
+function recordReads() {
+  if (recording) return reads;
+  recording = true;
+  const note = (file) => {
+    try {
+      if (typeof file === "string") reads.add(path.resolve(file));
+      else if (file instanceof URL && file.protocol === "file:") reads.add(fileURLToPath(file));
+      else if (Buffer.isBuffer(file)) reads.add(path.resolve(file.toString()));
+    } catch {
+      // Not a path this check can name: the read itself goes on as the program asked.
+    }
+  };
+  for (const [target, name] of [
+    [fs, "readFileSync"],
+    [fs, "readFile"],
+    [fs.promises, "readFile"],
+  ]) {
+    const original = target[name];
+    target[name] = {
+      [name](file, ...rest) {
+        note(file);
+        return original.call(this, file, ...rest);
+      },
+    }[name];
+  }
+  return reads;
+}
+
+module.exports = { programModules, programReads, recordReads };

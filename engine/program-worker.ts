@@ -90,7 +90,7 @@ export function prepareJob(opts: RunProgramOptions): {
   };
 }
 
-type HostResult = { resources: GraphResource[]; invokes: string[]; modules: string[] };
+type HostResult = { resources: GraphResource[]; invokes: string[]; modules: string[]; reads: string[] };
 
 export class ProgramWorker {
   private readonly child: ChildProcess;
@@ -118,7 +118,8 @@ export class ProgramWorker {
       if (!("id" in msg) || !this.pending || msg.id !== this.pending.id) return;
       const p = this.pending;
       this.pending = undefined;
-      if (msg.ok) p.resolve({ resources: msg.resources, invokes: msg.invokes, modules: msg.modules });
+      if (msg.ok)
+        p.resolve({ resources: msg.resources, invokes: msg.invokes, modules: msg.modules, reads: msg.reads });
       else
         p.reject(
           new ProgramError(
@@ -209,6 +210,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
       resources: result.resources,
       offline: offlineNotes(result.resources, result.invokes),
       programModules: result.modules,
+      programReads: result.reads,
     };
   } catch (e) {
     if (e instanceof ProgramFailure) {
@@ -251,9 +253,15 @@ export class ProgramPool {
     const i = this.idle.findIndex((w) => w.sdkPath === sdk && w.alive);
     const worker = i >= 0 ? this.idle.splice(i, 1)[0] : new ProgramWorker(sdk);
     try {
-      const { resources, invokes, modules } = await worker.run(job, opts.timeoutMs);
+      const { resources, invokes, modules, reads } = await worker.run(job, opts.timeoutMs);
       this.idle.push(worker);
-      return { ...graph, resources, offline: offlineNotes(resources, invokes), programModules: modules };
+      return {
+        ...graph,
+        resources,
+        offline: offlineNotes(resources, invokes),
+        programModules: modules,
+        programReads: reads,
+      };
     } catch (e) {
       worker.kill();
       throw e;

@@ -22,6 +22,12 @@ import { NO_CONFIG, type PackConfig } from "./settings";
 export interface ProgramSourceInput {
   /** The modules the program loaded from its own folder (absolute paths; not installed packages). */
   files: readonly string[];
+  /**
+   * The other files of its folder it read (a `.env`, a cloud-init script): a key the program takes
+   * from one into a value not known at preview is as hidden as a literal in code. Checked without
+   * advisories for what cannot be read as text (a program reads archives and images too).
+   */
+  reads?: readonly string[];
   /** The stack resource's URN: findings about the program as a whole sit there. */
   stackUrn: string;
   /**
@@ -42,19 +48,27 @@ export function programSourceFindings(
   const { files, notes } = reader.readFiles(input.files);
   const out: Finding[] = [];
   const said = new Set<string>();
-  for (const f of files)
+  const report = (f: { name: string; text: string }, say: (where: string) => string) => {
     for (const m of findMaterial(f.text)) {
       if (said.has(m.fingerprint) || input.inStack().has(m.fingerprint)) continue;
       said.add(m.fingerprint);
       const enc = describeEncoding(m.encoding);
-      out.push({
-        ...judge.finding(
-          input.stackUrn,
-          `The program's code holds E2B key material (${m.mask}) in ${printable(f.name)} line ${lineAt(f.text, m.index)}${enc ? ` (${enc})` : ""}, which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.`,
-        ),
-        keyFingerprint: m.fingerprint,
-      });
+      const where = `(${m.mask}) in ${printable(f.name)} line ${lineAt(f.text, m.index)}${enc ? ` (${enc})` : ""}`;
+      out.push({ ...judge.finding(input.stackUrn, say(where)), keyFingerprint: m.fingerprint });
     }
+  };
+  for (const f of files)
+    report(
+      f,
+      (where) =>
+        `The program's code holds E2B key material ${where}, which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.`,
+    );
+  for (const f of reader.readFiles(input.reads ?? []).files)
+    report(
+      f,
+      (where) =>
+        `A file the program read holds E2B key material ${where}, which no resource input showed at preview (a value not known yet can hide what the program made of it). A file in the program's folder is no key store: read the key from a secret store at run time, and rotate it if the file was committed or deployed.`,
+    );
   for (const note of notes)
     out.push(
       judge.finding(input.stackUrn, `The program's code was not all checked for E2B key material: ${note}.`, {

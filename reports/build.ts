@@ -79,14 +79,18 @@ export function buildStackReport(
   });
 }
 
-/** Keys in a previewed program's own code that no resource of the stack shows (policies/program-source.ts). */
+/**
+ * Keys in a previewed program's own code, or in files of its folder it read, that no resource of the
+ * stack shows (policies/program-source.ts).
+ */
 function programFindings(
   graph: ResourceGraph,
   index: StackIndex,
   found: readonly Finding[],
   config: PackConfig,
 ): Finding[] {
-  if (graph.source.kind !== "program" || !graph.programModules?.length) return [];
+  if (graph.source.kind !== "program" || !(graph.programModules?.length || graph.programReads?.length))
+    return [];
   const stackUrn = stackUrnOf(graph.resources);
   const reader = new ArtifactReader([graph.source.path], PROGRAM_SOURCE_LIMITS);
   let inStack: Set<string> | undefined;
@@ -96,7 +100,12 @@ function programFindings(
       ...index.keyFingerprints(),
       ...found.flatMap((f) => (f.keyFingerprint ? [f.keyFingerprint] : [])),
     ]));
-  const input = { files: graph.programModules, stackUrn, inStack: known };
+  const input = {
+    files: graph.programModules ?? [],
+    reads: graph.programReads ?? [],
+    stackUrn,
+    inStack: known,
+  };
   return programSourceFindings(reader, input, config);
 }
 

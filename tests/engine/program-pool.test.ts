@@ -54,6 +54,44 @@ describe("program pool (warm workers)", () => {
     expect((await pool.run({ cwd: dir, stack: "dev" })).programModules).toEqual(expected);
   });
 
+  it("lists the other files a program read from its folder, in both transports, each way it can read them", async () => {
+    const dir = tmpDir("reads-");
+    cpSync(recording.cwd, dir, { recursive: true });
+    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+    for (const f of ["sync.env", "callback.yaml", "promise.txt", "by-url.json", "as-buffer.conf"])
+      writeFileSync(path.join(dir, f), "x\n");
+    writeFileSync(path.join(dir, "untouched.txt"), "x\n");
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        'import * as fs from "node:fs";',
+        'import * as path from "node:path";',
+        'import { pathToFileURL } from "node:url";',
+        "const at = (f: string) => path.join(__dirname, f);",
+        'fs.readFileSync(at("sync.env"), "utf8");',
+        'fs.readFileSync(pathToFileURL(at("by-url.json")));',
+        'fs.readFileSync(Buffer.from(at("as-buffer.conf")));',
+        // Outside the folder, and an installed package's file: not the program's.
+        'fs.readFileSync("/etc/hostname");',
+        'fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"));',
+        "export const done = Promise.all([",
+        '  new Promise((ok) => fs.readFile(at("callback.yaml"), ok)),',
+        '  fs.promises.readFile(at("promise.txt")),',
+        ']).then(() => "read");',
+        "",
+      ].join("\n"),
+    );
+    const expected = ["as-buffer.conf", "by-url.json", "callback.yaml", "promise.txt", "sync.env"].map((f) =>
+      path.join(dir, f),
+    );
+    const fresh = await runProgram({ cwd: dir, stack: "dev" });
+    expect(fresh.programReads).toEqual(expected);
+    expect(fresh.programModules).toEqual([path.join(dir, "index.ts")]);
+    expect((await pool.run({ cwd: dir, stack: "dev" })).programReads).toEqual(expected);
+    // Nothing carried over to the next program on the same warm worker.
+    expect((await pool.run(lambda)).programReads).toEqual([]);
+  });
+
   it("retires a worker whose program failed and keeps serving", async () => {
     const dir = tmpDir("broken-");
     cpSync(recording.cwd, dir, { recursive: true });

@@ -76,6 +76,20 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(stack);
   });
 
+  it("fails a key in a file the program read into a value preview cannot see (cloud-init user data)", async () => {
+    const { stack } = await scan.program(fx("key-in-read-file"), "prod");
+    expect(e2b01(stack).map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^A file the program read holds E2B key material \(e2b_…4567\) in cloud-init\.yaml line 6, which no resource input showed at preview/,
+      ),
+    ]);
+    expect(e2b01(stack)[0].urn).toMatch(/::pulumi:pulumi:Stack::key-in-read-file-prod$/);
+    // The binary file it read is neither checked nor an advisory.
+    expect(stack.findings.map((f) => f.message).join("\n")).not.toMatch(/logo\.png/);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
   it("judges an undecryptable secret flowing into E2B_API_KEY as it would with the passphrase", async () => {
     const withPass = await scan.program(fx("secret-config-key"), "prod", { passphrase: "correct horse" });
     const without = await scan.program(fx("secret-config-key"), "prod", {});
