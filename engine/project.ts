@@ -56,7 +56,35 @@ function readYaml(file: string): Record<string, unknown> {
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== "object" || Array.isArray(doc))
     throw new InputError(`${file}: expected a YAML mapping`, file);
+  const cycle = selfContaining(doc);
+  if (cycle !== null)
+    throw new InputError(`${file}: field '${cycle}' is a YAML alias that contains itself`, file);
   return doc as Record<string, unknown>;
+}
+
+/**
+ * The path of the first value that contains itself (`x: &a [*a]` parses to a circular value, which
+ * config resolution would recurse into forever), or null. Iterative, so any depth is fine.
+ */
+function selfContaining(doc: object): string | null {
+  const inside = new Set<object>();
+  const todo: Array<{ v: object; at: string; leave?: true }> = [{ v: doc, at: "" }];
+  while (todo.length) {
+    const { v, at, leave } = todo.pop()!;
+    if (leave) {
+      inside.delete(v);
+      continue;
+    }
+    inside.add(v);
+    todo.push({ v, at, leave: true });
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null || typeof x !== "object") continue;
+      const child = at ? `${at}.${k}` : k;
+      if (inside.has(x)) return child;
+      todo.push({ v: x, at: child });
+    }
+  }
+  return null;
 }
 
 export function readProject(dir: string, stack: string): ProjectInfo {
@@ -188,13 +216,12 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
   const projectDoc = readYaml(path.join(project.dir, "Pulumi.yaml"));
   const qualify = (k: string) => (k.includes(":") ? k : `${project.name}:${k}`);
 
-  // Project-level declarations: `config: { key: { default } | value }`.
+  // Project-level declarations: `config: { key: value | { value } | { type?, default } }`
+  // (sdk/go/common/workspace/project.go ProjectConfigType: `value` or `default`, never both).
   const declared = (projectDoc.config ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(declared)) {
-    const value =
-      v && typeof v === "object" && !Array.isArray(v) && "default" in v
-        ? (v as { default: unknown }).default
-        : v;
+    const attrs = v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    const value = "default" in attrs ? attrs.default : "value" in attrs ? attrs.value : v;
     if (
       value !== undefined &&
       (typeof value !== "object" || value === null || !("type" in (value as object)))

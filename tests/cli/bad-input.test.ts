@@ -240,6 +240,25 @@ describe("preview, evals and sandboxes: bad input", () => {
       },
       ["Pulumi.yaml"],
     ],
+    [
+      "preview: a stack file whose alias contains itself",
+      () => {
+        file("loop/Pulumi.yaml", "name: loop\nruntime: nodejs\n");
+        file("loop/index.ts", "export {};\n");
+        file("loop/Pulumi.dev.yaml", "config:\n  loop:agents: &a [*a]\n");
+        return ["preview", "--cwd", path.join(tmp, "loop"), "--stack", "dev"];
+      },
+      ["Pulumi.dev.yaml", "'config.loop:agents.0'", "contains itself"],
+    ],
+    [
+      "preview: a Pulumi.yaml whose alias contains itself",
+      () => {
+        file("loop2/Pulumi.yaml", "name: loop2\nruntime: nodejs\nconfig:\n  limits: &a {inner: *a}\n");
+        file("loop2/index.ts", "export {};\n");
+        return ["preview", "--cwd", path.join(tmp, "loop2"), "--stack", "dev"];
+      },
+      ["Pulumi.yaml", "'config.limits.inner'", "contains itself"],
+    ],
     ["evals: an unknown case", () => ["evals", "--case", "E2B-99"], ["--case", "E2B-99"]],
     ["evals: --report-dir under /proc", () => ["evals", "--report-dir", "/proc/x"], ["--report-dir /proc/x"]],
     ["evals: --concurrency 0", () => ["evals", "--concurrency", "0"], ["--concurrency"]],
