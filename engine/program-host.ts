@@ -92,6 +92,7 @@ function createRuntime(sdkFrom: string) {
       });
       // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
       await settings.waitForRPCs();
+      if (recorder.failure) throw new Error(recorder.failure);
       const loaded = Object.keys(require.cache).filter((f) => !loadedBefore.has(f));
       const modules = programModules(loaded, job.dir);
       return {

@@ -200,8 +200,19 @@ export class ResourceRecorder {
     }
   }
 
+  /**
+   * Why the run must fail though the program may not (under the SDK's mocks a refused registration
+   * only rejects the resource's outputs): the first registration the CLI's engine would refuse.
+   */
+  failure: string | undefined;
+
+  /** Two registrations of one URN fail the run, as the CLI's step generator fails them. */
   private record(r: GraphResource): void {
-    if (!this.recorded.has(r.urn)) this.order.push(r.urn);
+    if (this.recorded.has(r.urn)) {
+      this.failure ??= `Duplicate resource URN '${r.urn}'; try giving it a unique name`;
+      throw new Error(this.failure);
+    }
+    this.order.push(r.urn);
     this.recorded.set(r.urn, r);
   }
 }

@@ -1,5 +1,13 @@
 import path from "node:path";
-import { runProgram, InputError, ProgramError, UNKNOWN, SECRET_SIG, type GraphResource } from "../../engine";
+import {
+  runProgram,
+  ProgramPool,
+  InputError,
+  ProgramError,
+  UNKNOWN,
+  SECRET_SIG,
+  type GraphResource,
+} from "../../engine";
 import { newEncryptionSalt, encryptWith } from "../../engine/passphrase";
 import { writeFileSync, cpSync, symlinkSync } from "node:fs";
 import { tmpDir } from "../support/tmp";
@@ -110,6 +118,23 @@ describe("program runner: configuration and errors", () => {
     await expect(runProgram({ cwd: path.join(dir, "config"), stack: "dev" })).rejects.toThrow(
       /no Pulumi\.yaml/,
     );
+  });
+
+  it("fails a program that registers one URN twice, as pulumi preview does", async () => {
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as s3 from "@pulumi/aws/s3";\nnew s3.BucketV2("assets");\nnew s3.BucketV2("assets");\n',
+    );
+    const dup =
+      /Duplicate resource URN 'urn:pulumi:dev::recording::aws:s3\/bucketV2:BucketV2::assets'; try giving it a unique name/;
+    await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(dup);
+    const pool = new ProgramPool(1);
+    try {
+      await expect(pool.run({ cwd: dir, stack: "dev" })).rejects.toThrow(dup);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("reports a failing program without leaking key material from its error", async () => {
