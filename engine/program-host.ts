@@ -13,8 +13,7 @@
  * programs go through the language host (language-host.ts).
  */
 import path from "node:path";
-import type { GraphResource } from "./graph";
-import type { StackRun } from "./language-host";
+import type { LanguageHostResult, StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 
 const { programModules, programReads, recordReads } = require("./program-modules.js") as {
@@ -29,15 +28,7 @@ export interface HostJob extends StackRun {
 }
 
 export type HostReply =
-  | {
-      id: number;
-      ok: true;
-      resources: GraphResource[];
-      invokes: string[];
-      modules: string[];
-      reads: string[];
-    }
-  | { id: number; ok: false; error: string };
+  ({ id: number; ok: true } & LanguageHostResult) | { id: number; ok: false; error: string };
 
 /** Everything loaded once per worker from the SDK copy the first program resolves. */
 function createRuntime(sdkFrom: string) {
@@ -59,9 +50,7 @@ function createRuntime(sdkFrom: string) {
 
   return {
     sdkPath,
-    async run(
-      job: HostJob,
-    ): Promise<{ resources: GraphResource[]; invokes: string[]; modules: string[]; reads: string[] }> {
+    async run(job: HostJob): Promise<LanguageHostResult> {
       const recorder = new ResourceRecorder({ project: job.project, stack: job.stack, protos });
       settings.setMockOptions(recorder, job.project, job.stack, /* preview */ true, job.organization);
       // What SupportsFeature would answer over gRPC (setMockOptions skips the feature handshake).
@@ -131,7 +120,7 @@ process.on("message", (msg: { id: number; job: HostJob }) => {
     }
     return runtime.run({ ...job, main: path.resolve(job.main) });
   })().then(
-    ({ resources, invokes, modules, reads }) => reply({ id, ok: true, resources, invokes, modules, reads }),
+    (result) => reply({ id, ok: true, ...result }),
     (err: unknown) =>
       reply({ id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   );

@@ -11,7 +11,7 @@ import path from "node:path";
 import { redactKeys } from "../policies/detect/keys";
 import type { GraphResource, ResourceGraph } from "./graph";
 import { trackChild } from "./children";
-import { legacyConfigKeys, ProgramFailure, runLanguageHost } from "./language-host";
+import { legacyConfigKeys, ProgramFailure, runLanguageHost, type LanguageHostResult } from "./language-host";
 import type { HostJob, HostReply } from "./program-host";
 import { readProject, readStackConfig, type ProjectInfo } from "./project";
 import { InputError } from "./errors";
@@ -90,14 +90,13 @@ export function prepareJob(opts: RunProgramOptions): {
   };
 }
 
-type HostResult = { resources: GraphResource[]; invokes: string[]; modules: string[]; reads: string[] };
-
 export class ProgramWorker {
   private readonly child: ChildProcess;
   private readonly output: string[] = [];
   private nextId = 1;
   private pending:
-    { id: number; resolve: (r: HostResult) => void; reject: (e: Error) => void; main: string } | undefined;
+    | { id: number; resolve: (r: LanguageHostResult) => void; reject: (e: Error) => void; main: string }
+    | undefined;
   private exited = false;
 
   constructor(readonly sdkPath: string) {
@@ -118,9 +117,10 @@ export class ProgramWorker {
       if (!("id" in msg) || !this.pending || msg.id !== this.pending.id) return;
       const p = this.pending;
       this.pending = undefined;
-      if (msg.ok)
-        p.resolve({ resources: msg.resources, invokes: msg.invokes, modules: msg.modules, reads: msg.reads });
-      else
+      if (msg.ok) {
+        const { id: _id, ok: _ok, ...result } = msg;
+        p.resolve(result);
+      } else
         p.reject(
           new ProgramError(
             `${p.main}: the program failed: ${redactKeys(firstLines(msg.error, 6))}${this.tail()}`,
@@ -145,11 +145,11 @@ export class ProgramWorker {
     return this.pending !== undefined;
   }
 
-  run(job: HostJob, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<HostResult> {
+  run(job: HostJob, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<LanguageHostResult> {
     if (this.exited) return Promise.reject(new ProgramError(`${job.main}: program worker is gone`));
     if (this.pending) return Promise.reject(new Error("program worker is busy"));
     this.output.length = 0;
-    return new Promise<HostResult>((resolve, reject) => {
+    return new Promise<LanguageHostResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.kill();
         reject(new ProgramError(`${job.main}: program did not finish within ${timeoutMs / 1000}s`));
