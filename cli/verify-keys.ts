@@ -16,6 +16,7 @@
 import type { ResourceGraph } from "../engine";
 import { fingerprintKey, maskKey } from "../policies/detect/keys";
 import type { Finding, StackReport } from "../policies/api";
+import { withTimeLimit } from "../runtime/time-limit";
 
 export type KeyStatus = "live" | "revoked" | "unknown";
 
@@ -118,13 +119,19 @@ async function checkOne(
   for (let attempt = 1; attempt <= 2; attempt++) {
     let res: Response;
     try {
-      res = await fetch(apiUrl + path, {
-        method: "GET",
-        headers: { ...headers, Accept: "application/json" },
-        redirect: "manual",
-        signal: AbortSignal.timeout(opts.requestTimeoutMs),
-      });
-      await res.body?.cancel();
+      res = await withTimeLimit(
+        async (signal) => {
+          const answer = await fetch(apiUrl + path, {
+            method: "GET",
+            headers: { ...headers, Accept: "application/json" },
+            redirect: "manual",
+            signal,
+          });
+          await answer.body?.cancel();
+          return answer;
+        },
+        { timeoutMs: opts.requestTimeoutMs },
+      );
     } catch (e) {
       const err = e as Error;
       const timedOut = err.name === "TimeoutError" || err.name === "AbortError";

@@ -9,6 +9,7 @@ import { Sandbox, SandboxNotFoundError, type SandboxInfo, type SandboxListOpts }
 import { maskKey } from "../policies/detect/keys";
 import { AuditError } from "./errors";
 import { classifyError, withRetry, type RetryOptions } from "./retry";
+import { withTimeLimit } from "./time-limit";
 import {
   SandboxAuditor,
   auditedFromRecord,
@@ -89,22 +90,31 @@ export interface AuditRun {
   pages: number;
 }
 
-function connection(c: ApiConnection) {
+/** The SDK's connection options for one attempt: its own signal, which `attempt` ends. */
+function connection(c: ApiConnection, signal: AbortSignal) {
   // `apiUrl` is honoured by the SDK but is `@internal` in its types.
   return {
     apiKey: c.apiKey,
     requestTimeoutMs: c.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    ...(c.signal ? { signal: c.signal } : {}),
+    signal,
     ...(c.apiUrl ? { apiUrl: c.apiUrl } : {}),
   };
 }
 
-/** Retries stop at the deadline: a retry after it would only wait for an abort. */
-async function retrying<T>(c: ApiConnection & { retry?: RetryOptions }, fn: () => Promise<T>): Promise<T> {
-  return withRetry(() => {
-    if (c.signal?.aborted) throw c.signal.reason;
-    return fn();
-  }, c.retry);
+/**
+ * One API call, retried; each attempt ends at the request timeout or the run's deadline on our own
+ * timer (see time-limit.ts for why the SDK's signals alone are not enough). Retries stop at the
+ * deadline: a retry after it would only wait for an abort.
+ */
+async function retrying<T>(
+  c: ApiConnection & { retry?: RetryOptions },
+  call: (conn: ReturnType<typeof connection>) => Promise<T>,
+): Promise<T> {
+  const timeoutMs = c.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  return withRetry(
+    () => withTimeLimit((signal) => call(connection(c, signal)), { timeoutMs, signal: c.signal }),
+    c.retry,
+  );
 }
 
 /** Turn an API failure that survived the retries into the audit's typed error. */
@@ -138,29 +148,33 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
     throw new AuditError("bad-usage", `page size must be 1–100 (got ${pageSize})`);
   const rules: AuditRules = { ...o.rules, now: (o.now ?? (() => new Date()))() };
   const auditor = new SandboxAuditor(rules);
-  const listOpts: SandboxListOpts = {
-    ...connection(o),
-    limit: pageSize,
-    query: { state: ["running", "paused"], ...(o.metadata ? { metadata: o.metadata } : {}) },
-  } as SandboxListOpts;
-  const paginator = Sandbox.list(listOpts);
+  const query: SandboxListOpts["query"] = {
+    state: ["running", "paused"],
+    ...(o.metadata ? { metadata: o.metadata } : {}),
+  };
   let pages = 0;
   // A page token seen before means the API sends us in a circle: stop rather than list for ever.
   const tokens = new Set<string>();
-  // A failed page leaves the paginator's cursor where it was, so the retry asks for the same page.
-  const fetchPage = () => retrying(o, () => paginator.nextItems());
+  // Each attempt gets a paginator of its own at the page's token: an attempt given up on (timed out)
+  // may still be answered later, and must not move the cursor of the attempt that replaced it.
+  const fetchPage = (nextToken: string | undefined) =>
+    retrying(o, async (conn) => {
+      const paginator = Sandbox.list({ ...conn, limit: pageSize, query, nextToken } as SandboxListOpts);
+      const items = await paginator.nextItems();
+      return { items, nextToken: paginator.hasNext ? paginator.nextToken : undefined };
+    });
   // One request in flight while the page before it is judged: the API's next page and our work on
   // this one overlap. Pages still come one at a time, in order, each token checked before it is used.
-  let pending: Promise<SandboxInfo[]> | undefined = paginator.hasNext ? fetchPage() : undefined;
+  let pending: Promise<{ items: SandboxInfo[]; nextToken?: string }> | undefined = fetchPage(undefined);
   while (pending) {
     let items: SandboxInfo[];
+    let next: string | undefined;
     try {
-      items = await pending;
+      ({ items, nextToken: next } = await pending);
     } catch (e) {
       throw toAuditError(e, o, `listing sandboxes (page ${pages + 1})`);
     }
     pages++;
-    const next = paginator.nextToken;
     if (next !== undefined) {
       if (tokens.has(next))
         throw new AuditError(
@@ -169,7 +183,7 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
         );
       tokens.add(next);
     }
-    pending = paginator.hasNext ? fetchPage() : undefined;
+    pending = next !== undefined ? fetchPage(next) : undefined;
     // Judged synchronously: a failure of the page in flight is only read by the `await` above.
     for (const s of items as unknown[]) {
       const r = auditedFromRecord(s);
@@ -207,7 +221,6 @@ export async function killLeaked(
   rules: AuditRules,
 ): Promise<KillOutcome> {
   const out: KillOutcome = { killed: [], gone: [], spared: [], failed: [] };
-  const conn = connection(c) as Parameters<typeof Sandbox.kill>[1];
   for (const l of leaked) {
     if (c.signal?.aborted) {
       out.failed.push({
@@ -218,7 +231,7 @@ export async function killLeaked(
     }
     let fresh: SandboxInfo;
     try {
-      fresh = await retrying(c, () => Sandbox.getInfo(l.sandboxId, conn));
+      fresh = await retrying(c, (conn) => Sandbox.getInfo(l.sandboxId, conn));
     } catch (e) {
       if (e instanceof SandboxNotFoundError) out.gone.push(l.sandboxId);
       else if (classifyError(e) === "unauthorized")
@@ -240,7 +253,7 @@ export async function killLeaked(
       continue;
     }
     try {
-      const existed = await retrying(c, () => Sandbox.kill(l.sandboxId, conn));
+      const existed = await retrying(c, (conn) => Sandbox.kill(l.sandboxId, conn));
       (existed ? out.killed : out.gone).push(l.sandboxId);
     } catch (e) {
       if (classifyError(e) === "unauthorized") throw toAuditError(e, c, `killing sandbox ${l.sandboxId}`);

@@ -6,6 +6,7 @@
  */
 import "../support/e2b-api/sdk";
 import { PassThrough } from "node:stream";
+import { collectGarbageEvery } from "../support/gc";
 import { startE2BServer, type E2BServer, type ResponseRewriter } from "../support/e2b-api";
 import { runSandboxesAudit, type SandboxesAuditFlags } from "../../cli/sandboxes";
 
@@ -217,6 +218,29 @@ describe("sandboxes audit against a hung API", () => {
   test("an API that never answers ends at the overall --deadline: one line, exit 2", async () => {
     server.faults.next(1000, { status: 0, hang: true });
     const r = await audit({ requestTimeout: "30s", deadline: "2s" });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: the audit's deadline of 2 s passed while listing sandboxes/);
+    expect(r.ms).toBeLessThan(8_000);
+  });
+
+  test("the deadline and the request timeout still end a held request when garbage is collected meanwhile", async () => {
+    // On Node 20 the SDK's abort signals reach undici by weak reference; a collection used to cut
+    // the link and this run hung until jest's timeout (nodejs/node#55428).
+    server.state.seedSandboxes(1, { teamId });
+    server.faults.next(1, { status: 0, hang: true, path: "/v2/sandboxes" });
+    const stop = collectGarbageEvery(100);
+    let retried: { code: number; ms: number; report?: { total: number } };
+    let r: { code: number; err: string; ms: number };
+    try {
+      retried = await audit({ requestTimeout: "1s" });
+      server.faults.next(1000, { status: 0, hang: true });
+      r = await audit({ requestTimeout: "30s", deadline: "2s" });
+    } finally {
+      stop();
+    }
+    expect(retried.code).toBe(0);
+    expect(retried.report?.total).toBe(1);
+    expect(retried.ms).toBeLessThan(10_000);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^error: the audit's deadline of 2 s passed while listing sandboxes/);
     expect(r.ms).toBeLessThan(8_000);
