@@ -33,17 +33,21 @@ export function withTimeLimit<T>(call: (signal: AbortSignal) => Promise<T>, limi
   if (outer?.aborted) return Promise.reject(outer.reason);
   const inner = new AbortController();
   return new Promise<T>((resolve, reject) => {
+    // Every name is declared before any closure uses it: the dynamic provider that calls this is
+    // serialised by Pulumi, whose closure capture cannot follow a name read before its declaration.
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+    let onAbort: (() => void) | undefined = undefined;
     const finish = () => {
       clearTimeout(timer);
-      outer?.removeEventListener("abort", onAbort);
+      if (onAbort) outer?.removeEventListener("abort", onAbort);
     };
     const stop = (reason: unknown) => {
       finish();
       inner.abort(reason);
       reject(reason);
     };
-    const onAbort = () => stop(outer?.reason);
-    const timer = setTimeout(() => stop(new RequestTimeoutError(limit.timeoutMs)), limit.timeoutMs);
+    onAbort = () => stop(outer?.reason);
+    timer = setTimeout(() => stop(new RequestTimeoutError(limit.timeoutMs)), limit.timeoutMs);
     outer?.addEventListener("abort", onAbort, { once: true });
     let started: Promise<T>;
     try {

@@ -6,9 +6,10 @@
  * this module is passed through `redactKeys`, so no failure path can print key material.
  *
  * This module runs inside the dynamic provider, whose code Pulumi serialises into state: it holds
- * no credentials itself and depends only on Node globals (`fetch`, `AbortSignal`, timers).
+ * no credentials itself and depends only on Node globals (`fetch`, `AbortController`, timers).
  */
 import { redactKeys } from "../../policies/detect/keys";
+import { withTimeLimit } from "../../runtime/time-limit";
 
 export const DEFAULT_E2B_API_URL = "https://api.e2b.app";
 
@@ -95,18 +96,26 @@ async function send(
 ): Promise<Response> {
   const url = settings.apiUrl.replace(/\/+$/, "") + path;
   let res: globalThis.Response;
+  let text: string;
   try {
-    res = await fetch(url, {
-      method,
-      headers: {
-        Authorization: `Bearer ${settings.token}`,
-        "X-Team-ID": teamId,
-        Accept: "application/json",
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    // Our own timer, body included: a signal alone can be cut off by a garbage collection.
+    ({ res, text } = await withTimeLimit(
+      async (signal) => {
+        const answer = await fetch(url, {
+          method,
+          headers: {
+            Authorization: `Bearer ${settings.token}`,
+            "X-Team-ID": teamId,
+            Accept: "application/json",
+            ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        });
+        return { res: answer, text: await answer.text() };
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(settings.timeoutMs),
-    });
+      { timeoutMs: settings.timeoutMs },
+    ));
   } catch (e) {
     const err = e as Error;
     const why =
@@ -115,7 +124,6 @@ async function send(
         : err.message;
     throw new E2BApiError(`${method} ${settings.apiUrl}${path}: ${why}`, undefined, undefined, true);
   }
-  const text = await res.text();
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : undefined;
