@@ -123,7 +123,7 @@ export class ProgramWorker {
       } else
         p.reject(
           new ProgramError(
-            `${p.main}: the program failed: ${redactKeys(firstLines(msg.error, 6))}${this.tail()}`,
+            `${p.main}: the program failed: ${redactKeys(failureLines(msg.error, 6))}${this.tail()}`,
           ),
         );
     });
@@ -180,8 +180,18 @@ function outputTail(text: string): string {
   return t ? `\n--- program output ---\n${t.split("\n").slice(-20).join("\n")}` : "";
 }
 
-function firstLines(text: string, n: number): string {
-  return text.split("\n").slice(0, n).join("\n");
+/**
+ * The first lines of a program's failure, the error first: the SDK heads an unhandled exception with
+ * "Running program '…' failed with an unhandled exception:", and the first line is often the only
+ * one a user reads (a CI log's summary, our one-line errors).
+ */
+export function failureLines(text: string, n: number): string {
+  const lines = text.split("\n");
+  if (lines.length > 1 && /^Running program .* failed with an unhandled exception:\s*$/.test(lines[0]))
+    lines.shift();
+  while (lines.length > 1 && lines[0].trim() === "") lines.shift();
+  lines[0] = lines[0].trimStart();
+  return lines.slice(0, n).join("\n");
 }
 
 function sdkOf(dir: string): string {
@@ -221,7 +231,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
         ? ` (offline, provider functions are answered without a provider: ${e.invokes.join(", ")}; a program that reads their results cannot be previewed offline)`
         : "";
       throw new ProgramError(
-        `${project.main}: the program failed${offline}: ${firstLines(e.message, 6)}${tail}`,
+        `${project.main}: the program failed${offline}: ${failureLines(e.message, 6)}${tail}`,
       );
     }
     throw e;

@@ -100,7 +100,8 @@ describe("program pool (warm workers)", () => {
     // On the warm worker from the test above, which the failure retires.
     const failed = pool.run({ cwd: dir, stack: "dev" });
     await expect(failed).rejects.toThrow(ProgramError);
-    await expect(failed).rejects.toThrow(/broken program/);
+    // The error itself on the first line, as from the language host (not the SDK's heading).
+    await expect(failed).rejects.toThrow(/index\.ts: the program failed: Error: broken program\n/);
     expect((await pool.run(lambda)).resources.map((r) => r.name)).toContain("api");
   });
 });

@@ -142,7 +142,7 @@ describe("program runner: configuration and errors", () => {
     writeFileSync(path.join(dir, "index.ts"), `throw new Error("boom e2b_${"ab".repeat(20)}");\n`);
     const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(ProgramError);
-    expect((err as Error).message).toMatch(/the program failed: [^\n]*\n?Error: boom e2b_…abab/);
+    expect((err as Error).message).toMatch(/the program failed: Error: boom e2b_…abab\n/);
     expect((err as Error).message).not.toContain("ab".repeat(20));
   });
 
@@ -156,7 +156,7 @@ describe("program runner: configuration and errors", () => {
     const started = Date.now();
     const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(ProgramError);
-    expect((err as Error).message).toMatch(/the program failed: [^\n]*\n?Error: broken apply x/);
+    expect((err as Error).message).toMatch(/the program failed: Error: broken apply x\n/);
     // Under Node 20, the SDK's coloured util.inspect of such an error ran for minutes (nodejs/node#64011).
     expect(Date.now() - started).toBeLessThan(45_000);
   }, 60_000);
