@@ -37,11 +37,23 @@ import { pathOf, type Leaf, type PathNode, type WalkContext } from "./detect/wal
 import { E2B_SECRET_KIND } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
-/** Where sandbox inputs show up in IaC: data, easy to extend. */
-const IMAGE_BUILD_ARGS: Record<string, string[]> = {
-  "docker:index/image:Image": ["build"],
-  "docker-build:index:Image": ["buildArgs"],
-  "aws:codebuild/project:Project": ["environment"],
+/**
+ * Image builds whose inputs end up inside an image a sandbox template can be made from: by type, the
+ * top-level inputs that reach the image and how to name them. Data, easy to extend.
+ */
+const IMAGE_BUILDS: Record<string, { tops: string[]; what: string }> = {
+  "docker:index/image:Image": {
+    tops: ["build"],
+    what: "an image build (args and context files are baked into the image and any sandbox template made from it)",
+  },
+  "docker-build:index:Image": {
+    tops: ["buildArgs", "context"],
+    what: "an image build (args and context files are baked into the image and any sandbox template made from it)",
+  },
+  "aws:codebuild/project:Project": {
+    tops: ["environment"],
+    what: "a build environment (baked into what it builds, e.g. a sandbox template)",
+  },
 };
 const SANDBOX_RESOURCE_KINDS = new Set(["e2b-guardrails:Template", "e2b-guardrails:Sandbox"]);
 
@@ -145,9 +157,8 @@ export const noKeyInSandbox = stackPolicy(
         checkEveryInput(run, r, index.scan(r), "an E2B sandbox/template definition", null);
         continue;
       }
-      const build = IMAGE_BUILD_ARGS[r.type];
-      if (build)
-        checkEveryInput(run, r, index.scan(r), "image build args (baked into the sandbox template)", build);
+      const build = IMAGE_BUILDS[r.type];
+      if (build) checkEveryInput(run, r, index.scan(r), build.what, build.tops);
       const secretStore = isKeyStoreType(r.type) || isE2BSecretResource(r);
       const seen = new Set<string>();
       index.walkLeaves(
@@ -196,8 +207,11 @@ function checkEveryInput(
 ): void {
   for (const k of scan.keys) {
     if (tops && !tops.includes(k.top)) continue;
+    const at = k.artifact
+      ? `in ${k.artifact.file} line ${k.artifact.line}, a file of ${k.path}`
+      : `at ${k.path}`;
     run.report(
-      `${describe(r)} puts E2B key material (${k.mask}) into ${what} at ${k.path}. Remove it; sandboxes never need the operator's key.`,
+      `${describe(r)} puts E2B key material (${k.mask}) into ${what} ${at}. Remove it; sandboxes never need the operator's key.`,
       r.urn,
       { at: { path: k.path, keyFingerprint: k.fingerprint } },
     );

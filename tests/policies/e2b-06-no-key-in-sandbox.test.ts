@@ -1,5 +1,33 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { GraphResource, ResourceGraph, WireObject } from "../../engine";
 import { useScanner } from "../support/scan";
+import { tmpDir } from "../support/tmp";
 import { expectClean, fx, of, resourceNames, status } from "./helpers";
+
+/** A program's graph of image builds, rooted at `dir` (where relative build contexts are read). */
+function imageBuilds(dir: string, builds: Array<{ type: string; name: string; inputs: WireObject }>) {
+  const resources: GraphResource[] = builds.map((b) => ({
+    urn: `urn:pulumi:dev::agents::${b.type}::${b.name}`,
+    type: b.type,
+    name: b.name,
+    custom: true,
+    dependencies: [],
+    propertyDependencies: {},
+    inputs: b.inputs,
+    outputs: b.inputs,
+  }));
+  const graph: ResourceGraph = {
+    project: "agents",
+    stack: "dev",
+    organization: "o",
+    source: { kind: "program", path: dir },
+    tags: {},
+    config: {},
+    resources,
+  };
+  return graph;
+}
 
 const P = "e2b-06-no-key-in-sandbox";
 
@@ -58,6 +86,40 @@ describe(P, () => {
     const { stack } = await scan.program(fx("pass-multi"), "dev");
     expect(of(stack, P)).toEqual([]);
     expect(status(stack, "E2B-06")).toBe("pass");
+  });
+
+  it("names the file when a key is in an image's build context, and the args when it is a build arg", async () => {
+    const key = "e2b_" + "5d".repeat(20);
+    const dir = tmpDir("image-build-");
+    mkdirSync(path.join(dir, "app"));
+    writeFileSync(path.join(dir, "app", "Dockerfile"), "FROM node:20\nCOPY . /app\n");
+    writeFileSync(path.join(dir, "app", ".env"), `PORT=8080\nE2B_API_KEY=${key}\n`);
+    const { stack } = await scan.graph(
+      imageBuilds(dir, [
+        {
+          type: "docker:index/image:Image",
+          name: "app-image",
+          inputs: { build: { context: "./app" }, imageName: "app" },
+        },
+        {
+          type: "docker-build:index:Image",
+          name: "agent-image",
+          inputs: { context: { location: "./app-clean" }, buildArgs: { TOKEN: key }, push: false },
+        },
+      ]),
+    );
+    // Findings come sorted by resource type.
+    const messages = of(stack, P).map((f) => f.message);
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /^docker-build:index:Image 'agent-image' puts E2B key material \(e2b_…5d5d\) into an image build .* at buildArgs\.TOKEN\./,
+      ),
+      expect.stringMatching(
+        /^docker:index\/image:Image 'app-image' puts E2B key material \(e2b_…5d5d\) into an image build \(args and context files are baked into the image and any sandbox template made from it\) in \.env line 2, a file of build\.context\./,
+      ),
+    ]);
+    expect(status(stack, "E2B-06")).toBe("fail");
+    expect(JSON.stringify(stack)).not.toContain(key);
   });
 
   it("runs on preview unknowns without the SDK advisory", async () => {
