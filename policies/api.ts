@@ -46,7 +46,8 @@ export {
   type GraphResourceLike,
 } from "./cross-stack";
 export { exportFieldFindings, EXPORT_FIELDS_POLICY, type ExportLike } from "./export-fields";
-export { programSourceFindings } from "./program-source";
+export { programSourceFindings, type ProviderSource } from "./program-source";
+export { DYNAMIC_RESOURCE_TYPE } from "./detect/scanner";
 export { ArtifactReader } from "./detect/artifacts";
 export { stackUrnOf } from "./detect/scanner";
 export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";

@@ -12,6 +12,7 @@
  */
 import type { ArtifactReader } from "./detect/artifacts";
 import { lineAt } from "./detect/artifacts";
+import { describe } from "./common";
 import { describeEncoding, findMaterial } from "./detect/material";
 import { printable } from "./detect/walk";
 import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
@@ -28,6 +29,12 @@ export interface ProgramSourceInput {
    * advisories for what cannot be read as text (a program reads archives and images too).
    */
   reads?: readonly string[];
+  /**
+   * Dynamic resources' serialized providers (`__provider`): the provider's functions with every
+   * value they captured, which Pulumi keeps in plain text in the stack's state. The CLI hands an
+   * analyzer no `__` input, so only the offline preview (and `audit` of an export) sees them.
+   */
+  providers?: readonly ProviderSource[];
   /** The stack resource's URN: findings about the program as a whole sit there. */
   stackUrn: string;
   /**
@@ -35,6 +42,13 @@ export interface ProgramSourceInput {
    * policies are enabled): asked only when the code holds a key.
    */
   inStack: () => ReadonlySet<string>;
+}
+
+export interface ProviderSource {
+  urn: string;
+  type: string;
+  name: string;
+  source: string;
 }
 
 /** Key material in the program's code that no other finding names, once per key; masks only. */
@@ -69,6 +83,21 @@ export function programSourceFindings(
       (where) =>
         `A file the program read holds E2B key material ${where}, which no resource input showed at preview (a value not known yet can hide what the program made of it). A file in the program's folder is no key store: read the key from a secret store at run time, and rotate it if the file was committed or deployed.`,
     );
+  for (const p of input.providers ?? []) {
+    const seen = new Set<string>();
+    for (const m of findMaterial(p.source)) {
+      if (seen.has(m.fingerprint)) continue;
+      seen.add(m.fingerprint);
+      const enc = describeEncoding(m.encoding);
+      out.push({
+        ...judge.finding(
+          p.urn,
+          `The dynamic provider of ${describe(p)} holds E2B key material (${m.mask})${enc ? ` (${enc})` : ""} in its serialized code (__provider), which Pulumi stores in plain text in the stack's state: the provider's functions captured the key (a variable read from the environment or config). Pass the key to the resource as a secret input and read it from the inputs in create/update, or read it from a secret store inside the provider; rotate it if it was ever deployed.`,
+        ),
+        keyFingerprint: m.fingerprint,
+      });
+    }
+  }
   for (const note of notes)
     out.push(
       judge.finding(input.stackUrn, `The program's code was not all checked for E2B key material: ${note}.`, {

@@ -10,6 +10,7 @@ import {
   buildStackReport as buildStackReportModel,
   configuredLevel,
   ArtifactReader,
+  DYNAMIC_RESOURCE_TYPE,
   exportFieldFindings,
   findingFromDiagnostic,
   sortFindings,
@@ -20,11 +21,12 @@ import {
   type Finding,
   type PackConfig,
   programSourceFindings,
+  type ProviderSource,
   type Report,
   type StackReport,
 } from "../policies/api";
 import type { AnalysisResult, AnalyzerInfo } from "../engine/analyzer-host";
-import type { ResourceGraph } from "../engine/graph";
+import { UNKNOWN, type ResourceGraph } from "../engine/graph";
 
 /** Our pack's name: only its policies map to cases; with any other pack every case is not-applicable. */
 export const OUR_PACK = "e2b-guardrails";
@@ -89,8 +91,9 @@ function programFindings(
   found: readonly Finding[],
   config: PackConfig,
 ): Finding[] {
-  if (graph.source.kind !== "program" || !(graph.programModules?.length || graph.programReads?.length))
-    return [];
+  if (graph.source.kind !== "program") return [];
+  const providers = serializedProviders(graph);
+  if (!(graph.programModules?.length || graph.programReads?.length || providers.length)) return [];
   const stackUrn = stackUrnOf(graph.resources);
   const reader = new ArtifactReader([graph.source.path], PROGRAM_SOURCE_LIMITS);
   let inStack: Set<string> | undefined;
@@ -103,10 +106,22 @@ function programFindings(
   const input = {
     files: graph.programModules ?? [],
     reads: graph.programReads ?? [],
+    providers,
     stackUrn,
     inStack: known,
   };
   return programSourceFindings(reader, input, config);
+}
+
+/** The serialized provider of each dynamic resource the program registered (its raw `__provider` input). */
+function serializedProviders(graph: ResourceGraph): ProviderSource[] {
+  const out: ProviderSource[] = [];
+  for (const r of graph.resources) {
+    const source = r.inputs.__provider;
+    if (r.type === DYNAMIC_RESOURCE_TYPE && typeof source === "string" && source !== UNKNOWN)
+      out.push({ urn: r.urn, type: r.type, name: r.name, source });
+  }
+  return out;
 }
 
 /** A program's modules are code, not a website: smaller bounds than the artifacts a stack deploys. */

@@ -90,6 +90,18 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(stack);
   });
 
+  it("fails a key a dynamic provider's functions captured: Pulumi keeps it in the state in plain text", async () => {
+    const { stack } = await scan.program(fx("key-in-dynamic-provider"), "prod");
+    expect(e2b01(stack).map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^The dynamic provider of pulumi-nodejs:dynamic:Resource 'agent-volume' holds E2B key material \(e2b_…9f9f\) in its serialized code \(__provider\), which Pulumi stores in plain text in the stack's state/,
+      ),
+    ]);
+    expect(e2b01(stack)[0].urn).toMatch(/::pulumi-nodejs:dynamic:Resource::agent-volume$/);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
   it("judges an undecryptable secret flowing into E2B_API_KEY as it would with the passphrase", async () => {
     const withPass = await scan.program(fx("secret-config-key"), "prod", { passphrase: "correct horse" });
     const without = await scan.program(fx("secret-config-key"), "prod", {});

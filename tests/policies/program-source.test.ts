@@ -55,6 +55,29 @@ describe("programSourceFindings", () => {
     expect(JSON.stringify(fs)).not.toContain(PLANTED[0]);
   });
 
+  it("reports a key in a dynamic provider's serialized code at that resource, even one the stack shows", () => {
+    const p = program({ "index.ts": "export {};\n" });
+    const urn = "urn:pulumi:prod::shop::pulumi-nodejs:dynamic:Resource::volume";
+    const source = `exports.handler = __f0;\nvar __e2bApiKey = "${HIDDEN}";\nfunction __f0() { return __e2bApiKey + "${HIDDEN}"; }`;
+    const fs = programSourceFindings(
+      new ArtifactReader([p.dir], { maxFileBytes: 1 << 20, maxTotalBytes: 1 << 24, maxFiles: 100 }),
+      {
+        files: p.files,
+        providers: [{ urn, type: "pulumi-nodejs:dynamic:Resource", name: "volume", source }],
+        stackUrn: STACK,
+        inStack: () => new Set([findMaterial(HIDDEN)[0].fingerprint]),
+      },
+    );
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({
+      urn,
+      caseId: "E2B-01",
+      keyFingerprint: findMaterial(HIDDEN)[0].fingerprint,
+    });
+    expect(fs[0].message).toMatch(/^The dynamic provider of .* 'volume' holds E2B key material \(e2b_…/);
+    expect(JSON.stringify(fs)).not.toContain(PLANTED[0]);
+  });
+
   it("says what it could not read, as an advisory", () => {
     const p = program({ "index.ts": "export {};\n", "big.ts": `// ${"x".repeat(2000)}\n` });
     const fs = findings(p, [], undefined, { maxFileBytes: 1000, maxTotalBytes: 1 << 20, maxFiles: 100 });
