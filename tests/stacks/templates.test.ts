@@ -64,12 +64,12 @@ async function preview(
   return { ...r, report };
 }
 
-/** A throw-away copy of the project (program, components, model), sharing node_modules. */
+/** A throw-away copy of the project (program, components, the runtime helpers they use, model), sharing node_modules. */
 function projectCopy(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "e2b-stacks-"));
   for (const f of ["Pulumi.yaml", "tsconfig.json", "package.json"])
     cpSync(path.join(root, f), path.join(dir, f));
-  for (const d of ["stacks", "components"])
+  for (const d of ["stacks", "components", "runtime"])
     cpSync(path.join(root, d), path.join(dir, d), { recursive: true });
   cpSync(path.join(root, "policies"), path.join(dir, "policies"), {
     recursive: true,
