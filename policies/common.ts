@@ -76,9 +76,13 @@ export function isHiddenValue(
   return leaf.value === OPAQUE_SECRET || (leaf.unknown && fromNoResource(r, leaf.top));
 }
 
-/** `aws:lambda/function:Function 'api'` — how messages name a resource. */
+/**
+ * `aws:lambda/function:Function 'api'` — how messages name a resource. A name with control
+ * characters or line breaks is JSON-quoted instead, so it cannot forge a line of the report.
+ */
 export function describe(r: { type: string; name: string }): string {
-  return `${r.type} '${r.name}'`;
+  const name = printable(r.name);
+  return `${printable(r.type)} ${name === r.name ? `'${name}'` : name}`;
 }
 
 /**

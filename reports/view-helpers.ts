@@ -7,21 +7,41 @@ import { CASE_STATUSES, cases, type CaseId } from "../policies/api";
 import type { CaseResult, CaseStatus, Finding, Report, StackReport } from "../policies/api";
 
 /**
- * A copy of the report with every string passed through `redactKeys`. The pack never puts key
- * material in a message, but a report can be built from other packs' findings, so every writer
- * redacts its input first and its output last.
+ * A copy of the report with every string passed through `redactKeys` and made inert for a terminal
+ * or a log. The pack never puts key material in a message, but a report can be built from other
+ * packs' findings, so every writer redacts its input first and its output last. Names come from the
+ * program or the export (a resource named `"b\u001b[31m\nFORGED ✅"`): control characters are
+ * written as `\uXXXX`, and in identifiers (URNs, stack names) line breaks too, so no view prints an
+ * escape sequence or a line the report did not make.
  */
 export function redactReport(report: Report): Report {
-  return redactDeep(report) as Report;
+  return redactDeep(report, false) as Report;
 }
 
-function redactDeep(value: unknown): unknown {
-  if (typeof value === "string") return redactKeys(value);
-  if (Array.isArray(value)) return value.map(redactDeep);
+/** Fields that name something, where a line break is never the report's own. */
+const IDENTIFIER_FIELDS = new Set(["urn", "stack", "project", "organization", "environment", "name"]);
+
+function redactDeep(value: unknown, identifier: boolean): unknown {
+  if (typeof value === "string") return inert(redactKeys(value), identifier);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, identifier));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, redactDeep(v, IDENTIFIER_FIELDS.has(k))]),
+    );
   }
   return value;
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are what these look for
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_OR_BREAK = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/** Control characters as `\uXXXX`; tabs and (outside identifiers) line breaks kept. */
+export function inert(text: string, identifier = false): string {
+  return text.replace(identifier ? CONTROL_OR_BREAK : CONTROL, escaped);
 }
 
 export const statusLabel: Record<CaseStatus, string> = {

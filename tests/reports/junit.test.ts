@@ -50,12 +50,13 @@ describe("junit report", () => {
     );
   });
 
-  it("drops control characters XML cannot carry", () => {
+  it("writes control characters XML cannot carry as visible escapes", () => {
     const r = makeReport();
     r.stacks[0].findings[0].message = "bad\u0001char";
     r.stacks[0].cases[0].findings[0].message = "bad\u0001char";
     const out = toJUnit(r);
-    expect(out).toContain("badchar");
+    expect(out).toContain("bad\\u0001char");
+    expect(out).not.toContain("\u0001");
     expect(() => convert(out, { format: "object" })).not.toThrow();
   });
 });
