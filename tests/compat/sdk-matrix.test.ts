@@ -4,6 +4,7 @@
  * protocol. Every version must record the same graph shape and get the same verdicts; where a version's
  * own SDK cannot run a shape (TypeScript ES modules before 3.190), the user gets the CLI's one line.
  */
+import path from "node:path";
 import { ProgramError, UNKNOWN, runProgram, type GraphResource, type ResourceGraph } from "../../engine";
 import { openSession, scanGraph, type ScanSession } from "../../cli/scan";
 import type { StackReport } from "../../policies/report";
@@ -87,6 +88,18 @@ describe.each(programs)("%s under every @pulumi/pulumi in the matrix", (program)
     expect(verdicts(report)).toEqual(verdicts(ok(program, baseline).report));
   });
 });
+
+describe.each(versions.filter((v) => supports("esm-site", v)))(
+  "an ES module program under @pulumi/pulumi %s",
+  (sdk) => {
+    it("lists its own modules for the code check, though they load off the main thread", () => {
+      const { graph } = ok("esm-site", sdk);
+      // Its modules (some SDKs also list the package.json they `require`).
+      const names = (graph.programModules ?? []).map((f) => path.basename(f));
+      expect(names.filter((n) => n.endsWith(".ts"))).toEqual(["index.ts", "site-files.ts"]);
+    });
+  },
+);
 
 describe.each(versions)("what the pack and the graph hold under @pulumi/pulumi %s", (sdk) => {
   it("serializes a CallbackFunction's closure, captured variables included, with the program's own SDK", () => {

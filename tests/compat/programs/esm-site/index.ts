@@ -1,11 +1,11 @@
-// An ES module program: top-level await, ESM imports, a folder uploaded object by object.
+// An ES module program: top-level await, ESM imports (a package's and one of its own), a folder
+// uploaded object by object.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { readdirSync } from "node:fs";
+import { siteFiles } from "./site-files.js";
 
 const bucket = new aws.s3.Bucket("assets", { website: { indexDocument: "index.html" } });
-const files = readdirSync("www");
-for (const file of files) {
+for (const file of siteFiles("www")) {
   new aws.s3.BucketObject(file, { bucket, key: file, source: new pulumi.asset.FileAsset(`www/${file}`) });
 }
 const region = await aws.getRegion();
