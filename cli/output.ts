@@ -1,7 +1,8 @@
 /**
  * The one output layer of the command: every byte it writes — reports on stdout or in files, errors
  * and prompts on stderr, relayed program and pack output — goes through here, and here key
- * redaction is the last step (`redactKeys`, policies/detect/keys.ts). `installOutputGuards` also
+ * redaction is the last step (`redactKeys`, policies/detect/keys.ts; on stderr `redactMaterial`, which
+ * also masks encoded copies, policies/detect/material.ts). `installOutputGuards` also
  * wraps `process.stdout.write` / `process.stderr.write` themselves, so a library that prints on its
  * own (commander, a console.log in a dependency) is redacted too and nothing can bypass it.
  *
@@ -17,6 +18,7 @@ import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, statSync, writeSy
 import path from "node:path";
 import type { Report } from "../policies/api";
 import { redactKeys } from "../policies/detect/keys";
+import { redactMaterial } from "../policies/detect/material";
 import type { RenderOptions } from "../reports";
 import { formats, type Format } from "../reports/formats";
 import { InputError } from "../engine/errors";
@@ -49,15 +51,17 @@ export function outputState(): Readonly<OutputState> {
  * instead of an unhandled 'error' event. Idempotent.
  */
 export function installOutputGuards(proc: NodeJS.Process = process): void {
-  guard(proc.stdout as StdStream, (code) => {
+  guard(proc.stdout as StdStream, redactKeys, (code) => {
     state.stdoutFailure ??= code;
   });
-  guard(proc.stderr as StdStream, () => {
+  // Diagnostics (errors, a failed program's relayed output) may hold a key in any encoding a program
+  // printed it in; reports on stdout hold masks only.
+  guard(proc.stderr as StdStream, redactMaterial, () => {
     state.stderrFailure = true;
   });
 }
 
-function guard(stream: StdStream, onFailure: (code: string) => void): void {
+function guard(stream: StdStream, redact: (text: string) => string, onFailure: (code: string) => void): void {
   if (stream[GUARDED]) return;
   stream[GUARDED] = true;
   let failed = false;
@@ -83,7 +87,7 @@ function guard(stream: StdStream, onFailure: (code: string) => void): void {
           );
     // The write's own callback learns of a failure first (before 'error', before later callbacks),
     // so the exit status chosen in the last callback already knows.
-    return original(redactKeys(text), (e) => {
+    return original(redact(text), (e) => {
       if (e) fail(e as NodeJS.ErrnoException);
       done?.(e);
     });
@@ -95,9 +99,9 @@ export function writeStdout(text: string): void {
   process.stdout.write(redactKeys(text));
 }
 
-/** Write to stderr, redacted. */
+/** Write to stderr, redacted of keys in any encoding findMaterial knows (see installOutputGuards). */
 export function writeStderr(text: string): void {
-  process.stderr.write(redactKeys(text));
+  process.stderr.write(redactMaterial(text));
 }
 
 /** The one line for stdout's failure (none for a reader that left), once the command is done. */

@@ -12,6 +12,7 @@ import type { Readable, Writable } from "node:stream";
 import { Command, Option } from "commander";
 import type { SandboxPolicy } from "../policies/model";
 import { findKeysInString, redactKeys } from "../policies/detect/keys";
+import { redactMaterial } from "../policies/detect/material";
 import { parseDuration } from "../runtime/duration";
 import { AuditError } from "../runtime/errors";
 import type { AuditReport } from "../runtime/auditor";
@@ -159,7 +160,7 @@ async function confirm(io: AuditIO, question: string): Promise<boolean> {
 
 /** Run the audit; returns the exit status. Everything printed is redacted of key material. */
 export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO): Promise<number> {
-  const err = (line: string) => io.stderr.write(redactKeys(line) + "\n");
+  const err = (line: string) => io.stderr.write(redactMaterial(line) + "\n");
   let deadline: ReturnType<typeof runDeadline> | undefined;
   try {
     const format = flags.format ?? "text";

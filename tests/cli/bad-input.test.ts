@@ -6,7 +6,7 @@
  * fast; the cases that need a real file descriptor (a full disk, a closed pipe) spawn the binary in
  * output-errors.test.ts.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runCli } from "../support/cli";
 import { repoRoot } from "../support/scan";
@@ -311,4 +311,30 @@ describe("preview, evals and sandboxes: bad input", () => {
     },
     30_000,
   );
+});
+
+describe("preview: a program that fails after printing the key in encodings", () => {
+  it("exits 2 with the error first, and no copy of the key in any encoding on stderr", async () => {
+    const dir = path.join(tmp, "leaky-program");
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    file("leaky-program/Pulumi.yaml", "name: leaky\nruntime: nodejs\n");
+    file("leaky-program/Pulumi.dev.yaml", "config: {}\n");
+    file(
+      "leaky-program/index.ts",
+      [
+        `const key = ${JSON.stringify(KEY)};`,
+        `console.log("auth: Basic " + Buffer.from("u:" + key).toString("base64"));`,
+        `console.log("hex " + Buffer.from(key).toString("hex"));`,
+        `throw new Error("E2B rejected key " + key + " (base64 " + Buffer.from(key).toString("base64") + ")");`,
+      ].join("\n"),
+    );
+    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const r = await run(["preview", "--cwd", dir, "--stack", "dev"]);
+    expect({ code: r.code, out: r.out }).toEqual({ code: 2, out: "" });
+    expect(r.err.split("\n")[0]).toMatch(
+      /^error: .*index\.ts: the program failed: Error: E2B rejected key e2b_…a1f8 \(base64 e2b_…a1f8 \(encoded\)\)$/,
+    );
+    for (const copy of [KEY, b64(KEY), b64(`u:${KEY}`), Buffer.from(KEY).toString("hex")])
+      for (let i = 0; i + 20 <= copy.length; i++) expect(r.err).not.toContain(copy.slice(i, i + 20));
+  }, 60_000);
 });

@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { displayPath } from "../../../policies/detect/walk";
 import { redactKeys, shortenRedacted } from "../../../policies/detect/keys";
+import { redactMaterial } from "../../../policies/detect/material";
 
 const HEX = "0123456789abcdef0123456789abcdef01234567";
 const KEY = `e2b_${HEX}`;
@@ -116,5 +117,33 @@ describe("shortening never cuts through a key", () => {
       expect(shown.length).toBeLessThanOrEqual(max);
     }
     expect(shortenRedacted(KEY, 10)).not.toContain(HEX.slice(0, 8));
+  });
+});
+
+describe("diagnostics hide a key in any encoding a program printed it in (redactMaterial)", () => {
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  const forms: Record<string, string> = {
+    "base64 in an error message": `rejected key (base64 ${b64(KEY)})`,
+    "an HTTP Basic credential": `Authorization: Basic ${b64(`user:${KEY}`)}`,
+    "base64 of base64": `blob ${b64(b64(KEY))}`,
+    "URL-safe base64": `t=${b64(`x${KEY}`).replace(/\+/g, "-").replace(/\//g, "_")}`,
+    "the key's ASCII in hex": `hex ${Buffer.from(KEY).toString("hex")}`,
+    "an access token's ASCII in hex": `hex ${Buffer.from(TOKEN).toString("hex").toUpperCase()}`,
+    "one space between its characters": `spaced ${KEY.split("").join(" ")}`,
+    "a dash between its characters": `dashed ${TOKEN.split("").join("-")}`,
+  };
+  it.each(Object.entries(forms))("%s", (_name, text) => {
+    const out = redactMaterial(`line one\n${text}\nline three`);
+    expect(out).toMatch(/e2b_…4567/);
+    expect(showsPartOf(out, KEY)).toBe(false);
+    for (const encoded of [b64(KEY), b64(`user:${KEY}`), Buffer.from(KEY).toString("hex")])
+      expect(showsPartOf(out, encoded)).toBe(false);
+    expect(out.startsWith("line one\n")).toBe(true);
+    expect(out.endsWith("\nline three")).toBe(true);
+  });
+
+  it("leaves text without key material as it is, hashes and base64 of other things included", () => {
+    const text = `sha256 ${"ab12".repeat(16)} and ${b64("just some other bytes, nothing secret at all here")}`;
+    expect(redactMaterial(text)).toBe(text);
   });
 });
