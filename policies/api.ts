@@ -48,6 +48,7 @@ export {
 export { exportFieldFindings, EXPORT_FIELDS_POLICY, type ExportLike } from "./export-fields";
 export { programSourceFindings, type ProviderSource } from "./program-source";
 export { DYNAMIC_RESOURCE_TYPE } from "./detect/scanner";
+export { describe as describeResource } from "./common";
 export { ArtifactReader } from "./detect/artifacts";
 export { stackUrnOf } from "./detect/scanner";
 export { costOf, describeCost, DEFAULT_PRICES, type Prices } from "./cost";

@@ -42,6 +42,12 @@ export interface ProgramSourceInput {
    * policies are enabled): asked only when the code holds a key.
    */
   inStack: () => ReadonlySet<string>;
+  /**
+   * For a key the stack shows only where an approved store holds it (a Secrets Manager version, a
+   * Kubernetes Secret), that holder, named for a message: the store is fine, the literal the program
+   * put there is still committed code. Undefined for any other key.
+   */
+  storedIn?: (fingerprint: string) => string | undefined;
 }
 
 export interface ProviderSource {
@@ -62,13 +68,18 @@ export function programSourceFindings(
   const { files, notes } = reader.readFiles(input.files);
   const out: Finding[] = [];
   const said = new Set<string>();
-  const report = (f: { name: string; text: string }, say: (where: string) => string) => {
+  const report = (f: { name: string; text: string }, say: (where: string) => string, what: string) => {
     for (const m of findMaterial(f.text)) {
-      if (said.has(m.fingerprint) || input.inStack().has(m.fingerprint)) continue;
+      if (said.has(m.fingerprint)) continue;
+      const store = input.storedIn?.(m.fingerprint);
+      if (!store && input.inStack().has(m.fingerprint)) continue;
       said.add(m.fingerprint);
       const enc = describeEncoding(m.encoding);
       const where = `(${m.mask}) in ${printable(f.name)} line ${lineAt(f.text, m.index)}${enc ? ` (${enc})` : ""}`;
-      out.push({ ...judge.finding(input.stackUrn, say(where)), keyFingerprint: m.fingerprint });
+      const message = store
+        ? `${what} holds E2B key material ${where}, which the program puts into ${store}. The store is the right place at run time, but the literal is committed with the program: mint the key in IaC (the E2BEnvironment component writes it to the store) or take it from secret config, and rotate it.`
+        : say(where);
+      out.push({ ...judge.finding(input.stackUrn, message), keyFingerprint: m.fingerprint });
     }
   };
   for (const f of files)
@@ -76,12 +87,14 @@ export function programSourceFindings(
       f,
       (where) =>
         `The program's code holds E2B key material ${where}, which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.`,
+      "The program's code",
     );
   for (const f of reader.readFiles(input.reads ?? []).files)
     report(
       f,
       (where) =>
         `A file the program read holds E2B key material ${where}, which no resource input showed at preview (a value not known yet can hide what the program made of it). A file in the program's folder is no key store: read the key from a secret store at run time, and rotate it if the file was committed or deployed.`,
+      "A file the program read",
     );
   for (const p of input.providers ?? []) {
     const seen = new Set<string>();

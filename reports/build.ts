@@ -11,6 +11,7 @@ import {
   configuredLevel,
   ArtifactReader,
   DYNAMIC_RESOURCE_TYPE,
+  describeResource,
   exportFieldFindings,
   findingFromDiagnostic,
   sortFindings,
@@ -103,12 +104,19 @@ function programFindings(
       ...index.keyFingerprints(),
       ...found.flatMap((f) => (f.keyFingerprint ? [f.keyFingerprint] : [])),
     ]));
+  // A key held only by an approved store is judged there as fine: a literal of it in the code is not.
+  const storedIn = (fingerprint: string) => {
+    if (found.some((f) => f.keyFingerprint === fingerprint)) return undefined;
+    const holder = index.storedOnlyKeys().get(fingerprint);
+    return holder && describeResource(holder);
+  };
   const input = {
     files: graph.programModules ?? [],
     reads: graph.programReads ?? [],
     providers,
     stackUrn,
     inStack: known,
+    storedIn,
   };
   return programSourceFindings(reader, input, config);
 }

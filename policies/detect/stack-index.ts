@@ -335,6 +335,25 @@ export class StackIndex {
     yield* this.scanRecord(r);
   }
 
+  /**
+   * Keys the stack shows only where an approved store holds them (every hit has a `store`): by
+   * fingerprint, the first resource that holds it.
+   */
+  storedOnlyKeys(): ReadonlyMap<string, IndexedResource> {
+    return this.memo("stored-only-keys", () => {
+      const stored = new Map<string, IndexedResource>();
+      const elsewhere = new Set<string>();
+      for (const r of this.resources)
+        for (const k of this.keyHitsOf(r)) {
+          if ("store" in k && k.store) {
+            if (!stored.has(k.fingerprint)) stored.set(k.fingerprint, r);
+          } else elsewhere.add(k.fingerprint);
+        }
+      for (const f of elsewhere) stored.delete(f);
+      return stored;
+    });
+  }
+
   /** Fingerprints of every key found in the stack's resources: properties and records. */
   keyFingerprints(): ReadonlySet<string> {
     return this.memo("key-fingerprints", () => {

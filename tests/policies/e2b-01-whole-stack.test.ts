@@ -90,6 +90,17 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(stack);
   });
 
+  it("fails a key written in the program even when it goes into an approved store", async () => {
+    const { stack } = await scan.program(fx("key-literal-into-store"), "prod");
+    expect(e2b01(stack).map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^The program's code holds E2B key material \(e2b_…7c7c\) in index\.ts line 8, which the program puts into aws:secretsmanager\/secretVersion:SecretVersion 'e2b-api-key-v1'\. The store is the right place at run time, but the literal is committed/,
+      ),
+    ]);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
   it("fails a key a dynamic provider's functions captured: Pulumi keeps it in the state in plain text", async () => {
     const { stack } = await scan.program(fx("key-in-dynamic-provider"), "prod");
     expect(e2b01(stack).map((f) => f.message)).toEqual([
