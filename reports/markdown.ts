@@ -34,8 +34,12 @@ function cell(text: string): string {
 }
 
 function code(text: string): string {
-  // A backtick inside a code span would end it; use a double-backtick fence with padding instead.
-  return text.includes("`") ? `\`\` ${text} \`\`` : `\`${text}\``;
+  // A run of backticks inside a code span ends it when its fence is as long: fence with one backtick
+  // more than the longest run, padded so a backtick at either end stays inside (CommonMark 6.1).
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  if (longest === 0) return `\`${text}\``;
+  const fence = "`".repeat(longest + 1);
+  return `${fence} ${text} ${fence}`;
 }
 
 function findingItem(f: Finding): string {

@@ -51,3 +51,24 @@ describe("inert", () => {
     expect(inert("plain ✅ text")).toBe("plain ✅ text");
   });
 });
+
+describe("names that try to leave Markdown's code span or read backwards", () => {
+  const name = "a``<img src=x onerror=alert(1)>``b\u202egnp.exe";
+  const report = () => {
+    const r = makeReport();
+    r.stacks[0].findings[0].urn = `urn:pulumi:prod::web::aws:s3/bucketV2:BucketV2::${name}`;
+    return r;
+  };
+
+  it("fences a name holding backticks with a longer run, so its markup stays code", () => {
+    const md = toMarkdown(report());
+    expect(md).toContain(
+      "``` urn:pulumi:prod::web::aws:s3/bucketV2:BucketV2::a``<img src=x onerror=alert(1)>``b\\u202egnp.exe ```",
+    );
+  });
+
+  it.each(views)("%s writes a right-to-left override as an escape", (_name, view) => {
+    const out = view(report());
+    expect(out).not.toContain("\u202e");
+  });
+});
