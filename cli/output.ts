@@ -14,7 +14,17 @@
  * - `--output FILE` / `--report-dir DIR` that cannot be created: `--output FILE: cannot write there
  *   (ENOENT)`, exit 2, checked before any work is done.
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
 import path from "node:path";
 import type { Report } from "../policies/api";
 import { redactKeys } from "../policies/detect/keys";
@@ -187,20 +197,25 @@ function isDirectory(p: string): boolean {
 
 /**
  * Make sure a report can be written to `file` (its folder is created) before any work is done, so a
- * bad `--output` or `--report-dir` is one line and exit 2, not a lost run. `flag` names the option.
+ * bad `--output` or `--report-dir` is one line and exit 2, not a lost run; a report file already
+ * there is removed. `flag` names the option.
  */
 export function prepareOutput(file: string, flag: string, kind: "file" | "dir" = "file"): void {
   const dir = kind === "dir" ? path.resolve(file) : path.dirname(path.resolve(file));
   try {
     makeDirectory(dir);
     if (kind === "file") {
-      let isDir = false;
+      let existing: Stats | undefined;
       try {
-        isDir = lstatSync(file).isDirectory();
+        existing = lstatSync(file);
       } catch {
         // does not exist yet: fine
       }
-      if (isDir) throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
+      if (existing?.isDirectory()) throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
+      // A report of an earlier run must not outlive a run that fails: a CI step that uploads the file
+      // whatever the exit status would upload stale results. Only a regular file (never a device or
+      // the link /dev/stdout is).
+      if (existing?.isFile()) unlinkSync(file);
     }
   } catch (e) {
     throw new InputError(`${flag} ${file}: cannot write there (${writeProblem(e)})`, file);

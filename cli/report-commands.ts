@@ -116,8 +116,8 @@ export async function runAudit(o: AuditFlags, backend?: ScanBackend): Promise<vo
   let inputs: AdoptionInputs;
   try {
     const { loadStates, ownProcesses } = scan();
-    graphs = loadStates(o.state); // bad input is still one line and exit 2, and the pack is ended
     if (o.output) prepareOutput(o.output, "--output");
+    graphs = loadStates(o.state); // bad input is still one line and exit 2, and the pack is ended
     inputs = adoption().loadAdoptionInputs(o);
     session = await (backend ?? ownProcesses).openSession({
       packDir: o.policyPack,

@@ -6,7 +6,7 @@
  * fast; the cases that need a real file descriptor (a full disk, a closed pipe) spawn the binary in
  * output-errors.test.ts.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runCli } from "../support/cli";
 import { repoRoot } from "../support/scan";
@@ -337,4 +337,21 @@ describe("preview: a program that fails after printing the key in encodings", ()
     for (const copy of [KEY, b64(KEY), b64(`u:${KEY}`), Buffer.from(KEY).toString("hex")])
       for (let i = 0; i + 20 <= copy.length; i++) expect(r.err).not.toContain(copy.slice(i, i + 20));
   }, 60_000);
+});
+
+describe("--output: a run that fails leaves no report behind", () => {
+  it("removes the report of an earlier run before the work starts, so a failed run cannot upload it", async () => {
+    const out = file("reports/stale.sarif", '{"runs":[{"results":[]}]}');
+    const r = await run([
+      "audit",
+      "--state",
+      path.join(tmp, "missing.json"),
+      "--output",
+      out,
+      "--format",
+      "sarif",
+    ]);
+    expectOneLine(r, "missing.json");
+    expect(existsSync(out)).toBe(false);
+  });
 });
