@@ -26,6 +26,8 @@ import type { ResourceGraph, WireValue } from "./graph";
 export const LIMITS = {
   stateBytes: 128 * 2 ** 20,
   policyConfigBytes: 4 * 2 ** 20,
+  /** A Pulumi.yaml or Pulumi.<stack>.yaml (each config value is also held to 128 KiB once parsed). */
+  projectFileBytes: 16 * 2 ** 20,
   values: 2_500_000,
   resourceValues: 500_000,
   depth: 4096,

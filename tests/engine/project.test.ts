@@ -42,3 +42,21 @@ describe("project-level config in Pulumi.yaml", () => {
     });
   });
 });
+
+describe("stack config files too big or too deep to read", () => {
+  const base = { "Pulumi.yaml": "name: agents\nruntime: nodejs\n", "index.ts": "export {};\n" };
+
+  it("refuses a file over 16 MiB before parsing it, naming the file", () => {
+    const huge = `config:\n  agents:blob: "${"x".repeat(17 * 2 ** 20)}"\n`;
+    expect(() => project({ ...base, "Pulumi.dev.yaml": huge })).toThrow(
+      /^too large: .*Pulumi\.dev\.yaml \(limit 16 MiB\)$/,
+    );
+  });
+
+  it("says a valid but deeply nested file is too deep to read, not that it is invalid YAML", () => {
+    const deep = `config:\n  agents:deep: ${"[".repeat(1000)}1${"]".repeat(1000)}\n`;
+    expect(() => project({ ...base, "Pulumi.dev.yaml": deep })).toThrow(
+      /Pulumi\.dev\.yaml: nested too deeply to read/,
+    );
+  });
+});
