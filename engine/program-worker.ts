@@ -191,6 +191,9 @@ export function failureLines(text: string, n: number): string {
     lines.shift();
   while (lines.length > 1 && lines[0].trim() === "") lines.shift();
   lines[0] = lines[0].trimStart();
+  // ts-node heads its diagnostics with a line of its own: the first diagnostic is the cause.
+  if (lines.length > 1 && /Unable to compile TypeScript:\s*$/.test(lines[0]))
+    lines.splice(0, 2, `${lines[0].trimEnd()} ${lines[1].trim()}`);
   return lines.slice(0, n).join("\n");
 }
 

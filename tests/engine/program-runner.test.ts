@@ -146,6 +146,16 @@ describe("program runner: configuration and errors", () => {
     expect((err as Error).message).not.toContain("ab".repeat(20));
   });
 
+  it("puts a program's first TypeScript error on the first line, after ts-node's heading", async () => {
+    const dir = copyFixture();
+    writeFileSync(path.join(dir, "index.ts"), "const x = ;\n");
+    const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ProgramError);
+    expect((err as Error).message.split("\n")[0]).toMatch(
+      /index\.ts: the program failed: TSError: ⨯ Unable to compile TypeScript: index\.ts\(1,11\): error TS1109: Expression expected\.$/,
+    );
+  });
+
   it("fails fast with the program's own error when it throws inside an apply (no util.inspect loop)", async () => {
     const dir = copyFixture();
     writeFileSync(
