@@ -2,7 +2,7 @@
  * The one output layer of the command: every byte it writes — reports on stdout or in files, errors
  * and prompts on stderr, relayed program and pack output — goes through here, and here key
  * redaction is the last step (`redactKeys`, policies/detect/keys.ts; on stderr `redactMaterial`, which
- * also masks encoded copies, policies/detect/material.ts). `installOutputGuards` also
+ * also masks encoded copies, policies/detect/redact.ts). `installOutputGuards` also
  * wraps `process.stdout.write` / `process.stderr.write` themselves, so a library that prints on its
  * own (commander, a console.log in a dependency) is redacted too and nothing can bypass it.
  *
@@ -28,7 +28,7 @@ import {
 import path from "node:path";
 import type { Report } from "../policies/api";
 import { redactKeys } from "../policies/detect/keys";
-import { redactMaterial } from "../policies/detect/material";
+import { redactMaterial } from "../policies/detect/redact";
 import type { RenderOptions } from "../reports";
 import { formats, type Format } from "../reports/formats";
 import { InputError } from "../engine/errors";

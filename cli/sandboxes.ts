@@ -12,7 +12,7 @@ import type { Readable, Writable } from "node:stream";
 import { Command, Option } from "commander";
 import type { SandboxPolicy } from "../policies/model";
 import { findKeysInString, redactKeys } from "../policies/detect/keys";
-import { redactMaterial } from "../policies/detect/material";
+import { redactMaterial } from "../policies/detect/redact";
 import { parseDuration } from "../runtime/duration";
 import { AuditError } from "../runtime/errors";
 import type { AuditReport } from "../runtime/auditor";

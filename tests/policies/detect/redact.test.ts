@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { displayPath } from "../../../policies/detect/walk";
 import { redactKeys, shortenRedacted } from "../../../policies/detect/keys";
-import { redactMaterial } from "../../../policies/detect/material";
+import { redactMaterial } from "../../../policies/detect/redact";
 
 const HEX = "0123456789abcdef0123456789abcdef01234567";
 const KEY = `e2b_${HEX}`;
