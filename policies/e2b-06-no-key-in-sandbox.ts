@@ -41,14 +41,16 @@ import { stackPolicy, type Reporter } from "./policy-dsl";
  * Image builds whose inputs end up inside an image a sandbox template can be made from: by type, the
  * top-level inputs that reach the image and how to name them. Data, easy to extend.
  */
+const IMAGE_BUILD =
+  "an image build (args and context files are baked into the image and any sandbox template made from it)";
 const IMAGE_BUILDS: Record<string, { tops: string[]; what: string }> = {
   "docker:index/image:Image": {
     tops: ["build"],
-    what: "an image build (args and context files are baked into the image and any sandbox template made from it)",
+    what: IMAGE_BUILD,
   },
   "docker-build:index:Image": {
     tops: ["buildArgs", "context"],
-    what: "an image build (args and context files are baked into the image and any sandbox template made from it)",
+    what: IMAGE_BUILD,
   },
   "aws:codebuild/project:Project": {
     tops: ["environment"],

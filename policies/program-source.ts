@@ -13,7 +13,7 @@
 import type { ArtifactReader } from "./detect/artifacts";
 import { lineAt } from "./detect/artifacts";
 import { describe } from "./common";
-import { describeEncoding, findMaterial } from "./detect/material";
+import { describeEncoding, findMaterial, type MaterialMatch } from "./detect/material";
 import { printable } from "./detect/walk";
 import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
 import { judgeAs } from "./policy-dsl";
@@ -57,6 +57,12 @@ export interface ProviderSource {
   source: string;
 }
 
+/** ` (base64-encoded)` for an encoded match, nothing for a plain one. */
+function encodingNote(m: MaterialMatch): string {
+  const enc = describeEncoding(m.encoding);
+  return enc ? ` (${enc})` : "";
+}
+
 /** Key material in the program's code that no other finding names, once per key; masks only. */
 export function programSourceFindings(
   reader: ArtifactReader,
@@ -68,44 +74,44 @@ export function programSourceFindings(
   const { files, notes } = reader.readFiles(input.files);
   const out: Finding[] = [];
   const said = new Set<string>();
-  const report = (f: { name: string; text: string }, say: (where: string) => string, what: string) => {
+  /** `what` holds the key; `unseen` says why that matters when no resource showed the key. */
+  const report = (f: { name: string; text: string }, what: string, unseen: string) => {
     for (const m of findMaterial(f.text)) {
       if (said.has(m.fingerprint)) continue;
       const store = input.storedIn?.(m.fingerprint);
       if (!store && input.inStack().has(m.fingerprint)) continue;
       said.add(m.fingerprint);
-      const enc = describeEncoding(m.encoding);
-      const where = `(${m.mask}) in ${printable(f.name)} line ${lineAt(f.text, m.index)}${enc ? ` (${enc})` : ""}`;
-      const message = store
-        ? `${what} holds E2B key material ${where}, which the program puts into ${store}. The store is the right place at run time, but the literal is committed with the program: mint the key in IaC (the E2BEnvironment component writes it to the store) or take it from secret config, and rotate it.`
-        : say(where);
-      out.push({ ...judge.finding(input.stackUrn, message), keyFingerprint: m.fingerprint });
+      const where = `(${m.mask}) in ${printable(f.name)} line ${lineAt(f.text, m.index)}${encodingNote(m)}`;
+      const why = store
+        ? `which the program puts into ${store}. The store is the right place at run time, but the literal is committed with the program: mint the key in IaC (the E2BEnvironment component writes it to the store) or take it from secret config, and rotate it.`
+        : unseen;
+      out.push({
+        ...judge.finding(input.stackUrn, `${what} holds E2B key material ${where}, ${why}`),
+        keyFingerprint: m.fingerprint,
+      });
     }
   };
   for (const f of files)
     report(
       f,
-      (where) =>
-        `The program's code holds E2B key material ${where}, which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.`,
       "The program's code",
+      "which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.",
     );
   for (const f of reader.readFiles(input.reads ?? []).files)
     report(
       f,
-      (where) =>
-        `A file the program read holds E2B key material ${where}, which no resource input showed at preview (a value not known yet can hide what the program made of it). A file in the program's folder is no key store: read the key from a secret store at run time, and rotate it if the file was committed or deployed.`,
       "A file the program read",
+      "which no resource input showed at preview (a value not known yet can hide what the program made of it). A file in the program's folder is no key store: read the key from a secret store at run time, and rotate it if the file was committed or deployed.",
     );
   for (const p of input.providers ?? []) {
     const seen = new Set<string>();
     for (const m of findMaterial(p.source)) {
       if (seen.has(m.fingerprint)) continue;
       seen.add(m.fingerprint);
-      const enc = describeEncoding(m.encoding);
       out.push({
         ...judge.finding(
           p.urn,
-          `The dynamic provider of ${describe(p)} holds E2B key material (${m.mask})${enc ? ` (${enc})` : ""} in its serialized code (__provider), which Pulumi stores in plain text in the stack's state: the provider's functions captured the key (a variable read from the environment or config). Pass the key to the resource as a secret input and read it from the inputs in create/update, or read it from a secret store inside the provider; rotate it if it was ever deployed.`,
+          `The dynamic provider of ${describe(p)} holds E2B key material (${m.mask})${encodingNote(m)} in its serialized code (__provider), which Pulumi stores in plain text in the stack's state: the provider's functions captured the key (a variable read from the environment or config). Pass the key to the resource as a secret input and read it from the inputs in create/update, or read it from a secret store inside the provider; rotate it if it was ever deployed.`,
         ),
         keyFingerprint: m.fingerprint,
       });

@@ -97,16 +97,15 @@ function programFindings(
   if (!(graph.programModules?.length || graph.programReads?.length || providers.length)) return [];
   const stackUrn = stackUrnOf(graph.resources);
   const reader = new ArtifactReader([graph.source.path], PROGRAM_SOURCE_LIMITS);
+  // Keys the pack's findings name (those in files resources deploy too, which this index does not read).
+  let named: Set<string> | undefined;
+  const inFindings = () =>
+    (named ??= new Set(found.flatMap((f) => (f.keyFingerprint ? [f.keyFingerprint] : []))));
   let inStack: Set<string> | undefined;
-  // The resources' keys, and those the pack found in files they deploy (which this index does not read).
-  const known = () =>
-    (inStack ??= new Set([
-      ...index.keyFingerprints(),
-      ...found.flatMap((f) => (f.keyFingerprint ? [f.keyFingerprint] : [])),
-    ]));
+  const known = () => (inStack ??= new Set([...index.keyFingerprints(), ...inFindings()]));
   // A key held only by an approved store is judged there as fine: a literal of it in the code is not.
   const storedIn = (fingerprint: string) => {
-    if (found.some((f) => f.keyFingerprint === fingerprint)) return undefined;
+    if (inFindings().has(fingerprint)) return undefined;
     const holder = index.storedOnlyKeys().get(fingerprint);
     return holder && describeResource(holder);
   };
