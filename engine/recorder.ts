@@ -9,6 +9,7 @@
  * (program-host.ts) the requests the program's SDK hands to `setMockOptions`. The protobuf message
  * classes it answers with come from whoever calls it, so each side serializes its own messages.
  */
+import { undecryptedConfigKey } from "../policies/detect/hidden-config";
 import type { GraphResource, WireObject, WireValue } from "./graph";
 
 type Struct = { toJavaScript(): WireObject };
@@ -125,7 +126,8 @@ export class ResourceRecorder {
         id: id || undefined,
         parent: r.getParent() || undefined,
         provider: r.getProvider() || undefined,
-        dependencies: r.getDependenciesList(),
+        // The unknown-secrets preload's markers are provenance for the pack, not resources.
+        dependencies: r.getDependenciesList().filter((u) => undecryptedConfigKey(u) === undefined),
         propertyDependencies,
         inputs,
         // The engine's preview of a create answers with the (checked) inputs; what the provider would

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { CaseId } from "./cases";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import { describeEncoding } from "./detect/material";
+import { undecryptedConfigKey } from "./detect/hidden-config";
 import type { KeyHit } from "./detect/scanner";
 import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
 import { OPAQUE_SECRET } from "./detect/unknowns";
@@ -40,10 +41,7 @@ export const environmentTagKeysSchema = z
   .default([...DEFAULT_ENVIRONMENT_TAG_KEYS])
   .describe("Tag/label keys that name a resource's environment (case-insensitive).");
 
-/** The default `keyNamePattern` of the E2B-01 rules: variable names meant to carry the E2B key. */
-export const KEY_NAME_PATTERN = "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$";
-
-export { E2B_NAME } from "./detect/stack-index";
+export { E2B_NAME, KEY_NAME_PATTERN } from "./detect/stack-index";
 
 /**
  * Whether a top-level property's value came from no resource: its property dependencies are known and
@@ -53,7 +51,9 @@ export { E2B_NAME } from "./detect/stack-index";
  * settle it.
  */
 export function fromNoResource(r: IndexedResource, top: string): boolean {
-  return (r.propertyDependencies[top] ?? null)?.length === 0;
+  const deps = r.propertyDependencies[top];
+  // An undecrypted config value's marker (detect/hidden-config.ts) is provenance, not a resource.
+  return deps !== undefined && deps.every((u) => undecryptedConfigKey(u) !== undefined);
 }
 
 /**

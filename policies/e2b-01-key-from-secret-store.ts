@@ -29,6 +29,7 @@ import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { printable } from "./detect/walk";
+import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
 const FIELD_NAMES: Record<string, string> = {
@@ -78,9 +79,10 @@ function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Repo
  * dependency (it came from no resource: a secret config value that could not be decrypted) and a
  * state export's encrypted secret under an env-var-like name. They may hold the key; the report
  * names them so nobody reads the case's verdict as covering them. Values named to carry the key are
- * judged as the key by e2b-01-key-only-in-key-stores; unknowns that come from a resource are judged
- * through that resource. One under another E2B name (`E2B_KEY`, `E2B_TOKEN`) is the case's own
- * evidence, so the case is inconclusive; one under an unrelated name (`DB_PASSWORD`) is only listed.
+ * judged as the key by e2b-01-key-only-in-key-stores, and undecrypted config values named to carry
+ * it by checkHiddenKeyConfig; unknowns that come from a resource are judged through that resource.
+ * One under another E2B name (`E2B_KEY`, `E2B_TOKEN`, config `e2bToken`) is the case's own evidence,
+ * so the case is inconclusive; one under an unrelated name (`DB_PASSWORD`) is only listed.
  */
 function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegExp, report: Reporter): void {
   if (isKeyStoreType(r.type)) return;
@@ -89,17 +91,60 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
     ...scan.unknowns.filter((l) => fromNoResource(r, l.top)),
     ...scan.named.filter((l) => l.value === OPAQUE_SECRET),
   ];
+  const hiddenConfigs = index.hiddenConfigs();
   for (const l of hidden) {
     if (l.envName && keyName.test(l.envName)) continue;
-    const e2bNamed = l.envName !== null && E2B_NAME.test(l.envName);
+    const configs = (r.propertyDependencies[l.top] ?? []).flatMap((u) => hiddenConfigs.get(u) ?? []);
+    // Judged as the key by checkHiddenKeyConfig, unless the property mixes in other config values and
+    // this leaf's own name may be one of those.
+    if (configs.some((c) => c.carriesKey) && (l.envName === null || configs.every((c) => c.carriesKey)))
+      continue;
+    // A leaf's own name says what it is; config keys only when it has none (`apiKey` of a resource),
+    // since every config value feeding the property is listed for each of its leaves.
+    const e2bNamed =
+      l.envName !== null ? E2B_NAME.test(l.envName) : configs.length > 0 && configs.every((c) => c.e2bNamed);
+    const why = l.envName !== null ? `its name (${l.envName})` : "its config key";
+    const cause = configs.length
+      ? `the secret config value ${configs.map((c) => c.key).join(" or ")}, which could not be decrypted`
+      : HIDDEN_CAUSE;
     report(
-      `${describe(r)} value at ${l.path} is hidden at preview (${HIDDEN_CAUSE}) and was not checked for E2B key material` +
-        (e2bNamed
-          ? `; its name (${l.envName}) says it is about E2B, so E2B-01 is inconclusive until it is checked`
-          : "") +
+      `${describe(r)} value at ${l.path} is hidden at preview (${cause}) and was not checked for E2B key material` +
+        (e2bNamed ? `; ${why} says it is about E2B, so E2B-01 is inconclusive until it is checked` : "") +
         ". Preview with the passphrase, or audit an export made with --show-secrets, to check it.",
       r.urn,
       { advisory: true, at: { path: l.path, unknown: true, ...(e2bNamed ? { inconclusive: true } : {}) } },
+    );
+  }
+}
+
+/**
+ * A property fed by a secret config value the offline preview could not decrypt, whose config key is
+ * named to carry the key (`e2bApiKey`, `E2B_API_KEY`): decrypted, the rules would see the key there
+ * and fail it, so it is judged as the key now (detect/hidden-config.ts). A variable named to carry the
+ * key is already the resource policy's finding.
+ */
+function checkHiddenKeyConfig(
+  index: StackIndex,
+  r: IndexedResource,
+  keyName: RegExp,
+  report: Reporter,
+): void {
+  const sources = index.hiddenKeyConfigUrns();
+  // The key's own resources and the E2BEnvironment take management credentials by design (E2B-08).
+  if (sources.size === 0 || isKeyStoreType(r.type) || r.type === E2B_ENVIRONMENT_TYPE) return;
+  const scan = index.scan(r);
+  for (const top of Object.keys(r.propertyDependencies)) {
+    const from = index.dependsOn(r, top, sources);
+    if (from.length === 0) continue;
+    if (scan.unknowns.some((l) => l.top === top && l.envName && !l.publicName && keyName.test(l.envName)))
+      continue;
+    const names = from.map((u) => index.sourceName(u)).join(", ");
+    const variables = from.map((u) => index.hiddenConfigs().get(u)!.variable).join(", ");
+    report(
+      `${describe(r)} property ${top} takes its value from ${names}, whose name says it is the E2B key (${variables}). ` +
+        "Hidden from this preview, it is judged as the key: outside any approved key store. Store it in a secret manager and pass a reference instead.",
+      r.urn,
+      { at: { path: top, unknown: true } },
     );
   }
 }
@@ -189,6 +234,7 @@ export const keyFromSecretStore = stackPolicy(
       if (index.environmentComponentOf(r)) continue;
       checkRecordMaterial(index, r, report);
       reportHiddenValues(index, r, keyName, report);
+      checkHiddenKeyConfig(index, r, keyName, report);
       const scan = index.scan(r);
       const tops = new Set<string>();
       for (const top of Object.keys(r.propertyDependencies)) tops.add(top);
@@ -204,7 +250,7 @@ export const keyFromSecretStore = stackPolicy(
         const material = scan.keyTops.has(top);
         // A known value without key material used a harmless output (the key's name or id).
         if (!unknown && !material) continue;
-        const keyNames = from.map((u) => `'${index.byUrn.get(u)?.name ?? u}'`).join(", ");
+        const keyNames = from.map((u) => index.sourceName(u)).join(", ");
         report(
           `${describe(r)} property ${top} takes its value straight from the E2B key resource ${keyNames}` +
             `${unknown ? " (unknown at preview)" : ""}. Read the key from the secret store the E2BEnvironment writes instead.`,

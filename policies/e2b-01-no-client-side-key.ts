@@ -126,10 +126,11 @@ export const noClientSideKey = stackPolicy(
   },
   ({ index, config, report, notApplicable }) => {
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
-    const holders = index.keyHolders();
+    // What holds the key: key resources, stores holding it, undecrypted config values named for it.
+    const holders = index.keySources();
     const keyName = new RegExp(config.keyNamePattern);
     const web = websiteBuckets(index);
-    const holderNames = (urns: string[]) => urns.map((u) => `'${index.byUrn.get(u)?.name ?? u}'`).join(", ");
+    const holderNames = (urns: string[]) => urns.map((u) => index.sourceName(u)).join(", ");
     for (const r of index.resources) {
       if (holders.has(r.urn) && !frontendEnvResourceOf(r.type)) continue;
       const scan = index.scan(r, config.publicPrefixes);

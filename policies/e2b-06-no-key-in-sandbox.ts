@@ -127,7 +127,7 @@ export const noKeyInSandbox = stackPolicy(
       "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandbox env vars (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
   },
   ({ index, config, report, notApplicable }) => {
-    const holders = index.keyHolders();
+    const holders = index.keySources();
     // Key material baked into a sandbox (a template's Dockerfile) is evidence on its own: judge first,
     // and only a stack with neither a key consumer nor a finding is not-applicable.
     let found = false;
@@ -142,7 +142,7 @@ export const noKeyInSandbox = stackPolicy(
       keyName: new RegExp(config.keyNamePattern),
       thirdParty: new RegExp(config.thirdPartySecretPattern),
       holders,
-      holderNames: (urns) => urns.map((u) => `'${index.byUrn.get(u)?.name ?? u}'`).join(", "),
+      holderNames: (urns) => urns.map((u) => index.sourceName(u)).join(", "),
       dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
       isDocument: (leaf) =>
         leaf.parsed ||

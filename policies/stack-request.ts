@@ -10,6 +10,7 @@
  * SDK a view of the request whose resource list is empty: the SDK still runs every stack policy, with
  * its own name, level and config, and reports what each finds; each reads the session's list.
  */
+import { undecryptedConfigKey } from "./detect/hidden-config";
 import type { ResourceLike } from "./detect/stack-index";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- generated protobuf classes carry no types */
@@ -37,7 +38,10 @@ export function stackResourcesOf(
     const map = r.getPropertydependenciesMap();
     if (map)
       for (const [k, v] of map.entries())
-        propertyDependencies[k] = (v.getUrnsList() as string[]).filter(inStack);
+        propertyDependencies[k] = (v.getUrnsList() as string[]).filter(
+          // The offline engine's markers of undecrypted config values are provenance (hidden-config.ts).
+          (u) => inStack(u) || undecryptedConfigKey(u) !== undefined,
+        );
     const opts = r.getOptions();
     const parent: string = r.getParent();
     const provider = r.getProvider();

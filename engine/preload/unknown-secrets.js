@@ -11,6 +11,9 @@
 "use strict";
 const path = require("node:path");
 
+/** policies/detect/hidden-config.ts UNDECRYPTED_CONFIG_TYPE (a test keeps the two equal). */
+const UNDECRYPTED_CONFIG_TYPE = "e2b-guardrails:offline:UndecryptedConfig";
+
 function unknownKeys() {
   try {
     return new Set(JSON.parse(process.env.E2B_GUARDRAILS_UNKNOWN_SECRETS || "[]"));
@@ -36,11 +39,31 @@ function unknownKeys() {
     "getSecretBoolean",
     "requireSecretBoolean",
   ];
+  // The unknown carries one dependency on a marker named after the config key, which the SDK keeps
+  // through apply/interpolate/all and lists in every property it feeds (propertyDependencies): the
+  // pack judges a property fed by `e2bApiKey` as the key (policies/detect/hidden-config.ts). The SDK
+  // asks a dependency only for `urn` and, to count it as a custom resource, `__remote`
+  // (getAllTransitivelyReferencedResources, the same in 3.100 to 3.2xx). The recorder keeps the marker
+  // out of `dependencies`.
+  const hiddenValue = (key) => {
+    const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${UNDECRYPTED_CONFIG_TYPE}::${key}`;
+    const marker = { __remote: true, urn: pulumi.output(urn) };
+    const base = pulumi.secret(output.unknown);
+    const deps = new Set([marker]);
+    return new output.Output(
+      deps,
+      base.promise(true),
+      base.isKnown,
+      Promise.resolve(true),
+      Promise.resolve(deps),
+    );
+  };
   for (const method of getters) {
     const original = proto[method];
     if (typeof original !== "function") continue;
     proto[method] = function (key, ...rest) {
-      if (unknownKeys().has(fullKey(this, key))) return pulumi.secret(output.unknown);
+      const full = fullKey(this, key);
+      if (unknownKeys().has(full)) return hiddenValue(full);
       return original.call(this, key, ...rest);
     };
   }

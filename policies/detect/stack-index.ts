@@ -41,9 +41,26 @@ import {
   type Tree,
   type WalkOptions,
 } from "./walk";
+import { configKeyAsVariable, undecryptedConfigKey } from "./hidden-config";
 
 /** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
 export const E2B_NAME = /(^|_)E2B(_|$)/i;
+
+/** The default `keyNamePattern` of the E2B-01 rules: variable names meant to carry the E2B key. */
+export const KEY_NAME_PATTERN = "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$";
+
+/**
+ * A secret config value the offline engine could not decrypt, as properties depend on it
+ * (hidden-config.ts). `carriesKey`: its name, read as a variable, matches KEY_NAME_PATTERN, so it is
+ * judged as the key; `e2bNamed`: its name is only about E2B (`e2bToken`).
+ */
+export interface HiddenConfig {
+  key: string;
+  variable: string;
+  carriesKey: boolean;
+  accessToken: boolean;
+  e2bNamed: boolean;
+}
 
 export interface IndexedResource extends ResourceRecord {
   deleteBeforeReplace?: boolean;
@@ -444,10 +461,60 @@ export class StackIndex {
     return { name: s, tier: inferTier(s), source: "stack" };
   }
 
+  /**
+   * The undecrypted secret config values some property depends on, by marker URN (hidden-config.ts).
+   * Empty under the Pulumi CLI, which decrypts every value before the program runs.
+   */
+  hiddenConfigs(): Map<string, HiddenConfig> {
+    return this.memo("hiddenConfigs", () => {
+      const out = new Map<string, HiddenConfig>();
+      const keyName = new RegExp(KEY_NAME_PATTERN);
+      for (const r of this.resources)
+        for (const urns of Object.values(r.propertyDependencies))
+          for (const u of urns) {
+            if (out.has(u)) continue;
+            const key = undecryptedConfigKey(u);
+            if (key === undefined) continue;
+            const variable = configKeyAsVariable(key);
+            out.set(u, {
+              key,
+              variable,
+              carriesKey: keyName.test(variable),
+              accessToken: /ACCESS_TOKEN$/.test(variable),
+              e2bNamed: E2B_NAME.test(variable),
+            });
+          }
+      return out;
+    });
+  }
+
+  /** Marker URNs of undecrypted config values named to carry the key: judged as the key itself. */
+  hiddenKeyConfigUrns(): Set<string> {
+    return this.memo("hiddenKeyConfigUrns", () => {
+      const out = new Set<string>();
+      for (const [u, c] of this.hiddenConfigs()) if (c.carriesKey) out.add(u);
+      return out;
+    });
+  }
+
+  /** What holds the key, for "depends on …, which holds the E2B key": holders and key-named hidden config. */
+  keySources(): Set<string> {
+    return this.memo("keySources", () => new Set([...this.keyHolders(), ...this.hiddenKeyConfigUrns()]));
+  }
+
+  /** How messages name what a property depends on: `'prod-key'`, or a hidden config value by its key. */
+  sourceName(urn: string): string {
+    const hidden = this.hiddenConfigs().get(urn);
+    if (hidden) return `secret config ${hidden.key} (not decrypted here)`;
+    return `'${this.byUrn.get(urn)?.name ?? urn}'`;
+  }
+
   /** URNs of resources that hold the key: key resources and stores whose secret value holds or depends on it. */
   keyHolders(): Set<string> {
     return this.memo("keyHolders", () => {
       const holders = new Set(this.keyResourceUrns);
+      const hiddenKeys = this.hiddenKeyConfigUrns();
+      const isKey = (u: string) => this.keyResourceUrns.has(u) || hiddenKeys.has(u);
       for (const r of this.resources) {
         if (!isKeyStoreType(r.type) || holders.has(r.urn)) continue;
         if (this.scan(r).keys.some((k) => k.store)) {
@@ -455,7 +522,7 @@ export class StackIndex {
           continue;
         }
         for (const p of storeValueProperties(r.type)) {
-          if ((r.propertyDependencies[p] ?? []).some((u) => this.keyResourceUrns.has(u))) {
+          if ((r.propertyDependencies[p] ?? []).some(isKey)) {
             holders.add(r.urn);
             break;
           }
@@ -496,6 +563,16 @@ export class StackIndex {
         for (const l of this.scan(r).named) if (E2B_NAME.test(l.envName ?? "")) names++;
       }
       for (const k of this.configKeyHits()) count(k);
+      // A property fed by an undecrypted value named to carry the key: the key, had it been decrypted.
+      const hidden = this.hiddenConfigs();
+      for (const r of this.resources)
+        for (const urns of Object.values(r.propertyDependencies))
+          for (const u of urns) {
+            const c = hidden.get(u);
+            if (!c?.carriesKey) continue;
+            material++;
+            if (c.accessToken) accessTokens++;
+          }
       return {
         environments: this.environments.length,
         keys: this.keyResources.length,

@@ -132,6 +132,19 @@ describe.each(versions)("what the pack and the graph hold under @pulumi/pulumi %
     expect(stack.outputs.queueArn).toBe(UNKNOWN);
   });
 
+  it("traces an undecryptable secret config value through interpolate to the property it feeds", () => {
+    const { graph, report } = ok("plain-js", sdk);
+    const calls = named(graph, "aws:sqs/queue:Queue", "calls");
+    expect(calls.propertyDependencies.tags).toEqual([
+      "urn:pulumi:dev::compat-js::e2b-guardrails:offline:UndecryptedConfig::compat-js:e2bApiKey",
+    ]);
+    expect(calls.dependencies).toEqual([]);
+    expect(report.cases.find((c) => c.id === "E2B-01")?.status).toBe("fail");
+    expect(report.findings.filter((f) => f.urn === calls.urn).map((f) => f.message)).toEqual([
+      expect.stringContaining("property tags takes its value from secret config compat-js:e2bApiKey"),
+    ]);
+  });
+
   it("records a multi-language component with its inputs and reports it as not expanded offline", () => {
     const { graph, report } = ok("components-and-refs", sdk);
     const service = named(graph, "awsx:ecs:FargateService", "web");

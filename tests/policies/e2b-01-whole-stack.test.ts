@@ -130,6 +130,35 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(without.stack);
   });
 
+  it("judges a property fed by an undecryptable secret config value by the config key's name, as the value itself", async () => {
+    const withPass = await scan.program(fx("secret-config-provenance"), "prod", {
+      passphrase: "correct horse",
+    });
+    const without = await scan.program(fx("secret-config-provenance"), "prod", {});
+    const failing = (stack: typeof without.stack) =>
+      [...new Set(e2b01(stack).map((f) => f.urn.split("::").pop()))].sort();
+    // The dynamic resource's input and the header built with interpolate; not the store, not the DB.
+    expect(failing(withPass.stack)).toEqual(["agent-template", "proxy"]);
+    expect(failing(without.stack)).toEqual(["agent-template", "proxy"]);
+    expect(status(without.stack, "E2B-01")).toBe("fail");
+    expect(status(withPass.stack, "E2B-01")).toBe("fail");
+    expect(e2b01(without.stack).map((f) => f.message)).toContainEqual(
+      expect.stringMatching(
+        /^pulumi-nodejs:dynamic:Resource 'agent-template' property apiKey takes its value from secret config secret-config-provenance:e2bApiKey \(not decrypted here\), whose name says it is the E2B key \(E2B_API_KEY\)/,
+      ),
+    );
+    // The database password is another secret: listed as hidden, never judged as the key.
+    const advice = without.stack.findings.filter((f) => f.urn.endsWith("::db")).map((f) => f.message);
+    expect(advice).toEqual([
+      expect.stringMatching(
+        /password is hidden at preview \(the secret config value secret-config-provenance:dbPassword, which could not be decrypted\)/,
+      ),
+    ]);
+    expect(without.stack.findings.find((f) => f.urn.endsWith("::db"))?.enforcementLevel).toBe("advisory");
+    expectClean(withPass.stack);
+    expectClean(without.stack);
+  });
+
   it("finds keys in URN segments, references, outputs and external resources of a stack export", async () => {
     const base = "urn:pulumi:prod::shop";
     const res = (name: string, extra: Record<string, unknown>) => ({

@@ -1,4 +1,5 @@
-// Plain CommonJS JavaScript: a StackReference to the network stack, an explicit provider, a secret.
+// Plain CommonJS JavaScript: a StackReference to the network stack, an explicit provider, a secret, and
+// a secret config value the preview cannot decrypt (the matrix runs without the passphrase).
 "use strict";
 /* global exports */
 const pulumi = require("@pulumi/pulumi");
@@ -11,5 +12,9 @@ new aws.ssm.Parameter("queue-url", {
   type: "SecureString",
   value: pulumi.secret(queue.url),
   description: pulumi.interpolate`jobs queue of ${network.getOutput("vpcId")}`,
+});
+const config = new pulumi.Config();
+new aws.sqs.Queue("calls", {
+  tags: { upstream: pulumi.interpolate`Bearer ${config.requireSecret("e2bApiKey")}` },
 });
 exports.queueArn = queue.arn;

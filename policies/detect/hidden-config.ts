@@ -1,0 +1,42 @@
+/**
+ * Provenance of secret config values the offline engine could not decrypt.
+ *
+ * The Pulumi CLI cannot preview a stack whose `secure:` values it cannot decrypt, so the pack never
+ * sees an undecrypted secret there. Our offline preview can (no passphrase, or another secrets
+ * provider): the program's secret getters then answer with an unknown secret, and the engine's
+ * preload (engine/preload/unknown-secrets.js) gives that unknown one dependency on a marker URN of
+ * type UNDECRYPTED_CONFIG_TYPE named after the config key. The SDK carries dependencies through
+ * `apply`, `interpolate` and `all`, so a resource property fed by the value lists the marker among
+ * its property dependencies, and the rules can judge it by the config key's name, as they would judge
+ * the decrypted value: the verdict does not depend on the passphrase.
+ */
+
+/** The marker's type token (the same string is written in engine/preload/unknown-secrets.js). */
+export const UNDECRYPTED_CONFIG_TYPE = "e2b-guardrails:offline:UndecryptedConfig";
+
+const MARK = `::${UNDECRYPTED_CONFIG_TYPE}::`;
+
+/** The config key (`project:name`) a marker URN names, or undefined for any other URN. */
+export function undecryptedConfigKey(urn: string): string | undefined {
+  const i = urn.indexOf(MARK);
+  return i < 0 ? undefined : urn.slice(i + MARK.length);
+}
+
+/**
+ * A config key as the environment variable it would be (`app:e2bApiKey` → `E2B_API_KEY`, `e2b:apiKey`
+ * → `E2B_API_KEY`), so one name pattern judges variables and config keys alike.
+ */
+export function configKeyAsVariable(key: string): string {
+  const colon = key.lastIndexOf(":");
+  const ns = colon < 0 ? "" : key.slice(0, colon);
+  const name = key.slice(colon + 1);
+  const words = name
+    .replace(/([a-z])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.toUpperCase());
+  // `e2b:apiKey` is the e2b namespace's apiKey: the namespace says what it is about.
+  if (ns.toLowerCase() === "e2b" && words[0] !== "E2B") words.unshift("E2B");
+  return words.join("_");
+}

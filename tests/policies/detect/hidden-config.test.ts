@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  UNDECRYPTED_CONFIG_TYPE,
+  configKeyAsVariable,
+  undecryptedConfigKey,
+} from "../../../policies/detect/hidden-config";
+
+describe("undecrypted config markers", () => {
+  it("name the config key after the marker type, and nothing else is a marker", () => {
+    const urn = `urn:pulumi:prod::app::${UNDECRYPTED_CONFIG_TYPE}::app:e2bApiKey`;
+    expect(undecryptedConfigKey(urn)).toBe("app:e2bApiKey");
+    expect(undecryptedConfigKey("urn:pulumi:prod::app::aws:s3/bucket:Bucket::e2bApiKey")).toBeUndefined();
+  });
+
+  it("are written by the engine's preload with the same type token", () => {
+    const preload = readFileSync(path.join(__dirname, "../../../engine/preload/unknown-secrets.js"), "utf8");
+    expect(preload).toContain(`const UNDECRYPTED_CONFIG_TYPE = "${UNDECRYPTED_CONFIG_TYPE}";`);
+  });
+});
+
+describe("a config key read as a variable name", () => {
+  it.each([
+    ["app:e2bApiKey", "E2B_API_KEY"],
+    ["app:E2B_API_KEY", "E2B_API_KEY"],
+    ["app:e2b-api-key", "E2B_API_KEY"],
+    ["app:e2bAPIKey", "E2B_API_KEY"],
+    ["e2b:apiKey", "E2B_API_KEY"],
+    ["e2b:e2bAccessToken", "E2B_ACCESS_TOKEN"],
+    ["app:dbPassword", "DB_PASSWORD"],
+    ["app:e2bToken", "E2B_TOKEN"],
+  ])("%s reads as %s", (key, variable) => {
+    expect(configKeyAsVariable(key)).toBe(variable);
+  });
+});
