@@ -3,6 +3,7 @@
  * eval suite, and the live sandbox auditor. Exit status: 0 clean, 1 mandatory violation (or failed
  * eval), 2 bad usage or unreadable input (one line naming the file and field).
  */
+import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { InputError } from "../engine/errors";
 import { redactKeys } from "../policies/detect/keys";
@@ -126,7 +127,7 @@ export async function main(argv: string[], backend?: ScanBackend): Promise<numbe
     // Required on the error path only: the engine is not loaded for commands that do not use it.
     const { ProgramError } = require("../engine/program-worker") as typeof import("../engine/program-worker");
     if (e instanceof InputError || e instanceof ProgramError) {
-      writeStderr(`error: ${oneLine(e)}\n`);
+      writeStderr(errorLine(argv, oneLine(e), e instanceof InputError ? e.file : undefined));
       if (e instanceof ProgramError) {
         // The program's own output, relayed (redacted by writeStderr like every other byte).
         const rest = redactKeys(e.message).split("\n").slice(1).join("\n");
@@ -136,7 +137,28 @@ export async function main(argv: string[], backend?: ScanBackend): Promise<numbe
     }
     // Anything else is our bug or the environment's (a dead pack, a deep tree): still one line.
     const debug = argv.includes("--debug");
-    writeStderr(`error: ${debug && e instanceof Error && e.stack ? redactKeys(e.stack) : oneLine(e)}\n`);
+    writeStderr(
+      debug && e instanceof Error && e.stack
+        ? `error: ${redactKeys(e.stack)}\n`
+        : errorLine(argv, oneLine(e), undefined),
+    );
     return 2;
   }
+}
+
+/**
+ * The one line an exit 2 prints: `error: …`, or under `--format github` the same text as an `::error`
+ * workflow command (the runner reads commands on stderr too), so the failed step carries an annotation
+ * naming the file, not only a line in its log.
+ */
+function errorLine(argv: string[], message: string, file: string | undefined): string {
+  const i = argv.findIndex((a) => a === "--format" || a.startsWith("--format="));
+  const format = i < 0 ? undefined : argv[i].startsWith("--format=") ? argv[i].slice(9) : argv[i + 1];
+  if (format !== "github") return `error: ${message}\n`;
+  const { workflowCommand } = require("../reports/github") as typeof import("../reports/github");
+  // Annotations link files relative to the checkout the workflow runs in.
+  const rel = file && path.relative(process.env.GITHUB_WORKSPACE || process.cwd(), path.resolve(file));
+  const props: Record<string, string> = { title: "e2b-guardrails" };
+  if (rel && !rel.startsWith("..") && !path.isAbsolute(rel)) props.file = rel;
+  return `${workflowCommand("error", props, `error: ${message}`)}\n`;
 }

@@ -355,3 +355,20 @@ describe("--output: a run that fails leaves no report behind", () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("--format github: bad input is an annotation", () => {
+  it("prints the one line as an ::error workflow command naming the file in the workspace, still exit 2", async () => {
+    const bad = file("github/broken.json", `{"version":3,"deployment":{"resources":[{"urn":"${KEY}`);
+    const r = await run(["audit", "--state", bad, "--format", "github"], { GITHUB_WORKSPACE: tmp });
+    expect({ code: r.code, out: r.out }).toEqual({ code: 2, out: "" });
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^::error title=e2b-guardrails,file=github\/broken\.json::error: .*broken\.json: /,
+    );
+    for (let i = 0; i + 20 <= KEY.length; i++) expect(r.err).not.toContain(KEY.slice(i, i + 20));
+    // Outside the workspace there is no file to link: the annotation has only its title.
+    const outside = await run(["audit", "--state", bad, "--format=github"], { GITHUB_WORKSPACE: repoRoot });
+    expect(outside.err).toMatch(/^::error title=e2b-guardrails::error: .*broken\.json: [^\n]*\n$/);
+  });
+});

@@ -37,6 +37,8 @@ describe("findMaterial", () => {
       KEY.toUpperCase(),
       `"\\n${KEY}`,
       `%22${KEY}%22`,
+      // Inside 100 KB of base64-alphabet text, not itself base64 of anything: still the key as written.
+      `${"A".repeat(100_000)}${KEY}${"Z".repeat(1000)}`,
     ]) {
       const m = findMaterial(text);
       expect(m).toHaveLength(1);
