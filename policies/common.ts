@@ -58,11 +58,13 @@ export function fromNoResource(r: IndexedResource, top: string): boolean {
 
 /**
  * Why a value that came from no resource is unknown at preview, as findings say it: the pack cannot
- * tell the two apart (seen on pulumi/examples aws-ts-lambda-secrets, whose IAM policy document comes
- * from `getPolicyDocumentOutput` over secret ARNs).
+ * tell these apart (seen on pulumi/examples aws-ts-lambda-secrets, whose IAM policy document comes
+ * from `getPolicyDocumentOutput` over secret ARNs; and aws-ts-slackbot, whose API Gateway component
+ * gets its Lambda by reference: the SDK lists no dependency for a resource passed to a multi-language
+ * component, and the CLI sends the reference as the resource's id, unknown in a preview).
  */
 export const HIDDEN_CAUSE =
-  "a secret that could not be decrypted, or a provider function's result over values not known yet";
+  "a secret that could not be decrypted, a provider function's result over values not known yet, or a resource passed by reference whose id is not known yet";
 
 /**
  * A value hidden from what the rules see: an unknown that came from no resource (a secret config value

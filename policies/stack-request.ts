@@ -10,16 +10,16 @@
  * SDK a view of the request whose resource list is empty: the SDK still runs every stack policy, with
  * its own name, level and config, and reports what each finds; each reads the session's list.
  */
-import { undecryptedConfigKey } from "./detect/hidden-config";
 import type { ResourceLike } from "./detect/stack-index";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- generated protobuf classes carry no types */
 type Pb = any;
 
 /**
- * The resources of an AnalyzeStack request as the SDK hands them to stack policies, in the fields
- * the StackIndex reads: parent, dependencies and property dependencies only within the stack, the
- * options' raw parent, deleteBeforeReplace when set, the provider's URN. Undefined when a resource
+ * The resources of an AnalyzeStack request in the fields the StackIndex reads: the parent when within
+ * the stack, the options' raw parent, dependencies and property dependencies as sent (the SDK drops
+ * those it cannot resolve to a resource; a dangling reference is still text that can carry a key, and
+ * every rule looks references up in its own sets), deleteBeforeReplace when set, the provider's URN. Undefined when a resource
  * carries no options (a CLI too old for the SDK, which then fails the call itself).
  */
 export function stackResourcesOf(
@@ -32,16 +32,10 @@ export function stackResourcesOf(
     if (!r.getOptions()) return undefined;
     urns.add(r.getUrn());
   }
-  const inStack = (u: string) => urns.has(u);
   return list.map((r): ResourceLike => {
     const propertyDependencies: Record<string, string[]> = {};
     const map = r.getPropertydependenciesMap();
-    if (map)
-      for (const [k, v] of map.entries())
-        propertyDependencies[k] = (v.getUrnsList() as string[]).filter(
-          // The offline engine's markers of undecrypted config values are provenance (hidden-config.ts).
-          (u) => inStack(u) || undecryptedConfigKey(u) !== undefined,
-        );
+    if (map) for (const [k, v] of map.entries()) propertyDependencies[k] = v.getUrnsList() as string[];
     const opts = r.getOptions();
     const parent: string = r.getParent();
     const provider = r.getProvider();
@@ -52,7 +46,7 @@ export function stackResourcesOf(
       props: props(r.getProperties()),
       parent: parent && urns.has(parent) ? parent : undefined,
       provider: provider ? { urn: provider.getUrn() } : undefined,
-      dependencies: (r.getDependenciesList() as string[]).filter(inStack),
+      dependencies: r.getDependenciesList() as string[],
       propertyDependencies,
       opts: {
         parent: opts.getParent() || undefined,

@@ -510,7 +510,7 @@ export interface RecordHit extends KeyHit {
  * Key material in the parts of a record that are not its inputs: identity strings, references and
  * outputs (with their property names). Outputs are scanned without artifacts (the inputs carry them).
  */
-export function scanRecord(r: ResourceRecord): RecordHit[] {
+export function scanRecord(r: ResourceRecord, inStack: (urn: string) => boolean = () => false): RecordHit[] {
   const out: RecordHit[] = [];
   const plain = (field: string, value: string | undefined, where = field) => {
     if (!value) return;
@@ -531,12 +531,23 @@ export function scanRecord(r: ResourceRecord): RecordHit[] {
   // The URN holds the stack, project, parent type, type and name: one finding for all of them.
   plain("urn", r.urn);
   if (!r.urn) plain("name", r.name);
-  plain("parent", r.parent);
-  plain("provider", r.provider);
-  r.dependencies.forEach((d, i) => plain("dependencies", d, `dependencies[${i}]`));
+  // A reference to a resource of this stack repeats that resource's URN, whose own record reports it:
+  // only references to URNs the stack does not hold are scanned here, so a key in one name is one
+  // finding, not one per dependent.
+  const reference = (field: string, urn: string | undefined, where = field) => {
+    if (urn && !inStack(urn)) plain(field, urn, where);
+  };
+  reference("parent", r.parent);
+  if (r.provider) {
+    // `urn::id`: the id is the provider's own, whoever else references it.
+    const cut = r.provider.lastIndexOf("::");
+    if (cut > 0 && inStack(r.provider.slice(0, cut))) plain("provider", r.provider.slice(cut + 2));
+    else plain("provider", r.provider);
+  }
+  r.dependencies.forEach((d, i) => reference("dependencies", d, `dependencies[${i}]`));
   for (const [k, urns] of Object.entries(r.propertyDependencies)) {
     plain("propertyDependencies", k, `propertyDependencies.${k.length > 60 ? "…" : k}`);
-    urns.forEach((d, i) => plain("propertyDependencies", d, `propertyDependencies[${i}]`));
+    urns.forEach((d, i) => reference("propertyDependencies", d, `propertyDependencies[${i}]`));
   }
   for (const k of scanProps(r.type, r.outputs).keys)
     out.push({ ...k, path: `outputs.${k.path}`, field: "outputs" });

@@ -403,7 +403,7 @@ export class StackIndex {
   /** Key material in a resource's URN, name, references and outputs (not its input properties). */
   scanRecord(r: IndexedResource): RecordHit[] {
     let hits = this.records.get(r.urn);
-    if (hits === undefined) this.records.set(r.urn, (hits = scanRecord(r)));
+    if (hits === undefined) this.records.set(r.urn, (hits = scanRecord(r, (u) => this.byUrn.has(u))));
     return hits;
   }
 

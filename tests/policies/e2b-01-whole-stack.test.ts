@@ -186,7 +186,14 @@ describe("E2B-01 whole-stack scanning", () => {
           res("external", { external: true, outputs: { policy: JSON.stringify({ k: KEY2 }) } }),
           res("parent-ref", { parent: `${base}::pulumi:pulumi:Stack::x-${KEY}` }),
           res(`d-${KEY2}`, {}),
-          res("dependency", { dependencies: [`${base}::aws:s3/bucket:Bucket::d-${KEY2}`] }),
+          // A reference to a URN the export does not hold: only the reference carries the key.
+          res("dependency", { dependencies: [`${base}::aws:s3/bucket:Bucket::gone-${KEY2}`] }),
+          // A reference to a resource of the export repeats its URN: reported once, on that resource.
+          res("dependent", {
+            dependencies: [`${base}::aws:s3/bucket:Bucket::d-${KEY2}`],
+            propertyDependencies: { bucket: [`${base}::aws:s3/bucket:Bucket::d-${KEY2}`] },
+            parent: `${base}::aws:s3/bucket:Bucket::d-${KEY2}`,
+          }),
           res("deep-name", { inputs: { a: { b: [{ c: { [`x_${KEY}`]: true } }] } } }),
           res("base64-of-base64", {
             inputs: {
@@ -222,6 +229,8 @@ describe("E2B-01 whole-stack scanning", () => {
     expect(at("external").match(/e2b_…ba98/g)).toHaveLength(1);
     expect(at("parent-ref")).toMatch(/in its parent reference/);
     expect(at("dependency")).toMatch(/in its dependencies at dependencies\[0\]/);
+    expect(at("d-")).toMatch(/in its URN at urn/);
+    expect(at("dependent")).toBe("");
     expect(at("deep-name")).toMatch(/\(property name\)/);
     expect(at("base64-of-base64")).toMatch(/base64-encoded, then base64-encoded/);
     expect(at("data-uri")).toMatch(/at body \(base64-encoded\)/);
