@@ -57,6 +57,21 @@ export interface ArtifactContent {
 
 export type ArtifactKind = "file" | "archive";
 
+/** What kind of archive a file name says it is. */
+function archiveKind(name: string): "zip" | "tgz" | "tar" | undefined {
+  const lower = name.toLowerCase();
+  if (lower.endsWith(".zip") || lower.endsWith(".jar")) return "zip";
+  if (lower.endsWith(".tgz") || lower.endsWith(".tar.gz")) return "tgz";
+  if (lower.endsWith(".tar")) return "tar";
+  return undefined;
+}
+
+/**
+ * Archives opened inside other artifacts: a .jar in a function's code folder, a .zip inside a layer's
+ * archive. Entries are named `outer.jar!/inner/file` (the JAR URL notation).
+ */
+const MAX_NESTED_ARCHIVES = 2;
+
 /** Text files have no NUL byte in their first 8 KB (the heuristic git and grep use). */
 function isBinary(buf: Uint8Array): boolean {
   const n = Math.min(buf.length, 8192);
@@ -195,6 +210,17 @@ export class ArtifactReader {
    * device put in a file's place (even after it was listed) is skipped rather than read forever.
    */
   private readText(file: string, name: string, skips: Skips): string | null {
+    const buf = this.readBytes(file, name, skips);
+    return buf && this.decode(buf, name, skips);
+  }
+
+  /** A regular file's bytes within the limits (null, and a note, otherwise). */
+  private readBytes(
+    file: string,
+    name: string,
+    skips: Skips,
+    maxBytes = this.limits.maxFileBytes,
+  ): Buffer | null {
     const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     try {
       const st = fs.fstatSync(fd);
@@ -202,12 +228,12 @@ export class ArtifactReader {
         skips.add("skipped: not a regular file", name);
         return null;
       }
-      if (st.size > this.limits.maxFileBytes) {
-        skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, name);
+      if (st.size > maxBytes) {
+        skips.add(`skipped: larger than ${maxBytes} bytes`, name);
         return null;
       }
       if (!this.take(st.size, name, skips)) return null;
-      return this.decode(fs.readFileSync(fd), name, skips);
+      return fs.readFileSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -236,8 +262,15 @@ export class ArtifactReader {
         else {
           try {
             const full = path.join(root, name);
-            const text = this.readText(full, name, skips);
-            if (text !== null) files.push({ name, text });
+            const kind = archiveKind(name);
+            if (kind) {
+              // An archive is bounded by its entries' limits, as a FileArchive's own archive file is.
+              const raw = this.readBytes(full, name, skips, this.limits.maxTotalBytes);
+              if (raw) this.unpack(kind, raw, `${name}!/`, 1, files, skips);
+            } else {
+              const text = this.readText(full, name, skips);
+              if (text !== null) files.push({ name, text });
+            }
           } catch {
             skips.add("could not be read", name);
           }
@@ -248,46 +281,65 @@ export class ArtifactReader {
   }
 
   private readArchiveFile(file: string, shown: string): ArtifactContent {
-    const lower = file.toLowerCase();
-    const zip = lower.endsWith(".zip") || lower.endsWith(".jar");
-    const tgz = lower.endsWith(".tgz") || lower.endsWith(".tar.gz");
-    if (!zip && !tgz && !lower.endsWith(".tar"))
+    const kind = archiveKind(file);
+    if (!kind)
       return { files: [], notes: [`${shown} is not a .zip, .jar, .tar or .tgz archive and was not read`] };
     const skips = new Skips();
+    const files: ArtifactFile[] = [];
     const size = fs.statSync(file).size;
     if (!this.take(size, shown, skips)) return { files: [], notes: skips.notes() };
-    const raw = fs.readFileSync(file);
-    const files: ArtifactFile[] = [];
+    this.unpack(kind, fs.readFileSync(file), "", 0, files, skips, shown);
+    return { files, notes: skips.notes() };
+  }
+
+  /**
+   * An archive's entries as text files named `prefix + entry`; archives among them are opened in turn
+   * up to MAX_NESTED_ARCHIVES deep. Entry bytes count against the per-file and per-run limits.
+   */
+  private unpack(
+    kind: "zip" | "tgz" | "tar",
+    raw: Uint8Array,
+    prefix: string,
+    depth: number,
+    files: ArtifactFile[],
+    skips: Skips,
+    shown = prefix.slice(0, -2),
+  ): void {
     let count = 0;
     const entry = (name: string, data: Uint8Array) => {
+      const full = prefix + name;
       if (++count > this.limits.maxFiles)
-        return skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
-      const text = this.decode(data, name, skips);
-      if (text !== null) files.push({ name, text });
+        return skips.add(`not read: more than ${this.limits.maxFiles} files`, full);
+      const inner = archiveKind(name);
+      if (inner && depth < MAX_NESTED_ARCHIVES)
+        return this.unpack(inner, data, `${full}!/`, depth + 1, files, skips);
+      const text = this.decode(data, full, skips);
+      if (text !== null) files.push({ name: full, text });
     };
     try {
-      if (zip) {
+      if (kind === "zip") {
         const { unzipSync } = zipReader();
         const out = unzipSync(raw, {
           filter: (f) => {
             if (f.name.endsWith("/")) return false;
             if (f.originalSize > this.limits.maxFileBytes) {
-              skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, f.name);
+              skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, prefix + f.name);
               return false;
             }
-            return this.take(f.originalSize, f.name, skips);
+            return this.take(f.originalSize, prefix + f.name, skips);
           },
         });
         for (const [name, data] of Object.entries(out)) entry(name, data);
       } else {
-        const tarBytes = tgz
-          ? gunzipSync(raw, { maxOutputLength: Math.max(1, this.limits.maxTotalBytes - this.spent) })
-          : raw;
+        const tarBytes =
+          kind === "tgz"
+            ? gunzipSync(raw, { maxOutputLength: Math.max(1, this.limits.maxTotalBytes - this.spent) })
+            : raw;
         const parser = new (tarReader().Parser)({
           onReadEntry: (e) => {
             if (e.type !== "File") return e.resume();
             if (e.size > this.limits.maxFileBytes) {
-              skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, e.path);
+              skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, prefix + e.path);
               return e.resume();
             }
             const chunks: Buffer[] = [];
@@ -296,12 +348,11 @@ export class ArtifactReader {
           },
         });
         // The parser is synchronous on a buffer: every entry has been read when end() returns.
-        parser.end(tarBytes);
+        parser.end(Buffer.from(tarBytes.buffer, tarBytes.byteOffset, tarBytes.byteLength));
       }
     } catch (e) {
       skips.add(`could not be unpacked (${(e as Error).message.split("\n")[0]})`, shown);
     }
-    return { files, notes: skips.notes() };
   }
 }
 

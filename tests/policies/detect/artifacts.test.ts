@@ -38,6 +38,32 @@ describe("ArtifactReader", () => {
     expect(tgz.notes).toEqual(["site/img/logo.png skipped as binary"]);
   });
 
+  it("opens archives inside a folder and inside archives: a .jar in a function's code folder", () => {
+    const dir = program();
+    mkdirSync(path.join(dir, "fn/lib"), { recursive: true });
+    writeFileSync(path.join(dir, "fn/handler.js"), "exports.handler = () => 1;\n");
+    const inner = zipSync({ "config/app.properties": Buffer.from(`e2b.apiKey=${KEY}\n`) });
+    writeFileSync(
+      path.join(dir, "fn/lib/agent.jar"),
+      zipSync({ "META-INF/MANIFEST.MF": Buffer.from("Manifest-Version: 1.0\n"), "lib/inner.jar": inner }),
+    );
+    const c = new ArtifactReader([dir]).read("archive", "fn");
+    expect(c.files.map((f) => f.name).sort()).toEqual([
+      "handler.js",
+      "lib/agent.jar!/META-INF/MANIFEST.MF",
+      "lib/agent.jar!/lib/inner.jar!/config/app.properties",
+    ]);
+    expect(c.notes).toEqual([]);
+    // Not endlessly: archives nest two deep inside an artifact; the third is noted, not opened.
+    writeFileSync(
+      path.join(dir, "deep.zip"),
+      zipSync({ "a.zip": zipSync({ "b.zip": zipSync({ "c.zip": inner }) }) }),
+    );
+    const deep = new ArtifactReader([dir]).read("archive", "deep.zip");
+    expect(deep.files).toEqual([]);
+    expect(deep.notes).toEqual(["a.zip!/b.zip!/c.zip skipped as binary"]);
+  });
+
   it("says what it could not read: missing, remote, too large, past the run's budget", () => {
     const dir = program();
     const r = new ArtifactReader([dir], { maxFileBytes: 1024, maxTotalBytes: 4096, maxFiles: 10 });
