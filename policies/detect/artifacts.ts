@@ -395,6 +395,9 @@ export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
     kind: "file",
   },
   { type: "vercel:index/blobObject:BlobObject", path: "source", what: "Vercel Blob object", kind: "file" },
+  // A multi-language component: under the CLI it expands into a bucket and objects the rules read;
+  // offline it is not expanded, so the folder its static routes serve is read here.
+  { type: "aws-apigateway:index:RestAPI", path: "routes[*].localPath", what: "static route files" },
   { type: "docker-build:index:Image", path: "context.location", what: "container build context" },
   { type: "docker:index/image:Image", path: "build.context", what: "container build context" },
   { type: "awsx:ecr:Image", path: "context", what: "container build context" },

@@ -108,6 +108,19 @@ describe("scanProps with artifacts", () => {
     expect(scan.keys.map((k) => k.artifact?.file)).toEqual(["app.js"]);
     expect(scan.artifactNotes.map((n) => n.note)).toEqual(["img/logo.png skipped as binary"]);
   });
+
+  it("reads the folder an API Gateway component's static route serves (not expanded offline)", () => {
+    const dir = program();
+    const handler = { urn: "urn:pulumi:dev::p::aws:lambda/function:Function::hello", id: "" };
+    const routes = [
+      { path: "/", localPath: "site" },
+      { path: "/date", method: "GET", eventHandler: handler },
+    ];
+    const scan = scanProps("aws-apigateway:index:RestAPI", { routes }, [], {
+      artifacts: new ArtifactReader([dir]),
+    });
+    expect(scan.keys.map((k) => [k.artifact?.file, k.path])).toEqual([["app.js", "routes[0].localPath"]]);
+  });
 });
 
 describe("lineAt", () => {
