@@ -201,6 +201,9 @@ export class AnalyzerHost {
     // Where the program's relative asset paths are rooted (policies/detect/artifacts.ts PROGRAM_DIR_TAG).
     if (graph.source.kind === "program")
       stackReq.getTagsMap().set("e2b-guardrails:program-dir", path.resolve(graph.source.path));
+    // Plaintext leaves of secret structured config (policies/detect/stack-index.ts CONFIG_PLAINTEXT_TAG).
+    if (graph.configPlaintext && Object.keys(graph.configPlaintext).length)
+      stackReq.getTagsMap().set("e2b-guardrails:config-plaintext", JSON.stringify(graph.configPlaintext));
     await call(this.client, "configureStack", stackReq);
 
     const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));

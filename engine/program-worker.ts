@@ -86,6 +86,7 @@ export function prepareJob(opts: RunProgramOptions): {
       tags: stackConfig.tags,
       config: stackConfig.config,
       configSecretKeys: stackConfig.secretKeys,
+      configPlaintext: stackConfig.plaintextOfSecret,
     },
   };
 }

@@ -28,6 +28,11 @@ export interface ProjectInfo {
 export interface StackConfig {
   config: Record<string, string>;
   secretKeys: string[];
+  /**
+   * Secret keys whose structured value also has plaintext leaves: the value as the file writes it,
+   * `secure:` leaves replaced by `[secret]` (JSON). The pack scans these leaves as plaintext config.
+   */
+  plaintextOfSecret: Record<string, string>;
   /** `secure:` values we could not decrypt: the program sees them as unknown secrets. */
   unknownSecretKeys: string[];
   /** `pulumi:tags` from the stack file, if any. */
@@ -213,7 +218,13 @@ function resolveMain(mainDir: string, projectFile: string): string {
 
 /** Read `Pulumi.<stack>.yaml` plus project-level config defaults from `Pulumi.yaml`. */
 export function readStackConfig(project: ProjectInfo, passphrase?: string): StackConfig {
-  const out: StackConfig = { config: {}, secretKeys: [], unknownSecretKeys: [], tags: {} };
+  const out: StackConfig = {
+    config: {},
+    secretKeys: [],
+    unknownSecretKeys: [],
+    plaintextOfSecret: {},
+    tags: {},
+  };
   const projectDoc = readYaml(path.join(project.dir, "Pulumi.yaml"));
   const qualify = (k: string) => (k.includes(":") ? k : `${project.name}:${k}`);
 
@@ -255,32 +266,56 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     const field = `config.${rawKey}`;
     let secret = false;
     let unknown = false;
+    let plainLeaves = false;
     // `secure:` values may appear at the top level or nested inside structured config.
     const resolve = (v: unknown): unknown => {
       if (v && typeof v === "object" && !Array.isArray(v)) {
         const o = v as Record<string, unknown>;
-        if (Object.keys(o).length === 1 && typeof o.secure === "string") {
+        if (isSecureLeaf(o)) {
           secret = true;
           const decrypt = decrypterFor();
           if (!decrypt) {
             unknown = true;
             return UNDECRYPTED;
           }
-          return decryptSecureValue(decrypt, o.secure, `${project.stackConfigFile}: field '${field}'`);
+          return decryptSecureValue(
+            decrypt,
+            o.secure as string,
+            `${project.stackConfigFile}: field '${field}'`,
+          );
         }
         return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
       }
       if (Array.isArray(v)) return v.map(resolve);
+      if (v !== null && v !== undefined) plainLeaves = true;
       return v;
     };
     const resolved = resolve(value);
     out.config[key] = typeof resolved === "string" ? resolved : JSON.stringify(resolved);
     if (secret) out.secretKeys.push(key);
     if (unknown) out.unknownSecretKeys.push(key);
+    // A structured value mixing `secure:` and plaintext leaves is secret as a whole (as the CLI says),
+    // yet its plaintext leaves are committed as written: keep them for the pack, secure leaves masked.
+    if (secret && plainLeaves) out.plaintextOfSecret[key] = JSON.stringify(maskSecureLeaves(value));
   }
   const tags = (doc as { tags?: unknown }).tags;
   if (tags && typeof tags === "object") {
     for (const [k, v] of Object.entries(tags as Record<string, unknown>)) out.tags[k] = String(v);
   }
   return out;
+}
+
+function isSecureLeaf(o: Record<string, unknown>): boolean {
+  return Object.keys(o).length === 1 && typeof o.secure === "string";
+}
+
+/** A config value as the stack file writes it, each `secure:` leaf replaced by `[secret]`. */
+function maskSecureLeaves(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(maskSecureLeaves);
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (isSecureLeaf(o)) return "[secret]";
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, maskSecureLeaves(x)]));
+  }
+  return v;
 }

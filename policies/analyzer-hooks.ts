@@ -16,7 +16,7 @@
 import * as path from "node:path";
 import type { EnforcementLevel } from "./enforcement";
 import { redactKeys } from "./detect/keys";
-import type { ResourceLike, StackConfigValues } from "./detect/stack-index";
+import { CONFIG_PLAINTEXT_TAG, type ResourceLike, type StackConfigValues } from "./detect/stack-index";
 import { plainTreeNow } from "./detect/plain-tree";
 import type { PreviewSession } from "./preview-session";
 import type { DiagnosticLike } from "./report";
@@ -51,7 +51,24 @@ function stackConfigOf(req: Pb): StackConfigValues | undefined {
   return {
     values: Object.fromEntries(req.getConfigMap().entries()),
     secretKeys: new Set<string>(req.getConfigSecretKeysList()),
+    plaintextOfSecret: plaintextOfSecret(req.getTagsMap?.().get(CONFIG_PLAINTEXT_TAG)),
   };
+}
+
+/** The offline engine's CONFIG_PLAINTEXT_TAG: `{ key: JSON }`; anything else is ignored. */
+function plaintextOfSecret(tag: unknown): Record<string, string> | undefined {
+  if (typeof tag !== "string") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(tag);
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+    return Object.fromEntries(
+      Object.entries(parsed as Record<string, unknown>).filter(
+        (e): e is [string, string] => typeof e[1] === "string",
+      ),
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 export function installAnalyzerHooks(session: PreviewSession): void {

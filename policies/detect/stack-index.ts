@@ -176,7 +176,16 @@ export interface GraphResourceLike {
 export interface StackConfigValues {
   values: Readonly<Record<string, string>>;
   secretKeys: ReadonlySet<string>;
+  /**
+   * Secret keys whose structured value also has plaintext leaves, as the file writes them with the
+   * `secure:` leaves masked (JSON). The CLI sends such a key only decrypted and secret as a whole; our
+   * offline engine adds this in the stack tag CONFIG_PLAINTEXT_TAG.
+   */
+  plaintextOfSecret?: Readonly<Record<string, string>>;
 }
+
+/** Stack tag the offline engine sets to the plaintext leaves of secret config (StackConfigValues). */
+export const CONFIG_PLAINTEXT_TAG = "e2b-guardrails:config-plaintext";
 
 /** The pseudo-type stack configuration is scanned as: not a resource, not a key store. */
 const STACK_CONFIG_TYPE = "pulumi:config";
@@ -342,6 +351,9 @@ export class StackIndex {
       if (!config) return [];
       const plain: Record<string, Tree> = {};
       for (const [k, v] of Object.entries(config.values)) if (!config.secretKeys.has(k)) plain[k] = v;
+      // A secret key's plaintext leaves are committed as written (its secure leaves read `[secret]`).
+      for (const [k, v] of Object.entries(config.plaintextOfSecret ?? {}))
+        if (config.secretKeys.has(k)) plain[k] = v;
       return this.scans.scan(STACK_CONFIG_TYPE, plain).keys;
     });
   }

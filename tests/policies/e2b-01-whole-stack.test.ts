@@ -3,9 +3,9 @@
  * URN segments, references, outputs of resources with clean inputs, read/external resources; and its
  * verdict on a secret config value does not depend on having the passphrase.
  */
-import { writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { useScanner } from "../support/scan";
+import { repoRoot, useScanner } from "../support/scan";
 import { PLANTED, expectClean, fx, status } from "./helpers";
 import { tmpDir } from "../support/tmp";
 
@@ -157,6 +157,31 @@ describe("E2B-01 whole-stack scanning", () => {
     expect(without.stack.findings.find((f) => f.urn.endsWith("::db"))?.enforcementLevel).toBe("advisory");
     expectClean(withPass.stack);
     expectClean(without.stack);
+  });
+
+  it("fails a plaintext key beside a secure leaf of one structured config value, with or without the passphrase", async () => {
+    // `pulumi config set --path --secret settings.db.password` then `--path settings.e2b.apiKey`
+    // without --secret: the value is secret as a whole, but the key is in the file as written.
+    const dir = tmpDir("mixed-config-");
+    cpSync(fx("secret-config-provenance"), dir, { recursive: true });
+    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    const secure = readFileSync(file, "utf8").match(/dbPassword:\n\s+secure: (\S+)/)![1];
+    appendFileSync(
+      file,
+      `  secret-config-provenance:settings:\n    db:\n      password:\n        secure: ${secure}\n    e2b:\n      apiKey: ${KEY2}\n`,
+    );
+    for (const passphrase of ["correct horse", undefined]) {
+      const { stack } = await scan.program(dir, "prod", passphrase ? { passphrase } : {});
+      expect(e2b01(stack).filter((f) => /^Stack configuration/.test(f.message))).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(
+            /^Stack configuration secret-config-provenance:settings holds E2B key material \(e2b_…ba98\) in plaintext at secret-config-provenance:settings\{json\}\.e2b\.apiKey: .*`pulumi config set --path --secret secret-config-provenance:settings\.e2b\.apiKey`/,
+          ),
+        }),
+      ]);
+      expectClean(stack);
+    }
   });
 
   it("finds keys in URN segments, references, outputs and external resources of a stack export", async () => {

@@ -5,6 +5,7 @@ import { zipSync } from "fflate";
 import * as tar from "tar";
 import { ArtifactReader, lineAt, PROGRAM_DIR_TAG } from "../../../policies/detect/artifacts";
 import { scanProps } from "../../../policies/detect/scanner";
+import type { Tree } from "../../../policies/detect/walk";
 import { tmpDir } from "../../support/tmp";
 
 const KEY = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);
@@ -112,7 +113,7 @@ describe("scanProps with artifacts", () => {
   it("reads the folder an API Gateway component's static route serves (not expanded offline)", () => {
     const dir = program();
     const handler = { urn: "urn:pulumi:dev::p::aws:lambda/function:Function::hello", id: "" };
-    const routes = [
+    const routes: Tree[] = [
       { path: "/", localPath: "site" },
       { path: "/date", method: "GET", eventHandler: handler },
     ];
