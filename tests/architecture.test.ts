@@ -37,8 +37,12 @@ describe("architecture", () => {
     expect(escapes).toEqual([]);
   });
 
-  it("engine/ imports no policy, only the key redactor and the enforcement levels", () => {
-    const allowed = ["policies/detect/keys", "policies/enforcement"].map((p) => path.join(root, p));
+  it("engine/ imports no policy, only the key redactor, the enforcement levels and the config markers", () => {
+    // detect/hidden-config.ts: the marker of an undecrypted config value, which the engine writes and
+    // the pack reads (the offline engine's one extension of what the CLI sends).
+    const allowed = ["policies/detect/keys", "policies/enforcement", "policies/detect/hidden-config"].map(
+      (p) => path.join(root, p),
+    );
     const uses = sources(path.join(root, "engine")).flatMap((f) =>
       relativeImports(f)
         .filter((t) => t.startsWith(path.join(root, "policies")) && !allowed.includes(t))
@@ -51,7 +55,8 @@ describe("architecture", () => {
     // model.ts: the environment model components are built on; cost.ts: the cost model and the one
     // price table; enforcement.ts: the level vocabulary; detect/keys.ts: the redactor every output uses;
     // credential-shapes.ts: what a credential looks like, shared by e2b-06 and the in-sandbox runtime;
-    // detect/redact.ts: the stricter redactor stderr uses (encoded copies too).
+    // detect/redact.ts: the stricter redactor stderr uses (encoded copies too); detect/hidden-config.ts:
+    // the undecrypted-config marker the engine writes.
     const publicModules = [
       "api",
       "model",
@@ -59,6 +64,7 @@ describe("architecture", () => {
       "enforcement",
       "detect/keys",
       "detect/redact",
+      "detect/hidden-config",
       "credential-shapes",
     ].map((m) => path.join(root, "policies", m));
     // bench/ is not a room of the product: the detector benchmark times the pack's internals directly.
