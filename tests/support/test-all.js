@@ -12,7 +12,12 @@ const bin = (pkg, file) => path.join(path.dirname(require.resolve(`${pkg}/packag
 
 // Run through npm so package.json stays the one place that says what lint and typecheck are.
 const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ["npm"];
-const checks = ["lint", "typecheck"].map((name) => ({ name, cmd: [...npm, "run", "--silent", name] }));
+// The type-check runs single-threaded: it has time while jest runs, and TypeScript 7's worker threads
+// cost ~3 s more CPU in all (10.2 → 7.3 s here), CPU the jest files need.
+const checks = [
+  { name: "lint", cmd: [...npm, "run", "--silent", "lint"] },
+  { name: "typecheck", cmd: [...npm, "run", "--silent", "typecheck", "--", "--singleThreaded"] },
+];
 
 function run([cmd, ...args], { buffered, nice }) {
   return new Promise((resolve) => {
