@@ -74,22 +74,33 @@ export async function record(
   };
   const stateFor = opts.stateFor ?? defaultState;
   const recorded = new Map<string, Recorded>();
+  // A registration that fails must fail the record: under mocks the SDK only logs it, and a test
+  // asserting what the recorded resources hold would pass on a resource that was never recorded.
+  const failures: unknown[] = [];
 
   class RecordingMonitor extends MockMonitor {
     override async registerResource(req: any, callback: (err: unknown, res?: any) => void) {
-      const propDeps: Record<string, string[]> = {};
-      req.getPropertydependenciesMap().forEach((v: any, k: string) => (propDeps[k] = v.getUrnsList()));
-      const entry: Omit<Recorded, "urn"> = {
-        type: req.getType(),
-        name: req.getName(),
-        custom: req.getCustom(),
-        parent: req.getParent(),
-        dependencies: req.getDependenciesList(),
-        propertyDependencies: propDeps,
-        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-        inputs: req.getObject().toJavaScript(),
-      };
+      let entry: Omit<Recorded, "urn">;
+      try {
+        const propDeps: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((v: any, k: string) => (propDeps[k] = v.getUrnsList()));
+        entry = {
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          parent: req.getParent(),
+          dependencies: req.getDependenciesList(),
+          propertyDependencies: propDeps,
+          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+          inputs: req.getObject().toJavaScript(),
+        };
+      } catch (e) {
+        // Answer the SDK, which otherwise waits for this RPC forever.
+        failures.push(e);
+        return callback(e);
+      }
       return super.registerResource(req, (err: unknown, res: any) => {
+        if (err) failures.push(err);
         if (res) recorded.set(res.getUrn(), { urn: res.getUrn(), ...entry });
         callback(err, res);
       });
@@ -150,6 +161,7 @@ export async function record(
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
+  if (failures.length) throw failures[0] instanceof Error ? failures[0] : new Error(String(failures[0]));
   return [...recorded.values()];
 }
 
