@@ -26,7 +26,7 @@ import {
   type RecordHit,
 } from "./detect/scanner";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
-import { isKeyStoreType } from "./detect/key-stores";
+import { approvedStoreAt, isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { printable } from "./detect/walk";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
@@ -48,7 +48,21 @@ const FIELD_NAMES: Record<string, string> = {
  * outputs, and the properties of resources that were never analysed at registration (reads,
  * `external` resources of a state export). Keys already in the recorded inputs were reported there.
  */
-function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Reporter): void {
+function checkRecordMaterial(
+  index: StackIndex,
+  r: IndexedResource,
+  report: Reporter,
+  identityOnly = false,
+): void {
+  if (identityOnly) {
+    const said = new Set<string>();
+    for (const k of index.scanRecord(r)) {
+      if ((k.field !== "urn" && k.field !== "name") || said.has(k.fingerprint)) continue;
+      said.add(k.fingerprint);
+      report(recordMessage(r, k, FIELD_NAMES[k.field]), r.urn);
+    }
+    return;
+  }
   const inputs = index.scan(r).keys;
   const judged = new Set(r.inputsRecorded ? inputs.map((k) => k.fingerprint) : []);
   // Without recorded inputs the index's props *are* the outputs: judge them once, as properties.
@@ -67,12 +81,12 @@ function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Repo
     const once = `${k.fingerprint}\u0000${field}`;
     if (said.has(once)) continue;
     said.add(once);
-    report(
-      `${describe(r)} carries E2B key material (${k.mask}) in its ${field} ${keyLocation(k)}, outside any approved key store. Keep the key out of names, references and outputs; store it in a secret manager.`,
-      r.urn,
-    );
+    report(recordMessage(r, k, field), r.urn);
   }
 }
+
+const recordMessage = (r: IndexedResource, k: KeyHit, field: string) =>
+  `${describe(r)} carries E2B key material (${k.mask}) in its ${field} ${keyLocation(k)}, outside any approved key store. Keep the key out of names, references and outputs; store it in a secret manager.`;
 
 /**
  * Values preview could not see and nothing else can vouch for: an unknown with no property
@@ -131,12 +145,19 @@ function checkHiddenKeyConfig(
 ): void {
   const sources = index.hiddenKeyConfigUrns();
   // The key's own resources and the E2BEnvironment take management credentials by design (E2B-08).
-  if (sources.size === 0 || isKeyStoreType(r.type) || r.type === E2B_ENVIRONMENT_TYPE) return;
+  if (sources.size === 0 || r.type === E2B_ENVIRONMENT_TYPE) return;
   const scan = index.scan(r);
   for (const top of Object.keys(r.propertyDependencies)) {
     const from = index.dependsOn(r, top, sources);
     if (from.length === 0) continue;
-    if (scan.unknowns.some((l) => l.top === top && l.envName && !l.publicName && keyName.test(l.envName)))
+    const hidden = scan.unknowns.filter((l) => l.top === top);
+    if (hidden.some((l) => l.envName && !l.publicName && keyName.test(l.envName))) continue;
+    // Where the store would hold the decrypted key (a SecureString, a sensitive variable), it is held.
+    if (
+      isKeyStoreType(r.type) &&
+      hidden.length > 0 &&
+      hidden.every((l) => approvedStoreAt(r.type, l.path, l.container, r.props))
+    )
       continue;
     const names = from.map((u) => index.sourceName(u)).join(", ");
     const variables = from.map((u) => index.hiddenConfigs().get(u)!.variable).join(", ");
@@ -229,9 +250,12 @@ export const keyFromSecretStore = stackPolicy(
         }
         continue;
       }
-      if (keys.has(r.urn) || index.keyHolders().has(r.urn)) continue;
-      // Resources the E2BEnvironment component creates are its plumbing (stores, alarms).
-      if (index.environmentComponentOf(r)) continue;
+      // The key's own resources, the stores holding it and the E2BEnvironment's plumbing (stores,
+      // alarms) hold it by design; their names do not, and references to them repeat those names.
+      if (keys.has(r.urn) || index.keyHolders().has(r.urn) || index.environmentComponentOf(r)) {
+        checkRecordMaterial(index, r, report, true);
+        continue;
+      }
       checkRecordMaterial(index, r, report);
       reportHiddenValues(index, r, keyName, report);
       checkHiddenKeyConfig(index, r, keyName, report);

@@ -58,8 +58,8 @@ const dependsOnAnotherEnvironmentsKey: Check = ({ index, config, report }) => {
     for (const top of tops) {
       const deps = top === "(dependencies)" ? r.dependencies : r.propertyDependencies[top];
       for (const u of deps) {
-        if (!holders.has(u)) continue;
-        const h = index.byUrn.get(u)!;
+        const h = holders.has(u) ? index.byUrn.get(u) : undefined;
+        if (!h) continue;
         const theirs = env(h);
         if (!differ(mine, theirs)) continue;
         report(

@@ -497,6 +497,15 @@ export interface ResourceRecord {
   provider?: string;
   dependencies: string[];
   propertyDependencies: Record<string, string[]>;
+  /**
+   * References to URNs the stack does not hold, taken out of `dependencies` and `propertyDependencies`
+   * by the StackIndex so no rule follows them: text that can still carry a key, scanned here.
+   */
+  danglingReferences?: ReadonlyArray<{
+    field: "dependencies" | "propertyDependencies";
+    urn: string;
+    at: string;
+  }>;
   outputs: Tree;
 }
 
@@ -549,6 +558,7 @@ export function scanRecord(r: ResourceRecord, inStack: (urn: string) => boolean 
     plain("propertyDependencies", k, `propertyDependencies.${k.length > 60 ? "…" : k}`);
     urns.forEach((d, i) => reference("propertyDependencies", d, `propertyDependencies[${i}]`));
   }
+  for (const d of r.danglingReferences ?? []) plain(d.field, d.urn, d.at);
   for (const k of scanProps(r.type, r.outputs).keys)
     out.push({ ...k, path: `outputs.${k.path}`, field: "outputs" });
   return out;

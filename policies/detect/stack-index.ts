@@ -19,7 +19,7 @@ import {
   stackOfUrn,
   type EnvironmentInfo,
 } from "./environment";
-import { isKeyStoreType, storeContainerProperty, storeValueProperties } from "./key-stores";
+import { approvedStoreAt, isKeyStoreType, storeContainerProperty, storeValueProperties } from "./key-stores";
 import {
   isKeyResource,
   ScanCache,
@@ -248,6 +248,33 @@ export class StackIndex {
         this.keyResourceUrns.add(r.urn);
       }
     }
+    for (const r of resources) this.setAsideDanglingReferences(r);
+  }
+
+  /**
+   * References to URNs the stack does not hold (a state export's leftovers; the SDK drops them from a
+   * stack policy's resources) leave `dependencies` and `propertyDependencies`, so no rule follows them
+   * and a property whose only dependency dangles still counts as from no resource; the record scan
+   * still reads them (`danglingReferences`). Undecrypted-config markers stay: they are provenance.
+   */
+  private setAsideDanglingReferences(r: IndexedResource): void {
+    const dangling = (u: string) => !this.byUrn.has(u) && undecryptedConfigKey(u) === undefined;
+    const set: NonNullable<IndexedResource["danglingReferences"]>[number][] = [];
+    if (r.dependencies.some(dangling)) {
+      r.dependencies.forEach((u, i) => {
+        if (dangling(u)) set.push({ field: "dependencies", urn: u, at: `dependencies[${i}]` });
+      });
+      r.dependencies = r.dependencies.filter((u) => !dangling(u));
+    }
+    for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+      if (!urns.some(dangling)) continue;
+      urns.forEach((u, i) => {
+        if (dangling(u))
+          set.push({ field: "propertyDependencies", urn: u, at: `propertyDependencies[${i}]` });
+      });
+      r.propertyDependencies = { ...r.propertyDependencies, [k]: urns.filter((u) => !dangling(u)) };
+    }
+    if (set.length) r.danglingReferences = set;
   }
 
   /** The one memoisation scheme: compute once per key for the life of this index. */
@@ -526,15 +553,19 @@ export class StackIndex {
     return this.memo("keyHolders", () => {
       const holders = new Set(this.keyResourceUrns);
       const hiddenKeys = this.hiddenKeyConfigUrns();
-      const isKey = (u: string) => this.keyResourceUrns.has(u) || hiddenKeys.has(u);
       for (const r of this.resources) {
         if (!isKeyStoreType(r.type) || holders.has(r.urn)) continue;
         if (this.scan(r).keys.some((k) => k.store)) {
           holders.add(r.urn);
           continue;
         }
+        // A hidden key counts only where the store would hold the decrypted key (`SecureString`, not
+        // `String`), as the value itself would be judged.
+        const isKey = (p: string) => (u: string) =>
+          this.keyResourceUrns.has(u) ||
+          (hiddenKeys.has(u) && approvedStoreAt(r.type, p, r.props, r.props) !== undefined);
         for (const p of storeValueProperties(r.type)) {
-          if ((r.propertyDependencies[p] ?? []).some(isKey)) {
+          if ((r.propertyDependencies[p] ?? []).some(isKey(p))) {
             holders.add(r.urn);
             break;
           }
@@ -544,7 +575,8 @@ export class StackIndex {
       for (const r of this.resources) {
         if (!holders.has(r.urn) || this.keyResourceUrns.has(r.urn)) continue;
         const cp = storeContainerProperty(r.type);
-        if (cp) for (const u of r.propertyDependencies[cp] ?? []) holders.add(u);
+        // Only resources: a container fed by an undecrypted config value (its ARN) is no resource.
+        if (cp) for (const u of r.propertyDependencies[cp] ?? []) if (this.byUrn.has(u)) holders.add(u);
       }
       return holders;
     });
