@@ -131,7 +131,7 @@ export async function main(argv: string[], backend?: ScanBackend): Promise<numbe
       if (e instanceof ProgramError) {
         // The program's own output, relayed (redacted by writeStderr like every other byte).
         const rest = redactKeys(e.message).split("\n").slice(1).join("\n");
-        if (rest.trim()) writeStderr(rest + "\n");
+        if (rest.trim()) writeStderr(relayed(argv, rest));
       }
       return 2;
     }
@@ -152,13 +152,33 @@ export async function main(argv: string[], backend?: ScanBackend): Promise<numbe
  * naming the file, not only a line in its log.
  */
 function errorLine(argv: string[], message: string, file: string | undefined): string {
-  const i = argv.findIndex((a) => a === "--format" || a.startsWith("--format="));
-  const format = i < 0 ? undefined : argv[i].startsWith("--format=") ? argv[i].slice(9) : argv[i + 1];
-  if (format !== "github") return `error: ${message}\n`;
+  if (formatOf(argv) !== "github") return `error: ${message}\n`;
   const { workflowCommand } = require("../reports/github") as typeof import("../reports/github");
   // Annotations link files relative to the checkout the workflow runs in.
   const rel = file && path.relative(process.env.GITHUB_WORKSPACE || process.cwd(), path.resolve(file));
   const props: Record<string, string> = { title: "e2b-guardrails" };
-  if (rel && !rel.startsWith("..") && !path.isAbsolute(rel)) props.file = rel;
+  if (rel && rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel)) props.file = rel;
   return `${workflowCommand("error", props, `error: ${message}`)}\n`;
+}
+
+/**
+ * A failed program's output, relayed after the error line. Under `--format github` it is fenced with
+ * `::stop-commands::`, so a line the program printed (`::error …`, `::add-mask::`) is shown, not run.
+ */
+function relayed(argv: string[], text: string): string {
+  if (formatOf(argv) !== "github") return `${text}\n`;
+  const token = `e2b-guardrails-${require("node:crypto").randomBytes(8).toString("hex")}`;
+  return `::stop-commands::${token}\n${text}\n::${token}::\n`;
+}
+
+/** The `--format` given, as commander reads it: the last one before `--`. */
+function formatOf(argv: string[]): string | undefined {
+  let format: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") break;
+    if (a === "--format") format = argv[++i];
+    else if (a.startsWith("--format=")) format = a.slice("--format=".length);
+  }
+  return format;
 }

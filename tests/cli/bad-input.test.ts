@@ -325,7 +325,8 @@ describe("preview: a program that fails after printing the key in encodings", ()
         `const key = ${JSON.stringify(KEY)};`,
         `console.log("auth: Basic " + Buffer.from("u:" + key).toString("base64"));`,
         `console.log("hex " + Buffer.from(key).toString("hex"));`,
-        `throw new Error("E2B rejected key " + key + " (base64 " + Buffer.from(key).toString("base64") + ")");`,
+        `console.log("::warning title=forged::from the program");`,
+        `throw new Error("E2B rejected key " + key + " (base64 " + Buffer.from(key).toString("base64") + ")\\n::error title=forged::injected");`,
       ].join("\n"),
     );
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
@@ -336,6 +337,18 @@ describe("preview: a program that fails after printing the key in encodings", ()
     );
     for (const copy of [KEY, b64(KEY), b64(`u:${KEY}`), Buffer.from(KEY).toString("hex")])
       for (let i = 0; i + 20 <= copy.length; i++) expect(r.err).not.toContain(copy.slice(i, i + 20));
+    // Under --format github the first line is the annotation, and what the program printed is fenced
+    // with stop-commands: a line it forged (`::error …`, `::warning …`) is shown, never run.
+    const gh = await run(["preview", "--cwd", dir, "--stack", "dev", "--format", "github"]);
+    const lines = gh.err.trimEnd().split("\n");
+    expect(lines[0]).toMatch(
+      /^::error title=e2b-guardrails::error: .*the program failed: Error: E2B rejected key e2b_…a1f8/,
+    );
+    const token = /^::stop-commands::(\S+)$/.exec(lines[1])?.[1];
+    expect(token).toBeDefined();
+    expect(lines[lines.length - 1]).toBe(`::${token}::`);
+    expect(lines.filter((l) => /^::(error|warning) title=forged/.test(l))).toHaveLength(2);
+    expect(lines.slice(2, -1).every((l) => !l.startsWith(`::${token}`))).toBe(true);
   }, 60_000);
 });
 
