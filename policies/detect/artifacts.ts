@@ -239,11 +239,27 @@ export class ArtifactReader {
     }
   }
 
+  /**
+   * A symbolic link in a folder is read when it points at a regular file (as a folder's files are
+   * packed); one to a folder is not followed (no loops), and anything else is noted.
+   */
+  private linksToFile(full: string, name: string, skips: Skips): boolean {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(full).isSymbolicLink() ? fs.statSync(full) : undefined;
+    } catch {
+      st = undefined;
+    }
+    if (st?.isFile()) return true;
+    skips.add(st?.isDirectory() ? "skipped: a link to a folder" : "skipped: not a regular file", name);
+    return false;
+  }
+
   private readFolder(root: string): ArtifactContent {
     const files: ArtifactFile[] = [];
     const skips = new Skips();
     const dirs = [""];
-    let count = 0;
+    const count = { n: 0 };
     while (dirs.length) {
       const rel = dirs.pop()!;
       let entries: fs.Dirent[];
@@ -256,17 +272,17 @@ export class ArtifactReader {
       for (const e of entries) {
         const name = rel ? `${rel}/${e.name}` : e.name;
         if (e.isDirectory()) dirs.push(name);
-        else if (!e.isFile()) skips.add("skipped: not a regular file", name);
-        else if (++count > this.limits.maxFiles)
+        else if (!e.isFile() && !this.linksToFile(path.join(root, name), name, skips)) continue;
+        else if (++count.n > this.limits.maxFiles)
           skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
         else {
           try {
             const full = path.join(root, name);
             const kind = archiveKind(name);
             if (kind) {
-              // An archive is bounded by its entries' limits, as a FileArchive's own archive file is.
-              const raw = this.readBytes(full, name, skips, this.limits.maxTotalBytes);
-              if (raw) this.unpack(kind, raw, `${name}!/`, 1, files, skips);
+              // Within the per-file limit like any file of the folder, then its entries within theirs.
+              const raw = this.readBytes(full, name, skips);
+              if (raw) this.unpack(kind, raw, `${name}!/`, 1, files, skips, count);
             } else {
               const text = this.readText(full, name, skips);
               if (text !== null) files.push({ name, text });
@@ -288,7 +304,7 @@ export class ArtifactReader {
     const files: ArtifactFile[] = [];
     const size = fs.statSync(file).size;
     if (!this.take(size, shown, skips)) return { files: [], notes: skips.notes() };
-    this.unpack(kind, fs.readFileSync(file), "", 0, files, skips, shown);
+    this.unpack(kind, fs.readFileSync(file), "", 0, files, skips, { n: 0 }, shown);
     return { files, notes: skips.notes() };
   }
 
@@ -303,16 +319,28 @@ export class ArtifactReader {
     depth: number,
     files: ArtifactFile[],
     skips: Skips,
+    count: { n: number },
     shown = prefix.slice(0, -2),
   ): void {
-    let count = 0;
+    // One file count per artifact, nested archives included; every entry's bytes are charged to the
+    // run's budget before it is kept, by the larger of its stored and declared sizes (a header that
+    // understates one cannot slip past the limits).
+    const admit = (name: string, bytes: number): boolean => {
+      if (++count.n > this.limits.maxFiles) {
+        skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
+        return false;
+      }
+      if (bytes > this.limits.maxFileBytes) {
+        skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, name);
+        return false;
+      }
+      return this.take(bytes, name, skips);
+    };
     const entry = (name: string, data: Uint8Array) => {
       const full = prefix + name;
-      if (++count > this.limits.maxFiles)
-        return skips.add(`not read: more than ${this.limits.maxFiles} files`, full);
       const inner = archiveKind(name);
       if (inner && depth < MAX_NESTED_ARCHIVES)
-        return this.unpack(inner, data, `${full}!/`, depth + 1, files, skips);
+        return this.unpack(inner, data, `${full}!/`, depth + 1, files, skips, count);
       const text = this.decode(data, full, skips);
       if (text !== null) files.push({ name: full, text });
     };
@@ -320,14 +348,7 @@ export class ArtifactReader {
       if (kind === "zip") {
         const { unzipSync } = zipReader();
         const out = unzipSync(raw, {
-          filter: (f) => {
-            if (f.name.endsWith("/")) return false;
-            if (f.originalSize > this.limits.maxFileBytes) {
-              skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, prefix + f.name);
-              return false;
-            }
-            return this.take(f.originalSize, prefix + f.name, skips);
-          },
+          filter: (f) => !f.name.endsWith("/") && admit(prefix + f.name, Math.max(f.size, f.originalSize)),
         });
         for (const [name, data] of Object.entries(out)) entry(name, data);
       } else {
@@ -337,11 +358,7 @@ export class ArtifactReader {
             : raw;
         const parser = new (tarReader().Parser)({
           onReadEntry: (e) => {
-            if (e.type !== "File") return e.resume();
-            if (e.size > this.limits.maxFileBytes) {
-              skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, prefix + e.path);
-              return e.resume();
-            }
+            if (e.type !== "File" || !admit(prefix + e.path, e.size)) return e.resume();
             const chunks: Buffer[] = [];
             e.on("data", (c: Buffer) => chunks.push(c));
             e.on("end", () => entry(e.path, Buffer.concat(chunks)));
@@ -351,6 +368,18 @@ export class ArtifactReader {
         parser.end(Buffer.from(tarBytes.buffer, tarBytes.byteOffset, tarBytes.byteLength));
       }
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+        skips.add(`not read: the run's limit of ${this.limits.maxTotalBytes} bytes was reached`, shown);
+        return;
+      }
+      // Named like an archive but text (a `.jar` holding properties): read as the text it is.
+      if (!isBinary(raw)) {
+        files.push({
+          name: shown,
+          text: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8"),
+        });
+        return;
+      }
       skips.add(`could not be unpacked (${(e as Error).message.split("\n")[0]})`, shown);
     }
   }

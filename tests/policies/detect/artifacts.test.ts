@@ -1,5 +1,5 @@
 /** The artifact reader on real files: folders, archives, limits and everything it could not read. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { zipSync } from "fflate";
 import * as tar from "tar";
@@ -63,6 +63,44 @@ describe("ArtifactReader", () => {
     const deep = new ArtifactReader([dir]).read("archive", "deep.zip");
     expect(deep.files).toEqual([]);
     expect(deep.notes).toEqual(["a.zip!/b.zip!/c.zip skipped as binary"]);
+  });
+
+  it("reads a text file named like an archive as text, and a link to a file; notes a link to a folder", () => {
+    const dir = program();
+    mkdirSync(path.join(dir, "fn"), { recursive: true });
+    writeFileSync(path.join(dir, "fn/settings.jar"), `E2B=${KEY}\n`);
+    writeFileSync(path.join(dir, "outside.env"), `E2B_API_KEY=${KEY}\n`);
+    symlinkSync(path.join(dir, "outside.env"), path.join(dir, "fn/app.env"));
+    symlinkSync(path.join(dir, "site"), path.join(dir, "fn/site"));
+    const c = new ArtifactReader([dir]).read("archive", "fn");
+    expect(c.files.map((f) => f.name).sort()).toEqual(["app.env", "settings.jar"]);
+    expect(c.notes).toEqual(["site skipped: a link to a folder"]);
+  });
+
+  it("bounds nested archives by one file count and the run's byte budget", async () => {
+    const dir = program();
+    mkdirSync(path.join(dir, "many"), { recursive: true });
+    const entries = Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`f${i}.txt`, Buffer.from(`file ${i}\n`)]));
+    writeFileSync(path.join(dir, "many/a.zip"), zipSync({ "b.zip": zipSync(entries) }));
+    const counted = new ArtifactReader([dir], { maxFileBytes: 1024, maxTotalBytes: 1 << 20, maxFiles: 4 });
+    const c = counted.read("archive", "many");
+    // a.zip, its b.zip and two of b.zip's files make four.
+    expect(c.files).toHaveLength(2);
+    expect(c.notes).toEqual(["3 files not read: more than 4 files (first: a.zip!/b.zip!/f3.txt)"]);
+    // A tar's entries are charged too: past the budget they are noted, not kept.
+    mkdirSync(path.join(dir, "tarred/site"), { recursive: true });
+    writeFileSync(path.join(dir, "tarred/site/big.txt"), "y".repeat(3000));
+    await tar.c({ file: path.join(dir, "tarred.tar"), cwd: path.join(dir, "tarred") }, ["site"]);
+    const budget = new ArtifactReader([dir], { maxFileBytes: 8192, maxTotalBytes: 6000, maxFiles: 10 });
+    const t = budget.read("archive", "tarred.tar");
+    expect(t.files).toEqual([]);
+    expect(t.notes).toEqual(["site/big.txt not read: the run's limit of 6000 bytes was reached"]);
+    // A gzip whose output would pass the budget is stopped while it inflates.
+    await tar.c({ gzip: true, file: path.join(dir, "tarred.tgz"), cwd: path.join(dir, "tarred") }, ["site"]);
+    const small = new ArtifactReader([dir], { maxFileBytes: 8192, maxTotalBytes: 2500, maxFiles: 10 });
+    expect(small.read("archive", "tarred.tgz").notes).toEqual([
+      "tarred.tgz not read: the run's limit of 2500 bytes was reached",
+    ]);
   });
 
   it("says what it could not read: missing, remote, too large, past the run's budget", () => {
