@@ -14,20 +14,28 @@
 /** The marker's type token (the same string is written in engine/preload/unknown-secrets.js). */
 export const UNDECRYPTED_CONFIG_TYPE = "e2b-guardrails:offline:UndecryptedConfig";
 
-const MARK = `::${UNDECRYPTED_CONFIG_TYPE}::`;
+/** `urn:pulumi:<stack>::<project>::<type>::<key>` with exactly the marker type (no parent chain). */
+const MARKER_URN = new RegExp(`^urn:pulumi:[^:]*::[^:]*::${UNDECRYPTED_CONFIG_TYPE}::`);
 
 /** The config key (`project:name`) a marker URN names, or undefined for any other URN. */
 export function undecryptedConfigKey(urn: string): string | undefined {
-  const i = urn.indexOf(MARK);
-  return i < 0 ? undefined : urn.slice(i + MARK.length);
+  const m = MARKER_URN.exec(urn);
+  return m ? urn.slice(m[0].length) : undefined;
 }
+
+/**
+ * Config keys, read as variables, that name the key: `e2bApiKey`, `e2bApikey`, `e2bApiKeyProd`,
+ * `prodE2bAccessToken` (a config key is named by hand; env vars are judged by `keyNamePattern`).
+ */
+export const CONFIG_KEY_NAME = /(^|_)E2B_?(API_?KEY|ACCESS_?TOKEN)(_|$)/;
 
 /**
  * A config key as the environment variable it would be (`app:e2bApiKey` → `E2B_API_KEY`, `e2b:apiKey`
  * → `E2B_API_KEY`), so one name pattern judges variables and config keys alike.
  */
 export function configKeyAsVariable(key: string): string {
-  const colon = key.lastIndexOf(":");
+  // `namespace:name`: the namespace ends at the first colon.
+  const colon = key.indexOf(":");
   const ns = colon < 0 ? "" : key.slice(0, colon);
   const name = key.slice(colon + 1);
   const words = name

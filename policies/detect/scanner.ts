@@ -519,7 +519,12 @@ export interface RecordHit extends KeyHit {
  * Key material in the parts of a record that are not its inputs: identity strings, references and
  * outputs (with their property names). Outputs are scanned without artifacts (the inputs carry them).
  */
-export function scanRecord(r: ResourceRecord, inStack: (urn: string) => boolean = () => false): RecordHit[] {
+export function scanRecord(
+  r: ResourceRecord,
+  inStack: (urn: string) => boolean = () => false,
+  /** The stack and project segments are judged on the root stack's URN: scan only this one's own part. */
+  ownUrnPartOnly = false,
+): RecordHit[] {
   const out: RecordHit[] = [];
   const plain = (field: string, value: string | undefined, where = field) => {
     if (!value) return;
@@ -537,8 +542,9 @@ export function scanRecord(r: ResourceRecord, inStack: (urn: string) => boolean 
         field,
       });
   };
-  // The URN holds the stack, project, parent type, type and name: one finding for all of them.
-  plain("urn", r.urn);
+  // The URN holds the stack, project, parent type, type and name: one finding for all of them, and a
+  // key in the stack or project name once for the stack, not once per resource.
+  plain("urn", ownUrnPartOnly ? urnOwnPart(r.urn) : r.urn);
   if (!r.urn) plain("name", r.name);
   // A reference to a resource of this stack repeats that resource's URN, whose own record reports it:
   // only references to URNs the stack does not hold are scanned here, so a key in one name is one
@@ -562,4 +568,10 @@ export function scanRecord(r: ResourceRecord, inStack: (urn: string) => boolean 
   for (const k of scanProps(r.type, r.outputs).keys)
     out.push({ ...k, path: `outputs.${k.path}`, field: "outputs" });
   return out;
+}
+
+/** A URN after `urn:pulumi:<stack>::<project>::` (the part that differs between resources). */
+function urnOwnPart(urn: string): string {
+  const m = /^urn:pulumi:[^:]*::[^:]*::/.exec(urn);
+  return m ? urn.slice(m[0].length) : urn;
 }

@@ -24,6 +24,7 @@ import {
   isKeyResource,
   ScanCache,
   scanRecord,
+  STACK_TYPE,
   type KeyHit,
   type RecordHit,
   type ResourceRecord,
@@ -41,7 +42,7 @@ import {
   type Tree,
   type WalkOptions,
 } from "./walk";
-import { configKeyAsVariable, undecryptedConfigKey } from "./hidden-config";
+import { CONFIG_KEY_NAME, configKeyAsVariable, undecryptedConfigKey } from "./hidden-config";
 
 /** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
 export const E2B_NAME = /(^|_)E2B(_|$)/i;
@@ -51,8 +52,8 @@ export const KEY_NAME_PATTERN = "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$";
 
 /**
  * A secret config value the offline engine could not decrypt, as properties depend on it
- * (hidden-config.ts). `carriesKey`: its name, read as a variable, matches KEY_NAME_PATTERN, so it is
- * judged as the key; `e2bNamed`: its name is only about E2B (`e2bToken`).
+ * (hidden-config.ts). `carriesKey`: its name, read as a variable, names the key (CONFIG_KEY_NAME), so
+ * it is judged as the key; `e2bNamed`: its name is only about E2B (`e2bToken`).
  */
 export interface HiddenConfig {
   key: string;
@@ -378,9 +379,10 @@ export class StackIndex {
       if (!config) return [];
       const plain: Record<string, Tree> = {};
       for (const [k, v] of Object.entries(config.values)) if (!config.secretKeys.has(k)) plain[k] = v;
-      // A secret key's plaintext leaves are committed as written (its secure leaves read `[secret]`).
-      for (const [k, v] of Object.entries(config.plaintextOfSecret ?? {}))
-        if (config.secretKeys.has(k)) plain[k] = v;
+      // A secret key's plaintext leaves are committed as written (its secure leaves read `[secret]`),
+      // and so is its name: a key used as a config key's name is in the file whatever its value.
+      for (const k of config.secretKeys)
+        if (k in config.values) plain[k] = config.plaintextOfSecret?.[k] ?? "[secret]";
       return this.scans.scan(STACK_CONFIG_TYPE, plain).keys;
     });
   }
@@ -442,7 +444,13 @@ export class StackIndex {
   /** Key material in a resource's URN, name, references and outputs (not its input properties). */
   scanRecord(r: IndexedResource): RecordHit[] {
     let hits = this.records.get(r.urn);
-    if (hits === undefined) this.records.set(r.urn, (hits = scanRecord(r, (u) => this.byUrn.has(u))));
+    if (hits === undefined) {
+      const rootJudgesStack =
+        r.type !== STACK_TYPE &&
+        this.memo("hasRoot", () => this.resources.some((x) => x.type === STACK_TYPE));
+      hits = scanRecord(r, (u) => this.byUrn.has(u), rootJudgesStack);
+      this.records.set(r.urn, hits);
+    }
     return hits;
   }
 
@@ -507,7 +515,6 @@ export class StackIndex {
   hiddenConfigs(): Map<string, HiddenConfig> {
     return this.memo("hiddenConfigs", () => {
       const out = new Map<string, HiddenConfig>();
-      const keyName = new RegExp(KEY_NAME_PATTERN);
       for (const r of this.resources)
         for (const urns of Object.values(r.propertyDependencies))
           for (const u of urns) {
@@ -518,8 +525,8 @@ export class StackIndex {
             out.set(u, {
               key,
               variable,
-              carriesKey: keyName.test(variable),
-              accessToken: /ACCESS_TOKEN$/.test(variable),
+              carriesKey: CONFIG_KEY_NAME.test(variable),
+              accessToken: /ACCESS_?TOKEN/.test(variable),
               e2bNamed: E2B_NAME.test(variable),
             });
           }

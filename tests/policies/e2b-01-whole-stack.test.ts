@@ -170,16 +170,18 @@ describe("E2B-01 whole-stack scanning", () => {
     const secure = readFileSync(file, "utf8").match(/dbPassword:\n\s+secure: (\S+)/)![1];
     appendFileSync(
       file,
-      `  secret-config-provenance:settings:\n    db:\n      password:\n        secure: ${secure}\n    e2b:\n      apiKey: ${KEY2}\n`,
+      `  secret-config-provenance:settings:\n    db:\n      password:\n        secure: ${secure}\n    e2b:\n      apiKey: ${KEY2}\n` +
+        // A key used as a secure value's config key name: the name is in the file as written.
+        `  secret-config-provenance:${KEY}:\n    secure: ${secure}\n`,
     );
     for (const passphrase of ["correct horse", undefined]) {
       const { stack } = await scan.program(dir, "prod", passphrase ? { passphrase } : {});
-      expect(e2b01(stack).filter((f) => /^Stack configuration/.test(f.message))).toEqual([
-        expect.objectContaining({
-          message: expect.stringMatching(
-            /^Stack configuration secret-config-provenance:settings holds E2B key material \(e2b_…ba98\) in plaintext at secret-config-provenance:settings\{json\}\.e2b\.apiKey: .*`pulumi config set --path --secret secret-config-provenance:settings\.e2b\.apiKey`/,
-          ),
-        }),
+      const config = e2b01(stack).filter((f) => /^Stack configuration/.test(f.message));
+      expect(config.map((f) => f.message).sort()).toEqual([
+        expect.stringMatching(/^Stack configuration names a key with E2B key material \(e2b_…[0-9a-f]{4}\)/),
+        expect.stringMatching(
+          /^Stack configuration secret-config-provenance:settings holds E2B key material \(e2b_…ba98\) in plaintext at secret-config-provenance:settings\{json\}\.e2b\.apiKey: .*`pulumi config set --path --secret secret-config-provenance:settings\.e2b\.apiKey`/,
+        ),
       ]);
       expectClean(stack);
     }
@@ -267,6 +269,39 @@ describe("E2B-01 whole-stack scanning", () => {
     for (const c of ["E2B-02", "E2B-06", "E2B-08"]) expect(status(stack, c)).toBe("not-applicable");
     // The URNs themselves hold keys here (the CLI masks them on output); messages never do.
     expectClean({ ...stack, findings: stack.findings.map((f) => ({ ...f, urn: "" })), cases: [] });
+  });
+
+  it("reports a key in the stack's name once, on the stack, not on every resource's URN", async () => {
+    const base = `urn:pulumi:s-${KEY}::shop`;
+    const bucket = (name: string) => ({
+      urn: `${base}::aws:s3/bucket:Bucket::${name}`,
+      custom: true,
+      type: "aws:s3/bucket:Bucket",
+      inputs: {},
+      outputs: {},
+    });
+    const deployment = {
+      version: 3,
+      deployment: {
+        manifest: { time: "2026-11-01T00:00:00Z", magic: "x", version: "v3.248.0" },
+        resources: [
+          {
+            urn: `${base}::pulumi:pulumi:Stack::shop-s`,
+            custom: false,
+            type: "pulumi:pulumi:Stack",
+            outputs: {},
+          },
+          bucket("a"),
+          bucket("b"),
+          bucket("c"),
+        ],
+      },
+    };
+    const file = path.join(tmpDir("stack-name-"), "s.json");
+    writeFileSync(file, JSON.stringify(deployment));
+    const stack = (await scan.states([file])).stacks[0];
+    expect(e2b01(stack).map((f) => f.urn.split("::").pop())).toEqual(["shop-s"]);
+    expect(status(stack, "E2B-01")).toBe("fail");
   });
 
   it("judges a key nested thousands of levels deep, never dropping the resource", async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
+  CONFIG_KEY_NAME,
   UNDECRYPTED_CONFIG_TYPE,
   configKeyAsVariable,
   undecryptedConfigKey,
@@ -11,6 +12,9 @@ describe("undecrypted config markers", () => {
     const urn = `urn:pulumi:prod::app::${UNDECRYPTED_CONFIG_TYPE}::app:e2bApiKey`;
     expect(undecryptedConfigKey(urn)).toBe("app:e2bApiKey");
     expect(undecryptedConfigKey("urn:pulumi:prod::app::aws:s3/bucket:Bucket::e2bApiKey")).toBeUndefined();
+    // A component of a user's own that happens to carry the type in its parent chain is not a marker.
+    const child = `urn:pulumi:prod::app::my:index:C$${UNDECRYPTED_CONFIG_TYPE}::x`;
+    expect(undecryptedConfigKey(child)).toBeUndefined();
   });
 
   it("are written by the engine's preload with the same type token", () => {
@@ -29,7 +33,16 @@ describe("a config key read as a variable name", () => {
     ["e2b:e2bAccessToken", "E2B_ACCESS_TOKEN"],
     ["app:dbPassword", "DB_PASSWORD"],
     ["app:e2bToken", "E2B_TOKEN"],
+    ["app:e2b::apiKey", "E2B_API_KEY"],
   ])("%s reads as %s", (key, variable) => {
     expect(configKeyAsVariable(key)).toBe(variable);
+  });
+
+  it("names the key when it says API key or access token after E2B, whatever follows or precedes", () => {
+    const names = (keys: string[]) => keys.filter((k) => CONFIG_KEY_NAME.test(configKeyAsVariable(k)));
+    expect(
+      names(["a:e2bApiKey", "a:e2bApikey", "a:e2bApiKeyProd", "a:prodE2bAccessToken", "e2b:apiKey"]),
+    ).toHaveLength(5);
+    expect(names(["a:e2bKey", "a:e2bToken", "a:dbPassword", "a:apiKey", "a:e2bTemplate"])).toEqual([]);
   });
 });
