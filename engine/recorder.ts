@@ -10,7 +10,7 @@
  * classes it answers with come from whoever calls it, so each side serializes its own messages.
  */
 import { undecryptedConfigKey } from "../policies/detect/hidden-config";
-import type { GraphResource, WireObject, WireValue } from "./graph";
+import { UNKNOWN, type GraphResource, type WireObject, type WireValue } from "./graph";
 
 type Struct = { toJavaScript(): WireObject };
 type StructModule = { Struct: { fromJavaScript(o: unknown): unknown } };
@@ -149,6 +149,14 @@ export class ResourceRecorder {
     try {
       const urn = this.urnOf(r.getParent(), r.getType(), r.getName());
       const inputs = r.getProperties()?.toJavaScript() ?? {};
+      // A read carries no property dependencies; the unknown-secrets preload's markers in its
+      // dependencies are the provenance of its unknown inputs (a StackReference's name built from a
+      // secret), so they go to those properties, as a registration would list them.
+      const deps = r.getDependenciesList();
+      const markers = deps.filter((u) => undecryptedConfigKey(u) !== undefined);
+      const propertyDependencies: Record<string, string[]> = {};
+      if (markers.length)
+        for (const [k, v] of Object.entries(inputs)) if (holdsUnknown(v)) propertyDependencies[k] = markers;
       this.record({
         urn,
         type: r.getType(),
@@ -158,8 +166,8 @@ export class ResourceRecorder {
         id: r.getId(),
         parent: r.getParent() || undefined,
         provider: r.getProvider() || undefined,
-        dependencies: r.getDependenciesList(),
-        propertyDependencies: {},
+        dependencies: deps.filter((u) => undecryptedConfigKey(u) === undefined),
+        propertyDependencies,
         inputs,
         outputs: inputs,
       });
@@ -258,3 +266,15 @@ function parseDuration(s: string): number | undefined {
 }
 
 export type { WireValue };
+
+/** Whether a wire value is or contains the unknown sentinel (iteratively: inputs may nest deeply). */
+function holdsUnknown(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === UNKNOWN) return true;
+    if (Array.isArray(v)) stack.push(...v);
+    else if (v && typeof v === "object") stack.push(...Object.values(v));
+  }
+  return false;
+}

@@ -248,6 +248,8 @@ export const keyFromSecretStore = stackPolicy(
             { at: { path: k.path, keyFingerprint: k.fingerprint } },
           );
         }
+        // A reference named from a hidden key (`org/${key}/prod`) is judged as one named from the key.
+        if (r.type === STACK_REFERENCE_TYPE) checkHiddenKeyConfig(index, r, keyName, report);
         continue;
       }
       // The key's own resources, the stores holding it and the E2BEnvironment's plumbing (stores,

@@ -137,10 +137,10 @@ describe("E2B-01 whole-stack scanning", () => {
     const without = await scan.program(fx("secret-config-provenance"), "prod", {});
     const failing = (stack: typeof without.stack) =>
       [...new Set(e2b01(stack).map((f) => f.urn.split("::").pop()))].sort();
-    // The dynamic resource's input, the header built with interpolate, the plain String parameter;
-    // not the stores (the secret, the SecureString), not the database.
-    expect(failing(withPass.stack)).toEqual(["agent-template", "key-plain", "proxy"]);
-    expect(failing(without.stack)).toEqual(["agent-template", "key-plain", "proxy"]);
+    // The dynamic resource's input, the header built with interpolate, the plain String parameter,
+    // the stack reference's name; not the stores (the secret, the SecureString), not the database.
+    expect(failing(withPass.stack)).toEqual(["agent-template", "key-plain", "proxy", "ref"]);
+    expect(failing(without.stack)).toEqual(["agent-template", "key-plain", "proxy", "ref"]);
     expect(status(without.stack, "E2B-01")).toBe("fail");
     expect(status(withPass.stack, "E2B-01")).toBe("fail");
     expect(e2b01(without.stack).map((f) => f.message)).toContainEqual(
