@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CaseId } from "./cases";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import { describeEncoding } from "./detect/material";
-import { undecryptedConfigKey } from "./detect/hidden-config";
+import { configKeyAsVariable, undecryptedConfigKey } from "./detect/hidden-config";
 import type { KeyHit } from "./detect/scanner";
 import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
 import { OPAQUE_SECRET } from "./detect/unknowns";
@@ -41,6 +41,7 @@ export const environmentTagKeysSchema = z
   .default([...DEFAULT_ENVIRONMENT_TAG_KEYS])
   .describe("Tag/label keys that name a resource's environment (case-insensitive).");
 
+import { E2B_NAME } from "./detect/stack-index";
 export { E2B_NAME, KEY_NAME_PATTERN } from "./detect/stack-index";
 
 /**
@@ -75,7 +76,25 @@ export function isHiddenValue(
   r: IndexedResource,
   leaf: { unknown: boolean; value: unknown; top: string },
 ): boolean {
-  return leaf.value === OPAQUE_SECRET || (leaf.unknown && fromNoResource(r, leaf.top));
+  return (
+    leaf.value === OPAQUE_SECRET ||
+    (leaf.unknown && fromNoResource(r, leaf.top) && mayHideTheKey(r, leaf.top))
+  );
+}
+
+/**
+ * Whether a hidden value may be the key. Not when the offline engine names where it came from and
+ * every source is a config value named for something else (`dbPassword`): decrypted, it would be
+ * judged as that value, not as the key (detect/hidden-config.ts). Sources named about E2B, or none
+ * named, leave it open.
+ */
+export function mayHideTheKey(r: IndexedResource, top: string): boolean {
+  const deps = r.propertyDependencies[top];
+  if (!deps?.length) return true;
+  return deps.some((u) => {
+    const key = undecryptedConfigKey(u);
+    return key === undefined || E2B_NAME.test(configKeyAsVariable(key));
+  });
 }
 
 /**

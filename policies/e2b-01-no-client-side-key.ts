@@ -10,6 +10,7 @@ import {
   describe,
   fromNoResource,
   isHiddenValue,
+  mayHideTheKey,
   keyLocation,
   usesE2B,
   regexSchema,
@@ -193,7 +194,7 @@ export const noClientSideKey = stackPolicy(
               r.urn,
               { at: { path: p, unknown: true } },
             );
-          else if (fromNoResource(r, p))
+          else if (fromNoResource(r, p) && mayHideTheKey(r, p))
             report(
               `${describe(r)} ${fe.platform} env vars (${p}) are hidden at preview (${HIDDEN_CAUSE}): neither their names nor their values could be checked for the E2B key.`,
               r.urn,
@@ -222,7 +223,7 @@ export const noClientSideKey = stackPolicy(
               r.urn,
               { at: { path: p, unknown: true } },
             );
-          else if (fromNoResource(r, p))
+          else if (fromNoResource(r, p) && mayHideTheKey(r, p))
             report(
               `${describe(r)} (${cs.what}) property ${p} is hidden at preview (${HIDDEN_CAUSE}), so whether browsers would download the E2B key is not known.`,
               r.urn,
