@@ -13,6 +13,11 @@ const HEX_ASCII_KEY = /(?:736b5f)?6532625f(?:3[0-9]|6[1-6]|4[1-6]){40}(?![0-9a-f
 const SPACED_KEY =
   /(?:s[^\w\n]k[^\w\n]_[^\w\n])?e[^\w\n]2[^\w\n]b[^\w\n]_(?:[^\w\n][0-9a-f]){40}(?![0-9a-f])/gi;
 
+/** A key written backwards (`…a1f8_b2e`), a head of one too: redaction never lets a key through. */
+const REVERSED_KEY = /(?<![0-9a-f])[0-9a-f]{20,}_b2e(?:_ks)?/gi;
+
+const reverse = (s: string) => [...s].reverse().join("");
+
 function fromHexAscii(hex: string): string {
   let out = "";
   for (let i = 0; i + 1 < hex.length; i += 2) out += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
@@ -23,14 +28,15 @@ function fromHexAscii(hex: string): string {
  * `redactKeys` for diagnostics (errors, a failed program's relayed output): also every encoded copy
  * findMaterial finds (base64 at any of its layers, an HTTP Basic credential, a `data:` URI, percent
  * and escape encodings) — its whole run replaced by the key's mask — and two forms a log line may
- * hold that a stack never does: the key's ASCII in hex, and the key spelled with a separator between
- * its characters. A text still holding material after that is withheld whole. Slower than
+ * hold that a stack never does: the key's ASCII in hex, the key spelled with a separator between
+ * its characters, and the key written backwards. A text still holding material after that is withheld whole. Slower than
  * `redactKeys` on text that looks encoded; reports need only `redactKeys` (their findings hold masks).
  */
 export function redactMaterial(text: string): string {
   let out = redactKeys(text)
     .replace(HEX_ASCII_KEY, (hex) => `${maskKey(fromHexAscii(hex))} (hex-encoded)`)
-    .replace(SPACED_KEY, (spaced) => maskKey(spaced.replace(/[^\w]/g, (c) => (c === "_" ? c : ""))));
+    .replace(SPACED_KEY, (spaced) => maskKey(spaced.replace(/[^\w]/g, (c) => (c === "_" ? c : ""))))
+    .replace(REVERSED_KEY, (run) => `${maskKey(reverse(run).toLowerCase())} (reversed)`);
   for (let pass = 0; pass < 8; pass++) {
     const found = findMaterial(out);
     if (found.length === 0) return out;

@@ -131,12 +131,18 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     "an access token's ASCII in hex": `hex ${Buffer.from(TOKEN).toString("hex").toUpperCase()}`,
     "one space between its characters": `spaced ${KEY.split("").join(" ")}`,
     "a dash between its characters": `dashed ${TOKEN.split("").join("-")}`,
+    "written backwards": `reversed ${[...KEY].reverse().join("")}!`,
   };
   it.each(Object.entries(forms))("%s", (_name, text) => {
     const out = redactMaterial(`line one\n${text}\nline three`);
     expect(out).toMatch(/e2b_…4567/);
     expect(showsPartOf(out, KEY)).toBe(false);
-    for (const encoded of [b64(KEY), b64(`user:${KEY}`), Buffer.from(KEY).toString("hex")])
+    for (const encoded of [
+      b64(KEY),
+      b64(`user:${KEY}`),
+      Buffer.from(KEY).toString("hex"),
+      [...KEY].reverse().join(""),
+    ])
       expect(showsPartOf(out, encoded)).toBe(false);
     expect(out.startsWith("line one\n")).toBe(true);
     expect(out.endsWith("\nline three")).toBe(true);
