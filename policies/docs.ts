@@ -157,7 +157,10 @@ export function renderReadme(): string {
     `\`${PROGRAM_DIR_TAG}\` (set by e2b-guardrails' offline engine), else \`${PROGRAM_DIR_ENV}\`, else the CLI's`,
     "`$PWD` (see docs/architecture.md for `pulumi preview`). Limits: " +
       `${DEFAULT_ARTIFACT_LIMITS.maxFileBytes / 1024 / 1024} MiB per file, ${DEFAULT_ARTIFACT_LIMITS.maxTotalBytes / 1024 / 1024} MiB per preview, ${DEFAULT_ARTIFACT_LIMITS.maxFiles} files per`,
-    "artifact; binary files (a NUL byte in the first 8 KiB) are skipped. Whatever was not read (remote, missing, too",
+    "artifact, nested archives included; binary files (a NUL byte in the first 8 KiB) are skipped. Archives inside",
+    "a folder or another archive (a `.jar` in a function's code folder) are opened two levels deep, their files named",
+    "`outer.jar!/inner/file`; every entry counts against the limits by the larger of its stored and declared size; a",
+    "text file named like an archive is read as text, and a link to a file in a folder is read. Whatever was not read (remote, missing, too",
     "large, binary, past a limit) is reported as an advisory finding naming it, never passed in silence.",
     "",
     "| type | property (`[*]` every element, `{keys}` a map's keys) | read as | what |",

@@ -6,7 +6,8 @@
  * its property dependencies, and a URN map per policy. With this pack's 13 stack policies that was 13
  * lists of the whole stack per AnalyzeStack, one of the pack's largest costs over an empty pack. Our
  * stack policies only hand the list to the one StackIndex they share, so the analyzer hooks read the
- * request once here (the same fields the SDK reads, filtered as the SDK filters them) and give the
+ * request once here (the same fields the SDK reads; references the stack does not hold are kept, and
+ * the StackIndex sets them aside for the record scan) and give the
  * SDK a view of the request whose resource list is empty: the SDK still runs every stack policy, with
  * its own name, level and config, and reports what each finds; each reads the session's list.
  */
