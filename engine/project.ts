@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { InputError, jsonSyntaxProblem } from "./errors";
-import { UNKNOWN } from "./graph";
+import { undecryptedPlaceholder } from "../policies/detect/hidden-config";
 import { LIMITS, readBoundedText } from "./limits";
 import type { NodeRuntimeOptions } from "./language-host";
 import { decryptSecureValue, passphraseDecrypter, type Decrypter } from "./passphrase";
@@ -38,13 +38,6 @@ export interface StackConfig {
   /** `pulumi:tags` from the stack file, if any. */
   tags: Record<string, string>;
 }
-
-/**
- * What a program reads for a `secure:` value it cannot decrypt: the unknown sentinel. Through
- * `requireSecret` it becomes a secret whose value is unknown on the wire — what the pack sees in a
- * preview where a provider-computed value is not known yet — with no change to the program's SDK.
- */
-export const UNDECRYPTED = UNKNOWN;
 
 function readYaml(file: string): Record<string, unknown> {
   // Bounded before parsing: a 60 MB file took 15 s and 2.3 GB before the per-value limit refused it.
@@ -276,7 +269,7 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
           const decrypt = decrypterFor();
           if (!decrypt) {
             unknown = true;
-            return UNDECRYPTED;
+            return undecryptedPlaceholder(key);
           }
           return decryptSecureValue(
             decrypt,

@@ -9,7 +9,7 @@
  * (program-host.ts) the requests the program's SDK hands to `setMockOptions`. The protobuf message
  * classes it answers with come from whoever calls it, so each side serializes its own messages.
  */
-import { undecryptedConfigKey } from "../policies/detect/hidden-config";
+import { markerUrn, placeholderKeys, undecryptedConfigKey } from "../policies/detect/hidden-config";
 import { UNKNOWN, type GraphResource, type WireObject, type WireValue } from "./graph";
 
 type Struct = { toJavaScript(): WireObject };
@@ -88,6 +88,40 @@ export class ResourceRecorder {
     return `urn:pulumi:${this.opts.stack}::${this.opts.project}::${qualified}::${name}`;
   }
 
+  /**
+   * Strings holding an undecrypted value read through a plain getter (hidden-config.ts
+   * `undecryptedPlaceholder`) become the unknown they stand for, in place; returned: per top-level
+   * property, the marker URNs of the config keys it held, as its property dependencies.
+   */
+  private untagPlaceholders(props: WireObject): Map<string, string[]> {
+    const found = new Map<string, string[]>();
+    for (const top of Object.keys(props)) {
+      const keys = new Set<string>();
+      const stack: Array<{ holder: Record<string | number, WireValue>; at: string | number }> = [
+        { holder: props as Record<string, WireValue>, at: top },
+      ];
+      while (stack.length) {
+        const { holder, at } = stack.pop()!;
+        const v = holder[at];
+        if (typeof v === "string") {
+          const ks = placeholderKeys(v);
+          if (ks.length) {
+            holder[at] = UNKNOWN;
+            for (const k of ks) keys.add(k);
+          }
+        } else if (Array.isArray(v)) v.forEach((_, i) => stack.push({ holder: v as never, at: i }));
+        else if (v && typeof v === "object")
+          for (const k of Object.keys(v)) stack.push({ holder: v as never, at: k });
+      }
+      if (keys.size)
+        found.set(
+          top,
+          [...keys].map((k) => markerUrn(this.opts.stack, this.opts.project, k)),
+        );
+    }
+    return found;
+  }
+
   resources(): GraphResource[] {
     return this.order.map((urn) => this.recorded.get(urn)!);
   }
@@ -113,6 +147,8 @@ export class ResourceRecorder {
       const inputs = r.getObject()?.toJavaScript() ?? {};
       const propertyDependencies: Record<string, string[]> = {};
       r.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
+      for (const [top, markers] of this.untagPlaceholders(inputs))
+        propertyDependencies[top] = [...new Set([...(propertyDependencies[top] ?? []), ...markers])];
       const importId = r.getImportid?.() || "";
       // In a preview of a new stack a custom resource's id is not known yet (the SDK then makes `.id`
       // unknown), unless it is being imported.
@@ -149,6 +185,7 @@ export class ResourceRecorder {
     try {
       const urn = this.urnOf(r.getParent(), r.getType(), r.getName());
       const inputs = r.getProperties()?.toJavaScript() ?? {};
+      const tagged = this.untagPlaceholders(inputs);
       // A read carries no property dependencies; the unknown-secrets preload's markers in its
       // dependencies are the provenance of its unknown inputs (a StackReference's name built from a
       // secret), so they go to those properties, as a registration would list them.
@@ -157,6 +194,8 @@ export class ResourceRecorder {
       const propertyDependencies: Record<string, string[]> = {};
       if (markers.length)
         for (const [k, v] of Object.entries(inputs)) if (holdsUnknown(v)) propertyDependencies[k] = markers;
+      for (const [top, m] of tagged)
+        propertyDependencies[top] = [...new Set([...(propertyDependencies[top] ?? []), ...m])];
       this.record({
         urn,
         type: r.getType(),
@@ -184,6 +223,7 @@ export class ResourceRecorder {
     const res = this.recorded.get(r.getUrn());
     if (!res) return cb(new Error(`unknown resource ${r.getUrn()}`));
     res.outputs = r.getOutputs()?.toJavaScript() ?? {};
+    this.untagPlaceholders(res.outputs);
     cb(null, new this.opts.protos.empty.Empty());
   }
 

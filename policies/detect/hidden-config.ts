@@ -48,3 +48,37 @@ export function configKeyAsVariable(key: string): string {
   if (ns.toLowerCase() === "e2b" && words[0] !== "E2B") words.unshift("E2B");
   return words.join("_");
 }
+
+/** The wire sentinel of an unknown string (detect/unknowns.ts). */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * What a plain getter (`config.require(name)`) reads offline for a secure value that was not
+ * decrypted: the unknown sentinel tagged with its config key. The engine's recorder turns any string
+ * holding it back into an unknown whose property depends on the key's marker, so the value keeps its
+ * provenance through string operations too (`Bearer ${key}`); the pack never sees it.
+ */
+export function undecryptedPlaceholder(key: string): string {
+  return `${UNKNOWN_STRING}#${encodeURIComponent(key)}#`;
+}
+
+const PLACEHOLDER = /04da6b54-80e4-46f7-96ec-b56ff0331ba9#([^#]*)#/g;
+
+/** The config keys whose placeholders a string holds (none for most strings: one `includes` each). */
+export function placeholderKeys(text: string): string[] {
+  if (!text.includes(`${UNKNOWN_STRING}#`)) return [];
+  const out: string[] = [];
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    try {
+      out.push(decodeURIComponent(m[1]));
+    } catch {
+      // not one of ours
+    }
+  }
+  return out;
+}
+
+/** The marker URN of a config key in a stack (what the unknown-secrets preload writes). */
+export function markerUrn(stack: string, project: string, key: string): string {
+  return `urn:pulumi:${stack}::${project}::${UNDECRYPTED_CONFIG_TYPE}::${key}`;
+}

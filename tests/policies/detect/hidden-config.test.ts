@@ -4,7 +4,9 @@ import {
   CONFIG_KEY_NAME,
   UNDECRYPTED_CONFIG_TYPE,
   configKeyAsVariable,
+  placeholderKeys,
   undecryptedConfigKey,
+  undecryptedPlaceholder,
 } from "../../../policies/detect/hidden-config";
 
 describe("undecrypted config markers", () => {
@@ -20,6 +22,16 @@ describe("undecrypted config markers", () => {
   it("are written by the engine's preload with the same type token", () => {
     const preload = readFileSync(path.join(__dirname, "../../../engine/preload/unknown-secrets.js"), "utf8");
     expect(preload).toContain(`const UNDECRYPTED_CONFIG_TYPE = "${UNDECRYPTED_CONFIG_TYPE}";`);
+  });
+});
+
+describe("the placeholder a plain getter reads offline", () => {
+  it("names its config keys wherever it is in a string, odd characters included", () => {
+    const a = undecryptedPlaceholder("app:e2bApiKey");
+    const b = undecryptedPlaceholder("app:we#ird key");
+    expect(placeholderKeys(`Bearer ${a} and ${b}!`)).toEqual(["app:e2bApiKey", "app:we#ird key"]);
+    expect(placeholderKeys("04da6b54-80e4-46f7-96ec-b56ff0331ba9")).toEqual([]);
+    expect(placeholderKeys("no placeholder here")).toEqual([]);
   });
 });
 
