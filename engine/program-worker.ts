@@ -8,6 +8,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
+import { describePlaceholders } from "../policies/detect/hidden-config";
 import { redactKeys } from "../policies/detect/keys";
 import type { GraphResource, ResourceGraph } from "./graph";
 import { trackChild } from "./children";
@@ -29,7 +30,8 @@ export interface RunProgramOptions {
 
 export class ProgramError extends Error {
   constructor(message: string) {
-    super(message);
+    // An undecrypted value the program printed or threw reads as `[secret ns:key]`.
+    super(describePlaceholders(message));
     this.name = "ProgramError";
   }
 }

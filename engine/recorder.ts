@@ -9,7 +9,12 @@
  * (program-host.ts) the requests the program's SDK hands to `setMockOptions`. The protobuf message
  * classes it answers with come from whoever calls it, so each side serializes its own messages.
  */
-import { markerUrn, placeholderKeys, undecryptedConfigKey } from "../policies/detect/hidden-config";
+import {
+  describePlaceholders,
+  markerUrn,
+  placeholderKeys,
+  undecryptedConfigKey,
+} from "../policies/detect/hidden-config";
 import { UNKNOWN, type GraphResource, type WireObject, type WireValue } from "./graph";
 
 type Struct = { toJavaScript(): WireObject };
@@ -143,7 +148,8 @@ export class ResourceRecorder {
 
   registerResource(r: RegisterRequest, cb: Callback): void {
     try {
-      const urn = this.urnOf(r.getParent(), r.getType(), r.getName());
+      const name = describePlaceholders(r.getName());
+      const urn = this.urnOf(r.getParent(), r.getType(), name);
       const inputs = r.getObject()?.toJavaScript() ?? {};
       const propertyDependencies: Record<string, string[]> = {};
       r.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
@@ -156,7 +162,7 @@ export class ResourceRecorder {
       this.record({
         urn,
         type: r.getType(),
-        name: r.getName(),
+        name,
         custom: r.getCustom(),
         remote: r.getRemote?.() || undefined,
         id: id || undefined,
@@ -183,7 +189,8 @@ export class ResourceRecorder {
 
   readResource(r: ReadRequest, cb: Callback): void {
     try {
-      const urn = this.urnOf(r.getParent(), r.getType(), r.getName());
+      const name = describePlaceholders(r.getName());
+      const urn = this.urnOf(r.getParent(), r.getType(), name);
       const inputs = r.getProperties()?.toJavaScript() ?? {};
       const tagged = this.untagPlaceholders(inputs);
       // A read carries no property dependencies; the unknown-secrets preload's markers in its
@@ -199,7 +206,7 @@ export class ResourceRecorder {
       this.record({
         urn,
         type: r.getType(),
-        name: r.getName(),
+        name,
         custom: true,
         external: true,
         id: r.getId(),

@@ -62,20 +62,39 @@ export function undecryptedPlaceholder(key: string): string {
   return `${UNKNOWN_STRING}#${encodeURIComponent(key)}#`;
 }
 
-const PLACEHOLDER = /04da6b54-80e4-46f7-96ec-b56ff0331ba9#([^#]*)#/g;
+/** Any letter case: a program may upper-case the value it read. */
+const PLACEHOLDER = /04da6b54-80e4-46f7-96ec-b56ff0331ba9#([^#]*)#/gi;
+const PLACEHOLDER_HEAD = /04da6b54-80e4-46f7-96ec-b56ff0331ba9#/i;
 
-/** The config keys whose placeholders a string holds (none for most strings: one `includes` each). */
+const keyOf = (encoded: string): string | undefined => {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The config keys whose placeholders a string holds (none for most strings: one test each). */
 export function placeholderKeys(text: string): string[] {
-  if (!text.includes(`${UNKNOWN_STRING}#`)) return [];
+  if (!PLACEHOLDER_HEAD.test(text)) return [];
   const out: string[] = [];
   for (const m of text.matchAll(PLACEHOLDER)) {
-    try {
-      out.push(decodeURIComponent(m[1]));
-    } catch {
-      // not one of ours
-    }
+    const key = keyOf(m[1]);
+    if (key !== undefined) out.push(key);
   }
   return out;
+}
+
+/**
+ * Text for people (a resource name, a failed program's error) with each placeholder as
+ * `[secret <key>]`: the sentinel is the engine's bookkeeping, never something to show.
+ */
+export function describePlaceholders(text: string): string {
+  if (!PLACEHOLDER_HEAD.test(text)) return text;
+  return text.replace(PLACEHOLDER, (whole, encoded: string) => {
+    const key = keyOf(encoded);
+    return key === undefined ? whole : `[secret ${key}]`;
+  });
 }
 
 /** The marker URN of a config key in a stack (what the unknown-secrets preload writes). */

@@ -4,6 +4,7 @@ import {
   CONFIG_KEY_NAME,
   UNDECRYPTED_CONFIG_TYPE,
   configKeyAsVariable,
+  describePlaceholders,
   placeholderKeys,
   undecryptedConfigKey,
   undecryptedPlaceholder,
@@ -32,6 +33,14 @@ describe("the placeholder a plain getter reads offline", () => {
     expect(placeholderKeys(`Bearer ${a} and ${b}!`)).toEqual(["app:e2bApiKey", "app:we#ird key"]);
     expect(placeholderKeys("04da6b54-80e4-46f7-96ec-b56ff0331ba9")).toEqual([]);
     expect(placeholderKeys("no placeholder here")).toEqual([]);
+    // A program may change the value's letter case.
+    expect(placeholderKeys(a.toUpperCase())).toEqual(["APP:E2BAPIKEY"]);
+  });
+
+  it("reads as `[secret <key>]` where people see it", () => {
+    const a = undecryptedPlaceholder("app:e2bApiKey");
+    expect(describePlaceholders(`rn-${a}`)).toBe("rn-[secret app:e2bApiKey]");
+    expect(describePlaceholders("plain")).toBe("plain");
   });
 });
 
