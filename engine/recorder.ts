@@ -10,6 +10,7 @@
  * classes it answers with come from whoever calls it, so each side serializes its own messages.
  */
 import {
+  NAME_DEPENDENCIES,
   describePlaceholders,
   markerUrn,
   placeholderKeys,
@@ -127,6 +128,15 @@ export class ResourceRecorder {
     return found;
   }
 
+  /** A name built from undecrypted values: their markers, under NAME_DEPENDENCIES. */
+  private nameDependencies(rawName: string, propertyDependencies: Record<string, string[]>): void {
+    const keys = placeholderKeys(rawName);
+    if (keys.length)
+      propertyDependencies[NAME_DEPENDENCIES] = [
+        ...new Set(keys.map((k) => markerUrn(this.opts.stack, this.opts.project, k))),
+      ];
+  }
+
   resources(): GraphResource[] {
     return this.order.map((urn) => this.recorded.get(urn)!);
   }
@@ -153,6 +163,7 @@ export class ResourceRecorder {
       const inputs = r.getObject()?.toJavaScript() ?? {};
       const propertyDependencies: Record<string, string[]> = {};
       r.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
+      this.nameDependencies(r.getName(), propertyDependencies);
       for (const [top, markers] of this.untagPlaceholders(inputs))
         propertyDependencies[top] = [...new Set([...(propertyDependencies[top] ?? []), ...markers])];
       const importId = r.getImportid?.() || "";
@@ -203,6 +214,7 @@ export class ResourceRecorder {
         for (const [k, v] of Object.entries(inputs)) if (holdsUnknown(v)) propertyDependencies[k] = markers;
       for (const [top, m] of tagged)
         propertyDependencies[top] = [...new Set([...(propertyDependencies[top] ?? []), ...m])];
+      this.nameDependencies(r.getName(), propertyDependencies);
       this.record({
         urn,
         type: r.getType(),

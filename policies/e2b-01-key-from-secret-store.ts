@@ -29,6 +29,7 @@ import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { approvedStoreAt, isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { printable } from "./detect/walk";
+import { NAME_DEPENDENCIES } from "./detect/hidden-config";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
@@ -161,6 +162,14 @@ function checkHiddenKeyConfig(
       continue;
     const names = from.map((u) => index.sourceName(u)).join(", ");
     const variables = from.map((u) => index.hiddenConfigs().get(u)!.variable).join(", ");
+    if (top === NAME_DEPENDENCIES) {
+      report(
+        `${describe(r)} is named from ${names}, whose name says it is the E2B key (${variables}): hidden from this preview, it is judged as the key in the resource's URN, which the state, the console and every log show. Keep the key out of names.`,
+        r.urn,
+        { at: { path: "urn", unknown: true } },
+      );
+      continue;
+    }
     report(
       `${describe(r)} property ${top} takes its value from ${names}, whose name says it is the E2B key (${variables}). ` +
         "Hidden from this preview, it is judged as the key: outside any approved key store. Store it in a secret manager and pass a reference instead.",

@@ -49,6 +49,13 @@ export function configKeyAsVariable(key: string): string {
   return words.join("_");
 }
 
+/**
+ * The property-dependency entry under which the engine lists the markers of undecrypted values a
+ * resource's name was built from (`rn-${key}` with the key read by a plain getter): a name is no property, and
+ * the real CLI never sends this entry.
+ */
+export const NAME_DEPENDENCIES = "(name)";
+
 /** The wire sentinel of an unknown string (detect/unknowns.ts). */
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
