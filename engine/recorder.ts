@@ -116,8 +116,21 @@ export class ResourceRecorder {
             for (const k of ks) keys.add(k);
           }
         } else if (Array.isArray(v)) v.forEach((_, i) => stack.push({ holder: v as never, at: i }));
-        else if (v && typeof v === "object")
-          for (const k of Object.keys(v)) stack.push({ holder: v as never, at: k });
+        else if (v && typeof v === "object") {
+          const o = v as Record<string, WireValue>;
+          for (const k of Object.keys(o)) {
+            // A map key built from the value (`{ [key]: "1" }`) names it by its config key instead.
+            const ks = placeholderKeys(k);
+            let name = k;
+            if (ks.length) {
+              name = describePlaceholders(k);
+              o[name] = o[k];
+              delete o[k];
+              for (const c of ks) keys.add(c);
+            }
+            stack.push({ holder: o, at: name });
+          }
+        }
       }
       if (keys.size)
         found.set(

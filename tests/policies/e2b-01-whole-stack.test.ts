@@ -165,7 +165,7 @@ describe("E2B-01 whole-stack scanning", () => {
     // The dynamic resource's input, the header built with interpolate, the plain String parameter,
     // the stack reference's name, the value read with a plain getter; not the stores (the secret,
     // the SecureString), not the database.
-    const expected = ["agent-template", "key-plain", "named-…", "plain-getter", "proxy", "ref"];
+    const expected = ["agent-template", "key-plain", "keyed-map", "named-…", "plain-getter", "proxy", "ref"];
     expect(failing(withPass.stack)).toEqual(expected);
     expect(failing(without.stack)).toEqual(expected);
     expect(status(without.stack, "E2B-01")).toBe("fail");
