@@ -37,6 +37,14 @@ function withoutUrns<
 describe("E2B-01 whole-stack scanning", () => {
   const scan = useScanner();
 
+  /** `resources` as `pulumi stack export` writes them, audited. */
+  const auditExport = (resources: unknown[]) => {
+    const file = path.join(tmpDir("export-"), "prod.json");
+    const manifest = { time: "2026-11-01T00:00:00Z", magic: "x", version: "v3.248.0" };
+    writeFileSync(file, JSON.stringify({ version: 3, deployment: { manifest, resources } }));
+    return scan.states([file]);
+  };
+
   it("fails a stack whose only E2B trace is key material in outputs, names and tag keys", async () => {
     const { stack } = await scan.program(fx("key-in-outputs"), "prod");
     const msgs = e2b01(stack).map((f) => f.message);
@@ -234,51 +242,41 @@ describe("E2B-01 whole-stack scanning", () => {
       outputs: {},
       ...extra,
     });
-    const deployment = {
-      version: 3,
-      deployment: {
-        manifest: { time: "2026-11-01T00:00:00Z", magic: "x", version: "v3.248.0" },
-        resources: [
-          {
-            urn: `${base}::pulumi:pulumi:Stack::shop-prod`,
-            custom: false,
-            type: "pulumi:pulumi:Stack",
-            outputs: { shown: { ...SECRET_SIG, plaintext: JSON.stringify(KEY2) } },
-          },
-          res(`in-name-${KEY}`, {}),
-          res("outputs-only", { inputs: { bucket: "b" }, outputs: { bucket: "b", website: { note: KEY } } }),
-          res("external", { external: true, outputs: { policy: JSON.stringify({ k: KEY2 }) } }),
-          res("parent-ref", { parent: `${base}::pulumi:pulumi:Stack::x-${KEY}` }),
-          res(`d-${KEY2}`, {}),
-          // A reference to a URN the export does not hold: only the reference carries the key.
-          res("dependency", { dependencies: [`${base}::aws:s3/bucket:Bucket::gone-${KEY2}`] }),
-          // A reference to a resource of the export repeats its URN: reported once, on that resource.
-          res("dependent", {
-            dependencies: [`${base}::aws:s3/bucket:Bucket::d-${KEY2}`],
-            propertyDependencies: { bucket: [`${base}::aws:s3/bucket:Bucket::d-${KEY2}`] },
-            parent: `${base}::aws:s3/bucket:Bucket::d-${KEY2}`,
-          }),
-          res("deep-name", { inputs: { a: { b: [{ c: { [`x_${KEY}`]: true } }] } } }),
-          res("base64-of-base64", {
-            inputs: {
-              userData: Buffer.from(Buffer.from(`E2B=${KEY}`).toString("base64")).toString("base64"),
-            },
-          }),
-          res("data-uri", {
-            inputs: { body: `data:text/plain;base64,${Buffer.from(KEY).toString("base64")}` },
-          }),
-          res("percent", { inputs: { url: `https://x.test/?q=%7B%22k%22%3A%22${KEY2}%22%7D` } }),
-          res("url-safe", { inputs: { blob: Buffer.from(`??>${KEY}??>`).toString("base64url") } }),
-          res("escaped-newline", {
-            inputs: { pem: `-----BEGIN-----\\n${KEY.toUpperCase()}\\n-----END-----` },
-          }),
-        ],
+    const report = await auditExport([
+      {
+        urn: `${base}::pulumi:pulumi:Stack::shop-prod`,
+        custom: false,
+        type: "pulumi:pulumi:Stack",
+        outputs: { shown: { ...SECRET_SIG, plaintext: JSON.stringify(KEY2) } },
       },
-    };
-    const dir = tmpDir("whole-stack-");
-    const file = path.join(dir, "prod.json");
-    writeFileSync(file, JSON.stringify(deployment));
-    const report = await scan.states([file]);
+      res(`in-name-${KEY}`, {}),
+      res("outputs-only", { inputs: { bucket: "b" }, outputs: { bucket: "b", website: { note: KEY } } }),
+      res("external", { external: true, outputs: { policy: JSON.stringify({ k: KEY2 }) } }),
+      res("parent-ref", { parent: `${base}::pulumi:pulumi:Stack::x-${KEY}` }),
+      res(`d-${KEY2}`, {}),
+      // A reference to a URN the export does not hold: only the reference carries the key.
+      res("dependency", { dependencies: [`${base}::aws:s3/bucket:Bucket::gone-${KEY2}`] }),
+      // A reference to a resource of the export repeats its URN: reported once, on that resource.
+      res("dependent", {
+        dependencies: [`${base}::aws:s3/bucket:Bucket::d-${KEY2}`],
+        propertyDependencies: { bucket: [`${base}::aws:s3/bucket:Bucket::d-${KEY2}`] },
+        parent: `${base}::aws:s3/bucket:Bucket::d-${KEY2}`,
+      }),
+      res("deep-name", { inputs: { a: { b: [{ c: { [`x_${KEY}`]: true } }] } } }),
+      res("base64-of-base64", {
+        inputs: {
+          userData: Buffer.from(Buffer.from(`E2B=${KEY}`).toString("base64")).toString("base64"),
+        },
+      }),
+      res("data-uri", {
+        inputs: { body: `data:text/plain;base64,${Buffer.from(KEY).toString("base64")}` },
+      }),
+      res("percent", { inputs: { url: `https://x.test/?q=%7B%22k%22%3A%22${KEY2}%22%7D` } }),
+      res("url-safe", { inputs: { blob: Buffer.from(`??>${KEY}??>`).toString("base64url") } }),
+      res("escaped-newline", {
+        inputs: { pem: `-----BEGIN-----\\n${KEY.toUpperCase()}\\n-----END-----` },
+      }),
+    ]);
     const stack = report.stacks[0];
     const byName = new Map<string, string>();
     for (const f of e2b01(stack)) {
@@ -316,26 +314,19 @@ describe("E2B-01 whole-stack scanning", () => {
       inputs: {},
       outputs: {},
     });
-    const deployment = {
-      version: 3,
-      deployment: {
-        manifest: { time: "2026-11-01T00:00:00Z", magic: "x", version: "v3.248.0" },
-        resources: [
-          {
-            urn: `${base}::pulumi:pulumi:Stack::shop-s`,
-            custom: false,
-            type: "pulumi:pulumi:Stack",
-            outputs: {},
-          },
-          bucket("a"),
-          bucket("b"),
-          bucket("c"),
-        ],
-      },
-    };
-    const file = path.join(tmpDir("stack-name-"), "s.json");
-    writeFileSync(file, JSON.stringify(deployment));
-    const stack = (await scan.states([file])).stacks[0];
+    const stack = (
+      await auditExport([
+        {
+          urn: `${base}::pulumi:pulumi:Stack::shop-s`,
+          custom: false,
+          type: "pulumi:pulumi:Stack",
+          outputs: {},
+        },
+        bucket("a"),
+        bucket("b"),
+        bucket("c"),
+      ])
+    ).stacks[0];
     expect(e2b01(stack).map((f) => f.urn.split("::").pop())).toEqual(["shop-s"]);
     expect(status(stack, "E2B-01")).toBe("fail");
   });
@@ -343,26 +334,18 @@ describe("E2B-01 whole-stack scanning", () => {
   it("judges a key nested thousands of levels deep, never dropping the resource", async () => {
     let deep: unknown = { E2B_API_KEY: KEY };
     for (let i = 0; i < 3000; i++) deep = { level: deep };
-    const deployment = {
-      version: 3,
-      deployment: {
-        manifest: { time: "2026-11-01T00:00:00Z", magic: "x", version: "v3.248.0" },
-        resources: [
-          {
-            urn: "urn:pulumi:prod::deep::aws:ssm/document:Document::runbook",
-            custom: true,
-            type: "aws:ssm/document:Document",
-            id: "runbook",
-            inputs: { content: deep },
-            outputs: { content: deep },
-          },
-        ],
-      },
-    };
-    const dir = tmpDir("deep-");
-    const file = path.join(dir, "prod.json");
-    writeFileSync(file, JSON.stringify(deployment));
-    const stack = (await scan.states([file])).stacks[0];
+    const stack = (
+      await auditExport([
+        {
+          urn: "urn:pulumi:prod::deep::aws:ssm/document:Document::runbook",
+          custom: true,
+          type: "aws:ssm/document:Document",
+          id: "runbook",
+          inputs: { content: deep },
+          outputs: { content: deep },
+        },
+      ])
+    ).stacks[0];
     expect(e2b01(stack).map((f) => f.urn.split("::").pop())).toContain("runbook");
     expect(status(stack, "E2B-01")).toBe("fail");
   });
