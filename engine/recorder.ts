@@ -143,11 +143,8 @@ export class ResourceRecorder {
 
   /** A name built from undecrypted values: their markers, under NAME_DEPENDENCIES. */
   private nameDependencies(rawName: string, propertyDependencies: Record<string, string[]>): void {
-    const keys = placeholderKeys(rawName);
-    if (keys.length)
-      propertyDependencies[NAME_DEPENDENCIES] = [
-        ...new Set(keys.map((k) => markerUrn(this.opts.stack, this.opts.project, k))),
-      ];
+    const markers = placeholderKeys(rawName).map((k) => markerUrn(this.opts.stack, this.opts.project, k));
+    if (markers.length) addDependencies(propertyDependencies, NAME_DEPENDENCIES, markers);
   }
 
   resources(): GraphResource[] {
@@ -178,7 +175,7 @@ export class ResourceRecorder {
       r.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
       this.nameDependencies(r.getName(), propertyDependencies);
       for (const [top, markers] of this.untagPlaceholders(inputs))
-        propertyDependencies[top] = [...new Set([...(propertyDependencies[top] ?? []), ...markers])];
+        addDependencies(propertyDependencies, top, markers);
       const importId = r.getImportid?.() || "";
       // In a preview of a new stack a custom resource's id is not known yet (the SDK then makes `.id`
       // unknown), unless it is being imported.
@@ -225,8 +222,7 @@ export class ResourceRecorder {
       const propertyDependencies: Record<string, string[]> = {};
       if (markers.length)
         for (const [k, v] of Object.entries(inputs)) if (holdsUnknown(v)) propertyDependencies[k] = markers;
-      for (const [top, m] of tagged)
-        propertyDependencies[top] = [...new Set([...(propertyDependencies[top] ?? []), ...m])];
+      for (const [top, m] of tagged) addDependencies(propertyDependencies, top, m);
       this.nameDependencies(r.getName(), propertyDependencies);
       this.record({
         urn,
@@ -338,6 +334,11 @@ function parseDuration(s: string): number | undefined {
 }
 
 export type { WireValue };
+
+/** `urns` added to a property's dependencies, each once. */
+function addDependencies(propertyDependencies: Record<string, string[]>, top: string, urns: string[]): void {
+  propertyDependencies[top] = [...new Set([...(propertyDependencies[top] ?? []), ...urns])];
+}
 
 /** Whether a wire value is or contains the unknown sentinel (iteratively: inputs may nest deeply). */
 function holdsUnknown(value: unknown): boolean {

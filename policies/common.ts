@@ -3,9 +3,14 @@ import { z } from "zod";
 import type { CaseId } from "./cases";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import { describeEncoding } from "./detect/material";
-import { configKeyAsVariable, undecryptedConfigKey } from "./detect/hidden-config";
+import { undecryptedConfigKey } from "./detect/hidden-config";
 import type { KeyHit } from "./detect/scanner";
-import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
+import {
+  hiddenConfigOf,
+  type EnvironmentResource,
+  type IndexedResource,
+  type StackIndex,
+} from "./detect/stack-index";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { printable } from "./detect/walk";
 import type { Reporter } from "./policy-dsl";
@@ -41,7 +46,6 @@ export const environmentTagKeysSchema = z
   .default([...DEFAULT_ENVIRONMENT_TAG_KEYS])
   .describe("Tag/label keys that name a resource's environment (case-insensitive).");
 
-import { E2B_NAME } from "./detect/stack-index";
 export { E2B_NAME, KEY_NAME_PATTERN } from "./detect/stack-index";
 
 /**
@@ -93,7 +97,7 @@ export function mayHideTheKey(r: IndexedResource, top: string): boolean {
   if (!deps?.length) return true;
   return deps.some((u) => {
     const key = undecryptedConfigKey(u);
-    return key === undefined || E2B_NAME.test(configKeyAsVariable(key));
+    return key === undefined || hiddenConfigOf(key).e2bNamed;
   });
 }
 

@@ -49,21 +49,7 @@ const FIELD_NAMES: Record<string, string> = {
  * outputs, and the properties of resources that were never analysed at registration (reads,
  * `external` resources of a state export). Keys already in the recorded inputs were reported there.
  */
-function checkRecordMaterial(
-  index: StackIndex,
-  r: IndexedResource,
-  report: Reporter,
-  identityOnly = false,
-): void {
-  if (identityOnly) {
-    const said = new Set<string>();
-    for (const k of index.scanRecord(r)) {
-      if ((k.field !== "urn" && k.field !== "name") || said.has(k.fingerprint)) continue;
-      said.add(k.fingerprint);
-      report(recordMessage(r, k, FIELD_NAMES[k.field]), r.urn);
-    }
-    return;
-  }
+function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Reporter): void {
   const inputs = index.scan(r).keys;
   const judged = new Set(r.inputsRecorded ? inputs.map((k) => k.fingerprint) : []);
   // Without recorded inputs the index's props *are* the outputs: judge them once, as properties.
@@ -83,6 +69,19 @@ function checkRecordMaterial(
     if (said.has(once)) continue;
     said.add(once);
     report(recordMessage(r, k, field), r.urn);
+  }
+}
+
+/**
+ * Key material in the URN or name of a resource that holds the key by design (a key resource, a store,
+ * E2BEnvironment plumbing): its properties are the key's place, its name is not.
+ */
+function checkIdentityMaterial(index: StackIndex, r: IndexedResource, report: Reporter): void {
+  const said = new Set<string>();
+  for (const k of index.scanRecord(r)) {
+    if ((k.field !== "urn" && k.field !== "name") || said.has(k.fingerprint)) continue;
+    said.add(k.fingerprint);
+    report(recordMessage(r, k, FIELD_NAMES[k.field]), r.urn);
   }
 }
 
@@ -264,7 +263,7 @@ export const keyFromSecretStore = stackPolicy(
       // The key's own resources, the stores holding it and the E2BEnvironment's plumbing (stores,
       // alarms) hold it by design; their names do not, and references to them repeat those names.
       if (keys.has(r.urn) || index.keyHolders().has(r.urn) || index.environmentComponentOf(r)) {
-        checkRecordMaterial(index, r, report, true);
+        checkIdentityMaterial(index, r, report);
         continue;
       }
       checkRecordMaterial(index, r, report);

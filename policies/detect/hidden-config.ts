@@ -70,8 +70,8 @@ export function undecryptedPlaceholder(key: string): string {
 }
 
 /** Any letter case: a program may upper-case the value it read. */
-const PLACEHOLDER = /04da6b54-80e4-46f7-96ec-b56ff0331ba9#([^#]*)#/gi;
-const PLACEHOLDER_HEAD = /04da6b54-80e4-46f7-96ec-b56ff0331ba9#/i;
+const PLACEHOLDER = new RegExp(`${UNKNOWN_STRING}#([^#]*)#`, "gi");
+const PLACEHOLDER_HEAD = new RegExp(`${UNKNOWN_STRING}#`, "i");
 
 const keyOf = (encoded: string): string | undefined => {
   try {

@@ -63,6 +63,18 @@ export interface HiddenConfig {
   e2bNamed: boolean;
 }
 
+/** What a config key's name says it holds (the one reading of config key names). */
+export function hiddenConfigOf(key: string): HiddenConfig {
+  const variable = configKeyAsVariable(key);
+  return {
+    key,
+    variable,
+    carriesKey: CONFIG_KEY_NAME.test(variable),
+    accessToken: /ACCESS_?TOKEN/.test(variable),
+    e2bNamed: E2B_NAME.test(variable),
+  };
+}
+
 export interface IndexedResource extends ResourceRecord {
   deleteBeforeReplace?: boolean;
   /** Inputs when recorded at Analyze, otherwise outputs. */
@@ -259,21 +271,19 @@ export class StackIndex {
    * still reads them (`danglingReferences`). Undecrypted-config markers stay: they are provenance.
    */
   private setAsideDanglingReferences(r: IndexedResource): void {
-    const dangling = (u: string) => !this.byUrn.has(u) && undecryptedConfigKey(u) === undefined;
     const set: NonNullable<IndexedResource["danglingReferences"]>[number][] = [];
-    if (r.dependencies.some(dangling)) {
-      r.dependencies.forEach((u, i) => {
-        if (dangling(u)) set.push({ field: "dependencies", urn: u, at: `dependencies[${i}]` });
+    const held = (field: "dependencies" | "propertyDependencies", urns: string[]) => {
+      const kept = urns.filter((u, i) => {
+        if (this.byUrn.has(u) || undecryptedConfigKey(u) !== undefined) return true;
+        set.push({ field, urn: u, at: `${field}[${i}]` });
+        return false;
       });
-      r.dependencies = r.dependencies.filter((u) => !dangling(u));
-    }
+      return kept.length === urns.length ? urns : kept;
+    };
+    r.dependencies = held("dependencies", r.dependencies);
     for (const [k, urns] of Object.entries(r.propertyDependencies)) {
-      if (!urns.some(dangling)) continue;
-      urns.forEach((u, i) => {
-        if (dangling(u))
-          set.push({ field: "propertyDependencies", urn: u, at: `propertyDependencies[${i}]` });
-      });
-      r.propertyDependencies = { ...r.propertyDependencies, [k]: urns.filter((u) => !dangling(u)) };
+      const kept = held("propertyDependencies", urns);
+      if (kept !== urns) r.propertyDependencies = { ...r.propertyDependencies, [k]: kept };
     }
     if (set.length) r.danglingReferences = set;
   }
@@ -520,15 +530,7 @@ export class StackIndex {
           for (const u of urns) {
             if (out.has(u)) continue;
             const key = undecryptedConfigKey(u);
-            if (key === undefined) continue;
-            const variable = configKeyAsVariable(key);
-            out.set(u, {
-              key,
-              variable,
-              carriesKey: CONFIG_KEY_NAME.test(variable),
-              accessToken: /ACCESS_?TOKEN/.test(variable),
-              e2bNamed: E2B_NAME.test(variable),
-            });
+            if (key !== undefined) out.set(u, hiddenConfigOf(key));
           }
       return out;
     });
