@@ -215,12 +215,7 @@ export class ArtifactReader {
   }
 
   /** A regular file's bytes within the limits (null, and a note, otherwise). */
-  private readBytes(
-    file: string,
-    name: string,
-    skips: Skips,
-    maxBytes = this.limits.maxFileBytes,
-  ): Buffer | null {
+  private readBytes(file: string, name: string, skips: Skips): Buffer | null {
     const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     try {
       const st = fs.fstatSync(fd);
@@ -228,8 +223,8 @@ export class ArtifactReader {
         skips.add("skipped: not a regular file", name);
         return null;
       }
-      if (st.size > maxBytes) {
-        skips.add(`skipped: larger than ${maxBytes} bytes`, name);
+      if (st.size > this.limits.maxFileBytes) {
+        skips.add(`skipped: larger than ${this.limits.maxFileBytes} bytes`, name);
         return null;
       }
       if (!this.take(st.size, name, skips)) return null;
