@@ -251,7 +251,10 @@ export class ResourceRecorder {
     const res = this.recorded.get(r.getUrn());
     if (!res) return cb(new Error(`unknown resource ${r.getUrn()}`));
     res.outputs = r.getOutputs()?.toJavaScript() ?? {};
-    this.untagPlaceholders(res.outputs);
+    // An output fed by an undecrypted value (a stack output above all) depends on it as an input
+    // would: the protocol sends outputs without dependencies, and the SDK's are lost on the way.
+    for (const [top, markers] of this.untagPlaceholders(res.outputs))
+      addDependencies(res.propertyDependencies, top, markers);
     cb(null, new this.opts.protos.empty.Empty());
   }
 

@@ -135,7 +135,8 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
  * A property fed by a secret config value the offline preview could not decrypt, whose config key is
  * named to carry the key (`e2bApiKey`, `E2B_API_KEY`): decrypted, the rules would see the key there
  * and fail it, so it is judged as the key now (detect/hidden-config.ts). A variable named to carry the
- * key is already the resource policy's finding.
+ * key is already the resource policy's finding. The root stack's property dependencies are its
+ * outputs' (engine/recorder.ts): the CLI sends none, the offline engine those of hidden values.
  */
 function checkHiddenKeyConfig(
   index: StackIndex,
@@ -166,6 +167,15 @@ function checkHiddenKeyConfig(
         `${describe(r)} is named from ${names}, whose name says it is the E2B key (${variables}): hidden from this preview, it is judged as the key in the resource's URN, which the state, the console and every log show. Keep the key out of names.`,
         r.urn,
         { at: { path: "urn", unknown: true } },
+      );
+      continue;
+    }
+    if (r.type === STACK_TYPE) {
+      report(
+        `${describe(r)} exports stack output ${top} from ${names}, whose name says it is the E2B key (${variables}). ` +
+          "Hidden from this preview, it is judged as the key exported. Export the secret's name, not the key.",
+        r.urn,
+        { at: { path: top, unknown: true } },
       );
       continue;
     }
@@ -256,8 +266,9 @@ export const keyFromSecretStore = stackPolicy(
             { at: { path: k.path, keyFingerprint: k.fingerprint } },
           );
         }
-        // A reference named from a hidden key (`org/${key}/prod`) is judged as one named from the key.
-        if (r.type === STACK_REFERENCE_TYPE) checkHiddenKeyConfig(index, r, keyName, report);
+        // A reference named from a hidden key (`org/${key}/prod`) is judged as one named from the key,
+        // an output fed by one as the key exported.
+        checkHiddenKeyConfig(index, r, keyName, report);
         continue;
       }
       // The key's own resources, the stores holding it and the E2BEnvironment's plumbing (stores,

@@ -5,14 +5,18 @@
  * preview shows for any value not known yet — and code in `apply` callbacks does not run on a
  * placeholder. The keys come in E2B_GUARDRAILS_UNKNOWN_SECRETS (a JSON list of `ns:key`), read at each
  * call, so a warm worker (program-host.ts) that loads this once serves every job. This is the
- * only place the engine touches the program's SDK; `Config`'s secret getters and `output.unknown` have
- * this shape in every @pulumi/pulumi 3.x.
+ * only place the engine touches the program's SDK; `Config`'s secret getters, `output.unknown`,
+ * `Output.resources()` and `ComponentResource.registerOutputs` have this shape in every @pulumi/pulumi 3.x.
  */
 "use strict";
 const path = require("node:path");
 
 /** policies/detect/hidden-config.ts UNDECRYPTED_CONFIG_TYPE (a test keeps the two equal). */
 const UNDECRYPTED_CONFIG_TYPE = "e2b-guardrails:offline:UndecryptedConfig";
+/** policies/detect/hidden-config.ts undecryptedPlaceholder: what plain getters read (a test keeps them equal). */
+const placeholder = (key) => `04da6b54-80e4-46f7-96ec-b56ff0331ba9#${encodeURIComponent(key)}#`;
+/** Outputs' values deeper than this in a component's outputs are left as they are. */
+const MAX_OUTPUT_DEPTH = 64;
 
 function unknownKeys() {
   try {
@@ -45,9 +49,12 @@ function unknownKeys() {
   // asks a dependency only for `urn` and, to count it as a custom resource, `__remote`
   // (getAllTransitivelyReferencedResources, the same in 3.100 to 3.2xx). The recorder keeps the marker
   // out of `dependencies`.
+  /** Each marker's config key, for outputs (below). */
+  const markerKeys = new WeakMap();
   const hiddenValue = (key) => {
     const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${UNDECRYPTED_CONFIG_TYPE}::${key}`;
     const marker = { __remote: true, urn: pulumi.output(urn) };
+    markerKeys.set(marker, key);
     const base = pulumi.secret(output.unknown);
     const deps = new Set([marker]);
     return new output.Output(
@@ -67,4 +74,44 @@ function unknownKeys() {
       return original.call(this, key, ...rest);
     };
   }
+
+  // A stack's (or a component's) outputs reach the engine without dependencies
+  // (RegisterResourceOutputs has no field for them), so an exported value fed by a hidden key would
+  // arrive as a bare unknown. Such an output is sent as the placeholder the plain getters read, a
+  // secret, which the recorder turns back into the unknown and the marker (engine/recorder.ts).
+  const hiddenKeysOf = (o) => {
+    const keys = [];
+    for (const r of o.resources()) if (markerKeys.has(r)) keys.push(markerKeys.get(r));
+    return keys;
+  };
+  const plain = (v) => {
+    const p = Object.getPrototypeOf(v);
+    return Array.isArray(v) || p === Object.prototype || p === null;
+  };
+  // `seen` maps each object to its copy once: shared and cyclic objects are walked once.
+  const tagHidden = (v, depth, seen) => {
+    if (v === null || typeof v !== "object" || depth > MAX_OUTPUT_DEPTH) return v;
+    if (output.Output.isInstance(v)) {
+      const keys = hiddenKeysOf(v);
+      if (keys.length === 0) return v;
+      const tagged = pulumi.secret(keys.map(placeholder).join(" "));
+      // A component may register one Output of all its outputs; those stay an object, and the value
+      // is where the wire form of a secret object keeps it, under `value`.
+      return depth === 0 ? { value: tagged } : tagged;
+    }
+    if (v instanceof Promise) return v.then((x) => tagHidden(x, depth, seen));
+    if (!plain(v)) return v;
+    if (seen.has(v)) return seen.get(v);
+    const out = Array.isArray(v) ? [] : {};
+    seen.set(v, out);
+    for (const k of Object.keys(v)) out[k] = tagHidden(v[k], depth + 1, seen);
+    return out;
+  };
+  const component = pulumi.ComponentResource && pulumi.ComponentResource.prototype;
+  const registerOutputs = component && component.registerOutputs;
+  if (typeof registerOutputs !== "function") return;
+  component.registerOutputs = function (outputs) {
+    if (unknownKeys().size === 0) return registerOutputs.call(this, outputs);
+    return registerOutputs.call(this, tagHidden(outputs, 0, new Map()));
+  };
 })();

@@ -143,6 +143,12 @@ describe.each(versions)("what the pack and the graph hold under @pulumi/pulumi %
     expect(report.findings.filter((f) => f.urn === calls.urn).map((f) => f.message)).toEqual([
       expect.stringContaining("property tags takes its value from secret config compat-js:e2bApiKey"),
     ]);
+    // Exported too: the stack output keeps the config key it came from.
+    const stack = named(graph, "pulumi:pulumi:Stack", "compat-js-dev");
+    expect(stack.propertyDependencies.callsAuth).toEqual(calls.propertyDependencies.tags);
+    expect(report.findings.filter((f) => f.urn === stack.urn).map((f) => f.message)).toEqual([
+      expect.stringContaining("exports stack output callsAuth from secret config compat-js:e2bApiKey"),
+    ]);
   });
 
   it("records a multi-language component with its inputs and reports it as not expanded offline", () => {

@@ -171,9 +171,19 @@ describe("E2B-01 whole-stack scanning", () => {
         ),
       ].sort();
     // The dynamic resource's input, the header built with interpolate, the plain String parameter,
-    // the stack reference's name, the value read with a plain getter; not the stores (the secret,
-    // the SecureString), not the database.
-    const expected = ["agent-template", "key-plain", "keyed-map", "named-…", "plain-getter", "proxy", "ref"];
+    // the stack reference's name, the value read with a plain getter, a component's outputs and the
+    // stack's; not the stores (the secret, the SecureString), not the database.
+    const expected = [
+      "agent-settings",
+      "agent-template",
+      "key-plain",
+      "keyed-map",
+      "named-…",
+      "plain-getter",
+      "proxy",
+      "ref",
+      "secret-config-provenance-prod",
+    ];
     expect(failing(withPass.stack)).toEqual(expected);
     expect(failing(without.stack)).toEqual(expected);
     expect(status(without.stack, "E2B-01")).toBe("fail");
@@ -187,6 +197,17 @@ describe("E2B-01 whole-stack scanning", () => {
           /^aws:ssm\/parameter:Parameter 'named-\[secret secret-config-provenance:e2bApiKey\]' is named from secret config secret-config-provenance:e2bApiKey/,
         ),
       ]),
+    );
+    // Stack outputs reach the engine without their dependencies: the preload keeps the config key.
+    const exported = (stack: typeof without.stack) =>
+      e2b01(stack)
+        .filter((f) => f.urn.endsWith("::secret-config-provenance-prod"))
+        .map((f) => f.message.match(/stack output ([\w.]+)/)?.[1]?.split(".")[0])
+        .sort();
+    expect(exported(withPass.stack)).toEqual(["agentKey", "upstream"]);
+    expect(exported(without.stack)).toEqual(["agentKey", "upstream"]);
+    expect(e2b01(without.stack).map((f) => f.message)).toContain(
+      "pulumi:pulumi:Stack 'secret-config-provenance-prod' exports stack output agentKey from secret config secret-config-provenance:e2bApiKey (not decrypted here), whose name says it is the E2B key (E2B_API_KEY). Hidden from this preview, it is judged as the key exported. Export the secret's name, not the key.",
     );
     // The database password is another secret: listed as hidden, never judged as the key.
     const advice = without.stack.findings.filter((f) => f.urn.endsWith("::db")).map((f) => f.message);

@@ -23,6 +23,9 @@ describe("undecrypted config markers", () => {
   it("are written by the engine's preload with the same type token", () => {
     const preload = readFileSync(path.join(__dirname, "../../../engine/preload/unknown-secrets.js"), "utf8");
     expect(preload).toContain(`const UNDECRYPTED_CONFIG_TYPE = "${UNDECRYPTED_CONFIG_TYPE}";`);
+    // The placeholder it sends for an exported value is the one plain getters read.
+    const sentinel = undecryptedPlaceholder("k").split("#")[0];
+    expect(preload).toContain("const placeholder = (key) => `" + sentinel + "#${encodeURIComponent(key)}#`;");
   });
 });
 

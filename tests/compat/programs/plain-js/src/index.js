@@ -18,3 +18,5 @@ new aws.sqs.Queue("calls", {
   tags: { upstream: pulumi.interpolate`Bearer ${config.requireSecret("e2bApiKey")}` },
 });
 exports.queueArn = queue.arn;
+// The key exported: the outputs reach the engine without dependencies; the preload keeps the config key.
+exports.callsAuth = { header: pulumi.interpolate`Bearer ${config.requireSecret("e2bApiKey")}` };
