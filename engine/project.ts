@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { InputError, jsonSyntaxProblem } from "./errors";
-import { undecryptedPlaceholder } from "../policies/detect/hidden-config";
+import { SECURE_LEAF, undecryptedPlaceholder } from "../policies/detect/hidden-config";
 import { LIMITS, readBoundedText } from "./limits";
 import type { NodeRuntimeOptions } from "./language-host";
 import { decryptSecureValue, passphraseDecrypter, type Decrypter } from "./passphrase";
@@ -29,8 +29,9 @@ export interface StackConfig {
   config: Record<string, string>;
   secretKeys: string[];
   /**
-   * Secret keys whose structured value also has plaintext leaves: the value as the file writes it,
-   * `secure:` leaves replaced by `[secret]` (JSON). The pack scans these leaves as plaintext config.
+   * Secret keys with a structured value: the value as the file writes it, `secure:` leaves replaced
+   * by `[secret]` (JSON). The pack scans the plaintext leaves as plaintext config, and reads the
+   * secure leaves' names when the value could not be decrypted (hidden-config.ts e2bSecureLeaf).
    */
   plaintextOfSecret: Record<string, string>;
   /** `secure:` values we could not decrypt: the program sees them as unknown secrets. */
@@ -289,7 +290,11 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     if (unknown) out.unknownSecretKeys.push(key);
     // A structured value mixing `secure:` and plaintext leaves is secret as a whole (as the CLI says),
     // yet its plaintext leaves are committed as written: keep them for the pack, secure leaves masked.
-    if (secret && plainLeaves) out.plaintextOfSecret[key] = JSON.stringify(maskSecureLeaves(value));
+    // So are its secure leaves' names, which say what an undecrypted value holds (`e2b.apiKey`).
+    const structured =
+      value !== null && typeof value === "object" && !isSecureLeaf(value as Record<string, unknown>);
+    if (secret && (plainLeaves || structured))
+      out.plaintextOfSecret[key] = JSON.stringify(maskSecureLeaves(value));
   }
   const tags = (doc as { tags?: unknown }).tags;
   if (tags && typeof tags === "object") {
@@ -307,7 +312,7 @@ function maskSecureLeaves(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(maskSecureLeaves);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    if (isSecureLeaf(o)) return "[secret]";
+    if (isSecureLeaf(o)) return SECURE_LEAF;
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, maskSecureLeaves(x)]));
   }
   return v;

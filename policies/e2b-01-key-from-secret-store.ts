@@ -115,9 +115,18 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
       continue;
     // A leaf's own name says what it is; config keys only when it has none (`apiKey` of a resource),
     // since every config value feeding the property is listed for each of its leaves.
+    // A structured value with a secure leaf about E2B may hand over the key, whatever the leaf's name.
+    const leaf = configs.find((c) => c.e2bLeaf);
     const e2bNamed =
-      l.envName !== null ? E2B_NAME.test(l.envName) : configs.length > 0 && configs.every((c) => c.e2bNamed);
-    const why = l.envName !== null ? `its name (${l.envName})` : "its config key";
+      leaf !== undefined ||
+      (l.envName !== null
+        ? E2B_NAME.test(l.envName)
+        : configs.length > 0 && configs.every((c) => c.e2bNamed));
+    const why = leaf
+      ? `${leaf.key}'s secure leaf ${leaf.e2bLeaf}`
+      : l.envName !== null
+        ? `its name (${l.envName})`
+        : "its config key";
     const cause = configs.length
       ? `the secret config value ${configs.map((c) => c.key).join(" or ")}, which could not be decrypted`
       : HIDDEN_CAUSE;

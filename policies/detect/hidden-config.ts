@@ -14,6 +14,42 @@
 /** The marker's type token (the same string is written in engine/preload/unknown-secrets.js). */
 export const UNDECRYPTED_CONFIG_TYPE = "e2b-guardrails:offline:UndecryptedConfig";
 
+/** How the offline engine writes a `secure:` leaf in a structured value's shape (engine/project.ts). */
+export const SECURE_LEAF = "[secret]";
+
+/** A name about E2B, as a variable (stack-index.ts E2B_NAME). */
+const ABOUT_E2B = /(^|_)E2B(_|$)/;
+
+/**
+ * The path of the first `secure:` leaf of a structured config value whose path, read as a variable,
+ * is about E2B (`e2b.apiKey`, `agents.e2bToken`). `shape` is the value as the stack file writes it,
+ * JSON, with SECURE_LEAF for each secure leaf: readable without the passphrase. The value as a whole
+ * then may carry the key, though which part a property took is hidden.
+ */
+export function e2bSecureLeaf(shape: string): string | undefined {
+  let root: unknown;
+  try {
+    root = JSON.parse(shape);
+  } catch {
+    return undefined;
+  }
+  const stack: Array<{ v: unknown; path: string[] }> = [{ v: root, path: [] }];
+  while (stack.length) {
+    const { v, path } = stack.pop()!;
+    if (v === SECURE_LEAF) {
+      const variable = configKeyAsVariable(path.join("_"));
+      if (ABOUT_E2B.test(variable) || CONFIG_KEY_NAME.test(variable)) return path.join(".");
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path });
+    } else if (v && typeof v === "object") {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--)
+        stack.push({ v: entries[i][1], path: [...path, entries[i][0]] });
+    }
+  }
+  return undefined;
+}
+
 /** `urn:pulumi:<stack>::<project>::<type>::<key>` with exactly the marker type (no parent chain). */
 const MARKER_URN = new RegExp(`^urn:pulumi:[^:]*::[^:]*::${UNDECRYPTED_CONFIG_TYPE}::`);
 

@@ -42,7 +42,7 @@ import {
   type Tree,
   type WalkOptions,
 } from "./walk";
-import { CONFIG_KEY_NAME, configKeyAsVariable, undecryptedConfigKey } from "./hidden-config";
+import { CONFIG_KEY_NAME, configKeyAsVariable, e2bSecureLeaf, undecryptedConfigKey } from "./hidden-config";
 
 /** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
 export const E2B_NAME = /(^|_)E2B(_|$)/i;
@@ -53,7 +53,8 @@ export const KEY_NAME_PATTERN = "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$";
 /**
  * A secret config value the offline engine could not decrypt, as properties depend on it
  * (hidden-config.ts). `carriesKey`: its name, read as a variable, names the key (CONFIG_KEY_NAME), so
- * it is judged as the key; `e2bNamed`: its name is only about E2B (`e2bToken`).
+ * it is judged as the key; `e2bNamed`: its name is only about E2B (`e2bToken`); `e2bLeaf`: a
+ * structured value's secure leaf about E2B (`e2b.apiKey`), so any part of it may be the key.
  */
 export interface HiddenConfig {
   key: string;
@@ -61,6 +62,7 @@ export interface HiddenConfig {
   carriesKey: boolean;
   accessToken: boolean;
   e2bNamed: boolean;
+  e2bLeaf?: string;
 }
 
 /** What a config key's name says it holds (the one reading of config key names). */
@@ -530,7 +532,10 @@ export class StackIndex {
           for (const u of urns) {
             if (out.has(u)) continue;
             const key = undecryptedConfigKey(u);
-            if (key !== undefined) out.set(u, hiddenConfigOf(key));
+            if (key === undefined) continue;
+            const shape = this.config?.plaintextOfSecret?.[key];
+            const e2bLeaf = shape === undefined ? undefined : e2bSecureLeaf(shape);
+            out.set(u, { ...hiddenConfigOf(key), ...(e2bLeaf ? { e2bLeaf } : {}) });
           }
       return out;
     });
@@ -616,15 +621,16 @@ export class StackIndex {
         for (const l of this.scan(r).named) if (E2B_NAME.test(l.envName ?? "")) names++;
       }
       for (const k of this.configKeyHits()) count(k);
-      // A property fed by an undecrypted value named to carry the key: the key, had it been decrypted.
+      // A property fed by an undecrypted value named to carry the key: the key, had it been decrypted;
+      // by a structured one with a secure leaf about E2B: maybe the key (E2B-01 judges it inconclusive).
       const hidden = this.hiddenConfigs();
       for (const r of this.resources)
         for (const urns of Object.values(r.propertyDependencies))
           for (const u of urns) {
             const c = hidden.get(u);
-            if (!c?.carriesKey) continue;
+            if (!c?.carriesKey && !c?.e2bLeaf) continue;
             material++;
-            if (c.accessToken) accessTokens++;
+            if (c.carriesKey && c.accessToken) accessTokens++;
           }
       return {
         environments: this.environments.length,

@@ -225,6 +225,26 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(withoutUrns(without.stack));
   });
 
+  it("leaves E2B-01 inconclusive, not passed, when a hidden structured secret with a secure e2b.apiKey leaf feeds a property", async () => {
+    const withPass = await scan.program(fx("secret-structured-config"), "prod", {
+      passphrase: "correct horse",
+    });
+    const without = await scan.program(fx("secret-structured-config"), "prod", {});
+    expect(status(withPass.stack, "E2B-01")).toBe("fail");
+    // Which leaf the function took is hidden; the leaves' names are not.
+    expect(status(without.stack, "E2B-01")).toBe("inconclusive");
+    const findings = without.stack.findings.filter((f) => f.caseId === "E2B-01");
+    expect(findings.map((f) => [f.urn.split("::").pop(), f.message, f.enforcementLevel])).toEqual([
+      [
+        "api",
+        expect.stringContaining(
+          "AGENT_TOKEN is hidden at preview (the secret config value secret-structured-config:agents, which could not be decrypted) and was not checked for E2B key material; secret-structured-config:agents's secure leaf e2b.apiKey says it is about E2B, so E2B-01 is inconclusive",
+        ),
+        "advisory",
+      ],
+    ]);
+  });
+
   it("fails a plaintext key beside a secure leaf of one structured config value, with or without the passphrase", async () => {
     // `pulumi config set --path --secret settings.db.password` then `--path settings.e2b.apiKey`
     // without --secret: the value is secret as a whole, but the key is in the file as written.

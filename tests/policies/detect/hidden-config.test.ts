@@ -5,6 +5,7 @@ import {
   UNDECRYPTED_CONFIG_TYPE,
   configKeyAsVariable,
   describePlaceholders,
+  e2bSecureLeaf,
   placeholderKeys,
   undecryptedConfigKey,
   undecryptedPlaceholder,
@@ -68,5 +69,19 @@ describe("a config key read as a variable name", () => {
       names(["a:e2bApiKey", "a:e2bApikey", "a:e2bApiKeyProd", "a:prodE2bAccessToken", "e2b:apiKey"]),
     ).toHaveLength(5);
     expect(names(["a:e2bKey", "a:e2bToken", "a:dbPassword", "a:apiKey", "a:e2bTemplate"])).toEqual([]);
+  });
+});
+
+describe("a structured secret's secure leaves, read without the passphrase", () => {
+  it("names the first secure leaf whose path is about E2B", () => {
+    const shape = { db: { password: "[secret]" }, e2b: { apiKey: "[secret]" }, region: "us-east-1" };
+    expect(e2bSecureLeaf(JSON.stringify(shape))).toBe("e2b.apiKey");
+    expect(e2bSecureLeaf(JSON.stringify({ agents: [{ e2bToken: "[secret]" }] }))).toBe("agents.e2bToken");
+  });
+
+  it("ignores plaintext leaves about E2B, secure leaves about something else and bad shapes", () => {
+    expect(e2bSecureLeaf(JSON.stringify({ e2b: { region: "us-east-1" }, db: "[secret]" }))).toBeUndefined();
+    expect(e2bSecureLeaf(JSON.stringify({ e2bApiKey: "not masked" }))).toBeUndefined();
+    expect(e2bSecureLeaf("{not json")).toBeUndefined();
   });
 });
