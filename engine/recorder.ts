@@ -251,10 +251,13 @@ export class ResourceRecorder {
     const res = this.recorded.get(r.getUrn());
     if (!res) return cb(new Error(`unknown resource ${r.getUrn()}`));
     res.outputs = r.getOutputs()?.toJavaScript() ?? {};
-    // An output fed by an undecrypted value (a stack output above all) depends on it as an input
-    // would: the protocol sends outputs without dependencies, and the SDK's are lost on the way.
-    for (const [top, markers] of this.untagPlaceholders(res.outputs))
-      addDependencies(res.propertyDependencies, top, markers);
+    // A stack output fed by an undecrypted value depends on it as an input would: the protocol sends
+    // outputs without dependencies. The root stack has no inputs, so its property dependencies are
+    // free for its outputs'; a component's are its inputs' (rules fall back to `dependencies` when
+    // it has none), so its outputs are only untagged.
+    const markers = this.untagPlaceholders(res.outputs);
+    if (res.type === "pulumi:pulumi:Stack")
+      for (const [top, urns] of markers) addDependencies(res.propertyDependencies, top, urns);
     cb(null, new this.opts.protos.empty.Empty());
   }
 

@@ -5,12 +5,7 @@ import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import { describeEncoding } from "./detect/material";
 import { undecryptedConfigKey } from "./detect/hidden-config";
 import type { KeyHit } from "./detect/scanner";
-import {
-  hiddenConfigOf,
-  type EnvironmentResource,
-  type IndexedResource,
-  type StackIndex,
-} from "./detect/stack-index";
+import { type EnvironmentResource, type IndexedResource, type StackIndex } from "./detect/stack-index";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { printable } from "./detect/walk";
 import type { Reporter } from "./policy-dsl";
@@ -77,27 +72,29 @@ export const HIDDEN_CAUSE =
  * else settles what it holds.
  */
 export function isHiddenValue(
+  index: StackIndex,
   r: IndexedResource,
   leaf: { unknown: boolean; value: unknown; top: string },
 ): boolean {
   return (
     leaf.value === OPAQUE_SECRET ||
-    (leaf.unknown && fromNoResource(r, leaf.top) && mayHideTheKey(r, leaf.top))
+    (leaf.unknown && fromNoResource(r, leaf.top) && mayHideTheKey(index, r, leaf.top))
   );
 }
 
 /**
  * Whether a hidden value may be the key. Not when the offline engine names where it came from and
  * every source is a config value named for something else (`dbPassword`): decrypted, it would be
- * judged as that value, not as the key (detect/hidden-config.ts). Sources named about E2B, or none
- * named, leave it open.
+ * judged as that value, not as the key (detect/hidden-config.ts). Sources named about E2B (or with
+ * a secure leaf about E2B), or none named, leave it open.
  */
-export function mayHideTheKey(r: IndexedResource, top: string): boolean {
+export function mayHideTheKey(index: StackIndex, r: IndexedResource, top: string): boolean {
   const deps = r.propertyDependencies[top];
   if (!deps?.length) return true;
+  const hidden = index.hiddenConfigs();
   return deps.some((u) => {
-    const key = undecryptedConfigKey(u);
-    return key === undefined || hiddenConfigOf(key).e2bNamed;
+    const c = hidden.get(u);
+    return c === undefined || c.e2bNamed || c.e2bLeaf !== undefined;
   });
 }
 

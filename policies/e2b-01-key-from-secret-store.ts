@@ -123,7 +123,7 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
         ? E2B_NAME.test(l.envName)
         : configs.length > 0 && configs.every((c) => c.e2bNamed));
     const why = leaf
-      ? `${leaf.key}'s secure leaf ${leaf.e2bLeaf}`
+      ? `${leaf.key}'s secure leaf ${printable(leaf.e2bLeaf!)}`
       : l.envName !== null
         ? `its name (${l.envName})`
         : "its config key";

@@ -171,7 +171,7 @@ export const noClientSideKey = stackPolicy(
         }
         // Hidden and from no resource (a secret that could not be decrypted): neither its name nor its
         // dependencies settle whether browsers would get the key.
-        if (isHiddenValue(r, l)) {
+        if (isHiddenValue(index, r, l)) {
           flagged.add(l.path);
           report(
             `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is hidden at preview (${HIDDEN_CAUSE}), so whether it holds the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
@@ -194,7 +194,7 @@ export const noClientSideKey = stackPolicy(
               r.urn,
               { at: { path: p, unknown: true } },
             );
-          else if (fromNoResource(r, p) && mayHideTheKey(r, p))
+          else if (fromNoResource(r, p) && mayHideTheKey(index, r, p))
             report(
               `${describe(r)} ${fe.platform} env vars (${p}) are hidden at preview (${HIDDEN_CAUSE}): neither their names nor their values could be checked for the E2B key.`,
               r.urn,
@@ -223,7 +223,7 @@ export const noClientSideKey = stackPolicy(
               r.urn,
               { at: { path: p, unknown: true } },
             );
-          else if (fromNoResource(r, p) && mayHideTheKey(r, p))
+          else if (fromNoResource(r, p) && mayHideTheKey(index, r, p))
             report(
               `${describe(r)} (${cs.what}) property ${p} is hidden at preview (${HIDDEN_CAUSE}), so whether browsers would download the E2B key is not known.`,
               r.urn,

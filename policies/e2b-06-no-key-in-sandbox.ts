@@ -105,6 +105,8 @@ interface Run {
   holders: Set<string>;
   holderNames: (urns: string[]) => string;
   dependsOnHolder: (r: IndexedResource, top: string) => string[];
+  /** common.isHiddenValue in this stack. */
+  isHidden: (r: IndexedResource, leaf: Parameters<typeof isHiddenValue>[2]) => boolean;
   /** A string leaf that holds a document (whether or not this walk parsed it, see worthParsing). */
   isDocument: (leaf: Leaf) => boolean;
 }
@@ -144,6 +146,7 @@ export const noKeyInSandbox = stackPolicy(
       holders,
       holderNames: (urns) => urns.map((u) => index.sourceName(u)).join(", "),
       dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
+      isHidden: (r, leaf) => isHiddenValue(index, r, leaf),
       isDocument: (leaf) =>
         leaf.parsed ||
         (typeof leaf.value === "string" &&
@@ -256,7 +259,7 @@ function checkHiddenInputs(
 ): void {
   const seen = new Set<string>();
   for (const l of [...scan.unknowns, ...scan.named]) {
-    if (seen.has(l.path) || (tops && !tops.includes(l.top)) || !isHiddenValue(r, l)) continue;
+    if (seen.has(l.path) || (tops && !tops.includes(l.top)) || !run.isHidden(r, l)) continue;
     seen.add(l.path);
     if (l.envName ? run.keyName.test(l.envName) || !E2B_NAME.test(l.envName) : !VARIABLE_MAP.test(l.path))
       continue;
@@ -356,7 +359,7 @@ function checkSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, seen: Set<str
       );
     // From no resource (a secret that could not be decrypted, an export's encrypted secret): nothing
     // settles what sandboxes get. From resources that hold no key: settled, nothing to say.
-    else if (isHiddenValue(r, leaf))
+    else if (run.isHidden(r, leaf))
       run.advise(
         `${describe(r)} sandbox env vars (${where}) are hidden at preview (${HIDDEN_CAUSE}), so whether sandboxes get the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check them.`,
         r.urn,

@@ -6,7 +6,8 @@
  * placeholder. The keys come in E2B_GUARDRAILS_UNKNOWN_SECRETS (a JSON list of `ns:key`), read at each
  * call, so a warm worker (program-host.ts) that loads this once serves every job. This is the
  * only place the engine touches the program's SDK; `Config`'s secret getters, `output.unknown`,
- * `Output.resources()` and `ComponentResource.registerOutputs` have this shape in every @pulumi/pulumi 3.x.
+ * `Output.allResources()`, `ComponentResource.registerOutputs` and `runtime/stack`'s `Stack` have this
+ * shape in every @pulumi/pulumi 3.x.
  */
 "use strict";
 const path = require("node:path");
@@ -15,7 +16,7 @@ const path = require("node:path");
 const UNDECRYPTED_CONFIG_TYPE = "e2b-guardrails:offline:UndecryptedConfig";
 /** policies/detect/hidden-config.ts undecryptedPlaceholder: what plain getters read (a test keeps them equal). */
 const placeholder = (key) => `04da6b54-80e4-46f7-96ec-b56ff0331ba9#${encodeURIComponent(key)}#`;
-/** Outputs' values deeper than this in a component's outputs are left as they are. */
+/** Values deeper than this in the stack's outputs are sent as they are (not traced). */
 const MAX_OUTPUT_DEPTH = 64;
 
 function unknownKeys() {
@@ -75,43 +76,54 @@ function unknownKeys() {
     };
   }
 
-  // A stack's (or a component's) outputs reach the engine without dependencies
-  // (RegisterResourceOutputs has no field for them), so an exported value fed by a hidden key would
-  // arrive as a bare unknown. Such an output is sent as the placeholder the plain getters read, a
-  // secret, which the recorder turns back into the unknown and the marker (engine/recorder.ts).
-  const hiddenKeysOf = (o) => {
+  // A stack's outputs reach the engine without dependencies (RegisterResourceOutputs has no field
+  // for them), so an exported value fed by a hidden key would arrive as a bare unknown. Such an
+  // output is sent as the placeholder the plain getters read, a secret, which the recorder turns
+  // back into the unknown and the marker (engine/recorder.ts). Its markers are read from
+  // `allResources()`, as the SDK reads an input's dependencies: an `apply` that returns the value
+  // has them only there.
+  const hiddenKeysOf = async (o) => {
+    const deps = typeof o.allResources === "function" ? await o.allResources() : o.resources();
     const keys = [];
-    for (const r of o.resources()) if (markerKeys.has(r)) keys.push(markerKeys.get(r));
+    for (const r of deps) if (markerKeys.has(r)) keys.push(markerKeys.get(r));
     return keys;
   };
-  const plain = (v) => {
-    const p = Object.getPrototypeOf(v);
-    return Array.isArray(v) || p === Object.prototype || p === null;
-  };
+  // What the SDK serializes field by field: any object but resources, assets and archives.
+  const walked = (v) =>
+    !pulumi.Resource.isInstance(v) &&
+    !pulumi.asset.Asset.isInstance(v) &&
+    !pulumi.asset.Archive.isInstance(v);
   // `seen` maps each object to its copy once: shared and cyclic objects are walked once.
-  const tagHidden = (v, depth, seen) => {
+  const tagHidden = async (v, depth, seen) => {
     if (v === null || typeof v !== "object" || depth > MAX_OUTPUT_DEPTH) return v;
     if (output.Output.isInstance(v)) {
-      const keys = hiddenKeysOf(v);
+      const keys = await hiddenKeysOf(v);
       if (keys.length === 0) return v;
       const tagged = pulumi.secret(keys.map(placeholder).join(" "));
       // A component may register one Output of all its outputs; those stay an object, and the value
       // is where the wire form of a secret object keeps it, under `value`.
       return depth === 0 ? { value: tagged } : tagged;
     }
-    if (v instanceof Promise) return v.then((x) => tagHidden(x, depth, seen));
-    if (!plain(v)) return v;
+    if (v instanceof Promise) return tagHidden(await v, depth, seen);
+    if (!walked(v)) return v;
     if (seen.has(v)) return seen.get(v);
     const out = Array.isArray(v) ? [] : {};
     seen.set(v, out);
-    for (const k of Object.keys(v)) out[k] = tagHidden(v[k], depth + 1, seen);
+    for (const k of Object.keys(v)) out[k] = await tagHidden(v[k], depth + 1, seen);
     return out;
   };
+  // The root stack's outputs only: a component's property dependencies are its inputs', and rules
+  // fall back to its `dependencies` when it has none.
+  const Stack = require(path.join(sdkDir, "runtime", "stack")).Stack;
   const component = pulumi.ComponentResource && pulumi.ComponentResource.prototype;
   const registerOutputs = component && component.registerOutputs;
-  if (typeof registerOutputs !== "function") return;
+  if (typeof registerOutputs !== "function" || typeof Stack !== "function") return;
   component.registerOutputs = function (outputs) {
-    if (unknownKeys().size === 0) return registerOutputs.call(this, outputs);
-    return registerOutputs.call(this, tagHidden(outputs, 0, new Map()));
+    if (!(this instanceof Stack) || unknownKeys().size === 0) return registerOutputs.call(this, outputs);
+    // Should reading them fail, the outputs go as the program gave them (the SDK reports its own error).
+    return registerOutputs.call(
+      this,
+      tagHidden(outputs, 0, new Map()).catch(() => outputs),
+    );
   };
 })();

@@ -17,16 +17,17 @@ export const UNDECRYPTED_CONFIG_TYPE = "e2b-guardrails:offline:UndecryptedConfig
 /** How the offline engine writes a `secure:` leaf in a structured value's shape (engine/project.ts). */
 export const SECURE_LEAF = "[secret]";
 
-/** A name about E2B, as a variable (stack-index.ts E2B_NAME). */
-const ABOUT_E2B = /(^|_)E2B(_|$)/;
+/** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
+export const E2B_NAME = /(^|_)E2B(_|$)/i;
 
 /**
- * The path of the first `secure:` leaf of a structured config value whose path, read as a variable,
- * is about E2B (`e2b.apiKey`, `agents.e2bToken`). `shape` is the value as the stack file writes it,
- * JSON, with SECURE_LEAF for each secure leaf: readable without the passphrase. The value as a whole
- * then may carry the key, though which part a property took is hidden.
+ * The first `secure:` leaf of the structured config value `key` whose path, read as a variable with
+ * the key's name, is about E2B (`agents` → `e2b.apiKey`, `e2b` → `apiKey`): its path in the value
+ * and that variable. `shape` is the value as the stack file writes it, JSON, with SECURE_LEAF for
+ * each secure leaf: readable without the passphrase. The value as a whole then may carry the key,
+ * though which part a property took is hidden.
  */
-export function e2bSecureLeaf(shape: string): string | undefined {
+export function e2bSecureLeaf(shape: string, key: string): { path: string; variable: string } | undefined {
   let root: unknown;
   try {
     root = JSON.parse(shape);
@@ -37,8 +38,9 @@ export function e2bSecureLeaf(shape: string): string | undefined {
   while (stack.length) {
     const { v, path } = stack.pop()!;
     if (v === SECURE_LEAF) {
-      const variable = configKeyAsVariable(path.join("_"));
-      if (ABOUT_E2B.test(variable) || CONFIG_KEY_NAME.test(variable)) return path.join(".");
+      const variable = configKeyAsVariable([key, ...path].join("."));
+      if (E2B_NAME.test(variable) || CONFIG_KEY_NAME.test(variable))
+        return { path: path.join("."), variable };
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path });
     } else if (v && typeof v === "object") {

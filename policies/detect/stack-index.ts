@@ -42,10 +42,15 @@ import {
   type Tree,
   type WalkOptions,
 } from "./walk";
-import { CONFIG_KEY_NAME, configKeyAsVariable, e2bSecureLeaf, undecryptedConfigKey } from "./hidden-config";
+import {
+  CONFIG_KEY_NAME,
+  E2B_NAME,
+  configKeyAsVariable,
+  e2bSecureLeaf,
+  undecryptedConfigKey,
+} from "./hidden-config";
 
-/** A variable name about E2B (`E2B_SECRET_ARN`, `MY_E2B_KEY`): the names that make a stack an E2B stack. */
-export const E2B_NAME = /(^|_)E2B(_|$)/i;
+export { E2B_NAME };
 
 /** The default `keyNamePattern` of the E2B-01 rules: variable names meant to carry the E2B key. */
 export const KEY_NAME_PATTERN = "(^|_)E2B_(API_KEY|ACCESS_TOKEN)$";
@@ -534,8 +539,10 @@ export class StackIndex {
             const key = undecryptedConfigKey(u);
             if (key === undefined) continue;
             const shape = this.config?.plaintextOfSecret?.[key];
-            const e2bLeaf = shape === undefined ? undefined : e2bSecureLeaf(shape);
-            out.set(u, { ...hiddenConfigOf(key), ...(e2bLeaf ? { e2bLeaf } : {}) });
+            const leaf = shape === undefined ? undefined : e2bSecureLeaf(shape, key);
+            // A leaf is only maybe what the property took: it makes E2B-01 inconclusive, it is not
+            // counted as an access token (E2B-08 judges named ones).
+            out.set(u, leaf ? { ...hiddenConfigOf(key), e2bLeaf: leaf.path } : hiddenConfigOf(key));
           }
       return out;
     });

@@ -73,15 +73,27 @@ describe("a config key read as a variable name", () => {
 });
 
 describe("a structured secret's secure leaves, read without the passphrase", () => {
-  it("names the first secure leaf whose path is about E2B", () => {
+  it("names the first secure leaf whose path, with the config key's name, is about E2B", () => {
     const shape = { db: { password: "[secret]" }, e2b: { apiKey: "[secret]" }, region: "us-east-1" };
-    expect(e2bSecureLeaf(JSON.stringify(shape))).toBe("e2b.apiKey");
-    expect(e2bSecureLeaf(JSON.stringify({ agents: [{ e2bToken: "[secret]" }] }))).toBe("agents.e2bToken");
+    expect(e2bSecureLeaf(JSON.stringify(shape), "app:agents")).toEqual({
+      path: "e2b.apiKey",
+      variable: "AGENTS_E2B_API_KEY",
+    });
+    expect(e2bSecureLeaf(JSON.stringify({ agents: [{ e2bToken: "[secret]" }] }), "app:settings")?.path).toBe(
+      "agents.e2bToken",
+    );
+    // The config key's own name says what its leaves are about: `e2b` → `apiKey`.
+    expect(e2bSecureLeaf(JSON.stringify({ apiKey: "[secret]" }), "app:e2b")).toEqual({
+      path: "apiKey",
+      variable: "E2B_API_KEY",
+    });
   });
 
   it("ignores plaintext leaves about E2B, secure leaves about something else and bad shapes", () => {
-    expect(e2bSecureLeaf(JSON.stringify({ e2b: { region: "us-east-1" }, db: "[secret]" }))).toBeUndefined();
-    expect(e2bSecureLeaf(JSON.stringify({ e2bApiKey: "not masked" }))).toBeUndefined();
-    expect(e2bSecureLeaf("{not json")).toBeUndefined();
+    expect(
+      e2bSecureLeaf(JSON.stringify({ e2b: { region: "us-east-1" }, db: "[secret]" }), "app:s"),
+    ).toBeUndefined();
+    expect(e2bSecureLeaf(JSON.stringify({ e2bApiKey: "not masked" }), "app:s")).toBeUndefined();
+    expect(e2bSecureLeaf("{not json", "app:s")).toBeUndefined();
   });
 });
