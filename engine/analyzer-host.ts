@@ -201,7 +201,7 @@ export class AnalyzerHost {
     // Where the program's relative asset paths are rooted (policies/detect/artifacts.ts PROGRAM_DIR_TAG).
     if (graph.source.kind === "program")
       stackReq.getTagsMap().set("e2b-guardrails:program-dir", path.resolve(graph.source.path));
-    // Plaintext leaves of secret structured config (policies/detect/stack-index.ts CONFIG_PLAINTEXT_TAG).
+    // Structured secret config as written, secure leaves masked (policies/detect/stack-index.ts CONFIG_PLAINTEXT_TAG).
     if (graph.configPlaintext && Object.keys(graph.configPlaintext).length)
       stackReq.getTagsMap().set("e2b-guardrails:config-plaintext", JSON.stringify(graph.configPlaintext));
     await call(this.client, "configureStack", stackReq);

@@ -55,7 +55,7 @@ export interface ResourceGraph {
   config: Record<string, string>;
   /** The keys of `config` that are `secure:` in the stack file (ConfigureStack's `config_secret_keys`). */
   configSecretKeys?: string[];
-  /** Secret keys' plaintext leaves, secure leaves masked (project.ts StackConfig.plaintextOfSecret). */
+  /** Structured secret values as written, secure leaves masked (project.ts StackConfig.plaintextOfSecret). */
   configPlaintext?: Record<string, string>;
   /**
    * A previewed program's own modules, as it loaded them from its folder (absolute paths; not

@@ -112,7 +112,12 @@ const SEVERITY = ["debug", "info", "warning", "error"] as const;
 export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHostResult> {
   protocol ??= ourProtocol();
   const { grpc, resourceGrpc, engineGrpc, protos } = protocol;
-  const recorder = new ResourceRecorder({ project: job.project, stack: job.stack, protos });
+  const recorder = new ResourceRecorder({
+    project: job.project,
+    stack: job.stack,
+    protos,
+    hiddenConfig: job.unknownSecretKeys.length > 0,
+  });
   const errors: string[] = [];
   let rootUrn = "";
 

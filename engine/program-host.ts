@@ -51,7 +51,12 @@ function createRuntime(sdkFrom: string) {
   return {
     sdkPath,
     async run(job: HostJob): Promise<LanguageHostResult> {
-      const recorder = new ResourceRecorder({ project: job.project, stack: job.stack, protos });
+      const recorder = new ResourceRecorder({
+        project: job.project,
+        stack: job.stack,
+        protos,
+        hiddenConfig: job.unknownSecretKeys.length > 0,
+      });
       settings.setMockOptions(recorder, job.project, job.stack, /* preview */ true, job.organization);
       // What SupportsFeature would answer over gRPC (setMockOptions skips the feature handshake).
       Object.assign(state.getStore(), {

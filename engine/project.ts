@@ -260,7 +260,6 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     const field = `config.${rawKey}`;
     let secret = false;
     let unknown = false;
-    let plainLeaves = false;
     // `secure:` values may appear at the top level or nested inside structured config.
     const resolve = (v: unknown): unknown => {
       if (v && typeof v === "object" && !Array.isArray(v)) {
@@ -281,20 +280,18 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
         return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
       }
       if (Array.isArray(v)) return v.map(resolve);
-      if (v !== null && v !== undefined) plainLeaves = true;
       return v;
     };
     const resolved = resolve(value);
     out.config[key] = typeof resolved === "string" ? resolved : JSON.stringify(resolved);
     if (secret) out.secretKeys.push(key);
     if (unknown) out.unknownSecretKeys.push(key);
-    // A structured value mixing `secure:` and plaintext leaves is secret as a whole (as the CLI says),
-    // yet its plaintext leaves are committed as written: keep them for the pack, secure leaves masked.
-    // So are its secure leaves' names, which say what an undecrypted value holds (`e2b.apiKey`).
+    // A structured value with a `secure:` leaf is secret as a whole (as the CLI says), yet its
+    // plaintext leaves are committed as written, and its secure leaves' names say what an undecrypted
+    // value holds (`e2b.apiKey`): keep its shape for the pack, secure leaves masked.
     const structured =
       value !== null && typeof value === "object" && !isSecureLeaf(value as Record<string, unknown>);
-    if (secret && (plainLeaves || structured))
-      out.plaintextOfSecret[key] = JSON.stringify(maskSecureLeaves(value));
+    if (secret && structured) out.plaintextOfSecret[key] = JSON.stringify(maskSecureLeaves(value));
   }
   const tags = (doc as { tags?: unknown }).tags;
   if (tags && typeof tags === "object") {

@@ -74,6 +74,11 @@ export interface RecorderOptions {
   project: string;
   stack: string;
   protos: MonitorProtos;
+  /**
+   * The stack has `secure:` values the engine could not decrypt, so names, inputs and outputs may
+   * hold their placeholders (hidden-config.ts); without, no tree is walked for them.
+   */
+  hiddenConfig: boolean;
 }
 
 export class ResourceRecorder {
@@ -101,6 +106,7 @@ export class ResourceRecorder {
    */
   private untagPlaceholders(props: WireObject): Map<string, string[]> {
     const found = new Map<string, string[]>();
+    if (!this.opts.hiddenConfig) return found;
     for (const top of Object.keys(props)) {
       const keys = new Set<string>();
       const stack: Array<{ holder: Record<string | number, WireValue>; at: string | number }> = [

@@ -5,7 +5,7 @@ import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import { describeEncoding } from "./detect/material";
 import { undecryptedConfigKey } from "./detect/hidden-config";
 import type { KeyHit } from "./detect/scanner";
-import { type EnvironmentResource, type IndexedResource, type StackIndex } from "./detect/stack-index";
+import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { printable } from "./detect/walk";
 import type { Reporter } from "./policy-dsl";

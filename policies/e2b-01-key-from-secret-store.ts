@@ -169,7 +169,7 @@ function checkHiddenKeyConfig(
       hidden.every((l) => approvedStoreAt(r.type, l.path, l.container, r.props))
     )
       continue;
-    const names = from.map((u) => index.sourceName(u)).join(", ");
+    const names = index.sourceNames(from);
     const variables = from.map((u) => index.hiddenConfigs().get(u)!.variable).join(", ");
     if (top === NAME_DEPENDENCIES) {
       report(
@@ -304,7 +304,7 @@ export const keyFromSecretStore = stackPolicy(
         const material = scan.keyTops.has(top);
         // A known value without key material used a harmless output (the key's name or id).
         if (!unknown && !material) continue;
-        const keyNames = from.map((u) => index.sourceName(u)).join(", ");
+        const keyNames = index.sourceNames(from);
         report(
           `${describe(r)} property ${top} takes its value straight from the E2B key resource ${keyNames}` +
             `${unknown ? " (unknown at preview)" : ""}. Read the key from the secret store the E2BEnvironment writes instead.`,

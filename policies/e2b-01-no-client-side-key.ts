@@ -131,7 +131,6 @@ export const noClientSideKey = stackPolicy(
     const holders = index.keySources();
     const keyName = new RegExp(config.keyNamePattern);
     const web = websiteBuckets(index);
-    const holderNames = (urns: string[]) => urns.map((u) => index.sourceName(u)).join(", ");
     for (const r of index.resources) {
       if (holders.has(r.urn) && !frontendEnvResourceOf(r.type)) continue;
       const scan = index.scan(r, config.publicPrefixes);
@@ -153,7 +152,7 @@ export const noClientSideKey = stackPolicy(
           if (from.length) {
             flagged.add(l.path);
             report(
-              `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
+              `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) depends on ${index.sourceNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
               r.urn,
               { at: { path: l.path, unknown: true } },
             );
@@ -190,7 +189,7 @@ export const noClientSideKey = stackPolicy(
           const from = index.dependsOn(r, p, holders);
           if (from.length)
             report(
-              `${describe(r)} ${fe.platform} env vars (${p}) are unknown at preview and depend on ${holderNames(from)}, which holds the E2B key; their names cannot be checked for public prefixes. Keep the key out of front-end env vars.`,
+              `${describe(r)} ${fe.platform} env vars (${p}) are unknown at preview and depend on ${index.sourceNames(from)}, which holds the E2B key; their names cannot be checked for public prefixes. Keep the key out of front-end env vars.`,
               r.urn,
               { at: { path: p, unknown: true } },
             );
@@ -219,7 +218,7 @@ export const noClientSideKey = stackPolicy(
           const from = index.dependsOn(r, p, holders);
           if (from.length)
             report(
-              `${describe(r)} (${cs.what}) property ${p} depends on ${holderNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
+              `${describe(r)} (${cs.what}) property ${p} depends on ${index.sourceNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
               r.urn,
               { at: { path: p, unknown: true } },
             );

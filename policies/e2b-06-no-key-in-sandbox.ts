@@ -144,7 +144,7 @@ export const noKeyInSandbox = stackPolicy(
       keyName: new RegExp(config.keyNamePattern),
       thirdParty: new RegExp(config.thirdPartySecretPattern),
       holders,
-      holderNames: (urns) => urns.map((u) => index.sourceName(u)).join(", "),
+      holderNames: (urns) => index.sourceNames(urns),
       dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
       isHidden: (r, leaf) => isHiddenValue(index, r, leaf),
       isDocument: (leaf) =>

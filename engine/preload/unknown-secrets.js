@@ -100,8 +100,8 @@ function unknownKeys() {
       const keys = await hiddenKeysOf(v);
       if (keys.length === 0) return v;
       const tagged = pulumi.secret(keys.map(placeholder).join(" "));
-      // A component may register one Output of all its outputs; those stay an object, and the value
-      // is where the wire form of a secret object keeps it, under `value`.
+      // A program may export one Output as all its outputs (`export = output({...})`); those stay an
+      // object, and the value is where the wire form of a secret object keeps it, under `value`.
       return depth === 0 ? { value: tagged } : tagged;
     }
     if (v instanceof Promise) return tagHidden(await v, depth, seen);

@@ -11,6 +11,8 @@
  * the decrypted value: the verdict does not depend on the passphrase.
  */
 
+import { UNKNOWN_STRING } from "./unknowns";
+
 /** The marker's type token (the same string is written in engine/preload/unknown-secrets.js). */
 export const UNDECRYPTED_CONFIG_TYPE = "e2b-guardrails:offline:UndecryptedConfig";
 
@@ -93,9 +95,6 @@ export function configKeyAsVariable(key: string): string {
  * the real CLI never sends this entry.
  */
 export const NAME_DEPENDENCIES = "(name)";
-
-/** The wire sentinel of an unknown string (detect/unknowns.ts). */
-const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
  * What a plain getter (`config.require(name)`) reads offline for a secure value that was not

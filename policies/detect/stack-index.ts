@@ -45,6 +45,7 @@ import {
 import {
   CONFIG_KEY_NAME,
   E2B_NAME,
+  SECURE_LEAF,
   configKeyAsVariable,
   e2bSecureLeaf,
   undecryptedConfigKey,
@@ -197,14 +198,15 @@ export interface StackConfigValues {
   values: Readonly<Record<string, string>>;
   secretKeys: ReadonlySet<string>;
   /**
-   * Secret keys whose structured value also has plaintext leaves, as the file writes them with the
-   * `secure:` leaves masked (JSON). The CLI sends such a key only decrypted and secret as a whole; our
-   * offline engine adds this in the stack tag CONFIG_PLAINTEXT_TAG.
+   * Secret keys with a structured value, as the file writes it with the `secure:` leaves masked
+   * (JSON, SECURE_LEAF): its plaintext leaves and its secure leaves' names. The CLI sends such a key
+   * only decrypted and secret as a whole; our offline engine adds this in the stack tag
+   * CONFIG_PLAINTEXT_TAG.
    */
   plaintextOfSecret?: Readonly<Record<string, string>>;
 }
 
-/** Stack tag the offline engine sets to the plaintext leaves of secret config (StackConfigValues). */
+/** Stack tag the offline engine sets to the shapes of structured secret config (StackConfigValues). */
 export const CONFIG_PLAINTEXT_TAG = "e2b-guardrails:config-plaintext";
 
 /** The pseudo-type stack configuration is scanned as: not a resource, not a key store. */
@@ -399,7 +401,7 @@ export class StackIndex {
       // A secret key's plaintext leaves are committed as written (its secure leaves read `[secret]`),
       // and so is its name: a key used as a config key's name is in the file whatever its value.
       for (const k of config.secretKeys)
-        if (k in config.values) plain[k] = config.plaintextOfSecret?.[k] ?? "[secret]";
+        if (k in config.values) plain[k] = config.plaintextOfSecret?.[k] ?? SECURE_LEAF;
       return this.scans.scan(STACK_CONFIG_TYPE, plain).keys;
     });
   }
@@ -567,6 +569,11 @@ export class StackIndex {
     const hidden = this.hiddenConfigs().get(urn);
     if (hidden) return `secret config ${hidden.key} (not decrypted here)`;
     return `'${this.byUrn.get(urn)?.name ?? urn}'`;
+  }
+
+  /** sourceName of each, as a list in a message. */
+  sourceNames(urns: readonly string[]): string {
+    return urns.map((u) => this.sourceName(u)).join(", ");
   }
 
   /** URNs of resources that hold the key: key resources and stores whose secret value holds or depends on it. */
