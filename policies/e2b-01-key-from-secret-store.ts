@@ -181,7 +181,7 @@ function checkHiddenKeyConfig(
     }
     if (r.type === STACK_TYPE) {
       report(
-        `${describe(r)} exports stack output ${top} from ${names}, whose name says it is the E2B key (${variables}). ` +
+        `${describe(r)} exports stack output ${printable(top)} from ${names}, whose name says it is the E2B key (${variables}). ` +
           "Hidden from this preview, it is judged as the key exported. Export the secret's name, not the key.",
         r.urn,
         { at: { path: top, unknown: true } },
@@ -189,7 +189,7 @@ function checkHiddenKeyConfig(
       continue;
     }
     report(
-      `${describe(r)} property ${top} takes its value from ${names}, whose name says it is the E2B key (${variables}). ` +
+      `${describe(r)} property ${printable(top)} takes its value from ${names}, whose name says it is the E2B key (${variables}). ` +
         "Hidden from this preview, it is judged as the key: outside any approved key store. Store it in a secret manager and pass a reference instead.",
       r.urn,
       { at: { path: top, unknown: true } },

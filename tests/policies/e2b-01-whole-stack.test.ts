@@ -5,6 +5,7 @@
  */
 import { appendFileSync, cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { GraphResource, WireObject } from "../../engine";
 import { repoRoot, useScanner } from "../support/scan";
 import { PLANTED, expectClean, fx, status } from "./helpers";
 import { tmpDir } from "../support/tmp";
@@ -222,6 +223,45 @@ describe("E2B-01 whole-stack scanning", () => {
       expect(stack.cases.flatMap((c) => c.findings).filter((f) => f.inconclusive)).toEqual([]);
     expectClean(withoutUrns(withPass.stack));
     expectClean(withoutUrns(without.stack));
+  });
+
+  it("escapes a hidden-key output's or property's name that holds a line break or a terminal escape", async () => {
+    // What the offline engine records for `exports["agent\nKey…"] = config.requireSecret("e2bApiKey")`
+    // and a resource input under such a name, without the passphrase.
+    const marker = "urn:pulumi:prod::shop::e2b-guardrails:offline:UndecryptedConfig::shop:e2bApiKey";
+    const odd = "agent\nKey\u001b[2J";
+    const res = (type: string, name: string, values: WireObject): GraphResource => ({
+      urn: `urn:pulumi:prod::shop::${type}::${name}`,
+      type,
+      name,
+      custom: type !== "pulumi:pulumi:Stack",
+      dependencies: [],
+      propertyDependencies: { [odd]: [marker] },
+      inputs: type === "pulumi:pulumi:Stack" ? {} : values,
+      outputs: values,
+    });
+    const unknown = { [odd]: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" };
+    const { stack } = await scan.graph({
+      project: "shop",
+      stack: "prod",
+      organization: "o",
+      source: { kind: "program", path: repoRoot },
+      tags: {},
+      config: {},
+      resources: [
+        res("pulumi:pulumi:Stack", "shop-prod", unknown),
+        res("aws:sqs/queue:Queue", "jobs", unknown),
+      ],
+    });
+    const messages = e2b01(stack).map((f) => f.message);
+    expect(messages).toEqual([
+      expect.stringContaining(
+        `property "agent\\nKey\\u001b[2J" takes its value from secret config shop:e2bApiKey`,
+      ),
+      expect.stringContaining(
+        `exports stack output "agent\\nKey\\u001b[2J" from secret config shop:e2bApiKey`,
+      ),
+    ]);
   });
 
   it("leaves E2B-01 inconclusive, not passed, when a hidden structured secret with a secure e2b.apiKey leaf feeds a property", async () => {
