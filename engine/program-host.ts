@@ -99,6 +99,32 @@ function createRuntime(sdkFrom: string) {
   };
 }
 
+/**
+ * tsx loads TypeScript with esbuild, whose ES-module-to-CommonJS output replaces `module.exports`
+ * with a new object; the SDK's ts-node, which `pulumi preview` runs programs with, keeps the one
+ * object. A module that mixes `export const` with `exports["name"] = …` would lose the latter (a
+ * program's stack outputs) here, so what it put on its first exports object is carried over.
+ */
+const ESBUILD_ESM_EXPORTS = /\bmodule\.exports\s*=\s*__toCommonJS\(/;
+
+function keepFirstExportsObject(): void {
+  const Module = require("node:module") as {
+    prototype: { _compile(this: { exports: unknown }, content: string, filename: string): unknown };
+  };
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename) {
+    const first = this.exports as Record<string, unknown>;
+    const result = compile.call(this, content, filename);
+    const now = this.exports as Record<string, unknown> | null;
+    // Only esbuild's replacement: a CommonJS module that assigns `module.exports` itself drops its
+    // first object under Node and ts-node alike.
+    if (now !== first && now && typeof now === "object" && ESBUILD_ESM_EXPORTS.test(content))
+      for (const k of Object.keys(first)) if (!Object.hasOwn(now, k)) now[k] = first[k];
+    return result;
+  };
+}
+keepFirstExportsObject();
+
 /** A program's own modules must run again for the next job; its dependencies stay loaded. */
 function forgetProgramModules(dir: string): void {
   const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;

@@ -92,6 +92,29 @@ describe("program pool (warm workers)", () => {
     expect((await pool.run(lambda)).programReads).toEqual([]);
   });
 
+  it("keeps the outputs of a TypeScript program that mixes `export const` with `exports[…] =`, as preview does", async () => {
+    const dir = tmpDir("mixed-exports-");
+    cpSync(recording.cwd, dir, { recursive: true });
+    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        'import * as pulumi from "@pulumi/pulumi";',
+        'export const region = "eu-west-1";',
+        'exports["computed-name"] = pulumi.output("a");',
+        "exports.plain = 2;",
+        "module.exports.viaModule = 3;",
+        "",
+      ].join("\n"),
+    );
+    const outputsOf = (g: ResourceGraph) =>
+      g.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs;
+    const expected = { region: "eu-west-1", "computed-name": "a", plain: 2, viaModule: 3 };
+    // The language host runs it through the SDK's ts-node, as `pulumi preview` does.
+    expect(outputsOf(await runProgram({ cwd: dir, stack: "dev" }))).toEqual(expected);
+    expect(outputsOf(await pool.run({ cwd: dir, stack: "dev" }))).toEqual(expected);
+  });
+
   it("retires a worker whose program failed and keeps serving", async () => {
     const dir = tmpDir("broken-");
     cpSync(recording.cwd, dir, { recursive: true });
