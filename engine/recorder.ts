@@ -257,13 +257,15 @@ export class ResourceRecorder {
     const res = this.recorded.get(r.getUrn());
     if (!res) return cb(new Error(`unknown resource ${r.getUrn()}`));
     res.outputs = r.getOutputs()?.toJavaScript() ?? {};
-    // A stack output fed by an undecrypted value depends on it as an input would: the protocol sends
-    // outputs without dependencies. The root stack has no inputs, so its property dependencies are
-    // free for its outputs'; a component's are its inputs' (rules fall back to `dependencies` when
-    // it has none), so its outputs are only untagged.
+    // An output (of the root stack or a component) fed by an undecrypted value depends on it as an
+    // input would: the protocol sends outputs without dependencies. Rules read a resource's
+    // `dependencies` as every property's when it has no property dependencies at all, so a
+    // component with none gets that reading spelled out for each output before the markers join.
     const markers = this.untagPlaceholders(res.outputs);
-    if (res.type === "pulumi:pulumi:Stack")
-      for (const [top, urns] of markers) addDependencies(res.propertyDependencies, top, urns);
+    const pd = res.propertyDependencies;
+    if (markers.size && Object.keys(pd).length === 0 && res.dependencies.length)
+      for (const top of Object.keys(res.outputs)) pd[top] = [...res.dependencies];
+    for (const [top, urns] of markers) addDependencies(pd, top, urns);
     cb(null, new this.opts.protos.empty.Empty());
   }
 

@@ -6,7 +6,7 @@
  * placeholder. The keys come in E2B_GUARDRAILS_UNKNOWN_SECRETS (a JSON list of `ns:key`), read at each
  * call, so a warm worker (program-host.ts) that loads this once serves every job. This is the
  * only place the engine touches the program's SDK; `Config`'s secret getters, `output.unknown`,
- * `Output.allResources()`, `ComponentResource.registerOutputs` and `runtime/stack`'s `Stack` have this
+ * `Output.allResources()` and `ComponentResource.registerOutputs` have this
  * shape in every @pulumi/pulumi 3.x.
  */
 "use strict";
@@ -76,8 +76,8 @@ function unknownKeys() {
     };
   }
 
-  // A stack's outputs reach the engine without dependencies (RegisterResourceOutputs has no field
-  // for them), so an exported value fed by a hidden key would arrive as a bare unknown. Such an
+  // A stack's or component's outputs reach the engine without dependencies (RegisterResourceOutputs
+  // has no field for them), so an exported value fed by a hidden key would arrive as a bare unknown. Such an
   // output is sent as the placeholder the plain getters read, a secret, which the recorder turns
   // back into the unknown and the marker (engine/recorder.ts). Its markers are read from
   // `allResources()`, as the SDK reads an input's dependencies: an `apply` that returns the value
@@ -112,14 +112,12 @@ function unknownKeys() {
     for (const k of Object.keys(v)) out[k] = await tagHidden(v[k], depth + 1, seen);
     return out;
   };
-  // The root stack's outputs only: a component's property dependencies are its inputs', and rules
-  // fall back to its `dependencies` when it has none.
-  const Stack = require(path.join(sdkDir, "runtime", "stack")).Stack;
+  // The root stack's and every component's outputs (the root stack is a component).
   const component = pulumi.ComponentResource && pulumi.ComponentResource.prototype;
   const registerOutputs = component && component.registerOutputs;
-  if (typeof registerOutputs !== "function" || typeof Stack !== "function") return;
+  if (typeof registerOutputs !== "function") return;
   component.registerOutputs = function (outputs) {
-    if (!(this instanceof Stack) || unknownKeys().size === 0) return registerOutputs.call(this, outputs);
+    if (unknownKeys().size === 0) return registerOutputs.call(this, outputs);
     // Should reading them fail, the outputs go as the program gave them (the SDK reports its own error).
     return registerOutputs.call(
       this,

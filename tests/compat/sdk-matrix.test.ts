@@ -149,6 +149,17 @@ describe.each(versions)("what the pack and the graph hold under @pulumi/pulumi %
     expect(report.findings.filter((f) => f.urn === stack.urn).map((f) => f.message)).toEqual([
       expect.stringContaining("exports stack output callsAuth from secret config compat-js:e2bApiKey"),
     ]);
+    // A component's output too; its `dependencies` stay every output's, as the rules read them.
+    const upstream = named(graph, "acme:agents:Upstream", "upstream");
+    const jobs = named(graph, "aws:sqs/queue:Queue", "jobs").urn;
+    expect(upstream.dependencies).toEqual([jobs]);
+    expect(upstream.propertyDependencies).toEqual({
+      token: [jobs, ...calls.propertyDependencies.tags],
+      queue: [jobs],
+    });
+    expect(report.findings.filter((f) => f.urn === upstream.urn).map((f) => f.message)).toEqual([
+      expect.stringContaining("property token takes its value from secret config compat-js:e2bApiKey"),
+    ]);
   });
 
   it("records a multi-language component with its inputs and reports it as not expanded offline", () => {

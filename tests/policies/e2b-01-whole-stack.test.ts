@@ -172,9 +172,11 @@ describe("E2B-01 whole-stack scanning", () => {
         ),
       ].sort();
     // The dynamic resource's input, the header built with interpolate, the plain String parameter,
-    // the stack reference's name, the value read with a plain getter, the stack's outputs; not the
+    // the stack reference's name, the value read with a plain getter, the stack's and a component's
+    // outputs; not the
     // stores (the secret, the SecureString), not the database.
     const expected = [
+      "agent-settings",
       "agent-template",
       "key-plain",
       "keyed-map",

@@ -20,3 +20,11 @@ new aws.sqs.Queue("calls", {
 exports.queueArn = queue.arn;
 // The key exported: the outputs reach the engine without dependencies; the preload keeps the config key.
 exports.callsAuth = { header: pulumi.interpolate`Bearer ${config.requireSecret("e2bApiKey")}` };
+// A component handing the key on as its output, after it waited for the queue (`dependsOn`).
+class Upstream extends pulumi.ComponentResource {
+  constructor(name, opts) {
+    super("acme:agents:Upstream", name, {}, opts);
+    this.registerOutputs({ token: config.requireSecret("e2bApiKey"), queue: queue.arn });
+  }
+}
+new Upstream("upstream", { dependsOn: [queue] });
