@@ -13,6 +13,8 @@ const root = path.resolve(__dirname, "..");
 const cli = path.join(root, "bin/e2b-guardrails.js");
 const ourPack = path.join(root, "policies");
 const emptyPack = path.join(__dirname, "empty-pack");
+/** The empty pack with our pack's Struct decoding (policies/fast-struct.ts): our rules' cost alone. */
+const emptyFastStructPack = path.join(__dirname, "empty-pack-fast-struct");
 const minimalClient = path.join(__dirname, "minimal-client.js");
 const minimalSandboxesClient = path.join(__dirname, "minimal-sandboxes-client.js");
 
@@ -92,18 +94,23 @@ export interface PackVsEmpty {
    * sensitive than wall time to the other engineers' load on the 2 cores (absent before s14-pack).
    */
   cpu?: { ours: Stats; empty: Stats; ratio: Stats };
+  /**
+   * The same against the empty pack decoding Structs as ours does (absent before s27): what the rules
+   * cost, without what fast-struct.ts saves on decoding.
+   */
+  sameDecoding?: { empty: Stats; ratio: Stats; cpu?: { empty: Stats; ratio: Stats } };
 }
 
 /** Analysis through the engine (AnalyzerHost, in-process), our pack vs the empty pack, same graph. */
 export async function packVsEmpty(ws: Workspace, size: number, rounds: number): Promise<PackVsEmpty> {
   const graph = loadStateExport(ws.stack(size));
-  const hosts = await Promise.all([AnalyzerHost.start(ourPack), AnalyzerHost.start(emptyPack)]);
+  const packs = [ourPack, emptyPack, emptyFastStructPack];
+  const hosts = await Promise.all(packs.map((p) => AnalyzerHost.start(p)));
   try {
     for (const h of hosts) {
       await h.configure();
-      await h.analyze(graph); // warm-up: JIT and first-call costs in both processes
+      await h.analyze(graph); // warm-up: JIT and first-call costs in every process
     }
-    const packs = [ourPack, emptyPack];
     const runs = await interleave(
       hosts.map((h, i) => async () => {
         const c0 = childCpuMs(packs[i]);
@@ -115,13 +122,16 @@ export async function packVsEmpty(ws: Workspace, size: number, rounds: number): 
       }),
       rounds,
     );
-    const [o, e] = runs.map((rs) => rs.map((r) => r.ms));
-    const [oc, ec] = runs.map((rs) => rs.map((r) => r.cpu).filter((c): c is number => c !== undefined));
-    const cpu =
-      oc.length === rounds && ec.length === rounds
-        ? { ours: stats(oc), empty: stats(ec), ratio: ratio(oc, ec) }
-        : undefined;
-    return { resources: size, ours: stats(o), empty: stats(e), ratio: ratio(o, e), cpu };
+    const [o, e, f] = runs.map((rs) => rs.map((r) => r.ms));
+    const [oc, ec, fc] = runs.map((rs) => rs.map((r) => r.cpu).filter((c): c is number => c !== undefined));
+    const cpuKnown = [oc, ec, fc].every((c) => c.length === rounds);
+    const cpu = cpuKnown ? { ours: stats(oc), empty: stats(ec), ratio: ratio(oc, ec) } : undefined;
+    const sameDecoding = {
+      empty: stats(f),
+      ratio: ratio(o, f),
+      cpu: cpuKnown ? { empty: stats(fc), ratio: ratio(oc, fc) } : undefined,
+    };
+    return { resources: size, ours: stats(o), empty: stats(e), ratio: ratio(o, e), cpu, sameDecoding };
   } finally {
     await Promise.all(hosts.map((h) => h.stop()));
   }

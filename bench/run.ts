@@ -197,6 +197,15 @@ function details(r: Results): string[] {
             `CPU time of the pack process per analysis (less sensitive to the machine's load than wall time): our pack ${fmtStats(p.cpu.ours)}; empty pack ${fmtStats(p.cpu.empty)}; ratio ${spread(p.cpu.ratio)}.`,
           ]
         : []),
+      ...(p.sameDecoding
+        ? [
+            "",
+            `Our pack decodes the requests' property Structs from their bytes when read (policies/fast-struct.ts), which the empty pack, on the SDK as it ships, does not. Against the empty pack with the same decoding (bench/empty-pack-fast-struct), i.e. what the rules alone cost: empty pack ${fmtStats(p.sameDecoding.empty)}, ratio ${spread(p.sameDecoding.ratio)}` +
+              (p.sameDecoding.cpu
+                ? `; CPU ${fmtStats(p.sameDecoding.cpu.empty)}, ratio ${spread(p.sameDecoding.cpu.ratio)}.`
+                : "."),
+          ]
+        : []),
     );
   const o = r.org;
   if (o)

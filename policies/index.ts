@@ -4,7 +4,8 @@
  * start-up light (no provider packages — types are matched as strings). The only module with side
  * effects: it hooks the analyzer protocol for the preview session, then serves the policies.
  */
-import "./sdk-memo"; // before the SDK serves its first request
+import "./fast-struct"; // before the SDK serves its first request
+import "./sdk-memo";
 import { PolicyPack } from "@pulumi/policy";
 import { installAnalyzerHooks } from "./analyzer-hooks";
 import { PACK_NAME } from "./pack-info";
