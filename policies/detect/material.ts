@@ -1,7 +1,9 @@
 /**
  * Key material in one string, plain or encoded: base64 / URL-safe base64 anywhere in the text (padded
  * or not: Kubernetes `data`, user-data, `data:` URIs, HTTP `Basic` credentials), percent-encoding and
- * `\u`/`\x` escapes, nested up to MAX_LAYERS decodings (base64 of base64, base64 of percent-encoded …).
+ * `\u`/`\x` escapes, hex, gzip or zlib streams (compressed cloud-init user data), UTF-16LE text
+ * (PowerShell's `-EncodedCommand` is base64 of it), nested up to MAX_LAYERS decodings (base64 of
+ * base64, base64 of percent-encoded, base64 of gzip …).
  *
  * Cost: the plain pattern is one regex pass; base64 candidates are found by searching for the few
  * literals the base64 of a key prefix must contain (computed below), so nothing is decoded unless it
@@ -10,6 +12,7 @@
  * strings up to 64 KB (a whole-string blob is decoded at any size).
  * Masks and fingerprints only, never the key.
  */
+import { constants as zlibConstants, inflateRawSync, inflateSync } from "node:zlib";
 import { findKeysInString, type KeyMatch } from "./keys";
 
 /** How a key was written: `plain`, or the decodings that revealed it, outermost first (`base64+base64`). */
@@ -60,12 +63,31 @@ function base64Anchors(needles: readonly string[]): string[] {
 }
 
 const KEY_PREFIXES = ["e2b_", "E2b_", "e2B_", "E2B_"];
-const L1_ANCHORS = base64Anchors(KEY_PREFIXES);
-const L2_ANCHORS = base64Anchors(L1_ANCHORS);
+/** The prefixes as UTF-16LE text: what the base64 of a PowerShell `-EncodedCommand` holds. */
+const UTF16_PREFIXES = KEY_PREFIXES.map((p) => [...p].map((c) => `${c}\u0000`).join(""));
+const L1_ANCHORS = base64Anchors([...KEY_PREFIXES, ...UTF16_PREFIXES]);
+const L2_ANCHORS = base64Anchors(base64Anchors(KEY_PREFIXES));
 const anchorPattern = (xs: string[]) => new RegExp(xs.map((x) => x.replace(/[+/]/g, "\\$&")).join("|"), "g");
 /** Base64 of a key prefix (one level), and base64 of that (two levels). URL-safe forms differ only in `+/`. */
 const L1 = anchorPattern([...L1_ANCHORS, ...L1_ANCHORS.map(toUrlSafe)]);
 const L2 = anchorPattern([...L2_ANCHORS, ...L2_ANCHORS.map(toUrlSafe)]);
+/**
+ * Where a compressed stream starts in base64: gzip's magic bytes (1f 8b 08) always encode as `H4sI`;
+ * a zlib header (78 01 / 5e / 9c / da) as `eA`, `eF`, `eJ` or `eN`, looked for only where a run starts.
+ */
+const STREAM_B64 = /H4sI|(?<![A-Za-z0-9+/_-])e[AFJN]/g;
+const STREAM_B64_TEST = new RegExp(STREAM_B64.source);
+/**
+ * A key written as hex (`Buffer.from(key).toString("hex")`): the prefix `e2b_` in any letter case,
+ * then 40 hex digits, each a digit (3x) or a letter of either case (4x / 6x).
+ */
+const HEX_KEY = /[46]532[46]25f(?:3[0-9]|[46][1-6]){40}/gi;
+const HEX_KEY_TEST = new RegExp(HEX_KEY.source, "i");
+/** A key's prefix in UTF-16LE text, any letter case. */
+// eslint-disable-next-line no-control-regex -- UTF-16LE text of ASCII is its characters with NULs between
+const UTF16_KEY = /[eE]\u00002\u0000[bB]\u0000_\u0000/;
+/** Decompressed text is capped (a compression bomb must not cost more than this per string). */
+const MAX_INFLATED = 8 * 1024 * 1024;
 
 function toUrlSafe(s: string): string {
   return s.replace(/\+/g, "-").replace(/\//g, "_");
@@ -112,13 +134,90 @@ function decodeRuns(text: string, anchors: RegExp, out: Decoded[]): void {
   }
 }
 
+/** Base64 runs holding a gzip or zlib stream, decoded from where the stream starts. */
+function decodeStreamRuns(text: string, out: Decoded[]): void {
+  STREAM_B64.lastIndex = 0;
+  for (let m = STREAM_B64.exec(text); m; m = STREAM_B64.exec(text)) {
+    const [, e] = runAround(text, m.index);
+    STREAM_B64.lastIndex = e;
+    if (e - m.index < MIN_B64_RUN) continue;
+    const bytes = Buffer.from(text.slice(m.index, e), "base64");
+    out.push({ encoding: "base64", text: bytes.toString("latin1"), at: m.index });
+  }
+}
+
+/** Hex runs holding a hex-written key, decoded from the key's alignment. */
+function decodeHexRuns(text: string, out: Decoded[]): void {
+  HEX_KEY.lastIndex = 0;
+  for (let m = HEX_KEY.exec(text); m; m = HEX_KEY.exec(text)) {
+    let s = m.index;
+    let e = m.index + m[0].length;
+    while (s > 0 && isHexDigit(text.charCodeAt(s - 1))) s--;
+    while (e < text.length && isHexDigit(text.charCodeAt(e))) e++;
+    HEX_KEY.lastIndex = e;
+    const start = s + ((m.index - s) & 1);
+    out.push({ encoding: "hex", text: Buffer.from(text.slice(start, e), "hex").toString("latin1"), at: s });
+  }
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * A gzip or zlib stream (bytes as latin1 text), inflated within MAX_INFLATED; null if it is not one.
+ * What follows the stream (text glued after the base64) is ignored, and a cut-off stream gives what
+ * it holds so far.
+ */
+function inflated(text: string): Decoded | null {
+  const c0 = text.charCodeAt(0);
+  const c1 = text.charCodeAt(1);
+  const gzip = c0 === 0x1f && c1 === 0x8b && text.charCodeAt(2) === 8;
+  // zlib: deflate with a window of 32 KB or less, and a header whose check bits make it a multiple of 31.
+  const zlib = (c0 & 0x0f) === 8 && c0 >> 4 <= 7 && c1 < 256 && (c0 * 256 + c1) % 31 === 0;
+  if (!gzip && !zlib) return null;
+  try {
+    const opts = { maxOutputLength: MAX_INFLATED, finishFlush: zlibConstants.Z_SYNC_FLUSH };
+    const bytes = Buffer.from(text, "latin1");
+    // A gzip member's deflate data, inflated raw: gunzip would fail on text glued after the member.
+    const out = gzip
+      ? inflateRawSync(bytes.subarray(gzipHeaderLength(bytes)), opts)
+      : inflateSync(bytes, opts);
+    return { encoding: gzip ? "gzip" : "zlib", text: out.toString("latin1"), at: 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** The length of a gzip member's header (RFC 1952: fixed part, then the optional fields its flags name). */
+function gzipHeaderLength(b: Buffer): number {
+  const flags = b[3];
+  let i = 10;
+  if (flags & 4) i += 2 + (b[i] | (b[i + 1] << 8)); // FEXTRA
+  if (flags & 8) while (i < b.length && b[i++] !== 0); // FNAME
+  if (flags & 16) while (i < b.length && b[i++] !== 0); // FCOMMENT
+  if (flags & 2) i += 2; // FHCRC
+  return i;
+}
+
 /**
  * Decoded forms of a text worth scanning, with where each starts in the text (for line numbers). Only
  * candidates are decoded: a string that is base64 as a whole, runs that hold the base64 of a key
- * prefix (one or two levels deep), and escapes that can spell a key.
+ * prefix (one or two levels deep, or as UTF-16LE) or start a gzip stream, hex runs that spell a key,
+ * a gzip or zlib stream (a decoded layer), UTF-16LE text holding a key prefix, and escapes that can
+ * spell a key.
  */
 function decodings(text: string): Decoded[] {
   const out: Decoded[] = [];
+  const stream = inflated(text);
+  if (stream) out.push(stream);
+  if (text.includes("\u0000")) {
+    const m = UTF16_KEY.exec(text);
+    if (m) {
+      const bytes = Buffer.from(text.slice(m.index & 1), "latin1");
+      out.push({ encoding: "utf-16", text: bytes.toString("utf16le"), at: 0 });
+    }
+  }
   if (text.length >= MIN_B64_RUN) {
     // A whole blob is decoded as it is (any depth, any size); anchored runs catch glued copies.
     if (WHOLE_B64.test(text))
@@ -127,7 +226,9 @@ function decodings(text: string): Decoded[] {
     if (hasRun(text, MIN_B64_RUN, RUN_CHAR)) {
       decodeRuns(text, L1, out);
       if (text.length <= MAX_NESTED_SEARCH) decodeRuns(text, L2, out);
+      if (STREAM_B64_TEST.test(text)) decodeStreamRuns(text, out);
     }
+    if (HEX_KEY_TEST.test(text)) decodeHexRuns(text, out);
   }
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
     out.push({ encoding: "percent", text: percentDecode(text), at: 0 });
@@ -313,7 +414,11 @@ function mayHold(text: string, embedded: boolean): boolean {
   if (hasRun(text, KEY_LENGTH, RUN_CHAR)) {
     if (PLAIN_KEY.test(text)) return true;
     if (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) return true;
-    if (hasRun(text, MIN_B64_RUN, RUN_CHAR) && (L1_TEST.test(text) || L2_TEST.test(text))) return true;
+    if (
+      hasRun(text, MIN_B64_RUN, RUN_CHAR) &&
+      (L1_TEST.test(text) || L2_TEST.test(text) || STREAM_B64_TEST.test(text) || HEX_KEY_TEST.test(text))
+    )
+      return true;
   }
   if (!text.includes("\n") && !text.includes("\r")) return false;
   // A whole blob broken into lines has no long run; in a document, neither has a block scalar.
@@ -362,6 +467,10 @@ export function describeEncoding(encoding: Encoding): string {
     base64: "base64-encoded",
     percent: "percent-encoded",
     escape: "escape-encoded",
+    hex: "hex-encoded",
+    gzip: "gzip-compressed",
+    zlib: "zlib-compressed",
+    "utf-16": "written as UTF-16",
   };
   return encoding
     .split("+")

@@ -1,3 +1,4 @@
+import { deflateSync, gzipSync } from "node:zlib";
 import { findMaterial } from "../../../policies/detect/material";
 import { fingerprintKey, maskKey, redactKeys } from "../../../policies/detect/keys";
 
@@ -63,6 +64,46 @@ describe("findMaterial", () => {
   ])("finds a key hidden as %s", (_, text, encoding) => {
     const m = findMaterial(text);
     expect(m.map((x) => [x.fingerprint, x.encoding])).toEqual([[fingerprintKey(KEY), encoding]]);
+  });
+
+  // A key of random digits: a repetitive one compresses to a stream too short to be one.
+  const RKEY = "e2b_" + "3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
+  const b64gz = (s: string) => gzipSync(s).toString("base64");
+
+  it.each([
+    ["hex", Buffer.from(`E2B_API_KEY=${RKEY}`).toString("hex"), "hex"],
+    ["upper-case hex glued to text", `0x${Buffer.from(`k${RKEY}`).toString("hex").toUpperCase()};`, "hex"],
+    [
+      "gzip-compressed cloud-init user data",
+      b64gz(`#cloud-config\nruncmd:\n  - export E2B_API_KEY=${RKEY}\n`),
+      "base64+gzip",
+    ],
+    [
+      "a gzip stream glued into a script",
+      `echo ${b64gz(`E2B_API_KEY=${RKEY}`)}_v2 | base64 -d | gunzip`,
+      "base64+gzip",
+    ],
+    ["a zlib stream", deflateSync(`{"apiKey":"${RKEY}"}`).toString("base64"), "base64+zlib"],
+    [
+      "a PowerShell -EncodedCommand (base64 of UTF-16LE)",
+      `powershell -EncodedCommand ${Buffer.from(`$env:E2B_API_KEY='${RKEY}'`, "utf16le").toString("base64")}`,
+      "base64+utf-16",
+    ],
+  ])("finds a key hidden as %s", (_, text, encoding) => {
+    const m = findMaterial(text);
+    expect(m.map((x) => [x.fingerprint, x.encoding])).toEqual([[fingerprintKey(RKEY), encoding]]);
+  });
+
+  it("stops inflating a compression bomb at its cap (8 MB of output) without an error", () => {
+    // 64 MB of zeros after the key: more than the cap, so the stream is not read at all.
+    const bomb = gzipSync(
+      Buffer.concat([Buffer.from(`E2B_API_KEY=${RKEY}\n`), Buffer.alloc(64 * 1024 * 1024)]),
+    );
+    expect(bomb.length).toBeLessThan(100_000);
+    expect(findMaterial(bomb.toString("base64"))).toEqual([]);
+    // Under the cap it is read.
+    const big = gzipSync(Buffer.concat([Buffer.alloc(7 * 1024 * 1024), Buffer.from(`E2B_API_KEY=${RKEY}`)]));
+    expect(findMaterial(big.toString("base64")).map((m) => m.encoding)).toEqual(["base64+gzip"]);
   });
 
   it("decodes base64 longer than a megabyte", () => {

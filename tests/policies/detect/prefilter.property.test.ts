@@ -4,6 +4,7 @@
  * names, and JSON/YAML documents in strings, all of them parsed — makes `mayHoldMaterialTree` say
  * "may", and the scanner (which trusts the prefilter) reports it.
  */
+import { deflateSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { fingerprintKey } from "../../../policies/detect/keys";
 import {
@@ -62,6 +63,12 @@ const ENCODINGS: Array<(k: string) => string> = [
         /([0-9a-f]{30})([0-9a-f])/i,
         (_, a: string, c: string) => `${a}%5Cu00${c.charCodeAt(0).toString(16)}`,
       ),
+  (k) => Buffer.from(`E2B_API_KEY=${k}`).toString("hex"),
+  (k) => `0x${Buffer.from(k).toString("hex").toUpperCase()}`,
+  (k) => gzipSync(`export E2B_API_KEY=${k}`).toString("base64"),
+  (k) => `echo ${gzipSync(k).toString("base64")}| base64 -d`,
+  (k) => deflateSync(`{"apiKey":"${k}"}`).toString("base64"),
+  (k) => `-EncodedCommand ${Buffer.from(`$env:KEY='${k}'`, "utf16le").toString("base64")}`,
 ];
 /** Whole blobs the detector decodes only as a whole: broken into lines, or base64 of percent-encoding. */
 const WHOLE: Array<(k: string) => string> = [

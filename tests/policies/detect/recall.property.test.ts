@@ -3,6 +3,7 @@
  * or encoded, glued to other text — is found by the scanner (100 % recall), and the same tree without
  * the key, full of near misses, yields no finding at all.
  */
+import { deflateSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { fingerprintKey } from "../../../policies/detect/keys";
 import { scanProps } from "../../../policies/detect/scanner";
@@ -70,6 +71,12 @@ const ENCODINGS: Record<string, (k: string) => string> = {
   "percent quote": (k) => `%22${k}%22`,
   "escaped newline": (k) => `-----\\n${k}\\n-----`,
   "unicode escape": (k) => k.replace("_", "\\u005f"),
+  hex: (k) => Buffer.from(k).toString("hex"),
+  "hex upper": (k) => Buffer.from(`KEY=${k}`).toString("hex").toUpperCase(),
+  "gzip base64": (k) => gzipSync(`#cloud-config\nE2B_API_KEY=${k}\n`).toString("base64"),
+  // zlib streams are looked for where a base64 run starts.
+  "zlib base64": (k) => `payload=${deflateSync(`E2B_API_KEY=${k}`).toString("base64")}`,
+  "UTF-16LE base64": (k) => `-EncodedCommand ${Buffer.from(`$env:KEY='${k}'`, "utf16le").toString("base64")}`,
 };
 
 interface Plant {
