@@ -49,7 +49,11 @@ const IMAGE_BUILDS: Record<string, { tops: string[]; what: string }> = {
     what: IMAGE_BUILD,
   },
   "docker-build:index:Image": {
-    tops: ["buildArgs", "context"],
+    tops: ["buildArgs", "context", "dockerfile"],
+    what: IMAGE_BUILD,
+  },
+  "awsx:ecr:Image": {
+    tops: ["args", "context", "dockerfile"],
     what: IMAGE_BUILD,
   },
   "aws:codebuild/project:Project": {

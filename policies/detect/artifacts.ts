@@ -181,6 +181,14 @@ export class ArtifactReader {
     }
   }
 
+  /**
+   * Whether `p` names a local path: written as one (`./`, `../`, `/`, `file://`) or found under a
+   * root. A Helm chart's name in a repository (`nginx`) or an image reference is not one.
+   */
+  isLocalPath(p: string): boolean {
+    return /^(\.{1,2}[\\/]|\/|file:\/\/)/.test(p) || this.resolve(p) !== null;
+  }
+
   private resolve(p: string): string | null {
     const candidates = path.isAbsolute(p) ? [p] : this.roots.map((r) => path.join(r, p));
     for (const c of candidates) if (fs.existsSync(c)) return c;
@@ -382,16 +390,21 @@ export class ArtifactReader {
 
 /**
  * Files and folders given as plain strings (not assets) that a resource deploys or builds from:
- * synced folders, Worker assets and modules, Vercel deployment files, container build contexts.
- * `path` is a property path; `[*]` steps into every element of a list, and `{keys}` at the end takes
- * the keys of a map (Vercel's `files`: path → size~sha). `kind: "file"` reads each as one file;
- * otherwise it is a folder (or a .zip/.tar archive). Data, easy to extend.
+ * synced folders, Worker assets and modules, Vercel deployment files, container build contexts and
+ * Dockerfiles, Kubernetes manifests and Helm charts deployed from the program's folder.
+ * `path` is a property path; `[*]` steps into every element of a list, `{*}` into every value of a
+ * map, and `{keys}` at the end takes the keys of a map (Vercel's `files`: path → size~sha).
+ * `kind: "file"` reads each as one file; otherwise it is a folder (or a .zip/.tar archive).
+ * `localOnly`: the property names a local path or something else (a Helm chart in a repository, an
+ * image as a named build context); a value that is no path here (`./`, `../`, `/` or an existing
+ * file) is not read, and not noted. Data, easy to extend.
  */
 export interface DeployedPathInput {
   type: string;
   path: string;
   what: string;
   kind?: ArtifactKind;
+  localOnly?: boolean;
 }
 
 export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
@@ -423,21 +436,34 @@ export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
   // offline it is not expanded, so the folder its static routes serve is read here.
   { type: "aws-apigateway:index:RestAPI", path: "routes[*].localPath", what: "static route files" },
   { type: "docker-build:index:Image", path: "context.location", what: "container build context" },
+  {
+    type: "docker-build:index:Image",
+    path: "context.named{*}.location",
+    what: "named build context",
+    localOnly: true,
+  },
+  { type: "docker-build:index:Image", path: "dockerfile.location", what: "Dockerfile", kind: "file" },
   { type: "docker:index/image:Image", path: "build.context", what: "container build context" },
+  { type: "docker:index/image:Image", path: "build.dockerfile", what: "Dockerfile", kind: "file" },
   { type: "awsx:ecr:Image", path: "context", what: "container build context" },
+  { type: "awsx:ecr:Image", path: "dockerfile", what: "Dockerfile", kind: "file" },
+  // Multi-language components: under the CLI they expand into the objects the files hold.
+  { type: "kubernetes:yaml/v2:ConfigFile", path: "file", what: "Kubernetes manifest", kind: "file" },
+  { type: "kubernetes:yaml/v2:ConfigGroup", path: "files[*]", what: "Kubernetes manifests", kind: "file" },
+  { type: "kubernetes:kustomize/v2:Directory", path: "directory", what: "kustomization" },
+  { type: "kubernetes:helm.sh/v3:Release", path: "chart", what: "Helm chart", localOnly: true },
+  { type: "kubernetes:helm.sh/v4:Chart", path: "chart", what: "Helm chart", localOnly: true },
 ];
 
 const folderByType = new Map<string, DeployedPathInput[]>();
 for (const f of FOLDER_INPUTS) folderByType.set(f.type, [...(folderByType.get(f.type) ?? []), f]);
 
-export function folderInputOf(type: string): DeployedPathInput | undefined {
-  return folderByType.get(type)?.[0];
-}
-
 /** One path a resource deploys: what to read, and the property path that names it. */
 export interface DeployedPath {
   kind: ArtifactKind;
   source: string;
+  /** Read only when it is a local path (DeployedPathInput.localOnly). */
+  localOnly?: boolean;
   /** Where the path was given (`modules[1].contentFile`, `files`), for findings. */
   at: string;
   top: string;
@@ -452,23 +478,30 @@ export function deployedPathsOf(type: string, props: unknown): DeployedPath[] {
     let at: Array<{ value: unknown; where: string }> = [{ value: props, where: "" }];
     for (const seg of segs) {
       const each = seg.endsWith("[*]");
-      const name = each ? seg.slice(0, -3) : seg;
+      const values = seg.endsWith("{*}");
+      const name = each || values ? seg.slice(0, -3) : seg;
       const next: typeof at = [];
       for (const { value, where } of at) {
         const v = isRecord(value) ? value[name] : undefined;
         const w = where ? `${where}.${name}` : name;
-        if (!each) next.push({ value: v, where: w });
-        else if (Array.isArray(v)) v.forEach((x, i) => next.push({ value: x, where: `${w}[${i}]` }));
+        if (each) {
+          if (Array.isArray(v)) v.forEach((x, i) => next.push({ value: x, where: `${w}[${i}]` }));
+        } else if (values) {
+          if (isRecord(v))
+            for (const [k, x] of Object.entries(v)) next.push({ value: x, where: `${w}.${k}` });
+        } else next.push({ value: v, where: w });
       }
       at = next;
     }
     const kind = input.kind ?? "archive";
-    const top = segs[0].replace("[*]", "");
+    const top = segs[0].replace(/\[\*\]|\{\*\}/, "");
+    const localOnly = input.localOnly;
     for (const { value, where } of at) {
       if (keysOf) {
         if (isRecord(value))
-          for (const k of Object.keys(value)) if (k) out.push({ kind, source: k, at: where, top });
-      } else if (typeof value === "string" && value) out.push({ kind, source: value, at: where, top });
+          for (const k of Object.keys(value)) if (k) out.push({ kind, source: k, at: where, top, localOnly });
+      } else if (typeof value === "string" && value)
+        out.push({ kind, source: value, at: where, top, localOnly });
     }
   }
   return out;

@@ -438,7 +438,8 @@ class KeyScan {
         this.keys.push(this.hit(m, pathOf(leaf.node), leaf, leaf.container));
     // Files and folders named by plain strings (artifacts.ts FOLDER_INPUTS).
     for (const d of deployed)
-      this.readArtifact(d.kind, d.source, d.at, { top: d.top, envName: null, publicName: null });
+      if (!d.localOnly || this.reader?.isLocalPath(d.source))
+        this.readArtifact(d.kind, d.source, d.at, { top: d.top, envName: null, publicName: null });
     const keys = this.keys;
     return { keys, artifactNotes: this.artifactNotes, keyTops: new Set(keys.map((k) => k.top)) };
   }

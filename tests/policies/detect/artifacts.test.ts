@@ -162,6 +162,100 @@ describe("scanProps with artifacts", () => {
   });
 });
 
+describe("files and folders named by plain strings", () => {
+  /** A program folder with a Dockerfile, a named context, manifests, a kustomization and a chart. */
+  function deployments(): string {
+    const dir = program();
+    for (const d of ["docker", "shared", "k8s", "kust", "chart/templates"])
+      mkdirSync(path.join(dir, d), { recursive: true });
+    writeFileSync(path.join(dir, "docker/Dockerfile"), `FROM node:20\nENV E2B_API_KEY=${KEY}\n`);
+    writeFileSync(path.join(dir, "shared/agent.env"), `E2B_API_KEY=${KEY}\n`);
+    writeFileSync(path.join(dir, "k8s/cm.yaml"), `kind: ConfigMap\ndata:\n  E2B_API_KEY: ${KEY}\n`);
+    writeFileSync(
+      path.join(dir, "kust/kustomization.yaml"),
+      `configMapGenerator:\n  - literals: [KEY=${KEY}]\n`,
+    );
+    writeFileSync(path.join(dir, "chart/values.yaml"), `e2b:\n  apiKey: ${KEY}\n`);
+    return dir;
+  }
+  const files = (type: string, props: Tree, dir: string) => {
+    const scan = scanProps(type, props, [], { artifacts: new ArtifactReader([dir]) });
+    return {
+      found: scan.keys.map((k) => [k.path, k.artifact?.file]),
+      notes: scan.artifactNotes.map((n) => n.note),
+    };
+  };
+
+  it("reads a Dockerfile outside the build context and named build contexts, not an image given as one", () => {
+    const dir = deployments();
+    const image = {
+      context: {
+        location: "site",
+        named: { shared: { location: "./shared" }, base: { location: "docker-image://node:20" } },
+      },
+      dockerfile: { location: "docker/Dockerfile" },
+    };
+    expect(files("docker-build:index:Image", image, dir)).toEqual({
+      found: [
+        ["context.location", "app.js"],
+        ["context.named.shared.location", "agent.env"],
+        ["dockerfile.location", "docker/Dockerfile"],
+      ],
+      notes: ["img/logo.png skipped as binary"],
+    });
+    expect(
+      files(
+        "docker:index/image:Image",
+        { build: { context: "shared", dockerfile: "docker/Dockerfile" } },
+        dir,
+      ).found,
+    ).toEqual([
+      ["build.context", "agent.env"],
+      ["build.dockerfile", "docker/Dockerfile"],
+    ]);
+    expect(
+      files("awsx:ecr:Image", { context: "shared", dockerfile: "docker/Dockerfile" }, dir).found,
+    ).toEqual([
+      ["context", "agent.env"],
+      ["dockerfile", "docker/Dockerfile"],
+    ]);
+  });
+
+  it("reads Kubernetes manifests, a kustomization and a local Helm chart; a chart from a repository is not a path", () => {
+    const dir = deployments();
+    expect(
+      files("kubernetes:yaml/v2:ConfigGroup", { files: ["./k8s/cm.yaml", "missing.yaml"] }, dir),
+    ).toEqual({
+      found: [["files[0]", "./k8s/cm.yaml"]],
+      notes: [expect.stringMatching(/^missing\.yaml was not found/)],
+    });
+    expect(files("kubernetes:yaml/v2:ConfigFile", { file: "k8s/cm.yaml" }, dir).found).toEqual([
+      ["file", "k8s/cm.yaml"],
+    ]);
+    expect(files("kubernetes:kustomize/v2:Directory", { directory: "./kust" }, dir).found).toEqual([
+      ["directory", "kustomization.yaml"],
+    ]);
+    expect(files("kubernetes:helm.sh/v3:Release", { chart: "./chart" }, dir).found).toEqual([
+      ["chart", "values.yaml"],
+    ]);
+    expect(files("kubernetes:helm.sh/v4:Chart", { chart: "chart" }, dir).found).toEqual([
+      ["chart", "values.yaml"],
+    ]);
+    // A chart from a repository: nothing to read, nothing to note.
+    expect(
+      files(
+        "kubernetes:helm.sh/v3:Release",
+        { chart: "nginx", repositoryOpts: { repo: "https://charts.example" } },
+        dir,
+      ),
+    ).toEqual({ found: [], notes: [] });
+    // Written as a path but missing: noted.
+    expect(files("kubernetes:helm.sh/v4:Chart", { chart: "./charts/agent" }, dir).notes).toEqual([
+      expect.stringMatching(/^\.\/charts\/agent was not found/),
+    ]);
+  });
+});
+
 describe("lineAt", () => {
   it("counts line breaks as JavaScript and editors do: LF, CRLF, a lone CR, U+2028", () => {
     expect(lineAt("a\nb\nKEY", 4)).toBe(3);
