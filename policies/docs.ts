@@ -150,7 +150,7 @@ export function renderReadme(): string {
     "",
     "### Deployed artifacts",
     "",
-    "FileAsset files, FileArchive folders and `.zip`/`.jar`/`.tar`/`.tgz` files, AssetArchive entries and the folders",
+    "FileAsset files, FileArchive folders and zip (`.zip`, `.jar`, `.war`, … or any file that starts as one), `.tar` and `.tgz` files, AssetArchive entries and the folders",
     "below are read and scanned; a finding names the resource, the file inside the artifact and the line. A key in",
     "content browsers download (website buckets and their objects, CDN origins, `$web` containers, synced folders, edge",
     "code) fails `e2b-01-no-client-side-key`; in any other artifact (function code, container context) it fails",
@@ -158,13 +158,15 @@ export function renderReadme(): string {
     `\`${PROGRAM_DIR_TAG}\` (set by e2b-guardrails' offline engine), else \`${PROGRAM_DIR_ENV}\`, else the CLI's`,
     "`$PWD` (see docs/architecture.md for `pulumi preview`). Limits: " +
       `${DEFAULT_ARTIFACT_LIMITS.maxFileBytes / 1024 / 1024} MiB per file, ${DEFAULT_ARTIFACT_LIMITS.maxTotalBytes / 1024 / 1024} MiB per preview, ${DEFAULT_ARTIFACT_LIMITS.maxFiles} files per`,
-    "artifact, nested archives included; binary files (a NUL byte in the first 8 KiB) are skipped. Archives inside",
+    "artifact, nested archives included. Text is UTF-8, or UTF-16 with a byte order mark; gzip files (by their magic bytes)",
+    "and brotli files (`.br`) are decompressed first, within the same limits; other binary files (a NUL byte in the first 8 KiB)",
+    "and encrypted zip entries are skipped. Archives inside",
     "a folder or another archive (a `.jar` in a function's code folder) are opened two levels deep, their files named",
     "`outer.jar!/inner/file`; every entry counts against the limits by the larger of its stored and declared size; a",
-    "text file named like an archive is read as text, and a link to a file in a folder is read. Whatever was not read (remote, missing, too",
+    "text file named like an archive is read as text, and a link in a folder is followed (to a file, or a folder not read yet). Whatever was not read (remote, missing, too",
     "large, binary, past a limit) is reported as an advisory finding naming it, never passed in silence.",
     "",
-    "| type | property (`[*]` every element, `{keys}` a map's keys) | read as | what |",
+    "| type | property (`[*]` every element, `{*}` every value of a map, `{keys}` a map's keys) | read as | what |",
     "|---|---|---|---|",
     ...FOLDER_INPUTS.map(
       (f) =>

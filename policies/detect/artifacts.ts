@@ -15,7 +15,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { printable } from "./walk";
 
 // Archive readers load on first use: most stacks deploy no archive, and every pack, CLI and test
@@ -57,10 +57,13 @@ export interface ArtifactContent {
 
 export type ArtifactKind = "file" | "archive";
 
+/** Zip files under other names: Java web and enterprise apps, Python wheels, NuGet and VS Code packages. */
+const ZIP_EXTENSIONS = [".zip", ".jar", ".war", ".ear", ".aar", ".whl", ".nupkg", ".vsix"];
+
 /** What kind of archive a file name says it is. */
 function archiveKind(name: string): "zip" | "tgz" | "tar" | undefined {
   const lower = name.toLowerCase();
-  if (lower.endsWith(".zip") || lower.endsWith(".jar")) return "zip";
+  if (ZIP_EXTENSIONS.some((x) => lower.endsWith(x))) return "zip";
   if (lower.endsWith(".tgz") || lower.endsWith(".tar.gz")) return "tgz";
   if (lower.endsWith(".tar")) return "tar";
   return undefined;
@@ -71,6 +74,38 @@ function archiveKind(name: string): "zip" | "tgz" | "tar" | undefined {
  * archive. Entries are named `outer.jar!/inner/file` (the JAR URL notation).
  */
 const MAX_NESTED_ARCHIVES = 2;
+
+/** A zip file by its first bytes (a local file header, or the end record of an empty archive). */
+function isZip(buf: Uint8Array): boolean {
+  return buf.length >= 4 && buf[0] === 0x50 && buf[1] === 0x4b && (buf[2] === 3 || buf[2] === 5);
+}
+
+/**
+ * Names of a zip's encrypted entries (general purpose flag bit 0), from its central directory. A
+ * directory this cannot read (none found, ZIP64) gives none; fflate then reports what it can.
+ */
+function encryptedZipEntries(raw: Uint8Array): Set<string> {
+  const out = new Set<string>();
+  const b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  // The end of central directory record: 22 bytes, then a comment of up to 64 KiB.
+  let eocd = -1;
+  for (let i = b.length - 22; i >= Math.max(0, b.length - 22 - 0xffff); i--)
+    if (b.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  if (eocd < 0) return out;
+  const count = b.readUInt16LE(eocd + 10);
+  let at = b.readUInt32LE(eocd + 16);
+  for (let n = 0; n < count && at + 46 <= b.length && b.readUInt32LE(at) === 0x02014b50; n++) {
+    const flags = b.readUInt16LE(at + 8);
+    const nameLength = b.readUInt16LE(at + 28);
+    const next = at + 46 + nameLength + b.readUInt16LE(at + 30) + b.readUInt16LE(at + 32);
+    if (flags & 1) out.add(b.toString(flags & 0x800 ? "utf8" : "latin1", at + 46, at + 46 + nameLength));
+    at = next;
+  }
+  return out;
+}
 
 /** Text files have no NUL byte in their first 8 KB (the heuristic git and grep use). */
 function isBinary(buf: Uint8Array): boolean {
@@ -171,8 +206,15 @@ export class ArtifactReader {
         return { files: [], notes: [`${printable(p)} is not a regular file and was not read`] };
       if (kind === "archive") return this.readArchiveFile(resolved, p);
       const skips = new Skips();
-      const text = this.readText(resolved, p, skips);
-      return { files: text === null ? [] : [{ name: p, text }], notes: skips.notes() };
+      const raw = this.readBytes(resolved, p, skips);
+      // A zip deployed as one file (a `.war` as a bucket object) is read as the archive it is.
+      if (raw && isZip(raw)) {
+        const files: ArtifactFile[] = [];
+        this.unpack("zip", raw, `${p}!/`, 1, files, skips, { n: 0 }, p);
+        return { files, notes: skips.notes() };
+      }
+      const text = raw && this.decode(raw, p, skips);
+      return { files: text ? [{ name: p, text }] : [], notes: skips.notes() };
     } catch (e) {
       return {
         files: [],
@@ -205,12 +247,45 @@ export class ArtifactReader {
     return true;
   }
 
-  private decode(buf: Uint8Array, name: string, skips: Skips): string | null {
-    if (isBinary(buf)) {
+  /**
+   * A file's text: UTF-8, or UTF-16 with a byte order mark (Windows PowerShell 5 writes it); a
+   * gzip-compressed file (its magic bytes) or a brotli one (`.br`, which has none) is inflated first,
+   * within the per-file and per-run limits. Anything else with a NUL byte is binary.
+   */
+  private decode(buf: Uint8Array, name: string, skips: Skips, inflatedOnce = false): string | null {
+    const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (b[0] === 0xff && b[1] === 0xfe) return b.subarray(2).toString("utf16le");
+    if (b[0] === 0xfe && b[1] === 0xff)
+      return Buffer.from(b.subarray(2, b.length & ~1))
+        .swap16()
+        .toString("utf16le");
+    const gzip = b[0] === 0x1f && b[1] === 0x8b;
+    if (!inflatedOnce && (gzip || name.toLowerCase().endsWith(".br"))) {
+      const inner = this.inflate(b, gzip, name, skips);
+      return inner && this.decode(inner, name, skips, true);
+    }
+    if (isBinary(b)) {
       skips.add("skipped as binary", name);
       return null;
     }
-    return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString("utf8");
+    return b.toString("utf8");
+  }
+
+  /** A gzip or brotli file's bytes, charged to the run's budget; null (and a note) when it cannot be. */
+  private inflate(b: Buffer, gzip: boolean, name: string, skips: Skips): Buffer | null {
+    const cap = Math.min(this.limits.maxFileBytes, this.limits.maxTotalBytes - this.spent);
+    try {
+      const out = gzip
+        ? gunzipSync(b, { maxOutputLength: Math.max(1, cap) })
+        : brotliDecompressSync(b, { maxOutputLength: Math.max(1, cap) });
+      return this.take(out.length, name, skips) ? out : null;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+        skips.add(`skipped: larger than ${cap} bytes once decompressed`, name);
+      else if (gzip) skips.add("could not be decompressed (gzip)", name);
+      else skips.add("skipped as binary", name);
+      return null;
+    }
   }
 
   /**
@@ -243,19 +318,34 @@ export class ArtifactReader {
   }
 
   /**
-   * A symbolic link in a folder is read when it points at a regular file (as a folder's files are
-   * packed); one to a folder is not followed (no loops), and anything else is noted.
+   * What a symbolic link in a folder points at: a regular file is read and a folder is walked (as a
+   * folder's files are packed and synced); anything else, or a folder already walked (a loop), is
+   * noted.
    */
-  private linksToFile(full: string, name: string, skips: Skips): boolean {
+  private linkTarget(
+    full: string,
+    name: string,
+    skips: Skips,
+    walked: Set<string>,
+  ): "file" | "folder" | null {
     let st: fs.Stats | undefined;
     try {
       st = fs.lstatSync(full).isSymbolicLink() ? fs.statSync(full) : undefined;
     } catch {
       st = undefined;
     }
-    if (st?.isFile()) return true;
-    skips.add(st?.isDirectory() ? "skipped: a link to a folder" : "skipped: not a regular file", name);
-    return false;
+    if (st?.isFile()) return "file";
+    if (st?.isDirectory()) {
+      const real = fs.realpathSync(full);
+      if (!walked.has(real)) {
+        walked.add(real);
+        return "folder";
+      }
+      skips.add("skipped: a link to a folder already read (a loop)", name);
+      return null;
+    }
+    skips.add("skipped: not a regular file", name);
+    return null;
   }
 
   private readFolder(root: string): ArtifactContent {
@@ -263,6 +353,7 @@ export class ArtifactReader {
     const skips = new Skips();
     const dirs = [""];
     const count = { n: 0 };
+    const walked = new Set([fs.realpathSync(root)]);
     while (dirs.length) {
       const rel = dirs.pop()!;
       let entries: fs.Dirent[];
@@ -274,20 +365,25 @@ export class ArtifactReader {
       }
       for (const e of entries) {
         const name = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory()) dirs.push(name);
-        else if (!e.isFile() && !this.linksToFile(path.join(root, name), name, skips)) continue;
-        else if (++count.n > this.limits.maxFiles)
+        const link = e.isSymbolicLink() ? this.linkTarget(path.join(root, name), name, skips, walked) : null;
+        if (e.isDirectory()) {
+          // Already walked through a link to it: its files were read under the link's name.
+          const real = fs.realpathSync(path.join(root, name));
+          if (!walked.has(real)) dirs.push(name);
+          walked.add(real);
+        } else if (link === "folder") dirs.push(name);
+        else if (!e.isFile() && link !== "file") {
+          if (!e.isSymbolicLink()) skips.add("skipped: not a regular file", name);
+        } else if (++count.n > this.limits.maxFiles)
           skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
         else {
           try {
-            const full = path.join(root, name);
-            const kind = archiveKind(name);
-            if (kind) {
-              // Within the per-file limit like any file of the folder, then its entries within theirs.
-              const raw = this.readBytes(full, name, skips);
-              if (raw) this.unpack(kind, raw, `${name}!/`, 1, files, skips, count);
-            } else {
-              const text = this.readText(full, name, skips);
+            // Within the per-file limit like any file of the folder; an archive's entries within theirs.
+            const raw = this.readBytes(path.join(root, name), name, skips);
+            const kind = raw && (archiveKind(name) ?? (isZip(raw) ? "zip" : undefined));
+            if (raw && kind) this.unpack(kind, raw, `${name}!/`, 1, files, skips, count);
+            else if (raw) {
+              const text = this.decode(raw, name, skips);
               if (text !== null) files.push({ name, text });
             }
           } catch {
@@ -300,14 +396,14 @@ export class ArtifactReader {
   }
 
   private readArchiveFile(file: string, shown: string): ArtifactContent {
-    const kind = archiveKind(file);
-    if (!kind)
-      return { files: [], notes: [`${shown} is not a .zip, .jar, .tar or .tgz archive and was not read`] };
     const skips = new Skips();
     const files: ArtifactFile[] = [];
     const size = fs.statSync(file).size;
     if (!this.take(size, shown, skips)) return { files: [], notes: skips.notes() };
-    this.unpack(kind, fs.readFileSync(file), "", 0, files, skips, { n: 0 }, shown);
+    const raw = fs.readFileSync(file);
+    const kind = archiveKind(file) ?? (isZip(raw) ? "zip" : undefined);
+    if (!kind) return { files: [], notes: [`${shown} is not a zip, .tar or .tgz archive and was not read`] };
+    this.unpack(kind, raw, "", 0, files, skips, { n: 0 }, shown);
     return { files, notes: skips.notes() };
   }
 
@@ -341,7 +437,7 @@ export class ArtifactReader {
     };
     const entry = (name: string, data: Uint8Array) => {
       const full = prefix + name;
-      const inner = archiveKind(name);
+      const inner = archiveKind(name) ?? (isZip(data) ? "zip" : undefined);
       if (inner && depth < MAX_NESTED_ARCHIVES)
         return this.unpack(inner, data, `${full}!/`, depth + 1, files, skips, count);
       const text = this.decode(data, full, skips);
@@ -350,8 +446,17 @@ export class ArtifactReader {
     try {
       if (kind === "zip") {
         const { unzipSync } = zipReader();
+        const encrypted = encryptedZipEntries(raw);
         const out = unzipSync(raw, {
-          filter: (f) => !f.name.endsWith("/") && admit(prefix + f.name, Math.max(f.size, f.originalSize)),
+          filter: (f) => {
+            if (f.name.endsWith("/")) return false;
+            // fflate hands over an encrypted entry's bytes as they are stored: ciphertext, not text.
+            if (encrypted.has(f.name)) {
+              skips.add("skipped: encrypted", prefix + f.name);
+              return false;
+            }
+            return admit(prefix + f.name, Math.max(f.size, f.originalSize));
+          },
         });
         for (const [name, data] of Object.entries(out)) entry(name, data);
       } else {

@@ -1,7 +1,8 @@
 /** The artifact reader on real files: folders, archives, limits and everything it could not read. */
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { zipSync } from "fflate";
+import { strToU8, zipSync } from "fflate";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import * as tar from "tar";
 import { ArtifactReader, lineAt, PROGRAM_DIR_TAG } from "../../../policies/detect/artifacts";
 import { scanProps } from "../../../policies/detect/scanner";
@@ -65,16 +66,69 @@ describe("ArtifactReader", () => {
     expect(deep.notes).toEqual(["a.zip!/b.zip!/c.zip skipped as binary"]);
   });
 
-  it("reads a text file named like an archive as text, and a link to a file; notes a link to a folder", () => {
+  it("reads a text file named like an archive as text, a link to a file and a link to a folder; notes a loop", () => {
     const dir = program();
     mkdirSync(path.join(dir, "fn"), { recursive: true });
     writeFileSync(path.join(dir, "fn/settings.jar"), `E2B=${KEY}\n`);
     writeFileSync(path.join(dir, "outside.env"), `E2B_API_KEY=${KEY}\n`);
     symlinkSync(path.join(dir, "outside.env"), path.join(dir, "fn/app.env"));
     symlinkSync(path.join(dir, "site"), path.join(dir, "fn/site"));
+    symlinkSync(path.join(dir, "fn"), path.join(dir, "fn/self"));
     const c = new ArtifactReader([dir]).read("archive", "fn");
-    expect(c.files.map((f) => f.name).sort()).toEqual(["app.env", "settings.jar"]);
-    expect(c.notes).toEqual(["site skipped: a link to a folder"]);
+    expect(c.files.map((f) => f.name).sort()).toEqual([
+      "app.env",
+      "settings.jar",
+      "site/app.js",
+      "site/index.html",
+    ]);
+    expect(c.notes.sort()).toEqual([
+      "self skipped: a link to a folder already read (a loop)",
+      "site/img/logo.png skipped as binary",
+    ]);
+  });
+
+  it("reads gzip and brotli files, UTF-16 text and zips under other names; notes encrypted zip entries", () => {
+    const dir = program();
+    mkdirSync(path.join(dir, "web"));
+    const utf16be = (t: string) => Buffer.from(t, "utf16le").swap16();
+    writeFileSync(path.join(dir, "web/app.js.gz"), gzipSync(`const k = "${KEY}";\n`));
+    writeFileSync(path.join(dir, "web/app.css.br"), brotliCompressSync(`/* ${KEY} */`));
+    // What Windows PowerShell 5 writes with `>`: UTF-16LE with a byte order mark.
+    writeFileSync(
+      path.join(dir, "web/.env"),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`K=${KEY}\r\n`, "utf16le")]),
+    );
+    writeFileSync(
+      path.join(dir, "web/be.env"),
+      Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(`K=${KEY}`)]),
+    );
+    writeFileSync(
+      path.join(dir, "web/site.war"),
+      zipSync({ "WEB-INF/app.properties": strToU8(`key=${KEY}`) }),
+    );
+    writeFileSync(path.join(dir, "web/bundle.bin"), zipSync({ "inner.txt": strToU8(`key=${KEY}`) }));
+    // An entry flagged encrypted (general purpose bit 0 in the central directory).
+    const locked = Buffer.from(zipSync({ "secret.env": strToU8(`key=${KEY}`) }));
+    const cd = locked.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    locked.writeUInt16LE(locked.readUInt16LE(cd + 8) | 1, cd + 8);
+    writeFileSync(path.join(dir, "web/locked.zip"), locked);
+
+    const reader = new ArtifactReader([dir]);
+    const c = reader.read("archive", "web");
+    expect(c.files.map((f) => f.name).sort()).toEqual([
+      ".env",
+      "app.css.br",
+      "app.js.gz",
+      "be.env",
+      "bundle.bin!/inner.txt",
+      "site.war!/WEB-INF/app.properties",
+    ]);
+    expect(c.files.every((f) => f.text.includes(KEY))).toBe(true);
+    expect(c.notes).toEqual(["locked.zip!/secret.env skipped: encrypted"]);
+    // Deployed as one file (a bucket object's FileAsset), a zip is still read as the archive it is.
+    expect(reader.read("file", "web/site.war").files.map((f) => f.name)).toEqual([
+      "web/site.war!/WEB-INF/app.properties",
+    ]);
   });
 
   it("bounds nested archives by one file count and the run's byte budget", async () => {
