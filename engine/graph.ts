@@ -41,6 +41,12 @@ export interface GraphResource {
   /** Outputs: mock state in a preview, recorded outputs in a stack export (wire format). */
   outputs: WireObject;
   options?: ResourceOptions;
+  /**
+   * A stack export's other fields of the resource (`initErrors`, `importID`, `aliases`,
+   * `sourcePosition`, `ignoreChanges`, fields this version does not know, and a flag that is not a
+   * boolean), in the wire format: `audit` scans them (policies/export-fields.ts).
+   */
+  otherFields?: WireObject;
 }
 
 export interface ResourceGraph {

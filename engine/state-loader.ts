@@ -29,6 +29,25 @@ export const OPAQUE_SECRET = "[secret]";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/** The resource fields the graph reads; anything else is kept in `otherFields` and scanned. */
+const READ_FIELDS = new Set([
+  "urn",
+  "type",
+  "custom",
+  "external",
+  "id",
+  "parent",
+  "provider",
+  "dependencies",
+  "propertyDependencies",
+  "inputs",
+  "outputs",
+  "protect",
+  "additionalSecretOutputs",
+]);
+/** Read fields that are flags: a value that is not a boolean is kept as another field. */
+const FLAGS = new Set(["custom", "external", "protect"]);
+
 export function loadStateExport(file: string): ResourceGraph {
   const text = readBoundedText(file, LIMITS.stateBytes);
   checkJsonSize(text, file);
@@ -86,6 +105,15 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
         propertyDependencies[k] = strings(v, `propertyDependencies.${k}`);
       }
     }
+    // What the graph has no field for is kept for the scan: provider errors echo values into
+    // `initErrors`, and an alias or an import id can hold anything.
+    const otherFields: WireObject = {};
+    for (const [k, v] of Object.entries(r)) {
+      if (v === undefined || v === null || (READ_FIELDS.has(k) && !(FLAGS.has(k) && typeof v !== "boolean")))
+        continue;
+      checkTree(v, `${at}.${k}`, file, budget);
+      otherFields[k] = convertSecrets(v, `${at}.${k}`, fail, { file, budget, depth: 0 });
+    }
     return {
       urn,
       type: r.type as string,
@@ -103,6 +131,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
         protect: r.protect === true || undefined,
         additionalSecretOutputs: names(r.additionalSecretOutputs, `${at}.additionalSecretOutputs`, fail),
       },
+      ...(Object.keys(otherFields).length ? { otherFields } : {}),
     };
   });
 

@@ -2,14 +2,15 @@
  * What only a stack export carries and the analyzer protocol never sends the pack: each resource's
  * `id`, the id part of its provider reference (`<provider urn>::<id>`; the protocol sends the
  * provider's URN and properties), and the deployment's own fields besides its resources (`manifest`,
- * `secrets_providers`, `pending_operations`, `metadata`, …). `audit` reads them from the export
+ * `secrets_providers`, `pending_operations`, `metadata`, …), and a resource's fields the graph has no
+ * place for (`initErrors`, `importID`, `aliases`, …). `audit` reads them from the export
  * (engine/state-loader.ts) and judges them here, outside the pack process, as e2b-01-key-from-secret-store
  * findings: the same finding model, level and waivers as the pack's own (docs/architecture.md "What only
  * an export carries"). Key material in any of them fails E2B-01.
  */
 import { describeEncoding, findMaterial, type Encoding } from "./detect/material";
 import { scanProps, stackUrnOf } from "./detect/scanner";
-import { displayPath, normalizeWire } from "./detect/walk";
+import { displayPath, normalizeWire, printable } from "./detect/walk";
 import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
 import { judgeAs } from "./policy-dsl";
 import type { Finding } from "./report";
@@ -26,6 +27,8 @@ export interface ExportResourceLike {
   /** `<provider urn>::<id>`. */
   provider?: string;
   outputs?: unknown;
+  /** The resource's fields the graph has no place for (engine/graph.ts GraphResource.otherFields). */
+  otherFields?: Readonly<Record<string, unknown>>;
 }
 
 export interface ExportLike {
@@ -74,6 +77,9 @@ export function exportFieldFindings(exp: ExportLike, config: PackConfig = NO_CON
     if (r.provider && cut > 0)
       for (const m of findMaterial(r.provider.slice(cut + 2)))
         push(r.urn, `${label} provider reference (the provider's id)`, m, "provider");
+    for (const [field, value] of Object.entries(r.otherFields ?? {}))
+      for (const k of scanProps("pulumi:export-resource", normalizeWire({ [field]: value })).keys)
+        push(r.urn, `${label} field '${printable(field)}'`, k, k.path);
   }
   const fields = exp.deploymentFields ?? {};
   const stackUrn = stackUrnOf(exp.resources);

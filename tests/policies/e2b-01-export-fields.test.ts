@@ -23,6 +23,8 @@ interface Plants {
   pluginPath?: string;
   secretsProviders?: unknown;
   pendingOperations?: unknown[];
+  /** More fields of the bucket's record. */
+  bucketFields?: Record<string, unknown>;
 }
 
 /** A small deployed stack: the root stack, the default AWS provider and one bucket. */
@@ -89,6 +91,7 @@ function exportOf(p: Plants = {}) {
           propertyDependencies: { bucket: [], forceDestroy: [] },
           created: "2026-11-30T09:12:43.001Z",
           modified: "2026-11-30T09:12:43.001Z",
+          ...p.bucketFields,
         },
       ],
       ...(p.pendingOperations ? { pending_operations: p.pendingOperations } : {}),
@@ -189,6 +192,42 @@ describe("E2B-01 in what only a stack export carries", () => {
       byPath.get("pending_operations[0].resource.inputs.environment.variables.E2B_API_KEY")?.message,
     ).toMatch(/pending operations carries E2B key material/);
     expect([...byPath.values()].every((f) => f.urn === stackUrn)).toBe(true);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+});
+
+describe("E2B-01 in a resource's other fields", () => {
+  const scan = useScanner();
+
+  it("fails a key in initErrors, importID, aliases, sourcePosition, ignoreChanges, a flag or a field's name", async () => {
+    const bucketFields = {
+      // What a provider's error echoes back into the state.
+      initErrors: [`creating bucket: header x-api-key ${KEY} rejected (403)`],
+      importID: `assets-${KEY}`,
+      aliases: [`${STACK}::aws:s3/bucket:Bucket::${KEY}`],
+      sourcePosition: `project:///index.ts?key=${KEY}#12,1`,
+      ignoreChanges: [`tags.${KEY}`],
+      protect: KEY,
+      [`x-${KEY}`]: true,
+    };
+    const report = await scan.states([write("fields", exportOf({ bucketFields }))]);
+    const stack = report.stacks[0];
+    const onBucket = e2b01(stack).filter((f) => f.urn === `${STACK}::aws:s3/bucket:Bucket::assets`);
+    expect(onBucket.map((f) => f.path).sort()).toEqual(
+      [
+        "aliases[0]",
+        "ignoreChanges[0]",
+        "importID",
+        "initErrors[0]",
+        "protect",
+        `x-e2b_…4567 (property name)`,
+        "sourcePosition",
+      ].sort(),
+    );
+    expect(onBucket.find((f) => f.path === "initErrors[0]")?.message).toMatch(
+      /^aws:s3\/bucket:Bucket 'assets' field 'initErrors' carries E2B key material \(e2b_…4567\)/,
+    );
     expect(status(stack, "E2B-01")).toBe("fail");
     expectClean(stack);
   });
