@@ -64,10 +64,24 @@ export function readBoundedText(file: string, limit: number): string {
       if (total > limit) throw new InputError(`too large: ${file} (limit ${mib(limit)})`, file);
       chunks.push(Buffer.from(buf.subarray(0, n)));
     }
-    return Buffer.concat(chunks, total).toString("utf8");
+    return decodeText(Buffer.concat(chunks, total));
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Text as editors and shells write it: UTF-8, its byte order mark dropped, or UTF-16 with one (what
+ * Windows PowerShell 5's `pulumi stack export > prod.json` writes).
+ */
+export function decodeText(b: Buffer): string {
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return b.toString("utf8", 3);
+  if (b[0] === 0xff && b[1] === 0xfe) return b.toString("utf16le", 2);
+  if (b[0] === 0xfe && b[1] === 0xff)
+    return Buffer.from(b.subarray(2, b.length & ~1))
+      .swap16()
+      .toString("utf16le");
+  return b.toString("utf8");
 }
 
 /**

@@ -1,7 +1,9 @@
 import { LIMITS } from "../../engine/limits";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadStateExport, InputError, OPAQUE_SECRET, SECRET_SIG, type GraphResource } from "../../engine";
 import { parseStateExport } from "../../engine/state-loader";
+import { tmpDir } from "../support/tmp";
 
 const state = (f: string) => path.join(__dirname, "fixtures/state", f);
 const KEY = "e2b_0123456789abcdef0123456789abcdef01234567";
@@ -22,6 +24,21 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
       "urn:pulumi:prod::agents-api::aws:iam/role:Role::api-role",
     ]);
     expect(g.resources.map((r) => r.type)).toContain("pulumi:providers:aws");
+  });
+
+  it("reads an export written with a byte order mark, in UTF-8 or UTF-16 (Windows PowerShell 5's `>`)", () => {
+    const text = readFileSync(state("lambda-key-shown.json"), "utf8");
+    const expected = loadStateExport(state("lambda-key-shown.json")).resources;
+    const dir = tmpDir("bom-");
+    const variants = {
+      "utf8-bom.json": Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+      "utf16le.json": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]),
+      "utf16be.json": Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, "utf16le").swap16()]),
+    };
+    for (const [name, bytes] of Object.entries(variants)) {
+      writeFileSync(path.join(dir, name), bytes);
+      expect(loadStateExport(path.join(dir, name)).resources).toEqual(expected);
+    }
   });
 
   it("decodes shown secrets (plaintext is a JSON encoding of the value)", () => {
