@@ -93,6 +93,8 @@ function ourProtocol() {
   return {
     grpc: fromPulumi("@grpc/grpc-js") as Grpc,
     resourceGrpc: load("@pulumi/pulumi/proto/resource_grpc_pb"),
+    callbackGrpc: load("@pulumi/pulumi/proto/callback_grpc_pb"),
+    callbackPb: load("@pulumi/pulumi/proto/callback_pb"),
     engineGrpc: load("@pulumi/pulumi/proto/engine_grpc_pb"),
     protos: {
       resource: load("@pulumi/pulumi/proto/resource_pb"),
@@ -111,12 +113,17 @@ const SEVERITY = ["debug", "info", "warning", "error"] as const;
 
 export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHostResult> {
   protocol ??= ourProtocol();
-  const { grpc, resourceGrpc, engineGrpc, protos } = protocol;
+  const { grpc, resourceGrpc, engineGrpc, protos, callbackGrpc, callbackPb } = protocol;
   const recorder = new ResourceRecorder({
     project: job.project,
     stack: job.stack,
     protos,
     hiddenConfig: job.unknownSecretKeys.length > 0,
+    transforms: {
+      resource: protos.resource,
+      callback: callbackPb,
+      client: (target) => new callbackGrpc.CallbacksClient(target, grpc.credentials.createInsecure()),
+    },
   });
   const errors: string[] = [];
   let rootUrn = "";
@@ -130,6 +137,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
   server.addService(resourceGrpc.ResourceMonitorService, {
     supportsFeature: unary((r, cb) => recorder.supportsFeature(r, cb)),
     registerResource: unary((r, cb) => recorder.registerResource(r, cb)),
+    registerStackTransform: unary((r, cb) => recorder.registerStackTransform(r, cb)),
     readResource: unary((r, cb) => recorder.readResource(r, cb)),
     registerResourceOutputs: unary((r, cb) => recorder.registerResourceOutputs(r, cb)),
     invoke: unary((r, cb) => recorder.invoke(r, cb)),
@@ -250,6 +258,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       ...readProgramFiles(modulesFile),
     };
   } finally {
+    recorder.close();
     server.forceShutdown();
     fs.rmSync(path.dirname(modulesFile), { recursive: true, force: true });
   }

@@ -48,6 +48,22 @@ function createRuntime(sdkFrom: string) {
     empty: fromPulumi("google-protobuf/google/protobuf/empty_pb"),
   };
 
+  // Resource transforms reach the program's callback server over gRPC; an SDK older than them has none.
+  const transforms = (() => {
+    try {
+      const grpc = fromPulumi("@grpc/grpc-js");
+      const callbackGrpc = req("@pulumi/pulumi/proto/callback_grpc_pb");
+      return {
+        resource: protos.resource,
+        callback: req("@pulumi/pulumi/proto/callback_pb"),
+        client: (target: string) =>
+          new callbackGrpc.CallbacksClient(target, grpc.credentials.createInsecure()),
+      };
+    } catch {
+      return undefined;
+    }
+  })();
+
   return {
     sdkPath,
     async run(job: HostJob): Promise<LanguageHostResult> {
@@ -56,16 +72,21 @@ function createRuntime(sdkFrom: string) {
         stack: job.stack,
         protos,
         hiddenConfig: job.unknownSecretKeys.length > 0,
+        transforms,
       });
+      // The previous job's callback server (resource transforms) answers to the previous recorder.
+      const store = state.getStore();
+      store.callbacks?.shutdown?.();
+      store.callbacks = undefined;
       settings.setMockOptions(recorder, job.project, job.stack, /* preview */ true, job.organization);
       // What SupportsFeature would answer over gRPC (setMockOptions skips the feature handshake).
-      Object.assign(state.getStore(), {
+      Object.assign(store, {
         supportsSecrets: true,
         supportsResourceReferences: true,
         supportsOutputValues: false,
         supportsDeletedWith: true,
         supportsAliasSpecs: true,
-        supportsTransforms: false,
+        supportsTransforms: transforms !== undefined,
       });
       runtimeConfig.setAllConfig(job.config, job.secretKeys);
       process.env.E2B_GUARDRAILS_UNKNOWN_SECRETS = JSON.stringify(job.unknownSecretKeys);
@@ -86,6 +107,7 @@ function createRuntime(sdkFrom: string) {
       });
       // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
       await settings.waitForRPCs();
+      recorder.close();
       if (recorder.failure) throw new Error(recorder.failure);
       const loaded = Object.keys(require.cache).filter((f) => !loadedBefore.has(f));
       const modules = programModules(loaded, job.dir);

@@ -17,6 +17,7 @@ import {
   undecryptedConfigKey,
 } from "../policies/detect/hidden-config";
 import { UNKNOWN, type GraphResource, type WireObject, type WireValue } from "./graph";
+import { TransformRunner, type TransformProtocol } from "./transforms";
 
 type Struct = { toJavaScript(): WireObject };
 type StructModule = { Struct: { fromJavaScript(o: unknown): unknown } };
@@ -62,8 +63,9 @@ interface ReadRequest {
 
 /**
  * Features the engine reports to the SDK. `outputValues` stays off so inputs arrive as plain values
- * plus propertyDependencies (what analyzers see); transforms and hooks are off because nothing offline
- * would run them, and an SDK that sees them unsupported does not send them.
+ * plus propertyDependencies (what analyzers see); hooks are off because nothing offline would run
+ * them, and an SDK that sees them unsupported does not send them. `transforms` is on when the
+ * transport can reach the program's callback server (RecorderOptions.transforms).
  */
 const FEATURES = new Set(["secrets", "resourceReferences", "deletedWith", "aliasSpecs"]);
 
@@ -79,6 +81,8 @@ export interface RecorderOptions {
    * hold their placeholders (hidden-config.ts); without, no tree is walked for them.
    */
   hiddenConfig: boolean;
+  /** How to call the program's resource transforms (transforms.ts); without it they are unsupported. */
+  transforms?: TransformProtocol;
 }
 
 export class ResourceRecorder {
@@ -87,7 +91,16 @@ export class ResourceRecorder {
   /** Invoke tokens answered offline with their own arguments: reported, because a real preview asks the provider. */
   readonly invokes = new Set<string>();
 
-  constructor(private readonly opts: RecorderOptions) {}
+  private readonly transforms: TransformRunner | undefined;
+
+  constructor(private readonly opts: RecorderOptions) {
+    this.transforms = opts.transforms && new TransformRunner(opts.transforms);
+  }
+
+  /** Close the clients of the program's callback servers. */
+  close(): void {
+    this.transforms?.close();
+  }
 
   /**
    * URNs as the engine makes them (resource.NewURN): the parent's whole qualified type chain, and no
@@ -168,14 +181,36 @@ export class ResourceRecorder {
 
   supportsFeature(req: { getId(): string }, cb: Callback): void {
     const resp = this.message("resource", "SupportsFeatureResponse");
-    resp.setHassupport(FEATURES.has(req.getId()) as never);
+    const id = req.getId();
+    resp.setHassupport((FEATURES.has(id) || (id === "transforms" && !!this.transforms)) as never);
     cb(null, resp);
+  }
+
+  registerStackTransform(req: unknown, cb: Callback): void {
+    try {
+      if (!this.transforms) throw new Error("transforms are not supported");
+      this.transforms.registerStackTransform(req);
+      cb(null, new this.opts.protos.empty.Empty());
+    } catch (e) {
+      cb(e);
+    }
   }
 
   registerResource(r: RegisterRequest, cb: Callback): void {
     try {
       const name = describePlaceholders(r.getName());
       const urn = this.urnOf(r.getParent(), r.getType(), name);
+      const transforms = this.transforms?.transformsFor(r, urn, (u) => this.recorded.get(u)?.parent);
+      if (transforms?.length)
+        this.transforms!.apply(r, transforms).then(() => this.registerNow(r, name, urn, cb), cb);
+      else this.registerNow(r, name, urn, cb);
+    } catch (e) {
+      cb(e);
+    }
+  }
+
+  private registerNow(r: RegisterRequest, name: string, urn: string, cb: Callback): void {
+    try {
       const inputs = r.getObject()?.toJavaScript() ?? {};
       const propertyDependencies: Record<string, string[]> = {};
       r.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
