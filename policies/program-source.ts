@@ -30,6 +30,12 @@ export interface ProgramSourceInput {
    */
   reads?: readonly string[];
   /**
+   * The project file (`Pulumi.yaml`): its `config` defaults are judged as the stack's configuration;
+   * anything else in it (a `template.config` default that `pulumi new` copies into every new stack) is
+   * still committed with the program.
+   */
+  projectFiles?: readonly string[];
+  /**
    * Dynamic resources' serialized providers (`__provider`): the provider's functions with every
    * value they captured, which Pulumi keeps in plain text in the stack's state. The CLI hands an
    * analyzer no `__` input, so only the offline preview (and `audit` of an export) sees them.
@@ -102,6 +108,12 @@ export function programSourceFindings(
       f,
       "A file the program read",
       "which no resource input showed at preview (a value not known yet can hide what the program made of it). A file in the program's folder is no key store: read the key from a secret store at run time, and rotate it if the file was committed or deployed.",
+    );
+  for (const f of reader.readFiles(input.projectFiles ?? []).files)
+    report(
+      f,
+      "The project file",
+      "which is committed with the program (a template's config default is copied into every stack `pulumi new` creates from it). A project file is no key store: remove the key, and rotate it.",
     );
   for (const p of input.providers ?? []) {
     const seen = new Set<string>();

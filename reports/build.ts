@@ -4,6 +4,7 @@
  * preview` (through E2B_GUARDRAILS_REPORT) and our commands decide cases and price environments with
  * the same code and the same reconciled policy config; this module only adapts engine types to them.
  */
+import path from "node:path";
 import {
   applicableCases,
   buildReport as buildReportModel,
@@ -112,6 +113,7 @@ function programFindings(
   const input = {
     files: graph.programModules ?? [],
     reads: graph.programReads ?? [],
+    projectFiles: [path.join(graph.source.path, "Pulumi.yaml")],
     providers,
     stackUrn,
     inStack: known,

@@ -55,6 +55,31 @@ describe("programSourceFindings", () => {
     expect(JSON.stringify(fs)).not.toContain(PLANTED[0]);
   });
 
+  it("reports a key in the project file that its config does not explain: a template's config default", () => {
+    const p = program({
+      "Pulumi.yaml": `name: shop\nruntime: nodejs\ntemplate:\n  config:\n    e2b:apiKey:\n      default: ${HIDDEN}\n`,
+    });
+    const fs = programSourceFindings(new ArtifactReader([p.dir]), {
+      files: [],
+      projectFiles: [path.join(p.dir, "Pulumi.yaml")],
+      stackUrn: STACK,
+      inStack: () => new Set(),
+    });
+    expect(fs.map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^The project file holds E2B key material \(e2b_…[0-9a-f]{4}\) in Pulumi\.yaml line 6, which is committed/,
+      ),
+    ]);
+    // A key its `config` defaults hold is judged as stack configuration (by fingerprint, not twice).
+    const asConfig = programSourceFindings(new ArtifactReader([p.dir]), {
+      files: [],
+      projectFiles: [path.join(p.dir, "Pulumi.yaml")],
+      stackUrn: STACK,
+      inStack: () => new Set([findMaterial(HIDDEN)[0].fingerprint]),
+    });
+    expect(asConfig).toEqual([]);
+  });
+
   it("reports a key in a dynamic provider's serialized code at that resource, even one the stack shows", () => {
     const p = program({ "index.ts": "export {};\n" });
     const urn = "urn:pulumi:prod::shop::pulumi-nodejs:dynamic:Resource::volume";
