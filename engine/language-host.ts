@@ -15,6 +15,7 @@ import type { GraphResource } from "./graph";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 import { killChild, trackChild } from "./children";
 import { InputError } from "./errors";
+import { ProgramOutput } from "./program-output";
 
 /** Which stack a program runs for and the config it gets: the same for both transports. */
 export interface StackRun {
@@ -219,15 +220,9 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       detached: true,
     });
     const untrack = trackChild(child, { group: true });
-    const output: string[] = [];
-    let outputBytes = 0;
-    const keep = (chunk: Buffer) => {
-      output.push(chunk.toString("utf8"));
-      outputBytes += chunk.length;
-      while (outputBytes > 64 * 1024 && output.length > 1) outputBytes -= output.shift()!.length;
-    };
-    child.stdout!.on("data", keep);
-    child.stderr!.on("data", keep);
+    const output = new ProgramOutput(64 * 1024);
+    output.listen(child.stdout!);
+    output.listen(child.stderr!);
     const exit = await new Promise<{ code: number | null; signal: string | null; timedOut: boolean }>(
       (resolve, reject) => {
         const timer = setTimeout(() => {
@@ -241,7 +236,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       untrack();
       killChild(child, true); // anything the program left running in its group
     });
-    const text = redactKeys(withoutAnsi(output.join("")));
+    const text = redactKeys(withoutAnsi(output.text()));
     if (exit.timedOut)
       throw new ProgramFailure(`the program did not finish within ${job.timeoutMs / 1000}s`, text);
     if (exit.code !== 0) {

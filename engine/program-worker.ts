@@ -16,6 +16,7 @@ import { legacyConfigKeys, ProgramFailure, runLanguageHost, type LanguageHostRes
 import type { HostJob, HostReply } from "./program-host";
 import { readProject, readStackConfig, type ProjectInfo } from "./project";
 import { InputError } from "./errors";
+import { ProgramOutput } from "./program-output";
 
 export interface RunProgramOptions {
   /** Folder holding Pulumi.yaml. */
@@ -95,7 +96,7 @@ export function prepareJob(opts: RunProgramOptions): {
 
 export class ProgramWorker {
   private readonly child: ChildProcess;
-  private readonly output: string[] = [];
+  private readonly output = new ProgramOutput(64 * 1024);
   private nextId = 1;
   private pending:
     | { id: number; resolve: (r: LanguageHostResult) => void; reject: (e: Error) => void; main: string }
@@ -110,12 +111,8 @@ export class ProgramWorker {
       serialization: "advanced",
     });
     trackChild(this.child);
-    const keep = (chunk: Buffer) => {
-      this.output.push(chunk.toString("utf8"));
-      if (this.output.length > 200) this.output.shift();
-    };
-    this.child.stdout!.on("data", keep);
-    this.child.stderr!.on("data", keep);
+    this.output.listen(this.child.stdout!);
+    this.output.listen(this.child.stderr!);
     this.child.on("message", (msg: HostReply | { ready: true }) => {
       if (!("id" in msg) || !this.pending || msg.id !== this.pending.id) return;
       const p = this.pending;
@@ -151,7 +148,7 @@ export class ProgramWorker {
   run(job: HostJob, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<LanguageHostResult> {
     if (this.exited) return Promise.reject(new ProgramError(`${job.main}: program worker is gone`));
     if (this.pending) return Promise.reject(new Error("program worker is busy"));
-    this.output.length = 0;
+    this.output.clear();
     return new Promise<LanguageHostResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.kill();
@@ -173,7 +170,7 @@ export class ProgramWorker {
   }
 
   private tail(): string {
-    return outputTail(redactKeys(this.output.join("")));
+    return outputTail(redactKeys(this.output.text()));
   }
 }
 

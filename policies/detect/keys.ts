@@ -236,7 +236,12 @@ function keySpans(s: string, decode: boolean, minHex: number): Span[] {
         if (code >= 64 && code <= 126) ansi = 0;
         continue;
       }
-      if (code === TRANSPARENT) continue;
+      if (code === TRANSPARENT) {
+        // A whole key's digits are in: a line break or other invisible character after them ends it
+        // (it joins the halves of a broken key, not a key and the next line's first word).
+        if (runStart >= 0 && runHex >= KEY_HEX) close();
+        continue;
+      }
     }
     if (runStart >= 0) {
       if (isHex(code)) {

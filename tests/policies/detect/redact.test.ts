@@ -80,6 +80,13 @@ describe("redactKeys", () => {
     expect(redactKeys(JSON.stringify({ a: KEY }))).toBe('{"a":"e2b_…4567"}');
   });
 
+  it("masks a key printed over two lines as one, and keeps the line break after it and the next line", () => {
+    // console.error(key.slice(0, 6)); console.error(key.slice(6)); console.log("abc: …")
+    expect(redactKeys(`split:${KEY.slice(0, 6)}\n${KEY.slice(6)}\nabc: done`)).toBe(
+      "split:e2b_…4567\nabc: done",
+    );
+  });
+
   it("is idempotent", () => {
     const once = redactKeys(`${KEY} \\u0065${TOKEN.slice(1)}`);
     expect(redactKeys(once)).toBe(once);

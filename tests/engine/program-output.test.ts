@@ -1,0 +1,50 @@
+/** A program's two output streams as one log: whole lines, whatever pieces each stream wrote them in. */
+import { PassThrough } from "node:stream";
+import { redactKeys } from "../../policies/detect/keys";
+import { ProgramOutput } from "../../engine/program-output";
+
+const KEY = "e2b_" + "3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe("ProgramOutput", () => {
+  it("keeps a line one stream writes in pieces whole, so the other stream's line never splits a key", async () => {
+    const [out, err] = [new PassThrough(), new PassThrough()];
+    const log = new ProgramOutput(1024);
+    log.listen(out);
+    log.listen(err);
+    err.write(`leaked: ${KEY.slice(0, 30)}`);
+    await flush();
+    out.write("ansi: \u001b[31mred\u001b[0m\n");
+    await flush();
+    err.write(`${KEY.slice(30)}\n`);
+    await flush();
+    expect(log.text().split("\n")).toEqual(["ansi: \u001b[31mred\u001b[0m", `leaked: ${KEY}`]);
+    // The whole key reaches the redactor: masked with its last four characters.
+    expect(redactKeys(log.text())).toContain("leaked: e2b_…9b1d");
+  });
+
+  it("decodes a character split between two chunks, and keeps an unfinished line at the end", async () => {
+    const out = new PassThrough();
+    const log = new ProgramOutput(1024);
+    log.listen(out);
+    const euro = Buffer.from("€");
+    out.write(Buffer.concat([Buffer.from("price: 5"), euro.subarray(0, 1)]));
+    await flush();
+    out.write(Buffer.concat([euro.subarray(1), Buffer.from("\nno newline")]));
+    await flush();
+    expect(log.text()).toBe("price: 5€\nno newline");
+  });
+
+  it("keeps only about the last maxBytes, and forgets everything on clear", async () => {
+    const out = new PassThrough();
+    const log = new ProgramOutput(100);
+    log.listen(out);
+    for (let i = 0; i < 50; i++) out.write(`line ${i}\n`);
+    await flush();
+    const lines = log.text().split("\n");
+    expect(lines.at(-1)).toBe("line 49");
+    expect(log.text().length).toBeLessThanOrEqual(100);
+    log.clear();
+    expect(log.text()).toBe("");
+  });
+});
