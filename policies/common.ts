@@ -121,7 +121,7 @@ export const CASE_EVIDENCE = {
     "an E2B key resource, an E2BEnvironment, or an E2B_* variable (a leaked key alone is judged by E2B-01 only)",
   /** E2B-08: a management credential to judge. */
   managementCredential:
-    "an E2B key resource, an E2BEnvironment, an E2B_* variable or E2B access-token material (`sk_e2b_…`)",
+    "an E2B key resource, an E2BEnvironment, an E2B_* variable, E2B access-token material (`sk_e2b_…`), or an undecrypted structured secret with a secure leaf naming an access token",
   /** E2B-03/04/05/07/09: an environment declared in IaC. */
   declaredEnvironment: "an E2BEnvironment component or an E2B key resource",
 } as const;

@@ -7,8 +7,10 @@
 import { z } from "zod";
 import { NO_MANAGEMENT_CREDENTIAL, describe, holdsManagementCredential } from "./common";
 import { get } from "./detect/stack";
+import type { StackIndex } from "./detect/stack-index";
+import { printable } from "./detect/walk";
 import { isUnknown } from "./detect/unknowns";
-import { stackPolicy } from "./policy-dsl";
+import { stackPolicy, type Reporter } from "./policy-dsl";
 
 /** A JWT (the dashboard session token is one): three base64url parts, the first two JSON objects. */
 const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
@@ -71,6 +73,7 @@ export const managementCredentialScope = stackPolicy(
         );
       }
     }
+    reportHiddenTokenLeaves(index, report);
     for (const k of index.keyResources) {
       const name = get(k.props, "name");
       if (typeof name === "string" && config.cliKeyNames.includes(name))
@@ -87,3 +90,24 @@ export const managementCredentialScope = stackPolicy(
     }
   },
 );
+
+/**
+ * A property fed by a structured secret config value whose secure leaf names an access token
+ * (`agents.e2b.accessToken`), which the offline preview could not decrypt: decrypted, E2B-08 would
+ * judge the token there; hidden, which part the property took is not known, so the case is
+ * inconclusive rather than passed.
+ */
+function reportHiddenTokenLeaves(index: StackIndex, report: Reporter): void {
+  const hidden = index.hiddenConfigs();
+  for (const r of index.resources) {
+    for (const [top, urns] of Object.entries(r.propertyDependencies)) {
+      const c = urns.map((u) => hidden.get(u)).find((h) => h?.e2bLeafToken);
+      if (!c) continue;
+      report(
+        `${describe(r)} property ${printable(top)} takes the secret config value ${c.key}, which could not be decrypted; its secure leaf ${printable(c.e2bLeaf!)} names an E2B access token, so E2B-08 is inconclusive until it is checked. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+        r.urn,
+        { advisory: true, at: { path: top, unknown: true, inconclusive: true } },
+      );
+    }
+  }
+}

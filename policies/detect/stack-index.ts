@@ -69,6 +69,8 @@ export interface HiddenConfig {
   accessToken: boolean;
   e2bNamed: boolean;
   e2bLeaf?: string;
+  /** The secure leaf about E2B names an access token (`e2b.accessToken`): E2B-08's evidence, hidden. */
+  e2bLeafToken?: boolean;
 }
 
 /** What a config key's name says it holds (the one reading of config key names). */
@@ -542,9 +544,15 @@ export class StackIndex {
             if (key === undefined) continue;
             const shape = this.config?.plaintextOfSecret?.[key];
             const leaf = shape === undefined ? undefined : e2bSecureLeaf(shape, key);
-            // A leaf is only maybe what the property took: it makes E2B-01 inconclusive, it is not
-            // counted as an access token (E2B-08 judges named ones).
-            out.set(u, leaf ? { ...hiddenConfigOf(key), e2bLeaf: leaf.path } : hiddenConfigOf(key));
+            // A leaf is only maybe what the property took: it makes E2B-01 inconclusive, and E2B-08
+            // too when it names an access token.
+            const token = leaf !== undefined && /ACCESS_?TOKEN/.test(leaf.variable);
+            out.set(
+              u,
+              leaf
+                ? { ...hiddenConfigOf(key), e2bLeaf: leaf.path, e2bLeafToken: token }
+                : hiddenConfigOf(key),
+            );
           }
       return out;
     });
@@ -644,7 +652,7 @@ export class StackIndex {
             const c = hidden.get(u);
             if (!c?.carriesKey && !c?.e2bLeaf) continue;
             material++;
-            if (c.carriesKey && c.accessToken) accessTokens++;
+            if ((c.carriesKey && c.accessToken) || c.e2bLeafToken) accessTokens++;
           }
       return {
         environments: this.environments.length,

@@ -1,5 +1,9 @@
-import { useScanner } from "../support/scan";
-import { expectClean, fx, of, resourceNames, status } from "./helpers";
+import { cpSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { encryptWith, newEncryptionSalt } from "../../engine/passphrase";
+import { repoRoot, useScanner } from "../support/scan";
+import { tmpDir } from "../support/tmp";
+import { PLANTED, expectClean, fx, of, resourceNames, status } from "./helpers";
 
 const P = "e2b-08-management-credential-scope";
 
@@ -21,6 +25,49 @@ describe(P, () => {
     const { stack } = await scan.program(fx("pass-multi"), "dev");
     expect(of(stack, P)).toEqual([]);
     expect(status(stack, "E2B-08")).toBe("pass");
+  });
+
+  it("is inconclusive, not not-applicable, when a hidden structured secret's access-token leaf feeds a function; fails it with the passphrase", async () => {
+    // `pulumi config set --path --secret agents.e2b.accessToken sk_e2b_…`, handed to a function.
+    const dir = tmpDir("token-leaf-");
+    cpSync(fx("secret-structured-config"), dir, { recursive: true });
+    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const { encryptionsalt, key } = newEncryptionSalt("correct horse");
+    const token = encryptWith(key, `sk_e2b_${PLANTED[2]}`);
+    writeFileSync(
+      path.join(dir, "Pulumi.prod.yaml"),
+      `encryptionsalt: ${encryptionsalt}\nconfig:\n  secret-structured-config:agents:\n    e2b:\n      accessToken:\n        secure: ${token}\n`,
+    );
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        'import * as lambda from "@pulumi/aws/lambda";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const agents = new pulumi.Config().requireSecretObject<{ e2b: { accessToken: string } }>("agents");',
+        'new lambda.Function("ops", {',
+        '  runtime: "nodejs20.x",',
+        '  handler: "index.handler",',
+        '  role: "arn:aws:iam::123456789012:role/ops",',
+        '  code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("exports.handler = 1") }),',
+        "  environment: { variables: { OPS_CREDENTIAL: agents.apply((a) => a.e2b.accessToken) } },",
+        "});",
+        "",
+      ].join("\n"),
+    );
+    const withPass = await scan.program(dir, "prod", { passphrase: "correct horse" });
+    expect(status(withPass.stack, "E2B-08")).toBe("fail");
+    const without = await scan.program(dir, "prod", {});
+    expect(status(without.stack, "E2B-08")).toBe("inconclusive");
+    expect(of(without.stack, P).map((f) => [f.enforcementLevel, f.message])).toEqual([
+      [
+        "advisory",
+        expect.stringContaining(
+          "property environment takes the secret config value secret-structured-config:agents, which could not be decrypted; its secure leaf e2b.accessToken names an E2B access token, so E2B-08 is inconclusive",
+        ),
+      ],
+    ]);
+    expectClean(withPass.stack);
+    expectClean(without.stack);
   });
 
   it("fails a management token deployed with a value unknown at preview, without the SDK advisory", async () => {
