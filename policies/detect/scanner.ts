@@ -429,7 +429,11 @@ class KeyScan {
     const found = findMaterial(key);
     if (found.length === 0) return;
     const at = `${pathOf(node)} (property name)`;
-    for (const m of found) this.keys.push(this.hit(m, at, ctx, null));
+    for (const m of found) {
+      // A name inside a parsed document is also in the document's raw text: reported once, as a name.
+      if (ctx.embedded) this.embeddedFingerprints.add(m.fingerprint);
+      this.keys.push(this.hit(m, at, ctx, null));
+    }
   }
 
   finish(deployed: ReturnType<typeof deployedPathsOf>): KeyPart {

@@ -1,0 +1,21 @@
+/** One resource's key scan: each key once, where it is, whatever else repeats it. */
+import { scanProps } from "../../../policies/detect/scanner";
+
+const KEY = "e2b_" + "3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
+
+describe("scanProps", () => {
+  it("reports a key used as a name inside a JSON document once, as the name, not again as the document's text", () => {
+    const props = { settings: JSON.stringify({ tokens: { [KEY]: "agent" } }) };
+    const keys = scanProps("aws:ssm/parameter:Parameter", props).keys;
+    expect(keys.map((k) => [k.path, k.embedded])).toEqual([
+      ["settings{json}.tokens.e2b_…9b1d (property name)", true],
+    ]);
+  });
+
+  it("reports a key in a document's value once, as the value", () => {
+    const props = { settings: JSON.stringify({ tokens: { agent: KEY } }) };
+    expect(scanProps("aws:ssm/parameter:Parameter", props).keys.map((k) => k.path)).toEqual([
+      "settings{json}.tokens.agent",
+    ]);
+  });
+});
