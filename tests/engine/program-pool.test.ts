@@ -3,7 +3,7 @@
  * records, with nothing carried over from the program before (resources, config, stack name).
  */
 import path from "node:path";
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import {
   ProgramPool,
   ProgramError,
@@ -11,7 +11,7 @@ import {
   type ResourceGraph,
   type RunProgramOptions,
 } from "../../engine";
-import { tmpDir } from "../support/tmp";
+import { programCopy } from "../support/tmp";
 
 const recording: RunProgramOptions = { cwd: path.join(__dirname, "fixtures/recording"), stack: "dev" };
 const lambda: RunProgramOptions = { cwd: path.join(__dirname, "../cli/fixtures/lambda-key"), stack: "dev" };
@@ -37,9 +37,7 @@ describe("program pool (warm workers)", () => {
   });
 
   it("lists the modules a program loaded from its folder, in both transports, without installed packages", async () => {
-    const dir = tmpDir("modules-");
-    cpSync(recording.cwd, dir, { recursive: true });
-    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+    const dir = programCopy("modules-", recording.cwd);
     mkdirSync(path.join(dir, "lib"));
     writeFileSync(path.join(dir, "lib", "names.ts"), 'export const owner = "platform";\n');
     writeFileSync(path.join(dir, "unused.ts"), "export {};\n");
@@ -55,9 +53,7 @@ describe("program pool (warm workers)", () => {
   });
 
   it("lists the other files a program read from its folder, in both transports, each way it can read them", async () => {
-    const dir = tmpDir("reads-");
-    cpSync(recording.cwd, dir, { recursive: true });
-    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+    const dir = programCopy("reads-", recording.cwd);
     for (const f of ["sync.env", "callback.yaml", "promise.txt", "by-url.json", "as-buffer.conf"])
       writeFileSync(path.join(dir, f), "x\n");
     writeFileSync(path.join(dir, "untouched.txt"), "x\n");
@@ -93,9 +89,7 @@ describe("program pool (warm workers)", () => {
   });
 
   it("keeps the outputs of a TypeScript program that mixes `export const` with `exports[…] =`, as preview does", async () => {
-    const dir = tmpDir("mixed-exports-");
-    cpSync(recording.cwd, dir, { recursive: true });
-    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+    const dir = programCopy("mixed-exports-", recording.cwd);
     writeFileSync(
       path.join(dir, "index.ts"),
       [
@@ -116,9 +110,7 @@ describe("program pool (warm workers)", () => {
   });
 
   it("retires a worker whose program failed and keeps serving", async () => {
-    const dir = tmpDir("broken-");
-    cpSync(recording.cwd, dir, { recursive: true });
-    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+    const dir = programCopy("broken-", recording.cwd);
     writeFileSync(path.join(dir, "index.ts"), 'throw new Error("broken program");\n');
     // On the warm worker from the test above, which the failure retires.
     const failed = pool.run({ cwd: dir, stack: "dev" });

@@ -9,8 +9,8 @@ import {
   type GraphResource,
 } from "../../engine";
 import { newEncryptionSalt, encryptWith } from "../../engine/passphrase";
-import { writeFileSync, cpSync, symlinkSync } from "node:fs";
-import { tmpDir } from "../support/tmp";
+import { writeFileSync, cpSync } from "node:fs";
+import { programCopy, tmpDir } from "../support/tmp";
 
 const fixture = path.join(__dirname, "fixtures/recording");
 const byName = (rs: GraphResource[], name: string) => {
@@ -87,10 +87,7 @@ describe("program runner (language-host protocol, preview mode)", () => {
 
 describe("program runner: configuration and errors", () => {
   function copyFixture(): string {
-    const dir = tmpDir("rec-");
-    cpSync(fixture, dir, { recursive: true });
-    symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
-    return dir;
+    return programCopy("rec-", fixture);
   }
 
   it("decrypts secure config with the passphrase provider", async () => {

@@ -3,18 +3,16 @@
  * every registration, the resource's own transforms first, then its parents', then the stack's, and
  * the monitor records what they return. Platform stacks tag every resource this way.
  */
-import { cpSync, symlinkSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { ProgramPool, runProgram, type GraphResource, type ResourceGraph } from "../../engine";
-import { tmpDir } from "../support/tmp";
+import { programCopy } from "../support/tmp";
 
 const recording = path.join(__dirname, "fixtures/recording");
 
 /** A program that tags through a stack transform and a component's `transforms`, in that order. */
 function transformingProgram(): string {
-  const dir = tmpDir("transforms-");
-  cpSync(recording, dir, { recursive: true });
-  symlinkSync(path.resolve(__dirname, "../../node_modules"), path.join(dir, "node_modules"));
+  const dir = programCopy("transforms-", recording);
   writeFileSync(
     path.join(dir, "index.ts"),
     [

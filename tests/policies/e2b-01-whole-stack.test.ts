@@ -3,12 +3,12 @@
  * URN segments, references, outputs of resources with clean inputs, read/external resources; and its
  * verdict on a secret config value does not depend on having the passphrase.
  */
-import { appendFileSync, cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { GraphResource, WireObject } from "../../engine";
 import { repoRoot, useScanner } from "../support/scan";
 import { PLANTED, expectClean, fx, status } from "./helpers";
-import { tmpDir } from "../support/tmp";
+import { programCopy, tmpDir } from "../support/tmp";
 
 const KEY = `e2b_${PLANTED[0]}`;
 const KEY2 = `e2b_${PLANTED[1]}`;
@@ -289,9 +289,7 @@ describe("E2B-01 whole-stack scanning", () => {
   it("fails a plaintext key beside a secure leaf of one structured config value, with or without the passphrase", async () => {
     // `pulumi config set --path --secret settings.db.password` then `--path settings.e2b.apiKey`
     // without --secret: the value is secret as a whole, but the key is in the file as written.
-    const dir = tmpDir("mixed-config-");
-    cpSync(fx("secret-config-provenance"), dir, { recursive: true });
-    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const dir = programCopy("mixed-config-", fx("secret-config-provenance"));
     const file = path.join(dir, "Pulumi.prod.yaml");
     const secure = readFileSync(file, "utf8").match(/dbPassword:\n\s+secure: (\S+)/)![1];
     appendFileSync(

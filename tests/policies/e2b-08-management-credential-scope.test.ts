@@ -1,8 +1,8 @@
-import { cpSync, symlinkSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { encryptWith, newEncryptionSalt } from "../../engine/passphrase";
-import { repoRoot, useScanner } from "../support/scan";
-import { tmpDir } from "../support/tmp";
+import { useScanner } from "../support/scan";
+import { programCopy } from "../support/tmp";
 import { PLANTED, expectClean, fx, of, resourceNames, status } from "./helpers";
 
 const P = "e2b-08-management-credential-scope";
@@ -29,9 +29,7 @@ describe(P, () => {
 
   it("is inconclusive, not not-applicable, when a hidden structured secret's access-token leaf feeds a function; fails it with the passphrase", async () => {
     // `pulumi config set --path --secret agents.e2b.accessToken sk_e2b_…`, handed to a function.
-    const dir = tmpDir("token-leaf-");
-    cpSync(fx("secret-structured-config"), dir, { recursive: true });
-    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const dir = programCopy("token-leaf-", fx("secret-structured-config"));
     const { encryptionsalt, key } = newEncryptionSalt("correct horse");
     const token = encryptWith(key, `sk_e2b_${PLANTED[2]}`);
     writeFileSync(
