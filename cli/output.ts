@@ -1,8 +1,8 @@
 /**
  * The one output layer of the command: every byte it writes — reports on stdout or in files, errors
  * and prompts on stderr, relayed program and pack output — goes through here, and here key
- * redaction is the last step (`redactKeys`, policies/detect/keys.ts; on stderr `redactMaterial`, which
- * also masks encoded copies, policies/detect/redact.ts). `installOutputGuards` also
+ * redaction is the last step (`redactMaterial`, policies/detect/redact.ts: keys plain, escaped or
+ * encoded, as the detector finds them). `installOutputGuards` also
  * wraps `process.stdout.write` / `process.stderr.write` themselves, so a library that prints on its
  * own (commander, a console.log in a dependency) is redacted too and nothing can bypass it.
  *
@@ -27,7 +27,6 @@ import {
 } from "node:fs";
 import path from "node:path";
 import type { Report } from "../policies/api";
-import { redactKeys } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
 import type { RenderOptions } from "../reports";
 import { formats, type Format } from "../reports/formats";
@@ -61,11 +60,11 @@ export function outputState(): Readonly<OutputState> {
  * instead of an unhandled 'error' event. Idempotent.
  */
 export function installOutputGuards(proc: NodeJS.Process = process): void {
-  guard(proc.stdout as StdStream, redactKeys, (code) => {
+  // Reports hold masks, but a name can be an encoded key (a base64 one as a property's name), and
+  // diagnostics (errors, a failed program's relayed output) hold whatever a program printed.
+  guard(proc.stdout as StdStream, redactMaterial, (code) => {
     state.stdoutFailure ??= code;
   });
-  // Diagnostics (errors, a failed program's relayed output) may hold a key in any encoding a program
-  // printed it in; reports on stdout hold masks only.
   guard(proc.stderr as StdStream, redactMaterial, () => {
     state.stderrFailure = true;
   });
@@ -104,9 +103,9 @@ function guard(stream: StdStream, redact: (text: string) => string, onFailure: (
   }) as typeof stream.write;
 }
 
-/** Write to stdout, redacted. */
+/** Write to stdout, redacted of keys in any encoding findMaterial knows (see installOutputGuards). */
 export function writeStdout(text: string): void {
-  process.stdout.write(redactKeys(text));
+  process.stdout.write(redactMaterial(text));
 }
 
 /** Write to stderr, redacted of keys in any encoding findMaterial knows (see installOutputGuards). */
@@ -153,7 +152,7 @@ export function installCrashGuards(debug: boolean, proc: NodeJS.Process = proces
 /** The first line of an error's message, as the one line a user sees. */
 export function oneLine(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
-  return redactKeys(message).split("\n")[0].trim() || (e instanceof Error ? e.name : "unknown error");
+  return redactMaterial(message).split("\n")[0].trim() || (e instanceof Error ? e.name : "unknown error");
 }
 
 function writeProblem(e: unknown): string {
@@ -230,7 +229,7 @@ export function writeOutputFile(file: string, text: string, flag = "--output"): 
   try {
     const fd = openSync(file, "w");
     try {
-      const buf = Buffer.from(redactKeys(text), "utf8");
+      const buf = Buffer.from(redactMaterial(text), "utf8");
       for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
       try {
         fsyncSync(fd);

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { redactKeys } from "./detect/keys";
+import { redactMaterial } from "./detect/redact";
 import { PACK_NAME, PACK_VERSION } from "./pack-info";
 import { buildReport, type StackReport } from "./report";
 
@@ -24,7 +25,7 @@ export function writeReportFile(file: string, stacks: StackReport[]): void {
     });
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, redactKeys(JSON.stringify(report, null, 2)) + "\n");
+    fs.writeFileSync(tmp, redactMaterial(JSON.stringify(report, null, 2)) + "\n");
     fs.renameSync(tmp, file);
   } catch (e) {
     reportFileProblem(e);

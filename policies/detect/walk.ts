@@ -11,6 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { ARCHIVE_SIG, ASSET_SIG, SECRET_SIG, SIG_KEY, isUnknown } from "./unknowns";
 import { shortenRedacted } from "./keys";
 import { mayHoldEmbeddedMaterial, mayHoldMaterial } from "./material";
+import { redactMaterial } from "./redact";
 import { parseSimpleYaml } from "./simple-yaml";
 
 export type Tree = null | boolean | number | string | Tree[] | { [key: string]: Tree };
@@ -23,10 +24,11 @@ export interface PathNode {
 
 /**
  * Paths in messages stay readable: very deep ones keep their start and their end. Keys in the path
- * (property names can be keys) are masked before it is shortened, so a cut never leaves half a key.
+ * (property names can be keys, plain or encoded) are masked before it is shortened, so a cut never
+ * leaves half a key.
  */
 export function displayPath(path: string, max = 160): string {
-  return shortenRedacted(path, max, 60);
+  return shortenRedacted(redactMaterial(path), max, 60);
 }
 
 /**

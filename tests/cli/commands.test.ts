@@ -153,6 +153,32 @@ describe("e2b-guardrails audit", () => {
   });
 });
 
+describe("e2b-guardrails audit of an encoded key used as a name", () => {
+  it("masks a base64-encoded key that is a property's or a record field's name, in every format", async () => {
+    const key = `e2b_${KEY_HEX}`;
+    const b64 = Buffer.from(`token=${key}`).toString("base64");
+    const doc = JSON.parse(readFileSync(state("lambda-key-plain.json"), "utf8"));
+    doc.deployment.resources.push({
+      urn: "urn:pulumi:prod::agents-api::aws:s3/bucket:Bucket::b",
+      custom: true,
+      type: "aws:s3/bucket:Bucket",
+      inputs: { tags: { [b64]: "x" } },
+      outputs: { tags: { [b64]: "x" } },
+      [b64]: true,
+    });
+    const file = path.join(tmpDir("b64-name-"), "state.json");
+    writeFileSync(file, JSON.stringify(doc));
+    for (const format of ["text", "json", "markdown", "html", "junit", "sarif", "github"]) {
+      const r = await cli("audit", "--state", file, "--format", format);
+      expect(r.code).toBe(1);
+      expectNoKey(r.stdout, r.stderr);
+      // No run of the base64 text that could be decoded back into the key.
+      expect(r.stdout).not.toContain(b64.slice(8, 40));
+      expect(r.stdout).toContain("e2b_…4567");
+    }
+  });
+});
+
 describe("e2b-guardrails preview", () => {
   it("runs the program offline and reports the same finding through the pack (binary)", async () => {
     const r = await binary("preview", "--cwd", program, "--stack", "dev", "--format", "json");
