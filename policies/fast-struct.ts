@@ -7,9 +7,11 @@
  * (bench/RESULTS.md). Here a request's `Struct` keeps only the span of bytes it came from, skipped over
  * field by field with google-protobuf's own reader, and `toJavaScript()` decodes that span into the
  * same plain values google-protobuf would return: a fresh tree per call, keys in the sorted order its
- * map iterates in, the last of duplicated keys winning, `Unexpected struct type` for a value of no
- * kind. Anything else that reads the message (`getFieldsMap`, and through it `toObject` and
- * serialization) first decodes it the original way, so it is then the message google-protobuf built.
+ * map iterates in, the last of duplicated keys winning, a `__proto__` key dropped, `Unexpected struct
+ * type` for a value of no kind. `getFieldsMap`, and through it `toObject` and serialization, first
+ * decodes the message the original way, so it is then the message google-protobuf built; jspb's
+ * generic helpers that read a message's internal array (`cloneMessage`, `equals`) would see an empty
+ * Struct, and nothing in the analyzer path calls them on a request.
  * Strings are Node's UTF-8 decoding: bytes that are not UTF-8, which neither the Pulumi CLI (Go's
  * protobuf refuses to send them) nor our engine sends, read as U+FFFD, where google-protobuf drops
  * them or fails the request.
@@ -103,6 +105,9 @@ class StructDecoder {
     const n = order ? order.length : keys.length;
     for (let j = 0; j < n; j++) {
       const i = order ? order[j] : j;
+      // google-protobuf's map keeps entries in a plain object, where `__proto__` is no key: it is
+      // never an entry. Assigned here it would become the result's prototype.
+      if (keys[i] === "__proto__") continue;
       if (values[i] === NO_KIND) throw new Error("Unexpected struct type");
       out[keys[i]] = values[i];
     }
