@@ -318,34 +318,20 @@ export class ArtifactReader {
   }
 
   /**
-   * What a symbolic link in a folder points at: a regular file is read and a folder is walked (as a
-   * folder's files are packed and synced); anything else, or a folder already walked (a loop), is
-   * noted.
+   * A symbolic link in a folder is read when it points at a regular file (as Pulumi archives a
+   * folder: a copy of the file); one to a folder is not followed, as Pulumi does not follow it
+   * (sdk/go/common/resource/archive/archive.go), and is noted, as anything else is.
    */
-  private linkTarget(
-    full: string,
-    name: string,
-    skips: Skips,
-    walked: Set<string>,
-  ): "file" | "folder" | null {
+  private linksToFile(full: string, name: string, skips: Skips): boolean {
     let st: fs.Stats | undefined;
     try {
       st = fs.lstatSync(full).isSymbolicLink() ? fs.statSync(full) : undefined;
     } catch {
       st = undefined;
     }
-    if (st?.isFile()) return "file";
-    if (st?.isDirectory()) {
-      const real = fs.realpathSync(full);
-      if (!walked.has(real)) {
-        walked.add(real);
-        return "folder";
-      }
-      skips.add("skipped: a link to a folder already read (a loop)", name);
-      return null;
-    }
-    skips.add("skipped: not a regular file", name);
-    return null;
+    if (st?.isFile()) return true;
+    skips.add(st?.isDirectory() ? "skipped: a link to a folder" : "skipped: not a regular file", name);
+    return false;
   }
 
   private readFolder(root: string): ArtifactContent {
@@ -353,7 +339,6 @@ export class ArtifactReader {
     const skips = new Skips();
     const dirs = [""];
     const count = { n: 0 };
-    const walked = new Set([fs.realpathSync(root)]);
     while (dirs.length) {
       const rel = dirs.pop()!;
       let entries: fs.Dirent[];
@@ -365,16 +350,9 @@ export class ArtifactReader {
       }
       for (const e of entries) {
         const name = rel ? `${rel}/${e.name}` : e.name;
-        const link = e.isSymbolicLink() ? this.linkTarget(path.join(root, name), name, skips, walked) : null;
-        if (e.isDirectory()) {
-          // Already walked through a link to it: its files were read under the link's name.
-          const real = fs.realpathSync(path.join(root, name));
-          if (!walked.has(real)) dirs.push(name);
-          walked.add(real);
-        } else if (link === "folder") dirs.push(name);
-        else if (!e.isFile() && link !== "file") {
-          if (!e.isSymbolicLink()) skips.add("skipped: not a regular file", name);
-        } else if (++count.n > this.limits.maxFiles)
+        if (e.isDirectory()) dirs.push(name);
+        else if (!e.isFile() && !this.linksToFile(path.join(root, name), name, skips)) continue;
+        else if (++count.n > this.limits.maxFiles)
           skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
         else {
           try {
