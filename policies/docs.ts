@@ -165,7 +165,7 @@ export function renderReadme(): string {
     "and encrypted zip entries are skipped. Archives inside",
     "a folder or another archive (a `.jar` in a function's code folder) are opened two levels deep, their files named",
     "`outer.jar!/inner/file`; every entry counts against the limits by the larger of its stored and declared size; a",
-    "text file named like an archive is read as text, and a link in a folder is followed (to a file, or a folder not read yet). Whatever was not read (remote, missing, too",
+    "text file named like an archive is read as text, and a link to a file in a folder is read (a link to a folder is not followed, as Pulumi does not follow it; it is noted). Whatever was not read (remote, missing, too",
     "large, binary, past a limit) is reported as an advisory finding naming it, never passed in silence.",
     "",
     "| type | property (`[*]` every element, `{*}` every value of a map, `{keys}` a map's keys) | read as | what |",
