@@ -16,6 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { inflateUpTo } from "./inflate";
 import { printable } from "./walk";
 
 // Archive readers load on first use: most stacks deploy no archive, and every pack, CLI and test
@@ -272,18 +273,36 @@ export class ArtifactReader {
   }
 
   /** A gzip or brotli file's bytes, charged to the run's budget; null (and a note) when it cannot be. */
+  /**
+   * A gzip or brotli file's contents within the per-file limit and what the run's budget has left,
+   * charged to that budget however it ends (a bomb spends it, so a thousand bombs cost one budget).
+   * A gzip file past the limit is read up to it, and noted.
+   */
   private inflate(b: Buffer, gzip: boolean, name: string, skips: Skips): Buffer | null {
     const cap = Math.min(this.limits.maxFileBytes, this.limits.maxTotalBytes - this.spent);
+    if (cap <= 0) {
+      skips.add(`not read: the run's limit of ${this.limits.maxTotalBytes} bytes was reached`, name);
+      return null;
+    }
+    if (gzip) {
+      const out = inflateUpTo(b, cap);
+      if (!out) {
+        skips.add("could not be decompressed (gzip)", name);
+        return null;
+      }
+      this.spent += out.bytes.length;
+      if (out.truncated) skips.add(`read only its first ${cap} bytes once decompressed`, name);
+      return Buffer.from(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength);
+    }
     try {
-      const out = gzip
-        ? gunzipSync(b, { maxOutputLength: Math.max(1, cap) })
-        : brotliDecompressSync(b, { maxOutputLength: Math.max(1, cap) });
-      return this.take(out.length, name, skips) ? out : null;
+      const out = brotliDecompressSync(b, { maxOutputLength: cap });
+      this.spent += out.length;
+      return out;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+        this.spent += cap;
         skips.add(`skipped: larger than ${cap} bytes once decompressed`, name);
-      else if (gzip) skips.add("could not be decompressed (gzip)", name);
-      else skips.add("skipped as binary", name);
+      } else skips.add("skipped as binary", name);
       return null;
     }
   }

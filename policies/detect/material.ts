@@ -12,7 +12,7 @@
  * strings up to 64 KB (a whole-string blob is decoded at any size).
  * Masks and fingerprints only, never the key.
  */
-import { constants as zlibConstants, inflateRawSync, inflateSync } from "node:zlib";
+import { inflateUpTo } from "./inflate";
 import { findKeysInString, type KeyMatch } from "./keys";
 
 /** How a key was written: `plain`, or the decodings that revealed it, outermost first (`base64+base64`). */
@@ -86,7 +86,13 @@ const HEX_KEY_TEST = new RegExp(HEX_KEY.source, "i");
 /** A key's prefix in UTF-16LE text, any letter case. */
 // eslint-disable-next-line no-control-regex -- UTF-16LE text of ASCII is its characters with NULs between
 const UTF16_KEY = /[eE]\u00002\u0000[bB]\u0000_\u0000/;
-/** Decompressed text is capped (a compression bomb must not cost more than this per string). */
+/**
+ * What one string's streams may inflate to, all together: 32 times the string's length (text
+ * compresses 3–10 times; a bomb about 1000), at least 64 KiB, at most 8 MiB. A stream's output past
+ * what is left is not read; before it, it is.
+ */
+const INFLATE_RATIO = 32;
+const MIN_INFLATE = 64 * 1024;
 const MAX_INFLATED = 8 * 1024 * 1024;
 
 function toUrlSafe(s: string): string {
@@ -164,40 +170,15 @@ function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
-/**
- * A gzip or zlib stream (bytes as latin1 text), inflated within MAX_INFLATED; null if it is not one.
- * What follows the stream (text glued after the base64) is ignored, and a cut-off stream gives what
- * it holds so far.
- */
-function inflated(text: string): Decoded | null {
+/** A gzip or zlib stream (bytes as latin1 text), inflated within what `budget` has left. */
+function inflated(text: string, budget: { left: number }): Decoded | null {
   const c0 = text.charCodeAt(0);
-  const c1 = text.charCodeAt(1);
-  const gzip = c0 === 0x1f && c1 === 0x8b && text.charCodeAt(2) === 8;
-  // zlib: deflate with a window of 32 KB or less, and a header whose check bits make it a multiple of 31.
-  const zlib = (c0 & 0x0f) === 8 && c0 >> 4 <= 7 && c1 < 256 && (c0 * 256 + c1) % 31 === 0;
-  if (!gzip && !zlib) return null;
-  try {
-    const opts = { maxOutputLength: MAX_INFLATED, finishFlush: zlibConstants.Z_SYNC_FLUSH };
-    const bytes = Buffer.from(text, "latin1");
-    // A gzip member's deflate data, inflated raw: gunzip would fail on text glued after the member.
-    const out = gzip
-      ? inflateRawSync(bytes.subarray(gzipHeaderLength(bytes)), opts)
-      : inflateSync(bytes, opts);
-    return { encoding: gzip ? "gzip" : "zlib", text: out.toString("latin1"), at: 0 };
-  } catch {
-    return null;
-  }
-}
-
-/** The length of a gzip member's header (RFC 1952: fixed part, then the optional fields its flags name). */
-function gzipHeaderLength(b: Buffer): number {
-  const flags = b[3];
-  let i = 10;
-  if (flags & 4) i += 2 + (b[i] | (b[i + 1] << 8)); // FEXTRA
-  if (flags & 8) while (i < b.length && b[i++] !== 0); // FNAME
-  if (flags & 16) while (i < b.length && b[i++] !== 0); // FCOMMENT
-  if (flags & 2) i += 2; // FHCRC
-  return i;
+  if (c0 !== 0x1f && (c0 & 0x0f) !== 8) return null;
+  const out = inflateUpTo(Buffer.from(text.slice(0, budget.left + 64 * 1024), "latin1"), budget.left);
+  if (!out) return null;
+  budget.left -= out.bytes.length;
+  const gzip = c0 === 0x1f;
+  return { encoding: gzip ? "gzip" : "zlib", text: Buffer.from(out.bytes).toString("latin1"), at: 0 };
 }
 
 /**
@@ -207,9 +188,9 @@ function gzipHeaderLength(b: Buffer): number {
  * a gzip or zlib stream (a decoded layer), UTF-16LE text holding a key prefix, and escapes that can
  * spell a key.
  */
-function decodings(text: string): Decoded[] {
+function decodings(text: string, budget: { left: number }): Decoded[] {
   const out: Decoded[] = [];
-  const stream = inflated(text);
+  const stream = inflated(text, budget);
   if (stream) out.push(stream);
   if (text.includes("\u0000")) {
     const m = UTF16_KEY.exec(text);
@@ -433,6 +414,7 @@ export function findMaterial(text: string): MaterialMatch[] {
   if (!mayHoldMaterial(text)) return [];
   const out: MaterialMatch[] = [];
   const seen = new Set<string>();
+  const budget = { left: Math.min(MAX_INFLATED, Math.max(MIN_INFLATE, INFLATE_RATIO * text.length)) };
   // Breadth first: a key found plain is not reported again as a decoded copy.
   let layer: Array<{ text: string; encoding: string; at: number | null }> = [
     { text, encoding: "plain", at: null },
@@ -446,7 +428,7 @@ export function findMaterial(text: string): MaterialMatch[] {
         out.push({ ...m, index: item.at ?? m.index, encoding: item.encoding });
       }
       if (depth === MAX_LAYERS) continue;
-      for (const d of decodings(item.text)) {
+      for (const d of decodings(item.text, budget)) {
         if (d.text.length < 44) continue;
         next.push({
           text: d.text,

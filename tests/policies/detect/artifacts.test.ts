@@ -122,6 +122,34 @@ describe("ArtifactReader", () => {
     ]);
   });
 
+  it("charges decompressed bytes to the run's budget, bombs included, and reads a huge gzip file up to the limit", () => {
+    const dir = program();
+    mkdirSync(path.join(dir, "bombs"));
+    // Each 16 MiB once decompressed, a few KB as stored; the first holds a key at its start.
+    const zeros = Buffer.alloc(16 * 1024 * 1024);
+    const spaces = Buffer.alloc(16 * 1024 * 1024, 0x20);
+    writeFileSync(
+      path.join(dir, "bombs/0.js.gz"),
+      gzipSync(Buffer.concat([Buffer.from(`k="${KEY}"\n`), spaces])),
+    );
+    for (let i = 1; i < 4; i++) writeFileSync(path.join(dir, `bombs/${i}.css.br`), brotliCompressSync(zeros));
+    const reader = new ArtifactReader([dir], {
+      maxFileBytes: 1 << 20,
+      maxTotalBytes: 3 << 20,
+      maxFiles: 100,
+    });
+    const c = reader.read("archive", "bombs");
+    expect(c.files.map((f) => f.name)).toEqual(["0.js.gz"]);
+    expect(c.files[0].text.startsWith(`k="${KEY}"`)).toBe(true);
+    // The budget (3 MiB) goes to the gzip file's first MiB, a bomb's MiB, what is left to the next.
+    expect(c.notes.sort()).toEqual([
+      "0.js.gz read only its first 1048576 bytes once decompressed",
+      "1.css.br skipped: larger than 1048576 bytes once decompressed",
+      expect.stringMatching(/^2\.css\.br skipped: larger than \d+ bytes once decompressed$/),
+      "3.css.br not read: the run's limit of 3145728 bytes was reached",
+    ]);
+  });
+
   it("bounds nested archives by one file count and the run's byte budget", async () => {
     const dir = program();
     mkdirSync(path.join(dir, "many"), { recursive: true });

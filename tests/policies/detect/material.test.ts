@@ -94,16 +94,20 @@ describe("findMaterial", () => {
     expect(m.map((x) => [x.fingerprint, x.encoding])).toEqual([[fingerprintKey(RKEY), encoding]]);
   });
 
-  it("stops inflating a compression bomb at its cap (8 MB of output) without an error", () => {
-    // 64 MB of zeros after the key: more than the cap, so the stream is not read at all.
+  it("inflates a string's streams up to 32 times its length (64 KiB at least), reading what came out before that", () => {
+    // A bomb: the key first, then 64 MiB of zeros. What comes out before the budget is read.
     const bomb = gzipSync(
       Buffer.concat([Buffer.from(`E2B_API_KEY=${RKEY}\n`), Buffer.alloc(64 * 1024 * 1024)]),
     );
     expect(bomb.length).toBeLessThan(100_000);
-    expect(findMaterial(bomb.toString("base64"))).toEqual([]);
-    // Under the cap it is read.
-    const big = gzipSync(Buffer.concat([Buffer.alloc(7 * 1024 * 1024), Buffer.from(`E2B_API_KEY=${RKEY}`)]));
-    expect(findMaterial(big.toString("base64")).map((m) => m.encoding)).toEqual(["base64+gzip"]);
+    expect(findMaterial(bomb.toString("base64")).map((m) => m.encoding)).toEqual(["base64+gzip"]);
+    // The key after 1 MiB of zeros, in a string of about 1.4 KB: past its 64 KiB, not read.
+    const late = gzipSync(Buffer.concat([Buffer.alloc(1024 * 1024), Buffer.from(RKEY)])).toString("base64");
+    expect(late.length).toBeLessThan(2048);
+    expect(findMaterial(late)).toEqual([]);
+    // Many bombs in one string share one budget: each after the first gets what is left.
+    const many = Array.from({ length: 50 }, () => bomb.toString("base64")).join(" ");
+    expect(findMaterial(many).map((m) => m.encoding)).toEqual(["base64+gzip"]);
   });
 
   it("decodes base64 longer than a megabyte", () => {
