@@ -22,8 +22,11 @@ export interface MaterialMatch extends KeyMatch {
   encoding: Encoding;
 }
 
-/** Layers of encoding peeled off one string: two base64 levels plus one escape layer. */
-export const MAX_LAYERS = 3;
+/**
+ * Layers of encoding peeled off one string: enough for base64 of gzip inside base64 of gzip (a
+ * cloud-init `write_files` entry, `encoding: gz+b64`, in compressed user data) and one escape layer.
+ */
+export const MAX_LAYERS = 5;
 /** A base64 copy of the shortest key is 59 characters (unpadded). */
 const MIN_B64_RUN = 58;
 /** Strings up to this size are also searched for base64 of base64 glued to other text (slower search). */
@@ -161,8 +164,9 @@ function decodeHexRuns(text: string, out: Decoded[]): void {
     while (s > 0 && isHexDigit(text.charCodeAt(s - 1))) s--;
     while (e < text.length && isHexDigit(text.charCodeAt(e))) e++;
     HEX_KEY.lastIndex = e;
-    const start = s + ((m.index - s) & 1);
-    out.push({ encoding: "hex", text: Buffer.from(text.slice(start, e), "hex").toString("latin1"), at: s });
+    // Both byte alignments: another key in the same run may sit at the other one.
+    for (const start of [s, s + 1])
+      out.push({ encoding: "hex", text: Buffer.from(text.slice(start, e), "hex").toString("latin1"), at: s });
   }
 }
 
@@ -389,7 +393,10 @@ export function mayHoldEmbeddedMaterial(text: string): boolean {
 }
 
 function mayHold(text: string, embedded: boolean): boolean {
-  if (text.length < KEY_LENGTH || !mayHoldCheap(text, embedded)) return false;
+  if (text.length < KEY_LENGTH) return false;
+  // UTF-16 text (a file PowerShell wrote, read as UTF-8) has a NUL after every ASCII character: no run.
+  if (text.length >= 2 * KEY_LENGTH && text.includes("\u0000") && UTF16_KEY.test(text)) return true;
+  if (!mayHoldCheap(text, embedded)) return false;
   if (text.includes("\\") && (embedded || ESCAPE_KEY_CHAR.test(text))) return true;
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text)) return true;
   if (hasRun(text, KEY_LENGTH, RUN_CHAR)) {

@@ -89,9 +89,31 @@ describe("findMaterial", () => {
       `powershell -EncodedCommand ${Buffer.from(`$env:E2B_API_KEY='${RKEY}'`, "utf16le").toString("base64")}`,
       "base64+utf-16",
     ],
+    [
+      "UTF-16LE text read as UTF-8 (a .env PowerShell 5 wrote)",
+      Buffer.from(`\ufeffE2B_API_KEY=${RKEY}\r\n`, "utf16le").toString("utf8"),
+      "utf-16",
+    ],
+    [
+      "a gz+b64 write_files entry inside gzip-compressed cloud-init (four layers)",
+      b64gz(
+        `#cloud-config\nwrite_files:\n  - path: /etc/agent.env\n    encoding: gz+b64\n    content: ${b64gz(`E2B_API_KEY=${RKEY}\n`)}\n`,
+      ),
+      "base64+gzip+base64+gzip",
+    ],
   ])("finds a key hidden as %s", (_, text, encoding) => {
     const m = findMaterial(text);
     expect(m.map((x) => [x.fingerprint, x.encoding])).toEqual([[fingerprintKey(RKEY), encoding]]);
+  });
+
+  it("finds two hex-written keys in one hex run, whichever byte alignment each sits at", () => {
+    const other = "e2b_" + "9d0c1b2a39485766f5e4d3c2b1a0918273645546";
+    const run = Buffer.from(`a=${RKEY};`).toString("hex") + "7" + Buffer.from(`b=${other};`).toString("hex");
+    expect(
+      findMaterial(run)
+        .map((m) => m.fingerprint)
+        .sort(),
+    ).toEqual([fingerprintKey(RKEY), fingerprintKey(other)].sort());
   });
 
   it("inflates a string's streams up to 32 times its length (64 KiB at least), reading what came out before that", () => {
