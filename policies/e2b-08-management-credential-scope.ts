@@ -101,10 +101,10 @@ function reportHiddenTokenLeaves(index: StackIndex, report: Reporter): void {
   const hidden = index.hiddenConfigs();
   for (const r of index.resources) {
     for (const [top, urns] of Object.entries(r.propertyDependencies)) {
-      const c = urns.map((u) => hidden.get(u)).find((h) => h?.e2bLeafToken);
+      const c = urns.map((u) => hidden.get(u)).find((h) => h?.e2bTokenLeaf !== undefined);
       if (!c) continue;
       report(
-        `${describe(r)} property ${printable(top)} takes the secret config value ${c.key}, which could not be decrypted; its secure leaf ${printable(c.e2bLeaf!)} names an E2B access token, so E2B-08 is inconclusive until it is checked. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+        `${describe(r)} property ${printable(top)} takes the secret config value ${c.key}, which could not be decrypted; its secure leaf ${printable(c.e2bTokenLeaf!)} names an E2B access token, so E2B-08 is inconclusive until it is checked. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
         r.urn,
         { advisory: true, at: { path: top, unknown: true, inconclusive: true } },
       );

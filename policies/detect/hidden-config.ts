@@ -30,11 +30,17 @@ export const E2B_NAME = /(^|_)E2B(_|$)/i;
  * though which part a property took is hidden.
  */
 export function e2bSecureLeaf(shape: string, key: string): { path: string; variable: string } | undefined {
+  return e2bSecureLeaves(shape, key)[0];
+}
+
+/** Every `secure:` leaf about E2B of the structured value `key`, in the value's order (e2bSecureLeaf). */
+export function e2bSecureLeaves(shape: string, key: string): Array<{ path: string; variable: string }> {
+  const out: Array<{ path: string; variable: string }> = [];
   let root: unknown;
   try {
     root = JSON.parse(shape);
   } catch {
-    return undefined;
+    return out;
   }
   const stack: Array<{ v: unknown; path: string[] }> = [{ v: root, path: [] }];
   while (stack.length) {
@@ -42,7 +48,7 @@ export function e2bSecureLeaf(shape: string, key: string): { path: string; varia
     if (v === SECURE_LEAF) {
       const variable = configKeyAsVariable([key, ...path].join("."));
       if (E2B_NAME.test(variable) || CONFIG_KEY_NAME.test(variable))
-        return { path: path.join("."), variable };
+        out.push({ path: path.join("."), variable });
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path });
     } else if (v && typeof v === "object") {
@@ -51,7 +57,7 @@ export function e2bSecureLeaf(shape: string, key: string): { path: string; varia
         stack.push({ v: entries[i][1], path: [...path, entries[i][0]] });
     }
   }
-  return undefined;
+  return out;
 }
 
 /** `urn:pulumi:<stack>::<project>::<type>::<key>` with exactly the marker type (no parent chain). */

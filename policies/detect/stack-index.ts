@@ -47,7 +47,7 @@ import {
   E2B_NAME,
   SECURE_LEAF,
   configKeyAsVariable,
-  e2bSecureLeaf,
+  e2bSecureLeaves,
   undecryptedConfigKey,
 } from "./hidden-config";
 
@@ -69,8 +69,8 @@ export interface HiddenConfig {
   accessToken: boolean;
   e2bNamed: boolean;
   e2bLeaf?: string;
-  /** The secure leaf about E2B names an access token (`e2b.accessToken`): E2B-08's evidence, hidden. */
-  e2bLeafToken?: boolean;
+  /** A secure leaf about E2B that names an access token (`e2b.accessToken`): E2B-08's evidence, hidden. */
+  e2bTokenLeaf?: string;
 }
 
 /** What a config key's name says it holds (the one reading of config key names). */
@@ -543,14 +543,14 @@ export class StackIndex {
             const key = undecryptedConfigKey(u);
             if (key === undefined) continue;
             const shape = this.config?.plaintextOfSecret?.[key];
-            const leaf = shape === undefined ? undefined : e2bSecureLeaf(shape, key);
+            const leaves = shape === undefined ? [] : e2bSecureLeaves(shape, key);
             // A leaf is only maybe what the property took: it makes E2B-01 inconclusive, and E2B-08
-            // too when it names an access token.
-            const token = leaf !== undefined && /ACCESS_?TOKEN/.test(leaf.variable);
+            // too when one names an access token.
+            const token = leaves.find((l) => /ACCESS_?TOKEN/.test(l.variable));
             out.set(
               u,
-              leaf
-                ? { ...hiddenConfigOf(key), e2bLeaf: leaf.path, e2bLeafToken: token }
+              leaves.length
+                ? { ...hiddenConfigOf(key), e2bLeaf: leaves[0].path, e2bTokenLeaf: token?.path }
                 : hiddenConfigOf(key),
             );
           }
@@ -652,7 +652,7 @@ export class StackIndex {
             const c = hidden.get(u);
             if (!c?.carriesKey && !c?.e2bLeaf) continue;
             material++;
-            if ((c.carriesKey && c.accessToken) || c.e2bLeafToken) accessTokens++;
+            if ((c.carriesKey && c.accessToken) || c.e2bTokenLeaf !== undefined) accessTokens++;
           }
       return {
         environments: this.environments.length,

@@ -32,9 +32,11 @@ describe(P, () => {
     const dir = programCopy("token-leaf-", fx("secret-structured-config"));
     const { encryptionsalt, key } = newEncryptionSalt("correct horse");
     const token = encryptWith(key, `sk_e2b_${PLANTED[2]}`);
+    const apiKey = encryptWith(key, `e2b_${PLANTED[0]}`);
     writeFileSync(
       path.join(dir, "Pulumi.prod.yaml"),
-      `encryptionsalt: ${encryptionsalt}\nconfig:\n  secret-structured-config:agents:\n    e2b:\n      accessToken:\n        secure: ${token}\n`,
+      // The API key's leaf comes first: the access token's is found all the same.
+      `encryptionsalt: ${encryptionsalt}\nconfig:\n  secret-structured-config:agents:\n    e2b:\n      apiKey:\n        secure: ${apiKey}\n      accessToken:\n        secure: ${token}\n`,
     );
     writeFileSync(
       path.join(dir, "index.ts"),
