@@ -99,15 +99,18 @@ function createRuntime(sdkFrom: string) {
       const read = recordReads();
       read.clear();
 
-      await pulumi.runtime.runInPulumiStack(async () => {
-        const mod = require(job.main);
-        const fn =
-          typeof mod === "function" ? mod : typeof mod?.default === "function" ? mod.default : undefined;
-        return fn ? await fn() : mod;
-      });
-      // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
-      await settings.waitForRPCs();
-      recorder.close();
+      try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+          const mod = require(job.main);
+          const fn =
+            typeof mod === "function" ? mod : typeof mod?.default === "function" ? mod.default : undefined;
+          return fn ? await fn() : mod;
+        });
+        // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
+        await settings.waitForRPCs();
+      } finally {
+        recorder.close();
+      }
       if (recorder.failure) throw new Error(recorder.failure);
       const loaded = Object.keys(require.cache).filter((f) => !loadedBefore.has(f));
       const modules = programModules(loaded, job.dir);

@@ -202,7 +202,15 @@ export class ResourceRecorder {
       const urn = this.urnOf(r.getParent(), r.getType(), name);
       const transforms = this.transforms?.transformsFor(r, urn, (u) => this.recorded.get(u)?.parent);
       if (transforms?.length)
-        this.transforms!.apply(r, transforms).then(() => this.registerNow(r, name, urn, cb), cb);
+        this.transforms!.apply(r, transforms).then(
+          () => this.registerNow(r, name, urn, cb),
+          (e: unknown) => {
+            // The warm transport's SDK (mocks) does not fail the program on a refused registration.
+            const why = e instanceof Error ? ((e as { details?: string }).details ?? e.message) : String(e);
+            this.failure ??= `failed to register new resource ${name} [${r.getType()}]: transform failed: ${why}`;
+            cb(e);
+          },
+        );
       else this.registerNow(r, name, urn, cb);
     } catch (e) {
       cb(e);

@@ -51,8 +51,13 @@ export class TransformRunner {
     return out.concat(this.stack);
   }
 
-  /** Run `transforms` over the registration `r`, writing what they return back into it. */
+  /**
+   * Run `transforms` over the registration `r`, writing what they return back into it. Its
+   * dependencies are read back from the options only when it has transforms of its own, as the
+   * engine does.
+   */
   async apply(r: Pb, transforms: Pb[]): Promise<void> {
+    const own = (r.getTransformsList?.() ?? []).length > 0;
     const { resource, callback } = this.protocol;
     let props = r.getObject() ?? null;
     let opts = optionsOf(resource, r);
@@ -75,7 +80,7 @@ export class TransformRunner {
       if (res.hasOptions()) opts = res.getOptions();
     }
     r.setObject(props ?? undefined);
-    writeOptions(r, opts);
+    writeOptions(r, opts, own);
   }
 
   close(): void {
@@ -110,14 +115,16 @@ function optionsOf(resource: Pb, r: Pb): Pb {
   o.setDeletedWith(r.getDeletedwith?.() ?? "");
   if (r.getDeletebeforereplacedefined?.()) o.setDeleteBeforeReplace(r.getDeletebeforereplace());
   o.setAdditionalSecretOutputsList(r.getAdditionalsecretoutputsList?.() ?? []);
+  o.setImport?.(r.getImportid?.() ?? "");
   const providers = o.getProvidersMap();
   r.getProvidersMap?.().forEach((v: string, k: string) => providers.set(k, v));
   return o;
 }
 
 /** What a transform returned, back into the registration the monitor records. */
-function writeOptions(r: Pb, o: Pb): void {
-  r.setDependenciesList(o.getDependsOnList());
+function writeOptions(r: Pb, o: Pb, dependencies: boolean): void {
+  if (dependencies) r.setDependenciesList(o.getDependsOnList());
+  if (o.getImport?.() !== undefined) r.setImportid?.(o.getImport());
   if (o.hasProtect?.()) r.setProtect(o.getProtect());
   r.setIgnorechangesList(o.getIgnoreChangesList());
   r.setReplaceonchangesList?.(o.getReplaceOnChangesList());

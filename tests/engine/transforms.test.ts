@@ -58,6 +58,44 @@ describe("resource transforms", () => {
   const pool = new ProgramPool(1);
   afterAll(() => pool.close());
 
+  it("fails the program with the transform's own error when a transform throws", async () => {
+    const dir = programCopy("transform-throws-", recording, {
+      "index.ts": [
+        'import * as sqs from "@pulumi/aws/sqs";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        "pulumi.runtime.registerResourceTransform(() => {",
+        '  throw new Error("tagging policy: no cost-center tag");',
+        "});",
+        'new sqs.Queue("jobs", {});',
+        "",
+      ].join("\n"),
+    });
+    await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(
+      /tagging policy: no cost-center tag/,
+    );
+    await expect(pool.run({ cwd: dir, stack: "dev" })).rejects.toThrow(/tagging policy: no cost-center tag/);
+  });
+
+  it("keeps a resource's dependsOn when only the stack's transforms ran, as the engine does", async () => {
+    const dir = programCopy("transform-deps-", recording, {
+      "index.ts": [
+        'import * as sqs from "@pulumi/aws/sqs";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        "pulumi.runtime.registerResourceTransform(({ props, opts }) => ({ props, opts }));",
+        'const first = new sqs.Queue("first", {});',
+        'new sqs.Queue("second", {}, { dependsOn: [first] });',
+        "",
+      ].join("\n"),
+    });
+    for (const g of [
+      await runProgram({ cwd: dir, stack: "dev" }),
+      await pool.run({ cwd: dir, stack: "dev" }),
+    ])
+      expect(g.resources.find((r) => r.name === "second")?.dependencies).toEqual([
+        "urn:pulumi:dev::recording::aws:sqs/queue:Queue::first",
+      ]);
+  });
+
   it("runs the component's transform on its children, then the stack's, in both transports", async () => {
     const dir = transformingProgram();
     const expected = {
