@@ -189,43 +189,70 @@ interface Limits {
  * inside a secret's value), and its decoded tree counts against the same limits as the rest.
  */
 function convertSecrets(
-  v: unknown,
-  at: string,
+  root: unknown,
+  rootAt: string,
   fail: (field: string, problem: string) => never,
   lim: Limits,
 ): WireValue {
-  const inner: Limits = { ...lim, depth: lim.depth + 1 };
-  if (Array.isArray(v)) return v.map((x, i) => convertSecrets(x, `${at}[${i}]`, fail, inner));
-  if (!isObject(v)) return v as WireValue;
-  if (v[SECRET_SIG] === SECRET_VALUE) {
-    if (typeof v.plaintext === "string") {
-      let decoded: unknown;
-      try {
-        decoded = JSON.parse(v.plaintext);
-      } catch {
-        return fail(at, "holds a secret whose plaintext is not JSON");
-      }
-      checkTree(decoded, `${at}.plaintext`, lim.file, lim.budget, lim.depth);
-      return secret(convertSecrets(decoded, `${at}.plaintext`, fail, inner));
+  // Iterative: a tree as deep as the limits allow must not run out of stack. Each node's result is
+  // put in place by `set`; objects list their keys first, so their order is the export's.
+  const result: { v: WireValue } = { v: null };
+  type Work = { v: unknown; at: string; depth: number; set: (x: WireValue) => void };
+  const work: Work[] = [{ v: root, at: rootAt, depth: lim.depth, set: (x) => (result.v = x) }];
+  while (work.length) {
+    const { v, at, depth, set } = work.pop()!;
+    if (Array.isArray(v)) {
+      const out: WireValue[] = new Array<WireValue>(v.length).fill(null);
+      set(out);
+      for (let i = v.length - 1; i >= 0; i--)
+        work.push({ v: v[i], at: `${at}[${i}]`, depth: depth + 1, set: (x) => (out[i] = x) });
+      continue;
     }
-    if ("value" in v) return secret(convertSecrets(v.value, `${at}.value`, fail, inner));
-    return secretValue(OPAQUE_SECRET);
+    if (!isObject(v)) {
+      set(v as WireValue);
+      continue;
+    }
+    if (v[SECRET_SIG] === SECRET_VALUE) {
+      let inner: unknown;
+      let innerAt: string;
+      if (typeof v.plaintext === "string") {
+        try {
+          inner = JSON.parse(v.plaintext);
+        } catch {
+          return fail(at, "holds a secret whose plaintext is not JSON");
+        }
+        innerAt = `${at}.plaintext`;
+        checkTree(inner, innerAt, lim.file, lim.budget, depth);
+      } else if ("value" in v) {
+        inner = v.value;
+        innerAt = `${at}.value`;
+      } else {
+        set(secretValue(OPAQUE_SECRET));
+        continue;
+      }
+      // A secret of a secret is one secret: the inner one's result stands for both.
+      if (isObject(inner) && inner[SECRET_SIG] === SECRET_VALUE) {
+        work.push({ v: inner, at: innerAt, depth: depth + 1, set });
+        continue;
+      }
+      const wrapper = secretValue(null);
+      set(wrapper);
+      work.push({ v: inner, at: innerAt, depth: depth + 1, set: (x) => (wrapper.value = x) });
+      continue;
+    }
+    const out: WireObject = {};
+    set(out);
+    const entries = Object.entries(v);
+    for (const [k] of entries)
+      // JSON.parse makes `__proto__` an own key; plain assignment would set the prototype instead and
+      // hide what is under it from every check.
+      Object.defineProperty(out, k, { value: null, enumerable: true, writable: true, configurable: true });
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, x] = entries[i];
+      work.push({ v: x, at: `${at}.${k}`, depth: depth + 1, set: (y) => (out[k] = y) });
+    }
   }
-  const out: WireObject = {};
-  for (const [k, x] of Object.entries(v)) {
-    const value = convertSecrets(x, `${at}.${k}`, fail, inner);
-    // JSON.parse makes `__proto__` an own key; plain assignment would set the prototype instead and
-    // hide what is under it from every check.
-    if (k === "__proto__")
-      Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
-    else out[k] = value;
-  }
-  return out;
-}
-
-/** A secret of a secret is one secret. */
-function secret(v: WireValue): WireObject {
-  return isObject(v) && v[SECRET_SIG] === SECRET_VALUE ? (v as WireObject) : secretValue(v);
+  return result.v;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -100,6 +100,37 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     });
   });
 
+  it("reads a tree just under the nesting limit, in inputs, a secret's plaintext and a record field, without running out of stack", () => {
+    const depth = LIMITS.depth - 10;
+    const nest = (leaf: unknown) => {
+      let v: unknown = leaf;
+      for (let i = 0; i < depth; i++) v = { d: v };
+      return v;
+    };
+    const g = parseStateExport(
+      {
+        version: 3,
+        deployment: {
+          resources: [
+            {
+              urn: "urn:pulumi:dev::p::x:y:Z::b",
+              type: "x:y:Z",
+              inputs: { x: nest("in") },
+              outputs: {
+                s: { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(nest("s")) },
+              },
+              initErrors: [nest("err")],
+            },
+          ],
+        },
+      },
+      "deep.json",
+    );
+    let v: unknown = g.resources[0].inputs.x;
+    for (let i = 0; i < depth; i++) v = (v as { d: unknown }).d;
+    expect(v).toBe("in");
+  });
+
   it("counts a shown secret's decoded plaintext against the nesting limit", () => {
     const deep = '{"a":'.repeat(LIMITS.depth + 50) + "1" + "}".repeat(LIMITS.depth + 50);
     expect(() =>
