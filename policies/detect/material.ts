@@ -147,11 +147,28 @@ function decodeRuns(text: string, anchors: RegExp, out: Decoded[]): void {
 function decodeStreamRuns(text: string, out: Decoded[]): void {
   STREAM_B64.lastIndex = 0;
   for (let m = STREAM_B64.exec(text); m; m = STREAM_B64.exec(text)) {
-    const [, e] = runAround(text, m.index);
+    const e = wrappedRunEnd(text, runAround(text, m.index)[1]);
     STREAM_B64.lastIndex = e;
     if (e - m.index < MIN_B64_RUN) continue;
     const bytes = Buffer.from(text.slice(m.index, e), "base64");
     out.push({ encoding: "base64", text: bytes.toString("latin1"), at: m.index });
+  }
+}
+
+/**
+ * Where a base64 run wrapped over lines ends (`base64` writes 76 columns; a heredoc in a script
+ * indents them): the run ending at `e` goes on past each line break followed by more base64. Node's
+ * decoder skips the line breaks and indentation between.
+ */
+function wrappedRunEnd(text: string, e: number): number {
+  for (;;) {
+    let j = e;
+    if (text[j] === "\r") j++;
+    if (text[j] !== "\n") return e;
+    j++;
+    while (text[j] === " " || text[j] === "\t") j++;
+    if (j >= text.length || !B64_CHAR.test(text[j])) return e;
+    e = runAround(text, j)[1];
   }
 }
 

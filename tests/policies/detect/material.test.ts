@@ -83,6 +83,16 @@ describe("findMaterial", () => {
       `echo ${b64gz(`E2B_API_KEY=${RKEY}`)}_v2 | base64 -d | gunzip`,
       "base64+gzip",
     ],
+    [
+      "a gzip stream wrapped at 76 columns in a script's heredoc",
+      `#!/bin/sh\nbase64 -d <<'EOF' | gunzip > /etc/agent.env\n${b64gz(
+        `E2B_API_KEY=${RKEY}\nQUEUE=jobs\n`.repeat(4),
+      )
+        .match(/.{1,76}/g)!
+        .map((l) => `  ${l}`)
+        .join("\n")}\nEOF\n`,
+      "base64+gzip",
+    ],
     ["a zlib stream", deflateSync(`{"apiKey":"${RKEY}"}`).toString("base64"), "base64+zlib"],
     [
       "a PowerShell -EncodedCommand (base64 of UTF-16LE)",
