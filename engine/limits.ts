@@ -72,16 +72,23 @@ export function readBoundedText(file: string, limit: number): string {
 
 /**
  * Text as editors and shells write it: UTF-8, its byte order mark dropped, or UTF-16 with one (what
- * Windows PowerShell 5's `pulumi stack export > prod.json` writes).
+ * Windows PowerShell 5's `pulumi stack export > prod.json` writes) or without (its first characters,
+ * ASCII in JSON and YAML, give it away).
  */
 export function decodeText(b: Buffer): string {
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return b.toString("utf8", 3);
   if (b[0] === 0xff && b[1] === 0xfe) return b.toString("utf16le", 2);
-  if (b[0] === 0xfe && b[1] === 0xff)
-    return Buffer.from(b.subarray(2, b.length & ~1))
-      .swap16()
-      .toString("utf16le");
+  if (b[0] === 0xfe && b[1] === 0xff) return utf16be(b.subarray(2));
+  // UTF-16 without a mark: JSON and YAML start with ASCII, so every other byte of it is zero.
+  if (b.length >= 4 && b[0] !== 0 && b[1] === 0 && b[2] !== 0 && b[3] === 0) return b.toString("utf16le");
+  if (b.length >= 4 && b[0] === 0 && b[1] !== 0 && b[2] === 0 && b[3] !== 0) return utf16be(b);
   return b.toString("utf8");
+}
+
+function utf16be(b: Buffer): string {
+  return Buffer.from(b.subarray(0, b.length & ~1))
+    .swap16()
+    .toString("utf16le");
 }
 
 /**

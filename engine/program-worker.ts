@@ -186,6 +186,11 @@ function outputTail(text: string): string {
  * one a user reads (a CI log's summary, our one-line errors).
  */
 export function failureLines(text: string, n: number): string {
+  // The SDK blames the Pulumi CLI for a feature its engine lacks; here the engine is ours.
+  text = text.replace(
+    /The Pulumi CLI does not support transforms\. Please update the Pulumi CLI/g,
+    "e2b-guardrails' offline preview does not run invoke transforms (registerInvokeTransform); preview this program with `pulumi preview --policy-pack` instead",
+  );
   const lines = text.split("\n");
   if (lines.length > 1 && /^Running program .* failed with an unhandled exception:\s*$/.test(lines[0]))
     lines.shift();

@@ -34,11 +34,23 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
       "utf8-bom.json": Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]),
       "utf16le.json": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]),
       "utf16be.json": Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, "utf16le").swap16()]),
+      "utf16le-no-bom.json": Buffer.from(text, "utf16le"),
     };
     for (const [name, bytes] of Object.entries(variants)) {
       writeFileSync(path.join(dir, name), bytes);
       expect(loadStateExport(path.join(dir, name)).resources).toEqual(expected);
     }
+  });
+
+  it("names an invisible unexpected character by its code point, and says what a second byte order mark means", () => {
+    const file = path.join(tmpDir("twice-bom-"), "state.json");
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from("{}")]),
+    );
+    expect(() => loadStateExport(file)).toThrow(
+      `${file}: not valid JSON (Unexpected token 'U+FEFF'; the file looks like UTF-16 or holds a byte order mark more than once)`,
+    );
   });
 
   it("decodes shown secrets (plaintext is a JSON encoding of the value)", () => {
