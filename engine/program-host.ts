@@ -143,7 +143,13 @@ function keepFirstExportsObject(): void {
     const now = this.exports as Record<string, unknown> | null;
     // Only esbuild's replacement: a CommonJS module that assigns `module.exports` itself drops its
     // first object under Node and ts-node alike.
-    if (now !== first && now && typeof now === "object" && ESBUILD_ESM_EXPORTS.test(content))
+    if (
+      now !== first &&
+      now &&
+      typeof now === "object" &&
+      !filename.includes(`${path.sep}node_modules${path.sep}`) &&
+      ESBUILD_ESM_EXPORTS.test(content)
+    )
       for (const k of Object.keys(first)) if (!Object.hasOwn(now, k)) now[k] = first[k];
     return result;
   };

@@ -31,9 +31,12 @@ export class ProgramOutput {
     });
   }
 
-  /** Everything kept, then each stream's unfinished line. */
+  /**
+   * Everything kept, then each stream's unfinished line (a character still split between chunks is
+   * left to the decoder, which may yet get its last bytes).
+   */
   text(): string {
-    const open = [...this.partial.values()].map((s) => s.text + s.decoder.end()).filter((t) => t);
+    const open = [...this.partial.values()].map((s) => s.text).filter((t) => t);
     return [...this.lines, ...open].join("\n");
   }
 
@@ -41,7 +44,10 @@ export class ProgramOutput {
   clear(): void {
     this.lines = [];
     this.bytes = 0;
-    for (const s of this.partial.values()) s.text = "";
+    for (const s of this.partial.values()) {
+      s.text = "";
+      s.decoder = new StringDecoder("utf8");
+    }
   }
 
   private push(line: string): void {

@@ -95,7 +95,6 @@ function programFindings(
 ): Finding[] {
   if (graph.source.kind !== "program") return [];
   const providers = serializedProviders(graph);
-  if (!(graph.programModules?.length || graph.programReads?.length || providers.length)) return [];
   const stackUrn = stackUrnOf(graph.resources);
   const reader = new ArtifactReader([graph.source.path], PROGRAM_SOURCE_LIMITS);
   // Keys the pack's findings name (those in files resources deploy too, which this index does not read).
