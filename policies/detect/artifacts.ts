@@ -23,6 +23,7 @@ import { printable } from "./walk";
 // process would otherwise pay for them at start.
 const zipReader = () => require("fflate") as typeof import("fflate");
 const tarReader = () => require("tar") as typeof import("tar");
+const globber = () => require("picomatch") as typeof import("picomatch");
 
 /** Stack tag the offline engine sets to the program's folder (ConfigureStack). */
 export const PROGRAM_DIR_TAG = "e2b-guardrails:program-dir";
@@ -194,6 +195,7 @@ export class ArtifactReader {
       }
     }
     const resolved = this.resolve(local);
+    if (!resolved && kind === "file" && globber().scan(local).isGlob) return this.readGlob(local);
     if (!resolved) {
       const where = this.roots.length
         ? `relative to ${this.roots.join(" or ")}`
@@ -230,6 +232,53 @@ export class ArtifactReader {
    */
   isLocalPath(p: string): boolean {
     return /^(\.{1,2}[\\/]|\/|file:\/\/)/.test(p) || this.resolve(p) !== null;
+  }
+
+  /**
+   * Files a glob names (a Kubernetes ConfigGroup's `files: ["./k8s/*.yaml"]`), found below the
+   * glob's fixed base under the first root that has it, read as files, within the file limit.
+   */
+  private readGlob(pattern: string): ArtifactContent {
+    const pm = globber();
+    const norm = path.normalize(pattern).replace(/^\.\//, "");
+    const { base } = pm.scan(norm);
+    const absolute = path.isAbsolute(norm);
+    const root = (absolute ? [path.parse(norm).root] : this.roots).find((r) => {
+      try {
+        return fs.statSync(path.join(r, base || ".")).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+    if (!root) return { files: [], notes: [`${printable(pattern)} matched no file and was not read`] };
+    const matches = pm(absolute ? path.relative(root, norm) : norm, { dot: true });
+    const names: string[] = [];
+    const dirs = [path.relative(root, path.join(root, base || "."))];
+    while (dirs.length && names.length <= this.limits.maxFiles) {
+      const rel = dirs.pop()!;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        const name = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) dirs.push(name);
+        else if (e.isFile() && matches(name)) names.push(name);
+      }
+    }
+    if (names.length === 0)
+      return { files: [], notes: [`${printable(pattern)} matched no file and was not read`] };
+    const out: ArtifactContent = { files: [], notes: [] };
+    for (const name of names.sort().slice(0, this.limits.maxFiles)) {
+      const c = this.read("file", path.join(root, name));
+      for (const f of c.files) out.files.push({ ...f, name });
+      out.notes.push(...c.notes);
+    }
+    if (names.length > this.limits.maxFiles)
+      out.notes.push(`${printable(pattern)}: not read: more than ${this.limits.maxFiles} files`);
+    return out;
   }
 
   private resolve(p: string): string | null {

@@ -305,6 +305,12 @@ describe("files and folders named by plain strings", () => {
     expect(files("kubernetes:yaml/v2:ConfigFile", { file: "k8s/cm.yaml" }, dir).found).toEqual([
       ["file", "k8s/cm.yaml"],
     ]);
+    // A glob, as ConfigGroup takes them: the files it matches, each by its path.
+    writeFileSync(path.join(dir, "k8s/other.yaml"), "kind: ConfigMap\ndata: {}\n");
+    expect(files("kubernetes:yaml/v2:ConfigGroup", { files: ["./k8s/*.yaml", "none/*.yml"] }, dir)).toEqual({
+      found: [["files[0]", "k8s/cm.yaml"]],
+      notes: ["none/*.yml matched no file and was not read"],
+    });
     expect(files("kubernetes:kustomize/v2:Directory", { directory: "./kust" }, dir).found).toEqual([
       ["directory", "kustomization.yaml"],
     ]);
