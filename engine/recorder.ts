@@ -48,6 +48,7 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList?(): unknown[];
   getDeletebeforereplace?(): boolean;
   getAliasurnsList?(): string[];
+  getAliasesList?(): Array<{ hasUrn(): boolean; getUrn(): string; getSpec(): AliasSpec }>;
   getCustomtimeouts?(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 
@@ -160,6 +161,18 @@ export class ResourceRecorder {
     return found;
   }
 
+  /** An alias spec's URN: what it names, the registration's own type, name and parent otherwise. */
+  private aliasUrn(r: RegisterRequest, spec: AliasSpec): string {
+    const parent = spec.getNoparent() ? "" : spec.getParenturn() || r.getParent();
+    const urn = this.urnOf(parent, spec.getType() || r.getType(), spec.getName() || r.getName());
+    const [, , ...rest] = urn.split("::");
+    return [
+      `urn:pulumi:${spec.getStack() || this.opts.stack}`,
+      spec.getProject() || this.opts.project,
+      ...rest,
+    ].join("::");
+  }
+
   /** A name built from undecrypted values: their markers, under NAME_DEPENDENCIES. */
   private nameDependencies(rawName: string, propertyDependencies: Record<string, string[]>): void {
     const markers = placeholderKeys(rawName).map((k) => markerUrn(this.opts.stack, this.opts.project, k));
@@ -245,7 +258,7 @@ export class ResourceRecorder {
         // The engine's preview of a create answers with the (checked) inputs; what the provider would
         // compute is absent, which the SDK turns into unknowns.
         outputs: inputs,
-        options: optionsOf(r),
+        options: optionsOf(r, (spec) => this.aliasUrn(r, spec)),
       });
       const resp = this.message("resource", "RegisterResourceResponse");
       resp.setUrn(urn as never);
@@ -352,7 +365,17 @@ export class ResourceRecorder {
   }
 }
 
-function optionsOf(r: RegisterRequest): GraphResource["options"] {
+/** An alias given as a spec (`{ name }`, `{ type, parent }`), as the engine turns it into a URN. */
+type AliasSpec = {
+  getName(): string;
+  getType(): string;
+  getStack(): string;
+  getProject(): string;
+  getParenturn(): string;
+  getNoparent(): boolean;
+};
+
+function optionsOf(r: RegisterRequest, aliasUrn: (spec: AliasSpec) => string): GraphResource["options"] {
   const list = <T>(xs: T[] | undefined) => (xs && xs.length ? xs : undefined);
   const timeouts = r.getCustomtimeouts?.();
   const seconds = (s: string | undefined) => (s ? parseDuration(s) : undefined);
@@ -368,7 +391,11 @@ function optionsOf(r: RegisterRequest): GraphResource["options"] {
     ignoreChanges: list(r.getIgnorechangesList?.()),
     additionalSecretOutputs: list(r.getAdditionalsecretoutputsList?.())?.map(String),
     deleteBeforeReplace: r.getDeletebeforereplace?.() || undefined,
-    aliases: list(r.getAliasurnsList?.()),
+    // The CLI hands analyzers aliases as URNs: specs (what SDKs send today) are made into theirs.
+    aliases: list([
+      ...(r.getAliasurnsList?.() ?? []),
+      ...(r.getAliasesList?.() ?? []).map((a) => (a.hasUrn() ? a.getUrn() : aliasUrn(a.getSpec()))),
+    ]),
     customTimeouts:
       customTimeouts && Object.values(customTimeouts).some((v) => v !== undefined)
         ? customTimeouts

@@ -42,6 +42,9 @@ const FIELD_NAMES: Record<string, string> = {
   dependencies: "dependencies",
   propertyDependencies: "property dependencies",
   outputs: "outputs",
+  aliases: "aliases (a resource option)",
+  ignoreChanges: "ignoreChanges (a resource option)",
+  additionalSecretOutputs: "additionalSecretOutputs (a resource option)",
 };
 
 /**
@@ -68,7 +71,7 @@ function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Repo
     const once = `${k.fingerprint}\u0000${field}`;
     if (said.has(once)) continue;
     said.add(once);
-    report(recordMessage(r, k, field), r.urn);
+    report(recordMessage(r, k, field), r.urn, { at: { path: k.path, keyFingerprint: k.fingerprint } });
   }
 }
 

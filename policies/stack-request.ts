@@ -52,6 +52,9 @@ export function stackResourcesOf(
       opts: {
         parent: opts.getParent() || undefined,
         deleteBeforeReplace: opts.getDeletebeforereplacedefined() ? opts.getDeletebeforereplace() : undefined,
+        aliases: opts.getAliasesList?.() ?? [],
+        ignoreChanges: opts.getIgnorechangesList?.() ?? [],
+        additionalSecretOutputs: opts.getAdditionalsecretoutputsList?.() ?? [],
       },
     };
   });

@@ -512,6 +512,20 @@ export interface ResourceRecord {
     at: string;
   }>;
   outputs: Tree;
+  /** Resource options that are text (aliases, ignoreChanges, additionalSecretOutputs), where they were. */
+  optionStrings?: ReadonlyArray<{ field: string; value: string; at: string }>;
+}
+
+/** The text of a resource's options, as ResourceRecord.optionStrings lists it. */
+export function optionStringsOf(o: {
+  aliases?: readonly string[];
+  ignoreChanges?: readonly string[];
+  additionalSecretOutputs?: readonly string[];
+}): ResourceRecord["optionStrings"] {
+  const out: Array<{ field: string; value: string; at: string }> = [];
+  for (const field of ["aliases", "ignoreChanges", "additionalSecretOutputs"] as const)
+    (o[field] ?? []).forEach((value, i) => out.push({ field, value, at: `options.${field}[${i}]` }));
+  return out.length ? out : undefined;
 }
 
 /** A key found outside a resource's input properties: in its URN, name, references or outputs. */
@@ -570,6 +584,7 @@ export function scanRecord(
     urns.forEach((d, i) => reference("propertyDependencies", d, `propertyDependencies[${i}]`));
   }
   for (const d of r.danglingReferences ?? []) plain(d.field, d.urn, d.at);
+  for (const o of r.optionStrings ?? []) plain(o.field, o.value, o.at);
   for (const k of scanProps(r.type, r.outputs).keys)
     out.push({ ...k, path: `outputs.${k.path}`, field: "outputs" });
   return out;

@@ -24,6 +24,7 @@ import {
   isKeyResource,
   ScanCache,
   scanRecord,
+  optionStringsOf,
   STACK_TYPE,
   type KeyHit,
   type RecordHit,
@@ -107,7 +108,13 @@ export interface ResourceLike {
   dependencies?: Array<{ urn: string } | string>;
   propertyDependencies?: Record<string, Array<{ urn: string } | string>>;
   /** `opts.parent` is the raw parent URN, kept by the SDK even when no such resource is in the stack. */
-  opts?: { deleteBeforeReplace?: boolean; parent?: string };
+  opts?: {
+    deleteBeforeReplace?: boolean;
+    parent?: string;
+    aliases?: string[];
+    ignoreChanges?: string[];
+    additionalSecretOutputs?: string[];
+  };
 }
 
 const urnOf = (x: { urn: string } | string) => (typeof x === "string" ? x : x.urn);
@@ -189,7 +196,12 @@ export interface GraphResourceLike {
   propertyDependencies?: Record<string, string[]>;
   inputs?: unknown;
   outputs?: unknown;
-  options?: { deleteBeforeReplace?: boolean };
+  options?: {
+    deleteBeforeReplace?: boolean;
+    aliases?: string[];
+    ignoreChanges?: string[];
+    additionalSecretOutputs?: string[];
+  };
 }
 
 /**
@@ -343,6 +355,7 @@ export class StackIndex {
         dependencies: urnsOf(r.dependencies),
         propertyDependencies: propertyUrnsOf(r.propertyDependencies),
         deleteBeforeReplace: r.opts?.deleteBeforeReplace,
+        optionStrings: r.opts && optionStringsOf(r.opts),
         // Inputs recorded by the resource policy; failing that, E2BEnvironment also outputs its model.
         props: recorded ?? environmentModelOutput(r.type, outputs) ?? outputs,
         outputs,
@@ -379,6 +392,7 @@ export class StackIndex {
           dependencies: r.dependencies ?? [],
           propertyDependencies: r.propertyDependencies ?? {},
           deleteBeforeReplace: r.options?.deleteBeforeReplace,
+          optionStrings: r.options && optionStringsOf(r.options),
           props: inputs,
           outputs,
           inputsRecorded: false,

@@ -109,6 +109,27 @@ describe("program pool (warm workers)", () => {
     expect(outputsOf(await pool.run({ cwd: dir, stack: "dev" }))).toEqual(expected);
   });
 
+  it("records aliases given as specs as the URNs the CLI hands analyzers, in both transports", async () => {
+    const dir = programCopy("aliases-", recording.cwd, {
+      "index.ts": [
+        'import * as sqs from "@pulumi/aws/sqs";',
+        'new sqs.Queue("jobs", {}, { aliases: [{ name: "old-jobs" }, "urn:pulumi:dev::recording::aws:sqs/queue:Queue::older"] });',
+        "",
+      ].join("\n"),
+    });
+    const expected = [
+      "urn:pulumi:dev::recording::aws:sqs/queue:Queue::older",
+      "urn:pulumi:dev::recording::aws:sqs/queue:Queue::old-jobs",
+    ].sort();
+    for (const g of [
+      await runProgram({ cwd: dir, stack: "dev" }),
+      await pool.run({ cwd: dir, stack: "dev" }),
+    ])
+      expect([...(g.resources.find((r) => r.name === "jobs")?.options?.aliases ?? [])].sort()).toEqual(
+        expected,
+      );
+  });
+
   it("retires a worker whose program failed and keeps serving", async () => {
     const dir = programCopy("broken-", recording.cwd);
     writeFileSync(path.join(dir, "index.ts"), 'throw new Error("broken program");\n');

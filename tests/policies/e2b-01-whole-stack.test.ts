@@ -227,6 +227,43 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(withoutUrns(without.stack));
   });
 
+  it("finds a key in a resource's options: an alias, an ignoreChanges path, an additional secret output", async () => {
+    const bucket: GraphResource = {
+      urn: "urn:pulumi:prod::shop::aws:s3/bucket:Bucket::assets",
+      type: "aws:s3/bucket:Bucket",
+      name: "assets",
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      inputs: { bucket: "assets" },
+      outputs: { bucket: "assets" },
+      options: {
+        aliases: [`urn:pulumi:prod::shop::aws:s3/bucket:Bucket::${KEY}`],
+        ignoreChanges: [`tags.${KEY2}`],
+        additionalSecretOutputs: ["bucket"],
+      },
+    };
+    const { stack } = await scan.graph({
+      project: "shop",
+      stack: "prod",
+      organization: "o",
+      source: { kind: "program", path: repoRoot },
+      tags: {},
+      config: {},
+      resources: [bucket],
+    });
+    expect(
+      e2b01(stack)
+        .map((f) => f.message)
+        .sort(),
+    ).toEqual([
+      expect.stringContaining("(e2b_…4567) in its aliases (a resource option) at options.aliases[0]"),
+      expect.stringContaining("in its ignoreChanges (a resource option) at options.ignoreChanges[0]"),
+    ]);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
   it("escapes a hidden-key output's or property's name that holds a line break or a terminal escape", async () => {
     // What the offline engine records for `exports["agent\nKey…"] = config.requireSecret("e2bApiKey")`
     // and a resource input under such a name, without the passphrase.
