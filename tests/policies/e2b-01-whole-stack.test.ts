@@ -12,6 +12,17 @@ import { programCopy, tmpDir } from "../support/tmp";
 
 const KEY = `e2b_${PLANTED[0]}`;
 const KEY2 = `e2b_${PLANTED[1]}`;
+
+/** A previewed program's graph of the stack `shop-prod` holding `resources`, for rules to judge. */
+const shopProgram = (resources: GraphResource[]) => ({
+  project: "shop",
+  stack: "prod",
+  organization: "o",
+  source: { kind: "program" as const, path: repoRoot },
+  tags: {},
+  config: {},
+  resources,
+});
 const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 
 function e2b01(stack: {
@@ -243,15 +254,7 @@ describe("E2B-01 whole-stack scanning", () => {
         additionalSecretOutputs: ["bucket"],
       },
     };
-    const { stack } = await scan.graph({
-      project: "shop",
-      stack: "prod",
-      organization: "o",
-      source: { kind: "program", path: repoRoot },
-      tags: {},
-      config: {},
-      resources: [bucket],
-    });
+    const { stack } = await scan.graph(shopProgram([bucket]));
     expect(
       e2b01(stack)
         .map((f) => f.message)
@@ -280,18 +283,12 @@ describe("E2B-01 whole-stack scanning", () => {
       outputs: values,
     });
     const unknown = { [odd]: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" };
-    const { stack } = await scan.graph({
-      project: "shop",
-      stack: "prod",
-      organization: "o",
-      source: { kind: "program", path: repoRoot },
-      tags: {},
-      config: {},
-      resources: [
+    const { stack } = await scan.graph(
+      shopProgram([
         res("pulumi:pulumi:Stack", "shop-prod", unknown),
         res("aws:sqs/queue:Queue", "jobs", unknown),
-      ],
-    });
+      ]),
+    );
     const messages = e2b01(stack).map((f) => f.message);
     expect(messages).toEqual([
       expect.stringContaining(
