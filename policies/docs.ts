@@ -171,7 +171,7 @@ export function renderReadme(): string {
     "text file named like an archive is read as text, and a link to a file in a folder is read (a link to a folder is not followed, as Pulumi does not follow it; it is noted). Whatever was not read (remote, missing, too",
     "large, binary, past a limit) is reported as an advisory finding naming it, never passed in silence.",
     "",
-    "A path read as a file that is a glob (a ConfigGroup's `files: [\"./k8s/*.yaml\"]`) reads every file it matches.",
+    'A path read as a file that is a glob (a ConfigGroup\'s `files: ["./k8s/*.yaml"]`) reads every file it matches.',
     "",
     "| type | property (`[*]` every element, `{*}` every value of a map, `{keys}` a map's keys) | read as | what |",
     "|---|---|---|---|",
