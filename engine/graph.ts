@@ -47,6 +47,11 @@ export interface GraphResource {
    * boolean), in the wire format: `audit` scans them (policies/export-fields.ts).
    */
   otherFields?: WireObject;
+  /**
+   * What a stack export nests deeper than the depth limit (LIMITS.depth), by the field it is in: its
+   * strings and property names, read as text (audit scans them; the tree keeps a marker there).
+   */
+  tooDeep?: Array<{ field: string; text: string[] }>;
 }
 
 export interface ResourceGraph {

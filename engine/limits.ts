@@ -131,6 +131,22 @@ export function nextResource(budget: ValueBudget): void {
   budget.resourceLeft = LIMITS.resourceValues;
 }
 
+/** Count `n` more property values against the stack's and the resource's budgets (one line if past). */
+export function spendValues(budget: ValueBudget, n: number, file: string, at: string): void {
+  budget.left -= n;
+  budget.resourceLeft -= n;
+  if (budget.left < 0)
+    throw new InputError(
+      `too large: ${file} (limit ${LIMITS.values.toLocaleString("en-US")} property values per stack; passed at ${at})`,
+      file,
+    );
+  if (budget.resourceLeft < 0)
+    throw new InputError(
+      `too large: ${file} (limit ${LIMITS.resourceValues.toLocaleString("en-US")} property values per resource; passed at ${at})`,
+      file,
+    );
+}
+
 /**
  * Check one property tree against the limits without recursion (a tree too deep for the limit is
  * also too deep for a recursive walk). `at` names the tree in messages, `file` the input.
@@ -142,35 +158,45 @@ export function checkTree(
   budget: ValueBudget,
   startDepth = 0,
   maxDepth: number = LIMITS.depth,
+  /**
+   * A node at the depth limit is handed here with where it sits, instead of failing the input;
+   * whatever the callback puts in its place is not descended into.
+   */
+  onTooDeep?: (value: object, holder: Record<string | number, unknown>, key: string | number) => void,
 ): void {
-  const spend = (n: number) => {
-    budget.left -= n;
-    budget.resourceLeft -= n;
-    if (budget.left < 0)
-      throw new InputError(
-        `too large: ${file} (limit ${LIMITS.values.toLocaleString("en-US")} property values per stack; passed at ${at})`,
-        file,
-      );
-    if (budget.resourceLeft < 0)
-      throw new InputError(
-        `too large: ${file} (limit ${LIMITS.resourceValues.toLocaleString("en-US")} property values per resource; passed at ${at})`,
-        file,
-      );
-  };
+  const spend = (n: number) => spendValues(budget, n, file, at);
   spend(1);
-  const stack: [unknown, number][] = [[tree, startDepth]];
+  type Item = [unknown, number, Record<string | number, unknown> | undefined, string | number];
+  const stack: Item[] = [[tree, startDepth, undefined, ""]];
   while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
+    const [v, depth, holder, key] = stack.pop()!;
     if (v === null || typeof v !== "object") continue;
-    if (depth >= maxDepth)
+    if (depth >= maxDepth) {
+      if (onTooDeep && holder) {
+        onTooDeep(v, holder, key);
+        continue;
+      }
       throw new InputError(
         `${file}: field '${at}' nests deeper than ${LIMITS.depth} levels (the limit for a property tree)`,
         file,
       );
+    }
     // Children are counted before they are queued: a million-key object fails here, at once.
-    const children = Array.isArray(v) ? v : Object.values(v);
-    spend(children.length);
-    for (const x of children) if (x !== null && typeof x === "object") stack.push([x, depth + 1]);
+    const o = v as Record<string | number, unknown>;
+    if (Array.isArray(v)) {
+      spend(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (x !== null && typeof x === "object") stack.push([x, depth + 1, o, i]);
+      }
+    } else {
+      const keys = Object.keys(v);
+      spend(keys.length);
+      for (const k of keys) {
+        const x = o[k];
+        if (x !== null && typeof x === "object") stack.push([x, depth + 1, o, k]);
+      }
+    }
   }
 }
 

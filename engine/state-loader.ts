@@ -11,6 +11,7 @@ import {
   checkJsonSize,
   checkTree,
   nextResource,
+  spendValues,
   readBoundedText,
   valueBudget,
   type ValueBudget,
@@ -86,11 +87,25 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     const first = urns.get(urn);
     if (first !== undefined) fail(`${at}.urn`, `repeats the URN of deployment.resources[${first}]`);
     urns.set(urn, i);
+    // A tree deeper than the limit keeps a marker in place of what lies deeper, and that part is
+    // read as text (tooDeep), so a key there is still found and the resource is still judged.
+    const tooDeep: NonNullable<GraphResource["tooDeep"]> = [];
+    const setAside =
+      (field: string) => (value: object, holder: Record<string | number, unknown>, key: string | number) => {
+        holder[key] = TOO_DEEP;
+        tooDeep.push({ field, text: textOf(value, () => spendValues(budget, 1, file, `${at}.${field}`)) });
+      };
     const props = (v: unknown, field: string): WireObject => {
       if (v === undefined || v === null) return {};
       if (!isObject(v)) return fail(`${at}.${field}`, "must be an object");
-      checkTree(v, `${at}.${field}`, file, budget);
-      return convertSecrets(v, `${at}.${field}`, fail, { file, budget, depth: 0 }) as WireObject;
+      const onTooDeep = setAside(field);
+      checkTree(v, `${at}.${field}`, file, budget, 0, LIMITS.depth, onTooDeep);
+      return convertSecrets(v, `${at}.${field}`, fail, {
+        file,
+        budget,
+        depth: 0,
+        tooDeep: onTooDeep,
+      }) as WireObject;
     };
     const strings = (v: unknown, field: string): string[] => {
       if (v === undefined || v === null) return [];
@@ -111,8 +126,9 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     for (const [k, v] of Object.entries(r)) {
       if (v === undefined || v === null || (READ_FIELDS.has(k) && !(FLAGS.has(k) && typeof v !== "boolean")))
         continue;
-      checkTree(v, `${at}.${k}`, file, budget);
-      otherFields[k] = convertSecrets(v, `${at}.${k}`, fail, { file, budget, depth: 0 });
+      const onTooDeep = setAside(k);
+      checkTree(v, `${at}.${k}`, file, budget, 0, LIMITS.depth, onTooDeep);
+      otherFields[k] = convertSecrets(v, `${at}.${k}`, fail, { file, budget, depth: 0, tooDeep: onTooDeep });
     }
     return {
       urn,
@@ -132,6 +148,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
         additionalSecretOutputs: names(r.additionalSecretOutputs, `${at}.additionalSecretOutputs`, fail),
       },
       ...(Object.keys(otherFields).length ? { otherFields } : {}),
+      ...(tooDeep.length ? { tooDeep } : {}),
     };
   });
 
@@ -181,6 +198,31 @@ interface Limits {
   file: string;
   budget: ValueBudget;
   depth: number;
+  /** Set aside what nests deeper than the limit (checkTree's onTooDeep). */
+  tooDeep?: (value: object, holder: Record<string | number, unknown>, key: string | number) => void;
+}
+
+/** What a subtree past the depth limit is replaced with in the tree. */
+export const TOO_DEEP = "[nested deeper than the depth limit: read as text only]";
+
+/** Every string and property name of `v`, iteratively, each counted against the budget. */
+function textOf(v: unknown, spend: () => void): string[] {
+  const out: string[] = [];
+  const stack: unknown[] = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (typeof x === "string") {
+      spend();
+      out.push(x);
+    } else if (Array.isArray(x)) for (const y of x) stack.push(y);
+    else if (x !== null && typeof x === "object")
+      for (const [k, y] of Object.entries(x)) {
+        spend();
+        out.push(k);
+        stack.push(y);
+      }
+  }
+  return out;
 }
 
 /**
@@ -222,7 +264,7 @@ function convertSecrets(
           return fail(at, "holds a secret whose plaintext is not JSON");
         }
         innerAt = `${at}.plaintext`;
-        checkTree(inner, innerAt, lim.file, lim.budget, depth);
+        checkTree(inner, innerAt, lim.file, lim.budget, depth, LIMITS.depth, lim.tooDeep);
       } else if ("value" in v) {
         inner = v.value;
         innerAt = `${at}.value`;

@@ -18,6 +18,9 @@ import { NO_CONFIG, type PackConfig } from "./settings";
 
 export const EXPORT_FIELDS_POLICY = keyFromSecretStore.name;
 
+/** engine/limits.ts LIMITS.depth, named in findings (a test keeps the two equal). */
+export const TREE_DEPTH_LIMIT = 4096;
+
 /** A resource of a stack export, as far as these fields go. */
 export interface ExportResourceLike {
   urn: string;
@@ -29,6 +32,8 @@ export interface ExportResourceLike {
   outputs?: unknown;
   /** The resource's fields the graph has no place for (engine/graph.ts GraphResource.otherFields). */
   otherFields?: Readonly<Record<string, unknown>>;
+  /** What nests deeper than the depth limit, as text, by field (engine/graph.ts GraphResource.tooDeep). */
+  tooDeep?: ReadonlyArray<{ field: string; text: readonly string[] }>;
 }
 
 export interface ExportLike {
@@ -80,6 +85,19 @@ export function exportFieldFindings(exp: ExportLike, config: PackConfig = NO_CON
     for (const [field, value] of Object.entries(r.otherFields ?? {}))
       for (const k of scanProps("pulumi:export-resource", normalizeWire({ [field]: value })).keys)
         push(r.urn, `${label} field '${printable(field)}'`, k, k.path);
+    // Past the depth limit the tree is read as text: keys there are found, and the limit is named.
+    for (const { field, text } of r.tooDeep ?? []) {
+      const where = `${printable(field)} (deeper than ${TREE_DEPTH_LIMIT} levels)`;
+      for (const t of text) for (const m of findMaterial(t)) push(r.urn, `${label} ${where}`, m, field);
+      out.push({
+        ...judge.finding(
+          r.urn,
+          `${label} ${where}: what lies deeper than the limit was read as text, for E2B key material only; its structure was not judged.`,
+        ),
+        enforcementLevel: "advisory",
+        path: field,
+      });
+    }
   }
   const fields = exp.deploymentFields ?? {};
   const stackUrn = stackUrnOf(exp.resources);

@@ -2,7 +2,7 @@ import { LIMITS } from "../../engine/limits";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadStateExport, InputError, OPAQUE_SECRET, SECRET_SIG, type GraphResource } from "../../engine";
-import { parseStateExport } from "../../engine/state-loader";
+import { parseStateExport, TOO_DEEP } from "../../engine/state-loader";
 import { tmpDir } from "../support/tmp";
 
 const state = (f: string) => path.join(__dirname, "fixtures/state", f);
@@ -143,29 +143,34 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     expect(v).toBe("in");
   });
 
-  it("counts a shown secret's decoded plaintext against the nesting limit", () => {
-    const deep = '{"a":'.repeat(LIMITS.depth + 50) + "1" + "}".repeat(LIMITS.depth + 50);
-    expect(() =>
-      parseStateExport(
-        {
-          version: 3,
-          deployment: {
-            resources: [
-              {
-                urn: "urn:pulumi:dev::p::x:y:Z::b",
-                type: "x:y:Z",
-                outputs: { s: { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: deep } },
-              },
-            ],
-          },
+  it("reads what nests deeper than the limit as text, in a shown secret's plaintext too, and marks its place", () => {
+    const key = "e2b_3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
+    const deep =
+      '{"a":'.repeat(LIMITS.depth + 50) + JSON.stringify(`token ${key}`) + "}".repeat(LIMITS.depth + 50);
+    let inputs: unknown = { name: key };
+    for (let i = 0; i < LIMITS.depth + 20; i++) inputs = { d: inputs };
+    const g = parseStateExport(
+      {
+        version: 3,
+        deployment: {
+          resources: [
+            {
+              urn: "urn:pulumi:dev::p::x:y:Z::b",
+              type: "x:y:Z",
+              inputs,
+              outputs: { s: { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: deep } },
+            },
+          ],
         },
-        "deep-secret.json",
-      ),
-    ).toThrow(
-      new RegExp(
-        `^deep-secret\\.json: field 'deployment\\.resources\\[0\\]\\.outputs\\.s\\.plaintext' nests deeper than ${LIMITS.depth} levels`,
-      ),
+      },
+      "deep-secret.json",
     );
+    const [r] = g.resources;
+    expect(r.tooDeep).toEqual([
+      { field: "inputs", text: expect.arrayContaining(["name", key]) },
+      { field: "outputs", text: expect.arrayContaining([`token ${key}`]) },
+    ]);
+    expect(JSON.stringify(r.inputs)).toContain(TOO_DEEP);
   });
 
   it("keeps a property named __proto__ as a property (it cannot hide a key)", () => {

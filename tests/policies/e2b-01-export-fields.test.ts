@@ -6,6 +6,8 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { LIMITS } from "../../engine/limits";
+import { TREE_DEPTH_LIMIT } from "../../policies/export-fields";
 import type { StackReport } from "../../policies/report";
 import { useScanner } from "../support/scan";
 import { PLANTED, expectClean, status } from "./helpers";
@@ -227,6 +229,45 @@ describe("E2B-01 in a resource's other fields", () => {
     );
     expect(onBucket.find((f) => f.path === "initErrors[0]")?.message).toMatch(
       /^aws:s3\/bucket:Bucket 'assets' field 'initErrors' carries E2B key material \(e2b_…4567\)/,
+    );
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+});
+
+describe("E2B-01 in what an export nests deeper than the depth limit", () => {
+  const scan = useScanner();
+
+  it("reads it as text: a key there fails E2B-01 naming the limit, and the limit is noted, never exit 2", async () => {
+    expect(TREE_DEPTH_LIMIT).toBe(LIMITS.depth);
+    const depth = LIMITS.depth + 500;
+    // Written as text: JSON.stringify itself runs out of stack this deep.
+    const tags = '{"d":'.repeat(depth) + JSON.stringify({ note: `key ${KEY}` }) + "}".repeat(depth);
+    const text = JSON.stringify(exportOf()).replace(
+      '"bucket":"assets-4f1c2b9","forceDestroy":false}',
+      `"bucket":"assets-4f1c2b9","forceDestroy":false,"tags":${tags}}`,
+    );
+    expect(text).toContain('"tags":{"d":');
+    const file = path.join(tmpDir("too-deep-"), "deep.json");
+    writeFileSync(file, text);
+    const report = await scan.states([file]);
+    const stack = report.stacks[0];
+    const onBucket = stack.findings.filter((f) => f.urn === `${STACK}::aws:s3/bucket:Bucket::assets`);
+    expect(onBucket.map((f) => [f.enforcementLevel, f.message])).toEqual(
+      expect.arrayContaining([
+        [
+          "mandatory",
+          expect.stringMatching(
+            /^aws:s3\/bucket:Bucket 'assets' inputs \(deeper than 4096 levels\) carries E2B key material \(e2b_…4567\)/,
+          ),
+        ],
+        [
+          "advisory",
+          expect.stringContaining(
+            "inputs (deeper than 4096 levels): what lies deeper than the limit was read as text",
+          ),
+        ],
+      ]),
     );
     expect(status(stack, "E2B-01")).toBe("fail");
     expectClean(stack);
