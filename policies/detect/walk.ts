@@ -28,7 +28,10 @@ export interface PathNode {
  * leaves half a key.
  */
 export function displayPath(path: string, max = 160): string {
-  return shortenRedacted(redactMaterial(path), max, 60);
+  // Encoded keys only where the detector's prefilter sees a possible one (most paths hold none);
+  // shortenRedacted masks plain and escaped keys and key heads in every path, as the CLI prints the
+  // pack's messages without our output layer.
+  return shortenRedacted(mayHoldMaterial(path) ? redactMaterial(path) : path, max, 60);
 }
 
 /**
