@@ -18,7 +18,7 @@ import { z } from "zod";
 import { caseOfPolicy, type Severity } from "./cases";
 import type { Prices } from "./cost";
 import type { ArtifactReader } from "./detect/artifacts";
-import { redactKeys } from "./detect/keys";
+import { redactMaterial } from "./detect/redact";
 import type { ResourceScan } from "./detect/scanner";
 import type { StackIndex } from "./detect/stack";
 import { rawProps } from "./detect/unknowns";
@@ -131,7 +131,8 @@ export function judgeFinding(args: {
   message: string;
   advisory?: boolean;
 }): Finding {
-  const message = redactKeys(args.message);
+  // The Pulumi CLI prints this message as it is: a name in it may be a key in any encoding.
+  const message = redactMaterial(args.message);
   const finding: Finding = {
     policy: args.policy,
     caseId: caseOfPolicy(args.policy),
