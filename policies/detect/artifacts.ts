@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { inflateUpTo } from "./inflate";
+import { utf16WithBom } from "./text";
 import { printable } from "./walk";
 
 // Archive readers load on first use: most stacks deploy no archive, and every pack, CLI and test
@@ -304,11 +305,8 @@ export class ArtifactReader {
    */
   private decode(buf: Uint8Array, name: string, skips: Skips, inflatedOnce = false): string | null {
     const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    if (b[0] === 0xff && b[1] === 0xfe) return b.subarray(2).toString("utf16le");
-    if (b[0] === 0xfe && b[1] === 0xff)
-      return Buffer.from(b.subarray(2, b.length & ~1))
-        .swap16()
-        .toString("utf16le");
+    const marked = utf16WithBom(b);
+    if (marked !== undefined) return marked;
     const gzip = b[0] === 0x1f && b[1] === 0x8b;
     if (!inflatedOnce && (gzip || name.toLowerCase().endsWith(".br"))) {
       const inner = this.inflate(b, gzip, name, skips);
@@ -321,7 +319,6 @@ export class ArtifactReader {
     return b.toString("utf8");
   }
 
-  /** A gzip or brotli file's bytes, charged to the run's budget; null (and a note) when it cannot be. */
   /**
    * A gzip or brotli file's contents within the per-file limit and what the run's budget has left,
    * charged to that budget however it ends (a bomb spends it, so a thousand bombs cost one budget).
