@@ -12,7 +12,7 @@
  * strings up to 64 KB (a whole-string blob is decoded at any size).
  * Masks and fingerprints only, never the key.
  */
-import { inflateUpTo } from "./inflate";
+import { inflateUpTo, streamKind } from "./inflate";
 import { findKeysInString, type KeyMatch } from "./keys";
 
 /** How a key was written: `plain`, or the decodings that revealed it, outermost first (`base64+base64`). */
@@ -193,13 +193,15 @@ function isHexDigit(c: number): boolean {
 
 /** A gzip or zlib stream (bytes as latin1 text), inflated within what `budget` has left. */
 function inflated(text: string, budget: { left: number }): Decoded | null {
-  const c0 = text.charCodeAt(0);
-  if (c0 !== 0x1f && (c0 & 0x0f) !== 8) return null;
-  const out = inflateUpTo(Buffer.from(text.slice(0, budget.left + 64 * 1024), "latin1"), budget.left);
+  const head = [text.charCodeAt(0), text.charCodeAt(1), text.charCodeAt(2)];
+  // Bytes only: a decoded layer is latin1, one char per byte; other text is no stream.
+  const kind = head.every((c) => c <= 0xff) ? streamKind(Uint8Array.from(head)) : undefined;
+  if (!kind) return null;
+  // Compressed input past this cannot be reached: its output would be past the budget.
+  const out = inflateUpTo(Buffer.from(text.slice(0, budget.left + MIN_INFLATE), "latin1"), budget.left);
   if (!out) return null;
   budget.left -= out.bytes.length;
-  const gzip = c0 === 0x1f;
-  return { encoding: gzip ? "gzip" : "zlib", text: Buffer.from(out.bytes).toString("latin1"), at: 0 };
+  return { encoding: kind, text: Buffer.from(out.bytes).toString("latin1"), at: 0 };
 }
 
 /**
