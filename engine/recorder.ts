@@ -107,10 +107,16 @@ export class ResourceRecorder {
    * URNs as the engine makes them (resource.NewURN): the parent's whole qualified type chain, and no
    * `pulumi:pulumi:Stack$` prefix for top-level resources.
    */
-  urnOf(parent: string, type: string, name: string): string {
+  urnOf(
+    parent: string,
+    type: string,
+    name: string,
+    stack = this.opts.stack,
+    project = this.opts.project,
+  ): string {
     const parentType = parent ? parent.split("::")[2] : "";
     const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
-    return `urn:pulumi:${this.opts.stack}::${this.opts.project}::${qualified}::${name}`;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
   }
 
   /**
@@ -164,13 +170,13 @@ export class ResourceRecorder {
   /** An alias spec's URN: what it names, the registration's own type, name and parent otherwise. */
   private aliasUrn(r: RegisterRequest, spec: AliasSpec): string {
     const parent = spec.getNoparent() ? "" : spec.getParenturn() || r.getParent();
-    const urn = this.urnOf(parent, spec.getType() || r.getType(), spec.getName() || r.getName());
-    const [, , ...rest] = urn.split("::");
-    return [
-      `urn:pulumi:${spec.getStack() || this.opts.stack}`,
+    return this.urnOf(
+      parent,
+      spec.getType() || r.getType(),
+      spec.getName() || r.getName(),
+      spec.getStack() || this.opts.stack,
       spec.getProject() || this.opts.project,
-      ...rest,
-    ].join("::");
+    );
   }
 
   /** A name built from undecrypted values: their markers, under NAME_DEPENDENCIES. */
