@@ -16,6 +16,7 @@ import { ResourceRecorder, type MonitorProtos } from "./recorder";
 import { killChild, trackChild } from "./children";
 import { InputError } from "./errors";
 import { ProgramOutput } from "./program-output";
+import { transformProtocol } from "./transforms";
 
 /** Which stack a program runs for and the config it gets: the same for both transports. */
 export interface StackRun {
@@ -91,11 +92,11 @@ function ourProtocol() {
   const load = (m: string) => require(require.resolve(m, { paths: [__dirname] }));
   const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [__dirname] }));
   const fromPulumi = (m: string) => require(require.resolve(m, { paths: [pulumiDir] }));
+  const grpc = fromPulumi("@grpc/grpc-js") as Grpc;
   return {
-    grpc: fromPulumi("@grpc/grpc-js") as Grpc,
+    grpc,
+    transforms: transformProtocol(load, grpc),
     resourceGrpc: load("@pulumi/pulumi/proto/resource_grpc_pb"),
-    callbackGrpc: load("@pulumi/pulumi/proto/callback_grpc_pb"),
-    callbackPb: load("@pulumi/pulumi/proto/callback_pb"),
     engineGrpc: load("@pulumi/pulumi/proto/engine_grpc_pb"),
     protos: {
       resource: load("@pulumi/pulumi/proto/resource_pb"),
@@ -114,17 +115,13 @@ const SEVERITY = ["debug", "info", "warning", "error"] as const;
 
 export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHostResult> {
   protocol ??= ourProtocol();
-  const { grpc, resourceGrpc, engineGrpc, protos, callbackGrpc, callbackPb } = protocol;
+  const { grpc, resourceGrpc, engineGrpc, protos, transforms } = protocol;
   const recorder = new ResourceRecorder({
     project: job.project,
     stack: job.stack,
     protos,
     hiddenConfig: job.unknownSecretKeys.length > 0,
-    transforms: {
-      resource: protos.resource,
-      callback: callbackPb,
-      client: (target) => new callbackGrpc.CallbacksClient(target, grpc.credentials.createInsecure()),
-    },
+    transforms,
   });
   const errors: string[] = [];
   let rootUrn = "";

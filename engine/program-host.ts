@@ -15,6 +15,7 @@
 import path from "node:path";
 import type { LanguageHostResult, StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
+import { transformProtocol } from "./transforms";
 
 const { programModules, programReads, recordReads } = require("./program-modules.js") as {
   programModules: (loaded: Iterable<string>, dir: string) => string[];
@@ -51,14 +52,7 @@ function createRuntime(sdkFrom: string) {
   // Resource transforms reach the program's callback server over gRPC; an SDK older than them has none.
   const transforms = (() => {
     try {
-      const grpc = fromPulumi("@grpc/grpc-js");
-      const callbackGrpc = req("@pulumi/pulumi/proto/callback_grpc_pb");
-      return {
-        resource: protos.resource,
-        callback: req("@pulumi/pulumi/proto/callback_pb"),
-        client: (target: string) =>
-          new callbackGrpc.CallbacksClient(target, grpc.credentials.createInsecure()),
-      };
+      return transformProtocol(req, fromPulumi("@grpc/grpc-js"));
     } catch {
       return undefined;
     }

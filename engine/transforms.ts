@@ -22,6 +22,22 @@ export interface TransformProtocol {
   client(target: string): { invoke(req: Pb, cb: Callback): void; close(): void };
 }
 
+/**
+ * The protocol from one SDK copy: `load` resolves its modules (`@pulumi/pulumi/proto/…`), `grpc` is
+ * the @grpc/grpc-js it uses.
+ */
+export function transformProtocol(
+  load: (module: string) => Pb,
+  grpc: { credentials: { createInsecure(): unknown } },
+): TransformProtocol {
+  const { CallbacksClient } = load("@pulumi/pulumi/proto/callback_grpc_pb");
+  return {
+    resource: load("@pulumi/pulumi/proto/resource_pb"),
+    callback: load("@pulumi/pulumi/proto/callback_pb"),
+    client: (target) => new CallbacksClient(target, grpc.credentials.createInsecure()),
+  };
+}
+
 export class TransformRunner {
   private readonly stack: Pb[] = [];
   /** The `transforms` option of each resource registered with one: they apply to its children too. */
