@@ -90,22 +90,20 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     // A tree deeper than the limit keeps a marker in place of what lies deeper, and that part is
     // read as text (tooDeep), so a key there is still found and the resource is still judged.
     const tooDeep: NonNullable<GraphResource["tooDeep"]> = [];
-    const setAside =
-      (field: string) => (value: object, holder: Record<string | number, unknown>, key: string | number) => {
+    /** One field's tree within the limits, secrets decoded; what nests too deep set aside as text. */
+    const read = (v: unknown, field: string): WireValue => {
+      const where = `${at}.${field}`;
+      const onTooDeep = (value: object, holder: Record<string | number, unknown>, key: string | number) => {
         holder[key] = TOO_DEEP;
-        tooDeep.push({ field, text: textOf(value, () => spendValues(budget, 1, file, `${at}.${field}`)) });
+        tooDeep.push({ field, text: textOf(value, () => spendValues(budget, 1, file, where)) });
       };
+      checkTree(v, where, file, budget, 0, LIMITS.depth, onTooDeep);
+      return convertSecrets(v, where, fail, { file, budget, depth: 0, tooDeep: onTooDeep });
+    };
     const props = (v: unknown, field: string): WireObject => {
       if (v === undefined || v === null) return {};
       if (!isObject(v)) return fail(`${at}.${field}`, "must be an object");
-      const onTooDeep = setAside(field);
-      checkTree(v, `${at}.${field}`, file, budget, 0, LIMITS.depth, onTooDeep);
-      return convertSecrets(v, `${at}.${field}`, fail, {
-        file,
-        budget,
-        depth: 0,
-        tooDeep: onTooDeep,
-      }) as WireObject;
+      return read(v, field) as WireObject;
     };
     const strings = (v: unknown, field: string): string[] => {
       if (v === undefined || v === null) return [];
@@ -126,9 +124,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     for (const [k, v] of Object.entries(r)) {
       if (v === undefined || v === null || (READ_FIELDS.has(k) && !(FLAGS.has(k) && typeof v !== "boolean")))
         continue;
-      const onTooDeep = setAside(k);
-      checkTree(v, `${at}.${k}`, file, budget, 0, LIMITS.depth, onTooDeep);
-      otherFields[k] = convertSecrets(v, `${at}.${k}`, fail, { file, budget, depth: 0, tooDeep: onTooDeep });
+      otherFields[k] = read(v, k);
     }
     return {
       urn,
