@@ -31,7 +31,7 @@ export interface StackConfig {
   /**
    * Secret keys with a structured value: the value as the file writes it, `secure:` leaves replaced
    * by `[secret]` (JSON). The pack scans the plaintext leaves as plaintext config, and reads the
-   * secure leaves' names when the value could not be decrypted (hidden-config.ts e2bSecureLeaf).
+   * secure leaves' names when the value could not be decrypted (hidden-config.ts e2bSecureLeaves).
    */
   plaintextOfSecret: Record<string, string>;
   /** `secure:` values we could not decrypt: the program sees them as unknown secrets. */

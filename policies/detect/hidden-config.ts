@@ -23,17 +23,12 @@ export const SECURE_LEAF = "[secret]";
 export const E2B_NAME = /(^|_)E2B(_|$)/i;
 
 /**
- * The first `secure:` leaf of the structured config value `key` whose path, read as a variable with
- * the key's name, is about E2B (`agents` → `e2b.apiKey`, `e2b` → `apiKey`): its path in the value
- * and that variable. `shape` is the value as the stack file writes it, JSON, with SECURE_LEAF for
- * each secure leaf: readable without the passphrase. The value as a whole then may carry the key,
- * though which part a property took is hidden.
+ * The `secure:` leaves of the structured config value `key` whose path, read as a variable with the
+ * key's name, is about E2B (`agents` → `e2b.apiKey`, `e2b` → `apiKey`), in the value's order: each
+ * leaf's path in the value and that variable. `shape` is the value as the stack file writes it, JSON,
+ * with SECURE_LEAF for each secure leaf: readable without the passphrase. The value as a whole then
+ * may carry the key, though which part a property took is hidden.
  */
-export function e2bSecureLeaf(shape: string, key: string): { path: string; variable: string } | undefined {
-  return e2bSecureLeaves(shape, key)[0];
-}
-
-/** Every `secure:` leaf about E2B of the structured value `key`, in the value's order (e2bSecureLeaf). */
 export function e2bSecureLeaves(shape: string, key: string): Array<{ path: string; variable: string }> {
   const out: Array<{ path: string; variable: string }> = [];
   let root: unknown;
@@ -74,6 +69,9 @@ export function undecryptedConfigKey(urn: string): string | undefined {
  * `prodE2bAccessToken` (a config key is named by hand; env vars are judged by `keyNamePattern`).
  */
 export const CONFIG_KEY_NAME = /(^|_)E2B_?(API_?KEY|ACCESS_?TOKEN)(_|$)/;
+
+/** A variable name (a config key or a secure leaf read as one) that says it holds an access token. */
+export const ACCESS_TOKEN_NAME = /ACCESS_?TOKEN/;
 
 /**
  * A config key as the environment variable it would be (`app:e2bApiKey` → `E2B_API_KEY`, `e2b:apiKey`

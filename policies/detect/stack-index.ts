@@ -44,6 +44,7 @@ import {
   type WalkOptions,
 } from "./walk";
 import {
+  ACCESS_TOKEN_NAME,
   CONFIG_KEY_NAME,
   E2B_NAME,
   SECURE_LEAF,
@@ -81,7 +82,7 @@ export function hiddenConfigOf(key: string): HiddenConfig {
     key,
     variable,
     carriesKey: CONFIG_KEY_NAME.test(variable),
-    accessToken: /ACCESS_?TOKEN/.test(variable),
+    accessToken: ACCESS_TOKEN_NAME.test(variable),
     e2bNamed: E2B_NAME.test(variable),
   };
 }
@@ -560,7 +561,7 @@ export class StackIndex {
             const leaves = shape === undefined ? [] : e2bSecureLeaves(shape, key);
             // A leaf is only maybe what the property took: it makes E2B-01 inconclusive, and E2B-08
             // too when one names an access token.
-            const token = leaves.find((l) => /ACCESS_?TOKEN/.test(l.variable));
+            const token = leaves.find((l) => ACCESS_TOKEN_NAME.test(l.variable));
             out.set(
               u,
               leaves.length

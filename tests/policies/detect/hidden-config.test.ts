@@ -5,7 +5,7 @@ import {
   UNDECRYPTED_CONFIG_TYPE,
   configKeyAsVariable,
   describePlaceholders,
-  e2bSecureLeaf,
+  e2bSecureLeaves,
   placeholderKeys,
   undecryptedConfigKey,
   undecryptedPlaceholder,
@@ -71,6 +71,9 @@ describe("a config key read as a variable name", () => {
     expect(names(["a:e2bKey", "a:e2bToken", "a:dbPassword", "a:apiKey", "a:e2bTemplate"])).toEqual([]);
   });
 });
+
+/** The first secure leaf about E2B (what E2B-01 names). */
+const e2bSecureLeaf = (shape: string, key: string) => e2bSecureLeaves(shape, key)[0];
 
 describe("a structured secret's secure leaves, read without the passphrase", () => {
   it("names the first secure leaf whose path, with the config key's name, is about E2B", () => {
