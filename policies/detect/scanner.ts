@@ -516,12 +516,15 @@ export interface ResourceRecord {
   optionStrings?: ReadonlyArray<{ field: string; value: string; at: string }>;
 }
 
+/** The resource options the analyzer protocol carries as text. */
+export interface TextOptions {
+  aliases?: string[];
+  ignoreChanges?: string[];
+  additionalSecretOutputs?: string[];
+}
+
 /** The text of a resource's options, as ResourceRecord.optionStrings lists it. */
-export function optionStringsOf(o: {
-  aliases?: readonly string[];
-  ignoreChanges?: readonly string[];
-  additionalSecretOutputs?: readonly string[];
-}): ResourceRecord["optionStrings"] {
+export function optionStringsOf(o: TextOptions): ResourceRecord["optionStrings"] {
   const out: Array<{ field: string; value: string; at: string }> = [];
   for (const field of ["aliases", "ignoreChanges", "additionalSecretOutputs"] as const)
     (o[field] ?? []).forEach((value, i) => out.push({ field, value, at: `options.${field}[${i}]` }));

@@ -30,6 +30,7 @@ import {
   type RecordHit,
   type ResourceRecord,
   type ResourceScan,
+  type TextOptions,
 } from "./scanner";
 import { get } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
@@ -109,13 +110,7 @@ export interface ResourceLike {
   dependencies?: Array<{ urn: string } | string>;
   propertyDependencies?: Record<string, Array<{ urn: string } | string>>;
   /** `opts.parent` is the raw parent URN, kept by the SDK even when no such resource is in the stack. */
-  opts?: {
-    deleteBeforeReplace?: boolean;
-    parent?: string;
-    aliases?: string[];
-    ignoreChanges?: string[];
-    additionalSecretOutputs?: string[];
-  };
+  opts?: TextOptions & { deleteBeforeReplace?: boolean; parent?: string };
 }
 
 const urnOf = (x: { urn: string } | string) => (typeof x === "string" ? x : x.urn);
@@ -197,12 +192,7 @@ export interface GraphResourceLike {
   propertyDependencies?: Record<string, string[]>;
   inputs?: unknown;
   outputs?: unknown;
-  options?: {
-    deleteBeforeReplace?: boolean;
-    aliases?: string[];
-    ignoreChanges?: string[];
-    additionalSecretOutputs?: string[];
-  };
+  options?: TextOptions & { deleteBeforeReplace?: boolean };
 }
 
 /**
