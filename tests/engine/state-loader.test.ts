@@ -8,6 +8,11 @@ import { tmpDir } from "../support/tmp";
 const state = (f: string) => path.join(__dirname, "fixtures/state", f);
 const KEY = "e2b_0123456789abcdef0123456789abcdef01234567";
 const lambda = (rs: GraphResource[]) => rs.find((r) => r.type === "aws:lambda/function:Function")!;
+/** A deployment (v3) holding one resource, as `pulumi stack export` writes it. */
+const oneResource = (resource: Record<string, unknown>) => ({
+  version: 3,
+  deployment: { resources: [resource] },
+});
 
 describe("state loader (pulumi stack export, deployment v3)", () => {
   it("reads resources with stack, project, parents and dependencies", () => {
@@ -89,21 +94,14 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     const VALUE = "1b47061264138c4ac30d75fd1eb44270";
     const inner = JSON.stringify({ [SIG]: VALUE, plaintext: JSON.stringify({ key: KEY }) });
     const g = parseStateExport(
-      {
-        version: 3,
-        deployment: {
-          resources: [
-            {
-              urn: "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b",
-              type: "aws:s3/bucket:Bucket",
-              outputs: {
-                s: { [SIG]: VALUE, plaintext: inner },
-                t: { [SIG]: VALUE, value: { [SIG]: VALUE, value: 1 } },
-              },
-            },
-          ],
+      oneResource({
+        urn: "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b",
+        type: "aws:s3/bucket:Bucket",
+        outputs: {
+          s: { [SIG]: VALUE, plaintext: inner },
+          t: { [SIG]: VALUE, value: { [SIG]: VALUE, value: 1 } },
         },
-      },
+      }),
       "nested.json",
     );
     expect(g.resources[0].outputs).toEqual({
@@ -120,22 +118,15 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
       return v;
     };
     const g = parseStateExport(
-      {
-        version: 3,
-        deployment: {
-          resources: [
-            {
-              urn: "urn:pulumi:dev::p::x:y:Z::b",
-              type: "x:y:Z",
-              inputs: { x: nest("in") },
-              outputs: {
-                s: { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(nest("s")) },
-              },
-              initErrors: [nest("err")],
-            },
-          ],
+      oneResource({
+        urn: "urn:pulumi:dev::p::x:y:Z::b",
+        type: "x:y:Z",
+        inputs: { x: nest("in") },
+        outputs: {
+          s: { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(nest("s")) },
         },
-      },
+        initErrors: [nest("err")],
+      }),
       "deep.json",
     );
     let v: unknown = g.resources[0].inputs.x;
@@ -150,19 +141,12 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     let inputs: unknown = { name: key };
     for (let i = 0; i < LIMITS.depth + 20; i++) inputs = { d: inputs };
     const g = parseStateExport(
-      {
-        version: 3,
-        deployment: {
-          resources: [
-            {
-              urn: "urn:pulumi:dev::p::x:y:Z::b",
-              type: "x:y:Z",
-              inputs,
-              outputs: { s: { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: deep } },
-            },
-          ],
-        },
-      },
+      oneResource({
+        urn: "urn:pulumi:dev::p::x:y:Z::b",
+        type: "x:y:Z",
+        inputs,
+        outputs: { s: { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: deep } },
+      }),
       "deep-secret.json",
     );
     const [r] = g.resources;
