@@ -116,13 +116,7 @@ const SEVERITY = ["debug", "info", "warning", "error"] as const;
 export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHostResult> {
   protocol ??= ourProtocol();
   const { grpc, resourceGrpc, engineGrpc, protos, transforms } = protocol;
-  const recorder = new ResourceRecorder({
-    project: job.project,
-    stack: job.stack,
-    protos,
-    hiddenConfig: job.unknownSecretKeys.length > 0,
-    transforms,
-  });
+  const recorder = ResourceRecorder.forRun(job, protos, transforms);
   const errors: string[] = [];
   let rootUrn = "";
 

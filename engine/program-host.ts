@@ -61,13 +61,7 @@ function createRuntime(sdkFrom: string) {
   return {
     sdkPath,
     async run(job: HostJob): Promise<LanguageHostResult> {
-      const recorder = new ResourceRecorder({
-        project: job.project,
-        stack: job.stack,
-        protos,
-        hiddenConfig: job.unknownSecretKeys.length > 0,
-        transforms,
-      });
+      const recorder = ResourceRecorder.forRun(job, protos, transforms);
       // The previous job's callback server (resource transforms) answers to the previous recorder.
       const store = state.getStore();
       store.callbacks?.shutdown?.();

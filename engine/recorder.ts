@@ -98,6 +98,21 @@ export class ResourceRecorder {
     this.transforms = opts.transforms && new TransformRunner(opts.transforms);
   }
 
+  /** The recorder for one run of a program, in either transport. */
+  static forRun(
+    run: { project: string; stack: string; unknownSecretKeys: readonly string[] },
+    protos: MonitorProtos,
+    transforms: TransformProtocol | undefined,
+  ): ResourceRecorder {
+    return new ResourceRecorder({
+      project: run.project,
+      stack: run.stack,
+      protos,
+      hiddenConfig: run.unknownSecretKeys.length > 0,
+      transforms,
+    });
+  }
+
   /** Close the clients of the program's callback servers. */
   close(): void {
     this.transforms?.close();
