@@ -20,7 +20,6 @@
  * |                               |              | still judged; real stacks use <30                 |
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { utf16be, utf16WithBom } from "../policies/detect/text";
 import { InputError } from "./errors";
 import type { ResourceGraph, WireValue } from "./graph";
 
@@ -78,12 +77,22 @@ export function readBoundedText(file: string, limit: number): string {
  */
 export function decodeText(b: Buffer): string {
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return b.toString("utf8", 3);
-  const marked = utf16WithBom(b);
-  if (marked !== undefined) return marked;
+  if (b[0] === 0xff && b[1] === 0xfe) return b.toString("utf16le", 2);
+  if (b[0] === 0xfe && b[1] === 0xff) return utf16be(b.subarray(2));
   // UTF-16 without a mark: JSON and YAML start with ASCII, so every other byte of it is zero.
   if (b.length >= 4 && b[0] !== 0 && b[1] === 0 && b[2] !== 0 && b[3] === 0) return b.toString("utf16le");
   if (b.length >= 4 && b[0] === 0 && b[1] !== 0 && b[2] === 0 && b[3] !== 0) return utf16be(b);
   return b.toString("utf8");
+}
+
+/**
+ * Its own copy of policies/detect/text.ts utf16be: the engine may import only the key redactor, the
+ * enforcement levels and the config markers from the pack (tests/architecture.test.ts).
+ */
+function utf16be(b: Buffer): string {
+  return Buffer.from(b.subarray(0, b.length & ~1))
+    .swap16()
+    .toString("utf16le");
 }
 
 /**

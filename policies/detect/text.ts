@@ -1,6 +1,7 @@
 /**
  * Text files as editors and shells write them: UTF-16 with a byte order mark is what Windows
- * PowerShell 5 writes (`>`, `Out-File`). Shared by the artifact reader and the engine's file reader.
+ * PowerShell 5 writes (`>`, `Out-File`). The artifact reader's; engine/limits.ts keeps its own copy,
+ * as the engine may not import this module (tests/architecture.test.ts).
  */
 
 /** The text of UTF-16 bytes that start with a byte order mark (LE or BE); undefined without one. */
