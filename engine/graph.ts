@@ -87,6 +87,8 @@ export interface ResourceGraph {
    * judges them outside the pack (policies/export-fields.ts).
    */
   deploymentFields?: WireObject;
+  /** What the deployment fields nest deeper than the depth limit, as text (like GraphResource.tooDeep). */
+  deploymentTooDeep?: Array<{ field: string; text: string[] }>;
 }
 
 export function secretValue(value: WireValue): WireObject {

@@ -16,6 +16,7 @@ import {
   placeholderKeys,
   undecryptedConfigKey,
 } from "../policies/detect/hidden-config";
+import { limitDepth } from "./depth-limit";
 import { UNKNOWN, type GraphResource, type WireObject, type WireValue } from "./graph";
 import { TransformRunner, type TransformProtocol } from "./transforms";
 
@@ -204,8 +205,14 @@ export class ResourceRecorder {
     return this.order.map((urn) => this.recorded.get(urn)!);
   }
 
+  /**
+   * A response's property Struct. Nesting is bounded as for the pack (depth-limit.ts): the program's
+   * SDK stringifies every RegisterResource response for its debug log, recursively, and runs out of
+   * stack on a Struct nested some 800 levels deep, so a program whose resource nests that deep fails
+   * under `pulumi preview`; here it gets the deep part flattened and its resource is judged.
+   */
   private struct(o: WireObject): unknown {
-    return this.opts.protos.struct.Struct.fromJavaScript(o);
+    return this.opts.protos.struct.Struct.fromJavaScript(limitDepth(o));
   }
 
   private message(module: "resource" | "provider", name: string): Msg {

@@ -87,19 +87,9 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     const first = urns.get(urn);
     if (first !== undefined) fail(`${at}.urn`, `repeats the URN of deployment.resources[${first}]`);
     urns.set(urn, i);
-    // A tree deeper than the limit keeps a marker in place of what lies deeper, and that part is
-    // read as text (tooDeep), so a key there is still found and the resource is still judged.
-    const tooDeep: NonNullable<GraphResource["tooDeep"]> = [];
-    /** One field's tree within the limits, secrets decoded; what nests too deep set aside as text. */
-    const read = (v: unknown, field: string): WireValue => {
-      const where = `${at}.${field}`;
-      const onTooDeep = (value: object, holder: Record<string | number, unknown>, key: string | number) => {
-        holder[key] = TOO_DEEP;
-        tooDeep.push({ field, text: textOf(value, () => spendValues(budget, 1, file, where)) });
-      };
-      checkTree(v, where, file, budget, 0, LIMITS.depth, onTooDeep);
-      return convertSecrets(v, where, fail, { file, budget, depth: 0, tooDeep: onTooDeep });
-    };
+    const tooDeep: TooDeep = [];
+    const read = (v: unknown, field: string): WireValue =>
+      readField(v, field, `${at}.${field}`, { file, budget, fail, tooDeep });
     const props = (v: unknown, field: string): WireObject => {
       if (v === undefined || v === null) return {};
       if (!isObject(v)) return fail(`${at}.${field}`, "must be an object");
@@ -151,11 +141,16 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   // Everything else the deployment holds is scanned too (a key in the manifest or the secrets
   // provider's state is a leak like any other), under the same limits.
   const deploymentFields: WireObject = {};
+  const deploymentTooDeep: TooDeep = [];
   for (const [k, v] of Object.entries(deployment)) {
     if (k === "resources" || v === undefined || v === null) continue;
     nextResource(budget);
-    checkTree(v, `deployment.${k}`, file, budget);
-    deploymentFields[k] = convertSecrets(v, `deployment.${k}`, fail, { file, budget, depth: 0 });
+    deploymentFields[k] = readField(v, k, `deployment.${k}`, {
+      file,
+      budget,
+      fail,
+      tooDeep: deploymentTooDeep,
+    });
   }
 
   const first = resources[0]?.urn ?? "";
@@ -170,7 +165,35 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     config: {},
     resources,
     ...(Object.keys(deploymentFields).length ? { deploymentFields } : {}),
+    ...(deploymentTooDeep.length ? { deploymentTooDeep } : {}),
   };
+}
+
+type TooDeep = NonNullable<GraphResource["tooDeep"]>;
+
+/**
+ * One field's tree within the limits, secrets decoded. A tree deeper than the limit keeps a marker in
+ * place of what lies deeper, and that part is read as text (`tooDeep`), so a key there is still found
+ * and the field is still judged.
+ */
+function readField(
+  v: unknown,
+  field: string,
+  where: string,
+  ctx: {
+    file: string;
+    budget: ValueBudget;
+    fail: (field: string, problem: string) => never;
+    tooDeep: TooDeep;
+  },
+): WireValue {
+  const { file, budget, fail, tooDeep } = ctx;
+  const onTooDeep = (value: object, holder: Record<string | number, unknown>, key: string | number) => {
+    holder[key] = TOO_DEEP;
+    tooDeep.push({ field, text: textOf(value, () => spendValues(budget, 1, file, where)) });
+  };
+  checkTree(v, where, file, budget, 0, LIMITS.depth, onTooDeep);
+  return convertSecrets(v, where, fail, { file, budget, depth: 0, tooDeep: onTooDeep });
 }
 
 /** A value in a message: short, and never half a key (masked first, then shortened). */

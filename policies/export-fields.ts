@@ -40,6 +40,8 @@ export interface ExportLike {
   resources: readonly ExportResourceLike[];
   /** The deployment's fields other than `resources`, in the wire format (state-loader.ts). */
   deploymentFields?: Readonly<Record<string, unknown>>;
+  /** What the deployment fields nest deeper than the depth limit, as text (engine/graph.ts). */
+  deploymentTooDeep?: ExportResourceLike["tooDeep"];
 }
 
 const FIELD_WORDS: Record<string, string> = {
@@ -72,6 +74,21 @@ export function exportFieldFindings(exp: ExportLike, config: PackConfig = NO_CON
       keyFingerprint: m.fingerprint,
     });
   };
+  // Past the depth limit a tree is read as text: keys there are found, and the limit is named.
+  const tooDeep = (urn: string, label: string, parts: ExportResourceLike["tooDeep"]) => {
+    for (const { field, text } of parts ?? []) {
+      const where = `${printable(field)} (deeper than ${TREE_DEPTH_LIMIT} levels)`;
+      for (const t of text) for (const m of findMaterial(t)) push(urn, `${label} ${where}`, m, field);
+      out.push({
+        ...judge.finding(
+          urn,
+          `${label} ${where}: what lies deeper than the limit was read as text, for E2B key material only; its structure was not judged.`,
+        ),
+        enforcementLevel: "advisory",
+        path: field,
+      });
+    }
+  };
   for (const r of exp.resources) {
     const label = `${r.type} '${r.name}'`;
     // The pack judges the outputs; an `id` the outputs repeat was judged there.
@@ -85,22 +102,11 @@ export function exportFieldFindings(exp: ExportLike, config: PackConfig = NO_CON
     for (const [field, value] of Object.entries(r.otherFields ?? {}))
       for (const k of scanProps("pulumi:export-resource", normalizeWire({ [field]: value })).keys)
         push(r.urn, `${label} field '${printable(field)}'`, k, k.path);
-    // Past the depth limit the tree is read as text: keys there are found, and the limit is named.
-    for (const { field, text } of r.tooDeep ?? []) {
-      const where = `${printable(field)} (deeper than ${TREE_DEPTH_LIMIT} levels)`;
-      for (const t of text) for (const m of findMaterial(t)) push(r.urn, `${label} ${where}`, m, field);
-      out.push({
-        ...judge.finding(
-          r.urn,
-          `${label} ${where}: what lies deeper than the limit was read as text, for E2B key material only; its structure was not judged.`,
-        ),
-        enforcementLevel: "advisory",
-        path: field,
-      });
-    }
+    tooDeep(r.urn, label, r.tooDeep);
   }
   const fields = exp.deploymentFields ?? {};
   const stackUrn = stackUrnOf(exp.resources);
+  tooDeep(stackUrn, "The deployment's", exp.deploymentTooDeep);
   for (const [field, value] of Object.entries(fields)) {
     const words = FIELD_WORDS[field] ?? `'${field}' field`;
     // One scan as for resource properties: values, property names, documents and encodings.

@@ -134,6 +134,34 @@ describe("program runner: configuration and errors", () => {
     }
   });
 
+  it("previews a resource nested 1,000 levels deep, where the SDK's debug log of the answer would overflow", async () => {
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as s3 from "@pulumi/aws/s3";\n' +
+        'let policy: any = { leaf: "deepest" };\n' +
+        "for (let i = 0; i < 1000; i++) policy = { n: policy };\n" +
+        'new s3.BucketV2("deep", { tags: { policy } } as any);\n',
+    );
+    const depthOf = (v: unknown) => {
+      let d = 0;
+      for (; typeof v === "object" && v !== null && "n" in v; d++) v = (v as { n: unknown }).n;
+      return [d, v];
+    };
+    const graph = await runProgram({ cwd: dir, stack: "dev" });
+    const tags = byName(graph.resources, "deep").inputs.tags as { policy: unknown };
+    expect(depthOf(tags.policy)).toEqual([1000, { leaf: "deepest" }]);
+    const pool = new ProgramPool(1);
+    try {
+      const warm = await pool.run({ cwd: dir, stack: "dev" });
+      expect(depthOf((byName(warm.resources, "deep").inputs.tags as { policy: unknown }).policy)[0]).toBe(
+        1000,
+      );
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it("reports a failing program without leaking key material from its error", async () => {
     const dir = copyFixture();
     // With a secure value it could not decrypt, read with a plain getter: shown by its key only.

@@ -157,6 +157,21 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     expect(JSON.stringify(r.inputs)).toContain(TOO_DEEP);
   });
 
+  it("reads a deployment field deeper than the limit as text too, instead of refusing the export", () => {
+    const key = "e2b_3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
+    let manifest: unknown = { plugins: [{ name: key }] };
+    for (let i = 0; i < LIMITS.depth + 20; i++) manifest = { m: manifest };
+    const g = parseStateExport(
+      {
+        version: 3,
+        deployment: { manifest, resources: [{ urn: "urn:pulumi:dev::p::x:y:Z::b", type: "x:y:Z" }] },
+      },
+      "deep-manifest.json",
+    );
+    expect(g.deploymentTooDeep).toEqual([{ field: "manifest", text: expect.arrayContaining(["name", key]) }]);
+    expect(JSON.stringify(g.deploymentFields)).toContain(TOO_DEEP);
+  });
+
   it("keeps a property named __proto__ as a property (it cannot hide a key)", () => {
     const doc = JSON.parse(
       `{"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:dev::p::x:y:Z::b","type":"x:y:Z","inputs":{"__proto__":{"E2B_API_KEY":"${KEY}"}}}]}}`,

@@ -272,6 +272,35 @@ describe("E2B-01 in what an export nests deeper than the depth limit", () => {
     expect(status(stack, "E2B-01")).toBe("fail");
     expectClean(stack);
   });
+
+  it("reads a deployment field past the limit the same way: the stack fails E2B-01 and the limit is noted", async () => {
+    const depth = LIMITS.depth + 500;
+    const metadata = '{"m":'.repeat(depth) + JSON.stringify({ note: `key ${KEY}` }) + "}".repeat(depth);
+    const text = JSON.stringify(exportOf()).replace(
+      '"deployment":{',
+      `"deployment":{"metadata":${metadata},`,
+    );
+    expect(text).toContain('"metadata":{"m":');
+    const file = path.join(tmpDir("too-deep-"), "deep-metadata.json");
+    writeFileSync(file, text);
+    const stack = (await scan.states([file])).stacks[0];
+    expect(stack.findings.map((f) => [f.enforcementLevel, f.message])).toEqual(
+      expect.arrayContaining([
+        [
+          "mandatory",
+          expect.stringMatching(
+            /^The deployment's metadata \(deeper than 4096 levels\) carries E2B key material \(e2b_…4567\)/,
+          ),
+        ],
+        [
+          "advisory",
+          expect.stringContaining("The deployment's metadata (deeper than 4096 levels): what lies deeper"),
+        ],
+      ]),
+    );
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
 });
 
 describe("E2B-01 export fields under policy config", () => {
