@@ -29,7 +29,11 @@ export function inflateUpTo(
 ): { bytes: Uint8Array; truncated: boolean } | undefined {
   const kind = streamKind(b);
   if (!kind || max <= 0) return undefined;
-  const body = b.subarray(kind === "gzip" ? gzipHeaderLength(b) : 2);
+  return inflateRaw(b.subarray(kind === "gzip" ? gzipHeaderLength(b) : 2), max);
+}
+
+/** A raw deflate stream's contents, at most `max` bytes (inflateUpTo without a header). */
+function inflateRaw(body: Uint8Array, max: number): { bytes: Uint8Array; truncated: boolean } {
   const chunks: Uint8Array[] = [];
   let size = 0;
   let done = false;
@@ -57,4 +61,47 @@ function gzipHeaderLength(b: Uint8Array): number {
   if (flags & 16) while (i < b.length && b[i++] !== 0); // FCOMMENT
   if (flags & 2) i += 2; // FHCRC
   return Math.min(i, b.length);
+}
+
+/** A zip's local file header signature, `PK\x03\x04`. */
+export function isZipHead(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4;
+}
+
+/**
+ * The entries of a zip held in bytes (a jar or zip base64-encoded into a Kubernetes Secret), at most
+ * `max` bytes of contents all together, read from each local file header in turn: the central
+ * directory at the end may be cut off or absent, and a header's sizes may be zero (streamed zips).
+ * A deflated entry is inflated up to what is left of `max`, a stored one is read up to the next
+ * header; an encrypted entry (flag bit 0) is ciphertext, and skipped.
+ */
+export function zipEntriesUpTo(b: Uint8Array, max: number): Array<{ name: string; bytes: Uint8Array }> {
+  const out: Array<{ name: string; bytes: Uint8Array }> = [];
+  let left = max;
+  for (let at = nextZipHeader(b, 0); at >= 0 && left > 0; at = nextZipHeader(b, at + 4)) {
+    if (at + 30 > b.length) break;
+    const u16 = (o: number) => b[at + o] | (b[at + o + 1] << 8);
+    const flags = u16(6);
+    const method = u16(8);
+    const size = (u16(18) | (u16(20) << 16)) >>> 0;
+    const start = at + 30 + u16(26) + u16(28);
+    if (start > b.length || flags & 1) continue;
+    const name = Buffer.from(b.subarray(at + 30, Math.min(at + 30 + u16(26), b.length))).toString("utf8");
+    let bytes: Uint8Array;
+    if (method === 8) bytes = inflateRaw(b.subarray(start), left).bytes;
+    else if (method === 0) {
+      const next = nextZipHeader(b, start);
+      const end = size > 0 ? start + size : next >= 0 ? next : b.length;
+      bytes = b.subarray(start, Math.min(end, b.length, start + left));
+    } else continue;
+    left -= bytes.length;
+    out.push({ name, bytes });
+  }
+  return out;
+}
+
+function nextZipHeader(b: Uint8Array, from: number): number {
+  for (let i = from; i + 3 < b.length; i++)
+    if (b[i] === 0x50 && b[i + 1] === 0x4b && b[i + 2] === 3 && b[i + 3] === 4) return i;
+  return -1;
 }

@@ -1,7 +1,8 @@
 /**
  * Key material in one string, plain or encoded: base64 / URL-safe base64 anywhere in the text (padded
  * or not: Kubernetes `data`, user-data, `data:` URIs, HTTP `Basic` credentials), percent-encoding and
- * `\u`/`\x` escapes, hex, gzip or zlib streams (compressed cloud-init user data), UTF-16LE text
+ * `\u`/`\x` escapes, hex, gzip or zlib streams (compressed cloud-init user data), a zip's entries (a
+ * jar in a Kubernetes Secret), UTF-16LE text
  * (PowerShell's `-EncodedCommand` is base64 of it), nested up to MAX_LAYERS decodings (base64 of
  * base64, base64 of percent-encoded, base64 of gzip …).
  *
@@ -12,7 +13,7 @@
  * strings up to 64 KB (a whole-string blob is decoded at any size).
  * Masks and fingerprints only, never the key.
  */
-import { inflateUpTo, streamKind } from "./inflate";
+import { inflateUpTo, isZipHead, streamKind, zipEntriesUpTo } from "./inflate";
 import { findKeysInString, type KeyMatch } from "./keys";
 
 /** How a key was written: `plain`, or the decodings that revealed it, outermost first (`base64+base64`). */
@@ -75,10 +76,11 @@ const anchorPattern = (xs: string[]) => new RegExp(xs.map((x) => x.replace(/[+/]
 const L1 = anchorPattern([...L1_ANCHORS, ...L1_ANCHORS.map(toUrlSafe)]);
 const L2 = anchorPattern([...L2_ANCHORS, ...L2_ANCHORS.map(toUrlSafe)]);
 /**
- * Where a compressed stream starts in base64: gzip's magic bytes (1f 8b 08) always encode as `H4sI`;
- * a zlib header (78 01 / 5e / 9c / da) as `eA`, `eF`, `eJ` or `eN`, looked for only where a run starts.
+ * Where a compressed stream starts in base64: gzip's magic bytes (1f 8b 08) always encode as `H4sI`,
+ * a zip's first local header (50 4b 03 04) as `UEsDB`; a zlib header (78 01 / 5e / 9c / da) as `eA`,
+ * `eF`, `eJ` or `eN`, looked for only where a run starts.
  */
-const STREAM_B64 = /H4sI|(?<![A-Za-z0-9+/_-])e[AFJN]/g;
+const STREAM_B64 = /H4sI|UEsDB|(?<![A-Za-z0-9+/_-])e[AFJN]/g;
 const STREAM_B64_TEST = new RegExp(STREAM_B64.source);
 /**
  * A key written as hex (`Buffer.from(key).toString("hex")`): the prefix `e2b_` in any letter case,
@@ -143,7 +145,7 @@ function decodeRuns(text: string, anchors: RegExp, out: Decoded[]): void {
   }
 }
 
-/** Base64 runs holding a gzip or zlib stream, decoded from where the stream starts. */
+/** Base64 runs holding a gzip or zlib stream or a zip, decoded from where it starts. */
 function decodeStreamRuns(text: string, out: Decoded[]): void {
   STREAM_B64.lastIndex = 0;
   for (let m = STREAM_B64.exec(text); m; m = STREAM_B64.exec(text)) {
@@ -191,30 +193,39 @@ function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
-/** A gzip or zlib stream (bytes as latin1 text), inflated within what `budget` has left. */
-function inflated(text: string, budget: { left: number }): Decoded | null {
-  const head = [text.charCodeAt(0), text.charCodeAt(1), text.charCodeAt(2)];
+/**
+ * A gzip or zlib stream or a zip (bytes as latin1 text), inflated within what `budget` has left: the
+ * stream's contents, or each zip entry's.
+ */
+function inflated(text: string, budget: { left: number }): Decoded[] {
+  const head = [text.charCodeAt(0), text.charCodeAt(1), text.charCodeAt(2), text.charCodeAt(3)];
   // Bytes only: a decoded layer is latin1, one char per byte; other text is no stream.
-  const kind = head.every((c) => c <= 0xff) ? streamKind(Uint8Array.from(head)) : undefined;
-  if (!kind) return null;
+  if (!head.every((c) => c <= 0xff)) return [];
+  const headBytes = Uint8Array.from(head);
+  const latin1 = (b: Uint8Array) => Buffer.from(b).toString("latin1");
+  if (isZipHead(headBytes)) {
+    const entries = zipEntriesUpTo(Buffer.from(text, "latin1"), budget.left);
+    for (const e of entries) budget.left -= e.bytes.length;
+    return entries.map((e) => ({ encoding: "zip", text: latin1(e.bytes), at: 0 }));
+  }
+  const kind = streamKind(headBytes);
+  if (!kind) return [];
   // Compressed input past this cannot be reached: its output would be past the budget.
   const out = inflateUpTo(Buffer.from(text.slice(0, budget.left + MIN_INFLATE), "latin1"), budget.left);
-  if (!out) return null;
+  if (!out) return [];
   budget.left -= out.bytes.length;
-  return { encoding: kind, text: Buffer.from(out.bytes).toString("latin1"), at: 0 };
+  return [{ encoding: kind, text: latin1(out.bytes), at: 0 }];
 }
 
 /**
  * Decoded forms of a text worth scanning, with where each starts in the text (for line numbers). Only
  * candidates are decoded: a string that is base64 as a whole, runs that hold the base64 of a key
  * prefix (one or two levels deep, or as UTF-16LE) or start a gzip stream, hex runs that spell a key,
- * a gzip or zlib stream (a decoded layer), UTF-16LE text holding a key prefix, and escapes that can
+ * a gzip or zlib stream or a zip (a decoded layer), UTF-16LE text holding a key prefix, and escapes that can
  * spell a key.
  */
 function decodings(text: string, budget: { left: number }): Decoded[] {
-  const out: Decoded[] = [];
-  const stream = inflated(text, budget);
-  if (stream) out.push(stream);
+  const out: Decoded[] = inflated(text, budget);
   if (text.includes("\u0000")) {
     const m = UTF16_KEY.exec(text);
     if (m) {
@@ -478,6 +489,7 @@ export function describeEncoding(encoding: Encoding): string {
     hex: "hex-encoded",
     gzip: "gzip-compressed",
     zlib: "zlib-compressed",
+    zip: "zipped",
     "utf-16": "written as UTF-16",
   };
   return encoding

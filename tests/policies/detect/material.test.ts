@@ -1,10 +1,34 @@
-import { deflateSync, gzipSync } from "node:zlib";
+import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
+import { strToU8, zipSync } from "fflate";
 import { findMaterial } from "../../../policies/detect/material";
 import { fingerprintKey, maskKey, redactKeys } from "../../../policies/detect/keys";
 
 const KEY = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);
 const TOKEN = "sk_e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);
 const HEX = KEY.slice(4);
+
+/**
+ * A zip as a streaming writer leaves it (flag bit 3): each entry deflated, its sizes in a data
+ * descriptor after it, none in the local header; cut off before its central directory.
+ */
+function streamedZip(entries: Array<[name: string, text: string]>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, text] of entries) {
+    const data = deflateRawSync(text);
+    const head = Buffer.alloc(30);
+    head.writeUInt32LE(0x04034b50, 0);
+    head.writeUInt16LE(20, 4);
+    head.writeUInt16LE(8, 6);
+    head.writeUInt16LE(8, 8);
+    head.writeUInt16LE(name.length, 26);
+    const descriptor = Buffer.alloc(16);
+    descriptor.writeUInt32LE(0x08074b50, 0);
+    descriptor.writeUInt32LE(data.length, 8);
+    descriptor.writeUInt32LE(text.length, 12);
+    parts.push(head, Buffer.from(name), data, descriptor);
+  }
+  return Buffer.concat(parts);
+}
 
 describe("findMaterial", () => {
   it("finds API keys and access tokens, masks only", () => {
@@ -95,6 +119,26 @@ describe("findMaterial", () => {
     ],
     ["a zlib stream", deflateSync(`{"apiKey":"${RKEY}"}`).toString("base64"), "base64+zlib"],
     [
+      "a zip's deflated entry (a jar's config in a Kubernetes Secret)",
+      Buffer.from(
+        zipSync({
+          "META-INF/MANIFEST.MF": strToU8("Manifest-Version: 1.0\n"),
+          "app.properties": strToU8(`e2b.apiKey=${RKEY}\n`),
+        }),
+      ).toString("base64"),
+      "base64+zip",
+    ],
+    [
+      "the second deflated entry of a zip with its sizes only in data descriptors (a streamed zip)",
+      Buffer.from(
+        streamedZip([
+          ["notes.txt", "x".repeat(300)],
+          ["agent.env", `E2B_API_KEY=${RKEY}\n`],
+        ]),
+      ).toString("base64"),
+      "base64+zip",
+    ],
+    [
       "a PowerShell -EncodedCommand (base64 of UTF-16LE)",
       `powershell -EncodedCommand ${Buffer.from(`$env:E2B_API_KEY='${RKEY}'`, "utf16le").toString("base64")}`,
       "base64+utf-16",
@@ -140,6 +184,20 @@ describe("findMaterial", () => {
     // Many bombs in one string share one budget: each after the first gets what is left.
     const many = Array.from({ length: 50 }, () => bomb.toString("base64")).join(" ");
     expect(findMaterial(many).map((m) => m.encoding)).toEqual(["base64+gzip"]);
+  });
+
+  it("reads a zip's entries within the same budget: a bomb entry is read up to it, an encrypted one not at all", () => {
+    const bomb = zipSync({
+      "a.env": Buffer.concat([Buffer.from(`E2B_API_KEY=${RKEY}\n`), Buffer.alloc(64 * 1024 * 1024)]),
+    });
+    expect(bomb.length).toBeLessThan(100_000);
+    const t0 = Date.now();
+    expect(findMaterial(Buffer.from(bomb).toString("base64")).map((m) => m.encoding)).toEqual(["base64+zip"]);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    // Flag bit 0 set on the entry: its bytes are ciphertext to a reader without the password.
+    const locked = Buffer.from(zipSync({ "a.env": strToU8(`E2B_API_KEY=${RKEY}\n`.repeat(3)) }));
+    locked.writeUInt16LE(locked.readUInt16LE(6) | 1, 6);
+    expect(findMaterial(locked.toString("base64"))).toEqual([]);
   });
 
   it("decodes base64 longer than a megabyte", () => {

@@ -5,6 +5,7 @@
  * "may", and the scanner (which trusts the prefilter) reports it.
  */
 import { deflateSync, gzipSync } from "node:zlib";
+import { strToU8, zipSync } from "fflate";
 import fc from "fast-check";
 import { fingerprintKey } from "../../../policies/detect/keys";
 import {
@@ -68,6 +69,7 @@ const ENCODINGS: Array<(k: string) => string> = [
   (k) => gzipSync(`export E2B_API_KEY=${k}`).toString("base64"),
   (k) => `echo ${gzipSync(k).toString("base64")}| base64 -d`,
   (k) => deflateSync(`{"apiKey":"${k}"}`).toString("base64"),
+  (k) => Buffer.from(zipSync({ "app.properties": strToU8(`e2b.apiKey=${k}`) })).toString("base64"),
   (k) => `-EncodedCommand ${Buffer.from(`$env:KEY='${k}'`, "utf16le").toString("base64")}`,
 ];
 /** Whole blobs the detector decodes only as a whole: broken into lines, or base64 of percent-encoding. */
