@@ -15,7 +15,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { brotliDecompressSync } from "node:zlib";
 import { inflateUpTo } from "./inflate";
 import { utf16WithBom } from "./text";
 import { printable } from "./walk";
@@ -354,6 +354,30 @@ export class ArtifactReader {
   }
 
   /**
+   * A .tgz's tar, inflated up to what the run's budget has left: the entries that fit are read (a key
+   * in the first file of a large tarball is found), and the cut is noted. Entries are charged as they
+   * are kept (`unpack`), the tar itself not.
+   */
+  private gunzipTar(raw: Uint8Array, shown: string, skips: Skips): Uint8Array | null {
+    const room = this.limits.maxTotalBytes - this.spent;
+    if (room <= 0) {
+      skips.add(`not read: the run's limit of ${this.limits.maxTotalBytes} bytes was reached`, shown);
+      return null;
+    }
+    const out = inflateUpTo(raw, room);
+    if (!out) {
+      skips.add("could not be decompressed (gzip)", shown);
+      return null;
+    }
+    if (out.truncated)
+      skips.add(
+        `read only up to its first ${room} bytes once decompressed: the run's limit of ${this.limits.maxTotalBytes} bytes was reached`,
+        shown,
+      );
+    return out.bytes;
+  }
+
+  /**
    * A regular file's text. Opened without blocking and checked on the open descriptor, so a FIFO or a
    * device put in a file's place (even after it was listed) is skipped rather than read forever.
    */
@@ -503,10 +527,8 @@ export class ArtifactReader {
         });
         for (const [name, data] of Object.entries(out)) entry(name, data);
       } else {
-        const tarBytes =
-          kind === "tgz"
-            ? gunzipSync(raw, { maxOutputLength: Math.max(1, this.limits.maxTotalBytes - this.spent) })
-            : raw;
+        const tarBytes = kind === "tgz" ? this.gunzipTar(raw, shown, skips) : raw;
+        if (!tarBytes) return;
         const parser = new (tarReader().Parser)({
           onReadEntry: (e) => {
             if (e.type !== "File" || !admit(prefix + e.path, e.size)) return e.resume();
@@ -519,10 +541,6 @@ export class ArtifactReader {
         parser.end(Buffer.from(tarBytes.buffer, tarBytes.byteOffset, tarBytes.byteLength));
       }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-        skips.add(`not read: the run's limit of ${this.limits.maxTotalBytes} bytes was reached`, shown);
-        return;
-      }
       // Named like an archive but text (a `.jar` holding properties): read as the text it is.
       if (!isBinary(raw)) {
         files.push({

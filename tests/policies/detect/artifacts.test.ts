@@ -168,11 +168,21 @@ describe("ArtifactReader", () => {
     const t = budget.read("archive", "tarred.tar");
     expect(t.files).toEqual([]);
     expect(t.notes).toEqual(["site/big.txt not read: the run's limit of 6000 bytes was reached"]);
-    // A gzip whose output would pass the budget is stopped while it inflates.
-    await tar.c({ gzip: true, file: path.join(dir, "tarred.tgz"), cwd: path.join(dir, "tarred") }, ["site"]);
+    // A .tgz whose tar would pass the budget is inflated up to it: the entries before the cut are read.
+    writeFileSync(path.join(dir, "tarred/site/a.env"), `E2B_API_KEY=${KEY}\n`);
+    await tar.c({ gzip: true, file: path.join(dir, "tarred.tgz"), cwd: path.join(dir, "tarred") }, [
+      "site/a.env",
+      "site/big.txt",
+    ]);
     const small = new ArtifactReader([dir], { maxFileBytes: 8192, maxTotalBytes: 2500, maxFiles: 10 });
-    expect(small.read("archive", "tarred.tgz").notes).toEqual([
-      "tarred.tgz not read: the run's limit of 2500 bytes was reached",
+    const cut = small.read("archive", "tarred.tgz");
+    expect(cut.files.map((f) => [f.name, f.text.includes(KEY)])).toEqual([["site/a.env", true]]);
+    expect(cut.notes).toEqual([
+      // What is left of the budget once the .tgz file itself was charged.
+      expect.stringMatching(
+        /^tarred\.tgz read only up to its first 2\d{3} bytes once decompressed: the run's limit of 2500 bytes was reached$/,
+      ),
+      "site/big.txt not read: the run's limit of 2500 bytes was reached",
     ]);
   });
 
