@@ -160,7 +160,7 @@ export function renderReadme(): string {
     "",
     "FileAsset files, FileArchive folders and zip (`.zip`, `.jar`, `.war`, … or any file that starts as one), `.tar` and `.tgz` files, AssetArchive entries and the folders",
     "below are read and scanned; a finding names the resource, the file inside the artifact and the line. A key in",
-    "content browsers download (website buckets and their objects, CDN origins, `$web` containers, synced folders, edge",
+    "content browsers download (website buckets and their objects, CDN origins, `$web` containers, named or taken from the static website resource, synced folders, edge",
     "code) fails `e2b-01-no-client-side-key`; in any other artifact (function code, container context) it fails",
     "`e2b-01-key-only-in-key-stores`. Relative paths are resolved against the program's folder: the stack tag",
     `\`${PROGRAM_DIR_TAG}\` (set by e2b-guardrails' offline engine), else \`${PROGRAM_DIR_ENV}\`, else the CLI's`,

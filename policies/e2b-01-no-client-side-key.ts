@@ -18,6 +18,7 @@ import {
 } from "./common";
 import {
   AZURE_WEB_CONTAINER,
+  WEBSITE_CONTAINER_TYPES,
   CDN_ORIGIN_TYPES,
   DEFAULT_PUBLIC_PREFIXES,
   PUBLIC_ACLS,
@@ -87,6 +88,7 @@ function websiteBuckets(index: StackIndex): { urns: Set<string>; names: Set<stri
         if (typeof b === "string" && !isUnknown(b)) names.add(b);
       }
     }
+    if (WEBSITE_CONTAINER_TYPES.includes(r.type)) urns.add(r.urn);
     if (WEBSITE_CONFIG_TYPES.includes(r.type)) {
       for (const u of r.propertyDependencies["bucket"] ?? []) urns.add(u);
       const b = get(r.props, "bucket");

@@ -195,6 +195,15 @@ export const WEBSITE_CONFIG_TYPES: readonly string[] = [
   "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2",
 ];
 
+/**
+ * Resources that turn on a storage account's static website and name the container it serves from in
+ * an output (Azure's `$web`, known only once the provider answers): an object whose container
+ * depends on one is served to browsers.
+ */
+export const WEBSITE_CONTAINER_TYPES: readonly string[] = [
+  "azure-native:storage:StorageAccountStaticWebsite",
+];
+
 /** Canned ACLs that make an object world-readable. */
 export const PUBLIC_ACLS: ReadonlySet<string> = new Set([
   "public-read",
