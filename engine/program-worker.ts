@@ -195,7 +195,8 @@ export function failureLines(text: string, n: number): string {
   if (lines.length > 1 && /^Running program .* failed with an unhandled exception:\s*$/.test(lines[0]))
     lines.shift();
   while (lines.length > 1 && lines[0].trim() === "") lines.shift();
-  lines[0] = lines[0].trimStart();
+  // util.inspect marks an error that refers to itself (`cause` cycles) with `<ref *1>`: noise to a user.
+  lines[0] = lines[0].trimStart().replace(/^<ref \*\d+> /, "");
   // ts-node heads its diagnostics with a line of its own: the first diagnostic is the cause.
   if (lines.length > 1 && /Unable to compile TypeScript:\s*$/.test(lines[0]))
     lines.splice(0, 2, `${lines[0].trimEnd()} ${lines[1].trim()}`);

@@ -7,6 +7,14 @@ describe("failureLines", () => {
     expect(failureLines(text, 1)).toBe("Error: boom");
   });
 
+  it("drops util.inspect's mark of an error that refers to itself", () => {
+    const text =
+      "Running program '/p/index.ts' failed with an unhandled exception:\n<ref *1> RangeError: error serializing property \"policy\": Maximum call stack size exceeded\n    at serializeProperty";
+    expect(failureLines(text, 1)).toBe(
+      'RangeError: error serializing property "policy": Maximum call stack size exceeded',
+    );
+  });
+
   it("says an invoke transform is unsupported by this tool, not by the Pulumi CLI", () => {
     const text = "Error: The Pulumi CLI does not support transforms. Please update the Pulumi CLI\n    at y";
     expect(failureLines(text, 1)).toBe(
