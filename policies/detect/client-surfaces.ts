@@ -107,6 +107,12 @@ export const CLIENT_CONTENT_SURFACES: readonly ContentSurface[] = [
     what: "Azure blob",
     bucketProperty: "containerName",
   },
+  {
+    type: "azure:storage/blob:Blob",
+    paths: ["source", "sourceContent"],
+    what: "Azure blob",
+    bucketProperty: "storageContainerName",
+  },
   { type: "aws:cloudfront/function:Function", paths: ["code"], what: "CloudFront function code" },
   {
     type: "cloudflare:index/workersScript:WorkersScript",

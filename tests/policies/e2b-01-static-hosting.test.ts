@@ -1,7 +1,7 @@
 /**
  * Static hosting surfaces as client-side exposure (policies/detect/client-surfaces.ts and the deployed
  * paths of artifacts.ts): Cloudflare Worker assets and modules, Vercel deployment files, a public
- * Vercel Blob store, a GCS bucket opened to allUsers. Through the engine and the real pack.
+ * Vercel Blob store, a GCS bucket opened to allUsers, a classic-provider Azure blob in `$web`. Through the engine and the real pack.
  */
 import { useScanner } from "../support/scan";
 import { expectClean, fx, of, status } from "./helpers";
@@ -35,6 +35,7 @@ describe("E2B-01 on static hosting", () => {
       /Vercel Blob object.* in \.\/blobs\/public-config\.json line 3/,
     );
     expect(client.get("app.js")).toMatch(/GCS object.*\(e2b_…c3d4\) in \.\/gcs\/app\.js line 1/);
+    expect(client.get("classic-app.js")).toMatch(/Azure blob.*\(e2b_…c3d4\) in \.\/gcs\/app\.js line 1/);
     // A private store's object is not downloaded by browsers: key material outside a store, not client-side.
     expect(client.has("private-config")).toBe(false);
     const stores = of(stack, STORES).filter((f) => f.enforcementLevel === "mandatory");
