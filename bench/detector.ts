@@ -84,11 +84,12 @@ export function ours(c: DetectorCorpus): Found {
   const { scanProps } = pack();
   const fingerprints = new Set<string>();
   let reports = 0;
-  for (const { type, tree } of c.trees) {
-    for (const k of scanProps(type, tree).keys) {
-      fingerprints.add(k.fingerprint);
-      reports++;
-    }
+  // Indexed loops: an iterator per tree was a third of the garbage this loop made.
+  const trees = c.trees;
+  for (let i = 0; i < trees.length; i++) {
+    const keys = scanProps(trees[i].type, trees[i].tree).keys;
+    for (let j = 0; j < keys.length; j++) fingerprints.add(keys[j].fingerprint);
+    reports += keys.length;
   }
   return { fingerprints, reports };
 }
