@@ -4,7 +4,6 @@
  * cost change of a preview (`--compare-state`). The rules live in policies/ and reports/; this module
  * is the command line's glue.
  */
-import { appendFileSync, writeFileSync } from "node:fs";
 import { InputError, loadStateExport, type ResourceGraph } from "../engine";
 import {
   COST_CHANGE_POLICY,
@@ -25,7 +24,7 @@ import { addFindings } from "../reports/build";
 import { githubStepSummary } from "../reports/github";
 import { renderJson } from "../reports/json";
 import type { Format } from "../reports";
-import { prepareOutput } from "./output";
+import { prepareOutput, writeOutputFile } from "./output";
 import type { AdoptionFlags, FailOn } from "./adoption-options";
 import type { ScanSession } from "../scan/session";
 
@@ -63,16 +62,8 @@ function loadCompareState(file: string): ResourceGraph {
 /** Baseline groups, then the baseline file to write. */
 export function finishReport(report: Report, o: AdoptionFlags, inputs: AdoptionInputs): Report {
   const out = inputs.baseline ? applyBaseline(report, inputs.baseline) : report;
-  if (o.writeBaseline) {
-    try {
-      writeFileSync(o.writeBaseline, renderJson(out));
-    } catch (e) {
-      throw new InputError(
-        `--write-baseline ${o.writeBaseline}: cannot write there (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-        o.writeBaseline,
-      );
-    }
-  }
+  // Every file the CLI writes goes through the output guard (encoded key material masked), as stdout does.
+  if (o.writeBaseline) writeOutputFile(o.writeBaseline, renderJson(out), "--write-baseline");
   return out;
 }
 
@@ -96,14 +87,7 @@ export function exitStatusFor(report: Report, failOn: FailOn): 0 | 1 {
 export function writeStepSummary(report: Report, format: Format): void {
   const file = process.env.GITHUB_STEP_SUMMARY;
   if (format !== "github" || !file) return;
-  try {
-    appendFileSync(file, githubStepSummary(report));
-  } catch (e) {
-    throw new InputError(
-      `GITHUB_STEP_SUMMARY ${file}: cannot write there (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-      file,
-    );
-  }
+  writeOutputFile(file, githubStepSummary(report), "GITHUB_STEP_SUMMARY", "a");
 }
 
 /**

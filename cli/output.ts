@@ -225,9 +225,9 @@ export function prepareOutput(file: string, flag: string, kind: "file" | "dir" =
  * Write a report file, redacted, and flushed to disk before we say it is written: a full disk is
  * this command's error (one line, exit 2), not a silently short file.
  */
-export function writeOutputFile(file: string, text: string, flag = "--output"): void {
+export function writeOutputFile(file: string, text: string, flag = "--output", mode: "w" | "a" = "w"): void {
   try {
-    const fd = openSync(file, "w");
+    const fd = openSync(file, mode);
     try {
       const buf = Buffer.from(redactMaterial(text), "utf8");
       for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);

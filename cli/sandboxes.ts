@@ -6,7 +6,6 @@
  * The API key comes from `E2B_API_KEY` only, never from a flag (flags end up in shell history and
  * process lists). Exit status: 0 nothing leaked, 1 leaks found, 2 bad usage or an unreachable API.
  */
-import fs from "node:fs";
 import readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { Command, Option } from "commander";
@@ -21,6 +20,7 @@ import { formatAuditText, formatKillText } from "../runtime/audit-text";
 import type { RetryOptions } from "../runtime/retry";
 import { prepareOutput, writeOutputFile } from "./output";
 import { InputError } from "../engine/errors";
+import { LIMITS, readBoundedText } from "../engine/limits";
 
 // Loaded when the command runs, not when the command table is built: the e2b SDK and zod (the
 // policy schema, the price table) are most of this command's start-up time and none of `--help`'s.
@@ -95,11 +95,11 @@ export function resolvePolicy(flags: SandboxesAuditFlags, env: AuditIO["env"]): 
     source = flags.policy;
     let text: string;
     try {
-      text = fs.readFileSync(flags.policy, "utf8");
+      // Bounded like a policy config: `--policy /dev/zero` is one line, not an endless read.
+      text = readBoundedText(flags.policy, LIMITS.policyConfigBytes);
     } catch (e) {
-      throw new UsageError(
-        `--policy ${flags.policy}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
+      if (e instanceof InputError) throw new UsageError(`--policy ${e.message}`);
+      throw e;
     }
     // A policy never holds a key. Refuse one that does before parsing: V8's JSON errors quote the
     // text around the fault (`"e2b_012345"...`), which could be the start of that key.

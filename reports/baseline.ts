@@ -5,10 +5,10 @@
  * baseline finding's fields with the current algorithm (policies/fingerprint.ts), so a report written
  * before findings carried a fingerprint is a baseline too.
  */
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { InputError } from "../engine/errors";
 import { jsonSyntaxProblem } from "../engine/errors";
+import { LIMITS, readBoundedText } from "../engine/limits";
 import { findingFingerprint, buildStackReport, type Finding, type Report } from "../policies/api";
 import type { CaseId } from "../policies/api";
 
@@ -52,12 +52,11 @@ function fieldOf(path: readonly PropertyKey[]): string {
 export function loadBaseline(file: string, flag = "--baseline"): Baseline {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    // A baseline is a JSON report: bounded like the state exports it was made from.
+    text = readBoundedText(file, LIMITS.stateBytes);
   } catch (e) {
-    throw new InputError(
-      `${flag} ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-      file,
-    );
+    if (e instanceof InputError) throw new InputError(`${flag} ${e.message}`, file);
+    throw e;
   }
   let doc: unknown;
   try {

@@ -218,10 +218,50 @@ describe("--baseline and --write-baseline", () => {
     },
   );
 
-  it("exits 2 with one line for a missing baseline or an unwritable --write-baseline", async () => {
+  it("masks encoded key material in the step summary and the baseline file, as on stdout", async () => {
+    const encoded = Buffer.from(`e2b_${KEY_HEX}`).toString("base64");
+    const stack = "urn:pulumi:prod::agents-api::pulumi:pulumi:Stack::agents-api-prod";
+    const file = path.join(tmp(), "encoded-name.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 3,
+        deployment: {
+          resources: [
+            { urn: stack, type: "pulumi:pulumi:Stack" },
+            {
+              urn: `urn:pulumi:prod::agents-api::aws:s3/bucket:Bucket::res-${encoded}`,
+              type: "aws:s3/bucket:Bucket",
+              custom: true,
+              parent: stack,
+            },
+          ],
+        },
+      }),
+    );
+    const dir = tmp();
+    const [summary, written] = [path.join(dir, "summary.md"), path.join(dir, "baseline.json")];
+    const r = await cli(["audit", "--state", file, "--format", "github", "--write-baseline", written], {
+      GITHUB_STEP_SUMMARY: summary,
+    });
+    expect(r.code).toBe(1);
+    const files = [readFileSync(summary, "utf8"), readFileSync(written, "utf8")];
+    expect(files[0]).toContain("e2b-01");
+    expect(files[1]).toContain("e2b-01");
+    for (const t of [r.stdout, r.stderr, ...files]) {
+      expect(t).not.toContain(encoded.slice(0, 24));
+      expect(t).not.toContain(KEY_HEX.slice(0, 12));
+    }
+  });
+
+  it("exits 2 with one line for a missing or endless baseline or an unwritable --write-baseline", async () => {
     expectOneLineError(
       await cli(["audit", "--state", state("clean.json"), "--baseline", "/nonexistent/b.json"]),
       /^error: --baseline \/nonexistent\/b\.json: cannot read \(ENOENT\)$/,
+    );
+    expectOneLineError(
+      await cli(["audit", "--state", state("clean.json"), "--baseline", "/dev/zero"]),
+      /^error: --baseline too large: \/dev\/zero \(limit 128 MiB\)$/,
     );
     expectOneLineError(
       await cli(["audit", "--state", state("clean.json"), "--write-baseline", tmp()]),

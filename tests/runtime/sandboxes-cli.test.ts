@@ -207,7 +207,11 @@ describe("runSandboxesAudit", () => {
     [{ maxAge: "1h", yes: true }, /--yes only makes sense with --kill/],
     [{ maxAge: "1h", metadata: ["novalue"] }, /--metadata/],
     [{ maxAge: "1h", env: "prod" }, /no policy to read it from/],
-    [{ maxAge: "1h", policy: "/nonexistent/p.json" }, /--policy \/nonexistent\/p.json: cannot read: ENOENT/],
+    [
+      { maxAge: "1h", policy: "/nonexistent/p.json" },
+      /--policy \/nonexistent\/p.json: cannot read \(ENOENT\)/,
+    ],
+    [{ maxAge: "1h", policy: "/dev/zero" }, /^error: --policy too large: \/dev\/zero \(limit 4 MiB\)\n$/],
   ] as [SandboxesAuditFlags, RegExp][])("bad usage %p → exit 2", async (flags, message) => {
     const { code, err } = await run(flags);
     expect(code).toBe(2);
