@@ -7,7 +7,7 @@
 import { Validator, type OutputUnit, type Schema } from "@cfworker/json-schema";
 import { InputError, jsonSyntaxProblem } from "./errors";
 import { LIMITS, readBoundedText } from "./limits";
-import { shortenRedacted } from "../policies/detect/keys";
+import { quoteValue } from "../policies/detect/keys";
 
 import { ENFORCEMENT_LEVELS, type EnforcementLevel } from "../policies/enforcement";
 
@@ -126,7 +126,7 @@ export function reconcilePolicyConfig(
 function checkLevel(v: unknown, where: string): Level {
   if (typeof v === "string" && (levels as readonly string[]).includes(v)) return v as Level;
   throw new InputError(
-    `${where} must be one of ${levels.join(", ")} (got ${shortenRedacted(JSON.stringify(v) ?? String(v), 40)})`,
+    `${where} must be one of ${levels.join(", ")} (got ${quoteValue(JSON.stringify(v) ?? String(v), 40)})`,
   );
 }
 

@@ -4,7 +4,7 @@
  * `pulumi policy analyze --file` does) or shown with `--show-secrets` (`plaintext`: a JSON encoding
  * of the value).
  */
-import { shortenRedacted } from "../policies/detect/keys";
+import { quoteValue } from "../policies/detect/keys";
 import { InputError, jsonSyntaxProblem } from "./errors";
 import {
   LIMITS,
@@ -198,7 +198,7 @@ function readField(
 
 /** A value in a message: short, and never half a key (masked first, then shortened). */
 function shown(v: unknown): string {
-  return shortenRedacted(JSON.stringify(v) ?? String(v), 60);
+  return quoteValue(JSON.stringify(v) ?? String(v), 60);
 }
 
 /** `additionalSecretOutputs`: property names, or absent. */

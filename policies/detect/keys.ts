@@ -304,3 +304,17 @@ export function shortenRedacted(text: string, max: number, head = Math.floor(max
   const first = Math.min(head, Math.floor((max - 1) / 2));
   return `${safe.slice(0, first)}…${safe.slice(safe.length - (max - first - 1))}`;
 }
+
+/** A run that may be an encoded key or part of one: base64 (both alphabets), hex, percent escapes. */
+const TOKEN_RUN = /[A-Za-z0-9+/=_%-]{16,}/g;
+
+/**
+ * A value quoted in an error message (a field of bad input): keys masked, every run of 16 or more
+ * characters that could encode one shown by its first four only, then shortened. An encoded key cut
+ * in half no longer decodes for the output layer's redactor, so the halves must not be shown at all;
+ * what a user needs to find the field (its type, its start, its length) is kept.
+ */
+export function quoteValue(text: string, max: number): string {
+  const safe = redactKeys(text).replace(TOKEN_RUN, (run) => `${run.slice(0, 4)}…(${run.length} characters)`);
+  return shortenRedacted(safe, max);
+}

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { displayPath } from "../../../policies/detect/walk";
-import { redactKeys, shortenRedacted } from "../../../policies/detect/keys";
+import { quoteValue, redactKeys, shortenRedacted } from "../../../policies/detect/keys";
 import { redactMaterial } from "../../../policies/detect/redact";
 
 const HEX = "0123456789abcdef0123456789abcdef01234567";
@@ -158,5 +158,26 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
   it("leaves text without key material as it is, hashes and base64 of other things included", () => {
     const text = `sha256 ${"ab12".repeat(16)} and ${b64("just some other bytes, nothing secret at all here")}`;
     expect(redactMaterial(text)).toBe(text);
+  });
+});
+
+describe("quoteValue (a value quoted in a bad-input message)", () => {
+  const key = "e2b_7c5a9be5f1e96771d2aaeb3f0c59aecc0c6bbfd3";
+  it.each([
+    ["base64 of the key", JSON.stringify(Buffer.from(key).toString("base64"))],
+    ["hex of the key", JSON.stringify(Buffer.from(key).toString("hex"))],
+    ["the key split over two strings", JSON.stringify([key.slice(0, 22), key.slice(22)])],
+    ["percent-encoded", JSON.stringify(encodeURIComponent(key).replace(/[0-9a-f]/g, (c) => `%3${c}`))],
+  ])("shows no run that could encode part of a key: %s", (_, text) => {
+    const q = quoteValue(text, 60);
+    expect(q.length).toBeLessThanOrEqual(60);
+    expect(q).not.toMatch(/[A-Za-z0-9+/=_%-]{16,}/);
+    expect(q).not.toContain(key.slice(4, 14));
+  });
+
+  it("keeps what a user needs to find the field: short values whole, a long one's start and length", () => {
+    expect(quoteValue('"three"', 60)).toBe('"three"');
+    expect(quoteValue(JSON.stringify({ level: "mandatory-ish" }), 60)).toBe('{"level":"mandatory-ish"}');
+    expect(quoteValue('"ZTJiXzdjNWE5YmU1ZjFlOTY3"', 60)).toBe('"ZTJi…(24 characters)"');
   });
 });
