@@ -7,6 +7,7 @@ import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { InputError } from "../engine/errors";
 import { redactKeys } from "../policies/detect/keys";
+import { redactMaterial } from "../policies/detect/redact";
 import { formats } from "../reports/formats";
 import { registerEvalsCommand } from "./evals";
 import { registerSandboxesCommand } from "./sandboxes";
@@ -129,8 +130,13 @@ export async function main(argv: string[], backend?: ScanBackend): Promise<numbe
     if (e instanceof InputError || e instanceof ProgramError) {
       writeStderr(errorLine(argv, oneLine(e), e instanceof InputError ? e.file : undefined));
       if (e instanceof ProgramError) {
-        // The program's own output, relayed (redacted by writeStderr like every other byte).
-        const rest = redactKeys(e.message).split("\n").slice(1).join("\n");
+        // The program's own output, relayed (redacted by writeStderr like every other byte). When a
+        // stream on its own holds encoded key material the interleaved log may have split (a blob
+        // printed in two writes with the other stream's line between), each stream is relayed on its
+        // own instead, so the redactor sees the blob whole.
+        const lines = redactKeys(e.message).split("\n").slice(1);
+        const split = e.streams.some((t) => redactMaterial(t) !== t);
+        const rest = split ? separateStreams(lines, e.streams) : lines.join("\n");
         if (rest.trim()) writeStderr(relayed(argv, rest));
       }
       return 2;
@@ -159,6 +165,22 @@ function errorLine(argv: string[], message: string, file: string | undefined): s
   const props: Record<string, string> = { title: "e2b-guardrails" };
   if (rel && rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel)) props.file = rel;
   return `${workflowCommand("error", props, `error: ${message}`)}\n`;
+}
+
+/**
+ * The error's own lines, then each stream's last lines under its name (the engine listens to stdout,
+ * then stderr), in place of the interleaved log.
+ */
+function separateStreams(lines: string[], streams: string[]): string {
+  const cut = lines.indexOf("--- program output ---");
+  const head = cut < 0 ? lines : lines.slice(0, cut);
+  const names = ["stdout", "stderr"];
+  const parts = streams.flatMap((t, i) =>
+    t.trim()
+      ? [`--- program output (${names[i] ?? `stream ${i + 1}`}) ---`, ...t.trim().split("\n").slice(-20)]
+      : [],
+  );
+  return [...head, ...parts].join("\n");
 }
 
 /**

@@ -71,6 +71,8 @@ export class ProgramFailure extends Error {
     readonly output: string,
     /** Provider functions the program called before it failed: offline they return no real data. */
     readonly invokes: string[] = [],
+    /** Each stream's own output (ProgramOutput.streams), plain keys masked. */
+    readonly streams: string[] = [],
   ) {
     super(message);
     this.name = "ProgramFailure";
@@ -228,15 +230,21 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       killChild(child, true); // anything the program left running in its group
     });
     const text = redactKeys(withoutAnsi(output.text()));
+    const streams = output.streams().map((t) => redactKeys(withoutAnsi(t)));
     if (exit.timedOut)
-      throw new ProgramFailure(`the program did not finish within ${job.timeoutMs / 1000}s`, text);
+      throw new ProgramFailure(
+        `the program did not finish within ${job.timeoutMs / 1000}s`,
+        text,
+        [],
+        streams,
+      );
     if (exit.code !== 0) {
       const reason = errors.length
         ? redactKeys(withoutAnsi(errors.join("\n")))
         : exit.code === EXIT_AFTER_USER_MESSAGE
           ? "the program reported an error"
           : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
-      throw new ProgramFailure(reason, text, [...recorder.invokes].sort());
+      throw new ProgramFailure(reason, text, [...recorder.invokes].sort(), streams);
     }
     return {
       resources: recorder.resources(),

@@ -2,33 +2,46 @@
  * A program's stdout and stderr as one log for error messages, interleaved by whole lines: a line one
  * stream writes in pieces stays whole (a key printed in two writes is one key to the redactor, not
  * two fragments with the other stream's text between them), and a line never runs into the other
- * stream's next one. Only the last `maxBytes` (about) are kept.
+ * stream's next one. Only the last `maxBytes` (about) are kept, of the log and of each stream's own.
  */
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 
+interface Lines {
+  lines: string[];
+  bytes: number;
+}
+
 export class ProgramOutput {
-  private lines: string[] = [];
-  private bytes = 0;
-  private readonly partial = new Map<Readable, { decoder: StringDecoder; text: string }>();
+  private readonly all: Lines = { lines: [], bytes: 0 };
+  private readonly partial = new Map<Readable, { decoder: StringDecoder; text: string; own: Lines }>();
 
   constructor(private readonly maxBytes: number) {}
 
   /** Collect `stream`'s output until it ends. */
   listen(stream: Readable): void {
     // A multi-byte character split between two chunks is decoded whole.
-    const state = { decoder: new StringDecoder("utf8"), text: "" };
+    const state = { decoder: new StringDecoder("utf8"), text: "", own: { lines: [], bytes: 0 } };
     this.partial.set(stream, state);
     stream.on("data", (chunk: Buffer) => {
       const parts = (state.text + state.decoder.write(chunk)).split("\n");
       state.text = parts.pop()!;
-      for (const line of parts) this.push(line);
+      for (const line of parts) this.push(line, state.own);
       // A line without an end is kept whole up to the limit, then goes in as it is.
       if (state.text.length > this.maxBytes) {
-        this.push(state.text);
+        this.push(state.text, state.own);
         state.text = "";
       }
     });
+  }
+
+  /**
+   * Each stream's own output, in the order `listen` was called: what one stream printed in pieces
+   * (a blob in two `console.log`s) is adjacent here even when the other stream wrote between them,
+   * so a redactor can join it.
+   */
+  streams(): string[] {
+    return [...this.partial.values()].map((s) => [...s.own.lines, ...(s.text ? [s.text] : [])].join("\n"));
   }
 
   /**
@@ -37,22 +50,27 @@ export class ProgramOutput {
    */
   text(): string {
     const open = [...this.partial.values()].map((s) => s.text).filter((t) => t);
-    return [...this.lines, ...open].join("\n");
+    return [...this.all.lines, ...open].join("\n");
   }
 
   /** Forget what was collected (a warm worker's next program). */
   clear(): void {
-    this.lines = [];
-    this.bytes = 0;
+    this.all.lines = [];
+    this.all.bytes = 0;
     for (const s of this.partial.values()) {
       s.text = "";
       s.decoder = new StringDecoder("utf8");
+      s.own.lines = [];
+      s.own.bytes = 0;
     }
   }
 
-  private push(line: string): void {
-    this.lines.push(line);
-    this.bytes += line.length + 1;
-    while (this.bytes > this.maxBytes && this.lines.length > 1) this.bytes -= this.lines.shift()!.length + 1;
+  private push(line: string, own: Lines): void {
+    for (const into of [this.all, own]) {
+      into.lines.push(line);
+      into.bytes += line.length + 1;
+      while (into.bytes > this.maxBytes && into.lines.length > 1)
+        into.bytes -= into.lines.shift()!.length + 1;
+    }
   }
 }

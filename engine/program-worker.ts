@@ -30,9 +30,17 @@ export interface RunProgramOptions {
 }
 
 export class ProgramError extends Error {
-  constructor(message: string) {
+  /**
+   * Each of the program's streams on its own (plain keys masked), when its output is relayed: the
+   * message interleaves them by lines, which can split a blob one stream printed in pieces, so the
+   * CLI's redactor reads these too (cli/main.ts).
+   */
+  readonly streams: string[];
+
+  constructor(message: string, streams: string[] = []) {
     // An undecrypted value the program printed or threw reads as `[secret ns:key]`.
     super(describePlaceholders(message));
+    this.streams = streams.map(describePlaceholders);
     this.name = "ProgramError";
   }
 }
@@ -124,6 +132,7 @@ export class ProgramWorker {
         p.reject(
           new ProgramError(
             `${p.main}: the program failed: ${redactKeys(failureLines(msg.error, 6))}${this.tail()}`,
+            this.streams(),
           ),
         );
     });
@@ -132,7 +141,10 @@ export class ProgramWorker {
       const p = this.pending;
       this.pending = undefined;
       p?.reject(
-        new ProgramError(`${p.main}: the program exited (${signal ?? code}) without finishing${this.tail()}`),
+        new ProgramError(
+          `${p.main}: the program exited (${signal ?? code}) without finishing${this.tail()}`,
+          this.streams(),
+        ),
       );
     });
   }
@@ -171,6 +183,10 @@ export class ProgramWorker {
 
   private tail(): string {
     return outputTail(redactKeys(this.output.text()));
+  }
+
+  private streams(): string[] {
+    return this.output.streams().map(redactKeys);
   }
 }
 
@@ -241,6 +257,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
         : "";
       throw new ProgramError(
         `${project.main}: the program failed${offline}: ${failureLines(e.message, 6)}${tail}`,
+        e.streams,
       );
     }
     throw e;

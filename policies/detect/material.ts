@@ -218,6 +218,80 @@ function inflated(text: string, budget: { left: number }): Decoded[] {
 }
 
 /**
+ * Base64 or hex wrapped over lines inside other text: a PEM-style block, `base64` output (76 columns)
+ * in a script or a heredoc, `xxd -p` hex, a blob a program printed in pieces. Each block joins the
+ * last run of a line, the lines made only of base64 characters after it (indentation dropped) and the
+ * first run of the line after them; blocks of at least two lines and MIN_B64_RUN characters are kept,
+ * with where they start in the text. A blank line ends a block.
+ */
+function wrappedBlocks(text: string): Array<{ joined: string; start: number }> {
+  const out: Array<{ joined: string; start: number }> = [];
+  const isLine = (c: number) => c < 128 && LINE_CHAR[c] === 1;
+  const isBlank = (c: number) => c === 32 || c === 9 || c === 13;
+  let parts: string[] = [];
+  let start = -1;
+  const close = () => {
+    if (parts.length >= 2) {
+      const joined = parts.join("");
+      if (joined.length >= MIN_B64_RUN) out.push({ joined, start });
+    }
+    parts = [];
+  };
+  for (let i = 0; i < text.length;) {
+    let eol = text.indexOf("\n", i);
+    if (eol < 0) eol = text.length;
+    let a = i;
+    while (a < eol && isBlank(text.charCodeAt(a))) a++;
+    let b = eol;
+    while (b > a && isBlank(text.charCodeAt(b - 1))) b--;
+    let head = a;
+    while (head < b && isLine(text.charCodeAt(head))) head++;
+    if (a === b) close();
+    else if (head === b) {
+      // A line of base64 characters only: the block goes on through it. A block a word of other
+      // text starts (`line one`) is placed at its first whole line, where a redactor should begin.
+      if (parts.length === 0 || (parts.length === 1 && parts[0].length < 16)) start = a;
+      parts.push(text.slice(a, b));
+    } else {
+      // Other text: its first run ends the block before it, its last run may start the next one.
+      if (parts.length > 0 && head > a && hasAlnum(text, a, head)) {
+        parts.push(text.slice(a, head));
+      }
+      close();
+      let tail = b;
+      while (tail > head && isLine(text.charCodeAt(tail - 1))) tail--;
+      if (tail < b && hasAlnum(text, tail, b)) {
+        start = tail;
+        parts.push(text.slice(tail, b));
+      }
+    }
+    i = eol + 1;
+  }
+  close();
+  return out;
+}
+
+/** Whether text[from, to) has a letter or digit: a rule of dashes (`-----BEGIN …`) starts no blob. */
+function hasAlnum(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) | 32;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) return true;
+  }
+  return false;
+}
+
+/** Candidate runs of the blocks wrapped over lines in `text`, decoded as their one-line forms are. */
+function decodeWrapped(text: string, out: Decoded[]): void {
+  for (const block of wrappedBlocks(text)) {
+    const found: Decoded[] = [];
+    decodeRuns(block.joined, L1, found);
+    if (block.joined.length <= MAX_NESTED_SEARCH) decodeRuns(block.joined, L2, found);
+    if (HEX_KEY_TEST.test(block.joined)) decodeHexRuns(block.joined, found);
+    for (const d of found) out.push({ ...d, at: block.start });
+  }
+}
+
+/**
  * Decoded forms of a text worth scanning, with where each starts in the text (for line numbers). Only
  * candidates are decoded: a string that is base64 as a whole, runs that hold the base64 of a key
  * prefix (one or two levels deep, or as UTF-16LE) or start a gzip stream, hex runs that spell a key,
@@ -235,8 +309,8 @@ function decodings(text: string, budget: { left: number }): Decoded[] {
   }
   if (text.length >= MIN_B64_RUN) {
     // A whole blob is decoded as it is (any depth, any size); anchored runs catch glued copies.
-    if (WHOLE_B64.test(text))
-      out.push({ encoding: "base64", text: Buffer.from(text, "base64").toString("latin1"), at: 0 });
+    const whole = WHOLE_B64.test(text);
+    if (whole) out.push({ encoding: "base64", text: Buffer.from(text, "base64").toString("latin1"), at: 0 });
     // decodeRuns decodes runs of MIN_B64_RUN or more only: a skip search rules most texts out first.
     if (hasRun(text, MIN_B64_RUN, RUN_CHAR)) {
       decodeRuns(text, L1, out);
@@ -244,6 +318,8 @@ function decodings(text: string, budget: { left: number }): Decoded[] {
       if (STREAM_B64_TEST.test(text)) decodeStreamRuns(text, out);
     }
     if (HEX_KEY_TEST.test(text)) decodeHexRuns(text, out);
+    // Gzip streams follow wrapped lines themselves (decodeStreamRuns); other runs are joined here.
+    if (!whole && text.includes("\n") && hasWrappedBlock(text)) decodeWrapped(text, out);
   }
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
     out.push({ encoding: "percent", text: percentDecode(text), at: 0 });
@@ -318,7 +394,8 @@ export function mayHoldCheap(text: string, embedded: boolean): boolean {
     return hasRun(text, KEY_HEX, JOIN_SOURCE) && (hasRun(text, KEY_HEX, HEX_SOURCE) || text.includes("\\"));
   if (hasRun(text, KEY_HEX, HEX_SOURCE)) return true;
   if (hasRun(text, MIN_B64_RUN, RUN_SOURCE) || mayBeWholeBlob(text)) return true;
-  return embedded && (text.includes("\n") || text.includes("\r"));
+  // Lines of base64 that findMaterial (or, in a document, a parser) joins: a run of WRAP_SOURCE.
+  return (text.includes("\n") || text.includes("\r")) && (embedded || hasRun(text, MIN_B64_RUN, WRAP_SOURCE));
 }
 
 const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-";
@@ -439,8 +516,9 @@ function mayHold(text: string, embedded: boolean): boolean {
       return true;
   }
   if (!text.includes("\n") && !text.includes("\r")) return false;
-  // A whole blob broken into lines has no long run; in a document, neither has a block scalar.
-  return (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) || (embedded && hasWrappedBlock(text));
+  // A whole blob broken into lines has no long run, nor has a block wrapped over lines in other text
+  // (findMaterial joins it) or, in a document, a block scalar.
+  return (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) || hasWrappedBlock(text);
 }
 
 /**

@@ -13,6 +13,32 @@ const HEX_ASCII_KEY = /(?:736b5f)?6532625f(?:3[0-9]|6[1-6]|4[1-6]){40}(?![0-9a-f
 const SPACED_KEY =
   /(?:s[^\w\n]k[^\w\n]_[^\w\n])?e[^\w\n]2[^\w\n]b[^\w\n]_(?:[^\w\n][0-9a-f]){40}(?![0-9a-f])/gi;
 
+/**
+ * A key's bytes as a program prints them, one by one: Node's `<Buffer 65 32 62 5f …>` and hex dumps
+ * (hex pairs with one separator), `JSON.stringify(buffer)` and char codes (decimal lists), a string
+ * spread into characters (`["e","2","b","_",…]`). Twelve bytes or more; what they spell is checked.
+ */
+const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => string }> = [
+  {
+    pattern: /(?<![0-9a-f])(?:[0-9a-f]{2}[ :,.-]){11,}[0-9a-f]{2}(?![0-9a-f])/gi,
+    bytes: (run) => fromHexAscii(run.replace(/[^0-9a-f]/gi, "")),
+  },
+  {
+    pattern: /(?<!\d)(?:\d{1,3}, ?){11,}\d{1,3}(?!\d)/g,
+    bytes: (run) => String.fromCharCode(...run.split(/, ?/).map((n) => Number(n) & 0xff)),
+  },
+  {
+    pattern: /(?:(["'])[^"'\\]\1, ?){11,}(["'])[^"'\\]\2/g,
+    bytes: (run) => run.replace(/["', ]/g, ""),
+  },
+];
+
+/** A run of bytes spelling key material (a whole key, a head of one, or an encoded copy), masked. */
+function maskByteList(run: string, spelled: string): string {
+  if (redactKeys(spelled) === spelled && findMaterial(spelled).length === 0) return run;
+  return `[${run.length} characters withheld: bytes of E2B key material]`;
+}
+
 /** A key written backwards (`…a1f8_b2e`), a head of one too: redaction never lets a key through. */
 const REVERSED_KEY = /(?<![0-9a-f])[0-9a-f]{20,}_b2e(?:_ks)?/gi;
 
@@ -27,9 +53,9 @@ function fromHexAscii(hex: string): string {
 /**
  * `redactKeys` for diagnostics (errors, a failed program's relayed output): also every encoded copy
  * findMaterial finds (base64 at any of its layers, an HTTP Basic credential, a `data:` URI, percent
- * and escape encodings) — its whole run replaced by the key's mask — and two forms a log line may
+ * and escape encodings) — its whole run replaced by the key's mask — and forms a log line may
  * hold that a stack never does: the key's ASCII in hex, the key spelled with a separator between
- * its characters, and the key written backwards. A text still holding material after that is withheld whole. Slower than
+ * its characters, its bytes listed one by one (BYTE_LISTS), and the key written backwards. A text still holding material after that is withheld whole. Slower than
  * `redactKeys` on text that looks encoded; reports need only `redactKeys` (their findings hold masks).
  */
 export function redactMaterial(text: string): string {
@@ -37,6 +63,8 @@ export function redactMaterial(text: string): string {
     .replace(HEX_ASCII_KEY, (hex) => `${maskKey(fromHexAscii(hex))} (hex-encoded)`)
     .replace(SPACED_KEY, (spaced) => maskKey(spaced.replace(/[^\w]/g, (c) => (c === "_" ? c : ""))))
     .replace(REVERSED_KEY, (run) => `${maskKey(reverse(run).toLowerCase())} (reversed)`);
+  for (const { pattern, bytes } of BYTE_LISTS)
+    out = out.replace(pattern, (run) => maskByteList(run, bytes(run)));
   for (let pass = 0; pass < 8; pass++) {
     const found = findMaterial(out);
     if (found.length === 0) return out;
@@ -54,11 +82,52 @@ export function redactMaterial(text: string): string {
   return "[withheld: this text held E2B key material that could not be masked]";
 }
 
-/** The run of encoded characters around `at` (at least one character, so every pass changes the text). */
+/**
+ * The run of encoded characters around `at` (at least one character, so every pass changes the text),
+ * and the lines it continues on: a run that ends its line goes on with the next line's first run, one
+ * that starts its line with the previous line's last run (base64 wrapped at 64 or 76 columns, hex at
+ * 60). Half a wrapped blob left on the next line would still spell most of the key.
+ */
 function encodedRun(text: string, at: number): { start: number; end: number } {
   let start = Math.min(Math.max(at, 0), text.length - 1);
   let end = start + 1;
-  while (start > 0 && ENCODED_CHAR.test(text[start - 1])) start--;
-  while (end < text.length && ENCODED_CHAR.test(text[end])) end++;
+  const blank = (c: string | undefined) => c === " " || c === "\t" || c === "\r";
+  for (;;) {
+    while (start > 0 && ENCODED_CHAR.test(text[start - 1])) start--;
+    let i = start;
+    while (i > 0 && blank(text[i - 1])) i--;
+    if (i === 0 || text[i - 1] !== "\n") break;
+    let j = i - 1;
+    while (j > 0 && blank(text[j - 1])) j--;
+    let k = j;
+    while (k > 0 && ENCODED_CHAR.test(text[k - 1])) k--;
+    let lineStart = k;
+    while (lineStart > 0 && blank(text[lineStart - 1])) lineStart--;
+    if (!continuesBlob(text.slice(k, j), lineStart === 0 || text[lineStart - 1] === "\n")) break;
+    start = k;
+  }
+  for (;;) {
+    while (end < text.length && ENCODED_CHAR.test(text[end])) end++;
+    let i = end;
+    while (i < text.length && blank(text[i])) i++;
+    if (text[i] !== "\n") break;
+    i++;
+    while (i < text.length && blank(text[i])) i++;
+    let k = i;
+    while (k < text.length && ENCODED_CHAR.test(text[k])) k++;
+    let lineEnd = k;
+    while (lineEnd < text.length && blank(text[lineEnd])) lineEnd++;
+    if (!continuesBlob(text.slice(i, k), lineEnd === text.length || text[lineEnd] === "\n")) break;
+    end = k;
+  }
   return { start, end };
+}
+
+/**
+ * Whether a neighbouring line's run goes on with a blob: the whole line (a wrapped blob's short last
+ * line too), or a run as long as a line of one is at least. A word of prose does not, nor a rule of
+ * dashes or `===`.
+ */
+function continuesBlob(run: string, wholeLine: boolean): boolean {
+  return (wholeLine || run.length >= 16) && /[A-Za-z0-9]/.test(run);
 }

@@ -329,6 +329,12 @@ describe("preview: a program that fails after printing the key in encodings", ()
         `const key = ${JSON.stringify(KEY)};`,
         `console.log("auth: Basic " + Buffer.from("u:" + key).toString("base64"));`,
         `console.log("hex " + Buffer.from(key).toString("hex"));`,
+        // Forms a log line holds that a stack never does: a Buffer, a blob wrapped at 76 columns, and
+        // one printed in two pieces with the other stream's line between them.
+        `console.log("bytes", Buffer.from(key));`,
+        `console.log(Buffer.from("export E2B_API_KEY=" + key + "\\n").toString("base64").replace(/.{76}/g, "$&\\n"));`,
+        `const piece = Buffer.from(key).toString("base64");`,
+        `console.log(piece.slice(0, 30)); console.error("warning: retrying"); console.log(piece.slice(30));`,
         `console.log("::warning title=forged::from the program");`,
         `throw new Error("E2B rejected key " + key + " (base64 " + Buffer.from(key).toString("base64") + ")\\n::error title=forged::injected");`,
       ].join("\n"),
@@ -339,8 +345,12 @@ describe("preview: a program that fails after printing the key in encodings", ()
     expect(r.err.split("\n")[0]).toMatch(
       /^error: .*index\.ts: the program failed: Error: E2B rejected key e2b_…a1f8 \(base64 e2b_…a1f8 \(encoded\)\)$/,
     );
-    for (const copy of [KEY, b64(KEY), b64(`u:${KEY}`), Buffer.from(KEY).toString("hex")])
+    const env = b64(`export E2B_API_KEY=${KEY}\n`);
+    const spaced = Buffer.from(KEY).toString("hex").replace(/../g, "$& ").trim();
+    for (const copy of [KEY, b64(KEY), b64(`u:${KEY}`), Buffer.from(KEY).toString("hex"), env, spaced])
       for (let i = 0; i + 20 <= copy.length; i++) expect(r.err).not.toContain(copy.slice(i, i + 20));
+    // The blob's second line, which holds most of the key, is masked too.
+    expect(r.err).not.toContain(env.slice(76, 96));
     // Under --format github the first line is the annotation, and what the program printed is fenced
     // with stop-commands: a line it forged (`::error …`, `::warning …`) is shown, never run.
     const gh = await run(["preview", "--cwd", dir, "--stack", "dev", "--format", "github"]);

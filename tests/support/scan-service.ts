@@ -275,7 +275,8 @@ function main(): void {
           reply(200, {
             error:
               e instanceof Error
-                ? { name: e.name, message: e.message }
+                ? // A failed program's streams go with it: the CLI's redactor reads them (cli/main.ts).
+                  { name: e.name, message: e.message, streams: (e as { streams?: string[] }).streams }
                 : { name: "Error", message: String(e) },
           }),
       );

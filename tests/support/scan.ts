@@ -196,7 +196,8 @@ async function command<T>(req: Request): Promise<T> {
     return await call<T>(req);
   } catch (e) {
     if (e instanceof Error && e.name === "InputError") throw new InputError(e.message);
-    if (e instanceof Error && e.name === "ProgramError") throw new ProgramError(e.message);
+    if (e instanceof Error && e.name === "ProgramError")
+      throw new ProgramError(e.message, (e as { streams?: string[] }).streams);
     throw e;
   }
 }
@@ -226,9 +227,9 @@ function call<T>(req: Request): Promise<T> {
         res.on("end", () => {
           try {
             const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as
-              { error: { name: string; message: string } } | T;
+              { error: { name: string; message: string; streams?: string[] } } | T;
             if (parsed && typeof parsed === "object" && "error" in parsed) {
-              const e = new Error(parsed.error.message);
+              const e = Object.assign(new Error(parsed.error.message), { streams: parsed.error.streams });
               e.name = parsed.error.name;
               reject(e);
             } else resolve(parsed as T);

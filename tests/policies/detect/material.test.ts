@@ -160,6 +160,30 @@ describe("findMaterial", () => {
     expect(m.map((x) => [x.fingerprint, x.encoding])).toEqual([[fingerprintKey(RKEY), encoding]]);
   });
 
+  it("finds a key in base64 or hex wrapped over lines inside other text, wherever it sits in the blob", () => {
+    const wrap = (t: string, n: number, indent = "") =>
+      t
+        .match(new RegExp(`.{1,${n}}`, "g"))!
+        .map((l) => indent + l)
+        .join("\n");
+    const missed: string[] = [];
+    for (let pad = 0; pad < 76; pad++) {
+      const env = `export E2B_API_KEY="${"p".repeat(pad)}${RKEY}"\nQUEUE=agents\n`;
+      const b64 = Buffer.from(env).toString("base64");
+      const shapes: Record<string, string> = {
+        "a PEM-style block": `# agent key\n-----BEGIN E2B KEY-----\n${wrap(b64, 64)}\n-----END E2B KEY-----\n`,
+        "a heredoc, 76 columns, indented": `base64 -d <<'EOF' > /etc/agent.env\n${wrap(b64, 76, "  ")}\nEOF\n`,
+        "an echo with its quotes on the first and last lines": `echo '${wrap(b64, 76)}' | base64 -d > /etc/agent.env`,
+        "xxd -p hex, 60 columns": `xxd -r -p > /etc/agent.env <<EOF\n${wrap(Buffer.from(env).toString("hex"), 60)}\nEOF`,
+        "a blob printed in two pieces": `user data:\n${b64.slice(0, 30)}\n${b64.slice(30)}\ndone`,
+      };
+      for (const [shape, text] of Object.entries(shapes))
+        if (!findMaterial(text).some((m) => m.fingerprint === fingerprintKey(RKEY)))
+          missed.push(`${shape} @${pad}`);
+    }
+    expect(missed).toEqual([]);
+  });
+
   it("finds two hex-written keys in one hex run, whichever byte alignment each sits at", () => {
     const other = "e2b_" + "9d0c1b2a39485766f5e4d3c2b1a0918273645546";
     const run = Buffer.from(`a=${RKEY};`).toString("hex") + "7" + Buffer.from(`b=${other};`).toString("hex");

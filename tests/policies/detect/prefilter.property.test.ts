@@ -70,6 +70,10 @@ const ENCODINGS: Array<(k: string) => string> = [
   (k) => `echo ${gzipSync(k).toString("base64")}| base64 -d`,
   (k) => deflateSync(`{"apiKey":"${k}"}`).toString("base64"),
   (k) => Buffer.from(zipSync({ "app.properties": strToU8(`e2b.apiKey=${k}`) })).toString("base64"),
+  // Wrapped over lines inside other text: a PEM-style block, an `echo` of 76-column base64, `xxd -p`.
+  (k) => `-----BEGIN KEY-----\n${wrap(b64(`E2B_API_KEY=${k}`), 64)}\n-----END KEY-----`,
+  (k) => `echo '${wrap(b64(`export E2B_API_KEY=${k}\n`), 76)}' | base64 -d`,
+  (k) => `xxd -r -p <<EOF\n${wrap(Buffer.from(`k=${k}`).toString("hex"), 60)}\nEOF`,
   (k) => `-EncodedCommand ${Buffer.from(`$env:KEY='${k}'`, "utf16le").toString("base64")}`,
 ];
 /** Whole blobs the detector decodes only as a whole: broken into lines, or base64 of percent-encoding. */

@@ -3,6 +3,7 @@
  * case, then a property over random text with keys planted anywhere and escaped every way the
  * report formats escape.
  */
+import { inspect } from "node:util";
 import fc from "fast-check";
 import { displayPath } from "../../../policies/detect/walk";
 import { quoteValue, redactKeys, shortenRedacted } from "../../../policies/detect/keys";
@@ -153,6 +154,51 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
       expect(showsPartOf(out, encoded)).toBe(false);
     expect(out.startsWith("line one\n")).toBe(true);
     expect(out.endsWith("\nline three")).toBe(true);
+  });
+
+  // What a key decodes to from a masked text: every base64 or hex run joined, whatever wrapped it.
+  const decodedRest = (out: string) =>
+    Buffer.from(out.replace(/[^A-Za-z0-9+/=]/g, ""), "base64").toString("latin1") +
+    Buffer.from(out.replace(/[^0-9a-f]/gi, ""), "hex").toString("latin1");
+  const wrap = (s: string, n: number, indent = "") =>
+    s
+      .match(new RegExp(`.{1,${n}}`, "g"))!
+      .map((l) => indent + l)
+      .join("\n");
+
+  it("masks a blob wrapped over lines whole, at every place the key can sit in it", () => {
+    for (let pad = 0; pad < 76; pad++) {
+      const env = `export E2B_API_KEY="${"p".repeat(pad)}${KEY}"\nQUEUE=agents\n`;
+      const blocks = {
+        pem: `-----BEGIN E2B KEY-----\n${wrap(b64(env), 64)}\n-----END E2B KEY-----`,
+        heredoc: `base64 -d <<'EOF' > /etc/agent.env\n${wrap(b64(env), 76, "  ")}\nEOF`,
+        xxd: `xxd -r -p <<EOF\n${wrap(Buffer.from(env).toString("hex"), 60)}\nEOF`,
+        pieces: `${b64(env).slice(0, 30)}\n${b64(env).slice(30)}`,
+      };
+      for (const [name, block] of Object.entries(blocks)) {
+        const out = redactMaterial(`line one\n${block}\nline three`);
+        expect([name, pad, showsPartOf(decodedRest(out), KEY.slice(10))]).toEqual([name, pad, false]);
+        expect(out.startsWith("line one\n") && out.endsWith("\nline three")).toBe(true);
+      }
+    }
+  });
+
+  it.each([
+    ["Node's inspect of a Buffer", `key bytes ${inspect(Buffer.from(KEY))}`],
+    ["a Buffer inside an object", inspect({ userData: Buffer.from(`E2B_API_KEY=${KEY}\nQ=1\n`) })],
+    ["JSON.stringify of a Buffer", JSON.stringify(Buffer.from(KEY))],
+    ["char codes", [...KEY].map((c) => c.charCodeAt(0)).join(",")],
+    ["a string spread into characters", JSON.stringify([...KEY])],
+    ["a hex dump", Buffer.from(`k=${KEY}`).toString("hex").replace(/../g, "$& ")],
+  ])("withholds a key's bytes listed one by one: %s", (_, text) => {
+    const out = redactMaterial(text);
+    expect(out).toMatch(/characters withheld: bytes of E2B key material/);
+    expect(out).not.toMatch(/(?:\b[0-9a-f]{2}\b[ ,]){12}/i);
+  });
+
+  it("leaves byte lists that spell no key as they are", () => {
+    const text = `${inspect(Buffer.from("hello world, nothing here"))} [1,2,3,4,5,6,7,8,9,10,11,12,13] aa:bb:cc:dd:ee:ff`;
+    expect(redactMaterial(text)).toBe(text);
   });
 
   it("leaves text without key material as it is, hashes and base64 of other things included", () => {
