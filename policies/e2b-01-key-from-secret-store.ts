@@ -26,7 +26,7 @@ import {
   type RecordHit,
 } from "./detect/scanner";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
-import { approvedStoreAt, isKeyStoreType } from "./detect/key-stores";
+import { approvedStoreOfHidden, isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { printable } from "./detect/walk";
 import { NAME_DEPENDENCIES } from "./detect/hidden-config";
@@ -169,7 +169,7 @@ function checkHiddenKeyConfig(
     if (
       isKeyStoreType(r.type) &&
       hidden.length > 0 &&
-      hidden.every((l) => approvedStoreAt(r.type, l.path, l.container, r.props))
+      hidden.every((l) => approvedStoreOfHidden(r.type, l.path, l.container, r.props))
     )
       continue;
     const names = index.sourceNames(from);

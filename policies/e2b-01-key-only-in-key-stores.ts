@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { KEY_NAME_PATTERN, describe, keyLocation, regexSchema } from "./common";
 import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
-import { isKeyStoreType } from "./detect/key-stores";
+import { isKeyStoreType, isReferencePath } from "./detect/key-stores";
 import { isKeyResource } from "./detect/scanner";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
@@ -49,8 +49,9 @@ export const keyOnlyInKeyStores = resourcePolicy(
       ? [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)]
       : [];
     for (const l of hidden) {
-      // Public variables are the client-side rule's (e2b-01-no-client-side-key).
-      if (!l.envName || l.publicName || !keyName!.test(l.envName)) continue;
+      // Public variables are the client-side rule's (e2b-01-no-client-side-key); a reference to a
+      // stored secret (`valueFrom.secretKeyRef.name`) names where the key is, not the key.
+      if (!l.envName || l.publicName || !keyName!.test(l.envName) || isReferencePath(l.path)) continue;
       report(
         `${describe({ type, name })} variable ${l.envName} at ${l.path} is named to carry the E2B key; its value is unknown at preview (a secret that could not be decrypted, or an output not known yet), so it is judged as the key in plaintext outside any approved key store. Pass a secret reference (e.g. E2B_SECRET_ARN) and read the key at run time.`,
         { at: { path: l.path, unknown: true } },

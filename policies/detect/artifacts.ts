@@ -144,10 +144,16 @@ export class ArtifactReader {
     readonly limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS,
   ) {}
 
-  /** Roots from the stack tags and environment (see the module comment), de-duplicated. */
+  /**
+   * Roots from the stack tags and environment (see the module comment), de-duplicated. The engine's
+   * tag names the program's folder, the one place a relative path resolves from (as in the program):
+   * with it, nothing else is tried, so a file missing there is not found in the shell's folder.
+   */
   static rootsFrom(tags: ReadonlyMap<string, string> | undefined, env: NodeJS.ProcessEnv): string[] {
+    const tagged = tags?.get(PROGRAM_DIR_TAG);
+    if (tagged && path.isAbsolute(tagged)) return [tagged];
     const out: string[] = [];
-    for (const r of [tags?.get(PROGRAM_DIR_TAG), env[PROGRAM_DIR_ENV], env.PWD])
+    for (const r of [env[PROGRAM_DIR_ENV], env.PWD])
       if (r && path.isAbsolute(r) && !out.includes(r)) out.push(r);
     return out;
   }

@@ -189,6 +189,41 @@ export function approvedStoreAt(
   return undefined;
 }
 
+/**
+ * Fields under which a runtime is given a reference to a stored secret, never the secret: ECS
+ * `secrets[].valueFrom` (a Secrets Manager or SSM ARN), Kubernetes `env[].valueFrom.secretKeyRef`
+ * (a Secret's name and key), Cloud Run `valueSource.secretKeyRef`, Container Apps `secretRef`. A
+ * value there that is unknown at preview is a name or an ARN not known yet, not the key.
+ */
+export const REFERENCE_FIELDS: ReadonlySet<string> = new Set([
+  "valueFrom",
+  "valueSource",
+  "secretKeyRef",
+  "secretRef",
+]);
+
+/** Whether a property path (`a.b[0].valueFrom.secretKeyRef.name`) runs through a reference field. */
+export function isReferencePath(path: string): boolean {
+  for (const seg of path.split(/[.[\]]+/)) if (REFERENCE_FIELDS.has(seg)) return true;
+  return false;
+}
+
+/**
+ * The store that holds a value hidden at preview at `path`: as approvedStoreAt, or, where the whole
+ * object the store keeps its values in is hidden (@pulumi/kubernetes makes a Secret's `stringData`
+ * one secret, so without the passphrase it is one unknown), the store of the values inside it.
+ */
+export function approvedStoreOfHidden(
+  type: string,
+  path: string,
+  container: Tree,
+  root: Tree,
+): KeyStore | undefined {
+  return (
+    approvedStoreAt(type, path, container, root) ?? approvedStoreAt(type, `${path}.value`, container, root)
+  );
+}
+
 /** The properties of a store type that hold secret values (for taint: does the secret value depend on the key?). */
 export function storeValueProperties(type: string): string[] {
   const rows = compiled.get(type) ?? [];

@@ -19,7 +19,12 @@ import {
   stackOfUrn,
   type EnvironmentInfo,
 } from "./environment";
-import { approvedStoreAt, isKeyStoreType, storeContainerProperty, storeValueProperties } from "./key-stores";
+import {
+  approvedStoreOfHidden,
+  isKeyStoreType,
+  storeContainerProperty,
+  storeValueProperties,
+} from "./key-stores";
 import {
   isKeyResource,
   ScanCache,
@@ -604,7 +609,7 @@ export class StackIndex {
         // `String`), as the value itself would be judged.
         const isKey = (p: string) => (u: string) =>
           this.keyResourceUrns.has(u) ||
-          (hiddenKeys.has(u) && approvedStoreAt(r.type, p, r.props, r.props) !== undefined);
+          (hiddenKeys.has(u) && approvedStoreOfHidden(r.type, p, r.props, r.props) !== undefined);
         for (const p of storeValueProperties(r.type)) {
           if ((r.propertyDependencies[p] ?? []).some(isKey(p))) {
             holders.add(r.urn);

@@ -165,6 +165,15 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(without.stack);
   });
 
+  it("passes a key kept in stores and handed to runtimes by reference (secretKeyRef, an ECS secret's ARN), with or without the passphrase", async () => {
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("k8s-secret-reference"), "prod", opts);
+      expect([opts, e2b01(stack).map((f) => f.message)]).toEqual([opts, []]);
+      expect(status(stack, "E2B-01")).toBe("pass");
+      expectClean(stack);
+    }
+  });
+
   it("judges a property fed by an undecryptable secret config value by the config key's name, as the value itself", async () => {
     const withPass = await scan.program(fx("secret-config-provenance"), "prod", {
       passphrase: "correct horse",

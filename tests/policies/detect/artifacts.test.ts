@@ -201,8 +201,11 @@ describe("ArtifactReader", () => {
 
   it("takes roots from the stack tag, then the environment", () => {
     const tags = new Map([[PROGRAM_DIR_TAG, "/prog"]]);
+    // The engine's tag is where the program resolves its paths: the shell's folder is no fallback.
     expect(ArtifactReader.rootsFrom(tags, { E2B_GUARDRAILS_PROGRAM_DIR: "/env", PWD: "/pwd" })).toEqual([
       "/prog",
+    ]);
+    expect(ArtifactReader.rootsFrom(undefined, { E2B_GUARDRAILS_PROGRAM_DIR: "/env", PWD: "/pwd" })).toEqual([
       "/env",
       "/pwd",
     ]);
