@@ -71,6 +71,7 @@ export function prepareJob(opts: RunProgramOptions): {
   job: HostJob;
   project: ProjectInfo;
   graph: Omit<ResourceGraph, "resources">;
+  environments: string[];
 } {
   const dir = path.resolve(opts.cwd);
   const project = readProject(dir, opts.stack);
@@ -79,6 +80,7 @@ export function prepareJob(opts: RunProgramOptions): {
   const organization = opts.organization ?? "organization";
   return {
     project,
+    environments: stackConfig.environments,
     job: {
       main: project.main,
       dir,
@@ -229,7 +231,7 @@ function sdkOf(dir: string): string {
 
 /** Offline preview of one program, run as the Pulumi CLI runs it (language-host protocol). */
 export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph> {
-  const { job, project, graph } = prepareJob(opts);
+  const { job, project, graph, environments } = prepareJob(opts);
   try {
     const { main: _main, dir: _dir, ...run } = job;
     const result = await runLanguageHost({
@@ -243,7 +245,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
     return {
       ...graph,
       resources: result.resources,
-      offline: offlineNotes(result.resources, result.invokes),
+      offline: offlineNotes(result.resources, result.invokes, environments),
       programModules: result.modules,
       programReads: result.reads,
     };
@@ -256,7 +258,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
         ? ` (offline, provider functions are answered without a provider: ${e.invokes.join(", ")}; a program that reads their results cannot be previewed offline)`
         : "";
       throw new ProgramError(
-        `${project.main}: the program failed${offline}: ${failureLines(e.message, 6)}${tail}`,
+        `${project.main}: the program failed${offline}${environmentsNote(environments)}: ${failureLines(e.message, 6)}${tail}`,
         e.streams,
       );
     }
@@ -265,9 +267,22 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
 }
 
 /** What an offline preview could not do as the CLI would: reported once, so a PASS is read for what it covers. */
-export function offlineNotes(resources: GraphResource[], invokes: string[]): ResourceGraph["offline"] {
+export function offlineNotes(
+  resources: GraphResource[],
+  invokes: string[],
+  environments: string[] = [],
+): ResourceGraph["offline"] {
   const unexpanded = [...new Set(resources.filter((r) => r.remote).map((r) => r.type))].sort();
-  return unexpanded.length || invokes.length ? { unexpandedComponents: unexpanded, invokes } : undefined;
+  return unexpanded.length || invokes.length || environments.length
+    ? { unexpandedComponents: unexpanded, invokes, ...(environments.length ? { environments } : {}) }
+    : undefined;
+}
+
+/** The first line's note on a failed program whose stack imports ESC environments the preview could not open. */
+function environmentsNote(environments: string[]): string {
+  return environments.length
+    ? ` (the stack imports Pulumi ESC environment(s) ${environments.join(", ")}, which the offline preview cannot open: configuration they supply is missing)`
+    : "";
 }
 
 /**
@@ -282,7 +297,7 @@ export class ProgramPool {
   constructor(readonly size = Math.max(1, os.availableParallelism())) {}
 
   async run(opts: RunProgramOptions): Promise<ResourceGraph> {
-    const { job, graph } = prepareJob(opts);
+    const { job, graph, environments } = prepareJob(opts);
     const sdk = sdkOf(job.dir);
     while (this.running >= this.size) await new Promise<void>((r) => this.waiting.push(r));
     this.running++;
@@ -294,7 +309,7 @@ export class ProgramPool {
       return {
         ...graph,
         resources,
-        offline: offlineNotes(resources, invokes),
+        offline: offlineNotes(resources, invokes, environments),
         programModules: modules,
         programReads: reads,
       };

@@ -38,6 +38,12 @@ export interface StackConfig {
   unknownSecretKeys: string[];
   /** `pulumi:tags` from the stack file, if any. */
   tags: Record<string, string>;
+  /**
+   * Pulumi ESC environments the stack file imports (`environment: [org/env]`, or `imports:` of an
+   * inline definition): the CLI merges their `pulumiConfig` into the configuration; offline there is
+   * no Pulumi Cloud to open them (program-worker.ts says so).
+   */
+  environments: string[];
 }
 
 function readYaml(file: string): Record<string, unknown> {
@@ -218,6 +224,7 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     unknownSecretKeys: [],
     plaintextOfSecret: {},
     tags: {},
+    environments: [],
   };
   const projectDoc = readYaml(path.join(project.dir, "Pulumi.yaml"));
   const qualify = (k: string) => (k.includes(":") ? k : `${project.name}:${k}`);
@@ -293,6 +300,7 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
       value !== null && typeof value === "object" && !isSecureLeaf(value as Record<string, unknown>);
     if (secret && structured) out.plaintextOfSecret[key] = JSON.stringify(maskSecureLeaves(value));
   }
+  out.environments = importedEnvironments((doc as { environment?: unknown }).environment);
   const tags = (doc as { tags?: unknown }).tags;
   if (tags && typeof tags === "object") {
     for (const [k, v] of Object.entries(tags as Record<string, unknown>)) out.tags[k] = String(v);
@@ -313,4 +321,17 @@ function maskSecureLeaves(v: unknown): unknown {
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, maskSecureLeaves(x)]));
   }
   return v;
+}
+
+/** The environment names a stack file's `environment` imports: a list, or an inline definition's `imports`. */
+function importedEnvironments(env: unknown): string[] {
+  const list = Array.isArray(env)
+    ? env
+    : env && typeof env === "object" && Array.isArray((env as { imports?: unknown }).imports)
+      ? (env as { imports: unknown[] }).imports
+      : [];
+  // An import is a name, or a name with options (`{ "org/env": { merge: false } }`).
+  return list.flatMap((x) =>
+    typeof x === "string" ? [x] : x && typeof x === "object" ? Object.keys(x as object) : [],
+  );
 }

@@ -37,5 +37,15 @@ export function offlineNotices(graph: ResourceGraph): Finding[] {
       ),
     );
   }
+  const environments = graph.offline?.environments ?? [];
+  if (environments.length) {
+    out.push(
+      notice(
+        `The stack imports Pulumi ESC environment(s) ${environments.join(", ")}, which the offline preview cannot open: ` +
+          "configuration they supply was missing here, so values the program read from them were not judged; " +
+          "run `pulumi preview --policy-pack` to judge them.",
+      ),
+    );
+  }
   return out;
 }

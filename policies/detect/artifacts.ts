@@ -158,12 +158,15 @@ export class ArtifactReader {
     return out;
   }
 
-  /** A FileAsset (`file`) or FileArchive (`archive`: folder or archive file) at `p`, or a URI. */
-  read(kind: ArtifactKind, p: string): ArtifactContent {
-    const key = `${kind}\u0000${p}`;
+  /**
+   * A FileAsset (`file`) or FileArchive (`archive`: folder or archive file) at `p`, or a URI. A
+   * folder with `ignoreFile` at its root is read without what that file excludes.
+   */
+  read(kind: ArtifactKind, p: string, ignoreFile?: string): ArtifactContent {
+    const key = `${kind}\u0000${p}\u0000${ignoreFile ?? ""}`;
     let c = this.cache.get(key);
     if (!c) {
-      c = this.readUncached(kind, p);
+      c = this.readUncached(kind, p, ignoreFile);
       this.cache.set(key, c);
     }
     return c;
@@ -191,7 +194,7 @@ export class ArtifactReader {
     return { files: out, notes: skips.notes() };
   }
 
-  private readUncached(kind: ArtifactKind, p: string): ArtifactContent {
+  private readUncached(kind: ArtifactKind, p: string, ignoreFile?: string): ArtifactContent {
     let local = p;
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
       if (!p.startsWith("file://")) return { files: [], notes: [`${p} is remote and was not read`] };
@@ -211,7 +214,7 @@ export class ArtifactReader {
     }
     try {
       const st = fs.statSync(resolved);
-      if (st.isDirectory()) return this.readFolder(resolved);
+      if (st.isDirectory()) return this.readFolder(resolved, ignoreFile);
       if (!st.isFile())
         return { files: [], notes: [`${printable(p)} is not a regular file and was not read`] };
       if (kind === "archive") return this.readArchiveFile(resolved, p);
@@ -429,11 +432,12 @@ export class ArtifactReader {
     return false;
   }
 
-  private readFolder(root: string): ArtifactContent {
+  private readFolder(root: string, ignoreFile?: string): ArtifactContent {
     const files: ArtifactFile[] = [];
     const skips = new Skips();
     const dirs = [""];
     const count = { n: 0 };
+    const ignored = ignoreFile ? ignoreListAt(path.join(root, ignoreFile)) : undefined;
     while (dirs.length) {
       const rel = dirs.pop()!;
       let entries: fs.Dirent[];
@@ -445,7 +449,9 @@ export class ArtifactReader {
       }
       for (const e of entries) {
         const name = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory()) dirs.push(name);
+        if (e.isDirectory()) {
+          if (!ignored?.skipsFolder(name)) dirs.push(name);
+        } else if (ignored?.excludes(name)) continue;
         else if (!e.isFile() && !this.linksToFile(path.join(root, name), name, skips)) continue;
         else if (++count.n > this.limits.maxFiles)
           skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
@@ -577,6 +583,54 @@ export interface DeployedPathInput {
   what: string;
   kind?: ArtifactKind;
   localOnly?: boolean;
+  /** A file at the folder's root that lists what is not sent (a build context's `.dockerignore`). */
+  ignoreFile?: string;
+}
+
+/** What a Docker build leaves out of its context (docs.docker.com "Dockerignore files"). */
+const DOCKERIGNORE = ".dockerignore";
+
+/**
+ * A `.dockerignore` as Docker reads it (moby's patternmatcher): one pattern a line, `#` comments,
+ * a leading `/` dropped, `*` and `?` within a path segment, `**` across segments, `!` re-including
+ * what an earlier line excluded; the last line that matches a path or one of its folders decides.
+ * Undefined when there is no such file (everything is sent). Files that are not sent hold no leak.
+ */
+function ignoreListAt(
+  file: string,
+): { excludes(name: string): boolean; skipsFolder(name: string): boolean } | undefined {
+  let text: string;
+  try {
+    if (!fs.statSync(file).isFile()) return undefined;
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const rules = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => {
+      const keep = l.startsWith("!");
+      const pattern = path.posix.normalize((keep ? l.slice(1) : l).trim()).replace(/^\/+/, "");
+      return { keep, matches: globber()(pattern, { dot: true }) };
+    })
+    .filter((r) => r.matches !== undefined);
+  if (rules.length === 0) return undefined;
+  const excludes = (name: string): boolean => {
+    const segs = name.split("/");
+    let out = false;
+    for (const r of rules)
+      for (let i = 1; i <= segs.length; i++)
+        if (r.matches(segs.slice(0, i).join("/"))) {
+          out = !r.keep;
+          break;
+        }
+    return out;
+  };
+  // A folder is not walked when it is excluded and no `!` line could bring something back below it.
+  const reincludes = rules.some((r) => r.keep);
+  return { excludes, skipsFolder: (name) => !reincludes && excludes(name) };
 }
 
 export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
@@ -607,17 +661,28 @@ export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
   // A multi-language component: under the CLI it expands into a bucket and objects the rules read;
   // offline it is not expanded, so the folder its static routes serve is read here.
   { type: "aws-apigateway:index:RestAPI", path: "routes[*].localPath", what: "static route files" },
-  { type: "docker-build:index:Image", path: "context.location", what: "container build context" },
+  {
+    type: "docker-build:index:Image",
+    path: "context.location",
+    what: "container build context",
+    ignoreFile: DOCKERIGNORE,
+  },
   {
     type: "docker-build:index:Image",
     path: "context.named{*}.location",
     what: "named build context",
     localOnly: true,
+    ignoreFile: DOCKERIGNORE,
   },
   { type: "docker-build:index:Image", path: "dockerfile.location", what: "Dockerfile", kind: "file" },
-  { type: "docker:index/image:Image", path: "build.context", what: "container build context" },
+  {
+    type: "docker:index/image:Image",
+    path: "build.context",
+    what: "container build context",
+    ignoreFile: DOCKERIGNORE,
+  },
   { type: "docker:index/image:Image", path: "build.dockerfile", what: "Dockerfile", kind: "file" },
-  { type: "awsx:ecr:Image", path: "context", what: "container build context" },
+  { type: "awsx:ecr:Image", path: "context", what: "container build context", ignoreFile: DOCKERIGNORE },
   { type: "awsx:ecr:Image", path: "dockerfile", what: "Dockerfile", kind: "file" },
   // Multi-language components: under the CLI they expand into the objects the files hold.
   { type: "kubernetes:yaml/v2:ConfigFile", path: "file", what: "Kubernetes manifest", kind: "file" },
@@ -636,6 +701,7 @@ export interface DeployedPath {
   source: string;
   /** Read only when it is a local path (DeployedPathInput.localOnly). */
   localOnly?: boolean;
+  ignoreFile?: string;
   /** Where the path was given (`modules[1].contentFile`, `files`), for findings. */
   at: string;
   top: string;
@@ -667,13 +733,13 @@ export function deployedPathsOf(type: string, props: unknown): DeployedPath[] {
     }
     const kind = input.kind ?? "archive";
     const top = segs[0].replace(/\[\*\]|\{\*\}/, "");
-    const localOnly = input.localOnly;
+    const { localOnly, ignoreFile } = input;
     for (const { value, where } of at) {
       if (keysOf) {
         if (isRecord(value))
           for (const k of Object.keys(value)) if (k) out.push({ kind, source: k, at: where, top, localOnly });
       } else if (typeof value === "string" && value)
-        out.push({ kind, source: value, at: where, top, localOnly });
+        out.push({ kind, source: value, at: where, top, localOnly, ignoreFile });
     }
   }
   return out;

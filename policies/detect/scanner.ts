@@ -443,7 +443,13 @@ class KeyScan {
     // Files and folders named by plain strings (artifacts.ts FOLDER_INPUTS).
     for (const d of deployed)
       if (!d.localOnly || this.reader?.isLocalPath(d.source))
-        this.readArtifact(d.kind, d.source, d.at, { top: d.top, envName: null, publicName: null });
+        this.readArtifact(
+          d.kind,
+          d.source,
+          d.at,
+          { top: d.top, envName: null, publicName: null },
+          d.ignoreFile,
+        );
     const keys = this.keys;
     return { keys, artifactNotes: this.artifactNotes, keyTops: new Set(keys.map((k) => k.top)) };
   }
@@ -470,9 +476,10 @@ class KeyScan {
     source: string,
     at: string,
     ctx: { top: string; envName: string | null; publicName: string | null },
+    ignoreFile?: string,
   ): void {
     if (!this.reader) return;
-    const content = this.reader.read(kind, source);
+    const content = this.reader.read(kind, source, ignoreFile);
     for (const note of content.notes) this.artifactNotes.push({ path: at, note });
     for (const f of content.files) {
       for (const m of findMaterial(f.text)) {

@@ -162,6 +162,19 @@ describe("program runner: configuration and errors", () => {
     }
   }, 60_000);
 
+  it("says on the first line that the stack imports ESC environments the preview cannot open", async () => {
+    const dir = copyFixture();
+    writeFileSync(path.join(dir, "config/Pulumi.dev.yaml"), "environment:\n  - acme/e2b-prod\nconfig: {}\n");
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\nexport const k = new pulumi.Config().requireSecret("e2bApiKey");\n',
+    );
+    const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: unknown) => e);
+    expect((err as Error).message.split("\n")[0]).toMatch(
+      /the program failed \(the stack imports Pulumi ESC environment\(s\) acme\/e2b-prod, which the offline preview cannot open: configuration they supply is missing\): Missing required configuration variable 'recording:e2bApiKey'/,
+    );
+  }, 60_000);
+
   it("reports a failing program without leaking key material from its error", async () => {
     const dir = copyFixture();
     // With a secure value it could not decrypt, read with a plain getter: shown by its key only.

@@ -43,6 +43,24 @@ describe("project-level config in Pulumi.yaml", () => {
   });
 });
 
+describe("Pulumi ESC environments a stack imports", () => {
+  const base = { "Pulumi.yaml": "name: agents\nruntime: nodejs\n", "index.ts": "export {};\n" };
+
+  it("lists them, written as a list or as an inline definition's imports", () => {
+    expect(
+      project({ ...base, "Pulumi.dev.yaml": "environment:\n  - acme/e2b-prod\n  - acme/aws\n" }).environments,
+    ).toEqual(["acme/e2b-prod", "acme/aws"]);
+    expect(
+      project({
+        ...base,
+        "Pulumi.dev.yaml":
+          "environment:\n  imports:\n    - acme/e2b-prod\n    - acme/aws: { merge: false }\n",
+      }).environments,
+    ).toEqual(["acme/e2b-prod", "acme/aws"]);
+    expect(project({ ...base, "Pulumi.dev.yaml": "config: {}\n" }).environments).toEqual([]);
+  });
+});
+
 describe("stack config files too big or too deep to read", () => {
   const base = { "Pulumi.yaml": "name: agents\nruntime: nodejs\n", "index.ts": "export {};\n" };
 

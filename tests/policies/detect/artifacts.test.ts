@@ -199,7 +199,33 @@ describe("ArtifactReader", () => {
     expect(new ArtifactReader([]).read("file", "app.js").notes[0]).toMatch(/no program folder known/);
   });
 
-  it("takes roots from the stack tag, then the environment", () => {
+  it("reads a build context without what its .dockerignore leaves out, as Docker sends it", () => {
+    const dir = program();
+    const ctx = path.join(dir, "backend");
+    for (const [f, text] of Object.entries({
+      ".dockerignore": "# local only\n.env\n/node_modules\n**/*.log\ndocs/*.md\n!docs/README.md\n",
+      ".env": `E2B_API_KEY=${KEY}\n`,
+      "node_modules/dev-tool/config.js": `key: "${KEY}"`,
+      "logs/debug.log": `using ${KEY}`,
+      "docs/notes.md": `key ${KEY}`,
+      "docs/README.md": "# agents\n",
+      "src/app.js": "export const run = () => fetch('/api');\n",
+    })) {
+      mkdirSync(path.dirname(path.join(ctx, f)), { recursive: true });
+      writeFileSync(path.join(ctx, f), text);
+    }
+    const r = new ArtifactReader([dir]);
+    expect(
+      r
+        .read("archive", "backend", ".dockerignore")
+        .files.map((f) => f.name)
+        .sort(),
+    ).toEqual([".dockerignore", "docs/README.md", "src/app.js"]);
+    // Without it (a FileArchive of the same folder), every file is deployed and read.
+    expect(r.read("archive", "backend").files.map((f) => f.name)).toContain(".env");
+  });
+
+  it("takes roots from the stack tag, else the environment", () => {
     const tags = new Map([[PROGRAM_DIR_TAG, "/prog"]]);
     // The engine's tag is where the program resolves its paths: the shell's folder is no fallback.
     expect(ArtifactReader.rootsFrom(tags, { E2B_GUARDRAILS_PROGRAM_DIR: "/env", PWD: "/pwd" })).toEqual([
