@@ -214,11 +214,17 @@ function checkEveryInput(
   what: string,
   tops: readonly string[] | null,
 ): void {
+  // One finding per place: a key found at a path is not reported again for the variable's name there,
+  // nor a property already reported for what it holds for what it depends on.
+  const saidPaths = new Set<string>();
+  const saidTops = new Set<string>();
   for (const k of scan.keys) {
     if (tops && !tops.includes(k.top)) continue;
     const at = k.artifact
       ? `in ${k.artifact.file} line ${k.artifact.line}, a file of ${k.path}`
       : `at ${k.path}`;
+    saidPaths.add(k.path);
+    saidTops.add(k.top);
     run.report(
       `${describe(r)} puts E2B key material (${k.mask}) into ${what} ${at}. Remove it; sandboxes never need the operator's key.`,
       r.urn,
@@ -227,17 +233,19 @@ function checkEveryInput(
   }
   for (const l of scan.named) {
     if (tops && !tops.includes(l.top)) continue;
-    if (l.envName && run.keyName.test(l.envName))
+    if (l.envName && run.keyName.test(l.envName) && !saidPaths.has(l.path)) {
+      saidTops.add(l.top);
       run.report(
         `${describe(r)} passes ${l.envName} into ${what} (${l.path}). Remove it; sandboxes never need the operator's key.`,
         r.urn,
       );
+    }
   }
   for (const top of tops ?? Object.keys(r.propertyDependencies)) {
     const from = run.dependsOnHolder(r, top);
-    if (from.length && scan.unknownTops.has(top))
+    if (from.length && scan.unknownTops.has(top) && !saidTops.has(top))
       run.report(
-        `${describe(r)} ${what} (${top}) depends on ${run.holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
+        `${describe(r)} passes ${top} into ${what}, and ${top} depends on ${run.holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
         r.urn,
         { at: { path: top, unknown: true } },
       );

@@ -122,6 +122,28 @@ describe(P, () => {
     expect(JSON.stringify(stack)).not.toContain(key);
   });
 
+  it("reports a key build arg once: as the key when it is seen, as its name or its source when it is hidden", async () => {
+    const key = "e2b_" + "5d".repeat(20);
+    const dir = tmpDir("image-build-");
+    const build = (arg: unknown, deps: Record<string, string[]> = {}) => {
+      const g = imageBuilds(dir, [
+        {
+          type: "docker:index/image:Image",
+          name: "app-image",
+          inputs: { build: { context: "./none", args: { E2B_API_KEY: arg as string } }, imageName: "app" },
+        },
+      ]);
+      g.resources[0].propertyDependencies = deps;
+      return g;
+    };
+    const seen = of((await scan.graph(build(key))).stack, P).map((f) => f.message);
+    expect(seen).toEqual([expect.stringMatching(/puts E2B key material \(e2b_…5d5d\) into an image build/)]);
+    const hidden = of((await scan.graph(build("04da6b54-80e4-46f7-96ec-b56ff0331ba9"))).stack, P);
+    expect(hidden.map((f) => f.message)).toEqual([
+      expect.stringMatching(/^docker:index\/image:Image 'app-image' passes E2B_API_KEY into an image build/),
+    ]);
+  });
+
   it("runs on preview unknowns without the SDK advisory", async () => {
     const { stack } = await scan.program(fx("preview-unknowns"), "prod");
     expect(of(stack, P)).toEqual([]);
