@@ -67,7 +67,7 @@ export function redactMaterial(text: string): string {
     out = out.replace(pattern, (run) => maskByteList(run, bytes(run)));
   for (let pass = 0; pass < 8; pass++) {
     const found = findMaterial(out);
-    if (found.length === 0) return out;
+    if (found.length === 0) return maskEncodedTokens(out);
     // From the last match to the first, so earlier offsets stay valid.
     const runs = found
       .map((m) => ({ ...encodedRun(out, m.index), mask: m.mask }))
@@ -80,6 +80,21 @@ export function redactMaterial(text: string): string {
     }
   }
   return "[withheld: this text held E2B key material that could not be masked]";
+}
+
+/** A run of base64 characters long enough to hold a key at any depth of encoding. */
+const TOKEN = /[A-Za-z0-9+/=_-]{58,}/g;
+
+/**
+ * Each long base64 run on its own: a run glued to other text is searched for base64 of base64 only in
+ * texts up to 64 KiB (material.ts), while a whole string is decoded at any depth and size. A name
+ * that is base64 of base64 of base64, or base64 of base64 in a report of megabytes, is masked too.
+ */
+function maskEncodedTokens(text: string): string {
+  return text.replace(TOKEN, (run) => {
+    const found = findMaterial(run);
+    return found.length ? `${found[0].mask} (encoded)` : run;
+  });
 }
 
 /**

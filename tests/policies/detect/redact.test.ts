@@ -196,6 +196,19 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     expect(out).not.toMatch(/(?:\b[0-9a-f]{2}\b[ ,]){12}/i);
   });
 
+  it("masks a name that is base64 of base64 of base64 of the key, glued into a path or a long report", () => {
+    const b3 = b64(b64(b64(KEY)));
+    for (const text of [
+      `tags.${b3} (property name)`,
+      `${"report line\n".repeat(8000)}name r-${b64(b64(KEY))} end`,
+    ]) {
+      const out = redactMaterial(text);
+      expect(out).toMatch(/e2b_…4567 \(encoded\)/);
+      expect(out).not.toContain(b3.slice(0, 30));
+      expect(out).not.toContain(b64(b64(KEY)).slice(0, 30));
+    }
+  });
+
   it("leaves byte lists that spell no key as they are", () => {
     const text = `${inspect(Buffer.from("hello world, nothing here"))} [1,2,3,4,5,6,7,8,9,10,11,12,13] aa:bb:cc:dd:ee:ff`;
     expect(redactMaterial(text)).toBe(text);
