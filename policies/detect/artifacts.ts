@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliDecompressSync } from "node:zlib";
 import { inflateUpTo } from "./inflate";
+import { findMaterial, type MaterialMatch } from "./material";
 import { utf16WithBom } from "./text";
 import { printable } from "./walk";
 
@@ -136,6 +137,8 @@ class Skips {
 
 export class ArtifactReader {
   private readonly cache = new Map<string, ArtifactContent>();
+  /** Each file's key material, found once: many scans of a run read the same artifact (a shared bundle). */
+  private readonly material = new WeakMap<ArtifactFile, MaterialMatch[]>();
   private spent = 0;
 
   constructor(
@@ -143,6 +146,13 @@ export class ArtifactReader {
     readonly roots: readonly string[],
     readonly limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS,
   ) {}
+
+  /** The key material in one of the files this reader read (findMaterial, once per file). */
+  materialIn(file: ArtifactFile): MaterialMatch[] {
+    let m = this.material.get(file);
+    if (!m) this.material.set(file, (m = findMaterial(file.text)));
+    return m;
+  }
 
   /**
    * Roots from the stack tags and environment (see the module comment), de-duplicated. The engine's

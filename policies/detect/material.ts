@@ -238,8 +238,7 @@ function wrappedBlocks(text: string): Array<{ joined: string; start: number }> {
     parts = [];
   };
   for (let i = 0; i < text.length;) {
-    let eol = text.indexOf("\n", i);
-    if (eol < 0) eol = text.length;
+    const eol = lineEnd(text, i);
     let a = i;
     while (a < eol && isBlank(text.charCodeAt(a))) a++;
     let b = eol;
@@ -269,6 +268,17 @@ function wrappedBlocks(text: string): Array<{ joined: string; start: number }> {
   }
   close();
   return out;
+}
+
+/**
+ * Where the line holding `from` ends (its `\n`, or the text's end). Not `indexOf("\n", from)`: on a
+ * two-byte string (any non-ASCII character) V8's indexOf from a position cost time in the position,
+ * so a loop over a 2 MB bundle's lines took 15 s instead of milliseconds.
+ */
+function lineEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && text.charCodeAt(i) !== 10) i++;
+  return i;
 }
 
 /** Whether text[from, to) has a letter or digit: a rule of dashes (`-----BEGIN …`) starts no blob. */
@@ -318,8 +328,11 @@ function decodings(text: string, budget: { left: number }): Decoded[] {
       if (STREAM_B64_TEST.test(text)) decodeStreamRuns(text, out);
     }
     if (HEX_KEY_TEST.test(text)) decodeHexRuns(text, out);
-    // Gzip streams follow wrapped lines themselves (decodeStreamRuns); other runs are joined here.
-    if (!whole && text.includes("\n") && hasWrappedBlock(text)) decodeWrapped(text, out);
+    // Gzip streams follow wrapped lines themselves (decodeStreamRuns); other runs are joined here, in
+    // texts up to 64 KiB (scripts, user data, a printed blob): the line walk over a multi-megabyte
+    // bundle cost seconds (V8 reads some two-byte strings slowly from a position).
+    if (!whole && text.length <= MAX_NESTED_SEARCH && text.includes("\n") && hasWrappedBlock(text))
+      decodeWrapped(text, out);
   }
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
     out.push({ encoding: "percent", text: percentDecode(text), at: 0 });
@@ -462,9 +475,8 @@ function hasWrappedBlock(text: string): boolean {
     if (eol) total += count;
     else {
       // The line goes on with other text: what may continue into the next line is its last run.
-      let end = noCR ? text.indexOf("\n", i) : i;
-      if (end < 0) end = n;
-      else if (!noCR) while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+      let end = noCR ? lineEnd(text, i) : i;
+      if (!noCR) while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
       let j = end;
       while (j > i && isBlank(text.charCodeAt(j - 1))) j--;
       let k = j;
@@ -518,7 +530,10 @@ function mayHold(text: string, embedded: boolean): boolean {
   if (!text.includes("\n") && !text.includes("\r")) return false;
   // A whole blob broken into lines has no long run, nor has a block wrapped over lines in other text
   // (findMaterial joins it) or, in a document, a block scalar.
-  return (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) || hasWrappedBlock(text);
+  return (
+    (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) ||
+    ((embedded || text.length <= MAX_NESTED_SEARCH) && hasWrappedBlock(text))
+  );
 }
 
 /**

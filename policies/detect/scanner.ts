@@ -482,7 +482,7 @@ class KeyScan {
     const content = this.reader.read(kind, source, ignoreFile);
     for (const note of content.notes) this.artifactNotes.push({ path: at, note });
     for (const f of content.files) {
-      for (const m of findMaterial(f.text)) {
+      for (const m of this.reader.materialIn(f)) {
         this.keys.push({
           kind: m.kind,
           mask: m.mask,
