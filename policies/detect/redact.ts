@@ -66,7 +66,7 @@ export function redactMaterial(text: string): string {
   for (const { pattern, bytes } of BYTE_LISTS)
     out = out.replace(pattern, (run) => maskByteList(run, bytes(run)));
   for (let pass = 0; pass < 8; pass++) {
-    const found = findMaterial(out);
+    const found = findMaterial(escapedBreaksAsLines(out));
     if (found.length === 0) return maskEncodedTokens(out);
     // From the last match to the first, so earlier offsets stay valid.
     const runs = found
@@ -80,6 +80,16 @@ export function redactMaterial(text: string): string {
     }
   }
   return "[withheld: this text held E2B key material that could not be masked]";
+}
+
+/**
+ * The text with line breaks a JSON or SARIF writer escaped (`\n`, `\r`, `\u000a`, `\u000d`) read as
+ * line breaks, padded with blanks to the same length so offsets stay those of the text: a name holding
+ * base64 wrapped over lines is one blob to the detector there too.
+ */
+function escapedBreaksAsLines(text: string): string {
+  if (!text.includes("\\")) return text;
+  return text.replace(/\\+u000[aAdD]|\\+[nr]/g, (m) => `\n${" ".repeat(m.length - 1)}`);
 }
 
 /** A run of base64 characters long enough to hold a key at any depth of encoding. */

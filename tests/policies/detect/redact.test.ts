@@ -209,6 +209,16 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     }
   });
 
+  it("masks a blob wrapped over lines that a JSON or SARIF writer escaped (\\n, \\u000a)", () => {
+    const lines = wrap(b64(`E2B_API_KEY=${KEY}`), 20).split("\n");
+    for (const sep of ["\\n", "\\u000a", "\\\\u000a"]) {
+      const out = redactMaterial(`{"name": "r-${lines.join(sep)}", "ok": true}`);
+      expect(out).toMatch(/e2b_…4567 \(encoded\)/);
+      expect(out).toContain('"ok": true');
+      for (const l of lines.slice(1, -1)) expect(out).not.toContain(l);
+    }
+  });
+
   it("leaves byte lists that spell no key as they are", () => {
     const text = `${inspect(Buffer.from("hello world, nothing here"))} [1,2,3,4,5,6,7,8,9,10,11,12,13] aa:bb:cc:dd:ee:ff`;
     expect(redactMaterial(text)).toBe(text);
