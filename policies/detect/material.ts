@@ -88,6 +88,21 @@ const STREAM_B64_TEST = new RegExp(STREAM_B64.source);
  */
 const HEX_KEY = /[46]532[46]25f(?:3[0-9]|[46][1-6]){40}/gi;
 const HEX_KEY_TEST = new RegExp(HEX_KEY.source, "i");
+/**
+ * Hex of another encoding (hex of base64, of gzip or a zip: a Postgres `bytea`, `xxd -p` of a blob):
+ * where a hex run starts a gzip stream or a zip, or holds the hex of a key prefix's base64 (the L1
+ * anchors, either letter case of the hex digits). Such a run is decoded as a layer; other hex is not.
+ */
+const HEX_OF_ENCODED = new RegExp(
+  [
+    "(?<![0-9a-f])(?:1f8b08|504b0304)",
+    ...[...L1_ANCHORS, ...L1_ANCHORS.map(toUrlSafe)].map((a) => Buffer.from(a, "latin1").toString("hex")),
+  ].join("|"),
+  "i",
+);
+/** A hex run long enough to hold an encoded key (44 bytes or more). */
+const LONG_HEX_RUN = /[0-9a-fA-F]{88,}/g;
+
 /** A key's prefix in UTF-16LE text, any letter case. */
 // eslint-disable-next-line no-control-regex -- UTF-16LE text of ASCII is its characters with NULs between
 const UTF16_KEY = /[eE]\u00002\u0000[bB]\u0000_\u0000/;
@@ -171,6 +186,20 @@ function wrappedRunEnd(text: string, e: number): number {
     while (text[j] === " " || text[j] === "\t") j++;
     if (j >= text.length || !B64_CHAR.test(text[j])) return e;
     e = runAround(text, j)[1];
+  }
+}
+
+/** Long hex runs that hold another encoding (HEX_OF_ENCODED), decoded at both byte alignments. */
+function decodeHexLayers(text: string, out: Decoded[]): void {
+  LONG_HEX_RUN.lastIndex = 0;
+  for (let m = LONG_HEX_RUN.exec(text); m; m = LONG_HEX_RUN.exec(text)) {
+    if (!HEX_OF_ENCODED.test(m[0])) continue;
+    for (const start of [0, 1])
+      out.push({
+        encoding: "hex",
+        text: Buffer.from(m[0].slice(start), "hex").toString("latin1"),
+        at: m.index,
+      });
   }
 }
 
@@ -328,6 +357,7 @@ function decodings(text: string, budget: { left: number }): Decoded[] {
       if (STREAM_B64_TEST.test(text)) decodeStreamRuns(text, out);
     }
     if (HEX_KEY_TEST.test(text)) decodeHexRuns(text, out);
+    if (HEX_OF_ENCODED.test(text)) decodeHexLayers(text, out);
     // Gzip streams follow wrapped lines themselves (decodeStreamRuns); other runs are joined here, in
     // texts up to 64 KiB (scripts, user data, a printed blob): the line walk over a multi-megabyte
     // bundle cost seconds (V8 reads some two-byte strings slowly from a position).
@@ -523,7 +553,11 @@ function mayHold(text: string, embedded: boolean): boolean {
     if (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) return true;
     if (
       hasRun(text, MIN_B64_RUN, RUN_CHAR) &&
-      (L1_TEST.test(text) || L2_TEST.test(text) || STREAM_B64_TEST.test(text) || HEX_KEY_TEST.test(text))
+      (L1_TEST.test(text) ||
+        L2_TEST.test(text) ||
+        STREAM_B64_TEST.test(text) ||
+        HEX_KEY_TEST.test(text) ||
+        HEX_OF_ENCODED.test(text))
     )
       return true;
   }

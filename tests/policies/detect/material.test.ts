@@ -118,6 +118,12 @@ describe("findMaterial", () => {
       "base64+gzip",
     ],
     ["a zlib stream", deflateSync(`{"apiKey":"${RKEY}"}`).toString("base64"), "base64+zlib"],
+    ["hex of base64", Buffer.from(b64(`E2B_API_KEY=${RKEY}`)).toString("hex"), "hex+base64"],
+    [
+      "a Postgres bytea of gzip (hex after \\x)",
+      `\\x${gzipSync(`{"apiKey":"${RKEY}"}`).toString("hex")}`,
+      "hex+gzip",
+    ],
     [
       "a zip's deflated entry (a jar's config in a Kubernetes Secret)",
       Buffer.from(
