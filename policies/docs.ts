@@ -132,7 +132,7 @@ export function renderReadme(): string {
     "URL-safe base64 (padded or not, anywhere in a string: `data:` URIs, HTTP `Basic` credentials; base64 of base64",
     "as a whole string at any size, glued to other text in strings up to 64 KiB), candidates found by the literals",
     "a key prefix's base64 must contain, so unrelated text is never decoded;",
-    "percent-encoding and `\\u`/`\\x` escapes; hex (and hex of base64, gzip or a zip: a Postgres bytea); gzip and zlib streams (compressed user data: a string's streams",
+    "percent-encoding and `\\u`/`\\x` escapes; hex (and hex of base64, gzip or a zip: a Postgres bytea); a key split into joined strings (`e2b_` + `…` in code, `Fn::Join`); gzip and zlib streams (compressed user data: a string's streams",
     "inflate to at most 32 times its length, 64 KiB at least and 8 MiB at most; what comes out first is read; a stream is",
     "found where a base64 run or a decoded layer starts with it, not after other bytes or as a second member); a zip's",
     "entries (a jar base64-encoded into a Kubernetes Secret: each local header read in turn, deflated or stored entries,",

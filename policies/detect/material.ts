@@ -100,6 +100,15 @@ const HEX_OF_ENCODED = new RegExp(
   ].join("|"),
   "i",
 );
+/**
+ * A key written as two joined strings to slip past scanners: `"e2b_" + "<40 hex>"` (JavaScript,
+ * Python's `"e2b_" "…"`, a shell's `e2b_"…"`), `["e2b_", "<40 hex>"]` (CloudFormation `Fn::Join`).
+ */
+const SPLIT_KEY =
+  /(?:sk_)?e2b_["'`]\s*(?:[+,]\s*)?["'`][0-9a-f]{40}(?![0-9a-f])|(?:sk_)?e2b_["'`][0-9a-f]{40}(?![0-9a-f])/gi;
+const SPLIT_KEY_TEST = new RegExp(SPLIT_KEY.source, "i");
+const SPLIT_GLUE = /["'`]\s*(?:[+,]\s*)?["'`]?/g;
+
 /** A hex run long enough to hold an encoded key (44 bytes or more). */
 const LONG_HEX_RUN = /[0-9a-fA-F]{88,}/g;
 
@@ -202,6 +211,20 @@ function decodeHexLayers(text: string, out: Decoded[]): void {
       });
   }
 }
+
+/** Keys split into joined strings (SPLIT_KEY), each joined back where it stands. */
+function decodeSplitKeys(text: string, out: Decoded[]): void {
+  SPLIT_KEY.lastIndex = 0;
+  for (let m = SPLIT_KEY.exec(text); m; m = SPLIT_KEY.exec(text))
+    out.push({ encoding: "joined", text: joinSplitKey(m[0]), at: m.index });
+}
+
+/** Every key written as joined strings in `text`, replaced by `mask(key)` whole (a redactor's step). */
+export function replaceSplitKeys(text: string, mask: (key: string) => string): string {
+  return SPLIT_KEY_TEST.test(text) ? text.replace(SPLIT_KEY, (m) => mask(joinSplitKey(m))) : text;
+}
+
+const joinSplitKey = (written: string) => written.replace(SPLIT_GLUE, "");
 
 /** Hex runs holding a hex-written key, decoded from the key's alignment. */
 function decodeHexRuns(text: string, out: Decoded[]): void {
@@ -364,6 +387,7 @@ function decodings(text: string, budget: { left: number }): Decoded[] {
     if (!whole && text.length <= MAX_NESTED_SEARCH && text.includes("\n") && hasWrappedBlock(text))
       decodeWrapped(text, out);
   }
+  if (SPLIT_KEY_TEST.test(text)) decodeSplitKeys(text, out);
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
     out.push({ encoding: "percent", text: percentDecode(text), at: 0 });
   if (text.includes("\\") && ESCAPE_KEY_CHAR.test(text))
@@ -548,6 +572,7 @@ function mayHold(text: string, embedded: boolean): boolean {
   if (!mayHoldCheap(text, embedded)) return false;
   if (text.includes("\\") && (embedded || ESCAPE_KEY_CHAR.test(text))) return true;
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text)) return true;
+  if (SPLIT_KEY_TEST.test(text)) return true;
   if (hasRun(text, KEY_LENGTH, RUN_CHAR)) {
     if (PLAIN_KEY.test(text)) return true;
     if (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) return true;
@@ -617,6 +642,7 @@ export function describeEncoding(encoding: Encoding): string {
     gzip: "gzip-compressed",
     zlib: "zlib-compressed",
     zip: "zipped",
+    joined: "split into strings joined back",
     "utf-16": "written as UTF-16",
   };
   return encoding

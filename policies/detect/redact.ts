@@ -3,7 +3,7 @@
  * (material.ts) finds. Its own module so the command's output layer can use it without the pack.
  */
 import { maskKey, redactKeys } from "./keys";
-import { findMaterial } from "./material";
+import { findMaterial, replaceSplitKeys } from "./material";
 
 /** What an encoded run is made of: base64 (both alphabets, padding), percent and `\` escapes. */
 const ENCODED_CHAR = /[A-Za-z0-9+/=_%\\-]/;
@@ -63,6 +63,7 @@ export function redactMaterial(text: string): string {
     .replace(HEX_ASCII_KEY, (hex) => `${maskKey(fromHexAscii(hex))} (hex-encoded)`)
     .replace(SPACED_KEY, (spaced) => maskKey(spaced.replace(/[^\w]/g, (c) => (c === "_" ? c : ""))))
     .replace(REVERSED_KEY, (run) => `${maskKey(reverse(run).toLowerCase())} (reversed)`);
+  out = replaceSplitKeys(out, (key) => `${maskKey(key)} (joined)`);
   for (const { pattern, bytes } of BYTE_LISTS)
     out = out.replace(pattern, (run) => maskByteList(run, bytes(run)));
   for (let pass = 0; pass < 8; pass++) {

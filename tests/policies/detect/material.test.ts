@@ -119,6 +119,10 @@ describe("findMaterial", () => {
     ],
     ["a zlib stream", deflateSync(`{"apiKey":"${RKEY}"}`).toString("base64"), "base64+zlib"],
     ["hex of base64", Buffer.from(b64(`E2B_API_KEY=${RKEY}`)).toString("hex"), "hex+base64"],
+    ["two joined JavaScript strings", `const key = "e2b_" + "${RKEY.slice(4)}";`, "joined"],
+    ["a CloudFormation Fn::Join", `{"Fn::Join": ["", ["e2b_", "${RKEY.slice(4)}"]]}`, "joined"],
+    ["Python's implicit concatenation", `KEY = ("e2b_" '${RKEY.slice(4)}')`, "joined"],
+    ["a shell word quoted in two parts", `export E2B_API_KEY=e2b_"${RKEY.slice(4)}"`, "joined"],
     [
       "a Postgres bytea of gzip (hex after \\x)",
       `\\x${gzipSync(`{"apiKey":"${RKEY}"}`).toString("hex")}`,

@@ -74,6 +74,8 @@ const ENCODINGS: Array<(k: string) => string> = [
   (k) => `-----BEGIN KEY-----\n${wrap(b64(`E2B_API_KEY=${k}`), 64)}\n-----END KEY-----`,
   (k) => `echo '${wrap(b64(`export E2B_API_KEY=${k}\n`), 76)}' | base64 -d`,
   (k) => `xxd -r -p <<EOF\n${wrap(Buffer.from(`k=${k}`).toString("hex"), 60)}\nEOF`,
+  // A key split into two joined strings.
+  (k) => `const key = "${k.slice(0, -40)}" + "${k.slice(-40)}";`,
   // Hex as an outer layer: of base64, of gzip (a Postgres bytea).
   (k) => `blob ${Buffer.from(b64(`E2B_API_KEY=${k}`)).toString("hex")};`,
   (k) => `\\x${gzipSync(`export E2B_API_KEY=${k}`).toString("hex")}`,

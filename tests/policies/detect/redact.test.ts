@@ -219,6 +219,12 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     }
   });
 
+  it("masks a key written as two joined strings whole", () => {
+    const out = redactMaterial(`const k = "e2b_" + "${HEX}"; ["e2b_", '${HEX}']`);
+    expect(out).toBe('const k = "e2b_…4567 (joined)"; ["e2b_…4567 (joined)\']');
+    expect(out).not.toContain(HEX.slice(0, 12));
+  });
+
   it("leaves byte lists that spell no key as they are", () => {
     const text = `${inspect(Buffer.from("hello world, nothing here"))} [1,2,3,4,5,6,7,8,9,10,11,12,13] aa:bb:cc:dd:ee:ff`;
     expect(redactMaterial(text)).toBe(text);
