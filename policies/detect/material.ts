@@ -104,8 +104,7 @@ const HEX_OF_ENCODED = new RegExp(
  * A key written as two joined strings to slip past scanners: `"e2b_" + "<40 hex>"` (JavaScript,
  * Python's `"e2b_" "…"`, a shell's `e2b_"…"`), `["e2b_", "<40 hex>"]` (CloudFormation `Fn::Join`).
  */
-const SPLIT_KEY =
-  /(?:sk_)?e2b_["'`]\s*(?:[+,]\s*)?["'`][0-9a-f]{40}(?![0-9a-f])|(?:sk_)?e2b_["'`][0-9a-f]{40}(?![0-9a-f])/gi;
+const SPLIT_KEY = /(?:sk_)?e2b_["'`](?:\s*(?:[+,]\s*)?["'`])?[0-9a-f]{40}(?![0-9a-f])/gi;
 const SPLIT_KEY_TEST = new RegExp(SPLIT_KEY.source, "i");
 const SPLIT_GLUE = /["'`]\s*(?:[+,]\s*)?["'`]?/g;
 
@@ -202,14 +201,14 @@ function wrappedRunEnd(text: string, e: number): number {
 function decodeHexLayers(text: string, out: Decoded[]): void {
   LONG_HEX_RUN.lastIndex = 0;
   for (let m = LONG_HEX_RUN.exec(text); m; m = LONG_HEX_RUN.exec(text)) {
-    if (!HEX_OF_ENCODED.test(m[0])) continue;
-    for (const start of [0, 1])
-      out.push({
-        encoding: "hex",
-        text: Buffer.from(m[0].slice(start), "hex").toString("latin1"),
-        at: m.index,
-      });
+    if (HEX_OF_ENCODED.test(m[0])) pushHexAlignments(m[0], m.index, out);
   }
+}
+
+/** A hex run decoded at both byte alignments (what it holds may start at either). */
+function pushHexAlignments(hex: string, at: number, out: Decoded[]): void {
+  for (const start of [0, 1])
+    out.push({ encoding: "hex", text: Buffer.from(hex.slice(start), "hex").toString("latin1"), at });
 }
 
 /** Keys split into joined strings (SPLIT_KEY), each joined back where it stands. */
@@ -236,8 +235,7 @@ function decodeHexRuns(text: string, out: Decoded[]): void {
     while (e < text.length && isHexDigit(text.charCodeAt(e))) e++;
     HEX_KEY.lastIndex = e;
     // Both byte alignments: another key in the same run may sit at the other one.
-    for (const start of [s, s + 1])
-      out.push({ encoding: "hex", text: Buffer.from(text.slice(start, e), "hex").toString("latin1"), at: s });
+    pushHexAlignments(text.slice(s, e), s, out);
   }
 }
 
@@ -384,8 +382,7 @@ function decodings(text: string, budget: { left: number }): Decoded[] {
     // Gzip streams follow wrapped lines themselves (decodeStreamRuns); other runs are joined here, in
     // texts up to 64 KiB (scripts, user data, a printed blob): the line walk over a multi-megabyte
     // bundle cost seconds (V8 reads some two-byte strings slowly from a position).
-    if (!whole && text.length <= MAX_NESTED_SEARCH && text.includes("\n") && hasWrappedBlock(text))
-      decodeWrapped(text, out);
+    if (!whole && text.length <= MAX_NESTED_SEARCH && text.includes("\n")) decodeWrapped(text, out);
   }
   if (SPLIT_KEY_TEST.test(text)) decodeSplitKeys(text, out);
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
@@ -515,7 +512,6 @@ function hasWrappedBlock(text: string): boolean {
   const n = text.length;
   const isBlank = (c: number) => c === 32 || c === 9;
   const isLine = (c: number) => c < 128 && LINE_CHAR[c] === 1;
-  const noCR = !text.includes("\r");
   let total = 0;
   for (let i = 0; i < n;) {
     while (i < n && isBlank(text.charCodeAt(i))) i++;
@@ -529,8 +525,8 @@ function hasWrappedBlock(text: string): boolean {
     if (eol) total += count;
     else {
       // The line goes on with other text: what may continue into the next line is its last run.
-      let end = noCR ? lineEnd(text, i) : i;
-      if (!noCR) while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+      let end = i;
+      while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
       let j = end;
       while (j > i && isBlank(text.charCodeAt(j - 1))) j--;
       let k = j;
