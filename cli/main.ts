@@ -126,7 +126,8 @@ export async function main(argv: string[], backend?: ScanBackend): Promise<numbe
         : 2;
     }
     // Required on the error path only: the engine is not loaded for commands that do not use it.
-    const { ProgramError } = require("../engine/program-worker") as typeof import("../engine/program-worker");
+    const { ProgramError, OUTPUT_HEADING } =
+      require("../engine/program-worker") as typeof import("../engine/program-worker");
     if (e instanceof InputError || e instanceof ProgramError) {
       writeStderr(errorLine(argv, oneLine(e), e instanceof InputError ? e.file : undefined));
       if (e instanceof ProgramError) {
@@ -136,7 +137,7 @@ export async function main(argv: string[], backend?: ScanBackend): Promise<numbe
         // own instead, so the redactor sees the blob whole.
         const lines = redactKeys(e.message).split("\n").slice(1);
         const split = e.streams.some((t) => redactMaterial(t) !== t);
-        const rest = split ? separateStreams(lines, e.streams) : lines.join("\n");
+        const rest = split ? separateStreams(lines, e.streams, OUTPUT_HEADING) : lines.join("\n");
         if (rest.trim()) writeStderr(relayed(argv, rest));
       }
       return 2;
@@ -171,8 +172,8 @@ function errorLine(argv: string[], message: string, file: string | undefined): s
  * The error's own lines, then each stream's last lines under its name (the engine listens to stdout,
  * then stderr), in place of the interleaved log.
  */
-function separateStreams(lines: string[], streams: string[]): string {
-  const cut = lines.indexOf("--- program output ---");
+function separateStreams(lines: string[], streams: string[], heading: string): string {
+  const cut = lines.indexOf(heading);
   const head = cut < 0 ? lines : lines.slice(0, cut);
   const names = ["stdout", "stderr"];
   const parts = streams.flatMap((t, i) =>

@@ -192,10 +192,13 @@ export class ProgramWorker {
   }
 }
 
+/** The line a failed program's relayed output starts under, in a ProgramError's message. */
+export const OUTPUT_HEADING = "--- program output ---";
+
 /** The last lines of what a failed program printed (already redacted), for its error message. */
 function outputTail(text: string): string {
   const t = text.trim();
-  return t ? `\n--- program output ---\n${t.split("\n").slice(-20).join("\n")}` : "";
+  return t ? `\n${OUTPUT_HEADING}\n${t.split("\n").slice(-20).join("\n")}` : "";
 }
 
 /**
