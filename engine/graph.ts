@@ -6,6 +6,8 @@
  */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+/** The signature value of an asset (`{ [SECRET_SIG]: ASSET_VALUE, text | path | uri }`). */
+export const ASSET_VALUE = "c44067f5952c0a294b673a41bacd8c17";
 /** The string-unknown sentinel; the SDK has one per value kind, all listed in UNKNOWN_SENTINELS. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 

@@ -17,7 +17,14 @@ import {
   undecryptedConfigKey,
 } from "../policies/detect/hidden-config";
 import { limitDepth } from "./depth-limit";
-import { UNKNOWN, type GraphResource, type WireObject, type WireValue } from "./graph";
+import {
+  ASSET_VALUE,
+  SECRET_SIG,
+  UNKNOWN,
+  type GraphResource,
+  type WireObject,
+  type WireValue,
+} from "./graph";
 import { TransformRunner, type TransformProtocol } from "./transforms";
 
 type Struct = { toJavaScript(): WireObject };
@@ -138,7 +145,9 @@ export class ResourceRecorder {
   /**
    * Strings holding an undecrypted value read through a plain getter (hidden-config.ts
    * `undecryptedPlaceholder`) become the unknown they stand for, in place; returned: per top-level
-   * property, the marker URNs of the config keys it held, as its property dependencies.
+   * property, the marker URNs of the config keys it held, as its property dependencies. An asset's
+   * text (a serialized closure that captured the value) keeps the rest of its code, where other key
+   * material may be, with each placeholder written as `[secret <key>]`.
    */
   private untagPlaceholders(props: WireObject): Map<string, string[]> {
     const found = new Map<string, string[]>();
@@ -154,7 +163,8 @@ export class ResourceRecorder {
         if (typeof v === "string") {
           const ks = placeholderKeys(v);
           if (ks.length) {
-            holder[at] = UNKNOWN;
+            const assetText = at === "text" && (holder as WireObject)[SECRET_SIG] === ASSET_VALUE;
+            holder[at] = assetText ? describePlaceholders(v) : UNKNOWN;
             for (const k of ks) keys.add(k);
           }
         } else if (Array.isArray(v)) v.forEach((_, i) => stack.push({ holder: v as never, at: i }));

@@ -58,13 +58,23 @@ function unknownKeys() {
     markerKeys.set(marker, key);
     const base = pulumi.secret(output.unknown);
     const deps = new Set([marker]);
-    return new output.Output(
-      deps,
-      base.promise(true),
-      base.isKnown,
-      Promise.resolve(true),
-      Promise.resolve(deps),
+    return readAsPlaceholder(
+      new output.Output(deps, base.promise(true), base.isKnown, Promise.resolve(true), Promise.resolve(deps)),
+      key,
     );
+  };
+  // A closure the program serializes (a CallbackFunction's body) captures an Output by its value,
+  // `await output.promise()`, which for an unknown is `undefined`: the serialized code would lose
+  // the value and its provenance, and so pass without the passphrase while it fails with it. Read
+  // that way, the hidden value and what `apply` derives from it are the placeholder the plain getters
+  // read, which the recorder turns back into the unknown and the marker wherever the code lands.
+  // The SDK itself reads values `withUnknowns`, so previews see the unknown as before.
+  const readAsPlaceholder = (o, key) => {
+    const promise = o.promise;
+    const apply = o.apply;
+    o.promise = (withUnknowns) => (withUnknowns ? promise(true) : Promise.resolve(placeholder(key)));
+    o.apply = (fn, runWithUnknowns) => readAsPlaceholder(apply.call(o, fn, runWithUnknowns), key);
+    return o;
   };
   for (const method of getters) {
     const original = proto[method];

@@ -13,6 +13,7 @@ import { matrixVersions, programIn, sdkFolder } from "./sdk-cache";
 const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 const versions = matrixVersions();
 const programs = ["refs-and-closures", "esm-site", "plain-js", "components-and-refs"] as const;
@@ -105,12 +106,25 @@ describe.each(versions)("what the pack and the graph hold under @pulumi/pulumi %
   it("serializes a CallbackFunction's closure, captured variables included, with the program's own SDK", () => {
     const { graph } = ok("refs-and-closures", sdk);
     const fn = named(graph, "aws:lambda/function:Function", "worker");
-    const code = fn.inputs.code as Record<string, unknown>;
+    // The SDK makes code that captured a secret a secret.
+    const secret = fn.inputs.code as Record<string, unknown>;
+    expect(secret[SIG]).toBe(SECRET_SIG);
+    const code = secret.value as Record<string, unknown>;
     expect(code[SIG]).toBe(ARCHIVE_SIG);
     const index = (code.assets as Record<string, Record<string, string>>)["__index.js"];
     expect(index[SIG]).toBe(ASSET_SIG);
     expect(index.text).toContain("counter");
     expect(index.text).toContain("runs");
+  });
+
+  it("keeps the provenance of an undecryptable secret a closure captures (the code names its config key and depends on it)", () => {
+    const { graph } = ok("refs-and-closures", sdk);
+    const fn = named(graph, "aws:lambda/function:Function", "worker");
+    const code = (fn.inputs.code as { value: { assets: Record<string, Record<string, string>> } }).value;
+    expect(code.assets["__index.js"].text).toContain("[secret compat-refs:hookToken]");
+    expect(fn.propertyDependencies.code).toEqual([
+      expect.stringMatching(/::e2b-guardrails:offline:UndecryptedConfig::compat-refs:hookToken$/),
+    ]);
   });
 
   it("keeps a resource passed as an input as a reference, and the pack judges it (no unmarshal error)", () => {

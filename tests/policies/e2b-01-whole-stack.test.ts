@@ -165,6 +165,31 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(without.stack);
   });
 
+  it("fails a handler whose serialized closure captures the undecryptable key, or a value derived from it, as it does with the passphrase", async () => {
+    const withPass = await scan.program(fx("secret-config-closure"), "prod", { passphrase: "correct horse" });
+    const without = await scan.program(fx("secret-config-closure"), "prod", {});
+    const failing = (stack: typeof without.stack) =>
+      [...new Set(e2b01(stack).map((f) => f.urn.split("::").pop()))].sort();
+    // Not the handler that captures an unrelated token.
+    expect(failing(withPass.stack)).toEqual(["agent-proxy", "agent-runner"]);
+    expect(failing(without.stack)).toEqual(["agent-proxy", "agent-runner"]);
+    expect(e2b01(without.stack)[0].message).toMatch(
+      /property code takes its value from secret config secret-config-closure:e2bApiKey \(not decrypted here\)/,
+    );
+    // The rest of the serialized code is kept for the scan; the capture reads as the config key.
+    const runner = without.graph.resources.find(
+      (r) => r.type === "aws:lambda/function:Function" && r.name === "agent-runner",
+    )!;
+    // A secret: the SDK marks code that captured a secret as one.
+    const code = (runner.inputs.code as { value: { assets: Record<string, { text: string }> } }).value;
+    expect(code.assets["__index.js"].text).toContain("[secret secret-config-closure:e2bApiKey]");
+    expect(runner.propertyDependencies.code).toEqual([
+      expect.stringMatching(/::e2b-guardrails:offline:UndecryptedConfig::secret-config-closure:e2bApiKey$/),
+    ]);
+    expectClean(withPass.stack);
+    expectClean(without.stack);
+  });
+
   it("passes a key kept in stores and handed to runtimes by reference (secretKeyRef, an ECS secret's ARN), with or without the passphrase", async () => {
     for (const opts of [{ passphrase: "correct horse" }, {}]) {
       const { stack } = await scan.program(fx("k8s-secret-reference"), "prod", opts);

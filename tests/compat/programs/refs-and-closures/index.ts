@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 
 const config = new pulumi.Config();
 const greeting = config.require("greeting");
+const hookToken = config.requireSecret("hookToken");
 const stamp = `${pulumi.getProject()}/${pulumi.getStack()}/${pulumi.getOrganization()}`;
 
 const site = new aws.s3.Bucket("status-site", { website: { indexDocument: "index.html" } });
@@ -33,7 +34,8 @@ const worker = new aws.lambda.CallbackFunction("worker", {
   role,
   callback: async () => {
     counter.runs++; // captured variables, serialized by the SDK's closure serializer
-    return { statusCode: 200, body: `${greeting} from ${stamp} (${counter.runs})` };
+    const headers = { "x-hook-token": hookToken.get() }; // a captured secret
+    return { statusCode: 200, headers, body: `${greeting} from ${stamp} (${counter.runs})` };
   },
 });
 
