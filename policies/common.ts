@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { CaseId } from "./cases";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
-import { describeEncoding } from "./detect/material";
+import { INFLATE_LIMITS, describeEncoding } from "./detect/material";
 import { undecryptedConfigKey } from "./detect/hidden-config";
 import type { KeyHit } from "./detect/scanner";
 import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
@@ -200,4 +200,16 @@ export function modelledEnvironments(index: StackIndex, report: Reporter): Envir
       );
   }
   return out;
+}
+
+/** Values whose compressed data was not read to its end: listed, at most PARTLY_READ_LISTED of them. */
+const PARTLY_READ_LISTED = 5;
+
+export function partlyReadMessage(resource: string, paths: readonly string[]): string {
+  const listed = paths.slice(0, PARTLY_READ_LISTED).join(", ");
+  const more = paths.length > PARTLY_READ_LISTED ? ` and ${paths.length - PARTLY_READ_LISTED} more` : "";
+  return (
+    `${resource} holds compressed data that was not read to its end, so it was not fully checked for E2B keys: ${listed}${more}. ` +
+    `${INFLATE_LIMITS}.`
+  );
 }

@@ -12,7 +12,7 @@
 import type { GraphResourceLike } from "./detect/stack";
 import { readString, tierOf } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
-import { StackIndex, STACK_TYPE, scanProps } from "./detect/stack";
+import { StackIndex, STACK_TYPE } from "./detect/stack";
 import { noCrossEnvironmentKeyReference } from "./e2b-02-no-cross-environment-key-reference";
 import { workspaceIsolation } from "./e2b-07-workspace-isolation";
 import type { Tier } from "./model";
@@ -58,7 +58,7 @@ export function stackFacts(
   const seenKeys = new Set<string>();
   for (const r of index.resources) {
     // A stack's outputs are what other stacks read; other resources are judged by their inputs.
-    const scan = r.type === STACK_TYPE ? scanProps(r.type, r.outputs) : index.scan(r);
+    const scan = r.type === STACK_TYPE ? index.scanOutputs(r) : index.scan(r);
     const env = index.environmentOf(r, tagKeys);
     for (const k of scan.keys) {
       const id = `${k.fingerprint}|${env.name}`;

@@ -13,7 +13,7 @@ import {
   PUBLIC_ENV_PREFIXES,
 } from "./detect/client-surfaces";
 import { KEY_STORES } from "./detect/key-stores";
-import { MAX_LAYERS } from "./detect/material";
+import { MAX_LAYERS, RUN_INFLATE_LIMIT } from "./detect/material";
 import { policies } from "./policies";
 
 type Schema = {
@@ -133,7 +133,8 @@ export function renderReadme(): string {
     "as a whole string at any size, glued to other text in strings up to 64 KiB), candidates found by the literals",
     "a key prefix's base64 must contain, so unrelated text is never decoded;",
     "percent-encoding and `\\u`/`\\x` escapes; hex (and hex of base64, gzip or a zip: a Postgres bytea); a key split into joined strings (`e2b_` + `…` in code, `Fn::Join`); gzip and zlib streams (compressed user data: a string's streams",
-    "inflate to at most 32 times its length, 64 KiB at least and 8 MiB at most; what comes out first is read; a stream is",
+    `inflate to at most 32 times its length, 64 KiB at least and 8 MiB at most, and all of a run's streams to ${RUN_INFLATE_LIMIT / 1024 / 1024} MiB`,
+    "together; what comes out first is read, and a value whose stream was cut short gets an advisory finding naming it; a stream is",
     "found where a base64 run or a decoded layer starts with it, not after other bytes or as a second member); a zip's",
     "entries (a jar base64-encoded into a Kubernetes Secret: each local header read in turn, deflated or stored entries,",
     "encrypted ones skipped, within the same budget); base64 or hex wrapped over lines inside other text (a PEM-style",

@@ -14,17 +14,11 @@ import {
   describe,
   fromNoResource,
   keyLocation,
+  partlyReadMessage,
   usesE2B,
   HIDDEN_CAUSE,
 } from "./common";
-import {
-  STACK_REFERENCE_TYPE,
-  STACK_TYPE,
-  scanProps,
-  stackUrnOf,
-  type KeyHit,
-  type RecordHit,
-} from "./detect/scanner";
+import { STACK_REFERENCE_TYPE, STACK_TYPE, stackUrnOf, type KeyHit, type RecordHit } from "./detect/scanner";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { approvedStoreOfHidden, isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
@@ -72,6 +66,18 @@ function checkRecordMaterial(index: StackIndex, r: IndexedResource, report: Repo
     if (said.has(once)) continue;
     said.add(once);
     report(recordMessage(r, k, field), r.urn, { at: { path: k.path, keyFingerprint: k.fingerprint } });
+  }
+}
+
+/**
+ * Compressed data in outputs that was not read to its end (inputs are the resource policy's): said
+ * whether or not the stack otherwise shows E2B, since what was not read could have.
+ */
+function reportPartlyReadOutputs(index: StackIndex, report: Reporter): void {
+  for (const r of index.resources) {
+    const partly = index.scanOutputs(r).partlyRead;
+    if (partly.length && index.scan(r).partlyRead.length === 0)
+      report(partlyReadMessage(`${describe(r)} outputs`, partly), r.urn, { advisory: true });
   }
 }
 
@@ -254,6 +260,7 @@ export const keyFromSecretStore = stackPolicy(
       "aws:lambda/function:Function 'api' property environment takes its value straight from the E2B key resource 'prod-key' (unknown at preview). Read the key from the secret store the E2BEnvironment writes instead.",
   },
   ({ index, report, notApplicable }) => {
+    reportPartlyReadOutputs(index, report);
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
     checkConfigMaterial(index, report);
     const keys = index.keyResourceUrns;
@@ -267,7 +274,7 @@ export const keyFromSecretStore = stackPolicy(
             `${describe(r)} carries E2B key material (${k.mask}) in its ${FIELD_NAMES[k.field]} ${keyLocation(k)}. Keep the key out of names.`,
             r.urn,
           );
-        for (const k of scanProps(r.type, r.outputs).keys) {
+        for (const k of index.scanOutputs(r).keys) {
           const where =
             r.type === STACK_TYPE
               ? `stack output ${k.path}`

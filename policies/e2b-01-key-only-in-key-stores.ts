@@ -5,7 +5,7 @@
  * stack-level rules judge unknown values, outputs and everything else a stack record carries.
  */
 import { z } from "zod";
-import { KEY_NAME_PATTERN, describe, keyLocation, regexSchema } from "./common";
+import { KEY_NAME_PATTERN, describe, keyLocation, partlyReadMessage, regexSchema } from "./common";
 import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
 import { isKeyStoreType, isReferencePath } from "./detect/key-stores";
 import { isKeyResource } from "./detect/scanner";
@@ -74,5 +74,7 @@ export const keyOnlyInKeyStores = resourcePolicy(
         `${describe({ type, name })} deploys files (${n.path}) that were not checked for E2B keys: ${n.note}.`,
         { advisory: true },
       );
+    if (scan.partlyRead.length)
+      report(partlyReadMessage(describe({ type, name }), scan.partlyRead), { advisory: true });
   },
 );

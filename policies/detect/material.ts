@@ -247,23 +247,28 @@ function isHexDigit(c: number): boolean {
  * A gzip or zlib stream or a zip (bytes as latin1 text), inflated within what `budget` has left: the
  * stream's contents, or each zip entry's.
  */
-function inflated(text: string, budget: { left: number }): Decoded[] {
+function inflated(text: string, budget: Budget): Decoded[] {
   const head = [text.charCodeAt(0), text.charCodeAt(1), text.charCodeAt(2), text.charCodeAt(3)];
   // Bytes only: a decoded layer is latin1, one char per byte; other text is no stream.
   if (!head.every((c) => c <= 0xff)) return [];
   const headBytes = Uint8Array.from(head);
   const latin1 = (b: Uint8Array) => Buffer.from(b).toString("latin1");
   if (isZipHead(headBytes)) {
+    if (budget.left <= 0) return cutShort(budget);
     const entries = zipEntriesUpTo(Buffer.from(text, "latin1"), budget.left);
     for (const e of entries) budget.left -= e.bytes.length;
+    // A zip that filled what was left may hold more.
+    if (budget.left <= 0) budget.cut = true;
     return entries.map((e) => ({ encoding: "zip", text: latin1(e.bytes), at: 0 }));
   }
   const kind = streamKind(headBytes);
   if (!kind) return [];
+  if (budget.left <= 0) return cutShort(budget);
   // Compressed input past this cannot be reached: its output would be past the budget.
   const out = inflateUpTo(Buffer.from(text.slice(0, budget.left + MIN_INFLATE), "latin1"), budget.left);
   if (!out) return [];
   budget.left -= out.bytes.length;
+  if (out.truncated) budget.cut = true;
   return [{ encoding: kind, text: latin1(out.bytes), at: 0 }];
 }
 
@@ -358,7 +363,7 @@ function decodeWrapped(text: string, out: Decoded[]): void {
  * a gzip or zlib stream or a zip (a decoded layer), UTF-16LE text holding a key prefix, and escapes that can
  * spell a key.
  */
-function decodings(text: string, budget: { left: number }): Decoded[] {
+function decodings(text: string, budget: Budget): Decoded[] {
   const out: Decoded[] = inflated(text, budget);
   if (text.includes("\u0000")) {
     const m = UTF16_KEY.exec(text);
@@ -592,14 +597,38 @@ function mayHold(text: string, embedded: boolean): boolean {
 }
 
 /**
+ * What one text's compressed streams may still inflate to (`left`), and whether a stream was cut
+ * short for want of it (`cut`): past the limit, a stream's contents are not read.
+ */
+interface Budget {
+  left: number;
+  cut: boolean;
+}
+
+/** A stream with no room left to read it. */
+function cutShort(budget: Budget): Decoded[] {
+  budget.cut = true;
+  return [];
+}
+
+/** What one text's streams may inflate to on their own (see INFLATE_RATIO). */
+const textLimit = (text: string) =>
+  Math.min(MAX_INFLATED, Math.max(MIN_INFLATE, INFLATE_RATIO * text.length));
+
+/**
  * Every key in `text`, each once (by fingerprint, plainest form first). `index` is the offset in
  * `text` of the key or of the encoded run that holds it.
  */
 export function findMaterial(text: string): MaterialMatch[] {
   if (!mayHoldMaterial(text)) return [];
+  return searchMaterial(text, { left: textLimit(text), cut: false });
+}
+
+function searchMaterial(text: string, budget: Budget): MaterialMatch[] {
   const out: MaterialMatch[] = [];
   const seen = new Set<string>();
-  const budget = { left: Math.min(MAX_INFLATED, Math.max(MIN_INFLATE, INFLATE_RATIO * text.length)) };
+  // A run decoded two ways (a whole blob that also starts a stream) is searched, and inflated, once.
+  const queued = new Set<string>([text]);
   // Breadth first: a key found plain is not reported again as a decoded copy.
   let layer: Array<{ text: string; encoding: string; at: number | null }> = [
     { text, encoding: "plain", at: null },
@@ -614,7 +643,8 @@ export function findMaterial(text: string): MaterialMatch[] {
       }
       if (depth === MAX_LAYERS) continue;
       for (const d of decodings(item.text, budget)) {
-        if (d.text.length < 44) continue;
+        if (d.text.length < 44 || queued.has(d.text)) continue;
+        queued.add(d.text);
         next.push({
           text: d.text,
           encoding: item.encoding === "plain" ? d.encoding : `${item.encoding}+${d.encoding}`,
@@ -626,6 +656,50 @@ export function findMaterial(text: string): MaterialMatch[] {
   }
   return out;
 }
+
+/** What all of one run's compressed streams may inflate to together. */
+export const RUN_INFLATE_LIMIT = 256 * 1024 * 1024;
+
+/** The limits above, for people. */
+export const INFLATE_LIMITS =
+  `A compressed stream is read up to ${INFLATE_RATIO} times the size of the text holding it ` +
+  `(at least ${MIN_INFLATE / 1024} KiB, at most ${MAX_INFLATED / 1024 / 1024} MiB), ` +
+  `and all of a run's streams together up to ${RUN_INFLATE_LIMIT / 1024 / 1024} MiB`;
+
+/**
+ * findMaterial for one run (a preview or an audit): each text is searched once however many trees
+ * hold it (an export's inputs and outputs repeat their strings), and all the run's compressed
+ * streams share RUN_INFLATE_LIMIT on top of each text's own limit, so many small compression bombs
+ * cost no more than one large one. A text whose stream was not read to its end is `cut`: the rules
+ * say so rather than pass it in silence.
+ */
+export class MaterialFinder {
+  private readonly found = new Map<string, { matches: MaterialMatch[]; cut: boolean }>();
+  private left: number;
+
+  constructor(readonly limit = RUN_INFLATE_LIMIT) {
+    this.left = limit;
+  }
+
+  find(text: string): { matches: MaterialMatch[]; cut: boolean } {
+    if (!mayHoldMaterial(text)) return NOTHING;
+    let r = this.found.get(text);
+    if (r === undefined) {
+      const own = textLimit(text);
+      const budget = { left: Math.min(own, this.left), cut: false };
+      const matches = searchMaterial(text, budget);
+      this.left -= Math.min(own, this.left) - budget.left;
+      r = matches.length === 0 && !budget.cut ? NOTHING : { matches, cut: budget.cut };
+      this.found.set(text, r);
+    }
+    return r;
+  }
+}
+
+const NOTHING: { matches: MaterialMatch[]; cut: boolean } = Object.freeze({
+  matches: Object.freeze([]) as unknown as MaterialMatch[],
+  cut: false,
+});
 
 /** `base64+percent` (a base64 text holding percent-encoding) → "percent-encoded, then base64-encoded"; "" for plain. */
 export function describeEncoding(encoding: Encoding): string {

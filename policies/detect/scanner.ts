@@ -8,7 +8,7 @@ import { deployedPathsOf, lineAt, type ArtifactReader } from "./artifacts";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 import { approvedStoreAt, type KeyStore } from "./key-stores";
 import { mayNameOrHideLeaves } from "./embedded-names";
-import { findMaterial, mayHoldEmbeddedMaterial, type Encoding } from "./material";
+import { MaterialFinder, findMaterial, mayHoldEmbeddedMaterial, type Encoding } from "./material";
 import { get, isObjectTree } from "./tree";
 import {
   displayPath,
@@ -78,6 +78,8 @@ export interface ResourceScan {
   /** Leaves under an environment-variable-like name (value known or unknown). */
   named: LeafInfo[];
   artifactNotes: ArtifactNote[];
+  /** Paths of values holding compressed data that was not read to its end (MaterialFinder). */
+  partlyRead: string[];
 }
 
 export interface ScanOptions {
@@ -86,6 +88,8 @@ export interface ScanOptions {
   artifacts?: ArtifactReader;
   /** The run's parsed documents (each text parsed once per run). */
   documents?: DocumentCache;
+  /** The run's key search (each text searched once, streams inflated within the run's limit). */
+  material?: MaterialFinder;
 }
 
 export function isKeyResource(type: string, props: Tree): boolean {
@@ -120,7 +124,7 @@ export function scanProps(
   publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES,
   opts: Omit<ScanOptions, "publicPrefixes"> = {},
 ): ResourceScan {
-  return new LazyScan(type, props, publicPrefixes, opts.artifacts, opts.documents);
+  return new LazyScan(type, props, publicPrefixes, opts.artifacts, opts.documents, opts.material);
 }
 
 /**
@@ -130,6 +134,7 @@ export function scanProps(
  */
 export class ScanCache {
   readonly documents = new DocumentCache();
+  readonly material = new MaterialFinder();
   /** Per tree, its scans (one per type, prefix list and reader; almost always exactly one). */
   private scans = new WeakMap<object, ScanEntry[]>();
   /** A prefix list's key, by list (a policy's configured list is one array for all its resources). */
@@ -148,7 +153,7 @@ export class ScanCache {
     artifacts?: ArtifactReader,
   ): ResourceScan {
     if (props === null || typeof props !== "object")
-      return scanProps(type, props, publicPrefixes, { artifacts, documents: this.documents });
+      return scanProps(type, props, publicPrefixes, this.optionsWith(artifacts));
     // Looked up without building a key: stack policies ask for every resource's scan many times.
     let entries = this.scans.get(props);
     if (!entries) this.scans.set(props, (entries = []));
@@ -163,7 +168,7 @@ export class ScanCache {
       entries.splice(i, 1);
       break;
     }
-    const scan = scanProps(type, props, publicPrefixes, { artifacts, documents: this.documents });
+    const scan = scanProps(type, props, publicPrefixes, this.optionsWith(artifacts));
     entries.push({
       type,
       prefixes: publicPrefixes,
@@ -172,6 +177,10 @@ export class ScanCache {
       scan,
     });
     return scan;
+  }
+
+  private optionsWith(artifacts: ArtifactReader | undefined): Omit<ScanOptions, "publicPrefixes"> {
+    return { artifacts, documents: this.documents, material: this.material };
   }
 }
 
@@ -194,6 +203,7 @@ class LazyScan implements ResourceScan {
     private readonly publicPrefixes: readonly string[],
     private readonly reader: ArtifactReader | undefined,
     private readonly documents: DocumentCache | undefined,
+    private readonly material: MaterialFinder | undefined,
   ) {}
 
   private keyScan(): KeyPart {
@@ -203,6 +213,7 @@ class LazyScan implements ResourceScan {
       this.publicPrefixes,
       this.reader,
       this.documents,
+      this.material,
     ));
   }
 
@@ -219,6 +230,9 @@ class LazyScan implements ResourceScan {
   get artifactNotes(): ArtifactNote[] {
     return this.keyScan().artifactNotes;
   }
+  get partlyRead(): string[] {
+    return this.keyScan().partlyRead;
+  }
   get unknowns(): LeafInfo[] {
     return this.leafScan().unknowns;
   }
@@ -230,7 +244,7 @@ class LazyScan implements ResourceScan {
   }
 }
 
-type KeyPart = Pick<ResourceScan, "keys" | "keyTops" | "artifactNotes">;
+type KeyPart = Pick<ResourceScan, "keys" | "keyTops" | "artifactNotes" | "partlyRead">;
 
 /** A set that stays empty: shared by every scan that found nothing, so it must refuse writes. */
 class EmptySet<T> extends Set<T> {
@@ -247,6 +261,7 @@ const NO_KEYS: KeyPart = Object.freeze({
   keys: Object.freeze([]) as unknown as KeyHit[],
   keyTops: new EmptySet<string>(),
   artifactNotes: Object.freeze([]) as unknown as ArtifactNote[],
+  partlyRead: Object.freeze([]) as unknown as string[],
 });
 type LeafPart = Pick<ResourceScan, "unknowns" | "named" | "unknownTops">;
 
@@ -312,11 +327,12 @@ function scanKeys(
   publicPrefixes: readonly string[],
   reader: ArtifactReader | undefined,
   documents: DocumentCache | undefined,
+  material: MaterialFinder | undefined,
 ): KeyPart {
   const deployed = reader ? deployedPathsOf(type, props) : NO_DEPLOYED;
   const opts = reader ? WITH_ARTIFACTS : NO_ARTIFACTS;
   if (deployed.length === 0 && !mayHoldMaterialTree(props, opts)) return NO_KEYS;
-  const scan = new KeyScan(type, props, reader);
+  const scan = new KeyScan(type, props, reader, material);
   walkLeaves(props, scan.visitLeaf, {
     publicPrefixes,
     // Only documents that may hold material are parsed: exact for keys (see material.ts).
@@ -384,6 +400,7 @@ type HitContext = { top: string; envName: string | null; publicName: string | nu
 class KeyScan {
   readonly keys: KeyHit[] = [];
   readonly artifactNotes: ArtifactNote[] = [];
+  readonly partlyRead: string[] = [];
   private readonly origin: boolean;
   private readonly embeddedFingerprints = new Set<string>();
   private readonly rawCandidates: Array<{ m: Found; leaf: Leaf }> = [];
@@ -392,6 +409,7 @@ class KeyScan {
     private readonly type: string,
     private readonly props: Tree,
     private readonly reader: ArtifactReader | undefined,
+    private readonly material: MaterialFinder | undefined,
   ) {
     this.origin = isKeyResource(type, props);
     this.visitLeaf = this.onLeaf.bind(this);
@@ -412,7 +430,7 @@ class KeyScan {
     }
     // The dynamic provider's serialized source is code, not configuration; key material there is
     // still material, so it is scanned like everything else.
-    const found = findMaterial(leaf.value);
+    const found = this.search(leaf.value, leaf.node);
     if (found.length === 0) return;
     if (leaf.parsed) {
       for (const m of found) this.rawCandidates.push({ m, leaf });
@@ -425,8 +443,16 @@ class KeyScan {
     }
   }
 
+  /** The key material in a text, through the run's finder when there is one. */
+  private search(text: string, node: PathNode | null): Found[] {
+    if (!this.material) return findMaterial(text);
+    const { matches, cut } = this.material.find(text);
+    if (cut) this.partlyRead.push(displayPath(pathOf(node)));
+    return matches;
+  }
+
   private onKey(key: string, node: PathNode, ctx: HitContext): void {
-    const found = findMaterial(key);
+    const found = this.search(key, node);
     if (found.length === 0) return;
     const at = `${pathOf(node)} (property name)`;
     for (const m of found) {
@@ -451,7 +477,12 @@ class KeyScan {
           d.ignoreFile,
         );
     const keys = this.keys;
-    return { keys, artifactNotes: this.artifactNotes, keyTops: new Set(keys.map((k) => k.top)) };
+    return {
+      keys,
+      artifactNotes: this.artifactNotes,
+      partlyRead: this.partlyRead,
+      keyTops: new Set(keys.map((k) => k.top)),
+    };
   }
 
   private hit(m: Found, fullPath: string, ctx: HitContext, container: Tree): KeyHit {
@@ -553,11 +584,13 @@ export function scanRecord(
   inStack: (urn: string) => boolean = () => false,
   /** The stack and project segments are judged on the root stack's URN: scan only this one's own part. */
   ownUrnPartOnly = false,
+  /** The run's scans: outputs scanned once per run, texts searched through the run's finder. */
+  scans?: ScanCache,
 ): RecordHit[] {
   const out: RecordHit[] = [];
   const plain = (field: string, value: string | undefined, where = field) => {
     if (!value) return;
-    for (const m of findMaterial(value))
+    for (const m of scans ? scans.material.find(value).matches : findMaterial(value))
       out.push({
         kind: m.kind,
         mask: m.mask,
@@ -595,8 +628,8 @@ export function scanRecord(
   }
   for (const d of r.danglingReferences ?? []) plain(d.field, d.urn, d.at);
   for (const o of r.optionStrings ?? []) plain(o.field, o.value, o.at);
-  for (const k of scanProps(r.type, r.outputs).keys)
-    out.push({ ...k, path: `outputs.${k.path}`, field: "outputs" });
+  const outputs = scans ? scans.scan(r.type, r.outputs) : scanProps(r.type, r.outputs);
+  for (const k of outputs.keys) out.push({ ...k, path: `outputs.${k.path}`, field: "outputs" });
   return out;
 }
 

@@ -472,6 +472,11 @@ export class StackIndex {
     return this.scans.documents.parse(text);
   }
 
+  /** The scan of a resource's outputs (once per run, as `scan`; outputs are scanned without artifacts). */
+  scanOutputs(r: IndexedResource): ResourceScan {
+    return this.scans.scan(r.type, r.outputs);
+  }
+
   /** Key material in a resource's URN, name, references and outputs (not its input properties). */
   scanRecord(r: IndexedResource): RecordHit[] {
     let hits = this.records.get(r.urn);
@@ -479,7 +484,7 @@ export class StackIndex {
       const rootJudgesStack =
         r.type !== STACK_TYPE &&
         this.memo("hasRoot", () => this.resources.some((x) => x.type === STACK_TYPE));
-      hits = scanRecord(r, (u) => this.byUrn.has(u), rootJudgesStack);
+      hits = scanRecord(r, (u) => this.byUrn.has(u), rootJudgesStack, this.scans);
       this.records.set(r.urn, hits);
     }
     return hits;

@@ -4,6 +4,7 @@
  * verdict on a secret config value does not depend on having the passphrase.
  */
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import path from "node:path";
 import type { GraphResource, WireObject } from "../../engine";
 import { repoRoot, useScanner } from "../support/scan";
@@ -270,6 +271,38 @@ describe("E2B-01 whole-stack scanning", () => {
       expect(stack.cases.flatMap((c) => c.findings).filter((f) => f.inconclusive)).toEqual([]);
     expectClean(withoutUrns(withPass.stack));
     expectClean(withoutUrns(without.stack));
+  });
+
+  it("says which values hold compressed data it did not read to the end, in inputs and in outputs, never passing them in silence", async () => {
+    // 1 MiB of zeros, then a key, in 1.4 KB of base64: past what so short a text may inflate to.
+    const late = gzipSync(Buffer.concat([Buffer.alloc(1024 * 1024), Buffer.from(KEY)])).toString("base64");
+    const queue = (name: string, inputs: WireObject, outputs: WireObject): GraphResource => ({
+      urn: `urn:pulumi:prod::shop::aws:sqs/queue:Queue::${name}`,
+      type: "aws:sqs/queue:Queue",
+      name,
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      inputs,
+      outputs,
+    });
+    const { stack } = await scan.graph(
+      shopProgram([
+        queue("jobs", { tags: { payload: late } }, { tags: { payload: late } }),
+        queue("results", { name: "results" }, { name: "results", policy: late }),
+      ]),
+    );
+    const advisories = stack.findings
+      .filter((f) => f.enforcementLevel === "advisory")
+      .map((f) => f.message)
+      .sort();
+    expect(advisories).toEqual([
+      expect.stringMatching(
+        /^aws:sqs\/queue:Queue 'jobs' holds compressed data that was not read to its end, so it was not fully checked for E2B keys: tags\.payload\. A compressed stream is read up to 32 times/,
+      ),
+      expect.stringMatching(/^aws:sqs\/queue:Queue 'results' outputs holds compressed data .*: policy\./),
+    ]);
+    expectClean(stack);
   });
 
   it("finds a key in a resource's options: an alias, an ignoreChanges path, an additional secret output", async () => {

@@ -1,6 +1,6 @@
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { strToU8, zipSync } from "fflate";
-import { findMaterial } from "../../../policies/detect/material";
+import { MaterialFinder, findMaterial } from "../../../policies/detect/material";
 import { fingerprintKey, maskKey, redactKeys } from "../../../policies/detect/keys";
 
 const KEY = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);
@@ -218,6 +218,28 @@ describe("findMaterial", () => {
     // Many bombs in one string share one budget: each after the first gets what is left.
     const many = Array.from({ length: 50 }, () => bomb.toString("base64")).join(" ");
     expect(findMaterial(many).map((m) => m.encoding)).toEqual(["base64+gzip"]);
+  });
+
+  it("searches each text once per run and shares one inflate limit among all the run's streams, saying which were cut short", () => {
+    const small = (n: number) => gzipSync(Buffer.alloc(60 * 1024, 0x20 + (n % 90))).toString("base64");
+    const keyed = gzipSync(`E2B_API_KEY=${RKEY}\n`).toString("base64");
+    // Room for about three small streams.
+    const run = new MaterialFinder(200 * 1024);
+    const first = [0, 1, 2].map((n) => run.find(small(n)));
+    expect(first.map((r) => r.cut)).toEqual([false, false, false]);
+    expect(run.find(small(3)).cut).toBe(true);
+    // Past the run's limit a stream is not read at all, and the text is marked.
+    expect(run.find(keyed)).toEqual({ matches: [], cut: true });
+    // A fresh run reads it; the same text asked again is the same answer, not a second search.
+    const fresh = new MaterialFinder(200 * 1024);
+    const once = fresh.find(keyed);
+    expect(once.matches.map((m) => m.encoding)).toEqual(["base64+gzip"]);
+    expect(fresh.find(keyed)).toBe(once);
+    // Its own limit cuts a stream too (1 MiB of zeros in 1.4 KB of text), and says so.
+    const late = gzipSync(Buffer.concat([Buffer.alloc(1024 * 1024), Buffer.from(RKEY)])).toString("base64");
+    expect(fresh.find(late)).toEqual({ matches: [], cut: true });
+    // Text without a stream is never cut.
+    expect(fresh.find(`E2B_API_KEY=${RKEY}`)).toMatchObject({ cut: false });
   });
 
   it("reads a zip's entries within the same budget: a bomb entry is read up to it, an encrypted one not at all", () => {
