@@ -18,6 +18,9 @@ export function streamKind(b: Uint8Array): StreamKind | undefined {
 /** Input is fed in pieces this large, so one piece of a bomb inflates to about a megabyte at most. */
 const STEP = 1024;
 
+/** How far input may run ahead of output before the bytes are taken for something else than deflate. */
+const MAX_BACKLOG = 256 * 1024;
+
 /**
  * The stream's contents, at most `max` bytes of them (`truncated` when there was more). Whatever
  * follows the stream (text glued after base64, a trailer) is ignored, and a cut-off or corrupt
@@ -44,7 +47,12 @@ function inflateRaw(body: Uint8Array, max: number): { bytes: Uint8Array; truncat
     if (size > max || final) done = true;
   });
   try {
-    for (let i = 0; i < body.length && !done; i += STEP) inflate.push(body.subarray(i, i + STEP), false);
+    for (let i = 0; i < body.length && !done; i += STEP) {
+      // Deflate never needs much more input than it has put out (a stored block is at most 64 KiB):
+      // bytes that keep it waiting are no stream, and fflate would copy its growing backlog each push.
+      if (i - size > MAX_BACKLOG) break;
+      inflate.push(body.subarray(i, i + STEP), false);
+    }
   } catch {
     // Corrupt past some point (or the stream ended and text followed): what came out stands.
   }

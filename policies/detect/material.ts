@@ -32,7 +32,6 @@ export const MAX_LAYERS = 5;
 const MIN_B64_RUN = 58;
 /** Strings up to this size are also searched for base64 of base64 glued to other text (slower search). */
 const MAX_NESTED_SEARCH = 64 * 1024;
-const B64_CHAR = /[A-Za-z0-9+/_-]/;
 /** A whole string that is base64 (Kubernetes `data`, user-data, a blob): decoded as it is. */
 const WHOLE_B64 = /^\s*[A-Za-z0-9+/_\-\r\n]+={0,2}\s*$/;
 /**
@@ -141,10 +140,13 @@ function unescapeText(text: string): string {
 function runAround(text: string, at: number): [number, number] {
   let s = at;
   let e = at;
-  while (s > 0 && B64_CHAR.test(text[s - 1])) s--;
-  while (e < text.length && B64_CHAR.test(text[e])) e++;
+  while (s > 0 && isRunChar(text.charCodeAt(s - 1))) s--;
+  while (e < text.length && isRunChar(text.charCodeAt(e))) e++;
   return [s, e];
 }
+
+/** A character of a base64 run (standard or URL-safe alphabet), by code: runs may be megabytes long. */
+const isRunChar = (c: number) => c < 128 && RUN_CHAR[c] === 1;
 
 type Decoded = { encoding: string; text: string; at: number };
 
@@ -192,7 +194,7 @@ function wrappedRunEnd(text: string, e: number): number {
     if (text[j] !== "\n") return e;
     j++;
     while (text[j] === " " || text[j] === "\t") j++;
-    if (j >= text.length || !B64_CHAR.test(text[j])) return e;
+    if (j >= text.length || !isRunChar(text.charCodeAt(j))) return e;
     e = runAround(text, j)[1];
   }
 }
@@ -397,7 +399,7 @@ function decodings(text: string, budget: Budget): Decoded[] {
   return out;
 }
 
-/** Characters a run of key or base64 text is made of (B64_CHAR as a table). */
+/** Characters a run of key or base64 text is made of. */
 const RUN_CHAR = charTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-");
 /** RUN_CHAR and base64 padding: what the lines of a wrapped base64 block are made of. */
 const LINE_CHAR = charTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-=");

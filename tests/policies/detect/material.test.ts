@@ -1,5 +1,8 @@
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
+import { createHash } from "node:crypto";
+import * as fflate from "fflate";
 import { strToU8, zipSync } from "fflate";
+import { inflateUpTo } from "../../../policies/detect/inflate";
 import { MaterialFinder, findMaterial } from "../../../policies/detect/material";
 import { fingerprintKey, maskKey, redactKeys } from "../../../policies/detect/keys";
 
@@ -240,6 +243,23 @@ describe("findMaterial", () => {
     expect(fresh.find(late)).toEqual({ matches: [], cut: true });
     // Text without a stream is never cut.
     expect(fresh.find(`E2B_API_KEY=${RKEY}`)).toMatchObject({ cut: false });
+  });
+
+  it("stops feeding bytes that keep the inflater waiting: what follows a stream header by chance in random data", () => {
+    // A zlib header, then a megabyte of hash-chain bytes that inflate to 26 KB and then only take
+    // input: fed on, fflate copies its growing backlog on every push (quadratic; seconds a megabyte).
+    const bytes = Buffer.alloc(1 << 20);
+    let h = Buffer.from("7");
+    for (let i = 0; i < bytes.length; i += 32) (h = createHash("sha256").update(h).digest()).copy(bytes, i);
+    const push = jest.spyOn(fflate.Inflate.prototype, "push");
+    try {
+      const out = inflateUpTo(Buffer.concat([Buffer.from([0x78, 0x9c]), bytes]), 8 * 1024 * 1024)!;
+      const fed = push.mock.calls.reduce((n, [chunk]) => n + chunk.length, 0);
+      expect(out.bytes.length).toBeLessThan(64 * 1024);
+      expect(fed).toBeLessThan(out.bytes.length + 300 * 1024);
+    } finally {
+      push.mockRestore();
+    }
   });
 
   it("reads a zip's entries within the same budget: a bomb entry is read up to it, an encrypted one not at all", () => {
