@@ -18,6 +18,7 @@ const findingSchema = z.looseObject({
   message: z.string(),
   path: z.string().optional(),
   keyFingerprint: z.string().optional(),
+  unknown: z.boolean().optional(),
   caseId: z.string().nullable().optional(),
   enforcementLevel: z.string().optional(),
   severity: z.string().optional(),
@@ -87,6 +88,7 @@ export function loadBaseline(file: string, flag = "--baseline"): Baseline {
         message: f.message,
         ...(f.path ? { path: f.path } : {}),
         ...(f.keyFingerprint ? { keyFingerprint: f.keyFingerprint } : {}),
+        ...(f.unknown ? { unknown: true as const } : {}),
         fingerprint: findingFingerprint(finding),
       });
     }
@@ -104,13 +106,19 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
   const totals = { new: 0, existing: 0, fixed: 0 };
   const stacks = report.stacks.map((s) => {
     const known = baseline.stacks.get(stackKey(s)) ?? new Map<string, Finding>();
-    const seen = new Set<string>();
-    const findings = s.findings.map((f): Finding => {
-      const print = f.fingerprint ?? findingFingerprint(f);
-      seen.add(print);
-      const state = known.has(print) ? "existing" : "new";
+    const prints = s.findings.map((f) => f.fingerprint ?? findingFingerprint(f));
+    const seen = new Set(prints);
+    // Baseline findings this run repeats exactly stand for nothing else.
+    const counterpart = new HiddenCounterparts([...known.values()].filter((b) => !seen.has(b.fingerprint!)));
+    const findings = s.findings.map((f, i): Finding => {
+      let state: "new" | "existing" = known.has(prints[i]) ? "existing" : "new";
+      const other = state === "new" ? counterpart.take(f) : undefined;
+      if (other) {
+        seen.add(other.fingerprint!);
+        state = "existing";
+      }
       totals[state]++;
-      return { ...f, fingerprint: print, baseline: state };
+      return { ...f, fingerprint: prints[i], baseline: state };
     });
     const fixed = [...known.values()].filter((f) => !seen.has(f.fingerprint!));
     totals.fixed += fixed.length;
@@ -118,4 +126,41 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
     return buildStackReport({ ...s, findings, applicable, fixed });
   });
   return { ...report, stacks, baseline: { file: baseline.file, ...totals } };
+}
+
+/**
+ * One finding seen with and without the passphrase. Decrypted, a secret config value that holds the
+ * key is found where it lands (`code.assets["__index.js"].text`, with the key's fingerprint); hidden,
+ * the property it feeds is judged as the key (`code`, a value preview could not see), often by
+ * another of the case's policies. Their identities differ, yet a baseline written in one mode must
+ * hold in the other: a finding new by fingerprint is existing when the baseline has, for the same
+ * case and resource and the same top-level property, a finding of the other kind (one about a hidden
+ * value for one about key material, and the reverse), each baseline finding standing for one.
+ */
+class HiddenCounterparts {
+  private readonly hidden = new Map<string, Finding[]>();
+  private readonly located = new Map<string, Finding[]>();
+
+  constructor(baseline: Iterable<Finding>) {
+    for (const b of baseline) {
+      const key = counterpartKey(b);
+      if (key === undefined) continue;
+      const to = b.unknown ? this.hidden : this.located;
+      to.set(key, [...(to.get(key) ?? []), b]);
+    }
+  }
+
+  /** The baseline finding of the other kind that `f` stands for, taken (undefined when none). */
+  take(f: Finding): Finding | undefined {
+    const key = counterpartKey(f);
+    if (key === undefined) return undefined;
+    const pool = (f.unknown ? this.located : this.hidden).get(key);
+    return pool?.shift();
+  }
+}
+
+/** Case, resource and top-level property, for findings a case places on a property. */
+function counterpartKey(f: Finding): string | undefined {
+  if (!f.caseId || !f.path) return undefined;
+  return `${f.caseId}\u0000${f.urn}\u0000${f.path.split(/[.[]/)[0]}`;
 }

@@ -10,6 +10,8 @@ import type { GraphResource, WireObject } from "../../engine";
 import { repoRoot, useScanner } from "../support/scan";
 import { PLANTED, expectClean, fx, status } from "./helpers";
 import { programCopy, tmpDir } from "../support/tmp";
+import { applyBaseline, loadBaseline } from "../../reports/baseline";
+import { renderJson } from "../../reports/json";
 
 const KEY = `e2b_${PLANTED[0]}`;
 const KEY2 = `e2b_${PLANTED[1]}`;
@@ -189,6 +191,29 @@ describe("E2B-01 whole-stack scanning", () => {
     ]);
     expectClean(withPass.stack);
     expectClean(without.stack);
+  });
+
+  it("holds a baseline written with the passphrase in a run without it, and the reverse", async () => {
+    for (const fixture of ["secret-config-closure", "secret-config-key"]) {
+      const withPass = await scan.program(fx(fixture), "prod", { passphrase: "correct horse" });
+      const without = await scan.program(fx(fixture), "prod", {});
+      for (const [from, run] of [
+        [withPass, without],
+        [without, withPass],
+      ]) {
+        const file = path.join(tmpDir("baseline-"), "baseline.json");
+        writeFileSync(file, renderJson(from.report));
+        const out = applyBaseline(run.report, loadBaseline(file));
+        const stack = out.stacks[0];
+        expect([fixture, stack.findings.filter((f) => f.baseline === "new").map((f) => f.message)]).toEqual([
+          fixture,
+          [],
+        ]);
+        expect(e2b01(stack).length).toBeGreaterThan(0);
+        expect(status(stack, "E2B-01")).toBe("pass");
+        expect(stack.fixed).toEqual([]);
+      }
+    }
   });
 
   it("passes a key kept in stores and handed to runtimes by reference (secretKeyRef, an ECS secret's ARN), with or without the passphrase", async () => {

@@ -72,6 +72,38 @@ describe("applyBaseline", () => {
     expect(out.stacks[1].fixed).toEqual([]);
   });
 
+  it("takes a finding about a hidden value for the key found once decrypted only on the same case, resource and top-level property", () => {
+    const urn = "urn:pulumi:prod::web::aws:lambda/function:Function::api";
+    const decrypted: Finding = {
+      policy: "e2b-01-key-only-in-key-stores",
+      caseId: "E2B-01",
+      enforcementLevel: "mandatory",
+      severity: "critical",
+      urn,
+      message: "Function 'api' holds an E2B API key (e2b_…4567) at code.assets[\"__index.js\"].text.",
+      path: 'code.assets["__index.js"].text',
+      keyFingerprint: "sha256:0123456789abcdef",
+    };
+    const hidden = (path: string, caseId: Finding["caseId"] = "E2B-01"): Finding => ({
+      policy: "e2b-01-key-from-secret-store",
+      caseId,
+      enforcementLevel: "mandatory",
+      severity: "critical",
+      urn,
+      message: `Function 'api' property ${path} takes its value from secret config web:e2bApiKey (not decrypted here).`,
+      path,
+      unknown: true,
+    });
+    const base = loadBaseline(baselineFile(report({ ...makeFindings(), prod: [decrypted] })));
+    const states = (f: Finding[]) =>
+      applyBaseline(report({ ...makeFindings(), prod: f }), base).stacks[0].findings.map((x) => x.baseline);
+    expect(states([hidden("code")])).toEqual(["existing"]);
+    // Another property, another case, or a second hidden finding for the one baseline finding: new.
+    expect(states([hidden("environment")])).toEqual(["new"]);
+    expect(states([hidden("code", "E2B-06")])).toEqual(["new"]);
+    expect(states([hidden("code"), { ...hidden("code"), message: "another" }])).toEqual(["existing", "new"]);
+  });
+
   it("does not call a stack's findings fixed when the stack is not in this run", () => {
     const base = loadBaseline(baselineFile(report()));
     const only = report();
