@@ -58,24 +58,17 @@ function unknownKeys() {
     markerKeys.set(marker, key);
     const base = pulumi.secret(output.unknown);
     const deps = new Set([marker]);
-    return readAsPlaceholder(
-      new output.Output(deps, base.promise(true), base.isKnown, Promise.resolve(true), Promise.resolve(deps)),
-      key,
+    patchAllCopies();
+    return new output.Output(
+      deps,
+      base.promise(true),
+      base.isKnown,
+      Promise.resolve(true),
+      Promise.resolve(deps),
     );
   };
-  // A closure the program serializes (a CallbackFunction's body) captures an Output by its value,
-  // `await output.promise()`, which for an unknown is `undefined`: the serialized code would lose
-  // the value and its provenance, and so pass without the passphrase while it fails with it. Read
-  // that way, the hidden value and what `apply` derives from it are the placeholder the plain getters
-  // read, which the recorder turns back into the unknown and the marker wherever the code lands.
-  // The SDK itself reads values `withUnknowns`, so previews see the unknown as before.
-  const readAsPlaceholder = (o, key) => {
-    const promise = o.promise;
-    const apply = o.apply;
-    o.promise = (withUnknowns) => (withUnknowns ? promise(true) : Promise.resolve(placeholder(key)));
-    o.apply = (fn, runWithUnknowns) => readAsPlaceholder(apply.call(o, fn, runWithUnknowns), key);
-    return o;
-  };
+  /** Set below: wraps `Output.isInstance` in every loaded copy of the SDK. */
+  let patchAllCopies = () => {};
   for (const method of getters) {
     const original = proto[method];
     if (typeof original !== "function") continue;
@@ -98,6 +91,47 @@ function unknownKeys() {
     for (const r of deps) if (markerKeys.has(r)) keys.push(markerKeys.get(r));
     return keys;
   };
+  // A closure the program serializes (a CallbackFunction's body) captures an Output by its value,
+  // `await output.promise()`, which for an unknown is `undefined`: the serialized code would lose the
+  // hidden value and its provenance, and pass without the passphrase while it fails with it. The
+  // serializer asks `Output.isInstance` first (createClosure.js, every 3.x SDK), so every Output it
+  // meets answers that call, when its value is unknown and depends on hidden values (the value
+  // itself, or an apply, interpolate, all or concat of it), with the placeholder the plain getters
+  // read; the recorder turns it back into the unknown and the marker wherever the code lands. The
+  // SDK's own reads ask `withUnknowns` and still see the unknown.
+  const readsAsPlaceholder = new WeakSet();
+  const placeholderOf = async (o) => {
+    if (await o.isKnown) return undefined;
+    const keys = await hiddenKeysOf(o);
+    return keys.length ? keys.map(placeholder).join(" ") : undefined;
+  };
+  const patched = new WeakSet();
+  /** One SDK copy's `Output.isInstance`, wrapped as above (once). */
+  const patchIsInstance = (Output) => {
+    if (!Output || typeof Output.isInstance !== "function" || patched.has(Output)) return;
+    patched.add(Output);
+    const isInstance = Output.isInstance;
+    Output.isInstance = function (obj) {
+      const yes = isInstance.call(this, obj);
+      if (yes && typeof obj.promise === "function" && !readsAsPlaceholder.has(obj)) {
+        readsAsPlaceholder.add(obj);
+        const promise = obj.promise;
+        obj.promise = (withUnknowns) =>
+          withUnknowns
+            ? promise(true)
+            : promise(false).then(async (v) => (v === undefined ? ((await placeholderOf(obj)) ?? v) : v));
+      }
+      return yes;
+    };
+  };
+  // A provider package may bring its own copy of the SDK (npm could not dedupe it), whose serializer
+  // then captures the closure: every copy loaded when a hidden value is read is patched.
+  const OUTPUT_MODULE = `${path.sep}@pulumi${path.sep}pulumi${path.sep}output.js`;
+  patchAllCopies = () => {
+    for (const file of Object.keys(require.cache))
+      if (file.endsWith(OUTPUT_MODULE)) patchIsInstance(require.cache[file].exports.Output);
+  };
+
   // What the SDK serializes field by field: any object but resources, assets and archives.
   const walked = (v) =>
     !pulumi.Resource.isInstance(v) &&

@@ -168,14 +168,14 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(without.stack);
   });
 
-  it("fails a handler whose serialized closure captures the undecryptable key, or a value derived from it, as it does with the passphrase", async () => {
+  it("fails a handler whose serialized closure captures the undecryptable key, or a value applied or interpolated from it, as it does with the passphrase", async () => {
     const withPass = await scan.program(fx("secret-config-closure"), "prod", { passphrase: "correct horse" });
     const without = await scan.program(fx("secret-config-closure"), "prod", {});
     const failing = (stack: typeof without.stack) =>
       [...new Set(e2b01(stack).map((f) => f.urn.split("::").pop()))].sort();
     // Not the handler that captures an unrelated token.
-    expect(failing(withPass.stack)).toEqual(["agent-proxy", "agent-runner"]);
-    expect(failing(without.stack)).toEqual(["agent-proxy", "agent-runner"]);
+    expect(failing(withPass.stack)).toEqual(["agent-env", "agent-proxy", "agent-runner"]);
+    expect(failing(without.stack)).toEqual(["agent-env", "agent-proxy", "agent-runner"]);
     expect(e2b01(without.stack)[0].message).toMatch(
       /property code takes its value from secret config secret-config-closure:e2bApiKey \(not decrypted here\)/,
     );
