@@ -18,7 +18,14 @@ import {
   usesE2B,
   HIDDEN_CAUSE,
 } from "./common";
-import { STACK_REFERENCE_TYPE, STACK_TYPE, stackUrnOf, type KeyHit, type RecordHit } from "./detect/scanner";
+import {
+  STACK_REFERENCE_TYPE,
+  STACK_TYPE,
+  stackUrnOf,
+  type KeyHit,
+  type LeafInfo,
+  type RecordHit,
+} from "./detect/scanner";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { approvedStoreOfHidden, isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
@@ -115,6 +122,11 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
     ...scan.named.filter((l) => l.value === OPAQUE_SECRET),
   ];
   const hiddenConfigs = index.hiddenConfigs();
+  // A property fed by a hidden value whose own leaves are all known (a serialized closure keeps its
+  // code, the capture written `[secret <key>]`) is one hidden value, at the property.
+  for (const [top, urns] of Object.entries(r.propertyDependencies))
+    if (!scan.unknownTops.has(top) && urns.some((u) => hiddenConfigs.has(u)))
+      hidden.push(hiddenProperty(top));
   for (const l of hidden) {
     if (l.envName && keyName.test(l.envName)) continue;
     const configs = (r.propertyDependencies[l.top] ?? []).flatMap((u) => hiddenConfigs.get(u) ?? []);
@@ -148,6 +160,19 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
     );
   }
 }
+
+/** A whole property as a hidden leaf (reportHiddenValues). */
+const hiddenProperty = (top: string): LeafInfo => ({
+  path: printable(top),
+  top,
+  envName: null,
+  publicName: null,
+  nameChain: "",
+  value: null,
+  unknown: true,
+  embedded: false,
+  container: null,
+});
 
 /**
  * A property fed by a secret config value the offline preview could not decrypt, whose config key is

@@ -66,9 +66,11 @@ export function undecryptedConfigKey(urn: string): string | undefined {
 
 /**
  * Config keys, read as variables, that name the key: `e2bApiKey`, `e2bApikey`, `e2bApiKeyProd`,
- * `prodE2bAccessToken` (a config key is named by hand; env vars are judged by `keyNamePattern`).
+ * `prodE2bAccessToken` (a config key is named by hand; env vars are judged by `keyNamePattern`); not
+ * the names of a reference to it (`e2bApiKeySecretName`, `e2bApiKeyArn`, `e2bApiKeyParam`).
  */
-export const CONFIG_KEY_NAME = /(^|_)E2B_?(API_?KEY|ACCESS_?TOKEN)(_|$)/;
+export const CONFIG_KEY_NAME =
+  /(^|_)E2B_?(API_?KEY|ACCESS_?TOKEN)(?!_(SECRET_)?(NAME|ARN|ID|PATH|REF|REFERENCE|URI|URL|PARAM|PARAMETER|VERSION|HASH|FINGERPRINT)(_|$))(_|$)/;
 
 /** A variable name (a config key or a secure leaf read as one) that says it holds an access token. */
 export const ACCESS_TOKEN_NAME = /ACCESS_?TOKEN/;

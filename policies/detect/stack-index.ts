@@ -665,7 +665,8 @@ export class StackIndex {
         for (const urns of Object.values(r.propertyDependencies))
           for (const u of urns) {
             const c = hidden.get(u);
-            if (!c?.carriesKey && !c?.e2bLeaf) continue;
+            // Only named about E2B (`e2bKey`): maybe the key, as above.
+            if (!c?.carriesKey && !c?.e2bLeaf && !c?.e2bNamed) continue;
             material++;
             if ((c.carriesKey && c.accessToken) || c.e2bTokenLeaf !== undefined) accessTokens++;
           }

@@ -7,6 +7,7 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
 import type { GraphResource, WireObject } from "../../engine";
+import type { Finding } from "../../policies/report";
 import { repoRoot, useScanner } from "../support/scan";
 import { PLANTED, expectClean, fx, status } from "./helpers";
 import { programCopy, tmpDir } from "../support/tmp";
@@ -193,6 +194,42 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(without.stack);
   });
 
+  it("leaves E2B-01 inconclusive, not passed, when a closure captures a hidden value only named about E2B (e2bKey, e2bApiKeySecretName)", async () => {
+    const fn = (name: string, configKey: string): GraphResource => ({
+      urn: `urn:pulumi:prod::shop::aws:lambda/function:Function::${name}`,
+      type: "aws:lambda/function:Function",
+      name,
+      custom: true,
+      dependencies: [],
+      // As the offline engine records a closure that captured the value: the code kept, the capture named.
+      propertyDependencies: {
+        code: [`urn:pulumi:prod::shop::e2b-guardrails:offline:UndecryptedConfig::${configKey}`],
+      },
+      inputs: {
+        code: {
+          "4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7",
+          assets: {
+            "__index.js": {
+              "4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17",
+              text: `exports.handler = async () => fetch(url, { headers: { k: "[secret ${configKey}]" } });`,
+            },
+          },
+        },
+      },
+      outputs: {},
+    });
+    for (const configKey of ["shop:e2bKey", "shop:e2bApiKeySecretName"]) {
+      const { stack } = await scan.graph(shopProgram([fn("agent", configKey)]));
+      expect([configKey, status(stack, "E2B-01")]).toEqual([configKey, "inconclusive"]);
+      expect(e2b01(stack)).toEqual([]);
+      expect(stack.findings.map((f) => f.message)).toContainEqual(
+        expect.stringContaining(
+          `value at code is hidden at preview (the secret config value ${configKey}, which could not be decrypted)`,
+        ),
+      );
+    }
+  });
+
   it("holds a baseline written with the passphrase in a run without it, and the reverse", async () => {
     for (const fixture of ["secret-config-closure", "secret-config-key"]) {
       const withPass = await scan.program(fx(fixture), "prod", { passphrase: "correct horse" });
@@ -205,13 +242,17 @@ describe("E2B-01 whole-stack scanning", () => {
         writeFileSync(file, renderJson(from.report));
         const out = applyBaseline(run.report, loadBaseline(file));
         const stack = out.stacks[0];
-        expect([fixture, stack.findings.filter((f) => f.baseline === "new").map((f) => f.message)]).toEqual([
+        const mandatory = (fs: Finding[]) => fs.filter((f) => f.enforcementLevel === "mandatory");
+        expect([fixture, mandatory(stack.findings.filter((f) => f.baseline === "new"))]).toEqual([
           fixture,
           [],
         ]);
         expect(e2b01(stack).length).toBeGreaterThan(0);
         expect(status(stack, "E2B-01")).toBe("pass");
-        expect(stack.fixed).toEqual([]);
+        expect(mandatory(stack.fixed ?? [])).toEqual([]);
+        // Only the note that an unrelated hidden value was not checked comes and goes with the passphrase.
+        for (const f of [...stack.findings.filter((x) => x.baseline === "new"), ...(stack.fixed ?? [])])
+          expect(f.message).toMatch(/slackToken, which could not be decrypted\) and was not checked/);
       }
     }
   });

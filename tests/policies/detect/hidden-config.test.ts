@@ -70,6 +70,26 @@ describe("a config key read as a variable name", () => {
     ).toHaveLength(5);
     expect(names(["a:e2bKey", "a:e2bToken", "a:dbPassword", "a:apiKey", "a:e2bTemplate"])).toEqual([]);
   });
+
+  it("does not name the key when what follows says it names a reference to it", () => {
+    const names = (keys: string[]) => keys.filter((k) => CONFIG_KEY_NAME.test(configKeyAsVariable(k)));
+    expect(
+      names([
+        "a:e2bApiKeySecretName",
+        "a:e2bApiKeyArn",
+        "a:e2bApiKeySecretArn",
+        "a:e2bApiKeyParameter",
+        "a:e2bAccessTokenPath",
+        "a:e2bApiKeyId",
+      ]),
+    ).toEqual([]);
+    // A suffix that only says where or which the key is for still names the key.
+    expect(names(["a:e2bApiKeyProd", "a:e2bApiKeyEu", "a:e2bApiKeyNameless"])).toEqual([
+      "a:e2bApiKeyProd",
+      "a:e2bApiKeyEu",
+      "a:e2bApiKeyNameless",
+    ]);
+  });
 });
 
 /** The first secure leaf about E2B (what E2B-01 names). */
