@@ -27,7 +27,13 @@ export interface StackRun {
   secretKeys: string[];
   /** `secure:` keys that could not be decrypted: the program reads them as unknown secrets. */
   unknownSecretKeys: string[];
+  /** Decrypted `secure:` keys about E2B: the program's secret getters mark their provenance. */
+  tracedSecretKeys: string[];
 }
+
+/** Whether the program needs the unknown-secrets preload (hidden or traced secret config). */
+export const tracesSecrets = (run: Pick<StackRun, "unknownSecretKeys" | "tracedSecretKeys">): boolean =>
+  run.unknownSecretKeys.length + run.tracedSecretKeys.length > 0;
 
 export interface LanguageHostJob extends StackRun {
   /** The project folder (Pulumi.yaml). */
@@ -173,7 +179,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       LAZY_ARBORIST_PRELOAD,
       "-r",
       RECORD_MODULES_PRELOAD,
-      ...(job.unknownSecretKeys.length ? ["-r", UNKNOWN_SECRETS_PRELOAD] : []),
+      ...(tracesSecrets(job) ? ["-r", UNKNOWN_SECRETS_PRELOAD] : []),
       runPath,
       "--monitor",
       address,
@@ -197,6 +203,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       PULUMI_CONFIG: JSON.stringify(legacyConfigKeys(job.config)),
       PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(job.secretKeys),
       E2B_GUARDRAILS_UNKNOWN_SECRETS: JSON.stringify(job.unknownSecretKeys),
+      E2B_GUARDRAILS_TRACED_SECRETS: JSON.stringify(job.tracedSecretKeys),
       E2B_GUARDRAILS_MODULES_FILE: modulesFile,
     };
     if (job.runtimeOptions.typescript) env.PULUMI_NODEJS_TYPESCRIPT = "true";

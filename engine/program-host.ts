@@ -78,6 +78,7 @@ function createRuntime(sdkFrom: string) {
       });
       runtimeConfig.setAllConfig(job.config, job.secretKeys);
       process.env.E2B_GUARDRAILS_UNKNOWN_SECRETS = JSON.stringify(job.unknownSecretKeys);
+      process.env.E2B_GUARDRAILS_TRACED_SECRETS = JSON.stringify(job.tracedSecretKeys);
       process.chdir(job.dir);
       // Undecryptable secure config reads as unknown secrets, as in the language-host transport.
       require("./preload/unknown-secrets.js");

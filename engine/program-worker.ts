@@ -90,6 +90,7 @@ export function prepareJob(opts: RunProgramOptions): {
       config: stackConfig.config,
       secretKeys: stackConfig.secretKeys,
       unknownSecretKeys: stackConfig.unknownSecretKeys,
+      tracedSecretKeys: stackConfig.tracedSecretKeys,
     },
     graph: {
       project: project.name,

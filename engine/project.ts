@@ -7,7 +7,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { InputError, jsonSyntaxProblem } from "./errors";
-import { SECURE_LEAF, undecryptedPlaceholder } from "../policies/detect/hidden-config";
+import {
+  E2B_NAME,
+  SECURE_LEAF,
+  configKeyAsVariable,
+  undecryptedPlaceholder,
+} from "../policies/detect/hidden-config";
 import { LIMITS, readBoundedText } from "./limits";
 import type { NodeRuntimeOptions } from "./language-host";
 import { decryptSecureValue, passphraseDecrypter, type Decrypter } from "./passphrase";
@@ -36,6 +41,12 @@ export interface StackConfig {
   plaintextOfSecret: Record<string, string>;
   /** `secure:` values we could not decrypt: the program sees them as unknown secrets. */
   unknownSecretKeys: string[];
+  /**
+   * Decrypted `secure:` values whose config key is about E2B (`e2bApiKey`, `e2bKey`): the program's
+   * secret getters give them a marker dependency, as undecrypted ones (hidden-config.ts), so a value
+   * they feed that preview cannot see (combined with an output not known yet) keeps its provenance.
+   */
+  tracedSecretKeys: string[];
   /** `pulumi:tags` from the stack file, if any. */
   tags: Record<string, string>;
   /**
@@ -222,6 +233,7 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     config: {},
     secretKeys: [],
     unknownSecretKeys: [],
+    tracedSecretKeys: [],
     plaintextOfSecret: {},
     tags: {},
     environments: [],
@@ -293,6 +305,7 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     out.config[key] = typeof resolved === "string" ? resolved : JSON.stringify(resolved);
     if (secret) out.secretKeys.push(key);
     if (unknown) out.unknownSecretKeys.push(key);
+    else if (secret && E2B_NAME.test(configKeyAsVariable(key))) out.tracedSecretKeys.push(key);
     // A structured value with a `secure:` leaf is secret as a whole (as the CLI says), yet its
     // plaintext leaves are committed as written, and its secure leaves' names say what an undecrypted
     // value holds (`e2b.apiKey`): keep its shape for the pack, secure leaves masked.

@@ -86,8 +86,9 @@ export interface RecorderOptions {
   stack: string;
   protos: MonitorProtos;
   /**
-   * The stack has `secure:` values the engine could not decrypt, so names, inputs and outputs may
-   * hold their placeholders (hidden-config.ts); without, no tree is walked for them.
+   * The stack has `secure:` values the engine could not decrypt, or traces (unknown-secrets.js), so
+   * names, inputs and outputs may hold their placeholders (hidden-config.ts); without, no tree is
+   * walked for them.
    */
   hiddenConfig: boolean;
   /** How to call the program's resource transforms (transforms.ts); without it they are unsupported. */
@@ -108,7 +109,12 @@ export class ResourceRecorder {
 
   /** The recorder for one run of a program, in either transport. */
   static forRun(
-    run: { project: string; stack: string; unknownSecretKeys: readonly string[] },
+    run: {
+      project: string;
+      stack: string;
+      unknownSecretKeys: readonly string[];
+      tracedSecretKeys: readonly string[];
+    },
     protos: MonitorProtos,
     transforms: TransformProtocol | undefined,
   ): ResourceRecorder {
@@ -116,7 +122,7 @@ export class ResourceRecorder {
       project: run.project,
       stack: run.stack,
       protos,
-      hiddenConfig: run.unknownSecretKeys.length > 0,
+      hiddenConfig: run.unknownSecretKeys.length + run.tracedSecretKeys.length > 0,
       transforms,
     });
   }

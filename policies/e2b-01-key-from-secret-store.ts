@@ -188,11 +188,15 @@ function checkHiddenKeyConfig(
   report: Reporter,
 ): void {
   const sources = index.hiddenKeyConfigUrns();
+  const traced = index.tracedKeyConfigUrns();
   // The key's own resources and the E2BEnvironment take management credentials by design (E2B-08).
-  if (sources.size === 0 || r.type === E2B_ENVIRONMENT_TYPE) return;
+  if (sources.size + traced.size === 0 || r.type === E2B_ENVIRONMENT_TYPE) return;
   const scan = index.scan(r);
   for (const top of Object.keys(r.propertyDependencies)) {
-    const from = index.dependsOn(r, top, sources);
+    // A decrypted key is judged only where preview cannot see what it fed; elsewhere its value is read.
+    let from = index.dependsOn(r, top, sources);
+    const decrypted = from.length === 0 && scan.unknownTops.has(top) && !scan.keyTops.has(top);
+    if (decrypted) from = index.dependsOn(r, top, traced);
     if (from.length === 0) continue;
     const hidden = scan.unknowns.filter((l) => l.top === top);
     if (hidden.some((l) => l.envName && !l.publicName && keyName.test(l.envName))) continue;
@@ -204,7 +208,11 @@ function checkHiddenKeyConfig(
     )
       continue;
     const names = index.sourceNames(from);
-    const variables = from.map((u) => index.hiddenConfigs().get(u)!.variable).join(", ");
+    const configs = decrypted ? index.tracedConfigs() : index.hiddenConfigs();
+    const variables = from.map((u) => configs.get(u)!.variable).join(", ");
+    const hiddenHow = decrypted
+      ? "Combined with a value preview cannot see yet, it is judged as the key"
+      : "Hidden from this preview, it is judged as the key";
     if (top === NAME_DEPENDENCIES) {
       report(
         `${describe(r)} is named from ${names}, whose name says it is the E2B key (${variables}): hidden from this preview, it is judged as the key in the resource's URN, which the state, the console and every log show. Keep the key out of names.`,
@@ -216,7 +224,7 @@ function checkHiddenKeyConfig(
     if (r.type === STACK_TYPE) {
       report(
         `${describe(r)} exports stack output ${printable(top)} from ${names}, whose name says it is the E2B key (${variables}). ` +
-          "Hidden from this preview, it is judged as the key exported. Export the secret's name, not the key.",
+          `${hiddenHow} exported. Export the secret's name, not the key.`,
         r.urn,
         { at: { path: top, unknown: true } },
       );
@@ -224,7 +232,7 @@ function checkHiddenKeyConfig(
     }
     report(
       `${describe(r)} property ${printable(top)} takes its value from ${names}, whose name says it is the E2B key (${variables}). ` +
-        "Hidden from this preview, it is judged as the key: outside any approved key store. Store it in a secret manager and pass a reference instead.",
+        `${hiddenHow}: outside any approved key store. Store it in a secret manager and pass a reference instead.`,
       r.urn,
       { at: { path: top, unknown: true } },
     );

@@ -4,7 +4,8 @@
  * there is none, so the program's secret getters answer those keys with an unknown secret — what a
  * preview shows for any value not known yet — and code in `apply` callbacks does not run on a
  * placeholder. The keys come in E2B_GUARDRAILS_UNKNOWN_SECRETS (a JSON list of `ns:key`), read at each
- * call, so a warm worker (program-host.ts) that loads this once serves every job. This is the
+ * call, so a warm worker (program-host.ts) that loads this once serves every job. Decrypted keys about
+ * E2B come in E2B_GUARDRAILS_TRACED_SECRETS: their real values get the same marker (below). This is the
  * only place the engine touches the program's SDK; `Config`'s secret getters, `output.unknown`,
  * `Output.allResources()` and `ComponentResource.registerOutputs` have this
  * shape in every @pulumi/pulumi 3.x.
@@ -19,13 +20,16 @@ const placeholder = (key) => `04da6b54-80e4-46f7-96ec-b56ff0331ba9#${encodeURICo
 /** Values deeper than this in the stack's outputs are sent as they are (not traced). */
 const MAX_OUTPUT_DEPTH = 64;
 
-function unknownKeys() {
+function keysIn(variable) {
   try {
-    return new Set(JSON.parse(process.env.E2B_GUARDRAILS_UNKNOWN_SECRETS || "[]"));
+    return new Set(JSON.parse(process.env[variable] || "[]"));
   } catch {
     return new Set();
   }
 }
+const unknownKeys = () => keysIn("E2B_GUARDRAILS_UNKNOWN_SECRETS");
+/** Decrypted secure keys about E2B: their real values get the marker too (engine/project.ts). */
+const tracedKeys = () => keysIn("E2B_GUARDRAILS_TRACED_SECRETS");
 
 (function patch() {
   const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [process.cwd()] }));
@@ -52,19 +56,39 @@ function unknownKeys() {
   // out of `dependencies`.
   /** Each marker's config key, for outputs (below). */
   const markerKeys = new WeakMap();
-  const hiddenValue = (key) => {
+  const markerOf = (key) => {
     const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${UNDECRYPTED_CONFIG_TYPE}::${key}`;
     const marker = { __remote: true, urn: pulumi.output(urn) };
     markerKeys.set(marker, key);
-    const base = pulumi.secret(output.unknown);
-    const deps = new Set([marker]);
     patchAllCopies();
+    return marker;
+  };
+  const hiddenValue = (key) => {
+    const base = pulumi.secret(output.unknown);
+    const deps = new Set([markerOf(key)]);
     return new output.Output(
       deps,
       base.promise(true),
       base.isKnown,
       Promise.resolve(true),
       Promise.resolve(deps),
+    );
+  };
+  // A decrypted value keeps its value and gains the marker: a property it feeds lists the marker, and
+  // the pack judges it by the config key's name only where preview cannot see the value (it was
+  // combined with an output not known yet, as `all([lb.dnsName, key])` in container definitions).
+  const tracedValue = (key, value) => {
+    if (!output.Output.isInstance(value)) return value;
+    const marker = markerOf(key);
+    const withMarker = (deps) => new Set([...deps, marker]);
+    const all =
+      typeof value.allResources === "function" ? value.allResources() : Promise.resolve(value.resources());
+    return new output.Output(
+      withMarker(value.resources()),
+      value.promise(true),
+      value.isKnown,
+      value.isSecret,
+      all.then(withMarker),
     );
   };
   /** Set below: wraps `Output.isInstance` in every loaded copy of the SDK. */
@@ -75,6 +99,7 @@ function unknownKeys() {
     proto[method] = function (key, ...rest) {
       const full = fullKey(this, key);
       if (unknownKeys().has(full)) return hiddenValue(full);
+      if (tracedKeys().has(full)) return tracedValue(full, original.call(this, key, ...rest));
       return original.call(this, key, ...rest);
     };
   }
@@ -141,6 +166,8 @@ function unknownKeys() {
   const tagHidden = async (v, depth, seen) => {
     if (v === null || typeof v !== "object" || depth > MAX_OUTPUT_DEPTH) return v;
     if (output.Output.isInstance(v)) {
+      // A known value (a traced, decrypted one) is sent as it is: the pack reads it.
+      if (await v.isKnown) return v;
       const keys = await hiddenKeysOf(v);
       if (keys.length === 0) return v;
       const tagged = pulumi.secret(keys.map(placeholder).join(" "));
@@ -161,7 +188,7 @@ function unknownKeys() {
   const registerOutputs = component && component.registerOutputs;
   if (typeof registerOutputs !== "function") return;
   component.registerOutputs = function (outputs) {
-    if (unknownKeys().size === 0) return registerOutputs.call(this, outputs);
+    if (unknownKeys().size + tracedKeys().size === 0) return registerOutputs.call(this, outputs);
     // Should reading them fail, the outputs go as the program gave them (the SDK reports its own error).
     return registerOutputs.call(
       this,

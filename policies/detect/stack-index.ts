@@ -56,6 +56,7 @@ import {
   SECURE_LEAF,
   configKeyAsVariable,
   e2bSecureLeaves,
+  placeholderKeys,
   undecryptedConfigKey,
 } from "./hidden-config";
 
@@ -556,7 +557,7 @@ export class StackIndex {
           for (const u of urns) {
             if (out.has(u)) continue;
             const key = undecryptedConfigKey(u);
-            if (key === undefined) continue;
+            if (key === undefined || this.decrypted(key)) continue;
             const shape = this.config?.plaintextOfSecret?.[key];
             const leaves = shape === undefined ? [] : e2bSecureLeaves(shape, key);
             // A leaf is only maybe what the property took: it makes E2B-01 inconclusive, and E2B-08
@@ -569,6 +570,39 @@ export class StackIndex {
                 : hiddenConfigOf(key),
             );
           }
+      return out;
+    });
+  }
+
+  /** The stack's configuration holds the decrypted value of this secret key (the offline engine traced it). */
+  private decrypted(key: string): boolean {
+    const v = this.config?.values[key];
+    return v !== undefined && placeholderKeys(v).length === 0;
+  }
+
+  /**
+   * Decrypted secret config values named about E2B that some property depends on, by marker URN: the
+   * offline engine marks their provenance too (engine/project.ts tracedSecretKeys), so a property
+   * they feed that preview cannot see is judged as the value would be. Empty under the Pulumi CLI.
+   */
+  tracedConfigs(): Map<string, HiddenConfig> {
+    return this.memo("tracedConfigs", () => {
+      const out = new Map<string, HiddenConfig>();
+      for (const r of this.resources)
+        for (const urns of Object.values(r.propertyDependencies))
+          for (const u of urns) {
+            const key = out.has(u) ? undefined : undecryptedConfigKey(u);
+            if (key !== undefined && this.decrypted(key)) out.set(u, hiddenConfigOf(key));
+          }
+      return out;
+    });
+  }
+
+  /** Marker URNs of traced (decrypted) config values named to carry the key. */
+  tracedKeyConfigUrns(): Set<string> {
+    return this.memo("tracedKeyConfigUrns", () => {
+      const out = new Set<string>();
+      for (const [u, c] of this.tracedConfigs()) if (c.carriesKey) out.add(u);
       return out;
     });
   }
@@ -591,6 +625,8 @@ export class StackIndex {
   sourceName(urn: string): string {
     const hidden = this.hiddenConfigs().get(urn);
     if (hidden) return `secret config ${hidden.key} (not decrypted here)`;
+    const traced = this.tracedConfigs().get(urn);
+    if (traced) return `secret config ${traced.key}`;
     return `'${this.byUrn.get(urn)?.name ?? urn}'`;
   }
 
@@ -661,9 +697,12 @@ export class StackIndex {
       // A property fed by an undecrypted value named to carry the key: the key, had it been decrypted;
       // by a structured one with a secure leaf about E2B: maybe the key (E2B-01 judges it inconclusive).
       const hidden = this.hiddenConfigs();
+      const traced = this.tracedKeyConfigUrns();
       for (const r of this.resources)
-        for (const urns of Object.values(r.propertyDependencies))
+        for (const [top, urns] of Object.entries(r.propertyDependencies))
           for (const u of urns) {
+            // A decrypted key feeding a value preview cannot see: the key, had preview seen it.
+            if (traced.has(u) && this.scan(r).unknownTops.has(top)) material++;
             const c = hidden.get(u);
             // Only named about E2B (`e2bKey`): maybe the key, as above.
             if (!c?.carriesKey && !c?.e2bLeaf && !c?.e2bNamed) continue;

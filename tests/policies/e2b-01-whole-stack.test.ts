@@ -194,6 +194,19 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(without.stack);
   });
 
+  it("fails the key combined with an output not known at preview (ECS container definitions), with the passphrase as without it", async () => {
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("secret-config-combined"), "prod", opts);
+      // The task definition, judged by the config key's name; not the secret the key is stored in.
+      expect([opts, e2b01(stack).map((f) => f.urn.split("::").pop())]).toEqual([opts, ["agents"]]);
+      expect(e2b01(stack)[0].message).toMatch(
+        /property containerDefinitions takes its value from secret config secret-config-combined:e2bApiKey/,
+      );
+      expect(status(stack, "E2B-01")).toBe("fail");
+      expectClean(stack);
+    }
+  });
+
   it("leaves E2B-01 inconclusive, not passed, when a closure captures a hidden value only named about E2B (e2bKey, e2bApiKeySecretName)", async () => {
     const fn = (name: string, configKey: string): GraphResource => ({
       urn: `urn:pulumi:prod::shop::aws:lambda/function:Function::${name}`,
