@@ -115,7 +115,7 @@ export function describe(r: { type: string; name: string }): string {
 export const CASE_EVIDENCE = {
   /** E2B-01: any E2B trace, key material found anywhere included. */
   anyTrace:
-    "E2B key material anywhere in the stack (properties, property names, deployed files, outputs, URNs, references, plaintext stack configuration; in an audit also ids and the deployment's fields), an E2B key resource, an E2BEnvironment, an E2B_* variable, or a property fed by a secret config value named about E2B that the offline preview could not decrypt; advisories about files or values that were not read are not evidence",
+    "E2B key material anywhere in the stack (properties, property names, deployed files, outputs, URNs, references, plaintext stack configuration; in an audit also ids and the deployment's fields), an E2B key resource, an E2BEnvironment, an E2B_* variable, a property fed by a secret config value named about E2B that the offline preview could not decrypt, or a secret config value holding the key (or, not decrypted, named to carry it) that no value preview could see holds or takes (E2B-01 is then inconclusive); advisories about files or values that were not read are not evidence",
   /** E2B-02, E2B-06: the stack hands a key to something (a consumer). */
   keyConsumer:
     "an E2B key resource, an E2BEnvironment, or an E2B_* variable (a leaked key alone is judged by E2B-01 only)",

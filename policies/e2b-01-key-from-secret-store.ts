@@ -273,6 +273,27 @@ function checkConfigMaterial(index: StackIndex, report: Reporter): void {
   }
 }
 
+/**
+ * The key in secret config that no value preview could see holds or takes (StackIndex
+ * unseenSecretConfig): the case is inconclusive, not passed, until it is known where the key goes.
+ */
+function reportUnseenSecretConfig(index: StackIndex, report: Reporter): void {
+  const unseen = index.unseenSecretConfig();
+  if (!unseen.length) return;
+  const stackUrn = stackUrnOf(index.resources);
+  for (const { key, mask } of unseen) {
+    const what = mask
+      ? `Secret stack configuration ${printable(key)} holds the E2B key (${mask}), and no value preview could see holds it or takes it`
+      : `Secret stack configuration ${printable(key)}, whose name says it is the E2B key (not decrypted here), feeds no value preview could see`;
+    report(
+      `${what}: the program may pass it into a value not known yet (an apply over an output such as a load balancer's DNS name), so E2B-01 is inconclusive until it is known where the key goes. ` +
+        "Read the key from a secret store at run time, or preview again once those outputs exist.",
+      stackUrn,
+      { advisory: true, at: { path: `config.${key}`, unknown: true, inconclusive: true } },
+    );
+  }
+}
+
 /** A word for a POSIX shell: as it is when plain, else single-quoted. */
 const shellWord = (w: string) => (/^[\w:./@-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`);
 
@@ -296,6 +317,7 @@ export const keyFromSecretStore = stackPolicy(
     reportPartlyReadOutputs(index, report);
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
     checkConfigMaterial(index, report);
+    reportUnseenSecretConfig(index, report);
     const keys = index.keyResourceUrns;
     const keyName = new RegExp(KEY_NAME_PATTERN);
     for (const r of index.resources) {

@@ -453,6 +453,36 @@ export class StackIndex {
     });
   }
 
+  /**
+   * Secret config values that hold the E2B key while nothing preview could see holds that key or
+   * takes the value: decrypted, key material no resource shows; not decrypted, a config key named to
+   * carry the key (CONFIG_KEY_NAME) no property depends on. Where the key goes is then not known at
+   * preview: a plain getter's value used inside an `apply` over an output not known yet (container
+   * definitions built from a load balancer's DNS name) never reaches a value preview shows.
+   */
+  unseenSecretConfig(): Array<{ key: string; mask?: string }> {
+    return this.memo("unseen-secret-config", () => {
+      const config = this.config;
+      if (!config) return [];
+      const seen = this.keyFingerprints();
+      const fed = new Set(
+        [...this.hiddenConfigs().values(), ...this.tracedConfigs().values()].map((c) => c.key),
+      );
+      const out: Array<{ key: string; mask?: string }> = [];
+      for (const key of config.secretKeys) {
+        const value = config.values[key];
+        if (value === undefined || fed.has(key)) continue;
+        if (placeholderKeys(value).length) {
+          if (hiddenConfigOf(key).carriesKey) out.push({ key });
+          continue;
+        }
+        const unseen = this.scans.material.find(value).matches.find((m) => !seen.has(m.fingerprint));
+        if (unseen) out.push({ key, mask: unseen.mask });
+      }
+      return out;
+    });
+  }
+
   /** The scan of a resource's props (once per run: the run's scan of the same tree, see ScanCache). */
   scan(r: IndexedResource, publicPrefixes: readonly string[] = DEFAULT_PUBLIC_PREFIXES): ResourceScan {
     return this.scans.scan(r.type, r.props, publicPrefixes, this.artifacts);
@@ -694,6 +724,8 @@ export class StackIndex {
         for (const l of this.scan(r).named) if (E2B_NAME.test(l.envName ?? "")) names++;
       }
       for (const k of this.configKeyHits()) count(k);
+      // The key in secret config, gone where preview cannot see: maybe leaked (E2B-01 inconclusive).
+      material += this.unseenSecretConfig().length;
       // A property fed by an undecrypted value named to carry the key: the key, had it been decrypted;
       // by a structured one with a secure leaf about E2B: maybe the key (E2B-01 judges it inconclusive).
       const hidden = this.hiddenConfigs();

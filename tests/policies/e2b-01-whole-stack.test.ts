@@ -207,6 +207,20 @@ describe("E2B-01 whole-stack scanning", () => {
     }
   });
 
+  it("leaves E2B-01 inconclusive, not unjudged, when the key in secret config goes where preview cannot see, with or without the passphrase", async () => {
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("secret-config-in-apply"), "prod", opts);
+      expect([opts, status(stack, "E2B-01")]).toEqual([opts, "inconclusive"]);
+      expect(e2b01(stack)).toEqual([]);
+      expect(stack.findings.map((f) => f.message)).toContainEqual(
+        expect.stringMatching(
+          /^Secret stack configuration secret-config-in-apply:e2bApiKey( holds the E2B key \(e2b_…c3d4\), and no value preview could see holds it or takes it|, whose name says it is the E2B key \(not decrypted here\), feeds no value preview could see): the program may pass it into a value not known yet/,
+        ),
+      );
+      expectClean(stack);
+    }
+  });
+
   it("leaves E2B-01 inconclusive, not passed, when a closure captures a hidden value only named about E2B (e2bKey, e2bApiKeySecretName)", async () => {
     const fn = (name: string, configKey: string): GraphResource => ({
       urn: `urn:pulumi:prod::shop::aws:lambda/function:Function::${name}`,

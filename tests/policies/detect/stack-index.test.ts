@@ -29,7 +29,26 @@ describe("StackIndex over the stack's configuration", () => {
   it("leaves secure values alone: decrypted for the pack, but encrypted in the stack file", () => {
     const index = indexWith({ "shop:e2bApiKey": KEY }, ["shop:e2bApiKey"]);
     expect(index.configKeyHits()).toEqual([]);
-    expect(index.e2bEvidence().material).toBe(0);
+  });
+
+  it("names a secure value holding the key that no resource preview could see holds, and counts it as evidence", () => {
+    const config = { values: { "shop:e2bApiKey": KEY }, secretKeys: new Set(["shop:e2bApiKey"]) };
+    const unused = new StackIndex([], "prod", "shop", { config });
+    expect(unused.unseenSecretConfig()).toEqual([{ key: "shop:e2bApiKey", mask: "e2b_…4567" }]);
+    expect(unused.e2bEvidence().material).toBe(1);
+    // Stored where preview sees it: seen, so nothing to say about the config value.
+    const stored = {
+      urn: "urn:pulumi:prod::shop::aws:secretsmanager/secretVersion:SecretVersion::e2b",
+      type: "aws:secretsmanager/secretVersion:SecretVersion",
+      name: "e2b",
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      props: { secretString: KEY },
+      outputs: { secretString: KEY },
+    };
+    const index = new StackIndex([stored as never], "prod", "shop", { config });
+    expect(index.unseenSecretConfig()).toEqual([]);
   });
 
   it("has nothing to judge without a configuration (a state export, an older protocol)", () => {
