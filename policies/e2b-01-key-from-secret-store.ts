@@ -30,7 +30,8 @@ import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { approvedStoreOfHidden, isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { printable } from "./detect/walk";
-import { NAME_DEPENDENCIES } from "./detect/hidden-config";
+import { isObjectTree } from "./detect/tree";
+import { NAME_DEPENDENCIES, describedPlaceholder } from "./detect/hidden-config";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
@@ -175,6 +176,23 @@ const hiddenProperty = (top: string): LeafInfo => ({
 });
 
 /**
+ * Code a closure serialized around a value preview could not see that a traced (decrypted) config
+ * value fed: the engine writes such a capture `[secret <key>]` (a known value is serialized as it is).
+ */
+function capturedUnknown(
+  index: StackIndex,
+  r: IndexedResource,
+  top: string,
+  from: readonly string[],
+): boolean {
+  const text = JSON.stringify((isObjectTree(r.props) ? r.props[top] : undefined) ?? null);
+  return from.some((u) => {
+    const c = index.tracedConfigs().get(u);
+    return c !== undefined && text.includes(JSON.stringify(describedPlaceholder(c.key)).slice(1, -1));
+  });
+}
+
+/**
  * A property fed by a secret config value the offline preview could not decrypt, whose config key is
  * named to carry the key (`e2bApiKey`, `E2B_API_KEY`): decrypted, the rules would see the key there
  * and fail it, so it is judged as the key now (detect/hidden-config.ts). A variable named to carry the
@@ -195,8 +213,11 @@ function checkHiddenKeyConfig(
   for (const top of Object.keys(r.propertyDependencies)) {
     // A decrypted key is judged only where preview cannot see what it fed; elsewhere its value is read.
     let from = index.dependsOn(r, top, sources);
-    const decrypted = from.length === 0 && scan.unknownTops.has(top) && !scan.keyTops.has(top);
-    if (decrypted) from = index.dependsOn(r, top, traced);
+    const decrypted = from.length === 0 && !scan.keyTops.has(top);
+    if (decrypted) {
+      from = index.dependsOn(r, top, traced);
+      if (from.length && !scan.unknownTops.has(top) && !capturedUnknown(index, r, top, from)) continue;
+    }
     if (from.length === 0) continue;
     const hidden = scan.unknowns.filter((l) => l.top === top);
     if (hidden.some((l) => l.envName && !l.publicName && keyName.test(l.envName))) continue;

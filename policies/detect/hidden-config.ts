@@ -143,8 +143,13 @@ export function describePlaceholders(text: string): string {
   if (!PLACEHOLDER_HEAD.test(text)) return text;
   return text.replace(PLACEHOLDER, (whole, encoded: string) => {
     const key = keyOf(encoded);
-    return key === undefined ? whole : `[secret ${key}]`;
+    return key === undefined ? whole : describedPlaceholder(key);
   });
+}
+
+/** A placeholder as `describePlaceholders` writes it: `[secret <key>]`. */
+export function describedPlaceholder(key: string): string {
+  return `[secret ${key}]`;
 }
 
 /** The marker URN of a config key in a stack (what the unknown-secrets preload writes). */
