@@ -582,32 +582,22 @@ export class StackIndex {
   hiddenConfigs(): Map<string, HiddenConfig> {
     return this.memo("hiddenConfigs", () => {
       const out = new Map<string, HiddenConfig>();
-      for (const r of this.resources)
-        for (const urns of Object.values(r.propertyDependencies))
-          for (const u of urns) {
-            if (out.has(u)) continue;
-            const key = undecryptedConfigKey(u);
-            if (key === undefined || this.decrypted(key)) continue;
-            const shape = this.config?.plaintextOfSecret?.[key];
-            const leaves = shape === undefined ? [] : e2bSecureLeaves(shape, key);
-            // A leaf is only maybe what the property took: it makes E2B-01 inconclusive, and E2B-08
-            // too when one names an access token.
-            const token = leaves.find((l) => ACCESS_TOKEN_NAME.test(l.variable));
-            out.set(
-              u,
-              leaves.length
-                ? { ...hiddenConfigOf(key), e2bLeaf: leaves[0].path, e2bTokenLeaf: token?.path }
-                : hiddenConfigOf(key),
-            );
-          }
+      for (const [u, key] of this.configMarkers()) {
+        if (this.decrypted(key)) continue;
+        const shape = this.config?.plaintextOfSecret?.[key];
+        const leaves = shape === undefined ? [] : e2bSecureLeaves(shape, key);
+        // A leaf is only maybe what the property took: it makes E2B-01 inconclusive, and E2B-08
+        // too when one names an access token.
+        const token = leaves.find((l) => ACCESS_TOKEN_NAME.test(l.variable));
+        out.set(
+          u,
+          leaves.length
+            ? { ...hiddenConfigOf(key), e2bLeaf: leaves[0].path, e2bTokenLeaf: token?.path }
+            : hiddenConfigOf(key),
+        );
+      }
       return out;
     });
-  }
-
-  /** The stack's configuration holds the decrypted value of this secret key (the offline engine traced it). */
-  private decrypted(key: string): boolean {
-    const v = this.config?.values[key];
-    return v !== undefined && placeholderKeys(v).length === 0;
   }
 
   /**
@@ -618,14 +608,29 @@ export class StackIndex {
   tracedConfigs(): Map<string, HiddenConfig> {
     return this.memo("tracedConfigs", () => {
       const out = new Map<string, HiddenConfig>();
+      for (const [u, key] of this.configMarkers()) if (this.decrypted(key)) out.set(u, hiddenConfigOf(key));
+      return out;
+    });
+  }
+
+  /** Every config-provenance marker some property depends on (hidden-config.ts), with its config key. */
+  private configMarkers(): Map<string, string> {
+    return this.memo("configMarkers", () => {
+      const out = new Map<string, string>();
       for (const r of this.resources)
         for (const urns of Object.values(r.propertyDependencies))
           for (const u of urns) {
             const key = out.has(u) ? undefined : undecryptedConfigKey(u);
-            if (key !== undefined && this.decrypted(key)) out.set(u, hiddenConfigOf(key));
+            if (key !== undefined) out.set(u, key);
           }
       return out;
     });
+  }
+
+  /** The stack's configuration holds the decrypted value of this secret key (the offline engine traced it). */
+  private decrypted(key: string): boolean {
+    const v = this.config?.values[key];
+    return v !== undefined && placeholderKeys(v).length === 0;
   }
 
   /** Marker URNs of traced (decrypted) config values named to carry the key. */
