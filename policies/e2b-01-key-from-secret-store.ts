@@ -30,8 +30,7 @@ import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { approvedStoreOfHidden, isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { printable } from "./detect/walk";
-import { isObjectTree } from "./detect/tree";
-import { NAME_DEPENDENCIES, describedPlaceholder } from "./detect/hidden-config";
+import { NAME_DEPENDENCIES } from "./detect/hidden-config";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
@@ -124,13 +123,19 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
   ];
   const hiddenConfigs = index.hiddenConfigs();
   // A property fed by a hidden value whose own leaves are all known (a serialized closure keeps its
-  // code, the capture written `[secret <key>]`) is one hidden value, at the property.
+  // code, the capture written `[secret <key>]`) is one hidden value, at the property; so is one a
+  // decrypted value fed where preview cannot see it.
   for (const [top, urns] of Object.entries(r.propertyDependencies))
-    if (!scan.unknownTops.has(top) && urns.some((u) => hiddenConfigs.has(u)))
+    if (
+      !scan.unknownTops.has(top) &&
+      (urns.some((u) => hiddenConfigs.has(u)) || index.unseenTracedFeeds(r, top).length > 0)
+    )
       hidden.push(hiddenProperty(top));
   for (const l of hidden) {
     if (l.envName && keyName.test(l.envName)) continue;
-    const configs = (r.propertyDependencies[l.top] ?? []).flatMap((u) => hiddenConfigs.get(u) ?? []);
+    const undecrypted = (r.propertyDependencies[l.top] ?? []).flatMap((u) => hiddenConfigs.get(u) ?? []);
+    const combined = index.unseenTracedFeeds(r, l.top);
+    const configs = [...undecrypted, ...combined];
     // Judged as the key by checkHiddenKeyConfig, unless the property mixes in other config values and
     // this leaf's own name may be one of those.
     if (configs.some((c) => c.carriesKey) && (l.envName === null || configs.every((c) => c.carriesKey)))
@@ -145,17 +150,27 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
         ? E2B_NAME.test(l.envName)
         : configs.length > 0 && configs.every((c) => c.e2bNamed));
     const why = leaf
-      ? `${leaf.key}'s secure leaf ${printable(leaf.e2bLeaf!)}`
+      ? `${printable(leaf.key)}'s secure leaf ${printable(leaf.e2bLeaf!)}`
       : l.envName !== null
         ? `its name (${l.envName})`
         : "its config key";
-    const cause = configs.length
-      ? `the secret config value ${configs.map((c) => c.key).join(" or ")}, which could not be decrypted`
-      : HIDDEN_CAUSE;
+    const names = (cs: typeof configs) => cs.map((c) => printable(c.key)).join(" or ");
+    const cause = [
+      ...(undecrypted.length
+        ? [`the secret config value ${names(undecrypted)}, which could not be decrypted`]
+        : []),
+      ...(combined.length
+        ? [`the secret config value ${names(combined)}, combined with a value not known yet`]
+        : []),
+    ].join("; ");
+    const check =
+      combined.length && !undecrypted.length
+        ? "Preview again once the outputs it is combined with exist, or read the secret at run time."
+        : "Preview with the passphrase, or audit an export made with --show-secrets, to check it.";
     report(
-      `${describe(r)} value at ${l.path} is hidden at preview (${cause}) and was not checked for E2B key material` +
+      `${describe(r)} value at ${l.path} is hidden at preview (${cause || HIDDEN_CAUSE}) and was not checked for E2B key material` +
         (e2bNamed ? `; ${why} says it is about E2B, so E2B-01 is inconclusive until it is checked` : "") +
-        ". Preview with the passphrase, or audit an export made with --show-secrets, to check it.",
+        `. ${check}`,
       r.urn,
       { advisory: true, at: { path: l.path, unknown: true, ...(e2bNamed ? { inconclusive: true } : {}) } },
     );
@@ -174,23 +189,6 @@ const hiddenProperty = (top: string): LeafInfo => ({
   embedded: false,
   container: null,
 });
-
-/**
- * Code a closure serialized around a value preview could not see that a traced (decrypted) config
- * value fed: the engine writes such a capture `[secret <key>]` (a known value is serialized as it is).
- */
-function capturedUnknown(
-  index: StackIndex,
-  r: IndexedResource,
-  top: string,
-  from: readonly string[],
-): boolean {
-  const text = JSON.stringify((isObjectTree(r.props) ? r.props[top] : undefined) ?? null);
-  return from.some((u) => {
-    const c = index.tracedConfigs().get(u);
-    return c !== undefined && text.includes(JSON.stringify(describedPlaceholder(c.key)).slice(1, -1));
-  });
-}
 
 /**
  * A property fed by a secret config value the offline preview could not decrypt, whose config key is
@@ -213,10 +211,10 @@ function checkHiddenKeyConfig(
   for (const top of Object.keys(r.propertyDependencies)) {
     // A decrypted key is judged only where preview cannot see what it fed; elsewhere its value is read.
     let from = index.dependsOn(r, top, sources);
-    const decrypted = from.length === 0 && !scan.keyTops.has(top);
+    const decrypted = from.length === 0;
     if (decrypted) {
+      if (!index.unseenTracedFeeds(r, top).some((c) => c.carriesKey)) continue;
       from = index.dependsOn(r, top, traced);
-      if (from.length && !scan.unknownTops.has(top) && !capturedUnknown(index, r, top, from)) continue;
     }
     if (from.length === 0) continue;
     const hidden = scan.unknowns.filter((l) => l.top === top);

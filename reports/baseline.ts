@@ -134,8 +134,10 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
  * the property it feeds is judged as the key (`code`, a value preview could not see), often by
  * another of the case's policies. Their identities differ, yet a baseline written in one mode must
  * hold in the other: a finding new by fingerprint is existing when the baseline has, for the same
- * case and resource and the same top-level property, a finding of the other kind (one about a hidden
- * value for one about key material, and the reverse), each baseline finding standing for one.
+ * case, level and resource, a finding of the other kind (one about a hidden value for one about key
+ * material at or under the hidden value's path, and the reverse), each baseline finding standing for
+ * one. Which key a hidden value was is not known, so such a baseline finding also stands for another
+ * key found in that property (see the README).
  */
 class HiddenCounterparts {
   private readonly hidden = new Map<string, Finding[]>();
@@ -154,13 +156,23 @@ class HiddenCounterparts {
   take(f: Finding): Finding | undefined {
     const key = counterpartKey(f);
     if (key === undefined) return undefined;
-    const pool = (f.unknown ? this.located : this.hidden).get(key);
-    return pool?.shift();
+    const pool = (f.unknown ? this.located : this.hidden).get(key) ?? [];
+    const i = pool.findIndex((b) => (f.unknown ? within(b.path!, f.path!) : within(f.path!, b.path!)));
+    return i < 0 ? undefined : pool.splice(i, 1)[0];
   }
 }
 
-/** Case, resource and top-level property, for findings a case places on a property. */
+/** `path` is `at` or lies under it (`environment.variables.E2B_API_KEY` under `environment`). */
+const within = (path: string, at: string) =>
+  path === at || path.startsWith(`${at}.`) || path.startsWith(`${at}[`);
+
+/**
+ * Case, level, resource and top-level property, for the two kinds that can be one finding: a hidden
+ * value judged as the key (unknown) and a key found (with its fingerprint) at or under its path. An
+ * advisory about a hidden value never stands for a key found.
+ */
 function counterpartKey(f: Finding): string | undefined {
   if (!f.caseId || !f.path) return undefined;
-  return `${f.caseId}\u0000${f.urn}\u0000${f.path.split(/[.[]/)[0]}`;
+  if (f.unknown ? f.keyFingerprint : !f.keyFingerprint) return undefined;
+  return `${f.caseId}\u0000${f.enforcementLevel}\u0000${f.urn}\u0000${f.path.split(/[.[]/)[0]}`;
 }

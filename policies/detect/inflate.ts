@@ -18,7 +18,7 @@ export function streamKind(b: Uint8Array): StreamKind | undefined {
 /** Input is fed in pieces this large, so one piece of a bomb inflates to about a megabyte at most. */
 const STEP = 1024;
 
-/** How far input may run ahead of output before the bytes are taken for something else than deflate. */
+/** How much input may wait unread before the bytes are taken for something else than deflate. */
 const MAX_BACKLOG = 256 * 1024;
 
 /**
@@ -46,18 +46,25 @@ function inflateRaw(body: Uint8Array, max: number): { bytes: Uint8Array; truncat
     size += chunk.length;
     if (size > max || final) done = true;
   });
+  let stuck = false;
   try {
     for (let i = 0; i < body.length && !done; i += STEP) {
-      // Deflate never needs much more input than it has put out (a stored block is at most 64 KiB):
-      // bytes that keep it waiting are no stream, and fflate would copy its growing backlog each push.
-      if (i - size > MAX_BACKLOG) break;
+      // Deflate never needs much input it cannot use yet (a stored block is at most 64 KiB): input
+      // that piles up unread keeps fflate waiting while it copies the pile on every push
+      // (quadratic). Its pending input is `p` in fflate 0.8; without it, input ahead of output.
+      const pending = (inflate as unknown as { p?: Uint8Array }).p;
+      if ((pending instanceof Uint8Array ? pending.length : i - size) > MAX_BACKLOG) {
+        stuck = true;
+        break;
+      }
       inflate.push(body.subarray(i, i + STEP), false);
     }
   } catch {
     // Corrupt past some point (or the stream ended and text followed): what came out stands.
   }
   const all = Buffer.concat(chunks);
-  return { bytes: all.subarray(0, max), truncated: all.length > max };
+  // A stream left unread is not read to its end: the caller says so.
+  return { bytes: all.subarray(0, max), truncated: all.length > max || stuck };
 }
 
 /** The length of a gzip member's header (RFC 1952: fixed part, then the optional fields its flags name). */
@@ -81,10 +88,16 @@ export function isZipHead(b: Uint8Array): boolean {
  * `max` bytes of contents all together, read from each local file header in turn: the central
  * directory at the end may be cut off or absent, and a header's sizes may be zero (streamed zips).
  * A deflated entry is inflated up to what is left of `max`, a stored one is read up to the next
- * header; an encrypted entry (flag bit 0) is ciphertext, and skipped.
+ * header. An encrypted entry (flag bit 0) is ciphertext and one compressed another way (bzip2, LZMA)
+ * cannot be read here: both are skipped, and `cut` says something was not read, as when an entry
+ * was not read to its end.
  */
-export function zipEntriesUpTo(b: Uint8Array, max: number): Array<{ name: string; bytes: Uint8Array }> {
-  const out: Array<{ name: string; bytes: Uint8Array }> = [];
+export function zipEntriesUpTo(
+  b: Uint8Array,
+  max: number,
+): { entries: Array<{ name: string; bytes: Uint8Array }>; cut: boolean } {
+  const entries: Array<{ name: string; bytes: Uint8Array }> = [];
+  let cut = false;
   let left = max;
   for (let at = nextZipHeader(b, 0); at >= 0 && left > 0; at = nextZipHeader(b, at + 4)) {
     if (at + 30 > b.length) break;
@@ -93,19 +106,28 @@ export function zipEntriesUpTo(b: Uint8Array, max: number): Array<{ name: string
     const method = u16(8);
     const size = (u16(18) | (u16(20) << 16)) >>> 0;
     const start = at + 30 + u16(26) + u16(28);
-    if (start > b.length || flags & 1) continue;
+    if (start > b.length) continue;
+    if (flags & 1 || (method !== 0 && method !== 8)) {
+      cut = true;
+      continue;
+    }
     const name = Buffer.from(b.subarray(at + 30, Math.min(at + 30 + u16(26), b.length))).toString("utf8");
     let bytes: Uint8Array;
-    if (method === 8) bytes = inflateRaw(b.subarray(start), left).bytes;
-    else if (method === 0) {
+    if (method === 8) {
+      const read = inflateRaw(b.subarray(start), left);
+      bytes = read.bytes;
+      if (read.truncated) cut = true;
+    } else {
       const next = nextZipHeader(b, start);
       const end = size > 0 ? start + size : next >= 0 ? next : b.length;
       bytes = b.subarray(start, Math.min(end, b.length, start + left));
-    } else continue;
+      if (start + left < Math.min(end, b.length)) cut = true;
+    }
     left -= bytes.length;
-    out.push({ name, bytes });
+    entries.push({ name, bytes });
   }
-  return out;
+  if (left <= 0) cut = true;
+  return { entries, cut };
 }
 
 function nextZipHeader(b: Uint8Array, from: number): number {

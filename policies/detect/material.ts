@@ -257,10 +257,9 @@ function inflated(text: string, budget: Budget): Decoded[] {
   const latin1 = (b: Uint8Array) => Buffer.from(b).toString("latin1");
   if (isZipHead(headBytes)) {
     if (budget.left <= 0) return cutShort(budget);
-    const entries = zipEntriesUpTo(Buffer.from(text, "latin1"), budget.left);
+    const { entries, cut } = zipEntriesUpTo(Buffer.from(text, "latin1"), budget.left);
     for (const e of entries) budget.left -= e.bytes.length;
-    // A zip that filled what was left may hold more.
-    if (budget.left <= 0) budget.cut = true;
+    if (cut) budget.cut = true;
     return entries.map((e) => ({ encoding: "zip", text: latin1(e.bytes), at: 0 }));
   }
   const kind = streamKind(headBytes);

@@ -37,11 +37,12 @@ import {
   type ResourceScan,
   type TextOptions,
 } from "./scanner";
-import { get } from "./tree";
+import { get, isObjectTree } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
 import { plainTreeNow } from "./plain-tree";
 import {
   normalizeWire,
+  printable,
   walkKnownStrings,
   walkLeaves,
   type Embedded,
@@ -55,6 +56,7 @@ import {
   E2B_NAME,
   SECURE_LEAF,
   configKeyAsVariable,
+  describedPlaceholder,
   e2bSecureLeaves,
   placeholderKeys,
   undecryptedConfigKey,
@@ -633,6 +635,22 @@ export class StackIndex {
     return v !== undefined && placeholderKeys(v).length === 0;
   }
 
+  /**
+   * The traced (decrypted) config values that feed `top` of `r` where preview cannot see what they
+   * fed: the property holds an unknown, or code a closure serialized around a value preview could
+   * not see (the engine writes that capture `[secret <key>]`), and no key was read there.
+   */
+  unseenTracedFeeds(r: IndexedResource, top: string): HiddenConfig[] {
+    const traced = this.tracedConfigs();
+    const feeds = (r.propertyDependencies[top] ?? []).flatMap((u) => traced.get(u) ?? []);
+    if (feeds.length === 0) return feeds;
+    const scan = this.scan(r);
+    if (scan.keyTops.has(top)) return [];
+    if (scan.unknownTops.has(top)) return feeds;
+    const text = JSON.stringify((isObjectTree(r.props) ? r.props[top] : undefined) ?? null);
+    return feeds.filter((c) => text.includes(JSON.stringify(describedPlaceholder(c.key)).slice(1, -1)));
+  }
+
   /** Marker URNs of traced (decrypted) config values named to carry the key. */
   tracedKeyConfigUrns(): Set<string> {
     return this.memo("tracedKeyConfigUrns", () => {
@@ -659,9 +677,9 @@ export class StackIndex {
   /** How messages name what a property depends on: `'prod-key'`, or a hidden config value by its key. */
   sourceName(urn: string): string {
     const hidden = this.hiddenConfigs().get(urn);
-    if (hidden) return `secret config ${hidden.key} (not decrypted here)`;
+    if (hidden) return `secret config ${printable(hidden.key)} (not decrypted here)`;
     const traced = this.tracedConfigs().get(urn);
-    if (traced) return `secret config ${traced.key}`;
+    if (traced) return `secret config ${printable(traced.key)}`;
     return `'${this.byUrn.get(urn)?.name ?? urn}'`;
   }
 
@@ -734,18 +752,18 @@ export class StackIndex {
       // A property fed by an undecrypted value named to carry the key: the key, had it been decrypted;
       // by a structured one with a secure leaf about E2B: maybe the key (E2B-01 judges it inconclusive).
       const hidden = this.hiddenConfigs();
-      const traced = this.tracedKeyConfigUrns();
       for (const r of this.resources)
-        for (const [top, urns] of Object.entries(r.propertyDependencies))
+        for (const [top, urns] of Object.entries(r.propertyDependencies)) {
+          // A decrypted value about E2B feeding a value preview cannot see: maybe the key, as below.
+          for (const c of this.unseenTracedFeeds(r, top)) if (c.carriesKey || c.e2bNamed) material++;
           for (const u of urns) {
-            // A decrypted key feeding a value preview cannot see: the key, had preview seen it.
-            if (traced.has(u) && this.scan(r).unknownTops.has(top)) material++;
             const c = hidden.get(u);
-            // Only named about E2B (`e2bKey`): maybe the key, as above.
+            // Only named about E2B (`e2bKey`): maybe the key, as a secure e2b leaf.
             if (!c?.carriesKey && !c?.e2bLeaf && !c?.e2bNamed) continue;
             material++;
             if ((c.carriesKey && c.accessToken) || c.e2bTokenLeaf !== undefined) accessTokens++;
           }
+        }
       return {
         environments: this.environments.length,
         keys: this.keyResources.length,

@@ -210,6 +210,35 @@ describe("E2B-01 whole-stack scanning", () => {
     }
   });
 
+  it("judges a handler alone that captures the key, or a value only named about E2B, combined with an output not known at preview, the same with the passphrase as without", async () => {
+    // Only the handler: nothing else in the stack shows E2B, so the capture is the case's evidence.
+    const handlerOnly = (configKey: string) => `import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+const secret = new pulumi.Config().requireSecret("${configKey}");
+const lb = new aws.lb.LoadBalancer("web", { loadBalancerType: "application", subnets: ["subnet-a"] });
+const settings = pulumi.all([lb.dnsName, secret]).apply(([dnsName, k]) => ({ url: \`http://\${dnsName}\`, k }));
+new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings.get().url });
+`;
+    const yaml = readFileSync(path.join(repoRoot, fx("secret-config-combined"), "Pulumi.prod.yaml"), "utf8");
+    for (const [configKey, verdict] of [
+      ["e2bApiKey", "fail"],
+      ["e2bKey", "inconclusive"],
+    ]) {
+      const dir = programCopy("handler-only-", path.join(repoRoot, fx("secret-config-combined")), {
+        "index.ts": handlerOnly(configKey),
+        "Pulumi.prod.yaml": yaml.replace(
+          "secret-config-combined:e2bApiKey",
+          `secret-config-combined:${configKey}`,
+        ),
+      });
+      for (const opts of [{ passphrase: "correct horse" }, {}]) {
+        const { stack } = await scan.program(dir, "prod", opts);
+        expect([configKey, opts, status(stack, "E2B-01")]).toEqual([configKey, opts, verdict]);
+        expectClean(stack);
+      }
+    }
+  });
+
   it("leaves E2B-01 inconclusive, not unjudged, when the key in secret config goes where preview cannot see, with or without the passphrase", async () => {
     for (const opts of [{ passphrase: "correct horse" }, {}]) {
       const { stack } = await scan.program(fx("secret-config-in-apply"), "prod", opts);

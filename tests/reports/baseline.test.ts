@@ -102,6 +102,10 @@ describe("applyBaseline", () => {
     expect(states([hidden("environment")])).toEqual(["new"]);
     expect(states([hidden("code", "E2B-06")])).toEqual(["new"]);
     expect(states([hidden("code"), { ...hidden("code"), message: "another" }])).toEqual(["existing", "new"]);
+    // The key must lie at or under the hidden value's path, and an advisory stands for no key found.
+    expect(states([hidden("code.assets")])).toEqual(["existing"]);
+    expect(states([hidden("code.environment")])).toEqual(["new"]);
+    expect(states([{ ...hidden("code"), enforcementLevel: "advisory" }])).toEqual(["new"]);
   });
 
   it("does not call a stack's findings fixed when the stack is not in this run", () => {

@@ -262,6 +262,18 @@ describe("findMaterial", () => {
     }
   });
 
+  it("reads on past padding that inflates to nothing (empty deflate blocks), and says so when it cannot read an entry", () => {
+    // 60,000 empty stored blocks (300 KB that inflate to nothing), then the key: fflate consumes them.
+    const empty = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
+    const raw = Buffer.concat([...Array.from({ length: 60_000 }, () => empty), deflateRawSync(`k=${RKEY}`)]);
+    const gz = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), raw]).toString("base64");
+    expect(new MaterialFinder().find(gz).matches.map((m) => m.encoding)).toEqual(["base64+gzip"]);
+    // A zip entry compressed with bzip2 (method 12) is not read here: skipped, and the text is marked.
+    const zip = Buffer.from(zipSync({ "a.env": strToU8(`E2B_API_KEY=${RKEY}\n`.repeat(3)) }));
+    zip.writeUInt16LE(12, 8);
+    expect(new MaterialFinder().find(zip.toString("base64"))).toEqual({ matches: [], cut: true });
+  });
+
   it("reads a zip's entries within the same budget: a bomb entry is read up to it, an encrypted one not at all", () => {
     const bomb = zipSync({
       "a.env": Buffer.concat([Buffer.from(`E2B_API_KEY=${RKEY}\n`), Buffer.alloc(64 * 1024 * 1024)]),
