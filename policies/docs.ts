@@ -137,7 +137,7 @@ export function renderReadme(): string {
     "together; what comes out first is read, and a value whose stream was cut short gets an advisory finding naming it; a stream is",
     "found where a base64 run or a decoded layer starts with it, not after other bytes or as a second member); a zip's",
     "entries (a jar base64-encoded into a Kubernetes Secret: each local header read in turn, deflated or stored entries,",
-    "encrypted ones skipped, within the same budget); base64 or hex wrapped over lines inside other text (a PEM-style",
+    "within the same budget; an encrypted entry or one compressed another way (bzip2, LZMA) is not read, and an advisory says so); base64 or hex wrapped over lines inside other text (a PEM-style",
     "block, 76-column `base64` output in a script or heredoc, `xxd -p` hex), joined and decoded as one run; UTF-16LE",
     "text (PowerShell's `-EncodedCommand`). Nesting of any depth is walked without recursion; the offline engine",
     "sends subtrees deeper than 200 levels flattened (every leaf kept), so a deep value is judged, never dropped. What",
