@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { redactKeys } from "../policies/detect/keys";
 import type { GraphResource } from "./graph";
-import { ResourceRecorder, type MonitorProtos } from "./recorder";
+import { ResourceRecorder, tracesSecrets, type MonitorProtos } from "./recorder";
 import { killChild, trackChild } from "./children";
 import { InputError } from "./errors";
 import { ProgramOutput } from "./program-output";
@@ -30,10 +30,6 @@ export interface StackRun {
   /** Decrypted `secure:` keys about E2B: the program's secret getters mark their provenance. */
   tracedSecretKeys: string[];
 }
-
-/** Whether the program needs the unknown-secrets preload (hidden or traced secret config). */
-export const tracesSecrets = (run: Pick<StackRun, "unknownSecretKeys" | "tracedSecretKeys">): boolean =>
-  run.unknownSecretKeys.length + run.tracedSecretKeys.length > 0;
 
 export interface LanguageHostJob extends StackRun {
   /** The project folder (Pulumi.yaml). */

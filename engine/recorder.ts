@@ -95,6 +95,15 @@ export interface RecorderOptions {
   transforms?: TransformProtocol;
 }
 
+/**
+ * Whether a run's program reads secret config through the unknown-secrets preload (values it could
+ * not decrypt, or decrypted ones it traces): then names, inputs and outputs may hold placeholders.
+ */
+export const tracesSecrets = (run: {
+  unknownSecretKeys: readonly string[];
+  tracedSecretKeys: readonly string[];
+}): boolean => run.unknownSecretKeys.length + run.tracedSecretKeys.length > 0;
+
 export class ResourceRecorder {
   private readonly recorded = new Map<string, GraphResource>();
   private readonly order: string[] = [];
@@ -122,7 +131,7 @@ export class ResourceRecorder {
       project: run.project,
       stack: run.stack,
       protos,
-      hiddenConfig: run.unknownSecretKeys.length + run.tracedSecretKeys.length > 0,
+      hiddenConfig: tracesSecrets(run),
       transforms,
     });
   }

@@ -26,7 +26,7 @@ import {
   type LeafInfo,
   type RecordHit,
 } from "./detect/scanner";
-import type { IndexedResource, StackIndex } from "./detect/stack-index";
+import type { HiddenConfig, IndexedResource, StackIndex } from "./detect/stack-index";
 import { approvedStoreOfHidden, isKeyStoreType } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { printable } from "./detect/walk";
@@ -154,7 +154,7 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
       : l.envName !== null
         ? `its name (${l.envName})`
         : "its config key";
-    const names = (cs: typeof configs) => cs.map((c) => printable(c.key)).join(" or ");
+    const names = (cs: readonly HiddenConfig[]) => cs.map((c) => printable(c.key)).join(" or ");
     const cause = [
       ...(undecrypted.length
         ? [`the secret config value ${names(undecrypted)}, which could not be decrypted`]

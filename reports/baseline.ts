@@ -148,7 +148,9 @@ class HiddenCounterparts {
       const key = counterpartKey(b);
       if (key === undefined) continue;
       const to = b.unknown ? this.hidden : this.located;
-      to.set(key, [...(to.get(key) ?? []), b]);
+      const pool = to.get(key);
+      if (pool) pool.push(b);
+      else to.set(key, [b]);
     }
   }
 

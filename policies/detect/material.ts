@@ -678,7 +678,7 @@ export class MaterialFinder {
   private readonly found = new Map<string, { matches: MaterialMatch[]; cut: boolean }>();
   private left: number;
 
-  constructor(readonly limit = RUN_INFLATE_LIMIT) {
+  constructor(limit = RUN_INFLATE_LIMIT) {
     this.left = limit;
   }
 
@@ -686,10 +686,10 @@ export class MaterialFinder {
     if (!mayHoldMaterial(text)) return NOTHING;
     let r = this.found.get(text);
     if (r === undefined) {
-      const own = textLimit(text);
-      const budget = { left: Math.min(own, this.left), cut: false };
+      const room = Math.min(textLimit(text), this.left);
+      const budget = { left: room, cut: false };
       const matches = searchMaterial(text, budget);
-      this.left -= Math.min(own, this.left) - budget.left;
+      this.left -= room - budget.left;
       r = matches.length === 0 && !budget.cut ? NOTHING : { matches, cut: budget.cut };
       this.found.set(text, r);
     }

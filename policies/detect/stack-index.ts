@@ -84,6 +84,15 @@ export interface HiddenConfig {
   e2bTokenLeaf?: string;
 }
 
+const NO_CONFIGS: readonly HiddenConfig[] = Object.freeze([]);
+
+/** The marker URNs of config values whose name says they carry the key. */
+function carriersOfKey(configs: ReadonlyMap<string, HiddenConfig>): Set<string> {
+  const out = new Set<string>();
+  for (const [u, c] of configs) if (c.carriesKey) out.add(u);
+  return out;
+}
+
 /** What a config key's name says it holds (the one reading of config key names). */
 export function hiddenConfigOf(key: string): HiddenConfig {
   const variable = configKeyAsVariable(key);
@@ -640,33 +649,29 @@ export class StackIndex {
    * fed: the property holds an unknown, or code a closure serialized around a value preview could
    * not see (the engine writes that capture `[secret <key>]`), and no key was read there.
    */
-  unseenTracedFeeds(r: IndexedResource, top: string): HiddenConfig[] {
+  unseenTracedFeeds(r: IndexedResource, top: string): readonly HiddenConfig[] {
     const traced = this.tracedConfigs();
-    const feeds = (r.propertyDependencies[top] ?? []).flatMap((u) => traced.get(u) ?? []);
-    if (feeds.length === 0) return feeds;
-    const scan = this.scan(r);
-    if (scan.keyTops.has(top)) return [];
-    if (scan.unknownTops.has(top)) return feeds;
-    const text = JSON.stringify((isObjectTree(r.props) ? r.props[top] : undefined) ?? null);
-    return feeds.filter((c) => text.includes(JSON.stringify(describedPlaceholder(c.key)).slice(1, -1)));
+    // Most stacks trace nothing: no list per property of every resource (e2bEvidence asks for each).
+    if (traced.size === 0) return NO_CONFIGS;
+    return this.memo(`unseen-traced\u0000${r.urn}\u0000${top}`, () => {
+      const feeds = (r.propertyDependencies[top] ?? []).flatMap((u) => traced.get(u) ?? []);
+      if (feeds.length === 0) return NO_CONFIGS;
+      const scan = this.scan(r);
+      if (scan.keyTops.has(top)) return NO_CONFIGS;
+      if (scan.unknownTops.has(top)) return feeds;
+      const text = JSON.stringify((isObjectTree(r.props) ? r.props[top] : undefined) ?? null);
+      return feeds.filter((c) => text.includes(JSON.stringify(describedPlaceholder(c.key)).slice(1, -1)));
+    });
   }
 
   /** Marker URNs of traced (decrypted) config values named to carry the key. */
   tracedKeyConfigUrns(): Set<string> {
-    return this.memo("tracedKeyConfigUrns", () => {
-      const out = new Set<string>();
-      for (const [u, c] of this.tracedConfigs()) if (c.carriesKey) out.add(u);
-      return out;
-    });
+    return this.memo("tracedKeyConfigUrns", () => carriersOfKey(this.tracedConfigs()));
   }
 
   /** Marker URNs of undecrypted config values named to carry the key: judged as the key itself. */
   hiddenKeyConfigUrns(): Set<string> {
-    return this.memo("hiddenKeyConfigUrns", () => {
-      const out = new Set<string>();
-      for (const [u, c] of this.hiddenConfigs()) if (c.carriesKey) out.add(u);
-      return out;
-    });
+    return this.memo("hiddenKeyConfigUrns", () => carriersOfKey(this.hiddenConfigs()));
   }
 
   /** What holds the key, for "depends on …, which holds the E2B key": holders and key-named hidden config. */
