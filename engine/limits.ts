@@ -19,7 +19,7 @@
  * |                               |              | flattened (depth-limit.ts), so a deep key is      |
  * |                               |              | still judged; real stacks use <30                 |
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { InputError } from "./errors";
 import type { ResourceGraph, WireValue } from "./graph";
 
@@ -35,14 +35,34 @@ export const LIMITS = {
 
 const mib = (n: number) => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`;
 
+/** How long a pipe with a writer may stay silent before its read gives up. */
+export const PIPE_SILENCE_MS = 60_000;
+/**
+ * How long a FIFO may go without a writer: one that was waiting for a reader (`pulumi stack export >
+ * fifo &`) opens it as soon as the read begins.
+ */
+export const FIFO_WRITER_MS = 2_000;
+
+/** Wait without spinning (the read is synchronous, as is everything that loads input). */
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 /**
  * Read a file's text, at most `limit` bytes: a regular file, a pipe (`--state <(pulumi stack
  * export)`) or a device (`/dev/zero` ends at the limit, it is not read for ever).
+ *
+ * Opened non-blocking: a FIFO that no process writes to would otherwise block open(2) for ever, and
+ * with it the event loop, so not even SIGTERM (handled in JavaScript, engine/children.ts) would end
+ * the run. A pipe with a writer but no data yet is polled; silent for `silenceMs`, or a FIFO without a
+ * writer for `writerMs`, it is bad input.
  */
-export function readBoundedText(file: string, limit: number): string {
+export function readBoundedText(
+  file: string,
+  limit: number,
+  waits: { silenceMs: number; writerMs: number } = { silenceMs: PIPE_SILENCE_MS, writerMs: FIFO_WRITER_MS },
+): string {
   let fd: number;
   try {
-    fd = openSync(file, "r");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
   }
@@ -50,19 +70,39 @@ export function readBoundedText(file: string, limit: number): string {
     const chunks: Buffer[] = [];
     let total = 0;
     const buf = Buffer.allocUnsafe(1 << 20);
+    const fifo = fstatSync(fd).isFIFO();
+    let quietSince = Date.now();
     for (;;) {
       let n: number;
       try {
         n = readSync(fd, buf, 0, buf.length, null);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === "EAGAIN") continue; // a non-blocking pipe with nothing yet
-        throw new InputError(`${file}: cannot read (${code ?? String(e)})`, file);
+        if (code !== "EAGAIN") throw new InputError(`${file}: cannot read (${code ?? String(e)})`, file);
+        n = -1; // a pipe with a writer and nothing in it yet
       }
-      if (n === 0) break;
-      total += n;
-      if (total > limit) throw new InputError(`too large: ${file} (limit ${mib(limit)})`, file);
-      chunks.push(Buffer.from(buf.subarray(0, n)));
+      if (n > 0) {
+        total += n;
+        if (total > limit) throw new InputError(`too large: ${file} (limit ${mib(limit)})`, file);
+        chunks.push(Buffer.from(buf.subarray(0, n)));
+        quietSince = Date.now();
+        continue;
+      }
+      // The end, except for a FIFO read before its writer opened it (a non-blocking open does not
+      // wait for one): then it is given a moment to open it.
+      if (n === 0 && !(fifo && total === 0)) break;
+      const quiet = Date.now() - quietSince;
+      if (n === 0 && quiet > waits.writerMs)
+        throw new InputError(
+          `${file}: nothing to read: no process opened this pipe to write to it within ${waits.writerMs / 1000} s`,
+          file,
+        );
+      if (quiet > waits.silenceMs)
+        throw new InputError(
+          `${file}: nothing to read: the process writing to this pipe sent nothing within ${waits.silenceMs / 1000} s`,
+          file,
+        );
+      pause(10);
     }
     return decodeText(Buffer.concat(chunks, total));
   } finally {

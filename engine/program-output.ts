@@ -3,6 +3,10 @@
  * stream writes in pieces stays whole (a key printed in two writes is one key to the redactor, not
  * two fragments with the other stream's text between them), and a line never runs into the other
  * stream's next one. Only the last `maxBytes` (about) are kept, of the log and of each stream's own.
+ *
+ * A line still unfinished past `maxBytes` is not kept at all, only a notice of it: cut into pieces,
+ * a key (or an encoded copy of one) across a cut would leave a piece holding part of it that no
+ * redactor recognizes, and the piece with its head may be the one dropped to stay within the limit.
  */
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
@@ -12,25 +16,51 @@ interface Lines {
   bytes: number;
 }
 
+interface StreamState {
+  decoder: StringDecoder;
+  /** The stream's unfinished line. */
+  text: string;
+  /** Inside a line already noted as too long: the rest of it, up to its end, is dropped. */
+  overlong: boolean;
+  own: Lines;
+}
+
+/** What stands for an unfinished line longer than the limit. */
+export const OVERLONG_LINE = (maxBytes: number) =>
+  `[a line longer than ${maxBytes} characters was printed here; it is not shown]`;
+
 export class ProgramOutput {
   private readonly all: Lines = { lines: [], bytes: 0 };
-  private readonly partial = new Map<Readable, { decoder: StringDecoder; text: string; own: Lines }>();
+  private readonly partial = new Map<Readable, StreamState>();
 
   constructor(private readonly maxBytes: number) {}
 
   /** Collect `stream`'s output until it ends. */
   listen(stream: Readable): void {
     // A multi-byte character split between two chunks is decoded whole.
-    const state = { decoder: new StringDecoder("utf8"), text: "", own: { lines: [], bytes: 0 } };
+    const state: StreamState = {
+      decoder: new StringDecoder("utf8"),
+      text: "",
+      overlong: false,
+      own: { lines: [], bytes: 0 },
+    };
     this.partial.set(stream, state);
     stream.on("data", (chunk: Buffer) => {
-      const parts = (state.text + state.decoder.write(chunk)).split("\n");
+      let text = state.text + state.decoder.write(chunk);
+      if (state.overlong) {
+        const end = text.indexOf("\n");
+        if (end < 0) return;
+        text = text.slice(end + 1);
+        state.overlong = false;
+      }
+      const parts = text.split("\n");
       state.text = parts.pop()!;
+      // A finished line is kept whole, however long: the redactor sees all of it.
       for (const line of parts) this.push(line, state.own);
-      // A line without an end is kept whole up to the limit, then goes in as it is.
       if (state.text.length > this.maxBytes) {
-        this.push(state.text, state.own);
+        this.push(OVERLONG_LINE(this.maxBytes), state.own);
         state.text = "";
+        state.overlong = true;
       }
     });
   }
@@ -59,6 +89,7 @@ export class ProgramOutput {
     this.all.bytes = 0;
     for (const s of this.partial.values()) {
       s.text = "";
+      s.overlong = false;
       s.decoder = new StringDecoder("utf8");
       s.own.lines = [];
       s.own.bytes = 0;

@@ -4,7 +4,9 @@
  * resource — not a protobuf failure, not a stack overflow — and the pack process keeps serving.
  */
 import type { GraphResource, ResourceGraph, WireObject } from "../../engine";
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { AnalyzerHost, InputError } from "../../engine";
 import { LIMITS, checkJsonSize, checkTree, nextResource, readBoundedText } from "../../engine/limits";
@@ -74,6 +76,43 @@ describe("input limits", () => {
 
   it("reads at most the limit from an endless device", () => {
     expect(() => readBoundedText("/dev/zero", 1 << 20)).toThrow("too large: /dev/zero (limit 1 MiB)");
+  });
+
+  it("gives up on a FIFO no process writes to instead of blocking for ever", () => {
+    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    execFileSync("mkfifo", [fifo]);
+    const t0 = Date.now();
+    expect(() => readBoundedText(fifo, 1 << 20, { silenceMs: 10_000, writerMs: 300 })).toThrow(
+      `${fifo}: nothing to read: no process opened this pipe to write to it within 0.3 s`,
+    );
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it("gives up on a pipe whose writer sends nothing", () => {
+    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", `exec 3>"$0"; sleep 30`, fifo], { stdio: "ignore" });
+    try {
+      expect(() => readBoundedText(fifo, 1 << 20, { silenceMs: 400, writerMs: 5_000 })).toThrow(
+        `${fifo}: nothing to read: the process writing to this pipe sent nothing within 0.4 s`,
+      );
+    } finally {
+      writer.kill();
+    }
+  });
+
+  it("reads a FIFO whose writer opens it after the read began", () => {
+    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    execFileSync("mkfifo", [fifo]);
+    // spawn starts the writer before returning; it opens the FIFO only after a pause.
+    const writer = spawn("sh", ["-c", `sleep 0.3; printf '{"version": 3}' > "$0"`, fifo], {
+      stdio: "ignore",
+    });
+    try {
+      expect(readBoundedText(fifo, 1 << 20, { silenceMs: 10_000, writerMs: 5_000 })).toBe('{"version": 3}');
+    } finally {
+      writer.kill();
+    }
   });
 
   it("counts values in JSON text without parsing it, strings included", () => {

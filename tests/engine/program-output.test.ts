@@ -1,7 +1,7 @@
 /** A program's two output streams as one log: whole lines, whatever pieces each stream wrote them in. */
 import { PassThrough } from "node:stream";
 import { redactKeys } from "../../policies/detect/keys";
-import { ProgramOutput } from "../../engine/program-output";
+import { OVERLONG_LINE, ProgramOutput } from "../../engine/program-output";
 
 const KEY = "e2b_" + "3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
 const flush = () => new Promise((r) => setImmediate(r));
@@ -46,5 +46,35 @@ describe("ProgramOutput", () => {
     expect(log.text().length).toBeLessThanOrEqual(100);
     log.clear();
     expect(log.text()).toBe("");
+  });
+
+  it("shows a notice for an unfinished line past the limit, never a piece of it that starts inside a key", async () => {
+    // A one-line JSON dump written in 64 KiB reads: cut into pieces, the piece after the cut would
+    // start inside the key (`b_<hex>`), which no redactor recognizes, and the head piece is dropped.
+    const out = new PassThrough();
+    const log = new ProgramOutput(1024);
+    log.listen(out);
+    const line = `{"pad":"${"x".repeat(1018)}","k":"${KEY}","more":"${"y".repeat(3000)}"}`;
+    for (let i = 0; i < line.length; i += 512) {
+      out.write(line.slice(i, i + 512));
+      await flush();
+    }
+    out.write("\nafter the long line\n");
+    await flush();
+    const text = log.text();
+    expect(text.split("\n")).toEqual([OVERLONG_LINE(1024), "after the long line"]);
+    expect(text).not.toMatch(/[0-9a-f]{12}/);
+  });
+
+  it("keeps a finished long line whole, so its key is masked", async () => {
+    const out = new PassThrough();
+    const log = new ProgramOutput(1024);
+    log.listen(out);
+    out.write(`${"z".repeat(900)}`);
+    await flush();
+    out.write(`${KEY}${"z".repeat(300)}\n`);
+    await flush();
+    expect(redactKeys(log.text())).toContain("e2b_…9b1d");
+    expect(redactKeys(log.text())).not.toContain(KEY.slice(4, 24));
   });
 });
