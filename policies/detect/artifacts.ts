@@ -553,7 +553,12 @@ export class ArtifactReader {
         if (!tarBytes) return;
         const parser = new (tarReader().Parser)({
           onReadEntry: (e) => {
-            if (e.type !== "File" || !admit(prefix + e.path, e.size)) return e.resume();
+            if (!TAR_FILE_TYPES.has(e.type)) {
+              // Links, folders and devices hold no bytes; anything else that does is noted.
+              if (e.size > 0) skips.add(`skipped: a tar entry of type ${e.type}`, prefix + e.path);
+              return e.resume();
+            }
+            if (!admit(prefix + e.path, e.size)) return e.resume();
             const chunks: Buffer[] = [];
             e.on("data", (c: Buffer) => chunks.push(c));
             e.on("end", () => entry(e.path, Buffer.concat(chunks)));
@@ -575,6 +580,9 @@ export class ArtifactReader {
     }
   }
 }
+
+/** Tar entries that are files: `0`, the old `\0` and `7` (contiguous, which tar extracts as a file). */
+const TAR_FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
 
 /**
  * Files and folders given as plain strings (not assets) that a resource deploys or builds from:

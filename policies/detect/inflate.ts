@@ -15,6 +15,20 @@ export function streamKind(b: Uint8Array): StreamKind | undefined {
   return undefined;
 }
 
+/**
+ * Compression this module does not read, by its magic bytes: xz (`FD 37 7A 58 5A 00`), bzip2 (`BZh`, a
+ * block size digit, then a block's or the end's magic) and zstd (`28 B5 2F FD`). What they hold is
+ * not checked, and the finding says so.
+ */
+export function unreadCompression(b: Uint8Array): "xz" | "bzip2" | "zstd" | undefined {
+  const at = (...xs: number[]) => xs.every((x, i) => b[i] === x);
+  if (at(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)) return "xz";
+  if (at(0x28, 0xb5, 0x2f, 0xfd)) return "zstd";
+  if (at(0x42, 0x5a, 0x68) && b[3] >= 0x31 && b[3] <= 0x39 && (b[4] === 0x31 || b[4] === 0x17))
+    return "bzip2";
+  return undefined;
+}
+
 /** Input is fed in pieces this large, so one piece of a bomb inflates to about a megabyte at most. */
 const STEP = 1024;
 

@@ -13,7 +13,7 @@
  * strings up to 64 KB (a whole-string blob is decoded at any size).
  * Masks and fingerprints only, never the key.
  */
-import { inflateUpTo, isZipHead, streamKind, zipEntriesUpTo } from "./inflate";
+import { inflateUpTo, isZipHead, streamKind, unreadCompression, zipEntriesUpTo } from "./inflate";
 import { findKeysInString, type KeyMatch } from "./keys";
 
 /** How a key was written: `plain`, or the decodings that revealed it, outermost first (`base64+base64`). */
@@ -77,9 +77,10 @@ const L2 = anchorPattern([...L2_ANCHORS, ...L2_ANCHORS.map(toUrlSafe)]);
 /**
  * Where a compressed stream starts in base64: gzip's magic bytes (1f 8b 08) always encode as `H4sI`,
  * a zip's first local header (50 4b 03 04) as `UEsDB`; a zlib header (78 01 / 5e / 9c / da) as `eA`,
- * `eF`, `eJ` or `eN`, looked for only where a run starts.
+ * `eF`, `eJ` or `eN`, looked for only where a run starts. So are the starts of streams that are not
+ * read, only noted (unreadCompression): xz `/Td6WFo`, bzip2 `Qlpo[MNO]`, zstd `KLUv/`.
  */
-const STREAM_B64 = /H4sI|UEsDB|(?<![A-Za-z0-9+/_-])e[AFJN]/g;
+const STREAM_B64 = /H4sI|UEsDB|(?<![A-Za-z0-9+/_-])(?:e[AFJN]|\/Td6WFo|Qlpo[MNO]|KLUv\/)/g;
 const STREAM_B64_TEST = new RegExp(STREAM_B64.source);
 /**
  * A key written as hex (`Buffer.from(key).toString("hex")`): the prefix `e2b_` in any letter case,
@@ -250,10 +251,14 @@ function isHexDigit(c: number): boolean {
  * stream's contents, or each zip entry's.
  */
 function inflated(text: string, budget: Budget): Decoded[] {
-  const head = [text.charCodeAt(0), text.charCodeAt(1), text.charCodeAt(2), text.charCodeAt(3)];
+  const head = [0, 1, 2, 3, 4, 5].map((i) => text.charCodeAt(i));
   // Bytes only: a decoded layer is latin1, one char per byte; other text is no stream.
-  if (!head.every((c) => c <= 0xff)) return [];
+  if (!head.slice(0, 4).every((c) => c <= 0xff)) return [];
   const headBytes = Uint8Array.from(head);
+  if (unreadCompression(headBytes)) {
+    budget.cut = true;
+    return [];
+  }
   const latin1 = (b: Uint8Array) => Buffer.from(b).toString("latin1");
   if (isZipHead(headBytes)) {
     if (budget.left <= 0) return cutShort(budget);
@@ -665,7 +670,8 @@ export const RUN_INFLATE_LIMIT = 256 * 1024 * 1024;
 export const INFLATE_LIMITS =
   `A compressed stream is read up to ${INFLATE_RATIO} times the size of the text holding it ` +
   `(at least ${MIN_INFLATE / 1024} KiB, at most ${MAX_INFLATED / 1024 / 1024} MiB), ` +
-  `and all of a run's streams together up to ${RUN_INFLATE_LIMIT / 1024 / 1024} MiB`;
+  `and all of a run's streams together up to ${RUN_INFLATE_LIMIT / 1024 / 1024} MiB; ` +
+  "data compressed with xz, bzip2 or zstd, and zip entries compressed with bzip2 or LZMA or encrypted, are not read";
 
 /**
  * findMaterial for one run (a preview or an audit): each text is searched once however many trees

@@ -40,6 +40,29 @@ describe("ArtifactReader", () => {
     expect(tgz.notes).toEqual(["site/img/logo.png skipped as binary"]);
   });
 
+  it("reads a tar's contiguous-file entries as files, and notes entry types it cannot read", () => {
+    const dir = program();
+    const body = Buffer.from(`E2B_API_KEY=${KEY}\n`);
+    const block = (b: Buffer) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
+    const entry = (name: string, type: string, data: Buffer) => {
+      const h = new tar.Header({ path: name, mode: 0o644, size: data.length, type, mtime: new Date(0) });
+      h.encode();
+      return Buffer.concat([h.block!, block(data)]);
+    };
+    writeFileSync(
+      path.join(dir, "bundle.tar"),
+      Buffer.concat([
+        entry("app/.env", "ContiguousFile", body),
+        entry("app/fifo", "FIFO", Buffer.alloc(0)),
+        entry("app/odd", "GNUDumpDir", Buffer.from("dir listing")),
+        Buffer.alloc(1024),
+      ]),
+    );
+    const t = new ArtifactReader([dir]).read("archive", "bundle.tar");
+    expect(t.files.map((f) => f.name)).toEqual(["app/.env"]);
+    expect(t.notes).toEqual(["app/odd skipped: a tar entry of type GNUDumpDir"]);
+  });
+
   it("opens archives inside a folder and inside archives: a .jar in a function's code folder", () => {
     const dir = program();
     mkdirSync(path.join(dir, "fn/lib"), { recursive: true });

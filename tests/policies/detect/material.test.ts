@@ -274,6 +274,27 @@ describe("findMaterial", () => {
     expect(new MaterialFinder().find(zip.toString("base64"))).toEqual({ matches: [], cut: true });
   });
 
+  it("marks xz, bzip2 and zstd data as not read, whole or glued into other text, by their magic bytes", () => {
+    // Compressed bytes as such data goes on (a key inside is not seen in them).
+    const body = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 97 + 13) & 0xff));
+    const magics = {
+      xz: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+      bzip2: [0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59],
+      zstd: [0x28, 0xb5, 0x2f, 0xfd],
+    };
+    for (const magic of Object.values(magics)) {
+      const b64 = Buffer.concat([Buffer.from(magic), body]).toString("base64");
+      expect(new MaterialFinder().find(b64)).toEqual({ matches: [], cut: true });
+      expect(new MaterialFinder().find(`bundle: ${b64}`)).toEqual({ matches: [], cut: true });
+    }
+    // The same bytes with no magic before them are no stream: nothing was left unread.
+    expect(
+      new MaterialFinder().find(`bundle: ${Buffer.concat([Buffer.from("xx"), body]).toString("base64")}`),
+    ).toMatchObject({
+      cut: false,
+    });
+  });
+
   it("reads a zip's entries within the same budget: a bomb entry is read up to it, an encrypted one not at all", () => {
     const bomb = zipSync({
       "a.env": Buffer.concat([Buffer.from(`E2B_API_KEY=${RKEY}\n`), Buffer.alloc(64 * 1024 * 1024)]),
