@@ -101,12 +101,35 @@ const HEX_OF_ENCODED = new RegExp(
   "i",
 );
 /**
- * A key written as two joined strings to slip past scanners: `"e2b_" + "<40 hex>"` (JavaScript,
- * Python's `"e2b_" "…"`, a shell's `e2b_"…"`), `["e2b_", "<40 hex>"]` (CloudFormation `Fn::Join`).
+ * A key written as joined strings to slip past scanners, cut anywhere after its prefix and in as many
+ * pieces: `"e2b_" + "<40 hex>"`, `"e2b_<20 hex>" + "<20 hex>"` (JavaScript, over lines as Prettier
+ * wraps it), Python's `"…" "…"`, a shell's `e2b_"…"`, `["e2b_…", "…"]` (CloudFormation `Fn::Join`).
+ * The pieces after the prefix must hold exactly 40 hex digits together (more is no key, as in
+ * keys.ts). A cut inside the prefix (`"e2" + "b_…"`) is not read.
  */
-const SPLIT_KEY = /(?:sk_)?e2b_["'`](?:\s*(?:[+,]\s*)?["'`])?[0-9a-f]{40}(?![0-9a-f])/gi;
-const SPLIT_KEY_TEST = new RegExp(SPLIT_KEY.source, "i");
-const SPLIT_GLUE = /["'`]\s*(?:[+,]\s*)?["'`]?/g;
+const SPLIT_GLUE_SOURCE = "[\"'`](?:[ \\t\\r\\n]*(?:[+,][ \\t\\r\\n]*)?[\"'`])?";
+const SPLIT_KEY = new RegExp(
+  `(?:sk_)?e2b_[0-9a-f]{0,40}(?:${SPLIT_GLUE_SOURCE}[0-9a-f]{1,40}){1,40}(?![0-9a-f])`,
+  "gi",
+);
+/** Where a split key may start: its prefix, then hex digits, then a quote. */
+const SPLIT_KEY_TEST = /e2b_[0-9a-f]{0,39}["'`]/i;
+const SPLIT_GLUE = new RegExp(SPLIT_GLUE_SOURCE, "g");
+const E2B_PREFIX = /e2b_/i;
+
+/** The key a SPLIT_KEY match spells, if its pieces hold exactly 40 hex digits after the prefix. */
+function joinSplitKey(written: string): string | undefined {
+  const joined = written.replace(SPLIT_GLUE, "");
+  return /^(?:sk_)?e2b_[0-9a-f]{40}$/i.test(joined) ? joined : undefined;
+}
+
+/**
+ * What a split key is written with from its prefix on (hex digits, `_`, the glue's quotes, blanks,
+ * `+` and `,`, and `\` that escapes a quote in a document), and the least it takes: `e2b_`, 40 digits
+ * and one character of glue.
+ */
+const SPLIT_SOURCE = charTable("0123456789abcdefABCDEF_\"'` \t\r\n+,\\");
+const SPLIT_RUN = 45;
 
 /** A hex run long enough to hold an encoded key (44 bytes or more). */
 const LONG_HEX_RUN = /[0-9a-fA-F]{88,}/g;
@@ -214,19 +237,31 @@ function pushHexAlignments(hex: string, at: number, out: Decoded[]): void {
     out.push({ encoding: "hex", text: Buffer.from(hex.slice(start), "hex").toString("latin1"), at });
 }
 
+/** Whether `text` holds a key written as joined strings (what decodeSplitKeys would decode). */
+function hasSplitKey(text: string): boolean {
+  if (!SPLIT_KEY_TEST.test(text)) return false;
+  SPLIT_KEY.lastIndex = 0;
+  for (let m = SPLIT_KEY.exec(text); m; m = SPLIT_KEY.exec(text)) if (joinSplitKey(m[0])) return true;
+  return false;
+}
+
 /** Keys split into joined strings (SPLIT_KEY), each joined back where it stands. */
 function decodeSplitKeys(text: string, out: Decoded[]): void {
   SPLIT_KEY.lastIndex = 0;
-  for (let m = SPLIT_KEY.exec(text); m; m = SPLIT_KEY.exec(text))
-    out.push({ encoding: "joined", text: joinSplitKey(m[0]), at: m.index });
+  for (let m = SPLIT_KEY.exec(text); m; m = SPLIT_KEY.exec(text)) {
+    const key = joinSplitKey(m[0]);
+    if (key) out.push({ encoding: "joined", text: key, at: m.index });
+  }
 }
 
 /** Every key written as joined strings in `text`, replaced by `mask(key)` whole (a redactor's step). */
 export function replaceSplitKeys(text: string, mask: (key: string) => string): string {
-  return SPLIT_KEY_TEST.test(text) ? text.replace(SPLIT_KEY, (m) => mask(joinSplitKey(m))) : text;
+  if (!SPLIT_KEY_TEST.test(text)) return text;
+  return text.replace(SPLIT_KEY, (m) => {
+    const key = joinSplitKey(m);
+    return key ? mask(key) : m;
+  });
 }
-
-const joinSplitKey = (written: string) => written.replace(SPLIT_GLUE, "");
 
 /** Hex runs holding a hex-written key, decoded from the key's alignment. */
 function decodeHexRuns(text: string, out: Decoded[]): void {
@@ -576,10 +611,11 @@ function mayHold(text: string, embedded: boolean): boolean {
   if (text.length < KEY_LENGTH) return false;
   // UTF-16 text (a file PowerShell wrote, read as UTF-8) has a NUL after every ASCII character: no run.
   if (text.length >= 2 * KEY_LENGTH && text.includes("\u0000") && UTF16_KEY.test(text)) return true;
-  if (!mayHoldCheap(text, embedded)) return false;
+  // A key split into joined strings has no long run when it is cut in its hex digits.
+  if (!mayHoldCheap(text, embedded)) return mayHoldSplitKey(text, embedded);
   if (text.includes("\\") && (embedded || ESCAPE_KEY_CHAR.test(text))) return true;
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text)) return true;
-  if (SPLIT_KEY_TEST.test(text)) return true;
+  if (hasSplitKey(text)) return true;
   if (hasRun(text, KEY_LENGTH, RUN_CHAR)) {
     if (PLAIN_KEY.test(text)) return true;
     if (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) return true;
@@ -600,6 +636,17 @@ function mayHold(text: string, embedded: boolean): boolean {
     (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) ||
     ((embedded || text.length <= MAX_NESTED_SEARCH) && hasWrappedBlock(text))
   );
+}
+
+/**
+ * Whether a text too short of runs for mayHoldCheap may still hold a key written as joined strings:
+ * in a document, after its parser has dropped the backslashes that escape the quotes between them.
+ */
+function mayHoldSplitKey(text: string, embedded: boolean): boolean {
+  // Written out, prefix, digits and glue are one run of SPLIT_SOURCE: a skip search rules most out.
+  if (!hasRun(text, SPLIT_RUN, SPLIT_SOURCE)) return false;
+  if (hasSplitKey(text)) return true;
+  return embedded && text.includes("\\") && E2B_PREFIX.test(text) && hasSplitKey(text.replace(/\\/g, ""));
 }
 
 /**

@@ -66,7 +66,10 @@ export function redactMaterial(text: string): string {
   out = replaceSplitKeys(out, (key) => `${maskKey(key)} (joined)`);
   for (const { pattern, bytes } of BYTE_LISTS)
     out = out.replace(pattern, (run) => maskByteList(run, bytes(run)));
-  for (let pass = 0; pass < 8; pass++) {
+  // findMaterial reports each key once per search, so a pass masks one encoded copy of each key, and
+  // every verbatim repeat of that copy (a name in a URN, a message and a path); a report naming many
+  // different encodings of one key takes a pass for each.
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
     const found = findMaterial(escapedBreaksAsLines(out));
     if (found.length === 0) return maskEncodedTokens(out);
     // From the last match to the first, so earlier offsets stay valid.
@@ -74,11 +77,14 @@ export function redactMaterial(text: string): string {
       .map((m) => ({ ...encodedRun(out, m.index), mask: m.mask }))
       .sort((a, b) => b.start - a.start);
     let end = Infinity;
+    const masked: Array<{ run: string; mask: string }> = [];
     for (const r of runs) {
       if (r.end > end) continue; // inside a run already replaced
+      masked.push({ run: out.slice(r.start, r.end), mask: `${r.mask} (encoded)` });
       out = `${out.slice(0, r.start)}${r.mask} (encoded)${out.slice(r.end)}`;
       end = r.start;
     }
+    for (const { run, mask } of masked) if (run.length >= 16) out = out.split(run).join(mask);
   }
   return "[withheld: this text held E2B key material that could not be masked]";
 }
@@ -92,6 +98,9 @@ function escapedBreaksAsLines(text: string): string {
   if (!text.includes("\\")) return text;
   return text.replace(/\\+u000[aAdD]|\\+[nr]/g, (m) => `\n${" ".repeat(m.length - 1)}`);
 }
+
+/** Searches of one text before it is withheld whole: each masks at least one encoded copy of a key. */
+const MAX_PASSES = 64;
 
 /** A run of base64 characters long enough to hold a key at any depth of encoding. */
 const TOKEN = /[A-Za-z0-9+/=_-]{58,}/g;

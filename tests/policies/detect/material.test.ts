@@ -55,6 +55,10 @@ describe("findMaterial", () => {
     expect(findMaterial("e2b_" + "x".repeat(40))).toEqual([]);
     expect(findMaterial("Set E2B_API_KEY=e2b_<your key here> (40 hex characters after e2b_)")).toEqual([]);
     expect(findMaterial("sha1 " + HEX + " and e2b_" + HEX.slice(0, 39))).toEqual([]);
+    // Joined strings whose digits come to 39 or 41: no key, as when written whole.
+    expect(findMaterial(`k = "e2b_${HEX.slice(0, 20)}" + "${HEX.slice(20, 39)}"`)).toEqual([]);
+    expect(findMaterial(`k = "e2b_${HEX.slice(0, 20)}" + "${HEX.slice(20)}" + "f"`)).toEqual([]);
+    expect(findMaterial(`["e2b_${HEX.slice(0, 38)}", "cafe"]`)).toEqual([]);
   });
 
   it("finds keys glued to text and in any letter case", () => {
@@ -126,6 +130,21 @@ describe("findMaterial", () => {
     ["a CloudFormation Fn::Join", `{"Fn::Join": ["", ["e2b_", "${RKEY.slice(4)}"]]}`, "joined"],
     ["Python's implicit concatenation", `KEY = ("e2b_" '${RKEY.slice(4)}')`, "joined"],
     ["a shell word quoted in two parts", `export E2B_API_KEY=e2b_"${RKEY.slice(4)}"`, "joined"],
+    [
+      "two strings cut inside the digits",
+      `const key = "${RKEY.slice(0, 24)}" + "${RKEY.slice(24)}";`,
+      "joined",
+    ],
+    [
+      "three strings over lines, as Prettier wraps them",
+      `const key =\n  "${RKEY.slice(0, 17)}" +\n  "${RKEY.slice(17, 31)}" +\n  "${RKEY.slice(31)}";`,
+      "joined",
+    ],
+    [
+      "an Fn::Join cut inside the digits",
+      `{"Fn::Join":["",["${RKEY.slice(0, 10)}","${RKEY.slice(10)}"]]}`,
+      "joined",
+    ],
     [
       "a Postgres bytea of gzip (hex after \\x)",
       `\\x${gzipSync(`{"apiKey":"${RKEY}"}`).toString("hex")}`,

@@ -225,6 +225,20 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     expect(out).not.toContain(HEX.slice(0, 12));
   });
 
+  it("masks a report naming many different encodings of one key, each many times, without withholding it", () => {
+    // A red-team export: resource names, tag keys and outputs each an encoding of the same key, and
+    // every name repeated (URN, name, message).
+    const encodings = Array.from({ length: 30 }, (_, i) =>
+      Buffer.from(`${"x".repeat(i)}${KEY}`).toString("base64"),
+    );
+    const report = encodings.map((e) => `resource ${e} (urn:…::${e}): ${e}`).join("\n");
+    const out = redactMaterial(report);
+    expect(out).not.toMatch(/withheld/);
+    expect(showsPartOf(out, HEX)).toBe(false);
+    for (const e of encodings) expect(out).not.toContain(e.slice(8, 40));
+    expect(out.split("\n")).toHaveLength(30);
+  });
+
   it("leaves byte lists that spell no key as they are", () => {
     const text = `${inspect(Buffer.from("hello world, nothing here"))} [1,2,3,4,5,6,7,8,9,10,11,12,13] aa:bb:cc:dd:ee:ff`;
     expect(redactMaterial(text)).toBe(text);
