@@ -135,7 +135,8 @@ export async function main(argv: string[], backend?: ScanBackend): Promise<numbe
         // stream on its own holds encoded key material the interleaved log may have split (a blob
         // printed in two writes with the other stream's line between), each stream is relayed on its
         // own instead, so the redactor sees the blob whole.
-        const lines = redactKeys(e.message).split("\n").slice(1);
+        // Redacted whole, as the error line was (oneLine): a blob across the first line's end is masked in both.
+        const lines = redactMaterial(e.message).split("\n").slice(1);
         const split = e.streams.some((t) => redactMaterial(t) !== t);
         const rest = split ? separateStreams(lines, e.streams, OUTPUT_HEADING) : lines.join("\n");
         if (rest.trim()) writeStderr(relayed(argv, rest));

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
-import { redactKeys } from "../policies/detect/keys";
+import { cutBeforeRun, quoteValue, redactKeys } from "../policies/detect/keys";
 import { killChild, trackChild } from "./children";
 import { InputError } from "./errors";
 
@@ -83,10 +83,7 @@ export function startPackProcess(packDir: string, opts: { env?: NodeJS.ProcessEn
       if (Number.isInteger(n) && n > 0) resolve(n);
       else
         reject(
-          new InputError(
-            `${dir}: policy pack printed '${redactKeys(line).slice(0, 200)}' instead of its port`,
-            dir,
-          ),
+          new InputError(`${dir}: policy pack printed '${quoteValue(line, 200)}' instead of its port`, dir),
         );
     });
     // "close", not "exit": the pack's last stderr lines are read by then.
@@ -149,7 +146,7 @@ export function startFailure(log: readonly string[]): string {
   const ansi = /\x1b\[[0-9;]*[A-Za-z]/g;
   const lines = log.map((l) => l.replace(ansi, "").trim()).filter((l) => l && !/^at /.test(l));
   const error = lines.find((l) => /^(?:\w*Error|error)\b/.test(l) && !/^error: \[runtime\]/.test(l));
-  return (error ?? lines[lines.length - 1] ?? "").slice(0, 300);
+  return cutBeforeRun(error ?? lines[lines.length - 1] ?? "", 300);
 }
 
 /**

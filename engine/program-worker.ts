@@ -222,7 +222,32 @@ export function failureLines(text: string, n: number): string {
   // ts-node heads its diagnostics with a line of its own: the first diagnostic is the cause.
   if (lines.length > 1 && /Unable to compile TypeScript:\s*$/.test(lines[0]))
     lines.splice(0, 2, `${lines[0].trimEnd()} ${lines[1].trim()}`);
-  return lines.slice(0, n).join("\n");
+  const kept = keptLines(lines, n);
+  const shown = lines.slice(0, kept);
+  if (kept < n) shown.push("[a long block of encoded text is not shown]");
+  return shown.join("\n");
+}
+
+/** A line of a wrapped blob: base64 or hex characters only (after indentation), 16 or more. */
+const BLOB_LINE = /^\s*[A-Za-z0-9+/=_-]{16,}\s*$/;
+/** The most lines a blob cut by `failureLines` is extended by, so the redactor sees it whole. */
+const MAX_BLOB_LINES = 400;
+
+/**
+ * How many of `lines` to keep for about `n`: a blob wrapped over lines (base64 a program echoed in its
+ * error) is never cut, since its first lines would still spell most of a key it holds while no longer
+ * decoding to it for the redactor (cli/output.ts, after this). It is kept whole, or, past
+ * MAX_BLOB_LINES, left out from its first line.
+ */
+function keptLines(lines: string[], n: number): number {
+  if (lines.length <= n || !BLOB_LINE.test(lines[n])) return n;
+  let end = n;
+  while (end < lines.length && BLOB_LINE.test(lines[end])) end++;
+  if (end - n <= MAX_BLOB_LINES) return end;
+  let start = n;
+  while (start > 0 && BLOB_LINE.test(lines[start - 1])) start--;
+  // The blob's first line may start after other text (`cannot parse: QUJD…`): that line goes too.
+  return start > 0 && /[A-Za-z0-9+/=_-]{16,}\s*$/.test(lines[start - 1]) ? start - 1 : start;
 }
 
 function sdkOf(dir: string): string {

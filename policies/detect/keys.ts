@@ -292,9 +292,28 @@ const MAY_HOLD_KEY = /_|\\u|\\x|%5f|&#|&lowbar;|&underbar;/i;
 export function redactKeys(text: string): string {
   if (!MAY_HOLD_KEY.test(text)) return text;
   const literal = /e2b_/i;
-  let out = literal.test(text) ? applySpans(text, keySpans(text, false, KEY_HEX)) : text;
+  let out = text;
+  if (literal.test(out)) {
+    out = joinHalves(out);
+    out = applySpans(out, keySpans(out, false, KEY_HEX));
+  }
   out = applySpans(out, keySpans(out, true, REDACT_MIN_HEX));
-  return literal.test(out) ? applySpans(out, keySpans(out, false, REDACT_MIN_HEX)) : out;
+  out = literal.test(out) ? applySpans(out, keySpans(out, false, REDACT_MIN_HEX)) : out;
+  return out.includes("_…") ? out.replace(MASKED_HEAD_AND_TAIL, "$1$2…") : out;
+}
+
+/**
+ * A key printed in two parts with one separator between (`console.log(k.slice(0, 24), k.slice(24))`,
+ * `e2b_<20 hex>/<20 hex>`): the parts' digits coming to 40 make one key, masked whole.
+ */
+const KEY_HALVES = /((?:sk_)?e2b_)([0-9a-f]{8,39})[^\w\n]{1,3}([0-9a-f]{1,32})(?![0-9a-f])/gi;
+/** What a key head masked elsewhere (a relayed log) left: the rest after a separator, masked here. */
+const MASKED_HEAD_AND_TAIL = /((?:sk_)?e2b_…[0-9a-f]{4})([^\w\n…]{1,3})[0-9a-f]{12,40}(?![0-9a-f])/gi;
+
+function joinHalves(text: string): string {
+  return text.replace(KEY_HALVES, (m, prefix: string, head: string, tail: string) =>
+    head.length + tail.length === 40 ? maskKey(`${prefix}${head}${tail}`) : m,
+  );
 }
 
 /** Shorten to at most `max` characters (first part … last part), masking keys first. */
@@ -303,6 +322,25 @@ export function shortenRedacted(text: string, max: number, head = Math.floor(max
   if (safe.length <= max) return safe;
   const first = Math.min(head, Math.floor((max - 1) / 2));
   return `${safe.slice(0, first)}…${safe.slice(safe.length - (max - first - 1))}`;
+}
+
+/**
+ * The first `max` characters of an already redacted text, never ending inside a run that could encode
+ * a key (TOKEN_RUN): such a run cut short no longer decodes for a redactor, yet may still spell most
+ * of the key, so it is left out whole.
+ */
+export function cutBeforeRun(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max;
+  const inRun = (i: number) => i >= 0 && i < text.length && /[A-Za-z0-9+/=_%-]/.test(text[i]);
+  if (inRun(end) && inRun(end - 1)) {
+    let start = end;
+    while (inRun(start - 1)) start--;
+    let stop = end;
+    while (inRun(stop)) stop++;
+    if (stop - start >= 16) end = start;
+  }
+  return `${text.slice(0, end)}…`;
 }
 
 /** A run that may be an encoded key or part of one: base64 (both alphabets), hex, percent escapes. */

@@ -1,5 +1,8 @@
 /** How a failed program's error reads on the first line, the one a user sees. */
 import { failureLines } from "../../engine/program-worker";
+import { redactMaterial } from "../../policies/detect/redact";
+
+const KEY = "e2b_" + "5d0c9a7be31f42a86c0d9e1b7a3f5c2e8d4b6a19";
 
 describe("failureLines", () => {
   it("puts the error first, without the SDK's heading", () => {
@@ -20,5 +23,24 @@ describe("failureLines", () => {
     expect(failureLines(text, 1)).toBe(
       "Error: e2b-guardrails' offline preview does not run invoke transforms (registerInvokeTransform); preview this program with `pulumi preview --policy-pack` instead",
     );
+  });
+
+  it("never cuts a wrapped blob the error echoes: kept whole, the redactor masks the key in it", () => {
+    // A parse error that echoes its input: base64 of a .env, wrapped at 76 columns, the key across the
+    // sixth line's end. Cut there, line 6 would spell most of the key and decode to none.
+    const blob = Buffer.from(`${"#".repeat(238)}\nE2B_API_KEY=${KEY}\n`).toString("base64");
+    const text = `Error: could not parse the bundle:\n${blob.match(/.{1,76}/g)!.join("\n")}\n    at parse`;
+    const shown = failureLines(text, 6);
+    expect(shown.split("\n").length).toBeGreaterThan(6);
+    const safe = redactMaterial(shown);
+    expect(safe).toContain("(encoded)");
+    expect(safe).not.toMatch(/[A-Za-z0-9+/]{60,}/);
+    expect(safe).not.toContain("at parse");
+  });
+
+  it("leaves out a blob too long to keep, with a notice", () => {
+    const line = "QUJD".repeat(19);
+    const text = `Error: bad input:\n${Array.from({ length: 1000 }, () => line).join("\n")}`;
+    expect(failureLines(text, 6)).toBe("Error: bad input:\n[a long block of encoded text is not shown]");
   });
 });

@@ -6,7 +6,7 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { displayPath } from "../../../policies/detect/walk";
-import { quoteValue, redactKeys, shortenRedacted } from "../../../policies/detect/keys";
+import { cutBeforeRun, quoteValue, redactKeys, shortenRedacted } from "../../../policies/detect/keys";
 import { redactMaterial } from "../../../policies/detect/redact";
 
 const HEX = "0123456789abcdef0123456789abcdef01234567";
@@ -247,6 +247,37 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
   it("leaves text without key material as it is, hashes and base64 of other things included", () => {
     const text = `sha256 ${"ab12".repeat(16)} and ${b64("just some other bytes, nothing secret at all here")}`;
     expect(redactMaterial(text)).toBe(text);
+  });
+});
+
+describe("a key printed in two parts with a separator between", () => {
+  it.each([" ", "/", "-", ", "])("masks both parts when their digits come to 40 (separator %j)", (sep) => {
+    for (const cut of [8, 20, 24, 32]) {
+      const out = redactKeys(`stack ${KEY.slice(0, 4 + cut)}${sep}${KEY.slice(4 + cut)} not found`);
+      expect(showsPartOf(out, HEX)).toBe(false);
+      expect(out).not.toMatch(/[0-9a-f]{12}/);
+    }
+  });
+
+  it("masks the rest after a head another redactor masked first (a relayed log)", () => {
+    const out = redactKeys(`${redactKeys(KEY.slice(0, 28))} ${KEY.slice(28)}`);
+    expect(out).not.toContain(KEY.slice(28));
+  });
+
+  it("leaves two unrelated hex words as they are", () => {
+    expect(redactKeys("commit 0123456789abcdef0123 and 456789abcdef01234567")).toBe(
+      "commit 0123456789abcdef0123 and 456789abcdef01234567",
+    );
+  });
+});
+
+describe("cutBeforeRun (a line shortened after it was redacted)", () => {
+  it("leaves out a run that could encode a key rather than cut it, and keeps other text as it is", () => {
+    const b64 = Buffer.from(`${"#".repeat(100)}E2B_API_KEY=${KEY}`).toString("base64");
+    const cut = cutBeforeRun(`Error: bad port line ${b64}`, 200);
+    expect(cut).toBe("Error: bad port line …");
+    expect(cutBeforeRun("short", 200)).toBe("short");
+    expect(cutBeforeRun(`${"word ".repeat(50)}`, 12)).toBe("word word wo…");
   });
 });
 
