@@ -44,7 +44,7 @@ describe("ArtifactReader", () => {
     const dir = program();
     const body = Buffer.from(`E2B_API_KEY=${KEY}\n`);
     const block = (b: Buffer) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
-    const entry = (name: string, type: tar.EntryTypeName, data: Buffer) => {
+    const entry = (name: string, type: "ContiguousFile" | "FIFO" | "GNUDumpDir", data: Buffer) => {
       const h = new tar.Header({ path: name, mode: 0o644, size: data.length, type, mtime: new Date(0) });
       h.encode();
       return Buffer.concat([h.block!, block(data)]);
