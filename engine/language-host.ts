@@ -57,10 +57,16 @@ export interface LanguageHostResult {
 }
 
 /** The list the record-modules preload wrote as the program exited; none if it could not. */
-function readProgramFiles(file: string): Pick<LanguageHostResult, "modules" | "reads"> {
+function readProgramFiles(file: string): Pick<LanguageHostResult, "modules" | "reads"> | undefined {
   const paths = (v: unknown) => (Array.isArray(v) ? v.filter((f): f is string => typeof f === "string") : []);
+  let text: string;
   try {
-    const list = JSON.parse(fs.readFileSync(file, "utf8")) as { modules?: unknown; read?: unknown };
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const list = JSON.parse(text) as { modules?: unknown; read?: unknown };
     return { modules: paths(list?.modules), reads: paths(list?.read) };
   } catch {
     return { modules: [], reads: [] };
@@ -249,10 +255,21 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
           : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
       throw new ProgramFailure(reason, text, [...recorder.invokes].sort(), streams);
     }
+    const files = readProgramFiles(modulesFile);
+    // The preload writes the list in an exit handler, whatever happens: without it, the process
+    // ended without running its exit handlers (process.reallyExit, a native exit), and with them
+    // the SDK's own check that every registration was sent.
+    if (!files)
+      throw new ProgramFailure(
+        "the program ended without running its exit handlers (process.reallyExit or a native exit), so what it registered cannot be trusted to be complete",
+        text,
+        [...recorder.invokes].sort(),
+        streams,
+      );
     return {
       resources: recorder.resources(),
       invokes: [...recorder.invokes].sort(),
-      ...readProgramFiles(modulesFile),
+      ...files,
     };
   } finally {
     recorder.close();

@@ -55,7 +55,13 @@ if (out) {
       const modules = programModules([...Object.keys(require.cache), ...esmLoaded()], dir);
       fs.writeFileSync(out, JSON.stringify({ modules, read: programReads(read, modules, dir) }));
     } catch {
-      // No list: the report says nothing about the program's files rather than fail the preview.
+      // An empty list: the report says nothing about the program's files rather than fail the
+      // preview. A missing file means this handler never ran (engine/language-host.ts).
+      try {
+        fs.writeFileSync(out, "{}");
+      } catch {
+        // Nowhere to write: the host says the program ended without its exit handlers.
+      }
     }
   });
 }

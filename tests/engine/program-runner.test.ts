@@ -134,6 +134,23 @@ describe("program runner: configuration and errors", () => {
     }
   });
 
+  it("fails a program that ends without its exit handlers, instead of passing what it registered so far", async () => {
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as s3 from "@pulumi/aws/s3";\nnew s3.BucketV2("assets");\n(process as any).reallyExit(0);\n',
+    );
+    const ended =
+      /the program ended without running its exit handlers \(process\.reallyExit or a native exit\)/;
+    await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(ended);
+    const pool = new ProgramPool(1);
+    try {
+      await expect(pool.run({ cwd: dir, stack: "dev" })).rejects.toThrow(ProgramError);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("previews a resource nested 1,000 levels deep, where the SDK's debug log of the answer would overflow", async () => {
     const dir = copyFixture();
     writeFileSync(
