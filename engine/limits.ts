@@ -136,15 +136,27 @@ function utf16be(b: Buffer): string {
 }
 
 /**
+ * How deep a JSON text may nest before the pass below takes what lies deeper out as a string: far past
+ * LIMITS.depth (what the loader reads as a tree), so the loader reads it as text all the same, but
+ * JSON.parse never builds millions of nested arrays (30 million in 60 MB took 3 GB).
+ */
+export const TEXT_DEPTH = 2 * LIMITS.depth;
+
+/**
  * Count a JSON text's values before it is parsed (one pass, no allocation): parsing a million-key
  * object costs seconds and hundreds of MB before any check could run on the parsed tree. Counts
  * separators outside strings, so it is exact for arrays and objects alike, give or take one per
- * container.
+ * container. Returns the text to parse: as it is, or with each part nested deeper than `maxDepth`
+ * replaced by a string holding that part's text (still read for keys, as text).
  */
-export function checkJsonSize(text: string, file: string): void {
+export function checkJsonSize(text: string, file: string, maxDepth = TEXT_DEPTH): string {
   let inString = false;
   let escaped = false;
   let values = 1;
+  let depth = 0;
+  let cutFrom = -1;
+  const parts: string[] = [];
+  let copied = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
@@ -157,7 +169,19 @@ export function checkJsonSize(text: string, file: string): void {
         `too large: ${file} (limit ${LIMITS.values.toLocaleString("en-US")} property values per stack)`,
         file,
       );
+    else if (c === 91 || c === 123) {
+      if (++depth > maxDepth && cutFrom < 0) cutFrom = i;
+    } else if (c === 93 || c === 125) {
+      if (depth-- === maxDepth + 1 && cutFrom >= 0) {
+        parts.push(text.slice(copied, cutFrom), JSON.stringify(text.slice(cutFrom, i + 1)));
+        copied = i + 1;
+        cutFrom = -1;
+      }
+    }
   }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join("");
 }
 
 /** What is left of a stack's value budget, and of the current resource's, while its trees are checked. */

@@ -51,10 +51,12 @@ const FLAGS = new Set(["custom", "external", "protect"]);
 
 export function loadStateExport(file: string): ResourceGraph {
   const text = readBoundedText(file, LIMITS.stateBytes);
-  checkJsonSize(text, file);
+  // An array is no export: said at once, not after parsing up to 128 MiB of nested arrays.
+  if (/^\s*\[/.test(text.slice(0, 4096)))
+    throw new InputError(`${file}: field '(root)' must be an object (a \`pulumi stack export\` file)`, file);
   let doc: Json;
   try {
-    doc = JSON.parse(text) as Json;
+    doc = JSON.parse(checkJsonSize(text, file)) as Json;
   } catch (e) {
     throw new InputError(`${file}: not valid JSON (${jsonSyntaxProblem(e)})`, file);
   }

@@ -1,4 +1,4 @@
-import { LIMITS } from "../../engine/limits";
+import { LIMITS, TEXT_DEPTH, checkJsonSize } from "../../engine/limits";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadStateExport, InputError, OPAQUE_SECRET, SECRET_SIG, type GraphResource } from "../../engine";
@@ -170,6 +170,27 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     );
     expect(g.deploymentTooDeep).toEqual([{ field: "manifest", text: expect.arrayContaining(["name", key]) }]);
     expect(JSON.stringify(g.deploymentFields)).toContain(TOO_DEEP);
+  });
+
+  it("reads a file nested far deeper than the limit without building the tree: its deep part as text", () => {
+    // 30 million nested arrays in 60 MB took 3 GB to parse; past TEXT_DEPTH the text is one string.
+    const key = "e2b_3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
+    const levels = TEXT_DEPTH + 5000;
+    const inputs = `${"[".repeat(levels)}${JSON.stringify(`k=${key}`)}${"]".repeat(levels)}`;
+    const text = `{"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:dev::p::x:y:Z::b","type":"x:y:Z","inputs":{"a":${inputs}}}]}}`;
+    const parsed = checkJsonSize(text, "deep.json");
+    expect(parsed.length).toBeLessThan(text.length + 100);
+    expect(JSON.parse(parsed)).toBeTruthy();
+    const dir = tmpDir("deep-text-");
+    writeFileSync(path.join(dir, "deep.json"), text);
+    const [r] = loadStateExport(path.join(dir, "deep.json")).resources;
+    expect(r.tooDeep).toHaveLength(1);
+    expect(r.tooDeep![0].text.some((t) => t.includes(key))).toBe(true);
+    // An array is no export: one line at once.
+    writeFileSync(path.join(dir, "array.json"), "[".repeat(1000) + "]".repeat(1000));
+    expect(() => loadStateExport(path.join(dir, "array.json"))).toThrow(
+      `${path.join(dir, "array.json")}: field '(root)' must be an object (a \`pulumi stack export\` file)`,
+    );
   });
 
   it("keeps a property named __proto__ as a property (it cannot hide a key)", () => {
