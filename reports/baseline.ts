@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { InputError } from "../engine/errors";
 import { jsonSyntaxProblem } from "../engine/errors";
-import { LIMITS, readBoundedText } from "../engine/limits";
+import { LIMITS, checkJsonSize, readBoundedText } from "../engine/limits";
 import { findingFingerprint, buildStackReport, type Finding, type Report } from "../policies/api";
 import type { CaseId } from "../policies/api";
 
@@ -61,8 +61,10 @@ export function loadBaseline(file: string, flag = "--baseline"): Baseline {
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // Bounded as an export is: what nests absurdly deep is parsed as one string (then refused below).
+    doc = JSON.parse(checkJsonSize(text, file));
   } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${flag} ${e.message}`, file);
     throw new InputError(`${flag} ${file}: not valid JSON (${jsonSyntaxProblem(e)})`, file);
   }
   const r = baselineSchema.safeParse(doc);
