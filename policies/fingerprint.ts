@@ -11,6 +11,7 @@
  * the same finding.
  */
 import { createHash } from "node:crypto";
+import { redactMaterial } from "./detect/redact";
 
 export const FINGERPRINT_VERSION = "v1";
 
@@ -36,10 +37,12 @@ export function messageShape(message: string): string {
 
 export function findingFingerprint(f: FingerprintFields): string {
   const located = Boolean(f.path || f.keyFingerprint);
+  // The URN and path as a report shows them (key material masked): a baseline holds only those, and
+  // its findings are identified again from them.
   const parts = [
     f.policy,
-    f.urn,
-    f.path ?? "",
+    redactMaterial(f.urn),
+    redactMaterial(f.path ?? ""),
     f.keyFingerprint ?? "",
     located ? "" : messageShape(f.message),
   ];

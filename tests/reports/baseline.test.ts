@@ -57,6 +57,26 @@ describe("applyBaseline", () => {
     }
   });
 
+  it("knows again a finding on a resource whose name holds a key: the baseline keeps only its mask", () => {
+    const key = "e2b_" + "7c1d9e3a5b2f40816d3e9a7c5b1f2e4d6a8c0b93";
+    const leaked: Finding = {
+      policy: "e2b-01-key-only-in-key-stores",
+      caseId: "E2B-01",
+      enforcementLevel: "mandatory",
+      severity: "critical",
+      urn: `urn:pulumi:prod::web::aws:s3/bucketV2:BucketV2::p-${key}`,
+      path: "bucket",
+      keyFingerprint: "sha256:0f3c",
+      message: "BucketV2 carries E2B key material (e2b_…0b93) in its name, outside any approved key store.",
+    };
+    const f = makeFindings();
+    f.prod.push(leaked);
+    const file = baselineFile(report(f));
+    expect(require("node:fs").readFileSync(file, "utf8")).not.toContain(key.slice(4));
+    const out = applyBaseline(report(f), loadBaseline(file));
+    expect(out.baseline).toMatchObject({ new: 0, fixed: 0 });
+  });
+
   it("keeps new findings failing and lists the gone ones as fixed, per stack", () => {
     const base = loadBaseline(baselineFile(report()));
     const f = makeFindings();
