@@ -39,7 +39,11 @@ function programReads(read, modules, dir) {
   return inProgramFolder(read, dir).filter((f) => !isModule.has(f) && !RUN_MACHINERY.has(path.basename(f)));
 }
 
-/** Every path read through fs.readFileSync, fs.readFile and fs.promises.readFile since `recordReads`. */
+/**
+ * Every path read through fs.readFileSync, fs.readFile and fs.promises.readFile, or opened for reading
+ * (fs.openSync, fs.open, fs.promises.open, fs.createReadStream: readline loaders, `readSync` on a
+ * descriptor) since `recordReads`.
+ */
 const reads = new Set();
 let recording = false;
 
@@ -60,15 +64,25 @@ function recordReads() {
       // Not a path this check can name: the read itself goes on as the program asked.
     }
   };
-  for (const [target, name] of [
-    [fs, "readFileSync"],
-    [fs, "readFile"],
-    [fs.promises, "readFile"],
+  // A file opened to be written or appended to is not one the program read.
+  const forReading = (flags) =>
+    flags === undefined ||
+    flags === null ||
+    (typeof flags === "string" && !/[wa]/.test(flags)) ||
+    (typeof flags === "number" && (flags & fs.constants.O_WRONLY) === 0);
+  for (const [target, name, opens] of [
+    [fs, "readFileSync", false],
+    [fs, "readFile", false],
+    [fs.promises, "readFile", false],
+    [fs, "openSync", true],
+    [fs, "open", true],
+    [fs.promises, "open", true],
+    [fs, "createReadStream", false],
   ]) {
     const original = target[name];
     target[name] = {
       [name](file, ...rest) {
-        note(file);
+        if (!opens || forReading(typeof rest[0] === "function" ? undefined : rest[0])) note(file);
         return original.call(this, file, ...rest);
       },
     }[name];

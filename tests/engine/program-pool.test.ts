@@ -54,8 +54,11 @@ describe("program pool (warm workers)", () => {
 
   it("lists the other files a program read from its folder, in both transports, each way it can read them", async () => {
     const dir = programCopy("reads-", recording.cwd);
-    for (const f of ["sync.env", "callback.yaml", "promise.txt", "by-url.json", "as-buffer.conf"])
-      writeFileSync(path.join(dir, f), "x\n");
+    const read = [
+      ...["sync.env", "callback.yaml", "promise.txt", "by-url.json", "as-buffer.conf"],
+      ...["stream.csv", "descriptor.ini", "handle.toml"],
+    ];
+    for (const f of [...read, "written.log"]) writeFileSync(path.join(dir, f), "x\n");
     writeFileSync(path.join(dir, "untouched.txt"), "x\n");
     writeFileSync(
       path.join(dir, "index.ts"),
@@ -70,16 +73,19 @@ describe("program pool (warm workers)", () => {
         // Outside the folder, and an installed package's file: not the program's.
         'fs.readFileSync("/etc/hostname");',
         'fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"));',
+        // Opened for reading (a readline loader, a descriptor, a FileHandle); one opened to append to.
+        'fs.readSync(fs.openSync(at("descriptor.ini"), "r"), Buffer.alloc(2));',
+        'fs.closeSync(fs.openSync(at("written.log"), "a"));',
         "export const done = Promise.all([",
         '  new Promise((ok) => fs.readFile(at("callback.yaml"), ok)),',
         '  fs.promises.readFile(at("promise.txt")),',
+        '  new Promise((ok) => fs.createReadStream(at("stream.csv")).on("close", ok).resume()),',
+        '  fs.promises.open(at("handle.toml")).then((h) => h.readFile().then(() => h.close())),',
         ']).then(() => "read");',
         "",
       ].join("\n"),
     );
-    const expected = ["as-buffer.conf", "by-url.json", "callback.yaml", "promise.txt", "sync.env"].map((f) =>
-      path.join(dir, f),
-    );
+    const expected = [...read].sort().map((f) => path.join(dir, f));
     const fresh = await runProgram({ cwd: dir, stack: "dev" });
     expect(fresh.programReads).toEqual(expected);
     expect(fresh.programModules).toEqual([path.join(dir, "index.ts")]);
