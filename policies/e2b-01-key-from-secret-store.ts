@@ -15,6 +15,7 @@ import {
   fromNoResource,
   keyLocation,
   partlyReadMessage,
+  regexSchema,
   usesE2B,
   HIDDEN_CAUSE,
 } from "./common";
@@ -27,10 +28,15 @@ import {
   type RecordHit,
 } from "./detect/scanner";
 import type { HiddenConfig, IndexedResource, StackIndex } from "./detect/stack-index";
-import { approvedStoreOfHidden, isKeyStoreType } from "./detect/key-stores";
+import {
+  approvedStoreOfHidden,
+  isKeyStoreType,
+  isReferenceOnlyStoreType,
+  isReferencePath,
+} from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { printable } from "./detect/walk";
-import { NAME_DEPENDENCIES } from "./detect/hidden-config";
+import { NAME_DEPENDENCIES, undecryptedConfigKey } from "./detect/hidden-config";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
@@ -175,6 +181,44 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
       { advisory: true, at: { path: l.path, unknown: true, ...(e2bNamed ? { inconclusive: true } : {}) } },
     );
   }
+}
+
+/**
+ * A variable named to carry the key (`keyNamePattern`) whose value preview cannot see holds the key,
+ * whatever fed it: the verdict must not depend on whether a secret could be decrypted. Unless its
+ * property depends only on secret containers with no value output: then it is a reference
+ * (pulumi/examples' aws-ts-lambda-secrets names each variable after its secret and passes the
+ * secret's ARN). A store's value output (`secretVersion.secretString`) is still the key. Public
+ * variables are the client-side rule's; `valueFrom.secretKeyRef` names where the key is.
+ */
+function checkKeyNamedUnknowns(
+  index: StackIndex,
+  r: IndexedResource,
+  keyName: RegExp,
+  report: Reporter,
+): void {
+  if (isKeyStoreType(r.type) || r.type === E2B_ENVIRONMENT_TYPE) return;
+  const scan = index.scan(r);
+  const hidden = [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)];
+  for (const l of hidden) {
+    if (!l.envName || l.publicName || !keyName.test(l.envName) || isReferencePath(l.path)) continue;
+    if (onlyFromReferenceStores(index, r.propertyDependencies[l.top])) continue;
+    report(
+      `${describe(r)} variable ${l.envName} at ${l.path} is named to carry the E2B key; its value is unknown at preview (a secret that could not be decrypted, or an output not known yet), so it is judged as the key in plaintext outside any approved key store. Pass a secret reference (e.g. E2B_SECRET_ARN) and read the key at run time.`,
+      r.urn,
+      { at: { path: l.path, unknown: true } },
+    );
+  }
+}
+
+/** Dependencies that are all secret containers with no value output (no config value, no other resource). */
+function onlyFromReferenceStores(index: StackIndex, deps: readonly string[] | undefined): boolean {
+  if (!deps || deps.length === 0) return false;
+  return deps.every((u) => {
+    if (undecryptedConfigKey(u) !== undefined) return false;
+    const dep = index.byUrn.get(u);
+    return dep !== undefined && isReferenceOnlyStoreType(dep.type);
+  });
 }
 
 /** A whole property as a hidden leaf (reportHiddenValues). */
@@ -328,17 +372,22 @@ export const keyFromSecretStore = stackPolicy(
       "2. Pass the runtime the secret's ARN/name and grant it read access; read the value at start-up.",
       "3. Never export the key (or a secret holding it) as a stack output; export the secret's name instead.",
     ].join("\n"),
-    config: z.object({}),
+    config: z.object({
+      keyNamePattern: regexSchema(
+        KEY_NAME_PATTERN,
+        "Regex for variable names meant to carry the E2B key: such a variable whose value is unknown at preview (a secret that could not be decrypted, an output not known yet) is judged as holding the key, unless its property depends only on approved key stores (a secret's ARN).",
+      ),
+    }),
     example:
       "aws:lambda/function:Function 'api' property environment takes its value straight from the E2B key resource 'prod-key' (unknown at preview). Read the key from the secret store the E2BEnvironment writes instead.",
   },
-  ({ index, report, notApplicable }) => {
+  ({ index, config, report, notApplicable }) => {
     reportPartlyReadOutputs(index, report);
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
     checkConfigMaterial(index, report);
     reportUnseenSecretConfig(index, report);
     const keys = index.keyResourceUrns;
-    const keyName = new RegExp(KEY_NAME_PATTERN);
+    const keyName = new RegExp(config.keyNamePattern);
     for (const r of index.resources) {
       if (r.type === STACK_TYPE || r.type === STACK_REFERENCE_TYPE) {
         // Outputs, not inputs: what the stack exports (or what a referenced stack exported).
@@ -371,6 +420,7 @@ export const keyFromSecretStore = stackPolicy(
         continue;
       }
       checkRecordMaterial(index, r, report);
+      checkKeyNamedUnknowns(index, r, keyName, report);
       reportHiddenValues(index, r, keyName, report);
       checkHiddenKeyConfig(index, r, keyName, report);
       const scan = index.scan(r);

@@ -2,15 +2,12 @@
  * E2B-01: key material lives only in approved key stores. A resource policy, so `pulumi up` stops
  * before a resource holding a plaintext key is created: its inputs, their property names, and the
  * files its assets and archives deploy (a Lambda's code, a container's build context). The
- * stack-level rules judge unknown values, outputs and everything else a stack record carries.
+ * stack-level rules judge unknown values (a variable named to carry the key among them: only they
+ * see what it depends on), outputs and everything else a stack record carries.
  */
 import { z } from "zod";
-import { KEY_NAME_PATTERN, describe, keyLocation, partlyReadMessage, regexSchema } from "./common";
+import { describe, keyLocation, partlyReadMessage } from "./common";
 import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
-import { isKeyStoreType, isReferencePath } from "./detect/key-stores";
-import { isKeyResource } from "./detect/scanner";
-import { OPAQUE_SECRET } from "./detect/unknowns";
-import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { resourcePolicy } from "./policy-dsl";
 
 export const keyOnlyInKeyStores = resourcePolicy(
@@ -25,38 +22,12 @@ export const keyOnlyInKeyStores = resourcePolicy(
       "2. Give the runtime a reference (secret ARN/name) and read permission, not the value.",
       "3. Rotate the key if it was ever deployed in plaintext (one `pulumi up` with a new rotation trigger).",
     ].join("\n"),
-    config: z.object({
-      keyNamePattern: regexSchema(
-        KEY_NAME_PATTERN,
-        "Regex for variable names meant to carry the E2B key: such a variable whose value is unknown at preview (a secret that could not be decrypted, an output not known yet) is judged as holding the key.",
-      ),
-    }),
+    config: z.object({}),
     example:
       "aws:lambda/function:Function 'api' holds an E2B API key (e2b_…9f3a) at environment.variables.E2B_API_KEY, outside any approved key store. Store it in a secret manager and pass a reference instead.",
   },
-  ({ type, name, props, config, report, scan: scanOf }) => {
+  ({ type, name, report, scan: scanOf }) => {
     const scan = scanOf(DEFAULT_PUBLIC_PREFIXES);
-    // A variable named to carry the key holds the key whatever preview can see of its value, so the
-    // verdict does not depend on whether the secret feeding it could be decrypted.
-    const judgesNames =
-      (scan.unknowns.length > 0 || scan.named.length > 0) &&
-      !isKeyStoreType(type) &&
-      !isKeyResource(type, props) &&
-      type !== E2B_ENVIRONMENT_TYPE;
-    const keyName = judgesNames ? new RegExp(config.keyNamePattern) : undefined;
-    // Hidden values count as unknown: outputs not known yet, and a state export's encrypted secrets.
-    const hidden = judgesNames
-      ? [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)]
-      : [];
-    for (const l of hidden) {
-      // Public variables are the client-side rule's (e2b-01-no-client-side-key); a reference to a
-      // stored secret (`valueFrom.secretKeyRef.name`) names where the key is, not the key.
-      if (!l.envName || l.publicName || !keyName!.test(l.envName) || isReferencePath(l.path)) continue;
-      report(
-        `${describe({ type, name })} variable ${l.envName} at ${l.path} is named to carry the E2B key; its value is unknown at preview (a secret that could not be decrypted, or an output not known yet), so it is judged as the key in plaintext outside any approved key store. Pass a secret reference (e.g. E2B_SECRET_ARN) and read the key at run time.`,
-        { at: { path: l.path, unknown: true } },
-      );
-    }
     for (const k of scan.keys) {
       if (k.store) continue;
       const what = k.kind === "access-token" ? "an E2B access token" : "an E2B API key";

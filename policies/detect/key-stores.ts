@@ -168,6 +168,22 @@ for (const s of KEY_STORES) {
   compiled.set(s.type, list);
 }
 
+/**
+ * Secret containers whose outputs name the secret and never hold its value (an ARN, an id, a name):
+ * a value that depends on these alone is a reference. A store with a value output (SSM Parameter
+ * `value`, SecretVersion `secretString`, a Kubernetes Secret's `data`) is not one. Data, easy to extend.
+ */
+const REFERENCE_ONLY_STORE_TYPES = new Set([
+  "aws:secretsmanager/secret:Secret",
+  "gcp:secretmanager/secret:Secret",
+  "azure-native:keyvault:Vault",
+  "azure:keyvault/keyVault:KeyVault",
+]);
+
+export function isReferenceOnlyStoreType(type: string): boolean {
+  return REFERENCE_ONLY_STORE_TYPES.has(type);
+}
+
 export function isKeyStoreType(type: string): boolean {
   return compiled.has(type);
 }

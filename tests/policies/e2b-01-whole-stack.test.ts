@@ -169,6 +169,16 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(without.stack);
   });
 
+  it("passes a variable named for the key that holds its secret's ARN, and fails the store's value or another output under that name, with the passphrase as without", async () => {
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("key-name-holds-secret-arn"), "prod", opts);
+      const failed = e2b01(stack).filter((f) => f.enforcementLevel === "mandatory");
+      expect(failed.map((f) => f.urn.split("::").pop()).sort()).toEqual(["by-bucket", "by-value"]);
+      expect(status(stack, "E2B-01")).toBe("fail");
+      expectClean(stack);
+    }
+  });
+
   it("fails a handler whose serialized closure captures the undecryptable key, or a value applied or interpolated from it, as it does with the passphrase", async () => {
     const withPass = await scan.program(fx("secret-config-closure"), "prod", { passphrase: "correct horse" });
     const without = await scan.program(fx("secret-config-closure"), "prod", {});
