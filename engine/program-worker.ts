@@ -281,13 +281,15 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
   } catch (e) {
     if (e instanceof ProgramFailure) {
       const tail = outputTail(e.output);
-      // A program that read a provider function's result fails offline where the CLI would not: say so on
-      // the first line, which is the one a user sees.
+      // A program that read a provider function's result fails offline where the CLI would not: the
+      // first line, the one a user sees, says so after the program's own error, which may well be
+      // unrelated (a renamed API in the program's pinned SDK).
       const offline = e.invokes.length
-        ? ` (offline, provider functions are answered without a provider: ${e.invokes.join(", ")}; a program that reads their results cannot be previewed offline)`
+        ? ` (offline, provider functions are answered without a provider: ${e.invokes.join(", ")}; if the error comes from their results, preview this program with \`pulumi preview --policy-pack\` instead)`
         : "";
+      const [first, ...rest] = failureLines(e.message, 6).split("\n");
       throw new ProgramError(
-        `${project.main}: the program failed${offline}${environmentsNote(environments)}: ${failureLines(e.message, 6)}${tail}`,
+        `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...rest].join("\n")}${tail}`,
         e.streams,
       );
     }
