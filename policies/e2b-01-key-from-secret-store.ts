@@ -169,12 +169,17 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
         ? [`the secret config value ${names(combined)}, combined with a value not known yet`]
         : []),
     ].join("; ");
+    // Nothing in this run went undecrypted (the passphrase was given, or the CLI ran the program): an
+    // unknown from no resource is a provider function's result or a resource passed by reference.
+    const nothingUndecrypted = l.value !== OPAQUE_SECRET && hiddenConfigs.size === 0;
     const check =
       combined.length && !undecrypted.length
         ? "Preview again once the outputs it is combined with exist, or read the secret at run time."
-        : "Preview with the passphrase, or audit an export made with --show-secrets, to check it.";
+        : nothingUndecrypted
+          ? "Preview again once the values it is computed from exist, or audit the stack's export after `pulumi up`."
+          : "Preview with the passphrase, or audit an export made with --show-secrets, to check it.";
     report(
-      `${describe(r)} value at ${l.path} is hidden at preview (${cause || HIDDEN_CAUSE}) and was not checked for E2B key material` +
+      `${describe(r)} value at ${l.path} is hidden at preview (${cause || (nothingUndecrypted ? UNRESOLVED_CAUSE : HIDDEN_CAUSE)}) and was not checked for E2B key material` +
         (e2bNamed ? `; ${why} says it is about E2B, so E2B-01 is inconclusive until it is checked` : "") +
         `. ${check}`,
       r.urn,
@@ -220,6 +225,10 @@ function onlyFromReferenceStores(index: StackIndex, deps: readonly string[] | un
     return dep !== undefined && isReferenceOnlyStoreType(dep.type);
   });
 }
+
+/** HIDDEN_CAUSE in a run where every secret was decrypted. */
+const UNRESOLVED_CAUSE =
+  "a provider function's result over values not known yet, or a resource passed by reference whose id is not known yet";
 
 /** A whole property as a hidden leaf (reportHiddenValues). */
 const hiddenProperty = (top: string): LeafInfo => ({
