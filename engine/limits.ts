@@ -142,19 +142,30 @@ function utf16be(b: Buffer): string {
  */
 export const TEXT_DEPTH = 2 * LIMITS.depth;
 
+/** Characters JSON allows outside strings: structure, blanks, numbers, `true`, `false`, `null`. */
+const BARE = new Uint8Array(128);
+for (const c of "[]{},: \t\r\n0123456789+-.eEtruefalsn") BARE[c.charCodeAt(0)] = 1;
+
 /**
- * Count a JSON text's values before it is parsed (one pass, no allocation): parsing a million-key
- * object costs seconds and hundreds of MB before any check could run on the parsed tree. Counts
- * separators outside strings, so it is exact for arrays and objects alike, give or take one per
- * container. Returns the text to parse: as it is, or with each part nested deeper than `maxDepth`
- * replaced by a string holding that part's text (still read for keys, as text).
+ * Count a JSON text's values before it is parsed (one pass): parsing a million-key object costs
+ * seconds and hundreds of MB before any check could run on the parsed tree. Counts separators outside
+ * strings, so it is exact for arrays and objects alike, give or take one per container. Returns the
+ * text to parse: as it is, or with each part nested deeper than `maxDepth` replaced by one string
+ * holding that part's strings (names and values, unescaped as JSON.parse would, one per line: what the
+ * loader reads of a part past its own depth limit). A cut part is checked as it is read (its strings,
+ * its brackets, nothing else outside strings); it is not parsed.
  */
 export function checkJsonSize(text: string, file: string, maxDepth = TEXT_DEPTH): string {
+  const invalid = (why: string) => new InputError(`${file}: not valid JSON (${why})`, file);
   let inString = false;
   let escaped = false;
   let values = 1;
   let depth = 0;
   let cutFrom = -1;
+  let stringFrom = -1;
+  /** The cut part's open brackets, `[` as 0 and `{` as 1 (a part can nest millions deep). */
+  let kinds = new Uint8Array(0);
+  let cutStrings: string[] = [];
   const parts: string[] = [];
   let copied = 0;
   for (let i = 0; i < text.length; i++) {
@@ -162,23 +173,49 @@ export function checkJsonSize(text: string, file: string, maxDepth = TEXT_DEPTH)
     if (inString) {
       if (escaped) escaped = false;
       else if (c === 92) escaped = true;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 44 && ++values > LIMITS.values)
+      else if (c === 34) {
+        inString = false;
+        if (cutFrom >= 0) {
+          try {
+            cutStrings.push(JSON.parse(text.slice(stringFrom, i + 1)) as string);
+          } catch {
+            throw invalid(`a string at character ${stringFrom} is malformed`);
+          }
+        }
+      }
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      stringFrom = i;
+    } else if (c === 44 && ++values > LIMITS.values)
       throw new InputError(
         `too large: ${file} (limit ${LIMITS.values.toLocaleString("en-US")} property values per stack)`,
         file,
       );
     else if (c === 91 || c === 123) {
-      if (++depth > maxDepth && cutFrom < 0) cutFrom = i;
+      if (++depth > maxDepth) {
+        if (cutFrom < 0) cutFrom = i;
+        const at = depth - maxDepth - 1;
+        if (at >= kinds.length) {
+          const grown = new Uint8Array(Math.max(1024, kinds.length * 2));
+          grown.set(kinds);
+          kinds = grown;
+        }
+        kinds[at] = c === 123 ? 1 : 0;
+      }
     } else if (c === 93 || c === 125) {
+      if (depth > maxDepth && kinds[depth - maxDepth - 1] !== (c === 125 ? 1 : 0))
+        throw invalid(`a bracket at character ${i} closes another kind`);
       if (depth-- === maxDepth + 1 && cutFrom >= 0) {
-        parts.push(text.slice(copied, cutFrom), JSON.stringify(text.slice(cutFrom, i + 1)));
+        parts.push(text.slice(copied, cutFrom), JSON.stringify(cutStrings.join("\n")));
         copied = i + 1;
         cutFrom = -1;
+        cutStrings = [];
       }
-    }
+    } else if (cutFrom >= 0 && (c >= 128 || BARE[c] === 0)) throw invalid(`unexpected character at ${i}`);
   }
+  if (cutFrom >= 0) throw invalid("brackets are not balanced");
   if (parts.length === 0) return text;
   parts.push(text.slice(copied));
   return parts.join("");

@@ -54,9 +54,10 @@ export function loadStateExport(file: string): ResourceGraph {
   // An array is no export: said at once, not after parsing up to 128 MiB of nested arrays.
   if (/^\s*\[/.test(text.slice(0, 4096)))
     throw new InputError(`${file}: field '(root)' must be an object (a \`pulumi stack export\` file)`, file);
+  const parsable = checkJsonSize(text, file);
   let doc: Json;
   try {
-    doc = JSON.parse(checkJsonSize(text, file)) as Json;
+    doc = JSON.parse(parsable) as Json;
   } catch (e) {
     throw new InputError(`${file}: not valid JSON (${jsonSyntaxProblem(e)})`, file);
   }

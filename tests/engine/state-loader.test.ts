@@ -186,6 +186,22 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     const [r] = loadStateExport(path.join(dir, "deep.json")).resources;
     expect(r.tooDeep).toHaveLength(1);
     expect(r.tooDeep![0].text.some((t) => t.includes(key))).toBe(true);
+    // A key escaped inside a document held in a string at that depth is read as JSON.parse would
+    // have handed it over (unescaped once), so it is found as it is without the cut.
+    const doc = JSON.stringify(JSON.stringify({ k: key }).replace("e2b_", "\\u0065\\u0032b_"));
+    const escapedDeep = text.replace(JSON.stringify(`k=${key}`), doc);
+    writeFileSync(path.join(dir, "escaped.json"), escapedDeep);
+    const [e] = loadStateExport(path.join(dir, "escaped.json")).resources;
+    expect(e.tooDeep![0].text.join("\n")).toContain('"\\u0065\\u0032b_');
+    // What lies past the cut is not parsed, but its strings, brackets and bare words are checked.
+    for (const [bad, why] of [
+      [text.replace(`"k=`, `xyz, "k=`), /not valid JSON \(unexpected character at \d+\)$/],
+      [text.replace(`"k=`, `"\\q k=`), /not valid JSON \(a string at character \d+ is malformed\)$/],
+      [text.replace(`"]]]`, `"}]]`), /not valid JSON \(a bracket at character \d+ closes another kind\)$/],
+    ] as const) {
+      writeFileSync(path.join(dir, "bad.json"), bad);
+      expect(() => loadStateExport(path.join(dir, "bad.json"))).toThrow(why);
+    }
     // An array is no export: one line at once.
     writeFileSync(path.join(dir, "array.json"), "[".repeat(1000) + "]".repeat(1000));
     expect(() => loadStateExport(path.join(dir, "array.json"))).toThrow(
