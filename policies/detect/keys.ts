@@ -303,17 +303,43 @@ export function redactKeys(text: string): string {
 }
 
 /**
- * A key printed in two parts with one separator between (`console.log(k.slice(0, 24), k.slice(24))`,
- * `e2b_<20 hex>/<20 hex>`): the parts' digits coming to 40 make one key, masked whole.
+ * A key printed in parts with a separator between each (`console.log(k.slice(0, 24), k.slice(24))`,
+ * `e2b_<20 hex>/<20 hex>`, three slices): the parts' digits coming to 40 make one key, masked whole.
+ * What follows the 40th digit is kept.
  */
-const KEY_HALVES = /((?:sk_)?e2b_)([0-9a-f]{8,39})[^\w\n]{1,3}([0-9a-f]{1,32})(?![0-9a-f])/gi;
+const KEY_START = /(?:sk_)?e2b_/gi;
+const isHexChar = (c: string) => /[0-9a-f]/i.test(c);
+/** What may stand between two parts: anything but a letter, a digit or a line break (`_` too). */
+const isPartSeparator = (c: string) => c === "_" || /[^\w\n]/.test(c);
 /** What a key head masked elsewhere (a relayed log) left: the rest after a separator, masked here. */
 const MASKED_HEAD_AND_TAIL = /((?:sk_)?e2b_…[0-9a-f]{4})([^\w\n…]{1,3})[0-9a-f]{12,40}(?![0-9a-f])/gi;
 
 function joinHalves(text: string): string {
-  return text.replace(KEY_HALVES, (m, prefix: string, head: string, tail: string) =>
-    head.length + tail.length === 40 ? maskKey(`${prefix}${head}${tail}`) : m,
-  );
+  let out = "";
+  let from = 0;
+  KEY_START.lastIndex = 0;
+  for (let m = KEY_START.exec(text); m; m = KEY_START.exec(text)) {
+    let i = m.index + m[0].length;
+    let digits = "";
+    while (i < text.length && isHexChar(text[i]) && digits.length <= 40) digits += text[i++];
+    let parts = 0;
+    while (digits.length < 40) {
+      let j = i;
+      while (j < text.length && j - i < 8 && isPartSeparator(text[j])) j++;
+      if (j === i || j >= text.length || !isHexChar(text[j])) break;
+      let k = j;
+      while (k < text.length && isHexChar(text[k])) k++;
+      if (digits.length + (k - j) > 40) break;
+      digits += text.slice(j, k);
+      i = k;
+      parts++;
+    }
+    if (parts === 0 || digits.length !== 40) continue;
+    out += text.slice(from, m.index) + maskKey(`${m[0]}${digits}`);
+    from = i;
+    KEY_START.lastIndex = i;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /** Shorten to at most `max` characters (first part … last part), masking keys first. */

@@ -115,6 +115,9 @@ const SPLIT_KEY = new RegExp(
 /** Where a split key may start: its prefix, then hex digits, then a quote. */
 const SPLIT_KEY_TEST = /e2b_[0-9a-f]{0,39}["'`]/i;
 const SPLIT_GLUE = new RegExp(SPLIT_GLUE_SOURCE, "g");
+/** More pieces after a match (past the 40 the pattern counts): the digits go on, so no key. */
+const SPLIT_GOES_ON = new RegExp(`${SPLIT_GLUE_SOURCE}[0-9a-f]`, "iy");
+const goesOn = (text: string, end: number) => ((SPLIT_GOES_ON.lastIndex = end), SPLIT_GOES_ON.test(text));
 const E2B_PREFIX = /e2b_/i;
 
 /** The key a SPLIT_KEY match spells, if its pieces hold exactly 40 hex digits after the prefix. */
@@ -241,7 +244,8 @@ function pushHexAlignments(hex: string, at: number, out: Decoded[]): void {
 function hasSplitKey(text: string): boolean {
   if (!SPLIT_KEY_TEST.test(text)) return false;
   SPLIT_KEY.lastIndex = 0;
-  for (let m = SPLIT_KEY.exec(text); m; m = SPLIT_KEY.exec(text)) if (joinSplitKey(m[0])) return true;
+  for (let m = SPLIT_KEY.exec(text); m; m = SPLIT_KEY.exec(text))
+    if (joinSplitKey(m[0]) && !goesOn(text, m.index + m[0].length)) return true;
   return false;
 }
 
@@ -250,16 +254,17 @@ function decodeSplitKeys(text: string, out: Decoded[]): void {
   SPLIT_KEY.lastIndex = 0;
   for (let m = SPLIT_KEY.exec(text); m; m = SPLIT_KEY.exec(text)) {
     const key = joinSplitKey(m[0]);
-    if (key) out.push({ encoding: "joined", text: key, at: m.index });
+    if (key && !goesOn(text, m.index + m[0].length)) out.push({ encoding: "joined", text: key, at: m.index });
   }
 }
 
 /** Every key written as joined strings in `text`, replaced by `mask(key)` whole (a redactor's step). */
 export function replaceSplitKeys(text: string, mask: (key: string) => string): string {
   if (!SPLIT_KEY_TEST.test(text)) return text;
-  return text.replace(SPLIT_KEY, (m) => {
+  return text.replace(SPLIT_KEY, (m: string, ...rest: unknown[]) => {
     const key = joinSplitKey(m);
-    return key ? mask(key) : m;
+    const at = rest.find((x) => typeof x === "number") as number;
+    return key && !goesOn(text, at + m.length) ? mask(key) : m;
   });
 }
 

@@ -59,6 +59,8 @@ describe("findMaterial", () => {
     expect(findMaterial(`k = "e2b_${HEX.slice(0, 20)}" + "${HEX.slice(20, 39)}"`)).toEqual([]);
     expect(findMaterial(`k = "e2b_${HEX.slice(0, 20)}" + "${HEX.slice(20)}" + "f"`)).toEqual([]);
     expect(findMaterial(`["e2b_${HEX.slice(0, 38)}", "cafe"]`)).toEqual([]);
+    // Hundreds of one-digit pieces: the digits go on past 40, so no key.
+    expect(findMaterial(`k = "e2b_"${' + "a"'.repeat(300)};`)).toEqual([]);
   });
 
   it("finds keys glued to text and in any letter case", () => {

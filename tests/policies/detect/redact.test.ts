@@ -221,7 +221,8 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
 
   it("masks a key written as two joined strings whole", () => {
     const out = redactMaterial(`const k = "e2b_" + "${HEX}"; ["e2b_", '${HEX}']`);
-    expect(out).toBe('const k = "e2b_…4567 (joined)"; ["e2b_…4567 (joined)\']');
+    // Parts with a separator between are one key to redactKeys, which runs first.
+    expect(out).toBe('const k = "e2b_…4567"; ["e2b_…4567\']');
     expect(out).not.toContain(HEX.slice(0, 12));
   });
 
@@ -256,6 +257,19 @@ describe("a key printed in two parts with a separator between", () => {
       const out = redactKeys(`stack ${KEY.slice(0, 4 + cut)}${sep}${KEY.slice(4 + cut)} not found`);
       expect(showsPartOf(out, HEX)).toBe(false);
       expect(out).not.toMatch(/[0-9a-f]{12}/);
+    }
+  });
+
+  it("masks a key printed in three parts, with a short head, or with a wider separator", () => {
+    for (const text of [
+      `${KEY.slice(0, 18)} ${KEY.slice(18, 28)} ${KEY.slice(28)}`,
+      `${KEY.slice(0, 8)} ${KEY.slice(8)}`,
+      `${KEY.slice(0, 4)}/${KEY.slice(4)}`,
+      `${KEY.slice(0, 20)} => ${KEY.slice(20)}`,
+      `${KEY.slice(0, 16)}_${KEY.slice(16)}`,
+    ]) {
+      const out = redactKeys(`log: ${text} done`);
+      expect(out).toBe(`log: e2b_…4567 done`);
     }
   });
 
