@@ -190,10 +190,11 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
 
 /**
  * A variable named to carry the key (`keyNamePattern`) whose value preview cannot see holds the key,
- * whatever fed it: the verdict must not depend on whether a secret could be decrypted. Unless its
- * property depends only on secret containers with no value output: then it is a reference
- * (pulumi/examples' aws-ts-lambda-secrets names each variable after its secret and passes the
- * secret's ARN). A store's value output (`secretVersion.secretString`) is still the key. Public
+ * whatever fed it: the verdict must not depend on whether a secret could be decrypted. When its
+ * property depends only on secret containers with no value output, preview cannot tell the
+ * secret's ARN (pulumi/examples' aws-ts-lambda-secrets names each variable after its secret and
+ * passes its ARN) from its value read at deploy time (an apply over the ARN, getSecretVersion): E2B-01
+ * is inconclusive. A store's value output (`secretVersion.secretString`) is still the key. Public
  * variables are the client-side rule's; `valueFrom.secretKeyRef` names where the key is.
  */
 function checkKeyNamedUnknowns(
@@ -207,7 +208,15 @@ function checkKeyNamedUnknowns(
   const hidden = [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)];
   for (const l of hidden) {
     if (!l.envName || l.publicName || !keyName.test(l.envName) || isReferencePath(l.path)) continue;
-    if (onlyFromReferenceStores(index, r.propertyDependencies[l.top])) continue;
+    const stores = referenceStoresOnly(index, r.propertyDependencies[l.top]);
+    if (stores) {
+      report(
+        `${describe(r)} variable ${l.envName} at ${l.path} is named to carry the E2B key, and its value, unknown at preview, depends only on ${stores}: it is a reference if it is the secret's ARN or name, and the key in plaintext if the program read the secret's value at deploy time (an apply over the ARN, getSecretVersion), so E2B-01 is inconclusive until it is known. Pass the reference under a name that says so (E2B_SECRET_ARN) and read the key at run time.`,
+        r.urn,
+        { advisory: true, at: { path: l.path, unknown: true, inconclusive: true } },
+      );
+      continue;
+    }
     report(
       `${describe(r)} variable ${l.envName} at ${l.path} is named to carry the E2B key; its value is unknown at preview (a secret that could not be decrypted, or an output not known yet), so it is judged as the key in plaintext outside any approved key store. Pass a secret reference (e.g. E2B_SECRET_ARN) and read the key at run time.`,
       r.urn,
@@ -216,14 +225,20 @@ function checkKeyNamedUnknowns(
   }
 }
 
-/** Dependencies that are all secret containers with no value output (no config value, no other resource). */
-function onlyFromReferenceStores(index: StackIndex, deps: readonly string[] | undefined): boolean {
-  if (!deps || deps.length === 0) return false;
-  return deps.every((u) => {
-    if (undecryptedConfigKey(u) !== undefined) return false;
+/**
+ * The secret containers with no value output a property depends on, named, when they are all it
+ * depends on (no config value, no other resource); else undefined.
+ */
+function referenceStoresOnly(index: StackIndex, deps: readonly string[] | undefined): string | undefined {
+  if (!deps || deps.length === 0) return undefined;
+  const stores: IndexedResource[] = [];
+  for (const u of deps) {
+    if (undecryptedConfigKey(u) !== undefined) return undefined;
     const dep = index.byUrn.get(u);
-    return dep !== undefined && isReferenceOnlyStoreType(dep.type);
-  });
+    if (dep === undefined || !isReferenceOnlyStoreType(dep.type)) return undefined;
+    stores.push(dep);
+  }
+  return stores.map((d) => describe(d)).join(" and ");
 }
 
 /** HIDDEN_CAUSE in a run where every secret was decrypted. */
@@ -384,7 +399,7 @@ export const keyFromSecretStore = stackPolicy(
     config: z.object({
       keyNamePattern: regexSchema(
         KEY_NAME_PATTERN,
-        "Regex for variable names meant to carry the E2B key: such a variable whose value is unknown at preview (a secret that could not be decrypted, an output not known yet) is judged as holding the key, unless its property depends only on approved key stores (a secret's ARN).",
+        "Regex for variable names meant to carry the E2B key: such a variable whose value is unknown at preview (a secret that could not be decrypted, an output not known yet) is judged as holding the key (inconclusive when its property depends only on secret containers such as a Secrets Manager secret: its ARN, or its value read at deploy time).",
       ),
     }),
     example:
