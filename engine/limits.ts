@@ -42,6 +42,8 @@ export const PIPE_SILENCE_MS = 60_000;
  * fifo &`) opens it as soon as the read begins.
  */
 export const FIFO_WRITER_MS = 2_000;
+/** How long a whole read from a pipe may take, however its writer spaces what it sends. */
+export const PIPE_TOTAL_MS = 300_000;
 
 /** Wait without spinning (the read is synchronous, as is everything that loads input). */
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -52,13 +54,18 @@ const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  *
  * Opened non-blocking: a FIFO that no process writes to would otherwise block open(2) for ever, and
  * with it the event loop, so not even SIGTERM (handled in JavaScript, engine/children.ts) would end
- * the run. A pipe with a writer but no data yet is polled; silent for `silenceMs`, or a FIFO without a
- * writer for `writerMs`, it is bad input.
+ * the run. A pipe with a writer but no data yet is polled; silent for `silenceMs`, a FIFO without a
+ * writer for `writerMs`, or still unfinished after `totalMs` (a writer sending a byte now and then), it
+ * is bad input. While the read waits, the process handles no signal: SIGTERM ends the run once the
+ * wait does, after `silenceMs` at most.
  */
 export function readBoundedText(
   file: string,
   limit: number,
-  waits: { silenceMs: number; writerMs: number } = { silenceMs: PIPE_SILENCE_MS, writerMs: FIFO_WRITER_MS },
+  waits: { silenceMs: number; writerMs: number; totalMs?: number } = {
+    silenceMs: PIPE_SILENCE_MS,
+    writerMs: FIFO_WRITER_MS,
+  },
 ): string {
   let fd: number;
   try {
@@ -71,7 +78,8 @@ export function readBoundedText(
     let total = 0;
     const buf = Buffer.allocUnsafe(1 << 20);
     const fifo = fstatSync(fd).isFIFO();
-    let quietSince = Date.now();
+    const started = Date.now();
+    let quietSince = started;
     for (;;) {
       let n: number;
       try {
@@ -100,6 +108,11 @@ export function readBoundedText(
       if (quiet > waits.silenceMs)
         throw new InputError(
           `${file}: nothing to read: the process writing to this pipe sent nothing within ${waits.silenceMs / 1000} s`,
+          file,
+        );
+      if (Date.now() - started > (waits.totalMs ?? PIPE_TOTAL_MS))
+        throw new InputError(
+          `${file}: the process writing to this pipe did not finish within ${(waits.totalMs ?? PIPE_TOTAL_MS) / 1000} s`,
           file,
         );
       pause(10);

@@ -101,6 +101,21 @@ describe("input limits", () => {
     }
   });
 
+  it("gives up on a pipe whose writer sends a byte now and then, past the whole read's limit", () => {
+    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", `exec 3>"$0"; while :; do printf ' ' >&3; sleep 0.1; done`, fifo], {
+      stdio: "ignore",
+    });
+    try {
+      expect(() =>
+        readBoundedText(fifo, 1 << 20, { silenceMs: 5_000, writerMs: 5_000, totalMs: 600 }),
+      ).toThrow(`${fifo}: the process writing to this pipe did not finish within 0.6 s`);
+    } finally {
+      writer.kill();
+    }
+  });
+
   it("reads a FIFO whose writer opens it after the read began", () => {
     const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
     execFileSync("mkfifo", [fifo]);

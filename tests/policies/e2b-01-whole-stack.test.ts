@@ -172,7 +172,7 @@ describe("E2B-01 whole-stack scanning", () => {
   it("leaves a variable named for the key that depends only on its secret inconclusive (its ARN, or its value read at deploy time: preview cannot tell), and fails the store's value or another output under that name, with the passphrase as without", async () => {
     for (const opts of [{ passphrase: "correct horse" }, {}]) {
       const { stack } = await scan.program(fx("key-name-holds-secret-arn"), "prod", opts);
-      const name = (f: Finding) => f.urn.split("::").pop();
+      const name = (f: { urn: string }) => f.urn.split("::").pop();
       const failed = e2b01(stack).filter((f) => f.enforcementLevel === "mandatory");
       // The invoke's result carries no dependency on the secret here: judged by the name alone.
       expect(failed.map(name).sort()).toEqual(["by-bucket", "by-value", "read-at-deploy"]);
