@@ -228,8 +228,35 @@ export function failureLines(text: string, n: number): string {
   return shown.join("\n");
 }
 
-/** A line of a wrapped blob: base64 or hex characters only (after indentation), 16 or more. */
-const BLOB_LINE = /^\s*[A-Za-z0-9+/=_-]{16,}\s*$/;
+/**
+ * A line of a wrapped blob: base64 or hex characters only (after indentation), 16 or more; or a line
+ * holding such a run of 40 or more with upper- and lower-case letters and digits in it, as base64 has,
+ * after or before other text (a code frame's `12 | `, a quote's `> `, a trailing `\`).
+ */
+const isBlobLine = (line: string) =>
+  /^\s*[A-Za-z0-9+/=_-]{16,}\s*$/.test(line) ||
+  (line.match(/[A-Za-z0-9+/=_-]{40,}/g) ?? []).some(
+    (r) => /[A-Z]/.test(r) && /[a-z]/.test(r) && /\d/.test(r),
+  );
+/** A line's longest run of base64 characters. */
+const runOf = (line: string) => {
+  let best: RegExpMatchArray | undefined;
+  for (const m of line.matchAll(/[A-Za-z0-9+/=_-]{4,}/g)) if (!best || m[0].length > best[0].length) best = m;
+  return best;
+};
+
+/**
+ * `line` goes on with the blob `prev` holds: the same frame before its run (`  7 | ` after `  6 | `,
+ * digits aside), after a run long enough to be a blob's line (a blob's last line is shorter).
+ */
+function continuesBlob(prev: string, line: string): boolean {
+  const a = runOf(prev);
+  const b = runOf(line);
+  if (!a || !b || a[0].length < 16 || !isBlobLine(prev)) return false;
+  const frame = (l: string, m: RegExpMatchArray) => l.slice(0, m.index).replace(/\d/g, "#");
+  return frame(prev, a) === frame(line, b);
+}
+
 /** The most lines a blob cut by `failureLines` is extended by, so the redactor sees it whole. */
 const MAX_BLOB_LINES = 400;
 
@@ -240,12 +267,13 @@ const MAX_BLOB_LINES = 400;
  * MAX_BLOB_LINES, left out from its first line.
  */
 function keptLines(lines: string[], n: number): number {
-  if (lines.length <= n || !BLOB_LINE.test(lines[n])) return n;
+  const inBlob = (i: number) => isBlobLine(lines[i]) || (i > 0 && continuesBlob(lines[i - 1], lines[i]));
+  if (lines.length <= n || !inBlob(n)) return n;
   let end = n;
-  while (end < lines.length && BLOB_LINE.test(lines[end])) end++;
+  while (end < lines.length && inBlob(end)) end++;
   if (end - n <= MAX_BLOB_LINES) return end;
   let start = n;
-  while (start > 0 && BLOB_LINE.test(lines[start - 1])) start--;
+  while (start > 0 && isBlobLine(lines[start - 1])) start--;
   // The blob's first line may start after other text (`cannot parse: QUJD…`): that line goes too.
   return start > 0 && /[A-Za-z0-9+/=_-]{16,}\s*$/.test(lines[start - 1]) ? start - 1 : start;
 }

@@ -71,7 +71,7 @@ export function redactMaterial(text: string): string {
   // different encodings of one key takes a pass for each.
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const found = findMaterial(escapedBreaksAsLines(out));
-    if (found.length === 0) return maskEncodedTokens(out);
+    if (found.length === 0) return maskFramedBlobs(maskEncodedTokens(out));
     // From the last match to the first, so earlier offsets stay valid.
     const runs = found
       .map((m) => ({ ...encodedRun(out, m.index), mask: m.mask }))
@@ -101,6 +101,52 @@ function escapedBreaksAsLines(text: string): string {
 
 /** Searches of one text before it is withheld whole: each masks at least one encoded copy of a key. */
 const MAX_PASSES = 64;
+
+/** A line's part that may be a piece of a wrapped blob. */
+const FRAMED_RUN = /[A-Za-z0-9+/=_-]{16,}/g;
+
+/**
+ * A blob wrapped over lines that each hold something else too: a code frame (`  12 | QUJD…`), a quoted
+ * continuation (`> `, `# `, `"…" +`, a trailing `\`). The longest run of each line in a row of such
+ * lines is joined; when that holds key material, each of those runs is masked.
+ */
+function maskFramedBlobs(text: string): string {
+  if (!text.includes("\n")) return text;
+  const lines = text.split("\n");
+  const longest = lines.map((line) => {
+    let best: RegExpMatchArray | undefined;
+    for (const m of line.matchAll(FRAMED_RUN)) if (!best || m[0].length > best[0].length) best = m;
+    return best;
+  });
+  let changed = false;
+  for (let i = 0; i < lines.length;) {
+    let j = i;
+    while (j < lines.length && longest[j]) j++;
+    const end = j;
+    const joined = (a: number, b: number) =>
+      findMaterial(
+        longest
+          .slice(a, b)
+          .map((m) => m![0])
+          .join(""),
+      );
+    let found = j - i >= 2 ? joined(i, j) : [];
+    if (found.length) {
+      // The rows that hold the blob: a message's first line ("cannot parse /tmp/x.env:") is not one.
+      for (let n = 0; n < 20 && j - i > 1 && joined(i + 1, j).length; n++) i++;
+      for (let n = 0; n < 20 && j - i > 1 && joined(i, j - 1).length; n++) j--;
+      found = joined(i, j);
+      changed = true;
+      for (let k = i; k < j; k++) {
+        const m = longest[k]!;
+        const mask = k === i ? `${found[0].mask} (encoded)` : "…";
+        lines[k] = `${lines[k].slice(0, m.index)}${mask}${lines[k].slice(m.index! + m[0].length)}`;
+      }
+    }
+    i = Math.max(end, i + 1);
+  }
+  return changed ? lines.join("\n") : text;
+}
 
 /** A run of base64 characters long enough to hold a key at any depth of encoding. */
 const TOKEN = /[A-Za-z0-9+/=_-]{58,}/g;

@@ -38,6 +38,14 @@ describe("failureLines", () => {
     expect(safe).not.toContain("at parse");
   });
 
+  it("never cuts a blob whose lines hold something else too (a code frame)", () => {
+    const blob = Buffer.from(`${"#".repeat(238)}\nE2B_API_KEY=${KEY}\n`).toString("base64");
+    const frame = blob.match(/.{1,60}/g)!.map((r, i) => `  ${i + 1} | ${r}`);
+    const shown = failureLines(`SyntaxError: bad payload\n${frame.join("\n")}\n    at parse`, 6);
+    expect(shown.split("\n")).toHaveLength(frame.length + 1);
+    expect(redactMaterial(shown)).toContain("(encoded)");
+  });
+
   it("leaves out a blob too long to keep, with a notice", () => {
     const line = "QUJD".repeat(19);
     const text = `Error: bad input:\n${Array.from({ length: 1000 }, () => line).join("\n")}`;

@@ -226,6 +226,22 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     expect(out).not.toContain(HEX.slice(0, 12));
   });
 
+  it("masks a blob wrapped over lines that each hold something else too (a code frame, a quote)", () => {
+    const blob = Buffer.from(`${"#".repeat(90)}\nE2B_API_KEY=${KEY}\n`).toString("base64");
+    const rows = blob.match(/.{1,30}/g)!;
+    for (const frame of [
+      (r: string, i: number) => `  ${i + 1} | ${r}`,
+      (r: string) => `> ${r}`,
+      (r: string) => `"${r}" +`,
+    ]) {
+      const text = `Error: cannot parse /tmp/agent/bundle.env:\n${rows.map(frame).join("\n")}\n    at parse (index.js:3:9)`;
+      const out = redactMaterial(text);
+      expect(out).toContain("(encoded)");
+      expect(out.split("\n")[0]).toBe("Error: cannot parse /tmp/agent/bundle.env:");
+      for (const r of rows.slice(4)) expect(out).not.toContain(r);
+    }
+  });
+
   it("masks a report naming many different encodings of one key, each many times, without withholding it", () => {
     // A red-team export: resource names, tag keys and outputs each an encoding of the same key, and
     // every name repeated (URN, name, message).
