@@ -100,8 +100,36 @@ export class ProgramOutput {
     for (const into of [this.all, own]) {
       into.lines.push(line);
       into.bytes += line.length + 1;
-      while (into.bytes > this.maxBytes && into.lines.length > 1)
-        into.bytes -= into.lines.shift()!.length + 1;
+      while (into.bytes > this.maxBytes && into.lines.length > 1) {
+        const dropped = into.lines.shift()!;
+        into.bytes -= dropped.length + 1;
+        if (RUN_END.test(dropped)) cutContinuation(into);
+      }
     }
+  }
+}
+
+/** A line ending in a run that may go on in the next line (a key, a wrapped blob). */
+const RUN_END = /[A-Za-z0-9+/=_%-]$/;
+const RUN_START = /^\s*[A-Za-z0-9+/=_%-]{8,}/;
+const WHOLE_RUN = /^\s*[A-Za-z0-9+/=_%-]+\s*$/;
+
+/**
+ * What is left after a dropped line that may have gone on in it: the head of a key printed over two
+ * lines, or of a blob wrapped over many, is gone, and what follows would spell its digits with
+ * nothing a redactor recognizes. The run that continues it is not kept (rows of a blob, whole).
+ */
+function cutContinuation(into: Lines): void {
+  for (let i = 0; i < into.lines.length; i++) {
+    const l = into.lines[i];
+    if (WHOLE_RUN.test(l) && l.trim().length >= 8) {
+      into.lines[i] = "…";
+      into.bytes -= l.length - 1;
+      continue;
+    }
+    const cut = l.replace(RUN_START, "…");
+    into.bytes -= l.length - cut.length;
+    into.lines[i] = cut;
+    return;
   }
 }

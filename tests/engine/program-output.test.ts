@@ -1,6 +1,7 @@
 /** A program's two output streams as one log: whole lines, whatever pieces each stream wrote them in. */
 import { PassThrough } from "node:stream";
 import { redactKeys } from "../../policies/detect/keys";
+import { redactMaterial } from "../../policies/detect/redact";
 import { OVERLONG_LINE, ProgramOutput } from "../../engine/program-output";
 
 const KEY = "e2b_" + "3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
@@ -76,5 +77,29 @@ describe("ProgramOutput", () => {
     await flush();
     expect(redactKeys(log.text())).toContain("e2b_…9b1d");
     expect(redactKeys(log.text())).not.toContain(KEY.slice(4, 24));
+  });
+
+  it("keeps no piece of a key whose first line was dropped to stay within the limit", async () => {
+    // The head of a key ends a long finished line and its digits go on in the next one (or a blob's
+    // first row ends it and its rows follow): dropping the long line must not leave the rest readable.
+    const blobRows = Buffer.from(`E2B_API_KEY=${KEY}\n`.repeat(3))
+      .toString("base64")
+      .match(/.{1,40}/g)!;
+    for (const [head, rest] of [
+      [KEY.slice(0, 24), [`${KEY.slice(24)} tail`]],
+      [blobRows[0], blobRows.slice(1)],
+    ] as const) {
+      const out = new PassThrough();
+      const log = new ProgramOutput(1024);
+      log.listen(out);
+      out.write(`${"x".repeat(1000)} ${head}\n`);
+      await flush();
+      out.write(`${rest.join("\n")}\nlast\n`);
+      await flush();
+      const text = redactMaterial(log.text());
+      expect(text).not.toContain(KEY.slice(24));
+      for (const r of rest) expect(text).not.toContain(r.slice(0, 30));
+      expect(log.text().split("\n").at(-1)).toBe("last");
+    }
   });
 });
