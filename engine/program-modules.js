@@ -44,7 +44,20 @@ function programReads(read, modules, dir) {
  * (fs.openSync, fs.open, fs.promises.open, fs.createReadStream: readline loaders, `readSync` on a
  * descriptor) since `recordReads`.
  */
-const reads = new Set();
+/** Files the program wrote (created, truncated, appended to) during the run: its output, not its source. */
+const written = new Set();
+
+/** The reads, less what the program wrote; clearing it (between a warm worker's runs) clears both. */
+class Reads extends Set {
+  add(file) {
+    return written.has(file) ? this : super.add(file);
+  }
+  clear() {
+    written.clear();
+    super.clear();
+  }
+}
+const reads = new Reads();
 let recording = false;
 
 /**
@@ -55,34 +68,63 @@ let recording = false;
 function recordReads() {
   if (recording) return reads;
   recording = true;
-  const note = (file) => {
+  const pathOf = (file) => {
     try {
-      if (typeof file === "string") reads.add(path.resolve(file));
-      else if (file instanceof URL && file.protocol === "file:") reads.add(fileURLToPath(file));
-      else if (Buffer.isBuffer(file)) reads.add(path.resolve(file.toString()));
+      if (typeof file === "string") return path.resolve(file);
+      if (file instanceof URL && file.protocol === "file:") return fileURLToPath(file);
+      if (Buffer.isBuffer(file)) return path.resolve(file.toString());
     } catch {
-      // Not a path this check can name: the read itself goes on as the program asked.
+      // Not a path this check can name: the call itself goes on as the program asked.
+    }
+    return undefined;
+  };
+  const noteRead = (file) => {
+    const p = pathOf(file);
+    if (p) reads.add(p);
+  };
+  const noteWrite = (file) => {
+    const p = pathOf(file);
+    if (p) {
+      written.add(p);
+      reads.delete(p);
     }
   };
-  // A file opened to be written or appended to is not one the program read.
-  const forReading = (flags) =>
-    flags === undefined ||
-    flags === null ||
-    (typeof flags === "string" && !/[wa]/.test(flags)) ||
-    (typeof flags === "number" && (flags & fs.constants.O_WRONLY) === 0);
-  for (const [target, name, opens] of [
-    [fs, "readFileSync", false],
-    [fs, "readFile", false],
-    [fs.promises, "readFile", false],
-    [fs, "openSync", true],
-    [fs, "open", true],
-    [fs.promises, "open", true],
-    [fs, "createReadStream", false],
+  // A file opened to be written, truncated or appended to is the program's output from then on.
+  const writes = (flags) =>
+    (typeof flags === "string" && /[wa]/.test(flags)) ||
+    (typeof flags === "number" &&
+      (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_APPEND)) !== 0 &&
+      (flags &
+        (fs.constants.O_TRUNC | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_WRONLY)) !==
+        0);
+  const flagsOf = (rest) => (typeof rest[0] === "function" ? undefined : rest[0]);
+  const byKind = {
+    read: () => noteRead,
+    write: () => noteWrite,
+    open: (rest) => (writes(flagsOf(rest)) ? noteWrite : noteRead),
+    stream: (rest) => (writes(rest[0]?.flags) ? noteWrite : noteRead),
+  };
+  for (const [target, name, kind] of [
+    [fs, "readFileSync", "read"],
+    [fs, "readFile", "read"],
+    [fs.promises, "readFile", "read"],
+    [fs, "openSync", "open"],
+    [fs, "open", "open"],
+    [fs.promises, "open", "open"],
+    [fs, "createReadStream", "stream"],
+    [fs, "writeFileSync", "write"],
+    [fs, "writeFile", "write"],
+    [fs.promises, "writeFile", "write"],
+    [fs, "appendFileSync", "write"],
+    [fs, "appendFile", "write"],
+    [fs.promises, "appendFile", "write"],
+    [fs, "createWriteStream", "write"],
   ]) {
     const original = target[name];
+    const noteOf = byKind[kind];
     target[name] = {
       [name](file, ...rest) {
-        if (!opens || forReading(typeof rest[0] === "function" ? undefined : rest[0])) note(file);
+        noteOf(rest)(file);
         return original.call(this, file, ...rest);
       },
     }[name];

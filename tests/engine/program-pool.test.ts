@@ -76,6 +76,9 @@ describe("program pool (warm workers)", () => {
         // Opened for reading (a readline loader, a descriptor, a FileHandle); one opened to append to.
         'fs.readSync(fs.openSync(at("descriptor.ini"), "r"), Buffer.alloc(2));',
         'fs.closeSync(fs.openSync(at("written.log"), "a"));',
+        // A file the program renders and reads back is its output, not a file it was given.
+        'fs.writeFileSync(at("rendered.env"), "K=1\\n");',
+        'fs.readFileSync(at("rendered.env"), "utf8");',
         "export const done = Promise.all([",
         '  new Promise((ok) => fs.readFile(at("callback.yaml"), ok)),',
         '  fs.promises.readFile(at("promise.txt")),',
