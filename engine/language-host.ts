@@ -261,7 +261,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
     // the SDK's own check that every registration was sent.
     if (!files)
       throw new ProgramFailure(
-        "the program ended without running its exit handlers (process.reallyExit or a native exit), so what it registered cannot be trusted to be complete",
+        "the program ended without running its exit handlers (process.reallyExit, a native exit, or its exit listeners removed), so what it registered cannot be trusted to be complete",
         text,
         [...recorder.invokes].sort(),
         streams,

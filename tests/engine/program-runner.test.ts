@@ -141,7 +141,7 @@ describe("program runner: configuration and errors", () => {
       'import * as s3 from "@pulumi/aws/s3";\nnew s3.BucketV2("assets");\n(process as any).reallyExit(0);\n',
     );
     const ended =
-      /the program ended without running its exit handlers \(process\.reallyExit or a native exit\)/;
+      /the program ended without running its exit handlers \(process\.reallyExit, a native exit, or its exit listeners removed\)/;
     await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(ended);
     const pool = new ProgramPool(1);
     try {
