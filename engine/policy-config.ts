@@ -68,7 +68,18 @@ export function reconcilePolicyConfig(
   for (const p of policies) {
     out.set(p.name, { enforcementLevel: p.enforcementLevel, properties: schemaDefaults(p.configSchema) });
   }
-  const apply = (name: string, value: unknown, field: string) => {
+  const settingsOf = (name: string) =>
+    Object.keys(policies.find((p) => p.name === name)?.configSchema?.properties ?? {});
+  /** A user's setting the policy does not have is a typo or a setting that moved: said, not ignored. */
+  const checkSetting = (name: string, key: string) => {
+    if (settingsOf(name).includes(key)) return;
+    const owners = policies.filter((p) => settingsOf(p.name).includes(key)).map((p) => p.name);
+    throw new InputError(
+      `${source}: field '${name}.${key}': policy '${name}' has no setting '${key}'` +
+        (owners.length ? ` (it is a setting of ${owners.join(", ")})` : ""),
+    );
+  };
+  const apply = (name: string, value: unknown, field: string, user = false) => {
     const entry = out.get(name)!;
     if (typeof value === "string") {
       entry.enforcementLevel = checkLevel(value, `${source}: field '${field}'`);
@@ -80,7 +91,10 @@ export function reconcilePolicyConfig(
     for (const [k, v] of Object.entries(value)) {
       if (k === "enforcementLevel")
         entry.enforcementLevel = checkLevel(v, `${source}: field '${field}.enforcementLevel'`);
-      else entry.properties[k] = v;
+      else {
+        if (user) checkSetting(name, k);
+        entry.properties[k] = v;
+      }
     }
   };
   // The pack's initial config may set "all" too (the CLI's applyConfig treats both layers alike).
@@ -117,7 +131,7 @@ export function reconcilePolicyConfig(
     if (name === "all") continue;
     if (!out.has(name))
       throw new InputError(`${source}: field '${name}': the pack has no policy named '${name}'`);
-    apply(name, v, name);
+    apply(name, v, name, true);
   }
   validate(policies, out, source);
   return out;

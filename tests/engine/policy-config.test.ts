@@ -52,6 +52,16 @@ describe("policy config reconciliation", () => {
     );
   });
 
+  it("refuses a setting the policy does not have, naming the policies that have it (the CLI ignores it)", () => {
+    // A setting under the wrong policy (one that moved, a typo) would otherwise change nothing, silently.
+    expect(() => reconcilePolicyConfig(policies, {}, { b: { max: 3 } }, "cfg.json")).toThrow(
+      "cfg.json: field 'b.max': policy 'b' has no setting 'max' (it is a setting of a)",
+    );
+    expect(() => reconcilePolicyConfig(policies, {}, { a: { maxx: 3 } }, "cfg.json")).toThrow(
+      "cfg.json: field 'a.maxx': policy 'a' has no setting 'maxx'",
+    );
+  });
+
   it("validates the merged properties against the schema, naming policy and field", () => {
     expect(() => reconcilePolicyConfig(policies, {}, { a: { max: 11 } }, "cfg.json")).toThrow(InputError);
     expect(() => reconcilePolicyConfig(policies, {}, { a: { max: 11 } }, "cfg.json")).toThrow(
