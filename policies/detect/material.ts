@@ -240,32 +240,40 @@ function pushHexAlignments(hex: string, at: number, out: Decoded[]): void {
     out.push({ encoding: "hex", text: Buffer.from(hex.slice(start), "hex").toString("latin1"), at });
 }
 
+/**
+ * Each key written as joined strings in `text`: the key, and where its written form starts and ends.
+ * Lazy, so a caller asking only whether there is one stops at the first.
+ */
+function* splitKeys(text: string): Generator<{ key: string; start: number; end: number }> {
+  if (!SPLIT_KEY_TEST.test(text)) return;
+  // A copy of the pattern per walk: a caller that stops early leaves no lastIndex behind.
+  const pattern = new RegExp(SPLIT_KEY);
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const key = joinSplitKey(m[0]);
+    const end = m.index + m[0].length;
+    if (key && !goesOn(text, end)) yield { key, start: m.index, end };
+  }
+}
+
 /** Whether `text` holds a key written as joined strings (what decodeSplitKeys would decode). */
 function hasSplitKey(text: string): boolean {
-  if (!SPLIT_KEY_TEST.test(text)) return false;
-  SPLIT_KEY.lastIndex = 0;
-  for (let m = SPLIT_KEY.exec(text); m; m = SPLIT_KEY.exec(text))
-    if (joinSplitKey(m[0]) && !goesOn(text, m.index + m[0].length)) return true;
-  return false;
+  return !splitKeys(text).next().done;
 }
 
 /** Keys split into joined strings (SPLIT_KEY), each joined back where it stands. */
 function decodeSplitKeys(text: string, out: Decoded[]): void {
-  SPLIT_KEY.lastIndex = 0;
-  for (let m = SPLIT_KEY.exec(text); m; m = SPLIT_KEY.exec(text)) {
-    const key = joinSplitKey(m[0]);
-    if (key && !goesOn(text, m.index + m[0].length)) out.push({ encoding: "joined", text: key, at: m.index });
-  }
+  for (const { key, start } of splitKeys(text)) out.push({ encoding: "joined", text: key, at: start });
 }
 
 /** Every key written as joined strings in `text`, replaced by `mask(key)` whole (a redactor's step). */
 export function replaceSplitKeys(text: string, mask: (key: string) => string): string {
-  if (!SPLIT_KEY_TEST.test(text)) return text;
-  return text.replace(SPLIT_KEY, (m: string, ...rest: unknown[]) => {
-    const key = joinSplitKey(m);
-    const at = rest.find((x) => typeof x === "number") as number;
-    return key && !goesOn(text, at + m.length) ? mask(key) : m;
-  });
+  let out = "";
+  let from = 0;
+  for (const { key, start, end } of splitKeys(text)) {
+    out += text.slice(from, start) + mask(key);
+    from = end;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /** Hex runs holding a hex-written key, decoded from the key's alignment. */
@@ -435,7 +443,7 @@ function decodings(text: string, budget: Budget): Decoded[] {
     // bundle cost seconds (V8 reads some two-byte strings slowly from a position).
     if (!whole && text.length <= MAX_NESTED_SEARCH && text.includes("\n")) decodeWrapped(text, out);
   }
-  if (SPLIT_KEY_TEST.test(text)) decodeSplitKeys(text, out);
+  decodeSplitKeys(text, out);
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
     out.push({ encoding: "percent", text: percentDecode(text), at: 0 });
   if (text.includes("\\") && ESCAPE_KEY_CHAR.test(text))
