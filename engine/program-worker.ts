@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { describePlaceholders } from "../policies/detect/hidden-config";
-import { redactKeys } from "../policies/detect/keys";
+import { longestRun, redactKeys } from "../policies/detect/keys";
 import type { GraphResource, ResourceGraph } from "./graph";
 import { trackChild } from "./children";
 import { legacyConfigKeys, ProgramFailure, runLanguageHost, type LanguageHostResult } from "./language-host";
@@ -239,11 +239,7 @@ const isBlobLine = (line: string) =>
     (r) => /[A-Z]/.test(r) && /[a-z]/.test(r) && /\d/.test(r),
   );
 /** A line's longest run of base64 characters. */
-const runOf = (line: string) => {
-  let best: RegExpMatchArray | undefined;
-  for (const m of line.matchAll(/[A-Za-z0-9+/=_-]{4,}/g)) if (!best || m[0].length > best[0].length) best = m;
-  return best;
-};
+const runOf = (line: string) => longestRun(line, /[A-Za-z0-9+/=_-]{4,}/g);
 
 /**
  * `line` goes on with the blob `prev` holds: the same frame before its run (`  7 | ` after `  6 | `,

@@ -369,6 +369,13 @@ export function cutBeforeRun(text: string, max: number): string {
   return `${text.slice(0, end)}…`;
 }
 
+/** The longest match of `runs` (a global pattern) in `line`, with its index; undefined when none. */
+export function longestRun(line: string, runs: RegExp): RegExpMatchArray | undefined {
+  let best: RegExpMatchArray | undefined;
+  for (const m of line.matchAll(runs)) if (!best || m[0].length > best[0].length) best = m;
+  return best;
+}
+
 /** A run that may be an encoded key or part of one: base64 (both alphabets), hex, percent escapes. */
 const TOKEN_RUN = /[A-Za-z0-9+/=_%-]{16,}/g;
 

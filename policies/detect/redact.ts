@@ -2,7 +2,7 @@
  * The redactor for diagnostics (stderr): `redactKeys`, and every encoded copy of a key the detector
  * (material.ts) finds. Its own module so the command's output layer can use it without the pack.
  */
-import { maskKey, redactKeys } from "./keys";
+import { longestRun, maskKey, redactKeys } from "./keys";
 import { findMaterial, replaceSplitKeys } from "./material";
 
 /** What an encoded run is made of: base64 (both alphabets, padding), percent and `\` escapes. */
@@ -113,11 +113,7 @@ const FRAMED_RUN = /[A-Za-z0-9+/=_-]{16,}/g;
 function maskFramedBlobs(text: string): string {
   if (!text.includes("\n")) return text;
   const lines = text.split("\n");
-  const longest = lines.map((line) => {
-    let best: RegExpMatchArray | undefined;
-    for (const m of line.matchAll(FRAMED_RUN)) if (!best || m[0].length > best[0].length) best = m;
-    return best;
-  });
+  const longest = lines.map((line) => longestRun(line, FRAMED_RUN));
   let changed = false;
   for (let i = 0; i < lines.length;) {
     let j = i;
