@@ -56,6 +56,10 @@ export function fromNoResource(r: IndexedResource, top: string): boolean {
   return deps !== undefined && deps.every((u) => undecryptedConfigKey(u) !== undefined);
 }
 
+/** HIDDEN_CAUSE in a run where every secret was decrypted (the passphrase was given, or under the CLI). */
+export const UNRESOLVED_CAUSE =
+  "a provider function's result over values not known yet, or a resource passed by reference whose id is not known yet";
+
 /**
  * Why a value that came from no resource is unknown at preview, as findings say it: the pack cannot
  * tell these apart (seen on pulumi/examples aws-ts-lambda-secrets, whose IAM policy document comes
@@ -63,8 +67,7 @@ export function fromNoResource(r: IndexedResource, top: string): boolean {
  * gets its Lambda by reference: the SDK lists no dependency for a resource passed to a multi-language
  * component, and the CLI sends the reference as the resource's id, unknown in a preview).
  */
-export const HIDDEN_CAUSE =
-  "a secret that could not be decrypted, a provider function's result over values not known yet, or a resource passed by reference whose id is not known yet";
+export const HIDDEN_CAUSE = `a secret that could not be decrypted, ${UNRESOLVED_CAUSE}`;
 
 /**
  * A value hidden from what the rules see: an unknown that came from no resource (a secret config value

@@ -18,6 +18,7 @@ import {
   regexSchema,
   usesE2B,
   HIDDEN_CAUSE,
+  UNRESOLVED_CAUSE,
 } from "./common";
 import {
   STACK_REFERENCE_TYPE,
@@ -240,10 +241,6 @@ function referenceStoresOnly(index: StackIndex, deps: readonly string[] | undefi
   }
   return stores.map((d) => describe(d)).join(" and ");
 }
-
-/** HIDDEN_CAUSE in a run where every secret was decrypted. */
-const UNRESOLVED_CAUSE =
-  "a provider function's result over values not known yet, or a resource passed by reference whose id is not known yet";
 
 /** A whole property as a hidden leaf (reportHiddenValues). */
 const hiddenProperty = (top: string): LeafInfo => ({
