@@ -79,6 +79,7 @@ export function readBoundedText(
     const buf = Buffer.allocUnsafe(1 << 20);
     const fifo = fstatSync(fd).isFIFO();
     const started = Date.now();
+    const totalMs = waits.totalMs ?? PIPE_TOTAL_MS;
     let quietSince = started;
     for (;;) {
       let n: number;
@@ -110,9 +111,9 @@ export function readBoundedText(
           `${file}: nothing to read: the process writing to this pipe sent nothing within ${waits.silenceMs / 1000} s`,
           file,
         );
-      if (Date.now() - started > (waits.totalMs ?? PIPE_TOTAL_MS))
+      if (Date.now() - started > totalMs)
         throw new InputError(
-          `${file}: the process writing to this pipe did not finish within ${(waits.totalMs ?? PIPE_TOTAL_MS) / 1000} s`,
+          `${file}: the process writing to this pipe did not finish within ${totalMs / 1000} s`,
           file,
         );
       pause(10);

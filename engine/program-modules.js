@@ -39,15 +39,15 @@ function programReads(read, modules, dir) {
   return inProgramFolder(read, dir).filter((f) => !isModule.has(f) && !RUN_MACHINERY.has(path.basename(f)));
 }
 
-/**
- * Every path read through fs.readFileSync, fs.readFile and fs.promises.readFile, or opened for reading
- * (fs.openSync, fs.open, fs.promises.open, fs.createReadStream: readline loaders, `readSync` on a
- * descriptor) since `recordReads`.
- */
 /** Files the program wrote (created, truncated, appended to) during the run: its output, not its source. */
 const written = new Set();
 
-/** The reads, less what the program wrote; clearing it (between a warm worker's runs) clears both. */
+/**
+ * Every path read through fs.readFileSync, fs.readFile and fs.promises.readFile, or opened for reading
+ * (fs.openSync, fs.open, fs.promises.open, fs.createReadStream: readline loaders, `readSync` on a
+ * descriptor) since `recordReads`, less what the program wrote; clearing it (between a warm worker's
+ * runs) clears both.
+ */
 class Reads extends Set {
   add(file) {
     return written.has(file) ? this : super.add(file);
