@@ -10,6 +10,7 @@ import { LIMITS, readBoundedText } from "./limits";
 import { quoteValue } from "../policies/detect/keys";
 
 import { ENFORCEMENT_LEVELS, type EnforcementLevel } from "../policies/enforcement";
+import { ALL_POLICIES, unknownPolicy, unknownSetting } from "../policies/config-settings";
 
 /** The one enforcement-level type and order (policies/enforcement.ts: protocol vocabulary, no policy). */
 export type Level = EnforcementLevel;
@@ -68,16 +69,10 @@ export function reconcilePolicyConfig(
   for (const p of policies) {
     out.set(p.name, { enforcementLevel: p.enforcementLevel, properties: schemaDefaults(p.configSchema) });
   }
-  const settingsOf = (name: string) =>
-    Object.keys(policies.find((p) => p.name === name)?.configSchema?.properties ?? {});
   /** A user's setting the policy does not have is a typo or a setting that moved: said, not ignored. */
   const checkSetting = (name: string, key: string) => {
-    if (settingsOf(name).includes(key)) return;
-    const owners = policies.filter((p) => settingsOf(p.name).includes(key)).map((p) => p.name);
-    throw new InputError(
-      `${source}: field '${name}.${key}': policy '${name}' has no setting '${key}'` +
-        (owners.length ? ` (it is a setting of ${owners.join(", ")})` : ""),
-    );
+    const problem = unknownSetting(policies, name, key);
+    if (problem) throw new InputError(`${source}: ${problem}`);
   };
   const apply = (name: string, value: unknown, field: string, user = false) => {
     const entry = out.get(name)!;
@@ -116,10 +111,11 @@ export function reconcilePolicyConfig(
       `${source}: field 'environments': ESC environments need a Pulumi Cloud backend; not supported offline`,
     );
   }
-  if ("all" in user) {
+  if (ALL_POLICIES in user) {
     const all = user.all;
     if (typeof all !== "string" && (typeof all !== "object" || all === null || Array.isArray(all)))
       throw new InputError(`${source}: field 'all' must be an enforcement level or an object`);
+    if (typeof all === "object") for (const k of Object.keys(all as object)) checkSetting(ALL_POLICIES, k);
     const level =
       typeof all === "string" ? all : (all as { enforcementLevel?: unknown } | null)?.enforcementLevel;
     if (level !== undefined) {
@@ -128,9 +124,9 @@ export function reconcilePolicyConfig(
     }
   }
   for (const [name, v] of Object.entries(user)) {
-    if (name === "all") continue;
-    if (!out.has(name))
-      throw new InputError(`${source}: field '${name}': the pack has no policy named '${name}'`);
+    if (name === ALL_POLICIES) continue;
+    const unknown = unknownPolicy(policies, name);
+    if (unknown) throw new InputError(`${source}: ${unknown}`);
     apply(name, v, name, true);
   }
   validate(policies, out, source);

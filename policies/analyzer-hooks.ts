@@ -4,7 +4,8 @@
  * pack wraps the handlers the SDK registers for the Analyzer service (one interception point, installed
  * by index.ts before the PolicyPack starts serving) and feeds the preview session:
  *
- *   Configure       → the reconciled config of every policy (levels and properties)
+ *   Configure       → the reconciled config of every policy (levels and properties); a policy or a
+ *                     setting the pack does not have is refused (INVALID_ARGUMENT)
  *   ConfigureStack  → a new stack: reset, then its name, project, tags and configuration
  *   Analyze         → the resource's inputs, whatever policies are enabled; the diagnostics returned
  *   AnalyzeStack    → the stack's resources, read once for every stack policy (the SDK is handed a
@@ -15,7 +16,9 @@
  */
 import * as path from "node:path";
 import type { EnforcementLevel } from "./enforcement";
+import { firstUnknownSetting, type ConfigurablePolicy } from "./config-settings";
 import { redactKeys } from "./detect/keys";
+import { redactMaterial } from "./detect/redact";
 import { CONFIG_PLAINTEXT_TAG, type ResourceLike, type StackConfigValues } from "./detect/stack-index";
 import { plainTreeNow } from "./detect/plain-tree";
 import type { PreviewSession } from "./preview-session";
@@ -71,7 +74,7 @@ function plaintextOfSecret(tag: unknown): Record<string, string> | undefined {
   }
 }
 
-export function installAnalyzerHooks(session: PreviewSession): void {
+export function installAnalyzerHooks(session: PreviewSession, policies: readonly ConfigurablePolicy[]): void {
   let grpc: Pb, analyzerpb: Pb, deserialize: Pb;
   try {
     grpc = sdkRequire("@grpc/grpc-js");
@@ -96,6 +99,14 @@ export function installAnalyzerHooks(session: PreviewSession): void {
 
   const hooks: Record<string, (original: Handler) => Handler> = {
     configure: (original) => (call, callback) => {
+      // The CLI lets through what its schema check does not look at; refused here, so a setting left
+      // under the wrong policy fails the preview instead of changing nothing (config-settings.ts).
+      const problem = unknownSettingIn(call.request, policies);
+      if (problem)
+        return callback({
+          code: grpc.status.INVALID_ARGUMENT,
+          details: redactMaterial(`policy config: ${problem}`),
+        });
       observe(() => {
         const config = new Map<string, PolicyConfigEntry>();
         for (const [name, v] of call.request.getPolicyconfigMap().entries())
@@ -172,6 +183,20 @@ export function installAnalyzerHooks(session: PreviewSession): void {
   };
   hooked.__e2bHooked = true;
   server.addService = hooked;
+}
+
+/** The first policy or setting of a ConfigureAnalyzerRequest the pack does not have. */
+function unknownSettingIn(req: Pb, policies: readonly ConfigurablePolicy[]): string | undefined {
+  let entries: [string, Record<string, unknown>][];
+  try {
+    entries = [...req.getPolicyconfigMap().entries()].map(([name, v]: [string, Pb]) => [
+      name,
+      (v.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    ]);
+  } catch {
+    return undefined; // A request of a shape we do not know: the SDK's own handling decides.
+  }
+  return firstUnknownSetting(policies, entries);
 }
 
 function observe(f: () => void): void {

@@ -19,7 +19,7 @@ previewSession.declare(
     enforcementLevel: p.enforcementLevel ?? "advisory",
   })),
 );
-installAnalyzerHooks(previewSession);
+installAnalyzerHooks(previewSession, policies);
 
 new PolicyPack(PACK_NAME, {
   description:

@@ -37,12 +37,16 @@ describe("architecture", () => {
     expect(escapes).toEqual([]);
   });
 
-  it("engine/ imports no policy, only the key redactor, the enforcement levels and the config markers", () => {
+  it("engine/ imports no policy, only the key redactor, the enforcement levels and the config vocabulary", () => {
     // detect/hidden-config.ts: the marker of an undecrypted config value, which the engine writes and
-    // the pack reads (the offline engine's one extension of what the CLI sends).
-    const allowed = ["policies/detect/keys", "policies/enforcement", "policies/detect/hidden-config"].map(
-      (p) => path.join(root, p),
-    );
+    // the pack reads (the offline engine's one extension of what the CLI sends); config-settings.ts:
+    // which policies and settings a pack config may name, from the pack's own schemas.
+    const allowed = [
+      "policies/detect/keys",
+      "policies/enforcement",
+      "policies/detect/hidden-config",
+      "policies/config-settings",
+    ].map((p) => path.join(root, p));
     const uses = sources(path.join(root, "engine")).flatMap((f) =>
       relativeImports(f)
         .filter((t) => t.startsWith(path.join(root, "policies")) && !allowed.includes(t))
@@ -56,7 +60,8 @@ describe("architecture", () => {
     // price table; enforcement.ts: the level vocabulary; detect/keys.ts: the redactor every output uses;
     // credential-shapes.ts: what a credential looks like, shared by e2b-06 and the in-sandbox runtime;
     // detect/redact.ts: the stricter redactor stderr uses (encoded copies too); detect/hidden-config.ts:
-    // the undecrypted-config marker the engine writes.
+    // the undecrypted-config marker the engine writes; config-settings.ts: what a pack config may name,
+    // refused alike by the engine's reconciliation and the pack's Configure.
     const publicModules = [
       "api",
       "model",
@@ -65,6 +70,7 @@ describe("architecture", () => {
       "detect/keys",
       "detect/redact",
       "detect/hidden-config",
+      "config-settings",
       "credential-shapes",
     ].map((m) => path.join(root, "policies", m));
     // bench/ is not a room of the product: the detector benchmark times the pack's internals directly.

@@ -62,6 +62,16 @@ describe("policy config reconciliation", () => {
     );
   });
 
+  it("refuses a setting under 'all', which the CLI copies to no policy", () => {
+    expect(() => reconcilePolicyConfig(policies, {}, { all: { max: 3 } }, "cfg.json")).toThrow(
+      "cfg.json: field 'all.max': 'all' sets only an enforcement level (it is a setting of a)",
+    );
+    expect(levels(reconcilePolicyConfig(policies, {}, { all: { enforcementLevel: "disabled" } }))).toEqual({
+      a: "disabled",
+      b: "disabled",
+    });
+  });
+
   it("validates the merged properties against the schema, naming policy and field", () => {
     expect(() => reconcilePolicyConfig(policies, {}, { a: { max: 11 } }, "cfg.json")).toThrow(InputError);
     expect(() => reconcilePolicyConfig(policies, {}, { a: { max: 11 } }, "cfg.json")).toThrow(
