@@ -57,7 +57,7 @@ export function fromNoResource(r: IndexedResource, top: string): boolean {
 }
 
 /** HIDDEN_CAUSE in a run where every secret was decrypted (the passphrase was given, or under the CLI). */
-export const UNRESOLVED_CAUSE =
+const UNRESOLVED_CAUSE =
   "a provider function's result over values not known yet, or a resource passed by reference whose id is not known yet";
 
 /**
@@ -67,7 +67,31 @@ export const UNRESOLVED_CAUSE =
  * gets its Lambda by reference: the SDK lists no dependency for a resource passed to a multi-language
  * component, and the CLI sends the reference as the resource's id, unknown in a preview).
  */
-export const HIDDEN_CAUSE = `a secret that could not be decrypted, ${UNRESOLVED_CAUSE}`;
+const HIDDEN_CAUSE = `a secret that could not be decrypted, ${UNRESOLVED_CAUSE}`;
+
+/**
+ * Why a hidden value is hidden and how to check it, as findings say it. The passphrase is named, as
+ * cause and as cure, only when something in this run went undecrypted: a secret config value the
+ * engine could not decrypt, or an export's encrypted secret (`value` is OPAQUE_SECRET). Otherwise (the
+ * passphrase was given, or the Pulumi CLI ran the program) it would send the user after a fix that
+ * changes nothing.
+ */
+export function hiddenValueNote(
+  index: StackIndex,
+  value?: unknown,
+  it = "it",
+): { cause: string; check: string } {
+  return value === OPAQUE_SECRET || index.hiddenConfigs().size > 0
+    ? {
+        cause: HIDDEN_CAUSE,
+        check: `Preview with the passphrase, or audit an export made with --show-secrets, to check ${it}.`,
+      }
+    : {
+        cause: UNRESOLVED_CAUSE,
+        check:
+          "Preview again once the values it is computed from exist, or audit the stack's export after `pulumi up`.",
+      };
+}
 
 /**
  * A value hidden from what the rules see: an unknown that came from no resource (a secret config value

@@ -17,8 +17,7 @@ import {
   partlyReadMessage,
   regexSchema,
   usesE2B,
-  HIDDEN_CAUSE,
-  UNRESOLVED_CAUSE,
+  hiddenValueNote,
 } from "./common";
 import {
   STACK_REFERENCE_TYPE,
@@ -170,17 +169,13 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
         ? [`the secret config value ${names(combined)}, combined with a value not known yet`]
         : []),
     ].join("; ");
-    // Nothing in this run went undecrypted (the passphrase was given, or the CLI ran the program): an
-    // unknown from no resource is a provider function's result or a resource passed by reference.
-    const nothingUndecrypted = l.value !== OPAQUE_SECRET && hiddenConfigs.size === 0;
+    const note = hiddenValueNote(index, l.value);
     const check =
       combined.length && !undecrypted.length
         ? "Preview again once the outputs it is combined with exist, or read the secret at run time."
-        : nothingUndecrypted
-          ? "Preview again once the values it is computed from exist, or audit the stack's export after `pulumi up`."
-          : "Preview with the passphrase, or audit an export made with --show-secrets, to check it.";
+        : note.check;
     report(
-      `${describe(r)} value at ${l.path} is hidden at preview (${cause || (nothingUndecrypted ? UNRESOLVED_CAUSE : HIDDEN_CAUSE)}) and was not checked for E2B key material` +
+      `${describe(r)} value at ${l.path} is hidden at preview (${cause || note.cause}) and was not checked for E2B key material` +
         (e2bNamed ? `; ${why} says it is about E2B, so E2B-01 is inconclusive until it is checked` : "") +
         `. ${check}`,
       r.urn,

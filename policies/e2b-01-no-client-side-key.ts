@@ -14,7 +14,7 @@ import {
   keyLocation,
   usesE2B,
   regexSchema,
-  HIDDEN_CAUSE,
+  hiddenValueNote,
 } from "./common";
 import {
   AZURE_WEB_CONTAINER,
@@ -174,8 +174,9 @@ export const noClientSideKey = stackPolicy(
         // dependencies settle whether browsers would get the key.
         if (isHiddenValue(index, r, l)) {
           flagged.add(l.path);
+          const { cause, check } = hiddenValueNote(index, l.value);
           report(
-            `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is hidden at preview (${HIDDEN_CAUSE}), so whether it holds the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+            `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is hidden at preview (${cause}), so whether it holds the E2B key is not known. ${check}`,
             r.urn,
             { advisory: true, at: { path: l.path, inconclusive: true } },
           );
@@ -197,7 +198,7 @@ export const noClientSideKey = stackPolicy(
             );
           else if (fromNoResource(r, p) && mayHideTheKey(index, r, p))
             report(
-              `${describe(r)} ${fe.platform} env vars (${p}) are hidden at preview (${HIDDEN_CAUSE}): neither their names nor their values could be checked for the E2B key.`,
+              `${describe(r)} ${fe.platform} env vars (${p}) are hidden at preview (${hiddenValueNote(index).cause}): neither their names nor their values could be checked for the E2B key.`,
               r.urn,
               { advisory: true, at: { path: p, inconclusive: true } },
             );
@@ -226,7 +227,7 @@ export const noClientSideKey = stackPolicy(
             );
           else if (fromNoResource(r, p) && mayHideTheKey(index, r, p))
             report(
-              `${describe(r)} (${cs.what}) property ${p} is hidden at preview (${HIDDEN_CAUSE}), so whether browsers would download the E2B key is not known.`,
+              `${describe(r)} (${cs.what}) property ${p} is hidden at preview (${hiddenValueNote(index).cause}), so whether browsers would download the E2B key is not known.`,
               r.urn,
               { advisory: true, at: { path: p, inconclusive: true } },
             );

@@ -14,7 +14,7 @@ import {
   E2B_NAME,
   isHiddenValue,
   regexSchema,
-  HIDDEN_CAUSE,
+  hiddenValueNote,
 } from "./common";
 import {
   credentialShape,
@@ -111,6 +111,8 @@ interface Run {
   dependsOnHolder: (r: IndexedResource, top: string) => string[];
   /** common.isHiddenValue in this stack. */
   isHidden: (r: IndexedResource, leaf: Parameters<typeof isHiddenValue>[2]) => boolean;
+  /** Why a hidden value is hidden and how to check it (common.ts). */
+  hiddenNote: (value: unknown, it?: string) => ReturnType<typeof hiddenValueNote>;
   /** A string leaf that holds a document (whether or not this walk parsed it, see worthParsing). */
   isDocument: (leaf: Leaf) => boolean;
 }
@@ -151,6 +153,7 @@ export const noKeyInSandbox = stackPolicy(
       holderNames: (urns) => index.sourceNames(urns),
       dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
       isHidden: (r, leaf) => isHiddenValue(index, r, leaf),
+      hiddenNote: (value, it) => hiddenValueNote(index, value, it),
       isDocument: (leaf) =>
         leaf.parsed ||
         (typeof leaf.value === "string" &&
@@ -275,8 +278,9 @@ function checkHiddenInputs(
     seen.add(l.path);
     if (l.envName ? run.keyName.test(l.envName) || !E2B_NAME.test(l.envName) : !VARIABLE_MAP.test(l.path))
       continue;
+    const { cause, check } = run.hiddenNote(l.value);
     run.advise(
-      `${describe(r)} ${what} (${l.path}) is hidden at preview (${HIDDEN_CAUSE}), so whether the E2B key reaches the sandbox is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check it.`,
+      `${describe(r)} ${what} (${l.path}) is hidden at preview (${cause}), so whether the E2B key reaches the sandbox is not known. ${check}`,
       r.urn,
       { at: { path: l.path, inconclusive: true } },
     );
@@ -371,12 +375,14 @@ function checkSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, seen: Set<str
       );
     // From no resource (a secret that could not be decrypted, an export's encrypted secret): nothing
     // settles what sandboxes get. From resources that hold no key: settled, nothing to say.
-    else if (run.isHidden(r, leaf))
+    else if (run.isHidden(r, leaf)) {
+      const { cause, check } = run.hiddenNote(leaf.value, "them");
       run.advise(
-        `${describe(r)} sandbox env vars (${where}) are hidden at preview (${HIDDEN_CAUSE}), so whether sandboxes get the E2B key is not known. Preview with the passphrase, or audit an export made with --show-secrets, to check them.`,
+        `${describe(r)} sandbox env vars (${where}) are hidden at preview (${cause}), so whether sandboxes get the E2B key is not known. ${check}`,
         r.urn,
         { at: { path: where, inconclusive: true } },
       );
+    }
     return;
   }
   checkThirdPartyInSandboxEnv(run, r, leaf, last);

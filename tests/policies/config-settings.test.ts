@@ -18,7 +18,10 @@ const OWNERS = `e2b-01-no-client-side-key, ${OWNER}, e2b-06-no-key-in-sandbox`;
 
 describe("what a pack config may name", () => {
   it("accepts every policy's own settings, its level and 'all' with a level", () => {
-    const config = policies.map((p) => [p.name, { enforcementLevel: "advisory", waivers: [] }] as const);
+    const config: [string, Record<string, unknown>][] = policies.map((p) => [
+      p.name,
+      { enforcementLevel: "advisory", waivers: [] },
+    ]);
     expect(firstUnknownSetting(policies, [...config, ["all", {}]])).toBeUndefined();
   });
 

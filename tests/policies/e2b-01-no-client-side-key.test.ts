@@ -39,6 +39,18 @@ describe(P, () => {
     expect(status(stack, "E2B-01")).toBe("pass");
   });
 
+  it("lists a public variable hidden by a provider function's result without sending the user after a passphrase", async () => {
+    const { stack } = await scan.program(fx("invoke-into-sandbox-and-site"), "prod");
+    const [f] = of(stack, P);
+    expect(resourceNames([f])).toEqual(["web"]);
+    expect(f.enforcementLevel).toBe("advisory");
+    expect(f.message).toMatch(
+      /public env var NEXT_PUBLIC_AGENT_CONFIG .* is hidden at preview \(a provider function's result .*\), so .*\. Preview again once the values it is computed from exist/,
+    );
+    expect(f.message).not.toMatch(/passphrase|decrypt/);
+    expect(status(stack, "E2B-01")).toBe("inconclusive");
+  });
+
   it("is not applicable to a stack without E2B", async () => {
     const { stack } = await scan.program(fx("no-e2b"), "dev");
     expect(status(stack, "E2B-01")).toBe("not-applicable");

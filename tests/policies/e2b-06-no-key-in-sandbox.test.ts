@@ -149,4 +149,16 @@ describe(P, () => {
     expect(of(stack, P)).toEqual([]);
     expectClean(stack);
   });
+
+  it("lists sandbox env vars hidden by a provider function's result without sending the user after a passphrase", async () => {
+    const { stack } = await scan.program(fx("invoke-into-sandbox-and-site"), "prod");
+    const [f] = of(stack, P);
+    expect(resourceNames([f])).toEqual(["orchestrator"]);
+    expect(f.enforcementLevel).toBe("advisory");
+    expect(f.message).toMatch(
+      /sandbox env vars \(SANDBOX_ENV_VARS\) are hidden at preview \(a provider function's result .*\), so .*\. Preview again once the values it is computed from exist/,
+    );
+    expect(f.message).not.toMatch(/passphrase|decrypt/);
+    expect(status(stack, "E2B-06")).toBe("inconclusive");
+  });
 });
