@@ -110,7 +110,7 @@ export function renderReadme(): string {
     "| E2B-03 | an environment's sandbox profile, leak-alarm thresholds or required metadata are unknown |",
     "| E2B-04 | an environment's timeout ceiling is unknown |",
     "| E2B-05 | an environment's budget is unknown |",
-    "| E2B-06 | sandbox env vars (`SANDBOX_ENV_VARS`-style) are hidden and came from no resource; or an image build arg or a template/sandbox definition's input came from no resource and is hidden under another E2B name (`E2B_KEY`) or as a whole map of variables or args |",
+    "| E2B-06 | sandbox env vars (`SANDBOX_ENV_VARS`-style) are hidden and came from no resource; or an image build arg or a template/sandbox definition's input came from no resource and is hidden under another E2B name (`E2B_KEY`) or as a whole map of variables or args; or sandbox env vars or a sandbox input are unknown and the only key holders their property depends on are secret containers with no value output (a Lambda that reads the key by its secret's ARN, the remedy, and builds `SANDBOX_ENV_VARS` from other outputs in the same `environment`: preview cannot tell the ARN from the key read from it at deploy time) |",
     "| E2B-08 | a property comes from a structured secret config value the offline preview could not decrypt whose secure leaf names an E2B access token (`agents.e2b.accessToken`) |",
     "| E2B-09 | an environment's rotation settings are unknown |",
     "| E2B-03/04/05/07/09 | an E2BEnvironment's model is not visible (an export without the component's inputs) |",

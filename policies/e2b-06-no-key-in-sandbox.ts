@@ -22,7 +22,7 @@ import {
   isOverbroadHost,
   isPlaintextCredentialHeader,
 } from "./credential-shapes";
-import { isKeyStoreType } from "./detect/key-stores";
+import { isKeyStoreType, isReferenceOnlyStoreType } from "./detect/key-stores";
 import { findMaterial } from "./detect/material";
 import {
   DYNAMIC_RESOURCE_TYPE,
@@ -109,6 +109,12 @@ interface Run {
   holders: Set<string>;
   holderNames: (urns: string[]) => string;
   dependsOnHolder: (r: IndexedResource, top: string) => string[];
+  /**
+   * Whether every holder in `from` is a secret container with no value output (a Secrets Manager
+   * secret): what depends on it may be only its ARN, which every runtime reading the key by reference
+   * gets, or the key read from it at deploy time. Preview cannot tell which.
+   */
+  onlyReferences: (from: readonly string[]) => boolean;
   /** common.isHiddenValue in this stack. */
   isHidden: (r: IndexedResource, leaf: Parameters<typeof isHiddenValue>[2]) => boolean;
   /** Why a hidden value is hidden and how to check it (common.ts). */
@@ -152,6 +158,7 @@ export const noKeyInSandbox = stackPolicy(
       holders,
       holderNames: (urns) => index.sourceNames(urns),
       dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
+      onlyReferences: (from) => from.every((u) => isReferenceOnlyStoreType(index.byUrn.get(u)?.type ?? "")),
       isHidden: (r, leaf) => isHiddenValue(index, r, leaf),
       hiddenNote: (value, it) => hiddenValueNote(index, value, it),
       isDocument: (leaf) =>
@@ -246,7 +253,9 @@ function checkEveryInput(
   }
   for (const top of tops ?? Object.keys(r.propertyDependencies)) {
     const from = run.dependsOnHolder(r, top);
-    if (from.length && scan.unknownTops.has(top) && !saidTops.has(top))
+    if (!from.length || !scan.unknownTops.has(top) || saidTops.has(top)) continue;
+    if (run.onlyReferences(from)) adviseReference(run, r, `${top} (passed into ${what})`, from, top);
+    else
       run.report(
         `${describe(r)} passes ${top} into ${what}, and ${top} depends on ${run.holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
         r.urn,
@@ -254,6 +263,20 @@ function checkEveryInput(
       );
   }
   checkHiddenInputs(run, r, scan, what, tops);
+}
+
+/**
+ * An unknown input of a sandbox whose only key holders are secret containers with no value output:
+ * inconclusive, not a failure. Property dependencies are per top-level property, so a Lambda that
+ * reads the key by ARN (the remedy) and passes sandboxes env vars built from other outputs shows the
+ * same dependencies as one that passes sandboxes the key read from the secret at deploy time.
+ */
+function adviseReference(run: Run, r: IndexedResource, what: string, from: string[], path = what): void {
+  run.advise(
+    `${describe(r)} ${what}: unknown at preview and fed by ${run.holderNames(from)}, the secret the E2B key is kept in; its ARN or name is no key, but preview cannot tell them from the key read from it at deploy time, so whether sandboxes get the key is not known. Audit the stack's export after \`pulumi up\` to check it.`,
+    r.urn,
+    { at: { path, unknown: true, inconclusive: true } },
+  );
 }
 
 /** A hidden map of variables or build args: its names are hidden too. */
@@ -367,7 +390,9 @@ function checkSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, seen: Set<str
   }
   if (leaf.unknown || leaf.value === OPAQUE_SECRET) {
     const from = leaf.unknown ? run.dependsOnHolder(r, leaf.top) : [];
-    if (from.length)
+    if (from.length && run.onlyReferences(from))
+      adviseReference(run, r, `sandbox env vars (${where})`, from, where);
+    else if (from.length)
       run.report(
         `${describe(r)} sandbox env vars (${where}) depend on ${run.holderNames(from)}, which holds the E2B key (value unknown at preview). Keep the key out of sandboxes.`,
         r.urn,

@@ -161,4 +161,21 @@ describe(P, () => {
     expect(f.message).not.toMatch(/passphrase|decrypt/);
     expect(status(stack, "E2B-06")).toBe("inconclusive");
   });
+
+  it("fails sandbox env vars fed by the key's secret value, and lists those beside the key's secret ARN as not known", async () => {
+    const { stack } = await scan.program(fx("sandbox-env-beside-key-arn"), "prod");
+    const fs = of(stack, P);
+    const [leaky] = fs.filter((f) => f.enforcementLevel === "mandatory");
+    expect(resourceNames([leaky])).toEqual(["leaky-orchestrator"]);
+    expect(leaky.message).toMatch(/depend on .*'prod-secret-version', which holds the E2B key/);
+    // The remedy's shape: `environment` depends on the secret through its ARN, whatever the sandbox
+    // env vars beside it hold. Inconclusive, never a failure of its own.
+    const [beside] = fs.filter((f) => f.enforcementLevel === "advisory");
+    expect(resourceNames([beside])).toEqual(["orchestrator"]);
+    expect(beside.message).toMatch(
+      /sandbox env vars \(SANDBOX_ENV_VARS\): unknown at preview and fed by 'prod-secret', the secret the E2B key is kept in; its ARN or name is no key/,
+    );
+    expect(fs).toHaveLength(2);
+    expectClean(stack);
+  });
 });
