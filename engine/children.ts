@@ -1,9 +1,13 @@
 /**
  * Every child process the engine starts (policy packs, programs, program workers) is tracked here, so
  * a CLI that is interrupted or terminated can end them all before it exits: a cancelled CI job must not
- * leave a pack or a program host running, reparented to init.
+ * leave a pack or a program host running, reparented to init. Temporary folders are tracked the same
+ * way, so an interrupted run leaves none behind.
  */
 import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 const live = new Map<ChildProcess, { group: boolean }>();
 
@@ -39,11 +43,35 @@ export function killChild(c: ChildProcess, group = false): void {
   if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 }
 
+const tempDirs = new Set<string>();
+
+/**
+ * A new temporary folder (`<tmpdir>/<prefix>XXXXXX`), removed by the returned function or, if the
+ * process ends first (a signal, an exit), when it exits.
+ */
+export function tempDirUntilExit(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return {
+    dir,
+    remove: () => {
+      tempDirs.delete(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function removeTempDirs(): void {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /**
  * Forward termination signals: kill the children, then exit with 128 + the signal number as shells
- * report it. Also kills them when the process exits for any other reason.
+ * report it. Also kills them when the process exits for any other reason, and removes the temporary
+ * folders still in use.
  */
 export function endChildrenOnSignals(): void {
   for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
@@ -52,5 +80,8 @@ export function endChildrenOnSignals(): void {
       process.exit(code);
     });
   }
-  process.once("exit", killAllChildren);
+  process.once("exit", () => {
+    killAllChildren();
+    removeTempDirs();
+  });
 }

@@ -7,13 +7,12 @@
  * the program's own, exactly as under the CLI.
  */
 import fs from "node:fs";
-import os from "node:os";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { redactKeys } from "../policies/detect/keys";
 import type { GraphResource } from "./graph";
 import { ResourceRecorder, tracesSecrets, type MonitorProtos } from "./recorder";
-import { killChild, trackChild } from "./children";
+import { killChild, tempDirUntilExit, trackChild } from "./children";
 import { InputError } from "./errors";
 import { ProgramOutput } from "./program-output";
 import { transformProtocol } from "./transforms";
@@ -167,10 +166,8 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
   );
   const address = `127.0.0.1:${port}`;
 
-  const modulesFile = path.join(
-    fs.mkdtempSync(path.join(os.tmpdir(), "e2b-guardrails-modules-")),
-    "modules.json",
-  );
+  const modulesDir = tempDirUntilExit("e2b-guardrails-modules-");
+  const modulesFile = path.join(modulesDir.dir, "modules.json");
   try {
     const runPath = locateRun(job.pwd);
     const args = [
@@ -274,7 +271,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
   } finally {
     recorder.close();
     server.forceShutdown();
-    fs.rmSync(path.dirname(modulesFile), { recursive: true, force: true });
+    modulesDir.remove();
   }
 }
 

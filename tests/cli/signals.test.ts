@@ -80,13 +80,16 @@ describe("signals end every child the CLI started", () => {
     ["SIGTERM", 143],
     ["SIGINT", 130],
   ] as const)(
-    "preview: %s while the program runs ends the program and the pack, exit %i",
+    "preview: %s while the program runs ends the program and the pack, leaves no temporary folder, exit %i",
     async (signal, code) => {
       const marker = path.join(tmpDir("sig-"), "pid");
+      const tmp = tmpDir("sig-tmp-");
+      const ours = () => readdirSync(tmp).filter((f) => f.startsWith("e2b-guardrails-"));
       const { child, exit } = start(
         ["preview", "--cwd", "tests/cli/fixtures/hanging-program", "--stack", "dev"],
         {
           HANGING_PROGRAM_MARKER: marker,
+          TMPDIR: tmp,
         },
       );
       await until("the program to start", () => existsSync(marker) && readFileSync(marker, "utf8") !== "");
@@ -94,8 +97,10 @@ describe("signals end every child the CLI started", () => {
       const program = Number(readFileSync(marker, "utf8"));
       const tree = descendants(child.pid!);
       expect(tree).toContain(program);
+      expect(ours()).toHaveLength(1); // the folder the program's module list is written to
       child.kill(signal);
       expect(await exit).toBe(code);
+      expect(ours()).toEqual([]);
       await until("every child to end", () => !tree.some(alive), 10_000);
     },
   );
