@@ -292,8 +292,16 @@ export function renderReadme(): string {
     "|---|---|---|---|",
     ...KEY_STORES.map(
       (x) =>
-        `| \`${x.type}\` | ${x.store} | ${x.paths.map((q) => `\`${q}\``).join(", ")} | ${x.condition ?? ""} |`,
+        `| \`${x.type}\` | ${x.store} | ${x.paths.map((q) => `\`${q}\``).join(", ")} | ${[x.condition, x.alsoRuntime ? "a runtime too" : undefined].filter(Boolean).join("; ")} |`,
     ),
+    "",
+    "A store that is **a runtime too** (a container app, a Cloudflare Worker or Pages project) holds the key only at",
+    "its secret properties: the key anywhere else in it (a container's plain `env[].value`) fails as in any runtime,",
+    "and what depends on it (its address) is not fed by the key, since its outputs never give a stored value back.",
+    "azure-native wraps a container app's `configuration` in an apply, so without the passphrase one undecrypted",
+    "secret there hides all of `configuration`: that is judged as stored, as a Kubernetes Secret's hidden",
+    "`stringData` is; its `template` hides the env var names too, so E2B-02/06/08, which need a key consumer, read",
+    "not-applicable there instead of pass.",
     "",
     "## Reports and org-wide audits",
     "",

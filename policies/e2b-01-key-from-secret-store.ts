@@ -26,11 +26,14 @@ import {
   type KeyHit,
   type LeafInfo,
   type RecordHit,
+  type ResourceScan,
 } from "./detect/scanner";
 import type { HiddenConfig, IndexedResource, StackIndex } from "./detect/stack-index";
 import {
   approvedStoreOfHidden,
   isKeyStoreType,
+  isStoreOnlyType,
+  isStoredLeaf,
   isReferenceOnlyStoreType,
   isReferencePath,
 } from "./detect/key-stores";
@@ -121,12 +124,12 @@ const recordMessage = (r: IndexedResource, k: KeyHit, field: string) =>
  * so the case is inconclusive; one under an unrelated name (`DB_PASSWORD`) is only listed.
  */
 function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegExp, report: Reporter): void {
-  if (isKeyStoreType(r.type)) return;
+  if (isStoreOnlyType(r.type)) return;
   const scan = index.scan(r);
   const hidden = [
     ...scan.unknowns.filter((l) => fromNoResource(r, l.top)),
     ...scan.named.filter((l) => l.value === OPAQUE_SECRET),
-  ];
+  ].filter((l) => !isStoredLeaf(r.type, l, r.props));
   const hiddenConfigs = index.hiddenConfigs();
   // A property fed by a hidden value whose own leaves are all known (a serialized closure keeps its
   // code, the capture written `[secret <key>]`) is one hidden value, at the property; so is one a
@@ -199,9 +202,11 @@ function checkKeyNamedUnknowns(
   keyName: RegExp,
   report: Reporter,
 ): void {
-  if (isKeyStoreType(r.type) || r.type === E2B_ENVIRONMENT_TYPE) return;
+  if (isStoreOnlyType(r.type) || r.type === E2B_ENVIRONMENT_TYPE) return;
   const scan = index.scan(r);
-  const hidden = [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)];
+  const hidden = [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)].filter(
+    (l) => !isStoredLeaf(r.type, l, r.props),
+  );
   for (const l of hidden) {
     if (!l.envName || l.publicName || !keyName.test(l.envName) || isReferencePath(l.path)) continue;
     const stores = referenceStoresOnly(index, r.propertyDependencies[l.top]);
@@ -235,6 +240,18 @@ function referenceStoresOnly(index: StackIndex, deps: readonly string[] | undefi
     stores.push(dep);
   }
   return stores.map((d) => describe(d)).join(" and ");
+}
+
+/**
+ * Whether everything of `top` that may be the key (its unknown values, its key material) sits where
+ * the resource's own store keeps values: a container app's `configuration.secrets`, fed from the key.
+ */
+function heldInOwnStore(r: IndexedResource, top: string, scan: ResourceScan): boolean {
+  if (!isKeyStoreType(r.type)) return false;
+  const unknowns = scan.unknowns.filter((l) => l.top === top);
+  const keys = scan.keys.filter((k) => k.top === top);
+  if (unknowns.length + keys.length === 0) return false;
+  return unknowns.every((l) => isStoredLeaf(r.type, l, r.props)) && keys.every((k) => k.store !== undefined);
 }
 
 /** A whole property as a hidden leaf (reportHiddenValues). */
@@ -454,6 +471,8 @@ export const keyFromSecretStore = stackPolicy(
         const material = scan.keyTops.has(top);
         // A known value without key material used a harmless output (the key's name or id).
         if (!unknown && !material) continue;
+        // A runtime that keeps the key in its own store (a container app's secrets) is fed by design.
+        if (heldInOwnStore(r, top, scan)) continue;
         const keyNames = index.sourceNames(from);
         report(
           `${describe(r)} property ${top} takes its value straight from the E2B key resource ${keyNames}` +

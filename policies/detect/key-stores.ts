@@ -18,6 +18,12 @@ export interface KeyStore {
   condition?: string;
   /** Property naming the container the value is stored in (a secret whose version this is). */
   containerProperty?: string;
+  /**
+   * A runtime as well as a store (a container app, a Worker): only its store paths hold the key
+   * legitimately; its other properties are judged as any runtime's, and what depends on it (its
+   * address, its name) is not fed by the key, since its outputs never give the stored value back.
+   */
+  alsoRuntime?: boolean;
 }
 
 function field(obj: Tree, key: string): Tree | undefined {
@@ -103,6 +109,7 @@ export const KEY_STORES: readonly KeyStore[] = [
     when: ({ container, path }) =>
       path.startsWith("secretTextBindings") || field(container, "type") === "secret_text",
     condition: "binding type = secret_text",
+    alsoRuntime: true,
   },
   {
     type: "cloudflare:index/workersSecret:WorkersSecret",
@@ -116,6 +123,19 @@ export const KEY_STORES: readonly KeyStore[] = [
     paths: ["deploymentConfigs.*.envVars.*.value"],
     when: ({ container }) => field(container, "type") === "secret_text",
     condition: "type = secret_text",
+    alsoRuntime: true,
+  },
+  {
+    type: "azure-native:app:ContainerApp",
+    store: "Azure Container Apps secret",
+    paths: ["configuration.secrets[*].value"],
+    alsoRuntime: true,
+  },
+  {
+    type: "azure-native:app:Job",
+    store: "Azure Container Apps secret",
+    paths: ["configuration.secrets[*].value"],
+    alsoRuntime: true,
   },
   {
     type: "github:index/actionsSecret:ActionsSecret",
@@ -188,6 +208,16 @@ export function isKeyStoreType(type: string): boolean {
   return compiled.has(type);
 }
 
+/** A store and nothing else: every property of it is the store's (KeyStore.alsoRuntime). */
+export function isStoreOnlyType(type: string): boolean {
+  return compiled.get(type)?.every(({ store }) => !store.alsoRuntime) ?? false;
+}
+
+/** Whether a leaf of a resource sits where a store of its type keeps values (hidden or not). */
+export function isStoredLeaf(type: string, leaf: { path: string; container: Tree }, root: Tree): boolean {
+  return approvedStoreOfHidden(type, leaf.path, leaf.container, root) !== undefined;
+}
+
 /** The store that legitimately holds a value at `path` of a resource of `type`, if any. */
 export function approvedStoreAt(
   type: string,
@@ -236,8 +266,24 @@ export function approvedStoreOfHidden(
   root: Tree,
 ): KeyStore | undefined {
   return (
-    approvedStoreAt(type, path, container, root) ?? approvedStoreAt(type, `${path}.value`, container, root)
+    approvedStoreAt(type, path, container, root) ??
+    approvedStoreAt(type, `${path}.value`, container, root) ??
+    storeInside(type, path)
   );
+}
+
+/**
+ * The store of a runtime-and-store type whose store paths all lie inside a value hidden as a whole:
+ * azure-native wraps a container app's `configuration` in an apply (its defaults), so one undecrypted
+ * secret in `configuration.secrets` hides all of `configuration`. Decrypted, the key would be seen
+ * in the store, so it is judged as stored (as a Kubernetes Secret's hidden `stringData` is).
+ */
+function storeInside(type: string, path: string): KeyStore | undefined {
+  for (const { store } of compiled.get(type) ?? []) {
+    if (!store.alsoRuntime || store.when) continue;
+    if (store.paths.every((p) => p.startsWith(`${path}.`) || p.startsWith(`${path}[`))) return store;
+  }
+  return undefined;
 }
 
 /** The properties of a store type that hold secret values (for taint: does the secret value depend on the key?). */

@@ -21,7 +21,7 @@ import {
 } from "./environment";
 import {
   approvedStoreOfHidden,
-  isKeyStoreType,
+  isStoreOnlyType,
   storeContainerProperty,
   storeValueProperties,
 } from "./key-stores";
@@ -699,7 +699,8 @@ export class StackIndex {
       const holders = new Set(this.keyResourceUrns);
       const hiddenKeys = this.hiddenKeyConfigUrns();
       for (const r of this.resources) {
-        if (!isKeyStoreType(r.type) || holders.has(r.urn)) continue;
+        // A store that is a runtime too gives nothing stored back: what depends on it is not fed by it.
+        if (!isStoreOnlyType(r.type) || holders.has(r.urn)) continue;
         if (this.scan(r).keys.some((k) => k.store)) {
           holders.add(r.urn);
           continue;

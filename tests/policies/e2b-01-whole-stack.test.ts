@@ -340,6 +340,22 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
     }
   });
 
+  it("passes the key kept in a container app's secrets and read through secretRef, and fails it as a plain env var, with or without the passphrase", async () => {
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("container-apps-secret"), "prod", opts);
+      // The app that keeps it in `configuration.secrets` and the front end calling that app's address
+      // get nothing; the app that passes it as an env var value fails, seen or judged by its config key.
+      expect([opts, e2b01(stack).map((f) => f.urn.split("::").pop())]).toEqual([opts, ["agents-worker"]]);
+      expect(e2b01(stack).map((f) => f.message)).toEqual([
+        expect.stringMatching(
+          /'agents-worker' (holds an E2B API key .* at template\.containers\[0\]\.env\[0\]\.value|property template takes its value from secret config)/,
+        ),
+      ]);
+      expect(status(stack, "E2B-01")).toBe("fail");
+      expectClean(stack);
+    }
+  });
+
   it("judges a property fed by an undecryptable secret config value by the config key's name, as the value itself", async () => {
     const withPass = await scan.program(fx("secret-config-provenance"), "prod", {
       passphrase: "correct horse",
