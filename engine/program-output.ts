@@ -10,6 +10,7 @@
  */
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import { TOKEN_CHAR } from "../policies/detect/keys";
 
 interface Lines {
   lines: string[];
@@ -110,9 +111,9 @@ export class ProgramOutput {
 }
 
 /** A line ending in a run that may go on in the next line (a key, a wrapped blob). */
-const RUN_END = /[A-Za-z0-9+/=_%-]$/;
-const RUN_START = /^\s*[A-Za-z0-9+/=_%-]{8,}/;
-const WHOLE_RUN = /^\s*[A-Za-z0-9+/=_%-]+\s*$/;
+const RUN_END = new RegExp(`${TOKEN_CHAR}$`);
+const RUN_START = new RegExp(`^\\s*${TOKEN_CHAR}{8,}`);
+const WHOLE_RUN = new RegExp(`^\\s*${TOKEN_CHAR}+\\s*$`);
 
 /**
  * What is left after a dropped line that may have gone on in it: the head of a key printed over two

@@ -358,7 +358,7 @@ export function shortenRedacted(text: string, max: number, head = Math.floor(max
 export function cutBeforeRun(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max;
-  const inRun = (i: number) => i >= 0 && i < text.length && /[A-Za-z0-9+/=_%-]/.test(text[i]);
+  const inRun = (i: number) => i >= 0 && i < text.length && TOKEN_CHAR_RE.test(text[i]);
   if (inRun(end) && inRun(end - 1)) {
     let start = end;
     while (inRun(start - 1)) start--;
@@ -376,8 +376,13 @@ export function longestRun(line: string, runs: RegExp): RegExpMatchArray | undef
   return best;
 }
 
-/** A run that may be an encoded key or part of one: base64 (both alphabets), hex, percent escapes. */
-const TOKEN_RUN = /[A-Za-z0-9+/=_%-]{16,}/g;
+/**
+ * A character of a run that may be an encoded key or part of one: base64 (both alphabets), hex,
+ * percent escapes. One alphabet for every cut that must not end inside such a run.
+ */
+export const TOKEN_CHAR = "[A-Za-z0-9+/=_%-]";
+const TOKEN_CHAR_RE = new RegExp(TOKEN_CHAR);
+const TOKEN_RUN = new RegExp(`${TOKEN_CHAR}{16,}`, "g");
 
 /**
  * A value quoted in an error message (a field of bad input): keys masked, every run of 16 or more
