@@ -13,6 +13,7 @@ import type { SandboxPolicy } from "../policies/model";
 import { findKeysInString, redactKeys } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
 import { parseDuration } from "../runtime/duration";
+import { refuseRedirects } from "../runtime/no-redirects";
 import { AuditError } from "../runtime/errors";
 import type { AuditReport } from "../runtime/auditor";
 import type { KillOutcome, runDeadline } from "../runtime/audit-run";
@@ -172,6 +173,8 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
       throw new UsageError(
         "E2B_API_KEY is not set: the auditor reads the team API key from the environment only",
       );
+    // The key goes only to the API named: a redirect elsewhere is an error, never followed.
+    refuseRedirects();
     const { POLICY_ENV_VAR } = sandboxPolicy();
     const policy = resolvePolicy(flags, io.env);
     const maxAgeSeconds = duration("--max-age", flags.maxAge) ?? policy?.timeoutCeilingSeconds;

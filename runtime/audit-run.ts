@@ -9,6 +9,7 @@ import { Sandbox, SandboxNotFoundError, type SandboxInfo, type SandboxListOpts }
 import { maskKey } from "../policies/detect/keys";
 import { AuditError } from "./errors";
 import { classifyError, withRetry, type RetryOptions } from "./retry";
+import { isRedirectStatus } from "./no-redirects";
 import { withTimeLimit } from "./time-limit";
 import {
   SandboxAuditor,
@@ -125,6 +126,12 @@ export function toAuditError(e: unknown, c: ApiConnection, what: string): AuditE
   const where = c.apiUrl ?? process.env.E2B_API_URL ?? "the E2B API";
   const cls = classifyError(e);
   const detail = (e as Error)?.message ?? String(e);
+  const status = (e as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === "number" && isRedirectStatus(status))
+    return new AuditError(
+      "api-error",
+      `${where} answered ${status}, a redirect, while ${what}: not followed, since the API key goes only to the API named (--api-url or E2B_API_URL)`,
+    );
   if (cls === "unauthorized") {
     return new AuditError(
       "unauthorized",

@@ -43,6 +43,7 @@ export {
   type WithSandboxOpts,
 } from "./guard";
 export { parseDuration, formatDuration } from "./duration";
+export { refuseRedirects } from "./no-redirects";
 export { withRetry, classifyError, backoffDelay, DEFAULT_RETRY, type RetryOptions } from "./retry";
 export {
   SandboxAuditor,

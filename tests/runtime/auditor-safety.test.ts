@@ -246,3 +246,33 @@ describe("sandboxes audit against a hung API", () => {
     expect(r.ms).toBeLessThan(8_000);
   });
 });
+
+describe("sandboxes audit against an API that redirects", () => {
+  let elsewhere: E2BServer;
+  beforeEach(async () => (elsewhere = await startE2BServer()));
+  afterEach(() => elsewhere.close());
+
+  // A failed listing is an error (exit 2); a failed kill leaves the sandbox leaked (exit 1).
+  it.each([
+    ["the listing", "GET", "/v2/sandboxes", {}, 2],
+    ["the kill", "DELETE", "/sandboxes/", { kill: true, yes: true }, 1],
+  ] as const)(
+    "never follows a redirect of %s to another host: the key stays with the API named",
+    async (_what, method, path, flags, code) => {
+      server.state.seedSandboxes(1, { teamId, idPrefix: "old", startedAt: new Date(Date.now() - 3 * H) });
+      server.onResponse((req) =>
+        req.method === method && req.path.startsWith(path)
+          ? { status: 307, headers: { Location: `${elsewhere.url}${req.path}` } }
+          : undefined,
+      );
+      const r = await audit(flags);
+      expect(r.code).toBe(code);
+      expect(r.report?.killed ?? []).toEqual([]);
+      expect(r.err).toMatch(
+        /answered 307, a redirect, while .*: not followed, since the API key goes only to the API named/,
+      );
+      expect(elsewhere.requests).toEqual([]);
+      expect(r.err).not.toContain(apiKey.slice(4));
+    },
+  );
+});
