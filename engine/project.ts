@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parseCommittedYaml as parseYaml } from "./yaml";
 import { InputError, jsonSyntaxProblem } from "./errors";
 import {
   E2B_NAME,

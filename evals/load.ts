@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parseCommittedYaml as parseYaml } from "../engine/yaml";
 import type { z } from "zod";
 import { InputError } from "../engine/errors";
 import { caseIds, caseOfPolicy, cases, type CaseId } from "../policies/api";

@@ -78,3 +78,33 @@ describe("stack config files too big or too deep to read", () => {
     );
   });
 });
+
+describe("stack files read as the Pulumi CLI's YAML reader does", () => {
+  const base64Key = Buffer.from(`e2b_${"0123456789abcdef".repeat(3).slice(0, 40)}`).toString("base64");
+
+  it("prints no parser warning, which would quote the source line (an encoded key cut short) on stderr", () => {
+    const emitted = jest.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    try {
+      const { config } = project({
+        "Pulumi.yaml": "name: agents\nruntime: nodejs\n",
+        "Pulumi.dev.yaml": `config:\n  agents:apiKey: !custom ${base64Key}\n`,
+        "index.ts": "export {};\n",
+      });
+      expect(config["agents:apiKey"]).toBe(base64Key);
+      expect(emitted).not.toHaveBeenCalled();
+    } finally {
+      emitted.mockRestore();
+    }
+  });
+
+  it("reads !!binary as the text its bytes spell, as yaml.v3 does, under YAML 1.2 and 1.1", () => {
+    for (const directive of ["", "%YAML 1.1\n---\n"]) {
+      const { config } = project({
+        "Pulumi.yaml": "name: agents\nruntime: nodejs\n",
+        "Pulumi.dev.yaml": `${directive}config:\n  agents:apiKey: !!binary ${base64Key}\n`,
+        "index.ts": "export {};\n",
+      });
+      expect(config["agents:apiKey"]).toBe(Buffer.from(base64Key, "base64").toString());
+    }
+  });
+});
