@@ -194,7 +194,10 @@ function keySpans(s: string, decode: boolean, minHex: number): Span[] {
   let ansi = 0; // 0: text; 1: after ESC; 2: inside a CSI sequence
   const close = () => {
     if (runStart >= 0 && runHex >= minHex) {
-      const span = { start: runStart, end: lastEnd, mask: `${runPrefix}…${runTail.toLowerCase()}` };
+      // Only a whole key shows its last four: those of a head cut short are digits from inside the
+      // key, and a key printed at several lengths (a progress line) would spell itself in masks.
+      const tail = runHex === KEY_HEX ? runTail.toLowerCase() : "";
+      const span = { start: runStart, end: lastEnd, mask: `${runPrefix}…${tail}` };
       const prev = spans[spans.length - 1];
       if (prev && span.start < prev.end) {
         prev.end = Math.max(prev.end, span.end);
@@ -312,7 +315,7 @@ const isHexChar = (c: string) => /[0-9a-f]/i.test(c);
 /** What may stand between two parts: anything but a letter, a digit or a line break (`_` too). */
 const isPartSeparator = (c: string) => c === "_" || /[^\w\n]/.test(c);
 /** What a key head masked elsewhere (a relayed log) left: the rest after a separator, masked here. */
-const MASKED_HEAD_AND_TAIL = /((?:sk_)?e2b_…[0-9a-f]{4})([^\w\n…]{1,3})[0-9a-f]{12,40}(?![0-9a-f])/gi;
+const MASKED_HEAD_AND_TAIL = /((?:sk_)?e2b_…(?:[0-9a-f]{4})?)([^\w\n…]{1,3})[0-9a-f]{12,40}(?![0-9a-f])/gi;
 
 function joinHalves(text: string): string {
   let out = "";
