@@ -177,9 +177,14 @@ function separateStreams(lines: string[], streams: string[], heading: string): s
   const cut = lines.indexOf(heading);
   const head = cut < 0 ? lines : lines.slice(0, cut);
   const names = ["stdout", "stderr"];
+  // Each stream redacted whole before its last lines are taken: cut first, a blob wrapped over the
+  // cut would leave rows that no longer decode for the redactor yet spell most of a key.
   const parts = streams.flatMap((t, i) =>
     t.trim()
-      ? [`--- program output (${names[i] ?? `stream ${i + 1}`}) ---`, ...t.trim().split("\n").slice(-20)]
+      ? [
+          `--- program output (${names[i] ?? `stream ${i + 1}`}) ---`,
+          ...redactMaterial(t).trim().split("\n").slice(-20),
+        ]
       : [],
   );
   return [...head, ...parts].join("\n");

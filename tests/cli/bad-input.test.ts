@@ -370,6 +370,34 @@ describe("preview: a program that fails after printing the key in encodings", ()
   }, 60_000);
 });
 
+describe("preview: a program whose output is relayed stream by stream", () => {
+  it("never cuts a stream's last lines inside a wrapped blob that holds the key", async () => {
+    // A blob of 12 rows whose end holds the key, then 19 lines: a cut at the stream's last 20 lines
+    // would keep only the blob's last row, most of the key in base64 with nothing before it to decode.
+    const dir = path.join(tmp, "blob-then-lines");
+    const blob = Buffer.from(`${"#".repeat(600)}E2B_API_KEY=${KEY}\n`).toString("base64");
+    file("blob-then-lines/Pulumi.yaml", "name: blob\nruntime: nodejs\n");
+    file("blob-then-lines/Pulumi.dev.yaml", "config: {}\n");
+    file(
+      "blob-then-lines/index.js",
+      [
+        `console.log(${JSON.stringify(blob)}.replace(/.{76}/g, "$&\\n"));`,
+        `for (let i = 0; i < 19; i++) console.log("step " + i);`,
+        `console.error("warning: " + Buffer.from(${JSON.stringify(KEY)}).toString("base64"));`,
+        `throw new Error("deploy failed");`,
+      ].join("\n"),
+    );
+    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const r = await run(["preview", "--cwd", dir, "--stack", "dev"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--- program output \(stdout\) ---/);
+    const lastRow = blob.slice(Math.floor((blob.length - 1) / 76) * 76);
+    expect(lastRow.length).toBeGreaterThanOrEqual(40); // the key's last 29 characters
+    expect(r.err).not.toContain(lastRow.slice(0, 24));
+    expect(r.err).toContain("step 18");
+  }, 60_000);
+});
+
 describe("--output: a run that fails leaves no report behind", () => {
   it("removes the report of an earlier run before the work starts, so a failed run cannot upload it", async () => {
     const out = file("reports/stale.sarif", '{"runs":[{"results":[]}]}');
