@@ -4,10 +4,10 @@
  * key in the sandbox). No SDK, no I/O, so it is tested exhaustively and reused by other callers.
  */
 import type { SandboxPolicy } from "../policies/model";
-import { findKeysInString, maskKey } from "../policies/detect/keys";
 import { credentialShape, isCredentialByName, isE2BPlaceholderOnly } from "../policies/credential-shapes";
 import type { Violation } from "./errors";
 import { checkNetwork, egressProxyWarnings, type NetworkRequest } from "./network";
+import { keyMaterialIn, maskedName } from "./key-material";
 
 /** The SDK's default sandbox lifetime (ms) when `timeoutMs` is not given. */
 export const SDK_DEFAULT_TIMEOUT_MS = 300_000;
@@ -85,12 +85,12 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     }
   }
   for (const [k, v] of Object.entries(metadata)) {
-    const keys = findKeysInString(`${k}=${v}`);
-    if (keys.length > 0) {
+    const mask = keyMaterialIn(String(v), req.apiKey) ?? keyMaterialIn(k, req.apiKey);
+    if (mask) {
       violations.push({
         code: "metadata-key-material",
-        field: `metadata.${k}`,
-        message: `sandbox metadata "${k}" holds key material (${keys[0].mask}); metadata is visible to anyone who lists sandboxes`,
+        field: `metadata.${maskedName(k)}`,
+        message: `sandbox metadata "${maskedName(k)}" holds key material (${mask}); metadata is visible to anyone who lists sandboxes`,
       });
     }
   }
@@ -134,15 +134,13 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
       });
       continue;
     }
-    const text = String(value);
-    const keys = findKeysInString(text);
-    const isOwnKey = req.apiKey !== undefined && req.apiKey.length >= 8 && text.includes(req.apiKey);
-    if (keys.length > 0 || isOwnKey) {
-      const shown = keys.length > 0 ? keys[0].mask : maskKey(req.apiKey as string);
+    // The name too: code in the sandbox reads names as easily as values.
+    const shown = keyMaterialIn(String(value), req.apiKey) ?? keyMaterialIn(name, req.apiKey);
+    if (shown) {
       violations.push({
         code: "env-key-material",
-        field: `envs.${name}`,
-        message: `env var ${name} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
+        field: `envs.${maskedName(name)}`,
+        message: `env var ${maskedName(name)} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
       });
     }
   }
@@ -166,7 +164,7 @@ function checkThirdPartyEnvs(policy: SandboxPolicy, envs: Record<string, string>
   const out: Violation[] = [];
   for (const [name, raw] of Object.entries(envs)) {
     const value = String(raw);
-    if (isCredentialName(name) || findKeysInString(value).length > 0) continue;
+    if (isCredentialName(name) || (keyMaterialIn(value) ?? keyMaterialIn(name)) !== undefined) continue;
     if (isE2BPlaceholderOnly(value)) continue;
     const shape = credentialShape(value);
     const byName = !allowed.has(name) && isCredentialByName(name, value);

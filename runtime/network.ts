@@ -10,7 +10,7 @@
  */
 import type { SandboxNetworkOpts } from "e2b";
 import type { SandboxPolicy } from "../policies/model";
-import { findKeysInString } from "../policies/detect/keys";
+import { keyMaterialIn } from "./key-material";
 import { E2B_PLACEHOLDER as PLACEHOLDER, isPlaintextCredentialHeader } from "../policies/credential-shapes";
 import type { Violation } from "./errors";
 
@@ -213,12 +213,12 @@ function checkRuleHeaders(policy: SandboxPolicy, net: ResolvedNetwork): Violatio
   for (const [host, pairs] of net.headers) {
     for (const [name, value] of pairs) {
       const field = `network.rules.${host}.headers.${name}`;
-      const keys = findKeysInString(value);
-      if (keys.length > 0) {
+      const mask = keyMaterialIn(value);
+      if (mask) {
         out.push({
           code: "network-rule-key-material",
           field,
-          message: `${field} holds E2B key material (${keys[0].mask}); the operator's key is never sent from a sandbox`,
+          message: `${field} holds E2B key material (${mask}); the operator's key is never sent from a sandbox`,
         });
         continue;
       }
@@ -257,13 +257,13 @@ function checkRuleHeaders(policy: SandboxPolicy, net: ResolvedNetwork): Violatio
 function checkEgressProxy(net: ResolvedNetwork): Violation[] {
   const password = net.egressProxy?.password;
   if (typeof password !== "string" || password === "") return [];
-  const keys = findKeysInString(password);
-  if (keys.length > 0)
+  const mask = keyMaterialIn(password);
+  if (mask)
     return [
       {
         code: "network-rule-key-material",
         field: "network.egressProxy.password",
-        message: `network.egressProxy.password holds E2B key material (${keys[0].mask})`,
+        message: `network.egressProxy.password holds E2B key material (${mask})`,
       },
     ];
   return [];

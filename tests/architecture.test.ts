@@ -61,7 +61,8 @@ describe("architecture", () => {
     // credential-shapes.ts: what a credential looks like, shared by e2b-06 and the in-sandbox runtime;
     // detect/redact.ts: the stricter redactor stderr uses (encoded copies too); detect/hidden-config.ts:
     // the undecrypted-config marker the engine writes; config-settings.ts: what a pack config may name,
-    // refused alike by the engine's reconciliation and the pack's Configure.
+    // refused alike by the engine's reconciliation and the pack's Configure; detect/material.ts: key
+    // material in any encoding, which the runtime guard checks what a sandbox is given with.
     const publicModules = [
       "api",
       "model",
@@ -69,6 +70,7 @@ describe("architecture", () => {
       "enforcement",
       "detect/keys",
       "detect/redact",
+      "detect/material",
       "detect/hidden-config",
       "config-settings",
       "credential-shapes",

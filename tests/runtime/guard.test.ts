@@ -187,6 +187,42 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect(v.message).not.toContain(apiKey);
   });
 
+  const b64 = (t: string) => Buffer.from(t).toString("base64");
+  test.each([
+    ["base64 of a .env file", { DOTENV_B64: b64(`E2B_API_KEY=${planted}\n`) }],
+    ["base64url", { CFG: Buffer.from(planted).toString("base64url") }],
+    [
+      "gzip of a .env file, then base64",
+      { BLOB: require("node:zlib").gzipSync(`E2B_API_KEY=${planted}\n`).toString("base64") },
+    ],
+    ["hex of its text", { HEX: Buffer.from(planted).toString("hex") }],
+    ["percent-encoded", { URL: `https://x.test/?k=${encodeURIComponent(`"${planted}"`)}` }],
+    ["a Basic credential", { AUTH: `Basic ${b64(`agent:${planted}`)}` }],
+    ["a data: URI", { DATA: `data:text/plain;base64,${b64(planted)}` }],
+    ["an env var's name", { [planted]: "1" }],
+  ])("the key in an env var as %s, as the pack would find it in a stack", async (_how, envs) => {
+    const v = await violation(createGuardedSandbox(policy, { ...conn(), ...ids, envs }));
+    expect(v.code).toBe("env-key-material");
+    const said = JSON.stringify(v.violations) + v.message;
+    expect(said).not.toContain(planted.slice(4, 24));
+    expect(posts()).toEqual([]);
+  });
+
+  test("the caller's own key in base64 in an env var", async () => {
+    const v = await violation(
+      createGuardedSandbox(policy, { ...conn(), ...ids, envs: { CFG: b64(apiKey) } }),
+    );
+    expect(v.code).toBe("env-key-material");
+    expect(v.message).not.toContain(apiKey);
+  });
+
+  test("key material in metadata, plain or encoded", async () => {
+    const v2 = await violation(
+      createGuardedSandbox(policy, { ...conn(), ...ids, metadata: { note: b64(`E2B_API_KEY=${planted}`) } }),
+    );
+    expect(v2.code).toBe("metadata-key-material");
+  });
+
   test("key material in metadata", async () => {
     const v = await violation(
       createGuardedSandbox(policy, { ...conn(), ...ids, metadata: { note: planted } }),
