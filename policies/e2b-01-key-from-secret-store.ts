@@ -149,21 +149,21 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
     // this leaf's own name may be one of those.
     if (configs.some((c) => c.carriesKey) && (l.envName === null || configs.every((c) => c.carriesKey)))
       continue;
-    // A leaf's own name says what it is; config keys only when it has none (`apiKey` of a resource),
-    // since every config value feeding the property is listed for each of its leaves.
+    // A leaf's own name says what it is; config keys when it has none (`apiKey` of a resource), or
+    // when every config value feeding its property is about E2B (`e2bKey` into `SETTINGS`): a value
+    // hidden from no resource holds what they hold, and decrypted it would be judged as the key.
+    // Another config value in the property may be what this leaf holds, so then its name decides.
     // A structured value with a secure leaf about E2B may hand over the key, whatever the leaf's name.
+    const names = (cs: readonly HiddenConfig[]) => cs.map((c) => printable(c.key)).join(" or ");
     const leaf = configs.find((c) => c.e2bLeaf);
-    const e2bNamed =
-      leaf !== undefined ||
-      (l.envName !== null
-        ? E2B_NAME.test(l.envName)
-        : configs.length > 0 && configs.every((c) => c.e2bNamed));
+    const byConfigKey = configs.length > 0 && configs.every((c) => c.e2bNamed);
+    const byName = l.envName !== null && E2B_NAME.test(l.envName);
+    const e2bNamed = leaf !== undefined || byName || byConfigKey;
     const why = leaf
       ? `${printable(leaf.key)}'s secure leaf ${printable(leaf.e2bLeaf!)}`
-      : l.envName !== null
+      : byName || (l.envName !== null && !byConfigKey)
         ? `its name (${l.envName})`
-        : "its config key";
-    const names = (cs: readonly HiddenConfig[]) => cs.map((c) => printable(c.key)).join(" or ");
+        : `its config key (${names(configs)})`;
     const cause = [
       ...(undecrypted.length
         ? [`the secret config value ${names(undecrypted)}, which could not be decrypted`]

@@ -356,6 +356,21 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
     }
   });
 
+  it("never passes a value hidden from no resource whose only source is secret config named about E2B", async () => {
+    // `e2bKey` into SETTINGS: the variable's name says nothing, the config key says E2B.
+    const withPass = await scan.program(fx("secret-config-e2b-named"), "prod", {
+      passphrase: "correct horse",
+    });
+    expect(status(withPass.stack, "E2B-01")).toBe("fail");
+    const { stack } = await scan.program(fx("secret-config-e2b-named"), "prod", {});
+    expect(status(stack, "E2B-01")).toBe("inconclusive");
+    const [f] = stack.findings.filter((x) => x.caseId === "E2B-01");
+    expect(f.message).toMatch(
+      /SETTINGS is hidden at preview .* its config key \(secret-config-e2b-named:e2bKey\) says it is about E2B/,
+    );
+    expectClean(stack);
+  });
+
   it("judges a property fed by an undecryptable secret config value by the config key's name, as the value itself", async () => {
     const withPass = await scan.program(fx("secret-config-provenance"), "prod", {
       passphrase: "correct horse",
