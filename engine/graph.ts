@@ -77,6 +77,8 @@ export interface ResourceGraph {
   programModules?: string[];
   /** The other files of its folder the program read (a `.env`, a cloud-init script), checked the same way. */
   programReads?: string[];
+  /** A previewed program's stack file (`Pulumi.<stack>.yaml`), committed with it and checked as text too. */
+  stackConfigFile?: string;
   resources: GraphResource[];
   /**
    * What an offline preview did differently from `pulumi preview`, for the report: components that

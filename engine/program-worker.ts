@@ -97,6 +97,7 @@ export function prepareJob(opts: RunProgramOptions): {
       stack: opts.stack,
       organization,
       source: { kind: "program", path: dir },
+      stackConfigFile: project.stackConfigFile,
       tags: stackConfig.tags,
       config: stackConfig.config,
       configSecretKeys: stackConfig.secretKeys,

@@ -36,6 +36,13 @@ export interface ProgramSourceInput {
    */
   projectFiles?: readonly string[];
   /**
+   * The stack's file (`Pulumi.<stack>.yaml`): its config values are judged as the stack's
+   * configuration; a key anywhere else in it (a commented-out line, an anchor's name, a
+   * `secretsprovider` URL, a value its other spelling overrides) is still committed with the program.
+   * Secure values are ciphertext and hold no key.
+   */
+  stackFiles?: readonly string[];
+  /**
    * Dynamic resources' serialized providers (`__provider`): the provider's functions with every
    * value they captured, which Pulumi keeps in plain text in the stack's state. The CLI hands an
    * analyzer no `__` input, so only the offline preview (and `audit` of an export) sees them.
@@ -114,6 +121,12 @@ export function programSourceFindings(
       f,
       "The project file",
       "which is committed with the program (a template's config default is copied into every stack `pulumi new` creates from it). A project file is no key store: remove the key, and rotate it.",
+    );
+  for (const f of reader.readFiles(input.stackFiles ?? []).files)
+    report(
+      f,
+      "The stack's config file",
+      "outside any value the stack's configuration holds (a comment, an anchor, a `secretsprovider` URL, a value another spelling of its key overrides), and committed with the program. A stack file is no key store: remove the key, keep it with `pulumi config set --secret`, and rotate it.",
     );
   for (const p of input.providers ?? []) {
     const seen = new Set<string>();

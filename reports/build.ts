@@ -113,6 +113,7 @@ function programFindings(
     files: graph.programModules ?? [],
     reads: graph.programReads ?? [],
     projectFiles: [path.join(graph.source.path, "Pulumi.yaml")],
+    stackFiles: graph.stackConfigFile ? [graph.stackConfigFile] : [],
     providers,
     stackUrn,
     inStack: known,

@@ -356,6 +356,17 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
     }
   });
 
+  it("fails a key left in the stack's file outside its config values, a commented-out line", async () => {
+    const { stack } = await scan.program(fx("stack-file-comment"), "prod");
+    expect(e2b01(stack).map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^The stack's config file holds E2B key material \(e2b_…[0-9a-f]{4}\) in Pulumi\.prod\.yaml line 3, outside any value/,
+      ),
+    ]);
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expectClean(stack);
+  });
+
   it("never passes a value hidden from no resource whose only source is secret config named about E2B", async () => {
     // `e2bKey` into SETTINGS: the variable's name says nothing, the config key says E2B.
     const withPass = await scan.program(fx("secret-config-e2b-named"), "prod", {
