@@ -10,7 +10,7 @@ import readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { Command, Option } from "commander";
 import type { SandboxPolicy } from "../policies/model";
-import { findKeysInString, redactKeys } from "../policies/detect/keys";
+import { findKeysInString, inert, redactKeys } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
 import { parseDuration } from "../runtime/duration";
 import { refuseRedirects } from "../runtime/no-redirects";
@@ -161,7 +161,8 @@ async function confirm(io: AuditIO, question: string): Promise<boolean> {
 
 /** Run the audit; returns the exit status. Everything printed is redacted of key material. */
 export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO): Promise<number> {
-  const err = (line: string) => io.stderr.write(redactMaterial(line) + "\n");
+  // One line whatever the API's message holds: its control characters and line breaks as `\uXXXX`.
+  const err = (line: string) => io.stderr.write(redactMaterial(inert(line, true)) + "\n");
   let deadline: ReturnType<typeof runDeadline> | undefined;
   try {
     const format = flags.format ?? "text";

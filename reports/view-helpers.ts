@@ -2,7 +2,9 @@
  * Small helpers shared by the Markdown, HTML, JUnit and SARIF views of a `Report`
  * (policies/report.ts). Kept apart so each writer holds only its own format.
  */
-import { redactKeys } from "../policies/detect/keys";
+import { inert, redactKeys } from "../policies/detect/keys";
+
+export { inert };
 import { CASE_STATUSES, cases, type CaseId } from "../policies/api";
 import type { CaseResult, CaseStatus, Finding, Report, StackReport } from "../policies/api";
 
@@ -30,21 +32,6 @@ function redactDeep(value: unknown, identifier: boolean): unknown {
     );
   }
   return value;
-}
-
-// eslint-disable-next-line no-control-regex -- control characters are what these look for
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL_OR_BREAK = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-
-/**
- * Control characters as `\uXXXX`, bidirectional overrides and isolates too (a right-to-left override
- * makes a name read backwards); tabs and (outside identifiers) line breaks kept.
- */
-export function inert(text: string, identifier = false): string {
-  return text.replace(identifier ? CONTROL_OR_BREAK : CONTROL, escaped);
 }
 
 export const statusLabel: Record<CaseStatus, string> = {

@@ -182,6 +182,14 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
       throw toAuditError(e, o, `listing sandboxes (page ${pages + 1})`);
     }
     pages++;
+    // Held to the page size it was asked for: an API that answers 2 million records for a page of 100
+    // would hold them all in memory at once.
+    if (items.length > pageSize) {
+      throw new AuditError(
+        "api-error",
+        `${o.apiUrl ?? "the E2B API"} returned ${items.length} sandboxes for a page of ${pageSize} (page ${pages}); listing stopped, nothing was judged or killed`,
+      );
+    }
     if (next !== undefined) {
       if (tokens.has(next))
         throw new AuditError(

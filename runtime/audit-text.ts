@@ -1,5 +1,13 @@
 /** The text view of a sandbox audit report: a summary, attribution totals, leaked sandboxes. */
+import { inert } from "../policies/detect/keys";
 import type { AuditReport } from "./auditor";
+
+/**
+ * Lines as printed: template ids, metadata values and API errors come from the API, and a control
+ * character in one (`\r`, an ANSI erase, a line break) could rewrite the report on a terminal
+ * ("No leaked sandboxes." over a leaked row, just before a --kill prompt), so each is written `\uXXXX`.
+ */
+const printed = (lines: string[]) => lines.map((l) => inert(l, true)).join("\n");
 
 const usd = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
 
@@ -41,7 +49,7 @@ export function formatAuditText(
     for (const x of r.skipped) lines.push(`  ${x.sandboxId ?? "(no id)"}: ${x.reason}`);
   }
   const tail = formatKillText(r.killed, extra);
-  return lines.join("\n") + "\n" + (tail ? "\n" + tail : "");
+  return printed(lines) + "\n" + (tail ? "\n" + tail : "");
 }
 
 /** The kill outcome lines alone (printed after a confirmation prompt). */
@@ -55,5 +63,5 @@ export function formatKillText(
   if (extra.spared?.length)
     lines.push(`No longer leaked on re-check, left alone: ${extra.spared.join(", ")}`);
   for (const f of extra.failed ?? []) lines.push(`Could not kill ${f.sandboxId}: ${f.error}`);
-  return lines.length > 0 ? lines.join("\n") + "\n" : "";
+  return lines.length > 0 ? printed(lines) + "\n" : "";
 }

@@ -279,7 +279,9 @@ export class SandboxAuditor {
     this.cost += hourly;
     const cap = this.rules.maxGroupsPerKey ?? DEFAULT_MAX_GROUPS;
     for (const [key, byValue] of this.groups) {
-      let value: string | null = s.metadata[key] ?? null;
+      // Own keys only (`--by constructor` is a key like any other), and a label of bounded length: a
+      // value of megabytes would otherwise be kept whole for the report, once per distinct value.
+      let value: string | null = Object.hasOwn(s.metadata, key) ? attributionLabel(s.metadata[key]) : null;
       if (!byValue.has(value) && byValue.size >= cap) value = OTHER_GROUP;
       const g = byValue.get(value) ?? { count: 0, cost: 0 };
       g.count++;
@@ -343,4 +345,13 @@ export class SandboxAuditor {
           : [...this.skipped],
     };
   }
+}
+
+/** Attribution values longer than this are reported by their start and length. */
+const MAX_LABEL = 256;
+
+/** A metadata value as an attribution total is labelled; a copy, so a huge value is not kept alive. */
+function attributionLabel(value: string): string {
+  if (value.length <= MAX_LABEL) return value;
+  return `${Buffer.from(value.slice(0, 64)).toString()}…(${value.length} characters)`;
 }

@@ -397,3 +397,19 @@ export function quoteValue(text: string, max: number): string {
   const safe = redactKeys(text).replace(TOKEN_RUN, (run) => `${run.slice(0, 4)}…(${run.length} characters)`);
   return shortenRedacted(safe, max);
 }
+
+// eslint-disable-next-line no-control-regex -- control characters are what these look for
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_OR_BREAK = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/**
+ * Control characters as `\uXXXX`, bidirectional overrides and isolates too (a right-to-left override
+ * makes a name read backwards, an ANSI sequence or `\r` rewrites what a terminal shows); tabs and
+ * (outside identifiers) line breaks kept. For text from elsewhere (a stack, an API) in our output.
+ */
+export function inert(text: string, identifier = false): string {
+  return text.replace(identifier ? CONTROL_OR_BREAK : CONTROL, escaped);
+}

@@ -276,3 +276,50 @@ describe("sandboxes audit against an API that redirects", () => {
     },
   );
 });
+
+describe("sandboxes audit against an API that sends hostile strings or oversized pages", () => {
+  it("writes control characters from the API as \\uXXXX, so a template id cannot rewrite the report on a terminal", async () => {
+    const forged = "base\r\x1b[2K\x1b[1ANo leaked sandboxes.\x1b[8m";
+    server.state.seedSandboxes(1, {
+      teamId,
+      idPrefix: "old",
+      templateID: forged,
+      metadata: { user_id: "alice\nLeaked sandboxes: 0" },
+      startedAt: new Date(Date.now() - 3 * H),
+    });
+    const r = await audit({ format: "text", by: "user_id" });
+    expect(r.code).toBe(1);
+    expect(r.out).not.toMatch(/[\r\x1b]/);
+    expect(r.out).toContain("base\\u000d\\u001b[2K");
+    expect(r.out.split("\n").filter((l) => /^(No leaked sandboxes\.|Leaked sandboxes: 0)$/.test(l))).toEqual(
+      [],
+    );
+  });
+
+  it("labels sandboxes without a --by key as missing, whatever the key's name (constructor, toString)", async () => {
+    server.state.seedSandboxes(2, { teamId, idPrefix: "s", metadata: {} });
+    const r = await audit({ by: "constructor,toString" });
+    expect(r.report.attribution.map((a: { key: string; value: unknown }) => [a.key, a.value])).toEqual([
+      ["constructor", null],
+      ["toString", null],
+    ]);
+  });
+
+  it("labels a huge metadata value by its start and length", async () => {
+    server.state.seedSandboxes(1, { teamId, idPrefix: "s", metadata: { user_id: "u".repeat(100_000) } });
+    const r = await audit({ by: "user_id" });
+    expect(r.report.attribution[0].value).toBe(`${"u".repeat(64)}…(100000 characters)`);
+  });
+
+  it("stops when a page holds more sandboxes than asked for: one line, exit 2, nothing judged", async () => {
+    server.state.seedSandboxes(3, { teamId, idPrefix: "s", startedAt: new Date(Date.now() - 3 * H) });
+    server.onResponse((req, reply) =>
+      req.method === "GET" && req.path === "/v2/sandboxes" && Array.isArray(reply.body)
+        ? { ...reply, body: [...reply.body, ...reply.body, ...reply.body] }
+        : undefined,
+    );
+    const r = await audit({ pageSize: "2" });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/returned 6 sandboxes for a page of 2 \(page 1\); listing stopped/);
+  });
+});
