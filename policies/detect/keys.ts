@@ -385,7 +385,43 @@ export function longestRun(line: string, runs: RegExp): RegExpMatchArray | undef
  */
 export const TOKEN_CHAR = "[A-Za-z0-9+/=_%-]";
 const TOKEN_CHAR_RE = new RegExp(TOKEN_CHAR);
-const TOKEN_RUN = new RegExp(`${TOKEN_CHAR}{16,}`, "g");
+const TOKEN_CODES = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_%-")
+  TOKEN_CODES[c.charCodeAt(0)] = 1;
+/** Whether a character code is a TOKEN_CHAR. */
+export const isTokenCode = (code: number): boolean => code < 128 && TOKEN_CODES[code] === 1;
+
+/**
+ * Each run of at least `min` characters whose codes `inRun` accepts, replaced by `fn(run)`. A loop,
+ * not a regex: irregexp's backtracking stack overflows on a run of millions of characters (a 9 MB
+ * resource name), and an output step that throws loses the whole message.
+ */
+export function replaceRuns(
+  text: string,
+  min: number,
+  fn: (run: string) => string,
+  inRun: (code: number) => boolean = isTokenCode,
+): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length;) {
+    if (!inRun(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < text.length && inRun(text.charCodeAt(end))) end++;
+    if (end - i >= min) {
+      out += text.slice(from, i) + fn(text.slice(i, end));
+      from = end;
+    }
+    i = end;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** A run shown by its first four characters and its length (quoteValue, and redaction's last resort). */
+export const runShownByLength = (run: string): string => `${run.slice(0, 4)}…(${run.length} characters)`;
 
 /**
  * A value quoted in an error message (a field of bad input): keys masked, every run of 16 or more
@@ -394,7 +430,7 @@ const TOKEN_RUN = new RegExp(`${TOKEN_CHAR}{16,}`, "g");
  * what a user needs to find the field (its type, its start, its length) is kept.
  */
 export function quoteValue(text: string, max: number): string {
-  const safe = redactKeys(text).replace(TOKEN_RUN, (run) => `${run.slice(0, 4)}…(${run.length} characters)`);
+  const safe = replaceRuns(redactKeys(text), 16, runShownByLength);
   return shortenRedacted(safe, max);
 }
 

@@ -2,7 +2,7 @@
  * The redactor for diagnostics (stderr): `redactKeys`, and every encoded copy of a key the detector
  * (material.ts) finds. Its own module so the command's output layer can use it without the pack.
  */
-import { longestRun, maskKey, redactKeys } from "./keys";
+import { isTokenCode, longestRun, maskKey, redactKeys, replaceRuns, runShownByLength } from "./keys";
 import { findMaterial, replaceSplitKeys } from "./material";
 
 /** What an encoded run is made of: base64 (both alphabets, padding), percent and `\` escapes. */
@@ -59,6 +59,17 @@ function fromHexAscii(hex: string): string {
  * `redactKeys` on text that looks encoded; reports need only `redactKeys` (their findings hold masks).
  */
 export function redactMaterial(text: string): string {
+  try {
+    return redactEncoded(text);
+  } catch (e) {
+    // A pattern's backtracking stack ran out on a run of millions of characters: the runs are shown
+    // by their length, byte lists (`65,50,98,…`) too, rather than losing the message or a key.
+    if (!(e instanceof RangeError)) throw e;
+    return replaceRuns(redactKeys(text), 16, runShownByLength, (c) => isTokenCode(c) || c === 44);
+  }
+}
+
+function redactEncoded(text: string): string {
   let out = redactKeys(text)
     .replace(HEX_ASCII_KEY, (hex) => `${maskKey(fromHexAscii(hex))} (hex-encoded)`)
     .replace(SPACED_KEY, (spaced) => maskKey(spaced.replace(/[^\w]/g, (c) => (c === "_" ? c : ""))))

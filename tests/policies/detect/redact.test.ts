@@ -339,3 +339,26 @@ describe("quoteValue (a value quoted in a bad-input message)", () => {
     expect(quoteValue('"ZTJiXzdjNWE5YmU1ZjFlOTY3"', 60)).toBe('"ZTJi…(24 characters)"');
   });
 });
+
+describe("runs of millions of characters (a 9 MB resource name, a 20 MB API error body)", () => {
+  // Irregexp's backtracking stack ran out on such runs: the message was lost, or the pack failed.
+  const huge = `${"QUJD".repeat(1_000_000)}${Buffer.from(`x ${KEY} y`).toString("base64")}${"QUJD".repeat(1_250_000)}`;
+
+  it("redactMaterial masks the key or shows the run by its length, never throws", () => {
+    for (const text of [`error: name ${huge} is too long`, `error: ${"A".repeat(9_000_000)} ${KEY} end`]) {
+      const out = redactMaterial(text);
+      expect(out.length).toBeLessThan(200);
+      expect(out).toMatch(/^error: .* (is too long|end)$/);
+      expect(showsPartOf(out, KEY)).toBe(false);
+    }
+  });
+
+  it("quoteValue does the same", () => {
+    expect(quoteValue(huge, 80)).toBe(`QUJD…(${huge.length} characters)`);
+  });
+
+  it("a byte list of millions of numbers is shown by its length too", () => {
+    const bytes = `${"65,".repeat(4_000_000)}${[...Buffer.from(KEY)].join(",")}`;
+    expect(redactMaterial(bytes)).not.toContain([...Buffer.from(HEX.slice(0, 20))].join(","));
+  });
+});
