@@ -18,6 +18,16 @@ function invalid(field: string, message: string): PolicyResult {
 
 /** Validate a policy given as an object or as JSON text. `source` names it in messages. */
 export function parseSandboxPolicy(value: unknown, source = "sandbox policy"): PolicyResult {
+  try {
+    return parsePolicy(value, source);
+  } catch (e) {
+    // JSON.stringify and the schema recurse per level: a few thousand levels run the stack out.
+    if (e instanceof RangeError) return invalid("policy", `${source} is nested too deeply to read`);
+    throw e;
+  }
+}
+
+function parsePolicy(value: unknown, source: string): PolicyResult {
   let data = value;
   if (typeof value === "string") {
     // A policy never carries a key; one that does was built wrong and must not be echoed anywhere.

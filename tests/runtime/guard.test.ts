@@ -275,6 +275,18 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect(b.field).toBe("policy.timeoutCeilingSeconds");
   });
 
+  test("a policy nested thousands of levels deep is refused as such, as an object or as JSON", async () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    for (const given of [
+      { ...policy, x: deep },
+      `{"environment":"p","x":${"[".repeat(5000)}${"]".repeat(5000)}}`,
+    ]) {
+      const v = await violation(createGuardedSandbox(given as SandboxPolicy, { ...conn(), ...ids }));
+      expect(v.code).toBe("policy-invalid");
+    }
+  });
+
   test("a policy holding key material is refused without echoing it", async () => {
     const bad = JSON.stringify({ ...policy, environment: planted });
     const v = await violation(createGuardedSandbox(bad, { ...conn(), ...ids }));
