@@ -123,8 +123,14 @@ const recordMessage = (r: IndexedResource, k: KeyHit, field: string) =>
  * One under another E2B name (`E2B_KEY`, `E2B_TOKEN`, config `e2bToken`) is the case's own evidence,
  * so the case is inconclusive; one under an unrelated name (`DB_PASSWORD`) is only listed.
  */
-function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegExp, report: Reporter): void {
-  if (isStoreOnlyType(r.type)) return;
+function reportHiddenValues(
+  index: StackIndex,
+  r: IndexedResource,
+  keyName: RegExp,
+  report: Reporter,
+  opts: { undecryptedOnly?: boolean } = {},
+): void {
+  if (isStoreOnlyType(r.type) || r.type === STACK_TYPE || r.type === STACK_REFERENCE_TYPE) return;
   const scan = index.scan(r);
   const hidden = [
     ...scan.unknowns.filter((l) => fromNoResource(r, l.top)),
@@ -145,6 +151,9 @@ function reportHiddenValues(index: StackIndex, r: IndexedResource, keyName: RegE
     const undecrypted = (r.propertyDependencies[l.top] ?? []).flatMap((u) => hiddenConfigs.get(u) ?? []);
     const combined = index.unseenTracedFeeds(r, l.top);
     const configs = [...undecrypted, ...combined];
+    // Only what decryption would have shown (a stack with no E2B trace): not a provider function's
+    // result, which no passphrase settles and which every program has.
+    if (opts.undecryptedOnly && undecrypted.length === 0 && l.value !== OPAQUE_SECRET) continue;
     // Judged as the key by checkHiddenKeyConfig, unless the property mixes in other config values and
     // this leaf's own name may be one of those.
     if (configs.some((c) => c.carriesKey) && (l.envName === null || configs.every((c) => c.carriesKey)))
@@ -416,7 +425,14 @@ export const keyFromSecretStore = stackPolicy(
   },
   ({ index, config, report, notApplicable }) => {
     reportPartlyReadOutputs(index, report);
-    if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
+    if (!usesE2B(index)) {
+      // No E2B trace preview could see; what it could not see is said, in every format, without
+      // making the case applicable: a secret that could not be decrypted may be the key.
+      const keyName = new RegExp(config.keyNamePattern);
+      for (const r of index.resources)
+        reportHiddenValues(index, r, keyName, report, { undecryptedOnly: true });
+      notApplicable(NO_E2B_EVIDENCE);
+    }
     checkConfigMaterial(index, report);
     reportUnseenSecretConfig(index, report);
     const keys = index.keyResourceUrns;

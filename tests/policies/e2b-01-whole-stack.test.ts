@@ -367,6 +367,25 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
     expectClean(stack);
   });
 
+  it("lists a secret it could not decrypt for a stack with no other E2B trace: not applicable, with the value named", async () => {
+    const withPass = await scan.program(fx("secret-config-neutral"), "prod", { passphrase: "correct horse" });
+    expect(status(withPass.stack, "E2B-01")).toBe("fail");
+    // Without it nothing shows E2B use, so the case cannot apply; the report says what it could not see.
+    const { stack } = await scan.program(fx("secret-config-neutral"), "prod", {});
+    const e01 = stack.cases.find((c) => c.id === "E2B-01")!;
+    expect(e01.status).toBe("not-applicable");
+    expect(e01.unknown).toEqual([expect.objectContaining({ path: "environment.variables.SETTINGS" })]);
+    expect(e01.findings.map((f) => [f.enforcementLevel, f.message])).toEqual([
+      [
+        "advisory",
+        expect.stringMatching(
+          /SETTINGS is hidden at preview \(the secret config value secret-config-neutral:token, which could not be decrypted\)/,
+        ),
+      ],
+    ]);
+    expectClean(stack);
+  });
+
   it("never passes a value hidden from no resource whose only source is secret config named about E2B", async () => {
     // `e2bKey` into SETTINGS: the variable's name says nothing, the config key says E2B.
     const withPass = await scan.program(fx("secret-config-e2b-named"), "prod", {
