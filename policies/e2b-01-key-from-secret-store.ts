@@ -34,7 +34,7 @@ import {
   isKeyStoreType,
   isStoreOnlyType,
   isStoredLeaf,
-  isReferenceOnlyStoreType,
+  mayBeReferenceTo,
   isReferencePath,
 } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
@@ -221,7 +221,7 @@ function checkKeyNamedUnknowns(
     const stores = referenceStoresOnly(index, r.propertyDependencies[l.top]);
     if (stores) {
       report(
-        `${describe(r)} variable ${l.envName} at ${l.path} is named to carry the E2B key, and its value, unknown at preview, depends only on ${stores}: it is a reference if it is the secret's ARN or name, and the key in plaintext if the program read the secret's value at deploy time (an apply over the ARN, getSecretVersion), so E2B-01 is inconclusive until it is known. Pass the reference under a name that says so (E2B_SECRET_ARN) and read the key at run time.`,
+        `${describe(r)} variable ${l.envName} at ${l.path} is named to carry the E2B key, and its value, unknown at preview, depends only on ${stores}: it is a reference if it is the secret's ARN, id, name or URI (\`@Microsoft.KeyVault(SecretUri=…)\`), and the key in plaintext if the program read the secret's value at deploy time (an apply over it, a provider function such as getSecretVersion), so E2B-01 is inconclusive until it is known. Pass the reference under a name that says so (E2B_SECRET_ARN) and read the key at run time, or let the platform resolve it (a Key Vault reference) and waive this finding.`,
         r.urn,
         { advisory: true, at: { path: l.path, unknown: true, inconclusive: true } },
       );
@@ -245,7 +245,7 @@ function referenceStoresOnly(index: StackIndex, deps: readonly string[] | undefi
   for (const u of deps) {
     if (undecryptedConfigKey(u) !== undefined) return undefined;
     const dep = index.byUrn.get(u);
-    if (dep === undefined || !isReferenceOnlyStoreType(dep.type)) return undefined;
+    if (dep === undefined || !mayBeReferenceTo(dep.type)) return undefined;
     stores.push(dep);
   }
   return stores.map((d) => describe(d)).join(" and ");

@@ -22,7 +22,7 @@ import {
   isOverbroadHost,
   isPlaintextCredentialHeader,
 } from "./credential-shapes";
-import { isKeyStoreType, isReferenceOnlyStoreType } from "./detect/key-stores";
+import { isKeyStoreType, mayBeReferenceTo } from "./detect/key-stores";
 import { findMaterial } from "./detect/material";
 import {
   DYNAMIC_RESOURCE_TYPE,
@@ -158,7 +158,7 @@ export const noKeyInSandbox = stackPolicy(
       holders,
       holderNames: (urns) => index.sourceNames(urns),
       dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
-      onlyReferences: (from) => from.every((u) => isReferenceOnlyStoreType(index.byUrn.get(u)?.type ?? "")),
+      onlyReferences: (from) => from.every((u) => mayBeReferenceTo(index.byUrn.get(u)?.type ?? "")),
       isHidden: (r, leaf) => isHiddenValue(index, r, leaf),
       hiddenNote: (value, it) => hiddenValueNote(index, value, it),
       isDocument: (leaf) =>

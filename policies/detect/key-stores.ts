@@ -200,8 +200,23 @@ const REFERENCE_ONLY_STORE_TYPES = new Set([
   "azure:keyvault/keyVault:KeyVault",
 ]);
 
-export function isReferenceOnlyStoreType(type: string): boolean {
-  return REFERENCE_ONLY_STORE_TYPES.has(type);
+/**
+ * Stores with a value output whose own ids are also how runtimes reference them: an Azure Key Vault
+ * secret's `versionlessId` in an app setting `@Microsoft.KeyVault(SecretUri=…)`, the reference
+ * Microsoft documents. A value that depends on these alone may be that reference or the value.
+ */
+const REFERENCED_BY_ID_STORE_TYPES = new Set([
+  "azure-native:keyvault:Secret",
+  "azure:keyvault/secret:Secret",
+]);
+
+/**
+ * Whether a value that depends on a resource of this type alone may be only a reference to the
+ * secret (an ARN, an id, a URI), which preview cannot tell from the secret's value read at deploy
+ * time: secret containers with no value output, and stores referenced by their ids.
+ */
+export function mayBeReferenceTo(type: string): boolean {
+  return REFERENCE_ONLY_STORE_TYPES.has(type) || REFERENCED_BY_ID_STORE_TYPES.has(type);
 }
 
 export function isKeyStoreType(type: string): boolean {

@@ -35,6 +35,21 @@ describe(P, () => {
     expect(status(stack, "E2B-01")).toBe("pass");
   });
 
+  it("leaves a Key Vault reference under E2B_API_KEY inconclusive, not failed, with or without the passphrase", async () => {
+    // `@Microsoft.KeyVault(SecretUri=…)` built from the secret's outputs: a reference, or the key read
+    // from it at deploy time; preview cannot tell (the Secrets Manager ARN case, in Azure's shape).
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("key-vault-reference"), "prod", opts);
+      const fs = of(stack, P);
+      expect([opts, fs.map((f) => f.enforcementLevel)]).toEqual([opts, ["advisory"]]);
+      expect(fs[0].message).toMatch(
+        /variable E2B_API_KEY .* depends only on azure-native:keyvault:Secret 'e2b-api-key'/,
+      );
+      expect(status(stack, "E2B-01")).toBe("inconclusive");
+      expectClean(stack);
+    }
+  });
+
   it("passes runtimes that get the secret's ARN", async () => {
     const { stack } = await scan.program(fx("pass-prod"), "prod");
     expect(of(stack, P)).toEqual([]);
