@@ -42,7 +42,9 @@ export interface ArtifactLimits {
 }
 
 export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = {
-  maxFileBytes: 8 * 1024 * 1024,
+  // A bundled front end or server passes 8 MiB often enough (a 9 MB bundle.js in the build context of
+  // pulumi/examples' aws-ts-langserve): such a file was skipped, and a key in it went unseen.
+  maxFileBytes: 32 * 1024 * 1024,
   maxTotalBytes: 256 * 1024 * 1024,
   maxFiles: 20_000,
 };

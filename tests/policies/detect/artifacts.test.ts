@@ -222,6 +222,19 @@ describe("ArtifactReader", () => {
     expect(new ArtifactReader([]).read("file", "app.js").notes[0]).toMatch(/no program folder known/);
   });
 
+  it("reads a bundle of several megabytes whole by default, and a key at its end", () => {
+    // A 9 MB bundle.js in a build context (pulumi/examples' aws-ts-langserve) was skipped at 8 MiB.
+    const dir = tmpDir("artifacts-big-");
+    const line = "var a=function(b){return b.map(function(c){return c*2})};\n";
+    writeFileSync(
+      path.join(dir, "bundle.js"),
+      `${line.repeat((9 * 1024 * 1024) / line.length)}const k="${KEY}";\n`,
+    );
+    const c = new ArtifactReader([dir]).read("file", "bundle.js");
+    expect(c.notes).toEqual([]);
+    expect(c.files[0].text.endsWith(`const k="${KEY}";\n`)).toBe(true);
+  });
+
   it("reads a build context without what its .dockerignore leaves out, as Docker sends it", () => {
     const dir = program();
     const ctx = path.join(dir, "backend");
