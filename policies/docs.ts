@@ -105,7 +105,7 @@ export function renderReadme(): string {
     "",
     "| case | inconclusive when, at preview, |",
     "|---|---|",
-    "| E2B-01 | a hidden value (an undecryptable secret that came from no resource, an audit's encrypted secret) sits under another E2B name (`E2B_KEY`, `E2B_TOKEN`: `(^\\|_)E2B(_\\|$)`), under a public env var (`NEXT_PUBLIC_…`), as a front-end env map, or as the content of a static-site object; or comes from a structured secret config value with a secure leaf about E2B (`agents.e2b.apiKey`), whichever leaf it took; or sits under any name in a property fed only by secret config values named about E2B (`e2bKey` into `SETTINGS`) |",
+    "| E2B-01 | a hidden value (an undecryptable secret that came from no resource, an audit's encrypted secret) sits under another E2B name (`E2B_KEY`, `E2B_TOKEN`: `(^\\|_)E2B(_\\|$)`), under a public env var (`NEXT_PUBLIC_…`), as a front-end env map, or as the content of a static-site object; or comes from a structured secret config value with a secure leaf about E2B (`agents.e2b.apiKey`), whichever leaf it took; or sits under any name in a property fed only by secret config values named about E2B (`e2bKey` into `SETTINGS`); or an undecrypted secret config value about E2B (a secure leaf `sandbox.e2bApiKey`, a key `e2bToken`) is combined with an output not known yet (user data that writes it beside a generated token) |",
     "| E2B-02 | a StackReference that feeds this stack reads a stack whose name is unknown |",
     "| E2B-03 | an environment's sandbox profile, leak-alarm thresholds or required metadata are unknown |",
     "| E2B-04 | an environment's timeout ceiling is unknown |",

@@ -277,6 +277,36 @@ const hiddenProperty = (top: string): LeafInfo => ({
 });
 
 /**
+ * A property not known at preview that takes a value from an undecrypted secret config value about
+ * E2B (a structured value's secure leaf `sandbox.e2bApiKey`, a key named `e2bToken`) together with a
+ * resource's output not known yet (a generated gateway token in the same user data, as the openclaw
+ * examples build their script): the key may be in it, and nothing preview sees settles it, so E2B-01
+ * is inconclusive. With the passphrase the decrypted value is traced and the case reads the same.
+ * Values from such config alone are reportHiddenValues'; a config key that names the key itself is
+ * judged as the key (checkHiddenKeyConfig).
+ */
+function checkHiddenAboutE2B(index: StackIndex, r: IndexedResource, report: Reporter): void {
+  const hidden = index.hiddenConfigs();
+  if (hidden.size === 0 || r.type === E2B_ENVIRONMENT_TYPE || isStoreOnlyType(r.type)) return;
+  const scan = index.scan(r);
+  for (const [top, urns] of Object.entries(r.propertyDependencies)) {
+    if (!scan.unknownTops.has(top) || fromNoResource(r, top)) continue;
+    const configs = urns.flatMap((u) => hidden.get(u) ?? []);
+    if (configs.length === 0 || configs.some((c) => c.carriesKey)) continue;
+    const about = configs.find((c) => c.e2bLeaf !== undefined) ?? configs.find((c) => c.e2bNamed);
+    if (!about) continue;
+    const what = about.e2bLeaf
+      ? `${printable(about.key)}, whose secure leaf ${printable(about.e2bLeaf)} is about E2B`
+      : `${printable(about.key)}, whose name is about E2B`;
+    report(
+      `${describe(r)} property ${printable(top)} is not known at preview and takes a value from the secret config value ${what}, which could not be decrypted, combined with an output not known yet: it may hold the E2B key, so E2B-01 is inconclusive until it is checked. Preview with the passphrase, or audit the stack's export after \`pulumi up\`.`,
+      r.urn,
+      { advisory: true, at: { path: top, unknown: true, inconclusive: true } },
+    );
+  }
+}
+
+/**
  * A property fed by a secret config value the offline preview could not decrypt, whose config key is
  * named to carry the key (`e2bApiKey`, `E2B_API_KEY`): decrypted, the rules would see the key there
  * and fail it, so it is judged as the key now (detect/hidden-config.ts). A variable named to carry the
@@ -472,6 +502,7 @@ export const keyFromSecretStore = stackPolicy(
       checkKeyNamedUnknowns(index, r, keyName, report);
       reportHiddenValues(index, r, keyName, report);
       checkHiddenKeyConfig(index, r, keyName, report);
+      checkHiddenAboutE2B(index, r, report);
       const scan = index.scan(r);
       const tops = new Set<string>();
       for (const top of Object.keys(r.propertyDependencies)) tops.add(top);
