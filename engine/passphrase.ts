@@ -46,10 +46,21 @@ export function newEncryptionSalt(passphrase: string): { encryptionsalt: string;
   return { encryptionsalt: `v1:${salt.toString("base64")}:${encryptWith(key, VERIFY_PLAINTEXT)}`, key };
 }
 
+const B64 = "[A-Za-z0-9+/]+={0,2}";
+const SALT_STATE = new RegExp(`^v1:${B64}:v1:${B64}:${B64}$`);
+
 export function passphraseDecrypter(encryptionsalt: unknown, passphrase: string, file: string): Decrypter {
-  if (typeof encryptionsalt !== "string" || !encryptionsalt.startsWith("v1:")) {
+  if (encryptionsalt === undefined || encryptionsalt === null) {
     throw new InputError(
       `${file}: field 'encryptionsalt' is missing; the stack does not use the passphrase provider`,
+      file,
+    );
+  }
+  // As pkg/secrets/passphrase/manager.go reads it: `v1:<salt>:<a v1 ciphertext of "pulumi">`. The
+  // value itself is not quoted back: a field someone pasted into may hold anything.
+  if (typeof encryptionsalt !== "string" || !SALT_STATE.test(encryptionsalt)) {
+    throw new InputError(
+      `${file}: field 'encryptionsalt' is malformed (expected v1:<salt>:v1:<nonce>:<ciphertext>, as the passphrase provider writes it)`,
       file,
     );
   }

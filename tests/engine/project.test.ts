@@ -108,3 +108,23 @@ describe("stack files read as the Pulumi CLI's YAML reader does", () => {
     }
   });
 });
+
+describe("the passphrase provider's encryptionsalt", () => {
+  it.each(["garbage", "v2:abc:v1:def:ghi", "12345", "v1:garbage"])(
+    "says a present but malformed encryptionsalt (%s) is malformed, not missing, without quoting it",
+    (salt) => {
+      const dir = tmpDir("project-");
+      writeFileSync(path.join(dir, "Pulumi.yaml"), "name: agents\nruntime: nodejs\n");
+      writeFileSync(
+        path.join(dir, "Pulumi.dev.yaml"),
+        `encryptionsalt: "${salt}"\nconfig:\n  agents:token:\n    secure: v1:AAAA:BBBB\n`,
+      );
+      writeFileSync(path.join(dir, "index.ts"), "export {};\n");
+      const read = () => readStackConfig(readProject(dir, "dev"), "correct horse");
+      expect(read).toThrow(
+        /Pulumi\.dev\.yaml: field 'encryptionsalt' is malformed \(expected v1:<salt>:v1:<nonce>:<ciphertext>/,
+      );
+      expect(read).not.toThrow(salt);
+    },
+  );
+});
