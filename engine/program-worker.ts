@@ -223,11 +223,18 @@ export function failureLines(text: string, n: number): string {
   // ts-node heads its diagnostics with a line of its own: the first diagnostic is the cause.
   if (lines.length > 1 && /Unable to compile TypeScript:\s*$/.test(lines[0]))
     lines.splice(0, 2, `${lines[0].trimEnd()} ${lines[1].trim()}`);
-  const kept = keptLines(lines, n);
+  // The closure serializer's message is a chain whose last line says what could not be serialized
+  // (`… which indirectly referenced function 'x': which could not be serialized because it was a
+  // native code function`): cut at the first lines, it names nothing.
+  const limit = /^Error serializing /.test(lines[0]) ? Math.max(n, SERIALIZING_LINES) : n;
+  const kept = keptLines(lines, limit);
   const shown = lines.slice(0, kept);
-  if (kept < n) shown.push("[a long block of encoded text is not shown]");
+  if (kept < limit) shown.push("[a long block of encoded text is not shown]");
   return shown.join("\n");
 }
+
+/** The most lines of a closure serializer's chain shown (it runs a line or two per captured value). */
+const SERIALIZING_LINES = 40;
 
 /**
  * A line of a wrapped blob: base64 or hex characters only (after indentation), 16 or more; or a line

@@ -25,6 +25,30 @@ describe("failureLines", () => {
     );
   });
 
+  it("keeps a closure serializer's chain down to what could not be serialized", () => {
+    // As aws-ts-eks-distro fails: each line names one capture, the last one the cause.
+    const chain = [
+      "Error serializing '() => provider': index.js(50,43)",
+      "",
+      "'() => provider': index.js(50,43): captured",
+      "  variable 'cp' which indirectly referenced",
+      ...Array.from(
+        { length: 10 },
+        (_, i) => `    function 'f${i}': index.js(${i},1): which captured 'x${i}', a function defined at`,
+      ),
+      "      function '<anonymous>': which could not be serialized because it was a native code function.",
+      "",
+      "Function code:",
+      "  function () { [native code] }",
+    ];
+    const shown = failureLines(
+      `Running program '/p/index.ts' failed with an unhandled exception:\n${chain.join("\n")}`,
+      6,
+    );
+    expect(shown.split("\n")[0]).toBe(chain[0]);
+    expect(shown).toContain("which could not be serialized because it was a native code function");
+  });
+
   it("never cuts a wrapped blob the error echoes: kept whole, the redactor masks the key in it", () => {
     // A parse error that echoes its input: base64 of a .env, wrapped at 76 columns, the key across the
     // sixth line's end. Cut there, line 6 would spell most of the key and decode to none.
