@@ -78,7 +78,11 @@ export function buildProgram(backend?: ScanBackend): Command {
           "--stack <name>",
           "stack whose Pulumi.<stack>.yaml config to use (default: the only one there is)",
         )
-        .option("--organization <name>", "organization name reported to the pack", "organization"),
+        .option("--organization <name>", "organization name reported to the pack", "organization")
+        .option(
+          "--program-timeout <seconds>",
+          "how long the program may run before it is stopped (default 120; a program registering tens of thousands of resources needs more)",
+        ),
     ),
     { compareState: true },
   )

@@ -7,7 +7,9 @@ import path from "node:path";
 import type { StackReport } from "../policies/api";
 import type { Format } from "../reports/formats";
 import type { ResourceGraph } from "../engine";
+import { InputError } from "../engine/errors";
 import { startPackProcess, type PackProcess } from "../engine/pack-process";
+import { quoteValue } from "../policies/detect/keys";
 import { defaultPackDir } from "../scan/pack-dir";
 import type { ScanBackend, ScanSession } from "../scan/session";
 import { emit, prepareOutput } from "./output";
@@ -26,7 +28,12 @@ export interface ReportFlags extends AdoptionFlags {
   verifyKeys?: boolean;
 }
 
-export type PreviewFlags = ReportFlags & { cwd: string; stack?: string; organization: string };
+export type PreviewFlags = ReportFlags & {
+  cwd: string;
+  stack?: string;
+  organization: string;
+  programTimeout?: string;
+};
 export type AuditFlags = ReportFlags & { state: string[] };
 
 /** Render the session's report for these stacks, set the exit status, and stop the pack. */
@@ -68,18 +75,34 @@ function artifactPath(file: string): string {
  * `backend`: where the pack sessions and program runs come from; undefined is this process's own
  * (scan/session.ts `ownProcesses`, loaded with the engine when the command runs).
  */
+/** `--program-timeout` in seconds, as milliseconds; undefined for the default. */
+function programTimeoutMs(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const seconds = Number(flag);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 24 * 3600)
+    throw new InputError(`--program-timeout: '${quoteValue(flag, 40)}' is not a number of seconds above 0`);
+  return seconds * 1000;
+}
+
 export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promise<void> {
   const { loadAdoptionInputs, withCostChange } = adoption();
   const { previewProgram, scanGraph } = scan();
   const { defaultStack } = require("./stack-name") as typeof import("./stack-name");
   if (o.output) prepareOutput(o.output, "--output");
   const inputs = loadAdoptionInputs(o); // bad input fails before the program runs
+  const timeoutMs = programTimeoutMs(o.programTimeout);
   const cwd = path.resolve(o.cwd);
   const stack = o.stack ?? defaultStack(cwd);
   // The pack starts while the program runs (previewProgram): both take about a second.
   const { session, graph } = await previewProgram(
     { packDir: o.policyPack, policyConfig: o.policyConfig },
-    { cwd, stack, organization: o.organization, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE },
+    {
+      cwd,
+      stack,
+      organization: o.organization,
+      passphrase: process.env.PULUMI_CONFIG_PASSPHRASE,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    },
     backend,
   );
   await finish(

@@ -239,7 +239,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
     const streams = output.streams().map((t) => redactKeys(withoutAnsi(t)));
     if (exit.timedOut)
       throw new ProgramFailure(
-        `the program did not finish within ${job.timeoutMs / 1000}s`,
+        `the program did not finish within ${job.timeoutMs / 1000}s (preview --program-timeout allows more)`,
         text,
         [],
         streams,

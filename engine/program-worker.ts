@@ -168,7 +168,11 @@ export class ProgramWorker {
     return new Promise<LanguageHostResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.kill();
-        reject(new ProgramError(`${job.main}: program did not finish within ${timeoutMs / 1000}s`));
+        reject(
+          new ProgramError(
+            `${job.main}: the program did not finish within ${timeoutMs / 1000}s (preview --program-timeout allows more)`,
+          ),
+        );
       }, timeoutMs);
       const id = this.nextId++;
       this.pending = {

@@ -135,7 +135,10 @@ function checkOwnPolicyConfig(
   }
 }
 
-export type ProgramTarget = Pick<RunProgramOptions, "cwd" | "stack" | "organization" | "passphrase">;
+export type ProgramTarget = Pick<
+  RunProgramOptions,
+  "cwd" | "stack" | "organization" | "passphrase" | "timeoutMs"
+>;
 
 /** Runs programs, several at once; `close()` ends its processes. */
 export interface ProgramRunner {

@@ -235,6 +235,24 @@ describe("preview, evals and sandboxes: bad input", () => {
   file("evals-bad/cases/E2B-01.yaml", `id: E2B-01\ntitle: [unclosed\n`);
   const cases: Case[] = [
     ["preview: a missing --cwd", () => ["preview", "--cwd", path.join(tmp, "nowhere")], ["nowhere"]],
+    [
+      "preview: --program-timeout that is no number of seconds",
+      () => ["preview", "--cwd", "tests/cli/fixtures/hanging-program", "--program-timeout", "2m"],
+      ["--program-timeout", "'2m'"],
+    ],
+    [
+      "preview: a program still running at --program-timeout",
+      () => [
+        "preview",
+        "--cwd",
+        "tests/cli/fixtures/stuck-program",
+        "--stack",
+        "dev",
+        "--program-timeout",
+        "2",
+      ],
+      ["index.js", "did not finish within 2s (preview --program-timeout allows more)"],
+    ],
     ["preview: no Pulumi.yaml", () => ["preview", "--cwd", tmp], [tmp]],
     [
       "preview: Pulumi.yaml not YAML",
