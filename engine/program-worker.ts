@@ -325,7 +325,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
         : "";
       const [first, ...rest] = failureLines(e.message, 6).split("\n");
       throw new ProgramError(
-        `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...rest].join("\n")}${tail}`,
+        `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline + undecryptedNote(job.unknownSecretKeys), ...rest].join("\n")}${tail}`,
         e.streams,
       );
     }
@@ -346,6 +346,17 @@ export function offlineNotes(
 }
 
 /** The first line's note on a failed program whose stack imports ESC environments the preview could not open. */
+/**
+ * A program that failed while secure values went undecrypted may have failed on one: it reads a
+ * placeholder (`[secret <key>]`) where `pulumi preview` would hand it the value, and what it then does
+ * (`JSON.parse(config.require("settings"))`) fails with an error that names no secret.
+ */
+function undecryptedNote(keys: readonly string[]): string {
+  if (keys.length === 0) return "";
+  const shown = keys.slice(0, 3).join(", ") + (keys.length > 3 ? ` and ${keys.length - 3} more` : "");
+  return ` (secret config ${shown} could not be decrypted here and reached the program as a placeholder; if the error comes from one, set PULUMI_CONFIG_PASSPHRASE for a passphrase stack, or preview with \`pulumi preview --policy-pack\`)`;
+}
+
 function environmentsNote(environments: string[]): string {
   return environments.length
     ? ` (the stack imports Pulumi ESC environment(s) ${environments.join(", ")}, which the offline preview cannot open: configuration they supply is missing)`

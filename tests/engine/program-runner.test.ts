@@ -107,6 +107,30 @@ describe("program runner: configuration and errors", () => {
     );
   }, 60_000);
 
+  it("says, on a failed program's first line, which secure values reached it undecrypted", async () => {
+    // The program parses a secure value read with plain `require`: without the passphrase it gets a
+    // placeholder, and JSON.parse's error alone names no secret.
+    const dir = copyFixture();
+    const { encryptionsalt, key } = newEncryptionSalt("correct horse");
+    writeFileSync(
+      path.join(dir, "config/Pulumi.dev.yaml"),
+      `encryptionsalt: ${encryptionsalt}\nconfig:\n  recording:settings:\n    secure: ${encryptWith(key, '{"replicas":2}')}\n`,
+    );
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\nexport const replicas = JSON.parse(new pulumi.Config().require("settings")).replicas;\n',
+    );
+    const failed = await runProgram({ cwd: dir, stack: "dev" }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(failed?.message.split("\n")[0]).toMatch(
+      /the program failed: SyntaxError: .*\(secret config recording:settings could not be decrypted here and reached the program as a placeholder; if the error comes from one, set PULUMI_CONFIG_PASSPHRASE/,
+    );
+    const graph = await runProgram({ cwd: dir, stack: "dev", passphrase: "correct horse" });
+    expect(graph.resources.length).toBeGreaterThan(0);
+  }, 60_000);
+
   it("names the file and field of a bad project", async () => {
     const dir = copyFixture();
     writeFileSync(path.join(dir, "Pulumi.yaml"), "name: x\nruntime: python\n");
