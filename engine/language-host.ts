@@ -14,7 +14,7 @@ import type { GraphResource } from "./graph";
 import { ResourceRecorder, tracesSecrets, type MonitorProtos } from "./recorder";
 import { killChild, tempDirUntilExit, trackChild } from "./children";
 import { InputError } from "./errors";
-import { ProgramOutput } from "./program-output";
+import { ProgramOutput, relayable } from "./program-output";
 import { transformProtocol } from "./transforms";
 
 /** Which stack a program runs for and the config it gets: the same for both transports. */
@@ -235,8 +235,8 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       untrack();
       killChild(child, true); // anything the program left running in its group
     });
-    const text = redactKeys(withoutAnsi(output.text()));
-    const streams = output.streams().map((t) => redactKeys(withoutAnsi(t)));
+    const text = redactKeys(relayable(output.text()));
+    const streams = output.streams().map((t) => redactKeys(relayable(t)));
     if (exit.timedOut)
       throw new ProgramFailure(
         `the program did not finish within ${job.timeoutMs / 1000}s (preview --program-timeout allows more)`,
@@ -246,7 +246,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       );
     if (exit.code !== 0) {
       const reason = errors.length
-        ? redactKeys(withoutAnsi(errors.join("\n")))
+        ? redactKeys(relayable(errors.join("\n")))
         : exit.code === EXIT_AFTER_USER_MESSAGE
           ? "the program reported an error"
           : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
@@ -273,12 +273,6 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
     server.forceShutdown();
     modulesDir.remove();
   }
-}
-
-/** The SDK colours its error output (util.inspect with colors); our messages are plain text. */
-function withoutAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex -- ANSI escape sequences are what is removed
-  return s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
 }
 
 /** `@pulumi/pulumi/cmd/run` as the program resolves it (the language host's locateModule). */

@@ -10,7 +10,7 @@
  */
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { TOKEN_CHAR } from "../policies/detect/keys";
+import { TOKEN_CHAR, inert } from "../policies/detect/keys";
 
 interface Lines {
   lines: string[];
@@ -133,4 +133,14 @@ function cutContinuation(into: Lines): void {
     into.lines[i] = cut;
     return;
   }
+}
+
+/**
+ * Program output as it is relayed: colours dropped (the SDK colours its errors with util.inspect), and
+ * every other control character written `\uXXXX`, so a terminal shows what the redactor read: a `\r`,
+ * a backspace or a cursor move cannot put back together on screen a key the text holds in pieces.
+ */
+export function relayable(s: string): string {
+  // eslint-disable-next-line no-control-regex -- colour sequences (SGR) are what is removed
+  return inert(s.replace(/\u001b\[[0-9;]*m/g, "").replace(/\r\n/g, "\n"));
 }

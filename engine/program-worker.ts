@@ -16,7 +16,7 @@ import { legacyConfigKeys, ProgramFailure, runLanguageHost, type LanguageHostRes
 import type { HostJob, HostReply } from "./program-host";
 import { readProject, readStackConfig, type ProjectInfo } from "./project";
 import { InputError } from "./errors";
-import { ProgramOutput } from "./program-output";
+import { ProgramOutput, relayable } from "./program-output";
 
 export interface RunProgramOptions {
   /** Folder holding Pulumi.yaml. */
@@ -190,11 +190,11 @@ export class ProgramWorker {
   }
 
   private tail(): string {
-    return outputTail(redactKeys(this.output.text()));
+    return outputTail(redactKeys(relayable(this.output.text())));
   }
 
   private streams(): string[] {
-    return this.output.streams().map(redactKeys);
+    return this.output.streams().map((t) => redactKeys(relayable(t)));
   }
 }
 
@@ -325,7 +325,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
         : "";
       const [first, ...rest] = failureLines(e.message, 6).split("\n");
       throw new ProgramError(
-        `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline + undecryptedNote(job.unknownSecretKeys), ...rest].join("\n")}${tail}`,
+        `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...undecryptedNote(first, job.unknownSecretKeys), ...rest].join("\n")}${tail}`,
         e.streams,
       );
     }
@@ -351,10 +351,13 @@ export function offlineNotes(
  * placeholder (`[secret <key>]`) where `pulumi preview` would hand it the value, and what it then does
  * (`JSON.parse(config.require("settings"))`) fails with an error that names no secret.
  */
-function undecryptedNote(keys: readonly string[]): string {
-  if (keys.length === 0) return "";
+function undecryptedNote(error: string, keys: readonly string[]): string[] {
+  // A compile error comes from the code, never from a value.
+  if (keys.length === 0 || error.startsWith("TSError:")) return [];
   const shown = keys.slice(0, 3).join(", ") + (keys.length > 3 ? ` and ${keys.length - 3} more` : "");
-  return ` (secret config ${shown} could not be decrypted here and reached the program as a placeholder; if the error comes from one, set PULUMI_CONFIG_PASSPHRASE for a passphrase stack, or preview with \`pulumi preview --policy-pack\`)`;
+  return [
+    `note: secret config ${shown} could not be decrypted here and reached the program as a placeholder ([secret <key>]); if the error comes from one, set PULUMI_CONFIG_PASSPHRASE for a passphrase stack, or preview with \`pulumi preview --policy-pack\``,
+  ];
 }
 
 function environmentsNote(environments: string[]): string {

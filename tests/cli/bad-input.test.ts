@@ -416,6 +416,34 @@ describe("preview: a program whose output is relayed stream by stream", () => {
   }, 60_000);
 });
 
+describe("preview: a program that prints terminal controls between a key's pieces", () => {
+  it("relays them as \\uXXXX, so no terminal puts the key back together; colours are dropped", async () => {
+    const dir = path.join(tmp, "controls");
+    const hex = KEY.slice(4);
+    file("controls/Pulumi.yaml", "name: controls\nruntime: nodejs\n");
+    file("controls/Pulumi.dev.yaml", "config: {}\n");
+    file(
+      "controls/index.js",
+      [
+        `console.log("XXXX${hex}\\re2b_");`, // \r: the prefix written over the start
+        `console.log("\\u001b[5G${hex}\\u001b[1Ge2b_");`, // cursor to column 5, then back to 1
+        `console.log("e2b_" + ${JSON.stringify(hex)}.split("").map((c) => "Z\\b" + c).join(""));`, // backspaces
+        `console.log("\\u001b[31mred\\u001b[0m");`,
+        `throw new Error("deploy failed");`,
+      ].join("\n"),
+    );
+    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const r = await run(["preview", "--cwd", dir, "--stack", "dev"]);
+    expect(r.code).toBe(2);
+    expect(r.err).not.toMatch(/[\r\b]/);
+    expect(r.err.includes("\u001b")).toBe(false);
+    expect(r.err).toContain("\\u000de2b_");
+    expect(r.err).toContain("Z\\u0008");
+    expect(r.err).toContain("\nred\n");
+    expect(r.err).not.toContain(KEY);
+  }, 60_000);
+});
+
 describe("--output: a run that fails leaves no report behind", () => {
   it("removes the report of an earlier run before the work starts, so a failed run cannot upload it", async () => {
     const out = file("reports/stale.sarif", '{"runs":[{"results":[]}]}');

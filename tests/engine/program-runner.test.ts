@@ -107,7 +107,7 @@ describe("program runner: configuration and errors", () => {
     );
   }, 60_000);
 
-  it("says, on a failed program's first line, which secure values reached it undecrypted", async () => {
+  it("says, right after a failed program's error, which secure values reached it undecrypted", async () => {
     // The program parses a secure value read with plain `require`: without the passphrase it gets a
     // placeholder, and JSON.parse's error alone names no secret.
     const dir = copyFixture();
@@ -124,8 +124,10 @@ describe("program runner: configuration and errors", () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(failed?.message.split("\n")[0]).toMatch(
-      /the program failed: SyntaxError: .*\(secret config recording:settings could not be decrypted here and reached the program as a placeholder; if the error comes from one, set PULUMI_CONFIG_PASSPHRASE/,
+    const [first, second] = failed?.message.split("\n") ?? [];
+    expect(first).toMatch(/the program failed: SyntaxError: /);
+    expect(second).toMatch(
+      /^note: secret config recording:settings could not be decrypted here and reached the program as a placeholder .*; if the error comes from one, set PULUMI_CONFIG_PASSPHRASE/,
     );
     const graph = await runProgram({ cwd: dir, stack: "dev", passphrase: "correct horse" });
     expect(graph.resources.length).toBeGreaterThan(0);
