@@ -122,7 +122,13 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
       totals[state]++;
       return { ...f, fingerprint: prints[i], baseline: state };
     });
-    const fixed = [...known.values()].filter((f) => !seen.has(f.fingerprint!));
+    // A finding this run could not see again because its property is hidden now (a secret that could
+    // not be decrypted, at any level) is not fixed: nothing says it went away.
+    const hiddenNow = findings.filter((f) => f.unknown && f.caseId && f.path);
+    const unverified = (b: Finding) =>
+      b.path !== undefined &&
+      hiddenNow.some((f) => f.caseId === b.caseId && f.urn === b.urn && within(b.path!, f.path!));
+    const fixed = [...known.values()].filter((f) => !seen.has(f.fingerprint!) && !unverified(f));
     totals.fixed += fixed.length;
     const applicable = new Set(s.cases.filter((c) => c.status !== "not-applicable").map((c) => c.id));
     return buildStackReport({ ...s, findings, applicable, fixed });

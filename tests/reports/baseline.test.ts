@@ -128,6 +128,41 @@ describe("applyBaseline", () => {
     expect(states([{ ...hidden("code"), enforcementLevel: "advisory" }])).toEqual(["new"]);
   });
 
+  it("does not call a key found fixed when this run could only list its property as hidden (an advisory)", () => {
+    // A baseline written with the passphrase; in a run without it the property is hidden, listed by
+    // an advisory that stands for no key found: the finding is not seen again, nor is it gone.
+    const urn = "urn:pulumi:dev::agent::aws:ec2/instance:Instance::agent";
+    const found: Finding = {
+      policy: "e2b-01-key-only-in-key-stores",
+      caseId: "E2B-01",
+      enforcementLevel: "mandatory",
+      severity: "critical",
+      urn,
+      message:
+        "Instance 'agent' holds an E2B API key (e2b_…4567) at userData, outside any approved key store.",
+      path: "userData",
+      keyFingerprint: "sha256:0123456789abcdef",
+    };
+    const listed: Finding = {
+      policy: "e2b-01-key-from-secret-store",
+      caseId: "E2B-01",
+      enforcementLevel: "advisory",
+      severity: "critical",
+      urn,
+      message:
+        "Instance 'agent' property userData is not known at preview and takes a value from the secret config value agent:settings.",
+      path: "userData",
+      unknown: true,
+      inconclusive: true,
+    };
+    const base = loadBaseline(baselineFile(report({ ...makeFindings(), prod: [found] })));
+    const after = applyBaseline(report({ ...makeFindings(), prod: [listed] }), base);
+    expect(after.stacks[0].fixed ?? []).toEqual([]);
+    expect(after.baseline?.fixed).toBe(0);
+    // With no such advisory it is gone, and fixed.
+    expect(applyBaseline(report({ ...makeFindings(), prod: [] }), base).stacks[0].fixed).toHaveLength(1);
+  });
+
   it("does not call a stack's findings fixed when the stack is not in this run", () => {
     const base = loadBaseline(baselineFile(report()));
     const only = report();
