@@ -10,9 +10,52 @@ const { Buffer } = require("node:buffer");
 
 const OWN = path.resolve(__dirname) + path.sep;
 
+/** @param {string} file */
+function exists(file) {
+  try {
+    fs.statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** @param {string} file a package.json: whether it declares workspaces (npm, yarn) */
+function declaresWorkspaces(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")).workspaces !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The folder a program's own code may come from: the repository it is in (the nearest folder up with
+ * `.git`) or the workspace it belongs to (a package.json with `workspaces`, a pnpm-workspace.yaml),
+ * else its own folder. In a monorepo a sibling package (a `file:` or workspace link, which Node loads
+ * by its real path) or `require("../lib")` is the program's code too, committed with it.
+ * @param {string} dir the program's folder
+ */
+function codeRoot(dir) {
+  let d = path.resolve(dir);
+  for (let i = 0; i < 16; i++) {
+    if (
+      exists(path.join(d, ".git")) ||
+      exists(path.join(d, "pnpm-workspace.yaml")) ||
+      declaresWorkspaces(path.join(d, "package.json"))
+    )
+      return d;
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  return path.resolve(dir);
+}
+
 /** @param {Iterable<string>} files absolute paths @param {string} dir the program's folder */
 function inProgramFolder(files, dir) {
-  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+  const root = codeRoot(dir);
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
   const packages = `${path.sep}node_modules${path.sep}`;
   return [...new Set(files)]
     .filter((f) => f.startsWith(prefix) && !f.includes(packages) && !f.startsWith(OWN))

@@ -3,7 +3,7 @@
  * URN segments, references, outputs of resources with clean inputs, read/external resources; and its
  * verdict on a secret config value does not depend on having the passphrase.
  */
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
 import type { GraphResource, WireObject } from "../../engine";
@@ -354,6 +354,30 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
       expect(status(stack, "E2B-01")).toBe("fail");
       expectClean(stack);
     }
+  });
+
+  it("reads a monorepo's shared code the program loads from outside its folder, up to the repository's root", async () => {
+    // repo/.git, repo/packages/settings (a key committed there), repo/infra (the Pulumi program).
+    const repo = tmpDir("monorepo-");
+    mkdirSync(path.join(repo, ".git"));
+    mkdirSync(path.join(repo, "packages/settings"), { recursive: true });
+    writeFileSync(
+      path.join(repo, "packages/settings/index.js"),
+      `module.exports = { region: "eu-west-1", sandboxKey: "e2b_${PLANTED[1]}" };\n`,
+    );
+    const infra = programCopy("unused-", fx("no-e2b"));
+    cpSync(infra, path.join(repo, "infra"), { recursive: true, dereference: false });
+    writeFileSync(
+      path.join(repo, "infra/index.ts"),
+      'import * as aws from "@pulumi/aws";\nconst settings = require("../packages/settings");\nnew aws.s3.BucketV2("logs", { tags: { region: settings.region } });\n',
+    );
+    const { stack } = await scan.program(path.join(repo, "infra"), "dev");
+    expect(e2b01(stack).map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^The program's code holds E2B key material \(e2b_…[0-9a-f]{4}\) in \.\.\/packages\/settings\/index\.js line 1/,
+      ),
+    ]);
+    expectClean(stack);
   });
 
   it("fails a key left in the stack's file outside its config values, a commented-out line", async () => {
