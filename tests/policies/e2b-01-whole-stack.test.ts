@@ -392,10 +392,12 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
   });
 
   it("lists a secret it could not decrypt for a stack with no other E2B trace: not applicable, with the value named", async () => {
-    const withPass = await scan.program(fx("secret-config-neutral"), "prod", { passphrase: "correct horse" });
+    const withPass = await scan.program(fx("secret-config-into-settings"), "neutral", {
+      passphrase: "correct horse",
+    });
     expect(status(withPass.stack, "E2B-01")).toBe("fail");
     // Without it nothing shows E2B use, so the case cannot apply; the report says what it could not see.
-    const { stack } = await scan.program(fx("secret-config-neutral"), "prod", {});
+    const { stack } = await scan.program(fx("secret-config-into-settings"), "neutral", {});
     const e01 = stack.cases.find((c) => c.id === "E2B-01")!;
     expect(e01.status).toBe("not-applicable");
     expect(e01.unknown).toEqual([expect.objectContaining({ path: "environment.variables.SETTINGS" })]);
@@ -403,7 +405,7 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
       [
         "advisory",
         expect.stringMatching(
-          /SETTINGS is hidden at preview \(the secret config value secret-config-neutral:token, which could not be decrypted\)/,
+          /SETTINGS is hidden at preview \(the secret config value secret-config-into-settings:token, which could not be decrypted\)/,
         ),
       ],
     ]);
@@ -425,15 +427,15 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
 
   it("never passes a value hidden from no resource whose only source is secret config named about E2B", async () => {
     // `e2bKey` into SETTINGS: the variable's name says nothing, the config key says E2B.
-    const withPass = await scan.program(fx("secret-config-e2b-named"), "prod", {
+    const withPass = await scan.program(fx("secret-config-into-settings"), "named", {
       passphrase: "correct horse",
     });
     expect(status(withPass.stack, "E2B-01")).toBe("fail");
-    const { stack } = await scan.program(fx("secret-config-e2b-named"), "prod", {});
+    const { stack } = await scan.program(fx("secret-config-into-settings"), "named", {});
     expect(status(stack, "E2B-01")).toBe("inconclusive");
     const [f] = stack.findings.filter((x) => x.caseId === "E2B-01");
     expect(f.message).toMatch(
-      /SETTINGS is hidden at preview .* its config key \(secret-config-e2b-named:e2bKey\) says it is about E2B/,
+      /SETTINGS is hidden at preview .* its config key \(secret-config-into-settings:e2bKey\) says it is about E2B/,
     );
     expectClean(stack);
   });
