@@ -151,7 +151,7 @@ export function renderReadme(): string {
     "sees what a property depends on) whose value is unknown at preview, such as an undecrypted",
     "secret config value, is judged as holding the key: verdicts do not depend on the passphrase; not under a field",
     "that holds a reference to a stored secret (`valueFrom`, `secretKeyRef`, `valueSource`, `secretRef`: a Secret's",
-    "name or an ARN not known yet). When its property depends only on secret containers that have no value output",
+    "name or an ARN not known yet). When the only key holders its property depends on are secret containers that have no value output",
     "(an AWS Secrets Manager or GCP Secret Manager secret, an Azure key vault), or on an Azure Key Vault secret (an app setting `@Microsoft.KeyVault(SecretUri=…)` built from its id), preview cannot tell the secret's ARN or URI",
     "(`E2B_API_KEY: secret.arn`, as pulumi/examples' aws-ts-lambda-secrets names each variable after its secret)",
     "from its value read at deploy time (an apply over the ARN): E2B-01 is inconclusive, naming the secret. A store's",

@@ -199,7 +199,7 @@ function reportHiddenValues(
 /**
  * A variable named to carry the key (`keyNamePattern`) whose value preview cannot see holds the key,
  * whatever fed it: the verdict must not depend on whether a secret could be decrypted. When its
- * property depends only on secret containers with no value output, preview cannot tell the
+ * property depends on no key holder but secrets that may be referenced (mayBeReferenceTo), preview cannot tell the
  * secret's ARN (pulumi/examples' aws-ts-lambda-secrets names each variable after its secret and
  * passes its ARN) from its value read at deploy time (an apply over the ARN, getSecretVersion): E2B-01
  * is inconclusive. A store's value output (`secretVersion.secretString`) is still the key. Public
@@ -221,7 +221,7 @@ function checkKeyNamedUnknowns(
     const stores = referenceStoresOnly(index, r.propertyDependencies[l.top]);
     if (stores) {
       report(
-        `${describe(r)} variable ${l.envName} at ${l.path} is named to carry the E2B key, and its value, unknown at preview, depends only on ${stores}: it is a reference if it is the secret's ARN, id, name or URI (\`@Microsoft.KeyVault(SecretUri=…)\`), and the key in plaintext if the program read the secret's value at deploy time (an apply over it, a provider function such as getSecretVersion), so E2B-01 is inconclusive until it is known. Pass the reference under a name that says so (E2B_SECRET_ARN) and read the key at run time, or let the platform resolve it (a Key Vault reference) and waive this finding.`,
+        `${describe(r)} variable ${l.envName} at ${l.path} is named to carry the E2B key, and its value, unknown at preview, depends on no key holder but ${stores}: it is a reference if it is the secret's ARN, id, name or URI (\`@Microsoft.KeyVault(SecretUri=…)\`), and the key in plaintext if the program read the secret's value at deploy time (an apply over it, a provider function such as getSecretVersion), so E2B-01 is inconclusive until it is known. Pass the reference under a name that says so (E2B_SECRET_ARN) and read the key at run time, or let the platform resolve it (a Key Vault reference) and waive this finding.`,
         r.urn,
         { advisory: true, at: { path: l.path, unknown: true, inconclusive: true } },
       );
@@ -236,19 +236,23 @@ function checkKeyNamedUnknowns(
 }
 
 /**
- * The secret containers with no value output a property depends on, named, when they are all it
- * depends on (no config value, no other resource); else undefined.
+ * The secrets a property depends on that may be referenced rather than read (mayBeReferenceTo),
+ * named, when they are the only sources of the key it depends on: no config value, no other resource
+ * that holds the key. Resources holding no key do not count (an app's settings depend on a blob's URL
+ * in another setting, as pulumi/examples' classic-azure-ts-msi-keyvault-rbac does); undefined else.
  */
 function referenceStoresOnly(index: StackIndex, deps: readonly string[] | undefined): string | undefined {
   if (!deps || deps.length === 0) return undefined;
+  const holders = index.keySources();
   const stores: IndexedResource[] = [];
   for (const u of deps) {
     if (undecryptedConfigKey(u) !== undefined) return undefined;
     const dep = index.byUrn.get(u);
-    if (dep === undefined || !mayBeReferenceTo(dep.type)) return undefined;
-    stores.push(dep);
+    if (dep === undefined) return undefined;
+    if (mayBeReferenceTo(dep.type)) stores.push(dep);
+    else if (holders.has(u)) return undefined;
   }
-  return stores.map((d) => describe(d)).join(" and ");
+  return stores.length ? stores.map((d) => describe(d)).join(" and ") : undefined;
 }
 
 /**
@@ -447,7 +451,7 @@ export const keyFromSecretStore = stackPolicy(
     config: z.object({
       keyNamePattern: regexSchema(
         KEY_NAME_PATTERN,
-        "Regex for variable names meant to carry the E2B key: such a variable whose value is unknown at preview (a secret that could not be decrypted, an output not known yet) is judged as holding the key (inconclusive when its property depends only on secret containers such as a Secrets Manager secret: its ARN, or its value read at deploy time).",
+        "Regex for variable names meant to carry the E2B key: such a variable whose value is unknown at preview (a secret that could not be decrypted, an output not known yet) is judged as holding the key (inconclusive when the only key holders its property depends on are secrets that may be referenced, such as a Secrets Manager secret: its ARN, or its value read at deploy time).",
       ),
     }),
     example:

@@ -43,7 +43,7 @@ describe(P, () => {
       const fs = of(stack, P);
       expect([opts, fs.map((f) => f.enforcementLevel)]).toEqual([opts, ["advisory"]]);
       expect(fs[0].message).toMatch(
-        /variable E2B_API_KEY .* depends only on azure-native:keyvault:Secret 'e2b-api-key'/,
+        /variable E2B_API_KEY .* depends on no key holder but azure-native:keyvault:Secret 'e2b-api-key':/,
       );
       expect(status(stack, "E2B-01")).toBe("inconclusive");
       expectClean(stack);
