@@ -118,7 +118,7 @@ export function renderReadme(): string {
     "Other unknown values are **listed** beside the verdict (`CaseResult.unknown`) without changing it: a hidden",
     "value under an unrelated name (`DB_PASSWORD`, `SETTINGS`) fed by a config value not named about E2B under E2B-01, and unknowns the rules judged (a",
     "key-named variable, a dependency on the key). In a stack with no E2B trace E2B-01 is not applicable, and a value",
-    "hidden by a secret config value that could not be decrypted (any name, any secrets provider) is still listed for",
+    "hidden by a secret config value that could not be decrypted (any name, any secrets provider; alone or combined with an output not known yet) is still listed for",
     "it, as an advisory: decrypted, it might have been the trace. Limits: property dependencies are per top-level property, so a",
     "hidden value under another E2B name that shares its property with a resource output (`environment: {",
     "variables: { E2B_KEY: secret, TABLE: table.name } }`) is attributed to that resource and not named; a",

@@ -289,7 +289,12 @@ const hiddenProperty = (top: string): LeafInfo => ({
  * Values from such config alone are reportHiddenValues'; a config key that names the key itself is
  * judged as the key (checkHiddenKeyConfig).
  */
-function checkHiddenAboutE2B(index: StackIndex, r: IndexedResource, report: Reporter): void {
+function checkHiddenAboutE2B(
+  index: StackIndex,
+  r: IndexedResource,
+  report: Reporter,
+  opts: { anyName?: boolean } = {},
+): void {
   const hidden = index.hiddenConfigs();
   if (hidden.size === 0 || r.type === E2B_ENVIRONMENT_TYPE || isStoreOnlyType(r.type)) return;
   const scan = index.scan(r);
@@ -298,7 +303,16 @@ function checkHiddenAboutE2B(index: StackIndex, r: IndexedResource, report: Repo
     const configs = urns.flatMap((u) => hidden.get(u) ?? []);
     if (configs.length === 0 || configs.some((c) => c.carriesKey)) continue;
     const about = configs.find((c) => c.e2bLeaf !== undefined) ?? configs.find((c) => c.e2bNamed);
-    if (!about) continue;
+    if (!about) {
+      // In a stack with no E2B trace, listed: decrypted, it might have been the trace.
+      if (opts.anyName)
+        report(
+          `${describe(r)} property ${printable(top)} is not known at preview and takes a value from the secret config value ${configs.map((c) => printable(c.key)).join(" or ")}, which could not be decrypted, combined with an output not known yet: it was not checked for E2B key material. Preview with the passphrase, or audit the stack's export after \`pulumi up\`.`,
+          r.urn,
+          { advisory: true, at: { path: top, unknown: true } },
+        );
+      continue;
+    }
     const what = about.e2bLeaf
       ? `${printable(about.key)}, whose secure leaf ${printable(about.e2bLeaf)} is about E2B`
       : `${printable(about.key)}, whose name is about E2B`;
@@ -463,8 +477,10 @@ export const keyFromSecretStore = stackPolicy(
       // No E2B trace preview could see; what it could not see is said, in every format, without
       // making the case applicable: a secret that could not be decrypted may be the key.
       const keyName = new RegExp(config.keyNamePattern);
-      for (const r of index.resources)
+      for (const r of index.resources) {
         reportHiddenValues(index, r, keyName, report, { undecryptedOnly: true });
+        checkHiddenAboutE2B(index, r, report, { anyName: true });
+      }
       notApplicable(NO_E2B_EVIDENCE);
     }
     checkConfigMaterial(index, report);
