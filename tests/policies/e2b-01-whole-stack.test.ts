@@ -421,6 +421,19 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
     expectClean(stack);
   });
 
+  it("reads a structured secret's E2B leaf written into user data beside a generated token as inconclusive, with or without the passphrase", async () => {
+    // The openclaw examples' shape: without the passphrase this read PASS, with no finding at all.
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("secret-leaf-in-user-data"), "prod", opts);
+      expect([opts, status(stack, "E2B-01")]).toEqual([opts, "inconclusive"]);
+      expectClean(stack);
+    }
+    const { stack } = await scan.program(fx("secret-leaf-in-user-data"), "prod", {});
+    expect(stack.findings.find((f) => f.caseId === "E2B-01")?.message).toMatch(
+      /'agent' property userData is not known at preview and takes a value from the secret config value secret-leaf-in-user-data:agent, whose secure leaf sandbox\.e2bApiKey is about E2B/,
+    );
+  });
+
   it("never passes a value hidden from no resource whose only source is secret config named about E2B", async () => {
     // `e2bKey` into SETTINGS: the variable's name says nothing, the config key says E2B.
     const withPass = await scan.program(fx("secret-config-into-settings"), "named", {
