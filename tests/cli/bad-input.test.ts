@@ -402,7 +402,8 @@ describe("preview: a program whose output is relayed stream by stream", () => {
         `console.log(${JSON.stringify(blob)}.replace(/.{76}/g, "$&\\n"));`,
         `for (let i = 0; i < 19; i++) console.log("step " + i);`,
         `console.error("warning: " + Buffer.from(${JSON.stringify(KEY)}).toString("base64"));`,
-        `throw new Error("deploy failed");`,
+        // Fails a moment later: the test's warm workers read output and errors on separate channels.
+        `module.exports = new Promise((_, reject) => setTimeout(() => reject(new Error("deploy failed")), 300));`,
       ].join("\n"),
     );
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
@@ -429,7 +430,8 @@ describe("preview: a program that prints terminal controls between a key's piece
         `console.log("\\u001b[5G${hex}\\u001b[1Ge2b_");`, // cursor to column 5, then back to 1
         `console.log("e2b_" + ${JSON.stringify(hex)}.split("").map((c) => "Z\\b" + c).join(""));`, // backspaces
         `console.log("\\u001b[31mred\\u001b[0m");`,
-        `throw new Error("deploy failed");`,
+        // Fails a moment later: the test's warm workers read output and errors on separate channels.
+        `module.exports = new Promise((_, reject) => setTimeout(() => reject(new Error("deploy failed")), 300));`,
       ].join("\n"),
     );
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
