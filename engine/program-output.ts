@@ -137,10 +137,16 @@ function cutContinuation(into: Lines): void {
 
 /**
  * Program output as it is relayed: colours dropped (the SDK colours its errors with util.inspect), and
- * every other control character written `\uXXXX`, so a terminal shows what the redactor read: a `\r`,
- * a backspace or a cursor move cannot put back together on screen a key the text holds in pieces.
+ * so are OSC and DCS strings (a window title, a hyperlink's target: nothing a reader is shown in the
+ * text, and a key split by one is whole once it is gone); every other control character is written
+ * `\uXXXX`, so a terminal shows what the redactor read: a `\r`, a backspace or a cursor move cannot
+ * put back together on screen a key the text holds in pieces.
  */
 export function relayable(s: string): string {
-  // eslint-disable-next-line no-control-regex -- colour sequences (SGR) are what is removed
-  return inert(s.replace(/\u001b\[[0-9;]*m/g, "").replace(/\r\n/g, "\n"));
+  return inert(s.replace(COLOUR, "").replace(OSC_OR_DCS, "").replace(/\r\n/g, "\n"));
 }
+
+// eslint-disable-next-line no-control-regex -- escape sequences are what these find
+const COLOUR = /\u001b\[[0-9;]*m/g;
+// eslint-disable-next-line no-control-regex
+const OSC_OR_DCS = /\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001bP[^\u001b]*\u001b\\/g;

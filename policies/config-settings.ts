@@ -6,7 +6,8 @@
  * nothing, silently. The offline engine refuses such a config when it reads the file; the pack refuses
  * it at Configure, which the CLI reports as "configuring policy pack …". One wording for both.
  */
-import { shortenRedacted } from "./detect/keys";
+import { inert, shortenRedacted } from "./detect/keys";
+import { redactMaterial } from "./detect/redact";
 
 export interface ConfigurablePolicy {
   name: string;
@@ -16,8 +17,12 @@ export interface ConfigurablePolicy {
 /** The entry that sets a level for every policy; the CLI copies no setting from it. */
 export const ALL_POLICIES = "all";
 
-/** A name from the user's file as a message shows it: keys masked, at most 80 characters. */
-const shown = (name: string) => shortenRedacted(name, 80);
+/**
+ * A name from the user's file as a message shows it: keys masked in any encoding before it is cut to
+ * 80 characters (cut first, a hex or base64 copy of a key would no longer decode for the redactor yet
+ * still spell most of it), control characters inert.
+ */
+const shown = (name: string) => shortenRedacted(redactMaterial(inert(name, true)), 80);
 
 function settingsOf(policies: readonly ConfigurablePolicy[], name: string): string[] {
   return Object.keys(policies.find((p) => p.name === name)?.configSchema?.properties ?? {});

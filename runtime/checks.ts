@@ -129,8 +129,8 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     if (isCredentialName(name)) {
       violations.push({
         code: "env-credential-name",
-        field: `envs.${name}`,
-        message: `env var ${name} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
+        field: `envs.${maskedName(name)}`,
+        message: `env var ${maskedName(name)} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
       });
       continue;
     }

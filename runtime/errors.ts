@@ -3,7 +3,8 @@
  * hold a key is shown as a mask (`e2b_…a1b2`) or a fingerprint, and every message passes through
  * `redactKeys` as a last line of defence.
  */
-import { redactKeys } from "../policies/detect/keys";
+import { inert, redactKeys } from "../policies/detect/keys";
+import { redactMaterial } from "../policies/detect/redact";
 
 export type ViolationCode =
   /** The module was loaded in a browser: sandbox creation belongs on the server (E2B-01). */
@@ -71,11 +72,14 @@ export class GuardrailViolation extends Error {
             .map((v) => v.code)
             .join(", ")})`
         : "";
-    super(redactKeys(`${first.message}${more}`));
+    // Fields name what the caller passed (an env var's name may be the key itself, in any encoding):
+    // every text an application may log is masked, and made inert for a terminal.
+    const shown = (t: string) => redactMaterial(inert(t, true));
+    super(shown(`${first.message}${more}`));
     this.name = "GuardrailViolation";
     this.code = first.code;
-    this.field = first.field;
-    this.violations = violations.map((v) => ({ ...v, message: redactKeys(v.message) }));
+    this.field = shown(first.field);
+    this.violations = violations.map((v) => ({ ...v, field: shown(v.field), message: shown(v.message) }));
   }
 }
 

@@ -2,7 +2,7 @@
 import { PassThrough } from "node:stream";
 import { redactKeys } from "../../policies/detect/keys";
 import { redactMaterial } from "../../policies/detect/redact";
-import { OVERLONG_LINE, ProgramOutput } from "../../engine/program-output";
+import { OVERLONG_LINE, ProgramOutput, relayable } from "../../engine/program-output";
 
 const KEY = "e2b_" + "3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
 const flush = () => new Promise((r) => setImmediate(r));
@@ -101,5 +101,17 @@ describe("ProgramOutput", () => {
       for (const r of rest) expect(text).not.toContain(r.slice(0, 30));
       expect(log.text().split("\n").at(-1)).toBe("last");
     }
+  });
+});
+
+describe("relayable (program output as it is relayed)", () => {
+  const KEY40 = "e2b_3a5f0c9e1b7d2486a0c4e8f13b5d7092c6e4a1f8";
+  it("drops colours and OSC/DCS strings, so a key split by one is whole for the redactor", () => {
+    for (const cut of ["\x1b]0;title\x07", "\x1b]8;;https://x.test\x1b\\", "\x1bPq#0\x1b\\", "\x1b[31m"])
+      expect(redactKeys(relayable(`${KEY40.slice(0, 24)}${cut}${KEY40.slice(24)}`))).toBe("e2b_…a1f8");
+  });
+
+  it("writes every other control character as \\uXXXX and keeps line breaks and tabs", () => {
+    expect(relayable("a\rb\x08c\x1b[2Kd\r\ne\tf")).toBe("a\\u000db\\u0008c\\u001b[2Kd\ne\tf");
   });
 });

@@ -40,10 +40,20 @@ describe("what a pack config may name", () => {
     );
   });
 
-  it("never repeats key material from a name in the file", () => {
-    const problem = firstUnknownSetting(policies, [[MOVED, { [KEY]: 1 }]])!;
-    expect(problem).toMatch(/has no setting/);
-    expect(problem).not.toContain(PLANTED[0]);
+  it("never repeats key material from a name in the file, in any encoding, before or after a cut", () => {
+    const hex = Buffer.from(KEY).toString("hex");
+    const b64 = Buffer.from(`E2B_API_KEY=${KEY}`).toString("base64");
+    for (const name of [KEY, hex, b64, `x${"y".repeat(100)}${hex}`]) {
+      const problems = [
+        firstUnknownSetting(policies, [[MOVED, { [name]: 1 }]])!,
+        firstUnknownSetting(policies, [[name, {}]])!,
+      ];
+      for (const problem of problems) {
+        expect(problem).toMatch(/has no setting|has no policy named/);
+        for (const copy of [PLANTED[0], hex, b64])
+          for (let i = 0; i + 16 <= copy.length; i++) expect(problem).not.toContain(copy.slice(i, i + 16));
+      }
+    }
   });
 });
 

@@ -208,6 +208,16 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect(posts()).toEqual([]);
   });
 
+  test("an env var named for a credential whose name holds the key: no field or message repeats it", async () => {
+    for (const name of [`E2B_KEY_${planted}`, `E2B_TOKEN_${b64(planted)}`]) {
+      const v = await violation(createGuardedSandbox(policy, { ...conn(), ...ids, envs: { [name]: "1" } }));
+      expect(v.code).toBe("env-credential-name");
+      const said = [v.message, v.field, JSON.stringify(v.violations)].join("\n");
+      for (const copy of [planted.slice(4), b64(planted)])
+        for (let i = 0; i + 16 <= copy.length; i++) expect(said).not.toContain(copy.slice(i, i + 16));
+    }
+  });
+
   test("the caller's own key in base64 in an env var", async () => {
     const v = await violation(
       createGuardedSandbox(policy, { ...conn(), ...ids, envs: { CFG: b64(apiKey) } }),
