@@ -63,11 +63,20 @@ export function redactMaterial(text: string): string {
     return redactEncoded(text);
   } catch (e) {
     // A pattern's backtracking stack ran out on a run of millions of characters: the runs are shown
-    // by their length, byte lists (`65,50,98,…`) too, rather than losing the message or a key.
+    // by their length, byte lists (`65,50,98,…`) too, rather than losing the message or a key; the
+    // rest is then redacted as usual (a key spelt with separators beside such a run).
     if (!(e instanceof RangeError)) throw e;
-    return replaceRuns(redactKeys(text), 16, runShownByLength, (c) => isTokenCode(c) || c === 44);
+    const short = replaceRuns(redactKeys(text), 16, runShownByLength, (c) => isTokenCode(c) || c === 44);
+    try {
+      return redactEncoded(short);
+    } catch (again) {
+      if (!(again instanceof RangeError)) throw again;
+      return WITHHELD;
+    }
   }
 }
+
+const WITHHELD = "[withheld: this text held E2B key material that could not be masked]";
 
 function redactEncoded(text: string): string {
   let out = redactKeys(text)
@@ -97,7 +106,7 @@ function redactEncoded(text: string): string {
     }
     for (const { run, mask } of masked) if (run.length >= 16) out = out.split(run).join(mask);
   }
-  return "[withheld: this text held E2B key material that could not be masked]";
+  return WITHHELD;
 }
 
 /**

@@ -353,6 +353,16 @@ describe("runs of millions of characters (a 9 MB resource name, a 20 MB API erro
     }
   });
 
+  it("still masks a key spelt with separators beside such a run (its Buffer printed by Node)", () => {
+    const bytes = [...Buffer.from(KEY)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    const out = redactMaterial(
+      `${"Q".repeat(9_000_000)} <Buffer ${bytes}> ${[...Buffer.from(KEY)].join(", ")}`,
+    );
+    expect(out.length).toBeLessThan(300);
+    expect(out).not.toContain(bytes.slice(0, 30));
+    expect(out).not.toContain([...Buffer.from(KEY)].slice(4, 14).join(", "));
+  });
+
   it("quoteValue does the same", () => {
     expect(quoteValue(huge, 80)).toBe(`QUJD…(${huge.length} characters)`);
   });
