@@ -361,7 +361,7 @@ export function shortenRedacted(text: string, max: number, head = Math.floor(max
 export function cutBeforeRun(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max;
-  const inRun = (i: number) => i >= 0 && i < text.length && TOKEN_CHAR_RE.test(text[i]);
+  const inRun = (i: number) => i >= 0 && i < text.length && isTokenCode(text.charCodeAt(i));
   if (inRun(end) && inRun(end - 1)) {
     let start = end;
     while (inRun(start - 1)) start--;
@@ -384,7 +384,6 @@ export function longestRun(line: string, runs: RegExp): RegExpMatchArray | undef
  * percent escapes. One alphabet for every cut that must not end inside such a run.
  */
 export const TOKEN_CHAR = "[A-Za-z0-9+/=_%-]";
-const TOKEN_CHAR_RE = new RegExp(TOKEN_CHAR);
 const TOKEN_CODES = new Uint8Array(128);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_%-")
   TOKEN_CODES[c.charCodeAt(0)] = 1;
