@@ -7,7 +7,7 @@ import type { SandboxPolicy } from "../policies/model";
 import { credentialShape, isCredentialByName, isE2BPlaceholderOnly } from "../policies/credential-shapes";
 import type { Violation } from "./errors";
 import { checkNetwork, egressProxyWarnings, type NetworkRequest } from "./network";
-import { keyMaterialIn, maskedName } from "./key-material";
+import { keyMaterialIn, maskedName, materialIn, ownKeyIn } from "./key-material";
 
 /** The SDK's default sandbox lifetime (ms) when `timeoutMs` is not given. */
 export const SDK_DEFAULT_TIMEOUT_MS = 300_000;
@@ -125,8 +125,10 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
   }
 
   // Env vars: model-generated code in the sandbox can read every one of them (E2B-06).
+  const judged = new Set<string>(); // names the third-party check leaves alone: E2B's own findings
   for (const [name, value] of Object.entries(req.envs ?? {})) {
     if (isCredentialName(name)) {
+      judged.add(name);
       violations.push({
         code: "env-credential-name",
         field: `envs.${maskedName(name)}`,
@@ -134,8 +136,11 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
       });
       continue;
     }
-    // The name too: code in the sandbox reads names as easily as values.
-    const shown = keyMaterialIn(String(value), req.apiKey) ?? keyMaterialIn(name, req.apiKey);
+    // The name too: code in the sandbox reads names as easily as values. Each text is searched once.
+    const inValue = materialIn(String(value));
+    const inName = inValue === undefined ? materialIn(name) : undefined;
+    if (inValue ?? inName) judged.add(name);
+    const shown = inValue ?? ownKeyIn(String(value), req.apiKey) ?? inName ?? ownKeyIn(name, req.apiKey);
     if (shown) {
       violations.push({
         code: "env-key-material",
@@ -145,7 +150,7 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     }
   }
 
-  violations.push(...checkThirdPartyEnvs(policy, req.envs ?? {}));
+  violations.push(...checkThirdPartyEnvs(policy, req.envs ?? {}, judged));
   violations.push(...checkNetwork(policy, req));
   const warnings = egressProxyWarnings(req);
 
@@ -156,15 +161,19 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
 
 /**
  * Third-party credentials in env vars, by name or value shape: model-generated code can read every
- * env var, so they go through E2B Secrets instead. E2B credentials are judged above; a value that
+ * env var, so they go through E2B Secrets instead. E2B credentials are judged above (`judged`); a value that
  * is only an E2B placeholder holds no credential.
  */
-function checkThirdPartyEnvs(policy: SandboxPolicy, envs: Record<string, string>): Violation[] {
+function checkThirdPartyEnvs(
+  policy: SandboxPolicy,
+  envs: Record<string, string>,
+  judged: ReadonlySet<string>,
+): Violation[] {
   const allowed = new Set(policy.allowedEnvNames ?? []);
   const out: Violation[] = [];
   for (const [name, raw] of Object.entries(envs)) {
     const value = String(raw);
-    if (isCredentialName(name) || (keyMaterialIn(value) ?? keyMaterialIn(name)) !== undefined) continue;
+    if (judged.has(name)) continue;
     if (isE2BPlaceholderOnly(value)) continue;
     const shape = credentialShape(value);
     const byName = !allowed.has(name) && isCredentialByName(name, value);

@@ -13,8 +13,16 @@ import { redactMaterial } from "../policies/detect/redact";
  * in hex (a self-hosted key need not look like `e2b_…`); undefined when there is none.
  */
 export function keyMaterialIn(text: string, apiKey?: string): string | undefined {
-  const found = findMaterial(text);
-  if (found.length > 0) return found[0].mask;
+  return materialIn(text) ?? ownKeyIn(text, apiKey);
+}
+
+/** The mask of the first E2B key in `text`, in any encoding the pack reads. */
+export function materialIn(text: string): string | undefined {
+  return findMaterial(text)[0]?.mask;
+}
+
+/** The mask of the caller's own key when `text` holds it as it is, in base64 or in hex. */
+export function ownKeyIn(text: string, apiKey: string | undefined): string | undefined {
   if (apiKey === undefined || apiKey.length < 8) return undefined;
   const own = Buffer.from(apiKey);
   const forms = [
