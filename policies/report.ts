@@ -96,6 +96,11 @@ export interface StackReport {
   costs?: CostFigures[];
   /** With `--baseline`: findings of the baseline that are gone. */
   fixed?: Finding[];
+  /**
+   * With `--baseline`: findings of the baseline this run could neither see again nor call gone, since
+   * the property they are about is hidden now (a secret that could not be decrypted).
+   */
+  unverified?: Finding[];
   /** With `preview --compare-state`: modelled spend before (deployed) and after (previewed). */
   costChange?: CostChange[];
 }
@@ -106,8 +111,8 @@ export interface Report {
   pack: { name: string; version: string };
   generatedAt: string;
   stacks: StackReport[];
-  /** With `--baseline`: the file and the size of the three groups over all stacks. */
-  baseline?: { file: string; new: number; existing: number; fixed: number };
+  /** With `--baseline`: the file and the size of each group over all stacks. */
+  baseline?: { file: string; new: number; existing: number; fixed: number; unverified: number };
 }
 
 /** A finding fails its case unless it is waived, in the baseline, or merely advisory. */
@@ -269,6 +274,7 @@ export function buildStackReport(args: {
   applicable: ReadonlySet<CaseId>;
   costs?: CostFigures[];
   fixed?: Finding[];
+  unverified?: Finding[];
   costChange?: CostChange[];
 }): StackReport {
   const findings = sortFindings(args.findings.map((f) => ({ ...f, fingerprint: findingFingerprint(f) })));
@@ -281,6 +287,7 @@ export function buildStackReport(args: {
     ...(args.costs && args.costs.length ? { costs: args.costs } : {}),
     ...(args.costChange ? { costChange: args.costChange } : {}),
     ...(args.fixed ? { fixed: args.fixed } : {}),
+    ...(args.unverified?.length ? { unverified: args.unverified } : {}),
   };
 }
 

@@ -100,12 +100,12 @@ export function loadBaseline(file: string, flag = "--baseline"): Baseline {
 }
 
 /**
- * Mark each finding new or existing, list the fixed ones, and recompute case verdicts (an existing
+ * Mark each finding new or existing, list the fixed ones and those this run could not verify, and recompute case verdicts (an existing
  * finding never fails a case). Stacks the baseline does not hold are all new; baseline stacks not in
  * this run are not judged (nothing of theirs is "fixed").
  */
 export function applyBaseline(report: Report, baseline: Baseline): Report {
-  const totals = { new: 0, existing: 0, fixed: 0 };
+  const totals = { new: 0, existing: 0, fixed: 0, unverified: 0 };
   const stacks = report.stacks.map((s) => {
     const known = baseline.stacks.get(stackKey(s)) ?? new Map<string, Finding>();
     const prints = s.findings.map((f) => f.fingerprint ?? findingFingerprint(f));
@@ -128,10 +128,13 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
     const unverified = (b: Finding) =>
       b.path !== undefined &&
       hiddenNow.some((f) => f.caseId === b.caseId && f.urn === b.urn && within(b.path!, f.path!));
-    const fixed = [...known.values()].filter((f) => !seen.has(f.fingerprint!) && !unverified(f));
+    const notSeen = [...known.values()].filter((f) => !seen.has(f.fingerprint!));
+    const fixed = notSeen.filter((f) => !unverified(f));
+    const unseen = notSeen.filter(unverified);
     totals.fixed += fixed.length;
+    totals.unverified += unseen.length;
     const applicable = new Set(s.cases.filter((c) => c.status !== "not-applicable").map((c) => c.id));
-    return buildStackReport({ ...s, findings, applicable, fixed });
+    return buildStackReport({ ...s, findings, applicable, fixed, unverified: unseen });
   });
   return { ...report, stacks, baseline: { file: baseline.file, ...totals } };
 }

@@ -18,7 +18,7 @@ import {
   unknownSummary,
   usd,
 } from "./view-helpers";
-import { baselineSummary, costChangeRows } from "./adoption";
+import { baselineGroups, baselineSummary, costChangeRows } from "./adoption";
 
 const entities: Record<string, string> = {
   "&": "&amp;",
@@ -152,17 +152,19 @@ function costChangeHtml(stack: StackReport): string {
   );
 }
 
-function fixedHtml(stack: StackReport): string {
-  const fixed = stack.fixed ?? [];
-  if (fixed.length === 0) return "";
-  const rows = fixed.map(
-    (f) =>
-      `<tr data-baseline="fixed"><td><code>${e(f.policy)}</code></td><td><code>${e(f.urn)}</code></td><td>${e(f.message)}</td></tr>`,
-  );
-  return (
-    `<h3>Fixed since the baseline</h3><table class="fixed"><thead><tr><th>Policy</th><th>Resource</th><th>Message (baseline)</th></tr></thead>` +
-    `<tbody>${rows.join("")}</tbody></table>`
-  );
+function baselineGroupsHtml(stack: StackReport): string {
+  return baselineGroups(stack)
+    .map((g) => {
+      const rows = g.findings.map(
+        (f) =>
+          `<tr data-baseline="${g.kind}"><td><code>${e(f.policy)}</code></td><td><code>${e(f.urn)}</code></td><td>${e(f.message)}</td></tr>`,
+      );
+      return (
+        `<h3>${e(g.heading)}</h3><table class="${g.kind}"><thead><tr><th>Policy</th><th>Resource</th><th>Message (baseline)</th></tr></thead>` +
+        `<tbody>${rows.join("")}</tbody></table>`
+      );
+    })
+    .join("");
 }
 
 function waiversHtml(stack: StackReport): string {
@@ -201,7 +203,7 @@ function stackHtml(stack: StackReport, i: number): string {
   return (
     `<section class="stack" id="s${i}" data-stack="${e(stack.stack)}"><h2>${e(stackLabel(stack))}</h2>` +
     `<p class="meta">Environment: <strong>${e(stack.environment)}</strong></p>` +
-    `${costsHtml(stack)}${costChangeHtml(stack)}${waiversHtml(stack)}${fixedHtml(stack)}<h3>Cases</h3>${caseBlocks.join("")}${otherHtml}</section>`
+    `${costsHtml(stack)}${costChangeHtml(stack)}${waiversHtml(stack)}${baselineGroupsHtml(stack)}<h3>Cases</h3>${caseBlocks.join("")}${otherHtml}</section>`
   );
 }
 

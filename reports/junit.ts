@@ -10,7 +10,7 @@ import { redactKeys } from "../policies/detect/keys";
 import { caseIds } from "../policies/api";
 import { isBlocking, sortFindings, type Report } from "../policies/api";
 import { caseOf, findingLine, redactReport, stackLabel, unknownSummary } from "./view-helpers";
-import { costChangeRows } from "./adoption";
+import { baselineGroups, costChangeRows } from "./adoption";
 
 /** XML 1.0 cannot carry most control characters, even escaped; drop them. */
 function xmlText(text: string): string {
@@ -54,6 +54,7 @@ export function toJUnit(input: Report): string {
       props.ele("property", { name: "baseline.new", value: String(count("new")) });
       props.ele("property", { name: "baseline.existing", value: String(count("existing")) });
       props.ele("property", { name: "baseline.fixed", value: String(stack.fixed?.length ?? 0) });
+      props.ele("property", { name: "baseline.unverified", value: String(stack.unverified?.length ?? 0) });
     }
     for (const c of costChangeRows(stack.costChange)) {
       props.ele("property", { name: `cost.${c.environment}.expected`, value: xmlText(c.expected) });
@@ -84,10 +85,8 @@ export function toJUnit(input: Report): string {
         tc.ele("system-out").txt(xmlText(lines.join("\n")));
       }
     }
-    if (stack.fixed?.length)
-      suite
-        .ele("system-out")
-        .txt(xmlText(["Fixed since the baseline:", ...stack.fixed.map(findingLine)].join("\n")));
+    for (const g of baselineGroups(stack))
+      suite.ele("system-out").txt(xmlText([`${g.heading}:`, ...g.findings.map(findingLine)].join("\n")));
   }
   root.att({
     tests: String(totals.tests),

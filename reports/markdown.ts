@@ -15,7 +15,7 @@ import {
   unknownSummary,
   usd,
 } from "./view-helpers";
-import { baselineSummary, costChangeRows } from "./adoption";
+import { baselineGroups, baselineSummary, costChangeRows } from "./adoption";
 
 const badge = {
   pass: "✅ PASS",
@@ -120,10 +120,15 @@ export function toMarkdown(input: Report): string {
   const base = baselineSummary(report);
   if (base) {
     out.push("## Baseline", "", `${cell(base)}.`, "");
-    const fixed = report.stacks.flatMap((s) => (s.fixed ?? []).map((f) => ({ s, f })));
-    if (fixed.length > 0) {
-      out.push("### Fixed since the baseline", "");
-      for (const { s, f } of fixed)
+    for (const kind of ["fixed", "unverified"] as const) {
+      const listed = report.stacks.flatMap((s) =>
+        baselineGroups(s)
+          .filter((g) => g.kind === kind)
+          .flatMap((g) => g.findings.map((f) => ({ s, f, heading: g.heading }))),
+      );
+      if (listed.length === 0) continue;
+      out.push(`### ${listed[0].heading}`, "");
+      for (const { s, f } of listed)
         out.push(`- **${cell(f.policy)}** on ${code(f.urn)} (${cell(stackLabel(s))})`);
       out.push("");
     }

@@ -174,6 +174,11 @@ export function toSarif(input: Report, options: SarifOptions = {}): string {
             ...(s.fixed
               ? { fixed: s.fixed.map((f) => ({ text: findingLine(f), fingerprint: f.fingerprint })) }
               : {}),
+            ...(s.unverified
+              ? {
+                  unverified: s.unverified.map((f) => ({ text: findingLine(f), fingerprint: f.fingerprint })),
+                }
+              : {}),
           })),
           ...(report.baseline ? { baseline: report.baseline } : {}),
         },

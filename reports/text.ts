@@ -5,7 +5,7 @@
 import pc from "picocolors";
 import { redactKeys } from "../policies/detect/keys";
 import { isBlocking, type Finding, type Report } from "../policies/api";
-import { baselineSummary, costChangeRows } from "./adoption";
+import { baselineGroups, baselineSummary, costChangeRows } from "./adoption";
 import { redactReport, statusCounts, unknownSummary } from "./view-helpers";
 
 export interface TextOptions {
@@ -66,9 +66,9 @@ export function renderText(input: Report, opts: TextOptions = {}): string {
       for (const k of changes)
         lines.push(`    ${k.environment} (${k.tier}): expected ${k.expected}; worst case ${k.worstCase}`);
     }
-    if (s.fixed?.length) {
-      lines.push("Fixed since the baseline:");
-      for (const f of s.fixed)
+    for (const g of baselineGroups(s)) {
+      lines.push(`${g.heading}:`);
+      for (const f of g.findings)
         lines.push(`        - ${f.policy}${urnLabel(f.urn) ? `  (${urnLabel(f.urn)})` : ""}`);
     }
     lines.push("");

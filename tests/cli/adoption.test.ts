@@ -100,7 +100,7 @@ describe("--baseline and --write-baseline", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.baseline).toEqual({ file: baseline, new: 0, existing: 1, fixed: 0 });
+    expect(report.baseline).toEqual({ file: baseline, new: 0, existing: 1, fixed: 0, unverified: 0 });
     expect(keyFindings(r)).toEqual([
       expect.objectContaining({ baseline: "existing", enforcementLevel: "mandatory" }),
     ]);

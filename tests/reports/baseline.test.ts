@@ -159,8 +159,51 @@ describe("applyBaseline", () => {
     const after = applyBaseline(report({ ...makeFindings(), prod: [listed] }), base);
     expect(after.stacks[0].fixed ?? []).toEqual([]);
     expect(after.baseline?.fixed).toBe(0);
+    // It is listed apart, as not verified, so it is in no group by silence.
+    expect(after.stacks[0].unverified?.map((x) => [x.policy, x.path])).toEqual([[found.policy, "userData"]]);
+    expect(after.baseline?.unverified).toBe(1);
     // With no such advisory it is gone, and fixed.
-    expect(applyBaseline(report({ ...makeFindings(), prod: [] }), base).stacks[0].fixed).toHaveLength(1);
+    const gone = applyBaseline(report({ ...makeFindings(), prod: [] }), base);
+    expect(gone.stacks[0].fixed).toHaveLength(1);
+    expect(gone.stacks[0].unverified).toBeUndefined();
+    expect(gone.baseline?.unverified).toBe(0);
+  });
+
+  describe("every view lists the findings it could not verify", () => {
+    const urn = "urn:pulumi:prod::web::aws:lambda/function:Function::api";
+    const found: Finding = {
+      policy: "e2b-01-key-only-in-key-stores",
+      caseId: "E2B-01",
+      enforcementLevel: "mandatory",
+      severity: "critical",
+      urn,
+      message: "Function 'api' holds an E2B API key (e2b_…4567) at environment.variables.TOKEN.",
+      path: "environment.variables.TOKEN",
+      keyFingerprint: "sha256:0123456789ab",
+    };
+    const listed: Finding = {
+      policy: "e2b-01-key-from-secret-store",
+      caseId: "E2B-01",
+      enforcementLevel: "advisory",
+      severity: "critical",
+      urn,
+      message: "Function 'api' property environment is not known at preview.",
+      path: "environment",
+      unknown: true,
+      inconclusive: true,
+    };
+    const base = loadBaseline(baselineFile(report({ ...makeFindings(), prod: [found] })));
+    const out = applyBaseline(report({ ...makeFindings(), prod: [listed] }), base);
+
+    it.each(formats.map((x) => [x]))("%s", (format) => {
+      const text = render(format, out);
+      expect(text).toMatch(/1 unverified|"unverified": 1|baseline\.unverified" value="1"/);
+      // The GitHub annotations carry the counts only; every other view lists the finding.
+      if (format !== "github") {
+        expect(text).toMatch(/not verified|"unverified": \[/i);
+        expect(text).toContain("e2b-01-key-only-in-key-stores");
+      }
+    });
   });
 
   it("does not call a stack's findings fixed when the stack is not in this run", () => {
