@@ -161,9 +161,21 @@ function sdkOf(dir: string): string {
   return require.resolve("@pulumi/pulumi", { paths: [dir] });
 }
 
-process.on("message", (msg: { id: number; job: HostJob }) => {
-  const { id, job } = msg;
-  const reply = (r: HostReply) => process.send!(r);
+/**
+ * Writes to a full pipe are queued, and a program that calls `process.exit` (or crashes) drops what
+ * is queued: the last lines of its output, often the ones that say why. Blocking writes keep them.
+ */
+for (const stream of [process.stdout, process.stderr])
+  (stream as unknown as { _handle?: { setBlocking?: (on: boolean) => void } })._handle?.setBlocking?.(true);
+
+process.on("message", (msg: { id: number; job: HostJob; end: string }) => {
+  const { id, job, end } = msg;
+  const reply = (r: HostReply) => {
+    // After everything the program printed, on each stream: the parent reads up to it (program-output.ts).
+    process.stdout.write(end);
+    process.stderr.write(end);
+    process.send!(r);
+  };
   (async () => {
     runtime ??= createRuntime(job.dir);
     if (runtime.sdkPath !== sdkOf(job.dir)) {

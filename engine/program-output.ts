@@ -19,6 +19,8 @@ interface Lines {
 
 interface StreamState {
   decoder: StringDecoder;
+  /** The current job's end marker has come through this stream. */
+  ended: boolean;
   /** The stream's unfinished line. */
   text: string;
   /** Inside a line already noted as too long: the rest of it, up to its end, is dropped. */
@@ -30,24 +32,63 @@ interface StreamState {
 export const OVERLONG_LINE = (maxBytes: number) =>
   `[a line longer than ${maxBytes} characters was printed here; it is not shown]`;
 
+/**
+ * A warm worker answers over IPC, a channel apart from the program's stdout and stderr, so its reply
+ * (or its exit) can arrive while the last of the program's output is still in the pipes. Before it
+ * replies, the worker writes the job's end marker (chosen by the parent, never shown) to both
+ * streams; the parent waits for it on each before it reads the output.
+ */
+interface EndWait {
+  marker: string;
+  done: () => void;
+  promise: Promise<void>;
+}
+
 export class ProgramOutput {
   private readonly all: Lines = { lines: [], bytes: 0 };
   private readonly partial = new Map<Readable, StreamState>();
+  private end: EndWait | undefined;
 
   constructor(private readonly maxBytes: number) {}
+
+  /** From now on, `marker` on a stream ends the current job's output there (see `ended`). */
+  expectEnd(marker: string): void {
+    for (const s of this.partial.values()) s.ended = false;
+    let done = () => {};
+    const promise = new Promise<void>((resolve) => (done = resolve));
+    this.end = { marker, done, promise };
+  }
+
+  /** Resolves once every stream has shown the marker `expectEnd` named, or after `timeoutMs`. */
+  async ended(timeoutMs: number): Promise<void> {
+    if (!this.end) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.end.promise, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** `text` with the end marker taken out, noting that `state`'s stream reached it. */
+  private takeMarker(text: string, state: StreamState): string {
+    const end = this.end;
+    if (!end || state.ended || !text.includes(end.marker)) return text;
+    state.ended = true;
+    if ([...this.partial.values()].every((s) => s.ended)) end.done();
+    return text.replace(end.marker, "");
+  }
 
   /** Collect `stream`'s output until it ends. */
   listen(stream: Readable): void {
     // A multi-byte character split between two chunks is decoded whole.
     const state: StreamState = {
       decoder: new StringDecoder("utf8"),
+      ended: false,
       text: "",
       overlong: false,
       own: { lines: [], bytes: 0 },
     };
     this.partial.set(stream, state);
     stream.on("data", (chunk: Buffer) => {
-      let text = state.text + state.decoder.write(chunk);
+      let text = this.takeMarker(state.text + state.decoder.write(chunk), state);
       if (state.overlong) {
         const end = text.indexOf("\n");
         if (end < 0) return;
@@ -92,6 +133,7 @@ export class ProgramOutput {
       s.text = "";
       s.overlong = false;
       s.decoder = new StringDecoder("utf8");
+      s.ended = false;
       s.own.lines = [];
       s.own.bytes = 0;
     }

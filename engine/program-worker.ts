@@ -6,6 +6,7 @@
  * ResourceRecorder, so they record the same graph (tests/engine/program-pool.test.ts proves it).
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { describePlaceholders } from "../policies/detect/hidden-config";
@@ -47,6 +48,12 @@ export class ProgramError extends Error {
 
 /** How long a program may run before it is killed (RunProgramOptions.timeoutMs overrides it). */
 const DEFAULT_TIMEOUT_MS = 120_000;
+/**
+ * How long a reply or an exit waits for the rest of the program's output (still in the pipes): on a
+ * loaded machine, tens of kilobytes can take a while to come through. A program that closed its
+ * streams, or a grandchild that holds a pipe open past the worker's exit, is why the wait is bounded.
+ */
+const OUTPUT_DRAIN_MS = 10_000;
 
 const hostScript = path.join(__dirname, `program-host${path.extname(__filename)}`);
 
@@ -114,6 +121,8 @@ export class ProgramWorker {
     | { id: number; resolve: (r: LanguageHostResult) => void; reject: (e: Error) => void; main: string }
     | undefined;
   private exited = false;
+  /** Part of each job's end marker (program-output.ts): nothing the program could have printed. */
+  private readonly nonce = randomUUID();
 
   constructor(readonly sdkPath: string) {
     this.child = fork(hostScript, [], {
@@ -125,10 +134,11 @@ export class ProgramWorker {
     trackChild(this.child);
     this.output.listen(this.child.stdout!);
     this.output.listen(this.child.stderr!);
-    this.child.on("message", (msg: HostReply | { ready: true }) => {
+    this.child.on("message", async (msg: HostReply | { ready: true }) => {
       if (!("id" in msg) || !this.pending || msg.id !== this.pending.id) return;
       const p = this.pending;
       this.pending = undefined;
+      await this.output.ended(OUTPUT_DRAIN_MS);
       if (msg.ok) {
         const { id: _id, ok: _ok, ...result } = msg;
         p.resolve(result);
@@ -140,11 +150,14 @@ export class ProgramWorker {
           ),
         );
     });
-    this.child.on("exit", (code, signal) => {
+    this.child.on("exit", async (code, signal) => {
       this.exited = true;
       const p = this.pending;
       this.pending = undefined;
-      p?.reject(
+      if (!p) return;
+      // Whatever the program printed last may still be in the pipes: read them to their end.
+      await this.drained();
+      p.reject(
         new ProgramError(
           `${p.main}: the program exited (${signal ?? code}) without finishing${this.tail()}`,
           this.streams(),
@@ -164,7 +177,10 @@ export class ProgramWorker {
   run(job: HostJob, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<LanguageHostResult> {
     if (this.exited) return Promise.reject(new ProgramError(`${job.main}: program worker is gone`));
     if (this.pending) return Promise.reject(new Error("program worker is busy"));
+    const id = this.nextId++;
+    const end = `\u0000e2b-guardrails:end:${this.nonce}:${id}\u0000`;
     this.output.clear();
+    this.output.expectEnd(end);
     return new Promise<LanguageHostResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.kill();
@@ -174,19 +190,35 @@ export class ProgramWorker {
           ),
         );
       }, timeoutMs);
-      const id = this.nextId++;
       this.pending = {
         id,
         main: job.main,
         resolve: (r) => (clearTimeout(timer), resolve(r)),
         reject: (e) => (clearTimeout(timer), reject(e)),
       };
-      this.child.send({ id, job });
+      this.child.send({ id, job, end });
     });
   }
 
   kill(): void {
     if (!this.exited) this.child.kill("SIGKILL");
+  }
+
+  /** Once both pipes have closed, or OUTPUT_DRAIN_MS later. */
+  private drained(): Promise<void> {
+    const open = [this.child.stdout!, this.child.stderr!].filter((s) => !s.closed);
+    if (open.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, OUTPUT_DRAIN_MS);
+      let left = open.length;
+      for (const s of open)
+        s.once("close", () => {
+          if (--left === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+    });
   }
 
   private tail(): string {

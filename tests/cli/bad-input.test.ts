@@ -369,6 +369,8 @@ describe("preview: a program that fails after printing the key in encodings", ()
       for (let i = 0; i + 20 <= copy.length; i++) expect(r.err).not.toContain(copy.slice(i, i + 20));
     // The blob's second line, which holds most of the key, is masked too.
     expect(r.err).not.toContain(env.slice(76, 96));
+    // And the program's output did come through (the absences above say nothing otherwise).
+    expect(r.err).toContain("warning: retrying");
     // Under --format github the first line is the annotation, and what the program printed is fenced
     // with stop-commands: a line it forged (`::error …`, `::warning …`) is shown, never run.
     const gh = await run(["preview", "--cwd", dir, "--stack", "dev", "--format", "github"]);
@@ -402,8 +404,7 @@ describe("preview: a program whose output is relayed stream by stream", () => {
         `console.log(${JSON.stringify(blob)}.replace(/.{76}/g, "$&\\n"));`,
         `for (let i = 0; i < 19; i++) console.log("step " + i);`,
         `console.error("warning: " + Buffer.from(${JSON.stringify(KEY)}).toString("base64"));`,
-        // Fails a moment later: the test's warm workers read output and errors on separate channels.
-        `module.exports = new Promise((_, reject) => setTimeout(() => reject(new Error("deploy failed")), 300));`,
+        `throw new Error("deploy failed");`,
       ].join("\n"),
     );
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
@@ -430,8 +431,7 @@ describe("preview: a program that prints terminal controls between a key's piece
         `console.log("\\u001b[5G${hex}\\u001b[1Ge2b_");`, // cursor to column 5, then back to 1
         `console.log("e2b_" + ${JSON.stringify(hex)}.split("").map((c) => "Z\\b" + c).join(""));`, // backspaces
         `console.log("\\u001b[31mred\\u001b[0m");`,
-        // Fails a moment later: the test's warm workers read output and errors on separate channels.
-        `module.exports = new Promise((_, reject) => setTimeout(() => reject(new Error("deploy failed")), 300));`,
+        `throw new Error("deploy failed");`,
       ].join("\n"),
     );
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));

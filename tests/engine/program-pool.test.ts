@@ -149,4 +149,38 @@ describe("program pool (warm workers)", () => {
     await expect(failed).rejects.toThrow(/index\.ts: the program failed: Error: broken program\n/);
     expect((await pool.run(lambda)).resources.map((r) => r.name)).toContain("api");
   });
+
+  it.each([
+    ["throws at once", 'throw new Error("deploy failed");'],
+    ["rejects its exported promise", 'module.exports = Promise.reject(new Error("deploy failed"));'],
+    ["crashes its worker", "process.exit(3);"],
+  ])(
+    "relays everything a program printed before it %s, both streams to their last line",
+    async (_how, ending) => {
+      // More than a pipe holds (64 KiB) on each stream, then the end at once: the reply and the exit
+      // arrive on other channels than the output, and may come first.
+      const dir = programCopy("printed-", recording.cwd);
+      const pad = "x".repeat(300);
+      writeFileSync(
+        path.join(dir, "index.ts"),
+        [
+          `for (let i = 0; i < 300; i++) { console.log("out " + i + " ${pad}"); console.error("err " + i + " ${pad}"); }`,
+          'console.log("last stdout line"); console.error("last stderr line");',
+          ending,
+        ].join("\n"),
+      );
+      for (let round = 0; round < 3; round++) {
+        const failed = await pool.run({ cwd: dir, stack: "dev" }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(failed).toBeInstanceOf(ProgramError);
+        const [stdout, stderr] = (failed as ProgramError).streams;
+        expect(stdout.trimEnd().split("\n").pop()).toBe("last stdout line");
+        expect(stderr.trimEnd().split("\n").pop()).toBe("last stderr line");
+        expect((failed as Error).message).toMatch(/last (stdout|stderr) line\n?$/);
+      }
+    },
+    60_000,
+  );
 });
