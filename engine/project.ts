@@ -274,9 +274,17 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
       project.stackConfigFile,
     );
   }
+  const spelledAs = new Map<string, string>();
   for (const [rawKey, value] of Object.entries(stackConfig)) {
-    const key = qualify(rawKey);
+    const key = stackConfigKey(rawKey, project.name, project.stackConfigFile);
     const field = `config.${rawKey}`;
+    const other = spelledAs.get(key);
+    if (other !== undefined)
+      throw new InputError(
+        `${project.stackConfigFile}: field '${field}' is the same key as '${other}' (${key}); the Pulumi CLI keeps one of the two at random`,
+        project.stackConfigFile,
+      );
+    spelledAs.set(key, rawKey);
     let secret = false;
     let unknown = false;
     // `secure:` values may appear at the top level or nested inside structured config.
@@ -319,6 +327,22 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     for (const [k, v] of Object.entries(tags as Record<string, unknown>)) out.tags[k] = String(v);
   }
   return out;
+}
+
+/**
+ * A stack file's config key as the CLI reads it (sdk/go/common/workspace/loaders.go
+ * stackConfigNamespacedWithProject, then config.ParseKey): `name` is the project's, `ns:name` as
+ * written, and `ns:config:name` (an old form) is `ns:name`. Anything else the CLI refuses.
+ */
+function stackConfigKey(rawKey: string, projectName: string, file: string): string {
+  const parts = rawKey.split(":");
+  if (parts.length === 1) return `${projectName}:${rawKey}`;
+  if (parts.length === 2) return rawKey;
+  if (parts.length === 3 && parts[1] === "config") return `${parts[0]}:${parts[2]}`;
+  throw new InputError(
+    `${file}: field 'config.${rawKey}' is not a configuration key (keys are <namespace>:<name>)`,
+    file,
+  );
 }
 
 function isSecureLeaf(o: Record<string, unknown>): boolean {

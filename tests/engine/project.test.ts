@@ -43,6 +43,39 @@ describe("project-level config in Pulumi.yaml", () => {
   });
 });
 
+describe("stack config keys, qualified as the CLI qualifies them", () => {
+  const stack = (lines: string[]) =>
+    project({
+      "Pulumi.yaml": "name: agents\nruntime: nodejs\n",
+      "Pulumi.dev.yaml": ["config:", ...lines.map((l) => `  ${l}`), ""].join("\n"),
+      "index.ts": "export {};\n",
+    });
+
+  it("gives a bare key the project's namespace and reads the old `ns:config:name` form as `ns:name`", () => {
+    expect(stack(["region: eu", "aws:config:profile: ops", "aws:region: us"]).config).toEqual({
+      "agents:region": "eu",
+      "aws:profile": "ops",
+      "aws:region": "us",
+    });
+  });
+
+  it.each([
+    [["e2bApiKey: a", "agents:e2bApiKey: b"], "agents:e2bApiKey", "e2bApiKey"],
+    [["aws:region: a", "aws:config:region: b"], "aws:config:region", "aws:region"],
+  ])(
+    "refuses one key spelt two ways %#: the CLI would keep either value at random",
+    (lines, field, other) => {
+      expect(() => stack(lines)).toThrow(
+        new RegExp(`Pulumi\\.dev\\.yaml: field 'config\\.${field}' is the same key as '${other}' \\(`),
+      );
+    },
+  );
+
+  it("refuses a key the CLI cannot parse, naming it", () => {
+    expect(() => stack(["a:b:c: x"])).toThrow(/field 'config\.a:b:c' is not a configuration key/);
+  });
+});
+
 describe("Pulumi ESC environments a stack imports", () => {
   const base = { "Pulumi.yaml": "name: agents\nruntime: nodejs\n", "index.ts": "export {};\n" };
 
