@@ -3,6 +3,7 @@
  * report. Loaded by the command table (./main.ts) only when one of them runs; it loads the engine, the
  * pack's report model and the adoption features itself, once the pack's process is on its way.
  */
+import { statSync } from "node:fs";
 import path from "node:path";
 import type { StackReport } from "../policies/api";
 import type { Format } from "../reports/formats";
@@ -131,9 +132,25 @@ function startPackEarly(dir: string): PackProcess | undefined {
   }
 }
 
+/**
+ * Whether every input file is a file on disk. One that is a pipe (`--state <(pulumi stack export)`) is
+ * read with the thread blocked, and a signal then ends the run at once only while no child runs
+ * (engine/children.ts): the pack starts after such inputs are read.
+ */
+function inputsOnDisk(files: Array<string | undefined>): boolean {
+  return files.every((f) => {
+    try {
+      return f === undefined || statSync(f).isFile();
+    } catch {
+      return true; // a file that is not there is one line and exit 2, whenever the pack starts
+    }
+  });
+}
+
 export async function runAudit(o: AuditFlags, backend?: ScanBackend): Promise<void> {
   // A host's backend has its packs running already: only our own is worth starting this early.
-  const pack = backend ? undefined : startPackEarly(o.policyPack ?? defaultPackDir);
+  const early = !backend && inputsOnDisk([...o.state, o.baseline, o.policyConfig, o.compareState]);
+  const pack = early ? startPackEarly(o.policyPack ?? defaultPackDir) : undefined;
   let session: ScanSession;
   let graphs: ResourceGraph[];
   let inputs: AdoptionInputs;

@@ -67,6 +67,8 @@ function removeTempDirs(): void {
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+/** The handlers endChildrenOnSignals installed, so a synchronous wait can stand them down. */
+const installed = new Map<NodeJS.Signals, () => void>();
 
 /**
  * Forward termination signals: kill the children, then exit with 128 + the signal number as shells
@@ -75,13 +77,35 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
  */
 export function endChildrenOnSignals(): void {
   for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
-    process.once(signal as NodeJS.Signals, () => {
+    const handler = () => {
       killAllChildren();
       process.exit(code);
-    });
+    };
+    installed.set(signal as NodeJS.Signals, handler);
+    process.once(signal as NodeJS.Signals, handler);
   }
   process.once("exit", () => {
     killAllChildren();
     removeTempDirs();
   });
+}
+
+/**
+ * For a synchronous wait (a pipe read polls with the thread blocked): no JavaScript signal handler can
+ * run until it ends, so a cancelled job would go on waiting. When there is nothing to clean up (no
+ * child, no temporary folder), the handlers stand down for the wait and a signal's default action
+ * ends the process at once, the status a shell reports being the same (128 + the signal number).
+ * Returns what puts them back.
+ */
+export function defaultSignalsWhileIdle(): () => void {
+  if (live.size > 0 || tempDirs.size > 0) return () => {};
+  const removed: Array<[NodeJS.Signals, () => void]> = [];
+  for (const [signal, handler] of installed)
+    if (process.listeners(signal).includes(handler)) {
+      process.removeListener(signal, handler);
+      removed.push([signal, handler]);
+    }
+  return () => {
+    for (const [signal, handler] of removed) process.once(signal, handler);
+  };
 }

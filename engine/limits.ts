@@ -21,6 +21,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { InputError } from "./errors";
+import { defaultSignalsWhileIdle } from "./children";
 import type { ResourceGraph, WireValue } from "./graph";
 
 export const LIMITS = {
@@ -56,8 +57,9 @@ const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  * with it the event loop, so not even SIGTERM (handled in JavaScript, engine/children.ts) would end
  * the run. A pipe with a writer but no data yet is polled; silent for `silenceMs`, a FIFO without a
  * writer for `writerMs`, or still unfinished after `totalMs` (a writer sending a byte now and then), it
- * is bad input. While the read waits, the process handles no signal: SIGTERM ends the run once the
- * wait does, after `silenceMs` at most.
+ * is bad input. While the read waits, no signal handler can run: a signal then takes its default
+ * action and ends the process at once, when nothing needs cleaning up (children.ts
+ * defaultSignalsWhileIdle); otherwise it ends the run once the wait does, after `silenceMs` at most.
  */
 export function readBoundedText(
   file: string,
@@ -73,6 +75,8 @@ export function readBoundedText(
   } catch (e) {
     throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
   }
+  let restoreSignals: (() => void) | undefined;
+  let hadWriter = false;
   try {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -89,6 +93,7 @@ export function readBoundedText(
         const code = (e as NodeJS.ErrnoException).code;
         if (code !== "EAGAIN") throw new InputError(`${file}: cannot read (${code ?? String(e)})`, file);
         n = -1; // a pipe with a writer and nothing in it yet
+        hadWriter = true;
       }
       if (n > 0) {
         total += n;
@@ -98,8 +103,9 @@ export function readBoundedText(
         continue;
       }
       // The end, except for a FIFO read before its writer opened it (a non-blocking open does not
-      // wait for one): then it is given a moment to open it.
-      if (n === 0 && !(fifo && total === 0)) break;
+      // wait for one): then it is given a moment to open it. A writer that closed it without writing
+      // leaves it empty, as `cat` reads it.
+      if (n === 0 && !(fifo && total === 0 && !hadWriter)) break;
       const quiet = Date.now() - quietSince;
       if (n === 0 && quiet > waits.writerMs)
         throw new InputError(
@@ -116,10 +122,12 @@ export function readBoundedText(
           `${file}: the process writing to this pipe did not finish within ${totalMs / 1000} s`,
           file,
         );
+      restoreSignals ??= defaultSignalsWhileIdle();
       pause(10);
     }
     return decodeText(Buffer.concat(chunks, total));
   } finally {
+    restoreSignals?.();
     closeSync(fd);
   }
 }

@@ -3,8 +3,8 @@
  * it exits 128 + the signal number. Descendants are found through /proc, so a child that escaped its
  * parent (reparented to init) is still seen by its process group and command line.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { tmpDir } from "../support/tmp";
 
@@ -117,6 +117,46 @@ describe("signals end every child the CLI started", () => {
     child.kill("SIGTERM");
     expect(await exit).toBe(143);
     await until("every child to end", () => !tree.some(alive), 10_000);
+  });
+
+  it("audit: SIGTERM while --state is a pipe that sends nothing ends the run at once, no pack started", async () => {
+    // The read blocks the thread, so no handler can run: the pack waits for the input, and the
+    // signal's default action ends the run (the status a shell reports is 143 either way).
+    const fifo = path.join(tmpDir("sig-fifo-"), "state.json");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", `exec 3>"$0"; sleep 120`, fifo], { stdio: "ignore" });
+    try {
+      const child = spawn(process.execPath, [cli, "audit", "--state", fifo], { cwd: root, stdio: "ignore" });
+      const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+        child.on("exit", (code, signal) => r({ code, signal })),
+      );
+      const reading = () => {
+        try {
+          return readdirSync(`/proc/${child.pid}/fd`).some((fd) => {
+            try {
+              return readlinkSync(`/proc/${child.pid}/fd/${fd}`) === fifo;
+            } catch {
+              return false;
+            }
+          });
+        } catch {
+          return false;
+        }
+      };
+      await until("the CLI to read the pipe", reading, 60_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const tree = descendants(child.pid!);
+      // The pack waits for the input: nothing of it runs yet.
+      expect(packOf(child.pid!)).toEqual([]);
+      const t0 = Date.now();
+      child.kill("SIGTERM");
+      const { code, signal } = await ended;
+      expect(Date.now() - t0).toBeLessThan(10_000); // the pipe's silence limit is 60 s
+      expect(code === 143 || signal === "SIGTERM").toBe(true);
+      await until("every child to end", () => !tree.some(alive), 10_000);
+    } finally {
+      writer.kill();
+    }
   });
 
   it("audit: SIGTERM while the pack starts ends it, exit 143", async () => {

@@ -116,6 +116,17 @@ describe("input limits", () => {
     }
   });
 
+  it("reads a pipe whose writer closes it without writing as empty, as cat does, not as one never opened", () => {
+    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", `exec 3>"$0"; sleep 0.5`, fifo], { stdio: "ignore" });
+    try {
+      expect(readBoundedText(fifo, 1 << 20, { silenceMs: 10_000, writerMs: 200 })).toBe("");
+    } finally {
+      writer.kill();
+    }
+  });
+
   it("reads a FIFO whose writer opens it after the read began", () => {
     const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
     execFileSync("mkfifo", [fifo]);
