@@ -7,7 +7,8 @@
  */
 import os from "node:os";
 import type { UserPolicyConfig } from "../engine/policy-config";
-import { redactKeys } from "../policies/detect/keys";
+import { cutBeforeRun, redactKeys } from "../policies/detect/keys";
+import { redactMaterial } from "../policies/detect/redact";
 import type { CaseId } from "../policies/api";
 import type { Report, StackReport } from "../policies/api";
 import {
@@ -58,10 +59,11 @@ export interface EvalOptions {
 }
 
 /** The first line of an error, plus the program's own error line when the runner captured its output. */
-function oneLine(e: unknown): string {
+export function fixtureErrorLine(e: unknown): string {
   const lines = (e instanceof Error ? e.message : String(e)).split("\n");
   const cause = lines.slice(1).find((l) => /\b(?:[A-Z]\w*)?Error\b/.test(l));
-  const text = cause ? `${lines[0]} (${cause.trim().slice(0, 240)})` : lines[0];
+  // Masked before it is shortened: a cut inside an encoded key would leave a piece no redactor knows.
+  const text = cause ? `${lines[0]} (${cutBeforeRun(redactMaterial(cause.trim()), 240)})` : lines[0];
   return redactKeys(text);
 }
 
@@ -86,7 +88,11 @@ async function runFixture(
       durationMs: Date.now() - started,
     };
   } catch (e) {
-    return { fixture, ...errorJudgement(`could not run: ${oneLine(e)}`), durationMs: Date.now() - started };
+    return {
+      fixture,
+      ...errorJudgement(`could not run: ${fixtureErrorLine(e)}`),
+      durationMs: Date.now() - started,
+    };
   }
 }
 

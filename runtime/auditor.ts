@@ -6,6 +6,8 @@
  */
 import { DEFAULT_PRICES, perSandboxSecondUsd, type Prices } from "../policies/cost";
 import { formatDuration } from "./duration";
+import { cutBeforeRun, replaceRuns, runShownByLength } from "../policies/detect/keys";
+import { redactMaterial } from "../policies/detect/redact";
 
 /** What the auditor reads from a listed sandbox (a subset of the SDK's `SandboxInfo`). */
 export interface AuditedSandbox {
@@ -350,8 +352,14 @@ export class SandboxAuditor {
 /** Attribution values longer than this are reported by their start and length. */
 const MAX_LABEL = 256;
 
-/** A metadata value as an attribution total is labelled; a copy, so a huge value is not kept alive. */
+/**
+ * A metadata value as an attribution total is labelled; a copy, so a huge value is not kept alive. A
+ * long one is shortened only once masked (and its long runs shown by their length), so the cut never
+ * leaves part of an encoded key behind.
+ */
 function attributionLabel(value: string): string {
   if (value.length <= MAX_LABEL) return value;
-  return `${Buffer.from(value.slice(0, 64)).toString()}…(${value.length} characters)`;
+  const safe = replaceRuns(redactMaterial(value), 16, runShownByLength);
+  if (safe.length <= MAX_LABEL) return Buffer.from(safe).toString();
+  return `${Buffer.from(cutBeforeRun(safe, 64)).toString()}(${value.length} characters)`;
 }

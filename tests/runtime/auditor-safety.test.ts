@@ -5,7 +5,9 @@
  * plausible times, and still leaked.
  */
 import "../support/e2b-api/sdk";
+import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
+import { findMaterial } from "../../policies/detect/material";
 import { collectGarbageEvery } from "../support/gc";
 import { startE2BServer, type E2BServer, type ResponseRewriter } from "../support/e2b-api";
 import { runSandboxesAudit, type SandboxesAuditFlags } from "../../cli/sandboxes";
@@ -314,7 +316,22 @@ describe("sandboxes audit against an API that sends hostile strings or oversized
   it("labels a huge metadata value by its start and length", async () => {
     server.state.seedSandboxes(1, { teamId, idPrefix: "s", metadata: { user_id: "u".repeat(100_000) } });
     const r = await audit({ by: "user_id" });
-    expect(r.report.attribution[0].value).toBe(`${"u".repeat(64)}…(100000 characters)`);
+    expect(r.report.attribution[0].value).toBe("uuuu…(100000 characters)");
+  });
+
+  it("shortens a long metadata value only once an encoded key in it is masked", async () => {
+    const key = `e2b_${randomBytes(20).toString("hex")}`;
+    const blob = Buffer.from(`E2B_API_KEY=${key}`).toString("base64");
+    server.state.seedSandboxes(1, {
+      teamId,
+      idPrefix: "s",
+      metadata: { user_id: `${blob} ${"z".repeat(300)}` },
+    });
+    const r = await audit({ by: "user_id" });
+    const label = r.report.attribution[0].value as string;
+    expect(label).not.toContain(blob.slice(0, 16));
+    expect(findMaterial(label)).toEqual([]);
+    expect(label).toMatch(/^e2b_….* zzzz…\(300 characters\)$/);
   });
 
   it("stops when a page holds more sandboxes than asked for: one line, exit 2, nothing judged", async () => {
