@@ -70,7 +70,7 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     violations.push({
       code: "metadata-environment-mismatch",
       field: `metadata.${ENVIRONMENT_METADATA_KEY}`,
-      message: `metadata.${ENVIRONMENT_METADATA_KEY} is "${claimed}" but this policy is for environment "${policy.environment}"`,
+      message: `metadata.${ENVIRONMENT_METADATA_KEY} is "${maskedName(claimed, req.apiKey)}" but this policy is for environment "${policy.environment}"`,
     });
   }
   metadata[ENVIRONMENT_METADATA_KEY] = policy.environment;
@@ -89,8 +89,8 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     if (mask) {
       violations.push({
         code: "metadata-key-material",
-        field: `metadata.${maskedName(k)}`,
-        message: `sandbox metadata "${maskedName(k)}" holds key material (${mask}); metadata is visible to anyone who lists sandboxes`,
+        field: `metadata.${maskedName(k, req.apiKey)}`,
+        message: `sandbox metadata "${maskedName(k, req.apiKey)}" holds key material (${mask}); metadata is visible to anyone who lists sandboxes`,
       });
     }
   }
@@ -131,26 +131,26 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
       judged.add(name);
       violations.push({
         code: "env-credential-name",
-        field: `envs.${maskedName(name)}`,
-        message: `env var ${maskedName(name)} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
+        field: `envs.${maskedName(name, req.apiKey)}`,
+        message: `env var ${maskedName(name, req.apiKey)} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
       });
       continue;
     }
     // The name too: code in the sandbox reads names as easily as values. Each text is searched once.
     const inValue = materialIn(String(value));
     const inName = inValue === undefined ? materialIn(name) : undefined;
-    if (inValue ?? inName) judged.add(name);
     const shown = inValue ?? ownKeyIn(String(value), req.apiKey) ?? inName ?? ownKeyIn(name, req.apiKey);
     if (shown) {
+      judged.add(name);
       violations.push({
         code: "env-key-material",
-        field: `envs.${maskedName(name)}`,
-        message: `env var ${maskedName(name)} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
+        field: `envs.${maskedName(name, req.apiKey)}`,
+        message: `env var ${maskedName(name, req.apiKey)} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
       });
     }
   }
 
-  violations.push(...checkThirdPartyEnvs(policy, req.envs ?? {}, judged));
+  violations.push(...checkThirdPartyEnvs(policy, req, judged));
   violations.push(...checkNetwork(policy, req));
   const warnings = egressProxyWarnings(req);
 
@@ -166,12 +166,12 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
  */
 function checkThirdPartyEnvs(
   policy: SandboxPolicy,
-  envs: Record<string, string>,
+  req: SandboxRequest,
   judged: ReadonlySet<string>,
 ): Violation[] {
   const allowed = new Set(policy.allowedEnvNames ?? []);
   const out: Violation[] = [];
-  for (const [name, raw] of Object.entries(envs)) {
+  for (const [name, raw] of Object.entries(req.envs ?? {})) {
     const value = String(raw);
     if (judged.has(name)) continue;
     if (isE2BPlaceholderOnly(value)) continue;
@@ -180,8 +180,8 @@ function checkThirdPartyEnvs(
     if (!shape && !byName) continue;
     out.push({
       code: "env-third-party-credential",
-      field: `envs.${name}`,
-      message: `env var ${name} ${shape ? `holds a ${shape}` : "is named as a credential"}; code in the sandbox could read and exfiltrate it: ${E2B_SECRETS_POINTER}`,
+      field: `envs.${maskedName(name, req.apiKey)}`,
+      message: `env var ${maskedName(name, req.apiKey)} ${shape ? `holds a ${shape}` : "is named as a credential"}; code in the sandbox could read and exfiltrate it: ${E2B_SECRETS_POINTER}`,
     });
   }
   return out;

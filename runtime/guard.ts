@@ -139,11 +139,13 @@ export async function updateGuardedNetwork(
   network: SandboxNetworkUpdate,
   opts: Pick<GuardedSandboxOpts, "env" | "onWarning"> = {},
 ): Promise<void> {
-  const p = loadSandboxPolicy(policy, opts.env ?? process.env);
+  const env = opts.env ?? process.env;
+  const p = loadSandboxPolicy(policy, env);
   const req = {
     network: network as NetworkRequest,
     allowInternetAccess: network.allowInternetAccess,
     update: true,
+    apiKey: env.E2B_API_KEY,
   };
   egressProxyWarnings(req).forEach(opts.onWarning ?? defaultWarningReport);
   const violations = checkNetwork(p, req);

@@ -21,20 +21,25 @@ export function materialIn(text: string): string | undefined {
   return findMaterial(text)[0]?.mask;
 }
 
-/** The mask of the caller's own key when `text` holds it as it is, in base64 or in hex. */
-export function ownKeyIn(text: string, apiKey: string | undefined): string | undefined {
-  if (apiKey === undefined || apiKey.length < 8) return undefined;
+/** The caller's own key as it is, in base64 (padding dropped), base64url and hex; none for a short one. */
+function ownKeyForms(apiKey: string | undefined): string[] {
+  if (apiKey === undefined || apiKey.length < 8) return [];
   const own = Buffer.from(apiKey);
-  const forms = [
-    apiKey,
-    own.toString("base64").replace(/=+$/, ""),
-    own.toString("base64url"),
-    own.toString("hex"),
-  ];
-  return forms.some((f) => text.includes(f)) ? maskKey(apiKey) : undefined;
+  return [apiKey, own.toString("base64").replace(/=+$/, ""), own.toString("base64url"), own.toString("hex")];
 }
 
-/** A name from the request as messages show it: an env var or metadata name may be the key itself. */
-export function maskedName(name: string): string {
-  return redactMaterial(name);
+/** The mask of the caller's own key when `text` holds it as it is, in base64 or in hex. */
+export function ownKeyIn(text: string, apiKey: string | undefined): string | undefined {
+  return ownKeyForms(apiKey).some((f) => text.includes(f)) ? maskKey(apiKey!) : undefined;
+}
+
+/**
+ * Text from the request as messages show it (an env var or metadata name may be the key itself): E2B
+ * key material in any encoding masked, and so is the caller's own key in the forms `ownKeyIn` finds
+ * (a self-hosted key need not look like `e2b_…`, so no later redactor would know it).
+ */
+export function maskedName(name: string, apiKey?: string): string {
+  let out = name;
+  for (const form of ownKeyForms(apiKey)) out = out.split(form).join(maskKey(apiKey!));
+  return redactMaterial(out);
 }

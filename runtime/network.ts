@@ -10,7 +10,7 @@
  */
 import type { SandboxNetworkOpts } from "e2b";
 import type { SandboxPolicy } from "../policies/model";
-import { keyMaterialIn } from "./key-material";
+import { keyMaterialIn, maskedName } from "./key-material";
 import { E2B_PLACEHOLDER as PLACEHOLDER, isPlaintextCredentialHeader } from "../policies/credential-shapes";
 import type { Violation } from "./errors";
 
@@ -136,6 +136,8 @@ export interface NetworkCheckInput {
   allowInternetAccess?: boolean;
   /** An `updateNetwork` call: it carries no `allowPublicTraffic`, so that is not judged. */
   update?: boolean;
+  /** The caller's own API key: found and masked in any form `ownKeyIn` knows (key-material.ts). */
+  apiKey?: string;
 }
 
 /** Every E2B-06 egress violation of one create (or `updateNetwork`) request. */
@@ -154,10 +156,10 @@ export function checkNetwork(policy: SandboxPolicy, req: NetworkCheckInput): Vio
   }
   return [
     ...checkDenyByDefault(policy, resolved, req.allowInternetAccess),
-    ...checkAllowList(policy, resolved),
+    ...checkAllowList(policy, resolved, req.apiKey),
     ...(req.update ? [] : checkPublicTraffic(policy, resolved)),
-    ...checkRuleHeaders(policy, resolved),
-    ...checkEgressProxy(resolved),
+    ...checkRuleHeaders(policy, resolved, req.apiKey),
+    ...checkEgressProxy(resolved, req.apiKey),
   ];
 }
 
@@ -180,7 +182,7 @@ function checkDenyByDefault(
   ];
 }
 
-function checkAllowList(policy: SandboxPolicy, net: ResolvedNetwork): Violation[] {
+function checkAllowList(policy: SandboxPolicy, net: ResolvedNetwork, apiKey?: string): Violation[] {
   if (!policy.network) return [];
   const allowed = policy.network.allowOut;
   const out: Violation[] = [];
@@ -189,7 +191,7 @@ function checkAllowList(policy: SandboxPolicy, net: ResolvedNetwork): Violation[
     out.push({
       code: "network-destination-not-allowed",
       field: "network.allowOut",
-      message: `network.allowOut "${dest}" is outside environment "${policy.environment}"'s allowlist (${allowed.length ? allowed.join(", ") : "empty"})`,
+      message: `network.allowOut "${maskedName(dest, apiKey)}" is outside environment "${policy.environment}"'s allowlist (${allowed.length ? allowed.join(", ") : "empty"})`,
     });
   }
   return out;
@@ -207,13 +209,13 @@ function checkPublicTraffic(policy: SandboxPolicy, net: ResolvedNetwork): Violat
   ];
 }
 
-function checkRuleHeaders(policy: SandboxPolicy, net: ResolvedNetwork): Violation[] {
+function checkRuleHeaders(policy: SandboxPolicy, net: ResolvedNetwork, apiKey?: string): Violation[] {
   const out: Violation[] = [];
   const declared = policy.secrets ? new Map(policy.secrets.map((s) => [s.name, s.hosts])) : undefined;
   for (const [host, pairs] of net.headers) {
     for (const [name, value] of pairs) {
-      const field = `network.rules.${host}.headers.${name}`;
-      const mask = keyMaterialIn(value);
+      const field = `network.rules.${maskedName(host, apiKey)}.headers.${maskedName(name, apiKey)}`;
+      const mask = keyMaterialIn(value, apiKey) ?? keyMaterialIn(name, apiKey);
       if (mask) {
         out.push({
           code: "network-rule-key-material",
@@ -254,10 +256,10 @@ function checkRuleHeaders(policy: SandboxPolicy, net: ResolvedNetwork): Violatio
   return out;
 }
 
-function checkEgressProxy(net: ResolvedNetwork): Violation[] {
+function checkEgressProxy(net: ResolvedNetwork, apiKey?: string): Violation[] {
   const password = net.egressProxy?.password;
   if (typeof password !== "string" || password === "") return [];
-  const mask = keyMaterialIn(password);
+  const mask = keyMaterialIn(password, apiKey);
   if (mask)
     return [
       {

@@ -173,6 +173,34 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect(v.message).not.toContain(odd);
   });
 
+  test.each([
+    ["an env var's name", (k: string) => ({ envs: { [`${k}_TOKEN`]: "x" } })],
+    ["an env var's name, in hex", (k: string) => ({ envs: { [Buffer.from(k).toString("hex")]: "x" } })],
+    ["a metadata name", (k: string) => ({ metadata: { [k]: "1" } })],
+    [
+      "a header's name in a network rule",
+      (k: string) => ({ network: { rules: { "api.test": [{ transform: { headers: { [k]: "1" } } }] } } }),
+    ],
+  ])(
+    "the caller's own self-hosted key in %s is refused and masked in every field and message",
+    async (_where, opts) => {
+      const odd = "selfhosted_9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+      const v = await violation(
+        createGuardedSandbox(policy, {
+          ...ids,
+          apiKey: odd,
+          apiUrl: server.url,
+          env: {},
+          ...opts(odd),
+        } as never),
+      );
+      const said = [v.message, v.field, JSON.stringify(v.violations)].join("\n");
+      expect(said).toContain("se…b1a0");
+      for (const copy of [odd, Buffer.from(odd).toString("hex")])
+        for (let i = 0; i + 12 <= copy.length; i++) expect(said).not.toContain(copy.slice(i, i + 12));
+    },
+  );
+
   test("E2B_API_KEY from the environment is recognised as the caller's key", async () => {
     const v = await violation(
       createGuardedSandbox(policy, {
