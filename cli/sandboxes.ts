@@ -14,6 +14,7 @@ import { findKeysInString, inert, redactKeys } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
 import { parseDuration } from "../runtime/duration";
 import { refuseRedirects } from "../runtime/no-redirects";
+import { boundResponses } from "../runtime/bounded-responses";
 import { AuditError } from "../runtime/errors";
 import type { AuditReport } from "../runtime/auditor";
 import type { KillOutcome, runDeadline } from "../runtime/audit-run";
@@ -28,6 +29,12 @@ import { LIMITS, readBoundedText } from "../engine/limits";
 const auditRun = () => require("../runtime/audit-run") as typeof import("../runtime/audit-run");
 const auditor = () => require("../runtime/auditor") as typeof import("../runtime/auditor");
 const sandboxPolicy = () => require("../runtime/policy") as typeof import("../runtime/policy");
+
+/**
+ * The most of one API answer read, as inflated: a page of 100 sandboxes with their metadata is tens
+ * of kilobytes, so this leaves room for generous metadata and still bounds memory.
+ */
+const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
 export interface SandboxesAuditFlags {
   env?: string;
@@ -174,8 +181,10 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
       throw new UsageError(
         "E2B_API_KEY is not set: the auditor reads the team API key from the environment only",
       );
-    // The key goes only to the API named: a redirect elsewhere is an error, never followed.
+    // The key goes only to the API named: a redirect elsewhere is an error, never followed. And no
+    // answer is read past what a page of sandboxes can hold (a gzip bomb inflates in memory).
     refuseRedirects();
+    boundResponses(MAX_ANSWER_BYTES);
     const { POLICY_ENV_VAR } = sandboxPolicy();
     const policy = resolvePolicy(flags, io.env);
     const maxAgeSeconds = duration("--max-age", flags.maxAge) ?? policy?.timeoutCeilingSeconds;

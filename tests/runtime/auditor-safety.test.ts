@@ -6,6 +6,7 @@
  */
 import "../support/e2b-api/sdk";
 import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { PassThrough } from "node:stream";
 import { findMaterial } from "../../policies/detect/material";
 import { collectGarbageEvery } from "../support/gc";
@@ -252,6 +253,29 @@ describe("sandboxes audit against a hung API", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^error: the audit's deadline of 2 s passed while listing sandboxes/);
     expect(r.ms).toBeLessThan(DEADLINE_ENDED);
+  });
+});
+
+describe("sandboxes audit against an API that sends a compressed answer too large to read", () => {
+  test("stops reading at the limit: one line, exit 2, not retried", async () => {
+    server.state.seedSandboxes(1, { teamId });
+    // 40 MiB of JSON as inflated, about 40 KiB on the wire.
+    const bomb = gzipSync(
+      Buffer.concat([Buffer.from("["), Buffer.alloc(40 * 1024 * 1024, " "), Buffer.from("]")]),
+    );
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    server.onResponse((req) =>
+      req.method === "GET" && req.path === "/v2/sandboxes"
+        ? { status: 200, body: bomb, headers: { "Content-Encoding": "gzip" } }
+        : undefined,
+    );
+    const r = await audit({});
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /while listing sandboxes \(page 1\): its answer is larger than 32 MiB \(as inflated\)/,
+    );
+    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+    expect(server.requests.filter((q) => q.path === "/v2/sandboxes")).toHaveLength(1);
   });
 });
 

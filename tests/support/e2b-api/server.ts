@@ -143,10 +143,17 @@ export async function startE2BServer(opts: E2BServerOptions = {}): Promise<E2BSe
     }
     for (const rw of rewriters) reply = rw({ method, path, query: url.searchParams }, reply) ?? reply;
     entry.status = reply.status;
-    const headers: Record<string, string> = { ...(reply.headers ?? {}) };
-    if (reply.body !== undefined) headers["Content-Type"] = "application/json";
+    const headers: Record<string, string> = { "Content-Type": "application/json", ...(reply.headers ?? {}) };
+    if (reply.body === undefined) delete headers["Content-Type"];
     res.writeHead(reply.status, headers);
-    res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+    // A Buffer is sent as it is (a rewriter's raw bytes: a compressed body); anything else as JSON.
+    res.end(
+      reply.body === undefined
+        ? undefined
+        : Buffer.isBuffer(reply.body)
+          ? reply.body
+          : JSON.stringify(reply.body),
+    );
   }
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
