@@ -29,6 +29,8 @@ function cell(text: string): string {
   return text
     .replace(/\\/g, "\\\\")
     .replace(/\|/g, "\\|")
+    // Names are data: `[…](…)` and `![…](…)` in one would be a live link or a remote image.
+    .replace(/[[\]]/g, "\\$&")
     .replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"))
     .replace(/\r?\n/g, " ");
 }

@@ -1,5 +1,5 @@
 import { toMarkdown } from "../../reports/markdown";
-import { makeReport } from "./fixture";
+import { makeFindings, makeReport } from "./fixture";
 
 describe("markdown report", () => {
   const md = toMarkdown(makeReport());
@@ -49,6 +49,16 @@ describe("markdown report", () => {
     expect(md).toContain('VITE_E2B_KEY \\| "quoted"');
     expect(md).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(md).not.toContain("<script>");
+  });
+
+  it("writes link and image syntax from a name as text, so no name adds a link or a remote image", () => {
+    const name = "api![i](https://evil.example/p.png)[rotate here](https://evil.example/t)";
+    const f = makeFindings();
+    f.prod[0] = { ...f.prod[0], message: `Function '${name}' holds an E2B API key (e2b_…a1b2).` };
+    const out = toMarkdown(makeReport(f));
+    expect(out).toContain("api!\\[i\\](https://evil.example/p.png)\\[rotate here\\](https://evil.example/t)");
+    expect(out).not.toMatch(/!\[i\]\(/);
+    expect(out).not.toMatch(/(?<!\\)\[rotate here\]/);
   });
 
   it("lists cost figures, other policies, generation time and pack version", () => {
