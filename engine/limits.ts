@@ -175,13 +175,21 @@ for (const c of "[]{},: \t\r\n0123456789+-.eEtruefalsn") BARE[c.charCodeAt(0)] =
  * text to parse: as it is, or with each part nested deeper than `maxDepth` replaced by one string
  * holding that part's strings (names and values, unescaped as JSON.parse would, one per line: what the
  * loader reads of a part past its own depth limit). A cut part is checked as it is read (its strings,
- * its brackets, nothing else outside strings); it is not parsed.
+ * its brackets, nothing else outside strings); it is not parsed. `counts.members`, when given, is set
+ * to the number of object members outside the cut parts (colons outside strings), for
+ * `refuseRepeatedMembers`.
  */
-export function checkJsonSize(text: string, file: string, maxDepth = TEXT_DEPTH): string {
+export function checkJsonSize(
+  text: string,
+  file: string,
+  maxDepth = TEXT_DEPTH,
+  counts?: { members: number },
+): string {
   const invalid = (why: string) => new InputError(`${file}: not valid JSON (${why})`, file);
   let inString = false;
   let escaped = false;
   let values = 1;
+  let members = 0;
   let depth = 0;
   let cutFrom = -1;
   let stringFrom = -1;
@@ -235,9 +243,11 @@ export function checkJsonSize(text: string, file: string, maxDepth = TEXT_DEPTH)
         cutFrom = -1;
         cutStrings = [];
       }
-    } else if (cutFrom >= 0 && (c >= 128 || BARE[c] === 0)) throw invalid(`unexpected character at ${i}`);
+    } else if (c === 58 && cutFrom < 0) members++;
+    else if (cutFrom >= 0 && (c >= 128 || BARE[c] === 0)) throw invalid(`unexpected character at ${i}`);
   }
   if (cutFrom >= 0) throw invalid("brackets are not balanced");
+  if (counts) counts.members = members;
   if (parts.length === 0) return text;
   parts.push(text.slice(copied));
   return parts.join("");
@@ -348,4 +358,64 @@ export function checkGraphLimits(graph: ResourceGraph): void {
       );
     }
   }
+}
+
+/**
+ * JSON.parse keeps the last of an object's members that share a name, and nothing of the others is
+ * left to check: a key in a shadowed member would go unseen. Pulumi never writes such a file, so one
+ * is bad input. `members` is checkJsonSize's count of the text's members; the parsed tree's are
+ * counted (one walk), and only when they differ is the text walked again to name the member.
+ */
+export function refuseRepeatedMembers(text: string, parsed: unknown, members: number, file: string): void {
+  let count = 0;
+  const stack: unknown[] = [parsed];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else if (v !== null && typeof v === "object") {
+      for (const k in v) {
+        count++;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  if (count === members) return;
+  throw new InputError(
+    `${file}: field '${repeatedMember(text) ?? "(unknown)"}' is a member name its object repeats (JSON would keep only the last; Pulumi never writes one)`,
+    file,
+  );
+}
+
+/** The path of the first repeated member name in JSON text (the slow path: a set per open object). */
+function repeatedMember(text: string): string | undefined {
+  const open: Array<{ keys: Set<string> | undefined; path: string; index: number }> = [];
+  let lastString = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+      lastString = JSON.parse(text.slice(i, j + 1)) as string;
+      i = j;
+    } else if (c === 123 || c === 91) {
+      const top = open[open.length - 1];
+      const at = top
+        ? top.keys
+          ? `${top.path}${top.path ? "." : ""}${lastString}`
+          : `${top.path}[${top.index}]`
+        : "";
+      open.push({ keys: c === 123 ? new Set() : undefined, path: at, index: 0 });
+    } else if (c === 125 || c === 93) open.pop();
+    else if (c === 44) {
+      const top = open[open.length - 1];
+      if (top && !top.keys) top.index++;
+    } else if (c === 58) {
+      const top = open[open.length - 1];
+      if (!top?.keys) continue;
+      const path = `${top.path}${top.path ? "." : ""}${lastString}`;
+      if (top.keys.has(lastString)) return path;
+      top.keys.add(lastString);
+    }
+  }
+  return undefined;
 }

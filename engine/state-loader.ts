@@ -9,6 +9,7 @@ import { InputError, jsonSyntaxProblem } from "./errors";
 import {
   LIMITS,
   checkJsonSize,
+  refuseRepeatedMembers,
   checkTree,
   nextResource,
   spendValues,
@@ -54,13 +55,15 @@ export function loadStateExport(file: string): ResourceGraph {
   // An array is no export: said at once, not after parsing up to 128 MiB of nested arrays.
   if (/^\s*\[/.test(text.slice(0, 4096)))
     throw new InputError(`${file}: field '(root)' must be an object (a \`pulumi stack export\` file)`, file);
-  const parsable = checkJsonSize(text, file);
+  const counts = { members: 0 };
+  const parsable = checkJsonSize(text, file, undefined, counts);
   let doc: Json;
   try {
     doc = JSON.parse(parsable) as Json;
   } catch (e) {
     throw new InputError(`${file}: not valid JSON (${jsonSyntaxProblem(e)})`, file);
   }
+  refuseRepeatedMembers(parsable, doc, counts.members, file);
   return parseStateExport(doc, file);
 }
 

@@ -217,4 +217,23 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     expect(Object.keys(inputs)).toEqual(["__proto__"]);
     expect(JSON.stringify(inputs)).toContain(KEY);
   });
+
+  it("refuses an object that repeats a member name (JSON.parse would hide the first), naming it", () => {
+    const dir = tmpDir("repeated-");
+    const lambdaWith = (vars: string) =>
+      `{"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:dev::p::aws:lambda/function:Function::api","type":"aws:lambda/function:Function","inputs":{"environment":{"variables":{${vars}}}},"outputs":{"tags":[{"a":1},{"b":2,"c":3}]}}]}}`;
+    const file = path.join(dir, "repeated.json");
+    writeFileSync(file, lambdaWith(`"E2B_API_KEY":"${KEY}","E2B_API_KEY":"arn:aws:secretsmanager:x"`));
+    expect(() => loadStateExport(file)).toThrow(
+      `${file}: field 'deployment.resources[0].inputs.environment.variables.E2B_API_KEY' is a member name its object repeats`,
+    );
+    // The same name in two objects, in arrays, and names with escapes are no repeat.
+    writeFileSync(file, lambdaWith(`"A":"1","B":"\\"x\\":1","C\\u0022":"2"`));
+    expect(loadStateExport(file).resources).toHaveLength(1);
+    // A repeat spelt with an escape is one too.
+    writeFileSync(file, lambdaWith(`"AB":"1","A\\u0042":"2"`));
+    expect(() => loadStateExport(file)).toThrow(
+      /field '.*variables\.AB' is a member name its object repeats/,
+    );
+  });
 });
