@@ -130,8 +130,10 @@ function reportHiddenValues(
   report: Reporter,
   opts: { undecryptedOnly?: boolean } = {},
 ): void {
-  if (isStoreOnlyType(r.type) || r.type === STACK_TYPE || r.type === STACK_REFERENCE_TYPE) return;
-  const scan = index.scan(r);
+  if (r.type === STACK_REFERENCE_TYPE) return;
+  // The stack's own values are its outputs. A store's type alone says nothing: an SSM parameter of
+  // type String, a Vercel variable that is not sensitive, keep a value in the open (isStoredLeaf).
+  const scan = r.type === STACK_TYPE ? index.scanOutputs(r) : index.scan(r);
   const hidden = [
     ...scan.unknowns.filter((l) => fromNoResource(r, l.top)),
     ...scan.named.filter((l) => l.value === OPAQUE_SECRET),
@@ -508,8 +510,9 @@ export const keyFromSecretStore = stackPolicy(
           );
         }
         // A reference named from a hidden key (`org/${key}/prod`) is judged as one named from the key,
-        // an output fed by one as the key exported.
+        // an output fed by one as the key exported; any other hidden output is said.
         checkHiddenKeyConfig(index, r, keyName, report);
+        reportHiddenValues(index, r, keyName, report);
         continue;
       }
       // The key's own resources, the stores holding it and the E2BEnvironment's plumbing (stores,

@@ -421,6 +421,29 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
     expectClean(stack);
   });
 
+  it("names a neutral secret it could not decrypt wherever it is written in the open: SSM String, public variable, stack output", async () => {
+    const withPass = await scan.program(fx("secret-config-in-the-open"), "dev", {
+      passphrase: "correct horse",
+    });
+    expect(status(withPass.stack, "E2B-01")).toBe("fail");
+    const failed = new Set(e2b01(withPass.stack).map((f) => f.urn.split("::").pop()));
+    expect([...failed].sort()).toEqual(["secret-config-in-the-open-dev", "settings", "web-settings"]);
+    // Without the passphrase nothing shows E2B use, but each value is said to be hidden; the
+    // SecureString parameter is a store, as it is with the passphrase.
+    const { stack } = await scan.program(fx("secret-config-in-the-open"), "dev", {});
+    const e01 = stack.cases.find((c) => c.id === "E2B-01")!;
+    expect(e01.status).toBe("not-applicable");
+    expect(e01.findings.map((f) => [f.enforcementLevel, f.urn.split("::").pop(), f.path])).toEqual(
+      expect.arrayContaining([
+        ["advisory", "settings", "value"],
+        ["advisory", "web-settings", "value"],
+        ["advisory", "secret-config-in-the-open-dev", "settings"],
+      ]),
+    );
+    expect(e01.findings.some((f) => f.urn.endsWith("::settings-secure"))).toBe(false);
+    expectClean(stack);
+  });
+
   it("reads a structured secret's E2B leaf written into user data beside a generated token as inconclusive, with or without the passphrase", async () => {
     // The openclaw examples' shape: without the passphrase this read PASS, with no finding at all.
     for (const opts of [{ passphrase: "correct horse" }, {}]) {
