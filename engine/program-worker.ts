@@ -275,12 +275,13 @@ const SERIALIZING_LINES = 40;
 /**
  * A line of a wrapped blob: base64 or hex characters only (after indentation), 16 or more; or a line
  * holding such a run of 40 or more with upper- and lower-case letters and digits in it, as base64 has,
- * after or before other text (a code frame's `12 | `, a quote's `> `, a trailing `\`).
+ * or of hex digits only (`xxd -p`), after or before other text (a code frame's `12 | `, a quote's
+ * `> `, a trailing `\`).
  */
 const isBlobLine = (line: string) =>
   /^\s*[A-Za-z0-9+/=_-]{16,}\s*$/.test(line) ||
   (line.match(/[A-Za-z0-9+/=_-]{40,}/g) ?? []).some(
-    (r) => /[A-Z]/.test(r) && /[a-z]/.test(r) && /\d/.test(r),
+    (r) => (/[A-Z]/.test(r) && /[a-z]/.test(r) && /\d/.test(r)) || /^[0-9a-fA-F]+$/.test(r),
   );
 /** A line's longest run of base64 characters. */
 const runOf = (line: string) => longestRun(line, /[A-Za-z0-9+/=_-]{4,}/g);
@@ -290,12 +291,20 @@ const runOf = (line: string) => longestRun(line, /[A-Za-z0-9+/=_-]{4,}/g);
  * digits aside), after a run long enough to be a blob's line (a blob's last line is shorter).
  */
 function continuesBlob(prev: string, line: string): boolean {
-  const a = runOf(prev);
-  const b = runOf(line);
-  if (!a || !b || a[0].length < 16 || !isBlobLine(prev)) return false;
+  if (!isBlobLine(prev)) return false;
   const frame = (l: string, m: RegExpMatchArray) => l.slice(0, m.index).replace(/\d/g, "#");
-  return frame(prev, a) === frame(line, b);
+  // Each line's longest run (a run before a trailing `\`), or the run that ends it (a last row of a
+  // few characters, shorter than a word of the frame).
+  for (const runOfLine of [runOf, finalRunOf]) {
+    const a = runOfLine(prev);
+    const b = runOfLine(line);
+    if (a && b && a[0].length >= 16 && frame(prev, a) === frame(line, b)) return true;
+  }
+  return false;
 }
+
+/** The run of base64 characters that ends a line (trailing blanks aside). */
+const finalRunOf = (line: string) => /[A-Za-z0-9+/=_-]+(?=\s*$)/.exec(line) ?? undefined;
 
 /** The most lines a blob cut by `failureLines` is extended by, so the redactor sees it whole. */
 const MAX_BLOB_LINES = 400;

@@ -399,6 +399,70 @@ function hasAlnum(text: string, from: number, to: number): boolean {
   return false;
 }
 
+/** Characters a frame before each row of a wrapped blob may be made of, beside blanks and digits. */
+const MAX_FRAME = 12;
+
+/**
+ * Base64 or hex wrapped over lines behind a frame on each row: a quote (`> `, `# `, `// `), a code
+ * frame (`  12 | `), a list (`- `). Rows are the base64 run that ends each line; consecutive rows
+ * whose frames are the same (numbers and blanks aside: line numbers) are one block, joined, with the offsets of
+ * their rows (a redactor masks each). Blocks of two rows or more, MIN_B64_RUN characters or more.
+ */
+export function framedBlocks(
+  text: string,
+): Array<{ joined: string; start: number; rows: Array<[number, number]> }> {
+  const out: Array<{ joined: string; start: number; rows: Array<[number, number]> }> = [];
+  const isLine = (c: number) => c < 128 && LINE_CHAR[c] === 1;
+  let rows: Array<[number, number]> = [];
+  let frame = "";
+  const close = () => {
+    if (rows.length >= 2) {
+      const joined = rows.map(([s, e]) => text.slice(s, e)).join("");
+      if (joined.length >= MIN_B64_RUN) out.push({ joined, start: rows[0][0], rows });
+    }
+    rows = [];
+  };
+  for (let i = 0; i < text.length;) {
+    const eol = lineEnd(text, i);
+    let b = eol;
+    while (
+      b > i &&
+      (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9 || text.charCodeAt(b - 1) === 13)
+    )
+      b--;
+    let a = b;
+    while (a > i && isLine(text.charCodeAt(a - 1))) a--;
+    const prefix = text.slice(i, a);
+    if (a < b && prefix.length > 0 && prefix.length <= MAX_FRAME && prefix.trim() !== "") {
+      // Line numbers change, and so may their width and padding (`  9 | ` then ` 10 | `).
+      const f = prefix.replace(/[0-9]+/g, "0").replace(/\s+/g, " ");
+      if (rows.length > 0 && f !== frame) close();
+      frame = f;
+      rows.push([a, b]);
+    } else close();
+    i = eol + 1;
+  }
+  close();
+  return out;
+}
+
+/** Candidate runs of the framed blocks in `text` (framedBlocks), decoded as their one-line forms are. */
+function decodeFramed(text: string, out: Decoded[]): void {
+  for (const block of framedBlocks(text)) {
+    const found: Decoded[] = [];
+    if (WHOLE_B64.test(block.joined))
+      for (let offset = 0; offset < 4; offset++)
+        found.push({
+          encoding: "base64",
+          text: Buffer.from(block.joined.slice(offset), "base64").toString("latin1"),
+          at: 0,
+        });
+    if (HEX_KEY_TEST.test(block.joined)) decodeHexRuns(block.joined, found);
+    if (HEX_OF_ENCODED.test(block.joined)) decodeHexLayers(block.joined, found);
+    for (const d of found) out.push({ ...d, at: block.start });
+  }
+}
+
 /** Candidate runs of the blocks wrapped over lines in `text`, decoded as their one-line forms are. */
 function decodeWrapped(text: string, out: Decoded[]): void {
   for (const block of wrappedBlocks(text)) {
@@ -441,7 +505,12 @@ function decodings(text: string, budget: Budget): Decoded[] {
     // Gzip streams follow wrapped lines themselves (decodeStreamRuns); other runs are joined here, in
     // texts up to 64 KiB (scripts, user data, a printed blob): the line walk over a multi-megabyte
     // bundle cost seconds (V8 reads some two-byte strings slowly from a position).
-    if (!whole && text.length <= MAX_NESTED_SEARCH && text.includes("\n")) decodeWrapped(text, out);
+    // A whole blob is decoded as one above; its lines are joined here too, since a first line that is
+    // a word of the alphabet (`KEY`, `header`) shifts a whole blob's alignment, and hex is base64 too.
+    if (text.length <= MAX_NESTED_SEARCH && text.includes("\n")) {
+      decodeWrapped(text, out);
+      decodeFramed(text, out);
+    }
   }
   decodeSplitKeys(text, out);
   if (text.includes("%") && PERCENT_KEY_CHAR.test(text))
@@ -517,8 +586,11 @@ export function mayHoldCheap(text: string, embedded: boolean): boolean {
     return hasRun(text, KEY_HEX, JOIN_SOURCE) && (hasRun(text, KEY_HEX, HEX_SOURCE) || text.includes("\\"));
   if (hasRun(text, KEY_HEX, HEX_SOURCE)) return true;
   if (hasRun(text, MIN_B64_RUN, RUN_SOURCE) || mayBeWholeBlob(text)) return true;
-  // Lines of base64 that findMaterial (or, in a document, a parser) joins: a run of WRAP_SOURCE.
-  return (text.includes("\n") || text.includes("\r")) && (embedded || hasRun(text, MIN_B64_RUN, WRAP_SOURCE));
+  // Lines of base64 that findMaterial (or, in a document, a parser) joins: a run of WRAP_SOURCE, or of
+  // FRAMED_SOURCE when a frame stands before each line (framedBlocks).
+  return (
+    (text.includes("\n") || text.includes("\r")) && (embedded || hasRun(text, MIN_B64_RUN, FRAMED_SOURCE))
+  );
 }
 
 const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-";
@@ -537,6 +609,13 @@ const RUN_SOURCE = charTable(`${BASE64_ALPHABET}%\\`);
 const BLOB_CHAR = charTable(`${BASE64_ALPHABET}=%\\\r\n \t\v\f`);
 /** What a wrapped block is made of, from its first base64 character to its last (hasWrappedBlock). */
 const WRAP_SOURCE = charTable(`${BASE64_ALPHABET}=%\\\r\n \t`);
+/**
+ * WRAP_SOURCE and what the frames of framedBlocks are commonly made of (`> `, `# `, `  12 | `, `- `):
+ * a framed block of two rows or more is a run of these. A frame of other characters (`data: `) is
+ * found only where the rows are long enough on their own (colons and dots would let most YAML and
+ * prose through this cheap test).
+ */
+const FRAMED_SOURCE = charTable(`${BASE64_ALPHABET}=%\\\r\n \t>#|`);
 /**
  * A key's hex digits across YAML escaped line breaks (`\`, line break, indentation), in documents
  * nested at any depth (an outer document writes the line break as `\n`, `\r`, an escaped `\`).
@@ -647,7 +726,8 @@ function mayHold(text: string, embedded: boolean): boolean {
   // (findMaterial joins it) or, in a document, a block scalar.
   return (
     (text.length >= MIN_B64_RUN && WHOLE_B64.test(text)) ||
-    ((embedded || text.length <= MAX_NESTED_SEARCH) && hasWrappedBlock(text))
+    ((embedded || text.length <= MAX_NESTED_SEARCH) &&
+      (hasWrappedBlock(text) || framedBlocks(text).length > 0))
   );
 }
 

@@ -3,7 +3,7 @@
  * (material.ts) finds. Its own module so the command's output layer can use it without the pack.
  */
 import { isTokenCode, longestRun, maskKey, redactKeys, replaceRuns, runShownByLength } from "./keys";
-import { findMaterial, replaceSplitKeys } from "./material";
+import { findMaterial, framedBlocks, replaceSplitKeys } from "./material";
 
 /** What an encoded run is made of: base64 (both alphabets, padding), percent and `\` escapes. */
 const ENCODED_CHAR = /[A-Za-z0-9+/=_%\\-]/;
@@ -84,6 +84,8 @@ function redactEncoded(text: string): string {
     .replace(SPACED_KEY, (spaced) => maskKey(spaced.replace(/[^\w]/g, (c) => (c === "_" ? c : ""))))
     .replace(REVERSED_KEY, (run) => `${maskKey(reverse(run).toLowerCase())} (reversed)`);
   out = replaceSplitKeys(out, (key) => `${maskKey(key)} (joined)`);
+  // Before the search below, which masks the run where a key is found: a framed block's first row.
+  out = maskFramedRows(out);
   for (const { pattern, bytes } of BYTE_LISTS)
     out = out.replace(pattern, (run) => maskByteList(run, bytes(run)));
   // findMaterial reports each key once per search, so a pass masks one encoded copy of each key, and
@@ -162,6 +164,31 @@ function maskFramedBlobs(text: string): string {
     i = Math.max(end, i + 1);
   }
   return changed ? lines.join("\n") : text;
+}
+
+/**
+ * Blocks of base64 or hex wrapped over lines behind a frame (`> `, `# `, `  12 | `: material.ts
+ * framedBlocks) that hold key material: every row is masked, the first by the key's mask, the others
+ * by `…`, so no row is left to spell part of the key (a last row is often short).
+ */
+function maskFramedRows(text: string): string {
+  if (!text.includes("\n")) return text;
+  const rows: Array<{ start: number; end: number; mask: string }> = [];
+  for (const block of framedBlocks(text)) {
+    const found = findMaterial(block.joined);
+    if (found.length === 0) continue;
+    block.rows.forEach(([start, end], k) =>
+      rows.push({ start, end, mask: k === 0 ? `${found[0].mask} (encoded)` : "…" }),
+    );
+  }
+  if (rows.length === 0) return text;
+  let out = "";
+  let from = 0;
+  for (const r of rows) {
+    out += text.slice(from, r.start) + r.mask;
+    from = r.end;
+  }
+  return out + text.slice(from);
 }
 
 /** A run of base64 characters long enough to hold a key at any depth of encoding. */

@@ -70,6 +70,21 @@ describe("failureLines", () => {
     expect(redactMaterial(shown)).toContain("(encoded)");
   });
 
+  it("never cuts hex rows behind a frame, whose last row is a few digits (xxd -p of the key, quoted)", () => {
+    const rows = Buffer.from(KEY)
+      .toString("hex")
+      .match(/.{1,86}/g)!;
+    expect(rows[1]).toHaveLength(2);
+    const text = ["cannot parse config", "a", "b", "c", "d", ...rows.map((r) => `  row: ${r}`), "end"].join(
+      "\n",
+    );
+    const shown = failureLines(text, 6);
+    expect(shown.split("\n")).toHaveLength(7);
+    const safe = redactMaterial(shown);
+    expect(safe).toContain("(encoded)");
+    expect(safe).not.toContain(rows[0].slice(0, 16));
+  });
+
   it("leaves out a blob too long to keep, with a notice", () => {
     const line = "QUJD".repeat(19);
     const text = `Error: bad input:\n${Array.from({ length: 1000 }, () => line).join("\n")}`;

@@ -218,6 +218,34 @@ describe("findMaterial", () => {
     expect(missed).toEqual([]);
   });
 
+  it("finds a key in base64 or hex wrapped behind a frame on each row, or whole after a word of the alphabet, at every width", () => {
+    const rows = (t: string, n: number, frame: (i: number) => string) =>
+      t
+        .match(new RegExp(`.{1,${n}}`, "g"))!
+        .map((r, i) => frame(i) + r)
+        .join("\n");
+    const env = Buffer.from(`E2B_API_KEY=${RKEY}\n`);
+    const missed: string[] = [];
+    for (let width = 16; width <= 100; width += 4)
+      for (const [name, blob] of [
+        ["base64", env.toString("base64")],
+        ["hex (xxd -p)", env.toString("hex")],
+        ["the key's hex", Buffer.from(RKEY).toString("hex")],
+      ]) {
+        const shapes: Record<string, string> = {
+          "behind > ": rows(blob, width, () => "> "),
+          "behind # ": rows(blob, width, () => "# "),
+          "in a code frame": rows(blob, width, (i) => `  ${i + 9} | `),
+          "whole, after one word": `KEY\n${rows(blob, width, () => "")}`,
+          "whole, as it is": rows(blob, width, () => ""),
+        };
+        for (const [shape, text] of Object.entries(shapes))
+          if (!findMaterial(text).some((m) => m.fingerprint === fingerprintKey(RKEY)))
+            missed.push(`${name} ${shape} @${width}`);
+      }
+    expect(missed).toEqual([]);
+  });
+
   it("finds two hex-written keys in one hex run, whichever byte alignment each sits at", () => {
     const other = "e2b_" + "9d0c1b2a39485766f5e4d3c2b1a0918273645546";
     const run = Buffer.from(`a=${RKEY};`).toString("hex") + "7" + Buffer.from(`b=${other};`).toString("hex");

@@ -250,6 +250,28 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     }
   });
 
+  it("masks every row of a blob wrapped behind a frame, at every width, the short last row too", () => {
+    const leaks: string[] = [];
+    for (let width = 16; width <= 100; width += 4)
+      for (const blob of [
+        Buffer.from(`E2B_API_KEY=${KEY}\n`).toString("base64"),
+        Buffer.from(`E2B_API_KEY=${KEY}\n`).toString("hex"),
+        Buffer.from(KEY).toString("hex"),
+      ])
+        for (const prefix of ["> ", "# ", "  | "]) {
+          const rows = blob.match(new RegExp(`.{1,${width}}`, "g"))!;
+          const out = redactMaterial(`loaded .env:\n${rows.map((r) => prefix + r).join("\n")}\nthen failed`);
+          // No row of the blob is left, nor any piece of it 8 characters long.
+          for (let i = 0; i + 8 <= blob.length; i++)
+            if (out.includes(blob.slice(i, i + 8))) {
+              leaks.push(`${prefix}@${width}: ${blob.slice(i, i + 8)}`);
+              break;
+            }
+          if (!out.includes(`e2b_…${KEY.slice(-4)}`)) leaks.push(`${prefix}@${width}: not masked`);
+        }
+    expect(leaks).toEqual([]);
+  });
+
   it("masks a report naming many different encodings of one key, each many times, without withholding it", () => {
     // A red-team export: resource names, tag keys and outputs each an encoding of the same key, and
     // every name repeated (URN, name, message).
