@@ -48,6 +48,12 @@ export class ProgramOutput {
   private readonly all: Lines = { lines: [], bytes: 0 };
   private readonly partial = new Map<Readable, StreamState>();
   private end: EndWait | undefined;
+  /**
+   * Both streams as they arrived, chunk by chunk (the last `2 × maxBytes`): a key a program writes
+   * across them on one terminal line (its head on stdout, its tail on stderr) is whole only here, while
+   * the logs above keep each stream's line apart. Read by `maskPieces`, never shown.
+   */
+  private transcript = "";
 
   constructor(private readonly maxBytes: number) {}
 
@@ -88,7 +94,11 @@ export class ProgramOutput {
     };
     this.partial.set(stream, state);
     stream.on("data", (chunk: Buffer) => {
-      let text = this.takeMarker(state.text + state.decoder.write(chunk), state);
+      const decoded = state.decoder.write(chunk);
+      this.transcript += decoded;
+      if (this.transcript.length > 4 * this.maxBytes)
+        this.transcript = this.transcript.slice(-2 * this.maxBytes);
+      let text = this.takeMarker(state.text + decoded, state);
       if (state.overlong) {
         const end = text.indexOf("\n");
         if (end < 0) return;
@@ -113,7 +123,9 @@ export class ProgramOutput {
    * so a redactor can join it.
    */
   streams(): string[] {
-    return [...this.partial.values()].map((s) => [...s.own.lines, ...(s.text ? [s.text] : [])].join("\n"));
+    return [...this.partial.values()].map((s) =>
+      this.maskPieces([...s.own.lines, ...(s.text ? [s.text] : [])].join("\n")),
+    );
   }
 
   /**
@@ -122,11 +134,33 @@ export class ProgramOutput {
    */
   text(): string {
     const open = [...this.partial.values()].map((s) => s.text).filter((t) => t);
-    return [...this.all.lines, ...open].join("\n");
+    return this.maskPieces([...this.all.lines, ...open].join("\n"));
+  }
+
+  /**
+   * `text` with every run of eight or more hex digits that is part of a key the transcript spells
+   * replaced by `…` (a whole key in its place aside): the pieces of a key written across both
+   * streams, which no redactor could join.
+   */
+  private maskPieces(text: string): string {
+    const grams = new Set<string>();
+    for (const m of this.transcript.matchAll(KEY_IN_TRANSCRIPT)) {
+      const hex = m[1].toLowerCase();
+      for (let i = 0; i + PIECE <= hex.length; i++) grams.add(hex.slice(i, i + PIECE));
+    }
+    if (grams.size === 0) return text;
+    return text.replace(HEX_RUN, (run, at: number) => {
+      // A whole key in its place is the redactor's, which shows its last four.
+      if (run.length === 40 && text.slice(Math.max(0, at - 4), at).toLowerCase() === "e2b_") return run;
+      const r = run.toLowerCase();
+      for (let i = 0; i + PIECE <= r.length; i++) if (grams.has(r.slice(i, i + PIECE))) return "…";
+      return run;
+    });
   }
 
   /** Forget what was collected (a warm worker's next program). */
   clear(): void {
+    this.transcript = "";
     this.all.lines = [];
     this.all.bytes = 0;
     for (const s of this.partial.values()) {
@@ -151,6 +185,12 @@ export class ProgramOutput {
     }
   }
 }
+
+/** A key in the transcript, and its hex digits. */
+const KEY_IN_TRANSCRIPT = /e2b_([0-9a-f]{40})(?![0-9a-f])/gi;
+/** The shortest piece of a key's digits masked on its own. */
+const PIECE = 8;
+const HEX_RUN = new RegExp(`[0-9a-fA-F]{${PIECE},}`, "g");
 
 /** A line ending in a run that may go on in the next line (a key, a wrapped blob). */
 const RUN_END = new RegExp(`${TOKEN_CHAR}$`);

@@ -24,6 +24,28 @@ describe("ProgramOutput", () => {
     expect(redactKeys(log.text())).toContain("leaked: e2b_…9b1d");
   });
 
+  it("keeps no piece of a key written on one terminal line across both streams (head on stdout, tail on stderr)", async () => {
+    const [out, err] = [new PassThrough(), new PassThrough()];
+    const log = new ProgramOutput(1024);
+    log.listen(out);
+    log.listen(err);
+    // The head is shorter than any redactor masks on its own (e2b_ and 18 digits).
+    out.write(`a ${KEY.slice(0, 22)}`);
+    await flush();
+    err.write(`${KEY.slice(22)}\n`);
+    await flush();
+    out.write("\n");
+    await flush();
+    const hex = KEY.slice(4);
+    for (const text of [log.text(), ...log.streams()])
+      for (let i = 0; i + 8 <= hex.length; i++) expect(text).not.toContain(hex.slice(i, i + 8));
+    expect(log.text().split("\n").sort()).toEqual(["a e2b_…", "…"]);
+    // A key printed whole in one place is left for the redactor, which shows its last four.
+    out.write(`again: ${KEY}\n`);
+    await flush();
+    expect(redactKeys(log.text())).toContain("again: e2b_…9b1d");
+  });
+
   it("decodes a character split between two chunks, and keeps an unfinished line at the end", async () => {
     const out = new PassThrough();
     const log = new ProgramOutput(1024);
