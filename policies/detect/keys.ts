@@ -36,11 +36,18 @@ export function maskKey(key: string): string {
   return `${prefix}…${k.slice(-4)}`;
 }
 
+/**
+ * A placeholder in a key's shape (`e2b_` and one digit forty times, as `.env.example` files and docs
+ * write it): no key E2B issues is one, so it is no finding. Redaction still masks it.
+ */
+const PLACEHOLDER_DIGITS = /^(.)\1{39}$/i;
+
 /** Every key in a string, linear in its length. */
 export function findKeysInString(text: string): KeyMatch[] {
   if (text.length < 44) return [];
   const out: KeyMatch[] = [];
   for (const m of text.matchAll(KEY_PATTERN)) {
+    if (PLACEHOLDER_DIGITS.test(m[2])) continue;
     // Keys are lowercase; an upper-cased copy is the same key (same mask and fingerprint).
     const key = m[0].toLowerCase();
     out.push({

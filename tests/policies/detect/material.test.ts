@@ -53,6 +53,13 @@ describe("findMaterial", () => {
     expect(findMaterial(KEY.slice(0, -1))).toEqual([]);
     expect(findMaterial(KEY + "0")).toEqual([]);
     expect(findMaterial("e2b_" + "x".repeat(40))).toEqual([]);
+    // A placeholder in the key's shape (`.env.example`, docs), plain or encoded; redaction still masks it.
+    for (const digit of ["0", "f", "A"]) {
+      const placeholder = `E2B_API_KEY=e2b_${digit.repeat(40)}`;
+      expect(findMaterial(placeholder)).toEqual([]);
+      expect(findMaterial(Buffer.from(placeholder).toString("base64"))).toEqual([]);
+      expect(redactKeys(placeholder)).not.toContain(digit.repeat(20));
+    }
     expect(findMaterial("Set E2B_API_KEY=e2b_<your key here> (40 hex characters after e2b_)")).toEqual([]);
     expect(findMaterial("sha1 " + HEX + " and e2b_" + HEX.slice(0, 39))).toEqual([]);
     // Joined strings whose digits come to 39 or 41: no key, as when written whole.
