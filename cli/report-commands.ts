@@ -10,6 +10,7 @@ import type { Format } from "../reports/formats";
 import type { ResourceGraph } from "../engine";
 import { InputError } from "../engine/errors";
 import { startPackProcess, type PackProcess } from "../engine/pack-process";
+import { passphraseFromEnv } from "../engine/passphrase";
 import { quoteValue } from "../policies/detect/keys";
 import { defaultPackDir } from "../scan/pack-dir";
 import type { ScanBackend, ScanSession } from "../scan/session";
@@ -101,7 +102,7 @@ export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promis
       cwd,
       stack,
       organization: o.organization,
-      passphrase: process.env.PULUMI_CONFIG_PASSPHRASE,
+      passphrase: passphraseFromEnv(process.env),
       ...(timeoutMs ? { timeoutMs } : {}),
     },
     backend,

@@ -5,7 +5,9 @@
  * `encryptionsalt: v1:<salt b64>:<encrypted "pulumi">` lets a wrong passphrase be told apart.
  */
 import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
+import path from "node:path";
 import { InputError } from "./errors";
+import { readBoundedText } from "./limits";
 
 const ITERATIONS = 1_000_000;
 const VERIFY_PLAINTEXT = "pulumi";
@@ -76,4 +78,24 @@ export function decryptSecureValue(decrypt: Decrypter, value: string, where: str
   const plain = decrypt(value);
   if (plain === undefined) throw new InputError(`${where}: cannot decrypt secure value`);
   return plain;
+}
+
+/** The most of a passphrase file read: a passphrase is a line, not a document. */
+const MAX_PASSPHRASE_FILE = 64 * 1024;
+
+/**
+ * The passphrase as the CLI finds it (pkg/secrets/passphrase readPassphrase): PULUMI_CONFIG_PASSPHRASE
+ * when set, even empty; else the file PULUMI_CONFIG_PASSPHRASE_FILE names (a mounted CI secret), its
+ * text with surrounding white space trimmed; else none. A file that cannot be read is bad input.
+ */
+export function passphraseFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) return env.PULUMI_CONFIG_PASSPHRASE;
+  const file = env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  if (!file) return undefined;
+  try {
+    return readBoundedText(path.resolve(file), MAX_PASSPHRASE_FILE).trim();
+  } catch (e) {
+    const why = e instanceof InputError ? e.message : String(e);
+    throw new InputError(`PULUMI_CONFIG_PASSPHRASE_FILE: ${why}`, file);
+  }
 }
