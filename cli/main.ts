@@ -14,6 +14,7 @@ import { registerSandboxesCommand } from "./sandboxes";
 import { oneLine, parseFormat, writeStderr } from "./output";
 import { withAdoptionOptions } from "./adoption-options";
 import type { AuditFlags, PreviewFlags } from "./report-commands";
+import { DEFAULT_ORGANIZATION } from "./defaults";
 import type { ScanBackend } from "../scan/session";
 
 /**
@@ -78,7 +79,11 @@ export function buildProgram(backend?: ScanBackend): Command {
           "--stack <name>",
           "stack whose Pulumi.<stack>.yaml config to use (default: the only one there is)",
         )
-        .option("--organization <name>", "organization name reported to the pack", "organization")
+        .option(
+          "--organization <name>",
+          "organization name reported to the pack (default: the one in --stack org/stack, else a placeholder)",
+          DEFAULT_ORGANIZATION,
+        )
         .option(
           "--program-timeout <seconds>",
           "how long the program may run before it is stopped (default 120; a program registering tens of thousands of resources needs more)",

@@ -11,6 +11,8 @@ import type { ResourceGraph } from "../engine";
 import { InputError } from "../engine/errors";
 import { startPackProcess, type PackProcess } from "../engine/pack-process";
 import { passphraseFromEnv } from "../engine/passphrase";
+import { readProject } from "../engine/project";
+import { DEFAULT_ORGANIZATION } from "./defaults";
 import { quoteValue } from "../policies/detect/keys";
 import { defaultPackDir } from "../scan/pack-dir";
 import type { ScanBackend, ScanSession } from "../scan/session";
@@ -89,19 +91,26 @@ function programTimeoutMs(flag: string | undefined): number | undefined {
 export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promise<void> {
   const { loadAdoptionInputs, withCostChange } = adoption();
   const { previewProgram, scanGraph } = scan();
-  const { defaultStack } = require("./stack-name") as typeof import("./stack-name");
+  const { defaultStack, parseStackRef } = require("./stack-name") as typeof import("./stack-name");
   if (o.output) prepareOutput(o.output, "--output");
   const inputs = loadAdoptionInputs(o); // bad input fails before the program runs
   const timeoutMs = programTimeoutMs(o.programTimeout);
   const cwd = path.resolve(o.cwd);
-  const stack = o.stack ?? defaultStack(cwd);
+  const ref =
+    o.stack === undefined
+      ? { stack: defaultStack(cwd) }
+      : parseStackRef(o.stack, (name) => readProject(cwd, name).name);
+  const stack = ref.stack;
+  // An organization in --stack counts unless --organization was given (its default is a placeholder).
+  const organization =
+    o.organization !== DEFAULT_ORGANIZATION ? o.organization : (ref.organization ?? o.organization);
   // The pack starts while the program runs (previewProgram): both take about a second.
   const { session, graph } = await previewProgram(
     { packDir: o.policyPack, policyConfig: o.policyConfig },
     {
       cwd,
       stack,
-      organization: o.organization,
+      organization,
       passphrase: passphraseFromEnv(process.env),
       ...(timeoutMs ? { timeoutMs } : {}),
     },

@@ -10,3 +10,25 @@ export function defaultStack(cwd: string): string {
     `--stack is required: ${stacks.length ? `the project has several stacks (${stacks.join(", ")})` : `no Pulumi.<stack>.yaml in ${dir}`}`,
   );
 }
+
+/**
+ * A stack named as the CLI takes it: `stack`, `org/stack` or `org/project/stack` (pulumi/actions'
+ * `stack-name` is often the last). The file is `Pulumi.<stack>.yaml` either way; the organization is
+ * reported to the pack unless `--organization` says otherwise; a project that is not this one's is
+ * refused, as the CLI refuses it.
+ */
+export function parseStackRef(
+  ref: string,
+  projectName: (stack: string) => string,
+): { stack: string; organization?: string } {
+  const parts = ref.split("/");
+  if (parts.length > 3 || parts.some((p) => p === ""))
+    throw new InputError(`--stack: '${ref}' is not a stack name (stack, org/stack or org/project/stack)`);
+  if (parts.length === 1) return { stack: ref };
+  const stack = parts[parts.length - 1];
+  if (parts.length === 3 && parts[1] !== projectName(stack))
+    throw new InputError(
+      `--stack: '${ref}' names project '${parts[1]}', but this project is '${projectName(stack)}' (Pulumi.yaml)`,
+    );
+  return { stack, organization: parts[0] };
+}
