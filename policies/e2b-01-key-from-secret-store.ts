@@ -326,6 +326,9 @@ function checkHiddenAboutE2B(
   }
 }
 
+/** A stack output named as a one-way derivative of a value: a fingerprint, a hash, a digest. */
+const DERIVATIVE_NAME = /fingerprint|digest|checksum|hash|sha(?:1|256|384|512)?(?![a-z])/i;
+
 /**
  * A property fed by a secret config value the offline preview could not decrypt, whose config key is
  * named to carry the key (`e2bApiKey`, `E2B_API_KEY`): decrypted, the rules would see the key there
@@ -373,6 +376,16 @@ function checkHiddenKeyConfig(
         `${describe(r)} is named from ${names}, whose name says it is the E2B key (${variables}): hidden from this preview, it is judged as the key in the resource's URN, which the state, the console and every log show. Keep the key out of names.`,
         r.urn,
         { at: { path: "urn", unknown: true } },
+      );
+      continue;
+    }
+    if (r.type === STACK_TYPE && DERIVATIVE_NAME.test(top)) {
+      // A one-way derivative of the key (the E2BEnvironment's `keyFingerprint`, re-exported as the
+      // README shows): said, not judged as the key.
+      report(
+        `${describe(r)} exports stack output ${printable(top)} from ${names}, hidden from this preview; its name says it is a fingerprint of the key, not the key, so it is not judged as the key. ${hiddenValueNote(index, OPAQUE_SECRET).check}`,
+        r.urn,
+        { advisory: true, at: { path: top, unknown: true } },
       );
       continue;
     }

@@ -421,6 +421,21 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
     expectClean(stack);
   });
 
+  it("does not judge a stack output named as the key's fingerprint as the key, with or without the passphrase", async () => {
+    // The README re-exports the E2BEnvironment's keyFingerprint; an imported key made it a FAIL
+    // without the passphrase and a PASS with it.
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("key-fingerprint-output"), "dev", opts);
+      expect([opts, status(stack, "E2B-01")]).toEqual([opts, "pass"]);
+      expect(e2b01(stack)).toEqual([]);
+      expectClean(stack);
+    }
+    // Without it, the hidden output is listed.
+    const { stack } = await scan.program(fx("key-fingerprint-output"), "dev", {});
+    const listed = stack.findings.filter((f) => f.caseId === "E2B-01");
+    expect(listed.map((f) => [f.enforcementLevel, f.path])).toEqual([["advisory", "keyFingerprint"]]);
+  });
+
   it("names a neutral secret it could not decrypt wherever it is written in the open: SSM String, public variable, stack output", async () => {
     const withPass = await scan.program(fx("secret-config-in-the-open"), "dev", {
       passphrase: "correct horse",
