@@ -172,13 +172,13 @@ export class ArtifactReader {
 
   /**
    * A FileAsset (`file`) or FileArchive (`archive`: folder or archive file) at `p`, or a URI. A
-   * folder with `ignoreFile` at its root is read without what that file excludes.
+   * folder is read without what `ignore` leaves out (FolderIgnore).
    */
-  read(kind: ArtifactKind, p: string, ignoreFile?: string): ArtifactContent {
-    const key = `${kind}\u0000${p}\u0000${ignoreFile ?? ""}`;
+  read(kind: ArtifactKind, p: string, ignore?: FolderIgnore): ArtifactContent {
+    const key = `${kind}\u0000${p}\u0000${ignore?.file ?? ""}\u0000${ignore?.dotfiles ? 1 : 0}`;
     let c = this.cache.get(key);
     if (!c) {
-      c = this.readUncached(kind, p, ignoreFile);
+      c = this.readUncached(kind, p, ignore);
       this.cache.set(key, c);
     }
     return c;
@@ -206,7 +206,7 @@ export class ArtifactReader {
     return { files: out, notes: skips.notes() };
   }
 
-  private readUncached(kind: ArtifactKind, p: string, ignoreFile?: string): ArtifactContent {
+  private readUncached(kind: ArtifactKind, p: string, ignore?: FolderIgnore): ArtifactContent {
     let local = p;
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
       if (!p.startsWith("file://")) return { files: [], notes: [`${p} is remote and was not read`] };
@@ -226,7 +226,7 @@ export class ArtifactReader {
     }
     try {
       const st = fs.statSync(resolved);
-      if (st.isDirectory()) return this.readFolder(resolved, ignoreFile);
+      if (st.isDirectory()) return this.readFolder(resolved, ignore);
       if (!st.isFile())
         return { files: [], notes: [`${printable(p)} is not a regular file and was not read`] };
       if (kind === "archive") return this.readArchiveFile(resolved, p);
@@ -444,12 +444,12 @@ export class ArtifactReader {
     return false;
   }
 
-  private readFolder(root: string, ignoreFile?: string): ArtifactContent {
+  private readFolder(root: string, ignore?: FolderIgnore): ArtifactContent {
     const files: ArtifactFile[] = [];
     const skips = new Skips();
     const dirs = [""];
     const count = { n: 0 };
-    const ignored = ignoreFile ? ignoreListAt(path.join(root, ignoreFile)) : undefined;
+    const ignored = ignore?.file ? ignoreListAt(path.join(root, ignore.file)) : undefined;
     while (dirs.length) {
       const rel = dirs.pop()!;
       let entries: fs.Dirent[];
@@ -461,6 +461,7 @@ export class ArtifactReader {
       }
       for (const e of entries) {
         const name = rel ? `${rel}/${e.name}` : e.name;
+        if (ignore?.dotfiles && e.name.startsWith(".")) continue;
         if (e.isDirectory()) {
           if (!ignored?.skipsFolder(name)) dirs.push(name);
         } else if (ignored?.excludes(name)) continue;
@@ -605,6 +606,17 @@ export interface DeployedPathInput {
   localOnly?: boolean;
   /** A file at the folder's root that lists what is not sent (a build context's `.dockerignore`). */
   ignoreFile?: string;
+  /**
+   * A boolean property that, unless true, leaves out files and folders whose name starts with a dot
+   * (`@pulumi/synced-folder`'s `includeHiddenFiles`, false by default). Unknown counts as true.
+   */
+  dotfilesUnless?: string;
+}
+
+/** What a folder is read without: what an ignore file at its root lists, and dotfiles. */
+export interface FolderIgnore {
+  file?: string;
+  dotfiles?: boolean;
 }
 
 /** What a Docker build leaves out of its context (docs.docker.com "Dockerignore files"). */
@@ -654,9 +666,24 @@ function ignoreListAt(
 }
 
 export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
-  { type: "synced-folder:index:S3BucketFolder", path: "path", what: "synced folder" },
-  { type: "synced-folder:index:AzureBlobFolder", path: "path", what: "synced folder" },
-  { type: "synced-folder:index:GoogleCloudFolder", path: "path", what: "synced folder" },
+  {
+    type: "synced-folder:index:S3BucketFolder",
+    path: "path",
+    what: "synced folder",
+    dotfilesUnless: "includeHiddenFiles",
+  },
+  {
+    type: "synced-folder:index:AzureBlobFolder",
+    path: "path",
+    what: "synced folder",
+    dotfilesUnless: "includeHiddenFiles",
+  },
+  {
+    type: "synced-folder:index:GoogleCloudFolder",
+    path: "path",
+    what: "synced folder",
+    dotfilesUnless: "includeHiddenFiles",
+  },
   { type: "cloudflare:index/workersScript:WorkersScript", path: "assets.directory", what: "Worker assets" },
   {
     type: "cloudflare:index/workersScript:WorkersScript",
@@ -721,7 +748,7 @@ export interface DeployedPath {
   source: string;
   /** Read only when it is a local path (DeployedPathInput.localOnly). */
   localOnly?: boolean;
-  ignoreFile?: string;
+  ignore?: FolderIgnore;
   /** Where the path was given (`modules[1].contentFile`, `files`), for findings. */
   at: string;
   top: string;
@@ -753,13 +780,21 @@ export function deployedPathsOf(type: string, props: unknown): DeployedPath[] {
     }
     const kind = input.kind ?? "archive";
     const top = segs[0].replace(/\[\*\]|\{\*\}/, "");
-    const { localOnly, ignoreFile } = input;
+    const { localOnly, ignoreFile, dotfilesUnless } = input;
+    const dotfiles =
+      dotfilesUnless !== undefined &&
+      isRecord(props) &&
+      [undefined, false].includes(props[dotfilesUnless] as never);
+    const ignore =
+      ignoreFile || dotfiles
+        ? { ...(ignoreFile ? { file: ignoreFile } : {}), ...(dotfiles ? { dotfiles } : {}) }
+        : undefined;
     for (const { value, where } of at) {
       if (keysOf) {
         if (isRecord(value))
           for (const k of Object.keys(value)) if (k) out.push({ kind, source: k, at: where, top, localOnly });
       } else if (typeof value === "string" && value)
-        out.push({ kind, source: value, at: where, top, localOnly, ignoreFile });
+        out.push({ kind, source: value, at: where, top, localOnly, ignore });
     }
   }
   return out;

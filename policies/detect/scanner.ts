@@ -4,7 +4,7 @@
  * and a scan of everything else a resource record carries (URN, name, references, outputs).
  */
 import { E2B_API_KEY_KIND } from "../model";
-import { deployedPathsOf, lineAt, type ArtifactReader } from "./artifacts";
+import { deployedPathsOf, lineAt, type ArtifactReader, type FolderIgnore } from "./artifacts";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 import { approvedStoreAt, type KeyStore } from "./key-stores";
 import { mayNameOrHideLeaves } from "./embedded-names";
@@ -469,13 +469,7 @@ class KeyScan {
     // Files and folders named by plain strings (artifacts.ts FOLDER_INPUTS).
     for (const d of deployed)
       if (!d.localOnly || this.reader?.isLocalPath(d.source))
-        this.readArtifact(
-          d.kind,
-          d.source,
-          d.at,
-          { top: d.top, envName: null, publicName: null },
-          d.ignoreFile,
-        );
+        this.readArtifact(d.kind, d.source, d.at, { top: d.top, envName: null, publicName: null }, d.ignore);
     const keys = this.keys;
     return {
       keys,
@@ -507,10 +501,10 @@ class KeyScan {
     source: string,
     at: string,
     ctx: { top: string; envName: string | null; publicName: string | null },
-    ignoreFile?: string,
+    ignore?: FolderIgnore,
   ): void {
     if (!this.reader) return;
-    const content = this.reader.read(kind, source, ignoreFile);
+    const content = this.reader.read(kind, source, ignore);
     for (const note of content.notes) this.artifactNotes.push({ path: at, note });
     for (const f of content.files) {
       for (const m of this.reader.materialIn(f)) {

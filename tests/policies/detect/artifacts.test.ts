@@ -4,7 +4,7 @@ import path from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import * as tar from "tar";
-import { ArtifactReader, lineAt, PROGRAM_DIR_TAG } from "../../../policies/detect/artifacts";
+import { ArtifactReader, deployedPathsOf, lineAt, PROGRAM_DIR_TAG } from "../../../policies/detect/artifacts";
 import { scanProps } from "../../../policies/detect/scanner";
 import type { Tree } from "../../../policies/detect/walk";
 import { tmpDir } from "../../support/tmp";
@@ -253,12 +253,38 @@ describe("ArtifactReader", () => {
     const r = new ArtifactReader([dir]);
     expect(
       r
-        .read("archive", "backend", ".dockerignore")
+        .read("archive", "backend", { file: ".dockerignore" })
         .files.map((f) => f.name)
         .sort(),
     ).toEqual([".dockerignore", "docs/README.md", "src/app.js"]);
     // Without it (a FileArchive of the same folder), every file is deployed and read.
     expect(r.read("archive", "backend").files.map((f) => f.name)).toContain(".env");
+  });
+
+  it("reads a synced folder without its dotfiles unless includeHiddenFiles is set, as the component uploads it", () => {
+    const dir = tmpDir("synced-");
+    for (const [f, text] of Object.entries({
+      "www/index.html": "<h1>agents</h1>\n",
+      "www/.env": `E2B_API_KEY=${KEY}\n`,
+      "www/.well-known/config.json": `{"key": "${KEY}"}`,
+      "www/js/app.js": "export const run = () => fetch('/api');\n",
+    })) {
+      mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      writeFileSync(path.join(dir, f), text);
+    }
+    const r = new ArtifactReader([dir]);
+    const read = (props: Record<string, unknown>) =>
+      deployedPathsOf("synced-folder:index:S3BucketFolder", { path: "www", ...props }).flatMap((d) =>
+        r.read(d.kind, d.source, d.ignore).files.map((f) => f.name),
+      );
+    expect(read({}).sort()).toEqual(["index.html", "js/app.js"]);
+    expect(read({ includeHiddenFiles: false }).sort()).toEqual(["index.html", "js/app.js"]);
+    expect(read({ includeHiddenFiles: true }).sort()).toEqual([
+      ".env",
+      ".well-known/config.json",
+      "index.html",
+      "js/app.js",
+    ]);
   });
 
   it("takes roots from the stack tag, else the environment", () => {
