@@ -80,6 +80,8 @@ export class ProgramFailure extends Error {
     readonly invokes: string[] = [],
     /** Each stream's own output (ProgramOutput.streams), plain keys masked. */
     readonly streams: string[] = [],
+    /** Multi-language components it registered: offline they are not expanded, their outputs unknown. */
+    readonly components: string[] = [],
   ) {
     super(message);
     this.name = "ProgramFailure";
@@ -250,7 +252,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
         : exit.code === EXIT_AFTER_USER_MESSAGE
           ? "the program reported an error"
           : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
-      throw new ProgramFailure(reason, text, [...recorder.invokes].sort(), streams);
+      throw new ProgramFailure(reason, text, [...recorder.invokes].sort(), streams, remoteTypes(recorder));
     }
     const files = readProgramFiles(modulesFile);
     // The preload writes the list in an exit handler, whatever happens: without it, the process
@@ -262,6 +264,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
         text,
         [...recorder.invokes].sort(),
         streams,
+        remoteTypes(recorder),
       );
     return {
       resources: recorder.resources(),
@@ -296,4 +299,16 @@ function legacyKey(key: string): string {
 
 export function legacyConfigKeys(config: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [legacyKey(k), v]));
+}
+
+/** The types of the multi-language components a run registered, each once, sorted. */
+function remoteTypes(recorder: ResourceRecorder): string[] {
+  return [
+    ...new Set(
+      recorder
+        .resources()
+        .filter((r) => r.remote)
+        .map((r) => r.type),
+    ),
+  ].sort();
 }

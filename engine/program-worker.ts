@@ -361,8 +361,18 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
       // A program that read a provider function's result fails offline where the CLI would not: the
       // first line, the one a user sees, says so after the program's own error, which may well be
       // unrelated (a renamed API in the program's pinned SDK).
-      const offline = e.invokes.length
-        ? ` (offline, provider functions are answered without a provider: ${e.invokes.join(", ")}; if the error comes from their results, preview this program with \`pulumi preview --policy-pack\` instead)`
+      const unexpanded = [
+        ...(e.invokes.length
+          ? [`provider functions are answered without a provider: ${e.invokes.join(", ")}`]
+          : []),
+        ...(e.components.length
+          ? [
+              `multi-language components are not expanded and their outputs are unknown: ${e.components.join(", ")}`,
+            ]
+          : []),
+      ];
+      const offline = unexpanded.length
+        ? ` (offline, ${unexpanded.join("; ")}; if the error comes from ${unexpanded.length > 1 || e.invokes.length ? "their results" : "their outputs"}, preview this program with \`pulumi preview --policy-pack\` instead)`
         : "";
       const [first, ...rest] = failureLines(e.message, 6).split("\n");
       throw new ProgramError(

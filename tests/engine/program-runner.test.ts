@@ -275,6 +275,26 @@ describe("program runner: configuration and errors", () => {
     );
   }, 60_000);
 
+  it("names the multi-language components left unexpanded when a program that registered one fails", async () => {
+    // As eks.createManagedNodeGroup fails offline: its alias names the cluster component's output,
+    // which the CLI's provider would have made known.
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\n' +
+        "class Cluster extends pulumi.ComponentResource {\n" +
+        '  constructor(name: string) { super("acme:index:Cluster", name, {}, {}, true); }\n' +
+        "}\n" +
+        'new Cluster("c");\n' +
+        "throw new TypeError(\"Cannot read properties of undefined (reading 'name')\");\n",
+    );
+    const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ProgramError);
+    expect((err as Error).message.split("\n")[0]).toMatch(
+      /the program failed: TypeError: .* \(offline, multi-language components are not expanded and their outputs are unknown: acme:index:Cluster; if the error comes from their outputs, preview this program with `pulumi preview --policy-pack` instead\)$/,
+    );
+  }, 60_000);
+
   it("a configuration too large for the program's environment is one line naming the stack file", async () => {
     const dir = copyFixture();
     const file = path.join(dir, "config/Pulumi.dev.yaml");
