@@ -1,11 +1,15 @@
 /**
- * E2B-02: a distinct key per environment. Within a stack: no key value (by fingerprint) in two
- * environments, no secret reference or imported key shared by two environments, and each key resource
- * named after, and belonging to, its environment — so spend and revocation are per key.
+ * E2B-02: a distinct key per environment. Within a stack: no key value (by fingerprint, or by the
+ * undecrypted secret config value it would be) in two environments, no secret reference, imported key
+ * or key secret runtimes read shared by two environments, and each key resource named after, and
+ * belonging to, its environment — so spend and revocation are per key.
  */
 import { z } from "zod";
 import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, environmentTagKeysSchema } from "./common";
 import { readString } from "./detect/env-model";
+import { mayBeReferenceTo } from "./detect/key-stores";
+import type { IndexedResource } from "./detect/stack-index";
+import { STACK_TYPE } from "./detect/stack";
 import { modelSecretReference } from "./detect/secret-refs";
 import { get } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
@@ -40,6 +44,94 @@ const sameKeyInTwoEnvironments: Check = ({ index, config, report }) => {
         at.urn,
       );
   }
+};
+
+type Place = { urn: string; label: string };
+
+/** Reports each group of places that several environments share, one message per group. */
+function reportAcrossEnvironments(
+  groups: Map<string, Map<string, Place>>,
+  report: StackContext<Config>["report"],
+  message: (group: string, envs: string, place: Place, env: string) => string,
+): void {
+  for (const [group, envs] of groups) {
+    if (envs.size < 2) continue;
+    const names = [...envs.keys()].sort().join(" and ");
+    for (const [env, at] of envs) report(message(group, names, at, env), at.urn);
+  }
+}
+
+/** Adds `r`'s environment to `group`'s, once per environment (its first place). */
+function addPlace(
+  groups: Map<string, Map<string, Place>>,
+  group: string,
+  env: string,
+  r: IndexedResource,
+): void {
+  let envs = groups.get(group);
+  if (!envs) groups.set(group, (envs = new Map()));
+  if (!envs.has(env)) envs.set(env, { urn: r.urn, label: describe(r) });
+}
+
+/**
+ * One secret config value named to carry the key, which this preview could not decrypt, feeding two
+ * environments: decrypted, the same key would be seen in both (sameKeyInTwoEnvironments), so the
+ * verdict does not wait for the passphrase.
+ */
+const sameHiddenKeyConfigInTwoEnvironments: Check = ({ index, config, report }) => {
+  const hidden = index.hiddenKeyConfigUrns();
+  if (hidden.size === 0) return;
+  const byConfig = new Map<string, Map<string, Place>>();
+  for (const r of index.resources) {
+    if (r.type === STACK_TYPE) continue;
+    const env = index.environmentOf(r, config.environmentTagKeys).name;
+    for (const top of Object.keys(r.propertyDependencies))
+      for (const u of index.dependsOn(r, top, hidden)) addPlace(byConfig, u, env, r);
+  }
+  reportAcrossEnvironments(
+    byConfig,
+    report,
+    (u, envs, at, env) =>
+      `The ${index.sourceNames([u])}, whose name says it is the E2B key, feeds environments ${envs} (${at.label} in ${env}): decrypted, the same key would be in both. Give every environment its own key.`,
+  );
+};
+
+/** A variable that points at the key or its secret (`E2B_API_KEY_SECRET_ARN`), not a template's id. */
+const KEY_POINTER_NAME = /(^|_)E2B(_API)?_(KEY|TOKEN|SECRET)/i;
+
+/**
+ * One secret container (a Secrets Manager secret, a Key Vault) that holds the key or is named for it
+ * (`agents/e2b-api-key`), and that runtimes of two environments are pointed at under a variable named
+ * for the key (`E2B_API_KEY_SECRET_ARN: secret.arn`): they read one key at run time. Another secret in
+ * the same property (a database's, shared on purpose) is not one: it names nothing about E2B.
+ */
+const sharedKeySecretContainer: Check = ({ index, config, report }) => {
+  const holders = index.keyHolders();
+  const containers = new Set(
+    index.resources
+      .filter((r) => mayBeReferenceTo(r.type) && (holders.has(r.urn) || /e2b/i.test(JSON.stringify(r.props))))
+      .map((r) => r.urn),
+  );
+  if (containers.size === 0) return;
+  const byContainer = new Map<string, Map<string, Place>>();
+  for (const r of index.resources) {
+    if (r.type === STACK_TYPE || containers.has(r.urn)) continue;
+    const env = index.environmentOf(r, config.environmentTagKeys).name;
+    const scan = index.scan(r);
+    const e2bTops = new Set(
+      [...scan.named, ...scan.unknowns]
+        .filter((l) => l.envName && KEY_POINTER_NAME.test(l.envName))
+        .map((l) => l.top),
+    );
+    for (const top of e2bTops)
+      for (const u of index.dependsOn(r, top, containers)) addPlace(byContainer, u, env, r);
+  }
+  reportAcrossEnvironments(
+    byContainer,
+    report,
+    (u, envs, at, env) =>
+      `Environments ${envs} read the E2B key from one secret, ${describe(index.byUrn.get(u)!)} (${at.label} in ${env}), so they share one key. Store each environment's key under its own secret.`,
+  );
 };
 
 type Use = { env: string; urn: string };
@@ -125,6 +217,8 @@ const keyNamedAfterItsEnvironment: Check = ({ index, config, report }) => {
 
 const CHECKS: readonly Check[] = [
   sameKeyInTwoEnvironments,
+  sameHiddenKeyConfigInTwoEnvironments,
+  sharedKeySecretContainer,
   sharedSecretReference,
   sharedImportedKey,
   keyServesItsEnvironment,
@@ -135,7 +229,7 @@ export const distinctKeyPerEnvironment = stackPolicy(
   {
     name: "e2b-02-distinct-key-per-environment",
     description:
-      "Each environment has its own E2B key and secret: no key value, secret reference or imported key is shared by two environments, and keys are named after their environment.",
+      "Each environment has its own E2B key and secret: no key value (seen, or a secret config value named for the key that preview could not decrypt), secret reference, imported key or key secret that runtimes read is shared by two environments, and keys are named after their environment.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [

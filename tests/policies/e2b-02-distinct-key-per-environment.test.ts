@@ -18,6 +18,35 @@ describe(P, () => {
     expectClean(stack);
   });
 
+  it("fails one secret config value feeding two environments, with or without the passphrase", async () => {
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("shared-secret-across-environments"), "config", opts);
+      expect([opts, status(stack, "E2B-02")]).toEqual([opts, "fail"]);
+      expect(resourceNames(of(stack, P))).toEqual(["agent-prod", "agent-staging"]);
+      expectClean(stack);
+    }
+    const { stack } = await scan.program(fx("shared-secret-across-environments"), "config", {});
+    expect(of(stack, P)[0].message).toMatch(
+      /shared-secret-across-environments:e2bApiKey \(not decrypted here\), whose name says it is the E2B key, feeds environments prod and staging/,
+    );
+  });
+
+  it("fails one E2B key secret that runtimes of two environments read, and not a database secret they share", async () => {
+    const { stack } = await scan.program(fx("shared-secret-across-environments"), "secret", {});
+    expect(status(stack, "E2B-02")).toBe("fail");
+    expect(of(stack, P).map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^Environments prod and staging read the E2B key from one secret, aws:secretsmanager\/secret:Secret 'e2b-api-key' \(aws:lambda\/function:Function 'agent-prod' in prod\)/,
+      ),
+      expect.stringMatching(/'e2b-api-key' \(aws:lambda\/function:Function 'agent-staging' in staging\)/),
+    ]);
+    // Each environment its own key's secret: the shared database secret is no finding.
+    const own = await scan.program(fx("shared-secret-across-environments"), "own", {});
+    expect(of(own.stack, P)).toEqual([]);
+    expect(status(own.stack, "E2B-02")).toBe("pass");
+    expectClean(stack);
+  });
+
   it("passes environments with their own keys and secrets", async () => {
     const { stack } = await scan.program(fx("pass-multi"), "dev");
     expect(of(stack, P)).toEqual([]);
