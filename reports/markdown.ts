@@ -26,13 +26,15 @@ const badge = {
 
 /** Table cells cannot hold pipes or newlines; inline text must not open code spans or HTML. */
 function cell(text: string): string {
-  return text
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
-    // Names are data: `[…](…)` and `![…](…)` in one would be a live link or a remote image.
-    .replace(/[[\]]/g, "\\$&")
-    .replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"))
-    .replace(/\r?\n/g, " ");
+  return (
+    text
+      .replace(/\\/g, "\\\\")
+      .replace(/\|/g, "\\|")
+      // Names are data: `[…](…)` and `![…](…)` in one would be a live link or a remote image.
+      .replace(/[[\]]/g, "\\$&")
+      .replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"))
+      .replace(/\r?\n/g, " ")
+  );
 }
 
 function code(text: string): string {
