@@ -68,6 +68,11 @@ export interface ResourceGraph {
   config: Record<string, string>;
   /** The keys of `config` that are `secure:` in the stack file (ConfigureStack's `config_secret_keys`). */
   configSecretKeys?: string[];
+  /**
+   * Secrets this run could not read: `secure:` config not decrypted (no passphrase, another secrets
+   * provider), or an export's encrypted secrets. A baseline tells runs with and without them apart.
+   */
+  secretsHidden?: boolean;
   /** Structured secret values as written, secure leaves masked (project.ts StackConfig.plaintextOfSecret). */
   configPlaintext?: Record<string, string>;
   /**

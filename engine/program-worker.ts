@@ -108,6 +108,7 @@ export function prepareJob(opts: RunProgramOptions): {
       tags: stackConfig.tags,
       config: stackConfig.config,
       configSecretKeys: stackConfig.secretKeys,
+      ...(stackConfig.unknownSecretKeys.length ? { secretsHidden: true } : {}),
       configPlaintext: stackConfig.plaintextOfSecret,
     },
   };

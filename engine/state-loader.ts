@@ -79,6 +79,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   if (!Array.isArray(rawResources)) return fail("deployment.resources", "must be an array");
 
   const budget = valueBudget();
+  const seen = { opaqueSecret: false };
   // Two resources with one URN are one resource to Pulumi (it refuses such a state); judging both
   // would report every finding twice.
   const urns = new Map<string, number>();
@@ -95,7 +96,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     urns.set(urn, i);
     const tooDeep: TooDeep = [];
     const read = (v: unknown, field: string): WireValue =>
-      readField(v, field, `${at}.${field}`, { file, budget, fail, tooDeep });
+      readField(v, field, `${at}.${field}`, { file, budget, fail, tooDeep, seen });
     const props = (v: unknown, field: string): WireObject => {
       if (v === undefined || v === null) return {};
       if (!isObject(v)) return fail(`${at}.${field}`, "must be an object");
@@ -156,6 +157,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
       budget,
       fail,
       tooDeep: deploymentTooDeep,
+      seen,
     });
   }
 
@@ -172,6 +174,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     resources,
     ...(Object.keys(deploymentFields).length ? { deploymentFields } : {}),
     ...(deploymentTooDeep.length ? { deploymentTooDeep } : {}),
+    ...(seen.opaqueSecret ? { secretsHidden: true } : {}),
   };
 }
 
@@ -191,15 +194,17 @@ function readField(
     budget: ValueBudget;
     fail: (field: string, problem: string) => never;
     tooDeep: TooDeep;
+    /** Set when a secret is encrypted (an export made without --show-secrets). */
+    seen: { opaqueSecret: boolean };
   },
 ): WireValue {
-  const { file, budget, fail, tooDeep } = ctx;
+  const { file, budget, fail, tooDeep, seen } = ctx;
   const onTooDeep = (value: object, holder: Record<string | number, unknown>, key: string | number) => {
     holder[key] = TOO_DEEP;
     tooDeep.push({ field, text: textOf(value, () => spendValues(budget, 1, file, where)) });
   };
   checkTree(v, where, file, budget, 0, LIMITS.depth, onTooDeep);
-  return convertSecrets(v, where, fail, { file, budget, depth: 0, tooDeep: onTooDeep });
+  return convertSecrets(v, where, fail, { file, budget, depth: 0, tooDeep: onTooDeep, seen });
 }
 
 /** A value in a message: short, and never half a key (masked first, then shortened). */
@@ -225,6 +230,7 @@ interface Limits {
   depth: number;
   /** Set aside what nests deeper than the limit (checkTree's onTooDeep). */
   tooDeep?: (value: object, holder: Record<string | number, unknown>, key: string | number) => void;
+  seen?: { opaqueSecret: boolean };
 }
 
 /** What a subtree past the depth limit is replaced with in the tree. */
@@ -295,6 +301,7 @@ function convertSecrets(
         innerAt = `${at}.value`;
       } else {
         set(secretValue(OPAQUE_SECRET));
+        if (lim.seen) lim.seen.opaqueSecret = true;
         continue;
       }
       // A secret of a secret is one secret: the inner one's result stands for both.

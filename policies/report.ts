@@ -94,6 +94,11 @@ export interface StackReport {
   findings: Finding[];
   /** Cost model figures per E2B environment declared in the stack (E2B-03/05). */
   costs?: CostFigures[];
+  /**
+   * Secrets this run could not read (`secure:` config not decrypted, an export's encrypted secrets): a
+   * baseline pairs a finding about a hidden value with a key found only across runs that differ here.
+   */
+  secretsHidden?: true;
   /** With `--baseline`: findings of the baseline that are gone. */
   fixed?: Finding[];
   /**
@@ -276,6 +281,7 @@ export function buildStackReport(args: {
   fixed?: Finding[];
   unverified?: Finding[];
   costChange?: CostChange[];
+  secretsHidden?: boolean;
 }): StackReport {
   const findings = sortFindings(args.findings.map((f) => ({ ...f, fingerprint: findingFingerprint(f) })));
   return {
@@ -284,6 +290,7 @@ export function buildStackReport(args: {
     environment: args.environment ?? args.stack,
     cases: caseResults(findings, args.applicable),
     findings,
+    ...(args.secretsHidden ? { secretsHidden: true as const } : {}),
     ...(args.costs && args.costs.length ? { costs: args.costs } : {}),
     ...(args.costChange ? { costChange: args.costChange } : {}),
     ...(args.fixed ? { fixed: args.fixed } : {}),

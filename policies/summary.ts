@@ -9,6 +9,7 @@ import type { Prices } from "./cost";
 import { environmentCost } from "./detect/env-model";
 import { normalizeEnvName } from "./detect/environment";
 import type { StackIndex } from "./detect/stack";
+import { placeholderKeys } from "./detect/hidden-config";
 import { buildStackReport, type CostFigures, type Finding, type StackReport } from "./report";
 import { configuredPrices, configuredProperties, type PackConfig } from "./settings";
 
@@ -73,6 +74,7 @@ export function summarizedStackReport(args: {
   findings: readonly Finding[];
   applicable: ReadonlySet<CaseId>;
   costs?: boolean;
+  secretsHidden?: boolean;
 }): StackReport {
   const summary = stackSummary(args.index, args.config, args.tags);
   return buildStackReport({
@@ -82,5 +84,17 @@ export function summarizedStackReport(args: {
     findings: args.findings,
     applicable: args.applicable,
     costs: args.costs === false ? undefined : summary.costs,
+    secretsHidden: args.secretsHidden || configHidden(args.index),
   });
+}
+
+/**
+ * Whether the stack's `secure:` config reached the run undecrypted (its values are placeholders): what
+ * the pack sees of a run without the passphrase, and what the CLI's engine knows it as.
+ */
+function configHidden(index: StackIndex): boolean {
+  const config = index.config;
+  if (!config) return false;
+  for (const k of config.secretKeys) if (placeholderKeys(config.values[k] ?? "").length > 0) return true;
+  return false;
 }

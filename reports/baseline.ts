@@ -30,6 +30,7 @@ const baselineSchema = z.looseObject({
     z.looseObject({
       stack: z.string(),
       project: z.string(),
+      secretsHidden: z.boolean().optional(),
       findings: z.array(findingSchema),
     }),
   ),
@@ -39,6 +40,8 @@ export interface Baseline {
   file: string;
   /** Per `project/stack`: fingerprint → the baseline's finding. */
   stacks: Map<string, Map<string, Finding>>;
+  /** Per `project/stack`: whether its run could not read some secrets (absent in older reports). */
+  secretsHidden: Map<string, boolean>;
 }
 
 const stackKey = (s: { project: string; stack: string }) => `${s.project}/${s.stack}`;
@@ -77,7 +80,9 @@ export function loadBaseline(file: string, flag = "--baseline"): Baseline {
     throw new InputError(`${flag} ${file}: field '${fieldOf(issue.path)}' ${problem}`, file);
   }
   const stacks = new Map<string, Map<string, Finding>>();
+  const secretsHidden = new Map<string, boolean>();
   for (const s of r.data.stacks) {
+    if (s.secretsHidden !== undefined) secretsHidden.set(stackKey(s), s.secretsHidden);
     const byPrint = stacks.get(stackKey(s)) ?? new Map<string, Finding>();
     for (const f of s.findings) {
       const finding = f as unknown as Finding;
@@ -96,7 +101,7 @@ export function loadBaseline(file: string, flag = "--baseline"): Baseline {
     }
     stacks.set(stackKey(s), byPrint);
   }
-  return { file, stacks };
+  return { file, stacks, secretsHidden };
 }
 
 /**
@@ -110,8 +115,14 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
     const known = baseline.stacks.get(stackKey(s)) ?? new Map<string, Finding>();
     const prints = s.findings.map((f) => f.fingerprint ?? findingFingerprint(f));
     const seen = new Set(prints);
-    // Baseline findings this run repeats exactly stand for nothing else.
-    const counterpart = new HiddenCounterparts([...known.values()].filter((b) => !seen.has(b.fingerprint!)));
+    // Baseline findings this run repeats exactly stand for nothing else. A finding about a hidden value
+    // and a key found stand for each other only across runs that differ in what they could read (one
+    // with the passphrase, one without); a baseline written before runs said so is taken as differing.
+    const before = baseline.secretsHidden.get(stackKey(s));
+    const modesDiffer = before === undefined || before !== (s.secretsHidden === true);
+    const counterpart = new HiddenCounterparts(
+      modesDiffer ? [...known.values()].filter((b) => !seen.has(b.fingerprint!)) : [],
+    );
     const findings = s.findings.map((f, i): Finding => {
       let state: "new" | "existing" = known.has(prints[i]) ? "existing" : "new";
       const other = state === "new" ? counterpart.take(f) : undefined;

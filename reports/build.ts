@@ -80,6 +80,7 @@ export function buildStackReport(
     findings,
     applicable: applicable(info, analysis, config),
     costs: info.name === OUR_PACK,
+    secretsHidden: graph.secretsHidden,
   });
 }
 

@@ -65,11 +65,12 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     expect(env.variables.E2B_API_KEY).toEqual({ [SECRET_SIG]: expect.any(String), value: KEY });
   });
 
-  it("keeps encrypted secrets opaque", () => {
-    const env = lambda(loadStateExport(state("lambda-key-encrypted.json")).resources).inputs.environment as {
-      variables: Record<string, unknown>;
-    };
+  it("keeps encrypted secrets opaque, and says the export hid some (a baseline tells such runs apart)", () => {
+    const g = loadStateExport(state("lambda-key-encrypted.json"));
+    const env = lambda(g.resources).inputs.environment as { variables: Record<string, unknown> };
     expect(env.variables.E2B_API_KEY).toEqual({ [SECRET_SIG]: expect.any(String), value: OPAQUE_SECRET });
+    expect(g.secretsHidden).toBe(true);
+    expect(loadStateExport(state("lambda-key-shown.json")).secretsHidden).toBeUndefined();
   });
 
   it.each([

@@ -128,6 +128,44 @@ describe("applyBaseline", () => {
     expect(states([{ ...hidden("code"), enforcementLevel: "advisory" }])).toEqual(["new"]);
   });
 
+  it("pairs a hidden value with a key found only across runs that differ in what they could read", () => {
+    // A baseline written without the passphrase judged the hidden config as the key; a later run,
+    // again without it, finds another key written into the program at that place: a new finding.
+    const urn = "urn:pulumi:prod::web::aws:lambda/function:Function::api";
+    const hidden: Finding = {
+      policy: "e2b-01-key-from-secret-store",
+      caseId: "E2B-01",
+      enforcementLevel: "mandatory",
+      severity: "critical",
+      urn,
+      message:
+        "Function 'api' property environment takes its value from secret config web:e2bApiKey (not decrypted here).",
+      path: "environment",
+      unknown: true,
+    };
+    const found: Finding = {
+      policy: "e2b-01-key-only-in-key-stores",
+      caseId: "E2B-01",
+      enforcementLevel: "mandatory",
+      severity: "critical",
+      urn,
+      message: "Function 'api' holds an E2B API key (e2b_…4357) at environment.variables.E2B_API_KEY.",
+      path: "environment.variables.E2B_API_KEY",
+      keyFingerprint: "sha256:fedcba987654",
+    };
+    const withMode = (r: Report, secretsHidden: boolean): Report => ({
+      ...r,
+      stacks: r.stacks.map((s, i) => (i === 0 && secretsHidden ? { ...s, secretsHidden: true } : s)),
+    });
+    const base = loadBaseline(baselineFile(withMode(report({ ...makeFindings(), prod: [hidden] }), true)));
+    const state = (secretsHidden: boolean) =>
+      applyBaseline(withMode(report({ ...makeFindings(), prod: [found] }), secretsHidden), base).stacks[0]
+        .findings[0].baseline;
+    expect(state(true)).toBe("new");
+    // With the passphrase, the key found is what the hidden value was.
+    expect(state(false)).toBe("existing");
+  });
+
   it("does not call a key found fixed when this run could only list its property as hidden (an advisory)", () => {
     // A baseline written with the passphrase; in a run without it the property is hidden, listed by
     // an advisory that stands for no key found: the finding is not seen again, nor is it gone.
