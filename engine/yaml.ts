@@ -1,11 +1,13 @@
 /**
  * YAML as the Pulumi CLI reads project and stack files (Go's yaml.v3), for our readers of committed
- * files. Two differences from the `yaml` package's defaults:
+ * files. Three differences from the `yaml` package's defaults:
  * - no warnings: an unknown tag (`!custom …`) made the parser print a code frame of the source line
  *   on stderr, cut at 80 columns, so an encoded key there reached the output before any redactor
  *   could mask it whole (policies/detect/walk.ts parses documents the same way);
  * - `!!binary` is the text its bytes spell, as yaml.v3 decodes it into a string, not a byte array
- *   (which config would then carry as `{"0":101,…}`).
+ *   (which config would then carry as `{"0":101,…}`);
+ * - merge keys (`<<: *shared`) are applied, as yaml.v3 applies them (a YAML 1.1 feature the package
+ *   leaves off under 1.2): config shared through one would otherwise be missing.
  */
 import { parse, type ParseOptions, type DocumentOptions, type SchemaOptions, type ToJSOptions } from "yaml";
 
@@ -19,6 +21,7 @@ const binaryAsText = {
 
 const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions & ToJSOptions = {
   logLevel: "error",
+  merge: true,
   // A function, so the tag replaces the schema's own under `%YAML 1.1` as well.
   customTags: (tags) => [...tags.filter((t) => (t as { tag?: string }).tag !== BINARY), binaryAsText],
 };

@@ -71,6 +71,12 @@ describe("stack config keys, qualified as the CLI qualifies them", () => {
     },
   );
 
+  it("applies merge keys as yaml.v3 does: config shared through an anchor is there", () => {
+    expect(
+      stack(["<<: &shared", "  aws:region: eu-west-1", "  owner: platform", "owner: agents"]).config,
+    ).toEqual({ "aws:region": "eu-west-1", "agents:owner": "agents" });
+  });
+
   it("refuses a key the CLI cannot parse, naming it", () => {
     expect(() => stack(["a:b:c: x"])).toThrow(/field 'config\.a:b:c' is not a configuration key/);
   });
