@@ -177,7 +177,8 @@ function decodeAt(s: string, i: number): number {
   return s.charCodeAt(i);
 }
 
-interface Span {
+/** A part of a text to replace by `mask`, [start, end). */
+export interface Span {
   start: number;
   end: number;
   mask: string;
@@ -279,7 +280,8 @@ function keySpans(s: string, decode: boolean, minHex: number): Span[] {
   return spans;
 }
 
-function applySpans(s: string, spans: Span[]): string {
+/** `s` with each span (in order, not overlapping) replaced by its mask. */
+export function applySpans(s: string, spans: readonly Span[]): string {
   if (spans.length === 0) return s;
   let out = "";
   let from = 0;

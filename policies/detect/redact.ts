@@ -2,7 +2,16 @@
  * The redactor for diagnostics (stderr): `redactKeys`, and every encoded copy of a key the detector
  * (material.ts) finds. Its own module so the command's output layer can use it without the pack.
  */
-import { isTokenCode, longestRun, maskKey, redactKeys, replaceRuns, runShownByLength } from "./keys";
+import {
+  applySpans,
+  isTokenCode,
+  longestRun,
+  maskKey,
+  redactKeys,
+  replaceRuns,
+  runShownByLength,
+  type Span,
+} from "./keys";
 import { findMaterial, framedBlocks, replaceSplitKeys } from "./material";
 
 /** What an encoded run is made of: base64 (both alphabets, padding), percent and `\` escapes. */
@@ -173,7 +182,7 @@ function maskFramedBlobs(text: string): string {
  */
 function maskFramedRows(text: string): string {
   if (!text.includes("\n")) return text;
-  const rows: Array<{ start: number; end: number; mask: string }> = [];
+  const rows: Span[] = [];
   for (const block of framedBlocks(text)) {
     const found = findMaterial(block.joined);
     if (found.length === 0) continue;
@@ -181,14 +190,7 @@ function maskFramedRows(text: string): string {
       rows.push({ start, end, mask: k === 0 ? `${found[0].mask} (encoded)` : "…" }),
     );
   }
-  if (rows.length === 0) return text;
-  let out = "";
-  let from = 0;
-  for (const r of rows) {
-    out += text.slice(from, r.start) + r.mask;
-    from = r.end;
-  }
-  return out + text.slice(from);
+  return applySpans(text, rows);
 }
 
 /** A run of base64 characters long enough to hold a key at any depth of encoding. */
