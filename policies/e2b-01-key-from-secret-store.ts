@@ -326,8 +326,24 @@ function checkHiddenAboutE2B(
   }
 }
 
-/** A stack output named as a one-way derivative of a value: a fingerprint, a hash, a digest. */
-const DERIVATIVE_NAME = /fingerprint|digest|checksum|hash|sha(?:1|256|384|512)?(?![a-z])/i;
+/** Words that name a one-way derivative of a value: a fingerprint, a hash, a digest. */
+const DERIVATIVE_WORDS = new Set([
+  "fingerprint",
+  "digest",
+  "checksum",
+  "hash",
+  "sha",
+  "sha1",
+  "sha256",
+  "sha384",
+  "sha512",
+]);
+
+/** A stack output named as a derivative, word by word (`keyFingerprint`, `key_sha256`; not `unhashedKey`). */
+function isDerivativeName(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").split(/[^A-Za-z0-9]+/);
+  return words.some((w) => DERIVATIVE_WORDS.has(w.toLowerCase()));
+}
 
 /**
  * A property fed by a secret config value the offline preview could not decrypt, whose config key is
@@ -379,13 +395,14 @@ function checkHiddenKeyConfig(
       );
       continue;
     }
-    if (r.type === STACK_TYPE && DERIVATIVE_NAME.test(top)) {
-      // A one-way derivative of the key (the E2BEnvironment's `keyFingerprint`, re-exported as the
-      // README shows): said, not judged as the key.
+    if (r.type === STACK_TYPE && isDerivativeName(top)) {
+      // Named as a one-way derivative of the key (the E2BEnvironment's `keyFingerprint`, re-exported
+      // as the README shows): preview cannot tell it from the key exported under that name, so the
+      // case is inconclusive, not failed, until the value is seen.
       report(
-        `${describe(r)} exports stack output ${printable(top)} from ${names}, hidden from this preview; its name says it is a fingerprint of the key, not the key, so it is not judged as the key. ${hiddenValueNote(index, OPAQUE_SECRET).check}`,
+        `${describe(r)} exports stack output ${printable(top)} from ${names}, hidden from this preview; its name says it is a fingerprint of the key, which preview cannot tell from the key itself, so E2B-01 is inconclusive until it is checked. ${hiddenValueNote(index, OPAQUE_SECRET).check}`,
         r.urn,
-        { advisory: true, at: { path: top, unknown: true } },
+        { advisory: true, at: { path: top, unknown: true, inconclusive: true } },
       );
       continue;
     }

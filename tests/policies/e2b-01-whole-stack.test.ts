@@ -421,19 +421,21 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
     expectClean(stack);
   });
 
-  it("does not judge a stack output named as the key's fingerprint as the key, with or without the passphrase", async () => {
+  it("does not fail a stack output named as the key's fingerprint without the passphrase: inconclusive, then judged by its value", async () => {
     // The README re-exports the E2BEnvironment's keyFingerprint; an imported key made it a FAIL
-    // without the passphrase and a PASS with it.
-    for (const opts of [{ passphrase: "correct horse" }, {}]) {
-      const { stack } = await scan.program(fx("key-fingerprint-output"), "dev", opts);
-      expect([opts, status(stack, "E2B-01")]).toEqual([opts, "pass"]);
-      expect(e2b01(stack)).toEqual([]);
-      expectClean(stack);
-    }
-    // Without it, the hidden output is listed.
+    // without the passphrase and a PASS with it. Hidden, a derivative cannot be told from the key
+    // exported under that name, so the case waits for the value.
+    const withPass = await scan.program(fx("key-fingerprint-output"), "dev", { passphrase: "correct horse" });
+    expect(status(withPass.stack, "E2B-01")).toBe("pass");
+    expectClean(withPass.stack);
     const { stack } = await scan.program(fx("key-fingerprint-output"), "dev", {});
+    expect(status(stack, "E2B-01")).toBe("inconclusive");
+    expect(e2b01(stack)).toEqual([]);
     const listed = stack.findings.filter((f) => f.caseId === "E2B-01");
-    expect(listed.map((f) => [f.enforcementLevel, f.path])).toEqual([["advisory", "keyFingerprint"]]);
+    expect(listed.map((f) => [f.enforcementLevel, f.path, f.inconclusive])).toEqual([
+      ["advisory", "keyFingerprint", true],
+    ]);
+    expectClean(stack);
   });
 
   it("names a neutral secret it could not decrypt wherever it is written in the open: SSM String, public variable, stack output", async () => {
