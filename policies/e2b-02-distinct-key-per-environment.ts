@@ -85,8 +85,15 @@ const sameHiddenKeyConfigInTwoEnvironments: Check = ({ index, config, report }) 
   for (const r of index.resources) {
     if (r.type === STACK_TYPE) continue;
     const env = index.environmentOf(r, config.environmentTagKeys).name;
-    for (const top of Object.keys(r.propertyDependencies))
-      for (const u of index.dependsOn(r, top, hidden)) addPlace(byConfig, u, env, r);
+    // Where a variable named for the key holds the hidden value: a value computed from it (a hash of
+    // the key under another name) is not the same key.
+    const keyTops = new Set(
+      index
+        .scan(r)
+        .unknowns.filter((l) => l.envName && KEY_VARIABLE_NAME.test(l.envName))
+        .map((l) => l.top),
+    );
+    for (const top of keyTops) for (const u of index.dependsOn(r, top, hidden)) addPlace(byConfig, u, env, r);
   }
   reportAcrossEnvironments(
     byConfig,
@@ -98,18 +105,26 @@ const sameHiddenKeyConfigInTwoEnvironments: Check = ({ index, config, report }) 
 
 /** A variable that points at the key or its secret (`E2B_API_KEY_SECRET_ARN`), not a template's id. */
 const KEY_POINTER_NAME = /(^|_)E2B(_API)?_(KEY|TOKEN|SECRET)/i;
+/** A variable that holds the key itself (`E2B_API_KEY`, `E2B_KEY`, `E2B_ACCESS_TOKEN`). */
+const KEY_VARIABLE_NAME = /(^|_)E2B(_API|_ACCESS)?_(KEY|TOKEN)$/i;
+/** A secret's name, description or tags that say it is the E2B key's (`agents/e2b-api-key`). */
+const KEY_SECRET_NAME = /e2b[-_/.]?(?:api[-_]?)?(?:key|token)/i;
 
 /**
  * One secret container (a Secrets Manager secret, a Key Vault) that holds the key or is named for it
  * (`agents/e2b-api-key`), and that runtimes of two environments are pointed at under a variable named
  * for the key (`E2B_API_KEY_SECRET_ARN: secret.arn`): they read one key at run time. Another secret in
- * the same property (a database's, shared on purpose) is not one: it names nothing about E2B.
+ * the same property (a database's, shared on purpose, even one of an `e2b-agents` project) is not one:
+ * property dependencies are per top-level property, so the container itself must be the key's.
  */
 const sharedKeySecretContainer: Check = ({ index, config, report }) => {
   const holders = index.keyHolders();
   const containers = new Set(
     index.resources
-      .filter((r) => mayBeReferenceTo(r.type) && (holders.has(r.urn) || /e2b/i.test(JSON.stringify(r.props))))
+      .filter(
+        (r) =>
+          mayBeReferenceTo(r.type) && (holders.has(r.urn) || KEY_SECRET_NAME.test(JSON.stringify(r.props))),
+      )
       .map((r) => r.urn),
   );
   if (containers.size === 0) return;
