@@ -19,7 +19,7 @@
  * |                               |              | flattened (depth-limit.ts), so a deep key is      |
  * |                               |              | still judged; real stacks use <30                 |
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from "node:fs";
 import { InputError } from "./errors";
 import { defaultSignalsWhileIdle } from "./children";
 import type { ResourceGraph, WireValue } from "./graph";
@@ -82,6 +82,7 @@ export function readBoundedText(
     let total = 0;
     const buf = Buffer.allocUnsafe(1 << 20);
     const fifo = fstatSync(fd).isFIFO();
+    const anonymous = fifo && isAnonymousPipe(file);
     const started = Date.now();
     const totalMs = waits.totalMs ?? PIPE_TOTAL_MS;
     let quietSince = started;
@@ -102,10 +103,10 @@ export function readBoundedText(
         quietSince = Date.now();
         continue;
       }
-      // The end, except for a FIFO read before its writer opened it (a non-blocking open does not
-      // wait for one): then it is given a moment to open it. A writer that closed it without writing
-      // leaves it empty, as `cat` reads it.
-      if (n === 0 && !(fifo && total === 0 && !hadWriter)) break;
+      // The end, except for a named FIFO read before its writer opened it (a non-blocking open does
+      // not wait for one): then it is given a moment to open it. A writer that closed it without
+      // writing leaves it empty, as `cat` reads it; an anonymous pipe (`<(true)`) always had one.
+      if (n === 0 && !(fifo && total === 0 && !hadWriter && !anonymous)) break;
       const quiet = Date.now() - quietSince;
       if (n === 0 && quiet > waits.writerMs)
         throw new InputError(
@@ -418,4 +419,13 @@ function repeatedMember(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** `/dev/fd/N` (or `/proc/self/fd/N`) naming a pipe a shell made (`<(…)`, `|`): it had a writer. */
+function isAnonymousPipe(file: string): boolean {
+  try {
+    return /^pipe:\[/.test(readlinkSync(file));
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type { GraphResource, ResourceGraph, WireObject } from "../../engine";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { AnalyzerHost, InputError } from "../../engine";
@@ -124,6 +124,19 @@ describe("input limits", () => {
       expect(readBoundedText(fifo, 1 << 20, { silenceMs: 10_000, writerMs: 200 })).toBe("");
     } finally {
       writer.kill();
+    }
+  });
+
+  it("reads a shell's pipe whose command printed nothing and ended (`--state <(true)`) as empty at once", async () => {
+    // A shell holding such a pipe as its descriptor 3, read through /proc as /dev/fd/3 would be.
+    const holder = spawn("bash", ["-c", "exec 3< <(true); sleep 30"], { stdio: "ignore" });
+    try {
+      const fd3 = `/proc/${holder.pid}/fd/3`;
+      for (let i = 0; i < 100 && !existsSync(fd3); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200)); // `true` has exited
+      expect(readBoundedText(fd3, 1 << 20, { silenceMs: 10_000, writerMs: 5_000 })).toBe("");
+    } finally {
+      holder.kill();
     }
   });
 
