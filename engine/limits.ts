@@ -369,6 +369,7 @@ export function checkGraphLimits(graph: ResourceGraph): void {
  */
 export function refuseRepeatedMembers(text: string, parsed: unknown, members: number, file: string): void {
   let count = 0;
+  let proto = false;
   const stack: unknown[] = [parsed];
   while (stack.length > 0) {
     const v = stack.pop();
@@ -376,19 +377,30 @@ export function refuseRepeatedMembers(text: string, parsed: unknown, members: nu
     else if (v !== null && typeof v === "object") {
       for (const k in v) {
         count++;
+        if (k === "__proto__") proto = true;
         stack.push((v as Record<string, unknown>)[k]);
       }
     }
   }
-  if (count === members) return;
-  throw new InputError(
-    `${file}: field '${repeatedMember(text) ?? "(unknown)"}' is a member name its object repeats (JSON would keep only the last; Pulumi never writes one)`,
-    file,
-  );
+  if (count !== members)
+    throw new InputError(
+      `${file}: field '${memberWhere(text, "repeated") ?? "(unknown)"}' is a member name its object repeats (JSON would keep only the last; Pulumi never writes one)`,
+      file,
+    );
+  // The pack reads properties as google-protobuf decodes them, which drops a `__proto__` key and what
+  // it holds (as under the Pulumi CLI): unchecked, so refused.
+  if (proto)
+    throw new InputError(
+      `${file}: field '${memberWhere(text, "__proto__") ?? "(unknown)"}' is a member named __proto__, which the policy protocol drops with what it holds (Pulumi never writes one)`,
+      file,
+    );
 }
 
-/** The path of the first repeated member name in JSON text (the slow path: a set per open object). */
-function repeatedMember(text: string): string | undefined {
+/**
+ * The path of the first member in JSON text that is repeated in its object, or named `__proto__` (the
+ * slow path: a set per open object).
+ */
+function memberWhere(text: string, what: "repeated" | "__proto__"): string | undefined {
   const open: Array<{ keys: Set<string> | undefined; path: string; index: number }> = [];
   let lastString = "";
   for (let i = 0; i < text.length; i++) {
@@ -414,7 +426,7 @@ function repeatedMember(text: string): string | undefined {
       const top = open[open.length - 1];
       if (!top?.keys) continue;
       const path = `${top.path}${top.path ? "." : ""}${lastString}`;
-      if (top.keys.has(lastString)) return path;
+      if (what === "__proto__" ? lastString === "__proto__" : top.keys.has(lastString)) return path;
       top.keys.add(lastString);
     }
   }

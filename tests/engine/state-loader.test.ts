@@ -231,6 +231,9 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     // The same name in two objects, in arrays, and names with escapes are no repeat.
     writeFileSync(file, lambdaWith(`"A":"1","B":"\\"x\\":1","C\\u0022":"2"`));
     expect(loadStateExport(file).resources).toHaveLength(1);
+    // A member named __proto__, which the policy protocol drops with what it holds, is refused too.
+    writeFileSync(file, lambdaWith(`"__proto__":{"E2B_API_KEY":"${KEY}"}`));
+    expect(() => loadStateExport(file)).toThrow(/field '.*variables\.__proto__' is a member named __proto__/);
     // A repeat spelt with an escape is one too.
     writeFileSync(file, lambdaWith(`"AB":"1","A\\u0042":"2"`));
     expect(() => loadStateExport(file)).toThrow(
