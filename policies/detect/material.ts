@@ -399,8 +399,8 @@ function hasAlnum(text: string, from: number, to: number): boolean {
   return false;
 }
 
-/** Characters a frame before each row of a wrapped blob may be made of, beside blanks and digits. */
-const MAX_FRAME = 12;
+/** The longest frame before each row of a wrapped blob: a log line's timestamp and source fit. */
+const MAX_FRAME = 64;
 
 /**
  * Base64 or hex wrapped over lines behind a frame on each row: a quote (`> `, `# `, `// `), a code
@@ -434,8 +434,12 @@ export function framedBlocks(
     while (a > i && isLine(text.charCodeAt(a - 1))) a--;
     const prefix = text.slice(i, a);
     if (a < b && prefix.length > 0 && prefix.length <= MAX_FRAME && prefix.trim() !== "") {
-      // Line numbers change, and so may their width and padding (`  9 | ` then ` 10 | `).
-      const f = prefix.replace(/[0-9]+/g, "0").replace(/\s+/g, " ");
+      // Line numbers and times change, and so may their width and padding (`  9 | ` then ` 10 | `), and
+      // a code frame marks one row (`> 10 | `).
+      const f = prefix
+        .replace(/[0-9]+/g, "0")
+        .replace(/>/g, "")
+        .replace(/\s+/g, " ");
       if (rows.length > 0 && f !== frame) close();
       frame = f;
       rows.push([a, b]);

@@ -243,6 +243,20 @@ describe("findMaterial", () => {
           "behind > ": rows(blob, width, () => "> "),
           "behind # ": rows(blob, width, () => "# "),
           "in a code frame": rows(blob, width, (i) => `  ${i + 9} | `),
+          "in a code frame marking one row": rows(blob, width, (i) =>
+            i === 1 ? `> ${i + 9} | ` : `  ${i + 9} | `,
+          ),
+          // Rows shorter than a key's base64 behind a frame of other characters than `> # |` are not
+          // looked for (material.ts FRAMED_SOURCE): the cheap test would let most logs through.
+          ...(width >= 60
+            ? {
+                "behind a log line's timestamp": rows(
+                  blob,
+                  width,
+                  (i) => `2026-12-07T02:00:0${i % 10}.123Z app[1]: `,
+                ),
+              }
+            : {}),
           "whole, after one word": `KEY\n${rows(blob, width, () => "")}`,
           "whole, as it is": rows(blob, width, () => ""),
         };

@@ -258,7 +258,7 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
         Buffer.from(`E2B_API_KEY=${KEY}\n`).toString("hex"),
         Buffer.from(KEY).toString("hex"),
       ])
-        for (const prefix of ["> ", "# ", "  | "]) {
+        for (const prefix of ["> ", "# ", "  | ", "Dec  7 02:00:00 host app[12]: "]) {
           const rows = blob.match(new RegExp(`.{1,${width}}`, "g"))!;
           const out = redactMaterial(`loaded .env:\n${rows.map((r) => prefix + r).join("\n")}\nthen failed`);
           // No row of the blob is left, nor any piece of it 8 characters long.
