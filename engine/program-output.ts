@@ -49,11 +49,14 @@ export class ProgramOutput {
   private readonly partial = new Map<Readable, StreamState>();
   private end: EndWait | undefined;
   /**
-   * Both streams as they arrived, chunk by chunk (the last `2 × maxBytes`): a key a program writes
-   * across them on one terminal line (its head on stdout, its tail on stderr) is whole only here, while
-   * the logs above keep each stream's line apart. Read by `maskPieces`, never shown.
+   * The end of both streams as they arrived, chunk by chunk, terminal controls left out (as a terminal
+   * shows them): a key a program writes across them on one line (its head on stdout, its tail on
+   * stderr, a colour reset between) is whole only here, while the logs above keep each stream's line
+   * apart. Never shown; the keys found in it are kept as pieces (`keyPieces`) for `maskPieces`.
    */
   private transcript = "";
+  /** Every 8-digit piece of each key the transcript has spelt, however long ago. */
+  private readonly keyPieces = new Set<string>();
 
   constructor(private readonly maxBytes: number) {}
 
@@ -95,9 +98,11 @@ export class ProgramOutput {
     this.partial.set(stream, state);
     stream.on("data", (chunk: Buffer) => {
       const decoded = state.decoder.write(chunk);
-      this.transcript += decoded;
-      if (this.transcript.length > 4 * this.maxBytes)
-        this.transcript = this.transcript.slice(-2 * this.maxBytes);
+      this.transcript = (this.transcript + decoded.replace(TERMINAL_CONTROLS, "")).slice(-TRANSCRIPT_KEPT);
+      for (const m of this.transcript.matchAll(KEY_IN_TRANSCRIPT)) {
+        const hex = m[1].toLowerCase();
+        for (let i = 0; i + PIECE <= hex.length; i++) this.keyPieces.add(hex.slice(i, i + PIECE));
+      }
       let text = this.takeMarker(state.text + decoded, state);
       if (state.overlong) {
         const end = text.indexOf("\n");
@@ -143,11 +148,7 @@ export class ProgramOutput {
    * streams, which no redactor could join.
    */
   private maskPieces(text: string): string {
-    const grams = new Set<string>();
-    for (const m of this.transcript.matchAll(KEY_IN_TRANSCRIPT)) {
-      const hex = m[1].toLowerCase();
-      for (let i = 0; i + PIECE <= hex.length; i++) grams.add(hex.slice(i, i + PIECE));
-    }
+    const grams = this.keyPieces;
     if (grams.size === 0) return text;
     return text.replace(HEX_RUN, (run, at: number) => {
       // A whole key in its place is the redactor's, which shows its last four.
@@ -161,6 +162,7 @@ export class ProgramOutput {
   /** Forget what was collected (a warm worker's next program). */
   clear(): void {
     this.transcript = "";
+    this.keyPieces.clear();
     this.all.lines = [];
     this.all.bytes = 0;
     for (const s of this.partial.values()) {
@@ -185,6 +187,16 @@ export class ProgramOutput {
     }
   }
 }
+
+/**
+ * How much of the transcript is kept between chunks: enough for a key written in pieces with other
+ * output between (a chunk is searched with what came before it).
+ */
+const TRANSCRIPT_KEPT = 4096;
+/** ANSI escape sequences (CSI, OSC, two-character) and other C0/C1 controls but the line feed. */
+const TERMINAL_CONTROLS =
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-_])|[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 
 /** A key in the transcript, and its hex digits. */
 const KEY_IN_TRANSCRIPT = /e2b_([0-9a-f]{40})(?![0-9a-f])/gi;

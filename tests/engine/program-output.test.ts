@@ -40,6 +40,20 @@ describe("ProgramOutput", () => {
     for (const text of [log.text(), ...log.streams()])
       for (let i = 0; i + 8 <= hex.length; i++) expect(text).not.toContain(hex.slice(i, i + 8));
     expect(log.text().split("\n").sort()).toEqual(["a e2b_…", "…"]);
+    // A colour reset between the pieces, and much other output after them, change nothing.
+    const [o2, e2] = [new PassThrough(), new PassThrough()];
+    const log2 = new ProgramOutput(64 * 1024);
+    log2.listen(o2);
+    log2.listen(e2);
+    o2.write(`b ${KEY.slice(0, 24)}`);
+    await flush();
+    e2.write(`\u001b[0m${KEY.slice(24)}\n`);
+    await flush();
+    o2.write("\n");
+    for (let i = 0; i < 300; i++) o2.write(`${"x".repeat(1000)}\n`);
+    await flush();
+    for (const text of [log2.text(), ...log2.streams()])
+      for (let i = 0; i + 8 <= hex.length; i++) expect(text).not.toContain(hex.slice(i, i + 8));
     // A key printed whole in one place is left for the redactor, which shows its last four.
     out.write(`again: ${KEY}\n`);
     await flush();
