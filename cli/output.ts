@@ -16,6 +16,7 @@
  */
 import {
   closeSync,
+  constants,
   fsyncSync,
   lstatSync,
   mkdirSync,
@@ -31,6 +32,7 @@ import { redactMaterial } from "../policies/detect/redact";
 import type { RenderOptions } from "../reports";
 import { formats, type Format } from "../reports/formats";
 import { InputError } from "../engine/errors";
+import { pause } from "../engine/limits";
 
 export function parseFormat(value: string): Format {
   if ((formats as readonly string[]).includes(value)) return value as Format;
@@ -156,7 +158,17 @@ export function oneLine(e: unknown): string {
 }
 
 function writeProblem(e: unknown): string {
+  // Opened without waiting (writeOutputFile), a FIFO nobody reads says ENXIO.
+  if ((e as NodeJS.ErrnoException).code === "ENXIO") return "ENXIO: no process is reading this pipe";
   return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+}
+
+function isFifo(file: string): boolean {
+  try {
+    return statSync(file).isFIFO();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -227,10 +239,23 @@ export function prepareOutput(file: string, flag: string, kind: "file" | "dir" =
  */
 export function writeOutputFile(file: string, text: string, flag = "--output", mode: "w" | "a" = "w"): void {
   try {
-    const fd = openSync(file, mode);
+    // A FIFO is opened without waiting for a reader: a blocked open(2) would hold the thread, and a
+    // signal would not end the run until some process read the pipe.
+    const fifo = isFifo(file);
+    const fd = fifo
+      ? openSync(file, constants.O_WRONLY | constants.O_NONBLOCK | (mode === "a" ? constants.O_APPEND : 0))
+      : openSync(file, mode);
     try {
       const buf = Buffer.from(redactMaterial(text), "utf8");
-      for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
+      for (let off = 0; off < buf.length;) {
+        try {
+          off += writeSync(fd, buf, off);
+        } catch (e) {
+          // A reader slower than the report: wait for room in the pipe.
+          if (!fifo || (e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+          pause(10);
+        }
+      }
       try {
         fsyncSync(fd);
       } catch (e) {

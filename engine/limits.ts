@@ -47,7 +47,7 @@ export const FIFO_WRITER_MS = 2_000;
 export const PIPE_TOTAL_MS = 300_000;
 
 /** Wait without spinning (the read is synchronous, as is everything that loads input). */
-const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
  * Read a file's text, at most `limit` bytes: a regular file, a pipe (`--state <(pulumi stack

@@ -5,13 +5,14 @@
  * still one redacted line and exit 2.
  */
 import "../support/e2b-api/sdk";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { startE2BServer, type E2BServer } from "../support/e2b-api";
-import { installCrashGuards } from "../../cli/output";
+import { installCrashGuards, writeOutputFile } from "../../cli/output";
+import { tmpDir } from "../support/tmp";
 import { repoRoot } from "../support/scan";
 
 const bin = path.join(repoRoot, "bin/e2b-guardrails.js");
@@ -125,3 +126,44 @@ describe("a crash nobody caught", () => {
     }
   });
 });
+
+describe("--output naming a FIFO", () => {
+  it("says at once that no process reads it, instead of blocking (where no signal could end the run)", () => {
+    const fifo = path.join(tmpDir("out-fifo-"), "report.json");
+    execFileSync("mkfifo", [fifo]);
+    expect(() => writeOutputFile(fifo, "{}")).toThrow(
+      `--output ${fifo}: cannot write there (ENXIO: no process is reading this pipe)`,
+    );
+  });
+
+  it("writes the whole report to a reader, however slowly it reads", async () => {
+    const fifo = path.join(tmpDir("out-fifo-"), "report.json");
+    execFileSync("mkfifo", [fifo]);
+    const reader = spawn("sh", ["-c", `sleep 0.2; cat "$0" | wc -c`, fifo]);
+    let counted = "";
+    reader.stdout.on("data", (d: Buffer) => (counted += d.toString()));
+    const done = new Promise((r) => reader.on("exit", r));
+    // Opened only once the reader has it open; larger than a pipe holds.
+    for (let i = 0; i < 50 && !(await readerHasIt(reader.pid!, fifo)); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    writeOutputFile(fifo, "x".repeat(300_000));
+    await done;
+    expect(Number(counted.trim())).toBe(300_000);
+  });
+});
+
+/** Whether a process (or one of its children) has `file` open. */
+async function readerHasIt(pid: number, file: string): Promise<boolean> {
+  for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (Number(p) !== pid && ppid !== pid) continue;
+      for (const fd of readdirSync(`/proc/${p}/fd`))
+        if (readlinkSync(`/proc/${p}/fd/${fd}`) === file) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
