@@ -181,9 +181,11 @@ function maskFramedBlobs(text: string): string {
  * by `…`, so no row is left to spell part of the key (a last row is often short).
  */
 function maskFramedRows(text: string): string {
-  if (!text.includes("\n")) return text;
+  // Line breaks a JSON or SARIF writer escaped are line breaks here too (same offsets).
+  const lines = escapedBreaksAsLines(text);
+  if (!lines.includes("\n")) return text;
   const rows: Span[] = [];
-  for (const block of framedBlocks(text)) {
+  for (const block of framedBlocks(lines)) {
     const found = findMaterial(block.joined);
     if (found.length === 0) continue;
     block.rows.forEach(([start, end], k) =>

@@ -272,6 +272,16 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     expect(leaks).toEqual([]);
   });
 
+  it("masks every row of a framed blob whose line breaks a JSON writer escaped", () => {
+    const blob = Buffer.from(`E2B_API_KEY=${KEY}`).toString("base64");
+    const rows = blob.match(/.{1,40}/g)!;
+    const out = redactMaterial(
+      JSON.stringify({ note: `agent said:\n${rows.map((r) => `> ${r}`).join("\n")}\nend` }),
+    );
+    for (const r of rows) expect(out).not.toContain(r);
+    expect(out).toContain(`e2b_…${KEY.slice(-4)} (encoded)`);
+  });
+
   it("masks a report naming many different encodings of one key, each many times, without withholding it", () => {
     // A red-team export: resource names, tag keys and outputs each an encoding of the same key, and
     // every name repeated (URN, name, message).
