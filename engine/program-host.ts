@@ -12,6 +12,7 @@
  * those SDK internals; it serves our own fixtures (evals, tests), which share one pinned SDK. Users'
  * programs go through the language host (language-host.ts).
  */
+import { writeSync } from "node:fs";
 import path from "node:path";
 import type { LanguageHostResult, StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
@@ -172,8 +173,10 @@ process.on("message", (msg: { id: number; job: HostJob; end: string }) => {
   const { id, job, end } = msg;
   const reply = (r: HostReply) => {
     // After everything the program printed, on each stream: the parent reads up to it (program-output.ts).
-    process.stdout.write(end);
-    process.stderr.write(end);
+    // Straight to the descriptors, as the streams' writes block: a program that replaced
+    // `process.stdout.write` cannot swallow it.
+    writeSync(1, end);
+    writeSync(2, end);
     process.send!(r);
   };
   (async () => {

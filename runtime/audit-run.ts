@@ -10,6 +10,7 @@ import { maskKey } from "../policies/detect/keys";
 import { AuditError } from "./errors";
 import { classifyError, withRetry, type RetryOptions } from "./retry";
 import { isRedirectStatus } from "./no-redirects";
+import { ResponseTooLarge } from "./bounded-responses";
 import { withTimeLimit } from "./time-limit";
 import {
   SandboxAuditor,
@@ -132,6 +133,8 @@ export function toAuditError(e: unknown, c: ApiConnection, what: string): AuditE
       "api-error",
       `${where} answered ${status}, a redirect, while ${what}: not followed, since the API key goes only to the API named (--api-url or E2B_API_URL)`,
     );
+  if (e instanceof ResponseTooLarge)
+    return new AuditError("api-error", `${where} sent an answer too large to read while ${what}: ${detail}`);
   if (cls === "unauthorized") {
     return new AuditError(
       "unauthorized",

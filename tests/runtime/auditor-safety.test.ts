@@ -272,7 +272,7 @@ describe("sandboxes audit against an API that sends a compressed answer too larg
     const r = await audit({});
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
-      /while listing sandboxes \(page 1\): its answer is larger than 32 MiB \(as inflated\)/,
+      /sent an answer too large to read while listing sandboxes \(page 1\): its answer is larger than 32 MiB \(as inflated\)/,
     );
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
     expect(server.requests.filter((q) => q.path === "/v2/sandboxes")).toHaveLength(1);
