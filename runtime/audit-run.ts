@@ -10,7 +10,7 @@ import { maskKey } from "../policies/detect/keys";
 import { AuditError } from "./errors";
 import { classifyError, withRetry, type RetryOptions } from "./retry";
 import { isRedirectStatus } from "./no-redirects";
-import { ResponseTooLarge } from "./bounded-responses";
+import { RESPONSE_TOO_LARGE } from "./bounded-responses";
 import { withTimeLimit } from "./time-limit";
 import {
   SandboxAuditor,
@@ -133,7 +133,8 @@ export function toAuditError(e: unknown, c: ApiConnection, what: string): AuditE
       "api-error",
       `${where} answered ${status}, a redirect, while ${what}: not followed, since the API key goes only to the API named (--api-url or E2B_API_URL)`,
     );
-  if (e instanceof ResponseTooLarge)
+  // By name: the readers are patched once per process, possibly by another copy of this module.
+  if ((e as Error | null)?.name === RESPONSE_TOO_LARGE)
     return new AuditError("api-error", `${where} sent an answer too large to read while ${what}: ${detail}`);
   if (cls === "unauthorized") {
     return new AuditError(

@@ -11,10 +11,13 @@ import path from "node:path";
 
 const MARK = Symbol.for("e2b-guardrails.bounded-responses");
 
+/** The name of the error a bounded reader throws (matched by name: see audit-run.ts). */
+export const RESPONSE_TOO_LARGE = "ResponseTooLarge";
+
 export class ResponseTooLarge extends Error {
   constructor(readonly limitBytes: number) {
     super(`its answer is larger than ${limitBytes / (1024 * 1024)} MiB (as inflated), and was not read`);
-    this.name = "ResponseTooLarge";
+    this.name = RESPONSE_TOO_LARGE;
   }
 }
 
