@@ -77,11 +77,11 @@ export function buildProgram(backend?: ScanBackend): Command {
         .option("--cwd <dir>", "folder holding Pulumi.yaml", ".")
         .option(
           "--stack <name>",
-          "stack whose Pulumi.<stack>.yaml config to use (default: the only one there is)",
+          "stack whose Pulumi.<stack>.yaml config to use: stack, org/stack or org/project/stack (default: the only one there is)",
         )
         .option(
           "--organization <name>",
-          "organization name reported to the pack (default: the one in --stack org/stack, else a placeholder)",
+          "organization name reported to the pack (default: the one in --stack org/stack, else this placeholder)",
           DEFAULT_ORGANIZATION,
         )
         .option(
