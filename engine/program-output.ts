@@ -49,10 +49,11 @@ export class ProgramOutput {
   private readonly partial = new Map<Readable, StreamState>();
   private end: EndWait | undefined;
   /**
-   * The end of both streams as they arrived, chunk by chunk, terminal controls left out (as a terminal
-   * shows them): a key a program writes across them on one line (its head on stdout, its tail on
-   * stderr, a colour reset between) is whole only here, while the logs above keep each stream's line
-   * apart. Never shown; the keys found in it are kept as pieces (`keyPieces`) for `maskPieces`.
+   * The last characters of both streams as they arrived, chunk by chunk, terminal controls left out
+   * (as a terminal shows them): a key a program writes across them on one line (its head on stdout,
+   * its tail on stderr, a colour reset between) is whole only in this order, while the logs above keep
+   * each stream's line apart. Never shown; each chunk is searched with what came before it, and the
+   * keys found are kept as pieces (`keyPieces`) for `maskPieces`.
    */
   private transcript = "";
   /** Every 8-digit piece of each key the transcript has spelt, however long ago. */
@@ -98,8 +99,9 @@ export class ProgramOutput {
     this.partial.set(stream, state);
     stream.on("data", (chunk: Buffer) => {
       const decoded = state.decoder.write(chunk);
-      this.transcript = (this.transcript + decoded.replace(TERMINAL_CONTROLS, "")).slice(-TRANSCRIPT_KEPT);
-      for (const m of this.transcript.matchAll(KEY_IN_TRANSCRIPT)) {
+      const searched = this.transcript + decoded.replace(TERMINAL_CONTROLS, "");
+      this.transcript = searched.slice(-TRANSCRIPT_KEPT);
+      for (const m of searched.matchAll(KEY_IN_TRANSCRIPT)) {
         const hex = m[1].toLowerCase();
         for (let i = 0; i + PIECE <= hex.length; i++) this.keyPieces.add(hex.slice(i, i + PIECE));
       }
@@ -189,10 +191,11 @@ export class ProgramOutput {
 }
 
 /**
- * How much of the transcript is kept between chunks: enough for a key written in pieces with other
- * output between (a chunk is searched with what came before it).
+ * How much of the transcript is kept between chunks: all of a key but its last character, so a key
+ * whose last piece comes in a chunk is found with the pieces before it, and each character is searched
+ * a bounded number of times.
  */
-const TRANSCRIPT_KEPT = 4096;
+const TRANSCRIPT_KEPT = 43;
 /** ANSI escape sequences (CSI, OSC, two-character) and other C0/C1 controls but the line feed. */
 const TERMINAL_CONTROLS =
   // eslint-disable-next-line no-control-regex -- control characters are what this removes
