@@ -397,7 +397,6 @@ export function offlineNotes(
     : undefined;
 }
 
-/** The first line's note on a failed program whose stack imports ESC environments the preview could not open. */
 /**
  * A program that failed while secure values went undecrypted may have failed on one: it reads a
  * placeholder (`[secret <key>]`) where `pulumi preview` would hand it the value, and what it then does
@@ -412,6 +411,7 @@ function undecryptedNote(error: string, keys: readonly string[]): string[] {
   ];
 }
 
+/** The first line's note on a failed program whose stack imports ESC environments the preview could not open. */
 function environmentsNote(environments: string[]): string {
   return environments.length
     ? ` (the stack imports Pulumi ESC environment(s) ${environments.join(", ")}, which the offline preview cannot open: configuration they supply is missing)`
