@@ -19,33 +19,6 @@ import { stackPolicy, type StackCheck, type StackContext } from "./policy-dsl";
 type Config = { environmentTagKeys: string[]; requireEnvironmentInKeyName: boolean };
 type Check = StackCheck<Config>;
 
-/** The same key value (by fingerprint) in two environments. */
-const sameKeyInTwoEnvironments: Check = ({ index, config, report }) => {
-  const byFingerprint = new Map<
-    string,
-    { mask: string; envs: Map<string, { urn: string; label: string }> }
-  >();
-  for (const r of index.resources) {
-    const keys = index.scan(r).keys;
-    if (keys.length === 0) continue;
-    const env = index.environmentOf(r, config.environmentTagKeys).name;
-    for (const k of keys) {
-      let e = byFingerprint.get(k.fingerprint);
-      if (!e) byFingerprint.set(k.fingerprint, (e = { mask: k.mask, envs: new Map() }));
-      if (!e.envs.has(env)) e.envs.set(env, { urn: r.urn, label: describe(r) });
-    }
-  }
-  for (const { mask, envs } of byFingerprint.values()) {
-    if (envs.size < 2) continue;
-    const names = [...envs.keys()].sort().join(" and ");
-    for (const [env, at] of envs)
-      report(
-        `E2B key ${mask} appears in environments ${names} (${at.label} in ${env}). Give every environment its own key.`,
-        at.urn,
-      );
-  }
-};
-
 type Place = { urn: string; label: string };
 
 /** Reports each group of places that several environments share, one message per group. */
@@ -72,6 +45,27 @@ function addPlace(
   if (!envs) groups.set(group, (envs = new Map()));
   if (!envs.has(env)) envs.set(env, { urn: r.urn, label: describe(r) });
 }
+
+/** The same key value (by fingerprint) in two environments. */
+const sameKeyInTwoEnvironments: Check = ({ index, config, report }) => {
+  const byFingerprint = new Map<string, Map<string, Place>>();
+  const masks = new Map<string, string>();
+  for (const r of index.resources) {
+    const keys = index.scan(r).keys;
+    if (keys.length === 0) continue;
+    const env = index.environmentOf(r, config.environmentTagKeys).name;
+    for (const k of keys) {
+      if (!masks.has(k.fingerprint)) masks.set(k.fingerprint, k.mask);
+      addPlace(byFingerprint, k.fingerprint, env, r);
+    }
+  }
+  reportAcrossEnvironments(
+    byFingerprint,
+    report,
+    (fingerprint, envs, at, env) =>
+      `E2B key ${masks.get(fingerprint)} appears in environments ${envs} (${at.label} in ${env}). Give every environment its own key.`,
+  );
+};
 
 /**
  * One secret config value named to carry the key, which this preview could not decrypt, feeding two
