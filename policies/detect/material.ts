@@ -326,6 +326,9 @@ function inflated(text: string, budget: Budget): Decoded[] {
   return [{ encoding: kind, text: latin1(out.bytes), at: 0 }];
 }
 
+/** A blank within a line: a space, a tab, or the `\r` of a CRLF line break. */
+const isLineBlank = (c: number) => c === 32 || c === 9 || c === 13;
+
 /**
  * Base64 or hex wrapped over lines inside other text: a PEM-style block, `base64` output (76 columns)
  * in a script or a heredoc, `xxd -p` hex, a blob a program printed in pieces. Each block joins the
@@ -336,7 +339,6 @@ function inflated(text: string, budget: Budget): Decoded[] {
 function wrappedBlocks(text: string): Array<{ joined: string; start: number }> {
   const out: Array<{ joined: string; start: number }> = [];
   const isLine = (c: number) => c < 128 && LINE_CHAR[c] === 1;
-  const isBlank = (c: number) => c === 32 || c === 9 || c === 13;
   let parts: string[] = [];
   let start = -1;
   const close = () => {
@@ -349,9 +351,9 @@ function wrappedBlocks(text: string): Array<{ joined: string; start: number }> {
   for (let i = 0; i < text.length;) {
     const eol = lineEnd(text, i);
     let a = i;
-    while (a < eol && isBlank(text.charCodeAt(a))) a++;
+    while (a < eol && isLineBlank(text.charCodeAt(a))) a++;
     let b = eol;
-    while (b > a && isBlank(text.charCodeAt(b - 1))) b--;
+    while (b > a && isLineBlank(text.charCodeAt(b - 1))) b--;
     let head = a;
     while (head < b && isLine(text.charCodeAt(head))) head++;
     if (a === b) close();
@@ -425,11 +427,7 @@ export function framedBlocks(
   for (let i = 0; i < text.length;) {
     const eol = lineEnd(text, i);
     let b = eol;
-    while (
-      b > i &&
-      (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9 || text.charCodeAt(b - 1) === 13)
-    )
-      b--;
+    while (b > i && isLineBlank(text.charCodeAt(b - 1))) b--;
     let a = b;
     while (a > i && isLine(text.charCodeAt(a - 1))) a--;
     const prefix = text.slice(i, a);
