@@ -87,10 +87,11 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
   for (const [k, v] of Object.entries(metadata)) {
     const mask = keyMaterialIn(String(v), req.apiKey) ?? keyMaterialIn(k, req.apiKey);
     if (mask) {
+      const shownName = maskedName(k, req.apiKey);
       violations.push({
         code: "metadata-key-material",
-        field: `metadata.${maskedName(k, req.apiKey)}`,
-        message: `sandbox metadata "${maskedName(k, req.apiKey)}" holds key material (${mask}); metadata is visible to anyone who lists sandboxes`,
+        field: `metadata.${shownName}`,
+        message: `sandbox metadata "${shownName}" holds key material (${mask}); metadata is visible to anyone who lists sandboxes`,
       });
     }
   }
@@ -129,10 +130,11 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
   for (const [name, value] of Object.entries(req.envs ?? {})) {
     if (isCredentialName(name)) {
       judged.add(name);
+      const shownName = maskedName(name, req.apiKey);
       violations.push({
         code: "env-credential-name",
-        field: `envs.${maskedName(name, req.apiKey)}`,
-        message: `env var ${maskedName(name, req.apiKey)} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
+        field: `envs.${shownName}`,
+        message: `env var ${shownName} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
       });
       continue;
     }
@@ -142,10 +144,11 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     const shown = inValue ?? ownKeyIn(String(value), req.apiKey) ?? inName ?? ownKeyIn(name, req.apiKey);
     if (shown) {
       judged.add(name);
+      const shownName = maskedName(name, req.apiKey);
       violations.push({
         code: "env-key-material",
-        field: `envs.${maskedName(name, req.apiKey)}`,
-        message: `env var ${maskedName(name, req.apiKey)} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
+        field: `envs.${shownName}`,
+        message: `env var ${shownName} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
       });
     }
   }
@@ -178,10 +181,11 @@ function checkThirdPartyEnvs(
     const shape = credentialShape(value);
     const byName = !allowed.has(name) && isCredentialByName(name, value);
     if (!shape && !byName) continue;
+    const shownName = maskedName(name, req.apiKey);
     out.push({
       code: "env-third-party-credential",
-      field: `envs.${maskedName(name, req.apiKey)}`,
-      message: `env var ${maskedName(name, req.apiKey)} ${shape ? `holds a ${shape}` : "is named as a credential"}; code in the sandbox could read and exfiltrate it: ${E2B_SECRETS_POINTER}`,
+      field: `envs.${shownName}`,
+      message: `env var ${shownName} ${shape ? `holds a ${shape}` : "is named as a credential"}; code in the sandbox could read and exfiltrate it: ${E2B_SECRETS_POINTER}`,
     });
   }
   return out;
