@@ -87,7 +87,24 @@ export function redactMaterial(text: string): string {
 
 const WITHHELD = "[withheld: this text held E2B key material that could not be masked]";
 
+/** A carriage return that does not start a CRLF: progress output, classic Mac line ends. */
+const LONE_CR = /\r(?!\n)/g;
+
+/**
+ * redactLines, and again with each lone carriage return read as a line break when the text has any:
+ * a blob wrapped over rows that only `\r` ends is one blob too. Such a text is shown with those
+ * breaks as line breaks only when, read so, it held key material that was masked.
+ */
 function redactEncoded(text: string): string {
+  const out = redactLines(text);
+  if (!out.includes("\r")) return out;
+  const asLines = out.replace(LONE_CR, "\n");
+  if (asLines === out) return out;
+  const again = redactLines(asLines);
+  return again === asLines ? out : again;
+}
+
+function redactLines(text: string): string {
   let out = redactKeys(text)
     .replace(HEX_ASCII_KEY, (hex) => `${maskKey(fromHexAscii(hex))} (hex-encoded)`)
     .replace(SPACED_KEY, (spaced) => maskKey(spaced.replace(/[^\w]/g, (c) => (c === "_" ? c : ""))))
@@ -135,42 +152,65 @@ const MAX_PASSES = 64;
 
 /** A line's part that may be a piece of a wrapped blob. */
 const FRAMED_RUN = /[A-Za-z0-9+/=_-]{16,}/g;
+/** A wrapped blob's last row may be short: any run. */
+const TAIL_RUN = /[A-Za-z0-9+/=_-]+/g;
+/** A line with no letter or digit (`>`, `     | ^^^^`, a blank) may sit between a blob's rows. */
+const BETWEEN_ROWS = /^[^A-Za-z0-9]*$/;
 
 /**
  * A blob wrapped over lines that each hold something else too: a code frame (`  12 | QUJD…`), a quoted
- * continuation (`> `, `# `, `"…" +`, a trailing `\`). The longest run of each line in a row of such
- * lines is joined; when that holds key material, each of those runs is masked.
+ * continuation (`> `, `# `, `"…",`, a trailing `\`), the frame alternating row by row. The longest run
+ * of each line in a row of such lines is joined, over lines with no letter or digit between them (a
+ * caret row, an empty `>`), with the next line's run when it is shorter (a blob's last row): when that
+ * holds key material, each of those runs is masked.
  */
 function maskFramedBlobs(text: string): string {
   if (!text.includes("\n")) return text;
   const lines = text.split("\n");
   const longest = lines.map((line) => longestRun(line, FRAMED_RUN));
+  const between = lines.map((line) => BETWEEN_ROWS.test(line));
+  // The next line after `k` that is not between rows.
+  const nextRow = (k: number) => {
+    let n = k + 1;
+    while (n < lines.length && between[n]) n++;
+    return n;
+  };
   let changed = false;
   for (let i = 0; i < lines.length;) {
-    let j = i;
-    while (j < lines.length && longest[j]) j++;
-    const end = j;
+    if (!longest[i]) {
+      i++;
+      continue;
+    }
+    const rows: Array<{ line: number; run: RegExpMatchArray }> = [{ line: i, run: longest[i]! }];
+    let n = nextRow(i);
+    for (; n < lines.length && longest[n]; n = nextRow(n)) rows.push({ line: n, run: longest[n]! });
+    const resume = Math.max(n, i + 1);
+    const tail = n < lines.length ? longestRun(lines[n], TAIL_RUN) : undefined;
+    if (tail) rows.push({ line: n, run: tail });
     const joined = (a: number, b: number) =>
       findMaterial(
-        longest
+        rows
           .slice(a, b)
-          .map((m) => m![0])
+          .map((r) => r.run[0])
           .join(""),
       );
-    let found = j - i >= 2 ? joined(i, j) : [];
+    let [a, b] = [0, rows.length];
+    // Without the next line when the rows hold the key without it ("then failed" is no last row).
+    if (tail && joined(a, b - 1).length) b--;
+    let found = b - a >= 2 ? joined(a, b) : [];
     if (found.length) {
       // The rows that hold the blob: a message's first line ("cannot parse /tmp/x.env:") is not one.
-      for (let n = 0; n < 20 && j - i > 1 && joined(i + 1, j).length; n++) i++;
-      for (let n = 0; n < 20 && j - i > 1 && joined(i, j - 1).length; n++) j--;
-      found = joined(i, j);
+      for (let k = 0; k < 20 && b - a > 1 && joined(a + 1, b).length; k++) a++;
+      for (let k = 0; k < 20 && b - a > 1 && joined(a, b - 1).length; k++) b--;
+      found = joined(a, b);
       changed = true;
-      for (let k = i; k < j; k++) {
-        const m = longest[k]!;
-        const mask = k === i ? `${found[0].mask} (encoded)` : "…";
-        lines[k] = `${lines[k].slice(0, m.index)}${mask}${lines[k].slice(m.index! + m[0].length)}`;
-      }
+      rows.slice(a, b).forEach(({ line, run }, k) => {
+        const mask = k === 0 ? `${found[0].mask} (encoded)` : "…";
+        lines[line] =
+          `${lines[line].slice(0, run.index)}${mask}${lines[line].slice(run.index! + run[0].length)}`;
+      });
     }
-    i = Math.max(end, i + 1);
+    i = resume;
   }
   return changed ? lines.join("\n") : text;
 }

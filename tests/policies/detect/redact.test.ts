@@ -272,6 +272,67 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     expect(leaks).toEqual([]);
   });
 
+  it("masks a blob whose frame changes row by row, has text after each row or a caret row between, at every width", () => {
+    const frames: Record<string, (row: string, i: number) => string> = {
+      "nested quotes": (r, i) => (i % 2 ? "> > " : "> ") + r,
+      "quote, then comment": (r, i) => (i % 2 ? "# " : "> ") + r,
+      "string array": (r) => `  "${r}",`,
+      "table cell": (r) => `| ${r} |`,
+      "shell continuation": (r) => `  ${r} \\`,
+      "code frame with a caret row": (r, i) =>
+        `${String(i + 9).padStart(4)} | ${r}${i === 1 ? "\n     | ^^^^" : ""}`,
+      "empty quoted line between": (r, i) => `${i === 1 ? ">\n" : ""}> ${r}`,
+    };
+    const leaks: string[] = [];
+    for (const [name, frame] of Object.entries(frames))
+      for (const blob of [
+        Buffer.from(`E2B_API_KEY=${KEY}\n`).toString("base64"),
+        Buffer.from(KEY).toString("base64"),
+        Buffer.from(KEY).toString("hex"),
+      ])
+        for (let width = 16; width <= 76; width += 4) {
+          const rows = blob.match(new RegExp(`.{1,${width}}`, "g"))!;
+          const out = redactMaterial(`loaded .env:\n${rows.map(frame).join("\n")}\nthen failed`);
+          if (showsPartOf(out, HEX) || !out.includes(`e2b_…${KEY.slice(-4)}`)) leaks.push(`${name}@${width}`);
+          // The short last row is masked too: no 12 characters of the key's blob are left (a row
+          // that encodes only `E2B_API_KEY=` may stay).
+          for (let i = 0; !blob.startsWith("RTJC") && i + 12 <= blob.length; i++)
+            if (out.includes(blob.slice(i, i + 12))) {
+              leaks.push(`${name}@${width}: ${blob.slice(i, i + 12)}`);
+              break;
+            }
+          expect(out.split("\n")[0]).toBe("loaded .env:");
+          expect(out).toContain("then failed");
+        }
+    expect(leaks).toEqual([]);
+  });
+
+  it("masks a blob wrapped over rows that only a carriage return ends, and keeps a progress bar's returns", () => {
+    const leaks: string[] = [];
+    for (const blob of [
+      Buffer.from(`E2B_API_KEY=${KEY}\n`).toString("base64"),
+      Buffer.from(KEY).toString("hex"),
+    ])
+      for (const frame of [
+        (r: string) => r,
+        (r: string) => `> ${r}`,
+        (r: string, i: number) => `  ${i + 1} | ${r}`,
+      ])
+        for (let width = 16; width <= 76; width += 12) {
+          const rows = blob.match(new RegExp(`.{1,${width}}`, "g"))!;
+          const out = redactMaterial(`downloading\r${rows.map(frame).join("\r")}\rdone\r`);
+          if (!out.includes(`e2b_…${KEY.slice(-4)}`)) leaks.push(`@${width}: not masked`);
+          for (let i = 0; i + 12 <= blob.length; i++)
+            if (out.includes(blob.slice(i, i + 12))) {
+              leaks.push(`@${width}: ${blob.slice(i, i + 12)}`);
+              break;
+            }
+        }
+    expect(leaks).toEqual([]);
+    const progress = "  10% |##        |\r  20% |####      |\r 100% |##########|\n";
+    expect(redactMaterial(progress)).toBe(progress);
+  });
+
   it("masks every row of a framed blob whose line breaks a JSON writer escaped", () => {
     const blob = Buffer.from(`E2B_API_KEY=${KEY}`).toString("base64");
     const rows = blob.match(/.{1,40}/g)!;
