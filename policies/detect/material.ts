@@ -103,17 +103,22 @@ const HEX_OF_ENCODED = new RegExp(
 /**
  * A key written as joined strings to slip past scanners, cut anywhere after its prefix and in as many
  * pieces: `"e2b_" + "<40 hex>"`, `"e2b_<20 hex>" + "<20 hex>"` (JavaScript, over lines as Prettier
- * wraps it), Python's `"…" "…"`, a shell's `e2b_"…"`, `["e2b_…", "…"]` (CloudFormation `Fn::Join`).
- * The pieces after the prefix must hold exactly 40 hex digits together (more is no key, as in
- * keys.ts). A cut inside the prefix (`"e2" + "b_…"`) is not read.
+ * wraps it), `"e2b_".concat("…")`, a template's `${"…"}`, Python's `"…" "…"`, a shell's `e2b_"…"`,
+ * `["e2b_…", "…"]` (CloudFormation `Fn::Join`). The pieces after the prefix must hold exactly 40 hex
+ * digits together (more is no key, as in keys.ts). A cut inside the prefix (`"e2" + "b_…"`) is not
+ * read.
  */
-const SPLIT_GLUE_SOURCE = "[\"'`](?:[ \\t\\r\\n]*(?:[+,][ \\t\\r\\n]*)?[\"'`])?";
+// A template's `"}` first: SPLIT_GLUE removes the glue without backtracking, and a lone quote would
+// leave its `}` behind.
+const SPLIT_GLUE_SOURCE =
+  "(?:[\"'`][ \\t]*\\}|\\$\\{[ \\t]*[\"'`]" +
+  "|[\"'`](?:[ \\t\\r\\n]*(?:(?:[+,]|\\)?\\.concat\\()[ \\t\\r\\n]*)?[\"'`])?)";
 const SPLIT_KEY = new RegExp(
   `(?:sk_)?e2b_[0-9a-f]{0,40}(?:${SPLIT_GLUE_SOURCE}[0-9a-f]{1,40}){1,40}(?![0-9a-f])`,
   "gi",
 );
 /** Where a split key may start: its prefix, then hex digits, then a quote. */
-const SPLIT_KEY_TEST = /e2b_[0-9a-f]{0,39}["'`]/i;
+const SPLIT_KEY_TEST = /e2b_[0-9a-f]{0,39}(?:["'`]|\$\{)/i;
 const SPLIT_GLUE = new RegExp(SPLIT_GLUE_SOURCE, "g");
 /** More pieces after a match (past the 40 the pattern counts): the digits go on, so no key. */
 const SPLIT_GOES_ON = new RegExp(`${SPLIT_GLUE_SOURCE}[0-9a-f]`, "iy");
@@ -128,10 +133,10 @@ function joinSplitKey(written: string): string | undefined {
 
 /**
  * What a split key is written with from its prefix on (hex digits, `_`, the glue's quotes, blanks,
- * `+` and `,`, and `\` that escapes a quote in a document), and the least it takes: `e2b_`, 40 digits
- * and one character of glue.
+ * `+`, `,`, `.concat(`, `${ }`, and `\` that escapes a quote in a document), and the least it takes:
+ * `e2b_`, 40 digits and one character of glue.
  */
-const SPLIT_SOURCE = charTable("0123456789abcdefABCDEF_\"'` \t\r\n+,\\");
+const SPLIT_SOURCE = charTable("0123456789abcdefABCDEF_\"'` \t\r\n+,\\.()${}ont");
 const SPLIT_RUN = 45;
 
 /** A hex run long enough to hold an encoded key (44 bytes or more). */

@@ -140,6 +140,16 @@ describe("findMaterial", () => {
     ["Python's implicit concatenation", `KEY = ("e2b_" '${RKEY.slice(4)}')`, "joined"],
     ["a shell word quoted in two parts", `export E2B_API_KEY=e2b_"${RKEY.slice(4)}"`, "joined"],
     [
+      "a String.prototype.concat",
+      `const key = "e2b_".concat("${RKEY.slice(4, 20)}").concat('${RKEY.slice(20)}');`,
+      "joined",
+    ],
+    [
+      "a template literal's substitutions",
+      `const key = \`e2b_\${"${RKEY.slice(4, 30)}"}${RKEY.slice(30)}\`;`,
+      "joined",
+    ],
+    [
       "two strings cut inside the digits",
       `const key = "${RKEY.slice(0, 24)}" + "${RKEY.slice(24)}";`,
       "joined",

@@ -76,6 +76,8 @@ const ENCODINGS: Array<(k: string) => string> = [
   (k) => `xxd -r -p <<EOF\n${wrap(Buffer.from(`k=${k}`).toString("hex"), 60)}\nEOF`,
   // A key split into two joined strings.
   (k) => `const key = "${k.slice(0, -40)}" + "${k.slice(-40)}";`,
+  (k) => `const key = "${k.slice(0, -40)}".concat("${k.slice(-40)}");`,
+  (k) => `const key = \`${k.slice(0, -40)}\${"${k.slice(-40)}"}\`;`,
   // Hex as an outer layer: of base64, of gzip (a Postgres bytea).
   (k) => `blob ${Buffer.from(b64(`E2B_API_KEY=${k}`)).toString("hex")};`,
   (k) => `\\x${gzipSync(`export E2B_API_KEY=${k}`).toString("hex")}`,
