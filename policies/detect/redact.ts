@@ -25,7 +25,9 @@ const SPACED_KEY =
 /**
  * A key's bytes as a program prints them, one by one: Node's `<Buffer 65 32 62 5f …>` and hex dumps
  * (hex pairs with one separator), `JSON.stringify(buffer)` and char codes (decimal lists), a string
- * spread into characters (`["e","2","b","_",…]`). Twelve bytes or more; what they spell is checked.
+ * spread into characters (`["e","2","b","_",…]`), in one line or in columns over lines as
+ * `util.inspect` lays out a `Uint8Array` and `JSON.stringify(…, null, 2)` an array. Twelve bytes or
+ * more; what they spell is checked.
  */
 const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => string }> = [
   {
@@ -33,12 +35,12 @@ const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => strin
     bytes: (run) => fromHexAscii(run.replace(/[^0-9a-f]/gi, "")),
   },
   {
-    pattern: /(?<!\d)(?:\d{1,3}, ?){11,}\d{1,3}(?!\d)/g,
-    bytes: (run) => String.fromCharCode(...run.split(/, ?/).map((n) => Number(n) & 0xff)),
+    pattern: /(?<!\d)(?:\d{1,3},\s*){11,}\d{1,3}(?!\d)/g,
+    bytes: (run) => String.fromCharCode(...run.split(/,\s*/).map((n) => Number(n) & 0xff)),
   },
   {
-    pattern: /(?:(["'])[^"'\\]\1, ?){11,}(["'])[^"'\\]\2/g,
-    bytes: (run) => run.replace(/["', ]/g, ""),
+    pattern: /(?:(["'])[^"'\\]\1,\s*){11,}(["'])[^"'\\]\2/g,
+    bytes: (run) => run.replace(/["',\s]/g, ""),
   },
 ];
 

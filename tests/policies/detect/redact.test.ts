@@ -198,6 +198,10 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     ["char codes", [...KEY].map((c) => c.charCodeAt(0)).join(",")],
     ["a string spread into characters", JSON.stringify([...KEY])],
     ["a hex dump", Buffer.from(`k=${KEY}`).toString("hex").replace(/../g, "$& ")],
+    ["console.log of a Uint8Array (columns over lines)", inspect(new TextEncoder().encode(KEY))],
+    ["console.log of a Uint16Array", inspect(Uint16Array.from(KEY, (c) => c.charCodeAt(0)))],
+    ["JSON.stringify of a Buffer, indented", JSON.stringify(Buffer.from(`E2B_API_KEY=${KEY}`), null, 2)],
+    ["console.log of a string spread into characters", inspect([...KEY])],
   ])("withholds a key's bytes listed one by one: %s", (_, text) => {
     const out = redactMaterial(text);
     expect(out).toMatch(/characters withheld: bytes of E2B key material/);
