@@ -50,6 +50,41 @@ function maskByteList(run: string, spelled: string): string {
   return `[${run.length} characters withheld: bytes of E2B key material]`;
 }
 
+/**
+ * A row of a hex dump as `xxd`, `hexdump -C` and `od -A x -t x1z` print one: an offset, the bytes in
+ * hex (pairs or groups of two), and, after two blanks or more, their ASCII (`|…|`, `>…<`).
+ */
+const DUMP_ROW =
+  /^[0-9a-f]{6,8}:?((?:[ ]{1,2}[0-9a-f]{2}(?:[0-9a-f]{2})?)+)(?:[ ]{2,}[|>]?(.*?)[|<]?)?[ \t\r]*$/i;
+
+/**
+ * Hex dumps of key material withheld whole: a dump shows 16 bytes a row, in hex and as ASCII, so no
+ * one row spells a key, yet the rows together do.
+ */
+function withholdDumps(text: string): string {
+  if (!text.includes("\n") || !/^[0-9a-f]{6,8}:? /im.test(text)) return text;
+  const lines = text.split("\n");
+  const rows = lines.map((line) => DUMP_ROW.exec(line));
+  let changed = false;
+  for (let i = 0; i < lines.length;) {
+    let j = i;
+    while (j < lines.length && rows[j]) j++;
+    if (j - i >= 2) {
+      const block = rows.slice(i, j) as RegExpExecArray[];
+      const ascii = block.map((r) => r[2] ?? "").join("");
+      const bytes = fromHexAscii(block.map((r) => r[1].replace(/ /g, "")).join(""));
+      if ([ascii, bytes].some((t) => redactKeys(t) !== t || findMaterial(t).length > 0)) {
+        lines.splice(i, j - i, `[${j - i} lines withheld: a dump of E2B key material]`);
+        rows.splice(i, j - i, null);
+        changed = true;
+        j = i + 1;
+      }
+    }
+    i = Math.max(j, i + 1);
+  }
+  return changed ? lines.join("\n") : text;
+}
+
 /** A key written backwards (`…a1f8_b2e`), a head of one too: redaction never lets a key through. */
 const REVERSED_KEY = /(?<![0-9a-f])[0-9a-f]{20,}_b2e(?:_ks)?/gi;
 
@@ -114,6 +149,7 @@ function redactLines(text: string): string {
   out = replaceSplitKeys(out, (key) => `${maskKey(key)} (joined)`);
   // Before the search below, which masks the run where a key is found: a framed block's first row.
   out = maskFramedRows(out);
+  out = withholdDumps(out);
   for (const { pattern, bytes } of BYTE_LISTS)
     out = out.replace(pattern, (run) => maskByteList(run, bytes(run)));
   // findMaterial reports each key once per search, so a pass masks one encoded copy of each key, and

@@ -208,6 +208,57 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     expect(out).not.toMatch(/(?:\b[0-9a-f]{2}\b[ ,]){12}/i);
   });
 
+  describe("hex dumps, 16 bytes a row in hex and as ASCII", () => {
+    const rowsOf = (bytes: Buffer) =>
+      Array.from({ length: Math.ceil(bytes.length / 16) }, (_, i) => bytes.subarray(i * 16, i * 16 + 16));
+    const ascii = (row: Buffer) =>
+      [...row].map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
+    const pairs = (row: Buffer) => [...row].map((b) => b.toString(16).padStart(2, "0"));
+    const dumps: Record<string, (bytes: Buffer) => string> = {
+      xxd: (bytes) =>
+        rowsOf(bytes)
+          .map((row, i) => {
+            const hex = pairs(row)
+              .join("")
+              .replace(/(.{4})/g, "$1 ")
+              .trimEnd();
+            return `${(i * 16).toString(16).padStart(8, "0")}: ${hex.padEnd(39)}  ${ascii(row)}`;
+          })
+          .join("\n"),
+      "hexdump -C": (bytes) =>
+        rowsOf(bytes)
+          .map((row, i) => {
+            const p = pairs(row);
+            const hex = `${p.slice(0, 8).join(" ")}  ${p.slice(8).join(" ")}`.padEnd(48);
+            return `${(i * 16).toString(16).padStart(8, "0")}  ${hex}  |${ascii(row)}|`;
+          })
+          .join("\n"),
+      "od -A x -t x1 (no ASCII)": (bytes) =>
+        rowsOf(bytes)
+          .map((row, i) => `${(i * 16).toString(16).padStart(6, "0")} ${pairs(row).join(" ")}`)
+          .join("\n"),
+    };
+
+    it.each(Object.keys(dumps))("withholds a dump of a .env line holding the key: %s", (name) => {
+      const out = redactMaterial(
+        `cat -v .env | ${name}:\n${dumps[name](Buffer.from(`E2B_API_KEY=${KEY}\n`))}\ndone`,
+      );
+      expect(out).toMatch(/\[\d lines withheld: a dump of E2B key material\]/);
+      expect(out).toMatch(/^cat -v \.env/);
+      expect(out).toMatch(/done$/);
+      // Neither column shows 8 of the key's digits, as ASCII or in hex.
+      for (let i = 0; i + 8 <= 40; i++) {
+        expect(out).not.toContain(HEX.slice(i, i + 8));
+        expect(out.replace(/[^0-9a-f]/g, "")).not.toContain(Buffer.from(HEX.slice(i, i + 8)).toString("hex"));
+      }
+    });
+
+    it.each(Object.keys(dumps))("leaves a dump that holds no key as it is: %s", (name) => {
+      const text = dumps[name](Buffer.from(`GIT_SHA=${HEX}\nREGION=eu-west-1\n`));
+      expect(redactMaterial(text)).toBe(text);
+    });
+  });
+
   it("masks a name that is base64 of base64 of base64 of the key, glued into a path or a long report", () => {
     const b3 = b64(b64(b64(KEY)));
     for (const text of [
