@@ -213,7 +213,9 @@ function checkKeyNamedUnknowns(
   keyName: RegExp,
   report: Reporter,
 ): void {
-  if (isStoreOnlyType(r.type) || r.type === E2B_ENVIRONMENT_TYPE) return;
+  // A store's own values are filtered leaf by leaf below: a store type may keep some values in the
+  // open (a Vercel variable that is not `sensitive`, an SSM `String`).
+  if (r.type === E2B_ENVIRONMENT_TYPE) return;
   const scan = index.scan(r);
   const hidden = [...scan.unknowns, ...scan.named.filter((l) => l.value === OPAQUE_SECRET)].filter(
     (l) => !isStoredLeaf(r.type, l, r.props),

@@ -50,6 +50,23 @@ describe(P, () => {
     }
   });
 
+  it("fails the key from secret config in Vercel variables that are not sensitive, with or without the passphrase", async () => {
+    // rt37 #2: without the passphrase these read PASS, as the variables' type is also a store.
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("server-key-in-vercel-variables"), "dev", opts);
+      const failed = stack.findings.filter(
+        (f) => f.caseId === "E2B-01" && f.enforcementLevel === "mandatory",
+      );
+      expect([opts, [...new Set(failed.map((f) => f.urn.split("::").pop()))].sort()]).toEqual([
+        opts,
+        ["team-e2b-key", "web-e2b-key", "web-env"],
+      ]);
+      expect(failed.find((f) => f.urn.endsWith("::web-env"))?.path).toBe("variables[0].value");
+      expect(status(stack, "E2B-01")).toBe("fail");
+      expectClean(stack);
+    }
+  });
+
   it("passes runtimes that get the secret's ARN", async () => {
     const { stack } = await scan.program(fx("pass-prod"), "prod");
     expect(of(stack, P)).toEqual([]);
