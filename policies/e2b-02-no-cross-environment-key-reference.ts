@@ -7,12 +7,14 @@
 import { z } from "zod";
 import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, environmentTagKeysSchema } from "./common";
 import { inferTier, stackOfReference, type EnvironmentInfo } from "./detect/environment";
+import { E2B_NAME } from "./detect/hidden-config";
 import { readStrings } from "./detect/env-model";
 import { findMaterial } from "./detect/material";
 import { modelSecretReference, referenceCandidates } from "./detect/secret-refs";
 import {
   STACK_REFERENCE_TYPE,
   get,
+  isKeyResource,
   type EnvironmentResource,
   type IndexedResource,
   type StackIndex,
@@ -20,6 +22,7 @@ import {
 import { isUnknown } from "./detect/unknowns";
 import { someString } from "./detect/tree";
 import { walkLeaves, type Tree } from "./detect/walk";
+import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { stackPolicy, type StackCheck } from "./policy-dsl";
 
 /** Store resources' own names, so a reference to the store can be recognised. */
@@ -193,7 +196,38 @@ function carriesKeyMaterial(outputs: Tree): boolean {
   return material;
 }
 
-/** A StackReference to another environment's stack that carries the key or feeds resources here. */
+/** The properties of `r` that take a value from the StackReference `refUrn`. */
+function fromReference(r: IndexedResource, refUrn: string): string[] {
+  return Object.entries(r.propertyDependencies)
+    .filter(([, urns]) => urns.includes(refUrn))
+    .map(([top]) => top);
+}
+
+/**
+ * The properties of `r` that take a value from the StackReference `refUrn`, when one of them is about
+ * E2B: an E2B-named variable (E2B_API_KEY_SECRET_ARN), a path naming E2B, key material, or a resource
+ * that holds keys itself. A zone id or subnets read from a shared network stack are not.
+ */
+function keyPropsFrom(index: StackIndex, r: IndexedResource, refUrn: string): string[] {
+  const tops = fromReference(r, refUrn);
+  if (r.type === E2B_ENVIRONMENT_TYPE || isKeyResource(r.type, r.props)) return tops;
+  const scan = index.scan(r);
+  const about = (top: string) =>
+    scan.keyTops.has(top) ||
+    E2B_PATH.test(top) ||
+    [...scan.named, ...scan.unknowns].some(
+      (l) => l.top === top && (E2B_NAME.test(l.envName ?? "") || E2B_PATH.test(l.path)),
+    );
+  return tops.filter(about);
+}
+
+const E2B_PATH = /e2b/i;
+
+/**
+ * A StackReference to another environment's stack whose outputs carry the key, that is named for E2B,
+ * or that feeds a property about E2B here. One that feeds only other properties (a DNS zone, a shared network) is
+ * listed while its outputs are unknown (offline): what it gives cannot be checked for the key.
+ */
 const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
   const here: EnvironmentInfo = {
     name: index.stack.toLowerCase(),
@@ -218,12 +252,27 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
     const other = stackOfReference(name);
     const theirs: EnvironmentInfo = { name: other.toLowerCase(), tier: inferTier(other), source: "tag" };
     if (!differ({ ...here, source: here.tier ? "tag" : "stack" }, theirs)) continue;
-    const material = carriesKeyMaterial(get(ref.outputs, "outputs") ?? ref.outputs);
+    // Offline, a read StackReference has no `outputs` at all: the SDK reads each one as unknown.
+    const outputs = get(ref.outputs, "outputs");
+    const material = carriesKeyMaterial(outputs ?? ref.outputs);
     const users = consumers.get(ref.urn) ?? [];
-    if (material || users.length > 0) {
+    // A stack named for E2B (`acme/e2b/prod`) is read for its keys, whatever a consumer calls them.
+    const e2bStack = E2B_PATH.test(name);
+    const keyUsers = users.flatMap((u) => {
+      const props = e2bStack ? fromReference(u, ref.urn) : keyPropsFrom(index, u, ref.urn);
+      return props.length ? [`'${u.name}' (${props.join(", ")})`] : [];
+    });
+    const reads = `${describe(ref)} reads stack '${name}' (environment ${theirs.name}) from stack ${index.stack} (environment ${here.name})`;
+    if (material || keyUsers.length > 0) {
       report(
-        `${describe(ref)} reads stack '${name}' (environment ${theirs.name}) from stack ${index.stack} (environment ${here.name})${material ? " and its outputs carry E2B key material" : ""}${users.length ? `; consumed by ${users.map((u) => `'${u.name}'`).join(", ")}` : ""}. Deploy a key per environment instead of sharing one through stack outputs.`,
+        `${reads}${material ? " and its outputs carry E2B key material" : ""}${keyUsers.length ? `; consumed by ${keyUsers.join(", ")}` : ""}. Deploy a key per environment instead of sharing one through stack outputs.`,
         ref.urn,
+      );
+    } else if (users.length > 0 && (outputs === undefined || isUnknown(outputs))) {
+      report(
+        `${reads}; its outputs are not known at preview and feed ${users.map((u) => `'${u.name}'`).join(", ")} under names that are not about E2B, so they were not checked for the key. Audit the stack's export, or preview with the Pulumi CLI, to have them checked.`,
+        ref.urn,
+        { advisory: true },
       );
     }
   }
@@ -240,7 +289,7 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
   {
     name: "e2b-02-no-cross-environment-key-reference",
     description:
-      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences).",
+      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences). A StackReference to another environment's stack counts when its outputs carry key material, the stack is named for E2B (`acme/e2b/prod`) or it feeds a property about E2B (an E2B-named variable, key material); one that feeds only other properties (a shared DNS zone or network) is listed as an advisory while its outputs are unknown.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [

@@ -23,6 +23,21 @@ describe(P, () => {
     expectClean(stack);
   });
 
+  it("passes a load-test stack on its own key that reads a DNS zone and subnets from production's platform stacks, listing what it could not check", async () => {
+    // rt37 #3: any consumer of another environment's stack was a mandatory failure.
+    const { stack } = await scan.program(fx("shared-platform-stacks"), "loadtest");
+    const fs = of(stack, P);
+    expect(fs.map((f) => [f.enforcementLevel, f.urn.split("::").pop()])).toEqual([
+      ["advisory", "acme/dns/prod"],
+      ["advisory", "acme/network/production"],
+    ]);
+    expect(fs[0].message).toMatch(
+      /reads stack 'acme\/dns\/prod' \(environment prod\) from stack loadtest .*feed 'load-generator-dns' under names that are not about E2B/,
+    );
+    expect(status(stack, "E2B-02")).toBe("pass");
+    expectClean(stack);
+  });
+
   it("passes environments that each consume their own key", async () => {
     const { stack } = await scan.program(fx("pass-multi"), "dev");
     expect(of(stack, P)).toEqual([]);
