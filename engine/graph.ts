@@ -89,7 +89,13 @@ export interface ResourceGraph {
    * What an offline preview did differently from `pulumi preview`, for the report: components that
    * could not be expanded (no provider plugin runs offline) and invokes answered without a provider.
    */
-  offline?: { unexpandedComponents: string[]; invokes: string[]; environments?: string[] };
+  offline?: {
+    unexpandedComponents: string[];
+    invokes: string[];
+    environments?: string[];
+    /** Stacks read by StackReferences that no resource depends on (program-worker.ts). */
+    undependedReferences?: string[];
+  };
   /**
    * A state export's deployment fields other than `resources` (`manifest`, `secrets_providers`,
    * `pending_operations`, …), wire format. The analyzer protocol has no place for them: the report

@@ -392,9 +392,34 @@ export function offlineNotes(
   environments: string[] = [],
 ): ResourceGraph["offline"] {
   const unexpanded = [...new Set(resources.filter((r) => r.remote).map((r) => r.type))].sort();
-  return unexpanded.length || invokes.length || environments.length
-    ? { unexpandedComponents: unexpanded, invokes, ...(environments.length ? { environments } : {}) }
+  const unread = referencesNothingDependsOn(resources);
+  return unexpanded.length || invokes.length || environments.length || unread.length
+    ? {
+        unexpandedComponents: unexpanded,
+        invokes,
+        ...(environments.length ? { environments } : {}),
+        ...(unread.length ? { undependedReferences: unread } : {}),
+      }
     : undefined;
+}
+
+/**
+ * The stacks StackReferences read that no resource depends on. Offline their outputs are unknown, and
+ * a value awaited from one (`getOutputValue`, `getOutputDetails`, `requireOutputValue`) is undefined
+ * and carries no dependency: what the program did with it vanished without a trace.
+ */
+function referencesNothingDependsOn(resources: GraphResource[]): string[] {
+  const refs = resources.filter((r) => r.type === "pulumi:pulumi:StackReference");
+  if (refs.length === 0) return [];
+  const dependedOn = new Set<string>();
+  for (const r of resources) {
+    for (const u of r.dependencies) dependedOn.add(u);
+    for (const urns of Object.values(r.propertyDependencies)) for (const u of urns) dependedOn.add(u);
+  }
+  return refs
+    .filter((r) => !dependedOn.has(r.urn))
+    .map((r) => (typeof r.inputs.name === "string" ? r.inputs.name : r.name))
+    .sort();
 }
 
 /**

@@ -47,5 +47,15 @@ export function offlineNotices(graph: ResourceGraph): Finding[] {
       ),
     );
   }
+  const references = graph.offline?.undependedReferences ?? [];
+  if (references.length) {
+    out.push(
+      notice(
+        `The program reads stack(s) ${references.join(", ")} through a StackReference that nothing in the stack depends on: ` +
+          "offline their outputs are unknown, and a value awaited from one (getOutputValue, getOutputDetails, requireOutputValue) is undefined, " +
+          "so what the program did with it was not judged; run `pulumi preview --policy-pack` to judge it.",
+      ),
+    );
+  }
   return out;
 }

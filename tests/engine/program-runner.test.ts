@@ -295,6 +295,26 @@ describe("program runner: configuration and errors", () => {
     );
   }, 60_000);
 
+  it("names the stacks read through StackReferences that nothing depends on (an awaited getOutputValue)", async () => {
+    // Offline a reference's outputs are unknown: `await getOutputValue` is undefined and the variable
+    // it fed vanishes with no dependency left (rt37 #4). One read with getOutput leaves a dependency.
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\n' +
+        "export = async () => {\n" +
+        '  const prod = new pulumi.StackReference("acme/agents-platform/prod");\n' +
+        '  const arn = await prod.getOutputValue("e2bSecretArn");\n' +
+        '  const dns = new pulumi.StackReference("acme/dns/prod");\n' +
+        '  new pulumi.CustomResource("test:index:Thing", "t", { arn, zone: dns.getOutput("zoneId") });\n' +
+        "};\n",
+    );
+    const graph = await runProgram({ cwd: dir, stack: "dev" });
+    expect(graph.offline?.undependedReferences).toEqual(["acme/agents-platform/prod"]);
+    const thing = graph.resources.find((r) => r.type === "test:index:Thing")!;
+    expect(thing.inputs).not.toHaveProperty("arn");
+  }, 60_000);
+
   it("a configuration too large for the program's environment is one line naming the stack file", async () => {
     const dir = copyFixture();
     const file = path.join(dir, "config/Pulumi.dev.yaml");
