@@ -737,6 +737,33 @@ export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
   { type: "kubernetes:kustomize/v2:Directory", path: "directory", what: "kustomization" },
   { type: "kubernetes:helm.sh/v3:Release", path: "chart", what: "Helm chart", localOnly: true },
   { type: "kubernetes:helm.sh/v4:Chart", path: "chart", what: "Helm chart", localOnly: true },
+  // The SDK's own components (@pulumi/kubernetes v3 and older APIs): under the CLI they render through
+  // provider functions (helm template, kustomize, yaml decode) that offline answer nothing, often
+  // inside an apply that never runs at preview; what they would deploy is read from the files.
+  { type: "kubernetes:helm.sh/v3:Chart", path: "path", what: "Helm chart" },
+  { type: "kubernetes:helm.sh/v3:Chart", path: "chart", what: "Helm chart", localOnly: true },
+  { type: "kubernetes:kustomize:Directory", path: "directory", what: "kustomization", localOnly: true },
+  {
+    type: "kubernetes:yaml:ConfigFile",
+    path: "file",
+    what: "Kubernetes manifest",
+    kind: "file",
+    localOnly: true,
+  },
+  {
+    type: "kubernetes:yaml:ConfigGroup",
+    path: "files",
+    what: "Kubernetes manifests",
+    kind: "file",
+    localOnly: true,
+  },
+  {
+    type: "kubernetes:yaml:ConfigGroup",
+    path: "files[*]",
+    what: "Kubernetes manifests",
+    kind: "file",
+    localOnly: true,
+  },
 ];
 
 const folderByType = new Map<string, DeployedPathInput[]>();

@@ -434,6 +434,32 @@ describe("files and folders named by plain strings", () => {
       expect.stringMatching(/^\.\/charts\/agent was not found/),
     ]);
   });
+
+  it("reads the files of the SDK's own Kubernetes components, which render nothing offline: a v3 Chart's path, a kustomize Directory, yaml ConfigFile and ConfigGroup", () => {
+    const dir = deployments();
+    expect(files("kubernetes:helm.sh/v3:Chart", { path: "./chart", values: {} }, dir).found).toEqual([
+      ["path", "values.yaml"],
+    ]);
+    expect(files("kubernetes:kustomize:Directory", { directory: "kust" }, dir).found).toEqual([
+      ["directory", "kustomization.yaml"],
+    ]);
+    expect(files("kubernetes:yaml:ConfigFile", { file: "k8s/cm.yaml" }, dir).found).toEqual([
+      ["file", "k8s/cm.yaml"],
+    ]);
+    expect(files("kubernetes:yaml:ConfigGroup", { files: "k8s/cm.yaml" }, dir).found).toEqual([
+      ["files", "k8s/cm.yaml"],
+    ]);
+    expect(files("kubernetes:yaml:ConfigGroup", { files: ["k8s/cm.yaml"] }, dir).found).toEqual([
+      ["files[0]", "k8s/cm.yaml"],
+    ]);
+    // A manifest or kustomization from a URL, a chart from a repository: nothing to read, nothing to note.
+    for (const [type, props] of [
+      ["kubernetes:yaml:ConfigFile", { file: "https://raw.example/bundle.yaml" }],
+      ["kubernetes:kustomize:Directory", { directory: "https://github.com/acme/app/tree/main/deploy" }],
+      ["kubernetes:helm.sh/v3:Chart", { chart: "redis", fetchOpts: { repo: "https://charts.example" } }],
+    ] as const)
+      expect(files(type, props, dir)).toEqual({ found: [], notes: [] });
+  });
 });
 
 describe("lineAt", () => {
