@@ -464,7 +464,7 @@ export class ArtifactReader {
         if (ignore?.dotfiles && e.name.startsWith(".")) continue;
         if (e.isDirectory()) {
           if (!ignored?.skipsFolder(name)) dirs.push(name);
-        } else if (ignored?.excludes(name)) continue;
+        } else if (ignored?.excludes(name) && !ALWAYS_SENT[ignore!.file!]?.includes(name)) continue;
         else if (!e.isFile() && !this.linksToFile(path.join(root, name), name, skips)) continue;
         else if (++count.n > this.limits.maxFiles)
           skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
@@ -607,6 +607,11 @@ export interface DeployedPathInput {
   /** A file at the folder's root that lists what is not sent (a build context's `.dockerignore`). */
   ignoreFile?: string;
   /**
+   * The provider's default when the object holding the property is given without it (a docker
+   * Image's `build` with no `context` builds from the program's folder, `.`).
+   */
+  whenAbsent?: string;
+  /**
    * A boolean property that, unless true, leaves out files and folders whose name starts with a dot
    * (`@pulumi/synced-folder`'s `includeHiddenFiles`, false by default). Unknown counts as true.
    */
@@ -621,6 +626,14 @@ export interface FolderIgnore {
 
 /** What a Docker build leaves out of its context (docs.docker.com "Dockerignore files"). */
 const DOCKERIGNORE = ".dockerignore";
+/**
+ * Files an ignore file cannot leave out: Docker sends the Dockerfile and `.dockerignore` to the
+ * builder even when `.dockerignore` lists them (a whitelist `*` then `!src/`), and a Dockerfile's
+ * `ARG`/`ENV` defaults end up in the image.
+ */
+const ALWAYS_SENT: Readonly<Record<string, readonly string[]>> = {
+  [DOCKERIGNORE]: ["Dockerfile", DOCKERIGNORE],
+};
 
 /**
  * A `.dockerignore` as Docker reads it (moby's patternmatcher): one pattern a line, `#` comments,
@@ -727,6 +740,14 @@ export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
     path: "build.context",
     what: "container build context",
     ignoreFile: DOCKERIGNORE,
+    whenAbsent: ".",
+  },
+  // @pulumi/docker before v4: `build` may be the context's path itself.
+  {
+    type: "docker:index/image:Image",
+    path: "build",
+    what: "container build context",
+    ignoreFile: DOCKERIGNORE,
   },
   { type: "docker:index/image:Image", path: "build.dockerfile", what: "Dockerfile", kind: "file" },
   { type: "awsx:ecr:Image", path: "context", what: "container build context", ignoreFile: DOCKERIGNORE },
@@ -788,13 +809,15 @@ export function deployedPathsOf(type: string, props: unknown): DeployedPath[] {
     const keysOf = input.path.endsWith("{keys}");
     const segs = (keysOf ? input.path.slice(0, -"{keys}".length) : input.path).split(".");
     let at: Array<{ value: unknown; where: string }> = [{ value: props, where: "" }];
-    for (const seg of segs) {
+    for (const [i, seg] of segs.entries()) {
       const each = seg.endsWith("[*]");
       const values = seg.endsWith("{*}");
       const name = each || values ? seg.slice(0, -3) : seg;
       const next: typeof at = [];
+      const last = i === segs.length - 1;
       for (const { value, where } of at) {
-        const v = isRecord(value) ? value[name] : undefined;
+        const absent = last && input.whenAbsent !== undefined && isRecord(value) && value[name] === undefined;
+        const v = absent ? input.whenAbsent : isRecord(value) ? value[name] : undefined;
         const w = where ? `${where}.${name}` : name;
         if (each) {
           if (Array.isArray(v)) v.forEach((x, i) => next.push({ value: x, where: `${w}[${i}]` }));

@@ -395,6 +395,29 @@ describe("files and folders named by plain strings", () => {
     ]);
   });
 
+  it("reads a Dockerfile its .dockerignore lists (Docker sends it anyway) and a build with no context from the program's folder", () => {
+    // real33 bug 1: a whitelist `.dockerignore` (`*`, then `!src/`) hid the Dockerfile's `ENV` key, and
+    // `build: { … }` without `context` (the provider builds from `.`) was not read at all.
+    const dir = deployments();
+    writeFileSync(path.join(dir, "docker/.dockerignore"), "*\n!src/\n");
+    writeFileSync(path.join(dir, "docker/notes.env"), `E2B_API_KEY=${KEY}\n`);
+    expect(files("docker:index/image:Image", { build: { context: "docker" } }, dir).found).toEqual([
+      ["build.context", "Dockerfile"],
+    ]);
+    const root = program();
+    writeFileSync(path.join(root, "Dockerfile"), `FROM node:20\nARG E2B_API_KEY=${KEY}\n`);
+    expect(files("docker:index/image:Image", { build: { target: "release" } }, root).found).toEqual([
+      ["build.context", "Dockerfile"],
+      ["build.context", "site/app.js"],
+    ]);
+    // @pulumi/docker before v4: `build` is the context's path.
+    expect(files("docker:index/image:Image", { build: "docker" }, dir).found).toEqual([
+      ["build", "Dockerfile"],
+    ]);
+    // No build at all (a pulled image): nothing to read.
+    expect(files("docker:index/image:Image", { imageName: "nginx" }, root)).toEqual({ found: [], notes: [] });
+  });
+
   it("reads Kubernetes manifests, a kustomization and a local Helm chart; a chart from a repository is not a path", () => {
     const dir = deployments();
     expect(
