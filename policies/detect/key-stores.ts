@@ -157,6 +157,28 @@ export const KEY_STORES: readonly KeyStore[] = [
     store: "GitHub Dependabot secret",
     paths: ["plaintextValue", "encryptedValue"],
   },
+  {
+    type: "github:index/dependabotOrganizationSecret:DependabotOrganizationSecret",
+    store: "GitHub Dependabot secret",
+    paths: ["plaintextValue", "encryptedValue"],
+  },
+  ...[
+    "github:index/codespacesSecret:CodespacesSecret",
+    "github:index/codespacesOrganizationSecret:CodespacesOrganizationSecret",
+    "github:index/codespacesUserSecret:CodespacesUserSecret",
+  ].map((type) => ({ type, store: "GitHub Codespaces secret", paths: ["plaintextValue", "encryptedValue"] })),
+  {
+    type: "scaleway:secrets/version:Version",
+    store: "Scaleway Secret Manager",
+    paths: ["data", "dataWo"],
+    containerProperty: "secretId",
+  },
+  ...["scaleway:containers/container:Container", "scaleway:functions/function:Function"].map((type) => ({
+    type,
+    store: "Scaleway secret environment variable",
+    paths: ["secretEnvironmentVariables.*"],
+    alsoRuntime: true,
+  })),
   { type: "doppler:index/secret:Secret", store: "Doppler", paths: ["value"] },
   {
     type: "onepassword:index/item:Item",

@@ -41,6 +41,19 @@ describe("approved key stores (data table)", () => {
     ],
     ["github:index/actionsSecret:ActionsSecret", { secretName: "E2B_API_KEY", plaintextValue: KEY }],
     [
+      "github:index/dependabotOrganizationSecret:DependabotOrganizationSecret",
+      { secretName: "E2B_API_KEY", plaintextValue: KEY, visibility: "private" },
+    ],
+    [
+      "github:index/codespacesOrganizationSecret:CodespacesOrganizationSecret",
+      { secretName: "E2B_API_KEY", plaintextValue: KEY, visibility: "all" },
+    ],
+    ["scaleway:secrets/version:Version", { secretId: "fr-par/11111111", data: KEY }],
+    [
+      "scaleway:containers/container:Container",
+      { namespaceId: "ns", secretEnvironmentVariables: { E2B_API_KEY: KEY } },
+    ],
+    [
       "pulumiservice:index:Environment",
       { yaml: { $asset: "string", text: `values:\n  e2b:\n    apiKey:\n      fn::secret: ${KEY}\n` } },
     ],
@@ -51,6 +64,10 @@ describe("approved key stores (data table)", () => {
 
   it.each([
     ["aws:ssm/parameter:Parameter", { type: "String", value: KEY }],
+    [
+      "scaleway:containers/container:Container",
+      { namespaceId: "ns", environmentVariables: { E2B_API_KEY: KEY } },
+    ],
     [
       "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
       { key: "E2B_API_KEY", value: KEY, sensitive: false },
