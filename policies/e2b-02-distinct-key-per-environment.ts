@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, environmentTagKeysSchema } from "./common";
 import { readString } from "./detect/env-model";
+import { environmentKey } from "./detect/environment";
 import { mayBeReferenceTo } from "./detect/key-stores";
 import type { IndexedResource } from "./detect/stack-index";
 import { STACK_TYPE } from "./detect/stack";
@@ -19,7 +20,8 @@ import { stackPolicy, type StackCheck, type StackContext } from "./policy-dsl";
 type Config = { environmentTagKeys: string[]; requireEnvironmentInKeyName: boolean };
 type Check = StackCheck<Config>;
 
-type Place = { urn: string; label: string };
+/** A resource of one environment in a group, and that environment's name as it was written. */
+type Place = { urn: string; label: string; env: string };
 
 /** Reports each group of places that several environments share, one message per group. */
 function reportAcrossEnvironments(
@@ -29,12 +31,15 @@ function reportAcrossEnvironments(
 ): void {
   for (const [group, envs] of groups) {
     if (envs.size < 2) continue;
-    const names = [...envs.keys()].sort().join(" and ");
-    for (const [env, at] of envs) report(message(group, names, at, env), at.urn);
+    const names = [...envs.values()]
+      .map((p) => p.env)
+      .sort()
+      .join(" and ");
+    for (const at of envs.values()) report(message(group, names, at, at.env), at.urn);
   }
 }
 
-/** Adds `r`'s environment to `group`'s, once per environment (its first place). */
+/** Adds `r`'s environment to `group`'s, once per environment (its first place; `prod` and `production` are one). */
 function addPlace(
   groups: Map<string, Map<string, Place>>,
   group: string,
@@ -43,7 +48,8 @@ function addPlace(
 ): void {
   let envs = groups.get(group);
   if (!envs) groups.set(group, (envs = new Map()));
-  if (!envs.has(env)) envs.set(env, { urn: r.urn, label: describe(r) });
+  const key = environmentKey(env);
+  if (!envs.has(key)) envs.set(key, { urn: r.urn, label: describe(r), env });
 }
 
 /** The same key value (by fingerprint) in two environments. */

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, environmentTagKeysSchema } from "./common";
-import { inferTier, stackOfReference, type EnvironmentInfo } from "./detect/environment";
+import { environmentKey, inferTier, stackOfReference, type EnvironmentInfo } from "./detect/environment";
 import { E2B_NAME } from "./detect/hidden-config";
 import { readStrings } from "./detect/env-model";
 import { findMaterial } from "./detect/material";
@@ -35,7 +35,7 @@ const STORE_NAME_PROPS: Record<string, string[]> = {
 };
 
 function differ(a: EnvironmentInfo, b: EnvironmentInfo): boolean {
-  if (a.name === b.name) return false;
+  if (environmentKey(a.name) === environmentKey(b.name)) return false;
   // A resource known only by the stack's name is judged only when that name says which tier it is.
   if (a.source === "stack" && !a.tier) return false;
   if (a.tier && b.tier) return a.tier !== b.tier || (a.source !== "stack" && b.source !== "stack");

@@ -45,6 +45,26 @@ export function normalizeEnvName(name: string): string {
   return name.trim().toLowerCase();
 }
 
+/** Whole names that spell one environment (teams tag the same one `prod` and `production`). */
+const SAME_ENVIRONMENT: ReadonlyMap<string, string> = new Map(
+  [
+    ["prod", "production", "prd"],
+    ["staging", "stage", "stg"],
+    ["dev", "development"],
+    ["loadtest", "load-test"],
+  ].flatMap((names) => names.map((n): [string, string] => [n, names[0]])),
+);
+
+/**
+ * What environments are told apart by: the normalized name, with the usual spellings of one
+ * environment taken as one (`prod`, `production`, `prd`). Names that only share a tier (`prod-eu`,
+ * `prod-us`) stay apart.
+ */
+export function environmentKey(name: string): string {
+  const n = normalizeEnvName(name);
+  return SAME_ENVIRONMENT.get(n) ?? n;
+}
+
 /** `urn:pulumi:<stack>::<project>::<type>::<name>` → stack and project. */
 export function stackOfUrn(urn: string): { stack: string; project: string } {
   const m = /^urn:pulumi:([^:]*)::([^:]*)::/.exec(urn);

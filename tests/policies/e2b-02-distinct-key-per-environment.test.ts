@@ -50,6 +50,13 @@ describe(P, () => {
     expectClean(stack);
   });
 
+  it("takes one environment tagged prod by one team and production by another as one: one secret is no sharing", async () => {
+    // rt37 #9: "Environments prod and production read the E2B key from one secret".
+    const { stack } = await scan.program(fx("shared-secret-across-environments"), "aliases", {});
+    expect(of(stack, P)).toEqual([]);
+    expectClean(stack);
+  });
+
   it("passes environments with their own keys and secrets", async () => {
     const { stack } = await scan.program(fx("pass-multi"), "dev");
     expect(of(stack, P)).toEqual([]);
