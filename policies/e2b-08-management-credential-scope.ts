@@ -54,9 +54,11 @@ export const managementCredentialScope = stackPolicy(
     for (const r of index.resources) {
       if (r.type.startsWith("pulumi:providers:")) continue;
       const scan = index.scan(r);
-      // Anywhere the resource carries it: properties, and its URN, references and outputs.
+      // Anywhere the resource carries it: properties, and its URN, references and outputs; each token
+      // once per resource (a preview's outputs repeat its inputs).
+      const said = new Set<string>();
       for (const k of [...scan.keys, ...index.scanRecord(r)])
-        if (k.kind === "access-token")
+        if (k.kind === "access-token" && !said.has(k.fingerprint) && said.add(k.fingerprint))
           report(
             `${describe(r)} holds a deprecated E2B personal access token (${k.mask}) at ${k.path}. Access tokens are user-scoped and removed from the SDK; use a per-environment API key and revoke the token.`,
             r.urn,

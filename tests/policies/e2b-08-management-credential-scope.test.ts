@@ -17,6 +17,9 @@ describe(P, () => {
     expect(fs.map((f) => f.message).join("\n")).toMatch(
       /deprecated E2B personal access token \(sk_e2b_…c3d4\)/,
     );
+    // Once, at its input: a preview's outputs repeat the inputs (real33 bug 9: twice, once at outputs.*).
+    const tokens = fs.filter((f) => /personal access token/.test(f.message));
+    expect(tokens.map((f) => [f.urn.split("::").pop(), f.path])).toEqual([["ci-token", "plaintextValue"]]);
     expect(status(stack, "E2B-08")).toBe("fail");
     expectClean(stack);
   });
