@@ -16,6 +16,7 @@ import {
   placeholderKeys,
   undecryptedConfigKey,
 } from "../policies/detect/hidden-config";
+import { withAutonames } from "./autonames";
 import { limitDepth } from "./depth-limit";
 import {
   ASSET_VALUE,
@@ -285,7 +286,9 @@ export class ResourceRecorder {
 
   private registerNow(r: RegisterRequest, name: string, urn: string, cb: Callback): void {
     try {
-      const inputs = r.getObject()?.toJavaScript() ?? {};
+      const registered = r.getObject()?.toJavaScript() ?? {};
+      // What the provider's Check fills in at preview: the pack and the program see the checked inputs.
+      const inputs = r.getCustom() ? withAutonames(r.getType(), name, urn, registered) : registered;
       const propertyDependencies: Record<string, string[]> = {};
       r.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
       this.nameDependencies(r.getName(), propertyDependencies);

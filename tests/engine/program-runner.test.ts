@@ -315,6 +315,34 @@ describe("program runner: configuration and errors", () => {
     expect(thing.inputs).not.toHaveProperty("arn");
   }, 60_000);
 
+  it("names a Kubernetes object without metadata.name as the provider's Check does, so what a program builds in its name's apply is registered", async () => {
+    // real33 bug 3: `ns.metadata.name.apply(…)` never ran offline, and the ConfigMap it creates was
+    // neither previewed nor judged; under `pulumi preview` the provider autonames in Check.
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\n' +
+        'const ns = new pulumi.CustomResource("kubernetes:core/v1:Namespace", "agents", { metadata: undefined }, {}, false);\n' +
+        "const name = (ns as unknown as { metadata: pulumi.Output<{ name: string }> }).metadata;\n" +
+        'name.apply((m) => new pulumi.CustomResource("kubernetes:core/v1:ConfigMap", "settings", { metadata: { namespace: m.name } }));\n' +
+        'new pulumi.CustomResource("kubernetes:core/v1:ConfigMap", "named", { metadata: { name: "fixed" } });\n',
+    );
+    const graph = await runProgram({ cwd: dir, stack: "dev" });
+    const byName = new Map(graph.resources.map((r) => [r.name, r]));
+    const nsName = (byName.get("agents")!.inputs.metadata as { name: string }).name;
+    expect(nsName).toMatch(/^agents-[0-9a-f]{8}$/);
+    expect(byName.get("settings")?.inputs.metadata).toEqual({
+      namespace: nsName,
+      name: expect.stringMatching(/^settings-[0-9a-f]{8}$/),
+    });
+    // A name the program gave is kept; one run names objects as the next does.
+    expect(byName.get("named")!.inputs.metadata).toEqual({ name: "fixed" });
+    const again = await runProgram({ cwd: dir, stack: "dev" });
+    expect((again.resources.find((r) => r.name === "agents")!.inputs.metadata as { name: string }).name).toBe(
+      nsName,
+    );
+  }, 60_000);
+
   it("a configuration too large for the program's environment is one line naming the stack file", async () => {
     const dir = copyFixture();
     const file = path.join(dir, "config/Pulumi.dev.yaml");
