@@ -8,7 +8,7 @@ import "./server-only";
 import { Sandbox, SandboxNotFoundError, type SandboxInfo, type SandboxListOpts } from "e2b";
 import { maskKey } from "../policies/detect/keys";
 import { AuditError } from "./errors";
-import { classifyError, withRetry, type RetryOptions } from "./retry";
+import { answerUnreadable, causeCode, classifyError, withRetry, type RetryOptions } from "./retry";
 import { isRedirectStatus } from "./no-redirects";
 import { RESPONSE_TOO_LARGE } from "./bounded-responses";
 import { withTimeLimit } from "./time-limit";
@@ -136,6 +136,15 @@ export function toAuditError(e: unknown, c: ApiConnection, what: string): AuditE
   // By name: the readers are patched once per process, possibly by another copy of this module.
   if ((e as Error | null)?.name === RESPONSE_TOO_LARGE)
     return new AuditError("api-error", `${where} sent an answer too large to read while ${what}: ${detail}`);
+  if (answerUnreadable(e)) {
+    const code = causeCode(e);
+    return new AuditError(
+      "api-error",
+      code
+        ? `${where} sent an answer that could not be read while ${what} (${code}); not retried`
+        : `${where} answered in a shape the E2B API does not have while ${what} (is it the E2B API, and a version the SDK speaks?); not retried`,
+    );
+  }
   if (cls === "unauthorized") {
     return new AuditError(
       "unauthorized",
@@ -145,7 +154,7 @@ export function toAuditError(e: unknown, c: ApiConnection, what: string): AuditE
   if (cls === "retryable")
     return new AuditError(
       "unreachable",
-      `${where} is unreachable or failing while ${what}, after retries: ${detail}`,
+      `${where} is unreachable or failing while ${what}, after retries: ${detail}${causeCode(e) ? ` (${causeCode(e)})` : ""}`,
     );
   return new AuditError("api-error", `${where} refused the request while ${what}: ${detail}`);
 }

@@ -37,18 +37,38 @@ export function classifyError(e: unknown): ErrorClass {
   if (status === 401) return "unauthorized";
   if (status === 429 || (status !== undefined && status >= 500)) return "retryable";
   if (status !== undefined) return "fatal";
-  // No HTTP status: the request never got an answer (connection refused, reset, DNS, timeout).
+  // No HTTP status: the request never got an answer (connection refused, reset, DNS, timeout), or
+  // the answer could not be read. fetch reports both as `TypeError: fetch failed`, the cause says which.
+  if (answerUnreadable(e)) return "fatal";
   const name = (e as Error | null)?.name;
   const msg = String((e as Error | null)?.message ?? "");
   if (
     name === "TimeoutError" ||
     name === "AbortError" ||
-    e instanceof TypeError ||
-    /fetch failed|ECONN|ETIMEDOUT|EAI_AGAIN|socket/i.test(msg)
+    /fetch failed|ECONN|ETIMEDOUT|EAI_AGAIN|socket/i.test(msg) ||
+    /^(?:ECONN|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EPIPE|UND_ERR_(?:SOCKET|CONNECT))/.test(causeCode(e) ?? "")
   ) {
     return "retryable";
   }
   return "fatal";
+}
+
+/** The code of the error fetch wraps (`e.cause.code`: ECONNREFUSED, UND_ERR_HEADERS_OVERFLOW, …). */
+export function causeCode(e: unknown): string | undefined {
+  const code = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * An answer that arrived and cannot be read, which asking again will not change: more headers than
+ * fetch reads, a malformed response, or a body of another shape than the SDK expects (its code then
+ * fails with a TypeError of its own, `… .map is not a function`).
+ */
+export function answerUnreadable(e: unknown): boolean {
+  const code = causeCode(e);
+  if (code !== undefined)
+    return /^UND_ERR_(?:HEADERS_OVERFLOW|RES_EXCEEDED_MAX_SIZE|INVALID_ARG|INFO)|^HPE_/.test(code);
+  return e instanceof TypeError && !/fetch failed/i.test(e.message);
 }
 
 /** Retry-After in ms carried by an error (our own clients attach `retryAfterMs`), if any. */

@@ -279,6 +279,27 @@ describe("sandboxes audit against an API that sends a compressed answer too larg
   });
 });
 
+describe("sandboxes audit against an API whose answer cannot be read", () => {
+  test("a JSON object where the list of sandboxes belongs: one line saying so, exit 2, not retried", async () => {
+    // rt37 #5: retried six times, then "unreachable or failing … (intermediate value).map is not a function".
+    server.state.seedSandboxes(2, { teamId });
+    server.onResponse((req, reply) =>
+      req.method === "GET" && req.path === "/v2/sandboxes"
+        ? { ...reply, body: { sandboxes: reply.body } }
+        : undefined,
+    );
+    const r = await audit({});
+    expect(r.code).toBe(2);
+    expect(r.err.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(
+        /answered in a shape the E2B API does not have while listing sandboxes \(page 1\) .*; not retried$/,
+      ),
+    ]);
+    expect(r.err).not.toMatch(/intermediate value|is not a function/);
+    expect(server.requests.filter((q) => q.path === "/v2/sandboxes")).toHaveLength(1);
+  });
+});
+
 describe("sandboxes audit against an API that redirects", () => {
   let elsewhere: E2BServer;
   beforeEach(async () => (elsewhere = await startE2BServer()));

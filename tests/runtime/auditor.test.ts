@@ -238,8 +238,14 @@ describe("retry helper", () => {
     ).rejects.toThrow();
     expect(n).toBe(4);
   });
-  test("network failures are retryable", () => {
+  test("network failures are retryable; an answer that cannot be read is not", () => {
+    const failed = (code: string) => Object.assign(new TypeError("fetch failed"), { cause: { code } });
     expect(classifyError(new TypeError("fetch failed"))).toBe("retryable");
+    expect(classifyError(failed("ECONNREFUSED"))).toBe("retryable");
+    expect(classifyError(failed("UND_ERR_SOCKET"))).toBe("retryable");
+    expect(classifyError(failed("UND_ERR_HEADERS_OVERFLOW"))).toBe("fatal");
+    // The SDK's own code on a body of another shape.
+    expect(classifyError(new TypeError("res.data.map is not a function"))).toBe("fatal");
     expect(classifyError(new Error("weird"))).toBe("fatal");
   });
 });
