@@ -33,6 +33,7 @@ import {
   approvedStoreOfHidden,
   isKeyStoreType,
   isStoreOnlyType,
+  storeDecidedByValue,
   isStoredLeaf,
   mayBeReferenceTo,
   isReferencePath,
@@ -376,13 +377,21 @@ function checkHiddenKeyConfig(
     if (from.length === 0) continue;
     const hidden = scan.unknowns.filter((l) => l.top === top);
     if (hidden.some((l) => l.envName && !l.publicName && keyName.test(l.envName))) continue;
-    // Where the store would hold the decrypted key (a SecureString, a sensitive variable), it is held.
-    if (
-      isKeyStoreType(r.type) &&
-      hidden.length > 0 &&
-      hidden.every((l) => approvedStoreOfHidden(r.type, l.path, l.container, r.props))
-    )
-      continue;
+    // Where the store would hold the decrypted key (a SecureString, a sensitive variable), it is held;
+    // where only the hidden value would say (an ESC document's `fn::secret`), preview cannot tell.
+    if (isKeyStoreType(r.type) && hidden.length > 0) {
+      const open = hidden.filter((l) => !approvedStoreOfHidden(r.type, l.path, l.container, r.props));
+      const undecided = open.map((l) => storeDecidedByValue(r.type, l.path));
+      if (open.length === 0) continue;
+      if (undecided.every((st) => st !== undefined)) {
+        report(
+          `${describe(r)} property ${printable(top)} takes its value from ${index.sourceNames(from)}, hidden from this preview; whether it keeps the key as a ${undecided[0].store} secret (${undecided[0].condition}) is written in that value, so E2B-01 is inconclusive until it is known. ${hiddenValueNote(index, OPAQUE_SECRET).check}`,
+          r.urn,
+          { advisory: true, at: { path: top, unknown: true, inconclusive: true } },
+        );
+        continue;
+      }
+    }
     const names = index.sourceNames(from);
     const configs = decrypted ? index.tracedConfigs() : index.hiddenConfigs();
     const variables = from.map((u) => configs.get(u)!.variable).join(", ");

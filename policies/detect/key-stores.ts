@@ -16,6 +16,11 @@ export interface KeyStore {
   when?: (ctx: { container: Tree; root: Tree; path: string }) => boolean;
   /** Human-readable condition for the README. */
   condition?: string;
+  /**
+   * The condition is read inside the stored value itself (an ESC document's `fn::secret`): a value
+   * hidden at preview can be judged neither stored nor not.
+   */
+  conditionInValue?: boolean;
   /** Property naming the container the value is stored in (a secret whose version this is). */
   containerProperty?: string;
   /**
@@ -79,6 +84,7 @@ export const KEY_STORES: readonly KeyStore[] = [
     paths: ["yaml**"],
     when: ({ path }) => path.includes(".fn::secret"),
     condition: "inside `fn::secret`",
+    conditionInValue: true,
   },
   { type: "kubernetes:core/v1:Secret", store: "Kubernetes Secret", paths: ["data.*", "stringData.*"] },
   {
@@ -307,6 +313,12 @@ export function approvedStoreOfHidden(
     approvedStoreAt(type, `${path}.value`, container, root) ??
     storeInside(type, path)
   );
+}
+
+/** The store whose condition a value hidden at `path` would decide (KeyStore.conditionInValue). */
+export function storeDecidedByValue(type: string, path: string): KeyStore | undefined {
+  return compiled.get(type)?.find(({ store, res }) => store.conditionInValue && res.some((r) => r.test(path)))
+    ?.store;
 }
 
 /**

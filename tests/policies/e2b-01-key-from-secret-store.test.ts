@@ -67,6 +67,24 @@ describe(P, () => {
     }
   });
 
+  it("keeps the key from secret config in an ESC document's fn::secret: PASS with the passphrase, inconclusive without", async () => {
+    // rt37 #6: without the passphrase a mandatory FAIL blocked the remedy itself.
+    const withPass = await scan.program(fx("esc-environment-from-secret-config"), "dev", {
+      passphrase: "correct horse",
+    });
+    expect(of(withPass.stack, P)).toEqual([]);
+    expect(status(withPass.stack, "E2B-01")).toBe("pass");
+    const { stack } = await scan.program(fx("esc-environment-from-secret-config"), "dev", {});
+    expect(of(stack, P).map((f) => [f.enforcementLevel, f.path, f.inconclusive])).toEqual([
+      ["advisory", "yaml", true],
+    ]);
+    expect(of(stack, P)[0].message).toMatch(
+      /whether it keeps the key as a Pulumi ESC secret \(inside `fn::secret`\)/,
+    );
+    expect(status(stack, "E2B-01")).toBe("inconclusive");
+    expectClean(stack);
+  });
+
   it("passes runtimes that get the secret's ARN", async () => {
     const { stack } = await scan.program(fx("pass-prod"), "prod");
     expect(of(stack, P)).toEqual([]);
