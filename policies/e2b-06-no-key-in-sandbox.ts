@@ -245,9 +245,11 @@ function checkEveryInput(
     if (tops && !tops.includes(l.top)) continue;
     if (l.envName && run.keyName.test(l.envName) && !saidPaths.has(l.path)) {
       saidTops.add(l.top);
+      // At its path, hidden or not: a baseline of the other passphrase mode pairs it with the key found there.
       run.report(
         `${describe(r)} passes ${l.envName} into ${what} (${l.path}). Remove it; sandboxes never need the operator's key.`,
         r.urn,
+        { at: { path: l.path, ...(l.unknown ? { unknown: true } : {}) } },
       );
     }
   }

@@ -72,6 +72,7 @@ export const managementCredentialScope = stackPolicy(
         report(
           `${describe(r)} deploys the management credential ${l.envName} to a runtime (${l.path}). Keep it as secret config of the platform stack only.`,
           r.urn,
+          { at: { path: l.path, ...(l.unknown ? { unknown: true } : {}) } },
         );
       }
     }

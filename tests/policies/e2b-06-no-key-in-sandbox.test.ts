@@ -142,6 +142,9 @@ describe(P, () => {
     expect(hidden.map((f) => f.message)).toEqual([
       expect.stringMatching(/^docker:index\/image:Image 'app-image' passes E2B_API_KEY into an image build/),
     ]);
+    // At the key's path, marked hidden: a baseline of the other passphrase mode takes one for the other
+    // (real33 bug 10: without a path, new + fixed, exit 1).
+    expect(hidden.map((f) => [f.path, f.unknown])).toEqual([["build.args.E2B_API_KEY", true]]);
   });
 
   it("runs on preview unknowns without the SDK advisory", async () => {

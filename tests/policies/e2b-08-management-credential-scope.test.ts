@@ -75,9 +75,15 @@ describe(P, () => {
 
   it("fails a management token deployed with a value unknown at preview, without the SDK advisory", async () => {
     const { stack } = await scan.program(fx("preview-unknowns"), "prod");
-    expect(of(stack, P).map((f) => [f.enforcementLevel, f.message])).toEqual([
-      ["mandatory", expect.stringMatching(/'ops' deploys the management credential E2B_MANAGEMENT_TOKEN/)],
+    expect(of(stack, P).map((f) => [f.enforcementLevel, f.message, f.unknown])).toEqual([
+      [
+        "mandatory",
+        expect.stringMatching(/'ops' deploys the management credential E2B_MANAGEMENT_TOKEN/),
+        true,
+      ],
     ]);
+    // At its path: a baseline's token found there is unverified while hidden, not fixed (real33 bug 10).
+    expect(of(stack, P)[0].path).toMatch(/E2B_MANAGEMENT_TOKEN$/);
     expectClean(stack);
   });
 });
