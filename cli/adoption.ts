@@ -42,8 +42,9 @@ export interface AdoptionInputs {
   deployed?: ResourceGraph;
 }
 
-export function loadAdoptionInputs(o: AdoptionFlags): AdoptionInputs {
-  if (o.writeBaseline) prepareOutput(o.writeBaseline, "--write-baseline");
+/** `keep`: outputs that are also inputs, not to be removed before they are read (checkOutputsAgainstInputs). */
+export function loadAdoptionInputs(o: AdoptionFlags, keep: ReadonlySet<string> = new Set()): AdoptionInputs {
+  if (o.writeBaseline) prepareOutput(o.writeBaseline, "--write-baseline", "file", keep.has(o.writeBaseline));
   return {
     ...(o.baseline ? { baseline: loadBaseline(o.baseline) } : {}),
     ...(o.compareState ? { deployed: loadCompareState(o.compareState) } : {}),

@@ -206,12 +206,55 @@ function isDirectory(p: string): boolean {
   }
 }
 
+/** Whether two paths name one file (the same inode, through links too); by path when one is missing. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+/**
+ * Files a run writes checked against the files it reads, before either: a report written over its
+ * own input would destroy it (and, since a report file is removed before the run, the input was gone
+ * before it was read). One exception, the way a baseline is refreshed: `--write-baseline` may name
+ * the `--baseline` file, which is read first, then overwritten; it is not removed beforehand, so a
+ * failed run leaves it as it was. Returns the outputs not to remove (prepareOutput's `keep`).
+ */
+export function checkOutputsAgainstInputs(
+  outputs: ReadonlyArray<readonly [flag: string, file: string | undefined]>,
+  inputs: ReadonlyArray<readonly [flag: string, file: string | undefined]>,
+): Set<string> {
+  const keep = new Set<string>();
+  for (const [outFlag, out] of outputs) {
+    if (!out || isStandardStream(out)) continue;
+    for (const [inFlag, input] of inputs) {
+      if (!input || !sameFile(out, input)) continue;
+      if (outFlag === "--write-baseline" && inFlag === "--baseline") keep.add(out);
+      else
+        throw new InputError(
+          `${outFlag} ${out}: it is also read, as ${inFlag}; write the report to another file`,
+          out,
+        );
+    }
+  }
+  return keep;
+}
+
+/** `/dev/stdout` and the like: written to, never removed or compared. */
+function isStandardStream(file: string): boolean {
+  return /^\/dev\/(?:stdout|stderr|fd\/[12])$/.test(file);
+}
+
 /**
  * Make sure a report can be written to `file` (its folder is created) before any work is done, so a
  * bad `--output` or `--report-dir` is one line and exit 2, not a lost run; a report file already
- * there is removed. `flag` names the option.
+ * there is removed, unless it is also an input to keep (checkOutputsAgainstInputs). `flag` names the
+ * option.
  */
-export function prepareOutput(file: string, flag: string, kind: "file" | "dir" = "file"): void {
+export function prepareOutput(file: string, flag: string, kind: "file" | "dir" = "file", keep = false): void {
   const dir = kind === "dir" ? path.resolve(file) : path.dirname(path.resolve(file));
   try {
     makeDirectory(dir);
@@ -226,7 +269,7 @@ export function prepareOutput(file: string, flag: string, kind: "file" | "dir" =
       // A report of an earlier run must not outlive a run that fails: a CI step that uploads the file
       // whatever the exit status would upload stale results. Only a regular file (never a device or
       // the link /dev/stdout is).
-      if (existing?.isFile()) unlinkSync(file);
+      if (existing?.isFile() && !keep) unlinkSync(file);
     }
   } catch (e) {
     throw new InputError(`${flag} ${file}: cannot write there (${writeProblem(e)})`, file);

@@ -16,7 +16,7 @@ import { DEFAULT_ORGANIZATION } from "./defaults";
 import { quoteValue } from "../policies/detect/keys";
 import { defaultPackDir } from "../scan/pack-dir";
 import type { ScanBackend, ScanSession } from "../scan/session";
-import { emit, prepareOutput } from "./output";
+import { checkOutputsAgainstInputs, emit, prepareOutput } from "./output";
 import type { AdoptionFlags, AdoptionInputs } from "./adoption";
 
 // Required when used, not at load: `audit` starts the pack's process first and loads these (the
@@ -92,8 +92,19 @@ export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promis
   const { loadAdoptionInputs, withCostChange } = adoption();
   const { previewProgram, scanGraph } = scan();
   const { defaultStack, parseStackRef } = require("./stack-name") as typeof import("./stack-name");
+  const keep = checkOutputsAgainstInputs(
+    [
+      ["--output", o.output],
+      ["--write-baseline", o.writeBaseline],
+    ],
+    [
+      ["--baseline", o.baseline],
+      ["--compare-state", o.compareState],
+      ["--policy-config", o.policyConfig],
+    ],
+  );
   if (o.output) prepareOutput(o.output, "--output");
-  const inputs = loadAdoptionInputs(o); // bad input fails before the program runs
+  const inputs = loadAdoptionInputs(o, keep); // bad input fails before the program runs
   const timeoutMs = programTimeoutMs(o.programTimeout);
   const cwd = path.resolve(o.cwd);
   const ref =
@@ -166,9 +177,21 @@ export async function runAudit(o: AuditFlags, backend?: ScanBackend): Promise<vo
   let inputs: AdoptionInputs;
   try {
     const { loadStates, ownProcesses } = scan();
+    const keep = checkOutputsAgainstInputs(
+      [
+        ["--output", o.output],
+        ["--write-baseline", o.writeBaseline],
+      ],
+      [
+        ...o.state.map((f) => ["--state", f] as const),
+        ["--baseline", o.baseline],
+        ["--compare-state", o.compareState],
+        ["--policy-config", o.policyConfig],
+      ],
+    );
     if (o.output) prepareOutput(o.output, "--output");
     graphs = loadStates(o.state); // bad input is still one line and exit 2, and the pack is ended
-    inputs = adoption().loadAdoptionInputs(o);
+    inputs = adoption().loadAdoptionInputs(o, keep);
     session = await (backend ?? ownProcesses).openSession({
       packDir: o.policyPack,
       policyConfig: o.policyConfig,

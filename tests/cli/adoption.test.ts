@@ -254,6 +254,37 @@ describe("--baseline and --write-baseline", () => {
     }
   });
 
+  it("refreshes a baseline in place (--write-baseline naming --baseline), and refuses a report over an input, which is kept", async () => {
+    // rt37 #14: the output was removed before the run, so the baseline (or export) named twice was
+    // gone, and the run then failed "cannot read (ENOENT)".
+    const d = tmp();
+    const file = path.join(d, "baseline.json");
+    writeFileSync(file, readFileSync(baseline));
+    const r = await cli([
+      "audit",
+      "--state",
+      state("lambda-key-plain.json"),
+      "--baseline",
+      file,
+      "--write-baseline",
+      file,
+    ]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(readFileSync(file, "utf8")).baseline).toMatchObject({ new: 0, fixed: 0 });
+    const exported = path.join(d, "prod.json");
+    writeFileSync(exported, readFileSync(state("lambda-key-plain.json")));
+    expectOneLineError(
+      await cli(["audit", "--state", exported, "--output", exported]),
+      /^error: --output .*prod\.json: it is also read, as --state; write the report to another file$/,
+    );
+    expect(readFileSync(exported, "utf8")).toBe(readFileSync(state("lambda-key-plain.json"), "utf8"));
+    expectOneLineError(
+      await cli(["audit", "--state", exported, "--baseline", file, "--write-baseline", exported]),
+      /^error: --write-baseline .*prod\.json: it is also read, as --state;/,
+    );
+    expect(readFileSync(exported, "utf8")).toBe(readFileSync(state("lambda-key-plain.json"), "utf8"));
+  });
+
   it("exits 2 with one line for a missing or endless baseline or an unwritable --write-baseline", async () => {
     expectOneLineError(
       await cli(["audit", "--state", state("clean.json"), "--baseline", "/nonexistent/b.json"]),
