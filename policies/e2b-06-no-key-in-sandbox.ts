@@ -431,6 +431,9 @@ function checkThirdPartyInSandboxEnv(run: Run, r: IndexedResource, leaf: Leaf, l
 }
 
 /** The environment's declared E2B Secrets: each sent only to hosts that are not most of the internet. */
+/** The E2B API's hosts (`api.e2b.app`, a wildcard over them, the older `e2b.dev`). */
+const E2B_API_HOST = /(?:^|\.)e2b\.(?:app|dev)\.?$/i;
+
 function checkDeclaredSecrets(run: Run, env: EnvironmentResource): void {
   const secrets = get(env.model, "secrets");
   if (!Array.isArray(secrets)) return;
@@ -441,7 +444,13 @@ function checkDeclaredSecrets(run: Run, env: EnvironmentResource): void {
     if (!Array.isArray(hosts)) continue;
     for (const h of hosts) {
       if (typeof h !== "string") continue;
-      if (isOverbroadHost(h))
+      if (E2B_API_HOST.test(h))
+        run.report(
+          `E2BEnvironment '${env.name}' injects E2B Secret '${name}' into sandboxes' requests to ${h}, the E2B API: any code in a sandbox can then create, list and kill the team's sandboxes with that credential, as if it held the key. Sandboxes never need the operator's key; keep E2B API calls in the backend.`,
+          env.resource.urn,
+          { at: { path: "secrets" } },
+        );
+      else if (isOverbroadHost(h))
         run.report(
           `E2BEnvironment '${env.name}' sends E2B Secret '${name}' to "${h}", which matches most of the internet; list the API hosts it is for.`,
           env.resource.urn,

@@ -73,7 +73,13 @@ describe(P, () => {
       /egress proxy password in plaintext at environment\.variables\.SANDBOX_NETWORK\{json\}\.egressProxy\.password/,
     );
     expect(fn).toMatch(/egress proxy password in plaintext at environment\.variables\.EGRESS_PROXY_PASSWORD/);
-    expect(byResource("dev")).toEqual([expect.stringMatching(/E2B Secret 'openai-api-key' to "\*\.com"/)]);
+    expect(byResource("dev")).toEqual([
+      expect.stringMatching(/E2B Secret 'openai-api-key' to "\*\.com"/),
+      // rt37 #12: read as a third-party credential, this passed.
+      expect.stringMatching(
+        /injects E2B Secret 'e2b-api-key' into sandboxes' requests to api\.e2b\.app, the E2B API/,
+      ),
+    ]);
     expect(status(stack, "E2B-06")).toBe("fail");
     // No credential value in any message.
     const all = JSON.stringify(stack);
