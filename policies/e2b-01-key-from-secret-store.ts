@@ -34,14 +34,16 @@ import {
   isKeyStoreType,
   isStoreOnlyType,
   storeDecidedByValue,
+  KEY_STORES,
   isStoredLeaf,
   mayBeReferenceTo,
   isReferencePath,
 } from "./detect/key-stores";
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
-import { printable } from "./detect/walk";
+import { printable, type Tree } from "./detect/walk";
+import { get } from "./detect/tree";
 import { NAME_DEPENDENCIES, undecryptedConfigKey } from "./detect/hidden-config";
-import { E2B_ENVIRONMENT_TYPE } from "./model";
+import { E2B_ENVIRONMENT_TYPE, PUBLIC_PRINCIPAL } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
 const FIELD_NAMES: Record<string, string> = {
@@ -493,6 +495,70 @@ function reportUnseenSecretConfig(index: StackIndex, report: Reporter): void {
 /** A word for a POSIX shell: as it is when plain, else single-quoted. */
 const shellWord = (w: string) => (/^[\w:./@-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`);
 
+/**
+ * IAM grants that can open a secret to everyone, by type: the property naming the secret, and who is
+ * granted (a member, members, or the principals an Allow statement of a resource policy names).
+ */
+const SECRET_GRANTS: Readonly<Record<string, { target: string; who: (props: Tree) => unknown[] }>> = {
+  "gcp:secretmanager/secretIamMember:SecretIamMember": { target: "secretId", who: (p) => [get(p, "member")] },
+  "gcp:secretmanager/secretIamBinding:SecretIamBinding": {
+    target: "secretId",
+    who: (p) => asList(get(p, "members")),
+  },
+  "aws:secretsmanager/secretPolicy:SecretPolicy": {
+    target: "secretArn",
+    who: (p) => allowedPrincipals(get(p, "policy")),
+  },
+};
+
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
+/** The principals of a resource policy's Allow statements (`"*"`, `{ AWS: ["*"] }`), when it is known JSON. */
+function allowedPrincipals(policy: unknown): unknown[] {
+  let doc: unknown = policy;
+  if (typeof policy === "string") {
+    try {
+      doc = JSON.parse(policy);
+    } catch {
+      return [];
+    }
+  }
+  return asList(get(doc as Tree, "Statement")).flatMap((st) => {
+    if (get(st as Tree, "Effect") !== "Allow") return [];
+    const principal = get(st as Tree, "Principal");
+    if (typeof principal === "string") return [principal];
+    return principal && typeof principal === "object" ? Object.values(principal).flatMap(asList) : [];
+  });
+}
+
+/**
+ * A secret that holds the key opened to everyone (GCP `allUsers`, an AWS resource policy allowing
+ * `*`): the key is in a store, and anyone can read it out.
+ */
+function checkPublicKeyStores(index: StackIndex, report: Reporter): void {
+  const holders = index.keyHolders();
+  // The key's stores and the secrets their versions belong to.
+  const keySecrets = new Set(holders);
+  for (const u of holders) {
+    const r = index.byUrn.get(u);
+    for (const st of KEY_STORES)
+      if (r && st.type === r.type && st.containerProperty)
+        for (const c of r.propertyDependencies[st.containerProperty] ?? []) keySecrets.add(c);
+  }
+  for (const r of index.resources) {
+    const grant = SECRET_GRANTS[r.type];
+    if (!grant) continue;
+    const secret = (r.propertyDependencies[grant.target] ?? []).find((u) => keySecrets.has(u));
+    const everyone = grant.who(r.props).find((w) => typeof w === "string" && PUBLIC_PRINCIPAL.test(w.trim()));
+    if (secret && typeof everyone === "string")
+      report(
+        `${describe(r)} lets ${everyone} read ${index.sourceName(secret)}, which holds the E2B key: anyone${everyone === "allAuthenticatedUsers" ? " with a Google account" : ""} can read the key out of the store. Grant only the runtime's own identity.`,
+        r.urn,
+        { at: { path: grant.target } },
+      );
+  }
+}
+
 export const keyFromSecretStore = stackPolicy(
   {
     name: "e2b-01-key-from-secret-store",
@@ -527,6 +593,7 @@ export const keyFromSecretStore = stackPolicy(
       notApplicable(NO_E2B_EVIDENCE);
     }
     checkConfigMaterial(index, report);
+    checkPublicKeyStores(index, report);
     reportUnseenSecretConfig(index, report);
     const keys = index.keyResourceUrns;
     const keyName = new RegExp(config.keyNamePattern);

@@ -9,6 +9,9 @@
 import { z } from "zod";
 
 /** Type token of the E2BEnvironment component resource. */
+/** Principals that stand for everyone: AWS `*`, GCP `allUsers` and `allAuthenticatedUsers`. */
+export const PUBLIC_PRINCIPAL = /^(?:\*|allUsers|allAuthenticatedUsers)$/;
+
 export const E2B_ENVIRONMENT_TYPE = "e2b-guardrails:index:E2BEnvironment";
 
 /**
@@ -158,7 +161,17 @@ export const environmentSchema = z.object({
   key: keySourceSchema.default({ source: "managed" }),
   secretStore: secretStoreSchema,
   /** Runtime principals (IAM role ARNs, service accounts, object ids, Vault policies) allowed to read the key. */
-  readers: z.array(z.string().min(1)).min(1),
+  readers: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((r) => !PUBLIC_PRINCIPAL.test(r.trim()), {
+          message:
+            "a reader of everyone ('*', allUsers, allAuthenticatedUsers) makes the key public; name the runtime's own principal",
+        }),
+    )
+    .min(1),
   sandbox: z.object({
     vcpu: z.number().int().min(1).max(32),
     memoryMiB: z.number().int().min(512).max(65_536),

@@ -29,6 +29,11 @@ describe("input validation", () => {
     );
     const badTimeout = environment("aws-secrets-manager", { timeoutCeilingSeconds: 0 });
     expect(() => new E2BEnvironment("prod", badTimeout)).toThrow(/invalid input timeoutCeilingSeconds:/);
+    // rt37 #13: `readers: ["*"]` wrote a resource policy that lets every principal read the key.
+    for (const everyone of ["*", "allUsers", "allAuthenticatedUsers"])
+      expect(
+        () => new E2BEnvironment("prod", environment("aws-secrets-manager", { readers: [everyone] })),
+      ).toThrow(/invalid input readers\.0: a reader of everyone/);
   });
 
   test("a store the AWS monitor cannot read with its role is refused unless monitor is none", () => {

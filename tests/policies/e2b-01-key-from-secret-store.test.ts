@@ -85,6 +85,23 @@ describe(P, () => {
     expectClean(stack);
   });
 
+  it("fails a key store opened to everyone (a GCP allUsers accessor, an AWS resource policy allowing *), with or without the passphrase", async () => {
+    // rt37 #13: the key sat in approved stores, so E2B-01 read PASS.
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("public-key-store"), "dev", opts);
+      expect([opts, of(stack, P).map((f) => [f.urn.split("::").pop(), f.path])]).toEqual([
+        opts,
+        [
+          ["e2b-api-key-aws-policy", "secretArn"],
+          ["e2b-api-key-public", "secretId"],
+        ],
+      ]);
+      expect(of(stack, P)[1].message).toMatch(/lets allUsers read 'e2b-api-key', which holds the E2B key/);
+      expect(status(stack, "E2B-01")).toBe("fail");
+      expectClean(stack);
+    }
+  });
+
   it("passes runtimes that get the secret's ARN", async () => {
     const { stack } = await scan.program(fx("pass-prod"), "prod");
     expect(of(stack, P)).toEqual([]);
