@@ -51,36 +51,75 @@ function maskByteList(run: string, spelled: string): string {
 }
 
 /**
- * A row of a hex dump as `xxd`, `hexdump -C` and `od -A x -t x1z` print one: an offset, the bytes in
- * hex (pairs or groups of two), and, after two blanks or more, their ASCII (`|…|`, `>…<`).
+ * Rows of the dumps the standard tools print, and what a row spells (one string for each way to read
+ * it; the same way read across rows spells what the dump holds):
+ * - `xxd`, `hexdump -C`, `od -A x -t x1z`, `od -t x1`: an offset, the bytes in hex (pairs, or groups
+ *   of two), and after two blanks or more their ASCII (`|…|`, `>…<`); groups of two are also read
+ *   as `hexdump`'s little-endian 16-bit words;
+ * - `od -An -tx1`: hex pairs and nothing else; `od -tu1`, `od -An -tu1`: decimal bytes;
+ * - `od -c`, `od -An -c`: a character (or an escape) a column, after an octal offset or none.
  */
-const DUMP_ROW =
-  /^[0-9a-f]{6,8}:?((?:[ ]{1,2}[0-9a-f]{2}(?:[0-9a-f]{2})?)+)(?:[ ]{2,}[|>]?(.*?)[|<]?)?[ \t\r]*$/i;
+const DUMP_FORMS: ReadonlyArray<{ row: RegExp; spell: (m: RegExpExecArray) => string[] }> = [
+  {
+    row: /^[0-9a-f]{6,8}:?((?:[ ]{1,2}[0-9a-f]{2}(?:[0-9a-f]{2})?)+)(?:[ ]{2,}[|>]?(.*?)[|<]?)?[ \t\r]*$/i,
+    spell: (m) => {
+      const groups = m[1].trim().split(/ +/);
+      const swapped = groups.map((g) => (g.length === 4 ? g.slice(2) + g.slice(0, 2) : g)).join("");
+      return [m[2] ?? "", fromHexAscii(groups.join("")), fromHexAscii(swapped)];
+    },
+  },
+  { row: /^((?:[ ]+[0-9a-f]{2}){4,32})[ \t\r]*$/i, spell: (m) => [fromHexAscii(m[1].replace(/ /g, ""))] },
+  {
+    row: /^(?:[0-7]{7})?((?:[ ]+\d{1,3}){4,32})[ \t\r]*$/,
+    spell: (m) => [
+      String.fromCharCode(
+        ...m[1]
+          .trim()
+          .split(/ +/)
+          .map((n) => Number(n) & 0xff),
+      ),
+    ],
+  },
+  {
+    row: /^(?:[0-7]{7})?((?:[ ]{1,3}(?:\\[0-7]{1,3}|\\.|[^ \\])){4,32})[ \t\r]*$/,
+    spell: (m) => [
+      m[1]
+        .trim()
+        .split(/ +/)
+        .map((c) => (c.length === 1 ? c : " "))
+        .join(""),
+    ],
+  },
+];
+
+/** A line that may be a dump's row: an offset or a column of hex or decimal bytes. */
+const DUMP_LINE = /^(?:[0-9a-f]{6,8}:? | +[0-9a-f]{2,3} | {3}\S {3}\S)/im;
 
 /**
- * Hex dumps of key material withheld whole: a dump shows 16 bytes a row, in hex and as ASCII, so no
- * one row spells a key, yet the rows together do.
+ * Dumps of key material withheld whole: a dump shows 16 bytes a row, in hex, in decimal or as
+ * characters, so no one row spells a key, yet the rows together do.
  */
 function withholdDumps(text: string): string {
-  if (!text.includes("\n") || !/^[0-9a-f]{6,8}:? /im.test(text)) return text;
+  if (!text.includes("\n") || !DUMP_LINE.test(text)) return text;
   const lines = text.split("\n");
-  const rows = lines.map((line) => DUMP_ROW.exec(line));
   let changed = false;
-  for (let i = 0; i < lines.length;) {
-    let j = i;
-    while (j < lines.length && rows[j]) j++;
-    if (j - i >= 2) {
-      const block = rows.slice(i, j) as RegExpExecArray[];
-      const ascii = block.map((r) => r[2] ?? "").join("");
-      const bytes = fromHexAscii(block.map((r) => r[1].replace(/ /g, "")).join(""));
-      if ([ascii, bytes].some((t) => redactKeys(t) !== t || findMaterial(t).length > 0)) {
-        lines.splice(i, j - i, `[${j - i} lines withheld: a dump of E2B key material]`);
-        rows.splice(i, j - i, null);
-        changed = true;
-        j = i + 1;
+  for (const { row, spell } of DUMP_FORMS) {
+    const rows = lines.map((line) => row.exec(line));
+    for (let i = 0; i < lines.length;) {
+      let j = i;
+      while (j < lines.length && rows[j]) j++;
+      if (j - i >= 2) {
+        const spelled = rows.slice(i, j).map((m) => spell(m!));
+        const readings = spelled[0].map((_, k) => spelled.map((s) => s[k]).join(""));
+        if (readings.some((t) => redactKeys(t) !== t || findMaterial(t).length > 0)) {
+          lines.splice(i, j - i, `[${j - i} lines withheld: a dump of E2B key material]`);
+          rows.splice(i, j - i, null);
+          changed = true;
+          j = i + 1;
+        }
       }
+      i = Math.max(j, i + 1);
     }
-    i = Math.max(j, i + 1);
   }
   return changed ? lines.join("\n") : text;
 }

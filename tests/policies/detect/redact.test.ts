@@ -237,6 +237,30 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
         rowsOf(bytes)
           .map((row, i) => `${(i * 16).toString(16).padStart(6, "0")} ${pairs(row).join(" ")}`)
           .join("\n"),
+      "od -An -tx1 (no offset)": (bytes) =>
+        rowsOf(bytes)
+          .map((row) => ` ${pairs(row).join(" ")}`)
+          .join("\n"),
+      "od -An -tu1 (decimal)": (bytes) =>
+        rowsOf(bytes)
+          .map((row) => [...row].map((b) => String(b).padStart(4)).join(""))
+          .join("\n"),
+      "od -c (characters)": (bytes) =>
+        rowsOf(bytes)
+          .map(
+            (row, i) =>
+              `${(i * 16).toString(8).padStart(7, "0")}${[...row].map((b) => (b === 10 ? "\\n" : String.fromCharCode(b)).padStart(4)).join("")}`,
+          )
+          .join("\n"),
+      "hexdump (16-bit words)": (bytes) =>
+        rowsOf(bytes)
+          .map((row, i) => {
+            const words = [];
+            for (let k = 0; k < row.length; k += 2)
+              words.push(((row[k + 1] ?? 0) * 256 + row[k]).toString(16).padStart(4, "0"));
+            return `${(i * 16).toString(16).padStart(7, "0")} ${words.join(" ")}`;
+          })
+          .join("\n"),
     };
 
     it.each(Object.keys(dumps))("withholds a dump of a .env line holding the key: %s", (name) => {
