@@ -101,10 +101,7 @@ export class ProgramOutput {
       const decoded = state.decoder.write(chunk);
       const searched = this.transcript + decoded.replace(TERMINAL_CONTROLS, "");
       this.transcript = searched.slice(-TRANSCRIPT_KEPT);
-      for (const m of searched.matchAll(KEY_IN_TRANSCRIPT)) {
-        const hex = m[1].toLowerCase();
-        for (let i = 0; i + PIECE <= hex.length; i++) this.keyPieces.add(hex.slice(i, i + PIECE));
-      }
+      for (const m of searched.matchAll(KEY_IN_TRANSCRIPT)) addKeyPieces(this.keyPieces, m[1]);
       let text = this.takeMarker(state.text + decoded, state);
       if (state.overlong) {
         const end = text.indexOf("\n");
@@ -150,15 +147,7 @@ export class ProgramOutput {
    * streams, which no redactor could join.
    */
   private maskPieces(text: string): string {
-    const grams = this.keyPieces;
-    if (grams.size === 0) return text;
-    return text.replace(HEX_RUN, (run, at: number) => {
-      // A whole key in its place is the redactor's, which shows its last four.
-      if (run.length === 40 && text.slice(Math.max(0, at - 4), at).toLowerCase() === "e2b_") return run;
-      const r = run.toLowerCase();
-      for (let i = 0; i + PIECE <= r.length; i++) if (grams.has(r.slice(i, i + PIECE))) return "…";
-      return run;
-    });
+    return maskKeyPieces(text, this.keyPieces);
   }
 
   /** Forget what was collected (a warm worker's next program). */
@@ -206,6 +195,26 @@ const KEY_IN_TRANSCRIPT = /e2b_([0-9a-f]{40})(?![0-9a-f])/gi;
 /** The shortest piece of a key's digits masked on its own. */
 const PIECE = 8;
 const HEX_RUN = new RegExp(`[0-9a-fA-F]{${PIECE},}`, "g");
+
+/** Every 8-digit piece of a key's 40 hex digits, added to `pieces`. */
+export function addKeyPieces(pieces: Set<string>, hex: string): void {
+  const h = hex.toLowerCase();
+  for (let i = 0; i + PIECE <= h.length; i++) pieces.add(h.slice(i, i + PIECE));
+}
+
+/**
+ * `text` with every run of eight or more hex digits that holds one of `pieces` replaced by `…` (a
+ * whole key in its place aside: the redactor's, which shows its last four).
+ */
+export function maskKeyPieces(text: string, pieces: ReadonlySet<string>): string {
+  if (pieces.size === 0) return text;
+  return text.replace(HEX_RUN, (run, at: number) => {
+    if (run.length === 40 && text.slice(Math.max(0, at - 4), at).toLowerCase() === "e2b_") return run;
+    const r = run.toLowerCase();
+    for (let i = 0; i + PIECE <= r.length; i++) if (pieces.has(r.slice(i, i + PIECE))) return "…";
+    return run;
+  });
+}
 
 /** A line ending in a run that may go on in the next line (a key, a wrapped blob). */
 const RUN_END = new RegExp(`${TOKEN_CHAR}$`);

@@ -18,6 +18,7 @@ import type { HostJob, HostReply } from "./program-host";
 import { readProject, readStackConfig, type ProjectInfo } from "./project";
 import { InputError } from "./errors";
 import { ProgramOutput, relayable } from "./program-output";
+import { maskKeysOfQuotedSources } from "./source-keys";
 
 export interface RunProgramOptions {
   /** Folder holding Pulumi.yaml. */
@@ -119,7 +120,13 @@ export class ProgramWorker {
   private readonly output = new ProgramOutput(64 * 1024);
   private nextId = 1;
   private pending:
-    | { id: number; resolve: (r: LanguageHostResult) => void; reject: (e: Error) => void; main: string }
+    | {
+        id: number;
+        resolve: (r: LanguageHostResult) => void;
+        reject: (e: Error) => void;
+        main: string;
+        dir: string;
+      }
     | undefined;
   private exited = false;
   /** Part of each job's end marker (program-output.ts): nothing the program could have printed. */
@@ -146,7 +153,7 @@ export class ProgramWorker {
       } else
         p.reject(
           new ProgramError(
-            `${p.main}: the program failed: ${redactKeys(failureLines(msg.error, 6))}${this.tail()}`,
+            `${p.main}: the program failed: ${redactKeys(maskKeysOfQuotedSources(failureLines(msg.error, 6), p.dir))}${this.tail()}`,
             this.streams(),
           ),
         );
@@ -194,6 +201,7 @@ export class ProgramWorker {
       this.pending = {
         id,
         main: job.main,
+        dir: job.dir,
         resolve: (r) => (clearTimeout(timer), resolve(r)),
         reject: (e) => (clearTimeout(timer), reject(e)),
       };
@@ -375,7 +383,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
       const offline = unexpanded.length
         ? ` (offline, ${unexpanded.join("; ")}; if the error comes from ${unexpanded.length > 1 || e.invokes.length ? "their results" : "their outputs"}, preview this program with \`pulumi preview --policy-pack\` instead)`
         : "";
-      const [first, ...rest] = failureLines(e.message, 6).split("\n");
+      const [first, ...rest] = maskKeysOfQuotedSources(failureLines(e.message, 6), project.dir).split("\n");
       throw new ProgramError(
         `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...undecryptedNote(first, job.unknownSecretKeys), ...rest].join("\n")}${tail}`,
         e.streams,

@@ -9,7 +9,7 @@ import {
   type GraphResource,
 } from "../../engine";
 import { newEncryptionSalt, encryptWith } from "../../engine/passphrase";
-import { writeFileSync, cpSync } from "node:fs";
+import { appendFileSync, writeFileSync, cpSync } from "node:fs";
 import { programCopy, tmpDir } from "../support/tmp";
 
 const fixture = path.join(__dirname, "fixtures/recording");
@@ -233,6 +233,21 @@ describe("program runner: configuration and errors", () => {
     );
     expect((err as Error).message).not.toContain("ab".repeat(20));
     expect((err as Error).message).not.toMatch(/04da6b54/i);
+  });
+
+  it("masks the digits of a key split over two source lines when the error quotes the second", async () => {
+    // rt37 #8: Node shows the line of a SyntaxError, here the key's last 24 digits without its prefix.
+    const dir = copyFixture();
+    const hex = "3f9a0c17b2e84d65a1c0f7e29b4d8c3a6e1f0b52";
+    appendFileSync(path.join(dir, "Pulumi.yaml"), "main: index.js\n");
+    writeFileSync(
+      path.join(dir, "index.js"),
+      `const k = "e2b_${hex.slice(0, 16)}" +\n  "${hex.slice(16)}"; let let = 1;\n`,
+    );
+    const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ProgramError);
+    expect((err as Error).message).toMatch(/SyntaxError/);
+    for (let i = 0; i + 8 <= 40; i++) expect((err as Error).message).not.toContain(hex.slice(i, i + 8));
   });
 
   it("puts a program's first TypeScript error on the first line, after ts-node's heading", async () => {
