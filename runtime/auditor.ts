@@ -265,12 +265,21 @@ export class SandboxAuditor {
   }
 
   /** A record that was listed but cannot be judged: reported, never killed. */
+  /** Ids judged so far (a few megabytes for 100,000 sandboxes). */
+  private readonly seen = new Set<string>();
+
   skip(sandboxId: string | null, reason: string): void {
     this.skippedCount++;
     if (this.skipped.length < SandboxAuditor.MAX_SKIPPED) this.skipped.push({ sandboxId, reason });
   }
 
   add(s: AuditedSandbox): void {
+    // An API paging by offset while sandboxes start and stop may list one twice: counted once.
+    if (this.seen.has(s.sandboxId)) {
+      this.skip(s.sandboxId, "listed again by the API (on this page or an earlier one); counted once");
+      return;
+    }
+    this.seen.add(s.sandboxId);
     const suspicious = implausibleTimes(s, this.rules.now);
     if (suspicious.length > 0)
       this.suspectById.set(s.sandboxId, { sandboxId: s.sandboxId, reasons: suspicious });

@@ -164,6 +164,35 @@ describe("sandboxes audit --kill --yes against a lying API", () => {
     ]);
   });
 
+  test("a sandbox listed twice (offset paging while sandboxes come and go) is counted and priced once", async () => {
+    // rt37 note: 2 sandboxes read as "Sandboxes: 4" at twice the hourly cost.
+    const [a] = server.state.seedSandboxes(2, {
+      teamId,
+      idPrefix: "old",
+      startedAt: new Date(Date.now() - 3 * H),
+    });
+    server.onResponse((req, reply) =>
+      req.method === "GET" && req.path === "/v2/sandboxes" && Array.isArray(reply.body)
+        ? {
+            ...reply,
+            body: [
+              ...reply.body,
+              ...reply.body.filter((x) => (x as { sandboxID: string }).sandboxID === a.sandboxID),
+            ],
+          }
+        : undefined,
+    );
+    const r = await audit({});
+    expect(r.report.total).toBe(2);
+    expect(r.report.leaked).toHaveLength(2);
+    expect(r.report.skipped).toEqual([
+      {
+        sandboxId: a.sandboxID,
+        reason: "listed again by the API (on this page or an earlier one); counted once",
+      },
+    ]);
+  });
+
   test("one unparsable startedAt is reported and skipped; the rest are judged", async () => {
     const [bad] = server.state.seedSandboxes(1, { teamId, idPrefix: "bad" });
     server.state.seedSandboxes(3, { teamId, idPrefix: "old", startedAt: new Date(Date.now() - 3 * H) });
