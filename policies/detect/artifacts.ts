@@ -467,7 +467,10 @@ export class ArtifactReader {
         } else if (ignored?.excludes(name) && !ALWAYS_SENT[ignore!.file!]?.includes(name)) continue;
         else if (!e.isFile() && !this.linksToFile(path.join(root, name), name, skips)) continue;
         else if (++count.n > this.limits.maxFiles)
-          skips.add(`not read: more than ${this.limits.maxFiles} files`, name);
+          skips.add(
+            `not read: more than ${this.limits.maxFiles} files (the rest of the folder was not listed)`,
+            name,
+          );
         else {
           try {
             // Within the per-file limit like any file of the folder; an archive's entries within theirs.
@@ -483,6 +486,8 @@ export class ArtifactReader {
           }
         }
       }
+      // Past the limit nothing more is read: listing the folders left (a program's `/`) only costs time.
+      if (count.n > this.limits.maxFiles) break;
     }
     return { files, notes: skips.notes() };
   }

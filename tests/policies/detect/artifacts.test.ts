@@ -173,6 +173,29 @@ describe("ArtifactReader", () => {
     ]);
   });
 
+  it("stops listing a folder once it holds more files than the limit (a FileArchive of `/`)", () => {
+    const dir = program();
+    for (const d of ["tree/a", "tree/b/c", "tree/d"]) mkdirSync(path.join(dir, d), { recursive: true });
+    for (const f of [
+      "tree/1.txt",
+      "tree/2.txt",
+      "tree/3.txt",
+      "tree/a/4.txt",
+      "tree/b/c/5.txt",
+      "tree/d/6.txt",
+    ])
+      writeFileSync(path.join(dir, f), "x\n");
+    const reader = new ArtifactReader([dir], { maxFileBytes: 1024, maxTotalBytes: 1 << 20, maxFiles: 2 });
+    const c = reader.read("archive", "tree");
+    expect(c.files).toHaveLength(2);
+    // The folder's own third file is noted; its sub-folders are never listed.
+    expect(c.notes).toEqual([
+      expect.stringMatching(
+        /^\d\.txt not read: more than 2 files \(the rest of the folder was not listed\)$/,
+      ),
+    ]);
+  });
+
   it("bounds nested archives by one file count and the run's byte budget", async () => {
     const dir = program();
     mkdirSync(path.join(dir, "many"), { recursive: true });
