@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, environmentTagKeysSchema } from "./common";
 import { readString } from "./detect/env-model";
-import { environmentKey } from "./detect/environment";
+import { environmentKey, inferTier } from "./detect/environment";
 import { mayBeReferenceTo } from "./detect/key-stores";
 import type { IndexedResource } from "./detect/stack-index";
 import { STACK_TYPE } from "./detect/stack";
@@ -230,8 +230,51 @@ const keyNamedAfterItsEnvironment: Check = ({ index, config, report }) => {
   }
 };
 
+/**
+ * Variables of a deploy platform that serve several of its environments at once, by type: Vercel's
+ * `targets` (production, preview, development) on one variable, or on each of a batch's variables.
+ */
+const TARGETED_VARIABLES: Readonly<
+  Record<string, (props: Tree) => Array<{ name: unknown; targets: unknown; at: string }>>
+> = {
+  "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": (p) => [
+    { name: get(p, "key"), targets: get(p, "targets"), at: "targets" },
+  ],
+  "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable": (p) => [
+    { name: get(p, "key"), targets: get(p, "targets"), at: "targets" },
+  ],
+  "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables": (p) => {
+    const vars = get(p, "variables");
+    return Array.isArray(vars)
+      ? vars.map((v, i) => ({
+          name: get(v, "key"),
+          targets: get(v, "targets"),
+          at: `variables[${i}].targets`,
+        }))
+      : [];
+  },
+};
+
+/** One variable named for the key serving production and another of the platform's environments. */
+const keyVariableForSeveralTargets: Check = ({ index, report }) => {
+  for (const r of index.resources) {
+    const listed = TARGETED_VARIABLES[r.type]?.(r.props) ?? [];
+    for (const { name, targets, at } of listed) {
+      if (typeof name !== "string" || !KEY_VARIABLE_NAME.test(name) || !Array.isArray(targets)) continue;
+      const served = [...new Set(targets.filter((t): t is string => typeof t === "string" && !isUnknown(t)))];
+      if (served.length < 2 || !served.some((t) => inferTier(t) === "production")) continue;
+      report(
+        `${describe(r)} gives ${name} to the environments ${served.join(", ")} at once: one key serves production and ${served.filter((t) => inferTier(t) !== "production").join(" and ")} deployments (every preview build runs on production's key). Give production a variable and a key of its own.`,
+        r.urn,
+        { at: { path: at } },
+      );
+    }
+  }
+};
+
 const CHECKS: readonly Check[] = [
   sameKeyInTwoEnvironments,
+  keyVariableForSeveralTargets,
   sameHiddenKeyConfigInTwoEnvironments,
   sharedKeySecretContainer,
   sharedSecretReference,

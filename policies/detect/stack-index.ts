@@ -234,6 +234,15 @@ export const CONFIG_PLAINTEXT_TAG = "e2b-guardrails:config-plaintext";
 /** The pseudo-type stack configuration is scanned as: not a resource, not a key store. */
 const STACK_CONFIG_TYPE = "pulumi:config";
 
+/**
+ * Resources that belong to an environment of the platform they deploy to, by the property naming it:
+ * a GitHub Actions environment's secrets and variables (`environment: "production"`).
+ */
+const PLATFORM_ENVIRONMENT: Readonly<Record<string, string>> = {
+  "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": "environment",
+  "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable": "environment",
+};
+
 export class StackIndex {
   readonly stack: string;
   readonly project: string;
@@ -581,6 +590,10 @@ export class StackIndex {
     }
     if (typeof keyEnv === "string" && keyEnv && !isUnknown(keyEnv))
       return { name: normalizeEnvName(keyEnv), tier: inferTier(keyEnv), source: "key" };
+    const platform = PLATFORM_ENVIRONMENT[r.type];
+    const platformEnv = platform ? get(r.props, platform) : undefined;
+    if (typeof platformEnv === "string" && platformEnv && !isUnknown(platformEnv))
+      return { name: normalizeEnvName(platformEnv), tier: inferTier(platformEnv), source: "tag" };
     if (tagEnv) return { name: tagEnv, tier: inferTier(tagEnv), source: "tag" };
     const s = (this.stack || stackOfUrn(r.urn).stack).toLowerCase();
     return { name: s, tier: inferTier(s), source: "stack" };

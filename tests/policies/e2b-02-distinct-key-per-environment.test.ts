@@ -57,6 +57,21 @@ describe(P, () => {
     expectClean(stack);
   });
 
+  it("fails one key stored for two GitHub Actions environments, and a Vercel variable serving production and preview, with or without the passphrase", async () => {
+    // real33 bug 5: the platforms' own environments were not environments to the pack.
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const github = await scan.program(fx("github-environment-secrets"), "dev", opts);
+      expect([opts, resourceNames(of(github.stack, P))]).toEqual([opts, ["e2b-production", "e2b-staging"]]);
+      const vercel = await scan.program(fx("server-key-in-vercel-variables"), "dev", opts);
+      const fs = of(vercel.stack, P);
+      expect([opts, fs.map((f) => [f.urn.split("::").pop(), f.path])]).toEqual([
+        opts,
+        [["web-e2b-key", "targets"]],
+      ]);
+      expect(fs[0].message).toMatch(/gives E2B_API_KEY to the environments production, preview at once/);
+    }
+  });
+
   it("passes environments with their own keys and secrets", async () => {
     const { stack } = await scan.program(fx("pass-multi"), "dev");
     expect(of(stack, P)).toEqual([]);
