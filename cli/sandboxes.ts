@@ -20,7 +20,7 @@ import type { AuditReport } from "../runtime/auditor";
 import type { KillOutcome, runDeadline } from "../runtime/audit-run";
 import { formatAuditText, formatKillText } from "../runtime/audit-text";
 import type { RetryOptions } from "../runtime/retry";
-import { prepareOutput, writeOutputFile } from "./output";
+import { checkOutputsAgainstInputs, prepareOutput, writeOutputFile } from "./output";
 import { InputError } from "../engine/errors";
 import { LIMITS, readBoundedText } from "../engine/limits";
 
@@ -186,6 +186,11 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
     refuseRedirects();
     boundResponses(MAX_ANSWER_BYTES);
     const { POLICY_ENV_VAR } = sandboxPolicy();
+    // The report must not replace the policy it is judged by (it would be gone after one run).
+    checkOutputsAgainstInputs(
+      [["--output", flags.output]],
+      [["--policy", flags.policy ?? io.env[POLICY_ENV_VAR]]],
+    );
     const policy = resolvePolicy(flags, io.env);
     const maxAgeSeconds = duration("--max-age", flags.maxAge) ?? policy?.timeoutCeilingSeconds;
     if (maxAgeSeconds === undefined)

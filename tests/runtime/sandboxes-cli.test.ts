@@ -231,6 +231,18 @@ describe("runSandboxesAudit", () => {
     expect(server.requests).toEqual([]);
   });
 
+  test("--output naming the --policy file is refused and the policy kept (it was deleted)", async () => {
+    const dir = tmpDir("sbx-audit-");
+    const file = path.join(dir, "policy.json");
+    fs.writeFileSync(file, JSON.stringify({ environment: "staging", timeoutCeilingSeconds: 3600 }));
+    const before = fs.readFileSync(file, "utf8");
+    const { code, err } = await run({ policy: file, output: file });
+    expect(code).toBe(2);
+    expect(err.trim()).toMatch(/^error: --output .*policy\.json: it is also read, as --policy;/);
+    expect(fs.readFileSync(file, "utf8")).toBe(before);
+    expect(server.requests).toEqual([]);
+  });
+
   test("no E2B_API_KEY → exit 2", async () => {
     const { code, err } = await run({ maxAge: "1h" }, { env: { E2B_API_KEY: undefined } });
     expect(code).toBe(2);
