@@ -25,7 +25,8 @@ const SPACED_KEY =
 /**
  * A key's bytes as a program prints them, one by one: Node's `<Buffer 65 32 62 5f …>` and hex dumps
  * (hex pairs with one separator), `JSON.stringify(buffer)` and char codes (decimal lists), a string
- * spread into characters (`["e","2","b","_",…]`), in one line or in columns over lines as
+ * spread into characters (`["e","2","b","_",…]`), a C array (`0x65, 0x32, …`, `xxd -i`), decimals
+ * separated by blanks, in one line or in columns over lines as
  * `util.inspect` lays out a `Uint8Array` and `JSON.stringify(…, null, 2)` an array. Twelve bytes or
  * more; what they spell is checked.
  */
@@ -37,6 +38,20 @@ const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => strin
   {
     pattern: /(?<!\d)(?:\d{1,3},\s*){11,}\d{1,3}(?!\d)/g,
     bytes: (run) => String.fromCharCode(...run.split(/,\s*/).map((n) => Number(n) & 0xff)),
+  },
+  {
+    pattern: /(?<![0-9a-z])(?:0x[0-9a-f]{1,2},\s*){11,}0x[0-9a-f]{1,2}(?![0-9a-f])/gi,
+    bytes: (run) => String.fromCharCode(...run.split(/,\s*/).map((h) => parseInt(h.slice(2), 16))),
+  },
+  {
+    pattern: /(?<![\d.])(?:\d{1,3}[ \t]+){11,}\d{1,3}(?![\d.])/g,
+    bytes: (run) =>
+      String.fromCharCode(
+        ...run
+          .trim()
+          .split(/[ \t]+/)
+          .map((n) => Number(n) & 0xff),
+      ),
   },
   {
     pattern: /(?:(["'])[^"'\\]\1,\s*){11,}(["'])[^"'\\]\2/g,

@@ -202,6 +202,8 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     ["console.log of a Uint16Array", inspect(Uint16Array.from(KEY, (c) => c.charCodeAt(0)))],
     ["JSON.stringify of a Buffer, indented", JSON.stringify(Buffer.from(`E2B_API_KEY=${KEY}`), null, 2)],
     ["console.log of a string spread into characters", inspect([...KEY])],
+    ["a C array of its bytes (xxd -i)", [...Buffer.from(KEY)].map((b) => `0x${b.toString(16)}`).join(", ")],
+    ["its bytes as decimals separated by blanks", [...Buffer.from(KEY)].join(" ")],
   ])("withholds a key's bytes listed one by one: %s", (_, text) => {
     const out = redactMaterial(text);
     expect(out).toMatch(/characters withheld: bytes of E2B key material/);
