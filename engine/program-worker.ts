@@ -380,9 +380,14 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
             ]
           : []),
       ];
+      // Failed in an apply: offline a resource's outputs are its inputs, so one the provider fills in
+      // (a database's `loadBalancer: {}`) is known and empty where the CLI's preview has it unknown.
+      const inApply = /\bapplyHelperAsync\b/.test(e.message);
       const offline = unexpanded.length
         ? ` (offline, ${unexpanded.join("; ")}; if the error comes from ${unexpanded.length > 1 || e.invokes.length ? "their results" : "their outputs"}, preview this program with \`pulumi preview --policy-pack\` instead)`
-        : "";
+        : inApply
+          ? " (offline, a resource's outputs are the inputs the program gave: what its provider computes at preview is missing, and an apply runs on that; if the error comes from such a value, preview this program with `pulumi preview --policy-pack` instead)"
+          : "";
       const [first, ...rest] = maskKeysOfQuotedSources(failureLines(e.message, 6), project.dir).split("\n");
       throw new ProgramError(
         `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...undecryptedNote(first, job.unknownSecretKeys), ...rest].join("\n")}${tail}`,
