@@ -19,6 +19,7 @@ import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
 import { judgeAs } from "./policy-dsl";
 import type { Finding } from "./report";
 import { NO_CONFIG, type PackConfig } from "./settings";
+import { KEY_NAME_PATTERN } from "./detect/stack-index";
 
 export interface ProgramSourceInput {
   /** The modules the program loaded from its own folder (absolute paths; not installed packages). */
@@ -51,6 +52,17 @@ export interface ProgramSourceInput {
   /** The stack resource's URN: findings about the program as a whole sit there. */
   stackUrn: string;
   /**
+   * Whether a variable was unset (or empty) in the environment the program ran with: a key the
+   * program reads from its environment (`process.env.E2B_API_KEY`, set by the deploy job) was then
+   * `undefined`, and whatever it fed vanished from the stack.
+   */
+  unsetInEnvironment?: (name: string) => boolean;
+  /**
+   * Whether a resource of the stack has a variable of that name: then the stack shows what the
+   * program's read feeds (a serverless function's own code reads its variable at run time).
+   */
+  namedInStack?: (name: string) => boolean;
+  /**
    * Fingerprints of the keys the stack's resources show (what the pack judged, whichever of its
    * policies are enabled): asked only when the code holds a key.
    */
@@ -74,6 +86,43 @@ export interface ProviderSource {
 function encodingNote(m: MaterialMatch): string {
   const enc = describeEncoding(m.encoding);
   return enc ? ` (${enc})` : "";
+}
+
+/** `process.env.NAME` and `process.env["NAME"]` in a program's code. */
+const ENV_READ = /\bprocess\.env(?:\.([A-Za-z_$][\w$]*)|\[\s*["'`]([A-Za-z_$][\w$]*)["'`]\s*\])(?!\s*=[^=])/g;
+const KEY_NAME = new RegExp(KEY_NAME_PATTERN, "i");
+
+/**
+ * The key read from the program's environment where this preview's environment did not set it: the
+ * deploy job holds it (a CI secret), the guardrail job does not, so what it fed was `undefined` here
+ * and not judged. Inconclusive, once per variable, at its first read; not where a resource of the
+ * stack has a variable of that name (a function's own code reading it at run time), nor for an
+ * assignment.
+ */
+function keysReadFromEnvironment(
+  files: ReadonlyArray<{ name: string; text: string }>,
+  input: ProgramSourceInput,
+  judge: NonNullable<ReturnType<typeof judgeAs>>,
+): Finding[] {
+  const out: Finding[] = [];
+  const said = new Set<string>();
+  for (const f of files)
+    for (const m of f.text.matchAll(ENV_READ)) {
+      const name = m[1] ?? m[2];
+      if (said.has(name) || !KEY_NAME.test(name) || !input.unsetInEnvironment!(name)) continue;
+      if (input.namedInStack?.(name)) continue;
+      said.add(name);
+      out.push({
+        ...judge.finding(
+          input.stackUrn,
+          `The program's code reads ${name} from its environment (${printable(f.name)} line ${lineAt(f.text, m.index!)}), which is not set for this preview: what it feeds was undefined here and was not judged. Where the deploy job sets it, that is the E2B key in whatever it feeds; pass the runtime a secret reference (E2B_SECRET_ARN) instead, or preview with ${name} set (any placeholder of the key's shape) to have it judged.`,
+          { advisory: true },
+        ),
+        unknown: true,
+        inconclusive: true,
+      });
+    }
+  return out;
 }
 
 /** Key material in the program's code that no other finding names, once per key; masks only. */
@@ -110,6 +159,7 @@ export function programSourceFindings(
       "The program's code",
       "which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.",
     );
+  if (input.unsetInEnvironment) out.push(...keysReadFromEnvironment(files, input, judge));
   for (const f of reader.readFiles(input.reads ?? []).files)
     report(
       f,

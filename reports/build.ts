@@ -71,14 +71,20 @@ export function buildStackReport(
   const ours = info.name === OUR_PACK;
   const index = StackIndex.fromGraph(graph.resources, graph.stack, graph.project);
   const findings = findingsOf(info, analysis);
-  if (ours)
-    findings.push(...exportFieldFindings(graph, config), ...programFindings(graph, index, findings, config));
+  const cases = applicable(info, analysis, config);
+  if (ours) {
+    const program = programFindings(graph, index, findings, config);
+    findings.push(...exportFieldFindings(graph, config), ...program);
+    // The key read from the program's environment under its E2B name is a trace of E2B, as an
+    // E2B-named variable in a resource is: its case is judged (inconclusive), not not-applicable.
+    for (const f of program) if (f.inconclusive && f.caseId) cases.add(f.caseId);
+  }
   return summarizedStackReport({
     index,
     config,
     tags: graph.tags,
     findings,
-    applicable: applicable(info, analysis, config),
+    applicable: cases,
     costs: info.name === OUR_PACK,
     secretsHidden: graph.secretsHidden,
   });
@@ -110,6 +116,7 @@ function programFindings(
     const holder = index.storedOnlyKeys().get(fingerprint);
     return holder && describeResource(holder);
   };
+  let variables: Set<string> | undefined;
   const input = {
     files: graph.programModules ?? [],
     reads: graph.programReads ?? [],
@@ -119,8 +126,18 @@ function programFindings(
     stackUrn,
     inStack: known,
     storedIn,
+    // The program ran with this process's environment (engine/language-host.ts).
+    unsetInEnvironment: (name: string) => !process.env[name],
+    namedInStack: (name: string) => (variables ??= variableNames(index)).has(name),
   };
   return programSourceFindings(reader, input, config);
+}
+
+/** The environment-variable names the stack's resources hold (their scans' named leaves). */
+function variableNames(index: StackIndex): Set<string> {
+  const out = new Set<string>();
+  for (const r of index.resources) for (const l of index.scan(r).named) if (l.envName) out.add(l.envName);
+  return out;
 }
 
 /** The serialized provider of each dynamic resource the program registered (its raw `__provider` input). */

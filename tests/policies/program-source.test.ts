@@ -103,6 +103,46 @@ describe("programSourceFindings", () => {
     expect(JSON.stringify(fs)).not.toContain(PLANTED[0]);
   });
 
+  it("names the key read from the program's environment where this preview's environment lacks it, once, as inconclusive", () => {
+    // rt37 #11: `E2B_API_KEY: process.env.E2B_API_KEY` into a Lambda read not-applicable, exit 0, in a
+    // guardrail job without the deploy job's secret: the variable was undefined and vanished.
+    const p = program({
+      "index.ts": `new aws.lambda.Function("api", { environment: { variables: {\n  E2B_API_KEY: process.env.E2B_API_KEY,\n  TOKEN: process.env["E2B_ACCESS_TOKEN"],\n  REGION: process.env.AWS_REGION,\n  AGAIN: process.env.E2B_API_KEY } } });\n`,
+    });
+    const run = (unset: string[]) =>
+      programSourceFindings(new ArtifactReader([p.dir]), {
+        files: p.files,
+        stackUrn: STACK,
+        inStack: () => new Set(),
+        unsetInEnvironment: (name) => unset.includes(name),
+      });
+    const fs = run(["E2B_API_KEY", "E2B_ACCESS_TOKEN", "AWS_REGION"]);
+    expect(fs.map((f) => [f.enforcementLevel, f.inconclusive, f.unknown])).toEqual([
+      ["advisory", true, true],
+      ["advisory", true, true],
+    ]);
+    expect(fs[0].message).toMatch(
+      /reads E2B_API_KEY from its environment \(index\.ts line 2\), which is not set for this preview/,
+    );
+    expect(fs[1].message).toMatch(/reads E2B_ACCESS_TOKEN from its environment \(index\.ts line 3\)/);
+    // Set where the preview runs: the value itself is judged where it lands.
+    expect(run([])).toEqual([]);
+    // A resource holds a variable of that name (a function reading its own variable at run time), or
+    // the program assigns it: nothing to say.
+    const runtime = program({
+      "index.ts": `new aws.lambda.CallbackFunction("api", { callback: async () => process.env.E2B_API_KEY });\nprocess.env.E2B_ACCESS_TOKEN = "x";\n`,
+    });
+    expect(
+      programSourceFindings(new ArtifactReader([runtime.dir]), {
+        files: runtime.files,
+        stackUrn: STACK,
+        inStack: () => new Set(),
+        unsetInEnvironment: () => true,
+        namedInStack: (name) => name === "E2B_API_KEY",
+      }),
+    ).toEqual([]);
+  });
+
   it("says what it could not read, as an advisory", () => {
     const p = program({ "index.ts": "export {};\n", "big.ts": `// ${"x".repeat(2000)}\n` });
     const fs = findings(p, [], undefined, { maxFileBytes: 1000, maxTotalBytes: 1 << 20, maxFiles: 100 });
