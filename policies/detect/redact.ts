@@ -26,9 +26,9 @@ const SPACED_KEY =
  * A key's bytes as a program prints them, one by one: Node's `<Buffer 65 32 62 5f …>` and hex dumps
  * (hex pairs with one separator), `JSON.stringify(buffer)` and char codes (decimal lists), a string
  * spread into characters (`["e","2","b","_",…]`), a C array (`0x65, 0x32, …`, `xxd -i`), decimals
- * separated by blanks, in one line or in columns over lines as
- * `util.inspect` lays out a `Uint8Array` and `JSON.stringify(…, null, 2)` an array. Twelve bytes or
- * more; what they spell is checked.
+ * separated by blanks; in one line, or in columns over lines as `util.inspect` lays out a
+ * `Uint8Array` and `JSON.stringify(…, null, 2)` an array. Twelve bytes or more; what they spell is
+ * checked.
  */
 const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => string }> = [
   {
@@ -195,6 +195,7 @@ function redactEncoded(text: string): string {
   return again === asLines ? out : again;
 }
 
+/** The redaction of a text whose lines end at `\n` (or `\r\n`). */
 function redactLines(text: string): string {
   let out = redactKeys(text)
     .replace(HEX_ASCII_KEY, (hex) => `${maskKey(fromHexAscii(hex))} (hex-encoded)`)
