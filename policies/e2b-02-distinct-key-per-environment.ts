@@ -272,9 +272,59 @@ const keyVariableForSeveralTargets: Check = ({ index, report }) => {
   }
 };
 
+/**
+ * Per-environment variables of one deploy platform resource, by type: a Cloudflare Pages project's
+ * `deploymentConfigs.production` and `.preview` `envVars`.
+ */
+const ENVIRONMENT_VARIABLES: Readonly<
+  Record<string, (props: Tree) => Array<{ env: string; name: string; value: unknown; at: string }>>
+> = {
+  "cloudflare:index/pagesProject:PagesProject": (p) =>
+    ["production", "preview"].flatMap((env) => {
+      const vars = get(p, `deploymentConfigs.${env}.envVars`);
+      return vars && typeof vars === "object" && !Array.isArray(vars)
+        ? Object.entries(vars).map(([name, v]) => ({
+            env,
+            name,
+            value: get(v as Tree, "value") ?? v,
+            at: `deploymentConfigs.${env}.envVars.${name}`,
+          }))
+        : [];
+    }),
+};
+
+/**
+ * One key in two of a platform resource's own environments: the same value, or hidden values that
+ * come from one undecrypted secret config value (and no other).
+ */
+const sameKeyInPlatformEnvironments: Check = ({ index, report }) => {
+  // Every undecrypted config value, not only those named for the key: two of them are two values.
+  const hidden = new Set(index.hiddenConfigs().keys());
+  for (const r of index.resources) {
+    const vars = ENVIRONMENT_VARIABLES[r.type]?.(r.props).filter((v) => KEY_VARIABLE_NAME.test(v.name)) ?? [];
+    const byName = new Map<string, typeof vars>();
+    for (const v of vars) (byName.get(v.name) ?? byName.set(v.name, []).get(v.name)!).push(v);
+    for (const [name, uses] of byName) {
+      if (new Set(uses.map((u) => u.env)).size < 2) continue;
+      const allHidden = uses.every((u) => typeof u.value === "string" && isUnknown(u.value));
+      const same = allHidden
+        ? new Set(uses.flatMap((u) => index.dependsOn(r, u.at.split(".")[0], hidden))).size === 1
+        : uses.every((u) => u.value !== undefined && !(typeof u.value === "string" && isUnknown(u.value))) &&
+          new Set(uses.map((u) => JSON.stringify(u.value))).size === 1;
+      if (!same) continue;
+      report(
+        `${describe(r)} gives ${name} the same value in the environments ${uses.map((u) => u.env).join(" and ")}: one key serves production and preview deployments (every preview build runs on production's key). Give each its own key.`,
+        r.urn,
+        { at: { path: uses[0].at } },
+      );
+    }
+  }
+};
+
 const CHECKS: readonly Check[] = [
   sameKeyInTwoEnvironments,
   keyVariableForSeveralTargets,
+  sameKeyInPlatformEnvironments,
   sameHiddenKeyConfigInTwoEnvironments,
   sharedKeySecretContainer,
   sharedSecretReference,

@@ -72,6 +72,22 @@ describe(P, () => {
     }
   });
 
+  it("fails a Cloudflare Pages project whose preview deployments get production's key, not one whose previews have their own, with or without the passphrase", async () => {
+    // real33 bug 5, its third shape.
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("pages-one-key-for-preview"), "dev", opts);
+      const fs = of(stack, P);
+      expect([opts, fs.map((f) => [f.urn.split("::").pop(), f.path])]).toEqual([
+        opts,
+        [["agent-ui", "deploymentConfigs.production.envVars.E2B_API_KEY"]],
+      ]);
+      expect(fs[0].message).toMatch(
+        /gives E2B_API_KEY the same value in the environments production and preview/,
+      );
+      expectClean(stack);
+    }
+  });
+
   it("passes environments with their own keys and secrets", async () => {
     const { stack } = await scan.program(fx("pass-multi"), "dev");
     expect(of(stack, P)).toEqual([]);
