@@ -337,7 +337,7 @@ export const distinctKeyPerEnvironment = stackPolicy(
   {
     name: "e2b-02-distinct-key-per-environment",
     description:
-      "Each environment has its own E2B key and secret: no key value (seen, or a secret config value named for the key that preview could not decrypt), secret reference, imported key or key secret that runtimes read is shared by two environments, and keys are named after their environment.",
+      "Each environment has its own E2B key and secret: no key value (seen, or a secret config value named for the key that preview could not decrypt), secret reference, imported key or key secret that runtimes read is shared by two environments, and keys are named after their environment. A deploy platform's own environments count: a GitHub Actions environment's secrets belong to it, and one Vercel variable (its `targets`) or Cloudflare Pages project (`deploymentConfigs`) giving the key to production and preview deployments shares it.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [
