@@ -25,7 +25,10 @@ export interface AdoptionFlags {
 export function withAdoptionOptions(cmd: Command, opts: { compareState?: boolean } = {}): Command {
   cmd
     .option("--baseline <file>", "JSON report of an earlier run: its findings are `existing` and never fail")
-    .option("--write-baseline <file>", "write this run's JSON report here, to serve as a baseline")
+    .option(
+      "--write-baseline <file>",
+      "write this run's JSON report here, to serve as a baseline (may name the --baseline file: refreshed in place)",
+    )
     .addOption(
       new Option("--fail-on <level>", `lowest level that fails the run: ${failOnLevels.join(", ")}`)
         .default("mandatory")
