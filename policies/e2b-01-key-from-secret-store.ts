@@ -34,7 +34,6 @@ import {
   isKeyStoreType,
   isStoreOnlyType,
   storeDecidedByValue,
-  KEY_STORES,
   isStoredLeaf,
   mayBeReferenceTo,
   isReferencePath,
@@ -536,19 +535,12 @@ function allowedPrincipals(policy: unknown): unknown[] {
  * `*`): the key is in a store, and anyone can read it out.
  */
 function checkPublicKeyStores(index: StackIndex, report: Reporter): void {
+  // The key's stores, and the secrets their versions belong to (keyHolders counts those too).
   const holders = index.keyHolders();
-  // The key's stores and the secrets their versions belong to.
-  const keySecrets = new Set(holders);
-  for (const u of holders) {
-    const r = index.byUrn.get(u);
-    for (const st of KEY_STORES)
-      if (r && st.type === r.type && st.containerProperty)
-        for (const c of r.propertyDependencies[st.containerProperty] ?? []) keySecrets.add(c);
-  }
   for (const r of index.resources) {
     const grant = SECRET_GRANTS[r.type];
     if (!grant) continue;
-    const secret = (r.propertyDependencies[grant.target] ?? []).find((u) => keySecrets.has(u));
+    const secret = (r.propertyDependencies[grant.target] ?? []).find((u) => holders.has(u));
     const everyone = grant.who(r.props).find((w) => typeof w === "string" && PUBLIC_PRINCIPAL.test(w.trim()));
     if (secret && typeof everyone === "string")
       report(

@@ -10,9 +10,8 @@ import { readString } from "./detect/env-model";
 import { environmentKey, inferTier } from "./detect/environment";
 import { mayBeReferenceTo } from "./detect/key-stores";
 import type { IndexedResource } from "./detect/stack-index";
-import { STACK_TYPE } from "./detect/stack";
+import { STACK_TYPE, get } from "./detect/stack";
 import { modelSecretReference } from "./detect/secret-refs";
-import { get } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
 import type { Tree } from "./detect/walk";
 import { stackPolicy, type StackCheck, type StackContext } from "./policy-dsl";
@@ -27,7 +26,7 @@ type Place = { urn: string; label: string; env: string };
 function reportAcrossEnvironments(
   groups: Map<string, Map<string, Place>>,
   report: StackContext<Config>["report"],
-  message: (group: string, envs: string, place: Place, env: string) => string,
+  message: (group: string, envs: string, place: Place) => string,
 ): void {
   for (const [group, envs] of groups) {
     if (envs.size < 2) continue;
@@ -35,7 +34,7 @@ function reportAcrossEnvironments(
       .map((p) => p.env)
       .sort()
       .join(" and ");
-    for (const at of envs.values()) report(message(group, names, at, at.env), at.urn);
+    for (const at of envs.values()) report(message(group, names, at), at.urn);
   }
 }
 
@@ -68,8 +67,8 @@ const sameKeyInTwoEnvironments: Check = ({ index, config, report }) => {
   reportAcrossEnvironments(
     byFingerprint,
     report,
-    (fingerprint, envs, at, env) =>
-      `E2B key ${masks.get(fingerprint)} appears in environments ${envs} (${at.label} in ${env}). Give every environment its own key.`,
+    (fingerprint, envs, at) =>
+      `E2B key ${masks.get(fingerprint)} appears in environments ${envs} (${at.label} in ${at.env}). Give every environment its own key.`,
   );
 };
 
@@ -98,8 +97,8 @@ const sameHiddenKeyConfigInTwoEnvironments: Check = ({ index, config, report }) 
   reportAcrossEnvironments(
     byConfig,
     report,
-    (u, envs, at, env) =>
-      `The ${index.sourceNames([u])}, whose name says it is the E2B key, feeds environments ${envs} (${at.label} in ${env}): decrypted, the same key would be in both. Give every environment its own key.`,
+    (u, envs, at) =>
+      `The ${index.sourceNames([u])}, whose name says it is the E2B key, feeds environments ${envs} (${at.label} in ${at.env}): decrypted, the same key would be in both. Give every environment its own key.`,
   );
 };
 
@@ -144,8 +143,8 @@ const sharedKeySecretContainer: Check = ({ index, config, report }) => {
   reportAcrossEnvironments(
     byContainer,
     report,
-    (u, envs, at, env) =>
-      `Environments ${envs} read the E2B key from one secret, ${describe(index.byUrn.get(u)!)} (${at.label} in ${env}), so they share one key. Store each environment's key under its own secret.`,
+    (u, envs, at) =>
+      `Environments ${envs} read the E2B key from one secret, ${describe(index.byUrn.get(u)!)} (${at.label} in ${at.env}), so they share one key. Store each environment's key under its own secret.`,
   );
 };
 
@@ -306,10 +305,9 @@ const sameKeyInPlatformEnvironments: Check = ({ index, report }) => {
     for (const v of vars) (byName.get(v.name) ?? byName.set(v.name, []).get(v.name)!).push(v);
     for (const [name, uses] of byName) {
       if (new Set(uses.map((u) => u.env)).size < 2) continue;
-      const allHidden = uses.every((u) => typeof u.value === "string" && isUnknown(u.value));
-      const same = allHidden
+      const same = uses.every((u) => isUnknown(u.value))
         ? new Set(uses.flatMap((u) => index.dependsOn(r, u.at.split(".")[0], hidden))).size === 1
-        : uses.every((u) => u.value !== undefined && !(typeof u.value === "string" && isUnknown(u.value))) &&
+        : uses.every((u) => u.value !== undefined && !isUnknown(u.value)) &&
           new Set(uses.map((u) => JSON.stringify(u.value))).size === 1;
       if (!same) continue;
       report(
