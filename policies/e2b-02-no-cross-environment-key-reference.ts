@@ -196,6 +196,9 @@ function carriesKeyMaterial(outputs: Tree): boolean {
   return material;
 }
 
+/** A property path or stack name that names E2B. */
+const E2B_PATH = /e2b/i;
+
 /** The properties of `r` that take a value from the StackReference `refUrn`. */
 function fromReference(r: IndexedResource, refUrn: string): string[] {
   return Object.entries(r.propertyDependencies)
@@ -220,8 +223,6 @@ function keyPropsFrom(index: StackIndex, r: IndexedResource, refUrn: string): st
     );
   return tops.filter(about);
 }
-
-const E2B_PATH = /e2b/i;
 
 /**
  * A StackReference to another environment's stack whose outputs carry the key, that is named for E2B,

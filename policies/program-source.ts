@@ -16,10 +16,9 @@ import { describe } from "./common";
 import { describeEncoding, findMaterial, type MaterialMatch } from "./detect/material";
 import { printable } from "./detect/walk";
 import { keyFromSecretStore } from "./e2b-01-key-from-secret-store";
-import { judgeAs } from "./policy-dsl";
+import { judgeAs, settingsOf } from "./policy-dsl";
 import type { Finding } from "./report";
 import { NO_CONFIG, type PackConfig } from "./settings";
-import { KEY_NAME_PATTERN } from "./detect/stack-index";
 
 export interface ProgramSourceInput {
   /** The modules the program loaded from its own folder (absolute paths; not installed packages). */
@@ -90,7 +89,6 @@ function encodingNote(m: MaterialMatch): string {
 
 /** `process.env.NAME` and `process.env["NAME"]` in a program's code. */
 const ENV_READ = /\bprocess\.env(?:\.([A-Za-z_$][\w$]*)|\[\s*["'`]([A-Za-z_$][\w$]*)["'`]\s*\])(?!\s*=[^=])/g;
-const KEY_NAME = new RegExp(KEY_NAME_PATTERN, "i");
 
 /**
  * The key read from the program's environment where this preview's environment did not set it: the
@@ -103,13 +101,16 @@ function keysReadFromEnvironment(
   files: ReadonlyArray<{ name: string; text: string }>,
   input: ProgramSourceInput,
   judge: NonNullable<ReturnType<typeof judgeAs>>,
+  config: PackConfig,
 ): Finding[] {
+  // The names the policy's own rules judge as the key (its `keyNamePattern`, as configured).
+  const keyName = new RegExp(settingsOf(keyFromSecretStore, config).keyNamePattern, "i");
   const out: Finding[] = [];
   const said = new Set<string>();
   for (const f of files)
     for (const m of f.text.matchAll(ENV_READ)) {
       const name = m[1] ?? m[2];
-      if (said.has(name) || !KEY_NAME.test(name) || !input.unsetInEnvironment!(name)) continue;
+      if (said.has(name) || !keyName.test(name) || !input.unsetInEnvironment!(name)) continue;
       if (input.namedInStack?.(name)) continue;
       said.add(name);
       out.push({
@@ -159,7 +160,7 @@ export function programSourceFindings(
       "The program's code",
       "which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.",
     );
-  if (input.unsetInEnvironment) out.push(...keysReadFromEnvironment(files, input, judge));
+  if (input.unsetInEnvironment) out.push(...keysReadFromEnvironment(files, input, judge, config));
   for (const f of reader.readFiles(input.reads ?? []).files)
     report(
       f,
