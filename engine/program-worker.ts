@@ -153,7 +153,7 @@ export class ProgramWorker {
       } else
         p.reject(
           new ProgramError(
-            `${p.main}: the program failed: ${redactKeys(maskKeysOfQuotedSources(failureLines(msg.error, 6), p.dir))}${this.tail()}`,
+            `${p.main}: the program failed: ${redactKeys(shownError(msg.error, p.dir))}${this.tail()}`,
             this.streams(),
           ),
         );
@@ -246,6 +246,14 @@ export const OUTPUT_HEADING = "--- program output ---";
 function outputTail(text: string): string {
   const t = text.trim();
   return t ? `\n${OUTPUT_HEADING}\n${t.split("\n").slice(-20).join("\n")}` : "";
+}
+
+/**
+ * What a failed program's first line and those below show of its error: its first lines, with the
+ * digits of keys written in the source files it quotes masked (source-keys.ts). `dir`: the program's.
+ */
+function shownError(text: string, dir: string): string {
+  return maskKeysOfQuotedSources(failureLines(text, 6), dir);
 }
 
 /**
@@ -388,7 +396,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
         : inApply
           ? " (offline, a resource's outputs are the inputs the program gave: what its provider computes at preview is missing, and an apply runs on that; if the error comes from such a value, preview this program with `pulumi preview --policy-pack` instead)"
           : "";
-      const [first, ...rest] = maskKeysOfQuotedSources(failureLines(e.message, 6), project.dir).split("\n");
+      const [first, ...rest] = shownError(e.message, project.dir).split("\n");
       throw new ProgramError(
         `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...undecryptedNote(first, job.unknownSecretKeys), ...rest].join("\n")}${tail}`,
         e.streams,
