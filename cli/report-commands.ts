@@ -88,21 +88,39 @@ function programTimeoutMs(flag: string | undefined): number | undefined {
   return seconds * 1000;
 }
 
-export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promise<void> {
-  const { loadAdoptionInputs, withCostChange } = adoption();
-  const { previewProgram, scanGraph } = scan();
-  const { defaultStack, parseStackRef } = require("./stack-name") as typeof import("./stack-name");
-  const keep = checkOutputsAgainstInputs(
+/**
+ * The files `preview` and `audit` write, checked against those they read (checkOutputsAgainstInputs):
+ * the outputs `--write-baseline` may keep (it may refresh `--baseline` in place).
+ */
+function checkReportFiles(
+  o: {
+    output?: string;
+    writeBaseline?: string;
+    baseline?: string;
+    compareState?: string;
+    policyConfig?: string;
+  },
+  states: readonly string[] = [],
+): Set<string> {
+  return checkOutputsAgainstInputs(
     [
       ["--output", o.output],
       ["--write-baseline", o.writeBaseline],
     ],
     [
+      ...states.map((f) => ["--state", f] as const),
       ["--baseline", o.baseline],
       ["--compare-state", o.compareState],
       ["--policy-config", o.policyConfig],
     ],
   );
+}
+
+export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promise<void> {
+  const { loadAdoptionInputs, withCostChange } = adoption();
+  const { previewProgram, scanGraph } = scan();
+  const { defaultStack, parseStackRef } = require("./stack-name") as typeof import("./stack-name");
+  const keep = checkReportFiles(o);
   if (o.output) prepareOutput(o.output, "--output");
   const inputs = loadAdoptionInputs(o, keep); // bad input fails before the program runs
   const timeoutMs = programTimeoutMs(o.programTimeout);
@@ -177,18 +195,7 @@ export async function runAudit(o: AuditFlags, backend?: ScanBackend): Promise<vo
   let inputs: AdoptionInputs;
   try {
     const { loadStates, ownProcesses } = scan();
-    const keep = checkOutputsAgainstInputs(
-      [
-        ["--output", o.output],
-        ["--write-baseline", o.writeBaseline],
-      ],
-      [
-        ...o.state.map((f) => ["--state", f] as const),
-        ["--baseline", o.baseline],
-        ["--compare-state", o.compareState],
-        ["--policy-config", o.policyConfig],
-      ],
-    );
+    const keep = checkReportFiles(o, o.state);
     if (o.output) prepareOutput(o.output, "--output");
     graphs = loadStates(o.state); // bad input is still one line and exit 2, and the pack is ended
     inputs = adoption().loadAdoptionInputs(o, keep);
