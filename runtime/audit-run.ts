@@ -136,8 +136,8 @@ export function toAuditError(e: unknown, c: ApiConnection, what: string): AuditE
   // By name: the readers are patched once per process, possibly by another copy of this module.
   if ((e as Error | null)?.name === RESPONSE_TOO_LARGE)
     return new AuditError("api-error", `${where} sent an answer too large to read while ${what}: ${detail}`);
+  const code = causeCode(e);
   if (answerUnreadable(e)) {
-    const code = causeCode(e);
     return new AuditError(
       "api-error",
       code
@@ -154,7 +154,7 @@ export function toAuditError(e: unknown, c: ApiConnection, what: string): AuditE
   if (cls === "retryable")
     return new AuditError(
       "unreachable",
-      `${where} is unreachable or failing while ${what}, after retries: ${detail}${causeCode(e) ? ` (${causeCode(e)})` : ""}`,
+      `${where} is unreachable or failing while ${what}, after retries: ${detail}${code ? ` (${code})` : ""}`,
     );
   return new AuditError("api-error", `${where} refused the request while ${what}: ${detail}`);
 }
