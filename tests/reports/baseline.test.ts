@@ -32,6 +32,16 @@ function baselineFile(r: Report): string {
   return file;
 }
 
+/** An E2B-01 finding (critical, mandatory unless `fields` say otherwise) of these tests. */
+const e2b01 = (
+  fields: Omit<Finding, "caseId" | "severity" | "enforcementLevel"> & Partial<Finding>,
+): Finding => ({
+  caseId: "E2B-01",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  ...fields,
+});
+
 const newFinding: Finding = {
   policy: "e2b-04-timeout-ceiling",
   caseId: "E2B-04",
@@ -59,16 +69,13 @@ describe("applyBaseline", () => {
 
   it("knows again a finding on a resource whose name holds a key: the baseline keeps only its mask", () => {
     const key = "e2b_" + "7c1d9e3a5b2f40816d3e9a7c5b1f2e4d6a8c0b93";
-    const leaked: Finding = {
+    const leaked = e2b01({
       policy: "e2b-01-key-only-in-key-stores",
-      caseId: "E2B-01",
-      enforcementLevel: "mandatory",
-      severity: "critical",
       urn: `urn:pulumi:prod::web::aws:s3/bucketV2:BucketV2::p-${key}`,
       path: "bucket",
       keyFingerprint: "sha256:0f3c",
       message: "BucketV2 carries E2B key material (e2b_…0b93) in its name, outside any approved key store.",
-    };
+    });
     const f = makeFindings();
     f.prod.push(leaked);
     const file = baselineFile(report(f));
@@ -94,26 +101,22 @@ describe("applyBaseline", () => {
 
   it("takes a finding about a hidden value for the key found once decrypted only on the same case, resource and top-level property", () => {
     const urn = "urn:pulumi:prod::web::aws:lambda/function:Function::api";
-    const decrypted: Finding = {
+    const decrypted = e2b01({
       policy: "e2b-01-key-only-in-key-stores",
-      caseId: "E2B-01",
-      enforcementLevel: "mandatory",
-      severity: "critical",
       urn,
       message: "Function 'api' holds an E2B API key (e2b_…4567) at code.assets[\"__index.js\"].text.",
       path: 'code.assets["__index.js"].text',
       keyFingerprint: "sha256:0123456789abcdef",
-    };
-    const hidden = (path: string, caseId: Finding["caseId"] = "E2B-01"): Finding => ({
-      policy: "e2b-01-key-from-secret-store",
-      caseId,
-      enforcementLevel: "mandatory",
-      severity: "critical",
-      urn,
-      message: `Function 'api' property ${path} takes its value from secret config web:e2bApiKey (not decrypted here).`,
-      path,
-      unknown: true,
     });
+    const hidden = (path: string, caseId: Finding["caseId"] = "E2B-01"): Finding =>
+      e2b01({
+        policy: "e2b-01-key-from-secret-store",
+        caseId,
+        urn,
+        message: `Function 'api' property ${path} takes its value from secret config web:e2bApiKey (not decrypted here).`,
+        path,
+        unknown: true,
+      });
     const base = loadBaseline(baselineFile(report({ ...makeFindings(), prod: [decrypted] })));
     const states = (f: Finding[]) =>
       applyBaseline(report({ ...makeFindings(), prod: f }), base).stacks[0].findings.map((x) => x.baseline);
@@ -132,27 +135,21 @@ describe("applyBaseline", () => {
     // A baseline written without the passphrase judged the hidden config as the key; a later run,
     // again without it, finds another key written into the program at that place: a new finding.
     const urn = "urn:pulumi:prod::web::aws:lambda/function:Function::api";
-    const hidden: Finding = {
+    const hidden = e2b01({
       policy: "e2b-01-key-from-secret-store",
-      caseId: "E2B-01",
-      enforcementLevel: "mandatory",
-      severity: "critical",
       urn,
       message:
         "Function 'api' property environment takes its value from secret config web:e2bApiKey (not decrypted here).",
       path: "environment",
       unknown: true,
-    };
-    const found: Finding = {
+    });
+    const found = e2b01({
       policy: "e2b-01-key-only-in-key-stores",
-      caseId: "E2B-01",
-      enforcementLevel: "mandatory",
-      severity: "critical",
       urn,
       message: "Function 'api' holds an E2B API key (e2b_…4357) at environment.variables.E2B_API_KEY.",
       path: "environment.variables.E2B_API_KEY",
       keyFingerprint: "sha256:fedcba987654",
-    };
+    });
     const withMode = (r: Report, secretsHidden: boolean): Report => ({
       ...r,
       stacks: r.stacks.map((s, i) => (i === 0 && secretsHidden ? { ...s, secretsHidden: true } : s)),
@@ -170,29 +167,24 @@ describe("applyBaseline", () => {
     // A baseline written with the passphrase; in a run without it the property is hidden, listed by
     // an advisory that stands for no key found: the finding is not seen again, nor is it gone.
     const urn = "urn:pulumi:dev::agent::aws:ec2/instance:Instance::agent";
-    const found: Finding = {
+    const found = e2b01({
       policy: "e2b-01-key-only-in-key-stores",
-      caseId: "E2B-01",
-      enforcementLevel: "mandatory",
-      severity: "critical",
       urn,
       message:
         "Instance 'agent' holds an E2B API key (e2b_…4567) at userData, outside any approved key store.",
       path: "userData",
       keyFingerprint: "sha256:0123456789abcdef",
-    };
-    const listed: Finding = {
+    });
+    const listed = e2b01({
       policy: "e2b-01-key-from-secret-store",
-      caseId: "E2B-01",
       enforcementLevel: "advisory",
-      severity: "critical",
       urn,
       message:
         "Instance 'agent' property userData is not known at preview and takes a value from the secret config value agent:settings.",
       path: "userData",
       unknown: true,
       inconclusive: true,
-    };
+    });
     const base = loadBaseline(baselineFile(report({ ...makeFindings(), prod: [found] })));
     const after = applyBaseline(report({ ...makeFindings(), prod: [listed] }), base);
     expect(after.stacks[0].fixed ?? []).toEqual([]);
@@ -209,27 +201,22 @@ describe("applyBaseline", () => {
 
   describe("every view lists the findings it could not verify", () => {
     const urn = "urn:pulumi:prod::web::aws:lambda/function:Function::api";
-    const found: Finding = {
+    const found = e2b01({
       policy: "e2b-01-key-only-in-key-stores",
-      caseId: "E2B-01",
-      enforcementLevel: "mandatory",
-      severity: "critical",
       urn,
       message: "Function 'api' holds an E2B API key (e2b_…4567) at environment.variables.TOKEN.",
       path: "environment.variables.TOKEN",
       keyFingerprint: "sha256:0123456789ab",
-    };
-    const listed: Finding = {
+    });
+    const listed = e2b01({
       policy: "e2b-01-key-from-secret-store",
-      caseId: "E2B-01",
       enforcementLevel: "advisory",
-      severity: "critical",
       urn,
       message: "Function 'api' property environment is not known at preview.",
       path: "environment",
       unknown: true,
       inconclusive: true,
-    };
+    });
     const base = loadBaseline(baselineFile(report({ ...makeFindings(), prod: [found] })));
     const out = applyBaseline(report({ ...makeFindings(), prod: [listed] }), base);
 

@@ -158,17 +158,13 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect(v.message).not.toContain(token);
   });
 
+  /** A sandbox created with the caller's own (self-hosted, not e2b_-shaped) key and these options. */
+  const withOwnKey = (apiKey: string, opts: object) =>
+    createGuardedSandbox(policy, { ...ids, apiKey, apiUrl: server.url, env: {}, ...opts } as never);
+
   test("the caller's own key in an env var even when it is not e2b_-shaped (self-hosted formats)", async () => {
     const odd = "selfhosted-key-0123456789abcdef";
-    const v = await violation(
-      createGuardedSandbox(policy, {
-        ...ids,
-        apiKey: odd,
-        apiUrl: server.url,
-        env: {},
-        envs: { X: `Bearer ${odd}` },
-      }),
-    );
+    const v = await violation(withOwnKey(odd, { envs: { X: `Bearer ${odd}` } }));
     expect(v.code).toBe("env-key-material");
     expect(v.message).not.toContain(odd);
   });
@@ -185,15 +181,7 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     "the caller's own self-hosted key in %s is refused and masked in every field and message",
     async (_where, opts) => {
       const odd = "selfhosted_9f8e7d6c5b4a39281706f5e4d3c2b1a0";
-      const v = await violation(
-        createGuardedSandbox(policy, {
-          ...ids,
-          apiKey: odd,
-          apiUrl: server.url,
-          env: {},
-          ...opts(odd),
-        } as never),
-      );
+      const v = await violation(withOwnKey(odd, opts(odd)));
       const said = [v.message, v.field, JSON.stringify(v.violations)].join("\n");
       expect(said).toContain("se…b1a0");
       for (const copy of [odd, Buffer.from(odd).toString("hex")])
