@@ -5,12 +5,12 @@
  */
 import type { GraphResource, ResourceGraph, WireObject } from "../../engine";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { AnalyzerHost, InputError } from "../../engine";
 import { LIMITS, checkJsonSize, checkTree, nextResource, readBoundedText } from "../../engine/limits";
 import { useScanner } from "../support/scan";
+import { tmpDir } from "../support/tmp";
 
 function graph(inputs: WireObject): ResourceGraph {
   const r: GraphResource = {
@@ -79,7 +79,7 @@ describe("input limits", () => {
   });
 
   it("gives up on a FIFO no process writes to instead of blocking for ever", () => {
-    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    const fifo = path.join(tmpDir("fifo-"), "state.json");
     execFileSync("mkfifo", [fifo]);
     const t0 = Date.now();
     expect(() => readBoundedText(fifo, 1 << 20, { silenceMs: 10_000, writerMs: 300 })).toThrow(
@@ -89,7 +89,7 @@ describe("input limits", () => {
   });
 
   it("gives up on a pipe whose writer sends nothing", () => {
-    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    const fifo = path.join(tmpDir("fifo-"), "state.json");
     execFileSync("mkfifo", [fifo]);
     const writer = spawn("sh", ["-c", `exec 3>"$0"; sleep 30`, fifo], { stdio: "ignore" });
     try {
@@ -102,7 +102,7 @@ describe("input limits", () => {
   });
 
   it("gives up on a pipe whose writer sends a byte now and then, past the whole read's limit", () => {
-    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    const fifo = path.join(tmpDir("fifo-"), "state.json");
     execFileSync("mkfifo", [fifo]);
     const writer = spawn("sh", ["-c", `exec 3>"$0"; while :; do printf ' ' >&3; sleep 0.1; done`, fifo], {
       stdio: "ignore",
@@ -117,7 +117,7 @@ describe("input limits", () => {
   });
 
   it("reads a pipe whose writer closes it without writing as empty, as cat does, not as one never opened", () => {
-    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    const fifo = path.join(tmpDir("fifo-"), "state.json");
     execFileSync("mkfifo", [fifo]);
     const writer = spawn("sh", ["-c", `exec 3>"$0"; sleep 0.5`, fifo], { stdio: "ignore" });
     try {
@@ -141,7 +141,7 @@ describe("input limits", () => {
   });
 
   it("reads a FIFO whose writer opens it after the read began", () => {
-    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "fifo-")), "state.json");
+    const fifo = path.join(tmpDir("fifo-"), "state.json");
     execFileSync("mkfifo", [fifo]);
     // spawn starts the writer before returning; it opens the FIFO only after a pause.
     const writer = spawn("sh", ["-c", `sleep 0.3; printf '{"version": 3}' > "$0"`, fifo], {
