@@ -4,10 +4,14 @@
  * protocol carries: secrets as `{ [SECRET_SIG]: SECRET_VALUE_SIG, value }`, preview unknowns as the
  * sentinel UUID strings.
  */
+import type { StackFileKeys } from "./sibling-stacks";
+
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 /** The signature value of an asset (`{ [SECRET_SIG]: ASSET_VALUE, text | path | uri }`). */
 export const ASSET_VALUE = "c44067f5952c0a294b673a41bacd8c17";
+/** The signature value of an archive (`{ [SECRET_SIG]: ARCHIVE_VALUE, assets | path | uri }`). */
+export const ARCHIVE_VALUE = "0def7320c3a5731c473e5ecbe6d01bc7";
 /** The string-unknown sentinel; the SDK has one per value kind, all listed in UNKNOWN_SENTINELS. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -96,6 +100,11 @@ export interface ResourceGraph {
     /** Stacks read by StackReferences that no resource depends on (program-worker.ts). */
     undependedReferences?: string[];
   };
+  /**
+   * A previewed program's stack files: the E2B keys in its own config and in the project's other
+   * stack files (fingerprints and masks only; engine/sibling-stacks.ts), for E2B-02 across them.
+   */
+  stackFiles?: { own: StackFileKeys; siblings: StackFileKeys[] };
   /**
    * A state export's deployment fields other than `resources` (`manifest`, `secrets_providers`,
    * `pending_operations`, …), wire format. The analyzer protocol has no place for them: the report

@@ -136,7 +136,9 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
   type GrpcReply = (e: { code: number; details: string } | null, r?: unknown) => void;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- generated message classes are untyped here
   const unary = (fn: (req: any, cb: Reply) => void) => (call: { request: unknown }, cb: GrpcReply) =>
-    fn(call.request, (e, r) => cb(e ? { code: grpc.status.UNKNOWN, details: String(e) } : null, r));
+    fn(call.request, (e, r) =>
+      cb(e ? { code: grpc.status.UNKNOWN, details: e instanceof Error ? e.message : String(e) } : null, r),
+    );
   server.addService(resourceGrpc.ResourceMonitorService, {
     supportsFeature: unary((r, cb) => recorder.supportsFeature(r, cb)),
     registerResource: unary((r, cb) => recorder.registerResource(r, cb)),

@@ -42,6 +42,11 @@ export interface StackConfig {
   /** `secure:` values we could not decrypt: the program sees them as unknown secrets. */
   unknownSecretKeys: string[];
   /**
+   * The ciphertext of each undecrypted top-level `secure:` value, as the file writes it: the provider
+   * encrypts with a fresh nonce every time, so two files holding one ciphertext hold a copy of one value.
+   */
+  ciphertexts: Record<string, string>;
+  /**
    * Decrypted `secure:` values whose config key is about E2B (`e2bApiKey`, `e2bKey`): the program's
    * secret getters give them a marker dependency, as undecrypted ones (hidden-config.ts), so a value
    * they feed that preview cannot see (combined with an output not known yet) keeps its provenance.
@@ -233,6 +238,7 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     config: {},
     secretKeys: [],
     unknownSecretKeys: [],
+    ciphertexts: {},
     tracedSecretKeys: [],
     plaintextOfSecret: {},
     tags: {},
@@ -313,6 +319,13 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     out.config[key] = typeof resolved === "string" ? resolved : JSON.stringify(resolved);
     if (secret) out.secretKeys.push(key);
     if (unknown) out.unknownSecretKeys.push(key);
+    if (
+      unknown &&
+      value !== null &&
+      typeof value === "object" &&
+      isSecureLeaf(value as Record<string, unknown>)
+    )
+      out.ciphertexts[key] = (value as { secure: string }).secure;
     else if (secret && E2B_NAME.test(configKeyAsVariable(key))) out.tracedSecretKeys.push(key);
     // A structured value with a `secure:` leaf is secret as a whole (as the CLI says), yet its
     // plaintext leaves are committed as written, and its secure leaves' names say what an undecrypted

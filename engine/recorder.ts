@@ -17,6 +17,7 @@ import {
   undecryptedConfigKey,
 } from "../policies/detect/hidden-config";
 import { withAutonames } from "./autonames";
+import { checkAssetShapes } from "./asset-shapes";
 import { limitDepth } from "./depth-limit";
 import {
   ASSET_VALUE,
@@ -287,6 +288,12 @@ export class ResourceRecorder {
   private registerNow(r: RegisterRequest, name: string, urn: string, cb: Callback): void {
     try {
       const registered = r.getObject()?.toJavaScript() ?? {};
+      try {
+        checkAssetShapes(registered);
+      } catch (e) {
+        this.failure ??= `failed to register new resource ${name} [${r.getType()}]: ${(e as Error).message}`;
+        throw e;
+      }
       // What the provider's Check fills in at preview: the pack and the program see the checked inputs.
       const inputs = r.getCustom() ? withAutonames(r.getType(), name, urn, registered) : registered;
       const propertyDependencies: Record<string, string[]> = {};

@@ -160,6 +160,31 @@ describe("program runner: configuration and errors", () => {
     }
   });
 
+  it("fails a program whose asset text is an Output, as pulumi preview refuses it, cold and warm", async () => {
+    // StringAsset's type asks for string | Promise<string>; plain JavaScript (or a cast) passes an
+    // Output, which reaches the engine as a secret (or an unknown) where a string belongs.
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        'import * as pulumi from "@pulumi/pulumi";',
+        'import * as s3 from "@pulumi/aws/s3";',
+        'const text = pulumi.secret("config: 1") as unknown as string;',
+        'new s3.BucketObjectv2("site", { bucket: "b", source: new pulumi.asset.StringAsset(text) });',
+        "",
+      ].join("\n"),
+    );
+    const refused =
+      /failed to register new resource site \[aws:s3\/bucketObjectv2:BucketObjectv2\]: (2 UNKNOWN: )?unexpected asset text of type \*resource\.Secret/;
+    await expect(runProgram({ cwd: dir, stack: "dev" })).rejects.toThrow(refused);
+    const pool = new ProgramPool(1);
+    try {
+      await expect(pool.run({ cwd: dir, stack: "dev" })).rejects.toThrow(refused);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("fails a program that ends without its exit handlers, instead of passing what it registered so far", async () => {
     const dir = copyFixture();
     writeFileSync(

@@ -1,2 +1,0 @@
-/** Moved to scan/cross-stack.ts. */
-export { withCrossStackFindings } from "../scan/cross-stack";

@@ -1,0 +1,118 @@
+/**
+ * The E2B keys in a project's stack files: the previewed stack's and its siblings' (the other
+ * `Pulumi.<stack>.yaml` files of the same stack config folder). One environment per stack is the
+ * common layout, so the same key in two of these files is two environments sharing a key (E2B-02),
+ * which a one-stack preview would otherwise never see (the CLI reads only the previewed stack's file).
+ * Only fingerprints and masks leave this module.
+ */
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { findKeysInString } from "../policies/detect/keys";
+import {
+  ACCESS_TOKEN_NAME,
+  CONFIG_KEY_NAME,
+  configKeyAsVariable,
+  e2bSecureLeaves,
+} from "../policies/detect/hidden-config";
+import { InputError } from "./errors";
+import { listStacks, readStackConfig, type ProjectInfo, type StackConfig } from "./project";
+
+export interface ConfigKey {
+  /** The config key holding it (`project:name`). */
+  configKey: string;
+  fingerprint: string;
+  mask: string;
+}
+
+export interface StackFileKeys {
+  stack: string;
+  /** The stack file, as a path relative to the project folder. */
+  file: string;
+  /** Keys in the file's config values, plaintext or decrypted. */
+  keys: ConfigKey[];
+  /** Config keys named for the E2B key whose `secure:` value could not be decrypted here. */
+  hidden: string[];
+  /**
+   * Of those, each one written as one `secure:` value: its ciphertext's SHA-256. The provider encrypts
+   * with a fresh nonce every time, so another stack file holding the same ciphertext holds a copy of
+   * the value, which shows without decrypting it (the hash only keeps the committed ciphertext short).
+   */
+  sealed: Array<{ configKey: string; ciphertext: string }>;
+  /** Why `hidden` could not be decrypted (no passphrase, another passphrase, unreadable file). */
+  hiddenBecause?: string;
+}
+
+/** The most sibling stack files read: a folder of hundreds of stacks is a monorepo's config, not siblings. */
+export const MAX_SIBLINGS = 50;
+
+/** A config key (read as a variable) that names the API key, not an access token (E2B-08's). */
+const namesApiKey = (variable: string) => CONFIG_KEY_NAME.test(variable) && !ACCESS_TOKEN_NAME.test(variable);
+
+/** The stack a stack file is for, and the file relative to the project folder. */
+export function stackFileOf(project: ProjectInfo): Pick<StackFileKeys, "stack" | "file"> {
+  const base = path.basename(project.stackConfigFile);
+  return {
+    stack: base.slice("Pulumi.".length, -".yaml".length),
+    file: path.relative(project.dir, project.stackConfigFile),
+  };
+}
+
+/** The keys a stack's config holds, and the E2B-named secure values it could not decrypt. */
+export function configKeys(config: StackConfig): Pick<StackFileKeys, "keys" | "hidden" | "sealed"> {
+  const keys: ConfigKey[] = [];
+  const seen = new Set<string>();
+  for (const [configKey, value] of Object.entries(config.config))
+    for (const k of findKeysInString(value))
+      if (k.kind === "api-key" && !seen.has(`${configKey}\0${k.fingerprint}`)) {
+        seen.add(`${configKey}\0${k.fingerprint}`);
+        keys.push({ configKey, fingerprint: k.fingerprint, mask: k.mask });
+      }
+  const hidden = config.unknownSecretKeys.filter((key) => {
+    const shape = config.plaintextOfSecret[key];
+    return shape !== undefined
+      ? e2bSecureLeaves(shape, key).some((l) => namesApiKey(l.variable))
+      : namesApiKey(configKeyAsVariable(key));
+  });
+  const sealed = hidden.flatMap((configKey) => {
+    const c = config.ciphertexts[configKey];
+    return c === undefined ? [] : [{ configKey, ciphertext: createHash("sha256").update(c).digest("hex") }];
+  });
+  return { keys, hidden, sealed };
+}
+
+/**
+ * Every other stack file of the project, read as `readStackConfig` reads the previewed one. A file the
+ * passphrase does not open (another passphrase, another secrets provider) has its E2B-named secure
+ * values listed as hidden; a file that cannot be read at all is listed with the reason, never failing
+ * the preview of another stack.
+ */
+export function siblingStackKeys(project: ProjectInfo, passphrase: string | undefined): StackFileKeys[] {
+  const configDir = path.dirname(project.stackConfigFile);
+  const out: StackFileKeys[] = [];
+  for (const stack of listStacks(configDir)) {
+    const stackConfigFile = path.join(configDir, `Pulumi.${stack}.yaml`);
+    if (stackConfigFile === project.stackConfigFile) continue;
+    if (out.length === MAX_SIBLINGS) break;
+    const file = path.relative(project.dir, stackConfigFile);
+    const read = (p: string | undefined) => readStackConfig({ ...project, stackConfigFile }, p);
+    try {
+      const found = configKeys(read(passphrase));
+      const why =
+        passphrase === undefined ? "no passphrase was given" : "it does not use the passphrase provider";
+      out.push({ stack, file, ...found, ...(found.hidden.length ? { hiddenBecause: why } : {}) });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      const why = /incorrect passphrase|encryptionsalt/.test(e.message)
+        ? "the passphrase does not open it"
+        : `it could not be read: ${e.message}`;
+      try {
+        const found = configKeys(read(undefined));
+        out.push({ stack, file, ...found, ...(found.hidden.length ? { hiddenBecause: why } : {}) });
+      } catch (again) {
+        if (!(again instanceof InputError)) throw again;
+        out.push({ stack, file, keys: [], hidden: [], sealed: [], hiddenBecause: why });
+      }
+    }
+  }
+  return out;
+}
