@@ -11,6 +11,7 @@ import { get, type EnvironmentResource, type StackIndex } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
 import type { Tree } from "./detect/walk";
 import { today } from "./waivers";
+import { calendarDate, isCalendarDate } from "./model";
 import { stackPolicy, type StackCheck } from "./policy-dsl";
 
 const DAY_MS = 86_400_000;
@@ -69,12 +70,18 @@ const keyWithinMaximumAge: EnvironmentCheck = (env, label, { config, report, asO
   const created = readString(env.model, "rotation.createdAt");
   if (created.state !== "known") return;
   const t = Date.parse(`${created.value}T00:00:00Z`);
-  if (Number.isNaN(t)) {
+  if (!isCalendarDate(created.value)) {
     report(`${label} rotation.createdAt '${created.value}' is not a date (YYYY-MM-DD).`, urn);
     return;
   }
   const age = Math.floor((asOf - t) / DAY_MS);
-  if (age > limit)
+  // A key is not created in the future: a mistyped year would otherwise pass for years.
+  if (age < -1)
+    report(
+      `${label} rotation.createdAt is ${created.value}, after ${new Date(asOf).toISOString().slice(0, 10)}: that is no creation date, so the key's age is unknown. Write the day the current key was created.`,
+      urn,
+    );
+  else if (age > limit)
     report(
       `${label} key was created on ${created.value}, ${age} days ago, beyond the maximum age of ${limit} days. Change rotation.trigger and run \`pulumi up\`.`,
       urn,
@@ -155,11 +162,8 @@ export const keyRotation = stackPolicy(
         .boolean()
         .default(true)
         .describe("Keys must be created by IaC, not imported from the dashboard."),
-      asOf: z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}$/)
-        // A date that does not exist (2025-13-01) would make every age NaN and the rule pass silently.
-        .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), { message: "not a calendar date" })
+      // A date that does not exist (2025-13-01) would make every age NaN and the rule pass silently.
+      asOf: calendarDate()
         .optional()
         .describe("Judge ages as of this date (YYYY-MM-DD) instead of today, for reproducible audits."),
     }),

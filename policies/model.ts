@@ -8,6 +8,25 @@
  */
 import { z } from "zod";
 
+/**
+ * A day of the calendar, written YYYY-MM-DD: `2027-02-30` and `2027-13-45` match the pattern but are
+ * no day (Date.parse rolls the first over to March and refuses the second).
+ */
+export function isCalendarDate(d: string): boolean {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+}
+
+/** A config or model field holding a calendar day. */
+export const calendarDate = () =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "a date written YYYY-MM-DD")
+    .refine(isCalendarDate, { message: "is not a day of the calendar" });
+
+/** Today in any time zone: a day that begins within a day from now (UTC) has begun somewhere. */
+const notInTheFuture = (d: string) => Date.parse(`${d}T00:00:00Z`) <= Date.now() + 86_400_000;
+
 /** Type token of the E2BEnvironment component resource. */
 /** Principals that stand for everyone: AWS `*`, GCP `allUsers` and `allAuthenticatedUsers`. */
 export const PUBLIC_PRINCIPAL = /^(?:\*|allUsers|allAuthenticatedUsers)$/;
@@ -212,7 +231,9 @@ export const environmentSchema = z.object({
   secrets: z.array(e2bSecretSchema).optional(),
   rotation: z.object({
     /** ISO date (YYYY-MM-DD) the current key was created. */
-    createdAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date written YYYY-MM-DD"),
+    createdAt: calendarDate().refine(notInTheFuture, {
+      message: "is after today: write the day the current key was created",
+    }),
     maxAgeDays: z.number().int().min(1).default(90),
     /** Changing this value replaces the key (new key stored before the old one is deleted). */
     trigger: z.string().min(1),

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { redactKeys } from "./detect/keys";
+import { calendarDate } from "./model";
 import type { Waiver } from "./report";
 
 export const waiverSchema = z.object({
@@ -20,7 +21,7 @@ export const waiverSchema = z.object({
   urn: z.string().min(1).describe("Resource URN or glob; `*` matches any characters."),
   reason: z.string().min(1),
   owner: z.string().min(1),
-  expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date written YYYY-MM-DD"),
+  expires: calendarDate(),
 });
 export type WaiverConfig = z.infer<typeof waiverSchema>;
 

@@ -4,6 +4,7 @@ import {
   matchWaiver,
   parseWaiverMessage,
   waivedMessage,
+  waiverSchema,
 } from "../../../policies/waivers";
 import { findingFromDiagnostic } from "../../../policies/report";
 
@@ -58,5 +59,19 @@ describe("waivers", () => {
       urn: "u",
     });
     expect(f).toMatchObject({ caseId: "E2B-01", message: "holds a key", waiver: { owner: w.owner } });
+  });
+});
+
+describe("a waiver's expiry", () => {
+  it("must be a day of the calendar: a typo must not decide when a finding comes back", () => {
+    // rt38 #8: 2027-02-30, 2027-13-45 and 9999-99-99 were accepted, the last never expiring.
+    for (const expires of ["2027-02-30", "2027-13-45", "9999-99-99", "2027-31-12"]) {
+      const r = waiverSchema.safeParse({ ...w, expires });
+      expect([expires, r.error?.issues[0]]).toEqual([
+        expires,
+        expect.objectContaining({ path: ["expires"], message: "is not a day of the calendar" }),
+      ]);
+    }
+    expect(waiverSchema.safeParse({ ...w, expires: "2028-02-29" }).success).toBe(true);
   });
 });
