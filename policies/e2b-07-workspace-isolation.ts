@@ -56,7 +56,8 @@ export const workspaceIsolation = stackPolicy(
       string,
       Array<{ name: string; tier: string | null; urn: string; cap?: number; plan: string | null }>
     >();
-    for (const env of modelledEnvironments(index, report)) {
+    const environments = modelledEnvironments(index, report);
+    for (const env of environments) {
       const label = `E2BEnvironment '${env.name}'`;
       const team = readString(env.model, "teamId");
       const tier = tierOf(env);
@@ -71,7 +72,16 @@ export const workspaceIsolation = stackPolicy(
           `${label} caps concurrency at ${cap.value}, above the ${plan} plan quota of ${planLimits[plan].maxConcurrency}. Lower sandbox.maxConcurrency.`,
           env.resource.urn,
         );
-      if (team.state !== "known") continue;
+      if (team.state !== "known") {
+        // Which team is hidden: whether it is production's, or listed, is what this case judges.
+        if (inventory.size || environments.length > 1)
+          report(
+            `${label} team is unknown at preview (teamId is a secret that could not be decrypted here, or a value not known yet), so whether it shares an E2B team with another environment${inventory.size ? " or is in the teams inventory" : ""} was not judged.`,
+            env.resource.urn,
+            { advisory: true, at: { path: "teamId", unknown: true, inconclusive: true } },
+          );
+        continue;
+      }
       const list = byTeam.get(team.value) ?? byTeam.set(team.value, []).get(team.value)!;
       list.push({
         name: env.name,

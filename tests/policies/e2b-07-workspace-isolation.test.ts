@@ -26,7 +26,7 @@ describe(P, () => {
     expect(of(stack, P)).toEqual([]);
   });
 
-  it("skips an unknown team id at preview without the SDK advisory", async () => {
+  it("skips an unknown team id of the stack's only environment when there is no inventory to check it against", async () => {
     const { stack } = await scan.program(fx("preview-unknowns"), "prod");
     expect(of(stack, P)).toEqual([]);
     expectClean(stack);
@@ -40,5 +40,21 @@ describe(`${P} with a teams inventory`, () => {
     expect(of(stack, P).map((f) => f.message)).toEqual([
       expect.stringMatching(/uses E2B team team-nonprod, which is not in the teams inventory/),
     ]);
+  });
+
+  it("is inconclusive, not a pass, when an environment's team is unknown at preview", async () => {
+    // rt38 #5: a teamId kept in secret config read PASS without the passphrase and FAIL with it.
+    const { stack } = await scan.program(fx("preview-unknowns"), "prod");
+    expect(of(stack, P)).toEqual([
+      expect.objectContaining({
+        enforcementLevel: "advisory",
+        inconclusive: true,
+        path: "teamId",
+        message: expect.stringMatching(
+          /^E2BEnvironment 'prod' team is unknown at preview .* whether it shares an E2B team with another environment or is in the teams inventory was not judged/,
+        ),
+      }),
+    ]);
+    expect(status(stack, "E2B-07")).toBe("inconclusive");
   });
 });
