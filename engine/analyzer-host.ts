@@ -204,6 +204,9 @@ export class AnalyzerHost {
     // Structured secret config as written, secure leaves masked (policies/detect/stack-index.ts CONFIG_PLAINTEXT_TAG).
     if (graph.configPlaintext && Object.keys(graph.configPlaintext).length)
       stackReq.getTagsMap().set("e2b-guardrails:config-plaintext", JSON.stringify(graph.configPlaintext));
+    // The E2B keys of the project's other stack files (policies/detect/stack-files.ts STACK_FILES_TAG).
+    if (graph.stackFiles?.siblings.length)
+      stackReq.getTagsMap().set("e2b-guardrails:stack-files", JSON.stringify(graph.stackFiles));
     await call(this.client, "configureStack", stackReq);
 
     const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));

@@ -20,6 +20,7 @@ import { firstUnknownSetting, type ConfigurablePolicy } from "./config-settings"
 import { redactKeys } from "./detect/keys";
 import { redactMaterial } from "./detect/redact";
 import { CONFIG_PLAINTEXT_TAG, type ResourceLike, type StackConfigValues } from "./detect/stack-index";
+import { parseStackFilesTag, STACK_FILES_TAG } from "./detect/stack-files";
 import { plainTreeNow } from "./detect/plain-tree";
 import type { PreviewSession } from "./preview-session";
 import type { DiagnosticLike } from "./report";
@@ -55,6 +56,7 @@ function stackConfigOf(req: Pb): StackConfigValues | undefined {
     values: Object.fromEntries(req.getConfigMap().entries()),
     secretKeys: new Set<string>(req.getConfigSecretKeysList()),
     plaintextOfSecret: plaintextOfSecret(req.getTagsMap?.().get(CONFIG_PLAINTEXT_TAG)),
+    stackFiles: parseStackFilesTag(req.getTagsMap?.().get(STACK_FILES_TAG)),
   };
 }
 

@@ -42,9 +42,7 @@ export {
   crossStackFindings,
   crossStackFindingsForGraphs,
   stackFacts,
-  stackFileFindings,
   type StackFacts,
-  type StackFileKeysLike,
   type GraphResourceLike,
 } from "./cross-stack";
 export { exportFieldFindings, EXPORT_FIELDS_POLICY, type ExportLike } from "./export-fields";

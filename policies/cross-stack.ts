@@ -11,7 +11,6 @@
  */
 import type { GraphResourceLike } from "./detect/stack";
 import { readString, tierOf } from "./detect/env-model";
-import { environmentKey, inferTier } from "./detect/environment";
 import { modelSecretReference } from "./detect/secret-refs";
 import { StackIndex, STACK_TYPE } from "./detect/stack";
 import { noCrossEnvironmentKeyReference } from "./e2b-02-no-cross-environment-key-reference";
@@ -205,89 +204,4 @@ export function crossStackFindingsForGraphs(
     graphs.map((g) => stackFacts(g.resources, { stack: g.stack, project: g.project, tags: g.tags }, config)),
     config,
   );
-}
-
-/** The E2B keys of one stack file (engine/sibling-stacks.ts): fingerprints and masks only. */
-export interface StackFileKeysLike {
-  stack: string;
-  file: string;
-  keys: ReadonlyArray<{ configKey: string; fingerprint: string; mask: string }>;
-  /** E2B-named `secure:` values that could not be decrypted. */
-  hidden: readonly string[];
-  /** Hashes of those values' ciphertexts: one ciphertext in two files is one value copied. */
-  sealed: ReadonlyArray<{ configKey: string; ciphertext: string }>;
-  hiddenBecause?: string;
-}
-
-/**
- * E2B-02 across a previewed project's stack files, for stacks whose names spell an environment
- * (`prod`, `staging`, `dev-eu`; not `alice` or `own`), one environment per stack: a key in this
- * stack's config that another environment's stack file also holds fails, decrypted or as the same
- * ciphertext; where a value could not be decrypted and no copy shows, the comparison is
- * inconclusive, naming the files, never a pass. Stacks whose names spell one environment (`prod`,
- * `production`) are not compared.
- */
-export function stackFileFindings(
-  own: StackFileKeysLike & { urn: string },
-  siblings: readonly StackFileKeysLike[],
-  config: PackConfig = NO_CONFIG,
-): Finding[] {
-  const judge = judgeAs(noCrossEnvironmentKeyReference, config);
-  if (!judge || (!own.keys.length && !own.hidden.length) || inferTier(own.stack) === null) return [];
-  const ownEnv = environmentKey(own.stack);
-  const others = siblings.filter((s) => inferTier(s.stack) !== null && environmentKey(s.stack) !== ownEnv);
-  const out: Finding[] = [];
-  const shared = (configKey: string, sharing: string[], mask?: string, fingerprint?: string) => {
-    if (!sharing.length) return;
-    const what = mask ? `E2B key ${mask}` : "The encrypted E2B key";
-    out.push({
-      ...judge.finding(
-        own.urn,
-        `${what} in this stack's config (${configKey}, ${own.file}) is also in ${[...new Set(sharing)].join(", ")}: two environments share one key. Give every environment its own key.`,
-      ),
-      path: `config.${configKey}`,
-      ...(fingerprint ? { keyFingerprint: fingerprint } : { unknown: true as const }),
-    });
-  };
-  const where = (s: StackFileKeysLike, configKey: string) =>
-    `${s.file} (stack ${s.stack}, config ${configKey})`;
-  for (const k of own.keys)
-    shared(
-      k.configKey,
-      others.flatMap((s) =>
-        s.keys.filter((o) => o.fingerprint === k.fingerprint).map((o) => where(s, o.configKey)),
-      ),
-      k.mask,
-      k.fingerprint,
-    );
-  const copied = new Set<string>();
-  for (const k of own.sealed) {
-    const sharing = others.flatMap((s) =>
-      s.sealed.filter((o) => o.ciphertext === k.ciphertext).map((o) => where(s, o.configKey)),
-    );
-    if (sharing.length) copied.add(k.configKey);
-    shared(k.configKey, sharing);
-  }
-  // What could not be compared: this stack's hidden key (not shown copied) against any sibling's key
-  // config, or this stack's key against a sibling's hidden one.
-  const mine = own.hidden.filter((k) => !copied.has(k));
-  const unseen = others.filter((s) => (mine.length ? s.keys.length || s.hidden.length : s.hidden.length));
-  if (unseen.length && (mine.length || own.keys.length)) {
-    const names = [...new Set(mine.length ? mine : own.keys.map((k) => k.configKey))];
-    const theirs = unseen.map(
-      (s) =>
-        `${s.file} (${[...s.hidden, ...s.keys.map((k) => k.configKey)].join(", ")}${s.hiddenBecause ? `; ${s.hiddenBecause}` : ""})`,
-    );
-    out.push({
-      ...judge.finding(
-        own.urn,
-        `This stack's E2B key config (${names.join(", ")}, ${own.file}) could not be compared with the other environments' stack files ${theirs.join(", ")}: a value was not decrypted here. Run with the passphrase, or \`audit\` the stacks' exports together, to show that no two environments share a key.`,
-        { advisory: true },
-      ),
-      path: `config.${names[0]}`,
-      unknown: true,
-      inconclusive: true,
-    });
-  }
-  return out;
 }

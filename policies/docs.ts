@@ -314,8 +314,9 @@ export function renderReadme(): string {
     "adds what only shows across stacks (`policies/cross-stack.ts`): the same key fingerprint or secret reference in",
     "stacks of different environments (E2B-02) and one E2B team serving production and non-production (E2B-07).",
     "An offline `e2b-guardrails preview` compares the key in its stack's config with the project's other stack files",
-    "(`stackFileFindings`): for stacks named for different environments, one key (by fingerprint) or one `secure:`",
-    "ciphertext in two files fails E2B-02; a key-named value neither decrypted nor shown copied makes it inconclusive.",
+    "(`detect/stack-files.ts`, from the engine's stack tag `e2b-guardrails:stack-files`; absent under `pulumi preview`):",
+    "for stacks named for different environments, one key (by fingerprint) or one `secure:` ciphertext in two files",
+    "fails `e2b-02-no-cross-environment-key-reference`; a key-named value neither decrypted nor shown copied makes E2B-02 inconclusive.",
     "",
   );
   return out.join("\n");

@@ -20,6 +20,8 @@ import {
   type StackIndex,
 } from "./detect/stack";
 import { isUnknown } from "./detect/unknowns";
+import { stackFileFindings } from "./detect/stack-files";
+import { stackUrnOf } from "./detect/scanner";
 import { someString } from "./detect/tree";
 import { walkLeaves, type Tree } from "./detect/walk";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
@@ -279,6 +281,28 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
   }
 };
 
+/**
+ * The key in this stack's config held by another environment's stack file of the project (offline
+ * preview only: detect/stack-files.ts). Returns whether it reported anything.
+ */
+function keyInOtherEnvironmentsStackFiles({ index, report }: Parameters<Check>[0]): boolean {
+  const files = index.config?.stackFiles;
+  if (!files) return false;
+  const urn = stackUrnOf(index.resources);
+  const found = stackFileFindings(files);
+  for (const f of found)
+    report(f.message, urn, {
+      advisory: f.inconclusive,
+      at: {
+        path: f.path,
+        keyFingerprint: f.keyFingerprint,
+        unknown: f.unknown,
+        inconclusive: f.inconclusive,
+      },
+    });
+  return found.length > 0;
+}
+
 const CHECKS: readonly Check[] = [
   dependsOnAnotherEnvironmentsKey,
   referencesAnotherEnvironmentsSecret,
@@ -290,7 +314,7 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
   {
     name: "e2b-02-no-cross-environment-key-reference",
     description:
-      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences). A StackReference to another environment's stack counts when its outputs carry key material, the stack is named for E2B (`acme/e2b/prod`) or it feeds a property about E2B (an E2B-named variable, key material); one that feeds only other properties (a shared DNS zone or network) is listed as an advisory while its outputs are unknown.",
+      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences). A StackReference to another environment's stack counts when its outputs carry key material, the stack is named for E2B (`acme/e2b/prod`) or it feeds a property about E2B (an E2B-named variable, key material); one that feeds only other properties (a shared DNS zone or network) is listed as an advisory while its outputs are unknown. Offline, the key in the stack's config must not be in another environment's stack file of the project.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [
@@ -303,7 +327,9 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
       "aws:lambda/function:Function 'loadtest-runner' (environment load-test) consumes 'prod-key-secret' of environment prod through property environment. Use the load-test environment's own key.",
   },
   (ctx) => {
-    if (!consumesE2BKey(ctx.index)) ctx.notApplicable(NO_E2B_KEY_CONSUMER);
+    // Stack files that share a key are evidence of their own, whatever the resources consume.
+    const inStackFiles = keyInOtherEnvironmentsStackFiles(ctx);
+    if (!inStackFiles && !consumesE2BKey(ctx.index)) ctx.notApplicable(NO_E2B_KEY_CONSUMER);
     for (const check of CHECKS) check(ctx);
   },
 );

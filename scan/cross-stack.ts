@@ -4,7 +4,7 @@
  * cross-stack code.
  */
 import type { ResourceGraph } from "../engine";
-import { crossStackFindingsForGraphs, stackFileFindings, type StackReport } from "../policies/api";
+import { crossStackFindingsForGraphs, type StackReport } from "../policies/api";
 import { addFindings, OUR_PACK } from "../reports/build";
 import type { ScanSession } from "./session";
 
@@ -30,24 +30,4 @@ export function withCrossStackFindings(
       extra.flatMap((f) => (f.caseId ? [f.caseId] : [])),
     );
   });
-}
-
-/**
- * A previewed program's stack files: E2B-02 across the project's other `Pulumi.<stack>.yaml` files
- * (policies/cross-stack.ts `stackFileFindings`), judged from the same reconciled config.
- */
-export function withStackFileFindings(
-  session: ScanSession,
-  graph: ResourceGraph,
-  report: StackReport,
-): StackReport {
-  const files = graph.stackFiles;
-  if (session.host.info.name !== OUR_PACK || !files?.siblings.length) return report;
-  const urn = graph.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
-  const extra = stackFileFindings({ ...files.own, urn }, files.siblings, session.config);
-  return addFindings(
-    report,
-    extra,
-    extra.flatMap((f) => (f.caseId ? [f.caseId] : [])),
-  );
 }

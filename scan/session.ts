@@ -24,7 +24,7 @@ import {
 } from "../engine/policy-config";
 import { policies as ownPolicies, type Report, type StackReport } from "../policies/api";
 import { buildReport, buildStackReport, OUR_PACK } from "../reports/build";
-import { withCrossStackFindings, withStackFileFindings } from "./cross-stack";
+import { withCrossStackFindings } from "./cross-stack";
 import { offlineNotices } from "./offline-notices";
 
 import { defaultPackDir } from "./pack-dir";
@@ -173,11 +173,7 @@ export async function scanProgram(
 
 export async function scanGraph(session: ScanSession, graph: ResourceGraph): Promise<StackReport> {
   const analysis = await session.host.analyze(graph);
-  const stack = withStackFileFindings(
-    session,
-    graph,
-    buildStackReport(session.host.info, graph, analysis, session.config),
-  );
+  const stack = buildStackReport(session.host.info, graph, analysis, session.config);
   const notices = offlineNotices(graph);
   return notices.length ? { ...stack, findings: [...stack.findings, ...notices] } : stack;
 }

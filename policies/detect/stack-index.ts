@@ -9,6 +9,7 @@
  * policies record every resource's *inputs* at Analyze time (run-state.ts) and the index prefers
  * them; state files and stacks analysed without Analyze calls fall back to outputs.
  */
+import type { StackFiles } from "./stack-files";
 import { E2B_ENVIRONMENT_TYPE } from "../model";
 import type { ArtifactReader } from "./artifacts";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
@@ -226,6 +227,8 @@ export interface StackConfigValues {
    * CONFIG_PLAINTEXT_TAG.
    */
   plaintextOfSecret?: Readonly<Record<string, string>>;
+  /** The E2B keys of the project's stack files, from the offline engine (stack-files.ts STACK_FILES_TAG). */
+  stackFiles?: StackFiles;
 }
 
 /** Stack tag the offline engine sets to the shapes of structured secret config (StackConfigValues). */

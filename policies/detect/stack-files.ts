@@ -1,0 +1,131 @@
+/**
+ * E2B-02 across a previewed project's stack files. The offline engine reads the project's other
+ * `Pulumi.<stack>.yaml` files (engine/sibling-stacks.ts; the Pulumi CLI reads only the previewed
+ * stack's) and hands the pack, in the stack tag STACK_FILES_TAG, the E2B keys of each: fingerprints
+ * and masks of decrypted or plaintext values, and for key-named `secure:` values it could not decrypt
+ * the SHA-256 of the ciphertext (written with a fresh nonce every time, so one ciphertext in two files
+ * is one value copied). Under `pulumi preview` the tag is absent and nothing here is judged.
+ */
+import { environmentKey, inferTier } from "./environment";
+
+/** Stack tag the offline engine sets to the project's stack files' keys (StackFiles, JSON). */
+export const STACK_FILES_TAG = "e2b-guardrails:stack-files";
+
+export interface StackFileKeysLike {
+  stack: string;
+  /** The stack file, relative to the project folder. */
+  file: string;
+  keys: ReadonlyArray<{ configKey: string; fingerprint: string; mask: string }>;
+  /** Config keys naming the E2B key whose `secure:` value could not be decrypted. */
+  hidden: readonly string[];
+  /** SHA-256 of those values' ciphertexts, for the ones written as one `secure:` value. */
+  sealed: ReadonlyArray<{ configKey: string; ciphertext: string }>;
+  hiddenBecause?: string;
+}
+
+export interface StackFiles {
+  own: StackFileKeysLike;
+  siblings: readonly StackFileKeysLike[];
+}
+
+const isStr = (v: unknown): v is string => typeof v === "string";
+const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+const records = (v: unknown, fields: readonly string[]): boolean =>
+  Array.isArray(v) &&
+  v.every(
+    (x) => !!x && typeof x === "object" && fields.every((f) => isStr((x as Record<string, unknown>)[f])),
+  );
+
+function isStackFile(v: unknown): v is StackFileKeysLike {
+  if (!v || typeof v !== "object") return false;
+  const o = v as Record<string, unknown>;
+  return (
+    isStr(o.stack) &&
+    isStr(o.file) &&
+    records(o.keys, ["configKey", "fingerprint", "mask"]) &&
+    strings(o.hidden) &&
+    records(o.sealed, ["configKey", "ciphertext"]) &&
+    (o.hiddenBecause === undefined || isStr(o.hiddenBecause))
+  );
+}
+
+/** The tag's value read back; anything of another shape is ignored (it is not ours). */
+export function parseStackFilesTag(tag: unknown): StackFiles | undefined {
+  if (!isStr(tag)) return undefined;
+  try {
+    const v = JSON.parse(tag) as { own?: unknown; siblings?: unknown };
+    if (!isStackFile(v.own) || !Array.isArray(v.siblings) || !v.siblings.every(isStackFile)) return undefined;
+    return { own: v.own, siblings: v.siblings };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StackFileFinding {
+  message: string;
+  path: string;
+  keyFingerprint?: string;
+  /** About a value not decrypted here. */
+  unknown?: true;
+  /** Not compared: an advisory that makes the case inconclusive. */
+  inconclusive?: true;
+}
+
+/**
+ * For stacks whose names spell environments (`prod`, `staging`, `dev-eu`; not `alice` or `own`) and
+ * differ (`prod` and `production` are one): a key in this stack's config that another environment's
+ * stack file also holds, decrypted or as the same ciphertext; and, where a key-named value could not
+ * be decrypted and no copy shows, the files it could not be compared with.
+ */
+export function stackFileFindings({ own, siblings }: StackFiles): StackFileFinding[] {
+  if ((!own.keys.length && !own.hidden.length) || inferTier(own.stack) === null) return [];
+  const ownEnv = environmentKey(own.stack);
+  const others = siblings.filter((s) => inferTier(s.stack) !== null && environmentKey(s.stack) !== ownEnv);
+  const out: StackFileFinding[] = [];
+  const where = (s: StackFileKeysLike, configKey: string) =>
+    `${s.file} (stack ${s.stack}, config ${configKey})`;
+  const shared = (configKey: string, sharing: string[], what: string) =>
+    `${what} in this stack's config (${configKey}, ${own.file}) is also in ${[...new Set(sharing)].join(", ")}: two environments share one key. Give every environment its own key.`;
+  for (const k of own.keys) {
+    const sharing = others.flatMap((s) =>
+      s.keys.filter((o) => o.fingerprint === k.fingerprint).map((o) => where(s, o.configKey)),
+    );
+    if (sharing.length)
+      out.push({
+        message: shared(k.configKey, sharing, `E2B key ${k.mask}`),
+        path: `config.${k.configKey}`,
+        keyFingerprint: k.fingerprint,
+      });
+  }
+  const copied = new Set<string>();
+  for (const k of own.sealed) {
+    const sharing = others.flatMap((s) =>
+      s.sealed.filter((o) => o.ciphertext === k.ciphertext).map((o) => where(s, o.configKey)),
+    );
+    if (!sharing.length) continue;
+    copied.add(k.configKey);
+    out.push({
+      message: shared(k.configKey, sharing, "The encrypted E2B key"),
+      path: `config.${k.configKey}`,
+      unknown: true,
+    });
+  }
+  // Not compared: this stack's hidden key (not shown copied) against any sibling's key config, or
+  // this stack's key against a sibling's hidden one.
+  const mine = own.hidden.filter((k) => !copied.has(k));
+  const unseen = others.filter((s) => (mine.length ? s.keys.length || s.hidden.length : s.hidden.length));
+  if (unseen.length && (mine.length || own.keys.length)) {
+    const names = [...new Set(mine.length ? mine : own.keys.map((k) => k.configKey))];
+    const theirs = unseen.map((s) => {
+      const keys = [...new Set([...s.hidden, ...s.keys.map((k) => k.configKey)])].join(", ");
+      return `${s.file} (${keys}${s.hiddenBecause ? `; ${s.hiddenBecause}` : ""})`;
+    });
+    out.push({
+      message: `This stack's E2B key config (${names.join(", ")}, ${own.file}) could not be compared with the other environments' stack files ${theirs.join(", ")}: a value was not decrypted here. Run with the passphrase, or \`audit\` the stacks' exports together, to show that no two environments share a key.`,
+      path: `config.${names[0]}`,
+      unknown: true,
+      inconclusive: true,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+/**
+ * E2B-02 across a previewed project's stack files (detect/stack-files.ts): what the offline engine's
+ * STACK_FILES_TAG makes the pack report, and the tag read back.
+ */
+import {
+  parseStackFilesTag,
+  stackFileFindings,
+  type StackFileKeysLike,
+} from "../../../policies/detect/stack-files";
+
+const key = (fingerprint: string) => ({
+  configKey: "agents:e2bApiKey",
+  fingerprint,
+  mask: `e2b_…${fingerprint}`,
+});
+const file = (stack: string, more: Partial<StackFileKeysLike> = {}): StackFileKeysLike => ({
+  stack,
+  file: `Pulumi.${stack}.yaml`,
+  keys: [],
+  hidden: [],
+  sealed: [],
+  ...more,
+});
+const hidden = ["agents:e2bApiKey"];
+
+describe("stackFileFindings", () => {
+  it("reports a key this stack's file shares with another environment's, naming both files", () => {
+    const own = file("staging", { keys: [key("1111")] });
+    const siblings = [file("prod", { keys: [key("1111")] }), file("dev", { keys: [key("2222")] })];
+    expect(stackFileFindings({ own, siblings })).toEqual([
+      {
+        message:
+          "E2B key e2b_…1111 in this stack's config (agents:e2bApiKey, Pulumi.staging.yaml) is also in Pulumi.prod.yaml (stack prod, config agents:e2bApiKey): two environments share one key. Give every environment its own key.",
+        path: "config.agents:e2bApiKey",
+        keyFingerprint: "1111",
+      },
+    ]);
+  });
+
+  it("reports one ciphertext in two stack files without decrypting it: a copied file", () => {
+    const sealed = [{ configKey: "agents:e2bApiKey", ciphertext: "c0ffee" }];
+    const out = stackFileFindings({
+      own: file("staging", { hidden, sealed }),
+      siblings: [file("prod", { hidden, sealed })],
+    });
+    expect(out).toEqual([
+      {
+        message: expect.stringMatching(
+          /^The encrypted E2B key in this stack's config .* is also in Pulumi\.prod\.yaml/,
+        ),
+        path: "config.agents:e2bApiKey",
+        unknown: true,
+      },
+    ]);
+  });
+
+  it("is inconclusive, never silent, where a hidden value could not be compared, and says why", () => {
+    const out = stackFileFindings({
+      own: file("staging", { keys: [key("1111")] }),
+      siblings: [file("prod", { hidden, hiddenBecause: "the passphrase does not open it" })],
+    });
+    expect(out).toEqual([
+      {
+        message: expect.stringMatching(
+          /could not be compared with the other environments' stack files Pulumi\.prod\.yaml \(agents:e2bApiKey; the passphrase does not open it\)/,
+        ),
+        path: "config.agents:e2bApiKey",
+        unknown: true,
+        inconclusive: true,
+      },
+    ]);
+    const sealed = [{ configKey: "agents:e2bApiKey", ciphertext: "a" }];
+    expect(
+      stackFileFindings({
+        own: file("staging", { hidden, sealed }),
+        siblings: [file("prod", { keys: [key("1111")] })],
+      }),
+    ).toEqual([expect.objectContaining({ inconclusive: true })]);
+  });
+
+  it("compares only stacks named for different environments, and only when this stack's config has the key", () => {
+    const shared = { keys: [key("1111")] };
+    // `production` spells prod; `alice` and `own` name no environment.
+    expect(stackFileFindings({ own: file("prod", shared), siblings: [file("production", shared)] })).toEqual(
+      [],
+    );
+    expect(
+      stackFileFindings({
+        own: file("staging", shared),
+        siblings: [file("alice", shared), file("own", shared)],
+      }),
+    ).toEqual([]);
+    expect(stackFileFindings({ own: file("own", shared), siblings: [file("prod", shared)] })).toEqual([]);
+    expect(stackFileFindings({ own: file("staging"), siblings: [file("prod", shared)] })).toEqual([]);
+  });
+});
+
+describe("parseStackFilesTag", () => {
+  it("reads the engine's tag back and ignores anything of another shape", () => {
+    const files = { own: file("staging", { keys: [key("1111")] }), siblings: [file("prod", { hidden })] };
+    expect(parseStackFilesTag(JSON.stringify(files))).toEqual(files);
+    for (const bad of [
+      undefined,
+      "",
+      "{",
+      "[]",
+      JSON.stringify({ own: files.own, siblings: [{ stack: 1 }] }),
+    ])
+      expect(parseStackFilesTag(bad)).toBeUndefined();
+  });
+});
