@@ -17,7 +17,8 @@ import { planLimits, type Tier } from "./model";
 import { planOf, readBoolean, readNumber, tierOf } from "./detect/env-model";
 import type { EnvironmentResource } from "./detect/stack";
 import { stackPolicy, type Reporter, type StackCheck } from "./policy-dsl";
-import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
+import { DEFAULT_ENVIRONMENT_TAG_KEYS, environmentKey } from "./detect/environment";
+import type { IndexedResource, StackIndex } from "./detect/stack-index";
 
 const config = z.object({
   maxTimeoutSecondsByTier: z
@@ -126,7 +127,8 @@ function timeoutEnvVarsWithinCeiling(
   { index, config, report }: Parameters<StackCheck<Config>>[0],
   ceilings: readonly Ceiling[],
 ): void {
-  const ceilingByEnv = new Map(ceilings.map((c) => [c.name, c.seconds]));
+  // `prod` and `production` are one environment (environmentKey), whichever spelling each side uses.
+  const ceilingByEnv = new Map(ceilings.map((c) => [environmentKey(c.name), c]));
   const pattern = new RegExp(config.timeoutEnvVarPattern);
   for (const r of index.resources) {
     for (const l of index.scan(r).named) {
@@ -135,15 +137,37 @@ function timeoutEnvVarsWithinCeiling(
       if (!Number.isFinite(raw)) continue;
       const seconds = /_MS$/.test(l.envName) ? raw / 1000 : raw;
       const env = index.environmentOf(r, DEFAULT_ENVIRONMENT_TAG_KEYS);
-      const ceiling = ceilingByEnv.get(env.name);
-      const limit = ceiling ?? planLimits.pro.maxTimeoutSeconds;
+      const ceiling =
+        ceilingByEnv.get(environmentKey(env.name)) ??
+        ceilingOfDependencies(index, r, ceilingByEnv) ??
+        (ceilings.length === 1 ? ceilings[0] : undefined);
+      const limit = ceiling?.seconds ?? planLimits.pro.maxTimeoutSeconds;
       if (seconds > limit)
         report(
-          `${describe(r)} sets ${l.envName}=${l.value} (${seconds}s), above ${ceiling !== undefined ? `environment ${env.name}'s ceiling of ${ceiling}s` : `the largest plan limit of ${limit}s`}. Lower it to the ceiling.`,
+          `${describe(r)} sets ${l.envName}=${l.value} (${seconds}s), above ${ceiling !== undefined ? `environment ${ceiling.name}'s ceiling of ${ceiling.seconds}s` : `the largest plan limit of ${limit}s`}. Lower it to the ceiling.`,
           r.urn,
         );
     }
   }
+}
+
+/**
+ * The ceiling of the environment a resource takes values from (a Lambda given an environment's secret
+ * locator or sandbox policy) when its own environment name matches none: the strictest, if several.
+ */
+function ceilingOfDependencies(
+  index: StackIndex,
+  r: IndexedResource,
+  byEnv: ReadonlyMap<string, Ceiling>,
+): Ceiling | undefined {
+  let found: Ceiling | undefined;
+  for (const u of r.dependencies) {
+    const dep = index.byUrn.get(u);
+    const comp = dep && index.environmentComponentOf(dep);
+    const c = comp && byEnv.get(environmentKey(comp.name));
+    if (c && (!found || c.seconds < found.seconds)) found = c;
+  }
+  return found;
 }
 
 export const timeoutCeiling = stackPolicy(

@@ -20,6 +20,13 @@ describe(P, () => {
     expect(msgs).toMatch(
       /'api' sets E2B_SANDBOX_TIMEOUT_MS=86400000 \(86400s\), above environment prod's ceiling of 7200s/,
     );
+    // Another spelling of the environment's name, and a resource that reads an environment's secret.
+    expect(msgs).toMatch(
+      /'api-tagged' sets E2B_SANDBOX_TIMEOUT_MS=21600000 \(21600s\), above environment prod's ceiling of 7200s/,
+    );
+    expect(msgs).toMatch(
+      /'worker' sets E2B_SANDBOX_TIMEOUT_SECONDS=10800 \(10800s\), above environment dev's ceiling of 7200s/,
+    );
     expect(status(stack, "E2B-04")).toBe("fail");
   });
 
