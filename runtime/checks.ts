@@ -35,6 +35,8 @@ export interface SandboxRequest {
   userId?: string;
   requestId?: string;
   envs?: Record<string, string>;
+  /** The SDK's `mcp` option: MCP servers and their settings, started inside the sandbox. */
+  mcp?: unknown;
   timeoutMs?: number;
   /** `lifecycle.onTimeout` of the SDK: `kill`, `pause` or `{ action }`. */
   onTimeout?: "kill" | "pause" | { action: "kill" | "pause" };
@@ -125,35 +127,9 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     });
   }
 
-  // Env vars: model-generated code in the sandbox can read every one of them (E2B-06).
-  const judged = new Set<string>(); // names the third-party check leaves alone: E2B's own findings
-  for (const [name, value] of Object.entries(req.envs ?? {})) {
-    if (isCredentialName(name)) {
-      judged.add(name);
-      const shownName = maskedName(name, req.apiKey);
-      violations.push({
-        code: "env-credential-name",
-        field: `envs.${shownName}`,
-        message: `env var ${shownName} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
-      });
-      continue;
-    }
-    // The name too: code in the sandbox reads names as easily as values. Each text is searched once.
-    const inValue = materialIn(String(value));
-    const inName = inValue === undefined ? materialIn(name) : undefined;
-    const shown = inValue ?? ownKeyIn(String(value), req.apiKey) ?? inName ?? ownKeyIn(name, req.apiKey);
-    if (shown) {
-      judged.add(name);
-      const shownName = maskedName(name, req.apiKey);
-      violations.push({
-        code: "env-key-material",
-        field: `envs.${shownName}`,
-        message: `env var ${shownName} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
-      });
-    }
-  }
-
-  violations.push(...checkThirdPartyEnvs(policy, req, judged));
+  // Env vars and MCP server settings: model-generated code in the sandbox can read every one (E2B-06).
+  violations.push(...checkSandboxValues(policy, req, envValues(req.envs)));
+  violations.push(...checkSandboxValues(policy, req, mcpValues(req.mcp)));
   violations.push(...checkNetwork(policy, req));
   const warnings = egressProxyWarnings(req);
 
@@ -163,29 +139,96 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
 }
 
 /**
- * Third-party credentials in env vars, by name or value shape: model-generated code can read every
- * env var, so they go through E2B Secrets instead. E2B credentials are judged above (`judged`); a value that
- * is only an E2B placeholder holds no credential.
+ * A value the request puts inside the sandbox under a name: an env var, or a setting of an MCP server
+ * (the SDK's `mcp` option starts E2B's MCP gateway in the sandbox with its whole configuration on the
+ * command line, readable by any process there).
  */
-function checkThirdPartyEnvs(
-  policy: SandboxPolicy,
-  req: SandboxRequest,
-  judged: ReadonlySet<string>,
-): Violation[] {
+interface SandboxValue {
+  /** The name a credential check reads (`GITHUB_TOKEN`, `githubPersonalAccessToken`). */
+  name: string;
+  /** Names `allowedEnvNames` may list for it: the env var's, or the MCP setting's path and name. */
+  allowAs: readonly string[];
+  value: string;
+  /** `envs` or `mcp`: the field prefix and the violation codes' prefix. */
+  kind: "env" | "mcp";
+  /** The path under the kind (`GITHUB_TOKEN`, `github.githubPersonalAccessToken`). */
+  path: string;
+}
+
+function envValues(envs: Record<string, string> | undefined): SandboxValue[] {
+  return Object.entries(envs ?? {}).map(([name, v]) => ({
+    name,
+    allowAs: [name],
+    value: String(v),
+    kind: "env",
+    path: name,
+  }));
+}
+
+/** The MCP servers' settings that are text (strings, numbers), by path; bounded in depth. */
+function mcpValues(mcp: unknown): SandboxValue[] {
+  const out: SandboxValue[] = [];
+  const stack: Array<{ v: unknown; path: string[] }> = [{ v: mcp, path: [] }];
+  while (stack.length) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === "string" || typeof v === "number") {
+      const name = path[path.length - 1] ?? "mcp";
+      out.push({
+        name,
+        allowAs: [name, path.join(".")],
+        value: String(v),
+        kind: "mcp",
+        path: path.join("."),
+      });
+    } else if (v && typeof v === "object" && path.length < 32)
+      for (const [k, x] of Object.entries(v as Record<string, unknown>))
+        stack.push({ v: x, path: [...path, k] });
+  }
+  return out;
+}
+
+const what = (v: SandboxValue, shownPath: string) =>
+  v.kind === "env" ? `env var ${shownPath}` : `MCP server setting mcp.${shownPath}`;
+
+/**
+ * E2B credentials and key material (by name or value, the caller's own key too), then third-party
+ * credentials (by name or value shape, unless `allowedEnvNames` lists the name): model-generated code
+ * can read every value the sandbox gets, so third-party credentials go through E2B Secrets instead.
+ */
+function checkSandboxValues(policy: SandboxPolicy, req: SandboxRequest, values: SandboxValue[]): Violation[] {
   const allowed = new Set(policy.allowedEnvNames ?? []);
   const out: Violation[] = [];
-  for (const [name, raw] of Object.entries(req.envs ?? {})) {
-    const value = String(raw);
-    if (judged.has(name)) continue;
-    if (isE2BPlaceholderOnly(value)) continue;
-    const shape = credentialShape(value);
-    const byName = !allowed.has(name) && isCredentialByName(name, value);
+  for (const v of values) {
+    const shownPath = maskedName(v.path, req.apiKey);
+    const field = `${v.kind === "env" ? "envs" : "mcp"}.${shownPath}`;
+    if (isCredentialName(v.name)) {
+      out.push({
+        code: `${v.kind}-credential-name`,
+        field,
+        message: `${what(v, shownPath)} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
+      });
+      continue;
+    }
+    // The name too: code in the sandbox reads names as easily as values. Each text is searched once.
+    const inValue = materialIn(v.value);
+    const inName = inValue === undefined ? materialIn(v.path) : undefined;
+    const shown = inValue ?? ownKeyIn(v.value, req.apiKey) ?? inName ?? ownKeyIn(v.path, req.apiKey);
+    if (shown) {
+      out.push({
+        code: `${v.kind}-key-material`,
+        field,
+        message: `${what(v, shownPath)} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
+      });
+      continue;
+    }
+    if (isE2BPlaceholderOnly(v.value)) continue;
+    const shape = credentialShape(v.value);
+    const byName = !v.allowAs.some((n) => allowed.has(n)) && isCredentialByName(v.name, v.value);
     if (!shape && !byName) continue;
-    const shownName = maskedName(name, req.apiKey);
     out.push({
-      code: "env-third-party-credential",
-      field: `envs.${shownName}`,
-      message: `env var ${shownName} ${shape ? `holds a ${shape}` : "is named as a credential"}; code in the sandbox could read and exfiltrate it: ${E2B_SECRETS_POINTER}`,
+      code: `${v.kind}-third-party-credential`,
+      field,
+      message: `${what(v, shownPath)} ${shape ? `holds a ${shape}` : "is named as a credential"}; code in the sandbox could read and exfiltrate it: ${E2B_SECRETS_POINTER}`,
     });
   }
   return out;

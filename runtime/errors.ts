@@ -31,6 +31,13 @@ export type ViolationCode =
   | "env-credential-name"
   /** An env var holds a third-party credential (by name or value shape): use E2B Secrets (E2B-06). */
   | "env-third-party-credential"
+  /**
+   * The same three for a setting of an MCP server (the SDK's `mcp` option): E2B's MCP gateway runs
+   * inside the sandbox with its whole configuration on its command line (E2B-06).
+   */
+  | "mcp-key-material"
+  | "mcp-credential-name"
+  | "mcp-third-party-credential"
   /** The network config's callbacks threw or returned something the SDK would refuse. */
   | "network-invalid"
   /** The policy requires deny-by-default egress and the create does not deny all traffic. */

@@ -38,7 +38,7 @@ export interface GuardedSandboxOpts extends Omit<SandboxOpts, "metadata" | "envs
 /**
  * Create a sandbox only if the request meets the policy: required metadata present (the
  * environment name is always added), timeout within the ceiling, no key material or E2B credential
- * in env vars or metadata. `policy` may be the policy object, its JSON, or undefined to read
+ * in env vars, MCP server settings or metadata, no third-party credential in env vars or MCP settings. `policy` may be the policy object, its JSON, or undefined to read
  * `E2B_SANDBOX_POLICY`. Throws GuardrailViolation (with `code`, `field`, `violations`).
  */
 export async function createGuardedSandbox(
@@ -52,6 +52,7 @@ export async function createGuardedSandbox(
     userId,
     requestId,
     envs,
+    mcp: sdkOpts.mcp,
     timeoutMs,
     onTimeout: sdkOpts.lifecycle?.onTimeout,
     apiKey: sdkOpts.apiKey ?? env.E2B_API_KEY,

@@ -172,6 +172,25 @@ describe("credentials: env vars refused, placeholders in rules pass", () => {
     expect(creates()).toEqual([]);
   });
 
+  test("a third-party token in an MCP server's settings is refused like one in envs; a placeholder passes", async () => {
+    const pat = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+    const v = await refused(
+      createGuardedSandbox(policy, {
+        ...conn(),
+        network: strict(),
+        mcp: { github: { githubPersonalAccessToken: pat }, exa: { apiKey: Secret.fill("exa-api-key") } },
+      } as never),
+    );
+    expect(v.violations.map((x) => [x.code, x.field])).toEqual([
+      ["mcp-third-party-credential", "mcp.github.githubPersonalAccessToken"],
+    ]);
+    expect(v.violations[0].message).toMatch(
+      /^MCP server setting mcp\.github\.githubPersonalAccessToken holds a .*E2B Secret/,
+    );
+    expect(JSON.stringify(v.violations)).not.toContain(pat);
+    expect(creates()).toEqual([]);
+  });
+
   test("a *_KEY holding a plain word is no credential; one holding a token is", async () => {
     const v = await refused(
       createGuardedSandbox(policy, {

@@ -158,6 +158,20 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect(v.message).not.toContain(token);
   });
 
+  test("an MCP server setting holding the key: E2B's MCP gateway runs in the sandbox with its configuration on its command line", async () => {
+    // rt38 #1: `mcp` went to Sandbox.create unjudged, the operator's own key included.
+    const v = await violation(
+      createGuardedSandbox(policy, { ...conn(), ...ids, mcp: { e2b: { apiKey: planted } } } as never),
+    );
+    expect([v.code, v.field]).toEqual(["mcp-key-material", "mcp.e2b.apiKey"]);
+    expect(v.message).toMatch(/^MCP server setting mcp\.e2b\.apiKey holds E2B key material \(e2b_…d4e5\)/);
+    expect(JSON.stringify(v.violations)).not.toContain(planted);
+    const own = "selfhosted-key-0123456789abcdef";
+    const mine = await violation(withOwnKey(own, { mcp: { tools: { args: ["--key", own] } } }));
+    expect([mine.code, mine.field]).toEqual(["mcp-key-material", "mcp.tools.args.1"]);
+    expect(JSON.stringify(mine)).not.toContain(own);
+  });
+
   /** A sandbox created with the caller's own (self-hosted, not e2b_-shaped) key and these options. */
   const withOwnKey = (apiKey: string, opts: object) =>
     createGuardedSandbox(policy, { ...ids, apiKey, apiUrl: server.url, env: {}, ...opts } as never);
