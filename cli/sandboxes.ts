@@ -11,7 +11,7 @@ import type { Readable, Writable } from "node:stream";
 import { Command, Option } from "commander";
 import type { SandboxPolicy } from "../policies/model";
 import { findKeysInString, inert, redactKeys } from "../policies/detect/keys";
-import { redactMaterial } from "../policies/detect/redact";
+import { maskedName, maskOwnKey } from "../runtime/key-material";
 import { parseDuration } from "../runtime/duration";
 import { refuseRedirects } from "../runtime/no-redirects";
 import { boundResponses } from "../runtime/bounded-responses";
@@ -169,7 +169,10 @@ async function confirm(io: AuditIO, question: string): Promise<boolean> {
 /** Run the audit; returns the exit status. Everything printed is redacted of key material. */
 export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO): Promise<number> {
   // One line whatever the API's message holds: its control characters and line breaks as `\uXXXX`.
-  const err = (line: string) => io.stderr.write(redactMaterial(inert(line, true)) + "\n");
+  // The key it sends is masked as it is too: a self-hosted key need not look like `e2b_…`, and an API
+  // (or a proxy in front of it) may echo the request's headers in an error.
+  const ownKey = io.env.E2B_API_KEY;
+  const err = (line: string) => io.stderr.write(maskedName(inert(line, true), ownKey) + "\n");
   let deadline: ReturnType<typeof runDeadline> | undefined;
   try {
     const format = flags.format ?? "text";
@@ -245,7 +248,7 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
     });
     let report: AuditReport = run.report;
     let outcome: KillOutcome | undefined;
-    const out = (text: string) => io.stdout.write(redactKeys(text));
+    const out = (text: string) => io.stdout.write(redactKeys(maskOwnKey(text, ownKey)));
     // Text asked interactively: the report first, so the person sees what they are asked to kill.
     const interactive = !!flags.kill && !flags.yes && report.leaked.length > 0;
     const earlyText = interactive && format === "text" && !flags.output;
@@ -269,7 +272,7 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
         : earlyText
           ? formatKillText(report.killed, outcome)
           : formatAuditText(report, outcome);
-    if (flags.output) writeOutputFile(flags.output, text);
+    if (flags.output) writeOutputFile(flags.output, maskOwnKey(text, ownKey));
     else out(text);
     // In JSON the report has no room for failures; say them on stderr.
     if (format === "json")

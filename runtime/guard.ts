@@ -10,6 +10,7 @@ import { redactKeys } from "../policies/detect/keys";
 import { GuardrailViolation, type Violation } from "./errors";
 import { loadSandboxPolicy } from "./policy";
 import { checkSandboxRequest } from "./checks";
+import { maskedName } from "./key-material";
 import { checkNetwork, egressProxyWarnings, type NetworkRequest } from "./network";
 
 export interface GuardedSandboxOpts extends Omit<SandboxOpts, "metadata" | "envs" | "timeoutMs"> {
@@ -61,12 +62,28 @@ export async function createGuardedSandbox(
   });
   checked.warnings.forEach(onWarning ?? defaultWarningReport);
   if (!checked.ok) throw new GuardrailViolation(checked.violations);
-  return Sandbox.create({
-    ...(sdkOpts as SandboxOpts),
-    metadata: checked.metadata,
-    envs,
-    timeoutMs: checked.timeoutMs,
-  });
+  try {
+    return await Sandbox.create({
+      ...(sdkOpts as SandboxOpts),
+      metadata: checked.metadata,
+      envs,
+      timeoutMs: checked.timeoutMs,
+    });
+  } catch (e) {
+    throw withoutKey(e, sdkOpts.apiKey ?? env.E2B_API_KEY);
+  }
+}
+
+/**
+ * The SDK's error as it is (its class, for `instanceof`), its message and stack with key material
+ * and the caller's own key masked: an API, or a proxy in front of it, may echo the request's
+ * `X-API-Key` header in its answer, and applications log these errors.
+ */
+function withoutKey(e: unknown, apiKey: string | undefined): unknown {
+  if (!(e instanceof Error)) return e;
+  e.message = maskedName(e.message, apiKey);
+  if (e.stack) e.stack = maskedName(e.stack, apiKey);
+  return e;
 }
 
 export interface WithSandboxOpts extends GuardedSandboxOpts {
@@ -98,6 +115,7 @@ export async function withSandbox<T>(
   fn: (sandbox: Sandbox) => Promise<T> | T,
 ): Promise<T> {
   const { onKillError, ...createOpts } = opts;
+  const apiKey = opts.apiKey ?? (opts.env ?? process.env).E2B_API_KEY;
   const sandbox = await createGuardedSandbox(policy, createOpts);
   let result: T;
   try {
@@ -106,7 +124,7 @@ export async function withSandbox<T>(
     try {
       await sandbox.kill();
     } catch (killError) {
-      (onKillError ?? defaultKillErrorReport)(killError, sandbox.sandboxId);
+      (onKillError ?? defaultKillErrorReport)(withoutKey(killError, apiKey), sandbox.sandboxId);
     }
     throw fnError;
   }
@@ -115,7 +133,7 @@ export async function withSandbox<T>(
   } catch (killError) {
     throw new SandboxKillError(
       sandbox.sandboxId,
-      `sandbox ${sandbox.sandboxId} finished its work but could not be killed (it may run until its timeout): ${(killError as Error).message}`,
+      `sandbox ${sandbox.sandboxId} finished its work but could not be killed (it may run until its timeout): ${(withoutKey(killError, apiKey) as Error).message}`,
     );
   }
   return result;

@@ -39,7 +39,12 @@ export function ownKeyIn(text: string, apiKey: string | undefined): string | und
  * (a self-hosted key need not look like `e2b_…`, so no later redactor would know it).
  */
 export function maskedName(name: string, apiKey?: string): string {
-  let out = name;
+  return redactMaterial(maskOwnKey(name, apiKey));
+}
+
+/** `text` with the caller's own key masked wherever it stands as it is, in base64 or in hex. */
+export function maskOwnKey(text: string, apiKey: string | undefined): string {
+  let out = text;
   for (const form of ownKeyForms(apiKey)) out = out.split(form).join(maskKey(apiKey!));
-  return redactMaterial(out);
+  return out;
 }

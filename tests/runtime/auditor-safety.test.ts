@@ -329,6 +329,27 @@ describe("sandboxes audit against an API whose answer cannot be read", () => {
   });
 });
 
+describe("sandboxes audit against an API that echoes the request's key in its error", () => {
+  test("the key it sent is masked as it is, a self-hosted key that does not look like e2b_ too", async () => {
+    // rt38 #7: a debugging proxy answering 400 with the request's headers showed a self-hosted key whole.
+    for (const key of [apiKey, `selfhosted_${randomBytes(20).toString("hex")}`]) {
+      if (!key.startsWith("e2b_")) server.state.addApiKey(teamId, { key });
+      const echo: ResponseRewriter = () => ({
+        status: 400,
+        body: { message: `bad: {"x-api-key":"${key}"}` },
+      });
+      const off = server.onResponse(echo);
+      apiKey = key;
+      const r = await audit({});
+      off();
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/400: bad: \{"x-api-key":"(e2b_|se)…[0-9a-f]{4}"\}/);
+      expect(r.err + r.out).not.toContain(key);
+      expect(r.err + r.out).not.toContain(key.slice(-24));
+    }
+  });
+});
+
 describe("sandboxes audit against an API that redirects", () => {
   let elsewhere: E2BServer;
   beforeEach(async () => (elsewhere = await startE2BServer()));

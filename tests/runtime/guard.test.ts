@@ -1,7 +1,7 @@
 /**
  * Guarded sandbox creation and withSandbox, with the real `e2b` SDK against the local E2B API.
  */
-import { Sandbox } from "../support/e2b-api/sdk";
+import { Sandbox, SandboxError } from "../support/e2b-api/sdk";
 import { startE2BServer, type E2BServer } from "../support/e2b-api";
 import {
   createGuardedSandbox,
@@ -332,6 +332,21 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     const v = await violation(createGuardedSandbox(bad, { ...conn(), ...ids }));
     expect(v.code).toBe("policy-invalid");
     expect(v.message).not.toContain(planted);
+  });
+});
+
+describe("an API error that echoes the request's key", () => {
+  test("the SDK's error is rethrown as its own class, the key masked in its message and stack", async () => {
+    // rt38 #7: a proxy answering with the request's headers put the team key into the rethrown error.
+    server.onResponse((req) =>
+      req.method === "POST"
+        ? { status: 400, body: { message: `bad: {"x-api-key":"${apiKey}"}` } }
+        : undefined,
+    );
+    const e = await createGuardedSandbox(policy, { ...conn(), ...ids }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SandboxError);
+    expect((e as Error).message).toMatch(/"x-api-key":"e2b_…[0-9a-f]{4}"/);
+    expect(`${(e as Error).message}${(e as Error).stack}`).not.toContain(apiKey);
   });
 });
 
