@@ -246,7 +246,10 @@ export function renderReadme(): string {
     "Every policy accepts `waivers` in its config: `{ policy?, urn, reason, owner, expires }` where `urn` and `policy` are",
     "globs (`*` matches any characters, including `/` and `:`). A covered finding is reported as `advisory` with the",
     "waiver's owner, reason and expiry; after `expires` (YYYY-MM-DD, inclusive) the waiver no longer applies and the",
-    "finding says that it expired.",
+    "finding says that it expired. `expires` must be a day of the calendar (`2027-02-30` is refused).",
+    "",
+    "A policy the config sets to `disabled` does not run; one advisory under its case says the case was judged",
+    "without it (`inconclusive`), so a compliance report never shows `pass` for a case whose checks were turned off.",
     "",
     "```json",
     JSON.stringify(

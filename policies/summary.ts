@@ -3,12 +3,13 @@
  * its case verdicts. Computed from a StackIndex and the reconciled policy config, by the pack for its
  * report file (E2B_GUARDRAILS_REPORT) and by the CLI for its reports, so both say the same thing.
  */
-import type { CaseId } from "./cases";
+import { caseOfPolicy, type CaseId } from "./cases";
 import { environmentTagKeysSchema } from "./common";
 import type { Prices } from "./cost";
 import { environmentCost } from "./detect/env-model";
 import { normalizeEnvName } from "./detect/environment";
 import type { StackIndex } from "./detect/stack";
+import { stackUrnOf } from "./detect/scanner";
 import { placeholderKeys } from "./detect/hidden-config";
 import { buildStackReport, type CostFigures, type Finding, type StackReport } from "./report";
 import { configuredPrices, configuredProperties, type PackConfig } from "./settings";
@@ -81,11 +82,35 @@ export function summarizedStackReport(args: {
     stack: args.index.stack,
     project: args.index.project,
     environment: summary.environment,
-    findings: args.findings,
+    findings: [...args.findings, ...disabledPolicyNotes(args.config, stackUrnOf(args.index.resources))],
     applicable: args.applicable,
     costs: args.costs === false ? undefined : summary.costs,
     secretsHidden: args.secretsHidden || configHidden(args.index),
   });
+}
+
+/**
+ * One advisory per policy of ours the policy config disables, under its case: the case was judged
+ * without it, so it cannot read `pass` (it reads `inconclusive`, or `fail` on another policy's
+ * finding), and every view says which check was off. Not evidence: a case with no trace in the stack
+ * stays not-applicable.
+ */
+function disabledPolicyNotes(config: PackConfig, stackUrn: string): Finding[] {
+  const out: Finding[] = [];
+  for (const [policy, entry] of config) {
+    const caseId = caseOfPolicy(policy);
+    if (!caseId || entry.enforcementLevel !== "disabled") continue;
+    out.push({
+      policy,
+      caseId,
+      enforcementLevel: "advisory",
+      severity: "low",
+      urn: stackUrn,
+      message: `${policy} is disabled by the policy config, so ${caseId} was judged without it: what it checks was not checked.`,
+      inconclusive: true,
+    });
+  }
+  return out;
 }
 
 /**

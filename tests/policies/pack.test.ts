@@ -123,7 +123,19 @@ describe("with the pack's resource policy disabled", () => {
   it("still sees the components' inputs (recorded for every resource), so the stack is judged, not blinded", async () => {
     const { stack } = await scan.program(fx("pass-prod"), "prod");
     expect(stack.findings.filter((f) => /model is not visible/.test(f.message))).toEqual([]);
-    expect(stack.cases.every((c) => c.status === "pass")).toBe(true);
+    // E2B-01 was judged without the disabled policy: it cannot read pass (rt38 #3), and says why.
+    expect(stack.cases.map((c) => `${c.id}:${c.status}`)).toEqual([
+      "E2B-01:inconclusive",
+      ...["02", "03", "04", "05", "06", "07", "08", "09"].map((n) => `E2B-${n}:pass`),
+    ]);
+    expect(stack.findings.filter((f) => f.policy === "e2b-01-key-only-in-key-stores")).toEqual([
+      expect.objectContaining({
+        enforcementLevel: "advisory",
+        inconclusive: true,
+        message:
+          "e2b-01-key-only-in-key-stores is disabled by the policy config, so E2B-01 was judged without it: what it checks was not checked.",
+      }),
+    ]);
     const { stack: wrong } = await scan.program(fx("cost-and-alarms-wrong"), "prod");
     expect(wrong.cases.find((c) => c.id === "E2B-05")?.status).toBe("fail");
   });
@@ -137,10 +149,10 @@ describe("with the resource policy disabled, the E2BEnvironment component's mode
       "e2b-09-key-rotation": { asOf: "2026-12-01" },
     },
   });
-  it("judges the platform templates (all pass) and a load-test without a hard limit (E2B-05 fails)", async () => {
+  it("judges the platform templates (all pass but E2B-01, judged without it) and a load-test without a hard limit (E2B-05 fails)", async () => {
     const { stack: prod } = await scan.program(".", "prod");
     expect(prod.findings.filter((f) => /model is not visible/.test(f.message))).toEqual([]);
-    expect(prod.cases.map((c) => c.status)).toEqual(Array(9).fill("pass"));
+    expect(prod.cases.map((c) => c.status)).toEqual(["inconclusive", ...Array(8).fill("pass")]);
 
     const { stack: loadtest } = await scan.program(
       "evals/fixtures/E2B-05/loadtest-without-hard-limit",

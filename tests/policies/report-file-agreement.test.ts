@@ -149,7 +149,10 @@ describe("with the pack's resource policy disabled", () => {
     await withSession({ [DISABLED]: "disabled" }, async (s) => {
       for (const f of fixtures) {
         const stack = await scanGraph(s, graphs.get(f)!);
-        expect(stack.findings.map((x) => x.policy)).not.toContain(DISABLED);
+        // Its only finding says it was off (rt38 #3: the case must not read pass without it).
+        expect(stack.findings.filter((x) => x.policy === DISABLED).map((x) => x.message)).toEqual([
+          expect.stringMatching(/^e2b-01-key-only-in-key-stores is disabled by the policy config/),
+        ]);
         expect(stack.findings.map((x) => x.message).join("\n")).not.toMatch(/model is not visible/);
         expect({ fixture: f.name, ...others(stack) }).toEqual({
           fixture: f.name,
