@@ -702,6 +702,11 @@ export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
     what: "synced folder",
     dotfilesUnless: "includeHiddenFiles",
   },
+  // A multi-language component (@pulumi/aws-static-website): offline it is not expanded into the
+  // bucket objects the CLI would show, so the site folder it uploads is read here.
+  { type: "aws-static-website:index:Website", path: "sitePath", what: "static website folder" },
+  // @pulumi/command: a file copied to a server (CopyFile is deprecated, CopyToRemote takes an asset).
+  { type: "command:remote:CopyFile", path: "localPath", what: "file copied to a server", kind: "file" },
   { type: "cloudflare:index/workersScript:WorkersScript", path: "assets.directory", what: "Worker assets" },
   {
     type: "cloudflare:index/workersScript:WorkersScript",

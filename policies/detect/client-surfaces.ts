@@ -133,6 +133,8 @@ export const CLIENT_CONTENT_SURFACES: readonly ContentSurface[] = [
     what: "Vercel Blob object",
     bucketProperty: "storeId",
   },
+  // @pulumi/aws-static-website: its site folder is what the website serves.
+  { type: "aws-static-website:index:Website", paths: ["sitePath"], what: "static website folder" },
   // Folders synced to a bucket (@pulumi/synced-folder): client-side when the bucket serves a website.
   {
     type: "synced-folder:index:S3BucketFolder",

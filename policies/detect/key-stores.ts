@@ -173,18 +173,56 @@ export const KEY_STORES: readonly KeyStore[] = [
     "github:index/codespacesOrganizationSecret:CodespacesOrganizationSecret",
     "github:index/codespacesUserSecret:CodespacesUserSecret",
   ].map((type) => ({ type, store: "GitHub Codespaces secret", paths: ["plaintextValue", "encryptedValue"] })),
-  {
-    type: "scaleway:secrets/version:Version",
+  // Scaleway, under the module tokens and under the root tokens (deprecated aliases of the same
+  // resources, which programs written for @ediri/scaleway still use).
+  ...["scaleway:secrets/version:Version", "scaleway:index/secretVersion:SecretVersion"].map((type) => ({
+    type,
     store: "Scaleway Secret Manager",
     paths: ["data", "dataWo"],
     containerProperty: "secretId",
-  },
-  ...["scaleway:containers/container:Container", "scaleway:functions/function:Function"].map((type) => ({
+  })),
+  ...[
+    "scaleway:containers/container:Container",
+    "scaleway:functions/function:Function",
+    "scaleway:index/container:Container",
+    "scaleway:index/function:Function",
+  ].map((type) => ({
     type,
     store: "Scaleway secret environment variable",
     paths: ["secretEnvironmentVariables.*"],
     alsoRuntime: true,
   })),
+  // AWS Secrets Manager through Cloud Control: the value is a property of the secret itself.
+  { type: "aws-native:secretsmanager:Secret", store: "AWS Secrets Manager", paths: ["secretString"] },
+  // Env vars the platform encrypts and never shows again: DigitalOcean App Platform `SECRET` vars
+  // (not a static site's, which its build inlines into what browsers load), Azure Container
+  // Instances' secure variables.
+  {
+    type: "digitalocean:index/app:App",
+    store: "DigitalOcean App Platform SECRET env var",
+    paths: [
+      "spec.envs[*].value",
+      "spec.services[*].envs[*].value",
+      "spec.workers[*].envs[*].value",
+      "spec.jobs[*].envs[*].value",
+      "spec.functions[*].envs[*].value",
+    ],
+    when: ({ container }) => field(container, "type") === "SECRET",
+    condition: "type = SECRET",
+    alsoRuntime: true,
+  },
+  {
+    type: "azure:containerservice/group:Group",
+    store: "Azure Container Instances secure env var",
+    paths: ["containers[*].secureEnvironmentVariables.*"],
+    alsoRuntime: true,
+  },
+  {
+    type: "azure-native:containerinstance:ContainerGroup",
+    store: "Azure Container Instances secure env var",
+    paths: ["containers[*].environmentVariables[*].secureValue"],
+    alsoRuntime: true,
+  },
   { type: "doppler:index/secret:Secret", store: "Doppler", paths: ["value"] },
   {
     type: "onepassword:index/item:Item",

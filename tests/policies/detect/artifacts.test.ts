@@ -357,6 +357,23 @@ describe("scanProps with artifacts", () => {
     });
     expect(scan.keys.map((k) => [k.artifact?.file, k.path])).toEqual([["app.js", "routes[0].localPath"]]);
   });
+
+  it("reads the site folder of an aws-static-website Website and the file a CopyFile copies (real34 bugs 1, 5)", () => {
+    const dir = program();
+    const site = scanProps("aws-static-website:index:Website", { sitePath: "site", withCDN: true }, [], {
+      artifacts: new ArtifactReader([dir]),
+    });
+    expect(site.keys.map((k) => [k.artifact?.file, k.path])).toEqual([["app.js", "sitePath"]]);
+    const copied = scanProps(
+      "command:remote:CopyFile",
+      { localPath: "site/app.js", remotePath: "/srv" },
+      [],
+      {
+        artifacts: new ArtifactReader([dir]),
+      },
+    );
+    expect(copied.keys.map((k) => k.path)).toEqual(["localPath"]);
+  });
 });
 
 describe("files and folders named by plain strings", () => {

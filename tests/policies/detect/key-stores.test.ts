@@ -57,6 +57,23 @@ describe("approved key stores (data table)", () => {
       "pulumiservice:index:Environment",
       { yaml: { $asset: "string", text: `values:\n  e2b:\n    apiKey:\n      fn::secret: ${KEY}\n` } },
     ],
+    // real34 bugs 2–4: the root Scaleway tokens, Secrets Manager through Cloud Control, and env vars
+    // the platform encrypts.
+    ["scaleway:index/secretVersion:SecretVersion", { secretId: "fr-par/11111111", data: KEY }],
+    ["scaleway:index/container:Container", { secretEnvironmentVariables: { E2B_API_KEY: KEY } }],
+    ["aws-native:secretsmanager:Secret", { name: "agents/prod/e2b-api-key", secretString: KEY }],
+    [
+      "digitalocean:index/app:App",
+      { spec: { services: [{ envs: [{ key: "E2B_API_KEY", value: KEY, type: "SECRET" }] }] } },
+    ],
+    [
+      "azure:containerservice/group:Group",
+      { containers: [{ secureEnvironmentVariables: { E2B_API_KEY: KEY } }] },
+    ],
+    [
+      "azure-native:containerinstance:ContainerGroup",
+      { containers: [{ environmentVariables: [{ name: "E2B_API_KEY", secureValue: KEY }] }] },
+    ],
   ])("%s holds the key in its secret field", (type, props) => {
     expect(isKeyStoreType(type)).toBe(true);
     expect(keysOutsideStores(type, props)).toEqual([]);
@@ -82,6 +99,20 @@ describe("approved key stores (data table)", () => {
     ],
     ["aws:secretsmanager/secretVersion:SecretVersion", { secretString: "x", description: KEY }],
     ["kubernetes:core/v1:ConfigMap", { data: { E2B_API_KEY: KEY } }],
+    [
+      "digitalocean:index/app:App",
+      { spec: { services: [{ envs: [{ key: "E2B_API_KEY", value: KEY, type: "GENERAL" }] }] } },
+    ],
+    // A static site's env is inlined into what browsers load, SECRET or not.
+    [
+      "digitalocean:index/app:App",
+      { spec: { staticSites: [{ envs: [{ key: "E2B_API_KEY", value: KEY, type: "SECRET" }] }] } },
+    ],
+    ["azure:containerservice/group:Group", { containers: [{ environmentVariables: { E2B_API_KEY: KEY } }] }],
+    [
+      "azure-native:containerinstance:ContainerGroup",
+      { containers: [{ environmentVariables: [{ name: "E2B_API_KEY", value: KEY }] }] },
+    ],
   ])("%s is not a store for a key in plain fields", (type, props) => {
     expect(keysOutsideStores(type, props)).toHaveLength(1);
   });
