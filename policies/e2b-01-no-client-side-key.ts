@@ -67,12 +67,12 @@ function websiteBuckets(index: StackIndex): { urns: Set<string>; names: Set<stri
     if (bt !== undefined) {
       const w = bt.websiteProperty ? get(r.props, bt.websiteProperty) : undefined;
       const serves =
-        bt.publicValue !== undefined
-          ? w === bt.publicValue
+        bt.publicValues !== undefined
+          ? typeof w === "string" && bt.publicValues.includes(w)
           : w !== undefined && w !== null && !(Array.isArray(w) && w.length === 0);
       if (serves) {
         urns.add(r.urn);
-        for (const n of [get(r.props, "bucket"), get(r.props, "name")])
+        for (const n of [get(r.props, "bucket"), get(r.props, "name"), get(r.props, "containerName")])
           if (typeof n === "string" && !isUnknown(n)) names.add(n);
       }
     }
@@ -207,14 +207,15 @@ export const noClientSideKey = stackPolicy(
       const cs = contentSurfaceOf(r.type);
       if (cs && isClientContent(r, cs.bucketProperty, web)) {
         for (const k of scan.keys) {
-          if (!cs.paths.includes(k.top) || flagged.has(k.path)) continue;
+          if (!cs.paths.includes(k.top) || (cs.leaf && !cs.leaf.test(k.path)) || flagged.has(k.path))
+            continue;
           report(
             `${describe(r)} (${cs.what}, downloaded by browsers or run at the edge) contains E2B key material (${k.mask}) ${keyLocation(k)}. ${fix}`,
             r.urn,
             { at: { path: k.path, keyFingerprint: k.fingerprint } },
           );
         }
-        for (const p of cs.paths) {
+        for (const p of cs.leaf ? [] : cs.paths) {
           const v = get(r.props, p);
           const unknown = isUnknown(v) || scan.unknownTops.has(p);
           if (!unknown) continue;

@@ -80,6 +80,11 @@ export interface ContentSurface {
   what: string;
   /** When set, the object is client-side only if the bucket it names is a website bucket or it is public. */
   bucketProperty?: string;
+  /**
+   * When set, only the leaves at these paths are shipped (an API's static routes, not its handlers),
+   * and an unknown top-level property is not judged as content.
+   */
+  leaf?: RegExp;
 }
 
 export const CLIENT_CONTENT_SURFACES: readonly ContentSurface[] = [
@@ -133,6 +138,13 @@ export const CLIENT_CONTENT_SURFACES: readonly ContentSurface[] = [
     what: "Vercel Blob object",
     bucketProperty: "storeId",
   },
+  // The folders an aws-apigateway RestAPI's static routes serve (`routes[*].localPath`).
+  {
+    type: "aws-apigateway:index:RestAPI",
+    paths: ["routes"],
+    leaf: /^routes\[\d+\]\.localPath$/,
+    what: "API Gateway static route files",
+  },
   // @pulumi/aws-static-website: its site folder is what the website serves.
   { type: "aws-static-website:index:Website", paths: ["sitePath"], what: "static website folder" },
   // Folders synced to a bucket (@pulumi/synced-folder): client-side when the bucket serves a website.
@@ -165,13 +177,29 @@ export const CDN_ORIGIN_TYPES: ReadonlyMap<string, readonly string[]> = new Map(
 
 /**
  * Bucket types and how they declare static website hosting: a non-empty `websiteProperty`, or, with
- * `publicValue`, that property set to that value (a Vercel Blob store with `access: "public"`).
+ * `publicValues`, that property set to one of them (a Vercel Blob store with `access: "public"`, an
+ * Azure container with anonymous access).
  */
-export const WEBSITE_BUCKETS: readonly { type: string; websiteProperty?: string; publicValue?: string }[] = [
+export const WEBSITE_BUCKETS: readonly {
+  type: string;
+  websiteProperty?: string;
+  publicValues?: readonly string[];
+}[] = [
   { type: "aws:s3/bucket:Bucket", websiteProperty: "website" },
   { type: "aws:s3/bucketV2:BucketV2", websiteProperty: "websites" },
   { type: "gcp:storage/bucket:Bucket", websiteProperty: "website" },
-  { type: "vercel:index/blobStore:BlobStore", websiteProperty: "access", publicValue: "public" },
+  { type: "vercel:index/blobStore:BlobStore", websiteProperty: "access", publicValues: ["public"] },
+  // Azure containers open to anonymous reads: every blob in them is downloadable by anyone.
+  {
+    type: "azure:storage/container:Container",
+    websiteProperty: "containerAccessType",
+    publicValues: ["blob", "container"],
+  },
+  {
+    type: "azure-native:storage:BlobContainer",
+    websiteProperty: "publicAccess",
+    publicValues: ["Blob", "Container"],
+  },
 ];
 
 /**
