@@ -672,10 +672,13 @@ export class StackIndex {
     return this.memo(`unseen-traced\u0000${r.urn}\u0000${top}`, () => {
       const feeds = (r.propertyDependencies[top] ?? []).flatMap((u) => traced.get(u) ?? []);
       if (feeds.length === 0) return NO_CONFIGS;
-      const scan = this.scan(r);
+      // The root stack's property dependencies are its outputs' (engine/recorder.ts).
+      const root = r.type === STACK_TYPE;
+      const scan = root ? this.scanOutputs(r) : this.scan(r);
       if (scan.keyTops.has(top)) return NO_CONFIGS;
       if (scan.unknownTops.has(top)) return feeds;
-      const text = JSON.stringify((isObjectTree(r.props) ? r.props[top] : undefined) ?? null);
+      const tree = root ? r.outputs : r.props;
+      const text = JSON.stringify((isObjectTree(tree) ? tree[top] : undefined) ?? null);
       return feeds.filter((c) => text.includes(JSON.stringify(describedPlaceholder(c.key)).slice(1, -1)));
     });
   }

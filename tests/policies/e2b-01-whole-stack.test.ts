@@ -256,6 +256,29 @@ new aws.lambda.CallbackFunction("agent-runner", { callback: async () => settings
     }
   });
 
+  it("fails a stack output that combines the key with an output not known at preview, with the passphrase as without it", async () => {
+    // rt38 #6: `${api.apiEndpoint}/run?token=${key}` exported FAILed without the passphrase, read N/A with it.
+    const program = `import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+const key = new pulumi.Config().requireSecret("e2bApiKey");
+const lb = new aws.lb.LoadBalancer("web", { loadBalancerType: "application", subnets: ["subnet-a"] });
+export const callbackUrl = pulumi.interpolate\`http://\${lb.dnsName}/run?token=\${key}\`;
+`;
+    const dir = programCopy("output-combined-", path.join(repoRoot, fx("secret-config-combined")), {
+      "index.ts": program,
+    });
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(dir, "prod", opts);
+      expect([opts, status(stack, "E2B-01")]).toEqual([opts, "fail"]);
+      expect(e2b01(stack).map((f) => f.message)).toEqual([
+        expect.stringMatching(
+          /exports stack output callbackUrl from secret config secret-config-combined:e2bApiKey/,
+        ),
+      ]);
+      expectClean(stack);
+    }
+  });
+
   it("leaves E2B-01 inconclusive, not unjudged, when the key in secret config goes where preview cannot see, with or without the passphrase", async () => {
     for (const opts of [{ passphrase: "correct horse" }, {}]) {
       const { stack } = await scan.program(fx("secret-config-in-apply"), "prod", opts);
