@@ -293,6 +293,8 @@ export class E2BEnvironment extends pulumi.ComponentResource {
       sandboxPolicyJson: this.sandboxPolicyJson,
       secretPlaceholders: this.secretPlaceholders,
       alertTopicArn: this.alertTopicArn,
+      // Which alarms the component deploys (E2B-03/05): "none" leaves them to the platform team.
+      monitor: monitorKind,
     });
   }
 }

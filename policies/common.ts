@@ -229,6 +229,22 @@ export function modelledEnvironments(index: StackIndex, report: Reporter): Envir
   return out;
 }
 
+/**
+ * The environment's alarms are not deployed by the component: E2BEnvironment registers the output
+ * `monitor: "none"` when it builds no leak and budget monitor (every store outside AWS, or by choice),
+ * so the alarms its model declares live, if anywhere, where the pack cannot see them. Exports of older
+ * versions carry no such output: undefined.
+ */
+export function alarmsNotDeployed(env: EnvironmentResource): boolean {
+  const out = env.resource.outputs;
+  return !!out && typeof out === "object" && !Array.isArray(out) && out.monitor === "none";
+}
+
+/** The advisory E2B-03 and E2B-05 give such an environment: inconclusive, never a pass. */
+export function undeployedAlarmNote(label: string, what: string): string {
+  return `${label} declares ${what}, but the component deploys no alarm for it (monitor: none, as for every store outside AWS): an alarm built elsewhere is not visible to the pack, so this is not judged. Alarm it with your cloud's monitoring and waive this finding naming that alarm, or keep the key in an AWS store with monitor: aws.`;
+}
+
 /** Values whose compressed data was not read to its end: listed, at most PARTLY_READ_LISTED of them. */
 const PARTLY_READ_LISTED = 5;
 

@@ -4,7 +4,15 @@
  * timeout ceiling) count as no alarm.
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
+import {
+  NO_E2B_ENVIRONMENT,
+  alarmsNotDeployed,
+  describe,
+  managesE2B,
+  orphanKeys,
+  modelledEnvironments,
+  undeployedAlarmNote,
+} from "./common";
 import { readNumber, readString } from "./detect/env-model";
 import { stackPolicy } from "./policy-dsl";
 
@@ -41,6 +49,11 @@ export const leakAlarm = stackPolicy(
         );
         continue;
       }
+      if (alarmsNotDeployed(env))
+        report(undeployedAlarmNote(label, "a leaked-sandbox alarm"), urn, {
+          advisory: true,
+          at: { inconclusive: true },
+        });
       if (config.requireOwner && owner.state === "missing")
         report(`${label} leak alarm has no owner. Set leakAlarm.owner.`, urn);
       const cap = readNumber(env.model, "sandbox.maxConcurrency");

@@ -4,7 +4,15 @@
  * the pack's one price table).
  */
 import { z } from "zod";
-import { NO_E2B_ENVIRONMENT, describe, managesE2B, orphanKeys, modelledEnvironments } from "./common";
+import {
+  NO_E2B_ENVIRONMENT,
+  alarmsNotDeployed,
+  describe,
+  managesE2B,
+  orphanKeys,
+  modelledEnvironments,
+  undeployedAlarmNote,
+} from "./common";
 import { describeCost, pricesSchema, usd } from "./cost";
 import {
   environmentCost,
@@ -60,6 +68,11 @@ export const budgetAlarm = stackPolicy(
         continue;
       }
       if (monthly.state === "known" && monthly.value <= 0) report(`${label} budget must be positive.`, urn);
+      if (alarmsNotDeployed(env))
+        report(undeployedAlarmNote(label, "budget alerts"), urn, {
+          advisory: true,
+          at: { inconclusive: true },
+        });
       const th = readNumbers(env.model, "budget.alertThresholds");
       if (th.state !== "unknown") {
         const have = th.state === "known" ? th.value : [];

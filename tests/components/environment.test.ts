@@ -127,6 +127,11 @@ describe.each(storeKinds)("E2BEnvironment with %s", (kind) => {
     expect(outputs.keyName).toBe("e2b-platform-prod");
   });
 
+  test("its outputs say which alarms it deploys: the AWS monitor for an AWS store, none elsewhere", () => {
+    const comp = one(resources, E2B_ENVIRONMENT_TYPE);
+    expect(comp.outputs?.monitor).toBe(kind.startsWith("aws-") ? "aws" : "none");
+  });
+
   test("registered inputs are exactly the validated environment model", () => {
     const comp = one(resources, E2B_ENVIRONMENT_TYPE);
     expect(comp.custom).toBe(false);
