@@ -104,8 +104,11 @@ function isClientContent(
   web: { urns: Set<string>; names: Set<string> },
 ): boolean {
   if (!bucketProperty) return true;
-  const acl = get(r.props, "acl");
-  if (typeof acl === "string" && PUBLIC_ACLS.has(acl)) return true;
+  // A canned ACL (S3, Spaces) or Scaleway's `visibility` that lets anyone read the object.
+  for (const p of ["acl", "visibility"]) {
+    const acl = get(r.props, p);
+    if (typeof acl === "string" && PUBLIC_ACLS.has(acl)) return true;
+  }
   const b = get(r.props, bucketProperty);
   if (typeof b === "string" && (web.names.has(b) || b === AZURE_WEB_CONTAINER)) return true;
   return (r.propertyDependencies[bucketProperty] ?? []).some((u) => web.urns.has(u));

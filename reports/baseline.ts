@@ -186,9 +186,12 @@ class HiddenCounterparts {
   }
 }
 
-/** `path` is `at` or lies under it (`environment.variables.E2B_API_KEY` under `environment`). */
+/**
+ * `path` is `at` or lies under it (`environment.variables.E2B_API_KEY` under `environment`, and
+ * `userData{yaml}.write_files[0].content` under `userData`: a document decoded from the string).
+ */
 const within = (path: string, at: string) =>
-  path === at || path.startsWith(`${at}.`) || path.startsWith(`${at}[`);
+  path === at || path.startsWith(`${at}.`) || path.startsWith(`${at}[`) || path.startsWith(`${at}{`);
 
 /**
  * Case, level, resource and top-level property, for the two kinds that can be one finding: a hidden
@@ -198,5 +201,5 @@ const within = (path: string, at: string) =>
 function counterpartKey(f: Finding): string | undefined {
   if (!f.caseId || !f.path) return undefined;
   if (f.unknown ? f.keyFingerprint : !f.keyFingerprint) return undefined;
-  return `${f.caseId}\u0000${f.enforcementLevel}\u0000${f.urn}\u0000${f.path.split(/[.[]/)[0]}`;
+  return `${f.caseId}\u0000${f.enforcementLevel}\u0000${f.urn}\u0000${f.path.split(/[.[{]/)[0]}`;
 }

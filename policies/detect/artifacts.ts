@@ -728,6 +728,19 @@ export const FOLDER_INPUTS: readonly DeployedPathInput[] = [
     kind: "file",
   },
   { type: "vercel:index/blobObject:BlobObject", path: "source", what: "Vercel Blob object", kind: "file" },
+  // Object uploads that take the file's path as a plain string (not an asset).
+  {
+    type: "digitalocean:index/spacesBucketObject:SpacesBucketObject",
+    path: "source",
+    what: "Spaces object",
+    kind: "file",
+  },
+  ...["scaleway:object/item:Item", "scaleway:index/objectItem:ObjectItem"].map((type): DeployedPathInput => ({
+    type,
+    path: "file",
+    what: "Scaleway object",
+    kind: "file",
+  })),
   // A multi-language component: under the CLI it expands into a bucket and objects the rules read;
   // offline it is not expanded, so the folder its static routes serve is read here.
   { type: "aws-apigateway:index:RestAPI", path: "routes[*].localPath", what: "static route files" },

@@ -145,6 +145,20 @@ export const CLIENT_CONTENT_SURFACES: readonly ContentSurface[] = [
     leaf: /^routes\[\d+\]\.localPath$/,
     what: "API Gateway static route files",
   },
+  // Objects of DigitalOcean Spaces and Scaleway Object Storage: public with a public-read ACL
+  // (`acl`, Scaleway's `visibility`) or in a website bucket.
+  {
+    type: "digitalocean:index/spacesBucketObject:SpacesBucketObject",
+    paths: ["source", "content", "contentBase64"],
+    what: "Spaces object",
+    bucketProperty: "bucket",
+  },
+  ...["scaleway:object/item:Item", "scaleway:index/objectItem:ObjectItem"].map((type): ContentSurface => ({
+    type,
+    paths: ["file", "content", "contentBase64"],
+    what: "Scaleway object",
+    bucketProperty: "bucket",
+  })),
   // @pulumi/aws-static-website: its site folder is what the website serves.
   { type: "aws-static-website:index:Website", paths: ["sitePath"], what: "static website folder" },
   // Folders synced to a bucket (@pulumi/synced-folder): client-side when the bucket serves a website.

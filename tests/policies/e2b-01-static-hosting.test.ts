@@ -38,6 +38,9 @@ describe("E2B-01 on static hosting", () => {
     expect(client.get("classic-app.js")).toMatch(/Azure blob.*\(e2b_…c3d4\) in \.\/gcs\/app\.js line 1/);
     // An Azure container open to anonymous reads, and an API Gateway static route's folder.
     expect(client.get("downloads-app.js")).toMatch(/Azure blob.*\(e2b_…c3d4\) in \.\/gcs\/app\.js line 1/);
+    expect(client.get("scw-app.js")).toMatch(
+      /Scaleway object.*\(e2b_…c3d4\) in \.\/gcs\/app\.js line 1, a file deployed by file/,
+    );
     expect(client.get("api")).toMatch(
       /API Gateway static route files.*\(e2b_…c3d4\) in app\.js line 1, a file deployed by routes\[0\]\.localPath/,
     );

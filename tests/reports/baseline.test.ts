@@ -163,6 +163,41 @@ describe("applyBaseline", () => {
     expect(state(false)).toBe("existing");
   });
 
+  it("pairs a hidden value with a key found in a document decoded from that property (cloud-init YAML, a JSON string)", () => {
+    // real34 bug 9: `userData{yaml}.write_files[0].content` was not taken to lie under `userData`.
+    const urn = "urn:pulumi:prod::web::digitalocean:index/droplet:Droplet::web";
+    const hidden = e2b01({
+      policy: "e2b-01-key-from-secret-store",
+      urn,
+      message:
+        "Droplet 'web' property userData takes its value from secret config web:e2bApiKey (not decrypted here).",
+      path: "userData",
+      unknown: true,
+    });
+    const found = e2b01({
+      policy: "e2b-01-key-only-in-key-stores",
+      urn,
+      message: "Droplet 'web' holds an E2B API key (e2b_…4357) at userData{yaml}.write_files[0].content.",
+      path: "userData{yaml}.write_files[0].content",
+      keyFingerprint: "sha256:fedcba987654",
+    });
+    const hiddenRun = (r: Report): Report => ({
+      ...r,
+      stacks: r.stacks.map((s, i) => (i === 0 ? { ...s, secretsHidden: true } : s)),
+    });
+    // Either way round: a baseline with the passphrase, a run without it, and the reverse.
+    const run = applyBaseline(
+      hiddenRun(report({ ...makeFindings(), prod: [hidden] })),
+      loadBaseline(baselineFile(report({ ...makeFindings(), prod: [found] }))),
+    ).stacks[0];
+    expect([run.findings[0].baseline, run.fixed ?? []]).toEqual(["existing", []]);
+    const back = applyBaseline(
+      report({ ...makeFindings(), prod: [found] }),
+      loadBaseline(baselineFile(hiddenRun(report({ ...makeFindings(), prod: [hidden] })))),
+    ).stacks[0];
+    expect([back.findings[0].baseline, back.fixed ?? []]).toEqual(["existing", []]);
+  });
+
   it("does not call a key found fixed when this run could only list its property as hidden (an advisory)", () => {
     // A baseline written with the passphrase; in a run without it the property is hidden, listed by
     // an advisory that stands for no key found: the finding is not seen again, nor is it gone.

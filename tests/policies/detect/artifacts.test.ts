@@ -374,6 +374,26 @@ describe("scanProps with artifacts", () => {
     );
     expect(copied.keys.map((k) => k.path)).toEqual(["localPath"]);
   });
+
+  it("reads the file a DigitalOcean Spaces object or a Scaleway object item uploads by its path (real34 bug 10)", () => {
+    const dir = program();
+    const read = (type: string, props: Tree) =>
+      scanProps(type, props, [], { artifacts: new ArtifactReader([dir]) }).keys.map((k) => k.path);
+    expect(
+      read("digitalocean:index/spacesBucketObject:SpacesBucketObject", {
+        bucket: "site",
+        key: "app.js",
+        source: "site/app.js",
+        acl: "public-read",
+      }),
+    ).toEqual(["source"]);
+    expect(read("scaleway:object/item:Item", { bucket: "site", key: "app.js", file: "site/app.js" })).toEqual(
+      ["file"],
+    );
+    expect(
+      read("scaleway:index/objectItem:ObjectItem", { bucket: "site", key: "a", file: "site/app.js" }),
+    ).toEqual(["file"]);
+  });
 });
 
 describe("files and folders named by plain strings", () => {
