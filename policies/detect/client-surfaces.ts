@@ -202,6 +202,7 @@ export const WEBSITE_BUCKETS: readonly {
   { type: "aws:s3/bucket:Bucket", websiteProperty: "website" },
   { type: "aws:s3/bucketV2:BucketV2", websiteProperty: "websites" },
   { type: "gcp:storage/bucket:Bucket", websiteProperty: "website" },
+  { type: "aws-native:s3:Bucket", websiteProperty: "websiteConfiguration" },
   { type: "vercel:index/blobStore:BlobStore", websiteProperty: "access", publicValues: ["public"] },
   // Azure containers open to anonymous reads: every blob in them is downloadable by anyone.
   {

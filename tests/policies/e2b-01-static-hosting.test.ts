@@ -41,6 +41,7 @@ describe("E2B-01 on static hosting", () => {
     expect(client.get("scw-app.js")).toMatch(
       /Scaleway object.*\(e2b_…c3d4\) in \.\/gcs\/app\.js line 1, a file deployed by file/,
     );
+    expect(client.get("native-app.js")).toMatch(/S3 object.*\(e2b_…c3d4\) in \.\/gcs\/app\.js line 1/);
     expect(client.get("api")).toMatch(
       /API Gateway static route files.*\(e2b_…c3d4\) in app\.js line 1, a file deployed by routes\[0\]\.localPath/,
     );
