@@ -396,6 +396,22 @@ export function walkLeaves(root: Tree, visit: (leaf: Leaf) => void, opts: WalkOp
       continue;
     }
     if (Array.isArray(v)) {
+      // A key cut into the elements of a list of strings (`[k.slice(0, 24), k.slice(24)]`): the
+      // elements joined are one more leaf, at the list's own path.
+      const joined = joinedPieces(v);
+      if (joined !== undefined)
+        visit({
+          value: joined,
+          unknown: false,
+          node,
+          container,
+          parsed: false,
+          envName: ctx.envName,
+          publicName: ctx.publicName,
+          nameChain: ctx.nameChain,
+          top: ctx.top,
+          embedded: ctx.embedded,
+        });
       for (let i = 0; i < v.length; i++) {
         if (prune && !prune.keep(v[i], v)) continue;
         vs.push(v[i]);
@@ -477,6 +493,37 @@ function isPublic(prefixes: readonly string[], name: string): boolean {
 }
 
 /** `[i]` path segments, shared for the usual small indexes. */
+/** A key's head cut short at the end of a string: `e2b_` (or `sk_e2b_`) and fewer than 40 digits. */
+const CUT_KEY_HEAD = /e2b_[0-9a-f]{0,39}$/i;
+/** Lists longer than this, or longer joined, are not joined (a key is 44 to 47 characters). */
+const MAX_PIECES = 16;
+const MAX_JOINED = 4096;
+
+/**
+ * The elements of a short list of strings joined, when one of them ends with a key's head cut short
+ * (the rest of the key in the elements after it); otherwise undefined. Linear in the list.
+ */
+function joinedPieces(list: readonly Tree[]): string | undefined {
+  if (list.length < 2 || list.length > MAX_PIECES) return undefined;
+  let cut = false;
+  let length = 0;
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (typeof x !== "string") return undefined;
+    length += x.length;
+    // Only a string's last characters can hold a cut head: the test reads at most 47 of them.
+    if (i < list.length - 1 && !cut && x.length >= 4)
+      cut = CUT_KEY_HEAD.test(x.length > 47 ? x.slice(-47) : x);
+  }
+  return cut && length <= MAX_JOINED ? (list as string[]).join("") : undefined;
+}
+
+/** For the tree prefilter: a list whose elements joined may hold a key (walkLeaves visits that join). */
+function mayHoldJoined(list: readonly Tree[]): boolean {
+  const joined = joinedPieces(list);
+  return joined !== undefined && mayHoldString(joined);
+}
+
 const INDEX_SEGS = Array.from({ length: 256 }, (_, i) => `[${i}]`);
 const indexSeg = (i: number) => (i < INDEX_SEGS.length ? INDEX_SEGS[i] : `[${i}]`);
 
@@ -509,7 +556,7 @@ function mayHoldIn(v: Tree[] | { [key: string]: Tree }, depth: number, artifacts
         if (mayHoldString(x)) return true;
       } else if (x !== null && typeof x === "object" && mayHoldIn(x, depth + 1, artifacts)) return true;
     }
-    return false;
+    return mayHoldJoined(v);
   }
   if (artifacts && (v.$asset !== undefined || v.$archive !== undefined)) return true;
   for (const k in v) {
@@ -563,6 +610,7 @@ function markIn(
         if (mayHoldString(x)) may = true;
       } else if (x !== null && typeof x === "object" && markIn(x, depth + 1, artifacts, marks)) may = true;
     }
+    if (!may && mayHoldJoined(v)) may = true;
   } else {
     if (artifacts && (v.$asset !== undefined || v.$archive !== undefined)) may = true;
     for (const k in v) {

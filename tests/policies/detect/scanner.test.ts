@@ -19,3 +19,22 @@ describe("scanProps", () => {
     ]);
   });
 });
+
+describe("a key cut into the elements of a list (real34 bug 7)", () => {
+  const paths = (props: Record<string, unknown>) =>
+    scanProps("pulumi:pulumi:Stack", props as never).keys.map((k) => [k.path, k.mask]);
+
+  it("is found at the list's path, cut anywhere after its prefix, in two or more pieces", () => {
+    expect(paths({ parts: [KEY.slice(0, 24), KEY.slice(24)] })).toEqual([["parts", "e2b_…9b1d"]]);
+    expect(paths({ parts: [KEY.slice(0, 4), KEY.slice(4, 30), KEY.slice(30)] })).toEqual([
+      ["parts", "e2b_…9b1d"],
+    ]);
+  });
+
+  it("is not made up from lists that only look like one, and a whole key is reported once", () => {
+    expect(paths({ tags: ["e2b_", "docs"], ids: ["e2b_12", "ab"], other: ["abc", KEY.slice(4)] })).toEqual(
+      [],
+    );
+    expect(paths({ keys: [KEY, "x"] })).toEqual([["keys[0]", "e2b_…9b1d"]]);
+  });
+});
