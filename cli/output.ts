@@ -228,6 +228,15 @@ export function checkOutputsAgainstInputs(
   inputs: ReadonlyArray<readonly [flag: string, file: string | undefined]>,
 ): Set<string> {
   const keep = new Set<string>();
+  // Two reports into one file: the second would replace the first (a baseline gone, the next run's
+  // --baseline then unreadable).
+  for (let i = 0; i < outputs.length; i++)
+    for (let j = i + 1; j < outputs.length; j++) {
+      const [a, fa] = outputs[i];
+      const [b, fb] = outputs[j];
+      if (fa && fb && !isStandardStream(fa) && sameFile(fa, fb))
+        throw new InputError(`${b} ${fb}: it is also written, as ${a}; give each report its own file`, fb);
+    }
   for (const [outFlag, out] of outputs) {
     if (!out || isStandardStream(out)) continue;
     for (const [inFlag, input] of inputs) {

@@ -227,7 +227,8 @@ function resolveMain(mainDir: string, projectFile: string): string {
   for (const c of ["index.ts", "index.js"])
     if (existsSync(path.join(mainDir, c))) return path.join(mainDir, c);
   if (existsSync(mainDir) && !existsSync(path.join(mainDir, "index.ts"))) {
-    if (/\.(ts|js)$/.test(mainDir)) return mainDir;
+    // A file, as the language host takes it: Node loads .mjs/.cjs (and ts-node .mts/.cts) as well.
+    if (/\.[cm]?[tj]s$/.test(mainDir)) return mainDir;
   }
   throw new InputError(`${projectFile}: field 'main': no index.ts or index.js in ${mainDir}`, projectFile);
 }

@@ -28,10 +28,11 @@ type Schema = {
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 function typeOf(s: Schema): string {
-  if (s.enum) return s.enum.map((e) => JSON.stringify(e)).join(" \\| ");
+  // Plain `|`: the table cell escapes it (cell), once.
+  if (s.enum) return s.enum.map((e) => JSON.stringify(e)).join(" | ");
   if (s.type === "array") return `${s.items ? typeOf(s.items) : "any"}[]`;
   if (s.type === "object" && s.properties) return `{ ${Object.keys(s.properties).join(", ")} }`;
-  return Array.isArray(s.type) ? s.type.join(" \\| ") : (s.type ?? "any");
+  return Array.isArray(s.type) ? s.type.join(" | ") : (s.type ?? "any");
 }
 
 export function renderReadme(): string {

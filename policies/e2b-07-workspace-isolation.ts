@@ -54,7 +54,14 @@ export const workspaceIsolation = stackPolicy(
     const inventory = new Map(config.teams.map((t) => [t.id, t]));
     const byTeam = new Map<
       string,
-      Array<{ name: string; tier: string | null; urn: string; cap?: number; plan: string | null }>
+      Array<{
+        name: string;
+        tier: string | null;
+        urn: string;
+        cap?: number;
+        capUnknown: boolean;
+        plan: string | null;
+      }>
     >();
     const environments = modelledEnvironments(index, report);
     for (const env of environments) {
@@ -88,6 +95,7 @@ export const workspaceIsolation = stackPolicy(
         tier,
         urn: env.resource.urn,
         cap: cap.state === "known" ? cap.value : undefined,
+        capUnknown: cap.state === "unknown",
         plan,
       });
       if (inventory.size) {
@@ -125,6 +133,15 @@ export const workspaceIsolation = stackPolicy(
       if (quota !== undefined && envs.length > 1 && total > quota) {
         const message = `E2B team ${team} quota is ${quota} concurrent sandboxes, but its environments (${caps.map((c) => `${c.name}: ${c.cap}`).join(", ")}) cap ${total} in total. Lower the caps or split the team.`;
         for (const e of caps) report(message, e.urn);
+      } else if (quota !== undefined && envs.length > 1) {
+        // The caps that are known fit; one not known at preview may not.
+        for (const e of envs)
+          if (e.capUnknown)
+            report(
+              `E2BEnvironment '${e.name}' concurrency cap is unknown at preview, so whether the caps of team ${team} fit its quota of ${quota} was not judged.`,
+              e.urn,
+              { advisory: true, at: { path: "sandbox.maxConcurrency", unknown: true, inconclusive: true } },
+            );
       }
     }
     for (const k of index.keyResources) {

@@ -283,6 +283,23 @@ describe("--baseline and --write-baseline", () => {
       /^error: --write-baseline .*prod\.json: it is also read, as --state;/,
     );
     expect(readFileSync(exported, "utf8")).toBe(readFileSync(state("lambda-key-plain.json"), "utf8"));
+    // rt38 note: a Markdown report written over the baseline written a moment before.
+    const before = readFileSync(file, "utf8");
+    expectOneLineError(
+      await cli([
+        "audit",
+        "--state",
+        exported,
+        "--format",
+        "markdown",
+        "--output",
+        file,
+        "--write-baseline",
+        file,
+      ]),
+      /^error: --write-baseline .*baseline\.json: it is also written, as --output; give each report its own file$/,
+    );
+    expect(readFileSync(file, "utf8")).toBe(before);
   });
 
   it("exits 2 with one line for a missing or endless baseline or an unwritable --write-baseline", async () => {

@@ -167,3 +167,15 @@ describe("the passphrase provider's encryptionsalt", () => {
     },
   );
 });
+
+describe("the program's entry point", () => {
+  it("takes `main` naming an ES module or CommonJS file, as the language host and Node do", () => {
+    for (const file of ["index.mjs", "index.cjs", "main.mts"]) {
+      const dir = tmpDir("project-main-");
+      writeFileSync(path.join(dir, "Pulumi.yaml"), `name: app\nruntime: nodejs\nmain: ${file}\n`);
+      writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+      writeFileSync(path.join(dir, file), "export {};\n");
+      expect(readProject(dir, "dev").main).toBe(path.join(dir, file));
+    }
+  });
+});
