@@ -1,7 +1,13 @@
-import path from "node:path";
-import { repoRoot, useScanner } from "../support/scan";
-import { programCopy } from "../support/tmp";
-import { expectClean, fx, of, status } from "./helpers";
+import { useScanner } from "../support/scan";
+import {
+  expectClean,
+  fx,
+  of,
+  status,
+  expectUndeployedAlarm,
+  UNDEPLOYED_ALARM_PROGRAM,
+  withSharedE2B,
+} from "./helpers";
 
 const P = "e2b-05-budget-alarm";
 
@@ -46,25 +52,7 @@ describe("e2b-05-budget-alarm where the component deploys no alarm", () => {
   const scan = useScanner();
   it("is inconclusive, not a pass: monitor none (every store outside AWS) leaves the declared alarm undeployed", async () => {
     // rt38 #2: monitor "none" built no alarm at all, and E2B-03 and E2B-05 read PASS.
-    const dir = programCopy("no-monitor-", path.join(repoRoot, fx("pass-multi")), {
-      "index.ts": [
-        `import { Environment, model } from ${JSON.stringify(path.join(repoRoot, fx("_shared"), "e2b"))};`,
-        'new Environment("prod", model("prod", "production"), { monitor: "aws" });',
-        'new Environment("dev", model("dev", "development"), { monitor: "none" });',
-        "",
-      ].join("\n"),
-    });
-    const { stack } = await scan.program(dir, "dev");
-    expect(
-      of(stack, "e2b-05-budget-alarm").map((f) => [
-        f.urn.split("::").pop(),
-        f.enforcementLevel,
-        f.inconclusive,
-      ]),
-    ).toEqual([["dev", "advisory", true]]);
-    expect(of(stack, "e2b-05-budget-alarm")[0].message).toMatch(
-      /^E2BEnvironment 'dev' declares budget alerts, but the component deploys no alarm for it \(monitor: none/,
-    );
-    expect(stack.cases.find((c) => c.id === "E2B-05")?.status).toBe("inconclusive");
+    const { stack } = await scan.program(withSharedE2B("no-monitor-", UNDEPLOYED_ALARM_PROGRAM), "dev");
+    expectUndeployedAlarm(stack, "e2b-05-budget-alarm", "E2B-05", "budget alerts");
   });
 });

@@ -1,7 +1,5 @@
-import path from "node:path";
-import { repoRoot, useScanner } from "../support/scan";
-import { programCopy } from "../support/tmp";
-import { expectClean, fx, of, status } from "./helpers";
+import { useScanner } from "../support/scan";
+import { expectClean, fx, of, status, withSharedE2B } from "./helpers";
 
 const P = "e2b-07-workspace-isolation";
 
@@ -65,20 +63,15 @@ describe(`${P} with a concurrency cap not known at preview`, () => {
   const scan = useScanner();
   it("is inconclusive when the known caps of a team fit its quota and one cap is unknown", async () => {
     // rt38 note: an unknown maxConcurrency was skipped, so the team's quota sum read as fitting.
-    const shared = JSON.stringify(path.join(repoRoot, fx("_shared"), "e2b"));
-    const dir = programCopy("unknown-cap-", path.join(repoRoot, fx("pass-multi")), {
-      "index.ts": [
-        'import * as aws from "@pulumi/aws";',
-        `import { Environment, model } from ${shared};`,
-        'const sizing = new aws.ssm.Parameter("sizing", { type: "String", value: "60" });',
-        'new Environment("staging", model("staging", "staging"));',
-        "new Environment(",
-        '  "dev",',
-        '  model("dev", "development", { sandbox: { vcpu: 2, memoryMiB: 2048, avgConcurrency: 4, maxConcurrency: sizing.version } }),',
-        ");",
-        "",
-      ].join("\n"),
-    });
+    const dir = withSharedE2B("unknown-cap-", [
+      'import * as aws from "@pulumi/aws";',
+      'const sizing = new aws.ssm.Parameter("sizing", { type: "String", value: "60" });',
+      'new Environment("staging", model("staging", "staging"));',
+      "new Environment(",
+      '  "dev",',
+      '  model("dev", "development", { sandbox: { vcpu: 2, memoryMiB: 2048, avgConcurrency: 4, maxConcurrency: sizing.version } }),',
+      ");",
+    ]);
     const { stack } = await scan.program(dir, "dev");
     expect(of(stack, P)).toEqual([
       expect.objectContaining({
