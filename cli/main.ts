@@ -93,7 +93,7 @@ export function buildProgram(backend?: ScanBackend): Command {
   )
     .addHelpText(
       "after",
-      "\nThe program runs under its own installed @pulumi/pulumi (run npm install there first), as under `pulumi preview`.\n`secure:` config values are decrypted with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE (passphrase provider) when the stack has any; otherwise, or with another secrets provider, they are unknown secrets.",
+      "\nThe program runs under its own installed @pulumi/pulumi (run npm install there first), as under `pulumi preview`.\n`secure:` config values are decrypted with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE (passphrase provider) when the stack has any; otherwise, or with another secrets provider, they are unknown secrets.\nThe project's other stack files are read too (E2B-02: one key in two environments' Pulumi.<stack>.yaml).",
     )
     .action((o: PreviewFlags) => reportCommands().runPreview(o, backend));
 
