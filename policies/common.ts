@@ -245,6 +245,22 @@ export function undeployedAlarmNote(label: string, what: string): string {
   return `${label} declares ${what}, but the component deploys no alarm for it (monitor: none, as for every store outside AWS): an alarm built elsewhere is not visible to the pack, so this is not judged. Alarm it with your cloud's monitoring and waive this finding naming that alarm, or keep the key in an AWS store with monitor: aws.`;
 }
 
+/**
+ * Whether the stack holds the evidence a case needs (EVIDENCE_OF_CASE), tested as its policies test
+ * it: a case whose policy is disabled is then judged without it (inconclusive), not not-applicable.
+ */
+export const CASE_HAS_EVIDENCE: Readonly<Record<CaseId, (index: StackIndex) => boolean>> = {
+  "E2B-01": (index) => usesE2B(index),
+  "E2B-02": consumesE2BKey,
+  "E2B-03": managesE2B,
+  "E2B-04": managesE2B,
+  "E2B-05": managesE2B,
+  "E2B-06": consumesE2BKey,
+  "E2B-07": managesE2B,
+  "E2B-08": holdsManagementCredential,
+  "E2B-09": managesE2B,
+};
+
 /** Values whose compressed data was not read to its end: listed, at most PARTLY_READ_LISTED of them. */
 const PARTLY_READ_LISTED = 5;
 

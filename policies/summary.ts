@@ -4,7 +4,7 @@
  * report file (E2B_GUARDRAILS_REPORT) and by the CLI for its reports, so both say the same thing.
  */
 import { caseOfPolicy, type CaseId } from "./cases";
-import { environmentTagKeysSchema } from "./common";
+import { CASE_HAS_EVIDENCE, environmentTagKeysSchema } from "./common";
 import type { Prices } from "./cost";
 import { environmentCost } from "./detect/env-model";
 import { normalizeEnvName } from "./detect/environment";
@@ -78,12 +78,16 @@ export function summarizedStackReport(args: {
   secretsHidden?: boolean;
 }): StackReport {
   const summary = stackSummary(args.index, args.config, args.tags);
+  const disabled = disabledPolicyNotes(args.config, stackUrnOf(args.index.resources));
+  // A disabled policy's case with evidence in the stack is judged without it: applicable.
+  const applicable = new Set(args.applicable);
+  for (const f of disabled) if (f.caseId && CASE_HAS_EVIDENCE[f.caseId](args.index)) applicable.add(f.caseId);
   return buildStackReport({
     stack: args.index.stack,
     project: args.index.project,
     environment: summary.environment,
-    findings: [...args.findings, ...disabledPolicyNotes(args.config, stackUrnOf(args.index.resources))],
-    applicable: args.applicable,
+    findings: [...args.findings, ...disabled],
+    applicable,
     costs: args.costs === false ? undefined : summary.costs,
     secretsHidden: args.secretsHidden || configHidden(args.index),
   });
@@ -92,8 +96,8 @@ export function summarizedStackReport(args: {
 /**
  * One advisory per policy of ours the policy config disables, under its case: the case was judged
  * without it, so it cannot read `pass` (it reads `inconclusive`, or `fail` on another policy's
- * finding), and every view says which check was off. Not evidence: a case with no trace in the stack
- * stays not-applicable.
+ * finding), and every view says which check was off. Not evidence: a case whose evidence the stack
+ * does not hold (CASE_HAS_EVIDENCE) stays not-applicable.
  */
 function disabledPolicyNotes(config: PackConfig, stackUrn: string): Finding[] {
   const out: Finding[] = [];

@@ -141,6 +141,21 @@ describe("with the pack's resource policy disabled", () => {
   });
 });
 
+describe("with a one-policy case's policy disabled", () => {
+  const scan = useScanner({ policyConfig: { "e2b-05-budget-alarm": "disabled" } });
+  it("judges that case without it where the stack holds its evidence (inconclusive), and nowhere else", async () => {
+    // rt39 #2: the case read not-applicable, as if the stack had no E2B environment.
+    const { stack } = await scan.program(fx("cost-and-alarms-wrong"), "prod");
+    expect(status(stack, "E2B-05")).toBe("inconclusive");
+    expect(of(stack, "e2b-05-budget-alarm").map((f) => f.message)).toEqual([
+      "e2b-05-budget-alarm is disabled by the policy config, so E2B-05 was judged without it: what it checks was not checked.",
+    ]);
+    // A stack with a key but no E2B environment has no budget to judge: still not applicable.
+    const { stack: noEnvironment } = await scan.program(fx("artifacts-website-key"), "prod");
+    expect(status(noEnvironment, "E2B-05")).toBe("not-applicable");
+  });
+});
+
 describe("with the resource policy disabled, the E2BEnvironment component's model output still counts", () => {
   // The templates' rotation date is pinned as in tests/stacks/templates.test.ts.
   const scan = useScanner({
