@@ -33,9 +33,10 @@ export interface StackFileKeys {
   /** Config keys named for the E2B key whose `secure:` value could not be decrypted here. */
   hidden: string[];
   /**
-   * Of those, each one written as one `secure:` value: its ciphertext's SHA-256. The provider encrypts
-   * with a fresh nonce every time, so another stack file holding the same ciphertext holds a copy of
-   * the value, which shows without decrypting it (the hash only keeps the committed ciphertext short).
+   * Every undecrypted value written as one `secure:` value: its ciphertext's SHA-256. The provider
+   * encrypts with a fresh nonce every time, so another stack file holding the same ciphertext holds a
+   * copy of the value, which shows without decrypting it (the hash only keeps the committed ciphertext
+   * short).
    */
   sealed: Array<{ configKey: string; ciphertext: string }>;
   /** Why `hidden` could not be decrypted (no passphrase, another passphrase, unreadable file). */
@@ -73,10 +74,12 @@ export function configKeys(config: StackConfig): Pick<StackFileKeys, "keys" | "h
       ? e2bSecureLeaves(shape, key).some((l) => namesApiKey(l.variable))
       : namesApiKey(configKeyAsVariable(key));
   });
-  const sealed = hidden.flatMap((configKey) => {
-    const c = config.ciphertexts[configKey];
-    return c === undefined ? [] : [{ configKey, ciphertext: createHash("sha256").update(c).digest("hex") }];
-  });
+  // Every undecrypted value's ciphertext, whatever its name: which of them is the key, the pack knows
+  // from the stack (an E2BEnvironment importing its key from a config key not named for it).
+  const sealed = Object.entries(config.ciphertexts).map(([configKey, c]) => ({
+    configKey,
+    ciphertext: createHash("sha256").update(c).digest("hex"),
+  }));
   return { keys, hidden, sealed };
 }
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, environmentTagKeysSchema } from "./common";
 import { environmentKey, inferTier, stackOfReference, type EnvironmentInfo } from "./detect/environment";
 import { E2B_NAME } from "./detect/hidden-config";
-import { readStrings } from "./detect/env-model";
+import { readString, readStrings } from "./detect/env-model";
 import { findMaterial } from "./detect/material";
 import { modelSecretReference, referenceCandidates } from "./detect/secret-refs";
 import {
@@ -281,6 +281,16 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
   }
 };
 
+/** The config keys E2BEnvironments import their key from (`key.configKey`), qualified as the component reads them. */
+function importedKeyConfigKeys(index: StackIndex): Set<string> {
+  const out = new Set<string>();
+  for (const env of index.environments) {
+    const k = readString(env.model, "key.configKey");
+    if (k.state === "known") out.add(k.value.includes(":") ? k.value : `${index.project}:${k.value}`);
+  }
+  return out;
+}
+
 /**
  * The key in this stack's config held by another environment's stack file of the project (offline
  * preview only: detect/stack-files.ts). Returns whether it reported anything.
@@ -289,7 +299,7 @@ function keyInOtherEnvironmentsStackFiles({ index, report }: Parameters<Check>[0
   const files = index.config?.stackFiles;
   if (!files) return false;
   const urn = stackUrnOf(index.resources);
-  const found = stackFileFindings(files);
+  const found = stackFileFindings(files, importedKeyConfigKeys(index));
   for (const f of found)
     report(f.message, urn, {
       advisory: f.inconclusive,

@@ -18,7 +18,7 @@ export interface StackFileKeysLike {
   keys: ReadonlyArray<{ configKey: string; fingerprint: string; mask: string }>;
   /** Config keys naming the E2B key whose `secure:` value could not be decrypted. */
   hidden: readonly string[];
-  /** SHA-256 of those values' ciphertexts, for the ones written as one `secure:` value. */
+  /** SHA-256 of every undecrypted value's ciphertext (written as one `secure:` value), any name. */
   sealed: ReadonlyArray<{ configKey: string; ciphertext: string }>;
   hiddenBecause?: string;
 }
@@ -77,8 +77,15 @@ export interface StackFileFinding {
  * stack file also holds, decrypted or as the same ciphertext; and, where a key-named value could not
  * be decrypted and no copy shows, the files it could not be compared with.
  */
-export function stackFileFindings({ own, siblings }: StackFiles): StackFileFinding[] {
-  if ((!own.keys.length && !own.hidden.length) || inferTier(own.stack) === null) return [];
+export function stackFileFindings(
+  { own, siblings }: StackFiles,
+  keyConfigKeys: ReadonlySet<string> = new Set(),
+): StackFileFinding[] {
+  // The config keys that hold the key here: named for it, or named as its source by the stack (an
+  // E2BEnvironment importing it from `e2bKey`), when their values were not decrypted.
+  const sealedNames = new Set(own.sealed.map((k) => k.configKey));
+  const hiddenKeys = [...new Set([...own.hidden, ...[...keyConfigKeys].filter((k) => sealedNames.has(k))])];
+  if ((!own.keys.length && !hiddenKeys.length) || inferTier(own.stack) === null) return [];
   const ownEnv = environmentKey(own.stack);
   const others = siblings.filter((s) => inferTier(s.stack) !== null && environmentKey(s.stack) !== ownEnv);
   const out: StackFileFinding[] = [];
@@ -99,6 +106,7 @@ export function stackFileFindings({ own, siblings }: StackFiles): StackFileFindi
   }
   const copied = new Set<string>();
   for (const k of own.sealed) {
+    if (!hiddenKeys.includes(k.configKey)) continue;
     const sharing = others.flatMap((s) =>
       s.sealed.filter((o) => o.ciphertext === k.ciphertext).map((o) => where(s, o.configKey)),
     );
@@ -112,7 +120,7 @@ export function stackFileFindings({ own, siblings }: StackFiles): StackFileFindi
   }
   // Not compared: this stack's hidden key (not shown copied) against any sibling's key config, or
   // this stack's key against a sibling's hidden one.
-  const mine = own.hidden.filter((k) => !copied.has(k));
+  const mine = hiddenKeys.filter((k) => !copied.has(k));
   const unseen = others.filter((s) => (mine.length ? s.keys.length || s.hidden.length : s.hidden.length));
   if (unseen.length && (mine.length || own.keys.length)) {
     const names = [...new Set(mine.length ? mine : own.keys.map((k) => k.configKey))];

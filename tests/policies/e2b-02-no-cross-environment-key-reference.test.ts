@@ -1,4 +1,7 @@
-import { useScanner } from "../support/scan";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { repoRoot, useScanner } from "../support/scan";
+import { programCopy } from "../support/tmp";
 import { expectClean, fx, of, resourceNames, status } from "./helpers";
 
 const P = "e2b-02-no-cross-environment-key-reference";
@@ -57,5 +60,32 @@ describe(P, () => {
     const { stack } = await scan.program(fx("preview-unknowns"), "prod");
     expect(of(stack, P)).toEqual([]);
     expectClean(stack);
+  });
+});
+
+describe(`${P} across a project's stack files`, () => {
+  const scan = useScanner();
+  it("fails a copied stack file without the passphrase whatever the key's config key is called, as the E2BEnvironment names it", async () => {
+    // rt39 #1: the eval fixture with `e2bKey` instead of `e2bApiKey` read PASS without the passphrase.
+    const from = path.join(repoRoot, "evals/fixtures/E2B-02/stack-file-copied-to-prod");
+    const renamed = (file: string) =>
+      readFileSync(path.join(from, file), "utf8").replaceAll("e2bApiKey", "e2bKey");
+    const dir = programCopy("stack-file-e2bkey-", from, {
+      // The fixture's relative imports, from the copy's folder elsewhere.
+      "index.ts": renamed("index.ts")
+        .replace('"../../../../components"', JSON.stringify(path.join(repoRoot, "components")))
+        .replace('"../../_shared/environment"', JSON.stringify(path.join(from, "../../_shared/environment"))),
+      "Pulumi.prod.yaml": renamed("Pulumi.prod.yaml"),
+      "Pulumi.staging.yaml": renamed("Pulumi.staging.yaml"),
+    });
+    for (const opts of [{}, { passphrase: "correct horse" }]) {
+      const { stack } = await scan.program(dir, "prod", opts);
+      expect([opts, status(stack, "E2B-02")]).toEqual([opts, "fail"]);
+      expect(of(stack, P).map((f) => f.message)).toEqual([
+        expect.stringMatching(
+          /in this stack's config \(agent-platform:e2bKey, Pulumi\.prod\.yaml\) is also in Pulumi\.staging\.yaml/,
+        ),
+      ]);
+    }
   });
 });

@@ -54,6 +54,16 @@ describe("stackFileFindings", () => {
     ]);
   });
 
+  it("compares a value under any name the stack says holds the key (an E2BEnvironment's key.configKey)", () => {
+    // rt39 #1: `e2bKey` copied with the stack file read PASS without the passphrase.
+    const sealed = [{ configKey: "agents:e2bKey", ciphertext: "c0ffee" }];
+    const files = { own: file("staging", { sealed }), siblings: [file("prod", { sealed })] };
+    expect(stackFileFindings(files)).toEqual([]);
+    expect(stackFileFindings(files, new Set(["agents:e2bKey"]))).toEqual([
+      expect.objectContaining({ path: "config.agents:e2bKey", unknown: true }),
+    ]);
+  });
+
   it("is inconclusive, never silent, where a hidden value could not be compared, and says why", () => {
     const out = stackFileFindings({
       own: file("staging", { keys: [key("1111")] }),
