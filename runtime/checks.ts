@@ -129,7 +129,17 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
 
   // Env vars and MCP server settings: model-generated code in the sandbox can read every one (E2B-06).
   violations.push(...checkSandboxValues(policy, req, envValues(req.envs)));
-  violations.push(...checkSandboxValues(policy, req, mcpValues(req.mcp)));
+  const mcpSent = mcpAsSent(req.mcp);
+  const mcpViolations = checkSandboxValues(policy, req, mcpValues(mcpSent));
+  violations.push(...mcpViolations);
+  // Deeper than the settings are listed, or split over settings: the text as sent, as a whole.
+  const inMcp = mcpSent === undefined ? undefined : keyMaterialIn(mcpSent, req.apiKey);
+  if (inMcp && !mcpViolations.some((v) => v.code === "mcp-key-material" || v.code === "mcp-credential-name"))
+    violations.push({
+      code: "mcp-key-material",
+      field: "mcp",
+      message: `MCP server settings hold E2B key material (${inMcp}); code in the sandbox could read and exfiltrate it`,
+    });
   violations.push(...checkNetwork(policy, req));
   const warnings = egressProxyWarnings(req);
 
@@ -165,24 +175,45 @@ function envValues(envs: Record<string, string> | undefined): SandboxValue[] {
   }));
 }
 
-/** The MCP servers' settings that are text (strings, numbers), by path; bounded in depth. */
-function mcpValues(mcp: unknown): SandboxValue[] {
+/** How deep MCP settings are listed one by one; deeper, the settings are judged as one text. */
+const MCP_DEPTH = 32;
+
+/**
+ * What the SDK sends of the `mcp` option: `JSON.stringify(mcp)`, as the create request's `mcp` field
+ * and on the MCP gateway's command line in the sandbox. A `URL`, a `toJSON` wrapper or a name is sent
+ * as text too, so the settings are judged as sent. Undefined when the SDK could not send them either.
+ */
+export function mcpAsSent(mcp: unknown): string | undefined {
+  if (mcp === undefined) return undefined;
+  try {
+    return JSON.stringify(mcp);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every setting of the MCP servers as sent (mcpAsSent), by path, names included; bounded in depth. */
+function mcpValues(sent: string | undefined): SandboxValue[] {
+  if (sent === undefined) return [];
   const out: SandboxValue[] = [];
-  const stack: Array<{ v: unknown; path: string[] }> = [{ v: mcp, path: [] }];
+  const stack: Array<{ v: unknown; path: string[] }> = [{ v: JSON.parse(sent) as unknown, path: [] }];
   while (stack.length) {
     const { v, path } = stack.pop()!;
-    if (typeof v === "string" || typeof v === "number") {
+    const isContainer = v !== null && typeof v === "object";
+    const entries = isContainer ? Object.entries(v as Record<string, unknown>) : [];
+    // A leaf, or a container with nothing inside (its name may be all there is): judged by path and value.
+    if (!isContainer || entries.length === 0 || path.length >= MCP_DEPTH) {
       const name = path[path.length - 1] ?? "mcp";
       out.push({
         name,
         allowAs: [name, path.join(".")],
-        value: String(v),
+        value: isContainer ? "" : String(v),
         kind: "mcp",
         path: path.join("."),
       });
-    } else if (v && typeof v === "object" && path.length < 32)
-      for (const [k, x] of Object.entries(v as Record<string, unknown>))
-        stack.push({ v: x, path: [...path, k] });
+      continue;
+    }
+    for (const [k, x] of entries) stack.push({ v: x, path: [...path, k] });
   }
   return out;
 }

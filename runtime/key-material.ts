@@ -21,16 +21,45 @@ export function materialIn(text: string): string | undefined {
   return findMaterial(text)[0]?.mask;
 }
 
-/** The caller's own key as it is, in base64 (padding dropped), base64url and hex; none for a short one. */
-function ownKeyForms(apiKey: string | undefined): string[] {
-  if (apiKey === undefined || apiKey.length < 8) return [];
-  const own = Buffer.from(apiKey);
-  return [apiKey, own.toString("base64").replace(/=+$/, ""), own.toString("base64url"), own.toString("hex")];
+/** One way the caller's own key may be written, and whether letter case matters in it. */
+interface KeyForm {
+  text: string;
+  anyCase: boolean;
 }
 
-/** The mask of the caller's own key when `text` holds it as it is, in base64 or in hex. */
+/**
+ * The part of the base64 (or base64url) of `key`, placed `offset` bytes into a longer text, that does
+ * not depend on the bytes around it: a key inside base64 of `X-API-Key: <key>` shows as one of three.
+ */
+function base64Core(key: Buffer, offset: number, encoding: "base64" | "base64url"): string {
+  const b64 = Buffer.concat([Buffer.alloc(offset), key])
+    .toString(encoding)
+    .replace(/=+$/, "");
+  return b64.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + key.length)) / 6));
+}
+
+/**
+ * The caller's own key as it is and in hex (any letter case: an echo may upper-case it), and in
+ * base64 and base64url at each of the three alignments in a longer text; none for a short one.
+ */
+function ownKeyForms(apiKey: string | undefined): KeyForm[] {
+  if (apiKey === undefined || apiKey.length < 8) return [];
+  const own = Buffer.from(apiKey);
+  const forms: KeyForm[] = [
+    { text: apiKey, anyCase: true },
+    { text: own.toString("hex"), anyCase: true },
+  ];
+  for (const encoding of ["base64", "base64url"] as const)
+    for (const offset of [0, 1, 2]) forms.push({ text: base64Core(own, offset, encoding), anyCase: false });
+  return forms;
+}
+
+const holds = (text: string, f: KeyForm) =>
+  f.anyCase ? text.toLowerCase().includes(f.text.toLowerCase()) : text.includes(f.text);
+
+/** The mask of the caller's own key when `text` holds it in one of the forms ownKeyForms lists. */
 export function ownKeyIn(text: string, apiKey: string | undefined): string | undefined {
-  return ownKeyForms(apiKey).some((f) => text.includes(f)) ? maskKey(apiKey!) : undefined;
+  return ownKeyForms(apiKey).some((f) => holds(text, f)) ? maskKey(apiKey!) : undefined;
 }
 
 /**
@@ -42,9 +71,13 @@ export function maskedName(name: string, apiKey?: string): string {
   return redactMaterial(maskOwnKey(name, apiKey));
 }
 
-/** `text` with the caller's own key masked wherever it stands as it is, in base64 or in hex. */
+/** `text` with the caller's own key masked wherever it stands in one of the forms ownKeyForms lists. */
 export function maskOwnKey(text: string, apiKey: string | undefined): string {
   let out = text;
-  for (const form of ownKeyForms(apiKey)) out = out.split(form).join(maskKey(apiKey!));
+  for (const f of ownKeyForms(apiKey)) {
+    if (!holds(out, f)) continue;
+    const escaped = f.text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    out = out.replace(new RegExp(escaped, f.anyCase ? "gi" : "g"), maskKey(apiKey!));
+  }
   return out;
 }

@@ -330,6 +330,26 @@ describe("sandboxes audit against an API whose answer cannot be read", () => {
 });
 
 describe("sandboxes audit against an API that echoes the request's key in its error", () => {
+  test("the key it sent is masked echoed upper-cased, as upper-case hex, or inside base64 of a longer text", async () => {
+    // rt39 #4: these three forms of a self-hosted key were printed whole.
+    const key = `selfhosted_${randomBytes(16).toString("hex")}`;
+    server.state.addApiKey(teamId, { key });
+    apiKey = key;
+    for (const echoed of [
+      key.toUpperCase(),
+      Buffer.from(key).toString("hex").toUpperCase(),
+      Buffer.from(`X-API-Key: ${key}`).toString("base64"),
+    ]) {
+      const off = server.onResponse(() => ({ status: 400, body: { message: `bad key ${echoed}` } }));
+      const r = await audit({});
+      off();
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/400: bad key \S*…[0-9a-f]{4}/);
+      expect(r.err + r.out).not.toContain(echoed);
+      expect(r.err.toLowerCase()).not.toContain(key.slice(-20).toLowerCase());
+    }
+  });
+
   test("the key it sent is masked as it is, a self-hosted key that does not look like e2b_ too", async () => {
     // rt38 #7: a debugging proxy answering 400 with the request's headers showed a self-hosted key whole.
     for (const key of [apiKey, `selfhosted_${randomBytes(20).toString("hex")}`]) {

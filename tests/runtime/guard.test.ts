@@ -166,6 +166,19 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect([v.code, v.field]).toEqual(["mcp-key-material", "mcp.e2b.apiKey"]);
     expect(v.message).toMatch(/^MCP server setting mcp\.e2b\.apiKey holds E2B key material \(e2b_…d4e5\)/);
     expect(JSON.stringify(v.violations)).not.toContain(planted);
+    // Judged as the SDK sends it (JSON): a URL, a toJSON wrapper, a name, any depth (rt39 #3).
+    let deep: Record<string, unknown> = { token: planted };
+    for (let i = 0; i < 40; i++) deep = { d: deep };
+    for (const mcp of [
+      { srv: { url: new URL(`https://mcp-proxy.internal/sse?token=${planted}`) } },
+      { srv: { token: { toJSON: () => planted } } },
+      { srv: { allowedKeys: { [planted]: true } } },
+      { srv: deep },
+    ]) {
+      const v2 = await violation(createGuardedSandbox(policy, { ...conn(), ...ids, mcp } as never));
+      expect(v2.code).toBe("mcp-key-material");
+      expect(JSON.stringify(v2.violations)).not.toContain(planted);
+    }
     const own = "selfhosted-key-0123456789abcdef";
     const mine = await violation(withOwnKey(own, { mcp: { tools: { args: ["--key", own] } } }));
     expect([mine.code, mine.field]).toEqual(["mcp-key-material", "mcp.tools.args.1"]);
