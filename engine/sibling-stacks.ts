@@ -41,9 +41,11 @@ export interface StackFileKeys {
   sealed: Array<{ configKey: string; ciphertext: string }>;
   /** Why `hidden` could not be decrypted (no passphrase, another passphrase, unreadable file). */
   hiddenBecause?: string;
+  /** The file could not be read at all (or was past the limit): it may hold anything. */
+  unread?: true;
 }
 
-/** The most sibling stack files read: a folder of hundreds of stacks is a monorepo's config, not siblings. */
+/** The most sibling stack files read (the rest are named, as not read): bounded work per preview. */
 export const MAX_SIBLINGS = 50;
 
 /** A config key (read as a variable) that names the API key, not an access token (E2B-08's). */
@@ -95,8 +97,13 @@ export function siblingStackKeys(project: ProjectInfo, passphrase: string | unde
   for (const stack of listStacks(configDir)) {
     const stackConfigFile = path.join(configDir, `Pulumi.${stack}.yaml`);
     if (stackConfigFile === project.stackConfigFile) continue;
-    if (out.length === MAX_SIBLINGS) break;
     const file = path.relative(project.dir, stackConfigFile);
+    // Past the limit the files are named, not read: what they hold is not known.
+    if (out.length >= MAX_SIBLINGS) {
+      const why = `not read: the project has more than ${MAX_SIBLINGS} other stack files`;
+      out.push({ stack, file, keys: [], hidden: [], sealed: [], unread: true, hiddenBecause: why });
+      continue;
+    }
     const read = (p: string | undefined) => readStackConfig({ ...project, stackConfigFile }, p);
     try {
       const found = configKeys(read(passphrase));
@@ -113,7 +120,7 @@ export function siblingStackKeys(project: ProjectInfo, passphrase: string | unde
         out.push({ stack, file, ...found, ...(found.hidden.length ? { hiddenBecause: why } : {}) });
       } catch (again) {
         if (!(again instanceof InputError)) throw again;
-        out.push({ stack, file, keys: [], hidden: [], sealed: [], hiddenBecause: why });
+        out.push({ stack, file, keys: [], hidden: [], sealed: [], unread: true, hiddenBecause: why });
       }
     }
   }

@@ -36,7 +36,7 @@ export {
   isEnforcementLevel,
   type EnforcementLevel,
 } from "./enforcement";
-export { parseWaiverMessage } from "./waivers";
+export { parseWaiverMessage, waiversSchema } from "./waivers";
 export { judgeConfiguredFinding } from "./policy-dsl";
 export {
   crossStackFindings,

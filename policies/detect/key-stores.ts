@@ -35,6 +35,12 @@ function field(obj: Tree, key: string): Tree | undefined {
   return obj && typeof obj === "object" && !Array.isArray(obj) ? obj[key] : undefined;
 }
 
+/** A DigitalOcean app spec with a static site: its build gets the app-level env vars. */
+function hasStaticSites(root: Tree): boolean {
+  const sites = field(field(root, "spec") ?? null, "staticSites");
+  return Array.isArray(sites) && sites.length > 0;
+}
+
 export const KEY_STORES: readonly KeyStore[] = [
   {
     type: "aws:secretsmanager/secretVersion:SecretVersion",
@@ -207,8 +213,10 @@ export const KEY_STORES: readonly KeyStore[] = [
       "spec.jobs[*].envs[*].value",
       "spec.functions[*].envs[*].value",
     ],
-    when: ({ container }) => field(container, "type") === "SECRET",
-    condition: "type = SECRET",
+    // App-level vars reach every component, a static site's build too (rt39 #7).
+    when: ({ container, root, path }) =>
+      field(container, "type") === "SECRET" && !(path.startsWith("spec.envs") && hasStaticSites(root)),
+    condition: "type = SECRET; app-level (spec.envs) only in an app without static sites",
     alsoRuntime: true,
   },
   {

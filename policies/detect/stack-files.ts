@@ -21,6 +21,8 @@ export interface StackFileKeysLike {
   /** SHA-256 of every undecrypted value's ciphertext (written as one `secure:` value), any name. */
   sealed: ReadonlyArray<{ configKey: string; ciphertext: string }>;
   hiddenBecause?: string;
+  /** The file could not be read at all, or was past the engine's limit: it may hold anything. */
+  unread?: true;
 }
 
 export interface StackFiles {
@@ -45,7 +47,8 @@ function isStackFile(v: unknown): v is StackFileKeysLike {
     records(o.keys, ["configKey", "fingerprint", "mask"]) &&
     strings(o.hidden) &&
     records(o.sealed, ["configKey", "ciphertext"]) &&
-    (o.hiddenBecause === undefined || isStr(o.hiddenBecause))
+    (o.hiddenBecause === undefined || isStr(o.hiddenBecause)) &&
+    (o.unread === undefined || o.unread === true)
   );
 }
 
@@ -121,15 +124,18 @@ export function stackFileFindings(
   // Not compared: this stack's hidden key (not shown copied) against any sibling's key config, or
   // this stack's key against a sibling's hidden one.
   const mine = hiddenKeys.filter((k) => !copied.has(k));
-  const unseen = others.filter((s) => (mine.length ? s.keys.length || s.hidden.length : s.hidden.length));
+  const unseen = others.filter(
+    (s) => s.unread || (mine.length ? s.keys.length || s.hidden.length : s.hidden.length),
+  );
   if (unseen.length && (mine.length || own.keys.length)) {
     const names = [...new Set(mine.length ? mine : own.keys.map((k) => k.configKey))];
     const theirs = unseen.map((s) => {
-      const keys = [...new Set([...s.hidden, ...s.keys.map((k) => k.configKey)])].join(", ");
-      return `${s.file} (${keys}${s.hiddenBecause ? `; ${s.hiddenBecause}` : ""})`;
+      const keys = [...new Set([...s.hidden, ...s.keys.map((k) => k.configKey)])];
+      const why = [...(keys.length ? [keys.join(", ")] : []), ...(s.hiddenBecause ? [s.hiddenBecause] : [])];
+      return `${s.file} (${why.join("; ")})`;
     });
     out.push({
-      message: `This stack's E2B key config (${names.join(", ")}, ${own.file}) could not be compared with the other environments' stack files ${theirs.join(", ")}: a value was not decrypted here. Run with the passphrase, or \`audit\` the stacks' exports together, to show that no two environments share a key.`,
+      message: `This stack's E2B key config (${names.join(", ")}, ${own.file}) could not be compared with the other environments' stack files ${theirs.join(", ")}: a value was not decrypted or a file not read here. Run with the passphrase, or \`audit\` the stacks' exports together, to show that no two environments share a key.`,
       path: `config.${names[0]}`,
       unknown: true,
       inconclusive: true,

@@ -218,6 +218,17 @@ const configCases: Case[] = [
     () => [file("c5.json", { "e2b-01-no-client-side-key": { keyNamePattern: "(" } })],
     ["c5.json", "keyNamePattern"],
   ],
+  [
+    "a waiver that expires on a day the calendar does not have",
+    () => [
+      file("c6.json", {
+        "e2b-05-budget-alarm": {
+          waivers: [{ urn: "*", reason: "r", owner: "o", expires: "2027-02-29" }],
+        },
+      }),
+    ],
+    ["c6.json", "e2b-05-budget-alarm", "field 'waivers.0.expires'", "is not a day of the calendar"],
+  ],
 ];
 
 describe("audit: bad policy configs (validated at configure time)", () => {

@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { encryptWith, newEncryptionSalt } from "../../engine/passphrase";
 import { readProject, readStackConfig } from "../../engine/project";
-import { configKeys, siblingStackKeys, stackFileOf } from "../../engine/sibling-stacks";
+import { configKeys, MAX_SIBLINGS, siblingStackKeys, stackFileOf } from "../../engine/sibling-stacks";
 import { tmpDir } from "../support/tmp";
 
 const KEY = `e2b_${"a1b2c3d4e5".repeat(4)}`;
@@ -56,6 +56,7 @@ describe("siblingStackKeys", () => {
     expect(broken).toMatchObject({
       keys: [],
       hidden: [],
+      unread: true,
       hiddenBecause: expect.stringMatching(/^it could not be read: .*Pulumi\.broken\.yaml: not valid YAML/),
     });
     // Only fingerprints and masks: no key, no ciphertext.
@@ -71,6 +72,18 @@ describe("siblingStackKeys", () => {
     expect(prod).toMatchObject({ hidden: ["agents:e2bApiKey"], hiddenBecause: "no passphrase was given" });
     expect(prod.sealed).toEqual(own.sealed);
     expect(dev.sealed[0].ciphertext).not.toBe(own.sealed[0].ciphertext);
+  });
+
+  it("names the stack files past the limit as not read, instead of dropping them (rt39 #9)", () => {
+    const files: Record<string, string> = { "Pulumi.staging.yaml": staging };
+    for (let i = 0; i < MAX_SIBLINGS + 2; i++)
+      files[`Pulumi.dev-${String(i).padStart(2, "0")}.yaml`] = "config: {}\n";
+    const many = siblingStackKeys(readProject(project(files), "staging"), "correct horse");
+    expect(many).toHaveLength(MAX_SIBLINGS + 2);
+    expect(many.filter((s) => s.unread).map((s) => [s.stack, s.hiddenBecause])).toEqual([
+      ["dev-50", `not read: the project has more than ${MAX_SIBLINGS} other stack files`],
+      ["dev-51", `not read: the project has more than ${MAX_SIBLINGS} other stack files`],
+    ]);
   });
 
   it("names the previewed stack's own file relative to the project", () => {

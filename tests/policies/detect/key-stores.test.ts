@@ -67,6 +67,10 @@ describe("approved key stores (data table)", () => {
       { spec: { services: [{ envs: [{ key: "E2B_API_KEY", value: KEY, type: "SECRET" }] }] } },
     ],
     [
+      "digitalocean:index/app:App",
+      { spec: { envs: [{ key: "E2B_API_KEY", value: KEY, type: "SECRET" }], services: [{ name: "api" }] } },
+    ],
+    [
       "azure:containerservice/group:Group",
       { containers: [{ secureEnvironmentVariables: { E2B_API_KEY: KEY } }] },
     ],
@@ -102,6 +106,17 @@ describe("approved key stores (data table)", () => {
     [
       "digitalocean:index/app:App",
       { spec: { services: [{ envs: [{ key: "E2B_API_KEY", value: KEY, type: "GENERAL" }] }] } },
+    ],
+    // App-level vars reach a static site's build too (rt39 #7).
+    [
+      "digitalocean:index/app:App",
+      {
+        spec: {
+          envs: [{ key: "E2B_API_KEY", value: KEY, type: "SECRET" }],
+          services: [{ name: "api" }],
+          staticSites: [{ name: "web" }],
+        },
+      },
     ],
     // A static site's env is inlined into what browsers load, SECRET or not.
     [

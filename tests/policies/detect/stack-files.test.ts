@@ -88,6 +88,21 @@ describe("stackFileFindings", () => {
     ).toEqual([expect.objectContaining({ inconclusive: true })]);
   });
 
+  it("is inconclusive where another environment's stack file could not be read at all (rt39 #8)", () => {
+    const out = stackFileFindings({
+      own: file("staging", { keys: [key("1111")] }),
+      siblings: [file("prod", { unread: true, hiddenBecause: "it could not be read: not valid YAML" })],
+    });
+    expect(out).toEqual([
+      expect.objectContaining({
+        inconclusive: true,
+        message: expect.stringMatching(
+          /stack files Pulumi\.prod\.yaml \(it could not be read: not valid YAML\)/,
+        ),
+      }),
+    ]);
+  });
+
   it("compares only stacks named for different environments, and only when this stack's config has the key", () => {
     const shared = { keys: [key("1111")] };
     // `production` spells prod; `alice` and `own` name no environment.
