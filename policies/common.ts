@@ -6,6 +6,7 @@ import { INFLATE_LIMITS, describeEncoding } from "./detect/material";
 import { undecryptedConfigKey } from "./detect/hidden-config";
 import type { KeyHit } from "./detect/scanner";
 import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
+import { get } from "./detect/tree";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { printable } from "./detect/walk";
 import type { Reporter } from "./policy-dsl";
@@ -239,6 +240,35 @@ export function alarmsNotDeployed(env: EnvironmentResource): boolean {
   const out = env.resource.outputs;
   return !!out && typeof out === "object" && !Array.isArray(out) && out.monitor === "none";
 }
+
+/**
+ * Per E2BEnvironment (by URN), how its deployed AWS monitor is muted: the schedule rule that runs it
+ * switched off, or an alarm whose actions are disabled or that notifies nobody (a stack transform
+ * "non-prod must not page" does this). One pass over the stack.
+ */
+export function mutedAlarms(index: StackIndex): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (env: EnvironmentResource, what: string) =>
+    (out.get(env.resource.urn) ?? out.set(env.resource.urn, []).get(env.resource.urn)!).push(what);
+  for (const r of index.resources) {
+    if (r.type !== EVENT_RULE && r.type !== METRIC_ALARM) continue;
+    const env = index.environmentComponentOf(r);
+    if (!env) continue;
+    if (r.type === EVENT_RULE) {
+      if (get(r.props, "state") === "DISABLED" || get(r.props, "isEnabled") === false)
+        add(env, `${describe(r)} is disabled, so the monitor never runs`);
+    } else if (get(r.props, "actionsEnabled") === false) add(env, `${describe(r)} has its actions disabled`);
+    else {
+      const actions = get(r.props, "alarmActions");
+      if (Array.isArray(actions) && actions.length === 0)
+        add(env, `${describe(r)} notifies nobody (no alarmActions)`);
+    }
+  }
+  return out;
+}
+
+const EVENT_RULE = "aws:cloudwatch/eventRule:EventRule";
+const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
 /** The advisory E2B-03 and E2B-05 give such an environment: inconclusive, never a pass. */
 export function undeployedAlarmNote(label: string, what: string): string {

@@ -9,6 +9,7 @@ import {
   alarmsNotDeployed,
   describe,
   managesE2B,
+  mutedAlarms,
   orphanKeys,
   modelledEnvironments,
   undeployedAlarmNote,
@@ -20,7 +21,7 @@ export const leakAlarm = stackPolicy(
   {
     name: "e2b-03-leak-alarm",
     description:
-      "Each E2B environment has a leaked-sandbox alarm (live count above a threshold or sandboxes past a maximum age) that can fire and has an owner.",
+      "Each E2B environment has a leaked-sandbox alarm (live count above a threshold or sandboxes past a maximum age) that can fire and has an owner; a deployed monitor whose schedule is disabled or whose alarms notify nobody is no alarm.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [
@@ -36,6 +37,7 @@ export const leakAlarm = stackPolicy(
   },
   ({ index, config, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
+    const mutedByEnvironment = mutedAlarms(index);
     for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
       const urn = env.resource.urn;
@@ -49,6 +51,12 @@ export const leakAlarm = stackPolicy(
         );
         continue;
       }
+      const muted = mutedByEnvironment.get(urn);
+      if (muted)
+        report(
+          `${label} leak alarm is deployed muted: ${muted.join("; ")}. Alarms that cannot notify anyone are no alarm: keep the monitor's rule enabled and its alarms' actions.`,
+          urn,
+        );
       if (alarmsNotDeployed(env))
         report(undeployedAlarmNote(label, "a leaked-sandbox alarm"), urn, {
           advisory: true,

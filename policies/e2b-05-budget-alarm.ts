@@ -9,6 +9,7 @@ import {
   alarmsNotDeployed,
   describe,
   managesE2B,
+  mutedAlarms,
   orphanKeys,
   modelledEnvironments,
   undeployedAlarmNote,
@@ -29,7 +30,7 @@ export const budgetAlarm = stackPolicy(
   {
     name: "e2b-05-budget-alarm",
     description:
-      "Each E2B environment has a monthly budget with alert thresholds and an owner, a hard limit where its tier requires one, and a budget no smaller than its modelled expected spend.",
+      "Each E2B environment has a monthly budget with alert thresholds and an owner, a hard limit where its tier requires one, and a budget no smaller than its modelled expected spend; alerts from a monitor whose schedule is disabled or whose alarms notify nobody do not count.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [
@@ -59,6 +60,7 @@ export const budgetAlarm = stackPolicy(
   },
   ({ index, config, prices, report, notApplicable }) => {
     if (!managesE2B(index)) notApplicable(NO_E2B_ENVIRONMENT);
+    const mutedByEnvironment = mutedAlarms(index);
     for (const env of modelledEnvironments(index, report)) {
       const label = `E2BEnvironment '${env.name}'`;
       const urn = env.resource.urn;
@@ -68,6 +70,12 @@ export const budgetAlarm = stackPolicy(
         continue;
       }
       if (monthly.state === "known" && monthly.value <= 0) report(`${label} budget must be positive.`, urn);
+      const muted = mutedByEnvironment.get(urn);
+      if (muted)
+        report(
+          `${label} budget alerts is deployed muted: ${muted.join("; ")}. Alarms that cannot notify anyone are no alarm: keep the monitor's rule enabled and its alarms' actions.`,
+          urn,
+        );
       if (alarmsNotDeployed(env))
         report(undeployedAlarmNote(label, "budget alerts"), urn, {
           advisory: true,

@@ -1,9 +1,12 @@
-import { useScanner } from "../support/scan";
+import path from "node:path";
+import { repoRoot, useScanner } from "../support/scan";
+import { programCopy } from "../support/tmp";
 import {
   expectClean,
   fx,
   of,
   resourceNames,
+  status,
   expectUndeployedAlarm,
   UNDEPLOYED_ALARM_PROGRAM,
   withSharedE2B,
@@ -47,5 +50,39 @@ describe("e2b-03-leak-alarm where the component deploys no alarm", () => {
     // rt38 #2: monitor "none" built no alarm at all, and E2B-03 and E2B-05 read PASS.
     const { stack } = await scan.program(withSharedE2B("no-monitor-", UNDEPLOYED_ALARM_PROGRAM), "dev");
     expectUndeployedAlarm(stack, "e2b-03-leak-alarm", "E2B-03", "a leaked-sandbox alarm");
+  });
+});
+
+describe(`${P} where a transform mutes the deployed monitor`, () => {
+  const scan = useScanner();
+  it("fails E2B-03 and E2B-05 when the monitor's schedule is disabled and its alarms notify nobody", async () => {
+    // rt39 #5: a "non-prod must not page" transform left 9 pass.
+    const from = path.join(repoRoot, "evals/fixtures/E2B-03/modelled-and-alarmed");
+    const dir = programCopy("muted-monitor-", from, {
+      "index.ts": [
+        'import * as pulumi from "@pulumi/pulumi";',
+        `import { E2BEnvironment } from ${JSON.stringify(path.join(repoRoot, "components"))};`,
+        `import { wellKeptEnvironment } from ${JSON.stringify(path.join(repoRoot, "evals/fixtures/_shared/environment"))};`,
+        "pulumi.runtime.registerResourceTransform(({ type, props, opts }) => {",
+        '  if (type === "aws:cloudwatch/metricAlarm:MetricAlarm") return { props: { ...props, alarmActions: [], okActions: [] }, opts };',
+        '  if (type === "aws:cloudwatch/eventRule:EventRule") return { props: { ...props, state: "DISABLED" }, opts };',
+        "  return undefined;",
+        "});",
+        'new E2BEnvironment("prod", wellKeptEnvironment("prod", "production"));',
+        "",
+      ].join("\n"),
+    });
+    const { stack } = await scan.program(dir, "prod");
+    for (const [policy, caseId] of [
+      [P, "E2B-03"],
+      ["e2b-05-budget-alarm", "E2B-05"],
+    ]) {
+      expect(of(stack, policy).map((f) => f.message)).toEqual([
+        expect.stringMatching(
+          /^E2BEnvironment 'prod' (leak alarm|budget alerts) is deployed muted: aws:cloudwatch\/eventRule:EventRule 'prod-monitor-schedule' is disabled, so the monitor never runs; aws:cloudwatch\/metricAlarm:MetricAlarm '.*' notifies nobody/,
+        ),
+      ]);
+      expect(status(stack, caseId)).toBe("fail");
+    }
   });
 });
