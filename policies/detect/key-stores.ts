@@ -231,6 +231,14 @@ export const KEY_STORES: readonly KeyStore[] = [
     paths: ["containers[*].environmentVariables[*].secureValue"],
     alsoRuntime: true,
   },
+  // Auth0 Actions' secrets: stored encrypted, never returned by the Management API; the Action's
+  // `code` is judged as any runtime's.
+  {
+    type: "auth0:index/action:Action",
+    store: "Auth0 Action secret",
+    paths: ["secrets[*].value"],
+    alsoRuntime: true,
+  },
   { type: "doppler:index/secret:Secret", store: "Doppler", paths: ["value"] },
   {
     type: "onepassword:index/item:Item",

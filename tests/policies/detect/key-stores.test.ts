@@ -63,6 +63,13 @@ describe("approved key stores (data table)", () => {
     ["scaleway:index/container:Container", { secretEnvironmentVariables: { E2B_API_KEY: KEY } }],
     ["aws-native:secretsmanager:Secret", { name: "agents/prod/e2b-api-key", secretString: KEY }],
     [
+      "auth0:index/action:Action",
+      {
+        code: "exports.onExecutePostLogin = async () => {};",
+        secrets: [{ name: "E2B_API_KEY", value: KEY }],
+      },
+    ],
+    [
       "digitalocean:index/app:App",
       { spec: { services: [{ envs: [{ key: "E2B_API_KEY", value: KEY, type: "SECRET" }] }] } },
     ],
@@ -103,6 +110,7 @@ describe("approved key stores (data table)", () => {
     ],
     ["aws:secretsmanager/secretVersion:SecretVersion", { secretString: "x", description: KEY }],
     ["kubernetes:core/v1:ConfigMap", { data: { E2B_API_KEY: KEY } }],
+    ["auth0:index/action:Action", { code: `const k = "${KEY}";`, secrets: [] }],
     [
       "digitalocean:index/app:App",
       { spec: { services: [{ envs: [{ key: "E2B_API_KEY", value: KEY, type: "GENERAL" }] }] } },
