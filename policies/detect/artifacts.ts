@@ -19,6 +19,8 @@ import { brotliDecompressSync } from "node:zlib";
 import { inflateUpTo } from "./inflate";
 import { findMaterial, type MaterialMatch } from "./material";
 import { utf16WithBom } from "./text";
+import { isUnknown } from "./unknowns";
+import { uploadedPaths } from "./upload-commands";
 import { printable } from "./walk";
 
 // Archive readers load on first use: most stacks deploy no archive, and every pack, CLI and test
@@ -827,7 +829,7 @@ export interface DeployedPath {
 
 /** Every file or folder path `props` names through the FOLDER_INPUTS entries of its type. */
 export function deployedPathsOf(type: string, props: unknown): DeployedPath[] {
-  const out: DeployedPath[] = [];
+  const out: DeployedPath[] = type === LOCAL_COMMAND ? commandUploads(props) : [];
   for (const input of folderByType.get(type) ?? []) {
     const keysOf = input.path.endsWith("{keys}");
     const segs = (keysOf ? input.path.slice(0, -"{keys}".length) : input.path).split(".");
@@ -869,6 +871,29 @@ export function deployedPathsOf(type: string, props: unknown): DeployedPath[] {
       } else if (typeof value === "string" && value)
         out.push({ kind, source: value, at: where, top, localOnly, ignore });
     }
+  }
+  return out;
+}
+
+/** `@pulumi/command`'s local command: the files its `create` and `update` upload (upload-commands.ts). */
+const LOCAL_COMMAND = "command:local:Command";
+
+function commandUploads(props: unknown): DeployedPath[] {
+  if (!isRecord(props)) return [];
+  // Relative paths are the command's, run in `dir` (the program's folder when absent).
+  const dir = typeof props.dir === "string" && !isUnknown(props.dir) ? props.dir : "";
+  const out: DeployedPath[] = [];
+  for (const at of ["create", "update"]) {
+    const text = props[at];
+    if (typeof text !== "string" || isUnknown(text)) continue;
+    for (const u of uploadedPaths(text))
+      out.push({
+        kind: u.folder ? "archive" : "file",
+        source: dir && !path.isAbsolute(u.source) ? path.join(dir, u.source) : u.source,
+        at,
+        top: at,
+        localOnly: true,
+      });
   }
   return out;
 }

@@ -375,6 +375,19 @@ describe("scanProps with artifacts", () => {
     expect(copied.keys.map((k) => k.path)).toEqual(["localPath"]);
   });
 
+  it("reads the folder a local command uploads with aws s3 sync, when its text is known at preview (real35 bug 1)", () => {
+    const dir = program();
+    const scan = scanProps(
+      "command:local:Command",
+      { create: 'aws s3 sync "./site" "s3://web" --delete' },
+      [],
+      {
+        artifacts: new ArtifactReader([dir]),
+      },
+    );
+    expect(scan.keys.map((k) => [k.artifact?.file, k.path])).toEqual([["app.js", "create"]]);
+  });
+
   it("reads the file a DigitalOcean Spaces object or a Scaleway object item uploads by its path (real34 bug 10)", () => {
     const dir = program();
     const read = (type: string, props: Tree) =>

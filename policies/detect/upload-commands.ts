@@ -1,0 +1,152 @@
+/**
+ * Local files a shell command uploads: `@pulumi/command`'s `local.Command` running `aws s3 sync
+ * ./build s3://…`, `aws s3 cp`, `gsutil rsync`, `gcloud storage cp`, `az storage blob upload-batch
+ * --source` or `wrangler pages deploy dist` is how many programs publish a built front end whose
+ * folder has too many files for a resource each. The paths are read from the command text as a
+ * shell splits it (quotes, `&&`, `;`, `|`); a path that depends on an unknown value is not named.
+ */
+
+/** A local path a command uploads, and whether it is a folder (a sync, a recursive copy) or one file. */
+export interface UploadedPath {
+  source: string;
+  folder: boolean;
+}
+
+/** Words a shell splits `text` into, quotes removed; `null` ends a command (`&&`, `||`, `;`, `|`, a line break). */
+function words(text: string): Array<string | null> {
+  const out: Array<string | null> = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(&&|\|\||[;|\n])|([^\s"';|&]+|&)/g;
+  let word: string | undefined;
+  let last = -1;
+  for (const m of text.matchAll(re)) {
+    const glued = m.index === last && word !== undefined;
+    last = m.index + m[0].length;
+    if (m[3] !== undefined) {
+      if (word !== undefined) out.push(word);
+      word = undefined;
+      out.push(null);
+      continue;
+    }
+    const piece = m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] ?? m[4]);
+    if (glued) word += piece;
+    else {
+      if (word !== undefined) out.push(word);
+      word = piece;
+    }
+  }
+  if (word !== undefined) out.push(word);
+  return out;
+}
+
+/**
+ * Options that take a value, of the upload tools read here (the value is no path). Short options
+ * only where no tool uses the letter as a flag (gsutil rsync `-d` deletes; az takes its source by name).
+ */
+const VALUED = new Set([
+  "--exclude",
+  "--include",
+  "--acl",
+  "--cache-control",
+  "--content-type",
+  "--content-encoding",
+  "--content-disposition",
+  "--metadata",
+  "--metadata-directive",
+  "--storage-class",
+  "--profile",
+  "--region",
+  "--endpoint-url",
+  "--expires",
+  "--sse",
+  "--sse-kms-key-id",
+  "--project-name",
+  "--branch",
+  "--commit-message",
+  "--commit-hash",
+  "--account-name",
+  "--account-key",
+  "--auth-mode",
+  "--pattern",
+  "--destination",
+  "--container-name",
+  "--name",
+  "-o",
+  "-h",
+  "-x",
+]);
+
+const REMOTE = /^(?:s3|gs|gcs|az|https?):\/\//i;
+
+/** The positional words of a command after its verb, options and their values left out. */
+function positionals(cmd: readonly string[], from: number): string[] {
+  const out: string[] = [];
+  for (let i = from; i < cmd.length; i++) {
+    const w = cmd[i];
+    if (w.startsWith("-")) {
+      if (VALUED.has(w)) i++;
+      continue;
+    }
+    out.push(w);
+  }
+  return out;
+}
+
+const optionValue = (cmd: readonly string[], names: readonly string[]): string | undefined => {
+  for (let i = 0; i < cmd.length - 1; i++) if (names.includes(cmd[i])) return cmd[i + 1];
+  const eq = cmd.find((w) => names.some((n) => w.startsWith(`${n}=`)));
+  return eq?.slice(eq.indexOf("=") + 1);
+};
+
+/** One command's upload, by its tool: the local source, when the destination is remote. */
+function uploadOf(cmd: readonly string[]): UploadedPath | undefined {
+  // `npx wrangler …`, `sudo aws …`: the tool is the first word the table knows.
+  const start = cmd.findIndex((w) => ["aws", "gsutil", "gcloud", "az", "wrangler"].includes(w));
+  if (start < 0) return undefined;
+  const c = cmd.slice(start);
+  const recursive = c.includes("--recursive") || c.includes("-r") || c.includes("-R");
+  const copy = (verbAt: number): UploadedPath | undefined => {
+    const pos = positionals(c, verbAt + 1);
+    const to = pos.findIndex((w) => REMOTE.test(w));
+    const source = to > 0 ? pos[to - 1] : undefined;
+    if (!source || REMOTE.test(source)) return undefined;
+    return { source, folder: recursive || /sync$/.test(c[verbAt]) || source.endsWith("/") };
+  };
+  if (c[0] === "aws" && c[1] === "s3" && ["cp", "sync", "mv"].includes(c[2])) return copy(2);
+  if (c[0] === "gsutil") {
+    const verb = c.findIndex((w) => ["cp", "rsync", "mv"].includes(w));
+    return verb > 0 ? copy(verb) : undefined;
+  }
+  if (c[0] === "gcloud" && c[1] === "storage" && ["cp", "rsync", "mv"].includes(c[2])) return copy(2);
+  if (c[0] === "az" && c[1] === "storage" && c[2] === "blob") {
+    if (c[3] === "upload-batch" || c[3] === "sync") {
+      const source = optionValue(c, ["--source", "-s"]);
+      return source ? { source, folder: true } : undefined;
+    }
+    if (c[3] === "upload") {
+      const source = optionValue(c, ["--file", "-f"]);
+      return source ? { source, folder: false } : undefined;
+    }
+  }
+  if (c[0] === "wrangler" && c[1] === "pages" && c[2] === "deploy") {
+    const [source] = positionals(c, 3);
+    return source ? { source, folder: true } : undefined;
+  }
+  return undefined;
+}
+
+/** Every local path the commands in `text` upload, in order. Linear in the text. */
+export function uploadedPaths(text: string): UploadedPath[] {
+  const out: UploadedPath[] = [];
+  let cmd: string[] = [];
+  const end = () => {
+    const u = cmd.length ? uploadOf(cmd) : undefined;
+    if (u) out.push(u);
+    cmd = [];
+  };
+  for (const w of words(text)) {
+    if (w === null) end();
+    else cmd.push(w);
+  }
+  end();
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * Local files a shell command uploads (detect/upload-commands.ts), as `@pulumi/command`'s
+ * local.Command runs them to publish a built front end.
+ */
+import { uploadedPaths } from "../../../policies/detect/upload-commands";
+import { deployedPathsOf } from "../../../policies/detect/artifacts";
+
+describe("uploadedPaths", () => {
+  it("names the local source of each upload, quotes removed, over && and ;", () => {
+    expect(
+      uploadedPaths(
+        `aws s3 sync "./build/client" "s3://site" --delete --cache-control "max-age=3" && aws s3 cp './build/client/a.js' s3://site/a.js --content-type text/javascript; echo done`,
+      ),
+    ).toEqual([
+      { source: "./build/client", folder: true },
+      { source: "./build/client/a.js", folder: false },
+    ]);
+  });
+
+  it("reads gsutil, gcloud storage, az storage blob and wrangler pages deploy", () => {
+    expect(uploadedPaths("gsutil -m rsync -r -d ./dist gs://b")).toEqual([
+      { source: "./dist", folder: true },
+    ]);
+    expect(uploadedPaths("gcloud storage cp index.html gs://b/")).toEqual([
+      { source: "index.html", folder: false },
+    ]);
+    expect(uploadedPaths("az storage blob upload-batch --source ./out -d '$web' --account-name x")).toEqual([
+      { source: "./out", folder: true },
+    ]);
+    expect(uploadedPaths("az storage blob upload -f ./a.js -c web -n a.js")).toEqual([
+      { source: "./a.js", folder: false },
+    ]);
+    expect(uploadedPaths("npx wrangler pages deploy dist --project-name site")).toEqual([
+      { source: "dist", folder: true },
+    ]);
+  });
+
+  it("names nothing for downloads, other commands or a remote source", () => {
+    expect(uploadedPaths("aws s3 cp s3://a/x ./local")).toEqual([]);
+    expect(uploadedPaths("aws s3 cp s3://a/x s3://b/x")).toEqual([]);
+    expect(uploadedPaths("npm run build && echo s3://b")).toEqual([]);
+  });
+});
+
+describe("deployedPathsOf a local.Command", () => {
+  it("reads its create and update commands, relative to its dir, and nothing it cannot see", () => {
+    const props = {
+      create: "aws s3 sync ./out s3://site",
+      update: "aws s3 cp ./out/a.js s3://site/",
+      dir: "web",
+    };
+    expect(deployedPathsOf("command:local:Command", props).map((p) => [p.at, p.kind, p.source])).toEqual([
+      ["create", "archive", "web/out"],
+      ["update", "file", "web/out/a.js"],
+    ]);
+    // Unknown at preview (the bucket's name not known yet): not parsed.
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    expect(deployedPathsOf("command:local:Command", { create: unknown })).toEqual([]);
+  });
+});
