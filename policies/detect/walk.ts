@@ -493,8 +493,12 @@ function isPublic(prefixes: readonly string[], name: string): boolean {
 }
 
 /** `[i]` path segments, shared for the usual small indexes. */
-/** A key's head cut short at the end of a string: `e2b_` (or `sk_e2b_`) and fewer than 40 digits. */
-const CUT_KEY_HEAD = /e2b_[0-9a-f]{0,39}$/i;
+/**
+ * A key's head cut short at the end of a string: `e2b_` (or `sk_e2b_`) and at most 36 digits, so the
+ * rest is a piece of its own. A near miss of 37 to 39 digits next to a short word is not taken for a
+ * cut key (`["e2b_<39 digits>", "a"]` would join into one).
+ */
+const CUT_KEY_HEAD = /e2b_[0-9a-f]{0,36}$/i;
 /** Lists longer than this, or longer joined, are not joined (a key is 44 to 47 characters). */
 const MAX_PIECES = 16;
 const MAX_JOINED = 4096;

@@ -38,3 +38,9 @@ describe("a key cut into the elements of a list (real34 bug 7)", () => {
     expect(paths({ keys: [KEY, "x"] })).toEqual([["keys[0]", "e2b_…9b1d"]]);
   });
 });
+
+test("a near miss of 39 digits next to a one-letter element is no cut key", () => {
+  // Found by the recall property test: ["sk_e2b_" + 39 zeros, "a"] joined read as a key.
+  const props = { E2B_API_KEY: [`sk_e2b_${"0".repeat(39)}`, "a"], other: [`e2b_${"1".repeat(38)}`, "ab"] };
+  expect(scanProps("aws:lambda/function:Function", props).keys).toEqual([]);
+});
