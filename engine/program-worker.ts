@@ -16,7 +16,7 @@ import { trackChild } from "./children";
 import { legacyConfigKeys, ProgramFailure, runLanguageHost, type LanguageHostResult } from "./language-host";
 import type { HostJob, HostReply } from "./program-host";
 import { readProject, readStackConfig, type ProjectInfo } from "./project";
-import { configKeys, siblingStackKeys, stackFileOf } from "./sibling-stacks";
+import { stackFilesOf } from "./sibling-stacks";
 import { InputError } from "./errors";
 import { ProgramOutput, relayable } from "./program-output";
 import { maskKeysOfQuotedSources } from "./source-keys";
@@ -112,10 +112,7 @@ export function prepareJob(opts: RunProgramOptions): {
       configSecretKeys: stackConfig.secretKeys,
       ...(stackConfig.unknownSecretKeys.length ? { secretsHidden: true } : {}),
       configPlaintext: stackConfig.plaintextOfSecret,
-      stackFiles: {
-        own: { ...stackFileOf(project), ...configKeys(stackConfig) },
-        siblings: siblingStackKeys(project, opts.passphrase),
-      },
+      stackFiles: stackFilesOf(project, stackConfig, opts.passphrase),
     },
   };
 }

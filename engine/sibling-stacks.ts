@@ -126,3 +126,18 @@ export function siblingStackKeys(project: ProjectInfo, passphrase: string | unde
   }
   return out;
 }
+
+/**
+ * The previewed stack's file and its siblings'. The siblings are read only when this stack's config
+ * has something to compare (a key, a key-named or any undecrypted value): each sibling the passphrase
+ * opens costs a key derivation (PBKDF2, ~170 ms here), which a preview need not pay for nothing.
+ */
+export function stackFilesOf(
+  project: ProjectInfo,
+  config: StackConfig,
+  passphrase: string | undefined,
+): { own: StackFileKeys; siblings: StackFileKeys[] } {
+  const own = { ...stackFileOf(project), ...configKeys(config) };
+  const comparable = own.keys.length + own.hidden.length + own.sealed.length > 0;
+  return { own, siblings: comparable ? siblingStackKeys(project, passphrase) : [] };
+}

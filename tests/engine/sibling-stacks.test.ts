@@ -7,7 +7,13 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { encryptWith, newEncryptionSalt } from "../../engine/passphrase";
 import { readProject, readStackConfig } from "../../engine/project";
-import { configKeys, MAX_SIBLINGS, siblingStackKeys, stackFileOf } from "../../engine/sibling-stacks";
+import {
+  configKeys,
+  MAX_SIBLINGS,
+  siblingStackKeys,
+  stackFileOf,
+  stackFilesOf,
+} from "../../engine/sibling-stacks";
 import { tmpDir } from "../support/tmp";
 
 const KEY = `e2b_${"a1b2c3d4e5".repeat(4)}`;
@@ -84,6 +90,18 @@ describe("siblingStackKeys", () => {
       ["dev-50", `not read: the project has more than ${MAX_SIBLINGS} other stack files`],
       ["dev-51", `not read: the project has more than ${MAX_SIBLINGS} other stack files`],
     ]);
+  });
+
+  it("reads no sibling when this stack's config has nothing to compare (no key derivation for nothing)", () => {
+    const plain = project({
+      "Pulumi.dev.yaml": "config:\n  agents:region: eu\n",
+      "Pulumi.prod.yaml": staging,
+    });
+    const dev = readProject(plain, "dev");
+    expect(stackFilesOf(dev, readStackConfig(dev, "correct horse"), "correct horse").siblings).toEqual([]);
+    expect(
+      stackFilesOf(staged, readStackConfig(staged, "correct horse"), "correct horse").siblings,
+    ).toHaveLength(4);
   });
 
   it("names the previewed stack's own file relative to the project", () => {
