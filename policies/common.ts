@@ -231,17 +231,6 @@ export function modelledEnvironments(index: StackIndex, report: Reporter): Envir
 }
 
 /**
- * The environment's alarms are not deployed by the component: E2BEnvironment registers the output
- * `monitor: "none"` when it builds no leak and budget monitor (every store outside AWS, or by choice),
- * so the alarms its model declares live, if anywhere, where the pack cannot see them. Exports of older
- * versions carry no such output: undefined.
- */
-export function alarmsNotDeployed(env: EnvironmentResource): boolean {
-  const out = env.resource.outputs;
-  return !!out && typeof out === "object" && !Array.isArray(out) && out.monitor === "none";
-}
-
-/**
  * Per E2BEnvironment (by URN), how its deployed AWS monitor is muted: the schedule rule that runs it
  * switched off, or an alarm whose actions are disabled or that notifies nobody (a stack transform
  * "non-prod must not page" does this). One pass over the stack.
@@ -270,9 +259,33 @@ export function mutedAlarms(index: StackIndex): Map<string, string[]> {
 const EVENT_RULE = "aws:cloudwatch/eventRule:EventRule";
 const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
-/** The advisory E2B-03 and E2B-05 give such an environment: inconclusive, never a pass. */
-export function undeployedAlarmNote(label: string, what: string): string {
-  return `${label} declares ${what}, but the component deploys no alarm for it (monitor: none, as for every store outside AWS): an alarm built elsewhere is not visible to the pack, so this is not judged. Alarm it with your cloud's monitoring and waive this finding naming that alarm, or keep the key in an AWS store with monitor: aws.`;
+/**
+ * E2B-03's and E2B-05's check that the alarms an environment declares (`alarm`: "leak alarm",
+ * "budget alerts"; `declared`: how the model declares them) are deployed as alarms that can notify:
+ * muted by the stack (mutedAlarms) fails; not deployed by the component, which registers the output
+ * `monitor: "none"` when it builds no monitor (every store outside AWS, or by choice), is inconclusive:
+ * an alarm built elsewhere is not visible to the pack. Exports of older versions carry no such output.
+ */
+export function checkAlarmsDeployed(
+  report: Reporter,
+  env: EnvironmentResource,
+  label: string,
+  muted: readonly string[] | undefined,
+  alarm: { name: string; declared: string },
+): void {
+  const urn = env.resource.urn;
+  if (muted)
+    report(
+      `${label} ${alarm.name} is deployed muted: ${muted.join("; ")}. Alarms that cannot notify anyone are no alarm: keep the monitor's rule enabled and its alarms' actions.`,
+      urn,
+    );
+  const out = env.resource.outputs;
+  if (out && typeof out === "object" && !Array.isArray(out) && out.monitor === "none")
+    report(
+      `${label} declares ${alarm.declared}, but the component deploys no alarm for it (monitor: none, as for every store outside AWS): an alarm built elsewhere is not visible to the pack, so this is not judged. Alarm it with your cloud's monitoring and waive this finding naming that alarm, or keep the key in an AWS store with monitor: aws.`,
+      urn,
+      { advisory: true, at: { inconclusive: true } },
+    );
 }
 
 /**

@@ -6,13 +6,12 @@
 import { z } from "zod";
 import {
   NO_E2B_ENVIRONMENT,
-  alarmsNotDeployed,
+  checkAlarmsDeployed,
   describe,
   managesE2B,
   mutedAlarms,
   orphanKeys,
   modelledEnvironments,
-  undeployedAlarmNote,
 } from "./common";
 import { readNumber, readString } from "./detect/env-model";
 import { stackPolicy } from "./policy-dsl";
@@ -51,17 +50,10 @@ export const leakAlarm = stackPolicy(
         );
         continue;
       }
-      const muted = mutedByEnvironment.get(urn);
-      if (muted)
-        report(
-          `${label} leak alarm is deployed muted: ${muted.join("; ")}. Alarms that cannot notify anyone are no alarm: keep the monitor's rule enabled and its alarms' actions.`,
-          urn,
-        );
-      if (alarmsNotDeployed(env))
-        report(undeployedAlarmNote(label, "a leaked-sandbox alarm"), urn, {
-          advisory: true,
-          at: { inconclusive: true },
-        });
+      checkAlarmsDeployed(report, env, label, mutedByEnvironment.get(urn), {
+        name: "leak alarm",
+        declared: "a leaked-sandbox alarm",
+      });
       if (config.requireOwner && owner.state === "missing")
         report(`${label} leak alarm has no owner. Set leakAlarm.owner.`, urn);
       const cap = readNumber(env.model, "sandbox.maxConcurrency");

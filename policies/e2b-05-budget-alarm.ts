@@ -6,13 +6,12 @@
 import { z } from "zod";
 import {
   NO_E2B_ENVIRONMENT,
-  alarmsNotDeployed,
+  checkAlarmsDeployed,
   describe,
   managesE2B,
   mutedAlarms,
   orphanKeys,
   modelledEnvironments,
-  undeployedAlarmNote,
 } from "./common";
 import { describeCost, pricesSchema, usd } from "./cost";
 import {
@@ -70,17 +69,10 @@ export const budgetAlarm = stackPolicy(
         continue;
       }
       if (monthly.state === "known" && monthly.value <= 0) report(`${label} budget must be positive.`, urn);
-      const muted = mutedByEnvironment.get(urn);
-      if (muted)
-        report(
-          `${label} budget alerts is deployed muted: ${muted.join("; ")}. Alarms that cannot notify anyone are no alarm: keep the monitor's rule enabled and its alarms' actions.`,
-          urn,
-        );
-      if (alarmsNotDeployed(env))
-        report(undeployedAlarmNote(label, "budget alerts"), urn, {
-          advisory: true,
-          at: { inconclusive: true },
-        });
+      checkAlarmsDeployed(report, env, label, mutedByEnvironment.get(urn), {
+        name: "budget alerts",
+        declared: "budget alerts",
+      });
       const th = readNumbers(env.model, "budget.alertThresholds");
       if (th.state !== "unknown") {
         const have = th.state === "known" ? th.value : [];
