@@ -229,26 +229,31 @@ const what = (v: SandboxValue, shownPath: string) =>
 function checkSandboxValues(policy: SandboxPolicy, req: SandboxRequest, values: SandboxValue[]): Violation[] {
   const allowed = new Set(policy.allowedEnvNames ?? []);
   const out: Violation[] = [];
-  for (const v of values) {
+  // How a violation names the value: masked, and only for the values that have one (most have none).
+  const named = (v: SandboxValue) => {
     const shownPath = maskedName(v.path, req.apiKey);
-    const field = `${v.kind === "env" ? "envs" : "mcp"}.${shownPath}`;
+    return { field: `${v.kind === "env" ? "envs" : "mcp"}.${shownPath}`, shown: what(v, shownPath) };
+  };
+  for (const v of values) {
     if (isCredentialName(v.name)) {
+      const { field, shown } = named(v);
       out.push({
         code: `${v.kind}-credential-name`,
         field,
-        message: `${what(v, shownPath)} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
+        message: `${shown} names an E2B credential; the operator's key must never enter a sandbox (use E2B Secrets for third-party credentials)`,
       });
       continue;
     }
     // The name too: code in the sandbox reads names as easily as values. Each text is searched once.
     const inValue = materialIn(v.value);
     const inName = inValue === undefined ? materialIn(v.path) : undefined;
-    const shown = inValue ?? ownKeyIn(v.value, req.apiKey) ?? inName ?? ownKeyIn(v.path, req.apiKey);
-    if (shown) {
+    const mask = inValue ?? ownKeyIn(v.value, req.apiKey) ?? inName ?? ownKeyIn(v.path, req.apiKey);
+    if (mask) {
+      const { field, shown } = named(v);
       out.push({
         code: `${v.kind}-key-material`,
         field,
-        message: `${what(v, shownPath)} holds E2B key material (${shown}); code in the sandbox could read and exfiltrate it`,
+        message: `${shown} holds E2B key material (${mask}); code in the sandbox could read and exfiltrate it`,
       });
       continue;
     }
@@ -256,10 +261,11 @@ function checkSandboxValues(policy: SandboxPolicy, req: SandboxRequest, values: 
     const shape = credentialShape(v.value);
     const byName = !v.allowAs.some((n) => allowed.has(n)) && isCredentialByName(v.name, v.value);
     if (!shape && !byName) continue;
+    const { field, shown } = named(v);
     out.push({
       code: `${v.kind}-third-party-credential`,
       field,
-      message: `${what(v, shownPath)} ${shape ? `holds a ${shape}` : "is named as a credential"}; code in the sandbox could read and exfiltrate it: ${E2B_SECRETS_POINTER}`,
+      message: `${shown} ${shape ? `holds a ${shape}` : "is named as a credential"}; code in the sandbox could read and exfiltrate it: ${E2B_SECRETS_POINTER}`,
     });
   }
   return out;
