@@ -36,8 +36,8 @@ export {
   isEnforcementLevel,
   type EnforcementLevel,
 } from "./enforcement";
-export { parseWaiverMessage, waiversSchema } from "./waivers";
-export { judgeConfiguredFinding } from "./policy-dsl";
+export { parseWaiverMessage } from "./waivers";
+export { judgeConfiguredFinding, withWaivers } from "./policy-dsl";
 export {
   crossStackFindings,
   crossStackFindingsForGraphs,

@@ -64,7 +64,8 @@ export function configSchemaOf(schema: z.ZodObject): {
   return json.required?.length ? { properties, required: json.required } : { properties };
 }
 
-function withWaivers<S extends z.ZodObject>(schema: S) {
+/** A policy's config schema as the pack parses it: its own settings plus `waivers`. */
+export function withWaivers<S extends z.ZodObject>(schema: S) {
   return schema.extend({ waivers: waiversSchema });
 }
 

@@ -191,7 +191,10 @@ class HiddenCounterparts {
  * `userData{yaml}.write_files[0].content` under `userData`: a document decoded from the string).
  */
 const within = (path: string, at: string) =>
-  path === at || path.startsWith(`${at}.`) || path.startsWith(`${at}[`) || path.startsWith(`${at}{`);
+  path === at || (path.startsWith(at) && SEGMENT_START.test(path[at.length]));
+
+/** What begins a path's next segment: `.name`, `[0]`, `{yaml}`. */
+const SEGMENT_START = /[.[{]/;
 
 /**
  * Case, level, resource and top-level property, for the two kinds that can be one finding: a hidden
@@ -201,5 +204,5 @@ const within = (path: string, at: string) =>
 function counterpartKey(f: Finding): string | undefined {
   if (!f.caseId || !f.path) return undefined;
   if (f.unknown ? f.keyFingerprint : !f.keyFingerprint) return undefined;
-  return `${f.caseId}\u0000${f.enforcementLevel}\u0000${f.urn}\u0000${f.path.split(/[.[{]/)[0]}`;
+  return `${f.caseId}\u0000${f.enforcementLevel}\u0000${f.urn}\u0000${f.path.split(SEGMENT_START)[0]}`;
 }

@@ -22,7 +22,7 @@ import {
   type ReconciledEntry,
   type UserPolicyConfig,
 } from "../engine/policy-config";
-import { policies as ownPolicies, waiversSchema, type Report, type StackReport } from "../policies/api";
+import { policies as ownPolicies, withWaivers, type Report, type StackReport } from "../policies/api";
 import { buildReport, buildStackReport, OUR_PACK } from "../reports/build";
 import { withCrossStackFindings } from "./cross-stack";
 import { offlineNotices } from "./offline-notices";
@@ -124,7 +124,7 @@ function checkOwnPolicyConfig(
   for (const p of ownPolicies) {
     const entry = config.get(p.meta.name);
     if (!entry) continue;
-    const r = p.meta.config.extend({ waivers: waiversSchema }).safeParse(entry.properties);
+    const r = withWaivers(p.meta.config).safeParse(entry.properties);
     if (!r.success) {
       const issue = r.error.issues[0];
       throw new InputError(
