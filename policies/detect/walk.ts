@@ -499,6 +499,18 @@ function isPublic(prefixes: readonly string[], name: string): boolean {
  * cut key (`["e2b_<39 digits>", "a"]` would join into one).
  */
 const CUT_KEY_HEAD = /e2b_[0-9a-f]{0,36}$/i;
+/** Characters that may end a piece cut inside the `e2b_` prefix (`e`, `2`, `b`, either case). */
+const PREFIX_CUT_END = new Set([0x65, 0x45, 0x32, 0x62, 0x42]);
+
+/** Whether `x` ends and `next` begins with the two parts of an `e2b_` prefix cut in two (`…e2` | `b_…`). */
+function cutInPrefix(x: string, next: Tree): boolean {
+  if (typeof next !== "string" || !PREFIX_CUT_END.has(x.charCodeAt(x.length - 1))) return false;
+  const tail = x.slice(-3);
+  const at = (tail + next.slice(0, 3)).toLowerCase().indexOf("e2b_");
+  // Four characters cannot fit in the (at most three) of the tail: a match there crosses the cut.
+  return at >= 0 && at < tail.length;
+}
+
 /** Lists longer than this, or longer joined, are not joined (a key is 44 to 47 characters). */
 const MAX_PIECES = 16;
 const MAX_JOINED = 4096;
@@ -515,9 +527,10 @@ function joinedPieces(list: readonly Tree[]): string | undefined {
     const x = list[i];
     if (typeof x !== "string") return undefined;
     length += x.length;
+    if (i === list.length - 1 || cut) continue;
     // Only a string's last characters can hold a cut head: the test reads at most 47 of them.
-    if (i < list.length - 1 && !cut && x.length >= 4)
-      cut = CUT_KEY_HEAD.test(x.length > 47 ? x.slice(-47) : x);
+    if (x.length >= 4) cut = CUT_KEY_HEAD.test(x.length > 47 ? x.slice(-47) : x);
+    if (!cut) cut = cutInPrefix(x, list[i + 1]);
   }
   return cut && length <= MAX_JOINED ? (list as string[]).join("") : undefined;
 }

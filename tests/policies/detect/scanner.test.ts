@@ -31,10 +31,24 @@ describe("a key cut into the elements of a list (real34 bug 7)", () => {
     ]);
   });
 
+  it("is found when the cut falls inside the e2b_ prefix, in either letter case (rt39 #10)", () => {
+    for (const at of [1, 2, 3])
+      expect(paths({ runCommand: [`export E2B_API_KEY=${KEY.slice(0, at)}`, KEY.slice(at)] })).toEqual([
+        ["runCommand", "e2b_…9b1d"],
+      ]);
+    expect(paths({ parts: ["E2", KEY.slice(2).toUpperCase()] })).toEqual([["parts", "e2b_…9b1d"]]);
+  });
+
   it("is not made up from lists that only look like one, and a whole key is reported once", () => {
-    expect(paths({ tags: ["e2b_", "docs"], ids: ["e2b_12", "ab"], other: ["abc", KEY.slice(4)] })).toEqual(
-      [],
-    );
+    expect(
+      paths({
+        tags: ["e2b_", "docs"],
+        ids: ["e2b_12", "ab"],
+        other: ["abc", KEY.slice(4)],
+        words: ["one e", "2b_ two"],
+        near: ["e2", `b_${KEY.slice(5)}`],
+      }),
+    ).toEqual([]);
     expect(paths({ keys: [KEY, "x"] })).toEqual([["keys[0]", "e2b_…9b1d"]]);
   });
 });
