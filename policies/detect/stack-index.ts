@@ -172,6 +172,12 @@ export interface E2BEvidence {
   accessTokens: number;
   /** Leaves under an E2B-named env var (`E2B_API_KEY`, `E2B_ACCESS_TOKEN`, …). */
   names: number;
+  /**
+   * Properties fed by a secret config value named to carry the key, decrypted or not: a consumer of
+   * the key whatever the property's shape, which a value hidden at preview may hide (an env map built
+   * in an `apply`), so both modes count it.
+   */
+  keyConfigFeeds: number;
 }
 
 export interface EnvironmentResource {
@@ -777,8 +783,11 @@ export class StackIndex {
       // A property fed by an undecrypted value named to carry the key: the key, had it been decrypted;
       // by a structured one with a secure leaf about E2B: maybe the key (E2B-01 judges it inconclusive).
       const hidden = this.hiddenConfigs();
+      const keyConfigs = new Set([...this.hiddenKeyConfigUrns(), ...this.tracedKeyConfigUrns()]);
+      let keyConfigFeeds = 0;
       for (const r of this.resources)
         for (const [top, urns] of Object.entries(r.propertyDependencies)) {
+          if (keyConfigs.size && urns.some((u) => keyConfigs.has(u))) keyConfigFeeds++;
           // A decrypted value about E2B feeding a value preview cannot see: maybe the key, as below.
           for (const c of this.unseenTracedFeeds(r, top)) if (c.carriesKey || c.e2bNamed) material++;
           for (const u of urns) {
@@ -795,6 +804,7 @@ export class StackIndex {
         material,
         accessTokens,
         names,
+        keyConfigFeeds,
       };
     });
   }

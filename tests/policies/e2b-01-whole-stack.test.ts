@@ -293,6 +293,20 @@ export const callbackUrl = pulumi.interpolate\`http://\${lb.dnsName}/run?token=\
     }
   });
 
+  it("judges E2B-02, E2B-06 and E2B-08 alike with and without the passphrase when the key feeds an env map built in an apply (real35 bug 2)", async () => {
+    // Without the passphrase the whole map is hidden: no E2B_API_KEY name is seen, but the stack
+    // still plainly hands the key to a function. Before, those cases read not-applicable there.
+    const judged = [];
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("secret-config-env-map-in-apply"), "prod", opts);
+      expect([opts, status(stack, "E2B-01")]).toEqual([opts, "fail"]);
+      judged.push(["E2B-02", "E2B-06", "E2B-08"].map((id) => status(stack, id)));
+      expectClean(stack);
+    }
+    expect(judged[0]).toEqual(["pass", "pass", "pass"]);
+    expect(judged[1]).toEqual(judged[0]);
+  });
+
   it("leaves E2B-01 inconclusive, not passed, when a closure captures a hidden value only named about E2B (e2bKey, e2bApiKeySecretName)", async () => {
     const fn = (name: string, configKey: string): GraphResource => ({
       urn: `urn:pulumi:prod::shop::aws:lambda/function:Function::${name}`,
