@@ -201,6 +201,8 @@ export const NO_E2B_ENVIRONMENT = "no E2BEnvironment component or E2B key resour
 export function keyLocation(k: KeyHit): string {
   const enc = describeEncoding(k.encoding);
   const how = enc ? ` (${enc})` : "";
+  if (k.artifact?.document)
+    return `at ${k.path}${how}, in ${printable(k.artifact.file)} line ${k.artifact.line}`;
   if (k.artifact)
     return `in ${printable(k.artifact.file)} line ${k.artifact.line}${how}, a file deployed by ${k.path}`;
   return `at ${k.path}${how}`;

@@ -8,7 +8,8 @@
 import { z } from "zod";
 import { describe, keyLocation, partlyReadMessage } from "./common";
 import { DEFAULT_PUBLIC_PREFIXES } from "./detect/client-surfaces";
-import { resourcePolicy } from "./policy-dsl";
+import type { KeyHit } from "./detect/scanner";
+import { resourcePolicy, type ReportOptions } from "./policy-dsl";
 
 export const keyOnlyInKeyStores = resourcePolicy(
   {
@@ -29,11 +30,14 @@ export const keyOnlyInKeyStores = resourcePolicy(
   ({ type, name, report, scan: scanOf }) => {
     const scan = scanOf(DEFAULT_PUBLIC_PREFIXES);
     for (const k of scan.keys) {
-      if (k.store) continue;
       const what = k.kind === "access-token" ? "an E2B access token" : "an E2B API key";
+      if (k.store) {
+        if (k.artifact?.document) reportCommittedDocument(report, describe({ type, name }), what, k);
+        continue;
+      }
       report(
         `${describe({ type, name })} holds ${what} (${k.mask}) ${keyLocation(k)}, outside any approved key store. ` +
-          (k.artifact
+          (k.artifact && !k.artifact.document
             ? "Remove it from the deployed files and read it at run time from a secret manager."
             : "Store it in a secret manager and pass a reference instead."),
         { at: { path: k.path, keyFingerprint: k.fingerprint } },
@@ -49,3 +53,19 @@ export const keyOnlyInKeyStores = resourcePolicy(
       report(partlyReadMessage(describe({ type, name }), scan.partlyRead), { advisory: true });
   },
 );
+
+/**
+ * A key in the right store written in a file committed with the program (an ESC environment's
+ * `yaml` given as a FileAsset): the store keeps it at run time, the repository keeps it for good.
+ */
+function reportCommittedDocument(
+  report: (message: string, opts?: ReportOptions) => void,
+  resource: string,
+  what: string,
+  k: KeyHit,
+): void {
+  report(
+    `${resource} holds ${what} (${k.mask}) ${keyLocation(k)}, a file committed with the program. ${k.store!.store} (${k.store!.condition ?? "its secret field"}) is the right place at run time, but the literal is in the repository: set the secret with the store's own tooling (for Pulumi ESC, \`esc env set … --secret\`) instead of writing it in the file, and rotate the key.`,
+    { at: { path: k.path, keyFingerprint: k.fingerprint } },
+  );
+}

@@ -4,7 +4,13 @@
  * and a scan of everything else a resource record carries (URN, name, references, outputs).
  */
 import { E2B_API_KEY_KIND } from "../model";
-import { deployedPathsOf, lineAt, type ArtifactReader, type FolderIgnore } from "./artifacts";
+import {
+  deployedPathsOf,
+  lineAt,
+  type ArtifactFile,
+  type ArtifactReader,
+  type FolderIgnore,
+} from "./artifacts";
 import { DEFAULT_PUBLIC_PREFIXES } from "./client-surfaces";
 import { approvedStoreAt, type KeyStore } from "./key-stores";
 import { mayNameOrHideLeaves } from "./embedded-names";
@@ -45,8 +51,12 @@ export interface KeyHit {
   embedded: boolean;
   /** The approved store that legitimately holds this value, if any. */
   store?: KeyStore;
-  /** Set when the key is in a file the resource deploys (the property at `path` names the artifact). */
-  artifact?: { source: string; file: string; line: number };
+  /**
+   * Set when the key is in a file the resource deploys (the property at `path` names the artifact),
+   * or, with `document`, in a file the provider reads as a document of its own (DOCUMENT_FILE_INPUTS:
+   * `path` is then the key's place in that document).
+   */
+  artifact?: { source: string; file: string; line: number; document?: true };
 }
 
 export interface LeafInfo {
@@ -333,15 +343,49 @@ function scanKeys(
   const opts = reader ? WITH_ARTIFACTS : NO_ARTIFACTS;
   if (deployed.length === 0 && !mayHoldMaterialTree(props, opts)) return NO_KEYS;
   const scan = new KeyScan(type, props, reader, material);
-  walkLeaves(props, scan.visitLeaf, {
+  walkLeaves(scan.props, scan.visitLeaf, {
     publicPrefixes,
     // Only documents that may hold material are parsed: exact for keys (see material.ts).
     parseEmbedded: mayHoldEmbeddedMaterial,
     documents,
     visitKey: scan.visitKey,
-    prune: new MaterialPaths(props, opts),
+    prune: new MaterialPaths(scan.props, opts),
   });
   return scan.finish(deployed);
+}
+
+/**
+ * Inputs a provider reads as a document of its own, not a file it deploys: given as a FileAsset,
+ * the file is judged as the same document given as a StringAsset would be (its paths, and its store:
+ * an ESC environment's `fn::secret`). Data, easy to extend.
+ */
+const DOCUMENT_FILE_INPUTS: Readonly<Record<string, readonly string[]>> = {
+  "pulumiservice:index:Environment": ["yaml"],
+};
+
+/**
+ * `props` with each document FileAsset that could be read replaced by its text (the rest as it was),
+ * and those files by the top-level property that names them.
+ */
+function withDocumentFiles(
+  type: string,
+  props: Tree,
+  reader: ArtifactReader | undefined,
+): { props: Tree; files: Map<string, ArtifactFile & { source: string }> } {
+  const files = new Map<string, ArtifactFile & { source: string }>();
+  const tops = DOCUMENT_FILE_INPUTS[type];
+  if (!reader || !tops || !isObjectTree(props)) return { props, files };
+  let out = props;
+  for (const top of tops) {
+    const asset = props[top];
+    if (!isObjectTree(asset) || asset.$asset !== "file" || typeof asset.path !== "string") continue;
+    // Not read (missing, too large, binary): left a file asset, so the artifact walk says why.
+    const read = reader.read("file", asset.path).files;
+    if (read.length !== 1) continue;
+    files.set(top, { ...read[0], source: asset.path });
+    out = { ...out, [top]: { $asset: "string", text: read[0].text } };
+  }
+  return { props: out, files };
 }
 
 /**
@@ -404,13 +448,17 @@ class KeyScan {
   private readonly origin: boolean;
   private readonly embeddedFingerprints = new Set<string>();
   private readonly rawCandidates: Array<{ m: Found; leaf: Leaf }> = [];
+  /** The tree walked: the resource's props with its document files' text in place (withDocumentFiles). */
+  readonly props: Tree;
+  private readonly documentFiles: Map<string, ArtifactFile & { source: string }>;
 
   constructor(
     private readonly type: string,
-    private readonly props: Tree,
+    props: Tree,
     private readonly reader: ArtifactReader | undefined,
     private readonly material: MaterialFinder | undefined,
   ) {
+    ({ props: this.props, files: this.documentFiles } = withDocumentFiles(type, props, reader));
     this.origin = isKeyResource(type, props);
     this.visitLeaf = this.onLeaf.bind(this);
     this.visitKey = this.onKey.bind(this);
@@ -480,7 +528,17 @@ class KeyScan {
   }
 
   private hit(m: Found, fullPath: string, ctx: HitContext, container: Tree): KeyHit {
+    const doc = this.documentFiles.get(ctx.top);
+    const at = doc && this.reader?.materialIn(doc).find((d) => d.fingerprint === m.fingerprint);
     return {
+      ...(doc && {
+        artifact: {
+          source: doc.source,
+          file: doc.name,
+          line: at ? lineAt(doc.text, at.index) : 1,
+          document: true,
+        },
+      }),
       kind: m.kind,
       mask: m.mask,
       fingerprint: m.fingerprint,

@@ -36,9 +36,14 @@ describe(P, () => {
 
   it("tells approved stores from look-alikes of the same providers (ESC, Vault, GitHub, Cloudflare)", async () => {
     const { stack } = await scan.program(fx("stores"), "dev");
-    expect(resourceNames(of(stack, P))).toEqual(["esc-plain", "gh-variable", "worker-plain"]);
+    expect(resourceNames(of(stack, P))).toEqual(["esc-file", "esc-plain", "gh-variable", "worker-plain"]);
     expect(of(stack, P).find((f) => f.urn.endsWith("::esc-plain"))!.message).toMatch(
       /at yaml\.text\{yaml\}\.values\.e2b\.apiKey/,
+    );
+    // An ESC definition given as a FileAsset is read as the document it is (real35 bug 4): its
+    // fn::secret is the store, and the literal in the committed file is what fails.
+    expect(of(stack, P).find((f) => f.urn.endsWith("::esc-file"))!.message).toMatch(
+      /at yaml\.text\{yaml\}\.values\.e2b\.apiKey\.fn::secret, in esc\/agents\.yaml line 5, a file committed with the program\. Pulumi ESC \(inside `fn::secret`\) is the right place at run time/,
     );
     expectClean(stack);
   });
