@@ -825,6 +825,8 @@ export interface DeployedPath {
   /** Where the path was given (`modules[1].contentFile`, `files`), for findings. */
   at: string;
   top: string;
+  /** Set when what it deploys cannot be known at preview: why, for an advisory (nothing is read). */
+  unread?: string;
 }
 
 /** Every file or folder path `props` names through the FOLDER_INPUTS entries of its type. */
@@ -878,13 +880,18 @@ export function deployedPathsOf(type: string, props: unknown): DeployedPath[] {
 /** `@pulumi/command`'s local command: the files its `create` and `update` upload (upload-commands.ts). */
 const LOCAL_COMMAND = "command:local:Command";
 
+const UNKNOWN_COMMAND =
+  "the command is not known at preview (it takes a value not known yet), so files it may upload (`aws s3 sync`, `gsutil`, `az storage blob upload`, `wrangler pages deploy`) were not read";
+
 function commandUploads(props: unknown): DeployedPath[] {
   if (!isRecord(props)) return [];
   // Relative paths are the command's, run in `dir` (the program's folder when absent).
   const dir = typeof props.dir === "string" && !isUnknown(props.dir) ? props.dir : "";
   const out: DeployedPath[] = [];
+  const unknown: string[] = [];
   for (const at of ["create", "update"]) {
     const text = props[at];
+    if (isUnknown(text)) unknown.push(at);
     if (typeof text !== "string" || isUnknown(text)) continue;
     for (const u of uploadedPaths(text))
       out.push({
@@ -892,9 +899,11 @@ function commandUploads(props: unknown): DeployedPath[] {
         source: dir && !path.isAbsolute(u.source) ? path.join(dir, u.source) : u.source,
         at,
         top: at,
-        localOnly: true,
       });
   }
+  // `aws s3 sync ./dist s3://${bucket.id}`: the bucket is not known yet, so neither is the text.
+  if (unknown.length)
+    out.push({ kind: "file", source: "", at: unknown.join(", "), top: unknown[0], unread: UNKNOWN_COMMAND });
   return out;
 }
 

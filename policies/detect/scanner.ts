@@ -516,7 +516,8 @@ class KeyScan {
         this.keys.push(this.hit(m, pathOf(leaf.node), leaf, leaf.container));
     // Files and folders named by plain strings (artifacts.ts FOLDER_INPUTS).
     for (const d of deployed)
-      if (!d.localOnly || this.reader?.isLocalPath(d.source))
+      if (d.unread) this.artifactNotes.push({ path: d.at, note: d.unread });
+      else if (!d.localOnly || this.reader?.isLocalPath(d.source))
         this.readArtifact(d.kind, d.source, d.at, { top: d.top, envName: null, publicName: null }, d.ignore);
     const keys = this.keys;
     return {

@@ -5,6 +5,7 @@
  * folder has too many files for a resource each. The paths are read from the command text as a
  * shell splits it (quotes, `&&`, `;`, `|`); a path that depends on an unknown value is not named.
  */
+import path from "node:path";
 
 /** A local path a command uploads, and whether it is a folder (a sync, a recursive copy) or one file. */
 export interface UploadedPath {
@@ -70,6 +71,18 @@ const VALUED = new Set([
   "--destination",
   "--container-name",
   "--name",
+  // Global options written before the service word (`aws --profile prod s3 sync …`).
+  "--project",
+  "--configuration",
+  "--account",
+  "--billing-project",
+  "--impersonate-service-account",
+  "--verbosity",
+  "--subscription",
+  "--output",
+  "--query",
+  "--env",
+  "--config",
   "-o",
   "-h",
   "-x",
@@ -77,18 +90,23 @@ const VALUED = new Set([
 
 const REMOTE = /^(?:s3|gs|gcs|az|https?):\/\//i;
 
-/** The positional words of a command after its verb, options and their values left out. */
-function positionals(cmd: readonly string[], from: number): string[] {
-  const out: string[] = [];
+/** Where a command's positional words are, from `from` on: options and their values left out. */
+function positionalIndexes(cmd: readonly string[], from: number): number[] {
+  const out: number[] = [];
   for (let i = from; i < cmd.length; i++) {
     const w = cmd[i];
     if (w.startsWith("-")) {
       if (VALUED.has(w)) i++;
       continue;
     }
-    out.push(w);
+    out.push(i);
   }
   return out;
+}
+
+/** The positional words of a command after its verb, options and their values left out. */
+function positionals(cmd: readonly string[], from: number): string[] {
+  return positionalIndexes(cmd, from).map((i) => cmd[i]);
 }
 
 const optionValue = (cmd: readonly string[], names: readonly string[]): string | undefined => {
@@ -111,36 +129,49 @@ function uploadOf(cmd: readonly string[]): UploadedPath | undefined {
     if (!source || REMOTE.test(source)) return undefined;
     return { source, folder: recursive || /sync$/.test(c[verbAt]) || source.endsWith("/") };
   };
-  if (c[0] === "aws" && c[1] === "s3" && ["cp", "sync", "mv"].includes(c[2])) return copy(2);
+  // The service and verb words, whatever global options come before them (`aws --profile prod s3 …`).
+  const at = positionalIndexes(c, 1);
+  const word = (i: number) => c[at[i]];
+  if (c[0] === "aws" && word(0) === "s3" && ["cp", "sync", "mv"].includes(word(1))) return copy(at[1]);
   if (c[0] === "gsutil") {
     const verb = c.findIndex((w) => ["cp", "rsync", "mv"].includes(w));
     return verb > 0 ? copy(verb) : undefined;
   }
-  if (c[0] === "gcloud" && c[1] === "storage" && ["cp", "rsync", "mv"].includes(c[2])) return copy(2);
-  if (c[0] === "az" && c[1] === "storage" && c[2] === "blob") {
-    if (c[3] === "upload-batch" || c[3] === "sync") {
+  if (c[0] === "gcloud" && word(0) === "storage" && ["cp", "rsync", "mv"].includes(word(1)))
+    return copy(at[1]);
+  if (c[0] === "az" && word(0) === "storage" && word(1) === "blob") {
+    if (word(2) === "upload-batch" || word(2) === "sync") {
       const source = optionValue(c, ["--source", "-s"]);
       return source ? { source, folder: true } : undefined;
     }
-    if (c[3] === "upload") {
+    if (word(2) === "upload") {
       const source = optionValue(c, ["--file", "-f"]);
       return source ? { source, folder: false } : undefined;
     }
   }
-  if (c[0] === "wrangler" && c[1] === "pages" && c[2] === "deploy") {
-    const [source] = positionals(c, 3);
+  if (c[0] === "wrangler" && word(0) === "pages" && word(1) === "deploy") {
+    const [source] = positionals(c, at[1] + 1);
     return source ? { source, folder: true } : undefined;
   }
   return undefined;
 }
 
-/** Every local path the commands in `text` upload, in order. Linear in the text. */
+/**
+ * Every local path the commands in `text` upload, in order, relative to the folder the text starts
+ * in: a `cd` before them is followed (`cd build && aws s3 sync . s3://…` uploads `build`). Linear in
+ * the text.
+ */
 export function uploadedPaths(text: string): UploadedPath[] {
   const out: UploadedPath[] = [];
   let cmd: string[] = [];
+  let cwd = "";
   const end = () => {
+    if (cmd[0] === "cd" && cmd.length === 2) cwd = path.posix.join(cwd, cmd[1]);
     const u = cmd.length ? uploadOf(cmd) : undefined;
-    if (u) out.push(u);
+    if (u)
+      out.push(
+        cwd && !path.posix.isAbsolute(u.source) ? { ...u, source: path.posix.join(cwd, u.source) } : u,
+      );
     cmd = [];
   };
   for (const w of words(text)) {

@@ -388,6 +388,31 @@ describe("scanProps with artifacts", () => {
     expect(scan.keys.map((k) => [k.artifact?.file, k.path])).toEqual([["app.js", "create"]]);
   });
 
+  it("says what a local command would upload was not found, rather than pass it in silence (rt40 #3)", () => {
+    const scan = scanProps("command:local:Command", { create: "aws s3 sync build s3://web" }, [], {
+      artifacts: new ArtifactReader([program()]),
+    });
+    expect(scan.artifactNotes).toEqual([
+      {
+        path: "create",
+        note: expect.stringMatching(/^build was not found \(relative to .*\) and was not read$/),
+      },
+    ]);
+  });
+
+  it("says a local command's uploads were not read when its text is not known at preview (real35 bug 1)", () => {
+    const scan = scanProps(
+      "command:local:Command",
+      { create: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", delete: "echo done" },
+      [],
+      { artifacts: new ArtifactReader([program()]) },
+    );
+    expect(scan.keys).toEqual([]);
+    expect(scan.artifactNotes).toEqual([
+      { path: "create", note: expect.stringMatching(/^the command is not known at preview/) },
+    ]);
+  });
+
   it("reads the file a DigitalOcean Spaces object or a Scaleway object item uploads by its path (real34 bug 10)", () => {
     const dir = program();
     const read = (type: string, props: Tree) =>

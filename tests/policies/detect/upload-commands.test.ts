@@ -35,6 +35,38 @@ describe("uploadedPaths", () => {
     ]);
   });
 
+  it("reads the service and verb after global options (rt40 #3)", () => {
+    expect(uploadedPaths("aws --profile prod s3 sync build s3://site")).toEqual([
+      { source: "build", folder: true },
+    ]);
+    expect(uploadedPaths("aws --region us-east-1 s3 cp build s3://site --recursive")).toEqual([
+      { source: "build", folder: true },
+    ]);
+    expect(uploadedPaths("gcloud --project acme storage rsync -r build gs://site")).toEqual([
+      { source: "build", folder: true },
+    ]);
+    expect(uploadedPaths("az --subscription s1 storage blob upload-batch -s out -d '$web'")).toEqual([
+      { source: "out", folder: true },
+    ]);
+  });
+
+  it("follows a cd before the upload, as the shell runs the chain (rt40 #3)", () => {
+    expect(uploadedPaths("cd build && aws s3 sync . s3://site --delete")).toEqual([
+      { source: "build", folder: true },
+    ]);
+    expect(
+      uploadedPaths(
+        "cd frontend && npm run build && aws s3 sync dist s3://site; cd ../docs; aws s3 cp a.html s3://d/",
+      ),
+    ).toEqual([
+      { source: "frontend/dist", folder: true },
+      { source: "docs/a.html", folder: false },
+    ]);
+    expect(uploadedPaths("cd /srv/site && aws s3 sync . s3://site")).toEqual([
+      { source: "/srv/site", folder: true },
+    ]);
+  });
+
   it("names nothing for downloads, other commands or a remote source", () => {
     expect(uploadedPaths("aws s3 cp s3://a/x ./local")).toEqual([]);
     expect(uploadedPaths("aws s3 cp s3://a/x s3://b/x")).toEqual([]);
@@ -53,8 +85,10 @@ describe("deployedPathsOf a local.Command", () => {
       ["create", "archive", "web/out"],
       ["update", "file", "web/out/a.js"],
     ]);
-    // Unknown at preview (the bucket's name not known yet): not parsed.
+    // Unknown at preview (the bucket's name not known yet): nothing read, and that is said.
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    expect(deployedPathsOf("command:local:Command", { create: unknown })).toEqual([]);
+    expect(
+      deployedPathsOf("command:local:Command", { create: unknown }).map((p) => [p.at, p.unread]),
+    ).toEqual([["create", expect.stringMatching(/^the command is not known at preview .* were not read$/)]]);
   });
 });
