@@ -87,7 +87,7 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     }
   }
   for (const [k, v] of Object.entries(metadata)) {
-    const mask = keyMaterialIn(String(v), req.apiKey) ?? keyMaterialIn(k, req.apiKey);
+    const mask = keyMaterialIn(asSent(v), req.apiKey) ?? keyMaterialIn(k, req.apiKey);
     if (mask) {
       const shownName = maskedName(k, req.apiKey);
       violations.push({
@@ -169,10 +169,26 @@ function envValues(envs: Record<string, string> | undefined): SandboxValue[] {
   return Object.entries(envs ?? {}).map(([name, v]) => ({
     name,
     allowAs: [name],
-    value: String(v),
+    value: asSent(v),
     kind: "env",
     path: name,
   }));
+}
+
+/**
+ * A value as the SDK sends it: env vars and metadata go into the create request's JSON body as they
+ * are, so a wrapper whose `toString()` hides a secret and whose `toJSON()` gives it is judged by what
+ * `JSON.stringify` makes of it (a string as the string itself), not by `String(v)`.
+ */
+export function asSent(v: unknown): string {
+  if (typeof v === "string") return v;
+  try {
+    const json = JSON.stringify(v);
+    if (json !== undefined) return json.startsWith('"') ? (JSON.parse(json) as string) : json;
+  } catch {
+    // Not serializable: the SDK could not send it either; judged by its text.
+  }
+  return String(v);
 }
 
 /** How deep MCP settings are listed one by one; deeper, the settings are judged as one text. */

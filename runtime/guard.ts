@@ -80,10 +80,35 @@ export async function createGuardedSandbox(
  * `X-API-Key` header in its answer, and applications log these errors.
  */
 function withoutKey(e: unknown, apiKey: string | undefined): unknown {
-  if (!(e instanceof Error)) return e;
-  e.message = maskedName(e.message, apiKey);
-  if (e.stack) e.stack = maskedName(e.stack, apiKey);
-  return e;
+  // Not `instanceof Error`: an error made in another realm (Node's own DOMException seen from a vm
+  // context, as under Jest) carries the key all the same.
+  if (typeof e !== "object" || e === null || typeof (e as Error).message !== "string") return e;
+  return maskedError(e as Error, apiKey);
+}
+
+function maskedError(e: Error, apiKey: string | undefined): Error {
+  // A DOMException (a timed-out or aborted request) has `message` as a getter with no setter: it is
+  // shadowed on the instance, never assigned, and an error that cannot take that (a frozen one) is
+  // replaced by a plain Error of the same name, so masking never throws in place of the error.
+  try {
+    for (const field of ["message", "stack"] as const) {
+      const text = e[field];
+      if (typeof text !== "string") continue;
+      const masked = maskedName(text, apiKey);
+      if (masked !== text)
+        Object.defineProperty(e, field, {
+          value: masked,
+          writable: true,
+          configurable: true,
+          enumerable: false,
+        });
+    }
+    return e;
+  } catch {
+    const plain = new Error(maskedName(String(e.message), apiKey));
+    plain.name = e.name;
+    return plain;
+  }
 }
 
 export interface WithSandboxOpts extends GuardedSandboxOpts {

@@ -185,6 +185,36 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect(JSON.stringify(mine)).not.toContain(own);
   });
 
+  test("env vars and metadata are judged as the SDK sends them: a wrapper whose toString hides the key and toJSON gives it (rt40 #5)", async () => {
+    class SecretValue {
+      constructor(private readonly v: string) {}
+      toString() {
+        return "[redacted]";
+      }
+      toJSON() {
+        return this.v;
+      }
+    }
+    const env = await violation(
+      createGuardedSandbox(policy, {
+        ...conn(),
+        ...ids,
+        envs: { AGENT_CFG: new SecretValue(planted) },
+      } as never),
+    );
+    expect([env.code, env.field]).toEqual(["env-key-material", "envs.AGENT_CFG"]);
+    const meta = await violation(
+      createGuardedSandbox(policy, {
+        ...conn(),
+        ...ids,
+        metadata: { userId: "u1", requestId: "r1", note: new SecretValue(planted) },
+      } as never),
+    );
+    expect([meta.code, meta.field]).toEqual(["metadata-key-material", "metadata.note"]);
+    expect(JSON.stringify([env, meta])).not.toContain(planted);
+    expect(posts()).toEqual([]);
+  });
+
   /** A sandbox created with the caller's own (self-hosted, not e2b_-shaped) key and these options. */
   const withOwnKey = (apiKey: string, opts: object) =>
     createGuardedSandbox(policy, { ...ids, apiKey, apiUrl: server.url, env: {}, ...opts } as never);
@@ -360,6 +390,47 @@ describe("an API error that echoes the request's key", () => {
     expect(e).toBeInstanceOf(SandboxError);
     expect((e as Error).message).toMatch(/"x-api-key":"e2b_…[0-9a-f]{4}"/);
     expect(`${(e as Error).message}${(e as Error).stack}`).not.toContain(apiKey);
+  });
+});
+
+describe("a request that times out (rt40 #6)", () => {
+  // The SDK's timeout is a DOMException, whose message has a getter and no setter: masking it must
+  // not throw a TypeError in its place.
+  const timeout = { requestTimeoutMs: 200 } as never;
+
+  test("create rethrows the SDK's TimeoutError", async () => {
+    server.faults.delayMs = 1000;
+    const e = await createGuardedSandbox(policy, { ...conn(), ...ids, ...(timeout as object) }).catch(
+      (x: unknown) => x,
+    );
+    expect([(e as Error).name, e instanceof TypeError]).toEqual(["TimeoutError", false]);
+  });
+
+  test("withSandbox: a kill that times out after fn failed goes to onKillError, and fn's error wins", async () => {
+    const reported: unknown[] = [];
+    const boom = new Error("tool failed");
+    await expect(
+      withSandbox(
+        policy,
+        { ...conn(), ...ids, ...(timeout as object), onKillError: (e) => reported.push(e) },
+        () => {
+          server.faults.delayMs = 1000;
+          throw boom;
+        },
+      ),
+    ).rejects.toBe(boom);
+    expect(reported.map((e) => (e as Error).name)).toEqual(["TimeoutError"]);
+  });
+
+  test("withSandbox: a kill that times out after fn succeeded is a SandboxKillError naming the sandbox", async () => {
+    let seen = "";
+    const err = await withSandbox(policy, { ...conn(), ...ids, ...(timeout as object) }, (sbx) => {
+      seen = sbx.sandboxId;
+      server.faults.delayMs = 1000;
+      return 1;
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SandboxKillError);
+    expect((err as SandboxKillError).sandboxId).toBe(seen);
   });
 });
 

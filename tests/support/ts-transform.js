@@ -4,7 +4,16 @@
 const { createHash } = require("node:crypto");
 const { transformSync, version } = require("esbuild");
 
-const options = { loader: "ts", format: "cjs", target: "node20", sourcemap: "external" };
+// Strict mode as tsc emits it (`strict` implies `alwaysStrict`): in sloppy mode, assigning a
+// getter-only property (a DOMException's message) is silently ignored instead of throwing, so a test
+// could pass on code that throws for every user (rt40 #6).
+const options = {
+  loader: "ts",
+  format: "cjs",
+  target: "node20",
+  sourcemap: "external",
+  tsconfigRaw: { compilerOptions: { alwaysStrict: true } },
+};
 
 module.exports = {
   process(source, filename) {
