@@ -161,7 +161,7 @@ export const EVIDENCE_OF_CASE: Readonly<Record<CaseId, string>> = {
   "E2B-03": CASE_EVIDENCE.declaredEnvironment,
   "E2B-04": CASE_EVIDENCE.declaredEnvironment,
   "E2B-05": CASE_EVIDENCE.declaredEnvironment,
-  "E2B-06": CASE_EVIDENCE.keyConsumer,
+  "E2B-06": `${CASE_EVIDENCE.keyConsumer}; or key material E2B-06's checks find baked into a sandbox (a template's Dockerfile, an image build, a sandbox definition)`,
   "E2B-07": CASE_EVIDENCE.declaredEnvironment,
   "E2B-08": CASE_EVIDENCE.managementCredential,
   "E2B-09": CASE_EVIDENCE.declaredEnvironment,

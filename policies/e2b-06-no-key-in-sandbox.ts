@@ -30,12 +30,14 @@ import {
   type EnvironmentResource,
   type IndexedResource,
   type ResourceScan,
+  type StackIndex,
 } from "./detect/stack";
 import { mayNameOrHideLeaves } from "./detect/embedded-names";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { pathOf, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
-import { stackPolicy, type Reporter } from "./policy-dsl";
+import { settingsOf, stackPolicy, type Reporter } from "./policy-dsl";
+import type { PackConfig } from "./settings";
 
 /**
  * Image builds whose inputs end up inside an image a sandbox template can be made from: by type, the
@@ -141,60 +143,74 @@ export const noKeyInSandbox = stackPolicy(
       "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandbox env vars (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
   },
   ({ index, config, report, notApplicable }) => {
-    const holders = index.keySources();
     // Key material baked into a sandbox (a template's Dockerfile) is evidence on its own: judge first,
     // and only a stack with neither a key consumer nor a finding is not-applicable.
-    let found = false;
-    const run: Run = {
-      report: ((...a: Parameters<Reporter>) => {
-        found = true;
-        report(...a);
-      }) as Reporter,
-      advise: (message, urn, opts) => report(message, urn, { ...opts, advisory: true }),
-      config,
-      sandboxName: sandboxNameRegExp(config.sandboxEnvNamePattern),
-      keyName: new RegExp(config.keyNamePattern),
-      thirdParty: new RegExp(config.thirdPartySecretPattern),
-      holders,
-      holderNames: (urns) => index.sourceNames(urns),
-      dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
-      onlyReferences: (from) => from.every((u) => mayBeReferenceTo(index.byUrn.get(u)?.type ?? "")),
-      isHidden: (r, leaf) => isHiddenValue(index, r, leaf),
-      hiddenNote: (value, it) => hiddenValueNote(index, value, it),
-      isDocument: (leaf) =>
-        leaf.parsed ||
-        (typeof leaf.value === "string" &&
-          !leaf.unknown &&
-          leaf.value.length > 2 &&
-          embeddedWorthParsing(leaf.value) &&
-          index.parsedDocument(leaf.value) !== null),
-    };
-
-    for (const r of index.resources) {
-      if (holders.has(r.urn)) continue;
-      if (isSandboxDefinition(r)) {
-        checkEveryInput(run, r, index.scan(r), "an E2B sandbox/template definition", null);
-        continue;
-      }
-      const build = IMAGE_BUILDS[r.type];
-      if (build) checkEveryInput(run, r, index.scan(r), build.what, build.tops);
-      const secretStore = isKeyStoreType(r.type) || isE2BSecretResource(r);
-      const seen = new Set<string>();
-      index.walkLeaves(
-        r.props,
-        (leaf) => {
-          checkDockerfile(run, r, leaf);
-          if (!secretStore) checkEgressProxyPassword(run, r, leaf);
-          checkEgressRuleHeader(run, r, leaf);
-          checkSandboxEnv(run, r, leaf, seen);
-        },
-        { parseEmbedded: worthParsing },
-      );
-    }
-    for (const env of index.environments) if (env.modelAvailable) checkDeclaredSecrets(run, env);
+    const found = judgeSandboxes(index, config, report);
     if (!found && !consumesE2BKey(index)) notApplicable(NO_E2B_KEY_CONSUMER);
   },
 );
+
+/**
+ * E2B-06's checks over the stack; whether one found anything (advisories aside). Run by the policy,
+ * and with a silent reporter for its case's evidence when the policy is disabled (summary.ts).
+ */
+function judgeSandboxes(index: StackIndex, config: Config, report: Reporter): boolean {
+  const holders = index.keySources();
+  let found = false;
+  const run: Run = {
+    report: ((...a: Parameters<Reporter>) => {
+      found = true;
+      report(...a);
+    }) as Reporter,
+    advise: (message, urn, opts) => report(message, urn, { ...opts, advisory: true }),
+    config,
+    sandboxName: sandboxNameRegExp(config.sandboxEnvNamePattern),
+    keyName: new RegExp(config.keyNamePattern),
+    thirdParty: new RegExp(config.thirdPartySecretPattern),
+    holders,
+    holderNames: (urns) => index.sourceNames(urns),
+    dependsOnHolder: (r, top) => index.dependsOn(r, top, holders),
+    onlyReferences: (from) => from.every((u) => mayBeReferenceTo(index.byUrn.get(u)?.type ?? "")),
+    isHidden: (r, leaf) => isHiddenValue(index, r, leaf),
+    hiddenNote: (value, it) => hiddenValueNote(index, value, it),
+    isDocument: (leaf) =>
+      leaf.parsed ||
+      (typeof leaf.value === "string" &&
+        !leaf.unknown &&
+        leaf.value.length > 2 &&
+        embeddedWorthParsing(leaf.value) &&
+        index.parsedDocument(leaf.value) !== null),
+  };
+
+  for (const r of index.resources) {
+    if (holders.has(r.urn)) continue;
+    if (isSandboxDefinition(r)) {
+      checkEveryInput(run, r, index.scan(r), "an E2B sandbox/template definition", null);
+      continue;
+    }
+    const build = IMAGE_BUILDS[r.type];
+    if (build) checkEveryInput(run, r, index.scan(r), build.what, build.tops);
+    const secretStore = isKeyStoreType(r.type) || isE2BSecretResource(r);
+    const seen = new Set<string>();
+    index.walkLeaves(
+      r.props,
+      (leaf) => {
+        checkDockerfile(run, r, leaf);
+        if (!secretStore) checkEgressProxyPassword(run, r, leaf);
+        checkEgressRuleHeader(run, r, leaf);
+        checkSandboxEnv(run, r, leaf, seen);
+      },
+      { parseEmbedded: worthParsing },
+    );
+  }
+  for (const env of index.environments) if (env.modelAvailable) checkDeclaredSecrets(run, env);
+  return found;
+}
+
+/** Whether E2B-06 has evidence in this stack as its policy judges it: a key consumer, or a finding. */
+export function sandboxEvidence(index: StackIndex, config: PackConfig): boolean {
+  return consumesE2BKey(index) || judgeSandboxes(index, settingsOf(noKeyInSandbox, config), () => undefined);
+}
 
 /** Sandbox env and network JSON need not mention E2B: JSON text too (YAML only as usual). */
 const embeddedWorthParsing = (text: string) => /^\s*[[{]/.test(text) || /e2b/i.test(text);

@@ -81,7 +81,8 @@ export function summarizedStackReport(args: {
   const disabled = disabledPolicyNotes(args.config, stackUrnOf(args.index.resources));
   // A disabled policy's case with evidence in the stack is judged without it: applicable.
   const applicable = new Set(args.applicable);
-  for (const f of disabled) if (f.caseId && CASE_HAS_EVIDENCE[f.caseId](args.index)) applicable.add(f.caseId);
+  for (const f of disabled)
+    if (f.caseId && hasEvidence(f.caseId, args.index, args.config)) applicable.add(f.caseId);
   return buildStackReport({
     stack: args.index.stack,
     project: args.index.project,
@@ -91,6 +92,18 @@ export function summarizedStackReport(args: {
     costs: args.costs === false ? undefined : summary.costs,
     secretsHidden: args.secretsHidden || configHidden(args.index),
   });
+}
+
+/**
+ * Whether a case has evidence in the stack, as its policies judge it: E2B-06 also counts a key its
+ * checks find baked into a sandbox (a template's Dockerfile) where nothing is given the key.
+ */
+function hasEvidence(caseId: CaseId, index: StackIndex, config: PackConfig): boolean {
+  if (CASE_HAS_EVIDENCE[caseId](index)) return true;
+  if (caseId !== "E2B-06") return false;
+  // Required here, not imported: the policy module loads the policy DSL, which loads this one.
+  const e06 = require("./e2b-06-no-key-in-sandbox") as typeof import("./e2b-06-no-key-in-sandbox");
+  return e06.sandboxEvidence(index, config);
 }
 
 /**

@@ -69,7 +69,14 @@ export function buildStackReport(
   config: PackConfig,
 ): StackReport {
   const ours = info.name === OUR_PACK;
-  const index = StackIndex.fromGraph(graph.resources, graph.stack, graph.project);
+  // The files resources deploy, read as the pack reads them (its roots), only when a check asks:
+  // a disabled policy's case is judged on the same evidence the pack's report file holds.
+  const artifacts = new ArtifactReader(
+    graph.source.kind === "program"
+      ? [path.resolve(graph.source.path)]
+      : ArtifactReader.rootsFrom(new Map(Object.entries(graph.tags)), process.env),
+  );
+  const index = StackIndex.fromGraph(graph.resources, graph.stack, graph.project, { artifacts });
   const findings = findingsOf(info, analysis);
   const cases = applicable(info, analysis, config);
   if (ours) {

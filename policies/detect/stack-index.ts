@@ -404,6 +404,7 @@ export class StackIndex {
     resources: ReadonlyArray<GraphResourceLike>,
     stack?: string,
     project?: string,
+    opts: { artifacts?: ArtifactReader } = {},
   ): StackIndex {
     return new StackIndex(
       resources.map((r) => {
@@ -426,6 +427,7 @@ export class StackIndex {
       }),
       stack,
       project,
+      { artifacts: opts.artifacts },
     );
   }
 

@@ -156,6 +156,27 @@ describe("with a one-policy case's policy disabled", () => {
   });
 });
 
+describe("with a case's policies disabled, its evidence is what they would have judged (rt40 #4)", () => {
+  const scan = useScanner({
+    policyConfig: {
+      "e2b-01-key-only-in-key-stores": "disabled",
+      "e2b-01-key-from-secret-store": "disabled",
+      "e2b-01-no-client-side-key": "disabled",
+      "e2b-06-no-key-in-sandbox": "disabled",
+    },
+  });
+  it("a key only in a file a website deploys, or baked into a sandbox template, leaves its case inconclusive, not not-applicable", async () => {
+    // The CLI's own index did not read deployed files, so the CLI said N/A where the pack's report said inconclusive.
+    const { stack: site } = await scan.program(fx("artifacts-website-key"), "prod");
+    expect(status(site, "E2B-01")).toBe("inconclusive");
+    const { stack: template } = await scan.program(fx("template-dockerfile-key"), "prod");
+    expect(status(template, "E2B-06")).toBe("inconclusive");
+    // Nothing of E2B at all: still not applicable.
+    const { stack: none } = await scan.program(fx("no-e2b"), "dev");
+    expect(none.cases.map((c) => c.status)).toEqual(none.cases.map(() => "not-applicable"));
+  });
+});
+
 describe("with the resource policy disabled, the E2BEnvironment component's model output still counts", () => {
   // The templates' rotation date is pinned as in tests/stacks/templates.test.ts.
   const scan = useScanner({
