@@ -325,6 +325,9 @@ export function renderReadme(): string {
     "(`detect/stack-files.ts`, from the engine's stack tag `e2b-guardrails:stack-files`; absent under `pulumi preview`):",
     "for stacks named for different environments, one key (by fingerprint) or one `secure:` ciphertext in two files",
     "fails `e2b-02-no-cross-environment-key-reference`; a key-named value neither decrypted nor shown copied makes E2B-02 inconclusive.",
+    "A config key holds the key when it is named about E2B (`e2bApiKey`, `e2bKey`), an E2BEnvironment imports it",
+    "(`key.configKey`), or the program hands it to a variable named for the key (`E2B_API_KEY`) or stores it as a",
+    "secret named about E2B (`e2b-api-key`): the same in every stack file, decrypted or not.",
     "",
   );
   return out.join("\n");

@@ -5,9 +5,16 @@
  * StackReference to another environment's stack.
  */
 import { z } from "zod";
-import { NO_E2B_KEY_CONSUMER, consumesE2BKey, describe, environmentTagKeysSchema } from "./common";
+import {
+  KEY_NAME_PATTERN,
+  NO_E2B_KEY_CONSUMER,
+  consumesE2BKey,
+  describe,
+  environmentTagKeysSchema,
+} from "./common";
 import { environmentKey, inferTier, stackOfReference, type EnvironmentInfo } from "./detect/environment";
-import { E2B_NAME } from "./detect/hidden-config";
+import { E2B_NAME, configKeyAsVariable } from "./detect/hidden-config";
+import { isStoreOnlyType, storeContainerProperty, storeValueProperties } from "./detect/key-stores";
 import { readString, readStrings } from "./detect/env-model";
 import { findMaterial } from "./detect/material";
 import { modelSecretReference, referenceCandidates } from "./detect/secret-refs";
@@ -281,12 +288,41 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
   }
 };
 
-/** The config keys E2BEnvironments import their key from (`key.configKey`), qualified as the component reads them. */
-function importedKeyConfigKeys(index: StackIndex): Set<string> {
+/** A store, or the secret it is a version of, named about E2B (`e2b-api-key`, `prodE2bKey`). */
+function storeNamedAboutE2B(index: StackIndex, r: IndexedResource): boolean {
+  const aboutE2B = (name: string) => E2B_NAME.test(configKeyAsVariable(name));
+  if (aboutE2B(r.name)) return true;
+  const cp = storeContainerProperty(r.type);
+  return !!cp && (r.propertyDependencies[cp] ?? []).some((u) => aboutE2B(index.byUrn.get(u)?.name ?? ""));
+}
+
+/**
+ * The config keys (qualified) that hold the E2B key in this stack, as the pack judges them elsewhere:
+ * named about E2B (`e2bApiKey`, `e2bKey`), imported by an E2BEnvironment (`key.configKey`), or feeding
+ * a variable named for the key (`sandboxToken` into `E2B_API_KEY`) or the value of a store named
+ * about E2B (a secret `e2b-api-key`). Whether or not the value was decrypted, so that a copied
+ * ciphertext is judged as its decrypted value would be (rt40 #1).
+ */
+function keyConfigKeys(index: StackIndex): Set<string> {
   const out = new Set<string>();
   for (const env of index.environments) {
     const k = readString(env.model, "key.configKey");
     if (k.state === "known") out.add(k.value.includes(":") ? k.value : `${index.project}:${k.value}`);
+  }
+  const configs = new Map([...index.hiddenConfigs(), ...index.tracedConfigs()]);
+  if (configs.size === 0) return out;
+  for (const c of configs.values()) if (c.carriesKey || c.e2bNamed) out.add(c.key);
+  const keyName = new RegExp(KEY_NAME_PATTERN, "i");
+  const fedBy = (r: IndexedResource, top: string) => {
+    for (const u of r.propertyDependencies[top] ?? []) {
+      const c = configs.get(u);
+      if (c) out.add(c.key);
+    }
+  };
+  for (const r of index.resources) {
+    for (const l of index.scan(r).named) if (l.envName && keyName.test(l.envName)) fedBy(r, l.top);
+    if (isStoreOnlyType(r.type) && storeNamedAboutE2B(index, r))
+      for (const p of storeValueProperties(r.type)) fedBy(r, p.split(".")[0]);
   }
   return out;
 }
@@ -299,7 +335,7 @@ function keyInOtherEnvironmentsStackFiles({ index, report }: Parameters<Check>[0
   const files = index.config?.stackFiles;
   if (!files) return false;
   const urn = stackUrnOf(index.resources);
-  const found = stackFileFindings(files, importedKeyConfigKeys(index));
+  const found = stackFileFindings(files, keyConfigKeys(index));
   for (const f of found)
     report(f.message, urn, {
       advisory: f.inconclusive,

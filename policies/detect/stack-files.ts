@@ -124,13 +124,17 @@ export function stackFileFindings(
   // Not compared: this stack's hidden key (not shown copied) against any sibling's key config, or
   // this stack's key against a sibling's hidden one.
   const mine = hiddenKeys.filter((k) => !copied.has(k));
+  // A sibling's undecrypted value under a config key that holds the key here (rt40 #2).
+  const hiddenIn = (s: StackFileKeysLike) => [
+    ...new Set([...s.hidden, ...s.sealed.map((k) => k.configKey).filter((k) => keyConfigKeys.has(k))]),
+  ];
   const unseen = others.filter(
-    (s) => s.unread || (mine.length ? s.keys.length || s.hidden.length : s.hidden.length),
+    (s) => s.unread || (mine.length ? s.keys.length || hiddenIn(s).length : hiddenIn(s).length),
   );
   if (unseen.length && (mine.length || own.keys.length)) {
     const names = [...new Set(mine.length ? mine : own.keys.map((k) => k.configKey))];
     const theirs = unseen.map((s) => {
-      const keys = [...new Set([...s.hidden, ...s.keys.map((k) => k.configKey)])];
+      const keys = [...new Set([...hiddenIn(s), ...s.keys.map((k) => k.configKey)])];
       const why = [...(keys.length ? [keys.join(", ")] : []), ...(s.hiddenBecause ? [s.hiddenBecause] : [])];
       return `${s.file} (${why.join("; ")})`;
     });

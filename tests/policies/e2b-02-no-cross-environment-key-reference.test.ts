@@ -65,6 +65,39 @@ describe(P, () => {
 
 describe(`${P} across a project's stack files`, () => {
   const scan = useScanner();
+  it("fails a copied ciphertext under any config key the program hands to E2B_API_KEY or stores as the E2B key, without the passphrase as with it (rt40 #1)", async () => {
+    const from = path.join(repoRoot, "evals/fixtures/E2B-02/stack-file-copied-to-prod");
+    const renamed = (file: string) =>
+      readFileSync(path.join(from, file), "utf8").replaceAll("e2bApiKey", "sandboxToken");
+    const program = (use: string) =>
+      [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const token = new pulumi.Config().requireSecret("sandboxToken");',
+        use,
+      ].join("\n");
+    for (const [mode, use] of [
+      [
+        "into E2B_API_KEY",
+        'new aws.lambda.Function("agent", { runtime: "nodejs20.x", handler: "index.handler", role: "arn:aws:iam::1:role/r", code: new pulumi.asset.AssetArchive({}), environment: { variables: { E2B_API_KEY: token } } });',
+      ],
+      [
+        "stored as e2b-api-key",
+        'const secret = new aws.secretsmanager.Secret("e2b-api-key"); new aws.secretsmanager.SecretVersion("e2b-api-key-v1", { secretId: secret.id, secretString: token });',
+      ],
+    ]) {
+      const dir = programCopy("stack-file-token-", from, {
+        "index.ts": program(use),
+        "Pulumi.prod.yaml": renamed("Pulumi.prod.yaml"),
+        "Pulumi.staging.yaml": renamed("Pulumi.staging.yaml"),
+      });
+      for (const opts of [{}, { passphrase: "correct horse" }]) {
+        const { stack } = await scan.program(dir, "prod", opts);
+        expect([mode, opts, status(stack, "E2B-02")]).toEqual([mode, opts, "fail"]);
+      }
+    }
+  });
+
   it("fails a copied stack file without the passphrase whatever the key's config key is called, as the E2BEnvironment names it", async () => {
     // rt39 #1: the eval fixture with `e2bKey` instead of `e2bApiKey` read PASS without the passphrase.
     const from = path.join(repoRoot, "evals/fixtures/E2B-02/stack-file-copied-to-prod");

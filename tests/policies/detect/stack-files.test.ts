@@ -88,6 +88,21 @@ describe("stackFileFindings", () => {
     ).toEqual([expect.objectContaining({ inconclusive: true })]);
   });
 
+  it("counts another environment's undecrypted value under a name the stack says holds the key as not compared (rt40 #2)", () => {
+    // prod's e2bKey decrypted here, staging's not (a passphrase per stack): neither silent nor a PASS.
+    const files = {
+      own: file("prod", { keys: [{ ...key("1111"), configKey: "agents:e2bKey" }] }),
+      siblings: [file("staging", { sealed: [{ configKey: "agents:e2bKey", ciphertext: "b" }] })],
+    };
+    expect(stackFileFindings(files)).toEqual([]);
+    expect(stackFileFindings(files, new Set(["agents:e2bKey"]))).toEqual([
+      expect.objectContaining({
+        inconclusive: true,
+        message: expect.stringMatching(/stack files Pulumi\.staging\.yaml \(agents:e2bKey\)/),
+      }),
+    ]);
+  });
+
   it("is inconclusive where another environment's stack file could not be read at all (rt39 #8)", () => {
     const out = stackFileFindings({
       own: file("staging", { keys: [key("1111")] }),
