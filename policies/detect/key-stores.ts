@@ -240,6 +240,14 @@ export const KEY_STORES: readonly KeyStore[] = [
     alsoRuntime: true,
   },
   { type: "doppler:index/secret:Secret", store: "Doppler", paths: ["value"] },
+  // Read by jobs and notebooks with `dbutils.secrets.get`, redacted in their output.
+  { type: "databricks:index/secret:Secret", store: "Databricks secret scope", paths: ["stringValue"] },
+  // Write-only, read by synthetic monitor scripts as `$secure.NAME`.
+  {
+    type: "newrelic:synthetics/secureCredential:SecureCredential",
+    store: "New Relic secure credential",
+    paths: ["value"],
+  },
   {
     type: "onepassword:index/item:Item",
     store: "1Password",

@@ -49,6 +49,9 @@ describe("approved key stores (data table)", () => {
       { secretName: "E2B_API_KEY", plaintextValue: KEY, visibility: "all" },
     ],
     ["scaleway:secrets/version:Version", { secretId: "fr-par/11111111", data: KEY }],
+    // real36 bug 2: a Databricks secret scope's secret, a New Relic synthetics secure credential.
+    ["databricks:index/secret:Secret", { scope: "agents", key: "e2b-api-key", stringValue: KEY }],
+    ["newrelic:synthetics/secureCredential:SecureCredential", { key: "E2B_API_KEY", value: KEY }],
     [
       "scaleway:containers/container:Container",
       { namespaceId: "ns", secretEnvironmentVariables: { E2B_API_KEY: KEY } },

@@ -131,6 +131,13 @@ describe("stackFileFindings", () => {
       }),
     ).toEqual([]);
     expect(stackFileFindings({ own: file("own", shared), siblings: [file("prod", shared)] })).toEqual([]);
+    // Two stacks of one tier are one environment, as E2B-02 judges stacks known by name (real36 bug 3).
+    expect(
+      stackFileFindings({
+        own: file("prod-us", shared),
+        siblings: [file("prod-eu", shared), file("staging_new", shared)],
+      }).map((f) => f.message),
+    ).toEqual([expect.stringMatching(/is also in Pulumi\.staging_new\.yaml \(stack staging_new/)]);
     expect(stackFileFindings({ own: file("staging"), siblings: [file("prod", shared)] })).toEqual([]);
   });
 });
