@@ -150,10 +150,18 @@ export const noClientSideKey = stackPolicy(
           { at: { path: k.path, keyFingerprint: k.fingerprint } },
         );
       }
+      // Dependencies are known per top-level property only. Where an unknown variable of it is named to
+      // carry the key, a hidden key config it depends on is taken to be that variable's value, not its
+      // unknown siblings' (an API URL beside it in one env map, real36 bug 1).
+      const keyNamedTops = new Set(
+        scan.named.filter((l) => l.unknown && l.envName && keyName.test(l.envName)).map((l) => l.top),
+      );
+      const hiddenKeys = index.hiddenKeyConfigUrns();
       for (const l of scan.named) {
         if (!l.publicName || flagged.has(l.path)) continue;
         if (l.unknown) {
-          const from = index.dependsOn(r, l.top, holders);
+          const siblingOfKey = keyNamedTops.has(l.top) && !(l.envName && keyName.test(l.envName));
+          const from = index.dependsOn(r, l.top, holders).filter((u) => !siblingOfKey || !hiddenKeys.has(u));
           if (from.length) {
             flagged.add(l.path);
             report(

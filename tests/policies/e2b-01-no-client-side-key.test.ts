@@ -51,6 +51,17 @@ describe(P, () => {
     expect(status(stack, "E2B-01")).toBe("inconclusive");
   });
 
+  it("blames the key's own variable, not its unknown neighbour in the same env map, with or without the passphrase (real36 bug 1)", async () => {
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("public-env-beside-secret-key"), "prod", opts);
+      expect([opts, of(stack, P).map((f) => f.path)]).toEqual([
+        opts,
+        ["environmentVariables.VITE_E2B_API_KEY"],
+      ]);
+      expect(status(stack, "E2B-01")).toBe("fail");
+    }
+  });
+
   it("is not applicable to a stack without E2B", async () => {
     const { stack } = await scan.program(fx("no-e2b"), "dev");
     expect(status(stack, "E2B-01")).toBe("not-applicable");
