@@ -225,6 +225,8 @@ const ENTRY_VALUE_KEYS = new Set([
   "value",
   "values",
   "valueFrom",
+  // Cloud Run v2: `{ name, valueSource: { secretKeyRef } }`.
+  "valueSource",
   "secretValue",
   "secretValues",
   "text",

@@ -20,6 +20,33 @@ describe("scanProps", () => {
   });
 });
 
+describe("env entries name their value", () => {
+  it("names a Cloud Run v2 env var read from Secret Manager (valueSource.secretKeyRef) by its entry (real36 bug 4)", () => {
+    const props = {
+      template: {
+        containers: [
+          {
+            envs: [
+              {
+                name: "E2B_API_KEY",
+                valueSource: { secretKeyRef: { secret: "e2b-api-key", version: "latest" } },
+              },
+            ],
+          },
+        ],
+      },
+    };
+    expect(
+      scanProps("gcp:cloudrunv2/service:Service", props)
+        .named.map((l) => [l.path, l.envName])
+        .sort(),
+    ).toEqual([
+      ["template.containers[0].envs[0].valueSource.secretKeyRef.secret", "E2B_API_KEY"],
+      ["template.containers[0].envs[0].valueSource.secretKeyRef.version", "E2B_API_KEY"],
+    ]);
+  });
+});
+
 describe("a key cut into the elements of a list (real34 bug 7)", () => {
   const paths = (props: Record<string, unknown>) =>
     scanProps("pulumi:pulumi:Stack", props as never).keys.map((k) => [k.path, k.mask]);
