@@ -133,9 +133,16 @@ function timeoutEnvVarsWithinCeiling(
   for (const r of index.resources) {
     for (const l of index.scan(r).named) {
       if (!l.envName || !pattern.test(l.envName) || l.unknown) continue;
-      const raw = typeof l.value === "number" ? l.value : typeof l.value === "string" ? Number(l.value) : NaN;
-      if (!Number.isFinite(raw)) continue;
-      const seconds = /_MS$/.test(l.envName) ? raw / 1000 : raw;
+      const seconds = timeoutSeconds(l.value, /_MS$/.test(l.envName));
+      if (seconds === undefined) {
+        if (typeof l.value === "string" && l.value.trim() !== "")
+          report(
+            `${describe(r)} sets ${l.envName} to a value that is not read as a duration, so it was not held to a ceiling. Write it in seconds${/_MS$/.test(l.envName) ? " (milliseconds for a _MS variable)" : ""}.`,
+            r.urn,
+            { advisory: true, at: { path: l.path, inconclusive: true } },
+          );
+        continue;
+      }
       const env = index.environmentOf(r, DEFAULT_ENVIRONMENT_TAG_KEYS);
       const ceiling =
         ceilingByEnv.get(environmentKey(env.name)) ??
@@ -149,6 +156,28 @@ function timeoutEnvVarsWithinCeiling(
         );
     }
   }
+}
+
+/** Go-style duration parts (`6h`, `1h30m`, `21600s`, `500ms`), in seconds per unit. */
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gi;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * A timeout variable's value in seconds: a number (milliseconds for a `_MS` variable), digits with
+ * thousands separators (`21,600`, `21_600`), or a duration with units (`6h`, `1h30m`, `21600s`);
+ * undefined when it reads as none of these.
+ */
+export function timeoutSeconds(value: unknown, inMilliseconds: boolean): number | undefined {
+  const scale = (n: number) => (inMilliseconds ? n / 1000 : n);
+  if (typeof value === "number") return Number.isFinite(value) ? scale(value) : undefined;
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return scale(Number(text));
+  if (/^\d{1,3}([,_]\d{3})+$/.test(text)) return scale(Number(text.replace(/[,_]/g, "")));
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/i.test(text)) return undefined;
+  let seconds = 0;
+  for (const m of text.matchAll(DURATION_PART)) seconds += Number(m[1]) * UNIT_SECONDS[m[2].toLowerCase()];
+  return seconds;
 }
 
 /**

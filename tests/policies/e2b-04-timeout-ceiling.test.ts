@@ -27,6 +27,16 @@ describe(P, () => {
     expect(msgs).toMatch(
       /'worker' sets E2B_SANDBOX_TIMEOUT_SECONDS=10800 \(10800s\), above environment dev's ceiling of 7200s/,
     );
+    expect(msgs).toMatch(
+      /'scheduler' sets E2B_SANDBOX_TIMEOUT=6h \(21600s\), above environment prod's ceiling of 7200s/,
+    );
+    expect(
+      of(stack, P)
+        .filter((f) => f.enforcementLevel === "advisory")
+        .map((f) => f.message),
+    ).toEqual([
+      expect.stringMatching(/'reaper' sets E2B_SANDBOX_TIMEOUT to a value that is not read as a duration/),
+    ]);
     expect(status(stack, "E2B-04")).toBe("fail");
   });
 
