@@ -114,7 +114,8 @@ export function siblingStackKeys(project: ProjectInfo, passphrase: string | unde
       if (!(e instanceof InputError)) throw e;
       const why = /incorrect passphrase|encryptionsalt/.test(e.message)
         ? "the passphrase does not open it"
-        : `it could not be read: ${e.message}`;
+        : // The error names the file by its absolute path: shown relative, as the file is everywhere else.
+          `it could not be read: ${e.message.split(stackConfigFile).join(file)}`;
       try {
         const found = configKeys(read(undefined));
         out.push({ stack, file, ...found, ...(found.hidden.length ? { hiddenBecause: why } : {}) });

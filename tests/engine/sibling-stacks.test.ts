@@ -63,7 +63,8 @@ describe("siblingStackKeys", () => {
       keys: [],
       hidden: [],
       unread: true,
-      hiddenBecause: expect.stringMatching(/^it could not be read: .*Pulumi\.broken\.yaml: not valid YAML/),
+      // Named relative to the project, as the file is everywhere else in the report (rt40 note).
+      hiddenBecause: expect.stringMatching(/^it could not be read: Pulumi\.broken\.yaml: not valid YAML/),
     });
     // Only fingerprints and masks: no key, no ciphertext.
     expect(JSON.stringify(got)).not.toMatch(/a1b2c3d4e5a1|0f9e8d7c6b0f|v1:/);
