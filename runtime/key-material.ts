@@ -21,9 +21,12 @@ export function materialIn(text: string): string | undefined {
   return findMaterial(text)[0]?.mask;
 }
 
-/** One way the caller's own key may be written, and whether letter case matters in it. */
+/**
+ * One way the caller's own key may be written: its units (characters, or byte pairs of hex), and
+ * whether letter case matters in it.
+ */
 interface KeyForm {
-  text: string;
+  units: string[];
   anyCase: boolean;
 }
 
@@ -38,28 +41,47 @@ function base64Core(key: Buffer, offset: number, encoding: "base64" | "base64url
   return b64.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + key.length)) / 6));
 }
 
+/** The three alignment-free cores of `text` in base64 and in base64url. */
+const base64Cores = (text: Buffer): string[] =>
+  (["base64", "base64url"] as const).flatMap((e) => [0, 1, 2].map((o) => base64Core(text, o, e)));
+
 /**
- * The caller's own key as it is and in hex (any letter case: an echo may upper-case it), and in
- * base64 and base64url at each of the three alignments in a longer text; none for a short one.
+ * The caller's own key as it is and in hex (any letter case: an echo may upper-case it, and hex may
+ * be percent-encoded or dumped byte by byte), in base64 and base64url at each of the three
+ * alignments in a longer text, of the key in either case too, and base64 of the key's base64; none
+ * for a short key. The pack's redactor reads these encodings only for keys shaped `e2b_…`, and a self-hosted key
+ * need not be (rt40 #7).
  */
 function ownKeyForms(apiKey: string | undefined): KeyForm[] {
   if (apiKey === undefined || apiKey.length < 8) return [];
   const own = Buffer.from(apiKey);
+  const chars = (t: string) => [...t];
   const forms: KeyForm[] = [
-    { text: apiKey, anyCase: true },
-    { text: own.toString("hex"), anyCase: true },
+    { units: chars(apiKey), anyCase: true },
+    { units: own.toString("hex").match(/../g)!, anyCase: true },
   ];
-  for (const encoding of ["base64", "base64url"] as const)
-    for (const offset of [0, 1, 2]) forms.push({ text: base64Core(own, offset, encoding), anyCase: false });
+  const spellings = [...new Set([apiKey, apiKey.toUpperCase(), apiKey.toLowerCase()])];
+  const once = spellings.flatMap((k) => base64Cores(Buffer.from(k)));
+  // Base64 of the key's own base64 (the key encoded twice, alone): the inner text is whole.
+  const inner = (["base64", "base64url"] as const).map((e) => own.toString(e));
+  const twice = inner.flatMap((b64) => base64Cores(Buffer.from(b64)));
+  for (const core of new Set([...once, ...twice])) forms.push({ units: chars(core), anyCase: false });
   return forms;
 }
 
-const holds = (text: string, f: KeyForm) =>
-  f.anyCase ? text.toLowerCase().includes(f.text.toLowerCase()) : text.includes(f.text);
+/**
+ * A form as a regular expression that lets a few separators stand between its units: spaces, line
+ * breaks (wrapped base64), `%` (percent-encoding) and `\x` (escaped bytes). Linear: no separator
+ * character is a unit of any form.
+ */
+function formPattern(f: KeyForm, flags: string): RegExp {
+  const escaped = f.units.map((u) => u.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"));
+  return new RegExp(escaped.join(String.raw`(?:[\s%]|\\x){0,3}`), flags + (f.anyCase ? "i" : ""));
+}
 
 /** The mask of the caller's own key when `text` holds it in one of the forms ownKeyForms lists. */
 export function ownKeyIn(text: string, apiKey: string | undefined): string | undefined {
-  return ownKeyForms(apiKey).some((f) => holds(text, f)) ? maskKey(apiKey!) : undefined;
+  return ownKeyForms(apiKey).some((f) => formPattern(f, "").test(text)) ? maskKey(apiKey!) : undefined;
 }
 
 /**
@@ -74,10 +96,6 @@ export function maskedName(name: string, apiKey?: string): string {
 /** `text` with the caller's own key masked wherever it stands in one of the forms ownKeyForms lists. */
 export function maskOwnKey(text: string, apiKey: string | undefined): string {
   let out = text;
-  for (const f of ownKeyForms(apiKey)) {
-    if (!holds(out, f)) continue;
-    const escaped = f.text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    out = out.replace(new RegExp(escaped, f.anyCase ? "gi" : "g"), maskKey(apiKey!));
-  }
+  for (const f of ownKeyForms(apiKey)) out = out.replace(formPattern(f, "g"), maskKey(apiKey!));
   return out;
 }

@@ -1,0 +1,41 @@
+/**
+ * The caller's own key found and masked in the forms an API, a proxy or a sandbox's metadata may
+ * write it (runtime/key-material.ts): a self-hosted key need not look like `e2b_…`, so the pack's
+ * redactor, which reads encodings of `e2b_` keys, would not know it.
+ */
+import { randomBytes } from "node:crypto";
+import { maskOwnKey, ownKeyIn } from "../../runtime/key-material";
+
+const key = `selfhosted-${randomBytes(16).toString("hex")}`;
+const hex = Buffer.from(key).toString("hex");
+const b64 = (t: string) => Buffer.from(t).toString("base64");
+
+describe("the caller's own key, self-hosted format", () => {
+  test.each([
+    ["as it is, upper-cased", key.toUpperCase()],
+    ["in hex, upper-cased", hex.toUpperCase()],
+    ["percent-encoded byte by byte (rt40 #7)", hex.replace(/(..)/g, "%$1")],
+    ["as a hex dump with spaces", hex.match(/../g)!.join(" ")],
+    ["as escaped bytes", hex.replace(/(..)/g, "\\x$1")],
+    ["spaced out", [...key].join(" ")],
+    [
+      "in base64 of a longer text, wrapped every 20 characters",
+      b64(`x-api-key: ${key}`).replace(/(.{20})/g, "$1\n"),
+    ],
+    ["in base64 of its upper case", b64(key.toUpperCase())],
+    ["in base64 of its base64", b64(b64(key))],
+  ])("is found and masked %s", (_how, written) => {
+    const text = `metadata v=${written} end`;
+    expect(ownKeyIn(text, key)).toBe(`se…${key.slice(-4)}`);
+    const masked = maskOwnKey(text, key);
+    expect(masked).toMatch(/^metadata v=.*se…[0-9a-f]{4}/s);
+    expect(masked).not.toContain(written.replace(/\n/g, "").slice(-16));
+    expect(ownKeyIn(masked, key)).toBeUndefined();
+  });
+
+  test("leaves text without the key alone, and a short key is no form at all", () => {
+    const text = "sbx-1 user_id=u-1 73 65 6c 66 %41%42 SGVsbG8=";
+    expect(maskOwnKey(text, key)).toBe(text);
+    expect(ownKeyIn("abc", "abc")).toBeUndefined();
+  });
+});
