@@ -146,7 +146,7 @@ export const CASE_EVIDENCE = {
     "E2B key material anywhere in the stack (properties, property names, deployed files, outputs, URNs, references, plaintext stack configuration; in an audit also ids and the deployment's fields), an E2B key resource, an E2BEnvironment, an E2B_* variable, a property fed by a secret config value named about E2B that the offline preview could not decrypt, or a secret config value holding the key (or, not decrypted, named to carry it) that no value preview could see holds or takes (E2B-01 is then inconclusive); advisories about files or values that were not read are not evidence",
   /** E2B-02, E2B-06: the stack hands a key to something (a consumer). */
   keyConsumer:
-    "an E2B key resource, an E2BEnvironment, an E2B_* variable, or a property fed by a secret config value named to carry the key, decrypted or not (a leaked key alone is judged by E2B-01 only)",
+    "an E2B key resource, an E2BEnvironment, an E2B_* variable, or a property fed by a secret config value named to carry the key or about E2B (`e2bKey`), decrypted or not (a leaked key alone is judged by E2B-01 only)",
   /** E2B-08: a management credential to judge. */
   managementCredential:
     "an E2B key resource, an E2BEnvironment, an E2B_* variable, a property fed by a secret config value named to carry the key, E2B access-token material (`sk_e2b_…`), or an undecrypted structured secret with a secure leaf naming an access token",

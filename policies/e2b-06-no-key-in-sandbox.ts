@@ -34,7 +34,7 @@ import {
 } from "./detect/stack";
 import { mayNameOrHideLeaves } from "./detect/embedded-names";
 import { OPAQUE_SECRET } from "./detect/unknowns";
-import { pathOf, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
+import { pathOf, printable, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
 import { settingsOf, stackPolicy, type Reporter } from "./policy-dsl";
 import type { PackConfig } from "./settings";
@@ -191,6 +191,7 @@ function judgeSandboxes(index: StackIndex, config: Config, report: Reporter): bo
     const build = IMAGE_BUILDS[r.type];
     if (build) checkEveryInput(run, r, index.scan(r), build.what, build.tops);
     const secretStore = isKeyStoreType(r.type) || isE2BSecretResource(r);
+    if (!secretStore) checkHiddenKeyFeed(run, index, r);
     const seen = new Set<string>();
     index.walkLeaves(
       r.props,
@@ -205,6 +206,32 @@ function judgeSandboxes(index: StackIndex, config: Config, report: Reporter): bo
   }
   for (const env of index.environments) if (env.modelAvailable) checkDeclaredSecrets(run, env);
   return found;
+}
+
+/**
+ * A whole property hidden at preview (an env map built in an `apply`) that takes its value from a
+ * secret config value named for the key or about E2B: what it holds, sandbox env vars with the key
+ * among them, cannot be seen, so the case cannot pass on it (rt41 #2). Only without the passphrase:
+ * with it, the property is known and judged.
+ */
+function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): void {
+  const hidden = index.hiddenConfigs();
+  if (hidden.size === 0) return;
+  const scan = index.scan(r);
+  for (const top of scan.unknownTops) {
+    if (!scan.unknowns.some((l) => l.path === top)) continue;
+    const from = (r.propertyDependencies[top] ?? []).filter((u) => {
+      const c = hidden.get(u);
+      return c !== undefined && (c.carriesKey || c.e2bNamed);
+    });
+    if (!from.length) continue;
+    const { cause, check } = run.hiddenNote(OPAQUE_SECRET, "it");
+    run.advise(
+      `${describe(r)} property ${printable(top)} is hidden at preview (${cause}) and takes its value from ${run.holderNames(from)}: whether it hands the E2B key to sandboxes (sandbox env vars) is not known. ${check}`,
+      r.urn,
+      { at: { path: top, inconclusive: true } },
+    );
+  }
 }
 
 /** Whether E2B-06 has evidence in this stack as its policy judges it: a key consumer, or a finding. */

@@ -64,6 +64,11 @@ export function parseStackFilesTag(tag: unknown): StackFiles | undefined {
   }
 }
 
+/** A stack name's environment: its first word, spelled as environmentKey spells it (`prod-eu` → prod). */
+function baseEnvironment(stack: string): string {
+  return environmentKey(stack.split(/[-_.\s]/)[0] || stack);
+}
+
 export interface StackFileFinding {
   message: string;
   path: string;
@@ -75,8 +80,8 @@ export interface StackFileFinding {
 }
 
 /**
- * For stacks whose names spell environments (`prod`, `staging`, `dev-eu`; not `alice` or `own`) of
- * different tiers (`prod` and `production`, or `prod-us` and `prod-eu`, are one environment): a key in this stack's config that another environment's
+ * For stacks whose names spell environments (`prod`, `staging`, `dev-eu`; not `alice` or `own`) and
+ * differ in their first word (`prod` and `production`, or `prod-us` and `prod-eu`, are one environment): a key in this stack's config that another environment's
  * stack file also holds, decrypted or as the same ciphertext; and, where a key-named value could not
  * be decrypted and no copy shows, the files it could not be compared with.
  */
@@ -89,14 +94,10 @@ export function stackFileFindings(
   const sealedNames = new Set(own.sealed.map((k) => k.configKey));
   const hiddenKeys = [...new Set([...own.hidden, ...[...keyConfigKeys].filter((k) => sealedNames.has(k))])];
   if ((!own.keys.length && !hiddenKeys.length) || inferTier(own.stack) === null) return [];
-  // Other environments as E2B-02 tells stacks known only by their names apart: another tier (two
-  // stacks of one tier, `prod-us` and `prod-eu` or `staging` and `staging_new`, are one environment).
-  const ownTier = inferTier(own.stack);
-  const ownEnv = environmentKey(own.stack);
-  const others = siblings.filter((s) => {
-    const tier = inferTier(s.stack);
-    return tier !== null && tier !== ownTier && environmentKey(s.stack) !== ownEnv;
-  });
+  // Other environments: another name once a region or variant after the first word is set aside
+  // (`prod-us` and `prod-eu`, `staging` and `staging_new` are one environment; `dev` and `qa` are two).
+  const ownEnv = baseEnvironment(own.stack);
+  const others = siblings.filter((s) => inferTier(s.stack) !== null && baseEnvironment(s.stack) !== ownEnv);
   const out: StackFileFinding[] = [];
   const where = (s: StackFileKeysLike, configKey: string) =>
     `${s.file} (stack ${s.stack}, config ${configKey})`;

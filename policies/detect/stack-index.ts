@@ -173,7 +173,7 @@ export interface E2BEvidence {
   /** Leaves under an E2B-named env var (`E2B_API_KEY`, `E2B_ACCESS_TOKEN`, …). */
   names: number;
   /**
-   * Properties fed by a secret config value named to carry the key, decrypted or not: a consumer of
+   * Properties fed by a secret config value named to carry the key or about E2B, decrypted or not: a consumer of
    * the key whatever the property's shape, which a value hidden at preview may hide (an env map built
    * in an `apply`), so both modes count it.
    */
@@ -785,7 +785,10 @@ export class StackIndex {
       // A property fed by an undecrypted value named to carry the key: the key, had it been decrypted;
       // by a structured one with a secure leaf about E2B: maybe the key (E2B-01 judges it inconclusive).
       const hidden = this.hiddenConfigs();
-      const keyConfigs = new Set([...this.hiddenKeyConfigUrns(), ...this.tracedKeyConfigUrns()]);
+      // Named to carry the key, or about E2B (`e2bKey`, `e2bToken`): E2B-02 reads either as the key.
+      const keyConfigs = new Set<string>();
+      for (const configs of [hidden, this.tracedConfigs()])
+        for (const [u, c] of configs) if (c.carriesKey || c.e2bNamed) keyConfigs.add(u);
       let keyConfigFeeds = 0;
       for (const r of this.resources)
         for (const [top, urns] of Object.entries(r.propertyDependencies)) {

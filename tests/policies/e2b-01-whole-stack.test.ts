@@ -293,18 +293,30 @@ export const callbackUrl = pulumi.interpolate\`http://\${lb.dnsName}/run?token=\
     }
   });
 
-  it("judges E2B-02, E2B-06 and E2B-08 alike with and without the passphrase when the key feeds an env map built in an apply (real35 bug 2)", async () => {
+  it("judges E2B-02, E2B-06 and E2B-08 with and without the passphrase when the key feeds an env map built in an apply, whatever its config key (real35 bug 2, rt41 #1, #2)", async () => {
     // Without the passphrase the whole map is hidden: no E2B_API_KEY name is seen, but the stack
-    // still plainly hands the key to a function. Before, those cases read not-applicable there.
-    const judged = [];
-    for (const opts of [{ passphrase: "correct horse" }, {}]) {
-      const { stack } = await scan.program(fx("secret-config-env-map-in-apply"), "prod", opts);
-      expect([opts, status(stack, "E2B-01")]).toEqual([opts, "fail"]);
-      judged.push(["E2B-02", "E2B-06", "E2B-08"].map((id) => status(stack, id)));
-      expectClean(stack);
+    // still plainly hands the key to a function. Before, those cases read not-applicable there; and
+    // E2B-06 cannot see whether the hidden map holds sandbox env vars, so it cannot pass.
+    const from = path.join(repoRoot, fx("secret-config-env-map-in-apply"));
+    for (const configKey of ["e2bApiKey", "e2bKey"]) {
+      const renamed = (file: string) =>
+        readFileSync(path.join(from, file), "utf8").replaceAll("e2bApiKey", configKey);
+      const dir = programCopy("env-map-in-apply-", from, {
+        "index.ts": renamed("index.ts"),
+        "Pulumi.prod.yaml": renamed("Pulumi.prod.yaml"),
+      });
+      const judged = [];
+      for (const opts of [{ passphrase: "correct horse" }, {}]) {
+        const { stack } = await scan.program(dir, "prod", opts);
+        judged.push(["E2B-01", "E2B-02", "E2B-06", "E2B-08"].map((id) => status(stack, id)));
+        expectClean(stack);
+      }
+      expect([configKey, judged[0]]).toEqual([configKey, ["fail", "pass", "pass", "pass"]]);
+      expect([configKey, judged[1]]).toEqual([
+        configKey,
+        [configKey === "e2bApiKey" ? "fail" : "inconclusive", "pass", "inconclusive", "pass"],
+      ]);
     }
-    expect(judged[0]).toEqual(["pass", "pass", "pass"]);
-    expect(judged[1]).toEqual(judged[0]);
   });
 
   it("leaves E2B-01 inconclusive, not passed, when a closure captures a hidden value only named about E2B (e2bKey, e2bApiKeySecretName)", async () => {

@@ -131,13 +131,20 @@ describe("stackFileFindings", () => {
       }),
     ).toEqual([]);
     expect(stackFileFindings({ own: file("own", shared), siblings: [file("prod", shared)] })).toEqual([]);
-    // Two stacks of one tier are one environment, as E2B-02 judges stacks known by name (real36 bug 3).
+    // Regions or variants of one environment are one environment (real36 bug 3); environments of one
+    // tier are not (dev and qa, rt41 #3).
     expect(
       stackFileFindings({
         own: file("prod-us", shared),
         siblings: [file("prod-eu", shared), file("staging_new", shared)],
       }).map((f) => f.message),
     ).toEqual([expect.stringMatching(/is also in Pulumi\.staging_new\.yaml \(stack staging_new/)]);
+    expect(
+      stackFileFindings({
+        own: file("dev", shared),
+        siblings: [file("qa", shared), file("dev_alice", shared)],
+      }).map((f) => f.message),
+    ).toEqual([expect.stringMatching(/is also in Pulumi\.qa\.yaml \(stack qa/)]);
     expect(stackFileFindings({ own: file("staging"), siblings: [file("prod", shared)] })).toEqual([]);
   });
 });
