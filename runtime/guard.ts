@@ -46,7 +46,11 @@ export async function createGuardedSandbox(
   policy: SandboxPolicy | string | undefined | null,
   opts: GuardedSandboxOpts = {},
 ): Promise<Sandbox> {
-  const { userId, requestId, metadata, envs, timeoutMs, env = process.env, onWarning, ...sdkOpts } = opts;
+  const { userId, requestId, metadata, timeoutMs, env = process.env, onWarning, ...rest } = opts;
+  // Judged and sent as one snapshot of what the SDK serializes: a map's own `toJSON`, or a getter
+  // that answers differently on a second read, cannot send what was not judged (rt41 #5).
+  const envs = asSentSnapshot(opts.envs);
+  const sdkOpts = { ...rest, mcp: asSentSnapshot(rest.mcp) };
   const p = loadSandboxPolicy(policy, env);
   const checked = checkSandboxRequest(p, {
     metadata,
@@ -71,6 +75,20 @@ export async function createGuardedSandbox(
     });
   } catch (e) {
     throw withoutKey(e, sdkOpts.apiKey ?? env.E2B_API_KEY);
+  }
+}
+
+/**
+ * `value` as `JSON.stringify` writes it into the create request, read back: undefined stays
+ * undefined, and what cannot be serialized is passed on as it is (the SDK fails on it the same way).
+ */
+function asSentSnapshot<T>(value: T): T {
+  if (value === undefined) return value;
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? value : (JSON.parse(json) as T);
+  } catch {
+    return value;
   }
 }
 

@@ -212,6 +212,15 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     );
     expect([meta.code, meta.field]).toEqual(["metadata-key-material", "metadata.note"]);
     expect(JSON.stringify([env, meta])).not.toContain(planted);
+    // The whole map wrapped (rt41 #5): judged as the one snapshot that is sent.
+    const map = await violation(
+      createGuardedSandbox(policy, {
+        ...conn(),
+        ...ids,
+        envs: { NODE_ENV: "production", toJSON: () => ({ AGENT_CFG: planted }) },
+      } as never),
+    );
+    expect([map.code, map.field]).toEqual(["env-key-material", "envs.AGENT_CFG"]);
     expect(posts()).toEqual([]);
   });
 
