@@ -883,6 +883,9 @@ const LOCAL_COMMAND = "command:local:Command";
 const UNKNOWN_COMMAND =
   "the command is not known at preview (it takes a value not known yet), so files it may upload (`aws s3 sync`, `gsutil`, `az storage blob upload`, `wrangler pages deploy`) were not read";
 
+const UNSETTLED_FOLDER = (source: string) =>
+  `it uploads ${printable(source)} from a folder its text does not settle (a cd to a variable or home), so those files were not read`;
+
 function commandUploads(props: unknown): DeployedPath[] {
   if (!isRecord(props)) return [];
   // Relative paths are the command's, run in `dir` (the program's folder when absent).
@@ -894,12 +897,15 @@ function commandUploads(props: unknown): DeployedPath[] {
     if (isUnknown(text)) unknown.push(at);
     if (typeof text !== "string" || isUnknown(text)) continue;
     for (const u of uploadedPaths(text))
-      out.push({
-        kind: u.folder ? "archive" : "file",
-        source: dir && !path.isAbsolute(u.source) ? path.join(dir, u.source) : u.source,
-        at,
-        top: at,
-      });
+      if (u.unresolved)
+        out.push({ kind: "file", source: "", at, top: at, unread: UNSETTLED_FOLDER(u.source) });
+      else
+        out.push({
+          kind: u.folder ? "archive" : "file",
+          source: dir && !path.isAbsolute(u.source) ? path.join(dir, u.source) : u.source,
+          at,
+          top: at,
+        });
   }
   // `aws s3 sync ./dist s3://${bucket.id}`: the bucket is not known yet, so neither is the text.
   if (unknown.length)

@@ -11,12 +11,21 @@ import path from "node:path";
 export interface UploadedPath {
   source: string;
   folder: boolean;
+  /** The command changed folder to one not known from its text (`cd "$OUT"`): `source` is not read. */
+  unresolved?: true;
 }
 
-/** Words a shell splits `text` into, quotes removed; `null` ends a command (`&&`, `||`, `;`, `|`, a line break). */
+/** A subshell's parentheses, as words() gives them. */
+const OPEN = "\u0000(";
+const CLOSE = "\u0000)";
+
+/**
+ * Words a shell splits `text` into, quotes removed; `null` ends a command (`&&`, `||`, `;`, `|`, a
+ * line break), and a subshell's `(` and `)` are OPEN and CLOSE.
+ */
 function words(text: string): Array<string | null> {
   const out: Array<string | null> = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(&&|\|\||[;|\n])|([^\s"';|&]+|&)/g;
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(&&|\|\||[;|\n()])|([^\s"';|&()]+|&)/g;
   let word: string | undefined;
   let last = -1;
   for (const m of text.matchAll(re)) {
@@ -26,6 +35,8 @@ function words(text: string): Array<string | null> {
       if (word !== undefined) out.push(word);
       word = undefined;
       out.push(null);
+      if (m[3] === "(") out.push(OPEN);
+      else if (m[3] === ")") out.push(CLOSE);
       continue;
     }
     const piece = m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] ?? m[4]);
@@ -156,19 +167,33 @@ function uploadOf(cmd: readonly string[]): UploadedPath | undefined {
   return undefined;
 }
 
+/** A folder a `cd` names that the text settles (not `$OUT`, `~`, `-` or nothing). */
+const settled = (dir: string | undefined): dir is string => !!dir && !/[$~`*?]/.test(dir) && dir !== "-";
+
 /**
  * Every local path the commands in `text` upload, in order, relative to the folder the text starts
- * in: a `cd` before them is followed (`cd build && aws s3 sync . s3://…` uploads `build`). Linear in
- * the text.
+ * in: `cd`, `pushd`/`popd` and a subshell's `( … )` are followed as the shell runs them (`cd build &&
+ * aws s3 sync . s3://…` uploads `build`). After a change to a folder the text does not settle, an
+ * upload's source is `unresolved`. Linear in the text.
  */
 export function uploadedPaths(text: string): UploadedPath[] {
   const out: UploadedPath[] = [];
   let cmd: string[] = [];
-  let cwd = "";
+  // The folder so far ("" where the text starts, null when not known) and the ones to go back to.
+  let cwd: string | null = "";
+  const back: Array<string | null> = [];
+  const moveTo = (dir: string | undefined) =>
+    cwd === null || !settled(dir) ? null : path.posix.join(cwd, dir);
   const end = () => {
-    if (cmd[0] === "cd" && cmd.length === 2) cwd = path.posix.join(cwd, cmd[1]);
+    const [verb, arg] = cmd;
+    if (verb === "cd" && cmd.length <= 2) cwd = moveTo(arg);
+    else if (verb === "pushd" && cmd.length === 2) {
+      back.push(cwd);
+      cwd = moveTo(arg);
+    } else if (verb === "popd" && back.length) cwd = back.pop()!;
     const u = cmd.length ? uploadOf(cmd) : undefined;
-    if (u)
+    if (u && cwd === null && !path.posix.isAbsolute(u.source)) out.push({ ...u, unresolved: true });
+    else if (u)
       out.push(
         cwd && !path.posix.isAbsolute(u.source) ? { ...u, source: path.posix.join(cwd, u.source) } : u,
       );
@@ -176,7 +201,11 @@ export function uploadedPaths(text: string): UploadedPath[] {
   };
   for (const w of words(text)) {
     if (w === null) end();
-    else cmd.push(w);
+    else if (w === OPEN) back.push(cwd);
+    else if (w === CLOSE) {
+      end();
+      if (back.length) cwd = back.pop()!;
+    } else cmd.push(w);
   }
   end();
   return out;

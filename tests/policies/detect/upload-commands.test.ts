@@ -67,6 +67,33 @@ describe("uploadedPaths", () => {
     ]);
   });
 
+  it("follows a subshell's cd only inside it, and pushd and popd (rt41 #4)", () => {
+    expect(uploadedPaths("(cd build && aws s3 sync . s3://site --delete)")).toEqual([
+      { source: "build", folder: true },
+    ]);
+    expect(
+      uploadedPaths("(cd build; gsutil -m rsync -r . gs://site) && aws s3 cp index.html s3://site/"),
+    ).toEqual([
+      { source: "build", folder: true },
+      { source: "index.html", folder: false },
+    ]);
+    expect(
+      uploadedPaths("pushd web/dist && aws s3 sync . s3://site && popd && aws s3 cp x.js s3://site/"),
+    ).toEqual([
+      { source: "web/dist", folder: true },
+      { source: "x.js", folder: false },
+    ]);
+  });
+
+  it("marks an upload after a cd the text does not settle as unresolved, never as the program's folder", () => {
+    expect(uploadedPaths('cd "$OUT" && aws s3 sync . s3://site')).toEqual([
+      { source: ".", folder: true, unresolved: true },
+    ]);
+    expect(uploadedPaths("cd ~/site && aws s3 sync /srv/www s3://site")).toEqual([
+      { source: "/srv/www", folder: true },
+    ]);
+  });
+
   it("names nothing for downloads, other commands or a remote source", () => {
     expect(uploadedPaths("aws s3 cp s3://a/x ./local")).toEqual([]);
     expect(uploadedPaths("aws s3 cp s3://a/x s3://b/x")).toEqual([]);
