@@ -182,8 +182,11 @@ export function uploadedPaths(text: string): UploadedPath[] {
   // The folder so far ("" where the text starts, null when not known) and the ones to go back to.
   let cwd: string | null = "";
   const back: Array<string | null> = [];
-  const moveTo = (dir: string | undefined) =>
-    cwd === null || !settled(dir) ? null : path.posix.join(cwd, dir);
+  const moveTo = (dir: string | undefined) => {
+    if (!settled(dir)) return null;
+    if (path.posix.isAbsolute(dir)) return dir;
+    return cwd === null ? null : path.posix.join(cwd, dir);
+  };
   const end = () => {
     const [verb, arg] = cmd;
     if (verb === "cd" && cmd.length <= 2) cwd = moveTo(arg);
