@@ -92,6 +92,9 @@ describe("uploadedPaths", () => {
     expect(uploadedPaths("cd ~/site && aws s3 sync /srv/www s3://site")).toEqual([
       { source: "/srv/www", folder: true },
     ]);
+    expect(uploadedPaths('cd "$OUT" && cd /srv/www && aws s3 sync . s3://site')).toEqual([
+      { source: "/srv/www", folder: true },
+    ]);
   });
 
   it("names nothing for downloads, other commands or a remote source", () => {
