@@ -70,7 +70,7 @@ export const budgetAlarm = stackPolicy(
       }
       if (monthly.state === "known" && monthly.value <= 0) report(`${label} budget must be positive.`, urn);
       checkAlarmsDeployed(report, env, label, mutedByEnvironment.get(urn), {
-        name: "budget alerts",
+        name: "budget alarm",
         declared: "budget alerts",
       });
       const th = readNumbers(env.model, "budget.alertThresholds");

@@ -79,7 +79,7 @@ describe(`${P} where a transform mutes the deployed monitor`, () => {
     ]) {
       expect(of(stack, policy).map((f) => f.message)).toEqual([
         expect.stringMatching(
-          /^E2BEnvironment 'prod' (leak alarm|budget alerts) is deployed muted: aws:cloudwatch\/eventRule:EventRule 'prod-monitor-schedule' is disabled, so the monitor never runs; aws:cloudwatch\/metricAlarm:MetricAlarm '.*' notifies nobody/,
+          /^E2BEnvironment 'prod' (leak alarm|budget alarm) is deployed muted: aws:cloudwatch\/eventRule:EventRule 'prod-monitor-schedule' is disabled, so the monitor never runs; aws:cloudwatch\/metricAlarm:MetricAlarm '.*' notifies nobody/,
         ),
       ]);
       expect(status(stack, caseId)).toBe("fail");
