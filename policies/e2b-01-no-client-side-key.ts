@@ -32,6 +32,7 @@ import {
 } from "./detect/client-surfaces";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { get } from "./detect/tree";
+import { printable } from "./detect/walk";
 import { isUnknown } from "./detect/unknowns";
 import { stackPolicy } from "./policy-dsl";
 
@@ -134,6 +135,10 @@ export const noClientSideKey = stackPolicy(
     if (!usesE2B(index)) notApplicable(NO_E2B_EVIDENCE);
     // What holds the key: key resources, stores holding it, undecrypted config values named for it.
     const holders = index.keySources();
+    // And config values named for the key that were decrypted: what depends on them, unknown, is judged
+    // as without the passphrase (where they are hidden, and among the holders).
+    const keyConfigs = new Set([...index.hiddenKeyConfigUrns(), ...index.tracedKeyConfigUrns()]);
+    const sources = new Set([...holders, ...keyConfigs]);
     const keyName = new RegExp(config.keyNamePattern);
     const web = websiteBuckets(index);
     for (const r of index.resources) {
@@ -150,25 +155,33 @@ export const noClientSideKey = stackPolicy(
           { at: { path: k.path, keyFingerprint: k.fingerprint } },
         );
       }
-      // Dependencies are known per top-level property only. Where an unknown variable of it is named to
-      // carry the key, a hidden key config it depends on is taken to be that variable's value, not its
-      // unknown siblings' (an API URL beside it in one env map, real36 bug 1).
-      const keyNamedTops = new Set(
-        scan.named.filter((l) => l.unknown && l.envName && keyName.test(l.envName)).map((l) => l.top),
-      );
-      const hiddenKeys = index.hiddenKeyConfigUrns();
+      // Dependencies are known per top-level property only. Where another variable of the property is
+      // named for the key (or holds it), an unknown public variable of it fed only by key config may or
+      // may not take the key too: inconclusive, neither blamed (an API URL beside the key in one env
+      // map, real36 bug 1) nor passed (a URL built from the key, rt41 #8), with the passphrase or not.
+      const keyTops = new Set([
+        ...scan.named.filter((l) => l.envName && keyName.test(l.envName)).map((l) => l.top),
+        ...scan.keys.map((k) => k.top),
+      ]);
       for (const l of scan.named) {
         if (!l.publicName || flagged.has(l.path)) continue;
         if (l.unknown) {
-          const siblingOfKey = keyNamedTops.has(l.top) && !(l.envName && keyName.test(l.envName));
-          const from = index.dependsOn(r, l.top, holders).filter((u) => !siblingOfKey || !hiddenKeys.has(u));
+          const from = index.dependsOn(r, l.top, sources);
           if (from.length) {
             flagged.add(l.path);
-            report(
-              `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) depends on ${index.sourceNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
-              r.urn,
-              { at: { path: l.path, unknown: true } },
-            );
+            const keyNamed = !!l.envName && keyName.test(l.envName);
+            if (!keyNamed && keyTops.has(l.top) && from.every((u) => keyConfigs.has(u)))
+              report(
+                `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is unknown at preview, and ${printable(l.top)}, which holds it, takes ${index.sourceNames(from)}, the E2B key, for another of its variables: whether ${l.publicName} takes the key too is not known. Preview again once the values it is computed from exist, or audit the stack's export after \`pulumi up\`.`,
+                r.urn,
+                { advisory: true, at: { path: l.path, inconclusive: true } },
+              );
+            else
+              report(
+                `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) depends on ${index.sourceNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,
+                r.urn,
+                { at: { path: l.path, unknown: true } },
+              );
             continue;
           }
         }
