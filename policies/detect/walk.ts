@@ -227,6 +227,9 @@ const ENTRY_VALUE_KEYS = new Set([
   "valueFrom",
   // Cloud Run v2: `{ name, valueSource: { secretKeyRef } }`.
   "valueSource",
+  // Azure Container Apps `{ name, secretRef }` and Container Instances `{ name, secureValue }`.
+  "secretRef",
+  "secureValue",
   "secretValue",
   "secretValues",
   "text",

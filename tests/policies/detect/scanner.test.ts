@@ -45,6 +45,21 @@ describe("env entries name their value", () => {
       ["template.containers[0].envs[0].valueSource.secretKeyRef.version", "E2B_API_KEY"],
     ]);
   });
+
+  it("names Azure Container Apps and Container Instances env entries (secretRef, secureValue) by their entry (rt41 #7)", () => {
+    const names = (type: string, props: Record<string, unknown>) =>
+      scanProps(type, props as never).named.map((l) => [l.path, l.envName]);
+    expect(
+      names("azure-native:app:ContainerApp", {
+        template: { containers: [{ env: [{ name: "E2B_API_KEY", secretRef: "e2b-api-key" }] }] },
+      }),
+    ).toEqual([["template.containers[0].env[0].secretRef", "E2B_API_KEY"]]);
+    expect(
+      names("azure-native:containerinstance:ContainerGroup", {
+        containers: [{ environmentVariables: [{ name: "E2B_API_KEY", secureValue: "x" }] }],
+      }),
+    ).toEqual([["containers[0].environmentVariables[0].secureValue", "E2B_API_KEY"]]);
+  });
 });
 
 describe("a key cut into the elements of a list (real34 bug 7)", () => {
