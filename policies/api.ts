@@ -69,6 +69,7 @@ export {
   type StackTags,
 } from "./summary";
 export { StackIndex } from "./detect/stack";
+export type { StackConfigValues } from "./detect/stack-index";
 export { PACK_NAME } from "./pack-info";
 export { policies } from "./policies";
 export { findingFingerprint, messageShape } from "./fingerprint";

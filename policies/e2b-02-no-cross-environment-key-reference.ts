@@ -331,6 +331,12 @@ function keyConfigKeys(index: StackIndex): Set<string> {
  * The key in this stack's config held by another environment's stack file of the project (offline
  * preview only: detect/stack-files.ts). Returns whether it reported anything.
  */
+/** Whether the project's stack files give E2B-02 something to say (its evidence when disabled: summary.ts). */
+export function stackFilesEvidence(index: StackIndex): boolean {
+  const files = index.config?.stackFiles;
+  return !!files && stackFileFindings(files, keyConfigKeys(index)).length > 0;
+}
+
 function keyInOtherEnvironmentsStackFiles({ index, report }: Parameters<Check>[0]): boolean {
   const files = index.config?.stackFiles;
   if (!files) return false;

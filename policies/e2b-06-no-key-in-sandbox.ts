@@ -209,7 +209,7 @@ function judgeSandboxes(index: StackIndex, config: Config, report: Reporter): bo
 }
 
 /**
- * A whole property hidden at preview (an env map built in an `apply`) that takes its value from a
+ * A whole map of variables hidden at preview (an env map built in an `apply`) that takes its value from a
  * secret config value named for the key or about E2B: what it holds, sandbox env vars with the key
  * among them, cannot be seen, so the case cannot pass on it (rt41 #2). Only without the passphrase:
  * with it, the property is known and judged.
@@ -219,7 +219,8 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
   if (hidden.size === 0) return;
   const scan = index.scan(r);
   for (const top of scan.unknownTops) {
-    if (!scan.unknowns.some((l) => l.path === top)) continue;
+    // A map of variables (`environment`, `envs`), not one value: the key alone is E2B-01's to judge.
+    if (!VARIABLE_MAP.test(top) || !scan.unknowns.some((l) => l.path === top)) continue;
     const from = (r.propertyDependencies[top] ?? []).filter((u) => {
       const c = hidden.get(u);
       return c !== undefined && (c.carriesKey || c.e2bNamed);

@@ -25,7 +25,9 @@ import {
   programSourceFindings,
   type ProviderSource,
   type Report,
+  type StackConfigValues,
   type StackReport,
+  NO_CONFIG,
 } from "../policies/api";
 import type { AnalysisResult, AnalyzerInfo } from "../engine/analyzer-host";
 import { UNKNOWN, type ResourceGraph } from "../engine/graph";
@@ -76,7 +78,17 @@ export function buildStackReport(
       ? [path.resolve(graph.source.path)]
       : ArtifactReader.rootsFrom(new Map(Object.entries(graph.tags)), process.env),
   );
-  const index = StackIndex.fromGraph(graph.resources, graph.stack, graph.project, { artifacts });
+  // The configuration as the pack is sent it with ConfigureStack (engine/analyzer-host.ts).
+  const stackConfig: StackConfigValues = {
+    values: graph.config,
+    secretKeys: new Set(graph.configSecretKeys ?? []),
+    plaintextOfSecret: graph.configPlaintext,
+    stackFiles: graph.stackFiles?.siblings.length ? graph.stackFiles : undefined,
+  };
+  const index = StackIndex.fromGraph(graph.resources, graph.stack, graph.project, {
+    artifacts,
+    config: stackConfig,
+  });
   const findings = findingsOf(info, analysis);
   const cases = applicable(info, analysis, config);
   if (ours) {
@@ -85,6 +97,13 @@ export function buildStackReport(
     // The key read from the program's environment under its E2B name is a trace of E2B, as an
     // E2B-named variable in a resource is: its case is judged (inconclusive), not not-applicable.
     for (const f of program) if (f.inconclusive && f.caseId) cases.add(f.caseId);
+    // With the policy that reports them disabled, a key in the program's code is still evidence that
+    // E2B-01 has something to judge: the case reads inconclusive (judged without it), not N/A (rt41 #6).
+    if (
+      configuredLevel(config, PROGRAM_SOURCE_POLICY, "mandatory") === "disabled" &&
+      programFindings(graph, index, findings, NO_CONFIG).length > 0
+    )
+      cases.add("E2B-01");
   }
   return summarizedStackReport({
     index,
@@ -159,6 +178,9 @@ function serializedProviders(graph: ResourceGraph): ProviderSource[] {
 }
 
 /** A program's modules are code, not a website: smaller bounds than the artifacts a stack deploys. */
+/** The policy whose findings the program's code gives (policies/program-source.ts). */
+const PROGRAM_SOURCE_POLICY = "e2b-01-key-from-secret-store";
+
 const PROGRAM_SOURCE_LIMITS = {
   maxFileBytes: 2 * 1024 * 1024,
   maxTotalBytes: 64 * 1024 * 1024,

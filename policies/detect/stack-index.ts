@@ -404,7 +404,7 @@ export class StackIndex {
     resources: ReadonlyArray<GraphResourceLike>,
     stack?: string,
     project?: string,
-    opts: { artifacts?: ArtifactReader } = {},
+    opts: { artifacts?: ArtifactReader; config?: StackConfigValues } = {},
   ): StackIndex {
     return new StackIndex(
       resources.map((r) => {
@@ -427,7 +427,7 @@ export class StackIndex {
       }),
       stack,
       project,
-      { artifacts: opts.artifacts },
+      { artifacts: opts.artifacts, config: opts.config },
     );
   }
 

@@ -1,7 +1,10 @@
 /** Pack-wide behaviour through the engine: case applicability, waivers, odd shapes, no key in any output. */
 import { formats, render } from "../../reports";
 import type { StackReport } from "../../policies/report";
-import { useScanner } from "../support/scan";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { repoRoot, useScanner } from "../support/scan";
+import { programCopy } from "../support/tmp";
 import { PLANTED, expectClean, fx, of, status } from "./helpers";
 
 describe("case applicability", () => {
@@ -171,9 +174,40 @@ describe("with a case's policies disabled, its evidence is what they would have 
     expect(status(site, "E2B-01")).toBe("inconclusive");
     const { stack: template } = await scan.program(fx("template-dockerfile-key"), "prod");
     expect(status(template, "E2B-06")).toBe("inconclusive");
+    // A key only the program's code shows (written into a value not known at preview, rt41 #6).
+    const { stack: code } = await scan.program(fx("key-behind-apply"), "prod");
+    expect(status(code, "E2B-01")).toBe("inconclusive");
     // Nothing of E2B at all: still not applicable.
     const { stack: none } = await scan.program(fx("no-e2b"), "dev");
     expect(none.cases.map((c) => c.status)).toEqual(none.cases.map(() => "not-applicable"));
+  });
+});
+
+describe("with E2B-02's policies disabled, a key the project's stack files share is still its evidence (rt41 #6)", () => {
+  const scan = useScanner({
+    policyConfig: {
+      "e2b-02-distinct-key-per-environment": "disabled",
+      "e2b-02-no-cross-environment-key-reference": "disabled",
+    },
+  });
+  it("reads inconclusive, not not-applicable, with the passphrase or without it", async () => {
+    const from = path.join(repoRoot, "evals/fixtures/E2B-02/stack-file-copied-to-prod");
+    const renamed = (file: string) =>
+      readFileSync(path.join(from, file), "utf8").replaceAll("e2bApiKey", "sandboxToken");
+    const dir = programCopy("stack-file-disabled-", from, {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const secret = new aws.secretsmanager.Secret("e2b-api-key");',
+        'new aws.secretsmanager.SecretVersion("e2b-api-key-v1", { secretId: secret.id, secretString: new pulumi.Config().requireSecret("sandboxToken") });',
+      ].join("\n"),
+      "Pulumi.prod.yaml": renamed("Pulumi.prod.yaml"),
+      "Pulumi.staging.yaml": renamed("Pulumi.staging.yaml"),
+    });
+    for (const opts of [{}, { passphrase: "correct horse" }]) {
+      const { stack } = await scan.program(dir, "prod", opts);
+      expect([opts, status(stack, "E2B-02")]).toEqual([opts, "inconclusive"]);
+    }
   });
 });
 
