@@ -137,7 +137,7 @@ export function renderReadme(): string {
     "URL-safe base64 (padded or not, anywhere in a string: `data:` URIs, HTTP `Basic` credentials; base64 of base64",
     "as a whole string at any size, glued to other text in strings up to 64 KiB), candidates found by the literals",
     "a key prefix's base64 must contain, so unrelated text is never decoded;",
-    'percent-encoding and `\\u`/`\\x` escapes; hex (and hex of base64, gzip or a zip: a Postgres bytea); a key split into joined strings, cut anywhere after its prefix and in any number of pieces (`"e2b_…" + "…"` in code, `Fn::Join`; a cut inside `e2b_` itself is not read); a key cut into the elements of a short list of strings (2 to 16, `[k.slice(0, 24), k.slice(24)]`), anywhere, its prefix included, found at the list's path; gzip and zlib streams (compressed user data: a string\'s streams',
+    'percent-encoding and `\\u`/`\\x` escapes; hex (and hex of base64, gzip or a zip: a Postgres bytea); a key split into joined strings, cut anywhere after its prefix and in any number of pieces (`"e2b_…" + "…"` in code, `Fn::Join`; a cut inside `e2b_` itself is not read); a key cut into the elements of a short list of strings (2 to 16, `[k.slice(0, 24), k.slice(24)]`), anywhere, its prefix included, found at the path of the list; gzip and zlib streams (compressed user data: a string\'s streams',
     `inflate to at most 32 times its length, 64 KiB at least and 8 MiB at most, and all of a run's streams to ${RUN_INFLATE_LIMIT / 1024 / 1024} MiB`,
     "together; what comes out first is read, and a value whose stream was cut short gets an advisory finding naming it; a stream is",
     "found where a base64 run or a decoded layer starts with it, not after other bytes or as a second member); a zip's",
