@@ -27,6 +27,7 @@ import {
   type WireObject,
   type WireValue,
 } from "./graph";
+import { secretInvokeResult } from "./secret-invokes";
 import { TransformRunner, type TransformProtocol } from "./transforms";
 
 type Struct = { toJavaScript(): WireObject };
@@ -111,6 +112,8 @@ export class ResourceRecorder {
   private readonly order: string[] = [];
   /** Invoke tokens answered offline with their own arguments: reported, because a real preview asks the provider. */
   readonly invokes = new Set<string>();
+  /** Whether an invoke answered with a secret's placeholder: registrations are then untagged too. */
+  private invokeSecrets = false;
 
   private readonly transforms: TransformRunner | undefined;
 
@@ -168,7 +171,7 @@ export class ResourceRecorder {
    */
   private untagPlaceholders(props: WireObject): Map<string, string[]> {
     const found = new Map<string, string[]>();
-    if (!this.opts.hiddenConfig) return found;
+    if (!this.opts.hiddenConfig && !this.invokeSecrets) return found;
     for (const top of Object.keys(props)) {
       const keys = new Set<string>();
       const stack: Array<{ holder: Record<string | number, WireValue>; at: string | number }> = [
@@ -401,7 +404,10 @@ export class ResourceRecorder {
         // Offline there is no provider to ask: the invoke answers with its own arguments (what the
         // SDK's mocks do), and the report names the token.
         this.invokes.add(tok);
-        result = args;
+        const secret = secretInvokeResult(tok, args);
+        // A secret's value read at deploy time: a hidden value named by the secret (secret-invokes.ts).
+        if (secret) this.invokeSecrets = true;
+        result = secret ?? args;
       }
       const resp = this.message("provider", "InvokeResponse");
       resp.setReturn(this.struct(result) as never);

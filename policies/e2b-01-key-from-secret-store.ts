@@ -41,7 +41,7 @@ import {
 import { OPAQUE_SECRET, isUnknown } from "./detect/unknowns";
 import { printable, type Tree } from "./detect/walk";
 import { get } from "./detect/tree";
-import { NAME_DEPENDENCIES, undecryptedConfigKey } from "./detect/hidden-config";
+import { NAME_DEPENDENCIES, invokeSecretName, undecryptedConfigKey } from "./detect/hidden-config";
 import { E2B_ENVIRONMENT_TYPE, PUBLIC_PRINCIPAL } from "./model";
 import { stackPolicy, type Reporter } from "./policy-dsl";
 
@@ -167,7 +167,8 @@ function reportHiddenValues(
     // hidden from no resource holds what they hold, and decrypted it would be judged as the key.
     // Another config value in the property may be what this leaf holds, so then its name decides.
     // A structured value with a secure leaf about E2B may hand over the key, whatever the leaf's name.
-    const names = (cs: readonly HiddenConfig[]) => cs.map((c) => printable(c.key)).join(" or ");
+    const names = (cs: readonly HiddenConfig[]) =>
+      cs.map((c) => printable(invokeSecretName(c.key) ?? c.key)).join(" or ");
     const leaf = configs.find((c) => c.e2bLeaf);
     const byConfigKey = configs.length > 0 && configs.every((c) => c.e2bNamed);
     const byName = l.envName !== null && E2B_NAME.test(l.envName);
@@ -178,12 +179,8 @@ function reportHiddenValues(
         ? `its name (${l.envName})`
         : `its config key (${names(configs)})`;
     const cause = [
-      ...(undecrypted.length
-        ? [`the secret config value ${names(undecrypted)}, which could not be decrypted`]
-        : []),
-      ...(combined.length
-        ? [`the secret config value ${names(combined)}, combined with a value not known yet`]
-        : []),
+      ...(undecrypted.length ? [hiddenValues(undecrypted, true)] : []),
+      ...(combined.length ? [`${hiddenValues(combined, false)}, combined with a value not known yet`] : []),
     ].join("; ");
     const note = hiddenValueNote(index, l.value);
     const check =
@@ -287,6 +284,24 @@ const hiddenProperty = (top: string): LeafInfo => ({
 });
 
 /**
+ * Hidden values as messages name them: secret config values the preview could not decrypt, or
+ * secrets a provider function reads at deploy time (engine/secret-invokes.ts), by their names; with
+ * `why`, each with why it is hidden.
+ */
+function hiddenValues(cs: readonly HiddenConfig[], why: boolean): string {
+  const config = cs.filter((c) => invokeSecretName(c.key) === undefined).map((c) => printable(c.key));
+  const read = cs.flatMap((c) => invokeSecretName(c.key) ?? []).map(printable);
+  return [
+    ...(config.length
+      ? [`the secret config value ${config.join(" or ")}${why ? ", which could not be decrypted" : ""}`]
+      : []),
+    ...(read.length
+      ? [`the secret ${read.join(" or ")}${why ? ", which a provider function reads at deploy time" : ""}`]
+      : []),
+  ].join(" or ");
+}
+
+/**
  * A property not known at preview that takes a value from an undecrypted secret config value about
  * E2B (a structured value's secure leaf `sandbox.e2bApiKey`, a key named `e2bToken`) together with a
  * resource's output not known yet (a generated gateway token in the same user data, as the openclaw
@@ -313,7 +328,7 @@ function checkHiddenAboutE2B(
       // In a stack with no E2B trace, listed: decrypted, it might have been the trace.
       if (opts.anyName)
         report(
-          `${describe(r)} property ${printable(top)} is not known at preview and takes a value from the secret config value ${configs.map((c) => printable(c.key)).join(" or ")}, which could not be decrypted, combined with an output not known yet: it was not checked for E2B key material. Preview with the passphrase, or audit the stack's export after \`pulumi up\`.`,
+          `${describe(r)} property ${printable(top)} is not known at preview and takes a value from ${hiddenValues(configs, true)}, combined with an output not known yet: it was not checked for E2B key material. Preview with the passphrase, or audit the stack's export after \`pulumi up\`.`,
           r.urn,
           { advisory: true, at: { path: top, unknown: true } },
         );
@@ -323,7 +338,7 @@ function checkHiddenAboutE2B(
       ? `${printable(about.key)}, whose secure leaf ${printable(about.e2bLeaf)} is about E2B`
       : `${printable(about.key)}, whose name is about E2B`;
     report(
-      `${describe(r)} property ${printable(top)} is not known at preview and takes a value from the secret config value ${what}, which could not be decrypted, combined with an output not known yet: it may hold the E2B key, so E2B-01 is inconclusive until it is checked. Preview with the passphrase, or audit the stack's export after \`pulumi up\`.`,
+      `${describe(r)} property ${printable(top)} is not known at preview and takes a value from ${invokeSecretName(about.key) === undefined ? `the secret config value ${what}, which could not be decrypted` : `the secret ${what}, which a provider function reads at deploy time`}, combined with an output not known yet: it may hold the E2B key, so E2B-01 is inconclusive until it is checked. Preview with the passphrase, or audit the stack's export after \`pulumi up\`.`,
       r.urn,
       { advisory: true, at: { path: top, unknown: true, inconclusive: true } },
     );

@@ -219,8 +219,10 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
   if (hidden.size === 0) return;
   const scan = index.scan(r);
   for (const top of scan.unknownTops) {
-    // A map of variables (`environment`, `envs`), not one value: the key alone is E2B-01's to judge.
-    if (!VARIABLE_MAP.test(top) || !scan.unknowns.some((l) => l.path === top)) continue;
+    // A map of variables (`environment`, `envs`) or containers' specs that hold them (ECS
+    // `containerDefinitions`, rt42 #2), not one value: the key alone is E2B-01's to judge.
+    if (!(VARIABLE_MAP.test(top) || CONTAINER_SPECS.has(top)) || !scan.unknowns.some((l) => l.path === top))
+      continue;
     const from = (r.propertyDependencies[top] ?? []).filter((u) => {
       const c = hidden.get(u);
       return c !== undefined && (c.carriesKey || c.e2bNamed);
@@ -327,6 +329,9 @@ function adviseReference(run: Run, r: IndexedResource, what: string, from: strin
 
 /** A hidden map of variables or build args: its names are hidden too. */
 const VARIABLE_MAP = /(^|\.)\w*(args|env|environment|variables|vars)$/i;
+
+/** Top-level properties that hold containers with their env vars (ECS, Kubernetes, Cloud Run). */
+const CONTAINER_SPECS = new Set(["containerDefinitions", "containers", "template"]);
 
 /**
  * Hidden inputs that came from no resource (a secret that could not be decrypted, an export's

@@ -112,6 +112,22 @@ export function undecryptedPlaceholder(key: string): string {
   return `${UNKNOWN_STRING}#${encodeURIComponent(key)}#`;
 }
 
+/**
+ * The hidden value's key for a secret a provider function read at deploy time, by the secret's name
+ * (engine/secret-invokes.ts): `deploy-time-secret:/agents/e2b-api-key`, read by its name as a config
+ * key is (`E2B_API_KEY` above), and never a key of the stack's config.
+ */
+export function invokeSecretKey(secretName: string): string {
+  return `${INVOKE_SECRET_NS}:${secretName}`;
+}
+
+const INVOKE_SECRET_NS = "deploy-time-secret";
+
+/** The secret's name when `key` is one invokeSecretKey made. */
+export function invokeSecretName(key: string): string | undefined {
+  return key.startsWith(`${INVOKE_SECRET_NS}:`) ? key.slice(INVOKE_SECRET_NS.length + 1) : undefined;
+}
+
 /** Any letter case: a program may upper-case the value it read. */
 const PLACEHOLDER = new RegExp(`${UNKNOWN_STRING}#([^#]*)#`, "gi");
 const PLACEHOLDER_HEAD = new RegExp(`${UNKNOWN_STRING}#`, "i");

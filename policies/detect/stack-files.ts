@@ -64,9 +64,13 @@ export function parseStackFilesTag(tag: unknown): StackFiles | undefined {
   }
 }
 
-/** A stack name's environment: its first word, spelled as environmentKey spells it (`prod-eu` → prod). */
+/**
+ * A stack name's environment: its first word that names one, spelled as environmentKey spells it
+ * (`prod-eu` → prod, `acme-staging` → staging, `staging_new` → staging); the whole name otherwise.
+ */
 function baseEnvironment(stack: string): string {
-  return environmentKey(stack.split(/[-_.\s]/)[0] || stack);
+  const word = stack.split(/[-_.\s]/).find((w) => inferTier(w) !== null);
+  return environmentKey(word ?? stack);
 }
 
 export interface StackFileFinding {
@@ -94,8 +98,9 @@ export function stackFileFindings(
   const sealedNames = new Set(own.sealed.map((k) => k.configKey));
   const hiddenKeys = [...new Set([...own.hidden, ...[...keyConfigKeys].filter((k) => sealedNames.has(k))])];
   if ((!own.keys.length && !hiddenKeys.length) || inferTier(own.stack) === null) return [];
-  // Other environments: another name once a region or variant after the first word is set aside
-  // (`prod-us` and `prod-eu`, `staging` and `staging_new` are one environment; `dev` and `qa` are two).
+  // Other environments: another environment word in the name, regions and variants set aside
+  // (`prod-us` and `prod-eu`, `staging` and `staging_new` are one environment; `dev` and `qa`, or
+  // `acme-staging` and `acme-prod`, are two).
   const ownEnv = baseEnvironment(own.stack);
   const others = siblings.filter((s) => inferTier(s.stack) !== null && baseEnvironment(s.stack) !== ownEnv);
   const out: StackFileFinding[] = [];

@@ -58,6 +58,7 @@ import {
   SECURE_LEAF,
   configKeyAsVariable,
   describedPlaceholder,
+  invokeSecretName,
   e2bSecureLeaves,
   placeholderKeys,
   undecryptedConfigKey,
@@ -709,6 +710,9 @@ export class StackIndex {
   /** How messages name what a property depends on: `'prod-key'`, or a hidden config value by its key. */
   sourceName(urn: string): string {
     const hidden = this.hiddenConfigs().get(urn);
+    const readAtDeploy = hidden && invokeSecretName(hidden.key);
+    if (readAtDeploy !== undefined)
+      return `the secret ${printable(readAtDeploy)} (read by a provider function at deploy time, not known offline)`;
     if (hidden) return `secret config ${printable(hidden.key)} (not decrypted here)`;
     const traced = this.tracedConfigs().get(urn);
     if (traced) return `secret config ${printable(traced.key)}`;

@@ -106,4 +106,21 @@ describe(P, () => {
     const { stack } = await scan.program(fx("pass-prod"), "prod");
     expect(of(stack, P)).toEqual([]);
   });
+
+  it("judges a secret a provider function reads at deploy time by its name, as pulumi preview would see the key itself (rt37 #15)", async () => {
+    // Offline no provider answers aws.ssm.getParameter: the value is hidden and named by the parameter.
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(fx("secret-read-at-deploy"), "prod", opts);
+      expect([opts, status(stack, "E2B-01")]).toEqual([opts, "fail"]);
+      expect(
+        of(stack, P)
+          .filter((f) => f.enforcementLevel === "mandatory")
+          .map((f) => f.message),
+      ).toEqual([
+        expect.stringMatching(
+          /^aws:lambda\/function:Function 'agent-api' property environment takes its value from the secret \/agents\/prod\/e2b-api-key \(read by a provider function at deploy time, not known offline\), whose name says it is the E2B key/,
+        ),
+      ]);
+    }
+  });
 });

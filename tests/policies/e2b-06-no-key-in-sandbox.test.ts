@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { GraphResource, ResourceGraph, WireObject } from "../../engine";
-import { useScanner } from "../support/scan";
-import { tmpDir } from "../support/tmp";
+import { repoRoot, useScanner } from "../support/scan";
+import { programCopy, tmpDir } from "../support/tmp";
 import { expectClean, fx, of, resourceNames, status } from "./helpers";
 
 /** A program's graph of image builds, rooted at `dir` (where relative build contexts are read). */
@@ -186,5 +186,30 @@ describe(P, () => {
     );
     expect(fs).toHaveLength(2);
     expectClean(stack);
+  });
+
+  it("is inconclusive without the passphrase, and fails with it, where ECS container definitions built from the key config in an apply forward it to sandboxes (rt41 #2, rt42 #2)", async () => {
+    const from = path.join(repoRoot, fx("secret-config-env-map-in-apply"));
+    const dir = programCopy("ecs-defs-in-apply-", from, {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const key = new pulumi.Config().requireSecret("e2bApiKey");',
+        'new aws.ecs.TaskDefinition("agents", {',
+        '  family: "agents",',
+        "  containerDefinitions: key.apply((k) =>",
+        '    JSON.stringify([{ name: "agent", image: "ghcr.io/acme/agent:1", environment: [',
+        '      { name: "SANDBOX_ENV_VARS", value: JSON.stringify({ E2B_API_KEY: k }) },',
+        "    ] }]),",
+        "  ),",
+        "});",
+      ].join("\n"),
+    });
+    const verdicts = [];
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(dir, "prod", opts);
+      verdicts.push(status(stack, "E2B-06"));
+    }
+    expect(verdicts).toEqual(["fail", "inconclusive"]);
   });
 });

@@ -145,6 +145,12 @@ describe("stackFileFindings", () => {
         siblings: [file("qa", shared), file("dev_alice", shared)],
       }).map((f) => f.message),
     ).toEqual([expect.stringMatching(/is also in Pulumi\.qa\.yaml \(stack qa/)]);
+    // The environment word need not come first (rt42 #1).
+    expect(
+      stackFileFindings({ own: file("acme-prod", shared), siblings: [file("acme-staging", shared)] }).map(
+        (f) => f.message,
+      ),
+    ).toEqual([expect.stringMatching(/is also in Pulumi\.acme-staging\.yaml/)]);
     expect(stackFileFindings({ own: file("staging"), siblings: [file("prod", shared)] })).toEqual([]);
   });
 });

@@ -1,0 +1,34 @@
+/**
+ * Provider functions that read a secret's value at deploy time (`aws.ssm.getParameter`,
+ * `aws.secretsmanager.getSecretVersion`, …). `pulumi preview` asks the provider and the program gets
+ * the value itself, the E2B key if that is what the secret holds. Offline there is no provider to ask
+ * (recorder.ts answers an invoke with its own arguments), so the value would be missing and whatever
+ * the program made of it unjudged. Instead the result's value field is the placeholder of a hidden
+ * value named by the secret (policies/detect/hidden-config.ts invokeSecretKey): the pack judges it
+ * as it judges a secret config value it could not decrypt, by its name (`/agents/e2b-api-key`).
+ * Data, easy to extend: token → the argument naming the secret and the result field holding it.
+ */
+import { invokeSecretKey, undecryptedPlaceholder } from "../policies/detect/hidden-config";
+import type { WireObject } from "./graph";
+
+const SECRET_INVOKES: Readonly<Record<string, { name: string; value: string }>> = {
+  "aws:ssm/getParameter:getParameter": { name: "name", value: "value" },
+  "aws:secretsmanager/getSecretVersion:getSecretVersion": { name: "secretId", value: "secretString" },
+  "gcp:secretmanager/getSecretVersion:getSecretVersion": { name: "secret", value: "secretData" },
+  "gcp:secretmanager/getSecretVersionAccess:getSecretVersionAccess": { name: "secret", value: "secretData" },
+  "azure:keyvault/getSecret:getSecret": { name: "name", value: "value" },
+  "vault:generic/getSecret:getSecret": { name: "path", value: "dataJson" },
+  "vault:kv/getSecretV2:getSecretV2": { name: "name", value: "dataJson" },
+};
+
+/**
+ * The offline answer to a secret-reading invoke: its arguments with the value field a hidden
+ * placeholder named by the secret; undefined for any other invoke, or one whose secret's name is
+ * not known (an Output not resolved yet arrives as the unknown sentinel, not as a name).
+ */
+export function secretInvokeResult(token: string, args: WireObject): WireObject | undefined {
+  const spec = SECRET_INVOKES[token];
+  const name = spec && args[spec.name];
+  if (!spec || typeof name !== "string" || name === "") return undefined;
+  return { ...args, [spec.value]: undecryptedPlaceholder(invokeSecretKey(name)) };
+}

@@ -1,0 +1,26 @@
+/**
+ * Secrets a provider function reads at deploy time, answered offline (engine/secret-invokes.ts): the
+ * value is a hidden placeholder named by the secret, the pack's rules judge it by that name.
+ */
+import { secretInvokeResult } from "../../engine/secret-invokes";
+import { invokeSecretKey, placeholderKeys } from "../../policies/detect/hidden-config";
+
+describe("secretInvokeResult", () => {
+  it("answers a secret-reading invoke with its arguments and the value hidden under the secret's name", () => {
+    const r = secretInvokeResult("aws:ssm/getParameter:getParameter", {
+      name: "/agents/e2b-api-key",
+      withDecryption: true,
+    });
+    expect(r).toMatchObject({ name: "/agents/e2b-api-key", withDecryption: true });
+    expect(placeholderKeys(String(r!.value))).toEqual([invokeSecretKey("/agents/e2b-api-key")]);
+    const sm = secretInvokeResult("aws:secretsmanager/getSecretVersion:getSecretVersion", {
+      secretId: "prod/e2b",
+    });
+    expect(placeholderKeys(String(sm!.secretString))).toEqual([invokeSecretKey("prod/e2b")]);
+  });
+
+  it("leaves other invokes, and a secret whose name is not known yet, to the usual answer", () => {
+    expect(secretInvokeResult("aws:index/getRegion:getRegion", { name: "x" })).toBeUndefined();
+    expect(secretInvokeResult("aws:ssm/getParameter:getParameter", {})).toBeUndefined();
+  });
+});
