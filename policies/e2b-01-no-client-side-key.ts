@@ -30,6 +30,7 @@ import {
   contentSurfaceOf,
   frontendEnvResourceOf,
 } from "./detect/client-surfaces";
+import { mayBeReferenceTo } from "./detect/key-stores";
 import type { IndexedResource, StackIndex } from "./detect/stack-index";
 import { get } from "./detect/tree";
 import { printable } from "./detect/walk";
@@ -170,7 +171,18 @@ export const noClientSideKey = stackPolicy(
           if (from.length) {
             flagged.add(l.path);
             const keyNamed = !!l.envName && keyName.test(l.envName);
-            if (!keyNamed && keyTops.has(l.top) && from.every((u) => keyConfigs.has(u)))
+            // Only secrets found by reference (a secret's ARN, the remedy): the variable may take the
+            // reference, which is no key, or the key read from it at deploy time (rt42 #5).
+            const byReference =
+              !keyNamed &&
+              from.every((u) => !keyConfigs.has(u) && mayBeReferenceTo(index.byUrn.get(u)?.type ?? ""));
+            if (byReference)
+              report(
+                `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is unknown at preview and depends on ${index.sourceNames(from)}, a secret runtimes find by its ARN or id: whether it takes that reference, which is no key, or the key read from it at deploy time is not known. Preview again once the values it is computed from exist, or audit the stack's export after \`pulumi up\`.`,
+                r.urn,
+                { advisory: true, at: { path: l.path, inconclusive: true } },
+              );
+            else if (!keyNamed && keyTops.has(l.top) && from.every((u) => keyConfigs.has(u)))
               report(
                 `${describe(r)} public env var ${l.publicName} (${frameworkOf(l.publicName)}) is unknown at preview, and ${printable(l.top)}, which holds it, takes ${index.sourceNames(from)}, the E2B key, for another of its variables: whether ${l.publicName} takes the key too is not known. Preview again once the values it is computed from exist, or audit the stack's export after \`pulumi up\`.`,
                 r.urn,

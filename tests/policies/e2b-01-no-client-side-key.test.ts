@@ -89,6 +89,24 @@ describe(P, () => {
     }
   });
 
+  it("does not fail a public variable beside the key secret's ARN, the remedy: whether it takes the reference or the key is not known (rt42 #5)", async () => {
+    const from = path.join(repoRoot, fx("public-env-beside-secret-key"));
+    const dir = programCopy("public-url-beside-arn-", from, {
+      "index.ts": readFileSync(path.join(from, "index.ts"), "utf8")
+        .replace(
+          "const config = new pulumi.Config();",
+          'const secret = new aws.secretsmanager.Secret("e2b-api-key");\n' +
+            'new aws.secretsmanager.SecretVersion("e2b-api-key-v1", { secretId: secret.id, secretString: new pulumi.Config().requireSecret("e2bApiKey") });',
+        )
+        .replace('VITE_E2B_API_KEY: config.requireSecret("e2bApiKey")', "E2B_API_KEY_SECRET_ARN: secret.arn"),
+    });
+    const { stack } = await scan.program(dir, "prod");
+    expect(of(stack, P).map((f) => [f.path, f.enforcementLevel, f.inconclusive])).toEqual([
+      ["environmentVariables.VITE_API_URL", "advisory", true],
+    ]);
+    expect(status(stack, "E2B-01")).toBe("inconclusive");
+  });
+
   it("is not applicable to a stack without E2B", async () => {
     const { stack } = await scan.program(fx("no-e2b"), "dev");
     expect(status(stack, "E2B-01")).toBe("not-applicable");
