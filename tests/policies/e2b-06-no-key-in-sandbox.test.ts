@@ -212,4 +212,31 @@ describe(P, () => {
     }
     expect(verdicts).toEqual(["fail", "inconclusive"]);
   });
+
+  it("is inconclusive with the passphrase too where the key config is combined with a value not known yet in a hidden env map (rt42 #6)", async () => {
+    const from = path.join(repoRoot, fx("secret-config-env-map-in-apply"));
+    const dir = programCopy("env-map-with-unknown-", from, {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const key = new pulumi.Config().requireSecret("e2bApiKey");',
+        'const lb = new aws.lb.LoadBalancer("api", { loadBalancerType: "application", subnets: ["subnet-a", "subnet-b"] });',
+        'new aws.lambda.Function("agent-api", {',
+        '  runtime: "nodejs20.x",',
+        '  handler: "index.handler",',
+        '  role: "arn:aws:iam::123456789012:role/agent",',
+        "  code: new pulumi.asset.AssetArchive({}),",
+        "  environment: pulumi.all([key, lb.dnsName]).apply(([k, dns]) => ({",
+        "    variables: { API_URL: `https://${dns}`, SANDBOX_ENV_VARS: JSON.stringify({ E2B_API_KEY: k }) },",
+        "  })),",
+        "});",
+      ].join("\n"),
+    });
+    const verdicts = [];
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(dir, "prod", opts);
+      verdicts.push(status(stack, "E2B-06"));
+    }
+    expect(verdicts).toEqual(["inconclusive", "inconclusive"]);
+  });
 });
