@@ -138,6 +138,9 @@ function uploadOf(cmd: readonly string[]): UploadedPath | undefined {
     const to = pos.findIndex((w) => REMOTE.test(w));
     const source = to > 0 ? pos[to - 1] : undefined;
     if (!source || REMOTE.test(source)) return undefined;
+    // `build/*` copied recursively is the folder's contents: the folder (rt42 #3).
+    const contents = /^(.+?)\/\*{1,2}$/.exec(source);
+    if (contents) return { source: contents[1], folder: true };
     return { source, folder: recursive || /sync$/.test(c[verbAt]) || source.endsWith("/") };
   };
   // The service and verb words, whatever global options come before them (`aws --profile prod s3 …`).
@@ -167,6 +170,30 @@ function uploadOf(cmd: readonly string[]): UploadedPath | undefined {
   return undefined;
 }
 
+/** Words that start a compound command's body (`then cd build`), not a command of their own. */
+const LEADING_KEYWORDS = new Set(["then", "do", "else", "{", "!", "time", "exec"]);
+
+/**
+ * A command's words without what the shell takes out before running it: leading keywords,
+ * redirections (`2>/dev/null`, `> log`) and `--` after `cd`/`pushd`.
+ */
+function plainCommand(cmd: readonly string[]): string[] {
+  let start = 0;
+  while (start < cmd.length && LEADING_KEYWORDS.has(cmd[start])) start++;
+  const out: string[] = [];
+  for (let i = start; i < cmd.length; i++) {
+    const w = cmd[i];
+    if (/^\d*(?:[<>]|&>)/.test(w)) {
+      // `>` alone, `2>` or `&>` names its target in the next word.
+      if (/^\d*(?:[<>]+|&>+)&?$/.test(w)) i++;
+      continue;
+    }
+    if (w === "&" || (w === "--" && (out[0] === "cd" || out[0] === "pushd") && out.length === 1)) continue;
+    out.push(w);
+  }
+  return out;
+}
+
 /** A folder a `cd` names that the text settles (not `$OUT`, `~`, `-` or nothing). */
 const settled = (dir: string | undefined): dir is string => !!dir && !/[$~`*?]/.test(dir) && dir !== "-";
 
@@ -188,6 +215,7 @@ export function uploadedPaths(text: string): UploadedPath[] {
     return cwd === null ? null : path.posix.join(cwd, dir);
   };
   const end = () => {
+    cmd = plainCommand(cmd);
     const [verb, arg] = cmd;
     if (verb === "cd" && cmd.length <= 2) cwd = moveTo(arg);
     else if (verb === "pushd" && cmd.length === 2) {

@@ -85,6 +85,17 @@ describe("uploadedPaths", () => {
     ]);
   });
 
+  it("reads past redirections, leading keywords and --, and a folder's contents as the folder (rt42 #3)", () => {
+    for (const text of [
+      "pushd build >/dev/null && aws s3 sync . s3://site",
+      "cd build 2>/dev/null && aws s3 sync . s3://site",
+      "cd -- build && aws s3 sync . s3://site",
+      "if test -d build; then cd build; fi; aws s3 sync . s3://site > sync.log 2>&1",
+    ])
+      expect([text, uploadedPaths(text)]).toEqual([text, [{ source: "build", folder: true }]]);
+    expect(uploadedPaths("gsutil -m cp -r build/* gs://site")).toEqual([{ source: "build", folder: true }]);
+  });
+
   it("marks an upload after a cd the text does not settle as unresolved, never as the program's folder", () => {
     expect(uploadedPaths('cd "$OUT" && aws s3 sync . s3://site')).toEqual([
       { source: ".", folder: true, unresolved: true },
