@@ -56,9 +56,17 @@ function ownKeyForms(apiKey: string | undefined): KeyForm[] {
   if (apiKey === undefined || apiKey.length < 8) return [];
   const own = Buffer.from(apiKey);
   const chars = (t: string) => [...t];
+  const pairs = (b: Buffer) => b.toString("hex").match(/../g)!;
   const forms: KeyForm[] = [
     { units: chars(apiKey), anyCase: true },
-    { units: own.toString("hex").match(/../g)!, anyCase: true },
+    { units: pairs(own), anyCase: true },
+    // Bytes in decimal: a byte list (`115,101,…`) or HTML entities (`&#115;&#101;`).
+    { units: [...own].map(String), anyCase: false },
+    // Hex of the key's base64 (rt42 #4).
+    ...(["base64", "base64url"] as const).map((e) => ({
+      units: pairs(Buffer.from(own.toString(e))),
+      anyCase: true,
+    })),
   ];
   const spellings = [...new Set([apiKey, apiKey.toUpperCase(), apiKey.toLowerCase()])];
   const once = spellings.flatMap((k) => base64Cores(Buffer.from(k)));
@@ -69,14 +77,23 @@ function ownKeyForms(apiKey: string | undefined): KeyForm[] {
   return forms;
 }
 
+/** One-character separators that may stand between a form's units (spaces, line breaks, `%`, `:`…). */
+const SEPARATOR_CHARS = [" ", "\t", "\r", "\n", "%", ":", ",", ";", "-"];
+/** Longer ones: `\x`, `\u00` and `0x` before a byte's hex, `&#` and `&#x` before an HTML entity's. */
+const SEPARATOR_WORDS = [String.raw`\\x`, String.raw`\\u00`, "0x", "&#x", "&#"];
+
 /**
  * A form as a regular expression that lets a few separators stand between its units: spaces, line
- * breaks (wrapped base64), `%` (percent-encoding) and `\x` (escaped bytes). Linear: no separator
- * character is a unit of any form.
+ * breaks (wrapped base64), `%` (percent-encoding), `\x`, `\u00`, `0x`, `:` or `-` (escaped or
+ * dumped bytes), `&#…;` (HTML entities), `,` (byte lists). Linear: a one-character separator that is
+ * also a unit's character (`-` in a key) is left out for that form, so no text matches two ways.
  */
 function formPattern(f: KeyForm, flags: string): RegExp {
-  const escaped = f.units.map((u) => u.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"));
-  return new RegExp(escaped.join(String.raw`(?:[\s%]|\\x){0,3}`), flags + (f.anyCase ? "i" : ""));
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  const inUnits = new Set(f.units.join("").toLowerCase());
+  const chars = SEPARATOR_CHARS.filter((c) => !inUnits.has(c)).map(escape);
+  const sep = `(?:[${chars.join("")}]|${SEPARATOR_WORDS.join("|")}){0,4}`;
+  return new RegExp(f.units.map(escape).join(sep), flags + (f.anyCase ? "i" : ""));
 }
 
 /** The mask of the caller's own key when `text` holds it in one of the forms ownKeyForms lists. */

@@ -24,6 +24,19 @@ describe("the caller's own key, self-hosted format", () => {
     ],
     ["in base64 of its upper case", b64(key.toUpperCase())],
     ["in base64 of its base64", b64(b64(key))],
+    ["as JSON \\u escapes (rt42 #4)", [...key].map((c) => `\\u00${c.charCodeAt(0).toString(16)}`).join("")],
+    ["as a list of decimal bytes", [...Buffer.from(key)].join(",")],
+    ["as HTML entities", [...Buffer.from(key)].map((b) => `&#${b};`).join("")],
+    ["as hex HTML entities", [...Buffer.from(key)].map((b) => `&#x${b.toString(16)};`).join("")],
+    ["as colon-separated hex", hex.match(/../g)!.join(":")],
+    [
+      "as 0x-prefixed hex",
+      hex
+        .match(/../g)!
+        .map((h) => `0x${h}`)
+        .join(", "),
+    ],
+    ["as hex of its base64", Buffer.from(b64(key)).toString("hex")],
   ])("is found and masked %s", (_how, written) => {
     const text = `metadata v=${written} end`;
     expect(ownKeyIn(text, key)).toBe(`se…${key.slice(-4)}`);
