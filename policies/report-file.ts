@@ -12,9 +12,16 @@ import { buildReport, type StackReport } from "./report";
 
 export const REPORT_FILE_ENV = "E2B_GUARDRAILS_REPORT";
 
-/** Where the report goes, or undefined when nobody asked for one. */
+/**
+ * Where the report goes, or undefined when nobody asked for one. A relative path is the caller's:
+ * the Pulumi CLI (and our `preview`) start the pack in its own folder, so it is resolved against the
+ * folder the command ran in, which the shell's `PWD` still names; failing that, the pack's own.
+ */
 export function reportFileTarget(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env[REPORT_FILE_ENV] || undefined;
+  const file = env[REPORT_FILE_ENV];
+  if (!file) return undefined;
+  const base = env.PWD && path.isAbsolute(env.PWD) ? env.PWD : process.cwd();
+  return path.resolve(base, file);
 }
 
 export function writeReportFile(file: string, stacks: StackReport[]): void {

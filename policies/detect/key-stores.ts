@@ -108,6 +108,15 @@ export const KEY_STORES: readonly KeyStore[] = [
     condition: "sensitive = true",
   },
   {
+    // The project's own inline variables (Terraform's `environment` blocks), real37 bug 1.
+    type: "vercel:index/project:Project",
+    store: "Vercel sensitive env var",
+    paths: ["environments[*].value"],
+    when: ({ container }) => field(container, "sensitive") === true,
+    condition: "the variable has sensitive = true",
+    alsoRuntime: true,
+  },
+  {
     type: "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables",
     store: "Vercel sensitive env var",
     paths: ["variables[*].value"],

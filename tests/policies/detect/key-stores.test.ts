@@ -51,6 +51,14 @@ describe("approved key stores (data table)", () => {
     ["scaleway:secrets/version:Version", { secretId: "fr-par/11111111", data: KEY }],
     // real36 bug 2: a Databricks secret scope's secret, a New Relic synthetics secure credential.
     ["databricks:index/secret:Secret", { scope: "agents", key: "e2b-api-key", stringValue: KEY }],
+    // real37 bug 1: a Vercel project's own inline variable, sensitive.
+    [
+      "vercel:index/project:Project",
+      {
+        name: "web",
+        environments: [{ key: "E2B_API_KEY", value: KEY, sensitive: true, targets: ["production"] }],
+      },
+    ],
     ["newrelic:synthetics/secureCredential:SecureCredential", { key: "E2B_API_KEY", value: KEY }],
     [
       "scaleway:containers/container:Container",
@@ -103,6 +111,7 @@ describe("approved key stores (data table)", () => {
       "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
       { key: "E2B_API_KEY", value: KEY, sensitive: false },
     ],
+    ["vercel:index/project:Project", { name: "web", environments: [{ key: "E2B_API_KEY", value: KEY }] }],
     [
       "cloudflare:index/workersScript:WorkersScript",
       { bindings: [{ name: "E2B_API_KEY", type: "plain_text", text: KEY }] },
