@@ -79,8 +79,20 @@ function ownKeyForms(apiKey: string | undefined): KeyForm[] {
 
 /** One-character separators that may stand between a form's units (spaces, line breaks, `%`, `:`…). */
 const SEPARATOR_CHARS = [" ", "\t", "\r", "\n", "%", ":", ",", ";", "-"];
-/** Longer ones: `\x`, `\u00` and `0x` before a byte's hex, `&#` and `&#x` before an HTML entity's. */
-const SEPARATOR_WORDS = [String.raw`\\x`, String.raw`\\u00`, "0x", "&#x", "&#"];
+/**
+ * Longer ones: escaped line breaks, `\x`, `\u00` and `0x` before a byte's hex, `&#` and `&#x` before
+ * an HTML entity's.
+ */
+const SEPARATOR_WORDS = [
+  // A line break as output escapes it (wrapped base64 printed as `\u000a` or `\n`).
+  String.raw`\\u000[aAdD]`,
+  String.raw`\\[nrt]`,
+  String.raw`\\x`,
+  String.raw`\\u00`,
+  "0x",
+  "&#x",
+  "&#",
+];
 
 /**
  * A form as a regular expression that lets a few separators stand between its units: spaces, line

@@ -37,6 +37,10 @@ describe("the caller's own key, self-hosted format", () => {
         .join(", "),
     ],
     ["as hex of its base64", Buffer.from(b64(key)).toString("hex")],
+    [
+      "in wrapped base64 whose line breaks are printed escaped",
+      b64(`x-api-key: ${key}`).replace(/(.{20})/g, "$1\\u000a"),
+    ],
   ])("is found and masked %s", (_how, written) => {
     const text = `metadata v=${written} end`;
     expect(ownKeyIn(text, key)).toBe(`se…${key.slice(-4)}`);
