@@ -65,11 +65,15 @@ export function parseStackFilesTag(tag: unknown): StackFiles | undefined {
 }
 
 /**
- * A stack name's environment: its first word that names one, spelled as environmentKey spells it
- * (`prod-eu` → prod, `acme-staging` → staging, `staging_new` → staging); the whole name otherwise.
+ * A stack name's environment: its last word that names one, spelled as environmentKey spells it
+ * (`prod-eu` → prod, `acme-staging` → staging, `staging_new` → staging, `sandbox-runner-prod` →
+ * prod: a project's own name may hold such a word too, rt43 #2); the whole name otherwise.
  */
 function baseEnvironment(stack: string): string {
-  const word = stack.split(/[-_.\s]/).find((w) => inferTier(w) !== null);
+  const word = stack
+    .split(/[-_.\s]/)
+    .reverse()
+    .find((w) => inferTier(w) !== null);
   return environmentKey(word ?? stack);
 }
 

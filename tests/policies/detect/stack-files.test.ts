@@ -151,6 +151,13 @@ describe("stackFileFindings", () => {
         (f) => f.message,
       ),
     ).toEqual([expect.stringMatching(/is also in Pulumi\.acme-staging\.yaml/)]);
+    // Nor need the first such word be the environment's (rt43 #2: `sandbox` is a tier word too).
+    expect(
+      stackFileFindings({
+        own: file("sandbox-runner-prod", shared),
+        siblings: [file("sandbox-runner-staging", shared), file("sandbox-runner-prod-eu", shared)],
+      }).map((f) => f.message),
+    ).toEqual([expect.stringMatching(/is also in Pulumi\.sandbox-runner-staging\.yaml/)]);
     expect(stackFileFindings({ own: file("staging"), siblings: [file("prod", shared)] })).toEqual([]);
   });
 });
