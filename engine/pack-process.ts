@@ -15,6 +15,9 @@ import { cutBeforeRun, quoteValue, redactKeys } from "../policies/detect/keys";
 import { killChild, trackChild } from "./children";
 import { InputError } from "./errors";
 
+/** The pack's report file variable (policies/report-file.ts REPORT_FILE_ENV; engine/ does not import it). */
+const REPORT_FILE_ENV = "E2B_GUARDRAILS_REPORT";
+
 export interface PackProcess {
   /** The pack's folder, resolved. */
   readonly dir: string;
@@ -51,9 +54,13 @@ export function startPackProcess(packDir: string, opts: { env?: NodeJS.ProcessEn
   // A JavaScript pack skips the SDK's TypeScript set-up (preload/js-pack.js): a third of its start.
   const preload = entryIsJavaScript(dir) ? ["-r", JS_PACK_PRELOAD] : [];
   // The engine address is ignored by @pulumi/policy; the CLI passes its own, we pass a placeholder.
+  const env = { ...process.env, ...opts.env };
+  // The pack runs in its own folder: a relative report path is the caller's, resolved here.
+  const report = env[REPORT_FILE_ENV];
+  if (report && !path.isAbsolute(report)) env[REPORT_FILE_ENV] = path.resolve(report);
   const child = spawn(process.execPath, [...preload, runner, "127.0.0.1:0", dir], {
     cwd: dir,
-    env: { ...process.env, ...opts.env },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   trackChild(child);

@@ -14,8 +14,10 @@ export const REPORT_FILE_ENV = "E2B_GUARDRAILS_REPORT";
 
 /**
  * Where the report goes, or undefined when nobody asked for one. A relative path is the caller's:
- * the Pulumi CLI (and our `preview`) start the pack in its own folder, so it is resolved against the
- * folder the command ran in, which the shell's `PWD` still names; failing that, the pack's own.
+ * the Pulumi CLI starts the pack in its own folder, so it is resolved against the folder `pulumi` ran
+ * in as the shell's `PWD` names it (a program that starts `pulumi` with another working folder and no
+ * shell leaves `PWD` behind: give an absolute path there); failing that, the pack's own folder. Our
+ * `preview` hands the pack an absolute path (engine/pack-process.ts).
  */
 export function reportFileTarget(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const file = env[REPORT_FILE_ENV];

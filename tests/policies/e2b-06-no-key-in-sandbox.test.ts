@@ -189,7 +189,7 @@ describe(P, () => {
   });
 
   /** E2B-06 with the passphrase and without it, for a program (its lines) using the env-map fixture's key config. */
-  async function e2b06InBothModes(prefix: string, lines: string[]): Promise<string[]> {
+  async function e2b06InBothModes(prefix: string, lines: string[]): Promise<Array<string | undefined>> {
     const from = path.join(repoRoot, fx("secret-config-env-map-in-apply"));
     const dir = programCopy(prefix, from, {
       "index.ts": [
