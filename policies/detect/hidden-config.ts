@@ -140,15 +140,43 @@ const keyOf = (encoded: string): string | undefined => {
   }
 };
 
-/** The config keys whose placeholders a string holds (none for most strings: one test each). */
+/**
+ * The config keys whose placeholders a string holds (none for most strings: one test each), also
+ * where the program encoded the value it read (base64, `encodeURIComponent`): a secret a provider
+ * function reads at deploy time is a known placeholder offline, so an `apply` over it runs (rt43 #1).
+ */
 export function placeholderKeys(text: string): string[] {
-  if (!PLACEHOLDER_HEAD.test(text)) return [];
+  if (!PLACEHOLDER_HEAD.test(text)) return encodedPlaceholderKeys(text);
   const out: string[] = [];
   for (const m of text.matchAll(PLACEHOLDER)) {
     const key = keyOf(m[1]);
     if (key !== undefined) out.push(key);
   }
   return out;
+}
+
+/** The placeholder's head in base64 and base64url, as an encoding of the value alone begins. */
+const BASE64_HEADS = (["base64", "base64url"] as const).map((e) =>
+  Buffer.from(`${UNKNOWN_STRING}#`).toString(e).slice(0, 48),
+);
+const BASE64_RUN = /[A-Za-z0-9+/_-]+={0,2}/y;
+
+function encodedPlaceholderKeys(text: string): string[] {
+  if (text.length < 48) return [];
+  const percent = text.indexOf(`${UNKNOWN_STRING}%23`);
+  if (percent >= 0) {
+    const decoded = keyOf(text.slice(percent));
+    return decoded === undefined || !PLACEHOLDER_HEAD.test(decoded) ? [] : placeholderKeys(decoded);
+  }
+  for (const head of BASE64_HEADS) {
+    const at = text.indexOf(head);
+    if (at < 0) continue;
+    BASE64_RUN.lastIndex = at;
+    const run = BASE64_RUN.exec(text)?.[0] ?? "";
+    const decoded = Buffer.from(run.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
+    if (PLACEHOLDER_HEAD.test(decoded)) return placeholderKeys(decoded);
+  }
+  return [];
 }
 
 /**

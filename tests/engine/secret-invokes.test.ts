@@ -24,3 +24,23 @@ describe("secretInvokeResult", () => {
     expect(secretInvokeResult("aws:ssm/getParameter:getParameter", {})).toBeUndefined();
   });
 });
+
+describe("a deploy-time secret the program encodes (rt43 #1)", () => {
+  const value = String(
+    secretInvokeResult("aws:ssm/getParameter:getParameter", { name: "/web/prod/e2b-api-key" })!.value,
+  );
+  const key = invokeSecretKey("/web/prod/e2b-api-key");
+
+  it("keeps its name through base64, base64url and encodeURIComponent", () => {
+    expect(placeholderKeys(Buffer.from(value).toString("base64"))).toEqual([key]);
+    expect(placeholderKeys(`token=${Buffer.from(value).toString("base64url")}`)).toEqual([key]);
+    expect(placeholderKeys(`https://app/?k=${encodeURIComponent(value)}`)).toEqual([key]);
+  });
+
+  it("finds nothing in ordinary long text", () => {
+    expect(placeholderKeys("x".repeat(100))).toEqual([]);
+    expect(
+      placeholderKeys(Buffer.from("an ordinary value of some length, base64 encoded").toString("base64")),
+    ).toEqual([]);
+  });
+});

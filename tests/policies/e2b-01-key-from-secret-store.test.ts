@@ -1,4 +1,6 @@
-import { useScanner } from "../support/scan";
+import path from "node:path";
+import { repoRoot, useScanner } from "../support/scan";
+import { programCopy } from "../support/tmp";
 import { expectClean, fx, of, resourceNames, status } from "./helpers";
 
 const P = "e2b-01-key-from-secret-store";
@@ -122,5 +124,18 @@ describe(P, () => {
         ),
       ]);
     }
+  });
+
+  it("keeps a deploy-time secret's name through an encoding the program applies to it (rt43 #1)", async () => {
+    const from = path.join(repoRoot, fx("secret-read-at-deploy"));
+    const dir = programCopy("deploy-secret-encoded-", from, {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'const v = aws.ssm.getParameterOutput({ name: "/web/prod/e2b-api-key", withDecryption: true }).value;',
+        'new aws.amplify.App("web", { name: "web", environmentVariables: { NEXT_PUBLIC_SANDBOX_TOKEN: v.apply((x) => Buffer.from(x).toString("base64")) } });',
+      ].join("\n"),
+    });
+    const { stack } = await scan.program(dir, "prod");
+    expect(status(stack, "E2B-01")).toBe("fail");
   });
 });
