@@ -104,21 +104,26 @@ const HEX_OF_ENCODED = new RegExp(
  * A key written as joined strings to slip past scanners, cut anywhere after its prefix and in as many
  * pieces: `"e2b_" + "<40 hex>"`, `"e2b_<20 hex>" + "<20 hex>"` (JavaScript, over lines as Prettier
  * wraps it), `"e2b_".concat("…")`, a template's `${"…"}`, Python's `"…" "…"`, a shell's `e2b_"…"`,
- * `["e2b_…", "…"]` (CloudFormation `Fn::Join`). The pieces after the prefix must hold exactly 40 hex
- * digits together (more is no key, as in keys.ts). A cut inside the prefix (`"e2" + "b_…"`) is not
- * read.
+ * `["e2b_…", "…"]` (CloudFormation `Fn::Join`), and a cut inside the prefix (`"e2" + "b_…"`, rt39
+ * #10: a list in a document cut every 32 characters). The pieces after the prefix must hold exactly
+ * 40 hex digits together (more is no key, as in keys.ts).
  */
 // A template's `"}` first: SPLIT_GLUE removes the glue without backtracking, and a lone quote would
 // leave its `}` behind.
 const SPLIT_GLUE_SOURCE =
   "(?:[\"'`][ \\t]*\\}|\\$\\{[ \\t]*[\"'`]" +
   "|[\"'`](?:[ \\t\\r\\n]*(?:(?:[+,]|\\)?\\.concat\\()[ \\t\\r\\n]*)?[\"'`])?)";
+/** The prefix, whole or cut once inside by glue (`"e2" + "b_…"`, `["…e", "2b_…"]`). */
+const SPLIT_PREFIX_SOURCE = `(?:e2b_|e${SPLIT_GLUE_SOURCE}2b_|e2${SPLIT_GLUE_SOURCE}b_|e2b${SPLIT_GLUE_SOURCE}_)`;
 const SPLIT_KEY = new RegExp(
-  `(?:sk_)?e2b_[0-9a-f]{0,40}(?:${SPLIT_GLUE_SOURCE}[0-9a-f]{1,40}){1,40}(?![0-9a-f])`,
+  `(?:sk_)?${SPLIT_PREFIX_SOURCE}[0-9a-f]{0,40}(?:${SPLIT_GLUE_SOURCE}[0-9a-f]{1,40}){0,40}(?![0-9a-f])`,
   "gi",
 );
-/** Where a split key may start: its prefix, then hex digits, then a quote. */
-const SPLIT_KEY_TEST = /e2b_[0-9a-f]{0,39}(?:["'`]|\$\{)/i;
+/** Where a split key may start: its prefix, then hex digits, then a quote; or a prefix cut inside. */
+const SPLIT_KEY_TEST = new RegExp(
+  `e2b_[0-9a-f]{0,39}(?:["'\`]|\\$\\{)|e${SPLIT_GLUE_SOURCE}2b_|e2${SPLIT_GLUE_SOURCE}b_|e2b${SPLIT_GLUE_SOURCE}_`,
+  "i",
+);
 const SPLIT_GLUE = new RegExp(SPLIT_GLUE_SOURCE, "g");
 /** More pieces after a match (past the 40 the pattern counts): the digits go on, so no key. */
 const SPLIT_GOES_ON = new RegExp(`${SPLIT_GLUE_SOURCE}[0-9a-f]`, "iy");
@@ -256,7 +261,8 @@ function* splitKeys(text: string): Generator<{ key: string; start: number; end: 
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
     const key = joinSplitKey(m[0]);
     const end = m.index + m[0].length;
-    if (key && !goesOn(text, end)) yield { key, start: m.index, end };
+    // A whole key without glue is a plain key, found as one (the glue is optional in the pattern).
+    if (key && key !== m[0] && !goesOn(text, end)) yield { key, start: m.index, end };
   }
 }
 

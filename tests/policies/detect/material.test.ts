@@ -164,6 +164,12 @@ describe("findMaterial", () => {
       `{"Fn::Join":["",["${RKEY.slice(0, 10)}","${RKEY.slice(10)}"]]}`,
       "joined",
     ],
+    ["two strings cut inside the prefix (rt39 #10)", `const key = "e2" + "${RKEY.slice(2)}";`, "joined"],
+    [
+      "a document's list cut inside the prefix",
+      JSON.stringify({ runCommand: [`export E2B_API_KEY=${RKEY.slice(0, 3)}`, RKEY.slice(3)] }),
+      "joined",
+    ],
     [
       "a Postgres bytea of gzip (hex after \\x)",
       `\\x${gzipSync(`{"apiKey":"${RKEY}"}`).toString("hex")}`,
