@@ -327,3 +327,20 @@ describe("e2b-guardrails preview with a third-party pack", () => {
     expect(shape.message).toMatch(/stack=recording\/dev$/);
   });
 });
+
+describe("E2B_GUARDRAILS_REPORT given as a relative path", () => {
+  it("is written where the command ran, though a wrapper started it there with a stale PWD (rt43 #3)", async () => {
+    const ranIn = tmpDir("report-cwd-");
+    const stalePwd = tmpDir("report-pwd-");
+    const state = path.join(repoRoot, "tests/engine/fixtures/state/clean.json");
+    const r = await spawnCli(["audit", "--state", state, "--format", "json"], {
+      cwd: ranIn,
+      env: { E2B_GUARDRAILS_REPORT: "pack-report.json", PWD: stalePwd },
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(ranIn, "pack-report.json"), "utf8"))).toMatchObject({
+      schemaVersion: 1,
+    });
+    expect(() => readFileSync(path.join(stalePwd, "pack-report.json"))).toThrow();
+  });
+});
