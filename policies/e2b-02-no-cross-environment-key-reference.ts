@@ -311,7 +311,7 @@ function keyConfigKeys(index: StackIndex): Set<string> {
   }
   const configs = new Map([...index.hiddenConfigs(), ...index.tracedConfigs()]);
   if (configs.size === 0) return out;
-  for (const c of configs.values()) if (c.carriesKey || c.e2bNamed) out.add(c.key);
+  for (const c of index.e2bKeyConfigs().values()) out.add(c.key);
   const keyName = new RegExp(KEY_NAME_PATTERN, "i");
   const fedBy = (r: IndexedResource, top: string) => {
     for (const u of r.propertyDependencies[top] ?? []) {

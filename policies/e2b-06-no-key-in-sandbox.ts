@@ -35,7 +35,6 @@ import {
 import { mayNameOrHideLeaves } from "./detect/embedded-names";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { pathOf, printable, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
-import type { HiddenConfig } from "./detect/stack-index";
 import { E2B_SECRET_KIND } from "./model";
 import { settingsOf, stackPolicy, type Reporter } from "./policy-dsl";
 import type { PackConfig } from "./settings";
@@ -216,21 +215,18 @@ function judgeSandboxes(index: StackIndex, config: Config, report: Reporter): bo
  * with it, the property is known and judged.
  */
 function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): void {
-  const hidden = index.hiddenConfigs();
-  // Decrypted, the same value combined with one not known yet keeps the map unknown (rt42 #6).
-  const traced = index.tracedConfigs();
-  if (hidden.size + traced.size === 0) return;
+  // Decrypted too: the same value combined with one not known yet keeps the map unknown (rt42 #6).
+  const keyConfigs = index.e2bKeyConfigs();
+  if (keyConfigs.size === 0) return;
   const scan = index.scan(r);
   for (const top of scan.unknownTops) {
     // A map of variables (`environment`, `envs`) or containers' specs that hold them (ECS
     // `containerDefinitions`, rt42 #2), not one value: the key alone is E2B-01's to judge.
     if (!(VARIABLE_MAP.test(top) || CONTAINER_SPECS.has(top)) || !scan.unknowns.some((l) => l.path === top))
       continue;
-    const about = (c: HiddenConfig | undefined) => c !== undefined && (c.carriesKey || c.e2bNamed);
-    const from = (r.propertyDependencies[top] ?? []).filter(
-      (u) => about(hidden.get(u)) || about(traced.get(u)),
-    );
+    const from = (r.propertyDependencies[top] ?? []).filter((u) => keyConfigs.has(u));
     if (!from.length) continue;
+    const hidden = index.hiddenConfigs();
     const { cause, check } = run.hiddenNote(
       from.some((u) => hidden.has(u)) ? OPAQUE_SECRET : undefined,
       "it",

@@ -82,7 +82,8 @@ export function summarizedStackReport(args: {
   // A disabled policy's case with evidence in the stack is judged without it: applicable.
   const applicable = new Set(args.applicable);
   for (const f of disabled)
-    if (f.caseId && hasEvidence(f.caseId, args.index, args.config)) applicable.add(f.caseId);
+    if (f.caseId && !applicable.has(f.caseId) && hasEvidence(f.caseId, args.index, args.config))
+      applicable.add(f.caseId);
   return buildStackReport({
     stack: args.index.stack,
     project: args.index.project,

@@ -692,6 +692,19 @@ export class StackIndex {
     });
   }
 
+  /**
+   * Config values, decrypted or not, named to carry the key or about E2B (`e2bApiKey`, `e2bKey`), by
+   * marker URN: what E2B-02 reads as the key and what makes a property a key consumer in both modes.
+   */
+  e2bKeyConfigs(): Map<string, HiddenConfig> {
+    return this.memo("e2bKeyConfigs", () => {
+      const out = new Map<string, HiddenConfig>();
+      for (const configs of [this.hiddenConfigs(), this.tracedConfigs()])
+        for (const [u, c] of configs) if (c.carriesKey || c.e2bNamed) out.set(u, c);
+      return out;
+    });
+  }
+
   /** Marker URNs of traced (decrypted) config values named to carry the key. */
   tracedKeyConfigUrns(): Set<string> {
     return this.memo("tracedKeyConfigUrns", () => carriersOfKey(this.tracedConfigs()));
@@ -789,10 +802,7 @@ export class StackIndex {
       // A property fed by an undecrypted value named to carry the key: the key, had it been decrypted;
       // by a structured one with a secure leaf about E2B: maybe the key (E2B-01 judges it inconclusive).
       const hidden = this.hiddenConfigs();
-      // Named to carry the key, or about E2B (`e2bKey`, `e2bToken`): E2B-02 reads either as the key.
-      const keyConfigs = new Set<string>();
-      for (const configs of [hidden, this.tracedConfigs()])
-        for (const [u, c] of configs) if (c.carriesKey || c.e2bNamed) keyConfigs.add(u);
+      const keyConfigs = this.e2bKeyConfigs();
       let keyConfigFeeds = 0;
       for (const r of this.resources)
         for (const [top, urns] of Object.entries(r.propertyDependencies)) {
