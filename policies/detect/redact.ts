@@ -18,9 +18,69 @@ import { findMaterial, framedBlocks, replaceSplitKeys } from "./material";
 const ENCODED_CHAR = /[A-Za-z0-9+/=_%\\-]/;
 /** A key's ASCII written in hex (`Buffer.from(key).toString("hex")`): `6532625f` is `e2b_`. */
 const HEX_ASCII_KEY = /(?:736b5f)?6532625f(?:3[0-9]|6[1-6]|4[1-6]){40}(?![0-9a-f])/gi;
-/** A key with one separator between its characters (`e 2 b _ 0 a …`, `e-2-b-_-…`). */
+/**
+ * A key with a few separators between its characters (`e 2 b _ 0 a …`, `e-2-b-_-…`, `e, 2, b, …`,
+ * four blanks apart). A separator is never a word character, so each run of them is read once.
+ */
 const SPACED_KEY =
-  /(?:s[^\w\n]k[^\w\n]_[^\w\n])?e[^\w\n]2[^\w\n]b[^\w\n]_(?:[^\w\n][0-9a-f]){40}(?![0-9a-f])/gi;
+  /(?:s[^\w\n]{1,8}k[^\w\n]{1,8}_[^\w\n]{1,8})?e[^\w\n]{1,8}2[^\w\n]{1,8}b[^\w\n]{1,8}_(?:[^\w\n]{1,8}[0-9a-f]){40}(?![0-9a-f])/gi;
+
+/**
+ * Runs of base64 characters (either alphabet's letters and digits, `+`, `/`, `=`) with one separator
+ * between them: the words of a sentence, and a blob written in groups (`ZTJi-XzAx-…`, `ZTJi XzAx …`,
+ * `6532625f 30313233 …`) as `fold`, hex dumps and copy-to-clipboard widgets lay out base64 and hex.
+ * It starts only where no such character precedes it, and its parts never overlap, so it reads each
+ * character once.
+ */
+const SEPARATED_RUN = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=]+(?:[ \t.:,;|-][A-Za-z0-9+/=]+)+/g;
+
+/** Fewer characters than a key's head shows are no material (a masked key shows four). */
+const MIN_GROUPED = 24;
+/** Groups are short (4, 8, 16 characters); a longer word is a blob of its own, searched as one. */
+const MAX_GROUP = 16;
+
+/**
+ * A separated run with its groups of one length, one separator between every two and the last group
+ * perhaps shorter, joined: masked when what they spell (as is, or as the ASCII a hex blob holds) is
+ * key material. Each group starts at most two such sequences (a short last group may start the next).
+ */
+function maskGroupedRun(run: string): string {
+  if (run.length < MIN_GROUPED) return run;
+  const parts = run.split(/([ \t.:,;|-])/);
+  const spans: Span[] = [];
+  let offset = 0;
+  const starts = parts.map((p) => ((offset += p.length), offset - p.length));
+  for (let i = 0; i < parts.length;) {
+    const length = parts[i].length;
+    let j = i;
+    while (
+      length <= MAX_GROUP &&
+      j + 2 < parts.length &&
+      parts[j + 1] === parts[i + 1] &&
+      parts[j + 2].length <= length
+    ) {
+      j += 2;
+      if (parts[j].length < length) break;
+    }
+    const end = starts[j] + parts[j].length;
+    const after = spans.length === 0 || spans[spans.length - 1].end <= starts[i];
+    if (j > i && after && end - starts[i] >= MIN_GROUPED && spellsMaterial(parts, i, j))
+      spans.push({
+        start: starts[i],
+        end,
+        mask: `[${end - starts[i]} characters withheld: E2B key material written in groups]`,
+      });
+    i = j > i && parts[j].length < length ? j : j + 2;
+  }
+  return applySpans(run, spans);
+}
+
+function spellsMaterial(parts: string[], from: number, to: number): boolean {
+  let joined = "";
+  for (let k = from; k <= to; k += 2) joined += parts[k];
+  const spelled = /^[0-9a-f]+$/i.test(joined) ? [joined, fromHexAscii(joined)] : [joined];
+  return spelled.some((t) => redactKeys(t) !== t || findMaterial(t).length > 0);
+}
 
 /**
  * A key's bytes as a program prints them, one by one: Node's `<Buffer 65 32 62 5f …>` and hex dumps
@@ -207,6 +267,7 @@ function redactLines(text: string): string {
   out = withholdDumps(out);
   for (const { pattern, bytes } of BYTE_LISTS)
     out = out.replace(pattern, (run) => maskByteList(run, bytes(run)));
+  out = out.replace(SEPARATED_RUN, maskGroupedRun);
   // findMaterial reports each key once per search, so a pass masks one encoded copy of each key, and
   // every verbatim repeat of that copy (a name in a URN, a message and a path); a report naming many
   // different encodings of one key takes a pass for each.

@@ -206,8 +206,10 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     ["its bytes as decimals separated by blanks", [...Buffer.from(KEY)].join(" ")],
   ])("withholds a key's bytes listed one by one: %s", (_, text) => {
     const out = redactMaterial(text);
-    expect(out).toMatch(/characters withheld: bytes of E2B key material/);
+    // A list in one line whose separators are few enough is read as the key spelled with them: masked.
+    expect(out).toMatch(/characters withheld: bytes of E2B key material|^\["e2b_…4567"\]$/);
     expect(out).not.toMatch(/(?:\b[0-9a-f]{2}\b[ ,]){12}/i);
+    expect(showsPartOf(out, KEY)).toBe(false);
   });
 
   describe("hex dumps, 16 bytes a row in hex and as ASCII", () => {
@@ -436,6 +438,31 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     expect(showsPartOf(out, HEX)).toBe(false);
     for (const e of encodings) expect(out).not.toContain(e.slice(8, 40));
     expect(out.split("\n")).toHaveLength(30);
+  });
+
+  // rt42's note: a key four blanks apart, its base64 with a dash every four characters.
+  const group = (s: string, n: number, separator: string) =>
+    s.match(new RegExp(`.{1,${n}}`, "g"))!.join(separator);
+  const grouped: Record<string, string> = {
+    "its characters four blanks apart": [...KEY].join("    "),
+    "its characters a comma and a blank apart": [...TOKEN].join(", "),
+    "its base64 with a dash every four characters": group(b64(KEY), 4, "-"),
+    "its base64 in groups of four, a blank between": group(b64(`E2B_API_KEY=${KEY}`), 4, " "),
+    "its base64 in groups of six, a dot between": group(b64(KEY), 6, "."),
+    "its ASCII in hex, groups of eight": group(Buffer.from(KEY).toString("hex"), 8, " "),
+    "its ASCII in hex, groups of two after a word": `key-${group(Buffer.from(KEY).toString("hex"), 2, ":")}`,
+  };
+  it.each(Object.entries(grouped))("masks a key written as %s", (_name, text) => {
+    const out = redactMaterial(`sandbox metadata: ${text} (from the API)`);
+    expect(out).not.toContain(text.slice(8, 28));
+    expect(out.replace(/[^0-9a-z]/gi, "")).not.toContain(HEX.slice(0, 16));
+    expect(out).toMatch(/^sandbox metadata: /);
+    expect(out).toMatch(/\(from the API\)$/);
+  });
+
+  it("leaves words and numbers in groups that spell no key as they are", () => {
+    const text = `ab12-cd34-ef56-0011-2233 ${group(b64("a build id nothing more at all"), 4, "-")} the cat sat on the mat`;
+    expect(redactMaterial(text)).toBe(text);
   });
 
   it("leaves byte lists that spell no key as they are", () => {
