@@ -165,13 +165,15 @@ const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, 
 /**
  * A timeout variable's value in seconds: a number (milliseconds for a `_MS` variable), digits with
  * thousands separators (`21,600`, `21_600`), or a duration with units (`6h`, `1h30m`, `21600s`);
- * undefined when it reads as none of these.
+ * undefined when it reads as none of these, or as two: `21.600` is 21.6 s with a decimal point and
+ * six hours where a dot groups thousands.
  */
 export function timeoutSeconds(value: unknown, inMilliseconds: boolean): number | undefined {
   const scale = (n: number) => (inMilliseconds ? n / 1000 : n);
   if (typeof value === "number") return Number.isFinite(value) ? scale(value) : undefined;
   if (typeof value !== "string") return undefined;
   const text = value.trim();
+  if (/^[1-9]\d{0,2}\.\d{3}$/.test(text)) return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return scale(Number(text));
   if (/^\d{1,3}([,_]\d{3})+$/.test(text)) return scale(Number(text.replace(/[,_]/g, "")));
   if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/i.test(text)) return undefined;

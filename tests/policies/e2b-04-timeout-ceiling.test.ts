@@ -1,3 +1,4 @@
+import { timeoutSeconds } from "../../policies/e2b-04-timeout-ceiling";
 import { useScanner } from "../support/scan";
 import { expectClean, fx, of, status } from "./helpers";
 
@@ -70,5 +71,26 @@ describe(`${P} with a stricter production maximum`, () => {
     expect(of(stack, P).map((f) => f.message)).toEqual([
       expect.stringMatching(/3600s exceeds the production maximum of 1800s/),
     ]);
+  });
+
+  describe("a timeout variable's value read as seconds", () => {
+    it.each([
+      ["300", false, 300],
+      ["0.5", false, 0.5],
+      ["21,600", false, 21600],
+      ["21_600", false, 21600],
+      ["6h", false, 21600],
+      ["1h30m", false, 5400],
+      ["86400000", true, 86400],
+      ["0.500", false, 0.5],
+      ["21.6", false, 21.6],
+    ] as const)("%s (milliseconds: %s) is %d s", (text, ms, seconds) =>
+      expect(timeoutSeconds(text, ms)).toBe(seconds),
+    );
+
+    // rt42's note: `21.600` passed a 7200 s ceiling as 21.6 s; where a dot groups thousands it is six hours.
+    it.each(["21.600", "1.800", "21.600.000", "six hours", "6 hours"])("%s is read as no duration", (text) =>
+      expect(timeoutSeconds(text, false)).toBeUndefined(),
+    );
   });
 });
