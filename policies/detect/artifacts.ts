@@ -20,7 +20,7 @@ import { inflateUpTo } from "./inflate";
 import { findMaterial, type MaterialMatch } from "./material";
 import { utf16WithBom } from "./text";
 import { isUnknown } from "./unknowns";
-import { uploadedPaths } from "./upload-commands";
+import { leftOutBy, uploadedPaths, type UploadFilter } from "./upload-commands";
 import { printable } from "./walk";
 
 // Archive readers load on first use: most stacks deploy no archive, and every pack, CLI and test
@@ -177,7 +177,8 @@ export class ArtifactReader {
    * folder is read without what `ignore` leaves out (FolderIgnore).
    */
   read(kind: ArtifactKind, p: string, ignore?: FolderIgnore): ArtifactContent {
-    const key = `${kind}\u0000${p}\u0000${ignore?.file ?? ""}\u0000${ignore?.dotfiles ? 1 : 0}`;
+    const filters = ignore?.filters ? JSON.stringify(ignore.filters) : "";
+    const key = `${kind}\u0000${p}\u0000${ignore?.file ?? ""}\u0000${ignore?.dotfiles ? 1 : 0}\u0000${filters}`;
     let c = this.cache.get(key);
     if (!c) {
       c = this.readUncached(kind, p, ignore);
@@ -452,6 +453,7 @@ export class ArtifactReader {
     const dirs = [""];
     const count = { n: 0 };
     const ignored = ignore?.file ? ignoreListAt(path.join(root, ignore.file)) : undefined;
+    const leftOut = ignore?.filters ? leftOutBy(ignore.filters) : undefined;
     while (dirs.length) {
       const rel = dirs.pop()!;
       let entries: fs.Dirent[];
@@ -467,6 +469,7 @@ export class ArtifactReader {
         if (e.isDirectory()) {
           if (!ignored?.skipsFolder(name)) dirs.push(name);
         } else if (ignored?.excludes(name) && !ALWAYS_SENT[ignore!.file!]?.includes(name)) continue;
+        else if (leftOut?.(name)) continue;
         else if (!e.isFile() && !this.linksToFile(path.join(root, name), name, skips)) continue;
         else if (++count.n > this.limits.maxFiles)
           skips.add(
@@ -625,10 +628,14 @@ export interface DeployedPathInput {
   dotfilesUnless?: string;
 }
 
-/** What a folder is read without: what an ignore file at its root lists, and dotfiles. */
+/**
+ * What a folder is read without: what an ignore file at its root lists, dotfiles, and what the
+ * command that uploads it leaves out (`aws s3 sync --exclude`).
+ */
 export interface FolderIgnore {
   file?: string;
   dotfiles?: boolean;
+  filters?: UploadFilter[];
 }
 
 /** What a Docker build leaves out of its context (docs.docker.com "Dockerignore files"). */
@@ -905,6 +912,7 @@ function commandUploads(props: unknown): DeployedPath[] {
           source: dir && !path.isAbsolute(u.source) ? path.join(dir, u.source) : u.source,
           at,
           top: at,
+          ...(u.filters ? { ignore: { filters: u.filters } } : {}),
         });
   }
   // `aws s3 sync ./dist s3://${bucket.id}`: the bucket is not known yet, so neither is the text.

@@ -13,6 +13,20 @@ export interface UploadedPath {
   folder: boolean;
   /** The command changed folder to one not known from its text (`cd "$OUT"`): `source` is not read. */
   unresolved?: true;
+  /** What of a folder the command leaves out or keeps, in its order: the last one that matches decides. */
+  filters?: UploadFilter[];
+}
+
+/**
+ * One `--exclude`/`--include` of an upload, matched against a file's path inside the folder:
+ * - `glob`: `aws s3` and `az storage blob` patterns, `*` any characters (`/` too), `?` one, `[…]` a set;
+ * - `regex`: `gsutil rsync -x` and `gcloud storage rsync --exclude`, a Python regular expression
+ *   matched from the path's start.
+ */
+export interface UploadFilter {
+  exclude: boolean;
+  syntax: "glob" | "regex";
+  pattern: string;
 }
 
 /** A subshell's parentheses, as words() gives them. */
@@ -126,6 +140,36 @@ const optionValue = (cmd: readonly string[], names: readonly string[]): string |
   return eq?.slice(eq.indexOf("=") + 1);
 };
 
+/**
+ * An upload's `--exclude` and `--include` options (`--exclude x`, `--exclude=x`) as filters, in the
+ * command's order (UploadFilter).
+ */
+function filtersOf(
+  cmd: readonly string[],
+  syntax: UploadFilter["syntax"],
+  exclude: readonly string[],
+  include: readonly string[] = [],
+): UploadFilter[] {
+  const out: UploadFilter[] = [];
+  for (let i = 0; i < cmd.length; i++) {
+    const w = cmd[i];
+    for (const [names, isExclude] of [
+      [exclude, true],
+      [include, false],
+    ] as const) {
+      const eq = names.find((n) => w.startsWith(`${n}=`));
+      const pattern = names.includes(w) ? cmd[++i] : eq && w.slice(eq.length + 1);
+      if (pattern) out.push({ exclude: isExclude, syntax, pattern });
+      if (pattern !== undefined) break;
+    }
+  }
+  return out;
+}
+
+/** The upload with its filters, when it has any. */
+const filtered = (u: UploadedPath | undefined, filters: UploadFilter[]): UploadedPath | undefined =>
+  u && filters.length ? { ...u, filters } : u;
+
 /** One command's upload, by its tool: the local source, when the destination is remote. */
 function uploadOf(cmd: readonly string[]): UploadedPath | undefined {
   // `npx wrangler …`, `sudo aws …`: the tool is the first word the table knows.
@@ -146,17 +190,27 @@ function uploadOf(cmd: readonly string[]): UploadedPath | undefined {
   // The service and verb words, whatever global options come before them (`aws --profile prod s3 …`).
   const at = positionalIndexes(c, 1);
   const word = (i: number) => c[at[i]];
-  if (c[0] === "aws" && word(0) === "s3" && ["cp", "sync", "mv"].includes(word(1))) return copy(at[1]);
+  if (c[0] === "aws" && word(0) === "s3" && ["cp", "sync", "mv"].includes(word(1)))
+    return filtered(copy(at[1]), filtersOf(c, "glob", ["--exclude"], ["--include"]));
   if (c[0] === "gsutil") {
     const verb = c.findIndex((w) => ["cp", "rsync", "mv"].includes(w));
-    return verb > 0 ? copy(verb) : undefined;
+    const rsync = c[verb] === "rsync";
+    return verb > 0 ? filtered(copy(verb), rsync ? filtersOf(c, "regex", ["-x"]) : []) : undefined;
   }
   if (c[0] === "gcloud" && word(0) === "storage" && ["cp", "rsync", "mv"].includes(word(1)))
-    return copy(at[1]);
+    return filtered(copy(at[1]), word(1) === "rsync" ? filtersOf(c, "regex", ["--exclude", "-x"]) : []);
   if (c[0] === "az" && word(0) === "storage" && word(1) === "blob") {
     if (word(2) === "upload-batch" || word(2) === "sync") {
       const source = optionValue(c, ["--source", "-s"]);
-      return source ? { source, folder: true } : undefined;
+      // upload-batch `--pattern`: only the files it matches are uploaded.
+      const only = word(2) === "upload-batch" ? optionValue(c, ["--pattern"]) : undefined;
+      const filters: UploadFilter[] = only
+        ? [
+            { exclude: true, syntax: "glob", pattern: "*" },
+            { exclude: false, syntax: "glob", pattern: only },
+          ]
+        : [];
+      return filtered(source ? { source, folder: true } : undefined, filters);
     }
     if (word(2) === "upload") {
       const source = optionValue(c, ["--file", "-f"]);
@@ -240,4 +294,47 @@ export function uploadedPaths(text: string): UploadedPath[] {
   }
   end();
   return out;
+}
+
+/** A glob as Python's `fnmatch` reads it (what `aws s3` and `az` use): `*` crosses `/`. */
+function globPattern(glob: string): RegExp {
+  let out = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    const close = c === "[" ? glob.indexOf("]", i + 2) : -1;
+    if (c === "*") out += "[\\s\\S]*";
+    else if (c === "?") out += "[\\s\\S]";
+    else if (close > 0) {
+      const set = glob.slice(i + 1, close).replace(/\\/g, "\\\\");
+      out += set.startsWith("!") ? `[^${set.slice(1)}]` : `[${set}]`;
+      i = close;
+    } else out += c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  }
+  return new RegExp(`^(?:${out})$`);
+}
+
+/** A Python regular expression matched from a path's start (`re.match`), its leading `(?i)` read. */
+function regexPattern(source: string): RegExp | undefined {
+  const caseless = /^\(\?i\)/.exec(source);
+  try {
+    return new RegExp(`^(?:${caseless ? source.slice(4) : source})`, caseless ? "i" : "");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether an upload leaves out the file at `name` (its path inside the uploaded folder): the last
+ * filter that matches decides, and a file no filter matches is uploaded. A regular expression
+ * JavaScript cannot read leaves nothing out, so its files are still read.
+ */
+export function leftOutBy(filters: readonly UploadFilter[]): (name: string) => boolean {
+  const compiled = filters.flatMap((f) => {
+    const re = f.syntax === "glob" ? globPattern(f.pattern) : regexPattern(f.pattern);
+    return re ? [{ exclude: f.exclude, re }] : [];
+  });
+  return (name) => {
+    for (let i = compiled.length - 1; i >= 0; i--) if (compiled[i].re.test(name)) return compiled[i].exclude;
+    return false;
+  };
 }

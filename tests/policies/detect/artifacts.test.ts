@@ -388,6 +388,20 @@ describe("scanProps with artifacts", () => {
     expect(scan.keys.map((k) => [k.artifact?.file, k.path])).toEqual([["app.js", "create"]]);
   });
 
+  it("reads a synced folder without the files the command's --exclude leaves out, and keeps what --include brings back", () => {
+    const dir = program();
+    const keysIn = (create: string) =>
+      scanProps("command:local:Command", { create }, [], { artifacts: new ArtifactReader([dir]) }).keys.map(
+        (k) => k.artifact?.file,
+      );
+    expect(keysIn('aws s3 sync ./site s3://web --exclude "*.js"')).toEqual([]);
+    expect(keysIn("aws s3 sync ./site s3://web --exclude '*' --include 'index.html'")).toEqual([]);
+    expect(keysIn("aws s3 sync ./site s3://web --exclude '*' --include '*.js'")).toEqual(["app.js"]);
+    expect(keysIn("aws s3 sync ./site s3://web --exclude=img/*")).toEqual(["app.js"]);
+    expect(keysIn("gsutil -m rsync -r -x '.*\\.js$' ./site gs://web")).toEqual([]);
+    expect(keysIn("az storage blob upload-batch -s site -d '$web' --pattern '*.html'")).toEqual([]);
+  });
+
   it("says what a local command would upload was not found, rather than pass it in silence (rt40 #3)", () => {
     const scan = scanProps("command:local:Command", { create: "aws s3 sync build s3://web" }, [], {
       artifacts: new ArtifactReader([program()]),

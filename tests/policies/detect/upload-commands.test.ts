@@ -2,7 +2,7 @@
  * Local files a shell command uploads (detect/upload-commands.ts), as `@pulumi/command`'s
  * local.Command runs them to publish a built front end.
  */
-import { uploadedPaths } from "../../../policies/detect/upload-commands";
+import { leftOutBy, uploadedPaths } from "../../../policies/detect/upload-commands";
 import { deployedPathsOf } from "../../../policies/detect/artifacts";
 
 describe("uploadedPaths", () => {
@@ -131,5 +131,62 @@ describe("deployedPathsOf a local.Command", () => {
     expect(
       deployedPathsOf("command:local:Command", { create: unknown }).map((p) => [p.at, p.unread]),
     ).toEqual([["create", expect.stringMatching(/^the command is not known at preview .* were not read$/)]]);
+  });
+});
+
+describe("what an upload leaves out (rt42 note: --exclude was ignored)", () => {
+  it("keeps each tool's --exclude and --include in the command's order", () => {
+    expect(
+      uploadedPaths(`aws s3 sync dist s3://site --exclude "*" --include="*.html" --delete --exclude '*.map'`),
+    ).toEqual([
+      {
+        source: "dist",
+        folder: true,
+        filters: [
+          { exclude: true, syntax: "glob", pattern: "*" },
+          { exclude: false, syntax: "glob", pattern: "*.html" },
+          { exclude: true, syntax: "glob", pattern: "*.map" },
+        ],
+      },
+    ]);
+    expect(uploadedPaths("gsutil -m rsync -r -x '.*\\.map$' dist gs://b")[0].filters).toEqual([
+      { exclude: true, syntax: "regex", pattern: ".*\\.map$" },
+    ]);
+    expect(
+      uploadedPaths("gcloud storage rsync dist gs://b --recursive --exclude='^tmp/'")[0].filters,
+    ).toEqual([{ exclude: true, syntax: "regex", pattern: "^tmp/" }]);
+    expect(
+      uploadedPaths("az storage blob upload-batch -s out -d '$web' --pattern '*.js'")[0].filters,
+    ).toEqual([
+      { exclude: true, syntax: "glob", pattern: "*" },
+      { exclude: false, syntax: "glob", pattern: "*.js" },
+    ]);
+    // A copy without filters has none.
+    expect(uploadedPaths("aws s3 cp dist s3://b --recursive")[0].filters).toBeUndefined();
+  });
+
+  it("leaves a file out when the last filter that matches its path excludes it", () => {
+    const aws = leftOutBy([
+      { exclude: true, syntax: "glob", pattern: "*" },
+      { exclude: false, syntax: "glob", pattern: "*.html" },
+      { exclude: true, syntax: "glob", pattern: "drafts/*" },
+    ]);
+    expect(["index.html", "a/b/page.html", "app.js", "drafts/x.html", "a/drafts/x.html"].map(aws)).toEqual([
+      false,
+      false,
+      true,
+      true,
+      false,
+    ]);
+    // fnmatch: `*` crosses folders, `?` is one character, `[!…]` a set left out; nothing else is special.
+    const glob = leftOutBy([{ exclude: true, syntax: "glob", pattern: "*.[!h]s?" }]);
+    expect(["js/app.jsx", "app.hsx", "a.b+c.jsx"].map(glob)).toEqual([true, false, true]);
+    expect(leftOutBy([{ exclude: true, syntax: "glob", pattern: "a+b.js" }])("a+b.js")).toBe(true);
+  });
+
+  it("matches a regular expression from the path's start, as Python's re.match; one it cannot read leaves nothing out", () => {
+    const rsync = leftOutBy([{ exclude: true, syntax: "regex", pattern: "(?i)secret" }]);
+    expect(["SECRET.js", "a/secret.js"].map(rsync)).toEqual([true, false]);
+    expect(leftOutBy([{ exclude: true, syntax: "regex", pattern: "(?P<n>x)" }])("x")).toBe(false);
   });
 });
