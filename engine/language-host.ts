@@ -93,6 +93,7 @@ const UNKNOWN_SECRETS_PRELOAD = path.resolve(__dirname, "../engine/preload/unkno
 const PLAIN_INSPECT_PRELOAD = path.resolve(__dirname, "../engine/preload/plain-inspect.js");
 const LAZY_ARBORIST_PRELOAD = path.resolve(__dirname, "../engine/preload/lazy-arborist.js");
 const RECORD_MODULES_PRELOAD = path.resolve(__dirname, "../engine/preload/record-modules.js");
+const HIDDEN_DOCUMENTS_PRELOAD = path.resolve(__dirname, "../engine/preload/hidden-documents.js");
 
 /** The CLI's special exit code: the program already reported an actionable error through Engine.Log. */
 const EXIT_AFTER_USER_MESSAGE = 32;
@@ -182,6 +183,8 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       LAZY_ARBORIST_PRELOAD,
       "-r",
       RECORD_MODULES_PRELOAD,
+      "-r",
+      HIDDEN_DOCUMENTS_PRELOAD,
       ...(tracesSecrets(job) ? ["-r", UNKNOWN_SECRETS_PRELOAD] : []),
       runPath,
       "--monitor",

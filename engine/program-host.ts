@@ -83,6 +83,8 @@ function createRuntime(sdkFrom: string) {
       process.chdir(job.dir);
       // Undecryptable secure config reads as unknown secrets, as in the language-host transport.
       require("./preload/unknown-secrets.js");
+      // A placeholder (undecrypted config, a secret read at deploy time) parses as a document of them.
+      require("./preload/hidden-documents.js");
       forgetProgramModules(job.dir);
       // What this run loads (the program's own modules were just forgotten, so they load again).
       const loadedBefore = new Set(Object.keys(require.cache));

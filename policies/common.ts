@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CaseId } from "./cases";
 import { DEFAULT_ENVIRONMENT_TAG_KEYS } from "./detect/environment";
 import { INFLATE_LIMITS, describeEncoding } from "./detect/material";
-import { undecryptedConfigKey } from "./detect/hidden-config";
+import { invokeSecretName, undecryptedConfigKey } from "./detect/hidden-config";
 import type { KeyHit } from "./detect/scanner";
 import type { EnvironmentResource, IndexedResource, StackIndex } from "./detect/stack-index";
 import { get } from "./detect/tree";
@@ -82,16 +82,37 @@ export function hiddenValueNote(
   value?: unknown,
   it = "it",
 ): { cause: string; check: string } {
-  return value === OPAQUE_SECRET || index.hiddenConfigs().size > 0
-    ? {
-        cause: HIDDEN_CAUSE,
-        check: `Preview with the passphrase, or audit an export made with --show-secrets, to check ${it}.`,
-      }
-    : {
-        cause: UNRESOLVED_CAUSE,
-        check:
-          "Preview again once the values it is computed from exist, or audit the stack's export after `pulumi up`.",
-      };
+  const hidden = [...index.hiddenConfigs().values()];
+  if (value === OPAQUE_SECRET || hidden.some((c) => invokeSecretName(c.key) === undefined))
+    return {
+      cause: HIDDEN_CAUSE,
+      check: `Preview with the passphrase, or audit an export made with --show-secrets, to check ${it}.`,
+    };
+  // Only secrets read at deploy time: no passphrase shows them, the provider does (rt43 note).
+  if (hidden.length)
+    return {
+      cause: `a secret a provider function reads at deploy time, ${UNRESOLVED_CAUSE}`,
+      check: `${READ_AT_DEPLOY_CHECK} to check ${it}.`,
+    };
+  return {
+    cause: UNRESOLVED_CAUSE,
+    check:
+      "Preview again once the values it is computed from exist, or audit the stack's export after `pulumi up`.",
+  };
+}
+
+/** How to see a secret a provider function reads at deploy time: where a provider answers. */
+const READ_AT_DEPLOY_CHECK =
+  "Preview with `pulumi preview --policy-pack`, where the provider reads the secret, or audit an export made with --show-secrets,";
+
+/**
+ * How to check what these hidden values fed: the passphrase shows secret config values, only a
+ * provider shows a secret read at deploy time.
+ */
+export function hiddenValuesCheck(keys: readonly string[]): string {
+  return keys.some((k) => invokeSecretName(k) === undefined)
+    ? "Preview with the passphrase, or audit the stack's export after `pulumi up`."
+    : `${READ_AT_DEPLOY_CHECK} to check it.`;
 }
 
 /**

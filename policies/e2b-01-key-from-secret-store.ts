@@ -18,6 +18,7 @@ import {
   regexSchema,
   usesE2B,
   hiddenValueNote,
+  hiddenValuesCheck,
 } from "./common";
 import {
   STACK_REFERENCE_TYPE,
@@ -328,7 +329,7 @@ function checkHiddenAboutE2B(
       // In a stack with no E2B trace, listed: decrypted, it might have been the trace.
       if (opts.anyName)
         report(
-          `${describe(r)} property ${printable(top)} is not known at preview and takes a value from ${hiddenValues(configs, true)}, combined with an output not known yet: it was not checked for E2B key material. Preview with the passphrase, or audit the stack's export after \`pulumi up\`.`,
+          `${describe(r)} property ${printable(top)} is not known at preview and takes a value from ${hiddenValues(configs, true)}, combined with an output not known yet: it was not checked for E2B key material. ${hiddenValuesCheck(configs.map((c) => c.key))}`,
           r.urn,
           { advisory: true, at: { path: top, unknown: true } },
         );
@@ -338,7 +339,7 @@ function checkHiddenAboutE2B(
       ? `${printable(about.key)}, whose secure leaf ${printable(about.e2bLeaf)} is about E2B`
       : `${printable(about.key)}, whose name is about E2B`;
     report(
-      `${describe(r)} property ${printable(top)} is not known at preview and takes a value from ${invokeSecretName(about.key) === undefined ? `the secret config value ${what}, which could not be decrypted` : `the secret ${what}, which a provider function reads at deploy time`}, combined with an output not known yet: it may hold the E2B key, so E2B-01 is inconclusive until it is checked. Preview with the passphrase, or audit the stack's export after \`pulumi up\`.`,
+      `${describe(r)} property ${printable(top)} is not known at preview and takes a value from ${invokeSecretName(about.key) === undefined ? `the secret config value ${what}, which could not be decrypted` : `the secret ${what}, which a provider function reads at deploy time`}, combined with an output not known yet: it may hold the E2B key, so E2B-01 is inconclusive until it is checked. ${hiddenValuesCheck([about.key])}`,
       r.urn,
       { advisory: true, at: { path: top, unknown: true, inconclusive: true } },
     );

@@ -123,6 +123,74 @@ describe(P, () => {
           /^aws:lambda\/function:Function 'agent-api' property environment takes its value from the secret \/agents\/prod\/e2b-api-key \(read by a provider function at deploy time, not known offline\), whose name says it is the E2B key/,
         ),
       ]);
+      // The neutral secret is listed as not checked, with the cure that shows it: no passphrase does (rt43 note).
+      const advisory = of(stack, P).find(
+        (f) => f.enforcementLevel === "advisory" && /DB_PASSWORD/.test(f.message),
+      );
+      expect(advisory?.message).toMatch(
+        /\/agents\/prod\/db-password, which a provider function reads at deploy time/,
+      );
+      expect(advisory?.message).toMatch(
+        /Preview with `pulumi preview --policy-pack`, where the provider reads the secret/,
+      );
+      expect(advisory?.message).not.toMatch(/passphrase/);
+    }
+  });
+
+  it("reads a field of a JSON secret read at deploy time by its name, as pulumi preview hands the program the document (rt43 note)", async () => {
+    // Offline JSON.parse of the hidden value threw and the program failed; now each field is hidden
+    // under `<secret>.<field>` and judged by that name.
+    const from = path.join(repoRoot, fx("secret-read-at-deploy"));
+    const dir = programCopy("deploy-secret-json-", from, {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const version = aws.secretsmanager.getSecretVersionOutput({ secretId: "prod/agents" });',
+        "const creds = version.secretString.apply((s) => JSON.parse(s) as { e2bApiKey: string; dbUrl: string });",
+        'const role = new aws.iam.Role("agent", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }) });',
+        'new aws.lambda.Function("agent", { runtime: "nodejs20.x", handler: "index.handler", role: role.arn,',
+        '  code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("exports.handler = async () => 1;") }),',
+        "  environment: { variables: { E2B_API_KEY: creds.e2bApiKey } } });",
+      ].join("\n"),
+    });
+    const { stack } = await scan.program(dir, "prod");
+    expect(status(stack, "E2B-01")).toBe("fail");
+    expect(
+      of(stack, P)
+        .filter((f) => f.enforcementLevel === "mandatory")
+        .map((f) => f.message),
+    ).toEqual([
+      expect.stringMatching(
+        /'agent' variable E2B_API_KEY at environment\.variables\.E2B_API_KEY is named to carry the E2B key/,
+      ),
+    ]);
+  });
+
+  it("reads a secure config object's fields by name without the passphrase, as it reads the decrypted object", async () => {
+    // `config.requireObject` of a secure value: the SDK parses the placeholder offline (rt43 note).
+    const from = path.join(repoRoot, fx("secret-config-in-apply"));
+    const dir = programCopy("config-object-", from, {
+      "Pulumi.prod.yaml": [
+        "encryptionsalt: v1:efdtKo2SX1U=:v1:60rxgJVWDDG1wM3x:Im/N+xGsD3W8cO35eWkpLdpBvbq5CQ==",
+        "config:",
+        "  aws:region: us-east-1",
+        "  secret-config-in-apply:agentCreds:",
+        "    secure: v1:pY2WAKfn12OV6vkK:XqPx+mpXpInKiICXOKBtswbuZHZWWowmExopdOYdBJzvgEHBEE6og/ImXlx/gnueSPdO0A5JEWLrHQY+6Z1dfOf3cz4cqQLRzaOvhTykeyLCg/YdkkD9gUER",
+        "",
+      ].join("\n"),
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const creds = new pulumi.Config().requireObject<{ e2bApiKey: string; region: string }>("agentCreds");',
+        'const role = new aws.iam.Role("agent", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }) });',
+        'new aws.lambda.Function("agent", { runtime: "nodejs20.x", handler: "index.handler", role: role.arn,',
+        '  code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("exports.handler = async () => 1;") }),',
+        "  environment: { variables: { E2B_API_KEY: creds.e2bApiKey, AGENT_REGION: creds.region } } });",
+      ].join("\n"),
+    });
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(dir, "prod", opts);
+      expect([opts, status(stack, "E2B-01")]).toEqual([opts, "fail"]);
     }
   });
 

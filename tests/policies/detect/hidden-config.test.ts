@@ -27,6 +27,11 @@ describe("undecrypted config markers", () => {
     // The placeholder it sends for an exported value is the one plain getters read.
     const sentinel = undecryptedPlaceholder("k").split("#")[0];
     expect(preload).toContain("const placeholder = (key) => `" + sentinel + "#${encodeURIComponent(key)}#`;");
+    const documents = readFileSync(
+      path.join(__dirname, "../../../engine/preload/hidden-documents.js"),
+      "utf8",
+    );
+    expect(documents).toContain(`const SENTINEL = "${sentinel}";`);
   });
 });
 
