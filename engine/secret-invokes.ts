@@ -21,6 +21,9 @@ const SECRET_INVOKES: Readonly<Record<string, { name: string; value: string }>> 
   "vault:kv/getSecretV2:getSecretV2": { name: "name", value: "dataJson" },
 };
 
+/** Whether the function `token` reads a secret's value (answered with it hidden, below). */
+export const readsSecret = (token: string): boolean => token in SECRET_INVOKES;
+
 /**
  * The offline answer to a secret-reading invoke: its arguments with the value field a hidden
  * placeholder named by the secret; undefined for any other invoke, or one whose secret's name is

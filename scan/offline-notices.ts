@@ -3,6 +3,7 @@
  * findings (no case, never blocking), so nobody reads a PASS as covering what was not judged.
  */
 import type { ResourceGraph } from "../engine";
+import { readsSecret } from "../engine/secret-invokes";
 import type { Finding } from "../policies/api";
 
 export const OFFLINE_POLICY = "offline-preview";
@@ -33,6 +34,9 @@ export function offlineNotices(graph: ResourceGraph): Finding[] {
     out.push(
       notice(
         `${invokes.length} provider function(s) were answered offline with their own arguments: ${invokes.join(", ")}. ` +
+          (invokes.some(readsSecret)
+            ? "Those that read a secret's value gave it as a hidden value named by the secret, judged by that name. "
+            : "") +
           "Values the program derived from their results are placeholders.",
       ),
     );

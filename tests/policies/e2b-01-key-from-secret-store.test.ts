@@ -155,6 +155,9 @@ describe(P, () => {
     });
     const { stack } = await scan.program(dir, "prod");
     expect(status(stack, "E2B-01")).toBe("fail");
+    expect(of(stack, "offline-preview").map((f) => f.message)).toEqual([
+      expect.stringMatching(/Those that read a secret's value gave it as a hidden value named by the secret/),
+    ]);
     expect(
       of(stack, P)
         .filter((f) => f.enforcementLevel === "mandatory")
