@@ -7,17 +7,28 @@
  * value named by the secret (policies/detect/hidden-config.ts invokeSecretKey): the pack judges it
  * as it judges a secret config value it could not decrypt, by its name (`/agents/e2b-api-key`).
  * Data, easy to extend: token → the argument naming the secret and the result field holding it.
+ * A function that gives the value as a map (Vault's `data`) or a list (`getParametersByPath`) has no
+ * field to hide it in: the map stays empty offline; Vault's `dataJson` beside it is hidden.
  */
 import { invokeSecretKey, undecryptedPlaceholder } from "../policies/detect/hidden-config";
 import type { WireObject } from "./graph";
 
-const SECRET_INVOKES: Readonly<Record<string, { name: string; value: string }>> = {
+export const SECRET_INVOKES: Readonly<Record<string, { name: string; value: string }>> = {
   "aws:ssm/getParameter:getParameter": { name: "name", value: "value" },
   "aws:secretsmanager/getSecretVersion:getSecretVersion": { name: "secretId", value: "secretString" },
   "gcp:secretmanager/getSecretVersion:getSecretVersion": { name: "secret", value: "secretData" },
   "gcp:secretmanager/getSecretVersionAccess:getSecretVersionAccess": { name: "secret", value: "secretData" },
+  "gcp:secretmanager/getRegionalSecretVersion:getRegionalSecretVersion": {
+    name: "secret",
+    value: "secretData",
+  },
+  "gcp:secretmanager/getRegionalSecretVersionAccess:getRegionalSecretVersionAccess": {
+    name: "secret",
+    value: "secretData",
+  },
   "azure:keyvault/getSecret:getSecret": { name: "name", value: "value" },
   "vault:generic/getSecret:getSecret": { name: "path", value: "dataJson" },
+  "vault:kv/getSecret:getSecret": { name: "path", value: "dataJson" },
   "vault:kv/getSecretV2:getSecretV2": { name: "name", value: "dataJson" },
 };
 

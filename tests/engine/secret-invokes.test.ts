@@ -2,7 +2,9 @@
  * Secrets a provider function reads at deploy time, answered offline (engine/secret-invokes.ts): the
  * value is a hidden placeholder named by the secret, the pack's rules judge it by that name.
  */
-import { secretInvokeResult } from "../../engine/secret-invokes";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { SECRET_INVOKES, secretInvokeResult } from "../../engine/secret-invokes";
 import { invokeSecretKey, placeholderKeys } from "../../policies/detect/hidden-config";
 
 describe("secretInvokeResult", () => {
@@ -18,6 +20,27 @@ describe("secretInvokeResult", () => {
     });
     expect(placeholderKeys(String(sm!.secretString))).toEqual([invokeSecretKey("prod/e2b")]);
   });
+
+  // Of the packages this project installs (@pulumi/azure, the classic provider, is not one).
+  const installed = (token: string) => {
+    try {
+      return Boolean(require.resolve(`@pulumi/${token.split(":")[0]}/package.json`));
+    } catch {
+      return false;
+    }
+  };
+  it.each(Object.entries(SECRET_INVOKES).filter(([token]) => installed(token)))(
+    "%s is a function of the provider package, taking the secret's name and giving its value as named",
+    (token, { name, value }) => {
+      // `aws:ssm/getParameter:getParameter` is declared in @pulumi/aws/ssm/getParameter.{js,d.ts}.
+      const [pkg, mod] = token.split(":");
+      const file = path.join(require.resolve(`@pulumi/${pkg}/package.json`), "..", mod);
+      expect(readFileSync(`${file}.js`, "utf8")).toContain(`"${token}"`);
+      const types = readFileSync(`${file}.d.ts`, "utf8");
+      expect(types).toMatch(new RegExp(`\\b${name}\\??: `));
+      expect(types).toMatch(new RegExp(`readonly ${value}: string;`));
+    },
+  );
 
   it("leaves other invokes, and a secret whose name is not known yet, to the usual answer", () => {
     expect(secretInvokeResult("aws:index/getRegion:getRegion", { name: "x" })).toBeUndefined();
