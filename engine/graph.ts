@@ -99,6 +99,8 @@ export interface ResourceGraph {
     environments?: string[];
     /** Stacks read by StackReferences that no resource depends on (program-worker.ts). */
     undependedReferences?: string[];
+    /** Types of resources the program read (`Vpc.get(…)`): offline their outputs are unknown. */
+    reads?: string[];
   };
   /**
    * A previewed program's stack files: the E2B keys in its own config and in the project's other

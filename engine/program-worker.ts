@@ -416,15 +416,22 @@ export function offlineNotes(
 ): ResourceGraph["offline"] {
   const unexpanded = [...new Set(resources.filter((r) => r.remote).map((r) => r.type))].sort();
   const unread = referencesNothingDependsOn(resources);
-  return unexpanded.length || invokes.length || environments.length || unread.length
+  // StackReferences are reads too; their outputs have their own notice (above).
+  const reads = [
+    ...new Set(resources.filter((r) => r.external && r.type !== STACK_REFERENCE).map((r) => r.type)),
+  ].sort();
+  return unexpanded.length || invokes.length || environments.length || unread.length || reads.length
     ? {
         unexpandedComponents: unexpanded,
         invokes,
         ...(environments.length ? { environments } : {}),
         ...(unread.length ? { undependedReferences: unread } : {}),
+        ...(reads.length ? { reads } : {}),
       }
     : undefined;
 }
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 
 /**
  * The stacks StackReferences read that no resource depends on. Offline their outputs are unknown, and
@@ -432,7 +439,7 @@ export function offlineNotes(
  * and carries no dependency: what the program did with it vanished without a trace.
  */
 function referencesNothingDependsOn(resources: GraphResource[]): string[] {
-  const refs = resources.filter((r) => r.type === "pulumi:pulumi:StackReference");
+  const refs = resources.filter((r) => r.type === STACK_REFERENCE);
   if (refs.length === 0) return [];
   const dependedOn = new Set<string>();
   for (const r of resources) {

@@ -141,7 +141,7 @@ export function readProject(dir: string, stack: string): ProjectInfo {
   if (!existsSync(stackConfigFile)) {
     const stacks = listStacks(configDir);
     throw new InputError(
-      `${stackConfigFile}: no such stack '${stack}'${stacks.length ? ` (stacks here: ${stacks.join(", ")})` : ""}`,
+      `${stackConfigFile}: no such stack '${stack}'${stacks.length ? ` (stacks here: ${stacks.join(", ")})` : " (offline the stack files are the stacks: a stack with no config needs one holding `config: {}`)"}`,
       stackConfigFile,
     );
   }

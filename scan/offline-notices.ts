@@ -51,6 +51,16 @@ export function offlineNotices(graph: ResourceGraph): Finding[] {
       ),
     );
   }
+  const reads = graph.offline?.reads ?? [];
+  if (reads.length) {
+    out.push(
+      notice(
+        `The program reads existing resources of ${reads.length} type(s) (\`.get()\`): ${reads.join(", ")}. ` +
+          "Offline no provider reads them, so their outputs are unknown and values the program built from them were not judged; " +
+          "run `pulumi preview --policy-pack` to judge them.",
+      ),
+    );
+  }
   const references = graph.offline?.undependedReferences ?? [];
   if (references.length) {
     out.push(

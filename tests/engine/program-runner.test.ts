@@ -359,6 +359,19 @@ describe("program runner: configuration and errors", () => {
     expect(thing.inputs).not.toHaveProperty("arn");
   }, 60_000);
 
+  it("names the types of resources the program reads with get(), whose outputs are unknown offline (real37 obs. 3)", async () => {
+    const dir = copyFixture();
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\n' +
+        'class Secret extends pulumi.CustomResource { constructor(n: string, id: string) { super("gcp:secretmanager/secret:Secret", n, {}, { id }); } }\n' +
+        'new Secret("agent-key", "projects/p/secrets/e2b");\n' +
+        'new pulumi.StackReference("acme/dns/prod");\n',
+    );
+    const graph = await runProgram({ cwd: dir, stack: "dev" });
+    expect(graph.offline?.reads).toEqual(["gcp:secretmanager/secret:Secret"]);
+  }, 60_000);
+
   it("names a Kubernetes object without metadata.name as the provider's Check does, so what a program builds in its name's apply is registered", async () => {
     // real33 bug 3: `ns.metadata.name.apply(…)` never ran offline, and the ConfigMap it creates was
     // neither previewed nor judged; under `pulumi preview` the provider autonames in Check.

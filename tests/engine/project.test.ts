@@ -179,3 +179,16 @@ describe("the program's entry point", () => {
     }
   });
 });
+
+describe("a stack with no stack file", () => {
+  it("is refused, and where the project has no stack file at all the message says an empty one is enough (real37 obs. 4)", () => {
+    const base = { "Pulumi.yaml": "name: agents\nruntime: nodejs\n", "index.ts": "export {};\n" };
+    expect(() => project(base)).toThrow(
+      /Pulumi\.dev\.yaml: no such stack 'dev' \(offline the stack files are the stacks: a stack with no config needs one holding `config: \{\}`\)$/,
+    );
+    expect(() => project({ ...base, "Pulumi.prod.yaml": "config: {}\n" })).toThrow(
+      /Pulumi\.dev\.yaml: no such stack 'dev' \(stacks here: prod\)$/,
+    );
+    expect(project({ ...base, "Pulumi.dev.yaml": "config: {}\n" }).config).toEqual({});
+  });
+});
