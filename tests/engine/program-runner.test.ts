@@ -11,6 +11,7 @@ import {
 import { newEncryptionSalt, encryptWith } from "../../engine/passphrase";
 import { appendFileSync, writeFileSync, cpSync } from "node:fs";
 import { programCopy, tmpDir } from "../support/tmp";
+import { markerUrn } from "../../policies/detect/hidden-config";
 
 const fixture = path.join(__dirname, "fixtures/recording");
 const byName = (rs: GraphResource[], name: string) => {
@@ -108,8 +109,34 @@ describe("program runner: configuration and errors", () => {
   }, 60_000);
 
   it("says, right after a failed program's error, which secure values reached it undecrypted", async () => {
-    // The program parses a secure value read with plain `require`: without the passphrase it gets a
-    // placeholder, and JSON.parse's error alone names no secret.
+    // The program reads a secure value with plain `require` as a URL: without the passphrase it gets a
+    // placeholder, and the URL error alone names no secret.
+    const dir = copyFixture();
+    const { encryptionsalt, key } = newEncryptionSalt("correct horse");
+    writeFileSync(
+      path.join(dir, "config/Pulumi.dev.yaml"),
+      `encryptionsalt: ${encryptionsalt}\nconfig:\n  recording:settings:\n    secure: ${encryptWith(key, "https://hooks.example.com/x")}\n`,
+    );
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\nexport const host = new URL(new pulumi.Config().require("settings")).host;\n',
+    );
+    const failed = await runProgram({ cwd: dir, stack: "dev" }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const [first, second] = failed?.message.split("\n") ?? [];
+    expect(first).toMatch(/the program failed: TypeError: Invalid URL/);
+    expect(second).toMatch(
+      /^note: secret config recording:settings could not be decrypted here and reached the program as a placeholder .*; if the error comes from one, set PULUMI_CONFIG_PASSPHRASE/,
+    );
+    const graph = await runProgram({ cwd: dir, stack: "dev", passphrase: "correct horse" });
+    expect(graph.resources.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("parses an undecrypted secure value as JSON into fields hidden under its key, as pulumi preview parses the value", async () => {
+    // `JSON.parse(config.require("settings")).replicas` failed offline without the passphrase, where the
+    // CLI hands the program the decrypted document (engine/preload/hidden-documents.js).
     const dir = copyFixture();
     const { encryptionsalt, key } = newEncryptionSalt("correct horse");
     writeFileSync(
@@ -118,19 +145,16 @@ describe("program runner: configuration and errors", () => {
     );
     writeFileSync(
       path.join(dir, "index.ts"),
-      'import * as pulumi from "@pulumi/pulumi";\nexport const replicas = JSON.parse(new pulumi.Config().require("settings")).replicas;\n',
+      'import * as pulumi from "@pulumi/pulumi";\n' +
+        'const settings = JSON.parse(new pulumi.Config().require("settings"));\n' +
+        'new pulumi.CustomResource("test:index:Thing", "t", { replicas: settings.replicas, keys: Object.keys(settings) });\n',
     );
-    const failed = await runProgram({ cwd: dir, stack: "dev" }).then(
-      () => undefined,
-      (e: Error) => e,
-    );
-    const [first, second] = failed?.message.split("\n") ?? [];
-    expect(first).toMatch(/the program failed: SyntaxError: /);
-    expect(second).toMatch(
-      /^note: secret config recording:settings could not be decrypted here and reached the program as a placeholder .*; if the error comes from one, set PULUMI_CONFIG_PASSPHRASE/,
-    );
-    const graph = await runProgram({ cwd: dir, stack: "dev", passphrase: "correct horse" });
-    expect(graph.resources.length).toBeGreaterThan(0);
+    const graph = await runProgram({ cwd: dir, stack: "dev" });
+    const thing = graph.resources.find((r) => r.type === "test:index:Thing")!;
+    expect(thing.propertyDependencies.replicas).toEqual([
+      markerUrn("dev", "recording", "recording:settings.replicas"),
+    ]);
+    expect(thing.inputs.keys).toEqual([]);
   }, 60_000);
 
   it("names the file and field of a bad project", async () => {
