@@ -327,16 +327,16 @@ function keyConfigKeys(index: StackIndex): Set<string> {
   return out;
 }
 
-/**
- * The key in this stack's config held by another environment's stack file of the project (offline
- * preview only: detect/stack-files.ts). Returns whether it reported anything.
- */
-/** Whether the project's stack files give E2B-02 something to say (its evidence when disabled: summary.ts). */
-export function stackFilesEvidence(index: StackIndex): boolean {
+/** Whether the project's stack files give E2B-02 something to say (offline preview only). */
+function stackFilesEvidence(index: StackIndex): boolean {
   const files = index.config?.stackFiles;
   return !!files && stackFileFindings(files, keyConfigKeys(index)).length > 0;
 }
 
+/**
+ * The key in this stack's config held by another environment's stack file of the project (offline
+ * preview only: detect/stack-files.ts). Returns whether it reported anything.
+ */
 function keyInOtherEnvironmentsStackFiles({ index, report }: Parameters<Check>[0]): boolean {
   const files = index.config?.stackFiles;
   if (!files) return false;
@@ -377,6 +377,7 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
     config: z.object({ environmentTagKeys: environmentTagKeysSchema }),
     example:
       "aws:lambda/function:Function 'loadtest-runner' (environment load-test) consumes 'prod-key-secret' of environment prod through property environment. Use the load-test environment's own key.",
+    evidence: stackFilesEvidence,
   },
   (ctx) => {
     // Stack files that share a key are evidence of their own, whatever the resources consume.

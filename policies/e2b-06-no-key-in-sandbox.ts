@@ -141,6 +141,7 @@ export const noKeyInSandbox = stackPolicy(
     config,
     example:
       "aws:ecs/taskDefinition:TaskDefinition 'agent' passes E2B_API_KEY into sandbox env vars (SANDBOX_ENV_VARS/E2B_API_KEY). Sandboxes never need the operator's key; remove it.",
+    evidence: sandboxEvidence,
   },
   ({ index, config, report, notApplicable }) => {
     // Key material baked into a sandbox (a template's Dockerfile) is evidence on its own: judge first,
@@ -240,7 +241,7 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
 }
 
 /** Whether E2B-06 has evidence in this stack as its policy judges it: a key consumer, or a finding. */
-export function sandboxEvidence(index: StackIndex, config: PackConfig): boolean {
+function sandboxEvidence(index: StackIndex, config: PackConfig): boolean {
   return consumesE2BKey(index) || judgeSandboxes(index, settingsOf(noKeyInSandbox, config), () => undefined);
 }
 

@@ -46,6 +46,12 @@ export interface PolicyMeta<S extends z.ZodObject> {
   config: S;
   /** An example violation message, for the README. */
   example: string;
+  /**
+   * What makes this policy judge a stack beyond its case's evidence (common.ts CASE_HAS_EVIDENCE):
+   * asked when the policy config disables the policy, so that its case is judged on what the policy
+   * would have seen (summary.ts), not called not-applicable.
+   */
+  evidence?: (index: StackIndex, config: PackConfig) => boolean;
 }
 
 export type ConfigOf<S extends z.ZodObject> = z.output<S> & { waivers: WaiverConfig[] };

@@ -96,21 +96,15 @@ export function summarizedStackReport(args: {
 }
 
 /**
- * Whether a case has evidence in the stack, as its policies judge it: E2B-02 also counts what the
- * project's stack files share (offline preview), E2B-06 a key its checks find baked into a sandbox
- * (a template's Dockerfile) where nothing is given the key.
+ * Whether a case has evidence in the stack, as its policies judge it: the case's own evidence, or what
+ * one of its policies declares it also judges (PolicyMeta `evidence`: E2B-02 what the project's stack
+ * files share, E2B-06 a key baked into a sandbox's template where nothing is given the key).
  */
 function hasEvidence(caseId: CaseId, index: StackIndex, config: PackConfig): boolean {
   if (CASE_HAS_EVIDENCE[caseId](index)) return true;
   // Required here, not imported: the policy modules load the policy DSL, which loads this one.
-  if (caseId === "E2B-02") {
-    const e02 =
-      require("./e2b-02-no-cross-environment-key-reference") as typeof import("./e2b-02-no-cross-environment-key-reference");
-    return e02.stackFilesEvidence(index);
-  }
-  if (caseId !== "E2B-06") return false;
-  const e06 = require("./e2b-06-no-key-in-sandbox") as typeof import("./e2b-06-no-key-in-sandbox");
-  return e06.sandboxEvidence(index, config);
+  const { policies } = require("./policies") as typeof import("./policies");
+  return policies.some((p) => caseOfPolicy(p.name) === caseId && p.meta.evidence?.(index, config) === true);
 }
 
 /**
