@@ -262,6 +262,9 @@ export function mutedAlarms(index: StackIndex): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const add = (env: EnvironmentResource, what: string) =>
     (out.get(env.resource.urn) ?? out.set(env.resource.urn, []).get(env.resource.urn)!).push(what);
+  // Per environment: its monitor's schedules and the shortest time one of its alarms looks back.
+  const schedules = new Map<EnvironmentResource, Array<{ rule: IndexedResource; seconds: number }>>();
+  const windows = new Map<EnvironmentResource, number>();
   for (const r of index.resources) {
     if (r.type !== EVENT_RULE && r.type !== METRIC_ALARM) continue;
     const env = index.environmentComponentOf(r);
@@ -269,14 +272,43 @@ export function mutedAlarms(index: StackIndex): Map<string, string[]> {
     if (r.type === EVENT_RULE) {
       if (get(r.props, "state") === "DISABLED" || get(r.props, "isEnabled") === false)
         add(env, `${describe(r)} is disabled, so the monitor never runs`);
-    } else if (get(r.props, "actionsEnabled") === false) add(env, `${describe(r)} has its actions disabled`);
+      const seconds = rateSeconds(get(r.props, "scheduleExpression"));
+      if (seconds !== undefined) schedules.set(env, [...(schedules.get(env) ?? []), { rule: r, seconds }]);
+      continue;
+    }
+    const window = Number(get(r.props, "period")) * Number(get(r.props, "evaluationPeriods") ?? 1);
+    if (Number.isFinite(window) && window > 0) windows.set(env, Math.min(windows.get(env) ?? window, window));
+    if (get(r.props, "actionsEnabled") === false) add(env, `${describe(r)} has its actions disabled`);
     else {
       const actions = get(r.props, "alarmActions");
       if (Array.isArray(actions) && actions.length === 0)
         add(env, `${describe(r)} notifies nobody (no alarmActions)`);
     }
   }
+  // A monitor that runs less often than its alarms look back leaves them without data between runs:
+  // an alarm that treats missing data as breaching flaps, one that does not never fires in between.
+  for (const [env, rules] of schedules) {
+    const window = windows.get(env);
+    for (const { rule, seconds } of rules)
+      if (window !== undefined && seconds > window)
+        add(
+          env,
+          `${describe(rule)} runs the monitor every ${seconds}s, less often than its alarms look back (${window}s), so they go without data between runs`,
+        );
+  }
   return out;
+}
+
+/** Seconds per unit of an EventBridge `rate(…)` expression. */
+const RATE_UNITS: Readonly<Record<string, number>> = { minute: 60, hour: 3600, day: 86_400 };
+
+/** The interval of an EventBridge `rate(5 minutes)` schedule in seconds; undefined for a cron or anything else. */
+function rateSeconds(expression: unknown): number | undefined {
+  const m =
+    typeof expression === "string"
+      ? /^rate\(\s*(\d+)\s+(minute|hour|day)s?\s*\)$/i.exec(expression.trim())
+      : null;
+  return m ? Number(m[1]) * RATE_UNITS[m[2].toLowerCase()] : undefined;
 }
 
 const EVENT_RULE = "aws:cloudwatch/eventRule:EventRule";

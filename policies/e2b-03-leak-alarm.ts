@@ -20,7 +20,7 @@ export const leakAlarm = stackPolicy(
   {
     name: "e2b-03-leak-alarm",
     description:
-      "Each E2B environment has a leaked-sandbox alarm (live count above a threshold or sandboxes past a maximum age) that can fire and has an owner; a deployed monitor whose schedule is disabled or whose alarms notify nobody is no alarm.",
+      "Each E2B environment has a leaked-sandbox alarm (live count above a threshold or sandboxes past a maximum age) that can fire and has an owner; a deployed monitor whose schedule is disabled or runs less often than its alarms look back, or whose alarms notify nobody, is no alarm.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [

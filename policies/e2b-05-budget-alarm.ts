@@ -29,7 +29,7 @@ export const budgetAlarm = stackPolicy(
   {
     name: "e2b-05-budget-alarm",
     description:
-      "Each E2B environment has a monthly budget with alert thresholds and an owner, a hard limit where its tier requires one, and a budget no smaller than its modelled expected spend; alerts from a monitor whose schedule is disabled or whose alarms notify nobody do not count.",
+      "Each E2B environment has a monthly budget with alert thresholds and an owner, a hard limit where its tier requires one, and a budget no smaller than its modelled expected spend; alerts from a monitor whose schedule is disabled or runs less often than its alarms look back, or whose alarms notify nobody, do not count.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [

@@ -86,3 +86,30 @@ describe(`${P} where a transform mutes the deployed monitor`, () => {
     }
   });
 });
+
+describe(`${P} where the monitor runs less often than its alarms look back`, () => {
+  const scan = useScanner();
+  it("fails E2B-03 for a daily monitor whose alarms look back five minutes, and passes the default schedule", async () => {
+    // rt38 note: `monitorSchedule: "rate(1 day)"` read 9 pass; the leak alarm flaps between runs.
+    const from = path.join(repoRoot, "evals/fixtures/E2B-03/modelled-and-alarmed");
+    const program = (schedule: string) =>
+      programCopy("sparse-monitor-", from, {
+        "index.ts": [
+          `import { E2BEnvironment } from ${JSON.stringify(path.join(repoRoot, "components"))};`,
+          `import { wellKeptEnvironment } from ${JSON.stringify(path.join(repoRoot, "evals/fixtures/_shared/environment"))};`,
+          `new E2BEnvironment("prod", { ...wellKeptEnvironment("prod", "production"), monitorSchedule: ${JSON.stringify(schedule)} });`,
+          "",
+        ].join("\n"),
+      });
+    const daily = (await scan.program(program("rate(1 day)"), "prod")).stack;
+    expect(of(daily, P).map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^E2BEnvironment 'prod' leak alarm is deployed muted: aws:cloudwatch\/eventRule:EventRule 'prod-monitor-schedule' runs the monitor every 86400s, less often than its alarms look back \(300s\), so they go without data between runs/,
+      ),
+    ]);
+    expect(status(daily, "E2B-03")).toBe("fail");
+    const often = (await scan.program(program("rate(5 minutes)"), "prod")).stack;
+    expect(of(often, P)).toEqual([]);
+    expect(status(often, "E2B-03")).toBe("pass");
+  });
+});
