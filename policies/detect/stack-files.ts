@@ -64,17 +64,34 @@ export function parseStackFilesTag(tag: unknown): StackFiles | undefined {
   }
 }
 
+/** A stack name's words: split at separators and where a lower-case letter meets a capital (`agentsStaging`). */
+function nameWords(stack: string): string[] {
+  return stack
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[-_.\s]+/)
+    .filter(Boolean);
+}
+
+/** Whether a stack's name has a word that names an environment (`prod`, `acme-staging`, `agentsDev`). */
+const namesEnvironment = (stack: string): boolean => nameWords(stack).some((w) => inferTier(w) !== null);
+
 /**
- * A stack name's environment: its last word that names one, spelled as environmentKey spells it
- * (`prod-eu` → prod, `acme-staging` → staging, `staging_new` → staging, `sandbox-runner-prod` →
- * prod: a project's own name may hold such a word too, rt43 #2); the whole name otherwise.
+ * Whether two stack names spell two environments: of the words they do not share, those that name an
+ * environment, spelled as environmentKey spells them, differ. `prod-sandbox-runner` and
+ * `staging-sandbox-runner` (prod, staging), `sandbox-runner-prod` and `sandbox-runner-staging`,
+ * `agentsStaging` and `agentsProd`, `dev` and `qa` are two; `prod-us` and `prod-eu` (regions of one:
+ * nothing left), `staging` and `staging_new`, `prod` and `production` are one. No word's place decides
+ * (rt42 #1, rt43 #2, rt44 #1: first and last word were each defeated by the other naming order).
  */
-function baseEnvironment(stack: string): string {
-  const word = stack
-    .split(/[-_.\s]/)
-    .reverse()
-    .find((w) => inferTier(w) !== null);
-  return environmentKey(word ?? stack);
+function otherEnvironment(a: string, b: string): boolean {
+  const wa = nameWords(a);
+  const wb = nameWords(b);
+  const environments = (words: string[], other: string[]) =>
+    new Set(words.filter((w) => !other.includes(w) && inferTier(w) !== null).map(environmentKey));
+  const ea = environments(wa, wb);
+  const eb = environments(wb, wa);
+  return ea.size !== eb.size || [...ea].some((e) => !eb.has(e));
 }
 
 export interface StackFileFinding {
@@ -88,9 +105,9 @@ export interface StackFileFinding {
 }
 
 /**
- * For stacks whose names spell environments (`prod`, `staging`, `dev-eu`; not `alice` or `own`) and
- * differ in their first word (`prod` and `production`, or `prod-us` and `prod-eu`, are one environment): a key in this stack's config that another environment's
- * stack file also holds, decrypted or as the same ciphertext; and, where a key-named value could not
+ * For a stack whose name spells an environment (`prod`, `staging`, `dev-eu`; not `alice` or `own`),
+ * against the stack files of other environments (otherEnvironment): a key in this stack's config that
+ * another environment's stack file also holds, decrypted or as the same ciphertext; and, where a key-named value could not
  * be decrypted and no copy shows, the files it could not be compared with.
  */
 export function stackFileFindings(
@@ -101,12 +118,9 @@ export function stackFileFindings(
   // E2BEnvironment importing it from `e2bKey`), when their values were not decrypted.
   const sealedNames = new Set(own.sealed.map((k) => k.configKey));
   const hiddenKeys = [...new Set([...own.hidden, ...[...keyConfigKeys].filter((k) => sealedNames.has(k))])];
-  if ((!own.keys.length && !hiddenKeys.length) || inferTier(own.stack) === null) return [];
-  // Other environments: another environment word in the name, regions and variants set aside
-  // (`prod-us` and `prod-eu`, `staging` and `staging_new` are one environment; `dev` and `qa`, or
-  // `acme-staging` and `acme-prod`, are two).
-  const ownEnv = baseEnvironment(own.stack);
-  const others = siblings.filter((s) => inferTier(s.stack) !== null && baseEnvironment(s.stack) !== ownEnv);
+  if ((!own.keys.length && !hiddenKeys.length) || !namesEnvironment(own.stack)) return [];
+  // Other environments: another environment word in the name, regions and variants set aside.
+  const others = siblings.filter((s) => namesEnvironment(s.stack) && otherEnvironment(own.stack, s.stack));
   const out: StackFileFinding[] = [];
   const where = (s: StackFileKeysLike, configKey: string) =>
     `${s.file} (stack ${s.stack}, config ${configKey})`;

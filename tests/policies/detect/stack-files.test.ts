@@ -160,6 +160,33 @@ describe("stackFileFindings", () => {
     ).toEqual([expect.stringMatching(/is also in Pulumi\.sandbox-runner-staging\.yaml/)]);
     expect(stackFileFindings({ own: file("staging"), siblings: [file("prod", shared)] })).toEqual([]);
   });
+
+  it("tells environments apart by the environment words two names do not share, wherever they stand (rt44 #1)", () => {
+    const shared = { keys: [key("1111")] };
+    const sharing = (own: string, sibling: string) =>
+      stackFileFindings({ own: file(own, shared), siblings: [file(sibling, shared)] }).length > 0;
+    // The project's own name may hold a tier word (`sandbox`, `ci`, `test`, `live`) after the environment.
+    for (const [own, sibling] of [
+      ["prod-sandbox-runner", "staging-sandbox-runner"],
+      ["prod-e2b-sandbox", "dev-e2b-sandbox"],
+      ["prod-agents-ci", "dev-agents-ci"],
+      ["prod-api-test", "staging-api-test"],
+      ["prod-live", "dev-live"],
+      ["agentsProd", "agentsStaging"],
+      ["prod", "prod-ci"],
+      ["prod", "prod-staging-mirror"],
+    ])
+      expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, true]);
+    // Regions, variants and spellings of one environment are one.
+    for (const [own, sibling] of [
+      ["prod-us", "prod-eu"],
+      ["prod-sandbox-runner", "prod-sandbox-runner-eu"],
+      ["prod", "production"],
+      ["agentsProd", "agentsProdEu"],
+      ["dev", "dev_alice"],
+    ])
+      expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, false]);
+  });
 });
 
 describe("parseStackFilesTag", () => {
