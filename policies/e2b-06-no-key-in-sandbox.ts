@@ -34,6 +34,7 @@ import {
 } from "./detect/stack";
 import { mayNameOrHideLeaves } from "./detect/embedded-names";
 import { OPAQUE_SECRET } from "./detect/unknowns";
+import { CONFIG_KEY_NAME, configKeyAsVariable } from "./detect/hidden-config";
 import { pathOf, printable, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
 import { settingsOf, stackPolicy, type Reporter } from "./policy-dsl";
@@ -221,10 +222,11 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
   if (keyConfigs.size === 0) return;
   const scan = index.scan(r);
   for (const top of scan.unknownTops) {
-    // A map of variables (`environment`, `envs`) or containers' specs that hold them (ECS
-    // `containerDefinitions`, rt42 #2), not one value: the key alone is E2B-01's to judge.
-    if (!(VARIABLE_MAP.test(top) || CONTAINER_SPECS.has(top)) || !scan.unknowns.some((l) => l.path === top))
-      continue;
+    // Any property that may hold variables: a map of them (`environment`, `envs`), containers' specs
+    // (ECS `containerDefinitions`, rt42 #2), a Deployment's `spec`, Batch `containerProperties`, App
+    // Runner `sourceConfiguration`, a web app's `siteConfig` (rt44 #5): no list of names is complete.
+    // Not one value named for the key (`apiKey`): the key alone is E2B-01's to judge.
+    if (namesOneKey(run, top) || !scan.unknowns.some((l) => l.path === top)) continue;
     const from = (r.propertyDependencies[top] ?? []).filter((u) => keyConfigs.has(u));
     if (!from.length) continue;
     const hidden = index.hiddenConfigs();
@@ -333,8 +335,13 @@ function adviseReference(run: Run, r: IndexedResource, what: string, from: strin
 /** A hidden map of variables or build args: its names are hidden too. */
 const VARIABLE_MAP = /(^|\.)\w*(args|env|environment|variables|vars)$/i;
 
-/** Top-level properties that hold containers with their env vars (ECS, Kubernetes, Cloud Run). */
-const CONTAINER_SPECS = new Set(["containerDefinitions", "containers", "template"]);
+/** A property named for the key itself (`apiKey`, `e2bApiKey`, `token`), as a variable would be. */
+const namesOneKey = (run: Run, top: string): boolean => {
+  const variable = configKeyAsVariable(top);
+  return (
+    run.keyName.test(variable) || CONFIG_KEY_NAME.test(variable) || /(^|_)(API_?KEY|TOKEN)$/.test(variable)
+  );
+};
 
 /**
  * Hidden inputs that came from no resource (a secret that could not be decrypted, an export's

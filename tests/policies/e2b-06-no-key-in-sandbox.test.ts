@@ -221,6 +221,21 @@ describe(P, () => {
     expect(verdicts).toEqual(["fail", "inconclusive"]);
   });
 
+  it("is inconclusive without the passphrase, and fails with it, where a Kubernetes Deployment's whole spec is built from the key config (rt44 #5)", async () => {
+    // No list of property names that may hold variables is complete: any hidden property fed by the key.
+    const verdicts = await e2b06InBothModes("k8s-spec-in-apply-", [
+      'import * as k8s from "@pulumi/kubernetes";',
+      'new k8s.apps.v1.Deployment("agent", {',
+      "  spec: key.apply((k) => ({",
+      '    selector: { matchLabels: { app: "agent" } },',
+      '    template: { metadata: { labels: { app: "agent" } }, spec: { containers: [{ name: "agent", image: "ghcr.io/acme/agent:1",',
+      '      env: [{ name: "SANDBOX_ENV_VARS", value: JSON.stringify({ E2B_API_KEY: k }) }] }] } },',
+      "  })),",
+      "});",
+    ]);
+    expect(verdicts).toEqual(["fail", "inconclusive"]);
+  });
+
   it("is inconclusive with the passphrase too where the key config is combined with a value not known yet in a hidden env map (rt42 #6)", async () => {
     const verdicts = await e2b06InBothModes("env-map-with-unknown-", [
       'const lb = new aws.lb.LoadBalancer("api", { loadBalancerType: "application", subnets: ["subnet-a", "subnet-b"] });',
