@@ -42,10 +42,11 @@ export interface StackConfig {
   /** `secure:` values we could not decrypt: the program sees them as unknown secrets. */
   unknownSecretKeys: string[];
   /**
-   * The ciphertext of each undecrypted top-level `secure:` value, as the file writes it: the provider
-   * encrypts with a fresh nonce every time, so two files holding one ciphertext hold a copy of one value.
+   * The ciphertexts of each undecrypted value's `secure:` leaves (one for a `secure:` value, each of a
+   * structured value's), as the file writes them: the provider encrypts with a fresh nonce every time,
+   * so two files holding one ciphertext hold a copy of one value.
    */
-  ciphertexts: Record<string, string>;
+  ciphertexts: Record<string, string[]>;
   /**
    * Decrypted `secure:` values whose config key is about E2B (`e2bApiKey`, `e2bKey`): the program's
    * secret getters give them a marker dependency, as undecrypted ones (hidden-config.ts), so a value
@@ -320,14 +321,12 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     out.config[key] = typeof resolved === "string" ? resolved : JSON.stringify(resolved);
     if (secret) out.secretKeys.push(key);
     if (unknown) out.unknownSecretKeys.push(key);
-    if (
-      unknown &&
-      value !== null &&
-      typeof value === "object" &&
-      isSecureLeaf(value as Record<string, unknown>)
-    )
-      out.ciphertexts[key] = (value as { secure: string }).secure;
-    else if (secret && E2B_NAME.test(configKeyAsVariable(key))) out.tracedSecretKeys.push(key);
+    // A copied structured value (`sandbox: { apiKey: secure }`) shows its copy too (rt44 #6).
+    if (unknown) out.ciphertexts[key] = secureCiphertexts(value);
+    const wholeSecure =
+      value !== null && typeof value === "object" && isSecureLeaf(value as Record<string, unknown>);
+    if (!(unknown && wholeSecure) && secret && E2B_NAME.test(configKeyAsVariable(key)))
+      out.tracedSecretKeys.push(key);
     // A structured value with a `secure:` leaf is secret as a whole (as the CLI says), yet its
     // plaintext leaves are committed as written, and its secure leaves' names say what an undecrypted
     // value holds (`e2b.apiKey`): keep its shape for the pack, secure leaves masked.
@@ -364,6 +363,17 @@ function isSecureLeaf(o: Record<string, unknown>): boolean {
 }
 
 /** A config value as the stack file writes it, each `secure:` leaf replaced by `[secret]`. */
+/** The ciphertexts of a config value's `secure:` leaves, in the value's order. */
+function secureCiphertexts(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap(secureCiphertexts);
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (isSecureLeaf(o)) return [o.secure as string];
+    return Object.values(o).flatMap(secureCiphertexts);
+  }
+  return [];
+}
+
 function maskSecureLeaves(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(maskSecureLeaves);
   if (v && typeof v === "object") {

@@ -33,7 +33,7 @@ export interface StackFileKeys {
   /** Config keys named for the E2B key whose `secure:` value could not be decrypted here. */
   hidden: string[];
   /**
-   * Every undecrypted value written as one `secure:` value: its ciphertext's SHA-256. The provider
+   * Every undecrypted `secure:` leaf (a value, or one inside a structured value): its ciphertext's SHA-256. The provider
    * encrypts with a fresh nonce every time, so another stack file holding the same ciphertext holds a
    * copy of the value, which shows without decrypting it (the hash only keeps the committed ciphertext
    * short).
@@ -78,10 +78,9 @@ export function configKeys(config: StackConfig): Pick<StackFileKeys, "keys" | "h
   });
   // Every undecrypted value's ciphertext, whatever its name: which of them is the key, the pack knows
   // from the stack (an E2BEnvironment importing its key from a config key not named for it).
-  const sealed = Object.entries(config.ciphertexts).map(([configKey, c]) => ({
-    configKey,
-    ciphertext: createHash("sha256").update(c).digest("hex"),
-  }));
+  const sealed = Object.entries(config.ciphertexts).flatMap(([configKey, cs]) =>
+    cs.map((c) => ({ configKey, ciphertext: createHash("sha256").update(c).digest("hex") })),
+  );
   return { keys, hidden, sealed };
 }
 

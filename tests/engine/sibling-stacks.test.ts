@@ -81,6 +81,27 @@ describe("siblingStackKeys", () => {
     expect(dev.sealed[0].ciphertext).not.toBe(own.sealed[0].ciphertext);
   });
 
+  it("hashes each secure leaf of a structured value too, so a copied structured key shows (rt44 #6)", () => {
+    const { encryptionsalt, key } = newEncryptionSalt("correct horse");
+    const file = [
+      `encryptionsalt: ${encryptionsalt}`,
+      "config:",
+      "  agents:sandbox:",
+      "    region: eu",
+      `    apiKey: { secure: ${encryptWith(key, KEY)} }`,
+      "  agents:keys:",
+      `    - secure: ${encryptWith(key, KEY)}`,
+      `    - secure: ${encryptWith(key, OTHER_KEY)}`,
+      "",
+    ].join("\n");
+    const copied = project({ "Pulumi.staging.yaml": file, "Pulumi.prod.yaml": file });
+    const own = configKeys(readStackConfig(readProject(copied, "staging"), undefined));
+    expect(own.sealed.map((s) => s.configKey)).toEqual(["agents:sandbox", "agents:keys", "agents:keys"]);
+    const prod = siblingStackKeys(readProject(copied, "staging"), undefined).find((s) => s.stack === "prod")!;
+    expect(prod.sealed).toEqual(own.sealed);
+    expect(JSON.stringify(own)).not.toMatch(/v1:/);
+  });
+
   it("names the stack files past the limit as not read, instead of dropping them (rt39 #9)", () => {
     const files: Record<string, string> = { "Pulumi.staging.yaml": staging };
     for (let i = 0; i < MAX_SIBLINGS + 2; i++)
