@@ -6,9 +6,9 @@
  * the program made of it unjudged. Instead the result's value field is the placeholder of a hidden
  * value named by the secret (policies/detect/hidden-config.ts invokeSecretKey): the pack judges it
  * as it judges a secret config value it could not decrypt, by its name (`/agents/e2b-api-key`).
- * Data, easy to extend: token → the argument naming the secret and the result field holding it.
- * A function that gives the value as a map (Vault's `data`) or a list (`getParametersByPath`) has no
- * field to hide it in: the map stays empty offline; Vault's `dataJson` beside it is hidden.
+ * Data, easy to extend: token → the argument naming the secret and the result field holding it;
+ * SECRET_SET_INVOKES for functions that read several secrets at once. A map whose keys are not in
+ * the arguments (Vault's `data`) stays empty offline; Vault's `dataJson` beside it is hidden.
  */
 import { invokeSecretKey, undecryptedPlaceholder } from "../policies/detect/hidden-config";
 import type { WireObject } from "./graph";
@@ -32,8 +32,31 @@ export const SECRET_INVOKES: Readonly<Record<string, { name: string; value: stri
   "vault:kv/getSecretV2:getSecretV2": { name: "name", value: "dataJson" },
 };
 
+/**
+ * Functions that read several secrets at once, answered with each value hidden under its name:
+ * `aws.kms.getSecrets` decrypts the ciphertexts its arguments name (`plaintext[name]`), and
+ * `aws.ssm.getParametersByPath` reads the parameters under a path, offline one value standing for
+ * them all, named by the path (`values[0]`).
+ */
+const SECRET_SET_INVOKES: Readonly<Record<string, (args: WireObject) => WireObject | undefined>> = {
+  "aws:kms/getSecrets:getSecrets": (args) => {
+    const names = (Array.isArray(args.secrets) ? args.secrets : []).flatMap((s) =>
+      s && typeof s === "object" && !Array.isArray(s) && typeof s.name === "string" && s.name ? [s.name] : [],
+    );
+    if (names.length === 0) return undefined;
+    return { ...args, plaintext: Object.fromEntries(names.map((n) => [n, hiddenSecret(n)])) };
+  },
+  "aws:ssm/getParametersByPath:getParametersByPath": (args) => {
+    const p = args.path;
+    if (typeof p !== "string" || p === "") return undefined;
+    return { ...args, names: [p], values: [hiddenSecret(p)], types: ["SecureString"], arns: [] };
+  },
+};
+
+const hiddenSecret = (name: string) => undecryptedPlaceholder(invokeSecretKey(name));
+
 /** Whether the function `token` reads a secret's value (answered with it hidden, below). */
-export const readsSecret = (token: string): boolean => token in SECRET_INVOKES;
+export const readsSecret = (token: string): boolean => token in SECRET_INVOKES || token in SECRET_SET_INVOKES;
 
 /**
  * The offline answer to a secret-reading invoke: its arguments with the value field a hidden
@@ -41,8 +64,10 @@ export const readsSecret = (token: string): boolean => token in SECRET_INVOKES;
  * not known (an Output not resolved yet arrives as the unknown sentinel, not as a name).
  */
 export function secretInvokeResult(token: string, args: WireObject): WireObject | undefined {
+  const set = SECRET_SET_INVOKES[token];
+  if (set) return set(args);
   const spec = SECRET_INVOKES[token];
   const name = spec && args[spec.name];
   if (!spec || typeof name !== "string" || name === "") return undefined;
-  return { ...args, [spec.value]: undecryptedPlaceholder(invokeSecretKey(name)) };
+  return { ...args, [spec.value]: hiddenSecret(name) };
 }

@@ -155,11 +155,23 @@ export function placeholderKeys(text: string): string[] {
   return out;
 }
 
-/** The placeholder's head in base64 and base64url, as an encoding of the value alone begins. */
-const BASE64_HEADS = (["base64", "base64url"] as const).map((e) =>
-  Buffer.from(`${UNKNOWN_STRING}#`).toString(e).slice(0, 48),
+/**
+ * The placeholder's head as base64 and base64url show it wherever it starts in the encoded text: at
+ * each of the three byte alignments, without the characters the bytes before it change (`user:` + the
+ * value, a JSON document holding it, rt44 #2).
+ */
+const HEAD = Buffer.from(`${UNKNOWN_STRING}#`);
+const BASE64_HEADS = (["base64", "base64url"] as const).flatMap((e) =>
+  [0, 1, 2].map((offset) => {
+    const core = Buffer.concat([Buffer.alloc(offset), HEAD]).toString(e);
+    return core.slice(offset === 0 ? 0 : 4, 48);
+  }),
 );
+const BASE64_CHAR = /[A-Za-z0-9+/_-]/;
 const BASE64_RUN = /[A-Za-z0-9+/_-]+={0,2}/y;
+/** The head's ASCII in hex, either case (`Buffer.from(value).toString("hex")`). */
+const HEX_HEAD = new RegExp(HEAD.toString("hex"), "i");
+const HEX_RUN = /[0-9a-f]+/iy;
 
 function encodedPlaceholderKeys(text: string): string[] {
   if (text.length < 48) return [];
@@ -168,13 +180,26 @@ function encodedPlaceholderKeys(text: string): string[] {
     const decoded = keyOf(text.slice(percent));
     return decoded === undefined || !PLACEHOLDER_HEAD.test(decoded) ? [] : placeholderKeys(decoded);
   }
+  const hex = HEX_HEAD.exec(text);
+  if (hex) {
+    HEX_RUN.lastIndex = hex.index;
+    const run = HEX_RUN.exec(text)?.[0] ?? "";
+    const decoded = Buffer.from(run.slice(0, run.length - (run.length % 2)), "hex").toString("utf8");
+    if (PLACEHOLDER_HEAD.test(decoded)) return placeholderKeys(decoded);
+  }
   for (const head of BASE64_HEADS) {
     const at = text.indexOf(head);
     if (at < 0) continue;
-    BASE64_RUN.lastIndex = at;
-    const run = BASE64_RUN.exec(text)?.[0] ?? "";
-    const decoded = Buffer.from(run.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
-    if (PLACEHOLDER_HEAD.test(decoded)) return placeholderKeys(decoded);
+    // The whole run the head is in, from its start: what was encoded with the value.
+    let start = at;
+    while (start > 0 && BASE64_CHAR.test(text[start - 1])) start--;
+    BASE64_RUN.lastIndex = start;
+    const run = (BASE64_RUN.exec(text)?.[0] ?? "").replace(/-/g, "+").replace(/_/g, "/");
+    // Glued to other text (`token` + the encoding), the encoding may start a character or three later.
+    for (let skip = 0; skip < 4; skip++) {
+      const decoded = Buffer.from(run.slice(skip), "base64").toString("utf8");
+      if (PLACEHOLDER_HEAD.test(decoded)) return placeholderKeys(decoded);
+    }
   }
   return [];
 }

@@ -42,6 +42,27 @@ describe("secretInvokeResult", () => {
     },
   );
 
+  it("answers functions that read several secrets with each value hidden under its name (rt44 #2)", () => {
+    const kms = secretInvokeResult("aws:kms/getSecrets:getSecrets", {
+      secrets: [
+        { name: "e2b-api-key", payload: "AQICAHh…" },
+        { name: "db", payload: "AQICAHi…" },
+      ],
+    })!;
+    const plaintext = kms.plaintext as Record<string, string>;
+    expect(placeholderKeys(plaintext["e2b-api-key"])).toEqual([invokeSecretKey("e2b-api-key")]);
+    expect(placeholderKeys(plaintext.db)).toEqual([invokeSecretKey("db")]);
+    const byPath = secretInvokeResult("aws:ssm/getParametersByPath:getParametersByPath", {
+      path: "/web/prod/e2b-api-key",
+      withDecryption: true,
+    })!;
+    expect(byPath.names).toEqual(["/web/prod/e2b-api-key"]);
+    expect(placeholderKeys((byPath.values as string[])[0])).toEqual([
+      invokeSecretKey("/web/prod/e2b-api-key"),
+    ]);
+    expect(secretInvokeResult("aws:kms/getSecrets:getSecrets", { secrets: [] })).toBeUndefined();
+  });
+
   it("leaves other invokes, and a secret whose name is not known yet, to the usual answer", () => {
     expect(secretInvokeResult("aws:index/getRegion:getRegion", { name: "x" })).toBeUndefined();
     expect(secretInvokeResult("aws:ssm/getParameter:getParameter", {})).toBeUndefined();
@@ -58,6 +79,19 @@ describe("a deploy-time secret the program encodes (rt43 #1)", () => {
     expect(placeholderKeys(Buffer.from(value).toString("base64"))).toEqual([key]);
     expect(placeholderKeys(`token=${Buffer.from(value).toString("base64url")}`)).toEqual([key]);
     expect(placeholderKeys(`https://app/?k=${encodeURIComponent(value)}`)).toEqual([key]);
+  });
+
+  it("keeps it through hex, and base64 of a text that holds it anywhere (rt44 #2)", () => {
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    for (const encoded of [
+      Buffer.from(value).toString("hex"),
+      Buffer.from(value).toString("hex").toUpperCase(),
+      b64(`user:${value}`),
+      b64(JSON.stringify({ apiKey: value, apiUrl: "https://api.e2b.app" })),
+      `token${b64(`ab${value}`)}`,
+      `k=${Buffer.from(`x${value}`).toString("base64url")}&y=1`,
+    ])
+      expect([encoded.slice(0, 12), placeholderKeys(encoded)]).toEqual([encoded.slice(0, 12), [key]]);
   });
 
   it("finds nothing in ordinary long text", () => {
