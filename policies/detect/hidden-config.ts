@@ -89,7 +89,9 @@ export function configKeyAsVariable(key: string): string {
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
-    .map((w) => w.toUpperCase());
+    .map((w) => w.toUpperCase())
+    // A name in one lower-case word (`e2bkey`, `e2bapitoken`) is about E2B as `e2bKey` is (rt44 #7).
+    .flatMap((w) => (/^E2B[A-Z]/.test(w) ? ["E2B", w.slice(3)] : [w]));
   // `e2b:apiKey` is the e2b namespace's apiKey: the namespace says what it is about.
   if (ns.toLowerCase() === "e2b" && words[0] !== "E2B") words.unshift("E2B");
   return words.join("_");

@@ -64,6 +64,12 @@ describe("a config key read as a variable name", () => {
     ["app:dbPassword", "DB_PASSWORD"],
     ["app:e2bToken", "E2B_TOKEN"],
     ["app:e2b::apiKey", "E2B_API_KEY"],
+    // One lower-case word is about E2B as its camelCase spelling is (rt44 #7).
+    ["app:e2bkey", "E2B_KEY"],
+    ["app:e2btoken", "E2B_TOKEN"],
+    ["app:e2bapikey", "E2B_APIKEY"],
+    ["app:prodE2bkey", "PROD_E2B_KEY"],
+    ["app:e2b2", "E2B2"],
   ])("%s reads as %s", (key, variable) => {
     expect(configKeyAsVariable(key)).toBe(variable);
   });
