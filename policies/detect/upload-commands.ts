@@ -39,10 +39,12 @@ const CLOSE = "\u0000)";
  */
 function words(text: string): Array<string | null> {
   const out: Array<string | null> = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(&&|\|\||[;|\n()])|([^\s"';|&()]+|&)/g;
+  // A comment (`#` starting a word) runs to the end of its line; a `\` before a line break joins lines.
+  const re = /(?<![^\s;&|()])#[^\n]*|"((?:[^"\\]|\\.)*)"|'([^']*)'|(&&|\|\||[;|\n()])|([^\s"';|&()]+|&)/g;
   let word: string | undefined;
   let last = -1;
-  for (const m of text.matchAll(re)) {
+  for (const m of text.replace(/\\\r?\n/g, " ").matchAll(re)) {
+    if (m[1] === undefined && m[2] === undefined && m[3] === undefined && m[4] === undefined) continue;
     const glued = m.index === last && word !== undefined;
     last = m.index + m[0].length;
     if (m[3] !== undefined) {
@@ -270,11 +272,15 @@ export function uploadedPaths(text: string): UploadedPath[] {
   };
   const end = () => {
     cmd = plainCommand(cmd);
-    const [verb, arg] = cmd;
-    if (verb === "cd" && cmd.length <= 2) cwd = moveTo(arg);
-    else if (verb === "pushd" && cmd.length === 2) {
+    const [verb] = cmd;
+    // `cd -P build`: options say how links are followed, not where to. A `cd` of any other shape goes
+    // where the text does not settle (rt44 #4): never stay in the folder before it.
+    const args = cmd.slice(1).filter((w) => !/^-[LPe@]+$/.test(w));
+    const target = () => (args.length <= 1 ? moveTo(args[0]) : null);
+    if (verb === "cd") cwd = target();
+    else if (verb === "pushd") {
       back.push(cwd);
-      cwd = moveTo(arg);
+      cwd = target();
     } else if (verb === "popd" && back.length) cwd = back.pop()!;
     const u = cmd.length ? uploadOf(cmd) : undefined;
     if (u && cwd === null && !path.posix.isAbsolute(u.source)) out.push({ ...u, unresolved: true });

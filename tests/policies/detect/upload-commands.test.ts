@@ -190,3 +190,33 @@ describe("what an upload leaves out (rt42 note: --exclude was ignored)", () => {
     expect(leftOutBy([{ exclude: true, syntax: "regex", pattern: "(?P<n>x)" }])("x")).toBe(false);
   });
 });
+
+describe("deploy scripts as a shell reads them (rt44 #4)", () => {
+  it("joins lines a backslash continues", () => {
+    expect(uploadedPaths("aws s3 sync \\\n  ./build \\\n  s3://my-site \\\n  --delete\n")).toEqual([
+      { source: "./build", folder: true },
+    ]);
+  });
+
+  it("skips comments: after a command, on a line of their own, a commented-out upload", () => {
+    expect(
+      uploadedPaths(
+        "# deploy the site\ncd build  # output of npm run build\n# aws s3 sync . s3://old-site\naws s3 sync . s3://my-site",
+      ),
+    ).toEqual([{ source: "build", folder: true }]);
+    // `#` inside a word or quotes is no comment.
+    expect(uploadedPaths('aws s3 sync "dist#1" s3://b && aws s3 cp a#b.js s3://b/')).toEqual([
+      { source: "dist#1", folder: true },
+      { source: "a#b.js", folder: false },
+    ]);
+  });
+
+  it("follows cd with options, and reads any cd it does not understand as going where it cannot tell", () => {
+    expect(uploadedPaths("cd -P build && aws s3 sync . s3://my-site")).toEqual([
+      { source: "build", folder: true },
+    ]);
+    expect(uploadedPaths("cd build extra && aws s3 sync . s3://my-site")).toEqual([
+      { source: ".", folder: true, unresolved: true },
+    ]);
+  });
+});
