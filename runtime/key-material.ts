@@ -16,10 +16,17 @@ export function keyMaterialIn(text: string, apiKey?: string): string | undefined
   return materialIn(text) ?? ownKeyIn(text, apiKey);
 }
 
-/** The mask of the first E2B key in `text`, in any encoding the pack reads. */
+/**
+ * The mask of the first E2B key in `text`, in any encoding the pack reads; or, where only the
+ * diagnostics' redactor sees one (a key reversed, spelled with separators, dumped byte by byte: forms a
+ * stack never holds but a value handed to a sandbox may), a note of that: what the audit would mask
+ * is never let into a sandbox (rt44 #3).
+ */
 export function materialIn(text: string): string | undefined {
-  return findMaterial(text)[0]?.mask;
+  return findMaterial(text)[0]?.mask ?? (redactMaterial(text) !== text ? REDACTED_FORM : undefined);
 }
+
+const REDACTED_FORM = "E2B key material (written in a form the redactor masks)";
 
 /**
  * One way the caller's own key may be written: its units (characters, or byte pairs of hex), and
@@ -59,9 +66,13 @@ function ownKeyForms(apiKey: string | undefined): KeyForm[] {
   const pairs = (b: Buffer) => b.toString("hex").match(/../g)!;
   const forms: KeyForm[] = [
     { units: chars(apiKey), anyCase: true },
+    // Written backwards (rt44 #3), as the redactor reads an `e2b_` key backwards.
+    { units: chars(apiKey).reverse(), anyCase: true },
     { units: pairs(own), anyCase: true },
     // Bytes in decimal: a byte list (`115,101,…`) or HTML entities (`&#115;&#101;`).
     { units: [...own].map(String), anyCase: false },
+    // Bytes in octal: escapes (`\163\145…`) or `od -b` (`163 145 …`).
+    { units: [...own].map((b) => b.toString(8).padStart(3, "0")), anyCase: false },
     // Hex of the key's base64 (rt42 #4).
     ...(["base64", "base64url"] as const).map((e) => ({
       units: pairs(Buffer.from(own.toString(e))),
@@ -69,7 +80,12 @@ function ownKeyForms(apiKey: string | undefined): KeyForm[] {
     })),
   ];
   const spellings = [...new Set([apiKey, apiKey.toUpperCase(), apiKey.toLowerCase()])];
-  const once = spellings.flatMap((k) => base64Cores(Buffer.from(k)));
+  // Base64 of the key, of its UTF-16 (PowerShell's `-EncodedCommand`) and of its hex (rt44 #3).
+  const once = [
+    ...spellings.flatMap((k) => base64Cores(Buffer.from(k))),
+    ...base64Cores(Buffer.from(apiKey, "utf16le")),
+    ...base64Cores(Buffer.from(own.toString("hex"))),
+  ];
   // Base64 of the key's own base64 (the key encoded twice, alone): the inner text is whole.
   const inner = (["base64", "base64url"] as const).map((e) => own.toString(e));
   const twice = inner.flatMap((b64) => base64Cores(Buffer.from(b64)));
@@ -78,7 +94,7 @@ function ownKeyForms(apiKey: string | undefined): KeyForm[] {
 }
 
 /** One-character separators that may stand between a form's units (spaces, line breaks, `%`, `:`…). */
-const SEPARATOR_CHARS = [" ", "\t", "\r", "\n", "%", ":", ",", ";", "-"];
+const SEPARATOR_CHARS = [" ", "\t", "\r", "\n", "%", ":", ",", ";", "-", ".", "|", "="];
 /**
  * Longer ones: escaped line breaks, `\x`, `\u00` and `0x` before a byte's hex, `&#` and `&#x` before
  * an HTML entity's.
@@ -92,6 +108,8 @@ const SEPARATOR_WORDS = [
   "0x",
   "&#x",
   "&#",
+  // An octal escape's backslash (`\163`).
+  String.raw`\\`,
 ];
 
 /**
@@ -104,7 +122,7 @@ function formPattern(f: KeyForm, flags: string): RegExp {
   const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
   const inUnits = new Set(f.units.join("").toLowerCase());
   const chars = SEPARATOR_CHARS.filter((c) => !inUnits.has(c)).map(escape);
-  const sep = `(?:[${chars.join("")}]|${SEPARATOR_WORDS.join("|")}){0,4}`;
+  const sep = `(?:[${chars.join("")}]|${SEPARATOR_WORDS.join("|")}){0,8}`;
   return new RegExp(f.units.map(escape).join(sep), flags + (f.anyCase ? "i" : ""));
 }
 

@@ -68,7 +68,12 @@ function base64Anchors(needles: readonly string[]): string[] {
 const KEY_PREFIXES = ["e2b_", "E2b_", "e2B_", "E2B_"];
 /** The prefixes as UTF-16LE text: what the base64 of a PowerShell `-EncodedCommand` holds. */
 const UTF16_PREFIXES = KEY_PREFIXES.map((p) => [...p].map((c) => `${c}\u0000`).join(""));
-const L1_ANCHORS = base64Anchors([...KEY_PREFIXES, ...UTF16_PREFIXES]);
+/** The prefixes' ASCII in hex, either case: base64 of a key's hex (rt44 #3). */
+const HEX_PREFIXES = KEY_PREFIXES.flatMap((p) => {
+  const hex = Buffer.from(p).toString("hex");
+  return [hex, hex.toUpperCase()];
+});
+const L1_ANCHORS = base64Anchors([...new Set([...KEY_PREFIXES, ...UTF16_PREFIXES, ...HEX_PREFIXES])]);
 const L2_ANCHORS = base64Anchors(base64Anchors(KEY_PREFIXES));
 const anchorPattern = (xs: string[]) => new RegExp(xs.map((x) => x.replace(/[+/]/g, "\\$&")).join("|"), "g");
 /** Base64 of a key prefix (one level), and base64 of that (two levels). URL-safe forms differ only in `+/`. */

@@ -29,10 +29,10 @@ const SPACED_KEY =
  * Runs of base64 characters (either alphabet's letters and digits, `+`, `/`, `=`) with one separator
  * between them: the words of a sentence, and a blob written in groups (`ZTJi-XzAx-…`, `ZTJi XzAx …`,
  * `6532625f 30313233 …`) as `fold`, hex dumps and copy-to-clipboard widgets lay out base64 and hex.
- * It starts only where no such character precedes it, and its parts never overlap, so it reads each
- * character once.
+ * It starts only where no such character precedes it (`v=6532 625f …` starts after the `=`), and its
+ * parts never overlap, so it reads each character once.
  */
-const SEPARATED_RUN = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=]+(?:[ \t.:,;|-][A-Za-z0-9+/=]+)+/g;
+const SEPARATED_RUN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]+={0,2}(?:[ \t.:,;|-][A-Za-z0-9+/]+={0,2})+/g;
 
 /** Fewer characters than a key's head shows are no material (a masked key shows four). */
 const MIN_GROUPED = 24;
@@ -116,6 +116,17 @@ const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => strin
   {
     pattern: /(?:(["'])[^"'\\]\1,\s*){11,}(["'])[^"'\\]\2/g,
     bytes: (run) => run.replace(/["',\s]/g, ""),
+  },
+  // Quoted-printable (`=65=32=62=5F…`) and octal escapes (`\145\062…`, what `printf '%q'` and C print).
+  { pattern: /(?:=[0-9A-F]{2}){12,}/gi, bytes: (run) => fromHexAscii(run.replace(/=/g, "")) },
+  {
+    pattern: /(?:\\[0-7]{3}){12,}/g,
+    bytes: (run) => String.fromCharCode(...(run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff)),
+  },
+  // `od -b`: three octal digits a byte, blanks between (read as decimals too, above).
+  {
+    pattern: /(?<![\d.])(?:[0-7]{3}[ \t]+){11,}[0-7]{3}(?![\d.])/g,
+    bytes: (run) => String.fromCharCode(...(run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff)),
   },
 ];
 

@@ -4,7 +4,8 @@
  * redactor, which reads encodings of `e2b_` keys, would not know it.
  */
 import { randomBytes } from "node:crypto";
-import { maskOwnKey, ownKeyIn } from "../../runtime/key-material";
+import { materialIn, maskOwnKey, ownKeyIn } from "../../runtime/key-material";
+import { redactMaterial } from "../../policies/detect/redact";
 
 const key = `selfhosted-${randomBytes(16).toString("hex")}`;
 const hex = Buffer.from(key).toString("hex");
@@ -41,6 +42,16 @@ describe("the caller's own key, self-hosted format", () => {
       "in wrapped base64 whose line breaks are printed escaped",
       b64(`x-api-key: ${key}`).replace(/(.{20})/g, "$1\\u000a"),
     ],
+    // rt44 #3.
+    ["written backwards", [...key].reverse().join("")],
+    ["as octal escapes", [...Buffer.from(key)].map((b) => `\\${b.toString(8).padStart(3, "0")}`).join("")],
+    ["as od -b prints it", [...Buffer.from(key)].map((b) => b.toString(8).padStart(3, "0")).join(" ")],
+    ["quoted-printable", hex.replace(/(..)/g, "=$1").toUpperCase()],
+    ["in base64 of its UTF-16", Buffer.from(key, "utf16le").toString("base64")],
+    ["in base64 of its hex", b64(hex)],
+    ["dot-separated", [...key].join(".")],
+    ["pipe-separated", [...key].join("|")],
+    ["five blanks apart", [...key].join("     ")],
   ])("is found and masked %s", (_how, written) => {
     const text = `metadata v=${written} end`;
     expect(ownKeyIn(text, key)).toBe(`se…${key.slice(-4)}`);
@@ -54,5 +65,29 @@ describe("the caller's own key, self-hosted format", () => {
     const text = "sbx-1 user_id=u-1 73 65 6c 66 %41%42 SGVsbG8=";
     expect(maskOwnKey(text, key)).toBe(text);
     expect(ownKeyIn("abc", "abc")).toBeUndefined();
+  });
+});
+
+describe("an E2B key in a form only the diagnostics' redactor reads (rt44 #3)", () => {
+  const e2b = `e2b_${randomBytes(20).toString("hex")}`;
+  test.each([
+    ["written backwards", [...e2b].reverse().join("")],
+    ["dot-separated", [...e2b].join(".")],
+    [
+      "as an xxd dump's groups",
+      Buffer.from(e2b)
+        .toString("hex")
+        .match(/.{1,4}/g)!
+        .join(" "),
+    ],
+    ["quoted-printable", Buffer.from(e2b).toString("hex").replace(/(..)/g, "=$1").toUpperCase()],
+    ["as octal escapes", [...Buffer.from(e2b)].map((b) => `\\${b.toString(8).padStart(3, "0")}`).join("")],
+  ])("is material to the guard, as the audit masks it: %s", (_how, written) => {
+    expect(materialIn(`cfg=${written}`)).toBeDefined();
+    expect(redactMaterial(`cfg=${written}`)).not.toContain(written.slice(4, 24));
+  });
+
+  test("text with no key is none", () => {
+    expect(materialIn("sandbox sbx-1 user_id=u-1 region=eu-west-1 6532 not a key")).toBeUndefined();
   });
 });

@@ -148,6 +148,8 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     "one space between its characters": `spaced ${KEY.split("").join(" ")}`,
     "a dash between its characters": `dashed ${TOKEN.split("").join("-")}`,
     "written backwards": `reversed ${[...KEY].reverse().join("")}!`,
+    // rt44 #3: glued to a name, as `sandboxes audit --by` prints a value.
+    "base64 of its hex after a name": `v=${b64(Buffer.from(KEY).toString("hex"))}`,
   };
   it.each(Object.entries(forms))("%s", (_name, text) => {
     const out = redactMaterial(`line one\n${text}\nline three`);
@@ -204,6 +206,10 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     ["console.log of a string spread into characters", inspect([...KEY])],
     ["a C array of its bytes (xxd -i)", [...Buffer.from(KEY)].map((b) => `0x${b.toString(16)}`).join(", ")],
     ["its bytes as decimals separated by blanks", [...Buffer.from(KEY)].join(" ")],
+    // rt44 #3.
+    ["quoted-printable", Buffer.from(KEY).toString("hex").replace(/(..)/g, "=$1").toUpperCase()],
+    ["octal escapes", [...Buffer.from(KEY)].map((b) => `\\${b.toString(8).padStart(3, "0")}`).join("")],
+    ["od -b", [...Buffer.from(KEY)].map((b) => b.toString(8).padStart(3, "0")).join(" ")],
   ])("withholds a key's bytes listed one by one: %s", (_, text) => {
     const out = redactMaterial(text);
     // A list in one line whose separators are few enough is read as the key spelled with them: masked.
