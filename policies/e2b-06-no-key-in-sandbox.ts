@@ -217,6 +217,8 @@ function judgeSandboxes(index: StackIndex, config: Config, report: Reporter): bo
  * with it, the property is known and judged.
  */
 function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): void {
+  // The engine's own resources (a StackReference, a provider) run nothing.
+  if (r.type.startsWith("pulumi:")) return;
   // Decrypted too: the same value combined with one not known yet keeps the map unknown (rt42 #6).
   const keyConfigs = index.e2bKeyConfigs();
   if (keyConfigs.size === 0) return;
@@ -226,7 +228,7 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
     // (ECS `containerDefinitions`, rt42 #2), a Deployment's `spec`, Batch `containerProperties`, App
     // Runner `sourceConfiguration`, a web app's `siteConfig` (rt44 #5): no list of names is complete.
     // Not one value named for the key (`apiKey`): the key alone is E2B-01's to judge.
-    if (namesOneKey(run, top) || !scan.unknowns.some((l) => l.path === top)) continue;
+    if (namesOneKey(run, top) || IDENTITY.test(top) || !scan.unknowns.some((l) => l.path === top)) continue;
     const from = (r.propertyDependencies[top] ?? []).filter((u) => keyConfigs.has(u));
     if (!from.length) continue;
     const hidden = index.hiddenConfigs();
@@ -334,6 +336,9 @@ function adviseReference(run: Run, r: IndexedResource, what: string, from: strin
 
 /** A hidden map of variables or build args: its names are hidden too. */
 const VARIABLE_MAP = /(^|\.)\w*(args|env|environment|variables|vars)$/i;
+
+/** Properties that name or describe a resource: one value each, never variables. */
+const IDENTITY = /^(name|namePrefix|description|displayName|arn|id)$/;
 
 /** A property named for the key itself (`apiKey`, `e2bApiKey`, `token`), as a variable would be. */
 const namesOneKey = (run: Run, top: string): boolean => {
