@@ -225,7 +225,8 @@ export const noClientSideKey = stackPolicy(
         for (const p of fe.paths) {
           const v = get(r.props, p);
           if (!isUnknown(v)) continue;
-          const from = index.dependsOn(r, p, holders);
+          // Decrypted key config too, as without the passphrase (real38 bug 2).
+          const from = index.dependsOn(r, p, sources);
           if (from.length)
             report(
               `${describe(r)} ${fe.platform} env vars (${p}) are unknown at preview and depend on ${index.sourceNames(from)}, which holds the E2B key; their names cannot be checked for public prefixes. Keep the key out of front-end env vars.`,
@@ -255,7 +256,8 @@ export const noClientSideKey = stackPolicy(
           const v = get(r.props, p);
           const unknown = isUnknown(v) || scan.unknownTops.has(p);
           if (!unknown) continue;
-          const from = index.dependsOn(r, p, holders);
+          // Decrypted key config too, as without the passphrase (real38 bug 2).
+          const from = index.dependsOn(r, p, sources);
           if (from.length)
             report(
               `${describe(r)} (${cs.what}) property ${p} depends on ${index.sourceNames(from)}, which holds the E2B key (value unknown at preview). ${fix}`,

@@ -89,6 +89,29 @@ describe(P, () => {
     }
   });
 
+  it("fails a website object built from the decrypted key and a value not known at preview, as without the passphrase (real38 bug 2)", async () => {
+    const from = path.join(repoRoot, fx("public-env-beside-secret-key"));
+    const dir = programCopy("site-config-with-key-", from, {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        "const config = new pulumi.Config();",
+        'const api = new aws.lb.LoadBalancer("api", { loadBalancerType: "application", subnets: ["subnet-a", "subnet-b"] });',
+        'const site = new aws.s3.BucketV2("site", {});',
+        'new aws.s3.BucketWebsiteConfigurationV2("site", { bucket: site.id, indexDocument: { suffix: "index.html" } });',
+        'new aws.s3.BucketObject("config.json", { bucket: site.id, key: "config.json",',
+        '  content: pulumi.all([api.dnsName, config.requireSecret("e2bApiKey")]).apply(([dns, k]) => JSON.stringify({ api: dns, e2b: k })) });',
+      ].join("\n"),
+    });
+    for (const opts of [{ passphrase: "correct horse" }, {}]) {
+      const { stack } = await scan.program(dir, "prod", opts);
+      expect([opts, of(stack, P).map((f) => [f.path, f.enforcementLevel])]).toEqual([
+        opts,
+        [["content", "mandatory"]],
+      ]);
+    }
+  });
+
   it("does not fail a public variable beside the key secret's ARN, the remedy: whether it takes the reference or the key is not known (rt42 #5)", async () => {
     const from = path.join(repoRoot, fx("public-env-beside-secret-key"));
     const dir = programCopy("public-url-beside-arn-", from, {
