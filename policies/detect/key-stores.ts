@@ -93,6 +93,9 @@ export const KEY_STORES: readonly KeyStore[] = [
     conditionInValue: true,
   },
   { type: "kubernetes:core/v1:Secret", store: "Kubernetes Secret", paths: ["data.*", "stringData.*"] },
+  // Rancher's own forms of a Kubernetes Secret in a managed cluster (real38 bug 3).
+  { type: "rancher2:index/secretV2:SecretV2", store: "Kubernetes Secret (Rancher)", paths: ["data.*"] },
+  { type: "rancher2:index/secret:Secret", store: "Kubernetes Secret (Rancher project)", paths: ["data.*"] },
   {
     type: "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
     store: "Vercel sensitive env var",

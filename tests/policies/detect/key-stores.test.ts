@@ -60,6 +60,15 @@ describe("approved key stores (data table)", () => {
       },
     ],
     ["newrelic:synthetics/secureCredential:SecureCredential", { key: "E2B_API_KEY", value: KEY }],
+    // real38 bug 3: a Kubernetes Secret as Rancher manages it (the project-scoped one holds base64).
+    [
+      "rancher2:index/secretV2:SecretV2",
+      { clusterId: "c-1", namespace: "agents", data: { E2B_API_KEY: KEY } },
+    ],
+    [
+      "rancher2:index/secret:Secret",
+      { projectId: "c-1:p-1", data: { E2B_API_KEY: Buffer.from(KEY).toString("base64") } },
+    ],
     [
       "scaleway:containers/container:Container",
       { namespaceId: "ns", secretEnvironmentVariables: { E2B_API_KEY: KEY } },
