@@ -303,34 +303,39 @@ function storeNamedAboutE2B(index: StackIndex, r: IndexedResource): boolean {
  * about E2B (a secret `e2b-api-key`). Whether or not the value was decrypted, so that a copied
  * ciphertext is judged as its decrypted value would be (rt40 #1).
  */
-function keyConfigKeys(index: StackIndex): Set<string> {
-  const out = new Set<string>();
+function keyConfigKeys(index: StackIndex): { sure: Set<string>; maybe: Set<string> } {
+  const sure = new Set<string>();
+  const maybe = new Set<string>();
   for (const env of index.environments) {
     const k = readString(env.model, "key.configKey");
-    if (k.state === "known") out.add(k.value.includes(":") ? k.value : `${index.project}:${k.value}`);
+    if (k.state === "known") sure.add(k.value.includes(":") ? k.value : `${index.project}:${k.value}`);
   }
   const configs = new Map([...index.hiddenConfigs(), ...index.tracedConfigs()]);
-  if (configs.size === 0) return out;
-  for (const c of index.e2bKeyConfigs().values()) out.add(c.key);
+  if (configs.size === 0) return { sure, maybe };
+  const named = new Set([...index.e2bKeyConfigs().values()].map((c) => c.key));
+  for (const k of named) sure.add(k);
   const keyName = new RegExp(KEY_NAME_PATTERN, "i");
+  // Dependencies are known per top-level property: one config value under it feeds the key; of several,
+  // one named about E2B does, and otherwise any may (real38 bug 1: an OpenAI key beside it is not it).
   const fedBy = (r: IndexedResource, top: string) => {
-    for (const u of r.propertyDependencies[top] ?? []) {
-      const c = configs.get(u);
-      if (c) out.add(c.key);
-    }
+    const from = (r.propertyDependencies[top] ?? []).flatMap((u) => configs.get(u)?.key ?? []);
+    if (from.some((k) => named.has(k))) return;
+    for (const k of from) (from.length === 1 ? sure : maybe).add(k);
   };
   for (const r of index.resources) {
     for (const l of index.scan(r).named) if (l.envName && keyName.test(l.envName)) fedBy(r, l.top);
     if (isStoreOnlyType(r.type) && storeNamedAboutE2B(index, r))
       for (const p of storeValueProperties(r.type)) fedBy(r, p.split(".")[0]);
   }
-  return out;
+  for (const k of sure) maybe.delete(k);
+  return { sure, maybe };
 }
 
 /** Whether the project's stack files give E2B-02 something to say (offline preview only). */
 function stackFilesEvidence(index: StackIndex): boolean {
   const files = index.config?.stackFiles;
-  return !!files && stackFileFindings(files, keyConfigKeys(index)).length > 0;
+  const keys = keyConfigKeys(index);
+  return !!files && stackFileFindings(files, keys.sure, keys.maybe).length > 0;
 }
 
 /**
@@ -341,7 +346,8 @@ function keyInOtherEnvironmentsStackFiles({ index, report }: Parameters<Check>[0
   const files = index.config?.stackFiles;
   if (!files) return false;
   const urn = stackUrnOf(index.resources);
-  const found = stackFileFindings(files, keyConfigKeys(index));
+  const keys = keyConfigKeys(index);
+  const found = stackFileFindings(files, keys.sure, keys.maybe);
   for (const f of found)
     report(f.message, urn, {
       advisory: f.inconclusive,

@@ -113,12 +113,17 @@ export interface StackFileFinding {
 export function stackFileFindings(
   { own, siblings }: StackFiles,
   keyConfigKeys: ReadonlySet<string> = new Set(),
+  maybeKeyConfigKeys: ReadonlySet<string> = new Set(),
 ): StackFileFinding[] {
   // The config keys that hold the key here: named for it, or named as its source by the stack (an
   // E2BEnvironment importing it from `e2bKey`), when their values were not decrypted.
   const sealedNames = new Set(own.sealed.map((k) => k.configKey));
   const hiddenKeys = [...new Set([...own.hidden, ...[...keyConfigKeys].filter((k) => sealedNames.has(k))])];
-  if ((!own.keys.length && !hiddenKeys.length) || !namesEnvironment(own.stack)) return [];
+  // And those that may: one of several feeding the key's variable (real38 bug 1). A copy of one says
+  // nothing for sure: which of them is the key is hidden.
+  const maybeKeys = [...maybeKeyConfigKeys].filter((k) => sealedNames.has(k) && !hiddenKeys.includes(k));
+  if ((!own.keys.length && !hiddenKeys.length && !maybeKeys.length) || !namesEnvironment(own.stack))
+    return [];
   // Other environments: another environment word in the name, regions and variants set aside.
   const others = siblings.filter((s) => namesEnvironment(s.stack) && otherEnvironment(own.stack, s.stack));
   const out: StackFileFinding[] = [];
@@ -139,21 +144,31 @@ export function stackFileFindings(
   }
   const copied = new Set<string>();
   for (const k of own.sealed) {
-    if (!hiddenKeys.includes(k.configKey)) continue;
+    const sure = hiddenKeys.includes(k.configKey);
+    if (!sure && !maybeKeys.includes(k.configKey)) continue;
     const sharing = others.flatMap((s) =>
       s.sealed.filter((o) => o.ciphertext === k.ciphertext).map((o) => where(s, o.configKey)),
     );
     if (!sharing.length) continue;
     copied.add(k.configKey);
-    out.push({
-      message: shared(k.configKey, sharing, "The encrypted E2B key"),
-      path: `config.${k.configKey}`,
-      unknown: true,
-    });
+    out.push(
+      sure
+        ? {
+            message: shared(k.configKey, sharing, "The encrypted E2B key"),
+            path: `config.${k.configKey}`,
+            unknown: true,
+          }
+        : {
+            message: `The encrypted value of ${k.configKey} in this stack's config (${own.file}) is also in ${[...new Set(sharing)].join(", ")}; it is one of several secret config values feeding the E2B key's variable, so whether two environments share the key is not known here. Run with the passphrase to tell.`,
+            path: `config.${k.configKey}`,
+            unknown: true,
+            inconclusive: true,
+          },
+    );
   }
   // Not compared: this stack's hidden key (not shown copied) against any sibling's key config, or
   // this stack's key against a sibling's hidden one.
-  const mine = hiddenKeys.filter((k) => !copied.has(k));
+  const mine = [...hiddenKeys, ...maybeKeys].filter((k) => !copied.has(k));
   // A sibling's undecrypted value under a config key that holds the key here (rt40 #2).
   const hiddenIn = (s: StackFileKeysLike) => [
     ...new Set([...s.hidden, ...s.sealed.map((k) => k.configKey).filter((k) => keyConfigKeys.has(k))]),

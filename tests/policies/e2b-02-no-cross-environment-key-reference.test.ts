@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot, useScanner } from "../support/scan";
+import { encryptWith, newEncryptionSalt } from "../../engine/passphrase";
 import { programCopy } from "../support/tmp";
 import { expectClean, fx, of, resourceNames, status } from "./helpers";
 
@@ -96,6 +97,45 @@ describe(`${P} across a project's stack files`, () => {
         expect([mode, opts, status(stack, "E2B-02")]).toEqual([mode, opts, "fail"]);
       }
     }
+  });
+
+  it("does not take another secret beside the key's variable for the key: a copied OpenAI key is no shared E2B key (real38 bug 1)", async () => {
+    // Dependencies are known per top-level property, so both secrets feed `environment`.
+    const from = path.join(repoRoot, "evals/fixtures/E2B-02/stack-file-copied-to-prod");
+    const { encryptionsalt, key } = newEncryptionSalt("correct horse");
+    const openai = encryptWith(key, "sk-openai-shared-between-environments");
+    const file = (e2bKey: string, names: [string, string]) =>
+      [
+        `encryptionsalt: ${encryptionsalt}`,
+        "config:",
+        "  aws:region: us-east-1",
+        `  agent-platform:${names[0]}:`,
+        `    secure: ${encryptWith(key, e2bKey)}`,
+        `  agent-platform:${names[1]}:`,
+        `    secure: ${openai}`,
+        "",
+      ].join("\n");
+    const verdicts = async (names: [string, string]) => {
+      const dir = programCopy("beside-the-key-", from, {
+        "index.ts": [
+          'import * as aws from "@pulumi/aws";',
+          'import * as pulumi from "@pulumi/pulumi";',
+          "const config = new pulumi.Config();",
+          'new aws.lambda.Function("agent", { runtime: "nodejs20.x", handler: "index.handler", role: "arn:aws:iam::1:role/r", code: new pulumi.asset.AssetArchive({}),',
+          `  environment: { variables: { E2B_API_KEY: config.requireSecret("${names[0]}"), OPENAI_API_KEY: config.requireSecret("${names[1]}") } } });`,
+        ].join("\n"),
+        "Pulumi.staging.yaml": file(`e2b_${"1a".repeat(20)}`, names),
+        "Pulumi.prod.yaml": file(`e2b_${"2b".repeat(20)}`, names),
+      });
+      const out = [];
+      for (const opts of [{}, { passphrase: "correct horse" }])
+        out.push(status((await scan.program(dir, "prod", opts)).stack, "E2B-02"));
+      return out;
+    };
+    // The key's config is named for it: the other value is not it.
+    expect(await verdicts(["e2bApiKey", "openaiApiKey"])).toEqual(["inconclusive", "pass"]);
+    // Neither name says which is the key: the copy makes the case inconclusive, not failed.
+    expect(await verdicts(["agentKey", "openaiKey"])).toEqual(["inconclusive", "pass"]);
   });
 
   it("fails a copied stack file without the passphrase whatever the key's config key is called, as the E2BEnvironment names it", async () => {
