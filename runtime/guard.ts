@@ -51,19 +51,27 @@ export async function createGuardedSandbox(
   // that answers differently on a second read, cannot send what was not judged (rt41 #5).
   const envs = asSentSnapshot(opts.envs);
   const sdkOpts = { ...rest, mcp: asSentSnapshot(rest.mcp) };
+  const apiKey = sdkOpts.apiKey ?? env.E2B_API_KEY;
   const p = loadSandboxPolicy(policy, env);
-  const checked = checkSandboxRequest(p, {
-    metadata,
-    userId,
-    requestId,
-    envs,
-    mcp: sdkOpts.mcp,
-    timeoutMs,
-    onTimeout: sdkOpts.lifecycle?.onTimeout,
-    apiKey: sdkOpts.apiKey ?? env.E2B_API_KEY,
-    network: sdkOpts.network as NetworkRequest | undefined,
-    allowInternetAccess: sdkOpts.allowInternetAccess,
-  });
+  let checked: ReturnType<typeof checkSandboxRequest>;
+  try {
+    checked = checkSandboxRequest(p, {
+      metadata,
+      userId,
+      requestId,
+      envs,
+      mcp: sdkOpts.mcp,
+      timeoutMs,
+      onTimeout: sdkOpts.lifecycle?.onTimeout,
+      apiKey,
+      network: sdkOpts.network as NetworkRequest | undefined,
+      allowInternetAccess: sdkOpts.allowInternetAccess,
+    });
+  } catch (e) {
+    // The caller's own objects (a metadata getter that throws with the key in its message) are read
+    // here: their errors leave masked too (rt44 note).
+    throw withoutKey(e, apiKey);
+  }
   checked.warnings.forEach(onWarning ?? defaultWarningReport);
   if (!checked.ok) throw new GuardrailViolation(checked.violations);
   try {
@@ -74,7 +82,7 @@ export async function createGuardedSandbox(
       timeoutMs: checked.timeoutMs,
     });
   } catch (e) {
-    throw withoutKey(e, sdkOpts.apiKey ?? env.E2B_API_KEY);
+    throw withoutKey(e, apiKey);
   }
 }
 

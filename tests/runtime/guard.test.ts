@@ -323,6 +323,24 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect(v.message).not.toContain(planted);
   });
 
+  test("a metadata getter that throws with the key: the error leaves masked, nothing is created (rt44 note)", async () => {
+    const metadata = Object.defineProperty({}, "note", {
+      enumerable: true,
+      get: () => {
+        throw new Error(`cannot read note for ${apiKey} and ${planted}`);
+      },
+    }) as Record<string, string>;
+    const err = (await createGuardedSandbox(policy, { ...conn(), ...ids, metadata }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err.message).toMatch(/^cannot read note for /);
+    for (const key of [apiKey, planted]) {
+      expect(err.message).not.toContain(key);
+      expect(String(err.stack)).not.toContain(key);
+    }
+    expect(posts()).toHaveLength(0);
+  });
+
   test("metadata claiming another environment", async () => {
     const v = await violation(
       createGuardedSandbox(policy, { ...conn(), ...ids, metadata: { environment: "prod" } }),
