@@ -5,6 +5,14 @@ import { expectClean, fx, of, resourceNames, status } from "./helpers";
 
 const P = "e2b-01-key-from-secret-store";
 
+/** Program lines: a Lambda, with its role, given the environment variables `variables` (TypeScript). */
+const lambdaWithVariables = (variables: string) => [
+  'const role = new aws.iam.Role("agent", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }) });',
+  'new aws.lambda.Function("agent", { runtime: "nodejs20.x", handler: "index.handler", role: role.arn,',
+  '  code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("exports.handler = async () => 1;") }),',
+  `  environment: { variables: ${variables} } });`,
+];
+
 describe(P, () => {
   const scan = useScanner();
 
@@ -147,10 +155,7 @@ describe(P, () => {
         'import * as pulumi from "@pulumi/pulumi";',
         'const version = aws.secretsmanager.getSecretVersionOutput({ secretId: "prod/agents" });',
         "const creds = version.secretString.apply((s) => JSON.parse(s) as { e2bApiKey: string; dbUrl: string });",
-        'const role = new aws.iam.Role("agent", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }) });',
-        'new aws.lambda.Function("agent", { runtime: "nodejs20.x", handler: "index.handler", role: role.arn,',
-        '  code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("exports.handler = async () => 1;") }),',
-        "  environment: { variables: { E2B_API_KEY: creds.e2bApiKey } } });",
+        ...lambdaWithVariables("{ E2B_API_KEY: creds.e2bApiKey }"),
       ].join("\n"),
     });
     const { stack } = await scan.program(dir, "prod");
@@ -185,10 +190,7 @@ describe(P, () => {
         'import * as aws from "@pulumi/aws";',
         'import * as pulumi from "@pulumi/pulumi";',
         'const creds = new pulumi.Config().requireObject<{ e2bApiKey: string; region: string }>("agentCreds");',
-        'const role = new aws.iam.Role("agent", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }) });',
-        'new aws.lambda.Function("agent", { runtime: "nodejs20.x", handler: "index.handler", role: role.arn,',
-        '  code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("exports.handler = async () => 1;") }),',
-        "  environment: { variables: { E2B_API_KEY: creds.e2bApiKey, AGENT_REGION: creds.region } } });",
+        ...lambdaWithVariables("{ E2B_API_KEY: creds.e2bApiKey, AGENT_REGION: creds.region }"),
       ].join("\n"),
     });
     for (const opts of [{ passphrase: "correct horse" }, {}]) {
