@@ -567,11 +567,35 @@ function checkPublicKeyStores(index: StackIndex, report: Reporter): void {
   }
 }
 
+/** A variable naming the E2B API's address: where the runtime sends the key with every request. */
+const API_URL_NAME = /(^|_)E2B_API_(BASE_)?URL$/;
+/** Plain HTTP to anything but this machine. */
+const CLEARTEXT_URL = /^\s*http:\/\/(?!(localhost|127\.\d+\.\d+\.\d+|\[::1\])(?=[:/]|$))/i;
+
+/**
+ * A runtime told to reach the E2B API over plain HTTP (`E2B_API_URL: "http://…"`, the monitor's
+ * `apiUrl`): every request carries the key in its `X-API-Key` header, readable on the way (rt38 note).
+ */
+function checkCleartextApiUrl(index: StackIndex, r: IndexedResource, report: Reporter): void {
+  for (const l of index.scan(r).named)
+    if (
+      l.envName &&
+      API_URL_NAME.test(l.envName) &&
+      typeof l.value === "string" &&
+      CLEARTEXT_URL.test(l.value)
+    )
+      report(
+        `${describe(r)} sends the E2B key over plain HTTP: ${l.envName} at ${printable(l.path)} is ${printable(l.value)}, and every request to the E2B API carries the key in a header. Use https://.`,
+        r.urn,
+        { at: { path: l.path } },
+      );
+}
+
 export const keyFromSecretStore = stackPolicy(
   {
     name: "e2b-01-key-from-secret-store",
     description:
-      "The E2B key reaches runtimes from a secret store: no property is fed straight from the key resource, and no plaintext stack configuration, stack output, stack reference, URN, reference, resource output or read resource carries key material.",
+      "The E2B key reaches runtimes from a secret store: no property is fed straight from the key resource, and no plaintext stack configuration, stack output, stack reference, URN, reference, resource output or read resource carries key material; no runtime is told to reach the E2B API over plain HTTP.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: [
@@ -606,6 +630,7 @@ export const keyFromSecretStore = stackPolicy(
     const keys = index.keyResourceUrns;
     const keyName = new RegExp(config.keyNamePattern);
     for (const r of index.resources) {
+      checkCleartextApiUrl(index, r, report);
       if (r.type === STACK_TYPE || r.type === STACK_REFERENCE_TYPE) {
         // Outputs, not inputs: what the stack exports (or what a referenced stack exported).
         const identity = index.scanRecord(r).filter((k) => k.field !== "outputs");

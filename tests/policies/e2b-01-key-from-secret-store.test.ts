@@ -199,6 +199,27 @@ describe(P, () => {
     }
   });
 
+  it("fails a runtime told to reach the E2B API over plain HTTP, where the key travels in a header (rt38 note)", async () => {
+    const from = path.join(repoRoot, "evals/fixtures/E2B-03/modelled-and-alarmed");
+    const messages = async (apiUrl: string) => {
+      const dir = programCopy("api-url-", from, {
+        "index.ts": [
+          `import { E2BEnvironment } from ${JSON.stringify(path.join(repoRoot, "components"))};`,
+          `import { wellKeptEnvironment } from ${JSON.stringify(path.join(repoRoot, "evals/fixtures/_shared/environment"))};`,
+          `new E2BEnvironment("prod", { ...wellKeptEnvironment("prod", "production"), apiUrl: ${JSON.stringify(apiUrl)} });`,
+        ].join("\n"),
+      });
+      return of((await scan.program(dir, "prod")).stack, P).map((f) => f.message);
+    };
+    expect(await messages("http://e2b.internal.example:3000")).toEqual([
+      expect.stringMatching(
+        /^aws:lambda\/function:Function '.*' sends the E2B key over plain HTTP: E2B_API_URL at environment\.variables\.E2B_API_URL is http:\/\/e2b\.internal\.example:3000, /,
+      ),
+    ]);
+    expect(await messages("https://api.e2b.app")).toEqual([]);
+    expect(await messages("http://127.0.0.1:3000")).toEqual([]);
+  });
+
   it("keeps a deploy-time secret's name through an encoding the program applies to it (rt43 #1)", async () => {
     const from = path.join(repoRoot, fx("secret-read-at-deploy"));
     const dir = programCopy("deploy-secret-encoded-", from, {
