@@ -4,7 +4,7 @@
  * iterations, 32 bytes); values are `v1:<nonce b64>:<AES-256-GCM ciphertext‖tag b64>`; the stack file's
  * `encryptionsalt: v1:<salt b64>:<encrypted "pulumi">` lets a wrong passphrase be told apart.
  */
-import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, pbkdf2Sync, randomBytes } from "node:crypto";
 import path from "node:path";
 import { InputError } from "./errors";
 import { readBoundedText } from "./limits";
@@ -37,9 +37,25 @@ export function encryptWith(key: Buffer, plaintext: string): string {
   return `v1:${nonce.toString("base64")}:${data.toString("base64")}`;
 }
 
+/**
+ * The key the passphrase gives for `salt`. Derived once per passphrase and salt: a project's stack
+ * files copied from one another share their salt, and each derivation costs some 170 ms (a million
+ * PBKDF2 rounds), once per sibling file a preview compares. A pure function of its arguments, so the
+ * last few are kept for the process.
+ */
 export function deriveKey(passphrase: string, salt: Buffer): Buffer {
-  return pbkdf2Sync(passphrase, salt, ITERATIONS, 32, "sha256");
+  const id = createHash("sha256").update(passphrase).update("\u0000").update(salt).digest("base64");
+  let key = derived.get(id);
+  if (!key) {
+    key = pbkdf2Sync(passphrase, salt, ITERATIONS, 32, "sha256");
+    derived.set(id, key);
+    if (derived.size > MAX_DERIVED) derived.delete(derived.keys().next().value!);
+  }
+  return key;
 }
+
+const MAX_DERIVED = 16;
+const derived = new Map<string, Buffer>();
 
 /** A new `encryptionsalt` and its key, for tests and fixtures that need encrypted config. */
 export function newEncryptionSalt(passphrase: string): { encryptionsalt: string; key: Buffer } {

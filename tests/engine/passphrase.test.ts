@@ -1,7 +1,7 @@
 /** Where `preview` finds the passphrase: where the Pulumi CLI does (engine/passphrase.ts). */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { passphraseFromEnv } from "../../engine/passphrase";
+import { deriveKey, passphraseFromEnv } from "../../engine/passphrase";
 import { tmpDir } from "../support/tmp";
 
 describe("the passphrase, as the CLI finds it", () => {
@@ -23,5 +23,16 @@ describe("the passphrase, as the CLI finds it", () => {
     expect(() => passphraseFromEnv({ PULUMI_CONFIG_PASSPHRASE_FILE: missing })).toThrow(
       `PULUMI_CONFIG_PASSPHRASE_FILE: ${missing}: cannot read (ENOENT)`,
     );
+  });
+});
+
+describe("deriveKey", () => {
+  it("derives a passphrase's key for a salt once: stack files copied from one another share their salt", () => {
+    const salt = Buffer.from("0123abcd", "hex");
+    const key = deriveKey("correct horse", salt);
+    // The same key object again, not a second million PBKDF2 rounds.
+    expect(deriveKey("correct horse", Buffer.from("0123abcd", "hex"))).toBe(key);
+    expect(deriveKey("another passphrase", salt).equals(key)).toBe(false);
+    expect(deriveKey("correct horse", Buffer.from("0123abce", "hex")).equals(key)).toBe(false);
   });
 });
