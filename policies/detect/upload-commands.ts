@@ -302,26 +302,63 @@ export function uploadedPaths(text: string): UploadedPath[] {
   return out;
 }
 
-/** A glob as Python's `fnmatch` reads it (what `aws s3` and `az` use): `*` crosses `/`. */
-function globPattern(glob: string): RegExp {
-  let out = "";
+/** One element of a glob: any run of characters, one character, a set of them, or a character. */
+type GlobPart = { star: true } | { star?: false; one: (c: string) => boolean };
+
+/**
+ * A glob as Python's `fnmatch` reads it (what `aws s3` and `az` use): `*` any characters, `/` too,
+ * `?` one, `[…]` and `[!…]` a set. Matched by the usual two-pointer walk, in time linear in the name
+ * for each `*` at most: a program's pattern cannot make a match backtrack without end.
+ */
+function globMatcher(glob: string): (name: string) => boolean {
+  const parts: GlobPart[] = [];
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
     const close = c === "[" ? glob.indexOf("]", i + 2) : -1;
-    if (c === "*") out += "[\\s\\S]*";
-    else if (c === "?") out += "[\\s\\S]";
+    if (c === "*") {
+      if (!parts.at(-1)?.star) parts.push({ star: true });
+    } else if (c === "?") parts.push({ one: () => true });
     else if (close > 0) {
-      const set = glob.slice(i + 1, close).replace(/\\/g, "\\\\");
-      out += set.startsWith("!") ? `[^${set.slice(1)}]` : `[${set}]`;
+      const body = glob.slice(i + 1, close);
+      const negate = body.startsWith("!");
+      const set = new RegExp(`[${(negate ? body.slice(1) : body).replace(/[\\\]^]/g, "\\$&")}]`);
+      parts.push({ one: (ch) => set.test(ch) !== negate });
       i = close;
-    } else out += c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+    } else parts.push({ one: (ch) => ch === c });
   }
-  return new RegExp(`^(?:${out})$`);
+  return (name) => {
+    let i = 0;
+    let j = 0;
+    let star = -1;
+    let mark = 0;
+    while (i < name.length) {
+      const p = parts[j];
+      if (p && !p.star && p.one(name[i])) {
+        i++;
+        j++;
+      } else if (p?.star) {
+        star = j++;
+        mark = i;
+      } else if (star >= 0) {
+        j = star + 1;
+        i = ++mark;
+      } else return false;
+    }
+    while (parts[j]?.star) j++;
+    return j === parts.length;
+  };
 }
+
+/**
+ * A quantified group holding a quantifier (`(a+)+`, `(\w*)*`): the shape that makes a regular
+ * expression backtrack exponentially. Such a pattern is not run (as if unreadable).
+ */
+const NESTED_QUANTIFIER = /\([^)]*[+*}][^)]*\)\s*[+*{]/;
 
 /** A Python regular expression matched from a path's start (`re.match`), its leading `(?i)` read. */
 function regexPattern(source: string): RegExp | undefined {
   const caseless = /^\(\?i\)/.exec(source);
+  if (NESTED_QUANTIFIER.test(source)) return undefined;
   try {
     return new RegExp(`^(?:${caseless ? source.slice(4) : source})`, caseless ? "i" : "");
   } catch {
@@ -332,15 +369,17 @@ function regexPattern(source: string): RegExp | undefined {
 /**
  * Whether an upload leaves out the file at `name` (its path inside the uploaded folder): the last
  * filter that matches decides, and a file no filter matches is uploaded. A regular expression
- * JavaScript cannot read leaves nothing out, so its files are still read.
+ * JavaScript cannot read, or one that could backtrack without end, leaves nothing out: its files are
+ * still read.
  */
 export function leftOutBy(filters: readonly UploadFilter[]): (name: string) => boolean {
   const compiled = filters.flatMap((f) => {
-    const re = f.syntax === "glob" ? globPattern(f.pattern) : regexPattern(f.pattern);
-    return re ? [{ exclude: f.exclude, re }] : [];
+    if (f.syntax === "glob") return [{ exclude: f.exclude, matches: globMatcher(f.pattern) }];
+    const re = regexPattern(f.pattern);
+    return re ? [{ exclude: f.exclude, matches: (name: string) => re.test(name) }] : [];
   });
   return (name) => {
-    for (let i = compiled.length - 1; i >= 0; i--) if (compiled[i].re.test(name)) return compiled[i].exclude;
+    for (let i = compiled.length - 1; i >= 0; i--) if (compiled[i].matches(name)) return compiled[i].exclude;
     return false;
   };
 }

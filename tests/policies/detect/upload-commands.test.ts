@@ -189,6 +189,16 @@ describe("what an upload leaves out (rt42 note: --exclude was ignored)", () => {
     expect(["SECRET.js", "a/secret.js"].map(rsync)).toEqual([true, false]);
     expect(leftOutBy([{ exclude: true, syntax: "regex", pattern: "(?P<n>x)" }])("x")).toBe(false);
   });
+
+  it("reads a program's hostile patterns without backtracking without end: many stars, nested quantifiers", () => {
+    const long = `${"a".repeat(5000)}.js`;
+    expect(leftOutBy([{ exclude: true, syntax: "glob", pattern: "*a*a*a*a*a*a*a*a*b" }])(long)).toBe(false);
+    expect(leftOutBy([{ exclude: true, syntax: "glob", pattern: "*a*a*a*.js" }])(long)).toBe(true);
+    // `(a+)+$` backtracks exponentially on "aaa…!": not run, so nothing is left out.
+    expect(leftOutBy([{ exclude: true, syntax: "regex", pattern: "(a+)+$" }])(`${"a".repeat(40)}!`)).toBe(
+      false,
+    );
+  });
 });
 
 describe("deploy scripts as a shell reads them (rt44 #4)", () => {
