@@ -28,8 +28,10 @@ export interface EnvironmentInfo {
 
 /** Tier from an environment name: `prod`, `production`, `prd-eu` → production, and so on. */
 const TIER_PATTERNS: readonly [RegExp, Tier][] = [
+  // Before production's: `pre-prod` and `non-prod` hold `prod` (rt45 #1).
+  [/(^|[^a-z])(pre-?prod|non-?prod|pre-?production|non-?production)([^a-z]|$)/, "staging"],
   [/(^|[^a-z])(prod|production|prd|live)([^a-z]|$)/, "production"],
-  [/(^|[^a-z])(staging|stage|stg|preprod|uat)([^a-z]|$)/, "staging"],
+  [/(^|[^a-z])(staging|stage|stg|uat)([^a-z]|$)/, "staging"],
   [/(^|[^a-z])(load-?test|loadtest|perf|load|stress|bench)([^a-z]|$)/, "load-test"],
   [/(^|[^a-z])(dev|development|test|testing|qa|sandbox|preview|local|ci)([^a-z]|$)/, "development"],
 ];

@@ -66,12 +66,20 @@ export function parseStackFilesTag(tag: unknown): StackFiles | undefined {
 
 /** A stack name's words: split at separators and where a lower-case letter meets a capital (`agentsStaging`). */
 function nameWords(stack: string): string[] {
-  return stack
+  const words = stack
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .toLowerCase()
     .split(/[-_.\s]+/)
     .filter(Boolean);
+  // A qualifier is part of the environment word it precedes: `pre-prod` is preprod, `non-prod` nonprod,
+  // neither of them prod (rt45 #1).
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++)
+    out.push(QUALIFIERS.has(words[i]) && i + 1 < words.length ? words[i] + words[++i] : words[i]);
+  return out;
 }
+
+const QUALIFIERS = new Set(["pre", "non", "not", "post"]);
 
 /** Whether a stack's name has a word that names an environment (`prod`, `acme-staging`, `agentsDev`). */
 const namesEnvironment = (stack: string): boolean => nameWords(stack).some((w) => inferTier(w) !== null);

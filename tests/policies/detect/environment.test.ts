@@ -18,6 +18,10 @@ describe("environments", () => {
     ["acme-dev", "development"],
     ["product", null],
     ["devops", null],
+    // Qualified production is not production (rt45 #1).
+    ["pre-prod", "staging"],
+    ["nonprod", "staging"],
+    ["agents-non-prod", "staging"],
   ])("%s → %s", (name, tier) => expect(inferTier(name)).toBe(tier));
 
   it("reads tags and labels with configurable keys, maps and lists", () => {

@@ -175,6 +175,12 @@ describe("stackFileFindings", () => {
       ["agentsProd", "agentsStaging"],
       ["prod", "prod-ci"],
       ["prod", "prod-staging-mirror"],
+      // A qualifier makes another environment of the word it precedes (rt45 #1).
+      ["prod", "pre-prod"],
+      ["prod", "preProd"],
+      ["prod", "non-prod"],
+      ["nonprod", "prod"],
+      ["agents-prod", "agents-nonprod"],
     ])
       expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, true]);
     // Regions, variants and spellings of one environment are one.
