@@ -16,17 +16,29 @@ const SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const WHOLE = new RegExp(`^\\s*${SENTINEL}#([^#]*)#\\s*$`);
 const placeholder = (key) => `${SENTINEL}#${encodeURIComponent(key)}#`;
 
-/** A document whose every field is the placeholder `<key>.<field>`; it has no fields of its own to list. */
+/**
+ * A document whose every field is the placeholder `<key>.<field>`. Listed (`Object.entries`, a spread,
+ * `JSON.stringify`), it shows one field standing for those it hides, named and valued by the
+ * placeholder `<key>.*`: a map built from it carries the hidden value too (rt45 #9).
+ */
 function hiddenDocument(key) {
+  const any = placeholder(`${key}.*`);
   const field = (prop) => typeof prop === "string" && prop !== "then" && prop !== "toJSON";
   return new Proxy(
     {},
     {
-      get: (target, prop, receiver) =>
-        field(prop) && !(prop in target)
+      get: (target, prop, receiver) => {
+        if (prop === any) return any;
+        return field(prop) && !(prop in target)
           ? placeholder(`${key}.${prop}`)
-          : Reflect.get(target, prop, receiver),
+          : Reflect.get(target, prop, receiver);
+      },
       has: (target, prop) => field(prop) || prop in target,
+      ownKeys: (target) => [...Reflect.ownKeys(target), any],
+      getOwnPropertyDescriptor: (target, prop) =>
+        prop === any
+          ? { value: any, enumerable: true, configurable: true, writable: false }
+          : Reflect.getOwnPropertyDescriptor(target, prop),
     },
   );
 }
