@@ -228,7 +228,18 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
     // (ECS `containerDefinitions`, rt42 #2), a Deployment's `spec`, Batch `containerProperties`, App
     // Runner `sourceConfiguration`, a web app's `siteConfig` (rt44 #5): no list of names is complete.
     // Not one value named for the key (`apiKey`): the key alone is E2B-01's to judge.
-    if (namesOneKey(run, top) || IDENTITY.test(top) || !scan.unknowns.some((l) => l.path === top)) continue;
+    // The hidden part may sit below the property (`environment: { variables: key.apply(…) }`, a
+    // Deployment's `spec.template`, rt45 #2); a single variable (`API_URL`) is judged by its name.
+    if (namesOneKey(run, top) || IDENTITY.test(top)) continue;
+    const hiddenPart = scan.unknowns.find((l) => {
+      if (l.top !== top || l.envName) return false;
+      const last = l.path
+        .replace(/\[\d+\]$/, "")
+        .split(".")
+        .pop()!;
+      return !namesOneKey(run, last) && !IDENTITY.test(last);
+    });
+    if (!hiddenPart) continue;
     const from = (r.propertyDependencies[top] ?? []).filter((u) => keyConfigs.has(u));
     if (!from.length) continue;
     const hidden = index.hiddenConfigs();
@@ -237,9 +248,9 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
       "it",
     );
     run.advise(
-      `${describe(r)} property ${printable(top)} is hidden at preview (${cause}) and takes its value from ${run.holderNames(from)}: whether it hands the E2B key to sandboxes (sandbox env vars) is not known. ${check}`,
+      `${describe(r)} property ${printable(hiddenPart.path)} is hidden at preview (${cause}) and takes its value from ${run.holderNames(from)}: whether it hands the E2B key to sandboxes (sandbox env vars) is not known. ${check}`,
       r.urn,
-      { at: { path: top, inconclusive: true } },
+      { at: { path: hiddenPart.path, inconclusive: true } },
     );
   }
 }

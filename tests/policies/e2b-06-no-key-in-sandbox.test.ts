@@ -236,6 +236,19 @@ describe(P, () => {
     expect(verdicts).toEqual(["fail", "inconclusive"]);
   });
 
+  it("is inconclusive without the passphrase, and fails with it, where the env map built from the key config sits below the property (rt45 #2)", async () => {
+    const verdicts = await e2b06InBothModes("env-map-below-", [
+      'new aws.lambda.Function("agent-api", {',
+      '  runtime: "nodejs20.x",',
+      '  handler: "index.handler",',
+      '  role: "arn:aws:iam::123456789012:role/agent",',
+      "  code: new pulumi.asset.AssetArchive({}),",
+      "  environment: { variables: key.apply((k) => ({ SANDBOX_ENV_VARS: JSON.stringify({ E2B_API_KEY: k }) })) },",
+      "});",
+    ]);
+    expect(verdicts).toEqual(["fail", "inconclusive"]);
+  });
+
   it("is inconclusive with the passphrase too where the key config is combined with a value not known yet in a hidden env map (rt42 #6)", async () => {
     const verdicts = await e2b06InBothModes("env-map-with-unknown-", [
       'const lb = new aws.lb.LoadBalancer("api", { loadBalancerType: "application", subnets: ["subnet-a", "subnet-b"] });',
