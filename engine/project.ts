@@ -46,7 +46,7 @@ export interface StackConfig {
    * structured value's), as the file writes them: the provider encrypts with a fresh nonce every time,
    * so two files holding one ciphertext hold a copy of one value.
    */
-  ciphertexts: Record<string, string[]>;
+  ciphertexts: Record<string, Array<{ leaf: string; secure: string }>>;
   /**
    * Decrypted `secure:` values whose config key is about E2B (`e2bApiKey`, `e2bKey`): the program's
    * secret getters give them a marker dependency, as undecrypted ones (hidden-config.ts), so a value
@@ -363,13 +363,16 @@ function isSecureLeaf(o: Record<string, unknown>): boolean {
 }
 
 /** A config value as the stack file writes it, each `secure:` leaf replaced by `[secret]`. */
-/** The ciphertexts of a config value's `secure:` leaves, in the value's order. */
-function secureCiphertexts(v: unknown): string[] {
-  if (Array.isArray(v)) return v.flatMap(secureCiphertexts);
+/**
+ * The ciphertexts of a config value's `secure:` leaves, in the value's order, each with its path in
+ * the value (`""` for a `secure:` value, `e2b.apiKey`, `keys[0]`).
+ */
+function secureCiphertexts(v: unknown, leaf = ""): Array<{ leaf: string; secure: string }> {
+  if (Array.isArray(v)) return v.flatMap((x, i) => secureCiphertexts(x, `${leaf}[${i}]`));
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    if (isSecureLeaf(o)) return [o.secure as string];
-    return Object.values(o).flatMap(secureCiphertexts);
+    if (isSecureLeaf(o)) return [{ leaf, secure: o.secure as string }];
+    return Object.entries(o).flatMap(([k, x]) => secureCiphertexts(x, leaf ? `${leaf}.${k}` : k));
   }
   return [];
 }

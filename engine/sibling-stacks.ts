@@ -38,7 +38,7 @@ export interface StackFileKeys {
    * copy of the value, which shows without decrypting it (the hash only keeps the committed ciphertext
    * short).
    */
-  sealed: Array<{ configKey: string; ciphertext: string }>;
+  sealed: Array<{ configKey: string; ciphertext: string; leaf?: string }>;
   /** Why `hidden` could not be decrypted (no passphrase, another passphrase, unreadable file). */
   hiddenBecause?: string;
   /** The file could not be read at all (or was past the limit): it may hold anything. */
@@ -79,7 +79,11 @@ export function configKeys(config: StackConfig): Pick<StackFileKeys, "keys" | "h
   // Every undecrypted value's ciphertext, whatever its name: which of them is the key, the pack knows
   // from the stack (an E2BEnvironment importing its key from a config key not named for it).
   const sealed = Object.entries(config.ciphertexts).flatMap(([configKey, cs]) =>
-    cs.map((c) => ({ configKey, ciphertext: createHash("sha256").update(c).digest("hex") })),
+    cs.map((c) => ({
+      configKey,
+      ciphertext: createHash("sha256").update(c.secure).digest("hex"),
+      ...(c.leaf ? { leaf: c.leaf } : {}),
+    })),
   );
   return { keys, hidden, sealed };
 }

@@ -7,6 +7,7 @@
  * is one value copied). Under `pulumi preview` the tag is absent and nothing here is judged.
  */
 import { environmentKey, inferTier } from "./environment";
+import { CONFIG_KEY_NAME, E2B_NAME, configKeyAsVariable } from "./hidden-config";
 
 /** Stack tag the offline engine sets to the project's stack files' keys (StackFiles, JSON). */
 export const STACK_FILES_TAG = "e2b-guardrails:stack-files";
@@ -18,8 +19,11 @@ export interface StackFileKeysLike {
   keys: ReadonlyArray<{ configKey: string; fingerprint: string; mask: string }>;
   /** Config keys naming the E2B key whose `secure:` value could not be decrypted. */
   hidden: readonly string[];
-  /** SHA-256 of every undecrypted value's ciphertext (written as one `secure:` value), any name. */
-  sealed: ReadonlyArray<{ configKey: string; ciphertext: string }>;
+  /**
+   * SHA-256 of every undecrypted `secure:` ciphertext, any name; `leaf` is its path inside a
+   * structured value (`agents.e2bApiKey` of config key `agents` is leaf `e2bApiKey`).
+   */
+  sealed: ReadonlyArray<{ configKey: string; ciphertext: string; leaf?: string }>;
   hiddenBecause?: string;
   /** The file could not be read at all, or was past the engine's limit: it may hold anything. */
   unread?: true;
@@ -47,6 +51,7 @@ function isStackFile(v: unknown): v is StackFileKeysLike {
     records(o.keys, ["configKey", "fingerprint", "mask"]) &&
     strings(o.hidden) &&
     records(o.sealed, ["configKey", "ciphertext"]) &&
+    (o.sealed as Array<{ leaf?: unknown }>).every((x) => x.leaf === undefined || isStr(x.leaf)) &&
     (o.hiddenBecause === undefined || isStr(o.hiddenBecause)) &&
     (o.unread === undefined || o.unread === true)
   );
@@ -113,6 +118,29 @@ export interface StackFileFinding {
 }
 
 /**
+ * Whether a sealed value of a config key that holds the key (`sure`) or may (`maybe`) is the key: a
+ * value or a structured value's only secure leaf is what its config key is; of several leaves, one
+ * named about E2B is the key, one named for another service's key (`openaiApiKey`) is not, and the
+ * others may be (rt45 #3).
+ */
+function leafHolds(
+  k: StackFileKeysLike["sealed"][number],
+  sealed: StackFileKeysLike["sealed"],
+  configKey: "sure" | "maybe" | undefined,
+): "sure" | "maybe" | undefined {
+  if (!configKey) return undefined;
+  if (!k.leaf || sealed.filter((o) => o.configKey === k.configKey).length === 1) return configKey;
+  const variable = configKeyAsVariable(`${k.configKey}.${k.leaf}`);
+  if (E2B_NAME.test(variable) || CONFIG_KEY_NAME.test(variable)) return "sure";
+  const own = configKeyAsVariable(`x:${k.leaf.replace(/.*[.\]]/, "")}`);
+  return ANOTHER_SERVICES_KEY.test(own) ? undefined : "maybe";
+}
+
+/** A variable naming a credential of something else (`OPENAI_API_KEY`, `SENTRY_AUTH_TOKEN`). */
+const ANOTHER_SERVICES_KEY =
+  /^(?!E2B_)[A-Z0-9]+(_[A-Z0-9]+)*_(API_?KEY|AUTH_?TOKEN|ACCESS_?TOKEN|TOKEN|SECRET|PASSWORD|KEY)$/;
+
+/**
  * For a stack whose name spells an environment (`prod`, `staging`, `dev-eu`; not `alice` or `own`),
  * against the stack files of other environments (otherEnvironment): a key in this stack's config that
  * another environment's stack file also holds, decrypted or as the same ciphertext; and, where a key-named value could not
@@ -152,8 +180,13 @@ export function stackFileFindings(
   }
   const copied = new Set<string>();
   for (const k of own.sealed) {
-    const sure = hiddenKeys.includes(k.configKey);
-    if (!sure && !maybeKeys.includes(k.configKey)) continue;
+    const held = leafHolds(
+      k,
+      own.sealed,
+      hiddenKeys.includes(k.configKey) ? "sure" : maybeKeys.includes(k.configKey) ? "maybe" : undefined,
+    );
+    if (!held) continue;
+    const sure = held === "sure";
     const sharing = others.flatMap((s) =>
       s.sealed.filter((o) => o.ciphertext === k.ciphertext).map((o) => where(s, o.configKey)),
     );

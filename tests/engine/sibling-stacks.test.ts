@@ -96,7 +96,11 @@ describe("siblingStackKeys", () => {
     ].join("\n");
     const copied = project({ "Pulumi.staging.yaml": file, "Pulumi.prod.yaml": file });
     const own = configKeys(readStackConfig(readProject(copied, "staging"), undefined));
-    expect(own.sealed.map((s) => s.configKey)).toEqual(["agents:sandbox", "agents:keys", "agents:keys"]);
+    expect(own.sealed.map((s) => [s.configKey, s.leaf])).toEqual([
+      ["agents:sandbox", "apiKey"],
+      ["agents:keys", "[0]"],
+      ["agents:keys", "[1]"],
+    ]);
     const prod = siblingStackKeys(readProject(copied, "staging"), undefined).find((s) => s.stack === "prod")!;
     expect(prod.sealed).toEqual(own.sealed);
     expect(JSON.stringify(own)).not.toMatch(/v1:/);

@@ -64,6 +64,25 @@ describe("stackFileFindings", () => {
     ]);
   });
 
+  it("of a structured value's secure leaves, takes only the key's for the key: another service's copied key is not it (rt45 #3)", () => {
+    const leaves = (e2b: string, openai: string, other: string) => [
+      { configKey: "agents:agents", leaf: "e2bApiKey", ciphertext: e2b },
+      { configKey: "agents:agents", leaf: "openaiApiKey", ciphertext: openai },
+      { configKey: "agents:agents", leaf: "token", ciphertext: other },
+    ];
+    const compared = (theirs: ReturnType<typeof leaves>) =>
+      stackFileFindings({
+        own: file("staging", { hidden: ["agents:agents"], sealed: leaves("e1", "o1", "t1") }),
+        siblings: [file("prod", { hidden: ["agents:agents"], sealed: theirs })],
+      }).map((f) => [f.path, f.inconclusive ?? false, /encrypted E2B key/.test(f.message)]);
+    // The OpenAI key copied, the E2B key not: not compared (no copy shows), never failed.
+    expect(compared(leaves("e2", "o1", "t2"))).toEqual([["config.agents:agents", true, false]]);
+    // The E2B key's own leaf copied: failed.
+    expect(compared(leaves("e1", "o2", "t2"))).toEqual([["config.agents:agents", false, true]]);
+    // A leaf whose name says nothing (`token`) copied: it may be the key.
+    expect(compared(leaves("e2", "o2", "t1"))).toEqual([["config.agents:agents", true, false]]);
+  });
+
   it("is inconclusive, never silent, where a hidden value could not be compared, and says why", () => {
     const out = stackFileFindings({
       own: file("staging", { keys: [key("1111")] }),
