@@ -272,7 +272,7 @@ export function mutedAlarms(index: StackIndex): Map<string, string[]> {
     if (r.type === EVENT_RULE) {
       if (get(r.props, "state") === "DISABLED" || get(r.props, "isEnabled") === false)
         add(env, `${describe(r)} is disabled, so the monitor never runs`);
-      const seconds = rateSeconds(get(r.props, "scheduleExpression"));
+      const seconds = scheduleGapSeconds(get(r.props, "scheduleExpression"));
       if (seconds !== undefined) schedules.set(env, [...(schedules.get(env) ?? []), { rule: r, seconds }]);
       continue;
     }
@@ -302,13 +302,48 @@ export function mutedAlarms(index: StackIndex): Map<string, string[]> {
 /** Seconds per unit of an EventBridge `rate(…)` expression. */
 const RATE_UNITS: Readonly<Record<string, number>> = { minute: 60, hour: 3600, day: 86_400 };
 
-/** The interval of an EventBridge `rate(5 minutes)` schedule in seconds; undefined for a cron or anything else. */
-function rateSeconds(expression: unknown): number | undefined {
-  const m =
-    typeof expression === "string"
-      ? /^rate\(\s*(\d+)\s+(minute|hour|day)s?\s*\)$/i.exec(expression.trim())
-      : null;
-  return m ? Number(m[1]) * RATE_UNITS[m[2].toLowerCase()] : undefined;
+/**
+ * The longest wait between two runs of an EventBridge schedule, in seconds: `rate(5 minutes)`, or a
+ * `cron(minutes hours day-of-month month day-of-week year)` (rt45 #7: `cron(0 0 * * ? *)` runs daily).
+ * A cron's minute and hour fields are read (`*`, `a`, `a,b`, `a-b`, `*\/n`, `a/n`); one that also
+ * names days runs a day apart at least. Undefined for anything else.
+ */
+export function scheduleGapSeconds(expression: unknown): number | undefined {
+  if (typeof expression !== "string") return undefined;
+  const text = expression.trim();
+  const rate = /^rate\(\s*(\d+)\s+(minute|hour|day)s?\s*\)$/i.exec(text);
+  if (rate) return Number(rate[1]) * RATE_UNITS[rate[2].toLowerCase()];
+  const cron = /^cron\(\s*(\S+)\s+(\S+)\s+(\S+)\s+\S+\s+(\S+)(?:\s+\S+)?\s*\)$/i.exec(text);
+  if (!cron) return undefined;
+  const [, minutes, hours, dayOfMonth, dayOfWeek] = cron;
+  const minuteGap = largestGap(minutes, 60);
+  const hourGap = largestGap(hours, 24);
+  if (minuteGap === undefined || hourGap === undefined) return undefined;
+  // Every hour: the minutes decide. Some hours: the hours do (at least an hour apart).
+  const gap = hours === "*" ? minuteGap * 60 : hourGap * 3600;
+  const everyDay = /^[*?]$/.test(dayOfMonth) && /^[*?]$/.test(dayOfWeek);
+  return everyDay ? gap : Math.max(gap, 86_400);
+}
+
+/**
+ * The longest gap between consecutive values of a cron field over its cycle (`60` minutes, `24`
+ * hours), wrapping round: `0` → 60, `0,30` → 30, `*\/15` → 15, `*` → 1; undefined if unreadable.
+ */
+function largestGap(field: string, cycle: number): number | undefined {
+  const values = new Set<number>();
+  for (const part of field.split(",")) {
+    const m = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
+    if (!m) return undefined;
+    const from = m[1] === "*" ? 0 : Number(m[1]);
+    const to = m[2] !== undefined ? Number(m[2]) : m[1] === "*" || m[3] !== undefined ? cycle - 1 : from;
+    const step = m[3] !== undefined ? Number(m[3]) : 1;
+    if (step < 1 || from >= cycle || to >= cycle || from > to) return undefined;
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  let gap = cycle - sorted[sorted.length - 1] + sorted[0];
+  for (let i = 1; i < sorted.length; i++) gap = Math.max(gap, sorted[i] - sorted[i - 1]);
+  return gap;
 }
 
 const EVENT_RULE = "aws:cloudwatch/eventRule:EventRule";

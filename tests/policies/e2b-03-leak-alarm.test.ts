@@ -1,4 +1,5 @@
 import path from "node:path";
+import { scheduleGapSeconds } from "../../policies/common";
 import { repoRoot, useScanner } from "../support/scan";
 import { programCopy } from "../support/tmp";
 import {
@@ -108,8 +109,34 @@ describe(`${P} where the monitor runs less often than its alarms look back`, () 
       ),
     ]);
     expect(status(daily, "E2B-03")).toBe("fail");
+    // The same daily run written as a cron (rt45 #7).
+    const nightly = (await scan.program(program("cron(0 0 * * ? *)"), "prod")).stack;
+    expect(of(nightly, P).map((f) => f.message)).toEqual([
+      expect.stringMatching(/runs the monitor every 86400s, less often than its alarms look back \(300s\)/),
+    ]);
     const often = (await scan.program(program("rate(5 minutes)"), "prod")).stack;
     expect(of(often, P)).toEqual([]);
     expect(status(often, "E2B-03")).toBe("pass");
   });
+});
+
+describe("the longest wait between a schedule's runs", () => {
+  it.each([
+    ["rate(5 minutes)", 300],
+    ["rate(1 day)", 86_400],
+    ["cron(0 0 * * ? *)", 86_400],
+    ["cron(0 * * * ? *)", 3_600],
+    ["cron(*/5 * * * ? *)", 300],
+    ["cron(0/5 * * * ? *)", 300],
+    ["cron(0,30 * * * ? *)", 1_800],
+    ["cron(* * * * ? *)", 60],
+    ["cron(0 */6 * * ? *)", 21_600],
+    // Working hours only: the night between is the longest wait.
+    ["cron(0 8-17 * * ? *)", 15 * 3_600],
+    ["cron(0/5 * ? * MON-FRI *)", 86_400],
+  ] as const)("%s: %d s", (expression, seconds) => expect(scheduleGapSeconds(expression)).toBe(seconds));
+
+  it.each(["cron(bad)", "cron(99 * * * ? *)", "every 5 minutes", ""])("%p reads as none", (expression) =>
+    expect(scheduleGapSeconds(expression)).toBeUndefined(),
+  );
 });
