@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { UNKNOWN } from "../../engine/graph";
 import { SECRET_INVOKES, secretInvokeResult } from "../../engine/secret-invokes";
 import { invokeSecretKey, placeholderKeys } from "../../policies/detect/hidden-config";
 
@@ -61,6 +62,12 @@ describe("secretInvokeResult", () => {
       invokeSecretKey("/web/prod/e2b-api-key"),
     ]);
     expect(secretInvokeResult("aws:kms/getSecrets:getSecrets", { secrets: [] })).toBeUndefined();
+    // A path that does not name the key: the parameters under it, picked by their names, are not
+    // known offline at all (rt45 #8).
+    const tree = secretInvokeResult("aws:ssm/getParametersByPath:getParametersByPath", {
+      path: "/web/prod/",
+    })!;
+    expect([tree.names, tree.values]).toEqual([UNKNOWN, UNKNOWN]);
   });
 
   it("leaves other invokes, and a secret whose name is not known yet, to the usual answer", () => {
