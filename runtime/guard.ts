@@ -46,32 +46,16 @@ export async function createGuardedSandbox(
   policy: SandboxPolicy | string | undefined | null,
   opts: GuardedSandboxOpts = {},
 ): Promise<Sandbox> {
-  const { userId, requestId, metadata, timeoutMs, env = process.env, onWarning, ...rest } = opts;
-  // Judged and sent as one snapshot of what the SDK serializes: a map's own `toJSON`, or a getter
-  // that answers differently on a second read, cannot send what was not judged (rt41 #5).
-  const envs = asSentSnapshot(opts.envs);
-  const sdkOpts = { ...rest, mcp: asSentSnapshot(rest.mcp) };
-  const apiKey = sdkOpts.apiKey ?? env.E2B_API_KEY;
-  const p = loadSandboxPolicy(policy, env);
-  let checked: ReturnType<typeof checkSandboxRequest>;
+  // The caller's own objects are read while the request is judged (option getters, `toJSON`): what
+  // they throw leaves as a new error whose message is masked, with nothing else of it (rt44, rt45 #5).
+  let judged: ReturnType<typeof judgeRequest>;
   try {
-    checked = checkSandboxRequest(p, {
-      metadata,
-      userId,
-      requestId,
-      envs,
-      mcp: sdkOpts.mcp,
-      timeoutMs,
-      onTimeout: sdkOpts.lifecycle?.onTimeout,
-      apiKey,
-      network: sdkOpts.network as NetworkRequest | undefined,
-      allowInternetAccess: sdkOpts.allowInternetAccess,
-    });
+    judged = judgeRequest(policy, opts);
   } catch (e) {
-    // The caller's own objects (a metadata getter that throws with the key in its message) are read
-    // here: their errors leave masked too (rt44 note).
-    throw withoutKey(e, apiKey);
+    if (e instanceof GuardrailViolation) throw e;
+    throw judgingError(e, callerKey(opts));
   }
+  const { checked, sdkOpts, envs, apiKey, onWarning } = judged;
   checked.warnings.forEach(onWarning ?? defaultWarningReport);
   if (!checked.ok) throw new GuardrailViolation(checked.violations);
   try {
@@ -84,6 +68,58 @@ export async function createGuardedSandbox(
   } catch (e) {
     throw withoutKey(e, apiKey);
   }
+}
+
+/** The request read once and judged: what createGuardedSandbox sends if it passes. */
+function judgeRequest(policy: SandboxPolicy | string | undefined | null, opts: GuardedSandboxOpts) {
+  const { userId, requestId, metadata, timeoutMs, env = process.env, onWarning, ...rest } = opts;
+  // Judged and sent as one snapshot of what the SDK serializes: a map's own `toJSON`, or a getter
+  // that answers differently on a second read, cannot send what was not judged (rt41 #5).
+  const envs = asSentSnapshot(opts.envs);
+  const sdkOpts = { ...rest, mcp: asSentSnapshot(rest.mcp) };
+  const apiKey = sdkOpts.apiKey ?? env.E2B_API_KEY;
+  const checked = checkSandboxRequest(loadSandboxPolicy(policy, env), {
+    metadata,
+    userId,
+    requestId,
+    envs,
+    mcp: sdkOpts.mcp,
+    timeoutMs,
+    onTimeout: sdkOpts.lifecycle?.onTimeout,
+    apiKey,
+    network: sdkOpts.network as NetworkRequest | undefined,
+    allowInternetAccess: sdkOpts.allowInternetAccess,
+  });
+  return { checked, sdkOpts, envs, apiKey, onWarning };
+}
+
+/** The caller's key, if reading the options for it does not itself throw. */
+function callerKey(opts: GuardedSandboxOpts): string | undefined {
+  try {
+    return opts.apiKey ?? (opts.env ?? process.env).E2B_API_KEY;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the caller's code threw while the request was judged, as a new Error of the same name: its
+ * message masked (key material, the caller's own key), and no cause, fields or stack of the original,
+ * which may hold the key in any of them.
+ */
+function judgingError(e: unknown, apiKey: string | undefined): Error {
+  let name = "Error";
+  let text: string;
+  try {
+    const o = e as { name?: unknown; message?: unknown };
+    if (typeof o?.name === "string") name = o.name;
+    text = typeof o?.message === "string" ? o.message : String(e);
+  } catch {
+    text = "a value of the request could not be read";
+  }
+  const err = new Error(maskedName(text, apiKey));
+  err.name = maskedName(name, apiKey);
+  return err;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Guarded sandbox creation and withSandbox, with the real `e2b` SDK against the local E2B API.
  */
+import { inspect } from "node:util";
 import { Sandbox, SandboxError } from "../support/e2b-api/sdk";
 import { startE2BServer, type E2BServer } from "../support/e2b-api";
 import {
@@ -337,6 +338,38 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     for (const key of [apiKey, planted]) {
       expect(err.message).not.toContain(key);
       expect(String(err.stack)).not.toContain(key);
+    }
+    expect(posts()).toHaveLength(0);
+  });
+
+  test("whatever the caller's code throws while the request is judged leaves with no key in it (rt45 #5)", async () => {
+    const throwing = (make: () => unknown) =>
+      Object.defineProperty({}, "note", {
+        enumerable: true,
+        get: () => {
+          throw make();
+        },
+      }) as Record<string, string>;
+    const thrown = [
+      () => `bad ${apiKey}`,
+      () => new Error("bad user", { cause: new Error(`key ${planted}`) }),
+      () => Object.assign(new Error("bad user"), { apiKey }),
+      () => new AggregateError([new Error(planted)], "many"),
+    ];
+    const requests = [
+      ...thrown.map((make) => ({ ...conn(), ...ids, metadata: throwing(make) })),
+      // A getter on the options themselves, read before anything is judged.
+      Object.defineProperty({ ...conn(), ...ids }, "metadata", {
+        enumerable: true,
+        get: () => {
+          throw new Error(`no metadata for ${apiKey}`);
+        },
+      }),
+    ];
+    for (const request of requests) {
+      const err = await createGuardedSandbox(policy, request).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      for (const key of [apiKey, planted]) expect(inspect(err, { depth: 5 })).not.toContain(key);
     }
     expect(posts()).toHaveLength(0);
   });
