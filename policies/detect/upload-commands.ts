@@ -39,11 +39,12 @@ const CLOSE = "\u0000)";
  */
 function words(text: string): Array<string | null> {
   const out: Array<string | null> = [];
-  // A comment (`#` starting a word) runs to the end of its line; a `\` before a line break joins lines.
+  // A comment (`#` starting a word) runs to the end of its line; a `\` before a line break joins lines,
+  // as PowerShell's `` ` `` and cmd's `^` do (rt45 #6).
   const re = /(?<![^\s;&|()])#[^\n]*|"((?:[^"\\]|\\.)*)"|'([^']*)'|(&&|\|\||[;|\n()])|([^\s"';|&()]+|&)/g;
   let word: string | undefined;
   let last = -1;
-  for (const m of text.replace(/\\\r?\n/g, " ").matchAll(re)) {
+  for (const m of withoutHeredocBodies(text.replace(/[\\`^]\r?\n/g, " ")).matchAll(re)) {
     if (m[1] === undefined && m[2] === undefined && m[3] === undefined && m[4] === undefined) continue;
     const glued = m.index === last && word !== undefined;
     last = m.index + m[0].length;
@@ -64,6 +65,27 @@ function words(text: string): Array<string | null> {
   }
   if (word !== undefined) out.push(word);
   return out;
+}
+
+/**
+ * The text without the bodies of its here-documents (`cat > remote.sh <<'EOF'` … `EOF`): lines a
+ * command reads as data, not commands a shell runs (rt45 #6: a `cd` in one moved the upload's folder).
+ */
+function withoutHeredocBodies(text: string): string {
+  if (!text.includes("<<")) return text;
+  const out: string[] = [];
+  const pending: Array<{ word: string; tabs: boolean }> = [];
+  for (const line of text.split("\n")) {
+    const end = pending[0];
+    if (end) {
+      if ((end.tabs ? line.replace(/^\t+/, "") : line).replace(/\r$/, "") === end.word) pending.shift();
+      continue;
+    }
+    out.push(line);
+    for (const m of line.matchAll(/(?<!<)<<(?!<)(-)?\s*(["']?)([A-Za-z_][\w.-]*)\2/g))
+      pending.push({ word: m[3], tabs: m[1] === "-" });
+  }
+  return out.join("\n");
 }
 
 /**

@@ -230,3 +230,26 @@ describe("deploy scripts as a shell reads them (rt44 #4)", () => {
     ]);
   });
 });
+
+describe("other shells' continuations and here-documents (rt45 #6)", () => {
+  it("joins lines PowerShell (`) and cmd (^) continue", () => {
+    expect(uploadedPaths("aws s3 sync `\n  ./build `\n  s3://my-site --delete")).toEqual([
+      { source: "./build", folder: true },
+    ]);
+    expect(uploadedPaths("aws s3 sync ^\r\n build ^\r\n s3://my-site --delete")).toEqual([
+      { source: "build", folder: true },
+    ]);
+  });
+
+  it("reads a here-document's body as data, not as commands", () => {
+    expect(
+      uploadedPaths(
+        "cat > remote.sh <<'EOF'\ncd /srv/agent && ./restart.sh\nEOF\naws s3 sync build s3://my-site\n" +
+          "cat <<-END >> log\n\tcd /tmp\n\tEND\naws s3 cp a.js s3://b/",
+      ),
+    ).toEqual([
+      { source: "build", folder: true },
+      { source: "a.js", folder: false },
+    ]);
+  });
+});
