@@ -94,7 +94,13 @@ function ownKeyForms(apiKey: string | undefined): KeyForm[] {
 }
 
 /** One-character separators that may stand between a form's units (spaces, line breaks, `%`, `:`…). */
-const SEPARATOR_CHARS = [" ", "\t", "\r", "\n", "%", ":", ",", ";", "-", ".", "|", "="];
+const SEPARATOR_CHARS = [
+  ..." \t\r\n%:,;-.|=",
+  // A JSON array of characters (`["s","k",…]`), joined literals (`"sk_…" + "…"`) (rt45 #4).
+  ...`"'+[]`,
+  // Zero-width characters between the key's (rt45 #4).
+  ..."\u200b\u200c\u200d\u2060\ufeff",
+];
 /**
  * Longer ones: escaped line breaks, `\x`, `\u00` and `0x` before a byte's hex, `&#` and `&#x` before
  * an HTML entity's.

@@ -52,6 +52,10 @@ describe("the caller's own key, self-hosted format", () => {
     ["dot-separated", [...key].join(".")],
     ["pipe-separated", [...key].join("|")],
     ["five blanks apart", [...key].join("     ")],
+    // rt45 #4.
+    ["as a JSON array of its characters", JSON.stringify([...key])],
+    ["as two joined literals", `"${key.slice(0, 20)}" + "${key.slice(20)}"`],
+    ["with zero-width spaces between its characters", [...key].join("\u200b")],
   ])("is found and masked %s", (_how, written) => {
     const text = `metadata v=${written} end`;
     expect(ownKeyIn(text, key)).toBe(`se…${key.slice(-4)}`);
