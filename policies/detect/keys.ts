@@ -320,7 +320,10 @@ export function redactKeys(text: string): string {
  * What follows the 40th digit is kept.
  */
 const KEY_START = /(?:sk_)?e2b_/gi;
-const isHexChar = (c: string) => /[0-9a-f]/i.test(c);
+const isHexChar = (c: string) => {
+  const x = c.charCodeAt(0);
+  return (x >= 48 && x <= 57) || ((x | 32) >= 97 && (x | 32) <= 102);
+};
 /** What may stand between two parts: anything but a letter, a digit or a line break (`_` too). */
 const isPartSeparator = (c: string) => c === "_" || /[^\w\n]/.test(c);
 /** What a key head masked elsewhere (a relayed log) left: the rest after a separator, masked here. */
