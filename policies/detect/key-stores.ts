@@ -126,15 +126,18 @@ export const KEY_STORES: readonly KeyStore[] = [
     when: ({ container }) => field(container, "sensitive") === true,
     condition: "the variable has sensitive = true",
   },
-  {
-    type: "cloudflare:index/workersScript:WorkersScript",
-    store: "Cloudflare secret_text binding",
-    paths: ["bindings[*].text", "secretTextBindings[*].text"],
-    when: ({ container, path }) =>
-      path.startsWith("secretTextBindings") || field(container, "type") === "secret_text",
-    condition: "binding type = secret_text",
-    alsoRuntime: true,
-  },
+  // `WorkerScript`: the 5.x provider's Worker resource, still served by 6.x (real39 bug 1).
+  ...["cloudflare:index/workersScript:WorkersScript", "cloudflare:index/workerScript:WorkerScript"].map(
+    (type): KeyStore => ({
+      type,
+      store: "Cloudflare secret_text binding",
+      paths: ["bindings[*].text", "secretTextBindings[*].text"],
+      when: ({ container, path }) =>
+        path.startsWith("secretTextBindings") || field(container, "type") === "secret_text",
+      condition: "binding type = secret_text",
+      alsoRuntime: true,
+    }),
+  ),
   {
     type: "cloudflare:index/workersSecret:WorkersSecret",
     store: "Cloudflare Workers secret",

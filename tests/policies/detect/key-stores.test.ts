@@ -60,6 +60,15 @@ describe("approved key stores (data table)", () => {
       },
     ],
     ["newrelic:synthetics/secureCredential:SecureCredential", { key: "E2B_API_KEY", value: KEY }],
+    // real39 bug 1: the 5.x provider's Worker resource.
+    [
+      "cloudflare:index/workerScript:WorkerScript",
+      {
+        name: "agent",
+        content: "export default {}",
+        secretTextBindings: [{ name: "E2B_API_KEY", text: KEY }],
+      },
+    ],
     // real38 bug 3: a Kubernetes Secret as Rancher manages it (the project-scoped one holds base64).
     [
       "rancher2:index/secretV2:SecretV2",
