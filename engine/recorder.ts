@@ -27,7 +27,7 @@ import {
   type WireObject,
   type WireValue,
 } from "./graph";
-import { secretInvokeResult } from "./secret-invokes";
+import { secretInvokeResult, secretLookupResult } from "./secret-invokes";
 import { TransformRunner, type TransformProtocol } from "./transforms";
 
 type Struct = { toJavaScript(): WireObject };
@@ -407,7 +407,7 @@ export class ResourceRecorder {
         const secret = secretInvokeResult(tok, args);
         // A secret's value read at deploy time: a hidden value named by the secret (secret-invokes.ts).
         if (secret) this.invokeSecrets = true;
-        result = secret ?? args;
+        result = secret ?? secretLookupResult(tok, args) ?? args;
       }
       const resp = this.message("provider", "InvokeResponse");
       resp.setReturn(this.struct(result) as never);

@@ -79,6 +79,26 @@ export function secretInvokeResult(token: string, args: WireObject): WireObject 
   if (set) return set(args);
   const spec = SECRET_INVOKES[token];
   const name = spec && args[spec.name];
-  if (!spec || typeof name !== "string" || name === "") return undefined;
+  if (!spec || typeof name !== "string" || name === "" || PUBLIC_PARAMETER.test(name)) return undefined;
   return { ...args, [spec.value]: hiddenSecret(name) };
+}
+
+/** AWS's own public parameters (`/aws/service/ecs/optimized-ami/…`: AMI ids, regions), never secrets. */
+const PUBLIC_PARAMETER = /^\/aws\/service\//;
+
+/**
+ * Functions that look a secret up by its name without reading its value, answered offline with an
+ * identifier that carries the name: `aws.secretsmanager.getSecret({ name })` gives the ARN a program
+ * then reads the value by (`getSecretVersion({ secretId: secret.arn })`, real39 bug 2), so that read
+ * is named too. Undefined for any other function, or a look-up whose name is not known.
+ */
+export function secretLookupResult(token: string, args: WireObject): WireObject | undefined {
+  if (token !== "aws:secretsmanager/getSecret:getSecret") return undefined;
+  const { name, arn } = args;
+  if (typeof arn === "string" && arn)
+    return { ...args, id: arn, name: typeof name === "string" ? name : arn };
+  if (typeof name !== "string" || !name) return undefined;
+  const region = typeof args.region === "string" && args.region ? args.region : "us-east-1";
+  const id = `arn:aws:secretsmanager:${region}:000000000000:secret:${name}`;
+  return { ...args, arn: id, id, name };
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { UNKNOWN } from "../../engine/graph";
-import { SECRET_INVOKES, secretInvokeResult } from "../../engine/secret-invokes";
+import { SECRET_INVOKES, secretInvokeResult, secretLookupResult } from "../../engine/secret-invokes";
 import { invokeSecretKey, placeholderKeys } from "../../policies/detect/hidden-config";
 
 describe("secretInvokeResult", () => {
@@ -68,6 +68,25 @@ describe("secretInvokeResult", () => {
       path: "/web/prod/",
     })!;
     expect([tree.names, tree.values]).toEqual([UNKNOWN, UNKNOWN]);
+  });
+
+  it("answers a secret looked up by name with an ARN that carries the name, so reading it by that ARN is named (real39 bug 2)", () => {
+    const found = secretLookupResult("aws:secretsmanager/getSecret:getSecret", { name: "agents/prod/env" })!;
+    expect(found).toMatchObject({
+      name: "agents/prod/env",
+      arn: expect.stringMatching(/:secret:agents\/prod\/env$/),
+    });
+    const read = secretInvokeResult("aws:secretsmanager/getSecretVersion:getSecretVersion", {
+      secretId: found.arn!,
+    });
+    expect(placeholderKeys(String(read!.secretString))).toEqual([invokeSecretKey(String(found.arn))]);
+    expect(secretLookupResult("aws:secretsmanager/getSecret:getSecret", {})).toBeUndefined();
+    expect(secretLookupResult("aws:index/getRegion:getRegion", { name: "x" })).toBeUndefined();
+  });
+
+  it("leaves AWS's own public parameters as they are: an AMI id is no secret (real39 obs. 2)", () => {
+    const ami = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id";
+    expect(secretInvokeResult("aws:ssm/getParameter:getParameter", { name: ami })).toBeUndefined();
   });
 
   it("leaves other invokes, and a secret whose name is not known yet, to the usual answer", () => {

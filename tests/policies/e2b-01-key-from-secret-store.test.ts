@@ -174,6 +174,23 @@ describe(P, () => {
     ]);
   });
 
+  it("follows a secret looked up by name and read by its ARN, as programs chain them (real39 bug 2)", async () => {
+    // The look-up answered with its own arguments had no ARN: the read got none and the program failed.
+    const from = path.join(repoRoot, fx("secret-read-at-deploy"));
+    const dir = programCopy("deploy-secret-by-arn-", from, {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const secret = aws.secretsmanager.getSecretOutput({ name: "agents/prod/env" });',
+        "const version = secret.arn.apply((arn) => aws.secretsmanager.getSecretVersionOutput({ secretId: arn }));",
+        "const creds = version.secretString.apply((s) => JSON.parse(s) as { e2bApiKey: string });",
+        ...lambdaWithVariables("{ E2B_API_KEY: creds.e2bApiKey }"),
+      ].join("\n"),
+    });
+    const { stack } = await scan.program(dir, "prod");
+    expect(status(stack, "E2B-01")).toBe("fail");
+  });
+
   it("reads a secure config object's fields by name without the passphrase, as it reads the decrypted object", async () => {
     // `config.requireObject` of a secure value: the SDK parses the placeholder offline (rt43 note).
     const from = path.join(repoRoot, fx("secret-config-in-apply"));
