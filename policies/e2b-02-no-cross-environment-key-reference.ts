@@ -12,7 +12,14 @@ import {
   describe,
   environmentTagKeysSchema,
 } from "./common";
-import { environmentKey, inferTier, stackOfReference, type EnvironmentInfo } from "./detect/environment";
+import {
+  environmentKey,
+  inferTier,
+  namesEnvironment,
+  otherEnvironment,
+  stackOfReference,
+  type EnvironmentInfo,
+} from "./detect/environment";
 import { E2B_NAME, configKeyAsVariable } from "./detect/hidden-config";
 import { isStoreOnlyType, storeContainerProperty, storeValueProperties } from "./detect/key-stores";
 import { readString, readStrings } from "./detect/env-model";
@@ -261,7 +268,13 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
     }
     const other = stackOfReference(name);
     const theirs: EnvironmentInfo = { name: other.toLowerCase(), tier: inferTier(other), source: "tag" };
-    if (!differ({ ...here, source: here.tier ? "tag" : "stack" }, theirs)) continue;
+    // Two names that both say an environment are compared word by word, as stack files are:
+    // `agent-svc-dev` reading `acme/infra/dev`, `prod-us` reading `prod`, read their own (real39 bug 3).
+    const two =
+      namesEnvironment(index.stack) && namesEnvironment(other)
+        ? otherEnvironment(index.stack, other)
+        : differ({ ...here, source: here.tier ? "tag" : "stack" }, theirs);
+    if (!two) continue;
     // Offline, a read StackReference has no `outputs` at all: the SDK reads each one as unknown.
     const outputs = get(ref.outputs, "outputs");
     const material = carriesKeyMaterial(outputs ?? ref.outputs);

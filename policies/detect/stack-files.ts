@@ -6,7 +6,7 @@
  * the SHA-256 of the ciphertext (written with a fresh nonce every time, so one ciphertext in two files
  * is one value copied). Under `pulumi preview` the tag is absent and nothing here is judged.
  */
-import { environmentKey, inferTier } from "./environment";
+import { namesEnvironment, otherEnvironment } from "./environment";
 import { CONFIG_KEY_NAME, E2B_NAME, configKeyAsVariable } from "./hidden-config";
 
 /** Stack tag the offline engine sets to the project's stack files' keys (StackFiles, JSON). */
@@ -67,44 +67,6 @@ export function parseStackFilesTag(tag: unknown): StackFiles | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A stack name's words: split at separators and where a lower-case letter meets a capital (`agentsStaging`). */
-function nameWords(stack: string): string[] {
-  const words = stack
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .toLowerCase()
-    .split(/[-_.\s]+/)
-    .filter(Boolean);
-  // A qualifier is part of the environment word it precedes: `pre-prod` is preprod, `non-prod` nonprod,
-  // neither of them prod (rt45 #1).
-  const out: string[] = [];
-  for (let i = 0; i < words.length; i++)
-    out.push(QUALIFIERS.has(words[i]) && i + 1 < words.length ? words[i] + words[++i] : words[i]);
-  return out;
-}
-
-const QUALIFIERS = new Set(["pre", "non", "not", "post"]);
-
-/** Whether a stack's name has a word that names an environment (`prod`, `acme-staging`, `agentsDev`). */
-const namesEnvironment = (stack: string): boolean => nameWords(stack).some((w) => inferTier(w) !== null);
-
-/**
- * Whether two stack names spell two environments: of the words they do not share, those that name an
- * environment, spelled as environmentKey spells them, differ. `prod-sandbox-runner` and
- * `staging-sandbox-runner` (prod, staging), `sandbox-runner-prod` and `sandbox-runner-staging`,
- * `agentsStaging` and `agentsProd`, `dev` and `qa` are two; `prod-us` and `prod-eu` (regions of one:
- * nothing left), `staging` and `staging_new`, `prod` and `production` are one. No word's place decides
- * (rt42 #1, rt43 #2, rt44 #1: first and last word were each defeated by the other naming order).
- */
-function otherEnvironment(a: string, b: string): boolean {
-  const wa = nameWords(a);
-  const wb = nameWords(b);
-  const environments = (words: string[], other: string[]) =>
-    new Set(words.filter((w) => !other.includes(w) && inferTier(w) !== null).map(environmentKey));
-  const ea = environments(wa, wb);
-  const eb = environments(wb, wa);
-  return ea.size !== eb.size || [...ea].some((e) => !eb.has(e));
 }
 
 export interface StackFileFinding {

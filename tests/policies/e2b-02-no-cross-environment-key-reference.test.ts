@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot, useScanner } from "../support/scan";
 import { encryptWith, newEncryptionSalt } from "../../engine/passphrase";
@@ -45,6 +45,30 @@ describe(P, () => {
   it("passes environments that each consume their own key", async () => {
     const { stack } = await scan.program(fx("pass-multi"), "dev");
     expect(of(stack, P)).toEqual([]);
+  });
+
+  it("tells a StackReference to the stack's own environment from one to another, word by word (real39 bug 3)", async () => {
+    // A service stack `<service>-<env>` reads `<org>/infra/<env>` for its key secret's ARN: the remedy.
+    const from = path.join(repoRoot, "evals/fixtures/E2B-02/stack-file-copied-to-prod");
+    const dir = programCopy("infra-reference-", from, {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const infra = new pulumi.StackReference(new pulumi.Config().require("infraStack"));',
+        'new aws.lambda.Function("agent", { runtime: "nodejs20.x", handler: "index.handler", role: "arn:aws:iam::1:role/r", code: new pulumi.asset.AssetArchive({}),',
+        '  environment: { variables: { E2B_API_KEY_SECRET_ARN: infra.getOutput("e2bApiKeySecretArn") } } });',
+      ].join("\n"),
+    });
+    const e2b02 = async (stack: string, infraStack: string) => {
+      writeFileSync(
+        path.join(dir, `Pulumi.${stack}.yaml`),
+        `config:\n  agent-platform:infraStack: ${infraStack}\n`,
+      );
+      return status((await scan.program(dir, stack)).stack, "E2B-02");
+    };
+    expect(await e2b02("agent-svc-dev", "acme/infra/dev")).toBe("pass");
+    expect(await e2b02("prod-us", "acme/infra/prod")).toBe("pass");
+    expect(await e2b02("agent-svc-staging", "acme/infra/prod")).toBe("fail");
   });
 
   it("does not guess the environment of a StackReference whose name is unknown at preview", async () => {
