@@ -120,12 +120,12 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
     // with the passphrase, one without); a baseline written before runs said so is taken as differing.
     const before = baseline.secretsHidden.get(stackKey(s));
     const modesDiffer = before === undefined || before !== (s.secretsHidden === true);
-    const counterpart = new HiddenCounterparts(
-      modesDiffer ? [...known.values()].filter((b) => !seen.has(b.fingerprint!)) : [],
-    );
+    const others = modesDiffer ? [...known.values()].filter((b) => !seen.has(b.fingerprint!)) : [];
+    const counterpart = new HiddenCounterparts(others);
+    const sameKey = new SameKeyCounterparts(others);
     const findings = s.findings.map((f, i): Finding => {
       let state: "new" | "existing" = known.has(prints[i]) ? "existing" : "new";
-      const other = state === "new" ? counterpart.take(f) : undefined;
+      const other = state === "new" ? (counterpart.take(f) ?? sameKey.take(f)) : undefined;
       if (other) {
         seen.add(other.fingerprint!);
         state = "existing";
@@ -185,6 +185,34 @@ class HiddenCounterparts {
     return i < 0 ? undefined : pool.splice(i, 1)[0];
   }
 }
+
+/**
+ * One key found in different places with and without the passphrase: hidden, a value built from a
+ * secret inside an `apply` is not seen, and the key shows in the program's code that wrote it; with the
+ * passphrase, in the resource property (real39 bug 4: user data templated inside `secret.apply`). Across
+ * such runs a finding new by fingerprint is existing when the baseline has, for the same case and level,
+ * a finding of the same key (its fingerprint) that this run did not repeat, each standing for one.
+ */
+class SameKeyCounterparts {
+  private readonly pools = new Map<string, Finding[]>();
+
+  constructor(baseline: Iterable<Finding>) {
+    for (const b of baseline) {
+      if (!b.keyFingerprint || !b.caseId) continue;
+      const key = sameKeyOf(b);
+      const pool = this.pools.get(key);
+      if (pool) pool.push(b);
+      else this.pools.set(key, [b]);
+    }
+  }
+
+  take(f: Finding): Finding | undefined {
+    if (!f.keyFingerprint || !f.caseId) return undefined;
+    return this.pools.get(sameKeyOf(f))?.shift();
+  }
+}
+
+const sameKeyOf = (f: Finding) => `${f.caseId}\u0000${f.enforcementLevel}\u0000${f.keyFingerprint}`;
 
 /**
  * `path` is `at` or lies under it (`environment.variables.E2B_API_KEY` under `environment`, and

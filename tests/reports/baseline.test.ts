@@ -163,6 +163,38 @@ describe("applyBaseline", () => {
     expect(state(false)).toBe("existing");
   });
 
+  it("pairs one key found in the program's code without the passphrase and in a property with it, both ways (real39 bug 4)", () => {
+    // User data templated inside `secret.apply`: hidden without the passphrase, so the key shows in the
+    // code that wrote it; with the passphrase, in the server's user data.
+    const inCode = e2b01({
+      policy: "e2b-01-key-from-secret-store",
+      urn: "urn:pulumi:prod::web::pulumi:pulumi:Stack::web-prod",
+      message:
+        "The program's code holds E2B key material (e2b_…3496) in user-data.ts line 24, which no resource input showed at preview.",
+      keyFingerprint: "sha256:2ba8b4d3c6ae",
+    });
+    const inProperty = e2b01({
+      policy: "e2b-01-key-only-in-key-stores",
+      urn: "urn:pulumi:prod::web::hcloud:index/server:Server::vps",
+      message: "Server 'vps' holds an E2B API key (e2b_…3496) at userData, outside any approved key store.",
+      path: "userData",
+      keyFingerprint: "sha256:2ba8b4d3c6ae",
+    });
+    const run = (f: Finding, secretsHidden: boolean): Report => {
+      const r = report({ ...makeFindings(), prod: [f] });
+      return { ...r, stacks: r.stacks.map((s, i) => (i === 0 ? { ...s, secretsHidden } : s)) };
+    };
+    const state = (f: Finding, hidden: boolean, base: Finding, baseHidden: boolean) =>
+      applyBaseline(run(f, hidden), loadBaseline(baselineFile(run(base, baseHidden)))).stacks[0].findings[0]
+        .baseline;
+    expect(state(inCode, true, inProperty, false)).toBe("existing");
+    expect(state(inProperty, false, inCode, true)).toBe("existing");
+    // In runs that read the same, they are two findings.
+    expect(state(inCode, true, inProperty, true)).toBe("new");
+    // Another key is another finding.
+    expect(state({ ...inCode, keyFingerprint: "sha256:000000000000" }, true, inProperty, false)).toBe("new");
+  });
+
   it("pairs a hidden value with a key found in a document decoded from that property (cloud-init YAML, a JSON string)", () => {
     // real34 bug 9: `userData{yaml}.write_files[0].content` was not taken to lie under `userData`.
     const urn = "urn:pulumi:prod::web::digitalocean:index/droplet:Droplet::web";
