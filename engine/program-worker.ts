@@ -400,7 +400,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
           : "";
       const [first, ...rest] = shownError(e.message, project.dir).split("\n");
       throw new ProgramError(
-        `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...undecryptedNote(first, job.unknownSecretKeys), ...rest].join("\n")}${tail}`,
+        `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...undecryptedNote(first, job.unknownSecretKeys, opts.passphrase !== undefined), ...rest].join("\n")}${tail}`,
         e.streams,
       );
     }
@@ -457,12 +457,12 @@ function referencesNothingDependsOn(resources: GraphResource[]): string[] {
  * placeholder (`[secret <key>]`) where `pulumi preview` would hand it the value, and what it then does
  * (`JSON.parse(config.require("settings"))`) fails with an error that names no secret.
  */
-function undecryptedNote(error: string, keys: readonly string[]): string[] {
+function undecryptedNote(error: string, keys: readonly string[], passphraseGiven: boolean): string[] {
   // A compile error comes from the code, never from a value.
   if (keys.length === 0 || error.startsWith("TSError:")) return [];
   const shown = keys.slice(0, 3).join(", ") + (keys.length > 3 ? ` and ${keys.length - 3} more` : "");
   return [
-    `note: secret config ${shown} could not be decrypted here and reached the program as a placeholder ([secret <key>]); if the error comes from one, set PULUMI_CONFIG_PASSPHRASE for a passphrase stack, or preview with \`pulumi preview --policy-pack\``,
+    `note: secret config ${shown} could not be decrypted here and reached the program as a placeholder ([secret <key>]); if the error comes from one, ${passphraseGiven ? "" : "set PULUMI_CONFIG_PASSPHRASE for a passphrase stack, or "}preview with \`pulumi preview --policy-pack\`${passphraseGiven ? " (the stack's secrets are not the passphrase provider's)" : ""}`,
   ];
 }
 

@@ -132,6 +132,19 @@ describe("program runner: configuration and errors", () => {
     );
     const graph = await runProgram({ cwd: dir, stack: "dev", passphrase: "correct horse" });
     expect(graph.resources.length).toBeGreaterThan(0);
+    // With a passphrase given, the value is another secrets provider's: no passphrase to set (real39 obs. 6).
+    writeFileSync(
+      path.join(dir, "config/Pulumi.dev.yaml"),
+      "secretsprovider: awskms://alias/agents\nconfig:\n  recording:settings:\n    secure: AQICAHhsomething==\n",
+    );
+    const other = await runProgram({ cwd: dir, stack: "dev", passphrase: "correct horse" }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const note = other?.message.split("\n")[1];
+    expect(note).toMatch(/^note: secret config recording:settings could not be decrypted here/);
+    expect(note).not.toMatch(/set PULUMI_CONFIG_PASSPHRASE/);
+    expect(note).toMatch(/the stack's secrets are not the passphrase provider's/);
   }, 60_000);
 
   it("parses an undecrypted secure value as JSON into fields hidden under its key, as pulumi preview parses the value", async () => {

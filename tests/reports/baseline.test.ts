@@ -182,7 +182,12 @@ describe("applyBaseline", () => {
     });
     const run = (f: Finding, secretsHidden: boolean): Report => {
       const r = report({ ...makeFindings(), prod: [f] });
-      return { ...r, stacks: r.stacks.map((s, i) => (i === 0 ? { ...s, secretsHidden } : s)) };
+      return {
+        ...r,
+        stacks: r.stacks.map((s, i) =>
+          i === 0 && secretsHidden ? { ...s, secretsHidden: true as const } : s,
+        ),
+      };
     };
     const state = (f: Finding, hidden: boolean, base: Finding, baseHidden: boolean) =>
       applyBaseline(run(f, hidden), loadBaseline(baselineFile(run(base, baseHidden)))).stacks[0].findings[0]
