@@ -232,7 +232,7 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
     // Deployment's `spec.template`, rt45 #2); a single variable (`API_URL`) is judged by its name.
     if (namesOneKey(run, top) || IDENTITY.test(top)) continue;
     const hiddenPart = scan.unknowns.find((l) => {
-      if (l.top !== top || l.envName) return false;
+      if (l.top !== top || l.envName || NOT_VARIABLES.test(l.path)) return false;
       const last = l.path
         .replace(/\[\d+\]$/, "")
         .split(".")
@@ -347,6 +347,9 @@ function adviseReference(run: Run, r: IndexedResource, what: string, from: strin
 
 /** A hidden map of variables or build args: its names are hidden too. */
 const VARIABLE_MAP = /(^|\.)\w*(args|env|environment|variables|vars)$/i;
+
+/** Maps of a resource's own labels (`tags.upstream`, a Deployment's `metadata.labels`): never variables. */
+const NOT_VARIABLES = /(^|\.)(tags|tagsAll|labels|annotations|metadata)(\.|\[|$)/;
 
 /** Properties that name or describe a resource: one value each, never variables. */
 const IDENTITY = /^(name|namePrefix|description|displayName|arn|id)$/;

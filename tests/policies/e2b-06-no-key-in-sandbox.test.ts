@@ -249,6 +249,15 @@ describe(P, () => {
     expect(verdicts).toEqual(["fail", "inconclusive"]);
   });
 
+  it("does not take a resource's own tags or labels built from the key config for sandbox variables", async () => {
+    const verdicts = await e2b06InBothModes("tags-from-key-", [
+      'new aws.sqs.Queue("calls", { tags: { upstream: pulumi.interpolate`agents-${key.apply((k) => k.length)}` } });',
+      'new aws.lambda.Function("agent-api", { runtime: "nodejs20.x", handler: "index.handler", role: "arn:aws:iam::1:role/r",',
+      "  code: new pulumi.asset.AssetArchive({}), environment: { variables: { E2B_API_KEY: key } } });",
+    ]);
+    expect(verdicts).toEqual(["pass", "pass"]);
+  });
+
   it("is inconclusive with the passphrase too where the key config is combined with a value not known yet in a hidden env map (rt42 #6)", async () => {
     const verdicts = await e2b06InBothModes("env-map-with-unknown-", [
       'const lb = new aws.lb.LoadBalancer("api", { loadBalancerType: "application", subnets: ["subnet-a", "subnet-b"] });',
