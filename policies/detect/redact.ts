@@ -20,10 +20,20 @@ const ENCODED_CHAR = /[A-Za-z0-9+/=_%\\-]/;
 const HEX_ASCII_KEY = /(?:736b5f)?6532625f(?:3[0-9]|6[1-6]|4[1-6]){40}(?![0-9a-f])/gi;
 /**
  * A key with a few separators between its characters (`e 2 b _ 0 a …`, `e-2-b-_-…`, `e, 2, b, …`,
- * four blanks apart). A separator is never a word character, so each run of them is read once.
+ * `e_2_b_…`, up to sixteen blanks apart). A separator is never a letter or a digit, and there are at
+ * most sixteen of them in a row, so each run is read a bounded number of times.
  */
-const SPACED_KEY =
-  /(?:s[^\w\n]{1,8}k[^\w\n]{1,8}_[^\w\n]{1,8})?e[^\w\n]{1,8}2[^\w\n]{1,8}b[^\w\n]{1,8}_(?:[^\w\n]{1,8}[0-9a-f]){40}(?![0-9a-f])/gi;
+const KEY_SEPARATOR = "(?:[^\\w\\n]|_){1,16}";
+const SPACED_KEY = new RegExp(
+  `(?:s${KEY_SEPARATOR}k${KEY_SEPARATOR}_${KEY_SEPARATOR})?e${KEY_SEPARATOR}2${KEY_SEPARATOR}b${KEY_SEPARATOR}_(?:${KEY_SEPARATOR}[0-9a-f]){40}(?![0-9a-f])`,
+  "gi",
+);
+
+/** The key a SPACED_KEY match spells: its letters and digits, the prefix's `_` put back. */
+function spelledKey(spaced: string): string {
+  const letters = spaced.replace(/[^0-9a-z]/gi, "");
+  return /^sk/i.test(letters) ? `sk_e2b_${letters.slice(5)}` : `e2b_${letters.slice(3)}`;
+}
 
 /**
  * Runs of base64 characters (either alphabet's letters and digits, `+`, `/`, `=`) with one separator
@@ -116,6 +126,11 @@ const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => strin
   {
     pattern: /(?:(["'])[^"'\\]\1,\s*){11,}(["'])[^"'\\]\2/g,
     bytes: (run) => run.replace(/["',\s]/g, ""),
+  },
+  // Bytes in binary (`01100101 00110010 …`, rt45 #4).
+  {
+    pattern: /(?<![01])(?:[01]{8}[ ,]?){12,}(?![01])/g,
+    bytes: (run) => String.fromCharCode(...(run.match(/[01]{8}/g) ?? []).map((b) => parseInt(b, 2))),
   },
   // Quoted-printable (`=65=32=62=5F…`) and octal escapes (`\145\062…`, what `printf '%q'` and C print).
   { pattern: /(?:=[0-9A-F]{2}){12,}/gi, bytes: (run) => fromHexAscii(run.replace(/=/g, "")) },
@@ -270,7 +285,7 @@ function redactEncoded(text: string): string {
 function redactLines(text: string): string {
   let out = redactKeys(text)
     .replace(HEX_ASCII_KEY, (hex) => `${maskKey(fromHexAscii(hex))} (hex-encoded)`)
-    .replace(SPACED_KEY, (spaced) => maskKey(spaced.replace(/[^\w]/g, (c) => (c === "_" ? c : ""))))
+    .replace(SPACED_KEY, (spaced) => maskKey(spelledKey(spaced)))
     .replace(REVERSED_KEY, (run) => `${maskKey(reverse(run).toLowerCase())} (reversed)`);
   out = replaceSplitKeys(out, (key) => `${maskKey(key)} (joined)`);
   // Before the search below, which masks the run where a key is found: a framed block's first row.

@@ -452,6 +452,10 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
   const grouped: Record<string, string> = {
     "its characters four blanks apart": [...KEY].join("    "),
     "its characters a comma and a blank apart": [...TOKEN].join(", "),
+    // rt45 #4.
+    "its characters nine blanks apart": [...KEY].join("         "),
+    "its characters an underscore apart": [...KEY].join("_"),
+    "its bytes in binary": [...Buffer.from(KEY)].map((b) => b.toString(2).padStart(8, "0")).join(" "),
     "its base64 with a dash every four characters": group(b64(KEY), 4, "-"),
     "its base64 in groups of four, a blank between": group(b64(`E2B_API_KEY=${KEY}`), 4, " "),
     "its base64 in groups of six, a dot between": group(b64(KEY), 6, "."),
