@@ -87,11 +87,11 @@ export interface StackFileFinding {
  */
 function leafHolds(
   k: StackFileKeysLike["sealed"][number],
-  sealed: StackFileKeysLike["sealed"],
+  leaves: ReadonlyMap<string, number>,
   configKey: "sure" | "maybe" | undefined,
 ): "sure" | "maybe" | undefined {
   if (!configKey) return undefined;
-  if (!k.leaf || sealed.filter((o) => o.configKey === k.configKey).length === 1) return configKey;
+  if (!k.leaf || leaves.get(k.configKey) === 1) return configKey;
   const variable = configKeyAsVariable(`${k.configKey}.${k.leaf}`);
   if (E2B_NAME.test(variable) || CONFIG_KEY_NAME.test(variable)) return "sure";
   const own = configKeyAsVariable(`x:${k.leaf.replace(/.*[.\]]/, "")}`);
@@ -141,10 +141,13 @@ export function stackFileFindings(
       });
   }
   const copied = new Set<string>();
+  // How many sealed values each config key has (a structured value's secure leaves).
+  const leaves = new Map<string, number>();
+  for (const k of own.sealed) leaves.set(k.configKey, (leaves.get(k.configKey) ?? 0) + 1);
   for (const k of own.sealed) {
     const held = leafHolds(
       k,
-      own.sealed,
+      leaves,
       hiddenKeys.includes(k.configKey) ? "sure" : maybeKeys.includes(k.configKey) ? "maybe" : undefined,
     );
     if (!held) continue;
@@ -162,8 +165,8 @@ export function stackFileFindings(
             unknown: true,
           }
         : {
-            message: `The encrypted value of ${k.configKey} in this stack's config (${own.file}) is also in ${[...new Set(sharing)].join(", ")}; it is one of several secret config values feeding the E2B key's variable, so whether two environments share the key is not known here. Run with the passphrase to tell.`,
-            path: `config.${k.configKey}`,
+            message: `The encrypted value of ${k.configKey}${k.leaf ? ` (${k.leaf})` : ""} in this stack's config (${own.file}) is also in ${[...new Set(sharing)].join(", ")}; it is one of several secret values that may be the E2B key, so whether two environments share the key is not known here. Run with the passphrase to tell.`,
+            path: `config.${k.configKey}${k.leaf ? (k.leaf.startsWith("[") ? k.leaf : `.${k.leaf}`) : ""}`,
             unknown: true,
             inconclusive: true,
           },

@@ -80,7 +80,7 @@ describe("stackFileFindings", () => {
     // The E2B key's own leaf copied: failed.
     expect(compared(leaves("e1", "o2", "t2"))).toEqual([["config.agents:agents", false, true]]);
     // A leaf whose name says nothing (`token`) copied: it may be the key.
-    expect(compared(leaves("e2", "o2", "t1"))).toEqual([["config.agents:agents", true, false]]);
+    expect(compared(leaves("e2", "o2", "t1"))).toEqual([["config.agents:agents.token", true, false]]);
   });
 
   it("is inconclusive, never silent, where a hidden value could not be compared, and says why", () => {
