@@ -147,9 +147,11 @@ export const KEY_STORES: readonly KeyStore[] = [
   {
     type: "cloudflare:index/pagesProject:PagesProject",
     store: "Cloudflare secret_text env var",
-    paths: ["deploymentConfigs.*.envVars.*.value"],
-    when: ({ container }) => field(container, "type") === "secret_text",
-    condition: "type = secret_text",
+    // v6's typed variables, and 5.x's encrypted `secrets` map beside the plain `environmentVariables`
+    // (real39 bug 1).
+    paths: ["deploymentConfigs.*.envVars.*.value", "deploymentConfigs.*.secrets.*"],
+    when: ({ container, path }) => /\.secrets\./.test(path) || field(container, "type") === "secret_text",
+    condition: "type = secret_text, or in 5.x's secrets",
     alsoRuntime: true,
   },
   {

@@ -60,7 +60,11 @@ describe("approved key stores (data table)", () => {
       },
     ],
     ["newrelic:synthetics/secureCredential:SecureCredential", { key: "E2B_API_KEY", value: KEY }],
-    // real39 bug 1: the 5.x provider's Worker resource.
+    // real39 bug 1: the 5.x provider's Pages secrets and Worker resource.
+    [
+      "cloudflare:index/pagesProject:PagesProject",
+      { name: "web", deploymentConfigs: { production: { secrets: { E2B_API_KEY: KEY } } } },
+    ],
     [
       "cloudflare:index/workerScript:WorkerScript",
       {
