@@ -71,8 +71,9 @@ function ownKeyForms(apiKey: string | undefined): KeyForm[] {
     { units: pairs(own), anyCase: true },
     // Bytes in decimal: a byte list (`115,101,…`) or HTML entities (`&#115;&#101;`).
     { units: [...own].map(String), anyCase: false },
-    // Bytes in octal: escapes (`\163\145…`) or `od -b` (`163 145 …`).
+    // Bytes in octal: escapes (`\163\145…`) or `od -b` (`163 145 …`); in binary (`01110011 …`).
     { units: [...own].map((b) => b.toString(8).padStart(3, "0")), anyCase: false },
+    { units: [...own].map((b) => b.toString(2).padStart(8, "0")), anyCase: false },
     // Hex of the key's base64 (rt42 #4).
     ...(["base64", "base64url"] as const).map((e) => ({
       units: pairs(Buffer.from(own.toString(e))),
@@ -95,7 +96,7 @@ function ownKeyForms(apiKey: string | undefined): KeyForm[] {
 
 /** One-character separators that may stand between a form's units (spaces, line breaks, `%`, `:`…). */
 const SEPARATOR_CHARS = [
-  ..." \t\r\n%:,;-.|=",
+  ..." \t\r\n%:,;-.|=_/",
   // A JSON array of characters (`["s","k",…]`), joined literals (`"sk_…" + "…"`) (rt45 #4).
   ...`"'+[]`,
   // Zero-width characters between the key's (rt45 #4).

@@ -56,6 +56,9 @@ describe("the caller's own key, self-hosted format", () => {
     ["as a JSON array of its characters", JSON.stringify([...key])],
     ["as two joined literals", `"${key.slice(0, 20)}" + "${key.slice(20)}"`],
     ["with zero-width spaces between its characters", [...key].join("\u200b")],
+    ["underscore-separated", [...key].join("_")],
+    ["slash-separated", [...key].join("/")],
+    ["as its bytes in binary", [...Buffer.from(key)].map((b) => b.toString(2).padStart(8, "0")).join(" ")],
   ])("is found and masked %s", (_how, written) => {
     const text = `metadata v=${written} end`;
     expect(ownKeyIn(text, key)).toBe(`se…${key.slice(-4)}`);
