@@ -233,11 +233,14 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
     if (namesOneKey(run, top) || IDENTITY.test(top)) continue;
     const hiddenPart = scan.unknowns.find((l) => {
       if (l.top !== top || l.envName || NOT_VARIABLES.test(l.path)) return false;
+      if (l.path === top) return true;
+      // Below the property, only a part named as what holds variables: one setting's `value` (an
+      // Elastic Beanstalk option) is one value, judged by its name where it has one.
       const last = l.path
         .replace(/\[\d+\]$/, "")
         .split(".")
         .pop()!;
-      return !namesOneKey(run, last) && !IDENTITY.test(last);
+      return VARIABLE_MAP.test(last) || HOLDS_VARIABLES.test(last);
     });
     if (!hiddenPart) continue;
     const from = (r.propertyDependencies[top] ?? []).filter((u) => keyConfigs.has(u));
@@ -347,6 +350,10 @@ function adviseReference(run: Run, r: IndexedResource, what: string, from: strin
 
 /** A hidden map of variables or build args: its names are hidden too. */
 const VARIABLE_MAP = /(^|\.)\w*(args|env|environment|variables|vars)$/i;
+
+/** What holds containers or their variables, below a runtime's property (`spec.template`, `containers[0]`). */
+const HOLDS_VARIABLES =
+  /^(containers?|initContainers|containerDefinitions|containerProperties|containerSpec|template|spec|jobTemplate|taskTemplate|podSpec|imageConfiguration|sourceConfiguration|siteConfig|appSettings)$/;
 
 /** Maps of a resource's own labels (`tags.upstream`, a Deployment's `metadata.labels`): never variables. */
 const NOT_VARIABLES = /(^|\.)(tags|tagsAll|labels|annotations|metadata)(\.|\[|$)/;

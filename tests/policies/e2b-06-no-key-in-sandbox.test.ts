@@ -249,6 +249,18 @@ describe(P, () => {
     expect(verdicts).toEqual(["fail", "inconclusive"]);
   });
 
+  it("does not take one hidden setting below a property for a map of variables (an Elastic Beanstalk option's value)", async () => {
+    // real39 programs: `settings[35].value` from a secret's field read PASS, then inconclusive.
+    const verdicts = await e2b06InBothModes("beanstalk-setting-", [
+      'new aws.elasticbeanstalk.Environment("app", { application: "app", solutionStackName: "64bit Amazon Linux 2023 v6.1.0 running Node.js 20", settings: [',
+      '  { namespace: "aws:elasticbeanstalk:application:environment", name: "REGION", value: "eu-west-1" },',
+      // Its name hidden too, as when the settings are built from a secret's parsed fields.
+      '  { namespace: "aws:elasticbeanstalk:application:environment", name: key.apply(() => "AGENT_TOKEN"), value: key.apply((k) => k) },',
+      "] });",
+    ]);
+    expect(verdicts).not.toContain("inconclusive");
+  });
+
   it("does not take a resource's own tags or labels built from the key config for sandbox variables", async () => {
     const verdicts = await e2b06InBothModes("tags-from-key-", [
       'new aws.sqs.Queue("calls", { tags: { upstream: pulumi.interpolate`agents-${key.apply((k) => k.length)}` } });',
