@@ -123,9 +123,11 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
     const others = modesDiffer ? [...known.values()].filter((b) => !seen.has(b.fingerprint!)) : [];
     const counterpart = new HiddenCounterparts(others);
     const sameKey = new SameKeyCounterparts(others);
+    // Each baseline finding stands for one finding of this run, whichever pool gives it: `seen` holds
+    // those taken (rt46 #4).
     const findings = s.findings.map((f, i): Finding => {
       let state: "new" | "existing" = known.has(prints[i]) ? "existing" : "new";
-      const other = state === "new" ? (counterpart.take(f) ?? sameKey.take(f)) : undefined;
+      const other = state === "new" ? (counterpart.take(f, seen) ?? sameKey.take(f, seen)) : undefined;
       if (other) {
         seen.add(other.fingerprint!);
         state = "existing";
@@ -177,11 +179,13 @@ class HiddenCounterparts {
   }
 
   /** The baseline finding of the other kind that `f` stands for, taken (undefined when none). */
-  take(f: Finding): Finding | undefined {
+  take(f: Finding, taken: ReadonlySet<string>): Finding | undefined {
     const key = counterpartKey(f);
     if (key === undefined) return undefined;
     const pool = (f.unknown ? this.located : this.hidden).get(key) ?? [];
-    const i = pool.findIndex((b) => (f.unknown ? within(b.path!, f.path!) : within(f.path!, b.path!)));
+    const i = pool.findIndex(
+      (b) => !taken.has(b.fingerprint!) && (f.unknown ? within(b.path!, f.path!) : within(f.path!, b.path!)),
+    );
     return i < 0 ? undefined : pool.splice(i, 1)[0];
   }
 }
@@ -206,9 +210,11 @@ class SameKeyCounterparts {
     }
   }
 
-  take(f: Finding): Finding | undefined {
+  take(f: Finding, taken: ReadonlySet<string>): Finding | undefined {
     if (!f.keyFingerprint || !f.caseId) return undefined;
-    return this.pools.get(sameKeyOf(f))?.shift();
+    const pool = this.pools.get(sameKeyOf(f)) ?? [];
+    const i = pool.findIndex((b) => !taken.has(b.fingerprint!));
+    return i < 0 ? undefined : pool.splice(i, 1)[0];
   }
 }
 

@@ -200,6 +200,38 @@ describe("applyBaseline", () => {
     expect(state({ ...inCode, keyFingerprint: "sha256:000000000000" }, true, inProperty, false)).toBe("new");
   });
 
+  it("lets one baseline finding stand for one finding only, whichever way it is paired (rt46 #4)", () => {
+    // Baseline with the passphrase: the key in the Lambda's env. Without it, that env is hidden (its
+    // counterpart), and a new resource pasting the same key must stay new.
+    const urn = "urn:pulumi:prod::web::aws:lambda/function:Function::agent";
+    const found = e2b01({
+      policy: "e2b-01-key-only-in-key-stores",
+      urn,
+      message: "Function 'agent' holds an E2B API key (e2b_…4357) at environment.variables.E2B_API_KEY.",
+      path: "environment.variables.E2B_API_KEY",
+      keyFingerprint: "sha256:fedcba987654",
+    });
+    const hidden = e2b01({
+      policy: "e2b-01-key-from-secret-store",
+      urn,
+      message: "Function 'agent' property environment takes its value from secret config web:e2bApiKey.",
+      path: "environment",
+      unknown: true,
+    });
+    const pasted = {
+      ...found,
+      urn: `${urn.slice(0, -"agent".length)}debug-agent`,
+      message: "Function 'debug-agent' holds an E2B API key (e2b_…4357).",
+    };
+    const base = loadBaseline(baselineFile(report({ ...makeFindings(), prod: [found] })));
+    const r = report({ ...makeFindings(), prod: [hidden, pasted] });
+    const run = {
+      ...r,
+      stacks: r.stacks.map((s, i) => (i === 0 ? { ...s, secretsHidden: true as const } : s)),
+    };
+    expect(applyBaseline(run, base).stacks[0].findings.map((f) => f.baseline)).toEqual(["existing", "new"]);
+  });
+
   it("pairs a hidden value with a key found in a document decoded from that property (cloud-init YAML, a JSON string)", () => {
     // real34 bug 9: `userData{yaml}.write_files[0].content` was not taken to lie under `userData`.
     const urn = "urn:pulumi:prod::web::digitalocean:index/droplet:Droplet::web";
