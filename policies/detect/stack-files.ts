@@ -92,10 +92,11 @@ function leafHolds(
 ): "sure" | "maybe" | undefined {
   if (!configKey) return undefined;
   if (!k.leaf || leaves.get(k.configKey) === 1) return configKey;
-  const variable = configKeyAsVariable(`${k.configKey}.${k.leaf}`);
-  if (E2B_NAME.test(variable) || CONFIG_KEY_NAME.test(variable)) return "sure";
+  // The leaf's own name first: `openaiApiKey` or `webhookSecret` under `e2b:` is still not the key (rt46 #1).
   const own = configKeyAsVariable(`x:${k.leaf.replace(/.*[.\]]/, "")}`);
-  return ANOTHER_SERVICES_KEY.test(own) ? undefined : "maybe";
+  if (ANOTHER_SERVICES_KEY.test(own)) return undefined;
+  const variable = configKeyAsVariable(`${k.configKey}.${k.leaf}`);
+  return E2B_NAME.test(variable) || CONFIG_KEY_NAME.test(variable) ? "sure" : "maybe";
 }
 
 /** A variable naming a credential of something else (`OPENAI_API_KEY`, `SENTRY_AUTH_TOKEN`). */

@@ -81,6 +81,22 @@ describe("stackFileFindings", () => {
     expect(compared(leaves("e1", "o2", "t2"))).toEqual([["config.agents:agents", false, true]]);
     // A leaf whose name says nothing (`token`) copied: it may be the key.
     expect(compared(leaves("e2", "o2", "t1"))).toEqual([["config.agents:agents.token", true, false]]);
+    // Under a config key named about E2B, another service's key is still not the E2B key (rt46 #1).
+    const e2bValue = (webhook: string) => [
+      { configKey: "agents:e2b", leaf: "apiKey", ciphertext: "k1" },
+      { configKey: "agents:e2b", leaf: "webhookSecret", ciphertext: webhook },
+    ];
+    expect(
+      stackFileFindings({
+        own: file("staging", { hidden: ["agents:e2b"], sealed: e2bValue("w1") }),
+        siblings: [
+          file("prod", {
+            hidden: ["agents:e2b"],
+            sealed: [...e2bValue("w1")].map((x) => (x.leaf === "apiKey" ? { ...x, ciphertext: "k2" } : x)),
+          }),
+        ],
+      }).map((f) => f.inconclusive ?? false),
+    ).toEqual([true]);
   });
 
   it("is inconclusive, never silent, where a hidden value could not be compared, and says why", () => {
