@@ -74,33 +74,71 @@ function nameWords(stack: string): string[] {
     .toLowerCase()
     .split(/[-_.\s]+/)
     .filter(Boolean);
-  // A qualifier is part of the environment word it precedes: `pre-prod` is preprod, `non-prod` nonprod,
-  // neither of them prod (rt45 #1).
+  // A qualifier is part of the environment word it goes with: `pre-prod` is preprod, `non-prod`
+  // nonprod, `prod-pre` preprod, none of them prod (rt45 #1, rt46 #3).
   const out: string[] = [];
-  for (let i = 0; i < words.length; i++)
-    out.push(QUALIFIERS.has(words[i]) && i + 1 < words.length ? words[i] + words[++i] : words[i]);
+  for (let i = 0; i < words.length; i++) {
+    if (!QUALIFIERS.has(words[i])) out.push(words[i]);
+    else if (i + 1 < words.length) out.push(words[i] + words[++i]);
+    else if (out.length) out.push(words[i] + out.pop()!);
+    else out.push(words[i]);
+  }
   return out;
 }
 
 const QUALIFIERS = new Set(["pre", "non", "not", "post"]);
 
+/**
+ * The environment a stack name's word spells, as environmentKey spells it, or undefined: a word with a
+ * qualifier is its own environment (`pre-staging` is prestaging, not staging; `non-prd` nonprod).
+ */
+function environmentWord(word: string): string | undefined {
+  if (inferTier(word) !== null) return environmentKey(word);
+  const q = [...QUALIFIERS].find((x) => word.startsWith(x) && word.length > x.length);
+  return q && inferTier(word.slice(q.length)) !== null ? q + environmentKey(word.slice(q.length)) : undefined;
+}
+
+/** Tier words that are as often a project's own (`sandbox-runner`, `api-test`, `preview-api`). */
+const WEAK_WORDS = new Set([
+  "sandbox",
+  "test",
+  "testing",
+  "preview",
+  "local",
+  "ci",
+  "live",
+  "load",
+  "bench",
+  "stress",
+]);
+
 /** Whether a stack's name has a word that names an environment (`prod`, `acme-staging`, `agentsDev`). */
 export const namesEnvironment = (stack: string): boolean =>
-  nameWords(stack).some((w) => inferTier(w) !== null);
+  nameWords(stack).some((w) => environmentWord(w) !== undefined);
 
 /**
  * Whether two stack names spell two environments: of the words they do not share, those that name an
- * environment, spelled as environmentKey spells them, differ. `prod-sandbox-runner` and
- * `staging-sandbox-runner` (prod, staging), `sandbox-runner-prod` and `sandbox-runner-staging`,
- * `agentsStaging` and `agentsProd`, `dev` and `qa` are two; `prod-us` and `prod-eu` (regions of one:
- * nothing left), `staging` and `staging_new`, `prod` and `production` are one. No word's place decides
- * (rt42 #1, rt43 #2, rt44 #1: first and last word were each defeated by the other naming order).
+ * environment differ. `prod-sandbox-runner` and `staging-sandbox-runner` (prod, staging),
+ * `agentsStaging` and `agentsProd`, `dev` and `qa`, `prod` and `pre-prod` are two; `prod-us` and
+ * `prod-eu` (regions of one: nothing left), `staging` and `staging_new`, `prod` and `production` are
+ * one. Where the names share an environment word that is no tier word of projects too, a weak one
+ * left over (`sandbox-runner-prod` reading `prod`, rt46 #2) does not make another environment. No
+ * word's place decides (rt42 #1, rt43 #2, rt44 #1: first and last word were each defeated by the
+ * other naming order).
  */
 export function otherEnvironment(a: string, b: string): boolean {
   const wa = nameWords(a);
   const wb = nameWords(b);
+  const sharesStrong = wa.some(
+    (w) => wb.includes(w) && environmentWord(w) !== undefined && !WEAK_WORDS.has(w),
+  );
   const environments = (words: string[], other: string[]) =>
-    new Set(words.filter((w) => !other.includes(w) && inferTier(w) !== null).map(environmentKey));
+    new Set(
+      words.flatMap((w) => {
+        const e = other.includes(w) || (sharesStrong && WEAK_WORDS.has(w)) ? undefined : environmentWord(w);
+        return e === undefined ? [] : [e];
+      }),
+    );
   const ea = environments(wa, wb);
   const eb = environments(wb, wa);
   return ea.size !== eb.size || [...ea].some((e) => !eb.has(e));

@@ -208,7 +208,6 @@ describe("stackFileFindings", () => {
       ["prod-api-test", "staging-api-test"],
       ["prod-live", "dev-live"],
       ["agentsProd", "agentsStaging"],
-      ["prod", "prod-ci"],
       ["prod", "prod-staging-mirror"],
       // A qualifier makes another environment of the word it precedes (rt45 #1).
       ["prod", "pre-prod"],
@@ -216,6 +215,13 @@ describe("stackFileFindings", () => {
       ["prod", "non-prod"],
       ["nonprod", "prod"],
       ["agents-prod", "agents-nonprod"],
+      // A qualified word is its own environment, wherever the qualifier stands (rt46 #3).
+      ["staging", "pre-staging"],
+      ["prod", "pre-prd"],
+      ["prod", "nonprd"],
+      ["prod", "post-prod"],
+      ["dev", "pre-dev"],
+      ["prod", "prod-pre"],
     ])
       expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, true]);
     // Regions, variants and spellings of one environment are one.
@@ -225,6 +231,11 @@ describe("stackFileFindings", () => {
       ["prod", "production"],
       ["agentsProd", "agentsProdEu"],
       ["dev", "dev_alice"],
+      // A tier word as often a project's own, beside a shared strong one (rt46 #2).
+      ["prod", "prod-ci"],
+      ["sandbox-runner-prod", "prod"],
+      ["preview-api-prod", "prod"],
+      ["e2b-test-harness-staging", "staging"],
     ])
       expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, false]);
   });
