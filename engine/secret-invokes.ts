@@ -10,13 +10,7 @@
  * SECRET_SET_INVOKES for functions that read several secrets at once. A map whose keys are not in
  * the arguments (Vault's `data`) stays empty offline; Vault's `dataJson` beside it is hidden.
  */
-import {
-  CONFIG_KEY_NAME,
-  E2B_NAME,
-  configKeyAsVariable,
-  invokeSecretKey,
-  undecryptedPlaceholder,
-} from "../policies/detect/hidden-config";
+import { invokeSecretKey, undecryptedPlaceholder } from "../policies/detect/hidden-config";
 import { UNKNOWN, type WireObject } from "./graph";
 
 export const SECRET_INVOKES: Readonly<Record<string, { name: string; value: string }>> = {
@@ -41,8 +35,7 @@ export const SECRET_INVOKES: Readonly<Record<string, { name: string; value: stri
 /**
  * Functions that read several secrets at once, answered with each value hidden under its name:
  * `aws.kms.getSecrets` decrypts the ciphertexts its arguments name (`plaintext[name]`), and
- * `aws.ssm.getParametersByPath` reads the parameters under a path: offline one value standing for
- * them all, named by the path, where the path names the key; not known at all otherwise.
+ * `aws.ssm.getParametersByPath` reads the parameters under a path: not known offline at all.
  */
 const SECRET_SET_INVOKES: Readonly<Record<string, (args: WireObject) => WireObject | undefined>> = {
   "aws:kms/getSecrets:getSecrets": (args) => {
@@ -52,16 +45,12 @@ const SECRET_SET_INVOKES: Readonly<Record<string, (args: WireObject) => WireObje
     if (names.length === 0) return undefined;
     return { ...args, plaintext: Object.fromEntries(names.map((n) => [n, hiddenSecret(n)])) };
   },
-  "aws:ssm/getParametersByPath:getParametersByPath": (args) => {
-    const p = args.path;
-    if (typeof p !== "string" || p === "") return undefined;
-    // A path that names the key stands for it; any other (`/web/prod/`) may hold it among parameters a
-    // program picks by their names, which nothing offline knows: the result is not known (rt45 #8).
-    const variable = configKeyAsVariable(invokeSecretKey(p));
-    if (!CONFIG_KEY_NAME.test(variable) && !E2B_NAME.test(variable))
-      return { ...args, names: UNKNOWN, values: UNKNOWN, types: UNKNOWN, arns: UNKNOWN };
-    return { ...args, names: [p], values: [hiddenSecret(p)], types: ["SecureString"], arns: [] };
-  },
+  // The parameters under a path are picked by names offline cannot know (`values[names.indexOf(…)]`),
+  // whatever the path says: the result is not known, so what it feeds is inconclusive (rt45 #8, rt46 #9).
+  "aws:ssm/getParametersByPath:getParametersByPath": (args) =>
+    typeof args.path === "string" && args.path !== ""
+      ? { ...args, names: UNKNOWN, values: UNKNOWN, types: UNKNOWN, arns: UNKNOWN }
+      : undefined,
 };
 
 const hiddenSecret = (name: string) => undecryptedPlaceholder(invokeSecretKey(name));

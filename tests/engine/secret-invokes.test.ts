@@ -53,14 +53,6 @@ describe("secretInvokeResult", () => {
     const plaintext = kms.plaintext as Record<string, string>;
     expect(placeholderKeys(plaintext["e2b-api-key"])).toEqual([invokeSecretKey("e2b-api-key")]);
     expect(placeholderKeys(plaintext.db)).toEqual([invokeSecretKey("db")]);
-    const byPath = secretInvokeResult("aws:ssm/getParametersByPath:getParametersByPath", {
-      path: "/web/prod/e2b-api-key",
-      withDecryption: true,
-    })!;
-    expect(byPath.names).toEqual(["/web/prod/e2b-api-key"]);
-    expect(placeholderKeys((byPath.values as string[])[0])).toEqual([
-      invokeSecretKey("/web/prod/e2b-api-key"),
-    ]);
     expect(secretInvokeResult("aws:kms/getSecrets:getSecrets", { secrets: [] })).toBeUndefined();
     // A path that does not name the key: the parameters under it, picked by their names, are not
     // known offline at all (rt45 #8).
