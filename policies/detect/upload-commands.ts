@@ -74,16 +74,30 @@ function words(text: string): Array<string | null> {
 function withoutHeredocBodies(text: string): string {
   if (!text.includes("<<")) return text;
   const out: string[] = [];
-  const pending: Array<{ word: string; tabs: boolean }> = [];
-  for (const line of text.split("\n")) {
-    const end = pending[0];
-    if (end) {
-      if ((end.tabs ? line.replace(/^\t+/, "") : line).replace(/\r$/, "") === end.word) pending.shift();
-      continue;
+  const lines = text.split("\n");
+  const ends = (line: string, word: string, tabs: boolean) =>
+    (tabs ? line.replace(/^\t+/, "") : line).replace(/\r$/, "") === word;
+  for (let i = 0; i < lines.length; i++) {
+    out.push(lines[i]);
+    // An operator outside quotes and comments (its own quoted word kept), whose command is no shell:
+    // a shell's here-document (`bash -e <<'EOF'`) is commands that run (rt46 #7).
+    const code = lines[i]
+      .replace(/(?<!<<-?\s*)(?:"(?:[^"\\]|\\.)*"|'[^']*')/g, "")
+      .replace(/(?<![^\s;&|()])#.*$/, "");
+    const ops = [...code.matchAll(/(?<!<)<<(?!<)(-)?\s*(["']?)([A-Za-z_][\w.-]*)\2/g)];
+    if (!ops.length || /(?:^|[\s;&|(])(?:(?:ba|z|da|k)?sh|pwsh)\b[^<]*<</.test(code)) continue;
+    // The bodies end at their words, one after another; one that never ends is no here-document.
+    let j = i + 1;
+    let ended = true;
+    for (const m of ops) {
+      while (j < lines.length && !ends(lines[j], m[3], m[1] === "-")) j++;
+      if (j >= lines.length) {
+        ended = false;
+        break;
+      }
+      j++;
     }
-    out.push(line);
-    for (const m of line.matchAll(/(?<!<)<<(?!<)(-)?\s*(["']?)([A-Za-z_][\w.-]*)\2/g))
-      pending.push({ word: m[3], tabs: m[1] === "-" });
+    if (ended) i = j - 1;
   }
   return out.join("\n");
 }

@@ -253,3 +253,19 @@ describe("other shells' continuations and here-documents (rt45 #6)", () => {
     ]);
   });
 });
+
+describe("what only looks like a here-document (rt46 #7)", () => {
+  it("reads on after `<<` in quotes or a comment, one never ended, and a here-document a shell runs", () => {
+    const upload = "aws s3 sync build s3://my-site";
+    for (const text of [
+      `echo "use <<EOF to start"\n${upload}`,
+      `# cat <<EOF would write it\n${upload}`,
+      `cat <<EOF\nno end here\n${upload}`,
+      `bash -e <<'EOF'\n${upload}\nEOF`,
+    ])
+      expect([text.split("\n")[0], uploadedPaths(text)]).toEqual([
+        text.split("\n")[0],
+        [{ source: "build", folder: true }],
+      ]);
+  });
+});
