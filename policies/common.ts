@@ -306,24 +306,29 @@ const RATE_UNITS: Readonly<Record<string, number>> = { minute: 60, hour: 3600, d
  * The longest wait between two runs of an EventBridge schedule, in seconds: `rate(5 minutes)`, or a
  * `cron(minutes hours day-of-month month day-of-week year)` (rt45 #7: `cron(0 0 * * ? *)` runs daily).
  * A cron's minute and hour fields are read (`*`, `a`, `a,b`, `a-b`, `*\/n`, `a/n`); one that also
- * names days runs a day apart at least. Undefined for anything else.
+ * names days runs a day apart at least, one that names months or years a year apart. Undefined for
+ * anything else.
  */
 export function scheduleGapSeconds(expression: unknown): number | undefined {
   if (typeof expression !== "string") return undefined;
   const text = expression.trim();
   const rate = /^rate\(\s*(\d+)\s+(minute|hour|day)s?\s*\)$/i.exec(text);
   if (rate) return Number(rate[1]) * RATE_UNITS[rate[2].toLowerCase()];
-  const cron = /^cron\(\s*(\S+)\s+(\S+)\s+(\S+)\s+\S+\s+(\S+)(?:\s+\S+)?\s*\)$/i.exec(text);
+  const cron = /^cron\(\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)(?:\s+(\S+))?\s*\)$/i.exec(text);
   if (!cron) return undefined;
-  const [, minutes, hours, dayOfMonth, dayOfWeek] = cron;
+  const [, minutes, hours, dayOfMonth, month, dayOfWeek, year = "*"] = cron;
   const minuteGap = largestGap(minutes, 60);
   const hourGap = largestGap(hours, 24);
   if (minuteGap === undefined || hourGap === undefined) return undefined;
-  // Every hour: the minutes decide. Some hours: the hours do (at least an hour apart).
-  const gap = hours === "*" ? minuteGap * 60 : hourGap * 3600;
+  // Every hour (`*`, `0-23`): the minutes decide. Some hours: the hours do (at least an hour apart).
+  const gap = hourGap === 1 ? minuteGap * 60 : hourGap * 3600;
+  // Some days only: a day apart at least; some months or years only: a year apart (rt46 #8).
+  if (!/^[*?]$/.test(month) || !/^[*?]$/.test(year)) return Math.max(gap, YEAR);
   const everyDay = /^[*?]$/.test(dayOfMonth) && /^[*?]$/.test(dayOfWeek);
   return everyDay ? gap : Math.max(gap, 86_400);
 }
+
+const YEAR = 365 * 86_400;
 
 /**
  * The longest gap between consecutive values of a cron field over its cycle (`60` minutes, `24`

@@ -134,6 +134,10 @@ describe("the longest wait between a schedule's runs", () => {
     // Working hours only: the night between is the longest wait.
     ["cron(0 8-17 * * ? *)", 15 * 3_600],
     ["cron(0/5 * ? * MON-FRI *)", 86_400],
+    // Every hour written as a range; a month or a year pinned (rt46 #8).
+    ["cron(*/5 0-23 * * ? *)", 300],
+    ["cron(*/5 * * 1 ? *)", 365 * 86_400],
+    ["cron(*/5 * * * ? 2025)", 365 * 86_400],
   ] as const)("%s: %d s", (expression, seconds) => expect(scheduleGapSeconds(expression)).toBe(seconds));
 
   it.each(["cron(bad)", "cron(99 * * * ? *)", "every 5 minutes", ""])("%p reads as none", (expression) =>
