@@ -92,6 +92,13 @@ function spellsMaterial(parts: string[], from: number, to: number): boolean {
   return spelled.some((t) => redactKeys(t) !== t || findMaterial(t).length > 0);
 }
 
+/** The characters of these codes, without spreading them into one call (a list of 130,000 overflows the stack). */
+function charsOf(codes: readonly number[]): string {
+  let out = "";
+  for (let i = 0; i < codes.length; i += 4096) out += String.fromCharCode(...codes.slice(i, i + 4096));
+  return out;
+}
+
 /**
  * A key's bytes as a program prints them, one by one: Node's `<Buffer 65 32 62 5f …>` and hex dumps
  * (hex pairs with one separator), `JSON.stringify(buffer)` and char codes (decimal lists), a string
@@ -107,17 +114,17 @@ const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => strin
   },
   {
     pattern: /(?<!\d)(?:\d{1,3},\s*){11,}\d{1,3}(?!\d)/g,
-    bytes: (run) => String.fromCharCode(...run.split(/,\s*/).map((n) => Number(n) & 0xff)),
+    bytes: (run) => charsOf(run.split(/,\s*/).map((n) => Number(n) & 0xff)),
   },
   {
     pattern: /(?<![0-9a-z])(?:0x[0-9a-f]{1,2},\s*){11,}0x[0-9a-f]{1,2}(?![0-9a-f])/gi,
-    bytes: (run) => String.fromCharCode(...run.split(/,\s*/).map((h) => parseInt(h.slice(2), 16))),
+    bytes: (run) => charsOf(run.split(/,\s*/).map((h) => parseInt(h.slice(2), 16))),
   },
   {
     pattern: /(?<![\d.])(?:\d{1,3}[ \t]+){11,}\d{1,3}(?![\d.])/g,
     bytes: (run) =>
-      String.fromCharCode(
-        ...run
+      charsOf(
+        run
           .trim()
           .split(/[ \t]+/)
           .map((n) => Number(n) & 0xff),
@@ -130,18 +137,18 @@ const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => strin
   // Bytes in binary (`01100101 00110010 …`, rt45 #4).
   {
     pattern: /(?<![01])(?:[01]{8}[ ,]?){12,}(?![01])/g,
-    bytes: (run) => String.fromCharCode(...(run.match(/[01]{8}/g) ?? []).map((b) => parseInt(b, 2))),
+    bytes: (run) => charsOf((run.match(/[01]{8}/g) ?? []).map((b) => parseInt(b, 2))),
   },
   // Quoted-printable (`=65=32=62=5F…`) and octal escapes (`\145\062…`, what `printf '%q'` and C print).
   { pattern: /(?:=[0-9A-F]{2}){12,}/gi, bytes: (run) => fromHexAscii(run.replace(/=/g, "")) },
   {
     pattern: /(?:\\[0-7]{3}){12,}/g,
-    bytes: (run) => String.fromCharCode(...(run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff)),
+    bytes: (run) => charsOf((run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff)),
   },
   // `od -b`: three octal digits a byte, blanks between (read as decimals too, above).
   {
     pattern: /(?<![\d.])(?:[0-7]{3}[ \t]+){11,}[0-7]{3}(?![\d.])/g,
-    bytes: (run) => String.fromCharCode(...(run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff)),
+    bytes: (run) => charsOf((run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff)),
   },
 ];
 
