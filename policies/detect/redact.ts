@@ -136,7 +136,9 @@ const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => strin
   },
   // Bytes in binary (`01100101 00110010 …`, rt45 #4).
   {
-    pattern: /(?<![01])(?:[01]{8}[ ,]?){12,}(?![01])/g,
+    // A blank, a comma, a dash or a line break between bytes, quoted (a list) or `0b`-prefixed (rt46 #5).
+    // The separator is taken whole (a look-ahead and its back-reference): no run can be split two ways.
+    pattern: /(?<![01])(?:(?:0b)?["']?[01]{8}["']?(?=([ \t,;\r\n-]{0,4}))\1){12,}(?![01])/g,
     bytes: (run) => charsOf((run.match(/[01]{8}/g) ?? []).map((b) => parseInt(b, 2))),
   },
   // Quoted-printable (`=65=32=62=5F…`) and octal escapes (`\145\062…`, what `printf '%q'` and C print).

@@ -456,6 +456,16 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     "its characters nine blanks apart": [...KEY].join("         "),
     "its characters an underscore apart": [...KEY].join("_"),
     "its bytes in binary": [...Buffer.from(KEY)].map((b) => b.toString(2).padStart(8, "0")).join(" "),
+    // rt46 #5: the usual one-liners' outputs.
+    "its bytes in binary, a comma and a blank apart": [...Buffer.from(KEY)]
+      .map((b) => b.toString(2).padStart(8, "0"))
+      .join(", "),
+    "its bytes in binary, one a line": [...Buffer.from(KEY)]
+      .map((b) => b.toString(2).padStart(8, "0"))
+      .join("\n"),
+    "its bytes in binary as a JSON list": JSON.stringify(
+      [...Buffer.from(KEY)].map((b) => b.toString(2).padStart(8, "0")),
+    ),
     "its base64 with a dash every four characters": group(b64(KEY), 4, "-"),
     "its base64 in groups of four, a blank between": group(b64(`E2B_API_KEY=${KEY}`), 4, " "),
     "its base64 in groups of six, a dot between": group(b64(KEY), 6, "."),
@@ -576,6 +586,12 @@ describe("runs of millions of characters (a 9 MB resource name, a 20 MB API erro
 
   it("quoteValue does the same", () => {
     expect(quoteValue(huge, 80)).toBe(`QUJD…(${huge.length} characters)`);
+  });
+
+  it("reads a long listing of near-binary groups in linear time (no run split two ways)", () => {
+    // Eleven bytes then a break, over and over: each attempt must not retry the separators' splits.
+    const text = `${"01100101, ".repeat(11)}0110x `.repeat(20_000);
+    expect(redactMaterial(text)).toBe(text);
   });
 
   it("leaves a long binary listing that spells no key as it is (rt46 #6: its decoding overflowed the stack)", () => {
