@@ -46,7 +46,7 @@ export {
   type GraphResourceLike,
 } from "./cross-stack";
 export { exportFieldFindings, EXPORT_FIELDS_POLICY, type ExportLike } from "./export-fields";
-export { programSourceFindings, type ProviderSource } from "./program-source";
+export { PROGRAM_SOURCE_POLICY, programSourceFindings, type ProviderSource } from "./program-source";
 export { DYNAMIC_RESOURCE_TYPE } from "./detect/scanner";
 export { describe as describeResource } from "./common";
 export { ArtifactReader } from "./detect/artifacts";

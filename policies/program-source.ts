@@ -126,6 +126,9 @@ function keysReadFromEnvironment(
   return out;
 }
 
+/** The policy whose findings the program's code gives. */
+export const PROGRAM_SOURCE_POLICY = keyFromSecretStore.name;
+
 /** Key material in the program's code that no other finding names, once per key; masks only. */
 export function programSourceFindings(
   reader: ArtifactReader,

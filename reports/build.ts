@@ -23,6 +23,7 @@ import {
   type Finding,
   type PackConfig,
   programSourceFindings,
+  PROGRAM_SOURCE_POLICY,
   type ProviderSource,
   type Report,
   type StackConfigValues,
@@ -178,9 +179,6 @@ function serializedProviders(graph: ResourceGraph): ProviderSource[] {
 }
 
 /** A program's modules are code, not a website: smaller bounds than the artifacts a stack deploys. */
-/** The policy whose findings the program's code gives (policies/program-source.ts). */
-const PROGRAM_SOURCE_POLICY = "e2b-01-key-from-secret-store";
-
 const PROGRAM_SOURCE_LIMITS = {
   maxFileBytes: 2 * 1024 * 1024,
   maxTotalBytes: 64 * 1024 * 1024,
