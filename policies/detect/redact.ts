@@ -74,7 +74,7 @@ function maskGroupedRun(run: string): string {
     }
     const end = starts[j] + parts[j].length;
     const after = spans.length === 0 || spans[spans.length - 1].end <= starts[i];
-    if (j > i && after && end - starts[i] >= MIN_GROUPED && spellsMaterial(parts, i, j))
+    if (j > i && after && end - starts[i] >= MIN_GROUPED && groupsSpellMaterial(parts, i, j))
       spans.push({
         start: starts[i],
         end,
@@ -85,12 +85,20 @@ function maskGroupedRun(run: string): string {
   return applySpans(run, spans);
 }
 
-function spellsMaterial(parts: string[], from: number, to: number): boolean {
+/** Whether a decoded text (what a dump, a byte list or joined groups spell) holds key material. */
+const spellsKeyMaterial = (text: string): boolean =>
+  redactKeys(text) !== text || findMaterial(text).length > 0;
+
+function groupsSpellMaterial(parts: string[], from: number, to: number): boolean {
   let joined = "";
   for (let k = from; k <= to; k += 2) joined += parts[k];
   const spelled = /^[0-9a-f]+$/i.test(joined) ? [joined, fromHexAscii(joined)] : [joined];
-  return spelled.some((t) => redactKeys(t) !== t || findMaterial(t).length > 0);
+  return spelled.some(spellsKeyMaterial);
 }
+
+/** Bytes written as three octal digits each (`\145\062…`, `od -b`'s `145 062 …`). */
+const octalBytes = (run: string): string =>
+  charsOf((run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff));
 
 /** The characters of these codes, without spreading them into one call (a list of 130,000 overflows the stack). */
 function charsOf(codes: readonly number[]): string {
@@ -145,18 +153,18 @@ const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => strin
   { pattern: /(?:=[0-9A-F]{2}){12,}/gi, bytes: (run) => fromHexAscii(run.replace(/=/g, "")) },
   {
     pattern: /(?:\\[0-7]{3}){12,}/g,
-    bytes: (run) => charsOf((run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff)),
+    bytes: octalBytes,
   },
   // `od -b`: three octal digits a byte, blanks between (read as decimals too, above).
   {
     pattern: /(?<![\d.])(?:[0-7]{3}[ \t]+){11,}[0-7]{3}(?![\d.])/g,
-    bytes: (run) => charsOf((run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff)),
+    bytes: octalBytes,
   },
 ];
 
 /** A run of bytes spelling key material (a whole key, a head of one, or an encoded copy), masked. */
 function maskByteList(run: string, spelled: string): string {
-  if (redactKeys(spelled) === spelled && findMaterial(spelled).length === 0) return run;
+  if (!spellsKeyMaterial(spelled)) return run;
   return `[${run.length} characters withheld: bytes of E2B key material]`;
 }
 
@@ -221,7 +229,7 @@ function withholdDumps(text: string): string {
       if (j - i >= 2) {
         const spelled = rows.slice(i, j).map((m) => spell(m!));
         const readings = spelled[0].map((_, k) => spelled.map((s) => s[k]).join(""));
-        if (readings.some((t) => redactKeys(t) !== t || findMaterial(t).length > 0)) {
+        if (readings.some(spellsKeyMaterial)) {
           lines.splice(i, j - i, `[${j - i} lines withheld: a dump of E2B key material]`);
           rows.splice(i, j - i, null);
           changed = true;
