@@ -211,10 +211,11 @@ function judgeSandboxes(index: StackIndex, config: Config, report: Reporter): bo
 }
 
 /**
- * A whole map of variables hidden at preview (an env map built in an `apply`) that takes its value from a
- * secret config value named for the key or about E2B: what it holds, sandbox env vars with the key
- * among them, cannot be seen, so the case cannot pass on it (rt41 #2). Only without the passphrase:
- * with it, the property is known and judged.
+ * A runtime's property fed by a secret config value named for the key or about E2B whose variables are
+ * hidden at preview (an env map or a container spec built in an `apply`): what it holds, sandbox env
+ * vars with the key among them, cannot be seen, so the case cannot pass on it (rt41 #2). Decrypted
+ * config counts too: combined with a value not known yet, the map stays hidden with the passphrase
+ * (rt42 #6).
  */
 function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): void {
   // The engine's own resources (a StackReference, a provider) run nothing.
@@ -224,12 +225,11 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
   if (keyConfigs.size === 0) return;
   const scan = index.scan(r);
   for (const top of scan.unknownTops) {
-    // Any property that may hold variables: a map of them (`environment`, `envs`), containers' specs
-    // (ECS `containerDefinitions`, rt42 #2), a Deployment's `spec`, Batch `containerProperties`, App
-    // Runner `sourceConfiguration`, a web app's `siteConfig` (rt44 #5): no list of names is complete.
-    // Not one value named for the key (`apiKey`): the key alone is E2B-01's to judge.
-    // The hidden part may sit below the property (`environment: { variables: key.apply(…) }`, a
-    // Deployment's `spec.template`, rt45 #2); a single variable (`API_URL`) is judged by its name.
+    // The whole property hidden, whatever its name (`environment`, ECS `containerDefinitions`, a
+    // Deployment's `spec`, Batch `containerProperties`: no list of names is complete, rt44 #5), or a
+    // part of it below (`environment: { variables: key.apply(…) }`, `spec.template`, rt45 #2). Not one
+    // value named for the key (`apiKey`): the key alone is E2B-01's to judge; a single variable
+    // (`API_URL`) is judged by its name.
     if (namesOneKey(run, top) || IDENTITY.test(top)) continue;
     const hiddenPart = scan.unknowns.find((l) => {
       if (l.top !== top || l.envName || NOT_VARIABLES.test(l.path)) return false;
