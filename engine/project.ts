@@ -330,8 +330,7 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     // A structured value with a `secure:` leaf is secret as a whole (as the CLI says), yet its
     // plaintext leaves are committed as written, and its secure leaves' names say what an undecrypted
     // value holds (`e2b.apiKey`): keep its shape for the pack, secure leaves masked.
-    const structured =
-      value !== null && typeof value === "object" && !isSecureLeaf(value as Record<string, unknown>);
+    const structured = value !== null && typeof value === "object" && !wholeSecure;
     if (secret && structured) out.plaintextOfSecret[key] = JSON.stringify(maskSecureLeaves(value));
   }
   out.environments = importedEnvironments((doc as { environment?: unknown }).environment);
