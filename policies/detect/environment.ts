@@ -67,10 +67,14 @@ export function environmentKey(name: string): string {
   return SAME_ENVIRONMENT.get(n) ?? n;
 }
 
-/** A stack name's words: split at separators and where a lower-case letter meets a capital (`agentsStaging`). */
+/**
+ * A stack name's words: split at separators, where a lower-case letter meets a capital
+ * (`agentsStaging`) and where a number follows a letter (`prod1`, an instance of prod as `prod-1` is).
+ */
 function nameWords(stack: string): string[] {
   const words = stack
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Za-z])(\d)/g, "$1 $2")
     .toLowerCase()
     .split(/[-_.\s]+/)
     .filter(Boolean);

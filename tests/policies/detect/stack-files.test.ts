@@ -222,6 +222,8 @@ describe("stackFileFindings", () => {
       ["prod", "post-prod"],
       ["dev", "pre-dev"],
       ["prod", "prod-pre"],
+      ["prod1", "staging1"],
+      ["dev2", "prod2"],
     ])
       expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, true]);
     // Regions, variants and spellings of one environment are one.
@@ -236,6 +238,10 @@ describe("stackFileFindings", () => {
       ["sandbox-runner-prod", "prod"],
       ["preview-api-prod", "prod"],
       ["e2b-test-harness-staging", "staging"],
+      // Numbered instances of one environment, numbered apart or not (real39 obs.).
+      ["prod1", "prod2"],
+      ["prod01", "prod-02"],
+      ["agentsProd1", "agentsProd"],
     ])
       expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, false]);
   });
