@@ -159,6 +159,12 @@ export function toAuditError(e: unknown, c: ApiConnection, what: string): AuditE
   return new AuditError("api-error", `${where} refused the request while ${what}: ${detail}`);
 }
 
+/**
+ * Pages in a row that may bring nothing new before the listing is taken for endless: an API moving
+ * sandboxes between pages repeats a few, never a page's worth several times over.
+ */
+const IDLE_PAGES_LIMIT = 5;
+
 /** List every sandbox page by page and audit it. Throws AuditError (unauthorized/unreachable/api-error). */
 export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
   if (!o.apiKey)
@@ -175,6 +181,8 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
   let pages = 0;
   // A page token seen before means the API sends us in a circle: stop rather than list for ever.
   const tokens = new Set<string>();
+  // So do pages that bring nothing not listed before, each with a fresh token: counted in a row.
+  let idlePages = 0;
   // Each attempt gets a paginator of its own at the page's token: an attempt given up on (timed out)
   // may still be answered later, and must not move the cursor of the attempt that replaced it.
   const fetchPage = (nextToken: string | undefined) =>
@@ -213,6 +221,7 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
     }
     pending = next !== undefined ? fetchPage(next) : undefined;
     // Judged synchronously: a failure of the page in flight is only read by the `await` above.
+    let fresh = 0;
     for (const s of items as unknown[]) {
       const r = auditedFromRecord(s);
       if (!r.ok) auditor.skip(r.sandboxId, r.reason);
@@ -222,7 +231,17 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
           r.sandbox.sandboxId,
           "outside-filter: the API listed it, but its metadata does not match --metadata",
         );
-      else auditor.add(r.sandbox);
+      else if (!auditor.add(r.sandbox)) continue;
+      fresh++;
+    }
+    idlePages = next !== undefined && fresh === 0 ? idlePages + 1 : 0;
+    if (idlePages >= IDLE_PAGES_LIMIT) {
+      // The next page, already asked for, is not read: its failure must not go unhandled.
+      pending?.catch(() => undefined);
+      throw new AuditError(
+        "api-error",
+        `${o.apiUrl ?? "the E2B API"} returned ${idlePages} pages in a row with a next-page token and no sandbox not listed before (after page ${pages}); listing stopped, nothing was judged or killed`,
+      );
     }
     o.onPage?.({ page: pages, items: items.length });
   }

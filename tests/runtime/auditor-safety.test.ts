@@ -222,6 +222,33 @@ describe("sandboxes audit --kill --yes against a lying API", () => {
     expect(server.requests.filter((q) => q.path === "/v2/sandboxes").length).toBeLessThanOrEqual(3);
     expect(deletes()).toEqual([]);
   });
+
+  test("pages that bring nothing new under ever new tokens stop the listing with an error (exit 2), nothing killed", async () => {
+    server.state.seedSandboxes(3, { teamId, idPrefix: "old", startedAt: new Date(Date.now() - 3 * H) });
+    for (const repeat of [false, true]) {
+      // An empty page, or the first page's sandboxes again, each time with a token not seen before.
+      let n = 0;
+      let first: unknown[] = [];
+      const off = server.onResponse((req, reply) => {
+        if (req.method !== "GET" || req.path !== "/v2/sandboxes") return undefined;
+        if (repeat && !req.query.has("nextToken")) first = reply.body as unknown[];
+        return { status: 200, body: first, headers: { "X-Next-Token": `t${repeat}${n++}` } };
+      });
+      const before = server.requests.length;
+      const r = await audit({ kill: true, yes: true });
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(
+        /^error: .*5 pages in a row with a next-page token and no sandbox not listed before/,
+      );
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(
+        server.requests.slice(before).filter((q) => q.path === "/v2/sandboxes").length,
+      ).toBeLessThanOrEqual(7);
+      expect(deletes()).toEqual([]);
+      expect(first).toHaveLength(repeat ? 3 : 0);
+      off();
+    }
+  });
 });
 
 describe("sandboxes audit output", () => {
