@@ -17,6 +17,7 @@ import {
   inferTier,
   namesEnvironment,
   otherEnvironment,
+  projectOfReference,
   stackOfReference,
   type EnvironmentInfo,
 } from "./detect/environment";
@@ -272,7 +273,7 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
     // `agent-svc-dev` reading `acme/infra/dev`, `prod-us` reading `prod`, read their own (real39 bug 3).
     const two =
       namesEnvironment(index.stack) && namesEnvironment(other)
-        ? otherEnvironment(index.stack, other)
+        ? otherEnvironment(index.stack, other, [index.project, projectOfReference(name)])
         : differ({ ...here, source: here.tier ? "tag" : "stack" }, theirs);
     if (!two) continue;
     // Offline, a read StackReference has no `outputs` at all: the SDK reads each one as unknown.
@@ -348,7 +349,7 @@ function keyConfigKeys(index: StackIndex): { sure: Set<string>; maybe: Set<strin
 function stackFilesEvidence(index: StackIndex): boolean {
   const files = index.config?.stackFiles;
   const keys = keyConfigKeys(index);
-  return !!files && stackFileFindings(files, keys.sure, keys.maybe).length > 0;
+  return !!files && stackFileFindings(files, keys.sure, keys.maybe, index.project).length > 0;
 }
 
 /**
@@ -360,7 +361,7 @@ function keyInOtherEnvironmentsStackFiles({ index, report }: Parameters<Check>[0
   if (!files) return false;
   const urn = stackUrnOf(index.resources);
   const keys = keyConfigKeys(index);
-  const found = stackFileFindings(files, keys.sure, keys.maybe);
+  const found = stackFileFindings(files, keys.sure, keys.maybe, index.project);
   for (const f of found)
     report(f.message, urn, {
       advisory: f.inconclusive,

@@ -102,19 +102,13 @@ function environmentWord(word: string): string | undefined {
   return q && inferTier(word.slice(q.length)) !== null ? q + environmentKey(word.slice(q.length)) : undefined;
 }
 
-/** Tier words that are as often a project's own (`sandbox-runner`, `api-test`, `preview-api`). */
-const WEAK_WORDS = new Set([
-  "sandbox",
-  "test",
-  "testing",
-  "preview",
-  "local",
-  "ci",
-  "live",
-  "load",
-  "bench",
-  "stress",
-]);
+/**
+ * Tier words that are as often a name's own as an environment's: `sandbox` (the product's word, as
+ * in `sandbox-runner-prod`) and `live` (production itself). Other tier words beside a shared
+ * environment word make another environment (`prod-load`, `prod-test`, `prod-ci`: rt47 #7) unless the
+ * project's own name holds them (`e2b-test-harness-staging` in project `e2b-test-harness`).
+ */
+const WEAK_WORDS = new Set(["sandbox", "live"]);
 
 /** Whether a stack's name has a word that names an environment (`prod`, `acme-staging`, `agentsDev`). */
 export const namesEnvironment = (stack: string): boolean =>
@@ -123,23 +117,23 @@ export const namesEnvironment = (stack: string): boolean =>
 /**
  * Whether two stack names spell two environments: of the words they do not share, those that name an
  * environment differ. `prod-sandbox-runner` and `staging-sandbox-runner` (prod, staging),
- * `agentsStaging` and `agentsProd`, `dev` and `qa`, `prod` and `pre-prod` are two; `prod-us` and
- * `prod-eu` (regions of one: nothing left), `staging` and `staging_new`, `prod` and `production` are
- * one. Where the names share an environment word that is no tier word of projects too, a weak one
- * left over (`sandbox-runner-prod` reading `prod`, rt46 #2) does not make another environment. No
- * word's place decides (rt42 #1, rt43 #2, rt44 #1: first and last word were each defeated by the
- * other naming order).
+ * `agentsStaging` and `agentsProd`, `dev` and `qa`, `prod` and `pre-prod`, `prod` and `prod-load` are
+ * two; `prod-us` and `prod-eu` (regions of one: nothing left), `staging` and `staging_new`, `prod` and
+ * `production` are one. Where the names share an environment word, a tier word left over that is a
+ * weak one or a word of the projects' names (`projects`: the Pulumi projects the two stacks belong to)
+ * does not make another environment (`sandbox-runner-prod` reading `prod`, rt46 #2). No word's place
+ * decides (rt42 #1, rt43 #2, rt44 #1: first and last word were each defeated by the other naming order).
  */
-export function otherEnvironment(a: string, b: string): boolean {
+export function otherEnvironment(a: string, b: string, projects: readonly string[] = []): boolean {
   const wa = nameWords(a);
   const wb = nameWords(b);
-  const sharesStrong = wa.some(
-    (w) => wb.includes(w) && environmentWord(w) !== undefined && !WEAK_WORDS.has(w),
-  );
+  const own = new Set(projects.flatMap(nameWords));
+  const weak = (w: string) => WEAK_WORDS.has(w) || own.has(w);
+  const sharesStrong = wa.some((w) => wb.includes(w) && environmentWord(w) !== undefined && !weak(w));
   const environments = (words: string[], other: string[]) =>
     new Set(
       words.flatMap((w) => {
-        const e = other.includes(w) || (sharesStrong && WEAK_WORDS.has(w)) ? undefined : environmentWord(w);
+        const e = other.includes(w) || (sharesStrong && weak(w)) ? undefined : environmentWord(w);
         return e === undefined ? [] : [e];
       }),
     );
@@ -158,6 +152,12 @@ export function stackOfUrn(urn: string): { stack: string; project: string } {
 export function stackOfReference(name: string): string {
   const parts = name.split("/");
   return parts[parts.length - 1];
+}
+
+/** The project of a StackReference's `org/project/stack`; "" where the name leaves it out (the reader's). */
+export function projectOfReference(name: string): string {
+  const parts = name.split("/");
+  return parts.length === 3 ? parts[1] : "";
 }
 
 function at(tree: Tree, path: readonly string[]): Tree | undefined {

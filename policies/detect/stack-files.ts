@@ -113,6 +113,7 @@ export function stackFileFindings(
   { own, siblings }: StackFiles,
   keyConfigKeys: ReadonlySet<string> = new Set(),
   maybeKeyConfigKeys: ReadonlySet<string> = new Set(),
+  project = "",
 ): StackFileFinding[] {
   // The config keys that hold the key here: named for it, or named as its source by the stack (an
   // E2BEnvironment importing it from `e2bKey`), when their values were not decrypted.
@@ -124,7 +125,9 @@ export function stackFileFindings(
   if ((!own.keys.length && !hiddenKeys.length && !maybeKeys.length) || !namesEnvironment(own.stack))
     return [];
   // Other environments: another environment word in the name, regions and variants set aside.
-  const others = siblings.filter((s) => namesEnvironment(s.stack) && otherEnvironment(own.stack, s.stack));
+  const others = siblings.filter(
+    (s) => namesEnvironment(s.stack) && otherEnvironment(own.stack, s.stack, [project]),
+  );
   const out: StackFileFinding[] = [];
   const where = (s: StackFileKeysLike, configKey: string) =>
     `${s.file} (stack ${s.stack}, config ${configKey})`;

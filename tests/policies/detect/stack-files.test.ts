@@ -198,8 +198,13 @@ describe("stackFileFindings", () => {
 
   it("tells environments apart by the environment words two names do not share, wherever they stand (rt44 #1)", () => {
     const shared = { keys: [key("1111")] };
-    const sharing = (own: string, sibling: string) =>
-      stackFileFindings({ own: file(own, shared), siblings: [file(sibling, shared)] }).length > 0;
+    const sharing = (own: string, sibling: string, project = "agents") =>
+      stackFileFindings(
+        { own: file(own, shared), siblings: [file(sibling, shared)] },
+        undefined,
+        undefined,
+        project,
+      ).length > 0;
     // The project's own name may hold a tier word (`sandbox`, `ci`, `test`, `live`) after the environment.
     for (const [own, sibling] of [
       ["prod-sandbox-runner", "staging-sandbox-runner"],
@@ -224,6 +229,14 @@ describe("stackFileFindings", () => {
       ["prod", "prod-pre"],
       ["prod1", "staging1"],
       ["dev2", "prod2"],
+      // A tier word beside a shared one is another environment: a load test or CI of prod (rt47 #7).
+      ["prod", "prod-load"],
+      ["prod", "prod-stress"],
+      ["prod", "prod-test"],
+      ["prod", "prod-ci"],
+      ["prod", "prod-preview"],
+      ["prd-test", "prd"],
+      ["staging", "test-staging"],
     ])
       expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, true]);
     // Regions, variants and spellings of one environment are one.
@@ -233,17 +246,24 @@ describe("stackFileFindings", () => {
       ["prod", "production"],
       ["agentsProd", "agentsProdEu"],
       ["dev", "dev_alice"],
-      // A tier word as often a project's own, beside a shared strong one (rt46 #2).
-      ["prod", "prod-ci"],
+      // `sandbox` and `live` beside a shared environment word (rt46 #2).
       ["sandbox-runner-prod", "prod"],
-      ["preview-api-prod", "prod"],
-      ["e2b-test-harness-staging", "staging"],
+      ["prod-live", "prod"],
       // Numbered instances of one environment, numbered apart or not (real39 obs.).
       ["prod1", "prod2"],
       ["prod01", "prod-02"],
       ["agentsProd1", "agentsProd"],
     ])
       expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, false]);
+    // A tier word of the project's own name, beside a shared one (rt46 #2), is the project's.
+    for (const [own, sibling, project] of [
+      ["preview-api-prod", "prod", "preview-api"],
+      ["e2b-test-harness-staging", "staging", "e2b-test-harness"],
+      ["agents-ci-prod", "prod", "agents-ci"],
+    ])
+      expect([own, sibling, sharing(own, sibling, project)]).toEqual([own, sibling, false]);
+    expect(sharing("prod", "prod-ci", "agents-ci")).toBe(false);
+    expect(sharing("prod", "staging", "prod-staging-sync")).toBe(true);
   });
 });
 
