@@ -570,7 +570,21 @@ function checkPublicKeyStores(index: StackIndex, report: Reporter): void {
 /** A variable naming the E2B API's address: where the runtime sends the key with every request. */
 const API_URL_NAME = /(^|_)E2B_API_(BASE_)?URL$/;
 /** Plain HTTP to anything but this machine. */
-const CLEARTEXT_URL = /^\s*http:\/\/(?!(localhost|127\.\d+\.\d+\.\d+|\[::1\])(?=[:/]|$))/i;
+/**
+ * Whether `value` is a plain-HTTP URL to a host other than this machine, as `fetch` (and so the e2b
+ * SDK) parses it: `http:host`, `http:/host` and `http:\\host` are `http://host/` too (rt47 #8).
+ */
+function isCleartextUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === "http:" && !LOOPBACK_HOST.test(url.hostname);
+}
+
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
 /**
  * A runtime told to reach the E2B API over plain HTTP (`E2B_API_URL: "http://…"`, the monitor's
@@ -578,12 +592,7 @@ const CLEARTEXT_URL = /^\s*http:\/\/(?!(localhost|127\.\d+\.\d+\.\d+|\[::1\])(?=
  */
 function checkCleartextApiUrl(index: StackIndex, r: IndexedResource, report: Reporter): void {
   for (const l of index.scan(r).named)
-    if (
-      l.envName &&
-      API_URL_NAME.test(l.envName) &&
-      typeof l.value === "string" &&
-      CLEARTEXT_URL.test(l.value)
-    )
+    if (l.envName && API_URL_NAME.test(l.envName) && typeof l.value === "string" && isCleartextUrl(l.value))
       report(
         `${describe(r)} sends the E2B key over plain HTTP: ${l.envName} at ${printable(l.path)} is ${printable(l.value)}, and every request to the E2B API carries the key in a header. Use https://.`,
         r.urn,

@@ -235,6 +235,16 @@ describe(P, () => {
     ]);
     expect(await messages("https://api.e2b.app")).toEqual([]);
     expect(await messages("http://127.0.0.1:3000")).toEqual([]);
+    // Spelled as fetch still reads it as http://host/ (rt47 #8).
+    for (const apiUrl of ["http:e2b.internal.example:3000", " HTTP:\\\\e2b.internal.example"])
+      expect([apiUrl, await messages(apiUrl)]).toEqual([
+        apiUrl,
+        [
+          expect.stringMatching(
+            /sends the E2B key over plain HTTP: E2B_API_URL at environment\.variables\.E2B_API_URL/,
+          ),
+        ],
+      ]);
   });
 
   it("keeps a deploy-time secret's name through an encoding the program applies to it (rt43 #1)", async () => {
