@@ -2,9 +2,10 @@
  * Key material as the guard looks for it in what a sandbox is given: the pack's detector, so a key
  * the pack would find in a stack is found here too, in any encoding it reads.
  */
-import { maskKey } from "../policies/detect/keys";
+import { byteRunSpans } from "../policies/detect/byte-runs";
+import { applySpans, maskKey, type Span } from "../policies/detect/keys";
 import { findMaterial } from "../policies/detect/material";
-import { redactMaterial } from "../policies/detect/redact";
+import { redactMaterial, withholdDumps } from "../policies/detect/redact";
 
 /**
  * The mask of the first E2B key in `text` in any encoding the pack reads in a stack (base64 and
@@ -153,8 +154,35 @@ export function ownKeyIn(text: string, apiKey: string | undefined): string | und
     p.lastIndex = 0;
     if (p.test(text)) return maskKey(apiKey!);
   }
+  if (
+    apiKey !== undefined &&
+    (ownKeyBytes(text, apiKey).length > 0 || withholdOwnKeyDumps(text, apiKey) !== text)
+  )
+    return maskKey(apiKey);
   return undefined;
 }
+
+/**
+ * Runs of numbers spelling the caller's own key's bytes, forwards or backwards, in any layout
+ * byte-runs.ts reads (a dump's rows, octal escapes, a Python `oct()` list, hex of its UTF-16: rt47 #6).
+ */
+function ownKeyBytes(text: string, apiKey: string): Span[] {
+  return apiKey.length < 8 ? [] : byteRunSpans(text, spellsOwnKey(apiKey), () => maskKey(apiKey));
+}
+
+/** Whether a decoded text holds the caller's own key, forwards or backwards, in any letter case. */
+function spellsOwnKey(apiKey: string): (decoded: string) => boolean {
+  const forwards = apiKey.toLowerCase();
+  const backwards = [...forwards].reverse().join("");
+  return (decoded) => {
+    const d = decoded.toLowerCase();
+    return d.includes(forwards) || d.includes(backwards);
+  };
+}
+
+/** A dump's rows (`xxd -b`, `od -b`) spelling the caller's own key withheld (redact.ts withholdDumps). */
+const withholdOwnKeyDumps = (text: string, apiKey: string): string =>
+  apiKey.length < 8 ? text : withholdDumps(text, spellsOwnKey(apiKey));
 
 /**
  * Text from the request as messages show it (an env var or metadata name may be the key itself): E2B
@@ -169,5 +197,6 @@ export function maskedName(name: string, apiKey?: string): string {
 export function maskOwnKey(text: string, apiKey: string | undefined): string {
   let out = text;
   for (const p of ownKeyPatterns(apiKey)) out = out.replace(p, maskKey(apiKey!));
-  return out;
+  if (apiKey === undefined) return out;
+  return withholdOwnKeyDumps(applySpans(out, ownKeyBytes(out, apiKey)), apiKey);
 }

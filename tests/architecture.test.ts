@@ -62,7 +62,8 @@ describe("architecture", () => {
     // detect/redact.ts: the stricter redactor stderr uses (encoded copies too); detect/hidden-config.ts:
     // the undecrypted-config marker the engine writes; config-settings.ts: what a pack config may name,
     // refused alike by the engine's reconciliation and the pack's Configure; detect/material.ts: key
-    // material in any encoding, which the runtime guard checks what a sandbox is given with.
+    // material in any encoding, which the runtime guard checks what a sandbox is given with;
+    // detect/byte-runs.ts: numbers read as bytes, in which the guard looks for the caller's own key too.
     const publicModules = [
       "api",
       "model",
@@ -71,6 +72,7 @@ describe("architecture", () => {
       "detect/keys",
       "detect/redact",
       "detect/material",
+      "detect/byte-runs",
       "detect/hidden-config",
       "config-settings",
       "credential-shapes",

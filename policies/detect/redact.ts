@@ -12,6 +12,7 @@ import {
   runShownByLength,
   type Span,
 } from "./keys";
+import { byteRunSpans } from "./byte-runs";
 import { findMaterial, framedBlocks, replaceSplitKeys } from "./material";
 
 /** What an encoded run is made of: base64 (both alphabets, padding), percent and `\` escapes. */
@@ -36,27 +37,28 @@ function spelledKey(spaced: string): string {
 }
 
 /**
- * Runs of base64 characters (either alphabet's letters and digits, `+`, `/`, `=`) with one separator
- * between them: the words of a sentence, and a blob written in groups (`ZTJi-XzAx-…`, `ZTJi XzAx …`,
- * `6532625f 30313233 …`) as `fold`, hex dumps and copy-to-clipboard widgets lay out base64 and hex.
+ * Runs of base64 characters (either alphabet's letters and digits, `+`, `/`, `=`) with a separator of
+ * one to three characters between them: the words of a sentence, and a blob written in groups
+ * (`ZTJi-XzAx-…`, `ZTJi, XzAx, …`, `6532625f 30313233 …`) as `fold`, hex dumps and copy-to-clipboard
+ * widgets lay out base64 and hex.
  * It starts only where no such character precedes it (`v=6532 625f …` starts after the `=`), and its
  * parts never overlap, so it reads each character once.
  */
-const SEPARATED_RUN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]+={0,2}(?:[ \t.:,;|-][A-Za-z0-9+/]+={0,2})+/g;
+const SEPARATED_RUN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]+={0,2}(?:[ \t.:,;|-]{1,3}[A-Za-z0-9+/]+={0,2})+/g;
 
 /** Fewer characters than a key's head shows are no material (a masked key shows four). */
 const MIN_GROUPED = 24;
-/** Groups are short (4, 8, 16 characters); a longer word is a blob of its own, searched as one. */
-const MAX_GROUP = 16;
+/** Groups are at most a line of base64 long (76 characters); a longer word is a blob of its own. */
+const MAX_GROUP = 76;
 
 /**
- * A separated run with its groups of one length, one separator between every two and the last group
+ * A separated run with its groups of one length, one separator (the same between every two) and the last group
  * perhaps shorter, joined: masked when what they spell (as is, or as the ASCII a hex blob holds) is
  * key material. Each group starts at most two such sequences (a short last group may start the next).
  */
 function maskGroupedRun(run: string): string {
   if (run.length < MIN_GROUPED) return run;
-  const parts = run.split(/([ \t.:,;|-])/);
+  const parts = run.split(/([ \t.:,;|-]{1,3})/);
   const spans: Span[] = [];
   let offset = 0;
   const starts = parts.map((p) => ((offset += p.length), offset - p.length));
@@ -96,77 +98,29 @@ function groupsSpellMaterial(parts: string[], from: number, to: number): boolean
   return spelled.some(spellsKeyMaterial);
 }
 
-/** Bytes written as three octal digits each (`\145\062…`, `od -b`'s `145 062 …`). */
-const octalBytes = (run: string): string =>
-  charsOf((run.match(/[0-7]{3}/g) ?? []).map((o) => parseInt(o, 8) & 0xff));
-
-/** The characters of these codes, without spreading them into one call (a list of 130,000 overflows the stack). */
-function charsOf(codes: readonly number[]): string {
-  let out = "";
-  for (let i = 0; i < codes.length; i += 4096) out += String.fromCharCode(...codes.slice(i, i + 4096));
-  return out;
-}
-
 /**
- * A key's bytes as a program prints them, one by one: Node's `<Buffer 65 32 62 5f …>` and hex dumps
- * (hex pairs with one separator), `JSON.stringify(buffer)` and char codes (decimal lists), a string
- * spread into characters (`["e","2","b","_",…]`), a C array (`0x65, 0x32, …`, `xxd -i`), decimals
- * separated by blanks; in one line, or in columns over lines as `util.inspect` lays out a
- * `Uint8Array` and `JSON.stringify(…, null, 2)` an array. Twelve bytes or more; what they spell is
- * checked.
+ * A string spread into characters (`["e","2","b","_",…]`, one quoted character a line): twelve or
+ * more; what they spell is checked. Bytes written as numbers are read by byte-runs.ts.
  */
-const BYTE_LISTS: ReadonlyArray<{ pattern: RegExp; bytes: (run: string) => string }> = [
-  {
-    pattern: /(?<![0-9a-f])(?:[0-9a-f]{2}[ :,.-]){11,}[0-9a-f]{2}(?![0-9a-f])/gi,
-    bytes: (run) => fromHexAscii(run.replace(/[^0-9a-f]/gi, "")),
-  },
-  {
-    pattern: /(?<!\d)(?:\d{1,3},\s*){11,}\d{1,3}(?!\d)/g,
-    bytes: (run) => charsOf(run.split(/,\s*/).map((n) => Number(n) & 0xff)),
-  },
-  {
-    pattern: /(?<![0-9a-z])(?:0x[0-9a-f]{1,2},\s*){11,}0x[0-9a-f]{1,2}(?![0-9a-f])/gi,
-    bytes: (run) => charsOf(run.split(/,\s*/).map((h) => parseInt(h.slice(2), 16))),
-  },
-  {
-    pattern: /(?<![\d.])(?:\d{1,3}[ \t]+){11,}\d{1,3}(?![\d.])/g,
-    bytes: (run) =>
-      charsOf(
-        run
-          .trim()
-          .split(/[ \t]+/)
-          .map((n) => Number(n) & 0xff),
-      ),
-  },
-  {
-    pattern: /(?:(["'])[^"'\\]\1,\s*){11,}(["'])[^"'\\]\2/g,
-    bytes: (run) => run.replace(/["',\s]/g, ""),
-  },
-  // Bytes in binary (`01100101 00110010 …`, rt45 #4).
-  {
-    // A blank, a comma, a dash or a line break between bytes, quoted (a list) or `0b`-prefixed (rt46 #5).
-    // The separator is taken whole (a look-ahead and its back-reference): no run can be split two ways.
-    pattern: /(?<![01])(?:(?:0b)?["']?[01]{8}["']?(?=([ \t,;\r\n-]{0,4}))\1){12,}(?![01])/g,
-    bytes: (run) => charsOf((run.match(/[01]{8}/g) ?? []).map((b) => parseInt(b, 2))),
-  },
-  // Quoted-printable (`=65=32=62=5F…`) and octal escapes (`\145\062…`, what `printf '%q'` and C print).
-  { pattern: /(?:=[0-9A-F]{2}){12,}/gi, bytes: (run) => fromHexAscii(run.replace(/=/g, "")) },
-  {
-    pattern: /(?:\\[0-7]{3}){12,}/g,
-    bytes: octalBytes,
-  },
-  // `od -b`: three octal digits a byte, blanks between (read as decimals too, above).
-  {
-    pattern: /(?<![\d.])(?:[0-7]{3}[ \t]+){11,}[0-7]{3}(?![\d.])/g,
-    bytes: octalBytes,
-  },
-];
+const QUOTED_CHARACTERS = /(?:(["'])[^"'\\]\1[,;\s]{0,8}){11,}(["'])[^"'\\]\2/g;
 
 /** A run of bytes spelling key material (a whole key, a head of one, or an encoded copy), masked. */
 function maskByteList(run: string, spelled: string): string {
-  if (!spellsKeyMaterial(spelled)) return run;
-  return `[${run.length} characters withheld: bytes of E2B key material]`;
+  return spellsKeyMaterial(spelled) ? withheldBytes(run) : run;
 }
+
+/**
+ * Numbers spelling key material's bytes (byte-runs.ts), last: a blob the searches above mask by the
+ * key's mask is not taken apart row by row first.
+ */
+const maskByteRuns = (text: string): string =>
+  applySpans(text, byteRunSpans(text, spellsEitherWay, withheldBytes));
+
+const withheldBytes = (run: string) => `[${run.length} characters withheld: bytes of E2B key material]`;
+
+/** spellsKeyMaterial of a decoded text, read forwards or backwards (bytes of a reversed key, rt47 #5). */
+const spellsEitherWay = (text: string): boolean =>
+  spellsKeyMaterial(text) || (text.includes("_") && spellsKeyMaterial(reverse(text)));
 
 /**
  * Rows of the dumps the standard tools print, and what a row spells (one string for each way to read
@@ -183,8 +137,23 @@ const DUMP_FORMS: ReadonlyArray<{ row: RegExp; spell: (m: RegExpExecArray) => st
     spell: (m) => {
       const groups = m[1].trim().split(/ +/);
       const swapped = groups.map((g) => (g.length === 4 ? g.slice(2) + g.slice(0, 2) : g)).join("");
-      return [m[2] ?? "", fromHexAscii(groups.join("")), fromHexAscii(swapped)];
+      // A short row's ASCII may itself be hex (`xxd -c 4`: `3639 3434  6944`): after two blanks.
+      const ascii = m[2] ?? / {2}(\S+)$/.exec(m[1])?.[1] ?? "";
+      return [ascii, fromHexAscii(groups.join("")), fromHexAscii(swapped)];
     },
+  },
+  // `xxd -b`: an offset, bytes in binary, their ASCII.
+  {
+    row: /^[0-9a-f]{6,8}:?((?: [01]{8}){1,16})(?: {2,}(.*?))?[ \t\r]*$/i,
+    spell: (m) => [
+      m[2] ?? "",
+      String.fromCharCode(
+        ...m[1]
+          .trim()
+          .split(" ")
+          .map((b) => parseInt(b, 2)),
+      ),
+    ],
   },
   { row: /^((?:[ ]+[0-9a-f]{2}){4,32})[ \t\r]*$/i, spell: (m) => [fromHexAscii(m[1].replace(/ /g, ""))] },
   {
@@ -215,9 +184,13 @@ const DUMP_LINE = /^(?:[0-9a-f]{6,8}:? | +[0-9a-f]{2,3} | {3}\S {3}\S)/im;
 
 /**
  * Dumps of key material withheld whole: a dump shows 16 bytes a row, in hex, in decimal or as
- * characters, so no one row spells a key, yet the rows together do.
+ * characters, so no one row spells a key, yet the rows together do. `spells` says what is key
+ * material (the runtime guard's caller's own key too).
  */
-function withholdDumps(text: string): string {
+export function withholdDumps(
+  text: string,
+  spells: (decoded: string) => boolean = spellsKeyMaterial,
+): string {
   if (!text.includes("\n") || !DUMP_LINE.test(text)) return text;
   const lines = text.split("\n");
   let changed = false;
@@ -229,7 +202,7 @@ function withholdDumps(text: string): string {
       if (j - i >= 2) {
         const spelled = rows.slice(i, j).map((m) => spell(m!));
         const readings = spelled[0].map((_, k) => spelled.map((s) => s[k]).join(""));
-        if (readings.some(spellsKeyMaterial)) {
+        if (readings.some(spells)) {
           lines.splice(i, j - i, `[${j - i} lines withheld: a dump of E2B key material]`);
           rows.splice(i, j - i, null);
           changed = true;
@@ -246,6 +219,46 @@ function withholdDumps(text: string): string {
 const REVERSED_KEY = /(?<![0-9a-f])[0-9a-f]{20,}_b2e(?:_ks)?/gi;
 
 const reverse = (s: string) => [...s].reverse().join("");
+
+/**
+ * The tail of a key written backwards with separators between its characters (`… 5 4 _ b 2 e`,
+ * rt47 #5). Found by this anchor, then read backwards (maskReversedSpacedKeys): a pattern that started at
+ * every hex digit would read a long run of `0 0 0 …` again from each.
+ */
+const REVERSED_SPACED_TAIL = new RegExp(
+  `_${KEY_SEPARATOR}b${KEY_SEPARATOR}2${KEY_SEPARATOR}e(?![0-9a-z])`,
+  "gi",
+);
+
+/**
+ * Keys written backwards with separators between their characters masked: before each anchor, at
+ * least twenty hex digits (a head of a key) each followed by one to sixteen separators.
+ */
+function maskReversedSpacedKeys(text: string): string {
+  const spans: Span[] = [];
+  let floor = 0;
+  for (const m of text.matchAll(REVERSED_SPACED_TAIL)) {
+    let start = m.index;
+    let hex = "";
+    while (hex.length < 40) {
+      let i = start;
+      while (i > floor && i > start - 16 && isKeySeparator(text.charCodeAt(i - 1))) i--;
+      if (i === start || i === floor || !isHexCode(text.charCodeAt(i - 1))) break;
+      hex += text[i - 1];
+      start = i - 1;
+    }
+    if (hex.length < 20 || (start > 0 && /[0-9a-z]/i.test(text[start - 1]))) continue;
+    const end = m.index + m[0].length;
+    spans.push({ start, end, mask: `${maskKey(`e2b_${hex.toLowerCase()}`)} (reversed)` });
+    floor = end;
+  }
+  return applySpans(text, spans);
+}
+
+/** A KEY_SEPARATOR character: neither a letter, a digit nor a line break, or `_`. */
+const isKeySeparator = (c: number): boolean => c !== 10 && !isAlnumCode(c);
+const isAlnumCode = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122);
+const isHexCode = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
 
 function fromHexAscii(hex: string): string {
   let out = "";
@@ -304,19 +317,19 @@ function redactLines(text: string): string {
     .replace(HEX_ASCII_KEY, (hex) => `${maskKey(fromHexAscii(hex))} (hex-encoded)`)
     .replace(SPACED_KEY, (spaced) => maskKey(spelledKey(spaced)))
     .replace(REVERSED_KEY, (run) => `${maskKey(reverse(run).toLowerCase())} (reversed)`);
+  out = maskReversedSpacedKeys(out);
   out = replaceSplitKeys(out, (key) => `${maskKey(key)} (joined)`);
   // Before the search below, which masks the run where a key is found: a framed block's first row.
   out = maskFramedRows(out);
   out = withholdDumps(out);
-  for (const { pattern, bytes } of BYTE_LISTS)
-    out = out.replace(pattern, (run) => maskByteList(run, bytes(run)));
+  out = out.replace(QUOTED_CHARACTERS, (run) => maskByteList(run, run.replace(/["',;\s]/g, "")));
   out = out.replace(SEPARATED_RUN, maskGroupedRun);
   // findMaterial reports each key once per search, so a pass masks one encoded copy of each key, and
   // every verbatim repeat of that copy (a name in a URN, a message and a path); a report naming many
   // different encodings of one key takes a pass for each.
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const found = findMaterial(escapedBreaksAsLines(out));
-    if (found.length === 0) return maskFramedBlobs(maskEncodedTokens(out));
+    if (found.length === 0) return maskByteRuns(maskFramedBlobs(maskEncodedTokens(out)));
     // From the last match to the first, so earlier offsets stay valid.
     const runs = found
       .map((m) => ({ ...encodedRun(out, m.index), mask: m.mask }))

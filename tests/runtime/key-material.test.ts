@@ -10,6 +10,26 @@ import { redactMaterial } from "../../policies/detect/redact";
 const key = `selfhosted-${randomBytes(16).toString("hex")}`;
 const hex = Buffer.from(key).toString("hex");
 const b64 = (t: string) => Buffer.from(t).toString("base64");
+const rowsOf = (b: Buffer, n: number) =>
+  Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, i * n + n));
+const odB = (b: Buffer) =>
+  rowsOf(b, 16)
+    .map(
+      (r, i) =>
+        `${(i * 16).toString(8).padStart(7, "0")} ${[...r].map((x) => x.toString(8).padStart(3, "0")).join(" ")}`,
+    )
+    .join("\n");
+const xxdC4 = (b: Buffer) =>
+  rowsOf(b, 4)
+    .map(
+      (r, i) =>
+        `${(i * 4).toString(16).padStart(8, "0")}: ${r
+          .toString("hex")
+          .replace(/(.{4})/g, "$1 ")
+          .trimEnd()
+          .padEnd(9)}  ${r.toString("latin1")}`,
+    )
+    .join("\n");
 
 describe("the caller's own key, self-hosted format", () => {
   test.each([
@@ -59,11 +79,18 @@ describe("the caller's own key, self-hosted format", () => {
     ["underscore-separated", [...key].join("_")],
     ["slash-separated", [...key].join("/")],
     ["as its bytes in binary", [...Buffer.from(key)].map((b) => b.toString(2).padStart(8, "0")).join(" ")],
+    // rt47 #6: as the standard dump tools and other languages print bytes.
+    ["as od -b prints it, 16 a row after an offset", `\n${odB(Buffer.from(key))}`],
+    ["as octal escapes, shortest", [...Buffer.from(key)].map((b) => `\\${b.toString(8)}`).join("")],
+    ["as a Python oct() list", `[${[...Buffer.from(key)].map((b) => `0o${b.toString(8)}`).join(", ")}]`],
+    ["as hex of its UTF-16", Buffer.from(key, "utf16le").toString("hex")],
+    ["as hex of it reversed", Buffer.from([...key].reverse().join("")).toString("hex")],
+    ["as xxd -c 4 prints it", `\n${xxdC4(Buffer.from(key))}\n`],
   ])("is found and masked %s", (_how, written) => {
     const text = `metadata v=${written} end`;
     expect(ownKeyIn(text, key)).toBe(`se…${key.slice(-4)}`);
     const masked = maskOwnKey(text, key);
-    expect(masked).toMatch(/^metadata v=.*se…[0-9a-f]{4}/s);
+    expect(masked).toMatch(/^metadata v=.*(se…[0-9a-f]{4}|lines withheld: a dump)/s);
     expect(masked).not.toContain(written.replace(/\n/g, "").slice(-16));
     expect(ownKeyIn(masked, key)).toBeUndefined();
   });

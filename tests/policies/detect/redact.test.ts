@@ -213,7 +213,7 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
   ])("withholds a key's bytes listed one by one: %s", (_, text) => {
     const out = redactMaterial(text);
     // A list in one line whose separators are few enough is read as the key spelled with them: masked.
-    expect(out).toMatch(/characters withheld: bytes of E2B key material|^\["e2b_…4567"\]$/);
+    expect(out).toMatch(/characters withheld: (bytes of )?E2B key material|^\["e2b_…4567"\]$/);
     expect(out).not.toMatch(/(?:\b[0-9a-f]{2}\b[ ,]){12}/i);
     expect(showsPartOf(out, KEY)).toBe(false);
   });
@@ -262,6 +262,24 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
               `${(i * 16).toString(8).padStart(7, "0")}${[...row].map((b) => (b === 10 ? "\\n" : String.fromCharCode(b)).padStart(4)).join("")}`,
           )
           .join("\n"),
+      // rt47 #1: six bytes a row in binary; four a row, whose ASCII may itself look like hex.
+      "xxd -b": (bytes) =>
+        Array.from({ length: Math.ceil(bytes.length / 6) }, (_, i) => bytes.subarray(i * 6, i * 6 + 6))
+          .map((row, i) => {
+            const bin = [...row].map((b) => b.toString(2).padStart(8, "0")).join(" ");
+            return `${(i * 6).toString(16).padStart(8, "0")}: ${bin.padEnd(53)}  ${ascii(row)}`;
+          })
+          .join("\n"),
+      "xxd -c 4": (bytes) =>
+        Array.from({ length: Math.ceil(bytes.length / 4) }, (_, i) => bytes.subarray(i * 4, i * 4 + 4))
+          .map((row, i) => {
+            const hex = pairs(row)
+              .join("")
+              .replace(/(.{4})/g, "$1 ")
+              .trimEnd();
+            return `${(i * 4).toString(16).padStart(8, "0")}: ${hex.padEnd(9)}  ${ascii(row)}`;
+          })
+          .join("\n"),
       "hexdump (16-bit words)": (bytes) =>
         rowsOf(bytes)
           .map((row, i) => {
@@ -277,7 +295,7 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
       const out = redactMaterial(
         `cat -v .env | ${name}:\n${dumps[name](Buffer.from(`E2B_API_KEY=${KEY}\n`))}\ndone`,
       );
-      expect(out).toMatch(/\[\d lines withheld: a dump of E2B key material\]/);
+      expect(out).toMatch(/\[\d+ lines withheld: a dump of E2B key material\]/);
       expect(out).toMatch(/^cat -v \.env/);
       expect(out).toMatch(/done$/);
       // Neither column shows 8 of the key's digits, as ASCII or in hex.
@@ -291,6 +309,36 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
       const text = dumps[name](Buffer.from(`GIT_SHA=${HEX}\nREGION=eu-west-1\n`));
       expect(redactMaterial(text)).toBe(text);
     });
+  });
+
+  it("masks base64 and hex in long groups or groups joined by a two-character separator (rt47 #3)", () => {
+    for (const text of [
+      b64(KEY).replace(/.{20}/g, "$& "),
+      b64(KEY).replace(/.{4}(?!$)/g, "$&, "),
+      Buffer.from(KEY).toString("hex").replace(/.{32}/g, "$& "),
+      Buffer.from(KEY)
+        .toString("hex")
+        .replace(/.{8}(?!$)/g, "$& | "),
+    ]) {
+      const out = redactMaterial(`value: ${text} end`);
+      expect([text, showsPartOf(out, KEY)]).toEqual([text, false]);
+      expect(out).not.toContain(text.slice(0, 20));
+    }
+  });
+
+  it("masks a key written backwards with separators, and characters quoted one a line (rt47 #5)", () => {
+    for (const text of [
+      [...KEY].reverse().join(" "),
+      [...KEY].reverse().join(", "),
+      [...KEY].map((c) => `"${c}"`).join("\n"),
+    ]) {
+      const out = redactMaterial(`value:\n${text}\nend`);
+      expect([text, out.includes(text.slice(0, 24))]).toEqual([text, false]);
+      expect(out).toMatch(/e2b_…4567|withheld/);
+    }
+    // An anchor alone, after a long run of digits, is read backwards a bounded way.
+    const long = `${"0 ".repeat(200_000)}_ b 2 e`;
+    expect(redactMaterial(long)).toContain("(reversed)");
   });
 
   it("masks a name that is base64 of base64 of base64 of the key, glued into a path or a long report", () => {
@@ -410,7 +458,7 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
         for (let width = 16; width <= 76; width += 12) {
           const rows = blob.match(new RegExp(`.{1,${width}}`, "g"))!;
           const out = redactMaterial(`downloading\r${rows.map(frame).join("\r")}\rdone\r`);
-          if (!out.includes(`e2b_…${KEY.slice(-4)}`)) leaks.push(`@${width}: not masked`);
+          if (!/e2b_…4567|withheld: bytes of E2B key material/.test(out)) leaks.push(`@${width}: not masked`);
           for (let i = 0; i + 12 <= blob.length; i++)
             if (out.includes(blob.slice(i, i + 12))) {
               leaks.push(`@${width}: ${blob.slice(i, i + 12)}`);

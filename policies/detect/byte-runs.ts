@@ -1,0 +1,186 @@
+/**
+ * Runs of numbers that spell bytes, however a program or a tool lays them out: hex, decimal, octal or
+ * binary, with or without a prefix (`0x`, `\x`, `0o`, `0b`, an escape's `\`), any few non-alphanumeric
+ * characters between them (`, `, `;`, `.`, line breaks, JSON's `",\n    "`, quoted-printable's `=` and
+ * soft breaks), hex in groups of any even length, `od -o`'s 16-bit octal words, and a dump's offset at
+ * the start of a line. One pass over the text reads its alphanumeric tokens; each reading of a run of
+ * them is decoded once (rt47 #1–#4: every byte list or dump layout written out by hand was one more
+ * layout left out).
+ */
+import type { Span } from "./keys";
+
+/** At most this many characters between two numbers of one run (`",\n    "` is seven). */
+const MAX_GAP = 8;
+/** Fewer bytes than this spell no key material (a key's head, `e2b_` and eight hex, is twelve). */
+const MIN_BYTES = 12;
+
+interface Token {
+  start: number;
+  end: number;
+  /** The number's digits, its prefix left out. */
+  digits: string;
+  /** The base its prefix says (`0x` 16, `0o` 8, `0b` 2), or 0 when it has none. */
+  base: number;
+  /** A dump's offset: 6 to 8 digits starting a line, followed on that line by a shorter number. */
+  offset: boolean;
+}
+
+/** Character classes by code: 1 a hex digit, 2 another letter (a word, not a number). */
+const CLASS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) CLASS[c] = 1;
+for (let c = 65; c <= 90; c++) CLASS[c] = CLASS[c + 32] = c <= 70 ? 1 : 2;
+const isAlnum = (c: number) => c < 128 && CLASS[c] !== 0;
+
+const DIGITS: Record<number, RegExp> = { 16: /^[0-9a-f]+$/i, 10: /^[0-9]+$/, 8: /^[0-7]+$/, 2: /^[01]+$/ };
+
+/**
+ * The word `text[start, end)` as a number token, or undefined when it is a word (`hello`; a key's
+ * `e2b` is hex): hex digits, or a prefix (`0x`, `0o`, `0b`, the `x` of `\x`) and digits of its base.
+ */
+function tokenAt(text: string, start: number, end: number, hexOnly: boolean): Token | undefined {
+  const c0 = text.charCodeAt(start) | 32;
+  const c1 = end - start > 2 ? text.charCodeAt(start + 1) | 32 : 0;
+  const base =
+    c0 === 48 && (c1 === 120 || c1 === 111 || c1 === 98) ? (c1 === 120 ? 16 : c1 === 111 ? 8 : 2) : 0;
+  if (base !== 0 || (c0 === 120 && end - start > 1)) {
+    const digits = text.slice(start + (base !== 0 ? 2 : 1), end);
+    const b = base || 16;
+    if (DIGITS[b].test(digits)) return { start, end, digits, base: b, offset: false };
+  }
+  return hexOnly ? { start, end, digits: text.slice(start, end), base: 0, offset: false } : undefined;
+}
+
+/** Whether only blanks stand between the line's start and `at`. */
+function startsLine(text: string, at: number): boolean {
+  let i = at;
+  while (i > 0 && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+  return i === 0 || text.charCodeAt(i - 1) === 10;
+}
+
+/**
+ * Each run of number tokens whose gaps are at most MAX_GAP non-alphanumeric characters, handed to
+ * `visit` as it ends when it has digits enough for MIN_BYTES bytes. A char-code scan: most of a text
+ * is words and short numbers.
+ */
+function forEachNumberRun(text: string, visit: (run: Token[]) => void): void {
+  let run: Token[] = [];
+  let digits = 0;
+  const close = () => {
+    if (digits >= 2 * MIN_BYTES) visit(markOffsets(text, run));
+    run = [];
+    digits = 0;
+  };
+  let lastEnd = -1;
+  const n = text.length;
+  for (let i = 0; i < n;) {
+    if (!isAlnum(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let hexOnly = true;
+    for (; j < n && isAlnum(text.charCodeAt(j)); j++) if (CLASS[text.charCodeAt(j)] !== 1) hexOnly = false;
+    const t = tokenAt(text, i, j, hexOnly);
+    if (!t || (lastEnd >= 0 && i - lastEnd > MAX_GAP)) close();
+    if (t) {
+      run.push(t);
+      digits += t.digits.length;
+      lastEnd = j;
+    } else lastEnd = -1;
+    i = j;
+  }
+  close();
+}
+
+/**
+ * A dump's offsets marked: 6 to 8 digits starting a line and followed on that line by a shorter
+ * number (`0000000 145 062`; not a line of hex groups of eight).
+ */
+function markOffsets(text: string, run: Token[]): Token[] {
+  for (let i = 0; i + 1 < run.length; i++) {
+    const t = run[i];
+    const next = run[i + 1];
+    t.offset =
+      t.digits.length >= 6 &&
+      t.digits.length <= 8 &&
+      next.digits.length < t.digits.length &&
+      startsLine(text, t.start) &&
+      !text.slice(t.end, next.start).includes("\n");
+  }
+  return run;
+}
+
+/**
+ * One way to read a run: what each token gives (a string of bytes), or undefined where the token
+ * cannot be read so (it ends the stretch being read).
+ */
+type Reading = (t: Token) => string | undefined;
+
+const byteIn = (base: number, min: number, max: number): Reading => {
+  return (t) => {
+    if ((t.base !== 0 && t.base !== base) || t.digits.length < min || t.digits.length > max) return undefined;
+    if (!DIGITS[base].test(t.digits)) return undefined;
+    const v = parseInt(t.digits, base);
+    return v <= 255 ? String.fromCharCode(v) : undefined;
+  };
+};
+
+const READINGS: readonly Reading[] = [
+  // Hex of any even length: pairs (`65 32 62 5f`, `\x65`, `0x65`, `=65=32`), groups (`6532625f …`).
+  (t) => {
+    if ((t.base !== 0 && t.base !== 16) || t.digits.length % 2 !== 0) return undefined;
+    let out = "";
+    for (let i = 0; i < t.digits.length; i += 2)
+      out += String.fromCharCode(parseInt(t.digits.slice(i, i + 2), 16));
+    return out;
+  },
+  byteIn(10, 1, 3),
+  byteIn(8, 1, 3),
+  byteIn(2, 7, 8),
+  // `od -o`: 16-bit words in six octal digits, the low byte first.
+  (t) => {
+    if ((t.base !== 0 && t.base !== 8) || t.digits.length !== 6 || !DIGITS[8].test(t.digits))
+      return undefined;
+    const v = parseInt(t.digits, 8);
+    return v > 0xffff ? undefined : String.fromCharCode(v & 0xff, v >> 8);
+  },
+];
+
+/**
+ * The spans of `text` where a run of numbers, read one of the ways above, spells what `spells`
+ * accepts (a decoded text is also given with NULs taken out: UTF-16 bytes). The whole run is a span:
+ * the part of it that spelled a key's head may be followed by its tail past a row's number (`  2 | `).
+ * Linear: each token is read a fixed number of times, and each stretch read is decoded once.
+ */
+export function byteRunSpans(
+  text: string,
+  spells: (decoded: string) => boolean,
+  mask: (run: string) => string,
+): Span[] {
+  const spans: Span[] = [];
+  forEachNumberRun(text, (run) => {
+    if (!READINGS.some((read) => spellsIn(run, read, spells))) return;
+    const start = run[0].start;
+    const end = run[run.length - 1].end;
+    spans.push({ start, end, mask: mask(text.slice(start, end)) });
+  });
+  return spans;
+}
+
+/** Whether a stretch of the run, read so, spells what `spells` accepts. */
+function spellsIn(run: Token[], read: Reading, spells: (decoded: string) => boolean): boolean {
+  let decoded = "";
+  const check = () => {
+    const bare = decoded.includes("\0") ? decoded.replace(/\0/g, "") : decoded;
+    const hit = decoded.length >= MIN_BYTES && (spells(decoded) || (bare !== decoded && spells(bare)));
+    decoded = "";
+    return hit;
+  };
+  for (const t of run) {
+    if (t.offset) continue;
+    const b = read(t);
+    if (b !== undefined) decoded += b;
+    else if (check()) return true;
+  }
+  return check();
+}

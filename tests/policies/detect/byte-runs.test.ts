@@ -1,0 +1,111 @@
+/**
+ * Numbers spelling bytes, in the layouts programs and the standard dump tools print (rt47 #1–#5):
+ * each is read whatever its separators, prefixes or a dump's offsets; what spells nothing is left.
+ */
+import { byteRunSpans } from "../../../policies/detect/byte-runs";
+import { applySpans } from "../../../policies/detect/keys";
+import { redactMaterial } from "../../../policies/detect/redact";
+
+const KEY = "e2b_89abcdef0123456789abcdef0123456789abcd";
+const bytes = Buffer.from(KEY);
+const bits = (b: number) => b.toString(2).padStart(8, "0");
+const octal = (b: number) => b.toString(8).padStart(3, "0");
+const rows = <T>(xs: readonly T[], n: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+
+/** `od -b`: a 7-digit octal offset, 16 bytes a row in three octal digits; the last row the length. */
+const odB = (b: Buffer) =>
+  [
+    ...rows([...b], 16).map((r, i) => `${(i * 16).toString(8).padStart(7, "0")} ${r.map(octal).join(" ")}`),
+    b.length.toString(8).padStart(7, "0"),
+  ].join("\n");
+/** `od -o`: 16-bit little-endian words in six octal digits. */
+const odO = (b: Buffer) =>
+  rows([...b], 16)
+    .map(
+      (r, i) =>
+        `${(i * 16).toString(8).padStart(7, "0")} ${rows(r, 2)
+          .map(([lo, hi = 0]) => (lo + hi * 256).toString(8).padStart(6, "0"))
+          .join(" ")}`,
+    )
+    .join("\n");
+/** `hexdump -b`: a 7-digit hex offset, then octal bytes. */
+const hexdumpB = (b: Buffer) =>
+  rows([...b], 16)
+    .map((r, i) => `${(i * 16).toString(16).padStart(7, "0")} ${r.map(octal).join(" ")}`)
+    .join("\n");
+
+const layouts: Record<string, string> = {
+  "od -b": odB(bytes),
+  "od -o": odO(bytes),
+  "hexdump -b": hexdumpB(bytes),
+  "decimals separated by ;": [...bytes].join(";"),
+  "decimals one a line": [...bytes].join("\n"),
+  "0x bytes separated by blanks": [...bytes].map((x) => `0x${x.toString(16)}`).join(" "),
+  "\\x bytes separated by blanks": [...bytes].map((x) => `\\x${x.toString(16)}`).join(" "),
+  "octal escapes, shortest": [...bytes].map((x) => `\\${x.toString(8)}`).join(""),
+  "a Python oct() list": `[${[...bytes].map((x) => `0o${x.toString(8)}`).join(", ")}]`,
+  "binary in JSON indented by 4": JSON.stringify([...bytes].map(bits), null, 4),
+  "binary separated by dots": [...bytes].map(bits).join("."),
+  "hex in groups of 20": bytes.toString("hex").replace(/.{20}/g, "$& "),
+  "hex in groups of 32 a line": bytes.toString("hex").replace(/.{32}/g, "$&\n"),
+  "hex in groups of 8 joined by _": bytes.toString("hex").replace(/.{8}(?!$)/g, "$&_"),
+  "hex in groups of 8 joined by /": bytes.toString("hex").replace(/.{8}(?!$)/g, "$&/"),
+  "quoted-printable with soft line breaks": bytes
+    .toString("hex")
+    .toUpperCase()
+    .replace(/../g, "=$&")
+    .replace(/.{75}/g, "$&=\n"),
+  "hex of its UTF-16": Buffer.from(KEY, "utf16le").toString("hex"),
+  "hex of it reversed": Buffer.from([...KEY].reverse().join("")).toString("hex"),
+};
+
+const spellsKey = (decoded: string) => decoded.includes(KEY) || [...decoded].reverse().join("").includes(KEY);
+const masked = (text: string) =>
+  applySpans(
+    text,
+    byteRunSpans(text, spellsKey, () => "[bytes]"),
+  );
+
+describe("byteRunSpans", () => {
+  it.each(Object.keys(layouts))("reads the key's bytes written as %s, the whole run", (name) => {
+    const text = `config bytes:\n${layouts[name]}\nthen failed`;
+    const out = masked(text);
+    expect(out).toMatch(/^config bytes:\n.*\[bytes\]/s);
+    expect(out).toMatch(/then failed$/);
+    // No two digits of the run are left beside the mask (a dump's last offset, alone on its line, may be).
+    const rest = out.replace(/^config bytes:\n|\nthen failed$/g, "").replace(/^\d{7}$/m, "");
+    expect(rest).not.toMatch(/[0-9a-f]{2}/i);
+  });
+
+  it.each(Object.keys(layouts))("leaves numbers that spell something else as they are: %s", (name) => {
+    const other = Buffer.from("GIT_SHA=0123456789abcdef0123456789abcdef01234567");
+    const text = layouts[name].replace(/[\s\S]*/, () =>
+      name === "od -b"
+        ? odB(other)
+        : name === "od -o"
+          ? odO(other)
+          : name === "hexdump -b"
+            ? hexdumpB(other)
+            : [...other].join(", "),
+    );
+    expect(masked(text)).toBe(text);
+  });
+
+  it("masks through redactMaterial, in a failed program's output", () => {
+    for (const [name, layout] of Object.entries(layouts)) {
+      const out = redactMaterial(`error: could not parse\n${layout}\nthen failed`);
+      expect([name, out.includes("withheld") || out.includes("e2b_…abcd")]).toEqual([name, true]);
+      const shown = layout.split("\n").filter((line) => line.length >= 8 && out.includes(line));
+      expect([name, shown]).toEqual([name, []]);
+    }
+  });
+
+  it("leaves prose, dates, versions and a digest alone, and a long run of numbers that spells nothing", () => {
+    const prose =
+      "Released 2026-12-07 as v3.228.0 (build 20261207, sha256 " + "ab".repeat(32) + "); 16 of 9 cases.";
+    expect(masked(prose)).toBe(prose);
+    const many = "1 2 3 4 5 6 7 8 9 10 ".repeat(20_000);
+    expect(masked(many)).toBe(many);
+  });
+});
