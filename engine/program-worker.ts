@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { describePlaceholders } from "../policies/detect/hidden-config";
 import { longestRun, redactKeys } from "../policies/detect/keys";
+import { redactMaterial } from "../policies/detect/redact";
 import type { GraphResource, ResourceGraph } from "./graph";
 import { trackChild } from "./children";
 import { legacyConfigKeys, ProgramFailure, runLanguageHost, type LanguageHostResult } from "./language-host";
@@ -244,9 +245,12 @@ export class ProgramWorker {
 /** The line a failed program's relayed output starts under, in a ProgramError's message. */
 export const OUTPUT_HEADING = "--- program output ---";
 
-/** The last lines of what a failed program printed (already redacted), for its error message. */
+/**
+ * The last lines of what a failed program printed, for its error message: redacted whole before it is
+ * cut, as a dump or a byte list cut to its last rows no longer spells the key it holds (rt47 #1).
+ */
 function outputTail(text: string): string {
-  const t = text.trim();
+  const t = redactMaterial(text).trim();
   return t ? `\n${OUTPUT_HEADING}\n${t.split("\n").slice(-20).join("\n")}` : "";
 }
 
@@ -255,7 +259,8 @@ function outputTail(text: string): string {
  * digits of keys written in the source files it quotes masked (source-keys.ts). `dir`: the program's.
  */
 function shownError(text: string, dir: string): string {
-  return maskKeysOfQuotedSources(failureLines(text, 6), dir);
+  // Redacted whole before it is cut to its first lines (outputTail).
+  return maskKeysOfQuotedSources(failureLines(redactMaterial(text), 6), dir);
 }
 
 /**

@@ -37,12 +37,15 @@ describe("architecture", () => {
     expect(escapes).toEqual([]);
   });
 
-  it("engine/ imports no policy, only the key redactor, the enforcement levels and the config vocabulary", () => {
+  it("engine/ imports no policy, only the key redactors, the enforcement levels and the config vocabulary", () => {
     // detect/hidden-config.ts: the marker of an undecrypted config value, which the engine writes and
     // the pack reads (the offline engine's one extension of what the CLI sends); config-settings.ts:
-    // which policies and settings a pack config may name, from the pack's own schemas.
+    // which policies and settings a pack config may name, from the pack's own schemas;
+    // detect/redact.ts: the stricter redactor, for a failed program's error and output, redacted whole
+    // before they are cut to their first and last lines.
     const allowed = [
       "policies/detect/keys",
+      "policies/detect/redact",
       "policies/enforcement",
       "policies/detect/hidden-config",
       "policies/config-settings",

@@ -299,6 +299,32 @@ describe("program runner: configuration and errors", () => {
     expect((err as Error).message).not.toMatch(/04da6b54/i);
   });
 
+  it("redacts a failed program's error and output whole before cutting them to their first and last lines (rt47 #1)", async () => {
+    const dir = copyFixture();
+    // A dump four bytes a row: its first six rows alone spell `e2b_` and twenty digits, no whole key.
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        `const key = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);`,
+        `const rows = Buffer.from(key).toString("hex").match(/.{1,8}/g)!;`,
+        `const dump = rows.map((h, i) => (i * 4).toString(16).padStart(8, "0") + ": " + h.slice(0, 4) + " " + h.slice(4) + "  " + Buffer.from(h, "hex").toString()).join("\\n");`,
+        `console.log("before\\n" + dump);`,
+        `throw new Error("cannot use the key:\\n" + dump);`,
+      ].join("\n"),
+    );
+    const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ProgramError);
+    const message = (err as Error).message;
+    expect(message).toMatch(
+      /the program failed: Error: cannot use the key:\n(?:note: .*\n)?\[11 lines withheld: a dump of E2B key material\]/,
+    );
+    expect(message).toMatch(
+      /--- program output ---\nbefore\n\[11 lines withheld: a dump of E2B key material\]$/,
+    );
+    expect(message).not.toMatch(/6532 625f|3031 3233|e2b_\n/);
+    expect(message).not.toMatch(/^0000000[0-9a-f]: /m);
+  });
+
   it("masks the digits of a key split over two source lines when the error quotes the second", async () => {
     // rt37 #8: Node shows the line of a SyntaxError, here the key's last 24 digits without its prefix.
     const dir = copyFixture();
