@@ -86,6 +86,11 @@ export interface ResourceGraph {
   programModules?: string[];
   /** The other files of its folder the program read (a `.env`, a cloud-init script), checked the same way. */
   programReads?: string[];
+  /**
+   * The environment variables the program read while it ran and they were unset or empty (a deploy
+   * job's `E2B_API_KEY` this preview does not set); not what a function's code reads at run time.
+   */
+  programUnsetEnv?: string[];
   /** A previewed program's stack file (`Pulumi.<stack>.yaml`), committed with it and checked as text too. */
   stackConfigFile?: string;
   resources: GraphResource[];

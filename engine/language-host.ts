@@ -53,10 +53,14 @@ export interface LanguageHostResult {
   modules: string[];
   /** The other files it read from its folder (a `.env`, a cloud-init script). */
   reads: string[];
+  /** The environment variables it read while they were unset or empty (engine/program-modules.js). */
+  unsetEnv: string[];
 }
 
 /** The list the record-modules preload wrote as the program exited; none if it could not. */
-function readProgramFiles(file: string): Pick<LanguageHostResult, "modules" | "reads"> | undefined {
+function readProgramFiles(
+  file: string,
+): Pick<LanguageHostResult, "modules" | "reads" | "unsetEnv"> | undefined {
   const paths = (v: unknown) => (Array.isArray(v) ? v.filter((f): f is string => typeof f === "string") : []);
   let text: string;
   try {
@@ -65,10 +69,10 @@ function readProgramFiles(file: string): Pick<LanguageHostResult, "modules" | "r
     return undefined;
   }
   try {
-    const list = JSON.parse(text) as { modules?: unknown; read?: unknown };
-    return { modules: paths(list?.modules), reads: paths(list?.read) };
+    const list = JSON.parse(text) as { modules?: unknown; read?: unknown; unsetEnv?: unknown };
+    return { modules: paths(list?.modules), reads: paths(list?.read), unsetEnv: paths(list?.unsetEnv) };
   } catch {
-    return { modules: [], reads: [] };
+    return { modules: [], reads: [], unsetEnv: [] };
   }
 }
 

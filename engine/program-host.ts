@@ -18,11 +18,13 @@ import type { LanguageHostResult, StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 import { transformProtocol } from "./transforms";
 
-const { programModules, programReads, recordReads } = require("./program-modules.js") as {
-  programModules: (loaded: Iterable<string>, dir: string) => string[];
-  programReads: (read: Iterable<string>, modules: string[], dir: string) => string[];
-  recordReads: () => Set<string>;
-};
+const { programModules, programReads, recordReads, recordUnsetEnvReads } =
+  require("./program-modules.js") as {
+    programModules: (loaded: Iterable<string>, dir: string) => string[];
+    programReads: (read: Iterable<string>, modules: string[], dir: string) => string[];
+    recordReads: () => Set<string>;
+    recordUnsetEnvReads: () => Set<string>;
+  };
 
 export interface HostJob extends StackRun {
   main: string;
@@ -90,6 +92,8 @@ function createRuntime(sdkFrom: string) {
       const loadedBefore = new Set(Object.keys(require.cache));
       const read = recordReads();
       read.clear();
+      const unsetEnv = recordUnsetEnvReads();
+      unsetEnv.clear();
 
       try {
         await pulumi.runtime.runInPulumiStack(async () => {
@@ -111,6 +115,7 @@ function createRuntime(sdkFrom: string) {
         invokes: [...recorder.invokes].sort(),
         modules,
         reads: programReads(read, modules, job.dir),
+        unsetEnv: [...unsetEnv],
       };
     },
   };

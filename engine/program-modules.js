@@ -175,4 +175,45 @@ function recordReads() {
   return reads;
 }
 
-module.exports = { programModules, programReads, recordReads };
+const unsetEnv = new Set();
+let watchingEnv = false;
+
+/**
+ * Whether the code reading the environment now is the program's own: the first caller outside this
+ * file is a file of the program's folder (the working directory), not an installed package's. The
+ * SDK and its dependencies read dozens of settings, differently in a fresh process and a warm one.
+ */
+function readByProgram() {
+  const dir = process.cwd() + path.sep;
+  for (const line of (new Error().stack ?? "").split("\n").slice(1)) {
+    const file = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/.exec(line)?.[1]?.replace(/^file:\/\//, "");
+    if (!file || path.basename(file) === "program-modules.js") continue;
+    return file.startsWith(dir) && !file.includes(`${path.sep}node_modules${path.sep}`);
+  }
+  return false;
+}
+
+/**
+ * Starts noting the environment variables the program's own code reads while they are unset or
+ * empty: a read of the deploy job's `E2B_API_KEY` that this preview's environment does not set is
+ * one, and a function's code reading its variable at run time (a closure the program only
+ * serializes) is none. Puts a Proxy in place of `process.env` once; it forwards every operation.
+ * @returns {Set<string>} the live set of names (clear it between runs)
+ */
+function recordUnsetEnvReads() {
+  if (watchingEnv) return unsetEnv;
+  watchingEnv = true;
+  process.env = new Proxy(process.env, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (typeof name === "string" && (value === undefined || value === "") && readByProgram())
+        unsetEnv.add(name);
+      return value;
+    },
+    // On the environment itself: through the Proxy as receiver, Node refuses the define it becomes.
+    set: (target, name, value) => Reflect.set(target, name, value),
+  });
+  return unsetEnv;
+}
+
+module.exports = { programModules, programReads, recordReads, recordUnsetEnvReads };

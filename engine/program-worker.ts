@@ -378,6 +378,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
       offline: offlineNotes(result.resources, result.invokes, environments),
       programModules: result.modules,
       programReads: result.reads,
+      programUnsetEnv: result.unsetEnv,
     };
   } catch (e) {
     if (e instanceof ProgramFailure) {
@@ -497,7 +498,7 @@ export class ProgramPool {
     const i = this.idle.findIndex((w) => w.sdkPath === sdk && w.alive);
     const worker = i >= 0 ? this.idle.splice(i, 1)[0] : new ProgramWorker(sdk);
     try {
-      const { resources, invokes, modules, reads } = await worker.run(job, opts.timeoutMs);
+      const { resources, invokes, modules, reads, unsetEnv } = await worker.run(job, opts.timeoutMs);
       this.idle.push(worker);
       return {
         ...graph,
@@ -505,6 +506,7 @@ export class ProgramPool {
         offline: offlineNotes(resources, invokes, environments),
         programModules: modules,
         programReads: reads,
+        programUnsetEnv: unsetEnv,
       };
     } catch (e) {
       worker.kill();

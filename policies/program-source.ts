@@ -57,6 +57,11 @@ export interface ProgramSourceInput {
    */
   unsetInEnvironment?: (name: string) => boolean;
   /**
+   * Whether the program itself read a variable while it was unset or empty, as the engine recorded
+   * while it ran: a deploy-time read, whatever a resource's code reads of that name at run time.
+   */
+  unsetWhenRead?: (name: string) => boolean;
+  /**
    * Whether a resource of the stack has a variable of that name: then the stack shows what the
    * program's read feeds (a serverless function's own code reads its variable at run time).
    */
@@ -93,9 +98,9 @@ const ENV_READ = /\bprocess\.env(?:\.([A-Za-z_$][\w$]*)|\[\s*["'`]([A-Za-z_$][\w
 /**
  * The key read from the program's environment where this preview's environment did not set it: the
  * deploy job holds it (a CI secret), the guardrail job does not, so what it fed was `undefined` here
- * and not judged. Inconclusive, once per variable, at its first read; not where a resource of the
- * stack has a variable of that name (a function's own code reading it at run time), nor for an
- * assignment.
+ * and not judged. Inconclusive, once per variable, at its first read; not for an assignment. Where
+ * the engine recorded the program's reads, only a variable it read while unset counts; else not one a
+ * resource of the stack holds (a function's own code reading it at run time).
  */
 function keysReadFromEnvironment(
   files: ReadonlyArray<{ name: string; text: string }>,
@@ -110,8 +115,11 @@ function keysReadFromEnvironment(
   for (const f of files)
     for (const m of f.text.matchAll(ENV_READ)) {
       const name = m[1] ?? m[2];
-      if (said.has(name) || !keyName.test(name) || !input.unsetInEnvironment!(name)) continue;
-      if (input.namedInStack?.(name)) continue;
+      if (said.has(name) || !keyName.test(name)) continue;
+      if (input.unsetWhenRead ? !input.unsetWhenRead(name) : !input.unsetInEnvironment!(name)) continue;
+      // Unrecorded, a read of a variable a resource holds may be that resource's code at run time; a
+      // recorded one fed the stack (`E2B_API_KEY: process.env.E2B_API_KEY ?? ""`, real40 bug 3).
+      if (!input.unsetWhenRead && input.namedInStack?.(name)) continue;
       said.add(name);
       out.push({
         ...judge.finding(
@@ -163,7 +171,8 @@ export function programSourceFindings(
       "The program's code",
       "which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.",
     );
-  if (input.unsetInEnvironment) out.push(...keysReadFromEnvironment(files, input, judge, config));
+  if (input.unsetInEnvironment || input.unsetWhenRead)
+    out.push(...keysReadFromEnvironment(files, input, judge, config));
   for (const f of reader.readFiles(input.reads ?? []).files)
     report(
       f,

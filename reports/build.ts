@@ -153,8 +153,11 @@ function programFindings(
     stackUrn,
     inStack: known,
     storedIn,
-    // The program ran with this process's environment (engine/language-host.ts).
-    unsetInEnvironment: (name: string) => !process.env[name],
+    // What the engine recorded the program reading while unset (it may set a variable itself, from a
+    // `.env`: real40 bug 1); else this process's environment, which the program ran with.
+    ...(graph.programUnsetEnv
+      ? { unsetWhenRead: (name: string) => graph.programUnsetEnv!.includes(name) }
+      : { unsetInEnvironment: (name: string) => !process.env[name] }),
     namedInStack: (name: string) => (variables ??= variableNames(index)).has(name),
   };
   return programSourceFindings(reader, input, config);

@@ -6,7 +6,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { fileURLToPath, pathToFileURL } = require("node:url");
-const { programModules, programReads, recordReads } = require("../program-modules.js");
+const { programModules, programReads, recordReads, recordUnsetEnvReads } = require("../program-modules.js");
 
 const out = process.env.E2B_GUARDRAILS_MODULES_FILE;
 const dir = process.cwd();
@@ -49,11 +49,15 @@ function recordEsmLoads(list) {
 
 if (out) {
   const read = recordReads();
+  const unsetEnv = recordUnsetEnvReads();
   const esmLoaded = recordEsmLoads(`${out}.esm`);
   process.on("exit", () => {
     try {
       const modules = programModules([...Object.keys(require.cache), ...esmLoaded()], dir);
-      fs.writeFileSync(out, JSON.stringify({ modules, read: programReads(read, modules, dir) }));
+      fs.writeFileSync(
+        out,
+        JSON.stringify({ modules, read: programReads(read, modules, dir), unsetEnv: [...unsetEnv] }),
+      );
     } catch {
       // An empty list: the report says nothing about the program's files rather than fail the
       // preview. A missing file means this handler never ran (engine/language-host.ts).

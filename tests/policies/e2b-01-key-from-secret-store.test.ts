@@ -247,6 +247,31 @@ describe(P, () => {
       ]);
   });
 
+  it("names the deploy job's key the program copies into a variable of the same name, as the engine saw it read (real40 bugs 1, 3)", async () => {
+    const from = path.join(repoRoot, fx("secret-read-at-deploy"));
+    const statusOf = async (lines: string[]) => {
+      const dir = programCopy("env-read-", from, {
+        "index.ts": ['import * as aws from "@pulumi/aws";', ...lines].join("\n"),
+      });
+      const { stack } = await scan.program(dir, "prod");
+      return [status(stack, "E2B-01"), of(stack, P).map((f) => f.message.slice(0, 60))];
+    };
+    const fn = (value: string) =>
+      `new aws.lambda.Function("agent", { role: "arn:aws:iam::1:role/r", runtime: "nodejs20.x", handler: "index.handler", environment: { variables: { E2B_API_KEY: ${value} } } });`;
+    // Read at deploy time while unset (the guardrail job lacks the deploy job's secret): a fallback
+    // leaves the variable defined and empty here, and the key in it at \`pulumi up\`.
+    for (const value of ['process.env.E2B_API_KEY ?? ""', "`${process.env.E2B_API_KEY}`"])
+      expect(await statusOf([fn(value)])).toEqual([
+        "inconclusive",
+        [expect.stringMatching(/^The program's code reads E2B_API_KEY from its environment/)],
+      ]);
+    // Set by the program itself before it reads it (a `.env` loader): its value is judged (another
+    // policy's finding), and this one says nothing of an unset variable.
+    expect(
+      await statusOf([`process.env.E2B_API_KEY = "e2b_${"ab".repeat(20)}";`, fn("process.env.E2B_API_KEY")]),
+    ).toEqual(["fail", []]);
+  });
+
   it("keeps a deploy-time secret's name through an encoding the program applies to it (rt43 #1)", async () => {
     const from = path.join(repoRoot, fx("secret-read-at-deploy"));
     const dir = programCopy("deploy-secret-encoded-", from, {

@@ -141,6 +141,18 @@ describe("programSourceFindings", () => {
         namedInStack: (name) => name === "E2B_API_KEY",
       }),
     ).toEqual([]);
+    // Where the engine recorded what the program read while unset, that decides, whatever a resource
+    // holds: the program fed the variable of that name (real40 bug 3); a closure's read is no record.
+    const recorded = (names: string[]) =>
+      programSourceFindings(new ArtifactReader([p.dir]), {
+        files: p.files,
+        stackUrn: STACK,
+        inStack: () => new Set(),
+        unsetWhenRead: (name) => names.includes(name),
+        namedInStack: () => true,
+      }).map((f) => f.message.match(/reads (\w+)/)?.[1]);
+    expect(recorded(["E2B_API_KEY"])).toEqual(["E2B_API_KEY"]);
+    expect(recorded([])).toEqual([]);
   });
 
   it("says what it could not read, as an advisory", () => {
