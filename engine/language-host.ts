@@ -289,8 +289,9 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
 
 /** `@pulumi/pulumi/cmd/run` as the program resolves it (the language host's locateModule). */
 function locateRun(pwd: string): string {
+  let run: string;
   try {
-    return path.dirname(require.resolve("@pulumi/pulumi/cmd/run", { paths: [pwd] }));
+    run = path.dirname(require.resolve("@pulumi/pulumi/cmd/run", { paths: [pwd] }));
   } catch {
     // Nothing ran: bad input (exit 2 with one line), not a failing program.
     throw new InputError(
@@ -298,6 +299,29 @@ function locateRun(pwd: string): string {
       pwd,
     );
   }
+  assertSupportedSdk(pwd);
+  return run;
+}
+
+/**
+ * Refuses a program on @pulumi/pulumi before 3.0 (one line, exit 2): the engine speaks the 3.x
+ * language-host protocol, and a 2.x SDK failed or passed depending on whether secure config was
+ * decrypted (real40 bug 2). 3.x releases before 3.100.0 run, untested (docs/compatibility.md).
+ */
+export function assertSupportedSdk(dir: string): void {
+  let version: unknown;
+  try {
+    const file = require.resolve("@pulumi/pulumi/package.json", { paths: [dir] });
+    version = (JSON.parse(fs.readFileSync(file, "utf8")) as { version?: unknown }).version;
+  } catch {
+    return;
+  }
+  const major = typeof version === "string" ? Number(/^(\d+)\./.exec(version)?.[1]) : NaN;
+  if (major < 3)
+    throw new InputError(
+      `${dir}: the program's @pulumi/pulumi is ${String(version)}; the offline preview runs programs on @pulumi/pulumi 3.x (3.100.0 or later): upgrade it, or preview with \`pulumi preview --policy-pack\``,
+      dir,
+    );
 }
 
 /** The language host still presents config keys in the old `<ns>:config:<name>` form to the SDK. */

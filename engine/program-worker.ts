@@ -14,7 +14,13 @@ import { longestRun, redactKeys } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
 import type { GraphResource, ResourceGraph } from "./graph";
 import { trackChild } from "./children";
-import { legacyConfigKeys, ProgramFailure, runLanguageHost, type LanguageHostResult } from "./language-host";
+import {
+  assertSupportedSdk,
+  legacyConfigKeys,
+  ProgramFailure,
+  runLanguageHost,
+  type LanguageHostResult,
+} from "./language-host";
 import type { HostJob, HostReply } from "./program-host";
 import { readProject, readStackConfig, type ProjectInfo } from "./project";
 import { stackFilesOf } from "./sibling-stacks";
@@ -352,11 +358,14 @@ function keptLines(lines: string[], n: number): number {
 }
 
 function sdkOf(dir: string): string {
+  let sdk: string;
   try {
-    return require.resolve("@pulumi/pulumi", { paths: [dir] });
+    sdk = require.resolve("@pulumi/pulumi", { paths: [dir] });
   } catch {
     throw new ProgramError(`${dir}: cannot resolve @pulumi/pulumi from the program (run npm install there)`);
   }
+  assertSupportedSdk(dir);
+  return sdk;
 }
 
 /** Offline preview of one program, run as the Pulumi CLI runs it (language-host protocol). */

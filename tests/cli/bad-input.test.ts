@@ -292,6 +292,19 @@ describe("preview, evals and sandboxes: bad input", () => {
       },
       ["Pulumi.yaml", "'config.limits.inner'", "contains itself"],
     ],
+    [
+      "preview: a program on @pulumi/pulumi 2.x (real40 bug 2)",
+      () => {
+        file("sdk2/Pulumi.yaml", "name: sdk2\nruntime: nodejs\n");
+        file("sdk2/Pulumi.dev.yaml", "config: {}\n");
+        file("sdk2/index.ts", "export {};\n");
+        file("sdk2/node_modules/@pulumi/pulumi/package.json", { name: "@pulumi/pulumi", version: "2.4.0" });
+        file("sdk2/node_modules/@pulumi/pulumi/index.js", "");
+        file("sdk2/node_modules/@pulumi/pulumi/cmd/run/index.js", "");
+        return ["preview", "--cwd", path.join(tmp, "sdk2"), "--stack", "dev"];
+      },
+      ["sdk2", "@pulumi/pulumi is 2.4.0", "3.100.0 or later"],
+    ],
     ["evals: an unknown case", () => ["evals", "--case", "E2B-99"], ["--case", "E2B-99"]],
     ["evals: --report-dir under /proc", () => ["evals", "--report-dir", "/proc/x"], ["--report-dir /proc/x"]],
     ["evals: --concurrency 0", () => ["evals", "--concurrency", "0"], ["--concurrency"]],
