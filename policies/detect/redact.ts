@@ -76,7 +76,10 @@ function maskGroupedRun(run: string): string {
     }
     const end = starts[j] + parts[j].length;
     const after = spans.length === 0 || spans[spans.length - 1].end <= starts[i];
-    if (j > i && after && end - starts[i] >= MIN_GROUPED && groupsSpellMaterial(parts, i, j))
+    // Two whole groups at least: one group and a shorter tail is a blob and a word, which the
+    // searches below mask by the key's own mask.
+    const twoWhole = j >= i + 4 || (j === i + 2 && parts[j].length === length);
+    if (twoWhole && after && end - starts[i] >= MIN_GROUPED && groupsSpellMaterial(parts, i, j))
       spans.push({
         start: starts[i],
         end,
