@@ -185,10 +185,12 @@ let watchingEnv = false;
  */
 function readByProgram() {
   const dir = process.cwd() + path.sep;
+  const spelled = [dir, encodeURI(dir)];
   for (const line of (new Error().stack ?? "").split("\n").slice(1)) {
-    const file = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/.exec(line)?.[1]?.replace(/^file:\/\//, "");
-    if (!file || path.basename(file) === "program-modules.js") continue;
-    return file.startsWith(dir) && !file.includes(`${path.sep}node_modules${path.sep}`);
+    if (line.includes(`${path.sep}program-modules.js:`)) continue;
+    // The frame's location, whatever its folder's name holds (`agents (copy)`, rt48 #4).
+    const at = spelled.map((d) => line.indexOf(d)).find((i) => i >= 0);
+    return at !== undefined && !line.slice(at).includes(`${path.sep}node_modules${path.sep}`);
   }
   return false;
 }
@@ -203,7 +205,8 @@ function readByProgram() {
 function recordUnsetEnvReads() {
   if (watchingEnv) return unsetEnv;
   watchingEnv = true;
-  process.env = new Proxy(process.env, {
+  const env = process.env;
+  const proxy = new Proxy(env, {
     get(target, name) {
       const value = Reflect.get(target, name);
       if (typeof name === "string" && (value === undefined || value === "") && readByProgram())
@@ -213,6 +216,14 @@ function recordUnsetEnvReads() {
     // On the environment itself: through the Proxy as receiver, Node refuses the define it becomes.
     set: (target, name, value) => Reflect.set(target, name, value),
   });
+  process.env = proxy;
+  // A Proxy cannot be cloned: `structuredClone(process.env)` works under `pulumi preview`, so it is
+  // handed the environment itself (rt48 #4).
+  const clone = globalThis.structuredClone;
+  if (typeof clone === "function")
+    globalThis.structuredClone = function structuredClone(value, ...rest) {
+      return clone(value === proxy ? env : value, ...rest);
+    };
   return unsetEnv;
 }
 

@@ -57,10 +57,10 @@ export interface ProgramSourceInput {
    */
   unsetInEnvironment?: (name: string) => boolean;
   /**
-   * Whether the program itself read a variable while it was unset or empty, as the engine recorded
-   * while it ran: a deploy-time read, whatever a resource's code reads of that name at run time.
+   * The variables the program's own code read while they were unset or empty, as the engine recorded
+   * while it ran: deploy-time reads, whatever a resource's code reads of those names at run time.
    */
-  unsetWhenRead?: (name: string) => boolean;
+  unsetReads?: readonly string[];
   /**
    * Whether a resource of the stack has a variable of that name: then the stack shows what the
    * program's read feeds (a serverless function's own code reads its variable at run time).
@@ -110,27 +110,34 @@ function keysReadFromEnvironment(
 ): Finding[] {
   // The names the policy's own rules judge as the key (its `keyNamePattern`, as configured).
   const keyName = new RegExp(settingsOf(keyFromSecretStore, config).keyNamePattern, "i");
+  const recorded = input.unsetReads && new Set(input.unsetReads);
   const out: Finding[] = [];
   const said = new Set<string>();
+  const report = (name: string, where: string) => {
+    said.add(name);
+    out.push({
+      ...judge.finding(
+        input.stackUrn,
+        `The program's code reads ${name} from its environment (${where}), which is not set for this preview: what it feeds was undefined here, or a fallback, and was not judged. Where the deploy job sets it, that is the E2B key in whatever it feeds; pass the runtime a secret reference (E2B_SECRET_ARN) instead, or preview with ${name} set (any placeholder of the key's shape) to have it judged.`,
+        { advisory: true },
+      ),
+      unknown: true,
+      inconclusive: true,
+    });
+  };
   for (const f of files)
     for (const m of f.text.matchAll(ENV_READ)) {
       const name = m[1] ?? m[2];
       if (said.has(name) || !keyName.test(name)) continue;
-      if (input.unsetWhenRead ? !input.unsetWhenRead(name) : !input.unsetInEnvironment!(name)) continue;
+      if (recorded ? !recorded.has(name) : !input.unsetInEnvironment!(name)) continue;
       // Unrecorded, a read of a variable a resource holds may be that resource's code at run time; a
       // recorded one fed the stack (`E2B_API_KEY: process.env.E2B_API_KEY ?? ""`, real40 bug 3).
-      if (!input.unsetWhenRead && input.namedInStack?.(name)) continue;
-      said.add(name);
-      out.push({
-        ...judge.finding(
-          input.stackUrn,
-          `The program's code reads ${name} from its environment (${printable(f.name)} line ${lineAt(f.text, m.index!)}), which is not set for this preview: what it feeds was undefined here and was not judged. Where the deploy job sets it, that is the E2B key in whatever it feeds; pass the runtime a secret reference (E2B_SECRET_ARN) instead, or preview with ${name} set (any placeholder of the key's shape) to have it judged.`,
-          { advisory: true },
-        ),
-        unknown: true,
-        inconclusive: true,
-      });
+      if (!recorded && input.namedInStack?.(name)) continue;
+      report(name, `${printable(f.name)} line ${lineAt(f.text, m.index!)}`);
     }
+  // Recorded reads the text does not spell (`const { E2B_API_KEY = "" } = process.env`, a helper's
+  // `process.env[name]`: rt48 #4).
+  for (const name of recorded ?? []) if (!said.has(name) && keyName.test(name)) report(name, "while it ran");
   return out;
 }
 
@@ -171,7 +178,7 @@ export function programSourceFindings(
       "The program's code",
       "which no resource input showed at preview (a value not known yet can hide a literal). Committed code is no key store: read the key from a secret store at run time, and rotate it.",
     );
-  if (input.unsetInEnvironment || input.unsetWhenRead)
+  if (input.unsetInEnvironment || input.unsetReads)
     out.push(...keysReadFromEnvironment(files, input, judge, config));
   for (const f of reader.readFiles(input.reads ?? []).files)
     report(

@@ -156,7 +156,7 @@ function programFindings(
     // What the engine recorded the program reading while unset (it may set a variable itself, from a
     // `.env`: real40 bug 1); else this process's environment, which the program ran with.
     ...(graph.programUnsetEnv
-      ? { unsetWhenRead: (name: string) => graph.programUnsetEnv!.includes(name) }
+      ? { unsetReads: graph.programUnsetEnv }
       : { unsetInEnvironment: (name: string) => !process.env[name] }),
     namedInStack: (name: string) => (variables ??= variableNames(index)).has(name),
   };

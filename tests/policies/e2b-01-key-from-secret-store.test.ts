@@ -265,6 +265,15 @@ describe(P, () => {
         "inconclusive",
         [expect.stringMatching(/^The program's code reads E2B_API_KEY from its environment/)],
       ]);
+    // Read without the text spelling `process.env.E2B_API_KEY` (rt48 #4); a clone of the environment
+    // runs as under `pulumi preview` (the recording's Proxy is not what it clones).
+    expect(await statusOf(['const { E2B_API_KEY = "" } = process.env;', fn("E2B_API_KEY")])).toEqual([
+      "inconclusive",
+      [expect.stringMatching(/^The program's code reads E2B_API_KEY from its environment/)],
+    ]);
+    expect((await statusOf(["const env = structuredClone(process.env);", fn('env.HOME ?? ""')]))[0]).toBe(
+      "pass",
+    );
     // Set by the program itself before it reads it (a `.env` loader): its value is judged (another
     // policy's finding), and this one says nothing of an unset variable.
     expect(
