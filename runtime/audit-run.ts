@@ -181,8 +181,10 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
   let pages = 0;
   // A page token seen before means the API sends us in a circle: stop rather than list for ever.
   const tokens = new Set<string>();
-  // So do pages that bring nothing not listed before, each with a fresh token: counted in a row.
+  // So do pages that bring no sandbox id not listed before (judged, skipped or repeated; a record
+  // with no id is nothing new), each under a fresh token: counted in a row.
   let idlePages = 0;
+  const listed = new Set<string>();
   // Each attempt gets a paginator of its own at the page's token: an attempt given up on (timed out)
   // may still be answered later, and must not move the cursor of the attempt that replaced it.
   const fetchPage = (nextToken: string | undefined) =>
@@ -224,6 +226,11 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
     let fresh = 0;
     for (const s of items as unknown[]) {
       const r = auditedFromRecord(s);
+      const id = r.ok ? r.sandbox.sandboxId : r.sandboxId;
+      if (id !== null && !listed.has(id)) {
+        listed.add(id);
+        fresh++;
+      }
       if (!r.ok) auditor.skip(r.sandboxId, r.reason);
       else if (!matchesMetadata(r.sandbox, o.metadata))
         // The API was asked for these pairs; a record without them is not ours to judge (or kill).
@@ -231,8 +238,7 @@ export async function auditSandboxes(o: AuditRunOptions): Promise<AuditRun> {
           r.sandbox.sandboxId,
           "outside-filter: the API listed it, but its metadata does not match --metadata",
         );
-      else if (!auditor.add(r.sandbox)) continue;
-      fresh++;
+      else auditor.add(r.sandbox);
     }
     idlePages = next !== undefined && fresh === 0 ? idlePages + 1 : 0;
     if (idlePages >= IDLE_PAGES_LIMIT) {

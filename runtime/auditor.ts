@@ -273,12 +273,11 @@ export class SandboxAuditor {
     if (this.skipped.length < SandboxAuditor.MAX_SKIPPED) this.skipped.push({ sandboxId, reason });
   }
 
-  /** Judges `s`; false when it was listed before (and is not judged again). */
-  add(s: AuditedSandbox): boolean {
+  add(s: AuditedSandbox): void {
     // An API paging by offset while sandboxes start and stop may list one twice: counted once.
     if (this.seen.has(s.sandboxId)) {
       this.skip(s.sandboxId, "listed again by the API (on this page or an earlier one); counted once");
-      return false;
+      return;
     }
     this.seen.add(s.sandboxId);
     const suspicious = implausibleTimes(s, this.rules.now);
@@ -312,7 +311,6 @@ export class SandboxAuditor {
         costSoFarUsd: round(runSeconds(s, this.rules.now.getTime()) * perSecondUsd(s, this.rules.prices)),
       });
     }
-    return true;
   }
 
   get leaked(): LeakedSandbox[] {

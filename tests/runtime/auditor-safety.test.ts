@@ -225,14 +225,23 @@ describe("sandboxes audit --kill --yes against a lying API", () => {
 
   test("pages that bring nothing new under ever new tokens stop the listing with an error (exit 2), nothing killed", async () => {
     server.state.seedSandboxes(3, { teamId, idPrefix: "old", startedAt: new Date(Date.now() - 3 * H) });
-    for (const repeat of [false, true]) {
-      // An empty page, or the first page's sandboxes again, each time with a token not seen before.
+    for (const kind of ["empty", "repeat", "malformed"]) {
+      // An empty page, the first page's sandboxes again, or one unreadable record again (rt48 #6),
+      // each time with a token not seen before.
+      const repeat = kind !== "empty";
       let n = 0;
       let first: unknown[] = [];
       const off = server.onResponse((req, reply) => {
         if (req.method !== "GET" || req.path !== "/v2/sandboxes") return undefined;
-        if (repeat && !req.query.has("nextToken")) first = reply.body as unknown[];
-        return { status: 200, body: first, headers: { "X-Next-Token": `t${repeat}${n++}` } };
+        if (repeat && !req.query.has("nextToken"))
+          first =
+            kind === "repeat"
+              ? (reply.body as unknown[])
+              : (reply.body as Array<Record<string, unknown>>).map((x) => ({
+                  ...x,
+                  startedAt: "yesterday-ish",
+                }));
+        return { status: 200, body: first, headers: { "X-Next-Token": `t${kind}${n++}` } };
       });
       const before = server.requests.length;
       const r = await audit({ kill: true, yes: true });
