@@ -32,8 +32,14 @@ const TIER_PATTERNS: readonly [RegExp, Tier][] = [
   [/(^|[^a-z])(pre-?prod|non-?prod|pre-?production|non-?production)([^a-z]|$)/, "staging"],
   [/(^|[^a-z])(prod|production|prd|live)([^a-z]|$)/, "production"],
   [/(^|[^a-z])(staging|stage|stg|uat)([^a-z]|$)/, "staging"],
-  [/(^|[^a-z])(load-?test|loadtest|perf|load|stress|bench)([^a-z]|$)/, "load-test"],
-  [/(^|[^a-z])(dev|development|test|testing|qa|sandbox|preview|local|ci)([^a-z]|$)/, "development"],
+  [
+    /(^|[^a-z])(load-?test|loadtest|loadtesting|perf|perftest|load|stress|soak|bench|benchmark)([^a-z]|$)/,
+    "load-test",
+  ],
+  [
+    /(^|[^a-z])(dev|development|test|tests|testing|qa|e2e|integration|smoke|sandbox|preview|local|ci)([^a-z]|$)/,
+    "development",
+  ],
 ];
 
 export function inferTier(name: string): Tier | null {
@@ -50,10 +56,12 @@ export function normalizeEnvName(name: string): string {
 /** Whole names that spell one environment (teams tag the same one `prod` and `production`). */
 const SAME_ENVIRONMENT: ReadonlyMap<string, string> = new Map(
   [
-    ["prod", "production", "prd"],
+    ["prod", "production", "prd", "live"],
     ["staging", "stage", "stg"],
     ["dev", "development"],
-    ["loadtest", "load-test"],
+    ["test", "tests", "testing"],
+    ["loadtest", "load-test", "loadtesting"],
+    ["bench", "benchmark"],
   ].flatMap((names) => names.map((n): [string, string] => [n, names[0]])),
 );
 
@@ -69,12 +77,12 @@ export function environmentKey(name: string): string {
 
 /**
  * A stack name's words: split at separators, where a lower-case letter meets a capital
- * (`agentsStaging`) and where a number follows a letter (`prod1`, an instance of prod as `prod-1` is).
+ * (`agentsStaging`) and where a number ends a word (`prod1`, an instance of prod as `prod-1` is; not `e2e`).
  */
 function nameWords(stack: string): string[] {
   const words = stack
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/([A-Za-z])(\d)/g, "$1 $2")
+    .replace(/([A-Za-z])(\d+)(?![A-Za-z])/g, "$1 $2")
     .toLowerCase()
     .split(/[-_.\s]+/)
     .filter(Boolean);
@@ -115,8 +123,8 @@ export const namesEnvironment = (stack: string): boolean =>
   nameWords(stack).some((w) => environmentWord(w) !== undefined);
 
 /**
- * Whether two stack names spell two environments: of the words they do not share, those that name an
- * environment differ. `prod-sandbox-runner` and `staging-sandbox-runner` (prod, staging),
+ * Whether two stack names spell two environments: the environments their words spell (as
+ * environmentKey spells them: `live` is `prod`) differ. `prod-sandbox-runner` and `staging-sandbox-runner` (prod, staging),
  * `agentsStaging` and `agentsProd`, `dev` and `qa`, `prod` and `pre-prod`, `prod` and `prod-load` are
  * two; `prod-us` and `prod-eu` (regions of one: nothing left), `staging` and `staging_new`, `prod` and
  * `production` are one. Where the names share an environment word, a tier word left over that is a
@@ -125,21 +133,24 @@ export const namesEnvironment = (stack: string): boolean =>
  * decides (rt42 #1, rt43 #2, rt44 #1: first and last word were each defeated by the other naming order).
  */
 export function otherEnvironment(a: string, b: string, projects: readonly string[] = []): boolean {
-  const wa = nameWords(a);
-  const wb = nameWords(b);
   const own = new Set(projects.flatMap(nameWords));
   const weak = (w: string) => WEAK_WORDS.has(w) || own.has(w);
-  const sharesStrong = wa.some((w) => wb.includes(w) && environmentWord(w) !== undefined && !weak(w));
-  const environments = (words: string[], other: string[]) =>
-    new Set(
-      words.flatMap((w) => {
-        const e = other.includes(w) || (sharesStrong && weak(w)) ? undefined : environmentWord(w);
-        return e === undefined ? [] : [e];
-      }),
-    );
-  const ea = environments(wa, wb);
-  const eb = environments(wb, wa);
-  return ea.size !== eb.size || [...ea].some((e) => !eb.has(e));
+  // Each name's environment words, as environmentKey spells them (`live` is `prod`, rt48 #3).
+  const spelled = (name: string) =>
+    nameWords(name).flatMap((w) => {
+      const e = environmentWord(w);
+      return e === undefined ? [] : [{ weak: weak(w), e }];
+    });
+  const ea = spelled(a);
+  const eb = spelled(b);
+  const strong = (xs: typeof ea) => new Set(xs.filter((x) => !x.weak).map((x) => x.e));
+  const sa = strong(ea);
+  const sharesStrong = [...strong(eb)].some((e) => sa.has(e));
+  const environments = (xs: typeof ea) =>
+    new Set(xs.filter((x) => !(sharesStrong && x.weak)).map((x) => x.e));
+  const va = environments(ea);
+  const vb = environments(eb);
+  return va.size !== vb.size || [...va].some((e) => !vb.has(e));
 }
 
 /** `urn:pulumi:<stack>::<project>::<type>::<name>` → stack and project. */

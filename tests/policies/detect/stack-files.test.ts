@@ -237,6 +237,12 @@ describe("stackFileFindings", () => {
       ["prod", "prod-preview"],
       ["prd-test", "prd"],
       ["staging", "test-staging"],
+      // Test and load words beyond the first list (rt48 #3).
+      ["prod", "prod-e2e"],
+      ["prod", "prod-tests"],
+      ["prod", "prod-benchmark"],
+      ["prod", "prod-integration"],
+      ["staging", "staging-e2e"],
     ])
       expect([own, sibling, sharing(own, sibling)]).toEqual([own, sibling, true]);
     // Regions, variants and spellings of one environment are one.
@@ -249,6 +255,10 @@ describe("stackFileFindings", () => {
       // `sandbox` and `live` beside a shared environment word (rt46 #2).
       ["sandbox-runner-prod", "prod"],
       ["prod-live", "prod"],
+      // Spellings of one environment, wherever they stand (rt48 #3).
+      ["prod", "live"],
+      ["live", "prod-live"],
+      ["prod-test", "prod-testing"],
       // Numbered instances of one environment, numbered apart or not (real39 obs.).
       ["prod1", "prod2"],
       ["prod01", "prod-02"],
