@@ -265,9 +265,26 @@ function outputTail(text: string): string {
  * digits of keys written in the source files it quotes masked (source-keys.ts). `dir`: the program's.
  */
 function shownError(text: string, dir: string): string {
-  // Redacted whole before it is cut to its first lines (outputTail).
-  return maskKeysOfQuotedSources(failureLines(redactMaterial(text), 6), dir);
+  // Redacted whole before it is cut to its first lines (outputTail), up to the lines it could show.
+  return maskKeysOfQuotedSources(failureLines(redactMaterial(showableLines(text)), 6), dir);
 }
+
+/**
+ * The lines of an error that its first lines could take (six, and a wrapped blob's MAX_BLOB_LINES
+ * after them), at most ERROR_CHARS of them where the first lines leave room; what follows is never
+ * shown, and an API response of megabytes in an error took seconds to redact (rt48 #7).
+ */
+function showableLines(text: string): string {
+  if (text.length <= ERROR_CHARS) return text;
+  const lines = text.split("\n").slice(0, 6 + MAX_BLOB_LINES + 2);
+  let kept = 0;
+  let size = 0;
+  while (kept < lines.length && (kept < 6 || size + lines[kept].length <= ERROR_CHARS))
+    size += lines[kept++].length + 1;
+  return lines.slice(0, kept).join("\n");
+}
+
+const ERROR_CHARS = 1 << 20;
 
 /**
  * The first lines of a program's failure, the error first: the SDK heads an unhandled exception with

@@ -94,16 +94,18 @@ function forEachNumberRun(text: string, visit: (run: Token[]) => void): void {
 
 /**
  * A dump's offsets marked: 6 to 8 digits starting a line and followed on that line by a shorter
- * number (`0000000 145 062`; not a line of hex groups of eight).
+ * number (`0000000 145 062`; not a line of hex groups of eight), by a colon, or seven digits.
  */
 function markOffsets(text: string, run: Token[]): Token[] {
   for (let i = 0; i + 1 < run.length; i++) {
     const t = run[i];
     const next = run[i + 1];
+    const n = t.digits.length;
+    // Seven digits are `od`'s and `hexdump`'s offsets; xxd's end in a colon (`00000000:`).
     t.offset =
-      t.digits.length >= 6 &&
-      t.digits.length <= 8 &&
-      next.digits.length < t.digits.length &&
+      n >= 6 &&
+      n <= 8 &&
+      (n === 7 || text[t.end] === ":" || next.digits.length < n) &&
       startsLine(text, t.start) &&
       !text.slice(t.end, next.start).includes("\n");
   }
@@ -125,6 +127,20 @@ const byteIn = (base: number, min: number, max: number): Reading => {
   };
 };
 
+/** A word of `size` bytes written in decimal, its bytes low first. */
+function decimalWord(size: number): Reading {
+  const maxDigits = size === 2 ? 5 : 10;
+  return (t) => {
+    if ((t.base !== 0 && t.base !== 10) || t.digits.length > maxDigits || !DIGITS[10].test(t.digits))
+      return undefined;
+    let v = Number(t.digits);
+    if (v >= 2 ** (8 * size)) return undefined;
+    let out = "";
+    for (let i = 0; i < size; i++, v = Math.floor(v / 256)) out += String.fromCharCode(v % 256);
+    return out;
+  };
+}
+
 const READINGS: readonly Reading[] = [
   // Hex of any even length: pairs (`65 32 62 5f`, `\x65`, `0x65`, `=65=32`), groups (`6532625f …`).
   (t) => {
@@ -137,6 +153,17 @@ const READINGS: readonly Reading[] = [
   byteIn(10, 1, 3),
   byteIn(8, 1, 3),
   byteIn(2, 7, 8),
+  // Words written low byte first: `xxd -e`, `od -x`/`-t x4`/`-t x8`, `hexdump -x` (rt48 #1).
+  (t) => {
+    const n = t.digits.length;
+    if ((t.base !== 0 && t.base !== 16) || (n !== 4 && n !== 8 && n !== 16)) return undefined;
+    let out = "";
+    for (let i = n - 2; i >= 0; i -= 2) out += String.fromCharCode(parseInt(t.digits.slice(i, i + 2), 16));
+    return out;
+  },
+  // 16- and 32-bit words in decimal, low byte first: `od -d`, `od -t u2`, `hexdump -d`, `od -t d4`.
+  decimalWord(2),
+  decimalWord(4),
   // `od -o`: 16-bit words in six octal digits, the low byte first.
   (t) => {
     if ((t.base !== 0 && t.base !== 8) || t.digits.length !== 6 || !DIGITS[8].test(t.digits))

@@ -117,7 +117,9 @@ function maskByteList(run: string, spelled: string): string {
  * key's mask is not taken apart row by row first.
  */
 const maskByteRuns = (text: string): string =>
-  applySpans(text, byteRunSpans(text, spellsEitherWay, withheldBytes));
+  // Line breaks a JSON or SARIF writer escaped glue an `n` to the next number (`\n101`): read as
+  // breaks, at the same offsets (rt48 #8).
+  applySpans(text, byteRunSpans(escapedBreaksAsLines(text), spellsEitherWay, withheldBytes));
 
 const withheldBytes = (run: string) => `[${run.length} characters withheld: bytes of E2B key material]`;
 
@@ -128,18 +130,23 @@ const spellsEitherWay = (text: string): boolean =>
 /**
  * Rows of the dumps the standard tools print, and what a row spells (one string for each way to read
  * it; the same way read across rows spells what the dump holds):
- * - `xxd`, `hexdump -C`, `od -A x -t x1z`, `od -t x1`: an offset, the bytes in hex (pairs, or groups
- *   of two), and after two blanks or more their ASCII (`|…|`, `>…<`); groups of two are also read
- *   as `hexdump`'s little-endian 16-bit words;
+ * - `xxd` (`-g`, `-e`, `-c`), `hexdump -C`, `od -A x -t x1z`, `od -t x1`, `Format-Hex`: an offset,
+ *   the bytes in hex (pairs, or groups of up to eight bytes), and after two blanks or more their
+ *   ASCII (`|…|`, `>…<`); groups are also read little-endian (`hexdump`'s 16-bit words, `xxd -e`);
+ * - `xxd -b`: an offset, bytes in binary, their ASCII;
  * - `od -An -tx1`: hex pairs and nothing else; `od -tu1`, `od -An -tu1`: decimal bytes;
  * - `od -c`, `od -An -c`: a character (or an escape) a column, after an octal offset or none.
  */
 const DUMP_FORMS: ReadonlyArray<{ row: RegExp; spell: (m: RegExpExecArray) => string[] }> = [
   {
-    row: /^[0-9a-f]{6,8}:?((?:[ ]{1,2}[0-9a-f]{2}(?:[0-9a-f]{2})?)+)(?:[ ]{2,}[|>]?(.*?)[|<]?)?[ \t\r]*$/i,
+    // Groups of 1, 2, 4 or 8 bytes (`xxd -g 4`, `-e`), up to three blanks after the offset
+    // (PowerShell's `Format-Hex`, rt48 #1).
+    row: /^[0-9a-f]{6,8}:?((?:[ ]{1,3}[0-9a-f]{2}(?:[0-9a-f]{2}){0,7})+)(?:[ ]{2,}[|>]?(.*?)[|<]?)?[ \t\r]*$/i,
     spell: (m) => {
       const groups = m[1].trim().split(/ +/);
-      const swapped = groups.map((g) => (g.length === 4 ? g.slice(2) + g.slice(0, 2) : g)).join("");
+      const swapped = groups
+        .map((g) => (g.length >= 4 ? (g.match(/../g) ?? []).reverse().join("") : g))
+        .join("");
       // A short row's ASCII may itself be hex (`xxd -c 4`: `3639 3434  6944`): after two blanks.
       const ascii = m[2] ?? / {2}(\S+)$/.exec(m[1])?.[1] ?? "";
       return [ascii, fromHexAscii(groups.join("")), fromHexAscii(swapped)];
@@ -194,8 +201,12 @@ export function withholdDumps(
   text: string,
   spells: (decoded: string) => boolean = spellsKeyMaterial,
 ): string {
-  if (!text.includes("\n") || !DUMP_LINE.test(text)) return text;
-  const lines = text.split("\n");
+  if (!DUMP_LINE.test(text.replace(/\\+u000[aAdD]|\\+[nr]/g, "\n"))) return text;
+  // Lines, and the breaks between them: real ones, or escaped by a JSON or SARIF writer (rt48 #8).
+  const parts = text.split(ANY_BREAK);
+  const lines = parts.filter((_, k) => k % 2 === 0);
+  const breaks = parts.filter((_, k) => k % 2 === 1);
+  if (lines.length < 2) return text;
   let changed = false;
   for (const { row, spell } of DUMP_FORMS) {
     const rows = lines.map((line) => row.exec(line));
@@ -203,19 +214,47 @@ export function withholdDumps(
       let j = i;
       while (j < lines.length && rows[j]) j++;
       if (j - i >= 2) {
-        const spelled = rows.slice(i, j).map((m) => spell(m!));
-        const readings = spelled[0].map((_, k) => spelled.map((s) => s[k]).join(""));
+        // The first row may follow other text on its line (`cannot parse: 00000000: 6532 …`, rt48 #1).
+        const lead = i > 0 ? rowAtEnd(lines[i - 1], row) : undefined;
+        const matched = [...(lead ? [lead.match] : []), ...rows.slice(i, j).map((m) => m!)];
+        const spelled = matched.map((m) => spell(m));
+        const readings = spelled[0].map((_, k) => spelled.map((x) => x[k]).join(""));
         if (readings.some(spells)) {
-          lines.splice(i, j - i, `[${j - i} lines withheld: a dump of E2B key material]`);
-          rows.splice(i, j - i, null);
+          const notice = `[${matched.length} lines withheld: a dump of E2B key material]`;
+          if (lead) {
+            lines[i - 1] = `${lines[i - 1].slice(0, lead.at)}${notice}`;
+            lines.splice(i, j - i);
+            breaks.splice(i - 1, j - i);
+            rows.splice(i, j - i);
+            j = i;
+          } else {
+            lines.splice(i, j - i, notice);
+            breaks.splice(i, j - i - 1);
+            rows.splice(i, j - i, null);
+            j = i + 1;
+          }
           changed = true;
-          j = i + 1;
         }
       }
       i = Math.max(j, i + 1);
     }
   }
-  return changed ? lines.join("\n") : text;
+  if (!changed) return text;
+  let out = lines[0];
+  for (let k = 1; k < lines.length; k++) out += breaks[k - 1] + lines[k];
+  return out;
+}
+
+/** A line break, or one a JSON or SARIF writer escaped (`\n`, `\u000a`), captured. */
+const ANY_BREAK = /(\r?\n|\\+u000[aAdD]|\\+[nr])/;
+
+/** A dump's row that ends `line` after other text, and where it starts; the earliest offset that reads as one. */
+function rowAtEnd(line: string, row: RegExp): { at: number; match: RegExpExecArray } | undefined {
+  for (const m of line.matchAll(/(?<![0-9a-f])[0-9a-f]{6,8}:? /gi)) {
+    const match = row.exec(line.slice(m.index));
+    if (match) return { at: m.index, match };
+  }
+  return undefined;
 }
 
 /** A key written backwards (`…a1f8_b2e`), a head of one too: redaction never lets a key through. */
@@ -290,12 +329,14 @@ export function redactMaterial(text: string): string {
       return redactEncoded(short);
     } catch (again) {
       if (!(again instanceof RangeError)) throw again;
-      return WITHHELD;
+      return UNCHECKED;
     }
   }
 }
 
 const WITHHELD = "[withheld: this text held E2B key material that could not be masked]";
+/** What stands for a text too large to be read through (rt48 #7: it was said to hold key material). */
+const UNCHECKED = "[withheld: this text could not be checked for E2B key material]";
 
 /** A carriage return that does not start a CRLF: progress output, classic Mac line ends. */
 const LONE_CR = /\r(?!\n)/g;
@@ -316,7 +357,9 @@ function redactEncoded(text: string): string {
 
 /** The redaction of a text whose lines end at `\n` (or `\r\n`). */
 function redactLines(text: string): string {
-  let out = redactKeys(text)
+  // Dumps first: a key's head in one row's ASCII column is masked with the next row's offset by
+  // redactKeys (`e2b_…: 3232 …`), and the rows no longer read as a dump (rt48 #1).
+  let out = redactKeys(withholdDumps(text))
     .replace(HEX_ASCII_KEY, (hex) => `${maskKey(fromHexAscii(hex))} (hex-encoded)`)
     .replace(SPACED_KEY, (spaced) => maskKey(spelledKey(spaced)))
     .replace(REVERSED_KEY, (run) => `${maskKey(reverse(run).toLowerCase())} (reversed)`);
@@ -324,7 +367,6 @@ function redactLines(text: string): string {
   out = replaceSplitKeys(out, (key) => `${maskKey(key)} (joined)`);
   // Before the search below, which masks the run where a key is found: a framed block's first row.
   out = maskFramedRows(out);
-  out = withholdDumps(out);
   out = out.replace(QUOTED_CHARACTERS, (run) => maskByteList(run, run.replace(/["',;\s]/g, "")));
   out = out.replace(SEPARATED_RUN, maskGroupedRun);
   // findMaterial reports each key once per search, so a pass masks one encoded copy of each key, and

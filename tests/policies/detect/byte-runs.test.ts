@@ -35,6 +35,22 @@ const hexdumpB = (b: Buffer) =>
     .map((r, i) => `${(i * 16).toString(16).padStart(7, "0")} ${r.map(octal).join(" ")}`)
     .join("\n");
 
+/** `od -t x4` and `od -d`: a 7-digit octal offset, then words low byte first, in hex or decimal. */
+const odWords = (b: Buffer, size: number, radix: 16 | 10) =>
+  rows([...b], 16)
+    .map(
+      (r, i) =>
+        `${(i * 16).toString(8).padStart(7, "0")} ${rows(r, size)
+          .map((w) =>
+            w
+              .reduceRight((v, x) => v * 256 + x, 0)
+              .toString(radix)
+              .padStart(radix === 16 ? 2 * size : 0, "0"),
+          )
+          .join(" ")}`,
+    )
+    .join("\n");
+
 const layouts: Record<string, string> = {
   "od -b": odB(bytes),
   "od -o": odO(bytes),
@@ -58,6 +74,10 @@ const layouts: Record<string, string> = {
     .replace(/.{75}/g, "$&=\n"),
   "hex of its UTF-16": Buffer.from(KEY, "utf16le").toString("hex"),
   "hex of it reversed": Buffer.from([...KEY].reverse().join("")).toString("hex"),
+  // rt48 #1: words low byte first.
+  "od -t x4": odWords(bytes, 4, 16),
+  "od -d": odWords(bytes, 2, 10),
+  "od -t d4": odWords(bytes, 4, 10),
 };
 
 const spellsKey = (decoded: string) => decoded.includes(KEY) || [...decoded].reverse().join("").includes(KEY);
@@ -99,6 +119,13 @@ describe("byteRunSpans", () => {
       const shown = layout.split("\n").filter((line) => line.length >= 8 && out.includes(line));
       expect([name, shown]).toEqual([name, []]);
     }
+  });
+
+  it("reads bytes one a line in a JSON or SARIF message, whose line breaks are escaped (rt48 #8)", () => {
+    const message = JSON.stringify({ message: `E2B_API_URL is ${[...bytes].join("\n")}` });
+    const out = redactMaterial(message);
+    expect(out).toContain("withheld: bytes of E2B key material");
+    expect(out).not.toContain([...bytes].slice(4, 12).join("\\n"));
   });
 
   it("leaves prose, dates, versions and a digest alone, and a long run of numbers that spells nothing", () => {

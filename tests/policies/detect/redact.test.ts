@@ -280,6 +280,35 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
             return `${(i * 4).toString(16).padStart(8, "0")}: ${hex.padEnd(9)}  ${ascii(row)}`;
           })
           .join("\n"),
+      // rt48 #1: groups of four bytes, also little-endian; PowerShell's Format-Hex.
+      "xxd -g 4": (bytes) =>
+        rowsOf(bytes)
+          .map((row, i) => {
+            const hex = pairs(row)
+              .join("")
+              .replace(/(.{8})/g, "$1 ")
+              .trimEnd();
+            return `${(i * 16).toString(16).padStart(8, "0")}: ${hex.padEnd(35)}  ${ascii(row)}`;
+          })
+          .join("\n"),
+      "xxd -e": (bytes) =>
+        rowsOf(bytes)
+          .map((row, i) => {
+            const words = (
+              pairs(row)
+                .join("")
+                .match(/.{1,8}/g) ?? []
+            ).map((w) => (w.match(/../g) ?? []).reverse().join(""));
+            return `${(i * 16).toString(16).padStart(8, "0")}: ${words.join(" ").padEnd(35)}  ${ascii(row)}`;
+          })
+          .join("\n"),
+      "Format-Hex": (bytes) =>
+        rowsOf(bytes)
+          .map(
+            (row, i) =>
+              `${(i * 16).toString(16).toUpperCase().padStart(8, "0")}   ${pairs(row).join(" ").toUpperCase().padEnd(48)}  ${ascii(row)}`,
+          )
+          .join("\n"),
       "hexdump (16-bit words)": (bytes) =>
         rowsOf(bytes)
           .map((row, i) => {
@@ -304,6 +333,26 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
         expect(out.replace(/[^0-9a-f]/g, "")).not.toContain(Buffer.from(HEX.slice(i, i + 8)).toString("hex"));
       }
     });
+
+    it.each(Object.keys(dumps))(
+      "withholds a dump whose first row follows other text on its line: %s",
+      (name) => {
+        // `throw new Error("cannot parse: " + dump)`, and in a JSON message, its line breaks escaped (rt48 #1, #8).
+        const dump = dumps[name](Buffer.from(`E2B_API_KEY=${KEY}\n`));
+        for (const text of [
+          `Error: cannot parse: ${dump}\n    at x`,
+          JSON.stringify({ m: `cannot parse: ${dump}` }),
+        ]) {
+          const out = redactMaterial(text);
+          expect([name, out]).toEqual([
+            name,
+            expect.stringMatching(/lines withheld: a dump of E2B key material|withheld/),
+          ]);
+          for (let i = 0; i + 8 <= 40; i++)
+            expect([name, out.includes(HEX.slice(i, i + 8))]).toEqual([name, false]);
+        }
+      },
+    );
 
     it.each(Object.keys(dumps))("leaves a dump that holds no key as it is: %s", (name) => {
       const text = dumps[name](Buffer.from(`GIT_SHA=${HEX}\nREGION=eu-west-1\n`));
