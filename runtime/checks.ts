@@ -128,7 +128,20 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
   }
 
   // Env vars and MCP server settings: model-generated code in the sandbox can read every one (E2B-06).
-  violations.push(...checkSandboxValues(policy, req, envValues(req.envs)));
+  const envs = envValues(req.envs);
+  const envViolations = checkSandboxValues(policy, req, envs);
+  violations.push(...envViolations);
+  // A key split over two variables (`KEY_A` its head, `KEY_B` its tail) that code in the sandbox joins:
+  // the values as sent, one after the other (rt48 #5).
+  if (!envViolations.some((v) => v.code === "env-key-material") && envs.length > 1) {
+    const joined = keyMaterialIn(envs.map((v) => v.value).join(""), req.apiKey);
+    if (joined)
+      violations.push({
+        code: "env-key-material",
+        field: "envs",
+        message: `sandbox env vars hold E2B key material split over several of them (${joined}); code in the sandbox could join and exfiltrate it`,
+      });
+  }
   const mcpSent = mcpAsSent(req.mcp);
   const mcpViolations = checkSandboxValues(policy, req, mcpValues(mcpSent));
   violations.push(...mcpViolations);

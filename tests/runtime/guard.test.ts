@@ -152,6 +152,18 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
     expect(v.stack ?? "").not.toContain(planted);
   });
 
+  test("a key split over two env vars that code in the sandbox could join (rt48 #5); the halves are not shown", async () => {
+    const v = await violation(
+      createGuardedSandbox(policy, {
+        ...conn(),
+        ...ids,
+        envs: { KEY_A: planted.slice(0, 22), REGION: "", KEY_B: planted.slice(22) },
+      }),
+    );
+    expect([v.code, v.violations.map((x) => x.field)]).toEqual(["env-key-material", ["envs"]]);
+    expect(JSON.stringify(v.violations)).not.toContain(planted.slice(4, 22));
+  });
+
   test("a deprecated sk_e2b_ access token in an env var", async () => {
     const token = "sk_e2b_" + "0123456789".repeat(4);
     const v = await violation(createGuardedSandbox(policy, { ...conn(), ...ids, envs: { GH: token } }));
