@@ -584,7 +584,12 @@ function isCleartextUrl(value: string): boolean {
   return url.protocol === "http:" && !LOOPBACK_HOST.test(url.hostname);
 }
 
-const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+/**
+ * This machine, as the URL parser writes it: `localhost` (with its root dot too), 127.0.0.0/8, `::1`,
+ * IPv4-mapped 127.x (`[::ffff:7f00:1]`) and 0.0.0.0, which Linux connects to locally (rt48 note).
+ */
+const LOOPBACK_HOST =
+  /^(localhost\.?|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\])$/;
 
 /**
  * A runtime told to reach the E2B API over plain HTTP (`E2B_API_URL: "http://…"`, the monitor's

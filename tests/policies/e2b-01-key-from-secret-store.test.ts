@@ -235,6 +235,8 @@ describe(P, () => {
     ]);
     expect(await messages("https://api.e2b.app")).toEqual([]);
     expect(await messages("http://127.0.0.1:3000")).toEqual([]);
+    // This machine however the parser writes it (rt48 note).
+    expect(await messages("http://[::ffff:127.0.0.1]:3000")).toEqual([]);
     // Spelled as fetch still reads it as http://host/ (rt47 #8).
     for (const apiUrl of ["http:e2b.internal.example:3000", " HTTP:\\\\e2b.internal.example"])
       expect([apiUrl, await messages(apiUrl)]).toEqual([
