@@ -9,13 +9,11 @@
 import fs from "node:fs";
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { redactKeys } from "../policies/detect/keys";
-import { withholdDumps } from "../policies/detect/redact";
 import type { GraphResource } from "./graph";
 import { ResourceRecorder, tracesSecrets, type MonitorProtos } from "./recorder";
 import { killChild, tempDirUntilExit, trackChild } from "./children";
 import { InputError } from "./errors";
-import { ProgramOutput, relayable } from "./program-output";
+import { ProgramOutput, redactedOutput } from "./program-output";
 import { transformProtocol } from "./transforms";
 
 /** Which stack a program runs for and the config it gets: the same for both transports. */
@@ -247,8 +245,8 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       untrack();
       killChild(child, true); // anything the program left running in its group
     });
-    const text = redacted(output.text());
-    const streams = output.streams().map(redacted);
+    const text = redactedOutput(output.text());
+    const streams = output.streams().map((t) => redactedOutput(t));
     if (exit.timedOut)
       throw new ProgramFailure(
         `the program did not finish within ${job.timeoutMs / 1000}s (preview --program-timeout allows more)`,
@@ -258,7 +256,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       );
     if (exit.code !== 0) {
       const reason = errors.length
-        ? redacted(errors.join("\n"))
+        ? redactedOutput(errors.join("\n"))
         : exit.code === EXIT_AFTER_USER_MESSAGE
           ? "the program reported an error"
           : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
@@ -287,12 +285,6 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
     modulesDir.remove();
   }
 }
-
-/**
- * What a program printed, keys masked; a dump of key material withheld first, whose rows redactKeys
- * would otherwise run together (a row's `e2b_…` with the next row's offset, rt48 #1).
- */
-const redacted = (text: string): string => redactKeys(withholdDumps(relayable(text)));
 
 /** `@pulumi/pulumi/cmd/run` as the program resolves it (the language host's locateModule). */
 function locateRun(pwd: string): string {

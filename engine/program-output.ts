@@ -10,7 +10,8 @@
  */
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { TOKEN_CHAR, inert } from "../policies/detect/keys";
+import { TOKEN_CHAR, inert, redactKeys } from "../policies/detect/keys";
+import { withholdDumps } from "../policies/detect/redact";
 
 interface Lines {
   lines: string[];
@@ -248,6 +249,14 @@ function cutContinuation(into: Lines): void {
  * `\uXXXX`, so a terminal shows what the redactor read: a `\r`, a backspace or a cursor move cannot
  * put back together on screen a key the text holds in pieces.
  */
+/**
+ * What a program printed as it is relayed, keys masked; a dump of key material withheld first, whose
+ * rows redactKeys would otherwise run together (a row's `e2b_…` with the next row's offset, rt48 #1).
+ */
+export function redactedOutput(text: string): string {
+  return redactKeys(withholdDumps(relayable(text)));
+}
+
 export function relayable(s: string): string {
   return inert(s.replace(COLOUR, "").replace(OSC_OR_DCS, "").replace(/\r\n/g, "\n"));
 }

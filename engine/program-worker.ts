@@ -25,7 +25,7 @@ import type { HostJob, HostReply } from "./program-host";
 import { readProject, readStackConfig, type ProjectInfo } from "./project";
 import { stackFilesOf } from "./sibling-stacks";
 import { InputError } from "./errors";
-import { ProgramOutput, relayable } from "./program-output";
+import { ProgramOutput, redactedOutput } from "./program-output";
 import { maskKeysOfQuotedSources } from "./source-keys";
 
 export interface RunProgramOptions {
@@ -240,11 +240,11 @@ export class ProgramWorker {
   }
 
   private tail(): string {
-    return outputTail(redactKeys(relayable(this.output.text())));
+    return outputTail(redactedOutput(this.output.text()));
   }
 
   private streams(): string[] {
-    return this.output.streams().map((t) => redactKeys(relayable(t)));
+    return this.output.streams().map((t) => redactedOutput(t));
   }
 }
 
