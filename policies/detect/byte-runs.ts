@@ -21,7 +21,7 @@ interface Token {
   digits: string;
   /** The base its prefix says (`0x` 16, `0o` 8, `0b` 2), or 0 when it has none. */
   base: number;
-  /** A dump's offset: 6 to 8 digits starting a line, followed on that line by a shorter number. */
+  /** A dump's offset, skipped by every reading (markOffsets). */
   offset: boolean;
 }
 
@@ -143,13 +143,10 @@ function decimalWord(size: number): Reading {
 
 const READINGS: readonly Reading[] = [
   // Hex of any even length: pairs (`65 32 62 5f`, `\x65`, `0x65`, `=65=32`), groups (`6532625f …`).
-  (t) => {
-    if ((t.base !== 0 && t.base !== 16) || t.digits.length % 2 !== 0) return undefined;
-    let out = "";
-    for (let i = 0; i < t.digits.length; i += 2)
-      out += String.fromCharCode(parseInt(t.digits.slice(i, i + 2), 16));
-    return out;
-  },
+  (t) =>
+    (t.base === 0 || t.base === 16) && t.digits.length % 2 === 0
+      ? Buffer.from(t.digits, "hex").toString("latin1")
+      : undefined,
   byteIn(10, 1, 3),
   byteIn(8, 1, 3),
   byteIn(2, 7, 8),
@@ -157,9 +154,7 @@ const READINGS: readonly Reading[] = [
   (t) => {
     const n = t.digits.length;
     if ((t.base !== 0 && t.base !== 16) || (n !== 4 && n !== 8 && n !== 16)) return undefined;
-    let out = "";
-    for (let i = n - 2; i >= 0; i -= 2) out += String.fromCharCode(parseInt(t.digits.slice(i, i + 2), 16));
-    return out;
+    return Buffer.from(t.digits, "hex").reverse().toString("latin1");
   },
   // 16- and 32-bit words in decimal, low byte first: `od -d`, `od -t u2`, `hexdump -d`, `od -t d4`.
   decimalWord(2),

@@ -320,12 +320,11 @@ export function redactKeys(text: string): string {
  * What follows the 40th digit is kept.
  */
 const KEY_START = /(?:sk_)?e2b_/gi;
-const isHexChar = (c: string) => {
-  const x = c.charCodeAt(0);
-  return (x >= 48 && x <= 57) || ((x | 32) >= 97 && (x | 32) <= 102);
-};
+/** Whether a character code is a hex digit, either case. */
+export const isHexCode = (x: number): boolean => (x >= 48 && x <= 57) || ((x | 32) >= 97 && (x | 32) <= 102);
+const isHexChar = (c: string) => isHexCode(c.charCodeAt(0));
 /** What may stand between two parts: anything but a letter, a digit or a line break (`_` too). */
-const isPartSeparator = (c: string) => c === "_" || /[^\w\n]/.test(c);
+export const isPartSeparator = (c: string): boolean => c === "_" || /[^\w\n]/.test(c);
 /** What a key head masked elsewhere (a relayed log) left: the rest after a separator, masked here. */
 const MASKED_HEAD_AND_TAIL = /((?:sk_)?e2b_…(?:[0-9a-f]{4})?)([^\w\n…]{1,3})[0-9a-f]{12,40}(?![0-9a-f])/gi;
 

@@ -14,7 +14,7 @@
  * Masks and fingerprints only, never the key.
  */
 import { inflateUpTo, isZipHead, streamKind, unreadCompression, zipEntriesUpTo } from "./inflate";
-import { findKeysInString, type KeyMatch } from "./keys";
+import { findKeysInString, isHexCode, type KeyMatch } from "./keys";
 
 /** How a key was written: `plain`, or the decodings that revealed it, outermost first (`base64+base64`). */
 export type Encoding = string;
@@ -298,16 +298,12 @@ function decodeHexRuns(text: string, out: Decoded[]): void {
   for (let m = HEX_KEY.exec(text); m; m = HEX_KEY.exec(text)) {
     let s = m.index;
     let e = m.index + m[0].length;
-    while (s > 0 && isHexDigit(text.charCodeAt(s - 1))) s--;
-    while (e < text.length && isHexDigit(text.charCodeAt(e))) e++;
+    while (s > 0 && isHexCode(text.charCodeAt(s - 1))) s--;
+    while (e < text.length && isHexCode(text.charCodeAt(e))) e++;
     HEX_KEY.lastIndex = e;
     // Both byte alignments: another key in the same run may sit at the other one.
     pushHexAlignments(text.slice(s, e), s, out);
   }
-}
-
-function isHexDigit(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
 /**

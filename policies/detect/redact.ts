@@ -4,6 +4,8 @@
  */
 import {
   applySpans,
+  isHexCode,
+  isPartSeparator,
   isTokenCode,
   longestRun,
   maskKey,
@@ -14,6 +16,9 @@ import {
 } from "./keys";
 import { byteRunSpans } from "./byte-runs";
 import { findMaterial, framedBlocks, replaceSplitKeys } from "./material";
+
+/** A line break as a JSON or SARIF writer escapes it (`\n`, `\r`, `\u000a`, `\u000d`). */
+const ESCAPED_BREAK = /\\+u000[aAdD]|\\+[nr]/g;
 
 /** What an encoded run is made of: base64 (both alphabets, padding), percent and `\` escapes. */
 const ENCODED_CHAR = /[A-Za-z0-9+/=_%\\-]/;
@@ -201,7 +206,7 @@ export function withholdDumps(
   text: string,
   spells: (decoded: string) => boolean = spellsKeyMaterial,
 ): string {
-  if (!DUMP_LINE.test(text.replace(/\\+u000[aAdD]|\\+[nr]/g, "\n"))) return text;
+  if (!DUMP_LINE.test(text.replace(ESCAPED_BREAK, "\n"))) return text;
   // Lines, and the breaks between them: real ones, or escaped by a JSON or SARIF writer (rt48 #8).
   const parts = text.split(ANY_BREAK);
   const lines = parts.filter((_, k) => k % 2 === 0);
@@ -246,7 +251,7 @@ export function withholdDumps(
 }
 
 /** A line break, or one a JSON or SARIF writer escaped (`\n`, `\u000a`), captured. */
-const ANY_BREAK = /(\r?\n|\\+u000[aAdD]|\\+[nr])/;
+const ANY_BREAK = new RegExp(`(\\r?\\n|${ESCAPED_BREAK.source})`);
 
 /** A dump's row that ends `line` after other text, and where it starts; the earliest offset that reads as one. */
 function rowAtEnd(line: string, row: RegExp): { at: number; match: RegExpExecArray } | undefined {
@@ -284,7 +289,7 @@ function maskReversedSpacedKeys(text: string): string {
     let hex = "";
     while (hex.length < 40) {
       let i = start;
-      while (i > floor && i > start - 16 && isKeySeparator(text.charCodeAt(i - 1))) i--;
+      while (i > floor && i > start - 16 && isPartSeparator(text[i - 1])) i--;
       if (i === start || i === floor || !isHexCode(text.charCodeAt(i - 1))) break;
       hex += text[i - 1];
       start = i - 1;
@@ -297,16 +302,7 @@ function maskReversedSpacedKeys(text: string): string {
   return applySpans(text, spans);
 }
 
-/** A KEY_SEPARATOR character: neither a letter, a digit nor a line break, or `_`. */
-const isKeySeparator = (c: number): boolean => c !== 10 && !isAlnumCode(c);
-const isAlnumCode = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122);
-const isHexCode = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
-
-function fromHexAscii(hex: string): string {
-  let out = "";
-  for (let i = 0; i + 1 < hex.length; i += 2) out += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
-  return out;
-}
+const fromHexAscii = (hex: string): string => Buffer.from(hex, "hex").toString("latin1");
 
 /**
  * `redactKeys` for diagnostics (errors, a failed program's relayed output): also every encoded copy
@@ -399,7 +395,7 @@ function redactLines(text: string): string {
  */
 function escapedBreaksAsLines(text: string): string {
   if (!text.includes("\\")) return text;
-  return text.replace(/\\+u000[aAdD]|\\+[nr]/g, (m) => `\n${" ".repeat(m.length - 1)}`);
+  return text.replace(ESCAPED_BREAK, (m) => `\n${" ".repeat(m.length - 1)}`);
 }
 
 /** Searches of one text before it is withheld whole: each masks at least one encoded copy of a key. */
