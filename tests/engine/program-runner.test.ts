@@ -325,6 +325,27 @@ describe("program runner: configuration and errors", () => {
     expect(message).not.toMatch(/^0000000[0-9a-f]: /m);
   });
 
+  it("shows a failed program's error of megabytes by its first lines only, each key in them masked (rt48 #7)", async () => {
+    const dir = copyFixture();
+    // An API response of 3 MB quoted in an error: a key in its first line, another past the first MiB.
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        `const key = "e2b_" + "0123456789abcdef".repeat(3).slice(0, 40);`,
+        `const late = "e2b_" + "fedcba9876543210".repeat(3).slice(0, 40);`,
+        `const body = Array.from({ length: 60000 }, (_, i) => "row " + i + " " + "x".repeat(40)).join("\\n");`,
+        `throw new Error("request with " + key + " failed:\\n" + body + "\\n" + late + "\\nend of response");`,
+      ].join("\n"),
+    );
+    const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ProgramError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/the program failed: Error: request with e2b_…\w{4} failed:\n/);
+    expect(message).not.toMatch(/0123456789abcdef|fedcba9876543210|end of response/);
+    expect(message).not.toContain("row 59999");
+    expect(message.length).toBeLessThan(1 << 20);
+  });
+
   it("masks the digits of a key split over two source lines when the error quotes the second", async () => {
     // rt37 #8: Node shows the line of a SyntaxError, here the key's last 24 digits without its prefix.
     const dir = copyFixture();
