@@ -23,7 +23,7 @@ const { programModules, programReads, recordReads, recordUnsetEnvReads } =
     programModules: (loaded: Iterable<string>, dir: string) => string[];
     programReads: (read: Iterable<string>, modules: string[], dir: string) => string[];
     recordReads: () => Set<string>;
-    recordUnsetEnvReads: () => Set<string>;
+    recordUnsetEnvReads: (dir: string) => Set<string>;
   };
 
 export interface HostJob extends StackRun {
@@ -92,8 +92,10 @@ function createRuntime(sdkFrom: string) {
       const loadedBefore = new Set(Object.keys(require.cache));
       const read = recordReads();
       read.clear();
-      const unsetEnv = recordUnsetEnvReads();
+      const unsetEnv = recordUnsetEnvReads(job.dir);
       unsetEnv.clear();
+      // A program may set variables (a `.env` loader): the next program in this worker starts without them.
+      const envBefore = { ...process.env };
 
       try {
         await pulumi.runtime.runInPulumiStack(async () => {
@@ -106,6 +108,7 @@ function createRuntime(sdkFrom: string) {
         await settings.waitForRPCs();
       } finally {
         recorder.close();
+        restoreEnvironment(envBefore);
       }
       if (recorder.failure) throw new Error(recorder.failure);
       const loaded = Object.keys(require.cache).filter((f) => !loadedBefore.has(f));
@@ -119,6 +122,13 @@ function createRuntime(sdkFrom: string) {
       };
     },
   };
+}
+
+/** Puts process.env back as it was: variables a program added are removed, those it changed reset. */
+function restoreEnvironment(before: Record<string, string | undefined>): void {
+  for (const name of Object.keys(process.env)) if (!(name in before)) delete process.env[name];
+  for (const [name, value] of Object.entries(before))
+    if (process.env[name] !== value) process.env[name] = value;
 }
 
 /**

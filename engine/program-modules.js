@@ -177,41 +177,82 @@ function recordReads() {
 
 const unsetEnv = new Set();
 let watchingEnv = false;
+/** The folders the program's code is in (codeRoot's, as the module list counts them), set per run. */
+let programRoot = [];
 
 /**
- * Whether the code reading the environment now is the program's own: the first caller outside this
- * file is a file of the program's folder (the working directory), not an installed package's. The
- * SDK and its dependencies read dozens of settings, differently in a fresh process and a warm one.
+ * Whether the code reading the environment now runs for the program: the first caller outside this
+ * file is the program's code (codeRoot's folder, outside installed packages and this engine), or a
+ * caller other than Node's own and the Pulumi SDK's that the program's code called: a config
+ * schema's `parse(process.env)`, `Reflect.get` (rt48 #4, rt49 #2). Node and the SDK read dozens of
+ * settings on their own (loading a module, on the engine's calls), differently in a fresh process
+ * and a warm one.
  */
 function readByProgram() {
-  const dir = process.cwd() + path.sep;
-  const spelled = [dir, encodeURI(dir)];
-  for (const line of (new Error().stack ?? "").split("\n").slice(1)) {
-    if (line.includes(`${path.sep}program-modules.js:`)) continue;
-    // The frame's location, whatever its folder's name holds (`agents (copy)`, rt48 #4).
-    const at = spelled.map((d) => line.indexOf(d)).find((i) => i >= 0);
-    return at !== undefined && !line.slice(at).includes(`${path.sep}node_modules${path.sep}`);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = STACK_FRAMES;
+  const frames = (new Error().stack ?? "")
+    .split("\n")
+    .slice(1)
+    .filter((line) => !line.includes(`${path.sep}program-modules.js:`));
+  Error.stackTraceLimit = limit;
+  if (frames.length === 0) return false;
+  if (inProgramCode(frames[0])) return true;
+  if (/\(node:|^\s*at node:|[\\/]node_modules[\\/]@pulumi[\\/]/.test(frames[0])) return false;
+  return frames.some(inProgramCode);
+}
+
+/** Whether a stack frame's location is a file of the program's code. */
+function inProgramCode(line) {
+  // Found by its folder, whatever that folder's name holds (`agents (copy)`, rt48 #4).
+  for (const dir of programRoot) {
+    const at = line.indexOf(dir);
+    if (at < 0) continue;
+    const file = line.slice(at);
+    return !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(OWN);
   }
   return false;
 }
+
+/** Frames looked through for the program's own: a validation library's parse is a dozen deep. */
+const STACK_FRAMES = 64;
 
 /**
  * Starts noting the environment variables the program's own code reads while they are unset or
  * empty: a read of the deploy job's `E2B_API_KEY` that this preview's environment does not set is
  * one, and a function's code reading its variable at run time (a closure the program only
  * serializes) is none. Puts a Proxy in place of `process.env` once; it forwards every operation.
+ * `in` and a property descriptor are reads too. A copy of the environment (spread, `Object.assign`)
+ * holds only the variables that are set: reads from it are not seen.
+ * @param {string} dir the program's folder (a later `process.chdir` does not move it)
  * @returns {Set<string>} the live set of names (clear it between runs)
  */
-function recordUnsetEnvReads() {
+function recordUnsetEnvReads(dir) {
+  const root = codeRoot(dir);
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  programRoot = [...new Set([prefix, encodeURI(prefix)])];
   if (watchingEnv) return unsetEnv;
   watchingEnv = true;
   const env = process.env;
+  const note = (name, value) => {
+    if (typeof name === "string" && (value === undefined || value === "") && readByProgram())
+      unsetEnv.add(name);
+  };
   const proxy = new Proxy(env, {
     get(target, name) {
       const value = Reflect.get(target, name);
-      if (typeof name === "string" && (value === undefined || value === "") && readByProgram())
-        unsetEnv.add(name);
+      note(name, value);
       return value;
+    },
+    has(target, name) {
+      const held = Reflect.has(target, name);
+      note(name, held ? Reflect.get(target, name) : undefined);
+      return held;
+    },
+    getOwnPropertyDescriptor(target, name) {
+      const d = Reflect.getOwnPropertyDescriptor(target, name);
+      note(name, d?.value);
+      return d;
     },
     // On the environment itself: through the Proxy as receiver, Node refuses the define it becomes.
     set: (target, name, value) => Reflect.set(target, name, value),

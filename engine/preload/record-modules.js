@@ -49,7 +49,7 @@ function recordEsmLoads(list) {
 
 if (out) {
   const read = recordReads();
-  const unsetEnv = recordUnsetEnvReads();
+  const unsetEnv = recordUnsetEnvReads(dir);
   const esmLoaded = recordEsmLoads(`${out}.esm`);
   process.on("exit", () => {
     try {

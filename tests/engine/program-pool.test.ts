@@ -36,6 +36,22 @@ describe("program pool (warm workers)", () => {
     expect(second.resources.some((r) => r.urn.includes("::recording::"))).toBe(false);
   });
 
+  it("starts each program with the environment the worker had, whatever the program before set", async () => {
+    const setter = programCopy("env-setter-", recording.cwd, {
+      "index.ts":
+        'process.env.E2B_API_KEY = "set by the program before";\nprocess.env.HOME = "/elsewhere";\n',
+    });
+    const reader = programCopy("env-reader-", recording.cwd, {
+      "index.ts":
+        'export const seen = process.env.E2B_API_KEY ?? "unset";\nexport const home = process.env.HOME;\n',
+    });
+    await pool.run({ cwd: setter, stack: "dev" });
+    const outputs = (await pool.run({ cwd: reader, stack: "dev" })).resources.find(
+      (r) => r.type === "pulumi:pulumi:Stack",
+    )?.outputs;
+    expect(outputs).toEqual({ seen: "unset", home: process.env.HOME });
+  });
+
   it("lists the modules a program loaded from its folder, in both transports, without installed packages", async () => {
     const dir = programCopy("modules-", recording.cwd);
     mkdirSync(path.join(dir, "lib"));

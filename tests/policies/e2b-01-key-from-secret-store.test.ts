@@ -1,3 +1,4 @@
+import { cpSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot, useScanner } from "../support/scan";
 import { programCopy } from "../support/tmp";
@@ -273,6 +274,28 @@ describe(P, () => {
       "inconclusive",
       [expect.stringMatching(/^The program's code reads E2B_API_KEY from its environment/)],
     ]);
+    // Read for the program by a library it called: a config schema parsing the environment.
+    expect(
+      await statusOf([
+        'import { z } from "zod";',
+        'const env = z.object({ E2B_API_KEY: z.string().default("") }).parse(process.env);',
+        fn("env.E2B_API_KEY"),
+      ]),
+    ).toEqual([
+      "inconclusive",
+      [expect.stringMatching(/^The program's code reads E2B_API_KEY from its environment/)],
+    ]);
+    // Reads through the reflection API, a test with `in`, after the program changed its folder (rt49 #2).
+    for (const lines of [
+      ['const k = Reflect.get(process.env, "E2B_API_KEY") ?? "";'],
+      ['const k = Object.getOwnPropertyDescriptor(process.env, "E2B_API_KEY")?.value ?? "";'],
+      ['const k = "E2B_API_KEY" in process.env ? String(process.env.E2B_API_KEY) : "";'],
+      ['process.chdir("/");', 'const k = process.env.E2B_API_KEY ?? "";'],
+    ])
+      expect(await statusOf([...lines, fn("k")])).toEqual([
+        "inconclusive",
+        [expect.stringMatching(/^The program's code reads E2B_API_KEY from its environment/)],
+      ]);
     expect((await statusOf(["const env = structuredClone(process.env);", fn('env.HOME ?? ""')]))[0]).toBe(
       "pass",
     );
@@ -281,6 +304,29 @@ describe(P, () => {
     expect(
       await statusOf([`process.env.E2B_API_KEY = "e2b_${"ab".repeat(20)}";`, fn("process.env.E2B_API_KEY")]),
     ).toEqual(["fail", []]);
+  });
+
+  it("names the deploy job's key a helper of the program's repository reads, outside the program's folder (rt49 #2)", async () => {
+    const from = path.join(repoRoot, fx("secret-read-at-deploy"));
+    const repo = programCopy("env-read-repo-", from, {
+      ".git/HEAD": "ref: refs/heads/main\n",
+      "lib/env.js": 'exports.e2bKey = () => process.env.E2B_API_KEY ?? "";\n',
+    });
+    const dir = path.join(repo, "infra");
+    cpSync(from, dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        'import * as aws from "@pulumi/aws";',
+        'import { e2bKey } from "../lib/env";',
+        'new aws.lambda.Function("agent", { role: "arn:aws:iam::1:role/r", runtime: "nodejs20.x", handler: "index.handler", environment: { variables: { E2B_API_KEY: e2bKey() } } });',
+      ].join("\n"),
+    );
+    const { stack } = await scan.program(dir, "prod");
+    expect(status(stack, "E2B-01")).toBe("inconclusive");
+    expect(of(stack, P).map((f) => f.message)).toEqual([
+      expect.stringMatching(/^The program's code reads E2B_API_KEY from its environment/),
+    ]);
   });
 
   it("keeps a deploy-time secret's name through an encoding the program applies to it (rt43 #1)", async () => {
