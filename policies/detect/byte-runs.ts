@@ -35,14 +35,31 @@ const DIGITS: Record<number, RegExp> = { 16: /^[0-9a-f]+$/i, 10: /^[0-9]+$/, 8: 
 
 /**
  * The word `text[start, end)` as a number token, or undefined when it is a word (`hello`; a key's
- * `e2b` is hex): hex digits, or a prefix (`0x`, `0o`, `0b`, the `x` of `\x`) and digits of its base.
+ * `e2b` is hex): hex digits, or a prefix (`0x`, `0o`, `0b`, the `x` of `\x`, the `u` of `\u0065`) and
+ * digits of its base, or either with a C literal's type suffix (`0x65u`, `101L`, `0145UL`: rt49 #1).
  */
 function tokenAt(text: string, start: number, end: number, hexOnly: boolean): Token | undefined {
+  const t = numberAt(text, start, end, hexOnly);
+  if (t || hexOnly) return t;
+  let cut = end;
+  while (cut > start + 1 && end - cut < 3 && SUFFIX.has(text.charCodeAt(cut - 1) | 32)) cut--;
+  if (cut === end) return undefined;
+  const bare = text.slice(start, cut);
+  const hex = DIGITS[16].test(bare);
+  // A suffix follows a decimal number or a prefixed one, not bare hex (`face` + `l` is a word).
+  if (hex && !DIGITS[10].test(bare)) return undefined;
+  return numberAt(text, start, cut, hex);
+}
+
+/** `u` and `l`, the letters of C's integer suffixes, lower-cased. */
+const SUFFIX = new Set([117, 108]);
+
+function numberAt(text: string, start: number, end: number, hexOnly: boolean): Token | undefined {
   const c0 = text.charCodeAt(start) | 32;
   const c1 = end - start > 2 ? text.charCodeAt(start + 1) | 32 : 0;
   const base =
     c0 === 48 && (c1 === 120 || c1 === 111 || c1 === 98) ? (c1 === 120 ? 16 : c1 === 111 ? 8 : 2) : 0;
-  if (base !== 0 || (c0 === 120 && end - start > 1)) {
+  if (base !== 0 || ((c0 === 120 || (c0 === 117 && end - start === 5)) && end - start > 1)) {
     const digits = text.slice(start + (base !== 0 ? 2 : 1), end);
     const b = base || 16;
     if (DIGITS[b].test(digits)) return { start, end, digits, base: b, offset: false };
@@ -97,6 +114,10 @@ function forEachNumberRun(text: string, visit: (run: Token[]) => void): void {
  * number (`0000000 145 062`; not a line of hex groups of eight), by a colon, or seven digits.
  */
 function markOffsets(text: string, run: Token[]): Token[] {
+  // A dump has rows, its last offset alone on a line at least (`od`, `hexdump`); one line of numbers
+  // led by seven binary digits is a list (`1100101 110010 …`, rt49 #1). xxd's colon marks a lone row.
+  let rowStarts = 0;
+  for (let i = 0; i < run.length && rowStarts < 2; i++) if (startsLine(text, run[i].start)) rowStarts++;
   for (let i = 0; i + 1 < run.length; i++) {
     const t = run[i];
     const next = run[i + 1];
@@ -105,7 +126,7 @@ function markOffsets(text: string, run: Token[]): Token[] {
     t.offset =
       n >= 6 &&
       n <= 8 &&
-      (n === 7 || text[t.end] === ":" || next.digits.length < n) &&
+      (text[t.end] === ":" || (rowStarts > 1 && (n === 7 || next.digits.length < n))) &&
       startsLine(text, t.start) &&
       !text.slice(t.end, next.start).includes("\n");
   }
@@ -120,25 +141,43 @@ type Reading = (t: Token) => string | undefined;
 
 const byteIn = (base: number, min: number, max: number): Reading => {
   return (t) => {
-    if ((t.base !== 0 && t.base !== base) || t.digits.length < min || t.digits.length > max) return undefined;
+    // With its prefix a number may be short (`0b110010`, `0o62`); without, binary is 6 bits at least.
+    if (
+      t.base !== 0 ? t.base !== base || t.digits.length > 8 : t.digits.length < min || t.digits.length > max
+    )
+      return undefined;
     if (!DIGITS[base].test(t.digits)) return undefined;
     const v = parseInt(t.digits, base);
     return v <= 255 ? String.fromCharCode(v) : undefined;
   };
 };
 
-/** A word of `size` bytes written in decimal, its bytes low first. */
-function decimalWord(size: number): Reading {
-  const maxDigits = size === 2 ? 5 : 10;
+/** A word of `size` bytes written in decimal, its bytes low first or (`lowFirst` false) high first. */
+function decimalWord(size: 2 | 4 | 8, lowFirst: boolean): Reading {
+  const maxDigits = { 2: 5, 4: 10, 8: 20 }[size];
   return (t) => {
     if ((t.base !== 0 && t.base !== 10) || t.digits.length > maxDigits || !DIGITS[10].test(t.digits))
       return undefined;
-    let v = Number(t.digits);
-    if (v >= 2 ** (8 * size)) return undefined;
-    let out = "";
-    for (let i = 0; i < size; i++, v = Math.floor(v / 256)) out += String.fromCharCode(v % 256);
-    return out;
+    const out = size === 8 ? bytesOfBig(BigInt(t.digits)) : bytesOf(Number(t.digits), size);
+    if (!out) return undefined;
+    return String.fromCharCode(...(lowFirst ? out : out.reverse()));
   };
+}
+
+/** The `size` bytes of `v`, low first; undefined when it does not fit. Exact below 2^53. */
+function bytesOf(v: number, size: number): number[] | undefined {
+  if (v >= 2 ** (8 * size)) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < size; i++, v = Math.floor(v / 256)) out.push(v % 256);
+  return out;
+}
+
+/** A 64-bit word's eight bytes, low first (`od -t u8`). */
+function bytesOfBig(v: bigint): number[] | undefined {
+  if (v >= 1n << 64n) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < 8; i++, v >>= 8n) out.push(Number(v & 255n));
+  return out;
 }
 
 const READINGS: readonly Reading[] = [
@@ -148,17 +187,19 @@ const READINGS: readonly Reading[] = [
       ? Buffer.from(t.digits, "hex").toString("latin1")
       : undefined,
   byteIn(10, 1, 3),
-  byteIn(8, 1, 3),
-  byteIn(2, 7, 8),
+  // Octal bytes, a C literal's leading 0 too (`0145`).
+  byteIn(8, 1, 4),
+  // Binary bytes, padded or not (`bin()`, `toString(2)`: a digit's byte is six bits).
+  byteIn(2, 6, 8),
   // Words written low byte first: `xxd -e`, `od -x`/`-t x4`/`-t x8`, `hexdump -x` (rt48 #1).
   (t) => {
     const n = t.digits.length;
     if ((t.base !== 0 && t.base !== 16) || (n !== 4 && n !== 8 && n !== 16)) return undefined;
     return Buffer.from(t.digits, "hex").reverse().toString("latin1");
   },
-  // 16- and 32-bit words in decimal, low byte first: `od -d`, `od -t u2`, `hexdump -d`, `od -t d4`.
-  decimalWord(2),
-  decimalWord(4),
+  // Words in decimal, low byte first (`od -d`, `od -t u2`/`d4`/`u8`, `hexdump -d`) or high byte first
+  // (`od --endian=big`, Java's DataOutput: rt49 #1).
+  ...([2, 4, 8] as const).flatMap((size) => [decimalWord(size, true), decimalWord(size, false)]),
   // `od -o`: 16-bit words in six octal digits, the low byte first.
   (t) => {
     if ((t.base !== 0 && t.base !== 8) || t.digits.length !== 6 || !DIGITS[8].test(t.digits))

@@ -78,6 +78,22 @@ const layouts: Record<string, string> = {
   "od -t x4": odWords(bytes, 4, 16),
   "od -d": odWords(bytes, 2, 10),
   "od -t d4": odWords(bytes, 4, 10),
+  // rt49 #1: unpadded binary, C literals, words high byte first, 64-bit words, \u escapes.
+  "Python [bin(c) for c in key]": `[${[...bytes].map((x) => `'0b${x.toString(2)}'`).join(", ")}]`,
+  "toString(2) unpadded": [...bytes].map((x) => x.toString(2)).join(" "),
+  "C octal literals": `{ ${[...bytes].map((x) => `0${x.toString(8)}`).join(", ")} }`,
+  "C hex literals with type suffixes": `{ ${[...bytes].map((x) => `0x${x.toString(16)}u`).join(", ")} }`,
+  "C decimal literals with type suffixes": `{ ${[...bytes].map((x) => `${x}UL`).join(", ")} }`,
+  "\\u escapes separated by blanks": [...bytes].map((x) => `\\u${x.toString(16).padStart(4, "0")}`).join(" "),
+  "16-bit words high byte first": rows([...bytes], 2)
+    .map(([hi, lo = 0]) => hi * 256 + lo)
+    .join(" "),
+  "32-bit words high byte first": rows([...bytes], 4)
+    .map((w) => w.reduce((v, x) => v * 256 + x, 0))
+    .join(" "),
+  "od -t u8": rows([...bytes], 8)
+    .map((w) => w.reduceRight((v, x) => v * 256n + BigInt(x), 0n).toString())
+    .join(" "),
 };
 
 const spellsKey = (decoded: string) => decoded.includes(KEY) || [...decoded].reverse().join("").includes(KEY);
