@@ -180,32 +180,48 @@ function bytesOfBig(v: bigint): number[] | undefined {
   return out;
 }
 
-const READINGS: readonly Reading[] = [
+/**
+ * The readings, each once per run. A reading of `words` is tried only on a run with a number of four
+ * digits or more: shorter numbers read as words spell what their bytes spell with NULs between them,
+ * which the byte readings read already (and a word of two printable bytes is 8224 at least).
+ */
+const READINGS: ReadonlyArray<{ read: Reading; words?: true }> = [
   // Hex of any even length: pairs (`65 32 62 5f`, `\x65`, `0x65`, `=65=32`), groups (`6532625f …`).
-  (t) =>
-    (t.base === 0 || t.base === 16) && t.digits.length % 2 === 0
-      ? Buffer.from(t.digits, "hex").toString("latin1")
-      : undefined,
-  byteIn(10, 1, 3),
+  {
+    read: (t) =>
+      (t.base === 0 || t.base === 16) && t.digits.length % 2 === 0
+        ? Buffer.from(t.digits, "hex").toString("latin1")
+        : undefined,
+  },
+  { read: byteIn(10, 1, 3) },
   // Octal bytes, a C literal's leading 0 too (`0145`).
-  byteIn(8, 1, 4),
+  { read: byteIn(8, 1, 4) },
   // Binary bytes, padded or not (`bin()`, `toString(2)`: a digit's byte is six bits).
-  byteIn(2, 6, 8),
+  { read: byteIn(2, 6, 8) },
   // Words written low byte first: `xxd -e`, `od -x`/`-t x4`/`-t x8`, `hexdump -x` (rt48 #1).
-  (t) => {
-    const n = t.digits.length;
-    if ((t.base !== 0 && t.base !== 16) || (n !== 4 && n !== 8 && n !== 16)) return undefined;
-    return Buffer.from(t.digits, "hex").reverse().toString("latin1");
+  {
+    words: true,
+    read: (t) => {
+      const n = t.digits.length;
+      if ((t.base !== 0 && t.base !== 16) || (n !== 4 && n !== 8 && n !== 16)) return undefined;
+      return Buffer.from(t.digits, "hex").reverse().toString("latin1");
+    },
   },
   // Words in decimal, low byte first (`od -d`, `od -t u2`/`d4`/`u8`, `hexdump -d`) or high byte first
   // (`od --endian=big`, Java's DataOutput: rt49 #1).
-  ...([2, 4, 8] as const).flatMap((size) => [decimalWord(size, true), decimalWord(size, false)]),
+  ...([2, 4, 8] as const).flatMap((size) => [
+    { words: true as const, read: decimalWord(size, true) },
+    { words: true as const, read: decimalWord(size, false) },
+  ]),
   // `od -o`: 16-bit words in six octal digits, the low byte first.
-  (t) => {
-    if ((t.base !== 0 && t.base !== 8) || t.digits.length !== 6 || !DIGITS[8].test(t.digits))
-      return undefined;
-    const v = parseInt(t.digits, 8);
-    return v > 0xffff ? undefined : String.fromCharCode(v & 0xff, v >> 8);
+  {
+    words: true,
+    read: (t) => {
+      if ((t.base !== 0 && t.base !== 8) || t.digits.length !== 6 || !DIGITS[8].test(t.digits))
+        return undefined;
+      const v = parseInt(t.digits, 8);
+      return v > 0xffff ? undefined : String.fromCharCode(v & 0xff, v >> 8);
+    },
   },
 ];
 
@@ -222,7 +238,8 @@ export function byteRunSpans(
 ): Span[] {
   const spans: Span[] = [];
   forEachNumberRun(text, (run) => {
-    if (!READINGS.some((read) => spellsIn(run, read, spells))) return;
+    const long = run.some((t) => !t.offset && t.digits.length >= 4);
+    if (!READINGS.some((r) => (long || !r.words) && spellsIn(run, r.read, spells))) return;
     const start = run[0].start;
     const end = run[run.length - 1].end;
     spans.push({ start, end, mask: mask(text.slice(start, end)) });

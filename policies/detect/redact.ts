@@ -140,13 +140,14 @@ const spellsEitherWay = (text: string): boolean =>
  *   ASCII (`|…|`, `>…<`); groups are also read little-endian (`hexdump`'s 16-bit words, `xxd -e`);
  * - `xxd -b`: an offset, bytes in binary, their ASCII;
  * - `od -An -tx1`: hex pairs and nothing else; `od -tu1`, `od -An -tu1`: decimal bytes;
- * - `od -c`, `od -An -c`: a character (or an escape) a column, after an octal offset or none.
+ * - `od -c`, `od -An -c`: a character (or an escape) a column, after an octal offset or none;
+ * - `xxd -i`, a C or JSON array's rows: bytes in hex (`0x65`) or decimal, each followed by a comma.
  */
 const DUMP_FORMS: ReadonlyArray<{ row: RegExp; spell: (m: RegExpExecArray) => string[] }> = [
   {
     // Groups of 1, 2, 4 or 8 bytes (`xxd -g 4`, `-e`), up to three blanks after the offset
     // (PowerShell's `Format-Hex`, rt48 #1).
-    row: /^[0-9a-f]{6,8}:?((?:[ ]{1,3}[0-9a-f]{2}(?:[0-9a-f]{2}){0,7})+)(?:[ ]{2,}[|>]?(.*?)[|<]?)?[ \t\r]*$/i,
+    row: /^[0-9a-f]{6,8}:?((?:[ ]{1,4}[0-9a-f]{2}(?:[0-9a-f]{2}){0,7})+)(?:[ ]{2,}[|>]?(.*?)[|<]?)?[ \t\r]*$/i,
     spell: (m) => {
       const groups = m[1].trim().split(/ +/);
       const swapped = groups
@@ -183,7 +184,8 @@ const DUMP_FORMS: ReadonlyArray<{ row: RegExp; spell: (m: RegExpExecArray) => st
     ],
   },
   {
-    row: /^(?:[0-7]{7})?((?:[ ]{1,3}(?:\\[0-7]{1,3}|\\.|[^ \\])){4,32})[ \t\r]*$/,
+    // Columns four wide: a character after three blanks (two when wide), an escape after one or two.
+    row: /^(?:[0-7]{7})?((?:[ ]{2,3}[^ \\]|[ ]{1,2}\\(?:[0-7]{1,3}|.)){4,32})[ \t\r]*$/,
     spell: (m) => [
       m[1]
         .trim()
@@ -192,10 +194,19 @@ const DUMP_FORMS: ReadonlyArray<{ row: RegExp; spell: (m: RegExpExecArray) => st
         .join(""),
     ],
   },
+  {
+    row: /^[ \t]*((?:(?:0x[0-9a-f]{1,2}|\d{1,3})[ \t]*,[ \t]*){3,32}(?:0x[0-9a-f]{1,2}|\d{1,3})?)[ \t\r]*$/i,
+    spell: (m) => [
+      String.fromCharCode(
+        ...m[1]
+          .split(",")
+          .map((b) => b.trim())
+          .filter((b) => b !== "")
+          .map((b) => Number(b) & 0xff),
+      ),
+    ],
+  },
 ];
-
-/** A line that may be a dump's row: an offset or a column of hex or decimal bytes. */
-const DUMP_LINE = /^(?:[0-9a-f]{6,8}:? | +[0-9a-f]{2,3} | {3}\S {3}\S)/im;
 
 /**
  * Dumps of key material withheld whole: a dump shows 16 bytes a row, in hex, in decimal or as
@@ -206,58 +217,121 @@ export function withholdDumps(
   text: string,
   spells: (decoded: string) => boolean = spellsKeyMaterial,
 ): string {
-  if (!DUMP_LINE.test(text.replace(ESCAPED_BREAK, "\n"))) return text;
-  // Lines, and the breaks between them: real ones, or escaped by a JSON or SARIF writer (rt48 #8).
+  if (!ROWISH_LINE.test(text.replace(ESCAPED_BREAK, "\n"))) return text;
+  // Lines, and the breaks after them: real ones, or escaped by a JSON or SARIF writer (rt48 #8).
   const parts = text.split(ANY_BREAK);
-  const lines = parts.filter((_, k) => k % 2 === 0);
-  const breaks = parts.filter((_, k) => k % 2 === 1);
-  if (lines.length < 2) return text;
+  if (parts.length < 3) return text;
+  let lines: DumpLine[] = [];
+  for (let k = 0; k < parts.length; k += 2) {
+    const rowish = ROWISH.test(parts[k]);
+    lines.push({
+      text: parts[k],
+      after: parts[k + 1] ?? "",
+      rowish,
+      leads: rowish ? leadEnds(parts[k]) : [],
+    });
+  }
   let changed = false;
+  // Each form reads the lines once and writes them anew, a dump's rows as one notice (rt49 #5: the
+  // rows were spliced out one dump at a time).
   for (const { row, spell } of DUMP_FORMS) {
-    const rows = lines.map((line) => row.exec(line));
+    const rows = lines.map((l) => (l.rowish ? rowIn(l.text, l.leads, row) : undefined));
+    const next: DumpLine[] = [];
     for (let i = 0; i < lines.length;) {
       let j = i;
       while (j < lines.length && rows[j]) j++;
-      if (j - i >= 2) {
-        // The first row may follow other text on its line (`cannot parse: 00000000: 6532 …`, rt48 #1).
-        const lead = i > 0 ? rowAtEnd(lines[i - 1], row) : undefined;
-        const matched = [...(lead ? [lead.match] : []), ...rows.slice(i, j).map((m) => m!)];
-        const spelled = matched.map((m) => spell(m));
-        const readings = spelled[0].map((_, k) => spelled.map((x) => x[k]).join(""));
-        if (readings.some(spells)) {
-          const notice = `[${matched.length} lines withheld: a dump of E2B key material]`;
-          if (lead) {
-            lines[i - 1] = `${lines[i - 1].slice(0, lead.at)}${notice}`;
-            lines.splice(i, j - i);
-            breaks.splice(i - 1, j - i);
-            rows.splice(i, j - i);
-            j = i;
-          } else {
-            lines.splice(i, j - i, notice);
-            breaks.splice(i, j - i - 1);
-            rows.splice(i, j - i, null);
-            j = i + 1;
-          }
-          changed = true;
-        }
+      const matched = rows.slice(i, j) as Array<{ at: number; match: RegExpExecArray }>;
+      if (matched.length >= 2 && spellsDump(matched, spell, spells)) {
+        // The first row's lead is kept (`cannot parse: `); its row and every row after it go.
+        const notice = `[${matched.length} lines withheld: a dump of E2B key material]`;
+        next.push({
+          text: `${lines[i].text.slice(0, matched[0].at)}${notice}`,
+          after: lines[j - 1].after,
+          rowish: false,
+          leads: [],
+        });
+        changed = true;
+        i = j;
+        continue;
       }
-      i = Math.max(j, i + 1);
+      for (const end = Math.max(j, i + 1); i < end; i++) next.push(lines[i]);
     }
+    lines = next;
   }
-  if (!changed) return text;
-  let out = lines[0];
-  for (let k = 1; k < lines.length; k++) out += breaks[k - 1] + lines[k];
-  return out;
+  return changed ? lines.map((l) => l.text + l.after).join("") : text;
 }
+
+interface DumpLine {
+  text: string;
+  /** The line break after it (none after the last). */
+  after: string;
+  /** Whether it may hold a dump's row (ROWISH), and where one may start after a lead. */
+  rowish: boolean;
+  leads: number[];
+}
+
+/** Whether a dump's rows, each read the same way across them, spell what `spells` accepts. */
+function spellsDump(
+  matched: ReadonlyArray<{ match: RegExpExecArray }>,
+  spell: (m: RegExpExecArray) => string[],
+  spells: (decoded: string) => boolean,
+): boolean {
+  const spelled = matched.map((r) => spell(r.match));
+  return spelled[0].some((_, k) => spells(spelled.map((x) => x[k]).join("")));
+}
+
+/**
+ * What every row of DUMP_FORMS holds somewhere, behind whatever lead: an offset and a group of hex,
+ * or four short numbers, or four characters in columns. A line without it is no row; the search for
+ * a lead is kept to the lines with it.
+ */
+const ROWISH =
+  /[0-9a-f]{6,8}:?[ ]{1,4}[0-9a-f]{2}|(?:(?:0x[0-9a-f]{1,2}|\d{1,3})[ \t]*,[ \t]*){3}|(?<=[ ])[0-9a-f]{1,3}(?:[ ]+[0-9a-f]{1,3}){3}(?![^ \t\r])|(?:(?:[ ]{2,3}[^ \\]|[ ]{1,2}\\(?:[0-7]{1,3}|.))(?=[ \t\r]|$)){4}/i;
+/** ROWISH in any line of a text. */
+const ROWISH_LINE = new RegExp(ROWISH.source, "im");
 
 /** A line break, or one a JSON or SARIF writer escaped (`\n`, `\u000a`), captured. */
 const ANY_BREAK = new RegExp(`(\\r?\\n|${ESCAPED_BREAK.source})`);
 
-/** A dump's row that ends `line` after other text, and where it starts; the earliest offset that reads as one. */
-function rowAtEnd(line: string, row: RegExp): { at: number; match: RegExpExecArray } | undefined {
-  for (const m of line.matchAll(/(?<![0-9a-f])[0-9a-f]{6,8}:? /gi)) {
-    const match = row.exec(line.slice(m.index));
-    if (match) return { at: m.index, match };
+/** How far into a line a lead before a dump's row may reach when no offset marks where the row starts. */
+const MAX_LEAD = 64;
+
+/**
+ * Where a dump's row may start in a line after a lead: before each offset-like number (`cannot parse:
+ * 00000000: 6532 …`, rt48 #1), and, within MAX_LEAD characters, where a run of blanks starts or ends
+ * (`[app]  65 32 …`, `2026-01-01T00:00:00Z 00000000: …`, `│ `: rt49 #4).
+ */
+function leadEnds(line: string): number[] {
+  const at = new Set<number>();
+  for (const m of line.matchAll(/(?<![0-9a-f])[0-9a-f]{6,8}:? /gi)) if (m.index > 0) at.add(m.index);
+  const reach = Math.min(line.length - 1, MAX_LEAD);
+  for (let k = 1; k < reach; k++) {
+    const blank = line[k] === " " || line[k] === "\t";
+    const before = line[k - 1] === " " || line[k - 1] === "\t";
+    if (blank !== before) at.add(k);
+    // Within a run of blanks' last three: the row's own blanks start there (`[app]    e   2`).
+    if (blank && !(line[k + 1] === " " || line[k + 1] === "\t"))
+      for (let b = 1; b <= 3 && k - b > 0; b++) at.add(k - b + 1);
+  }
+  return [...at].sort((x, y) => x - y);
+}
+
+/** A quote closing a line that a lead's quote opened: a dump's rows as the elements of a JSON array. */
+const CLOSING_QUOTE = /["'`],?[ \t\r]*$/;
+
+/** The dump's row `line` holds, whole or after a lead, and where it starts; the earliest start. */
+function rowIn(
+  line: string,
+  ends: readonly number[],
+  row: RegExp,
+): { at: number; match: RegExpExecArray } | undefined {
+  const whole = row.exec(line);
+  if (whole) return { at: 0, match: whole };
+  for (const at of ends) {
+    const rest = line.slice(at);
+    const match =
+      row.exec(rest) ?? (CLOSING_QUOTE.test(rest) ? row.exec(rest.replace(CLOSING_QUOTE, "")) : null);
+    if (match) return { at, match };
   }
   return undefined;
 }

@@ -213,7 +213,9 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
   ])("withholds a key's bytes listed one by one: %s", (_, text) => {
     const out = redactMaterial(text);
     // A list in one line whose separators are few enough is read as the key spelled with them: masked.
-    expect(out).toMatch(/characters withheld: (bytes of )?E2B key material|^\["e2b_…4567"\]$/);
+    expect(out).toMatch(
+      /characters withheld: (bytes of )?E2B key material|lines withheld: a dump of E2B key material|^\["e2b_…4567"\]$/,
+    );
     expect(out).not.toMatch(/(?:\b[0-9a-f]{2}\b[ ,]){12}/i);
     expect(showsPartOf(out, KEY)).toBe(false);
   });
@@ -353,6 +355,29 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
         }
       },
     );
+
+    it.each(Object.keys(dumps))("withholds a dump whose every row follows a lead: %s", (name) => {
+      // A program's logger in front of each row, a quote block, JSON array elements (rt49 #4).
+      const dump = dumps[name](Buffer.from(`E2B_API_KEY=${KEY}\n`)).split("\n");
+      for (const rows of [
+        dump.map((r) => `  ${r}`),
+        dump.map((r) => `[app] ${r}`),
+        dump.map((r, i) => `2026-01-01T00:00:0${i}Z ${r}`),
+        dump.map((r, i) => `${i % 2 ? "DEBUG" : "INFO"} ${r}`),
+        dump.map((r) => `│ ${r}`),
+        dump.map((r) => `> ${r}`),
+        JSON.stringify(dump, null, 2).split("\n"),
+      ]) {
+        const out = redactMaterial(`hexdump of .env:\n${rows.join("\n")}\ndone`);
+        expect([name, rows[1], out]).toEqual([
+          name,
+          rows[1],
+          expect.stringMatching(/lines withheld: a dump of E2B key material/),
+        ]);
+        for (let i = 0; i + 8 <= 40; i++)
+          expect([name, rows[1], out.includes(HEX.slice(i, i + 8))]).toEqual([name, rows[1], false]);
+      }
+    });
 
     it.each(Object.keys(dumps))("leaves a dump that holds no key as it is: %s", (name) => {
       const text = dumps[name](Buffer.from(`GIT_SHA=${HEX}\nREGION=eu-west-1\n`));
