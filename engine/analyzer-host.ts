@@ -200,7 +200,9 @@ export class AnalyzerHost {
     for (const [k, v] of Object.entries(graph.tags)) stackReq.getTagsMap().set(k, v);
     // Where the program's relative asset paths are rooted (policies/detect/artifacts.ts PROGRAM_DIR_TAG).
     if (graph.source.kind === "program")
-      stackReq.getTagsMap().set("e2b-guardrails:program-dir", path.resolve(graph.source.path));
+      stackReq
+        .getTagsMap()
+        .set("e2b-guardrails:program-dir", path.resolve(graph.programDir ?? graph.source.path));
     // Structured secret config as written, secure leaves masked (policies/detect/stack-index.ts CONFIG_PLAINTEXT_TAG).
     if (graph.configPlaintext && Object.keys(graph.configPlaintext).length)
       stackReq.getTagsMap().set("e2b-guardrails:config-plaintext", JSON.stringify(graph.configPlaintext));

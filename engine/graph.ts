@@ -66,6 +66,11 @@ export interface ResourceGraph {
   organization: string;
   /** Where this graph came from, for messages: a program directory or a state file. */
   source: { kind: "program" | "state"; path: string };
+  /**
+   * A program's working directory, where its relative paths (a FileAsset's, a FileArchive's) start:
+   * the project's folder or its `main` folder, as under the CLI.
+   */
+  programDir?: string;
   /** Stack tags sent to the pack with ConfigureStack. */
   tags: Record<string, string>;
   /** Stack configuration as `PULUMI_CONFIG` carries it (`ns:key` → string). */

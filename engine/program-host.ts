@@ -28,7 +28,10 @@ const { programModules, programReads, recordReads, recordUnsetEnvReads } =
 
 export interface HostJob extends StackRun {
   main: string;
+  /** The project's folder (Pulumi.yaml). */
   dir: string;
+  /** The program's working directory: the project's folder, or its `main` folder (project.ts pwdMain). */
+  pwd: string;
 }
 
 export type HostReply =
@@ -82,7 +85,7 @@ function createRuntime(sdkFrom: string) {
       runtimeConfig.setAllConfig(job.config, job.secretKeys);
       process.env.E2B_GUARDRAILS_UNKNOWN_SECRETS = JSON.stringify(job.unknownSecretKeys);
       process.env.E2B_GUARDRAILS_TRACED_SECRETS = JSON.stringify(job.tracedSecretKeys);
-      process.chdir(job.dir);
+      process.chdir(job.pwd);
       // Undecryptable secure config reads as unknown secrets, as in the language-host transport.
       require("./preload/unknown-secrets.js");
       // A placeholder (undecrypted config, a secret read at deploy time) parses as a document of them.

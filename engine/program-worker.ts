@@ -100,6 +100,7 @@ export function prepareJob(opts: RunProgramOptions): {
     job: {
       main: project.main,
       dir,
+      pwd: project.pwd,
       project: project.name,
       stack: opts.stack,
       organization,
@@ -113,6 +114,7 @@ export function prepareJob(opts: RunProgramOptions): {
       stack: opts.stack,
       organization,
       source: { kind: "program", path: dir },
+      programDir: project.pwd,
       stackConfigFile: project.stackConfigFile,
       tags: stackConfig.tags,
       config: stackConfig.config,

@@ -3,6 +3,7 @@
  * read by the real pack over gRPC (the offline engine tells it the program's folder).
  */
 import { useScanner } from "../support/scan";
+import { programCopy } from "../support/tmp";
 import { expectClean, fx, of, resourceNames, status } from "./helpers";
 
 const CLIENT = "e2b-01-no-client-side-key";
@@ -44,6 +45,28 @@ describe("E2B-01 deployed artifacts", () => {
     expect(of(stack, CLIENT)).toEqual([]);
     expect(status(stack, "E2B-01")).toBe("fail");
     expectClean(stack);
+  });
+
+  it("reads a relative archive path from the program's `main` folder, as the CLI runs it there (real42 #4)", async () => {
+    // An OpenNext-style layout: the program in infra/, the build output beside it.
+    const dir = programCopy("main-folder-", fx("artifacts-lambda-key"), {
+      "Pulumi.yaml": "name: main-folder\nruntime: nodejs\nmain: infra\n",
+      "infra/index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'new aws.lambda.Function("server", { role: "arn:aws:iam::1:role/r", runtime: "nodejs20.x", handler: "index.handler", code: new pulumi.asset.FileArchive("../.open-next/server-function") });',
+      ].join("\n"),
+      ".open-next/server-function/index.mjs": `export const handler = () => fetch("https://api.e2b.app", { headers: { "X-API-Key": "e2b_${"0123456789abcdef".repeat(3).slice(0, 40)}" } });\n`,
+    });
+    const { stack } = await scan.program(dir, "prod");
+    expect(of(stack, STORES).map((f) => [f.urn.split("::").pop(), f.enforcementLevel, f.message])).toEqual([
+      [
+        "server",
+        "mandatory",
+        expect.stringMatching(/\(e2b_…4567\) in index\.mjs line 1, a file deployed by code/),
+      ],
+    ]);
+    expect(status(stack, "E2B-01")).toBe("fail");
   });
 
   it("passes a website whose files are clean, and says which deployed file it could not read", async () => {
