@@ -94,6 +94,12 @@ export interface RecorderOptions {
    * walked for them.
    */
   hiddenConfig: boolean;
+  /**
+   * The decrypted values of traced secret config (about E2B), each with its config key: a string that
+   * holds one (code a closure serialized around `.get()`) depends on that key, as it does without
+   * the passphrase, where the closure captures the value's placeholder (rt49 #6, real42 #5).
+   */
+  tracedValues?: ReadonlyArray<readonly [value: string, key: string]>;
   /** How to call the program's resource transforms (transforms.ts); without it they are unsupported. */
   transforms?: TransformProtocol;
 }
@@ -106,6 +112,9 @@ export const tracesSecrets = (run: {
   unknownSecretKeys: readonly string[];
   tracedSecretKeys: readonly string[];
 }): boolean => run.unknownSecretKeys.length + run.tracedSecretKeys.length > 0;
+
+/** A traced value shorter than this is not looked for in strings: too likely to be there by chance. */
+const MIN_TRACED_VALUE = 8;
 
 export class ResourceRecorder {
   private readonly recorded = new Map<string, GraphResource>();
@@ -126,6 +135,7 @@ export class ResourceRecorder {
     run: {
       project: string;
       stack: string;
+      config: Readonly<Record<string, string>>;
       unknownSecretKeys: readonly string[];
       tracedSecretKeys: readonly string[];
     },
@@ -137,6 +147,9 @@ export class ResourceRecorder {
       stack: run.stack,
       protos,
       hiddenConfig: tracesSecrets(run),
+      tracedValues: run.tracedSecretKeys
+        .map((k) => [run.config[k], k] as const)
+        .filter(([v]) => typeof v === "string" && v.length >= MIN_TRACED_VALUE),
       transforms,
     });
   }
@@ -181,6 +194,7 @@ export class ResourceRecorder {
         const { holder, at } = stack.pop()!;
         const v = holder[at];
         if (typeof v === "string") {
+          for (const [value, key] of this.opts.tracedValues ?? []) if (v.includes(value)) keys.add(key);
           const ks = placeholderKeys(v);
           if (ks.length) {
             const assetText = at === "text" && (holder as WireObject)[SECRET_SIG] === ASSET_VALUE;

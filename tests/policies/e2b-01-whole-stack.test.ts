@@ -207,6 +207,11 @@ describe("E2B-01 whole-stack scanning", () => {
     expect(runner.propertyDependencies.code).toEqual([
       expect.stringMatching(/::e2b-guardrails:offline:UndecryptedConfig::secret-config-closure:e2bApiKey$/),
     ]);
+    // The key the handlers are given makes them consumers of it in both modes: every case reads the
+    // same (rt49 #6, real42 #5: E2B-02, E2B-06 and E2B-08 were not applicable with the passphrase).
+    const verdicts = (stack: typeof without.stack) => stack.cases.map((c) => `${c.id} ${c.status}`);
+    expect(verdicts(withPass.stack)).toEqual(verdicts(without.stack));
+    expect(status(withPass.stack, "E2B-02")).toBe("pass");
     expectClean(withPass.stack);
     expectClean(without.stack);
   });
