@@ -99,6 +99,11 @@ function createRuntime(sdkFrom: string) {
       unsetEnv.clear();
       // A program may set variables (a `.env` loader): the next program in this worker starts without them.
       const envBefore = { ...process.env };
+      // A rejection nothing handles fails the program, as under the CLI (the SDK's run.ts): an apply
+      // that throws while its value is serialized for a resource's input.
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown) => void rejections.push(reason);
+      process.on("unhandledRejection", onRejection);
 
       try {
         await pulumi.runtime.runInPulumiStack(async () => {
@@ -109,11 +114,15 @@ function createRuntime(sdkFrom: string) {
         });
         // The stack's outputs can settle before every registration has been sent; the CLI waits for all RPCs.
         await settings.waitForRPCs();
+        // Rejections are reported after the microtasks of the turn that left them unhandled.
+        await new Promise((r) => setImmediate(r));
       } finally {
         recorder.close();
         restoreEnvironment(envBefore);
+        process.off("unhandledRejection", onRejection);
       }
       if (recorder.failure) throw new Error(recorder.failure);
+      if (rejections.length) throw rejections[0];
       const loaded = Object.keys(require.cache).filter((f) => !loadedBefore.has(f));
       const modules = programModules(loaded, job.dir);
       return {

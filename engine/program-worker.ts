@@ -27,6 +27,7 @@ import { stackFilesOf } from "./sibling-stacks";
 import { InputError } from "./errors";
 import { ProgramOutput, redactedOutput } from "./program-output";
 import { maskKeysOfQuotedSources } from "./source-keys";
+import { maskSecretValues, secretValuesOf } from "./secret-values";
 
 export interface RunProgramOptions {
   /** Folder holding Pulumi.yaml. */
@@ -387,6 +388,19 @@ function sdkOf(dir: string): string {
   return sdk;
 }
 
+/** A ProgramError with the run's decrypted secret values masked in its message and streams (secret-values.ts). */
+function withSecretsMasked(e: unknown, run: Parameters<typeof secretValuesOf>[0]): unknown {
+  if (!(e instanceof ProgramError)) return e;
+  const values = secretValuesOf(run);
+  if (values.length === 0) return e;
+  const masked = new ProgramError(
+    maskSecretValues(e.message, values),
+    e.streams.map((s) => maskSecretValues(s, values)),
+  );
+  masked.stack = `${masked.name}: ${masked.message}`;
+  return masked;
+}
+
 /** Offline preview of one program, run as the Pulumi CLI runs it (language-host protocol). */
 export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph> {
   const { job, project, graph, environments } = prepareJob(opts);
@@ -433,12 +447,15 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
           ? " (offline, a resource's outputs are the inputs the program gave: what its provider computes at preview is missing, and an apply runs on that; if the error comes from such a value, preview this program with `pulumi preview --policy-pack` instead)"
           : "";
       const [first, ...rest] = shownError(e.message, project.dir).split("\n");
-      throw new ProgramError(
-        `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...undecryptedNote(first, job.unknownSecretKeys, opts.passphrase !== undefined), ...rest].join("\n")}${tail}`,
-        e.streams,
+      throw withSecretsMasked(
+        new ProgramError(
+          `${project.main}: the program failed${environmentsNote(environments)}: ${[first + offline, ...undecryptedNote(first, job.unknownSecretKeys, opts.passphrase !== undefined), ...rest].join("\n")}${tail}`,
+          e.streams,
+        ),
+        job,
       );
     }
-    throw e;
+    throw withSecretsMasked(e, job);
   }
 }
 
@@ -538,7 +555,7 @@ export class ProgramPool {
       };
     } catch (e) {
       worker.kill();
-      throw e;
+      throw withSecretsMasked(e, job);
     } finally {
       this.running--;
       this.waiting.shift()?.();

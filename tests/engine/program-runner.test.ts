@@ -108,6 +108,43 @@ describe("program runner: configuration and errors", () => {
     );
   }, 60_000);
 
+  it("masks the secret values it decrypted in a failed program's error and output, a key's digits without its prefix too (real42 #2)", async () => {
+    const dir = copyFixture();
+    const hex = "0123456789abcdef".repeat(3).slice(0, 40);
+    const { encryptionsalt, key } = newEncryptionSalt("correct horse");
+    writeFileSync(
+      path.join(dir, "config/Pulumi.dev.yaml"),
+      `encryptionsalt: ${encryptionsalt}\nconfig:\n  recording:e2bApiKey:\n    secure: ${encryptWith(key, `e2b_${hex}`)}\n  recording:webhook:\n    secure: ${encryptWith(key, '{"url":"https://hooks.example.com/T0/B0/s3cretpath"}')}\n`,
+    );
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        'import * as pulumi from "@pulumi/pulumi";',
+        "const config = new pulumi.Config();",
+        "const checked = pulumi",
+        '  .all([config.requireSecret("e2bApiKey"), config.requireSecretObject<{ url: string }>("webhook")])',
+        "  .apply(([k, w]) => {",
+        "    console.log(`key id ${k.slice(4).toUpperCase()}, hook ${w.url}`);",
+        "    throw new Error(`E2B key id ${k.slice(4)} is not a live key`);",
+        "  });",
+        'new pulumi.CustomResource("test:index:Checked", "checked", { value: checked });',
+      ].join("\n"),
+    );
+    const pool = new ProgramPool(1);
+    try {
+      for (const run of [runProgram, (o: Parameters<typeof runProgram>[0]) => pool.run(o)]) {
+        const err = await run({ cwd: dir, stack: "dev", passphrase: "correct horse" }).catch((e: Error) => e);
+        expect(err).toBeInstanceOf(ProgramError);
+        const shown = [(err as ProgramError).message, ...(err as ProgramError).streams].join("\n");
+        expect(shown).toMatch(/E2B key id \[secret\] is not a live key/);
+        expect(shown).toMatch(/key id \[secret\], hook \[secret\]/);
+        expect(shown).not.toMatch(new RegExp(`${hex.slice(0, 12)}|s3cretpath`, "i"));
+      }
+    } finally {
+      pool.close();
+    }
+  }, 60_000);
+
   it("says, right after a failed program's error, which secure values reached it undecrypted", async () => {
     // The program reads a secure value with plain `require` as a URL: without the passphrase it gets a
     // placeholder, and the URL error alone names no secret.
