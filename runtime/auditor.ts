@@ -6,8 +6,9 @@
  */
 import { DEFAULT_PRICES, perSandboxSecondUsd, type Prices } from "../policies/cost";
 import { formatDuration } from "./duration";
-import { cutBeforeRun, replaceRuns, runShownByLength } from "../policies/detect/keys";
+import { cutBeforeRun, redactKeys, replaceRuns, runShownByLength } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
+import { keyPieceIn } from "./key-material";
 
 /** What the auditor reads from a listed sandbox (a subset of the SDK's `SandboxInfo`). */
 export interface AuditedSandbox {
@@ -367,6 +368,10 @@ const MAX_LABEL = 256;
  * leaves part of an encoded key behind.
  */
 function attributionLabel(value: string): string {
+  // A key's head too short for the report's masking, which other sandboxes' values may complete
+  // (rt49 #8): shown by its length only.
+  if (keyPieceIn(value) && redactKeys(value) === value)
+    return `[withheld: the head of an E2B key, ${value.length} characters]`;
   if (value.length <= MAX_LABEL) return value;
   const safe = replaceRuns(redactMaterial(value), 16, runShownByLength);
   if (safe.length <= MAX_LABEL) return Buffer.from(safe).toString();

@@ -7,7 +7,7 @@ import type { SandboxPolicy } from "../policies/model";
 import { credentialShape, isCredentialByName, isE2BPlaceholderOnly } from "../policies/credential-shapes";
 import type { Violation } from "./errors";
 import { checkNetwork, egressProxyWarnings, type NetworkRequest } from "./network";
-import { keyMaterialIn, maskedName, materialIn, ownKeyIn } from "./key-material";
+import { keyMaterialIn, keyPieceIn, maskedName, materialIn, ownKeyIn } from "./key-material";
 
 /** The SDK's default sandbox lifetime (ms) when `timeoutMs` is not given. */
 export const SDK_DEFAULT_TIMEOUT_MS = 300_000;
@@ -276,7 +276,13 @@ function checkSandboxValues(policy: SandboxPolicy, req: SandboxRequest, values: 
     // The name too: code in the sandbox reads names as easily as values. Each text is searched once.
     const inValue = materialIn(v.value);
     const inName = inValue === undefined ? materialIn(v.path) : undefined;
-    const mask = inValue ?? ownKeyIn(v.value, req.apiKey) ?? inName ?? ownKeyIn(v.path, req.apiKey);
+    const mask =
+      inValue ??
+      ownKeyIn(v.value, req.apiKey) ??
+      inName ??
+      ownKeyIn(v.path, req.apiKey) ??
+      keyPieceIn(v.value, req.apiKey) ??
+      keyPieceIn(v.path, req.apiKey);
     if (mask) {
       const { field, shown } = named(v);
       out.push({

@@ -14,7 +14,25 @@ import { redactMaterial, withholdDumps } from "../policies/detect/redact";
  * in hex (a self-hosted key need not look like `e2b_…`); undefined when there is none.
  */
 export function keyMaterialIn(text: string, apiKey?: string): string | undefined {
-  return materialIn(text) ?? ownKeyIn(text, apiKey);
+  return materialIn(text) ?? ownKeyIn(text, apiKey) ?? keyPieceIn(text, apiKey);
+}
+
+/** An E2B key's head: its prefix and eight digits or more (a whole key is material already). */
+const KEY_HEAD = /(?:sk_)?e2b_[0-9a-f]{8,}/i;
+/** A value this long or longer that the caller's own key contains is a piece of it. */
+const MIN_PIECE = 8;
+
+/**
+ * A piece of a key that code in the sandbox could put together with the rest from other values, in
+ * whatever order they are given (rt49 #3): an E2B key's head, or a part of the caller's own key (its
+ * tail listed before its head, a self-hosted key's halves).
+ */
+export function keyPieceIn(text: string, apiKey?: string): string | undefined {
+  if (KEY_HEAD.test(text)) return "the head of an E2B key, whose rest another value may hold";
+  const piece = text.trim().toLowerCase();
+  if (apiKey !== undefined && piece.length >= MIN_PIECE && apiKey.toLowerCase().includes(piece))
+    return "a piece of this caller's key";
+  return undefined;
 }
 
 /**
@@ -190,7 +208,9 @@ const withholdOwnKeyDumps = (text: string, apiKey: string): string =>
  * (a self-hosted key need not look like `e2b_…`, so no later redactor would know it).
  */
 export function maskedName(name: string, apiKey?: string): string {
-  return redactMaterial(maskOwnKey(name, apiKey));
+  const masked = redactMaterial(maskOwnKey(name, apiKey));
+  // A name that is a piece of a key is shown by its length only.
+  return keyPieceIn(masked, apiKey) ? `[a name of ${name.length} characters]` : masked;
 }
 
 /** `text` with the caller's own key masked wherever it stands in one of the forms ownKeyForms lists. */

@@ -157,6 +157,16 @@ describe("cost and attribution", () => {
     expect(summarize(r)).toEqual({ live: 3, leaked: 1, killed: 0, burnRateUsdPerHour: r.costPerHourUsd });
   });
 
+  test("a key's head as an attribution value is shown by its length: other sandboxes' values may hold its rest (rt49 #8)", () => {
+    const a = new SandboxAuditor(rules);
+    const key = "e2b_89abcdef0123456789abcdef0123456789abcdef";
+    for (const [i, part] of [key.slice(0, 14), key.slice(14, 30), key.slice(30)].entries())
+      a.add(sbx({ sandboxId: `s${i}`, metadata: { user_id: part, request_id: "r" } }));
+    const values = a.report().attribution.map((x) => x.value);
+    expect(values).toContain("[withheld: the head of an E2B key, 14 characters]");
+    expect(values).not.toContain(key.slice(0, 14));
+  });
+
   test("distinct values past the cap are totalled as (other)", () => {
     const a = new SandboxAuditor({ ...rules, maxGroupsPerKey: 2 });
     for (let i = 0; i < 5; i++)

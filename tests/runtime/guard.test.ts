@@ -160,8 +160,38 @@ describe("createGuardedSandbox: refusals (nothing is created)", () => {
         envs: { KEY_A: planted.slice(0, 22), REGION: "", KEY_B: planted.slice(22) },
       }),
     );
-    expect([v.code, v.violations.map((x) => x.field)]).toEqual(["env-key-material", ["envs"]]);
+    // The head alone is refused: another value may hold the rest, in any order (rt49 #3).
+    expect([v.code, v.violations.map((x) => x.field)]).toEqual(["env-key-material", ["envs.KEY_A"]]);
     expect(JSON.stringify(v.violations)).not.toContain(planted.slice(4, 22));
+  });
+
+  test("a key split over env vars in any order, a name holding its head, the caller's own key in pieces (rt49 #3)", async () => {
+    const head = planted.slice(0, 14);
+    const tail = planted.slice(14);
+    const refused = async (envs: Record<string, string>, apiKey?: string) =>
+      (
+        await violation(
+          createGuardedSandbox(policy, { ...conn(), ...(apiKey ? { apiKey } : {}), ...ids, envs }),
+        )
+      ).violations;
+    const orders: Array<Record<string, string>> = [
+      { B: tail, A: head },
+      { A: head, X: "-", B: tail },
+      { [head]: tail },
+    ];
+    for (const envs of orders) {
+      const vs = await refused(envs);
+      expect(vs.map((x) => x.code)).toEqual(["env-key-material"]);
+      expect(JSON.stringify(vs)).not.toMatch(new RegExp(`${head.slice(4)}|${tail.slice(0, 12)}`));
+    }
+    // A self-hosted deployment's key, whatever its shape: a piece of it is refused, tail first too.
+    const own = "selfhost-head-1234-xyz-secret-tail-9876";
+    const vs = await refused({ B: own.slice(19), A: own.slice(0, 19) }, own);
+    expect(vs.map((x) => [x.code, x.message])).toEqual([
+      ["env-key-material", expect.stringMatching(/a piece of this caller's key/)],
+      ["env-key-material", expect.stringMatching(/a piece of this caller's key/)],
+    ]);
+    expect(JSON.stringify(vs)).not.toMatch(/secret-tail|head-1234/);
   });
 
   test("a deprecated sk_e2b_ access token in an env var", async () => {
