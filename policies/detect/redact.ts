@@ -45,11 +45,13 @@ function spelledKey(spaced: string): string {
  * Runs of base64 characters (either alphabet's letters and digits, `+`, `/`, `=`) with a separator of
  * one to three characters between them: the words of a sentence, and a blob written in groups
  * (`ZTJi-XzAx-…`, `ZTJi, XzAx, …`, `6532625f 30313233 …`) as `fold`, hex dumps and copy-to-clipboard
- * widgets lay out base64 and hex.
+ * widgets lay out base64 and hex, and as code writes it in pieces (`["ZTJi","XzAx"]`, `ZTJi;` a line,
+ * rt49 #10).
  * It starts only where no such character precedes it (`v=6532 625f …` starts after the `=`), and its
  * parts never overlap, so it reads each character once.
  */
-const SEPARATED_RUN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]+={0,2}(?:[ \t.:,;|-]{1,3}[A-Za-z0-9+/]+={0,2})+/g;
+const SEPARATED_RUN =
+  /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]+={0,2}(?:[ \t\r\n.:,;|_"'-]{1,3}[A-Za-z0-9+/]+={0,2})+/g;
 
 /** Fewer characters than a key's head shows are no material (a masked key shows four). */
 const MIN_GROUPED = 24;
@@ -63,7 +65,7 @@ const MAX_GROUP = 76;
  */
 function maskGroupedRun(run: string): string {
   if (run.length < MIN_GROUPED) return run;
-  const parts = run.split(/([ \t.:,;|-]{1,3})/);
+  const parts = run.split(/([ \t\r\n.:,;|_"'-]{1,3})/);
   const spans: Span[] = [];
   let offset = 0;
   const starts = parts.map((p) => ((offset += p.length), offset - p.length));
@@ -347,13 +349,14 @@ const reverse = (s: string) => [...s].reverse().join("");
  * every hex digit would read a long run of `0 0 0 …` again from each.
  */
 const REVERSED_SPACED_TAIL = new RegExp(
-  `_${KEY_SEPARATOR}b${KEY_SEPARATOR}2${KEY_SEPARATOR}e(?![0-9a-z])`,
+  `_(?:${KEY_SEPARATOR})?b(?:${KEY_SEPARATOR})?2(?:${KEY_SEPARATOR})?e(?![0-9a-z])`,
   "gi",
 );
 
 /**
  * Keys written backwards with separators between their characters masked: before each anchor, at
- * least twenty hex digits (a head of a key) each followed by one to sixteen separators.
+ * least twenty hex digits (a head of a key) each followed by up to sixteen separators, so groups of
+ * them too (`fe dc ba … _b 2e`, rt49 #9).
  */
 function maskReversedSpacedKeys(text: string): string {
   const spans: Span[] = [];
@@ -364,7 +367,7 @@ function maskReversedSpacedKeys(text: string): string {
     while (hex.length < 40) {
       let i = start;
       while (i > floor && i > start - 16 && isPartSeparator(text[i - 1])) i--;
-      if (i === start || i === floor || !isHexCode(text.charCodeAt(i - 1))) break;
+      if (i === floor || !isHexCode(text.charCodeAt(i - 1))) break;
       hex += text[i - 1];
       start = i - 1;
     }

@@ -385,6 +385,23 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     });
   });
 
+  it("masks base64 in pieces as code writes them, and a key backwards in groups (rt49 #9, #10)", () => {
+    const chunks = b64(KEY).match(/.{1,8}/g)!;
+    const reversed = [...KEY].reverse().join("");
+    for (const text of [
+      JSON.stringify(chunks),
+      chunks.map((c) => `${c};`).join("\n"),
+      chunks.join(" _ "),
+      reversed.match(/.{1,2}/g)!.join(" "),
+      reversed.match(/.{1,4}/g)!.join("-"),
+      `${reversed.slice(0, -4)} _ b 2 e`,
+    ]) {
+      const out = redactMaterial(`value: ${text} end`);
+      expect([text, showsPartOf(out, KEY), showsPartOf(out, reversed)]).toEqual([text, false, false]);
+      expect([text, out.includes(text.slice(0, 20))]).toEqual([text, false]);
+    }
+  });
+
   it("masks base64 and hex in long groups or groups joined by a two-character separator (rt47 #3)", () => {
     for (const text of [
       b64(KEY).replace(/.{20}/g, "$& "),
@@ -532,7 +549,8 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
         for (let width = 16; width <= 76; width += 12) {
           const rows = blob.match(new RegExp(`.{1,${width}}`, "g"))!;
           const out = redactMaterial(`downloading\r${rows.map(frame).join("\r")}\rdone\r`);
-          if (!/e2b_…4567|withheld: bytes of E2B key material/.test(out)) leaks.push(`@${width}: not masked`);
+          if (!/e2b_…4567|withheld: bytes of E2B key material|key material written in groups/.test(out))
+            leaks.push(`@${width}: not masked`);
           for (let i = 0; i + 12 <= blob.length; i++)
             if (out.includes(blob.slice(i, i + 12))) {
               leaks.push(`@${width}: ${blob.slice(i, i + 12)}`);
