@@ -268,4 +268,4 @@ function recordUnsetEnvReads(dir) {
   return unsetEnv;
 }
 
-module.exports = { programModules, programReads, recordReads, recordUnsetEnvReads };
+module.exports = { codeRoot, programModules, programReads, recordReads, recordUnsetEnvReads };

@@ -30,6 +30,11 @@ export interface ProgramSourceInput {
    */
   reads?: readonly string[];
   /**
+   * Files it read that git ignores (a `.env` for local runs): not committed with the program, so a key
+   * in one is the deployer's own; advisory, unless a resource showed it (real42 #1).
+   */
+  ignoredReads?: readonly string[];
+  /**
    * The project file (`Pulumi.yaml`): its `config` defaults are judged as the stack's configuration;
    * anything else in it (a `template.config` default that `pulumi new` copies into every new stack) is
    * still committed with the program.
@@ -156,7 +161,7 @@ export function programSourceFindings(
   const out: Finding[] = [];
   const said = new Set<string>();
   /** `what` holds the key; `unseen` says why that matters when no resource showed the key. */
-  const report = (f: { name: string; text: string }, what: string, unseen: string) => {
+  const report = (f: { name: string; text: string }, what: string, unseen: string, advisory = false) => {
     for (const m of findMaterial(f.text)) {
       if (said.has(m.fingerprint)) continue;
       const store = input.storedIn?.(m.fingerprint);
@@ -167,7 +172,9 @@ export function programSourceFindings(
         ? `which the program puts into ${store}. The store is the right place at run time, but the literal is committed with the program: mint the key in IaC (the E2BEnvironment component writes it to the store) or take it from secret config, and rotate it.`
         : unseen;
       out.push({
-        ...judge.finding(input.stackUrn, `${what} holds E2B key material ${where}, ${why}`),
+        ...judge.finding(input.stackUrn, `${what} holds E2B key material ${where}, ${why}`, {
+          advisory: advisory && !store,
+        }),
         keyFingerprint: m.fingerprint,
       });
     }
@@ -185,6 +192,13 @@ export function programSourceFindings(
       f,
       "A file the program read",
       "which no resource input showed at preview (a value not known yet can hide what the program made of it). A file in the program's folder is no key store: read the key from a secret store at run time, and rotate it if the file was committed or deployed.",
+    );
+  for (const f of reader.readFiles(input.ignoredReads ?? []).files)
+    report(
+      f,
+      "A file the program read, which git ignores,",
+      "which no resource input showed at preview, so it is taken as the deployer's own local setting (a `.env` for local runs). Where the deploy job has such a file, whatever the program made of the key is judged only as far as preview could see it: keep the key in a secret store and pass the runtime its reference.",
+      true,
     );
   for (const f of reader.readFiles(input.projectFiles ?? []).files)
     report(

@@ -31,6 +31,7 @@ import {
   NO_CONFIG,
 } from "../policies/api";
 import type { AnalysisResult, AnalyzerInfo } from "../engine/analyzer-host";
+import { gitIgnores } from "../engine/git-ignored";
 import { UNKNOWN, type ResourceGraph } from "../engine/graph";
 
 /** Our pack's name: only its policies map to cases; with any other pack every case is not-applicable. */
@@ -146,7 +147,7 @@ function programFindings(
   let variables: Set<string> | undefined;
   const input = {
     files: graph.programModules ?? [],
-    reads: graph.programReads ?? [],
+    ...readsByGit(graph),
     projectFiles: [path.join(graph.source.path, "Pulumi.yaml")],
     stackFiles: graph.stackConfigFile ? [graph.stackConfigFile] : [],
     providers,
@@ -161,6 +162,14 @@ function programFindings(
     namedInStack: (name: string) => (variables ??= variableNames(index)).has(name),
   };
   return programSourceFindings(reader, input, config);
+}
+
+/** The files the program read, apart as git ignores them or not (a local `.env`, real42 #1). */
+function readsByGit(graph: ResourceGraph): { reads: string[]; ignoredReads: string[] } {
+  const reads = graph.programReads ?? [];
+  if (reads.length === 0 || graph.source.kind !== "program") return { reads, ignoredReads: [] };
+  const ignored = gitIgnores(graph.source.path);
+  return { reads: reads.filter((f) => !ignored(f)), ignoredReads: reads.filter(ignored) };
 }
 
 /** The environment-variable names the stack's resources hold (their scans' named leaves). */

@@ -129,6 +129,45 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(stack);
   });
 
+  it("says only, as an advisory, that a key sits in a file the program read which git ignores (a local .env, real42 #1)", async () => {
+    const envFile = `E2B_API_KEY=e2b_${"0123456789abcdef".repeat(3).slice(0, 40)}\nREGION=eu-west-1\n`;
+    const program = [
+      'import { readFileSync } from "node:fs";',
+      'import * as aws from "@pulumi/aws";',
+      'const region = /REGION=(.*)/.exec(readFileSync(".env", "utf8"))![1];',
+      'new aws.s3.Bucket("logs", { tags: { region } });',
+    ].join("\n");
+    const verdicts = async (files: Record<string, string>) => {
+      const dir = programCopy("dotenv-", path.join(repoRoot, fx("key-in-read-file")), {
+        "index.ts": program,
+        ".env": envFile,
+        ".git/HEAD": "ref: refs/heads/main\n",
+        ...files,
+      });
+      const { stack } = await scan.program(dir, "prod");
+      return stack.findings
+        .filter((f) => f.caseId === "E2B-01")
+        .map((f) => [f.enforcementLevel, f.message.slice(0, 110)]);
+    };
+    expect(await verdicts({ ".gitignore": "node_modules/\n.env\n" })).toEqual([
+      [
+        "advisory",
+        expect.stringMatching(
+          /^A file the program read, which git ignores, holds E2B key material \(e2b_…4567\) in \.env line 1/,
+        ),
+      ],
+    ]);
+    // Committed (nothing ignores it): the key is in the repository.
+    expect(await verdicts({})).toEqual([
+      [
+        "mandatory",
+        expect.stringMatching(
+          /^A file the program read holds E2B key material \(e2b_…4567\) in \.env line 1/,
+        ),
+      ],
+    ]);
+  });
+
   it("fails a key written in the program even when it goes into an approved store", async () => {
     const { stack } = await scan.program(fx("key-literal-into-store"), "prod");
     expect(e2b01(stack).map((f) => f.message)).toEqual([
