@@ -211,12 +211,24 @@ function encodedPlaceholderKeys(text: string): string[] {
  * `[secret <key>]`: the sentinel is the engine's bookkeeping, never something to show.
  */
 export function describePlaceholders(text: string): string {
-  if (!PLACEHOLDER_HEAD.test(text)) return text;
-  return text.replace(PLACEHOLDER, (whole, encoded: string) => {
+  const whole = !PLACEHOLDER_HEAD.test(text)
+    ? text
+    : text.replace(PLACEHOLDER, (all, encoded: string) => {
+        const key = keyOf(encoded);
+        return key === undefined ? all : describedPlaceholder(key);
+      });
+  if (!whole.includes("%3A")) return whole;
+  // A piece of one (`value.slice(4)` of a placeholder: the sentinel's tail and the key), real42 #3.
+  return whole.replace(PLACEHOLDER_TAIL, (all, lead: string, encoded: string) => {
     const key = keyOf(encoded);
-    return key === undefined ? whole : describedPlaceholder(key);
+    let n = lead.length;
+    while (n > 0 && !UNKNOWN_STRING.endsWith(lead.slice(lead.length - n).toLowerCase())) n--;
+    return key === undefined || n === 0 ? all : `${lead.slice(0, lead.length - n)}[part of secret ${key}]`;
   });
 }
+
+/** The tail of a placeholder cut inside its sentinel: hex and dashes, then `#ns%3Akey#`. */
+const PLACEHOLDER_TAIL = /([0-9a-f-]{1,36})#([^#\s]*%3A[^#\s]*)#/gi;
 
 /** A placeholder as `describePlaceholders` writes it: `[secret <key>]`. */
 export function describedPlaceholder(key: string): string {

@@ -50,6 +50,12 @@ describe("the placeholder a plain getter reads offline", () => {
     const a = undecryptedPlaceholder("app:e2bApiKey");
     expect(describePlaceholders(`rn-${a}`)).toBe("rn-[secret app:e2bApiKey]");
     expect(describePlaceholders("plain")).toBe("plain");
+    // A piece of one, as `value.slice(4)` leaves it (real42 #3); a lone `#a%3Ab#` is no placeholder.
+    expect(describePlaceholders(`id ${a.slice(4)} is not live`)).toBe(
+      "id [part of secret app:e2bApiKey] is not live",
+    );
+    expect(describePlaceholders(`sha 12ab${a.slice(30)}`)).toBe("sha 12ab[part of secret app:e2bApiKey]");
+    expect(describePlaceholders("see page#a%3Ab# here")).toBe("see page#a%3Ab# here");
   });
 });
 
