@@ -118,6 +118,8 @@ function createRuntime(sdkFrom: string) {
         await new Promise((r) => setImmediate(r));
       } finally {
         recorder.close();
+        // The recording environment back in place first, should the program have replaced it.
+        recordUnsetEnvReads(job.dir);
         restoreEnvironment(envBefore);
         process.off("unhandledRejection", onRejection);
       }

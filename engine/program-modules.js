@@ -5,7 +5,7 @@
 // uses it inside the program's process, the warm program workers in theirs.
 const fs = require("node:fs");
 const path = require("node:path");
-const { fileURLToPath, URL } = require("node:url");
+const { fileURLToPath, pathToFileURL, URL } = require("node:url");
 const { Buffer } = require("node:buffer");
 
 const OWN = path.resolve(__dirname) + path.sep;
@@ -177,6 +177,8 @@ function recordReads() {
 
 const unsetEnv = new Set();
 let watchingEnv = false;
+/** The Proxy put in place of `process.env`, once watching. */
+let envProxy;
 /** The folders the program's code is in (codeRoot's, as the module list counts them), set per run. */
 let programRoot = [];
 
@@ -197,6 +199,9 @@ function readByProgram() {
     .filter((line) => !line.includes(`${path.sep}program-modules.js:`));
   Error.stackTraceLimit = limit;
   if (frames.length === 0) return false;
+  // The SDK serializing a closure calls the program's getters (`get key() { return process.env… }`):
+  // the function keeps the getter and reads at run time (rt50 #1).
+  if (frames.some((line) => CLOSURE_SERIALIZER.test(line))) return false;
   if (inProgramCode(frames[0])) return true;
   if (/\(node:|^\s*at node:|[\\/]node_modules[\\/]@pulumi[\\/]/.test(frames[0])) return false;
   return frames.some(inProgramCode);
@@ -214,6 +219,9 @@ function inProgramCode(line) {
   return false;
 }
 
+/** A frame of the SDK's closure serializer (`runtime/closure/createClosure.js`, every 3.x; its `.ts` where source maps apply). */
+const CLOSURE_SERIALIZER = /[\\/]@pulumi[\\/](?:pulumi[\\/])?runtime[\\/]closure[\\/]/;
+
 /** Frames looked through for the program's own: a validation library's parse is a dozen deep. */
 const STACK_FRAMES = 64;
 
@@ -230,8 +238,13 @@ const STACK_FRAMES = 64;
 function recordUnsetEnvReads(dir) {
   const root = codeRoot(dir);
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
-  programRoot = [...new Set([prefix, encodeURI(prefix)])];
-  if (watchingEnv) return unsetEnv;
+  // An ES module's frames are file URLs (`#` as `%23`, rt50 #2).
+  programRoot = [...new Set([prefix, encodeURI(prefix), pathToFileURL(prefix).href])];
+  // A program may have put another object in its place (`process.env = { ...process.env }`, rt50 #4).
+  if (watchingEnv) {
+    if (process.env !== envProxy) process.env = envProxy;
+    return unsetEnv;
+  }
   watchingEnv = true;
   const env = process.env;
   const note = (name, value) => {
@@ -258,6 +271,7 @@ function recordUnsetEnvReads(dir) {
     set: (target, name, value) => Reflect.set(target, name, value),
   });
   process.env = proxy;
+  envProxy = proxy;
   // A Proxy cannot be cloned: `structuredClone(process.env)` works under `pulumi preview`, so it is
   // handed the environment itself (rt48 #4).
   const clone = globalThis.structuredClone;

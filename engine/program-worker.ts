@@ -391,11 +391,11 @@ function sdkOf(dir: string): string {
 /** A ProgramError with the run's decrypted secret values masked in its message and streams (secret-values.ts). */
 function withSecretsMasked(e: unknown, run: Parameters<typeof secretValuesOf>[0]): unknown {
   if (!(e instanceof ProgramError)) return e;
-  const values = secretValuesOf(run);
-  if (values.length === 0) return e;
+  const secrets = secretValuesOf(run);
+  if (secrets.values.length === 0) return e;
   const masked = new ProgramError(
-    maskSecretValues(e.message, values),
-    e.streams.map((s) => maskSecretValues(s, values)),
+    maskSecretValues(e.message, secrets),
+    e.streams.map((s) => maskSecretValues(s, secrets)),
   );
   masked.stack = `${masked.name}: ${masked.message}`;
   return masked;

@@ -46,10 +46,17 @@ describe("program pool (warm workers)", () => {
         'export const seen = process.env.E2B_API_KEY ?? "unset";\nexport const home = process.env.HOME;\n',
     });
     await pool.run({ cwd: setter, stack: "dev" });
+    // A program that replaces the environment object: the next one's reads of unset variables are
+    // still recorded (rt50 #4).
+    const replacer = programCopy("env-replacer-", recording.cwd, {
+      "index.ts": 'process.env = { ...process.env, STAGE: "prod" };\n',
+    });
+    await pool.run({ cwd: replacer, stack: "dev" });
     const outputs = (await pool.run({ cwd: reader, stack: "dev" })).resources.find(
       (r) => r.type === "pulumi:pulumi:Stack",
     )?.outputs;
     expect(outputs).toEqual({ seen: "unset", home: process.env.HOME });
+    expect((await pool.run({ cwd: reader, stack: "dev" })).programUnsetEnv).toContain("E2B_API_KEY");
   });
 
   it("lists the modules a program loaded from its folder, in both transports, without installed packages", async () => {

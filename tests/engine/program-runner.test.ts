@@ -114,7 +114,7 @@ describe("program runner: configuration and errors", () => {
     const { encryptionsalt, key } = newEncryptionSalt("correct horse");
     writeFileSync(
       path.join(dir, "config/Pulumi.dev.yaml"),
-      `encryptionsalt: ${encryptionsalt}\nconfig:\n  recording:e2bApiKey:\n    secure: ${encryptWith(key, `e2b_${hex}`)}\n  recording:webhook:\n    secure: ${encryptWith(key, '{"url":"https://hooks.example.com/T0/B0/s3cretpath"}')}\n`,
+      `encryptionsalt: ${encryptionsalt}\nconfig:\n  recording:e2bApiKey:\n    secure: ${encryptWith(key, `e2b_${hex}\n`)}\n  recording:webhook:\n    secure: ${encryptWith(key, `{"url":"https://hooks.example.com/T0/B0/s3cretpath?key=e2b_${[...hex].reverse().join("")}"}`)}\n`,
     );
     writeFileSync(
       path.join(dir, "index.ts"),
@@ -124,8 +124,11 @@ describe("program runner: configuration and errors", () => {
         "const checked = pulumi",
         '  .all([config.requireSecret("e2bApiKey"), config.requireSecretObject<{ url: string }>("webhook")])',
         "  .apply(([k, w]) => {",
-        "    console.log(`key id ${k.slice(4).toUpperCase()}, hook ${w.url}`);",
-        "    throw new Error(`E2B key id ${k.slice(4)} is not a live key`);",
+        "    console.log(`key id ${k.trim().slice(4).toUpperCase()}, hook ${w.url}`);",
+        // Pieces of the keys, in any letter case, backwards (rt50 #5).
+        "    console.log(`part ${k.slice(4, 30)}, mixed ${k.slice(4, 24).toUpperCase()}${k.slice(24)}`);",
+        '    console.log(`hook key ${w.url.slice(-40)}, backwards ${[...w.url.slice(-40)].reverse().join("")}`);',
+        "    throw new Error(`E2B key id ${k.trim().slice(4)} is not a live key`);",
         "  });",
         'new pulumi.CustomResource("test:index:Checked", "checked", { value: checked });',
       ].join("\n"),
@@ -138,7 +141,11 @@ describe("program runner: configuration and errors", () => {
         const shown = [(err as ProgramError).message, ...(err as ProgramError).streams].join("\n");
         expect(shown).toMatch(/E2B key id \[secret\] is not a live key/);
         expect(shown).toMatch(/key id \[secret\], hook \[secret\]/);
-        expect(shown).not.toMatch(new RegExp(`${hex.slice(0, 12)}|s3cretpath`, "i"));
+        expect(shown).toMatch(/part \[secret\], mixed \[secret\]/);
+        expect(shown).toMatch(/hook key (?:\[secret\]|…), backwards \[secret\]/);
+        for (let i = 0; i + 12 <= 40; i++)
+          expect([i, shown.toLowerCase().includes(hex.slice(i, i + 12))]).toEqual([i, false]);
+        expect(shown).not.toMatch(/s3cretpath/);
       }
     } finally {
       pool.close();

@@ -1,4 +1,4 @@
-import { cpSync, writeFileSync } from "node:fs";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot, useScanner } from "../support/scan";
 import { programCopy } from "../support/tmp";
@@ -304,6 +304,42 @@ describe(P, () => {
     expect(
       await statusOf([`process.env.E2B_API_KEY = "e2b_${"ab".repeat(20)}";`, fn("process.env.E2B_API_KEY")]),
     ).toEqual(["fail", []]);
+  });
+
+  it("tells the function's own run-time read from the program's: a getter the SDK calls while serializing it, an ES module in a folder named with #", async () => {
+    const from = path.join(repoRoot, fx("secret-read-at-deploy"));
+    // A config module with getters that a CallbackFunction reads at run time (rt50 #1).
+    const getter = programCopy("env-getter-", from, {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'const settings = { get e2bKey() { return process.env.E2B_API_KEY ?? ""; } };',
+        'new aws.lambda.CallbackFunction("agent", { role: "arn:aws:iam::1:role/r", callback: async () => settings.e2bKey.length });',
+      ].join("\n"),
+    });
+    expect(of((await scan.program(getter, "prod")).stack, P)).toEqual([]);
+    // An ES module's frames are file URLs, where `#` is `%23` (rt50 #2).
+    const repo = programCopy("env-esm-", from);
+    const dir = path.join(repo, "agents#infra");
+    cpSync(from, dir, { recursive: true });
+    rmSync(path.join(dir, "index.ts"));
+    writeFileSync(path.join(dir, "package.json"), '{ "name": "agents", "type": "module" }\n');
+    writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      "name: agents\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n",
+    );
+    writeFileSync(
+      path.join(dir, "index.js"),
+      [
+        'import * as aws from "@pulumi/aws";',
+        'const key = process.env.E2B_API_KEY ?? "";',
+        'new aws.lambda.Function("agent", { role: "arn:aws:iam::1:role/r", runtime: "nodejs20.x", handler: "index.handler", environment: { variables: { E2B_API_KEY: key } } });',
+      ].join("\n"),
+    );
+    const { stack } = await scan.program(dir, "prod");
+    expect([status(stack, "E2B-01"), of(stack, P).map((f) => f.message.slice(0, 60))]).toEqual([
+      "inconclusive",
+      [expect.stringMatching(/^The program's code reads E2B_API_KEY from its environment/)],
+    ]);
   });
 
   it("names the deploy job's key a helper of the program's repository reads, outside the program's folder (rt49 #2)", async () => {
