@@ -57,7 +57,7 @@ describe("failureLines", () => {
     const shown = failureLines(text, 6);
     expect(shown.split("\n").length).toBeGreaterThan(6);
     const safe = redactMaterial(shown);
-    expect(safe).toContain("(encoded)");
+    expect(safe).toMatch(/\(encoded\)|key material written in groups/);
     expect(safe).not.toMatch(/[A-Za-z0-9+/]{60,}/);
     expect(safe).not.toContain("at parse");
   });
@@ -81,7 +81,7 @@ describe("failureLines", () => {
     const shown = failureLines(text, 6);
     expect(shown.split("\n")).toHaveLength(7);
     const safe = redactMaterial(shown);
-    expect(safe).toContain("(encoded)");
+    expect(safe).toMatch(/\(encoded\)|key material written in groups/);
     expect(safe).not.toContain(rows[0].slice(0, 16));
   });
 
