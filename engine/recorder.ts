@@ -16,6 +16,7 @@ import {
   placeholderKeys,
   undecryptedConfigKey,
 } from "../policies/detect/hidden-config";
+import { holdsKeyPiece, keyDigitPieces } from "../policies/detect/keys";
 import { withAutonames } from "./autonames";
 import { checkAssetShapes } from "./asset-shapes";
 import { limitDepth } from "./depth-limit";
@@ -99,7 +100,7 @@ export interface RecorderOptions {
    * holds one (code a closure serialized around `.get()`) depends on that key, as it does without
    * the passphrase, where the closure captures the value's placeholder (rt49 #6, real42 #5).
    */
-  tracedValues?: ReadonlyArray<readonly [value: string, key: string]>;
+  tracedValues?: ReadonlyArray<{ value: string; key: string; pieces: ReadonlySet<string> }>;
   /** How to call the program's resource transforms (transforms.ts); without it they are unsupported. */
   transforms?: TransformProtocol;
 }
@@ -147,9 +148,11 @@ export class ResourceRecorder {
       stack: run.stack,
       protos,
       hiddenConfig: tracesSecrets(run),
+      // A value derived from a key (`k.slice(4)`, upper-cased, reversed) holds pieces of its digits.
       tracedValues: run.tracedSecretKeys
-        .map((k) => [run.config[k], k] as const)
-        .filter(([v]) => typeof v === "string" && v.length >= MIN_TRACED_VALUE),
+        .map((key) => ({ value: run.config[key], key }))
+        .filter(({ value }) => typeof value === "string" && value.length >= MIN_TRACED_VALUE)
+        .map((t) => ({ ...t, pieces: keyDigitPieces(t.value) })),
       transforms,
     });
   }
@@ -194,7 +197,8 @@ export class ResourceRecorder {
         const { holder, at } = stack.pop()!;
         const v = holder[at];
         if (typeof v === "string") {
-          for (const [value, key] of this.opts.tracedValues ?? []) if (v.includes(value)) keys.add(key);
+          for (const t of this.opts.tracedValues ?? [])
+            if (v.includes(t.value) || holdsKeyPiece(v, t.pieces)) keys.add(t.key);
           const ks = placeholderKeys(v);
           if (ks.length) {
             const assetText = at === "text" && (holder as WireObject)[SECRET_SIG] === ASSET_VALUE;

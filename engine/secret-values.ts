@@ -4,7 +4,7 @@
  * by its shape (real42 #2: `key.slice(4)`, the key's forty digits without `e2b_`, went through). The
  * Pulumi CLI masks secret values in a program's output the same way.
  */
-import { redactKeys } from "../policies/detect/keys";
+import { keyDigitPieces, maskKeyPieces, redactKeys } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
 import type { StackRun } from "./language-host";
 
@@ -14,17 +14,11 @@ export const SECRET_MASK = "[secret]";
 /** Values shorter than this are not masked: too likely to be ordinary text. */
 const MIN_VALUE = 8;
 
-/** The E2B keys a value holds, anywhere in it: their digits are what a program may show apart. */
-const KEYS_IN = /(?:sk_)?e2b_([0-9a-f]{40})(?![0-9a-f])/gi;
-
-/** Hex digits this many in a row that a key's digits also hold, forwards or backwards, are a piece of it. */
-const PIECE = 12;
-
 /** What a run's decrypted secrets are masked by: the values, and the pieces of the keys in them. */
 export interface SecretValues {
   /** Each value, trimmed too, and each string of a structured one; longest first. */
   values: string[];
-  /** Every PIECE-long window of each key's digits, forwards and backwards, lower case. */
+  /** Every KEY_PIECE-long window of each key's digits, forwards and backwards, lower case (keys.ts). */
   keyPieces: Set<string>;
 }
 
@@ -40,11 +34,7 @@ export function secretValuesOf(
     // key shows with that key masked (`https://hooks…?key=e2b_…3210`).
     for (const x of [v, v.trim()])
       for (const y of [x, redactKeys(x), redactMaterial(x)]) if (y.length >= MIN_VALUE) values.add(y);
-    for (const m of v.matchAll(KEYS_IN)) {
-      const digits = m[1].toLowerCase();
-      for (const d of [digits, [...digits].reverse().join("")])
-        for (let i = 0; i + PIECE <= d.length; i++) keyPieces.add(d.slice(i, i + PIECE));
-    }
+    for (const p of keyDigitPieces(v)) keyPieces.add(p);
   };
   for (const key of run.secretKeys) {
     const value = run.config[key];
@@ -71,9 +61,6 @@ function stringLeaves(value: string): string[] {
   return out;
 }
 
-/** A run of hex digits long enough to hold a piece of a key. */
-const HEX_RUN = new RegExp(`[0-9a-f]{${PIECE},}`, "gi");
-
 /**
  * `text` with every value masked, and every run of hex digits that holds a piece of a key's digits
  * (`key.slice(4, 30)`, upper-cased, reversed; rt50 #5). Linear in the text for each value.
@@ -81,11 +68,5 @@ const HEX_RUN = new RegExp(`[0-9a-f]{${PIECE},}`, "gi");
 export function maskSecretValues(text: string, secrets: SecretValues): string {
   let out = text;
   for (const v of secrets.values) if (out.includes(v)) out = out.split(v).join(SECRET_MASK);
-  if (secrets.keyPieces.size === 0) return out;
-  return out.replace(HEX_RUN, (run) => {
-    const lower = run.toLowerCase();
-    for (let i = 0; i + PIECE <= lower.length; i++)
-      if (secrets.keyPieces.has(lower.slice(i, i + PIECE))) return SECRET_MASK;
-    return run;
-  });
+  return maskKeyPieces(out, secrets.keyPieces, SECRET_MASK);
 }

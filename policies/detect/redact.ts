@@ -295,6 +295,9 @@ const ROWISH_LINE = new RegExp(ROWISH.source, "im");
 /** A line break, or one a JSON or SARIF writer escaped (`\n`, `\u000a`), captured. */
 const ANY_BREAK = new RegExp(`(\\r?\\n|${ESCAPED_BREAK.source})`);
 
+/** Offset-like numbers tried as a row's start after a lead, the earliest first. */
+const MAX_OFFSET_LEADS = 2;
+
 /** How far into a line a lead before a dump's row may reach when no offset marks where the row starts. */
 const MAX_LEAD = 64;
 
@@ -305,7 +308,12 @@ const MAX_LEAD = 64;
  */
 function leadEnds(line: string): number[] {
   const at = new Set<number>();
-  for (const m of line.matchAll(/(?<![0-9a-f])[0-9a-f]{6,8}:? /gi)) if (m.index > 0) at.add(m.index);
+  // The first two offset-like numbers only: a row runs to the line's end, so each start is a search
+  // through the rest of the line, and a line of hex groups has one at every group (rt50 #9).
+  for (const m of line.matchAll(/(?<![0-9a-f])[0-9a-f]{6,8}:? /gi)) {
+    if (m.index > 0) at.add(m.index);
+    if (at.size >= MAX_OFFSET_LEADS) break;
+  }
   const reach = Math.min(line.length - 1, MAX_LEAD);
   for (let k = 1; k < reach; k++) {
     const blank = line[k] === " " || line[k] === "\t";

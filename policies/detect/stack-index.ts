@@ -38,6 +38,7 @@ import {
   type ResourceScan,
   type TextOptions,
 } from "./scanner";
+import { holdsKeyPiece, keyDigitPieces } from "./keys";
 import { get, isObjectTree } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
 import { plainTreeNow } from "./plain-tree";
@@ -663,6 +664,11 @@ export class StackIndex {
     });
   }
 
+  /** The pieces of the E2B key a decrypted config value holds (keys.ts keyDigitPieces), once per key. */
+  private decryptedKeyPieces(key: string): ReadonlySet<string> {
+    return this.memo(`key-pieces\u0000${key}`, () => keyDigitPieces(this.config?.values[key] ?? ""));
+  }
+
   /** The stack's configuration holds the decrypted value of this secret key (the offline engine traced it). */
   private decrypted(key: string): boolean {
     const v = this.config?.values[key];
@@ -688,7 +694,13 @@ export class StackIndex {
       if (scan.unknownTops.has(top)) return feeds;
       const tree = root ? r.outputs : r.props;
       const text = JSON.stringify((isObjectTree(tree) ? tree[top] : undefined) ?? null);
-      return feeds.filter((c) => text.includes(JSON.stringify(describedPlaceholder(c.key)).slice(1, -1)));
+      // Or the value shows a piece of the decrypted key (`k.slice(4)`, upper-cased, reversed: rt50 #6),
+      // which without the passphrase is the hidden value itself, judged as the key.
+      return feeds.filter(
+        (c) =>
+          text.includes(JSON.stringify(describedPlaceholder(c.key)).slice(1, -1)) ||
+          holdsKeyPiece(text, this.decryptedKeyPieces(c.key)),
+      );
     });
   }
 

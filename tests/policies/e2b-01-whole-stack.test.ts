@@ -255,6 +255,30 @@ describe("E2B-01 whole-stack scanning", () => {
     expectClean(without.stack);
   });
 
+  it("judges a value the program derives from the key (its digits, upper-cased, reversed) the same with the passphrase as without (rt50 #6)", async () => {
+    const dir = programCopy("derived-key-", path.join(repoRoot, fx("secret-config-closure")), {
+      "index.ts": [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const key = new pulumi.Config().requireSecret("e2bApiKey");',
+        'const role = "arn:aws:iam::1:role/r";',
+        'new aws.lambda.Function("digits", { role, runtime: "nodejs20.x", handler: "index.handler", environment: { variables: { TOKEN: key.apply((k) => k.slice(4)) } } });',
+        'new aws.lambda.Function("backwards", { role, runtime: "nodejs20.x", handler: "index.handler", environment: { variables: { TOKEN: key.apply((k) => [...k].reverse().join("")) } } });',
+        "const upper = key.apply((k) => k.toUpperCase());",
+        'new aws.lambda.CallbackFunction("upper", { role, callback: async () => upper.get().length });',
+      ].join("\n"),
+    });
+    const withPass = await scan.program(dir, "prod", { passphrase: "correct horse" });
+    const without = await scan.program(dir, "prod", {});
+    const verdicts = (stack: typeof without.stack) => stack.cases.map((c) => `${c.id} ${c.status}`);
+    expect(verdicts(withPass.stack)).toEqual(verdicts(without.stack));
+    const failing = (stack: typeof without.stack) =>
+      [...new Set(e2b01(stack).map((f) => f.urn.split("::").pop()))].sort();
+    expect(failing(withPass.stack)).toEqual(["backwards", "digits", "upper"]);
+    expect(failing(without.stack)).toEqual(["backwards", "digits", "upper"]);
+    expectClean(withPass.stack);
+  });
+
   it("fails the key combined with an output not known at preview (ECS container definitions, a handler's captured settings), with the passphrase as without it", async () => {
     for (const opts of [{ passphrase: "correct horse" }, {}]) {
       const { stack } = await scan.program(fx("secret-config-combined"), "prod", opts);
