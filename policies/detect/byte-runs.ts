@@ -67,6 +67,10 @@ function numberAt(text: string, start: number, end: number, hexOnly: boolean): T
   return hexOnly ? { start, end, digits: text.slice(start, end), base: 0, offset: false } : undefined;
 }
 
+/** `b`, `u`, `r`, `f`: letters that prefix a quoted string literal, lower-cased. */
+const STRING_PREFIX = new Set([98, 117, 114, 102]);
+const QUOTES = new Set([34, 39]);
+
 /** Whether only blanks stand between the line's start and `at`. */
 function startsLine(text: string, at: number): boolean {
   let i = at;
@@ -97,6 +101,11 @@ function forEachNumberRun(text: string, visit: (run: Token[]) => void): void {
     let j = i;
     let hexOnly = true;
     for (; j < n && isAlnum(text.charCodeAt(j)); j++) if (CLASS[text.charCodeAt(j)] !== 1) hexOnly = false;
+    // A string literal's prefix (`b'\x65…'`, `u"…"`, Python's bytes a row) is part of the gap.
+    if (j === i + 1 && STRING_PREFIX.has(text.charCodeAt(i) | 32) && QUOTES.has(text.charCodeAt(j))) {
+      i = j;
+      continue;
+    }
     const t = tokenAt(text, i, j, hexOnly);
     if (!t || (lastEnd >= 0 && i - lastEnd > MAX_GAP)) close();
     if (t) {

@@ -208,6 +208,21 @@ const DUMP_FORMS: ReadonlyArray<{ row: RegExp; spell: (m: RegExpExecArray) => st
       ),
     ],
   },
+  {
+    // `tcpdump -X`, Wireshark's hex and ASCII, a 4-digit offset (`0x0010:`, `0010`) or none, blanks
+    // or tabs between the columns (rt50 #8).
+    row: /^[ \t]*(?:(?:0x)?[0-9a-f]{4,8}:?[ \t]{1,4})?((?:[0-9a-f]{2}(?:[0-9a-f]{2}){0,7}[ \t]{1,4})*[0-9a-f]{2}(?:[0-9a-f]{2}){0,7})(?:(?:[ ]{2,}|\t)[|>]?(.*?)[|<]?)?[ \t\r]*$/i,
+    spell: (m) => {
+      const all = m[1].trim().split(/[ \t]+/);
+      // An ASCII column that is itself hex (`0123456789abcdef`) reads as a last group: after two
+      // blanks or a tab it is read both ways.
+      const apart = m[2] === undefined && all.length > 1 && /(?: {2,}|\t)\S+$/.test(m[1]);
+      const groups = apart ? all.slice(0, -1) : all;
+      const ascii = m[2] ?? (apart ? all[all.length - 1] : "");
+      const swapped = groups.map((g) => (g.match(/../g) ?? []).reverse().join("")).join("");
+      return [ascii, fromHexAscii(groups.join("")), fromHexAscii(swapped), fromHexAscii(all.join(""))];
+    },
+  },
 ];
 
 /**
@@ -288,7 +303,7 @@ function spellsDump(
  * a lead is kept to the lines with it.
  */
 const ROWISH =
-  /[0-9a-f]{6,8}:?[ ]{1,4}[0-9a-f]{2}|(?:(?:0x[0-9a-f]{1,2}|\d{1,3})[ \t]*,[ \t]*){3}|(?<=[ ])[0-9a-f]{1,3}(?:[ ]+[0-9a-f]{1,3}){3}(?![^ \t\r])|(?:(?:[ ]{2,3}[^ \\]|[ ]{1,2}\\(?:[0-7]{1,3}|.))(?=[ \t\r]|$)){4}/i;
+  /(?:0x)?[0-9a-f]{4,8}:?[ \t]{1,4}[0-9a-f]{2}|(?:(?:0x[0-9a-f]{1,2}|\d{1,3})[ \t]*,[ \t]*){3}|(?<=[ \t])[0-9a-f]{1,3}(?:[ \t]+[0-9a-f]{1,3}){3}(?![^ \t\r])|(?:(?:[ ]{2,3}[^ \\]|[ ]{1,2}\\(?:[0-7]{1,3}|.))(?=[ \t\r]|$)){4}/i;
 /** ROWISH in any line of a text. */
 const ROWISH_LINE = new RegExp(ROWISH.source, "im");
 

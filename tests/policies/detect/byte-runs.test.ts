@@ -91,6 +91,10 @@ const layouts: Record<string, string> = {
   "32-bit words high byte first": rows([...bytes], 4)
     .map((w) => w.reduce((v, x) => v * 256 + x, 0))
     .join(" "),
+  // rt50 #8: Python's bytes, eight a row, each row a literal with its `b` prefix.
+  "Python bytes literals a row": rows([...bytes], 8)
+    .map((r) => `b'${r.map((x) => `\\x${x.toString(16)}`).join("")}'`)
+    .join("\n"),
   "od -t u8": rows([...bytes], 8)
     .map((w) => w.reduceRight((v, x) => v * 256n + BigInt(x), 0n).toString())
     .join(" "),

@@ -311,6 +311,28 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
               `${(i * 16).toString(16).toUpperCase().padStart(8, "0")}   ${pairs(row).join(" ").toUpperCase().padEnd(48)}  ${ascii(row)}`,
           )
           .join("\n"),
+      // rt50 #8: 4-digit offsets, `0x` offsets and tabs, no offset at all.
+      "tcpdump -X": (bytes) =>
+        rowsOf(bytes)
+          .map((row, i) => {
+            const hex = pairs(row)
+              .join("")
+              .replace(/(.{4})/g, "$1 ")
+              .trimEnd();
+            return `\t0x${(i * 16).toString(16).padStart(4, "0")}:  ${hex.padEnd(40)}  ${ascii(row)}`;
+          })
+          .join("\n"),
+      "Wireshark hex and ASCII": (bytes) =>
+        rowsOf(bytes)
+          .map((row, i) => {
+            const p = pairs(row);
+            return `${(i * 16).toString(16).padStart(4, "0")}  ${p.slice(0, 8).join(" ")}  ${p.slice(8).join(" ").padEnd(23)}   ${ascii(row)}`;
+          })
+          .join("\n"),
+      "hex rows and ASCII, no offset": (bytes) =>
+        rowsOf(bytes)
+          .map((row) => `${pairs(row).join(" ")}   ${ascii(row)}`)
+          .join("\n"),
       "hexdump (16-bit words)": (bytes) =>
         rowsOf(bytes)
           .map((row, i) => {
