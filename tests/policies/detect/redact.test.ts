@@ -226,14 +226,17 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     const ascii = (row: Buffer) =>
       [...row].map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
     const pairs = (row: Buffer) => [...row].map((b) => b.toString(16).padStart(2, "0"));
+    /** The row's hex in groups of `chars` digits, a blank between (`xxd`, `xxd -g 4`, `tcpdump -X`). */
+    const grouped = (row: Buffer, chars: number) =>
+      pairs(row)
+        .join("")
+        .replace(new RegExp(`(.{${chars}})`, "g"), "$1 ")
+        .trimEnd();
     const dumps: Record<string, (bytes: Buffer) => string> = {
       xxd: (bytes) =>
         rowsOf(bytes)
           .map((row, i) => {
-            const hex = pairs(row)
-              .join("")
-              .replace(/(.{4})/g, "$1 ")
-              .trimEnd();
+            const hex = grouped(row, 4);
             return `${(i * 16).toString(16).padStart(8, "0")}: ${hex.padEnd(39)}  ${ascii(row)}`;
           })
           .join("\n"),
@@ -275,10 +278,7 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
       "xxd -c 4": (bytes) =>
         Array.from({ length: Math.ceil(bytes.length / 4) }, (_, i) => bytes.subarray(i * 4, i * 4 + 4))
           .map((row, i) => {
-            const hex = pairs(row)
-              .join("")
-              .replace(/(.{4})/g, "$1 ")
-              .trimEnd();
+            const hex = grouped(row, 4);
             return `${(i * 4).toString(16).padStart(8, "0")}: ${hex.padEnd(9)}  ${ascii(row)}`;
           })
           .join("\n"),
@@ -286,10 +286,7 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
       "xxd -g 4": (bytes) =>
         rowsOf(bytes)
           .map((row, i) => {
-            const hex = pairs(row)
-              .join("")
-              .replace(/(.{8})/g, "$1 ")
-              .trimEnd();
+            const hex = grouped(row, 8);
             return `${(i * 16).toString(16).padStart(8, "0")}: ${hex.padEnd(35)}  ${ascii(row)}`;
           })
           .join("\n"),
@@ -315,10 +312,7 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
       "tcpdump -X": (bytes) =>
         rowsOf(bytes)
           .map((row, i) => {
-            const hex = pairs(row)
-              .join("")
-              .replace(/(.{4})/g, "$1 ")
-              .trimEnd();
+            const hex = grouped(row, 4);
             return `\t0x${(i * 16).toString(16).padStart(4, "0")}:  ${hex.padEnd(40)}  ${ascii(row)}`;
           })
           .join("\n"),
