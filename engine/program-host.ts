@@ -18,12 +18,13 @@ import type { LanguageHostResult, StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 import { transformProtocol } from "./transforms";
 
-const { programModules, programReads, recordReads, recordUnsetEnvReads } =
+const { programModules, programReads, recordReads, recordUnsetEnvReads, watchEnvironment } =
   require("./program-modules.js") as {
     programModules: (loaded: Iterable<string>, dir: string) => string[];
     programReads: (read: Iterable<string>, modules: string[], dir: string) => string[];
     recordReads: () => Set<string>;
     recordUnsetEnvReads: (dir: string) => Set<string>;
+    watchEnvironment: () => void;
   };
 
 export interface HostJob extends StackRun {
@@ -119,7 +120,7 @@ function createRuntime(sdkFrom: string) {
       } finally {
         recorder.close();
         // The recording environment back in place first, should the program have replaced it.
-        recordUnsetEnvReads(job.dir);
+        watchEnvironment();
         restoreEnvironment(envBefore);
         process.off("unhandledRejection", onRejection);
       }

@@ -176,7 +176,6 @@ function recordReads() {
 }
 
 const unsetEnv = new Set();
-let watchingEnv = false;
 /** The Proxy put in place of `process.env`, once watching. */
 let envProxy;
 /** The folders the program's code is in (codeRoot's, as the module list counts them), set per run. */
@@ -240,12 +239,19 @@ function recordUnsetEnvReads(dir) {
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
   // An ES module's frames are file URLs (`#` as `%23`, rt50 #2).
   programRoot = [...new Set([prefix, encodeURI(prefix), pathToFileURL(prefix).href])];
-  // A program may have put another object in its place (`process.env = { ...process.env }`, rt50 #4).
-  if (watchingEnv) {
+  watchEnvironment();
+  return unsetEnv;
+}
+
+/**
+ * Puts the recording Proxy in place of `process.env`: made once, and put back when a program has put
+ * another object in its place (`process.env = { ...process.env }`, rt50 #4).
+ */
+function watchEnvironment() {
+  if (envProxy !== undefined) {
     if (process.env !== envProxy) process.env = envProxy;
-    return unsetEnv;
+    return;
   }
-  watchingEnv = true;
   const env = process.env;
   const note = (name, value) => {
     if (typeof name === "string" && (value === undefined || value === "") && readByProgram())
@@ -279,7 +285,13 @@ function recordUnsetEnvReads(dir) {
     globalThis.structuredClone = function structuredClone(value, ...rest) {
       return clone(value === proxy ? env : value, ...rest);
     };
-  return unsetEnv;
 }
 
-module.exports = { codeRoot, programModules, programReads, recordReads, recordUnsetEnvReads };
+module.exports = {
+  codeRoot,
+  programModules,
+  programReads,
+  recordReads,
+  recordUnsetEnvReads,
+  watchEnvironment,
+};

@@ -463,16 +463,14 @@ export function inert(text: string, identifier = false): string {
 /** Hex digits this many in a row that a key's digits also hold, forwards or backwards, are a piece of it. */
 export const KEY_PIECE = 12;
 
-const KEYS_ANYWHERE = /(?:sk_)?e2b_([0-9a-f]{40})(?![0-9a-f])/gi;
-
 /**
  * Every KEY_PIECE-long window of the digits of each E2B key in `text`, forwards and backwards, in
  * lower case: what a value derived from a known key (`key.slice(4)`, upper-cased, reversed) holds.
  */
 export function keyDigitPieces(text: string): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(KEYS_ANYWHERE)) {
-    const digits = m[1].toLowerCase();
+  for (const m of text.matchAll(KEY_PATTERN)) {
+    const digits = m[2].toLowerCase();
     for (const d of [digits, [...digits].reverse().join("")])
       for (let i = 0; i + KEY_PIECE <= d.length; i++) out.add(d.slice(i, i + KEY_PIECE));
   }
@@ -481,17 +479,23 @@ export function keyDigitPieces(text: string): Set<string> {
 
 const HEX_RUNS = new RegExp(`[0-9a-f]{${KEY_PIECE},}`, "gi");
 
+/** Whether a run of hex digits holds one of `pieces`, in any letter case. */
+function runHoldsPiece(run: string, pieces: ReadonlySet<string>): boolean {
+  const lower = run.toLowerCase();
+  for (let i = 0; i + KEY_PIECE <= lower.length; i++)
+    if (pieces.has(lower.slice(i, i + KEY_PIECE))) return true;
+  return false;
+}
+
 /** `text` with each run of hex digits holding one of `pieces` replaced by `mask`. Linear. */
 export function maskKeyPieces(text: string, pieces: ReadonlySet<string>, mask: string): string {
   if (pieces.size === 0) return text;
-  return text.replace(HEX_RUNS, (run) => {
-    const lower = run.toLowerCase();
-    for (let i = 0; i + KEY_PIECE <= lower.length; i++)
-      if (pieces.has(lower.slice(i, i + KEY_PIECE))) return mask;
-    return run;
-  });
+  return text.replace(HEX_RUNS, (run) => (runHoldsPiece(run, pieces) ? mask : run));
 }
 
 /** Whether `text` holds one of `pieces` (keyDigitPieces) in a run of hex digits. */
-export const holdsKeyPiece = (text: string, pieces: ReadonlySet<string>): boolean =>
-  pieces.size > 0 && maskKeyPieces(text, pieces, "\u0000") !== text;
+export function holdsKeyPiece(text: string, pieces: ReadonlySet<string>): boolean {
+  if (pieces.size === 0) return false;
+  for (const m of text.matchAll(HEX_RUNS)) if (runHoldsPiece(m[0], pieces)) return true;
+  return false;
+}
