@@ -11,7 +11,7 @@ import { redactMaterial } from "../policies/detect/redact";
 import { formats } from "../reports/formats";
 import { registerEvalsCommand } from "./evals";
 import { registerSandboxesCommand } from "./sandboxes";
-import { oneLine, parseFormat, writeStderr } from "./output";
+import { forgetSecretsInOutput, oneLine, parseFormat, writeStderr } from "./output";
 import { withAdoptionOptions } from "./adoption-options";
 import type { AuditFlags, PreviewFlags } from "./report-commands";
 import { DEFAULT_ORGANIZATION } from "./defaults";
@@ -160,6 +160,9 @@ export async function main(argv: string[], backend?: ScanBackend): Promise<numbe
         : errorLine(argv, oneLine(e), undefined),
     );
     return 2;
+  } finally {
+    // A command's secrets are its own: a host runs several commands in one process.
+    forgetSecretsInOutput();
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * The one output layer of the command: every byte it writes — reports on stdout or in files, errors
  * and prompts on stderr, relayed program and pack output — goes through here, and here key
- * redaction is the last step (`redactMaterial`, policies/detect/redact.ts: keys plain, escaped or
- * encoded, as the detector finds them). `installOutputGuards` also
+ * redaction is the last step (`redactOutput`: keys plain, escaped or encoded, as the detector finds
+ * them, policies/detect/redact.ts; and a previewed stack's decrypted secrets). `installOutputGuards` also
  * wraps `process.stdout.write` / `process.stderr.write` themselves, so a library that prints on its
  * own (commander, a console.log in a dependency) is redacted too and nothing can bypass it.
  *
@@ -29,6 +29,7 @@ import {
 import path from "node:path";
 import type { Report } from "../policies/api";
 import { redactMaterial } from "../policies/detect/redact";
+import { holdsSecrets, maskSecretValues, type SecretValues } from "../engine/secret-values";
 import type { RenderOptions } from "../reports";
 import { formats, type Format } from "../reports/formats";
 import { InputError } from "../engine/errors";
@@ -47,6 +48,13 @@ export interface OutputState {
   /** `EPIPE` for a reader that went away; any other code is a write error worth one line. */
   stdoutFailure?: string;
   stderrFailure?: boolean;
+  /**
+   * The secret config values this process decrypted (a previewed stack's, with the passphrase):
+   * masked as `[secret]` in everything written from then on, as the Pulumi CLI masks them, for a
+   * program can put them where no pattern finds them (rt50 #7: `"agent-" + key.slice(4)` as a
+   * resource's name shows the key's digits in its URN).
+   */
+  secrets?: SecretValues;
 }
 
 /** Per process, as stdout and stderr are: set by the guards, read once when the command exits. */
@@ -57,6 +65,22 @@ export function outputState(): Readonly<OutputState> {
   return state;
 }
 
+/** Mask these decrypted secret values in all output from now on (see OutputState.secrets). */
+export function maskSecretsInOutput(secrets: SecretValues): void {
+  if (holdsSecrets(secrets)) state.secrets = secrets;
+}
+
+/** The command that decrypted them is done. */
+export function forgetSecretsInOutput(): void {
+  state.secrets = undefined;
+}
+
+/** The last step before bytes leave the process: key material redacted, decrypted secrets masked. */
+export function redactOutput(text: string): string {
+  const redacted = redactMaterial(text);
+  return state.secrets ? maskSecretValues(redacted, state.secrets) : redacted;
+}
+
 /**
  * Redact everything written to stdout and stderr, and turn their write errors into the output state
  * instead of an unhandled 'error' event. Idempotent.
@@ -64,10 +88,10 @@ export function outputState(): Readonly<OutputState> {
 export function installOutputGuards(proc: NodeJS.Process = process): void {
   // Reports hold masks, but a name can be an encoded key (a base64 one as a property's name), and
   // diagnostics (errors, a failed program's relayed output) hold whatever a program printed.
-  guard(proc.stdout as StdStream, redactMaterial, (code) => {
+  guard(proc.stdout as StdStream, redactOutput, (code) => {
     state.stdoutFailure ??= code;
   });
-  guard(proc.stderr as StdStream, redactMaterial, () => {
+  guard(proc.stderr as StdStream, redactOutput, () => {
     state.stderrFailure = true;
   });
 }
@@ -107,12 +131,12 @@ function guard(stream: StdStream, redact: (text: string) => string, onFailure: (
 
 /** Write to stdout, redacted of keys in any encoding findMaterial knows (see installOutputGuards). */
 export function writeStdout(text: string): void {
-  process.stdout.write(redactMaterial(text));
+  process.stdout.write(redactOutput(text));
 }
 
 /** Write to stderr, redacted of keys in any encoding findMaterial knows (see installOutputGuards). */
 export function writeStderr(text: string): void {
-  process.stderr.write(redactMaterial(text));
+  process.stderr.write(redactOutput(text));
 }
 
 /** The one line for stdout's failure (none for a reader that left), once the command is done. */
@@ -298,7 +322,7 @@ export function writeOutputFile(file: string, text: string, flag = "--output", m
       ? openSync(file, constants.O_WRONLY | constants.O_NONBLOCK | (mode === "a" ? constants.O_APPEND : 0))
       : openSync(file, mode);
     try {
-      const buf = Buffer.from(redactMaterial(text), "utf8");
+      const buf = Buffer.from(redactOutput(text), "utf8");
       for (let off = 0; off < buf.length;) {
         try {
           off += writeSync(fd, buf, off);

@@ -12,11 +12,12 @@ import { InputError } from "../engine/errors";
 import { startPackProcess, type PackProcess } from "../engine/pack-process";
 import { passphraseFromEnv } from "../engine/passphrase";
 import { readProject } from "../engine/project";
+import { secretValuesOfGraph } from "../engine/secret-values";
 import { DEFAULT_ORGANIZATION } from "./defaults";
 import { quoteValue } from "../policies/detect/keys";
 import { defaultPackDir } from "../scan/pack-dir";
 import type { ScanBackend, ScanSession } from "../scan/session";
-import { checkOutputsAgainstInputs, emit, prepareOutput } from "./output";
+import { checkOutputsAgainstInputs, emit, maskSecretsInOutput, prepareOutput } from "./output";
 import type { AdoptionFlags, AdoptionInputs } from "./adoption";
 
 // Required when used, not at load: `audit` starts the pack's process first and loads these (the
@@ -145,6 +146,7 @@ export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promis
     },
     backend,
   );
+  maskSecretsInOutput(secretValuesOfGraph(graph));
   await finish(
     session,
     async () => {

@@ -6,6 +6,8 @@
  */
 import { keyDigitPieces, maskKeyPieces, redactKeys } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
+import { UNKNOWN_STRING } from "../policies/detect/unknowns";
+import type { ResourceGraph } from "./graph";
 import type { StackRun } from "./language-host";
 
 /** What stands for a secret value in a failed program's error and output. */
@@ -43,6 +45,24 @@ export function secretValuesOf(
     for (const leaf of stringLeaves(value)) add(leaf);
   }
   return { values: [...values].sort((a, b) => b.length - a.length), keyPieces };
+}
+
+/**
+ * The decrypted secret values behind a previewed program's graph: its `secure:` config, less what
+ * could not be decrypted (those hold the engine's placeholder, never a value).
+ */
+export function secretValuesOfGraph(graph: Pick<ResourceGraph, "config" | "configSecretKeys">): SecretValues {
+  const secretKeys = graph.configSecretKeys ?? [];
+  return secretValuesOf({
+    config: graph.config,
+    secretKeys,
+    unknownSecretKeys: secretKeys.filter((k) => graph.config[k]?.includes(UNKNOWN_STRING)),
+  });
+}
+
+/** Whether there is anything to mask. */
+export function holdsSecrets(secrets: SecretValues): boolean {
+  return secrets.values.length > 0 || secrets.keyPieces.size > 0;
 }
 
 /** The string leaves of a structured value's JSON; none for a plain string. */

@@ -8,7 +8,8 @@ import path from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
 import { repoRoot } from "../support/scan";
 import { runCli, spawnCli } from "../support/cli";
-import { tmpDir } from "../support/tmp";
+import { programCopy, tmpDir } from "../support/tmp";
+import { encryptWith, newEncryptionSalt } from "../../engine/passphrase";
 
 const KEY_HEX = "0123456789abcdef0123456789abcdef01234567";
 const state = (f: string) => path.join(repoRoot, "tests/engine/fixtures/state", f);
@@ -195,6 +196,32 @@ describe("e2b-guardrails preview", () => {
     });
     expectNoKey(r.stdout, r.stderr);
   });
+
+  it("masks a decrypted key's digits that the program put in a resource's name, in every format (rt50 #7)", async () => {
+    // With the passphrase the program holds the key itself, and a name is no place a pattern looks for one.
+    const { encryptionsalt, key } = newEncryptionSalt("correct horse");
+    const dir = programCopy("secret-name-", program, {
+      "Pulumi.dev.yaml": `encryptionsalt: ${encryptionsalt}\nconfig:\n  agents-api:e2bApiKey:\n    secure: ${encryptWith(key, `e2b_${KEY_HEX}`)}\n`,
+      "index.ts":
+        'import * as aws from "@pulumi/aws";\nimport * as pulumi from "@pulumi/pulumi";\n' +
+        'const key = new pulumi.Config().require("e2bApiKey");\n' +
+        'new aws.lambda.Function("agent-" + key.slice(4), { role: "arn:aws:iam::1:role/r", runtime: "nodejs20.x", handler: "index.handler", environment: { variables: { E2B_API_KEY: key } } });\n' +
+        'new aws.s3.Bucket("agent-" + key.slice(12, 30).toUpperCase());\n',
+    });
+    for (const format of ["text", "json", "html", "sarif"]) {
+      const r = await runCli(["preview", "--cwd", dir, "--stack", "dev", "--format", format], {
+        env: { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("agent-[secret]");
+      expectNoKey(r.stdout, r.stderr);
+      // The bucket's name: eighteen of the digits, upper-cased.
+      expect((r.stdout + r.stderr).toLowerCase()).not.toContain(KEY_HEX.slice(8, 26));
+    }
+    // The next command in this process has no secrets of this one's to mask.
+    const other = await cli("preview", "--cwd", program, "--stack", "dev", "--format", "json");
+    expect(other.stdout).not.toContain("[secret]");
+  }, 120_000);
 
   it("prints a Policies block shaped like pulumi preview's", async () => {
     const r = await cli("preview", "--cwd", program, "--stack", "dev");
