@@ -145,8 +145,17 @@ function decodeEscape(s: string, i: number): number {
     return c;
   }
   if (c === 37 /* % */ && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
-    unitLength = 3;
-    return parseInt(s.slice(i + 1, i + 3), 16);
+    // Encoded again and again (`%2565`, a URL put into another URL's query): `%`, `25` per layer.
+    let j = i + 1;
+    while (
+      s.startsWith("25", j) &&
+      j + 3 < s.length &&
+      isHex(s.charCodeAt(j + 2)) &&
+      isHex(s.charCodeAt(j + 3))
+    )
+      j += 2;
+    unitLength = j + 2 - i;
+    return parseInt(s.slice(j, j + 2), 16);
   }
   if (c === 60 /* < */) {
     const m = /^(?:<!--[\s\S]*?-->|<\/?[A-Za-z][^<>]*>)/.exec(s.slice(i, i + MAX_TAG));
@@ -293,7 +302,7 @@ export function applySpans(s: string, spans: readonly Span[]): string {
 }
 
 /** Anything in `s` that could decode to a key's `_`: a literal one or an escape. */
-const MAY_HOLD_KEY = /_|\\u|\\x|%5f|&#|&lowbar;|&underbar;/i;
+const MAY_HOLD_KEY = /_|\\u|\\x|%(?:25)*5f|&#|&lowbar;|&underbar;/i;
 
 /**
  * Replace every key in `text` with its mask: the last step before any byte leaves the process.

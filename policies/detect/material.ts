@@ -38,7 +38,7 @@ const WHOLE_B64 = /^\s*[A-Za-z0-9+/_\-\r\n]+={0,2}\s*$/;
  * Percent-encoding or `\u`/`\x` escapes that spell part of a key: `_`, a digit, or a letter `a`–`f`
  * / `A`–`F` (the prefix's `e` and `b`, and hex digits in either case: keys are matched in any case).
  */
-const PERCENT_KEY_CHAR = /%(5f|3[0-9]|4[1-6]|6[1-6])/i;
+const PERCENT_KEY_CHAR = /%(25)*(5f|3[0-9]|4[1-6]|6[1-6])/i;
 const ESCAPE_KEY_CHAR = /\\(u00|x)(5f|3[0-9]|4[1-6]|6[1-6])/i;
 
 /**

@@ -96,6 +96,11 @@ describe("findMaterial", () => {
     ["a data: URI", `data:text/plain;base64,${b64(KEY)}`, "base64"],
     ["an HTTP Basic credential", `Authorization: Basic ${b64(`user:${KEY}`)}`, "base64"],
     ["full percent-encoding", [...KEY].map((c) => "%" + c.charCodeAt(0).toString(16)).join(""), "percent"],
+    [
+      "percent-encoding applied twice",
+      [...KEY].map((c) => "%25" + c.charCodeAt(0).toString(16)).join(""),
+      "percent+percent",
+    ],
     ["unicode escapes", KEY.replace("_", "\\u005f"), "escape"],
     ["percent-encoded base64", encodeURIComponent(b64(`=${KEY}`)).replace(/=/g, "%3D"), "base64"],
     // Upper-case hex digits written as escapes (the key is matched in any letter case).

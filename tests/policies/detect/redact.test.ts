@@ -29,6 +29,11 @@ const escapeAll = {
   htmlDec: (s: string) => s.replace(/[0-9]/g, (c) => `&#${c.charCodeAt(0)};`),
   htmlNamed: (s: string) => s.replace(/_/g, "&lowbar;"),
   url: (s: string) => encodeURIComponent(s).replace(/[0-9]/g, (c) => `%3${c}`),
+  // A URL in another URL's query, encoded again (rt49 #7).
+  urlTwice: (s: string) =>
+    encodeURIComponent(s)
+      .replace(/[0-9]/g, (c) => `%3${c}`)
+      .replace(/%/g, "%25"),
   jsHex: (s: string) => s.replace(/e/g, "\\x65"),
   markdown: (s: string) => s.replace(/_/g, "\\_"),
 };
