@@ -6,7 +6,7 @@
  */
 import { keyDigitPieces, maskKeyPieces, redactKeys } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
-import { UNKNOWN_STRING } from "../policies/detect/unknowns";
+import { undecryptedPlaceholder } from "../policies/detect/hidden-config";
 import type { ResourceGraph } from "./graph";
 import type { StackRun } from "./language-host";
 
@@ -56,7 +56,7 @@ export function secretValuesOfGraph(graph: Pick<ResourceGraph, "config" | "confi
   return secretValuesOf({
     config: graph.config,
     secretKeys,
-    unknownSecretKeys: secretKeys.filter((k) => graph.config[k]?.includes(UNKNOWN_STRING)),
+    unknownSecretKeys: secretKeys.filter((k) => graph.config[k]?.includes(undecryptedPlaceholder(k))),
   });
 }
 
