@@ -1,26 +1,60 @@
 /**
- * Whether git ignores a file of a program's repository: a `.env` the program loads for local runs is
- * then not committed with it, and a key in it is the deployer's own, not one the repository hands out
- * (real42 #1). Read from the `.gitignore` files between the program's code root (program-modules.js
- * codeRoot: the repository, or the workspace) and the file, as git reads them; `.git/info/exclude` and
- * a user's global excludes are not read (they say nothing of what a clone holds).
+ * Which files of a program's repository git ignores: a `.env` the program loads for local runs is then
+ * not committed with it, and a key in it is the deployer's own, not one the repository hands out
+ * (real42 #1). Git itself is asked when the program's code root (program-modules.js codeRoot) is in a
+ * work tree: a tracked file is never ignored, whatever `.gitignore` says (a `.env` committed before
+ * the rule, or with `git add -f`), and git matches names with the repository's own case rules (rt51
+ * #1). Without git, or outside a work tree (a program copied out of its repository), the `.gitignore`
+ * files between the code root and each file are read as git reads them: case-sensitive, the deepest
+ * rule that speaks of a path deciding (a deeper `!` un-ignores). `.git/info/exclude` and a user's
+ * global excludes are not read that way (they say nothing of what a clone holds).
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 
 const { codeRoot } = require("./program-modules.js") as { codeRoot: (dir: string) => string };
 
-/** A test of files under the code root of the program in `dir`; each `.gitignore` is read once. */
-export function gitIgnores(dir: string): (file: string) => boolean {
+/** `git check-ignore` on a few paths is quick; a wedged git must not hold up the preview. */
+const GIT_TIMEOUT_MS = 10_000;
+
+/** The files of `files` that git ignores, for the program in `dir`. */
+export function gitIgnoredFiles(dir: string, files: readonly string[]): Set<string> {
   const root = codeRoot(dir);
+  const under = files.filter((f) => {
+    const rel = path.relative(root, f);
+    return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+  });
+  if (under.length === 0) return new Set();
+  return askGit(root, under) ?? readGitignores(root, under);
+}
+
+/** What `git check-ignore` says of the files, or undefined when git cannot say (no git, no work tree). */
+function askGit(root: string, files: string[]): Set<string> | undefined {
+  const r = spawnSync("git", ["-C", root, "check-ignore", "--stdin", "-z"], {
+    input: files.map((f) => path.relative(root, f)).join("\0"),
+    encoding: "utf8",
+    timeout: GIT_TIMEOUT_MS,
+    stdio: ["pipe", "pipe", "ignore"],
+    // A hook or a pager has no part in this; the user's config may still set core.ignorecase.
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat" },
+  });
+  // 0: some are ignored (listed), 1: none is; anything else (128: not a work tree) is no answer.
+  if (r.error || (r.status !== 0 && r.status !== 1)) return undefined;
+  const ignored = new Set(r.stdout.split("\0").filter(Boolean));
+  return new Set(files.filter((f) => ignored.has(path.relative(root, f))));
+}
+
+/** The files the `.gitignore` files from `root` down ignore, read as git reads them. */
+function readGitignores(root: string, files: string[]): Set<string> {
   const rules = new Map<string, Ignore | undefined>();
   const rulesOf = (folder: string): Ignore | undefined => {
     if (!rules.has(folder)) {
       const file = path.join(folder, ".gitignore");
       let ig: Ignore | undefined;
       try {
-        if (existsSync(file)) ig = ignore().add(readFileSync(file, "utf8"));
+        if (existsSync(file)) ig = ignore({ ignorecase: false }).add(readFileSync(file, "utf8"));
       } catch {
         ig = undefined; // unreadable: nothing is taken as ignored
       }
@@ -28,12 +62,11 @@ export function gitIgnores(dir: string): (file: string) => boolean {
     }
     return rules.get(folder);
   };
-  return (file) => {
+  const ignores = (file: string): boolean => {
     const rel = path.relative(root, file);
-    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) return false;
-    // From the root down: a folder's rules speak of paths below it (a deeper file can un-ignore, which
-    // is rare and read here as ignored still).
+    let ignored = false;
     let folder = root;
+    // From the root down: a folder's rules speak of paths below it, and a deeper rule overrides.
     for (const part of [
       "",
       ...path
@@ -42,10 +75,11 @@ export function gitIgnores(dir: string): (file: string) => boolean {
         .filter((p) => p !== "."),
     ]) {
       folder = part ? path.join(folder, part) : folder;
-      const ig = rulesOf(folder);
-      const below = path.relative(folder, file).split(path.sep).join("/");
-      if (ig?.ignores(below)) return true;
+      const verdict = rulesOf(folder)?.test(path.relative(folder, file).split(path.sep).join("/"));
+      if (verdict?.ignored) ignored = true;
+      else if (verdict?.unignored) ignored = false;
     }
-    return false;
+    return ignored;
   };
+  return new Set(files.filter(ignores));
 }

@@ -31,7 +31,7 @@ import {
   NO_CONFIG,
 } from "../policies/api";
 import type { AnalysisResult, AnalyzerInfo } from "../engine/analyzer-host";
-import { gitIgnores } from "../engine/git-ignored";
+import { gitIgnoredFiles } from "../engine/git-ignored";
 import { UNKNOWN, type ResourceGraph } from "../engine/graph";
 
 /** Our pack's name: only its policies map to cases; with any other pack every case is not-applicable. */
@@ -168,8 +168,8 @@ function programFindings(
 function readsByGit(graph: ResourceGraph): { reads: string[]; ignoredReads: string[] } {
   const reads = graph.programReads ?? [];
   if (reads.length === 0 || graph.source.kind !== "program") return { reads, ignoredReads: [] };
-  const ignored = gitIgnores(graph.source.path);
-  return { reads: reads.filter((f) => !ignored(f)), ignoredReads: reads.filter(ignored) };
+  const ignored = gitIgnoredFiles(graph.source.path, reads);
+  return { reads: reads.filter((f) => !ignored.has(f)), ignoredReads: reads.filter((f) => ignored.has(f)) };
 }
 
 /** The environment-variable names the stack's resources hold (their scans' named leaves). */
