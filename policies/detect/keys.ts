@@ -486,25 +486,105 @@ export function keyDigitPieces(text: string): Set<string> {
   return out;
 }
 
-const HEX_RUNS = new RegExp(`[0-9a-f]{${KEY_PIECE},}`, "gi");
+/** Separators between groups of a key's digits as code prints them: blanks, `-`, `:`, line breaks, `\n`. */
+const MAX_SEPARATOR = 3;
 
-/** Whether a run of hex digits holds one of `pieces`, in any letter case. */
-function runHoldsPiece(run: string, pieces: ReadonlySet<string>): boolean {
-  const lower = run.toLowerCase();
-  for (let i = 0; i + KEY_PIECE <= lower.length; i++)
-    if (pieces.has(lower.slice(i, i + KEY_PIECE))) return true;
-  return false;
+/**
+ * Runs of hex digits in `text`, each with the groups it is written in when a separator of one to
+ * three characters that are not letters or digits stands between them (`3f9a 1c7e …`, `3f:9a:…`, a
+ * UUID's dashes, rows wrapped at ten columns; an escaped `\n` counts as one): a group is a word made
+ * only of hex digits. Linear: each character is read once.
+ */
+function* hexGroupRuns(text: string): Generator<Array<{ start: number; end: number }>> {
+  const n = text.length;
+  let run: Array<{ start: number; end: number }> = [];
+  let i = 0;
+  while (i < n) {
+    if (!isWordCode(text.charCodeAt(i))) {
+      // A separator: from here to the next word character.
+      let j = i;
+      let length = 0;
+      while (j < n && !isWordCode(text.charCodeAt(j))) {
+        j += text.charCodeAt(j) === 92 && /[nrt]/.test(text[j + 1] ?? "") ? 2 : 1;
+        length++;
+      }
+      if (length > MAX_SEPARATOR && run.length) {
+        yield run;
+        run = [];
+      }
+      i = j;
+      continue;
+    }
+    let j = i;
+    let hex = true;
+    while (j < n && isWordCode(text.charCodeAt(j))) {
+      if (!isHex(text.charCodeAt(j))) hex = false;
+      j++;
+    }
+    if (hex) run.push({ start: i, end: j });
+    else if (run.length) {
+      yield run;
+      run = [];
+    }
+    i = j;
+  }
+  if (run.length) yield run;
 }
 
-/** `text` with each run of hex digits holding one of `pieces` replaced by `mask`. Linear. */
+/** A letter or digit (ASCII): what words, and groups of digits, are made of. */
+function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * The spans of `text` that hold one of `pieces` in a run of hex groups, each from the first group
+ * holding a digit of a piece to the last such group, groups before and after left as they are.
+ */
+function pieceSpans(text: string, pieces: ReadonlySet<string>): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  for (const groups of hexGroupRuns(text)) {
+    let total = 0;
+    for (const g of groups) total += g.end - g.start;
+    if (total < KEY_PIECE) continue;
+    let digits = "";
+    const groupOf: number[] = [];
+    groups.forEach((g, k) => {
+      digits += text.slice(g.start, g.end).toLowerCase();
+      for (let d = g.start; d < g.end; d++) groupOf.push(k);
+    });
+    let open: { first: number; last: number } | undefined;
+    for (let i = 0; i + KEY_PIECE <= digits.length; i++) {
+      if (!pieces.has(digits.slice(i, i + KEY_PIECE))) continue;
+      const first = groupOf[i];
+      const last = groupOf[i + KEY_PIECE - 1];
+      if (open && first <= open.last) open.last = last;
+      else {
+        if (open) out.push({ start: groups[open.first].start, end: groups[open.last].end });
+        open = { first, last };
+      }
+    }
+    if (open) out.push({ start: groups[open.first].start, end: groups[open.last].end });
+  }
+  return out;
+}
+
+/**
+ * `text` with each run of hex digits holding one of `pieces` replaced by `mask`, written whole or in
+ * groups (`key.slice(4).match(/.{4}/g).join(" ")`, rt51 #2). Linear.
+ */
 export function maskKeyPieces(text: string, pieces: ReadonlySet<string>, mask: string): string {
   if (pieces.size === 0) return text;
-  return text.replace(HEX_RUNS, (run) => (runHoldsPiece(run, pieces) ? mask : run));
+  let out = "";
+  let from = 0;
+  for (const sp of pieceSpans(text, pieces)) {
+    out += text.slice(from, sp.start) + mask;
+    from = sp.end;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
-/** Whether `text` holds one of `pieces` (keyDigitPieces) in a run of hex digits. */
+/** Whether `text` holds one of `pieces` (keyDigitPieces) in a run of hex digits, whole or in groups. */
 export function holdsKeyPiece(text: string, pieces: ReadonlySet<string>): boolean {
   if (pieces.size === 0) return false;
-  for (const m of text.matchAll(HEX_RUNS)) if (runHoldsPiece(m[0], pieces)) return true;
-  return false;
+  return pieceSpans(text, pieces).length > 0;
 }

@@ -24,6 +24,30 @@ describe("the secrets of a previewed graph", () => {
     expect(maskSecretValues(`bucket-${KEY.slice(12, 30).toUpperCase()}`, secrets)).toBe("bucket-[secret]");
   });
 
+  it("masks a key's digits printed in groups, as code prints an id, and keeps the words around them (rt51 #2)", () => {
+    const secrets = secretValuesOfGraph({
+      config: { "agents:e2bApiKey": KEY },
+      configSecretKeys: ["agents:e2bApiKey"],
+    });
+    const digits = KEY.slice(4);
+    const mask = (text: string) => maskSecretValues(text, secrets);
+    expect(mask(`rejected: ${digits.match(/.{4}/g)!.join(" ")} at a bad face`)).toBe(
+      "rejected: [secret] at a bad face",
+    );
+    expect(mask(digits.match(/.{2}/g)!.join(":"))).toBe("[secret]");
+    expect(mask(`id ${digits.replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, "$1-$2-$3-$4-$5-")}`)).toBe(
+      "id [secret]",
+    );
+    expect(mask(`${digits.match(/.{1,10}/g)!.join("\n")}\nnext line`)).toBe("[secret]\nnext line");
+    expect(mask(digits.match(/.{1,10}/g)!.join("\\n"))).toBe("[secret]");
+    expect(mask([...digits].join(" ").toUpperCase())).toBe("[secret]");
+    // Groups of other hex (a git SHA, a UUID) are no piece of the key.
+    const other = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad";
+    expect(mask(`commit ${other} ${other.slice(0, 8)}-${other.slice(8, 12)}`)).toBe(
+      `commit ${other} ${other.slice(0, 8)}-${other.slice(8, 12)}`,
+    );
+  });
+
   it("has nothing to mask for a secret it could not decrypt: its placeholder is no value", () => {
     const placeholder = undecryptedPlaceholder("agents:e2bApiKey");
     const secrets = secretValuesOfGraph({
