@@ -190,6 +190,14 @@ let programRoot = [];
  * and a warm one.
  */
 function readByProgram() {
+  return programSite() !== undefined;
+}
+
+/**
+ * The stack frame, in the program's code, of the operation on the environment now under way
+ * (readByProgram): a location with its line and column, or undefined when it is not the program's.
+ */
+function programSite() {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = STACK_FRAMES;
   const frames = (new Error().stack ?? "")
@@ -197,13 +205,13 @@ function readByProgram() {
     .slice(1)
     .filter((line) => !line.includes(`${path.sep}program-modules.js:`));
   Error.stackTraceLimit = limit;
-  if (frames.length === 0) return false;
+  if (frames.length === 0) return undefined;
   // The SDK serializing a closure calls the program's getters (`get key() { return process.env… }`):
   // the function keeps the getter and reads at run time (rt50 #1).
-  if (frames.some((line) => CLOSURE_SERIALIZER.test(line))) return false;
-  if (inProgramCode(frames[0])) return true;
-  if (/\(node:|^\s*at node:|[\\/]node_modules[\\/]@pulumi[\\/]/.test(frames[0])) return false;
-  return frames.some(inProgramCode);
+  if (frames.some((line) => CLOSURE_SERIALIZER.test(line))) return undefined;
+  if (inProgramCode(frames[0])) return frames[0];
+  if (/\(node:|^\s*at node:|[\\/]node_modules[\\/]@pulumi[\\/]/.test(frames[0])) return undefined;
+  return frames.find(inProgramCode);
 }
 
 /** Whether a stack frame's location is a file of the program's code. */
@@ -230,7 +238,8 @@ const STACK_FRAMES = 64;
  * one, and a function's code reading its variable at run time (a closure the program only
  * serializes) is none. Puts a Proxy in place of `process.env` once; it forwards every operation.
  * `in` and a property descriptor are reads too. A copy of the environment (spread, `Object.assign`)
- * holds only the variables that are set: reads from it are not seen.
+ * holds only the variables that are set: reads from it are not seen, and what listing the
+ * environment reads of an empty variable is no read of it.
  * @param {string} dir the program's folder (a later `process.chdir` does not move it)
  * @returns {Set<string>} the live set of names (clear it between runs)
  */
@@ -253,9 +262,15 @@ function watchEnvironment() {
     return;
   }
   const env = process.env;
+  // Where the program is listing the environment (`Object.keys`, `Object.entries`, a spread), until
+  // the current job of the event loop ends: what that listing reads of each variable is no read of
+  // one by name. An empty variable is listed (an unavailable CI secret, `E2B_API_KEY=`), an unset one
+  // is not, and the verdict must not change with that (rt51 #3).
+  let listing;
   const note = (name, value) => {
-    if (typeof name === "string" && (value === undefined || value === "") && readByProgram())
-      unsetEnv.add(name);
+    if (typeof name !== "string" || (value !== undefined && value !== "")) return;
+    const site = programSite();
+    if (site !== undefined && !(value === "" && site === listing)) unsetEnv.add(name);
   };
   const proxy = new Proxy(env, {
     get(target, name) {
@@ -272,6 +287,12 @@ function watchEnvironment() {
       const d = Reflect.getOwnPropertyDescriptor(target, name);
       note(name, d?.value);
       return d;
+    },
+    ownKeys(target) {
+      const site = programSite();
+      if (site !== undefined && listing === undefined) queueMicrotask(() => (listing = undefined));
+      listing = site ?? listing;
+      return Reflect.ownKeys(target);
     },
     // On the environment itself: through the Proxy as receiver, Node refuses the define it becomes.
     set: (target, name, value) => Reflect.set(target, name, value),

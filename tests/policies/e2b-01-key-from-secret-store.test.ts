@@ -299,6 +299,20 @@ describe(P, () => {
     expect((await statusOf(["const env = structuredClone(process.env);", fn('env.HOME ?? ""')]))[0]).toBe(
       "pass",
     );
+    // Listing the environment reads no variable by name, though an empty one is listed (an unavailable
+    // CI secret, `E2B_API_KEY=`) and an unset one is not (rt51 #3); a read by name still counts.
+    const empty = 'process.env.E2B_API_KEY = "";';
+    const listings = [
+      'const n = Object.keys({ ...process.env, NODE_ENV: "production" }).length;',
+      'const n = Object.entries(process.env).filter(([k]) => k.startsWith("TF_VAR_")).length;',
+      "const n = Object.keys(process.env).filter((k) => /^NEXT_PUBLIC_/.test(k)).length;",
+    ];
+    for (const listing of listings)
+      expect(await statusOf([empty, listing, fn("String(n)")])).toEqual(["pass", []]);
+    expect(await statusOf([empty, listings[0], fn('process.env.E2B_API_KEY ?? ""')])).toEqual([
+      "inconclusive",
+      [expect.stringMatching(/^The program's code reads E2B_API_KEY from its environment/)],
+    ]);
     // Set by the program itself before it reads it (a `.env` loader): its value is judged (another
     // policy's finding), and this one says nothing of an unset variable.
     expect(
