@@ -10,7 +10,7 @@
  * global excludes are not read that way (they say nothing of what a clone holds).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 
@@ -27,7 +27,42 @@ export function gitIgnoredFiles(dir: string, files: readonly string[]): Set<stri
     return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
   });
   if (under.length === 0) return new Set();
-  return askGit(root, under) ?? readGitignores(root, under);
+  // A link git ignores to a file it does not (`infra/.env` → `config/prod.env`, committed) reads the
+  // committed file (rt51 #1): the target must be ignored too, or be outside the repository.
+  const targets = new Map(under.map((f) => [f, realTarget(root, f)]));
+  const asked = [...new Set([...under, ...[...targets.values()].filter((t): t is string => !!t)])];
+  const ignored = askGit(root, asked) ?? readGitignores(root, asked);
+  return new Set(
+    under.filter((f) => {
+      const target = targets.get(f);
+      return ignored.has(f) && (target === undefined || ignored.has(target));
+    }),
+  );
+}
+
+/**
+ * Where a link leads when that is another file under `root`; undefined for a file that is no link,
+ * or one whose target is outside the repository (never committed with it).
+ */
+function realTarget(root: string, file: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    return undefined;
+  }
+  const realRoot = (() => {
+    try {
+      return realpathSync(root);
+    } catch {
+      return root;
+    }
+  })();
+  if (real === file) return undefined;
+  const rel = path.relative(realRoot, real);
+  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) return undefined;
+  const inRoot = path.join(root, rel);
+  return inRoot === file ? undefined : inRoot;
 }
 
 /** What `git check-ignore` says of the files, or undefined when git cannot say (no git, no work tree). */

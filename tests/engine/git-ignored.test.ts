@@ -4,7 +4,7 @@
  * git reads them elsewhere.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gitIgnoredFiles } from "../../engine/git-ignored";
 import { tmpDir } from "../support/tmp";
@@ -48,6 +48,24 @@ describe("in a git work tree, git says what it ignores (rt51 #1)", () => {
     git(dir, "add", "-f", "infra/.env");
     git(dir, "commit", "-q", "-m", "x");
     expect(ignoredOf(dir, path.join(dir, "infra"), ["infra/.env"])).toEqual([]);
+  });
+
+  it("does not ignore an ignored link to a committed file: the program reads the committed file", () => {
+    const dir = folder({
+      ".gitignore": ".env\n",
+      "config/prod.env": "K=1\n",
+      "config/local.env": "K=1\n",
+      "infra/index.ts": "",
+    });
+    symlinkSync("../config/prod.env", path.join(dir, "infra/.env"));
+    git(dir, "init", "-q");
+    git(dir, "add", "config/prod.env");
+    git(dir, "commit", "-q", "-m", "x");
+    expect(ignoredOf(dir, path.join(dir, "infra"), ["infra/.env"])).toEqual([]);
+    writeFileSync(path.join(dir, ".gitignore"), ".env\nlocal.env\n");
+    rmSync(path.join(dir, "infra/.env"));
+    symlinkSync("../config/local.env", path.join(dir, "infra/.env"));
+    expect(ignoredOf(dir, path.join(dir, "infra"), ["infra/.env"])).toEqual(["infra/.env"]);
   });
 
   it("matches names with the repository's case rules, and a deeper ! un-ignores", () => {

@@ -4,6 +4,7 @@
  */
 import { undecryptedPlaceholder } from "../../policies/detect/hidden-config";
 import { maskSecretValues, secretValuesOfGraph } from "../../engine/secret-values";
+import { holdsKeyPiece, keyDigitPieces } from "../../policies/detect/keys";
 
 const KEY = "e2b_0123456789abcdef0123456789abcdef01234567";
 
@@ -56,5 +57,23 @@ describe("the secrets of a previewed graph", () => {
     });
     expect(secrets.values).toEqual([]);
     expect(maskSecretValues(`a ${placeholder} b`, secrets)).toBe(`a ${placeholder} b`);
+  });
+});
+
+describe("a value holding a piece of a decrypted key (the recorder ties it to its config key)", () => {
+  const pieces = keyDigitPieces(KEY);
+  const digits = KEY.slice(4);
+  it("holds one in the digits written whole, in groups, or in pairs with colons (rt51 #7)", () => {
+    for (const v of [
+      digits,
+      digits.match(/.{4}/g)!.join("-"),
+      digits.match(/.{2}/g)!.join(":").toUpperCase(),
+    ])
+      expect(holdsKeyPiece(`TOKEN=${v}`, pieces)).toBe(true);
+  });
+  it("holds none in other hex, grouped or not", () => {
+    const sha = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad";
+    for (const v of [sha, sha.match(/.{4}/g)!.join(" "), "a bad face 1234 5678"])
+      expect(holdsKeyPiece(v, pieces)).toBe(false);
   });
 });
