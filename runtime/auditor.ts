@@ -8,7 +8,7 @@ import { DEFAULT_PRICES, perSandboxSecondUsd, type Prices } from "../policies/co
 import { formatDuration } from "./duration";
 import { cutBeforeRun, redactKeys, replaceRuns, runShownByLength } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
-import { keyPieceIn } from "./key-material";
+import { holdsKeyHead } from "./key-material";
 
 /** What the auditor reads from a listed sandbox (a subset of the SDK's `SandboxInfo`). */
 export interface AuditedSandbox {
@@ -369,8 +369,8 @@ const MAX_LABEL = 256;
  */
 function attributionLabel(value: string): string {
   // A key's head too short for the report's masking, which other sandboxes' values may complete
-  // (rt49 #8): shown by its length only.
-  if (keyPieceIn(value) && redactKeys(value) === value)
+  // (rt49 #8), however short (`e2b_` alone, rt51 #5): shown by its length only.
+  if (holdsKeyHead(value) && redactKeys(value) === value)
     return `[withheld: the head of an E2B key, ${value.length} characters]`;
   if (value.length <= MAX_LABEL) return value;
   const safe = replaceRuns(redactMaterial(value), 16, runShownByLength);

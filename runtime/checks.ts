@@ -7,7 +7,15 @@ import type { SandboxPolicy } from "../policies/model";
 import { credentialShape, isCredentialByName, isE2BPlaceholderOnly } from "../policies/credential-shapes";
 import type { Violation } from "./errors";
 import { checkNetwork, egressProxyWarnings, type NetworkRequest } from "./network";
-import { keyMaterialIn, keyPieceIn, maskedName, materialIn, ownKeyIn } from "./key-material";
+import {
+  hexDigitsIn,
+  keyMaterialIn,
+  keyPieceIn,
+  maskedName,
+  materialIn,
+  ownKeyIn,
+  type PieceContext,
+} from "./key-material";
 
 /** The SDK's default sandbox lifetime (ms) when `timeoutMs` is not given. */
 export const SDK_DEFAULT_TIMEOUT_MS = 300_000;
@@ -86,8 +94,10 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
       });
     }
   }
+  // What the whole request holds that could complete a key's head found in one of its values.
+  const pieces = pieceContext(metadata, req);
   for (const [k, v] of Object.entries(metadata)) {
-    const mask = keyMaterialIn(asSent(v), req.apiKey) ?? keyMaterialIn(k, req.apiKey);
+    const mask = keyMaterialIn(asSent(v), req.apiKey, pieces) ?? keyMaterialIn(k, req.apiKey, pieces);
     if (mask) {
       const shownName = maskedName(k, req.apiKey);
       violations.push({
@@ -129,12 +139,12 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
 
   // Env vars and MCP server settings: model-generated code in the sandbox can read every one (E2B-06).
   const envs = envValues(req.envs);
-  const envViolations = checkSandboxValues(policy, req, envs);
+  const envViolations = checkSandboxValues(policy, req, envs, pieces);
   violations.push(...envViolations);
   // A key split over two variables (`KEY_A` its head, `KEY_B` its tail) that code in the sandbox joins:
   // the values as sent, one after the other (rt48 #5).
   if (!envViolations.some((v) => v.code === "env-key-material") && envs.length > 1) {
-    const joined = keyMaterialIn(envs.map((v) => v.value).join(""), req.apiKey);
+    const joined = keyMaterialIn(envs.map((v) => v.value).join(""), req.apiKey, pieces);
     if (joined)
       violations.push({
         code: "env-key-material",
@@ -143,10 +153,10 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
       });
   }
   const mcpSent = mcpAsSent(req.mcp);
-  const mcpViolations = checkSandboxValues(policy, req, mcpValues(mcpSent));
+  const mcpViolations = checkSandboxValues(policy, req, mcpValues(mcpSent), pieces);
   violations.push(...mcpViolations);
   // Deeper than the settings are listed, or split over settings: the text as sent, as a whole.
-  const inMcp = mcpSent === undefined ? undefined : keyMaterialIn(mcpSent, req.apiKey);
+  const inMcp = mcpSent === undefined ? undefined : keyMaterialIn(mcpSent, req.apiKey, pieces);
   if (inMcp && !mcpViolations.some((v) => v.code === "mcp-key-material" || v.code === "mcp-credential-name"))
     violations.push({
       code: "mcp-key-material",
@@ -159,6 +169,13 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
   return violations.length > 0
     ? { ok: false, violations, warnings }
     : { ok: true, metadata, timeoutMs, warnings };
+}
+
+/** The hex digits of every name and value the sandbox gets: metadata, env vars, MCP settings. */
+function pieceContext(metadata: Record<string, string>, req: SandboxRequest): PieceContext {
+  const texts = [...Object.entries(metadata), ...Object.entries(req.envs ?? {})].flat().map(asSent);
+  const mcp = mcpAsSent(req.mcp);
+  return { hexDigits: hexDigitsIn(...texts, ...(mcp === undefined ? [] : [mcp])) };
 }
 
 /**
@@ -255,7 +272,12 @@ const what = (v: SandboxValue, shownPath: string) =>
  * credentials (by name or value shape, unless `allowedEnvNames` lists the name): model-generated code
  * can read every value the sandbox gets, so third-party credentials go through E2B Secrets instead.
  */
-function checkSandboxValues(policy: SandboxPolicy, req: SandboxRequest, values: SandboxValue[]): Violation[] {
+function checkSandboxValues(
+  policy: SandboxPolicy,
+  req: SandboxRequest,
+  values: SandboxValue[],
+  pieces: PieceContext,
+): Violation[] {
   const allowed = new Set(policy.allowedEnvNames ?? []);
   const out: Violation[] = [];
   // How a violation names the value: masked, and only for the values that have one (most have none).
@@ -281,8 +303,8 @@ function checkSandboxValues(policy: SandboxPolicy, req: SandboxRequest, values: 
       ownKeyIn(v.value, req.apiKey) ??
       inName ??
       ownKeyIn(v.path, req.apiKey) ??
-      keyPieceIn(v.value, req.apiKey) ??
-      keyPieceIn(v.path, req.apiKey);
+      keyPieceIn(v.value, req.apiKey, pieces) ??
+      keyPieceIn(v.path, req.apiKey, pieces);
     if (mask) {
       const { field, shown } = named(v);
       out.push({

@@ -13,26 +13,62 @@ import { redactMaterial, withholdDumps } from "../policies/detect/redact";
  * JSON escapes: policies/detect/material.ts), or of the caller's own API key as it is, in base64 or
  * in hex (a self-hosted key need not look like `e2b_…`); undefined when there is none.
  */
-export function keyMaterialIn(text: string, apiKey?: string): string | undefined {
-  return materialIn(text) ?? ownKeyIn(text, apiKey) ?? keyPieceIn(text, apiKey);
+export function keyMaterialIn(text: string, apiKey?: string, context?: PieceContext): string | undefined {
+  return materialIn(text) ?? ownKeyIn(text, apiKey) ?? keyPieceIn(text, apiKey, context);
 }
 
-/** An E2B key's head: its prefix and eight digits or more (a whole key is material already). */
-const KEY_HEAD = /(?:sk_)?e2b_[0-9a-f]{8,}/i;
+/**
+ * An E2B key's head: its prefix and the hex digits after it, to the end of the word (`e2b_`,
+ * `e2b_3f9a1c7`; not `e2b_run`, whose next letter no key has). A whole key is material already.
+ */
+const KEY_HEAD = /(?:sk_)?e2b_([0-9a-f]*)(?![0-9a-z])/gi;
+/** The hex digits of a key. */
+const KEY_DIGITS = 40;
+/** Without the request around it, a head this long is taken as a piece. */
+const MIN_HEAD_DIGITS = 8;
+/** Runs of hex digits that may hold the rest of a key (shorter ones are words: `face`, `add`). */
+const HEX_RUN = /[0-9a-f]{4,}/gi;
 /** A value this long or longer that the caller's own key contains is a piece of it. */
 const MIN_PIECE = 8;
+
+/** What the rest of a request holds that could complete a key's head: its hex digits. */
+export interface PieceContext {
+  /** Hex digits in runs of four or more, in all the texts of the request (requestHexDigits). */
+  hexDigits: number;
+}
+
+/** The hex digits of `texts`, in runs of four or more. */
+export function hexDigitsIn(...texts: string[]): number {
+  let n = 0;
+  for (const t of texts) for (const m of t.matchAll(HEX_RUN)) n += m[0].length;
+  return n;
+}
 
 /**
  * A piece of a key that code in the sandbox could put together with the rest from other values, in
  * whatever order they are given (rt49 #3): an E2B key's head, or a part of the caller's own key (its
- * tail listed before its head, a self-hosted key's halves).
+ * tail listed before its head, a self-hosted key's halves). A head of any length is one when the rest
+ * of the request holds enough hex digits to complete it (`e2b_` and the forty digits elsewhere, rt51
+ * #5); one no other value could complete (a date, `e2b_20261207`) is not (rt51 #8). Without a
+ * request around it, a head of eight digits or more is.
  */
-export function keyPieceIn(text: string, apiKey?: string): string | undefined {
-  if (KEY_HEAD.test(text)) return "the head of an E2B key, whose rest another value may hold";
+export function keyPieceIn(text: string, apiKey?: string, context?: PieceContext): string | undefined {
+  for (const m of text.matchAll(KEY_HEAD)) {
+    const digits = m[1].length;
+    const rest = context === undefined ? undefined : context.hexDigits - hexDigitsIn(text);
+    if (rest === undefined ? digits >= MIN_HEAD_DIGITS : digits + rest >= KEY_DIGITS)
+      return "the head of an E2B key, whose rest another value may hold";
+  }
   const piece = text.trim().toLowerCase();
   if (apiKey !== undefined && piece.length >= MIN_PIECE && apiKey.toLowerCase().includes(piece))
     return "a piece of this caller's key";
   return undefined;
+}
+
+/** Whether `text` holds an E2B key's head of any length (`e2b_`, `e2b_3f9a1c7`): shown by its length in a report. */
+export function holdsKeyHead(text: string): boolean {
+  KEY_HEAD.lastIndex = 0;
+  return KEY_HEAD.test(text);
 }
 
 /**

@@ -165,6 +165,16 @@ describe("cost and attribution", () => {
     const values = a.report().attribution.map((x) => x.value);
     expect(values).toContain("[withheld: the head of an E2B key, 14 characters]");
     expect(values).not.toContain(key.slice(0, 14));
+    // However short the head: the prefix alone, or seven digits (rt51 #5).
+    const b = new SandboxAuditor(rules);
+    for (const [i, part] of ["e2b_", key.slice(4), key.slice(0, 11), key.slice(11)].entries())
+      b.add(sbx({ sandboxId: `s${i}`, metadata: { user_id: part, request_id: "r" } }));
+    expect(b.report().attribution.map((x) => x.value)).toEqual(
+      expect.arrayContaining([
+        "[withheld: the head of an E2B key, 4 characters]",
+        "[withheld: the head of an E2B key, 11 characters]",
+      ]),
+    );
   });
 
   test("distinct values past the cap are totalled as (other)", () => {

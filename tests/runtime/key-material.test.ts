@@ -4,7 +4,7 @@
  * redactor, which reads encodings of `e2b_` keys, would not know it.
  */
 import { randomBytes } from "node:crypto";
-import { materialIn, maskOwnKey, ownKeyIn } from "../../runtime/key-material";
+import { hexDigitsIn, keyPieceIn, materialIn, maskOwnKey, ownKeyIn } from "../../runtime/key-material";
 import { redactMaterial } from "../../policies/detect/redact";
 
 const key = `selfhosted-${randomBytes(16).toString("hex")}`;
@@ -123,5 +123,29 @@ describe("an E2B key in a form only the diagnostics' redactor reads (rt44 #3)", 
 
   test("text with no key is none", () => {
     expect(materialIn("sandbox sbx-1 user_id=u-1 region=eu-west-1 6532 not a key")).toBeUndefined();
+  });
+});
+
+describe("a piece of an E2B key: a head the rest of the request could complete", () => {
+  const digits = "3f9a1c7e5b2d4086af13c9e7b5d20f4a6c8e1b3d";
+  const inRequest = (text: string, ...others: string[]) =>
+    keyPieceIn(text, undefined, { hexDigits: hexDigitsIn(text, ...others) });
+
+  test("the prefix alone, or a few digits, when other values hold the rest (rt51 #5)", () => {
+    expect(inRequest("e2b_", digits)).toBeDefined();
+    expect(inRequest(`e2b_${digits.slice(0, 7)}`, digits.slice(7))).toBeDefined();
+    expect(inRequest("E2B_", digits.slice(0, 20), digits.slice(20))).toBeDefined();
+  });
+
+  test("not a date, a timestamp or a name that nothing else could complete (rt51 #8)", () => {
+    for (const text of ["e2b_20261207", "e2b_1733596800", "E2B_20261207_BUILD", "otel e2b_deadbeefcafe"])
+      expect(inRequest(text, "us-east-1", "agent-7")).toBeUndefined();
+    // `e2b_run`: no key's digits go on with an `r`.
+    expect(inRequest("e2b_run_7", digits)).toBeUndefined();
+  });
+
+  test("without a request around it, a head of eight digits or more", () => {
+    expect(keyPieceIn(`e2b_${digits.slice(0, 8)}`)).toBeDefined();
+    expect(keyPieceIn(`e2b_${digits.slice(0, 7)}`)).toBeUndefined();
   });
 });
