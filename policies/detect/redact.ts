@@ -234,7 +234,8 @@ export function withholdDumps(
   text: string,
   spells: (decoded: string) => boolean = spellsKeyMaterial,
 ): string {
-  if (!ROWISH_LINE.test(text.replace(ESCAPED_BREAK, "\n"))) return text;
+  const plain = text.replace(ESCAPED_BREAK, "\n");
+  if (!ROWISH_LINE.test(plain) && !TOKEN_ROW_LINE.test(plain)) return text;
   // Lines, and the breaks after them: real ones, or escaped by a JSON or SARIF writer (rt48 #8).
   const parts = text.split(ANY_BREAK);
   if (parts.length < 3) return text;
@@ -275,7 +276,80 @@ export function withholdDumps(
     }
     lines = next;
   }
-  return changed ? lines.map((l) => l.text + l.after).join("") : text;
+  const tokens = withholdTokenBlocks(lines, spells);
+  return changed || tokens !== lines ? tokens.map((l) => l.text + l.after).join("") : text;
+}
+
+/**
+ * A byte in hex as a word of its own (`65`, `0x65`, `5F`; after a tab a JSON writer escaped): not part
+ * of an offset or an address.
+ */
+const HEX_BYTE_TOKEN = /(?:(?<![0-9a-z])|(?<=\\t))(?:0x)?([0-9a-f]{2})(?![0-9a-z])/gi;
+/** What may stand between a row's bytes: blanks, tabs (escaped too), commas, column rules. */
+const BETWEEN_BYTES = /^(?:[ \t,|│┊]|\\t)+$/;
+/** A character in quotes, as debuggers print a byte beside its number (gdb's `101 'e'`). */
+const QUOTED_CHAR_TOKEN = /'([^'\\\r\n])'/g;
+/**
+ * Four bytes as hex words in a row (`0x65\t0x32\t…`), or four quoted characters (`101 'e'\t50 '2'`),
+ * which ROWISH does not take for a row.
+ */
+const TOKEN_ROW =
+  /(?:(?<![0-9a-z])|(?<=\\t))(?:(?:0x)?[0-9a-f]{2}(?:[ \t]|\\t)+){3}(?:0x)?[0-9a-f]{2}(?![0-9a-z])|(?:'[^'\\\r\n]'[^'\r\n]{1,8}){3}'[^'\\\r\n]'/i;
+const TOKEN_ROW_LINE = new RegExp(TOKEN_ROW.source, "im");
+/** A row of a dump in no known form holds at least this many bytes as words (a row shows 4 to 32). */
+const MIN_ROW_TOKENS = 4;
+
+/**
+ * Dumps in layouts no form in DUMP_FORMS reads — hexyl's frame (`│00000000│ 65 32 … ┊ …│e2b_3f9a┊…│`),
+ * Apache commons-io's one blank between columns, gdb's `x/xb` rows behind a `<sym+8>` label, `x/c`'s
+ * `101 'e'` items (rt51 #6) — read by their words alone: in each line the bytes written as hex words,
+ * and the characters in quotes, whatever stands around them. Consecutive lines with MIN_ROW_TOKENS of
+ * either are a block; a block whose bytes or characters, joined, spell key material is withheld.
+ */
+function withholdTokenBlocks(lines: DumpLine[], spells: (decoded: string) => boolean): DumpLine[] {
+  const rows = lines.map((l) => (l.rowish || TOKEN_ROW.test(l.text) ? tokensOf(l.text) : undefined));
+  let out: DumpLine[] | undefined;
+  for (let i = 0; i < lines.length;) {
+    let j = i;
+    while (j < lines.length && rows[j]) j++;
+    const block = rows.slice(i, j) as Array<{ bytes: string; chars: string }>;
+    if (
+      block.length >= 2 &&
+      [block.map((r) => r.bytes).join(""), block.map((r) => r.chars).join("")].some(spells)
+    ) {
+      out ??= lines.slice(0, i);
+      out.push({
+        text: `[${block.length} lines withheld: a dump of E2B key material]`,
+        after: lines[j - 1].after,
+        rowish: false,
+        leads: [],
+      });
+      i = j;
+      continue;
+    }
+    for (const end = Math.max(j, i + 1); i < end; i++) out?.push(lines[i]);
+  }
+  return out ?? lines;
+}
+
+/**
+ * A line's bytes written as hex words — the longest run of them with only BETWEEN_BYTES between, so a
+ * lead's numbers (a timestamp's `01`) are left out — and its quoted characters; undefined when it has
+ * too few of both.
+ */
+function tokensOf(line: string): { bytes: string; chars: string } | undefined {
+  let bytes = "";
+  let run = "";
+  let end = -1;
+  for (const m of line.matchAll(HEX_BYTE_TOKEN)) {
+    if (end >= 0 && !BETWEEN_BYTES.test(line.slice(end, m.index))) run = "";
+    run += String.fromCharCode(parseInt(m[1], 16));
+    end = m.index + m[0].length;
+    if (run.length > bytes.length) bytes = run;
+  }
+  let chars = "";
+  if (line.includes("'")) for (const m of line.matchAll(QUOTED_CHAR_TOKEN)) chars += m[1];
+  return bytes.length >= MIN_ROW_TOKENS || chars.length >= MIN_ROW_TOKENS ? { bytes, chars } : undefined;
 }
 
 interface DumpLine {

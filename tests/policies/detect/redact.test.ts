@@ -332,6 +332,38 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
         rowsOf(bytes)
           .map((row) => `${pairs(row).join(" ")}   ${ascii(row)}`)
           .join("\n"),
+      // rt51 #6: layouts no dump form reads, withheld by their byte words.
+      hexyl: (bytes) =>
+        rowsOf(bytes)
+          .map((row, i) => {
+            const p = pairs(row);
+            const a = ascii(row);
+            return `│${(i * 16).toString(16).padStart(8, "0")}│ ${p.slice(0, 8).join(" ").padEnd(23)} ┊ ${p.slice(8).join(" ").padEnd(23)} │${a.slice(0, 8).padEnd(8)}┊${a.slice(8).padEnd(8)}│`;
+          })
+          .join("\n"),
+      "commons-io HexDump": (bytes) =>
+        rowsOf(bytes)
+          .map(
+            (row, i) =>
+              `${(i * 16).toString(16).padStart(8, "0").toUpperCase()} ${pairs(row).join(" ").toUpperCase()} ${ascii(row)}`,
+          )
+          .join("\n"),
+      "gdb x/16xb with a symbol": (bytes) =>
+        rowsOf(bytes)
+          .map(
+            (row, i) =>
+              `0x55552${(i * 16).toString(16).padStart(3, "0")} <key+${i * 16}>:\t${pairs(row)
+                .map((p) => `0x${p}`)
+                .join("\t")}`,
+          )
+          .join("\n"),
+      "gdb x/16c": (bytes) =>
+        rowsOf(bytes)
+          .map(
+            (row, i) =>
+              `0x7ffe1${(i * 16).toString(16).padStart(3, "0")}:\t${[...row].map((b) => `${b} '${b >= 32 && b < 127 ? String.fromCharCode(b) : "\\n"}'`).join("\t")}`,
+          )
+          .join("\n"),
       "hexdump (16-bit words)": (bytes) =>
         rowsOf(bytes)
           .map((row, i) => {
