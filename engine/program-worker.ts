@@ -27,7 +27,13 @@ import { stackFilesOf } from "./sibling-stacks";
 import { InputError } from "./errors";
 import { ProgramOutput, redactedOutput } from "./program-output";
 import { maskKeysOfQuotedSources } from "./source-keys";
-import { maskSecretValues, secretValuesOf } from "./secret-values";
+import {
+  holdsSecrets,
+  keyPiecesAround,
+  maskSecretValues,
+  secretValuesOf,
+  withKeyPieces,
+} from "./secret-values";
 
 export interface RunProgramOptions {
   /** Folder holding Pulumi.yaml. */
@@ -388,11 +394,20 @@ function sdkOf(dir: string): string {
   return sdk;
 }
 
-/** A ProgramError with the run's decrypted secret values masked in its message and streams (secret-values.ts). */
-function withSecretsMasked(e: unknown, run: Parameters<typeof secretValuesOf>[0]): unknown {
+/**
+ * A ProgramError with the run's decrypted secret values masked in its message and streams, and the
+ * keys its environment and `.env` files hold (secret-values.ts).
+ */
+function withSecretsMasked(
+  e: unknown,
+  run: Parameters<typeof secretValuesOf>[0] & { dir: string; pwd?: string },
+): unknown {
   if (!(e instanceof ProgramError)) return e;
-  const secrets = secretValuesOf(run);
-  if (secrets.values.length === 0) return e;
+  const secrets = withKeyPieces(
+    secretValuesOf(run),
+    keyPiecesAround(process.env, [run.dir, run.pwd ?? run.dir]),
+  );
+  if (!holdsSecrets(secrets)) return e;
   const masked = new ProgramError(
     maskSecretValues(e.message, secrets),
     e.streams.map((s) => maskSecretValues(s, secrets)),

@@ -4,6 +4,8 @@
  * by its shape (real42 #2: `key.slice(4)`, the key's forty digits without `e2b_`, went through). The
  * Pulumi CLI masks secret values in a program's output the same way.
  */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { keyDigitPieces, maskKeyPieces, redactKeys } from "../policies/detect/keys";
 import { redactMaterial } from "../policies/detect/redact";
 import { undecryptedPlaceholder } from "../policies/detect/hidden-config";
@@ -58,6 +60,48 @@ export function secretValuesOfGraph(graph: Pick<ResourceGraph, "config" | "confi
     secretKeys,
     unknownSecretKeys: secretKeys.filter((k) => graph.config[k]?.includes(undecryptedPlaceholder(k))),
   });
+}
+
+/** `.env` files this large or larger are not read for keys (a dotenv file is a few lines). */
+const MAX_DOTENV_BYTES = 64 * 1024;
+
+/**
+ * The pieces of the E2B keys a program may hold without its config: in its environment (the
+ * deployer's shell, a CI secret) and in the `.env` files of its folders, which a dotenv loader puts in
+ * its environment (real43 #3: `key.slice(4)` in an error printed a key from `process.env`).
+ */
+export function keyPiecesAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string> {
+  const pieces = new Set<string>();
+  const add = (text: string) => {
+    for (const p of keyDigitPieces(text)) pieces.add(p);
+  };
+  for (const v of Object.values(env)) if (v && v.length >= KEY_TEXT) add(v);
+  for (const dir of new Set(dirs)) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => /^\.env(?:\..+)?$/.test(n));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const file = path.join(dir, name);
+      try {
+        if (statSync(file).size < MAX_DOTENV_BYTES) add(readFileSync(file, "utf8"));
+      } catch {
+        // Unreadable: nothing to add.
+      }
+    }
+  }
+  return pieces;
+}
+
+/** The length of the shortest text that holds a key (`e2b_` and forty digits). */
+const KEY_TEXT = 44;
+
+/** `secrets` with more key pieces to mask. */
+export function withKeyPieces(secrets: SecretValues, pieces: ReadonlySet<string>): SecretValues {
+  if (pieces.size === 0) return secrets;
+  return { values: secrets.values, keyPieces: new Set([...secrets.keyPieces, ...pieces]) };
 }
 
 /** Whether there is anything to mask. */

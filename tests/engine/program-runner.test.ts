@@ -152,6 +152,37 @@ describe("program runner: configuration and errors", () => {
     }
   }, 60_000);
 
+  it("masks pieces of a key the program was given in its environment or a .env file, in a failed program's error (real43 #3)", async () => {
+    const dir = copyFixture();
+    const fromShell = "3f9a1c7e5b2d4086af13c9e7b5d20f4a6c8e1b3d";
+    const fromFile = "7c5a9be5f1e96771d2aaeb3f0c59aecc0c6bbfd3";
+    writeFileSync(path.join(dir, ".env"), `E2B_API_KEY=e2b_${fromFile}\n`);
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        'import { readFileSync } from "node:fs";',
+        'const k = process.env.E2B_API_KEY ?? "";',
+        'const f = /E2B_API_KEY=(.*)/.exec(readFileSync(".env", "utf8"))![1];',
+        "throw new Error(`E2B key id ${k.slice(4)} rejected; ${f.slice(4, 24)} ${f.slice(24)} also`);",
+      ].join("\n"),
+    );
+    const saved = process.env.E2B_API_KEY;
+    process.env.E2B_API_KEY = `e2b_${fromShell}`;
+    try {
+      const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(ProgramError);
+      const shown = [(err as ProgramError).message, ...(err as ProgramError).streams].join("\n");
+      // The two halves, a blank between, read as one run of the digits.
+      expect(shown).toMatch(/E2B key id \[secret\] rejected; \[secret\] also/);
+      for (const hex of [fromShell, fromFile])
+        for (let i = 0; i + 12 <= 40; i++)
+          expect([i, shown.includes(hex.slice(i, i + 12))]).toEqual([i, false]);
+    } finally {
+      if (saved === undefined) delete process.env.E2B_API_KEY;
+      else process.env.E2B_API_KEY = saved;
+    }
+  }, 60_000);
+
   it("says, right after a failed program's error, which secure values reached it undecrypted", async () => {
     // The program reads a secure value with plain `require` as a URL: without the passphrase it gets a
     // placeholder, and the URL error alone names no secret.
