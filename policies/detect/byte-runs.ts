@@ -67,9 +67,23 @@ function numberAt(text: string, start: number, end: number, hexOnly: boolean): T
   return hexOnly ? { start, end, digits: text.slice(start, end), base: 0, offset: false } : undefined;
 }
 
-/** `b`, `u`, `r`, `f`: letters that prefix a quoted string literal, lower-cased. */
-const STRING_PREFIX = new Set([98, 117, 114, 102]);
+/** What prefixes a quoted string literal (Python's `b`, `br`, `rb`, `f`, C's `L`, `u8`), lower-cased. */
+const LITERAL_PREFIXES = new Set(["b", "u", "r", "f", "l", "br", "rb", "u8", "fr", "rf"]);
 const QUOTES = new Set([34, 39]);
+
+/**
+ * Whether the word `text[i, j)` opens a string literal: a prefix of up to two characters right
+ * before a quote (`b'`, `br'`, `u8"`, `L"`), or a call's name before one (`bytearray(b'`,
+ * `bytes(`, `Buffer.from("`). A number before a quote (`'65','32'`) is no prefix.
+ */
+function opensLiteral(text: string, i: number, j: number): boolean {
+  const next = text.charCodeAt(j);
+  if (QUOTES.has(next)) return j - i <= 2 && LITERAL_PREFIXES.has(text.slice(i, j).toLowerCase());
+  if (next !== 40 /* ( */ || j - i > 12) return false;
+  let k = j + 1;
+  while (k < text.length && k - j <= 3 && isAlnum(text.charCodeAt(k))) k++;
+  return QUOTES.has(text.charCodeAt(k));
+}
 
 /** Whether only blanks stand between the line's start and `at`. */
 function startsLine(text: string, at: number): boolean {
@@ -101,8 +115,11 @@ function forEachNumberRun(text: string, visit: (run: Token[]) => void): void {
     let j = i;
     let hexOnly = true;
     for (; j < n && isAlnum(text.charCodeAt(j)); j++) if (CLASS[text.charCodeAt(j)] !== 1) hexOnly = false;
-    // A string literal's prefix (`b'\x65…'`, `u"…"`, Python's bytes a row) is part of the gap.
-    if (j === i + 1 && STRING_PREFIX.has(text.charCodeAt(i) | 32) && QUOTES.has(text.charCodeAt(j))) {
+    // What opens a string literal of bytes, a row each (`b'\x65…'`, `bytearray(b'…')`, `br'…'`,
+    // C++'s `u8"…"` and `L"…"`), is part of the gap: the gap is measured again after it (rt51 #9).
+    if (opensLiteral(text, i, j)) {
+      if (lastEnd >= 0 && i - lastEnd > MAX_GAP) close();
+      else if (lastEnd >= 0) lastEnd = j;
       i = j;
       continue;
     }

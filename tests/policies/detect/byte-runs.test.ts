@@ -95,6 +95,15 @@ const layouts: Record<string, string> = {
   "Python bytes literals a row": rows([...bytes], 8)
     .map((r) => `b'${r.map((x) => `\\x${x.toString(16)}`).join("")}'`)
     .join("\n"),
+  // rt51 #9: other ways to open a literal of bytes, a row each.
+  ...Object.fromEntries(
+    ["bytearray(b'%')", "br'%'", 'u8"%"', 'L"%"'].map((form) => [
+      `${form} rows`,
+      rows([...bytes], 8)
+        .map((r) => form.replace("%", r.map((x) => `\\x${x.toString(16)}`).join("")))
+        .join("\n"),
+    ]),
+  ),
   "od -t u8": rows([...bytes], 8)
     .map((w) => w.reduceRight((v, x) => v * 256n + BigInt(x), 0n).toString())
     .join(" "),
@@ -114,7 +123,10 @@ describe("byteRunSpans", () => {
     expect(out).toMatch(/^config bytes:\n.*\[bytes\]/s);
     expect(out).toMatch(/then failed$/);
     // No two digits of the run are left beside the mask (a dump's last offset, alone on its line, may be).
-    const rest = out.replace(/^config bytes:\n|\nthen failed$/g, "").replace(/^\d{7}$/m, "");
+    const rest = out
+      .replace(/^config bytes:\n|\nthen failed$/g, "")
+      .replace(/^\d{7}$/m, "")
+      .replace(/bytearray/g, "");
     expect(rest).not.toMatch(/[0-9a-f]{2}/i);
   });
 
