@@ -182,20 +182,13 @@ let envProxy;
 let programRoot = [];
 
 /**
- * Whether the code reading the environment now runs for the program: the first caller outside this
- * file is the program's code (codeRoot's folder, outside installed packages and this engine), or a
- * caller other than Node's own and the Pulumi SDK's that the program's code called: a config
- * schema's `parse(process.env)`, `Reflect.get` (rt48 #4, rt49 #2). Node and the SDK read dozens of
- * settings on their own (loading a module, on the engine's calls), differently in a fresh process
- * and a warm one.
- */
-function readByProgram() {
-  return programSite() !== undefined;
-}
-
-/**
- * The stack frame, in the program's code, of the operation on the environment now under way
- * (readByProgram): a location with its line and column, or undefined when it is not the program's.
+ * The stack frame, in the program's code, of the operation on the environment now under way: a
+ * location with its line and column; undefined when the code reading the environment does not run
+ * for the program. It does when the first caller outside this file is the program's code
+ * (codeRoot's folder, outside installed packages and this engine), or a caller other than Node's own
+ * and the Pulumi SDK's that the program's code called: a config schema's `parse(process.env)`,
+ * `Reflect.get` (rt48 #4, rt49 #2). Node and the SDK read dozens of settings on their own (loading a
+ * module, on the engine's calls), differently in a fresh process and a warm one.
  */
 function programSite() {
   const limit = Error.stackTraceLimit;
@@ -290,7 +283,7 @@ function watchEnvironment() {
     },
     ownKeys(target) {
       const site = programSite();
-      if (site !== undefined && listing === undefined) queueMicrotask(() => (listing = undefined));
+      if (site !== undefined && listing === undefined) Promise.resolve().then(() => (listing = undefined));
       listing = site ?? listing;
       return Reflect.ownKeys(target);
     },
