@@ -60,6 +60,13 @@ export interface GraphResource {
   tooDeep?: Array<{ field: string; text: string[] }>;
 }
 
+/** An E2B key a program read from an environment variable: never the key, its fingerprint and mask. */
+export interface KeyRead {
+  name: string;
+  fingerprint: string;
+  mask: string;
+}
+
 export interface ResourceGraph {
   project: string;
   stack: string;
@@ -96,6 +103,12 @@ export interface ResourceGraph {
    * job's `E2B_API_KEY` this preview does not set); not what a function's code reads at run time.
    */
   programUnsetEnv?: string[];
+  /**
+   * The E2B keys the program read from environment variables that held them (the deployer's shell),
+   * by fingerprint and mask: a key no resource then shows went where preview could not see, or the
+   * program used it itself.
+   */
+  programKeyEnv?: KeyRead[];
   /** A previewed program's stack file (`Pulumi.<stack>.yaml`), committed with it and checked as text too. */
   stackConfigFile?: string;
   resources: GraphResource[];

@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import { spawn } from "node:child_process";
 import path from "node:path";
-import type { GraphResource } from "./graph";
+import type { GraphResource, KeyRead } from "./graph";
 import { ResourceRecorder, tracesSecrets, type MonitorProtos } from "./recorder";
 import { killChild, tempDirUntilExit, trackChild } from "./children";
 import { InputError } from "./errors";
@@ -54,12 +54,25 @@ export interface LanguageHostResult {
   reads: string[];
   /** The environment variables it read while they were unset or empty (engine/program-modules.js). */
   unsetEnv: string[];
+  /** The E2B keys it read from environment variables that held them (engine/program-modules.js). */
+  keyEnv: KeyRead[];
+}
+
+/** The keys the record-modules preload listed, each `{ name, fingerprint, mask }`. */
+function keyReads(v: unknown): KeyRead[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (x): x is KeyRead =>
+      !!x &&
+      typeof x === "object" &&
+      ["name", "fingerprint", "mask"].every((k) => typeof (x as Record<string, unknown>)[k] === "string"),
+  );
 }
 
 /** The list the record-modules preload wrote as the program exited; none if it could not. */
 function readProgramFiles(
   file: string,
-): Pick<LanguageHostResult, "modules" | "reads" | "unsetEnv"> | undefined {
+): Pick<LanguageHostResult, "modules" | "reads" | "unsetEnv" | "keyEnv"> | undefined {
   const paths = (v: unknown) => (Array.isArray(v) ? v.filter((f): f is string => typeof f === "string") : []);
   let text: string;
   try {
@@ -68,10 +81,20 @@ function readProgramFiles(
     return undefined;
   }
   try {
-    const list = JSON.parse(text) as { modules?: unknown; read?: unknown; unsetEnv?: unknown };
-    return { modules: paths(list?.modules), reads: paths(list?.read), unsetEnv: paths(list?.unsetEnv) };
+    const list = JSON.parse(text) as {
+      modules?: unknown;
+      read?: unknown;
+      unsetEnv?: unknown;
+      keyEnv?: unknown;
+    };
+    return {
+      modules: paths(list?.modules),
+      reads: paths(list?.read),
+      unsetEnv: paths(list?.unsetEnv),
+      keyEnv: keyReads(list?.keyEnv),
+    };
   } catch {
-    return { modules: [], reads: [], unsetEnv: [] };
+    return { modules: [], reads: [], unsetEnv: [], keyEnv: [] };
   }
 }
 

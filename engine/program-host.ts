@@ -14,16 +14,18 @@
  */
 import { writeSync } from "node:fs";
 import path from "node:path";
+import type { KeyRead } from "./graph";
 import type { LanguageHostResult, StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 import { transformProtocol } from "./transforms";
 
-const { programModules, programReads, recordReads, recordUnsetEnvReads, watchEnvironment } =
+const { keyEnvReads, programModules, programReads, recordReads, recordUnsetEnvReads, watchEnvironment } =
   require("./program-modules.js") as {
     programModules: (loaded: Iterable<string>, dir: string) => string[];
     programReads: (read: Iterable<string>, modules: string[], dir: string) => string[];
     recordReads: () => Set<string>;
     recordUnsetEnvReads: (dir: string) => Set<string>;
+    keyEnvReads: () => Map<string, KeyRead>;
     watchEnvironment: () => void;
   };
 
@@ -98,6 +100,8 @@ function createRuntime(sdkFrom: string) {
       read.clear();
       const unsetEnv = recordUnsetEnvReads(job.dir);
       unsetEnv.clear();
+      const keyEnv = keyEnvReads();
+      keyEnv.clear();
       // A program may set variables (a `.env` loader): the next program in this worker starts without them.
       const envBefore = { ...process.env };
       // A rejection nothing handles fails the program, as under the CLI (the SDK's run.ts): an apply
@@ -134,6 +138,7 @@ function createRuntime(sdkFrom: string) {
         modules,
         reads: programReads(read, modules, job.dir),
         unsetEnv: [...unsetEnv],
+        keyEnv: [...keyEnv.values()],
       };
     },
   };

@@ -3,6 +3,7 @@
 // show at preview (policies/program-source.ts). Not installed packages, not this tool's own engine
 // files (its preloads run in the program's process). Plain JavaScript: the record-modules preload
 // uses it inside the program's process, the warm program workers in theirs.
+const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const { fileURLToPath, pathToFileURL, URL } = require("node:url");
@@ -176,6 +177,24 @@ function recordReads() {
 }
 
 const unsetEnv = new Set();
+/**
+ * The E2B keys the program's code read from variables that held them (a key in the deployer's shell),
+ * by fingerprint: `{ name, fingerprint, mask }`, never the key.
+ */
+const keyEnv = new Map();
+/** An E2B key in a variable's value (policies/detect/keys.ts KEY_PATTERN, the plain form). */
+const HOLDS_KEY = /e2b_[0-9a-f]{40}(?![0-9a-f])/i;
+const KEYS = /(sk_e2b_|e2b_)([0-9a-f]{40})(?![0-9a-f])/gi;
+
+/** Each key in `value` as keys.ts fingerprints and masks it (lower case, sha256, the last four digits). */
+function noteKeys(name, value) {
+  for (const m of value.matchAll(KEYS)) {
+    const key = m[0].toLowerCase();
+    const fingerprint = "sha256:" + createHash("sha256").update(key).digest("hex").slice(0, 12);
+    if (!keyEnv.has(fingerprint))
+      keyEnv.set(fingerprint, { name, fingerprint, mask: `${m[1].toLowerCase()}…${key.slice(-4)}` });
+  }
+}
 /** The Proxy put in place of `process.env`, once watching. */
 let envProxy;
 /** The folders the program's code is in (codeRoot's, as the module list counts them), set per run. */
@@ -261,7 +280,12 @@ function watchEnvironment() {
   // is not, and the verdict must not change with that (rt51 #3).
   let listing;
   const note = (name, value) => {
-    if (typeof name !== "string" || (value !== undefined && value !== "")) return;
+    if (typeof name !== "string") return;
+    if (typeof value === "string" && value.length >= 44 && HOLDS_KEY.test(value)) {
+      if (programSite() !== undefined) noteKeys(name, value);
+      return;
+    }
+    if (value !== undefined && value !== "") return;
     const site = programSite();
     if (site !== undefined && !(value === "" && site === listing)) unsetEnv.add(name);
   };
@@ -307,5 +331,6 @@ module.exports = {
   programReads,
   recordReads,
   recordUnsetEnvReads,
+  keyEnvReads: () => keyEnv,
   watchEnvironment,
 };

@@ -436,6 +436,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
       programModules: result.modules,
       programReads: result.reads,
       programUnsetEnv: result.unsetEnv,
+      programKeyEnv: result.keyEnv,
     };
   } catch (e) {
     if (e instanceof ProgramFailure) {
@@ -558,7 +559,7 @@ export class ProgramPool {
     const i = this.idle.findIndex((w) => w.sdkPath === sdk && w.alive);
     const worker = i >= 0 ? this.idle.splice(i, 1)[0] : new ProgramWorker(sdk);
     try {
-      const { resources, invokes, modules, reads, unsetEnv } = await worker.run(job, opts.timeoutMs);
+      const { resources, invokes, modules, reads, unsetEnv, keyEnv } = await worker.run(job, opts.timeoutMs);
       this.idle.push(worker);
       return {
         ...graph,
@@ -567,6 +568,7 @@ export class ProgramPool {
         programModules: modules,
         programReads: reads,
         programUnsetEnv: unsetEnv,
+        programKeyEnv: keyEnv,
       };
     } catch (e) {
       worker.kill();

@@ -67,6 +67,16 @@ export interface ProgramSourceInput {
    */
   unsetReads?: readonly string[];
   /**
+   * The variables the program's own code read while they held an E2B key (the deployer's shell), as
+   * the engine recorded, and their values in the environment it ran with.
+   */
+  keyReads?: ReadonlyArray<{ name: string; fingerprint: string; mask: string }>;
+  /**
+   * Whether resource inputs are hidden by secret config this preview could not decrypt: a key may
+   * have gone into one unseen, where with the secrets decrypted it would show.
+   */
+  hidesValues?: () => boolean;
+  /**
    * Whether a resource of the stack has a variable of that name: then the stack shows what the
    * program's read feeds (a serverless function's own code reads its variable at run time).
    */
@@ -146,6 +156,34 @@ function keysReadFromEnvironment(
   return out;
 }
 
+/**
+ * A key the program read from its environment (set for this preview: the deployer's shell) that no
+ * resource shows, while inputs are hidden by secret config not decrypted here: it may be in one of them (a
+ * command's script that also holds a secret not decrypted here, real43 #1), where with the secret
+ * decrypted the key shows and fails. Inconclusive, once per key; nothing when no value is hidden
+ * (the program used the key itself, as a dynamic provider calling E2B's API does).
+ */
+function keysReadUnseen(
+  input: ProgramSourceInput,
+  judge: NonNullable<ReturnType<typeof judgeAs>>,
+): Finding[] {
+  if (!input.keyReads?.length || !input.hidesValues?.()) return [];
+  const out: Finding[] = [];
+  for (const { name, fingerprint, mask } of input.keyReads) {
+    if (input.inStack().has(fingerprint)) continue;
+    out.push({
+      ...judge.finding(
+        input.stackUrn,
+        `The program's code reads an E2B key (${mask}) from its environment (${printable(name)}), which no resource input showed at preview, while inputs that hold secret config not decrypted here are hidden: it may be in one of them, and was not judged. If a resource gets it at deploy time, that is the key outside a key store; pass the runtime a secret reference (E2B_SECRET_ARN) instead.`,
+        { advisory: true },
+      ),
+      unknown: true,
+      inconclusive: true,
+    });
+  }
+  return out;
+}
+
 /** The policy whose findings the program's code gives. */
 export const PROGRAM_SOURCE_POLICY = keyFromSecretStore.name;
 
@@ -187,6 +225,7 @@ export function programSourceFindings(
     );
   if (input.unsetInEnvironment || input.unsetReads)
     out.push(...keysReadFromEnvironment(files, input, judge, config));
+  out.push(...keysReadUnseen(input, judge));
   for (const f of reader.readFiles(input.reads ?? []).files)
     report(
       f,

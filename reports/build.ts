@@ -160,6 +160,9 @@ function programFindings(
       ? { unsetReads: graph.programUnsetEnv }
       : { unsetInEnvironment: (name: string) => !process.env[name] }),
     namedInStack: (name: string) => (variables ??= variableNames(index)).has(name),
+    keyReads: graph.programKeyEnv,
+    // Hidden by secret config not decrypted here: with it decrypted, the value shows (real43 #1).
+    hidesValues: () => index.hiddenConfigs().size > 0,
   };
   return programSourceFindings(reader, input, config);
 }

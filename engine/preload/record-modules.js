@@ -6,7 +6,13 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { fileURLToPath, pathToFileURL } = require("node:url");
-const { programModules, programReads, recordReads, recordUnsetEnvReads } = require("../program-modules.js");
+const {
+  keyEnvReads,
+  programModules,
+  programReads,
+  recordReads,
+  recordUnsetEnvReads,
+} = require("../program-modules.js");
 
 const out = process.env.E2B_GUARDRAILS_MODULES_FILE;
 const dir = process.cwd();
@@ -56,7 +62,12 @@ if (out) {
       const modules = programModules([...Object.keys(require.cache), ...esmLoaded()], dir);
       fs.writeFileSync(
         out,
-        JSON.stringify({ modules, read: programReads(read, modules, dir), unsetEnv: [...unsetEnv] }),
+        JSON.stringify({
+          modules,
+          read: programReads(read, modules, dir),
+          unsetEnv: [...unsetEnv],
+          keyEnv: [...keyEnvReads().values()],
+        }),
       );
     } catch {
       // An empty list: the report says nothing about the program's files rather than fail the

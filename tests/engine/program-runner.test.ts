@@ -9,6 +9,7 @@ import {
   type GraphResource,
 } from "../../engine";
 import { newEncryptionSalt, encryptWith } from "../../engine/passphrase";
+import { fingerprintKey } from "../../policies/detect/keys";
 import { appendFileSync, writeFileSync, cpSync } from "node:fs";
 import { programCopy, tmpDir } from "../support/tmp";
 import { markerUrn } from "../../policies/detect/hidden-config";
@@ -177,6 +178,31 @@ describe("program runner: configuration and errors", () => {
       for (const hex of [fromShell, fromFile])
         for (let i = 0; i + 12 <= 40; i++)
           expect([i, shown.includes(hex.slice(i, i + 12))]).toEqual([i, false]);
+    } finally {
+      if (saved === undefined) delete process.env.E2B_API_KEY;
+      else process.env.E2B_API_KEY = saved;
+    }
+  }, 60_000);
+
+  it("lists the E2B keys the program read from its environment by fingerprint and mask, never the key (real43 #1)", async () => {
+    const dir = copyFixture();
+    const hex = "3f9a1c7e5b2d4086af13c9e7b5d20f4a6c8e1b3d";
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        'import * as pulumi from "@pulumi/pulumi";',
+        "const k = process.env.E2B_API_KEY!;",
+        'new pulumi.CustomResource("test:index:Thing", "t", { size: k.length });',
+      ].join("\n"),
+    );
+    const saved = process.env.E2B_API_KEY;
+    process.env.E2B_API_KEY = `E2B_${hex.toUpperCase()}`;
+    try {
+      const graph = await runProgram({ cwd: dir, stack: "dev" });
+      expect(graph.programKeyEnv).toEqual([
+        { name: "E2B_API_KEY", fingerprint: fingerprintKey(`e2b_${hex}`), mask: "e2b_…1b3d" },
+      ]);
+      expect(JSON.stringify(graph).toLowerCase()).not.toContain(hex.slice(0, 12));
     } finally {
       if (saved === undefined) delete process.env.E2B_API_KEY;
       else process.env.E2B_API_KEY = saved;

@@ -157,6 +157,30 @@ describe("programSourceFindings", () => {
     expect(recorded(["AGENT_E2B_API_KEY", "AWS_REGION"])).toEqual(["AGENT_E2B_API_KEY"]);
   });
 
+  it("is inconclusive on a key read from the environment that no resource shows while secret config hides inputs (real43 #1)", () => {
+    const p = program({ "index.ts": "const k = process.env.E2B_API_KEY!;\n" });
+    const read = { name: "E2B_API_KEY", fingerprint: "sha256:0123456789ab", mask: "e2b_…4567" };
+    const unseen = (inStack: string[], hidesValues: boolean) =>
+      programSourceFindings(new ArtifactReader([p.dir]), {
+        files: p.files,
+        stackUrn: STACK,
+        inStack: () => new Set(inStack),
+        unsetReads: [],
+        keyReads: [read],
+        hidesValues: () => hidesValues,
+      }).map((f) => [f.enforcementLevel, f.inconclusive, f.message.slice(0, 82)]);
+    expect(unseen([], true)).toEqual([
+      [
+        "advisory",
+        true,
+        "The program's code reads an E2B key (e2b_…4567) from its environment (E2B_API_KEY)",
+      ],
+    ]);
+    // A resource shows it (another finding fails it), or nothing is hidden (the program used it itself).
+    expect(unseen([read.fingerprint], true)).toEqual([]);
+    expect(unseen([], false)).toEqual([]);
+  });
+
   it("says what it could not read, as an advisory", () => {
     const p = program({ "index.ts": "export {};\n", "big.ts": `// ${"x".repeat(2000)}\n` });
     const fs = findings(p, [], undefined, { maxFileBytes: 1000, maxTotalBytes: 1 << 20, maxFiles: 100 });
