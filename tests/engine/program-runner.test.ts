@@ -92,6 +92,18 @@ describe("program runner: configuration and errors", () => {
     return programCopy("rec-", fixture);
   }
 
+  /** `run` with E2B_API_KEY set in the environment the program starts with (the deployer's shell). */
+  async function withKeyInShell<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const saved = process.env.E2B_API_KEY;
+    process.env.E2B_API_KEY = key;
+    try {
+      return await run();
+    } finally {
+      if (saved === undefined) delete process.env.E2B_API_KEY;
+      else process.env.E2B_API_KEY = saved;
+    }
+  }
+
   it("decrypts secure config with the passphrase provider", async () => {
     const dir = copyFixture();
     const { encryptionsalt, key } = newEncryptionSalt("correct horse");
@@ -167,21 +179,16 @@ describe("program runner: configuration and errors", () => {
         "throw new Error(`E2B key id ${k.slice(4)} rejected; ${f.slice(4, 24)} ${f.slice(24)} also`);",
       ].join("\n"),
     );
-    const saved = process.env.E2B_API_KEY;
-    process.env.E2B_API_KEY = `e2b_${fromShell}`;
-    try {
-      const err = await runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e);
-      expect(err).toBeInstanceOf(ProgramError);
-      const shown = [(err as ProgramError).message, ...(err as ProgramError).streams].join("\n");
-      // The two halves, a blank between, read as one run of the digits.
-      expect(shown).toMatch(/E2B key id \[secret\] rejected; \[secret\] also/);
-      for (const hex of [fromShell, fromFile])
-        for (let i = 0; i + 12 <= 40; i++)
-          expect([i, shown.includes(hex.slice(i, i + 12))]).toEqual([i, false]);
-    } finally {
-      if (saved === undefined) delete process.env.E2B_API_KEY;
-      else process.env.E2B_API_KEY = saved;
-    }
+    const err = await withKeyInShell(`e2b_${fromShell}`, () =>
+      runProgram({ cwd: dir, stack: "dev" }).catch((e: Error) => e),
+    );
+    expect(err).toBeInstanceOf(ProgramError);
+    const shown = [(err as ProgramError).message, ...(err as ProgramError).streams].join("\n");
+    // The two halves, a blank between, read as one run of the digits.
+    expect(shown).toMatch(/E2B key id \[secret\] rejected; \[secret\] also/);
+    for (const hex of [fromShell, fromFile])
+      for (let i = 0; i + 12 <= 40; i++)
+        expect([i, shown.includes(hex.slice(i, i + 12))]).toEqual([i, false]);
   }, 60_000);
 
   it("lists the E2B keys the program read from its environment by fingerprint and mask, never the key (real43 #1)", async () => {
@@ -195,18 +202,13 @@ describe("program runner: configuration and errors", () => {
         'new pulumi.CustomResource("test:index:Thing", "t", { size: k.length });',
       ].join("\n"),
     );
-    const saved = process.env.E2B_API_KEY;
-    process.env.E2B_API_KEY = `E2B_${hex.toUpperCase()}`;
-    try {
-      const graph = await runProgram({ cwd: dir, stack: "dev" });
-      expect(graph.programKeyEnv).toEqual([
-        { name: "E2B_API_KEY", fingerprint: fingerprintKey(`e2b_${hex}`), mask: "e2b_…1b3d" },
-      ]);
-      expect(JSON.stringify(graph).toLowerCase()).not.toContain(hex.slice(0, 12));
-    } finally {
-      if (saved === undefined) delete process.env.E2B_API_KEY;
-      else process.env.E2B_API_KEY = saved;
-    }
+    const graph = await withKeyInShell(`E2B_${hex.toUpperCase()}`, () =>
+      runProgram({ cwd: dir, stack: "dev" }),
+    );
+    expect(graph.programKeyEnv).toEqual([
+      { name: "E2B_API_KEY", fingerprint: fingerprintKey(`e2b_${hex}`), mask: "e2b_…1b3d" },
+    ]);
+    expect(JSON.stringify(graph).toLowerCase()).not.toContain(hex.slice(0, 12));
   }, 60_000);
 
   it("says, right after a failed program's error, which secure values reached it undecrypted", async () => {
