@@ -62,13 +62,16 @@ export function secretValuesOfGraph(graph: Pick<ResourceGraph, "config" | "confi
   });
 }
 
-/** `.env` files this large or larger are not read for keys (a dotenv file is a few lines). */
-const MAX_DOTENV_BYTES = 64 * 1024;
+/** Files this large or larger are not read for keys (a dotenv file, a key file, is a few lines). */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+/** At most this many files of a folder are read. */
+const MAX_KEY_FILES = 256;
 
 /**
  * The pieces of the E2B keys a program may hold without its config: in its environment (the
- * deployer's shell, a CI secret) and in the `.env` files of its folders, which a dotenv loader puts in
- * its environment (real43 #3: `key.slice(4)` in an error printed a key from `process.env`).
+ * deployer's shell, a CI secret) and in the small files at the top of its folders (a `.env` a dotenv
+ * loader reads, a `.e2bkey`), which it may read (real43 #3: `key.slice(4)` in an error printed a
+ * key from `process.env` or a file). Only on a failed program's error: a few reads.
  */
 export function keyPiecesAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string> {
   const pieces = new Set<string>();
@@ -79,14 +82,16 @@ export function keyPiecesAround(env: NodeJS.ProcessEnv, dirs: readonly string[])
   for (const dir of new Set(dirs)) {
     let names: string[];
     try {
-      names = readdirSync(dir).filter((n) => /^\.env(?:\..+)?$/.test(n));
+      names = readdirSync(dir).slice(0, MAX_KEY_FILES);
     } catch {
       continue;
     }
     for (const name of names) {
       const file = path.join(dir, name);
       try {
-        if (statSync(file).size < MAX_DOTENV_BYTES) add(readFileSync(file, "utf8"));
+        const st = statSync(file);
+        if (st.isFile() && st.size >= KEY_TEXT && st.size < MAX_KEY_FILE_BYTES)
+          add(readFileSync(file, "latin1"));
       } catch {
         // Unreadable: nothing to add.
       }

@@ -165,17 +165,17 @@ describe("program runner: configuration and errors", () => {
     }
   }, 60_000);
 
-  it("masks pieces of a key the program was given in its environment or a .env file, in a failed program's error (real43 #3)", async () => {
+  it("masks pieces of a key the program was given in its environment or a file of its folder, in a failed program's error (real43 #3)", async () => {
     const dir = copyFixture();
     const fromShell = "3f9a1c7e5b2d4086af13c9e7b5d20f4a6c8e1b3d";
     const fromFile = "7c5a9be5f1e96771d2aaeb3f0c59aecc0c6bbfd3";
-    writeFileSync(path.join(dir, ".env"), `E2B_API_KEY=e2b_${fromFile}\n`);
+    writeFileSync(path.join(dir, ".e2bkey"), `E2B_API_KEY=e2b_${fromFile}\n`);
     writeFileSync(
       path.join(dir, "index.ts"),
       [
         'import { readFileSync } from "node:fs";',
         'const k = process.env.E2B_API_KEY ?? "";',
-        'const f = /E2B_API_KEY=(.*)/.exec(readFileSync(".env", "utf8"))![1];',
+        'const f = /E2B_API_KEY=(.*)/.exec(readFileSync(".e2bkey", "utf8"))![1];',
         "throw new Error(`E2B key id ${k.slice(4)} rejected; ${f.slice(4, 24)} ${f.slice(24)} also`);",
       ].join("\n"),
     );
