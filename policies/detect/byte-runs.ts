@@ -78,6 +78,9 @@ const QUOTES = new Set([34, 39]);
  */
 function opensLiteral(text: string, i: number, j: number): boolean {
   const next = text.charCodeAt(j);
+  // A braced escape's letter: Perl's and PCRE's `\x{65}`, JavaScript's and Rust's `\u{65}` (rt51 #4).
+  if (next === 123 /* { */ && j - i === 1 && text.charCodeAt(i - 1) === 92 /* \ */)
+    return (text.charCodeAt(i) | 32) === 120 || (text.charCodeAt(i) | 32) === 117;
   if (QUOTES.has(next)) return j - i <= 2 && LITERAL_PREFIXES.has(text.slice(i, j).toLowerCase());
   if (next !== 40 /* ( */ || j - i > 12) return false;
   let k = j + 1;

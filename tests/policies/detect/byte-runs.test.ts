@@ -95,6 +95,8 @@ const layouts: Record<string, string> = {
   "Python bytes literals a row": rows([...bytes], 8)
     .map((r) => `b'${r.map((x) => `\\x${x.toString(16)}`).join("")}'`)
     .join("\n"),
+  // rt51 #4: braced escapes, Perl's `\x{65}`.
+  "Perl braced escapes": [...bytes].map((x) => `\\x{${x.toString(16)}}`).join(""),
   // rt51 #9: other ways to open a literal of bytes, a row each.
   ...Object.fromEntries(
     ["bytearray(b'%')", "br'%'", 'u8"%"', 'L"%"'].map((form) => [
