@@ -214,7 +214,7 @@ function bytesOfBig(v: bigint): number[] | undefined {
  * digits or more: shorter numbers read as words spell what their bytes spell with NULs between them,
  * which the byte readings read already (and a word of two printable bytes is 8224 at least).
  */
-const READINGS: ReadonlyArray<{ read: Reading; words?: true }> = [
+const READINGS: ReadonlyArray<{ read: Reading; words?: true; bits?: true }> = [
   // Hex of any even length: pairs (`65 32 62 5f`, `\x65`, `0x65`, `=65=32`), groups (`6532625f …`).
   {
     read: (t) =>
@@ -242,6 +242,12 @@ const READINGS: ReadonlyArray<{ read: Reading; words?: true }> = [
     { words: true as const, read: decimalWord(size, true) },
     { words: true as const, read: decimalWord(size, false) },
   ]),
+  // Bits in groups of four (`0110 0101 0011 0010`, how tutorials and bit dumps print a byte): read
+  // in pairs, eight bits to a byte (rt51 #4).
+  {
+    bits: true,
+    read: (t) => (t.base === 0 && t.digits.length === 4 && DIGITS[2].test(t.digits) ? t.digits : undefined),
+  },
   // `od -o`: 16-bit words in six octal digits, the low byte first.
   {
     words: true,
@@ -268,12 +274,37 @@ export function byteRunSpans(
   const spans: Span[] = [];
   forEachNumberRun(text, (run) => {
     const long = run.some((t) => !t.offset && t.digits.length >= 4);
-    if (!READINGS.some((r) => (long || !r.words) && spellsIn(run, r.read, spells))) return;
+    if (
+      !READINGS.some((r) => (long || !r.words) && spellsIn(run, r.bits ? bitsRead(r.read) : r.read, spells))
+    )
+      return;
     const start = run[0].start;
     const end = run[run.length - 1].end;
     spans.push({ start, end, mask: mask(text.slice(start, end)) });
   });
   return spans;
+}
+
+/**
+ * A reading of bits in groups of four as bytes: pairs of groups, from the first group of a stretch
+ * (a group of something else starts a new one).
+ */
+function bitsRead(read: Reading): Reading {
+  let pending: string | undefined;
+  return (t) => {
+    const bits = read(t);
+    if (bits === undefined) {
+      pending = undefined;
+      return undefined;
+    }
+    if (pending === undefined) {
+      pending = bits;
+      return "";
+    }
+    const byte = String.fromCharCode(parseInt(pending + bits, 2));
+    pending = undefined;
+    return byte;
+  };
 }
 
 /** Whether a stretch of the run, read so, spells what `spells` accepts. */

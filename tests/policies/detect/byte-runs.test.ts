@@ -95,7 +95,15 @@ const layouts: Record<string, string> = {
   "Python bytes literals a row": rows([...bytes], 8)
     .map((r) => `b'${r.map((x) => `\\x${x.toString(16)}`).join("")}'`)
     .join("\n"),
-  // rt51 #4: braced escapes, Perl's `\x{65}`.
+  // rt51 #4: bits in groups of four; braced escapes, Perl's `\x{65}`.
+  "bits in groups of four": [...bytes]
+    .map((x) =>
+      x
+        .toString(2)
+        .padStart(8, "0")
+        .replace(/(.{4})(.{4})/, "$1 $2"),
+    )
+    .join(" "),
   "Perl braced escapes": [...bytes].map((x) => `\\x{${x.toString(16)}}`).join(""),
   // rt51 #9: other ways to open a literal of bytes, a row each.
   ...Object.fromEntries(
