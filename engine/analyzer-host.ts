@@ -209,6 +209,9 @@ export class AnalyzerHost {
     // The E2B keys of the project's other stack files (policies/detect/stack-files.ts STACK_FILES_TAG).
     if (graph.stackFiles?.siblings.length)
       stackReq.getTagsMap().set("e2b-guardrails:stack-files", JSON.stringify(graph.stackFiles));
+    // The outputs the program asked of its StackReferences (policies/detect/stack-index.ts STACK_OUTPUT_READS_TAG).
+    if (graph.stackOutputReads?.length)
+      stackReq.getTagsMap().set("e2b-guardrails:stack-output-reads", JSON.stringify(graph.stackOutputReads));
     await call(this.client, "configureStack", stackReq);
 
     const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));

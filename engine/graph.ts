@@ -67,6 +67,12 @@ export interface KeyRead {
   mask: string;
 }
 
+/** An output a program asked of a StackReference, by the reference's resource name: never a value. */
+export interface StackOutputRead {
+  reference: string;
+  output: string;
+}
+
 export interface ResourceGraph {
   project: string;
   stack: string;
@@ -109,6 +115,11 @@ export interface ResourceGraph {
    * program used it itself.
    */
   programKeyEnv?: KeyRead[];
+  /**
+   * The outputs the program asked of its StackReferences (`requireOutput("e2bApiKey")`): offline the
+   * outputs are unknown, and the names say what the program takes from another stack (real43 #2).
+   */
+  stackOutputReads?: StackOutputRead[];
   /** A previewed program's stack file (`Pulumi.<stack>.yaml`), committed with it and checked as text too. */
   stackConfigFile?: string;
   resources: GraphResource[];

@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import { spawn } from "node:child_process";
 import path from "node:path";
-import type { GraphResource, KeyRead } from "./graph";
+import type { GraphResource, KeyRead, StackOutputRead } from "./graph";
 import { ResourceRecorder, tracesSecrets, type MonitorProtos } from "./recorder";
 import { killChild, tempDirUntilExit, trackChild } from "./children";
 import { InputError } from "./errors";
@@ -56,6 +56,8 @@ export interface LanguageHostResult {
   unsetEnv: string[];
   /** The E2B keys it read from environment variables that held them (engine/program-modules.js). */
   keyEnv: KeyRead[];
+  /** The outputs it asked of each StackReference (engine/preload/stack-outputs.js). */
+  stackOutputs: StackOutputRead[];
 }
 
 /** The keys the record-modules preload listed, each `{ name, fingerprint, mask }`. */
@@ -69,10 +71,21 @@ function keyReads(v: unknown): KeyRead[] {
   );
 }
 
+/** The StackReference outputs the record-modules preload listed, each `{ reference, output }`. */
+function outputReads(v: unknown): StackOutputRead[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (x): x is StackOutputRead =>
+      !!x &&
+      typeof x === "object" &&
+      ["reference", "output"].every((k) => typeof (x as Record<string, unknown>)[k] === "string"),
+  );
+}
+
 /** The list the record-modules preload wrote as the program exited; none if it could not. */
 function readProgramFiles(
   file: string,
-): Pick<LanguageHostResult, "modules" | "reads" | "unsetEnv" | "keyEnv"> | undefined {
+): Pick<LanguageHostResult, "modules" | "reads" | "unsetEnv" | "keyEnv" | "stackOutputs"> | undefined {
   const paths = (v: unknown) => (Array.isArray(v) ? v.filter((f): f is string => typeof f === "string") : []);
   let text: string;
   try {
@@ -86,15 +99,17 @@ function readProgramFiles(
       read?: unknown;
       unsetEnv?: unknown;
       keyEnv?: unknown;
+      stackOutputs?: unknown;
     };
     return {
       modules: paths(list?.modules),
       reads: paths(list?.read),
       unsetEnv: paths(list?.unsetEnv),
       keyEnv: keyReads(list?.keyEnv),
+      stackOutputs: outputReads(list?.stackOutputs),
     };
   } catch {
-    return { modules: [], reads: [], unsetEnv: [], keyEnv: [] };
+    return { modules: [], reads: [], unsetEnv: [], keyEnv: [], stackOutputs: [] };
   }
 }
 
@@ -120,6 +135,7 @@ const PLAIN_INSPECT_PRELOAD = path.resolve(__dirname, "../engine/preload/plain-i
 const LAZY_ARBORIST_PRELOAD = path.resolve(__dirname, "../engine/preload/lazy-arborist.js");
 const RECORD_MODULES_PRELOAD = path.resolve(__dirname, "../engine/preload/record-modules.js");
 const HIDDEN_DOCUMENTS_PRELOAD = path.resolve(__dirname, "../engine/preload/hidden-documents.js");
+const STACK_OUTPUTS_PRELOAD = path.resolve(__dirname, "../engine/preload/stack-outputs.js");
 
 /** The CLI's special exit code: the program already reported an actionable error through Engine.Log. */
 const EXIT_AFTER_USER_MESSAGE = 32;
@@ -211,6 +227,8 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       RECORD_MODULES_PRELOAD,
       "-r",
       HIDDEN_DOCUMENTS_PRELOAD,
+      "-r",
+      STACK_OUTPUTS_PRELOAD,
       ...(tracesSecrets(job) ? ["-r", UNKNOWN_SECRETS_PRELOAD] : []),
       runPath,
       "--monitor",

@@ -14,7 +14,7 @@
  */
 import { writeSync } from "node:fs";
 import path from "node:path";
-import type { KeyRead } from "./graph";
+import type { KeyRead, StackOutputRead } from "./graph";
 import type { LanguageHostResult, StackRun } from "./language-host";
 import { ResourceRecorder, type MonitorProtos } from "./recorder";
 import { transformProtocol } from "./transforms";
@@ -93,6 +93,11 @@ function createRuntime(sdkFrom: string) {
       require("./preload/unknown-secrets.js");
       // A placeholder (undecrypted config, a secret read at deploy time) parses as a document of them.
       require("./preload/hidden-documents.js");
+      // Which outputs the program asks of each StackReference (names only).
+      const stackOutputs = (
+        require("./preload/stack-outputs.js") as { stackOutputReads: () => StackOutputRead[] }
+      ).stackOutputReads();
+      stackOutputs.length = 0;
       forgetProgramModules(job.dir);
       // What this run loads (the program's own modules were just forgotten, so they load again).
       const loadedBefore = new Set(Object.keys(require.cache));
@@ -139,6 +144,7 @@ function createRuntime(sdkFrom: string) {
         reads: programReads(read, modules, job.dir),
         unsetEnv: [...unsetEnv],
         keyEnv: [...keyEnv.values()],
+        stackOutputs: [...stackOutputs],
       };
     },
   };

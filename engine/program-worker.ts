@@ -437,6 +437,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ResourceGraph
       programReads: result.reads,
       programUnsetEnv: result.unsetEnv,
       programKeyEnv: result.keyEnv,
+      ...(result.stackOutputs.length ? { stackOutputReads: result.stackOutputs } : {}),
     };
   } catch (e) {
     if (e instanceof ProgramFailure) {
@@ -559,7 +560,10 @@ export class ProgramPool {
     const i = this.idle.findIndex((w) => w.sdkPath === sdk && w.alive);
     const worker = i >= 0 ? this.idle.splice(i, 1)[0] : new ProgramWorker(sdk);
     try {
-      const { resources, invokes, modules, reads, unsetEnv, keyEnv } = await worker.run(job, opts.timeoutMs);
+      const { resources, invokes, modules, reads, unsetEnv, keyEnv, stackOutputs } = await worker.run(
+        job,
+        opts.timeoutMs,
+      );
       this.idle.push(worker);
       return {
         ...graph,
@@ -569,6 +573,7 @@ export class ProgramPool {
         programReads: reads,
         programUnsetEnv: unsetEnv,
         programKeyEnv: keyEnv,
+        ...(stackOutputs.length ? { stackOutputReads: stackOutputs } : {}),
       };
     } catch (e) {
       worker.kill();

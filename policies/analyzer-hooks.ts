@@ -19,7 +19,13 @@ import type { EnforcementLevel } from "./enforcement";
 import { firstUnknownSetting, type ConfigurablePolicy } from "./config-settings";
 import { redactKeys } from "./detect/keys";
 import { redactMaterial } from "./detect/redact";
-import { CONFIG_PLAINTEXT_TAG, type ResourceLike, type StackConfigValues } from "./detect/stack-index";
+import {
+  CONFIG_PLAINTEXT_TAG,
+  parseStackOutputReads,
+  STACK_OUTPUT_READS_TAG,
+  type ResourceLike,
+  type StackConfigValues,
+} from "./detect/stack-index";
 import { parseStackFilesTag, STACK_FILES_TAG } from "./detect/stack-files";
 import { plainTreeNow } from "./detect/plain-tree";
 import type { PreviewSession } from "./preview-session";
@@ -57,6 +63,7 @@ function stackConfigOf(req: Pb): StackConfigValues | undefined {
     secretKeys: new Set<string>(req.getConfigSecretKeysList()),
     plaintextOfSecret: plaintextOfSecret(req.getTagsMap?.().get(CONFIG_PLAINTEXT_TAG)),
     stackFiles: parseStackFilesTag(req.getTagsMap?.().get(STACK_FILES_TAG)),
+    stackOutputReads: parseStackOutputReads(req.getTagsMap?.().get(STACK_OUTPUT_READS_TAG)),
   };
 }
 

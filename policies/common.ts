@@ -178,7 +178,7 @@ export const CASE_EVIDENCE = {
 /** Each case's evidence, as the README's "Evidence" table shows it (the rules test the same). */
 export const EVIDENCE_OF_CASE: Readonly<Record<CaseId, string>> = {
   "E2B-01": CASE_EVIDENCE.anyTrace,
-  "E2B-02": CASE_EVIDENCE.keyConsumer,
+  "E2B-02": `${CASE_EVIDENCE.keyConsumer}; or (offline \`preview\`) the program takes a StackReference output named for the key (\`requireOutput("e2bApiKey")\`)`,
   "E2B-03": CASE_EVIDENCE.declaredEnvironment,
   "E2B-04": CASE_EVIDENCE.declaredEnvironment,
   "E2B-05": CASE_EVIDENCE.declaredEnvironment,

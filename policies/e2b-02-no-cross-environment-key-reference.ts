@@ -38,7 +38,7 @@ import { isUnknown } from "./detect/unknowns";
 import { stackFileFindings } from "./detect/stack-files";
 import { stackUrnOf } from "./detect/scanner";
 import { someString } from "./detect/tree";
-import { walkLeaves, type Tree } from "./detect/walk";
+import { printable, walkLeaves, type Tree } from "./detect/walk";
 import { E2B_ENVIRONMENT_TYPE } from "./model";
 import { stackPolicy, type StackCheck } from "./policy-dsl";
 
@@ -280,6 +280,9 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
     const outputs = get(ref.outputs, "outputs");
     const material = carriesKeyMaterial(outputs ?? ref.outputs);
     const users = consumers.get(ref.urn) ?? [];
+    // Outputs the program asked of it by a name about E2B (`requireOutput("e2bApiKey")`): offline
+    // unknown, yet named as the key, wherever they go (an ECS container definition, real43 #2).
+    const keyOutputs = e2bOutputsAsked(index, ref.name);
     // A stack named for E2B (`acme/e2b/prod`) is read for its keys, whatever a consumer calls them.
     const e2bStack = E2B_PATH.test(name);
     const keyUsers = users.flatMap((u) => {
@@ -287,9 +290,9 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
       return props.length ? [`'${u.name}' (${props.join(", ")})`] : [];
     });
     const reads = `${describe(ref)} reads stack '${name}' (environment ${theirs.name}) from stack ${index.stack} (environment ${here.name})`;
-    if (material || keyUsers.length > 0) {
+    if (material || keyUsers.length > 0 || keyOutputs.length > 0) {
       report(
-        `${reads}${material ? " and its outputs carry E2B key material" : ""}${keyUsers.length ? `; consumed by ${keyUsers.join(", ")}` : ""}. Deploy a key per environment instead of sharing one through stack outputs.`,
+        `${reads}${material ? " and its outputs carry E2B key material" : ""}${keyOutputs.length ? `; the program takes its output${keyOutputs.length > 1 ? "s" : ""} ${keyOutputs.map((o) => `'${printable(o)}'`).join(", ")}` : ""}${keyUsers.length ? `; consumed by ${keyUsers.join(", ")}` : ""}. Deploy a key per environment instead of sharing one through stack outputs.`,
         ref.urn,
       );
     } else if (users.length > 0 && (outputs === undefined || isUnknown(outputs))) {
@@ -301,6 +304,18 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
     }
   }
 };
+
+/** The outputs the program asked of the StackReference named `reference` whose names are about E2B. */
+function e2bOutputsAsked(index: StackIndex, reference: string): string[] {
+  return (index.config?.stackOutputReads ?? [])
+    .filter((r) => r.reference === reference && E2B_NAME.test(configKeyAsVariable(r.output)))
+    .map((r) => r.output);
+}
+
+/** Whether the program asks a StackReference for an output named about E2B: it takes a key from another stack. */
+function asksForE2BOutput(index: StackIndex): boolean {
+  return (index.config?.stackOutputReads ?? []).some((r) => E2B_NAME.test(configKeyAsVariable(r.output)));
+}
 
 /** A store, or the secret it is a version of, named about E2B (`e2b-api-key`, `prodE2bKey`). */
 function storeNamedAboutE2B(index: StackIndex, r: IndexedResource): boolean {
@@ -386,7 +401,7 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
   {
     name: "e2b-02-no-cross-environment-key-reference",
     description:
-      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences). A StackReference to another environment's stack counts when its outputs carry key material, the stack is named for E2B (`acme/e2b/prod`) or it feeds a property about E2B (an E2B-named variable, key material); one that feeds only other properties (a shared DNS zone or network) is listed as an advisory while its outputs are unknown. Offline, the key in the stack's config must not be in another environment's stack file of the project.",
+      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences). A StackReference to another environment's stack counts when its outputs carry key material, the stack is named for E2B (`acme/e2b/prod`), it feeds a property about E2B (an E2B-named variable, key material) or the program takes an output named for the key (`requireOutput(\"e2bApiKey\")`, noted by the offline preview); one that feeds only other properties (a shared DNS zone or network) is listed as an advisory while its outputs are unknown. Offline, the key in the stack's config must not be in another environment's stack file of the project.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [
@@ -402,7 +417,8 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
   (ctx) => {
     // Stack files that share a key are evidence of their own, whatever the resources consume.
     const inStackFiles = keyInOtherEnvironmentsStackFiles(ctx);
-    if (!inStackFiles && !consumesE2BKey(ctx.index)) ctx.notApplicable(NO_E2B_KEY_CONSUMER);
+    if (!inStackFiles && !consumesE2BKey(ctx.index) && !asksForE2BOutput(ctx.index))
+      ctx.notApplicable(NO_E2B_KEY_CONSUMER);
     for (const check of CHECKS) check(ctx);
   },
 );

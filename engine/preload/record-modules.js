@@ -67,6 +67,7 @@ if (out) {
           read: programReads(read, modules, dir),
           unsetEnv: [...unsetEnv],
           keyEnv: [...keyEnvReads().values()],
+          stackOutputs: globalThis[Symbol.for("e2b-guardrails.stack-output-reads")] ?? [],
         }),
       );
     } catch {

@@ -237,6 +237,31 @@ export interface StackConfigValues {
   plaintextOfSecret?: Readonly<Record<string, string>>;
   /** The E2B keys of the project's stack files, from the offline engine (stack-files.ts STACK_FILES_TAG). */
   stackFiles?: StackFiles;
+  /**
+   * The outputs the program asked of its StackReferences, by the reference's resource name, from the
+   * offline engine (STACK_OUTPUT_READS_TAG): offline the outputs themselves are unknown.
+   */
+  stackOutputReads?: ReadonlyArray<{ reference: string; output: string }>;
+}
+
+/** Stack tag the offline engine sets to the outputs the program asked of its StackReferences (JSON). */
+export const STACK_OUTPUT_READS_TAG = "e2b-guardrails:stack-output-reads";
+
+/** STACK_OUTPUT_READS_TAG's list; anything else is none. */
+export function parseStackOutputReads(
+  tag: unknown,
+): Array<{ reference: string; output: string }> | undefined {
+  if (typeof tag !== "string") return undefined;
+  try {
+    const v: unknown = JSON.parse(tag);
+    if (!Array.isArray(v)) return undefined;
+    return v.filter(
+      (x): x is { reference: string; output: string } =>
+        !!x && typeof x === "object" && typeof x.reference === "string" && typeof x.output === "string",
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stack tag the offline engine sets to the shapes of structured secret config (StackConfigValues). */

@@ -71,6 +71,34 @@ describe(P, () => {
     expect(await e2b02("agent-svc-staging", "acme/infra/prod")).toBe("fail");
   });
 
+  it("fails a StackReference to another environment whose output named for the key the program takes, wherever it goes (real43 #2)", async () => {
+    // Offline the outputs are unknown: into an ECS container definition they left no trace but the name.
+    const from = path.join(repoRoot, "evals/fixtures/E2B-02/stack-file-copied-to-prod");
+    const taking = (output: string) =>
+      programCopy("output-name-", from, {
+        "index.ts": [
+          'import * as aws from "@pulumi/aws";',
+          'import * as pulumi from "@pulumi/pulumi";',
+          'const prod = new pulumi.StackReference("acme/agent-platform/prod");',
+          `const value = prod.requireOutput("${output}");`,
+          'new aws.ecs.TaskDefinition("agent", { family: "agent", containerDefinitions: pulumi.jsonStringify([{ name: "agent", image: "nginx", environment: [{ name: "SETTING", value }] }]) });',
+        ].join("\n"),
+        "Pulumi.staging.yaml": "config: {}\n",
+      });
+    const { stack } = await scan.program(taking("e2bApiKey"), "staging");
+    expect(of(stack, P).map((f) => [f.enforcementLevel, f.message])).toEqual([
+      [
+        "mandatory",
+        expect.stringMatching(
+          /reads stack 'acme\/agent-platform\/prod' .*; the program takes its output 'e2bApiKey'\. Deploy a key per environment/,
+        ),
+      ],
+    ]);
+    expect(status(stack, "E2B-02")).toBe("fail");
+    // An output named for something else (a network's id) is no evidence of a key.
+    expect(status((await scan.program(taking("vpcId"), "staging")).stack, "E2B-02")).toBe("not-applicable");
+  });
+
   it("does not guess the environment of a StackReference whose name is unknown at preview", async () => {
     const { stack } = await scan.program(fx("unknown-stack-reference"), "prod");
     expect(of(stack, P).map((f) => [f.enforcementLevel, f.message])).toEqual([
