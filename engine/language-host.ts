@@ -60,25 +60,18 @@ export interface LanguageHostResult {
   stackOutputs: StackOutputRead[];
 }
 
-/** The keys the record-modules preload listed, each `{ name, fingerprint, mask }`. */
-function keyReads(v: unknown): KeyRead[] {
+/**
+ * The records of a list the record-modules preload wrote that have each of `fields` as a string: the
+ * keys it read (`name`, `fingerprint`, `mask`), the StackReference outputs it asked for (`reference`,
+ * `output`).
+ */
+function recordsWith<T extends Record<K, string>, K extends string>(v: unknown, fields: readonly K[]): T[] {
   if (!Array.isArray(v)) return [];
   return v.filter(
-    (x): x is KeyRead =>
+    (x): x is T =>
       !!x &&
       typeof x === "object" &&
-      ["name", "fingerprint", "mask"].every((k) => typeof (x as Record<string, unknown>)[k] === "string"),
-  );
-}
-
-/** The StackReference outputs the record-modules preload listed, each `{ reference, output }`. */
-function outputReads(v: unknown): StackOutputRead[] {
-  if (!Array.isArray(v)) return [];
-  return v.filter(
-    (x): x is StackOutputRead =>
-      !!x &&
-      typeof x === "object" &&
-      ["reference", "output"].every((k) => typeof (x as Record<string, unknown>)[k] === "string"),
+      fields.every((k) => typeof (x as Record<string, unknown>)[k] === "string"),
   );
 }
 
@@ -105,8 +98,11 @@ function readProgramFiles(
       modules: paths(list?.modules),
       reads: paths(list?.read),
       unsetEnv: paths(list?.unsetEnv),
-      keyEnv: keyReads(list?.keyEnv),
-      stackOutputs: outputReads(list?.stackOutputs),
+      keyEnv: recordsWith<KeyRead, keyof KeyRead>(list?.keyEnv, ["name", "fingerprint", "mask"]),
+      stackOutputs: recordsWith<StackOutputRead, keyof StackOutputRead>(list?.stackOutputs, [
+        "reference",
+        "output",
+      ]),
     };
   } catch {
     return { modules: [], reads: [], unsetEnv: [], keyEnv: [], stackOutputs: [] };
