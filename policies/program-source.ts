@@ -67,8 +67,8 @@ export interface ProgramSourceInput {
    */
   unsetReads?: readonly string[];
   /**
-   * The variables the program's own code read while they held an E2B key (the deployer's shell), as
-   * the engine recorded, and their values in the environment it ran with.
+   * The E2B keys the program's own code read from variables that held them (the deployer's shell), as
+   * the engine recorded: each variable's name, the key's fingerprint and mask, never the key.
    */
   keyReads?: ReadonlyArray<{ name: string; fingerprint: string; mask: string }>;
   /**

@@ -33,7 +33,7 @@ const MIN_PIECE = 8;
 
 /** What the rest of a request holds that could complete a key's head: its hex digits. */
 export interface PieceContext {
-  /** Hex digits in runs of four or more, in all the texts of the request (requestHexDigits). */
+  /** Hex digits in runs of four or more, in all the texts of the request (hexDigitsIn). */
   hexDigits: number;
 }
 
@@ -53,9 +53,10 @@ export function hexDigitsIn(...texts: string[]): number {
  * request around it, a head of eight digits or more is.
  */
 export function keyPieceIn(text: string, apiKey?: string, context?: PieceContext): string | undefined {
+  let rest: number | undefined;
   for (const m of text.matchAll(KEY_HEAD)) {
     const digits = m[1].length;
-    const rest = context === undefined ? undefined : context.hexDigits - hexDigitsIn(text);
+    if (context !== undefined) rest ??= context.hexDigits - hexDigitsIn(text);
     if (rest === undefined ? digits >= MIN_HEAD_DIGITS : digits + rest >= KEY_DIGITS)
       return "the head of an E2B key, whose rest another value may hold";
   }

@@ -67,7 +67,8 @@ if (out) {
           read: programReads(read, modules, dir),
           unsetEnv: [...unsetEnv],
           keyEnv: [...keyEnvReads().values()],
-          stackOutputs: globalThis[Symbol.for("e2b-guardrails.stack-output-reads")] ?? [],
+          // Preloaded after this module (`-r`), so required here once the program has run.
+          stackOutputs: require("./stack-outputs.js").stackOutputReads(),
         }),
       );
     } catch {

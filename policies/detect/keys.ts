@@ -540,8 +540,8 @@ function isWordCode(c: number): boolean {
  * The spans of `text` that hold one of `pieces` in a run of hex groups, each from the first group
  * holding a digit of a piece to the last such group, groups before and after left as they are.
  */
-function pieceSpans(text: string, pieces: ReadonlySet<string>): Array<{ start: number; end: number }> {
-  const out: Array<{ start: number; end: number }> = [];
+function pieceSpans(text: string, pieces: ReadonlySet<string>, mask = ""): Span[] {
+  const out: Span[] = [];
   for (const groups of hexGroupRuns(text)) {
     let total = 0;
     for (const g of groups) total += g.end - g.start;
@@ -559,11 +559,11 @@ function pieceSpans(text: string, pieces: ReadonlySet<string>): Array<{ start: n
       const last = groupOf[i + KEY_PIECE - 1];
       if (open && first <= open.last) open.last = last;
       else {
-        if (open) out.push({ start: groups[open.first].start, end: groups[open.last].end });
+        if (open) out.push({ start: groups[open.first].start, end: groups[open.last].end, mask });
         open = { first, last };
       }
     }
-    if (open) out.push({ start: groups[open.first].start, end: groups[open.last].end });
+    if (open) out.push({ start: groups[open.first].start, end: groups[open.last].end, mask });
   }
   return out;
 }
@@ -573,14 +573,7 @@ function pieceSpans(text: string, pieces: ReadonlySet<string>): Array<{ start: n
  * groups (`key.slice(4).match(/.{4}/g).join(" ")`, rt51 #2). Linear.
  */
 export function maskKeyPieces(text: string, pieces: ReadonlySet<string>, mask: string): string {
-  if (pieces.size === 0) return text;
-  let out = "";
-  let from = 0;
-  for (const sp of pieceSpans(text, pieces)) {
-    out += text.slice(from, sp.start) + mask;
-    from = sp.end;
-  }
-  return from === 0 ? text : out + text.slice(from);
+  return pieces.size === 0 ? text : applySpans(text, pieceSpans(text, pieces, mask));
 }
 
 /** Whether `text` holds one of `pieces` (keyDigitPieces) in a run of hex digits, whole or in groups. */

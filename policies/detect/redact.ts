@@ -254,30 +254,49 @@ export function withholdDumps(
   // rows were spliced out one dump at a time).
   for (const { row, spell } of DUMP_FORMS) {
     const rows = lines.map((l) => (l.rowish ? rowIn(l.text, l.leads, row) : undefined));
-    const next: DumpLine[] = [];
-    for (let i = 0; i < lines.length;) {
-      let j = i;
-      while (j < lines.length && rows[j]) j++;
-      const matched = rows.slice(i, j) as Array<{ at: number; match: RegExpExecArray }>;
-      if (matched.length >= 2 && spellsDump(matched, spell, spells)) {
-        // The first row's lead is kept (`cannot parse: `); its row and every row after it go.
-        const notice = `[${matched.length} lines withheld: a dump of E2B key material]`;
-        next.push({
-          text: `${lines[i].text.slice(0, matched[0].at)}${notice}`,
-          after: lines[j - 1].after,
-          rowish: false,
-          leads: [],
-        });
-        changed = true;
-        i = j;
-        continue;
-      }
-      for (const end = Math.max(j, i + 1); i < end; i++) next.push(lines[i]);
-    }
-    lines = next;
+    const next = withholdBlocks(lines, rows, (block) => spellsDump(block, spell, spells));
+    if (next) [lines, changed] = [next, true];
   }
-  const tokens = withholdTokenBlocks(lines, spells);
-  return changed || tokens !== lines ? tokens.map((l) => l.text + l.after).join("") : text;
+  // Then layouts no form reads — hexyl's frame (`│00000000│ 65 32 … ┊ …│e2b_3f9a┊…│`), Apache
+  // commons-io's one blank between columns, gdb's `x/xb` rows behind a `<sym+8>` label, `x/c`'s
+  // `101 'e'` items (rt51 #6) — by their words alone: in each line the bytes written as hex words, and
+  // the characters in quotes, whatever stands around them.
+  const tokens = lines.map((l) => (l.rowish || TOKEN_ROW.test(l.text) ? tokensOf(l.text) : undefined));
+  const next = withholdBlocks(lines, tokens, (block) =>
+    [block.map((r) => r.bytes).join(""), block.map((r) => r.chars).join("")].some(spells),
+  );
+  if (next) [lines, changed] = [next, true];
+  return changed ? lines.map((l) => l.text + l.after).join("") : text;
+}
+
+/**
+ * `lines` with each block of two or more consecutive rows (`rows[k]` set) that `spelled` accepts
+ * replaced by one notice, the first row's lead kept (`cannot parse: `); undefined when none is.
+ */
+function withholdBlocks<R extends { at: number }>(
+  lines: DumpLine[],
+  rows: ReadonlyArray<R | undefined>,
+  spelled: (block: R[]) => boolean,
+): DumpLine[] | undefined {
+  let out: DumpLine[] | undefined;
+  for (let i = 0; i < lines.length;) {
+    let j = i;
+    while (j < lines.length && rows[j]) j++;
+    const block = rows.slice(i, j) as R[];
+    if (block.length >= 2 && spelled(block)) {
+      out ??= lines.slice(0, i);
+      out.push({
+        text: `${lines[i].text.slice(0, block[0].at)}[${block.length} lines withheld: a dump of E2B key material]`,
+        after: lines[j - 1].after,
+        rowish: false,
+        leads: [],
+      });
+      i = j;
+      continue;
+    }
+    for (const end = Math.max(j, i + 1); i < end; i++) out?.push(lines[i]);
+  }
+  return out;
 }
 
 /**
@@ -300,44 +319,11 @@ const TOKEN_ROW_LINE = new RegExp(TOKEN_ROW.source, "im");
 const MIN_ROW_TOKENS = 4;
 
 /**
- * Dumps in layouts no form in DUMP_FORMS reads — hexyl's frame (`│00000000│ 65 32 … ┊ …│e2b_3f9a┊…│`),
- * Apache commons-io's one blank between columns, gdb's `x/xb` rows behind a `<sym+8>` label, `x/c`'s
- * `101 'e'` items (rt51 #6) — read by their words alone: in each line the bytes written as hex words,
- * and the characters in quotes, whatever stands around them. Consecutive lines with MIN_ROW_TOKENS of
- * either are a block; a block whose bytes or characters, joined, spell key material is withheld.
- */
-function withholdTokenBlocks(lines: DumpLine[], spells: (decoded: string) => boolean): DumpLine[] {
-  const rows = lines.map((l) => (l.rowish || TOKEN_ROW.test(l.text) ? tokensOf(l.text) : undefined));
-  let out: DumpLine[] | undefined;
-  for (let i = 0; i < lines.length;) {
-    let j = i;
-    while (j < lines.length && rows[j]) j++;
-    const block = rows.slice(i, j) as Array<{ bytes: string; chars: string }>;
-    if (
-      block.length >= 2 &&
-      [block.map((r) => r.bytes).join(""), block.map((r) => r.chars).join("")].some(spells)
-    ) {
-      out ??= lines.slice(0, i);
-      out.push({
-        text: `[${block.length} lines withheld: a dump of E2B key material]`,
-        after: lines[j - 1].after,
-        rowish: false,
-        leads: [],
-      });
-      i = j;
-      continue;
-    }
-    for (const end = Math.max(j, i + 1); i < end; i++) out?.push(lines[i]);
-  }
-  return out ?? lines;
-}
-
-/**
  * A line's bytes written as hex words — the longest run of them with only BETWEEN_BYTES between, so a
  * lead's numbers (a timestamp's `01`) are left out — and its quoted characters; undefined when it has
  * too few of both.
  */
-function tokensOf(line: string): { bytes: string; chars: string } | undefined {
+function tokensOf(line: string): { at: 0; bytes: string; chars: string } | undefined {
   let bytes = "";
   let run = "";
   let end = -1;
@@ -349,7 +335,9 @@ function tokensOf(line: string): { bytes: string; chars: string } | undefined {
   }
   let chars = "";
   if (line.includes("'")) for (const m of line.matchAll(QUOTED_CHAR_TOKEN)) chars += m[1];
-  return bytes.length >= MIN_ROW_TOKENS || chars.length >= MIN_ROW_TOKENS ? { bytes, chars } : undefined;
+  return bytes.length >= MIN_ROW_TOKENS || chars.length >= MIN_ROW_TOKENS
+    ? { at: 0, bytes, chars }
+    : undefined;
 }
 
 interface DumpLine {
