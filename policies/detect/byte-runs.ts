@@ -201,11 +201,11 @@ function bytesOf(v: number, size: number): number[] | undefined {
   return out;
 }
 
-/** A 64-bit word's eight bytes, low first (`od -t u8`). */
-function bytesOfBig(v: bigint): number[] | undefined {
-  if (v >= 1n << 64n) return undefined;
+/** A word's `size` bytes (eight unless said), low first (`od -t u8`, `od -t o4`). */
+function bytesOfBig(v: bigint, size = 8): number[] | undefined {
+  if (v >= 1n << BigInt(8 * size)) return undefined;
   const out: number[] = [];
-  for (let i = 0; i < 8; i++, v >>= 8n) out.push(Number(v & 255n));
+  for (let i = 0; i < size; i++, v >>= 8n) out.push(Number(v & 255n));
   return out;
 }
 
@@ -248,17 +248,21 @@ const READINGS: ReadonlyArray<{ read: Reading; words?: true; bits?: true }> = [
     bits: true,
     read: (t) => (t.base === 0 && t.digits.length === 4 && DIGITS[2].test(t.digits) ? t.digits : undefined),
   },
-  // `od -o`: 16-bit words in six octal digits, the low byte first.
-  {
-    words: true,
-    read: (t) => {
-      if ((t.base !== 0 && t.base !== 8) || t.digits.length !== 6 || !DIGITS[8].test(t.digits))
-        return undefined;
-      const v = parseInt(t.digits, 8);
-      return v > 0xffff ? undefined : String.fromCharCode(v & 0xff, v >> 8);
-    },
-  },
+  // `od -o`, `od -t o4`, `od -t o8`: 16-, 32- and 64-bit words in 6, 11 and 22 octal digits, the low
+  // byte first (rt51 #4).
+  ...([2, 4, 8] as const).map((size) => ({ words: true as const, read: octalWord(size) })),
 ];
+
+/** A word of `size` bytes written in octal as `od` pads it, its bytes low first. */
+function octalWord(size: 2 | 4 | 8): Reading {
+  const length = { 2: 6, 4: 11, 8: 22 }[size];
+  return (t) => {
+    if ((t.base !== 0 && t.base !== 8) || t.digits.length !== length || !DIGITS[8].test(t.digits))
+      return undefined;
+    const out = bytesOfBig(BigInt(`0o${t.digits}`), size);
+    return out && String.fromCharCode(...out);
+  };
+}
 
 /**
  * The spans of `text` where a run of numbers, read one of the ways above, spells what `spells`

@@ -15,6 +15,7 @@ import {
   type Span,
 } from "./keys";
 import { byteRunSpans } from "./byte-runs";
+import { indexedItemSpans } from "./indexed-items";
 import { findMaterial, framedBlocks, replaceSplitKeys } from "./material";
 
 /** A line break as a JSON or SARIF writer escapes it (`\n`, `\r`, `\u000a`, `\u000d`). */
@@ -127,6 +128,10 @@ const maskByteRuns = (text: string): string =>
   // Line breaks a JSON or SARIF writer escaped glue an `n` to the next number (`\n101`): read as
   // breaks, at the same offsets (rt48 #8).
   applySpans(text, byteRunSpans(escapedBreaksAsLines(text), spellsEitherWay, withheldBytes));
+
+/** Items numbered one by one (`0: 0x65`, `{"0":"e",…}`: indexed-items.ts) spelling key material, masked. */
+const maskIndexedItems = (text: string): string =>
+  applySpans(text, indexedItemSpans(escapedBreaksAsLines(text), spellsEitherWay, withheldBytes));
 
 const withheldBytes = (run: string) => `[${run.length} characters withheld: bytes of E2B key material]`;
 
@@ -532,7 +537,7 @@ function redactLines(text: string): string {
   // different encodings of one key takes a pass for each.
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const found = findMaterial(escapedBreaksAsLines(out));
-    if (found.length === 0) return maskByteRuns(maskFramedBlobs(maskEncodedTokens(out)));
+    if (found.length === 0) return maskIndexedItems(maskByteRuns(maskFramedBlobs(maskEncodedTokens(out))));
     // From the last match to the first, so earlier offsets stay valid.
     const runs = found
       .map((m) => ({ ...encodedRun(out, m.index), mask: m.mask }))

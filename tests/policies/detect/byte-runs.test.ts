@@ -51,6 +51,17 @@ const odWords = (b: Buffer, size: number, radix: 16 | 10) =>
     )
     .join("\n");
 
+/** `od -t o4`/`o8`: words of `size` bytes, low byte first, in octal padded to `digits`. */
+const odOctalWords = (b: Buffer, size: number, digits: number) =>
+  rows([...b], size)
+    .map((w) =>
+      w
+        .reduceRight((v, x) => v * 256n + BigInt(x), 0n)
+        .toString(8)
+        .padStart(digits, "0"),
+    )
+    .join(" ");
+
 const layouts: Record<string, string> = {
   "od -b": odB(bytes),
   "od -o": odO(bytes),
@@ -117,6 +128,9 @@ const layouts: Record<string, string> = {
   "od -t u8": rows([...bytes], 8)
     .map((w) => w.reduceRight((v, x) => v * 256n + BigInt(x), 0n).toString())
     .join(" "),
+  // rt51 #4: `od -t o4` and `od -t o8`, words in octal padded to 11 and 22 digits, low byte first.
+  "od -t o4": odOctalWords(bytes, 4, 11),
+  "od -t o8": odOctalWords(bytes, 8, 22),
 };
 
 const spellsKey = (decoded: string) => decoded.includes(KEY) || [...decoded].reverse().join("").includes(KEY);
