@@ -75,6 +75,24 @@ export function forgetSecretsInOutput(): void {
   state.secrets = undefined;
 }
 
+/**
+ * `value` (a report) with the decrypted secrets masked in every string, names too: before a format
+ * escapes them (JSON's `\"`, HTML's `&quot;`, Markdown's `&lt;`), which `redactOutput` could no longer
+ * match (rt52 #2). The same value when nothing was decrypted.
+ */
+export function maskSecretsIn<T>(value: T): T {
+  const secrets = state.secrets;
+  if (!secrets) return value;
+  const mask = (v: unknown): unknown => {
+    if (typeof v === "string") return maskSecretValues(v, secrets);
+    if (Array.isArray(v)) return v.map(mask);
+    if (v && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [maskSecretValues(k, secrets), mask(x)]));
+    return v;
+  };
+  return mask(value) as T;
+}
+
 /** The last step before bytes leave the process: key material redacted, decrypted secrets masked. */
 export function redactOutput(text: string): string {
   const redacted = redactMaterial(text);

@@ -12,12 +12,12 @@ import { InputError } from "../engine/errors";
 import { startPackProcess, type PackProcess } from "../engine/pack-process";
 import { passphraseFromEnv } from "../engine/passphrase";
 import { readProject } from "../engine/project";
-import { secretValuesOfGraph } from "../engine/secret-values";
+import { keyPiecesAround, secretValuesOfGraph, withKeyPieces } from "../engine/secret-values";
 import { DEFAULT_ORGANIZATION } from "./defaults";
 import { quoteValue } from "../policies/detect/keys";
 import { defaultPackDir } from "../scan/pack-dir";
 import type { ScanBackend, ScanSession } from "../scan/session";
-import { checkOutputsAgainstInputs, emit, maskSecretsInOutput, prepareOutput } from "./output";
+import { checkOutputsAgainstInputs, emit, maskSecretsInOutput, prepareOutput, maskSecretsIn } from "./output";
 import type { AdoptionFlags, AdoptionInputs } from "./adoption";
 
 // Required when used, not at load: `audit` starts the pack's process first and loads these (the
@@ -58,7 +58,7 @@ async function finish(
         require("./verify-keys") as typeof import("./verify-keys");
       process.stderr.write(keyCheckSummary(await verifyLeakedKeys(reports, graphs())) + "\n");
     }
-    const report = finishReport(session.report(reports), o, inputs);
+    const report = finishReport(maskSecretsIn(session.report(reports)), o, inputs);
     emit(report, o.format, o.output, {
       packPath: session.host.packDir,
       policies: session.host.info.policies,
@@ -146,7 +146,11 @@ export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promis
     },
     backend,
   );
-  maskSecretsInOutput(secretValuesOfGraph(graph));
+  // And the keys the program may hold without its config, as a failed program's error masks them:
+  // a successful preview shows a name built from one in every format (rt52 #6).
+  maskSecretsInOutput(
+    withKeyPieces(secretValuesOfGraph(graph), keyPiecesAround(process.env, [cwd, graph.programDir ?? cwd])),
+  );
   await finish(
     session,
     async () => {

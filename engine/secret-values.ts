@@ -71,7 +71,8 @@ const MAX_KEY_FILES = 256;
  * The pieces of the E2B keys a program may hold without its config: in its environment (the
  * deployer's shell, a CI secret) and in the small files at the top of its folders (a `.env` a dotenv
  * loader reads, a `.e2bkey`), which it may read (real43 #3: `key.slice(4)` in an error printed a
- * key from `process.env` or a file). Only on a failed program's error: a few reads.
+ * key from `process.env` or a file; rt52 #6: a successful preview's report, a name built from one).
+ * Read once a preview has run: a few reads.
  */
 export function keyPiecesAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string> {
   const pieces = new Set<string>();

@@ -493,7 +493,7 @@ const MAX_SEPARATOR = 3;
  * Runs of hex digits in `text`, each with the groups it is written in when a separator of one to
  * three characters that are not letters or digits stands between them (`3f9a 1c7e …`, `3f:9a:…`, a
  * UUID's dashes, rows wrapped at ten columns; an escaped `\n` counts as one): a group is a word made
- * only of hex digits. Linear: each character is read once.
+ * only of hex digits, or the hex digits at either end of a word. Linear: each character is read once.
  */
 function* hexGroupRuns(text: string): Generator<Array<{ start: number; end: number }>> {
   const n = text.length;
@@ -515,17 +515,25 @@ function* hexGroupRuns(text: string): Generator<Array<{ start: number; end: numb
       i = j;
       continue;
     }
+    // A word's hex digits between its other letters (`0x3f9a…`, `worker3f9a…`, `…1b3dz`): the first
+    // stretch ends the run, the last starts the next one, each between is a run of its own (rt52 #1).
     let j = i;
-    let hex = true;
+    let from = i;
     while (j < n && isWordCode(text.charCodeAt(j))) {
-      if (!isHex(text.charCodeAt(j))) hex = false;
+      if (!isHex(text.charCodeAt(j))) {
+        if (j > from) {
+          if (from === i) run.push({ start: from, end: j });
+          else yield [{ start: from, end: j }];
+        }
+        if (run.length) {
+          yield run;
+          run = [];
+        }
+        from = j + 1;
+      }
       j++;
     }
-    if (hex) run.push({ start: i, end: j });
-    else if (run.length) {
-      yield run;
-      run = [];
-    }
+    if (j > from) run.push({ start: from, end: j });
     i = j;
   }
   if (run.length) yield run;

@@ -223,6 +223,54 @@ describe("e2b-guardrails preview", () => {
     expect(other.stdout).not.toContain("[secret]");
   }, 120_000);
 
+  it("masks decrypted secrets before a format escapes them, and digits glued to letters (rt52 #1, #2)", async () => {
+    const { encryptionsalt, key } = newEncryptionSalt("correct horse");
+    const password = 'Tr0ub4dor&3"x<pw>';
+    const dir = programCopy("secret-escaped-", program, {
+      "Pulumi.dev.yaml":
+        `encryptionsalt: ${encryptionsalt}\nconfig:\n` +
+        `  agents-api:e2bApiKey:\n    secure: ${encryptWith(key, `e2b_${KEY_HEX}`)}\n` +
+        `  agents-api:dbPassword:\n    secure: ${encryptWith(key, password)}\n`,
+      "index.ts":
+        'import * as aws from "@pulumi/aws";\nimport * as pulumi from "@pulumi/pulumi";\n' +
+        "const config = new pulumi.Config();\n" +
+        'const key = config.require("e2bApiKey");\n' +
+        'const agent = (name: string) => new aws.lambda.Function(name, { role: "arn:aws:iam::1:role/r", runtime: "nodejs20.x", handler: "index.handler", environment: { variables: { E2B_API_KEY: key } } });\n' +
+        'agent("db-" + config.require("dbPassword"));\n' +
+        'agent("agent-" + key.slice(4).match(/.{4}/g)!.join("\'"));\n' +
+        'agent("0x" + key.slice(4));\n' +
+        'agent("worker" + key.slice(4, 28));\n',
+    });
+    for (const format of ["json", "markdown", "html", "junit", "sarif"]) {
+      const r = await runCli(["preview", "--cwd", dir, "--stack", "dev", "--format", format], {
+        env: { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
+      });
+      const out = r.stdout + r.stderr;
+      expect(r.code).toBe(1);
+      expect(out).toMatch(/db-\\?\[secret\\?\]/);
+      expect(out).not.toMatch(/Tr0ub4dor/);
+      expectNoKey(out);
+      for (const piece of [KEY_HEX.slice(0, 12), KEY_HEX.slice(0, 4) + "&#39;" + KEY_HEX.slice(4, 8)])
+        expect(out).not.toContain(piece);
+    }
+  }, 120_000);
+
+  it("masks pieces of a key from a file beside the program in a successful preview's report (rt52 #6)", async () => {
+    const dir = programCopy("file-key-name-", program, {
+      ".env": `REGION=us-east-1\nE2B_API_KEY=e2b_${KEY_HEX}\n`,
+      "index.ts":
+        'import * as aws from "@pulumi/aws";\nimport { readFileSync } from "fs";\n' +
+        'const key = /E2B_API_KEY=(\\S+)/.exec(readFileSync(`${__dirname}/.env`, "utf8"))![1];\n' +
+        'new aws.lambda.Function("agent-" + key.slice(4), { role: "arn:aws:iam::1:role/r", runtime: "nodejs20.x", handler: "index.handler", environment: { variables: { E2B_API_KEY: key } } });\n',
+    });
+    for (const format of ["text", "sarif"]) {
+      const r = await cli("preview", "--cwd", dir, "--stack", "dev", "--format", format);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("agent-[secret]");
+      expect((r.stdout + r.stderr).toLowerCase()).not.toContain(KEY_HEX.slice(0, 12));
+    }
+  }, 120_000);
+
   it("prints a Policies block shaped like pulumi preview's", async () => {
     const r = await cli("preview", "--cwd", program, "--stack", "dev");
     expect(r.code).toBe(1);

@@ -23,6 +23,10 @@ describe("the secrets of a previewed graph", () => {
     );
     expect(maskSecretValues(`urn:…::agent-${KEY.slice(4)}`, secrets)).toBe("urn:…::agent-[secret]");
     expect(maskSecretValues(`bucket-${KEY.slice(12, 30).toUpperCase()}`, secrets)).toBe("bucket-[secret]");
+    // Glued to letters: a hex literal, a name, a suffix (rt52 #1).
+    expect(maskSecretValues(`0x${KEY.slice(4)} worker${KEY.slice(4, 28)} ${KEY.slice(4)}z`, secrets)).toBe(
+      "0x[secret] worker[secret] [secret]z",
+    );
   });
 
   it("masks a key's digits printed in groups, as code prints an id, and keeps the words around them (rt51 #2)", () => {
@@ -70,6 +74,10 @@ describe("a value holding a piece of a decrypted key (the recorder ties it to it
       digits.match(/.{2}/g)!.join(":").toUpperCase(),
     ])
       expect(holdsKeyPiece(`TOKEN=${v}`, pieces)).toBe(true);
+  });
+  it("holds one in digits glued to letters: a hex literal, a name, a suffix (rt52 #1)", () => {
+    for (const v of [`0x${digits}`, `worker${digits.slice(0, 24)}`, `${digits}z`, `ab${digits}xyz`])
+      expect(holdsKeyPiece(v, pieces)).toBe(true);
   });
   it("holds none in other hex, grouped or not", () => {
     const sha = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad";

@@ -15,8 +15,8 @@ const layouts: Record<string, string> = {
   "a char-code table, `i<TAB>dec<TAB>hex<TAB>char`": bytes
     .map((b, i) => `${i}\t${b}\t${hex(b)}\t${String.fromCharCode(b)}`)
     .join("\n"),
-  "a string spread into an object, JSON.stringify({ ...key })": JSON.stringify({ ...KEY }),
-  "the same, indented": JSON.stringify({ ...KEY }, null, 2),
+  "a string spread into an object, JSON.stringify({ ...key })": JSON.stringify({ ...[...KEY] }),
+  "the same, indented": JSON.stringify({ ...[...KEY] }, null, 2),
   "`i:c` pairs on one line": [...KEY].map((c, i) => `${i}:${c}`).join(" "),
   "`key[i] = 'c'` lines, counting from 1": [...KEY].map((c, i) => `key[${i + 1}] = '${c}'`).join("\n"),
   "a right-aligned `%3d  %c` table": [...KEY].map((c, i) => `${String(i).padStart(3)}  ${c}`).join("\n"),
@@ -57,7 +57,7 @@ describe("indexedItemSpans", () => {
     const texts = [
       Array.from({ length: 30 }, (_, i) => `${i + 1}. step ${i + 1} done`).join("\n"),
       Array.from({ length: 30 }, (_, i) => `${i}\t${i * 7}\t${(i * 7).toString(16)}`).join("\n"),
-      JSON.stringify({ ..."a string that is no key at all" }),
+      JSON.stringify({ ...[..."a string that is no key at all"] }),
     ];
     for (const text of texts) expect(indexedItemSpans(text, spellsKey, () => "[items]")).toEqual([]);
   });
