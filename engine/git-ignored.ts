@@ -4,9 +4,10 @@
  * (real42 #1). Git itself is asked when the program's code root (program-modules.js codeRoot) is in a
  * work tree: a tracked file is never ignored, whatever `.gitignore` says (a `.env` committed before
  * the rule, or with `git add -f`), and git matches names with the repository's own case rules (rt51
- * #1). Without git, or outside a work tree (a program copied out of its repository), the `.gitignore`
+ * #1). Outside a repository (a program copied out of it), the `.gitignore`
  * files between the code root and each file are read as git reads them: case-sensitive, the deepest
- * rule that speaks of a path deciding (a deeper `!` un-ignores). `.git/info/exclude` and a user's
+ * rule that speaks of a path deciding (a deeper `!` un-ignores). In a repository git does not answer
+ * for, nothing is ignored (rt52 #3). `.git/info/exclude` and a user's
  * global excludes are not read that way (they say nothing of what a clone holds).
  */
 import { spawnSync } from "node:child_process";
@@ -27,37 +28,66 @@ export function gitIgnoredFiles(dir: string, files: readonly string[]): Set<stri
     return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
   });
   if (under.length === 0) return new Set();
+  const realRoot = realOr(root);
   // A link git ignores to a file it does not (`infra/.env` → `config/prod.env`, committed) reads the
   // committed file (rt51 #1): the target must be ignored too, or be outside the repository.
-  const targets = new Map(under.map((f) => [f, realTarget(root, f)]));
-  const asked = [...new Set([...under, ...[...targets.values()].filter((t): t is string => !!t)])];
-  const ignored = askGit(root, asked) ?? readGitignores(root, asked);
+  const targets = new Map(under.map((f) => [f, realTarget(root, realRoot, f)]));
+  // A file behind a linked folder (`shared/owner.txt`, `shared` a committed link) is the file it leads
+  // to: git will not say anything of a path beyond a link, and stops answering for the rest too (rt52 #3).
+  const behindLink = new Set(under.filter((f) => linkedFolder(root, realRoot, f)));
+  const asked = [
+    ...new Set([
+      ...under.filter((f) => !behindLink.has(f)),
+      ...[...targets.values()].filter((t): t is string => !!t),
+    ]),
+  ];
+  const answer = askGit(root, asked);
+  // In a repository git did not answer for (not installed, or refusing it: "dubious ownership" in a
+  // CI container), no file counts as ignored: `.gitignore`'s text cannot tell a tracked file (rt52 #3).
+  const ignored = answer ?? (insideRepository(root) ? new Set<string>() : readGitignores(root, asked));
   return new Set(
     under.filter((f) => {
       const target = targets.get(f);
+      if (behindLink.has(f)) return target !== undefined && ignored.has(target);
       return ignored.has(f) && (target === undefined || ignored.has(target));
     }),
   );
+}
+
+/** The real path of `p`, or `p` when it has none (gone, unreadable). */
+function realOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Whether a folder between `root` and `file` is a link (the file's folder is elsewhere really). */
+function linkedFolder(root: string, realRoot: string, file: string): boolean {
+  const folder = path.dirname(file);
+  return realOr(folder) !== path.join(realRoot, path.relative(root, folder));
+}
+
+/** Whether `dir` or a folder above it holds `.git` (a folder, or a file naming one: a worktree). */
+function insideRepository(dir: string): boolean {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, ".git"))) return true;
+    if (path.dirname(d) === d) return false;
+  }
 }
 
 /**
  * Where a link leads when that is another file under `root`; undefined for a file that is no link,
  * or one whose target is outside the repository (never committed with it).
  */
-function realTarget(root: string, file: string): string | undefined {
+function realTarget(root: string, realRoot: string, file: string): string | undefined {
   let real: string;
   try {
     real = realpathSync(file);
   } catch {
     return undefined;
   }
-  const realRoot = (() => {
-    try {
-      return realpathSync(root);
-    } catch {
-      return root;
-    }
-  })();
   if (real === file) return undefined;
   const rel = path.relative(realRoot, real);
   if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) return undefined;

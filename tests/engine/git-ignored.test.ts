@@ -68,6 +68,42 @@ describe("in a git work tree, git says what it ignores (rt51 #1)", () => {
     expect(ignoredOf(dir, path.join(dir, "infra"), ["infra/.env"])).toEqual(["infra/.env"]);
   });
 
+  it("reads a file behind a committed link to a folder as the file it leads to, and still asks git of the rest (rt52 #3)", () => {
+    const dir = folder({
+      ".gitignore": ".env\nlocal.env\n",
+      "infra/index.ts": "",
+      "infra/.env": "K=1\n",
+      "config/owner.txt": "team\n",
+      "config/local.env": "K=1\n",
+    });
+    symlinkSync("../config", path.join(dir, "infra/shared"));
+    git(dir, "init", "-q");
+    git(dir, "add", "-f", "infra/.env");
+    git(dir, "add", ".gitignore", "infra/shared", "config/owner.txt");
+    git(dir, "commit", "-q", "-m", "x");
+    expect(
+      ignoredOf(dir, path.join(dir, "infra"), [
+        "infra/.env",
+        "infra/shared/owner.txt",
+        "infra/shared/local.env",
+      ]),
+    ).toEqual(["infra/shared/local.env"]);
+  });
+
+  it("ignores nothing in a repository git will not answer for (dubious ownership, a broken .git) (rt52 #3)", () => {
+    const dir = folder({ ".gitignore": ".env\n", "infra/index.ts": "", "infra/.env": "K=1\n" });
+    git(dir, "init", "-q");
+    expect(ignoredOf(dir, path.join(dir, "infra"), ["infra/.env"])).toEqual(["infra/.env"]);
+    const saved = process.env.GIT_DIR;
+    process.env.GIT_DIR = path.join(dir, "no-such-git-dir");
+    try {
+      expect(ignoredOf(dir, path.join(dir, "infra"), ["infra/.env"])).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = saved;
+    }
+  });
+
   it("matches names with the repository's case rules, and a deeper ! un-ignores", () => {
     const dir = folder({
       ".gitignore": ".env\n*.conf\n",
@@ -84,10 +120,10 @@ describe("in a git work tree, git says what it ignores (rt51 #1)", () => {
   });
 });
 
-describe("outside a work tree (a program copied out of its repository), .gitignore files are read as git reads them", () => {
+describe("outside a repository (a monorepo copied out of it), .gitignore files are read as git reads them", () => {
   it("case-sensitively, the deepest rule deciding", () => {
     const dir = folder({
-      ".git/HEAD": "ref: refs/heads/main\n",
+      "package.json": '{ "workspaces": ["infra"] }\n',
       ".gitignore": ".env\n*.conf\n",
       "infra/.gitignore": "!prod.conf\n",
       "infra/.Env": "",
@@ -106,7 +142,7 @@ describe("outside a work tree (a program copied out of its repository), .gitigno
   });
 
   it("says nothing of files outside the program's code root", () => {
-    const dir = folder({ ".git/HEAD": "ref: refs/heads/main\n", ".gitignore": "*\n", "a.txt": "" });
+    const dir = folder({ "package.json": '{ "workspaces": ["infra"] }\n', ".gitignore": "*\n", "a.txt": "" });
     expect(gitIgnoredFiles(dir, ["/etc/hostname", path.join(dir, "a.txt")])).toEqual(
       new Set([path.join(dir, "a.txt")]),
     );

@@ -3,6 +3,7 @@
  * URN segments, references, outputs of resources with clean inputs, read/external resources; and its
  * verdict on a secret config value does not depend on having the passphrase.
  */
+import { execFileSync } from "node:child_process";
 import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
@@ -141,9 +142,9 @@ describe("E2B-01 whole-stack scanning", () => {
       const dir = programCopy("dotenv-", path.join(repoRoot, fx("key-in-read-file")), {
         "index.ts": program,
         ".env": envFile,
-        ".git/HEAD": "ref: refs/heads/main\n",
         ...files,
       });
+      execFileSync("git", ["init", "-q"], { cwd: dir, stdio: "ignore" });
       const { stack } = await scan.program(dir, "prod");
       return stack.findings
         .filter((f) => f.caseId === "E2B-01")
