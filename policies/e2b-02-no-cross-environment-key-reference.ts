@@ -21,7 +21,7 @@ import {
   stackOfReference,
   type EnvironmentInfo,
 } from "./detect/environment";
-import { E2B_NAME, configKeyAsVariable } from "./detect/hidden-config";
+import { CONFIG_KEY_NAME, E2B_NAME, configKeyAsVariable } from "./detect/hidden-config";
 import { isStoreOnlyType, storeContainerProperty, storeValueProperties } from "./detect/key-stores";
 import { readString, readStrings } from "./detect/env-model";
 import { findMaterial } from "./detect/material";
@@ -282,7 +282,7 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
     const users = consumers.get(ref.urn) ?? [];
     // Outputs the program asked of it by a name about E2B (`requireOutput("e2bApiKey")`): offline
     // unknown, yet named as the key, wherever they go (an ECS container definition, real43 #2).
-    const keyOutputs = e2bOutputsAsked(index, ref.name);
+    const keyOutputs = keyOutputsAsked(index, ref.name);
     // A stack named for E2B (`acme/e2b/prod`) is read for its keys, whatever a consumer calls them.
     const e2bStack = E2B_PATH.test(name);
     const keyUsers = users.flatMap((u) => {
@@ -305,16 +305,29 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
   }
 };
 
-/** The outputs the program asked of the StackReference named `reference` whose names are about E2B. */
-function e2bOutputsAsked(index: StackIndex, reference: string): string[] {
+/**
+ * Whether an output's name says it holds the key (`e2bApiKey`, `e2bKey`, `E2B_ACCESS_TOKEN`), as a
+ * config key's name would; not one about it (`e2bApiKeyArn`) or about E2B only (`e2bTemplateId`,
+ * `e2bDomain`: a template built once and shared is no shared key, rt52 #5).
+ */
+function namesKeyOutput(output: string): boolean {
+  const variable = configKeyAsVariable(output);
+  return (
+    CONFIG_KEY_NAME.test(variable) ||
+    CONFIG_KEY_NAME.test(variable.replace(/(^|_)E2B_KEY(?=_|$)/, "$1E2B_API_KEY"))
+  );
+}
+
+/** The outputs the program asked of the StackReference named `reference` whose names say they hold the key. */
+function keyOutputsAsked(index: StackIndex, reference: string): string[] {
   return (index.config?.stackOutputReads ?? [])
-    .filter((r) => r.reference === reference && E2B_NAME.test(configKeyAsVariable(r.output)))
+    .filter((r) => r.reference === reference && namesKeyOutput(r.output))
     .map((r) => r.output);
 }
 
-/** Whether the program asks a StackReference for an output named about E2B: it takes a key from another stack. */
-function asksForE2BOutput(index: StackIndex): boolean {
-  return (index.config?.stackOutputReads ?? []).some((r) => E2B_NAME.test(configKeyAsVariable(r.output)));
+/** Whether the program asks a StackReference for an output named for the key: it takes a key from another stack. */
+function asksForKeyOutput(index: StackIndex): boolean {
+  return (index.config?.stackOutputReads ?? []).some((r) => namesKeyOutput(r.output));
 }
 
 /** A store, or the secret it is a version of, named about E2B (`e2b-api-key`, `prodE2bKey`). */
@@ -401,7 +414,7 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
   {
     name: "e2b-02-no-cross-environment-key-reference",
     description:
-      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences). A StackReference to another environment's stack counts when its outputs carry key material, the stack is named for E2B (`acme/e2b/prod`), it feeds a property about E2B (an E2B-named variable, key material) or the program takes an output named for the key (`requireOutput(\"e2bApiKey\")`, noted by the offline preview); one that feeds only other properties (a shared DNS zone or network) is listed as an advisory while its outputs are unknown. Offline, the key in the stack's config must not be in another environment's stack file of the project.",
+      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences). A StackReference to another environment's stack counts when its outputs carry key material, the stack is named for E2B (`acme/e2b/prod`), it feeds a property about E2B (an E2B-named variable, key material) or the program takes an output named for the key (`requireOutput(\"e2bApiKey\")` or `\"e2bKey\"`, not `\"e2bTemplateId\"`; noted by the offline preview); one that feeds only other properties (a shared DNS zone or network) is listed as an advisory while its outputs are unknown. Offline, the key in the stack's config must not be in another environment's stack file of the project.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [
@@ -417,7 +430,7 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
   (ctx) => {
     // Stack files that share a key are evidence of their own, whatever the resources consume.
     const inStackFiles = keyInOtherEnvironmentsStackFiles(ctx);
-    if (!inStackFiles && !consumesE2BKey(ctx.index) && !asksForE2BOutput(ctx.index))
+    if (!inStackFiles && !consumesE2BKey(ctx.index) && !asksForKeyOutput(ctx.index))
       ctx.notApplicable(NO_E2B_KEY_CONSUMER);
     for (const check of CHECKS) check(ctx);
   },

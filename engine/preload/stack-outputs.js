@@ -30,12 +30,29 @@ const METHODS = ["getOutput", "requireOutput", "getOutputValue", "requireOutputV
     if (typeof original !== "function") continue;
     proto[method] = function (name, ...rest) {
       const reference = this.__name;
-      if (typeof name === "string" && typeof reference === "string" && reads.length < 10000)
-        if (!reads.some((r) => r.reference === reference && r.output === name))
-          reads.push({ reference, output: name });
+      if (typeof reference === "string") {
+        if (typeof name === "string") note(reference, name);
+        // An Input name (`getOutput(pulumi.output("e2bApiKey"))`, a promise): noted once known (rt52 #5).
+        else if (name && typeof name.promise === "function") whenKnown(name.promise(), reference);
+        else if (name && typeof name.then === "function") whenKnown(name, reference);
+      }
       return original.call(this, name, ...rest);
     };
   }
 })();
+
+/** Note that the program asks the reference named `reference` for its output `output`. */
+function note(reference, output) {
+  if (reads.length < 10000 && !reads.some((r) => r.reference === reference && r.output === output))
+    reads.push({ reference, output });
+}
+
+/** Note the name a promise gives, if it gives a string; a name not known offline is not noted. */
+function whenKnown(promise, reference) {
+  Promise.resolve(promise).then(
+    (name) => typeof name === "string" && note(reference, name),
+    () => undefined,
+  );
+}
 
 module.exports = { stackOutputReads: () => reads };

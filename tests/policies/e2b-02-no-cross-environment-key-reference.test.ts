@@ -74,13 +74,13 @@ describe(P, () => {
   it("fails a StackReference to another environment whose output named for the key the program takes, wherever it goes (real43 #2)", async () => {
     // Offline the outputs are unknown: into an ECS container definition they left no trace but the name.
     const from = path.join(repoRoot, "evals/fixtures/E2B-02/stack-file-copied-to-prod");
-    const taking = (output: string) =>
+    const taking = (output: string, asked = `prod.requireOutput("${output}")`) =>
       programCopy("output-name-", from, {
         "index.ts": [
           'import * as aws from "@pulumi/aws";',
           'import * as pulumi from "@pulumi/pulumi";',
           'const prod = new pulumi.StackReference("acme/agent-platform/prod");',
-          `const value = prod.requireOutput("${output}");`,
+          `const value = ${asked};`,
           'new aws.ecs.TaskDefinition("agent", { family: "agent", containerDefinitions: pulumi.jsonStringify([{ name: "agent", image: "nginx", environment: [{ name: "SETTING", value }] }]) });',
         ].join("\n"),
         "Pulumi.staging.yaml": "config: {}\n",
@@ -95,8 +95,13 @@ describe(P, () => {
       ],
     ]);
     expect(status(stack, "E2B-02")).toBe("fail");
-    // An output named for something else (a network's id) is no evidence of a key.
-    expect(status((await scan.program(taking("vpcId"), "staging")).stack, "E2B-02")).toBe("not-applicable");
+    // An output named for something else (a network's id), or about E2B but no key (a template built
+    // once and shared, the team's domain), is no evidence of a key (rt52 #5).
+    for (const output of ["vpcId", "e2bTemplateId", "e2bDomain", "e2bApiKeyArn"])
+      expect(status((await scan.program(taking(output), "staging")).stack, "E2B-02")).toBe("not-applicable");
+    // The name as an Input (rt52 #5), and the key named `e2bKey`.
+    for (const asked of ['prod.getOutput(pulumi.output("e2bApiKey"))', 'prod.requireOutput("e2bKey")'])
+      expect(status((await scan.program(taking("", asked), "staging")).stack, "E2B-02")).toBe("fail");
   });
 
   it("does not guess the environment of a StackReference whose name is unknown at preview", async () => {
