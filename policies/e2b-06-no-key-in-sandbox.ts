@@ -34,6 +34,7 @@ import {
 } from "./detect/stack";
 import { mayNameOrHideLeaves } from "./detect/embedded-names";
 import { OPAQUE_SECRET } from "./detect/unknowns";
+import { HOLDS_VARIABLES, NOT_VARIABLES, VARIABLE_MAP } from "./detect/variable-holders";
 import { CONFIG_KEY_NAME, configKeyAsVariable } from "./detect/hidden-config";
 import { pathOf, printable, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
@@ -347,16 +348,6 @@ function adviseReference(run: Run, r: IndexedResource, what: string, from: strin
     { at: { path, unknown: true, inconclusive: true } },
   );
 }
-
-/** A hidden map of variables or build args: its names are hidden too. */
-const VARIABLE_MAP = /(^|\.)\w*(args|env|environment|variables|vars)$/i;
-
-/** What holds containers or their variables, below a runtime's property (`spec.template`, `containers[0]`). */
-const HOLDS_VARIABLES =
-  /^(containers?|initContainers|containerDefinitions|containerProperties|containerSpec|template|spec|jobTemplate|taskTemplate|podSpec|imageConfiguration|sourceConfiguration|siteConfig|appSettings)$/;
-
-/** Maps of a resource's own labels (`tags.upstream`, a Deployment's `metadata.labels`): never variables. */
-const NOT_VARIABLES = /(^|\.)(tags|tagsAll|labels|annotations|metadata)(\.|\[|$)/;
 
 /** Properties that name or describe a resource: one value each, never variables. */
 const IDENTITY = /^(name|namePrefix|description|displayName|arn|id)$/;

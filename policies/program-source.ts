@@ -72,10 +72,11 @@ export interface ProgramSourceInput {
    */
   keyReads?: ReadonlyArray<{ name: string; fingerprint: string; mask: string }>;
   /**
-   * Whether resource inputs are hidden by secret config this preview could not decrypt: a key may
-   * have gone into one unseen, where with the secrets decrypted it would show.
+   * Where resource inputs a key may have gone into unseen are hidden, for a message; undefined when
+   * none is: inputs that hold secret config this preview could not decrypt (with it decrypted, the
+   * value shows: real43 #1), or variables and settings not known until deploy (real44 #1).
    */
-  hidesValues?: () => boolean;
+  hiddenInputs?: () => string | undefined;
   /**
    * Whether a resource of the stack has a variable of that name: then the stack shows what the
    * program's read feeds (a serverless function's own code reads its variable at run time).
@@ -158,23 +159,26 @@ function keysReadFromEnvironment(
 
 /**
  * A key the program read from its environment (set for this preview: the deployer's shell) that no
- * resource shows, while inputs are hidden by secret config not decrypted here: it may be in one of them (a
- * command's script that also holds a secret not decrypted here, real43 #1), where with the secret
- * decrypted the key shows and fails. Inconclusive, once per key; nothing when no value is hidden
- * (the program used the key itself, as a dynamic provider calling E2B's API does).
+ * resource shows, while inputs it may have gone into are hidden: by secret config not decrypted here
+ * (a command's script that also holds one, real43 #1), or variables not known until deploy (a Function
+ * App's settings built from a storage account's keys, real44 #1). Inconclusive, once per key; nothing
+ * when no such input is hidden (the program used the key itself, as a dynamic provider calling E2B's
+ * API does).
  */
 function keysReadUnseen(
   input: ProgramSourceInput,
   judge: NonNullable<ReturnType<typeof judgeAs>>,
 ): Finding[] {
-  if (!input.keyReads?.length || !input.hidesValues?.()) return [];
+  if (!input.keyReads?.length) return [];
+  const hidden = input.hiddenInputs?.();
+  if (hidden === undefined) return [];
   const out: Finding[] = [];
   for (const { name, fingerprint, mask } of input.keyReads) {
     if (input.inStack().has(fingerprint)) continue;
     out.push({
       ...judge.finding(
         input.stackUrn,
-        `The program's code reads an E2B key (${mask}) from its environment (${printable(name)}), which no resource input showed at preview, while inputs that hold secret config not decrypted here are hidden: it may be in one of them, and was not judged. If a resource gets it at deploy time, that is the key outside a key store; pass the runtime a secret reference (E2B_SECRET_ARN) instead.`,
+        `The program's code reads an E2B key (${mask}) from its environment (${printable(name)}), which no resource input showed at preview, while ${hidden} are hidden: it may be in them, and was not judged. If a resource gets it at deploy time, that is the key outside a key store; pass the runtime a secret reference (E2B_SECRET_ARN) instead.`,
         { advisory: true },
       ),
       unknown: true,

@@ -161,8 +161,13 @@ function programFindings(
       : { unsetInEnvironment: (name: string) => !process.env[name] }),
     namedInStack: (name: string) => (variables ??= variableNames(index)).has(name),
     keyReads: graph.programKeyEnv,
-    // Hidden by secret config not decrypted here: with it decrypted, the value shows (real43 #1).
-    hidesValues: () => index.hiddenConfigs().size > 0,
+    // Hidden by secret config not decrypted here: with it decrypted, the value shows (real43 #1); or
+    // variables not known until deploy (real44 #1).
+    hiddenInputs: () => {
+      if (index.hiddenConfigs().size > 0) return "inputs that hold secret config not decrypted here";
+      const variables = index.hiddenVariables();
+      return variables && `variables and settings not known until deploy (${variables})`;
+    },
   };
   return programSourceFindings(reader, input, config);
 }

@@ -39,6 +39,7 @@ import {
   type TextOptions,
 } from "./scanner";
 import { holdsKeyPiece, keyDigitPieces } from "./keys";
+import { holdsVariables } from "./variable-holders";
 import { get, isObjectTree } from "./tree";
 import { isUnknown, rawProps } from "./unknowns";
 import { plainTreeNow } from "./plain-tree";
@@ -698,6 +699,23 @@ export class StackIndex {
   private decrypted(key: string): boolean {
     const v = this.config?.values[key];
     return v !== undefined && placeholderKeys(v).length === 0;
+  }
+
+  /**
+   * Where resource inputs that hold variables or settings (an env map, a container definition, a Function
+   * App's `siteConfig`) are not known at preview, for a message (`siteConfig of azure-native:web:WebApp
+   * 'fn'`); the first such place, or undefined when there is none. A value the program holds (a key it
+   * read from its environment) may be in one unseen (real44 #1).
+   */
+  hiddenVariables(): string | undefined {
+    return this.memo("hiddenVariables", () => {
+      for (const r of this.resources) {
+        if (r.type.startsWith("pulumi:")) continue;
+        const hidden = this.scan(r).unknowns.find((l) => holdsVariables(l.path));
+        if (hidden) return `${printable(hidden.path)} of ${r.type} '${printable(r.name)}'`;
+      }
+      return undefined;
+    });
   }
 
   /**

@@ -160,16 +160,18 @@ describe("programSourceFindings", () => {
   it("is inconclusive on a key read from the environment that no resource shows while secret config hides inputs (real43 #1)", () => {
     const p = program({ "index.ts": "const k = process.env.E2B_API_KEY!;\n" });
     const read = { name: "E2B_API_KEY", fingerprint: "sha256:0123456789ab", mask: "e2b_…4567" };
-    const unseen = (inStack: string[], hidesValues: boolean) =>
+    const unseen = (inStack: string[], hidden: string | undefined) =>
       programSourceFindings(new ArtifactReader([p.dir]), {
         files: p.files,
         stackUrn: STACK,
         inStack: () => new Set(inStack),
         unsetReads: [],
         keyReads: [read],
-        hidesValues: () => hidesValues,
+        hiddenInputs: () => hidden,
       }).map((f) => [f.enforcementLevel, f.inconclusive, f.message.slice(0, 82)]);
-    expect(unseen([], true)).toEqual([
+    const hidden =
+      "variables and settings not known until deploy (siteConfig of azure-native:web:WebApp 'fn')";
+    expect(unseen([], hidden)).toEqual([
       [
         "advisory",
         true,
@@ -177,8 +179,8 @@ describe("programSourceFindings", () => {
       ],
     ]);
     // A resource shows it (another finding fails it), or nothing is hidden (the program used it itself).
-    expect(unseen([read.fingerprint], true)).toEqual([]);
-    expect(unseen([], false)).toEqual([]);
+    expect(unseen([read.fingerprint], hidden)).toEqual([]);
+    expect(unseen([], undefined)).toEqual([]);
   });
 
   it("says what it could not read, as an advisory", () => {

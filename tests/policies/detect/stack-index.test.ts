@@ -3,6 +3,7 @@
  * the index's evidence and hits; secure ones (listed in config_secret_keys) are not judged.
  */
 import { StackIndex } from "../../../policies/detect/stack-index";
+import { UNKNOWN_STRING } from "../../../policies/detect/unknowns";
 
 const KEY = `e2b_${"0123456789abcdef".repeat(3).slice(0, 40)}`;
 const TOKEN = `sk_e2b_${"fedcba9876543210".repeat(3).slice(0, 40)}`;
@@ -53,5 +54,37 @@ describe("StackIndex over the stack's configuration", () => {
 
   it("has nothing to judge without a configuration (a state export, an older protocol)", () => {
     expect(new StackIndex([], "prod", "shop").configKeyHits()).toEqual([]);
+  });
+});
+
+describe("StackIndex.hiddenVariables: where a value the program holds may have gone unseen (real44 #1)", () => {
+  const app = (props: Record<string, unknown>) =>
+    ({
+      urn: "urn:pulumi:prod::shop::azure-native:web:WebApp::fn",
+      type: "azure-native:web:WebApp",
+      name: "fn",
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      props,
+      outputs: props,
+    }) as never;
+  const hidden = (props: Record<string, unknown>) =>
+    new StackIndex([app(props)], "prod", "shop").hiddenVariables();
+
+  it("names a runtime's settings or variables not known until deploy", () => {
+    expect(hidden({ siteConfig: UNKNOWN_STRING })).toBe("siteConfig of azure-native:web:WebApp 'fn'");
+    expect(hidden({ siteConfig: { appSettings: [{ name: "A", value: "1" }, UNKNOWN_STRING] } })).toBe(
+      "siteConfig.appSettings[1] of azure-native:web:WebApp 'fn'",
+    );
+    expect(hidden({ environment: { variables: UNKNOWN_STRING } })).toBe(
+      "environment.variables of azure-native:web:WebApp 'fn'",
+    );
+  });
+
+  it("says nothing of one value not known yet (a role's ARN, a tag): it is judged by its own name", () => {
+    expect(
+      hidden({ role: UNKNOWN_STRING, tags: { owner: UNKNOWN_STRING }, siteConfig: { alwaysOn: true } }),
+    ).toBe(undefined);
   });
 });
