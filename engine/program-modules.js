@@ -279,7 +279,10 @@ function watchEnvironment() {
   // one by name. An empty variable is listed (an unavailable CI secret, `E2B_API_KEY=`), an unset one
   // is not, and the verdict must not change with that (rt51 #3).
   let listing;
-  const note = (name, value) => {
+  // Variables only asked after (`in`, `hasOwnProperty`) while unset: a loader's check before it sets
+  // one (dotenv's `populate`) is no read of it, once it sets it (real44 #2).
+  const probed = new Set();
+  const note = (name, value, probe = false) => {
     if (typeof name !== "string") return;
     if (typeof value === "string" && value.length >= 44 && HOLDS_KEY.test(value)) {
       if (programSite() !== undefined) noteKeys(name, value);
@@ -287,7 +290,10 @@ function watchEnvironment() {
     }
     if (value !== undefined && value !== "") return;
     const site = programSite();
-    if (site !== undefined && !(value === "" && site === listing)) unsetEnv.add(name);
+    if (site === undefined || (value === "" && site === listing)) return;
+    if (probe && !unsetEnv.has(name)) probed.add(name);
+    else if (!probe) probed.delete(name);
+    unsetEnv.add(name);
   };
   const proxy = new Proxy(env, {
     get(target, name) {
@@ -297,12 +303,12 @@ function watchEnvironment() {
     },
     has(target, name) {
       const held = Reflect.has(target, name);
-      note(name, held ? Reflect.get(target, name) : undefined);
+      note(name, held ? Reflect.get(target, name) : undefined, true);
       return held;
     },
     getOwnPropertyDescriptor(target, name) {
       const d = Reflect.getOwnPropertyDescriptor(target, name);
-      note(name, d?.value);
+      note(name, d?.value, true);
       return d;
     },
     ownKeys(target) {
@@ -312,7 +318,19 @@ function watchEnvironment() {
       return Reflect.ownKeys(target);
     },
     // On the environment itself: through the Proxy as receiver, Node refuses the define it becomes.
-    set: (target, name, value) => Reflect.set(target, name, value),
+    set: (target, name, value) => {
+      if (probed.delete(name) && value !== undefined && String(value) !== "") unsetEnv.delete(name);
+      // A key the program puts in its environment (dotenv loading its `.env`) is one it holds, read or
+      // not before the preview ends (an `apply` over an unknown reads it only at deploy: real44 #2).
+      if (
+        typeof name === "string" &&
+        typeof value === "string" &&
+        value.length >= 44 &&
+        HOLDS_KEY.test(value)
+      )
+        if (programSite() !== undefined) noteKeys(name, value);
+      return Reflect.set(target, name, value);
+    },
   });
   process.env = proxy;
   envProxy = proxy;

@@ -59,6 +59,32 @@ describe("program pool (warm workers)", () => {
     expect((await pool.run({ cwd: reader, stack: "dev" })).programUnsetEnv).toContain("E2B_API_KEY");
   });
 
+  it("does not count a loader's check before it sets a variable as a read of it unset (dotenv, real44 #2)", async () => {
+    const key = `e2b_${"3f9a1c7e5b2d4086af13c9e7b5d20f4a6c8e1b3d"}`;
+    // As dotenv's populate does: set only what is not set yet, then the program reads it.
+    const loader = (then: string) =>
+      programCopy("env-loader-", recording.cwd, {
+        "index.ts":
+          `if (!Object.prototype.hasOwnProperty.call(process.env, "E2B_API_KEY")) ${then}\n` +
+          'export const length = (process.env.E2B_API_KEY ?? "").length;\n',
+      });
+    const loaded = await pool.run({ cwd: loader(`process.env.E2B_API_KEY = "${key}";`), stack: "dev" });
+    expect(loaded.programUnsetEnv ?? []).not.toContain("E2B_API_KEY");
+    expect(loaded.programKeyEnv?.map((k) => k.name)).toEqual(["E2B_API_KEY"]);
+    // Checked and left unset: then read unset.
+    const unset = await pool.run({ cwd: loader("console.log('no key');"), stack: "dev" });
+    expect(unset.programUnsetEnv).toContain("E2B_API_KEY");
+    // Put there and not read before the preview ends (read in an `apply` that never runs offline):
+    // the program holds the key all the same.
+    const held = await pool.run({
+      cwd: programCopy("env-held-", recording.cwd, {
+        "index.ts": `process.env.E2B_API_KEY = "${key}";\nexport {};\n`,
+      }),
+      stack: "dev",
+    });
+    expect(held.programKeyEnv?.map((k) => k.name)).toEqual(["E2B_API_KEY"]);
+  });
+
   it("lists the modules a program loaded from its folder, in both transports, without installed packages", async () => {
     const dir = programCopy("modules-", recording.cwd);
     mkdirSync(path.join(dir, "lib"));
