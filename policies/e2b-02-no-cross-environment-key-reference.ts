@@ -414,7 +414,7 @@ export const noCrossEnvironmentKeyReference = stackPolicy(
   {
     name: "e2b-02-no-cross-environment-key-reference",
     description:
-      "No environment consumes another environment's E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences). A StackReference to another environment's stack counts when its outputs carry key material, the stack is named for E2B (`acme/e2b/prod`), it feeds a property about E2B (an E2B-named variable, key material) or the program takes an output named for the key (`requireOutput(\"e2bApiKey\")` or `\"e2bKey\"`, not `\"e2bTemplateId\"`; noted by the offline preview); one that feeds only other properties (a shared DNS zone or network) is listed as an advisory while its outputs are unknown. Offline, the key in the stack's config must not be in another environment's stack file of the project.",
+      'No environment consumes another environment\'s E2B key, key secret or key-bearing stack outputs (property dependencies, secret names/ARNs, shared readers, StackReferences). A StackReference to another environment\'s stack counts when its outputs carry key material, the stack is named for E2B (`acme/e2b/prod`), it feeds a property about E2B (an E2B-named variable, key material) or the program takes an output named for the key (`requireOutput("e2bApiKey")` or `"e2bKey"`, not `"e2bTemplateId"`; noted by the offline preview); one that feeds only other properties (a shared DNS zone or network) is listed as an advisory while its outputs are unknown. Offline, the key in the stack\'s config must not be in another environment\'s stack file of the project.',
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: [
