@@ -8,7 +8,7 @@ import { credentialShape, isCredentialByName, isE2BPlaceholderOnly } from "../po
 import type { Violation } from "./errors";
 import { checkNetwork, egressProxyWarnings, type NetworkRequest } from "./network";
 import {
-  hexDigitsIn,
+  hexRunsIn,
   keyMaterialIn,
   keyPieceIn,
   maskedName,
@@ -171,11 +171,11 @@ export function checkSandboxRequest(policy: SandboxPolicy, req: SandboxRequest):
     : { ok: true, metadata, timeoutMs, warnings };
 }
 
-/** The hex digits of every name and value the sandbox gets: metadata, env vars, MCP settings. */
+/** The runs of hex digits of every name and value the sandbox gets: metadata, env vars, MCP settings. */
 function pieceContext(metadata: Record<string, string>, req: SandboxRequest): PieceContext {
   const texts = [...Object.entries(metadata), ...Object.entries(req.envs ?? {})].flat().map(asSent);
   const mcp = mcpAsSent(req.mcp);
-  return { hexDigits: hexDigitsIn(...texts, ...(mcp === undefined ? [] : [mcp])) };
+  return { hexRuns: hexRunsIn(...texts, ...(mcp === undefined ? [] : [mcp])) };
 }
 
 /**

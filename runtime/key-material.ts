@@ -19,45 +19,68 @@ export function keyMaterialIn(text: string, apiKey?: string, context?: PieceCont
 
 /**
  * An E2B key's head: its prefix and the hex digits after it, to the end of the word (`e2b_`,
- * `e2b_3f9a1c7`; not `e2b_run`, whose next letter no key has). A whole key is material already.
+ * `e2b_3f9a1c7`; not `e2b_run`, whose next letter no key has, nor `E2B_CA_BUNDLE`, a name whose word
+ * goes on: rt52 #4). A whole key is material already.
  */
-const KEY_HEAD = /(?:sk_)?e2b_([0-9a-f]*)(?![0-9a-z])/gi;
+const KEY_HEAD = /(?:sk_)?e2b_([0-9a-f]*)(?![0-9a-z_])/gi;
 /** The hex digits of a key. */
 const KEY_DIGITS = 40;
 /** Without the request around it, a head this long is taken as a piece. */
 const MIN_HEAD_DIGITS = 8;
-/** Runs of hex digits that may hold the rest of a key (shorter ones are words: `face`, `add`). */
-const HEX_RUN = /[0-9a-f]{4,}/gi;
+/**
+ * A run of hex digits as the rest of a key may be written: whole, in groups (`3f9a 1c7e`, `3f:9a`,
+ * `3f9a-1c7e`), as pairs once their `0x` or `\x` is left out (`0x3f,0x9a`: rt52 #4).
+ */
+const HEX_RUN = /(?<![0-9a-z])[0-9a-f]+(?:[\s,:;.|-]{1,3}[0-9a-f]+)*(?![0-9a-z])/gi;
+/** What prefixes a byte in hex (`0x3f`, `\x3f`). */
+const BYTE_PREFIX = /(?:(?<![0-9a-z])0x|\\x)(?=[0-9a-f])/gi;
+/** A UUID as ids are written (trace ids, request ids, build ids): in most requests, and no key's rest. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Shorter runs are words (`face`, `add`). */
+const MIN_RUN = 4;
 /** A value this long or longer that the caller's own key contains is a piece of it. */
 const MIN_PIECE = 8;
 
-/** What the rest of a request holds that could complete a key's head: its hex digits. */
+/** What the rest of a request holds that could complete a key's head. */
 export interface PieceContext {
-  /** Hex digits in runs of four or more, in all the texts of the request (hexDigitsIn). */
-  hexDigits: number;
+  /** The digits of each run of hex in all the texts of the request (hexRunsIn). */
+  hexRuns: number[];
 }
 
-/** The hex digits of `texts`, in runs of four or more. */
-export function hexDigitsIn(...texts: string[]): number {
-  let n = 0;
-  for (const t of texts) for (const m of t.matchAll(HEX_RUN)) n += m[0].length;
-  return n;
+/** The number of digits of each run of hex in `texts` that could be part of a key's rest (HEX_RUN). */
+export function hexRunsIn(...texts: string[]): number[] {
+  const out: number[] = [];
+  for (const t of texts)
+    for (const m of t.replace(BYTE_PREFIX, "").matchAll(HEX_RUN)) {
+      if (UUID.test(m[0])) continue;
+      let digits = 0;
+      for (const c of m[0]) if (/[0-9a-f]/i.test(c)) digits++;
+      if (digits >= MIN_RUN) out.push(digits);
+    }
+  return out;
 }
+
+/** The digits of the runs no longer than a key's rest needs: a longer one (a commit's SHA) is something else. */
+const digitsUpTo = (runs: readonly number[], need: number) =>
+  runs.reduce((sum, n) => (n <= need ? sum + n : sum), 0);
 
 /**
  * A piece of a key that code in the sandbox could put together with the rest from other values, in
  * whatever order they are given (rt49 #3): an E2B key's head, or a part of the caller's own key (its
- * tail listed before its head, a self-hosted key's halves). A head of any length is one when the rest
- * of the request holds enough hex digits to complete it (`e2b_` and the forty digits elsewhere, rt51
- * #5); one no other value could complete (a date, `e2b_20261207`) is not (rt51 #8). Without a
- * request around it, a head of eight digits or more is.
+ * tail listed before its head, a self-hosted key's halves). A head of any length is one when the
+ * rest of the request holds enough hex digits to complete it, in runs no longer than it needs (`e2b_`
+ * and the forty digits elsewhere, rt51 #5); one nothing else could complete is not: a date
+ * (`e2b_20261207`, rt51 #8) beside a commit's SHA or a UUID (rt52 #4). Without a request around it,
+ * a head of eight digits or more is.
  */
 export function keyPieceIn(text: string, apiKey?: string, context?: PieceContext): string | undefined {
-  let rest: number | undefined;
+  let own: number[] | undefined;
   for (const m of text.matchAll(KEY_HEAD)) {
     const digits = m[1].length;
-    if (context !== undefined) rest ??= context.hexDigits - hexDigitsIn(text);
-    if (rest === undefined ? digits >= MIN_HEAD_DIGITS : digits + rest >= KEY_DIGITS)
+    const need = KEY_DIGITS - digits;
+    if (context !== undefined) own ??= hexRunsIn(text);
+    const rest = context && digitsUpTo(context.hexRuns, need) - digitsUpTo(own ?? [], need);
+    if (rest === undefined ? digits >= MIN_HEAD_DIGITS : rest >= need)
       return "the head of an E2B key, whose rest another value may hold";
   }
   const piece = text.trim().toLowerCase();

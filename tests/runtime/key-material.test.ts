@@ -4,7 +4,7 @@
  * redactor, which reads encodings of `e2b_` keys, would not know it.
  */
 import { randomBytes } from "node:crypto";
-import { hexDigitsIn, keyPieceIn, materialIn, maskOwnKey, ownKeyIn } from "../../runtime/key-material";
+import { hexRunsIn, keyPieceIn, materialIn, maskOwnKey, ownKeyIn } from "../../runtime/key-material";
 import { redactMaterial } from "../../policies/detect/redact";
 
 const key = `selfhosted-${randomBytes(16).toString("hex")}`;
@@ -129,7 +129,7 @@ describe("an E2B key in a form only the diagnostics' redactor reads (rt44 #3)", 
 describe("a piece of an E2B key: a head the rest of the request could complete", () => {
   const digits = "3f9a1c7e5b2d4086af13c9e7b5d20f4a6c8e1b3d";
   const inRequest = (text: string, ...others: string[]) =>
-    keyPieceIn(text, undefined, { hexDigits: hexDigitsIn(text, ...others) });
+    keyPieceIn(text, undefined, { hexRuns: hexRunsIn(text, ...others) });
 
   test("the prefix alone, or a few digits, when other values hold the rest (rt51 #5)", () => {
     expect(inRequest("e2b_", digits)).toBeDefined();
@@ -142,6 +142,20 @@ describe("a piece of an E2B key: a head the rest of the request could complete",
       expect(inRequest(text, "us-east-1", "agent-7")).toBeUndefined();
     // `e2b_run`: no key's digits go on with an `r`.
     expect(inRequest("e2b_run_7", digits)).toBeUndefined();
+  });
+
+  test("not a date beside a commit's SHA or a trace UUID, nor a variable's name that goes on (rt52 #4)", () => {
+    const sha = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad";
+    expect(inRequest("e2b_20261207", sha)).toBeUndefined();
+    expect(inRequest("e2b_20261207", "7c9e6679-7425-40de-944b-e07fc1f90ae7")).toBeUndefined();
+    expect(inRequest("E2B_CA_BUNDLE", "/etc/ssl/ca.pem", sha)).toBeUndefined();
+  });
+
+  test("the rest written as 0x pairs, or in groups, completes a head (rt52 #4)", () => {
+    const pairs = digits.match(/../g)!;
+    expect(inRequest("e2b_", pairs.map((p) => `0x${p}`).join(","))).toBeDefined();
+    expect(inRequest("e2b_", pairs.map((p) => `\\x${p}`).join(""))).toBeDefined();
+    expect(inRequest("e2b_", digits.match(/.{4}/g)!.join(" "))).toBeDefined();
   });
 
   test("without a request around it, a head of eight digits or more", () => {
