@@ -59,7 +59,9 @@ function numberAt(text: string, start: number, end: number, hexOnly: boolean): T
   const c1 = end - start > 2 ? text.charCodeAt(start + 1) | 32 : 0;
   const base =
     c0 === 48 && (c1 === 120 || c1 === 111 || c1 === 98) ? (c1 === 120 ? 16 : c1 === 111 ? 8 : 2) : 0;
-  if (base !== 0 || ((c0 === 120 || (c0 === 117 && end - start === 5)) && end - start > 1)) {
+  // Visual Basic's `&H65` too (rt52 #7).
+  const vbHex = c0 === 104 && text.charCodeAt(start - 1) === 38 && end - start > 1;
+  if (base !== 0 || vbHex || ((c0 === 120 || (c0 === 117 && end - start === 5)) && end - start > 1)) {
     const digits = text.slice(start + (base !== 0 ? 2 : 1), end);
     const b = base || 16;
     if (DIGITS[b].test(digits)) return { start, end, digits, base: b, offset: false };
@@ -103,12 +105,19 @@ function startsLine(text: string, at: number): boolean {
 function forEachNumberRun(text: string, visit: (run: Token[]) => void): void {
   let run: Token[] = [];
   let digits = 0;
+  // The words between the run's first two numbers: a wrapper every item shares (`(byte) 0x65`,
+  // `0x65.toByte()`, `chr(101) + `, `U+0065`) is part of every gap or of none (rt52 #7).
+  let wrapper = "";
   const close = () => {
     if (digits >= 2 * MIN_BYTES) visit(markOffsets(text, run));
     run = [];
     digits = 0;
+    wrapper = "";
   };
   let lastEnd = -1;
+  // The words since the last number, and how many characters they take.
+  let gapWords = "";
+  let gapWordChars = 0;
   const n = text.length;
   for (let i = 0; i < n;) {
     if (!isAlnum(text.charCodeAt(i))) {
@@ -121,22 +130,52 @@ function forEachNumberRun(text: string, visit: (run: Token[]) => void): void {
     // What opens a string literal of bytes, a row each (`b'\x65…'`, `bytearray(b'…')`, `br'…'`,
     // C++'s `u8"…"` and `L"…"`), is part of the gap: the gap is measured again after it (rt51 #9).
     if (opensLiteral(text, i, j)) {
-      if (lastEnd >= 0 && i - lastEnd > MAX_GAP) close();
-      else if (lastEnd >= 0) lastEnd = j;
+      if (lastEnd >= 0 && i - lastEnd - gapWordChars > MAX_GAP) close();
+      else if (lastEnd >= 0) [lastEnd, gapWords, gapWordChars] = [j, "", 0];
       i = j;
       continue;
     }
     const t = tokenAt(text, i, j, hexOnly);
-    if (!t || (lastEnd >= 0 && i - lastEnd > MAX_GAP)) close();
-    if (t) {
-      run.push(t);
-      digits += t.digits.length;
-      lastEnd = j;
-    } else lastEnd = -1;
+    if (!t) {
+      // A short word after a number may be the items' wrapper: kept for the next number to judge.
+      if (lastEnd >= 0 && gapWordChars + j - i <= MAX_WRAPPER) {
+        gapWords += `${text.slice(i, j)} `;
+        gapWordChars += j - i;
+      } else {
+        close();
+        lastEnd = -1;
+      }
+      i = j;
+      continue;
+    }
+    if (lastEnd >= 0) {
+      const gap = i - lastEnd - gapWordChars;
+      const fits = gap <= (gapWords ? MAX_GAP + MAX_WRAPPER_MARKS : MAX_GAP);
+      if (!fits) close();
+      else if (run.length === 1) wrapper = gapWords;
+      else if (gapWords !== wrapper && run.length === 2) {
+        // The first gap was no wrapper (`E2B_API_URL is 101 50 …`: the words before a list): the run
+        // starts at its second number.
+        const first = run.shift()!;
+        digits -= first.digits.length;
+        if (first.digits.length >= 2 * MIN_BYTES) visit(markOffsets(text, [first]));
+        wrapper = gapWords;
+      } else if (gapWords !== wrapper) close();
+    }
+    run.push(t);
+    digits += t.digits.length;
+    lastEnd = j;
+    gapWords = "";
+    gapWordChars = 0;
     i = j;
   }
   close();
 }
+
+/** At most this many characters of words stand between two numbers as their wrapper (`toByte`, `UInt8`). */
+const MAX_WRAPPER = 8;
+/** What a wrapper adds to a gap besides its words: parentheses, a cast's, a call's (`), (byte) `). */
+const MAX_WRAPPER_MARKS = 4;
 
 /**
  * A dump's offsets marked: 6 to 8 digits starting a line and followed on that line by a shorter

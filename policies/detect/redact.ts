@@ -110,10 +110,13 @@ function groupsSpellMaterial(parts: string[], from: number, to: number): boolean
 }
 
 /**
- * A string spread into characters (`["e","2","b","_",…]`, one quoted character a line): twelve or
- * more; what they spell is checked. Bytes written as numbers are read by byte-runs.ts.
+ * A string spread into characters (`["e","2","b","_",…]`, one quoted character a line), each perhaps
+ * behind a literal's prefix (Rust's `b'e'`, C's `L'e'`: rt52 #7): twelve or more; what they spell is
+ * checked. Bytes written as numbers are read by byte-runs.ts.
  */
-const QUOTED_CHARACTERS = /(?:(["'])[^"'\\]\1[,;\s]{0,8}){11,}(["'])[^"'\\]\2/g;
+const QUOTED_CHARACTERS = /(?:(["'])[^"'\\]\1[,;\s]{0,8}[A-Za-z]{0,2}){11,}(["'])[^"'\\]\2/g;
+/** One quoted character of a QUOTED_CHARACTERS run, the character captured. */
+const QUOTED_CHARACTER = /(["'])([^"'\\])\1/g;
 
 /** A run of bytes spelling key material (a whole key, a head of one, or an encoded copy), masked. */
 function maskByteList(run: string, spelled: string): string {
@@ -137,7 +140,10 @@ const withheldBytes = (run: string) => `[${run.length} characters withheld: byte
 
 /** spellsKeyMaterial of a decoded text, read forwards or backwards (bytes of a reversed key, rt47 #5). */
 const spellsEitherWay = (text: string): boolean =>
-  spellsKeyMaterial(text) || (text.includes("_") && spellsKeyMaterial(reverse(text)));
+  spellsKeyMaterial(text) || (REVERSED_PREFIX.test(text) && spellsKeyMaterial(reverse(text)));
+
+/** What a key written backwards holds: its prefix backwards (`_b2e`). */
+const REVERSED_PREFIX = /_b2e/i;
 
 /**
  * Rows of the dumps the standard tools print, and what a row spells (one string for each way to read
@@ -264,11 +270,17 @@ export function withholdDumps(
   }
   // Then layouts no form reads — hexyl's frame (`│00000000│ 65 32 … ┊ …│e2b_3f9a┊…│`), Apache
   // commons-io's one blank between columns, gdb's `x/xb` rows behind a `<sym+8>` label, `x/c`'s
-  // `101 'e'` items (rt51 #6) — by their words alone: in each line the bytes written as hex words, and
-  // the characters in quotes, whatever stands around them.
-  const tokens = lines.map((l) => (l.rowish || TOKEN_ROW.test(l.text) ? tokensOf(l.text) : undefined));
+  // `101 'e'` items (rt51 #6) — by their words alone: in each line the bytes written as hex words, the
+  // characters in quotes, and the longest run of `\x` escapes, whatever stands around them.
+  const tokens = lines.map((l) =>
+    l.rowish || l.text.includes("\\") || TOKEN_ROW.test(l.text) ? tokensOf(l.text) : undefined,
+  );
   const next = withholdBlocks(lines, tokens, (block) =>
-    [block.map((r) => r.bytes).join(""), block.map((r) => r.chars).join("")].some(spells),
+    [
+      block.map((r) => r.bytes).join(""),
+      block.map((r) => r.chars).join(""),
+      block.map((r) => r.escaped).join(""),
+    ].some(spells),
   );
   if (next) [lines, changed] = [next, true];
   return changed ? lines.map((l) => l.text + l.after).join("") : text;
@@ -318,7 +330,13 @@ const QUOTED_CHAR_TOKEN = /'([^'\\\r\n])'/g;
  * which ROWISH does not take for a row.
  */
 const TOKEN_ROW =
-  /(?:(?<![0-9a-z])|(?<=\\t))(?:(?:0x)?[0-9a-f]{2}(?:[ \t]|\\t)+){3}(?:0x)?[0-9a-f]{2}(?![0-9a-z])|(?:'[^'\\\r\n]'[^'\r\n]{1,8}){3}'[^'\\\r\n]'/i;
+  /(?:(?<![0-9a-z])|(?<=\\t))(?:(?:0x)?[0-9a-f]{2}(?:[ \t]|\\t)+){3}(?:0x)?[0-9a-f]{2}(?![0-9a-z])|(?:'[^'\\\r\n]'[^'\r\n]{1,8}){3}'[^'\\\r\n]'|(?:\\+x[0-9a-f]{2}){4}/i;
+/**
+ * Bytes as `\x` escapes in a row (a JSON writer's `\\x` too): a row of a script or a program that
+ * writes them out, whatever stands before and after (`echo -e "…"`, `printf '…'`, `Buffer.from("…"),`, `E'…' ||`, a
+ * trailing `/* 8 *\/`: rt52 #8).
+ */
+const ESCAPED_BYTES = /(?:\\+x[0-9a-f]{2})+/gi;
 const TOKEN_ROW_LINE = new RegExp(TOKEN_ROW.source, "im");
 /** A row of a dump in no known form holds at least this many bytes as words (a row shows 4 to 32). */
 const MIN_ROW_TOKENS = 4;
@@ -328,7 +346,7 @@ const MIN_ROW_TOKENS = 4;
  * lead's numbers (a timestamp's `01`) are left out — and its quoted characters; undefined when it has
  * too few of both.
  */
-function tokensOf(line: string): { at: 0; bytes: string; chars: string } | undefined {
+function tokensOf(line: string): { at: 0; bytes: string; chars: string; escaped: string } | undefined {
   let bytes = "";
   let run = "";
   let end = -1;
@@ -340,8 +358,13 @@ function tokensOf(line: string): { at: 0; bytes: string; chars: string } | undef
   }
   let chars = "";
   if (line.includes("'")) for (const m of line.matchAll(QUOTED_CHAR_TOKEN)) chars += m[1];
-  return bytes.length >= MIN_ROW_TOKENS || chars.length >= MIN_ROW_TOKENS
-    ? { at: 0, bytes, chars }
+  let escaped = "";
+  if (line.includes("\\"))
+    for (const m of line.matchAll(ESCAPED_BYTES))
+      if (m[0].length / 4 > escaped.length) escaped = fromHexAscii(m[0].replace(/\\+x/gi, ""));
+  // A row of escapes may be short: the last of them (`b'\x63\x64'`).
+  return bytes.length >= MIN_ROW_TOKENS || chars.length >= MIN_ROW_TOKENS || escaped.length > 0
+    ? { at: 0, bytes, chars, escaped }
     : undefined;
 }
 
@@ -530,7 +553,9 @@ function redactLines(text: string): string {
   out = replaceSplitKeys(out, (key) => `${maskKey(key)} (joined)`);
   // Before the search below, which masks the run where a key is found: a framed block's first row.
   out = maskFramedRows(out);
-  out = out.replace(QUOTED_CHARACTERS, (run) => maskByteList(run, run.replace(/["',;\s]/g, "")));
+  out = out.replace(QUOTED_CHARACTERS, (run) =>
+    maskByteList(run, Array.from(run.matchAll(QUOTED_CHARACTER), (m) => m[2]).join("")),
+  );
   out = out.replace(SEPARATED_RUN, maskGroupedRun);
   // findMaterial reports each key once per search, so a pass masks one encoded copy of each key, and
   // every verbatim repeat of that copy (a name in a URN, a message and a path); a report naming many

@@ -128,6 +128,18 @@ const layouts: Record<string, string> = {
   "od -t u8": rows([...bytes], 8)
     .map((w) => w.reduceRight((v, x) => v * 256n + BigInt(x), 0n).toString())
     .join(" "),
+  // rt52 #7: each byte in a language's wrapper, the same around every item.
+  "Java (byte) casts in rows": rows([...bytes], 8)
+    .map((r) => `    ${r.map((x) => `(byte) 0x${x.toString(16)}`).join(", ")},`)
+    .join("\n"),
+  "Kotlin .toByte()": [...bytes].map((x) => `0x${x.toString(16)}.toByte()`).join(", "),
+  "Go byte() conversions": [...bytes].map((x) => `byte(0x${x.toString(16)})`).join(", "),
+  "Swift UInt8()": [...bytes].map((x) => `UInt8(0x${x.toString(16)})`).join(", "),
+  "Unicode U+ code points": [...bytes]
+    .map((x) => `U+${x.toString(16).padStart(4, "0").toUpperCase()}`)
+    .join(" "),
+  "Python chr() + chr()": [...bytes].map((x) => `chr(${x})`).join(" + "),
+  "Visual Basic &H bytes": [...bytes].map((x) => `&H${x.toString(16).toUpperCase()}`).join(", "),
   // rt51 #4: `od -t o4` and `od -t o8`, words in octal padded to 11 and 22 digits, low byte first.
   "od -t o4": odOctalWords(bytes, 4, 11),
   "od -t o8": odOctalWords(bytes, 8, 22),

@@ -209,6 +209,8 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
     ["console.log of a Uint16Array", inspect(Uint16Array.from(KEY, (c) => c.charCodeAt(0)))],
     ["JSON.stringify of a Buffer, indented", JSON.stringify(Buffer.from(`E2B_API_KEY=${KEY}`), null, 2)],
     ["console.log of a string spread into characters", inspect([...KEY])],
+    // rt52 #7: each character behind a literal's prefix.
+    ["Rust byte literals", `[${[...KEY].map((c) => `b'${c}'`).join(", ")}]`],
     ["a C array of its bytes (xxd -i)", [...Buffer.from(KEY)].map((b) => `0x${b.toString(16)}`).join(", ")],
     ["its bytes as decimals separated by blanks", [...Buffer.from(KEY)].join(" ")],
     // rt44 #3.
@@ -364,6 +366,27 @@ describe("diagnostics hide a key in any encoding a program printed it in (redact
               `0x7ffe1${(i * 16).toString(16).padStart(3, "0")}:\t${[...row].map((b) => `${b} '${b >= 32 && b < 127 ? String.fromCharCode(b) : "\\n"}'`).join("\t")}`,
           )
           .join("\n"),
+      // rt52 #8: rows of `\x` escapes behind a command or call, or followed by text.
+      ...Object.fromEntries(
+        ['echo -e "%" >> key', "printf '%'", '  Buffer.from("%"),', "E'%' ||", '  "%" /* N */'].map(
+          (form) => [
+            `\\x rows as ${form}`,
+            (bytes: Buffer) =>
+              rowsOf(bytes)
+                .map((row, i) =>
+                  form
+                    .replace(
+                      "%",
+                      pairs(row)
+                        .map((p) => `\\x${p}`)
+                        .join(""),
+                    )
+                    .replace("N", String(i * 16)),
+                )
+                .join("\n"),
+          ],
+        ),
+      ),
       "hexdump (16-bit words)": (bytes) =>
         rowsOf(bytes)
           .map((row, i) => {
