@@ -20,22 +20,27 @@ export function keyMaterialIn(text: string, apiKey?: string, context?: PieceCont
 /**
  * An E2B key's head: its prefix and the hex digits after it, to the end of the word (`e2b_`,
  * `e2b_3f9a1c7`; not `e2b_run`, whose next letter no key has, nor `E2B_CA_BUNDLE`, a name whose word
- * goes on: rt52 #4). A whole key is material already.
+ * goes on after fewer than four digits: rt52 #4, rt53 #4). A whole key is material already.
  */
-const KEY_HEAD = /(?:sk_)?e2b_([0-9a-f]*)(?![0-9a-z_])/gi;
+const KEY_HEAD = /(?:sk_)?e2b_([0-9a-f]*)(?![0-9a-z])/gi;
 /** The hex digits of a key. */
 const KEY_DIGITS = 40;
 /** Without the request around it, a head this long is taken as a piece. */
 const MIN_HEAD_DIGITS = 8;
 /**
  * A run of hex digits as the rest of a key may be written: whole, in groups (`3f9a 1c7e`, `3f:9a`,
- * `3f9a-1c7e`), as pairs once their `0x` or `\x` is left out (`0x3f,0x9a`: rt52 #4).
+ * `3f9a-1c7e`, a UUID's layout), as pairs once their `0x` or `\x` is left out (`0x3f,0x9a`: rt52 #4).
  */
 const HEX_RUN = /(?<![0-9a-z])[0-9a-f]+(?:[\s,:;.|-]{1,3}[0-9a-f]+)*(?![0-9a-z])/gi;
 /** What prefixes a byte in hex (`0x3f`, `\x3f`). */
 const BYTE_PREFIX = /(?:(?<![0-9a-z])0x|\\x)(?=[0-9a-f])/gi;
-/** A UUID as ids are written (trace ids, request ids, build ids): in most requests, and no key's rest. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * A head whose digits are a date or a time (`e2b_20261207`, `e2b_202612071530`, a unix time): a label
+ * stamped with when it was made, beside the ids every request holds (a commit's SHA, a trace UUID).
+ * A key's head cut at such a length and shaped so is missed: about one in a thousand (rt52 #4).
+ */
+const DATE_STAMP =
+  /^(?:(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])?(?:[0-5]\d){0,2}|1\d{9}(?:\d{3})?)$/;
 /** Shorter runs are words (`face`, `add`). */
 const MIN_RUN = 4;
 /** A value this long or longer that the caller's own key contains is a piece of it. */
@@ -52,7 +57,6 @@ export function hexRunsIn(...texts: string[]): number[] {
   const out: number[] = [];
   for (const t of texts)
     for (const m of t.replace(BYTE_PREFIX, "").matchAll(HEX_RUN)) {
-      if (UUID.test(m[0])) continue;
       let digits = 0;
       for (const c of m[0]) if (/[0-9a-f]/i.test(c)) digits++;
       if (digits >= MIN_RUN) out.push(digits);
@@ -60,22 +64,25 @@ export function hexRunsIn(...texts: string[]): number[] {
   return out;
 }
 
-/** The digits of the runs no longer than a key's rest needs: a longer one (a commit's SHA) is something else. */
+/** The digits of the runs that could hold a key's rest: a longer run (padded, rt53 #4) holds all it needs. */
 const digitsUpTo = (runs: readonly number[], need: number) =>
-  runs.reduce((sum, n) => (n <= need ? sum + n : sum), 0);
+  runs.reduce((sum, n) => sum + Math.min(n, need), 0);
 
 /**
  * A piece of a key that code in the sandbox could put together with the rest from other values, in
  * whatever order they are given (rt49 #3): an E2B key's head, or a part of the caller's own key (its
  * tail listed before its head, a self-hosted key's halves). A head of any length is one when the
- * rest of the request holds enough hex digits to complete it, in runs no longer than it needs (`e2b_`
- * and the forty digits elsewhere, rt51 #5); one nothing else could complete is not: a date
- * (`e2b_20261207`, rt51 #8) beside a commit's SHA or a UUID (rt52 #4). Without a request around it,
- * a head of eight digits or more is.
+ * rest of the request holds enough hex digits to complete it (`e2b_` and the forty digits elsewhere,
+ * padded or not: rt51 #5, rt53 #4); one nothing else could complete is not (rt51 #8), nor a head
+ * stamped with a date (`e2b_20261207` beside a commit's SHA or a UUID, rt52 #4). Without a request
+ * around it, a head of eight digits or more is.
  */
 export function keyPieceIn(text: string, apiKey?: string, context?: PieceContext): string | undefined {
   let own: number[] | undefined;
   for (const m of text.matchAll(KEY_HEAD)) {
+    // A name whose word goes on after a few letters (`E2B_CA_BUNDLE`), or a date, is no head.
+    const goesOn = text.charCodeAt(m.index + m[0].length) === 95 && m[1].length < MIN_RUN;
+    if (goesOn || DATE_STAMP.test(m[1])) continue;
     const digits = m[1].length;
     const need = KEY_DIGITS - digits;
     if (context !== undefined) own ??= hexRunsIn(text);

@@ -151,6 +151,14 @@ describe("a piece of an E2B key: a head the rest of the request could complete",
     expect(inRequest("E2B_CA_BUNDLE", "/etc/ssl/ca.pem", sha)).toBeUndefined();
   });
 
+  test("the rest padded, behind a shard id or in a UUID's layout completes a head (rt53 #4)", () => {
+    const uuid = (d: string) => d.replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, "$1-$2-$3-$4-$5");
+    expect(inRequest("e2b_", `${digits}0`)).toBeDefined();
+    expect(inRequest("e2b_", `07${digits}`)).toBeDefined();
+    expect(inRequest(`e2b_${digits.slice(0, 8)}`, uuid(digits.slice(8)))).toBeDefined();
+    expect(inRequest("e2b_", uuid(digits.slice(0, 32)), digits.slice(32))).toBeDefined();
+  });
+
   test("the rest written as 0x pairs, or in groups, completes a head (rt52 #4)", () => {
     const pairs = digits.match(/../g)!;
     expect(inRequest("e2b_", pairs.map((p) => `0x${p}`).join(","))).toBeDefined();
