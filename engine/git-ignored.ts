@@ -48,7 +48,8 @@ export function gitIgnoredFiles(dir: string, files: readonly string[]): Set<stri
   return new Set(
     under.filter((f) => {
       const target = targets.get(f);
-      if (behindLink.has(f)) return target !== undefined && ignored.has(target);
+      // Behind a link out of the repository: not committed with it (rt53 #7).
+      if (behindLink.has(f)) return target === undefined || ignored.has(target);
       return ignored.has(f) && (target === undefined || ignored.has(target));
     }),
   );

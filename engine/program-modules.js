@@ -321,14 +321,15 @@ function watchEnvironment() {
     set: (target, name, value) => {
       if (probed.delete(name) && value !== undefined && String(value) !== "") unsetEnv.delete(name);
       // A key the program puts in its environment (dotenv loading its `.env`) is one it holds, read or
-      // not before the preview ends (an `apply` over an unknown reads it only at deploy: real44 #2).
-      if (
-        typeof name === "string" &&
-        typeof value === "string" &&
-        value.length >= 44 &&
-        HOLDS_KEY.test(value)
-      )
-        if (programSite() !== undefined) noteKeys(name, value);
+      // not before the preview ends (an `apply` over an unknown reads it only at deploy: real44 #2);
+      // whatever read it before (a loader's `process.env[k] === undefined`, `??=`: rt53 #8) read no
+      // unset variable.
+      const holdsKey =
+        typeof name === "string" && typeof value === "string" && value.length >= 44 && HOLDS_KEY.test(value);
+      if (holdsKey && programSite() !== undefined) {
+        noteKeys(name, value);
+        unsetEnv.delete(name);
+      }
       return Reflect.set(target, name, value);
     },
   });

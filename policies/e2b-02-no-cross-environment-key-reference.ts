@@ -21,7 +21,7 @@ import {
   stackOfReference,
   type EnvironmentInfo,
 } from "./detect/environment";
-import { CONFIG_KEY_NAME, E2B_NAME, configKeyAsVariable } from "./detect/hidden-config";
+import { E2B_NAME, configKeyAsVariable } from "./detect/hidden-config";
 import { isStoreOnlyType, storeContainerProperty, storeValueProperties } from "./detect/key-stores";
 import { readString, readStrings } from "./detect/env-model";
 import { findMaterial } from "./detect/material";
@@ -306,17 +306,15 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
 };
 
 /**
- * Whether an output's name says it holds the key (`e2bApiKey`, `e2bKey`, `E2B_ACCESS_TOKEN`), as a
- * config key's name would; not one about it (`e2bApiKeyArn`) or about E2B only (`e2bTemplateId`,
- * `e2bDomain`: a template built once and shared is no shared key, rt52 #5).
+ * An output named for a credential of E2B's, last word and all (`e2bApiKey`, `e2bKeys`, `e2bToken`,
+ * `e2bApiSecret`, `e2bCredentials`): not one about it (`e2bApiKeyArn`, `e2bKeyVaultUri`,
+ * `e2bApiKeyRotatedAt`) or about E2B only (`e2bTemplateId`, `e2bDomain`: a template built once and
+ * shared is no shared key). rt52 #5, rt53 #5.
  */
-function namesKeyOutput(output: string): boolean {
-  const variable = configKeyAsVariable(output);
-  return (
-    CONFIG_KEY_NAME.test(variable) ||
-    CONFIG_KEY_NAME.test(variable.replace(/(^|_)E2B_KEY(?=_|$)/, "$1E2B_API_KEY"))
-  );
-}
+const KEY_OUTPUT_NAME = /(^|_)E2B_((API|AUTH|ACCESS|SANDBOX|SERVICE|TEAM)_)?(KEY|TOKEN|SECRET|CREDENTIAL)S?$/;
+
+/** Whether an output's name says it holds the key (KEY_OUTPUT_NAME). */
+const namesKeyOutput = (output: string): boolean => KEY_OUTPUT_NAME.test(configKeyAsVariable(output));
 
 /** The outputs the program asked of the StackReference named `reference` whose names say they hold the key. */
 function keyOutputsAsked(index: StackIndex, reference: string): string[] {

@@ -711,7 +711,7 @@ export class StackIndex {
     return this.memo("hiddenVariables", () => {
       for (const r of this.resources) {
         if (r.type.startsWith("pulumi:")) continue;
-        const hidden = this.scan(r).unknowns.find((l) => holdsVariables(l.path));
+        const hidden = this.scan(r).unknowns.find((l) => !l.envName && holdsVariables(l.path));
         if (hidden) return `${printable(hidden.path)} of ${r.type} '${printable(r.name)}'`;
       }
       return undefined;

@@ -15,14 +15,12 @@ export const HOLDS_VARIABLES =
 export const NOT_VARIABLES = /(^|\.)(tags|tagsAll|labels|annotations|metadata)(\.|\[|$)/;
 
 /**
- * Whether a property path (`siteConfig.appSettings[3].value`, `environment`) is in a place that holds
- * variables: a segment names a variable map or what holds one, and none names the resource's labels.
+ * Whether a property path (`siteConfig`, `environment.variables`, `siteConfig.appSettings[3]`) is a
+ * place that holds variables, whole: hidden there, their names are hidden too. One variable hidden
+ * (`environment.variables.TABLE`, another resource's output passed through) is not (rt53 #6).
  */
 export function holdsVariables(path: string): boolean {
   if (NOT_VARIABLES.test(path)) return false;
-  for (const seg of path.split(".")) {
-    const name = seg.replace(/\[\d+\]$/, "");
-    if (VARIABLE_MAP.test(name) || HOLDS_VARIABLES.test(name)) return true;
-  }
-  return false;
+  const last = path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, "");
+  return VARIABLE_MAP.test(last) || HOLDS_VARIABLES.test(last);
 }

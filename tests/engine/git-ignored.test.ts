@@ -90,6 +90,16 @@ describe("in a git work tree, git says what it ignores (rt51 #1)", () => {
     ).toEqual(["infra/shared/local.env"]);
   });
 
+  it("takes a file behind a link out of the repository as not committed with it (rt53 #7)", () => {
+    const outside = folder({ "e2b.env": "K=1\n" });
+    const dir = folder({ ".gitignore": "secrets\n", "infra/index.ts": "" });
+    symlinkSync(outside, path.join(dir, "infra/secrets"));
+    git(dir, "init", "-q");
+    expect(ignoredOf(dir, path.join(dir, "infra"), ["infra/secrets/e2b.env"])).toEqual([
+      "infra/secrets/e2b.env",
+    ]);
+  });
+
   it("ignores nothing in a repository git will not answer for (dubious ownership, a broken .git) (rt52 #3)", () => {
     const dir = folder({ ".gitignore": ".env\n", "infra/index.ts": "", "infra/.env": "K=1\n" });
     git(dir, "init", "-q");

@@ -71,6 +71,14 @@ describe("program pool (warm workers)", () => {
     const loaded = await pool.run({ cwd: loader(`process.env.E2B_API_KEY = "${key}";`), stack: "dev" });
     expect(loaded.programUnsetEnv ?? []).not.toContain("E2B_API_KEY");
     expect(loaded.programKeyEnv?.map((k) => k.name)).toEqual(["E2B_API_KEY"]);
+    // A loader that reads before it sets (`=== undefined`, rt53 #8): no unset read once it set the key.
+    const reading = await pool.run({
+      cwd: programCopy("env-loader-get-", recording.cwd, {
+        "index.ts": `if (process.env.E2B_API_KEY === undefined) process.env.E2B_API_KEY = "${key}";\nexport {};\n`,
+      }),
+      stack: "dev",
+    });
+    expect(reading.programUnsetEnv ?? []).not.toContain("E2B_API_KEY");
     // Checked and left unset: then read unset.
     const unset = await pool.run({ cwd: loader("console.log('no key');"), stack: "dev" });
     expect(unset.programUnsetEnv).toContain("E2B_API_KEY");

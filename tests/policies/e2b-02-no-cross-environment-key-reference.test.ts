@@ -97,10 +97,23 @@ describe(P, () => {
     expect(status(stack, "E2B-02")).toBe("fail");
     // An output named for something else (a network's id), or about E2B but no key (a template built
     // once and shared, the team's domain), is no evidence of a key (rt52 #5).
-    for (const output of ["vpcId", "e2bTemplateId", "e2bDomain", "e2bApiKeyArn"])
+    for (const output of [
+      "vpcId",
+      "e2bTemplateId",
+      "e2bDomain",
+      "e2bApiKeyArn",
+      "e2bKeyVaultUri",
+      "e2bApiKeyRotatedAt",
+    ])
       expect(status((await scan.program(taking(output), "staging")).stack, "E2B-02")).toBe("not-applicable");
     // The name as an Input (rt52 #5), and the key named `e2bKey`.
-    for (const asked of ['prod.getOutput(pulumi.output("e2bApiKey"))', 'prod.requireOutput("e2bKey")'])
+    for (const asked of [
+      'prod.getOutput(pulumi.output("e2bApiKey"))',
+      'prod.requireOutput("e2bKey")',
+      'prod.requireOutput("e2bKeys")',
+      'prod.requireOutput("e2bToken")',
+      'prod.requireOutput("e2bApiSecret")',
+    ])
       expect(status((await scan.program(taking("", asked), "staging")).stack, "E2B-02")).toBe("fail");
   });
 

@@ -82,7 +82,8 @@ describe("StackIndex.hiddenVariables: where a value the program holds may have g
     );
   });
 
-  it("says nothing of one value not known yet (a role's ARN, a tag): it is judged by its own name", () => {
+  it("says nothing of one value not known yet (a role's ARN, a tag, a variable another resource's output feeds: rt53 #6)", () => {
+    expect(hidden({ environment: { variables: { TABLE: UNKNOWN_STRING } } })).toBe(undefined);
     expect(
       hidden({ role: UNKNOWN_STRING, tags: { owner: UNKNOWN_STRING }, siteConfig: { alwaysOn: true } }),
     ).toBe(undefined);
