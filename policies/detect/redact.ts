@@ -19,7 +19,7 @@ import { indexedItemSpans } from "./indexed-items";
 import { findMaterial, framedBlocks, replaceSplitKeys } from "./material";
 
 /** A line break as a JSON or SARIF writer escapes it (`\n`, `\r`, `\u000a`, `\u000d`). */
-const ESCAPED_BREAK = /\\+u000[aAdD]|\\+[nr]/g;
+const ESCAPED_BREAK = /(?<!\\)\\+(?:u000[aAdD]|[nr])/g;
 
 /** What an encoded run is made of: base64 (both alphabets, padding), percent and `\` escapes. */
 const ENCODED_CHAR = /[A-Za-z0-9+/=_%\\-]/;
@@ -330,13 +330,13 @@ const QUOTED_CHAR_TOKEN = /'([^'\\\r\n])'/g;
  * which ROWISH does not take for a row.
  */
 const TOKEN_ROW =
-  /(?:(?<![0-9a-z])|(?<=\\t))(?:(?:0x)?[0-9a-f]{2}(?:[ \t]|\\t)+){3}(?:0x)?[0-9a-f]{2}(?![0-9a-z])|(?:'[^'\\\r\n]'[^'\r\n]{1,8}){3}'[^'\\\r\n]'|(?:\\+x[0-9a-f]{2}){4}/i;
+  /(?:(?<![0-9a-z])|(?<=\\t))(?:(?:0x)?[0-9a-f]{2}(?:[ \t]|\\t)+){3}(?:0x)?[0-9a-f]{2}(?![0-9a-z])|(?:'[^'\\\r\n]'[^'\r\n]{1,8}){3}'[^'\\\r\n]'|(?<!\\)(?:\\+x[0-9a-f]{2}){4}/i;
 /**
  * Bytes as `\x` escapes in a row (a JSON writer's `\\x` too): a row of a script or a program that
  * writes them out, whatever stands before and after (`echo -e "…"`, `printf '…'`, `Buffer.from("…"),`, `E'…' ||`, a
  * trailing `/* 8 *\/`: rt52 #8).
  */
-const ESCAPED_BYTES = /(?:\\+x[0-9a-f]{2})+/gi;
+const ESCAPED_BYTES = /(?<!\\)(?:\\+x[0-9a-f]{2})+/gi;
 const TOKEN_ROW_LINE = new RegExp(TOKEN_ROW.source, "im");
 /** A row of a dump in no known form holds at least this many bytes as words (a row shows 4 to 32). */
 const MIN_ROW_TOKENS = 4;
@@ -361,7 +361,7 @@ function tokensOf(line: string): { at: 0; bytes: string; chars: string; escaped:
   let escaped = "";
   if (line.includes("\\"))
     for (const m of line.matchAll(ESCAPED_BYTES))
-      if (m[0].length / 4 > escaped.length) escaped = fromHexAscii(m[0].replace(/\\+x/gi, ""));
+      if (m[0].length / 4 > escaped.length) escaped = fromHexAscii(m[0].replace(/(?<!\\)\\+x/gi, ""));
   // A row of escapes may be short: the last of them (`b'\x63\x64'`).
   return bytes.length >= MIN_ROW_TOKENS || chars.length >= MIN_ROW_TOKENS || escaped.length > 0
     ? { at: 0, bytes, chars, escaped }
