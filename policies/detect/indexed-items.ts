@@ -11,7 +11,7 @@ import type { Span } from "./keys";
 /** Fewer items than this spell no key material (a key's head, `e2b_` and eight hex, is twelve). */
 const MIN_ITEMS = 12;
 /** At most this many characters from one counter's end to the next one's start (a table's row). */
-const MAX_ITEM = 40;
+const MAX_ITEM = 120;
 /** Columns read of each item (a char-code table has three: decimal, hex, the character). */
 const MAX_COLUMNS = 4;
 
@@ -115,50 +115,35 @@ function spelledSpan(
 ): { start: number; end: number } | undefined {
   const n = counters.length;
   const itemEnd = (i: number) => (i + 1 < n ? counters[i + 1].start : lastItemEnd(text, counters[i].end));
-  for (let column = 0; column < MAX_COLUMNS; column++) {
-    // Each word read three ways at once: as the character it is, a byte in hex, a byte in decimal.
-    let chars = "";
-    let hexBytes = "";
-    let decimalBytes = "";
-    let words = 0;
-    for (let i = 0; i < n; i++) {
-      const w = nthWord(text, counters[i].end, itemEnd(i), column);
-      if (!w) continue;
-      words++;
-      if (w.end - w.start === 1) chars += text[w.start];
-      const hex = hexByte(text, w.start, w.end);
-      if (hex >= 0) hexBytes += String.fromCharCode(hex);
-      const dec = decimalByte(text, w.start, w.end);
-      if (dec >= 0) decimalBytes += String.fromCharCode(dec);
-    }
-    if (words < MIN_ITEMS) return undefined;
-    if ([chars, hexBytes, decimalBytes].some((t) => t.length >= MIN_ITEMS && spells(t))) {
-      const last = lastWordEnd(text, counters[n - 1].end, itemEnd(n - 1));
-      return { start: counters[0].start, end: last };
+  // Each column's words read three ways at once: as the character it is, a byte in hex, in decimal.
+  const columns = Array.from({ length: MAX_COLUMNS }, () => ({ words: 0, chars: "", hex: "", decimal: "" }));
+  for (let i = 0; i < n; i++) {
+    const to = itemEnd(i);
+    let column = 0;
+    for (let k = counters[i].end; k < to && column < MAX_COLUMNS;) {
+      if (!isWordCode(text.charCodeAt(k))) {
+        k++;
+        continue;
+      }
+      let end = k;
+      while (end < to && isWordCode(text.charCodeAt(end))) end++;
+      const c = columns[column++];
+      c.words++;
+      if (end - k === 1) c.chars += text[k];
+      const hex = hexByte(text, k, end);
+      if (hex >= 0) c.hex += String.fromCharCode(hex);
+      const dec = decimalByte(text, k, end);
+      if (dec >= 0) c.decimal += String.fromCharCode(dec);
+      k = end;
     }
   }
-  return undefined;
-}
-
-/** The `column`th word (counted from 0) of `text[from, to)`, or undefined. */
-function nthWord(
-  text: string,
-  from: number,
-  to: number,
-  column: number,
-): { start: number; end: number } | undefined {
-  let k = 0;
-  for (let i = from; i < to;) {
-    if (!isWordCode(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < to && isWordCode(text.charCodeAt(j))) j++;
-    if (k++ === column) return { start: i, end: j };
-    i = j;
-  }
-  return undefined;
+  const spelled = columns.some(
+    (c) =>
+      c.words >= MIN_ITEMS && [c.chars, c.hex, c.decimal].some((t) => t.length >= MIN_ITEMS && spells(t)),
+  );
+  return spelled
+    ? { start: counters[0].start, end: lastWordEnd(text, counters[n - 1].end, itemEnd(n - 1)) }
+    : undefined;
 }
 
 /** Where the last word of `text[from, to)` ends, or `from`. */

@@ -20,6 +20,9 @@ const layouts: Record<string, string> = {
   "`i:c` pairs on one line": [...KEY].map((c, i) => `${i}:${c}`).join(" "),
   "`key[i] = 'c'` lines, counting from 1": [...KEY].map((c, i) => `key[${i + 1}] = '${c}'`).join("\n"),
   "a right-aligned `%3d  %c` table": [...KEY].map((c, i) => `${String(i).padStart(3)}  ${c}`).join("\n"),
+  "a logger's line a character (rt53 #1)": [...KEY]
+    .map((c, i) => `2026-12-07T21:58:${String(i % 60).padStart(2, "0")}.123Z DEBUG key char ${i} = ${c}`)
+    .join("\n"),
   "a Python enumerate() list": `[${[...KEY].map((c, i) => `(${i}, '${c}')`).join(", ")}]`,
 };
 
@@ -33,7 +36,7 @@ const masked = (text: string) =>
 describe("indexedItemSpans", () => {
   it.each(Object.keys(layouts))("reads the key in %s, the whole run", (name) => {
     const out = masked(`debug:\n${layouts[name]}\nthen failed`);
-    expect(out).toMatch(/^debug:\n.{0,8}\[items\]/s);
+    expect(out).toMatch(/^debug:\n.{0,64}\[items\]/s);
     expect(out).toMatch(/then failed$/);
     expect(out).not.toMatch(/89ab|\b0x38\b/);
   });
@@ -69,6 +72,16 @@ describe("redactMaterial of numbered items", () => {
     expect(out).toContain("withheld: bytes of E2B key material");
     expect(out).toContain("at main (index.ts:3:7)");
     expect(out).not.toMatch(/89ab|cdef/);
+  });
+
+  it("masks the key in a JSON log line a character, whose other numbers count too (rt53 #1)", () => {
+    const lines = [...KEY].map((c, i) =>
+      JSON.stringify({ level: 20, time: 1765144680000 + i, pid: 4242, i, c }),
+    );
+    const out = redactMaterial(`${lines.join("\n")}\ndone`);
+    expect(out).toContain("withheld: bytes of E2B key material");
+    expect(out).toMatch(/done$/);
+    for (const line of lines) expect(out).not.toContain(line);
   });
 
   it("leaves a numbered list of ordinary output as it was", () => {
