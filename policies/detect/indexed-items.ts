@@ -4,14 +4,18 @@
  * numbers: the counter between every two items breaks every run the other readers read (a digit
  * between two characters, a number between two bytes: rt51 #4). A counter is a decimal number one more
  * than the one before it, at most MAX_ITEM characters after it; each item's words are read column by
- * column, as characters, as hex bytes and as decimal bytes.
+ * column, as text (characters, short chunks), as hex bytes and as decimal bytes.
  */
 import type { Span } from "./keys";
 
-/** Fewer items than this spell no key material (a key's head, `e2b_` and eight hex, is twelve). */
-const MIN_ITEMS = 12;
+/** Fewer characters than this spell no key material (a key's head, `e2b_` and eight hex, is twelve). */
+const MIN_SPELLED = 12;
+/** Fewer items than this are no numbered list (a key in chunks of four is eleven). */
+const MIN_ITEMS = 3;
 /** At most this many characters from one counter's end to the next one's start (a table's row). */
 const MAX_ITEM = 120;
+/** An item's word read as text when this short: a character, or a chunk (`0: e2`, `chunk 1: 3f9a`). */
+const MAX_CHUNK = 8;
 /** Columns read of each item (a char-code table has three: decimal, hex, the character). */
 const MAX_COLUMNS = 4;
 
@@ -115,7 +119,7 @@ function spelledSpan(
 ): { start: number; end: number } | undefined {
   const n = counters.length;
   const itemEnd = (i: number) => (i + 1 < n ? counters[i + 1].start : lastItemEnd(text, counters[i].end));
-  // Each column's words read three ways at once: as the character it is, a byte in hex, in decimal.
+  // Each column's words read three ways at once: as the text it is, a byte in hex, in decimal.
   const columns = Array.from({ length: MAX_COLUMNS }, () => ({ words: 0, chars: "", hex: "", decimal: "" }));
   for (let i = 0; i < n; i++) {
     const to = itemEnd(i);
@@ -129,7 +133,7 @@ function spelledSpan(
       while (end < to && isWordCode(text.charCodeAt(end))) end++;
       const c = columns[column++];
       c.words++;
-      if (end - k === 1) c.chars += text[k];
+      if (end - k <= MAX_CHUNK) c.chars += text.slice(k, end);
       const hex = hexByte(text, k, end);
       if (hex >= 0) c.hex += String.fromCharCode(hex);
       const dec = decimalByte(text, k, end);
@@ -139,7 +143,7 @@ function spelledSpan(
   }
   const spelled = columns.some(
     (c) =>
-      c.words >= MIN_ITEMS && [c.chars, c.hex, c.decimal].some((t) => t.length >= MIN_ITEMS && spells(t)),
+      c.words >= MIN_ITEMS && [c.chars, c.hex, c.decimal].some((t) => t.length >= MIN_SPELLED && spells(t)),
   );
   return spelled
     ? { start: counters[0].start, end: lastWordEnd(text, counters[n - 1].end, itemEnd(n - 1)) }

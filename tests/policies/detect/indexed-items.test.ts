@@ -23,6 +23,10 @@ const layouts: Record<string, string> = {
   "a logger's line a character (rt53 #1)": [...KEY]
     .map((c, i) => `2026-12-07T21:58:${String(i % 60).padStart(2, "0")}.123Z DEBUG key char ${i} = ${c}`)
     .join("\n"),
+  "numbered chunks of four (rt53 #1)": (KEY.match(/.{1,4}/g) ?? [])
+    .map((c, i) => `chunk ${i}: ${c}`)
+    .join("\n"),
+  "numbered pairs (rt53 #1)": (KEY.match(/.{1,2}/g) ?? []).map((c, i) => `${i}: ${c}`).join("\n"),
   "a Python enumerate() list": `[${[...KEY].map((c, i) => `(${i}, '${c}')`).join(", ")}]`,
 };
 
