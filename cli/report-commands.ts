@@ -12,7 +12,7 @@ import { InputError } from "../engine/errors";
 import { startPackProcess, type PackProcess } from "../engine/pack-process";
 import { passphraseFromEnv } from "../engine/passphrase";
 import { readProject } from "../engine/project";
-import { keyPiecesAround, secretValuesOfGraph, withKeyPieces } from "../engine/secret-values";
+import { secretValuesOfGraph, withKeysAround } from "../engine/secret-values";
 import { DEFAULT_ORGANIZATION } from "./defaults";
 import { quoteValue } from "../policies/detect/keys";
 import { defaultPackDir } from "../scan/pack-dir";
@@ -149,7 +149,7 @@ export async function runPreview(o: PreviewFlags, backend?: ScanBackend): Promis
   // And the keys the program may hold without its config, as a failed program's error masks them:
   // a successful preview shows a name built from one in every format (rt52 #6).
   maskSecretsInOutput(
-    withKeyPieces(secretValuesOfGraph(graph), keyPiecesAround(process.env, [cwd, graph.programDir ?? cwd])),
+    withKeysAround(secretValuesOfGraph(graph), process.env, [cwd, graph.programDir ?? cwd]),
   );
   await finish(
     session,

@@ -186,6 +186,9 @@ const keyEnv = new Map();
 const HOLDS_KEY = /e2b_[0-9a-f]{40}(?![0-9a-f])/i;
 const KEYS = /(sk_e2b_|e2b_)([0-9a-f]{40})(?![0-9a-f])/gi;
 
+/** Whether a variable's value holds an E2B key. */
+const holdsKey = (value) => typeof value === "string" && value.length >= 44 && HOLDS_KEY.test(value);
+
 /** Each key in `value` as keys.ts fingerprints and masks it (lower case, sha256, the last four digits). */
 function noteKeys(name, value) {
   for (const m of value.matchAll(KEYS)) {
@@ -284,7 +287,7 @@ function watchEnvironment() {
   const probed = new Set();
   const note = (name, value, probe = false) => {
     if (typeof name !== "string") return;
-    if (typeof value === "string" && value.length >= 44 && HOLDS_KEY.test(value)) {
+    if (holdsKey(value)) {
       if (programSite() !== undefined) noteKeys(name, value);
       return;
     }
@@ -324,9 +327,7 @@ function watchEnvironment() {
       // not before the preview ends (an `apply` over an unknown reads it only at deploy: real44 #2);
       // whatever read it before (a loader's `process.env[k] === undefined`, `??=`: rt53 #8) read no
       // unset variable.
-      const holdsKey =
-        typeof name === "string" && typeof value === "string" && value.length >= 44 && HOLDS_KEY.test(value);
-      if (holdsKey && programSite() !== undefined) {
+      if (typeof name === "string" && holdsKey(value) && programSite() !== undefined) {
         noteKeys(name, value);
         unsetEnv.delete(name);
       }

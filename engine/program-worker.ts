@@ -27,13 +27,7 @@ import { stackFilesOf } from "./sibling-stacks";
 import { InputError } from "./errors";
 import { ProgramOutput, redactedOutput } from "./program-output";
 import { maskKeysOfQuotedSources } from "./source-keys";
-import {
-  holdsSecrets,
-  keyPiecesAround,
-  maskSecretValues,
-  secretValuesOf,
-  withKeyPieces,
-} from "./secret-values";
+import { holdsSecrets, maskSecretValues, secretValuesOf, withKeysAround } from "./secret-values";
 
 export interface RunProgramOptions {
   /** Folder holding Pulumi.yaml. */
@@ -403,10 +397,7 @@ function withSecretsMasked(
   run: Parameters<typeof secretValuesOf>[0] & { dir: string; pwd?: string },
 ): unknown {
   if (!(e instanceof ProgramError)) return e;
-  const secrets = withKeyPieces(
-    secretValuesOf(run),
-    keyPiecesAround(process.env, [run.dir, run.pwd ?? run.dir]),
-  );
+  const secrets = withKeysAround(secretValuesOf(run), process.env, [run.dir, run.pwd ?? run.dir]);
   if (!holdsSecrets(secrets)) return e;
   const masked = new ProgramError(
     maskSecretValues(e.message, secrets),

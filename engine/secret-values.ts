@@ -74,7 +74,7 @@ const MAX_KEY_FILES = 256;
  * key from `process.env` or a file; rt52 #6: a successful preview's report, a name built from one).
  * Read once a preview has run: a few reads.
  */
-export function keyPiecesAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string> {
+function keyPiecesAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string> {
   const pieces = new Set<string>();
   const add = (text: string) => {
     for (const p of keyDigitPieces(text)) pieces.add(p);
@@ -104,8 +104,13 @@ export function keyPiecesAround(env: NodeJS.ProcessEnv, dirs: readonly string[])
 /** The length of the shortest text that holds a key (`e2b_` and forty digits). */
 const KEY_TEXT = 44;
 
-/** `secrets` with more key pieces to mask. */
-export function withKeyPieces(secrets: SecretValues, pieces: ReadonlySet<string>): SecretValues {
+/** `secrets` with the pieces of the keys in `env` and beside the program in `dirs` to mask too (keyPiecesAround). */
+export function withKeysAround(
+  secrets: SecretValues,
+  env: NodeJS.ProcessEnv,
+  dirs: readonly string[],
+): SecretValues {
+  const pieces = keyPiecesAround(env, dirs);
   if (pieces.size === 0) return secrets;
   return { values: secrets.values, keyPieces: new Set([...secrets.keyPieces, ...pieces]) };
 }

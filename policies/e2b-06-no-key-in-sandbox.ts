@@ -34,7 +34,7 @@ import {
 } from "./detect/stack";
 import { mayNameOrHideLeaves } from "./detect/embedded-names";
 import { OPAQUE_SECRET } from "./detect/unknowns";
-import { HOLDS_VARIABLES, NOT_VARIABLES, VARIABLE_MAP } from "./detect/variable-holders";
+import { NOT_VARIABLES, VARIABLE_MAP, holdsVariables } from "./detect/variable-holders";
 import { CONFIG_KEY_NAME, configKeyAsVariable } from "./detect/hidden-config";
 import { pathOf, printable, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
 import { E2B_SECRET_KIND } from "./model";
@@ -233,15 +233,10 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
     // (`API_URL`) is judged by its name.
     if (namesOneKey(run, top) || IDENTITY.test(top)) continue;
     const hiddenPart = scan.unknowns.find((l) => {
-      if (l.top !== top || l.envName || NOT_VARIABLES.test(l.path)) return false;
-      if (l.path === top) return true;
+      if (l.top !== top || l.envName) return false;
       // Below the property, only a part named as what holds variables: one setting's `value` (an
       // Elastic Beanstalk option) is one value, judged by its name where it has one.
-      const last = l.path
-        .replace(/\[\d+\]$/, "")
-        .split(".")
-        .pop()!;
-      return VARIABLE_MAP.test(last) || HOLDS_VARIABLES.test(last);
+      return l.path === top ? !NOT_VARIABLES.test(l.path) : holdsVariables(l.path);
     });
     if (!hiddenPart) continue;
     const from = (r.propertyDependencies[top] ?? []).filter((u) => keyConfigs.has(u));

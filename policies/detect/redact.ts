@@ -343,8 +343,8 @@ const MIN_ROW_TOKENS = 4;
 
 /**
  * A line's bytes written as hex words — the longest run of them with only BETWEEN_BYTES between, so a
- * lead's numbers (a timestamp's `01`) are left out — and its quoted characters; undefined when it has
- * too few of both.
+ * lead's numbers (a timestamp's `01`) are left out —, its quoted characters, and its longest run of
+ * `\x` escapes; undefined when it has too few words and characters and no escape.
  */
 function tokensOf(line: string): { at: 0; bytes: string; chars: string; escaped: string } | undefined {
   let bytes = "";
