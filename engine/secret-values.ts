@@ -6,7 +6,8 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { keyDigitPieces, maskKeyPieces, redactKeys } from "../policies/detect/keys";
+import { addDigitPieces, keyDigitsIn, maskKeyPieces, redactKeys } from "../policies/detect/keys";
+import { maskSpelledKeys } from "../policies/detect/spelled-keys";
 import { redactMaterial } from "../policies/detect/redact";
 import { undecryptedPlaceholder } from "../policies/detect/hidden-config";
 import type { ResourceGraph } from "./graph";
@@ -24,6 +25,8 @@ export interface SecretValues {
   values: string[];
   /** Every KEY_PIECE-long window of each key's digits, forwards and backwards, lower case (keys.ts). */
   keyPieces: Set<string>;
+  /** The forty digits of each key, lower case: masked spelled out too (spelled-keys.ts). */
+  keyDigits: Set<string>;
 }
 
 /** The decrypted secret values of a run (each string leaf of a structured one too). */
@@ -33,12 +36,16 @@ export function secretValuesOf(
   const unknown = new Set(run.unknownSecretKeys);
   const values = new Set<string>();
   const keyPieces = new Set<string>();
+  const keyDigits = new Set<string>();
   const add = (v: string) => {
     // As shown too: the error and output are redacted before they are masked, so a value holding a
     // key shows with that key masked (`https://hooks…?key=e2b_…3210`).
     for (const x of [v, v.trim()])
       for (const y of [x, redactKeys(x), redactMaterial(x)]) if (y.length >= MIN_VALUE) values.add(y);
-    for (const p of keyDigitPieces(v)) keyPieces.add(p);
+    for (const d of keyDigitsIn(v)) {
+      keyDigits.add(d);
+      addDigitPieces(keyPieces, d);
+    }
   };
   for (const key of run.secretKeys) {
     const value = run.config[key];
@@ -46,7 +53,7 @@ export function secretValuesOf(
     add(value);
     for (const leaf of stringLeaves(value)) add(leaf);
   }
-  return { values: [...values].sort((a, b) => b.length - a.length), keyPieces };
+  return { values: [...values].sort((a, b) => b.length - a.length), keyPieces, keyDigits };
 }
 
 /**
@@ -68,16 +75,16 @@ const MAX_KEY_FILE_BYTES = 64 * 1024;
 const MAX_KEY_FILES = 256;
 
 /**
- * The pieces of the E2B keys a program may hold without its config: in its environment (the
+ * The digits of the E2B keys a program may hold without its config: in its environment (the
  * deployer's shell, a CI secret) and in the small files at the top of its folders (a `.env` a dotenv
  * loader reads, a `.e2bkey`), which it may read (real43 #3: `key.slice(4)` in an error printed a
  * key from `process.env` or a file; rt52 #6: a successful preview's report, a name built from one).
  * Read once a preview has run: a few reads.
  */
-function keyPiecesAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string> {
-  const pieces = new Set<string>();
+function keysAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string> {
+  const keys = new Set<string>();
   const add = (text: string) => {
-    for (const p of keyDigitPieces(text)) pieces.add(p);
+    for (const d of keyDigitsIn(text)) keys.add(d);
   };
   for (const v of Object.values(env)) if (v && v.length >= KEY_TEXT) add(v);
   for (const dir of new Set(dirs)) {
@@ -98,21 +105,23 @@ function keyPiecesAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<s
       }
     }
   }
-  return pieces;
+  return keys;
 }
 
 /** The length of the shortest text that holds a key (`e2b_` and forty digits). */
 const KEY_TEXT = 44;
 
-/** `secrets` with the pieces of the keys in `env` and beside the program in `dirs` to mask too (keyPiecesAround). */
+/** `secrets` with the keys in `env` and beside the program in `dirs` to mask too (keysAround). */
 export function withKeysAround(
   secrets: SecretValues,
   env: NodeJS.ProcessEnv,
   dirs: readonly string[],
 ): SecretValues {
-  const pieces = keyPiecesAround(env, dirs);
-  if (pieces.size === 0) return secrets;
-  return { values: secrets.values, keyPieces: new Set([...secrets.keyPieces, ...pieces]) };
+  const keys = keysAround(env, dirs);
+  if (keys.size === 0) return secrets;
+  const keyPieces = new Set(secrets.keyPieces);
+  for (const d of keys) addDigitPieces(keyPieces, d);
+  return { values: secrets.values, keyPieces, keyDigits: new Set([...secrets.keyDigits, ...keys]) };
 }
 
 /** Whether there is anything to mask. */
@@ -137,11 +146,12 @@ function stringLeaves(value: string): string[] {
 }
 
 /**
- * `text` with every value masked, and every run of hex digits that holds a piece of a key's digits
- * (`key.slice(4, 30)`, upper-cased, reversed; rt50 #5). Linear in the text for each value.
+ * `text` with every value masked, every run of hex digits that holds a piece of a key's digits
+ * (`key.slice(4, 30)`, upper-cased, reversed; rt50 #5), and every stretch that spells a key's digits
+ * one by one in whatever layout (spelled-keys.ts). Linear in the text for each value.
  */
 export function maskSecretValues(text: string, secrets: SecretValues): string {
   let out = text;
   for (const v of secrets.values) if (out.includes(v)) out = out.split(v).join(SECRET_MASK);
-  return maskKeyPieces(out, secrets.keyPieces, SECRET_MASK);
+  return maskSpelledKeys(maskKeyPieces(out, secrets.keyPieces, SECRET_MASK), secrets.keyDigits, SECRET_MASK);
 }

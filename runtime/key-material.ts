@@ -3,9 +3,10 @@
  * the pack would find in a stack is found here too, in any encoding it reads.
  */
 import { byteRunSpans } from "../policies/detect/byte-runs";
-import { applySpans, maskKey, type Span } from "../policies/detect/keys";
+import { applySpans, keyDigitsIn, maskKey, type Span } from "../policies/detect/keys";
 import { findMaterial } from "../policies/detect/material";
 import { redactMaterial, withholdDumps } from "../policies/detect/redact";
+import { maskSpelledKeys, spelledKeySpans } from "../policies/detect/spelled-keys";
 
 /**
  * The mask of the first E2B key in `text` in any encoding the pack reads in a stack (base64 and
@@ -233,7 +234,10 @@ function ownKeyPatterns(apiKey: string | undefined): RegExp[] {
   return compiled.patterns;
 }
 
-/** The mask of the caller's own key when `text` holds it in one of the forms ownKeyForms lists. */
+/**
+ * The mask of the caller's own key when `text` holds it in one of the forms ownKeyForms lists, or
+ * spells its digits out one by one (spelled-keys.ts).
+ */
 export function ownKeyIn(text: string, apiKey: string | undefined): string | undefined {
   for (const p of ownKeyPatterns(apiKey)) {
     p.lastIndex = 0;
@@ -241,7 +245,9 @@ export function ownKeyIn(text: string, apiKey: string | undefined): string | und
   }
   if (
     apiKey !== undefined &&
-    (ownKeyBytes(text, apiKey).length > 0 || withholdOwnKeyDumps(text, apiKey) !== text)
+    (ownKeyBytes(text, apiKey).length > 0 ||
+      withholdOwnKeyDumps(text, apiKey) !== text ||
+      spelledKeySpans(text, keyDigitsIn(apiKey)).length > 0)
   )
     return maskKey(apiKey);
   return undefined;
@@ -280,10 +286,14 @@ export function maskedName(name: string, apiKey?: string): string {
   return keyPieceIn(masked, apiKey) ? `[a name of ${name.length} characters]` : masked;
 }
 
-/** `text` with the caller's own key masked wherever it stands in one of the forms ownKeyForms lists. */
+/**
+ * `text` with the caller's own key masked wherever it stands in one of the forms ownKeyForms lists,
+ * and wherever its digits are spelled out one by one (spelled-keys.ts).
+ */
 export function maskOwnKey(text: string, apiKey: string | undefined): string {
   let out = text;
   for (const p of ownKeyPatterns(apiKey)) out = out.replace(p, maskKey(apiKey!));
   if (apiKey === undefined) return out;
-  return withholdOwnKeyDumps(applySpans(out, ownKeyBytes(out, apiKey)), apiKey);
+  out = withholdOwnKeyDumps(applySpans(out, ownKeyBytes(out, apiKey)), apiKey);
+  return maskSpelledKeys(out, keyDigitsIn(apiKey), maskKey(apiKey));
 }

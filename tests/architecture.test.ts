@@ -42,10 +42,12 @@ describe("architecture", () => {
     // the pack reads (the offline engine's one extension of what the CLI sends); config-settings.ts:
     // which policies and settings a pack config may name, from the pack's own schemas;
     // detect/redact.ts: the stricter redactor, for a failed program's error and output, redacted whole
-    // before they are cut to their first and last lines.
+    // before they are cut to their first and last lines; detect/spelled-keys.ts: a known key spelled
+    // out a character at a time, masked in what a run prints.
     const allowed = [
       "policies/detect/keys",
       "policies/detect/redact",
+      "policies/detect/spelled-keys",
       "policies/enforcement",
       "policies/detect/hidden-config",
       "policies/config-settings",
@@ -66,7 +68,8 @@ describe("architecture", () => {
     // the undecrypted-config marker the engine writes; config-settings.ts: what a pack config may name,
     // refused alike by the engine's reconciliation and the pack's Configure; detect/material.ts: key
     // material in any encoding, which the runtime guard checks what a sandbox is given with;
-    // detect/byte-runs.ts: numbers read as bytes, in which the guard looks for the caller's own key too.
+    // detect/byte-runs.ts: numbers read as bytes, in which the guard looks for the caller's own key too;
+    // detect/spelled-keys.ts: a known key spelled out a character at a time (the run's keys, the guard's own).
     const publicModules = [
       "api",
       "model",
@@ -76,6 +79,7 @@ describe("architecture", () => {
       "detect/redact",
       "detect/material",
       "detect/byte-runs",
+      "detect/spelled-keys",
       "detect/hidden-config",
       "config-settings",
       "credential-shapes",

@@ -478,12 +478,19 @@ export const KEY_PIECE = 12;
  */
 export function keyDigitPieces(text: string): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(KEY_PATTERN)) {
-    const digits = m[2].toLowerCase();
-    for (const d of [digits, [...digits].reverse().join("")])
-      for (let i = 0; i + KEY_PIECE <= d.length; i++) out.add(d.slice(i, i + KEY_PIECE));
-  }
+  for (const digits of keyDigitsIn(text)) addDigitPieces(out, digits);
   return out;
+}
+
+/** Every KEY_PIECE-long window of one key's digits (lower case), forwards and backwards, added to `out`. */
+export function addDigitPieces(out: Set<string>, digits: string): void {
+  for (const d of [digits, [...digits].reverse().join("")])
+    for (let i = 0; i + KEY_PIECE <= d.length; i++) out.add(d.slice(i, i + KEY_PIECE));
+}
+
+/** The forty hex digits of each E2B key in `text`, lower case: what spelled-keys.ts looks for spelled out. */
+export function keyDigitsIn(text: string): string[] {
+  return [...text.matchAll(KEY_PATTERN)].map((m) => m[2].toLowerCase());
 }
 
 /** Separators between groups of a key's digits as code prints them: blanks, `-`, `:`, line breaks, `\n`. */

@@ -3,7 +3,7 @@
  * preview holds them, in everything the command writes (cli/output.ts).
  */
 import { undecryptedPlaceholder } from "../../policies/detect/hidden-config";
-import { maskSecretValues, secretValuesOfGraph } from "../../engine/secret-values";
+import { maskSecretValues, secretValuesOfGraph, withKeysAround } from "../../engine/secret-values";
 import { holdsKeyPiece, keyDigitPieces } from "../../policies/detect/keys";
 
 const KEY = "e2b_0123456789abcdef0123456789abcdef01234567";
@@ -51,6 +51,21 @@ describe("the secrets of a previewed graph", () => {
     expect(mask(`commit ${other} ${other.slice(0, 8)}-${other.slice(8, 12)}`)).toBe(
       `commit ${other} ${other.slice(0, 8)}-${other.slice(8, 12)}`,
     );
+  });
+
+  it("masks a key spelled out a character at a time, from config or from the deployer's environment", () => {
+    const spelled = [...KEY].map((c, i) => `0x${i.toString(16).padStart(2, "0")}: ${c}`).join("\n");
+    const fromConfig = secretValuesOfGraph({
+      config: { "agents:e2bApiKey": KEY },
+      configSecretKeys: ["agents:e2bApiKey"],
+    });
+    expect(maskSecretValues(`dump:\n${spelled}\ndone`, fromConfig)).toMatch(
+      /^dump:\n.{0,40}\[secret\]\ndone$/s,
+    );
+    const none = secretValuesOfGraph({ config: {}, configSecretKeys: [] });
+    const fromEnv = withKeysAround(none, { E2B_API_KEY: KEY }, []);
+    expect(maskSecretValues(`dump:\n${spelled}\ndone`, fromEnv)).toMatch(/^dump:\n.{0,40}\[secret\]\ndone$/s);
+    expect(maskSecretValues(`dump:\n${spelled}\ndone`, none)).toContain(spelled);
   });
 
   it("has nothing to mask for a secret it could not decrypt: its placeholder is no value", () => {

@@ -102,6 +102,24 @@ describe("the caller's own key, self-hosted format", () => {
   });
 });
 
+describe("the caller's own E2B key spelled out a character at a time in a layout no reader knows", () => {
+  const own = `e2b_${randomBytes(20).toString("hex")}`;
+  test.each([
+    [
+      "as String.fromCharCode calls",
+      [...own].map((c) => `String.fromCharCode(${c.charCodeAt(0)})`).join(" + "),
+    ],
+    ["glued to counters, `k0=e`", [...own].map((c, i) => `k${i}=${c}`).join(" ")],
+  ])("is found and masked %s", (_how, written) => {
+    const text = `cmd: echo ${written}; end`;
+    expect(ownKeyIn(text, own)).toBe(`e2b_…${own.slice(-4)}`);
+    const masked = maskOwnKey(text, own);
+    // The spelling of the digits is masked; `e2b_` before them is no secret.
+    expect(masked).toMatch(/^cmd: echo .{0,160}e2b_…[0-9a-f]{4}\)?; end$/);
+    expect(ownKeyIn(masked, own)).toBeUndefined();
+  });
+});
+
 describe("an E2B key in a form only the diagnostics' redactor reads (rt44 #3)", () => {
   const e2b = `e2b_${randomBytes(20).toString("hex")}`;
   test.each([

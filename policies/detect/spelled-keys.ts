@@ -1,0 +1,191 @@
+/**
+ * A known key spelled out in any layout: its digits one by one (or a few at a time) in order, each
+ * written as itself or as a byte in any base, with counters, wrappers, comments or log prefixes
+ * between them (`0x00: e`, `k0=e`, `String.fromCharCode(101) +`, `db 065h`, `8'h65`, `/* e *\/`).
+ * The redactor's readers (redact.ts, byte-runs.ts, indexed-items.ts) know layouts; this knows the
+ * key instead, so it needs none: where the run already knows a key (decrypted config, the deployer's
+ * environment, files beside the program), a stretch of text whose words spell at least
+ * MIN_SPELLED of the key's digits in order, with few words between any two, is masked.
+ *
+ * Linear: each word is read once, and for each key only the places its candidate characters stand.
+ */
+import { applySpans, type Span } from "./keys";
+
+/** Digits of a key, in order, that a stretch must spell to be masked: half the key. */
+export const MIN_SPELLED = 20;
+/** At most this many words between two digits of one spelling (a logger's prefix, a counter, a cast). */
+const MAX_GAP_WORDS = 12;
+/** At most this many characters between two digits of one spelling. */
+const MAX_GAP_CHARS = 200;
+/** A word longer than this spells nothing here (a run of digits that long is the pieces' business). */
+const MAX_WORD = 40;
+
+/** A number written as a byte: hex (`0x65`, `x65`, `65h`, `h65`, `u0065`, `0x65u8`), decimal, octal, binary. */
+const HEX_BYTE = /^(?:0x|x|h|u)?0*([0-9a-f]{1,2})(?:h|u8|u|l)?$/;
+const DECIMAL_BYTE = /^0*(\d{1,3})(?:u8|i8|u|l)?$/;
+const OCTAL_BYTE = /^(?:0o|o)?0*([0-7]{2,3})$/;
+const BINARY_BYTE = /^(?:0b|b)?([01]{8})$/;
+/** The longest word a byte is written as here (`0x0065u8`). */
+const MAX_BYTE_WORD = 10;
+/** Letters other than hex digits a byte's word may have: its base's prefix and its type's suffix. */
+const MAX_OTHER_LETTERS = 2;
+
+/** The hex digit (0–15) a character code stands for, either case, or -1. */
+function digitOf(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** The hex digits a word of a byte may stand for, as bits 0–15: the byte in each base it reads as. */
+function digitsOf(w: string): number {
+  let bits = 0;
+  const add = (m: RegExpExecArray | null, base: number) => {
+    const d = m ? digitOf(parseInt(m[1], base)) : -1;
+    if (d >= 0) bits |= 1 << d;
+  };
+  add(HEX_BYTE.exec(w), 16);
+  add(DECIMAL_BYTE.exec(w), 10);
+  add(OCTAL_BYTE.exec(w), 8);
+  add(BINARY_BYTE.exec(w), 2);
+  return bits;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isHexCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/**
+ * The spellings under way for one key's digits, one per digit: each ends at that digit, spelled by
+ * word `word` (-1: none) that ends at `end`, `length` digits long, starting at `start` in the text.
+ */
+class Spellings {
+  readonly word: Int32Array;
+  readonly end: Int32Array;
+  readonly length: Int32Array;
+  readonly start: Int32Array;
+  /** Where each hex digit (0–15) stands in the digits. */
+  readonly at: number[][] = Array.from({ length: 16 }, () => []);
+
+  constructor(readonly digits: string) {
+    const n = digits.length;
+    this.word = new Int32Array(n).fill(-1);
+    this.end = new Int32Array(n);
+    this.length = new Int32Array(n);
+    this.start = new Int32Array(n);
+    for (let p = 0; p < n; p++) this.at[digitOf(digits.charCodeAt(p))]?.push(p);
+  }
+
+  /**
+   * Word `i` (from `start` to `end`), standing for the digits in `bits` or for the digits `chunk`:
+   * the spellings it goes on or begins. Returns where the longest spelling it ends that is
+   * MIN_SPELLED long or longer starts, or -1.
+   */
+  spell(pending: Pending, i: number, start: number, end: number, bits: number, chunk: string): number {
+    pending.count = 0;
+    for (let d = 0; d < 16; d++)
+      if (bits & (1 << d)) for (const p of this.at[d]) pending.add(this, p, p, 1, i, start);
+    if (chunk)
+      for (let p = this.digits.indexOf(chunk); p >= 0; p = this.digits.indexOf(chunk, p + 1))
+        pending.add(this, p, p + chunk.length - 1, chunk.length, i, start);
+    let from = -1;
+    for (let u = 0; u < pending.count; u++) {
+      const p = pending.to[u];
+      if (this.live(p, i, start) && this.length[p] > pending.length[u]) continue;
+      this.word[p] = i;
+      this.end[p] = end;
+      this.length[p] = pending.length[u];
+      this.start[p] = pending.start[u];
+      if (pending.length[u] >= MIN_SPELLED && (from < 0 || pending.start[u] < from)) from = pending.start[u];
+    }
+    return from;
+  }
+
+  /** Whether the spelling ending at digit `p` can go on with word `i`, which starts at `from`. */
+  live(p: number, i: number, from: number): boolean {
+    const w = this.word[p];
+    return w >= 0 && w < i && i - w - 1 <= MAX_GAP_WORDS && from - this.end[p] <= MAX_GAP_CHARS;
+  }
+}
+
+/** The spellings one word ends, gathered before any is kept (a word spells each digit once). */
+class Pending {
+  to: number[] = [];
+  length: number[] = [];
+  start: number[] = [];
+  count = 0;
+
+  add(key: Spellings, from: number, to: number, digits: number, i: number, wordStart: number): void {
+    const goesOn = from > 0 && key.live(from - 1, i, wordStart);
+    this.to[this.count] = to;
+    this.length[this.count] = (goesOn ? key.length[from - 1] : 0) + digits;
+    this.start[this.count] = goesOn ? key.start[from - 1] : wordStart;
+    this.count++;
+  }
+}
+
+/**
+ * The stretches of `text` that spell MIN_SPELLED or more of one of `keys` (each a key's hex digits,
+ * lower case) in order, forwards or backwards, from the first word of a spelling to its last.
+ */
+export function spelledKeySpans(text: string, keys: Iterable<string>, mask = ""): Span[] {
+  const spans: Span[] = [];
+  if (text.length < MIN_SPELLED) return spans;
+  // Backwards too, as the pieces are: a key printed from its last character.
+  const spellings = [...keys]
+    .filter((k) => k.length >= MIN_SPELLED)
+    .flatMap((k) => [k, [...k].reverse().join("")])
+    .map((d) => new Spellings(d));
+  if (spellings.length === 0) return spans;
+  const mark = (start: number, end: number) => {
+    const last = spans[spans.length - 1];
+    if (last && start <= last.end) last.end = Math.max(last.end, end);
+    else spans.push({ start, end, mask });
+  };
+  const pending = new Pending();
+  const n = text.length;
+  let i = -1;
+  let pos = 0;
+  while (pos < n) {
+    while (pos < n && !isAlnum(text.charCodeAt(pos))) pos++;
+    if (pos >= n) break;
+    const start = pos;
+    let other = 0;
+    let decimal = 0;
+    for (let c = text.charCodeAt(pos); pos < n && isAlnum(c); c = text.charCodeAt(++pos))
+      if (c <= 57) decimal++;
+      else if (!isHexCode(c)) other++;
+    i++;
+    const length = pos - start;
+    // Most words are names and prose: not all hex digits, and too long or too lettered for a byte
+    // (every byte that is a hex digit's code has a decimal digit in any base).
+    if (length > MAX_WORD || (other > 0 && (length > MAX_BYTE_WORD || other > MAX_OTHER_LETTERS || !decimal)))
+      continue;
+    const w = length === 1 ? "" : text.slice(start, pos).toLowerCase();
+    const bits =
+      length === 1
+        ? other
+          ? 0
+          : 1 << digitOf(text.charCodeAt(start))
+        : decimal > 0 && length <= MAX_BYTE_WORD
+          ? digitsOf(w)
+          : 0;
+    const chunk = other === 0 && length >= 2 ? w : "";
+    if (!bits && !chunk) continue;
+    for (const key of spellings) {
+      const from = key.spell(pending, i, start, pos, bits, chunk);
+      if (from >= 0) mark(from, pos);
+    }
+  }
+  return spans;
+}
+
+/** `text` with every stretch that spells a known key (spelledKeySpans) replaced by `mask`. */
+export function maskSpelledKeys(text: string, keys: Iterable<string>, mask: string): string {
+  return applySpans(text, spelledKeySpans(text, keys, mask));
+}

@@ -1,0 +1,104 @@
+/**
+ * A known key spelled out digit by digit in layouts no reader of the redactor knows (rt52 #7,
+ * rt53 #1 and #2, left by session 40): masked because the run knows the key, whatever stands between
+ * its digits. Text that spells no known key is left as it is.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import fc from "fast-check";
+import { MIN_SPELLED, maskSpelledKeys, spelledKeySpans } from "../../../policies/detect/spelled-keys";
+
+const KEY = "e2b_3f9a1c7e5b2d4086af13c9e7b5d20f4a6c8e1b3d";
+const DIGITS = KEY.slice(4);
+const chars = [...KEY];
+const codes = chars.map((c) => c.charCodeAt(0));
+const hex = (n: number) => n.toString(16).padStart(2, "0");
+
+const layouts: Record<string, string> = {
+  "hex counters, `0x00: e` a line": chars.map((c, i) => `0x${hex(i)}: ${c}`).join("\n"),
+  "a counter glued to a word, `k0=e`": chars.map((c, i) => `k${i}=${c}`).join(" "),
+  "counters stepping by two": chars.map((c, i) => `${2 * i}: ${c}`).join("\n"),
+  "the byte in a sentence's fifth word": chars
+    .map((_, i) => `[${i}] len 44 of key is 0x${hex(codes[i])}`)
+    .join("\n"),
+  "JS String.fromCharCode(101) + …": codes.map((b) => `String.fromCharCode(${b})`).join(" + "),
+  "Rust 0x65u8 literals": `[${codes.map((b) => `0x${hex(b)}u8`).join(", ")}]`,
+  "Rust b'e' as u8": `[${chars.map((c) => `b'${c}' as u8`).join(", ")}]`,
+  "C++ static_cast<char>(101)": codes.map((b) => `static_cast<char>(${b})`).join(", "),
+  "a C array with a comment per byte": `{ ${codes.map((b, i) => `0x${hex(b)} /* ${chars[i]} */`).join(", ")} }`,
+  "a wrapper on every other byte": codes.map((b, i) => (i % 2 ? `(byte) ${b}` : `${b}`)).join(", "),
+  "asm `db 065h` rows": (
+    codes
+      .map((b) => `0${hex(b)}h`)
+      .join(",")
+      .match(/(?:[^,]+,?){1,8}/g) ?? []
+  )
+    .map((row) => `  db ${row.replace(/,$/, "")}`)
+    .join("\n"),
+  "Verilog 8'h65": codes.map((b) => `8'h${hex(b)}`).join(", "),
+  "octal escapes": codes.map((b) => `\\${b.toString(8)}`).join(""),
+  "binary bytes": codes.map((b) => `0b${b.toString(2).padStart(8, "0")}`).join(" "),
+  "chunks of three behind a logger's prefix": (KEY.match(/.{1,3}/g) ?? [])
+    .map((c, i) => `2026-12-07T21:58:${String(i).padStart(2, "0")}.123Z DEBUG part ${i} = ${c}`)
+    .join("\n"),
+  "upper case, a character a line": KEY.toUpperCase().split("").join("\n"),
+  "backwards, a character a line": [...chars].reverse().join("\n"),
+};
+
+describe("spelledKeySpans", () => {
+  it.each(Object.keys(layouts))("masks the key spelled as %s, and keeps the text around it", (name) => {
+    const out = maskSpelledKeys(`debug:\n${layouts[name]}\nthen failed`, [DIGITS], "[secret]");
+    expect(out).toMatch(/^debug:\n/);
+    expect(out).toMatch(/then failed$/);
+    expect(out).toContain("[secret]");
+    expect(spelledKeySpans(out, [DIGITS])).toEqual([]);
+  });
+
+  it("masks half the key's digits spelled out, but not fewer (shorter pieces are keys.ts's, whole)", () => {
+    const spell = (d: string) => [...d].map((c, i) => `${i}: ${c}`).join("\n");
+    expect(maskSpelledKeys(spell(DIGITS.slice(10, 10 + MIN_SPELLED)), [DIGITS], "[secret]")).toMatch(
+      /^[^\n]*\[secret\]$/,
+    );
+    const few = spell(DIGITS.slice(10, 10 + MIN_SPELLED - 1));
+    expect(maskSpelledKeys(few, [DIGITS], "[secret]")).toBe(few);
+  });
+
+  it("does not join digits with more than twelve words between them", () => {
+    const words = "the deploy went on with another thirteen words or so before the next";
+    expect(words.split(" ")).toHaveLength(13);
+    expect(spelledKeySpans([...DIGITS].join(` ${words} `), [DIGITS])).toEqual([]);
+  });
+
+  it("spells nothing from ordinary text: this project's docs and sources, with random keys", () => {
+    const root = path.join(__dirname, "../../..");
+    const files = [
+      ...readdirSync(path.join(root, "docs")).map((f) => path.join(root, "docs", f)),
+      ...readdirSync(path.join(root, "policies/detect")).map((f) => path.join(root, "policies/detect", f)),
+    ].filter((f) => /\.(md|ts|txt)$/.test(f));
+    const corpus = files.map((f) => readFileSync(f, "utf8")).join("\n");
+    expect(corpus.length).toBeGreaterThan(200_000);
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 40, maxLength: 40 }),
+        (d) => {
+          expect(spelledKeySpans(corpus, [d])).toEqual([]);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it("spells nothing from a table of random bytes, in decimal and hex", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 2000, maxLength: 2000 }),
+        fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 40, maxLength: 40 }),
+        (bytes, d) => {
+          const table = bytes.map((b, i) => `${i}\t${b}\t0x${hex(b)}`).join("\n");
+          expect(spelledKeySpans(table, [d])).toEqual([]);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
