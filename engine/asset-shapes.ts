@@ -43,7 +43,8 @@ function checkFields(o: { [k: string]: WireValue }, what: "asset" | "archive", f
       throw new Error(`unexpected ${what} ${f === "uri" ? "URI" : f} of type ${goType(o[f])}`);
 }
 
-function checkOne(o: { [k: string]: WireValue }): void {
+/** Throws the CLI's error when `o` is a malformed asset or archive (its members are checked on their own). */
+export function checkAssetShape(o: { [k: string]: WireValue }): void {
   if (o[SECRET_SIG] === ASSET_VALUE) checkFields(o, "asset", ["hash", "text", "path", "uri"]);
   else if (o[SECRET_SIG] === ARCHIVE_VALUE) {
     checkFields(o, "archive", ["hash"]);
@@ -73,7 +74,7 @@ export function checkAssetShapes(props: { [k: string]: WireValue }): void {
     const top = stack[stack.length - 1];
     if (top.seen || top.v === null || typeof top.v !== "object") {
       stack.pop();
-      if (top.seen && isObject(top.v)) checkOne(top.v);
+      if (top.seen && isObject(top.v)) checkAssetShape(top.v);
       continue;
     }
     top.seen = true;

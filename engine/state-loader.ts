@@ -17,7 +17,11 @@ import {
   valueBudget,
   type ValueBudget,
 } from "./limits";
+import { checkAssetShape } from "./asset-shapes";
+import { RESOURCE_REFERENCE_SIG } from "./marshal";
 import {
+  ARCHIVE_VALUE,
+  ASSET_VALUE,
   SECRET_SIG,
   SECRET_VALUE,
   secretValue,
@@ -47,7 +51,7 @@ const READ_FIELDS = new Set([
   "protect",
   "additionalSecretOutputs",
 ]);
-/** Read fields that are flags: a value that is not a boolean is kept as another field. */
+/** Read fields that are flags: a value that is not a boolean is refused (checkIdentity). */
 const FLAGS = new Set(["custom", "external", "protect"]);
 
 export function loadStateExport(file: string): ResourceGraph {
@@ -91,6 +95,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
       fail(`${at}.urn`, "must be a Pulumi URN");
     if (typeof r.type !== "string" || !r.type) fail(`${at}.type`, "is required");
     const urn = r.urn as string;
+    checkIdentity(r, urn, at, rawResources[0], fail);
     const first = urns.get(urn);
     if (first !== undefined) fail(`${at}.urn`, `repeats the URN of deployment.resources[${first}]`);
     urns.set(urn, i);
@@ -119,8 +124,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     // `initErrors`, and an alias or an import id can hold anything.
     const otherFields: WireObject = {};
     for (const [k, v] of Object.entries(r)) {
-      if (v === undefined || v === null || (READ_FIELDS.has(k) && !(FLAGS.has(k) && typeof v !== "boolean")))
-        continue;
+      if (v === undefined || v === null || READ_FIELDS.has(k)) continue;
       otherFields[k] = read(v, k);
     }
     return {
@@ -285,6 +289,7 @@ function convertSecrets(
       set(v as WireValue);
       continue;
     }
+    if (SECRET_SIG in v) checkSignature(v, at, fail);
     if (v[SECRET_SIG] === SECRET_VALUE) {
       let inner: unknown;
       let innerAt: string;
@@ -327,6 +332,88 @@ function convertSecrets(
     }
   }
   return result.v;
+}
+
+/**
+ * The fields that say which resource a record is, as Pulumi writes them (apitype ResourceV3): a type
+ * that is the URN's, the stack and project of the export's first resource, flags that are booleans
+ * and an id, parent and provider reference that are strings. A record that differs was not written by
+ * Pulumi, and a key in what differs would be judged nowhere (rt54 #4): it is refused, naming the field.
+ */
+function checkIdentity(
+  r: Record<string, unknown>,
+  urn: string,
+  at: string,
+  first: unknown,
+  fail: (field: string, problem: string) => never,
+): void {
+  const parts = urnParts(urn);
+  if (!parts) return fail(`${at}.urn`, "must be a Pulumi URN (urn:pulumi:stack::project::type::name)");
+  if (r.type !== parts.type)
+    fail(`${at}.type`, `is ${shown(r.type)}, but the URN's type is ${shown(parts.type)}`);
+  const head = isObject(first) && typeof first.urn === "string" ? urnParts(first.urn) : undefined;
+  if (head && (head.stack !== parts.stack || head.project !== parts.project))
+    fail(
+      `${at}.urn`,
+      "names another stack or project than deployment.resources[0] (an export holds one stack)",
+    );
+  for (const f of FLAGS)
+    if (r[f] !== undefined && r[f] !== null && typeof r[f] !== "boolean")
+      fail(`${at}.${f}`, "must be true or false");
+  for (const f of ["id", "parent", "provider"])
+    if (r[f] !== undefined && r[f] !== null && typeof r[f] !== "string")
+      fail(`${at}.${f}`, "must be a string");
+  if (typeof r.parent === "string" && r.parent && !urnParts(r.parent))
+    fail(`${at}.parent`, "must be the URN of the parent resource");
+  if (typeof r.provider === "string" && r.provider) {
+    const cut = r.provider.lastIndexOf("::");
+    if (cut < 0 || !urnParts(r.provider.slice(0, cut)))
+      fail(`${at}.provider`, "must be a provider reference (the provider's URN, '::' and its id)");
+  }
+}
+
+/** A URN's stack, project and type (the last of a qualified type's `$` parts), or undefined. */
+function urnParts(urn: string): { stack: string; project: string; type: string } | undefined {
+  if (!urn.startsWith("urn:pulumi:")) return undefined;
+  const parts = urn.slice("urn:pulumi:".length).split("::");
+  if (parts.length < 4 || parts.slice(0, 3).some((p) => !p)) return undefined;
+  return { stack: parts[0], project: parts[1], type: parts[2].split("$").pop()! };
+}
+
+/**
+ * An object with Pulumi's signature member is one of the values it names, whole, as the CLI
+ * deserializes a state (sdk/go/common/resource/stack/deployment.go `DeserializePropertyValue`): a secret
+ * with its ciphertext or plaintext as text, an asset or archive of the right shape, a resource
+ * reference. Any other signature, or a value of the wrong shape, is refused as the CLI refuses it,
+ * rather than left to the pack (rt54 #4, #5: a plaintext that is an array went unread, an unknown
+ * signature stopped the pack and the whole audit with it).
+ */
+function checkSignature(
+  v: Record<string, unknown>,
+  at: string,
+  fail: (field: string, problem: string) => never,
+): void {
+  const sig = v[SECRET_SIG];
+  switch (sig) {
+    case SECRET_VALUE:
+      if ("plaintext" in v && typeof v.plaintext !== "string")
+        fail(`${at}.plaintext`, "must be the secret's value as JSON text");
+      if ("ciphertext" in v && typeof v.ciphertext !== "string") fail(`${at}.ciphertext`, "must be a string");
+      return;
+    case ASSET_VALUE:
+    case ARCHIVE_VALUE:
+      try {
+        checkAssetShape(v as { [k: string]: WireValue });
+      } catch (e) {
+        fail(at, `holds a malformed ${sig === ASSET_VALUE ? "asset" : "archive"}: ${(e as Error).message}`);
+      }
+      return;
+    case RESOURCE_REFERENCE_SIG:
+      if (typeof v.urn !== "string") fail(`${at}.urn`, "must be the URN the resource reference names");
+      return;
+    default:
+      fail(at, `holds an object with an unknown Pulumi signature ${shown(sig)}`);
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -219,6 +219,59 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     expect(JSON.stringify(inputs)).toContain(KEY);
   });
 
+  it("refuses a record Pulumi would not write, naming the field, so a key in it is judged or refused, never passed (rt54 #4, #5)", () => {
+    const dir = tmpDir("identity-");
+    const file = path.join(dir, "export.json");
+    const BUCKET = "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b";
+    const PROVIDER = "urn:pulumi:dev::p::pulumi:providers:aws::default";
+    const exportWith = (r: Record<string, unknown>) =>
+      JSON.stringify({
+        version: 3,
+        deployment: {
+          resources: [
+            { urn: PROVIDER, type: "pulumi:providers:aws", custom: true, id: "prov-1" },
+            { urn: BUCKET, type: "aws:s3/bucket:Bucket", custom: true, id: "b-1", ...r },
+          ],
+        },
+      });
+    const refused = (r: Record<string, unknown>) => {
+      writeFileSync(file, exportWith(r));
+      try {
+        loadStateExport(file);
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputError);
+        expect((e as Error).message).not.toContain(KEY.slice(4, 16));
+        return (e as Error).message.replace(`${file}: `, "");
+      }
+      return "read";
+    };
+    const at = "field 'deployment.resources[1]";
+    expect(refused({ provider: `${PROVIDER}::prov-1` })).toBe("read");
+    expect(refused({ type: `aws:x:${KEY}` })).toMatch(`${at}.type' is "aws:x:e2b_…`);
+    expect(refused({ provider: KEY })).toBe(
+      `${at}.provider' must be a provider reference (the provider's URN, '::' and its id)`,
+    );
+    expect(refused({ urn: `urn:pulumi:dev::${KEY}::aws:s3/bucket:Bucket::b` })).toBe(
+      `${at}.urn' names another stack or project than deployment.resources[0] (an export holds one stack)`,
+    );
+    expect(refused({ custom: "yes" })).toBe(`${at}.custom' must be true or false`);
+    expect(refused({ id: { v: KEY } })).toBe(`${at}.id' must be a string`);
+    expect(refused({ parent: 7 })).toBe(`${at}.parent' must be a string`);
+    const SIG = "4dabf18193072939515e22adb298388d";
+    expect(refused({ outputs: { x: { [SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: [KEY] } } })).toBe(
+      `${at}.outputs.x.plaintext' must be the secret's value as JSON text`,
+    );
+    expect(
+      refused({ outputs: { x: { [SIG]: "c44067f5952c0a294b673a41bacd8c17", path: 5, text: KEY } } }),
+    ).toBe(`${at}.outputs.x' holds a malformed asset: unexpected asset path of type float64`);
+    expect(refused({ outputs: { x: { [SIG]: "0def7320c3a5731c473e5ecbe6d01bc7", assets: "x" } } })).toBe(
+      `${at}.outputs.x' holds a malformed archive: unexpected archive contents of type string`,
+    );
+    expect(refused({ outputs: { x: { [SIG]: "zz", v: KEY } } })).toBe(
+      `${at}.outputs.x' holds an object with an unknown Pulumi signature "zz"`,
+    );
+  });
+
   it("refuses an object that repeats a member name (JSON.parse would hide the first), naming it", () => {
     const dir = tmpDir("repeated-");
     const lambdaWith = (vars: string) =>
