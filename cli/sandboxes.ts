@@ -83,6 +83,19 @@ function duration(flag: string, v: string | undefined): number | undefined {
   return r.seconds;
 }
 
+/**
+ * The longest a timer flag may ask for: 24 days, under the longest a Node timer waits (2^31 - 1 ms,
+ * about 24.8 days; a longer one fires at once, with a warning: rt54 #8).
+ */
+const MAX_TIMER_DAYS = 24;
+
+function timer(flag: string, v: string | undefined): number | undefined {
+  const seconds = duration(flag, v);
+  if (seconds !== undefined && seconds > MAX_TIMER_DAYS * 86_400)
+    throw new UsageError(`${flag}: "${v}" is longer than ${MAX_TIMER_DAYS} days`);
+  return seconds;
+}
+
 function price(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -222,10 +235,8 @@ export async function runSandboxesAudit(flags: SandboxesAuditFlags, io: AuditIO)
     if (apiUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(apiUrl))
       throw new UsageError(`--api-url: "${apiUrl}" is not an http(s) URL`);
 
-    const requestTimeoutMs = (duration("--request-timeout", flags.requestTimeout) ?? 30) * 1000;
-    const deadlineMs = (duration("--deadline", flags.deadline) ?? 600) * 1000;
-    if (requestTimeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0s");
-    if (deadlineMs <= 0) throw new UsageError("--deadline: must be more than 0s");
+    const requestTimeoutMs = (timer("--request-timeout", flags.requestTimeout) ?? 30) * 1000;
+    const deadlineMs = (timer("--deadline", flags.deadline) ?? 600) * 1000;
 
     // A report we cannot write is bad usage before any API call, not an error after the kills.
     if (flags.output) prepareOutput(flags.output, "--output");

@@ -15,6 +15,8 @@ export function parseDuration(text: string): DurationResult {
   let seconds = 0;
   for (const m of t.matchAll(/(\d+)([smhd])/g)) seconds += Number(m[1]) * UNIT_SECONDS[m[2]];
   if (seconds <= 0) return { ok: false, error: `"${text}" must be longer than zero` };
+  if (!Number.isSafeInteger(seconds))
+    return { ok: false, error: `"${text}" is too long to count in seconds` };
   return { ok: true, seconds };
 }
 

@@ -3,7 +3,14 @@
  * the pack would find in a stack is found here too, in any encoding it reads.
  */
 import { byteRunSpans } from "../policies/detect/byte-runs";
-import { applySpans, keyDigitsIn, maskKey, type Span } from "../policies/detect/keys";
+import {
+  applySpans,
+  keyDigitPieces,
+  keyDigitsIn,
+  maskKey,
+  maskKeyPieces,
+  type Span,
+} from "../policies/detect/keys";
 import { findMaterial } from "../policies/detect/material";
 import { redactMaterial, withholdDumps } from "../policies/detect/redact";
 import { maskSpelledKeys, spelledKeySpans } from "../policies/detect/spelled-keys";
@@ -288,12 +295,15 @@ export function maskedName(name: string, apiKey?: string): string {
 
 /**
  * `text` with the caller's own key masked wherever it stands in one of the forms ownKeyForms lists,
- * and wherever its digits are spelled out one by one (spelled-keys.ts).
+ * and, for an E2B key, wherever twelve or more of its digits stand in a row (keys.ts maskKeyPieces)
+ * or its digits are spelled out one by one (spelled-keys.ts).
  */
 export function maskOwnKey(text: string, apiKey: string | undefined): string {
   let out = text;
   for (const p of ownKeyPatterns(apiKey)) out = out.replace(p, maskKey(apiKey!));
   if (apiKey === undefined) return out;
   out = withholdOwnKeyDumps(applySpans(out, ownKeyBytes(out, apiKey)), apiKey);
+  // Its digits without the prefix, whole or in part (rt54 #7: `key.slice(4)` in a sandbox's metadata).
+  out = maskKeyPieces(out, keyDigitPieces(apiKey), maskKey(apiKey));
   return maskSpelledKeys(out, keyDigitsIn(apiKey), maskKey(apiKey));
 }

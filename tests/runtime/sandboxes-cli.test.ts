@@ -205,6 +205,10 @@ describe("runSandboxesAudit", () => {
     [{ maxAge: "1h", format: "xml" }, /--format/],
     [{ maxAge: "1h", pageSize: "500" }, /--page-size/],
     [{ maxAge: "1h", yes: true }, /--yes only makes sense with --kill/],
+    // Longer than a Node timer waits: it would fire at once (rt54 #8).
+    [{ maxAge: "1h", deadline: "25d" }, /^error: --deadline: "25d" is longer than 24 days\n$/],
+    [{ maxAge: "1h", requestTimeout: "30d" }, /^error: --request-timeout: "30d" is longer than 24 days\n$/],
+    [{ maxAge: "99999999999999999999d" }, /^error: --max-age: "99999999999999999999d" is too long to count/],
     [{ maxAge: "1h", metadata: ["novalue"] }, /--metadata/],
     [{ maxAge: "1h", env: "prod" }, /no policy to read it from/],
     [
@@ -257,6 +261,21 @@ describe("runSandboxesAudit", () => {
       expect(o.out + o.err).not.toContain(apiKey);
     }
     expect(text.out).toContain("note=e2b_…de99");
+  });
+
+  test("the digits of the auditor's own key in metadata are masked too, whole or in part (rt54 #7)", async () => {
+    expect(apiKey).toMatch(/^e2b_[0-9a-f]{40}$/);
+    const digits = apiKey.slice(4);
+    server.state.seedSandboxes(1, { teamId, metadata: { user_id: "u9", note: `token ${digits}` } });
+    server.state.seedSandboxes(1, {
+      teamId,
+      metadata: { user_id: "u9", note: `part ${digits.slice(8, 28)}` },
+    });
+    const text = await run({ maxAge: "1h", by: "note" });
+    const json = await run({ maxAge: "1h", by: "note", format: "json" });
+    for (const o of [text, json])
+      expect(o.out + o.err).not.toMatch(new RegExp(`${digits.slice(8, 20)}`, "i"));
+    expect(text.out).toContain(`note=token e2b_…${apiKey.slice(-4)}`);
   });
 });
 
