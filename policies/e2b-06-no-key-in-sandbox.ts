@@ -36,7 +36,8 @@ import { mayNameOrHideLeaves } from "./detect/embedded-names";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { NOT_VARIABLES, VARIABLE_MAP, holdsVariables } from "./detect/variable-holders";
 import { CONFIG_KEY_NAME, configKeyAsVariable } from "./detect/hidden-config";
-import { pathOf, printable, type Leaf, type PathNode, type WalkContext } from "./detect/walk";
+import { pathOf, printable, type Leaf, type PathNode, type Tree, type WalkContext } from "./detect/walk";
+import { isObjectTree } from "./detect/tree";
 import { E2B_SECRET_KIND } from "./model";
 import { settingsOf, stackPolicy, type Reporter } from "./policy-dsl";
 import type { PackConfig } from "./settings";
@@ -47,7 +48,18 @@ import type { PackConfig } from "./settings";
  */
 const IMAGE_BUILD =
   "an image build (args and context files are baked into the image and any sandbox template made from it)";
-const IMAGE_BUILDS: Record<string, { tops: string[]; what: string }> = {
+const IMAGE_BUILDS: Record<
+  string,
+  {
+    tops: string[];
+    what: string;
+    /**
+     * Whether a variable's entry only names a secret that the build service fetches into its runner
+     * when a build starts (nothing of the key is in the definition or baked in by it).
+     */
+    fetchedAtBuild?: (entry: Tree) => boolean;
+  }
+> = {
   "docker:index/image:Image": {
     tops: ["build"],
     what: IMAGE_BUILD,
@@ -63,6 +75,11 @@ const IMAGE_BUILDS: Record<string, { tops: string[]; what: string }> = {
   "aws:codebuild/project:Project": {
     tops: ["environment"],
     what: "a build environment (baked into what it builds, e.g. a sandbox template)",
+    // A SECRETS_MANAGER or PARAMETER_STORE variable's value is the secret's name; CodeBuild reads the
+    // secret into the runner, AWS's way to give a build a key (the E2B CLI needs one to build a
+    // template) without holding it anywhere else (real45 #1).
+    fetchedAtBuild: (entry) =>
+      isObjectTree(entry) && (entry.type === "SECRETS_MANAGER" || entry.type === "PARAMETER_STORE"),
   },
 };
 const SANDBOX_RESOURCE_KINDS = new Set(["e2b-guardrails:Template", "e2b-guardrails:Sandbox"]);
@@ -192,7 +209,7 @@ function judgeSandboxes(index: StackIndex, config: Config, report: Reporter): bo
       continue;
     }
     const build = IMAGE_BUILDS[r.type];
-    if (build) checkEveryInput(run, r, index.scan(r), build.what, build.tops);
+    if (build) checkEveryInput(run, r, index.scan(r), build.what, build.tops, build.fetchedAtBuild);
     const secretStore = isKeyStoreType(r.type) || isE2BSecretResource(r);
     if (!secretStore) checkHiddenKeyFeed(run, index, r);
     const seen = new Set<string>();
@@ -286,6 +303,7 @@ function checkEveryInput(
   scan: ResourceScan,
   what: string,
   tops: readonly string[] | null,
+  fetchedAtBuild: (entry: Tree) => boolean = () => false,
 ): void {
   // One finding per place: a key found at a path is not reported again for the variable's name there,
   // nor a property already reported for what it holds for what it depends on.
@@ -306,7 +324,7 @@ function checkEveryInput(
   }
   for (const l of scan.named) {
     if (tops && !tops.includes(l.top)) continue;
-    if (l.envName && run.keyName.test(l.envName) && !saidPaths.has(l.path)) {
+    if (l.envName && run.keyName.test(l.envName) && !saidPaths.has(l.path) && !fetchedAtBuild(l.container)) {
       saidTops.add(l.top);
       // At its path, hidden or not: a baseline of the other passphrase mode pairs it with the key found there.
       run.report(
@@ -367,6 +385,7 @@ function checkHiddenInputs(
   scan: ResourceScan,
   what: string,
   tops: readonly string[] | null,
+  fetchedAtBuild: (entry: Tree) => boolean = () => false,
 ): void {
   const seen = new Set<string>();
   for (const l of [...scan.unknowns, ...scan.named]) {

@@ -153,6 +153,46 @@ describe(P, () => {
     expect(hidden.map((f) => [f.path, f.unknown])).toEqual([["build.args.E2B_API_KEY", true]]);
   });
 
+  it("passes a CodeBuild variable that names a secret CodeBuild fetches at build time; fails one that is the key or only named for it (real45 #1)", async () => {
+    const key = "e2b_" + "5d".repeat(20);
+    const codebuild = (variable: WireObject) =>
+      imageBuilds(tmpDir("codebuild-"), [
+        {
+          type: "aws:codebuild/project:Project",
+          name: "template-build",
+          inputs: {
+            environment: {
+              image: "aws/codebuild/standard:7.0",
+              environmentVariables: [
+                { name: "IMAGE_TAG", value: "latest" },
+                { name: "E2B_API_KEY", ...variable },
+              ],
+            },
+          },
+        },
+      ]);
+    for (const fetched of [
+      { type: "SECRETS_MANAGER", value: "agents/e2b-api-key:E2B_API_KEY" },
+      { type: "PARAMETER_STORE", value: "/agents/e2b/api-key" },
+    ]) {
+      const { stack } = await scan.graph(codebuild(fetched));
+      expect(of(stack, P)).toEqual([]);
+    }
+    const named = of(
+      (await scan.graph(codebuild({ value: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }))).stack,
+      P,
+    );
+    expect(named.map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^aws:codebuild\/project:Project 'template-build' passes E2B_API_KEY into a build environment/,
+      ),
+    ]);
+    const plain = of((await scan.graph(codebuild({ type: "PLAINTEXT", value: key }))).stack, P);
+    expect(plain.map((f) => f.message)).toEqual([
+      expect.stringMatching(/puts E2B key material \(e2b_…5d5d\)/),
+    ]);
+  });
+
   it("runs on preview unknowns without the SDK advisory", async () => {
     const { stack } = await scan.program(fx("preview-unknowns"), "prod");
     expect(of(stack, P)).toEqual([]);
