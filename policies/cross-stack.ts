@@ -13,7 +13,10 @@ import type { GraphResourceLike } from "./detect/stack";
 import { readString, tierOf } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
 import { StackIndex, STACK_TYPE } from "./detect/stack";
-import { noCrossEnvironmentKeyReference } from "./e2b-02-no-cross-environment-key-reference";
+import { namesKeyOutput, noCrossEnvironmentKeyReference } from "./e2b-02-no-cross-environment-key-reference";
+import { KEY_NAME_PATTERN } from "./detect/stack-index";
+import { isObjectTree } from "./detect/tree";
+import { OPAQUE_SECRET } from "./detect/unknowns";
 import { workspaceIsolation } from "./e2b-07-workspace-isolation";
 import type { Tier } from "./model";
 import { judgeAs, settingsOf, type Judge } from "./policy-dsl";
@@ -35,6 +38,11 @@ export interface StackFacts {
   secretReferences: Array<{ reference: string; urn: string; environment: string; tier: Tier | null }>;
   /** E2B teams the stack's environments (and key resources) use. */
   teams: Array<{ teamId: string; urn: string; environment: string; tier: Tier | null }>;
+  /**
+   * Places that hold the key as a secret the export hides (made without `--show-secrets`): a variable
+   * named for the key, or a stack output named for it. Such a key cannot be compared with another's.
+   */
+  hiddenKeys: Array<{ urn: string; path: string }>;
 }
 
 /** A resource as the engine graph or a state export carries it (wire format). */
@@ -54,11 +62,20 @@ export function stackFacts(
     keys: [],
     secretReferences: [],
     teams: [],
+    hiddenKeys: [],
   };
+  const keyName = new RegExp(KEY_NAME_PATTERN, "i");
   const seenKeys = new Set<string>();
   for (const r of index.resources) {
     // A stack's outputs are what other stacks read; other resources are judged by their inputs.
     const scan = r.type === STACK_TYPE ? index.scanOutputs(r) : index.scan(r);
+    for (const l of scan.named)
+      if (l.value === OPAQUE_SECRET && l.envName && keyName.test(l.envName))
+        facts.hiddenKeys.push({ urn: r.urn, path: l.path });
+    if (r.type === STACK_TYPE && isObjectTree(r.outputs))
+      for (const [name, v] of Object.entries(r.outputs))
+        if (v === OPAQUE_SECRET && namesKeyOutput(name))
+          facts.hiddenKeys.push({ urn: r.urn, path: `outputs.${name}` });
     const env = index.environmentOf(r, tagKeys);
     for (const k of scan.keys) {
       const id = `${k.fingerprint}|${env.name}`;
@@ -145,6 +162,33 @@ export function crossStackFindings(
       (u, others) =>
         `E2B key ${u.mask} of environment ${u.environment} is also used by ${others}. Give every environment its own key.`,
     );
+
+  // A key the export hides, beside another environment's key: nothing shows they differ (real45 #2).
+  for (const s of all) {
+    const involved = (x: StackFacts) => x.keys.length > 0 || x.hiddenKeys.length > 0;
+    if (!involved(s)) continue;
+    const unseen = all.filter(
+      (o) =>
+        o.stack !== s.stack &&
+        o.environment !== s.environment &&
+        involved(o) &&
+        (s.hiddenKeys.length > 0 || o.hiddenKeys.length > 0),
+    );
+    if (!unseen.length || !keyPolicy) continue;
+    const at = s.hiddenKeys[0] ?? { urn: s.keys[0].urn, path: undefined };
+    const which = unseen.map((o) => `${o.stack} (${o.environment})`).join(", ");
+    const finding = keyPolicy.finding(
+      at.urn,
+      `The E2B key of environment ${s.environment} could not be compared with the keys of ${which}: ${s.hiddenKeys.length ? "this stack's export" : "their exports"} hold${s.hiddenKeys.length ? "s" : ""} it as an encrypted secret. Audit exports made with \`pulumi stack export --show-secrets\` to show that no two environments share a key.`,
+      { advisory: true },
+    );
+    (out.get(s.stack) ?? out.set(s.stack, []).get(s.stack)!).push({
+      ...finding,
+      ...(at.path ? { path: at.path } : {}),
+      unknown: true,
+      inconclusive: true,
+    });
+  }
 
   // The same secret reference in stacks of different environments.
   const byRef = new Map<string, Array<{ stack: string; urn: string; environment: string }>>();

@@ -314,7 +314,7 @@ const readsAnotherEnvironmentsStack: Check = ({ index, report }) => {
 const KEY_OUTPUT_NAME = /(^|_)E2B_((API|AUTH|ACCESS|SANDBOX|SERVICE|TEAM)_)?(KEY|TOKEN|SECRET|CREDENTIAL)S?$/;
 
 /** Whether an output's name says it holds the key (KEY_OUTPUT_NAME). */
-const namesKeyOutput = (output: string): boolean => KEY_OUTPUT_NAME.test(configKeyAsVariable(output));
+export const namesKeyOutput = (output: string): boolean => KEY_OUTPUT_NAME.test(configKeyAsVariable(output));
 
 /** The outputs the program asked of the StackReference named `reference` whose names say they hold the key. */
 function keyOutputsAsked(index: StackIndex, reference: string): string[] {

@@ -385,7 +385,6 @@ function checkHiddenInputs(
   scan: ResourceScan,
   what: string,
   tops: readonly string[] | null,
-  fetchedAtBuild: (entry: Tree) => boolean = () => false,
 ): void {
   const seen = new Set<string>();
   for (const l of [...scan.unknowns, ...scan.named]) {

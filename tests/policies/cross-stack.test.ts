@@ -31,6 +31,51 @@ describe("cross-stack detection over state exports", () => {
     expect(JSON.stringify([...out.values()])).not.toContain(PLANTED[0]);
   });
 
+  it("cannot compare a key an export holds as an encrypted secret: inconclusive for each stack involved, never a pass (real45 #2)", () => {
+    const lambda = (stack: string, key: unknown) => ({
+      project: "agents",
+      stack,
+      resources: [
+        {
+          urn: `urn:pulumi:${stack}::agents::aws:lambda/function:Function::api`,
+          type: "aws:lambda/function:Function",
+          name: "api",
+          custom: true,
+          dependencies: [],
+          propertyDependencies: {},
+          inputs: { environment: { variables: { E2B_API_KEY: key } } },
+          outputs: {},
+        },
+      ],
+    });
+    const hidden = {
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value: "[secret]",
+    };
+    const out = crossStackFindingsForGraphs([
+      lambda("prod", hidden),
+      lambda("staging", hidden),
+      lambda("dev", null),
+    ]);
+    for (const s of ["agents/prod", "agents/staging"]) {
+      const [f, ...rest] = out.get(s)!;
+      expect(rest).toEqual([]);
+      expect(f).toMatchObject({
+        policy: "e2b-02-no-cross-environment-key-reference",
+        enforcementLevel: "advisory",
+        path: "environment.variables.E2B_API_KEY",
+        unknown: true,
+        inconclusive: true,
+      });
+      expect(f.message).toMatch(/could not be compared with the keys of agents\/(staging|prod)/);
+    }
+    // A stack with no key in it has nothing to compare.
+    expect(out.get("agents/dev")).toEqual([]);
+    // Two environments whose keys show are compared, and differ: nothing to say.
+    const shown = crossStackFindingsForGraphs([lambda("prod", PLANTED[0]), lambda("staging", PLANTED[1])]);
+    expect([...shown.values()].flat()).toEqual([]);
+  });
+
   const scan = useScanner();
   it("analyses each export through the pack (per-stack verdicts stay per stack)", async () => {
     const report = await scan.states(states);
