@@ -14,6 +14,7 @@ import { ResourceRecorder, tracesSecrets, type MonitorProtos } from "./recorder"
 import { killChild, tempDirUntilExit, trackChild } from "./children";
 import { InputError } from "./errors";
 import { ProgramOutput, redactedOutput } from "./program-output";
+import { knownKeysOf } from "./secret-values";
 import { transformProtocol } from "./transforms";
 
 /** Which stack a program runs for and the config it gets: the same for both transports. */
@@ -267,6 +268,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
     });
     const untrack = trackChild(child, { group: true });
     const output = new ProgramOutput(64 * 1024);
+    output.knowKeys(knownKeysOf(job, [job.root, job.pwd]));
     output.listen(child.stdout!);
     output.listen(child.stderr!);
     const exit = await new Promise<{ code: number | null; signal: string | null; timedOut: boolean }>(

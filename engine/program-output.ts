@@ -12,6 +12,7 @@ import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { TOKEN_CHAR, inert, redactKeys } from "../policies/detect/keys";
 import { withholdDumps } from "../policies/detect/redact";
+import { maskSpelledKeys } from "../policies/detect/spelled-keys";
 
 interface Lines {
   lines: string[];
@@ -59,6 +60,13 @@ export class ProgramOutput {
   private transcript = "";
   /** Every 8-digit piece of each key the transcript has spelt, however long ago. */
   private readonly keyPieces = new Set<string>();
+  /**
+   * The digits of the keys the run knows (its decrypted config, its environment, the files beside the
+   * program: secret-values.ts) and of those the transcript spelt: masked when spelled out a character
+   * at a time, before the redactor reads the output and it is cut to its last lines (rt54 #1: a
+   * redactor that masked the first part of a spelling left too few digits after it to know).
+   */
+  private readonly knownKeys = new Set<string>();
 
   constructor(private readonly maxBytes: number) {}
 
@@ -102,7 +110,10 @@ export class ProgramOutput {
       const decoded = state.decoder.write(chunk);
       const searched = this.transcript + decoded.replace(TERMINAL_CONTROLS, "");
       this.transcript = searched.slice(-TRANSCRIPT_KEPT);
-      for (const m of searched.matchAll(KEY_IN_TRANSCRIPT)) addKeyPieces(this.keyPieces, m[1]);
+      for (const m of searched.matchAll(KEY_IN_TRANSCRIPT)) {
+        addKeyPieces(this.keyPieces, m[1]);
+        this.knownKeys.add(m[1].toLowerCase());
+      }
       let text = this.takeMarker(state.text + decoded, state);
       if (state.overlong) {
         const end = text.indexOf("\n");
@@ -148,13 +159,19 @@ export class ProgramOutput {
    * streams, which no redactor could join.
    */
   private maskPieces(text: string): string {
-    return maskKeyPieces(text, this.keyPieces);
+    return maskSpelledKeys(maskKeyPieces(text, this.keyPieces), this.knownKeys, "…");
+  }
+
+  /** The digits of keys the run knows (lower case), to mask wherever the output spells them. */
+  knowKeys(digits: Iterable<string>): void {
+    for (const d of digits) this.knownKeys.add(d);
   }
 
   /** Forget what was collected (a warm worker's next program). */
   clear(): void {
     this.transcript = "";
     this.keyPieces.clear();
+    this.knownKeys.clear();
     this.all.lines = [];
     this.all.bytes = 0;
     for (const s of this.partial.values()) {

@@ -27,7 +27,7 @@ import { stackFilesOf } from "./sibling-stacks";
 import { InputError } from "./errors";
 import { ProgramOutput, redactedOutput } from "./program-output";
 import { maskKeysOfQuotedSources } from "./source-keys";
-import { holdsSecrets, maskSecretValues, secretValuesOf, withKeysAround } from "./secret-values";
+import { holdsSecrets, knownKeysOf, maskSecretValues, secretValuesOf, withKeysAround } from "./secret-values";
 
 export interface RunProgramOptions {
   /** Folder holding Pulumi.yaml. */
@@ -200,6 +200,7 @@ export class ProgramWorker {
     const id = this.nextId++;
     const end = `\u0000e2b-guardrails:end:${this.nonce}:${id}\u0000`;
     this.output.clear();
+    this.output.knowKeys(knownKeysOf(job, [job.dir, job.pwd]));
     this.output.expectEnd(end);
     return new Promise<LanguageHostResult>((resolve, reject) => {
       const timer = setTimeout(() => {

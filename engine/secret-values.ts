@@ -124,6 +124,11 @@ export function withKeysAround(
   return { values: secrets.values, keyPieces, keyDigits: new Set([...secrets.keyDigits, ...keys]) };
 }
 
+/** The digits of every key a run knows: in its decrypted config, its environment, and beside the program in `dirs`. */
+export function knownKeysOf(run: Parameters<typeof secretValuesOf>[0], dirs: readonly string[]): Set<string> {
+  return withKeysAround(secretValuesOf(run), process.env, dirs).keyDigits;
+}
+
 /** Whether there is anything to mask. */
 export function holdsSecrets(secrets: SecretValues): boolean {
   return secrets.values.length > 0 || secrets.keyPieces.size > 0;

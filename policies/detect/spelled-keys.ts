@@ -13,7 +13,10 @@ import { applySpans, type Span } from "./keys";
 
 /** Digits of a key, in order, that a stretch must spell to be masked: half the key. */
 export const MIN_SPELLED = 20;
-/** At most this many words between two digits of one spelling (a logger's prefix, a counter, a cast). */
+/**
+ * At most this many words that could stand for digits themselves (numbers, hex words) between two
+ * digits of one spelling: a logger's timestamp and ids, a counter, a cast's size.
+ */
 const MAX_GAP_WORDS = 12;
 /** At most this many characters between two digits of one spelling. */
 const MAX_GAP_CHARS = 200;
@@ -84,7 +87,7 @@ class Spellings {
   /**
    * Word `i` (from `start` to `end`), standing for the digits in `bits` or for the digits `chunk`:
    * the spellings it goes on or begins. Returns where the longest spelling it ends that is
-   * MIN_SPELLED long or longer starts, or -1.
+   * MIN_SPELLED long or longer, over two words or more, starts, or -1.
    */
   spell(pending: Pending, i: number, start: number, end: number, bits: number, chunk: string): number {
     pending.count = 0;
@@ -101,7 +104,10 @@ class Spellings {
       this.end[p] = end;
       this.length[p] = pending.length[u];
       this.start[p] = pending.start[u];
-      if (pending.length[u] >= MIN_SPELLED && (from < 0 || pending.start[u] < from)) from = pending.start[u];
+      // One word alone is a run of digits, not a spelling: a whole key or a piece is the redactor's and
+      // keys.ts maskKeyPieces' to mask (a whole key shows its last four).
+      const spelled = pending.length[u] >= MIN_SPELLED && pending.start[u] < start;
+      if (spelled && (from < 0 || pending.start[u] < from)) from = pending.start[u];
     }
     return from;
   }
@@ -160,7 +166,6 @@ export function spelledKeySpans(text: string, keys: Iterable<string>, mask = "")
     for (let c = text.charCodeAt(pos); pos < n && isAlnum(c); c = text.charCodeAt(++pos))
       if (c <= 57) decimal++;
       else if (!isHexCode(c)) other++;
-    i++;
     const length = pos - start;
     // Most words are names and prose: not all hex digits, and too long or too lettered for a byte
     // (every byte that is a hex digit's code has a decimal digit in any base).
@@ -177,6 +182,9 @@ export function spelledKeySpans(text: string, keys: Iterable<string>, mask = "")
           : 0;
     const chunk = other === 0 && length >= 2 ? w : "";
     if (!bits && !chunk) continue;
+    // Words are counted only when they could stand for digits: prose and names between two digits
+    // (a logger's class name, `trace_id=`) are no gap, only MAX_GAP_CHARS of them are.
+    i++;
     for (const key of spellings) {
       const from = key.spell(pending, i, start, pos, bits, chunk);
       if (from >= 0) mark(from, pos);

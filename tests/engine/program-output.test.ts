@@ -60,6 +60,23 @@ describe("ProgramOutput", () => {
     expect(redactKeys(log.text())).toContain("again: e2b_…9b1d");
   });
 
+  it("masks a key the run knows spelled a character a line, before a redactor reads a part of it and the rest is cut (rt54 #1)", async () => {
+    const out = new PassThrough();
+    const log = new ProgramOutput(64 * 1024);
+    log.knowKeys([KEY.slice(4)]);
+    log.listen(out);
+    // pino's line: its constant `level` is also a counter's value, which took over a reader of numbered items.
+    for (const [i, c] of [...KEY].entries())
+      out.write(
+        `${JSON.stringify({ level: 30, time: 1765144701000 + i, pid: 4242, hostname: "ci", i, c })}\n`,
+      );
+    await flush();
+    const relayed = redactMaterial(log.text()).split("\n").slice(-20).join("\n");
+    // The prefix's characters stay (no secret), the digits are one mask.
+    expect(relayed.match(/"c":"[0-9a-f]"/g)).toEqual(['"c":"e"', '"c":"2"', '"c":"b"']);
+    expect(relayed).toMatch(/"i":4,"c":"…"\}$/);
+  });
+
   it("decodes a character split between two chunks, and keeps an unfinished line at the end", async () => {
     const out = new PassThrough();
     const log = new ProgramOutput(1024);

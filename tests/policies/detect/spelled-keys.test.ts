@@ -63,10 +63,27 @@ describe("spelledKeySpans", () => {
     expect(maskSpelledKeys(few, [DIGITS], "[secret]")).toBe(few);
   });
 
-  it("does not join digits with more than twelve words between them", () => {
-    const words = "the deploy went on with another thirteen words or so before the next";
-    expect(words.split(" ")).toHaveLength(13);
-    expect(spelledKeySpans([...DIGITS].join(` ${words} `), [DIGITS])).toEqual([]);
+  it("does not join digits with more than twelve numbers, or 200 characters, between them", () => {
+    const numbers = Array.from({ length: 13 }, (_, j) => 7000 + j).join(" ");
+    expect(spelledKeySpans([...DIGITS].join(` ${numbers} `), [DIGITS])).toEqual([]);
+    expect(
+      spelledKeySpans([...DIGITS].join(` ${numbers.split(" ").slice(1).join(" ")} `), [DIGITS]),
+    ).not.toEqual([]);
+    const prose = "the deploy went on for a while with nothing much to say about it, and then some; ".repeat(
+      3,
+    );
+    expect(prose.length).toBeGreaterThan(200);
+    expect(spelledKeySpans([...DIGITS].join(` ${prose} `), [DIGITS])).toEqual([]);
+  });
+
+  it("reads past words that stand for no digit: a logger's class name and trace ids (rt54 #1)", () => {
+    const text = [...KEY]
+      .map(
+        (c, i) =>
+          `2026-12-07T21:58:${String(i).padStart(2, "0")}.123Z DEBUG [app.secrets.CredentialBuilder] trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7 service=deployer appending char ${i} = ${c}`,
+      )
+      .join("\n");
+    expect(maskSpelledKeys(text, [DIGITS], "[secret]")).toMatch(/^(.*\n){4}.*char 4 = \[secret\]$/);
   });
 
   it("spells nothing from ordinary text: this project's docs and sources, with random keys", () => {
