@@ -251,9 +251,13 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
 
   // Project-level declarations: `config: { key: value | { value } | { type?, default } }`
   // (sdk/go/common/workspace/project.go ProjectConfigType: `value` or `default`, never both).
+  const projectFile = path.join(project.dir, "Pulumi.yaml");
   const declared = (projectDoc.config ?? {}) as Record<string, unknown>;
+  if (typeof declared !== "object" || Array.isArray(declared))
+    throw new InputError(`${projectFile}: field 'config' must be a mapping`, projectFile);
   for (const [k, v] of Object.entries(declared)) {
     const attrs = v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    checkDeclaredType(attrs, `config.${k}`, projectFile);
     const value = "default" in attrs ? attrs.default : "value" in attrs ? attrs.value : v;
     if (
       value !== undefined &&
@@ -275,6 +279,20 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
         : undefined;
     return decrypter;
   };
+  for (const [field, ok, what] of [
+    ["secretsprovider", typeof doc.secretsprovider === "string", "a string (a secrets provider URL)"],
+    ["encryptedkey", typeof doc.encryptedkey === "string", "a string"],
+    [
+      "environment",
+      Array.isArray(doc.environment) || (typeof doc.environment === "object" && doc.environment !== null),
+      "a list of environments to import, or a mapping with `imports`",
+    ],
+  ] as const)
+    if (doc[field] !== undefined && doc[field] !== null && !ok)
+      throw new InputError(
+        `${project.stackConfigFile}: field '${field}' must be ${what}`,
+        project.stackConfigFile,
+      );
   const stackConfig = (doc.config ?? {}) as Record<string, unknown>;
   if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) {
     throw new InputError(
@@ -296,9 +314,16 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     let secret = false;
     let unknown = false;
     // `secure:` values may appear at the top level or nested inside structured config.
-    const resolve = (v: unknown): unknown => {
+    const resolve = (v: unknown, at: string): unknown => {
       if (v && typeof v === "object" && !Array.isArray(v)) {
         const o = v as Record<string, unknown>;
+        // The CLI reads `secure:` as a ciphertext or refuses it ("malformed secure data"); read as a
+        // plain object it would hide a secret's provenance (rt54 #6).
+        if (Object.keys(o).length === 1 && "secure" in o && typeof o.secure !== "string")
+          throw new InputError(
+            `${project.stackConfigFile}: field '${at}.secure' must be a ciphertext (a string), as \`pulumi config set --secret\` writes it`,
+            project.stackConfigFile,
+          );
         if (isSecureLeaf(o)) {
           secret = true;
           const decrypt = decrypterFor();
@@ -312,12 +337,12 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
             `${project.stackConfigFile}: field '${field}'`,
           );
         }
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x, `${at}.${k}`)]));
       }
-      if (Array.isArray(v)) return v.map(resolve);
+      if (Array.isArray(v)) return v.map((x, i) => resolve(x, `${at}[${i}]`));
       return v;
     };
-    const resolved = resolve(value);
+    const resolved = resolve(value, field);
     out.config[key] = typeof resolved === "string" ? resolved : JSON.stringify(resolved);
     if (secret) out.secretKeys.push(key);
     if (unknown) out.unknownSecretKeys.push(key);
@@ -384,6 +409,29 @@ function maskSecureLeaves(v: unknown): unknown {
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, maskSecureLeaves(x)]));
   }
   return v;
+}
+
+/** What a declared config type's default must be (sdk/go/common/workspace/project.go validates the same). */
+const DECLARED_TYPES: Record<string, (v: unknown) => boolean> = {
+  string: (v) => typeof v === "string",
+  integer: (v) => Number.isInteger(v),
+  boolean: (v) => typeof v === "boolean",
+  array: (v) => Array.isArray(v),
+};
+
+/** A Pulumi.yaml config declaration whose `default` or `value` is not of its declared `type` is refused. */
+function checkDeclaredType(attrs: Record<string, unknown>, field: string, file: string): void {
+  const type = attrs.type;
+  if (type === undefined) return;
+  const check = typeof type === "string" ? DECLARED_TYPES[type] : undefined;
+  if (!check)
+    throw new InputError(
+      `${file}: field '${field}.type' must be one of ${Object.keys(DECLARED_TYPES).join(", ")}`,
+      file,
+    );
+  for (const k of ["default", "value"])
+    if (k in attrs && !check(attrs[k]))
+      throw new InputError(`${file}: field '${field}.${k}' must be of type ${type as string}`, file);
 }
 
 /** The environment names a stack file's `environment` imports: a list, or an inline definition's `imports`. */

@@ -82,6 +82,69 @@ describe("stack config keys, qualified as the CLI qualifies them", () => {
   });
 });
 
+describe("fields of the wrong type, refused naming the file and field as the CLI refuses them (rt54 #6)", () => {
+  const files = (projectYaml: string, stackYaml: string) => ({
+    "Pulumi.yaml": `name: agents\nruntime: nodejs\n${projectYaml}`,
+    "Pulumi.dev.yaml": stackYaml,
+    "index.ts": "export {};\n",
+  });
+  it.each([
+    [
+      "secure: that is no ciphertext",
+      "",
+      "config:\n  agents:k:\n    secure: 5\n",
+      /Pulumi\.dev\.yaml: field 'config\.agents:k\.secure' must be a ciphertext/,
+    ],
+    [
+      "secure: inside structured config",
+      "",
+      "config:\n  agents:db:\n    pw:\n      - secure: [a]\n",
+      /field 'config\.agents:db\.pw\[0\]\.secure' must be a ciphertext/,
+    ],
+    [
+      "Pulumi.yaml config that is a list",
+      "config: [1, 2]\n",
+      "config: {}\n",
+      /Pulumi\.yaml: field 'config' must be a mapping/,
+    ],
+    [
+      "a default not of its declared type",
+      "config:\n  x:\n    type: integer\n    default: abc\n",
+      "config: {}\n",
+      /Pulumi\.yaml: field 'config\.x\.default' must be of type integer/,
+    ],
+    [
+      "an unknown declared type",
+      "config:\n  x:\n    type: number\n",
+      "config: {}\n",
+      /field 'config\.x\.type' must be one of string, integer, boolean, array/,
+    ],
+    [
+      "secretsprovider that is no string",
+      "",
+      "secretsprovider: [1]\nconfig: {}\n",
+      /Pulumi\.dev\.yaml: field 'secretsprovider' must be a string/,
+    ],
+    [
+      "environment that is a number",
+      "",
+      "environment: 5\nconfig: {}\n",
+      /Pulumi\.dev\.yaml: field 'environment' must be a list/,
+    ],
+  ])("%s", (_what, projectYaml, stackYaml, message) => {
+    expect(() => project(files(projectYaml, stackYaml))).toThrow(message);
+  });
+  it("reads what is of the right type", () => {
+    const { config } = project(
+      files(
+        "config:\n  n:\n    type: integer\n    default: 3\n",
+        "secretsprovider: passphrase\nconfig: {}\n",
+      ),
+    );
+    expect(config).toEqual({ "agents:n": "3" });
+  });
+});
+
 describe("Pulumi ESC environments a stack imports", () => {
   const base = { "Pulumi.yaml": "name: agents\nruntime: nodejs\n", "index.ts": "export {};\n" };
 
