@@ -322,18 +322,26 @@ function watchEnvironment() {
     },
     // On the environment itself: through the Proxy as receiver, Node refuses the define it becomes.
     set: (target, name, value) => {
-      if (probed.delete(name) && value !== undefined && String(value) !== "") unsetEnv.delete(name);
-      // A key the program puts in its environment (dotenv loading its `.env`) is one it holds, read or
-      // not before the preview ends (an `apply` over an unknown reads it only at deploy: real44 #2);
-      // whatever read it before (a loader's `process.env[k] === undefined`, `??=`: rt53 #8) read no
-      // unset variable.
-      if (typeof name === "string" && holdsKey(value) && programSite() !== undefined) {
-        noteKeys(name, value);
-        unsetEnv.delete(name);
-      }
+      setting(name, value);
       return Reflect.set(target, name, value);
     },
+    // `Object.defineProperty(process.env, k, { value })`: a set by another name (rt54 #3).
+    defineProperty: (target, name, descriptor) => {
+      if ("value" in descriptor) setting(name, descriptor.value);
+      return Reflect.defineProperty(target, name, descriptor);
+    },
   });
+  function setting(name, value) {
+    if (probed.delete(name) && value !== undefined && String(value) !== "") unsetEnv.delete(name);
+    // A key the program puts in its environment (dotenv loading its `.env`) is one it holds, read or
+    // not before the preview ends (an `apply` over an unknown reads it only at deploy: real44 #2);
+    // whatever read it before (a loader's `process.env[k] === undefined`, `??=`: rt53 #8) read no
+    // unset variable.
+    if (typeof name === "string" && holdsKey(value) && programSite() !== undefined) {
+      noteKeys(name, value);
+      unsetEnv.delete(name);
+    }
+  }
   process.env = proxy;
   envProxy = proxy;
   // A Proxy cannot be cloned: `structuredClone(process.env)` works under `pulumi preview`, so it is

@@ -68,9 +68,15 @@ describe("program pool (warm workers)", () => {
           `if (!Object.prototype.hasOwnProperty.call(process.env, "E2B_API_KEY")) ${then}\n` +
           'export const length = (process.env.E2B_API_KEY ?? "").length;\n',
       });
-    const loaded = await pool.run({ cwd: loader(`process.env.E2B_API_KEY = "${key}";`), stack: "dev" });
-    expect(loaded.programUnsetEnv ?? []).not.toContain("E2B_API_KEY");
-    expect(loaded.programKeyEnv?.map((k) => k.name)).toEqual(["E2B_API_KEY"]);
+    for (const set of [
+      `process.env.E2B_API_KEY = "${key}";`,
+      // Set by another name (rt54 #3).
+      `Object.defineProperty(process.env, "E2B_API_KEY", { value: "${key}", enumerable: true, writable: true, configurable: true });`,
+    ]) {
+      const loaded = await pool.run({ cwd: loader(set), stack: "dev" });
+      expect(loaded.programUnsetEnv ?? []).not.toContain("E2B_API_KEY");
+      expect(loaded.programKeyEnv?.map((k) => k.name)).toEqual(["E2B_API_KEY"]);
+    }
     // A loader that reads before it sets (`=== undefined`, rt53 #8): no unset read once it set the key.
     const reading = await pool.run({
       cwd: programCopy("env-loader-get-", recording.cwd, {
