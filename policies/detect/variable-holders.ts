@@ -11,6 +11,15 @@ export const VARIABLE_MAP = /(^|\.)\w*(args|env|environment|variables|vars)$/i;
 export const HOLDS_VARIABLES =
   /^(containers?|initContainers|containerDefinitions|containerProperties|containerSpec|template|spec|jobTemplate|taskTemplate|podSpec|imageConfiguration|sourceConfiguration|siteConfig|appSettings)$/;
 
+/**
+ * Scripts a machine runs when it boots, and a function's service settings: whatever the program put
+ * in them (`export E2B_API_KEY=…` in user data, a GCE `startup-script` in its metadata, Cloud Functions
+ * v2's `serviceConfig` with its variables) reaches the runtime, so hidden they hide variables too
+ * (rt54 #2).
+ */
+export const BOOT_SCRIPTS =
+  /^(userData|userDataBase64|metadataStartupScript|startup-script|user-data|serviceConfig)$/;
+
 /** Maps of a resource's own labels (`tags.upstream`, a Deployment's `metadata.labels`): never variables. */
 export const NOT_VARIABLES = /(^|\.)(tags|tagsAll|labels|annotations|metadata)(\.|\[|$)/;
 
@@ -20,7 +29,9 @@ export const NOT_VARIABLES = /(^|\.)(tags|tagsAll|labels|annotations|metadata)(\
  * (`environment.variables.TABLE`, another resource's output passed through) is not (rt53 #6).
  */
 export function holdsVariables(path: string): boolean {
-  if (NOT_VARIABLES.test(path)) return false;
   const last = path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, "");
+  // A boot script in a machine's metadata (`metadata.startup-script`) is no label.
+  if (BOOT_SCRIPTS.test(last)) return true;
+  if (NOT_VARIABLES.test(path)) return false;
   return VARIABLE_MAP.test(last) || HOLDS_VARIABLES.test(last);
 }

@@ -82,6 +82,16 @@ describe("StackIndex.hiddenVariables: where a value the program holds may have g
     );
   });
 
+  it("names a boot script or a function's service settings not known until deploy (rt54 #2)", () => {
+    expect(hidden({ userData: UNKNOWN_STRING })).toBe("userData of azure-native:web:WebApp 'fn'");
+    expect(hidden({ metadata: { "startup-script": UNKNOWN_STRING } })).toBe(
+      "metadata.startup-script of azure-native:web:WebApp 'fn'",
+    );
+    expect(hidden({ serviceConfig: UNKNOWN_STRING })).toBe("serviceConfig of azure-native:web:WebApp 'fn'");
+    // A machine's other metadata stays a label.
+    expect(hidden({ metadata: { owner: UNKNOWN_STRING } })).toBe(undefined);
+  });
+
   it("says nothing of one value not known yet (a role's ARN, a tag, a variable another resource's output feeds: rt53 #6)", () => {
     expect(hidden({ environment: { variables: { TABLE: UNKNOWN_STRING } } })).toBe(undefined);
     expect(
