@@ -34,7 +34,7 @@ import {
 } from "./detect/stack";
 import { mayNameOrHideLeaves } from "./detect/embedded-names";
 import { OPAQUE_SECRET } from "./detect/unknowns";
-import { NOT_VARIABLES, VARIABLE_MAP, holdsVariables } from "./detect/variable-holders";
+import { NOT_VARIABLES, PAYLOAD, VARIABLE_MAP, holdsVariables } from "./detect/variable-holders";
 import { CONFIG_KEY_NAME, configKeyAsVariable } from "./detect/hidden-config";
 import { pathOf, printable, type Leaf, type PathNode, type Tree, type WalkContext } from "./detect/walk";
 import { isObjectTree } from "./detect/tree";
@@ -247,8 +247,8 @@ function checkHiddenKeyFeed(run: Run, index: StackIndex, r: IndexedResource): vo
     // Deployment's `spec`, Batch `containerProperties`: no list of names is complete, rt44 #5), or a
     // part of it below (`environment: { variables: key.apply(…) }`, `spec.template`, rt45 #2). Not one
     // value named for the key (`apiKey`): the key alone is E2B-01's to judge; a single variable
-    // (`API_URL`) is judged by its name.
-    if (namesOneKey(run, top) || IDENTITY.test(top)) continue;
+    // (`API_URL`) is judged by its name; nor a payload handed over once (an invocation's `input`).
+    if (namesOneKey(run, top) || IDENTITY.test(top) || PAYLOAD.test(top)) continue;
     const hiddenPart = scan.unknowns.find((l) => {
       if (l.top !== top || l.envName) return false;
       // Below the property, only a part named as what holds variables: one setting's `value` (an

@@ -20,6 +20,12 @@ export const HOLDS_VARIABLES =
 export const BOOT_SCRIPTS =
   /^(userData|userDataBase64|metadataStartupScript|startup-script|user-data|serviceConfig)$/;
 
+/**
+ * What a resource hands over once, whole, as its own property: a function invocation's event, an
+ * object's bytes, a request's body, a queue message. No runtime's variables, hidden or not (real45 #3).
+ */
+export const PAYLOAD = /^(input|content|body|payload|message|messageBody)$/;
+
 /** Maps of a resource's own labels (`tags.upstream`, a Deployment's `metadata.labels`): never variables. */
 export const NOT_VARIABLES = /(^|\.)(tags|tagsAll|labels|annotations|metadata)(\.|\[|$)/;
 

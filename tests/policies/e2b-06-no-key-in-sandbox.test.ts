@@ -289,6 +289,16 @@ describe(P, () => {
     expect(verdicts).toEqual(["fail", "inconclusive"]);
   });
 
+  it("does not take a payload handed over once for a map of variables: a Lambda invocation's event passes in both modes (real45 #3)", async () => {
+    const verdicts = await e2b06InBothModes("invocation-input-", [
+      'new aws.lambda.Invocation("seed", {',
+      '  functionName: "seed-fn",',
+      '  input: key.apply((k) => JSON.stringify({ projectName: "agents", region: "eu-west-1", e2bApiKey: k })),',
+      "});",
+    ]);
+    expect(verdicts).toEqual(["pass", "pass"]);
+  });
+
   it("does not take one hidden setting below a property for a map of variables (an Elastic Beanstalk option's value)", async () => {
     // real39 programs: `settings[35].value` from a secret's field read PASS, then inconclusive.
     const verdicts = await e2b06InBothModes("beanstalk-setting-", [
