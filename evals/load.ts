@@ -2,11 +2,12 @@
  * Loads the eval cases and their fixtures, checking everything a run relies on before any program
  * runs. Bad input throws an `InputError` whose message is one line naming the file and the field.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseCommittedYaml as parseYaml } from "../engine/yaml";
 import type { z } from "zod";
 import { InputError } from "../engine/errors";
+import { LIMITS, readBoundedText } from "../engine/limits";
 import { caseIds, caseOfPolicy, cases, type CaseId } from "../policies/api";
 import { caseFileSchema, expectationSchema, type CaseFile, type Expectation } from "./schema";
 
@@ -35,15 +36,8 @@ function fail(file: string, field: string, message: string): never {
 }
 
 function readYaml(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new InputError(
-      `${rel(file)}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-      file,
-    );
-  }
+  // Bounded, and never blocked for ever: a case file may be a FIFO no process writes to (rt54 #9).
+  const text = readBoundedText(rel(file), LIMITS.projectFileBytes);
   try {
     return parseYaml(text);
   } catch (e) {

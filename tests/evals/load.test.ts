@@ -1,4 +1,5 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { InputError } from "../../engine/errors";
@@ -93,6 +94,14 @@ describe("loader errors: one line naming the file and the field", () => {
 
   it("loads the untouched copy", () => {
     expect(loadCases({ dir, only: "E2B-07" })[0].fixtures).toHaveLength(3);
+  });
+
+  it("gives up on a case file that is a pipe no process writes to, instead of waiting for ever (rt54 #9)", () => {
+    rmSync(caseFile());
+    execFileSync("mkfifo", [caseFile()]);
+    expect(error()).toMatch(
+      /cases\/E2B-07\.yaml: nothing to read: no process opened this pipe to write to it/,
+    );
   });
 
   it("names a missing field", () => {
