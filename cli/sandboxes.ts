@@ -339,10 +339,10 @@ export function registerSandboxesCommand(program: Command): void {
     .option("--gib-price <usd>", "USD per GiB-second of RAM (default: E2B's published price)")
     .option("--page-size <n>", "sandboxes per API page (1–100)", "100")
     .option("--api-url <url>", "E2B API base URL (default: E2B_API_URL, else https://api.e2b.app)")
-    .option("--request-timeout <duration>", "give up on one API request after this long", "30s")
+    .option("--request-timeout <duration>", "give up on one API request after this long (at most 24d)", "30s")
     .option(
       "--deadline <duration>",
-      "give up on the whole run (listing, re-checks, kills) after this long",
+      "give up on the whole run (listing, re-checks, kills) after this long (at most 24d)",
       "10m",
     )
     .option("--kill", "kill the leaked sandboxes (asks first unless --yes); never any other")
