@@ -411,27 +411,43 @@ function maskSecureLeaves(v: unknown): unknown {
   return v;
 }
 
-/** What a declared config type's default must be (sdk/go/common/workspace/project.go validates the same). */
-const DECLARED_TYPES: Record<string, (v: unknown) => boolean> = {
-  string: (v) => typeof v === "string",
-  integer: (v) => Number.isInteger(v),
-  boolean: (v) => typeof v === "boolean",
-  array: (v) => Array.isArray(v),
-};
+/**
+ * Whether `v` is of a declared config type, as the CLI checks a typed key's `default`
+ * (sdk/go/common/workspace/project.go `ValidateConfigValue`): an integer may be written as text, a
+ * boolean as `"true"`/`"false"`, an array's items are of its `items` type.
+ */
+function ofDeclaredType(type: unknown, items: unknown, v: unknown): boolean {
+  switch (type) {
+    case "string":
+      return typeof v === "string";
+    case "integer":
+      return Number.isInteger(v) || (typeof v === "string" && /^[+-]?\d+$/.test(v));
+    case "boolean":
+      return typeof v === "boolean" || v === "true" || v === "false";
+    case "array": {
+      const of = items as { type?: unknown; items?: unknown } | undefined;
+      return Array.isArray(v) && !!of && v.every((x) => ofDeclaredType(of.type, of.items, x));
+    }
+    default:
+      return false;
+  }
+}
 
-/** A Pulumi.yaml config declaration whose `default` or `value` is not of its declared `type` is refused. */
+const DECLARED_TYPES = ["string", "integer", "boolean", "array"];
+
+/**
+ * A Pulumi.yaml config declaration the CLI refuses (`Project.Validate` and the project schema): a type
+ * it does not know, an array without `items`, a `default` not of its type.
+ */
 function checkDeclaredType(attrs: Record<string, unknown>, field: string, file: string): void {
   const type = attrs.type;
   if (type === undefined) return;
-  const check = typeof type === "string" ? DECLARED_TYPES[type] : undefined;
-  if (!check)
-    throw new InputError(
-      `${file}: field '${field}.type' must be one of ${Object.keys(DECLARED_TYPES).join(", ")}`,
-      file,
-    );
-  for (const k of ["default", "value"])
-    if (k in attrs && !check(attrs[k]))
-      throw new InputError(`${file}: field '${field}.${k}' must be of type ${type as string}`, file);
+  if (typeof type !== "string" || !DECLARED_TYPES.includes(type))
+    throw new InputError(`${file}: field '${field}.type' must be one of ${DECLARED_TYPES.join(", ")}`, file);
+  if (type === "array" && (attrs.items === null || typeof attrs.items !== "object"))
+    throw new InputError(`${file}: field '${field}.items' must give the array's item type`, file);
+  if ("default" in attrs && !ofDeclaredType(type, attrs.items, attrs.default))
+    throw new InputError(`${file}: field '${field}.default' must be of type ${type}`, file);
 }
 
 /** The environment names a stack file's `environment` imports: a list, or an inline definition's `imports`. */

@@ -120,6 +120,12 @@ describe("fields of the wrong type, refused naming the file and field as the CLI
       /field 'config\.x\.type' must be one of string, integer, boolean, array/,
     ],
     [
+      "an array without its items' type",
+      "config:\n  x:\n    type: array\n",
+      "config: {}\n",
+      /field 'config\.x\.items' must give the array's item type/,
+    ],
+    [
       "secretsprovider that is no string",
       "",
       "secretsprovider: [1]\nconfig: {}\n",
@@ -134,14 +140,36 @@ describe("fields of the wrong type, refused naming the file and field as the CLI
   ])("%s", (_what, projectYaml, stackYaml, message) => {
     expect(() => project(files(projectYaml, stackYaml))).toThrow(message);
   });
-  it("reads what is of the right type", () => {
+  it("reads what is of the right type, as the CLI reads it (an integer or boolean written as text, typed items)", () => {
     const { config } = project(
       files(
-        "config:\n  n:\n    type: integer\n    default: 3\n",
+        [
+          "config:",
+          "  n:",
+          "    type: integer",
+          "    default: 3",
+          "  t:",
+          "    type: integer",
+          '    default: "42"',
+          "  b:",
+          "    type: boolean",
+          '    default: "true"',
+          "  zones:",
+          "    type: array",
+          "    items:",
+          "      type: string",
+          "    default: [a, b]",
+          "",
+        ].join("\n"),
         "secretsprovider: passphrase\nconfig: {}\n",
       ),
     );
-    expect(config).toEqual({ "agents:n": "3" });
+    expect(config).toEqual({
+      "agents:n": "3",
+      "agents:t": "42",
+      "agents:b": "true",
+      "agents:zones": '["a","b"]',
+    });
   });
 });
 
