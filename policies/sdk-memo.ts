@@ -20,6 +20,10 @@
  * Imported by index.ts only, so nothing else that loads the pack's modules is affected.
  */
 type Deserialize = (struct: object, proxySecrets: boolean) => unknown;
+interface AssetClasses {
+  StringAsset: new (text: string) => object;
+  AssetArchive: new (assets: Record<string, unknown>) => object;
+}
 
 (function cheaperDeserialize() {
   const mod = require("@pulumi/policy/deserialize") as {
@@ -28,17 +32,43 @@ type Deserialize = (struct: object, proxySecrets: boolean) => unknown;
   const original = mod.deserializeProperties;
   if (typeof original !== "function" || original.__e2bMemo) return;
   let sig: string | undefined;
+  let rpc: { specialSigKey?: unknown; specialAssetSig?: unknown; specialArchiveSig?: unknown } = {};
+  let assets: AssetClasses | undefined;
   try {
-    const rpc = require(
-      require.resolve("@pulumi/pulumi/runtime/rpc", {
-        paths: [require.resolve("@pulumi/policy/deserialize")],
-      }),
-    ) as { specialSigKey?: unknown };
+    const from = { paths: [require.resolve("@pulumi/policy/deserialize")] };
+    rpc = require(require.resolve("@pulumi/pulumi/runtime/rpc", from)) as typeof rpc;
     if (typeof rpc.specialSigKey === "string") sig = rpc.specialSigKey;
+    assets = (require(require.resolve("@pulumi/pulumi", from)) as { asset: AssetClasses }).asset;
   } catch {
     sig = undefined;
   }
   const sigKey = sig;
+
+  /**
+   * An asset or archive with nothing but its hash: the CLI writes an empty StringAsset (`text: ""`)
+   * or AssetArchive (`assets: {}`) so, their empty field left out, and the SDK's deserializer throws
+   * on it ("Invalid asset encountered"), stopping the pack (rt55 #3). Built here as what they are;
+   * so are archives holding one, whose members the SDK would deserialize.
+   */
+  const assetOf = (o: Record<string, unknown>): unknown => {
+    if (!assets) return deserializeOne(o);
+    if (o[sigKey!] === rpc.specialAssetSig)
+      return o.path || o.text || o.uri ? deserializeOne(o) : new assets.StringAsset("");
+    if (o.path || o.uri) return deserializeOne(o);
+    const members = o.assets;
+    if (!members) return new assets.AssetArchive({});
+    if (typeof members !== "object") return deserializeOne(o);
+    return new assets.AssetArchive(
+      Object.fromEntries(
+        Object.entries(members as Record<string, unknown>).map(([k, m]) => [
+          k,
+          m !== null && typeof m === "object" ? assetOf(m as Record<string, unknown>) : m,
+        ]),
+      ),
+    );
+  };
+  const isAssetLike = (o: Record<string, unknown>) =>
+    o[sigKey!] === rpc.specialAssetSig || o[sigKey!] === rpc.specialArchiveSig;
 
   /** What the SDK makes of one value (its deserializeProperty), through its public entry point. */
   const deserializeOne = (v: unknown): unknown =>
@@ -54,7 +84,8 @@ type Deserialize = (struct: object, proxySecrets: boolean) => unknown;
       return v;
     }
     const o = v as Record<string, unknown>;
-    if (Object.getPrototypeOf(o) !== Object.prototype || o[sigKey!]) return deserializeOne(o);
+    if (Object.getPrototypeOf(o) !== Object.prototype) return deserializeOne(o);
+    if (o[sigKey!]) return isAssetLike(o) ? assetOf(o) : deserializeOne(o);
     for (const k of Object.keys(o)) {
       const x = o[k];
       if (x !== null && typeof x === "object") o[k] = inPlace(x);

@@ -233,6 +233,33 @@ describe("E2B-01 in a resource's other fields", () => {
   });
 });
 
+describe("assets the CLI writes with their hash alone", () => {
+  const scan = useScanner();
+
+  it("reads an empty StringAsset and AssetArchive, also inside an archive, and judges the rest of the stack (rt55 #3)", async () => {
+    const SIG = "4dabf18193072939515e22adb298388d";
+    const emptyAsset = { [SIG]: "c44067f5952c0a294b673a41bacd8c17", hash: "e3b0c442".repeat(8) };
+    const emptyArchive = { [SIG]: "0def7320c3a5731c473e5ecbe6d01bc7", hash: "44136fa3".repeat(8) };
+    const code = {
+      [SIG]: "0def7320c3a5731c473e5ecbe6d01bc7",
+      assets: { "index.js": emptyAsset, lib: emptyArchive },
+    };
+    const doc = exportOf({ bucketFields: { outputs: { tags: { token: KEY } } } });
+    doc.deployment.resources.push({
+      urn: `${STACK}::aws:lambda/function:Function::fn`,
+      custom: true,
+      id: "fn-1",
+      type: "aws:lambda/function:Function",
+      inputs: { code, readme: emptyAsset, layer: emptyArchive } as never,
+      outputs: {} as never,
+      provider: `${PROVIDER_URN}::${PROVIDER_ID}`,
+    } as never);
+    const report = await scan.states([write("empty-assets", doc)]);
+    // The key elsewhere in the stack is still found: the pack read every resource.
+    expect(status(report.stacks[0], "E2B-01")).toBe("fail");
+  });
+});
+
 describe("E2B-01 in what an export nests deeper than the depth limit", () => {
   const scan = useScanner();
 
