@@ -5,7 +5,8 @@
  * The redactor's readers (redact.ts, byte-runs.ts, indexed-items.ts) know layouts; this knows the
  * key instead, so it needs none: where the run already knows a key (decrypted config, the deployer's
  * environment, files beside the program), a stretch of text whose words spell at least
- * MIN_SPELLED of the key's digits in order, with few words between any two, is masked.
+ * MIN_SPELLED of the key's digits in order, the same few words between any two (give or take one),
+ * is masked.
  *
  * Linear: each word is read once, and for each key only the places its candidate characters stand.
  */
@@ -63,9 +64,18 @@ function isHexCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
+/** Slots per digit of a key: one per gap a spelling keeps (0 to MAX_GAP_WORDS), and one for a first digit. */
+const SLOTS = MAX_GAP_WORDS + 2;
+/** The slot of a spelling one word long, whose gap is not set yet. */
+const FIRST = MAX_GAP_WORDS + 1;
+
 /**
- * The spellings under way for one key's digits, one per digit: each ends at that digit, spelled by
- * word `word` (-1: none) that ends at `end`, `length` digits long, starting at `start` in the text.
+ * The spellings under way for one key's digits. A spelling is a loop's output: the same words stand
+ * between any two of its digits, give or take one (a row's offset, a counter that grows a digit), so
+ * each keeps the gap its first two digits set, and one digit goes on only a spelling whose gap it
+ * keeps (rt55 #1: any number of words apart, a hexdump of ordinary text spelled a key by chance). Per
+ * digit and gap, the spelling that ends there: word `word` (-1: none) that ends at `end`, `length`
+ * digits long, starting at `start` in the text.
  */
 class Spellings {
   readonly word: Int32Array;
@@ -76,12 +86,12 @@ class Spellings {
   readonly at: number[][] = Array.from({ length: 16 }, () => []);
 
   constructor(readonly digits: string) {
-    const n = digits.length;
+    const n = digits.length * SLOTS;
     this.word = new Int32Array(n).fill(-1);
     this.end = new Int32Array(n);
     this.length = new Int32Array(n);
     this.start = new Int32Array(n);
-    for (let p = 0; p < n; p++) this.at[digitOf(digits.charCodeAt(p))]?.push(p);
+    for (let p = 0; p < digits.length; p++) this.at[digitOf(digits.charCodeAt(p))]?.push(p);
   }
 
   /**
@@ -92,45 +102,67 @@ class Spellings {
   spell(pending: Pending, i: number, start: number, end: number, bits: number, chunk: string): number {
     pending.count = 0;
     for (let d = 0; d < 16; d++)
-      if (bits & (1 << d)) for (const p of this.at[d]) pending.add(this, p, p, 1, i, start);
+      if (bits & (1 << d)) for (const p of this.at[d]) this.follow(pending, p, p, 1, i, start);
     if (chunk)
       for (let p = this.digits.indexOf(chunk); p >= 0; p = this.digits.indexOf(chunk, p + 1))
-        pending.add(this, p, p + chunk.length - 1, chunk.length, i, start);
+        this.follow(pending, p, p + chunk.length - 1, chunk.length, i, start);
     let from = -1;
     for (let u = 0; u < pending.count; u++) {
-      const p = pending.to[u];
-      if (this.live(p, i, start) && this.length[p] > pending.length[u]) continue;
-      this.word[p] = i;
-      this.end[p] = end;
-      this.length[p] = pending.length[u];
-      this.start[p] = pending.start[u];
+      const slot = pending.slot[u];
+      const length = pending.length[u];
+      // The longest spelling a slot can hold on with stays (one this word has just put there too).
+      if (
+        this.word[slot] === i
+          ? this.length[slot] >= length
+          : this.live(slot, i, start) && this.length[slot] > length
+      )
+        continue;
+      this.word[slot] = i;
+      this.end[slot] = end;
+      this.length[slot] = length;
+      this.start[slot] = pending.start[u];
       // One word alone is a run of digits, not a spelling: a whole key or a piece is the redactor's and
       // keys.ts maskKeyPieces' to mask (a whole key shows its last four).
-      const spelled = pending.length[u] >= MIN_SPELLED && pending.start[u] < start;
+      const spelled = length >= MIN_SPELLED && pending.start[u] < start;
       if (spelled && (from < 0 || pending.start[u] < from)) from = pending.start[u];
     }
     return from;
   }
 
-  /** Whether the spelling ending at digit `p` can go on with word `i`, which starts at `from`. */
-  live(p: number, i: number, from: number): boolean {
-    const w = this.word[p];
-    return w >= 0 && w < i && i - w - 1 <= MAX_GAP_WORDS && from - this.end[p] <= MAX_GAP_CHARS;
+  /** The spellings word `i` makes by standing for digits `from` to `to`: new, and each it goes on. */
+  private follow(pending: Pending, from: number, to: number, count: number, i: number, start: number): void {
+    pending.push(to * SLOTS + FIRST, count, start);
+    if (from === 0) return;
+    const base = (from - 1) * SLOTS;
+    for (let g = 0; g <= FIRST; g++) {
+      const slot = base + g;
+      if (!this.live(slot, i, start)) continue;
+      const gap = i - this.word[slot] - 1;
+      // A first digit's spelling takes this gap as its own; the others go on within one of theirs.
+      const keeps = g === FIRST ? gap <= MAX_GAP_WORDS : gap >= g - 1 && gap <= g + 1;
+      if (keeps)
+        pending.push(to * SLOTS + (g === FIRST ? gap : g), this.length[slot] + count, this.start[slot]);
+    }
+  }
+
+  /** Whether the spelling in `slot` can go on with word `i`, which starts at `from`. */
+  live(slot: number, i: number, from: number): boolean {
+    const w = this.word[slot];
+    return w >= 0 && w < i && i - w - 1 <= MAX_GAP_WORDS + 1 && from - this.end[slot] <= MAX_GAP_CHARS;
   }
 }
 
 /** The spellings one word ends, gathered before any is kept (a word spells each digit once). */
 class Pending {
-  to: number[] = [];
+  slot: number[] = [];
   length: number[] = [];
   start: number[] = [];
   count = 0;
 
-  add(key: Spellings, from: number, to: number, digits: number, i: number, wordStart: number): void {
-    const goesOn = from > 0 && key.live(from - 1, i, wordStart);
-    this.to[this.count] = to;
-    this.length[this.count] = (goesOn ? key.length[from - 1] : 0) + digits;
-    this.start[this.count] = goesOn ? key.start[from - 1] : wordStart;
+  push(slot: number, length: number, start: number): void {
+    this.slot[this.count] = slot;
+    this.length[this.count] = length;
+    this.start[this.count] = start;
     this.count++;
   }
 }

@@ -105,6 +105,29 @@ describe("spelledKeySpans", () => {
     );
   });
 
+  it("spells nothing from a hexdump -C of ordinary text (rt55 #1: 1 to 2 keys in 100 did, any words between their digits)", () => {
+    const text = readFileSync(path.join(__dirname, "../../../README.md")).subarray(0, 64 * 1024);
+    const rows: string[] = [];
+    for (let i = 0; i < text.length; i += 16) {
+      const r = [...text.subarray(i, i + 16)];
+      const h = r.map((b) => b.toString(16).padStart(2, "0"));
+      const shown = r.map((b) => (b > 31 && b < 127 ? String.fromCharCode(b) : ".")).join("");
+      rows.push(
+        `${i.toString(16).padStart(8, "0")}  ${h.slice(0, 8).join(" ")}  ${h.slice(8).join(" ")}  |${shown}|`,
+      );
+    }
+    const dump = rows.join("\n");
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 40, maxLength: 40 }),
+        (d) => {
+          expect(spelledKeySpans(dump, [d])).toEqual([]);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it("spells nothing from a table of random bytes, in decimal and hex", () => {
     fc.assert(
       fc.property(
