@@ -29,6 +29,8 @@ const HEX_BYTE = /^(?:0x|x|h|u)?0*([0-9a-f]{1,2})(?:h|u8|u|l)?$/;
 const DECIMAL_BYTE = /^0*(\d{1,3})(?:u8|i8|u|l)?$/;
 const OCTAL_BYTE = /^(?:0o|o)?0*([0-7]{2,3})$/;
 const BINARY_BYTE = /^(?:0b|b)?([01]{8})$/;
+const NIBBLE = /^0x([0-9a-f])$/;
+const PREFIXED_HEX_BYTE = /^(?:0x|x)([0-9a-f]{2})$/;
 /** The longest word a byte is written as here (`0x0065u8`). */
 const MAX_BYTE_WORD = 10;
 /** Letters other than hex digits a byte's word may have: its base's prefix and its type's suffix. */
@@ -53,7 +55,21 @@ function digitsOf(w: string): number {
   add(DECIMAL_BYTE.exec(w), 10);
   add(OCTAL_BYTE.exec(w), 8);
   add(BINARY_BYTE.exec(w), 2);
+  // A digit's own value (`parseInt(c, 16)` printed as hex: `0x3`, `0xf`): rt55 #2.
+  const nibble = NIBBLE.exec(w);
+  if (nibble) bits |= 1 << parseInt(nibble[1], 16);
   return bits;
+}
+
+/**
+ * The two digits a word stands for as one byte of the key's decoded bytes (`[...Buffer.from(hex,
+ * "hex")]` printed: `63` or `0x3f` for `3f`; rt55 #2), or "". A bare two-digit hex word is its own chunk.
+ */
+function byteChunkOf(w: string): string {
+  const decimal = DECIMAL_BYTE.exec(w);
+  const hex = decimal ? null : PREFIXED_HEX_BYTE.exec(w);
+  const v = decimal ? parseInt(decimal[1], 10) : hex ? parseInt(hex[1], 16) : 256;
+  return v <= 255 ? v.toString(16).padStart(2, "0") : "";
 }
 
 function isAlnum(c: number): boolean {
@@ -99,13 +115,22 @@ class Spellings {
    * the spellings it goes on or begins. Returns where the longest spelling it ends that is
    * MIN_SPELLED long or longer, over two words or more, starts, or -1.
    */
-  spell(pending: Pending, i: number, start: number, end: number, bits: number, chunk: string): number {
+  spell(
+    pending: Pending,
+    i: number,
+    start: number,
+    end: number,
+    bits: number,
+    chunk: string,
+    byteChunk: string,
+  ): number {
     pending.count = 0;
     for (let d = 0; d < 16; d++)
       if (bits & (1 << d)) for (const p of this.at[d]) this.follow(pending, p, p, 1, i, start);
-    if (chunk)
-      for (let p = this.digits.indexOf(chunk); p >= 0; p = this.digits.indexOf(chunk, p + 1))
-        this.follow(pending, p, p + chunk.length - 1, chunk.length, i, start);
+    for (const c of [chunk, byteChunk])
+      if (c)
+        for (let p = this.digits.indexOf(c); p >= 0; p = this.digits.indexOf(c, p + 1))
+          this.follow(pending, p, p + c.length - 1, c.length, i, start);
     let from = -1;
     for (let u = 0; u < pending.count; u++) {
       const slot = pending.slot[u];
@@ -213,12 +238,14 @@ export function spelledKeySpans(text: string, keys: Iterable<string>, mask = "")
           ? digitsOf(w)
           : 0;
     const chunk = other === 0 && length >= 2 ? w : "";
-    if (!bits && !chunk) continue;
+    // A single figure is a counter far more often than a byte of the key: bytes from two figures on.
+    const byteChunk = decimal > 0 && length >= 2 && length <= MAX_BYTE_WORD ? byteChunkOf(w) : "";
+    if (!bits && !chunk && !byteChunk) continue;
     // Words are counted only when they could stand for digits: prose and names between two digits
     // (a logger's class name, `trace_id=`) are no gap, only MAX_GAP_CHARS of them are.
     i++;
     for (const key of spellings) {
-      const from = key.spell(pending, i, start, pos, bits, chunk);
+      const from = key.spell(pending, i, start, pos, bits, chunk, byteChunk);
       if (from >= 0) mark(from, pos);
     }
   }

@@ -42,6 +42,12 @@ const layouts: Record<string, string> = {
     .map((c, i) => `2026-12-07T21:58:${String(i).padStart(2, "0")}.123Z DEBUG part ${i} = ${c}`)
     .join("\n"),
   "upper case, a character a line": KEY.toUpperCase().split("").join("\n"),
+  // rt55 #2: each digit's value, and the key's decoded bytes.
+  "each digit's value in hex, `0x3, 0xf`": [...DIGITS]
+    .map((c) => `0x${parseInt(c, 16).toString(16)}`)
+    .join(", "),
+  "the decoded bytes in decimal": JSON.stringify([...Buffer.from(DIGITS, "hex")]),
+  "the decoded bytes as 0x literals": [...Buffer.from(DIGITS, "hex")].map((b) => `0x${hex(b)}`).join(", "),
   "backwards, a character a line": [...chars].reverse().join("\n"),
 };
 
