@@ -135,7 +135,7 @@ export function readProject(dir: string, stack: string): ProjectInfo {
   const main = resolveMain(mainDir, file);
   const { pwd, entryPoint } = pwdMain(dir, doc.main, file);
   const runtimeOptions = nodeRuntimeOptions(options, file);
-  const configDir = typeof doc.stackConfigDir === "string" ? path.resolve(dir, doc.stackConfigDir) : dir;
+  const configDir = configDirOf(dir, doc);
   const stackConfigFile = path.join(configDir, `Pulumi.${stack}.yaml`);
   // Offline there is no backend to ask which stacks exist: the stack files are the list, and a
   // mistyped --stack must not run the program with no config at all.
@@ -205,8 +205,13 @@ export function stackConfigDir(dir: string): string {
   const file = path.join(dir, "Pulumi.yaml");
   if (!existsSync(file))
     throw new InputError(`${file}: no Pulumi.yaml in ${dir} (is --cwd a Pulumi project?)`, file);
-  const doc = readYaml(file);
-  return typeof doc.stackConfigDir === "string" ? path.resolve(dir, doc.stackConfigDir) : dir;
+  return configDirOf(dir, readYaml(file));
+}
+
+/** `stackConfigDir`, or the CLI's old spelling of it, `config: <dir>`; else the project folder. */
+function configDirOf(dir: string, doc: Record<string, unknown>): string {
+  const named = typeof doc.stackConfigDir === "string" ? doc.stackConfigDir : doc.config;
+  return typeof named === "string" ? path.resolve(dir, named) : dir;
 }
 
 function resolveMain(mainDir: string, projectFile: string): string {
@@ -252,13 +257,16 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
   // Project-level declarations: `config: { key: value | { value } | { type?, default } }`
   // (sdk/go/common/workspace/project.go ProjectConfigType: `value` or `default`, never both).
   const projectFile = path.join(project.dir, "Pulumi.yaml");
-  const declared = (projectDoc.config ?? {}) as Record<string, unknown>;
-  if (typeof declared !== "object" || Array.isArray(declared))
+  // `config: <dir>` is the CLI's old spelling of `stackConfigDir`: no declarations.
+  const rawDeclared = typeof projectDoc.config === "string" ? {} : (projectDoc.config ?? {});
+  if (typeof rawDeclared !== "object" || Array.isArray(rawDeclared))
     throw new InputError(`${projectFile}: field 'config' must be a mapping`, projectFile);
+  const declared = rawDeclared as Record<string, unknown>;
   for (const [k, v] of Object.entries(declared)) {
     const attrs = v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
     checkDeclaredType(attrs, `config.${k}`, projectFile);
-    const value = "default" in attrs ? attrs.default : "value" in attrs ? attrs.value : v;
+    // A default left empty (`default:`) is none.
+    const value = "default" in attrs ? (attrs.default ?? undefined) : "value" in attrs ? attrs.value : v;
     if (
       value !== undefined &&
       (typeof value !== "object" || value === null || !("type" in (value as object)))
@@ -317,13 +325,6 @@ export function readStackConfig(project: ProjectInfo, passphrase?: string): Stac
     const resolve = (v: unknown, at: string): unknown => {
       if (v && typeof v === "object" && !Array.isArray(v)) {
         const o = v as Record<string, unknown>;
-        // The CLI reads `secure:` as a ciphertext or refuses it ("malformed secure data"); read as a
-        // plain object it would hide a secret's provenance (rt54 #6).
-        if (Object.keys(o).length === 1 && "secure" in o && typeof o.secure !== "string")
-          throw new InputError(
-            `${project.stackConfigFile}: field '${at}.secure' must be a ciphertext (a string), as \`pulumi config set --secret\` writes it`,
-            project.stackConfigFile,
-          );
         if (isSecureLeaf(o)) {
           secret = true;
           const decrypt = decrypterFor();
@@ -421,9 +422,12 @@ function ofDeclaredType(type: unknown, items: unknown, v: unknown): boolean {
     case "string":
       return typeof v === "string";
     case "integer":
-      return Number.isInteger(v) || (typeof v === "string" && /^[+-]?\d+$/.test(v));
+      // yaml.v3 reads `1_000`, `0b101`, `0o17`, `0x1f` as integers; our YAML reader leaves them text.
+      return Number.isInteger(v) || (typeof v === "string" && YAML_INTEGER.test(v));
     case "boolean":
       return typeof v === "boolean" || v === "true" || v === "false";
+    case "object":
+      return v !== null && typeof v === "object" && !Array.isArray(v);
     case "array": {
       const of = items as { type?: unknown; items?: unknown } | undefined;
       return Array.isArray(v) && !!of && v.every((x) => ofDeclaredType(of.type, of.items, x));
@@ -433,7 +437,8 @@ function ofDeclaredType(type: unknown, items: unknown, v: unknown): boolean {
   }
 }
 
-const DECLARED_TYPES = ["string", "integer", "boolean", "array"];
+const YAML_INTEGER = /^[+-]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-f_]+|[0-9][0-9_]*)$/i;
+const DECLARED_TYPES = ["string", "integer", "boolean", "array", "object"];
 
 /**
  * A Pulumi.yaml config declaration the CLI refuses (`Project.Validate` and the project schema): a type
@@ -446,7 +451,12 @@ function checkDeclaredType(attrs: Record<string, unknown>, field: string, file: 
     throw new InputError(`${file}: field '${field}.type' must be one of ${DECLARED_TYPES.join(", ")}`, file);
   if (type === "array" && (attrs.items === null || typeof attrs.items !== "object"))
     throw new InputError(`${file}: field '${field}.items' must give the array's item type`, file);
-  if ("default" in attrs && !ofDeclaredType(type, attrs.items, attrs.default))
+  // A default left empty (`default:`) is none: the CLI checks only one that is set.
+  if (
+    attrs.default !== undefined &&
+    attrs.default !== null &&
+    !ofDeclaredType(type, attrs.items, attrs.default)
+  )
     throw new InputError(`${file}: field '${field}.default' must be of type ${type}`, file);
 }
 

@@ -1,5 +1,5 @@
 /** Reading a project and its stack's configuration as the Pulumi CLI does (engine/project.ts). */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readProject, readStackConfig } from "../../engine/project";
 import { tmpDir } from "../support/tmp";
@@ -90,18 +90,6 @@ describe("fields of the wrong type, refused naming the file and field as the CLI
   });
   it.each([
     [
-      "secure: that is no ciphertext",
-      "",
-      "config:\n  agents:k:\n    secure: 5\n",
-      /Pulumi\.dev\.yaml: field 'config\.agents:k\.secure' must be a ciphertext/,
-    ],
-    [
-      "secure: inside structured config",
-      "",
-      "config:\n  agents:db:\n    pw:\n      - secure: [a]\n",
-      /field 'config\.agents:db\.pw\[0\]\.secure' must be a ciphertext/,
-    ],
-    [
       "Pulumi.yaml config that is a list",
       "config: [1, 2]\n",
       "config: {}\n",
@@ -117,7 +105,7 @@ describe("fields of the wrong type, refused naming the file and field as the CLI
       "an unknown declared type",
       "config:\n  x:\n    type: number\n",
       "config: {}\n",
-      /field 'config\.x\.type' must be one of string, integer, boolean, array/,
+      /field 'config\.x\.type' must be one of string, integer, boolean, array, object/,
     ],
     [
       "an array without its items' type",
@@ -159,9 +147,19 @@ describe("fields of the wrong type, refused naming the file and field as the CLI
           "    items:",
           "      type: string",
           "    default: [a, b]",
+          "  big:",
+          "    type: integer",
+          "    default: 1_000",
+          "  db:",
+          "    type: object",
+          "    default: { host: db }",
+          "  empty:",
+          "    type: string",
+          "    default:",
           "",
         ].join("\n"),
-        "secretsprovider: passphrase\nconfig: {}\n",
+        // `secure:` with no ciphertext is a plain map to the CLI (`pulumi config set --path smtp.secure true`: rt56 #2).
+        "secretsprovider: passphrase\nconfig:\n  agents:smtp:\n    secure: true\n",
       ),
     );
     expect(config).toEqual({
@@ -169,7 +167,19 @@ describe("fields of the wrong type, refused naming the file and field as the CLI
       "agents:t": "42",
       "agents:b": "true",
       "agents:zones": '["a","b"]',
+      "agents:big": "1_000",
+      "agents:db": '{"host":"db"}',
+      "agents:smtp": '{"secure":true}',
     });
+  });
+
+  it("reads `config: <dir>`, the CLI's old spelling of stackConfigDir (rt56 #1)", () => {
+    const dir = tmpDir("project-");
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: agents\nruntime: nodejs\nconfig: stacks\n");
+    mkdirSync(path.join(dir, "stacks"));
+    writeFileSync(path.join(dir, "stacks", "Pulumi.dev.yaml"), "config:\n  agents:region: eu\n");
+    writeFileSync(path.join(dir, "index.ts"), "export {};\n");
+    expect(readStackConfig(readProject(dir, "dev")).config).toEqual({ "agents:region": "eu" });
   });
 });
 
