@@ -32,7 +32,12 @@ interface AssetClasses {
   const original = mod.deserializeProperties;
   if (typeof original !== "function" || original.__e2bMemo) return;
   let sig: string | undefined;
-  let rpc: { specialSigKey?: unknown; specialAssetSig?: unknown; specialArchiveSig?: unknown } = {};
+  let rpc: {
+    specialSigKey?: unknown;
+    specialAssetSig?: unknown;
+    specialArchiveSig?: unknown;
+    specialSecretSig?: unknown;
+  } = {};
   let assets: AssetClasses | undefined;
   try {
     const from = { paths: [require.resolve("@pulumi/policy/deserialize")] };
@@ -85,6 +90,12 @@ interface AssetClasses {
     }
     const o = v as Record<string, unknown>;
     if (Object.getPrototypeOf(o) !== Object.prototype) return deserializeOne(o);
+    if (o[sigKey!] === rpc.specialSecretSig && assets) {
+      // A secret is its value here (proxySecrets is false); read as any value, so an empty asset in
+      // it is built too (rt56 #5).
+      const inner = o.value;
+      return inner !== null && typeof inner === "object" ? inPlace(inner) : inner;
+    }
     if (o[sigKey!]) return isAssetLike(o) ? assetOf(o) : deserializeOne(o);
     for (const k of Object.keys(o)) {
       const x = o[k];

@@ -236,7 +236,7 @@ describe("E2B-01 in a resource's other fields", () => {
 describe("assets the CLI writes with their hash alone", () => {
   const scan = useScanner();
 
-  it("reads an empty StringAsset and AssetArchive, also inside an archive, and judges the rest of the stack (rt55 #3)", async () => {
+  it("reads an empty StringAsset and AssetArchive, also inside an archive or a secret, and judges the rest of the stack (rt55 #3)", async () => {
     const SIG = "4dabf18193072939515e22adb298388d";
     const emptyAsset = { [SIG]: "c44067f5952c0a294b673a41bacd8c17", hash: "e3b0c442".repeat(8) };
     const emptyArchive = { [SIG]: "0def7320c3a5731c473e5ecbe6d01bc7", hash: "44136fa3".repeat(8) };
@@ -250,7 +250,13 @@ describe("assets the CLI writes with their hash alone", () => {
       custom: true,
       id: "fn-1",
       type: "aws:lambda/function:Function",
-      inputs: { code, readme: emptyAsset, layer: emptyArchive } as never,
+      inputs: {
+        code,
+        readme: emptyAsset,
+        layer: emptyArchive,
+        // In a shown secret too (rt56 #5).
+        secretCode: { [SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(code) },
+      } as never,
       outputs: {} as never,
       provider: `${PROVIDER_URN}::${PROVIDER_ID}`,
     } as never);
