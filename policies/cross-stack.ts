@@ -14,7 +14,8 @@ import { readString, tierOf } from "./detect/env-model";
 import { modelSecretReference } from "./detect/secret-refs";
 import { StackIndex, STACK_TYPE } from "./detect/stack";
 import { namesKeyOutput, noCrossEnvironmentKeyReference } from "./e2b-02-no-cross-environment-key-reference";
-import { KEY_NAME_PATTERN } from "./detect/stack-index";
+import { CONFIG_KEY_NAME } from "./detect/hidden-config";
+import { otherEnvironment } from "./detect/environment";
 import { isObjectTree } from "./detect/tree";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { workspaceIsolation } from "./e2b-07-workspace-isolation";
@@ -48,6 +49,12 @@ export interface StackFacts {
 /** A resource as the engine graph or a state export carries it (wire format). */
 export type { GraphResourceLike } from "./detect/stack";
 
+/**
+ * A variable named for the key as E2B-01 reads a hidden value: `E2B_API_KEY` and its variants
+ * (`E2B_API_KEY_PROD`, not `…_ARN`), and other E2B credentials (`E2B_KEY`, `E2B_SANDBOX_KEY`): rt56 #3.
+ */
+const namesHiddenKey = (name: string): boolean => CONFIG_KEY_NAME.test(name) || namesKeyOutput(name);
+
 /** Extract the facts of one stack from its resources (state export or program graph). */
 export function stackFacts(
   resources: readonly GraphResourceLike[],
@@ -64,13 +71,12 @@ export function stackFacts(
     teams: [],
     hiddenKeys: [],
   };
-  const keyName = new RegExp(KEY_NAME_PATTERN, "i");
   const seenKeys = new Set<string>();
   for (const r of index.resources) {
     // A stack's outputs are what other stacks read; other resources are judged by their inputs.
     const scan = r.type === STACK_TYPE ? index.scanOutputs(r) : index.scan(r);
     for (const l of scan.named)
-      if (l.value === OPAQUE_SECRET && l.envName && keyName.test(l.envName))
+      if (l.value === OPAQUE_SECRET && l.envName && namesHiddenKey(l.envName))
         facts.hiddenKeys.push({ urn: r.urn, path: l.path });
     if (r.type === STACK_TYPE && isObjectTree(r.outputs))
       for (const [name, v] of Object.entries(r.outputs))
@@ -119,6 +125,9 @@ export function crossStackFindings(
   const keyPolicy = judgeAs(noCrossEnvironmentKeyReference, config);
   const teamPolicy = judgeAs(workspaceIsolation, config);
   const isolatedTiers = new Set<Tier>(settingsOf(workspaceIsolation, config).isolatedTiers);
+  /** Whether two stacks' environments are two (environment.ts otherEnvironment, their projects' words aside). */
+  const apart = (a: { stack: string; environment: string }, b: { stack: string; environment: string }) =>
+    otherEnvironment(a.environment, b.environment, [a.stack.split("/")[0], b.stack.split("/")[0]]);
   // Duplicates are found through a set, not by scanning the stack's findings on every push.
   const pushed = new Set<string>();
   const push = (stack: string, judge: Judge | null, urn: string, message: string) => {
@@ -134,11 +143,14 @@ export function crossStackFindings(
     uses: readonly U[],
     message: (use: U, others: string) => string,
   ) => {
-    if (new Set(uses.map((u) => u.environment)).size < 2 || new Set(uses.map((u) => u.stack)).size < 2)
-      return;
+    if (new Set(uses.map((u) => u.stack)).size < 2) return;
     for (const u of uses) {
+      // Another environment by the project's own rule: `prod` and `production`, `prod-eu` and
+      // `prod-us`, `dev` and `dev-2` are one (rt56 #4).
       const others = [
-        ...new Set(uses.filter((o) => o.stack !== u.stack).map((o) => `${o.stack} (${o.environment})`)),
+        ...new Set(
+          uses.filter((o) => o.stack !== u.stack && apart(o, u)).map((o) => `${o.stack} (${o.environment})`),
+        ),
       ];
       if (!others.length) continue;
       push(u.stack, keyPolicy, u.urn, message(u, others.join(", ")));
@@ -170,7 +182,7 @@ export function crossStackFindings(
     const unseen = all.filter(
       (o) =>
         o.stack !== s.stack &&
-        o.environment !== s.environment &&
+        apart(o, s) &&
         involved(o) &&
         (s.hiddenKeys.length > 0 || o.hiddenKeys.length > 0),
     );

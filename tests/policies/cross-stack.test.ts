@@ -72,8 +72,37 @@ describe("cross-stack detection over state exports", () => {
     // A stack with no key in it has nothing to compare.
     expect(out.get("agents/dev")).toEqual([]);
     // Two environments whose keys show are compared, and differ: nothing to say.
-    const shown = crossStackFindingsForGraphs([lambda("prod", PLANTED[0]), lambda("staging", PLANTED[1])]);
+    const shown = crossStackFindingsForGraphs([
+      lambda("prod", `e2b_${PLANTED[0]}`),
+      lambda("staging", `e2b_${PLANTED[1]}`),
+    ]);
     expect([...shown.values()].flat()).toEqual([]);
+    // Under another name E2B-01 reads as the key (rt56 #3).
+    const renamed = (stack: string) => {
+      const g = lambda(stack, hidden);
+      g.resources[0].inputs = { environment: { variables: { E2B_SANDBOX_KEY: hidden } } } as never;
+      return g;
+    };
+    const other = crossStackFindingsForGraphs([renamed("prod"), lambda("staging", `e2b_${PLANTED[1]}`)]);
+    expect(other.get("agents/prod")?.map((f) => f.inconclusive)).toEqual([true]);
+    // Stacks of one environment by the project's rule (dev, dev-2; prod, production) compare nothing,
+    // and may share a key (rt56 #4).
+    for (const [a, b] of [
+      ["dev", "dev-2"],
+      ["prod", "production"],
+    ]) {
+      expect(
+        [...crossStackFindingsForGraphs([lambda(a, hidden), lambda(b, hidden)]).values()].flat(),
+      ).toEqual([]);
+      expect(
+        [
+          ...crossStackFindingsForGraphs([
+            lambda(a, `e2b_${PLANTED[0]}`),
+            lambda(b, `e2b_${PLANTED[0]}`),
+          ]).values(),
+        ].flat(),
+      ).toEqual([]);
+    }
   });
 
   const scan = useScanner();
