@@ -13,18 +13,19 @@ export const HOLDS_VARIABLES =
 
 /**
  * Scripts a machine runs when it boots, and a function's service settings: whatever the program put
- * in them (`export E2B_API_KEY=…` in user data, a GCE `startup-script` in its metadata, Cloud Functions
- * v2's `serviceConfig` with its variables) reaches the runtime, so hidden they hide variables too
- * (rt54 #2).
+ * in them (`export E2B_API_KEY=…` in user data or Azure's `customData`, a GCE `startup-script` in its
+ * metadata, Cloud Functions v2's `serviceConfig` with its variables) reaches the runtime, so hidden
+ * they hide variables too (rt54 #2, rt56 #6).
  */
 export const BOOT_SCRIPTS =
-  /^(userData|userDataBase64|metadataStartupScript|startup-script|user-data|serviceConfig)$/;
+  /^(userData|userDataBase64|customData|metadataStartupScript|startup-script|windows-startup-script-(ps1|cmd|bat)|user-data|serviceConfig)$/;
 
 /**
- * What a resource hands over once, whole, as its own property: a function invocation's event, an
- * object's bytes, a request's body, a queue message. No runtime's variables, hidden or not (real45 #3).
+ * What a resource hands over once, whole, as its own property: a function invocation's event, a
+ * request's body, a queue message. No runtime's variables, hidden or not (real45 #3). Not a file's
+ * `content`: a hidden Dockerfile or `.env` written as one may hand the key to a sandbox (rt56 #7).
  */
-export const PAYLOAD = /^(input|content|body|payload|message|messageBody)$/;
+export const PAYLOAD = /^(input|body|payload|message|messageBody)$/;
 
 /** Maps of a resource's own labels (`tags.upstream`, a Deployment's `metadata.labels`): never variables. */
 export const NOT_VARIABLES = /(^|\.)(tags|tagsAll|labels|annotations|metadata)(\.|\[|$)/;

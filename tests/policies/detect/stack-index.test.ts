@@ -88,6 +88,12 @@ describe("StackIndex.hiddenVariables: where a value the program holds may have g
       "metadata.startup-script of azure-native:web:WebApp 'fn'",
     );
     expect(hidden({ serviceConfig: UNKNOWN_STRING })).toBe("serviceConfig of azure-native:web:WebApp 'fn'");
+    expect(hidden({ osProfile: { customData: UNKNOWN_STRING } })).toBe(
+      "osProfile.customData of azure-native:web:WebApp 'fn'",
+    );
+    expect(hidden({ metadata: { "windows-startup-script-ps1": UNKNOWN_STRING } })).toBe(
+      "metadata.windows-startup-script-ps1 of azure-native:web:WebApp 'fn'",
+    );
     // A machine's other metadata stays a label.
     expect(hidden({ metadata: { owner: UNKNOWN_STRING } })).toBe(undefined);
   });
