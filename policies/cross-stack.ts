@@ -15,7 +15,7 @@ import { modelSecretReference } from "./detect/secret-refs";
 import { StackIndex, STACK_TYPE } from "./detect/stack";
 import { namesKeyOutput, noCrossEnvironmentKeyReference } from "./e2b-02-no-cross-environment-key-reference";
 import { CONFIG_KEY_NAME } from "./detect/hidden-config";
-import { otherEnvironment } from "./detect/environment";
+import { namesEnvironment, otherEnvironment } from "./detect/environment";
 import { isObjectTree } from "./detect/tree";
 import { OPAQUE_SECRET } from "./detect/unknowns";
 import { workspaceIsolation } from "./e2b-07-workspace-isolation";
@@ -125,9 +125,16 @@ export function crossStackFindings(
   const keyPolicy = judgeAs(noCrossEnvironmentKeyReference, config);
   const teamPolicy = judgeAs(workspaceIsolation, config);
   const isolatedTiers = new Set<Tier>(settingsOf(workspaceIsolation, config).isolatedTiers);
-  /** Whether two stacks' environments are two (environment.ts otherEnvironment, their projects' words aside). */
+  /**
+   * Whether two stacks' environments are two: different names, and where both names spell an
+   * environment, two by environment.ts otherEnvironment (their projects' words aside). Names that
+   * spell none (`blue`, `green`) are told apart by name, as before.
+   */
   const apart = (a: { stack: string; environment: string }, b: { stack: string; environment: string }) =>
-    otherEnvironment(a.environment, b.environment, [a.stack.split("/")[0], b.stack.split("/")[0]]);
+    a.environment !== b.environment &&
+    (!namesEnvironment(a.environment) ||
+      !namesEnvironment(b.environment) ||
+      otherEnvironment(a.environment, b.environment, [a.stack.split("/")[0], b.stack.split("/")[0]]));
   // Duplicates are found through a set, not by scanning the stack's findings on every push.
   const pushed = new Set<string>();
   const push = (stack: string, judge: Judge | null, urn: string, message: string) => {
