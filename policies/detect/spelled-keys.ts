@@ -5,7 +5,7 @@
  * The redactor's readers (redact.ts, byte-runs.ts, indexed-items.ts) know layouts; this knows the
  * key instead, so it needs none: where the run already knows a key (decrypted config, the deployer's
  * environment, files beside the program), a stretch of text whose words spell at least
- * MIN_SPELLED of the key's digits in order, the same few words between any two (give or take one),
+ * MIN_SPELLED of the key's digits in order, the same few words between any two (give or take two),
  * is masked.
  *
  * Linear: each word is read once, and for each key only the places its candidate characters stand.
@@ -80,6 +80,13 @@ function isHexCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
+/**
+ * How many words a spelling's gap may differ by from the one its first two digits set: a row's offset,
+ * a counter that grows a digit, a word of the layout that reads as a digit now and then (`0.0 e`: the
+ * counter's `0`).
+ */
+const JITTER = 2;
+
 /** Slots per digit of a key: one per gap a spelling keeps (0 to MAX_GAP_WORDS), and one for a first digit. */
 const SLOTS = MAX_GAP_WORDS + 2;
 /** The slot of a spelling one word long, whose gap is not set yet. */
@@ -87,9 +94,9 @@ const FIRST = MAX_GAP_WORDS + 1;
 
 /**
  * The spellings under way for one key's digits. A spelling is a loop's output: the same words stand
- * between any two of its digits, give or take one (a row's offset, a counter that grows a digit), so
+ * between any two of its digits, give or take a few (JITTER), so
  * each keeps the gap its first two digits set, and one digit goes on only a spelling whose gap it
- * keeps (rt55 #1: any number of words apart, a hexdump of ordinary text spelled a key by chance). Per
+ * keeps within JITTER (rt55 #1: any number of words apart, a hexdump of ordinary text spelled a key by chance). Per
  * digit and gap, the spelling that ends there: word `word` (-1: none) that ends at `end`, `length`
  * digits long, starting at `start` in the text.
  */
@@ -164,7 +171,7 @@ class Spellings {
       if (!this.live(slot, i, start)) continue;
       const gap = i - this.word[slot] - 1;
       // A first digit's spelling takes this gap as its own; the others go on within one of theirs.
-      const keeps = g === FIRST ? gap <= MAX_GAP_WORDS : gap >= g - 1 && gap <= g + 1;
+      const keeps = g === FIRST ? gap <= MAX_GAP_WORDS : gap >= g - JITTER && gap <= g + JITTER;
       if (keeps)
         pending.push(to * SLOTS + (g === FIRST ? gap : g), this.length[slot] + count, this.start[slot]);
     }

@@ -18,6 +18,7 @@ const layouts: Record<string, string> = {
   "hex counters, `0x00: e` a line": chars.map((c, i) => `0x${hex(i)}: ${c}`).join("\n"),
   "a counter glued to a word, `k0=e`": chars.map((c, i) => `k${i}=${c}`).join(" "),
   "counters stepping by two": chars.map((c, i) => `${2 * i}: ${c}`).join("\n"),
+  "a float counter, `0.0 e`": chars.map((c, i) => `${i}.0 ${c}`).join("\n"),
   "the byte in a sentence's fifth word": chars
     .map((_, i) => `[${i}] len 44 of key is 0x${hex(codes[i])}`)
     .join("\n"),
