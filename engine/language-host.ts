@@ -268,7 +268,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
     });
     const untrack = trackChild(child, { group: true });
     const output = new ProgramOutput(64 * 1024);
-    output.knowKeys(knownKeysOf(job, [job.root, job.pwd]));
+    output.knowKeys(() => knownKeysOf(job, [job.root, job.pwd]));
     output.listen(child.stdout!);
     output.listen(child.stderr!);
     const exit = await new Promise<{ code: number | null; signal: string | null; timedOut: boolean }>(
@@ -284,28 +284,35 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
       untrack();
       killChild(child, true); // anything the program left running in its group
     });
-    const text = redactedOutput(output.text());
-    const streams = output.streams().map((t) => redactedOutput(t));
-    if (exit.timedOut)
+    // What the program printed is read (redacted, its known keys masked) only for a failure's message.
+    const printed = () => ({
+      text: redactedOutput(output.text()),
+      streams: output.streams().map((t) => redactedOutput(t)),
+    });
+    if (exit.timedOut) {
+      const { text, streams } = printed();
       throw new ProgramFailure(
         `the program did not finish within ${job.timeoutMs / 1000}s (preview --program-timeout allows more)`,
         text,
         [],
         streams,
       );
+    }
     if (exit.code !== 0) {
       const reason = errors.length
         ? redactedOutput(errors.join("\n"))
         : exit.code === EXIT_AFTER_USER_MESSAGE
           ? "the program reported an error"
           : `the program exited with ${exit.signal ?? `code ${exit.code}`}`;
+      const { text, streams } = printed();
       throw new ProgramFailure(reason, text, [...recorder.invokes].sort(), streams, remoteTypes(recorder));
     }
     const files = readProgramFiles(modulesFile);
     // The preload writes the list in an exit handler, whatever happens: without it, the process
     // ended without running its exit handlers (process.reallyExit, a native exit), and with them
     // the SDK's own check that every registration was sent.
-    if (!files)
+    if (!files) {
+      const { text, streams } = printed();
       throw new ProgramFailure(
         "the program ended without running its exit handlers (process.reallyExit, a native exit, or its exit listeners removed), so what it registered cannot be trusted to be complete",
         text,
@@ -313,6 +320,7 @@ export async function runLanguageHost(job: LanguageHostJob): Promise<LanguageHos
         streams,
         remoteTypes(recorder),
       );
+    }
     return {
       resources: recorder.resources(),
       invokes: [...recorder.invokes].sort(),

@@ -61,12 +61,14 @@ export class ProgramOutput {
   /** Every 8-digit piece of each key the transcript has spelt, however long ago. */
   private readonly keyPieces = new Set<string>();
   /**
-   * The digits of the keys the run knows (its decrypted config, its environment, the files beside the
-   * program: secret-values.ts) and of those the transcript spelt: masked when spelled out a character
-   * at a time, before the redactor reads the output and it is cut to its last lines (rt54 #1: a
-   * redactor that masked the first part of a spelling left too few digits after it to know).
+   * The digits of the keys the transcript spelt, and of those the run knows (its decrypted config,
+   * its environment, the files beside the program: secret-values.ts), read only once the output is
+   * (a failed program's): masked when spelled out a character at a time, before the redactor reads the
+   * output and it is cut to its last lines (rt54 #1: a redactor that masked the first part of a
+   * spelling left too few digits after it to know).
    */
-  private readonly knownKeys = new Set<string>();
+  private readonly spelt = new Set<string>();
+  private known: { read: () => Iterable<string>; keys?: ReadonlySet<string> } | undefined;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -112,7 +114,7 @@ export class ProgramOutput {
       this.transcript = searched.slice(-TRANSCRIPT_KEPT);
       for (const m of searched.matchAll(KEY_IN_TRANSCRIPT)) {
         addKeyPieces(this.keyPieces, m[1]);
-        this.knownKeys.add(m[1].toLowerCase());
+        this.spelt.add(m[1].toLowerCase());
       }
       let text = this.takeMarker(state.text + decoded, state);
       if (state.overlong) {
@@ -159,19 +161,21 @@ export class ProgramOutput {
    * streams, which no redactor could join.
    */
   private maskPieces(text: string): string {
-    return maskSpelledKeys(maskKeyPieces(text, this.keyPieces), this.knownKeys, "…");
+    const known = this.known && (this.known.keys ??= new Set(this.known.read()));
+    return maskSpelledKeys(maskKeyPieces(text, this.keyPieces), [...this.spelt, ...(known ?? [])], "…");
   }
 
-  /** The digits of keys the run knows (lower case), to mask wherever the output spells them. */
-  knowKeys(digits: Iterable<string>): void {
-    for (const d of digits) this.knownKeys.add(d);
+  /** Where to read the digits of keys the run knows (lower case), should the output be read. */
+  knowKeys(read: () => Iterable<string>): void {
+    this.known = { read };
   }
 
   /** Forget what was collected (a warm worker's next program). */
   clear(): void {
     this.transcript = "";
     this.keyPieces.clear();
-    this.knownKeys.clear();
+    this.spelt.clear();
+    this.known = undefined;
     this.all.lines = [];
     this.all.bytes = 0;
     for (const s of this.partial.values()) {

@@ -200,7 +200,7 @@ export class ProgramWorker {
     const id = this.nextId++;
     const end = `\u0000e2b-guardrails:end:${this.nonce}:${id}\u0000`;
     this.output.clear();
-    this.output.knowKeys(knownKeysOf(job, [job.dir, job.pwd]));
+    this.output.knowKeys(() => knownKeysOf(job, [job.dir, job.pwd]));
     this.output.expectEnd(end);
     return new Promise<LanguageHostResult>((resolve, reject) => {
       const timer = setTimeout(() => {
