@@ -35,17 +35,13 @@ export function secretValuesOf(
 ): SecretValues {
   const unknown = new Set(run.unknownSecretKeys);
   const values = new Set<string>();
-  const keyPieces = new Set<string>();
   const keyDigits = new Set<string>();
   const add = (v: string) => {
     // As shown too: the error and output are redacted before they are masked, so a value holding a
     // key shows with that key masked (`https://hooks…?key=e2b_…3210`).
     for (const x of [v, v.trim()])
       for (const y of [x, redactKeys(x), redactMaterial(x)]) if (y.length >= MIN_VALUE) values.add(y);
-    for (const d of keyDigitsIn(v)) {
-      keyDigits.add(d);
-      addDigitPieces(keyPieces, d);
-    }
+    for (const d of keyDigitsIn(v)) keyDigits.add(d);
   };
   for (const key of run.secretKeys) {
     const value = run.config[key];
@@ -53,7 +49,17 @@ export function secretValuesOf(
     add(value);
     for (const leaf of stringLeaves(value)) add(leaf);
   }
-  return { values: [...values].sort((a, b) => b.length - a.length), keyPieces, keyDigits };
+  return secretsOf(
+    [...values].sort((a, b) => b.length - a.length),
+    keyDigits,
+  );
+}
+
+/** Secret values with the keys' digits, and the pieces of those digits masked on their own. */
+function secretsOf(values: string[], keyDigits: Set<string>): SecretValues {
+  const keyPieces = new Set<string>();
+  for (const d of keyDigits) addDigitPieces(keyPieces, d);
+  return { values, keyPieces, keyDigits };
 }
 
 /**
@@ -119,9 +125,7 @@ export function withKeysAround(
 ): SecretValues {
   const keys = keysAround(env, dirs);
   if (keys.size === 0) return secrets;
-  const keyPieces = new Set(secrets.keyPieces);
-  for (const d of keys) addDigitPieces(keyPieces, d);
-  return { values: secrets.values, keyPieces, keyDigits: new Set([...secrets.keyDigits, ...keys]) };
+  return secretsOf(secrets.values, new Set([...secrets.keyDigits, ...keys]));
 }
 
 /** The digits of every key a run knows: in its decrypted config, its environment, and beside the program in `dirs`. */

@@ -81,7 +81,8 @@ const REDACT_MIN_HEX = 20;
 /** Characters an HTML tag or comment may span and still be read through. */
 const MAX_TAG = 200;
 
-const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+/** A hex digit's character code, either case. */
+export const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 
 /** Characters nobody sees: C0/C1 controls, DEL, zero-width and formatting characters. */
@@ -547,7 +548,7 @@ function* hexGroupRuns(text: string): Generator<Array<{ start: number; end: numb
 }
 
 /** A letter or digit (ASCII): what words, and groups of digits, are made of. */
-function isWordCode(c: number): boolean {
+export function isWordCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 

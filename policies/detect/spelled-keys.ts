@@ -10,7 +10,7 @@
  *
  * Linear: each word is read once, and for each key only the places its candidate characters stand.
  */
-import { applySpans, type Span } from "./keys";
+import { applySpans, isHex, isWordCode, type Span } from "./keys";
 
 /** Digits of a key, in order, that a stretch must spell to be masked: half the key. */
 export const MIN_SPELLED = 20;
@@ -72,14 +72,6 @@ function byteChunkOf(w: string): string {
   return v <= 255 ? v.toString(16).padStart(2, "0") : "";
 }
 
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
-
-function isHexCode(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
 /**
  * How many words a spelling's gap may differ by from the one its first two digits set: a row's offset,
  * a counter that grows a digit, a word of the layout that reads as a digit now and then (`0.0 e`: the
@@ -94,11 +86,10 @@ const FIRST = MAX_GAP_WORDS + 1;
 
 /**
  * The spellings under way for one key's digits. A spelling is a loop's output: the same words stand
- * between any two of its digits, give or take a few (JITTER), so
- * each keeps the gap its first two digits set, and one digit goes on only a spelling whose gap it
- * keeps within JITTER (rt55 #1: any number of words apart, a hexdump of ordinary text spelled a key by chance). Per
- * digit and gap, the spelling that ends there: word `word` (-1: none) that ends at `end`, `length`
- * digits long, starting at `start` in the text.
+ * between any two of its digits, give or take JITTER, so each keeps the gap its first two digits set,
+ * and one digit goes on only a spelling whose gap it keeps (rt55 #1: with any gap allowed, a hexdump
+ * of ordinary text spelled a key by chance). Per digit and gap, the spelling that ends there: word
+ * `word` (-1: none) that ends at `end`, `length` digits long, starting at `start` in the text.
  */
 class Spellings {
   readonly word: Int32Array;
@@ -222,14 +213,14 @@ export function spelledKeySpans(text: string, keys: Iterable<string>, mask = "")
   let i = -1;
   let pos = 0;
   while (pos < n) {
-    while (pos < n && !isAlnum(text.charCodeAt(pos))) pos++;
+    while (pos < n && !isWordCode(text.charCodeAt(pos))) pos++;
     if (pos >= n) break;
     const start = pos;
     let other = 0;
     let decimal = 0;
-    for (let c = text.charCodeAt(pos); pos < n && isAlnum(c); c = text.charCodeAt(++pos))
+    for (let c = text.charCodeAt(pos); pos < n && isWordCode(c); c = text.charCodeAt(++pos))
       if (c <= 57) decimal++;
-      else if (!isHexCode(c)) other++;
+      else if (!isHex(c)) other++;
     const length = pos - start;
     // Most words are names and prose: not all hex digits, and too long or too lettered for a byte
     // (every byte that is a hex digit's code has a decimal digit in any base).
