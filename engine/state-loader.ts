@@ -326,11 +326,6 @@ function convertSecrets(
       // JSON.parse makes `__proto__` an own key; plain assignment would set the prototype instead and
       // hide what is under it from every check.
       Object.defineProperty(out, k, { value: null, enumerable: true, writable: true, configurable: true });
-    // An empty StringAsset or AssetArchive is written with its hash alone (its `text: ""` or
-    // `assets: {}` left out as empty): read as what it is, which the policy SDK can deserialize
-    // (rt55 #3: a hash-only asset stopped the pack and the whole audit).
-    if (v[SECRET_SIG] === ASSET_VALUE && !("text" in v || "path" in v || "uri" in v)) out.text = "";
-    if (v[SECRET_SIG] === ARCHIVE_VALUE && !("assets" in v || "path" in v || "uri" in v)) out.assets = {};
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, x] = entries[i];
       work.push({ v: x, at: `${at}.${k}`, depth: depth + 1, set: (y) => (out[k] = y) });

@@ -137,12 +137,24 @@ export function crossStackFindings(
       otherEnvironment(a.environment, b.environment, [a.stack.split("/")[0], b.stack.split("/")[0]]));
   // Duplicates are found through a set, not by scanning the stack's findings on every push.
   const pushed = new Set<string>();
-  const push = (stack: string, judge: Judge | null, urn: string, message: string) => {
+  const push = (
+    stack: string,
+    judge: Judge | null,
+    urn: string,
+    message: string,
+    /** An advisory about what could not be seen (inconclusive), at a path. */
+    unseen?: { path?: string },
+  ) => {
     if (!judge) return; // the policy is disabled
     const id = `${stack}\u0000${judge.policy}\u0000${urn}\u0000${message}`;
     if (pushed.has(id)) return;
     pushed.add(id);
-    (out.get(stack) ?? out.set(stack, []).get(stack)!).push(judge.finding(urn, message));
+    const finding = judge.finding(urn, message, { advisory: unseen !== undefined });
+    (out.get(stack) ?? out.set(stack, []).get(stack)!).push(
+      unseen
+        ? { ...finding, ...(unseen.path ? { path: unseen.path } : {}), unknown: true, inconclusive: true }
+        : finding,
+    );
   };
 
   /** One finding per use of something (a key, a secret) that stacks of different environments share. */
@@ -183,8 +195,8 @@ export function crossStackFindings(
     );
 
   // A key the export hides, beside another environment's key: nothing shows they differ (real45 #2).
+  const involved = (x: StackFacts) => x.keys.length > 0 || x.hiddenKeys.length > 0;
   for (const s of all) {
-    const involved = (x: StackFacts) => x.keys.length > 0 || x.hiddenKeys.length > 0;
     if (!involved(s)) continue;
     const unseen = all.filter(
       (o) =>
@@ -193,20 +205,16 @@ export function crossStackFindings(
         involved(o) &&
         (s.hiddenKeys.length > 0 || o.hiddenKeys.length > 0),
     );
-    if (!unseen.length || !keyPolicy) continue;
+    if (!unseen.length) continue;
     const at = s.hiddenKeys[0] ?? { urn: s.keys[0].urn, path: undefined };
     const which = unseen.map((o) => `${o.stack} (${o.environment})`).join(", ");
-    const finding = keyPolicy.finding(
+    push(
+      s.stack,
+      keyPolicy,
       at.urn,
       `The E2B key of environment ${s.environment} could not be compared with the keys of ${which}: ${s.hiddenKeys.length ? "this stack's export" : "their exports"} hold${s.hiddenKeys.length ? "s" : ""} it as an encrypted secret. Audit exports made with \`pulumi stack export --show-secrets\` to show that no two environments share a key.`,
-      { advisory: true },
+      { path: at.path },
     );
-    (out.get(s.stack) ?? out.set(s.stack, []).get(s.stack)!).push({
-      ...finding,
-      ...(at.path ? { path: at.path } : {}),
-      unknown: true,
-      inconclusive: true,
-    });
   }
 
   // The same secret reference in stacks of different environments.

@@ -90,7 +90,7 @@ interface AssetClasses {
     }
     const o = v as Record<string, unknown>;
     if (Object.getPrototypeOf(o) !== Object.prototype) return deserializeOne(o);
-    if (o[sigKey!] === rpc.specialSecretSig && assets) {
+    if (o[sigKey!] === rpc.specialSecretSig) {
       // A secret is its value here (proxySecrets is false); read as any value, so an empty asset in
       // it is built too (rt56 #5).
       const inner = o.value;
