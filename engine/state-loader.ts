@@ -87,6 +87,9 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   // Two resources with one URN are one resource to Pulumi (it refuses such a state); judging both
   // would report every finding twice.
   const urns = new Map<string, number>();
+  // Every record names the stack and project of the first (checkIdentity), which the graph takes.
+  const first: unknown = rawResources[0];
+  const head = isObject(first) && typeof first.urn === "string" ? urnParts(first.urn) : undefined;
   const resources: GraphResource[] = rawResources.map((r, i) => {
     const at = `deployment.resources[${i}]`;
     nextResource(budget);
@@ -95,7 +98,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
       fail(`${at}.urn`, "must be a Pulumi URN");
     if (typeof r.type !== "string" || !r.type) fail(`${at}.type`, "is required");
     const urn = r.urn as string;
-    checkIdentity(r, urn, at, rawResources[0], fail);
+    checkIdentity(r, urn, at, head, fail);
     const first = urns.get(urn);
     if (first !== undefined) fail(`${at}.urn`, `repeats the URN of deployment.resources[${first}]`);
     urns.set(urn, i);
@@ -165,12 +168,9 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     });
   }
 
-  const first = resources[0]?.urn ?? "";
-  const [, stackPart, projectPart] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(first) ?? [];
-  const [stack, project] = [stackPart, projectPart].map((x) => x ?? "");
   return {
-    project: project || "unknown",
-    stack: stack || "unknown",
+    project: head?.project || "unknown",
+    stack: head?.stack || "unknown",
     organization: "organization",
     source: { kind: "state", path: file },
     tags: {},
@@ -344,14 +344,13 @@ function checkIdentity(
   r: Record<string, unknown>,
   urn: string,
   at: string,
-  first: unknown,
+  head: ReturnType<typeof urnParts>,
   fail: (field: string, problem: string) => never,
 ): void {
   const parts = urnParts(urn);
   if (!parts) return fail(`${at}.urn`, "must be a Pulumi URN (urn:pulumi:stack::project::type::name)");
   if (r.type !== parts.type)
     fail(`${at}.type`, `is ${shown(r.type)}, but the URN's type is ${shown(parts.type)}`);
-  const head = isObject(first) && typeof first.urn === "string" ? urnParts(first.urn) : undefined;
   if (head && (head.stack !== parts.stack || head.project !== parts.project))
     fail(
       `${at}.urn`,
