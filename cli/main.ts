@@ -102,18 +102,20 @@ export function buildProgram(backend?: ScanBackend): Command {
       program
         .command("audit")
         .description(
-          "Check `pulumi stack export` files (deployment v3); several files are one org-wide audit",
+          "Check `pulumi stack export` files or a DIY backend's checkpoints; several files are one org-wide audit",
         )
         .requiredOption(
           "--state <file>",
-          "a stack export (repeat for an org-wide audit)",
+          "a stack export or checkpoint (repeat for an org-wide audit)",
           (v: string, acc: string[] = []) => [...acc, v],
         ),
     ),
   )
     .addHelpText(
       "after",
-      "\nSecrets may be encrypted (ciphertext) or shown (`pulumi stack export --show-secrets`).",
+      "\nSecrets may be encrypted (ciphertext) or shown (`pulumi stack export --show-secrets`).\n" +
+        "Exports of deployment version 3 or 4; checkpoints as `pulumi login file://…` or `s3://…` keeps\n" +
+        "them (.pulumi/stacks/<project>/<stack>.json, or .json.gz).",
     )
     .action((o: AuditFlags) => reportCommands().runAudit(o, backend));
 

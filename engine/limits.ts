@@ -34,7 +34,7 @@ export const LIMITS = {
   depth: 4096,
 } as const;
 
-const mib = (n: number) => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`;
+export const mib = (n: number) => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`;
 
 /** How long a pipe with a writer may stay silent before its read gives up. */
 export const PIPE_SILENCE_MS = 60_000;
@@ -64,11 +64,19 @@ export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArray
 export function readBoundedText(
   file: string,
   limit: number,
-  waits: { silenceMs: number; writerMs: number; totalMs?: number } = {
-    silenceMs: PIPE_SILENCE_MS,
-    writerMs: FIFO_WRITER_MS,
-  },
+  waits: PipeWaits = { silenceMs: PIPE_SILENCE_MS, writerMs: FIFO_WRITER_MS },
 ): string {
+  return decodeText(readBoundedBytes(file, limit, waits));
+}
+
+type PipeWaits = { silenceMs: number; writerMs: number; totalMs?: number };
+
+/** readBoundedText's read, its bytes as they are (for a file that may be compressed). */
+export function readBoundedBytes(
+  file: string,
+  limit: number,
+  waits: PipeWaits = { silenceMs: PIPE_SILENCE_MS, writerMs: FIFO_WRITER_MS },
+): Buffer {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -126,7 +134,7 @@ export function readBoundedText(
       restoreSignals ??= defaultSignalsWhileIdle();
       pause(10);
     }
-    return decodeText(Buffer.concat(chunks, total));
+    return Buffer.concat(chunks, total);
   } finally {
     restoreSignals?.();
     closeSync(fd);

@@ -1,9 +1,12 @@
 /**
- * Reads `pulumi stack export` files (deployment version 3) into a ResourceGraph. Secrets arrive either
+ * Reads `pulumi stack export` files (deployment versions 3 and 4), and the checkpoints a DIY backend
+ * keeps (`pulumi login file://…`, `s3://…`: `.pulumi/stacks/<project>/<stack>.json`, also gzipped), into
+ * a ResourceGraph. Secrets arrive either
  * encrypted (`ciphertext`: we cannot read them, so they become the opaque secret `"[secret]"`, as
  * `pulumi policy analyze --file` does) or shown with `--show-secrets` (`plaintext`: a JSON encoding
  * of the value).
  */
+import { gunzipSync } from "node:zlib";
 import { quoteValue } from "../policies/detect/keys";
 import { InputError, jsonSyntaxProblem } from "./errors";
 import {
@@ -13,7 +16,9 @@ import {
   checkTree,
   nextResource,
   spendValues,
-  readBoundedText,
+  readBoundedBytes,
+  decodeText,
+  mib,
   valueBudget,
   type ValueBudget,
 } from "./limits";
@@ -54,8 +59,27 @@ const READ_FIELDS = new Set([
 /** Read fields that are flags: a value that is not a boolean is refused (checkIdentity). */
 const FLAGS = new Set(["custom", "external", "protect"]);
 
+/**
+ * The features a version 4 deployment may need, as the CLI knows them (pkg/resource/stack/deployment.go
+ * `supportedFeatures`); it refuses a deployment that needs any other, and so does this reader.
+ */
+const FEATURES = new Set([
+  "refreshBeforeUpdate",
+  "views",
+  "hooks",
+  "taint",
+  "replaceWith",
+  "snippets-prototype",
+  "extensionParameterization",
+  "byteString",
+]);
+/** A number JSON cannot write (NaN, ±Infinity), as its IEEE 754 bits in hexadecimal. */
+const FLOAT_SIG = "8ad145fe-0d11-4827-bfd7-1abcbf086f5c";
+/** A string with bytes that are not UTF-8, as the standard base64 of its bytes. */
+const BYTE_STRING_SIG = "803fd3297a5875dc03ca845dda5d2a98";
+
 export function loadStateExport(file: string): ResourceGraph {
-  const text = readBoundedText(file, LIMITS.stateBytes);
+  const text = decodeText(uncompressed(readBoundedBytes(file, LIMITS.stateBytes), file));
   // An array is no export: said at once, not after parsing up to 128 MiB of nested arrays.
   if (/^\s*\[/.test(text.slice(0, 4096)))
     throw new InputError(`${file}: field '(root)' must be an object (a \`pulumi stack export\` file)`, file);
@@ -76,11 +100,9 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     throw new InputError(`${file}: field '${field}' ${problem}`, file);
   };
   if (!isObject(doc)) return fail("(root)", "must be an object (a `pulumi stack export` file)");
-  if (doc.version !== 3) fail("version", `is ${shown(doc.version)}; expected 3 (deployment format v3)`);
-  const deployment = doc.deployment;
-  if (!isObject(deployment)) return fail("deployment", "is missing");
+  const { deployment, root, checkpointFields } = deploymentOf(doc, fail);
   const rawResources = deployment.resources ?? [];
-  if (!Array.isArray(rawResources)) return fail("deployment.resources", "must be an array");
+  if (!Array.isArray(rawResources)) return fail(`${root}.resources`, "must be an array");
 
   const budget = valueBudget();
   const seen = { opaqueSecret: false };
@@ -91,16 +113,16 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   const first: unknown = rawResources[0];
   const head = isObject(first) && typeof first.urn === "string" ? urnParts(first.urn) : undefined;
   const resources: GraphResource[] = rawResources.map((r, i) => {
-    const at = `deployment.resources[${i}]`;
+    const at = `${root}.resources[${i}]`;
     nextResource(budget);
     if (!isObject(r)) return fail(at, "must be an object");
     if (typeof r.urn !== "string" || !r.urn.startsWith("urn:pulumi:"))
       fail(`${at}.urn`, "must be a Pulumi URN");
     if (typeof r.type !== "string" || !r.type) fail(`${at}.type`, "is required");
     const urn = r.urn as string;
-    checkIdentity(r, urn, at, head, fail);
+    checkIdentity(r, urn, at, { head, root }, fail);
     const first = urns.get(urn);
-    if (first !== undefined) fail(`${at}.urn`, `repeats the URN of deployment.resources[${first}]`);
+    if (first !== undefined) fail(`${at}.urn`, `repeats the URN of ${root}.resources[${first}]`);
     urns.set(urn, i);
     const tooDeep: TooDeep = [];
     const read = (v: unknown, field: string): WireValue =>
@@ -156,10 +178,18 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   // provider's state is a leak like any other), under the same limits.
   const deploymentFields: WireObject = {};
   const deploymentTooDeep: TooDeep = [];
-  for (const [k, v] of Object.entries(deployment)) {
+  const fields: Array<[string, unknown, string]> = [
+    ...Object.entries(deployment).map(([k, v]): [string, unknown, string] => [k, v, `${root}.${k}`]),
+    ...Object.entries(checkpointFields).map(([k, v]): [string, unknown, string] => [
+      `checkpoint.${k}`,
+      v,
+      `checkpoint.${k}`,
+    ]),
+  ];
+  for (const [k, v, where] of fields) {
     if (k === "resources" || v === undefined || v === null) continue;
     nextResource(budget);
-    deploymentFields[k] = readField(v, k, `deployment.${k}`, {
+    deploymentFields[k] = readField(v, k, where, {
       file,
       budget,
       fail,
@@ -183,6 +213,72 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
 }
 
 type TooDeep = NonNullable<GraphResource["tooDeep"]>;
+
+/**
+ * A DIY backend writes its checkpoints gzipped or zstd-compressed when asked to
+ * (PULUMI_SELF_MANAGED_STATE_GZIP, `.json.gz`); gzip is read within the same size limit, zstd is
+ * refused: Node 20 has no zstd.
+ */
+function uncompressed(b: Buffer, file: string): Buffer {
+  if (b[0] === 0x1f && b[1] === 0x8b) {
+    try {
+      return gunzipSync(b, { maxOutputLength: LIMITS.stateBytes });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ERR_BUFFER_TOO_LARGE")
+        throw new InputError(`too large: ${file} (limit ${mib(LIMITS.stateBytes)} uncompressed)`, file);
+      throw new InputError(`${file}: not valid gzip (${code ?? (e as Error).message})`, file);
+    }
+  }
+  if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd)
+    throw new InputError(
+      `${file}: is zstd-compressed (a DIY backend's .json.zst checkpoint), which this reader cannot decompress: run \`zstd -d\` on it first`,
+      file,
+    );
+  return b;
+}
+
+/**
+ * The deployment a file holds: an export's, or the latest one of a DIY backend's checkpoint, whose
+ * other fields (the stack's name, its configuration) are scanned too. Versions 3 and 4 only: the CLI
+ * writes no other today (it reads older ones by migrating them, which this reader does not do).
+ */
+function deploymentOf(
+  doc: Record<string, unknown>,
+  fail: (field: string, problem: string) => never,
+): { deployment: Record<string, unknown>; root: string; checkpointFields: Record<string, unknown> } {
+  if (doc.version !== 3 && doc.version !== 4)
+    fail(
+      "version",
+      `is ${shown(doc.version)}; expected 3 or 4 (the deployment formats \`pulumi stack export\` writes)`,
+    );
+  if (doc.features !== undefined && doc.features !== null) {
+    const features = doc.features;
+    if (!Array.isArray(features) || features.some((f) => typeof f !== "string"))
+      return fail("features", "must be an array of feature names");
+    const unknown = (features as string[]).filter((f) => !FEATURES.has(f));
+    if (doc.version === 4 && unknown.length)
+      fail(
+        "features",
+        `names features the Pulumi CLI does not know (${unknown.map(shown).join(", ")}): it refuses such a deployment`,
+      );
+  }
+  if (!("deployment" in doc) && "checkpoint" in doc) {
+    const { latest, ...rest } = isObject(doc.checkpoint)
+      ? doc.checkpoint
+      : fail("checkpoint", "must be an object (a DIY backend's checkpoint)");
+    // A stack that was never updated has no latest deployment: nothing in it to judge.
+    if (latest !== undefined && latest !== null && !isObject(latest))
+      fail("checkpoint.latest", "must be an object (the stack's latest deployment)");
+    return {
+      deployment: (latest ?? {}) as Record<string, unknown>,
+      root: "checkpoint.latest",
+      checkpointFields: rest,
+    };
+  }
+  if (!isObject(doc.deployment)) return fail("deployment", "is missing");
+  return { deployment: doc.deployment, root: "deployment", checkpointFields: {} };
+}
 
 /**
  * One field's tree within the limits, secrets decoded. A tree deeper than the limit keeps a marker in
@@ -290,6 +386,14 @@ function convertSecrets(
       continue;
     }
     if (SECRET_SIG in v) checkSignature(v, at, fail);
+    if (v[SECRET_SIG] === FLOAT_SIG) {
+      set(floatOf(v.value as string));
+      continue;
+    }
+    if (v[SECRET_SIG] === BYTE_STRING_SIG) {
+      set(Buffer.from(v.value as string, "base64").toString("utf8"));
+      continue;
+    }
     if (v[SECRET_SIG] === SECRET_VALUE) {
       let inner: unknown;
       let innerAt: string;
@@ -344,18 +448,16 @@ function checkIdentity(
   r: Record<string, unknown>,
   urn: string,
   at: string,
-  head: ReturnType<typeof urnParts>,
+  first: { head: ReturnType<typeof urnParts>; root: string },
   fail: (field: string, problem: string) => never,
 ): void {
+  const { head, root } = first;
   const parts = urnParts(urn);
   if (!parts) return fail(`${at}.urn`, "must be a Pulumi URN (urn:pulumi:stack::project::type::name)");
   if (r.type !== parts.type)
     fail(`${at}.type`, `is ${shown(r.type)}, but the URN's type is ${shown(parts.type)}`);
   if (head && (head.stack !== parts.stack || head.project !== parts.project))
-    fail(
-      `${at}.urn`,
-      "names another stack or project than deployment.resources[0] (an export holds one stack)",
-    );
+    fail(`${at}.urn`, `names another stack or project than ${root}.resources[0] (an export holds one stack)`);
   for (const f of FLAGS)
     if (r[f] !== undefined && r[f] !== null && typeof r[f] !== "boolean")
       fail(`${at}.${f}`, "must be true or false");
@@ -410,9 +512,29 @@ function checkSignature(
     case RESOURCE_REFERENCE_SIG:
       if (typeof v.urn !== "string") fail(`${at}.urn`, "must be the URN the resource reference names");
       return;
+    case FLOAT_SIG:
+      // strconv.ParseUint(hex, 16, 64), as the CLI reads it
+      if (typeof v.value !== "string" || !/^[0-9a-fA-F]{1,16}$/.test(v.value))
+        fail(`${at}.value`, "must be a number's 64 bits in hexadecimal");
+      return;
+    case BYTE_STRING_SIG:
+      // base64.StdEncoding, as the CLI reads it: padded, and blind to line breaks
+      if (typeof v.value !== "string" || !isStdBase64(v.value))
+        fail(`${at}.value`, "must be the string's bytes in standard base64");
+      return;
     default:
       fail(at, `holds an object with an unknown Pulumi signature ${shown(sig)}`);
   }
+}
+
+/** NaN or ±Infinity from the bits the CLI writes (any other bits read as the number they are). */
+function floatOf(hex: string): number {
+  return Buffer.from(hex.padStart(16, "0"), "hex").readDoubleBE(0);
+}
+
+function isStdBase64(s: string): boolean {
+  const t = s.replace(/[\r\n]/g, "");
+  return t.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(t);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

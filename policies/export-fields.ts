@@ -49,6 +49,8 @@ const FIELD_WORDS: Record<string, string> = {
   secrets_providers: "secrets provider configuration",
   pending_operations: "pending operations",
   metadata: "snapshot metadata",
+  "checkpoint.config": "stack configuration (in the checkpoint)",
+  "checkpoint.stack": "stack name (in the checkpoint)",
 };
 
 /** Key material in an export's ids, provider-reference ids and deployment fields; masks only. */

@@ -1,5 +1,6 @@
 import { LIMITS, TEXT_DEPTH, checkJsonSize } from "../../engine/limits";
 import { readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { loadStateExport, InputError, OPAQUE_SECRET, SECRET_SIG, type GraphResource } from "../../engine";
 import { parseStateExport, TOO_DEEP } from "../../engine/state-loader";
@@ -14,7 +15,7 @@ const oneResource = (resource: Record<string, unknown>) => ({
   deployment: { resources: [resource] },
 });
 
-describe("state loader (pulumi stack export, deployment v3)", () => {
+describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoints)", () => {
   it("reads resources with stack, project, parents and dependencies", () => {
     const g = loadStateExport(state("lambda-key-shown.json"));
     expect(g).toMatchObject({ stack: "prod", project: "agents-api", source: { kind: "state" } });
@@ -270,6 +271,70 @@ describe("state loader (pulumi stack export, deployment v3)", () => {
     expect(refused({ outputs: { x: { [SIG]: "zz", v: KEY } } })).toBe(
       `${at}.outputs.x' holds an object with an unknown Pulumi signature "zz"`,
     );
+  });
+
+  it("reads what newer CLIs write (version 4, NaN, non-UTF-8 strings, DIY checkpoints) and refuses what no CLI reads, naming the field", () => {
+    const dir = tmpDir("formats-");
+    const file = path.join(dir, "state.json");
+    const SIG = "4dabf18193072939515e22adb298388d";
+    const bucket = (outputs: Record<string, unknown>) => ({
+      urn: "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b",
+      type: "aws:s3/bucket:Bucket",
+      outputs,
+    });
+    const read = (doc: unknown, bytes?: Buffer) => {
+      writeFileSync(file, bytes ?? JSON.stringify(doc));
+      try {
+        return loadStateExport(file);
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputError);
+        return (e as Error).message.replace(`${file}: `, "");
+      }
+    };
+    const v4 = (outputs: Record<string, unknown>, features: unknown = ["byteString"]) => ({
+      version: 4,
+      features,
+      deployment: { resources: [bucket(outputs)] },
+    });
+    const outputsOf = (g: ReturnType<typeof read>) => (typeof g === "string" ? g : g.resources[0].outputs);
+
+    const nan = { [SIG]: "8ad145fe-0d11-4827-bfd7-1abcbf086f5c", value: "7ff8000000000001" };
+    const inf = { [SIG]: "8ad145fe-0d11-4827-bfd7-1abcbf086f5c", value: "fff0000000000000" };
+    const bytes = {
+      [SIG]: "803fd3297a5875dc03ca845dda5d2a98",
+      value: Buffer.from([0x61, 0xff, 0x62]).toString("base64"),
+    };
+    expect(outputsOf(read(v4({ nan, inf, bytes })))).toEqual({ nan: NaN, inf: -Infinity, bytes: "a\ufffdb" });
+    expect(read(v4({}, ["hooks", "stackTags"]))).toBe(
+      `field 'features' names features the Pulumi CLI does not know ("stackTags"): it refuses such a deployment`,
+    );
+    expect(read(v4({}, "hooks"))).toBe("field 'features' must be an array of feature names");
+    expect(read({ ...v4({}), version: 5 })).toMatch(/^field 'version' is 5; expected 3 or 4/);
+    expect(read(v4({ x: { ...nan, value: "0x7ff8" } }))).toBe(
+      "field 'deployment.resources[0].outputs.x.value' must be a number's 64 bits in hexadecimal",
+    );
+    expect(read(v4({ x: { ...bytes, value: "YW-_" } }))).toBe(
+      "field 'deployment.resources[0].outputs.x.value' must be the string's bytes in standard base64",
+    );
+
+    // A DIY backend's checkpoint: its latest deployment, field names under checkpoint.latest.
+    const checkpoint = (latest: unknown) => ({ version: 3, checkpoint: { stack: "dev", latest } });
+    expect(outputsOf(read(checkpoint({ resources: [bucket({ a: 1 })] })))).toEqual({ a: 1 });
+    expect(read(checkpoint(null))).toMatchObject({ resources: [] });
+    expect(read(checkpoint({ resources: [{ urn: "x" }] }))).toBe(
+      "field 'checkpoint.latest.resources[0].urn' must be a Pulumi URN",
+    );
+    expect(read(checkpoint([]))).toBe(
+      "field 'checkpoint.latest' must be an object (the stack's latest deployment)",
+    );
+    // Gzipped (PULUMI_SELF_MANAGED_STATE_GZIP) within the size limit; zstd named, not misread.
+    expect(
+      outputsOf(read(undefined, gzipSync(JSON.stringify(checkpoint({ resources: [bucket({ a: 2 })] }))))),
+    ).toEqual({
+      a: 2,
+    });
+    expect(read(undefined, Buffer.from([0x1f, 0x8b, 1, 2, 3]))).toMatch(/^not valid gzip/);
+    expect(read(undefined, Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0]))).toMatch(/^is zstd-compressed/);
   });
 
   it("refuses an object that repeats a member name (JSON.parse would hide the first), naming it", () => {

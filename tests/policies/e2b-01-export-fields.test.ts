@@ -5,6 +5,7 @@
  * (apitype.DeploymentV3: manifest, secrets_providers, resources with `urn::id` provider references).
  */
 import { writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { LIMITS } from "../../engine/limits";
 import { TREE_DEPTH_LIMIT } from "../../policies/export-fields";
@@ -18,6 +19,8 @@ const KEY2 = `e2b_${PLANTED[2]}`;
 const STACK = "urn:pulumi:prod::shop";
 const PROVIDER_URN = `${STACK}::pulumi:providers:aws::default_6_66_2`;
 const PROVIDER_ID = "0c5a8b3e-6c1f-4f5e-9a58-2b7e0d3c9f11";
+/** The member that marks a value Pulumi serializes specially (sdk/go/common/resource/sig). */
+const PLANTED_SIG = "4dabf18193072939515e22adb298388d";
 
 interface Plants {
   bucketId?: string;
@@ -263,6 +266,68 @@ describe("assets the CLI writes with their hash alone", () => {
     const report = await scan.states([write("empty-assets", doc)]);
     // The key elsewhere in the stack is still found: the pack read every resource.
     expect(status(report.stacks[0], "E2B-01")).toBe("fail");
+  });
+});
+
+describe("E2B-01 in the other state files the Pulumi CLI writes", () => {
+  const scan = useScanner();
+  const BYTE_STRING = "803fd3297a5875dc03ca845dda5d2a98";
+  const FLOAT = "8ad145fe-0d11-4827-bfd7-1abcbf086f5c";
+
+  it("reads a version 4 export (a stack that uses newer features) with NaN and non-UTF-8 strings, and fails a key in such a string", async () => {
+    const doc = {
+      ...exportOf({
+        bucketFields: {
+          refreshBeforeUpdate: true,
+          taint: true,
+          outputs: {
+            // What the CLI writes for a number JSON cannot hold and for a string that is not UTF-8.
+            ratio: { [PLANTED_SIG]: FLOAT, value: "7ff8000000000001" },
+            banner: {
+              [PLANTED_SIG]: BYTE_STRING,
+              value: Buffer.from("\xff\xfe ok", "latin1").toString("base64"),
+            },
+          },
+        },
+      }),
+      version: 4,
+      features: ["refreshBeforeUpdate", "taint", "byteString"],
+    };
+    const clean = await scan.states([write("v4-clean", doc)]);
+    expect(status(clean.stacks[0], "E2B-01")).toBe("not-applicable");
+
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`token=${KEY}`)]);
+    doc.deployment.resources[2].outputs = {
+      banner: { [PLANTED_SIG]: BYTE_STRING, value: bytes.toString("base64") },
+    } as never;
+    const leaked = await scan.states([write("v4-key", doc)]);
+    expect(
+      e2b01(leaked.stacks[0])
+        .map((f) => f.message)
+        .join("\n"),
+    ).toMatch(/e2b_…4567/);
+    expect(status(leaked.stacks[0], "E2B-01")).toBe("fail");
+  });
+
+  it("reads a DIY backend's checkpoint (pulumi login file://), gzipped too, and fails a key in its stack configuration", async () => {
+    const { deployment } = exportOf();
+    const checkpoint = (config: Record<string, unknown>) => ({
+      version: 3,
+      checkpoint: { stack: "organization/shop/prod", config, latest: deployment },
+    });
+    const dir = tmpDir("checkpoint-");
+    const clean = path.join(dir, "prod.json.gz");
+    writeFileSync(clean, gzipSync(JSON.stringify(checkpoint({ "shop:region": "us-east-1" }))));
+    const cleanReport = await scan.states([clean]);
+    expect(cleanReport.stacks[0]).toMatchObject({ stack: "prod", project: "shop" });
+    expect(status(cleanReport.stacks[0], "E2B-01")).toBe("not-applicable");
+
+    const leaked = await scan.states([write("prod", checkpoint({ "shop:e2bApiKey": KEY }))]);
+    const [finding] = e2b01(leaked.stacks[0]);
+    expect(finding.message).toMatch(
+      /^The deployment's stack configuration \(in the checkpoint\) carries E2B key material/,
+    );
+    expect(finding.message).not.toContain(KEY.slice(4, 16));
   });
 });
 
