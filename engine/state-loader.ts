@@ -425,7 +425,7 @@ function convertSecrets(
     }
     const out: WireObject = {};
     set(out);
-    const entries = Object.entries(v);
+    const entries = Object.entries(v[SECRET_SIG] === RESOURCE_REFERENCE_SIG ? asWrittenNow(v) : v);
     for (const [k] of entries)
       // JSON.parse makes `__proto__` an own key; plain assignment would set the prototype instead and
       // hide what is under it from every check.
@@ -511,6 +511,18 @@ function checkSignature(
       return;
     case RESOURCE_REFERENCE_SIG:
       if (typeof v.urn !== "string") fail(`${at}.urn`, "must be the URN the resource reference names");
+      if ("packageVersion" in v && typeof v.packageVersion !== "string")
+        fail(`${at}.packageVersion`, "must be a string");
+      if ("id" in v && typeof v.id !== "string" && !isObject(v.id))
+        fail(`${at}.id`, "must be the id of the resource the reference names (a string)");
+      if (
+        isObject(v.id) &&
+        v.id.V !== undefined &&
+        v.id.V !== null &&
+        typeof v.id.V !== "string" &&
+        !isObject(v.id.V)
+      )
+        fail(`${at}.id.V`, "must be the id of the resource the reference names (a string)");
       return;
     case FLOAT_SIG:
       // strconv.ParseUint(hex, 16, 64), as the CLI reads it
@@ -525,6 +537,19 @@ function checkSignature(
     default:
       fail(at, `holds an object with an unknown Pulumi signature ${shown(sig)}`);
   }
+}
+
+/**
+ * A resource reference as the CLI writes it today. Older CLIs wrote the id as a map, `{"V": id}`
+ * (a bug the CLI still reads: `deserializeID`): a string V is the id, a map V an id not yet known, no
+ * V a component's reference, which has none.
+ */
+function asWrittenNow(ref: Record<string, unknown>): Record<string, unknown> {
+  if (!isObject(ref.id)) return ref;
+  const { id, ...rest } = ref;
+  const v = (id as Record<string, unknown>).V;
+  if (v === undefined || v === null) return rest;
+  return { ...rest, id: typeof v === "string" ? v : "" };
 }
 
 /** NaN or ±Infinity from the bits the CLI writes (any other bits read as the number they are). */

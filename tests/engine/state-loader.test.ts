@@ -317,6 +317,23 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
       "field 'deployment.resources[0].outputs.x.value' must be the string's bytes in standard base64",
     );
 
+    // A resource reference's id in the map form older CLIs wrote, {"V": id}, read as the CLI reads it.
+    const ref = { [SIG]: "5cf8f73096256a8f31e491e813e4eb8e", urn: "urn:pulumi:dev::p::e2b:index:Key::k" };
+    expect(
+      outputsOf(
+        read(v4({ a: { ...ref, id: { V: KEY } }, b: { ...ref, id: { V: {} } }, c: { ...ref, id: {} } })),
+      ),
+    ).toEqual({ a: { ...ref, id: KEY }, b: { ...ref, id: "" }, c: ref });
+    expect(read(v4({ a: { ...ref, id: 7 } }))).toBe(
+      "field 'deployment.resources[0].outputs.a.id' must be the id of the resource the reference names (a string)",
+    );
+    expect(read(v4({ a: { ...ref, id: { V: [KEY] } } }))).toMatch(
+      /^field '.*outputs\.a\.id\.V' must be the id/,
+    );
+    expect(read(v4({ a: { ...ref, packageVersion: 6 } }))).toBe(
+      "field 'deployment.resources[0].outputs.a.packageVersion' must be a string",
+    );
+
     // A DIY backend's checkpoint: its latest deployment, field names under checkpoint.latest.
     const checkpoint = (latest: unknown) => ({ version: 3, checkpoint: { stack: "dev", latest } });
     expect(outputsOf(read(checkpoint({ resources: [bucket({ a: 1 })] })))).toEqual({ a: 1 });
