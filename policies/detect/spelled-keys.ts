@@ -16,11 +16,15 @@ import { applySpans, isHex, isWordCode, type Span } from "./keys";
 export const MIN_SPELLED = 20;
 /**
  * At most this many words that could stand for digits themselves (numbers, hex words) between two
- * digits of one spelling: a logger's timestamp and ids, a counter, a cast's size.
+ * digits of one spelling: a logger's timestamp, pid, address and counters (rt57 #2: a line of them
+ * held 16), a counter, a cast's size.
  */
-const MAX_GAP_WORDS = 12;
-/** At most this many characters between two digits of one spelling. */
-const MAX_GAP_CHARS = 200;
+const MAX_GAP_WORDS = 24;
+/**
+ * At most this many characters between two digits of one spelling: a structured logger's line
+ * (rt57 #2: one over 200 characters a digit showed the last 20).
+ */
+const MAX_GAP_CHARS = 1000;
 /** A word longer than this spells nothing here (a run of digits that long is the pieces' business). */
 const MAX_WORD = 40;
 
@@ -30,6 +34,8 @@ const DECIMAL_BYTE = /^0*(\d{1,3})(?:u8|i8|u|l)?$/;
 const OCTAL_BYTE = /^(?:0o|o)?0*([0-7]{2,3})$/;
 const BINARY_BYTE = /^(?:0b|b)?([01]{8})$/;
 const NIBBLE = /^0x([0-9a-f])$/;
+const DECIMAL_NIBBLE = /^(1[0-5])$/;
+const BINARY_NIBBLE = /^(?:0b|b)?([01]{4})$/;
 const PREFIXED_HEX_BYTE = /^(?:0x|x)([0-9a-f]{2})$/;
 /** The longest word a byte is written as here (`0x0065u8`). */
 const MAX_BYTE_WORD = 10;
@@ -55,9 +61,14 @@ function digitsOf(w: string): number {
   add(DECIMAL_BYTE.exec(w), 10);
   add(OCTAL_BYTE.exec(w), 8);
   add(BINARY_BYTE.exec(w), 2);
-  // A digit's own value (`parseInt(c, 16)` printed as hex: `0x3`, `0xf`): rt55 #2.
+  // A digit's own value, `parseInt(c, 16)` printed: in hex (`0x3`, `0xf`: rt55 #2), in decimal (`10`
+  // to `15`; 0 to 9 are the digits themselves) or as four bits (`1110`: rt57 #1).
   const nibble = NIBBLE.exec(w);
   if (nibble) bits |= 1 << parseInt(nibble[1], 16);
+  const decimal = DECIMAL_NIBBLE.exec(w);
+  if (decimal) bits |= 1 << parseInt(decimal[1], 10);
+  const binary = BINARY_NIBBLE.exec(w);
+  if (binary) bits |= 1 << parseInt(binary[1], 2);
   return bits;
 }
 

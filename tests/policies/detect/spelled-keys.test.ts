@@ -56,6 +56,20 @@ const layouts: Record<string, string> = {
   "the decoded bytes in decimal": JSON.stringify([...Buffer.from(DIGITS, "hex")]),
   "the decoded bytes as 0x literals": [...Buffer.from(DIGITS, "hex")].map((b) => `0x${hex(b)}`).join(", "),
   "backwards, a character a line": [...chars].reverse().join("\n"),
+  // rt57 #1: each digit's value in decimal, and as four bits.
+  "each digit's value in decimal, `[14,10,5]`": JSON.stringify([...DIGITS].map((c) => parseInt(c, 16))),
+  "each digit's value as four bits": [...DIGITS]
+    .map((c) => parseInt(c, 16).toString(2).padStart(4, "0"))
+    .join(" "),
+  // rt57 #2: a logger's line of numbers, and lines of over 200 characters, between the digits.
+  "two digits a line after sixteen numbers": (DIGITS.match(/../g) ?? [])
+    .map((p) => `2026-01-01T12:34:56.789Z pid=1234 host=10.0.0.12 port=8080 mem=123 456 789 gc=1 2 3 ch=${p}`)
+    .join("\n"),
+  "a digit in each structured log line of 300 characters": [...DIGITS]
+    .map((c) =>
+      JSON.stringify({ level: "info", msg: "checking the credential", ch: c, ctx: "worker pool".repeat(24) }),
+    )
+    .join("\n"),
 };
 
 describe("spelledKeySpans", () => {
@@ -76,16 +90,16 @@ describe("spelledKeySpans", () => {
     expect(maskSpelledKeys(few, [DIGITS], "[secret]")).toBe(few);
   });
 
-  it("does not join digits with more than twelve numbers, or 200 characters, between them", () => {
-    const numbers = Array.from({ length: 13 }, (_, j) => 7000 + j).join(" ");
+  it("does not join digits with more than 24 numbers, or 1,000 characters, between them", () => {
+    const numbers = Array.from({ length: 25 }, (_, j) => 7000 + j).join(" ");
     expect(spelledKeySpans([...DIGITS].join(` ${numbers} `), [DIGITS])).toEqual([]);
     expect(
       spelledKeySpans([...DIGITS].join(` ${numbers.split(" ").slice(1).join(" ")} `), [DIGITS]),
     ).not.toEqual([]);
     const prose = "the deploy went on for a while with nothing much to say about it, and then some; ".repeat(
-      3,
+      13,
     );
-    expect(prose.length).toBeGreaterThan(200);
+    expect(prose.length).toBeGreaterThan(1000);
     expect(spelledKeySpans([...DIGITS].join(` ${prose} `), [DIGITS])).toEqual([]);
   });
 
