@@ -4,7 +4,7 @@
  * by its shape (real42 #2: `key.slice(4)`, the key's forty digits without `e2b_`, went through). The
  * Pulumi CLI masks secret values in a program's output the same way.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import path from "node:path";
 import { addDigitPieces, keyDigitsIn, maskKeyPieces, redactKeys } from "../policies/detect/keys";
 import { maskSpelledKeys } from "../policies/detect/spelled-keys";
@@ -77,15 +77,59 @@ export function secretValuesOfGraph(graph: Pick<ResourceGraph, "config" | "confi
 
 /** Files this large or larger are not read for keys (a dotenv file, a key file, is a few lines). */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
-/** At most this many files of a folder are read. */
+/** At most this many entries of a program's folder are looked at, its top first. */
 const MAX_KEY_FILES = 256;
+/**
+ * How far below a program's folder key files are looked for: `config/.env`, `secrets/e2b.key`,
+ * `secrets/prod/e2b.key` (rt57 #3).
+ */
+const MAX_KEY_FILE_DEPTH = 2;
+/** Folders no key file of the program's own is kept in, and that may hold thousands of entries. */
+const NOT_KEY_FOLDERS = new Set(["node_modules", ".git", ".hg", ".svn"]);
+
+/**
+ * The small files in `root` and its folders down to MAX_KEY_FILE_DEPTH, breadth first (the top's
+ * files before any folder's), MAX_KEY_FILES entries at most.
+ */
+function smallFilesUnder(root: string): string[] {
+  const files: string[] = [];
+  let seen = 0;
+  let level = [root];
+  for (let depth = 0; depth <= MAX_KEY_FILE_DEPTH && level.length && seen < MAX_KEY_FILES; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        if (++seen > MAX_KEY_FILES) break;
+        const file = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!NOT_KEY_FOLDERS.has(e.name)) next.push(file);
+          continue;
+        }
+        try {
+          const st = statSync(file);
+          if (st.isFile() && st.size >= KEY_TEXT && st.size < MAX_KEY_FILE_BYTES) files.push(file);
+        } catch {
+          // Unreadable: nothing to add.
+        }
+      }
+    }
+    level = next;
+  }
+  return files;
+}
 
 /**
  * The digits of the E2B keys a program may hold without its config: in its environment (the
- * deployer's shell, a CI secret) and in the small files at the top of its folders (a `.env` a dotenv
- * loader reads, a `.e2bkey`), which it may read (real43 #3: `key.slice(4)` in an error printed a
- * key from `process.env` or a file; rt52 #6: a successful preview's report, a name built from one).
- * Read once a preview has run: a few reads.
+ * deployer's shell, a CI secret) and in the small files of its folders (a `.env` a dotenv loader
+ * reads, a `.e2bkey`, `secrets/e2b.key`), which it may read (real43 #3: `key.slice(4)` in an error
+ * printed a key from `process.env` or a file; rt52 #6: a successful preview's report, a name built
+ * from one). Read once a preview has run: a few reads.
  */
 function keysAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string> {
   const keys = new Set<string>();
@@ -93,24 +137,14 @@ function keysAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string
     for (const d of keyDigitsIn(text)) keys.add(d);
   };
   for (const v of Object.values(env)) if (v && v.length >= KEY_TEXT) add(v);
-  for (const dir of new Set(dirs)) {
-    let names: string[];
-    try {
-      names = readdirSync(dir).slice(0, MAX_KEY_FILES);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const file = path.join(dir, name);
+  for (const dir of new Set(dirs))
+    for (const file of smallFilesUnder(dir)) {
       try {
-        const st = statSync(file);
-        if (st.isFile() && st.size >= KEY_TEXT && st.size < MAX_KEY_FILE_BYTES)
-          add(readFileSync(file, "latin1"));
+        add(readFileSync(file, "latin1"));
       } catch {
         // Unreadable: nothing to add.
       }
     }
-  }
   return keys;
 }
 

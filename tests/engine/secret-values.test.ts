@@ -5,6 +5,9 @@
 import { undecryptedPlaceholder } from "../../policies/detect/hidden-config";
 import { maskSecretValues, secretValuesOfGraph, withKeysAround } from "../../engine/secret-values";
 import { holdsKeyPiece, keyDigitPieces } from "../../policies/detect/keys";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { tmpDir } from "../support/tmp";
 
 const KEY = "e2b_0123456789abcdef0123456789abcdef01234567";
 
@@ -66,6 +69,25 @@ describe("the secrets of a previewed graph", () => {
     const fromEnv = withKeysAround(none, { E2B_API_KEY: KEY }, []);
     expect(maskSecretValues(`dump:\n${spelled}\ndone`, fromEnv)).toMatch(/^dump:\n.{0,40}\[secret\]\ndone$/s);
     expect(maskSecretValues(`dump:\n${spelled}\ndone`, none)).toContain(spelled);
+  });
+
+  it("knows a key in a small file of the program's folders, down to two levels, but not in node_modules (rt57 #3)", () => {
+    const dir = tmpDir("key-files-");
+    const put = (rel: string, text: string) => {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), text);
+    };
+    const keyOf = (digits: string) => `e2b_${digits}`;
+    const [top, config, deep, deeper, modules] = ["a", "b", "c", "d", "e"].map((c) => c.repeat(40));
+    put(".env", `E2B_API_KEY=${keyOf(top)}\n`);
+    put("config/.env", `E2B_API_KEY=${keyOf(config)}\n`);
+    put("secrets/prod/e2b.key", keyOf(deep));
+    put("secrets/prod/old/e2b.key", keyOf(deeper));
+    put("node_modules/x/key.txt", keyOf(modules));
+    const known = withKeysAround(secretValuesOfGraph({ config: {}, configSecretKeys: [] }), {}, [
+      dir,
+    ]).keyDigits;
+    expect([...known].sort()).toEqual([top, config, deep]);
   });
 
   it("has nothing to mask for a secret it could not decrypt: its placeholder is no value", () => {
