@@ -174,29 +174,23 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     };
   });
 
-  // Everything else the deployment holds is scanned too (a key in the manifest or the secrets
-  // provider's state is a leak like any other), under the same limits.
+  // Everything else the deployment (and a checkpoint) holds is scanned too (a key in the manifest or
+  // the secrets provider's state is a leak like any other), under the same limits.
   const deploymentFields: WireObject = {};
   const deploymentTooDeep: TooDeep = [];
-  const fields: Array<[string, unknown, string]> = [
-    ...Object.entries(deployment).map(([k, v]): [string, unknown, string] => [k, v, `${root}.${k}`]),
-    ...Object.entries(checkpointFields).map(([k, v]): [string, unknown, string] => [
-      `checkpoint.${k}`,
-      v,
-      `checkpoint.${k}`,
-    ]),
-  ];
-  for (const [k, v, where] of fields) {
-    if (k === "resources" || v === undefined || v === null) continue;
+  const readDeploymentField = (k: string, v: unknown, where: string) => {
+    if (v === undefined || v === null) return;
     nextResource(budget);
-    deploymentFields[k] = readField(v, k, where, {
-      file,
-      budget,
-      fail,
-      tooDeep: deploymentTooDeep,
-      seen,
-    });
-  }
+    // Two fields of one name (the latest deployment's `checkpoint.config` beside the checkpoint's
+    // config) are both kept: neither hides the other from the scan.
+    let name = k;
+    for (let n = 2; name in deploymentFields; n++) name = `${k} (${n})`;
+    deploymentFields[name] = readField(v, k, where, { file, budget, fail, tooDeep: deploymentTooDeep, seen });
+  };
+  for (const [k, v] of Object.entries(checkpointFields))
+    readDeploymentField(`checkpoint.${k}`, v, `checkpoint.${k}`);
+  for (const [k, v] of Object.entries(deployment))
+    if (k !== "resources") readDeploymentField(k, v, `${root}.${k}`);
 
   return {
     project: head?.project || "unknown",
@@ -215,8 +209,8 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
 type TooDeep = NonNullable<GraphResource["tooDeep"]>;
 
 /**
- * A DIY backend writes its checkpoints gzipped or zstd-compressed when asked to
- * (PULUMI_SELF_MANAGED_STATE_GZIP, `.json.gz`); gzip is read within the same size limit, zstd is
+ * A DIY backend writes its checkpoints gzipped or zstd-compressed when asked to (PULUMI_DIY_BACKEND_GZIP,
+ * `.json.gz`; PULUMI_DIY_BACKEND_ZSTD, `.json.zst`); gzip is read within the same size limit, zstd is
  * refused: Node 20 has no zstd.
  */
 function uncompressed(b: Buffer, file: string): Buffer {
