@@ -56,6 +56,19 @@ const READ_FIELDS = new Set([
   "protect",
   "additionalSecretOutputs",
 ]);
+/** The members of a file, a checkpoint and a deployment the reader takes by name (checkSpelling). */
+const FILE_FIELDS = byFolded(["version", "features", "deployment", "checkpoint"]);
+const CHECKPOINT_FIELDS = byFolded(["stack", "config", "latest"]);
+const DEPLOYMENT_FIELDS = byFolded([
+  "manifest",
+  "secrets_providers",
+  "resources",
+  "pending_operations",
+  "metadata",
+  "snippets",
+  "extensions",
+]);
+const RECORD_FIELDS = byFolded(READ_FIELDS);
 /** Read fields that are flags: a value that is not a boolean is refused (checkIdentity). */
 const FLAGS = new Set(["custom", "external", "protect"]);
 
@@ -100,7 +113,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     throw new InputError(`${file}: field '${field}' ${problem}`, file);
   };
   if (!isObject(doc)) return fail("(root)", "must be an object (a `pulumi stack export` file)");
-  const { deployment, root, checkpointFields } = deploymentOf(doc, fail);
+  const { deployment, root, fileFields } = deploymentOf(doc, fail);
   const rawResources = deployment.resources ?? [];
   if (!Array.isArray(rawResources)) return fail(`${root}.resources`, "must be an array");
 
@@ -149,8 +162,9 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     // `initErrors`, and an alias or an import id can hold anything.
     const otherFields: WireObject = {};
     for (const [k, v] of Object.entries(r)) {
-      if (v === undefined || v === null || READ_FIELDS.has(k)) continue;
-      otherFields[k] = read(v, k);
+      if (READ_FIELDS.has(k)) continue;
+      checkSpelling(k, RECORD_FIELDS, `${at}.`, fail);
+      if (v !== undefined && v !== null) otherFields[k] = read(v, k);
     }
     return {
       urn,
@@ -187,8 +201,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     for (let n = 2; name in deploymentFields; n++) name = `${k} (${n})`;
     deploymentFields[name] = readField(v, k, where, { file, budget, fail, tooDeep: deploymentTooDeep, seen });
   };
-  for (const [k, v] of Object.entries(checkpointFields))
-    readDeploymentField(`checkpoint.${k}`, v, `checkpoint.${k}`);
+  for (const [k, v] of fileFields) readDeploymentField(k, v, k);
   for (const [k, v] of Object.entries(deployment))
     if (k !== "resources") readDeploymentField(k, v, `${root}.${k}`);
 
@@ -215,14 +228,23 @@ type TooDeep = NonNullable<GraphResource["tooDeep"]>;
  */
 function uncompressed(b: Buffer, file: string): Buffer {
   if (b[0] === 0x1f && b[1] === 0x8b) {
+    let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
-      return gunzipSync(b, { maxOutputLength: LIMITS.stateBytes });
+      inflated = gunzipSync(b, {
+        maxOutputLength: LIMITS.stateBytes,
+        info: true,
+      }) as unknown as typeof inflated;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ERR_BUFFER_TOO_LARGE")
         throw new InputError(`too large: ${file} (limit ${mib(LIMITS.stateBytes)} uncompressed)`, file);
       throw new InputError(`${file}: not valid gzip (${code ?? (e as Error).message})`, file);
     }
+    // Bytes after the last member that are no member: Node drops them, Go's reader refuses the file
+    // (rt58 #4: a key there went unread).
+    if (inflated.engine.bytesWritten < b.length)
+      throw new InputError(`${file}: not valid gzip (data after the compressed stream)`, file);
+    return inflated.buffer;
   }
   if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd)
     throw new InputError(
@@ -240,7 +262,8 @@ function uncompressed(b: Buffer, file: string): Buffer {
 function deploymentOf(
   doc: Record<string, unknown>,
   fail: (field: string, problem: string) => never,
-): { deployment: Record<string, unknown>; root: string; checkpointFields: Record<string, unknown> } {
+): { deployment: Record<string, unknown>; root: string; fileFields: Array<[string, unknown]> } {
+  for (const k of Object.keys(doc)) checkSpelling(k, FILE_FIELDS, "", fail);
   if (doc.version !== 3 && doc.version !== 4)
     fail(
       "version",
@@ -251,27 +274,69 @@ function deploymentOf(
     if (!Array.isArray(features) || features.some((f) => typeof f !== "string"))
       return fail("features", "must be an array of feature names");
     const unknown = (features as string[]).filter((f) => !FEATURES.has(f));
+    if (doc.version === 3 && features.length)
+      fail("features", "is written only with version 4 (the CLI does not read it in version 3)");
     if (doc.version === 4 && unknown.length)
       fail(
         "features",
         `names features the Pulumi CLI does not know (${unknown.map(shown).join(", ")}): it refuses such a deployment`,
       );
   }
-  if (!("deployment" in doc) && "checkpoint" in doc) {
-    const { latest, ...rest } = isObject(doc.checkpoint)
-      ? doc.checkpoint
-      : fail("checkpoint", "must be an object (a DIY backend's checkpoint)");
+  // What else the file holds is scanned (fileFields) like the deployment's fields: nothing goes unread.
+  const { version: _version, features: _features, deployment: exported, checkpoint, ...others } = doc;
+  if (exported !== undefined && checkpoint !== undefined)
+    fail(
+      "checkpoint",
+      "stands beside 'deployment': a file is an export (`pulumi stack import` reads its deployment) or a checkpoint (the DIY backend reads its latest), not both",
+    );
+  if (checkpoint !== undefined) {
+    if (!isObject(checkpoint)) return fail("checkpoint", "must be an object (a DIY backend's checkpoint)");
+    for (const k of Object.keys(checkpoint)) checkSpelling(k, CHECKPOINT_FIELDS, "checkpoint.", fail);
+    const { latest, ...rest } = checkpoint;
     // A stack that was never updated has no latest deployment: nothing in it to judge.
     if (latest !== undefined && latest !== null && !isObject(latest))
       fail("checkpoint.latest", "must be an object (the stack's latest deployment)");
+    const deployment = (latest ?? {}) as Record<string, unknown>;
+    for (const k of Object.keys(deployment)) checkSpelling(k, DEPLOYMENT_FIELDS, "checkpoint.latest.", fail);
+    const checkpointFields = Object.entries(rest).map(([k, v]): [string, unknown] => [`checkpoint.${k}`, v]);
     return {
-      deployment: (latest ?? {}) as Record<string, unknown>,
+      deployment,
       root: "checkpoint.latest",
-      checkpointFields: rest,
+      fileFields: [...checkpointFields, ...Object.entries(others)],
     };
   }
-  if (!isObject(doc.deployment)) return fail("deployment", "is missing");
-  return { deployment: doc.deployment, root: "deployment", checkpointFields: {} };
+  if (!isObject(exported)) return fail("deployment", "is missing");
+  for (const k of Object.keys(exported)) checkSpelling(k, DEPLOYMENT_FIELDS, "deployment.", fail);
+  return { deployment: exported, root: "deployment", fileFields: Object.entries(others) };
+}
+
+/**
+ * The CLI reads these files with Go's encoding/json, which takes a member for a field whatever its
+ * letter case (and `ſ` for `s`, `K` for `k`), the last one when there are two. Pulumi writes each field
+ * in one spelling; a member that is a field in other letters is refused, so that what this reader
+ * judges is what the CLI would read (rt58 #1: a key in `Deployment` beside a clean `deployment`).
+ */
+function checkSpelling(
+  k: string,
+  fields: ReadonlyMap<string, string>,
+  at: string,
+  fail: (field: string, problem: string) => never,
+): void {
+  const field = fields.get(folded(k));
+  if (field !== undefined && field !== k)
+    fail(
+      `${at}${k}`,
+      `is '${field}' in other letters: Pulumi writes '${field}', and the CLI would read either (the last of two)`,
+    );
+}
+
+function folded(k: string): string {
+  return k.toLowerCase().replace(/ſ/g, "s");
+}
+
+/** Field names by their folded spelling, for checkSpelling. */
+function byFolded(names: Iterable<string>): Map<string, string> {
+  return new Map([...names].map((n): [string, string] => [folded(n), n]));
 }
 
 /**
@@ -509,14 +574,7 @@ function checkSignature(
         fail(`${at}.packageVersion`, "must be a string");
       if ("id" in v && typeof v.id !== "string" && !isObject(v.id))
         fail(`${at}.id`, "must be the id of the resource the reference names (a string)");
-      if (
-        isObject(v.id) &&
-        v.id.V !== undefined &&
-        v.id.V !== null &&
-        typeof v.id.V !== "string" &&
-        !isObject(v.id.V)
-      )
-        fail(`${at}.id.V`, "must be the id of the resource the reference names (a string)");
+      if (isObject(v.id)) checkIdMap(v.id, `${at}.id`, fail);
       return;
     case FLOAT_SIG:
       // strconv.ParseUint(hex, 16, 64), as the CLI reads it
@@ -544,6 +602,26 @@ function asWrittenNow(ref: Record<string, unknown>): Record<string, unknown> {
   const v = (id as Record<string, unknown>).V;
   if (v === undefined || v === null) return rest;
   return { ...rest, id: typeof v === "string" ? v : "" };
+}
+
+/**
+ * An id in the map form: `V` alone, as the bug wrote it (a resource.PropertyValue), holding the id, an
+ * unknown one (`{"Element": {"V": ""}}`, no text in it) or nothing. Whatever else is there the CLI
+ * drops unread, so a key in it would be judged nowhere (rt58 #3): refused.
+ */
+function checkIdMap(
+  id: Record<string, unknown>,
+  at: string,
+  fail: (field: string, problem: string) => never,
+): void {
+  for (const k of Object.keys(id))
+    if (k !== "V") fail(`${at}.${k}`, "is no member of a resource reference's id (only V is)");
+  const v = id.V;
+  if (v === undefined || v === null || typeof v === "string") return;
+  const holdsText = (x: unknown, depth: number): boolean =>
+    isObject(x) ? depth > 8 || Object.values(x).some((y) => holdsText(y, depth + 1)) : x !== "" && x !== null;
+  if (holdsText(v, 0))
+    fail(`${at}.V`, "must be the id of the resource the reference names (a string), or an unknown id");
 }
 
 /** NaN or ±Infinity from the bits the CLI writes (any other bits read as the number they are). */

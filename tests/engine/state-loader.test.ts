@@ -344,13 +344,69 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
     expect(read(checkpoint([]))).toBe(
       "field 'checkpoint.latest' must be an object (the stack's latest deployment)",
     );
-    // Gzipped (PULUMI_SELF_MANAGED_STATE_GZIP) within the size limit; zstd named, not misread.
+    // What the CLI's Go reader would take differently is refused: a field in other letters (it folds
+    // case, and reads the last of two), an export that is also a checkpoint, features in version 3.
+    const exported = { resources: [bucket({ a: 1 })] };
+    expect(read({ version: 3, deployment: exported, Deployment: exported })).toBe(
+      "field 'Deployment' is 'deployment' in other letters: Pulumi writes 'deployment', and the CLI would read either (the last of two)",
+    );
+    expect(read({ version: 3, checKpoint: {} })).toMatch(
+      /^field 'checKpoint' is 'checkpoint' in other letters/,
+    );
+    expect(read(checkpoint({ Resources: [] }))).toMatch(
+      /^field 'checkpoint\.latest\.Resources' is 'resources'/,
+    );
+    expect(read({ version: 3, deployment: { resources: [{ ...bucket({}), Outputs: {} }] } })).toMatch(
+      /^field 'deployment\.resources\[0\]\.Outputs' is 'outputs' in other letters/,
+    );
+    expect(
+      read({ version: 3, deployment: { resources: [{ ...bucket({}), propertydependencies: {} }] } }),
+    ).toMatch(
+      /^field 'deployment\.resources\[0\]\.propertydependencies' is 'propertyDependencies' in other letters/,
+    );
+    expect(read({ verſion: 3, deployment: exported })).toMatch(
+      /^field 'verſion' is 'version' in other letters/,
+    );
+    expect(
+      read({ version: 3, deployment: { resources: [{ ...bucket({}), propertydependencies: {} }] } }),
+    ).toMatch(
+      /^field 'deployment\.resources\[0\]\.propertydependencies' is 'propertyDependencies' in other letters/,
+    );
+    expect(read({ verſion: 3, deployment: exported })).toMatch(
+      /^field 'verſion' is 'version' in other letters/,
+    );
+    expect(read({ ...checkpoint({}), deployment: exported })).toMatch(
+      /^field 'checkpoint' stands beside 'deployment'/,
+    );
+    expect(read({ version: 3, features: ["hooks"], deployment: exported })).toBe(
+      "field 'features' is written only with version 4 (the CLI does not read it in version 3)",
+    );
+    expect(read(v4({ a: { ...ref, id: { V: "i-1", note: KEY } } }))).toBe(
+      "field 'deployment.resources[0].outputs.a.id.note' is no member of a resource reference's id (only V is)",
+    );
+    expect(read(v4({ a: { ...ref, id: { V: { Element: { V: KEY } } } } }))).toMatch(
+      /outputs\.a\.id\.V' must be the id/,
+    );
+    expect(outputsOf(read(v4({ a: { ...ref, id: { V: { Element: { V: "" } } } } })))).toEqual({
+      a: { ...ref, id: "" },
+    });
+    // Other members of the file are read with the deployment's fields.
+    expect(read({ version: 3, deployment: exported, note: { k: KEY } })).toMatchObject({
+      deploymentFields: { note: { k: KEY } },
+    });
+
+    // Gzipped (PULUMI_DIY_BACKEND_GZIP) within the size limit; zstd named, not misread.
     expect(
       outputsOf(read(undefined, gzipSync(JSON.stringify(checkpoint({ resources: [bucket({ a: 2 })] }))))),
     ).toEqual({
       a: 2,
     });
     expect(read(undefined, Buffer.from([0x1f, 0x8b, 1, 2, 3]))).toMatch(/^not valid gzip/);
+    const trailing = Buffer.concat([
+      gzipSync(JSON.stringify(checkpoint(null))),
+      Buffer.from(`\0\0{"k":"${KEY}"}`),
+    ]);
+    expect(read(undefined, trailing)).toBe("not valid gzip (data after the compressed stream)");
     expect(read(undefined, Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0]))).toMatch(/^is zstd-compressed/);
   });
 
