@@ -6,7 +6,7 @@
  * key instead, so it needs none: where the run already knows a key (decrypted config, the deployer's
  * environment, files beside the program), a stretch of text whose words spell at least
  * MIN_SPELLED of the key's digits in order, the same few words between any two (give or take two),
- * is masked.
+ * or between any two pairs of digits standing next to each other (`3 f`), is masked.
  *
  * Linear: each word is read once, and for each key only the places its candidate characters stand.
  */
@@ -25,6 +25,8 @@ const MAX_GAP_WORDS = 24;
  * (rt57 #2: one over 200 characters a digit showed the last 20).
  */
 const MAX_GAP_CHARS = 1000;
+/** At most this many characters between the two digits of a pair (`3 f`, `3, f`). */
+const MAX_PAIR_SEPARATOR = 3;
 /** A word longer than this spells nothing here (a run of digits that long is the pieces' business). */
 const MAX_WORD = 40;
 
@@ -214,6 +216,9 @@ export function spelledKeySpans(text: string, keys: Iterable<string>, mask = "")
     .flatMap((k) => [k, [...k].reverse().join("")])
     .map((d) => new Spellings(d));
   if (spellings.length === 0) return spans;
+  // Spellings of pairs apart from those of words: a pair's digits are words too, which would take a
+  // pair spelling's slots with spellings of their own (a filler's digits among them).
+  const pairSpellings = spellings.map((s) => new Spellings(s.digits));
   const mark = (start: number, end: number) => {
     const last = spans[spans.length - 1];
     if (last && start <= last.end) last.end = Math.max(last.end, end);
@@ -223,10 +228,19 @@ export function spelledKeySpans(text: string, keys: Iterable<string>, mask = "")
   const n = text.length;
   let i = -1;
   let pos = 0;
+  // The word before, when it was one digit: with this one, if it is a digit too and stands next to it,
+  // two digits of a loop that prints them in pairs with other words between (rt58 #5: `3 f 1 2 3 4 5 6
+  // 9 a …`, gaps of 0 and 6 words in turn).
+  let singleStart = -1;
+  let singleEnd = -1;
+  let singleDigit = "";
   while (pos < n) {
     while (pos < n && !isWordCode(text.charCodeAt(pos))) pos++;
     if (pos >= n) break;
     const start = pos;
+    const beforeStart = singleStart;
+    const beforeEnd = singleEnd;
+    singleEnd = -1;
     let other = 0;
     let decimal = 0;
     for (let c = text.charCodeAt(pos); pos < n && isWordCode(c); c = text.charCodeAt(++pos))
@@ -250,6 +264,14 @@ export function spelledKeySpans(text: string, keys: Iterable<string>, mask = "")
     // A single figure is a counter far more often than a byte of the key: bytes from two figures on.
     const byteChunk = decimal > 0 && length >= 2 && length <= MAX_BYTE_WORD ? byteChunkOf(w) : "";
     if (!bits && !chunk && !byteChunk) continue;
+    let pair = "";
+    if (length === 1 && !other) {
+      if (beforeEnd >= 0 && start - beforeEnd <= MAX_PAIR_SEPARATOR)
+        pair = singleDigit + text[start].toLowerCase();
+      singleStart = start;
+      singleEnd = pos;
+      singleDigit = text[start].toLowerCase();
+    }
     // Words are counted only when they could stand for digits: prose and names between two digits
     // (a logger's class name, `trace_id=`) are no gap, only MAX_GAP_CHARS of them are.
     i++;
@@ -257,6 +279,11 @@ export function spelledKeySpans(text: string, keys: Iterable<string>, mask = "")
       const from = key.spell(pending, i, start, pos, bits, chunk, byteChunk);
       if (from >= 0) mark(from, pos);
     }
+    if (pair)
+      for (const key of pairSpellings) {
+        const from = key.spell(pending, i, beforeStart, pos, 0, pair, "");
+        if (from >= 0) mark(from, pos);
+      }
   }
   return spans;
 }

@@ -65,6 +65,10 @@ const layouts: Record<string, string> = {
   "two digits a line after sixteen numbers": (DIGITS.match(/../g) ?? [])
     .map((p) => `2026-01-01T12:34:56.789Z pid=1234 host=10.0.0.12 port=8080 mem=123 456 789 gc=1 2 3 ch=${p}`)
     .join("\n"),
+  // rt58 #5: two digits at a time with the same numbers between the pairs (gaps of 0 and 6 words).
+  "pairs of digits between the same six numbers": (DIGITS.match(/../g) ?? [])
+    .map((p) => `${p[0]} ${p[1]}`)
+    .join(" 1 2 3 4 5 6 "),
   "a digit in each structured log line of 300 characters": [...DIGITS]
     .map((c) =>
       JSON.stringify({ level: "info", msg: "checking the credential", ch: c, ctx: "worker pool".repeat(24) }),
