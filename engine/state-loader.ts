@@ -322,6 +322,7 @@ function checkSpelling(
   at: string,
   fail: (field: string, problem: string) => never,
 ): void {
+  if (fields.has(k)) return;
   const field = fields.get(folded(k));
   if (field !== undefined && field !== k)
     fail(
@@ -331,7 +332,8 @@ function checkSpelling(
 }
 
 function folded(k: string): string {
-  return k.toLowerCase().replace(/ſ/g, "s");
+  const lower = k.toLowerCase();
+  return lower.includes("ſ") ? lower.replace(/ſ/g, "s") : lower;
 }
 
 /** Field names by their folded spelling, for checkSpelling. */
@@ -444,16 +446,18 @@ function convertSecrets(
       set(v as WireValue);
       continue;
     }
-    if (SECRET_SIG in v) checkSignature(v, at, fail);
-    if (v[SECRET_SIG] === FLOAT_SIG) {
+    // Most objects are plain maps: the signature is looked up once.
+    const sig = SECRET_SIG in v ? v[SECRET_SIG] : undefined;
+    if (sig !== undefined) checkSignature(v, at, fail);
+    if (sig === FLOAT_SIG) {
       set(floatOf(v.value as string));
       continue;
     }
-    if (v[SECRET_SIG] === BYTE_STRING_SIG) {
+    if (sig === BYTE_STRING_SIG) {
       set(Buffer.from(v.value as string, "base64").toString("utf8"));
       continue;
     }
-    if (v[SECRET_SIG] === SECRET_VALUE) {
+    if (sig === SECRET_VALUE) {
       let inner: unknown;
       let innerAt: string;
       if (typeof v.plaintext === "string") {
@@ -484,7 +488,7 @@ function convertSecrets(
     }
     const out: WireObject = {};
     set(out);
-    const entries = Object.entries(v[SECRET_SIG] === RESOURCE_REFERENCE_SIG ? asWrittenNow(v) : v);
+    const entries = Object.entries(sig === RESOURCE_REFERENCE_SIG ? asWrittenNow(v) : v);
     for (const [k] of entries)
       // JSON.parse makes `__proto__` an own key; plain assignment would set the prototype instead and
       // hide what is under it from every check.
