@@ -322,7 +322,7 @@ function checkSpelling(
   at: string,
   fail: (field: string, problem: string) => never,
 ): void {
-  if (fields.has(k)) return;
+  if (fields.get(k) === k) return; // spelled as Pulumi writes it
   const field = fields.get(folded(k));
   if (field !== undefined && field !== k)
     fail(
