@@ -4,7 +4,7 @@
  * by its shape (real42 #2: `key.slice(4)`, the key's forty digits without `e2b_`, went through). The
  * Pulumi CLI masks secret values in a program's output the same way.
  */
-import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
+import { opendirSync, readFileSync, statSync, type Dir } from "node:fs";
 import path from "node:path";
 import { addDigitPieces, keyDigitsIn, maskKeyPieces, redactKeys } from "../policies/detect/keys";
 import { maskSpelledKeys } from "../policies/detect/spelled-keys";
@@ -95,28 +95,36 @@ function smallFilesUnder(root: string): string[] {
   const files: string[] = [];
   let seen = 0;
   let level = [root];
-  for (let depth = 0; depth <= MAX_KEY_FILE_DEPTH && level.length && seen < MAX_KEY_FILES; depth++) {
+  for (let depth = 0; depth <= MAX_KEY_FILE_DEPTH; depth++) {
     const next: string[] = [];
     for (const dir of level) {
-      let entries: Dirent[];
+      if (seen >= MAX_KEY_FILES) return files;
+      // Entry by entry: a folder of a million files is not listed whole for the few looked at (rt59 #2).
+      let d: Dir;
       try {
-        entries = readdirSync(dir, { withFileTypes: true });
+        d = opendirSync(dir);
       } catch {
         continue;
       }
-      for (const e of entries) {
-        if (++seen > MAX_KEY_FILES) break;
-        const file = path.join(dir, e.name);
-        if (e.isDirectory()) {
-          if (!NOT_KEY_FOLDERS.has(e.name)) next.push(file);
-          continue;
+      try {
+        for (let e = d.readSync(); e && seen < MAX_KEY_FILES; e = d.readSync()) {
+          seen++;
+          const file = path.join(dir, e.name);
+          if (e.isDirectory()) {
+            if (!NOT_KEY_FOLDERS.has(e.name)) next.push(file);
+            continue;
+          }
+          try {
+            const st = statSync(file);
+            if (st.isFile() && st.size >= KEY_TEXT && st.size < MAX_KEY_FILE_BYTES) files.push(file);
+          } catch {
+            // Unreadable: nothing to add.
+          }
         }
-        try {
-          const st = statSync(file);
-          if (st.isFile() && st.size >= KEY_TEXT && st.size < MAX_KEY_FILE_BYTES) files.push(file);
-        } catch {
-          // Unreadable: nothing to add.
-        }
+      } catch {
+        // A folder that cannot be read on: what was read stands.
+      } finally {
+        d.closeSync();
       }
     }
     level = next;
@@ -134,11 +142,12 @@ function smallFilesUnder(root: string): string[] {
 function keysAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string> {
   const keys = new Set<string>();
   const add = (text: string) => {
-    for (const d of keyDigitsIn(text)) keys.add(d);
+    for (const d of keyDigitsIn(text)) if (keys.size < MAX_KNOWN_KEYS) keys.add(d);
   };
   for (const v of Object.values(env)) if (v && v.length >= KEY_TEXT) add(v);
   for (const dir of new Set(dirs))
     for (const file of smallFilesUnder(dir)) {
+      if (keys.size >= MAX_KNOWN_KEYS) return keys;
       try {
         add(readFileSync(file, "latin1"));
       } catch {
@@ -147,6 +156,14 @@ function keysAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string
     }
   return keys;
 }
+
+/**
+ * At most this many keys are known from the environment and the program's files (environment first,
+ * then files, the top's first): masking costs time in step with the keys it knows, and a folder of
+ * test fixtures may hold thousands (rt59 #1: 14,000 keys made a failed preview take 307 s and
+ * 1.4 GB). A deployer holds a few; a key past these is still masked whole by the redactor.
+ */
+const MAX_KNOWN_KEYS = 16;
 
 /** The length of the shortest text that holds a key (`e2b_` and forty digits). */
 const KEY_TEXT = 44;

@@ -90,6 +90,23 @@ describe("the secrets of a previewed graph", () => {
     expect([...known].sort()).toEqual([top, config, deep]);
   });
 
+  it("knows at most 16 keys, the environment's first: a folder of test fixtures holds thousands (rt59 #1)", () => {
+    const dir = tmpDir("many-keys-");
+    mkdirSync(path.join(dir, "fixtures"));
+    const digits = (n: number) => n.toString(16).padStart(40, "0");
+    const many = Array.from({ length: 1400 }, (_, n) => `e2b_${digits(n + 1)}`).join("\n");
+    writeFileSync(path.join(dir, "fixtures", "keys.txt"), many);
+    const fromEnv = `e2b_${"f".repeat(40)}`;
+    const known = withKeysAround(
+      secretValuesOfGraph({ config: {}, configSecretKeys: [] }),
+      { E2B_API_KEY: fromEnv },
+      [dir],
+    ).keyDigits;
+    expect(known.size).toBe(16);
+    expect(known).toContain("f".repeat(40));
+    expect(known).toContain(digits(1));
+  });
+
   it("has nothing to mask for a secret it could not decrypt: its placeholder is no value", () => {
     const placeholder = undecryptedPlaceholder("agents:e2bApiKey");
     const secrets = secretValuesOfGraph({
