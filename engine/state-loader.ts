@@ -119,13 +119,12 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
 
   const budget = valueBudget();
   const seen = { opaqueSecret: false };
-  // Two resources with one URN are one resource to Pulumi (it refuses such a state); judging both
-  // would report every finding twice.
-  const urns = new Map<string, number>();
+  // Records of one URN (copies pending deletion beside their replacement) are one resource (pendingDeletes).
+  const urns = new Map<string, number[]>();
   // Every record names the stack and project of the first (checkIdentity), which the graph takes.
   const first: unknown = rawResources[0];
   const head = isObject(first) && typeof first.urn === "string" ? urnParts(first.urn) : undefined;
-  const resources: GraphResource[] = rawResources.map((r, i) => {
+  const records: GraphResource[] = rawResources.map((r, i) => {
     const at = `${root}.resources[${i}]`;
     nextResource(budget);
     if (!isObject(r)) return fail(at, "must be an object");
@@ -134,9 +133,9 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     if (typeof r.type !== "string" || !r.type) fail(`${at}.type`, "is required");
     const urn = r.urn as string;
     checkIdentity(r, urn, at, { head, root }, fail);
-    const first = urns.get(urn);
-    if (first !== undefined) fail(`${at}.urn`, `repeats the URN of ${root}.resources[${first}]`);
-    urns.set(urn, i);
+    const same = urns.get(urn);
+    if (same) same.push(i);
+    else urns.set(urn, [i]);
     const tooDeep: TooDeep = [];
     const read = (v: unknown, field: string): WireValue =>
       readField(v, field, `${at}.${field}`, { file, budget, fail, tooDeep, seen });
@@ -187,6 +186,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
       ...(tooDeep.length ? { tooDeep } : {}),
     };
   });
+  const resources = pendingDeletes(records, rawResources as Record<string, unknown>[], urns, root, fail);
 
   // Everything else the deployment (and a checkpoint) holds is scanned too (a key in the manifest or
   // the secrets provider's state is a leak like any other), under the same limits.
@@ -252,6 +252,48 @@ function uncompressed(b: Buffer, file: string): Buffer {
       file,
     );
   return b;
+}
+
+/**
+ * A resource being replaced leaves its old record, marked `delete: true`, beside the new one until the
+ * old is deleted (an update cut short keeps them so). Pulumi allows a URN more than once only so,
+ * when all its records or all but one are marked (deploy/snapshot.go VerifyIntegrity), and so does
+ * this reader (real47 #1). They are one resource: the one not marked (else the last) is judged, and the
+ * copies pending deletion are kept in its other fields, which are scanned, so a key in an old copy
+ * is found and no finding is reported twice.
+ */
+function pendingDeletes(
+  records: GraphResource[],
+  raw: Record<string, unknown>[],
+  urns: ReadonlyMap<string, number[]>,
+  root: string,
+  fail: (field: string, problem: string) => never,
+): GraphResource[] {
+  if (urns.size === records.length) return records;
+  const dropped = new Set<number>();
+  for (const indexes of urns.values()) {
+    if (indexes.length === 1) continue;
+    const live = indexes.filter((i) => raw[i].delete !== true);
+    if (live.length > 1)
+      fail(
+        `${root}.resources[${live[1]}].urn`,
+        `repeats the URN of ${root}.resources[${live[0]}], and neither is marked delete: true (Pulumi refuses such a state)`,
+      );
+    const kept = live[0] ?? indexes[indexes.length - 1];
+    const copies: WireValue[] = [];
+    const tooDeep = [...(records[kept].tooDeep ?? [])];
+    for (const i of indexes) {
+      if (i === kept) continue;
+      const { inputs, outputs, id, otherFields } = records[i];
+      copies.push({ id: id ?? null, inputs, outputs, ...otherFields });
+      tooDeep.push(...(records[i].tooDeep ?? []));
+      dropped.add(i);
+    }
+    const target = records[kept];
+    target.otherFields = { ...target.otherFields, "pending deletion": copies };
+    if (tooDeep.length) target.tooDeep = tooDeep;
+  }
+  return records.filter((_, i) => !dropped.has(i));
 }
 
 /**

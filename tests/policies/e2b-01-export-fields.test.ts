@@ -309,6 +309,25 @@ describe("E2B-01 in the other state files the Pulumi CLI writes", () => {
     expect(status(leaked.stacks[0], "E2B-01")).toBe("fail");
   });
 
+  it("reads a resource being replaced once, its old copy pending deletion scanned too (real47 #1: such a state was refused)", async () => {
+    const doc = exportOf();
+    const bucket = doc.deployment.resources[2];
+    // The old copy, marked for deletion, still holds the key the replacement no longer does.
+    doc.deployment.resources.splice(2, 0, {
+      ...bucket,
+      id: "assets-old",
+      delete: true,
+      outputs: { ...bucket.outputs, tags: { token: KEY } },
+    } as never);
+    const report = await scan.states([write("replacing", doc)]);
+    const findings = e2b01(report.stacks[0]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0].message).toMatch(
+      /^aws:s3\/bucket:Bucket 'assets' field 'pending deletion' carries E2B key material/,
+    );
+    expect(status(report.stacks[0], "E2B-01")).toBe("fail");
+  });
+
   it("reads a DIY backend's checkpoint (pulumi login file://), gzipped too, and fails a key in its stack configuration", async () => {
     const { deployment } = exportOf();
     const checkpoint = (config: Record<string, unknown>) => ({
