@@ -114,7 +114,7 @@ export function buildProgram(backend?: ScanBackend): Command {
     .addHelpText(
       "after",
       "\nSecrets may be encrypted (ciphertext) or shown (`pulumi stack export --show-secrets`).\n" +
-        "Exports of deployment version 3 or 4; checkpoints as `pulumi login file://…` or `s3://…` keeps\n" +
+        "Exports of deployment versions 1 to 4; checkpoints as `pulumi login file://…` or `s3://…` keeps\n" +
         "them (.pulumi/stacks/<project>/<stack>.json, or .json.gz).",
     )
     .action((o: AuditFlags) => reportCommands().runAudit(o, backend));

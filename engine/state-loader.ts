@@ -1,5 +1,5 @@
 /**
- * Reads `pulumi stack export` files (deployment versions 3 and 4), and the checkpoints a DIY backend
+ * Reads `pulumi stack export` files (deployment versions 1 to 4), and the checkpoints a DIY backend
  * keeps (`pulumi login file://…`, `s3://…`: `.pulumi/stacks/<project>/<stack>.json`, also gzipped), into
  * a ResourceGraph. Secrets arrive either
  * encrypted (`ciphertext`: we cannot read them, so they become the opaque secret `"[secret]"`, as
@@ -113,7 +113,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     throw new InputError(`${file}: field '${field}' ${problem}`, file);
   };
   if (!isObject(doc)) return fail("(root)", "must be an object (a `pulumi stack export` file)");
-  const { deployment, root, fileFields } = deploymentOf(doc, fail);
+  const { deployment, root, fileFields, version } = deploymentOf(doc, fail);
   const rawResources = deployment.resources ?? [];
   if (!Array.isArray(rawResources)) return fail(`${root}.resources`, "must be an array");
 
@@ -151,6 +151,11 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
       return v as string[];
     };
     const propertyDependencies: Record<string, string[]> = {};
+    // Before version 3 there were none: the CLI takes every input to depend on all the dependencies
+    // (migrate.UpToResourceV3).
+    if (version < 3 && isObject(r.inputs))
+      for (const k of Object.keys(r.inputs))
+        propertyDependencies[k] = strings(r.dependencies, "dependencies");
     if (r.propertyDependencies !== undefined && r.propertyDependencies !== null) {
       if (!isObject(r.propertyDependencies)) fail(`${at}.propertyDependencies`, "must be an object");
       for (const [k, v] of Object.entries(r.propertyDependencies as object)) {
@@ -298,26 +303,38 @@ function pendingDeletes(
 
 /**
  * The deployment a file holds: an export's, or the latest one of a DIY backend's checkpoint, whose
- * other fields (the stack's name, its configuration) are scanned too. Versions 3 and 4 only: the CLI
- * writes no other today (it reads older ones by migrating them, which this reader does not do).
+ * other fields (the stack's name, its configuration) are scanned too. Versions 1 to 4, as the CLI
+ * reads them (`pulumi stack export` writes 3, or 4 with features).
  */
 function deploymentOf(
   doc: Record<string, unknown>,
   fail: (field: string, problem: string) => never,
-): { deployment: Record<string, unknown>; root: string; fileFields: Array<[string, unknown]> } {
+): {
+  deployment: Record<string, unknown>;
+  root: string;
+  fileFields: Array<[string, unknown]>;
+  version: number;
+} {
+  // A checkpoint from before checkpoints had a version (2017) is a CheckpointV1 itself, which the DIY
+  // backend still reads (real47 #2).
+  if (doc.version === undefined && !("deployment" in doc) && !("checkpoint" in doc) && "latest" in doc) {
+    const { stack, config, latest, ...others } = doc;
+    return deploymentOf({ ...others, version: 1, checkpoint: { stack, config, latest } }, fail);
+  }
   for (const k of Object.keys(doc)) checkSpelling(k, FILE_FIELDS, "", fail);
-  if (doc.version !== 3 && doc.version !== 4)
-    fail(
+  const version = doc.version;
+  if (version !== 1 && version !== 2 && version !== 3 && version !== 4)
+    return fail(
       "version",
-      `is ${shown(doc.version)}; expected 3 or 4 (the deployment formats \`pulumi stack export\` writes)`,
+      `is ${shown(doc.version)}; expected 1 to 4 (the deployment formats the CLI reads: \`pulumi stack export\` writes 3 or 4)`,
     );
   if (doc.features !== undefined && doc.features !== null) {
     const features = doc.features;
     if (!Array.isArray(features) || features.some((f) => typeof f !== "string"))
       return fail("features", "must be an array of feature names");
     const unknown = (features as string[]).filter((f) => !FEATURES.has(f));
-    if (doc.version === 3 && features.length)
-      fail("features", "is written only with version 4 (the CLI does not read it in version 3)");
+    if (version !== 4 && features.length)
+      fail("features", `is written only with version 4 (the CLI does not read it in version ${version})`);
     if (doc.version === 4 && unknown.length)
       fail(
         "features",
@@ -345,11 +362,12 @@ function deploymentOf(
       deployment,
       root: "checkpoint.latest",
       fileFields: [...checkpointFields, ...Object.entries(others)],
+      version,
     };
   }
   if (!isObject(exported)) return fail("deployment", "is missing");
   for (const k of Object.keys(exported)) checkSpelling(k, DEPLOYMENT_FIELDS, "deployment.", fail);
-  return { deployment: exported, root: "deployment", fileFields: Object.entries(others) };
+  return { deployment: exported, root: "deployment", fileFields: Object.entries(others), version };
 }
 
 /**

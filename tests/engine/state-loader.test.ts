@@ -77,7 +77,7 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
   it.each([
     ["missing.json", /missing\.json: cannot read \(ENOENT\)/],
     ["malformed.json", /malformed\.json: not valid JSON/],
-    ["wrong-version.json", /wrong-version\.json: field 'version' is 2; expected 3/],
+    ["wrong-version.json", /wrong-version\.json: field 'version' is 7; expected 1 to 4/],
     ["missing-urn.json", /missing-urn\.json: field 'deployment\.resources\[1\]\.urn' must be a Pulumi URN/],
   ])("rejects %s with one line naming the file and field", (file, message) => {
     let err: unknown;
@@ -309,7 +309,7 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
       `field 'features' names features the Pulumi CLI does not know ("stackTags"): it refuses such a deployment`,
     );
     expect(read(v4({}, "hooks"))).toBe("field 'features' must be an array of feature names");
-    expect(read({ ...v4({}), version: 5 })).toMatch(/^field 'version' is 5; expected 3 or 4/);
+    expect(read({ ...v4({}), version: 5 })).toMatch(/^field 'version' is 5; expected 1 to 4/);
     expect(read(v4({ x: { ...nan, value: "0x7ff8" } }))).toBe(
       "field 'deployment.resources[0].outputs.x.value' must be a number's 64 bits in hexadecimal",
     );
@@ -332,6 +332,24 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
     );
     expect(read(v4({ a: { ...ref, packageVersion: 6 } }))).toBe(
       "field 'deployment.resources[0].outputs.a.packageVersion' must be a string",
+    );
+
+    // Versions 1 and 2, and a checkpoint from before versions (2017), as the CLI migrates them: every
+    // input depends on all the dependencies.
+    const old = {
+      ...bucket({ a: 1 }),
+      inputs: { name: "b", acl: "private" },
+      dependencies: ["urn:pulumi:dev::p::x:y:Z::z"],
+    };
+    for (const doc of [{ version: 1, deployment: { resources: [old] } }, { latest: { resources: [old] } }]) {
+      const g = read(doc);
+      expect(typeof g === "string" ? g : g.resources[0].propertyDependencies).toEqual({
+        name: old.dependencies,
+        acl: old.dependencies,
+      });
+    }
+    expect(read({ version: 2, features: ["hooks"], deployment: { resources: [] } })).toBe(
+      "field 'features' is written only with version 4 (the CLI does not read it in version 2)",
     );
 
     // A DIY backend's checkpoint: its latest deployment, field names under checkpoint.latest.
