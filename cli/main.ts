@@ -115,7 +115,8 @@ export function buildProgram(backend?: ScanBackend): Command {
       "after",
       "\nSecrets may be encrypted (ciphertext) or shown (`pulumi stack export --show-secrets`).\n" +
         "Exports of deployment versions 1 to 4; checkpoints as `pulumi login file://…` or `s3://…` keeps\n" +
-        "them (.pulumi/stacks/<project>/<stack>.json, or .json.gz).",
+        "them (.pulumi/stacks/<project>/<stack>.json, or .json.gz). Relative asset paths in them are read\n" +
+        "from E2B_GUARDRAILS_PROGRAM_DIR (the program's folder) if set, else named in an advisory.",
     )
     .action((o: AuditFlags) => reportCommands().runAudit(o, backend));
 

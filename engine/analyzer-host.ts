@@ -199,10 +199,14 @@ export class AnalyzerHost {
     stackReq.setConfigSecretKeysList(graph.configSecretKeys ?? []);
     for (const [k, v] of Object.entries(graph.tags)) stackReq.getTagsMap().set(k, v);
     // Where the program's relative asset paths are rooted (policies/detect/artifacts.ts PROGRAM_DIR_TAG).
-    if (graph.source.kind === "program")
-      stackReq
-        .getTagsMap()
-        .set("e2b-guardrails:program-dir", path.resolve(graph.programDir ?? graph.source.path));
+    // An export's program folder is not known: the empty tag says so, and the pack reads its relative
+    // paths only from E2B_GUARDRAILS_PROGRAM_DIR, not the shell's folder (real47 #4).
+    stackReq
+      .getTagsMap()
+      .set(
+        "e2b-guardrails:program-dir",
+        graph.source.kind === "program" ? path.resolve(graph.programDir ?? graph.source.path) : "",
+      );
     // Structured secret config as written, secure leaves masked (policies/detect/stack-index.ts CONFIG_PLAINTEXT_TAG).
     if (graph.configPlaintext && Object.keys(graph.configPlaintext).length)
       stackReq.getTagsMap().set("e2b-guardrails:config-plaintext", JSON.stringify(graph.configPlaintext));

@@ -167,7 +167,10 @@ export class ArtifactReader {
     const tagged = tags?.get(PROGRAM_DIR_TAG);
     if (tagged && path.isAbsolute(tagged)) return [tagged];
     const out: string[] = [];
-    for (const r of [env[PROGRAM_DIR_ENV], env.PWD])
+    // An empty tag: a stack export, whose program folder the engine does not know. The folder `audit`
+    // runs in is no guess for it (real47 #4: the same export read FAIL or N/A by where it was run).
+    const fromShell = tagged === "" ? [] : [env.PWD];
+    for (const r of [env[PROGRAM_DIR_ENV], ...fromShell])
       if (r && path.isAbsolute(r) && !out.includes(r)) out.push(r);
     return out;
   }
@@ -224,7 +227,7 @@ export class ArtifactReader {
     if (!resolved) {
       const where = this.roots.length
         ? `relative to ${this.roots.join(" or ")}`
-        : `no program folder known (set ${PROGRAM_DIR_ENV})`;
+        : `no program folder known: set ${PROGRAM_DIR_ENV} to it`;
       return { files: [], notes: [`${p} was not found (${where}) and was not read`] };
     }
     try {

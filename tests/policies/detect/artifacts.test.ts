@@ -321,6 +321,12 @@ describe("ArtifactReader", () => {
       "/pwd",
     ]);
     expect(ArtifactReader.rootsFrom(undefined, { PWD: "relative/not/used" })).toEqual([]);
+    // A stack export's (empty tag): its program folder is not the folder audit runs in (real47 #4).
+    const exported = new Map([[PROGRAM_DIR_TAG, ""]]);
+    expect(ArtifactReader.rootsFrom(exported, { PWD: "/pwd" })).toEqual([]);
+    expect(ArtifactReader.rootsFrom(exported, { E2B_GUARDRAILS_PROGRAM_DIR: "/env", PWD: "/pwd" })).toEqual([
+      "/env",
+    ]);
   });
 });
 
