@@ -113,7 +113,7 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
     throw new InputError(`${file}: field '${field}' ${problem}`, file);
   };
   if (!isObject(doc)) return fail("(root)", "must be an object (a `pulumi stack export` file)");
-  const { deployment, root, fileFields, version } = deploymentOf(doc, fail);
+  const { deployment, root, fileFields, version, named } = deploymentOf(doc, fail);
   const rawResources = deployment.resources ?? [];
   if (!Array.isArray(rawResources)) return fail(`${root}.resources`, "must be an array");
 
@@ -210,9 +210,11 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
   for (const [k, v] of Object.entries(deployment))
     if (k !== "resources") readDeploymentField(k, v, `${root}.${k}`);
 
+  // A checkpoint names its stack (`dev` or `org/project/dev`) even when it holds no resource yet.
+  const parts = typeof named === "string" && named ? named.split("/") : [];
   return {
-    project: head?.project || "unknown",
-    stack: head?.stack || "unknown",
+    project: head?.project || (parts.length === 3 ? parts[1] : "") || "unknown",
+    stack: head?.stack || parts[parts.length - 1] || "unknown",
     organization: "organization",
     source: { kind: "state", path: file },
     tags: {},
@@ -314,6 +316,8 @@ function deploymentOf(
   root: string;
   fileFields: Array<[string, unknown]>;
   version: number;
+  /** The stack a checkpoint names. */
+  named?: unknown;
 } {
   // A checkpoint from before checkpoints had a version (2017) is a CheckpointV1 itself, which the DIY
   // backend still reads (real47 #2).
@@ -363,6 +367,7 @@ function deploymentOf(
       root: "checkpoint.latest",
       fileFields: [...checkpointFields, ...Object.entries(others)],
       version,
+      named: rest.stack,
     };
   }
   if (!isObject(exported)) return fail("deployment", "is missing");

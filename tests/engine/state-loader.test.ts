@@ -355,7 +355,12 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
     // A DIY backend's checkpoint: its latest deployment, field names under checkpoint.latest.
     const checkpoint = (latest: unknown) => ({ version: 3, checkpoint: { stack: "dev", latest } });
     expect(outputsOf(read(checkpoint({ resources: [bucket({ a: 1 })] })))).toEqual({ a: 1 });
-    expect(read(checkpoint(null))).toMatchObject({ resources: [] });
+    expect(read(checkpoint(null))).toMatchObject({ resources: [], stack: "dev", project: "unknown" });
+    expect(read({ stack: "dev", latest: null })).toMatchObject({ stack: "dev" });
+    expect(read({ version: 3, checkpoint: { stack: "organization/shop/prod" } })).toMatchObject({
+      stack: "prod",
+      project: "shop",
+    });
     expect(read(checkpoint({ resources: [{ urn: "x" }] }))).toBe(
       "field 'checkpoint.latest.resources[0].urn' must be a Pulumi URN",
     );
