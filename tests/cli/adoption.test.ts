@@ -433,7 +433,7 @@ describe("preview --compare-state", () => {
 
   it("exits 2 with one line naming the flag and file when the deployed export is bad", async () => {
     const bad = path.join(tmp(), "deployed.json");
-    writeFileSync(bad, JSON.stringify({ version: 2 }));
+    writeFileSync(bad, JSON.stringify({ version: 9 }));
     expectOneLineError(
       await cli(["preview", "--cwd", costChange, "--compare-state", bad]),
       /^error: --compare-state .*deployed\.json: field 'version' /,
