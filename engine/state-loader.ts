@@ -291,8 +291,31 @@ function pendingDeletes(
     const tooDeep = [...(records[kept].tooDeep ?? [])];
     for (const i of indexes) {
       if (i === kept) continue;
-      const { inputs, outputs, id, otherFields } = records[i];
-      copies.push({ id: id ?? null, inputs, outputs, ...otherFields });
+      // Every field of the copy, its id only where its outputs do not repeat it (scanned there).
+      const {
+        inputs,
+        outputs,
+        id,
+        parent,
+        provider,
+        dependencies,
+        propertyDependencies,
+        options,
+        otherFields,
+      } = records[i];
+      copies.push({
+        ...(id && id !== outputs.id ? { id } : {}),
+        inputs,
+        outputs,
+        ...(parent ? { parent } : {}),
+        ...(provider ? { provider } : {}),
+        dependencies,
+        propertyDependencies,
+        ...(options?.additionalSecretOutputs
+          ? { additionalSecretOutputs: options.additionalSecretOutputs }
+          : {}),
+        ...otherFields,
+      });
       tooDeep.push(...(records[i].tooDeep ?? []));
       dropped.add(i);
     }
@@ -321,9 +344,16 @@ function deploymentOf(
 } {
   // A checkpoint from before checkpoints had a version (2017) is a CheckpointV1 itself, which the DIY
   // backend still reads (real47 #2).
-  if (doc.version === undefined && !("deployment" in doc) && !("checkpoint" in doc) && "latest" in doc) {
-    const { stack, config, latest, ...others } = doc;
-    return deploymentOf({ ...others, version: 1, checkpoint: { stack, config, latest } }, fail);
+  const unversioned = doc.version === undefined || doc.version === null || doc.version === 0;
+  if (unversioned && !("deployment" in doc) && !("checkpoint" in doc)) {
+    // Its fields are checked as a checkpoint's, where they stand (Go's reader folds their case too).
+    for (const k of Object.keys(doc)) checkSpelling(k, CHECKPOINT_FIELDS, "", fail);
+    if ("latest" in doc) {
+      const { stack, config, latest, version: _version, ...others } = doc;
+      if (latest !== undefined && latest !== null && !isObject(latest))
+        fail("latest", "must be an object (the stack's latest deployment)");
+      return deploymentOf({ ...others, version: 1, checkpoint: { stack, config, latest } }, fail);
+    }
   }
   for (const k of Object.keys(doc)) checkSpelling(k, FILE_FIELDS, "", fail);
   const version = doc.version;

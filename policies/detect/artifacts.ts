@@ -170,8 +170,11 @@ export class ArtifactReader {
     // An empty tag: a stack export, whose program folder the engine does not know. The folder `audit`
     // runs in is no guess for it (real47 #4: the same export read FAIL or N/A by where it was run).
     const fromShell = tagged === "" ? [] : [env.PWD];
-    for (const r of [env[PROGRAM_DIR_ENV], ...fromShell])
-      if (r && path.isAbsolute(r) && !out.includes(r)) out.push(r);
+    // A relative E2B_GUARDRAILS_PROGRAM_DIR is taken from the shell's folder, where it was set (rt60 #4).
+    const set = env[PROGRAM_DIR_ENV];
+    const given =
+      set && !path.isAbsolute(set) && env.PWD && path.isAbsolute(env.PWD) ? path.resolve(env.PWD, set) : set;
+    for (const r of [given, ...fromShell]) if (r && path.isAbsolute(r) && !out.includes(r)) out.push(r);
     return out;
   }
 

@@ -348,6 +348,45 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
         acl: old.dependencies,
       });
     }
+    // Its fields folded as the CLI folds them, where they stand (rt60 #2).
+    expect(read({ latest: { resources: [] }, Latest: { resources: [old] } })).toMatch(
+      /^field 'Latest' is 'latest' in other letters/,
+    );
+    // A resource being replaced: the old copy, every field of it, is kept in the new one's (rt60 #1, #3).
+    const live = {
+      ...bucket({ id: "b-2" }),
+      id: "b-2",
+      provider: "urn:pulumi:dev::p::pulumi:providers:aws::default::1",
+    };
+    const oldCopy = {
+      ...live,
+      delete: true,
+      id: "b-1",
+      outputs: { id: "b-1" },
+      parent: "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev",
+      dependencies: ["urn:pulumi:dev::p::x:y:Z::z"],
+      additionalSecretOutputs: ["id"],
+    };
+    const replaced = read({ version: 3, deployment: { resources: [oldCopy, live] } });
+    expect(typeof replaced === "string" ? replaced : replaced.resources).toMatchObject([
+      {
+        id: "b-2",
+        otherFields: {
+          "pending deletion": [
+            {
+              outputs: { id: "b-1" },
+              parent: oldCopy.parent,
+              provider: live.provider,
+              dependencies: oldCopy.dependencies,
+              additionalSecretOutputs: ["id"],
+              delete: true,
+            },
+          ],
+        },
+      },
+    ]);
+    if (typeof replaced !== "string")
+      expect(replaced.resources[0].otherFields?.["pending deletion"]).not.toMatchObject([{ id: "b-1" }]);
     expect(read({ version: 2, features: ["hooks"], deployment: { resources: [] } })).toBe(
       "field 'features' is written only with version 4 (the CLI does not read it in version 2)",
     );

@@ -326,6 +326,9 @@ describe("ArtifactReader", () => {
     expect(ArtifactReader.rootsFrom(exported, { PWD: "/pwd" })).toEqual([]);
     expect(ArtifactReader.rootsFrom(exported, { E2B_GUARDRAILS_PROGRAM_DIR: "/env", PWD: "/pwd" })).toEqual([
       "/env",
+    ]); // A relative folder, from the shell's folder where it was set (rt60 #4).
+    expect(ArtifactReader.rootsFrom(exported, { E2B_GUARDRAILS_PROGRAM_DIR: "app", PWD: "/pwd" })).toEqual([
+      "/pwd/app",
     ]);
   });
 });
