@@ -429,14 +429,6 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
     expect(read({ verſion: 3, deployment: exported })).toMatch(
       /^field 'verſion' is 'version' in other letters/,
     );
-    expect(
-      read({ version: 3, deployment: { resources: [{ ...bucket({}), propertydependencies: {} }] } }),
-    ).toMatch(
-      /^field 'deployment\.resources\[0\]\.propertydependencies' is 'propertyDependencies' in other letters/,
-    );
-    expect(read({ verſion: 3, deployment: exported })).toMatch(
-      /^field 'verſion' is 'version' in other letters/,
-    );
     expect(read({ ...checkpoint({}), deployment: exported })).toMatch(
       /^field 'checkpoint' stands beside 'deployment'/,
     );
