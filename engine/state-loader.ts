@@ -265,9 +265,9 @@ function uncompressed(b: Buffer, file: string): Buffer {
  * A resource being replaced leaves its old record, marked `delete: true`, beside the new one until the
  * old is deleted (an update cut short keeps them so). Pulumi allows a URN more than once only so,
  * when all its records or all but one are marked (deploy/snapshot.go VerifyIntegrity), and so does
- * this reader (real47 #1). They are one resource: the one not marked (else the last) is judged, and the
- * copies pending deletion are kept in its other fields, which are scanned, so a key in an old copy
- * is found and no finding is reported twice.
+ * this reader (real47 #1). Each old copy is still a resource in the cloud and is judged as one, with
+ * every rule (a key store's old version is a key store: rt61 #1), under its own name, `<name>
+ * (pending deletion)`, so that the graph's URNs stay one per resource and its findings are its own.
  */
 function pendingDeletes(
   records: GraphResource[],
@@ -277,7 +277,6 @@ function pendingDeletes(
   fail: (field: string, problem: string) => never,
 ): GraphResource[] {
   if (urns.size === records.length) return records;
-  const dropped = new Set<number>();
   for (const indexes of urns.values()) {
     if (indexes.length === 1) continue;
     const live = indexes.filter((i) => raw[i].delete !== true);
@@ -287,43 +286,15 @@ function pendingDeletes(
         `repeats the URN of ${root}.resources[${live[0]}], and neither is marked delete: true (Pulumi refuses such a state)`,
       );
     const kept = live[0] ?? indexes[indexes.length - 1];
-    const copies: WireValue[] = [];
-    const tooDeep = [...(records[kept].tooDeep ?? [])];
+    let n = 0;
     for (const i of indexes) {
       if (i === kept) continue;
-      // Every field of the copy, its id only where its outputs do not repeat it (scanned there).
-      const {
-        inputs,
-        outputs,
-        id,
-        parent,
-        provider,
-        dependencies,
-        propertyDependencies,
-        options,
-        otherFields,
-      } = records[i];
-      copies.push({
-        ...(id && id !== outputs.id ? { id } : {}),
-        inputs,
-        outputs,
-        ...(parent ? { parent } : {}),
-        ...(provider ? { provider } : {}),
-        dependencies,
-        propertyDependencies,
-        ...(options?.additionalSecretOutputs
-          ? { additionalSecretOutputs: options.additionalSecretOutputs }
-          : {}),
-        ...otherFields,
-      });
-      tooDeep.push(...(records[i].tooDeep ?? []));
-      dropped.add(i);
+      const r = records[i];
+      const name = `${r.name} (pending deletion${++n > 1 ? ` ${n}` : ""})`;
+      records[i] = { ...r, name, urn: `${r.urn.slice(0, r.urn.length - r.name.length)}${name}` };
     }
-    const target = records[kept];
-    target.otherFields = { ...target.otherFields, "pending deletion": copies };
-    if (tooDeep.length) target.tooDeep = tooDeep;
   }
-  return records.filter((_, i) => !dropped.has(i));
+  return records;
 }
 
 /**
@@ -348,10 +319,16 @@ function deploymentOf(
   if (unversioned && !("deployment" in doc) && !("checkpoint" in doc)) {
     // Its fields are checked as a checkpoint's, where they stand (Go's reader folds their case too).
     for (const k of Object.keys(doc)) checkSpelling(k, CHECKPOINT_FIELDS, "", fail);
-    if ("latest" in doc) {
-      const { stack, config, latest, version: _version, ...others } = doc;
+    if ("latest" in doc || "stack" in doc) {
+      const { stack, config, latest, version: _version, features, ...others } = doc;
       if (latest !== undefined && latest !== null && !isObject(latest))
         fail("latest", "must be an object (the stack's latest deployment)");
+      checkCheckpointFields({ stack, config }, "", fail);
+      if (Array.isArray(features) && features.length)
+        fail(
+          "features",
+          "is written only with version 4 (the CLI does not read it in a checkpoint without a version)",
+        );
       return deploymentOf({ ...others, version: 1, checkpoint: { stack, config, latest } }, fail);
     }
   }
@@ -386,6 +363,7 @@ function deploymentOf(
     if (!isObject(checkpoint)) return fail("checkpoint", "must be an object (a DIY backend's checkpoint)");
     for (const k of Object.keys(checkpoint)) checkSpelling(k, CHECKPOINT_FIELDS, "checkpoint.", fail);
     const { latest, ...rest } = checkpoint;
+    checkCheckpointFields(rest, "checkpoint.", fail);
     // A stack that was never updated has no latest deployment: nothing in it to judge.
     if (latest !== undefined && latest !== null && !isObject(latest))
       fail("checkpoint.latest", "must be an object (the stack's latest deployment)");
@@ -403,6 +381,18 @@ function deploymentOf(
   if (!isObject(exported)) return fail("deployment", "is missing");
   for (const k of Object.keys(exported)) checkSpelling(k, DEPLOYMENT_FIELDS, "deployment.", fail);
   return { deployment: exported, root: "deployment", fileFields: Object.entries(others), version };
+}
+
+/** A checkpoint's stack is a name and its config a map, or Go's reader refuses the file (rt61 #7). */
+function checkCheckpointFields(
+  cp: { stack?: unknown; config?: unknown },
+  at: string,
+  fail: (field: string, problem: string) => never,
+): void {
+  if (cp.stack !== undefined && cp.stack !== null && typeof cp.stack !== "string")
+    fail(`${at}stack`, "must be the stack's name (a string)");
+  if (cp.config !== undefined && cp.config !== null && !isObject(cp.config))
+    fail(`${at}config`, "must be a map of the stack's configuration");
 }
 
 /**

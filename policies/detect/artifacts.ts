@@ -230,7 +230,7 @@ export class ArtifactReader {
     if (!resolved) {
       const where = this.roots.length
         ? `relative to ${this.roots.join(" or ")}`
-        : `no program folder known: set ${PROGRAM_DIR_ENV} to it`;
+        : `no program folder known: set ${PROGRAM_DIR_ENV} to its absolute path`;
       return { files: [], notes: [`${p} was not found (${where}) and was not read`] };
     }
     try {

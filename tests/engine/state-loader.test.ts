@@ -352,41 +352,22 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
     expect(read({ latest: { resources: [] }, Latest: { resources: [old] } })).toMatch(
       /^field 'Latest' is 'latest' in other letters/,
     );
-    // A resource being replaced: the old copy, every field of it, is kept in the new one's (rt60 #1, #3).
-    const live = {
-      ...bucket({ id: "b-2" }),
-      id: "b-2",
-      provider: "urn:pulumi:dev::p::pulumi:providers:aws::default::1",
-    };
-    const oldCopy = {
-      ...live,
-      delete: true,
-      id: "b-1",
-      outputs: { id: "b-1" },
-      parent: "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev",
-      dependencies: ["urn:pulumi:dev::p::x:y:Z::z"],
-      additionalSecretOutputs: ["id"],
-    };
-    const replaced = read({ version: 3, deployment: { resources: [oldCopy, live] } });
+    // A resource being replaced: the old copy is a resource of its own, named so (rt61 #1).
+    const live = { ...bucket({ id: "b-2" }), id: "b-2" };
+    const oldCopy = { ...live, delete: true, id: "b-1", outputs: { id: "b-1" } };
+    const replaced = read({ version: 3, deployment: { resources: [oldCopy, oldCopy, live] } });
     expect(typeof replaced === "string" ? replaced : replaced.resources).toMatchObject([
       {
-        id: "b-2",
-        otherFields: {
-          "pending deletion": [
-            {
-              outputs: { id: "b-1" },
-              parent: oldCopy.parent,
-              provider: live.provider,
-              dependencies: oldCopy.dependencies,
-              additionalSecretOutputs: ["id"],
-              delete: true,
-            },
-          ],
-        },
+        id: "b-1",
+        name: "b (pending deletion)",
+        urn: "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b (pending deletion)",
       },
+      { id: "b-1", name: "b (pending deletion 2)" },
+      { id: "b-2", name: "b", urn: live.urn },
     ]);
-    if (typeof replaced !== "string")
-      expect(replaced.resources[0].otherFields?.["pending deletion"]).not.toMatchObject([{ id: "b-1" }]);
+    expect(read({ version: 3, deployment: { resources: [live, { ...live }] } })).toMatch(
+      /^field 'deployment\.resources\[1\]\.urn' repeats the URN of deployment\.resources\[0\], and neither is marked delete: true/,
+    );
     expect(read({ version: 2, features: ["hooks"], deployment: { resources: [] } })).toBe(
       "field 'features' is written only with version 4 (the CLI does not read it in version 2)",
     );
@@ -396,6 +377,13 @@ describe("state loader (pulumi stack export, deployment v3 and v4, DIY checkpoin
     expect(outputsOf(read(checkpoint({ resources: [bucket({ a: 1 })] })))).toEqual({ a: 1 });
     expect(read(checkpoint(null))).toMatchObject({ resources: [], stack: "dev", project: "unknown" });
     expect(read({ stack: "dev", latest: null })).toMatchObject({ stack: "dev" });
+    expect(read({ stack: "dev" })).toMatchObject({ stack: "dev", resources: [] });
+    expect(read({ version: 3, checkpoint: { stack: 5 } })).toBe(
+      "field 'checkpoint.stack' must be the stack's name (a string)",
+    );
+    expect(read({ stack: "dev", config: "x" })).toBe(
+      "field 'config' must be a map of the stack's configuration",
+    );
     expect(read({ version: 3, checkpoint: { stack: "organization/shop/prod" } })).toMatchObject({
       stack: "prod",
       project: "shop",

@@ -309,7 +309,7 @@ describe("E2B-01 in the other state files the Pulumi CLI writes", () => {
     expect(status(leaked.stacks[0], "E2B-01")).toBe("fail");
   });
 
-  it("reads a resource being replaced once, its old copy pending deletion scanned too (real47 #1: such a state was refused)", async () => {
+  it("judges a resource being replaced and its old copy pending deletion each as a resource (real47 #1: such a state was refused)", async () => {
     const doc = exportOf();
     const bucket = doc.deployment.resources[2];
     // The old copy, marked for deletion, still holds the key the replacement no longer does.
@@ -322,10 +322,26 @@ describe("E2B-01 in the other state files the Pulumi CLI writes", () => {
     const report = await scan.states([write("replacing", doc)]);
     const findings = e2b01(report.stacks[0]);
     expect(findings).toHaveLength(1);
-    expect(findings[0].message).toMatch(
-      /^aws:s3\/bucket:Bucket 'assets' field 'pending deletion' carries E2B key material/,
-    );
+    expect(findings[0].urn).toMatch(/::assets \(pending deletion\)$/);
     expect(status(report.stacks[0], "E2B-01")).toBe("fail");
+
+    // An old version of a key store holds the key as a key store does: no finding (rt61 #1).
+    const store = exportOf();
+    const secret = {
+      urn: `${STACK}::aws:secretsmanager/secretVersion:SecretVersion::e2b-key`,
+      custom: true,
+      id: "arn:aws:secretsmanager:us-east-1:1:secret:e2b|v2",
+      type: "aws:secretsmanager/secretVersion:SecretVersion",
+      inputs: { secretId: "arn:aws:secretsmanager:us-east-1:1:secret:e2b", secretString: KEY },
+      outputs: { secretId: "arn:aws:secretsmanager:us-east-1:1:secret:e2b", secretString: KEY },
+      provider: `${PROVIDER_URN}::${PROVIDER_ID}`,
+    };
+    store.deployment.resources.push(
+      { ...secret, id: `${secret.id}-old`, delete: true } as never,
+      secret as never,
+    );
+    const stored = await scan.states([write("store-replacing", store)]);
+    expect(e2b01(stored.stacks[0])).toEqual([]);
   });
 
   it("reads a DIY backend's checkpoint (pulumi login file://), gzipped too, and fails a key in its stack configuration", async () => {
