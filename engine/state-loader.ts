@@ -227,6 +227,8 @@ export function parseStateExport(doc: unknown, file: string): ResourceGraph {
 }
 
 type TooDeep = NonNullable<GraphResource["tooDeep"]>;
+/** Refuses the file, naming the field: every check here takes it. */
+type Fail = (field: string, problem: string) => never;
 
 /**
  * A DIY backend writes its checkpoints gzipped or zstd-compressed when asked to (PULUMI_DIY_BACKEND_GZIP,
@@ -274,7 +276,7 @@ function pendingDeletes(
   raw: Record<string, unknown>[],
   urns: ReadonlyMap<string, number[]>,
   root: string,
-  fail: (field: string, problem: string) => never,
+  fail: Fail,
 ): GraphResource[] {
   if (urns.size === records.length) return records;
   for (const indexes of urns.values()) {
@@ -302,35 +304,23 @@ function pendingDeletes(
  * other fields (the stack's name, its configuration) are scanned too. Versions 1 to 4, as the CLI
  * reads them (`pulumi stack export` writes 3, or 4 with features).
  */
-function deploymentOf(
-  doc: Record<string, unknown>,
-  fail: (field: string, problem: string) => never,
-): {
-  deployment: Record<string, unknown>;
-  root: string;
-  fileFields: Array<[string, unknown]>;
-  version: number;
-  /** The stack a checkpoint names. */
-  named?: unknown;
-} {
+function deploymentOf(doc: Record<string, unknown>, fail: Fail): FileDeployment {
   // A checkpoint from before checkpoints had a version (2017) is a CheckpointV1 itself, which the DIY
-  // backend still reads (real47 #2).
-  const unversioned = doc.version === undefined || doc.version === null || doc.version === 0;
-  if (unversioned && !("deployment" in doc) && !("checkpoint" in doc)) {
-    // Its fields are checked as a checkpoint's, where they stand (Go's reader folds their case too).
-    for (const k of Object.keys(doc)) checkSpelling(k, CHECKPOINT_FIELDS, "", fail);
-    if ("latest" in doc || "stack" in doc) {
-      const { stack, config, latest, version: _version, features, ...others } = doc;
-      if (latest !== undefined && latest !== null && !isObject(latest))
-        fail("latest", "must be an object (the stack's latest deployment)");
-      checkCheckpointFields({ stack, config }, "", fail);
-      if (Array.isArray(features) && features.length)
-        fail(
-          "features",
-          "is written only with version 4 (the CLI does not read it in a checkpoint without a version)",
-        );
-      return deploymentOf({ ...others, version: 1, checkpoint: { stack, config, latest } }, fail);
-    }
+  // backend still reads (real47 #2): its fields stand at the top.
+  const unversioned =
+    (doc.version === undefined || doc.version === null || doc.version === 0) &&
+    !("deployment" in doc) &&
+    !("checkpoint" in doc);
+  // Its fields folded as Go folds them, whether it turns out to be one or not (`Latest` alone is `latest`).
+  if (unversioned) for (const k of Object.keys(doc)) checkSpelling(k, CHECKPOINT_FIELDS, "", fail);
+  if (unversioned && ("latest" in doc || "stack" in doc)) {
+    const { version: _version, features, ...checkpoint } = doc;
+    if (Array.isArray(features) && features.length)
+      fail(
+        "features",
+        "is written only with version 4 (the CLI does not read it in a checkpoint without a version)",
+      );
+    return fromCheckpoint(checkpoint, "", [], 0, fail);
   }
   for (const k of Object.keys(doc)) checkSpelling(k, FILE_FIELDS, "", fail);
   const version = doc.version;
@@ -361,34 +351,55 @@ function deploymentOf(
     );
   if (checkpoint !== undefined) {
     if (!isObject(checkpoint)) return fail("checkpoint", "must be an object (a DIY backend's checkpoint)");
-    for (const k of Object.keys(checkpoint)) checkSpelling(k, CHECKPOINT_FIELDS, "checkpoint.", fail);
-    const { latest, ...rest } = checkpoint;
-    checkCheckpointFields(rest, "checkpoint.", fail);
-    // A stack that was never updated has no latest deployment: nothing in it to judge.
-    if (latest !== undefined && latest !== null && !isObject(latest))
-      fail("checkpoint.latest", "must be an object (the stack's latest deployment)");
-    const deployment = (latest ?? {}) as Record<string, unknown>;
-    for (const k of Object.keys(deployment)) checkSpelling(k, DEPLOYMENT_FIELDS, "checkpoint.latest.", fail);
-    const checkpointFields = Object.entries(rest).map(([k, v]): [string, unknown] => [`checkpoint.${k}`, v]);
-    return {
-      deployment,
-      root: "checkpoint.latest",
-      fileFields: [...checkpointFields, ...Object.entries(others)],
-      version,
-      named: rest.stack,
-    };
+    return fromCheckpoint(checkpoint, "checkpoint.", Object.entries(others), version, fail);
   }
   if (!isObject(exported)) return fail("deployment", "is missing");
   for (const k of Object.keys(exported)) checkSpelling(k, DEPLOYMENT_FIELDS, "deployment.", fail);
   return { deployment: exported, root: "deployment", fileFields: Object.entries(others), version };
 }
 
-/** A checkpoint's stack is a name and its config a map, or Go's reader refuses the file (rt61 #7). */
-function checkCheckpointFields(
-  cp: { stack?: unknown; config?: unknown },
+interface FileDeployment {
+  deployment: Record<string, unknown>;
+  /** Where the deployment stands in the file, for the fields a refusal names. */
+  root: string;
+  /** The file's other fields, scanned like the deployment's. */
+  fileFields: Array<[string, unknown]>;
+  version: number;
+  /** The stack a checkpoint names. */
+  named?: unknown;
+}
+
+/**
+ * A checkpoint's latest deployment (none for a stack never updated: nothing in it to judge) and its
+ * other fields, checked where they stand in the file (`at`: `checkpoint.`, or nothing for one without
+ * a version).
+ */
+function fromCheckpoint(
+  checkpoint: Record<string, unknown>,
   at: string,
-  fail: (field: string, problem: string) => never,
-): void {
+  others: Array<[string, unknown]>,
+  version: number,
+  fail: Fail,
+): FileDeployment {
+  for (const k of Object.keys(checkpoint)) checkSpelling(k, CHECKPOINT_FIELDS, at, fail);
+  const { latest, ...rest } = checkpoint;
+  checkCheckpointFields(rest, at, fail);
+  if (latest !== undefined && latest !== null && !isObject(latest))
+    fail(`${at}latest`, "must be an object (the stack's latest deployment)");
+  const deployment = (latest ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(deployment)) checkSpelling(k, DEPLOYMENT_FIELDS, `${at}latest.`, fail);
+  const checkpointFields = Object.entries(rest).map(([k, v]): [string, unknown] => [`checkpoint.${k}`, v]);
+  return {
+    deployment,
+    root: `${at}latest`,
+    fileFields: [...checkpointFields, ...others],
+    version,
+    named: rest.stack,
+  };
+}
+
+/** A checkpoint's stack is a name and its config a map, or Go's reader refuses the file (rt61 #7). */
+function checkCheckpointFields(cp: { stack?: unknown; config?: unknown }, at: string, fail: Fail): void {
   if (cp.stack !== undefined && cp.stack !== null && typeof cp.stack !== "string")
     fail(`${at}stack`, "must be the stack's name (a string)");
   if (cp.config !== undefined && cp.config !== null && !isObject(cp.config))
@@ -401,12 +412,7 @@ function checkCheckpointFields(
  * in one spelling; a member that is a field in other letters is refused, so that what this reader
  * judges is what the CLI would read (rt58 #1: a key in `Deployment` beside a clean `deployment`).
  */
-function checkSpelling(
-  k: string,
-  fields: ReadonlyMap<string, string>,
-  at: string,
-  fail: (field: string, problem: string) => never,
-): void {
+function checkSpelling(k: string, fields: ReadonlyMap<string, string>, at: string, fail: Fail): void {
   if (fields.get(k) === k) return; // spelled as Pulumi writes it
   const field = fields.get(folded(k));
   if (field !== undefined && field !== k)
@@ -438,7 +444,7 @@ function readField(
   ctx: {
     file: string;
     budget: ValueBudget;
-    fail: (field: string, problem: string) => never;
+    fail: Fail;
     tooDeep: TooDeep;
     /** Set when a secret is encrypted (an export made without --show-secrets). */
     seen: { opaqueSecret: boolean };
@@ -459,11 +465,7 @@ function shown(v: unknown): string {
 }
 
 /** `additionalSecretOutputs`: property names, or absent. */
-function names(
-  v: unknown,
-  at: string,
-  fail: (field: string, problem: string) => never,
-): string[] | undefined {
+function names(v: unknown, at: string, fail: Fail): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || v.some((x) => typeof x !== "string"))
     return fail(at, "must be an array of property names");
@@ -507,12 +509,7 @@ function textOf(v: unknown, spend: () => void): string[] {
  * it may hold secrets itself (a secret inside a secret is one secret: the pack sees no secret object
  * inside a secret's value), and its decoded tree counts against the same limits as the rest.
  */
-function convertSecrets(
-  root: unknown,
-  rootAt: string,
-  fail: (field: string, problem: string) => never,
-  lim: Limits,
-): WireValue {
+function convertSecrets(root: unknown, rootAt: string, fail: Fail, lim: Limits): WireValue {
   // Iterative: a tree as deep as the limits allow must not run out of stack. Each node's result is
   // put in place by `set`; objects list their keys first, so their order is the export's.
   const result: { v: WireValue } = { v: null };
@@ -597,7 +594,7 @@ function checkIdentity(
   urn: string,
   at: string,
   first: { head: ReturnType<typeof urnParts>; root: string },
-  fail: (field: string, problem: string) => never,
+  fail: Fail,
 ): void {
   const { head, root } = first;
   const parts = urnParts(urn);
@@ -637,11 +634,7 @@ function urnParts(urn: string): { stack: string; project: string; type: string }
  * rather than left to the pack (rt54 #4, #5: a plaintext that is an array went unread, an unknown
  * signature stopped the pack and the whole audit with it).
  */
-function checkSignature(
-  v: Record<string, unknown>,
-  at: string,
-  fail: (field: string, problem: string) => never,
-): void {
+function checkSignature(v: Record<string, unknown>, at: string, fail: Fail): void {
   const sig = v[SECRET_SIG];
   switch (sig) {
     case SECRET_VALUE:
@@ -698,11 +691,7 @@ function asWrittenNow(ref: Record<string, unknown>): Record<string, unknown> {
  * unknown one (`{"Element": {"V": ""}}`, no text in it) or nothing. Whatever else is there the CLI
  * drops unread, so a key in it would be judged nowhere (rt58 #3): refused.
  */
-function checkIdMap(
-  id: Record<string, unknown>,
-  at: string,
-  fail: (field: string, problem: string) => never,
-): void {
+function checkIdMap(id: Record<string, unknown>, at: string, fail: Fail): void {
   for (const k of Object.keys(id))
     if (k !== "V") fail(`${at}.${k}`, "is no member of a resource reference's id (only V is)");
   const v = id.V;
