@@ -163,7 +163,7 @@ function keysAround(env: NodeJS.ProcessEnv, dirs: readonly string[]): Set<string
  * test fixtures may hold thousands (rt59 #1: 14,000 keys made a failed preview take 307 s and
  * 1.4 GB). A deployer holds a few; a key past these is still masked whole by the redactor.
  */
-const MAX_KNOWN_KEYS = 16;
+export const MAX_KNOWN_KEYS = 16;
 
 /** The length of the shortest text that holds a key (`e2b_` and forty digits). */
 const KEY_TEXT = 44;

@@ -2,7 +2,7 @@
 import { PassThrough } from "node:stream";
 import { redactKeys } from "../../policies/detect/keys";
 import { redactMaterial } from "../../policies/detect/redact";
-import { OVERLONG_LINE, ProgramOutput, relayable } from "../../engine/program-output";
+import { OVERLONG_LINE, ProgramOutput, keysToSpell, relayable } from "../../engine/program-output";
 
 const KEY = "e2b_" + "3f9a1c7e52b8d04f6a1e9c3b7d25f8e06c4a9b1d";
 const flush = () => new Promise((r) => setImmediate(r));
@@ -75,6 +75,22 @@ describe("ProgramOutput", () => {
     // The prefix's characters stay (no secret), the digits are one mask.
     expect(relayed.match(/"c":"[0-9a-f]"/g)).toEqual(['"c":"e"', '"c":"2"', '"c":"b"']);
     expect(relayed).toMatch(/"i":4,"c":"…"\}$/);
+  });
+
+  it("masks the run's own key spelled out first when the program also printed many keys whole (at most 16 are spelled)", async () => {
+    const out = new PassThrough();
+    const log = new ProgramOutput(64 * 1024);
+    log.knowKeys(() => [KEY.slice(4)]);
+    log.listen(out);
+    for (let n = 1; n <= 100; n++) out.write(`fixture key e2b_${n.toString(16).padStart(40, "0")}\n`);
+    for (const [i, c] of [...KEY].entries()) out.write(`char ${i} = ${c}\n`);
+    await flush();
+    expect(log.text()).toMatch(/char 4 = …$/);
+    const printed = Array.from({ length: 100 }, (_, n) => n.toString(16).padStart(40, "0"));
+    expect(keysToSpell([KEY.slice(4)], [printed[0], KEY.slice(4), ...printed])).toEqual([
+      KEY.slice(4),
+      ...printed.slice(0, 15),
+    ]);
   });
 
   it("decodes a character split between two chunks, and keeps an unfinished line at the end", async () => {
