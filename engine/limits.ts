@@ -61,22 +61,15 @@ export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArray
  * action and ends the process at once, when nothing needs cleaning up (children.ts
  * defaultSignalsWhileIdle); otherwise it ends the run once the wait does, after `silenceMs` at most.
  */
-export function readBoundedText(
-  file: string,
-  limit: number,
-  waits: PipeWaits = { silenceMs: PIPE_SILENCE_MS, writerMs: FIFO_WRITER_MS },
-): string {
+export function readBoundedText(file: string, limit: number, waits: PipeWaits = PIPE_WAITS): string {
   return decodeText(readBoundedBytes(file, limit, waits));
 }
 
 type PipeWaits = { silenceMs: number; writerMs: number; totalMs?: number };
+const PIPE_WAITS: PipeWaits = { silenceMs: PIPE_SILENCE_MS, writerMs: FIFO_WRITER_MS };
 
 /** readBoundedText's read, its bytes as they are (for a file that may be compressed). */
-export function readBoundedBytes(
-  file: string,
-  limit: number,
-  waits: PipeWaits = { silenceMs: PIPE_SILENCE_MS, writerMs: FIFO_WRITER_MS },
-): Buffer {
+export function readBoundedBytes(file: string, limit: number, waits: PipeWaits = PIPE_WAITS): Buffer {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
